@@ -1,0 +1,3 @@
+from dlpgate.cli import main
+
+raise SystemExit(main())

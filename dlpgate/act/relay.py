@@ -1,0 +1,196 @@
+"""Send a message on to the next hop, recipient by recipient, as the client speaks.
+
+The transaction towards the next hop is opened at the client's first RCPT and
+each RCPT is forwarded as it arrives, so the next hop's verdict on each
+recipient is passed back on that recipient, where SMTP expects it (Postfix's
+before-queue proxy works the same way). At end of DATA the message is sent on
+only if policy allows; otherwise the transaction is reset. The client hears 250
+only when the next hop has said 250 to the data.
+
+Connections are pooled: a connection that finished a transaction cleanly goes
+back to the pool and is reused while fresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+
+import aiosmtplib
+
+from dlpgate.config import Relay, split_host_port
+from dlpgate.replies import R451_NEXT_HOP_DOWN, R451_NEXT_HOP_TIMEOUT, Reply
+
+_POOL_IDLE_SECONDS = 20.0  # well under the 300 s most MTAs allow an idle client
+
+
+@dataclass(frozen=True, slots=True)
+class HopReply:
+    """A reply to pass back to our client: the next hop's own, or one of ours."""
+
+    code: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}"
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.code < 300
+
+    @staticmethod
+    def ours(reply: Reply) -> HopReply:
+        return HopReply(reply.code, f"{reply.status} {reply.text}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:400]
+
+
+class NextHop:
+    """The pool of connections to the next hop and how to open a transaction on it."""
+
+    def __init__(self, settings: Relay) -> None:
+        self.host, self.port = split_host_port(settings.next_hop)
+        self.settings = settings
+        self._idle: list[tuple[float, aiosmtplib.SMTP]] = []
+
+    def _client(self) -> aiosmtplib.SMTP:
+        tls = self.settings.next_hop_tls
+        return aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            timeout=self.settings.next_hop_timeout,
+            local_hostname=self.settings.hostname,
+            start_tls={"none": False, "starttls": True, "opportunistic": None}[tls],
+            validate_certs=tls == "starttls",
+        )
+
+    async def _acquire(self) -> tuple[aiosmtplib.SMTP, bool]:
+        now = time.monotonic()
+        while self._idle:
+            since, client = self._idle.pop()
+            if now - since < _POOL_IDLE_SECONDS and client.is_connected:
+                return client, True
+            client.close()
+        client = self._client()
+        await client.connect()
+        return client, False
+
+    def _release(self, client: aiosmtplib.SMTP) -> None:
+        if client.is_connected and len(self._idle) < self.settings.next_hop_pool:
+            self._idle.append((time.monotonic(), client))
+        else:
+            client.close()
+
+    async def begin(
+        self, mail_from: str, options: list[str]
+    ) -> tuple[Transaction | None, HopReply]:
+        """Open a transaction: connect (or reuse), send MAIL FROM. Never raises."""
+        sender = "" if mail_from == "<>" else mail_from
+        encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
+        forwarded = [o for o in options if o.split("=")[0] in ("BODY", "SMTPUTF8", "SIZE")]
+        for attempt in (1, 2):
+            client, reused = None, False
+            try:
+                client, reused = await self._acquire()
+                opts = [o for o in forwarded if client.supports_extension(o.split("=")[0].lower())]
+                await client.mail(sender, options=opts, encoding=encoding)
+                return Transaction(self, client, encoding), HopReply(250, "2.1.0 Ok")
+            except aiosmtplib.SMTPSenderRefused as exc:
+                if client:
+                    self._release(client)
+                return None, HopReply(exc.code, _one_line(exc.message))
+            except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, OSError) as e:
+                if client:
+                    client.close()
+                if attempt == 1 and isinstance(e, aiosmtplib.SMTPServerDisconnected) and reused:
+                    continue  # a pooled connection the next hop had closed: try a fresh one
+                return None, HopReply.ours(R451_NEXT_HOP_DOWN)
+            except (TimeoutError, aiosmtplib.SMTPTimeoutError):
+                if client:
+                    client.close()
+                return None, HopReply.ours(R451_NEXT_HOP_TIMEOUT)
+            except aiosmtplib.SMTPException:
+                if client:
+                    client.close()
+                return None, HopReply.ours(R451_NEXT_HOP_DOWN)
+        return None, HopReply.ours(R451_NEXT_HOP_DOWN)
+
+    async def close(self) -> None:
+        for _, client in self._idle:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.quit(), 2)
+            client.close()
+        self._idle.clear()
+
+
+class Transaction:
+    """One MAIL transaction open at the next hop; end it with `send` or `abort`."""
+
+    def __init__(self, hop: NextHop, client: aiosmtplib.SMTP, encoding: str) -> None:
+        self.hop = hop
+        self.client: aiosmtplib.SMTP | None = client
+        self.encoding = encoding
+        self.accepted: list[str] = []
+
+    async def rcpt(self, address: str) -> HopReply:
+        assert self.client is not None
+        try:
+            resp = await self.client.rcpt(address, encoding=self.encoding)
+        except aiosmtplib.SMTPRecipientRefused as exc:
+            return HopReply(exc.code, _one_line(exc.message))
+        except (TimeoutError, aiosmtplib.SMTPTimeoutError):
+            self._drop()
+            return HopReply.ours(R451_NEXT_HOP_TIMEOUT)
+        except (aiosmtplib.SMTPException, OSError):
+            self._drop()
+            return HopReply.ours(R451_NEXT_HOP_DOWN)
+        self.accepted.append(address)
+        return HopReply(resp.code, _one_line(resp.message))
+
+    @property
+    def alive(self) -> bool:
+        return self.client is not None and self.client.is_connected
+
+    async def send(self, data: bytes) -> HopReply:
+        """DATA at the next hop. 2xx and 5xx are passed back; anything else is 451."""
+        if not self.alive:
+            return HopReply.ours(R451_NEXT_HOP_DOWN)
+        assert self.client is not None
+        try:
+            resp = await self.client.data(data)
+        except aiosmtplib.SMTPDataError as exc:
+            if 500 <= exc.code < 600:
+                await self.abort()
+                return HopReply(exc.code, _one_line(exc.message))
+            self._drop()
+            return HopReply(451, f"4.4.0 Next hop deferred: {exc.code} {_one_line(exc.message)}")
+        except (TimeoutError, aiosmtplib.SMTPTimeoutError):
+            self._drop()
+            return HopReply.ours(R451_NEXT_HOP_TIMEOUT)
+        except (aiosmtplib.SMTPException, OSError):
+            self._drop()
+            return HopReply.ours(R451_NEXT_HOP_DOWN)
+        client, self.client = self.client, None
+        self.hop._release(client)
+        return HopReply(resp.code, _one_line(resp.message))
+
+    async def abort(self) -> None:
+        """End the transaction without sending (held, rejected, client gone)."""
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            await asyncio.wait_for(client.rset(), self.hop.settings.next_hop_timeout)
+        except Exception:
+            client.close()
+            return
+        self.hop._release(client)
+
+    def _drop(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()

@@ -1,0 +1,176 @@
+"""The `dlpgate` command (INTERFACE.md). Exit codes: 0 ok, 1 input failed, 2 usage or config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import email.utils
+import json
+import sys
+import time
+from typing import Any
+
+from dlpgate import config as config_mod
+from dlpgate import obs
+from dlpgate.model import Envelope, ScanResult
+
+
+def _settings(args: argparse.Namespace) -> config_mod.Settings:
+    try:
+        return config_mod.load(args.config)
+    except config_mod.ConfigError as exc:
+        for problem in exc.problems:
+            print(f"dlpgate: configuration error: {problem}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    obs.configure(settings.logging)
+    from dlpgate.ingress.server import serve
+    from dlpgate.store.base import StoreError
+
+    try:
+        asyncio.run(serve(settings))
+    except StoreError as exc:
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"dlpgate: cannot listen on {settings.relay.listen}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def envelope_from_headers(raw: bytes) -> Envelope:
+    """Offline there is no envelope: From and To/Cc/Bcc stand in for it."""
+    import email as email_pkg
+
+    from dlpgate.parse.mime import header_text
+
+    msg = email_pkg.message_from_bytes(raw)
+    senders = email.utils.getaddresses([header_text(v) for v in msg.get_all("From") or []])
+    rcpts = email.utils.getaddresses(
+        [header_text(v) for h in ("To", "Cc", "Bcc") for v in msg.get_all(h) or []]
+    )
+    return Envelope(
+        mail_from=next((a for _, a in senders if "@" in a), ""),
+        rcpt_tos=tuple(dict.fromkeys(a for _, a in rcpts if "@" in a)),
+    )
+
+
+def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]:
+    findings = []
+    for f in result.evidence.findings:
+        item: dict[str, Any] = {
+            "entity": f.entity, "part": f.part, "start": f.start, "end": f.end,
+            "score": round(f.score, 3), "explanation": f.explanation,
+        }
+        if reveal:
+            item["text"] = f.text
+        findings.append(item)
+    return {
+        "source": source,
+        "message_id": result.message.message_id,
+        "verdict": result.decision.verdict.value,
+        "rules": list(result.decision.rules),
+        "reasons": list(result.decision.reasons),
+        "recipients": [
+            {"address": r.address, "risk": round(r.risk, 3),
+             "signals": [s.name for s in r.signals],
+             "explanations": [s.explanation for s in r.signals]}
+            for r in result.evidence.recipients
+        ],
+        "findings": findings,
+        "scan_id": result.scan_id,
+        "policy_version": result.decision.policy_version,
+        "timings_ms": result.timings_ms,
+    }
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    obs.configure(settings.logging)
+    from dlpgate.pipeline import Scanner
+    from dlpgate.sources import SourceError, read_messages
+
+    scanner = Scanner(settings)
+    count, failed = 0, 0
+    started = time.perf_counter()
+    out = sys.stdout
+    try:
+        for source, raw in read_messages(args.paths):
+            try:
+                result = scanner.scan(raw, envelope_from_headers(raw))
+            except Exception as exc:  # reported by type: the message may be quoted in it
+                failed += 1
+                print(f"{source}: could not be scanned ({type(exc).__name__})", file=sys.stderr)
+                continue
+            count += 1
+            if args.json:
+                out.write(json.dumps(result_json(source, result, args.reveal)) + "\n")
+            else:
+                rules = f" ({', '.join(result.decision.rules)})" if result.decision.rules else ""
+                out.write(f"{source}: {result.decision.verdict.value}{rules}\n")
+                for reason in result.decision.reasons if args.reveal else ():
+                    out.write(f"    {reason}\n")
+    except SourceError as exc:
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    elapsed = time.perf_counter() - started
+    rate = count / elapsed if elapsed > 0 else 0.0
+    print(f"scanned {count} messages in {elapsed:.2f} s ({rate:.1f} messages/s)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    print(f"{settings.source}: ok")
+    return 0
+
+
+def cmd_config_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(config_mod.Settings.model_json_schema(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dlpgate", description="Email data-loss-prevention gateway for UK councils."
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", metavar="FILE",
+        help="configuration file (default: $DLPGATE_CONFIG, then ./dlpgate.yaml, then built-in)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", parents=[common], help="run the SMTP relay until SIGTERM")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("scan", parents=[common],
+                       help="run the relay's pipeline on saved messages; never sends or stores")
+    p.add_argument("--json", action="store_true", help="one JSON object per message (JSON Lines)")
+    p.add_argument("--reveal", action="store_true",
+                   help="include matched values (personal data) in the output")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help=".eml file, directory, mbox, Maildir, or - for stdin")
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("config", help="check the configuration or print its schema")
+    csub = p.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    c = csub.add_parser("check", parents=[common], help="validate the configuration file")
+    c.set_defaults(func=cmd_config_check)
+    c = csub.add_parser("schema", help="print the configuration's JSON Schema")
+    c.set_defaults(func=cmd_config_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

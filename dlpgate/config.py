@@ -1,0 +1,251 @@
+"""dlpgate.yaml -> frozen, validated Settings.
+
+Everything is validated here, once, at load: a bad value stops `serve` before
+it listens, with one line naming file, line and key (exit code 2). Each option
+carries its help text beside its default, so `dlpgate config schema` prints a
+reference that cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.functional_validators import BeforeValidator
+
+from dlpgate import yamlsrc
+
+
+class ConfigError(Exception):
+    """One or more configuration mistakes, each already naming where it is."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _host_port(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError('must be a string "host:port", such as "127.0.0.1:10025"')
+    host, port = split_host_port(value)
+    if not host or not 0 < port < 65536:
+        raise ValueError(f'"{value}" is not host:port; write it like "127.0.0.1:10025"')
+    return value
+
+
+def split_host_port(value: str) -> tuple[str, int]:
+    """"127.0.0.1:25" -> ("127.0.0.1", 25); "[::1]:25" -> ("::1", 25)."""
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([^:\[\]\s]+):(\d{1,5})", value.strip())
+    if not m:
+        return "", 0
+    host = m.group(1) or m.group(3)
+    return host, int(m.group(2) or m.group(4))
+
+
+def _size(value: Any) -> int:
+    """Accept 52428800, "50MB", "50 MiB", "512k": operators write sizes both ways."""
+    if isinstance(value, bool):
+        raise ValueError("must be a size such as 52428800 or \"50MB\"")
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)(i?[bB])?\s*", value)
+        if m:
+            scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
+            return int(float(m.group(1)) * scale)
+    raise ValueError(f"{value!r} is not a size; write it like 52428800 or \"50MB\"")
+
+
+def _domain(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(
+        r"(?=.{1,253}$)([A-Za-z0-9\u00a1-\uffff](-*[A-Za-z0-9\u00a1-\uffff])*\.)+"
+        r"[A-Za-z\u00a1-\uffff][A-Za-z0-9\u00a1-\uffff-]*",
+        value.strip().rstrip("."),
+    ):
+        raise ValueError(f"{value!r} is not a domain name, such as example-council.gov.uk")
+    return value.strip().rstrip(".").encode("idna").decode("ascii").lower()
+
+
+def _network(value: Any) -> str:
+    try:
+        return str(ipaddress.ip_network(str(value), strict=False))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an address or CIDR block such as 10.0.0.0/8") from None
+
+
+HostPort = Annotated[str, BeforeValidator(_host_port)]
+Size = Annotated[int, BeforeValidator(_size)]
+Domain = Annotated[str, BeforeValidator(_domain)]
+Network = Annotated[str, BeforeValidator(_network)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organisation(_Section):
+    internal_domains: list[Domain] = Field(
+        default_factory=list, description="Mail between these domains is internal."
+    )
+    partner_domains: list[Domain] = Field(
+        default_factory=list,
+        description="Expected external correspondents; subdomains are included.",
+    )
+
+
+class Storage(_Section):
+    url: str = Field(
+        default="sqlite:///dlpgate.db",
+        description="sqlite:///relative.db, sqlite:////absolute.db or postgresql://user@host/db",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        if not (v.startswith("sqlite:///") or v.startswith(("postgresql://", "postgres://"))):
+            raise ValueError(f"{v!r} is not sqlite:///PATH or postgresql://...")
+        return v
+
+
+class InboundTLS(_Section):
+    cert: Path = Field(description="PEM certificate chain offered with STARTTLS.")
+    key: Path = Field(description="PEM private key for the certificate.")
+    required: bool = Field(False, description="Refuse MAIL before STARTTLS.")
+
+
+class Relay(_Section):
+    listen: HostPort = Field("127.0.0.1:10025", description="Where the relay accepts SMTP.")
+    next_hop: HostPort = Field("127.0.0.1:10026", description="Where accepted mail is sent on.")
+    hostname: str = Field("dlpgate", description="Name used in the greeting and EHLO.")
+    allowed_clients: list[Network] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+        description="Clients allowed to connect (CIDR); anyone else gets 554. Never open.",
+    )
+    max_sessions: int = Field(100, gt=0, description="Concurrent SMTP sessions; more get 421.")
+    max_message_size: Size = Field(50 * 1024 * 1024, description="SIZE limit; larger gets 552.")
+    max_recipients: int = Field(1000, gt=0, description="RCPTs per message; more get 452.")
+    idle_timeout: float = Field(300.0, gt=0, description="Seconds before an idle client is cut.")
+    scan_timeout: float = Field(60.0, gt=0, description="Budget for one message's scan, seconds.")
+    on_error: Literal["tempfail", "pass"] = Field(
+        "tempfail",
+        description="When a scan fails or times out: 451 (tempfail) or relay unscanned (pass, "
+        "logged and counted).",
+    )
+    next_hop_timeout: float = Field(60.0, gt=0, description="Seconds per next-hop command.")
+    next_hop_tls: Literal["none", "starttls", "opportunistic"] = Field(
+        "none", description="TLS towards the next hop."
+    )
+    next_hop_pool: int = Field(16, ge=0, description="Idle next-hop connections kept for reuse.")
+    drain_timeout: float = Field(
+        30.0, ge=0, description="Seconds SIGTERM waits for in-flight mail."
+    )
+    tls: InboundTLS | None = Field(None, description="Offer STARTTLS to clients.")
+
+
+class Limits(_Section):
+    max_depth: int = Field(5, ge=1, description="Nesting of archives and attached messages.")
+    max_parts: int = Field(500, ge=1, description="MIME parts and archive members per message.")
+    max_expanded: Size = Field(100 * 1024 * 1024, description="Total bytes unpacked from archives.")
+    max_ratio: int = Field(100, ge=1, description="Largest compression ratio of an archive member.")
+    max_text: Size = Field(5 * 1024 * 1024, description="Text kept per part; the rest is cut.")
+
+
+class Scan(_Section):
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=0,
+        description="Worker processes for parsing and detection (0: scan in the relay process).",
+    )
+    queue: int = Field(64, ge=1, description="Scans waiting for a worker before 451.")
+    limits: Limits = Field(default_factory=Limits)
+
+
+class Policy(_Section):
+    files: list[Path] = Field(
+        default_factory=list,
+        description="Policy files, relative to the configuration file. Until the rule language "
+        "lands, the built-in baseline in dlpgate.policy.decide applies.",
+    )
+
+
+class Review(_Section):
+    enabled: bool = Field(False, description="Start the review web app with `serve`.")
+    listen: HostPort = Field("127.0.0.1:8025", description="Where the review app listens.")
+
+
+class Logging(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    addresses: Literal["domain", "hashed", "full"] = Field(
+        "domain",
+        description="How addresses appear in logs: domain only, domain plus a keyed hash of the "
+        "local part, or in full.",
+    )
+    hash_key: str = Field("", description="Key for hashed addresses (default: per-install).")
+
+
+class Settings(_Section):
+    organisation: Organisation = Field(default_factory=Organisation)
+    storage: Storage = Field(default_factory=Storage)
+    relay: Relay = Field(default_factory=Relay)
+    scan: Scan = Field(default_factory=Scan)
+    policy: Policy = Field(default_factory=Policy)
+    review: Review = Field(default_factory=Review)
+    logging: Logging = Field(default_factory=Logging)
+    source: str = Field("(built-in defaults)", exclude=True)
+
+
+def _describe(err: dict[str, Any]) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check the spelling; see `dlpgate config schema`)"
+    if err["type"] == "missing":
+        return "required key is missing"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
+    if not isinstance(doc.data, dict):
+        raise ConfigError([f"{doc.where(())}: the file must be a mapping of sections"])
+    try:
+        settings = Settings.model_validate({**doc.data, "source": doc.filename})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(p) for p in loc)
+            problems.append(f"{doc.where(loc)} {key}: {_describe(err)}")
+        raise ConfigError(problems) from None
+    files = [p if p.is_absolute() else (base / p) for p in settings.policy.files]
+    missing = [
+        f"{doc.where(('policy', 'files', i))} policy.files: {p} does not exist"
+        for i, p in enumerate(files)
+        if not p.exists()
+    ]
+    if missing:
+        raise ConfigError(missing)
+    return settings.model_copy(update={"policy": Policy(files=files)})
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Settings:
+    """--config, then $DLPGATE_CONFIG, then ./dlpgate.yaml, then built-in defaults."""
+    chosen = path or os.environ.get("DLPGATE_CONFIG")
+    if not chosen and Path("dlpgate.yaml").exists():
+        chosen = "dlpgate.yaml"
+    if not chosen:
+        return Settings()
+    p = Path(chosen)
+    try:
+        doc = yamlsrc.load(p)
+    except yamlsrc.SourceError as exc:
+        raise ConfigError([str(exc)]) from None
+    return from_located(doc, p.resolve().parent)
+
+
+def sqlite_path(url: str) -> Path:
+    """sqlite:///rel.db is relative to the working directory; sqlite:////abs.db is absolute."""
+    return Path(url.removeprefix("sqlite:///"))

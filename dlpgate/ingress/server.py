@@ -1,0 +1,115 @@
+"""The relay's lifecycle: listen, serve, and on SIGTERM drain without losing mail.
+
+SIGTERM: stop accepting, refuse new transactions with 421, let every message
+already in DATA finish (up to `relay.drain_timeout`), then close. A client cut
+off mid-transaction never heard 250, so its MTA still holds the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import ssl
+from typing import Any
+
+from dlpgate import obs
+from dlpgate.act.relay import NextHop
+from dlpgate.config import Settings, split_host_port
+from dlpgate.ingress.smtp import Gateway, GatewaySMTP, Handler
+from dlpgate.store.base import Store, open_store
+from dlpgate.workers import InlineScanner, WorkerPool
+
+log = obs.logger("dlpgate.server")
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    tls = settings.relay.tls
+    if tls is None:
+        return None
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(tls.cert), str(tls.key))
+    return ctx
+
+
+class Relay:
+    """A running relay: `await relay.start()`, then `await relay.stop()`."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or open_store(settings.storage.url)
+        workers = settings.scan.workers
+        self.scanner: Any = (
+            WorkerPool(settings, workers, settings.scan.queue) if workers else
+            InlineScanner(settings)
+        )
+        self.hop = NextHop(settings.relay)
+        self.gateway = Gateway(
+            settings, self.scanner, self.hop, self.store,
+            node=f"{socket.gethostname()}:{os.getpid()}",
+        )
+        self.server: asyncio.AbstractServer | None = None
+        self.stopped = asyncio.Event()
+
+    def _factory(self) -> GatewaySMTP:
+        r = self.settings.relay
+        return GatewaySMTP(
+            Handler(self.gateway),
+            data_size_limit=r.max_message_size,
+            enable_SMTPUTF8=True,
+            hostname=r.hostname,
+            ident="dlpgate ESMTP",
+            tls_context=self._tls,
+            require_starttls=bool(r.tls and r.tls.required),
+            timeout=r.idle_timeout,
+            loop=asyncio.get_running_loop(),
+        )
+
+    async def start(self) -> None:
+        self._tls = tls_context(self.settings)
+        await self.scanner.start()
+        host, port = split_host_port(self.settings.relay.listen)
+        self.server = await asyncio.get_running_loop().create_server(
+            self._factory, host=host, port=port, reuse_address=True
+        )
+        log.info("listening", listen=self.settings.relay.listen,
+                 next_hop=self.settings.relay.next_hop, workers=self.settings.scan.workers)
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Graceful: no new sessions or transactions, in-flight DATA finishes."""
+        gw = self.gateway
+        gw.closing = True
+        if self.server is not None:
+            self.server.close()
+        drained = True
+        try:
+            await asyncio.wait_for(gw.idle.wait(), self.settings.relay.drain_timeout)
+        except TimeoutError:
+            drained = False
+        log.info("stopped", drained=drained, inflight=gw.inflight)
+        for proto in list(gw.protocols):  # idle sessions: their clients retry elsewhere
+            if proto.transport is not None:
+                proto.transport.close()
+        await self.scanner.close()
+        await self.hop.close()
+        self.store.close()
+        self.stopped.set()
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT."""
+    relay = Relay(settings)
+    await relay.start()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping", signal="SIGTERM")
+    await relay.stop()

@@ -1,0 +1,298 @@
+"""The SMTP side: aiosmtpd hooks that turn a session into Envelope + bytes and back into a reply.
+
+Nothing here decides anything. RCPT is proxied to the next hop as it arrives
+(act.relay); at end of DATA the bytes go to a scan worker, the decision to the
+act stage, and the outcome to one reply from `replies`. The client hears 250
+only after the next hop accepted the message or the quarantine committed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Session
+from aiosmtpd.smtp import Envelope as SmtpEnvelope
+
+from dlpgate import obs
+from dlpgate.act.relay import HopReply, NextHop, Transaction
+from dlpgate.config import Settings
+from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
+from dlpgate.replies import (
+    R250_HELD,
+    R421_SHUTTING_DOWN,
+    R421_TOO_MANY_SESSIONS,
+    R451_INTERNAL,
+    R451_OVERLOADED,
+    R451_SCAN_FAILED,
+    R451_SCAN_TIMEOUT,
+    R451_STORE_FAILED,
+    R452_TOO_MANY_RECIPIENTS,
+    R550_POLICY_REJECT,
+    R554_NOT_ALLOWED,
+    reply_for,
+)
+from dlpgate.store.base import DecisionRecord, HeldMessage, Store, StoreError
+from dlpgate.workers import Overloaded, ScanFailed, ScanTimeout, spawn
+
+log = obs.logger("dlpgate.smtp")
+
+
+def dlp_headers(scan_id: str, verdict: str, rules: tuple[str, ...]) -> bytes:
+    lines = [f"X-DLP-Scan-Id: {scan_id}", f"X-DLP-Verdict: {verdict}"]
+    if rules:
+        lines.append(f"X-DLP-Rules: {', '.join(rules)}")
+    return ("\r\n".join(lines) + "\r\n").encode("ascii")
+
+
+class Gateway:
+    """The relay's shared state: what every session's hooks need."""
+
+    def __init__(self, settings: Settings, scanner: Any, hop: NextHop, store: Store, node: str):
+        self.settings = settings
+        self.scanner = scanner
+        self.hop = hop
+        self.store = store
+        self.node = node
+        self.allowed = [ipaddress.ip_network(n) for n in settings.relay.allowed_clients]
+        self.sessions = 0
+        self.protocols: set[GatewaySMTP] = set()
+        self.inflight = 0
+        self.closing = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def admit(self, peer: Any) -> str | None:
+        """None to admit the client, or the reply that refuses it."""
+        if self.closing:
+            return str(R421_SHUTTING_DOWN)
+        try:
+            ip = ipaddress.ip_address(peer[0] if isinstance(peer, tuple) else str(peer))
+        except (ValueError, TypeError, IndexError):
+            return str(R554_NOT_ALLOWED)
+        if ip.version == 6 and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        if not any(ip in net for net in self.allowed):
+            log.warning("client_refused", client=str(ip), reason="not in relay.allowed_clients")
+            return str(R554_NOT_ALLOWED)
+        if self.sessions > self.settings.relay.max_sessions:
+            log.warning("client_refused", client=str(ip), reason="relay.max_sessions reached")
+            return str(R421_TOO_MANY_SESSIONS)
+        return None
+
+
+class GatewaySMTP(SMTP):
+    """aiosmtpd's server with admission control and next-hop clean-up on disconnect."""
+
+    def __init__(self, handler: Handler, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.gateway = handler.gateway
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.transport is None:  # not the STARTTLS re-entry
+            self.gateway.sessions += 1
+            self.gateway.protocols.add(self)
+            self._counted = True
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if getattr(self, "_counted", False):
+            self._counted = False
+            self.gateway.sessions -= 1
+            self.gateway.protocols.discard(self)
+        tx = getattr(self.session, "dlp_tx", None) if self.session else None
+        if tx is not None:
+            self.session.dlp_tx = None  # type: ignore[union-attr]
+            spawn(tx.abort(), name="abort-next-hop")
+        super().connection_lost(error)
+
+    async def _handle_client(self) -> None:
+        refusal = self.gateway.admit(self.session.peer if self.session else None)
+        if refusal:
+            await self.push(refusal)
+            if self.transport is not None:
+                self.transport.close()
+            return
+        await super()._handle_client()
+
+
+class Handler:
+    """aiosmtpd handler hooks; each returns a reply string."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def _end_transaction(self, session: Session) -> None:
+        tx: Transaction | None = getattr(session, "dlp_tx", None)
+        session.dlp_tx = None  # type: ignore[attr-defined]
+        if tx is not None:
+            await tx.abort()
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: SmtpEnvelope, hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        await self._end_transaction(session)
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def handle_RSET(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
+        await self._end_transaction(session)
+        return "250 2.0.0 Ok"
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: SmtpEnvelope, address: str,
+        options: list[str],
+    ) -> str:
+        if self.gateway.closing:
+            return str(R421_SHUTTING_DOWN)
+        await self._end_transaction(session)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 2.1.0 Ok"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: SmtpEnvelope, address: str,
+        options: list[str],
+    ) -> str:
+        if len(envelope.rcpt_tos) >= self.gateway.settings.relay.max_recipients:
+            return str(R452_TOO_MANY_RECIPIENTS)
+        tx: Transaction | None = getattr(session, "dlp_tx", None)
+        if tx is None:
+            tx, reply = await self.gateway.hop.begin(envelope.mail_from, envelope.mail_options)
+            if tx is None:
+                log.warning("next_hop_refused", stage="MAIL", code=reply.code)
+                return str(reply)
+            session.dlp_tx = tx  # type: ignore[attr-defined]
+        reply = await tx.rcpt(address)
+        if reply.ok:
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(options)
+        else:
+            log.info("next_hop_refused", stage="RCPT", code=reply.code,
+                     recipient=obs.log_address(address))
+        return str(reply)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
+        gw = self.gateway
+        tx: Transaction | None = getattr(session, "dlp_tx", None)
+        session.dlp_tx = None  # type: ignore[attr-defined]
+        gw.inflight += 1
+        gw.idle.clear()
+        try:
+            if tx is None:  # cannot happen: a recipient is only added through a transaction
+                return str(R451_INTERNAL)
+            peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+            env = Envelope(
+                mail_from=envelope.mail_from or "",
+                rcpt_tos=tuple(envelope.rcpt_tos),
+                mail_options=tuple(envelope.mail_options),
+                client_address=peer,
+                helo=session.host_name or "",
+            )
+            raw = envelope.original_content or b""
+            return await self._process(env, raw, tx)
+        finally:
+            gw.inflight -= 1
+            if gw.inflight == 0:
+                gw.idle.set()
+
+    async def _process(self, env: Envelope, raw: bytes, tx: Transaction) -> str:
+        gw = self.gateway
+        from dlpgate.pipeline import new_scan_id
+
+        scan_id = new_scan_id()
+        started = time.perf_counter()
+        result: ScanResult | None = None
+        try:
+            result = await gw.scanner.run(raw, env, scan_id, gw.settings.relay.scan_timeout)
+        except Overloaded:
+            await tx.abort()
+            self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, "overloaded")
+            return str(R451_OVERLOADED)
+        except ScanFailed as exc:
+            if gw.settings.relay.on_error != "pass":
+                await tx.abort()
+                self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, str(exc))
+                return str(R451_SCAN_TIMEOUT if isinstance(exc, ScanTimeout) else R451_SCAN_FAILED)
+            error = str(exc)
+        else:
+            error = ""
+
+        if result is None:  # relay.on_error: pass, chosen by the operator: logged and marked
+            reply = await tx.send(dlp_headers(scan_id, "unscanned", ()) + raw)
+            outcome = Outcome.RELAYED if reply.ok else _failed(reply)
+            self._log(scan_id, env, raw, None, outcome, reply.code, started, f"passed: {error}")
+            return str(reply)
+
+        verdict = result.decision.verdict
+        if verdict in (Verdict.ALLOW, Verdict.LOG):
+            hop_reply = await tx.send(
+                dlp_headers(scan_id, verdict.value, result.decision.rules) + raw
+            )
+            outcome = Outcome.RELAYED if hop_reply.ok else _failed(hop_reply)
+            text = str(hop_reply)
+        elif verdict == Verdict.HOLD:
+            await tx.abort()
+            try:
+                item = HeldMessage.of(result, env, raw, time.time())
+                await asyncio.to_thread(gw.store.hold, item)
+            except StoreError:
+                log.error("store_failed", scan_id=scan_id, stage="hold")
+                outcome, text = Outcome.TEMPFAIL, str(R451_STORE_FAILED)
+            else:
+                outcome, text = Outcome.HELD, R250_HELD.with_text(f"[{scan_id}]")
+        else:
+            await tx.abort()
+            outcome = Outcome.REJECTED
+            text = reply_for(outcome, R550_POLICY_REJECT).with_text(
+                f"{', '.join(result.decision.rules)} [{scan_id}]"
+            )
+        code = int(text[:3])
+        record = DecisionRecord.of(result, env, outcome, code, gw.node, time.time())
+        try:
+            await asyncio.to_thread(gw.store.record_decision, record)
+        except StoreError:
+            log.error("store_failed", scan_id=scan_id, stage="decision-log")
+        self._log(scan_id, env, raw, result, outcome, code, started, "")
+        return text
+
+    def _log(
+        self, scan_id: str, env: Envelope, raw: bytes, result: ScanResult | None,
+        outcome: Outcome, code: int, started: float, error: str,
+    ) -> None:
+        """The one canonical line per message: domains, counts, rule ids; never content."""
+        fields: dict[str, Any] = {
+            "scan_id": scan_id,
+            "outcome": outcome.value,
+            "reply": code,
+            "from": obs.log_address(env.mail_from) if env.mail_from != "<>" else "<>",
+            "to": sorted({obs.log_address(r) for r in env.rcpt_tos}),
+            "n_rcpt": len(env.rcpt_tos),
+            "size": len(raw),
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+        if result is not None:
+            counts: dict[str, int] = {}
+            for f in result.evidence.findings:
+                counts[f.entity] = counts.get(f.entity, 0) + 1
+            fields.update(
+                verdict=result.decision.verdict.value,
+                rules=list(result.decision.rules),
+                findings=counts,
+                n_attachments=len(result.message.attachments),
+                timings=result.timings_ms,
+            )
+        if error:
+            fields["error"] = error
+        log.info("message", **fields)
+
+    async def handle_exception(self, error: Exception) -> str:
+        log.error("smtp_exception", error=type(error).__name__)
+        return str(R451_INTERNAL)
+
+
+def _failed(reply: HopReply) -> Outcome:
+    return Outcome.REJECTED if reply.code >= 500 else Outcome.TEMPFAIL

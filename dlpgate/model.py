@@ -1,0 +1,179 @@
+"""The plain data that passes between stages.
+
+Every stage (parse, detect, decide, act, record) takes and returns these
+dataclasses and nothing else: no SMTP object travels past the ingress, so the
+relay and `dlpgate scan` run exactly the same code on exactly the same data.
+Everything here pickles, because scanning happens in worker processes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Verdict(enum.StrEnum):
+    """What policy says should happen to a message (INTERFACE.md, closed set).
+
+    Ordered from mildest to strictest; `strictest()` relies on that order.
+    """
+
+    ALLOW = "allow"
+    LOG = "log"
+    HOLD = "hold"
+    REJECT = "reject"
+
+    @property
+    def rank(self) -> int:
+        return _VERDICT_ORDER.index(self)
+
+    @staticmethod
+    def strictest(verdicts: list[Verdict]) -> Verdict:
+        return max(verdicts, key=lambda v: v.rank, default=Verdict.ALLOW)
+
+
+_VERDICT_ORDER = [Verdict.ALLOW, Verdict.LOG, Verdict.HOLD, Verdict.REJECT]
+
+
+class Outcome(enum.StrEnum):
+    """What the gateway actually did; `replies.reply_for` maps each to SMTP."""
+
+    RELAYED = "relayed"
+    HELD = "held"
+    REJECTED = "rejected"
+    TEMPFAIL = "tempfail"
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The SMTP envelope: the only source of Bcc-only recipients."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    mail_options: tuple[str, ...] = ()
+    client_address: str = ""
+    helo: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TextPart:
+    """Text taken from one place in the message, addressed as INTERFACE.md's `part`.
+
+    `name` is `subject`, `body`, or an attachment path such as `a.zip/b.docx`.
+    """
+
+    name: str
+    text: str
+    content_type: str = "text/plain"
+    is_attachment: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """What is known about one attachment, whether or not text came out of it."""
+
+    name: str
+    content_type: str
+    size: int
+    depth: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something that could not be read. Policy decides; parsing never raises.
+
+    `kind` is one of PROBLEM_KINDS; `detail` explains it without quoting content.
+    """
+
+    kind: str
+    part: str
+    detail: str
+
+
+# The closed set of problem kinds, each surfaced as a finding whose entity is the
+# upper-cased kind (UNSCANNABLE, ENCRYPTED_ATTACHMENT, MALFORMED_MIME).
+PROBLEM_KINDS = ("unscannable", "encrypted-attachment", "malformed-mime")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A parsed message: addresses from headers and envelope, and all its text."""
+
+    message_id: str
+    subject: str
+    from_addr: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc_only: tuple[str, ...]
+    headers: tuple[tuple[str, str], ...]
+    parts: tuple[TextPart, ...]
+    attachments: tuple[Attachment, ...]
+    problems: tuple[Problem, ...]
+    size: int
+
+    @property
+    def all_recipients(self) -> tuple[str, ...]:
+        return self.to + self.cc + self.bcc_only
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One piece of evidence in the content, carrying its own explanation.
+
+    `text` is the matched value. It is personal data: it never leaves the
+    process except into the quarantine and `scan --reveal` output.
+    """
+
+    entity: str
+    part: str
+    start: int
+    end: int
+    score: float
+    text: str
+    explanation: str
+    detector: str
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One reason a recipient may be wrong, with words a sender understands."""
+
+    name: str
+    explanation: str
+    weight: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientRisk:
+    address: str
+    risk: float
+    signals: tuple[Signal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Everything detection found: the input of `decide`."""
+
+    findings: tuple[Finding, ...]
+    recipients: tuple[RecipientRisk, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The output of `decide`: one verdict, every rule that matched and why."""
+
+    verdict: Verdict
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]
+    policy_version: str = ""
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """What the pipeline hands back to the relay or to `dlpgate scan`."""
+
+    scan_id: str
+    message: Message
+    evidence: Evidence
+    decision: Decision
+    timings_ms: dict[str, float] = field(default_factory=dict)

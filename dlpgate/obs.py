@@ -1,0 +1,81 @@
+"""Logging: one JSON line per message and per SMTP error, with no personal data.
+
+Code logs entity types, counts, rule ids, domains and hashes, never values or
+bodies. As a second line of defence, a processor in the chain masks anything
+shaped like an e-mail address before rendering, unless the operator chose
+`logging.addresses: full`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+from dlpgate.config import Logging
+
+_ADDRESS = re.compile(r"([A-Za-z0-9._%+'=-]{1,64})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_state: dict[str, Any] = {"mode": "domain", "key": b"dlpgate"}
+
+
+def log_address(address: str) -> str:
+    """An address as logs may show it: domain only, hashed local part, or in full."""
+    local, _, domain = address.rpartition("@")
+    mode = _state["mode"]
+    if mode == "full" or not local:
+        return address
+    if mode == "hashed":
+        digest = hmac.new(_state["key"], local.lower().encode(), hashlib.sha256).hexdigest()[:10]
+        return f"{digest}@{domain.lower()}"
+    return f"*@{domain.lower()}"
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, str) and "@" in value:
+        return _ADDRESS.sub(lambda m: log_address(m.group(0)), value)
+    if isinstance(value, list | tuple):
+        return type(value)(_mask(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    return value
+
+
+def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    if _state["mode"] == "full":
+        return event
+    return {k: _mask(v) for k, v in event.items()}
+
+
+PROCESSORS = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    redact,
+    structlog.processors.JSONRenderer(sort_keys=False),
+]
+
+
+def configure(settings: Logging, stream: Any = None) -> None:
+    _state["mode"] = settings.addresses
+    if settings.hash_key:
+        _state["key"] = settings.hash_key.encode()
+    level = getattr(logging, settings.level.upper())
+    structlog.configure(
+        processors=PROCESSORS,
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    # Libraries log through stdlib logging; some (aiosmtpd at INFO) log addresses.
+    logging.basicConfig(level=logging.WARNING, stream=stream or sys.stderr, force=True)
+    for noisy in ("mail.log", "aiosmtplib", "pypdf", "presidio-analyzer"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def logger(name: str = "dlpgate") -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,242 @@
+"""Attachment bytes -> text parts and problems, within a per-message budget.
+
+Contract: `extract()` never raises for anything in the bytes. What cannot be
+read becomes a `Problem` (`encrypted-attachment`, `unscannable`) for policy to
+decide on. Every archive member is counted against one `Budget` shared by the
+whole message, so depth, member count, expanded size and compression ratio are
+bounded however the archives nest (a zip quine stops at the depth limit).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from dlpgate.config import Limits
+from dlpgate.model import Attachment, Problem, TextPart
+from dlpgate.parse import office
+
+Item = TextPart | Attachment | Problem
+# Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
+NestedParser = Callable[[bytes, str, int, "Budget"], Iterator[Item]]
+
+# pypdf logs warnings about damaged files with fragments of their content.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+
+
+class BudgetExceeded(Exception):
+    pass
+
+
+@dataclass
+class Budget:
+    limits: Limits
+    parts: int = 0
+    expanded: int = 0
+
+    def take_part(self) -> None:
+        self.parts += 1
+        if self.parts > self.limits.max_parts:
+            raise BudgetExceeded(f"more than {self.limits.max_parts} parts and archive members")
+
+    def take_bytes(self, n: int) -> None:
+        self.expanded += n
+        if self.expanded > self.limits.max_expanded:
+            raise BudgetExceeded(f"archives expand beyond {self.limits.max_expanded} bytes")
+
+
+_TEXT_TYPES = ("text/plain", "text/csv", "text/tab-separated-values", "application/csv")
+_TEXT_EXT = (".txt", ".csv", ".tsv", ".log", ".md", ".json", ".xml", ".ics", ".vcf")
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
+
+
+def _kind(name: str, content_type: str, data: bytes) -> str:
+    """Sniff the real type: extensions and declared types lie more often than magic."""
+    lower = name.lower()
+    head = data[:16]
+    if head.startswith(b"%PDF") or (b"%PDF-" in data[:1024]):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(office.OLE_MAGIC):
+        return "ole"
+    if head.lstrip().startswith(b"{\\rtf"):
+        return "rtf"
+    if head.startswith(_IMAGE_MAGIC) or content_type.startswith(("image/", "audio/", "video/")):
+        return "media"
+    if content_type == "message/rfc822" or lower.endswith(".eml"):
+        return "eml"
+    if content_type == "text/html" or lower.endswith((".html", ".htm")):
+        return "html"
+    if content_type in _TEXT_TYPES or content_type.startswith("text/") or lower.endswith(_TEXT_EXT):
+        return "text"
+    if _looks_textual(data):
+        return "text"
+    return "binary"
+
+
+def _looks_textual(data: bytes) -> bool:
+    sample = data[:4096]
+    if not sample or b"\x00" in sample:
+        return False
+    try:
+        sample.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        return exc.start > len(sample) - 4  # cut mid-character at the sample's end
+
+
+def decode_text(data: bytes, charset: str | None = None) -> str:
+    for enc in (charset, "utf-8"):
+        if not enc:
+            continue
+        try:
+            return data.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _cut(text: str, name: str, limits: Limits) -> Iterator[Item]:
+    if len(text) > limits.max_text:
+        yield Problem("unscannable", name, f"only the first {limits.max_text} characters scanned")
+        text = text[: limits.max_text]
+    if text.strip():
+        yield TextPart(name=name, text=text, is_attachment=True)
+
+
+def extract(
+    name: str, content_type: str, data: bytes, depth: int, budget: Budget, nested: NestedParser
+) -> Iterator[Item]:
+    kind = _kind(name, content_type, data)
+    yield Attachment(name=name, content_type=content_type, size=len(data), depth=depth)
+    try:
+        if kind == "pdf":
+            yield from _pdf(name, data, budget.limits)
+        elif kind == "zip":
+            yield from _zip(name, data, depth, budget, nested)
+        elif kind == "ole":
+            if office.ole_is_encrypted(data):
+                yield Problem("encrypted-attachment", name, "password-protected Office document")
+            else:
+                yield from _cut(office.ole_text(data), name, budget.limits)
+        elif kind == "rtf":
+            from striprtf.striprtf import rtf_to_text
+
+            yield from _cut(rtf_to_text(decode_text(data), errors="ignore"), name, budget.limits)
+        elif kind == "eml":
+            yield from nested(data, name, depth + 1, budget)
+        elif kind == "html":
+            from dlpgate.parse.html import html_to_text
+
+            yield from _cut(html_to_text(decode_text(data)), name, budget.limits)
+        elif kind == "text":
+            yield from _cut(decode_text(data), name, budget.limits)
+        elif kind == "binary":
+            yield Problem("unscannable", name, "unrecognised binary format")
+        # media: no text to read; images of documents are a known limit (docs/limitations)
+    except BudgetExceeded:
+        raise
+    except office.OfficeError as exc:
+        yield Problem("unscannable", name, str(exc))
+    except RecursionError:
+        yield Problem("unscannable", name, f"{kind} nested too deeply to read")
+    except Exception as exc:  # a damaged file of any kind: never crash the session
+        yield Problem("unscannable", name, f"damaged {kind} file ({type(exc).__name__})")
+
+
+def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")  # owner-password-only PDFs open with an empty password
+        except Exception:
+            opened = 0
+        if not opened:
+            yield Problem("encrypted-attachment", name, "password-protected PDF")
+            return
+    pages: list[str] = []
+    size = 0
+    for page in reader.pages:
+        text = page.extract_text() or ""
+        pages.append(text)
+        size += len(text)
+        if size > limits.max_text:
+            break
+    yield from _cut("\n".join(pages), name, limits)
+
+
+def _zip(
+    name: str, data: bytes, depth: int, budget: Budget, nested: NestedParser
+) -> Iterator[Item]:
+    limits = budget.limits
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        yield Problem("unscannable", name, f"damaged ZIP archive ({type(exc).__name__})")
+        return
+    with zf:
+        infos = zf.infolist()
+        if any(i.flag_bits & 0x1 for i in infos):
+            yield Problem("encrypted-attachment", name, "password-protected ZIP archive")
+            return
+
+        def read(info: zipfile.ZipInfo) -> bytes:
+            return _read_member(zf, info, name, budget)
+
+        if office.is_ooxml(zf):
+            yield from _cut(office.ooxml_text(zf, read), name, limits)
+            return
+        if office.is_odf(zf):
+            yield from _cut(office.odf_text(zf, read), name, limits)
+            return
+        if depth >= limits.max_depth:
+            yield Problem("unscannable", name, f"archives nested deeper than {limits.max_depth}")
+            return
+        for info in infos:
+            if info.is_dir():
+                continue
+            budget.take_part()
+            inner = f"{name}/{info.filename}"
+            try:
+                member = read(info)
+            except _MemberRefused as exc:
+                yield Problem("unscannable", inner, str(exc))
+                continue
+            yield from extract(inner, "", member, depth + 1, budget, nested)
+
+
+class _MemberRefused(Exception):
+    pass
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: Budget) -> bytes:
+    """Read one member without trusting its header: stop at the declared size + 1."""
+    limits = budget.limits
+    declared = info.file_size
+    if info.compress_size and declared / max(info.compress_size, 1) > limits.max_ratio:
+        raise BudgetExceeded(
+            f"{name}: member compression ratio {declared // max(info.compress_size, 1)}:1 "
+            f"exceeds {limits.max_ratio}:1 (zip bomb)"
+        )
+    budget.take_bytes(declared)
+    chunks: list[bytes] = []
+    got = 0
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(min(1 << 20, declared + 1 - got))
+                if not chunk:
+                    break
+                got += len(chunk)
+                chunks.append(chunk)
+                if got > declared:
+                    raise BudgetExceeded(f"{name}: a member expands beyond its declared size")
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError) as exc:
+        raise _MemberRefused(f"cannot read archive member ({type(exc).__name__})") from None
+    return b"".join(chunks)

@@ -1,0 +1,207 @@
+"""Bytes -> Message: every address, the subject, and the text of every part.
+
+Contract: `parse()` returns a Message for any bytes at all. Malformed MIME,
+undecodable charsets and truncated base64 are recorded as `malformed-mime`
+problems, never raised. The compat32 policy is used on purpose: the modern
+policy parses headers lazily and can raise on access, long after parsing.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.utils
+from collections.abc import Iterator
+from email.message import Message as EmailMessage
+
+from dlpgate.config import Limits
+from dlpgate.model import Attachment, Envelope, Message, Problem, TextPart
+from dlpgate.parse.attachments import Budget, BudgetExceeded, Item, decode_text, extract
+from dlpgate.parse.html import html_to_text
+
+_KEPT_HEADERS = {
+    "from", "to", "cc", "subject", "message-id", "date", "in-reply-to", "references",
+    "sensitivity", "x-protective-marking", "x-classification", "importance", "content-type",
+}
+
+
+def header_text(value: object) -> str:
+    """Decode RFC 2047 words; any damage leaves the raw text rather than raising."""
+    if value is None:
+        return ""
+    raw = str(value)
+    try:
+        return str(email.header.make_header(email.header.decode_header(raw)))
+    except Exception:
+        return raw
+
+
+def addresses(values: list[str]) -> tuple[str, ...]:
+    out = []
+    for _name, addr in email.utils.getaddresses([header_text(v) for v in values]):
+        addr = addr.strip()
+        if "@" in addr:
+            out.append(addr)
+    return tuple(out)
+
+
+def _filename(part: EmailMessage) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name:
+        name = header_text(name).replace("/", "_").replace("\\", "_").strip()
+    return name or None
+
+
+def _payload(part: EmailMessage, where: str) -> tuple[bytes, list[Problem]]:
+    problems: list[Problem] = []
+    try:
+        data = part.get_payload(decode=True)
+    except Exception as exc:
+        reason = f"payload not decodable ({type(exc).__name__})"
+        return b"", [Problem("malformed-mime", where, reason)]
+    if data is None:
+        data = b""
+    if any(type(d).__name__ in ("InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect",
+                                "InvalidBase64LengthDefect") for d in part.defects):
+        problems.append(Problem("malformed-mime", where, "damaged base64 encoding"))
+    return data, problems
+
+
+def _walk(
+    msg: EmailMessage, prefix: str, depth: int, budget: Budget, counter: list[int]
+) -> Iterator[Item | tuple[str, str]]:
+    """Yield items, and ("body", text) pairs for inline text of this message's body."""
+    where = prefix or "body"
+    for defect in msg.defects:
+        name = type(defect).__name__
+        if "Base64" not in name:
+            yield Problem("malformed-mime", where, f"MIME structure damaged ({name})")
+    stack: list[EmailMessage] = [msg]
+    while stack:
+        part = stack.pop()
+        budget.take_part()
+        ctype = part.get_content_type()
+        if part.is_multipart():
+            children = part.get_payload()
+            if not isinstance(children, list):
+                continue
+            if ctype == "multipart/alternative":
+                plain = [c for c in children if c.get_content_type() == "text/plain"]
+                children = plain[:1] or children[-1:]  # plain if offered, else the richest
+            stack.extend(c for c in reversed(children) if isinstance(c, EmailMessage))
+            continue
+        fname = _filename(part)
+        disposition = (part.get("Content-Disposition") or "").lower()
+        is_attachment = fname is not None or disposition.startswith("attachment")
+        if ctype == "message/rfc822":
+            counter[0] += 1
+            name = fname or f"attached-{counter[0]}.eml"
+            if prefix:
+                name = f"{prefix}/{name}"
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], EmailMessage):
+                yield Attachment(name=name, content_type=ctype, size=0, depth=depth)
+                yield from _nested_message(inner[0], name, depth + 1, budget, counter)
+            continue
+        if not is_attachment and ctype in ("text/plain", "text/html"):
+            data, problems = _payload(part, where)
+            yield from problems
+            text = decode_text(data, part.get_content_charset())
+            yield ("body", html_to_text(text) if ctype == "text/html" else text)
+            continue
+        if not is_attachment and ctype.startswith(("multipart/", "image/")):
+            continue  # inline images in signatures: nothing to read
+        counter[0] += 1
+        name = fname or f"attachment-{counter[0]}"
+        if prefix:
+            name = f"{prefix}/{name}"
+        data, problems = _payload(part, name)
+        yield from problems
+        try:
+            yield from extract(name, ctype, data, depth, budget, _nested_bytes)
+        except BudgetExceeded as exc:
+            yield Problem("unscannable", name, str(exc))
+
+
+def _nested_message(
+    msg: EmailMessage, name: str, depth: int, budget: Budget, counter: list[int] | None = None
+) -> Iterator[Item]:
+    """An attached message: its subject and body become the text of part `name`."""
+    if depth > budget.limits.max_depth:
+        yield Problem("unscannable", name, f"messages nested deeper than {budget.limits.max_depth}")
+        return
+    texts = [header_text(msg.get("Subject"))]
+    for item in _walk(msg, name, depth, budget, counter or [0]):
+        if isinstance(item, tuple):
+            texts.append(item[1])
+        else:
+            yield item
+    text = "\n".join(t for t in texts if t)
+    if text.strip():
+        yield TextPart(name=name, text=text, content_type="message/rfc822", is_attachment=True)
+
+
+def _nested_bytes(data: bytes, name: str, depth: int, budget: Budget) -> Iterator[Item]:
+    yield from _nested_message(email.message_from_bytes(data), name, depth, budget)
+
+
+def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = None) -> Message:
+    limits = limits or Limits()
+    budget = Budget(limits)
+    try:
+        msg = email.message_from_bytes(raw)
+    except Exception as exc:  # the parser itself gave up (e.g. recursion on absurd nesting)
+        msg = EmailMessage()
+        msg.set_payload(raw.decode("utf-8", errors="replace"))
+        msg.defects.append(type("UnparseableMessage", (Exception,), {})(type(exc).__name__))
+    subject = " ".join(header_text(msg.get("Subject")).split())
+    to = addresses(msg.get_all("To") or [])
+    cc = addresses(msg.get_all("Cc") or [])
+    from_list = addresses(msg.get_all("From") or [])
+    visible = {a.lower() for a in to + cc}
+    bcc_only = tuple(r for r in (envelope.rcpt_tos if envelope else ()) if r.lower() not in visible)
+    headers = tuple((k, header_text(v)) for k, v in msg.items() if k.lower() in _KEPT_HEADERS)
+
+    parts: list[TextPart] = []
+    if subject:
+        parts.append(TextPart(name="subject", text=subject))
+    bodies: list[str] = []
+    attachments: list[Attachment] = []
+    problems: list[Problem] = []
+    try:
+        for item in _walk(msg, "", 0, budget, [0]):
+            if isinstance(item, tuple):
+                bodies.append(item[1])
+            elif isinstance(item, TextPart):
+                parts.append(item)
+            elif isinstance(item, Attachment):
+                attachments.append(item)
+            else:
+                problems.append(item)
+    except BudgetExceeded as exc:
+        problems.append(Problem("unscannable", "body", str(exc)))
+    except RecursionError:
+        problems.append(Problem("malformed-mime", "body", "MIME nested too deeply to read"))
+    body = "\n\n".join(b for b in bodies if b.strip())
+    if len(body) > limits.max_text:
+        problems.append(Problem("unscannable", "body", f"only the first {limits.max_text} "
+                                "characters scanned"))
+        body = body[: limits.max_text]
+    if body:
+        parts.insert(1 if subject else 0, TextPart(name="body", text=body))
+    return Message(
+        message_id=header_text(msg.get("Message-ID")).strip(),
+        subject=subject,
+        from_addr=from_list[0] if from_list else (envelope.mail_from if envelope else ""),
+        to=to,
+        cc=cc,
+        bcc_only=bcc_only,
+        headers=headers,
+        parts=tuple(parts),
+        attachments=tuple(attachments),
+        problems=tuple(dict.fromkeys(problems)),
+        size=len(raw),
+    )

@@ -1,0 +1,70 @@
+"""Every SMTP reply dlpgate makes up itself, in one catalogue.
+
+The name of each reply carries its code (R451_SCAN_FAILED is a 451), and a
+test checks that the digits agree, so reading `return R250_HELD` says exactly
+what the client sees. Replies that come from the next hop are passed through
+verbatim and are not listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dlpgate.model import Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    code: int
+    status: str  # RFC 3463 enhanced status code
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.status} {self.text}"
+
+    def with_text(self, extra: str) -> str:
+        return f"{self.code} {self.status} {self.text}: {extra}"
+
+    @property
+    def temporary(self) -> bool:
+        return 400 <= self.code < 500
+
+
+R250_RELAYED = Reply(250, "2.0.0", "Ok: relayed")
+R250_HELD = Reply(250, "2.6.0", "Ok: held for review by information governance")
+R250_DISCARDED = Reply(250, "2.0.0", "Ok")
+R421_TOO_MANY_SESSIONS = Reply(421, "4.3.2", "Too many connections, try again later")
+R421_SHUTTING_DOWN = Reply(421, "4.3.2", "Service shutting down, try again later")
+R451_SCAN_FAILED = Reply(451, "4.3.0", "Message could not be scanned, try again later")
+R451_SCAN_TIMEOUT = Reply(451, "4.3.0", "Scan took too long, try again later")
+R451_OVERLOADED = Reply(451, "4.3.1", "Gateway busy, try again later")
+R451_NEXT_HOP_DOWN = Reply(451, "4.4.1", "Next hop unavailable, try again later")
+R451_NEXT_HOP_TIMEOUT = Reply(451, "4.4.2", "Next hop timed out, try again later")
+R451_STORE_FAILED = Reply(451, "4.3.0", "Could not store message safely, try again later")
+R451_INTERNAL = Reply(451, "4.3.0", "Internal error, try again later")
+R452_TOO_MANY_RECIPIENTS = Reply(452, "4.5.3", "Too many recipients")
+R550_POLICY_REJECT = Reply(550, "5.7.1", "Message refused by data-protection policy")
+R554_NOT_ALLOWED = Reply(554, "5.7.1", "Client not allowed to relay through this gateway")
+
+ALL = {name: value for name, value in globals().items() if isinstance(value, Reply)}
+
+
+# The one table from what the gateway did to what the client is told. Outcomes
+# whose reply depends on circumstance (a tempfail's cause, a next hop's own
+# refusal) pass a more specific reply alongside; this is the default for each.
+OUTCOME_REPLIES: dict[Outcome, Reply] = {
+    Outcome.RELAYED: R250_RELAYED,
+    Outcome.HELD: R250_HELD,
+    Outcome.REJECTED: R550_POLICY_REJECT,
+    Outcome.TEMPFAIL: R451_INTERNAL,
+}
+
+
+def reply_for(outcome: Outcome, specific: Reply | None = None) -> Reply:
+    reply = specific or OUTCOME_REPLIES[outcome]
+    expected_class = {
+        Outcome.RELAYED: 2, Outcome.HELD: 2, Outcome.REJECTED: 5, Outcome.TEMPFAIL: 4
+    }[outcome]
+    if reply.code // 100 != expected_class:
+        raise ValueError(f"{reply} cannot report outcome {outcome}")
+    return reply

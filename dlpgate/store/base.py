@@ -1,0 +1,132 @@
+"""The one Store interface every backend implements (SQLite now, PostgreSQL later).
+
+Methods are synchronous and each is one transaction; the relay calls them from a
+thread so the event loop never waits on disk. `hold` returns only after the
+message is durably committed: the relay answers 250 on the strength of it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Protocol
+
+from dlpgate.model import Envelope, Outcome, ScanResult
+
+
+class StoreError(Exception):
+    """The store could not do what was asked; the relay answers 451."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    scan_id: str
+    created: float
+    node: str
+    mail_from: str
+    rcpt_domains: tuple[str, ...]
+    n_recipients: int
+    size: int
+    verdict: str
+    outcome: str
+    reply_code: int
+    rules: tuple[str, ...]
+    entity_counts: dict[str, int]
+    policy_version: str
+    timings: dict[str, float]
+
+    @staticmethod
+    def of(
+        result: ScanResult, envelope: Envelope, outcome: Outcome, reply_code: int, node: str,
+        created: float,
+    ) -> DecisionRecord:
+        return DecisionRecord(
+            scan_id=result.scan_id,
+            created=created,
+            node=node,
+            mail_from=envelope.mail_from,
+            rcpt_domains=tuple(sorted({domain_of(r) for r in envelope.rcpt_tos})),
+            n_recipients=len(envelope.rcpt_tos),
+            size=result.message.size,
+            verdict=result.decision.verdict.value,
+            outcome=outcome.value,
+            reply_code=reply_code,
+            rules=result.decision.rules,
+            entity_counts=dict(Counter(f.entity for f in result.evidence.findings)),
+            policy_version=result.decision.policy_version,
+            timings=result.timings_ms,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HeldMessage:
+    id: str
+    created: float
+    state: str
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    message_id: str
+    size: int
+    verdict: str
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]
+    findings: tuple[dict, ...]
+    recipients: tuple[dict, ...]
+    raw: bytes
+
+    @staticmethod
+    def of(result: ScanResult, envelope: Envelope, raw: bytes, created: float) -> HeldMessage:
+        """The quarantine keeps where each finding is, never its value: offsets suffice."""
+        return HeldMessage(
+            id=result.scan_id,
+            created=created,
+            state="held",
+            mail_from=envelope.mail_from,
+            rcpt_tos=envelope.rcpt_tos,
+            message_id=result.message.message_id,
+            size=len(raw),
+            verdict=result.decision.verdict.value,
+            rules=result.decision.rules,
+            reasons=result.decision.reasons,
+            findings=tuple(
+                {"entity": f.entity, "part": f.part, "start": f.start, "end": f.end,
+                 "score": f.score, "explanation": f.explanation}
+                for f in result.evidence.findings
+            ),
+            recipients=tuple(
+                {"address": r.address, "risk": r.risk, "signals": [s.name for s in r.signals]}
+                for r in result.evidence.recipients
+            ),
+            raw=raw,
+        )
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+class Store(Protocol):
+    def record_decision(self, record: DecisionRecord) -> None: ...
+
+    def hold(self, item: HeldMessage) -> None: ...
+
+    def held(self, state: str | None = "held", limit: int = 100) -> list[HeldMessage]: ...
+
+    def get_held(self, item_id: str) -> HeldMessage | None: ...
+
+    def decisions(self, limit: int = 100) -> list[DecisionRecord]: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(url: str) -> Store:
+    if url.startswith("sqlite:///"):
+        from dlpgate.store.sqlite import SQLiteStore
+
+        return SQLiteStore(url)
+    raise StoreError(f"storage.url {url.split(':', 1)[0]}: this backend is not available yet")

@@ -1,0 +1,132 @@
+"""The embedded default Store: one SQLite file in WAL mode.
+
+`synchronous=FULL` because the relay answers 250 for a held message on the
+strength of the commit; WAL's default NORMAL could lose the last commits on
+power failure. One connection behind a lock: SQLite has one writer anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from importlib import resources
+
+from dlpgate.config import sqlite_path
+from dlpgate.store.base import DecisionRecord, HeldMessage, StoreError, dumps
+
+
+def migrations(backend: str) -> list[tuple[int, str]]:
+    folder = resources.files("dlpgate.store") / "migrations" / backend
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class SQLiteStore:
+    def __init__(self, url: str) -> None:
+        self.path = sqlite_path(url)
+        self._lock = threading.Lock()
+        try:
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from None
+
+    def _migrate(self) -> None:
+        db = self._db
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
+        done = {row[0] for row in db.execute("SELECT version FROM schema_version")}
+        for version, sql in migrations("sqlite"):
+            if version in done:
+                continue
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in sql.split(";\n"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT INTO schema_version VALUES (?)", (version,))
+                db.execute("COMMIT")
+            except Exception:
+                db.execute("ROLLBACK")
+                raise
+
+    def _write(self, sql: str, params: tuple) -> None:
+        with self._lock:
+            try:
+                self._db.execute(sql, params)
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
+
+    def record_decision(self, r: DecisionRecord) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (r.scan_id, r.created, r.node, r.mail_from, dumps(list(r.rcpt_domains)),
+             r.n_recipients, r.size, r.verdict, r.outcome, r.reply_code, dumps(list(r.rules)),
+             dumps(r.entity_counts), r.policy_version, dumps(r.timings)),
+        )
+
+    def hold(self, m: HeldMessage) -> None:
+        self._write(
+            "INSERT INTO quarantine VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (m.id, m.created, m.state, m.mail_from, dumps(list(m.rcpt_tos)), m.message_id, m.size,
+             m.verdict, dumps(list(m.rules)), dumps(list(m.reasons)), dumps(list(m.findings)),
+             dumps(list(m.recipients)), m.raw),
+        )
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"store read failed: {type(exc).__name__}: {exc}") from None
+
+    def held(self, state: str | None = "held", limit: int = 100) -> list[HeldMessage]:
+        if state is None:
+            rows = self._read("SELECT * FROM quarantine ORDER BY created LIMIT ?", (limit,))
+        else:
+            rows = self._read(
+                "SELECT * FROM quarantine WHERE state = ? ORDER BY created LIMIT ?", (state, limit)
+            )
+        return [_held(row) for row in rows]
+
+    def get_held(self, item_id: str) -> HeldMessage | None:
+        rows = self._read("SELECT * FROM quarantine WHERE id = ?", (item_id,))
+        return _held(rows[0]) if rows else None
+
+    def decisions(self, limit: int = 100) -> list[DecisionRecord]:
+        rows = self._read("SELECT * FROM decisions ORDER BY created DESC LIMIT ?", (limit,))
+        return [
+            DecisionRecord(
+                scan_id=r[0], created=r[1], node=r[2], mail_from=r[3],
+                rcpt_domains=tuple(json.loads(r[4])), n_recipients=r[5], size=r[6], verdict=r[7],
+                outcome=r[8], reply_code=r[9], rules=tuple(json.loads(r[10])),
+                entity_counts=json.loads(r[11]), policy_version=r[12], timings=json.loads(r[13]),
+            )
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _held(r: tuple) -> HeldMessage:
+    return HeldMessage(
+        id=r[0], created=r[1], state=r[2], mail_from=r[3], rcpt_tos=tuple(json.loads(r[4])),
+        message_id=r[5], size=r[6], verdict=r[7], rules=tuple(json.loads(r[8])),
+        reasons=tuple(json.loads(r[9])), findings=tuple(json.loads(r[10])),
+        recipients=tuple(json.loads(r[11])), raw=bytes(r[12]),
+    )
+
+
+

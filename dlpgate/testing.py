@@ -1,0 +1,264 @@
+"""Test helpers shipped with the package, for our tests and for a council's own.
+
+- `make_message()` builds an RFC 5322 message with optional attachments;
+- `Sink` is a real SMTP server on loopback recording every command it gets, and
+  can refuse recipients or be told to answer 4xx/5xx, to play the next hop;
+- `running_relay()` runs the real relay on a loopback port in a thread;
+- `capture_logs()` collects the JSON log lines and fails if any value that must
+  stay private (an address's local part, an identifier, a body) appears in them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from dlpgate import obs
+from dlpgate.config import Settings
+from dlpgate.model import Envelope
+
+
+def make_message(
+    *,
+    sender: str = "alice.jones@example-council.gov.uk",
+    to: tuple[str, ...] = ("bob.smith@example-council.gov.uk",),
+    cc: tuple[str, ...] = (),
+    subject: str = "Meeting notes",
+    body: str = "Hello,\n\nNotes from today's meeting are below.\n",
+    html: str | None = None,
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+    message_id: str = "<test-1@example-council.gov.uk>",
+) -> bytes:
+    """attachments: (filename, content type, bytes)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id
+    msg["Date"] = "Tue, 24 Nov 2026 10:00:00 +0000"
+    msg.set_content(body)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
+    for name, ctype, data in attachments:
+        maintype, _, subtype = ctype.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def make_envelope(raw: bytes, bcc: tuple[str, ...] = ()) -> Envelope:
+    from dlpgate.cli import envelope_from_headers
+
+    env = envelope_from_headers(raw)
+    return Envelope(mail_from=env.mail_from, rcpt_tos=env.rcpt_tos + bcc)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+
+@dataclass
+class _SinkHandler:
+    received: list[Received] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)  # recipient -> reply
+    data_reply: str | None = None  # e.g. "452 4.3.1 Full" or "554 5.7.1 No"
+    data_delay: float = 0.0
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        self.commands.append(f"MAIL {address}")
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        self.commands.append(f"RCPT {address}")
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_RSET(self, server: Any, session: Any, envelope: Any) -> str:
+        self.commands.append("RSET")
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.commands.append("DATA")
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
+        if self.data_reply:
+            return self.data_reply
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
+        return "250 2.0.0 Ok: queued"
+
+
+class Sink:
+    """A real SMTP server on 127.0.0.1 that records what it is sent (the next hop)."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.handler = _SinkHandler()
+        self._controller: Controller | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def start(self) -> Sink:
+        self._controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port,
+            server_kwargs={"enable_SMTPUTF8": True},
+        )
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> Sink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class RunningRelay:
+    """The real relay, in a thread with its own event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        from dlpgate.ingress.server import Relay
+
+        self.settings = settings
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.relay: Relay | None = None
+        self._thread = threading.Thread(target=self._run, name="relay", daemon=True)
+
+    def _run(self) -> None:
+        from dlpgate.ingress.server import Relay
+
+        asyncio.set_event_loop(self._loop)
+
+        async def main() -> None:
+            self.relay = Relay(self.settings)
+            await self.relay.start()
+            self._ready.set()
+            await self.relay.stopped.wait()
+
+        try:
+            self._loop.run_until_complete(main())
+        except BaseException as exc:  # surfaced to the test by start()
+            self._error = exc
+            self._ready.set()
+        finally:
+            self._loop.close()
+
+    def start(self) -> RunningRelay:
+        self._thread.start()
+        self._ready.wait(120)
+        if self._error:
+            raise self._error
+        return self
+
+    @property
+    def port(self) -> int:
+        assert self.relay is not None
+        return self.relay.port
+
+    @property
+    def store(self) -> Any:
+        assert self.relay is not None
+        return self.relay.store
+
+    def call(self, coro: Any, timeout: float = 60) -> Any:
+        """Run a coroutine on the relay's loop (e.g. a graceful stop)."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def stop(self) -> None:
+        if self.relay is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self.call(self.relay.stop())
+        self._thread.join(30)
+
+
+@contextlib.contextmanager
+def running_relay(settings: Settings) -> Iterator[RunningRelay]:
+    relay = RunningRelay(settings).start()
+    try:
+        yield relay
+    finally:
+        relay.stop()
+
+
+class PersonalDataInLogs(AssertionError):
+    pass
+
+
+@dataclass
+class LogCapture:
+    stream: io.StringIO
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        out = []
+        for line in self.text.splitlines():
+            with contextlib.suppress(ValueError):
+                out.append(json.loads(line))
+        return out
+
+
+@contextlib.contextmanager
+def capture_logs(settings: Settings, forbidden: tuple[str, ...] = ()) -> Iterator[LogCapture]:
+    """Route dlpgate's logs into memory; fail if any `forbidden` value appears in them."""
+    stream = io.StringIO()
+    obs.configure(settings.logging, stream=stream)
+    capture = LogCapture(stream)
+    try:
+        yield capture
+    finally:
+        obs.configure(settings.logging)
+    leaked = [value for value in forbidden if value and value.lower() in capture.text.lower()]
+    if leaked:
+        raise PersonalDataInLogs(f"{len(leaked)} private value(s) reached the logs")
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path

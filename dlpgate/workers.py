@@ -1,0 +1,201 @@
+"""Scanning off the event loop: a pool of worker processes with a bounded queue.
+
+Why not concurrent.futures.ProcessPoolExecutor: it cannot stop one job. A PDF
+with an object loop or a pathological archive must cost one worker, killed at
+the scan budget and replaced, not a stuck slot forever. Each worker here is a
+process with a pipe; a job that overruns its budget gets its worker killed.
+
+The queue is bounded: when every worker is busy and `queue` scans already wait,
+`run` raises Overloaded at once and the relay answers 451 instead of growing
+without limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import pickle
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from typing import Any
+
+from dlpgate.config import Settings
+from dlpgate.model import Envelope, ScanResult
+
+_TASKS: set[asyncio.Task[Any]] = set()
+
+
+def spawn(coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
+    """asyncio.create_task that keeps a reference, so the task is not collected mid-flight."""
+    task = asyncio.get_running_loop().create_task(coro, name=name)  # noqa: TID251
+    _TASKS.add(task)
+    task.add_done_callback(_TASKS.discard)
+    return task
+
+
+class ScanFailed(Exception):
+    """The scan raised, or its worker died. Carries no message content."""
+
+
+class ScanTimeout(ScanFailed):
+    pass
+
+
+class Overloaded(Exception):
+    pass
+
+
+def _worker_main(conn: Connection, settings_blob: bytes) -> None:
+    from dlpgate.pipeline import Scanner
+
+    settings: Settings = pickle.loads(settings_blob)
+    scanner = Scanner(settings)
+    conn.send_bytes(b"ready")
+    while True:
+        try:
+            job = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        raw, envelope, scan_id = pickle.loads(job)
+        try:
+            result = scanner.scan(raw, envelope, scan_id)
+            reply = pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # reported by type only: messages may quote content
+            reply = pickle.dumps(("error", type(exc).__name__))
+        conn.send_bytes(reply)
+
+
+class _Worker:
+    def __init__(self, settings_blob: bytes) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, settings_blob), daemon=True, name="dlpgate-scan"
+        )
+        self.process.start()
+        child.close()
+        if not self.conn.poll(120) or self.conn.recv_bytes() != b"ready":
+            self.kill()
+            raise ScanFailed("worker did not start")
+
+    def call(self, job: bytes, timeout: float) -> ScanResult:
+        try:
+            self.conn.send_bytes(job)
+            if not self.conn.poll(timeout):
+                raise ScanTimeout(f"scan exceeded {timeout:g} s")
+            status, value = pickle.loads(self.conn.recv_bytes())
+        except (EOFError, OSError, BrokenPipeError):
+            raise ScanFailed("scan worker died") from None
+        if status != "ok":
+            raise ScanFailed(f"scan raised {value}")
+        return value
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.join(5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class WorkerPool:
+    """`await pool.run(raw, envelope, scan_id)`; `size` workers, `queue` waiting at most."""
+
+    def __init__(self, settings: Settings, size: int, queue: int) -> None:
+        self.size = size
+        self.queue = queue
+        self._blob = pickle.dumps(settings)
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._waiting = 0
+        self._threads = ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="scan")
+        self.restarts = 0
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        workers = await asyncio.gather(
+            *(loop.run_in_executor(self._threads, _Worker, self._blob) for _ in range(self.size))
+        )
+        for w in workers:
+            self._idle.put_nowait(w)
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float) -> ScanResult:
+        if self._idle.empty() and self._waiting >= self.queue:
+            raise Overloaded()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        self._waiting += 1
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), timeout)
+        except TimeoutError:
+            raise ScanTimeout("no worker free within the scan budget") from None
+        finally:
+            self._waiting -= 1
+        job = pickle.dumps((raw, envelope, scan_id), protocol=pickle.HIGHEST_PROTOCOL)
+        remaining = max(0.01, deadline - loop.time())
+        fut = loop.run_in_executor(self._threads, worker.call, job, remaining)
+        # The worker goes back (or is replaced) when its job ends, even if our caller
+        # is cancelled meanwhile: a worker is never handed out while still busy.
+        fut.add_done_callback(lambda f: self._finished(worker, f))
+        return await asyncio.shield(fut)
+
+    def _finished(self, worker: _Worker, fut: asyncio.Future[ScanResult]) -> None:
+        exc = None if fut.cancelled() else fut.exception()
+        broken = isinstance(exc, ScanTimeout) or not worker.process.is_alive()
+        if not broken and not isinstance(exc, (ScanFailed, type(None))):
+            broken = True  # an unexpected error in the pipe handling: do not trust the worker
+        if broken:
+            worker.kill()
+            self.restarts += 1
+            spawn(self._replace(), name="replace-worker")
+        else:
+            self._idle.put_nowait(worker)
+
+    async def _replace(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                worker = await loop.run_in_executor(self._threads, _Worker, self._blob)
+            except Exception:
+                await asyncio.sleep(1)
+                continue
+            self._idle.put_nowait(worker)
+            return
+
+    async def close(self) -> None:
+        while not self._idle.empty():
+            self._idle.get_nowait().kill()
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+
+class InlineScanner:
+    """Same interface, scanning in a thread of this process (`scan.workers: 0`)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from dlpgate.pipeline import Scanner
+
+        self.scanner = Scanner(settings)
+        self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scan")
+        self.restarts = 0
+        self.waiting = 0
+
+    async def start(self) -> None:
+        return None
+
+    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float) -> ScanResult:
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(self._threads, self.scanner.scan, raw, envelope, scan_id)
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            raise ScanTimeout(f"scan exceeded {timeout:g} s") from None
+        except Exception as exc:
+            raise ScanFailed(f"scan raised {type(exc).__name__}") from None
+
+    async def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
