@@ -51,11 +51,18 @@ def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     return {k: _mask(v) for k, v in event.items()}
 
 
+def _order(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """timestamp, level, event first: the fields an operator's eye looks for."""
+    head = {k: event.pop(k) for k in ("timestamp", "level", "event") if k in event}
+    return {**head, **event}
+
+
 PROCESSORS = [
     structlog.contextvars.merge_contextvars,
     structlog.processors.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     redact,
+    _order,
     structlog.processors.JSONRenderer(sort_keys=False),
 ]
 

@@ -136,7 +136,7 @@ class Sink:
     def start(self) -> Sink:
         self._controller = Controller(
             self.handler, hostname="127.0.0.1", port=self.port,
-            server_kwargs={"enable_SMTPUTF8": True},
+            enable_SMTPUTF8=True,
         )
         self._controller.start()
         return self
@@ -151,6 +151,21 @@ class Sink:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def build_settings(tmp_path: Path, next_hop: str, **sections: Any) -> Settings:
+    """Settings for a relay on a free loopback port, its store under `tmp_path`."""
+    data: dict[str, Any] = {
+        "organisation": {"internal_domains": ["example-council.gov.uk"],
+                         "partner_domains": ["nhs.net"]},
+        "storage": {"url": f"sqlite:///{tmp_path / 'dlpgate.db'}"},
+        "relay": {"listen": f"127.0.0.1:{free_port()}", "next_hop": next_hop,
+                  "next_hop_timeout": 10, "scan_timeout": 30, "drain_timeout": 10},
+        "scan": {"workers": 0},
+    }
+    for name, values in sections.items():
+        data[name] = {**data.get(name, {}), **values}
+    return Settings.model_validate(data)
 
 
 class RunningRelay:

@@ -9,27 +9,13 @@ from typing import Any
 import pytest
 
 from dlpgate.config import Settings
-from dlpgate.testing import RunningRelay, Sink, free_port
+from dlpgate.testing import RunningRelay, Sink, build_settings
 
 
 @pytest.fixture
 def sink() -> Iterator[Sink]:
     with Sink() as s:
         yield s
-
-
-def build_settings(tmp_path: Path, next_hop: str, **sections: Any) -> Settings:
-    data: dict[str, Any] = {
-        "organisation": {"internal_domains": ["example-council.gov.uk"],
-                         "partner_domains": ["nhs.net"]},
-        "storage": {"url": f"sqlite:///{tmp_path / 'dlpgate.db'}"},
-        "relay": {"listen": f"127.0.0.1:{free_port()}", "next_hop": next_hop,
-                  "next_hop_timeout": 10, "scan_timeout": 30, "drain_timeout": 10},
-        "scan": {"workers": 0},
-    }
-    for name, values in sections.items():
-        data[name] = {**data.get(name, {}), **values}
-    return Settings.model_validate(data)
 
 
 @pytest.fixture

@@ -8,9 +8,12 @@ policy parses headers lazily and can raise on access, long after parsing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.header
 import email.utils
+import quopri
 from collections.abc import Iterator
 from email.message import Message as EmailMessage
 
@@ -75,15 +78,24 @@ def _walk(
 ) -> Iterator[Item | tuple[str, str]]:
     """Yield items, and ("body", text) pairs for inline text of this message's body."""
     where = prefix or "body"
-    for defect in msg.defects:
-        name = type(defect).__name__
-        if "Base64" not in name:
-            yield Problem("malformed-mime", where, f"MIME structure damaged ({name})")
     stack: list[EmailMessage] = [msg]
     while stack:
         part = stack.pop()
         budget.take_part()
+        for defect in part.defects:
+            kind = type(defect).__name__
+            if "Base64" not in kind:  # reported with the payload, see _payload
+                yield Problem("malformed-mime", where, f"MIME structure damaged ({kind})")
         ctype = part.get_content_type()
+        fname = _filename(part)
+        if ctype == "message/rfc822":  # before is_multipart(): compat32 calls it multipart
+            counter[0] += 1
+            name = fname or f"attached-{counter[0]}.eml"
+            if prefix:
+                name = f"{prefix}/{name}"
+            yield Attachment(name=name, content_type=ctype, size=0, depth=depth)
+            yield from _attached_message(part, name, depth, budget, counter)
+            continue
         if part.is_multipart():
             children = part.get_payload()
             if not isinstance(children, list):
@@ -93,23 +105,12 @@ def _walk(
                 children = plain[:1] or children[-1:]  # plain if offered, else the richest
             stack.extend(c for c in reversed(children) if isinstance(c, EmailMessage))
             continue
-        fname = _filename(part)
         disposition = (part.get("Content-Disposition") or "").lower()
         is_attachment = fname is not None or disposition.startswith("attachment")
-        if ctype == "message/rfc822":
-            counter[0] += 1
-            name = fname or f"attached-{counter[0]}.eml"
-            if prefix:
-                name = f"{prefix}/{name}"
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner and isinstance(inner[0], EmailMessage):
-                yield Attachment(name=name, content_type=ctype, size=0, depth=depth)
-                yield from _nested_message(inner[0], name, depth + 1, budget, counter)
-            continue
         if not is_attachment and ctype in ("text/plain", "text/html"):
             data, problems = _payload(part, where)
             yield from problems
-            text = decode_text(data, part.get_content_charset())
+            text = decode_text(data, part.get_content_charset()).replace("\r\n", "\n")
             yield ("body", html_to_text(text) if ctype == "text/html" else text)
             continue
         if not is_attachment and ctype.startswith(("multipart/", "image/")):
@@ -124,6 +125,27 @@ def _walk(
             yield from extract(name, ctype, data, depth, budget, _nested_bytes)
         except BudgetExceeded as exc:
             yield Problem("unscannable", name, str(exc))
+
+
+def _attached_message(
+    part: EmailMessage, name: str, depth: int, budget: Budget, counter: list[int]
+) -> Iterator[Item]:
+    """message/rfc822, parsed in place, or decoded first where a client base64-encoded it."""
+    inner = part.get_payload()
+    if not (isinstance(inner, list) and inner and isinstance(inner[0], EmailMessage)):
+        return
+    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if cte in ("base64", "quoted-printable"):
+        encoded = inner[0].as_string() if inner[0].keys() else str(inner[0].get_payload())
+        try:
+            data = (base64.b64decode(encoded) if cte == "base64"
+                    else quopri.decodestring(encoded.encode("ascii", "replace")))
+        except (ValueError, binascii.Error):
+            yield Problem("malformed-mime", name, "attached message's encoding is damaged")
+            return
+        yield from _nested_bytes(data, name, depth + 1, budget)
+        return
+    yield from _nested_message(inner[0], name, depth + 1, budget, counter)
 
 
 def _nested_message(

@@ -1,0 +1,170 @@
+"""Builders for attachment files, written from scratch so tests own their data.
+
+Each returns the bytes of a small but genuine file of its format (a PDF with a
+text layer, a DOCX, an XLSX...), or a hostile one (zip bomb, encrypted ZIP,
+entity-expansion DOCX), so parsers are tested on real structure, not mocks.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+_CT = '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'  # noqa: E501
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _zip(members: dict[str, bytes | str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def make_pdf(text: str) -> bytes:
+    """A one-page PDF whose text layer holds `text` (one line per text line)."""
+    lines = text.splitlines() or [""]
+    ops = ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
+    for line in lines:
+        safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(f"({safe}) Tj T*")
+    ops.append("ET")
+    stream = "\n".join(ops).encode("latin-1", errors="replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+              .encode())
+    return out.getvalue()
+
+
+def make_encrypted_pdf(text: str, password: str = "s3cret") -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(make_pdf(text))).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def make_docx(paragraphs: list[str]) -> bytes:
+    body = "".join(f"<w:p><w:r><w:t>{_esc(p)}</w:t></w:r></w:p>" for p in paragraphs)
+    doc = f'<?xml version="1.0"?><w:document xmlns:w="{_W}"><w:body>{body}</w:body></w:document>'
+    return _zip({"[Content_Types].xml": _CT, "word/document.xml": doc})
+
+
+def make_xlsx(rows: list[list[str | int]]) -> bytes:
+    shared: list[str] = []
+    xml_rows = []
+    for r, row in enumerate(rows, start=1):
+        cells = []
+        for c, value in enumerate(row):
+            ref = f"{chr(65 + c)}{r}"
+            if isinstance(value, int):
+                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+            else:
+                shared.append(value)
+                cells.append(f'<c r="{ref}" t="s"><v>{len(shared) - 1}</v></c>')
+        xml_rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+    sheet = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>'  # noqa: E501
+    sst = "".join(f"<si><t>{_esc(s)}</t></si>" for s in shared)
+    strings = f'<?xml version="1.0"?><sst xmlns="{_S}">{sst}</sst>'
+    return _zip({"[Content_Types].xml": _CT, "xl/sharedStrings.xml": strings,
+                 "xl/worksheets/sheet1.xml": sheet})
+
+
+def make_pptx(texts: list[str]) -> bytes:
+    members: dict[str, bytes | str] = {"[Content_Types].xml": _CT}
+    for i, text in enumerate(texts, start=1):
+        members[f"ppt/slides/slide{i}.xml"] = (
+            f'<?xml version="1.0"?><p:sld xmlns:p="urn:p" xmlns:a="{_A}"><a:p><a:r>'
+            f"<a:t>{_esc(text)}</a:t></a:r></a:p></p:sld>"
+        )
+    return _zip(members)
+
+
+def make_odt(paragraphs: list[str]) -> bytes:
+    ns = 'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" ' \
+         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    body = "".join(f"<text:p>{_esc(p)}</text:p>" for p in paragraphs)
+    content = f'<?xml version="1.0"?><office:document-content {ns}><office:body><office:text>' \
+              f"{body}</office:text></office:body></office:document-content>"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def make_rtf(text: str) -> bytes:
+    body = text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}").replace("\n", "\\par\n")
+    return ("{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0 " + body + "}").encode("ascii")
+
+
+def make_zip(members: dict[str, bytes | str]) -> bytes:
+    return _zip(members)
+
+
+def make_encrypted_zip(members: dict[str, bytes]) -> bytes:
+    """A ZIP whose members carry the 'encrypted' flag, as password-protected archives do.
+
+    zipfile cannot encrypt, so the flag bit is set in each local and central header.
+    """
+    data = bytearray(_zip(dict(members)))
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (i := data.find(signature, start)) >= 0:
+            data[i + flag_at] |= 0x1
+            start = i + 4
+    return bytes(data)
+
+
+def make_zip_bomb(expanded: int = 64 * 1024 * 1024) -> bytes:
+    """One member of zeros: ~1000:1 compression, the shape of a decompression bomb."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("payload.txt", "w", force_zip64=True) as fh:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(expanded // len(chunk)):
+                fh.write(chunk)
+    return buf.getvalue()
+
+
+def make_entity_docx() -> bytes:
+    """A DOCX whose XML declares entities (the 'billion laughs' shape)."""
+    doctype = '<!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+    doc = (f'<?xml version="1.0"?>{doctype}<w:document xmlns:w="{_W}"><w:body>'
+           "<w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:body></w:document>")
+    return _zip({"[Content_Types].xml": _CT, "word/document.xml": doc})
+
+
+def make_encrypted_office() -> bytes:
+    """The outline of a password-protected .docx: an OLE file with an EncryptedPackage stream."""
+    from dlpgate.parse.office import OLE_MAGIC
+
+    return OLE_MAGIC + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 1024

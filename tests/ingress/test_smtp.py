@@ -1,0 +1,221 @@
+"""The relay, through a real SMTP client, to a real next-hop sink, on loopback."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+
+import pytest
+
+from dlpgate import testdata
+from dlpgate.testing import RunningRelay, Sink, capture_logs, make_message
+
+SENDER = "alice.jones@example-council.gov.uk"
+
+
+def send(relay: RunningRelay, raw: bytes, rcpts: list[str], sender: str = SENDER) -> dict:
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        return client.sendmail(sender, rcpts, raw)
+
+
+def test_a_message_arrives_at_the_next_hop_byte_for_byte_with_its_whole_envelope(relay, sink):
+    raw = make_message(to=("bob.smith@example-council.gov.uk",), body="Caf\u00e9 notes.\n")
+    rcpts = ["bob.smith@example-council.gov.uk", "hidden.bcc@nhs.net"]
+
+    refused = send(relay, raw, rcpts)
+
+    assert refused == {}
+    [got] = sink.received
+    assert got.mail_from == SENDER
+    assert got.rcpt_tos == rcpts  # the Bcc-only recipient is relayed too
+    header_block, _, original = got.data.partition(b"X-DLP-Verdict: allow\r\n")
+    assert header_block.startswith(b"X-DLP-Scan-Id: ")
+    assert original == raw
+
+
+def test_a_null_sender_bounce_is_relayed_with_a_null_sender(relay, sink):
+    send(relay, make_message(), ["bob.smith@example-council.gov.uk"], sender="")
+    assert sink.handler.commands[0] == "MAIL <>"  # aiosmtpd spells the null path "<>"
+
+
+def test_the_relay_advertises_the_extensions_mtas_rely_on(relay):
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        client.ehlo()
+        for ext in ("8bitmime", "smtputf8", "pipelining", "size"):
+            assert client.has_extn(ext), ext
+        assert client.esmtp_features["size"] == str(50 * 1024 * 1024)
+
+
+def test_next_hop_down_means_451_and_nothing_is_delivered(make_settings, relay_factory, sink):
+    sink.stop()
+    relay = relay_factory(make_settings())
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as err:
+        send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+    [(code, text)] = err.value.recipients.values()
+    assert code == 451 and b"4.4.1" in text
+    assert sink.received == []
+
+
+def test_a_recipient_the_next_hop_refuses_is_refused_on_that_recipient_only(relay, sink):
+    sink.handler.refuse["nobody@example-council.gov.uk"] = "550 5.1.1 No such user"
+    rcpts = ["bob.smith@example-council.gov.uk", "nobody@example-council.gov.uk"]
+
+    refused = send(relay, make_message(), rcpts)
+
+    assert refused == {"nobody@example-council.gov.uk": (550, b"5.1.1 No such user")}
+    assert sink.received[0].rcpt_tos == ["bob.smith@example-council.gov.uk"]
+
+
+def test_next_hop_refusing_the_data_with_5xx_is_passed_back(relay, sink):
+    sink.handler.data_reply = "554 5.7.1 Content refused downstream"
+    with pytest.raises(smtplib.SMTPDataError) as err:
+        send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+    assert err.value.smtp_code == 554
+    assert b"Content refused downstream" in err.value.smtp_error
+
+
+def test_next_hop_deferring_the_data_with_4xx_becomes_451(relay, sink):
+    sink.handler.data_reply = "452 4.3.1 Insufficient system storage"
+    with pytest.raises(smtplib.SMTPDataError) as err:
+        send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+    assert err.value.smtp_code == 451
+    assert sink.received == []
+
+
+def test_a_message_over_the_size_limit_gets_552(make_settings, relay_factory, sink):
+    relay = relay_factory(make_settings(relay={"max_message_size": "64KB"}))
+    big = make_message(body="x" * 70 + "\n" * 1 + ("y" * 99 + "\n") * 800)
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        client.ehlo()
+        code, _ = client.mail(SENDER)
+        client.rcpt("bob.smith@example-council.gov.uk")
+        code, msg = client.data(big)
+    assert code == 552
+    assert sink.received == []
+
+
+def test_a_client_outside_allowed_clients_gets_554(make_settings, relay_factory):
+    relay = relay_factory(make_settings(relay={"allowed_clients": ["10.9.0.0/16"]}))
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as s:
+        greeting = s.recv(1024)
+    assert greeting.startswith(b"554 5.7.1")
+
+
+def test_sessions_beyond_the_limit_get_421(make_settings, relay_factory):
+    relay = relay_factory(make_settings(relay={"max_sessions": 1}))
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as first:
+        assert first.recv(1024).startswith(b"220")
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as second:
+            assert second.recv(1024).startswith(b"421 4.3.2")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: a@example-council.gov.uk\r\nTo: b@example.org\r\nContent-Type: multipart/mixed; "
+        b'boundary="XX"\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nno closing boundary\r\n',
+        b"From: a@example-council.gov.uk\r\nTo: b@example.org\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\nSGVsbG8gd29yb\r\n",
+        b"\x00\xff garbage that is not a message at all\r\n",
+    ],
+    ids=["unclosed-multipart", "truncated-base64", "not-a-message"],
+)
+def test_malformed_mime_still_gets_a_verdict_and_is_relayed(relay, sink, raw):
+    send(relay, raw, ["b@example.org"])
+    [got] = sink.received
+    assert b"X-DLP-Verdict: " in got.data.split(b"\r\n\r\n")[0]
+
+
+@pytest.mark.parametrize(
+    "name, data, entity",
+    [
+        ("bomb.zip", testdata.make_zip_bomb(), "UNSCANNABLE"),
+        ("locked.zip", testdata.make_encrypted_zip({"pupils.csv": b"x"}), "ENCRYPTED_ATTACHMENT"),
+    ],
+)
+def test_an_unreadable_archive_leaving_the_council_is_held_not_sent(relay, sink, name, data,
+                                                                      entity):
+    raw = make_message(to=("someone@example.org",),
+                       attachments=((name, "application/zip", data),))
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        client.ehlo()
+        client.mail(SENDER)
+        client.rcpt("someone@example.org")
+        code, text = client.data(raw)
+
+    assert code == 250 and b"held" in text
+    assert sink.received == []
+    [held] = relay.store.held()
+    assert held.raw == raw
+    assert held.rcpt_tos == ("someone@example.org",)
+    assert held.rules == ("unreadable-attachment-leaving",)
+    assert [f["entity"] for f in held.findings] == [entity]
+    assert "RSET" in sink.handler.commands
+
+
+def test_the_same_archive_sent_inside_the_council_is_relayed_and_logged(relay, sink):
+    raw = make_message(attachments=(("bomb.zip", "application/zip", testdata.make_zip_bomb()),))
+    send(relay, raw, ["bob.smith@example-council.gov.uk"])
+    assert b"X-DLP-Verdict: log" in sink.received[0].data
+
+
+def test_every_decision_is_recorded_without_content(relay, sink):
+    send(relay, make_message(), ["bob.smith@example-council.gov.uk", "x@nhs.net"])
+    [record] = relay.store.decisions()
+    assert record.verdict == "allow" and record.outcome == "relayed" and record.reply_code == 250
+    assert record.rcpt_domains == ("example-council.gov.uk", "nhs.net")
+    assert set(record.timings) == {"parse", "detect", "decide"}
+
+
+def test_the_log_line_per_message_carries_no_personal_data(make_settings, relay_factory, sink):
+    settings = make_settings()
+    body = "Re: Callum Smith, NHS number 943 476 5919, lives at 12 Acacia Avenue."
+    with capture_logs(settings, forbidden=("alice.jones", "bob.smith", "Callum", "943 476",
+                                           "Acacia", "Meeting notes")) as logs:
+        relay = relay_factory(settings)
+        send(relay, make_message(body=body), ["bob.smith@example-council.gov.uk"])
+        relay.stop()
+    [line] = [e for e in logs.events if e.get("event") == "message"]
+    assert line["to"] == ["*@example-council.gov.uk"]
+    assert line["outcome"] == "relayed" and line["reply"] == 250
+
+
+def test_a_scan_that_fails_is_451_and_nothing_is_sent(relay, sink, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("detector bug")
+
+    monkeypatch.setattr(relay.relay.scanner.scanner, "scan", explode)
+    with pytest.raises(smtplib.SMTPDataError) as err:
+        send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+    assert err.value.smtp_code == 451
+    assert sink.received == []
+    assert sink.handler.commands[-1] == "RSET"
+
+
+def test_on_error_pass_relays_unscanned_mail_and_marks_it(make_settings, relay_factory, sink,
+                                                          monkeypatch):
+    relay = relay_factory(make_settings(relay={"on_error": "pass"}))
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("detector bug")
+
+    monkeypatch.setattr(relay.relay.scanner.scanner, "scan", explode)
+    send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+    assert b"X-DLP-Verdict: unscanned" in sink.received[0].data
+
+
+def test_a_pooled_next_hop_connection_is_reused_across_messages(relay, sink):
+    for i in range(3):
+        send(relay, make_message(message_id=f"<m{i}@x>"), ["bob.smith@example-council.gov.uk"])
+    assert len(sink.received) == 3
+    assert len(relay.relay.hop._idle) == 1
+
+
+def test_a_next_hop_restarted_between_messages_is_reconnected(make_settings, relay_factory):
+    with Sink() as first:
+        relay = relay_factory(make_settings(relay={"next_hop": first.address}))
+        send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+        port = first.port
+    with Sink(port=port) as second:
+        send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+        assert len(second.received) == 1

@@ -1,0 +1,131 @@
+"""parse: any bytes -> a Message with every address and the text of every part."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from dlpgate.model import Envelope
+from dlpgate.parse.mime import parse
+from dlpgate.testing import make_message
+
+
+def test_addresses_come_from_headers_and_bcc_only_recipients_from_the_envelope():
+    raw = make_message(to=("Bob Smith <bob.smith@example-council.gov.uk>",), cc=("c@nhs.net",))
+    env = Envelope("alice.jones@example-council.gov.uk",
+                   ("bob.smith@example-council.gov.uk", "c@nhs.net", "secret@example.org"))
+    msg = parse(raw, env)
+    assert msg.to == ("bob.smith@example-council.gov.uk",)
+    assert msg.cc == ("c@nhs.net",)
+    assert msg.bcc_only == ("secret@example.org",)
+    assert msg.from_addr == "alice.jones@example-council.gov.uk"
+
+
+def test_encoded_subjects_are_decoded():
+    raw = make_message(subject="R\u00e9sum\u00e9 for Zo\u00eb")
+    assert parse(raw).subject == "R\u00e9sum\u00e9 for Zo\u00eb"
+
+
+def test_html_only_mail_is_read_as_text_without_scripts():
+    msg = EmailMessage()
+    msg["From"] = "a@example-council.gov.uk"
+    msg.set_content("<p>Dear Mrs Brown,</p><script>var x = 'hidden';</script><td>cell</td>",
+                    subtype="html")
+    body = [p for p in parse(msg.as_bytes()).parts if p.name == "body"][0].text
+    assert "Dear Mrs Brown," in body and "cell" in body
+    assert "hidden" not in body
+
+
+def test_alternative_parts_are_read_once_from_the_plain_text():
+    raw = make_message(body="plain words\n", html="<p>html words</p>")
+    body = [p for p in parse(raw).parts if p.name == "body"][0].text
+    assert "plain words" in body and "html words" not in body
+
+
+def test_an_attached_message_is_read_with_its_own_attachments():
+    inner = make_message(subject="Original referral", body="inner body text\n",
+                         attachments=(("notes.txt", "text/plain", b"inner attachment"),))
+    outer = EmailMessage()
+    outer["From"] = "a@example-council.gov.uk"
+    outer.set_content("see attached")
+    outer.add_attachment(inner, maintype="message", subtype="rfc822", filename="fwd.eml")
+    parts = {p.name: p.text for p in parse(outer.as_bytes()).parts}
+    assert "inner body text" in parts["fwd.eml"] and "Original referral" in parts["fwd.eml"]
+    assert parts["fwd.eml/notes.txt"] == "inner attachment"
+
+
+def test_an_unknown_charset_does_not_stop_the_body_being_read():
+    raw = (b"From: a@example-council.gov.uk\r\nContent-Type: text/plain; charset=x-unknown\r\n"
+           b"\r\nplain enough\r\n")
+    assert "plain enough" in parse(raw).parts[0].text
+
+
+def test_absurd_nesting_is_a_problem_not_a_crash():
+    depth = 3000
+    raw = b"From: a@b.example\r\n" + b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
+        for i in range(depth)
+    )
+    msg = parse(raw)
+    assert msg.problems
+
+
+# Property: for any tree of MIME parts, parsing never raises and finds every text part.
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=8)
+
+
+@st.composite
+def mime_trees(draw, depth=0):
+    kind = draw(st.sampled_from(["plain", "html", "attachment", "multipart"] if depth < 3
+                                else ["plain", "html", "attachment"]))
+    if kind == "multipart":
+        children = draw(st.lists(mime_trees(depth=depth + 1), min_size=1, max_size=3))
+        return ("multipart", draw(st.sampled_from(["mixed", "related"])), children)
+    marker = "m" + draw(_word) + "x"
+    return (kind, marker, draw(st.sampled_from(["7bit", "base64", "quoted-printable"])))
+
+
+def build(tree) -> EmailMessage:
+    msg = EmailMessage()
+    kind = tree[0]
+    if kind == "multipart":
+        msg.make_mixed() if tree[1] == "mixed" else msg.make_related()
+        for child in tree[2]:
+            msg.attach(build(child))
+        return msg
+    _, marker, cte = tree
+    if kind == "plain":
+        msg.set_content(f"body {marker} end\n", cte=cte)
+    elif kind == "html":
+        msg.set_content(f"<p>body <b>{marker}</b></p>\n", subtype="html", cte=cte)
+    else:
+        msg.set_content(f"file {marker}\n".encode(), maintype="text", subtype="csv",
+                        filename=f"{marker}.csv")
+    return msg
+
+
+def markers(tree) -> list[str]:
+    if tree[0] == "multipart":
+        return [m for child in tree[2] for m in markers(child)]
+    return [tree[1]]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mime_trees(), st.integers(min_value=0, max_value=60))
+def test_any_mime_tree_parses_and_every_text_part_is_found(tree, cut):
+    root = build(tree)
+    root["From"] = "a@example-council.gov.uk"
+    raw = root.as_bytes()
+    msg = parse(raw)
+    text = "\n".join(p.text for p in msg.parts)
+    for marker in markers(tree):
+        assert marker in text
+    # truncated anywhere, it still parses
+    parse(raw[: max(1, len(raw) - cut)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_never_raise(data):
+    parse(data)

@@ -1,0 +1,57 @@
+"""The scan pool: a stuck scan costs one worker, replaced; a full queue says so at once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dlpgate.config import Settings
+from dlpgate.testing import make_envelope, make_message
+from dlpgate.workers import Overloaded, ScanTimeout, WorkerPool
+
+
+@pytest.fixture
+def pool():
+    loop = asyncio.new_event_loop()
+    p = WorkerPool(Settings(), size=1, queue=1)
+    loop.run_until_complete(p.start())
+    yield loop, p
+    loop.run_until_complete(p.close())
+    loop.close()
+
+
+def test_a_scan_in_a_worker_returns_the_pipeline_result(pool):
+    loop, p = pool
+    raw = make_message()
+    result = loop.run_until_complete(p.run(raw, make_envelope(raw), "scan-1", timeout=60))
+    assert result.scan_id == "scan-1"
+    assert result.decision.verdict == "allow"
+
+
+def test_a_scan_over_budget_kills_its_worker_and_the_pool_recovers(pool):
+    loop, p = pool
+    raw = make_message(body="word " * 400_000)
+    with pytest.raises(ScanTimeout):
+        loop.run_until_complete(p.run(raw, make_envelope(raw), "slow", timeout=0.001))
+    assert p.restarts == 1
+    small = make_message()
+    result = loop.run_until_complete(p.run(small, make_envelope(small), "next", timeout=60))
+    assert result.scan_id == "next"
+
+
+def test_a_full_queue_is_refused_at_once(pool):
+    loop, p = pool
+    raw = make_message()
+
+    async def scenario() -> None:
+        worker = p._idle.get_nowait()  # every worker busy
+        waiting = asyncio.ensure_future(p.run(raw, make_envelope(raw), "queued", timeout=60))
+        await asyncio.sleep(0.05)
+        assert p.waiting == 1
+        with pytest.raises(Overloaded):
+            await p.run(raw, make_envelope(raw), "one-too-many", timeout=60)
+        p._idle.put_nowait(worker)
+        assert (await waiting).scan_id == "queued"
+
+    loop.run_until_complete(scenario())
