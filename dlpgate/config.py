@@ -214,12 +214,12 @@ def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
     try:
         settings = Settings.model_validate({**doc.data, "source": doc.filename})
     except ValidationError as exc:
-        problems = []
+        found = []
         for err in exc.errors():
             loc = tuple(err["loc"])
             key = ".".join(str(p) for p in loc)
-            problems.append(f"{doc.where(loc)} {key}: {_describe(err)}")
-        raise ConfigError(problems) from None
+            found.append((doc.line(loc), f"{doc.where(loc)} {key}: {_describe(err)}"))
+        raise ConfigError([text for _, text in sorted(found)]) from None
     files = [p if p.is_absolute() else (base / p) for p in settings.policy.files]
     missing = [
         f"{doc.where(('policy', 'files', i))} policy.files: {p} does not exist"

@@ -42,12 +42,18 @@ class Located:
                 return f"{self.filename}:{pos[0]}"
         return self.filename
 
+    def line(self, path: Path_) -> int:
+        return self._pos(path)[0]
+
     def column(self, path: Path_) -> int:
+        return self._pos(path)[1]
+
+    def _pos(self, path: Path_) -> tuple[int, int]:
         for cut in range(len(path), -1, -1):
             pos = self.lines.get(tuple(path[:cut]))
             if pos is not None:
-                return pos[1]
-        return 1
+                return pos
+        return (1, 1)
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, tuple[int, int]]) -> Any:

@@ -1,0 +1,63 @@
+"""The SQLite store: migrations at open, decisions and held messages round-trip."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from dlpgate.model import Outcome
+from dlpgate.pipeline import Scanner
+from dlpgate.config import Settings
+from dlpgate.store.base import DecisionRecord, HeldMessage, StoreError
+from dlpgate.store.sqlite import SQLiteStore
+from dlpgate.testing import make_envelope, make_message
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SQLiteStore(f"sqlite:///{tmp_path / 'db' / 'dlpgate.db'}")
+    yield s
+    s.close()
+
+
+def scanned(raw: bytes):
+    return Scanner(Settings()).scan(raw, make_envelope(raw))
+
+
+def test_opening_creates_the_file_in_wal_mode_with_the_schema(store, tmp_path):
+    db = sqlite3.connect(tmp_path / "db" / "dlpgate.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert [r[0] for r in db.execute("SELECT version FROM schema_version")] == [1]
+
+
+def test_reopening_does_not_migrate_twice(store, tmp_path):
+    again = SQLiteStore(f"sqlite:///{tmp_path / 'db' / 'dlpgate.db'}")
+    again.close()
+
+
+def test_a_held_message_keeps_its_bytes_and_envelope_but_no_finding_values(store):
+    raw = make_message(to=("x@example.org",))
+    result = scanned(raw)
+    env = make_envelope(raw, bcc=("hidden@example.org",))
+    store.hold(HeldMessage.of(result, env, raw, 1000.0))
+    [got] = store.held()
+    assert got.raw == raw and got.rcpt_tos == ("x@example.org", "hidden@example.org")
+    assert store.get_held(got.id) == got
+    assert all("text" not in f for f in got.findings)
+
+
+def test_a_decision_is_recorded_with_domains_not_addresses(store):
+    raw = make_message(to=("x@example.org", "y@nhs.net"))
+    rec = DecisionRecord.of(scanned(raw), make_envelope(raw), Outcome.RELAYED, 250, "n1", 5.0)
+    store.record_decision(rec)
+    [got] = store.decisions()
+    assert got == rec
+    assert got.rcpt_domains == ("example.org", "nhs.net")
+
+
+def test_a_store_that_cannot_be_opened_says_where(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(StoreError, match="cannot open SQLite store"):
+        SQLiteStore(f"sqlite:///{blocker / 'sub' / 'x.db'}")

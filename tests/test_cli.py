@@ -1,0 +1,105 @@
+"""`dlpgate scan` and friends, run as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlpgate import testdata
+from dlpgate.testing import make_message
+
+ENRON = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "enron-sent"
+
+
+def dlpgate(*args: str, stdin: bytes | None = None, cwd: Path | None = None):
+    return subprocess.run([sys.executable, "-m", "dlpgate", *args], input=stdin,
+                          capture_output=True, timeout=600, cwd=cwd)
+
+
+def lines(proc) -> list[dict]:
+    return [json.loads(line) for line in proc.stdout.decode().splitlines()]
+
+
+def test_scan_json_prints_one_contract_shaped_line_per_message(tmp_path):
+    (tmp_path / "a.eml").write_bytes(make_message(to=("x@example.org",), attachments=(
+        ("locked.zip", "application/zip", testdata.make_encrypted_zip({"a": b"b"})),)))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.eml").write_bytes(make_message(message_id="<b@x>"))
+    (tmp_path / "ignored.txt").write_text("not mail")
+
+    proc = dlpgate("scan", "--json", str(tmp_path))
+
+    assert proc.returncode == 0, proc.stderr
+    first, second = lines(proc)
+    assert set(first) >= {"source", "message_id", "verdict", "rules", "reasons", "recipients",
+                          "findings"}
+    assert first["verdict"] == "hold" and first["rules"] == ["unreadable-attachment-leaving"]
+    assert first["recipients"][0]["address"] == "x@example.org"
+    assert 0.0 <= first["recipients"][0]["risk"] <= 1.0
+    assert first["findings"][0]["entity"] == "ENCRYPTED_ATTACHMENT"
+    assert first["findings"][0]["part"] == "locked.zip"
+    assert "text" not in first["findings"][0]
+    assert second["source"].endswith("sub/b.eml") and second["verdict"] == "allow"
+    assert b"scanned 2 messages" in proc.stderr
+
+
+def test_reveal_adds_the_matched_values(tmp_path):
+    path = tmp_path / "a.eml"
+    path.write_bytes(make_message(to=("x@example.org",), attachments=(
+        ("bomb.zip", "application/zip", testdata.make_zip_bomb()),)))
+    [line] = lines(dlpgate("scan", "--json", "--reveal", str(path)))
+    assert "text" in line["findings"][0]
+
+
+def test_scan_reads_stdin_mbox_and_maildir(tmp_path):
+    box = mailbox.mbox(tmp_path / "sent.mbox")
+    for i in range(3):
+        box.add(make_message(message_id=f"<m{i}@x>"))
+    box.close()
+    md = mailbox.Maildir(tmp_path / "Maildir")
+    md.add(make_message(message_id="<md@x>"))
+    md.close()
+
+    from_stdin = lines(dlpgate("scan", "--json", "-", stdin=make_message(message_id="<in@x>")))
+    from_mbox = lines(dlpgate("scan", "--json", str(tmp_path / "sent.mbox")))
+    from_maildir = lines(dlpgate("scan", "--json", str(tmp_path / "Maildir")))
+
+    assert [m["message_id"] for m in from_stdin] == ["<in@x>"]
+    assert [m["message_id"] for m in from_mbox] == ["<m0@x>", "<m1@x>", "<m2@x>"]
+    assert [m["message_id"] for m in from_maildir] == ["<md@x>"]
+
+
+def test_a_missing_path_is_a_usage_error(tmp_path):
+    proc = dlpgate("scan", str(tmp_path / "nowhere"))
+    assert proc.returncode == 2
+    assert b"no such file or directory" in proc.stderr
+
+
+def test_plain_output_names_verdict_and_rules(tmp_path):
+    path = tmp_path / "a.eml"
+    path.write_bytes(make_message(to=("x@example.org",), attachments=(
+        ("bomb.zip", "application/zip", testdata.make_zip_bomb()),)))
+    out = dlpgate("scan", str(path)).stdout.decode()
+    assert out == f"{path}: hold (unreadable-attachment-leaving)\n"
+
+
+def test_config_check_and_schema(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text("relay:\n  listen: 127.0.0.1:2525\n")
+    assert dlpgate("config", "check", cwd=tmp_path).stdout == b"dlpgate.yaml: ok\n"
+    schema = json.loads(dlpgate("config", "schema").stdout)
+    assert "relay" in schema["properties"]
+
+
+@pytest.mark.skipif(not ENRON.is_dir(), reason=f"shared corpus not found at {ENRON}")
+def test_every_enron_message_gives_exactly_one_json_line():
+    proc = dlpgate("scan", "--json", "--config", "/dev/null", str(ENRON))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = lines(proc)
+    expected = len(list(ENRON.rglob("*.eml")))
+    assert len(got) == expected == 2779
+    assert {m["verdict"] for m in got} <= {"allow", "log"}

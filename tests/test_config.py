@@ -1,0 +1,101 @@
+"""Configuration: validated once at load; every mistake names file, line and key."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlpgate import config
+from dlpgate.config import ConfigError, Settings
+
+
+def load_text(tmp_path, text: str) -> Settings:
+    path = tmp_path / "dlpgate.yaml"
+    path.write_text(text)
+    return config.load(path)
+
+
+def errors(tmp_path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        load_text(tmp_path, text)
+    return [p.replace(str(tmp_path / "dlpgate.yaml"), "dlpgate.yaml") for p in err.value.problems]
+
+
+def test_no_file_at_all_gives_the_documented_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DLPGATE_CONFIG", raising=False)
+    s = config.load(None)
+    assert s.relay.listen == "127.0.0.1:10025" and s.relay.next_hop == "127.0.0.1:10026"
+    assert s.storage.url == "sqlite:///dlpgate.db"
+    assert s.relay.max_message_size == 50 * 1024 * 1024
+    assert s.relay.allowed_clients == ["127.0.0.0/8", "::1/128"]
+    assert s.relay.on_error == "tempfail"
+
+
+def test_the_environment_variable_and_the_working_directory_are_searched(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dlpgate.yaml").write_text("relay:\n  listen: 127.0.0.1:2525\n")
+    monkeypatch.delenv("DLPGATE_CONFIG", raising=False)
+    assert config.load(None).relay.listen == "127.0.0.1:2525"
+    other = tmp_path / "other.yaml"
+    other.write_text("relay:\n  listen: 127.0.0.1:2626\n")
+    monkeypatch.setenv("DLPGATE_CONFIG", str(other))
+    assert config.load(None).relay.listen == "127.0.0.1:2626"
+
+
+def test_the_interface_example_loads(tmp_path):
+    s = load_text(tmp_path, """
+organisation:
+  internal_domains: [example-council.gov.uk]
+  partner_domains: [nhs.net, police.uk]
+storage:
+  url: sqlite:///var/lib/dlpgate/dlpgate.db
+relay:
+  listen: "127.0.0.1:10025"
+  next_hop: "127.0.0.1:10026"
+review:
+  enabled: true
+  listen: "127.0.0.1:8025"
+""")
+    assert s.organisation.partner_domains == ["nhs.net", "police.uk"]
+    assert s.review.enabled
+
+
+def test_an_unknown_key_is_named_with_its_line(tmp_path):
+    assert errors(tmp_path, "relay:\n  listen: 127.0.0.1:25\n  nexthop: x\n") == [
+        "dlpgate.yaml:3 relay.nexthop: unknown key (check the spelling; see "
+        "`dlpgate config schema`)"
+    ]
+
+
+def test_every_mistake_is_reported_at_once(tmp_path):
+    found = errors(tmp_path, "relay:\n  listen: nowhere\n  max_sessions: many\n"
+                             "organisation:\n  internal_domains: ['not a domain']\n")
+    assert found[0].startswith("dlpgate.yaml:2 relay.listen: \"nowhere\" is not host:port")
+    assert found[1].startswith("dlpgate.yaml:3 relay.max_sessions:")
+    assert found[2].startswith("dlpgate.yaml:5 organisation.internal_domains.0:")
+
+
+def test_sizes_read_the_way_operators_write_them(tmp_path):
+    s = load_text(tmp_path, "relay:\n  max_message_size: 25MB\n")
+    assert s.relay.max_message_size == 25 * 1024 * 1024
+    assert "is not a size" in errors(tmp_path, "relay:\n  max_message_size: lots\n")[0]
+
+
+def test_allowed_clients_must_be_networks(tmp_path):
+    assert "is not an address or CIDR block" in errors(
+        tmp_path, "relay:\n  allowed_clients: [10.0.0.0/8, everyone]\n")[0]
+
+
+def test_broken_yaml_names_its_line(tmp_path):
+    [problem] = errors(tmp_path, "relay:\n  listen: [unclosed\n")
+    assert problem.startswith("dlpgate.yaml:3: not valid YAML")
+
+
+def test_a_missing_policy_file_is_an_error(tmp_path):
+    [problem] = errors(tmp_path, "policy:\n  files: [nowhere.yaml]\n")
+    assert problem.startswith("dlpgate.yaml:2 policy.files:") and "does not exist" in problem
+
+
+def test_partner_domains_are_normalised(tmp_path):
+    s = load_text(tmp_path, "organisation:\n  partner_domains: [NHS.net., b\u00fccher.example]\n")
+    assert s.organisation.partner_domains == ["nhs.net", "xn--bcher-kva.example"]
