@@ -3,11 +3,14 @@
 Every stage (parse, detect, decide, act, record) takes and returns these
 dataclasses and nothing else: no SMTP object travels past the ingress, so the
 relay and `dlpgate scan` run exactly the same code on exactly the same data.
-Everything here pickles, because scanning happens in worker processes.
+Everything here pickles, because scanning happens in worker processes. (No
+`slots=True`: frozen slotted dataclasses unpickle field by field, several
+times slower, and results cross a process boundary for every message.)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -44,7 +47,7 @@ class Outcome(enum.StrEnum):
     TEMPFAIL = "tempfail"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Envelope:
     """The SMTP envelope: the only source of Bcc-only recipients."""
 
@@ -55,7 +58,7 @@ class Envelope:
     helo: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TextPart:
     """Text taken from one place in the message, addressed as INTERFACE.md's `part`.
 
@@ -68,7 +71,7 @@ class TextPart:
     is_attachment: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Attachment:
     """What is known about one attachment, whether or not text came out of it."""
 
@@ -78,7 +81,7 @@ class Attachment:
     depth: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Problem:
     """Something that could not be read. Policy decides; parsing never raises.
 
@@ -95,7 +98,7 @@ class Problem:
 PROBLEM_KINDS = ("unscannable", "encrypted-attachment", "malformed-mime")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Message:
     """A parsed message: addresses from headers and envelope, and all its text."""
 
@@ -116,7 +119,7 @@ class Message:
         return self.to + self.cc + self.bcc_only
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     """One piece of evidence in the content, carrying its own explanation.
 
@@ -134,7 +137,7 @@ class Finding:
     detector: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Signal:
     """One reason a recipient may be wrong, with words a sender understands."""
 
@@ -143,14 +146,14 @@ class Signal:
     weight: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RecipientRisk:
     address: str
     risk: float
     signals: tuple[Signal, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Evidence:
     """Everything detection found: the input of `decide`."""
 
@@ -158,7 +161,7 @@ class Evidence:
     recipients: tuple[RecipientRisk, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Decision:
     """The output of `decide`: one verdict, every rule that matched and why."""
 
@@ -168,7 +171,7 @@ class Decision:
     policy_version: str = ""
 
 
-@dataclass(slots=True)
+@dataclass
 class ScanResult:
     """What the pipeline hands back to the relay or to `dlpgate scan`."""
 
@@ -177,3 +180,17 @@ class ScanResult:
     evidence: Evidence
     decision: Decision
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def without_text(self) -> ScanResult:
+        """The result as the relay needs it: everything but the text of the parts.
+
+        Findings keep their offsets and values; the text itself stays in the worker,
+        which saves pickling a message's whole text back for every message.
+        """
+        return ScanResult(
+            scan_id=self.scan_id,
+            message=dataclasses.replace(self.message, parts=()),
+            evidence=self.evidence,
+            decision=self.decision,
+            timings_ms=self.timings_ms,
+        )

@@ -122,7 +122,8 @@ def make_odt(paragraphs: list[str]) -> bytes:
 
 
 def make_rtf(text: str) -> bytes:
-    body = text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}").replace("\n", "\\par\n")
+    body = text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+    body = body.replace("\n", "\\par\n")
     return ("{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0 " + body + "}").encode("ascii")
 
 
@@ -147,11 +148,11 @@ def make_encrypted_zip(members: dict[str, bytes]) -> bytes:
 def make_zip_bomb(expanded: int = 64 * 1024 * 1024) -> bytes:
     """One member of zeros: ~1000:1 compression, the shape of a decompression bomb."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        with zf.open("payload.txt", "w", force_zip64=True) as fh:
-            chunk = b"\0" * (1 << 20)
-            for _ in range(expanded // len(chunk)):
-                fh.write(chunk)
+    with (zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf,
+          zf.open("payload.txt", "w", force_zip64=True) as fh):
+        chunk = b"\0" * (1 << 20)
+        for _ in range(expanded // len(chunk)):
+            fh.write(chunk)
     return buf.getvalue()
 
 

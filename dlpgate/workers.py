@@ -25,6 +25,7 @@ from dlpgate.config import Settings
 from dlpgate.model import Envelope, ScanResult
 
 _TASKS: set[asyncio.Task[Any]] = set()
+_INLINE_SEND = 256 * 1024
 
 
 def spawn(coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
@@ -60,7 +61,7 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
             return
         raw, envelope, scan_id = pickle.loads(job)
         try:
-            result = scanner.scan(raw, envelope, scan_id)
+            result = scanner.scan(raw, envelope, scan_id).without_text()
             reply = pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # reported by type only: messages may quote content
             reply = pickle.dumps(("error", type(exc).__name__))
@@ -80,14 +81,29 @@ class _Worker:
             self.kill()
             raise ScanFailed("worker did not start")
 
-    def call(self, job: bytes, timeout: float) -> ScanResult:
+    async def call(self, job: bytes, timeout: float) -> ScanResult:
+        """Send a job and wait for the reply on the event loop: no thread hop per message.
+
+        The pipe's file descriptor is watched with add_reader; a dead worker makes
+        it readable too (EOF), so death and replies are noticed the same way.
+        """
+        loop = asyncio.get_running_loop()
+        fd = self.conn.fileno()
+        ready = loop.create_future()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
         try:
-            self.conn.send_bytes(job)
-            if not self.conn.poll(timeout):
-                raise ScanTimeout(f"scan exceeded {timeout:g} s")
+            if len(job) > _INLINE_SEND:  # a large message: do not stall the loop copying it
+                await loop.run_in_executor(None, self.conn.send_bytes, job)
+            else:
+                self.conn.send_bytes(job)
+            await asyncio.wait_for(ready, timeout)
             status, value = pickle.loads(self.conn.recv_bytes())
-        except (EOFError, OSError, BrokenPipeError):
+        except TimeoutError:
+            raise ScanTimeout(f"scan exceeded {timeout:g} s") from None
+        except (EOFError, OSError):
             raise ScanFailed("scan worker died") from None
+        finally:
+            loop.remove_reader(fd)
         if status != "ok":
             raise ScanFailed(f"scan raised {value}")
         return value
@@ -109,7 +125,7 @@ class WorkerPool:
         self._blob = pickle.dumps(settings)
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._waiting = 0
-        self._threads = ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="scan")
+        self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="scan-start")
         self.restarts = 0
 
     async def start(self) -> None:
@@ -138,11 +154,11 @@ class WorkerPool:
             self._waiting -= 1
         job = pickle.dumps((raw, envelope, scan_id), protocol=pickle.HIGHEST_PROTOCOL)
         remaining = max(0.01, deadline - loop.time())
-        fut = loop.run_in_executor(self._threads, worker.call, job, remaining)
+        task = spawn(worker.call(job, remaining), name="scan")
         # The worker goes back (or is replaced) when its job ends, even if our caller
         # is cancelled meanwhile: a worker is never handed out while still busy.
-        fut.add_done_callback(lambda f: self._finished(worker, f))
-        return await asyncio.shield(fut)
+        task.add_done_callback(lambda f: self._finished(worker, f))
+        return await asyncio.shield(task)
 
     def _finished(self, worker: _Worker, fut: asyncio.Future[ScanResult]) -> None:
         exc = None if fut.cancelled() else fut.exception()

@@ -98,6 +98,7 @@ class Relay:
                 proto.transport.close()
         await self.scanner.close()
         await self.hop.close()
+        await gw.decisions.close()
         self.store.close()
         self.stopped.set()
 

@@ -111,7 +111,9 @@ def dumps(value: object) -> str:
 
 
 class Store(Protocol):
-    def record_decision(self, record: DecisionRecord) -> None: ...
+    def record_decisions(self, records: list[DecisionRecord]) -> None:
+        """All in one transaction."""
+        ...
 
     def hold(self, item: HeldMessage) -> None: ...
 

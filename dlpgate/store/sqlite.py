@@ -60,27 +60,33 @@ class SQLiteStore:
                 db.execute("ROLLBACK")
                 raise
 
-    def _write(self, sql: str, params: tuple) -> None:
+    def _write(self, sql: str, rows: list[tuple]) -> None:
         with self._lock:
             try:
-                self._db.execute(sql, params)
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany(sql, rows)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
             except (sqlite3.Error, OSError) as exc:
                 raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
 
-    def record_decision(self, r: DecisionRecord) -> None:
+    def record_decisions(self, records: list[DecisionRecord]) -> None:
         self._write(
             "INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (r.scan_id, r.created, r.node, r.mail_from, dumps(list(r.rcpt_domains)),
-             r.n_recipients, r.size, r.verdict, r.outcome, r.reply_code, dumps(list(r.rules)),
-             dumps(r.entity_counts), r.policy_version, dumps(r.timings)),
+            [(r.scan_id, r.created, r.node, r.mail_from, dumps(list(r.rcpt_domains)),
+              r.n_recipients, r.size, r.verdict, r.outcome, r.reply_code, dumps(list(r.rules)),
+              dumps(r.entity_counts), r.policy_version, dumps(r.timings)) for r in records],
         )
 
     def hold(self, m: HeldMessage) -> None:
         self._write(
             "INSERT INTO quarantine VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (m.id, m.created, m.state, m.mail_from, dumps(list(m.rcpt_tos)), m.message_id, m.size,
+            [(m.id, m.created, m.state, m.mail_from, dumps(list(m.rcpt_tos)), m.message_id, m.size,
              m.verdict, dumps(list(m.rules)), dumps(list(m.reasons)), dumps(list(m.findings)),
-             dumps(list(m.recipients)), m.raw),
+             dumps(list(m.recipients)), m.raw)],
         )
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:

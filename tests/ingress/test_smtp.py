@@ -161,6 +161,7 @@ def test_the_same_archive_sent_inside_the_council_is_relayed_and_logged(relay, s
 
 def test_every_decision_is_recorded_without_content(relay, sink):
     send(relay, make_message(), ["bob.smith@example-council.gov.uk", "x@nhs.net"])
+    relay.call(relay.relay.gateway.decisions.flush())
     [record] = relay.store.decisions()
     assert record.verdict == "allow" and record.outcome == "relayed" and record.reply_code == 250
     assert record.rcpt_domains == ("example-council.gov.uk", "nhs.net")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dlpgate.model import Envelope
 from dlpgate.parse.mime import parse
@@ -129,3 +130,45 @@ def test_any_mime_tree_parses_and_every_text_part_is_found(tree, cut):
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_never_raise(data):
     parse(data)
+
+
+def test_address_headers_are_read_exactly_whether_simple_or_not():
+    from dlpgate.parse.mime import addresses
+
+    assert addresses(["a@x.org, Bob <b@y.org>,c@z.org"]) == ("a@x.org", "b@y.org", "c@z.org")
+    assert addresses(['"Smith, Jo" <jo@x.org>, (comment) k@y.org']) == ("jo@x.org", "k@y.org")
+    assert addresses(["Team: a@x.org, b@y.org;"]) == ("a@x.org", "b@y.org")
+    assert addresses(["=?utf-8?q?Zo=C3=AB?= <zoe@x.org>", "undisclosed-recipients"]) == (
+        "zoe@x.org",)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="abcdef gh", max_size=8),
+                          st.from_regex(r"[a-z]{1,6}@[a-z]{1,6}\.org", fullmatch=True)),
+                min_size=1, max_size=5))
+def test_the_fast_address_path_agrees_with_the_standard_library(pairs):
+    import email.utils
+
+    from dlpgate.parse.mime import addresses
+
+    header = ", ".join(f"{name} <{addr}>" if name.strip() else addr for name, addr in pairs)
+    expected = tuple(a for _, a in email.utils.getaddresses([header]))
+    assert addresses([header]) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300), st.sampled_from(["7bit", "8bit", "base64", "quoted-printable"]),
+       st.sampled_from(["\r\n", "\n"]))
+def test_the_single_part_shortcut_reads_what_the_full_parser_reads(body, cte, eol):
+    import email
+
+    from dlpgate.parse.mime import read_message
+
+    msg = EmailMessage()
+    msg["From"] = "a@example-council.gov.uk"
+    msg["Subject"] = "x"
+    msg.set_content(body, cte=cte if cte != "7bit" or body.isascii() else "8bit")
+    raw = msg.as_bytes().replace(b"\n", eol.encode())
+    full, fast = email.message_from_bytes(raw), read_message(raw)
+    assert fast.items() == full.items()
+    assert fast.get_payload(decode=True) == full.get_payload(decode=True)

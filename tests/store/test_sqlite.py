@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
+from dlpgate.config import Settings
 from dlpgate.model import Outcome
 from dlpgate.pipeline import Scanner
-from dlpgate.config import Settings
 from dlpgate.store.base import DecisionRecord, HeldMessage, StoreError
 from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import make_envelope, make_message
@@ -50,7 +50,7 @@ def test_a_held_message_keeps_its_bytes_and_envelope_but_no_finding_values(store
 def test_a_decision_is_recorded_with_domains_not_addresses(store):
     raw = make_message(to=("x@example.org", "y@nhs.net"))
     rec = DecisionRecord.of(scanned(raw), make_envelope(raw), Outcome.RELAYED, 250, "n1", 5.0)
-    store.record_decision(rec)
+    store.record_decisions([rec])
     [got] = store.decisions()
     assert got == rec
     assert got.rcpt_domains == ("example.org", "nhs.net")
