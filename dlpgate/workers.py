@@ -36,6 +36,13 @@ def spawn(coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Ta
     return task
 
 
+async def settle(timeout: float) -> None:
+    """Wait for tasks started with spawn() to finish (at shutdown), at most `timeout`."""
+    pending = [t for t in _TASKS if t is not asyncio.current_task()]
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
+
+
 class ScanFailed(Exception):
     """The scan raised, or its worker died. Carries no message content."""
 

@@ -19,7 +19,7 @@ from dlpgate.act.relay import NextHop
 from dlpgate.config import Settings, split_host_port
 from dlpgate.ingress.smtp import Gateway, GatewaySMTP, Handler
 from dlpgate.store.base import Store, open_store
-from dlpgate.workers import InlineScanner, WorkerPool
+from dlpgate.workers import InlineScanner, WorkerPool, settle
 
 log = obs.logger("dlpgate.server")
 
@@ -96,6 +96,8 @@ class Relay:
         for proto in list(gw.protocols):  # idle sessions: their clients retry elsewhere
             if proto.transport is not None:
                 proto.transport.close()
+        await asyncio.sleep(0)  # let connection_lost run and start its clean-up
+        await settle(5.0)
         await self.scanner.close()
         await self.hop.close()
         await gw.decisions.close()

@@ -220,3 +220,41 @@ def test_a_next_hop_restarted_between_messages_is_reconnected(make_settings, rel
     with Sink(port=port) as second:
         send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
         assert len(second.received) == 1
+
+
+def test_starttls_is_offered_and_mail_flows_over_it(make_settings, relay_factory, sink, tmp_path):
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    relay = relay_factory(make_settings(relay={"tls": {"cert": str(cert), "key": str(key),
+                                                       "required": True}}))
+    ctx = ssl.create_default_context(cafile=str(cert))
+    ctx.check_hostname = False
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+        assert client.mail(SENDER)[0] == 530  # required: nothing before STARTTLS
+        client.starttls(context=ctx)
+        client.ehlo()
+        client.sendmail(SENDER, ["bob.smith@example-council.gov.uk"], make_message())
+    assert len(sink.received) == 1
+
+
+def test_an_idle_client_is_disconnected(make_settings, relay_factory):
+    relay = relay_factory(make_settings(relay={"idle_timeout": 0.5}))
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as s:
+        assert s.recv(1024).startswith(b"220")
+        s.settimeout(10)
+        assert s.recv(1024) == b""  # closed by the server
+
+
+def test_recipients_beyond_the_limit_get_452(make_settings, relay_factory, sink):
+    relay = relay_factory(make_settings(relay={"max_recipients": 2}))
+    rcpts = [f"u{i}@example-council.gov.uk" for i in range(3)]
+    refused = send(relay, make_message(), rcpts)
+    assert refused == {"u2@example-council.gov.uk": (452, b"4.5.3 Too many recipients")}
+    assert sink.received[0].rcpt_tos == rcpts[:2]

@@ -1,0 +1,54 @@
+"""Every module in dlpgate/ has a test file at the mirrored path, or says where it is tested.
+
+tests/ mirrors the package (dlpgate/parse/mime.py -> tests/parse/test_mime.py), so a
+newcomer finds a module's tests by its name, and a module without tests shows up here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Modules whose behaviour is exercised through another module's tests.
+TESTED_ELSEWHERE = {
+    "__init__.py": "package marker",
+    "__main__.py": "tests/test_cli.py runs `python -m dlpgate`",
+    "testing.py": "the helpers every relay test uses",
+    "testdata.py": "the builders behind tests/parse/test_attachments.py",
+    "yamlsrc.py": "tests/test_config.py (line numbers in errors)",
+    "sources.py": "tests/test_cli.py (files, directories, mbox, Maildir, stdin)",
+    "pipeline.py": "tests/test_cli.py and tests/ingress/test_smtp.py",
+    "obs.py": "tests/ingress/test_smtp.py (log capture) and test_server.py",
+    "record.py": "tests/ingress/test_smtp.py (decisions recorded)",
+    "act/relay.py": "tests/ingress/test_smtp.py (next hop up, down, refusing)",
+    "ingress/server.py": "tests/ingress/test_server.py",
+    "parse/office.py": "tests/parse/test_attachments.py",
+    "store/base.py": "tests/store/test_sqlite.py",
+    "detect/registry.py": "tests/detect/test_problems.py",
+}
+
+
+def main() -> int:
+    missing = []
+    for module in sorted((ROOT / "dlpgate").rglob("*.py")):
+        rel = module.relative_to(ROOT / "dlpgate")
+        key = rel.as_posix()
+        if key in TESTED_ELSEWHERE or rel.name in TESTED_ELSEWHERE and rel.name.startswith("__"):
+            continue
+        expected = ROOT / "tests" / rel.parent / f"test_{rel.name}"
+        if not expected.exists():
+            missing.append(f"dlpgate/{key}: no {expected.relative_to(ROOT)}")
+    for line in missing:
+        print(line, file=sys.stderr)
+    stale = [k for k in TESTED_ELSEWHERE if "/" in k or not k.startswith("__")]
+    gone = [k for k in stale if not (ROOT / "dlpgate" / k).exists()]
+    for k in gone:
+        print(f"scripts/check_test_layout.py lists dlpgate/{k}, which no longer exists",
+              file=sys.stderr)
+    return 1 if missing or gone else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
