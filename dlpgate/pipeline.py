@@ -4,6 +4,14 @@ Shared by the relay (in worker processes) and `dlpgate scan`, so what a test or
 an operator sees from `scan` is what the relay would do. Any exception escaping
 here is a failed scan, which the relay turns into 451 (or the configured
 fail-open path); it never becomes a verdict.
+
+Costly evidence is fetched lazily. Cheap detectors run first and `decide` gives
+a verdict; then `decide` is asked again as if every costly detector had found
+as much as it possibly could. If both answers agree and the message is going
+out (allow or log), the costly detectors cannot change the verdict and are
+skipped. Anything held or rejected gets the full evidence, for its reviewer.
+This relies on the rules being monotone (more findings never relax a verdict),
+which the built-in rules are.
 """
 
 from __future__ import annotations
@@ -14,9 +22,12 @@ import time
 from dlpgate import detect as detect_stage
 from dlpgate.config import Settings
 from dlpgate.detect.registry import Context, build
-from dlpgate.model import Envelope, ScanResult
+from dlpgate.model import Envelope, Evidence, Finding, ScanResult, Verdict
 from dlpgate.parse.mime import parse
 from dlpgate.policy.decide import decide
+
+# How much a costly detector is imagined to find when asking whether it could matter.
+_HYPOTHETICAL = 500
 
 
 def new_scan_id() -> str:
@@ -24,28 +35,51 @@ def new_scan_id() -> str:
     return f"{int(time.time() * 1000):011x}{secrets.token_hex(5)}"
 
 
+def _most_possible(entities: tuple[str, ...]) -> tuple[Finding, ...]:
+    return tuple(
+        Finding(entity, "body", 0, 0, 1.0, f"hypothetical {entity} {i}", "", "what-if")
+        for entity in entities for i in range(_HYPOTHETICAL)
+    )
+
+
 class Scanner:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.content, self.recipients = build(settings)
+        content, self.recipients = build(settings)
+        self.cheap = [d for d in content if not getattr(d, "costly", False)]
+        self.costly = [d for d in content if getattr(d, "costly", False)]
         self.ctx = Context(settings=settings)
+        self.lazy = settings.detection.lazy
 
     def scan(self, raw: bytes, envelope: Envelope | None = None, scan_id: str = "") -> ScanResult:
         t0 = time.perf_counter()
         message = parse(raw, envelope, self.settings.scan.limits)
         t1 = time.perf_counter()
-        evidence = detect_stage.detect(message, self.content, self.recipients, self.ctx)
+        evidence = detect_stage.detect(message, self.cheap, self.recipients, self.ctx)
         t2 = time.perf_counter()
         decision = decide(evidence)
-        t3 = time.perf_counter()
+        timings = {"parse": t1 - t0, "detect": t2 - t1}
+        if self.costly:
+            provides = tuple(e for d in self.costly for e in getattr(d, "provides", ()))
+            worst = decide(Evidence(evidence.findings + _most_possible(provides),
+                                    evidence.recipients))
+            if (not self.lazy or worst.verdict != decision.verdict
+                    or decision.verdict in (Verdict.HOLD, Verdict.REJECT)):
+                t3 = time.perf_counter()
+                extra = [f for d in self.costly for f in d.detect(message, self.ctx)]
+                notes = tuple(n for d in self.costly for n in getattr(d, "notes", ()))
+                evidence = Evidence(evidence.findings + tuple(extra), evidence.recipients,
+                                    evidence.notes + notes)
+                timings["ner"] = time.perf_counter() - t3
+                decision = decide(evidence)
+            else:
+                evidence = Evidence(evidence.findings, evidence.recipients, evidence.notes + (
+                    "NER skipped: it could not change the verdict",))
+        timings["decide"] = time.perf_counter() - t2 - timings.get("ner", 0.0)
         return ScanResult(
             scan_id=scan_id or new_scan_id(),
             message=message,
             evidence=evidence,
             decision=decision,
-            timings_ms={
-                "parse": round((t1 - t0) * 1000, 3),
-                "detect": round((t2 - t1) * 1000, 3),
-                "decide": round((t3 - t2) * 1000, 3),
-            },
+            timings_ms={k: round(v * 1000, 3) for k, v in timings.items()},
         )

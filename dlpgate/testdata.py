@@ -169,3 +169,72 @@ def make_encrypted_office() -> bytes:
     from dlpgate.parse.office import OLE_MAGIC
 
     return OLE_MAGIC + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 1024
+
+
+# Identifiers, generated with their check digits, valid or deliberately not.
+
+def nhs_number(rng, valid: bool = True, sep: str = " ") -> str:
+    from stdnum.gb import nhs
+
+    while True:
+        digits = [rng.randrange(10) for _ in range(9)]
+        total = sum(d * (10 - i) for i, d in enumerate(digits))
+        check = (11 - total % 11) % 11
+        if check == 10:
+            continue
+        if not valid:
+            check = (check + rng.randrange(1, 10)) % 10
+            if nhs.is_valid("".join(map(str, digits)) + str(check)):
+                continue
+        s = "".join(map(str, digits)) + str(check)
+        return f"{s[:3]}{sep}{s[3:6]}{sep}{s[6:]}"
+
+
+def nino(rng, valid: bool = True) -> str:
+    first, second = "ABCEGHJKLMNPRSTWXYZ", "ABCEGHJKLMNPRSTWXYZ"
+    while True:
+        prefix = rng.choice(first) + rng.choice(second)
+        if valid != (prefix in {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}):
+            break
+    digits = "".join(str(rng.randrange(10)) for _ in range(6))
+    return f"{prefix}{digits[:2]} {digits[2:4]} {digits[4:]} {rng.choice('ABCD')}"
+
+
+def upn(rng, valid: bool = True) -> str:
+    from stdnum.gb import upn as stdupn
+
+    la = rng.choice([201, 202, 330, 336, 380, 383, 800, 801, 873, 926, 936, 938])
+    body = f"{la:03d}{rng.randrange(1000, 9999)}{rng.randrange(10, 26)}{rng.randrange(0, 999):03d}"
+    check = stdupn.calc_check_digit(body)
+    if not valid:
+        alphabet = "ABCDEFGHJKLMNPQRTUVWXYZ"
+        check = alphabet[(alphabet.index(check) + rng.randrange(1, 22)) % 23]
+    code = check + body
+    assert stdupn.is_valid(code) == valid
+    return code
+
+
+def postcode(rng) -> str:
+    area = rng.choice(["LS", "M", "B", "SW", "NE", "CF", "EH", "BS", "L", "S", "YO", "CB"])
+    return f"{area}{rng.randrange(1, 20)} {rng.randrange(1, 10)}" \
+           f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+
+
+def mobile(rng, international: bool = False) -> str:
+    import phonenumbers
+
+    while True:
+        n = f"07{rng.choice('1234589')}{rng.randrange(10**7, 10**8)}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(n, "GB")):
+            break
+    return f"+44 {n[1:5]} {n[5:]}" if international else f"{n[:5]} {n[5:]}"
+
+
+def landline(rng) -> str:
+    import phonenumbers
+
+    while True:
+        area = rng.choice(["0113", "0121", "0161", "0114", "0117", "0131", "0151"])
+        n = f"{area}{rng.randrange(2000000, 9999999)}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(n, "GB")):
+            return f"{n[:4]} {n[4:7]} {n[7:]}"

@@ -277,3 +277,8 @@ def write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def recognized(recognizer: Any, text: str) -> list[str]:
+    """The texts a recognizer finds in `text`, for table-driven recognizer tests."""
+    return [text[r.start:r.end] for r in recognizer.analyze(text, None, None)]

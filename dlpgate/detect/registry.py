@@ -24,6 +24,9 @@ class Context:
 
 
 class ContentDetector(Protocol):
+    """`costly` detectors run only when their evidence could change the verdict; they
+    name the entities they can add in `provides` and may leave `notes`."""
+
     name: str
 
     def detect(self, message: Message, ctx: Context) -> Iterable[Finding]: ...
@@ -35,7 +38,7 @@ class RecipientAssessor(Protocol):
     def assess(self, message: Message, ctx: Context) -> Iterable[RecipientRisk]: ...
 
 
-Factory = Callable[[Settings], ContentDetector | RecipientAssessor]
+Factory = Callable[[Settings], ContentDetector | RecipientAssessor | None]
 _FACTORIES: dict[str, Factory] = {}
 
 
@@ -62,6 +65,8 @@ def build(settings: Settings) -> tuple[list[ContentDetector], list[RecipientAsse
     recipients: list[RecipientAssessor] = []
     for name in sorted(_FACTORIES):
         detector = _FACTORIES[name](settings)
+        if detector is None:  # turned off by configuration
+            continue
         if hasattr(detector, "assess"):
             recipients.append(detector)  # type: ignore[arg-type]
         else:
@@ -71,4 +76,4 @@ def build(settings: Settings) -> tuple[list[ContentDetector], list[RecipientAsse
 
 def _load_builtins() -> None:
     # Imported for their @register side effect: the core uses its own extension point.
-    from dlpgate.detect import problems, recipients  # noqa: F401
+    from dlpgate.detect import pii, problems, recipients  # noqa: F401

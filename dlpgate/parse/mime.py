@@ -220,6 +220,7 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     to = addresses(msg.get_all("To") or [])
     cc = addresses(msg.get_all("Cc") or [])
     from_list = addresses(msg.get_all("From") or [])
+    from_names = email.utils.getaddresses([header_text(v) for v in msg.get_all("From") or []])
     visible = {a.lower() for a in to + cc}
     bcc_only = tuple(r for r in (envelope.rcpt_tos if envelope else ()) if r.lower() not in visible)
     headers = tuple((k, header_text(v)) for k, v in msg.items() if k.lower() in _KEPT_HEADERS)
@@ -263,4 +264,5 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         attachments=tuple(attachments),
         problems=tuple(dict.fromkeys(problems)),
         size=len(raw),
+        from_name=from_names[0][0] if from_names else "",
     )

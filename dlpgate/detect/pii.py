@@ -1,0 +1,146 @@
+"""Personal data in the content: the pattern recognizers on all text, NER within a budget.
+
+Two detectors, because they cost different amounts:
+- `PatternDetector` (cheap): every recognizer in detect/recognizers over every part,
+  subject, body and each attachment, whatever its size.
+- `NerDetector` (costly): spaCy NER for PERSON, on the first `detection.ner_max_chars`
+  of the message. The pipeline runs it only when it could change the verdict.
+
+Both drop the sender's own name (the signature block, "Thanks, Alice"): the
+person writing is not a data subject of their own message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from presidio_analyzer import RecognizerResult
+
+from dlpgate.config import Settings
+from dlpgate.detect import ner, recognizers
+from dlpgate.detect.registry import Context, register
+from dlpgate.model import Finding, Message, TextPart
+
+
+def sender_names(message: Message) -> set[str]:
+    """Lower-case name words of the sender, from the display name and the address."""
+    words = set(re.findall(r"[a-z]{2,}", message.from_name.lower()))
+    local = message.from_addr.rpartition("@")[0].lower()
+    words |= set(re.findall(r"[a-z]{2,}", local))
+    return words
+
+
+def is_sender(value: str, names: set[str]) -> bool:
+    words = [w for w in re.findall(r"[a-z]{2,}", value.lower())
+             if w not in ("mr", "mrs", "ms", "miss", "mx", "dr", "prof")]
+    return bool(words) and all(w in names for w in words)
+
+
+class _Thresholds:
+    def __init__(self, settings: Settings) -> None:
+        d = settings.detection
+        self.per_entity = d.thresholds
+        self.default = d.default_threshold
+
+    def keep(self, entity: str, score: float) -> bool:
+        return score > 0 and score >= self.per_entity.get(entity, self.default)
+
+
+def _finding(part: TextPart, r: RecognizerResult, detector: str) -> Finding:
+    why = r.analysis_explanation.textual_explanation if r.analysis_explanation else ""
+    return Finding(entity=r.entity_type, part=part.name, start=r.start, end=r.end,
+                   score=r.score, text=part.text[r.start:r.end], explanation=why,
+                   detector=detector)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Overlapping findings of one entity in one part: keep the longest, then the surest."""
+    findings.sort(key=lambda f: (f.part, f.entity, f.start, -(f.end - f.start), -f.score))
+    out: list[Finding] = []
+    for f in findings:
+        last = out[-1] if out else None
+        if last and (last.part, last.entity) == (f.part, f.entity) and f.start < last.end:
+            continue
+        out.append(f)
+    return out
+
+
+class PatternDetector:
+    name = "patterns"
+    costly = False
+
+    def __init__(self, settings: Settings) -> None:
+        self.recognizers = recognizers.build(settings.detection)
+        self.thresholds = _Thresholds(settings)
+
+    def detect(self, message: Message, ctx: Context) -> Iterable[Finding]:
+        names = sender_names(message)
+        found: list[Finding] = []
+        for part in message.parts:
+            for rec in self.recognizers:
+                for r in rec.analyze(part.text, None, None):
+                    if not self.thresholds.keep(r.entity_type, r.score):
+                        continue
+                    f = _finding(part, r, rec.name)
+                    if f.entity == "PERSON" and is_sender(f.text, names):
+                        continue
+                    found.append(f)
+        return _dedupe(found)
+
+
+class NerDetector:
+    name = "ner"
+    costly = True
+    provides = ("PERSON",)
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.max_chars = settings.detection.ner_max_chars
+        self.thresholds = _Thresholds(settings)
+        self._nlp = None
+        self.notes: list[str] = []
+
+    @property
+    def nlp(self):  # loaded on first use, once per worker process
+        if self._nlp is None:
+            self._nlp = ner.load(self.settings.detection.model)
+        return self._nlp
+
+    def detect(self, message: Message, ctx: Context) -> Iterable[Finding]:
+        self.notes = []
+        budget = self.max_chars
+        texts: list[tuple[TextPart, str]] = []
+        total = sum(len(p.text) for p in message.parts)
+        for part in message.parts:  # subject and body come first
+            if budget <= 0:
+                break
+            texts.append((part, part.text[:budget]))
+            budget -= len(part.text)
+        scanned = sum(len(t) for _, t in texts)
+        if scanned < total:
+            self.notes.append(f"NER capped: ran on {scanned} of {total} characters "
+                              f"(detection.ner_max_chars); patterns covered all of it")
+        if not texts or not self.thresholds.keep("PERSON", 0.85):
+            return []
+        names = sender_names(message)
+        found = []
+        spans = ner.persons(self.nlp, [t for _, t in texts])
+        for (part, _), part_spans in zip(texts, spans, strict=True):
+            for start, end in part_spans:
+                value = part.text[start:end]
+                if is_sender(value, names):
+                    continue
+                found.append(Finding("PERSON", part.name, start, end, 0.85, value,
+                                     "a person's name (spaCy NER)", self.name))
+        return found
+
+
+@register("patterns")
+def _patterns(settings: Settings) -> PatternDetector:
+    return PatternDetector(settings)
+
+
+@register("ner")
+def _ner(settings: Settings) -> NerDetector | None:
+    return NerDetector(settings) if settings.detection.ner else None

@@ -1,0 +1,96 @@
+"""The shape every dlpgate recognizer takes: a Presidio EntityRecognizer, fast.
+
+Presidio's PatternRecognizer runs each regex through its own machinery and
+scores context with a lemma-based enhancer whose cost grows with the square of
+the text; on mail that is the slow part (DESIGN.md, "Detection"). These
+recognizers keep Presidio's contract (class attributes for the pattern and the
+context words, `validate_result` returning True/False/None, RecognizerResult
+with an AnalysisExplanation) so any Presidio AnalyzerEngine or registry can run
+them, but match with one compiled `re` and look for context words in a fixed
+window around the match.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+
+class FastRecognizer(EntityRecognizer):
+    ENTITY: ClassVar[str]
+    PATTERN: ClassVar[str]
+    FLAGS: ClassVar[int] = 0
+    SCORE: ClassVar[float] = 0.85  # a valid match
+    CONTEXT_SCORE: ClassVar[float] = 1.0  # a valid match with a context word nearby
+    CONTEXT: ClassVar[tuple[str, ...]] = ()
+    CONTEXT_REQUIRED: ClassVar[bool] = False  # without context the match is dropped
+    NEGATIVE_CONTEXT: ClassVar[tuple[str, ...]] = ()  # words that mean "not this entity"
+    WINDOW_BEFORE: ClassVar[int] = 50
+    WINDOW_AFTER: ClassVar[int] = 15
+    DESCRIPTION: ClassVar[str] = ""
+    VALID_TEXT: ClassVar[str] = "check digit valid"  # what a True from validate_result means
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=[self.ENTITY], name=type(self).__name__,
+                         context=list(self.CONTEXT))
+        self._regex = re.compile(self.PATTERN, self.FLAGS)
+        self._context = _words(self.CONTEXT)
+        self._negative = _words(self.NEGATIVE_CONTEXT)
+
+    def load(self) -> None:
+        return None
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """True: certainly valid (a check digit passed). False: drop. None: no opinion."""
+        return None
+
+    def value(self, match: re.Match[str]) -> str:
+        return match.group(0)
+
+    def near(self, words: re.Pattern[str] | None, text: str, start: int, end: int) -> str | None:
+        if words is None:
+            return None
+        window = text[max(0, start - self.WINDOW_BEFORE): end + self.WINDOW_AFTER]
+        found = words.search(window)
+        return found.group(0).lower() if found else None
+
+    def analyze(
+        self, text: str, entities: list[str] | None = None,
+        nlp_artifacts: NlpArtifacts | None = None,
+    ) -> list[RecognizerResult]:
+        results = []
+        for match in self._regex.finditer(text):
+            value = self.value(match)
+            valid = self.validate_result(value)
+            if valid is False:
+                continue
+            start, end = match.span()
+            if self.near(self._negative, text, start, end):
+                continue
+            context = self.near(self._context, text, start, end)
+            if context is None and self.CONTEXT_REQUIRED:
+                continue
+            score = self.CONTEXT_SCORE if context else self.SCORE
+            why = self.DESCRIPTION or f"matches the {self.ENTITY} format"
+            if valid:
+                why += f", {self.VALID_TEXT}"
+            if context:
+                why += f", with '{context}' nearby"
+            results.append(RecognizerResult(
+                self.ENTITY, start, end, score,
+                AnalysisExplanation(recognizer=self.name, original_score=score,
+                                    pattern_name=self.ENTITY, pattern=self.PATTERN,
+                                    validation_result=valid, textual_explanation=why),
+            ))
+        return results
+
+
+def _words(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in
+                            sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])", re.IGNORECASE)

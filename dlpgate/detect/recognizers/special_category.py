@@ -1,0 +1,90 @@
+"""SPECIAL_CATEGORY: health, safeguarding and the other Article 9/10 terms, from a lexicon.
+
+The lexicon is data (dlpgate/data/special_category.yaml, plus files a council
+adds in `detection.lexicons`), compiled here into one regular expression:
+whole words, any case, with the usual English endings, so "diagnosed",
+"Safeguarding concerns" and "child protection plans" all match.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from presidio_analyzer import AnalysisExplanation, RecognizerResult
+
+from dlpgate.detect.recognizers.base import FastRecognizer
+
+BUILTIN = resources.files("dlpgate") / "data" / "special_category.yaml"
+
+
+class LexiconError(Exception):
+    pass
+
+
+def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[str]]]:
+    """category -> (description, terms), built-in first, then each extra file."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    sources = [(str(BUILTIN), BUILTIN.read_text(encoding="utf-8"))]
+    sources += [(str(p), Path(p).read_text(encoding="utf-8")) for p in paths or []]
+    for name, text in sources:
+        data = yaml.safe_load(text) or {}
+        if not isinstance(data, dict):
+            raise LexiconError(f"{name}: must map category names to description and terms")
+        for category, entry in data.items():
+            if not isinstance(entry, dict) or not isinstance(entry.get("terms"), list):
+                raise LexiconError(f"{name}: category {category!r} needs a list of terms")
+            desc, terms = out.get(category, (entry.get("description", category), []))
+            out[category] = (entry.get("description", desc),
+                             terms + [str(t).lower() for t in entry["terms"]])
+    return out
+
+
+class SpecialCategoryRecognizer(FastRecognizer):
+    ENTITY = "SPECIAL_CATEGORY"
+    PATTERN = r"(?!x)x"  # replaced per instance from the lexicon
+
+    def __init__(self, lexicon: dict[str, tuple[str, list[str]]] | None = None) -> None:
+        super().__init__()
+        self.lexicon = lexicon or load_lexicon()
+        self._category: dict[str, str] = {}
+        alternatives = []
+        for category, (_desc, terms) in self.lexicon.items():
+            for term in terms:
+                self._category.setdefault(term, category)
+                alternatives.append(re.escape(term).replace(r"\-", "[\\s\\-]?")
+                                    .replace(r"\ ", r"[\s\-]+"))
+        alternatives.sort(key=len, reverse=True)
+        self._regex = re.compile(
+            rf"(?<![\w-])(?:{'|'.join(alternatives)})(?:s|es|ed|d|ing|'s)?(?![\w-])",
+            re.IGNORECASE)
+        self._plain = re.compile(r"[\s\-]+")
+
+    def _lookup(self, matched: str) -> str | None:
+        key = self._plain.sub(" ", matched.lower())
+        for ending in ("", "'s", "s", "es", "ed", "d", "ing"):
+            if ending and not key.endswith(ending):
+                continue
+            stem = key[: len(key) - len(ending)] if ending else key
+            for candidate in (stem, stem.replace(" ", "-"), stem.replace(" ", "")):
+                if candidate in self._category:
+                    return candidate
+        return None
+
+    def analyze(self, text, entities=None, nlp_artifacts=None):
+        results = []
+        for m in self._regex.finditer(text):
+            term = self._lookup(m.group(0))
+            category = self._category.get(term or "", "special category")
+            desc = self.lexicon.get(category, (category, []))[0]
+            results.append(RecognizerResult(
+                self.ENTITY, m.start(), m.end(), 0.9,
+                AnalysisExplanation(recognizer=self.name, original_score=0.9,
+                                    pattern_name=category,
+                                    textual_explanation=f"'{term or m.group(0).lower()}': "
+                                                        f"{desc} ({category})"),
+                recognition_metadata={"category": category},
+            ))
+        return results

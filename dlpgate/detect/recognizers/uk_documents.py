@@ -1,0 +1,27 @@
+"""UK_PASSPORT and UK_DRIVING_LICENCE."""
+
+from __future__ import annotations
+
+from dlpgate.detect.recognizers.base import FastRecognizer
+
+
+class UkPassportRecognizer(FastRecognizer):
+    """Nine digits: only as a passport number when the word is there."""
+
+    ENTITY = "UK_PASSPORT"
+    PATTERN = r"(?<![\d])\d{9}(?![\d])"
+    SCORE = 0.0
+    CONTEXT_SCORE = 0.85
+    CONTEXT = ("passport",)
+    CONTEXT_REQUIRED = True
+    DESCRIPTION = "nine digits"
+
+
+class UkDrivingLicenceRecognizer(FastRecognizer):
+    """DVLA format: five of the surname, date of birth digits, initials, check characters."""
+
+    ENTITY = "UK_DRIVING_LICENCE"
+    PATTERN = r"\b[A-Z9]{5}\d[0156]\d([0][1-9]|[12]\d|3[01])\d[A-Z9]{2}\d[A-Z]{2}\b"
+    SCORE = 0.85
+    CONTEXT = ("driving licence", "driving license", "licence", "dvla")
+    DESCRIPTION = "a DVLA driving licence number"

@@ -1,0 +1,19 @@
+import pytest
+
+from dlpgate.detect.recognizers.person import PersonTitleRecognizer
+from dlpgate.testing import recognized
+
+R = PersonTitleRecognizer()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("visited Mrs J Brown at home", ["Mrs J Brown"]),
+    ("Dr. Amira Khan said", ["Dr. Amira Khan"]),
+    ("Dear Callum,\nthanks", ["Callum"]),
+    ("Hi Sarah Jones\n", ["Sarah Jones"]),
+    ("Dear Sir/Madam", []),
+    ("Dear all,", []),
+    ("Mrs smith in lower case", []),
+])
+def test_titles_and_salutations_name_people(text, expected):
+    assert recognized(R, text) == expected

@@ -1,0 +1,44 @@
+import pytest
+
+from dlpgate.detect.recognizers.special_category import (
+    LexiconError,
+    SpecialCategoryRecognizer,
+    load_lexicon,
+)
+from dlpgate.testing import recognized
+
+R = SpecialCategoryRecognizer()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("She was diagnosed with epilepsy", ["diagnosed", "epilepsy"]),
+    ("two Child Protection Plans", ["Child Protection Plans"]),
+    ("self harm, self-harming", ["self harm", "self-harming"]),
+    ("a Section 47 enquiry", ["Section 47"]),
+    ("a looked-after child and an EHCP", ["looked-after child", "EHCP"]),
+    ("please send the minutes", []),
+    ("Christian called about the invoice", []),
+])
+def test_special_category_terms(text, expected):
+    assert recognized(R, text) == expected
+
+
+def test_each_finding_names_its_category():
+    [r] = R.analyze("a MASH referral", None, None)
+    assert r.analysis_explanation.textual_explanation == \
+        "'mash referral': safeguarding and social care (social_care)"
+
+
+def test_a_council_extends_the_lexicon_with_its_own_file(tmp_path):
+    extra = tmp_path / "local.yaml"
+    extra.write_text("social_care:\n  terms: [front door referral]\n")
+    rec = SpecialCategoryRecognizer(load_lexicon([extra]))
+    assert recognized(rec, "a Front Door referral today") == ["Front Door referral"]
+    assert recognized(rec, "child protection") == ["child protection"]
+
+
+def test_a_broken_lexicon_file_says_which(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("health: [not, a, mapping]\n")
+    with pytest.raises(LexiconError, match="bad.yaml: category 'health' needs a list of terms"):
+        load_lexicon([bad])

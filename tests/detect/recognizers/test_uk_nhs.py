@@ -1,0 +1,29 @@
+import random
+
+import pytest
+
+from dlpgate import testdata
+from dlpgate.detect.recognizers.uk_nhs import UkNhsRecognizer
+from dlpgate.testing import recognized
+
+R = UkNhsRecognizer()
+rng = random.Random(3)
+VALID = testdata.nhs_number(rng)
+INVALID = testdata.nhs_number(rng, valid=False)
+BARE = VALID.replace(" ", "")
+
+
+@pytest.mark.parametrize("text, expected", [
+    (f"Patient {VALID} seen today", [VALID]),
+    (f"ref {VALID}.", [VALID]),
+    (f"NHS number: {BARE}", [BARE]),
+    (f"NHS no {VALID.replace(' ', '-')}", [VALID.replace(" ", "-")]),
+    (f"number {INVALID} fails the modulus-11 check", []),
+    (f"order {BARE} without context", []),
+    (f"call me on {VALID.replace(' ', '-')}", []),
+    (f"tel {VALID}", []),
+    (f"+44{BARE}", []),
+    (f"{BARE}1 is eleven digits", []),
+])
+def test_nhs_numbers(text, expected):
+    assert recognized(R, text) == expected

@@ -1,0 +1,20 @@
+import pytest
+
+from dlpgate.detect.recognizers.uk_nino import UkNinoRecognizer
+from dlpgate.testing import recognized
+
+R = UkNinoRecognizer()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("NI number AB 12 34 56 C", ["AB 12 34 56 C"]),
+    ("nino: JK123456D.", ["JK123456D"]),
+    ("GB123456A is a forbidden prefix", []),
+    ("ZZ123456A is a forbidden prefix", []),
+    ("DA123456A: D is never a first letter", []),
+    ("AO123456A: O is never a second letter", []),
+    ("AB123456E: the suffix is A to D", []),
+    ("ab123456c in lower case is a product code", []),
+])
+def test_national_insurance_numbers(text, expected):
+    assert recognized(R, text) == expected

@@ -1,0 +1,23 @@
+import pytest
+
+from dlpgate.detect.recognizers.uk_postcode import UkPostcodeRecognizer
+from dlpgate.testing import recognized
+
+R = UkPostcodeRecognizer()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("12 Acacia Avenue, Leeds LS1 4AP", ["LS1 4AP"]),
+    ("SW1A 1AA", ["SW1A 1AA"]),
+    ("EC1A 1BB and M1 1AE", ["EC1A 1BB", "M1 1AE"]),
+    ("QX1 1AA: Q never starts a postcode", []),
+    ("LS1 4CI: C and I are never in the inward code", []),
+    ("version 2.1 4AP", []),
+])
+def test_postcodes(text, expected):
+    assert recognized(R, text) == expected
+
+
+def test_an_unspaced_postcode_is_less_certain():
+    [r] = R.analyze("code LS14AP here", None, None)
+    assert r.score < 0.85
