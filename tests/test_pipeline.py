@@ -1,0 +1,59 @@
+"""The one path: lazy NER runs only where it could matter, and never changes a verdict."""
+
+from __future__ import annotations
+
+import random
+
+from dlpgate import testcorpus
+from dlpgate.config import Settings
+from dlpgate.pipeline import Scanner
+from dlpgate.testing import make_envelope, make_message
+
+ORG = {"internal_domains": ["example-council.gov.uk"], "partner_domains": ["nhs.net"]}
+RECIPIENTS = [("bob@example-council.gov.uk",), ("gp.surgery@nhs.net",), ("someone@gmail.com",),
+              ("bob@example-council.gov.uk", "carer@example.org")]
+
+
+def council_mix(n: int, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    out = []
+    for m in testcorpus.generate(n, seed):
+        out.append(make_message(sender=f"{m.sender_name} <{m.sender}>",
+                                to=rng.choice(RECIPIENTS), subject=m.subject, body=m.body))
+    return out
+
+
+def test_lazy_evidence_never_changes_a_verdict():
+    lazy = Scanner(Settings.model_validate({"organisation": ORG}))
+    full = Scanner(Settings.model_validate({"organisation": ORG, "detection": {"lazy": False}}))
+    skipped = 0
+    for raw in council_mix(150, seed=11):
+        a, b = lazy.scan(raw, make_envelope(raw)), full.scan(raw, make_envelope(raw))
+        assert a.decision.verdict == b.decision.verdict, a.decision.reasons
+        skipped += "ner" not in a.timings_ms
+    assert 0 < skipped < 150  # both paths were exercised
+
+
+def test_internal_mail_skips_ner_and_says_so():
+    scanner = Scanner(Settings.model_validate({"organisation": ORG}))
+    raw = make_message(body="I met Callum Reid, who has asthma.")
+    result = scanner.scan(raw, make_envelope(raw))
+    assert "ner" not in result.timings_ms
+    assert result.evidence.notes == ("NER skipped: it could not change the verdict",)
+
+
+def test_mail_that_is_held_gets_the_full_evidence_for_its_reviewer():
+    scanner = Scanner(Settings.model_validate({"organisation": ORG}))
+    raw = make_message(to=("someone@gmail.com",), body=(
+        "Callum Reid, NHS number 943 476 5919, has a child protection plan.\n"))
+    result = scanner.scan(raw, make_envelope(raw))
+    assert result.decision.verdict == "hold"
+    assert "ner" in result.timings_ms
+    assert "Callum Reid" in {f.text for f in result.evidence.findings if f.entity == "PERSON"}
+
+
+def test_with_ner_off_only_patterns_run():
+    scanner = Scanner(Settings.model_validate({"organisation": ORG, "detection": {"ner": False}}))
+    raw = make_message(to=("someone@gmail.com",), body="Callum Reid has asthma.")
+    result = scanner.scan(raw, make_envelope(raw))
+    assert scanner.costly == [] and "ner" not in result.timings_ms
