@@ -27,7 +27,7 @@ from dlpgate.parse.mime import parse
 from dlpgate.policy.decide import decide
 
 # How much a costly detector is imagined to find when asking whether it could matter.
-_HYPOTHETICAL = 500
+_HYPOTHETICAL = 200
 
 
 def new_scan_id() -> str:
@@ -51,6 +51,12 @@ class Scanner:
         self.ctx = Context(settings=settings)
         self.lazy = settings.detection.lazy
 
+    def _could_change(self, evidence: Evidence, verdict: Verdict) -> bool:
+        provides = tuple(e for d in self.costly for e in getattr(d, "provides", ()))
+        worst = decide(Evidence(evidence.findings + _most_possible(provides),
+                                evidence.recipients))
+        return worst.verdict != verdict
+
     def warm(self) -> None:
         """Load what the costly detectors need now, not on the first message."""
         for d in self.costly:
@@ -65,11 +71,8 @@ class Scanner:
         decision = decide(evidence)
         timings = {"parse": t1 - t0, "detect": t2 - t1}
         if self.costly:
-            provides = tuple(e for d in self.costly for e in getattr(d, "provides", ()))
-            worst = decide(Evidence(evidence.findings + _most_possible(provides),
-                                    evidence.recipients))
-            if (not self.lazy or worst.verdict != decision.verdict
-                    or decision.verdict in (Verdict.HOLD, Verdict.REJECT)):
+            if (not self.lazy or decision.verdict in (Verdict.HOLD, Verdict.REJECT)
+                    or self._could_change(evidence, decision.verdict)):
                 t3 = time.perf_counter()
                 extra = [f for d in self.costly for f in d.detect(message, self.ctx)]
                 notes = tuple(n for d in self.costly for n in getattr(d, "notes", ()))

@@ -57,21 +57,71 @@ def chunks(text: str, size: int = _CHUNK) -> Iterator[tuple[int, str]]:
 
 
 _NAMEISH = re.compile(r"[A-Za-z]")
+_SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+|\n|$)")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z'\u2019]+|\b[A-Z]{2,}\b")
+# Words that start sentences in ordinary prose. A sentence whose only capitalised
+# word is one of these (or "I") cannot hold a name, so NER is not run on it.
+_STARTERS = frozenset("""
+a about after all also although an and any are as at be because before best but by can
+could dear did do does due during each even every few following for from further good
+had has have he her here hi hello his how however i if in is it its just kind let many
+may maybe might more most much my no not now of ok okay on once one only or other our
+please regards since so some sorry still such thank thanks that the their then there
+these they this those though thus to today tomorrow unfortunately unless until we
+well what when where whether which while who why will with would yes yesterday yet you
+your
+""".split())
+
+
+def candidate_text(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) pieces of `text` that could contain a name.
+
+    Names are capitalised; a sentence whose only capital is its first word, and
+    that word a common sentence opener ("Thanks", "Please", "As agreed"), has no
+    name in it. Skipping such sentences halves NER's work on ordinary prose.
+    """
+    out = []
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0)
+        if not sentence.strip():
+            continue
+        words = _CAPITALISED.findall(sentence)
+        stripped = sentence.lstrip()
+        first = re.match(r"[A-Za-z'\u2019]+", stripped)
+        first_word = first.group(0) if first else ""
+        rest = [w for w in words if w != "I"]
+        if rest and rest[0] == first_word and first_word.lower() in _STARTERS:
+            rest = rest[1:]
+        if rest:
+            out.append((m.start(), sentence))
+    return out
 
 
 def persons(nlp, texts: list[str]) -> list[list[tuple[int, int]]]:
     """For each text, the (start, end) spans spaCy labels PERSON."""
-    pieces = [(i, off, chunk) for i, text in enumerate(texts) for off, chunk in chunks(text)]
+    pieces = []
+    for i, text in enumerate(texts):
+        candidates = candidate_text(text)
+        joined, offsets = "", []  # candidate sentences, kept at their own offsets
+        for off, sentence in candidates:
+            offsets.append((len(joined), off, len(sentence)))
+            joined += sentence + "\n"
+        for coff, chunk in chunks(joined):
+            pieces.append((i, coff, chunk, offsets))
     out: list[list[tuple[int, int]]] = [[] for _ in texts]
-    docs = nlp.pipe((c for _, _, c in pieces), batch_size=32)
-    for (i, off, _chunk), doc in zip(pieces, docs, strict=True):
+    docs = nlp.pipe((c for _, _, c, _ in pieces), batch_size=32)
+    for (i, coff, _chunk, offsets), doc in zip(pieces, docs, strict=True):
         for ent in doc.ents:
             if ent.label_ != "PERSON" or not _NAMEISH.search(ent.text):
                 continue
-            start, end = ent.start_char, ent.end_char
+            start, end = coff + ent.start_char, coff + ent.end_char
             if ent.text.endswith(("'s", "\u2019s")):
                 end -= 2
             if len(ent) > 4:
                 continue
-            out[i].append((off + start, off + end))
+            for jstart, orig, length in offsets:
+                if jstart <= start and end <= jstart + length:
+                    out[i].append((orig + start - jstart, orig + end - jstart))
+                    break
     return out
+

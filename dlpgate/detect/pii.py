@@ -108,31 +108,41 @@ class NerDetector:
         return self._nlp
 
     def detect(self, message: Message, ctx: Context) -> Iterable[Finding]:
+        """One spaCy pass over the message: its parts joined (subject and body first),
+        since each separate document costs spaCy a fixed overhead."""
         self.notes = []
-        budget = self.max_chars
-        texts: list[tuple[TextPart, str]] = []
+        if not self.thresholds.keep("PERSON", 0.85):
+            return []
+        pieces: list[tuple[TextPart, int, int]] = []  # part, offset in joined text, length
+        joined: list[str] = []
+        budget, offset = self.max_chars, 0
         total = sum(len(p.text) for p in message.parts)
-        for part in message.parts:  # subject and body come first
+        for part in message.parts:
             if budget <= 0:
                 break
-            texts.append((part, part.text[:budget]))
-            budget -= len(part.text)
-        scanned = sum(len(t) for _, t in texts)
+            text = part.text[:budget]
+            pieces.append((part, offset, len(text)))
+            joined.append(text)
+            offset += len(text) + 2
+            budget -= len(text)
+        scanned = sum(n for _, _, n in pieces)
         if scanned < total:
             self.notes.append(f"NER capped: ran on {scanned} of {total} characters "
                               f"(detection.ner_max_chars); patterns covered all of it")
-        if not texts or not self.thresholds.keep("PERSON", 0.85):
+        if not pieces:
             return []
         names = sender_names(message)
         found = []
-        spans = ner.persons(self.nlp, [t for _, t in texts])
-        for (part, _), part_spans in zip(texts, spans, strict=True):
-            for start, end in part_spans:
-                value = part.text[start:end]
-                if is_sender(value, names):
-                    continue
-                found.append(Finding("PERSON", part.name, start, end, 0.85, value,
-                                     "a person's name (spaCy NER)", self.name))
+        [spans] = ner.persons(self.nlp, ["\n\n".join(joined)])
+        for start, end in spans:
+            for part, base, length in pieces:
+                if base <= start and end <= base + length:
+                    value = part.text[start - base:end - base]
+                    if not is_sender(value, names):
+                        found.append(Finding("PERSON", part.name, start - base, end - base,
+                                             0.85, value, "a person's name (spaCy NER)",
+                                             self.name))
+                    break
         return found
 
 

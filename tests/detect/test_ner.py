@@ -22,3 +22,12 @@ def test_the_loaded_pipeline_is_cut_to_what_ner_needs():
     [spans] = ner.persons(nlp, ["Yesterday I met Callum Reid and Aisha Khan's mother."])
     text = "Yesterday I met Callum Reid and Aisha Khan's mother."
     assert [text[a:b] for a, b in spans] == ["Callum Reid", "Aisha Khan"]
+
+
+def test_only_sentences_that_could_hold_a_name_go_to_ner():
+    text = ("Thanks for the call. As agreed, I will send the notes.\n"
+            "Callum was seen today. Please ring me.\nThe visit was with Mrs Reid.")
+    kept = [s.strip() for _, s in ner.candidate_text(text)]
+    assert kept == ["Callum was seen today.", "The visit was with Mrs Reid."]
+    for off, sentence in ner.candidate_text(text):
+        assert text[off:off + len(sentence)] == sentence

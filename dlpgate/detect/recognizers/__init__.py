@@ -4,35 +4,36 @@ from __future__ import annotations
 
 from dlpgate.config import Detection
 from dlpgate.detect.recognizers.base import FastRecognizer
-from dlpgate.detect.recognizers.case_reference import CaseReferenceRecognizer
-from dlpgate.detect.recognizers.date_of_birth import DateOfBirthRecognizer
-from dlpgate.detect.recognizers.email import EmailRecognizer
-from dlpgate.detect.recognizers.financial import CreditCardRecognizer, IbanRecognizer
-from dlpgate.detect.recognizers.person import PersonTitleRecognizer
-from dlpgate.detect.recognizers.special_category import SpecialCategoryRecognizer, load_lexicon
-from dlpgate.detect.recognizers.uk_bank import UkBankAccountRecognizer, UkSortCodeRecognizer
+from dlpgate.detect.recognizers.case_reference import DlpCaseReferenceRecognizer
+from dlpgate.detect.recognizers.date_of_birth import DlpDateOfBirthRecognizer
+from dlpgate.detect.recognizers.email import DlpEmailRecognizer
+from dlpgate.detect.recognizers.financial import DlpCreditCardRecognizer, DlpIbanRecognizer
+from dlpgate.detect.recognizers.person import DlpPersonTitleRecognizer
+from dlpgate.detect.recognizers.special_category import DlpSpecialCategoryRecognizer, load_lexicon
+from dlpgate.detect.recognizers.uk_bank import DlpUkBankAccountRecognizer, DlpUkSortCodeRecognizer
 from dlpgate.detect.recognizers.uk_documents import (
-    UkDrivingLicenceRecognizer,
-    UkPassportRecognizer,
+    DlpUkDrivingLicenceRecognizer,
+    DlpUkPassportRecognizer,
 )
-from dlpgate.detect.recognizers.uk_nhs import UkNhsRecognizer
-from dlpgate.detect.recognizers.uk_nino import UkNinoRecognizer
-from dlpgate.detect.recognizers.uk_phone import UkPhoneRecognizer
-from dlpgate.detect.recognizers.uk_postcode import UkPostcodeRecognizer
-from dlpgate.detect.recognizers.uk_upn import UkUpnRecognizer
+from dlpgate.detect.recognizers.uk_nhs import DlpUkNhsRecognizer
+from dlpgate.detect.recognizers.uk_nino import DlpUkNinoRecognizer
+from dlpgate.detect.recognizers.uk_phone import DlpUkPhoneRecognizer
+from dlpgate.detect.recognizers.uk_postcode import DlpUkPostcodeRecognizer
+from dlpgate.detect.recognizers.uk_upn import DlpUkUpnRecognizer
 
 PATTERN_RECOGNIZERS: tuple[type[FastRecognizer], ...] = (
-    UkNhsRecognizer, UkNinoRecognizer, UkPostcodeRecognizer, UkUpnRecognizer,
-    UkSortCodeRecognizer, UkBankAccountRecognizer, UkPhoneRecognizer, UkPassportRecognizer,
-    UkDrivingLicenceRecognizer, EmailRecognizer, IbanRecognizer, CreditCardRecognizer,
-    DateOfBirthRecognizer, PersonTitleRecognizer,
+    DlpUkNhsRecognizer, DlpUkNinoRecognizer, DlpUkPostcodeRecognizer, DlpUkUpnRecognizer,
+    DlpUkSortCodeRecognizer, DlpUkBankAccountRecognizer, DlpUkPhoneRecognizer,
+    DlpUkPassportRecognizer, DlpUkDrivingLicenceRecognizer, DlpEmailRecognizer,
+    DlpIbanRecognizer, DlpCreditCardRecognizer,
+    DlpDateOfBirthRecognizer, DlpPersonTitleRecognizer,
 )
 
 
 def build(detection: Detection) -> list[FastRecognizer]:
     out: list[FastRecognizer] = [cls() for cls in PATTERN_RECOGNIZERS]
-    out.append(SpecialCategoryRecognizer(load_lexicon(list(detection.lexicons))))
-    out += [CaseReferenceRecognizer(c.name, c.pattern, c.entity, tuple(c.context))
+    out.append(DlpSpecialCategoryRecognizer(load_lexicon(list(detection.lexicons))))
+    out += [DlpCaseReferenceRecognizer(c.name, c.pattern, c.entity, tuple(c.context))
             for c in detection.case_references]
     if detection.entities is not None:
         wanted = set(detection.entities)

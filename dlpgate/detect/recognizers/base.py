@@ -8,6 +8,9 @@ context words, `validate_result` returning True/False/None, RecognizerResult
 with an AnalysisExplanation) so any Presidio AnalyzerEngine or registry can run
 them, but match with one compiled `re` and look for context words in a fixed
 window around the match.
+
+Class names carry a `Dlp` prefix: Presidio finds recognizer classes by name
+among all EntityRecognizer subclasses loaded, and ours must not shadow its own.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import re
 from dlpgate.detect.recognizers.base import FastRecognizer, _words
 
 
-class CaseReferenceRecognizer(FastRecognizer):
+class DlpCaseReferenceRecognizer(FastRecognizer):
     ENTITY = "UK_CASE_REFERENCE"
     PATTERN = r"(?!x)x"
 

@@ -24,7 +24,7 @@ _AGE = re.compile(r"\b(?:aged?\s*:?\s*(\d{1,3})|(\d{1,3})[\s-]+(?:years?|yrs?)[\
 AGE_SCORE = 0.6  # personal data, but not an identifier: below summary.CONFIDENT
 
 
-class DateOfBirthRecognizer(FastRecognizer):
+class DlpDateOfBirthRecognizer(FastRecognizer):
     ENTITY = "DATE_OF_BIRTH"
     PATTERN = _DATE
     FLAGS = re.IGNORECASE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 
-class EmailRecognizer(FastRecognizer):
+class DlpEmailRecognizer(FastRecognizer):
     ENTITY = "EMAIL_ADDRESS"
     PATTERN = r"(?<![\w.+-])[A-Za-z0-9._%+'-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b"
     SCORE = 1.0

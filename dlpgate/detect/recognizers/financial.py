@@ -9,7 +9,7 @@ from stdnum import iban, luhn
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 
-class IbanRecognizer(FastRecognizer):
+class DlpIbanRecognizer(FastRecognizer):
     ENTITY = "IBAN_CODE"
     PATTERN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"
     SCORE = 0.9
@@ -20,7 +20,7 @@ class IbanRecognizer(FastRecognizer):
         return iban.is_valid(pattern_text)
 
 
-class CreditCardRecognizer(FastRecognizer):
+class DlpCreditCardRecognizer(FastRecognizer):
     ENTITY = "CREDIT_CARD"
     PATTERN = r"(?<![\d-])(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2}))" \
               r"(?:[ -]?\d{4}){2}[ -]?\d{3,4}(?![\d-])"

@@ -24,7 +24,7 @@ _NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyon
               "manager", "councillor", "mum", "dad", "and", "or"}
 
 
-class PersonTitleRecognizer(FastRecognizer):
+class DlpPersonTitleRecognizer(FastRecognizer):
     ENTITY = "PERSON"
     PATTERN = _TITLED.pattern
 

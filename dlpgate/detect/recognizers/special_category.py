@@ -42,7 +42,7 @@ def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[s
     return out
 
 
-class SpecialCategoryRecognizer(FastRecognizer):
+class DlpSpecialCategoryRecognizer(FastRecognizer):
     ENTITY = "SPECIAL_CATEGORY"
     PATTERN = r"(?!x)x"  # replaced per instance from the lexicon
 

@@ -12,7 +12,7 @@ _BANKING = ("sort code", "sortcode", "s/c", "bank", "account", "acc no", "a/c", 
             "direct debit", "payee", "building society")
 
 
-class UkSortCodeRecognizer(FastRecognizer):
+class DlpUkSortCodeRecognizer(FastRecognizer):
     ENTITY = "UK_SORT_CODE"
     PATTERN = r"(?<![\d-])\d{2}([- ])\d{2}\1\d{2}(?![\d-])"
     SCORE = 0.0
@@ -22,7 +22,7 @@ class UkSortCodeRecognizer(FastRecognizer):
     DESCRIPTION = "six digits in sort-code pairs"
 
 
-class UkBankAccountRecognizer(FastRecognizer):
+class DlpUkBankAccountRecognizer(FastRecognizer):
     ENTITY = "UK_BANK_ACCOUNT"
     PATTERN = r"(?<![\d-])\d{8}(?![\d-])"
     SCORE = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 
-class UkPassportRecognizer(FastRecognizer):
+class DlpUkPassportRecognizer(FastRecognizer):
     """Nine digits: only as a passport number when the word is there."""
 
     ENTITY = "UK_PASSPORT"
@@ -17,7 +17,7 @@ class UkPassportRecognizer(FastRecognizer):
     DESCRIPTION = "nine digits"
 
 
-class UkDrivingLicenceRecognizer(FastRecognizer):
+class DlpUkDrivingLicenceRecognizer(FastRecognizer):
     """DVLA format: five of the surname, date of birth digits, initials, check characters."""
 
     ENTITY = "UK_DRIVING_LICENCE"

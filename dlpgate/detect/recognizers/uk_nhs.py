@@ -13,7 +13,7 @@ from stdnum.gb import nhs
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 
-class UkNhsRecognizer(FastRecognizer):
+class DlpUkNhsRecognizer(FastRecognizer):
     ENTITY = "UK_NHS"
     PATTERN = r"(?<![\d+])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\d])"
     SCORE = 0.9

@@ -12,7 +12,7 @@ from dlpgate.detect.recognizers.base import FastRecognizer
 _FORBIDDEN_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 
 
-class UkNinoRecognizer(FastRecognizer):
+class DlpUkNinoRecognizer(FastRecognizer):
     ENTITY = "UK_NINO"
     PATTERN = (r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-D])\b")
     SCORE = 0.85

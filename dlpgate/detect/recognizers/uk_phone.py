@@ -14,7 +14,7 @@ import phonenumbers
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 
-class UkPhoneRecognizer(FastRecognizer):
+class DlpUkPhoneRecognizer(FastRecognizer):
     ENTITY = "PHONE_NUMBER"
     PATTERN = r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)\d[\d\s\-()]{7,13}\d(?![\d])"
     SCORE = 0.75

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 
-class UkPostcodeRecognizer(FastRecognizer):
+class DlpUkPostcodeRecognizer(FastRecognizer):
     ENTITY = "UK_POSTCODE"
     PATTERN = (r"\b(?:GIR ?0AA|(?:[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]"
                r"|[A-HK-Y]\d[ABEHMNPRVWXY])) ?\d[ABD-HJLNP-UW-Z]{2})\b")

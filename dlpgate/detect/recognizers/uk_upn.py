@@ -7,7 +7,7 @@ from stdnum.gb import upn
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 
-class UkUpnRecognizer(FastRecognizer):
+class DlpUkUpnRecognizer(FastRecognizer):
     ENTITY = "UK_UPN"
     PATTERN = r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b"
     SCORE = 0.9

@@ -1,9 +1,9 @@
 import pytest
 
-from dlpgate.detect.recognizers.date_of_birth import DateOfBirthRecognizer
+from dlpgate.detect.recognizers.date_of_birth import DlpDateOfBirthRecognizer
 from dlpgate.testing import recognized
 
-R = DateOfBirthRecognizer()
+R = DlpDateOfBirthRecognizer()
 
 
 @pytest.mark.parametrize("text, expected", [

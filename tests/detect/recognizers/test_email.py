@@ -1,6 +1,6 @@
 import pytest
 
-from dlpgate.detect.recognizers.email import EmailRecognizer
+from dlpgate.detect.recognizers.email import DlpEmailRecognizer
 from dlpgate.testing import recognized
 
 
@@ -10,4 +10,4 @@ from dlpgate.testing import recognized
     ("not@an address", []),
 ])
 def test_email_addresses(text, expected):
-    assert recognized(EmailRecognizer(), text) == expected
+    assert recognized(DlpEmailRecognizer(), text) == expected

@@ -1,6 +1,6 @@
 import pytest
 
-from dlpgate.detect.recognizers.financial import CreditCardRecognizer, IbanRecognizer
+from dlpgate.detect.recognizers.financial import DlpCreditCardRecognizer, DlpIbanRecognizer
 from dlpgate.testing import recognized
 
 
@@ -10,7 +10,7 @@ from dlpgate.testing import recognized
     ("GB83 WEST 1234 5698 7654 32 fails mod 97", []),
 ])
 def test_ibans(text, expected):
-    assert recognized(IbanRecognizer(), text) == expected
+    assert recognized(DlpIbanRecognizer(), text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -20,4 +20,4 @@ def test_ibans(text, expected):
     ("order 1234 5678 9012 3456", []),
 ])
 def test_payment_cards(text, expected):
-    assert recognized(CreditCardRecognizer(), text) == expected
+    assert recognized(DlpCreditCardRecognizer(), text) == expected

@@ -1,9 +1,9 @@
 import pytest
 
-from dlpgate.detect.recognizers.person import PersonTitleRecognizer
+from dlpgate.detect.recognizers.person import DlpPersonTitleRecognizer
 from dlpgate.testing import recognized
 
-R = PersonTitleRecognizer()
+R = DlpPersonTitleRecognizer()
 
 
 @pytest.mark.parametrize("text, expected", [

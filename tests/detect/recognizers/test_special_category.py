@@ -1,13 +1,13 @@
 import pytest
 
 from dlpgate.detect.recognizers.special_category import (
+    DlpSpecialCategoryRecognizer,
     LexiconError,
-    SpecialCategoryRecognizer,
     load_lexicon,
 )
 from dlpgate.testing import recognized
 
-R = SpecialCategoryRecognizer()
+R = DlpSpecialCategoryRecognizer()
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -32,7 +32,7 @@ def test_each_finding_names_its_category():
 def test_a_council_extends_the_lexicon_with_its_own_file(tmp_path):
     extra = tmp_path / "local.yaml"
     extra.write_text("social_care:\n  terms: [front door referral]\n")
-    rec = SpecialCategoryRecognizer(load_lexicon([extra]))
+    rec = DlpSpecialCategoryRecognizer(load_lexicon([extra]))
     assert recognized(rec, "a Front Door referral today") == ["Front Door referral"]
     assert recognized(rec, "child protection") == ["child protection"]
 

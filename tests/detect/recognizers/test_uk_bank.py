@@ -1,6 +1,6 @@
 import pytest
 
-from dlpgate.detect.recognizers.uk_bank import UkBankAccountRecognizer, UkSortCodeRecognizer
+from dlpgate.detect.recognizers.uk_bank import DlpUkBankAccountRecognizer, DlpUkSortCodeRecognizer
 from dlpgate.testing import recognized
 
 
@@ -11,7 +11,7 @@ from dlpgate.testing import recognized
     ("20-00-00-11 is a part number", []),
 ])
 def test_sort_codes_need_banking_words(text, expected):
-    assert recognized(UkSortCodeRecognizer(), text) == expected
+    assert recognized(DlpUkSortCodeRecognizer(), text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -22,4 +22,4 @@ def test_sort_codes_need_banking_words(text, expected):
     ("invoice for account 12345678", []),
 ])
 def test_account_numbers_need_banking_words(text, expected):
-    assert recognized(UkBankAccountRecognizer(), text) == expected
+    assert recognized(DlpUkBankAccountRecognizer(), text) == expected

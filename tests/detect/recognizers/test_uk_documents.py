@@ -1,8 +1,8 @@
 import pytest
 
 from dlpgate.detect.recognizers.uk_documents import (
-    UkDrivingLicenceRecognizer,
-    UkPassportRecognizer,
+    DlpUkDrivingLicenceRecognizer,
+    DlpUkPassportRecognizer,
 )
 from dlpgate.testing import recognized
 
@@ -12,7 +12,7 @@ from dlpgate.testing import recognized
     ("order 123456789", []),
 ])
 def test_passport_numbers_need_the_word(text, expected):
-    assert recognized(UkPassportRecognizer(), text) == expected
+    assert recognized(DlpUkPassportRecognizer(), text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -20,4 +20,4 @@ def test_passport_numbers_need_the_word(text, expected):
     ("MORGA779116SM9IJ has month 79", []),
 ])
 def test_driving_licence_numbers(text, expected):
-    assert recognized(UkDrivingLicenceRecognizer(), text) == expected
+    assert recognized(DlpUkDrivingLicenceRecognizer(), text) == expected

@@ -3,10 +3,10 @@ import random
 import pytest
 
 from dlpgate import testdata
-from dlpgate.detect.recognizers.uk_nhs import UkNhsRecognizer
+from dlpgate.detect.recognizers.uk_nhs import DlpUkNhsRecognizer
 from dlpgate.testing import recognized
 
-R = UkNhsRecognizer()
+R = DlpUkNhsRecognizer()
 rng = random.Random(3)
 VALID = testdata.nhs_number(rng)
 INVALID = testdata.nhs_number(rng, valid=False)

@@ -1,9 +1,9 @@
 import pytest
 
-from dlpgate.detect.recognizers.uk_nino import UkNinoRecognizer
+from dlpgate.detect.recognizers.uk_nino import DlpUkNinoRecognizer
 from dlpgate.testing import recognized
 
-R = UkNinoRecognizer()
+R = DlpUkNinoRecognizer()
 
 
 @pytest.mark.parametrize("text, expected", [

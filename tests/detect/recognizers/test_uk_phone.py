@@ -3,10 +3,10 @@ import random
 import pytest
 
 from dlpgate import testdata
-from dlpgate.detect.recognizers.uk_phone import UkPhoneRecognizer
+from dlpgate.detect.recognizers.uk_phone import DlpUkPhoneRecognizer
 from dlpgate.testing import recognized
 
-R = UkPhoneRecognizer()
+R = DlpUkPhoneRecognizer()
 rng = random.Random(9)
 MOBILE, INTL, LANDLINE = testdata.mobile(rng), testdata.mobile(rng, True), testdata.landline(rng)
 

@@ -1,9 +1,9 @@
 import pytest
 
-from dlpgate.detect.recognizers.uk_postcode import UkPostcodeRecognizer
+from dlpgate.detect.recognizers.uk_postcode import DlpUkPostcodeRecognizer
 from dlpgate.testing import recognized
 
-R = UkPostcodeRecognizer()
+R = DlpUkPostcodeRecognizer()
 
 
 @pytest.mark.parametrize("text, expected", [

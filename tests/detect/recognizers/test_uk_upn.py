@@ -3,10 +3,10 @@ import random
 import pytest
 
 from dlpgate import testdata
-from dlpgate.detect.recognizers.uk_upn import UkUpnRecognizer
+from dlpgate.detect.recognizers.uk_upn import DlpUkUpnRecognizer
 from dlpgate.testing import recognized
 
-R = UkUpnRecognizer()
+R = DlpUkUpnRecognizer()
 rng = random.Random(5)
 VALID, INVALID = testdata.upn(rng), testdata.upn(rng, valid=False)
 
