@@ -76,6 +76,8 @@ def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]
             "entity": f.entity, "part": f.part, "start": f.start, "end": f.end,
             "score": round(f.score, 3), "explanation": f.explanation,
         }
+        if f.entity == "SPECIAL_CATEGORY":
+            item["term"] = f.text  # a word from the lexicon, not a value about a person
         if reveal:
             item["text"] = f.text
         findings.append(item)

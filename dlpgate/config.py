@@ -162,6 +162,9 @@ class Scan(_Section):
         description="Worker processes for parsing and detection (0: scan in the relay process).",
     )
     queue: int = Field(64, ge=1, description="Scans waiting for a worker before 451.")
+    worker_memory: Size = Field(
+        1024**3, description="Address-space limit per scan worker; a scan that needs more "
+        "fails (451) instead of starving the machine.")
     limits: Limits = Field(default_factory=Limits)
 
 

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import pickle
+import resource
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
@@ -59,6 +60,8 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
     from dlpgate.pipeline import Scanner
 
     settings: Settings = pickle.loads(settings_blob)
+    limit = settings.scan.worker_memory
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     scanner = Scanner(settings)
     scanner.warm()
     conn.send_bytes(b"ready")

@@ -55,3 +55,24 @@ def test_a_full_queue_is_refused_at_once(pool):
         assert (await waiting).scan_id == "queued"
 
     loop.run_until_complete(scenario())
+
+
+def test_a_scan_that_needs_more_memory_than_allowed_fails_alone():
+    from dlpgate.workers import ScanFailed
+
+    loop = asyncio.new_event_loop()
+    settings = Settings.model_validate({"scan": {"worker_memory": "450MB"},
+                                        "detection": {"ner": False}})
+    p = WorkerPool(settings, size=1, queue=1)
+    loop.run_until_complete(p.start())
+    try:
+        huge = make_message(body="x" * 10, attachments=(
+            ("big.txt", "text/plain", b"word " * (8 * 1024 * 1024)),))  # 40 MB
+        with pytest.raises(ScanFailed):  # MemoryError in the scan, or the worker dying of it
+            loop.run_until_complete(p.run(huge, make_envelope(huge), "huge", timeout=120))
+        small = make_message()
+        assert loop.run_until_complete(
+            p.run(small, make_envelope(small), "after", timeout=60)).scan_id == "after"
+    finally:
+        loop.run_until_complete(p.close())
+        loop.close()
