@@ -114,6 +114,12 @@ class Message:
     problems: tuple[Problem, ...]
     size: int
     from_name: str = ""
+    envelope_rcpts: tuple[str, ...] = ()  # where this copy really goes, when known
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        """The recipients this copy is delivered to: the envelope's, else the headers'."""
+        return self.envelope_rcpts or self.all_recipients
 
     @property
     def all_recipients(self) -> tuple[str, ...]:

@@ -26,8 +26,9 @@ from dlpgate.model import Envelope, Evidence, Finding, ScanResult, Verdict
 from dlpgate.parse.mime import parse
 from dlpgate.policy.decide import decide
 
-# How much a costly detector is imagined to find when asking whether it could matter.
-_HYPOTHETICAL = 200
+# How much a costly detector is imagined to find when asking whether it could matter:
+# more than any count a rule compares with (the built-in rules' largest is 10).
+_HYPOTHETICAL = 50
 
 
 def new_scan_id() -> str:

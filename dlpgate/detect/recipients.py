@@ -38,7 +38,7 @@ class DomainClassifier:
 
     def assess(self, message: Message, ctx: Context) -> Iterable[RecipientRisk]:
         seen: set[str] = set()
-        for address in message.all_recipients:
+        for address in message.destinations:
             key = address.lower()
             if key in seen:
                 continue

@@ -265,4 +265,5 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         problems=tuple(dict.fromkeys(problems)),
         size=len(raw),
         from_name=from_names[0][0] if from_names else "",
+        envelope_rcpts=tuple(envelope.rcpt_tos) if envelope else (),
     )

@@ -20,6 +20,10 @@ from dlpgate.detect.recognizers.base import FastRecognizer
 BUILTIN = resources.files("dlpgate") / "data" / "special_category.yaml"
 
 
+_WORD = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
+_ENDINGS = ("'s", "s", "es", "ed", "d", "ing")
+
+
 class LexiconError(Exception):
     pass
 
@@ -58,9 +62,12 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
                                     .replace(r"\ ", r"[\s\-]+"))
         alternatives.sort(key=len, reverse=True)
         self._regex = re.compile(
-            rf"(?<![\w-])(?:{'|'.join(alternatives)})(?:s|es|ed|d|ing|'s)?(?![\w-])",
-            re.IGNORECASE)
+            rf"(?:{'|'.join(alternatives)})(?:s|es|ed|d|ing|'s)?(?![\w-])", re.IGNORECASE)
         self._plain = re.compile(r"[\s\-]+")
+        # Words a term can start with. Trying a few hundred alternatives at every
+        # position is slow in `re`; trying them only where a word that can start a term
+        # begins is several times faster and finds the same matches.
+        self._starts = {re.split(r"[\s\-]+", term)[0] for term in self._category}
 
     def _lookup(self, matched: str) -> str | None:
         key = self._plain.sub(" ", matched.lower())
@@ -73,9 +80,25 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
                     return candidate
         return None
 
+    def _matches(self, text: str):
+        pos = 0
+        for w in _WORD.finditer(text):
+            if w.start() < pos:
+                continue
+            word = w.group(0).lower()
+            if not (word in self._starts or any(
+                    word.endswith(e) and word[: -len(e)] in self._starts for e in _ENDINGS)):
+                continue
+            if w.start() and (text[w.start() - 1].isalnum() or text[w.start() - 1] in "-_"):
+                continue
+            m = self._regex.match(text, w.start())
+            if m:
+                pos = m.end()
+                yield m
+
     def analyze(self, text, entities=None, nlp_artifacts=None):
         results = []
-        for m in self._regex.finditer(text):
+        for m in self._matches(text):
             term = self._lookup(m.group(0))
             category = self._category.get(term or "", "special category")
             desc = self.lexicon.get(category, (category, []))[0]
