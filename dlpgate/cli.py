@@ -8,6 +8,7 @@ import email.utils
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from dlpgate import config as config_mod
@@ -139,6 +140,64 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _store(settings: config_mod.Settings):
+    from dlpgate.store.base import StoreError, open_store
+
+    try:
+        return open_store(settings.storage.url)
+    except StoreError as exc:
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _learn(store, pairs, label: str) -> int:
+    batch, total = [], 0
+    for pair in pairs:
+        batch.append(pair)
+        if len(batch) >= 5000:
+            store.learn(batch)
+            total += len(batch)
+            batch = []
+    store.learn(batch)
+    total += len(batch)
+    print(f"{label}: {total} sender-recipient pairs learned")
+    return total
+
+
+def cmd_history_import(args: argparse.Namespace) -> int:
+    from dlpgate import history
+
+    settings = _settings(args)
+    store = _store(settings)
+    try:
+        _learn(store, history.read_csv(Path(args.csv)), args.csv)
+    except history.ImportError_ as exc:
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError:
+        print(f"dlpgate: {args.csv}: no such file", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_history_learn(args: argparse.Namespace) -> int:
+    from dlpgate import history
+    from dlpgate.sources import SourceError
+
+    settings = _settings(args)
+    store = _store(settings)
+    try:
+        _learn(store, history.learn_from(args.paths), " ".join(args.paths))
+    except SourceError as exc:
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_config_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     print(f"{settings.source}: ok")
@@ -172,6 +231,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help=".eml file, directory, mbox, Maildir, or - for stdin")
     p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("history", help="load prior correspondence")
+    hsub = p.add_subparsers(dest="history_command", required=True, metavar="ACTION")
+    h = hsub.add_parser("import", parents=[common],
+                        help="load a CSV: sender,recipient[,count][,last_seen]")
+    h.add_argument("csv", metavar="CSV")
+    h.set_defaults(func=cmd_history_import)
+    h = hsub.add_parser("learn", parents=[common],
+                        help="learn From -> To/Cc/Bcc from sent mail (.eml, dirs, mbox, Maildir)")
+    h.add_argument("paths", nargs="+", metavar="PATH")
+    h.set_defaults(func=cmd_history_learn)
 
     p = sub.add_parser("config", help="check the configuration or print its schema")
     csub = p.add_subparsers(dest="config_command", required=True, metavar="ACTION")

@@ -224,6 +224,42 @@ class Detection(_Section):
         return v
 
 
+DEFAULT_WEIGHTS = {
+    # relationship: the base risk
+    "internal": 0.0, "partner": 0.05, "known-correspondent": 0.05, "rare-correspondent": 0.2,
+    "new-to-sender": 0.35, "new-to-organisation": 0.6,
+    # risk signals: each raises the risk
+    "lookalike-domain": 0.95, "confusable-address": 0.85, "personal-webmail": 0.3,
+    "bulk-exposure": 0.5, "mixed-audience": 0.2, "protective-marking": 0.7,
+    "salutation-mismatch": 0.3,
+}
+
+
+class Recipients(_Section):
+    weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS),
+        description="Weight of each recipient signal in the risk score (0..1).")
+    known_min_count: int = Field(2, ge=1, description="Messages before a correspondent is known.")
+    recent_days: int = Field(365, ge=1, description="Correspondence older than this is stale.")
+    bulk_threshold: int = Field(10, ge=1, description="External addresses visible in To/Cc "
+                                "before bulk exposure is flagged.")
+    secure_domains: list[Domain] = Field(default_factory=list, description="Destinations "
+                                         "allowed OFFICIAL-SENSITIVE mail besides internal and "
+                                         "partner domains.")
+    webmail: list[Domain] = Field(default_factory=list,
+                                  description="Personal webmail domains besides the built-in list.")
+
+    @field_validator("weights")
+    @classmethod
+    def _known_signals(cls, v: dict[str, float]) -> dict[str, float]:
+        for name, weight in v.items():
+            if name not in DEFAULT_WEIGHTS:
+                raise ValueError(f"unknown signal {name!r}; known: {', '.join(DEFAULT_WEIGHTS)}")
+            if not 0 <= weight <= 1:
+                raise ValueError(f"weight of {name} must be between 0 and 1")
+        return {**DEFAULT_WEIGHTS, **v}
+
+
 class Policy(_Section):
     files: list[Path] = Field(
         default_factory=list,
@@ -253,6 +289,7 @@ class Settings(_Section):
     relay: Relay = Field(default_factory=Relay)
     scan: Scan = Field(default_factory=Scan)
     detection: Detection = Field(default_factory=Detection)
+    recipients: Recipients = Field(default_factory=Recipients)
     policy: Policy = Field(default_factory=Policy)
     review: Review = Field(default_factory=Review)
     logging: Logging = Field(default_factory=Logging)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from typing import Any
 
 from dlpgate import detect as detect_stage
 from dlpgate.config import Settings
@@ -44,12 +45,17 @@ def _most_possible(entities: tuple[str, ...]) -> tuple[Finding, ...]:
 
 
 class Scanner:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: Any = "open") -> None:
+        """`store`: the history to consult; by default this process opens the configured one."""
+        if store == "open":
+            from dlpgate.store.base import open_store
+
+            store = open_store(settings.storage.url)
         self.settings = settings
         content, self.recipients = build(settings)
         self.cheap = [d for d in content if not getattr(d, "costly", False)]
         self.costly = [d for d in content if getattr(d, "costly", False)]
-        self.ctx = Context(settings=settings)
+        self.ctx = Context(settings=settings, store=store)
         self.lazy = settings.detection.lazy
 
     def _could_change(self, evidence: Evidence, verdict: Verdict) -> bool:

@@ -1,4 +1,4 @@
-"""record: the decision log, written in batches off the reply path.
+"""record: the decision log and learned correspondence, written in batches off the reply path.
 
 A held message is committed before its 250 (act stage). The decision log is
 not what keeps mail safe, so it does not make each client wait for its own
@@ -10,30 +10,36 @@ a graceful stop flushes everything.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 from dlpgate import obs
-from dlpgate.store.base import DecisionRecord, Store, StoreError
+from dlpgate.store.base import Store, StoreError
 from dlpgate.workers import spawn
 
 log = obs.logger("dlpgate.record")
 
 
-class DecisionLog:
-    def __init__(self, store: Store, interval: float = 0.1, max_pending: int = 10_000) -> None:
-        self.store = store
+class Batcher:
+    """Rows queued in memory, written a batch per transaction by `write`, off the reply path."""
+
+    def __init__(self, write: Callable[[list[Any]], None], what: str, interval: float = 0.1,
+                 max_pending: int = 10_000) -> None:
+        self.write = write
+        self.what = what
         self.interval = interval
         self.max_pending = max_pending
-        self._pending: list[DecisionRecord] = []
+        self._pending: list[Any] = []
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
 
-    def add(self, record: DecisionRecord) -> None:
+    def add(self, record: Any) -> None:
         if len(self._pending) >= self.max_pending:  # the store is down for long: bound memory
             self.dropped += 1
             return
         self._pending.append(record)
         if self._task is None or self._task.done():
-            self._task = spawn(self._flush_soon(), name="decision-log")
+            self._task = spawn(self._flush_soon(), name=self.what)
 
     async def _flush_soon(self) -> None:
         await asyncio.sleep(self.interval)
@@ -44,12 +50,25 @@ class DecisionLog:
         if not batch:
             return
         try:
-            await asyncio.to_thread(self.store.record_decisions, batch)
+            await asyncio.to_thread(self.write, batch)
         except StoreError:
-            log.error("store_failed", stage="decision-log", rows=len(batch))
+            log.error("store_failed", stage=self.what, rows=len(batch))
             self._pending[:0] = batch[: self.max_pending - len(self._pending)]
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
         await self.flush()
+
+    def add_all(self, records: list[Any]) -> None:
+        for r in records:
+            self.add(r)
+
+
+def decision_log(store: Store) -> Batcher:
+    return Batcher(store.record_decisions, "decision-log")
+
+
+def history_log(store: Store) -> Batcher:
+    """Correspondence learned from mail the next hop accepted (never from held mail)."""
+    return Batcher(store.learn, "history")

@@ -20,12 +20,11 @@ TESTED_ELSEWHERE = {
     "yamlsrc.py": "tests/test_config.py (line numbers in errors)",
     "sources.py": "tests/test_cli.py (files, directories, mbox, Maildir, stdin)",
     "obs.py": "tests/ingress/test_smtp.py (log capture) and test_server.py",
-    "record.py": "tests/ingress/test_smtp.py (decisions recorded)",
     "act/relay.py": "tests/ingress/test_smtp.py (next hop up, down, refusing)",
     "ingress/server.py": "tests/ingress/test_server.py",
     "parse/office.py": "tests/parse/test_attachments.py",
-    "store/base.py": "tests/store/test_sqlite.py",
     "detect/registry.py": "tests/detect/test_problems.py",
+    "store/base.py": "tests/store/test_sqlite.py",
 }
 
 

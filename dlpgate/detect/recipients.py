@@ -1,24 +1,40 @@
-"""Where each recipient sits relative to the organisation: internal, partner, external.
+"""Recipient risk: for each recipient, the signals that it may be the wrong one, and a score.
 
-This is the first of the recipient signals; prior correspondence, lookalike
-domains and the rest build on the same RecipientRisk shape.
+Signals come from the organisation's own mail flow (prior correspondence in the
+store), its configuration (internal and partner domains) and the message itself
+(visible recipients, protective marking, salutation). Each carries a sentence a
+sender would understand. The score is a noisy-OR: the relationship sets a base
+risk (internal 0, a regular correspondent low, a stranger high) and each risk
+signal can only raise it, so the score is monotone in every signal:
+
+    risk = 1 - (1 - base) * product(1 - weight(signal) for each risk signal)
+
+Weights are in `recipients.weights`; the defaults were set on bench/misdirection.py.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterable
 
 from dlpgate.config import Settings
+from dlpgate.detect import lookalike
 from dlpgate.detect.registry import Context, register
+from dlpgate.history import normalise
 from dlpgate.model import Message, RecipientRisk, Signal
+from dlpgate.store.base import Correspondence
+
+# Relationship signals (one per recipient) set the base; the rest add risk.
+RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-correspondent",
+                 "new-to-sender", "new-to-organisation")
+_MARKING = re.compile(r"\bOFFICIAL[\s\-_]*SENSITIVE\b|\bSECRET\b|\bTOP[\s\-_]*SECRET\b")
+_SALUTATION = re.compile(r"^\s*(?:Dear|Hi|Hello)\s+([A-Z][a-z]+)\b", re.MULTILINE)
+_NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyone", "both"}
 
 
 def domain_of(address: str) -> str:
-    domain = address.rpartition("@")[2].strip().rstrip(".").lower()
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return domain
+    return normalise(address).rpartition("@")[2]
 
 
 def in_domains(domain: str, domains: Iterable[str]) -> str | None:
@@ -29,33 +45,156 @@ def in_domains(domain: str, domains: Iterable[str]) -> str | None:
     return None
 
 
-class DomainClassifier:
+def _days(seconds: float) -> str:
+    days = int(seconds // 86400)
+    return "today" if days < 1 else f"{days} day{'s' if days != 1 else ''} ago"
+
+
+class RecipientRiskAssessor:
     name = "recipients"
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.internal = settings.organisation.internal_domains
         self.partners = settings.organisation.partner_domains
+        r = settings.recipients
+        self.weights = r.weights
+        self.known_min = r.known_min_count
+        self.recent = r.recent_days * 86400
+        self.bulk = r.bulk_threshold
+        self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
+        self.webmail = lookalike.WEBMAIL | set(r.webmail)
+
+    def _signal(self, name: str, why: str) -> Signal:
+        return Signal(name, why, self.weights.get(name, 0.0))
 
     def assess(self, message: Message, ctx: Context) -> Iterable[RecipientRisk]:
-        seen: set[str] = set()
-        for address in message.destinations:
-            key = address.lower()
-            if key in seen:
-                continue
-            seen.add(key)
-            domain = domain_of(address)
+        store = ctx.store
+        sender = normalise(message.from_addr or "")
+        targets = list(dict.fromkeys(normalise(a) for a in message.destinations))
+        if not targets:
+            return []
+        history = store.correspondence(sender, targets) if store and sender else {}
+        domains = sorted({t.rpartition("@")[2] for t in targets})
+        org_domains = store.domains(domains) if store else {}
+        now = time.time()
+        contacts: list[Correspondence] | None = None
+        message_signals = self._message_signals(message)
+
+        out = []
+        for original, address in zip(dict.fromkeys(message.destinations), targets, strict=False):
+            domain = address.rpartition("@")[2]
+            signals: list[Signal] = []
             if match := in_domains(domain, self.internal):
-                signal = Signal("internal", f"{domain} is one of our own domains ({match})")
-                risk = 0.0
-            elif match := in_domains(domain, self.partners):
-                signal = Signal("partner", f"{domain} is an expected partner ({match})", 0.1)
-                risk = 0.1
+                signals.append(self._signal("internal", f"{domain} is one of our own domains"))
             else:
-                signal = Signal("external", f"{domain} is outside the organisation", 0.3)
-                risk = 0.3
-            yield RecipientRisk(address=address, risk=risk, signals=(signal,))
+                if match := in_domains(domain, self.partners):
+                    signals.append(self._signal("partner",
+                                                f"{domain} is an expected partner ({match})"))
+                known = history.get(address)
+                if known and known.count >= self.known_min and now - known.last_seen < self.recent:
+                    signals.append(self._signal(
+                        "known-correspondent", f"you have written to {address} {known.count} "
+                        f"times, last {_days(now - known.last_seen)}"))
+                elif known:
+                    signals.append(self._signal(
+                        "rare-correspondent", f"you have written to {address} only "
+                        f"{known.count} time{'s' if known.count != 1 else ''}"))
+                elif domain in org_domains or match:
+                    signals.append(self._signal(
+                        "new-to-sender", f"you have never written to {address}"))
+                else:
+                    signals.append(self._signal(
+                        "new-to-organisation", f"no one here has written to {domain} before"))
+                written = original.rpartition("@")[2].rstrip(".")
+                if not written.isascii() and not domain.startswith("xn--") and \
+                        ".xn--" not in domain:
+                    signals.append(self._signal(
+                        "lookalike-domain", f"{written} is written with look-alike characters "
+                        f"(full-width or another script) that turn into {domain}"))
+                if not known:
+                    if contacts is None:
+                        contacts = store.contacts(sender) if store and sender else []
+                    signals += self._imitation(address, domain, contacts, org_domains, store)
+                if domain in self.webmail:
+                    signals.append(self._signal(
+                        "personal-webmail", f"{domain} is a personal webmail service"))
+                signals += [s for s in message_signals if s.name != "protective-marking"
+                            or not in_domains(domain, self.secure)]
+            out.append(RecipientRisk(address=original, risk=self.score(signals),
+                                     signals=tuple(signals)))
+        return out
+
+    def score(self, signals: list[Signal]) -> float:
+        base = max((s.weight for s in signals if s.name in RELATIONSHIPS), default=0.0)
+        keep = 1.0 - base
+        for s in signals:
+            if s.name not in RELATIONSHIPS:
+                keep *= 1.0 - s.weight
+        return round(1.0 - keep, 4)
+
+    def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
+                   org_domains: dict, store) -> list[Signal]:
+        out = []
+        local = address.rpartition("@")[0]
+        frequent = [c for c in contacts if c.count >= self.known_min]
+        # The autocomplete error: a regular contact's name at another address.
+        for c in frequent:
+            c_local, _, c_domain = c.recipient.rpartition("@")
+            if c.recipient == address:
+                continue
+            same_name = c_local == local and len(local) >= 3
+            slip = (c_domain == domain and len(local) >= 4
+                    and lookalike.distance(local, c_local, 2) <= (1 if len(local) < 8 else 2))
+            if same_name or slip:
+                out.append(self._signal(
+                    "confusable-address", f"{address} looks like {c.recipient}, whom you have "
+                    f"written to {c.count} times"))
+                break
+        if domain not in org_domains and not in_domains(domain, self.internal + self.partners):
+            refs = list(self.internal) + list(self.partners)
+            refs += [c.recipient.rpartition("@")[2] for c in frequent[:100]]
+            refs += [d.recipient for d in (store.top_domains(200) if store else [])]
+            refs += sorted(self.webmail)
+            if domain not in self.webmail:
+                hit = lookalike.closest_imitation(domain, list(dict.fromkeys(refs)))
+                if hit:
+                    ref, why = hit
+                    out.append(self._signal("lookalike-domain", f"{domain} {why}"))
+        return out
+
+    def _message_signals(self, message: Message) -> list[Signal]:
+        out = []
+        visible_external = [a for a in message.to + message.cc
+                            if not in_domains(domain_of(a), self.internal)]
+        if len(visible_external) > self.bulk:
+            out.append(self._signal(
+                "bulk-exposure", f"{len(visible_external)} external addresses are visible to "
+                f"every recipient in To/Cc (more than {self.bulk}); use Bcc"))
+        orgs = {lookalike.registrable(domain_of(a)) for a in message.destinations
+                if not in_domains(domain_of(a), self.internal + self.partners)
+                and domain_of(a) not in self.webmail}
+        if len(orgs) >= 3:
+            out.append(self._signal(
+                "mixed-audience", f"the message goes to {len(orgs)} unrelated organisations"))
+        header_text = " ".join(v for k, v in message.headers
+                               if k.lower() in ("sensitivity", "x-protective-marking",
+                                                "x-classification"))
+        if _MARKING.search(message.subject) or _MARKING.search(header_text):
+            out.append(self._signal(
+                "protective-marking", "the message is marked OFFICIAL-SENSITIVE or above and "
+                "this destination is not on the secure list"))
+        body = next((p.text for p in message.parts if p.name == "body"), "")
+        m = _SALUTATION.search(body[:500])
+        if m and m.group(1).lower() not in _NOT_NAMES:
+            name = m.group(1).lower()
+            if not any(name in normalise(a).rpartition("@")[0] for a in message.destinations):
+                out.append(self._signal(
+                    "salutation-mismatch", f"the message says 'Dear {m.group(1)}' but no "
+                    "recipient's address has that name"))
+        return out
 
 
 @register("recipients")
-def _factory(settings: Settings) -> DomainClassifier:
-    return DomainClassifier(settings)
+def _factory(settings: Settings) -> RecipientRiskAssessor:
+    return RecipientRiskAssessor(settings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from dlpgate.config import Settings
 from dlpgate.model import Finding, Message, RecipientRisk
@@ -21,6 +21,7 @@ class Context:
     """What detectors may consult besides the message itself."""
 
     settings: Settings
+    store: Any = None  # history lookups; None where there is no store (then no history)
 
 
 class ContentDetector(Protocol):

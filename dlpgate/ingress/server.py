@@ -101,6 +101,7 @@ class Relay:
         await self.scanner.close()
         await self.hop.close()
         await gw.decisions.close()
+        await gw.history.close()
         self.store.close()
         self.stopped.set()
 

@@ -19,6 +19,7 @@ from aiosmtpd.smtp import Envelope as SmtpEnvelope
 from dlpgate import obs
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
+from dlpgate.history import Pair, normalise
 from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
     R250_HELD,
@@ -51,10 +52,11 @@ class Gateway:
     """The relay's shared state: what every session's hooks need."""
 
     def __init__(self, settings: Settings, scanner: Any, hop: NextHop, store: Store, node: str):
-        from dlpgate.record import DecisionLog
+        from dlpgate.record import decision_log, history_log
 
         self.settings = settings
-        self.decisions = DecisionLog(store)
+        self.decisions = decision_log(store)
+        self.history = history_log(store)
         self.scanner = scanner
         self.hop = hop
         self.store = store
@@ -242,6 +244,10 @@ class Handler:
             )
             outcome = Outcome.RELAYED if hop_reply.ok else _failed(hop_reply)
             text = str(hop_reply)
+            if hop_reply.ok and env.mail_from not in ("", "<>"):
+                now = time.time()
+                sender = normalise(env.mail_from)
+                gw.history.add_all([Pair(sender, normalise(r), now) for r in tx.accepted])
         elif verdict == Verdict.HOLD:
             await tx.abort()
             try:

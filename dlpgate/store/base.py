@@ -110,6 +110,15 @@ def dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Correspondence:
+    recipient: str
+    count: int
+    first_seen: float
+    last_seen: float
+    replied: bool = False
+
+
 class Store(Protocol):
     def record_decisions(self, records: list[DecisionRecord]) -> None:
         """All in one transaction."""
@@ -122,6 +131,23 @@ class Store(Protocol):
     def get_held(self, item_id: str) -> HeldMessage | None: ...
 
     def decisions(self, limit: int = 100) -> list[DecisionRecord]: ...
+
+    def learn(self, pairs: list) -> None:
+        """Add history.Pair rows: counts add up, first/last seen widen. One transaction."""
+        ...
+
+    def correspondence(self, sender: str, recipients: list[str]) -> dict[str, Correspondence]:
+        ...
+
+    def contacts(self, sender: str, limit: int = 500) -> list[Correspondence]:
+        """The sender's correspondents, most frequent first."""
+        ...
+
+    def domains(self, domains: list[str]) -> dict[str, Correspondence]:
+        ...
+
+    def top_domains(self, limit: int = 500) -> list[Correspondence]:
+        ...
 
     def close(self) -> None: ...
 

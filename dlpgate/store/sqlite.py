@@ -13,7 +13,13 @@ import threading
 from importlib import resources
 
 from dlpgate.config import sqlite_path
-from dlpgate.store.base import DecisionRecord, HeldMessage, StoreError, dumps
+from dlpgate.store.base import (
+    Correspondence,
+    DecisionRecord,
+    HeldMessage,
+    StoreError,
+    dumps,
+)
 
 
 def migrations(backend: str) -> list[tuple[int, str]]:
@@ -50,6 +56,10 @@ class SQLiteStore:
             if version in done:
                 continue
             db.execute("BEGIN IMMEDIATE")
+            # another process (a scan worker) may have migrated while we waited
+            if db.execute("SELECT 1 FROM schema_version WHERE version = ?", (version,)).fetchone():
+                db.execute("ROLLBACK")
+                continue
             try:
                 for statement in sql.split(";\n"):
                     if statement.strip():
@@ -120,6 +130,67 @@ class SQLiteStore:
             )
             for r in rows
         ]
+
+    def learn(self, pairs: list) -> None:
+        if not pairs:
+            return
+        domains: dict[str, list[float]] = {}
+        for p in pairs:
+            d = p.recipient.rpartition("@")[2]
+            c = domains.setdefault(d, [0, p.when, p.when])
+            c[0] += p.count
+            c[1], c[2] = min(c[1], p.when), max(c[2], p.when)
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany(
+                        "INSERT INTO correspondence (sender, recipient, count, first_seen, "
+                        "last_seen) VALUES (?,?,?,?,?) ON CONFLICT (sender, recipient) DO UPDATE "
+                        "SET count = count + excluded.count, "
+                        "first_seen = min(first_seen, excluded.first_seen), "
+                        "last_seen = max(last_seen, excluded.last_seen)",
+                        [(p.sender, p.recipient, p.count, p.when, p.when) for p in pairs])
+                    self._db.executemany(
+                        "INSERT INTO domains VALUES (?,?,?,?) ON CONFLICT (domain) DO UPDATE "
+                        "SET count = count + excluded.count, "
+                        "first_seen = min(first_seen, excluded.first_seen), "
+                        "last_seen = max(last_seen, excluded.last_seen)",
+                        [(d, c[0], c[1], c[2]) for d, c in domains.items()])
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
+
+    def correspondence(self, sender: str, recipients: list[str]) -> dict[str, Correspondence]:
+        if not recipients:
+            return {}
+        marks = ",".join("?" * len(recipients))
+        rows = self._read(
+            "SELECT recipient, count, first_seen, last_seen, replied FROM correspondence "
+            f"WHERE sender = ? AND recipient IN ({marks})", (sender, *recipients))
+        return {r[0]: Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
+
+    def contacts(self, sender: str, limit: int = 500) -> list[Correspondence]:
+        rows = self._read(
+            "SELECT recipient, count, first_seen, last_seen, replied FROM correspondence "
+            "WHERE sender = ? ORDER BY count DESC LIMIT ?", (sender, limit))
+        return [Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
+    def domains(self, domains: list[str]) -> dict[str, Correspondence]:
+        if not domains:
+            return {}
+        marks = ",".join("?" * len(domains))
+        rows = self._read(f"SELECT domain, count, first_seen, last_seen FROM domains "
+                          f"WHERE domain IN ({marks})", tuple(domains))
+        return {r[0]: Correspondence(r[0], r[1], r[2], r[3]) for r in rows}
+
+    def top_domains(self, limit: int = 500) -> list[Correspondence]:
+        rows = self._read("SELECT domain, count, first_seen, last_seen FROM domains "
+                          "ORDER BY count DESC LIMIT ?", (limit,))
+        return [Correspondence(r[0], r[1], r[2], r[3]) for r in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -286,3 +286,27 @@ def test_a_slow_scan_on_one_connection_does_not_delay_another_client(make_settin
         replies.append("noop answered")
     t.join(180)
     assert replies == ["noop answered", "slow message answered"]
+
+
+def test_relayed_mail_teaches_history_and_held_mail_does_not(relay, sink):
+    send(relay, make_message(to=("carer@example.org",)), ["carer@example.org"])
+    held = make_message(to=("other@example.org",), attachments=(
+        ("locked.zip", "application/zip", testdata.make_encrypted_zip({"a": b"b"})),))
+    send(relay, held, ["other@example.org"])
+    relay.call(relay.relay.gateway.history.flush())
+    known = relay.store.correspondence(SENDER, ["carer@example.org", "other@example.org"])
+    assert list(known) == ["carer@example.org"]
+
+
+def test_the_second_message_to_a_new_contact_is_no_longer_new(relay, sink):
+    from dlpgate.cli import result_json
+    from dlpgate.pipeline import Scanner
+    from dlpgate.testing import make_envelope
+
+    for _ in range(2):
+        send(relay, make_message(to=("carer@example.org",)), ["carer@example.org"])
+    relay.call(relay.relay.gateway.history.flush())
+    scanner = Scanner(relay.settings, store=relay.store)
+    raw = make_message(to=("carer@example.org",))
+    [rcpt] = result_json("-", scanner.scan(raw, make_envelope(raw)), False)["recipients"]
+    assert rcpt["signals"] == ["known-correspondent"]

@@ -1,0 +1,91 @@
+"""Prior correspondence: normalised addresses, and loading it from CSV or sent mail.
+
+An address is compared as mail systems treat it: the domain in lower case and
+as punycode, the local part in lower case, and "+tag" sub-addressing dropped, so
+jo+housing@Example.org is the same correspondent as jo@example.org.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import email
+import email.utils
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+
+def normalise(address: str) -> str:
+    address = address.strip().strip("<>").strip()
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address.lower()
+    local = local.split("+", 1)[0].lower()
+    domain = domain.rstrip(".").lower()
+    with contextlib.suppress(UnicodeError):
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}@{domain}"
+
+
+def domain_of(address: str) -> str:
+    return normalise(address).rpartition("@")[2]
+
+
+@dataclass(frozen=True)
+class Pair:
+    sender: str
+    recipient: str
+    when: float
+    count: int = 1
+
+
+class ImportError_(Exception):  # noqa: N801 - not the builtin
+    pass
+
+
+def read_csv(path: Path) -> Iterator[Pair]:
+    """Header row sender,recipient[,count][,last_seen]; errors name the line."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields = set(reader.fieldnames or [])
+        if not {"sender", "recipient"} <= fields:
+            raise ImportError_(f"{path}:1: the header must name sender and recipient columns")
+        for line, row in enumerate(reader, start=2):
+            sender, recipient = row.get("sender", ""), row.get("recipient", "")
+            if "@" not in (sender or "") or "@" not in (recipient or ""):
+                raise ImportError_(f"{path}:{line}: sender and recipient must be addresses")
+            try:
+                count = int(row.get("count") or 1)
+                seen = row.get("last_seen") or ""
+                when = datetime.fromisoformat(seen).timestamp() if seen else 0.0
+            except ValueError as exc:
+                raise ImportError_(f"{path}:{line}: {exc}") from None
+            yield Pair(normalise(sender), normalise(recipient), when, count)
+
+
+def pairs_from_message(raw: bytes) -> list[Pair]:
+    """From -> every To, Cc and Bcc, at the message's Date."""
+    msg = email.message_from_bytes(raw)
+    senders = [a for _, a in email.utils.getaddresses(msg.get_all("From") or []) if "@" in a]
+    if not senders:
+        return []
+    when = 0.0
+    try:
+        date = email.utils.parsedate_to_datetime(str(msg.get("Date", "")))
+        when = date.timestamp()
+    except (TypeError, ValueError, IndexError):
+        pass
+    rcpts = {normalise(a) for h in ("To", "Cc", "Bcc")
+             for _, a in email.utils.getaddresses([str(v) for v in msg.get_all(h) or []])
+             if "@" in a}
+    sender = normalise(senders[0])
+    return [Pair(sender, r, when) for r in sorted(rcpts) if r != sender]
+
+
+def learn_from(paths: Iterable[str]) -> Iterator[Pair]:
+    from dlpgate.sources import read_messages
+
+    for _source, raw in read_messages(list(paths)):
+        yield from pairs_from_message(raw)

@@ -1,0 +1,78 @@
+"""Prior correspondence: normalised addresses, CSV import and learning from real mail files."""
+
+from __future__ import annotations
+
+import mailbox
+import subprocess
+import sys
+
+import pytest
+
+from dlpgate.history import ImportError_, normalise, pairs_from_message, read_csv
+from dlpgate.store.sqlite import SQLiteStore
+from dlpgate.testing import make_message
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Jo.Bloggs+housing@Example.ORG", "jo.bloggs@example.org"),
+    ("<jo@b\u00fccher.example>", "jo@xn--bcher-kva.example"),
+    ("jo@example.org.", "jo@example.org"),
+])
+def test_addresses_are_normalised_as_mail_systems_treat_them(raw, expected):
+    assert normalise(raw) == expected
+
+
+def test_a_sent_message_gives_from_to_every_recipient():
+    raw = make_message(sender="Alice <alice@example-council.gov.uk>", to=("b@nhs.net",),
+                       cc=("C@Example.org", "alice@example-council.gov.uk"))
+    pairs = pairs_from_message(raw)
+    assert [(p.sender, p.recipient) for p in pairs] == [
+        ("alice@example-council.gov.uk", "b@nhs.net"),
+        ("alice@example-council.gov.uk", "c@example.org")]
+    assert pairs[0].when > 0
+
+
+def test_a_csv_with_a_bad_row_names_its_line(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("sender,recipient,count,last_seen\na@x.org,b@y.org,3,2026-01-02\n"
+                    "a@x.org,not-an-address,1,\n")
+    with pytest.raises(ImportError_, match=r"h.csv:3: sender and recipient must be addresses"):
+        list(read_csv(path))
+
+
+def dlpgate(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "dlpgate", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+def test_import_and_learn_from_csv_eml_mbox_and_maildir(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n")
+    (tmp_path / "h.csv").write_text("sender,recipient,count,last_seen\n"
+                                    "alice@example-council.gov.uk,b@nhs.net,7,2026-10-01T09:00:00\n")
+    (tmp_path / "one.eml").write_bytes(make_message(sender="alice@example-council.gov.uk",
+                                                    to=("b@nhs.net",)))
+    box = mailbox.mbox(tmp_path / "sent.mbox")
+    box.add(make_message(sender="alice@example-council.gov.uk", to=("c@example.org",)))
+    box.close()
+    md = mailbox.Maildir(tmp_path / "Maildir")
+    md.add(make_message(sender="alice@example-council.gov.uk", to=("d@example.org",)))
+    md.close()
+
+    assert dlpgate("history", "import", "h.csv", cwd=tmp_path).returncode == 0
+    out = dlpgate("history", "learn", "one.eml", "sent.mbox", "Maildir", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "3 sender-recipient pairs learned" in out.stdout
+
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    known = store.correspondence("alice@example-council.gov.uk",
+                                 ["b@nhs.net", "c@example.org", "d@example.org"])
+    assert {k: v.count for k, v in known.items()} == {"b@nhs.net": 8, "c@example.org": 1,
+                                                      "d@example.org": 1}
+    store.close()
+
+
+def test_a_broken_csv_exits_1_with_the_line(tmp_path):
+    (tmp_path / "bad.csv").write_text("from,to\na,b\n")
+    proc = dlpgate("history", "import", "bad.csv", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "bad.csv:1: the header must name sender and recipient columns" in proc.stderr
