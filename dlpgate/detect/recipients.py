@@ -30,7 +30,8 @@ RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-corresponde
                  "new-to-sender", "new-to-organisation")
 _MARKING = re.compile(r"\bOFFICIAL[\s\-_]*SENSITIVE\b|\bSECRET\b|\bTOP[\s\-_]*SECRET\b")
 _SALUTATION = re.compile(r"^\s*(?:Dear|Hi|Hello)\s+([A-Z][a-z]+)\b", re.MULTILINE)
-_NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyone", "both"}
+_NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyone", "both",
+              "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "councillor"}
 
 
 def domain_of(address: str) -> str:
@@ -77,7 +78,8 @@ class RecipientRiskAssessor:
         history = store.correspondence(sender, targets) if store and sender else {}
         domains = sorted({t.rpartition("@")[2] for t in targets})
         org_domains = store.domains(domains) if store else {}
-        now = time.time()
+        now = ctx.now or time.time()
+        thread = _thread_words(message)
         contacts: list[Correspondence] | None = None
         message_signals = self._message_signals(message)
 
@@ -87,6 +89,10 @@ class RecipientRiskAssessor:
             signals: list[Signal] = []
             if match := in_domains(domain, self.internal):
                 signals.append(self._signal("internal", f"{domain} is one of our own domains"))
+                if address not in history and sender:
+                    if contacts is None:
+                        contacts = store.contacts(sender) if store else []
+                    signals += self._confusable(address, domain, contacts)
             else:
                 if match := in_domains(domain, self.partners):
                     signals.append(self._signal("partner",
@@ -96,10 +102,13 @@ class RecipientRiskAssessor:
                     signals.append(self._signal(
                         "known-correspondent", f"you have written to {address} {known.count} "
                         f"times, last {_days(now - known.last_seen)}"))
+                elif known and known.count < self.known_min:
+                    signals.append(self._signal(
+                        "rare-correspondent", f"you have written to {address} only once"))
                 elif known:
                     signals.append(self._signal(
-                        "rare-correspondent", f"you have written to {address} only "
-                        f"{known.count} time{'s' if known.count != 1 else ''}"))
+                        "rare-correspondent", f"you last wrote to {address} "
+                        f"{_days(now - known.last_seen)}"))
                 elif domain in org_domains or match:
                     signals.append(self._signal(
                         "new-to-sender", f"you have never written to {address}"))
@@ -116,6 +125,10 @@ class RecipientRiskAssessor:
                     if contacts is None:
                         contacts = store.contacts(sender) if store and sender else []
                     signals += self._imitation(address, domain, contacts, org_domains, store)
+                if thread is not None and not _mentioned(address, thread):
+                    signals.append(self._signal(
+                        "not-in-thread", f"this replies to or forwards a conversation that "
+                        f"{address} was not part of"))
                 if domain in self.webmail:
                     signals.append(self._signal(
                         "personal-webmail", f"{domain} is a personal webmail service"))
@@ -133,13 +146,13 @@ class RecipientRiskAssessor:
                 keep *= 1.0 - s.weight
         return round(1.0 - keep, 4)
 
-    def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
-                   org_domains: dict, store) -> list[Signal]:
-        out = []
+    def _confusable(self, address: str, domain: str,
+                    contacts: list[Correspondence]) -> list[Signal]:
+        """The autocomplete error: a regular contact's name at another address."""
         local = address.rpartition("@")[0]
-        frequent = [c for c in contacts if c.count >= self.known_min]
-        # The autocomplete error: a regular contact's name at another address.
-        for c in frequent:
+        for c in contacts:
+            if c.count < self.known_min:
+                continue
             c_local, _, c_domain = c.recipient.rpartition("@")
             if c.recipient == address:
                 continue
@@ -147,10 +160,15 @@ class RecipientRiskAssessor:
             slip = (c_domain == domain and len(local) >= 4
                     and lookalike.distance(local, c_local, 2) <= (1 if len(local) < 8 else 2))
             if same_name or slip:
-                out.append(self._signal(
+                return [self._signal(
                     "confusable-address", f"{address} looks like {c.recipient}, whom you have "
-                    f"written to {c.count} times"))
-                break
+                    f"written to {c.count} times")]
+        return []
+
+    def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
+                   org_domains: dict, store) -> list[Signal]:
+        out = self._confusable(address, domain, contacts)
+        frequent = [c for c in contacts if c.count >= self.known_min]
         if domain not in org_domains and not in_domains(domain, self.internal + self.partners):
             refs = list(self.internal) + list(self.partners)
             refs += [c.recipient.rpartition("@")[2] for c in frequent[:100]]
@@ -193,6 +211,30 @@ class RecipientRiskAssessor:
                     "salutation-mismatch", f"the message says 'Dear {m.group(1)}' but no "
                     "recipient's address has that name"))
         return out
+
+
+_REPLY = re.compile(r"^\s*(?:re|fw|fwd|aw|tr)\s*:", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z]{3,}")
+
+
+def _thread_words(message: Message) -> set[str] | None:
+    """For a reply or forward, the words of the conversation it carries; else None."""
+    is_reply = bool(_REPLY.match(message.subject)) or any(
+        k.lower() in ("in-reply-to", "references") for k, _ in message.headers)
+    if not is_reply:
+        return None
+    body = next((p.text for p in message.parts if p.name == "body"), "")
+    return set(_TOKEN.findall(body.lower()))
+
+
+def _mentioned(address: str, words: set[str]) -> bool:
+    """Whether the conversation names this correspondent: their address or its name words."""
+    local, _, domain = address.rpartition("@")
+    tokens = [t for t in _TOKEN.findall(local.lower()) if t not in ("mail", "info", "admin")]
+    if any(t in words for t in tokens):
+        return True
+    label = domain.split(".")[0]
+    return len(label) > 3 and label in words and not tokens
 
 
 @register("recipients")

@@ -1,0 +1,63 @@
+"""History lookups with a million sender-recipient pairs stored: the cost per message.
+
+    .venv/bin/python bench/history_lookup.py [--pairs 1000000]
+
+Fills a SQLite store with synthetic correspondence (2,000 senders, 50,000
+recipients), then times what the recipient assessor asks per message: the
+sender's pairs for 5 recipients, the organisation's view of their domains, and
+the sender's contacts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dlpgate.history import Pair  # noqa: E402
+from dlpgate.store.sqlite import SQLiteStore  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pairs", type=int, default=1_000_000)
+    args = ap.parse_args()
+    rng = random.Random(1)
+    senders = [f"user{i}@example-council.gov.uk" for i in range(2000)]
+    recipients = [f"contact{i}@org{i % 5000}.example" for i in range(50_000)]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(f"sqlite:///{tmp}/h.db")
+        start = time.perf_counter()
+        batch = []
+        for n in range(args.pairs):
+            batch.append(Pair(senders[n % len(senders)], recipients[(n * 7919) % len(recipients)],
+                              1.7e9 + n))
+            if len(batch) == 50_000:
+                store.learn(batch)
+                batch = []
+        store.learn(batch)
+        print(f"learned {args.pairs} pairs in {time.perf_counter() - start:.1f} s")
+        lookups = 2000
+        start = time.perf_counter()
+        for _ in range(lookups):
+            sender = rng.choice(senders)
+            rcpts = rng.sample(recipients, 5)
+            store.correspondence(sender, rcpts)
+            store.domains(sorted({r.rpartition("@")[2] for r in rcpts}))
+        per = (time.perf_counter() - start) / lookups * 1000
+        print(f"correspondence + domains for 5 recipients: {per:.3f} ms per message")
+        start = time.perf_counter()
+        for _ in range(lookups):
+            store.contacts(rng.choice(senders))
+        print(f"a sender's contacts (new recipient path): "
+              f"{(time.perf_counter() - start) / lookups * 1000:.3f} ms")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
