@@ -80,6 +80,7 @@ class RecipientRiskAssessor:
         org_domains = store.domains(domains) if store else {}
         now = ctx.now or time.time()
         thread = _thread_words(message)
+        words = _message_words(message)
         contacts: list[Correspondence] | None = None
         message_signals = self._message_signals(message)
 
@@ -129,6 +130,11 @@ class RecipientRiskAssessor:
                     signals.append(self._signal(
                         "not-in-thread", f"this replies to or forwards a conversation that "
                         f"{address} was not part of"))
+                elif not (known and known.count >= self.known_min) and \
+                        not _mentioned(address, words):
+                    signals.append(self._signal(
+                        "unmentioned", f"{address} is new to you and the message does not "
+                        "mention them by name"))
                 if domain in self.webmail:
                     signals.append(self._signal(
                         "personal-webmail", f"{domain} is a personal webmail service"))
@@ -225,6 +231,11 @@ def _thread_words(message: Message) -> set[str] | None:
         return None
     body = next((p.text for p in message.parts if p.name == "body"), "")
     return set(_TOKEN.findall(body.lower()))
+
+
+def _message_words(message: Message) -> set[str]:
+    body = next((p.text for p in message.parts if p.name == "body"), "")
+    return set(_TOKEN.findall(f"{message.subject}\n{body}".lower()))
 
 
 def _mentioned(address: str, words: set[str]) -> bool:

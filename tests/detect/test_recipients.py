@@ -130,3 +130,17 @@ def test_without_a_store_recipients_are_placed_by_domain_only():
     r = RecipientRiskAssessor(SETTINGS).assess(parse(raw, Envelope(SENDER, ("x@example.org",))),
                                                Context(SETTINGS, None))
     assert names(r[0]) == ["new-to-organisation"]
+
+
+def test_a_new_contact_the_message_never_names_is_flagged(store):
+    got = assess(store, "k.patel@newpartner.org", body="Please see the attached figures.\n")
+    assert "unmentioned" in names(got["k.patel@newpartner.org"])
+    got = assess(store, "k.patel@newpartner.org", body="Dear Kiran Patel,\nThe figures.\n")
+    assert "unmentioned" not in names(got["k.patel@newpartner.org"])
+
+
+def test_a_reply_to_someone_outside_the_conversation_is_flagged(store):
+    quoted = "Thanks.\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice Jones\nHi\n"
+    got = assess(store, "sarah.khan@nhs.net", "pat@gmail.com", subject="RE: visit", body=quoted)
+    assert "not-in-thread" not in names(got["sarah.khan@nhs.net"])
+    assert "not-in-thread" in names(got["pat@gmail.com"])
