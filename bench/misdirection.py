@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from dlpgate.config import Settings  # noqa: E402
 from dlpgate.detect.lookalike import distance, split  # noqa: E402
+from dlpgate.detect.profile import fingerprint  # noqa: E402
 from dlpgate.detect.recipients import RecipientRiskAssessor  # noqa: E402
 from dlpgate.detect.registry import Context  # noqa: E402
 from dlpgate.history import normalise, pairs_from_message  # noqa: E402
@@ -129,8 +130,13 @@ def main() -> int:
         for user in users:
             files = sorted(user.glob("*.eml"), key=lambda p: int(p.stem))
             cut = int(len(files) * args.train)
-            pairs = [p for f in files[:cut] for p in pairs_from_message(f.read_bytes())]
-            store.learn(pairs)
+            key = store.profile_key()
+            for f in files[:cut]:
+                raw = f.read_bytes()
+                pairs = pairs_from_message(raw)
+                store.learn(pairs)
+                tokens = fingerprint(parse(raw), key)
+                store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs])
             held_out += [(user.name, f.read_bytes()) for f in files[cut:]]
         genuine: list[float] = []
         flagged = 0

@@ -183,13 +183,26 @@ def cmd_history_import(args: argparse.Namespace) -> int:
 
 
 def cmd_history_learn(args: argparse.Namespace) -> int:
+    """Correspondence, and each message's content profile (word hashes, no text)."""
     from dlpgate import history
-    from dlpgate.sources import SourceError
+    from dlpgate.detect.profile import fingerprint
+    from dlpgate.parse.mime import parse
+    from dlpgate.sources import SourceError, read_messages
 
     settings = _settings(args)
     store = _store(settings)
+    key = store.profile_key()
+
+    def pairs():
+        for _source, raw in read_messages(args.paths):
+            found = history.pairs_from_message(raw)
+            if found:
+                tokens = fingerprint(parse(raw), key)
+                store.learn_profiles([(p.sender, p.recipient, tokens) for p in found])
+            yield from found
+
     try:
-        _learn(store, history.learn_from(args.paths), " ".join(args.paths))
+        _learn(store, pairs(), " ".join(args.paths))
     except SourceError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ import contextlib
 import csv
 import email
 import email.utils
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -83,9 +83,3 @@ def pairs_from_message(raw: bytes) -> list[Pair]:
     sender = normalise(senders[0])
     return [Pair(sender, r, when) for r in sorted(rcpts) if r != sender]
 
-
-def learn_from(paths: Iterable[str]) -> Iterator[Pair]:
-    from dlpgate.sources import read_messages
-
-    for _source, raw in read_messages(list(paths)):
-        yield from pairs_from_message(raw)

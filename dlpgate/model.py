@@ -188,6 +188,7 @@ class ScanResult:
     evidence: Evidence
     decision: Decision
     timings_ms: dict[str, float] = field(default_factory=dict)
+    fingerprint: tuple[int, ...] = ()  # keyed word hashes, for recipients' content profiles
 
     def without_text(self) -> ScanResult:
         """The result as the relay needs it: everything but the text of the parts.
@@ -201,4 +202,5 @@ class ScanResult:
             evidence=self.evidence,
             decision=self.decision,
             timings_ms=self.timings_ms,
+            fingerprint=self.fingerprint,
         )

@@ -22,6 +22,7 @@ from typing import Any
 
 from dlpgate import detect as detect_stage
 from dlpgate.config import Settings
+from dlpgate.detect import profile
 from dlpgate.detect.registry import Context, build
 from dlpgate.model import Envelope, Evidence, Finding, ScanResult, Verdict
 from dlpgate.parse.mime import parse
@@ -57,6 +58,7 @@ class Scanner:
         self.costly = [d for d in content if getattr(d, "costly", False)]
         self.ctx = Context(settings=settings, store=store)
         self.lazy = settings.detection.lazy
+        self._key: bytes | None = None
 
     def _could_change(self, evidence: Evidence, verdict: Verdict) -> bool:
         provides = tuple(e for d in self.costly for e in getattr(d, "provides", ()))
@@ -97,4 +99,13 @@ class Scanner:
             evidence=evidence,
             decision=decision,
             timings_ms={k: round(v * 1000, 3) for k, v in timings.items()},
+            fingerprint=self._fingerprint(message),
         )
+
+    def _fingerprint(self, message) -> tuple[int, ...]:
+        store = self.ctx.store
+        if store is None:
+            return ()
+        if self._key is None:
+            self._key = store.profile_key()
+        return profile.fingerprint(message, self._key)

@@ -72,3 +72,8 @@ def decision_log(store: Store) -> Batcher:
 def history_log(store: Store) -> Batcher:
     """Correspondence learned from mail the next hop accepted (never from held mail)."""
     return Batcher(store.learn, "history")
+
+
+def profile_log(store: Store) -> Batcher:
+    """(sender, recipient, word hashes) of relayed mail, for content fit."""
+    return Batcher(store.learn_profiles, "profiles")

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 
 from dlpgate.config import Settings
-from dlpgate.detect import lookalike
+from dlpgate.detect import lookalike, profile
 from dlpgate.detect.registry import Context, register
 from dlpgate.history import normalise
 from dlpgate.model import Message, RecipientRisk, Signal
@@ -65,6 +65,7 @@ class RecipientRiskAssessor:
         self.bulk = r.bulk_threshold
         self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
         self.webmail = lookalike.WEBMAIL | set(r.webmail)
+        self._key: bytes | None = None
 
     def _signal(self, name: str, why: str) -> Signal:
         return Signal(name, why, self.weights.get(name, 0.0))
@@ -83,6 +84,7 @@ class RecipientRiskAssessor:
         words = _message_words(message)
         contacts: list[Correspondence] | None = None
         message_signals = self._message_signals(message)
+        tokens = self._fingerprint(message, store)
 
         out = []
         for original, address in zip(dict.fromkeys(message.destinations), targets, strict=False):
@@ -140,6 +142,10 @@ class RecipientRiskAssessor:
                         "personal-webmail", f"{domain} is a personal webmail service"))
                 signals += [s for s in message_signals if s.name != "protective-marking"
                             or not in_domains(domain, self.secure)]
+            if tokens and store and sender:
+                if contacts is None:
+                    contacts = store.contacts(sender)
+                signals += self._content_fit(address, sender, tokens, contacts, store)
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
@@ -151,6 +157,29 @@ class RecipientRiskAssessor:
             if s.name not in RELATIONSHIPS:
                 keep *= 1.0 - s.weight
         return round(1.0 - keep, 4)
+
+    def _fingerprint(self, message: Message, store) -> tuple[int, ...]:
+        if store is None:
+            return ()
+        if self._key is None:
+            self._key = store.profile_key()
+        return profile.fingerprint(message, self._key)
+
+    def _content_fit(self, address: str, sender: str, tokens: tuple[int, ...],
+                     contacts: list[Correspondence], store) -> list[Signal]:
+        """The other Sarah: the message fits a similarly named contact, not this one."""
+        similar = [c.recipient for c in contacts
+                   if c.recipient != address and _similar_names(address, c.recipient)][:20]
+        if not similar:
+            return []
+        fits = store.profile_fit(sender, [address, *similar], tokens)
+        best = max(similar, key=lambda c: fits.get(c, 0))
+        best_fit = fits.get(best, 0)
+        if best_fit >= max(3, len(tokens) // 5) and fits.get(address, 0) * 3 < best_fit:
+            return [self._signal(
+                "content-fits-another", f"what this message is about has gone to {best} "
+                f"before, not to {address}")]
+        return []
 
     def _confusable(self, address: str, domain: str,
                     contacts: list[Correspondence]) -> list[Signal]:
@@ -231,6 +260,15 @@ def _thread_words(message: Message) -> set[str] | None:
         return None
     body = next((p.text for p in message.parts if p.name == "body"), "")
     return set(_TOKEN.findall(body.lower()))
+
+
+def _similar_names(a: str, b: str) -> bool:
+    """Two addresses a hurried autocomplete could swap: the same first name, or close."""
+    la, lb = a.rpartition("@")[0], b.rpartition("@")[0]
+    fa, fb = re.split(r"[._\-]", la)[0], re.split(r"[._\-]", lb)[0]
+    if len(fa) >= 3 and fa == fb:
+        return True
+    return len(la) >= 5 and lookalike.distance(la, lb, 3) <= 3
 
 
 def _message_words(message: Message) -> set[str]:

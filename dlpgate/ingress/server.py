@@ -102,6 +102,7 @@ class Relay:
         await self.hop.close()
         await gw.decisions.close()
         await gw.history.close()
+        await gw.profiles.close()
         self.store.close()
         self.stopped.set()
 

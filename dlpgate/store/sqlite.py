@@ -164,6 +164,41 @@ class SQLiteStore:
             except (sqlite3.Error, OSError) as exc:
                 raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
 
+    def profile_key(self) -> bytes:
+        rows = self._read("SELECT value FROM meta WHERE key = 'profile_key'", ())
+        return bytes.fromhex(rows[0][0])
+
+    def learn_profiles(self, rows: list[tuple[str, str, tuple[int, ...]]]) -> None:
+        """(sender, recipient, tokens) rows: each token's count goes up by one."""
+        flat = [(s, r, t) for s, r, tokens in rows for t in tokens]
+        if not flat:
+            return
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany(
+                        "INSERT INTO profiles VALUES (?,?,?,1) ON CONFLICT (sender, recipient, "
+                        "token) DO UPDATE SET count = count + 1", flat)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
+
+    def profile_fit(self, sender: str, recipients: list[str],
+                    tokens: tuple[int, ...]) -> dict[str, int]:
+        """How many of `tokens` have gone from `sender` to each of `recipients` before."""
+        if not recipients or not tokens:
+            return {}
+        r_marks, t_marks = ",".join("?" * len(recipients)), ",".join("?" * len(tokens))
+        rows = self._read(
+            f"SELECT recipient, count(*) FROM profiles WHERE sender = ? AND recipient IN "
+            f"({r_marks}) AND token IN ({t_marks}) GROUP BY recipient",
+            (sender, *recipients, *tokens))
+        return {r: n for r, n in rows}
+
     def correspondence(self, sender: str, recipients: list[str]) -> dict[str, Correspondence]:
         if not recipients:
             return {}

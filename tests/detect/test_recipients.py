@@ -144,3 +144,22 @@ def test_a_reply_to_someone_outside_the_conversation_is_flagged(store):
     got = assess(store, "sarah.khan@nhs.net", "pat@gmail.com", subject="RE: visit", body=quoted)
     assert "not-in-thread" not in names(got["sarah.khan@nhs.net"])
     assert "not-in-thread" in names(got["pat@gmail.com"])
+
+
+def test_a_message_that_fits_a_similarly_named_contact_better_is_flagged(store):
+    from dlpgate.detect.profile import fingerprint
+
+    store.learn([Pair(SENDER, "sarah.khan@fostering-partners.org.uk", time.time(), 4)])
+    about = make_message(subject="Kinship assessment Tyler", body=(
+        "The kinship placement review for Tyler, with the fostering panel minutes."))
+    tokens = fingerprint(parse(about), store.profile_key())
+    store.learn_profiles([(SENDER, "sarah.khan@nhs.net", tokens)] * 3)
+    got = assess(store, "sarah.khan@fostering-partners.org.uk",
+                 subject="Kinship assessment Tyler",
+                 body="Update on the kinship placement review for Tyler before the panel.")
+    r = got["sarah.khan@fostering-partners.org.uk"]
+    assert "content-fits-another" in names(r)
+    assert "sarah.khan@nhs.net" in r.signals[names(r).index("content-fits-another")].explanation
+    got = assess(store, "sarah.khan@nhs.net", subject="Kinship assessment Tyler",
+                 body="Update on the kinship placement review for Tyler before the panel.")
+    assert "content-fits-another" not in names(got["sarah.khan@nhs.net"])

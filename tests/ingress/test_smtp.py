@@ -310,3 +310,18 @@ def test_the_second_message_to_a_new_contact_is_no_longer_new(relay, sink):
     raw = make_message(to=("carer@example.org",))
     [rcpt] = result_json("-", scanner.scan(raw, make_envelope(raw)), False)["recipients"]
     assert rcpt["signals"] == ["known-correspondent"]
+
+
+def test_relayed_mail_leaves_a_content_profile_of_hashes_not_words(relay, sink):
+    import sqlite3
+
+    send(relay, make_message(to=("carer@example.org",), subject="Kinship assessment",
+                             body="The kinship placement review is on Friday."),
+         ["carer@example.org"])
+    relay.call(relay.relay.gateway.profiles.flush())
+    db = sqlite3.connect(relay.settings.storage.url.removeprefix("sqlite:///"))
+    rows = db.execute("SELECT sender, recipient, token FROM profiles").fetchall()
+    assert rows and {r[1] for r in rows} == {"carer@example.org"}
+    assert all(isinstance(r[2], int) for r in rows)
+    dump = "\n".join(db.iterdump()).lower()
+    assert "kinship" not in dump and "placement" not in dump

@@ -1,0 +1,50 @@
+"""Content profiles: what has gone to whom, kept as salted word hashes, never as text.
+
+The hardest misdirection is to a real contact: autocomplete picked the other
+Sarah. History says "known"; only the message can say "not for her". Each
+message leaves a fingerprint (keyed hashes of its distinctive words, the quoted
+thread left out) against each recipient it went to; a new message's fingerprint
+is compared with the profiles of its recipients and of their look-alike
+contacts. The key is generated per installation and kept in the store, so the
+hashes cannot be matched against a dictionary elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from dlpgate.model import Message
+
+_WORD = re.compile(r"[a-z][a-z'-]{3,}")
+_QUOTE = re.compile(r"^(?:-{2,}\s*original message|>|from:\s.+\bsent:)", re.IGNORECASE | re.M)
+_STOP = frozenset("""
+about above after again against also another because been before being below between both
+could does doing down during each from further have having here into itself just like more
+most other ought over same should some such than that their theirs them then there these they
+this those through under until very were what when where which while whom will with would
+your yours thanks thank please regards kind dear best hello morning afternoon today tomorrow
+week weeks next last time meeting email message attached attachment sent forward forwarded
+know think want need good great also just make sure call said
+""".split())
+MAX_TOKENS = 60
+
+
+def _hash(key: bytes, word: str) -> int:
+    digest = hashlib.blake2b(word.encode(), key=key[:64], digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1  # fits SQLite's signed 64-bit integer
+
+
+def fingerprint(message: Message, key: bytes) -> tuple[int, ...]:
+    """Keyed hashes of the subject's and the new text's distinctive words."""
+    body = next((p.text for p in message.parts if p.name == "body"), "")
+    quoted = _QUOTE.search(body)
+    text = f"{message.subject}\n{body[: quoted.start() if quoted else 4000][:4000]}".lower()
+    words: dict[str, None] = {}
+    for w in _WORD.findall(text):
+        w = w.strip("'-")
+        if len(w) >= 4 and w not in _STOP:
+            words.setdefault(w, None)
+        if len(words) >= MAX_TOKENS:
+            break
+    return tuple(_hash(key, w) for w in words)

@@ -1,0 +1,30 @@
+"""Content profiles: keyed hashes of what a message is about, the quoted thread left out."""
+
+from __future__ import annotations
+
+from dlpgate.detect.profile import fingerprint
+from dlpgate.parse.mime import parse
+from dlpgate.testing import make_message
+
+KEY = b"k" * 32
+
+
+def fp(subject: str, body: str, key: bytes = KEY) -> tuple[int, ...]:
+    return fingerprint(parse(make_message(subject=subject, body=body)), key)
+
+
+def test_the_same_subject_matter_gives_overlapping_fingerprints():
+    a = fp("Kinship care assessment", "The kinship assessment for Tyler is booked.")
+    b = fp("RE: Kinship care assessment", "Tyler's kinship assessment moved to Friday.")
+    assert len(set(a) & set(b)) >= 3
+
+
+def test_the_quoted_thread_and_common_words_are_left_out():
+    a = fp("Budget", "Please see below.\n\n-----Original Message-----\nFrom: x\nfoster placement")
+    b = fp("Budget", "Please see below.")
+    assert a == b
+
+
+def test_hashes_depend_on_the_installation_key():
+    assert set(fp("Kinship care", "assessment")) & set(fp("Kinship care", "assessment",
+                                                          b"other" * 8)) == set()
