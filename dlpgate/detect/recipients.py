@@ -142,10 +142,10 @@ class RecipientRiskAssessor:
                         "personal-webmail", f"{domain} is a personal webmail service"))
                 signals += [s for s in message_signals if s.name != "protective-marking"
                             or not in_domains(domain, self.secure)]
-            if tokens and store and sender:
-                if contacts is None:
-                    contacts = store.contacts(sender)
-                signals += self._content_fit(address, sender, tokens, contacts, store)
+                if tokens and store and sender:
+                    if contacts is None:
+                        contacts = store.contacts(sender)
+                    signals += self._content_fit(address, sender, tokens, contacts, store)
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
