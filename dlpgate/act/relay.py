@@ -136,18 +136,22 @@ class Transaction:
         self.encoding = encoding
         self.accepted: list[str] = []
 
+    def _lost(self, exc: BaseException) -> HopReply:
+        """The connection failed mid-transaction: drop it, and say 451 with the reason."""
+        self._drop()
+        timeout = isinstance(exc, TimeoutError | aiosmtplib.SMTPTimeoutError)
+        return HopReply.ours(R451_NEXT_HOP_TIMEOUT if timeout else R451_NEXT_HOP_DOWN)
+
     async def rcpt(self, address: str) -> HopReply:
+        if not self.alive:  # lost on an earlier recipient: the rest wait for a retry too
+            return HopReply.ours(R451_NEXT_HOP_DOWN)
         assert self.client is not None
         try:
             resp = await self.client.rcpt(address, encoding=self.encoding)
         except aiosmtplib.SMTPRecipientRefused as exc:
             return HopReply(exc.code, _one_line(exc.message))
-        except (TimeoutError, aiosmtplib.SMTPTimeoutError):
-            self._drop()
-            return HopReply.ours(R451_NEXT_HOP_TIMEOUT)
-        except (aiosmtplib.SMTPException, OSError):
-            self._drop()
-            return HopReply.ours(R451_NEXT_HOP_DOWN)
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            return self._lost(exc)
         self.accepted.append(address)
         return HopReply(resp.code, _one_line(resp.message))
 
@@ -168,12 +172,8 @@ class Transaction:
                 return HopReply(exc.code, _one_line(exc.message))
             self._drop()
             return HopReply(451, f"4.4.0 Next hop deferred: {exc.code} {_one_line(exc.message)}")
-        except (TimeoutError, aiosmtplib.SMTPTimeoutError):
-            self._drop()
-            return HopReply.ours(R451_NEXT_HOP_TIMEOUT)
-        except (aiosmtplib.SMTPException, OSError):
-            self._drop()
-            return HopReply.ours(R451_NEXT_HOP_DOWN)
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            return self._lost(exc)
         client, self.client = self.client, None
         self.hop._release(client)
         return HopReply(resp.code, _one_line(resp.message))

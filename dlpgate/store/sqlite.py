@@ -71,11 +71,16 @@ class SQLiteStore:
                 raise
 
     def _write(self, sql: str, rows: list[tuple]) -> None:
+        self._transaction([(sql, rows)])
+
+    def _transaction(self, statements: list[tuple[str, list[tuple]]]) -> None:
+        """Several executemany statements in one write transaction, or none of them."""
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    self._db.executemany(sql, rows)
+                    for sql, rows in statements:
+                        self._db.executemany(sql, rows)
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")
@@ -140,29 +145,19 @@ class SQLiteStore:
             c = domains.setdefault(d, [0, p.when, p.when])
             c[0] += p.count
             c[1], c[2] = min(c[1], p.when), max(c[2], p.when)
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._db.executemany(
-                        "INSERT INTO correspondence (sender, recipient, count, first_seen, "
-                        "last_seen) VALUES (?,?,?,?,?) ON CONFLICT (sender, recipient) DO UPDATE "
-                        "SET count = count + excluded.count, "
-                        "first_seen = min(first_seen, excluded.first_seen), "
-                        "last_seen = max(last_seen, excluded.last_seen)",
-                        [(p.sender, p.recipient, p.count, p.when, p.when) for p in pairs])
-                    self._db.executemany(
-                        "INSERT INTO domains VALUES (?,?,?,?) ON CONFLICT (domain) DO UPDATE "
-                        "SET count = count + excluded.count, "
-                        "first_seen = min(first_seen, excluded.first_seen), "
-                        "last_seen = max(last_seen, excluded.last_seen)",
-                        [(d, c[0], c[1], c[2]) for d, c in domains.items()])
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except (sqlite3.Error, OSError) as exc:
-                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
+        self._transaction([
+            ("INSERT INTO correspondence (sender, recipient, count, first_seen, last_seen) "
+             "VALUES (?,?,?,?,?) ON CONFLICT (sender, recipient) DO UPDATE "
+             "SET count = count + excluded.count, "
+             "first_seen = min(first_seen, excluded.first_seen), "
+             "last_seen = max(last_seen, excluded.last_seen)",
+             [(p.sender, p.recipient, p.count, p.when, p.when) for p in pairs]),
+            ("INSERT INTO domains VALUES (?,?,?,?) ON CONFLICT (domain) DO UPDATE "
+             "SET count = count + excluded.count, "
+             "first_seen = min(first_seen, excluded.first_seen), "
+             "last_seen = max(last_seen, excluded.last_seen)",
+             [(d, c[0], c[1], c[2]) for d, c in domains.items()]),
+        ])
 
     def profile_key(self) -> bytes:
         rows = self._read("SELECT value FROM meta WHERE key = 'profile_key'", ())
@@ -171,21 +166,9 @@ class SQLiteStore:
     def learn_profiles(self, rows: list[tuple[str, str, tuple[int, ...]]]) -> None:
         """(sender, recipient, tokens) rows: each token's count goes up by one."""
         flat = [(s, r, t) for s, r, tokens in rows for t in tokens]
-        if not flat:
-            return
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._db.executemany(
-                        "INSERT INTO profiles VALUES (?,?,?,1) ON CONFLICT (sender, recipient, "
+        if flat:
+            self._write("INSERT INTO profiles VALUES (?,?,?,1) ON CONFLICT (sender, recipient, "
                         "token) DO UPDATE SET count = count + 1", flat)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except (sqlite3.Error, OSError) as exc:
-                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
 
     def profile_fit(self, sender: str, recipients: list[str],
                     tokens: tuple[int, ...]) -> dict[str, int]:

@@ -325,3 +325,11 @@ def test_relayed_mail_leaves_a_content_profile_of_hashes_not_words(relay, sink):
     assert all(isinstance(r[2], int) for r in rows)
     dump = "\n".join(db.iterdump()).lower()
     assert "kinship" not in dump and "placement" not in dump
+
+
+def test_a_next_hop_slower_than_its_timeout_gets_451(make_settings, relay_factory, sink):
+    sink.handler.data_delay = 3.0
+    relay = relay_factory(make_settings(relay={"next_hop_timeout": 1}))
+    with pytest.raises(smtplib.SMTPDataError) as err:
+        send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+    assert err.value.smtp_code == 451 and b"4.4.2" in err.value.smtp_error
