@@ -117,7 +117,7 @@ def imitates(domain: str, reference: str) -> str | None:
         edits = distance(d_label, r_label, allowed)
         if 0 < edits <= allowed:
             return f"is {edits} typing slip{'s' if edits > 1 else ''} from {reference}"
-    elif len(reference) >= 7 and distance(domain, reference, 1) == 1:
+    elif d_suffix != r_suffix and len(reference) >= 7 and distance(domain, reference, 1) == 1:
         return f"is one typing slip from {reference}"
     return None
 
