@@ -17,7 +17,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from dlpgate import testdata  # noqa: E402
 from dlpgate.testing import free_port, make_message  # noqa: E402
+from dlpgate.testing import wait_for_port as wait_port  # noqa: E402
 
 ENRON = ROOT.parent / "shared" / "corpora" / "enron-sent"
 
@@ -121,19 +121,6 @@ async def push(port: int, messages: list, concurrency: int) -> tuple[float, list
     start = time.perf_counter()
     await asyncio.gather(*(connection() for _ in range(concurrency)))
     return time.perf_counter() - start, latencies, failures
-
-
-def wait_port(port: int, proc: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"process exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("did not start")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -65,6 +65,23 @@ def make_envelope(raw: bytes, bcc: tuple[str, ...] = ()) -> Envelope:
     return Envelope(mail_from=env.mail_from, rcpt_tos=env.rcpt_tos + bcc)
 
 
+def wait_for_port(port: int, proc: Any = None, seconds: float = 120) -> None:
+    """Wait until something listens on 127.0.0.1:port; fail early if `proc` exits first."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+            raise RuntimeError(f"process exited before listening on {port}: {err}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listened on 127.0.0.1:{port} within {seconds:g} s")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

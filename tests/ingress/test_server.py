@@ -15,20 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from dlpgate.testing import Sink, free_port, make_message
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"dlpgate exited early: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("dlpgate did not start listening")
+from dlpgate.testing import Sink, free_port, make_message, wait_for_port
 
 
 def start_serve(tmp_path: Path, sink: Sink, **relay: object) -> tuple[subprocess.Popen, int]:
