@@ -192,10 +192,19 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = _store(settings)
     key = store.profile_key()
+    internal = settings.organisation.internal_domains
+
+    def ours(address: str) -> bool:
+        domain = address.rpartition("@")[2]
+        return any(domain == d or domain.endswith("." + d) for d in internal)
 
     def pairs():
         for _source, raw in read_messages(args.paths):
             found = history.pairs_from_message(raw)
+            if found and internal and not ours(found[0].sender):
+                # inbound mail: its sender has written back to each of our recipients
+                store.mark_replied([(p.recipient, p.sender) for p in found if ours(p.recipient)])
+                continue
             if found:
                 tokens = fingerprint(parse(raw), key)
                 store.learn_profiles([(p.sender, p.recipient, tokens) for p in found])

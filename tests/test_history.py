@@ -76,3 +76,20 @@ def test_a_broken_csv_exits_1_with_the_line(tmp_path):
     proc = dlpgate("history", "import", "bad.csv", cwd=tmp_path)
     assert proc.returncode == 1
     assert "bad.csv:1: the header must name sender and recipient columns" in proc.stderr
+
+
+def test_inbound_mail_records_that_a_correspondent_wrote_back(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(
+        f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n"
+        "organisation:\n  internal_domains: [example-council.gov.uk]\n")
+    (tmp_path / "out.eml").write_bytes(make_message(sender="alice@example-council.gov.uk",
+                                                    to=("b@nhs.net",)))
+    (tmp_path / "in.eml").write_bytes(make_message(sender="b@nhs.net",
+                                                   to=("alice@example-council.gov.uk",)))
+    out = dlpgate("history", "learn", "out.eml", "in.eml", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    [known] = store.correspondence("alice@example-council.gov.uk", ["b@nhs.net"]).values()
+    assert known.replied and known.count == 1
+    assert store.correspondence("b@nhs.net", ["alice@example-council.gov.uk"]) == {}
+    store.close()

@@ -101,10 +101,14 @@ class RecipientRiskAssessor:
                     signals.append(self._signal("partner",
                                                 f"{domain} is an expected partner ({match})"))
                 known = history.get(address)
+                they_wrote = " (they have written to you)" if known and known.replied else ""
+                if known and known.count == 0:  # they wrote to us; we never wrote to them
+                    known = None
                 if known and known.count >= self.known_min and now - known.last_seen < self.recent:
+                    wrote_back = ", and they have written back" if known.replied else ""
                     signals.append(self._signal(
                         "known-correspondent", f"you have written to {address} {known.count} "
-                        f"times, last {_days(now - known.last_seen)}"))
+                        f"times, last {_days(now - known.last_seen)}{wrote_back}"))
                 elif known and known.count < self.known_min:
                     signals.append(self._signal(
                         "rare-correspondent", f"you have written to {address} only once"))
@@ -114,10 +118,11 @@ class RecipientRiskAssessor:
                         f"{_days(now - known.last_seen)}"))
                 elif domain in org_domains or match:
                     signals.append(self._signal(
-                        "new-to-sender", f"you have never written to {address}"))
+                        "new-to-sender", f"you have never written to {address}{they_wrote}"))
                 else:
                     signals.append(self._signal(
-                        "new-to-organisation", f"no one here has written to {domain} before"))
+                        "new-to-organisation",
+                        f"no one here has written to {domain} before{they_wrote}"))
                 written = original.rpartition("@")[2].rstrip(".")
                 if not written.isascii() and not domain.startswith("xn--") and \
                         ".xn--" not in domain:

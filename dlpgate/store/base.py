@@ -149,6 +149,10 @@ class Store(Protocol):
     def top_domains(self, limit: int = 500) -> list[Correspondence]:
         ...
 
+    def mark_replied(self, pairs: list[tuple[str, str]]) -> None:
+        """(our address, their address) pairs where they have written back."""
+        ...
+
     def profile_key(self) -> bytes:
         """The per-installation key that salts content-profile hashes."""
         ...

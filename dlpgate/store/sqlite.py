@@ -149,7 +149,8 @@ class SQLiteStore:
             ("INSERT INTO correspondence (sender, recipient, count, first_seen, last_seen) "
              "VALUES (?,?,?,?,?) ON CONFLICT (sender, recipient) DO UPDATE "
              "SET count = count + excluded.count, "
-             "first_seen = min(first_seen, excluded.first_seen), "
+             "first_seen = CASE count WHEN 0 THEN excluded.first_seen "
+             "ELSE min(first_seen, excluded.first_seen) END, "
              "last_seen = max(last_seen, excluded.last_seen)",
              [(p.sender, p.recipient, p.count, p.when, p.when) for p in pairs]),
             ("INSERT INTO domains VALUES (?,?,?,?) ON CONFLICT (domain) DO UPDATE "
@@ -158,6 +159,11 @@ class SQLiteStore:
              "last_seen = max(last_seen, excluded.last_seen)",
              [(d, c[0], c[1], c[2]) for d, c in domains.items()]),
         ])
+
+    def mark_replied(self, pairs: list[tuple[str, str]]) -> None:
+        """(our address, their address): they wrote back to someone who writes to them."""
+        self._write("INSERT INTO correspondence VALUES (?,?,0,0,0,1) ON CONFLICT (sender, "
+                    "recipient) DO UPDATE SET replied = 1", pairs)
 
     def profile_key(self) -> bytes:
         rows = self._read("SELECT value FROM meta WHERE key = 'profile_key'", ())
