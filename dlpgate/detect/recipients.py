@@ -91,11 +91,19 @@ class RecipientRiskAssessor:
             domain = address.rpartition("@")[2]
             signals: list[Signal] = []
             if match := in_domains(domain, self.internal):
+                # Inside the organisation a wrong colleague is still a disclosure: the
+                # autocomplete slip, the thread and content fit apply; nothing else does.
                 signals.append(self._signal("internal", f"{domain} is one of our own domains"))
-                if address not in history and sender:
-                    if contacts is None:
-                        contacts = store.contacts(sender) if store else []
+                if contacts is None:
+                    contacts = store.contacts(sender) if store and sender else []
+                if address not in history:
                     signals += self._confusable(address, domain, contacts)
+                if thread is not None and not _mentioned(address, thread):
+                    signals.append(self._signal(
+                        "not-in-thread", f"this replies to or forwards a conversation that "
+                        f"{address} was not part of"))
+                if tokens:
+                    signals += self._content_fit(address, sender, tokens, contacts, store)
             else:
                 if match := in_domains(domain, self.partners):
                     signals.append(self._signal("partner",
