@@ -109,7 +109,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from dlpgate.pipeline import Scanner
     from dlpgate.sources import SourceError, read_messages
 
-    scanner = Scanner(settings)
+    # History informs recipient risk; scan only reads it, and creates no store of its own.
+    url = settings.storage.url
+    present = not url.startswith("sqlite:///") or config_mod.sqlite_path(url).exists()
+    scanner = Scanner(settings, _store(settings) if present else None)
     count, failed = 0, 0
     started = time.perf_counter()
     out = sys.stdout

@@ -46,12 +46,8 @@ def _most_possible(entities: tuple[str, ...]) -> tuple[Finding, ...]:
 
 
 class Scanner:
-    def __init__(self, settings: Settings, store: Any = "open") -> None:
-        """`store`: the history to consult; by default this process opens the configured one."""
-        if store == "open":
-            from dlpgate.store.base import open_store
-
-            store = open_store(settings.storage.url)
+    def __init__(self, settings: Settings, store: Any = None) -> None:
+        """`store`: correspondence history to consult (None: recipients by domain only)."""
         self.settings = settings
         content, self.recipients = build(settings)
         self.cheap = [d for d in content if not getattr(d, "costly", False)]

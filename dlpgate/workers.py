@@ -58,11 +58,12 @@ class Overloaded(Exception):
 
 def _worker_main(conn: Connection, settings_blob: bytes) -> None:
     from dlpgate.pipeline import Scanner
+    from dlpgate.store.base import open_store
 
     settings: Settings = pickle.loads(settings_blob)
     limit = settings.scan.worker_memory
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    scanner = Scanner(settings)
+    scanner = Scanner(settings, open_store(settings.storage.url))  # its own reader
     scanner.warm()
     conn.send_bytes(b"ready")
     while True:
@@ -203,10 +204,10 @@ class WorkerPool:
 class InlineScanner:
     """Same interface, scanning in a thread of this process (`scan.workers: 0`)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: Any = None) -> None:
         from dlpgate.pipeline import Scanner
 
-        self.scanner = Scanner(settings)
+        self.scanner = Scanner(settings, store)
         self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scan")
         self.restarts = 0
         self.waiting = 0

@@ -42,7 +42,7 @@ class Relay:
         workers = settings.scan.workers
         self.scanner: Any = (
             WorkerPool(settings, workers, settings.scan.queue) if workers else
-            InlineScanner(settings)
+            InlineScanner(settings, self.store)
         )
         self.hop = NextHop(settings.relay)
         self.gateway = Gateway(
