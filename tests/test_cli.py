@@ -130,3 +130,26 @@ def test_scan_json_carries_the_findings_summary_and_notes(tmp_path):
     assert line["summary"]["special_category"] is True
     assert line["summary"]["identified_subjects"] == 1
     assert "943" not in json.dumps(line)  # no values without --reveal
+
+
+def test_scan_reads_the_history_that_history_learn_wrote(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(
+        f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n"
+        "organisation:\n  internal_domains: [example-council.gov.uk]\n")
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    for i in range(3):
+        (sent / f"{i}.eml").write_bytes(make_message(to=("carer@example.org",),
+                                                     message_id=f"<{i}@x>"))
+    assert dlpgate("history", "learn", "sent", cwd=tmp_path).returncode == 0
+    (tmp_path / "new.eml").write_bytes(make_message(to=("carer@example.org", "carer@exampel.org")))
+    [line] = lines(dlpgate("scan", "--json", "new.eml", cwd=tmp_path))
+    signals = {r["address"]: r["signals"] for r in line["recipients"]}
+    assert signals["carer@example.org"] == ["known-correspondent"]
+    assert "lookalike-domain" in signals["carer@exampel.org"]
+
+
+def test_scan_without_a_store_creates_none(tmp_path):
+    (tmp_path / "a.eml").write_bytes(make_message())
+    assert dlpgate("scan", "a.eml", cwd=tmp_path).returncode == 0
+    assert not (tmp_path / "dlpgate.db").exists()
