@@ -135,6 +135,8 @@ def main() -> int:
                 raw = f.read_bytes()
                 pairs = pairs_from_message(raw)
                 store.learn(pairs)
+                if pairs:
+                    store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
                 tokens = fingerprint(parse(raw), key)
                 store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs])
             held_out += [(user.name, f.read_bytes()) for f in files[cut:]]

@@ -209,6 +209,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
                 store.mark_replied([(p.recipient, p.sender) for p in found if ours(p.recipient)])
                 continue
             if found:
+                store.learn_groups([(found[0].sender, tuple(p.recipient for p in found))])
                 tokens = fingerprint(parse(raw), key)
                 store.learn_profiles([(p.sender, p.recipient, tokens) for p in found])
             yield from found

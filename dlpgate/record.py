@@ -74,6 +74,11 @@ def history_log(store: Store) -> Batcher:
     return Batcher(store.learn, "history")
 
 
+def group_log(store: Store) -> Batcher:
+    """(sender, recipients) of relayed mail: who is written to together."""
+    return Batcher(store.learn_groups, "groups")
+
+
 def profile_log(store: Store) -> Batcher:
     """(sender, recipient, word hashes) of relayed mail, for content fit."""
     return Batcher(store.learn_profiles, "profiles")

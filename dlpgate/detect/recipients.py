@@ -85,6 +85,7 @@ class RecipientRiskAssessor:
         contacts: list[Correspondence] | None = None
         message_signals = self._message_signals(message)
         tokens = self._fingerprint(message, store)
+        outsiders = self._group_outsiders(sender, targets, store)
 
         out = []
         for original, address in zip(dict.fromkeys(message.destinations), targets, strict=False):
@@ -159,6 +160,8 @@ class RecipientRiskAssessor:
                     if contacts is None:
                         contacts = store.contacts(sender)
                     signals += self._content_fit(address, sender, tokens, contacts, store)
+            if address in outsiders:
+                signals.append(self._signal("unusual-group", outsiders[address]))
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
@@ -170,6 +173,28 @@ class RecipientRiskAssessor:
             if s.name not in RELATIONSHIPS:
                 keep *= 1.0 - s.weight
         return round(1.0 - keep, 4)
+
+    def _group_outsiders(self, sender: str, targets: list[str], store) -> dict[str, str]:
+        """Recipients added to a group this sender usually writes to together.
+
+        A group: other recipients of this message who have had mail together at least
+        twice. A recipient who has never had mail with any of them is the odd one out.
+        """
+        if store is None or not sender or not 3 <= len(targets) <= 10:
+            return {}
+        pairs = store.together(sender, targets)
+        if not pairs:
+            return {}
+        out = {}
+        for r in targets:
+            others = [t for t in targets if t != r]
+            group = [(a, b) for (a, b), n in pairs.items() if n >= 2 and r not in (a, b)]
+            with_r = [n for (a, b), n in pairs.items() if r in (a, b)]
+            if group and not with_r:
+                members = sorted({m for pair in group for m in pair} & set(others))[:2]
+                out[r] = (f"you often write to {' and '.join(members)} together, never "
+                          f"with {r}")
+        return out
 
     def _fingerprint(self, message: Message, store) -> tuple[int, ...]:
         if store is None:

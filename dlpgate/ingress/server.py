@@ -103,6 +103,7 @@ class Relay:
         await gw.decisions.close()
         await gw.history.close()
         await gw.profiles.close()
+        await gw.groups.close()
         self.store.close()
         self.stopped.set()
 

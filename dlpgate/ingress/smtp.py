@@ -52,12 +52,13 @@ class Gateway:
     """The relay's shared state: what every session's hooks need."""
 
     def __init__(self, settings: Settings, scanner: Any, hop: NextHop, store: Store, node: str):
-        from dlpgate.record import decision_log, history_log, profile_log
+        from dlpgate.record import decision_log, group_log, history_log, profile_log
 
         self.settings = settings
         self.decisions = decision_log(store)
         self.history = history_log(store)
         self.profiles = profile_log(store)
+        self.groups = group_log(store)
         self.scanner = scanner
         self.hop = hop
         self.store = store
@@ -249,6 +250,7 @@ class Handler:
                 now = time.time()
                 sender = normalise(env.mail_from)
                 gw.history.add_all([Pair(sender, normalise(r), now) for r in tx.accepted])
+                gw.groups.add((sender, tuple(normalise(r) for r in tx.accepted)))
                 if result.fingerprint:
                     gw.profiles.add_all([(sender, normalise(r), result.fingerprint)
                                          for r in tx.accepted])

@@ -160,6 +160,26 @@ class SQLiteStore:
              [(d, c[0], c[1], c[2]) for d, c in domains.items()]),
         ])
 
+    def learn_groups(self, messages: list[tuple[str, tuple[str, ...]]]) -> None:
+        """(sender, recipients) per message: each pair of co-recipients counted once."""
+        rows = []
+        for sender, rcpts in messages:
+            unique = sorted(set(rcpts))
+            if 2 <= len(unique) <= 10:
+                rows += [(sender, a, b) for i, a in enumerate(unique) for b in unique[i + 1:]]
+        if rows:
+            self._write("INSERT INTO groups VALUES (?,?,?,1) ON CONFLICT (sender, a, b) "
+                        "DO UPDATE SET count = count + 1", rows)
+
+    def together(self, sender: str, recipients: list[str]) -> dict[tuple[str, str], int]:
+        """How often each pair of these recipients has had mail from `sender` together."""
+        if len(recipients) < 2:
+            return {}
+        marks = ",".join("?" * len(recipients))
+        rows = self._read(f"SELECT a, b, count FROM groups WHERE sender = ? AND a IN ({marks}) "
+                          f"AND b IN ({marks})", (sender, *recipients, *recipients))
+        return {(a, b): n for a, b, n in rows}
+
     def mark_replied(self, pairs: list[tuple[str, str]]) -> None:
         """(our address, their address): they wrote back to someone who writes to them."""
         self._write("INSERT INTO correspondence VALUES (?,?,0,0,0,1) ON CONFLICT (sender, "

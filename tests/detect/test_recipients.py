@@ -163,3 +163,11 @@ def test_a_message_that_fits_a_similarly_named_contact_better_is_flagged(store):
     got = assess(store, "sarah.khan@nhs.net", subject="Kinship assessment Tyler",
                  body="Update on the kinship placement review for Tyler before the panel.")
     assert "content-fits-another" not in names(got["sarah.khan@nhs.net"])
+
+
+def test_someone_added_to_a_group_usually_written_to_together_is_flagged(store):
+    team = ("sarah.khan@nhs.net", "jo.bloggs@fostering-partners.org.uk", "pat@gmail.com")
+    store.learn_groups([(SENDER, team)] * 3)
+    got = assess(store, *team, "someone.new@example.org", body="Dear Sarah, Jo and Pat,\n")
+    assert "unusual-group" in names(got["someone.new@example.org"])
+    assert all("unusual-group" not in names(got[a]) for a in team)
