@@ -174,7 +174,7 @@ def cmd_history_import(args: argparse.Namespace) -> int:
     store = _store(settings)
     try:
         _learn(store, history.read_csv(Path(args.csv)), args.csv)
-    except history.ImportError_ as exc:
+    except history.HistoryFileError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 1
     except FileNotFoundError:

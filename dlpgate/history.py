@@ -41,7 +41,8 @@ class Pair:
     count: int = 1
 
 
-class ImportError_(Exception):  # noqa: N801 - not the builtin
+class HistoryFileError(Exception):
+    """A history file that cannot be loaded; the message names file and line."""
     pass
 
 
@@ -51,17 +52,17 @@ def read_csv(path: Path) -> Iterator[Pair]:
         reader = csv.DictReader(fh)
         fields = set(reader.fieldnames or [])
         if not {"sender", "recipient"} <= fields:
-            raise ImportError_(f"{path}:1: the header must name sender and recipient columns")
+            raise HistoryFileError(f"{path}:1: the header must name sender and recipient columns")
         for line, row in enumerate(reader, start=2):
             sender, recipient = row.get("sender", ""), row.get("recipient", "")
             if "@" not in (sender or "") or "@" not in (recipient or ""):
-                raise ImportError_(f"{path}:{line}: sender and recipient must be addresses")
+                raise HistoryFileError(f"{path}:{line}: sender and recipient must be addresses")
             try:
                 count = int(row.get("count") or 1)
                 seen = row.get("last_seen") or ""
                 when = datetime.fromisoformat(seen).timestamp() if seen else 0.0
             except ValueError as exc:
-                raise ImportError_(f"{path}:{line}: {exc}") from None
+                raise HistoryFileError(f"{path}:{line}: {exc}") from None
             yield Pair(normalise(sender), normalise(recipient), when, count)
 
 

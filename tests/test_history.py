@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from dlpgate.history import ImportError_, normalise, pairs_from_message, read_csv
+from dlpgate.history import HistoryFileError, normalise, pairs_from_message, read_csv
 from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import make_message
 
@@ -36,7 +36,7 @@ def test_a_csv_with_a_bad_row_names_its_line(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text("sender,recipient,count,last_seen\na@x.org,b@y.org,3,2026-01-02\n"
                     "a@x.org,not-an-address,1,\n")
-    with pytest.raises(ImportError_, match=r"h.csv:3: sender and recipient must be addresses"):
+    with pytest.raises(HistoryFileError, match=r"h.csv:3: sender and recipient must be addresses"):
         list(read_csv(path))
 
 

@@ -64,7 +64,9 @@ class FastRecognizer(EntityRecognizer):
         self, text: str, entities: list[str] | None = None,
         nlp_artifacts: NlpArtifacts | None = None,
     ) -> list[RecognizerResult]:
-        results = []
+        results: list[RecognizerResult] = []
+        if self.CONTEXT_REQUIRED and (self._context is None or not self._context.search(text)):
+            return results  # no context word anywhere: no match could have one nearby
         for match in self._regex.finditer(text):
             value = self.value(match)
             valid = self.validate_result(value)

@@ -38,7 +38,7 @@ class DlpDateOfBirthRecognizer(FastRecognizer):
     DESCRIPTION = "a date"
 
     def analyze(self, text, entities=None, nlp_artifacts=None):
-        results = super().analyze(text, entities, nlp_artifacts)
+        results = super().analyze(text, entities, nlp_artifacts)  # dates: only with birth words
         for m in _AGE.finditer(text):
             age = int(next(g for g in m.groups() if g))
             if age > 120:
