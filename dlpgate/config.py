@@ -229,7 +229,8 @@ DEFAULT_WEIGHTS = {
     "internal": 0.0, "partner": 0.05, "known-correspondent": 0.05, "rare-correspondent": 0.2,
     "new-to-sender": 0.35, "new-to-organisation": 0.6,
     # risk signals: each raises the risk
-    "lookalike-domain": 0.95, "confusable-address": 0.85, "not-in-thread": 0.45, "unmentioned": 0.3,
+    "lookalike-domain": 0.95, "confusable-address": 0.85, "address-slip": 0.95,
+    "not-in-thread": 0.45, "unmentioned": 0.3,
     "content-fits-another": 0.4, "unusual-group": 0.4,
     "personal-webmail": 0.15, "protective-marking": 0.7, "salutation-mismatch": 0.15,
     # exposure of the audience rather than a wrong recipient: policy acts on these

@@ -223,19 +223,22 @@ class RecipientRiskAssessor:
                     contacts: list[Correspondence]) -> list[Signal]:
         """The autocomplete error: a regular contact's name at another address."""
         local = address.rpartition("@")[0]
-        for c in contacts:
-            if c.count < self.known_min:
-                continue
+        for c in contacts:  # a slip needs one earlier message; a name elsewhere, a habit
             c_local, _, c_domain = c.recipient.rpartition("@")
-            if c.recipient == address:
+            if c.recipient == address or c.count < 1:
                 continue
-            same_name = c_local == local and len(local) >= 3
-            slip = (c_domain == domain and len(local) >= 4
-                    and lookalike.distance(local, c_local, 2) <= (1 if len(local) < 8 else 2))
-            if same_name or slip:
+            same_name = c_local == local and len(local) >= 3 and c.count >= self.known_min
+            if same_name:
                 return [self._signal(
-                    "confusable-address", f"{address} looks like {c.recipient}, whom you have "
-                    f"written to {c.count} times")]
+                    "confusable-address", f"{address} has the name of {c.recipient}, whom you "
+                    f"have written to {c.count} times, at another domain")]
+            slip = (c_domain == domain and len(local) >= 4
+                    and _unseparated(local) != _unseparated(c_local)
+                    and lookalike.distance(local, c_local, 2) <= (1 if len(local) < 8 else 2))
+            if slip:
+                return [self._signal(
+                    "address-slip", f"{address} is a typing slip from {c.recipient}, whom you "
+                    f"have written to {c.count} times")]
         return []
 
     def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
@@ -298,6 +301,11 @@ def _thread_words(message: Message) -> set[str] | None:
         return None
     body = next((p.text for p in message.parts if p.name == "body"), "")
     return set(_TOKEN.findall(body.lower()))
+
+
+def _unseparated(local: str) -> str:
+    """jo.bloggs, jo_bloggs and jo-bloggs: one person's spellings, not a slip."""
+    return re.sub(r"[._\-]", "", local)
 
 
 def _similar_names(a: str, b: str) -> bool:

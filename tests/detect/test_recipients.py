@@ -171,3 +171,10 @@ def test_someone_added_to_a_group_usually_written_to_together_is_flagged(store):
     got = assess(store, *team, "someone.new@example.org", body="Dear Sarah, Jo and Pat,\n")
     assert "unusual-group" in names(got["someone.new@example.org"])
     assert all("unusual-group" not in names(got[a]) for a in team)
+
+
+def test_a_slip_in_a_contacts_local_part_is_flagged_but_a_separator_variant_is_not(store):
+    got = assess(store, "sarah.kahn@nhs.net", "sarah_khan@nhs.net", body="Dear Sarah,\n")
+    assert "address-slip" in names(got["sarah.kahn@nhs.net"])
+    assert got["sarah.kahn@nhs.net"].risk >= 0.95
+    assert "address-slip" not in names(got["sarah_khan@nhs.net"])
