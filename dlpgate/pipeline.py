@@ -16,6 +16,7 @@ which the built-in rules are.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from typing import Any
@@ -71,7 +72,9 @@ class Scanner:
         t0 = time.perf_counter()
         message = parse(raw, envelope, self.settings.scan.limits)
         t1 = time.perf_counter()
-        evidence = detect_stage.detect(message, self.cheap, self.recipients, self.ctx)
+        fingerprint = self._fingerprint(message)
+        ctx = dataclasses.replace(self.ctx, fingerprint=fingerprint)
+        evidence = detect_stage.detect(message, self.cheap, self.recipients, ctx)
         t2 = time.perf_counter()
         decision = decide(evidence)
         timings = {"parse": t1 - t0, "detect": t2 - t1}
@@ -79,7 +82,7 @@ class Scanner:
             if (not self.lazy or decision.verdict in (Verdict.HOLD, Verdict.REJECT)
                     or self._could_change(evidence, decision.verdict)):
                 t3 = time.perf_counter()
-                extra = [f for d in self.costly for f in d.detect(message, self.ctx)]
+                extra = [f for d in self.costly for f in d.detect(message, ctx)]
                 notes = tuple(n for d in self.costly for n in getattr(d, "notes", ()))
                 evidence = Evidence(evidence.findings + tuple(extra), evidence.recipients,
                                     evidence.notes + notes)
@@ -95,7 +98,7 @@ class Scanner:
             evidence=evidence,
             decision=decision,
             timings_ms={k: round(v * 1000, 3) for k, v in timings.items()},
-            fingerprint=self._fingerprint(message),
+            fingerprint=fingerprint,
         )
 
     def _fingerprint(self, message) -> tuple[int, ...]:

@@ -84,7 +84,8 @@ class RecipientRiskAssessor:
         words = _message_words(message)
         contacts: list[Correspondence] | None = None
         message_signals = self._message_signals(message)
-        tokens = self._fingerprint(message, store)
+        tokens = ctx.fingerprint if ctx.fingerprint is not None else \
+            self._fingerprint(message, store)
         outsiders = self._group_outsiders(sender, targets, store)
 
         out = []

@@ -23,6 +23,7 @@ class Context:
     settings: Settings
     store: Any = None  # history lookups; None where there is no store (then no history)
     now: float | None = None  # the clock for recency; None: the time of the scan
+    fingerprint: tuple[int, ...] | None = None  # this message's content hashes, if computed
 
 
 class ContentDetector(Protocol):
