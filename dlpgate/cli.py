@@ -198,8 +198,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     internal = settings.organisation.internal_domains
 
     def ours(address: str) -> bool:
-        domain = address.rpartition("@")[2]
-        return any(domain == d or domain.endswith("." + d) for d in internal)
+        return history.in_domains(history.domain_of(address), internal) is not None
 
     def pairs():
         for _source, raw in read_messages(args.paths):

@@ -11,7 +11,7 @@ import contextlib
 import csv
 import email
 import email.utils
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,14 @@ def normalise(address: str) -> str:
 
 def domain_of(address: str) -> str:
     return normalise(address).rpartition("@")[2]
+
+
+def in_domains(domain: str, domains: Iterable[str]) -> str | None:
+    """The configured domain that `domain` is, or is a subdomain of."""
+    for d in domains:
+        if domain == d or domain.endswith("." + d):
+            return d
+    return None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dlpgate.config import Settings
 from dlpgate.detect import lookalike, profile
 from dlpgate.detect.registry import Context, register
-from dlpgate.history import normalise
+from dlpgate.history import domain_of, in_domains, normalise
 from dlpgate.model import Message, RecipientRisk, Signal
 from dlpgate.store.base import Correspondence
 
@@ -32,18 +32,6 @@ _MARKING = re.compile(r"\bOFFICIAL[\s\-_]*SENSITIVE\b|\bSECRET\b|\bTOP[\s\-_]*SE
 _SALUTATION = re.compile(r"^\s*(?:Dear|Hi|Hello)\s+([A-Z][a-z]+)\b", re.MULTILINE)
 _NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyone", "both",
               "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "councillor"}
-
-
-def domain_of(address: str) -> str:
-    return normalise(address).rpartition("@")[2]
-
-
-def in_domains(domain: str, domains: Iterable[str]) -> str | None:
-    """The configured domain that `domain` is, or is a subdomain of."""
-    for d in domains:
-        if domain == d or domain.endswith("." + d):
-            return d
-    return None
 
 
 def _days(seconds: float) -> str:

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
+from dlpgate.history import domain_of
 from dlpgate.model import Envelope, Outcome, ScanResult
 
 
@@ -100,10 +101,6 @@ class HeldMessage:
             ),
             raw=raw,
         )
-
-
-def domain_of(address: str) -> str:
-    return address.rpartition("@")[2].lower()
 
 
 def dumps(value: object) -> str:
