@@ -34,14 +34,26 @@ def _settings(args: argparse.Namespace, need_model: bool = False) -> config_mod.
     return settings
 
 
+def policy_or_exit(settings: config_mod.Settings):
+    """The configured policy set; a broken one is a configuration error (exit 2)."""
+    from dlpgate.policy.commands import load_or_report
+    from dlpgate.policy.load import policy_files
+
+    policy = load_or_report(policy_files(settings), settings)
+    if policy is None:
+        raise SystemExit(2)
+    return policy
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args, need_model=True)
     obs.configure(settings.logging)
     from dlpgate.ingress.server import serve
     from dlpgate.store.base import StoreError
 
+    policy = policy_or_exit(settings)
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, policy))
     except StoreError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 2
@@ -86,8 +98,15 @@ def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]
         "source": source,
         "message_id": result.message.message_id,
         "verdict": result.decision.verdict.value,
+        "action": result.decision.chosen.value,
         "rules": list(result.decision.rules),
         "reasons": list(result.decision.reasons),
+        "shadow_rules": list(result.decision.shadow_rules),
+        "matches": [
+            {"rule": m.rule, "action": m.action.value, "mode": m.mode,
+             "overridden_by": m.overridden_by, "reasons": list(m.reasons)}
+            for m in result.decision.matches
+        ],
         "recipients": [
             {"address": r.address, "risk": round(r.risk, 3),
              "signals": [s.name for s in r.signals],
@@ -112,7 +131,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     # History informs recipient risk; scan only reads it, and creates no store of its own.
     url = settings.storage.url
     present = not url.startswith("sqlite:///") or config_mod.sqlite_path(url).exists()
-    scanner = Scanner(settings, _store(settings) if present else None)
+    scanner = Scanner(settings, _store(settings) if present else None, policy_or_exit(settings))
     count, failed = 0, 0
     started = time.perf_counter()
     out = sys.stdout
@@ -274,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_config_check)
     c = csub.add_parser("schema", help="print the configuration's JSON Schema")
     c.set_defaults(func=cmd_config_schema)
+
+    from dlpgate.policy.commands import register
+
+    register(sub, common, _settings)
     return parser
 
 

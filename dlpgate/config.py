@@ -267,9 +267,13 @@ class Recipients(_Section):
 class Policy(_Section):
     files: list[Path] = Field(
         default_factory=list,
-        description="Policy files, relative to the configuration file. Until the rule language "
-        "lands, the built-in baseline in dlpgate.policy.decide applies.",
+        description="Policy files, relative to the configuration file, read in order "
+        "(default: the shipped policies/*.yaml).",
     )
+    watch: bool = Field(True, description="Reload the policy when a policy file changes "
+                        "(SIGHUP always reloads).")
+    watch_interval: float = Field(2.0, gt=0, description="Seconds between checks for changed "
+                                  "policy files.")
 
 
 class Review(_Section):
@@ -329,7 +333,8 @@ def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
     ]
     if missing:
         raise ConfigError(missing)
-    return settings.model_copy(update={"policy": Policy(files=files)})
+    return settings.model_copy(update={"policy": settings.policy.model_copy(
+        update={"files": files})})
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Settings:

@@ -38,6 +38,42 @@ class Verdict(enum.StrEnum):
 _VERDICT_ORDER = [Verdict.ALLOW, Verdict.LOG, Verdict.HOLD, Verdict.REJECT]
 
 
+class Action(enum.StrEnum):
+    """What a policy rule asks for: the verdict, refined for held mail.
+
+    `confirm` (held until the sender confirms) and `delay` (held for a few
+    minutes, then sent unless the sender cancels) are kinds of hold: their
+    verdict is `hold`, so the outside vocabulary stays the closed four.
+    Ordered mildest to strictest.
+    """
+
+    ALLOW = "allow"
+    LOG = "log"
+    DELAY = "delay"
+    CONFIRM = "confirm"
+    HOLD = "hold"
+    REJECT = "reject"
+
+    @property
+    def rank(self) -> int:
+        return _ACTION_ORDER.index(self)
+
+    @property
+    def verdict(self) -> Verdict:
+        return _ACTION_VERDICT[self]
+
+    @staticmethod
+    def strictest(actions: list[Action]) -> Action:
+        return max(actions, key=lambda a: a.rank, default=Action.ALLOW)
+
+
+_ACTION_ORDER = [Action.ALLOW, Action.LOG, Action.DELAY, Action.CONFIRM, Action.HOLD,
+                 Action.REJECT]
+_ACTION_VERDICT = {Action.ALLOW: Verdict.ALLOW, Action.LOG: Verdict.LOG,
+                   Action.DELAY: Verdict.HOLD, Action.CONFIRM: Verdict.HOLD,
+                   Action.HOLD: Verdict.HOLD, Action.REJECT: Verdict.REJECT}
+
+
 class Outcome(enum.StrEnum):
     """What the gateway actually did; `replies.reply_for` maps each to SMTP."""
 
@@ -170,13 +206,50 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class RuleMatch:
+    """One rule that matched, in whatever mode, and why.
+
+    `mode` is `enforce` or `shadow` (recorded, never acted on); `overridden_by`
+    names the exception rule that set this match aside, if any.
+    """
+
+    rule: str
+    action: Action
+    reasons: tuple[str, ...]
+    mode: str = "enforce"
+    overridden_by: str = ""
+    recipients: tuple[str, ...] = ()
+
+    @property
+    def counts(self) -> bool:
+        """Whether this match takes part in choosing the action."""
+        return self.mode == "enforce" and not self.overridden_by
+
+
+@dataclass(frozen=True)
 class Decision:
-    """The output of `decide`: one verdict, every rule that matched and why."""
+    """The output of `decide`: one verdict, every rule that matched and why.
+
+    `rules` and `reasons` are those of the matches that chose the action;
+    `matches` holds every match, shadow and overridden ones too.
+    """
 
     verdict: Verdict
     rules: tuple[str, ...]
     reasons: tuple[str, ...]
     policy_version: str = ""
+    action: Action | None = None  # None: the verdict's own action
+    matches: tuple[RuleMatch, ...] = ()
+    delay_minutes: int = 0
+    notify: tuple[str, ...] = ()
+
+    @property
+    def shadow_rules(self) -> tuple[str, ...]:
+        return tuple(m.rule for m in self.matches if m.mode == "shadow")
+
+    @property
+    def chosen(self) -> Action:
+        return self.action or Action(self.verdict.value)
 
 
 @dataclass

@@ -10,8 +10,8 @@ a verdict; then `decide` is asked again as if every costly detector had found
 as much as it possibly could. If both answers agree and the message is going
 out (allow or log), the costly detectors cannot change the verdict and are
 skipped. Anything held or rejected gets the full evidence, for its reviewer.
-This relies on the rules being monotone (more findings never relax a verdict),
-which the built-in rules are.
+This relies on the policy being monotone (more findings never relax its
+action); for a policy that is not (`PolicySet.monotone`), NER always runs.
 """
 
 from __future__ import annotations
@@ -25,13 +25,15 @@ from dlpgate import detect as detect_stage
 from dlpgate.config import Settings
 from dlpgate.detect import profile
 from dlpgate.detect.registry import Context, build
-from dlpgate.model import Envelope, Evidence, Finding, ScanResult, Verdict
+from dlpgate.model import Action, Envelope, Evidence, Finding, Message, ScanResult, Verdict
 from dlpgate.parse.mime import parse
 from dlpgate.policy.decide import decide
+from dlpgate.policy.rules import PolicySet
 
 # How much a costly detector is imagined to find when asking whether it could matter:
-# more than any count a rule compares with (the built-in rules' largest is 10).
-_HYPOTHETICAL = 50
+# more than any count a rule is likely to compare with, in every kind of part.
+_HYPOTHETICAL = 200
+_WHAT_IF_PARTS = ("subject", "body", "attachment")
 
 
 def new_scan_id() -> str:
@@ -41,15 +43,24 @@ def new_scan_id() -> str:
 
 def _most_possible(entities: tuple[str, ...]) -> tuple[Finding, ...]:
     return tuple(
-        Finding(entity, "body", 0, 0, 1.0, f"hypothetical {entity} {i}", "", "what-if")
-        for entity in entities for i in range(_HYPOTHETICAL)
+        Finding(entity, part, 0, 0, 1.0, f"hypothetical {entity} {i}", "", "what-if")
+        for entity in entities for part in _WHAT_IF_PARTS for i in range(_HYPOTHETICAL)
     )
 
 
 class Scanner:
-    def __init__(self, settings: Settings, store: Any = None) -> None:
-        """`store`: correspondence history to consult (None: recipients by domain only)."""
+    def __init__(self, settings: Settings, store: Any = None,
+                 policy: PolicySet | None = None) -> None:
+        """`store`: correspondence history to consult (None: recipients by domain only).
+
+        `policy`: the rules to apply (None: load the configured or shipped files).
+        """
         self.settings = settings
+        if policy is None:
+            from dlpgate.policy.load import load_policy
+
+            policy = load_policy(settings)
+        self.policy = policy
         content, self.recipients = build(settings)
         self.cheap = [d for d in content if not getattr(d, "costly", False)]
         self.costly = [d for d in content if getattr(d, "costly", False)]
@@ -57,16 +68,27 @@ class Scanner:
         self.lazy = settings.detection.lazy
         self._key: bytes | None = None
 
-    def _could_change(self, evidence: Evidence, verdict: Verdict) -> bool:
+    def _could_change(self, evidence: Evidence, message: Message, action: Action) -> bool:
+        if not self.policy.monotone:
+            return True
         provides = tuple(e for d in self.costly for e in getattr(d, "provides", ()))
         worst = decide(Evidence(evidence.findings + _most_possible(provides),
-                                evidence.recipients))
-        return worst.verdict != verdict
+                                evidence.recipients), message, self.policy)
+        return worst.chosen != action
 
     def warm(self) -> None:
         """Load what the costly detectors need now, not on the first message."""
         for d in self.costly:
             getattr(d, "nlp", None)
+
+    def scan_with_store(self, raw: bytes, envelope: Envelope | None, store: Any) -> ScanResult:
+        """Scan against another store's history (policy examples bring their own)."""
+        saved = self.ctx, self._key
+        self.ctx, self._key = dataclasses.replace(self.ctx, store=store), None
+        try:
+            return self.scan(raw, envelope)
+        finally:
+            self.ctx, self._key = saved
 
     def scan(self, raw: bytes, envelope: Envelope | None = None, scan_id: str = "") -> ScanResult:
         t0 = time.perf_counter()
@@ -76,18 +98,18 @@ class Scanner:
         ctx = dataclasses.replace(self.ctx, fingerprint=fingerprint)
         evidence = detect_stage.detect(message, self.cheap, self.recipients, ctx)
         t2 = time.perf_counter()
-        decision = decide(evidence)
+        decision = decide(evidence, message, self.policy)
         timings = {"parse": t1 - t0, "detect": t2 - t1}
         if self.costly:
             if (not self.lazy or decision.verdict in (Verdict.HOLD, Verdict.REJECT)
-                    or self._could_change(evidence, decision.verdict)):
+                    or self._could_change(evidence, message, decision.chosen)):
                 t3 = time.perf_counter()
                 extra = [f for d in self.costly for f in d.detect(message, ctx)]
                 notes = tuple(n for d in self.costly for n in getattr(d, "notes", ()))
                 evidence = Evidence(evidence.findings + tuple(extra), evidence.recipients,
                                     evidence.notes + notes)
                 timings["ner"] = time.perf_counter() - t3
-                decision = decide(evidence)
+                decision = decide(evidence, message, self.policy)
             else:
                 evidence = Evidence(evidence.findings, evidence.recipients, evidence.notes + (
                     "NER skipped: it could not change the verdict",))

@@ -24,6 +24,7 @@ from typing import Any
 
 from dlpgate.config import Settings
 from dlpgate.model import Envelope, ScanResult
+from dlpgate.policy.rules import PolicySet
 
 _TASKS: set[asyncio.Task[Any]] = set()
 _INLINE_SEND = 256 * 1024
@@ -60,10 +61,10 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
     from dlpgate.pipeline import Scanner
     from dlpgate.store.base import open_store
 
-    settings: Settings = pickle.loads(settings_blob)
+    settings, policy = pickle.loads(settings_blob)
     limit = settings.scan.worker_memory
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    scanner = Scanner(settings, open_store(settings.storage.url))  # its own reader
+    scanner = Scanner(settings, open_store(settings.storage.url), policy)  # its own reader
     scanner.warm()
     conn.send_bytes(b"ready")
     while True:
@@ -71,7 +72,9 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
             job = conn.recv_bytes()
         except (EOFError, OSError):
             return
-        raw, envelope, scan_id = pickle.loads(job)
+        raw, envelope, scan_id, new_policy = pickle.loads(job)
+        if new_policy is not None:  # reloaded and validated by the relay; applies from now
+            scanner.policy = new_policy
         try:
             result = scanner.scan(raw, envelope, scan_id).without_text()
             reply = pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
@@ -88,6 +91,7 @@ class _Worker:
             target=_worker_main, args=(child, settings_blob), daemon=True, name="dlpgate-scan"
         )
         self.process.start()
+        self.generation = 0  # which policy set it runs (WorkerPool.generation)
         child.close()
         if not self.conn.poll(120) or self.conn.recv_bytes() != b"ready":
             self.kill()
@@ -131,10 +135,18 @@ class _Worker:
 class WorkerPool:
     """`await pool.run(raw, envelope, scan_id)`; `size` workers, `queue` waiting at most."""
 
-    def __init__(self, settings: Settings, size: int, queue: int) -> None:
+    def __init__(self, settings: Settings, size: int, queue: int,
+                 policy: PolicySet | None = None) -> None:
+        """`policy`: validated rules to scan with (None: load the configured ones)."""
+        from dlpgate.policy.load import load_policy
+
         self.size = size
         self.queue = queue
-        self._blob = pickle.dumps(settings)
+        self.settings = settings
+        policy = policy or load_policy(settings)
+        self.policy = policy
+        self.generation = 0
+        self._blob = pickle.dumps((settings, policy))
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._waiting = 0
         self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="scan-start")
@@ -164,13 +176,26 @@ class WorkerPool:
             raise ScanTimeout("no worker free within the scan budget") from None
         finally:
             self._waiting -= 1
-        job = pickle.dumps((raw, envelope, scan_id), protocol=pickle.HIGHEST_PROTOCOL)
+        stale = worker.generation != self.generation
+        job = pickle.dumps((raw, envelope, scan_id, self.policy if stale else None),
+                           protocol=pickle.HIGHEST_PROTOCOL)
+        worker.generation = self.generation
         remaining = max(0.01, deadline - loop.time())
         task = spawn(worker.call(job, remaining), name="scan")
         # The worker goes back (or is replaced) when its job ends, even if our caller
         # is cancelled meanwhile: a worker is never handed out while still busy.
         task.add_done_callback(lambda f: self._finished(worker, f))
         return await asyncio.shield(task)
+
+    def reload(self, policy: PolicySet) -> None:
+        """Use `policy` from the next scan on: each worker gets it with its next job.
+
+        No worker restarts and no scan in flight is disturbed; workers started
+        from now on start with it.
+        """
+        self.policy = policy
+        self.generation += 1
+        self._blob = pickle.dumps((self.settings, policy))
 
     def _finished(self, worker: _Worker, fut: asyncio.Future[ScanResult]) -> None:
         exc = None if fut.cancelled() else fut.exception()
@@ -187,11 +212,13 @@ class WorkerPool:
     async def _replace(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            generation = self.generation
             try:
                 worker = await loop.run_in_executor(self._threads, _Worker, self._blob)
             except Exception:
                 await asyncio.sleep(1)
                 continue
+            worker.generation = generation  # started with the blob of that generation
             self._idle.put_nowait(worker)
             return
 
@@ -204,10 +231,11 @@ class WorkerPool:
 class InlineScanner:
     """Same interface, scanning in a thread of this process (`scan.workers: 0`)."""
 
-    def __init__(self, settings: Settings, store: Any = None) -> None:
+    def __init__(self, settings: Settings, store: Any = None,
+                 policy: PolicySet | None = None) -> None:
         from dlpgate.pipeline import Scanner
 
-        self.scanner = Scanner(settings, store)
+        self.scanner = Scanner(settings, store, policy)
         self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scan")
         self.restarts = 0
         self.waiting = 0
@@ -224,6 +252,9 @@ class InlineScanner:
             raise ScanTimeout(f"scan exceeded {timeout:g} s") from None
         except Exception as exc:
             raise ScanFailed(f"scan raised {type(exc).__name__}") from None
+
+    def reload(self, policy: PolicySet) -> None:
+        self.scanner.policy = policy  # one attribute: a scan sees the old set or the new
 
     async def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)

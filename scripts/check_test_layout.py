@@ -25,6 +25,7 @@ TESTED_ELSEWHERE = {
     "parse/office.py": "tests/parse/test_attachments.py",
     "detect/registry.py": "tests/detect/test_problems.py",
     "store/base.py": "tests/store/test_sqlite.py",
+    "policy/rules.py": "tests/policy/test_decide.py (every condition, through decide)",
 }
 
 

@@ -52,6 +52,13 @@ class Summary:
                 "special_categories": list(self.special_categories)}
 
 
+def category_of(f: Finding) -> str:
+    """A special-category finding's category, which its explanation ends with: '(health)'."""
+    if f.entity != "SPECIAL_CATEGORY":
+        return ""
+    return f.explanation.rsplit("(", 1)[-1].rstrip(")")
+
+
 def summarize(findings: tuple[Finding, ...] | list[Finding]) -> Summary:
     counts: Counter[str] = Counter()
     values: dict[str, set[str]] = {}
@@ -64,7 +71,7 @@ def summarize(findings: tuple[Finding, ...] | list[Finding]) -> Summary:
         if f.score >= CONFIDENT:
             confident.setdefault(f.entity, set()).add(key)
         if f.entity == "SPECIAL_CATEGORY":
-            categories.add(f.explanation.rsplit("(", 1)[-1].rstrip(")"))
+            categories.add(category_of(f))
     distinct = {e: len(v) for e, v in values.items()}
     subjects = max((distinct.get(e, 0) for e in SUBJECT_IDENTIFIERS), default=0)
     identified = max((len(confident.get(e, ())) for e in STRONG_IDENTIFIERS), default=0)

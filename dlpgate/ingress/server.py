@@ -1,8 +1,13 @@
-"""The relay's lifecycle: listen, serve, and on SIGTERM drain without losing mail.
+"""The relay's lifecycle: listen, serve, reload policy, and on SIGTERM drain without losing mail.
 
 SIGTERM: stop accepting, refuse new transactions with 421, let every message
 already in DATA finish (up to `relay.drain_timeout`), then close. A client cut
 off mid-transaction never heard 250, so its MTA still holds the message.
+
+SIGHUP, or a change to a policy file when `policy.watch` is on: read and
+validate the policy files again. A set that fails validation is refused and
+logged with its problems, and the set in force stays; a good one applies from
+the next message on. No connection is dropped and no scan is disturbed.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from dlpgate import obs
 from dlpgate.act.relay import NextHop
 from dlpgate.config import Settings, split_host_port
 from dlpgate.ingress.smtp import Gateway, GatewaySMTP, Handler
+from dlpgate.policy.load import PolicyError, load_files, load_policy, policy_files
+from dlpgate.policy.rules import PolicySet
 from dlpgate.store.base import Store, open_store
-from dlpgate.workers import InlineScanner, WorkerPool, settle
+from dlpgate.workers import InlineScanner, WorkerPool, settle, spawn
 
 log = obs.logger("dlpgate.server")
 
@@ -36,14 +43,18 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
 class Relay:
     """A running relay: `await relay.start()`, then `await relay.stop()`."""
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store | None = None,
+                 policy: PolicySet | None = None) -> None:
         self.settings = settings
+        self.policy = policy or load_policy(settings)
         self.store = store or open_store(settings.storage.url)
         workers = settings.scan.workers
         self.scanner: Any = (
-            WorkerPool(settings, workers, settings.scan.queue) if workers else
-            InlineScanner(settings, self.store)
+            WorkerPool(settings, workers, settings.scan.queue, self.policy) if workers else
+            InlineScanner(settings, self.store, self.policy)
         )
+        self._watched = _signature(policy_files(settings))
+        self._watch_task: asyncio.Task[Any] | None = None
         self.hop = NextHop(settings.relay)
         self.gateway = Gateway(
             settings, self.scanner, self.hop, self.store,
@@ -74,7 +85,36 @@ class Relay:
             self._factory, host=host, port=port, reuse_address=True
         )
         log.info("listening", listen=self.settings.relay.listen,
-                 next_hop=self.settings.relay.next_hop, workers=self.settings.scan.workers)
+                 next_hop=self.settings.relay.next_hop, workers=self.settings.scan.workers,
+                 policy_version=self.policy.version, rules=len(self.policy.rules))
+        if self.settings.policy.watch:
+            self._watch_task = spawn(self._watch(), name="policy-watch")
+
+    def reload(self, why: str = "sighup") -> bool:
+        """Validate the policy files again; apply them only if they are sound."""
+        paths = policy_files(self.settings)
+        self._watched = _signature(paths)
+        try:
+            policy = load_files(paths, self.settings)
+        except PolicyError as exc:
+            log.error("policy_reload_refused", trigger=why, version=self.policy.version,
+                      problems=[str(p) for p in exc.problems])
+            return False
+        if policy.version == self.policy.version:
+            log.info("policy_unchanged", trigger=why, version=policy.version)
+            return True
+        self.scanner.reload(policy)
+        log.info("policy_reloaded", trigger=why, version=policy.version,
+                 previous=self.policy.version, rules=len(policy.rules))
+        self.policy = policy
+        return True
+
+    async def _watch(self) -> None:
+        interval = self.settings.policy.watch_interval
+        while not self.gateway.closing:
+            await asyncio.sleep(interval)
+            if _signature(policy_files(self.settings)) != self._watched:
+                self.reload("file-change")
 
     @property
     def port(self) -> int:
@@ -85,6 +125,8 @@ class Relay:
         """Graceful: no new sessions or transactions, in-flight DATA finishes."""
         gw = self.gateway
         gw.closing = True
+        if self._watch_task is not None:
+            self._watch_task.cancel()
         if self.server is not None:
             self.server.close()
         drained = True
@@ -108,14 +150,27 @@ class Relay:
         self.stopped.set()
 
 
-async def serve(settings: Settings) -> None:
-    """Run until SIGTERM or SIGINT."""
-    relay = Relay(settings)
+def _signature(paths: list) -> tuple:
+    """What a file watch compares: each file's name, size and modification time."""
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((str(p), st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((str(p), -1, -1))
+    return tuple(out)
+
+
+async def serve(settings: Settings, policy: PolicySet | None = None) -> None:
+    """Run until SIGTERM or SIGINT; SIGHUP reloads the policy."""
+    relay = Relay(settings, policy=policy)
     await relay.start()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, relay.reload)
     await stop.wait()
     log.info("stopping", signal="SIGTERM")
     await relay.stop()

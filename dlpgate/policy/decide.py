@@ -1,122 +1,98 @@
-"""decide: Evidence -> Decision. The only place a verdict is chosen.
+"""decide: (Evidence, Message, PolicySet) -> Decision. The only place a verdict is chosen.
 
-Pure: same evidence, same decision. Every rule that matches is recorded with its
-reasons; the strictest verdict among them wins (reject > hold > log > allow).
-Reasons name entity types, counts, categories and domains, never values.
+Pure: same evidence, same policy, same decision. Every rule is tested; every
+match is recorded with its reasons, shadow ones and overridden ones too. An
+exception rule (`overrides:`) that matches sets the matches of the rules it
+names aside. Of what remains in force, the strictest action wins
+(reject > hold > confirm > delay > log > allow).
 
-Until policy files are read, these built-in baseline rules apply. All are
-monotone (more findings never relax a verdict), which lazy evidence relies on.
+Reasons are the rules' `explain` texts with their placeholders filled from the
+evidence: recipient addresses, domains, signal explanations, entity types and
+counts, never the personal data found in the content.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from dlpgate.detect.summary import Summary, summarize
-from dlpgate.model import Decision, Evidence, Verdict
+from dlpgate.history import domain_of
+from dlpgate.model import Action, Decision, Evidence, Message, RuleMatch
+from dlpgate.policy.rules import PROBLEM_ENTITIES, Facts, Hit, PolicySet, Rule
 
-UNREADABLE = ("UNSCANNABLE", "ENCRYPTED_ATTACHMENT")
-IDENTIFIERS = ("UK_NHS", "UK_NINO", "UK_UPN", "UK_PASSPORT", "UK_DRIVING_LICENCE",
-               "UK_BANK_ACCOUNT", "UK_SORT_CODE", "CREDIT_CARD", "IBAN_CODE", "DATE_OF_BIRTH",
-               "UK_CASE_REFERENCE")
-MANY_SUBJECTS = 10
-BASELINE_VERSION = "builtin-baseline-3"
+# Signals that say a recipient is expected: not worth repeating in an explanation.
+_REASSURING = {"internal", "partner", "known-correspondent"}
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    title: str
-    verdict: Verdict
-    reasons: Callable[[Evidence, Summary], list[str]]  # empty: the rule does not match
-
-
-def _leaving(e: Evidence) -> list[str]:
-    """Domains of recipients outside the organisation and its partners."""
-    return sorted({r.address.rpartition("@")[2].lower() for r in e.recipients
-                   if not {s.name for s in r.signals} & {"internal", "partner"}})
-
-
-def _unreadable_leaving(e: Evidence, s: Summary) -> list[str]:
-    outside = _leaving(e)
-    if not outside:
-        return []
-    return [f"{f.explanation}; it would leave the organisation to {', '.join(outside)}"
-            for f in e.findings if f.entity in UNREADABLE]
-
-
-def _unreadable_inside(e: Evidence, s: Summary) -> list[str]:
-    if _leaving(e):
-        return []
-    return [f.explanation for f in e.findings if f.entity in UNREADABLE]
-
-
-def _malformed(e: Evidence, s: Summary) -> list[str]:
-    return [f.explanation for f in e.findings if f.entity == "MALFORMED_MIME"]
-
-
-def _special_category_leaving(e: Evidence, s: Summary) -> list[str]:
-    outside = _leaving(e)
-    if not (outside and s.special_category and s.identified_subjects):
-        return []
-    return [f"special-category data ({', '.join(s.special_categories)}) with identifiers of "
-            f"{s.identified_subjects} person(s) would go to {', '.join(outside)}"]
-
-
-def _special_category_named_leaving(e: Evidence, s: Summary) -> list[str]:
-    outside = _leaving(e)
-    if not (outside and s.special_category and s.distinct.get("PERSON")):
-        return []
-    return [f"special-category data ({', '.join(s.special_categories)}) near "
-            f"{s.distinct['PERSON']} name(s) would go to {', '.join(outside)}"]
-
-
-def _many_subjects_leaving(e: Evidence, s: Summary) -> list[str]:
-    outside = _leaving(e)
-    if not (outside and s.identified_subjects >= MANY_SUBJECTS):
-        return []
-    return [f"identifiers of {s.identified_subjects} people would go to {', '.join(outside)}"]
-
-
-def _identifiers_leaving(e: Evidence, s: Summary) -> list[str]:
-    outside = _leaving(e)
-    found = {k: s.distinct[k] for k in IDENTIFIERS if s.distinct.get(k)}
-    if not (outside and found):
-        return []
-    listed = ", ".join(f"{n} {k}" for k, n in sorted(found.items()))
-    return [f"identifiers ({listed}) would go to {', '.join(outside)}"]
-
-
-BASELINE: tuple[Rule, ...] = (
-    Rule("unreadable-attachment-leaving", "An attachment that cannot be scanned leaves the "
-         "organisation", Verdict.HOLD, _unreadable_leaving),
-    Rule("unreadable-attachment-internal", "An attachment that cannot be scanned, sent inside "
-         "the organisation", Verdict.LOG, _unreadable_inside),
-    Rule("special-category-leaving", "Special-category data with a person's identifier leaves "
-         "the organisation for a recipient who is not a partner", Verdict.HOLD,
-         _special_category_leaving),
-    Rule("special-category-named-leaving", "Special-category data near a person's name leaves "
-         "the organisation for a recipient who is not a partner", Verdict.LOG,
-         _special_category_named_leaving),
-    Rule("many-data-subjects-leaving", f"Personal data about {MANY_SUBJECTS} or more people "
-         "leaves the organisation", Verdict.HOLD, _many_subjects_leaving),
-    Rule("identifiers-leaving", "Personal identifiers leave the organisation", Verdict.LOG,
-         _identifiers_leaving),
-    Rule("malformed-mime", "The message's MIME structure is damaged", Verdict.LOG, _malformed),
-)
-
-
-def decide(evidence: Evidence, rules: tuple[Rule, ...] = BASELINE) -> Decision:
+def decide(evidence: Evidence, message: Message, policy: PolicySet) -> Decision:
     summary = summarize(evidence.findings)
-    matched: list[tuple[Rule, list[str]]] = []
-    for rule in rules:
-        reasons = rule.reasons(evidence, summary)
-        if reasons:
-            matched.append((rule, list(dict.fromkeys(reasons))))
+    facts = Facts.of(evidence, message, summary)
+    matches: list[RuleMatch] = []
+    for rule in policy.rules:
+        hit = rule.when.test(facts)
+        if hit is not None:
+            matches.append(_match(rule, hit, facts, summary))
+    overridden: dict[str, str] = {}
+    for rule, m in zip(_rules_of(policy, matches), matches, strict=True):
+        if m.mode == "enforce":
+            for target in rule.overrides:
+                overridden.setdefault(target, rule.id)
+    if overridden:
+        matches = [RuleMatch(m.rule, m.action, m.reasons, m.mode, overridden[m.rule],
+                             m.recipients) if m.rule in overridden else m for m in matches]
+    live = [m for m in matches if m.counts]
+    action = Action.strictest([m.action for m in live])
+    rules = _rules_of(policy, live)
     return Decision(
-        verdict=Verdict.strictest([rule.verdict for rule, _ in matched]),
-        rules=tuple(rule.id for rule, _ in matched),
-        reasons=tuple(reason for _, reasons in matched for reason in reasons),
-        policy_version=BASELINE_VERSION,
+        verdict=action.verdict,
+        rules=tuple(m.rule for m in live),
+        reasons=tuple(dict.fromkeys(reason for m in live for reason in m.reasons)),
+        policy_version=policy.version,
+        action=action,
+        matches=tuple(matches),
+        delay_minutes=max((r.minutes for r in rules if r.action == Action.DELAY), default=0)
+        if action == Action.DELAY else 0,
+        notify=tuple(sorted({n for r in rules for n in r.notify})),
     )
+
+
+def _rules_of(policy: PolicySet, matches: list[RuleMatch]) -> list[Rule]:
+    by_id = {r.id: r for r in policy.rules}
+    return [by_id[m.rule] for m in matches]
+
+
+def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:
+    common = _common_fields(rule, facts, summary)
+    reasons: list[str] = []
+    if hit.recipients:
+        for address in sorted(hit.recipients):
+            risk = facts.recipients[address]
+            said = [s.explanation for s in risk.signals if s.name not in _REASSURING]
+            reasons.append(rule.explain.format_map({
+                **common, "recipient": address, "domain": domain_of(address),
+                "signals": "; ".join(said) or "no warning signs",
+            }).strip())
+        bound = tuple(sorted(hit.recipients))
+    else:
+        reasons.append(rule.explain.format_map(common).strip())
+        bound = ()
+    return RuleMatch(rule.id, rule.action, tuple(reasons), rule.mode, "", bound)
+
+
+def _common_fields(rule: Rule, facts: Facts, summary: Summary) -> dict[str, str]:
+    outside = [a for a, w in facts.where.items() if w == "outside"] or list(facts.where)
+    entities = ", ".join(f"{n} {e}" for e, n in sorted(summary.distinct.items())
+                         if e not in PROBLEM_ENTITIES) or "no personal data"
+    said = [s.explanation for a in outside for s in facts.recipients[a].signals
+            if s.name not in _REASSURING]
+    return {
+        "rule": rule.id,
+        "recipient": ", ".join(sorted(outside)),
+        "recipients": ", ".join(sorted(outside)),
+        "domain": ", ".join(sorted({domain_of(a) for a in outside})),
+        "signals": "; ".join(dict.fromkeys(said)) or "no warning signs",
+        "entities": entities,
+        "subjects": str(summary.identified_subjects),
+        "categories": ", ".join(summary.special_categories) or "none",
+        "sender_domain": domain_of(facts.message.from_addr or ""),
+        "problems": "; ".join(dict.fromkeys(f.explanation for f in facts.evidence.findings
+                                            if f.entity in PROBLEM_ENTITIES)) or "none",
+    }

@@ -36,6 +36,8 @@ class DecisionRecord:
     entity_counts: dict[str, int]
     policy_version: str
     timings: dict[str, float]
+    action: str = ""
+    shadow_rules: tuple[str, ...] = ()
 
     @staticmethod
     def of(
@@ -57,6 +59,8 @@ class DecisionRecord:
             entity_counts=dict(Counter(f.entity for f in result.evidence.findings)),
             policy_version=result.decision.policy_version,
             timings=result.timings_ms,
+            action=result.decision.chosen.value,
+            shadow_rules=result.decision.shadow_rules,
         )
 
 
@@ -75,6 +79,11 @@ class HeldMessage:
     findings: tuple[dict, ...]
     recipients: tuple[dict, ...]
     raw: bytes
+    action: str = "hold"  # hold, confirm (the sender confirms) or delay (sent unless cancelled)
+    matches: tuple[dict, ...] = ()  # every rule that matched, shadow ones too, with reasons
+    policy_version: str = ""
+    delay_minutes: int = 0
+    notify: tuple[str, ...] = ()
 
     @staticmethod
     def of(result: ScanResult, envelope: Envelope, raw: bytes, created: float) -> HeldMessage:
@@ -100,6 +109,15 @@ class HeldMessage:
                 for r in result.evidence.recipients
             ),
             raw=raw,
+            action=result.decision.chosen.value,
+            matches=tuple(
+                {"rule": m.rule, "action": m.action.value, "mode": m.mode,
+                 "overridden_by": m.overridden_by, "reasons": list(m.reasons)}
+                for m in result.decision.matches
+            ),
+            policy_version=result.decision.policy_version,
+            delay_minutes=result.decision.delay_minutes,
+            notify=result.decision.notify,
         )
 
 

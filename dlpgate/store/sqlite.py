@@ -21,6 +21,13 @@ from dlpgate.store.base import (
     dumps,
 )
 
+_DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
+                     "verdict, outcome, reply_code, rules, entity_counts, policy_version, "
+                     "timings, action, shadow_rules")
+_HELD_COLUMNS = ("id, created, state, mail_from, rcpt_tos, message_id, size, verdict, rules, "
+                 "reasons, findings, recipients, raw, action, matches, policy_version, "
+                 "delay_minutes, notify")
+
 
 def migrations(backend: str) -> list[tuple[int, str]]:
     folder = resources.files("dlpgate.store") / "migrations" / backend
@@ -90,18 +97,21 @@ class SQLiteStore:
 
     def record_decisions(self, records: list[DecisionRecord]) -> None:
         self._write(
-            "INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT OR REPLACE INTO decisions ({_DECISION_COLUMNS}) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(r.scan_id, r.created, r.node, r.mail_from, dumps(list(r.rcpt_domains)),
               r.n_recipients, r.size, r.verdict, r.outcome, r.reply_code, dumps(list(r.rules)),
-              dumps(r.entity_counts), r.policy_version, dumps(r.timings)) for r in records],
+              dumps(r.entity_counts), r.policy_version, dumps(r.timings), r.action,
+              dumps(list(r.shadow_rules))) for r in records],
         )
 
     def hold(self, m: HeldMessage) -> None:
         self._write(
-            "INSERT INTO quarantine VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO quarantine ({_HELD_COLUMNS}) VALUES ({','.join('?' * 18)})",
             [(m.id, m.created, m.state, m.mail_from, dumps(list(m.rcpt_tos)), m.message_id, m.size,
              m.verdict, dumps(list(m.rules)), dumps(list(m.reasons)), dumps(list(m.findings)),
-             dumps(list(m.recipients)), m.raw)],
+             dumps(list(m.recipients)), m.raw, m.action, dumps(list(m.matches)),
+             m.policy_version, m.delay_minutes, dumps(list(m.notify)))],
         )
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
@@ -113,25 +123,29 @@ class SQLiteStore:
 
     def held(self, state: str | None = "held", limit: int = 100) -> list[HeldMessage]:
         if state is None:
-            rows = self._read("SELECT * FROM quarantine ORDER BY created LIMIT ?", (limit,))
+            rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine ORDER BY created LIMIT ?",
+                              (limit,))
         else:
             rows = self._read(
-                "SELECT * FROM quarantine WHERE state = ? ORDER BY created LIMIT ?", (state, limit)
+                f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE state = ? ORDER BY created LIMIT ?",
+                (state, limit),
             )
         return [_held(row) for row in rows]
 
     def get_held(self, item_id: str) -> HeldMessage | None:
-        rows = self._read("SELECT * FROM quarantine WHERE id = ?", (item_id,))
+        rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE id = ?", (item_id,))
         return _held(rows[0]) if rows else None
 
     def decisions(self, limit: int = 100) -> list[DecisionRecord]:
-        rows = self._read("SELECT * FROM decisions ORDER BY created DESC LIMIT ?", (limit,))
+        rows = self._read(f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY created DESC "
+                          "LIMIT ?", (limit,))
         return [
             DecisionRecord(
                 scan_id=r[0], created=r[1], node=r[2], mail_from=r[3],
                 rcpt_domains=tuple(json.loads(r[4])), n_recipients=r[5], size=r[6], verdict=r[7],
                 outcome=r[8], reply_code=r[9], rules=tuple(json.loads(r[10])),
                 entity_counts=json.loads(r[11]), policy_version=r[12], timings=json.loads(r[13]),
+                action=r[14], shadow_rules=tuple(json.loads(r[15])),
             )
             for r in rows
         ]
@@ -246,7 +260,9 @@ def _held(r: tuple) -> HeldMessage:
         id=r[0], created=r[1], state=r[2], mail_from=r[3], rcpt_tos=tuple(json.loads(r[4])),
         message_id=r[5], size=r[6], verdict=r[7], rules=tuple(json.loads(r[8])),
         reasons=tuple(json.loads(r[9])), findings=tuple(json.loads(r[10])),
-        recipients=tuple(json.loads(r[11])), raw=bytes(r[12]),
+        recipients=tuple(json.loads(r[11])), raw=bytes(r[12]), action=r[13],
+        matches=tuple(json.loads(r[14])), policy_version=r[15], delay_minutes=r[16],
+        notify=tuple(json.loads(r[17])),
     )
 
 

@@ -1,45 +1,227 @@
-"""decide: the strictest matching rule wins, and every match says why."""
+"""decide: the strictest matching rule wins, exceptions set rules aside, every match says why."""
 
 from __future__ import annotations
 
-from dlpgate.model import Evidence, Finding, RecipientRisk, Signal, Verdict
+from dlpgate import yamlsrc
+from dlpgate.config import Settings
+from dlpgate.model import Action, Evidence, Finding, Message, RecipientRisk, Signal, Verdict
 from dlpgate.policy.decide import decide
+from dlpgate.policy.load import Loader
+
+SETTINGS = Settings.model_validate({"organisation": {
+    "internal_domains": ["example-council.gov.uk"], "partner_domains": ["nhs.net"]}})
 
 
-def finding(entity: str, part: str = "a.zip") -> Finding:
-    return Finding(entity, part, 0, 0, 1.0, "", f"{part}: cannot be read", "problems")
+def policy(text: str):
+    return Loader(SETTINGS).load([yamlsrc.parse(text, "test.yaml")])
 
 
-def recipient(address: str, signal: str) -> RecipientRisk:
-    return RecipientRisk(address, 0.3, (Signal(signal, "why"),))
+def message(subject: str = "Notes", body: str = "", sender: str = "a@example-council.gov.uk",
+            headers: tuple = ()) -> Message:
+    from dlpgate.model import TextPart
+
+    return Message("<m@x>", subject, sender, (), (), (), headers,
+                   (TextPart("subject", subject), TextPart("body", body)), (), (), 100)
 
 
-def test_nothing_found_is_allowed_with_no_rules():
-    d = decide(Evidence((), (recipient("x@example.org", "external"),)))
+def finding(entity: str, text: str = "", part: str = "body", score: float = 1.0,
+            why: str = "") -> Finding:
+    return Finding(entity, part, 0, len(text), score, text, why or f"{entity} found", "test")
+
+
+def recipient(address: str, *signals: str, risk: float = 0.3) -> RecipientRisk:
+    return RecipientRisk(address, risk, tuple(Signal(s, f"{s} explained") for s in signals))
+
+
+NHS = "943 476 5919"
+HOLD_NHS_OUTSIDE = """
+rules:
+  - id: nhs-outside
+    title: t
+    when:
+      all:
+        - findings: {entity: UK_NHS}
+        - recipients: {any: {where: outside}}
+    action: hold
+    explain: "{recipient}: {entities} would go to {domain} ({signals})"
+  - id: anything-logged
+    title: t
+    when: {findings: {}}
+    action: log
+    explain: logged
+"""
+
+
+def test_nothing_matching_is_allowed_and_names_no_rule():
+    d = decide(Evidence((), (recipient("x@example.org", "new-to-sender"),)), message(),
+               policy(HOLD_NHS_OUTSIDE))
     assert d.verdict == Verdict.ALLOW and d.rules == () and d.reasons == ()
 
 
-def test_an_unreadable_attachment_leaving_is_held_and_names_the_destination():
-    d = decide(Evidence((finding("ENCRYPTED_ATTACHMENT"),),
-                        (recipient("a@example-council.gov.uk", "internal"),
-                         recipient("x@Example.org", "external"))))
-    assert d.verdict == Verdict.HOLD
-    assert d.rules == ("unreadable-attachment-leaving",)
-    assert d.reasons == ("a.zip: cannot be read; it would leave the organisation to example.org",)
+def test_the_strictest_matching_rule_wins_and_every_match_is_recorded_with_its_reasons():
+    ev = Evidence((finding("UK_NHS", NHS),),
+                  (recipient("a@example-council.gov.uk", "internal"),
+                   recipient("x@example.org", "new-to-sender")))
+    d = decide(ev, message(), policy(HOLD_NHS_OUTSIDE))
+    assert d.verdict == Verdict.HOLD and d.chosen == Action.HOLD
+    assert d.rules == ("nhs-outside", "anything-logged")
+    assert d.reasons == ("x@example.org: 1 UK_NHS would go to example.org (new-to-sender "
+                         "explained)", "logged")
 
 
-def test_the_same_attachment_to_a_partner_only_is_logged():
-    d = decide(Evidence((finding("UNSCANNABLE"),), (recipient("x@nhs.net", "partner"),)))
-    assert d.verdict == Verdict.LOG and d.rules == ("unreadable-attachment-internal",)
+def test_explanations_never_carry_the_values_found():
+    ev = Evidence((finding("UK_NHS", NHS),), (recipient("x@example.org", "new-to-sender"),))
+    d = decide(ev, message(), policy(HOLD_NHS_OUTSIDE))
+    assert NHS not in " ".join(d.reasons)
 
 
-def test_the_strictest_of_several_matching_rules_wins_and_all_are_recorded():
-    d = decide(Evidence((finding("UNSCANNABLE"), finding("MALFORMED_MIME", "body")),
-                        (recipient("x@example.org", "external"),)))
-    assert d.verdict == Verdict.HOLD
-    assert d.rules == ("unreadable-attachment-leaving", "malformed-mime")
+def test_a_recipient_rule_explains_each_recipient_it_is_about_and_only_those():
+    p = policy("""
+rules:
+  - id: lookalike
+    title: t
+    when: {recipients: {any: {signal: lookalike-domain}}}
+    action: hold
+    explain: "{recipient}: {signals}"
+""")
+    ev = Evidence((), (recipient("ok@nhs.net", "partner"),
+                       recipient("x@nhs.com", "new-to-organisation", "lookalike-domain")))
+    d = decide(ev, message(), p)
+    assert d.reasons == ("x@nhs.com: new-to-organisation explained; lookalike-domain explained",)
+    assert d.matches[0].recipients == ("x@nhs.com",)
 
 
-def test_verdicts_are_ordered_allow_log_hold_reject():
-    assert Verdict.strictest([Verdict.LOG, Verdict.REJECT, Verdict.HOLD]) == Verdict.REJECT
-    assert Verdict.strictest([]) == Verdict.ALLOW
+def test_confirm_and_delay_are_kinds_of_hold_ranked_below_it():
+    p = policy("""
+rules:
+  - {id: d, title: t, when: {findings: {}}, action: delay, minutes: 5, explain: d}
+  - {id: c, title: t, when: {findings: {entity: UK_NHS}}, action: confirm, explain: c,
+     notify: [sender]}
+""")
+    only_name = decide(Evidence((finding("PERSON", "Ann Lee"),), ()), message(), p)
+    assert (only_name.chosen, only_name.verdict, only_name.delay_minutes) == (
+        Action.DELAY, Verdict.HOLD, 5)
+    both = decide(Evidence((finding("PERSON", "Ann Lee"), finding("UK_NHS", NHS)), ()),
+                  message(), p)
+    assert (both.chosen, both.verdict, both.notify) == (Action.CONFIRM, Verdict.HOLD, ("sender",))
+    assert Action.strictest([Action.HOLD, Action.CONFIRM, Action.REJECT]) == Action.REJECT
+
+
+def test_a_shadow_rule_is_recorded_but_does_not_change_the_action():
+    p = policy("""
+rules:
+  - {id: trial, title: t, mode: shadow, when: {findings: {entity: UK_NHS}}, action: reject,
+     explain: would reject}
+""")
+    d = decide(Evidence((finding("UK_NHS", NHS),), ()), message(), p)
+    assert d.verdict == Verdict.ALLOW and d.rules == ()
+    assert d.shadow_rules == ("trial",)
+    assert d.matches[0].reasons == ("would reject",) and not d.matches[0].counts
+
+
+def test_an_exception_sets_aside_the_rules_it_names_when_it_matches():
+    p = policy("""
+lists:
+  courts: {domains: [cjsm.net]}
+rules:
+  - {id: unreadable, title: t, when: {message: {unscannable: true}}, action: hold,
+     explain: "{problems}"}
+  - id: courts-exception
+    title: t
+    when:
+      all:
+        - message: {encrypted: true}
+        - recipients: {all: {domain: courts}}
+    action: log
+    overrides: [unreadable]
+    explain: encrypted to a court
+""")
+    locked = finding("ENCRYPTED_ATTACHMENT", "", "a.zip", why="a.zip is password-protected")
+    to_court = decide(Evidence((locked,), (recipient("x@court.cjsm.net", "new-to-sender"),)),
+                      message(), p)
+    assert to_court.verdict == Verdict.LOG and to_court.rules == ("courts-exception",)
+    assert to_court.matches[0].overridden_by == "courts-exception"
+    elsewhere = decide(Evidence((locked,), (recipient("x@court.cjsm.net", "new-to-sender"),
+                                            recipient("y@gmail.com", "personal-webmail"))),
+                       message(), p)
+    assert elsewhere.verdict == Verdict.HOLD
+    assert elsewhere.reasons == ("a.zip is password-protected",)
+
+
+def test_counts_distinct_values_scores_and_places_are_all_tested():
+    p = policy("""
+rules:
+  - id: three-distinct-in-attachments
+    title: t
+    when: {findings: {entity: UK_NHS, min_distinct: 3, min_score: 0.8, in: attachment}}
+    action: hold
+    explain: x
+""")
+    same = [finding("UK_NHS", NHS, "list.xlsx") for _ in range(5)]
+    assert decide(Evidence(tuple(same), ()), message(), p).verdict == Verdict.ALLOW
+    three = [finding("UK_NHS", n, "list.xlsx") for n in ("1", "2", "3")]
+    assert decide(Evidence(tuple(three), ()), message(), p).verdict == Verdict.HOLD
+    in_body = [finding("UK_NHS", n, "body") for n in ("1", "2", "3")]
+    assert decide(Evidence(tuple(in_body), ()), message(), p).verdict == Verdict.ALLOW
+    weak = [finding("UK_NHS", n, "list.xlsx", score=0.5) for n in ("1", "2", "3")]
+    assert decide(Evidence(tuple(weak), ()), message(), p).verdict == Verdict.ALLOW
+
+
+def test_message_sender_and_marking_conditions():
+    p = policy("""
+lists:
+  social-care: {senders: ["@childrens.example-council.gov.uk", "lead@example-council.gov.uk"]}
+  safeguarding-words: {terms: [strategy meeting, section 47]}
+rules:
+  - {id: marked, title: t, when: {message: {marking: true}}, action: log, explain: m}
+  - {id: from-social-care, title: t, when: {sender: {in: social-care}}, action: log,
+     explain: s}
+  - {id: words, title: t, when: {message: {mentions: safeguarding-words}}, action: log,
+     explain: w}
+""")
+    d = decide(Evidence((), ()), message(subject="OFFICIAL-SENSITIVE update",
+                                         body="The Strategy\n meeting is at ten.",
+                                         sender="Ann@Childrens.Example-Council.gov.uk"), p)
+    assert d.rules == ("marked", "from-social-care", "words")
+    d = decide(Evidence((), ()), message(body="strategy meetings", sender="x@example.org",
+                                         headers=(("Sensitivity", "OFFICIAL"),)), p)
+    assert d.rules == ()
+
+
+def test_all_any_and_not_combine():
+    p = policy("""
+rules:
+  - id: combined
+    title: t
+    when:
+      all:
+        - any: [{findings: {entity: UK_NHS}}, {findings: {entity: UK_NINO}}]
+        - not: {recipients: {all: {where: [internal, partner]}}}
+    action: hold
+    explain: x
+""")
+    nino = Evidence((finding("UK_NINO", "QQ"),), (recipient("x@nhs.net", "partner"),))
+    assert decide(nino, message(), p).verdict == Verdict.ALLOW
+    out = Evidence((finding("UK_NINO", "QQ"),), (recipient("x@example.org", "new-to-sender"),))
+    assert decide(out, message(), p).verdict == Verdict.HOLD
+
+
+def test_a_policy_that_tests_for_missing_findings_is_known_not_to_be_monotone():
+    """The pipeline skips NER only for monotone policies: more findings never relax them."""
+    recipients_only = policy("""
+rules:
+  - {id: r, title: t, when: {not: {recipients: {any: {where: outside}}}}, action: log,
+     explain: x}
+""")
+    assert recipients_only.monotone
+    absent_names = policy("""
+rules:
+  - {id: r, title: t, when: {not: {findings: {entity: PERSON}}}, action: hold, explain: x}
+""")
+    assert not absent_names.monotone
+
+
+def test_the_decision_names_the_policy_version_it_used():
+    p = policy(HOLD_NHS_OUTSIDE)
+    d = decide(Evidence((), ()), message(), p)
+    assert d.policy_version == p.version and len(p.version) == 12

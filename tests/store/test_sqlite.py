@@ -28,7 +28,7 @@ def scanned(raw: bytes):
 def test_opening_creates_the_file_in_wal_mode_with_the_schema(store, tmp_path):
     db = sqlite3.connect(tmp_path / "db" / "dlpgate.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert [r[0] for r in db.execute("SELECT version FROM schema_version")] == [1, 2, 3, 4]
+    assert [r[0] for r in db.execute("SELECT version FROM schema_version")] == [1, 2, 3, 4, 5]
 
 
 def test_reopening_does_not_migrate_twice(store, tmp_path):
@@ -45,6 +45,24 @@ def test_a_held_message_keeps_its_bytes_and_envelope_but_no_finding_values(store
     assert got.raw == raw and got.rcpt_tos == ("x@example.org", "hidden@example.org")
     assert store.get_held(got.id) == got
     assert all("text" not in f for f in got.findings)
+
+
+def test_a_held_message_keeps_the_action_and_every_rule_match_with_the_policy_version(store):
+    from dlpgate import testdata
+
+    raw = make_message(sender="sw@childrens.example-council.gov.uk", to=("head@school.org.uk",),
+                       body=f"Pupil UPN {testdata.upn(__import__('random').Random(3))} starts "
+                       "on Monday.")
+    settings = Settings.model_validate({"organisation": {
+        "internal_domains": ["example-council.gov.uk"]}, "detection": {"ner": False}})
+    result = Scanner(settings).scan(raw, make_envelope(raw))
+    assert result.decision.chosen.value == "confirm"
+    store.hold(HeldMessage.of(result, make_envelope(raw), raw, 1000.0))
+    [got] = store.held()
+    assert got.action == "confirm" and got.verdict == "hold"
+    assert got.policy_version == result.decision.policy_version
+    assert "social-care-identifiers-leaving" in [m["rule"] for m in got.matches]
+    assert got.notify == ("sender",)
 
 
 def test_a_decision_is_recorded_with_domains_not_addresses(store):

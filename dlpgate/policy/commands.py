@@ -1,0 +1,191 @@
+"""`dlpgate policy check | test | replay | schema`: a policy author's tools.
+
+check: every mistake in every file, `file:line:col: rule id: what`, exit 1.
+test: the examples written in the files, as a PASS/FAIL table, exit 1 on a fail.
+replay: past mail (or the quarantine) under the policy in force and under a
+changed set, side by side: what would now be held, released or rejected, per
+rule, before the change goes live.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from dlpgate.config import Settings
+from dlpgate.model import Action, Decision, Envelope
+from dlpgate.policy.load import PolicyError, load_files, policy_files
+from dlpgate.policy.rules import PolicySet
+
+
+def _files(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    return [Path(p) for p in args.files] if args.files else policy_files(settings)
+
+
+def load_or_report(paths: list[Path], settings: Settings) -> PolicySet | None:
+    try:
+        return load_files(paths, settings)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        n = len(exc.problems)
+        print(f"{n} problem{'s' if n != 1 else ''} found; the policy was not loaded",
+              file=sys.stderr)
+        return None
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    paths = _files(args, settings)
+    policy = load_or_report(paths, settings)
+    if policy is None:
+        return 1
+    shadow = sum(r.mode == "shadow" for r in policy.rules)
+    print(f"ok: {len(paths)} file(s), {len(policy.rules)} rules ({shadow} in shadow mode), "
+          f"{len(policy.examples)} examples, version {policy.version}")
+    if policy.disabled:
+        print(f"disabled: {', '.join(policy.disabled)}")
+    if not policy.monotone:
+        print("note: a rule tests for the absence of findings, so NER runs on every message "
+              "(see policies/README.md, 'Exceptions and speed')")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
+    from dlpgate.policy.examples import run_all, table
+
+    policy = load_or_report(_files(args, settings), settings)
+    if policy is None:
+        return 1
+    if not policy.examples:
+        print("no examples in these files")
+        return 0
+    outcomes = run_all(policy, settings)
+    print(table(outcomes))
+    return 0 if all(o.passed for o in outcomes) else 1
+
+
+def _replay_sources(args: argparse.Namespace, store):
+    if args.quarantine:
+        for item in store.held("held", limit=100_000):
+            yield f"quarantine:{item.id}", item.raw, Envelope(item.mail_from, item.rcpt_tos)
+        return
+    from dlpgate.cli import envelope_from_headers
+    from dlpgate.sources import read_messages
+
+    for source, raw in read_messages(args.paths):
+        yield source, raw, envelope_from_headers(raw)
+
+
+def _verb(before: Action, after: Action) -> str:
+    if before == after:
+        return "unchanged"
+    if after == Action.REJECT:
+        return "rejected"
+    if after.verdict.value == "hold" and before.verdict.value != "hold":
+        return "held"
+    if before.verdict.value in ("hold", "reject") and after.verdict.value in ("allow", "log"):
+        return "released"
+    return "changed"
+
+
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from dlpgate.cli import _store
+    from dlpgate.pipeline import Scanner
+    from dlpgate.policy.decide import decide
+    from dlpgate.sources import SourceError
+
+    if not args.quarantine and not args.paths:
+        print("dlpgate: give PATH... of past mail, or --quarantine", file=sys.stderr)
+        return 2
+    current = load_or_report(policy_files(settings), settings)
+    candidate = load_or_report([Path(p) for p in args.policy], settings)
+    if current is None or candidate is None:
+        return 1
+    full = settings.model_copy(update={
+        "detection": settings.detection.model_copy(update={"lazy": False})})
+    store = _store(settings)
+    scanner = Scanner(full, store, current)
+    moves: Counter[str] = Counter()
+    per_rule: dict[str, Counter[str]] = {}
+    total = 0
+    try:
+        for source, raw, envelope in _replay_sources(args, store):
+            try:
+                result = scanner.scan(raw, envelope)
+            except Exception as exc:  # by type only: the message may be quoted in it
+                print(f"{source}: could not be scanned ({type(exc).__name__})", file=sys.stderr)
+                continue
+            total += 1
+            after: Decision = decide(result.evidence, result.message, candidate)
+            before = result.decision
+            verb = _verb(before.chosen, after.chosen)
+            moves[verb] += 1
+            was, now = set(before.rules), set(after.rules)
+            for rule in was | now | set(after.shadow_rules):
+                c = per_rule.setdefault(rule, Counter())
+                c["before"] += rule in was
+                c["after"] += rule in now
+                c["shadow"] += rule in after.shadow_rules
+                if verb != "unchanged" and rule in (now ^ was):
+                    c[verb] += 1
+            if verb != "unchanged" and not args.json:
+                gained = sorted(now - was)
+                lost = sorted(was - now)
+                detail = " ".join([*(f"+{r}" for r in gained), *(f"-{r}" for r in lost)])
+                print(f"{source}: {before.chosen.value} -> {after.chosen.value} ({verb}) {detail}")
+    except SourceError as exc:
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"messages": total, "current": current.version,
+                          "candidate": candidate.version, "moves": dict(moves),
+                          "rules": {k: dict(v) for k, v in sorted(per_rule.items())}}))
+        return 0
+    print(f"\n{total} messages; policy {current.version} (in force) -> {candidate.version}")
+    print(f"  newly held {moves['held']}, released {moves['released']}, newly rejected "
+          f"{moves['rejected']}, other changes {moves['changed']}, unchanged {moves['unchanged']}")
+    print(f"\n  {'rule':<46} {'now':>6} {'after':>6} {'shadow':>6} {'held':>6} {'released':>8}")
+    for rule, c in sorted(per_rule.items()):
+        print(f"  {rule:<46} {c['before']:>6} {c['after']:>6} {c['shadow']:>6} "
+              f"{c['held']:>6} {c['released']:>8}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    from dlpgate.policy.schema import schema
+
+    print(json.dumps(schema(), indent=2))
+    return 0
+
+
+def register(sub, common: argparse.ArgumentParser, settings_of) -> None:
+    """Add `policy ...` to the main parser; `settings_of(args)` loads the configuration."""
+    p = sub.add_parser("policy", help="check, test and try out policy files")
+    psub = p.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+
+    def bind(func):
+        return lambda args: func(args, settings_of(args))
+
+    c = psub.add_parser("check", parents=[common],
+                        help="validate policy files (default: those configured)")
+    c.add_argument("files", nargs="*", metavar="POLICY.yaml")
+    c.set_defaults(func=bind(cmd_check))
+    c = psub.add_parser("test", parents=[common],
+                        help="run the examples written in policy files")
+    c.add_argument("files", nargs="*", metavar="POLICY.yaml")
+    c.set_defaults(func=bind(cmd_test))
+    c = psub.add_parser("replay", parents=[common],
+                        help="compare a changed policy set with the one in force, on past mail")
+    c.add_argument("--policy", action="append", required=True, metavar="POLICY.yaml",
+                   help="the changed set (repeat for several files)")
+    c.add_argument("--quarantine", action="store_true", help="replay the held messages")
+    c.add_argument("--json", action="store_true", help="print the totals as one JSON object")
+    c.add_argument("paths", nargs="*", metavar="PATH")
+    c.set_defaults(func=bind(cmd_replay))
+    c = psub.add_parser("schema", help="print the JSON Schema of policy files")
+    c.set_defaults(func=cmd_schema)

@@ -1,0 +1,373 @@
+"""The typed policy: rules and the conditions they test, as `load` builds them.
+
+Each condition is a small frozen dataclass with one method, `test(facts)`,
+returning a `Hit` or None. A hit may name the recipients it is about (a
+"recipients: any:" test), so a rule's explanation can speak of the recipient
+that made it match ("carol@nhs.com: domain looks like nhs.net").
+
+Conditions only ever require *at least* something of the findings (counts,
+distinct values, data subjects), never at most. A policy whose rules test
+findings only that way is monotone: more findings never relax its action, which
+is what lets the pipeline skip NER when even a maximal finding could not change
+the outcome. `Not` over a findings test breaks that; `PolicySet.monotone` says
+so and the pipeline then always runs NER.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from dlpgate.detect.summary import Summary, category_of, normalise
+from dlpgate.history import domain_of, in_domains
+from dlpgate.history import normalise as normalise_address
+from dlpgate.model import Action, Evidence, Message, RecipientRisk
+
+PROBLEM_ENTITIES = ("UNSCANNABLE", "ENCRYPTED_ATTACHMENT", "MALFORMED_MIME")
+WHERE = ("internal", "partner", "outside")
+_MARKING = re.compile(r"\bOFFICIAL[\s\-_]*SENSITIVE\b|\bSECRET\b|\bTOP[\s\-_]*SECRET\b")
+_MARKING_HEADERS = ("sensitivity", "x-protective-marking", "x-classification")
+
+
+@dataclass
+class Facts:
+    """What conditions look at, worked out once per decision."""
+
+    evidence: Evidence
+    message: Message
+    summary: Summary
+    recipients: dict[str, RecipientRisk] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)  # address -> internal|partner|outside
+    _text: str | None = None
+
+    @staticmethod
+    def of(evidence: Evidence, message: Message, summary: Summary) -> Facts:
+        risks = {r.address: r for r in evidence.recipients}
+        where = {}
+        for address, risk in risks.items():
+            names = {s.name for s in risk.signals}
+            where[address] = ("internal" if "internal" in names else
+                              "partner" if "partner" in names else "outside")
+        return Facts(evidence, message, summary, risks, where)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = "\n".join(p.text for p in self.message.parts)
+        return self._text
+
+
+@dataclass(frozen=True)
+class Hit:
+    recipients: frozenset[str] | None = None  # None: about the message, not a recipient
+
+
+class Condition:
+    def test(self, facts: Facts) -> Hit | None:
+        raise NotImplementedError
+
+    def reads_findings(self) -> bool:
+        """Whether the outcome depends on findings (for the monotonicity check)."""
+        return False
+
+    def monotone(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class All(Condition):
+    items: tuple[Condition, ...]
+
+    def test(self, facts: Facts) -> Hit | None:
+        bound: list[frozenset[str]] = []
+        for item in self.items:
+            hit = item.test(facts)
+            if hit is None:
+                return None
+            if hit.recipients is not None:
+                bound.append(hit.recipients)
+        if not bound:
+            return Hit()
+        # the recipients every recipient test agrees on; if none, all that any test named
+        common = frozenset.intersection(*bound)
+        return Hit(common or frozenset().union(*bound))
+
+    def reads_findings(self) -> bool:
+        return any(i.reads_findings() for i in self.items)
+
+    def monotone(self) -> bool:
+        return all(i.monotone() for i in self.items)
+
+
+@dataclass(frozen=True)
+class AnyOf(Condition):
+    items: tuple[Condition, ...]
+
+    def test(self, facts: Facts) -> Hit | None:
+        hits = [h for h in (i.test(facts) for i in self.items) if h is not None]
+        if not hits:
+            return None
+        bound = [h.recipients for h in hits if h.recipients is not None]
+        return Hit(frozenset().union(*bound) if bound and len(bound) == len(hits) else None)
+
+    def reads_findings(self) -> bool:
+        return any(i.reads_findings() for i in self.items)
+
+    def monotone(self) -> bool:
+        return all(i.monotone() for i in self.items)
+
+
+@dataclass(frozen=True)
+class Not(Condition):
+    item: Condition
+
+    def test(self, facts: Facts) -> Hit | None:
+        return None if self.item.test(facts) is not None else Hit()
+
+    def reads_findings(self) -> bool:
+        return self.item.reads_findings()
+
+    def monotone(self) -> bool:
+        return not self.item.reads_findings()
+
+
+@dataclass(frozen=True)
+class Findings(Condition):
+    """At least `min_count` findings (and `min_distinct` distinct values) of a kind."""
+
+    entities: frozenset[str] | None = None  # None: any personal data (not problems)
+    categories: frozenset[str] | None = None
+    min_count: int = 1
+    min_distinct: int = 1
+    min_score: float = 0.0
+    where: str = "anywhere"  # anywhere | subject | body | attachment
+
+    def test(self, facts: Facts) -> Hit | None:
+        count = 0
+        values: set[tuple[str, str]] = set()
+        for f in facts.evidence.findings:
+            if self.entities is None:
+                if f.entity in PROBLEM_ENTITIES:
+                    continue
+            elif f.entity not in self.entities:
+                continue
+            if f.score < self.min_score or not _part_is(f.part, self.where):
+                continue
+            if self.categories is not None and category_of(f) not in self.categories:
+                continue
+            count += 1
+            values.add((f.entity, normalise(f.entity, f.text) or f.part))
+        if count >= self.min_count and len(values) >= self.min_distinct:
+            return Hit()
+        return None
+
+    def reads_findings(self) -> bool:
+        return True
+
+
+def _part_is(part: str, where: str) -> bool:
+    if where == "anywhere":
+        return True
+    if where == "attachment":
+        return part not in ("subject", "body")
+    return part == where
+
+
+@dataclass(frozen=True)
+class DataSubjects(Condition):
+    """How many people the message is about: by identifiers alone, or names too."""
+
+    min: int
+    counting: str = "identifiers"  # identifiers | names
+
+    def test(self, facts: Facts) -> Hit | None:
+        n = (facts.summary.identified_subjects if self.counting == "identifiers"
+             else facts.summary.data_subjects)
+        return Hit() if n >= self.min else None
+
+    def reads_findings(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class RecipientTest:
+    """What one recipient must be; every given key must hold."""
+
+    where: frozenset[str] | None = None
+    signals: frozenset[str] | None = None
+    without_signals: frozenset[str] = frozenset()
+    min_risk: float | None = None
+    domains: tuple[str, ...] | None = None
+    not_domains: tuple[str, ...] = ()
+
+    def holds(self, address: str, risk: RecipientRisk, where: str) -> bool:
+        names = {s.name for s in risk.signals}
+        if self.where is not None and where not in self.where:
+            return False
+        if self.signals is not None and not names & self.signals:
+            return False
+        if names & self.without_signals:
+            return False
+        if self.min_risk is not None and risk.risk < self.min_risk:
+            return False
+        domain = domain_of(address)
+        if self.domains is not None and not in_domains(domain, self.domains):
+            return False
+        return not (self.not_domains and in_domains(domain, self.not_domains))
+
+
+@dataclass(frozen=True)
+class Recipients(Condition):
+    """`any`, `all`, or `at_least` N recipients pass a RecipientTest."""
+
+    quantifier: str  # any | all | at_least
+    check: RecipientTest
+    count: int = 1
+
+    def test(self, facts: Facts) -> Hit | None:
+        passing = frozenset(a for a, r in facts.recipients.items()
+                            if self.check.holds(a, r, facts.where[a]))
+        if self.quantifier == "all":
+            ok = bool(facts.recipients) and len(passing) == len(facts.recipients)
+        elif self.quantifier == "at_least":
+            ok = len(passing) >= self.count
+        else:
+            ok = bool(passing)
+        return Hit(passing) if ok else None
+
+
+@dataclass(frozen=True)
+class Attachments(Condition):
+    types: frozenset[str] | None = None  # file extensions, lower case, no dot
+    min_size: int = 0
+    min_count: int = 1
+
+    def test(self, facts: Facts) -> Hit | None:
+        found = [a for a in facts.message.attachments
+                 if a.size >= self.min_size
+                 and (self.types is None or a.name.rpartition(".")[2].lower() in self.types)]
+        return Hit() if len(found) >= self.min_count else None
+
+
+@dataclass(frozen=True)
+class MessageTest(Condition):
+    """Facts about the whole message; every given key must hold."""
+
+    marking: bool | None = None
+    direction: str | None = None  # internal | outbound
+    unscannable: bool | None = None
+    encrypted: bool | None = None
+    malformed: bool | None = None
+    mentions: re.Pattern[str] | None = None
+    matches: re.Pattern[str] | None = None
+    min_size: int = 0
+
+    def test(self, facts: Facts) -> Hit | None:
+        m = facts.message
+        entities = {f.entity for f in facts.evidence.findings}
+        checks: list[bool] = []
+        if self.marking is not None:
+            headers = " ".join(v for k, v in m.headers if k.lower() in _MARKING_HEADERS)
+            marked = bool(_MARKING.search(m.subject) or _MARKING.search(headers))
+            checks.append(marked == self.marking)
+        if self.direction is not None:
+            inside = bool(facts.where) and all(w == "internal" for w in facts.where.values())
+            checks.append(inside == (self.direction == "internal"))
+        if self.unscannable is not None:
+            checks.append(bool(entities & {"UNSCANNABLE", "ENCRYPTED_ATTACHMENT"})
+                          == self.unscannable)
+        if self.encrypted is not None:
+            checks.append(("ENCRYPTED_ATTACHMENT" in entities) == self.encrypted)
+        if self.malformed is not None:
+            checks.append(("MALFORMED_MIME" in entities) == self.malformed)
+        if self.mentions is not None:
+            checks.append(bool(self.mentions.search(facts.text)))
+        if self.matches is not None:
+            checks.append(bool(self.matches.search(facts.text)))
+        if self.min_size:
+            checks.append(m.size >= self.min_size)
+        return Hit() if all(checks) else None
+
+
+@dataclass(frozen=True)
+class Sender(Condition):
+    patterns: tuple[str, ...]
+    negate: bool = False
+
+    def test(self, facts: Facts) -> Hit | None:
+        address = normalise_address(facts.message.from_addr or "")
+        found = any(fnmatchcase(address, p) for p in self.patterns)
+        return Hit() if found != self.negate else None
+
+
+def sender_pattern(entry: str) -> str:
+    """`@example.gov.uk` means anyone there; addresses and globs are matched lower-cased."""
+    entry = entry.strip().lower()
+    return "*" + entry if entry.startswith("@") else entry
+
+
+def terms_pattern(terms: Iterable[str]) -> re.Pattern[str]:
+    """Whole words or phrases, any case, any run of spaces between words."""
+    alternatives = sorted({r"\s+".join(map(re.escape, t.split())) for t in terms if t.strip()},
+                          key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    action: Action
+    when: Condition
+    explain: str
+    description: str = ""
+    mode: str = "enforce"  # enforce | shadow
+    minutes: int = 0  # for delay
+    notify: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
+    status: str = "stable"
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Example:
+    """A message written into a policy file, with what the policy must do with it."""
+
+    name: str
+    file: str
+    line: int
+    rule: str  # the rule it sits under, or "" for file-level examples
+    sender: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    subject: str = ""
+    body: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    attachments: tuple[dict, ...] = ()
+    history: tuple[dict, ...] = ()
+    expect_action: Action | None = None  # None: any action
+    expect_rules: tuple[str, ...] = ()
+    expect_not_rules: tuple[str, ...] = ()
+    organisation: dict | None = None
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Every rule from every policy file, in file order, validated."""
+
+    rules: tuple[Rule, ...]
+    version: str
+    files: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()
+    disabled: tuple[str, ...] = ()
+
+    @property
+    def monotone(self) -> bool:
+        """More findings can never relax the action (see the module docstring)."""
+        return all(r.when.monotone() and not (r.overrides and r.when.reads_findings())
+                   for r in self.rules)

@@ -1,0 +1,139 @@
+"""`dlpgate policy check | test | replay | schema`, run as a policy author runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from dlpgate import testdata
+from dlpgate.testing import make_message
+
+BROKEN = """\
+rules:
+  - id: held-nhs
+    title: t
+    when: {findings: {entity: UK_NHSS}}
+    action: hold
+    explain: x
+"""
+
+
+def dlpgate(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dlpgate", *args], capture_output=True,
+                          text=True, timeout=600, cwd=cwd)
+
+
+def config(tmp_path: Path, *policies: str, ner: bool = False) -> Path:
+    cfg = tmp_path / "dlpgate.yaml"
+    files = "".join(f"\n    - {p}" for p in policies) if policies else " []"
+    cfg.write_text("organisation:\n  internal_domains: [example-council.gov.uk]\n"
+                   f"storage:\n  url: sqlite:///{tmp_path}/d.db\n"
+                   f"detection:\n  ner: {'true' if ner else 'false'}\n"
+                   f"policy:\n  files:{files}\n")
+    return cfg
+
+
+def test_check_passes_the_shipped_policies(tmp_path):
+    proc = dlpgate("policy", "check", "--config", str(config(tmp_path)))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: 1 file(s), ") and "1 in shadow mode" in proc.stdout
+
+
+def test_check_prints_file_line_and_rule_and_exits_1(tmp_path):
+    (tmp_path / "broken.yaml").write_text(BROKEN)
+    proc = dlpgate("policy", "check", "--config", str(config(tmp_path)),
+                   str(tmp_path / "broken.yaml"))
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        f"{tmp_path}/broken.yaml:4:23: rule held-nhs: unknown entity 'UK_NHSS'; did you mean "
+        "UK_NHS?",
+        "1 problem found; the policy was not loaded",
+    ]
+
+
+def test_a_broken_configured_policy_stops_serve_and_scan_with_exit_2(tmp_path):
+    (tmp_path / "broken.yaml").write_text(BROKEN)
+    cfg = config(tmp_path, "broken.yaml")
+    for command in (["serve"], ["scan", str(tmp_path)]):
+        proc = dlpgate(*command, "--config", str(cfg))
+        assert proc.returncode == 2, command
+        assert "rule held-nhs: unknown entity 'UK_NHSS'" in proc.stderr
+
+
+def test_test_runs_the_shipped_examples(tmp_path):
+    proc = dlpgate("policy", "test", "--config", str(config(tmp_path, ner=True)))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert all(line.startswith("PASS") for line in lines[:-1])
+    assert lines[-1].endswith("examples passed") and len(lines) > 15
+
+
+def test_test_exits_1_and_shows_the_failure(tmp_path):
+    (tmp_path / "p.yaml").write_text(BROKEN.replace("UK_NHSS", "UK_NHS") + """\
+    examples:
+      - {name: an NHS number to anyone, to: x@example.org, body: "NHS 943 476 5919",
+         expect: allow}
+""")
+    proc = dlpgate("policy", "test", "--config", str(config(tmp_path)), str(tmp_path / "p.yaml"))
+    assert proc.returncode == 1
+    assert "FAIL  p.yaml:8" in proc.stdout
+    assert "expected allow, got hold (rules: held-nhs)" in proc.stdout
+
+
+def test_replay_shows_what_a_changed_policy_would_hold_per_rule(tmp_path):
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    (mail / "1.eml").write_bytes(make_message(to=("x@example.org",), body="NHS 943 476 5919\n"))
+    (mail / "2.eml").write_bytes(make_message(to=("x@example.org",), message_id="<2@x>"))
+    (mail / "3.eml").write_bytes(make_message(to=("y@example.org",), message_id="<3@x>",
+                                              attachments=(("l.zip", "application/zip",
+                                               testdata.make_encrypted_zip({"a": b"b"})),)))
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text(BROKEN.replace("UK_NHSS", "UK_NHS"))
+    cfg = config(tmp_path)
+
+    proc = dlpgate("policy", "replay", "--config", str(cfg), "--policy", str(stricter),
+                   str(mail))
+
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert f"{mail}/1.eml: log -> hold (held) +held-nhs -identifiers-leaving" in out
+    assert f"{mail}/3.eml: hold -> allow (released) -unreadable-attachment-leaving" in out
+    assert "newly held 1, released 1, newly rejected 0, other changes 0, unchanged 1" in out
+    totals = json.loads(dlpgate("policy", "replay", "--json", "--config", str(cfg), "--policy",
+                                str(stricter), str(mail)).stdout)
+    assert totals["moves"] == {"held": 1, "released": 1, "unchanged": 1}
+    assert totals["rules"]["held-nhs"] == {"before": 0, "after": 1, "shadow": 0, "held": 1}
+
+
+def test_replay_over_the_quarantine_reads_the_held_messages(tmp_path):
+    from dlpgate.config import Settings
+    from dlpgate.pipeline import Scanner
+    from dlpgate.store.base import HeldMessage
+    from dlpgate.store.sqlite import SQLiteStore
+    from dlpgate.testing import make_envelope
+
+    raw = make_message(to=("y@example.org",), attachments=(
+        ("l.zip", "application/zip", testdata.make_encrypted_zip({"a": b"b"})),))
+    settings = Settings.model_validate({"detection": {"ner": False}, "organisation": {
+        "internal_domains": ["example-council.gov.uk"]}})
+    store = SQLiteStore(f"sqlite:///{tmp_path}/d.db")
+    store.hold(HeldMessage.of(Scanner(settings).scan(raw, make_envelope(raw)),
+                              make_envelope(raw), raw, 1.0))
+    store.close()
+    lenient = tmp_path / "lenient.yaml"
+    lenient.write_text("rules: []\n")
+
+    proc = dlpgate("policy", "replay", "--quarantine", "--config", str(config(tmp_path)),
+                   "--policy", str(lenient))
+
+    assert proc.returncode == 0, proc.stderr
+    assert "1 messages;" in proc.stdout and "released 1" in proc.stdout
+
+
+def test_schema_prints_the_published_schema():
+    proc = dlpgate("policy", "schema")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["title"] == "dlpgate policy file"

@@ -1,0 +1,163 @@
+"""load: a broken policy names every mistake at once, by file, line, column and rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dlpgate.config import Settings
+from dlpgate.model import Action
+from dlpgate.policy.load import PolicyError, load_files, shipped_files
+
+SETTINGS = Settings()
+
+BROKEN = """\
+lists:
+  courts: {domains: [cjsm.net]}
+rules:
+  - id: first
+    title: a rule with four mistakes
+    when:
+      all:
+        - findings: {entity: UK_NHSS}
+        - recipients: {any: {signal: lookalike}}
+    action: hold
+    explain: "{recipient}: {signal}"
+  - id: first
+    title: the same id again
+    when: {message: {matches: "(unclosed"}}
+    action: quarantine
+    explain: x
+  - id: third
+    title: an undeclared list
+    when: {recipients: {any: {domain: cortus}}}
+    action: hold
+    explain: x
+    colour: red
+"""
+
+
+def problems_of(tmp_path: Path, text: str, name: str = "broken.yaml") -> list[str]:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(PolicyError) as info:
+        load_files([path], SETTINGS)
+    return [str(p).replace(str(tmp_path) + "/", "") for p in info.value.problems]
+
+
+def test_every_mistake_is_reported_at_once_with_file_line_column_and_rule(tmp_path):
+    got = problems_of(tmp_path, BROKEN)
+    assert got == [
+        "broken.yaml:8:22: rule first: unknown entity 'UK_NHSS'; did you mean UK_NHS?",
+        "broken.yaml:9:30: rule first: unknown signal 'lookalike'; did you mean "
+        "lookalike-domain?",
+        "broken.yaml:11:5: rule first: unknown placeholder {signal} in explain; did you mean "
+        "signals?",
+        "broken.yaml:12:5: rule first: duplicate rule id; first used at broken.yaml:4",
+        "broken.yaml:14:22: rule first: not a valid regular expression: missing ), unterminated "
+        "subpattern at position 0",
+        "broken.yaml:15:5: rule first: unknown action 'quarantine'; expected one of: allow, "
+        "log, delay, confirm, hold, reject",
+        "broken.yaml:19:31: rule third: no domains list named 'cortus' is declared; did you "
+        "mean courts?",
+        "broken.yaml:22:5: rule third: unknown key 'colour' in a rule; expected one of: id, "
+        "title, description, status, owner, references, falsepositives, tags, mode, when, "
+        "action, minutes, explain, notify, overrides, examples",
+    ]
+
+
+def test_bad_yaml_names_its_line(tmp_path):
+    got = problems_of(tmp_path, "rules:\n  - id: x\n    when: [unclosed\n")
+    assert len(got) == 1 and got[0].startswith("broken.yaml:4:1:") and "not valid YAML" in got[0]
+
+
+def test_missing_parts_of_a_rule_are_named(tmp_path):
+    got = problems_of(tmp_path, "rules:\n  - id: Bad_Id\n")
+    assert got == [
+        "broken.yaml:2:5: every rule needs an 'id' of lower case letters, digits and hyphens",
+        "broken.yaml:2:5: the rule has no 'title'",
+        "broken.yaml:2:5: the rule has no 'when'",
+        "broken.yaml:2:5: the rule has no 'action'",
+        "broken.yaml:2:5: the rule has no 'explain'",
+    ]
+
+
+def test_references_across_files_are_checked_and_lists_are_joined(tmp_path):
+    shipped = tmp_path / "a.yaml"
+    shipped.write_text("lists:\n  secure: {domains: [cjsm.net]}\nrules:\n"
+                       "  - {id: r1, title: t, when: {recipients: {any: {domain: secure}}},"
+                       " action: log, explain: x}\n"
+                       "  - {id: r2, title: t, when: {findings: {}}, action: hold, explain: x}\n")
+    site = tmp_path / "b.yaml"
+    site.write_text("lists:\n  secure: {domains: [Courts.Example.GOV.uk]}\ndisable: [r2]\n")
+    policy = load_files([shipped, site], SETTINGS)
+    assert [r.id for r in policy.rules] == ["r1"] and policy.disabled == ("r2",)
+    assert policy.rules[0].when.check.domains == ("cjsm.net", "courts.example.gov.uk")
+
+    site.write_text("disable: [r3]\nrules:\n  - {id: r1, title: t, when: {findings: {}}, "
+                    "action: allow, overrides: [nope], explain: x}\n")
+    with pytest.raises(PolicyError) as info:
+        load_files([shipped, site], SETTINGS)
+    text = "\n".join(map(str, info.value.problems))
+    assert "b.yaml:1:11: disable names unknown rule 'r3'" in text
+    assert "b.yaml:3:5: rule r1: duplicate rule id; first used at" in text
+    assert "rule r1: overrides unknown rule 'nope'" in text
+
+
+def test_an_exception_can_only_relax(tmp_path):
+    got = problems_of(tmp_path, "rules:\n  - {id: r, title: t, when: {findings: {}}, "
+                      "action: hold, overrides: [r], explain: x}\n")
+    assert any("an exception (overrides) must have action allow or log" in g for g in got)
+
+
+def test_a_list_of_the_wrong_kind_or_a_builtin_name_is_refused(tmp_path):
+    got = problems_of(tmp_path, """\
+lists:
+  staff: {senders: ["@example.org"]}
+  secure-domains: {domains: [x.org]}
+rules:
+  - {id: r, title: t, when: {recipients: {any: {domain: staff}}}, action: log, explain: x}
+""")
+    assert got == [
+        "broken.yaml:3:3: 'secure-domains' is a built-in list (from the configuration); "
+        "choose another name",
+        "broken.yaml:5:49: rule r: list 'staff' holds senders, not domains",
+    ]
+
+
+def test_examples_are_checked_like_rules(tmp_path):
+    got = problems_of(tmp_path, """\
+rules:
+  - id: r
+    title: t
+    when: {findings: {}}
+    action: log
+    explain: x
+    examples:
+      - {name: no recipients, expect: log}
+      - {name: unknown rule, to: a@b.org, expect: {action: log, rules: [r9]}}
+""")
+    assert got == ["broken.yaml:8:9: rule r: the example has no 'to'",
+                   "broken.yaml:9:5: rule r: example 'unknown rule' expects unknown rule 'r9'; "
+                   "did you mean r?"]
+
+
+def test_the_shipped_policies_load_and_every_rule_explains_itself():
+    policy = load_files(shipped_files(), SETTINGS)
+    assert len(policy.rules) >= 12
+    for rule in policy.rules:
+        assert rule.title and rule.explain, rule.id
+    assert {r.action for r in policy.rules} >= {Action.HOLD, Action.CONFIRM, Action.LOG}
+    assert any(r.mode == "shadow" for r in policy.rules)
+    assert any(r.overrides for r in policy.rules)
+
+
+def test_the_version_changes_with_the_content_not_with_reloading(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("rules:\n  - {id: r, title: t, when: {findings: {}}, action: log, "
+                    "explain: x}\n")
+    first = load_files([path], SETTINGS).version
+    assert load_files([path], SETTINGS).version == first
+    path.write_text(path.read_text().replace("log", "hold"))
+    assert load_files([path], SETTINGS).version != first
