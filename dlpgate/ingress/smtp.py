@@ -296,7 +296,9 @@ class Handler:
                 counts[f.entity] = counts.get(f.entity, 0) + 1
             fields.update(
                 verdict=result.decision.verdict.value,
+                action=result.decision.chosen.value,
                 rules=list(result.decision.rules),
+                policy_version=result.decision.policy_version,
                 findings=counts,
                 n_attachments=len(result.message.attachments),
                 timings=result.timings_ms,

@@ -18,13 +18,15 @@ import yaml
 from dlpgate.testing import Sink, free_port, make_message, wait_for_port
 
 
-def start_serve(tmp_path: Path, sink: Sink, **relay: object) -> tuple[subprocess.Popen, int]:
+def start_serve(tmp_path: Path, sink: Sink, policy: dict | None = None,
+                **relay: object) -> tuple[subprocess.Popen, int]:
     port = free_port()
     config = {
         "organisation": {"internal_domains": ["example-council.gov.uk"]},
         "storage": {"url": f"sqlite:///{tmp_path / 'gw.db'}"},
         "relay": {"listen": f"127.0.0.1:{port}", "next_hop": sink.address, **relay},
         "scan": {"workers": 1},
+        "policy": policy or {},
     }
     path = tmp_path / "dlpgate.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -88,3 +90,109 @@ def test_serve_with_a_bad_config_exits_2_naming_file_line_and_key(tmp_path):
     )
     assert proc.returncode == 2
     assert f"{path}:3 relay.next_hopp: unknown key" in proc.stderr
+
+
+class LogLines:
+    """Reads a process's JSON log lines as they come, so a test can wait for one."""
+
+    def __init__(self, stream) -> None:
+        self.events: list[dict] = []
+        self._cond = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            with self._cond:
+                self.events.append(event)
+                self._cond.notify_all()
+
+    def wait_for(self, name: str, after: int = 0, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [e for e in self.events[after:] if e.get("event") == name]
+                if found:
+                    return found[0]
+                left = deadline - time.monotonic()
+                assert left > 0, f"no {name} event; saw {[e.get('event') for e in self.events]}"
+                self._cond.wait(left)
+
+
+HOLD_BUDGET = """\
+rules:
+  - id: budget-held
+    title: Budget papers are held
+    when: {message: {matches: "\\\\bbudget\\\\b"}}
+    action: hold
+    explain: budget papers
+"""
+
+
+def send(client: smtplib.SMTP, subject: str) -> tuple[int, bytes]:
+    client.mail("alice.jones@example-council.gov.uk")
+    client.rcpt("bob.smith@example-council.gov.uk")
+    return client.data(make_message(subject=subject, message_id=f"<{time.time_ns()}@x>"))
+
+
+def test_sighup_with_a_broken_policy_keeps_the_old_one_and_the_open_session_goes_on(
+        tmp_path, sink):
+    policy = tmp_path / "local.yaml"
+    policy.write_text(HOLD_BUDGET)
+    proc, port = start_serve(tmp_path, sink, policy={"files": [str(policy)], "watch": False})
+    logs = LogLines(proc.stderr)
+    first = logs.wait_for("listening")["policy_version"]
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
+            client.ehlo()
+            code, reply = send(client, "Draft budget")
+            assert code == 250 and b"held" in reply.lower() and sink.received == []
+
+            policy.write_text(HOLD_BUDGET.replace("action: hold", "action: hodl"))
+            mark = len(logs.events)
+            proc.send_signal(signal.SIGHUP)
+            refused = logs.wait_for("policy_reload_refused", after=mark)
+            assert refused["version"] == first
+            assert any("unknown action 'hodl'" in p and "local.yaml:5:5" in p
+                       for p in refused["problems"])
+
+            code, _ = send(client, "Budget again")  # same session, old policy still in force
+            assert code == 250 and sink.received == []
+            assert send(client, "Minutes")[0] == 250 and len(sink.received) == 1
+
+            policy.write_text("rules: []\n")
+            mark = len(logs.events)
+            proc.send_signal(signal.SIGHUP)
+            reloaded = logs.wait_for("policy_reloaded", after=mark)
+            assert reloaded["previous"] == first and reloaded["version"] != first
+
+            assert send(client, "Budget, third time")[0] == 250
+            assert len(sink.received) == 2
+            line = logs.wait_for("message", after=mark)
+            assert line["policy_version"] == reloaded["version"] and line["outcome"] == "relayed"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+
+
+def test_an_edited_policy_file_is_reloaded_by_the_watch(tmp_path, sink):
+    policy = tmp_path / "local.yaml"
+    policy.write_text("rules: []\n")
+    proc, port = start_serve(tmp_path, sink, policy={"files": [str(policy)],
+                                                     "watch_interval": 0.2})
+    logs = LogLines(proc.stderr)
+    logs.wait_for("listening")
+    try:
+        mark = len(logs.events)
+        policy.write_text(HOLD_BUDGET)
+        assert logs.wait_for("policy_reloaded", after=mark)["trigger"] == "file-change"
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
+            client.ehlo()
+            assert send(client, "Budget")[0] == 250
+        assert sink.received == []
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
