@@ -161,3 +161,17 @@ def test_the_version_changes_with_the_content_not_with_reloading(tmp_path):
     assert load_files([path], SETTINGS).version == first
     path.write_text(path.read_text().replace("log", "hold"))
     assert load_files([path], SETTINGS).version != first
+
+
+def test_the_first_rule_in_the_policy_readme_loads_and_its_examples_pass(tmp_path):
+    """Docs examples run: the README's first full rule is a working policy file."""
+    from dlpgate.policy.examples import run_all
+    from dlpgate.policy.load import SHIPPED
+
+    text = (SHIPPED / "README.md").read_text()
+    block = text.split("## A first rule", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "first.yaml"
+    path.write_text(block)
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    outcomes = run_all(load_files([path], settings), settings)
+    assert [o.passed for o in outcomes] == [True, True]
