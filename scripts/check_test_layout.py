@@ -26,6 +26,7 @@ TESTED_ELSEWHERE = {
     "detect/registry.py": "tests/detect/test_problems.py",
     "store/base.py": "tests/store/test_sqlite.py",
     "policy/rules.py": "tests/policy/test_decide.py (every condition, through decide)",
+    "policy/read.py": "tests/policy/test_load.py (every kind of mistake, with its position)",
 }
 
 

@@ -60,12 +60,11 @@ def _rules_of(policy: PolicySet, matches: list[RuleMatch]) -> list[Rule]:
 
 
 def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:
-    common = _common_fields(rule, facts, summary)
+    common = _common_fields(rule, hit, facts, summary)
     reasons: list[str] = []
     if hit.recipients:
         for address in sorted(hit.recipients):
-            risk = facts.recipients[address]
-            said = [s.explanation for s in risk.signals if s.name not in _REASSURING]
+            said = _said(facts, [address], hit.signals)
             reasons.append(rule.explain.format_map({
                 **common, "recipient": address, "domain": domain_of(address),
                 "signals": "; ".join(said) or "no warning signs",
@@ -74,21 +73,28 @@ def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:
     else:
         reasons.append(rule.explain.format_map(common).strip())
         bound = ()
-    return RuleMatch(rule.id, rule.action, tuple(reasons), rule.mode, "", bound)
+    # a message-wide sign (bulk exposure) read out for each recipient says one thing once
+    return RuleMatch(rule.id, rule.action, tuple(dict.fromkeys(reasons)), rule.mode, "", bound)
 
 
-def _common_fields(rule: Rule, facts: Facts, summary: Summary) -> dict[str, str]:
+def _said(facts: Facts, addresses: list[str], asked: frozenset[str] | None) -> list[str]:
+    """Explanations of the signals the rule asked about, else of every warning sign."""
+    return list(dict.fromkeys(
+        s.explanation for a in addresses for s in facts.recipients[a].signals
+        if (s.name in asked if asked is not None else s.name not in _REASSURING)))
+
+
+def _common_fields(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> dict[str, str]:
     outside = [a for a, w in facts.where.items() if w == "outside"] or list(facts.where)
     entities = ", ".join(f"{n} {e}" for e, n in sorted(summary.distinct.items())
                          if e not in PROBLEM_ENTITIES) or "no personal data"
-    said = [s.explanation for a in outside for s in facts.recipients[a].signals
-            if s.name not in _REASSURING]
+    said = _said(facts, sorted(hit.recipients) if hit.recipients else outside, hit.signals)
     return {
         "rule": rule.id,
         "recipient": ", ".join(sorted(outside)),
         "recipients": ", ".join(sorted(outside)),
         "domain": ", ".join(sorted({domain_of(a) for a in outside})),
-        "signals": "; ".join(dict.fromkeys(said)) or "no warning signs",
+        "signals": "; ".join(said) or "no warning signs",
         "entities": entities,
         "subjects": str(summary.identified_subjects),
         "categories": ", ".join(summary.special_categories) or "none",

@@ -13,59 +13,36 @@ switches off rules of an earlier file.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dlpgate import yamlsrc
-from dlpgate.config import DEFAULT_WEIGHTS, ENTITIES, Settings, _domain, _size
+from dlpgate.config import ENTITIES, Settings, _domain
 from dlpgate.detect.lookalike import WEBMAIL
 from dlpgate.detect.recognizers.special_category import load_lexicon
 from dlpgate.model import Action
 from dlpgate.policy import rules as r
+from dlpgate.policy.read import (
+    BUILTIN_LISTS,
+    EXAMPLE_KEYS,
+    FILE_KEYS,
+    ID_PATTERN,
+    LIST_KINDS,
+    NOTIFY,
+    PLACEHOLDERS,
+    RULE_KEYS,
+    PolicyProblem,
+    Reader,
+    _suggest,
+)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "policies"
-_ID = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
-LIST_KINDS = ("domains", "senders", "terms")
-BUILTIN_LISTS = {"internal-domains": "domains", "partner-domains": "domains",
-                 "secure-domains": "domains", "webmail-domains": "domains"}
-FILE_KEYS = ("policy", "description", "lists", "disable", "rules", "examples",
-             "examples_organisation")
-RULE_KEYS = ("id", "title", "description", "status", "owner", "references", "falsepositives",
-             "tags", "mode", "when", "action", "minutes", "explain", "notify", "overrides",
-             "examples")
-CONDITION_KEYS = ("all", "any", "not", "findings", "data_subjects", "recipients", "message",
-                  "attachments", "sender")
-FINDINGS_KEYS = ("entity", "category", "min_count", "min_distinct", "min_score", "in")
-RECIPIENT_KEYS = ("where", "signal", "without_signal", "risk", "domain", "not_domain")
-MESSAGE_KEYS = ("marking", "direction", "unscannable", "encrypted", "malformed", "mentions",
-                "matches", "min_size")
-EXAMPLE_KEYS = ("name", "from", "to", "cc", "bcc", "subject", "body", "headers", "attachments",
-                "history", "expect")
-NOTIFY = ("sender", "reviewers")
-PLACEHOLDERS = ("recipient", "recipients", "domain", "signals", "entities", "subjects",
-                "categories", "sender_domain", "rule", "problems")
-SIGNALS = tuple(DEFAULT_WEIGHTS)
 
 
 def shipped_files() -> list[Path]:
     return sorted(SHIPPED.glob("*.yaml"))
 
-
-@dataclass(frozen=True)
-class PolicyProblem:
-    file: str
-    line: int
-    column: int
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        rule = f" rule {self.rule}:" if self.rule else ""
-        return f"{self.file}:{self.line}:{self.column}:{rule} {self.message}"
 
 
 class PolicyError(Exception):
@@ -73,277 +50,6 @@ class PolicyError(Exception):
         super().__init__("\n".join(map(str, problems)))
         self.problems = problems
 
-
-def _suggest(word: Any, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]}?" if close else f"; expected one of: {', '.join(choices)}"
-
-
-class _Reader:
-    """Walks one file's data, building typed objects and collecting problems."""
-
-    def __init__(self, doc: yamlsrc.Located, loader: Loader) -> None:
-        self.doc = doc
-        self.loader = loader
-        self.rule = ""
-
-    def err(self, path: tuple, message: str) -> None:
-        self.loader.problems.append(PolicyProblem(
-            self.doc.filename, self.doc.line(path), self.doc.column(path), self.rule, message))
-
-    def keys(self, data: dict, allowed: tuple[str, ...], path: tuple, what: str) -> None:
-        for key in data:
-            if key not in allowed:
-                self.err(path + (key,), f"unknown key {key!r} in {what}{_suggest(key, allowed)}")
-
-    def mapping(self, value: Any, path: tuple, what: str) -> dict | None:
-        if isinstance(value, dict):
-            return value
-        self.err(path, f"{what} must be a mapping of keys to values")
-        return None
-
-    def strings(self, value: Any, path: tuple, what: str) -> list[str]:
-        """A string or a list of strings."""
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return list(value)
-        self.err(path, f"{what} must be a string or a list of strings")
-        return []
-
-    def number(self, value: Any, path: tuple, what: str, lo: float = 0, hi: float | None = None,
-               integer: bool = True) -> Any:
-        ok = isinstance(value, int) and not isinstance(value, bool) if integer else (
-            isinstance(value, (int, float)) and not isinstance(value, bool))
-        if not ok or value < lo or (hi is not None and value > hi):
-            span = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
-            self.err(path, f"{what} must be {'a whole number' if integer else 'a number'} {span}")
-            return None
-        return value
-
-    def flag(self, value: Any, path: tuple, what: str) -> bool | None:
-        if isinstance(value, bool):
-            return value
-        self.err(path, f"{what} must be true or false")
-        return None
-
-    def size(self, value: Any, path: tuple, what: str) -> int:
-        try:
-            return _size(value)
-        except (ValueError, TypeError):
-            self.err(path, f"{what} must be a size such as 500KB or 10MB")
-            return 0
-
-    def regex(self, value: Any, path: tuple) -> re.Pattern[str] | None:
-        if not isinstance(value, str):
-            self.err(path, "a regular expression must be a string")
-            return None
-        try:
-            compiled = re.compile(value, re.IGNORECASE)
-        except re.error as exc:
-            self.err(path, f"not a valid regular expression: {exc}")
-            return None
-        if compiled.search(""):
-            self.err(path, "the regular expression matches empty text, so it matches every "
-                     "message")
-            return None
-        return compiled
-
-    def listref(self, value: Any, path: tuple, kind: str) -> list[str]:
-        """A list's name, or entries written in place."""
-        if isinstance(value, str) and value in self.loader.lists_kind:
-            declared = self.loader.lists_kind[value]
-            if declared != kind:
-                self.err(path, f"list {value!r} holds {declared}, not {kind}")
-                return []
-            return self.loader.list_entries(value)
-        if isinstance(value, str) and (kind != "domains" or "." not in value) and (
-                kind != "senders" or "@" not in value):
-            known = [n for n, k in self.loader.lists_kind.items() if k == kind]
-            self.err(path, f"no {kind} list named {value!r} is declared"
-                     f"{_suggest(value, known) if known else ''}")
-            return []
-        return [v.lower() for v in self.strings(value, path, f"{kind} entries")]
-
-    # conditions -------------------------------------------------------
-
-    def condition(self, value: Any, path: tuple) -> r.Condition | None:
-        data = self.mapping(value, path, "a condition")
-        if data is None:
-            return None
-        if not data:
-            self.err(path, f"an empty condition; use one of: {', '.join(CONDITION_KEYS)}")
-            return None
-        self.keys(data, CONDITION_KEYS, path, "a condition")
-        parts: list[r.Condition] = []
-        for key, item in data.items():
-            built = self._one(key, item, path + (key,))
-            if built is not None:
-                parts.append(built)
-        if len(parts) != len(data):
-            return None
-        return parts[0] if len(parts) == 1 else r.All(tuple(parts))
-
-    def _one(self, key: str, value: Any, path: tuple) -> r.Condition | None:
-        if key in ("all", "any"):
-            if not isinstance(value, list) or not value:
-                self.err(path, f"'{key}' takes a list of conditions")
-                return None
-            items = [self.condition(v, path + (i,)) for i, v in enumerate(value)]
-            if any(i is None for i in items):
-                return None
-            kept = tuple(i for i in items if i is not None)
-            return r.All(kept) if key == "all" else r.AnyOf(kept)
-        if key == "not":
-            inner = self.condition(value, path)
-            return None if inner is None else r.Not(inner)
-        build = getattr(self, f"_{key}", None)
-        return build(value, path) if build else None
-
-    def _findings(self, value: Any, path: tuple) -> r.Condition | None:
-        data = self.mapping(value, path, "findings")
-        if data is None:
-            return None
-        self.keys(data, FINDINGS_KEYS, path, "findings")
-        entities = categories = None
-        if "entity" in data:
-            entities = frozenset(self.strings(data["entity"], path + ("entity",), "entity"))
-            for e in entities:
-                if e not in self.loader.entities:
-                    self.err(path + ("entity",), f"unknown entity {e!r}"
-                             f"{_suggest(e, self.loader.entities)}")
-        if "category" in data:
-            categories = frozenset(self.strings(data["category"], path + ("category",),
-                                                "category"))
-            for c in categories:
-                if c not in self.loader.categories:
-                    self.err(path + ("category",), f"unknown special category {c!r}"
-                             f"{_suggest(c, self.loader.categories)}")
-            entities = (entities or frozenset()) | {"SPECIAL_CATEGORY"}
-        where = data.get("in", "anywhere")
-        if where not in ("anywhere", "subject", "body", "attachment"):
-            self.err(path + ("in",), f"'in' must be anywhere, subject, body or attachment, "
-                     f"not {where!r}")
-        nums = {k: self.number(data[k], path + (k,), k, 1) for k in ("min_count", "min_distinct")
-                if k in data}
-        score = (self.number(data["min_score"], path + ("min_score",), "min_score", 0, 1,
-                             integer=False) if "min_score" in data else 0.0)
-        return r.Findings(entities, categories, nums.get("min_count") or 1,
-                          nums.get("min_distinct") or 1, score or 0.0, where)
-
-    def _data_subjects(self, value: Any, path: tuple) -> r.Condition | None:
-        data = self.mapping(value, path, "data_subjects")
-        if data is None:
-            return None
-        self.keys(data, ("min", "counting"), path, "data_subjects")
-        if "min" not in data:
-            self.err(path, "data_subjects needs 'min', the least number of people")
-            return None
-        counting = data.get("counting", "identifiers")
-        if counting not in ("identifiers", "names"):
-            self.err(path + ("counting",), "counting must be identifiers or names")
-        n = self.number(data["min"], path + ("min",), "min", 1)
-        return r.DataSubjects(n or 1, counting)
-
-    def _recipients(self, value: Any, path: tuple) -> r.Condition | None:
-        data = self.mapping(value, path, "recipients")
-        if data is None:
-            return None
-        quantifiers = [k for k in ("any", "all", "at_least") if k in data]
-        self.keys(data, ("any", "all", "at_least"), path, "recipients")
-        if len(quantifiers) != 1:
-            self.err(path, "recipients takes exactly one of any, all or at_least")
-            return None
-        q = quantifiers[0]
-        inner = self.mapping(data[q], path + (q,), f"recipients {q}")
-        if inner is None:
-            return None
-        count = 1
-        if q == "at_least":
-            if "count" not in inner:
-                self.err(path + (q,), "at_least needs 'count', the least number of recipients")
-            else:
-                count = self.number(inner["count"], path + (q, "count"), "count", 1) or 1
-            inner = {k: v for k, v in inner.items() if k != "count"}
-        check = self._recipient_test(inner, path + (q,))
-        return r.Recipients(q, check, count)
-
-    def _recipient_test(self, data: dict, path: tuple) -> r.RecipientTest:
-        self.keys(data, RECIPIENT_KEYS, path, "a recipient test")
-        where = signals = domains = min_risk = None
-        without: frozenset[str] = frozenset()
-        not_domains: tuple[str, ...] = ()
-        if "where" in data:
-            where = frozenset(self.strings(data["where"], path + ("where",), "where"))
-            for w in where - set(r.WHERE):
-                self.err(path + ("where",), f"unknown place {w!r}{_suggest(w, r.WHERE)}")
-        for key in ("signal", "without_signal"):
-            if key in data:
-                names = frozenset(self.strings(data[key], path + (key,), key))
-                for s in names - set(SIGNALS):
-                    self.err(path + (key,), f"unknown signal {s!r}{_suggest(s, SIGNALS)}")
-                if key == "signal":
-                    signals = names
-                else:
-                    without = names
-        if "risk" in data:
-            min_risk = self.number(data["risk"], path + ("risk",), "risk", 0, 1, integer=False)
-        if "domain" in data:
-            domains = tuple(self.listref(data["domain"], path + ("domain",), "domains"))
-        if "not_domain" in data:
-            not_domains = tuple(self.listref(data["not_domain"], path + ("not_domain",),
-                                             "domains"))
-        return r.RecipientTest(where, signals, without, min_risk, domains, not_domains)
-
-    def _message(self, value: Any, path: tuple) -> r.Condition | None:
-        data = self.mapping(value, path, "message")
-        if data is None:
-            return None
-        self.keys(data, MESSAGE_KEYS, path, "message")
-        if not data:
-            self.err(path, f"message needs at least one of: {', '.join(MESSAGE_KEYS)}")
-        flags = {k: self.flag(data[k], path + (k,), k)
-                 for k in ("marking", "unscannable", "encrypted", "malformed") if k in data}
-        direction = data.get("direction")
-        if direction is not None and direction not in ("internal", "outbound"):
-            self.err(path + ("direction",), f"direction must be internal or outbound, "
-                     f"not {direction!r}")
-        mentions = None
-        if "mentions" in data:
-            terms = self.listref(data["mentions"], path + ("mentions",), "terms")
-            mentions = r.terms_pattern(terms) if terms else None
-        matches = self.regex(data["matches"], path + ("matches",)) if "matches" in data else None
-        size = self.size(data["min_size"], path + ("min_size",), "min_size") if (
-            "min_size" in data) else 0
-        return r.MessageTest(direction=direction, mentions=mentions, matches=matches,
-                             min_size=size, **flags)
-
-    def _attachments(self, value: Any, path: tuple) -> r.Condition | None:
-        data = self.mapping(value, path, "attachments")
-        if data is None:
-            return None
-        self.keys(data, ("type", "min_size", "min_count"), path, "attachments")
-        types = None
-        if "type" in data:
-            types = frozenset(t.lower().lstrip(".") for t in
-                              self.strings(data["type"], path + ("type",), "type"))
-        size = self.size(data["min_size"], path + ("min_size",), "min_size") if (
-            "min_size" in data) else 0
-        count = self.number(data.get("min_count", 1), path + ("min_count",), "min_count", 1)
-        return r.Attachments(types, size, count or 1)
-
-    def _sender(self, value: Any, path: tuple) -> r.Condition | None:
-        data = self.mapping(value, path, "sender")
-        if data is None:
-            return None
-        self.keys(data, ("in", "not_in"), path, "sender")
-        if len(data) != 1:
-            self.err(path, "sender takes exactly one of in or not_in")
-            return None
-        key, entries = next(iter(data.items()))
-        patterns = tuple(r.sender_pattern(e) for e in
-                         self.listref(entries, path + (key,), "senders"))
-        return r.Sender(patterns, negate=key == "not_in")
 
 
 class Loader:
@@ -371,12 +77,12 @@ class Loader:
         return self.builtin.get(name) or self.lists.get(name, [])
 
     def load(self, docs: list[yamlsrc.Located]) -> r.PolicySet:
-        readers = [_Reader(doc, self) for doc in docs]
+        readers = [Reader(doc, self) for doc in docs]
         for reader in readers:  # lists first: a rule may use a list from any file
             self._lists(reader)
         rules: list[r.Rule] = []
         examples: list[r.Example] = []
-        disabled: list[tuple[str, _Reader, tuple]] = []
+        disabled: list[tuple[str, Reader, tuple]] = []
         for reader in readers:
             data = reader.doc.data
             if not isinstance(data, dict):
@@ -416,7 +122,7 @@ class Loader:
             disabled=tuple(sorted(off)),
         )
 
-    def _lists(self, reader: _Reader) -> None:
+    def _lists(self, reader: Reader) -> None:
         data = reader.doc.data
         if not isinstance(data, dict) or "lists" not in data:
             return
@@ -427,7 +133,7 @@ class Loader:
                 reader.err(path, f"{name!r} is a built-in list (from the configuration); "
                            "choose another name")
                 continue
-            if not isinstance(name, str) or not _ID.match(name):
+            if not isinstance(name, str) or not ID_PATTERN.match(name):
                 reader.err(path, "list names are lower case letters, digits and hyphens")
                 continue
             spec = reader.mapping(spec, path, f"list {name}")
@@ -451,14 +157,14 @@ class Loader:
                 e if kind == "terms" else e.lower() for e in entries)
 
     @staticmethod
-    def _domain(reader: _Reader, entry: str, path: tuple) -> str:
+    def _domain(reader: Reader, entry: str, path: tuple) -> str:
         try:
             return _domain(entry)
         except ValueError as exc:
             reader.err(path, str(exc))
             return ""
 
-    def _organisation(self, reader: _Reader, value: Any) -> dict | None:
+    def _organisation(self, reader: Reader, value: Any) -> dict | None:
         if value is None:
             return None
         data = reader.mapping(value, ("examples_organisation",), "examples_organisation")
@@ -469,14 +175,14 @@ class Loader:
         return {k: reader.strings(data.get(k, []), ("examples_organisation", k), k)
                 for k in keys}
 
-    def _rule(self, reader: _Reader, raw: Any, path: tuple, examples: list[r.Example],
+    def _rule(self, reader: Reader, raw: Any, path: tuple, examples: list[r.Example],
               org: dict | None) -> r.Rule | None:
         reader.rule = ""
         data = reader.mapping(raw, path, "a rule")
         if data is None:
             return None
         ident = data.get("id")
-        if not isinstance(ident, str) or not _ID.match(ident):
+        if not isinstance(ident, str) or not ID_PATTERN.match(ident):
             reader.err(path + ("id",) if "id" in data else path,
                        "every rule needs an 'id' of lower case letters, digits and hyphens")
             ident = ""
@@ -543,7 +249,7 @@ class Loader:
             status=status, file=reader.doc.filename, line=reader.doc.line(path),
         )
 
-    def _placeholders(self, reader: _Reader, text: str, path: tuple) -> None:
+    def _placeholders(self, reader: Reader, text: str, path: tuple) -> None:
         import string
 
         try:
@@ -556,7 +262,7 @@ class Loader:
                 reader.err(path, f"unknown placeholder {{{name}}} in explain"
                            f"{_suggest(name, PLACEHOLDERS)}")
 
-    def _example(self, reader: _Reader, raw: Any, path: tuple, rule: str,
+    def _example(self, reader: Reader, raw: Any, path: tuple, rule: str,
                  org: dict | None) -> r.Example | None:
         data = reader.mapping(raw, path, "an example")
         if data is None:
@@ -611,7 +317,7 @@ class Loader:
         )
 
     def _cross_check(self, rules: list[r.Rule], examples: list[r.Example],
-                     disabled: list[tuple[str, _Reader, tuple]]) -> None:
+                     disabled: list[tuple[str, Reader, tuple]]) -> None:
         first_at: dict[str, tuple[str, int]] = {}
         for ident, file, line, column in self.ids:
             if ident in first_at:

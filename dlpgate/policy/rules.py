@@ -62,6 +62,12 @@ class Facts:
 @dataclass(frozen=True)
 class Hit:
     recipients: frozenset[str] | None = None  # None: about the message, not a recipient
+    signals: frozenset[str] | None = None  # the signals a recipient test asked for, if any
+
+
+def _signals(hits: list[Hit]) -> frozenset[str] | None:
+    asked = [h.signals for h in hits if h.signals is not None]
+    return frozenset().union(*asked) if asked else None
 
 
 class Condition:
@@ -82,17 +88,19 @@ class All(Condition):
 
     def test(self, facts: Facts) -> Hit | None:
         bound: list[frozenset[str]] = []
+        hits: list[Hit] = []
         for item in self.items:
             hit = item.test(facts)
             if hit is None:
                 return None
+            hits.append(hit)
             if hit.recipients is not None:
                 bound.append(hit.recipients)
         if not bound:
-            return Hit()
+            return Hit(None, _signals(hits))
         # the recipients every recipient test agrees on; if none, all that any test named
         common = frozenset.intersection(*bound)
-        return Hit(common or frozenset().union(*bound))
+        return Hit(common or frozenset().union(*bound), _signals(hits))
 
     def reads_findings(self) -> bool:
         return any(i.reads_findings() for i in self.items)
@@ -110,7 +118,8 @@ class AnyOf(Condition):
         if not hits:
             return None
         bound = [h.recipients for h in hits if h.recipients is not None]
-        return Hit(frozenset().union(*bound) if bound and len(bound) == len(hits) else None)
+        return Hit(frozenset().union(*bound) if bound and len(bound) == len(hits) else None,
+                   _signals(hits))
 
     def reads_findings(self) -> bool:
         return any(i.reads_findings() for i in self.items)
@@ -235,7 +244,7 @@ class Recipients(Condition):
             ok = len(passing) >= self.count
         else:
             ok = bool(passing)
-        return Hit(passing) if ok else None
+        return Hit(passing, self.check.signals) if ok else None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from dlpgate.config import ENTITIES
 from dlpgate.detect.recognizers.special_category import load_lexicon
 from dlpgate.model import Action
-from dlpgate.policy import load as L
+from dlpgate.policy import read as L
 from dlpgate.policy.rules import PROBLEM_ENTITIES, WHERE
 
 ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}

@@ -87,8 +87,21 @@ rules:
     ev = Evidence((), (recipient("ok@nhs.net", "partner"),
                        recipient("x@nhs.com", "new-to-organisation", "lookalike-domain")))
     d = decide(ev, message(), p)
-    assert d.reasons == ("x@nhs.com: new-to-organisation explained; lookalike-domain explained",)
+    assert d.reasons == ("x@nhs.com: lookalike-domain explained",)  # the sign it asked about
     assert d.matches[0].recipients == ("x@nhs.com",)
+
+
+def test_a_message_wide_sign_is_explained_once_not_once_per_recipient():
+    p = policy("""
+rules:
+  - {id: bulk, title: t, when: {recipients: {any: {signal: bulk-exposure}}}, action: hold,
+     explain: "{signals}"}
+""")
+    ev = Evidence((), tuple(recipient(f"c{i}@gmail.com", "bulk-exposure", "personal-webmail")
+                            for i in range(12)))
+    d = decide(ev, message(), p)
+    assert d.reasons == ("bulk-exposure explained",)
+    assert len(d.matches[0].recipients) == 12
 
 
 def test_confirm_and_delay_are_kinds_of_hold_ranked_below_it():
