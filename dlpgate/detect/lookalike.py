@@ -112,6 +112,12 @@ def imitates(domain: str, reference: str) -> str | None:
     flat_r = _flat(reference)
     if _flat(domain) == flat_r or (_flat(d_name) == flat_r and d_name):
         return f"is {reference} with its dots or hyphens moved"
+    # the reference's whole name under another suffix: police.uk -> police.co.uk,
+    # westyorkshire.police.uk -> westyorkshire-police.co.uk, leeds.gov.uk -> leeds.gov.co.uk
+    stem = reference.rpartition(".")[0]
+    if d_name and d_suffix != r_suffix and "." in reference and (
+            _flat(d_name) == _flat(stem) or d_name.endswith("." + stem)):
+        return f"has the name of {reference} under .{d_suffix} instead"
     if d_suffix == r_suffix and len(r_label) >= 4:
         allowed = 1 if len(r_label) < 8 else 2
         edits = distance(d_label, r_label, allowed)

@@ -28,7 +28,16 @@ from dlpgate.store.base import Correspondence
 # Relationship signals (one per recipient) set the base; the rest add risk.
 RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-correspondent",
                  "new-to-sender", "new-to-organisation")
-_MARKING = re.compile(r"\bOFFICIAL[\s\-_]*SENSITIVE\b|\bSECRET\b|\bTOP[\s\-_]*SECRET\b")
+# Government Security Classifications: OFFICIAL-SENSITIVE however it is typed; SECRET and
+# TOP SECRET only in capitals, as markings are written ("a secret" in prose is not one).
+_MARKING = re.compile(r"\b(?i:OFFICIAL[\s\-_:]*SENSITIVE)\b|\bSECRET\b|\bTOP[\s\-_]*SECRET\b")
+_MARKING_HEADERS = ("sensitivity", "x-protective-marking", "x-classification")
+
+
+def is_marked(message: Message) -> bool:
+    """OFFICIAL-SENSITIVE or above in the subject or a protective-marking header."""
+    headers = " ".join(v for k, v in message.headers if k.lower() in _MARKING_HEADERS)
+    return bool(_MARKING.search(message.subject) or _MARKING.search(headers))
 _SALUTATION = re.compile(r"^\s*(?:Dear|Hi|Hello)\s+([A-Z][a-z]+)\b", re.MULTILINE)
 _NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyone", "both",
               "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "councillor"}
@@ -260,10 +269,7 @@ class RecipientRiskAssessor:
         if len(orgs) >= 3:
             out.append(self._signal(
                 "mixed-audience", f"the message goes to {len(orgs)} unrelated organisations"))
-        header_text = " ".join(v for k, v in message.headers
-                               if k.lower() in ("sensitivity", "x-protective-marking",
-                                                "x-classification"))
-        if _MARKING.search(message.subject) or _MARKING.search(header_text):
+        if is_marked(message):
             out.append(self._signal(
                 "protective-marking", "the message is marked OFFICIAL-SENSITIVE or above and "
                 "this destination is not on the secure list"))

@@ -34,8 +34,8 @@ CONDITION_KEYS = ("all", "any", "not", "findings", "data_subjects", "recipients"
                   "attachments", "sender")
 FINDINGS_KEYS = ("entity", "category", "min_count", "min_distinct", "min_score", "in")
 RECIPIENT_KEYS = ("where", "signal", "without_signal", "risk", "domain", "not_domain")
-MESSAGE_KEYS = ("marking", "direction", "unscannable", "encrypted", "malformed", "mentions",
-                "matches", "min_size")
+MESSAGE_KEYS = ("from_organisation", "marking", "direction", "unscannable", "encrypted",
+                "malformed", "mentions", "matches", "min_size")
 EXAMPLE_KEYS = ("name", "from", "to", "cc", "bcc", "subject", "body", "headers", "attachments",
                 "history", "expect")
 NOTIFY = ("sender", "reviewers")
@@ -287,7 +287,8 @@ class Reader:
         if not data:
             self.err(path, f"message needs at least one of: {', '.join(MESSAGE_KEYS)}")
         flags = {k: self.flag(data[k], path + (k,), k)
-                 for k in ("marking", "unscannable", "encrypted", "malformed") if k in data}
+                 for k in ("from_organisation", "marking", "unscannable", "encrypted",
+                           "malformed") if k in data}
         direction = data.get("direction")
         if direction is not None and direction not in ("internal", "outbound"):
             self.err(path + ("direction",), f"direction must be internal or outbound, "
@@ -300,7 +301,8 @@ class Reader:
         size = self.size(data["min_size"], path + ("min_size",), "min_size") if (
             "min_size" in data) else 0
         return r.MessageTest(direction=direction, mentions=mentions, matches=matches,
-                             min_size=size, **flags)
+                             min_size=size, ours=tuple(self.loader.list_entries(
+                                 "internal-domains")), **flags)
 
     def _attachments(self, value: Any, path: tuple) -> r.Condition | None:
         data = self.mapping(value, path, "attachments")

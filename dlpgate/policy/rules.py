@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from dlpgate.detect.recipients import is_marked
 from dlpgate.detect.summary import Summary, category_of, normalise
 from dlpgate.history import domain_of, in_domains
 from dlpgate.history import normalise as normalise_address
@@ -27,8 +28,6 @@ from dlpgate.model import Action, Evidence, Message, RecipientRisk
 
 PROBLEM_ENTITIES = ("UNSCANNABLE", "ENCRYPTED_ATTACHMENT", "MALFORMED_MIME")
 WHERE = ("internal", "partner", "outside")
-_MARKING = re.compile(r"\bOFFICIAL[\s\-_]*SENSITIVE\b|\bSECRET\b|\bTOP[\s\-_]*SECRET\b")
-_MARKING_HEADERS = ("sensitivity", "x-protective-marking", "x-classification")
 
 
 @dataclass
@@ -264,6 +263,7 @@ class Attachments(Condition):
 class MessageTest(Condition):
     """Facts about the whole message; every given key must hold."""
 
+    from_organisation: bool | None = None
     marking: bool | None = None
     direction: str | None = None  # internal | outbound
     unscannable: bool | None = None
@@ -272,15 +272,18 @@ class MessageTest(Condition):
     mentions: re.Pattern[str] | None = None
     matches: re.Pattern[str] | None = None
     min_size: int = 0
+    ours: tuple[str, ...] = ()  # organisation.internal_domains, for from_organisation
 
     def test(self, facts: Facts) -> Hit | None:
         m = facts.message
         entities = {f.entity for f in facts.evidence.findings}
         checks: list[bool] = []
+        if self.from_organisation is not None:
+            # no internal domains configured: every sender counts as ours (fail safe)
+            ours = not self.ours or bool(in_domains(domain_of(m.from_addr or ""), self.ours))
+            checks.append(ours == self.from_organisation)
         if self.marking is not None:
-            headers = " ".join(v for k, v in m.headers if k.lower() in _MARKING_HEADERS)
-            marked = bool(_MARKING.search(m.subject) or _MARKING.search(headers))
-            checks.append(marked == self.marking)
+            checks.append(is_marked(m) == self.marking)
         if self.direction is not None:
             inside = bool(facts.where) and all(w == "internal" for w in facts.where.values())
             checks.append(inside == (self.direction == "internal"))

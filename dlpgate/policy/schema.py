@@ -69,6 +69,7 @@ def schema() -> dict[str, Any]:
         "recipients": _obj({"any": recipient_test, "all": recipient_test, "at_least": at_least},
                            minProperties=1, maxProperties=1),
         "message": _obj({
+            "from_organisation": {"type": "boolean"},
             "marking": {"type": "boolean"}, "unscannable": {"type": "boolean"},
             "encrypted": {"type": "boolean"}, "malformed": {"type": "boolean"},
             "direction": {"enum": ["internal", "outbound"]},

@@ -51,3 +51,12 @@ def test_skeletons_fold_widths_scripts_and_digits():
 def test_registrable_domains_know_uk_suffixes():
     assert registrable("mail.leeds.gov.uk") == "leeds.gov.uk"
     assert registrable("x.example.co.uk") == "example.co.uk"
+
+
+def test_a_reference_dressed_in_another_suffix_is_an_imitation():
+    assert imitates("police.co.uk", "police.uk") == (
+        "has the name of police.uk under .co.uk instead")
+    assert imitates("westyorkshire.police.co.uk", "police.uk")
+    assert imitates("westyorkshirepolice.co.uk", "westyorkshire.police.uk")
+    assert imitates("leeds.gov.co.uk", "leeds.gov.uk")
+    assert imitates("westyorkshire.police.uk", "police.uk") is None  # a real force's domain

@@ -199,6 +199,10 @@ rules:
     d = decide(Evidence((), ()), message(body="strategy meetings", sender="x@example.org",
                                          headers=(("Sensitivity", "OFFICIAL"),)), p)
     assert d.rules == ()
+    typed_by_hand = decide(Evidence((), ()), message(subject="Official Sensitive: minutes"), p)
+    assert typed_by_hand.rules == ("marked",)
+    prose = decide(Evidence((), ()), message(subject="the secret of good minutes"), p)
+    assert prose.rules == ()
 
 
 def test_all_any_and_not_combine():

@@ -1,0 +1,928 @@
+"""Labelled council messages, generated: what the shipped policy is measured against.
+
+A policy is judged by two numbers: the share of risky mail it holds (its
+detection rate) and the share of ordinary mail it holds (its false-hold rate,
+which decides whether staff put up with it). The examples written under each
+rule show that a rule can fire; they are too few and too tidy to give either
+number. This module writes many whole messages of each kind a council sends,
+risky and benign, each with the sender's correspondence history, so the real
+pipeline can be run on them (`dlpgate.policy.examples.run_example`) and the two
+rates counted (bench/policy.py).
+
+Risky kinds are those a council would want held: special-category data to a
+look-alike or new webmail address, pupil and patient lists to a new
+organisation, foster carers exposed in To, OFFICIAL-SENSITIVE mail to insecure
+destinations, the autocomplete error, attachments that cannot be read, address
+slips, and social care sending a child's identifiers outside (to be confirmed).
+Benign kinds are their everyday twins: the same referral to the right partner,
+internal lists, supplier mail, newsletters in Bcc, marked mail to secure
+destinations, payroll to a known bureau, officers' contact details, encrypted
+files between colleagues, replies in a thread.
+
+Nothing here was copied from real mail. Names are common UK names combined at
+random (from `dlpgate.testcorpus`), identifiers are generated with valid check
+digits (`dlpgate.testdata`), organisations and domains are made up, and the
+decoys (invoice and order numbers, ten-digit references failing the NHS check)
+are there so that looking like an identifier is not enough.
+
+    generate(n_per_kind=20, seed=2026) -> [Scenario]
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dlpgate import testdata
+from dlpgate.policy.rules import Example
+from dlpgate.testcorpus import FIRST, LAST, SPECIAL, TITLES
+
+INTERNAL = "example-council.gov.uk"
+PARTNERS = ("nhs.net", "police.uk")
+SECURE = ("cjsm.net",)
+WEBMAIL = ("gmail.com", "hotmail.co.uk", "outlook.com", "yahoo.co.uk", "btinternet.com",
+           "icloud.com")
+CHILDRENS = f"childrens.{INTERNAL}"
+ADULTS = f"adults.{INTERNAL}"
+
+CHILD_SPECIAL = [s for s in SPECIAL if "sex offender" not in s]
+ADULT_SPECIAL = [
+    "has dementia and lives alone", "was discharged from hospital last week",
+    "has been diagnosed with bipolar disorder", "is receiving palliative care",
+    "disclosed domestic abuse by her partner", "has a learning disability",
+    "has been sectioned under the Mental Health Act",
+    "is on a methadone programme for substance misuse",
+    "has type 2 diabetes and a heart condition", "was arrested on Saturday",
+    "is on probation after a prison sentence", "has a mental capacity assessment due",
+    "has schizophrenia and stopped taking her medication", "uses a wheelchair (cerebral palsy)",
+]
+FORCES = ["westyorkshire", "merseyside", "cheshire", "kent", "northumbria", "lancashire",
+          "avonandsomerset", "westmidlands"]
+PLACES = ["north", "riverside", "oakfield", "beacon", "summit", "harbour", "meadow", "castle",
+          "bridge", "valley", "kingsway", "elmwood", "ashford", "hillside", "brookside"]
+TRADES = ["supplies", "consulting", "facilities", "print", "itservices", "grounds", "catering",
+          "legal", "surveying", "cleaning", "security", "training", "analytics", "research"]
+TLDS = [".co.uk", ".com", ".org.uk", ".ltd.uk"]
+SCHOOLS = ["stmarys", "oakfieldprimary", "riversideacademy", "hillsidejunior", "stjohns",
+           "kingswayhigh", "meadowinfants", "brooksidecollege"]
+CARE = ["sunrise-care.co.uk", "oakleigh-homecare.co.uk", "brightfutures-fostering.org.uk",
+        "harbourlights-childrenshome.co.uk", "meadowview-care.com", "castlegate-support.org.uk"]
+ROLES = ["Social Worker", "Team Manager", "Family Support Worker", "Senior Practitioner",
+         "Early Help Officer", "Housing Officer", "Occupational Therapist", "Business Support",
+         "Data Officer", "Commissioning Officer", "Key Worker", "Independent Reviewing Officer"]
+TEAMS = ["referrals", "duty.team", "fostering.team", "early.help", "mash", "contact.centre",
+         "housing.options", "adult.social.care", "school.admissions", "data.team"]
+
+
+def _organisation() -> dict:
+    return {"internal_domains": [INTERNAL], "partner_domains": list(PARTNERS),
+            "secure_domains": list(SECURE)}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One generated message and whether a council would want it held.
+
+    `wanted` names the action where a kind has one ("confirm": the sender checks,
+    "log": recorded and sent); "" means any held verdict for risky mail and any
+    not-held verdict for benign mail.
+    """
+
+    kind: str
+    risky: bool
+    example: Example
+    wanted: str = ""
+
+
+@dataclass(frozen=True)
+class _Person:
+    first: str
+    last: str
+    child: bool
+    nhs: str
+    dob: str
+    nino: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+@dataclass
+class _Mail:
+    sender: str
+    to: list[str]
+    subject: str
+    body: str
+    cc: list[str] | None = None
+    bcc: list[str] | None = None
+    attachments: list[dict] | None = None
+    history: list[dict] | None = None
+    headers: list[tuple[str, str]] | None = None
+
+
+# ------------------------------------------------------------------ building blocks
+
+def _person(rng: random.Random, child: bool) -> _Person:
+    year = rng.randrange(2008, 2023) if child else rng.randrange(1936, 2002)
+    dob = f"{rng.randrange(1, 29):02d}/{rng.randrange(1, 13):02d}/{year}"
+    return _Person(rng.choice(FIRST), rng.choice(LAST), child, testdata.nhs_number(rng), dob,
+                   testdata.nino(rng))
+
+
+_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December"]
+
+
+def _long_date(dob: str) -> str:
+    day, month, year = dob.split("/")
+    return f"{int(day)} {_MONTH_NAMES[int(month) - 1]} {year}"
+
+
+def _identifier(rng: random.Random, p: _Person, kinds: tuple[str, ...] = ("nhs", "dob", "nino")
+                ) -> str:
+    """One strong identifier of a person, written the ways staff write them."""
+    usable = [k for k in kinds if k != "nino" or not p.child]
+    kind = rng.choice(usable)
+    if kind == "nhs":
+        return rng.choice([f"NHS number {p.nhs}", f"NHS no. {p.nhs}", f"NHS {p.nhs}",
+                           f"NHS number: {p.nhs}", f"NHS No: {p.nhs.replace(' ', '')}",
+                           f"NHS number {p.nhs.replace(' ', '-')}"])
+    if kind == "dob":
+        return rng.choice([f"DOB {p.dob}", f"date of birth {p.dob}", f"D.O.B. {p.dob}",
+                           f"born {_long_date(p.dob)}", f"DOB: {_long_date(p.dob)}",
+                           f"DOB {p.dob.replace('/', '.')}"])
+    return rng.choice([f"NI number {p.nino}", f"National Insurance number {p.nino}",
+                       f"NINO {p.nino}"])
+
+
+def _special(rng: random.Random, p: _Person) -> str:
+    return rng.choice(CHILD_SPECIAL if p.child else ADULT_SPECIAL)
+
+
+def _officer(rng: random.Random, sub: str = "") -> tuple[str, str, str]:
+    """(first, last, address) of a council officer; `sub` a subdomain such as childrens."""
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    domain = f"{sub}.{INTERNAL}" if sub else INTERNAL
+    local = rng.choice([f"{first}.{last}", f"{first[0]}.{last}", f"{first}{last}"]).lower()
+    return first, last, f"{local}@{domain}"
+
+
+def _team(rng: random.Random, sub: str = "") -> str:
+    domain = f"{sub}.{INTERNAL}" if sub else INTERNAL
+    return f"{rng.choice(TEAMS)}@{domain}"
+
+
+def _sender(rng: random.Random, social_care: float = 0.3) -> tuple[str, str, str]:
+    """A sender; with probability `social_care`, from children's or adults' social care."""
+    if rng.random() < social_care:
+        return _officer(rng, rng.choice(["childrens", "adults"]))
+    return _officer(rng)
+
+
+def _plain_sender(rng: random.Random) -> tuple[str, str, str]:
+    return _officer(rng)
+
+
+def _phone(rng: random.Random) -> str:
+    return testdata.landline(rng) if rng.random() < 0.6 else testdata.mobile(rng)
+
+
+def _signoff(rng: random.Random, first: str, last: str) -> str:
+    role = rng.choice(ROLES)
+    return rng.choice([
+        f"Kind regards,\n\n{first} {last}\n{role}\nTel: {_phone(rng)}",
+        f"Thanks,\n{first}",
+        f"Best wishes\n{first} {last}\n{role}, Example Council",
+        f"Many thanks\n\n{first} {last} | {role}\nDirect line {_phone(rng)}",
+        f"Regards\n{first}",
+    ])
+
+
+def _first_name_of(address: str) -> str | None:
+    """Jo for jo.bloggs@...; None for a team or role address."""
+    first = address.partition("@")[0].split(".")[0].capitalize()
+    return first if first in FIRST else None
+
+
+def _greeting(rng: random.Random, name: str | None = None) -> str:
+    if name and rng.random() < 0.6:
+        return rng.choice([f"Dear {name},", f"Hi {name},", f"Hello {name},"])
+    return rng.choice(["Hello,", "Good morning,", "Good afternoon,", "Hi all,", "Dear colleague,"])
+
+
+def _decoy(rng: random.Random) -> str:
+    """A sentence with numbers that look like identifiers but are not personal data."""
+    choice = rng.randrange(10)
+    if choice == 0:
+        return (f"Invoice INV-{rng.randrange(2019, 2027)}-{rng.randrange(10000, 99999)} "
+                f"is due on {rng.randrange(1, 29)}/{rng.randrange(1, 13)}/2026.")
+    if choice == 1:
+        return (f"Purchase order {rng.randrange(4500000000, 4599999999)} covers the "
+                f"{rng.randrange(2, 40)} items.")
+    if choice == 2:
+        return (f"Our reference is {testdata.nhs_number(rng, valid=False)}; please quote it "
+                f"on any correspondence.")
+    if choice == 3:
+        return (f"The budget line is {rng.randrange(10000000, 99999999)} and the total is "
+                f"\u00a3{rng.randrange(100, 99999):,}.{rng.randrange(10, 99)}.")
+    if choice == 4:
+        return (f"Ticket #{rng.randrange(100000, 999999)} was closed on "
+                f"2026-0{rng.randrange(1, 9)}-1{rng.randrange(0, 9)}.")
+    if choice == 5:
+        return (f"Please use cost centre {rng.randrange(100, 999)}-{rng.randrange(100, 999)}-"
+                f"{rng.randrange(1000, 9999)}.")
+    if choice == 6:
+        return (f"Planning application {rng.randrange(19, 27)}/{rng.randrange(10000, 99999)}/"
+                f"{rng.choice(['FUL', 'HOU', 'LBC', 'OUT'])} is on the agenda.")
+    if choice == 7:
+        return (f"The meeting is on {rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026 in "
+                f"Room {rng.randrange(1, 400)}.")
+    if choice == 8:
+        return (f"Contract ref {testdata.nhs_number(rng, valid=False, sep='')} runs until "
+                f"31/03/{rng.randrange(2026, 2030)}.")
+    return (f"Our VAT number is GB {rng.randrange(100, 999)} {rng.randrange(1000, 9999)} "
+            f"{rng.randrange(10, 99)}.")
+
+
+def _decoys(rng: random.Random, lo: int = 0, hi: int = 2) -> list[str]:
+    return [_decoy(rng) for _ in range(rng.randint(lo, hi))]
+
+
+def _webmail_address(rng: random.Random, first: str | None = None, last: str | None = None,
+                     domain: str | None = None) -> str:
+    first = (first or rng.choice(FIRST)).lower()
+    last = (last or rng.choice(LAST)).lower()
+    local = rng.choice([f"{first}.{last}", f"{first}{last}{rng.randrange(1, 99)}",
+                        f"{first[0]}{last}{rng.randrange(60, 99)}", f"{last}family",
+                        f"{first}_{last}", f"{first}{rng.randrange(1970, 2005)}"])
+    return f"{local}@{domain or rng.choice(WEBMAIL)}"
+
+
+def _company(rng: random.Random) -> str:
+    return f"{rng.choice(PLACES)}{rng.choice(['', '-'])}{rng.choice(TRADES)}{rng.choice(TLDS)}"
+
+
+def _external(rng: random.Random, domain: str | None = None) -> str:
+    first, last = rng.choice(FIRST).lower(), rng.choice(LAST).lower()
+    local = rng.choice([f"{first}.{last}", f"{first[0]}{last}", "info", "enquiries", "office",
+                        "accounts", f"{first}"])
+    return f"{local}@{domain or _company(rng)}"
+
+
+def _school(rng: random.Random) -> str:
+    return f"{rng.choice(['head', 'senco', 'office', 'dsl', 'admin'])}@{rng.choice(SCHOOLS)}.sch.uk"
+
+
+def _referral_body(rng: random.Random, p: _Person, greeting: str, signoff: str,
+                   extra: list[str] | None = None) -> str:
+    """Special-category data with a strong identifier, in one of several shapes."""
+    ident, special = _identifier(rng, p), _special(rng, p)
+    who = "child" if p.child else "adult"
+    shape = rng.randrange(4)
+    if shape == 0:
+        lines = [f"I am writing to refer {p.name} ({ident}).",
+                 f"{p.first} {special}."]
+    elif shape == 1:
+        lines = [f"Following our call, here are the details for {p.name}, {ident}.",
+                 f"As discussed, {p.first} {special}. Could you let me know what support "
+                 f"you can offer?"]
+    elif shape == 2:
+        lines = [f"Please see the referral for the {who} we discussed below.", "",
+                 f"Name: {p.name}", ident,
+                 f"Concerns: {p.first} {special}."]
+    else:
+        lines = [f"Update on {p.first} {p.last[0]}. ({ident}): {p.first} {special}.",
+                 "The family are aware of this referral."]
+    lines += extra or []
+    lines += _decoys(rng, 0, 1)
+    return f"{greeting}\n\n" + "\n".join(lines) + f"\n\n{signoff}\n"
+
+
+def _referral(rng: random.Random, p: _Person, greeting: str, signoff: str
+              ) -> tuple[str, list[dict]]:
+    """A referral in the body, or (about one time in three) in an attached form."""
+    if rng.random() >= 0.3:
+        return _referral_body(rng, p, greeting, signoff), []
+    form = [rng.choice(["Referral form", "Multi-agency referral", "Request for support"]),
+            f"Name: {p.name}", _identifier(rng, p),
+            f"Address: {rng.randrange(1, 200)} {rng.choice(['Mill Lane', 'Park Road'])}, "
+            f"{testdata.postcode(rng)}",
+            f"Reason for referral: {p.first} {_special(rng, p)}.",
+            f"Consent: {rng.choice(['yes', 'yes, verbal', 'not sought (safeguarding)'])}"]
+    stem = rng.choice(["referral", "referral_form", f"{p.last.lower()}_referral", "assessment"])
+    note = rng.choice(["Please see the attached referral.", "Referral form attached.",
+                       f"Attached is the referral for {p.first} as discussed."])
+    body = f"{greeting}\n\n{note}\n\n{signoff}\n"
+    return body, [{"name": f"{stem}.{rng.choice(['docx', 'pdf'])}", "text": "\n".join(form)}]
+
+
+def _history(recipient: str, rng: random.Random, lo: int = 10, hi: int = 60,
+             replied: bool | None = None) -> dict:
+    return {"recipient": recipient, "count": rng.randint(lo, hi),
+            "days_ago": rng.randint(1, 90),
+            "replied": rng.random() < 0.6 if replied is None else replied}
+
+
+_OTHERS = ["district.gov.uk", "county.gov.uk", "university.ac.uk", "citizensadvice.org.uk",
+           "housing-association.org.uk", "volunteercentre.org.uk"]
+
+
+def _background(rng: random.Random, n: int = 2) -> list[dict]:
+    """Other correspondents the sender writes to, so history is not only the one contact."""
+    out = []
+    for _ in range(rng.randint(0, n)):
+        first, last = rng.choice(FIRST).lower(), rng.choice(LAST).lower()
+        target = rng.choice([f"{rng.choice(['finance', 'hr', 'legal'])}@{INTERNAL}",
+                             f"{first}.{last}@{rng.choice(_OTHERS)}"])
+        out.append(_history(target, rng, 2, 20))
+    return out
+
+
+def _slip(text: str, rng: random.Random) -> str:
+    """One typing slip: a transposition, a dropped, doubled or changed letter."""
+    letters = [i for i, c in enumerate(text) if c.isalpha()]
+    for _ in range(50):
+        i = rng.choice(letters)
+        kind = rng.randrange(4)
+        if kind == 0 and i + 1 < len(text) and text[i + 1].isalpha() and text[i] != text[i + 1]:
+            out = text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        elif kind == 1:
+            out = text[:i] + text[i + 1:]
+        elif kind == 2:
+            out = text[:i] + text[i] + text[i:]
+        else:
+            out = text[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + text[i + 1:]
+        if out != text and out[0] not in ".-_" and out[-1] not in ".-_" and ".." not in out:
+            return out
+    return text + "e"
+
+
+# ------------------------------------------------------------------ risky kinds
+
+def _lookalike_pair(rng: random.Random) -> tuple[str, str]:
+    """(the address the sender writes to, a look-alike of it)."""
+    first, last = rng.choice(FIRST).lower(), rng.choice(LAST).lower()
+    family = rng.randrange(4)
+    if family == 0:
+        local = rng.choice(["referrals", "mash.health", f"{first}.{last}", "safeguarding.nurses",
+                            "cmht.duty", "hv.team", f"gp.{rng.choice(PLACES)}"])
+        fake = rng.choice(["nhs.com", "nhs-net.uk", "nhs.net.co", "nhsnet.com", "nhs.co.uk",
+                           "nhs.org", "nhs.net.uk", "nhs-net.com", "nhs.nte"])
+        return f"{local}@nhs.net", f"{local}@{fake}"
+    if family == 1:
+        force = rng.choice(FORCES)
+        local = rng.choice(["mash", "safeguarding.hub", f"{first}.{last}", "cst.referrals"])
+        fake = rng.choice([f"{force}.police.co.uk", f"{force}-police.uk", "police.co.uk",
+                           f"{force}police.co.uk", f"{force}.police.uk.com"])
+        return f"{local}@{force}.police.uk", f"{local}@{fake}"
+    if family == 2:
+        domain, fakes = rng.choice([
+            ("gmail.com", ["gmial.com", "gmail.co.uk", "gmai.com", "gnail.com", "gmaill.com"]),
+            ("hotmail.co.uk", ["hotmial.co.uk", "hotmail.co", "hotmal.co.uk"]),
+            ("outlook.com", ["outlok.com", "outlook.co.uk", "outloook.com"]),
+            ("yahoo.co.uk", ["yaho.co.uk", "yahoo.co", "yahooo.co.uk"]),
+            ("btinternet.com", ["btinternett.com", "btinterent.com", "btinternet.co.uk"]),
+        ])
+        local = _webmail_address(rng, first, last, domain).rpartition("@")[0]
+        return f"{local}@{domain}", f"{local}@{rng.choice(fakes)}"
+    domain = rng.choice(CARE)
+    name, _, suffix = domain.partition(".")
+    local = rng.choice([f"{first}.{last}", "office", "referrals", "placements"])
+    fake = rng.choice([f"{name}.com" if suffix != "com" else f"{name}.co.uk",
+                       f"{name.replace('-', '')}.{suffix}", f"{_slip(name, rng)}.{suffix}"])
+    return f"{local}@{domain}", f"{local}@{fake}"
+
+
+def _risky_lookalike(rng: random.Random) -> _Mail:
+    first, last, sender = _sender(rng)
+    real, fake = _lookalike_pair(rng)
+    p = _person(rng, rng.random() < 0.6)
+    body, attachments = _referral(rng, p, _greeting(rng, _first_name_of(real)),
+                                  _signoff(rng, first, last))
+    subject = rng.choice(["Referral", f"Referral - {p.first} {p.last[0]}", "Update as discussed",
+                          "Confidential", f"RE: {p.first}", "Information request"])
+    history = [_history(real, rng)] + _background(rng)
+    return _Mail(sender, [fake], subject, body, attachments=attachments, history=history)
+
+
+def _risky_new_webmail(rng: random.Random) -> _Mail:
+    first, last, sender = _sender(rng)
+    p = _person(rng, rng.random() < 0.5)
+    if rng.random() < 0.3:  # the officer's own home address, to work on it tonight
+        to = _webmail_address(rng, first, last)
+        greeting = rng.choice(["Sending to my home email to finish tonight.", "For home.", "FYI"])
+        signoff = rng.choice(["Sent from my work account", first])
+    else:
+        parent = _person(rng, False)
+        to = _webmail_address(rng, parent.first, rng.choice([parent.last, p.last]))
+        greeting = _greeting(rng, f"{rng.choice(TITLES)} {p.last}")
+        signoff = _signoff(rng, first, last)
+    body, attachments = _referral(rng, p, greeting, signoff)
+    subject = rng.choice(["Assessment", "Report", f"{p.first}'s assessment", "Notes",
+                          "Meeting notes", "Documents you asked for"])
+    return _Mail(sender, [to], subject, body, attachments=attachments, history=_background(rng))
+
+
+def _list_rows(rng: random.Random, kind: str, n: int) -> tuple[str, list[str]]:
+    """(header, rows) of a list of n people with an identifier each."""
+    rows = []
+    for _ in range(n):
+        p = _person(rng, kind == "pupils")
+        if kind == "pupils":
+            rows.append(f"{p.first} {p.last},{testdata.upn(rng)},Year {rng.randrange(1, 12)}")
+        elif kind == "patients":
+            rows.append(f"{p.first} {p.last},{p.nhs},{p.dob}")
+        else:
+            rows.append(f"{p.first} {p.last},{p.nino},{rng.randrange(1, 200)} "
+                        f"{rng.choice(['Mill Lane', 'Park Road', 'Church Street', 'Elm Close'])}")
+    header = {"pupils": "Name,UPN,Year group", "patients": "Name,NHS number,DOB",
+              "tenants": "Name,NI number,Address"}[kind]
+    return header, rows
+
+
+def _risky_bulk_list(rng: random.Random) -> _Mail:
+    first, last, sender = _plain_sender(rng)
+    kind = rng.choice(["pupils", "patients", "tenants"])
+    header, rows = _list_rows(rng, kind, rng.randint(10, 40))
+    what = {"pupils": "pupil list", "patients": "patient list", "tenants": "tenant list"}[kind]
+    to = _external(rng, rng.choice([_company(rng), f"{rng.choice(PLACES)}-trust.org.uk",
+                                    f"{rng.choice(PLACES)}research.ac.uk"]))
+    subject = rng.choice([f"The {what}", "Data for the survey", "As requested",
+                          f"{what.capitalize()} - {rng.choice(['autumn', 'spring'])} term",
+                          "Data extract"])
+    where = rng.choice(["body", "xlsx", "docx"])
+    intro = rng.choice([f"Please find the {what} you asked for.",
+                        f"Here is the {what} for the project.",
+                        f"Attached is the {what} ahead of Thursday."])
+    attachments = []
+    lines = [_greeting(rng, _first_name_of(to)), "", intro]
+    if where == "body":
+        lines += [header.replace(",", " | ")] + [r.replace(",", " | ") for r in rows]
+    else:
+        name = rng.choice(["list", "extract", "data", what.replace(" ", "_")])
+        text = "\n".join([header] + rows)
+        if where == "docx":
+            text = "\n".join([header.replace(",", " - ")] + [r.replace(",", " - ") for r in rows])
+        attachments.append({"name": f"{name}.{where}", "text": text})
+    lines += _decoys(rng) + ["", _signoff(rng, first, last)]
+    return _Mail(sender, [to], subject, "\n".join(lines) + "\n", attachments=attachments,
+                 history=_background(rng))
+
+
+_GROUPS = [
+    ("our next foster carer training evening is on {day}", "Carers' evening"),
+    ("the fostering support group meets on {day} at the family centre", "Support group"),
+    ("the kinship care drop-in moves to {day} this month", "Kinship carers' drop-in"),
+    ("the carers' support group for families living with dementia meets on {day}",
+     "Carers' support group"),
+    ("the parents' group for children with autism is on {day}", "Parents' group"),
+    ("the mental health peer support session is on {day}", "Peer support session"),
+    ("the next foster carers' coffee morning is on {day}", "Coffee morning"),
+    ("the substance misuse recovery group starts again on {day}", "Recovery group"),
+]
+
+
+def _risky_bulk_exposure(rng: random.Random) -> _Mail:
+    sub = rng.choice(["", "childrens", "adults"])
+    sender = f"{rng.choice(['fostering.team', 'carers.support', 'family.centre'])}@" \
+             f"{sub + '.' if sub else ''}{INTERNAL}"
+    n = rng.randint(11, 40)
+    to: list[str] = []
+    while len(to) < n:
+        a = _webmail_address(rng)
+        if a not in to:
+            to.append(a)
+    text, subject = rng.choice(_GROUPS)
+    day = rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"])
+    body = (f"{rng.choice(['Dear all,', 'Hi everyone,', 'Dear carers,'])}\n\n"
+            f"Just a reminder that {text.format(day=day)}. "
+            f"{rng.choice(['Tea and coffee provided.', 'Creche available.'])}\n\n"
+            f"{_signoff(rng, rng.choice(FIRST), rng.choice(LAST))}\n")
+    cc = [] if rng.random() < 0.7 else [_team(rng, sub)]
+    return _Mail(sender, to, subject, body, cc=cc)
+
+
+_MARKS = ["OFFICIAL-SENSITIVE", "OFFICIAL SENSITIVE", "[OFFICIAL-SENSITIVE]", "OFFICIAL_SENSITIVE",
+          "OFFICIAL-SENSITIVE PERSONAL"]
+_MARKED_TOPICS = [
+    ("budget options 2026/27", "Draft options for discussion; figures are not yet agreed."),
+    ("disciplinary investigation", "The investigation report is attached for your review."),
+    ("restructure proposals", "These are the proposals going to the staffing committee."),
+    ("complaint response", "Draft response to the stage 2 complaint, for comment."),
+    ("serious case review", "Summary of findings ahead of publication."),
+    ("academy transfer legal advice", "Counsel's advice on the transfer, privileged."),
+    ("tender evaluation", "Scores from the evaluation panel; please keep these confidential."),
+]
+
+
+def _risky_marked(rng: random.Random) -> _Mail:
+    first, last, sender = _plain_sender(rng)
+    topic, text = rng.choice(_MARKED_TOPICS)
+    mark = rng.choice(_MARKS)
+    subject = f"{mark}: {topic}" if not mark.startswith("[") else f"{mark} {topic}"
+    if rng.random() < 0.5:
+        to = _webmail_address(rng, *(rng.choice([(first, last), (None, None)])))
+    else:
+        to = _external(rng)
+    lines = [_greeting(rng), "", text] + _decoys(rng) + ["", _signoff(rng, first, last)]
+    attachments = [] if rng.random() < 0.5 else [
+        {"name": f"{topic.split()[0]}.{rng.choice(['docx', 'pdf'])}",
+         "text": f"{text}\nSection 1\nSection 2"}]
+    return _Mail(sender, [to], subject, "\n".join(lines) + "\n", attachments=attachments,
+                 history=_background(rng))
+
+
+def _risky_confusable(rng: random.Random) -> _Mail:
+    first, last, sender = _sender(rng)
+    cf, cl = rng.choice(FIRST).lower(), rng.choice(LAST).lower()
+    real_domain = rng.choice(CARE + ["fosteringagency.org.uk", "independentfostering.co.uk"])
+    real = f"{cf}.{cl}@{real_domain}"
+    roll = rng.random()
+    if roll < 0.6:
+        to = f"{cf}.{cl}@{rng.choice(WEBMAIL)}"
+    elif roll < 0.8:
+        to = f"{cf}.{cl}@{_company(rng)}"
+    else:  # the same person by display name, written another way
+        to = f"{rng.choice([cf[0] + cl, cf + cl[0], cf + '.' + cl[0]])}@" \
+             f"{rng.choice([_company(rng), rng.choice(WEBMAIL)])}"
+    p = _person(rng, True)
+    ident = _identifier(rng, p, ("nhs",) if rng.random() < 0.7 else ("nhs", "dob"))
+    lines = [_greeting(rng, cf.capitalize()), "",
+             rng.choice([f"As requested, {p.first}'s {ident}.",
+                         f"For the placement paperwork: {p.name}, {ident}.",
+                         f"{p.first}'s details for the GP registration: {ident}."])]
+    if rng.random() < 0.5:
+        lines.append(f"{p.first} {_special(rng, p)}.")
+    lines += _decoys(rng, 0, 1) + ["", _signoff(rng, first, last)]
+    subject = rng.choice(["Update", "Details", f"{p.first}", "GP registration", "Placement"])
+    history = [_history(real, rng, 5, 50)] + _background(rng)
+    return _Mail(sender, [to], subject, "\n".join(lines) + "\n", history=history)
+
+
+def _risky_unreadable(rng: random.Random) -> _Mail:
+    first, last, sender = _sender(rng)
+    to = rng.choice([_webmail_address(rng), _external(rng)])
+    kind = rng.randrange(3)
+    if kind == 0:
+        att = {"name": f"{rng.choice(['documents', 'files', 'case_papers', 'bundle'])}.zip",
+               "encrypted": True}
+    elif kind == 1:
+        att = {"name": f"{rng.choice(['report', 'assessment', 'minutes'])}.pdf", "encrypted": True}
+    else:
+        stem = rng.choice(["export", "backup", "records"])
+        att = {"name": f"{stem}.{rng.choice(['dat', 'bin'])}", "unscannable": True}
+    lines = [_greeting(rng), "",
+             rng.choice(["The password follows separately.", "Password to follow by text.",
+                         "I will ring you with the password.", "Files attached as discussed."])]
+    lines += _decoys(rng, 0, 1) + ["", _signoff(rng, first, last)]
+    subject = rng.choice(["Files", "Documents", "Secure documents", "As discussed", "Bundle"])
+    return _Mail(sender, [to], subject, "\n".join(lines) + "\n", attachments=[att],
+                 history=_background(rng))
+
+
+def _risky_slip(rng: random.Random) -> _Mail:
+    first, last, sender = _sender(rng)
+    cf, cl = rng.choice(FIRST).lower(), rng.choice(LAST).lower()
+    domain = rng.choice(["nhs.net"] * 3 + CARE + [f"{rng.choice(FORCES)}.police.uk"])
+    local = rng.choice([f"{cf}.{cl}", f"{cf[0]}.{cl}", f"{cf}{cl}"])
+    real = f"{local}@{domain}"
+    if rng.random() < 0.6 or domain.endswith("police.uk"):
+        to = f"{_slip(local, rng)}@{domain}"
+    elif domain == "nhs.net":
+        to = f"{local}@{rng.choice(['nhs.ne', 'nhs.nte', 'nhs.met', 'nhs.nett', 'nhs.bet'])}"
+    else:
+        name, _, suffix = domain.partition(".")
+        to = f"{local}@{_slip(name, rng)}.{suffix}"
+    p = _person(rng, rng.random() < 0.5)
+    attachments: list[dict] = []
+    if rng.random() < 0.6:
+        body, attachments = _referral(rng, p, _greeting(rng, cf.capitalize()),
+                                      _signoff(rng, first, last))
+    else:
+        body = (f"{_greeting(rng, cf.capitalize())}\n\n{p.name}, {_identifier(rng, p)}, "
+                f"{rng.choice(['is due for review', 'moved address', 'missed Monday'])}.\n\n"
+                f"{_signoff(rng, first, last)}\n")
+    subject = rng.choice(["Referral", "Update", f"{p.first} {p.last}", "Review", "Appointment"])
+    history = [_history(real, rng, 10, 40)] + _background(rng)
+    return _Mail(sender, [to], subject, body, attachments=attachments, history=history)
+
+
+def _risky_social_care(rng: random.Random) -> _Mail:
+    first, last, sender = _officer(rng, rng.choice(["childrens", "childrens", "adults"]))
+    child = sender.endswith(CHILDRENS)
+    if child and rng.random() < 0.6:
+        to = _school(rng)
+    else:
+        to = f"{rng.choice(['office', 'manager', 'placements'])}@{rng.choice(CARE)}"
+    p = _person(rng, child)
+    kinds = ("nhs", "dob") if not child else ("nhs", "dob", "upn")
+    kind = rng.choice(kinds)
+    ident = f"UPN {testdata.upn(rng)}" if kind == "upn" else _identifier(rng, p, (kind,))
+    lines = [_greeting(rng), "",
+             rng.choice([f"Ahead of the meeting, {p.name} ({ident}).",
+                         f"For your records: {p.name}, {ident}.",
+                         f"Please bring the attendance record for {p.name}, {ident}.",
+                         f"{p.name} ({ident}) starts with you on Monday."])]
+    if rng.random() < 0.3:
+        lines.append(f"{p.first} {_special(rng, p)}.")
+    lines += _decoys(rng, 0, 1) + ["", _signoff(rng, first, last)]
+    subject = rng.choice(["Meeting", "Placement", "Attendance", "Start date", "Review"])
+    history = [_history(to, rng, 3, 30)] + _background(rng)
+    return _Mail(sender, [to], subject, "\n".join(lines) + "\n", history=history)
+
+
+# ------------------------------------------------------------------ benign kinds
+
+def _partner_address(rng: random.Random) -> str:
+    first, last = rng.choice(FIRST).lower(), rng.choice(LAST).lower()
+    if rng.random() < 0.7:
+        local = rng.choice(["referrals", "mash.health", f"{first}.{last}", "safeguarding.nurses",
+                            "cmht.duty", "hv.team", f"gp.{rng.choice(PLACES)}"])
+        return f"{local}@nhs.net"
+    local = rng.choice(["mash", "safeguarding.hub", f"{first}.{last}", "cst.referrals"])
+    return f"{local}@{rng.choice(FORCES)}.police.uk"
+
+
+def _benign_partner_referral(rng: random.Random) -> _Mail:
+    first, last, sender = _sender(rng)
+    to = _partner_address(rng)
+    p = _person(rng, rng.random() < 0.6)
+    body, attachments = _referral(rng, p, _greeting(rng, _first_name_of(to)),
+                                  _signoff(rng, first, last))
+    subject = rng.choice(["Referral", f"Referral - {p.first} {p.last[0]}", "Update as discussed",
+                          "Confidential", "Information sharing"])
+    return _Mail(sender, [to], subject, body, attachments=attachments,
+                 history=[_history(to, rng)] + _background(rng))
+
+
+def _colleagues(rng: random.Random, n: int) -> list[str]:
+    out: list[str] = []
+    while len(out) < n:
+        a = _officer(rng, rng.choice(["", "", "childrens", "adults"]))[2]
+        if a not in out:
+            out.append(a)
+    return out
+
+
+def _benign_internal(rng: random.Random) -> _Mail:
+    first, last, sender = _sender(rng, 0.5)
+    to = [a for a in _colleagues(rng, rng.randint(1, 3)) if a != sender] or [_team(rng)]
+    cc = [_team(rng)] if rng.random() < 0.3 else []
+    attachments = []
+    if rng.random() < 0.5:
+        kind = rng.choice(["pupils", "patients", "tenants"])
+        header, rows = _list_rows(rng, kind, rng.randint(5, 40))
+        intro = f"Here is the {kind[:-1]} list for the panel."
+        ext = rng.choice(["xlsx", "docx", "body"])
+        if ext == "body":
+            lines = [intro, header.replace(",", " | ")] + [r.replace(",", " | ") for r in rows]
+        else:
+            lines = [intro]
+            attachments.append({"name": f"{kind}.{ext}", "text": "\n".join([header] + rows)})
+        body = f"{_greeting(rng)}\n\n" + "\n".join(lines + _decoys(rng, 0, 1)) + \
+               f"\n\n{_signoff(rng, first, last)}\n"
+        subject = rng.choice(["Panel list", "List for Thursday", "Caseload", "Data for the return"])
+    else:
+        p = _person(rng, rng.random() < 0.6)
+        body, attachments = _referral(rng, p, _greeting(rng), _signoff(rng, first, last))
+        subject = rng.choice(["Referral", "Case transfer", "For allocation", "Strategy meeting"])
+    history = [_history(a, rng, 2, 40) for a in to if rng.random() < 0.6]
+    return _Mail(sender, to, subject, body, cc=cc, attachments=attachments, history=history)
+
+
+_BUSINESS = [
+    ("Quotation for grounds maintenance",
+     "Thank you for the quotation. Could you confirm the price holds until the end of March?"),
+    ("Committee papers", "Can we confirm the figures before the committee papers go out on "
+                         "Friday?"),
+    ("Invoice query", "We have not been able to match your invoice to an order; please "
+                      "resend it with the order number."),
+    ("Meeting notes", "Notes from Tuesday's site meeting are below. Actions are in bold in the "
+                      "attached copy."),
+    ("Tender clarification", "In answer to your clarification question, the contract term is "
+                             "three years with an option to extend by one."),
+    ("Event booking", "We would like to book the main hall for the community awards evening."),
+    ("Training course", "Please book eight places on the first aid course in May."),
+]
+
+
+def _officer_line(rng: random.Random) -> str:
+    f, l_ = rng.choice(FIRST), rng.choice(LAST)
+    return rng.choice([f"{f} {l_} ({rng.choice(ROLES)}) on {_phone(rng)}",
+                       f"{f} {l_}, {rng.choice(ROLES)}, {_phone(rng)}",
+                       f"{rng.choice(TITLES)} {l_} on extension {rng.randrange(1000, 9999)}"])
+
+
+def _benign_business(rng: random.Random) -> _Mail:
+    first, last, sender = _plain_sender(rng)
+    to = _external(rng)
+    subject, text = rng.choice(_BUSINESS)
+    lines = [_greeting(rng, rng.choice(FIRST)), "", text]
+    if rng.random() < 0.6:
+        lines.append(f"If you have questions, please contact {_officer_line(rng)}.")
+    lines += _decoys(rng, 1, 3)
+    if rng.random() < 0.2:
+        lines.append("The venue has step-free access for disabled visitors.")
+    attachments = []
+    if rng.random() < 0.5:
+        ext = rng.choice(["pdf", "docx", "xlsx"])
+        text_lines = [_decoy(rng) for _ in range(rng.randint(2, 5))]
+        if ext == "xlsx":
+            text_lines = [f"Item {i},{rng.randrange(1, 50)},{rng.randrange(10, 9999)}.00"
+                          for i in range(1, rng.randint(3, 15))]
+        attachments.append({"name": f"{subject.split()[0].lower()}.{ext}",
+                            "text": "\n".join(text_lines)})
+    lines += ["", _signoff(rng, first, last)]
+    return _Mail(sender, [to], subject, "\n".join(lines) + "\n", attachments=attachments,
+                 history=_background(rng))
+
+
+_NEWS = [
+    ("Community fun day", "The community fun day is on Saturday in the park, from 11 until 4."),
+    ("Bin collection changes", "From next month your bin collection day may change; check the "
+                               "website for your new day."),
+    ("Residents' newsletter", "This month: the new library opening hours, the road resurfacing "
+                              "on the high street and the tenants' forum."),
+    ("Foster carers' update", "Thank you to all our foster carers; the summer events programme "
+                              "is attached."),
+    ("Warm spaces this winter", "The warm spaces at the library and the leisure centre are open "
+                                "weekdays from 10."),
+]
+
+
+def _benign_newsletter(rng: random.Random) -> _Mail:
+    team = f"{rng.choice(['communications', 'neighbourhoods', 'fostering.team', 'tenancy.team'])}" \
+           f"@{INTERNAL}"
+    bcc: list[str] = []
+    while len(bcc) < rng.randint(20, 60):
+        a = _webmail_address(rng)
+        if a not in bcc:
+            bcc.append(a)
+    subject, text = rng.choice(_NEWS)
+    footer = rng.choice(["Reply UNSUBSCRIBE to stop these.", "Please tell your neighbours."])
+    body = (f"{rng.choice(['Dear residents,', 'Dear all,', 'Hello everyone,'])}\n\n{text}\n\n"
+            f"{footer}\n\n"
+            f"{_signoff(rng, rng.choice(FIRST), rng.choice(LAST))}\n")
+    return _Mail(team, [team], subject, body, bcc=bcc)
+
+
+def _benign_marked(rng: random.Random) -> _Mail:
+    first, last, sender = _plain_sender(rng)
+    roll = rng.random()
+    if roll < 0.6:
+        to = _partner_address(rng)
+    else:
+        sender = f"{rng.choice(['legal', 'childcare.lawyers', 'litigation'])}@{INTERNAL}"
+        to = f"{rng.choice(['listings', 'bundles', 'family.court', 'prosecutions'])}@" \
+             f"{rng.choice(['court', 'hmcts', 'cps', 'familycourt'])}.cjsm.net"
+    mark = rng.choice(_MARKS)
+    topic = rng.choice(["hearing bundle", "strategy meeting minutes", "MAPPA minutes",
+                        "case conference", "information sharing request"])
+    subject = f"{mark}: {topic}" if not mark.startswith("[") else f"{mark} {topic}"
+    attachments: list[dict] = []
+    if rng.random() < 0.5:
+        p = _person(rng, rng.random() < 0.6)
+        body, attachments = _referral(rng, p, _greeting(rng), _signoff(rng, first, last))
+    else:
+        note = rng.choice(["Bundle for Thursday.", "Minutes attached.", "As agreed."])
+        body = (f"{_greeting(rng)}\n\n{note}\n"
+                f"{' '.join(_decoys(rng, 0, 1))}\n\n{_signoff(rng, first, last)}\n")
+    return _Mail(sender, [to], subject, body, attachments=attachments,
+                 history=[_history(to, rng)] + _background(rng))
+
+
+def _benign_payroll(rng: random.Random) -> _Mail:
+    sender = f"{rng.choice(['payroll', 'hr.shared.services', 'pensions', 'hr.payroll'])}@{INTERNAL}"
+    to = f"{rng.choice(['bureau', 'payroll', 'starters', 'clientservices'])}@" \
+         f"{rng.choice(['payroll-services.co.uk', 'paybureau.com', 'northpay.co.uk'])}"
+    p = _person(rng, False)
+    what = rng.choice(["New starter", "Leaver", "Change of hours", "Tax code change"])
+    nino = rng.choice([f"National Insurance number {p.nino}", f"NI number {p.nino}",
+                       f"NINO: {p.nino}"])
+    lines = [_greeting(rng), "", f"{what}: {p.first} {p.last}, {nino}.",
+             rng.choice([f"Start date {rng.randrange(1, 29)}/{rng.randrange(1, 13)}/2026, "
+                         f"grade {rng.randrange(3, 12)}.",
+                         f"Tax code {rng.randrange(1000, 1300)}L, monthly paid.",
+                         f"Last working day is {rng.randrange(1, 29)} "
+                         f"{rng.choice(_MONTH_NAMES)}."])]
+    lines += _decoys(rng, 0, 1) + ["", _signoff(rng, "Payroll", "Team")]
+    return _Mail(sender, [to], what, "\n".join(lines) + "\n",
+                 history=[_history(to, rng, 5, 60)] + _background(rng))
+
+
+def _benign_officer_contacts(rng: random.Random) -> _Mail:
+    first, last, sender = _plain_sender(rng)
+    to = _external(rng)
+    lines = [_greeting(rng, rng.choice(FIRST)), "",
+             rng.choice(["Here are the contacts for the works next week:",
+                         "Contact details for the site team are below:",
+                         "As promised, the people to speak to on our side:"])]
+    for _ in range(rng.randint(2, 5)):
+        lines.append(f"- {_officer_line(rng)}")
+    if rng.random() < 0.7:
+        lines.append(f"Deliveries to the depot at {rng.randrange(1, 200)} "
+                     f"{rng.choice(['Market Street', 'Station Road', 'Canal Wharf'])}, "
+                     f"{testdata.postcode(rng)}.")
+    if rng.random() < 0.5:
+        lines.append(f"The contractor's site manager is {rng.choice(FIRST)} "
+                     f"{rng.choice(LAST)}, mobile {testdata.mobile(rng)}.")
+    lines += _decoys(rng, 0, 2) + ["", _signoff(rng, first, last)]
+    subject = rng.choice(["Contacts", "Site contacts", "Who to call", "Works next week"])
+    return _Mail(sender, [to], subject, "\n".join(lines) + "\n", history=_background(rng))
+
+
+def _benign_encrypted_internal(rng: random.Random) -> _Mail:
+    first, last, sender = _sender(rng, 0.4)
+    to = [a for a in _colleagues(rng, rng.randint(1, 2)) if a != sender] or [_team(rng)]
+    att = rng.choice([{"name": "files.zip", "encrypted": True},
+                      {"name": "case_papers.zip", "encrypted": True},
+                      {"name": "report.pdf", "encrypted": True}])
+    note = rng.choice(["Password by phone.", "Password to follow.", "Usual password."])
+    body = (f"{_greeting(rng)}\n\n{note}\n\n"
+            f"{_signoff(rng, first, last)}\n")
+    subject = rng.choice(["Files", "Case papers", "Report", "For the panel"])
+    history = [_history(a, rng, 2, 40) for a in to if rng.random() < 0.5]
+    return _Mail(sender, to, subject, body, attachments=[att], history=history)
+
+
+_UNWELL = [
+    "Sorry for the slow reply, I was off sick with flu last week.",
+    "Apologies, I have been off with a bad back and am only now catching up.",
+    "Sorry, I was at a GP appointment this morning and missed your call.",
+    "I am back after my operation, so can pick this up again.",
+    "Sorry for the delay, I have been off with covid.",
+    "Thanks for your patience; I was in hospital for a few days but I'm fine now.",
+    "Apologies, I was off sick and my medication made me very sleepy.",
+]
+
+
+def _benign_thread_reply(rng: random.Random) -> _Mail:
+    first, last, sender = _sender(rng, 0.2)
+    cf, cl = rng.choice(FIRST), rng.choice(LAST)
+    domain = rng.choice([_company(rng), rng.choice(CARE), _school(rng).partition("@")[2]])
+    to = f"{cf.lower()}.{cl.lower()}@{domain}"
+    topic = rng.choice(["the training dates", "the room booking", "next term's timetable",
+                        "the contract review", "the newsletter copy"])
+    body = (f"Hi {cf},\n\n{rng.choice(_UNWELL)} "
+            f"{rng.choice(['Thursday works for me.', 'Draft tomorrow.', 'Happy to go ahead.'])}\n\n"
+            f"{_signoff(rng, first, last)}\n\n"
+            f"On {rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026, {cf} {cl} wrote:\n"
+            f"> Hi {first}, just checking in about {topic}.\n> Thanks, {cf}\n")
+    mid = f"<{rng.randrange(10**8, 10**9)}.{cl.lower()}@mail.example>"
+    subject = f"Re: {topic[4:].capitalize() if topic.startswith('the ') else topic}"
+    return _Mail(sender, [to], subject, body,
+                 history=[_history(to, rng, 3, 40, replied=True)] + _background(rng),
+                 headers=[("In-Reply-To", mid), ("References", mid)])
+
+
+# ------------------------------------------------------------------ the corpus
+
+# kind -> (risky, builder, wanted action or "")
+KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
+    "lookalike-domain": (True, _risky_lookalike, ""),
+    "new-personal-webmail": (True, _risky_new_webmail, ""),
+    "list-to-new-organisation": (True, _risky_bulk_list, ""),
+    "bulk-exposure": (True, _risky_bulk_exposure, ""),
+    "marked-to-insecure": (True, _risky_marked, ""),
+    "confusable-contact": (True, _risky_confusable, ""),
+    "unreadable-attachment": (True, _risky_unreadable, ""),
+    "address-slip": (True, _risky_slip, ""),
+    "social-care-to-non-partner": (True, _risky_social_care, "confirm"),
+    "referral-to-partner": (False, _benign_partner_referral, ""),
+    "internal": (False, _benign_internal, ""),
+    "business-to-supplier": (False, _benign_business, ""),
+    "newsletter-in-bcc": (False, _benign_newsletter, ""),
+    "marked-to-secure": (False, _benign_marked, ""),
+    "ni-number-to-payroll-bureau": (False, _benign_payroll, "log"),
+    "officer-contacts": (False, _benign_officer_contacts, ""),
+    "encrypted-internal": (False, _benign_encrypted_internal, ""),
+    "thread-reply": (False, _benign_thread_reply, ""),
+}
+RISKY_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if risky)
+BENIGN_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if not risky)
+
+
+def _example(kind: str, i: int, mail: _Mail) -> Example:
+    return Example(
+        name=f"{kind} #{i + 1}", file="testscenarios", line=0, rule="",
+        sender=mail.sender, to=tuple(mail.to), cc=tuple(mail.cc or ()),
+        bcc=tuple(mail.bcc or ()), subject=mail.subject, body=mail.body,
+        headers=tuple(mail.headers or ()), attachments=tuple(mail.attachments or ()),
+        history=tuple(mail.history or ()), expect_action=None, organisation=_organisation(),
+    )
+
+
+def generate(n_per_kind: int = 20, seed: int = 2026) -> list[Scenario]:
+    """`n_per_kind` scenarios of every kind, risky kinds first, each kind in its own block.
+
+    Each kind draws from its own random stream (seeded by `seed` and the kind), so a
+    larger corpus extends a smaller one and adding a kind changes no other kind.
+    """
+    out = []
+    for kind, (risky, build, wanted) in KINDS.items():
+        rng = random.Random(f"{seed}:{kind}")
+        for i in range(n_per_kind):
+            out.append(Scenario(kind, risky, _example(kind, i, build(rng)), wanted))
+    return out

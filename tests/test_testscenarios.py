@@ -1,0 +1,148 @@
+"""The scenario corpus: reproducible, labelled, realistic, and the shipped policy sorts it."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from stdnum.gb import nhs, upn
+
+from dlpgate import testscenarios
+from dlpgate.config import Settings
+from dlpgate.history import domain_of
+from dlpgate.model import Verdict
+from dlpgate.policy.examples import run_example
+from dlpgate.policy.load import load_policy
+from dlpgate.testscenarios import BENIGN_KINDS, KINDS, RISKY_KINDS, generate
+
+NHS_AFTER_LABEL = re.compile(r"NHS(?: number| no\.| No)?:? (\d{3}[ -]?\d{3}[ -]?\d{4})\b")
+UPN_SHAPE = re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")
+NINO_SHAPE = re.compile(r"\b([A-Z]{2})\d{2} \d{2} \d{2} [A-D]\b")
+WEBMAIL = set(testscenarios.WEBMAIL)
+
+
+def _texts(scenario: testscenarios.Scenario) -> str:
+    ex = scenario.example
+    return "\n".join([ex.subject, ex.body] + [str(a.get("text", "")) for a in ex.attachments])
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[testscenarios.Scenario]:
+    return generate(6, seed=2026)
+
+
+def test_the_same_seed_gives_the_same_corpus():
+    assert generate(3, seed=11) == generate(3, seed=11)
+
+
+def test_another_seed_gives_other_messages():
+    a, b = generate(3, seed=11), generate(3, seed=12)
+    assert [s.example.body for s in a] != [s.example.body for s in b]
+
+
+def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
+    small, large = generate(2, seed=5), generate(4, seed=5)
+    for kind in KINDS:
+        assert ([s.example for s in small if s.kind == kind]
+                == [s.example for s in large if s.kind == kind][:2])
+
+
+def test_every_kind_appears_n_times_with_its_label(corpus):
+    assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
+    assert len(RISKY_KINDS) == 9 and len(BENIGN_KINDS) == 9
+    assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
+
+
+def test_every_message_is_written_for_the_example_council(corpus):
+    for s in corpus:
+        ex = s.example
+        assert ex.organisation == {"internal_domains": ["example-council.gov.uk"],
+                                   "partner_domains": ["nhs.net", "police.uk"],
+                                   "secure_domains": ["cjsm.net"]}
+        assert (ex.rule, ex.file, ex.line, ex.expect_action) == ("", "testscenarios", 0, None)
+        assert ex.sender.endswith("example-council.gov.uk") and ex.to and ex.body
+    assert len({s.example.name for s in corpus}) == len(corpus)
+
+
+def test_identifiers_in_risky_mail_have_valid_check_digits(corpus):
+    risky = "\n".join(_texts(s) for s in corpus if s.risky)
+    nhs_numbers = NHS_AFTER_LABEL.findall(risky)
+    upns = UPN_SHAPE.findall(risky)
+    prefixes = NINO_SHAPE.findall(risky)
+    assert len(nhs_numbers) >= 10 and len(upns) >= 10 and prefixes
+    assert all(nhs.is_valid(re.sub(r"\D", "", n)) for n in nhs_numbers)
+    assert all(upn.is_valid(u) for u in upns)
+    assert not {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"} & set(prefixes)
+
+
+def test_decoy_references_shaped_like_nhs_numbers_fail_the_check():
+    text = "\n".join(_texts(s) for s in generate(10, seed=3))
+    decoys = re.findall(r"Our reference is (\d{3} \d{3} \d{4})", text)
+    assert decoys
+    assert not any(nhs.is_valid(d.replace(" ", "")) for d in decoys)
+
+
+def test_lookalike_mail_goes_to_an_imitation_of_an_address_in_the_history(corpus):
+    for s in corpus:
+        if s.kind == "lookalike-domain":
+            real = s.example.history[0]["recipient"]
+            [to] = s.example.to
+            assert to.partition("@")[0] == real.partition("@")[0]
+            assert domain_of(to) != domain_of(real)
+
+
+def test_bulk_exposure_puts_eleven_to_forty_webmail_addresses_in_to(corpus):
+    for s in corpus:
+        if s.kind == "bulk-exposure":
+            assert 11 <= len(s.example.to) <= 40 and not s.example.bcc
+            assert {domain_of(a) for a in s.example.to} <= WEBMAIL
+
+
+def test_newsletters_hide_residents_in_bcc(corpus):
+    for s in corpus:
+        if s.kind == "newsletter-in-bcc":
+            assert s.example.to == (s.example.sender,) and len(s.example.bcc) >= 20
+
+
+def test_lists_to_a_new_organisation_name_at_least_ten_people(corpus):
+    for s in corpus:
+        if s.kind == "list-to-new-organisation":
+            text = _texts(s)
+            found = len(UPN_SHAPE.findall(text)) + len(NINO_SHAPE.findall(text)) + len(
+                re.findall(r"\b\d{3} \d{3} \d{4}\b", text))
+            assert found >= 10, s.example.name
+            assert not s.example.history or all(
+                h["recipient"] not in s.example.to for h in s.example.history)
+
+
+def test_marked_mail_says_official_sensitive_in_the_subject(corpus):
+    for s in corpus:
+        if s.kind in ("marked-to-insecure", "marked-to-secure"):
+            assert re.search(r"OFFICIAL[ _-]SENSITIVE", s.example.subject)
+
+
+def test_unreadable_attachments_are_encrypted_or_unscannable(corpus):
+    for s in corpus:
+        if s.kind in ("unreadable-attachment", "encrypted-internal"):
+            assert any(a.get("encrypted") or a.get("unscannable") for a in s.example.attachments)
+
+
+def test_the_shipped_policy_holds_risky_mail_and_lets_benign_mail_go():
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    policy = load_policy(settings)
+    scanners: dict = {}
+    held: dict[bool, list[str]] = {True: [], False: []}
+    missed: list[str] = []
+    for s in generate(2, seed=2026):
+        outcome, result = run_example(s.example, policy, settings, scanners)
+        is_held = result.decision.verdict in (Verdict.HOLD, Verdict.REJECT)
+        if is_held:
+            held[s.risky].append(f"{s.example.name}: {outcome.action} {outcome.rules}")
+        elif s.risky:
+            missed.append(f"{s.example.name}: {outcome.action} {outcome.rules}")
+        if s.wanted:
+            assert outcome.action == s.wanted, (s.example.name, outcome.rules)
+    n = 2 * len(RISKY_KINDS)
+    assert len(held[True]) >= 0.9 * n, missed
+    assert len(held[False]) <= 2, held[False]
