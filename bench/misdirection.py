@@ -30,14 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from dlpgate import testdata  # noqa: E402
 from dlpgate.config import Settings  # noqa: E402
 from dlpgate.detect.lookalike import distance, split  # noqa: E402
-from dlpgate.detect.profile import fingerprint  # noqa: E402
 from dlpgate.detect.recipients import RecipientRiskAssessor  # noqa: E402
 from dlpgate.detect.registry import Context  # noqa: E402
 from dlpgate.history import normalise, pairs_from_message  # noqa: E402
 from dlpgate.model import Envelope  # noqa: E402
 from dlpgate.parse.mime import parse  # noqa: E402
+from dlpgate.record import learn_sent  # noqa: E402
 from dlpgate.store.sqlite import SQLiteStore  # noqa: E402
 
 ENRON = ROOT.parent / "shared" / "corpora" / "enron-sent"
@@ -46,32 +47,14 @@ WORDS = ["amber", "birch", "cobalt", "delta", "ember", "fjord", "garnet", "harbo
 FLAGGED = {"new-to-sender", "new-to-organisation", "lookalike-domain", "confusable-address"}
 
 
-def slip(text: str, rng: random.Random) -> str:
-    """One typing slip: a transposition, a dropped, doubled or changed letter."""
-    for _ in range(20):
-        i = rng.randrange(max(1, len(text) - 1))
-        kind = rng.randrange(4)
-        if kind == 0 and i + 1 < len(text):
-            out = text[:i] + text[i + 1] + text[i] + text[i + 2:]
-        elif kind == 1:
-            out = text[:i] + text[i + 1:]
-        elif kind == 2:
-            out = text[:i] + text[i] + text[i:]
-        else:
-            out = text[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + text[i + 1:]
-        if out != text and out and out[0] not in ".-" and out[-1] not in ".-":
-            return out
-    return text + "x"
-
-
 def typo(address: str, rng: random.Random) -> str:
     local, _, domain = address.rpartition("@")
     if rng.random() < 0.5:
         name, suffix = split(domain)
         head, _, label = name.rpartition(".")
-        label = slip(label, rng)
+        label = testdata.slip(label, rng)
         return f"{local}@{head + '.' if head else ''}{label}.{suffix}"
-    return f"{slip(local, rng)}@{domain}"
+    return f"{testdata.slip(local, rng)}@{domain}"
 
 
 def similar_contact(genuine: list[str], contacts: list[str]) -> str | None:
@@ -132,13 +115,7 @@ def main() -> int:
             cut = int(len(files) * args.train)
             key = store.profile_key()
             for f in files[:cut]:
-                raw = f.read_bytes()
-                pairs = pairs_from_message(raw)
-                store.learn(pairs)
-                if pairs:
-                    store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
-                tokens = fingerprint(parse(raw), key)
-                store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs])
+                learn_sent(store, f.read_bytes(), key)
             held_out += [(user.name, f.read_bytes()) for f in files[cut:]]
         genuine: list[float] = []
         flagged = 0

@@ -56,13 +56,12 @@ sys.path.insert(0, str(ROOT))
 from dlpgate import testscenarios  # noqa: E402
 from dlpgate.cli import envelope_from_headers  # noqa: E402
 from dlpgate.config import Settings  # noqa: E402
-from dlpgate.detect.profile import fingerprint  # noqa: E402
 from dlpgate.history import pairs_from_message  # noqa: E402
 from dlpgate.model import Decision, Verdict  # noqa: E402
-from dlpgate.parse.mime import parse  # noqa: E402
 from dlpgate.pipeline import Scanner  # noqa: E402
 from dlpgate.policy.examples import run_example  # noqa: E402
 from dlpgate.policy.load import load_policy  # noqa: E402
+from dlpgate.record import learn_sent  # noqa: E402
 from dlpgate.store.sqlite import SQLiteStore  # noqa: E402
 
 ENRON = ROOT.parent / "shared" / "corpora" / "enron-sent"
@@ -133,13 +132,7 @@ def scenario_report(per_kind: int, seed: int, no_ner: bool, show: int) -> None:
 def _learn(store: SQLiteStore, files: list[Path]) -> None:
     key = store.profile_key()
     for f in files:
-        raw = f.read_bytes()
-        pairs = pairs_from_message(raw)
-        store.learn(pairs)
-        if pairs:
-            store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
-        tokens = fingerprint(parse(raw), key)
-        store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs])
+        learn_sent(store, f.read_bytes(), key)
 
 
 def enron_report(train: float, no_ner: bool, show: int) -> None:

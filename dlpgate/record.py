@@ -82,3 +82,23 @@ def group_log(store: Store) -> Batcher:
 def profile_log(store: Store) -> Batcher:
     """(sender, recipient, word hashes) of relayed mail, for content fit."""
     return Batcher(store.learn_profiles, "profiles")
+
+
+def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
+    """Learn one sent message at once: From -> each recipient, the group, the content profile.
+
+    The offline twin of what the relay learns from relayed mail through the batchers
+    (`history learn`, and the benchmarks' history). Returns the pairs learned.
+    """
+    from dlpgate.detect.profile import fingerprint
+    from dlpgate.history import pairs_from_message
+    from dlpgate.parse.mime import parse
+
+    pairs = pairs_from_message(raw)
+    if not pairs:
+        return []
+    store.learn(pairs)
+    store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
+    tokens = fingerprint(parse(raw), key)
+    store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs])
+    return pairs

@@ -238,3 +238,22 @@ def landline(rng) -> str:
         n = f"{area}{rng.randrange(2000000, 9999999)}"
         if phonenumbers.is_valid_number(phonenumbers.parse(n, "GB")):
             return f"{n[:4]} {n[4:7]} {n[7:]}"
+
+
+def slip(text: str, rng) -> str:
+    """One typing slip: a transposition, a dropped, doubled or changed letter."""
+    letters = [i for i, c in enumerate(text) if c.isalpha()]
+    for _ in range(50):
+        i = rng.choice(letters)
+        kind = rng.randrange(4)
+        if kind == 0 and i + 1 < len(text) and text[i + 1].isalpha() and text[i] != text[i + 1]:
+            out = text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        elif kind == 1:
+            out = text[:i] + text[i + 1:]
+        elif kind == 2:
+            out = text[:i] + text[i] + text[i:]
+        else:
+            out = text[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + text[i + 1:]
+        if out != text and out[0] not in ".-_" and out[-1] not in ".-_" and ".." not in out:
+            return out
+    return text + "e"

@@ -340,25 +340,6 @@ def _background(rng: random.Random, n: int = 2) -> list[dict]:
     return out
 
 
-def _slip(text: str, rng: random.Random) -> str:
-    """One typing slip: a transposition, a dropped, doubled or changed letter."""
-    letters = [i for i, c in enumerate(text) if c.isalpha()]
-    for _ in range(50):
-        i = rng.choice(letters)
-        kind = rng.randrange(4)
-        if kind == 0 and i + 1 < len(text) and text[i + 1].isalpha() and text[i] != text[i + 1]:
-            out = text[:i] + text[i + 1] + text[i] + text[i + 2:]
-        elif kind == 1:
-            out = text[:i] + text[i + 1:]
-        elif kind == 2:
-            out = text[:i] + text[i] + text[i:]
-        else:
-            out = text[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + text[i + 1:]
-        if out != text and out[0] not in ".-_" and out[-1] not in ".-_" and ".." not in out:
-            return out
-    return text + "e"
-
-
 # ------------------------------------------------------------------ risky kinds
 
 def _lookalike_pair(rng: random.Random) -> tuple[str, str]:
@@ -391,7 +372,7 @@ def _lookalike_pair(rng: random.Random) -> tuple[str, str]:
     name, _, suffix = domain.partition(".")
     local = rng.choice([f"{first}.{last}", "office", "referrals", "placements"])
     fake = rng.choice([f"{name}.com" if suffix != "com" else f"{name}.co.uk",
-                       f"{name.replace('-', '')}.{suffix}", f"{_slip(name, rng)}.{suffix}"])
+                       f"{name.replace('-', '')}.{suffix}", f"{testdata.slip(name, rng)}.{suffix}"])
     return f"{local}@{domain}", f"{local}@{fake}"
 
 
@@ -589,12 +570,12 @@ def _risky_slip(rng: random.Random) -> _Mail:
     local = rng.choice([f"{cf}.{cl}", f"{cf[0]}.{cl}", f"{cf}{cl}"])
     real = f"{local}@{domain}"
     if rng.random() < 0.6 or domain.endswith("police.uk"):
-        to = f"{_slip(local, rng)}@{domain}"
+        to = f"{testdata.slip(local, rng)}@{domain}"
     elif domain == "nhs.net":
         to = f"{local}@{rng.choice(['nhs.ne', 'nhs.nte', 'nhs.met', 'nhs.nett', 'nhs.bet'])}"
     else:
         name, _, suffix = domain.partition(".")
-        to = f"{local}@{_slip(name, rng)}.{suffix}"
+        to = f"{local}@{testdata.slip(name, rng)}.{suffix}"
     p = _person(rng, rng.random() < 0.5)
     attachments: list[dict] = []
     if rng.random() < 0.6:
