@@ -30,9 +30,7 @@ from dlpgate.parse.mime import parse
 from dlpgate.policy.decide import decide
 from dlpgate.policy.rules import PolicySet
 
-# How much a costly detector is imagined to find when asking whether it could matter:
-# more than any count a rule is likely to compare with, in every kind of part.
-_HYPOTHETICAL = 200
+# Where a costly detector is imagined to find things when asking whether it could matter.
 _WHAT_IF_PARTS = ("subject", "body", "attachment")
 
 
@@ -41,10 +39,11 @@ def new_scan_id() -> str:
     return f"{int(time.time() * 1000):011x}{secrets.token_hex(5)}"
 
 
-def _most_possible(entities: tuple[str, ...]) -> tuple[Finding, ...]:
+def _most_possible(entities: tuple[str, ...], count: int) -> tuple[Finding, ...]:
+    """More distinct findings of each kind, in each part, than any rule asks for."""
     return tuple(
         Finding(entity, part, 0, 0, 1.0, f"hypothetical {entity} {i}", "", "what-if")
-        for entity in entities for part in _WHAT_IF_PARTS for i in range(_HYPOTHETICAL)
+        for entity in entities for part in _WHAT_IF_PARTS for i in range(count + 1)
     )
 
 
@@ -72,8 +71,8 @@ class Scanner:
         if not self.policy.monotone:
             return True
         provides = tuple(e for d in self.costly for e in getattr(d, "provides", ()))
-        worst = decide(Evidence(evidence.findings + _most_possible(provides),
-                                evidence.recipients), message, self.policy)
+        worst = decide(Evidence(evidence.findings + _most_possible(
+            provides, self.policy.largest_count), evidence.recipients), message, self.policy)
         return worst.chosen != action
 
     def warm(self) -> None:

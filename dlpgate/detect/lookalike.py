@@ -10,6 +10,7 @@ leeds.gov.uk -> leeds.co.uk, nhs.net.example.com), and hyphen or dot games
 from __future__ import annotations
 
 import contextlib
+import functools
 import unicodedata
 
 # The suffixes under which organisations register names, longest first matters.
@@ -38,6 +39,7 @@ _CONFUSABLE = str.maketrans({
 })
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def unicode_domain(domain: str) -> str:
     """xn-- labels decoded, so their look-alike letters can be seen."""
     labels = []
@@ -49,6 +51,7 @@ def unicode_domain(domain: str) -> str:
     return ".".join(labels)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same references are compared for every message
 def skeleton(domain: str) -> str:
     """What a domain looks like to a hurried reader: one canonical spelling."""
     text = unicodedata.normalize("NFKC", unicode_domain(domain)).lower()

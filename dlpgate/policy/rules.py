@@ -379,6 +379,18 @@ class PolicySet:
     disabled: tuple[str, ...] = ()
 
     @property
+    def largest_count(self) -> int:
+        """The largest number of findings or people any rule asks for."""
+        def walk(c: object) -> list[int]:
+            if isinstance(c, Findings):
+                return [c.min_count, c.min_distinct]
+            if isinstance(c, DataSubjects):
+                return [c.min]
+            inner = getattr(c, "items", None) or ([c.item] if isinstance(c, Not) else [])
+            return [n for i in inner for n in walk(i)]
+        return max((n for r in self.rules for n in walk(r.when)), default=1)
+
+    @property
     def monotone(self) -> bool:
         """More findings can never relax the action (see the module docstring)."""
         return all(r.when.monotone() and not (r.overrides and r.when.reads_findings())
