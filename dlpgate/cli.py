@@ -297,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     from dlpgate.policy.commands import register
 
     register(sub, common, _settings)
+
+    from dlpgate.review.commands import register as register_quarantine
+
+    register_quarantine(sub, common, _settings, _store)
     return parser
 
 

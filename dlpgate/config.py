@@ -276,6 +276,16 @@ class Policy(_Section):
                                   "policy files.")
 
 
+class Quarantine(_Section):
+    retention_days: int = Field(30, ge=1, description="Days a message may wait in the "
+                                "quarantine before it expires.")
+    on_expiry: Literal["reject", "release"] = Field(
+        "reject", description="What happens to a message nobody decided on in time: rejected "
+        "(it never leaves) or released to the next hop.")
+    expire_interval: float = Field(3600.0, gt=0, description="Seconds between retention "
+                                   "sweeps while `serve` runs.")
+
+
 class Review(_Section):
     enabled: bool = Field(False, description="Start the review web app with `serve`.")
     listen: HostPort = Field("127.0.0.1:8025", description="Where the review app listens.")
@@ -299,6 +309,7 @@ class Settings(_Section):
     detection: Detection = Field(default_factory=Detection)
     recipients: Recipients = Field(default_factory=Recipients)
     policy: Policy = Field(default_factory=Policy)
+    quarantine: Quarantine = Field(default_factory=Quarantine)
     review: Review = Field(default_factory=Review)
     logging: Logging = Field(default_factory=Logging)
     source: str = Field("(built-in defaults)", exclude=True)

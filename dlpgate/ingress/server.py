@@ -55,6 +55,7 @@ class Relay:
         )
         self._watched = _signature(policy_files(settings))
         self._watch_task: asyncio.Task[Any] | None = None
+        self._expire_task: asyncio.Task[Any] | None = None
         self.hop = NextHop(settings.relay)
         self.gateway = Gateway(
             settings, self.scanner, self.hop, self.store,
@@ -89,6 +90,7 @@ class Relay:
                  policy_version=self.policy.version, rules=len(self.policy.rules))
         if self.settings.policy.watch:
             self._watch_task = spawn(self._watch(), name="policy-watch")
+        self._expire_task = spawn(self._expire(), name="quarantine-retention")
 
     def reload(self, why: str = "sighup") -> bool:
         """Validate the policy files again; apply them only if they are sound."""
@@ -109,6 +111,21 @@ class Relay:
         self.policy = policy
         return True
 
+    async def _expire(self) -> None:
+        """Apply quarantine retention now and then; a failure is logged, never fatal."""
+        from dlpgate.act.quarantine import expire
+
+        while not self.gateway.closing:
+            try:
+                done = await expire(self.store, self.settings)
+            except Exception as exc:  # the store is briefly unavailable: next time
+                log.error("retention_failed", error=type(exc).__name__)
+            else:
+                if done:
+                    log.info("retention", expired=sum(r.ok for r in done), tried=len(done),
+                             on_expiry=self.settings.quarantine.on_expiry)
+            await asyncio.sleep(self.settings.quarantine.expire_interval)
+
     async def _watch(self) -> None:
         interval = self.settings.policy.watch_interval
         while not self.gateway.closing:
@@ -125,8 +142,9 @@ class Relay:
         """Graceful: no new sessions or transactions, in-flight DATA finishes."""
         gw = self.gateway
         gw.closing = True
-        if self._watch_task is not None:
-            self._watch_task.cancel()
+        for task in (self._watch_task, self._expire_task):
+            if task is not None:
+                task.cancel()
         if self.server is not None:
             self.server.close()
         drained = True

@@ -84,6 +84,9 @@ class HeldMessage:
     policy_version: str = ""
     delay_minutes: int = 0
     notify: tuple[str, ...] = ()
+    updated: float = 0.0
+    decided_by: str = ""  # who last moved it (released, rejected, claimed for release)
+    last_error: str = ""  # why the last release failed, for the reviewer
 
     @staticmethod
     def of(result: ScanResult, envelope: Envelope, raw: bytes, created: float) -> HeldMessage:
@@ -121,6 +124,19 @@ class HeldMessage:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One look at or action on held mail. Append-only: nothing edits or deletes these."""
+
+    actor: str  # cli:alice, web:bob, system:retention
+    action: str  # view, reveal, release, release-failed, reject, expire, list
+    item_id: str = ""
+    reason: str = ""
+    via: str = ""
+    detail: str = ""
+    at: float = 0.0  # set by the store when written
+
+
 def dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
@@ -146,6 +162,32 @@ class Store(Protocol):
     def get_held(self, item_id: str) -> HeldMessage | None: ...
 
     def decisions(self, limit: int = 100) -> list[DecisionRecord]: ...
+
+    def claim(self, item_id: str, states: tuple[str, ...], new_state: str, actor: str,
+              audit: AuditEntry | None = None) -> HeldMessage | None:
+        """Move a held message to `new_state` only if it is in one of `states`.
+
+        One atomic compare-and-set: of concurrent callers on any node, exactly one
+        gets the message back; the others get None. `audit` is written in the same
+        transaction.
+        """
+        ...
+
+    def finish(self, item_id: str, state: str, new_state: str, audit: AuditEntry,
+               error: str = "") -> bool:
+        """The end of a claimed step (releasing -> released or back to held), audited."""
+        ...
+
+    def audit(self, entry: AuditEntry) -> None: ...
+
+    def audit_log(self, item_id: str | None = None, actor: str | None = None,
+                  limit: int = 1000) -> list[AuditEntry]:
+        """Newest first."""
+        ...
+
+    def held_before(self, states: tuple[str, ...], cutoff: float) -> list[HeldMessage]:
+        """Messages in `states` held before `cutoff` (for retention)."""
+        ...
 
     def learn(self, pairs: list) -> None:
         """Add history.Pair rows: counts add up, first/last seen widen. One transaction."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from importlib import resources
 
 from dlpgate.config import sqlite_path
 from dlpgate.store.base import (
+    AuditEntry,
     Correspondence,
     DecisionRecord,
     HeldMessage,
@@ -26,7 +28,8 @@ _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipie
                      "timings, action, shadow_rules")
 _HELD_COLUMNS = ("id, created, state, mail_from, rcpt_tos, message_id, size, verdict, rules, "
                  "reasons, findings, recipients, raw, action, matches, policy_version, "
-                 "delay_minutes, notify")
+                 "delay_minutes, notify, updated, decided_by, last_error")
+_AUDIT_COLUMNS = "actor, action, item_id, reason, via, detail, at"
 
 
 def migrations(backend: str) -> list[tuple[int, str]]:
@@ -107,11 +110,12 @@ class SQLiteStore:
 
     def hold(self, m: HeldMessage) -> None:
         self._write(
-            f"INSERT INTO quarantine ({_HELD_COLUMNS}) VALUES ({','.join('?' * 18)})",
+            f"INSERT INTO quarantine ({_HELD_COLUMNS}) VALUES ({','.join('?' * 21)})",
             [(m.id, m.created, m.state, m.mail_from, dumps(list(m.rcpt_tos)), m.message_id, m.size,
              m.verdict, dumps(list(m.rules)), dumps(list(m.reasons)), dumps(list(m.findings)),
              dumps(list(m.recipients)), m.raw, m.action, dumps(list(m.matches)),
-             m.policy_version, m.delay_minutes, dumps(list(m.notify)))],
+             m.policy_version, m.delay_minutes, dumps(list(m.notify)), m.updated or m.created,
+             m.decided_by, m.last_error)],
         )
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
@@ -135,6 +139,70 @@ class SQLiteStore:
     def get_held(self, item_id: str) -> HeldMessage | None:
         rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE id = ?", (item_id,))
         return _held(rows[0]) if rows else None
+
+    def _cas(self, sql: str, params: tuple, audit: AuditEntry | None) -> bool:
+        """One conditional UPDATE (and its audit row) in one write transaction."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    changed = self._db.execute(sql, params).rowcount == 1
+                    if changed and audit is not None:
+                        self._insert_audit(audit)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
+        return changed
+
+    def _insert_audit(self, e: AuditEntry) -> None:
+        self._db.execute(f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+                         (e.actor, e.action, e.item_id, e.reason, e.via, e.detail,
+                          e.at or time.time()))
+
+    def claim(self, item_id: str, states: tuple[str, ...], new_state: str, actor: str,
+              audit: AuditEntry | None = None) -> HeldMessage | None:
+        marks = ",".join("?" * len(states))
+        changed = self._cas(
+            f"UPDATE quarantine SET state = ?, updated = ?, decided_by = ? "
+            f"WHERE id = ? AND state IN ({marks})",
+            (new_state, time.time(), actor, item_id, *states), audit)
+        return self.get_held(item_id) if changed else None
+
+    def finish(self, item_id: str, state: str, new_state: str, audit: AuditEntry,
+               error: str = "") -> bool:
+        return self._cas(
+            "UPDATE quarantine SET state = ?, updated = ?, decided_by = ?, last_error = ? "
+            "WHERE id = ? AND state = ?",
+            (new_state, time.time(), audit.actor, error, item_id, state), audit)
+
+    def audit(self, entry: AuditEntry) -> None:
+        e = entry
+        self._write(f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+                    [(e.actor, e.action, e.item_id, e.reason, e.via, e.detail,
+                      e.at or time.time())])
+
+    def audit_log(self, item_id: str | None = None, actor: str | None = None,
+                  limit: int = 1000) -> list[AuditEntry]:
+        where, params = [], []
+        if item_id is not None:
+            where.append("item_id = ?")
+            params.append(item_id)
+        if actor is not None:
+            where.append("actor = ?")
+            params.append(actor)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._read(f"SELECT {_AUDIT_COLUMNS} FROM audit {clause} ORDER BY id DESC LIMIT ?",
+                          (*params, limit))
+        return [AuditEntry(*r) for r in rows]
+
+    def held_before(self, states: tuple[str, ...], cutoff: float) -> list[HeldMessage]:
+        marks = ",".join("?" * len(states))
+        rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE state IN ({marks}) "
+                          "AND created < ? ORDER BY created", (*states, cutoff))
+        return [_held(row) for row in rows]
 
     def decisions(self, limit: int = 100) -> list[DecisionRecord]:
         rows = self._read(f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY created DESC "
@@ -262,7 +330,7 @@ def _held(r: tuple) -> HeldMessage:
         reasons=tuple(json.loads(r[9])), findings=tuple(json.loads(r[10])),
         recipients=tuple(json.loads(r[11])), raw=bytes(r[12]), action=r[13],
         matches=tuple(json.loads(r[14])), policy_version=r[15], delay_minutes=r[16],
-        notify=tuple(json.loads(r[17])),
+        notify=tuple(json.loads(r[17])), updated=r[18], decided_by=r[19], last_error=r[20],
     )
 
 

@@ -1,0 +1,133 @@
+"""The quarantine's side of `act`: release, reject and expire held messages.
+
+Shared by `dlpgate quarantine ...` and the review app, so a message leaves the
+quarantine one way only. Every step is on the audit trail, under the name of
+whoever asked.
+
+Exactly once: a release first claims the message (held -> releasing) with one
+compare-and-set in the store. Of two reviewers clicking at the same moment, on
+one node or two, one claim wins; the other is told the message is already being
+released. The winner sends the original bytes and envelope to the next hop, with
+`X-DLP-Released-By` on top, and then records `released`. If the next hop
+refuses or is down, the message goes back to `held` with the error shown, never
+lost. If the process dies between sending and recording, the message stays
+`releasing` and is never sent again by itself: only a person who has checked
+the next hop's log can say whether it left (`dlpgate quarantine show`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from dlpgate.act.relay import NextHop
+from dlpgate.config import Settings
+from dlpgate.store.base import AuditEntry, HeldMessage, Store
+
+# Where a message may be released or rejected from.
+OPEN_STATES = ("held", "awaiting-sender")
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    state: str  # the message's state afterwards
+    message: str  # for the person who asked: what happened, no content
+
+
+def _header(actor: str, reason: str) -> bytes:
+    """X-DLP-Released-By: who, and when; the reason stays in the audit log."""
+    who = "".join(c for c in actor if c.isprintable() and c not in "\r\n")[:200]
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return f"X-DLP-Released-By: {who} at {stamp}\r\n".encode("utf-8", "replace")
+
+
+def _options(item: HeldMessage) -> list[str]:
+    options = []
+    if any(b > 127 for b in item.raw):
+        options.append("BODY=8BITMIME")
+    if not all(a.isascii() for a in (item.mail_from, *item.rcpt_tos)):
+        options.append("SMTPUTF8")
+    return options
+
+
+async def release(store: Store, settings: Settings, item_id: str, actor: str, reason: str,
+                  via: str, hop: NextHop | None = None) -> ActionResult:
+    """Send a held message on, exactly once; on any failure it stays held, with the error."""
+    item = store.claim(item_id, OPEN_STATES, "releasing", actor)
+    if item is None:
+        return _not_open(store, item_id, "released")
+    own_hop = hop is None
+    hop = hop or NextHop(settings.relay)
+    try:
+        error, refused = await _send(hop, item, actor, reason)
+    finally:
+        if own_hop:
+            await hop.close()
+    if error:
+        store.finish(item_id, "releasing", "held", AuditEntry(
+            actor=actor, action="release-failed", item_id=item_id, reason=reason, via=via,
+            detail=error), error=error)
+        return ActionResult(False, "held", f"not released, still held: {error}")
+    note = f"the next hop refused {len(refused)} recipient(s): {refused}" if refused else ""
+    store.finish(item_id, "releasing", "released", AuditEntry(
+        actor=actor, action="release", item_id=item_id, reason=reason, via=via, detail=note),
+        error=note)
+    return ActionResult(True, "released", "released to the next hop" + (f"; {note}" if note
+                                                                         else ""))
+
+
+async def _send(hop: NextHop, item: HeldMessage, actor: str, reason: str) -> tuple[str, str]:
+    """(error, refused): error is '' when the next hop took the message for someone."""
+    tx, reply = await hop.begin(item.mail_from or "<>", _options(item))
+    if tx is None:
+        return f"next hop: {reply}", ""
+    refused = []
+    for rcpt in item.rcpt_tos:
+        r = await tx.rcpt(rcpt)
+        if not r.ok:
+            refused.append(f"{rcpt} ({r.code})")
+    if len(refused) == len(item.rcpt_tos):
+        await tx.abort()
+        return f"the next hop refused every recipient ({refused[0]})", ""
+    sent = await tx.send(_header(actor, reason) + item.raw)
+    if not sent.ok:
+        return f"next hop: {sent}", ""
+    return "", ", ".join(refused)  # the rest have it; those refused never will from here
+
+
+def reject(store: Store, item_id: str, actor: str, reason: str, via: str) -> ActionResult:
+    item = store.claim(item_id, OPEN_STATES, "rejected", actor, AuditEntry(
+        actor=actor, action="reject", item_id=item_id, reason=reason, via=via))
+    if item is None:
+        return _not_open(store, item_id, "rejected")
+    return ActionResult(True, "rejected", "rejected; it will not be sent")
+
+
+def _not_open(store: Store, item_id: str, verb: str) -> ActionResult:
+    current = store.get_held(item_id)
+    if current is None:
+        return ActionResult(False, "", f"no held message {item_id}")
+    if current.state == "releasing":
+        return ActionResult(False, "releasing", f"not {verb}: a release is already under way "
+                            f"(started by {current.decided_by})")
+    return ActionResult(False, current.state, f"not {verb}: it is already {current.state}")
+
+
+async def expire(store: Store, settings: Settings, now: float | None = None) -> list[ActionResult]:
+    """Apply `quarantine.retention_days`: older open messages are rejected or released."""
+    q = settings.quarantine
+    cutoff = (now or time.time()) - q.retention_days * 86400
+    results = []
+    for item in store.held_before(OPEN_STATES, cutoff):
+        reason = f"retention: held longer than {q.retention_days} days"
+        if q.on_expiry == "release":
+            results.append(await release(store, settings, item.id, "system:retention", reason,
+                                         "retention"))
+        else:
+            got = store.claim(item.id, OPEN_STATES, "expired", "system:retention", AuditEntry(
+                actor="system:retention", action="expire", item_id=item.id, reason=reason,
+                via="retention"))
+            results.append(ActionResult(got is not None, "expired" if got else item.state,
+                                        "expired" if got else "changed meanwhile"))
+    return results

@@ -1,0 +1,183 @@
+"""`dlpgate quarantine list | show | release | reject | expire | audit`: the review, from a shell.
+
+The same actions as the review app, through the same code (`dlpgate.act.quarantine`),
+each written to the audit trail under the operator's name (`cli:` and the login
+name; under sudo, the name of whoever ran sudo). Nothing here prints a message's
+body or the values found in it: `show` gives the decision, the recipients and
+where each finding is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+import time
+
+from dlpgate.config import Settings
+from dlpgate.store.base import AuditEntry, HeldMessage
+
+STATES = ("held", "awaiting-sender", "releasing", "released", "rejected", "expired")
+
+
+def operator() -> str:
+    return "cli:" + (os.environ.get("SUDO_USER") or getpass.getuser())
+
+
+def _age(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+def _summary(item: HeldMessage) -> dict:
+    counts: dict[str, int] = {}
+    for f in item.findings:
+        counts[f["entity"]] = counts.get(f["entity"], 0) + 1
+    return {
+        "id": item.id, "created": item.created, "state": item.state, "action": item.action,
+        "from": item.mail_from,
+        "to_domains": sorted({r.rpartition("@")[2].lower() for r in item.rcpt_tos}),
+        "rules": list(item.rules), "findings": counts,
+        "risk": max((r["risk"] for r in item.recipients), default=0.0),
+        "decided_by": item.decided_by, "last_error": item.last_error,
+    }
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
+    state = None if args.state == "all" else args.state
+    items = store.held(state, limit=args.limit)
+    store.audit(AuditEntry(operator(), "list", reason=f"state={args.state}", via="cli"))
+    if args.json:
+        for item in items:
+            print(json.dumps(_summary(item)))
+        return 0
+    now = time.time()
+    print(f"{'id':<22} {'age':>4} {'state':<9} {'action':<8} {'from':<32} rules")
+    for item in items:
+        print(f"{item.id:<22} {_age(now - item.created):>4} {item.state:<9} {item.action:<8} "
+              f"{item.mail_from[:32]:<32} {', '.join(item.rules)}")
+    print(f"{len(items)} message(s)")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
+    item = store.get_held(args.id)
+    if item is None:
+        print(f"dlpgate: no held message {args.id}", file=sys.stderr)
+        return 1
+    store.audit(AuditEntry(operator(), "view", args.id, via="cli"))
+    history = [{"at": e.at, "actor": e.actor, "action": e.action, "reason": e.reason,
+                "detail": e.detail} for e in reversed(store.audit_log(item_id=args.id))]
+    out = {**_summary(item), "message_id": item.message_id, "size": item.size,
+           "rcpt_tos": list(item.rcpt_tos), "reasons": list(item.reasons),
+           "recipients": list(item.recipients), "matches": list(item.matches),
+           "findings_where": list(item.findings), "policy_version": item.policy_version,
+           "history": history}
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"{item.id}: {item.state} ({item.action}), from {item.mail_from} to "
+          f"{', '.join(item.rcpt_tos)}")
+    if item.last_error:
+        print(f"  last error: {item.last_error}")
+    if item.state == "releasing":
+        print(f"  a release by {item.decided_by} was started and not finished: check the next "
+              "hop's log before doing anything else with it")
+    print("  why:")
+    for reason in item.reasons:
+        print(f"    - {reason}")
+    print("  recipients:")
+    for r in item.recipients:
+        print(f"    {r['address']}  risk {r['risk']:.2f}  {', '.join(r['signals'])}")
+    print("  findings: " + (", ".join(f"{k} {v}" for k, v in out["findings"].items()) or "none"))
+    print("  history:")
+    for h in history:
+        print(f"    {time.strftime('%Y-%m-%d %H:%M', time.localtime(h['at']))} {h['actor']} "
+              f"{h['action']} {h['reason']} {h['detail']}".rstrip())
+    return 0
+
+
+def cmd_release(args: argparse.Namespace, settings: Settings, store) -> int:
+    from dlpgate.act.quarantine import release
+
+    result = asyncio.run(release(store, settings, args.id, operator(), args.reason, "cli"))
+    print(f"{args.id}: {result.message}", file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_reject(args: argparse.Namespace, settings: Settings, store) -> int:
+    from dlpgate.act.quarantine import reject
+
+    result = reject(store, args.id, operator(), args.reason, "cli")
+    print(f"{args.id}: {result.message}", file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
+    from dlpgate.act.quarantine import expire
+
+    results = asyncio.run(expire(store, settings))
+    done = sum(r.ok for r in results)
+    print(f"{done} message(s) past {settings.quarantine.retention_days} days "
+          f"{'released' if settings.quarantine.on_expiry == 'release' else 'expired'}"
+          + (f", {len(results) - done} could not be" if done < len(results) else ""))
+    return 0 if done == len(results) else 1
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
+    entries = store.audit_log(item_id=args.item, actor=args.actor, limit=args.limit)
+    for e in entries:
+        if args.json:
+            print(json.dumps({"at": e.at, "actor": e.actor, "action": e.action,
+                              "item_id": e.item_id, "reason": e.reason, "via": e.via,
+                              "detail": e.detail}))
+        else:
+            print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(e.at))} {e.actor} "
+                  f"{e.action} {e.item_id} {e.reason} {e.detail}".rstrip())
+    return 0
+
+
+def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
+    p = sub.add_parser("quarantine", help="list, show, release and reject held messages")
+    qsub = p.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
+
+    def bind(func):
+        def run(args):
+            settings = settings_of(args)
+            store = store_of(settings)
+            try:
+                return func(args, settings, store)
+            finally:
+                store.close()
+        return run
+
+    c = qsub.add_parser("list", parents=[common], help="held messages, oldest first")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--state", choices=(*STATES, "all"), default="held")
+    c.add_argument("--limit", type=int, default=500)
+    c.set_defaults(func=bind(cmd_list))
+    c = qsub.add_parser("show", parents=[common], help="why a message was held (no content)")
+    c.add_argument("id")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=bind(cmd_show))
+    for name, func, verb in (("release", cmd_release, "send it on to the next hop"),
+                             ("reject", cmd_reject, "never send it")):
+        c = qsub.add_parser(name, parents=[common], help=verb)
+        c.add_argument("id")
+        c.add_argument("--reason", default="", help="why (recorded in the audit trail)")
+        c.set_defaults(func=bind(func))
+    c = qsub.add_parser("expire", parents=[common],
+                        help="apply quarantine.retention_days now (serve does it hourly)")
+    c.set_defaults(func=bind(cmd_expire))
+    c = qsub.add_parser("audit", parents=[common], help="the audit trail, newest first")
+    c.add_argument("--item")
+    c.add_argument("--actor")
+    c.add_argument("--limit", type=int, default=1000)
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=bind(cmd_audit))

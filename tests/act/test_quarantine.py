@@ -1,0 +1,154 @@
+"""Release, reject and expire: once only, never lost, every step on the audit trail."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sqlite3
+import threading
+
+import pytest
+
+from dlpgate import testdata
+from dlpgate.act.quarantine import expire, reject, release
+from dlpgate.config import Settings
+from dlpgate.pipeline import Scanner
+from dlpgate.store.base import HeldMessage, StoreError
+from dlpgate.store.sqlite import SQLiteStore
+from dlpgate.testing import Sink, free_port, make_envelope, make_message
+
+ORG = {"internal_domains": ["example-council.gov.uk"]}
+
+
+def settings_for(hop: str, **quarantine) -> Settings:
+    return Settings.model_validate({"organisation": ORG, "detection": {"ner": False},
+                                    "relay": {"next_hop": hop, "next_hop_timeout": 5},
+                                    "quarantine": quarantine})
+
+
+@functools.cache
+def scanner() -> Scanner:
+    return Scanner(settings_for("127.0.0.1:1"))
+
+
+def held(store: SQLiteStore, created: float = 1000.0) -> tuple[HeldMessage, bytes]:
+    raw = make_message(to=("x@example.org",), attachments=(
+        ("l.zip", "application/zip", testdata.make_encrypted_zip({"a": b"b"})),))
+    env = make_envelope(raw, bcc=("hidden@example.org",))
+    result = scanner().scan(raw, env)
+    assert result.decision.verdict == "hold"
+    item = HeldMessage.of(result, env, raw, created)
+    store.hold(item)
+    return item, raw
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SQLiteStore(f"sqlite:///{tmp_path / 'q.db'}")
+    yield s
+    s.close()
+
+
+def test_a_release_sends_the_original_bytes_and_envelope_once_and_is_audited(store):
+    item, raw = held(store)
+    with Sink() as sink:
+        result = asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                     "checked with the sender", "web"))
+        again = asyncio.run(release(store, settings_for(sink.address), item.id, "web:bob", "",
+                                    "web"))
+    assert result.ok and result.state == "released"
+    [got] = sink.received
+    assert got.rcpt_tos == ["x@example.org", "hidden@example.org"]
+    assert got.data.startswith(b"X-DLP-Released-By: web:ann at ")
+    assert got.data.endswith(raw)
+    assert not again.ok and again.message == "not released: it is already released"
+    assert store.get_held(item.id).decided_by == "web:ann"
+    [entry] = store.audit_log(item_id=item.id)
+    assert (entry.actor, entry.action, entry.reason) == ("web:ann", "release",
+                                                         "checked with the sender")
+
+
+def test_a_next_hop_that_is_down_leaves_the_message_held_with_the_error(store):
+    item, _ = held(store)
+    result = asyncio.run(release(store, settings_for(f"127.0.0.1:{free_port()}"), item.id,
+                                 "cli:ann", "", "cli"))
+    assert not result.ok and result.state == "held"
+    now = store.get_held(item.id)
+    assert now.state == "held" and "451" in now.last_error
+    assert [e.action for e in store.audit_log(item_id=item.id)] == ["release-failed"]
+
+
+def test_a_next_hop_that_refuses_the_data_leaves_it_held(store):
+    item, _ = held(store)
+    with Sink() as sink:
+        sink.handler.data_reply = "554 5.7.1 No thanks"
+        result = asyncio.run(release(store, settings_for(sink.address), item.id, "cli:ann",
+                                     "", "cli"))
+        assert sink.received == []
+    assert not result.ok and "554" in store.get_held(item.id).last_error
+
+
+def test_two_reviewers_releasing_at_the_same_moment_send_it_once(store, tmp_path):
+    item, _ = held(store)
+    with Sink() as sink:
+        sink.handler.data_delay = 0.5  # the first release is still sending when the second asks
+        results = []
+
+        def reviewer(name: str) -> None:
+            own = SQLiteStore(f"sqlite:///{tmp_path / 'q.db'}")  # as another node would
+            try:
+                results.append(asyncio.run(release(own, settings_for(sink.address), item.id,
+                                                   name, "", "web")))
+            finally:
+                own.close()
+
+        threads = [threading.Thread(target=reviewer, args=(f"web:{n}",)) for n in ("a", "b")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert sorted(r.ok for r in results) == [False, True]
+    assert len(sink.received) == 1
+    loser = next(r for r in results if not r.ok)
+    assert loser.message.startswith("not released: ")
+
+
+def test_reject_closes_it_for_good(store):
+    item, _ = held(store)
+    assert reject(store, item.id, "cli:ann", "wrong recipient", "cli").ok
+    assert store.get_held(item.id).state == "rejected"
+    with Sink() as sink:
+        later = asyncio.run(release(store, settings_for(sink.address), item.id, "cli:bob", "",
+                                    "cli"))
+    assert not later.ok and sink.received == []
+
+
+def test_retention_expires_old_messages_and_leaves_new_ones(store):
+    old, _ = held(store, created=1000.0)
+    new, _ = held(store, created=1000.0 + 29 * 86400)
+    results = asyncio.run(expire(store, settings_for("127.0.0.1:1"), now=1000.0 + 31 * 86400))
+    assert [r.state for r in results] == ["expired"]
+    assert store.get_held(old.id).state == "expired" and store.get_held(new.id).state == "held"
+    [entry] = store.audit_log(item_id=old.id)
+    assert (entry.actor, entry.action) == ("system:retention", "expire")
+
+
+def test_retention_may_release_instead(store):
+    old, _ = held(store, created=1000.0)
+    with Sink() as sink:
+        results = asyncio.run(expire(store, settings_for(sink.address, on_expiry="release"),
+                                     now=1000.0 + 31 * 86400))
+        assert [r.state for r in results] == ["released"] and len(sink.received) == 1
+
+
+def test_the_audit_trail_cannot_be_edited_or_deleted(store, tmp_path):
+    item, _ = held(store)
+    reject(store, item.id, "cli:ann", "x", "cli")
+    db = sqlite3.connect(tmp_path / "q.db", isolation_level=None)  # not even by hand
+    for sql in ("UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute(sql)
+    db.close()
+    with pytest.raises(StoreError, match="append-only"):
+        store._write("DELETE FROM audit", [()])
+    assert store.audit_log()[0].actor == "cli:ann"

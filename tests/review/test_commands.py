@@ -1,0 +1,101 @@
+"""`dlpgate quarantine ...` as an operator uses it, on mail the real relay held."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from dlpgate import testdata
+from dlpgate.testing import make_message
+
+
+def dlpgate(*args: str, cfg: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dlpgate", *args, "--config", str(cfg)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def hold_one(relay, settings, tmp_path: Path) -> tuple[Path, bytes]:
+    """Send a message the shipped policy holds; return a config for the CLI and the bytes."""
+    raw = make_message(to=("someone@example.org",), attachments=(
+        ("locked.zip", "application/zip", testdata.make_encrypted_zip({"a": b"b"})),))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail("alice.jones@example-council.gov.uk",
+                        ["someone@example.org", "bcc.only@example.org"], raw)
+    cfg = tmp_path / "cli.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "storage": {"url": settings.storage.url},
+        "relay": {"next_hop": settings.relay.next_hop},
+    }))
+    return cfg, raw
+
+
+def test_list_show_release_then_the_audit_trail(make_settings, relay_factory, sink, tmp_path):
+    settings = make_settings()
+    relay = relay_factory(settings)
+    cfg, raw = hold_one(relay, settings, tmp_path)
+    assert sink.received == []
+
+    listed = dlpgate("quarantine", "list", "--json", cfg=cfg)
+    assert listed.returncode == 0, listed.stderr
+    [item] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert item["state"] == "held" and item["rules"] == ["unreadable-attachment-leaving"]
+    assert item["to_domains"] == ["example.org"]
+
+    shown = dlpgate("quarantine", "show", item["id"], cfg=cfg)
+    assert shown.returncode == 0
+    assert "locked.zip" in shown.stdout and "bcc.only@example.org" in shown.stdout
+
+    released = dlpgate("quarantine", "release", item["id"], "--reason", "agreed with IG",
+                       cfg=cfg)
+    assert released.returncode == 0, released.stderr
+    [got] = sink.received
+    assert got.rcpt_tos == ["someone@example.org", "bcc.only@example.org"]
+    assert got.data.startswith(b"X-DLP-Released-By: cli:") and got.data.endswith(raw)
+
+    twice = dlpgate("quarantine", "release", item["id"], cfg=cfg)
+    assert twice.returncode == 1 and "already released" in twice.stderr
+    assert len(sink.received) == 1
+
+    audit = dlpgate("quarantine", "audit", "--json", "--item", item["id"], cfg=cfg)
+    actions = [json.loads(line)["action"] for line in audit.stdout.splitlines()]
+    assert actions == ["release", "view"]  # newest first; the refused second release is not
+    reason = json.loads(audit.stdout.splitlines()[0])["reason"]
+    assert reason == "agreed with IG"
+
+
+def test_a_release_while_the_next_hop_is_down_keeps_it_and_says_why(
+        make_settings, relay_factory, sink, tmp_path):
+    settings = make_settings()
+    relay = relay_factory(settings)
+    cfg, _ = hold_one(relay, settings, tmp_path)
+    item_id = json.loads(dlpgate("quarantine", "list", "--json", cfg=cfg).stdout)["id"]
+    sink.stop()
+
+    down = dlpgate("quarantine", "release", item_id, cfg=cfg)
+
+    assert down.returncode == 1 and "still held" in down.stderr and "451" in down.stderr
+    shown = json.loads(dlpgate("quarantine", "show", item_id, "--json", cfg=cfg).stdout)
+    assert shown["state"] == "held" and "451" in shown["last_error"]
+    sink.start()
+    assert dlpgate("quarantine", "release", item_id, cfg=cfg).returncode == 0
+    assert len(sink.received) == 1
+
+
+def test_reject_and_an_unknown_id(make_settings, relay_factory, sink, tmp_path):
+    settings = make_settings()
+    relay = relay_factory(settings)
+    cfg, _ = hold_one(relay, settings, tmp_path)
+    item_id = json.loads(dlpgate("quarantine", "list", "--json", cfg=cfg).stdout)["id"]
+    assert dlpgate("quarantine", "reject", item_id, "--reason", "wrong person",
+                   cfg=cfg).returncode == 0
+    assert dlpgate("quarantine", "list", "--json", cfg=cfg).stdout == ""
+    rejected = dlpgate("quarantine", "list", "--json", "--state", "rejected", cfg=cfg)
+    assert json.loads(rejected.stdout)["decided_by"].startswith("cli:")
+    missing = dlpgate("quarantine", "show", "nope", cfg=cfg)
+    assert missing.returncode == 1 and "no held message nope" in missing.stderr
