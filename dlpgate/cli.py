@@ -299,8 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     register(sub, common, _settings)
 
     from dlpgate.review.commands import register as register_quarantine
+    from dlpgate.review.commands import register_review
 
     register_quarantine(sub, common, _settings, _store)
+    register_review(sub, common, _settings, _store)
     return parser
 
 

@@ -289,6 +289,16 @@ class Quarantine(_Section):
 class Review(_Section):
     enabled: bool = Field(False, description="Start the review web app with `serve`.")
     listen: HostPort = Field("127.0.0.1:8025", description="Where the review app listens.")
+    secure_cookies: bool = Field(True, description="Mark the session cookie Secure (HTTPS "
+                                 "only); turn off only when testing on plain HTTP loopback.")
+    idle_timeout: int = Field(30 * 60, ge=60, description="Seconds of inactivity after which "
+                              "a reviewer signs in again.")
+    session_lifetime: int = Field(12 * 3600, ge=300, description="Seconds a session lasts at "
+                                  "most.")
+    trusted_header: str = Field("", description="A header set by a reverse proxy that has "
+                                "already signed the user in (e.g. X-Remote-User); empty: off.")
+    trusted_proxies: list[Network] = Field(default_factory=lambda: ["127.0.0.1/32"],
+                                           description="Where trusted_header is believed from.")
 
 
 class Logging(_Section):

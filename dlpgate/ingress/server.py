@@ -56,6 +56,7 @@ class Relay:
         self._watched = _signature(policy_files(settings))
         self._watch_task: asyncio.Task[Any] | None = None
         self._expire_task: asyncio.Task[Any] | None = None
+        self.review: Any = None
         self.hop = NextHop(settings.relay)
         self.gateway = Gateway(
             settings, self.scanner, self.hop, self.store,
@@ -91,6 +92,12 @@ class Relay:
         if self.settings.policy.watch:
             self._watch_task = spawn(self._watch(), name="policy-watch")
         self._expire_task = spawn(self._expire(), name="quarantine-retention")
+        if self.settings.review.enabled:
+            from dlpgate.review.server import ReviewServer
+
+            self.review = ReviewServer(self.settings, self.store)
+            await self.review.start()
+            log.info("review_listening", listen=self.settings.review.listen)
 
     def reload(self, why: str = "sighup") -> bool:
         """Validate the policy files again; apply them only if they are sound."""
@@ -157,6 +164,8 @@ class Relay:
             if proto.transport is not None:
                 proto.transport.close()
         await asyncio.sleep(0)  # let connection_lost run and start its clean-up
+        if self.review is not None:
+            await self.review.stop()
         await settle(5.0)
         await self.scanner.close()
         await self.hop.close()

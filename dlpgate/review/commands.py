@@ -143,6 +143,103 @@ def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace, settings: Settings, store) -> int:
+    from dlpgate import obs
+    from dlpgate.review.server import serve_review
+
+    obs.configure(settings.logging)
+    try:
+        asyncio.run(serve_review(settings, store))
+    except OSError as exc:
+        print(f"dlpgate: cannot listen on {settings.review.listen}: {exc.strerror}",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    """From stdin when piped (scripts), else asked twice at the terminal."""
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise SystemExit("dlpgate: the passwords differ")
+    if len(password) < 12:
+        raise SystemExit("dlpgate: a password needs at least 12 characters")
+    return password
+
+
+def cmd_users(args: argparse.Namespace, settings: Settings, store) -> int:
+    from dlpgate.review.auth import ROLES, hash_password
+
+    who = operator()
+    if args.users_command == "list":
+        for u in store.users():
+            print(f"{u.username}\t{','.join(u.roles)}\t{'disabled' if u.disabled else 'active'}")
+        return 0
+    user = store.get_user(args.username)
+    if args.users_command == "add":
+        if user is not None:
+            print(f"dlpgate: user {args.username} exists; use passwd", file=sys.stderr)
+            return 1
+        roles = tuple(r.strip() for r in args.roles.split(",") if r.strip())
+        unknown = [r for r in roles if r not in ROLES]
+        if unknown or not roles:
+            print(f"dlpgate: roles are {', '.join(ROLES)}", file=sys.stderr)
+            return 2
+        store.save_user(args.username, hash_password(_password(args)), roles)
+        store.audit(AuditEntry(who, "user-add", reason=f"{args.username}: {','.join(roles)}",
+                               via="cli"))
+        print(f"user {args.username} added ({', '.join(roles)})")
+        return 0
+    if user is None:
+        print(f"dlpgate: no user {args.username}", file=sys.stderr)
+        return 1
+    if args.users_command == "passwd":
+        store.save_user(user.username, hash_password(_password(args)), user.roles,
+                        user.disabled)
+        store.end_sessions(username=user.username)
+        store.audit(AuditEntry(who, "user-passwd", reason=user.username, via="cli"))
+        print(f"password of {user.username} changed; their sessions ended")
+        return 0
+    store.save_user(user.username, user.password_hash, user.roles, disabled=True)
+    store.end_sessions(username=user.username)
+    store.audit(AuditEntry(who, "user-disable", reason=user.username, via="cli"))
+    print(f"user {user.username} disabled; their sessions ended")
+    return 0
+
+
+def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
+    """`dlpgate review` and `dlpgate users ...`."""
+    def bind(func):
+        def run(args):
+            settings = settings_of(args)
+            store = store_of(settings)
+            try:
+                return func(args, settings, store)
+            finally:
+                store.close()
+        return run
+
+    p = sub.add_parser("review", parents=[common], help="run the review web app on its own")
+    p.set_defaults(func=bind(cmd_review))
+    p = sub.add_parser("users", help="review app accounts")
+    usub = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    c = usub.add_parser("add", parents=[common], help="add an account (password from stdin "
+                        "or asked)")
+    c.add_argument("username")
+    c.add_argument("--roles", default="reviewer", help="comma-separated: reviewer, admin, "
+                   "auditor")
+    c.set_defaults(func=bind(cmd_users))
+    for name, text in (("passwd", "set a new password"), ("disable", "switch an account off")):
+        c = usub.add_parser(name, parents=[common], help=text)
+        c.add_argument("username")
+        c.set_defaults(func=bind(cmd_users))
+    c = usub.add_parser("list", parents=[common], help="accounts and roles")
+    c.set_defaults(func=bind(cmd_users))
+
+
 def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
     p = sub.add_parser("quarantine", help="list, show, release and reject held messages")
     qsub = p.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")

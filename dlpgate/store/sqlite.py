@@ -204,6 +204,54 @@ class SQLiteStore:
                           "AND created < ? ORDER BY created", (*states, cutoff))
         return [_held(row) for row in rows]
 
+    # review app: accounts and sessions ------------------------------------
+
+    def save_user(self, username: str, password_hash: str, roles: tuple[str, ...],
+                  disabled: bool = False) -> None:
+        self._write("INSERT INTO users (username, password_hash, roles, disabled, created) "
+                    "VALUES (?,?,?,?,?) ON CONFLICT (username) DO UPDATE SET "
+                    "password_hash = excluded.password_hash, roles = excluded.roles, "
+                    "disabled = excluded.disabled",
+                    [(username, password_hash, dumps(list(roles)), int(disabled), time.time())])
+
+    def get_user(self, username: str):
+        from dlpgate.review.auth import User
+
+        rows = self._read("SELECT username, roles, disabled, password_hash FROM users "
+                          "WHERE username = ?", (username,))
+        if not rows:
+            return None
+        r = rows[0]
+        return User(r[0], tuple(json.loads(r[1])), bool(r[2]), r[3])
+
+    def users(self) -> list:
+        from dlpgate.review.auth import User
+
+        rows = self._read("SELECT username, roles, disabled FROM users ORDER BY username", ())
+        return [User(r[0], tuple(json.loads(r[1])), bool(r[2])) for r in rows]
+
+    def create_session(self, token_hash: str, username: str, csrf: str) -> None:
+        now = time.time()
+        self._write("INSERT INTO sessions VALUES (?,?,?,?,?)",
+                    [(token_hash, username, csrf, now, now)])
+
+    def get_session(self, token_hash: str):
+        from dlpgate.review.auth import Session
+
+        rows = self._read("SELECT username, csrf, created, last_seen FROM sessions "
+                          "WHERE token_hash = ?", (token_hash,))
+        return Session(*rows[0]) if rows else None
+
+    def touch_session(self, token_hash: str) -> None:
+        self._write("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+                    [(time.time(), token_hash)])
+
+    def end_sessions(self, token_hash: str | None = None, username: str | None = None) -> None:
+        if token_hash is not None:
+            self._write("DELETE FROM sessions WHERE token_hash = ?", [(token_hash,)])
+        if username is not None:
+            self._write("DELETE FROM sessions WHERE username = ?", [(username,)])
+
     def decisions(self, limit: int = 100) -> list[DecisionRecord]:
         rows = self._read(f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY created DESC "
                           "LIMIT ?", (limit,))

@@ -1,0 +1,354 @@
+"""The review web app: IG reviewers work the quarantine; auditors watch the reviewers.
+
+Server-rendered (Starlette + Jinja2, autoescaped), no JavaScript, no external
+assets. Every page needs a signed-in user with the right role; every form
+carries the session's CSRF token; every look at a held message (view, reveal)
+and every action on one is written to the audit trail with the reviewer's
+name and reason. Content (the body, attachment text) is shown only after the
+reviewer gives a reason; before that, findings are listed masked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+import statistics
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from dlpgate.act.quarantine import OPEN_STATES, reject, release
+from dlpgate.config import Settings
+from dlpgate.review import auth
+from dlpgate.review.content import findings_view, revealed_parts
+from dlpgate.store.base import AuditEntry
+
+COOKIE = "dlpgate_session"
+CSS = (Path(__file__).parent / "templates" / "style.css").read_text()
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class Denied(Exception):
+    def __init__(self, status: int, why: str) -> None:
+        self.status, self.why = status, why
+
+
+def create_app(settings: Settings, store: Any) -> Starlette:
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(["html"]))
+    env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+    env.filters["age"] = _age
+    throttle = auth.Throttle()
+    cfg = settings.review
+
+    def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        html = env.get_template(name).render(request=request, **ctx)
+        return HTMLResponse(html, status_code=status, headers=_HEADERS)
+
+    def current(request: Request) -> tuple[auth.User, auth.Session | None] | None:
+        if cfg.trusted_header and _trusted(request, cfg.trusted_proxies):
+            name = request.headers.get(cfg.trusted_header, "")
+            user = store.get_user(name) if name else None
+            if user and not user.disabled:
+                return user, None
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return None
+        key = auth.token_hash(token)
+        session = store.get_session(key)
+        now = time.time()
+        if session is None:
+            return None
+        if now - session.last_seen > cfg.idle_timeout or now - session.created > \
+                cfg.session_lifetime:
+            store.end_sessions(token_hash=key)
+            return None
+        user = store.get_user(session.username)
+        if user is None or user.disabled:
+            store.end_sessions(token_hash=key)
+            return None
+        if now - session.last_seen > 30:
+            store.touch_session(key)
+        return user, session
+
+    def need(request: Request, role: str) -> tuple[auth.User, auth.Session | None]:
+        found = current(request)
+        if found is None:
+            raise Denied(401, "sign in")
+        if not found[0].can(role):
+            raise Denied(403, f"this page needs the {role} role")
+        return found
+
+    async def checked_form(request: Request, session: auth.Session | None) -> Any:
+        form = await request.form()
+        if session is not None and form.get("csrf") != session.csrf:
+            raise Denied(403, "the form's security token is missing or stale; reload the page")
+        return form
+
+    def guarded(role: str, handler):
+        async def endpoint(request: Request) -> Response:
+            try:
+                user, session = need(request, role)
+                return await handler(request, user, session)
+            except Denied as d:
+                if d.status == 401:
+                    return RedirectResponse(f"/login?next={_safe_next(request.url.path)}", 303)
+                return page(request, "denied.html", d.status, why=d.why, user=None)
+        return endpoint
+
+    def actor(user: auth.User) -> str:
+        return f"web:{user.username}"
+
+    # -- sign in and out ---------------------------------------------------
+
+    async def login(request: Request) -> Response:
+        nxt = _safe_next(request.query_params.get("next", "/"))
+        if request.method == "GET":
+            return page(request, "login.html", next=nxt, error="")
+        form = await request.form()
+        username = str(form.get("username", ""))[:100]
+        password = str(form.get("password", ""))
+        nxt = _safe_next(str(form.get("next", "/")))
+        client = request.client.host if request.client else "?"
+        keys = (f"user:{username.lower()}", f"addr:{client}")
+        if throttle.locked(*keys):
+            store.audit(AuditEntry(f"web:{username}", "sign-in-refused", reason="too many "
+                                   "failed attempts", via="web", detail=client))
+            return page(request, "login.html", 429, next=nxt,
+                        error="Too many failed attempts. Try again in 15 minutes.")
+        user = store.get_user(username)
+        if user is None or user.disabled or not auth.check_password(password,
+                                                                   user.password_hash):
+            throttle.failed(*keys)
+            store.audit(AuditEntry(f"web:{username}", "sign-in-failed", via="web",
+                                   detail=client))
+            return page(request, "login.html", 401, next=nxt,
+                        error="That user name and password do not match an active account.")
+        throttle.succeeded(*keys)
+        old = request.cookies.get(COOKIE)
+        if old:  # never keep a token that existed before sign-in (session fixation)
+            store.end_sessions(token_hash=auth.token_hash(old))
+        token = auth.new_token()
+        store.create_session(auth.token_hash(token), user.username, auth.new_token())
+        store.audit(AuditEntry(actor(user), "sign-in", via="web", detail=client))
+        response = RedirectResponse(nxt, 303)
+        response.set_cookie(COOKIE, token, httponly=True, secure=cfg.secure_cookies,
+                            samesite="strict", max_age=cfg.session_lifetime, path="/")
+        return response
+
+    async def logout(request: Request, user: auth.User, session: auth.Session | None) -> Response:
+        await checked_form(request, session)
+        token = request.cookies.get(COOKIE)
+        if token:
+            store.end_sessions(token_hash=auth.token_hash(token))
+        store.audit(AuditEntry(actor(user), "sign-out", via="web"))
+        response = RedirectResponse("/login", 303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    # -- the queue and a message ------------------------------------------
+
+    async def queue(request: Request, user: auth.User, session: auth.Session | None) -> Response:
+        state = request.query_params.get("state", "held")
+        query = request.query_params.get("q", "").strip().lower()
+        rule = request.query_params.get("rule", "")
+        items = store.held(None if state == "all" else state, limit=2000)
+        if query:
+            items = [i for i in items if query in i.mail_from.lower() or query in i.id
+                     or any(query in r.lower() for r in i.rcpt_tos)]
+        if rule:
+            items = [i for i in items if rule in i.rules]
+        rules = sorted({r for i in store.held(None, limit=5000) for r in i.rules})
+        return page(request, "queue.html", user=user, session=session, items=items,
+                    state=state, q=query, rule=rule, rules=rules, now=time.time(),
+                    counts=_counts, domains=_domains, notice=request.query_params.get("n", ""))
+
+    async def message(request: Request, user: auth.User,
+                      session: auth.Session | None) -> Response:
+        item = store.get_held(request.path_params["id"])
+        if item is None:
+            raise Denied(404, "no such held message")
+        store.audit(AuditEntry(actor(user), "view", item.id, via="web"))
+        return _message_page(request, user, session, item, revealed=None)
+
+    def _message_page(request, user, session, item, revealed, status=200, notice=""):
+        history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
+        return page(request, "message.html", status, user=user, session=session, item=item,
+                    findings=findings_view(item, settings), revealed=revealed, history=history,
+                    open=item.state in OPEN_STATES, notice=notice)
+
+    async def reveal(request: Request, user: auth.User, session: auth.Session | None) -> Response:
+        form = await checked_form(request, session)
+        item = store.get_held(request.path_params["id"])
+        if item is None:
+            raise Denied(404, "no such held message")
+        reason = str(form.get("reason", "")).strip()
+        if len(reason) < 5:
+            return _message_page(request, user, session, item, None, 400,
+                                 "Say why you need to read this message (at least a few words).")
+        store.audit(AuditEntry(actor(user), "reveal", item.id, reason=reason[:500], via="web"))
+        return _message_page(request, user, session, item, revealed_parts(item, settings))
+
+    async def decide(request: Request, user: auth.User, session: auth.Session | None) -> Response:
+        form = await checked_form(request, session)
+        item_id = request.path_params["id"]
+        comment = str(form.get("comment", "")).strip()[:500]
+        if request.path_params["verb"] == "release":
+            result = await release(store, settings, item_id, actor(user), comment, "web")
+        else:
+            result = reject(store, item_id, actor(user), comment, "web")
+        item = store.get_held(item_id)
+        if item is None:
+            raise Denied(404, "no such held message")
+        return _message_page(request, user, session, item, None, 200 if result.ok else 409,
+                             result.message)
+
+    async def bulk(request: Request, user: auth.User, session: auth.Session | None) -> Response:
+        form = await checked_form(request, session)
+        verb = form.get("verb")
+        comment = str(form.get("comment", "")).strip()[:500]
+        done = 0
+        ids = form.getlist("ids")
+        for item_id in ids:
+            if verb == "release":
+                result = await release(store, settings, str(item_id), actor(user), comment, "web")
+            elif verb == "reject":
+                result = reject(store, str(item_id), actor(user), comment, "web")
+            else:
+                raise Denied(400, "choose release or reject")
+            done += result.ok
+        return RedirectResponse(f"/?n={done}+of+{len(ids)}+{verb}d", 303)
+
+    # -- audit and dashboard ----------------------------------------------
+
+    def _audit_entries(request: Request) -> list[AuditEntry]:
+        p = request.query_params
+        entries = store.audit_log(item_id=p.get("item") or None, actor=p.get("actor") or None,
+                                  limit=5000)
+        if p.get("action"):
+            entries = [e for e in entries if e.action == p["action"]]
+        return entries
+
+    async def audit_page(request: Request, user: auth.User,
+                         session: auth.Session | None) -> Response:
+        store.audit(AuditEntry(actor(user), "audit-view", via="web"))
+        return page(request, "audit.html", user=user, session=session,
+                    entries=_audit_entries(request)[:1000], params=request.query_params)
+
+    async def audit_csv(request: Request, user: auth.User,
+                        session: auth.Session | None) -> Response:
+        store.audit(AuditEntry(actor(user), "audit-export", via="web"))
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(["at", "actor", "action", "item_id", "reason", "via", "detail"])
+        for e in _audit_entries(request):
+            w.writerow([time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(e.at)), e.actor,
+                        e.action, e.item_id, e.reason, e.via, e.detail])
+        return Response(out.getvalue(), media_type="text/csv", headers={
+            **_HEADERS, "Content-Disposition": "attachment; filename=dlpgate-audit.csv"})
+
+    async def dashboard(request: Request, user: auth.User,
+                        session: auth.Session | None) -> Response:
+        return page(request, "dashboard.html", user=user, session=session,
+                    **_dashboard(store.held(None, limit=100_000)))
+
+    async def style(request: Request) -> Response:
+        return Response(CSS, media_type="text/css", headers=_HEADERS)
+
+    routes = [
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", _any_role(guarded, logout), methods=["POST"]),
+        Route("/", guarded("reviewer", queue)),
+        Route("/bulk", guarded("reviewer", bulk), methods=["POST"]),
+        Route("/m/{id}", guarded("reviewer", message)),
+        Route("/m/{id}/reveal", guarded("reviewer", reveal), methods=["POST"]),
+        Route("/m/{id}/{verb:str}", guarded("reviewer", decide), methods=["POST"]),
+        Route("/audit", guarded("auditor", audit_page)),
+        Route("/audit.csv", guarded("auditor", audit_csv)),
+        Route("/dashboard", _any_role(guarded, dashboard)),
+        Route("/style.css", style),
+    ]
+    return Starlette(routes=routes)
+
+
+def _any_role(guarded, handler):
+    """Pages every signed-in role may use (sign out, the dashboard's figures)."""
+    endpoints = {role: guarded(role, handler) for role in auth.ROLES}
+
+    async def endpoint(request: Request) -> Response:
+        for role in ("reviewer", "auditor"):
+            response = await endpoints[role](request)
+            if response.status_code != 403:
+                return response
+        return response
+    return endpoint
+
+
+def _safe_next(path: str) -> str:
+    """Only a path on this site: no scheme, no host, no //evil.example."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or "://" in path:
+        return "/"
+    return path
+
+
+def _trusted(request: Request, networks: list[str]) -> bool:
+    if request.client is None:
+        return False
+    try:
+        address = ipaddress.ip_address(request.client.host)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(n) for n in networks)
+
+
+def _age(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
+def _counts(item) -> str:
+    c = Counter(f["entity"] for f in item.findings)
+    return ", ".join(f"{n} {e}" for e, n in c.most_common()) or "none"
+
+
+def _domains(item) -> str:
+    return ", ".join(sorted({r.rpartition("@")[2].lower() for r in item.rcpt_tos}))
+
+
+def _dashboard(items: list) -> dict:
+    per_day: dict[str, Counter[str]] = defaultdict(Counter)
+    decided: dict[str, list[bool]] = defaultdict(list)
+    waits = []
+    for i in items:
+        day = time.strftime("%Y-%m-%d", time.localtime(i.created))
+        for r in i.rules or ("(none)",):
+            per_day[day][r] += 1
+            if i.state in ("released", "rejected"):
+                decided[r].append(i.state == "released")
+        if i.state in ("released", "rejected") and i.updated:
+            waits.append(i.updated - i.created)
+    days = sorted(per_day, reverse=True)[:14]
+    return {
+        "days": [(d, per_day[d].most_common()) for d in days],
+        "median_wait": _age(statistics.median(waits)) if waits else "-",
+        "release_rate": sorted(((r, sum(v), len(v)) for r, v in decided.items()),
+                               key=lambda x: -x[2]),
+        "open_count": sum(i.state in OPEN_STATES for i in items),
+    }

@@ -1,0 +1,64 @@
+"""What a reviewer sees of a held message's content: masked findings, then, with a reason, the text.
+
+The quarantine keeps where each finding is (part, offsets), never its value. The
+values are read again from the message's own bytes, parsed the same way as when
+it was scanned, so the offsets still point at them. Before a reviewer gives a
+reason, each value is shown masked ("9•• ••• ••19"); after, the text of the
+body and attachments is shown with the findings marked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dlpgate.config import Settings
+from dlpgate.detect.summary import mask
+from dlpgate.parse.mime import parse
+from dlpgate.store.base import HeldMessage
+
+PROBLEMS = ("UNSCANNABLE", "ENCRYPTED_ATTACHMENT", "MALFORMED_MIME")
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    entity: str = ""  # empty: plain text between findings
+
+
+def _texts(item: HeldMessage, settings: Settings) -> dict[str, str]:
+    """Parsed with the scan's own limits, so the stored offsets match."""
+    return {p.name: p.text for p in parse(item.raw, None, settings.scan.limits).parts}
+
+
+def findings_view(item: HeldMessage, settings: Settings) -> list[dict]:
+    """Findings grouped by entity, each value masked; problems carry their explanation."""
+    texts = _texts(item, settings)
+    groups: dict[str, list[dict]] = {}
+    for f in item.findings:
+        value = texts.get(f["part"], "")[f["start"]:f["end"]]
+        shown = f["explanation"] if f["entity"] in PROBLEMS else mask(f["entity"], value)
+        groups.setdefault(f["entity"], []).append({"part": f["part"], "shown": shown,
+                                                   "score": f["score"]})
+    return [{"entity": e, "items": v} for e, v in sorted(groups.items())]
+
+
+def revealed_parts(item: HeldMessage, settings: Settings) -> list[dict]:
+    """Each part's text cut into segments, findings marked. Escaping is the template's job."""
+    texts = _texts(item, settings)
+    by_part: dict[str, list[dict]] = {}
+    for f in item.findings:
+        if f["entity"] not in PROBLEMS and f["end"] > f["start"]:
+            by_part.setdefault(f["part"], []).append(f)
+    out = []
+    for name, text in texts.items():
+        segments: list[Segment] = []
+        pos = 0
+        for f in sorted(by_part.get(name, []), key=lambda f: (f["start"], -f["end"])):
+            if f["start"] < pos:  # overlaps one already marked
+                continue
+            segments.append(Segment(text[pos:f["start"]]))
+            segments.append(Segment(text[f["start"]:f["end"]], f["entity"]))
+            pos = f["end"]
+        segments.append(Segment(text[pos:]))
+        out.append({"name": name, "segments": segments})
+    return out

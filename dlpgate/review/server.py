@@ -1,0 +1,56 @@
+"""Run the review app: on its own (`dlpgate review`) or beside the relay (`serve`, review.enabled).
+
+uvicorn serves it on `review.listen` in the same event loop as the relay, so a
+release from the app and a message through the relay share one store handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import uvicorn
+
+from dlpgate.config import Settings, split_host_port
+from dlpgate.review.app import create_app
+
+
+class ReviewServer:
+    def __init__(self, settings: Settings, store: Any) -> None:
+        host, port = split_host_port(settings.review.listen)
+        config = uvicorn.Config(create_app(settings, store), host=host, port=port,
+                                log_level="warning", access_log=False, lifespan="off",
+                                server_header=False, proxy_headers=False)
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None  # the relay owns the signals
+        self._task: asyncio.Task[Any] | None = None
+
+    async def start(self) -> None:
+        from dlpgate.workers import spawn
+
+        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+        self._task = spawn(self.server.serve(), name="review-app")
+        while not self.server.started:
+            if self._task.done():
+                self._task.result()  # raises why it could not start
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            await asyncio.wait([self._task], timeout=10)
+
+
+async def serve_review(settings: Settings, store: Any) -> None:
+    """`dlpgate review`: the app alone, until SIGTERM or SIGINT."""
+    import signal
+
+    app = ReviewServer(settings, store)
+    await app.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await app.stop()

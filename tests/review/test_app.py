@@ -1,0 +1,201 @@
+"""The review app, route by route and role by role, against a real store and a real sink."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+
+import pytest
+from starlette.testclient import TestClient
+
+from dlpgate import testdata
+from dlpgate.config import Settings
+from dlpgate.pipeline import Scanner
+from dlpgate.review.app import create_app
+from dlpgate.review.auth import hash_password
+from dlpgate.store.base import HeldMessage
+from dlpgate.store.sqlite import SQLiteStore
+from dlpgate.testing import Sink, make_envelope, make_message
+
+PASSWORD = "correct horse battery"
+NHS = "943 476 5919"
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    return Scanner(Settings.model_validate({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "detection": {"ner": False}}))
+
+
+@pytest.fixture
+def world(tmp_path, scanner):
+    sink = Sink().start()
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'r.db'}")
+    for name, roles in (("ann", ("reviewer",)), ("audrey", ("auditor",)),
+                        ("root", ("admin",))):
+        store.save_user(name, hash_password(PASSWORD), roles)
+    settings = Settings.model_validate({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "storage": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
+        "relay": {"next_hop": sink.address},
+        "review": {"secure_cookies": False}})
+    raw = make_message(to=("carer@gmail.com",),
+                       subject="<script>alert('subject')</script> Assessment",
+                       body=f"NHS number {NHS}: she was diagnosed with epilepsy.\n",
+                       attachments=(("<b>evil</b>.zip", "application/zip",
+                                     testdata.make_encrypted_zip({"a": b"b"})),))
+    result = scanner.scan(raw, make_envelope(raw))
+    assert result.decision.verdict == "hold"
+    item = HeldMessage.of(result, make_envelope(raw), raw, time.time() - 3600)
+    store.hold(item)
+    yield {"store": store, "sink": sink, "settings": settings, "id": item.id, "raw": raw,
+           "db": tmp_path / "r.db"}
+    store.close()
+    sink.stop()
+
+
+def client(world) -> TestClient:
+    return TestClient(create_app(world["settings"], world["store"]), follow_redirects=False)
+
+
+def signed_in(world, name: str) -> TestClient:
+    c = client(world)
+    r = c.post("/login", data={"username": name, "password": PASSWORD, "next": "/"})
+    assert r.status_code == 303, r.text
+    return c
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def test_every_page_needs_a_signed_in_user(world):
+    c = client(world)
+    for path in ("/", f"/m/{world['id']}", "/audit", "/audit.csv", "/dashboard"):
+        r = c.get(path)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/"), path
+    assert c.post(f"/m/{world['id']}/release", data={"comment": "x"}).status_code == 303
+    assert world["sink"].received == []
+
+
+def test_each_role_reaches_only_its_own_pages(world):
+    ann, audrey, root = (signed_in(world, n) for n in ("ann", "audrey", "root"))
+    item = f"/m/{world['id']}"
+    assert [ann.get(p).status_code for p in ("/", item, "/dashboard", "/audit", "/audit.csv")] \
+        == [200, 200, 200, 403, 403]
+    assert [audrey.get(p).status_code for p in ("/", item, "/dashboard", "/audit",
+                                                "/audit.csv")] == [403, 403, 200, 200, 200]
+    assert [root.get(p).status_code for p in ("/", item, "/audit")] == [200, 200, 403]
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(world):
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    r = ann.post(f"/m/{world['id']}/release", data={"comment": "ok"})
+    assert r.status_code == 403 and "security token" in r.text
+    r = ann.post(f"/m/{world['id']}/release", data={"comment": "ok", "csrf": "forged"})
+    assert r.status_code == 403
+    assert world["sink"].received == [] and world["store"].get_held(world["id"]).state == "held"
+    other = signed_in(world, "root")  # another session's token is no good either
+    r = other.post(f"/m/{world['id']}/release", data={"comment": "ok", "csrf": csrf(page)})
+    assert r.status_code == 403
+
+
+def test_findings_are_masked_until_a_reason_is_given_then_shown_and_audited(world):
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    assert NHS not in page and "\u2022\u2022\u2022 \u2022919" in page  # masked, recognisable
+    no_reason = ann.post(f"/m/{world['id']}/reveal", data={"csrf": csrf(page), "reason": ""})
+    assert no_reason.status_code == 400 and NHS not in no_reason.text
+    shown = ann.post(f"/m/{world['id']}/reveal",
+                     data={"csrf": csrf(page), "reason": "checking the referral"})
+    assert shown.status_code == 200
+    assert f'<mark title="UK_NHS">{NHS}</mark>' in shown.text
+    actions = [(e.actor, e.action, e.reason) for e in world["store"].audit_log(world["id"])]
+    assert ("web:ann", "reveal", "checking the referral") in actions
+    assert ("web:ann", "view", "") in actions
+
+
+def test_release_from_the_page_reaches_the_sink_once(world):
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    r = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "fine"})
+    assert r.status_code == 200 and 'id="state">released' in r.text
+    again = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "x"})
+    assert again.status_code == 409 and "already released" in again.text
+    [got] = world["sink"].received
+    assert got.data.startswith(b"X-DLP-Released-By: web:ann") and got.data.endswith(world["raw"])
+
+
+def test_a_release_while_the_next_hop_is_down_shows_the_error(world):
+    world["sink"].stop()
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    r = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "fine"})
+    assert r.status_code == 409 and "still held" in r.text and "451" in r.text
+    assert world["store"].get_held(world["id"]).state == "held"
+
+
+def test_subjects_headers_and_file_names_are_escaped_everywhere(world):
+    ann = signed_in(world, "ann")
+    for path in ("/", f"/m/{world['id']}"):
+        text = ann.get(path).text
+        assert "<script>" not in text and "<b>evil</b>" not in text, path
+    page = ann.get(f"/m/{world['id']}").text
+    assert "&lt;b&gt;evil&lt;_b&gt;.zip" in page  # escaped; "/" in a name becomes "_"
+
+
+def test_sign_in_replaces_any_earlier_session_token(world):
+    c = client(world)
+    r = c.post("/login", data={"username": "ann", "password": PASSWORD, "next": "/"},
+               headers={"cookie": "dlpgate_session=planted-by-an-attacker"})
+    issued = r.cookies.get("dlpgate_session")
+    assert issued and issued != "planted-by-an-attacker"
+    assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=strict" in r.headers["set-cookie"]
+    assert world["store"].get_session("planted-by-an-attacker") is None
+
+
+def test_the_next_page_after_sign_in_stays_on_this_site(world):
+    c = client(world)
+    for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        r = c.post("/login", data={"username": "ann", "password": PASSWORD, "next": evil})
+        assert r.headers["location"] == "/", evil
+
+
+def test_sign_in_is_throttled_after_five_failures(world):
+    c = client(world)
+    for _ in range(5):
+        assert c.post("/login", data={"username": "ann", "password": "wrong"}).status_code == 401
+    r = c.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert r.status_code == 429 and "Too many" in r.text
+    assert "sign-in-refused" in [e.action for e in world["store"].audit_log()]
+
+
+def test_an_idle_session_ends(world):
+    ann = signed_in(world, "ann")
+    db = sqlite3.connect(world["db"], isolation_level=None)
+    db.execute("UPDATE sessions SET last_seen = last_seen - 3600")
+    db.close()
+    assert ann.get("/").status_code == 303
+
+
+def test_the_audit_trail_exports_as_csv_and_has_no_edit_route(world):
+    ann = signed_in(world, "ann")
+    ann.get(f"/m/{world['id']}")
+    audrey = signed_in(world, "audrey")
+    r = audrey.get("/audit.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert f"web:ann,view,{world['id']}" in r.text
+    page = audrey.get("/audit").text
+    assert re.findall(r'<form method="post" action="([^"]*)"', page) == ["/logout"]
+    for method in ("post", "put", "delete"):
+        assert getattr(audrey, method)("/audit").status_code in (403, 405)
+
+
+def test_pages_forbid_framing_scripts_and_external_assets(world):
+    r = signed_in(world, "ann").get("/")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "http" not in r.text.split("<main>")[0].replace('lang="en"', "")
