@@ -27,6 +27,7 @@ TESTED_ELSEWHERE = {
     "store/base.py": "tests/store/test_sqlite.py",
     "policy/rules.py": "tests/policy/test_decide.py (every condition, through decide)",
     "policy/read.py": "tests/policy/test_load.py (every kind of mistake, with its position)",
+    "review/content.py": "tests/review/test_app.py (masked findings, revealed text)",
 }
 
 

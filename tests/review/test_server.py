@@ -1,0 +1,118 @@
+"""The review app in a real browser (Debian's Chromium, driven by Playwright), beside a real relay.
+
+Sign in, see the held message, reveal it with a reason, release it, and see it arrive at the
+sink; a reviewer cannot open the audit page; a form without its CSRF token is refused.
+Screenshots of the queue and message pages go to docs/screenshots/ when
+DLPGATE_UPDATE_SCREENSHOTS=1 (README shows them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import smtplib
+from pathlib import Path
+
+import pytest
+
+from dlpgate.review.auth import hash_password
+from dlpgate.store.sqlite import SQLiteStore
+from dlpgate.testing import free_port, make_message
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason=f"Debian's chromium not found at {CHROMIUM} "
+                                       "(./scripts/dev test installs it)")
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def shot(page, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("DLPGATE_UPDATE_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, SHOTS / name)
+
+
+def sign_in(page, base: str, name: str) -> None:
+    page.goto(f"{base}/")
+    assert "/login" in page.url
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("text=Sign in >> nth=-1")
+
+
+def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
+        make_settings, relay_factory, sink, tmp_path, browser):
+    port = free_port()
+    settings = make_settings(review={"enabled": True, "listen": f"127.0.0.1:{port}",
+                                     "secure_cookies": False})
+    users = SQLiteStore(settings.storage.url)
+    users.save_user("ann", hash_password(PASSWORD), ("reviewer",))
+    users.save_user("audrey", hash_password(PASSWORD), ("auditor",))
+    users.close()
+    relay = relay_factory(settings)
+    raw = make_message(to=("jane.family@gmail.com",), subject="Assessment for Amelia",
+                       body="Amelia Reid, NHS number 943 476 5919, was diagnosed with epilepsy "
+                            "in March.\nPlease see the care plan.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail("ot.team@example-council.gov.uk", ["jane.family@gmail.com"], raw)
+    assert sink.received == []
+    base = f"http://127.0.0.1:{port}"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+    sign_in(page, base, "ann")
+    assert page.locator("h1").inner_text() == "Held messages"
+    assert page.locator("tbody tr").count() == 1
+    assert "special-category-to-unexpected-recipient" in page.locator("tbody").inner_text()
+    shot(page, tmp_path, "review-queue.png")
+
+    page.click("tbody a")
+    assert "943 476 5919" not in page.content()
+    page.fill("input[name=reason]", "checking the address with the sender")
+    page.click("text=Show the content")
+    assert page.locator("mark[title=UK_NHS]").inner_text() == "943 476 5919"
+    shot(page, tmp_path, "review-message.png")
+
+    page.locator("form[action$='/release'] input[name=comment]").fill("address confirmed")
+    page.click("text=Release to all recipients")
+    assert page.locator("#state").inner_text().startswith("released")
+    [got] = sink.received
+    assert got.rcpt_tos == ["jane.family@gmail.com"] and got.data.endswith(raw)
+
+    page.goto(f"{base}/audit")
+    assert "needs the auditor role" in page.content()
+
+
+def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
+        make_settings, relay_factory, sink, tmp_path, browser):
+    port = free_port()
+    settings = make_settings(review={"enabled": True, "listen": f"127.0.0.1:{port}",
+                                     "secure_cookies": False})
+    users = SQLiteStore(settings.storage.url)
+    users.save_user("ann", hash_password(PASSWORD), ("reviewer",))
+    users.close()
+    relay = relay_factory(settings)
+    raw = make_message(to=("x@gmail.com",), body="NHS 943 476 5919: diagnosed with asthma.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail("a@example-council.gov.uk", ["x@gmail.com"], raw)
+    page = browser.new_page()
+    sign_in(page, f"http://127.0.0.1:{port}", "ann")
+    page.click("tbody a")
+    page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
+    page.locator("form[action$='/release'] input[name=comment]").fill("no token")
+    page.click("text=Release to all recipients")
+    assert "security token is missing" in page.content()
+    assert sink.received == []
