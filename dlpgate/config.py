@@ -286,6 +286,21 @@ class Quarantine(_Section):
                                    "sweeps while `serve` runs.")
 
 
+class Notifications(_Section):
+    enabled: bool = Field(True, description="Send the notices rules ask for (`notify:`).")
+    sender: str = Field("", description="From address of notices (default: "
+                        "dlpgate@ the first internal domain).")
+    reviewers: list[str] = Field(default_factory=list, description="The IG mailbox(es) told "
+                                 "of holds whose rule notifies `reviewers`.")
+    public_url: str = Field("", description="Where links in notices point: the review app as "
+                            "senders reach it (default: http:// review.listen).")
+    link_key: str = Field("", description="Key signing the links (default: a per-install key "
+                          "kept in the store, shared by every node).")
+    link_hours: int = Field(72, ge=1, description="Hours a confirm/cancel link stays valid.")
+    sweep_interval: float = Field(15.0, gt=0, description="Seconds between checks for delayed "
+                                  "messages whose window has ended.")
+
+
 class Review(_Section):
     enabled: bool = Field(False, description="Start the review web app with `serve`.")
     listen: HostPort = Field("127.0.0.1:8025", description="Where the review app listens.")
@@ -320,6 +335,7 @@ class Settings(_Section):
     recipients: Recipients = Field(default_factory=Recipients)
     policy: Policy = Field(default_factory=Policy)
     quarantine: Quarantine = Field(default_factory=Quarantine)
+    notifications: Notifications = Field(default_factory=Notifications)
     review: Review = Field(default_factory=Review)
     logging: Logging = Field(default_factory=Logging)
     source: str = Field("(built-in defaults)", exclude=True)

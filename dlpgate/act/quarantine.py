@@ -52,9 +52,10 @@ def _options(item: HeldMessage) -> list[str]:
 
 
 async def release(store: Store, settings: Settings, item_id: str, actor: str, reason: str,
-                  via: str, hop: NextHop | None = None) -> ActionResult:
+                  via: str, hop: NextHop | None = None,
+                  states: tuple[str, ...] = OPEN_STATES) -> ActionResult:
     """Send a held message on, exactly once; on any failure it stays held, with the error."""
-    item = store.claim(item_id, OPEN_STATES, "releasing", actor)
+    item = store.claim(item_id, states, "releasing", actor)
     if item is None:
         return _not_open(store, item_id, "released")
     own_hop = hop is None
@@ -96,8 +97,9 @@ async def _send(hop: NextHop, item: HeldMessage, actor: str, reason: str) -> tup
     return "", ", ".join(refused)  # the rest have it; those refused never will from here
 
 
-def reject(store: Store, item_id: str, actor: str, reason: str, via: str) -> ActionResult:
-    item = store.claim(item_id, OPEN_STATES, "rejected", actor, AuditEntry(
+def reject(store: Store, item_id: str, actor: str, reason: str, via: str,
+           states: tuple[str, ...] = OPEN_STATES) -> ActionResult:
+    item = store.claim(item_id, states, "rejected", actor, AuditEntry(
         actor=actor, action="reject", item_id=item_id, reason=reason, via=via))
     if item is None:
         return _not_open(store, item_id, "rejected")
@@ -112,6 +114,19 @@ def _not_open(store: Store, item_id: str, verb: str) -> ActionResult:
         return ActionResult(False, "releasing", f"not {verb}: a release is already under way "
                             f"(started by {current.decided_by})")
     return ActionResult(False, current.state, f"not {verb}: it is already {current.state}")
+
+
+async def release_due(store: Store, settings: Settings,
+                      now: float | None = None) -> list[ActionResult]:
+    """`delay` holds whose window has ended leave by themselves, unless cancelled."""
+    now = now or time.time()
+    results = []
+    for item in store.held("awaiting-sender", limit=10_000):
+        if item.action == "delay" and item.created + item.delay_minutes * 60 <= now:
+            results.append(await release(store, settings, item.id, "system:delay",
+                                         f"the {item.delay_minutes}-minute window ended",
+                                         "delay"))
+    return results
 
 
 async def expire(store: Store, settings: Settings, now: float | None = None) -> list[ActionResult]:

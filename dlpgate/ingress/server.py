@@ -56,6 +56,7 @@ class Relay:
         self._watched = _signature(policy_files(settings))
         self._watch_task: asyncio.Task[Any] | None = None
         self._expire_task: asyncio.Task[Any] | None = None
+        self._delay_task: asyncio.Task[Any] | None = None
         self.review: Any = None
         self.hop = NextHop(settings.relay)
         self.gateway = Gateway(
@@ -92,6 +93,7 @@ class Relay:
         if self.settings.policy.watch:
             self._watch_task = spawn(self._watch(), name="policy-watch")
         self._expire_task = spawn(self._expire(), name="quarantine-retention")
+        self._delay_task = spawn(self._release_due(), name="delay-windows")
         if self.settings.review.enabled:
             from dlpgate.review.server import ReviewServer
 
@@ -133,6 +135,21 @@ class Relay:
                              on_expiry=self.settings.quarantine.on_expiry)
             await asyncio.sleep(self.settings.quarantine.expire_interval)
 
+    async def _release_due(self) -> None:
+        """Send `delay` holds whose window has ended (on every node: the claim picks one)."""
+        from dlpgate.act.quarantine import release_due
+
+        while not self.gateway.closing:
+            await asyncio.sleep(self.settings.notifications.sweep_interval)
+            try:
+                done = await release_due(self.store, self.settings)
+            except Exception as exc:
+                log.error("delay_release_failed", error=type(exc).__name__)
+            else:
+                if done:
+                    log.info("delay_released", released=sum(r.ok for r in done),
+                             tried=len(done))
+
     async def _watch(self) -> None:
         interval = self.settings.policy.watch_interval
         while not self.gateway.closing:
@@ -149,7 +166,7 @@ class Relay:
         """Graceful: no new sessions or transactions, in-flight DATA finishes."""
         gw = self.gateway
         gw.closing = True
-        for task in (self._watch_task, self._expire_task):
+        for task in (self._watch_task, self._expire_task, self._delay_task):
             if task is not None:
                 task.cancel()
         if self.server is not None:

@@ -264,6 +264,10 @@ class Handler:
                 outcome, text = Outcome.TEMPFAIL, str(R451_STORE_FAILED)
             else:
                 outcome, text = Outcome.HELD, R250_HELD.with_text(f"[{scan_id}]")
+                if item.notify and gw.settings.notifications.enabled:
+                    from dlpgate.act.notify import notify_held
+
+                    spawn(notify_held(gw.store, gw.settings, item), name="notify")
         else:
             await tx.abort()
             outcome = Outcome.REJECTED

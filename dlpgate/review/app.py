@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from dlpgate.act.quarantine import OPEN_STATES, reject, release
 from dlpgate.config import Settings
-from dlpgate.review import auth
+from dlpgate.review import auth, links
 from dlpgate.review.content import findings_view, revealed_parts
 from dlpgate.store.base import AuditEntry
 
@@ -263,8 +263,57 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     async def dashboard(request: Request, user: auth.User,
                         session: auth.Session | None) -> Response:
-        return page(request, "dashboard.html", user=user, session=session,
+        alarms: Counter[str] = Counter(
+            rule for e in store.audit_log(limit=100_000) if e.action == "false-alarm"
+            for rule in e.detail.split(",") if rule)
+        return page(request, "dashboard.html", user=user, session=session, alarms=alarms,
                     **_dashboard(store.held(None, limit=100_000)))
+
+    async def link(request: Request) -> Response:
+        """A sender's link from a notice: shown on GET, acted on only by the POST it offers.
+
+        (Mail scanners fetch links to check them; a GET must never release anything.)
+        """
+        try:
+            item_id, purpose = links.check(links.link_key(settings, store),
+                                           request.path_params["token"])
+        except links.LinkError as exc:
+            return page(request, "link.html", 410, error=str(exc), user=None)
+        item = store.get_held(item_id)
+        if item is None:
+            return page(request, "link.html", 404, error="That message is no longer held.",
+                        user=None)
+        ctx = {"item": item, "purpose": purpose, "user": None, "error": "", "done": ""}
+        if request.method == "GET":
+            return page(request, "link.html", **ctx)
+        form = await request.form()
+        who = f"sender:{item.mail_from}"
+        reason = str(form.get("reason", "")).strip()[:500]
+        waiting = ("awaiting-sender",)
+        if purpose == "false-alarm":
+            if not any(e.action == "false-alarm" for e in store.audit_log(item_id=item_id)):
+                store.audit(AuditEntry(who, "false-alarm", item_id, reason=reason, via="link",
+                                       detail=",".join(item.rules)))
+            return page(request, "link.html", **{**ctx, "done": "Thank you: recorded against "
+                                                   "the rules that held your message."})
+        if purpose == "confirm" and len(reason) < 5:
+            return page(request, "link.html", 400, **{**ctx, "error": "Say in a few words why "
+                                                      "it is meant to go."})
+        if purpose in ("confirm", "send-now"):
+            result = await release(store, settings, item_id, who, reason or purpose, "link",
+                                   states=waiting)
+        else:
+            result = reject(store, item_id, who, reason or "cancelled by the sender", "link",
+                            states=waiting)
+        if not result.ok:
+            used = result.state not in ("", "held", "awaiting-sender")
+            error = (f"This link has already been used, or someone else has decided: the "
+                     f"message is {result.state}." if used else result.message)
+            return page(request, "link.html", 409, **{**ctx, "error": error})
+        done = {"confirm": "Confirmed: your message has been sent.",
+                "send-now": "Your message has been sent.",
+                "cancel": "Cancelled: your message will not be sent."}[purpose]
+        return page(request, "link.html", **{**ctx, "done": done})
 
     async def style(request: Request) -> Response:
         return Response(CSS, media_type="text/css", headers=_HEADERS)
@@ -280,6 +329,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         Route("/audit", guarded("auditor", audit_page)),
         Route("/audit.csv", guarded("auditor", audit_csv)),
         Route("/dashboard", _any_role(guarded, dashboard)),
+        Route("/l/{token}", link, methods=["GET", "POST"]),
         Route("/style.css", style),
     ]
     return Starlette(routes=routes)

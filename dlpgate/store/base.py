@@ -91,10 +91,11 @@ class HeldMessage:
     @staticmethod
     def of(result: ScanResult, envelope: Envelope, raw: bytes, created: float) -> HeldMessage:
         """The quarantine keeps where each finding is, never its value: offsets suffice."""
+        waits_for_sender = result.decision.chosen.value in ("confirm", "delay")
         return HeldMessage(
             id=result.scan_id,
             created=created,
-            state="held",
+            state="awaiting-sender" if waits_for_sender else "held",
             mail_from=envelope.mail_from,
             rcpt_tos=envelope.rcpt_tos,
             message_id=result.message.message_id,

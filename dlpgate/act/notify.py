@@ -1,0 +1,138 @@
+"""Tell people about a hold: the sender, in plain words, and the IG mailbox for serious ones.
+
+Notices go straight to the next hop (never through the relay's own scan), from a
+null envelope sender with `Auto-Submitted: auto-generated`, so they cannot loop.
+The sender's notice says why and what happens next and carries no personal data
+beyond what the sender wrote (their own subject and recipients); for `confirm`
+and `delay` it carries signed links (dlpgate.review.links). Every notice offers
+"this was a false alarm", which is recorded against the rules that held it.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import time
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from dlpgate import obs
+from dlpgate.act.relay import NextHop
+from dlpgate.config import Settings
+from dlpgate.history import domain_of
+from dlpgate.review import links
+from dlpgate.store.base import HeldMessage
+
+log = obs.logger("dlpgate.notify")
+
+
+def notice_sender(settings: Settings) -> str:
+    n = settings.notifications
+    if n.sender:
+        return n.sender
+    internal = settings.organisation.internal_domains
+    return f"dlpgate@{internal[0]}" if internal else "dlpgate@localhost"
+
+
+def base_url(settings: Settings) -> str:
+    return (settings.notifications.public_url or f"http://{settings.review.listen}").rstrip("/")
+
+
+def _subject(item: HeldMessage) -> str:
+    import email
+
+    from dlpgate.parse.mime import header_text
+
+    msg = email.message_from_bytes(item.raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")
+    return " ".join(header_text(msg.get("Subject", "") or "").split())[:150]
+
+
+def sender_notice(item: HeldMessage, settings: Settings, key: bytes, now: float) -> EmailMessage:
+    url = base_url(settings)
+    expires = now + settings.notifications.link_hours * 3600
+
+    def link(purpose: str) -> str:
+        return f"{url}/l/{links.make(key, item.id, purpose, expires)}"
+
+    subject = _subject(item)
+    lines = [f"Your message \"{subject}\" to {', '.join(item.rcpt_tos)} has not been sent yet.",
+             "", "Why:"]
+    lines += [f"  - {r}" for r in item.reasons] + [""]
+    if item.action == "confirm":
+        lines += ["If it is meant to go, confirm it (you will be asked for a short reason):",
+                  f"  {link('confirm')}", "If it is not, cancel it:", f"  {link('cancel')}",
+                  f"Until you confirm, it will not be sent. The links work for "
+                  f"{settings.notifications.link_hours} hours."]
+    elif item.action == "delay":
+        when = time.strftime("%H:%M", time.localtime(item.created + item.delay_minutes * 60))
+        lines += [f"It will be sent at {when} unless you cancel it:", f"  {link('cancel')}",
+                  "To send it now:", f"  {link('send-now')}"]
+    else:
+        lines += ["Your information governance team will look at it; you need not do anything.",
+                  f"If it is urgent, contact them and quote reference {item.id}."]
+    lines += ["", "If this was a false alarm, please say so; it helps tune the rules:",
+              f"  {link('false-alarm')}", "", "-- dlpgate, your council's outgoing mail check"]
+    return _notice(settings, item.mail_from, f"Not sent yet: {subject}", "\n".join(lines))
+
+
+def reviewer_notice(item: HeldMessage, settings: Settings) -> EmailMessage:
+    domains = ", ".join(sorted({domain_of(r) for r in item.rcpt_tos}))
+    body = (f"A message from {item.mail_from} to {domains} is held by "
+            f"{', '.join(item.rules)} (action: {item.action}).\n\n"
+            f"Review it: {base_url(settings)}/m/{item.id}\n")
+    return _notice(settings, ", ".join(settings.notifications.reviewers),
+                   f"Held for review: {', '.join(item.rules)} [{item.id}]", body)
+
+
+# Links must reach the reader whole: lines up to SMTP's 998, no quoted-printable folding.
+_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+def _notice(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = notice_sender(settings)
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime.now().astimezone())
+    msg["Message-ID"] = make_msgid(domain=notice_sender(settings).rpartition("@")[2])
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-DLP-Notice"] = "yes"
+    msg.set_content(body, cte="8bit" if not body.isascii() else "7bit")
+    return msg
+
+
+async def send(settings: Settings, msg: EmailMessage, rcpts: list[str]) -> str:
+    """'' once the next hop took it, else what went wrong."""
+    hop = NextHop(settings.relay)
+    try:
+        tx, reply = await hop.begin("<>", [])
+        if tx is None:
+            return str(reply)
+        took = [r for r in rcpts if (await tx.rcpt(r)).ok]
+        if not took:
+            await tx.abort()
+            return "the next hop refused every recipient"
+        sent = await tx.send(msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        return "" if sent.ok else str(sent)
+    finally:
+        await hop.close()
+
+
+async def notify_held(store, settings: Settings, item: HeldMessage) -> None:
+    """The notices a held message's rules ask for; failures are logged, never fatal."""
+    if not settings.notifications.enabled:
+        return
+    jobs = []
+    if "sender" in item.notify and item.mail_from not in ("", "<>"):
+        key = links.link_key(settings, store)
+        jobs.append(("sender", sender_notice(item, settings, key, time.time()),
+                     [item.mail_from]))
+    if "reviewers" in item.notify and settings.notifications.reviewers:
+        jobs.append(("reviewers", reviewer_notice(item, settings),
+                     list(settings.notifications.reviewers)))
+    for who, msg, rcpts in jobs:
+        error = await send(settings, msg, rcpts)
+        if error:
+            log.error("notice_failed", scan_id=item.id, to=who, error=error[:200])
+        else:
+            log.info("notice_sent", scan_id=item.id, to=who)

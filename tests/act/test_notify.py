@@ -1,0 +1,148 @@
+"""Notices through the real relay: the sender is told, confirms or cancels by link, once."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import smtplib
+import time
+
+import httpx2 as httpx
+
+from dlpgate.act.quarantine import release_due
+from dlpgate.review import links
+from dlpgate.testing import free_port, make_message
+
+NHS = "943 476 5919"
+SENDER = "key.worker@example-council.gov.uk"
+
+
+def start(make_settings, relay_factory, tmp_path, policy: str | None = None, **notifications):
+    port = free_port()
+    extra = {}
+    if policy:
+        (tmp_path / "p.yaml").write_text(policy)
+        extra["policy"] = {"files": [str(tmp_path / "p.yaml")], "watch": False}
+    settings = make_settings(
+        review={"enabled": True, "listen": f"127.0.0.1:{port}", "secure_cookies": False},
+        notifications={"public_url": f"http://127.0.0.1:{port}", **notifications}, **extra)
+    return settings, relay_factory(settings)
+
+
+def send(relay, to: str, body: str, subject: str = "Appointment") -> tuple[int, bytes]:
+    raw = make_message(sender=SENDER, to=(to,), subject=subject, body=body)
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.ehlo()
+        client.mail(SENDER)
+        client.rcpt(to)
+        code, _ = client.data(raw)
+    return code, raw
+
+
+def wait_for(sink, n: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while len(sink.received) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sink.received) >= n, f"{len(sink.received)} of {n} messages at the sink"
+
+
+def link_of(notice: bytes, purpose: str) -> str:
+    """The notice's link for `purpose` (the purpose is inside the signed token)."""
+    import base64
+
+    for url in re.findall(r"http://\S+/l/\S+", notice.decode()):
+        body = url.rsplit("/", 1)[1].split(".")[0]
+        if base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).split(b".")[1] == \
+                purpose.encode():
+            return url
+    raise AssertionError(f"no {purpose} link in the notice")
+
+
+def test_a_confirm_hold_tells_the_sender_who_confirms_once_with_a_reason(
+        make_settings, relay_factory, sink, tmp_path):
+    settings, relay = start(make_settings, relay_factory, tmp_path)
+    code, raw = send(relay, "parent.new@gmail.com", f"NHS number {NHS}, appointment Tuesday.\n")
+    assert code == 250
+    wait_for(sink, 1)
+    [notice] = sink.received
+    assert notice.rcpt_tos == [SENDER] and notice.mail_from == "<>"
+    assert b"Auto-Submitted: auto-generated" in notice.data
+    assert NHS.encode() not in notice.data  # nothing the sender did not write... or found
+    confirm, cancel = link_of(notice.data, "confirm"), link_of(notice.data, "cancel")
+
+    with httpx.Client(timeout=30) as web:
+        assert web.get(confirm).status_code == 200  # looking (or a link scanner) does nothing
+        time.sleep(0.3)
+        assert len(sink.received) == 1
+        assert web.post(confirm, data={"reason": ""}).status_code == 400
+        done = web.post(confirm, data={"reason": "her mother asked for it"})
+        assert done.status_code == 200 and "Confirmed" in done.text
+        wait_for(sink, 2)
+        released = sink.received[1]
+        assert released.data.startswith(f"X-DLP-Released-By: sender:{SENDER}".encode())
+        assert released.data.endswith(raw)
+        again = web.post(confirm, data={"reason": "her mother asked for it"})
+        assert again.status_code == 409 and "already been used" in again.text
+        assert web.post(cancel).status_code == 409
+        alarm = web.post(link_of(notice.data, "false-alarm"), data={"reason": "a parent"})
+        assert "Thank you" in alarm.text
+    assert len(sink.received) == 2
+    audit = relay.store.audit_log()
+    assert [(e.action, e.reason) for e in audit if e.action == "release"] == [
+        ("release", "her mother asked for it")]
+    [alarm_entry] = [e for e in audit if e.action == "false-alarm"]
+    assert "identifiers-to-new-webmail" in alarm_entry.detail
+
+
+def test_an_expired_or_altered_link_gets_a_clear_page(make_settings, relay_factory, sink,
+                                                      tmp_path):
+    settings, relay = start(make_settings, relay_factory, tmp_path)
+    send(relay, "parent.new@gmail.com", f"NHS number {NHS}.\n")
+    wait_for(sink, 1)
+    [item] = relay.store.held("awaiting-sender")
+    key = links.link_key(settings, relay.store)
+    base = settings.notifications.public_url
+    old = f"{base}/l/{links.make(key, item.id, 'confirm', time.time() - 1)}"
+    with httpx.Client(timeout=30) as web:
+        r = web.post(old, data={"reason": "it is fine really"})
+        assert r.status_code == 410 and "expired" in r.text
+        r = web.get(f"{base}/l/{links.make(b'guess', item.id, 'confirm', time.time() + 99)}")
+        assert r.status_code == 410 and "not valid" in r.text
+    assert relay.store.get_held(item.id).state == "awaiting-sender" and len(sink.received) == 1
+
+
+DELAY = """\
+rules:
+  - id: undo-window
+    title: Mail to a new address waits five minutes
+    when: {recipients: {any: {signal: new-to-organisation}}}
+    action: delay
+    minutes: 5
+    notify: [sender, reviewers]
+    explain: "{recipient} is new"
+"""
+
+
+def test_a_delayed_message_leaves_when_its_window_ends_unless_cancelled(
+        make_settings, relay_factory, sink, tmp_path):
+    settings, relay = start(make_settings, relay_factory, tmp_path, policy=DELAY,
+                            reviewers=["ig.team@example-council.gov.uk"])
+    send(relay, "first@new-supplier.co.uk", "Hello.\n")
+    send(relay, "second@other-supplier.co.uk", "Hello again.\n", subject="Second")
+    wait_for(sink, 4)  # two notices each: the sender's and the IG mailbox's
+    to_ig = [m for m in sink.received if m.rcpt_tos == ["ig.team@example-council.gov.uk"]]
+    assert len(to_ig) == 2 and b"/m/" in to_ig[0].data
+    second_notice = next(m for m in sink.received if b"Second" in m.data and
+                         m.rcpt_tos == [SENDER])
+    with httpx.Client(timeout=30) as web:
+        r = web.post(link_of(second_notice.data, "cancel"))
+        assert "Cancelled" in r.text
+    waiting = relay.store.held("awaiting-sender")
+    assert len(waiting) == 1 and waiting[0].delay_minutes == 5
+    early = asyncio.run(release_due(relay.store, settings, now=waiting[0].created + 60))
+    assert early == [] and len(sink.received) == 4
+    due = asyncio.run(release_due(relay.store, settings, now=waiting[0].created + 301))
+    assert [r.state for r in due] == ["released"]
+    assert len(sink.received) == 5 and sink.received[-1].rcpt_tos == ["first@new-supplier.co.uk"]
+    states = sorted(i.state for i in relay.store.held(None))
+    assert states == ["rejected", "released"]
