@@ -17,6 +17,7 @@ the next hop's log can say whether it left (`dlpgate quarantine show`).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -53,11 +54,20 @@ def _options(item: HeldMessage) -> list[str]:
 
 async def release(store: Store, settings: Settings, item_id: str, actor: str, reason: str,
                   via: str, hop: NextHop | None = None,
-                  states: tuple[str, ...] = OPEN_STATES) -> ActionResult:
-    """Send a held message on, exactly once; on any failure it stays held, with the error."""
+                  states: tuple[str, ...] = OPEN_STATES,
+                  only: tuple[str, ...] = ()) -> ActionResult:
+    """Send a held message on, exactly once; on any failure it stays held, with the error.
+
+    `only`: release to these of its recipients (the rest never get it from here).
+    """
+    current = store.get_held(item_id)
+    if only and current is not None and not set(only) <= set(current.rcpt_tos):
+        return ActionResult(False, current.state, "not released: those are not its recipients")
     item = store.claim(item_id, states, "releasing", actor)
     if item is None:
         return _not_open(store, item_id, "released")
+    if only:
+        item = dataclasses.replace(item, rcpt_tos=tuple(r for r in item.rcpt_tos if r in only))
     own_hop = hop is None
     hop = hop or NextHop(settings.relay)
     try:
@@ -71,6 +81,9 @@ async def release(store: Store, settings: Settings, item_id: str, actor: str, re
             detail=error), error=error)
         return ActionResult(False, "held", f"not released, still held: {error}")
     note = f"the next hop refused {len(refused)} recipient(s): {refused}" if refused else ""
+    if only:
+        note = "; ".join(filter(None, [f"to {len(item.rcpt_tos)} of {len(current.rcpt_tos)} "
+                                       f"recipients: {', '.join(item.rcpt_tos)}", note]))
     store.finish(item_id, "releasing", "released", AuditEntry(
         actor=actor, action="release", item_id=item_id, reason=reason, via=via, detail=note),
         error=note)

@@ -208,9 +208,13 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         item_id = request.path_params["id"]
         comment = str(form.get("comment", "")).strip()[:500]
         if request.path_params["verb"] == "release":
-            result = await release(store, settings, item_id, actor(user), comment, "web")
-        else:
+            only = tuple(str(r) for r in form.getlist("rcpt"))
+            result = await release(store, settings, item_id, actor(user), comment, "web",
+                                   only=only)
+        elif request.path_params["verb"] == "reject":
             result = reject(store, item_id, actor(user), comment, "web")
+        else:
+            raise Denied(404, "no such action")
         item = store.get_held(item_id)
         if item is None:
             raise Denied(404, "no such held message")

@@ -152,3 +152,18 @@ def test_the_audit_trail_cannot_be_edited_or_deleted(store, tmp_path):
     with pytest.raises(StoreError, match="append-only"):
         store._write("DELETE FROM audit", [()])
     assert store.audit_log()[0].actor == "cli:ann"
+
+
+def test_a_release_to_some_recipients_sends_to_those_only_and_says_so(store):
+    item, raw = held(store)
+    with Sink() as sink:
+        bad = asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann", "",
+                                  "web", only=("stranger@example.org",)))
+        assert not bad.ok and store.get_held(item.id).state == "held"
+        result = asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                     "only the first", "web", only=("x@example.org",)))
+    assert result.ok
+    [got] = sink.received
+    assert got.rcpt_tos == ["x@example.org"]
+    [entry] = store.audit_log(item_id=item.id)
+    assert entry.detail == "to 1 of 2 recipients: x@example.org"

@@ -199,3 +199,15 @@ def test_pages_forbid_framing_scripts_and_external_assets(world):
     csp = r.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
     assert "http" not in r.text.split("<main>")[0].replace('lang="en"', "")
+
+
+def test_release_to_ticked_recipients_only_refuses_strangers(world):
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    r = ann.post(f"/m/{world['id']}/release",
+                 data={"csrf": csrf(page), "comment": "x", "rcpt": "someone@else.org"})
+    assert r.status_code == 409 and "not its recipients" in r.text
+    r = ann.post(f"/m/{world['id']}/release",
+                 data={"csrf": csrf(page), "comment": "x", "rcpt": "carer@gmail.com"})
+    assert r.status_code == 200 and [m.rcpt_tos for m in world["sink"].received] == [
+        ["carer@gmail.com"]]
