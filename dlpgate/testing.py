@@ -150,6 +150,16 @@ class Sink:
     def received(self) -> list[Received]:
         return self.handler.received
 
+    @property
+    def notices(self) -> list[Received]:
+        """What dlpgate itself sent: notices to senders and reviewers."""
+        return [m for m in self.handler.received if b"\r\nX-DLP-Notice: yes\r\n" in m.data]
+
+    @property
+    def delivered(self) -> list[Received]:
+        """Mail that passed through (relayed or released), without dlpgate's own notices."""
+        return [m for m in self.handler.received if m not in self.notices]
+
     def start(self) -> Sink:
         self._controller = Controller(
             self.handler, hostname="127.0.0.1", port=self.port,

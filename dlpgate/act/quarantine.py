@@ -29,6 +29,14 @@ from dlpgate.store.base import AuditEntry, HeldMessage, Store
 OPEN_STATES = ("held", "awaiting-sender")
 
 
+def listed(store: Store, state: str, limit: int) -> list[HeldMessage]:
+    """Messages in `state`; `open` is both open states, `all` every state; oldest first."""
+    if state == "open":
+        both = store.held("held", limit) + store.held("awaiting-sender", limit)
+        return sorted(both, key=lambda i: i.created)[:limit]
+    return store.held(None if state == "all" else state, limit=limit)
+
+
 @dataclass(frozen=True)
 class ActionResult:
     ok: bool

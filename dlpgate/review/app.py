@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dlpgate.act.quarantine import OPEN_STATES, reject, release
+from dlpgate.act.quarantine import OPEN_STATES, listed, reject, release
 from dlpgate.config import Settings
 from dlpgate.review import auth, links
 from dlpgate.review.content import findings_view, revealed_parts
@@ -163,10 +163,10 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     # -- the queue and a message ------------------------------------------
 
     async def queue(request: Request, user: auth.User, session: auth.Session | None) -> Response:
-        state = request.query_params.get("state", "held")
+        state = request.query_params.get("state", "open")
         query = request.query_params.get("q", "").strip().lower()
         rule = request.query_params.get("rule", "")
-        items = store.held(None if state == "all" else state, limit=2000)
+        items = listed(store, state, 2000)
         if query:
             items = [i for i in items if query in i.mail_from.lower() or query in i.id
                      or any(query in r.lower() for r in i.rcpt_tos)]

@@ -50,8 +50,9 @@ def _summary(item: HeldMessage) -> dict:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
-    state = None if args.state == "all" else args.state
-    items = store.held(state, limit=args.limit)
+    from dlpgate.act.quarantine import listed
+
+    items = listed(store, args.state, args.limit)
     store.audit(AuditEntry(operator(), "list", reason=f"state={args.state}", via="cli"))
     if args.json:
         for item in items:
@@ -256,7 +257,8 @@ def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> Non
 
     c = qsub.add_parser("list", parents=[common], help="held messages, oldest first")
     c.add_argument("--json", action="store_true")
-    c.add_argument("--state", choices=(*STATES, "all"), default="held")
+    c.add_argument("--state", choices=("open", *STATES, "all"), default="open",
+                   help="open (default): held or awaiting its sender")
     c.add_argument("--limit", type=int, default=500)
     c.set_defaults(func=bind(cmd_list))
     c = qsub.add_parser("show", parents=[common], help="why a message was held (no content)")

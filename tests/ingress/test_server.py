@@ -61,7 +61,7 @@ def test_sigterm_while_a_message_is_in_flight_loses_nothing(tmp_path, sink):
     assert proc.wait(60) == 0
     code, _ = outcome["data"]
     assert code == 250
-    assert len(sink.received) == 1
+    assert len(sink.delivered) == 1
     events = [json.loads(line) for line in proc.stderr.read().decode().splitlines()]
     [stopped] = [e for e in events if e["event"] == "stopped"]
     assert stopped["drained"] is True
@@ -149,7 +149,7 @@ def test_sighup_with_a_broken_policy_keeps_the_old_one_and_the_open_session_goes
         with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
             client.ehlo()
             code, reply = send(client, "Draft budget")
-            assert code == 250 and b"held" in reply.lower() and sink.received == []
+            assert code == 250 and b"held" in reply.lower() and sink.delivered == []
 
             policy.write_text(HOLD_BUDGET.replace("action: hold", "action: hodl"))
             mark = len(logs.events)
@@ -160,8 +160,8 @@ def test_sighup_with_a_broken_policy_keeps_the_old_one_and_the_open_session_goes
                        for p in refused["problems"])
 
             code, _ = send(client, "Budget again")  # same session, old policy still in force
-            assert code == 250 and sink.received == []
-            assert send(client, "Minutes")[0] == 250 and len(sink.received) == 1
+            assert code == 250 and sink.delivered == []
+            assert send(client, "Minutes")[0] == 250 and len(sink.delivered) == 1
 
             policy.write_text("rules: []\n")
             mark = len(logs.events)
@@ -170,7 +170,7 @@ def test_sighup_with_a_broken_policy_keeps_the_old_one_and_the_open_session_goes
             assert reloaded["previous"] == first and reloaded["version"] != first
 
             assert send(client, "Budget, third time")[0] == 250
-            assert len(sink.received) == 2
+            assert len(sink.delivered) == 2
             line = logs.wait_for("message", after=mark)
             assert line["policy_version"] == reloaded["version"] and line["outcome"] == "relayed"
     finally:
@@ -192,7 +192,7 @@ def test_an_edited_policy_file_is_reloaded_by_the_watch(tmp_path, sink):
         with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
             client.ehlo()
             assert send(client, "Budget")[0] == 250
-        assert sink.received == []
+        assert sink.delivered == []
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0

@@ -26,7 +26,7 @@ def test_a_message_arrives_at_the_next_hop_byte_for_byte_with_its_whole_envelope
     refused = send(relay, raw, rcpts)
 
     assert refused == {}
-    [got] = sink.received
+    [got] = sink.delivered
     assert got.mail_from == SENDER
     assert got.rcpt_tos == rcpts  # the Bcc-only recipient is relayed too
     header_block, _, original = got.data.partition(b"X-DLP-Verdict: allow\r\n")
@@ -54,7 +54,7 @@ def test_next_hop_down_means_451_and_nothing_is_delivered(make_settings, relay_f
         send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
     [(code, text)] = err.value.recipients.values()
     assert code == 451 and b"4.4.1" in text
-    assert sink.received == []
+    assert sink.delivered == []
 
 
 def test_a_recipient_the_next_hop_refuses_is_refused_on_that_recipient_only(relay, sink):
@@ -64,7 +64,7 @@ def test_a_recipient_the_next_hop_refuses_is_refused_on_that_recipient_only(rela
     refused = send(relay, make_message(), rcpts)
 
     assert refused == {"nobody@example-council.gov.uk": (550, b"5.1.1 No such user")}
-    assert sink.received[0].rcpt_tos == ["bob.smith@example-council.gov.uk"]
+    assert sink.delivered[0].rcpt_tos == ["bob.smith@example-council.gov.uk"]
 
 
 def test_next_hop_refusing_the_data_with_5xx_is_passed_back(relay, sink):
@@ -80,7 +80,7 @@ def test_next_hop_deferring_the_data_with_4xx_becomes_451(relay, sink):
     with pytest.raises(smtplib.SMTPDataError) as err:
         send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
     assert err.value.smtp_code == 451
-    assert sink.received == []
+    assert sink.delivered == []
 
 
 def test_a_message_over_the_size_limit_gets_552(make_settings, relay_factory, sink):
@@ -92,7 +92,7 @@ def test_a_message_over_the_size_limit_gets_552(make_settings, relay_factory, si
         client.rcpt("bob.smith@example-council.gov.uk")
         code, msg = client.data(big)
     assert code == 552
-    assert sink.received == []
+    assert sink.delivered == []
 
 
 def test_a_client_outside_allowed_clients_gets_554(make_settings, relay_factory):
@@ -123,7 +123,7 @@ def test_sessions_beyond_the_limit_get_421(make_settings, relay_factory):
 )
 def test_malformed_mime_still_gets_a_verdict_and_is_relayed(relay, sink, raw):
     send(relay, raw, ["b@example.org"])
-    [got] = sink.received
+    [got] = sink.delivered
     assert b"X-DLP-Verdict: " in got.data.split(b"\r\n\r\n")[0]
 
 
@@ -145,7 +145,7 @@ def test_an_unreadable_archive_leaving_the_council_is_held_not_sent(relay, sink,
         code, text = client.data(raw)
 
     assert code == 250 and b"held" in text
-    assert sink.received == []
+    assert sink.delivered == []
     [held] = relay.store.held()
     assert held.raw == raw
     assert held.rcpt_tos == ("someone@example.org",)
@@ -157,7 +157,7 @@ def test_an_unreadable_archive_leaving_the_council_is_held_not_sent(relay, sink,
 def test_the_same_archive_sent_inside_the_council_is_relayed_and_logged(relay, sink):
     raw = make_message(attachments=(("bomb.zip", "application/zip", testdata.make_zip_bomb()),))
     send(relay, raw, ["bob.smith@example-council.gov.uk"])
-    assert b"X-DLP-Verdict: log" in sink.received[0].data
+    assert b"X-DLP-Verdict: log" in sink.delivered[0].data
 
 
 def test_every_decision_is_recorded_without_content(relay, sink):
@@ -190,7 +190,7 @@ def test_a_scan_that_fails_is_451_and_nothing_is_sent(relay, sink, monkeypatch):
     with pytest.raises(smtplib.SMTPDataError) as err:
         send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
     assert err.value.smtp_code == 451
-    assert sink.received == []
+    assert sink.delivered == []
     assert sink.handler.commands[-1] == "RSET"
 
 
@@ -203,13 +203,13 @@ def test_on_error_pass_relays_unscanned_mail_and_marks_it(make_settings, relay_f
 
     monkeypatch.setattr(relay.relay.scanner.scanner, "scan", explode)
     send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
-    assert b"X-DLP-Verdict: unscanned" in sink.received[0].data
+    assert b"X-DLP-Verdict: unscanned" in sink.delivered[0].data
 
 
 def test_a_pooled_next_hop_connection_is_reused_across_messages(relay, sink):
     for i in range(3):
         send(relay, make_message(message_id=f"<m{i}@x>"), ["bob.smith@example-council.gov.uk"])
-    assert len(sink.received) == 3
+    assert len(sink.delivered) == 3
     assert len(relay.relay.hop._idle) == 1
 
 
@@ -242,7 +242,7 @@ def test_starttls_is_offered_and_mail_flows_over_it(make_settings, relay_factory
         client.starttls(context=ctx)
         client.ehlo()
         client.sendmail(SENDER, ["bob.smith@example-council.gov.uk"], make_message())
-    assert len(sink.received) == 1
+    assert len(sink.delivered) == 1
 
 
 def test_an_idle_client_is_disconnected(make_settings, relay_factory):
@@ -258,7 +258,7 @@ def test_recipients_beyond_the_limit_get_452(make_settings, relay_factory, sink)
     rcpts = [f"u{i}@example-council.gov.uk" for i in range(3)]
     refused = send(relay, make_message(), rcpts)
     assert refused == {"u2@example-council.gov.uk": (452, b"4.5.3 Too many recipients")}
-    assert sink.received[0].rcpt_tos == rcpts[:2]
+    assert sink.delivered[0].rcpt_tos == rcpts[:2]
 
 
 def test_a_slow_scan_on_one_connection_does_not_delay_another_client(make_settings,

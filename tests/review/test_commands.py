@@ -39,7 +39,7 @@ def test_list_show_release_then_the_audit_trail(make_settings, relay_factory, si
     settings = make_settings()
     relay = relay_factory(settings)
     cfg, raw = hold_one(relay, settings, tmp_path)
-    assert sink.received == []
+    assert sink.delivered == []
 
     listed = dlpgate("quarantine", "list", "--json", cfg=cfg)
     assert listed.returncode == 0, listed.stderr
@@ -54,13 +54,13 @@ def test_list_show_release_then_the_audit_trail(make_settings, relay_factory, si
     released = dlpgate("quarantine", "release", item["id"], "--reason", "agreed with IG",
                        cfg=cfg)
     assert released.returncode == 0, released.stderr
-    [got] = sink.received
+    [got] = sink.delivered
     assert got.rcpt_tos == ["someone@example.org", "bcc.only@example.org"]
     assert got.data.startswith(b"X-DLP-Released-By: cli:") and got.data.endswith(raw)
 
     twice = dlpgate("quarantine", "release", item["id"], cfg=cfg)
     assert twice.returncode == 1 and "already released" in twice.stderr
-    assert len(sink.received) == 1
+    assert len(sink.delivered) == 1
 
     audit = dlpgate("quarantine", "audit", "--json", "--item", item["id"], cfg=cfg)
     actions = [json.loads(line)["action"] for line in audit.stdout.splitlines()]
@@ -84,7 +84,7 @@ def test_a_release_while_the_next_hop_is_down_keeps_it_and_says_why(
     assert shown["state"] == "held" and "451" in shown["last_error"]
     sink.start()
     assert dlpgate("quarantine", "release", item_id, cfg=cfg).returncode == 0
-    assert len(sink.received) == 1
+    assert len(sink.delivered) == 1
 
 
 def test_reject_and_an_unknown_id(make_settings, relay_factory, sink, tmp_path):

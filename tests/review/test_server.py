@@ -69,7 +69,7 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
                             "in March.\nPlease see the care plan.\n")
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
         client.sendmail("ot.team@example-council.gov.uk", ["jane.family@gmail.com"], raw)
-    assert sink.received == []
+    assert sink.delivered == []
     base = f"http://127.0.0.1:{port}"
     page = browser.new_page(viewport={"width": 1280, "height": 900})
 
@@ -89,7 +89,7 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
     page.locator("form[action$='/release'] input[name=comment]").fill("address confirmed")
     page.click("text=Release to all recipients")
     assert page.locator("#state").inner_text().startswith("released")
-    [got] = sink.received
+    [got] = sink.delivered
     assert got.rcpt_tos == ["jane.family@gmail.com"] and got.data.endswith(raw)
 
     page.goto(f"{base}/audit")
@@ -115,4 +115,4 @@ def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
     page.locator("form[action$='/release'] input[name=comment]").fill("no token")
     page.click("text=Release to all recipients")
     assert "security token is missing" in page.content()
-    assert sink.received == []
+    assert sink.delivered == []
