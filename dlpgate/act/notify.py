@@ -136,3 +136,22 @@ async def notify_held(store, settings: Settings, item: HeldMessage) -> None:
             log.error("notice_failed", scan_id=item.id, to=who, error=error[:200])
         else:
             log.info("notice_sent", scan_id=item.id, to=who)
+
+
+async def notify_closed(settings: Settings, item: HeldMessage, why: str) -> None:
+    """Tell the sender a held message will never be sent (rejected or expired).
+
+    `why` is dlpgate's own sentence, never a reviewer's comment (which may name people).
+    """
+    if not settings.notifications.enabled or item.mail_from in ("", "<>"):
+        return
+    subject = _subject(item)
+    body = (f"Your message \"{subject}\" to {', '.join(item.rcpt_tos)} was not sent: {why}.\n\n"
+            f"If it still needs to go, contact your information governance team and quote "
+            f"reference {item.id}.\n\n-- dlpgate, your council's outgoing mail check")
+    error = await send(settings, _notice(settings, item.mail_from, f"Not sent: {subject}", body),
+                       [item.mail_from])
+    if error:
+        log.error("notice_failed", scan_id=item.id, to="sender", error=error[:200])
+    else:
+        log.info("notice_sent", scan_id=item.id, to="sender", kind="closed")

@@ -21,6 +21,7 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
+from dlpgate.act.notify import notify_closed
 from dlpgate.act.relay import NextHop
 from dlpgate.config import Settings
 from dlpgate.store.base import AuditEntry, HeldMessage, Store
@@ -118,6 +119,16 @@ async def _send(hop: NextHop, item: HeldMessage, actor: str, reason: str) -> tup
     return "", ", ".join(refused)  # the rest have it; those refused never will from here
 
 
+async def reject_and_tell(store: Store, settings: Settings, item_id: str, actor: str,
+                          reason: str, via: str) -> ActionResult:
+    """A reviewer's or operator's reject, and a notice to the sender that it will not go."""
+    result = reject(store, item_id, actor, reason, via)
+    item = store.get_held(item_id) if result.ok else None
+    if item is not None:
+        await notify_closed(settings, item, "your information governance team rejected it")
+    return result
+
+
 def reject(store: Store, item_id: str, actor: str, reason: str, via: str,
            states: tuple[str, ...] = OPEN_STATES) -> ActionResult:
     item = store.claim(item_id, states, "rejected", actor, AuditEntry(
@@ -166,4 +177,7 @@ async def expire(store: Store, settings: Settings, now: float | None = None) -> 
                 via="retention"))
             results.append(ActionResult(got is not None, "expired" if got else item.state,
                                         "expired" if got else "changed meanwhile"))
+            if got is not None:
+                await notify_closed(settings, got, f"nobody released it within "
+                                    f"{q.retention_days} days")
     return results

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dlpgate.act.quarantine import OPEN_STATES, listed, reject, release
+from dlpgate.act.quarantine import OPEN_STATES, listed, reject, reject_and_tell, release
 from dlpgate.config import Settings
 from dlpgate.review import auth, links
 from dlpgate.review.content import findings_view, revealed_parts
@@ -212,7 +212,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             result = await release(store, settings, item_id, actor(user), comment, "web",
                                    only=only)
         elif request.path_params["verb"] == "reject":
-            result = reject(store, item_id, actor(user), comment, "web")
+            result = await reject_and_tell(store, settings, item_id, actor(user), comment, "web")
         else:
             raise Denied(404, "no such action")
         item = store.get_held(item_id)
@@ -231,7 +231,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             if verb == "release":
                 result = await release(store, settings, str(item_id), actor(user), comment, "web")
             elif verb == "reject":
-                result = reject(store, str(item_id), actor(user), comment, "web")
+                result = await reject_and_tell(store, settings, str(item_id), actor(user),
+                                               comment, "web")
             else:
                 raise Denied(400, "choose release or reject")
             done += result.ok

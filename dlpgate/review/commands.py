@@ -113,9 +113,10 @@ def cmd_release(args: argparse.Namespace, settings: Settings, store) -> int:
 
 
 def cmd_reject(args: argparse.Namespace, settings: Settings, store) -> int:
-    from dlpgate.act.quarantine import reject
+    from dlpgate.act.quarantine import reject_and_tell
 
-    result = reject(store, args.id, operator(), args.reason, "cli")
+    result = asyncio.run(reject_and_tell(store, settings, args.id, operator(), args.reason,
+                                         "cli"))
     print(f"{args.id}: {result.message}", file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
 

@@ -167,3 +167,25 @@ def test_a_release_to_some_recipients_sends_to_those_only_and_says_so(store):
     assert got.rcpt_tos == ["x@example.org"]
     [entry] = store.audit_log(item_id=item.id)
     assert entry.detail == "to 1 of 2 recipients: x@example.org"
+
+
+def test_the_sender_is_told_of_a_reject_without_the_reviewers_comment(store):
+    from dlpgate.act.quarantine import reject_and_tell
+
+    item, _ = held(store)
+    with Sink() as sink:
+        result = asyncio.run(reject_and_tell(store, settings_for(sink.address), item.id,
+                                             "web:ann", "Mrs Smith's file, wrong carer", "web"))
+        assert result.ok
+        [notice] = sink.notices
+    assert notice.rcpt_tos == [item.mail_from]
+    assert b"information governance team rejected it" in notice.data
+    assert b"Smith" not in notice.data and item.id.encode() in notice.data
+
+
+def test_an_expired_message_is_reported_to_its_sender(store):
+    old, _ = held(store, created=1000.0)
+    with Sink() as sink:
+        asyncio.run(expire(store, settings_for(sink.address), now=1000.0 + 31 * 86400))
+        [notice] = sink.notices
+    assert b"nobody released it within 30 days" in notice.data and sink.delivered == []
