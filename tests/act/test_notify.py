@@ -146,3 +146,20 @@ def test_a_delayed_message_leaves_when_its_window_ends_unless_cancelled(
     assert len(sink.received) == 5 and sink.received[-1].rcpt_tos == ["first@new-supplier.co.uk"]
     states = sorted(i.state for i in relay.store.held(None))
     assert states == ["rejected", "released"]
+
+
+def test_notices_and_link_use_leave_no_personal_data_in_the_logs(
+        make_settings, relay_factory, sink, tmp_path):
+    from dlpgate.testing import capture_logs
+
+    settings, relay = start(make_settings, relay_factory, tmp_path)
+    with capture_logs(settings, forbidden=("key.worker", "parent.new", NHS, "Appointment",
+                                           "her mother")) as logs:
+        send(relay, "parent.new@gmail.com", f"NHS number {NHS}, appointment Tuesday.\n")
+        wait_for(sink, 1)
+        with httpx.Client(timeout=30) as web:
+            web.post(link_of(sink.notices[0].data, "confirm"),
+                     data={"reason": "her mother asked"})
+        wait_for(sink, 2)
+    events = [e["event"] for e in logs.events]
+    assert "message" in events and "notice_sent" in events
