@@ -211,3 +211,15 @@ def test_release_to_ticked_recipients_only_refuses_strangers(world):
                  data={"csrf": csrf(page), "comment": "x", "rcpt": "carer@gmail.com"})
     assert r.status_code == 200 and [m.rcpt_tos for m in world["sink"].received] == [
         ["carer@gmail.com"]]
+
+
+def test_a_trusted_proxy_header_signs_in_a_known_user_only_from_a_trusted_address(world):
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+    app = create_app(settings, world["store"])
+    proxied = TestClient(app, follow_redirects=False, client=("10.1.2.3", 4000))
+    assert proxied.get("/", headers={"X-Remote-User": "ann"}).status_code == 200
+    assert proxied.get("/", headers={"X-Remote-User": "mallory"}).status_code == 303
+    assert proxied.get("/audit", headers={"X-Remote-User": "ann"}).status_code == 403
+    direct = TestClient(app, follow_redirects=False, client=("192.0.2.9", 4000))
+    assert direct.get("/", headers={"X-Remote-User": "ann"}).status_code == 303
