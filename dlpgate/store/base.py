@@ -122,6 +122,7 @@ class HeldMessage:
             policy_version=result.decision.policy_version,
             delay_minutes=result.decision.delay_minutes,
             notify=result.decision.notify,
+            updated=created,
         )
 
 
@@ -232,4 +233,9 @@ def open_store(url: str) -> Store:
         from dlpgate.store.sqlite import SQLiteStore
 
         return SQLiteStore(url)
-    raise StoreError(f"storage.url {url.split(':', 1)[0]}: this backend is not available yet")
+    if url.startswith(("postgresql://", "postgres://")):
+        from dlpgate.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    raise StoreError(f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or "
+                     "postgresql://)")

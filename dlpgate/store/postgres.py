@@ -1,0 +1,97 @@
+"""The Store for several relay nodes: PostgreSQL, through a psycopg connection pool.
+
+Every node connects to the same database, so a message held on one node can be
+released from another, history learned on one is seen by all, and one audit
+trail records everyone. A release's claim is one conditional UPDATE: under
+READ COMMITTED, of two nodes claiming the same row, the second waits for the
+first and then finds the state changed, so exactly one wins. Migrations run
+under an advisory lock, so nodes starting together migrate once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from importlib import resources
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from dlpgate.store.base import AuditEntry, StoreError
+from dlpgate.store.sql import AUDIT_INSERT, SQLStore, audit_row
+
+_MIGRATION_LOCK = 0x646C7067  # "dlpg"
+
+
+def _pg(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+def migrations() -> list[tuple[int, str]]:
+    folder = resources.files("dlpgate.store") / "migrations" / "postgres"
+    return sorted((int(e.name.split("_", 1)[0]), e.read_text(encoding="utf-8"))
+                  for e in folder.iterdir() if e.name.endswith(".sql"))
+
+
+class PostgresStore(SQLStore):
+    LEAST = "LEAST"
+    GREATEST = "GREATEST"
+
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 8) -> None:
+        self.url = url
+        try:
+            self._pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=True,
+                                        timeout=10, kwargs={"autocommit": True})
+            self._pool.wait(timeout=10)
+            self._migrate()
+        except (psycopg.Error, OSError) as exc:
+            raise StoreError(f"cannot open PostgreSQL store: {_safe(exc)}") from None
+        except Exception as exc:  # the pool's own timeout
+            raise StoreError(f"cannot open PostgreSQL store: {type(exc).__name__}") from None
+
+    def _migrate(self) -> None:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY "
+                         "KEY)")
+            done = {r[0] for r in conn.execute("SELECT version FROM schema_version")}
+            for version, sql in migrations():
+                if version not in done:
+                    conn.execute(sql)
+                    conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('profile_key', %s) "
+                         "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        try:
+            with self._pool.connection() as conn:
+                return conn.execute(_pg(sql), params).fetchall()
+        except psycopg.Error as exc:
+            raise StoreError(f"store read failed: {_safe(exc)}") from None
+
+    def _transaction(self, statements: list[tuple[str, list[tuple]]]) -> None:
+        try:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                for sql, rows in statements:
+                    cur.executemany(_pg(sql), rows)
+        except psycopg.Error as exc:
+            raise StoreError(f"store write failed: {_safe(exc)}") from None
+
+    def _cas(self, sql: str, params: tuple, audit: AuditEntry | None) -> bool:
+        try:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                cur.execute(_pg(sql), params)
+                changed = cur.rowcount == 1
+                if changed and audit is not None:
+                    cur.execute(_pg(AUDIT_INSERT), audit_row(audit))
+        except psycopg.Error as exc:
+            raise StoreError(f"store write failed: {_safe(exc)}") from None
+        return changed
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _safe(exc: BaseException) -> str:
+    """The error's kind and first line: PostgreSQL's messages do not quote row values here."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}"[:300]

@@ -1,0 +1,310 @@
+"""The queries every SQL Store runs, written once for SQLite and PostgreSQL.
+
+Each backend supplies how to read, how to run a write transaction and how to
+run one compare-and-set (`_read`, `_transaction`, `_cas`), and the names of its
+two-argument min and max; statements are written with `?` placeholders and
+standard upserts (ON CONFLICT), which both backends speak. Columns in an
+upsert's SET are qualified with their table, as PostgreSQL requires.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+
+from dlpgate.store.base import (
+    AuditEntry,
+    Correspondence,
+    DecisionRecord,
+    HeldMessage,
+    dumps,
+)
+
+_DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
+                     "verdict, outcome, reply_code, rules, entity_counts, policy_version, "
+                     "timings, action, shadow_rules")
+_HELD_COLUMNS = ("id, created, state, mail_from, rcpt_tos, message_id, size, verdict, rules, "
+                 "reasons, findings, recipients, raw, action, matches, policy_version, "
+                 "delay_minutes, notify, updated, decided_by, last_error")
+_AUDIT_COLUMNS = "actor, action, item_id, reason, via, detail, at"
+
+
+AUDIT_INSERT = f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?,?,?,?,?,?,?)"
+
+
+def audit_row(e: AuditEntry) -> tuple:
+    return (e.actor, e.action, e.item_id, e.reason, e.via, e.detail, e.at or time.time())
+
+
+class SQLStore:
+    LEAST = "min"
+    GREATEST = "max"
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        raise NotImplementedError
+
+    def _transaction(self, statements: list[tuple[str, list[tuple]]]) -> None:
+        raise NotImplementedError
+
+    def _cas(self, sql: str, params: tuple, audit: AuditEntry | None) -> bool:
+        """One conditional UPDATE and, if it changed a row, its audit row: one transaction."""
+        raise NotImplementedError
+
+    def _write(self, sql: str, rows: list[tuple]) -> None:
+        self._transaction([(sql, rows)])
+
+    def record_decisions(self, records: list[DecisionRecord]) -> None:
+        self._write(
+            f"INSERT INTO decisions ({_DECISION_COLUMNS}) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (scan_id) DO NOTHING",
+            [(r.scan_id, r.created, r.node, r.mail_from, dumps(list(r.rcpt_domains)),
+              r.n_recipients, r.size, r.verdict, r.outcome, r.reply_code, dumps(list(r.rules)),
+              dumps(r.entity_counts), r.policy_version, dumps(r.timings), r.action,
+              dumps(list(r.shadow_rules))) for r in records],
+        )
+
+    def hold(self, m: HeldMessage) -> None:
+        self._write(
+            f"INSERT INTO quarantine ({_HELD_COLUMNS}) VALUES ({','.join('?' * 21)})",
+            [(m.id, m.created, m.state, m.mail_from, dumps(list(m.rcpt_tos)), m.message_id, m.size,
+             m.verdict, dumps(list(m.rules)), dumps(list(m.reasons)), dumps(list(m.findings)),
+             dumps(list(m.recipients)), m.raw, m.action, dumps(list(m.matches)),
+             m.policy_version, m.delay_minutes, dumps(list(m.notify)), m.updated or m.created,
+             m.decided_by, m.last_error)],
+        )
+
+    def held(self, state: str | None = "held", limit: int = 100) -> list[HeldMessage]:
+        if state is None:
+            rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine ORDER BY created LIMIT ?",
+                              (limit,))
+        else:
+            rows = self._read(
+                f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE state = ? ORDER BY created LIMIT ?",
+                (state, limit),
+            )
+        return [_held(row) for row in rows]
+
+    def get_held(self, item_id: str) -> HeldMessage | None:
+        rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE id = ?", (item_id,))
+        return _held(rows[0]) if rows else None
+
+    def claim(self, item_id: str, states: tuple[str, ...], new_state: str, actor: str,
+              audit: AuditEntry | None = None) -> HeldMessage | None:
+        marks = ",".join("?" * len(states))
+        changed = self._cas(
+            f"UPDATE quarantine SET state = ?, updated = ?, decided_by = ? "
+            f"WHERE id = ? AND state IN ({marks})",
+            (new_state, time.time(), actor, item_id, *states), audit)
+        return self.get_held(item_id) if changed else None
+
+    def finish(self, item_id: str, state: str, new_state: str, audit: AuditEntry,
+               error: str = "") -> bool:
+        return self._cas(
+            "UPDATE quarantine SET state = ?, updated = ?, decided_by = ?, last_error = ? "
+            "WHERE id = ? AND state = ?",
+            (new_state, time.time(), audit.actor, error, item_id, state), audit)
+
+    def audit(self, entry: AuditEntry) -> None:
+        self._write(AUDIT_INSERT, [audit_row(entry)])
+
+    def audit_log(self, item_id: str | None = None, actor: str | None = None,
+                  limit: int = 1000) -> list[AuditEntry]:
+        where, params = [], []
+        if item_id is not None:
+            where.append("item_id = ?")
+            params.append(item_id)
+        if actor is not None:
+            where.append("actor = ?")
+            params.append(actor)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._read(f"SELECT {_AUDIT_COLUMNS} FROM audit {clause} ORDER BY id DESC LIMIT ?",
+                          (*params, limit))
+        return [AuditEntry(*r) for r in rows]
+
+    def held_before(self, states: tuple[str, ...], cutoff: float) -> list[HeldMessage]:
+        marks = ",".join("?" * len(states))
+        rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE state IN ({marks}) "
+                          "AND created < ? ORDER BY created", (*states, cutoff))
+        return [_held(row) for row in rows]
+
+    # review app: accounts and sessions ------------------------------------
+
+    def save_user(self, username: str, password_hash: str, roles: tuple[str, ...],
+                  disabled: bool = False) -> None:
+        self._write("INSERT INTO users (username, password_hash, roles, disabled, created) "
+                    "VALUES (?,?,?,?,?) ON CONFLICT (username) DO UPDATE SET "
+                    "password_hash = excluded.password_hash, roles = excluded.roles, "
+                    "disabled = excluded.disabled",
+                    [(username, password_hash, dumps(list(roles)), int(disabled), time.time())])
+
+    def get_user(self, username: str):
+        from dlpgate.review.auth import User
+
+        rows = self._read("SELECT username, roles, disabled, password_hash FROM users "
+                          "WHERE username = ?", (username,))
+        if not rows:
+            return None
+        r = rows[0]
+        return User(r[0], tuple(json.loads(r[1])), bool(r[2]), r[3])
+
+    def users(self) -> list:
+        from dlpgate.review.auth import User
+
+        rows = self._read("SELECT username, roles, disabled FROM users ORDER BY username", ())
+        return [User(r[0], tuple(json.loads(r[1])), bool(r[2])) for r in rows]
+
+    def create_session(self, token_hash: str, username: str, csrf: str) -> None:
+        now = time.time()
+        self._write("INSERT INTO sessions VALUES (?,?,?,?,?)",
+                    [(token_hash, username, csrf, now, now)])
+
+    def get_session(self, token_hash: str):
+        from dlpgate.review.auth import Session
+
+        rows = self._read("SELECT username, csrf, created, last_seen FROM sessions "
+                          "WHERE token_hash = ?", (token_hash,))
+        return Session(*rows[0]) if rows else None
+
+    def touch_session(self, token_hash: str) -> None:
+        self._write("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+                    [(time.time(), token_hash)])
+
+    def end_sessions(self, token_hash: str | None = None, username: str | None = None) -> None:
+        if token_hash is not None:
+            self._write("DELETE FROM sessions WHERE token_hash = ?", [(token_hash,)])
+        if username is not None:
+            self._write("DELETE FROM sessions WHERE username = ?", [(username,)])
+
+    def decisions(self, limit: int = 100) -> list[DecisionRecord]:
+        rows = self._read(f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY created DESC "
+                          "LIMIT ?", (limit,))
+        return [
+            DecisionRecord(
+                scan_id=r[0], created=r[1], node=r[2], mail_from=r[3],
+                rcpt_domains=tuple(json.loads(r[4])), n_recipients=r[5], size=r[6], verdict=r[7],
+                outcome=r[8], reply_code=r[9], rules=tuple(json.loads(r[10])),
+                entity_counts=json.loads(r[11]), policy_version=r[12], timings=json.loads(r[13]),
+                action=r[14], shadow_rules=tuple(json.loads(r[15])),
+            )
+            for r in rows
+        ]
+
+    def learn(self, pairs: list) -> None:
+        if not pairs:
+            return
+        domains: dict[str, list[float]] = {}
+        for p in pairs:
+            d = p.recipient.rpartition("@")[2]
+            c = domains.setdefault(d, [0, p.when, p.when])
+            c[0] += p.count
+            c[1], c[2] = min(c[1], p.when), max(c[2], p.when)
+        self._transaction([
+            ("INSERT INTO correspondence (sender, recipient, count, first_seen, last_seen) "
+             "VALUES (?,?,?,?,?) ON CONFLICT (sender, recipient) DO UPDATE "
+             "SET count = correspondence.count + excluded.count, "
+             "first_seen = CASE correspondence.count WHEN 0 THEN excluded.first_seen "
+             f"ELSE {self.LEAST}(correspondence.first_seen, excluded.first_seen) END, "
+             f"last_seen = {self.GREATEST}(correspondence.last_seen, excluded.last_seen)",
+             [(p.sender, p.recipient, p.count, p.when, p.when) for p in pairs]),
+            ("INSERT INTO domains VALUES (?,?,?,?) ON CONFLICT (domain) DO UPDATE "
+             "SET count = domains.count + excluded.count, "
+             f"first_seen = {self.LEAST}(domains.first_seen, excluded.first_seen), "
+             f"last_seen = {self.GREATEST}(domains.last_seen, excluded.last_seen)",
+             [(d, c[0], c[1], c[2]) for d, c in domains.items()]),
+        ])
+
+    def learn_groups(self, messages: list[tuple[str, tuple[str, ...]]]) -> None:
+        """(sender, recipients) per message: each pair of co-recipients counted once."""
+        rows = []
+        for sender, rcpts in messages:
+            unique = sorted(set(rcpts))
+            if 2 <= len(unique) <= 10:
+                rows += [(sender, a, b) for i, a in enumerate(unique) for b in unique[i + 1:]]
+        if rows:
+            self._write("INSERT INTO groups VALUES (?,?,?,1) ON CONFLICT (sender, a, b) "
+                        "DO UPDATE SET count = groups.count + 1", rows)
+
+    def together(self, sender: str, recipients: list[str]) -> dict[tuple[str, str], int]:
+        """How often each pair of these recipients has had mail from `sender` together."""
+        if len(recipients) < 2:
+            return {}
+        marks = ",".join("?" * len(recipients))
+        rows = self._read(f"SELECT a, b, count FROM groups WHERE sender = ? AND a IN ({marks}) "
+                          f"AND b IN ({marks})", (sender, *recipients, *recipients))
+        return {(a, b): n for a, b, n in rows}
+
+    def mark_replied(self, pairs: list[tuple[str, str]]) -> None:
+        """(our address, their address): they wrote back to someone who writes to them."""
+        self._write("INSERT INTO correspondence VALUES (?,?,0,0,0,1) ON CONFLICT (sender, "
+                    "recipient) DO UPDATE SET replied = 1", pairs)
+
+    def profile_key(self) -> bytes:
+        """The per-installation key (made on first use, shared by every node of one store)."""
+        rows = self._read("SELECT value FROM meta WHERE key = 'profile_key'", ())
+        if not rows:
+            self._write("INSERT INTO meta (key, value) VALUES ('profile_key', ?) "
+                        "ON CONFLICT (key) DO NOTHING", [(secrets.token_hex(32),)])
+            rows = self._read("SELECT value FROM meta WHERE key = 'profile_key'", ())
+        return bytes.fromhex(rows[0][0])
+
+    def learn_profiles(self, rows: list[tuple[str, str, tuple[int, ...]]]) -> None:
+        """(sender, recipient, tokens) rows: each token's count goes up by one."""
+        flat = [(s, r, t) for s, r, tokens in rows for t in tokens]
+        if flat:
+            self._write("INSERT INTO profiles VALUES (?,?,?,1) ON CONFLICT (sender, recipient, "
+                        "token) DO UPDATE SET count = profiles.count + 1", flat)
+
+    def profile_fit(self, sender: str, recipients: list[str],
+                    tokens: tuple[int, ...]) -> dict[str, int]:
+        """How many of `tokens` have gone from `sender` to each of `recipients` before."""
+        if not recipients or not tokens:
+            return {}
+        r_marks, t_marks = ",".join("?" * len(recipients)), ",".join("?" * len(tokens))
+        rows = self._read(
+            f"SELECT recipient, count(*) FROM profiles WHERE sender = ? AND recipient IN "
+            f"({r_marks}) AND token IN ({t_marks}) GROUP BY recipient",
+            (sender, *recipients, *tokens))
+        return {r: n for r, n in rows}
+
+    def correspondence(self, sender: str, recipients: list[str]) -> dict[str, Correspondence]:
+        if not recipients:
+            return {}
+        marks = ",".join("?" * len(recipients))
+        rows = self._read(
+            "SELECT recipient, count, first_seen, last_seen, replied FROM correspondence "
+            f"WHERE sender = ? AND recipient IN ({marks})", (sender, *recipients))
+        return {r[0]: Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
+
+    def contacts(self, sender: str, limit: int = 500) -> list[Correspondence]:
+        rows = self._read(
+            "SELECT recipient, count, first_seen, last_seen, replied FROM correspondence "
+            "WHERE sender = ? ORDER BY count DESC LIMIT ?", (sender, limit))
+        return [Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
+    def domains(self, domains: list[str]) -> dict[str, Correspondence]:
+        if not domains:
+            return {}
+        marks = ",".join("?" * len(domains))
+        rows = self._read(f"SELECT domain, count, first_seen, last_seen FROM domains "
+                          f"WHERE domain IN ({marks})", tuple(domains))
+        return {r[0]: Correspondence(r[0], r[1], r[2], r[3]) for r in rows}
+
+    def top_domains(self, limit: int = 500) -> list[Correspondence]:
+        rows = self._read("SELECT domain, count, first_seen, last_seen FROM domains "
+                          "ORDER BY count DESC LIMIT ?", (limit,))
+        return [Correspondence(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def _held(r: tuple) -> HeldMessage:
+    return HeldMessage(
+        id=r[0], created=r[1], state=r[2], mail_from=r[3], rcpt_tos=tuple(json.loads(r[4])),
+        message_id=r[5], size=r[6], verdict=r[7], rules=tuple(json.loads(r[8])),
+        reasons=tuple(json.loads(r[9])), findings=tuple(json.loads(r[10])),
+        recipients=tuple(json.loads(r[11])), raw=bytes(r[12]), action=r[13],
+        matches=tuple(json.loads(r[14])), policy_version=r[15], delay_minutes=r[16],
+        notify=tuple(json.loads(r[17])), updated=r[18], decided_by=r[19], last_error=r[20],
+    )
+
+
+

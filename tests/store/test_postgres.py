@@ -1,0 +1,68 @@
+"""PostgreSQL specifics: several nodes on one database, migrating once, claiming once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from dlpgate.history import Pair
+from dlpgate.store.base import StoreError
+from dlpgate.store.postgres import PostgresStore
+
+from .test_sql import held_item
+
+
+def test_nodes_starting_together_migrate_once(pg_url):
+    stores: list[PostgresStore] = []
+    threads = [threading.Thread(target=lambda: stores.append(PostgresStore(pg_url)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(stores) == 4
+    versions = stores[0]._read("SELECT version FROM schema_version", ())
+    assert versions == [(1,)]
+    keys = {s.profile_key() for s in stores}
+    assert len(keys) == 1  # one per-install key, shared by every node
+    for s in stores:
+        s.close()
+
+
+def test_of_many_nodes_claiming_one_message_exactly_one_wins(pg_url):
+    first = PostgresStore(pg_url)
+    item, _ = held_item()
+    first.hold(item)
+    nodes = [PostgresStore(pg_url, max_size=2) for _ in range(6)]
+    wins: list[str] = []
+    barrier = threading.Barrier(len(nodes))
+
+    def claim(i: int) -> None:
+        barrier.wait()
+        if nodes[i].claim(item.id, ("held",), "releasing", f"node{i}") is not None:
+            wins.append(f"node{i}")
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(nodes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(wins) == 1
+    assert first.get_held(item.id).decided_by == wins[0]
+    for s in (first, *nodes):
+        s.close()
+
+
+def test_history_learned_on_one_node_is_seen_by_another(pg_url):
+    a, b = PostgresStore(pg_url), PostgresStore(pg_url)
+    a.learn([Pair("ann@x.gov.uk", "gp@nhs.net", 100.0, count=5)])
+    assert b.correspondence("ann@x.gov.uk", ["gp@nhs.net"])["gp@nhs.net"].count == 5
+    a.close()
+    b.close()
+
+
+def test_an_unreachable_server_is_a_clear_error_without_the_password():
+    with pytest.raises(StoreError, match="cannot open PostgreSQL store") as info:
+        PostgresStore("postgresql://dlpgate:s3cret-pw@127.0.0.1:1/nowhere")
+    assert "s3cret-pw" not in str(info.value)

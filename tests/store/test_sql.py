@@ -1,0 +1,104 @@
+"""The Store contract, run on both backends (SQLite file, PostgreSQL schema)."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from dlpgate.config import Settings
+from dlpgate.history import Pair
+from dlpgate.model import Outcome
+from dlpgate.pipeline import Scanner
+from dlpgate.store.base import AuditEntry, DecisionRecord, HeldMessage, StoreError
+from dlpgate.testing import make_envelope, make_message
+
+
+@functools.cache
+def scanner() -> Scanner:
+    return Scanner(Settings.model_validate({"organisation": {
+        "internal_domains": ["example-council.gov.uk"]}, "detection": {"ner": False}}))
+
+
+def held_item(created: float = 1000.0) -> tuple[HeldMessage, bytes]:
+    raw = make_message(to=("x@gmail.com",), body="NHS 943 476 5919: diagnosed with asthma.\n")
+    env = make_envelope(raw, bcc=("hidden@example.org",))
+    return HeldMessage.of(scanner().scan(raw, env), env, raw, created), raw
+
+
+def test_a_held_message_keeps_its_bytes_envelope_and_decision_but_no_values(any_store):
+    item, raw = held_item()
+    any_store.hold(item)
+    got = any_store.get_held(item.id)
+    assert got == item and got.raw == raw
+    assert got.rcpt_tos == ("x@gmail.com", "hidden@example.org")
+    assert all("text" not in f for f in got.findings)
+    assert any_store.held() == [item] and any_store.held("released") == []
+
+
+def test_a_decision_record_round_trips_and_is_written_once(any_store):
+    raw = make_message(to=("x@example.org", "y@nhs.net"))
+    rec = DecisionRecord.of(scanner().scan(raw, make_envelope(raw)), make_envelope(raw),
+                            Outcome.RELAYED, 250, "n1", 5.0)
+    any_store.record_decisions([rec])
+    any_store.record_decisions([rec])  # a retried batch does not double-count
+    assert any_store.decisions() == [rec]
+
+
+def test_a_claim_moves_a_message_once_and_writes_its_audit_row_with_it(any_store):
+    item, _ = held_item()
+    any_store.hold(item)
+    entry = AuditEntry("web:ann", "reject", item.id, "wrong person", "web")
+    got = any_store.claim(item.id, ("held",), "rejected", "web:ann", entry)
+    assert got.state == "rejected" and got.decided_by == "web:ann"
+    assert any_store.claim(item.id, ("held",), "rejected", "web:bob", entry) is None
+    [row] = any_store.audit_log(item_id=item.id)
+    assert (row.actor, row.action, row.reason) == ("web:ann", "reject", "wrong person")
+    assert any_store.finish(item.id, "releasing", "released", entry) is False
+
+
+def test_the_audit_trail_refuses_changes(any_store):
+    any_store.audit(AuditEntry("cli:ann", "list"))
+    for sql in ("UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
+        with pytest.raises(StoreError, match="append-only"):
+            any_store._write(sql, [()])
+    assert [e.actor for e in any_store.audit_log()] == ["cli:ann"]
+
+
+def test_retention_finds_old_open_messages(any_store):
+    old, _ = held_item(created=1000.0)
+    any_store.hold(old)
+    assert [i.id for i in any_store.held_before(("held",), 2000.0)] == [old.id]
+    assert any_store.held_before(("held",), 500.0) == []
+
+
+def test_correspondence_counts_and_widens_first_and_last_seen(any_store):
+    any_store.learn([Pair("a@x.gov.uk", "b@nhs.net", 200.0), Pair("a@x.gov.uk", "b@nhs.net", 100.0,
+                                                                   count=3)])
+    [c] = any_store.correspondence("a@x.gov.uk", ["b@nhs.net", "nobody@x.org"]).values()
+    assert (c.count, c.first_seen, c.last_seen, c.replied) == (4, 100.0, 200.0, False)
+    any_store.mark_replied([("a@x.gov.uk", "b@nhs.net")])
+    assert any_store.contacts("a@x.gov.uk")[0].replied
+    assert any_store.domains(["nhs.net"])["nhs.net"].count == 4
+    assert [d.recipient for d in any_store.top_domains()] == ["nhs.net"]
+
+
+def test_groups_and_content_profiles(any_store):
+    any_store.learn_groups([("a@x", ("b@y", "c@z")), ("a@x", ("c@z", "b@y"))])
+    assert any_store.together("a@x", ["b@y", "c@z"]) == {("b@y", "c@z"): 2}
+    key = any_store.profile_key()
+    assert len(key) == 32 and any_store.profile_key() == key
+    any_store.learn_profiles([("a@x", "b@y", (1, 2, 3)), ("a@x", "c@z", (3,))])
+    assert any_store.profile_fit("a@x", ["b@y", "c@z"], (2, 3, 2**62)) == {"b@y": 2, "c@z": 1}
+
+
+def test_review_accounts_and_sessions(any_store):
+    any_store.save_user("ann", "scrypt$hash", ("reviewer",))
+    any_store.save_user("ann", "scrypt$new", ("reviewer", "auditor"), disabled=True)
+    user = any_store.get_user("ann")
+    assert user.roles == ("reviewer", "auditor") and user.disabled
+    assert user.password_hash == "scrypt$new" and any_store.get_user("bob") is None
+    any_store.create_session("h1", "ann", "csrf1")
+    assert any_store.get_session("h1").csrf == "csrf1"
+    any_store.end_sessions(username="ann")
+    assert any_store.get_session("h1") is None
