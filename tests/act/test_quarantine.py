@@ -13,7 +13,7 @@ from dlpgate import testdata
 from dlpgate.act.quarantine import expire, reject, release
 from dlpgate.config import Settings
 from dlpgate.pipeline import Scanner
-from dlpgate.store.base import HeldMessage, StoreError
+from dlpgate.store.base import HeldMessage, StoreError, open_store
 from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import Sink, free_port, make_envelope, make_message
 
@@ -43,10 +43,9 @@ def held(store: SQLiteStore, created: float = 1000.0) -> tuple[HeldMessage, byte
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore(f"sqlite:///{tmp_path / 'q.db'}")
-    yield s
-    s.close()
+def store(any_store):
+    """Every quarantine test runs on SQLite and on PostgreSQL."""
+    return any_store
 
 
 def test_a_release_sends_the_original_bytes_and_envelope_once_and_is_audited(store):
@@ -88,14 +87,14 @@ def test_a_next_hop_that_refuses_the_data_leaves_it_held(store):
     assert not result.ok and "554" in store.get_held(item.id).last_error
 
 
-def test_two_reviewers_releasing_at_the_same_moment_send_it_once(store, tmp_path):
+def test_two_reviewers_releasing_at_the_same_moment_send_it_once(store, store_url):
     item, _ = held(store)
     with Sink() as sink:
         sink.handler.data_delay = 0.5  # the first release is still sending when the second asks
         results = []
 
         def reviewer(name: str) -> None:
-            own = SQLiteStore(f"sqlite:///{tmp_path / 'q.db'}")  # as another node would
+            own = open_store(store_url)  # its own connection, as another node would have
             try:
                 results.append(asyncio.run(release(own, settings_for(sink.address), item.id,
                                                    name, "", "web")))
@@ -141,17 +140,25 @@ def test_retention_may_release_instead(store):
         assert [r.state for r in results] == ["released"] and len(sink.received) == 1
 
 
-def test_the_audit_trail_cannot_be_edited_or_deleted(store, tmp_path):
+def test_the_audit_trail_cannot_be_edited_or_deleted(store):
     item, _ = held(store)
     reject(store, item.id, "cli:ann", "x", "cli")
-    db = sqlite3.connect(tmp_path / "q.db", isolation_level=None)  # not even by hand
+    for sql in ("UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"):
+        with pytest.raises(StoreError, match="append-only"):
+            store._write(sql, [()])
+    assert store.audit_log()[0].actor == "cli:ann"
+
+
+def test_the_sqlite_audit_trail_refuses_changes_made_by_hand_too(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'q.db'}")
+    item, _ = held(store)
+    reject(store, item.id, "cli:ann", "x", "cli")
+    db = sqlite3.connect(tmp_path / "q.db", isolation_level=None)
     for sql in ("UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             db.execute(sql)
     db.close()
-    with pytest.raises(StoreError, match="append-only"):
-        store._write("DELETE FROM audit", [()])
-    assert store.audit_log()[0].actor == "cli:ann"
+    store.close()
 
 
 def test_a_release_to_some_recipients_sends_to_those_only_and_says_so(store):
