@@ -242,6 +242,42 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_migrate(args: argparse.Namespace) -> int:
+    """Opening a store applies its migrations; say where it stands."""
+    settings = _settings(args)
+    store = _store(settings)
+    try:
+        [(version,)] = store._read("SELECT max(version) FROM schema_version", ())
+    finally:
+        store.close()
+    print(f"{settings.storage.url.split('://', 1)[0]} store at schema version {version}")
+    return 0
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from dlpgate.store.base import StoreError, open_store
+    from dlpgate.store.copy import copy
+
+    settings = _settings(args)
+    try:
+        source = open_store(args.source)
+    except StoreError as exc:
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        return 2
+    target = _store(settings)
+    try:
+        counts = copy(source, target)
+    except StoreError as exc:
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        source.close()
+        target.close()
+    for table, n in counts.items():
+        print(f"{table}: {n} rows")
+    return 0
+
+
 def cmd_config_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     print(f"{settings.source}: ok")
@@ -286,6 +322,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="learn From -> To/Cc/Bcc from sent mail (.eml, dirs, mbox, Maildir)")
     h.add_argument("paths", nargs="+", metavar="PATH")
     h.set_defaults(func=cmd_history_learn)
+
+    p = sub.add_parser("db", help="the store: migrate it, or copy another store into it")
+    dsub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    d = dsub.add_parser("migrate", parents=[common], help="apply the store's migrations")
+    d.set_defaults(func=cmd_db_migrate)
+    d = dsub.add_parser("copy", parents=[common],
+                        help="copy a store (e.g. sqlite:///dlpgate.db) into the configured one")
+    d.add_argument("source", metavar="SOURCE_URL")
+    d.set_defaults(func=cmd_db_copy)
 
     p = sub.add_parser("config", help="check the configuration or print its schema")
     csub = p.add_subparsers(dest="config_command", required=True, metavar="ACTION")

@@ -1,0 +1,57 @@
+"""`dlpgate db copy`: a council's SQLite store moved into PostgreSQL, all of it, once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import yaml
+
+from dlpgate.history import Pair
+from dlpgate.store.base import AuditEntry
+from dlpgate.store.postgres import PostgresStore
+from dlpgate.store.sqlite import SQLiteStore
+
+from .test_sql import held_item
+
+
+def dlpgate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dlpgate", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
+    lite = SQLiteStore(f"sqlite:///{tmp_path / 'old.db'}")
+    item, raw = held_item()
+    lite.hold(item)
+    lite.learn([Pair("ann@x.gov.uk", "gp@nhs.net", 100.0, count=4)])
+    lite.learn_groups([("ann@x.gov.uk", ("gp@nhs.net", "sw@x.gov.uk"))])
+    lite.learn_profiles([("ann@x.gov.uk", "gp@nhs.net", (11, 22, 33))])
+    lite.save_user("ann", "scrypt$h", ("reviewer",))
+    lite.audit(AuditEntry("cli:ann", "view", item.id))
+    lite.audit(AuditEntry("cli:ann", "reject", item.id, "wrong person"))
+    key = lite.profile_key()
+    lite.close()
+    cfg = tmp_path / "pg.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": pg_url}}))
+
+    migrated = dlpgate("db", "migrate", "--config", str(cfg))
+    assert migrated.returncode == 0 and "postgresql store at schema version 1" in migrated.stdout
+    first = dlpgate("db", "copy", f"sqlite:///{tmp_path / 'old.db'}", "--config", str(cfg))
+    assert first.returncode == 0, first.stderr
+    assert "quarantine: 1 rows" in first.stdout and "audit: 2 rows" in first.stdout
+    again = dlpgate("db", "copy", f"sqlite:///{tmp_path / 'old.db'}", "--config", str(cfg))
+    assert again.returncode == 0 and "audit" not in again.stdout
+
+    pg = PostgresStore(pg_url)
+    try:
+        assert pg.get_held(item.id) == item and pg.get_held(item.id).raw == raw
+        assert pg.correspondence("ann@x.gov.uk", ["gp@nhs.net"])["gp@nhs.net"].count == 4
+        assert pg.together("ann@x.gov.uk", ["gp@nhs.net", "sw@x.gov.uk"]) == {
+            ("gp@nhs.net", "sw@x.gov.uk"): 1}
+        assert pg.profile_key() == key  # profiles keep their meaning
+        assert pg.profile_fit("ann@x.gov.uk", ["gp@nhs.net"], (22, 33)) == {"gp@nhs.net": 2}
+        assert pg.get_user("ann").roles == ("reviewer",)
+        assert [e.action for e in pg.audit_log()] == ["reject", "view"]
+    finally:
+        pg.close()
