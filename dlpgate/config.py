@@ -301,6 +301,16 @@ class Notifications(_Section):
                                   "messages whose window has ended.")
 
 
+class Metrics(_Section):
+    listen: str = Field("", description="Where /metrics, /healthz and /readyz are served, "
+                        "e.g. 127.0.0.1:9464 (empty: off).")
+
+    @field_validator("listen")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        return _host_port(v) if v else v
+
+
 class Review(_Section):
     enabled: bool = Field(False, description="Start the review web app with `serve`.")
     listen: HostPort = Field("127.0.0.1:8025", description="Where the review app listens.")
@@ -336,6 +346,7 @@ class Settings(_Section):
     policy: Policy = Field(default_factory=Policy)
     quarantine: Quarantine = Field(default_factory=Quarantine)
     notifications: Notifications = Field(default_factory=Notifications)
+    metrics: Metrics = Field(default_factory=Metrics)
     review: Review = Field(default_factory=Review)
     logging: Logging = Field(default_factory=Logging)
     source: str = Field("(built-in defaults)", exclude=True)

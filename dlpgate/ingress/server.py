@@ -58,6 +58,7 @@ class Relay:
         self._expire_task: asyncio.Task[Any] | None = None
         self._delay_task: asyncio.Task[Any] | None = None
         self.review: Any = None
+        self.metrics: Any = None
         self.hop = NextHop(settings.relay)
         self.gateway = Gateway(
             settings, self.scanner, self.hop, self.store,
@@ -94,6 +95,13 @@ class Relay:
             self._watch_task = spawn(self._watch(), name="policy-watch")
         self._expire_task = spawn(self._expire(), name="quarantine-retention")
         self._delay_task = spawn(self._release_due(), name="delay-windows")
+        if self.settings.metrics.listen:
+            from dlpgate import metrics
+            from dlpgate.review.server import AppServer
+
+            self.metrics = AppServer(metrics.app(self), self.settings.metrics.listen)
+            await self.metrics.start()
+            log.info("metrics_listening", listen=self.settings.metrics.listen)
         if self.settings.review.enabled:
             from dlpgate.review.server import ReviewServer
 
@@ -181,8 +189,9 @@ class Relay:
             if proto.transport is not None:
                 proto.transport.close()
         await asyncio.sleep(0)  # let connection_lost run and start its clean-up
-        if self.review is not None:
-            await self.review.stop()
+        for app in (self.review, self.metrics):
+            if app is not None:
+                await app.stop()
         await settle(5.0)
         await self.scanner.close()
         await self.hop.close()

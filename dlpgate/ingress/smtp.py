@@ -16,7 +16,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
-from dlpgate import obs
+from dlpgate import metrics, obs
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
 from dlpgate.history import Pair, normalise
@@ -176,6 +176,7 @@ class Handler:
             tx, reply = await self.gateway.hop.begin(envelope.mail_from, envelope.mail_options)
             if tx is None:
                 log.warning("next_hop_refused", stage="MAIL", code=reply.code)
+                metrics.HOP_ERRORS.labels("MAIL").inc()
                 return str(reply)
             session.dlp_tx = tx  # type: ignore[attr-defined]
         reply = await tx.rcpt(address)
@@ -246,6 +247,8 @@ class Handler:
             )
             outcome = Outcome.RELAYED if hop_reply.ok else _failed(hop_reply)
             text = str(hop_reply)
+            if not hop_reply.ok:
+                metrics.HOP_ERRORS.labels("DATA").inc()
             if hop_reply.ok and env.mail_from not in ("", "<>"):
                 now = time.time()
                 sender = normalise(env.mail_from)
@@ -310,6 +313,9 @@ class Handler:
         if error:
             fields["error"] = error
         log.info("message", **fields)
+        metrics.observe(outcome.value, fields.get("action", ""), fields.get("rules", []),
+                        time.perf_counter() - started,
+                        sum(result.timings_ms.values()) if result is not None else None)
 
     async def handle_exception(self, error: Exception) -> str:
         log.error("smtp_exception", error=type(error).__name__)

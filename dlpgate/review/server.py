@@ -16,10 +16,12 @@ from dlpgate.config import Settings, split_host_port
 from dlpgate.review.app import create_app
 
 
-class ReviewServer:
-    def __init__(self, settings: Settings, store: Any) -> None:
-        host, port = split_host_port(settings.review.listen)
-        config = uvicorn.Config(create_app(settings, store), host=host, port=port,
+class AppServer:
+    """An ASGI app served by uvicorn inside the running event loop."""
+
+    def __init__(self, asgi: Any, listen: str) -> None:
+        host, port = split_host_port(listen)
+        config = uvicorn.Config(asgi, host=host, port=port,
                                 log_level="warning", access_log=False, lifespan="off",
                                 server_header=False, proxy_headers=False)
         self.server = uvicorn.Server(config)
@@ -30,7 +32,7 @@ class ReviewServer:
         from dlpgate.workers import spawn
 
         logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
-        self._task = spawn(self.server.serve(), name="review-app")
+        self._task = spawn(self.server.serve(), name="asgi-app")
         while not self.server.started:
             if self._task.done():
                 self._task.result()  # raises why it could not start
@@ -40,6 +42,11 @@ class ReviewServer:
         self.server.should_exit = True
         if self._task is not None:
             await asyncio.wait([self._task], timeout=10)
+
+
+class ReviewServer(AppServer):
+    def __init__(self, settings: Settings, store: Any) -> None:
+        super().__init__(create_app(settings, store), settings.review.listen)
 
 
 async def serve_review(settings: Settings, store: Any) -> None:

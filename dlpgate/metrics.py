@@ -1,0 +1,103 @@
+"""Metrics and health for monitoring: /metrics (Prometheus), /healthz, /readyz.
+
+Counted per message from the one log line the relay writes for it (so the log
+and the metrics cannot disagree): messages by outcome and action, rule matches
+by rule, scan and end-to-end latency, next-hop errors; sampled at scrape time:
+the scan queue and the quarantine's open holds. Labels carry rule ids, outcomes
+and actions only, never addresses.
+
+/healthz answers 200 while the process runs; /readyz answers 200 only when the
+store answers and the next hop accepts a connection, so a load balancer stops
+sending mail to a node that could only answer 451.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from dlpgate.config import split_host_port
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+MESSAGES = Counter("dlpgate_messages_total", "Messages by what the gateway did and the policy's "
+                   "action", ["outcome", "action"], registry=REGISTRY)
+RULES = Counter("dlpgate_rule_matches_total", "Rule matches that chose or shared the action",
+                ["rule"], registry=REGISTRY)
+SCAN = Histogram("dlpgate_scan_seconds", "Parse, detect and decide, per message",
+                 buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30),
+                 registry=REGISTRY)
+RELAY = Histogram("dlpgate_message_seconds", "End of DATA to our reply, per message",
+                  buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30),
+                  registry=REGISTRY)
+HOP_ERRORS = Counter("dlpgate_next_hop_errors_total", "Next hop down, slow or refusing",
+                     ["stage"], registry=REGISTRY)
+QUEUE = Gauge("dlpgate_scan_queue", "Scans waiting for a worker", registry=REGISTRY)
+HELD = Gauge("dlpgate_quarantine_open", "Messages held or waiting for their sender",
+             registry=REGISTRY)
+
+
+def observe(outcome: str, action: str, rules: list[str], seconds: float,
+            scan_ms: float | None) -> None:
+    MESSAGES.labels(outcome, action or "none").inc()
+    for rule in rules:
+        RULES.labels(rule).inc()
+    RELAY.observe(seconds)
+    if scan_ms is not None:
+        SCAN.observe(scan_ms / 1000)
+
+
+def app(relay: Any) -> Starlette:
+    """The endpoints, reading the running relay's state."""
+
+    async def metrics(request: Request) -> Response:
+        QUEUE.set(getattr(relay.scanner, "waiting", 0))
+        try:
+            open_holds = await asyncio.to_thread(_open_holds, relay.store)
+        except Exception:
+            open_holds = None
+        if open_holds is not None:
+            HELD.set(open_holds)
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok\n")
+
+    async def readyz(request: Request) -> Response:
+        problems = []
+        if relay.gateway.closing:
+            problems.append("draining")
+        try:
+            await asyncio.to_thread(relay.store._read, "SELECT 1", ())
+        except Exception as exc:
+            problems.append(f"store: {type(exc).__name__}")
+        host, port = split_host_port(relay.settings.relay.next_hop)
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2)
+            writer.close()
+        except (OSError, TimeoutError):
+            problems.append("next hop: no connection")
+        if problems:
+            return PlainTextResponse("not ready: " + "; ".join(problems) + "\n", 503)
+        return PlainTextResponse("ready\n")
+
+    return Starlette(routes=[Route("/metrics", metrics), Route("/healthz", healthz),
+                             Route("/readyz", readyz)])
+
+
+def _open_holds(store: Any) -> int:
+    rows = store._read("SELECT count(*) FROM quarantine WHERE state IN ('held', "
+                       "'awaiting-sender')", ())
+    return int(rows[0][0])
