@@ -95,16 +95,19 @@ def corpus(n: int, attachments: float = 0.1) -> list[tuple[str, list[str], bytes
     return out
 
 
-async def push(port: int, messages: list, concurrency: int) -> tuple[float, list[float], int]:
+async def push(port: int | list[int], messages: list,
+               concurrency: int) -> tuple[float, list[float], int]:
+    ports = port if isinstance(port, list) else [port]
     queue: asyncio.Queue = asyncio.Queue()
     for m in messages:
         queue.put_nowait(m)
     latencies: list[float] = []
     failures = 0
 
-    async def connection() -> None:
+    async def connection(i: int) -> None:
         nonlocal failures
-        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False, timeout=120)
+        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=ports[i % len(ports)],
+                                 start_tls=False, timeout=120)
         await client.connect()
         while not queue.empty():
             sender, rcpts, raw = queue.get_nowait()
@@ -119,7 +122,7 @@ async def push(port: int, messages: list, concurrency: int) -> tuple[float, list
         await client.quit()
 
     start = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    await asyncio.gather(*(connection(i) for i in range(concurrency)))
     return time.perf_counter() - start, latencies, failures
 
 
@@ -153,13 +156,16 @@ def main() -> None:
     ap.add_argument("--storage", default="", help="storage.url for dlpgate (default: temp SQLite)")
     ap.add_argument("--config", default="", help="a dlpgate.yaml to use instead (listen/next_hop "
                     "are overridden)")
+    ap.add_argument("--nodes", type=int, default=1, help="relay processes sharing the store "
+                    "(use a postgresql:// --storage); connections are spread over them")
     args = ap.parse_args()
 
     messages = corpus(args.messages, args.attachments)
     size = sum(len(m[2]) for m in messages) / len(messages)
     print(f"{len(messages)} messages, mean {size / 1024:.1f} KiB, {args.concurrency} connections, "
           f"{os.cpu_count()} cores")
-    sink_port, base_port, gw_port = free_port(), free_port(), free_port()
+    sink_port, base_port = free_port(), free_port()
+    gw_ports = [free_port() for _ in range(args.nodes)]
     py = sys.executable
     sink = subprocess.Popen([py, "-c", SINK, str(sink_port)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -182,23 +188,31 @@ def main() -> None:
         cfg = yaml.safe_load(Path(args.config).read_text()) if args.config else {}
         cfg.setdefault("organisation", {"internal_domains": ["example-council.gov.uk"]})
         cfg.setdefault("storage", {"url": args.storage or f"sqlite:///{tmp}/bench.db"})
-        cfg["relay"] = {**cfg.get("relay", {}), "listen": f"127.0.0.1:{gw_port}",
-                        "next_hop": f"127.0.0.1:{sink_port}"}
-        cfg["scan"] = {**cfg.get("scan", {}), "workers": args.workers}
-        cfg["logging"] = {"level": "warning"}
-        path = Path(tmp) / "dlpgate.yaml"
-        path.write_text(yaml.safe_dump(cfg))
-        gw = subprocess.Popen([py, "-m", "dlpgate", "serve", "--config", str(path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp)
-        wait_port(gw_port, gw)
-        asyncio.run(push(gw_port, messages[:50], 2))
-        cpu0 = cpu_seconds(gw.pid)
-        elapsed, lat, failed = asyncio.run(push(gw_port, messages, args.concurrency))
-        results["dlpgate"] = report("dlpgate", elapsed, lat, failed, len(messages))
-        print(f"{'':12} CPU {1000 * (cpu_seconds(gw.pid) - cpu0) / len(messages):.2f} ms/msg "
-              "(relay and its scan workers)")
-        gw.send_signal(signal.SIGTERM)
-        gw.wait(60)
+        gws = []
+        for i, gw_port in enumerate(gw_ports):
+            cfg["relay"] = {**cfg.get("relay", {}), "listen": f"127.0.0.1:{gw_port}",
+                            "next_hop": f"127.0.0.1:{sink_port}"}
+            cfg["scan"] = {**cfg.get("scan", {}),
+                           "workers": max(1, args.workers // args.nodes)}
+            cfg["logging"] = {"level": "warning"}
+            path = Path(tmp) / f"dlpgate{i}.yaml"
+            path.write_text(yaml.safe_dump(cfg))
+            gw = subprocess.Popen([py, "-m", "dlpgate", "serve", "--config", str(path)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp)
+            wait_port(gw_port, gw)
+            gws.append(gw)
+        asyncio.run(push(gw_ports, messages[:50], 2))
+        cpu0 = sum(cpu_seconds(gw.pid) for gw in gws)
+        elapsed, lat, failed = asyncio.run(push(gw_ports, messages, args.concurrency))
+        name = "dlpgate" if args.nodes == 1 else f"dlpgate x{args.nodes}"
+        results["dlpgate"] = report(name, elapsed, lat, failed, len(messages))
+        cpu = sum(cpu_seconds(gw.pid) for gw in gws) - cpu0
+        print(f"{'':12} CPU {1000 * cpu / len(messages):.2f} ms/msg "
+              f"(relays and their scan workers; store {cfg['storage']['url'].split(':')[0]})")
+        for gw in gws:
+            gw.send_signal(signal.SIGTERM)
+        for gw in gws:
+            gw.wait(60)
     sink.kill()
     print(f"ratio dlpgate/passthrough: {results['dlpgate'] / results['passthrough']:.2f}")
 

@@ -11,6 +11,7 @@ under an advisory lock, so nodes starting together migrate once.
 from __future__ import annotations
 
 import secrets
+import time
 from importlib import resources
 
 import psycopg
@@ -32,12 +33,37 @@ def migrations() -> list[tuple[int, str]]:
                   for e in folder.iterdir() if e.name.endswith(".sql"))
 
 
+# Reads of slowly changing, bulky answers (a sender's whole contact list, the organisation's
+# top domains) cost a network round trip and hundreds of rows per message; each process keeps
+# them this many seconds. A new contact is therefore seen as known up to this much later.
+CACHE_SECONDS = 30.0
+
+
 class PostgresStore(SQLStore):
     LEAST = "LEAST"
     GREATEST = "GREATEST"
 
+    def contacts(self, sender: str, limit: int = 500):
+        return self._cached(("contacts", sender, limit), lambda: super(PostgresStore, self)
+                            .contacts(sender, limit))
+
+    def top_domains(self, limit: int = 500):
+        return self._cached(("top", limit), lambda: super(PostgresStore, self).top_domains(limit))
+
+    def _cached(self, key: tuple, read):
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        value = read()
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (now, value)
+        return value
+
     def __init__(self, url: str, min_size: int = 1, max_size: int = 8) -> None:
         self.url = url
+        self._cache: dict[tuple, tuple[float, object]] = {}
         try:
             self._pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=True,
                                         timeout=10, kwargs={"autocommit": True})
