@@ -1,0 +1,251 @@
+"""The deployment files (docker/, deploy/, docs/exchange.md) agree with what the tests run.
+
+docker/postfix/*.cf must carry exactly the dlpgate lines of docs/postfix.md (the ones
+tests/ingress/test_postfix.py runs against a real Postfix), with only the addresses changed that
+containers need; docker/dlpgate.yaml must pass dlpgate's own validation; ports must agree across
+the files. No Docker engine is needed: these are file checks.
+"""
+
+from __future__ import annotations
+
+import configparser
+import importlib.util
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dlpgate import config
+from dlpgate.config import split_host_port
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKER = ROOT / "docker"
+POSTFIX_DOC = ROOT / "docs" / "postfix.md"
+SUBNET = "172.30.25.0/24"
+
+# Container address -> the address docs/postfix.md writes in its place. Nothing else may differ.
+TO_DOC = (
+    (r"dlpgate:\[dlpgate\]:10025", "dlpgate:[127.0.0.1]:10025"),
+    (r"^0\.0\.0\.0:10026(?= )", "127.0.0.1:10026"),
+    (re.escape(SUBNET), "127.0.0.0/8"),
+)
+
+
+def doc_block(heading: str) -> str:
+    """The fenced block under `## heading` in docs/postfix.md, as test_postfix.py reads it."""
+    section = POSTFIX_DOC.read_text().split(f"## {heading}\n", 1)[1]
+    return section.split("```", 2)[1].removeprefix("yaml").lstrip("\n")
+
+
+def as_doc(text: str) -> str:
+    for pattern, replacement in TO_DOC:
+        text = re.sub(pattern, replacement, text, flags=re.M)
+    return text
+
+
+def compose() -> dict:
+    return yaml.safe_load((DOCKER / "compose.yaml").read_text())
+
+
+def settings() -> config.Settings:
+    return config.load(DOCKER / "dlpgate.yaml")
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    text = re.sub(r"\\\n(\s*#.*\n)*", " ", dockerfile.read_text())
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            out.append((word.upper(), rest.strip()))
+    return out
+
+
+@pytest.mark.parametrize("name", ["main.cf", "master.cf"])
+def test_postfix_files_carry_the_documented_dlpgate_lines(name):
+    documented = doc_block(name)
+    assert documented.strip(), f"no {name} block in docs/postfix.md"
+    ours = (DOCKER / "postfix" / name).read_text()
+    assert documented in as_doc(ours), (
+        f"docker/postfix/{name} must contain the {name} block of docs/postfix.md verbatim, "
+        "apart from the container addresses in TO_DOC")
+
+
+def test_postfix_reinjection_listener_is_reachable_from_the_compose_network():
+    master = (DOCKER / "postfix" / "master.cf").read_text()
+    main = (DOCKER / "postfix" / "main.cf").read_text()
+    assert re.search(r"^0\.0\.0\.0:10026\s+inet\b", master, re.M)
+    assert f"-o mynetworks={SUBNET}" in master
+    assert f"-o smtpd_authorized_xforward_hosts={SUBNET}" in master
+    assert re.search(rf"^mynetworks = {re.escape(SUBNET)}$", main, re.M)
+    assert "content_filter = dlpgate:[dlpgate]:10025" in main
+
+
+def test_postfix_files_are_what_the_test_instance_runs_besides_the_dlpgate_lines():
+    """The rest of main.cf/master.cf is test_postfix.py's BASE_MAIN/BASE_MASTER."""
+    spec = importlib.util.spec_from_file_location(
+        "_postfix_test", ROOT / "tests" / "ingress" / "test_postfix.py")
+    postfix_test = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(postfix_test)
+
+    master = (DOCKER / "postfix" / "master.cf").read_text()
+    services = {tuple(line.split()) for line in master.splitlines()
+                if line and not line[0].isspace() and not line.startswith("#")}
+    # its first line is the test's own submission port; ours is smtp inet on 25
+    for line in postfix_test.BASE_MASTER.splitlines()[1:]:
+        assert tuple(line.split()) in services, line
+    assert ("smtp", "inet", "n", "-", "n", "-", "-", "smtpd") in services
+
+    main = (DOCKER / "postfix" / "main.cf").read_text()
+    per_instance = ("queue_directory", "data_directory", "mail_owner", "setgid_group",
+                    "inet_interfaces", "relayhost", "mynetworks")
+    for line in postfix_test.BASE_MAIN.splitlines():
+        if not line.startswith(per_instance):
+            assert re.search(rf"^{re.escape(line)}$", main, re.M), line
+
+
+@pytest.mark.skipif(not shutil.which("postconf"), reason="needs Debian's postfix (postconf)")
+def test_postconf_reads_the_postfix_files_without_warnings():
+    for args in (["-n"], ["-M"]):
+        done = subprocess.run(["postconf", "-c", str(DOCKER / "postfix"), *args],
+                              capture_output=True, text=True)
+        assert done.returncode == 0 and not done.stderr, done.stderr
+
+
+def test_dlpgate_yaml_is_valid_for_dlpgate():
+    s = settings()
+    assert s.storage.url == "postgresql://dlpgate@postgres/dlpgate"
+    assert s.relay.allowed_clients == [SUBNET]
+    assert s.metrics.listen == "0.0.0.0:9464"
+    assert s.review.listen == "0.0.0.0:8025"
+
+
+def test_dlpgate_yaml_relay_block_is_the_documented_one_with_container_addresses():
+    documented = yaml.safe_load(doc_block("dlpgate.yaml"))["relay"]
+    ours = yaml.safe_load((DOCKER / "dlpgate.yaml").read_text())["relay"]
+    assert split_host_port(ours["listen"]) == ("0.0.0.0", split_host_port(
+        documented["listen"])[1])
+    assert split_host_port(ours["next_hop"])[1] == split_host_port(documented["next_hop"])[1]
+    assert set(ours) == set(documented)
+
+
+def test_compose_wires_dlpgate_to_postfix_as_the_postfix_test_does():
+    services = compose()["services"]
+    assert {"postgres", "postfix", "dlpgate", "review"} <= set(services)
+    s = settings()
+
+    # Postfix's content filter -> the dlpgate service on relay.listen's port
+    main = (DOCKER / "postfix" / "main.cf").read_text()
+    host, port = re.search(r"^content_filter = dlpgate:\[([\w.-]+)\]:(\d+)$", main,
+                           re.M).groups()
+    assert host in services and host == "dlpgate"
+    assert int(port) == split_host_port(s.relay.listen)[1]
+
+    # dlpgate's next hop -> the postfix service's reinjection listener
+    hop_host, hop_port = split_host_port(s.relay.next_hop)
+    assert hop_host in services and hop_host == "postfix"
+    master = (DOCKER / "postfix" / "master.cf").read_text()
+    assert re.search(rf"^0\.0\.0\.0:{hop_port}\s+inet\s.*\bsmtpd$", master, re.M)
+
+    # every address dlpgate and Postfix trust is the compose network
+    subnets = [c["subnet"] for c in compose()["networks"]["mail"]["ipam"]["config"]]
+    assert subnets == [SUBNET]
+    for name in ("dlpgate", "review", "postfix", "postgres"):
+        assert "mail" in services[name]["networks"], name
+
+
+def test_compose_services_run_the_documented_commands():
+    services = compose()["services"]
+    assert services["dlpgate"]["command"][:2] == ["dlpgate", "serve"]
+    assert services["review"]["command"][:2] == ["dlpgate", "review"]
+    for name in ("dlpgate", "review"):
+        svc = services[name]
+        assert svc["build"]["dockerfile"] == "docker/Dockerfile"
+        assert "./dlpgate.yaml:/etc/dlpgate/dlpgate.yaml:ro" in svc["volumes"]
+        assert svc["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
+    pg = services["postgres"]["environment"]
+    assert (pg["POSTGRES_USER"], pg["POSTGRES_DB"]) == ("dlpgate", "dlpgate")
+
+    s = settings()
+    published = {p.rsplit(":", 1)[-1] for svc in services.values() for p in svc.get("ports", [])}
+    assert str(split_host_port(s.review.listen)[1]) in published
+    assert str(split_host_port(s.metrics.listen)[1]) in published
+    # SIGTERM drains for relay.drain_timeout: compose must wait longer before SIGKILL
+    grace = services["dlpgate"]["stop_grace_period"]
+    assert int(grace.removesuffix("s")) > s.relay.drain_timeout
+
+
+def test_dockerfile_runs_as_non_root_with_a_health_check():
+    steps = instructions(DOCKER / "Dockerfile")
+    words = [w for w, _ in steps]
+    assert words[0] == "FROM" and steps[0][1] == "python:3.11-slim"
+    users = [arg for w, arg in steps if w == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    assert words.index("USER") < words.index("CMD")
+
+    [health] = [arg for w, arg in steps if w == "HEALTHCHECK"]
+    port = split_host_port(settings().metrics.listen)[1]
+    assert f"127.0.0.1:{port}/healthz" in health
+
+    exposed = {p for w, arg in steps if w == "EXPOSE" for p in arg.split()}
+    s = settings()
+    for listen in (s.relay.listen, s.review.listen, s.metrics.listen):
+        assert str(split_host_port(listen)[1]) in exposed
+
+    [cmd] = [arg for w, arg in steps if w == "CMD"]
+    assert cmd == '["dlpgate", "serve", "--config", "/etc/dlpgate/dlpgate.yaml"]'
+
+
+def test_dockerfile_keeps_the_shipped_policies_beside_the_package():
+    """dlpgate.policy.load.SHIPPED is <checkout>/policies: an editable install from the copy."""
+    from dlpgate.policy import load
+
+    assert load.SHIPPED == ROOT / "policies"
+    steps = instructions(DOCKER / "Dockerfile")
+    workdir = next(arg for w, arg in steps if w == "WORKDIR")
+    copies = [arg.split() for w, arg in steps if w == "COPY"]
+    assert ["dlpgate/", "dlpgate/"] in copies and ["policies/", "policies/"] in copies
+    assert any("pip install -e ." in arg for w, arg in steps if w == "RUN"), workdir
+
+
+def unit(name: str) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser(strict=False, delimiters=("=",))
+    parser.optionxform = str  # systemd keys are case-sensitive
+    parser.read_string((ROOT / "deploy" / name).read_text())
+    return parser
+
+
+def test_systemd_unit_reloads_with_hup_and_outwaits_the_drain():
+    service = unit("dlpgate.service")["Service"]
+    assert service["ExecStart"].split()[1:] == ["serve", "--config",
+                                                "/etc/dlpgate/dlpgate.yaml"]
+    assert service["ExecReload"] == "/bin/kill -HUP $MAINPID"
+    assert service["KillSignal"] == "SIGTERM"
+    assert service["User"] == "dlpgate"
+    assert float(service["TimeoutStopSec"]) > config.Relay().drain_timeout
+    for key, value in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"),
+                       ("PrivateTmp", "yes"), ("ProtectHome", "yes"),
+                       ("ReadWritePaths", "/var/lib/dlpgate")):
+        assert service[key] == value, key
+
+
+def test_review_unit_runs_the_review_app_alone():
+    service = unit("dlpgate-review.service")["Service"]
+    assert service["ExecStart"].split()[1] == "review"
+    assert "ExecReload" not in service  # dlpgate review has no SIGHUP handler
+
+
+def test_exchange_doc_yaml_examples_are_valid(tmp_path):
+    text = (ROOT / "docs" / "exchange.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"exchange-{i}.yaml"
+        path.write_text(block)
+        assert config.load(path).relay.tls is not None
