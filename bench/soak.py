@@ -1,0 +1,314 @@
+"""Soak with faults: does every message end up somewhere, exactly once?
+
+    .venv/bin/python bench/soak.py [--messages 20000] [--connections 16] [--kills 2]
+
+Sends N messages (allowed, held, rejected by policy, some with 1 MB attachments),
+each with its own Message-ID, over many connections to a real `dlpgate serve`,
+while faults are injected:
+
+- the next hop (a sink in this process) answers some DATA with 451, some RCPT with
+  451, is slow now and then, and drops some connections with 421;
+- the relay is killed with SIGKILL mid-run (`--kills` times) and started again;
+
+The client behaves like an MTA: a 4xx, a dropped connection or a refused connection
+means "try again later", up to `--tries` times; 2xx and 5xx are final. At the end it
+reconciles, per message: every 250 is at the sink exactly once or in the quarantine
+(and not both); every 5xx is at neither; nothing is at the sink twice; nothing is
+left unanswered. Prints the counts and the verdict, exit 1 if anything was lost or
+duplicated. A short run is in the test suite (tests/test_soak.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiosmtplib
+import yaml
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dlpgate import testdata  # noqa: E402
+from dlpgate.testing import free_port, make_message, wait_for_port  # noqa: E402
+
+REJECT_POLICY = """\
+rules:
+  - id: soak-reject
+    title: Messages the soak test wants refused
+    when: {message: {matches: "soak-reject-me"}}
+    action: reject
+    explain: refused for the soak test
+"""
+
+
+@dataclass
+class FaultySink:
+    """The next hop: records Message-IDs, and misbehaves at the given rates."""
+
+    rng: random.Random
+    data_4xx: float = 0.03
+    rcpt_4xx: float = 0.01
+    drop: float = 0.01
+    slow: float = 0.02
+    seen: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if self.rng.random() < self.rcpt_4xx:
+            return "451 4.3.0 Try that recipient later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        roll = self.rng.random()
+        if roll < self.slow:
+            await asyncio.sleep(self.rng.uniform(0.5, 2.0))
+        roll = self.rng.random()
+        if roll < self.data_4xx:
+            return "451 4.3.0 Busy, try later"
+        if roll < self.data_4xx + self.drop:
+            return "421 4.3.2 Closing connection"
+        mid = _message_id(envelope.original_content)
+        with self.lock:
+            self.seen[mid] += 1
+        return "250 2.0.0 Ok"
+
+
+def _message_id(raw: bytes) -> str:
+    for line in raw.split(b"\r\n", 40):
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip().decode()
+    return ""
+
+
+def corpus(n: int, rng: random.Random) -> list[tuple[str, str, bytes]]:
+    """(kind, message id, bytes): allowed, held, rejected, large."""
+    big = testdata.make_pdf("Minutes of the meeting. " * 40000)  # about 1 MB
+    locked = testdata.make_encrypted_zip({"a.txt": b"x"})
+    out = []
+    for i in range(n):
+        mid = f"<soak-{i}@dlpgate.test>"
+        roll = rng.random()
+        if roll < 0.70:
+            kind, raw = "allow", make_message(message_id=mid, body=f"Notes {i}.\n")
+        elif roll < 0.85:
+            kind, raw = "hold", make_message(message_id=mid, to=("someone@example.org",),
+                                            attachments=(("l.zip", "application/zip", locked),))
+        elif roll < 0.95:
+            kind, raw = "reject", make_message(message_id=mid, body="soak-reject-me\n")
+        else:
+            kind, raw = "large", make_message(message_id=mid, attachments=(
+                ("minutes.pdf", "application/pdf", big),))
+        out.append((kind, mid, raw))
+    return out
+
+
+@dataclass
+class Outcome:
+    code: int = 0  # the final reply: 250 or 5xx; 0 if never answered for good
+    tries: int = 0
+    text: str = ""
+
+
+class Gateway:
+    """`dlpgate serve` as a child process that can be killed and started again."""
+
+    def __init__(self, workdir: Path, port: int, hop: int) -> None:
+        self.port = port
+        (workdir / "soak.yaml").write_text(REJECT_POLICY)
+        default = ROOT / "policies" / "default.yaml"
+        self.config = workdir / "dlpgate.yaml"
+        self.config.write_text(yaml.safe_dump({
+            "organisation": {"internal_domains": ["example-council.gov.uk"]},
+            "storage": {"url": f"sqlite:///{workdir / 'soak.db'}"},
+            "relay": {"listen": f"127.0.0.1:{port}", "next_hop": f"127.0.0.1:{hop}",
+                      "next_hop_timeout": 30, "scan_timeout": 60, "max_sessions": 200},
+            "scan": {"workers": 2},
+            "detection": {"ner": False},
+            "notifications": {"enabled": False},
+            "policy": {"files": [str(default), str(workdir / "soak.yaml")], "watch": False},
+            "logging": {"level": "warning"},
+        }))
+        self.workdir = workdir
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "serve", "--config",
+                                      str(self.config)], cwd=self.workdir,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for_port(self.port, self.proc)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no drain, no flush, mid-transaction
+        self.proc.wait(30)
+        time.sleep(0.5)  # its scan workers exit when their pipes close
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(60)
+
+    def held_ids(self) -> Counter[str]:
+        db = sqlite3.connect(self.workdir / "soak.db")
+        try:
+            return Counter(r[0] for r in db.execute("SELECT message_id FROM quarantine"))
+        finally:
+            db.close()
+
+
+async def send_all(port: int, messages: list, outcomes: dict[str, Outcome], connections: int,
+                   tries: int, rng: random.Random) -> None:
+    queue: asyncio.Queue = asyncio.Queue()
+    for m in messages:
+        queue.put_nowait(m)
+    pending = len(messages)
+
+    async def connection() -> None:
+        nonlocal pending
+        client: aiosmtplib.SMTP | None = None
+        while pending > 0:
+            try:
+                kind, mid, raw = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                await asyncio.sleep(0.05)
+                continue
+            out = outcomes[mid]
+            out.tries += 1
+            final = False
+            try:
+                if client is None or not client.is_connected:
+                    client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=120,
+                                             start_tls=False)
+                    await client.connect()
+                to = ["someone@example.org"] if kind == "hold" else [
+                    "bob.smith@example-council.gov.uk"]
+                _, reply = await client.sendmail("alice.jones@example-council.gov.uk", to, raw)
+                out.code, out.text, final = 250, reply, True
+            except aiosmtplib.SMTPResponseException as exc:
+                if 500 <= exc.code < 600:
+                    out.code, out.text, final = exc.code, exc.message, True
+                if exc.code == 421 and client is not None:
+                    client.close()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                if client is not None:
+                    client.close()
+                client = None
+            if final or out.tries >= tries:
+                pending -= 1
+            else:
+                await asyncio.sleep(min(5.0, 0.2 * out.tries) * rng.uniform(0.5, 1.5))
+                queue.put_nowait((kind, mid, raw))
+        if client is not None and client.is_connected:
+            client.close()
+
+    await asyncio.gather(*(connection() for _ in range(connections)))
+
+
+def run(n: int, connections: int, kills: int, tries: int, seed: int,
+        workdir: Path | None = None) -> dict:
+    rng = random.Random(seed)
+    messages = corpus(n, rng)
+    outcomes = {mid: Outcome() for _, mid, _ in messages}
+    kinds = {mid: kind for kind, mid, _ in messages}
+    sink = FaultySink(random.Random(seed + 1))
+    hop = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=hop,
+                            data_size_limit=64 * 1024 * 1024)
+    controller.start()
+    tmp = tempfile.TemporaryDirectory() if workdir is None else None
+    work = Path(tmp.name) if tmp else workdir
+    gateway = Gateway(work, free_port(), hop)
+    gateway.start()
+    started = time.perf_counter()
+    done = threading.Event()
+
+    def killer() -> None:
+        for k in range(kills):
+            if done.wait(rng.uniform(2.0, 4.0) * (k + 1) / max(1, kills) + 1.0):
+                return
+            gateway.kill()
+            time.sleep(0.5)
+            gateway.start()
+
+    chaos = threading.Thread(target=killer, daemon=True)
+    chaos.start()
+    try:
+        asyncio.run(send_all(gateway.port, messages, outcomes, connections, tries, rng))
+    finally:
+        done.set()
+        chaos.join(120)
+        elapsed = time.perf_counter() - started
+        time.sleep(1.0)
+        gateway.stop()
+        controller.stop()
+    held = gateway.held_ids()
+    if tmp:
+        tmp.cleanup()
+
+    report: Counter[str] = Counter()
+    problems: list[str] = []
+    for mid, out in outcomes.items():
+        at_sink, in_quarantine = sink.seen[mid], held[mid]
+        report[f"{kinds[mid]}:{out.code or 'unanswered'}"] += 1
+        if at_sink > 1 or in_quarantine > 1:
+            report["duplicated"] += 1
+            problems.append(f"{mid}: {at_sink} at the sink, {in_quarantine} held")
+        if out.code == 250:
+            if at_sink + in_quarantine == 0:
+                report["lost"] += 1
+                problems.append(f"{mid}: 250 but neither delivered nor held")
+            elif at_sink and in_quarantine:
+                report["both"] += 1
+                problems.append(f"{mid}: delivered and held")
+        elif out.code >= 500 and (at_sink or in_quarantine):
+            report["refused_but_kept"] += 1
+            problems.append(f"{mid}: {out.code} yet delivered or held")
+        elif out.code == 0:
+            report["unanswered"] += 1
+        report["retries"] += out.tries - 1
+    return {"messages": n, "elapsed": elapsed, "counts": dict(report), "problems": problems,
+            "kills": kills}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--messages", type=int, default=20000)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--kills", type=int, default=2, help="SIGKILLs of the relay mid-run")
+    ap.add_argument("--tries", type=int, default=30, help="attempts per message before giving up")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    result = run(args.messages, args.connections, args.kills, args.tries, args.seed)
+    c = result["counts"]
+    print(f"{result['messages']} messages over {args.connections} connections in "
+          f"{result['elapsed']:.1f} s ({result['messages'] / result['elapsed']:.0f} msg/s), "
+          f"relay SIGKILLed {result['kills']} times, {c.get('retries', 0)} retries after 4xx "
+          "or dropped connections")
+    for key in sorted(k for k in c if ":" in k):
+        print(f"  {key:<20} {c[key]}")
+    bad = {k: c.get(k, 0) for k in ("lost", "duplicated", "both", "refused_but_kept",
+                                    "unanswered")}
+    print("  " + ", ".join(f"{k} {v}" for k, v in bad.items()))
+    for p in result["problems"][:20]:
+        print(f"  ! {p}")
+    ok = not any(bad.values())
+    print("verdict: every message accounted for, none duplicated" if ok else "verdict: FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
