@@ -1,0 +1,113 @@
+"""Malformed and malicious messages, made by script: what the parser and extractors must survive.
+
+Each entry is a whole message (bytes) with the shape of a known attack or accident:
+deep MIME nesting, ten thousand parts, header injection, NUL bytes, mixed and
+bogus charsets, a megabyte-long line, a zip bomb, a zip that contains itself, a
+PDF whose objects refer to each other in a loop, XML entity expansion in an
+OOXML file, a truncated base64 body, an unterminated multipart. None is copied
+from anywhere. `corpus()` -> {name: bytes}; `scripts/make_hostile_corpus.py`
+writes them out as .eml files for `dlpgate scan`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+
+from dlpgate import testdata
+
+FROM = b"From: a@example-council.gov.uk\r\nTo: x@example.org\r\n"
+
+
+def _mime(subject: bytes, content_type: bytes, body: bytes) -> bytes:
+    return (FROM + b"Subject: " + subject + b"\r\nMIME-Version: 1.0\r\nContent-Type: "
+            + content_type + b"\r\n\r\n" + body)
+
+
+def _attachment(name: str, ctype: str, data: bytes) -> bytes:
+    b64 = base64.encodebytes(data).replace(b"\n", b"\r\n")
+    return _mime(b"attachment", b'multipart/mixed; boundary="B"',
+                 b"--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--B\r\n"
+                 + f'Content-Type: {ctype}; name="{name}"\r\nContent-Transfer-Encoding: base64\r\n'
+                   f'Content-Disposition: attachment; filename="{name}"\r\n\r\n'.encode()
+                 + b64 + b"\r\n--B--\r\n")
+
+
+def deep_nesting(depth: int = 2000) -> bytes:
+    head = b"".join(f'--b{i}\r\nContent-Type: multipart/mixed; boundary="b{i + 1}"\r\n\r\n'
+                    .encode() for i in range(depth))
+    tail = b"".join(f"\r\n--b{i}--\r\n".encode() for i in reversed(range(depth)))
+    return _mime(b"deep", b'multipart/mixed; boundary="b0"', head + b"--b" + str(depth).encode()
+                 + b"\r\nContent-Type: text/plain\r\n\r\nbottom\r\n" + tail)
+
+
+def many_parts(n: int = 10_000) -> bytes:
+    parts = b"".join(b"--P\r\nContent-Type: text/plain\r\n\r\npart " + str(i).encode() + b"\r\n"
+                     for i in range(n))
+    return _mime(b"many", b'multipart/mixed; boundary="P"', parts + b"--P--\r\n")
+
+
+def header_injection() -> bytes:
+    return (FROM + b"Subject: hello\r\nBcc: injected@evil.example\r\n"
+            b"X-Note: line one\r\n\tfolded\rbare CR\nbare LF: still a header?\r\n"
+            b"Content-Type: text/plain\r\n\r\nbody\r\n")
+
+
+def nul_bytes() -> bytes:
+    return _mime(b"nul\x00here", b"text/plain", b"NHS 943 476\x00 5919\x00\x00 end\r\n")
+
+
+def mixed_charsets() -> bytes:
+    return (FROM + b"Subject: =?utf-8?B?" + base64.b64encode("Åsa's £".encode()) +
+            b"?= =?x-unknown?Q?bogus?= =?iso-8859-1?Q?caf=E9?=\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: text/plain; charset="x-klingon"\r\n\r\n\xff\xfe\xe9t\xc3\r\n')
+
+
+def huge_line(size: int = 1_000_000) -> bytes:
+    return _mime(b"long line", b"text/plain", b"x" * size + b"\r\n")
+
+
+def zip_bomb() -> bytes:
+    return _attachment("bomb.zip", "application/zip", testdata.make_zip_bomb())
+
+
+def zip_quine() -> bytes:
+    """A zip holding a zip holding a zip ... (the quine's effect, bounded by our depth limit)."""
+    inner = b"end"
+    for level in range(30):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(f"level{level}.zip" if level else "end.txt", inner)
+        inner = buf.getvalue()
+    return _attachment("quine.zip", "application/zip", inner)
+
+
+def pdf_loop() -> bytes:
+    """Page tree nodes whose Kids point at each other."""
+    pdf = (b"%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n"
+           b"2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n"
+           b"3 0 obj <</Type/Pages/Kids[2 0 R]/Count 1/Parent 2 0 R>> endobj\n"
+           b"trailer <</Root 1 0 R>>\n%%EOF\n")
+    return _attachment("loop.pdf", "application/pdf", pdf)
+
+
+def entity_expansion() -> bytes:
+    return _attachment("laughs.docx", "application/vnd.openxmlformats-officedocument."
+                       "wordprocessingml.document", testdata.make_entity_docx())
+
+
+def truncated_base64() -> bytes:
+    return _attachment("cut.pdf", "application/pdf", testdata.make_pdf("x" * 2000))[:-400]
+
+
+def unterminated_multipart() -> bytes:
+    return _mime(b"open", b'multipart/mixed; boundary="Z"',
+                 b"--Z\r\nContent-Type: text/plain\r\n\r\nNo closing boundary, ever.\r\n")
+
+
+def corpus() -> dict[str, bytes]:
+    return {f.__name__: f() for f in (deep_nesting, many_parts, header_injection, nul_bytes,
+                                      mixed_charsets, huge_line, zip_bomb, zip_quine, pdf_loop,
+                                      entity_expansion, truncated_base64,
+                                      unterminated_multipart)}
