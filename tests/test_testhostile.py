@@ -29,8 +29,7 @@ def test_every_hostile_message_gets_an_smtp_answer_and_the_relay_keeps_serving(
     # what cannot be read is held for a person, never passed on unread
     for name in ("zip_bomb", "zip_quine", "pdf_loop", "entity_expansion", "many_parts"):
         assert answers[name] == 250, name
-    held = {i.message_id for i in relay.store.held()}
-    assert len(held) >= 5
+    assert len(relay.store.held()) >= 5
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
         client.sendmail("a@example-council.gov.uk", ["b@example-council.gov.uk"],
                         make_message(message_id="<after-the-storm@x>"))
