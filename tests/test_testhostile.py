@@ -34,3 +34,23 @@ def test_every_hostile_message_gets_an_smtp_answer_and_the_relay_keeps_serving(
         client.sendmail("a@example-council.gov.uk", ["b@example-council.gov.uk"],
                         make_message(message_id="<after-the-storm@x>"))
     assert any(b"<after-the-storm@x>" in m.data for m in sink.delivered)
+
+
+ADVERSARIAL = {  # shapes that make backtracking patterns blow up, 200 KB each
+    "digits": "1" * 200_000, "digit-space": "1 " * 100_000, "nhs-ish": "943 476 " * 25_000,
+    "at-signs": "a@" * 100_000, "dots": "a." * 100_000, "dashes": "1-" * 100_000,
+    "postcode-ish": "SW1A " * 40_000, "titles": "Mr Mr Mr " * 22_000,
+    "terms": "child protection " * 12_000,
+}
+
+
+def test_pattern_detection_finishes_on_text_built_to_make_regexes_backtrack():
+    """No timing asserted: pytest-timeout (300 s) fails a hang; bench figures in reliability.md."""
+    from dlpgate.config import Settings
+    from dlpgate.pipeline import Scanner
+    from dlpgate.testing import make_envelope
+
+    scanner = Scanner(Settings.model_validate({"detection": {"ner": False}}))
+    for name, text in ADVERSARIAL.items():
+        raw = make_message(to=("x@example.org",), body=text + "\n")
+        assert scanner.scan(raw, make_envelope(raw)).decision.verdict, name
