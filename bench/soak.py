@@ -9,6 +9,8 @@ while faults are injected:
 - the next hop (a sink in this process) answers some DATA with 451, some RCPT with
   451, is slow now and then, and drops some connections with 421;
 - the relay is killed with SIGKILL mid-run (`--kills` times) and started again;
+- the disk under the SQLite store fills up for a few seconds (`--disk-full` times; needs
+  root, for a small tmpfs of its own), so holds cannot commit;
 
 The client behaves like an MTA: a 4xx, a dropped connection or a refused connection
 means "try again later", up to `--tries` times; 2xx and 5xx are final. At the end it
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -126,14 +130,15 @@ class Outcome:
 class Gateway:
     """`dlpgate serve` as a child process that can be killed and started again."""
 
-    def __init__(self, workdir: Path, port: int, hop: int) -> None:
+    def __init__(self, workdir: Path, port: int, hop: int, db_dir: Path | None = None) -> None:
         self.port = port
+        self.db = (db_dir or workdir) / "soak.db"
         (workdir / "soak.yaml").write_text(REJECT_POLICY)
         default = ROOT / "policies" / "default.yaml"
         self.config = workdir / "dlpgate.yaml"
         self.config.write_text(yaml.safe_dump({
             "organisation": {"internal_domains": ["example-council.gov.uk"]},
-            "storage": {"url": f"sqlite:///{workdir / 'soak.db'}"},
+            "storage": {"url": f"sqlite:///{self.db}"},
             "relay": {"listen": f"127.0.0.1:{port}", "next_hop": f"127.0.0.1:{hop}",
                       "next_hop_timeout": 30, "scan_timeout": 60, "max_sessions": 200},
             "scan": {"workers": 2},
@@ -163,7 +168,7 @@ class Gateway:
             self.proc.wait(60)
 
     def held_ids(self) -> Counter[str]:
-        db = sqlite3.connect(self.workdir / "soak.db")
+        db = sqlite3.connect(self.db)
         try:
             return Counter(r[0] for r in db.execute("SELECT message_id FROM quarantine"))
         finally:
@@ -218,8 +223,34 @@ async def send_all(port: int, messages: list, outcomes: dict[str, Outcome], conn
     await asyncio.gather(*(connection() for _ in range(connections)))
 
 
+class SmallDisk:
+    """A tmpfs of its own for the store, which can be filled up and emptied again."""
+
+    def __init__(self, where: Path, size_mb: int = 256) -> None:
+        self.path = where
+        where.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(where)],
+                       check=True)
+
+    def fill(self) -> None:
+        chunk = b"\0" * (1 << 20)
+        try:
+            with open(self.path / "filler", "wb") as f:
+                while True:
+                    f.write(chunk)
+                    f.flush()
+        except OSError:
+            pass  # ENOSPC: full
+
+    def empty(self) -> None:
+        (self.path / "filler").unlink(missing_ok=True)
+
+    def remove(self) -> None:
+        subprocess.run(["umount", "-l", str(self.path)], check=False)
+
+
 def run(n: int, connections: int, kills: int, tries: int, seed: int,
-        workdir: Path | None = None) -> dict:
+        workdir: Path | None = None, disk_full: int = 0) -> dict:
     rng = random.Random(seed)
     messages = corpus(n, rng)
     outcomes = {mid: Outcome() for _, mid, _ in messages}
@@ -231,7 +262,13 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
     controller.start()
     tmp = tempfile.TemporaryDirectory() if workdir is None else None
     work = Path(tmp.name) if tmp else workdir
-    gateway = Gateway(work, free_port(), hop)
+    disk = None
+    if disk_full and os.geteuid() == 0 and shutil.which("mount"):
+        disk = SmallDisk(work / "disk")
+    elif disk_full:
+        print("(no disk-full episodes: they need root to mount a small tmpfs)")
+        disk_full = 0
+    gateway = Gateway(work, free_port(), hop, disk.path if disk else None)
     gateway.start()
     started = time.perf_counter()
     done = threading.Event()
@@ -243,6 +280,12 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
             gateway.kill()
             time.sleep(0.5)
             gateway.start()
+        for _ in range(disk_full):
+            if done.wait(rng.uniform(1.0, 3.0)) or disk is None:
+                return
+            disk.fill()
+            done.wait(3.0)
+            disk.empty()
 
     chaos = threading.Thread(target=killer, daemon=True)
     chaos.start()
@@ -256,6 +299,8 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
         gateway.stop()
         controller.stop()
     held = gateway.held_ids()
+    if disk is not None:
+        disk.remove()
     if tmp:
         tmp.cleanup()
 
@@ -281,7 +326,7 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
             report["unanswered"] += 1
         report["retries"] += out.tries - 1
     return {"messages": n, "elapsed": elapsed, "counts": dict(report), "problems": problems,
-            "kills": kills}
+            "kills": kills, "disk_full": disk_full}
 
 
 def main() -> int:
@@ -290,14 +335,17 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--kills", type=int, default=2, help="SIGKILLs of the relay mid-run")
     ap.add_argument("--tries", type=int, default=30, help="attempts per message before giving up")
+    ap.add_argument("--disk-full", type=int, default=1,
+                    help="episodes of a full disk under the store (needs root)")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    result = run(args.messages, args.connections, args.kills, args.tries, args.seed)
+    result = run(args.messages, args.connections, args.kills, args.tries, args.seed,
+                 disk_full=args.disk_full)
     c = result["counts"]
     print(f"{result['messages']} messages over {args.connections} connections in "
           f"{result['elapsed']:.1f} s ({result['messages'] / result['elapsed']:.0f} msg/s), "
-          f"relay SIGKILLed {result['kills']} times, {c.get('retries', 0)} retries after 4xx "
-          "or dropped connections")
+          f"relay SIGKILLed {result['kills']} times, disk full {result['disk_full']} times, "
+          f"{c.get('retries', 0)} retries after 4xx or dropped connections")
     for key in sorted(k for k in c if ":" in k):
         print(f"  {key:<20} {c[key]}")
     bad = {k: c.get(k, 0) for k in ("lost", "duplicated", "both", "refused_but_kept",

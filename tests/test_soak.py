@@ -1,4 +1,4 @@
-"""The soak, short: next-hop faults and a SIGKILLed relay; every message accounted for."""
+"""The soak, short: next-hop faults, a SIGKILLed relay, a full disk; every message counted."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def test_a_short_soak_with_faults_loses_and_duplicates_nothing(tmp_path):
     sys.modules["soak"] = soak  # dataclasses look their module up
     spec.loader.exec_module(soak)
 
-    result = soak.run(n=250, connections=8, kills=1, tries=30, seed=11, workdir=tmp_path)
+    result = soak.run(n=250, connections=8, kills=1, tries=30, seed=11, workdir=tmp_path,
+                      disk_full=1)  # the full disk needs root (a tmpfs); skipped otherwise
 
     counts = result["counts"]
     assert result["problems"] == []
