@@ -122,7 +122,7 @@ def _walk(
                 children = plain[:1] or children[-1:]  # plain if offered, else the richest
             stack.extend(c for c in reversed(children) if isinstance(c, EmailMessage))
             continue
-        disposition = (part.get("Content-Disposition") or "").lower()
+        disposition = header_text(part.get("Content-Disposition")).lower()  # may be a Header
         is_attachment = fname is not None or disposition.startswith("attachment")
         if not is_attachment and ctype in ("text/plain", "text/html"):
             data, problems = _payload(part, where)
