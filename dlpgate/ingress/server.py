@@ -216,14 +216,18 @@ def _signature(paths: list) -> tuple:
 
 
 async def serve(settings: Settings, policy: PolicySet | None = None) -> None:
-    """Run until SIGTERM or SIGINT; SIGHUP reloads the policy."""
+    """Run until SIGTERM or SIGINT; SIGHUP reloads the policy.
+
+    The handlers are in place before the port opens: a SIGTERM that arrives while the
+    relay is still starting stops it gracefully as soon as it has started.
+    """
     relay = Relay(settings, policy=policy)
-    await relay.start()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, relay.reload)
+    loop.add_signal_handler(signal.SIGHUP, lambda: relay.server is not None and relay.reload())
+    await relay.start()
     await stop.wait()
     log.info("stopping", signal="SIGTERM")
     await relay.stop()
