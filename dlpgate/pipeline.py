@@ -17,6 +17,7 @@ action); for a policy that is not (`PolicySet.monotone`), NER always runs.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets
 import time
 from typing import Any
@@ -39,6 +40,7 @@ def new_scan_id() -> str:
     return f"{int(time.time() * 1000):011x}{secrets.token_hex(5)}"
 
 
+@functools.lru_cache(maxsize=16)  # the same few (entities, count) for every message
 def _most_possible(entities: tuple[str, ...], count: int) -> tuple[Finding, ...]:
     """More distinct findings of each kind, in each part, than any rule asks for."""
     return tuple(

@@ -13,6 +13,8 @@ counts, never the personal data found in the content.
 
 from __future__ import annotations
 
+import dataclasses
+
 from dlpgate.detect.summary import Summary, summarize
 from dlpgate.history import domain_of
 from dlpgate.model import Action, Decision, Evidence, Message, RuleMatch
@@ -25,38 +27,32 @@ _REASSURING = {"internal", "partner", "known-correspondent"}
 def decide(evidence: Evidence, message: Message, policy: PolicySet) -> Decision:
     summary = summarize(evidence.findings)
     facts = Facts.of(evidence, message, summary)
-    matches: list[RuleMatch] = []
+    hits: list[tuple[Rule, RuleMatch]] = []
     for rule in policy.rules:
         hit = rule.when.test(facts)
         if hit is not None:
-            matches.append(_match(rule, hit, facts, summary))
+            hits.append((rule, _match(rule, hit, facts, summary)))
     overridden: dict[str, str] = {}
-    for rule, m in zip(_rules_of(policy, matches), matches, strict=True):
+    for rule, m in hits:
         if m.mode == "enforce":
             for target in rule.overrides:
                 overridden.setdefault(target, rule.id)
     if overridden:
-        matches = [RuleMatch(m.rule, m.action, m.reasons, m.mode, overridden[m.rule],
-                             m.recipients) if m.rule in overridden else m for m in matches]
-    live = [m for m in matches if m.counts]
-    action = Action.strictest([m.action for m in live])
-    rules = _rules_of(policy, live)
+        hits = [(r, dataclasses.replace(m, overridden_by=overridden[m.rule]))
+                if m.rule in overridden else (r, m) for r, m in hits]
+    live = [(r, m) for r, m in hits if m.counts]
+    action = Action.strictest([m.action for _, m in live])
     return Decision(
         verdict=action.verdict,
-        rules=tuple(m.rule for m in live),
-        reasons=tuple(dict.fromkeys(reason for m in live for reason in m.reasons)),
+        rules=tuple(m.rule for _, m in live),
+        reasons=tuple(dict.fromkeys(reason for _, m in live for reason in m.reasons)),
         policy_version=policy.version,
         action=action,
-        matches=tuple(matches),
-        delay_minutes=max((r.minutes for r in rules if r.action == Action.DELAY), default=0)
+        matches=tuple(m for _, m in hits),
+        delay_minutes=max((r.minutes for r, _ in live if r.action == Action.DELAY), default=0)
         if action == Action.DELAY else 0,
-        notify=tuple(sorted({n for r in rules for n in r.notify})),
+        notify=tuple(sorted({n for r, _ in live for n in r.notify})),
     )
-
-
-def _rules_of(policy: PolicySet, matches: list[RuleMatch]) -> list[Rule]:
-    by_id = {r.id: r for r in policy.rules}
-    return [by_id[m.rule] for m in matches]
 
 
 def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:

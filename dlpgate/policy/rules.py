@@ -154,7 +154,8 @@ class Findings(Condition):
 
     def test(self, facts: Facts) -> Hit | None:
         count = 0
-        values: set[tuple[str, str]] = set()
+        values: set[tuple[str, str]] = set()  # only worked out when distinct values matter
+        distinct = self.min_distinct > 1
         for f in facts.evidence.findings:
             if self.entities is None:
                 if f.entity in PROBLEM_ENTITIES:
@@ -166,8 +167,9 @@ class Findings(Condition):
             if self.categories is not None and category_of(f) not in self.categories:
                 continue
             count += 1
-            values.add((f.entity, normalise(f.entity, f.text) or f.part))
-        if count >= self.min_count and len(values) >= self.min_distinct:
+            if distinct:
+                values.add((f.entity, normalise(f.entity, f.text) or f.part))
+        if count >= self.min_count and (not distinct or len(values) >= self.min_distinct):
             return Hit()
         return None
 
