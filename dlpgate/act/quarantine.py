@@ -31,11 +31,12 @@ OPEN_STATES = ("held", "awaiting-sender")
 
 
 def listed(store: Store, state: str, limit: int) -> list[HeldMessage]:
-    """Messages in `state`; `open` is both open states, `all` every state; oldest first."""
+    """Messages in `state` without their bytes; `open` is both open states, `all` every state."""
     if state == "open":
-        both = store.held("held", limit) + store.held("awaiting-sender", limit)
+        both = store.held("held", limit, raw=False) + store.held("awaiting-sender", limit,
+                                                                 raw=False)
         return sorted(both, key=lambda i: i.created)[:limit]
-    return store.held(None if state == "all" else state, limit=limit)
+    return store.held(None if state == "all" else state, limit=limit, raw=False)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ async def release_due(store: Store, settings: Settings,
     """`delay` holds whose window has ended leave by themselves, unless cancelled."""
     now = now or time.time()
     results = []
-    for item in store.held("awaiting-sender", limit=10_000):
+    for item in store.held("awaiting-sender", limit=10_000, raw=False):
         if item.action == "delay" and item.created + item.delay_minutes * 60 <= now:
             results.append(await release(store, settings, item.id, "system:delay",
                                          f"the {item.delay_minutes}-minute window ended",

@@ -172,7 +172,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                      or any(query in r.lower() for r in i.rcpt_tos)]
         if rule:
             items = [i for i in items if rule in i.rules]
-        rules = sorted({r for i in store.held(None, limit=5000) for r in i.rules})
+        rules = sorted({r for i in listed(store, "all", 5000) for r in i.rules})
         return page(request, "queue.html", user=user, session=session, items=items,
                     state=state, q=query, rule=rule, rules=rules, now=time.time(),
                     counts=_counts, domains=_domains, notice=request.query_params.get("n", ""))
@@ -272,7 +272,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             rule for e in store.audit_log(limit=100_000) if e.action == "false-alarm"
             for rule in e.detail.split(",") if rule)
         return page(request, "dashboard.html", user=user, session=session, alarms=alarms,
-                    **_dashboard(store.held(None, limit=100_000)))
+                    **_dashboard(listed(store, "all", 100_000)))
 
     async def link(request: Request) -> Response:
         """A sender's link from a notice: shown on GET, acted on only by the POST it offers.

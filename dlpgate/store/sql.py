@@ -74,15 +74,13 @@ class SQLStore:
              m.decided_by, m.last_error)],
         )
 
-    def held(self, state: str | None = "held", limit: int = 100) -> list[HeldMessage]:
-        if state is None:
-            rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine ORDER BY created LIMIT ?",
-                              (limit,))
-        else:
-            rows = self._read(
-                f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE state = ? ORDER BY created LIMIT ?",
-                (state, limit),
-            )
+    def held(self, state: str | None = "held", limit: int = 100,
+             raw: bool = True) -> list[HeldMessage]:
+        """Oldest first. `raw=False`: without the message bytes (lists, queues, dashboards)."""
+        columns = _HELD_COLUMNS if raw else _HELD_COLUMNS.replace(" raw,", " NULL,")
+        where = "" if state is None else "WHERE state = ? "
+        rows = self._read(f"SELECT {columns} FROM quarantine {where}ORDER BY created LIMIT ?",
+                          (limit,) if state is None else (state, limit))
         return [_held(row) for row in rows]
 
     def get_held(self, item_id: str) -> HeldMessage | None:
@@ -124,7 +122,8 @@ class SQLStore:
 
     def held_before(self, states: tuple[str, ...], cutoff: float) -> list[HeldMessage]:
         marks = ",".join("?" * len(states))
-        rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE state IN ({marks}) "
+        columns = _HELD_COLUMNS.replace(" raw,", " NULL,")  # ids and states are what is wanted
+        rows = self._read(f"SELECT {columns} FROM quarantine WHERE state IN ({marks}) "
                           "AND created < ? ORDER BY created", (*states, cutoff))
         return [_held(row) for row in rows]
 
@@ -301,7 +300,7 @@ def _held(r: tuple) -> HeldMessage:
         id=r[0], created=r[1], state=r[2], mail_from=r[3], rcpt_tos=tuple(json.loads(r[4])),
         message_id=r[5], size=r[6], verdict=r[7], rules=tuple(json.loads(r[8])),
         reasons=tuple(json.loads(r[9])), findings=tuple(json.loads(r[10])),
-        recipients=tuple(json.loads(r[11])), raw=bytes(r[12]), action=r[13],
+        recipients=tuple(json.loads(r[11])), raw=bytes(r[12] or b""), action=r[13],
         matches=tuple(json.loads(r[14])), policy_version=r[15], delay_minutes=r[16],
         notify=tuple(json.loads(r[17])), updated=r[18], decided_by=r[19], last_error=r[20],
     )

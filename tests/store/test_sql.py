@@ -34,6 +34,8 @@ def test_a_held_message_keeps_its_bytes_envelope_and_decision_but_no_values(any_
     assert got.rcpt_tos == ("x@gmail.com", "hidden@example.org")
     assert all("text" not in f for f in got.findings)
     assert any_store.held() == [item] and any_store.held("released") == []
+    [listed] = any_store.held(raw=False)  # queues and lists do not carry the bytes around
+    assert listed.raw == b"" and listed.id == item.id and listed.findings == item.findings
 
 
 def test_a_decision_record_round_trips_and_is_written_once(any_store):
