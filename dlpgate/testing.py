@@ -134,6 +134,10 @@ class _SinkHandler:
         return "250 2.0.0 Ok: queued"
 
 
+def _is_notice(m: Received) -> bool:
+    return b"\r\nX-DLP-Notice: yes\r\n" in m.data
+
+
 class Sink:
     """A real SMTP server on 127.0.0.1 that records what it is sent (the next hop)."""
 
@@ -153,12 +157,12 @@ class Sink:
     @property
     def notices(self) -> list[Received]:
         """What dlpgate itself sent: notices to senders and reviewers."""
-        return [m for m in self.handler.received if b"\r\nX-DLP-Notice: yes\r\n" in m.data]
+        return [m for m in self.handler.received if _is_notice(m)]
 
     @property
     def delivered(self) -> list[Received]:
         """Mail that passed through (relayed or released), without dlpgate's own notices."""
-        return [m for m in self.handler.received if m not in self.notices]
+        return [m for m in self.handler.received if not _is_notice(m)]
 
     def start(self) -> Sink:
         self._controller = Controller(

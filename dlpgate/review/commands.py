@@ -212,8 +212,8 @@ def cmd_users(args: argparse.Namespace, settings: Settings, store) -> int:
     return 0
 
 
-def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
-    """`dlpgate review` and `dlpgate users ...`."""
+def _with_store(settings_of, store_of):
+    """Wrap a command so it gets the settings and an open store, closed afterwards."""
     def bind(func):
         def run(args):
             settings = settings_of(args)
@@ -223,6 +223,12 @@ def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of)
             finally:
                 store.close()
         return run
+    return bind
+
+
+def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
+    """`dlpgate review` and `dlpgate users ...`."""
+    bind = _with_store(settings_of, store_of)
 
     p = sub.add_parser("review", parents=[common], help="run the review web app on its own")
     p.set_defaults(func=bind(cmd_review))
@@ -246,15 +252,7 @@ def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> Non
     p = sub.add_parser("quarantine", help="list, show, release and reject held messages")
     qsub = p.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
 
-    def bind(func):
-        def run(args):
-            settings = settings_of(args)
-            store = store_of(settings)
-            try:
-                return func(args, settings, store)
-            finally:
-                store.close()
-        return run
+    bind = _with_store(settings_of, store_of)
 
     c = qsub.add_parser("list", parents=[common], help="held messages, oldest first")
     c.add_argument("--json", action="store_true")

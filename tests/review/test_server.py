@@ -54,16 +54,22 @@ def sign_in(page, base: str, name: str) -> None:
     page.click("text=Sign in >> nth=-1")
 
 
-def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
-        make_settings, relay_factory, sink, tmp_path, browser):
+def relay_with_review(make_settings, relay_factory, **people: tuple[str, ...]):
+    """A real relay with its review app on a free port, and these accounts (name=roles)."""
     port = free_port()
     settings = make_settings(review={"enabled": True, "listen": f"127.0.0.1:{port}",
                                      "secure_cookies": False})
     users = SQLiteStore(settings.storage.url)
-    users.save_user("ann", hash_password(PASSWORD), ("reviewer",))
-    users.save_user("audrey", hash_password(PASSWORD), ("auditor",))
+    for name, roles in people.items():
+        users.save_user(name, hash_password(PASSWORD), roles)
     users.close()
-    relay = relay_factory(settings)
+    return relay_factory(settings), port
+
+
+def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
+        make_settings, relay_factory, sink, tmp_path, browser):
+    relay, port = relay_with_review(make_settings, relay_factory, ann=("reviewer",),
+                                    audrey=("auditor",))
     raw = make_message(to=("jane.family@gmail.com",), subject="Assessment for Amelia",
                        body="Amelia Reid, NHS number 943 476 5919, was diagnosed with epilepsy "
                             "in March.\nPlease see the care plan.\n")
@@ -98,13 +104,7 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
 
 def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
         make_settings, relay_factory, sink, tmp_path, browser):
-    port = free_port()
-    settings = make_settings(review={"enabled": True, "listen": f"127.0.0.1:{port}",
-                                     "secure_cookies": False})
-    users = SQLiteStore(settings.storage.url)
-    users.save_user("ann", hash_password(PASSWORD), ("reviewer",))
-    users.close()
-    relay = relay_factory(settings)
+    relay, port = relay_with_review(make_settings, relay_factory, ann=("reviewer",))
     raw = make_message(to=("x@gmail.com",), body="NHS 943 476 5919: diagnosed with asthma.\n")
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
         client.sendmail("a@example-council.gov.uk", ["x@gmail.com"], raw)
