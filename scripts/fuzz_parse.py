@@ -1,17 +1,23 @@
 """Coverage-guided fuzzing of the MIME parser and attachment extractors with atheris.
 
-Not part of CI (it runs until stopped); hypothesis covers the same ground in the suite.
+    .venv/bin/python scripts/fuzz_parse.py [--target mime|attachment] -max_total_time=300 [DIR]
 
-    python -m venv /tmp/fz && /tmp/fz/bin/pip install atheris -e .
-    /tmp/fz/bin/python scripts/fuzz_parse.py -max_total_time=300 [CORPUS_DIR]
+`mime` feeds whole messages to `parse`; `attachment` feeds one file (its first byte
+picks the format: DOCX, XLSX, PPTX, ODT, PDF, ZIP, RTF, CSV) attached to a message,
+so the extractors see bytes the MIME layer would never produce by mutation. Any
+exception out of `parse` is a bug: parsing must turn every damage into a Problem.
+libFuzzer's own limits make a hang (`-timeout`) or a memory blow-up
+(`-rss_limit_mb`) a failure too. Seeds, written to DIR (or a temporary directory):
+the hostile corpus and well-formed messages and files.
 
-Any exception out of `parse` is a bug: parsing must turn every damage into a Problem.
-Seeds: the hostile corpus and a few well-formed messages with real attachments.
+The test suite runs both targets for a bounded time (tests/test_fuzz_parse.py).
 """
 
 from __future__ import annotations
 
+import base64
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -21,25 +27,72 @@ import atheris  # noqa: E402
 with atheris.instrument_imports():
     from dlpgate.parse.mime import parse  # noqa: E402
 
+FORMATS = (
+    ("notes.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("pupils.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("slides.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    ("report.odt", "application/vnd.oasis.opendocument.text"),
+    ("report.pdf", "application/pdf"),
+    ("bundle.zip", "application/zip"),
+    ("letter.rtf", "application/rtf"),
+    ("list.csv", "text/csv"),
+)
+_HEAD = (b"From: a@example-council.gov.uk\r\nTo: b@example.org\r\nSubject: f\r\n"
+         b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+         b"--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--B\r\n")
 
-def one(data: bytes) -> None:
-    parse(data)
+
+def attached(data: bytes) -> bytes:
+    """The message around one fuzzed file: first byte picks the format, the rest is the file."""
+    name, ctype = FORMATS[data[0] % len(FORMATS)] if data else FORMATS[0]
+    body = base64.encodebytes(data[1:])
+    return (_HEAD + f"Content-Type: {ctype}\r\nContent-Disposition: attachment; "
+            f"filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n".encode()
+            + body + b"\r\n--B--\r\n")
 
 
-def main() -> None:
+def seed(target: str, where: Path) -> None:
     from dlpgate import testdata, testhostile
     from dlpgate.testing import make_message
 
-    seeds = Path("/tmp/dlpgate-fuzz-seeds")
-    seeds.mkdir(exist_ok=True)
+    files = {
+        0: testdata.make_docx(["Pupil Jane Doe, UPN A123456789012"]),
+        1: testdata.make_xlsx([["name", "nhs"], ["Jane Doe", "943 476 5919"]]),
+        2: testdata.make_pptx(["Case conference", "Jane Doe"]),
+        3: testdata.make_odt(["Referral for Jane Doe"]),
+        4: testdata.make_pdf("Referral for Jane Doe"),
+        5: testdata.make_zip({"a.txt": "x", "b.csv": "name\nJane"}),
+        6: testdata.make_rtf("Referral for Jane Doe"),
+        7: b"name,postcode\nJane Doe,SW1A 1AA\n",
+    }
+    if target == "attachment":
+        for index, data in files.items():
+            (where / f"seed-{index}").write_bytes(bytes([index]) + data)
+        return
     for name, raw in testhostile.corpus().items():
-        if len(raw) < 200_000:
-            (seeds / f"{name}.eml").write_bytes(raw)
-    for name, data in (("a.docx", testdata.make_docx(["x"])), ("a.pdf", testdata.make_pdf("x")),
-                       ("a.zip", testdata.make_zip({"b.txt": "x"}))):
-        (seeds / f"seed-{name}.eml").write_bytes(make_message(
-            attachments=((name, "application/octet-stream", data),)))
-    args = sys.argv + ([str(seeds)] if len(sys.argv) < 3 else [])
+        if len(raw) < 20_000:  # the big ones (10,000 parts, 2,000 deep) crawl when instrumented
+            (where / f"{name}.eml").write_bytes(raw)
+    for index, data in files.items():
+        name, ctype = FORMATS[index]
+        (where / f"seed-{name}.eml").write_bytes(make_message(
+            attachments=((name, ctype, data),)))
+
+
+def main() -> None:
+    args = list(sys.argv)
+    target = "mime"
+    if "--target" in args:
+        at = args.index("--target")
+        target = args[at + 1]
+        del args[at:at + 2]
+    if target not in ("mime", "attachment"):
+        raise SystemExit(f"--target {target}: mime or attachment")
+    dirs = [a for a in args[1:] if not a.startswith("-")]
+    if not dirs:
+        dirs = [tempfile.mkdtemp(prefix=f"dlpgate-fuzz-{target}-")]
+        args.append(dirs[0])
+    seed(target, Path(dirs[0]))
+    one = parse if target == "mime" else (lambda data: parse(attached(data)))
     atheris.Setup(args, one)
     atheris.Fuzz()
 

@@ -95,7 +95,7 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
             continue
         try:
             return data.decode(enc)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # unknown, not text, a NUL in the name, bad bytes
             continue
     return data.decode("cp1252", errors="replace")
 

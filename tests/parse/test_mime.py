@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -59,6 +60,14 @@ def test_an_attached_message_is_read_with_its_own_attachments():
 def test_an_unknown_charset_does_not_stop_the_body_being_read():
     raw = (b"From: a@example-council.gov.uk\r\nContent-Type: text/plain; charset=x-unknown\r\n"
            b"\r\nplain enough\r\n")
+    assert "plain enough" in parse(raw).parts[0].text
+
+
+@pytest.mark.parametrize("charset", [b"\x00\x00x-klingon", b"zlib", b"rot13", b"undefined"])
+def test_a_charset_that_is_no_text_encoding_does_not_stop_the_body_being_read(charset):
+    """Found by atheris: a NUL in the charset's name raised ValueError from the codec lookup."""
+    raw = (b"From: a@example-council.gov.uk\r\nContent-Type: text/plain; charset=" + charset
+           + b"\r\n\r\nplain enough\r\n")
     assert "plain enough" in parse(raw).parts[0].text
 
 
