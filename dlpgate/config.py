@@ -145,6 +145,16 @@ class Relay(_Section):
     drain_timeout: float = Field(
         30.0, ge=0, description="Seconds SIGTERM waits for in-flight mail."
     )
+    delivery_journal: Literal["required", "best-effort"] = Field(
+        "required",
+        description="The record that stops a retried message being sent twice (act.journal). "
+        "required: while the store cannot write it, answer 451 (mail waits at the client); "
+        "best-effort: send anyway, accepting a duplicate if the relay then dies mid-reply.",
+    )
+    journal_days: float = Field(
+        7.0, gt=0, description="Days a delivered message's journal row is kept; longer than "
+        "any client's retry window (Postfix: maximal_queue_lifetime, 5 days).",
+    )
     tls: InboundTLS | None = Field(None, description="Offer STARTTLS to clients.")
 
 

@@ -16,6 +16,7 @@ import io
 import json
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -38,9 +39,15 @@ def make_message(
     body: str = "Hello,\n\nNotes from today's meeting are below.\n",
     html: str | None = None,
     attachments: tuple[tuple[str, str, bytes], ...] = (),
-    message_id: str = "<test-1@example-council.gov.uk>",
+    message_id: str | None = None,
 ) -> bytes:
-    """attachments: (filename, content type, bytes)."""
+    """attachments: (filename, content type, bytes).
+
+    Each call makes a new Message-ID unless one is given: two identical submissions
+    are one message retried, which the relay's delivery journal sends once.
+    """
+    if message_id is None:
+        message_id = f"<{uuid.uuid4().hex}@example-council.gov.uk>"
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = ", ".join(to)
@@ -102,6 +109,7 @@ class _SinkHandler:
     refuse: dict[str, str] = field(default_factory=dict)  # recipient -> reply
     data_reply: str | None = None  # e.g. "452 4.3.1 Full" or "554 5.7.1 No"
     data_delay: float = 0.0
+    reply_delay: float = 0.0  # seconds between taking a message and saying 250 (RFC 1047)
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
                           options: list[str]) -> str:
@@ -131,6 +139,8 @@ class _SinkHandler:
         self.received.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         )
+        if self.reply_delay:
+            await asyncio.sleep(self.reply_delay)
         return "250 2.0.0 Ok: queued"
 
 

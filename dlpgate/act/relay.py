@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ class HopReply:
 
     code: int
     text: str
+    in_doubt: bool = False  # the connection failed after the data went: it may have arrived
 
     def __str__(self) -> str:
         return f"{self.code} {self.text}"
@@ -173,7 +175,7 @@ class Transaction:
             self._drop()
             return HopReply(451, f"4.4.0 Next hop deferred: {exc.code} {_one_line(exc.message)}")
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-            return self._lost(exc)
+            return dataclasses.replace(self._lost(exc), in_doubt=True)
         client, self.client = self.client, None
         self.hop._release(client)
         return HopReply(resp.code, _one_line(resp.message))

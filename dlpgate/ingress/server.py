@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import ssl
+import time
 from typing import Any
 
 from dlpgate import obs
@@ -141,6 +142,11 @@ class Relay:
                 if done:
                     log.info("retention", expired=sum(r.ok for r in done), tried=len(done),
                              on_expiry=self.settings.quarantine.on_expiry)
+            try:
+                cutoff = time.time() - self.settings.relay.journal_days * 86400
+                await asyncio.to_thread(self.store.prune_deliveries, cutoff)
+            except Exception as exc:
+                log.error("journal_prune_failed", error=type(exc).__name__)
             await asyncio.sleep(self.settings.quarantine.expire_interval)
 
     async def _release_due(self) -> None:
@@ -199,6 +205,7 @@ class Relay:
         await gw.history.close()
         await gw.profiles.close()
         await gw.groups.close()
+        await gw.journal.close()
         self.store.close()
         self.stopped.set()
 

@@ -17,14 +17,17 @@ from aiosmtpd.smtp import SMTP, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from dlpgate import metrics, obs
+from dlpgate.act.journal import NEW, Earlier, Journal, Prior, as_interrupted, journal_key
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
 from dlpgate.history import Pair, normalise
 from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
+    R250_ALREADY_DELIVERED,
     R250_HELD,
     R421_SHUTTING_DOWN,
     R421_TOO_MANY_SESSIONS,
+    R451_IN_PROGRESS,
     R451_INTERNAL,
     R451_OVERLOADED,
     R451_SCAN_FAILED,
@@ -59,6 +62,7 @@ class Gateway:
         self.history = history_log(store)
         self.profiles = profile_log(store)
         self.groups = group_log(store)
+        self.journal = Journal(store, node)
         self.scanner = scanner
         self.hop = hop
         self.store = store
@@ -218,6 +222,20 @@ class Handler:
 
         scan_id = new_scan_id()
         started = time.perf_counter()
+        key = journal_key(env, raw)
+        try:
+            earlier = await gw.journal.earlier(key)
+        except StoreError:
+            if gw.settings.relay.delivery_journal == "required":
+                await tx.abort()
+                log.error("store_failed", scan_id=scan_id, stage="journal")
+                self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, "journal")
+                return str(R451_STORE_FAILED)
+            earlier = NEW
+        if earlier.prior in (Prior.DELIVERED, Prior.HELD, Prior.IN_FLIGHT):
+            await tx.abort()
+            return self._repeat(scan_id, env, raw, earlier, started)
+
         result: ScanResult | None = None
         try:
             result = await gw.scanner.run(raw, env, scan_id, gw.settings.relay.scan_timeout)
@@ -235,52 +253,119 @@ class Handler:
             error = ""
 
         if result is None:  # relay.on_error: pass, chosen by the operator: logged and marked
-            reply = await tx.send(dlp_headers(scan_id, "unscanned", ()) + raw)
-            outcome = Outcome.RELAYED if reply.ok else _failed(reply)
-            self._log(scan_id, env, raw, None, outcome, reply.code, started, f"passed: {error}")
-            return str(reply)
+            if earlier.prior is Prior.UNKNOWN:  # cannot be held without a scan: let it wait
+                await tx.abort()
+                self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, error)
+                return str(R451_SCAN_FAILED)
+            sent = await self._send_once(key, scan_id, dlp_headers(scan_id, "unscanned", ()) + raw,
+                                         tx)
+            if isinstance(sent, Earlier):
+                return self._repeat(scan_id, env, raw, sent, started)
+            outcome = Outcome.RELAYED if sent.ok else _failed(sent)
+            self._log(scan_id, env, raw, None, outcome, sent.code, started, f"passed: {error}")
+            return str(sent)
 
         verdict = result.decision.verdict
-        if verdict in (Verdict.ALLOW, Verdict.LOG):
-            hop_reply = await tx.send(
-                dlp_headers(scan_id, verdict.value, result.decision.rules) + raw
-            )
-            outcome = Outcome.RELAYED if hop_reply.ok else _failed(hop_reply)
-            text = str(hop_reply)
-            if not hop_reply.ok:
-                metrics.HOP_ERRORS.labels("DATA").inc()
-            if hop_reply.ok and env.mail_from not in ("", "<>"):
-                now = time.time()
-                sender = normalise(env.mail_from)
-                gw.history.add_all([Pair(sender, normalise(r), now) for r in tx.accepted])
-                gw.groups.add((sender, tuple(normalise(r) for r in tx.accepted)))
-                if result.fingerprint:
-                    gw.profiles.add_all([(sender, normalise(r), result.fingerprint)
-                                         for r in tx.accepted])
-        elif verdict == Verdict.HOLD:
-            await tx.abort()
-            try:
-                item = HeldMessage.of(result, env, raw, time.time())
-                await asyncio.to_thread(gw.store.hold, item)
-            except StoreError:
-                log.error("store_failed", scan_id=scan_id, stage="hold")
-                outcome, text = Outcome.TEMPFAIL, str(R451_STORE_FAILED)
+        doubt = earlier.prior is Prior.UNKNOWN  # an earlier attempt may have been delivered
+        outcome: Outcome | None = None
+        if verdict in (Verdict.ALLOW, Verdict.LOG) and not doubt:
+            sent = await self._send_once(
+                key, scan_id, dlp_headers(scan_id, verdict.value, result.decision.rules) + raw, tx)
+            if isinstance(sent, Earlier) and sent.prior is not Prior.UNKNOWN:
+                return self._repeat(scan_id, env, raw, sent, started)
+            if isinstance(sent, Earlier):
+                doubt = True
             else:
-                outcome, text = Outcome.HELD, R250_HELD.with_text(f"[{scan_id}]")
-                if item.notify and gw.settings.notifications.enabled:
-                    from dlpgate.act.notify import notify_held
-
-                    spawn(notify_held(gw.store, gw.settings, item), name="notify")
-        else:
+                outcome = Outcome.RELAYED if sent.ok else _failed(sent)
+                text = str(sent)
+                if not sent.ok:
+                    metrics.HOP_ERRORS.labels("DATA").inc()
+                else:
+                    self._learn(env, tx, result)
+        if outcome is None and verdict == Verdict.REJECT:
             await tx.abort()
             outcome = Outcome.REJECTED
             text = reply_for(outcome, R550_POLICY_REJECT).with_text(
                 f"{', '.join(result.decision.rules)} [{scan_id}]"
             )
+        elif outcome is None:  # held by policy, or held because delivery is in doubt
+            outcome, text = await self._hold(key, env, raw, tx, result, doubt)
         code = int(text[:3])
         gw.decisions.add(DecisionRecord.of(result, env, outcome, code, gw.node, time.time()))
         self._log(scan_id, env, raw, result, outcome, code, started, "")
         return text
+
+    async def _send_once(self, key: str, scan_id: str, data: bytes,
+                         tx: Transaction) -> HopReply | Earlier:
+        """DATA to the next hop, claimed in the delivery journal first (act.journal).
+
+        An Earlier comes back instead of a reply when another attempt at the same
+        message got there first; nothing was sent.
+        """
+        gw = self.gateway
+        journaled = True
+        try:
+            claim = await gw.journal.begin(key, scan_id)
+        except StoreError:
+            if gw.settings.relay.delivery_journal == "required":
+                await tx.abort()
+                log.error("store_failed", scan_id=scan_id, stage="journal")
+                return HopReply.ours(R451_STORE_FAILED)
+            claim, journaled = NEW, False
+        if claim.prior is not Prior.NEW:
+            await tx.abort()
+            return claim
+        reply = await tx.send(data)
+        if journaled:
+            gw.journal.sent(key, reply.ok, reply.in_doubt)
+        return reply
+
+    def _learn(self, env: Envelope, tx: Transaction, result: ScanResult) -> None:
+        """Correspondence, groups and content profiles from mail the next hop accepted."""
+        gw = self.gateway
+        if env.mail_from in ("", "<>"):
+            return
+        now = time.time()
+        sender = normalise(env.mail_from)
+        gw.history.add_all([Pair(sender, normalise(r), now) for r in tx.accepted])
+        gw.groups.add((sender, tuple(normalise(r) for r in tx.accepted)))
+        if result.fingerprint:
+            gw.profiles.add_all([(sender, normalise(r), result.fingerprint)
+                                 for r in tx.accepted])
+
+    async def _hold(self, key: str, env: Envelope, raw: bytes, tx: Transaction,
+                    result: ScanResult, interrupted: bool) -> tuple[Outcome, str]:
+        """Commit to the quarantine (and the journal, in one transaction) before saying 250."""
+        gw = self.gateway
+        await tx.abort()
+        item = HeldMessage.of(result, env, raw, time.time())
+        if interrupted:
+            item = as_interrupted(item)
+        try:
+            await asyncio.to_thread(gw.store.hold, item, (key, gw.journal.owner))
+        except StoreError:
+            log.error("store_failed", scan_id=result.scan_id, stage="hold")
+            return Outcome.TEMPFAIL, str(R451_STORE_FAILED)
+        gw.journal.held(key, item.id)
+        if item.notify and gw.settings.notifications.enabled:
+            from dlpgate.act.notify import notify_held
+
+            spawn(notify_held(gw.store, gw.settings, item), name="notify")
+        return Outcome.HELD, R250_HELD.with_text(f"[{result.scan_id}]")
+
+    def _repeat(self, scan_id: str, env: Envelope, raw: bytes, earlier: Earlier,
+                started: float) -> str:
+        """A retry of a message an earlier attempt already delivered, held or is sending."""
+        if earlier.prior is Prior.IN_FLIGHT:
+            outcome, reply = Outcome.TEMPFAIL, str(R451_IN_PROGRESS)
+        elif earlier.prior is Prior.HELD:
+            outcome, reply = Outcome.HELD, R250_HELD.with_text(f"[{earlier.scan_id}]")
+        else:
+            outcome = Outcome.RELAYED
+            reply = reply_for(outcome, R250_ALREADY_DELIVERED).with_text(f"[{earlier.scan_id}]")
+        self._log(scan_id, env, raw, None, outcome, int(reply[:3]), started,
+                  f"repeat of {earlier.scan_id}: {earlier.prior.value}")
+        return reply
 
     def _log(
         self, scan_id: str, env: Envelope, raw: bytes, result: ScanResult | None,

@@ -22,6 +22,7 @@ TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
     "profiles": ("sender, recipient, token, count", "sender, recipient, token"),
     "groups": ("sender, a, b, count", "sender, a, b"),
     "users": ("username, password_hash, roles, disabled, created", "username"),
+    "deliveries": ("key, state, owner, scan_id, created, updated", "key"),  # retries stay once
 }
 BATCH = 2000
 

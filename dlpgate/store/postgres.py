@@ -113,6 +113,17 @@ class PostgresStore(SQLStore):
             raise StoreError(f"store write failed: {_safe(exc)}") from None
         return changed
 
+    def _atomic(self, work):
+        try:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                def execute(sql: str, params: tuple):
+                    cur.execute(_pg(sql), params)
+                    return cur
+
+                return work(execute)
+        except psycopg.Error as exc:
+            raise StoreError(f"store write failed: {_safe(exc)}") from None
+
     def close(self) -> None:
         self._pool.close()
 

@@ -51,6 +51,11 @@ class SQLStore:
         """One conditional UPDATE and, if it changed a row, its audit row: one transaction."""
         raise NotImplementedError
 
+    def _atomic(self, work):
+        """Run `work(execute)` in one write transaction; `execute(sql, params)` returns a
+        cursor (rowcount, fetchall). Whatever `work` returns is returned."""
+        raise NotImplementedError
+
     def _write(self, sql: str, rows: list[tuple]) -> None:
         self._transaction([(sql, rows)])
 
@@ -64,15 +69,74 @@ class SQLStore:
               dumps(list(r.shadow_rules))) for r in records],
         )
 
-    def hold(self, m: HeldMessage) -> None:
-        self._write(
+    def hold(self, m: HeldMessage, journal: tuple[str, str] | None = None) -> None:
+        """Commit a held message; with `journal` (key, owner) its delivery-journal row too."""
+        statements = [(
             f"INSERT INTO quarantine ({_HELD_COLUMNS}) VALUES ({','.join('?' * 21)})",
             [(m.id, m.created, m.state, m.mail_from, dumps(list(m.rcpt_tos)), m.message_id, m.size,
              m.verdict, dumps(list(m.rules)), dumps(list(m.reasons)), dumps(list(m.findings)),
              dumps(list(m.recipients)), m.raw, m.action, dumps(list(m.matches)),
              m.policy_version, m.delay_minutes, dumps(list(m.notify)), m.updated or m.created,
              m.decided_by, m.last_error)],
-        )
+        )]
+        if journal is not None:
+            key, owner = journal
+            statements.append((
+                "INSERT INTO deliveries VALUES (?,'held',?,?,?,?) ON CONFLICT (key) DO UPDATE "
+                "SET state = 'held', owner = excluded.owner, scan_id = excluded.scan_id, "
+                "updated = excluded.updated", [(key, owner, m.id, m.created, m.created)]))
+        self._transaction(statements)
+
+    # the delivery journal ---------------------------------------------------
+
+    def begin_deliveries(self, rows: list[tuple[str, str, str]]) -> list[tuple | None]:
+        """Claim (key, owner, scan_id) rows as 'sending', in one transaction.
+
+        For each row: None if this call wrote it (the caller may send), else the
+        (state, owner, scan_id) already there, which the caller must respect.
+        """
+        now = time.time()
+
+        def work(execute) -> list[tuple | None]:
+            out: list[tuple | None] = []
+            for key, owner, scan_id in rows:
+                cur = execute("INSERT INTO deliveries VALUES (?,'sending',?,?,?,?) "
+                              "ON CONFLICT (key) DO NOTHING", (key, owner, scan_id, now, now))
+                if cur.rowcount == 1:
+                    out.append(None)
+                else:
+                    found = execute("SELECT state, owner, scan_id FROM deliveries WHERE key = ?",
+                                    (key,)).fetchall()
+                    out.append(tuple(found[0]) if found else None)
+            return out
+
+        return self._atomic(work)
+
+    def retake_delivery(self, key: str, owner: str, scan_id: str) -> None:
+        """A 'sending' row of this owner whose send failed and could not be cleared: reuse it."""
+        self._write("UPDATE deliveries SET state = 'sending', scan_id = ?, updated = ? "
+                    "WHERE key = ? AND owner = ?", [(scan_id, time.time(), key, owner)])
+
+    def end_deliveries(self, rows: list[tuple[str, str, bool]]) -> None:
+        """(key, scan_id, delivered): delivered rows are marked so; failed sends are forgotten
+        (only that attempt's row: a retry may have claimed the key again since)."""
+        now = time.time()
+        self._transaction([
+            ("UPDATE deliveries SET state = 'delivered', updated = ? WHERE key = ?",
+             [(now, k) for k, _, ok in rows if ok]),
+            ("DELETE FROM deliveries WHERE key = ? AND scan_id = ? AND state = 'sending'",
+             [(k, s) for k, s, ok in rows if not ok]),
+        ])
+
+    def delivery(self, key: str) -> tuple[str, str, str] | None:
+        """(state, owner, scan_id) of a journalled message, or None."""
+        rows = self._read("SELECT state, owner, scan_id FROM deliveries WHERE key = ?", (key,))
+        return tuple(rows[0]) if rows else None  # type: ignore[return-value]
+
+    def prune_deliveries(self, cutoff: float) -> int:
+        """Forget journal rows last touched before `cutoff` (past any MTA's retry window)."""
+        return self._atomic(lambda execute: execute(
+            "DELETE FROM deliveries WHERE updated < ?", (cutoff,)).rowcount)
 
     def held(self, state: str | None = "held", limit: int = 100,
              raw: bool = True) -> list[HeldMessage]:

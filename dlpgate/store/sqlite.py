@@ -103,6 +103,20 @@ class SQLiteStore(SQLStore):
                 raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
         return changed
 
+    def _atomic(self, work):
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(self._db.execute)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
+        return result
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
