@@ -23,4 +23,6 @@ def test_a_short_soak_with_faults_loses_and_duplicates_nothing(tmp_path):
     for bad in ("lost", "duplicated", "both", "refused_but_kept", "unanswered"):
         assert counts.get(bad, 0) == 0, bad
     assert counts.get("retries", 0) > 0  # the faults really happened and were retried
+    # the kill landed while the next hop owed its 250: the retry was held, not sent again
+    assert counts.get("held_for_a_check", 0) >= 1
     assert counts.get("reject:550", 0) > 0 and counts.get("hold:250", 0) > 0
