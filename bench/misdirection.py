@@ -173,45 +173,38 @@ def messages(user: Path) -> list[bytes]:
     return out
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--train", type=float, default=0.7)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--split", choices=("test", "validation"), default="test")
-    ap.add_argument("--explain", type=int, default=0, metavar="N")
-    args = ap.parse_args()
-    if not ENRON.is_dir():
-        print(f"corpus not found at {ENRON}")
-        return 2
-    rng = random.Random(args.seed)
-    settings = Settings.model_validate({"organisation": {"internal_domains": ["enron.com"]}})
+Scored = tuple[str, str, RecipientRisk]  # (genuine or the kind injected, subject, risk)
+
+
+def collect(split_name: str = "test", train: float = 0.7, seed: int = 1,
+            settings: Settings | None = None) -> tuple[list[Scored], dict]:
+    """Learn, then score every held-out (or validation) message as sent and injected."""
+    rng = random.Random(seed)
+    settings = settings or Settings.model_validate(
+        {"organisation": {"internal_domains": ["enron.com"]}})
     assessor = RecipientRiskAssessor(settings)
     users = sorted(p for p in ENRON.iterdir() if p.is_dir())
-    genuine: list[float] = []
-    injected: dict[str, list[float]] = defaultdict(list)
-    shown: list[tuple[str, str, RecipientRisk]] = []
-    flagged = skipped = lookups = 0
-    took = 0.0
+    shown: list[Scored] = []
+    stats = {"messages": 0, "skipped": 0, "lookups": 0, "took": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         store = SQLiteStore(f"sqlite:///{tmp}/history.db")
         held_out: list[tuple[str, bytes]] = []
         for user in users:
             mail = messages(user)
-            cut = int(len(mail) * args.train)
-            start, end = (cut, len(mail)) if args.split == "test" else \
-                (int(cut * args.train), cut)
+            cut = int(len(mail) * train)
+            start, end = (cut, len(mail)) if split_name == "test" else (int(cut * train), cut)
             key = store.profile_key()
             for raw in mail[:start]:
                 learn_sent(store, raw, key)
             held_out += [(user.name, raw) for raw in mail[start:end]]
+        stats["messages"] = len(held_out)
 
         def assess(raw: bytes, sender: str, rcpts: list[str], ctx: Context):
-            nonlocal took, lookups
             started = time.perf_counter()
             msg = parse(raw, Envelope(sender, tuple(rcpts)))
             risks = list(assessor.assess(msg, ctx))
-            took += time.perf_counter() - started
-            lookups += 1
+            stats["took"] += time.perf_counter() - started
+            stats["lookups"] += 1
             return {normalise(r.address): r for r in risks}, msg
 
         for _user, raw in held_out:
@@ -223,10 +216,7 @@ def main() -> int:
             when = max((p.when for p in pairs), default=0.0) or None
             ctx = Context(settings, store, now=when)  # recency as of the message's date
             risks, msg = assess(raw, sender, rcpts, ctx)
-            for r in risks.values():
-                genuine.append(r.risk)
-                flagged += bool({s.name for s in r.signals} & FLAGGED)
-                shown.append(("genuine", msg.subject, r))
+            shown += [("genuine", msg.subject, r) for r in risks.values()]
             meant = rng.choice(rcpts)
             similar = similar_contact(rcpts, [c.recipient for c in store.contacts(sender, 300)])
             wrong = {
@@ -237,18 +227,38 @@ def main() -> int:
             }
             for kind, change in wrong.items():
                 if not change or change[1] in rcpts:
-                    skipped += 1
+                    stats["skipped"] += 1
                     continue
                 old, address = change
                 others = [r for r in rcpts if r != old]
                 got, m = assess(rewrite(raw, old, address), sender, others + [address], ctx)
-                injected[kind].append(got[normalise(address)].risk)
                 shown.append((kind, m.subject, got[normalise(address)]))
         store.close()
+    return shown, stats
 
-    print(f"{args.split}: {len(held_out)} messages, {len(genuine)} genuine recipients "
-          f"({sum(len(v) for v in injected.values())} injected, {skipped} not injectable); "
-          f"{1000 * took / max(1, lookups):.2f} ms per message parsed and assessed")
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train", type=float, default=0.7)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--split", choices=("test", "validation"), default="test")
+    ap.add_argument("--explain", type=int, default=0, metavar="N")
+    args = ap.parse_args()
+    if not ENRON.is_dir():
+        print(f"corpus not found at {ENRON}")
+        return 2
+    shown, stats = collect(args.split, args.train, args.seed)
+    genuine = [r.risk for kind, _, r in shown if kind == "genuine"]
+    flagged = sum(bool({s.name for s in r.signals} & FLAGGED)
+                  for kind, _, r in shown if kind == "genuine")
+    injected: dict[str, list[float]] = defaultdict(list)
+    for kind, _, r in shown:
+        if kind != "genuine":
+            injected[kind].append(r.risk)
+    print(f"{args.split}: {stats['messages']} messages, {len(genuine)} genuine recipients "
+          f"({sum(len(v) for v in injected.values())} injected, {stats['skipped']} not "
+          f"injectable); {1000 * stats['took'] / max(1, stats['lookups']):.2f} ms per message "
+          "parsed and assessed")
     print(f"genuine recipients flagged new or look-alike: {flagged / len(genuine):.1%}")
     print(f"{'kind':<16}{'n':>6}{'ROC AUC':>9}{'TPR@1%':>8}{'TPR@0.5%':>10}")
     everything: list[float] = []
@@ -263,7 +273,7 @@ def main() -> int:
     return 0
 
 
-def explain(shown: list[tuple[str, str, RecipientRisk]], n: int) -> None:
+def explain(shown: list[Scored], n: int) -> None:
     def line(subject: str, r: RecipientRisk) -> str:
         signals = ", ".join(s.name for s in r.signals)
         return f"  {r.risk:.3f} {r.address} [{signals}] {subject[:40]!r}"
