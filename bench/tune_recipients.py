@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.misdirection import collect  # noqa: E402
 from dlpgate.config import DEFAULT_WEIGHTS  # noqa: E402
-from dlpgate.detect.recipients import RELATIONSHIPS  # noqa: E402
+from dlpgate.detect.recipients import combine  # noqa: E402
 
 GRID = [0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65,
         0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98]
@@ -34,17 +34,18 @@ KINDS = ("typo", "similar contact", "unseen")
 ORDER = ("known-correspondent", "rare-correspondent", "new-to-sender", "new-to-organisation")
 
 
+# internal: a colleague at a known address is the zero of the scale; confusable-address
+# overlaps lookalike-domain on the benchmark's typos but is the autocomplete signal
+# in its own right; protective-marking is not exercised by the benchmark.
+FIXED = ("internal", "confusable-address", "protective-marking")
+
+
 def ordered(w: dict[str, float]) -> bool:
     return all(w[a] <= w[b] for a, b in zip(ORDER, ORDER[1:], strict=False))
 
 
 def score(names: tuple[str, ...], w: dict[str, float]) -> float:
-    base = max((w[n] for n in names if n in RELATIONSHIPS), default=0.0)
-    keep = 1.0 - base
-    for n in names:
-        if n not in RELATIONSHIPS:
-            keep *= 1.0 - w[n]
-    return 1.0 - keep
+    return combine((n, w[n]) for n in names)
 
 
 def figures(rows: Counter, w: dict[str, float]) -> dict[str, tuple[float, float, float]]:
@@ -52,7 +53,7 @@ def figures(rows: Counter, w: dict[str, float]) -> dict[str, tuple[float, float,
     neg: list[float] = []
     pos: dict[str, list[tuple[float, int]]] = {k: [] for k in KINDS}
     for (kind, names), n in rows.items():
-        s = round(score(names, w), 4)
+        s = score(names, w)
         if kind == "genuine":
             neg += [s] * n
         else:
@@ -87,8 +88,8 @@ def main() -> int:
     print(f"validation, default weights: {objective(rows, w):.4f}")
     for _ in range(args.rounds):
         for name in w:
-            if name == "internal":
-                continue  # a colleague at a known address is the zero of the scale
+            if name in FIXED:
+                continue
             grid = [v for v in GRID if ordered({**w, name: v})]
             best = max(grid, key=lambda v: (objective(rows, {**w, name: v}), -abs(v - w[name])))
             w[name] = best

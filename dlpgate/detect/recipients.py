@@ -4,10 +4,14 @@ Signals come from the organisation's own mail flow (prior correspondence in the
 store), its configuration (internal and partner domains) and the message itself
 (visible recipients, protective marking, salutation). Each carries a sentence a
 sender would understand. The score is a noisy-OR: the relationship sets a base
-risk (internal 0, a regular correspondent low, a stranger high) and each risk
-signal can only raise it, so the score is monotone in every signal:
+risk (internal 0, a regular correspondent low, a stranger high), evidence that a
+new recipient was meant (the message names them, or a colleague of theirs is
+also a recipient) can only damp that base, and each risk signal can only raise
+the result, so the score is monotone in every signal:
 
-    risk = 1 - (1 - base) * product(1 - weight(signal) for each risk signal)
+    damp = product(1 - weight(m) for each mitigating signal m), or 1 when the
+           recipient imitates another address (a look-alike stays one, named or not)
+    risk = 1 - (1 - base * damp) * product(1 - weight(signal) for each risk signal)
 
 Weights are in `recipients.weights`; the defaults were tuned with
 bench/tune_recipients.py on a validation split inside the training part of
@@ -19,8 +23,9 @@ says about the similarly named contacts the recipient could have been mistaken
 for (its namesakes): the message's words have gone to the namesake, not to this
 one (content-fits-another); the other recipients have had mail with the
 namesake, never with this one (group-fits-another); the namesake is the one
-usually written to (usual-namesake); or the conversation being replied to never
-had this one in it (not-in-thread).
+usually written to (usual-namesake); the message names the namesake in full and
+not this one (names-another); or the conversation being replied to never had
+this one in it (not-in-thread).
 """
 
 from __future__ import annotations
@@ -37,9 +42,33 @@ from dlpgate.history import domain_of, in_domains, normalise
 from dlpgate.model import Message, RecipientRisk, Signal
 from dlpgate.store.base import Correspondence
 
-# Relationship signals (one per recipient) set the base; the rest add risk.
+# Relationship signals (one per recipient) set the base; mitigating ones damp it;
+# the rest add risk.
 RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-correspondent",
                  "new-to-sender", "new-to-organisation")
+# Evidence that a recipient new to the sender was meant: these damp the base risk.
+MITIGATING = ("named-in-message", "colleague-recipient")
+# A recipient who imitates another address is not made safer by being named.
+IMITATIONS = ("lookalike-domain", "confusable-address", "address-slip", "content-fits-another",
+              "group-fits-another", "usual-namesake", "names-another")
+
+
+def combine(weights: Iterable[tuple[str, float]]) -> float:
+    """The score from (signal name, weight) pairs; see the module's docstring."""
+    pairs = list(weights)
+    names = {n for n, _ in pairs}
+    base = max((w for n, w in pairs if n in RELATIONSHIPS), default=0.0)
+    if not names & set(IMITATIONS):
+        for n, w in pairs:
+            if n in MITIGATING:
+                base *= 1.0 - w
+    keep = 1.0 - base
+    for n, w in pairs:
+        if n not in RELATIONSHIPS and n not in MITIGATING:
+            keep *= 1.0 - w
+    return round(1.0 - keep, 4)
+
+
 # Government Security Classifications: OFFICIAL-SENSITIVE however it is typed; SECRET and
 # TOP SECRET only in capitals, as markings are written ("a secret" in prose is not one).
 _MARKING = re.compile(r"\b(?i:OFFICIAL[\s\-_:]*SENSITIVE)\b|\bSECRET\b|\bTOP[\s\-_]*SECRET\b")
@@ -95,7 +124,8 @@ class RecipientRiskAssessor:
         now = ctx.now or time.time()
         thread = _thread_words(message)
         words = _message_words(message)
-        quoted = _addresses_in(message) - set(targets) - {sender}
+        in_body = _addresses_in(message)
+        quoted = in_body - set(targets) - {sender}
         contacts: list[Correspondence] = store.contacts(sender) if mine else []
         namesakes = _namesakes(targets, contacts)
         message_signals = self._message_signals(message)
@@ -172,6 +202,8 @@ class RecipientRiskAssessor:
                     signals.append(self._signal(
                         "unmentioned", f"{address} is new to you and the message does not "
                         "mention them by name"))
+                if not known:
+                    signals += self._meant(address, domain, words, in_body, targets)
                 if domain in self.webmail:
                     signals.append(self._signal(
                         "personal-webmail", f"{domain} is a personal webmail service"))
@@ -183,6 +215,7 @@ class RecipientRiskAssessor:
                     f"other recipient of this message"))
             similar = namesakes.get(address, [])
             if similar:
+                signals += self._names_another(address, similar, words)
                 signals += self._namesake_signals(address, known, similar, targets, pairs)
                 if tokens:
                     signals += self._content_fit(address, sender, tokens, similar, store)
@@ -193,12 +226,7 @@ class RecipientRiskAssessor:
         return out
 
     def score(self, signals: list[Signal]) -> float:
-        base = max((s.weight for s in signals if s.name in RELATIONSHIPS), default=0.0)
-        keep = 1.0 - base
-        for s in signals:
-            if s.name not in RELATIONSHIPS:
-                keep *= 1.0 - s.weight
-        return round(1.0 - keep, 4)
+        return combine((s.name, s.weight) for s in signals)
 
     @staticmethod
     def _pairs(sender: str, targets: list[str], namesakes: dict[str, list[Correspondence]],
@@ -230,6 +258,39 @@ class RecipientRiskAssessor:
                 out[r] = (f"you often write to {' and '.join(members)} together, never "
                           f"with {r}")
         return out
+
+    def _meant(self, address: str, domain: str, words: set[str], in_body: set[str],
+               targets: list[str]) -> list[Signal]:
+        """Evidence that a recipient new to the sender was meant (damps the base risk).
+
+        The message names them (every name word of their address in the subject or
+        body, or the address itself written in the body), or another recipient of it
+        is at the same organisation: a sender who addresses two people there chose it.
+        A webmail provider is no organisation.
+        """
+        out = []
+        if address in in_body or (_name_words(address) and _in_thread(address, words)):
+            out.append(self._signal(
+                "named-in-message", f"the message names {address}"))
+        org = lookalike.registrable(domain)
+        if domain not in self.webmail and any(
+                t != address and lookalike.registrable(t.rpartition("@")[2]) == org
+                for t in targets):
+            out.append(self._signal(
+                "colleague-recipient", f"another recipient of this message is also at {org}"))
+        return out
+
+    def _names_another(self, address: str, similar: list[Correspondence],
+                       words: set[str]) -> list[Signal]:
+        """The other Sarah by name: the message names a namesake in full, not this one."""
+        if _in_thread(address, words):
+            return []
+        for c in similar:
+            if _name_words(c.recipient) and _in_thread(c.recipient, words):
+                return [self._signal(
+                    "names-another", f"the message names {c.recipient}, whose name is like "
+                    f"{address}'s, and not {address}")]
+        return []
 
     def _namesake_signals(self, address: str, known: Correspondence | None,
                           similar: list[Correspondence], targets: list[str],
@@ -475,6 +536,11 @@ def _in_thread(address: str, words: set[str]) -> bool:
         return _mentioned(address, words)
     return all(t in words or (len(t) >= 5 and (t[1:] in words or t[:-1] in words))
                for t in tokens)
+
+
+def _name_words(address: str) -> list[str]:
+    local = address.rpartition("@")[0]
+    return [t for t in _TOKEN.findall(local.lower()) if t not in ("mail", "info", "admin")]
 
 
 def _mentioned(address: str, words: set[str]) -> bool:

@@ -62,7 +62,11 @@ def test_a_genuine_new_contact_at_a_partner_is_new_but_not_a_lookalike(store):
     store.learn([Pair("bob@example-council.gov.uk", "kiran.shah@nhs.net", time.time(), 3)])
     r = assess(store, "kiran.shah@nhs.net", body="Dear Kiran,\n")["kiran.shah@nhs.net"]
     assert names(r) == ["partner", "new-to-sender"]  # a colleague's contact
-    assert r.risk < 0.2
+    stranger = assess(store, "kiran.shah@elsewhere.org", body="Dear Kiran,\n")
+    assert r.risk <= 0.5 < stranger["kiran.shah@elsewhere.org"].risk
+    named = assess(store, "kiran.shah@nhs.net", body="Dear Kiran Shah,\n")["kiran.shah@nhs.net"]
+    assert names(named) == ["partner", "new-to-sender", "named-in-message"]
+    assert named.risk < r.risk
 
 
 def test_subdomains_of_partners_count_as_partner(store):
@@ -181,7 +185,7 @@ def test_someone_added_to_a_group_usually_written_to_together_is_flagged(store):
 def test_a_slip_in_a_contacts_local_part_is_flagged_but_a_separator_variant_is_not(store):
     got = assess(store, "sarah.kahn@nhs.net", "sarah_khan@nhs.net", body="Dear Sarah,\n")
     assert "address-slip" in names(got["sarah.kahn@nhs.net"])
-    assert got["sarah.kahn@nhs.net"].risk >= 0.95
+    assert got["sarah.kahn@nhs.net"].risk >= 0.9
     assert "address-slip" not in names(got["sarah_khan@nhs.net"])
 
 
@@ -266,3 +270,64 @@ def test_content_fit_discounts_words_every_contact_has_had(store):
     got = assess(store, "sarah.jones@nhs.net", subject="Quarterly figures",
                  body="The quarterly budget figures.")
     assert "content-fits-another" not in names(got["sarah.jones@nhs.net"])
+
+
+def test_a_new_contact_the_message_names_is_less_risky_than_one_it_does_not(store):
+    unnamed = assess(store, "k.patel@newpartner.org", body="Please see the figures.\n")
+    named = assess(store, "k.patel@newpartner.org", body="Dear Kiran Patel,\nThe figures.\n")
+    r = named["k.patel@newpartner.org"]
+    assert "named-in-message" in names(r)
+    assert "named-in-message" not in names(unnamed["k.patel@newpartner.org"])
+    assert r.risk < unnamed["k.patel@newpartner.org"].risk
+    # the address written in the body (a quoted thread, a signature) names them too
+    got = assess(store, "kp@newpartner.org", body="Thanks.\n> From: kp@newpartner.org\n")
+    assert "named-in-message" in names(got["kp@newpartner.org"])
+    # one name word is a mention, not a name: Kiran is not Kiran Shah
+    got = assess(store, "kiran.shah@newpartner.org", body="Dear Kiran,\n")
+    assert "named-in-message" not in names(got["kiran.shah@newpartner.org"])
+
+
+def test_a_colleague_at_the_same_new_organisation_is_evidence_it_was_meant(store):
+    got = assess(store, "k.patel@newpartner.org", "r.ng@mail.newpartner.org",
+                 body="Please see the figures.\n")
+    assert "colleague-recipient" in names(got["k.patel@newpartner.org"])
+    assert "colleague-recipient" in names(got["r.ng@mail.newpartner.org"])
+    alone = assess(store, "k.patel@newpartner.org", body="Please see the figures.\n")
+    assert got["k.patel@newpartner.org"].risk < alone["k.patel@newpartner.org"].risk
+    # two strangers at a webmail provider are not one organisation
+    got = assess(store, "k.patel@yahoo.com", "r.ng@yahoo.com", body="Figures.\n")
+    assert "colleague-recipient" not in names(got["k.patel@yahoo.com"])
+
+
+def test_a_lookalike_is_not_made_safer_by_being_named(store):
+    named = assess(store, "sarah.khan@nhs.com", body="Dear Sarah Khan,\n")["sarah.khan@nhs.com"]
+    assert "lookalike-domain" in names(named) and "named-in-message" in names(named)
+    assert named.risk >= 0.95
+
+
+def test_a_message_that_names_the_namesake_not_the_recipient_is_flagged(store):
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 4)])
+    got = assess(store, "sarah.jones@nhs.net", body="Sarah Khan asked for the minutes.\n")
+    r = got["sarah.jones@nhs.net"]
+    assert "names-another" in names(r)
+    assert "sarah.khan@nhs.net" in r.signals[names(r).index("names-another")].explanation
+    # naming both: nothing to say
+    got = assess(store, "sarah.jones@nhs.net", body="Sarah Khan and Sarah Jones, the minutes.\n")
+    assert "names-another" not in names(got["sarah.jones@nhs.net"])
+
+
+def test_mitigating_signals_only_damp_the_base_and_never_an_imitation():
+    from dlpgate.detect.recipients import combine
+
+    new = [("new-to-organisation", 0.98), ("unmentioned", 0.3)]
+    assert combine(new + [("colleague-recipient", 0.5)]) < combine(new)
+    assert combine(new + [("colleague-recipient", 0.5), ("named-in-message", 0.5)]) < \
+        combine(new + [("colleague-recipient", 0.5)])
+    # a risk signal still raises a damped score
+    damped = new + [("named-in-message", 0.5)]
+    assert combine(damped + [("newcomer", 0.5)]) > combine(damped)
+    # an imitation is not damped: naming a look-alike does not lower it
+    slip = new + [("lookalike-domain", 0.98)]
+    assert combine(slip + [("named-in-message", 0.5)]) == combine(slip)
+    # a known correspondent's zero base stays zero
+    assert combine([("internal", 0.0), ("named-in-message", 0.5)]) == 0.0
