@@ -8,9 +8,13 @@ while faults are injected:
 
 - the next hop (a sink in this process) answers some DATA with 451, some RCPT with
   451, is slow now and then, and drops some connections with 421;
-- the relay is killed with SIGKILL mid-run (`--kills` times) and started again;
+- the relay is killed with SIGKILL mid-run (`--kills` times) and started again, each
+  time while the next hop has a message in full and still owes its 250 (RFC 1047);
 - the disk under the SQLite store fills up for a few seconds (`--disk-full` times; needs
-  root, for a small tmpfs of its own), so holds cannot commit;
+  root, for a small tmpfs of its own), so nothing can commit;
+- or, with `--postgres ADMIN_URL`, the store is a PostgreSQL database of the soak's own,
+  which refuses connections and has every open one cut for a few seconds
+  (`--store-outages` times);
 
 The client behaves like an MTA: a 4xx, a dropped connection or a refused connection
 means "try again later", up to `--tries` times; 2xx and 5xx are final. At the end it
@@ -26,12 +30,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -73,6 +75,9 @@ class FaultySink:
     slow: float = 0.02
     seen: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # RFC 1047's window, on demand: take the next message, then owe its 250 for a while
+    owe_next: threading.Event = field(default_factory=threading.Event)
+    owing: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if self.rng.random() < self.rcpt_4xx:
@@ -92,6 +97,10 @@ class FaultySink:
         mid = _message_id(envelope.original_content)
         with self.lock:
             self.seen[mid] += 1
+        if self.owe_next.is_set():
+            self.owe_next.clear()
+            self.owing.set()
+            await asyncio.sleep(3.0)  # the relay is killed meanwhile
         return "250 2.0.0 Ok"
 
 
@@ -134,15 +143,17 @@ class Outcome:
 class Gateway:
     """`dlpgate serve` as a child process that can be killed and started again."""
 
-    def __init__(self, workdir: Path, port: int, hop: int, db_dir: Path | None = None) -> None:
+    def __init__(self, workdir: Path, port: int, hop: int, db_dir: Path | None = None,
+                 store_url: str | None = None) -> None:
         self.port = port
         self.db = (db_dir or workdir) / "soak.db"
+        self.store_url = store_url or f"sqlite:///{self.db}"
         (workdir / "soak.yaml").write_text(REJECT_POLICY)
         default = ROOT / "policies" / "default.yaml"
         self.config = workdir / "dlpgate.yaml"
         self.config.write_text(yaml.safe_dump({
             "organisation": {"internal_domains": ["example-council.gov.uk"]},
-            "storage": {"url": f"sqlite:///{self.db}"},
+            "storage": {"url": self.store_url},
             "relay": {"listen": f"127.0.0.1:{port}", "next_hop": f"127.0.0.1:{hop}",
                       "next_hop_timeout": 30, "scan_timeout": 60, "max_sessions": 200},
             "scan": {"workers": 2},
@@ -173,13 +184,50 @@ class Gateway:
 
     def held_ids(self) -> tuple[Counter[str], set[str]]:
         """Message-IDs in the quarantine, and those held because delivery was in doubt."""
-        db = sqlite3.connect(self.db)
+        from dlpgate.store.base import open_store
+
+        store = open_store(self.store_url)
         try:
-            rows = db.execute("SELECT message_id, rules FROM quarantine").fetchall()
+            rows = store.held(state=None, limit=10**7, raw=False)
         finally:
-            db.close()
-        return (Counter(r[0] for r in rows),
-                {r[0] for r in rows if INTERRUPTED_RULE in json.loads(r[1])})
+            store.close()
+        return (Counter(h.message_id for h in rows),
+                {h.message_id for h in rows if INTERRUPTED_RULE in h.rules})
+
+
+class PgOutage:
+    """A PostgreSQL database of the soak's own that can be made unreachable for a while.
+
+    Down: no new connections to it (ALLOW_CONNECTIONS false) and every open one
+    terminated, which is what the relay sees when the server goes away.
+    """
+
+    def __init__(self, admin_url: str) -> None:
+        import psycopg
+
+        self.psycopg = psycopg
+        self.admin_url = admin_url
+        self.name = f"dlpgate_soak_{os.getpid()}"
+        self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        self._admin(f"CREATE DATABASE {self.name}")
+        base, _, _ = admin_url.partition("?")
+        self.url = base.rsplit("/", 1)[0] + "/" + self.name
+
+    def _admin(self, sql: str) -> None:
+        with self.psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def down(self) -> None:
+        self._admin(f"ALTER DATABASE {self.name} ALLOW_CONNECTIONS false")
+        self._admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{self.name}'")
+
+    def up(self) -> None:
+        self._admin(f"ALTER DATABASE {self.name} ALLOW_CONNECTIONS true")
+
+    def drop(self) -> None:
+        self.up()
+        self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
 
 
 async def send_all(port: int, messages: list, outcomes: dict[str, Outcome], connections: int,
@@ -257,7 +305,11 @@ class SmallDisk:
 
 
 def run(n: int, connections: int, kills: int, tries: int, seed: int,
-        workdir: Path | None = None, disk_full: int = 0) -> dict:
+        workdir: Path | None = None, disk_full: int = 0, pg_url: str | None = None,
+        store_outages: int = 0) -> dict:
+    """With `pg_url` (an admin URL) the store is a PostgreSQL database of its own, which
+    goes away `store_outages` times for a few seconds; else SQLite, whose disk fills up
+    `disk_full` times."""
     rng = random.Random(seed)
     messages = corpus(n, rng)
     outcomes = {mid: Outcome() for _, mid, _ in messages}
@@ -275,7 +327,11 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
     elif disk_full:
         print("(no disk-full episodes: they need root to mount a small tmpfs)")
         disk_full = 0
-    gateway = Gateway(work, free_port(), hop, disk.path if disk else None)
+    outage = PgOutage(pg_url) if pg_url else None
+    if outage is None:
+        store_outages = 0
+    gateway = Gateway(work, free_port(), hop, disk.path if disk else None,
+                      outage.url if outage else None)
     gateway.start()
     started = time.perf_counter()
     done = threading.Event()
@@ -284,6 +340,10 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
         for k in range(kills):
             if done.wait(rng.uniform(2.0, 4.0) * (k + 1) / max(1, kills) + 1.0):
                 return
+            sink.owing.clear()
+            sink.owe_next.set()  # kill while the next hop has a message and owes its 250
+            sink.owing.wait(10.0)
+            time.sleep(0.2)
             gateway.kill()
             time.sleep(0.5)
             gateway.start()
@@ -293,6 +353,12 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
             disk.fill()
             done.wait(3.0)
             disk.empty()
+        for _ in range(store_outages):
+            if done.wait(rng.uniform(1.0, 3.0)) or outage is None:
+                return
+            outage.down()
+            done.wait(3.0)
+            outage.up()
 
     chaos = threading.Thread(target=killer, daemon=True)
     chaos.start()
@@ -306,6 +372,9 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
         gateway.stop()
         controller.stop()
     held, in_doubt = gateway.held_ids()
+    report_doubt = len(in_doubt & outcomes.keys())
+    if outage is not None:
+        outage.drop()
     if disk is not None:
         disk.remove()
     if tmp:
@@ -334,8 +403,10 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
         elif out.code == 0:
             report["unanswered"] += 1
         report["retries"] += out.tries - 1
+    report["held_in_doubt"] = report_doubt
     return {"messages": n, "elapsed": elapsed, "counts": dict(report), "problems": problems,
-            "kills": kills, "disk_full": disk_full}
+            "kills": kills, "disk_full": disk_full, "store_outages": store_outages,
+            "store": "postgresql" if outage else "sqlite"}
 
 
 def main() -> int:
@@ -346,21 +417,29 @@ def main() -> int:
     ap.add_argument("--tries", type=int, default=30, help="attempts per message before giving up")
     ap.add_argument("--disk-full", type=int, default=1,
                     help="episodes of a full disk under the store (needs root)")
+    ap.add_argument("--postgres", metavar="ADMIN_URL",
+                    help="store on PostgreSQL: a database of its own made through this URL "
+                    "(e.g. postgresql://postgres@127.0.0.1:5432/test) instead of SQLite")
+    ap.add_argument("--store-outages", type=int, default=1,
+                    help="with --postgres: episodes of the database refusing connections")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     result = run(args.messages, args.connections, args.kills, args.tries, args.seed,
-                 disk_full=args.disk_full)
+                 disk_full=0 if args.postgres else args.disk_full, pg_url=args.postgres,
+                 store_outages=args.store_outages)
     c = result["counts"]
     print(f"{result['messages']} messages over {args.connections} connections in "
           f"{result['elapsed']:.1f} s ({result['messages'] / result['elapsed']:.0f} msg/s), "
-          f"relay SIGKILLed {result['kills']} times, disk full {result['disk_full']} times, "
+          f"store {result['store']}, relay SIGKILLed {result['kills']} times, "
+          f"disk full {result['disk_full']} times, store down {result['store_outages']} times, "
           f"{c.get('retries', 0)} retries after 4xx or dropped connections")
     for key in sorted(k for k in c if ":" in k):
         print(f"  {key:<20} {c[key]}")
     bad = {k: c.get(k, 0) for k in ("lost", "duplicated", "both", "refused_but_kept",
                                     "unanswered")}
     print("  " + ", ".join(f"{k} {v}" for k, v in bad.items()))
-    print(f"  delivered once, retry held as {INTERRUPTED_RULE} for a person to check: "
+    print(f"  held as {INTERRUPTED_RULE} (an earlier attempt's fate unknown): "
+          f"{c.get('held_in_doubt', 0)}, of which the next hop had in fact received: "
           f"{c.get('held_for_a_check', 0)}")
     for p in result["problems"][:20]:
         print(f"  ! {p}")
