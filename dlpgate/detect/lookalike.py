@@ -60,6 +60,7 @@ def skeleton(domain: str) -> str:
     return text.replace("rn", "m").replace("vv", "w").replace("cl", "d")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # called twice per (domain, reference) comparison
 def split(domain: str) -> tuple[str, str]:
     """("leeds", "gov.uk") for leeds.gov.uk; ("mail.leeds", "gov.uk") for mail.leeds.gov.uk."""
     for suffix in SUFFIXES:
@@ -95,6 +96,7 @@ def distance(a: str, b: str, limit: int = 3) -> int:
     return prev[-1]
 
 
+@functools.lru_cache(maxsize=1 << 18)  # a new domain is compared with the same references
 def imitates(domain: str, reference: str) -> str | None:
     """Why `domain` passes for `reference`, or None. Equal or subdomains are not imitations."""
     domain, reference = domain.lower().rstrip("."), reference.lower().rstrip(".")

@@ -222,6 +222,10 @@ class Store(Protocol):
         """The sender's correspondents, most frequent first."""
         ...
 
+    def addressed(self, recipients: list[str]) -> dict[str, int]:
+        """How many senders have written to each of `recipients`; absent when none."""
+        ...
+
     def domains(self, domains: list[str]) -> dict[str, Correspondence]:
         ...
 
@@ -244,6 +248,11 @@ class Store(Protocol):
 
     def profile_fit(self, sender: str, recipients: list[str],
                     tokens: tuple[int, ...]) -> dict[str, int]: ...
+
+    def profile_share(self, sender: str, recipients: list[str],
+                      tokens: tuple[int, ...]) -> dict[str, float]:
+        """`profile_fit` with each token weighted by 1 / the recipients it has gone to."""
+        ...
 
     def close(self) -> None: ...
 

@@ -330,6 +330,23 @@ class SQLStore:
             (sender, *recipients, *tokens))
         return {r: n for r, n in rows}
 
+    def profile_share(self, sender: str, recipients: list[str],
+                      tokens: tuple[int, ...]) -> dict[str, float]:
+        """Like `profile_fit`, each token weighted by 1 / how many of the sender's
+        recipients it has gone to: a word only one contact has had counts 1, a word
+        everyone gets (the sender's signature, a weekly report's title) next to nothing.
+        """
+        if not recipients or not tokens:
+            return {}
+        r_marks, t_marks = ",".join("?" * len(recipients)), ",".join("?" * len(tokens))
+        rows = self._read(
+            "SELECT p.recipient, sum(1.0 / d.n) FROM profiles p JOIN (SELECT token, count(*) "
+            f"AS n FROM profiles WHERE sender = ? AND token IN ({t_marks}) GROUP BY token) d "
+            f"ON d.token = p.token WHERE p.sender = ? AND p.recipient IN ({r_marks}) "
+            f"AND p.token IN ({t_marks}) GROUP BY p.recipient",
+            (sender, *tokens, sender, *recipients, *tokens))
+        return {r: float(n) for r, n in rows}
+
     def correspondence(self, sender: str, recipients: list[str]) -> dict[str, Correspondence]:
         if not recipients:
             return {}
@@ -338,6 +355,21 @@ class SQLStore:
             "SELECT recipient, count, first_seen, last_seen, replied FROM correspondence "
             f"WHERE sender = ? AND recipient IN ({marks})", (sender, *recipients))
         return {r[0]: Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
+
+    def addressed(self, recipients: list[str]) -> dict[str, int]:
+        """How many senders here have written to each of `recipients` (absent: none).
+
+        An address no one in the organisation has written to is likelier a slip than a
+        colleague's contact the sender has not yet written to; the recipient index
+        answers it without a scan.
+        """
+        if not recipients:
+            return {}
+        marks = ",".join("?" * len(recipients))
+        rows = self._read(
+            "SELECT recipient, count(*) FROM correspondence WHERE recipient IN "
+            f"({marks}) AND count > 0 GROUP BY recipient", tuple(recipients))
+        return {r: n for r, n in rows}
 
     def contacts(self, sender: str, limit: int = 500) -> list[Correspondence]:
         rows = self._read(

@@ -29,6 +29,7 @@ def store(tmp_path):
              Pair(SENDER, "jo.bloggs@fostering-partners.org.uk", now - 3 * 86400, 5),
              Pair(SENDER, "pat@gmail.com", now - 86400, 3),
              Pair("bob@example-council.gov.uk", "team@otherorg.org", now, 2),
+             Pair(SENDER, "bob@example-council.gov.uk", now - 86400, 30),
              Pair(SENDER, "once@rarely.org", now, 1)])
     yield s
     s.close()
@@ -57,7 +58,15 @@ def test_internal_and_regular_correspondents_are_low_risk(store):
 
 def test_a_genuine_new_contact_at_a_partner_is_new_but_not_a_lookalike(store):
     r = assess(store, "kiran.shah@nhs.net", body="Dear Kiran,\n")["kiran.shah@nhs.net"]
-    assert names(r) == ["partner", "new-to-sender"]
+    assert names(r) == ["partner", "new-to-sender", "unknown-address"]  # no one here yet
+    store.learn([Pair("bob@example-council.gov.uk", "kiran.shah@nhs.net", time.time(), 3)])
+    r = assess(store, "kiran.shah@nhs.net", body="Dear Kiran,\n")["kiran.shah@nhs.net"]
+    assert names(r) == ["partner", "new-to-sender"]  # a colleague's contact
+    stranger = assess(store, "kiran.shah@elsewhere.org", body="Dear Kiran,\n")
+    assert r.risk <= 0.5 < stranger["kiran.shah@elsewhere.org"].risk
+    named = assess(store, "kiran.shah@nhs.net", body="Dear Kiran Shah,\n")["kiran.shah@nhs.net"]
+    assert names(named) == ["partner", "new-to-sender", "named-in-message"]
+    assert named.risk < r.risk
 
 
 def test_subdomains_of_partners_count_as_partner(store):
@@ -176,5 +185,149 @@ def test_someone_added_to_a_group_usually_written_to_together_is_flagged(store):
 def test_a_slip_in_a_contacts_local_part_is_flagged_but_a_separator_variant_is_not(store):
     got = assess(store, "sarah.kahn@nhs.net", "sarah_khan@nhs.net", body="Dear Sarah,\n")
     assert "address-slip" in names(got["sarah.kahn@nhs.net"])
-    assert got["sarah.kahn@nhs.net"].risk >= 0.95
+    assert got["sarah.kahn@nhs.net"].risk >= 0.9
     assert "address-slip" not in names(got["sarah_khan@nhs.net"])
+
+
+def test_an_internal_address_no_one_has_written_to_is_unknown(store):
+    got = assess(store, "bob@example-council.gov.uk", "rbo@example-council.gov.uk")
+    assert "unknown-address" not in names(got["bob@example-council.gov.uk"])
+    assert "unknown-address" in names(got["rbo@example-council.gov.uk"])
+
+
+def test_the_only_stranger_among_regular_correspondents_is_a_newcomer(store):
+    got = assess(store, "sarah.khan@nhs.net", "pat@gmail.com", "x@unheard-of.example")
+    assert "newcomer" in names(got["x@unheard-of.example"])
+    assert "newcomer" not in names(got["sarah.khan@nhs.net"])
+    got = assess(store, "x@unheard-of.example", "y@unheard-of.example")  # a new audience
+    assert all("newcomer" not in names(r) for r in got.values())
+
+
+def test_a_namesake_who_is_written_to_with_these_recipients_is_the_group_fit(store):
+    now = time.time()
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", now, 2)])
+    store.learn_groups([(SENDER, ("sarah.khan@nhs.net", "pat@gmail.com"))] * 3)
+    got = assess(store, "sarah.jones@nhs.net", "pat@gmail.com", body="Dear Sarah and Pat,\n")
+    r = got["sarah.jones@nhs.net"]
+    assert "group-fits-another" in names(r)
+    assert "sarah.khan@nhs.net 3 times" in r.signals[names(r).index("group-fits-another")] \
+        .explanation
+    got = assess(store, "sarah.khan@nhs.net", "pat@gmail.com", body="Dear Sarah and Pat,\n")
+    assert "group-fits-another" not in names(got["sarah.khan@nhs.net"])
+
+
+def test_a_rarely_used_namesake_of_a_regular_contact_is_flagged(store):
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 1)])
+    r = assess(store, "sarah.jones@nhs.net", body="Dear Sarah,\n")["sarah.jones@nhs.net"]
+    assert "usual-namesake" in names(r)
+    assert "sarah.khan@nhs.net (12 times)" in r.signals[names(r).index("usual-namesake")] \
+        .explanation
+    r = assess(store, "sarah.khan@nhs.net", body="Dear Sarah,\n")["sarah.khan@nhs.net"]
+    assert "usual-namesake" not in names(r)  # the regular one is the usual one
+
+
+def test_both_namesakes_on_one_message_were_both_meant(store):
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 1)])
+    got = assess(store, "sarah.jones@nhs.net", "sarah.khan@nhs.net", body="Dear both,\n")
+    assert "usual-namesake" not in names(got["sarah.jones@nhs.net"])
+
+
+def test_a_thread_needs_every_name_word_of_a_recipient(store):
+    store.learn([Pair(SENDER, "sarah.patel@nhs.net", time.time(), 4)])
+    quoted = ("Noted.\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice Jones\n"
+              "Sent: Monday\nSubject: visit\nHi Alice\n")
+    got = assess(store, "sarah.patel@nhs.net", subject="RE: visit", body=quoted)
+    assert "not-in-thread" in names(got["sarah.patel@nhs.net"])  # the other Sarah
+    got = assess(store, "sarah.khan@nhs.net", subject="RE: visit", body=quoted)
+    assert "not-in-thread" not in names(got["sarah.khan@nhs.net"])
+
+
+def test_a_slip_from_an_address_in_the_quoted_thread_is_flagged(store):
+    quoted = ("Will do.\n\n-----Original Message-----\nFrom: Theo Schwab "
+              "<theo.schwab@rssmb-partners.com>\nSent: Monday\nSubject: rates\n")
+    got = assess(store, "theo.schwab@rssbm-partners.com", subject="RE: rates", body=quoted)
+    r = got["theo.schwab@rssbm-partners.com"]
+    assert "lookalike-domain" in names(r) and r.risk >= 0.95
+    got = assess(store, "theo.shwab@rssmb-partners.com", subject="RE: rates", body=quoted)
+    r = got["theo.shwab@rssmb-partners.com"]
+    assert "address-slip" in names(r) and "in the conversation" in \
+        r.signals[names(r).index("address-slip")].explanation
+    got = assess(store, "theo.schwab@rssmb-partners.com", subject="RE: rates", body=quoted)
+    assert not {"lookalike-domain", "address-slip", "not-in-thread"} & \
+        set(names(got["theo.schwab@rssmb-partners.com"]))
+
+
+def test_content_fit_discounts_words_every_contact_has_had(store):
+    from dlpgate.detect.profile import fingerprint
+
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 4)])
+    about = make_message(subject="Quarterly figures", body="The quarterly budget figures.")
+    tokens = fingerprint(parse(about), store.profile_key())
+    # words the sender sends everyone: fitting them says nothing about who it is for
+    everyone = ["sarah.khan@nhs.net", "jo.bloggs@fostering-partners.org.uk", "pat@gmail.com",
+                *(f"colleague{i}@example-council.gov.uk" for i in range(5))]
+    store.learn_profiles([(SENDER, r, tokens) for r in everyone])
+    got = assess(store, "sarah.jones@nhs.net", subject="Quarterly figures",
+                 body="The quarterly budget figures.")
+    assert "content-fits-another" not in names(got["sarah.jones@nhs.net"])
+
+
+def test_a_new_contact_the_message_names_is_less_risky_than_one_it_does_not(store):
+    unnamed = assess(store, "k.patel@newpartner.org", body="Please see the figures.\n")
+    named = assess(store, "k.patel@newpartner.org", body="Dear Kiran Patel,\nThe figures.\n")
+    r = named["k.patel@newpartner.org"]
+    assert "named-in-message" in names(r)
+    assert "named-in-message" not in names(unnamed["k.patel@newpartner.org"])
+    assert r.risk < unnamed["k.patel@newpartner.org"].risk
+    # the address written in the body (a quoted thread, a signature) names them too
+    got = assess(store, "kp@newpartner.org", body="Thanks.\n> From: kp@newpartner.org\n")
+    assert "named-in-message" in names(got["kp@newpartner.org"])
+    # one name word is a mention, not a name: Kiran is not Kiran Shah
+    got = assess(store, "kiran.shah@newpartner.org", body="Dear Kiran,\n")
+    assert "named-in-message" not in names(got["kiran.shah@newpartner.org"])
+
+
+def test_a_colleague_at_the_same_new_organisation_is_evidence_it_was_meant(store):
+    got = assess(store, "k.patel@newpartner.org", "r.ng@mail.newpartner.org",
+                 body="Please see the figures.\n")
+    assert "colleague-recipient" in names(got["k.patel@newpartner.org"])
+    assert "colleague-recipient" in names(got["r.ng@mail.newpartner.org"])
+    alone = assess(store, "k.patel@newpartner.org", body="Please see the figures.\n")
+    assert got["k.patel@newpartner.org"].risk < alone["k.patel@newpartner.org"].risk
+    # two strangers at a webmail provider are not one organisation
+    got = assess(store, "k.patel@yahoo.com", "r.ng@yahoo.com", body="Figures.\n")
+    assert "colleague-recipient" not in names(got["k.patel@yahoo.com"])
+
+
+def test_a_lookalike_is_not_made_safer_by_being_named(store):
+    named = assess(store, "sarah.khan@nhs.com", body="Dear Sarah Khan,\n")["sarah.khan@nhs.com"]
+    assert "lookalike-domain" in names(named) and "named-in-message" in names(named)
+    assert named.risk >= 0.95
+
+
+def test_a_message_that_names_the_namesake_not_the_recipient_is_flagged(store):
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 4)])
+    got = assess(store, "sarah.jones@nhs.net", body="Sarah Khan asked for the minutes.\n")
+    r = got["sarah.jones@nhs.net"]
+    assert "names-another" in names(r)
+    assert "sarah.khan@nhs.net" in r.signals[names(r).index("names-another")].explanation
+    # naming both: nothing to say
+    got = assess(store, "sarah.jones@nhs.net", body="Sarah Khan and Sarah Jones, the minutes.\n")
+    assert "names-another" not in names(got["sarah.jones@nhs.net"])
+
+
+def test_mitigating_signals_only_damp_the_base_and_never_an_imitation():
+    from dlpgate.detect.recipients import combine
+
+    new = [("new-to-organisation", 0.98), ("unmentioned", 0.3)]
+    assert combine(new + [("colleague-recipient", 0.5)]) < combine(new)
+    assert combine(new + [("colleague-recipient", 0.5), ("named-in-message", 0.5)]) < \
+        combine(new + [("colleague-recipient", 0.5)])
+    # a risk signal still raises a damped score
+    damped = new + [("named-in-message", 0.5)]
+    assert combine(damped + [("newcomer", 0.5)]) > combine(damped)
+    # an imitation is not damped: naming a look-alike does not lower it
+    slip = new + [("lookalike-domain", 0.98)]
+    assert combine(slip + [("named-in-message", 0.5)]) == combine(slip)
+    # a known correspondent's zero base stays zero
+    assert combine([("internal", 0.0), ("named-in-message", 0.5)]) == 0.0

@@ -92,6 +92,17 @@ def test_groups_and_content_profiles(any_store):
     assert len(key) == 32 and any_store.profile_key() == key
     any_store.learn_profiles([("a@x", "b@y", (1, 2, 3)), ("a@x", "c@z", (3,))])
     assert any_store.profile_fit("a@x", ["b@y", "c@z"], (2, 3, 2**62)) == {"b@y": 2, "c@z": 1}
+    # token 3 has gone to both, so it counts a half for each; token 2 only to b@y
+    assert any_store.profile_share("a@x", ["b@y", "c@z"], (2, 3, 2**62)) == {
+        "b@y": 1.5, "c@z": 0.5}
+
+
+def test_addressed_counts_the_senders_who_have_written_to_an_address(any_store):
+    any_store.learn([Pair("a@x.gov.uk", "b@nhs.net", 1.0), Pair("c@x.gov.uk", "b@nhs.net", 2.0),
+                     Pair("a@x.gov.uk", "d@nhs.net", 1.0)])
+    any_store.mark_replied([("a@x.gov.uk", "e@nhs.net")])  # they wrote; no one wrote to them
+    assert any_store.addressed(["b@nhs.net", "d@nhs.net", "e@nhs.net", "f@nhs.net"]) == {
+        "b@nhs.net": 2, "d@nhs.net": 1}
 
 
 def test_review_accounts_and_sessions(any_store):
