@@ -347,18 +347,14 @@ def run(n: int, connections: int, kills: int, tries: int, seed: int,
             gateway.kill()
             time.sleep(0.5)
             gateway.start()
-        for _ in range(disk_full):
-            if done.wait(rng.uniform(1.0, 3.0)) or disk is None:
+        episodes = ([(disk.fill, disk.empty)] * disk_full if disk else []) + (
+            [(outage.down, outage.up)] * store_outages if outage else [])
+        for store_goes, store_comes_back in episodes:  # the store unavailable for 3 s
+            if done.wait(rng.uniform(1.0, 3.0)):
                 return
-            disk.fill()
+            store_goes()
             done.wait(3.0)
-            disk.empty()
-        for _ in range(store_outages):
-            if done.wait(rng.uniform(1.0, 3.0)) or outage is None:
-                return
-            outage.down()
-            done.wait(3.0)
-            outage.up()
+            store_comes_back()
 
     chaos = threading.Thread(target=killer, daemon=True)
     chaos.start()

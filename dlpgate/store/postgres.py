@@ -17,8 +17,8 @@ from importlib import resources
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from dlpgate.store.base import AuditEntry, StoreError
-from dlpgate.store.sql import AUDIT_INSERT, SQLStore, audit_row
+from dlpgate.store.base import StoreError
+from dlpgate.store.sql import SQLStore
 
 _MIGRATION_LOCK = 0x646C7067  # "dlpg"
 
@@ -94,38 +94,30 @@ class PostgresStore(SQLStore):
         except psycopg.Error as exc:
             raise StoreError(f"store read failed: {_safe(exc)}") from None
 
-    def _transaction(self, statements: list[tuple[str, list[tuple]]]) -> None:
-        try:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                for sql, rows in statements:
-                    cur.executemany(_pg(sql), rows)
-        except psycopg.Error as exc:
-            raise StoreError(f"store write failed: {_safe(exc)}") from None
-
-    def _cas(self, sql: str, params: tuple, audit: AuditEntry | None) -> bool:
-        try:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                cur.execute(_pg(sql), params)
-                changed = cur.rowcount == 1
-                if changed and audit is not None:
-                    cur.execute(_pg(AUDIT_INSERT), audit_row(audit))
-        except psycopg.Error as exc:
-            raise StoreError(f"store write failed: {_safe(exc)}") from None
-        return changed
-
     def _atomic(self, work):
+        """`work(cursor)` in one transaction; the cursor takes `?` placeholders like SQLite."""
         try:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                def execute(sql: str, params: tuple):
-                    cur.execute(_pg(sql), params)
-                    return cur
-
-                return work(execute)
+                return work(_Cursor(cur))
         except psycopg.Error as exc:
             raise StoreError(f"store write failed: {_safe(exc)}") from None
 
     def close(self) -> None:
         self._pool.close()
+
+
+class _Cursor:
+    """A psycopg cursor spoken to in the shared queries' `?` placeholders."""
+
+    def __init__(self, cur: psycopg.Cursor) -> None:
+        self.cur = cur
+
+    def execute(self, sql: str, params: tuple = ()) -> psycopg.Cursor:
+        self.cur.execute(_pg(sql), params)
+        return self.cur
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self.cur.executemany(_pg(sql), rows)
 
 
 def _safe(exc: BaseException) -> str:

@@ -1,10 +1,10 @@
 """The queries every SQL Store runs, written once for SQLite and PostgreSQL.
 
-Each backend supplies how to read, how to run a write transaction and how to
-run one compare-and-set (`_read`, `_transaction`, `_cas`), and the names of its
-two-argument min and max; statements are written with `?` placeholders and
-standard upserts (ON CONFLICT), which both backends speak. Columns in an
-upsert's SET are qualified with their table, as PostgreSQL requires.
+Each backend supplies how to read and how to run work in one write transaction
+(`_read`, `_atomic`), and the names of its two-argument min and max; statements
+are written with `?` placeholders and standard upserts (ON CONFLICT), which both
+backends speak. Columns in an upsert's SET are qualified with their table, as
+PostgreSQL requires.
 """
 
 from __future__ import annotations
@@ -44,17 +44,25 @@ class SQLStore:
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         raise NotImplementedError
 
-    def _transaction(self, statements: list[tuple[str, list[tuple]]]) -> None:
+    def _atomic(self, work):
+        """Run `work(db)` in one write transaction and return what it returns; `db` has
+        `execute(sql, params)` (returning a cursor: rowcount, fetchall) and
+        `executemany(sql, rows)`, both with `?` placeholders."""
         raise NotImplementedError
+
+    def _transaction(self, statements: list[tuple[str, list[tuple]]]) -> None:
+        """Several executemany statements in one write transaction, or none of them."""
+        self._atomic(lambda db: [db.executemany(sql, rows) for sql, rows in statements])
 
     def _cas(self, sql: str, params: tuple, audit: AuditEntry | None) -> bool:
         """One conditional UPDATE and, if it changed a row, its audit row: one transaction."""
-        raise NotImplementedError
+        def work(db) -> bool:
+            changed = db.execute(sql, params).rowcount == 1
+            if changed and audit is not None:
+                db.execute(AUDIT_INSERT, audit_row(audit))
+            return changed
 
-    def _atomic(self, work):
-        """Run `work(execute)` in one write transaction; `execute(sql, params)` returns a
-        cursor (rowcount, fetchall). Whatever `work` returns is returned."""
-        raise NotImplementedError
+        return self._atomic(work)
 
     def _write(self, sql: str, rows: list[tuple]) -> None:
         self._transaction([(sql, rows)])
@@ -97,15 +105,15 @@ class SQLStore:
         """
         now = time.time()
 
-        def work(execute) -> list[tuple | None]:
+        def work(db) -> list[tuple | None]:
             out: list[tuple | None] = []
             for key, owner, scan_id in rows:
-                cur = execute("INSERT INTO deliveries VALUES (?,'sending',?,?,?,?) "
+                cur = db.execute("INSERT INTO deliveries VALUES (?,'sending',?,?,?,?) "
                               "ON CONFLICT (key) DO NOTHING", (key, owner, scan_id, now, now))
                 if cur.rowcount == 1:
                     out.append(None)
                 else:
-                    found = execute("SELECT state, owner, scan_id FROM deliveries WHERE key = ?",
+                    found = db.execute("SELECT state, owner, scan_id FROM deliveries WHERE key = ?",
                                     (key,)).fetchall()
                     out.append(tuple(found[0]) if found else None)
             return out
@@ -135,7 +143,7 @@ class SQLStore:
 
     def prune_deliveries(self, cutoff: float) -> int:
         """Forget journal rows last touched before `cutoff` (past any MTA's retry window)."""
-        return self._atomic(lambda execute: execute(
+        return self._atomic(lambda db: db.execute(
             "DELETE FROM deliveries WHERE updated < ?", (cutoff,)).rowcount)
 
     def held(self, state: str | None = "held", limit: int = 100,

@@ -12,8 +12,8 @@ import threading
 from importlib import resources
 
 from dlpgate.config import sqlite_path
-from dlpgate.store.base import AuditEntry, StoreError
-from dlpgate.store.sql import AUDIT_INSERT, SQLStore, audit_row
+from dlpgate.store.base import StoreError
+from dlpgate.store.sql import SQLStore
 
 
 def migrations(backend: str) -> list[tuple[int, str]]:
@@ -64,21 +64,6 @@ class SQLiteStore(SQLStore):
                 db.execute("ROLLBACK")
                 raise
 
-    def _transaction(self, statements: list[tuple[str, list[tuple]]]) -> None:
-        """Several executemany statements in one write transaction, or none of them."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    for sql, rows in statements:
-                        self._db.executemany(sql, rows)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except (sqlite3.Error, OSError) as exc:
-                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
-
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         with self._lock:
             try:
@@ -86,29 +71,13 @@ class SQLiteStore(SQLStore):
             except sqlite3.Error as exc:
                 raise StoreError(f"store read failed: {type(exc).__name__}: {exc}") from None
 
-    def _cas(self, sql: str, params: tuple, audit: AuditEntry | None) -> bool:
-        """One conditional UPDATE (and its audit row) in one write transaction."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    changed = self._db.execute(sql, params).rowcount == 1
-                    if changed and audit is not None:
-                        self._db.execute(AUDIT_INSERT, audit_row(audit))
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except (sqlite3.Error, OSError) as exc:
-                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
-        return changed
-
     def _atomic(self, work):
+        """`work(connection)` in one write transaction, or none of it."""
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    result = work(self._db.execute)
+                    result = work(self._db)
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")
