@@ -69,7 +69,11 @@ def as_interrupted(item: HeldMessage) -> HeldMessage:
     """A message policy would send, held because an earlier attempt may have been delivered."""
     match = {"rule": INTERRUPTED_RULE, "action": "hold", "mode": "enforce", "overridden_by": "",
              "reasons": [INTERRUPTED_REASON]}
+    # reviewers are told (they must check the next hop); the sender is not: nothing they
+    # wrote is in question, and the message may well have arrived
+    notify = tuple(dict.fromkeys((*(n for n in item.notify if n != "sender"), "reviewers")))
     return replace(item, state="held", verdict="hold", action="hold", delay_minutes=0,
+                   notify=notify,
                    rules=(*item.rules, INTERRUPTED_RULE),
                    reasons=(*item.reasons, INTERRUPTED_REASON),
                    matches=(*item.matches, match))

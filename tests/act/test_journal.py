@@ -106,7 +106,9 @@ def test_a_retry_while_the_first_attempt_is_still_being_sent_waits(relay, sink):
 def test_a_next_hop_that_took_the_data_but_answered_too_late_does_not_get_the_retry(
         make_settings, relay_factory, sink):
     """The time-out half of RFC 1047: the relay said 451, yet the next hop has the message."""
-    relay = relay_factory(make_settings(relay={"next_hop_timeout": 1}))
+    relay = relay_factory(make_settings(
+        relay={"next_hop_timeout": 1},
+        notifications={"enabled": True, "reviewers": ["ig@example-council.gov.uk"]}))
     raw = make_message()
     sink.handler.reply_delay = 3.0
     first = submit(relay.port, raw, [COLLEAGUE])
@@ -118,6 +120,12 @@ def test_a_next_hop_that_took_the_data_but_answered_too_late_does_not_get_the_re
     assert len(sink.delivered) == 1
     [item] = relay.store.held()
     assert INTERRUPTED_RULE in item.rules
+    deadline = time.monotonic() + 30
+    while not sink.notices and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [notice] = sink.notices  # the reviewers are asked to check; the sender is not told
+    assert notice.rcpt_tos == ["ig@example-council.gov.uk"]
+    assert INTERRUPTED_RULE.encode() in notice.data
 
 
 def test_while_the_journal_cannot_be_written_mail_waits_with_451(relay, sink, monkeypatch):
