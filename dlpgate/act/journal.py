@@ -97,8 +97,11 @@ class Journal:
 
     REMEMBER = 50_000  # keys this process has touched lately, for answers without a read
 
-    def __init__(self, store: Store, node: str) -> None:
+    def __init__(self, store: Store, node: str, required: bool = True) -> None:
         self.store = store
+        # relay.delivery_journal: required raises StoreError (the relay says 451);
+        # best-effort carries on as if the message were new when the store cannot answer
+        self.required = required
         self.owner = f"{node}:{secrets.token_hex(4)}"  # this boot: a restart is another owner
         self._local: OrderedDict[str, tuple[str, str]] = OrderedDict()  # key -> (state, scan_id)
         self._queue: list[tuple[str, str, asyncio.Future]] = []
@@ -128,12 +131,18 @@ class Journal:
         return Earlier(Prior.UNKNOWN, scan_id)
 
     async def earlier(self, key: str) -> Earlier:
-        """What an earlier attempt at this message came to (raises StoreError)."""
+        """What an earlier attempt at this message came to (StoreError when required)."""
         local = self._local.get(key)
         if local is not None:
             state, scan_id = local
             return Earlier(_LOCAL[state], scan_id) if state != "failed" else NEW
-        row = await asyncio.to_thread(self.store.delivery, key)
+        try:
+            row = await asyncio.to_thread(self.store.delivery, key)
+        except StoreError:
+            if self.required:
+                raise
+            log.warning("journal_unavailable", stage="read")
+            return NEW
         return self._interpret(key, row)
 
     async def begin(self, key: str, scan_id: str) -> Earlier:
@@ -142,7 +151,13 @@ class Journal:
         self._queue.append((key, scan_id, fut))
         if self._writer is None or self._writer.done():
             self._writer = spawn(self._drain(), name="journal-begin")
-        row = await fut
+        try:
+            row = await fut
+        except StoreError:
+            if self.required:
+                raise
+            log.warning("journal_unavailable", stage="claim")
+            return NEW  # sent unjournaled: its marks later change no row
         if row is None:
             return NEW
         earlier = self._interpret(key, row)

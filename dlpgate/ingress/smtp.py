@@ -17,7 +17,7 @@ from aiosmtpd.smtp import SMTP, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from dlpgate import metrics, obs
-from dlpgate.act.journal import NEW, Earlier, Journal, Prior, as_interrupted, journal_key
+from dlpgate.act.journal import Earlier, Journal, Prior, as_interrupted, journal_key
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
 from dlpgate.history import Pair, normalise
@@ -62,7 +62,7 @@ class Gateway:
         self.history = history_log(store)
         self.profiles = profile_log(store)
         self.groups = group_log(store)
-        self.journal = Journal(store, node)
+        self.journal = Journal(store, node, settings.relay.delivery_journal == "required")
         self.scanner = scanner
         self.hop = hop
         self.store = store
@@ -226,12 +226,10 @@ class Handler:
         try:
             earlier = await gw.journal.earlier(key)
         except StoreError:
-            if gw.settings.relay.delivery_journal == "required":
-                await tx.abort()
-                log.error("store_failed", scan_id=scan_id, stage="journal")
-                self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, "journal")
-                return str(R451_STORE_FAILED)
-            earlier = NEW
+            await tx.abort()
+            log.error("store_failed", scan_id=scan_id, stage="journal")
+            self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, "journal")
+            return str(R451_STORE_FAILED)
         if earlier.prior in (Prior.DELIVERED, Prior.HELD, Prior.IN_FLIGHT):
             await tx.abort()
             return self._repeat(scan_id, env, raw, earlier, started)
@@ -303,21 +301,17 @@ class Handler:
         message got there first; nothing was sent.
         """
         gw = self.gateway
-        journaled = True
         try:
             claim = await gw.journal.begin(key, scan_id)
         except StoreError:
-            if gw.settings.relay.delivery_journal == "required":
-                await tx.abort()
-                log.error("store_failed", scan_id=scan_id, stage="journal")
-                return HopReply.ours(R451_STORE_FAILED)
-            claim, journaled = NEW, False
+            await tx.abort()
+            log.error("store_failed", scan_id=scan_id, stage="journal")
+            return HopReply.ours(R451_STORE_FAILED)
         if claim.prior is not Prior.NEW:
             await tx.abort()
             return claim
         reply = await tx.send(data)
-        if journaled:
-            gw.journal.sent(key, reply.ok, reply.in_doubt)
+        gw.journal.sent(key, reply.ok, reply.in_doubt)
         return reply
 
     def _learn(self, env: Envelope, tx: Transaction, result: ScanResult) -> None:

@@ -97,6 +97,8 @@ class SQLStore:
 
     # the delivery journal ---------------------------------------------------
 
+    _DELIVERY = "SELECT state, owner, scan_id FROM deliveries WHERE key = ?"
+
     def begin_deliveries(self, rows: list[tuple[str, str, str]]) -> list[tuple | None]:
         """Claim (key, owner, scan_id) rows as 'sending', in one transaction.
 
@@ -113,8 +115,7 @@ class SQLStore:
                 if cur.rowcount == 1:
                     out.append(None)
                 else:
-                    found = db.execute("SELECT state, owner, scan_id FROM deliveries WHERE key = ?",
-                                    (key,)).fetchall()
+                    found = db.execute(self._DELIVERY, (key,)).fetchall()
                     out.append(tuple(found[0]) if found else None)
             return out
 
@@ -138,7 +139,7 @@ class SQLStore:
 
     def delivery(self, key: str) -> tuple[str, str, str] | None:
         """(state, owner, scan_id) of a journalled message, or None."""
-        rows = self._read("SELECT state, owner, scan_id FROM deliveries WHERE key = ?", (key,))
+        rows = self._read(self._DELIVERY, (key,))
         return tuple(rows[0]) if rows else None  # type: ignore[return-value]
 
     def prune_deliveries(self, cutoff: float) -> int:
