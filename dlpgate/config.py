@@ -244,13 +244,14 @@ DEFAULT_WEIGHTS = {
     "new-to-sender": 0.5, "new-to-organisation": 0.98,
     # risk signals: each raises the risk
     "lookalike-domain": 0.98, "confusable-address": 0.85, "address-slip": 0.9,
-    "not-in-thread": 0.95, "unmentioned": 0.05, "unknown-address": 0.15, "newcomer": 0.9,
-    "content-fits-another": 0.8, "unusual-group": 0.55, "group-fits-another": 0.98,
+    "not-in-thread": 0.95, "lone-outsider": 0.9, "unmentioned": 0.05, "unknown-address": 0.1,
+    "newcomer": 0.9,
+    "content-fits-another": 0.8, "unusual-group": 0.5, "group-fits-another": 0.95,
     "usual-namesake": 0.98, "names-another": 0.98,
-    "personal-webmail": 0.4, "protective-marking": 0.7, "salutation-mismatch": 0.35,
+    "personal-webmail": 0.45, "protective-marking": 0.7, "salutation-mismatch": 0.4,
     # mitigating: evidence a new recipient was meant; each damps the base risk (unless the
     # recipient imitates another address)
-    "named-in-message": 0.45, "colleague-recipient": 0.85,
+    "named-in-message": 0.5, "colleague-recipient": 0.65,
     # exposure of the audience rather than a wrong recipient: policy acts on these
     # signals themselves; on the validation split they do not help tell a wrong recipient
     "bulk-exposure": 0.0, "mixed-audience": 0.0,
@@ -268,6 +269,9 @@ class Recipients(_Section):
                                "this message a similarly named contact must have had.")
     content_ratio: float = Field(2.0, ge=1, description="Content fit: how many times better "
                                  "the similarly named contact must fit than the recipient.")
+    lone_outsider_min: int = Field(3, ge=1, description="Internal recipients a message must "
+                                   "have, and no other outside one, before its one outside "
+                                   "recipient is flagged as a lone outsider.")
     bulk_threshold: int = Field(10, ge=1, description="External addresses visible in To/Cc "
                                 "before bulk exposure is flagged.")
     secure_domains: list[Domain] = Field(default_factory=list, description="Destinations "

@@ -128,9 +128,28 @@ def imitates(domain: str, reference: str) -> str | None:
         edits = distance(d_label, r_label, allowed)
         if 0 < edits <= allowed:
             return f"is {edits} typing slip{'s' if edits > 1 else ''} from {reference}"
+    elif d_suffix == r_suffix and len(r_label) == 3 and (
+            _doubled(d_label, r_label) or _swapped(d_label, r_label)):
+        # three letters leave room for other real names one change away (uol.com is not
+        # aol.com), but a doubled or swapped letter (aoll.com, oal.com) is a slip
+        return f"is 1 typing slip from {reference}"
     elif d_suffix != r_suffix and len(reference) >= 7 and distance(domain, reference, 1) == 1:
         return f"is one typing slip from {reference}"
     return None
+
+
+def _doubled(typed: str, meant: str) -> bool:
+    """typed is meant with one of its letters typed twice."""
+    return len(typed) == len(meant) + 1 and any(
+        typed[i] == typed[i - 1] and typed[:i] + typed[i + 1:] == meant
+        for i in range(1, len(typed)))
+
+
+def _swapped(typed: str, meant: str) -> bool:
+    """typed is meant with two neighbouring letters swapped."""
+    return len(typed) == len(meant) and typed != meant and any(
+        typed[:i] + typed[i + 1] + typed[i] + typed[i + 2:] == meant
+        for i in range(len(typed) - 1))
 
 
 def _flat(text: str) -> str:

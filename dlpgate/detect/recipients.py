@@ -101,6 +101,7 @@ class RecipientRiskAssessor:
         self.known_min = r.known_min_count
         self.recent = r.recent_days * 86400
         self.bulk = r.bulk_threshold
+        self.lone_min = r.lone_outsider_min
         self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
         self.webmail = lookalike.WEBMAIL | set(r.webmail)
         self.content_min = r.content_min
@@ -134,6 +135,9 @@ class RecipientRiskAssessor:
         pairs = self._pairs(sender, targets, namesakes, store)
         outsiders = self._group_outsiders(targets, pairs)
         written = {t for t in targets if (h := history.get(t)) is not None and h.count > 0}
+        unheard = [t for t in targets if not addressed.get(t)]
+        near = store.near(unheard + ["@" + d for d in domains if d not in org_domains]) \
+            if store is not None and unheard else {}
 
         out = []
         for original, address in zip(dict.fromkeys(message.destinations), targets, strict=False):
@@ -148,7 +152,8 @@ class RecipientRiskAssessor:
                 signals.append(self._signal("internal", f"{domain} is one of our own domains"))
                 if not known:
                     signals += self._confusable(address, domain, contacts, targets) or \
-                        self._thread_slip(address, quoted)
+                        self._thread_slip(address, quoted) or \
+                        self._known_slip(address, near.get(address, []))
                     if not addressed.get(address):
                         signals.append(self._signal(
                             "unknown-address", f"no one here has written to {address} before"))
@@ -192,7 +197,7 @@ class RecipientRiskAssessor:
                         f"(full-width or another script) that turn into {domain}"))
                 if not known:
                     signals += self._imitation(address, domain, contacts, targets, org_domains,
-                                               quoted, store)
+                                               quoted, near, store)
                 if thread is not None and not _in_thread(address, thread):
                     signals.append(self._signal(
                         "not-in-thread", f"this replies to or forwards a conversation that "
@@ -219,6 +224,7 @@ class RecipientRiskAssessor:
                 signals += self._namesake_signals(address, known, similar, targets, pairs)
                 if tokens:
                     signals += self._content_fit(address, sender, tokens, similar, store)
+            signals += self._lone_outsider(address, domain, targets)
             if address in outsiders:
                 signals.append(self._signal("unusual-group", outsiders[address]))
             out.append(RecipientRisk(address=original, risk=self.score(signals),
@@ -258,6 +264,21 @@ class RecipientRiskAssessor:
                 out[r] = (f"you often write to {' and '.join(members)} together, never "
                           f"with {r}")
         return out
+
+    def _lone_outsider(self, address: str, domain: str, targets: list[str]) -> list[Signal]:
+        """An internal circulation with one outside address on it.
+
+        A meeting notice to twenty colleagues that also goes to one address elsewhere is
+        the autocomplete's outside namesake or a stray; a partner is expected company.
+        """
+        others = [t for t in targets if t != address]
+        if len(others) >= self.lone_min and not in_domains(
+                domain, self.internal + self.partners) and all(
+                in_domains(t.rpartition("@")[2], self.internal) for t in others):
+            return [self._signal(
+                "lone-outsider", f"everyone else on this message ({len(others)} people) is "
+                "inside the organisation; this address is not")]
+        return []
 
     def _meant(self, address: str, domain: str, words: set[str], in_body: set[str],
                targets: list[str]) -> list[Signal]:
@@ -392,11 +413,30 @@ class RecipientRiskAssessor:
                     "conversation this message carries")]
         return []
 
+    def _known_slip(self, address: str, near: list[str]) -> list[Signal]:
+        """A slip from an address colleagues here write to, when no one has written to this one.
+
+        The sender's own contacts and the thread are checked first; this catches the
+        colleague's contact mistyped by someone who has not written to them yet
+        (`near` holds the organisation's known addresses that share a spelling key).
+        """
+        local, _, domain = address.rpartition("@")
+        for k in near:
+            k_local, _, k_domain = k.rpartition("@")
+            if k_domain == domain and len(local) >= 4 and \
+                    _close(local, k_local, 1 if len(local) < 8 else 2) and \
+                    _unseparated(local) != _unseparated(k_local):
+                return [self._signal(
+                    "address-slip", f"{address} is a typing slip from {k}, whom colleagues "
+                    "here write to; no one here has written to this spelling")]
+        return []
+
     def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
                    targets: list[str], org_domains: dict, quoted: set[str],
-                   store) -> list[Signal]:
+                   near: dict[str, list[str]], store) -> list[Signal]:
         out = self._confusable(address, domain, contacts, targets) or \
-            self._thread_slip(address, quoted)
+            self._thread_slip(address, quoted) or \
+            self._known_slip(address, near.get(address, []))
         frequent = [c for c in contacts if c.count >= self.known_min]
         if domain not in org_domains and not in_domains(domain, self.internal + self.partners):
             refs = list(self.internal) + list(self.partners)
@@ -404,6 +444,7 @@ class RecipientRiskAssessor:
             refs += [d.recipient for d in (store.top_domains(200) if store else [])]
             refs += sorted({q.rpartition("@")[2] for q in quoted})
             refs += sorted(self.webmail)
+            refs += [k[1:] for k in near.get("@" + domain, [])]  # any domain written to here
             if domain not in self.webmail:
                 hit = lookalike.closest_imitation(domain, list(dict.fromkeys(refs)))
                 if hit:

@@ -229,6 +229,10 @@ class Store(Protocol):
     def domains(self, domains: list[str]) -> dict[str, Correspondence]:
         ...
 
+    def near(self, items: list[str]) -> dict[str, list[str]]:
+        """Known addresses (or '@domains') a typing slip or so from each of `items`."""
+        ...
+
     def top_domains(self, limit: int = 500) -> list[Correspondence]:
         ...
 

@@ -21,6 +21,7 @@ TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
     "domains": ("domain, count, first_seen, last_seen", "domain"),
     "profiles": ("sender, recipient, token, count", "sender, recipient, token"),
     "groups": ("sender, a, b, count", "sender, a, b"),
+    "spellings": ("key, known", "key, known"),
     "users": ("username, password_hash, roles, disabled, created", "username"),
     "deliveries": ("key, state, owner, scan_id, created, updated", "key"),  # retries stay once
 }

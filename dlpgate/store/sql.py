@@ -271,7 +271,17 @@ class SQLStore:
             c = domains.setdefault(d, [0, p.when, p.when])
             c[0] += p.count
             c[1], c[2] = min(c[1], p.when), max(c[2], p.when)
+        # What this process has filed in `spellings` already (a cache, not a record: a
+        # restart files them again, harmlessly) keeps the usual recipients from costing
+        # a dozen index writes each time.
+        filed: set[str] = self.__dict__.setdefault("_filed", set())
+        if len(filed) > 200_000:
+            filed.clear()
+        fresh = sorted(k for k in {p.recipient for p in pairs if p.count > 0}
+                       | {"@" + d for d in domains} if k not in filed)
         self._transaction([
+            ("INSERT INTO spellings (key, known) VALUES (?,?) ON CONFLICT (key, known) "
+             "DO NOTHING", [(key, k) for k in fresh for key in sorted(spelling_keys(k))]),
             ("INSERT INTO correspondence (sender, recipient, count, first_seen, last_seen) "
              "VALUES (?,?,?,?,?) ON CONFLICT (sender, recipient) DO UPDATE "
              "SET count = correspondence.count + excluded.count, "
@@ -285,6 +295,7 @@ class SQLStore:
              f"last_seen = {self.GREATEST}(domains.last_seen, excluded.last_seen)",
              [(d, c[0], c[1], c[2]) for d, c in domains.items()]),
         ])
+        filed.update(fresh)
 
     def learn_groups(self, messages: list[tuple[str, tuple[str, ...]]]) -> None:
         """(sender, recipients) per message: each pair of co-recipients counted once."""
@@ -394,10 +405,42 @@ class SQLStore:
                           f"WHERE domain IN ({marks})", tuple(domains))
         return {r[0]: Correspondence(r[0], r[1], r[2], r[3]) for r in rows}
 
+    def near(self, items: list[str]) -> dict[str, list[str]]:
+        """For each address (or '@domain'), the known ones that share a spelling key with it:
+        every address or domain here one typing slip away, and a few two slips away. The
+        caller decides which of them it is a slip of."""
+        keys: dict[str, list[str]] = {}
+        for item in dict.fromkeys(items):
+            for key in spelling_keys(item):
+                keys.setdefault(key, []).append(item)
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self._read(f"SELECT key, known FROM spellings WHERE key IN ({marks})",
+                          tuple(keys))
+        out: dict[str, set[str]] = {}
+        for key, known in rows:
+            for item in keys[key]:
+                if known != item and known.startswith("@") == item.startswith("@"):
+                    out.setdefault(item, set()).add(known)
+        return {item: sorted(found) for item, found in out.items()}
+
     def top_domains(self, limit: int = 500) -> list[Correspondence]:
         rows = self._read("SELECT domain, count, first_seen, last_seen FROM domains "
                           "ORDER BY count DESC LIMIT ?", (limit,))
         return [Correspondence(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def spelling_keys(known: str) -> set[str]:
+    """The keys an address (or '@domain') is filed under in `spellings`: itself, and itself
+    with one character of its local part (of a domain: of its name) left out. The same
+    rule as the table's migrations."""
+    head, at, tail = known.partition("@")
+    if not at:
+        return {known}
+    if head:
+        return {known} | {f"{head[:i]}{head[i + 1:]}@{tail}" for i in range(len(head))}
+    return {known} | {f"@{tail[:i]}{tail[i + 1:]}" for i in range(len(tail))}
 
 
 def _held(r: tuple) -> HeldMessage:

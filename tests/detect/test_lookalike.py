@@ -21,6 +21,8 @@ CYRILLIC_GMAIL = "gma\u0456l.com".encode("idna").decode()
     (CYRILLIC_GMAIL, "gmail.com", "look-alike characters"),
     ("rnicrosoft.com", "microsoft.com", "look-alike letters"),
     ("examp1e-council.gov.uk", "example-council.gov.uk", "look-alike letters"),
+    ("aoll.com", "aol.com", "1 typing slip"),  # a three-letter name: a letter typed twice
+    ("oal.com", "aol.com", "1 typing slip"),  # or two letters swapped
 ])
 def test_imitations_are_named_with_their_trick(domain, reference, because):
     assert because in (imitates(domain, reference) or "")
@@ -34,6 +36,8 @@ def test_imitations_are_named_with_their_trick(domain, reference, because):
     ("bt.com", "btinternet.com"),
     ("example.org", "example-council.gov.uk"),
     ("bu.edu", "sbu.edu"),  # names this short are too often each other's neighbours
+    ("uol.com", "aol.com"),  # one letter changed in three: another real provider
+    ("aoo.com", "aol.com"),
 ])
 def test_different_real_domains_are_not_imitations(domain, reference):
     assert imitates(domain, reference) is None

@@ -331,3 +331,43 @@ def test_mitigating_signals_only_damp_the_base_and_never_an_imitation():
     assert combine(slip + [("named-in-message", 0.5)]) == combine(slip)
     # a known correspondent's zero base stays zero
     assert combine([("internal", 0.0), ("named-in-message", 0.5)]) == 0.0
+
+
+def test_a_slip_of_an_address_colleagues_write_to_is_caught_though_the_sender_never_did(store):
+    # bob writes to team@otherorg.org; alice never has, so her contacts cannot say it
+    r = assess(store, "tema@otherorg.org")["tema@otherorg.org"]
+    assert "address-slip" in names(r)
+    assert "team@otherorg.org" in r.signals[names(r).index("address-slip")].explanation
+    store.learn([Pair("bob@example-council.gov.uk", "carol.white@example-council.gov.uk",
+                      time.time(), 4)])
+    inside = assess(store, "carol.whte@example-council.gov.uk")
+    assert names(inside["carol.whte@example-council.gov.uk"]) == [
+        "internal", "address-slip", "unknown-address"]
+    # an address someone here has written to is a person, not a slip
+    store.learn([Pair("bob@example-council.gov.uk", "tema@otherorg.org", time.time(), 1)])
+    assert "address-slip" not in names(assess(store, "tema@otherorg.org")["tema@otherorg.org"])
+
+
+def test_a_slip_of_any_domain_written_to_here_is_a_lookalike_not_just_the_usual_ones(store):
+    now = time.time()
+    store.learn([Pair("bob@example-council.gov.uk", f"x@busy{i}.org", now, 50)
+                 for i in range(300)])  # the 300 domains written to most
+    store.learn([Pair("bob@example-council.gov.uk", "clerk@parish-council.org", now, 1)])
+    r = assess(store, "clerk@parish-councl.org")["clerk@parish-councl.org"]
+    assert "lookalike-domain" in names(r)
+    assert "parish-council.org" in r.signals[names(r).index("lookalike-domain")].explanation
+
+
+def test_one_outside_address_on_an_internal_circulation_is_a_lone_outsider(store):
+    staff = [f"{n}@example-council.gov.uk" for n in ("bob", "dee", "raj")]
+    got = assess(store, *staff, "pat@gmail.com", to=[*staff, "pat@gmail.com"])
+    assert "lone-outsider" in names(got["pat@gmail.com"])
+    assert "3 people" in got["pat@gmail.com"].signals[-1].explanation
+    assert not any("lone-outsider" in names(r) for a, r in got.items() if a in staff)
+    # a partner is expected company; two outsiders are an audience, not a stray
+    partner = assess(store, *staff, "sarah.khan@nhs.net", to=[*staff, "sarah.khan@nhs.net"])
+    assert "lone-outsider" not in names(partner["sarah.khan@nhs.net"])
+    two = assess(store, *staff, "pat@gmail.com", "once@rarely.org")
+    assert "lone-outsider" not in names(two["pat@gmail.com"])
+    fewer = assess(store, *staff[:2], "pat@gmail.com")
+    assert "lone-outsider" not in names(fewer["pat@gmail.com"])

@@ -66,3 +66,21 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password():
     with pytest.raises(StoreError, match="cannot open PostgreSQL store") as info:
         PostgresStore("postgresql://dlpgate:s3cret-pw@127.0.0.1:1/nowhere")
     assert "s3cret-pw" not in str(info.value)
+
+
+def test_an_upgrade_files_the_spellings_of_the_history_already_learned(pg_url):
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)")
+        for version, sql in migrations():
+            if version < 3:  # the store as the release before spellings left it
+                conn.execute(sql)
+                conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
+        conn.execute("INSERT INTO correspondence VALUES ('a@x.gov.uk', 'jo.bloggs@nhs.net', "
+                     "3, 1, 2, 0), ('a@x.gov.uk', 'they.wrote@nhs.net', 0, 0, 0, 1)")
+        conn.execute("INSERT INTO domains VALUES ('nhs.net', 3, 1, 2)")
+    upgraded = PostgresStore(pg_url)
+    assert upgraded.near(["jo.blogs@nhs.net", "@nhs.ent", "they.wrot@nhs.net"]) == {
+        "jo.blogs@nhs.net": ["jo.bloggs@nhs.net"], "@nhs.ent": ["@nhs.net"]}
+    upgraded.close()

@@ -105,6 +105,22 @@ def test_addressed_counts_the_senders_who_have_written_to_an_address(any_store):
         "b@nhs.net": 2, "d@nhs.net": 1}
 
 
+def test_near_finds_the_known_addresses_and_domains_a_typing_slip_away(any_store):
+    any_store.learn([Pair("a@x.gov.uk", "jo.bloggs@nhs.net", 1.0),
+                     Pair("a@x.gov.uk", "sam.smith@leeds.gov.uk", 1.0)])
+    got = any_store.near(["jo.blogs@nhs.net", "jo.bolggs@nhs.net", "jo.bloggss@nhs.net",
+                          "jo.bloqgs@nhs.net", "jo.bloggs@nhs.ent", "@nhs.ent", "@leds.gov.uk",
+                          "pat.brown@nhs.net", "@example.org", "jo.bloggs@nhs.net"])
+    for slip in ("jo.blogs", "jo.bolggs", "jo.bloggss", "jo.bloqgs"):  # dropped, swapped,
+        assert got[f"{slip}@nhs.net"] == ["jo.bloggs@nhs.net"]       # added, changed
+    assert got["@nhs.ent"] == ["@nhs.net"]
+    assert got["@leds.gov.uk"] == ["@leeds.gov.uk"]
+    # a domain slip is found as a domain; an address is never offered for a domain, the
+    # same address is no slip of itself, and strangers are near nothing
+    assert set(got) == {"jo.blogs@nhs.net", "jo.bolggs@nhs.net", "jo.bloggss@nhs.net",
+                        "jo.bloqgs@nhs.net", "@nhs.ent", "@leds.gov.uk"}
+
+
 def test_review_accounts_and_sessions(any_store):
     any_store.save_user("ann", "scrypt$hash", ("reviewer",))
     any_store.save_user("ann", "scrypt$new", ("reviewer", "auditor"), disabled=True)

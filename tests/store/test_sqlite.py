@@ -39,6 +39,28 @@ def test_reopening_does_not_migrate_twice(store, tmp_path):
     again.close()
 
 
+def test_an_upgrade_files_the_spellings_of_the_history_already_learned(tmp_path):
+    from dlpgate.store.sqlite import migrations
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)")
+    for version, sql in migrations("sqlite"):
+        if version < 9:  # the store as the release before spellings left it
+            for statement in sql.split(";\n"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute("INSERT INTO schema_version VALUES (?)", (version,))
+    db.execute("INSERT INTO correspondence VALUES ('a@x.gov.uk', 'jo.bloggs@nhs.net', 3, 1, 2, 0)")
+    db.execute("INSERT INTO correspondence VALUES ('a@x.gov.uk', 'they.wrote@nhs.net', 0, 0, 0, 1)")
+    db.execute("INSERT INTO domains VALUES ('nhs.net', 3, 1, 2)")
+    db.close()
+    upgraded = SQLiteStore(f"sqlite:///{path}")
+    assert upgraded.near(["jo.blogs@nhs.net", "@nhs.ent", "they.wrot@nhs.net"]) == {
+        "jo.blogs@nhs.net": ["jo.bloggs@nhs.net"], "@nhs.ent": ["@nhs.net"]}
+    upgraded.close()
+
+
 def test_a_held_message_keeps_the_action_and_every_rule_match_with_the_policy_version(store):
     from dlpgate import testdata
 
