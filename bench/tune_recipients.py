@@ -83,7 +83,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     shown, _ = collect("validation", seed=args.seed)
-    rows = Counter((kind, tuple(s.name for s in r.signals)) for kind, _, r in shown)
+    rows = Counter((kind, tuple(s.name for s in r.signals)) for kind, _, r, _ in shown)
     w = dict(DEFAULT_WEIGHTS)
     print(f"validation, default weights: {objective(rows, w):.4f}")
     for _ in range(args.rounds):
