@@ -1,7 +1,7 @@
 """Misdirection: how well the recipient score separates wrong recipients from genuine ones.
 
     .venv/bin/python bench/misdirection.py [--train 0.7] [--seed 1] [--bootstrap N]
-                                           [--split test|validation] [--explain N]
+                                           [--ceiling] [--split test|validation] [--explain N]
 
 On the Enron sent mail (../shared/corpora/enron-sent), per user in date order
 and with the corpus's duplicate copies of one message (the same mail filed in
@@ -27,9 +27,12 @@ tuned there and the figures reported on `--split test`.
 
 Prints, per kind and overall, ROC AUC of injected against genuine recipients and
 the true-positive rate at 1% and 0.5% false positives, and the share of genuine
-held-out recipients flagged as new or look-alike. `--explain N` lists the N
-genuine recipients that score highest and the N injected ones that score lowest
-per kind, with their signals.
+held-out recipients flagged as new or look-alike. `--bootstrap N` adds 95%
+intervals from N resamplings of the held-out messages; `--ceiling` adds, per kind,
+the most any weights could catch with the same signals (chosen on the split
+itself: a bound, not a result); `--explain N` lists the N genuine recipients that
+score highest and the N injected ones that score lowest per kind, with their
+signals.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import re
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -277,6 +280,10 @@ def main() -> int:
                     "held-out messages")
     ap.add_argument("--split", choices=("test", "validation"), default="test")
     ap.add_argument("--explain", type=int, default=0, metavar="N")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="also print, per kind, the most any weights could catch with these "
+                    "signals (the best set of signal combinations, chosen on this same split): "
+                    "a bound, not a result")
     args = ap.parse_args()
     if not ENRON.is_dir():
         print(f"corpus not found at {ENRON}")
@@ -302,6 +309,11 @@ def main() -> int:
         if kind in spread:
             line += "   " + "  ".join(f"{lo:.2f}-{hi:.2f}" for lo, hi in spread[kind])
         print(line)
+    if args.ceiling:
+        print("ceiling (the most any weights could catch with these signals, chosen on this "
+              "split):")
+        for kind, (t1, t05) in ceiling(shown).items():
+            print(f"{kind:<16}{'':>15}{t1:>8.3f}{t05:>10.3f}")
     if args.explain:
         explain(shown, args.explain)
     return 0
@@ -327,6 +339,36 @@ def bootstrap(shown: list[Scored], n: int, seed: int) -> dict[str, list[tuple[fl
                 column.append(v)
     return {kind: [(sorted(c)[int(0.025 * len(c))], sorted(c)[int(0.975 * len(c)) - 1])
                    for c in columns] for kind, columns in samples.items()}
+
+
+def ceiling(shown: list[Scored]) -> dict[str, tuple[float, float]]:
+    """Per kind, the most any score built on these signals could catch at 1% and 0.5% FPR.
+
+    Recipients with the same signals get the same score from any weights, so what a
+    threshold flags is always a set of whole signal combinations. The best set whose
+    genuine recipients fit in the false-positive budget (a 0/1 knapsack: the budget is a
+    few dozen) bounds every possible weighting, measured on the very split it is chosen on.
+    """
+    genuine: Counter = Counter()
+    injected: dict[str, Counter] = defaultdict(Counter)
+    for kind, _, r, _ in shown:
+        combo = frozenset(s.name for s in r.signals)
+        (genuine if kind == "genuine" else injected[kind])[combo] += 1
+    total = sum(genuine.values())
+    out = {}
+    for kind, counts in injected.items():
+        free = sum(n for combo, n in counts.items() if not genuine[combo])
+        costly = [(genuine[combo], n) for combo, n in counts.items() if genuine[combo]]
+        rates = []
+        for fpr in (0.01, 0.005):
+            budget = int(fpr * total)
+            best = [0] * (budget + 1)  # best[b]: most caught with b genuine flagged
+            for cost, gain in costly:
+                for b in range(budget, cost - 1, -1):
+                    best[b] = max(best[b], best[b - cost] + gain)
+            rates.append((free + best[budget]) / sum(counts.values()))
+        out[kind] = (rates[0], rates[1])
+    return out
 
 
 def explain(shown: list[Scored], n: int) -> None:
