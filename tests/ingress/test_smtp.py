@@ -312,6 +312,22 @@ def test_the_second_message_to_a_new_contact_is_no_longer_new(relay, sink):
     assert rcpt["signals"] == ["known-correspondent"]
 
 
+def test_a_slip_of_a_colleagues_contact_is_held_though_the_sender_never_wrote_to_them(relay,
+                                                                                   sink):
+    colleague = "bob.smith@example-council.gov.uk"
+    send(relay, make_message(sender=colleague, to=("kinship.carer@example.org",)),
+         ["kinship.carer@example.org"], sender=colleague)
+    relay.call(relay.relay.gateway.history.flush())
+    report = make_message(to=("kinship.caerr@example.org",),
+                          body="Callum Reid, NHS number 943 476 5919, review on Friday.\n")
+    send(relay, report, ["kinship.caerr@example.org"])
+    assert [m.rcpt_tos for m in sink.delivered] == [["kinship.carer@example.org"]]
+    [held] = relay.store.held()
+    assert "misdirected-lookalike-address" in held.rules
+    [why] = [r for r in held.reasons if "kinship.caerr" in r]
+    assert "typing slip from kinship.carer@example.org" in why
+
+
 def test_relayed_mail_leaves_a_content_profile_of_hashes_not_words(relay, sink):
     import sqlite3
 
