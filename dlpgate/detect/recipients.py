@@ -30,13 +30,12 @@ this one in it (not-in-thread).
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from collections.abc import Iterable
 
 from dlpgate.config import Settings
-from dlpgate.detect import lookalike, profile
+from dlpgate.detect import lookalike, names, profile
 from dlpgate.detect.registry import Context, register
 from dlpgate.history import domain_of, in_domains, normalise
 from dlpgate.model import Message, RecipientRisk, Signal
@@ -123,12 +122,12 @@ class RecipientRiskAssessor:
         org_domains = store.domains(domains) if store else {}
         addressed = store.addressed(targets) if store else {}
         now = ctx.now or time.time()
-        thread = _thread_words(message)
-        words = _message_words(message)
-        in_body = _addresses_in(message)
+        thread = names.thread_words(message)
+        words = names.message_words(message)
+        in_body = names.addresses_in(message)
         quoted = in_body - set(targets) - {sender}
         contacts: list[Correspondence] = store.contacts(sender) if mine else []
-        namesakes = _namesakes(targets, contacts)
+        namesakes = names.namesakes(targets, contacts)
         message_signals = self._message_signals(message)
         tokens = ctx.fingerprint if ctx.fingerprint is not None else \
             self._fingerprint(message, store)
@@ -157,7 +156,7 @@ class RecipientRiskAssessor:
                     if not addressed.get(address):
                         signals.append(self._signal(
                             "unknown-address", f"no one here has written to {address} before"))
-                if thread is not None and not _in_thread(address, thread):
+                if thread is not None and not names.in_thread(address, thread):
                     signals.append(self._signal(
                         "not-in-thread", f"this replies to or forwards a conversation that "
                         f"{address} was not part of"))
@@ -198,12 +197,12 @@ class RecipientRiskAssessor:
                 if not known:
                     signals += self._imitation(address, domain, contacts, targets, org_domains,
                                                quoted, near, store)
-                if thread is not None and not _in_thread(address, thread):
+                if thread is not None and not names.in_thread(address, thread):
                     signals.append(self._signal(
                         "not-in-thread", f"this replies to or forwards a conversation that "
                         f"{address} was not part of"))
                 elif not (known and known.count >= self.known_min) and \
-                        not _mentioned(address, words):
+                        not names.mentioned(address, words):
                     signals.append(self._signal(
                         "unmentioned", f"{address} is new to you and the message does not "
                         "mention them by name"))
@@ -290,7 +289,7 @@ class RecipientRiskAssessor:
         A webmail provider is no organisation.
         """
         out = []
-        if address in in_body or (_name_words(address) and _in_thread(address, words)):
+        if address in in_body or (names.name_words(address) and names.in_thread(address, words)):
             out.append(self._signal(
                 "named-in-message", f"the message names {address}"))
         org = lookalike.registrable(domain)
@@ -304,10 +303,10 @@ class RecipientRiskAssessor:
     def _names_another(self, address: str, similar: list[Correspondence],
                        words: set[str]) -> list[Signal]:
         """The other Sarah by name: the message names a namesake in full, not this one."""
-        if _in_thread(address, words):
+        if names.in_thread(address, words):
             return []
         for c in similar:
-            if _name_words(c.recipient) and _in_thread(c.recipient, words):
+            if names.name_words(c.recipient) and names.in_thread(c.recipient, words):
                 return [self._signal(
                     "names-another", f"the message names {c.recipient}, whose name is like "
                     f"{address}'s, and not {address}")]
@@ -386,10 +385,7 @@ class RecipientRiskAssessor:
                 return [self._signal(
                     "confusable-address", f"{address} has the name of {c.recipient}, whom you "
                     f"have written to {c.count} times, at another domain")]
-            slip = (c_domain == domain and len(local) >= 4
-                    and _close(local, c_local, 1 if len(local) < 8 else 2)
-                    and _unseparated(local) != _unseparated(c_local))
-            if slip:
+            if names.is_slip(address, c.recipient):
                 return [self._signal(
                     "address-slip", f"{address} is a typing slip from {c.recipient}, whom you "
                     f"have written to {c.count} times")]
@@ -402,12 +398,8 @@ class RecipientRiskAssessor:
         compare with, but the quoted headers name them: a recipient one or two slips
         from an address in the thread (and not itself in it) is that address mistyped.
         """
-        local, _, domain = address.rpartition("@")
         for q in sorted(quoted):
-            q_local, _, q_domain = q.rpartition("@")
-            if q_domain == domain and len(local) >= 4 and \
-                    _close(local, q_local, 1 if len(local) < 8 else 2) and \
-                    _unseparated(local) != _unseparated(q_local):
+            if names.is_slip(address, q):
                 return [self._signal(
                     "address-slip", f"{address} is a typing slip from {q}, who is in the "
                     "conversation this message carries")]
@@ -420,12 +412,8 @@ class RecipientRiskAssessor:
         colleague's contact mistyped by someone who has not written to them yet
         (`near` holds the organisation's known addresses that share a spelling key).
         """
-        local, _, domain = address.rpartition("@")
         for k in near:
-            k_local, _, k_domain = k.rpartition("@")
-            if k_domain == domain and len(local) >= 4 and \
-                    _close(local, k_local, 1 if len(local) < 8 else 2) and \
-                    _unseparated(local) != _unseparated(k_local):
+            if names.is_slip(address, k):
                 return [self._signal(
                     "address-slip", f"{address} is a typing slip from {k}, whom colleagues "
                     "here write to; no one here has written to this spelling")]
@@ -479,119 +467,6 @@ class RecipientRiskAssessor:
                     "salutation-mismatch", f"the message says 'Dear {m.group(1)}' but no "
                     "recipient's address has that name"))
         return out
-
-
-_REPLY = re.compile(r"^\s*(?:re|fw|fwd|aw|tr)\s*:", re.IGNORECASE)
-_TOKEN = re.compile(r"[a-z]{3,}")
-
-
-def _thread_words(message: Message) -> set[str] | None:
-    """For a reply or forward, the words of the conversation it carries; else None."""
-    is_reply = bool(_REPLY.match(message.subject)) or any(
-        k.lower() in ("in-reply-to", "references") for k, _ in message.headers)
-    if not is_reply:
-        return None
-    body = next((p.text for p in message.parts if p.name == "body"), "")
-    return set(_TOKEN.findall(body.lower()))
-
-
-def _unseparated(local: str) -> str:
-    """jo.bloggs, jo_bloggs and jo-bloggs: one person's spellings, not a slip."""
-    return re.sub(r"[._\-]", "", local)
-
-
-_NAME = re.compile(r"[a-z]{3,}")
-
-
-@functools.lru_cache(maxsize=1 << 16)  # every message compares with the same contacts
-def _names(local: str) -> tuple[str, str, frozenset[str]]:
-    """(first, last) name words of a local part (sarah.khan -> sarah, khan; jskilling
-    twice) and its letters, for a cheap bound before an edit distance."""
-    words = _NAME.findall(local)
-    return (words[0], words[-1], frozenset(local)) if words else ("", "", frozenset(local))
-
-
-def _close(a: str, b: str, edits: int) -> bool:
-    """Local parts within `edits` slips. Each slip changes the set of letters used by at
-    most two, so most pairs are ruled out without computing the distance."""
-    if abs(len(a) - len(b)) > edits or len(_names(a)[2] ^ _names(b)[2]) > 2 * edits:
-        return False
-    return lookalike.distance(a, b, edits) <= edits
-
-
-def _similar_names(a: str, b: str) -> bool:
-    """Two addresses a hurried autocomplete could swap: the same first or last name, or close.
-
-    Autocomplete offers every contact whose name starts with what was typed, so a shared
-    first name (sarah.khan, sarah.jones) or surname (sarah.khan, imran.khan) is enough;
-    otherwise the local parts must be within two slips.
-    """
-    la, lb = a.rpartition("@")[0], b.rpartition("@")[0]
-    (fa, sa, _), (fb, sb, _) = _names(la), _names(lb)
-    if fa and (fa == fb or sa == sb):
-        return True
-    return len(la) >= 5 and _close(la, lb, 2)
-
-
-def _namesakes(targets: list[str], contacts: list[Correspondence],
-               limit: int = 20) -> dict[str, list[Correspondence]]:
-    """For each recipient, the sender's other contacts with a similar name, most used first.
-
-    Contacts who are themselves recipients of this message are left out: the sender
-    picked both, so neither was mistaken for the other.
-    """
-    inside = set(targets)
-    out: dict[str, list[Correspondence]] = {}
-    for t in targets:
-        similar = [c for c in contacts if c.recipient not in inside and c.count > 0
-                   and _similar_names(t, c.recipient)][:limit]
-        if similar:
-            out[t] = similar
-    return out
-
-
-_ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
-
-
-def _addresses_in(message: Message) -> set[str]:
-    """Addresses written in the body: the quoted headers of the thread, mostly."""
-    body = next((p.text for p in message.parts if p.name == "body"), "")
-    return {normalise(a.rstrip(".-")) for a in _ADDRESS.findall(body[:20000])}
-
-
-def _message_words(message: Message) -> set[str]:
-    body = next((p.text for p in message.parts if p.name == "body"), "")
-    return set(_TOKEN.findall(f"{message.subject}\n{body}".lower()))
-
-
-def _in_thread(address: str, words: set[str]) -> bool:
-    """Whether the quoted conversation names this correspondent: every name word of theirs.
-
-    Stricter than a mention: a slip (simone.rose -> simgne.rose) or the other Jeff
-    (jeff.donahue for jeff.skilling) shares one name word with the thread, not all. An
-    initial run into a surname (jskilling) counts when the surname is there.
-    """
-    local = address.rpartition("@")[0]
-    tokens = [t for t in _TOKEN.findall(local.lower()) if t not in ("mail", "info", "admin")]
-    if not tokens:
-        return _mentioned(address, words)
-    return all(t in words or (len(t) >= 5 and (t[1:] in words or t[:-1] in words))
-               for t in tokens)
-
-
-def _name_words(address: str) -> list[str]:
-    local = address.rpartition("@")[0]
-    return [t for t in _TOKEN.findall(local.lower()) if t not in ("mail", "info", "admin")]
-
-
-def _mentioned(address: str, words: set[str]) -> bool:
-    """Whether the conversation names this correspondent: their address or its name words."""
-    local, _, domain = address.rpartition("@")
-    tokens = [t for t in _TOKEN.findall(local.lower()) if t not in ("mail", "info", "admin")]
-    if any(t in words for t in tokens):
-        return True
-    label = domain.split(".")[0]
-    return len(label) > 3 and label in words and not tokens
 
 
 @register("recipients")

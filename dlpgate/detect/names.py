@@ -1,0 +1,137 @@
+"""Names in addresses and in messages: who an address seems to be, and who a message names.
+
+Recipient risk asks these of every recipient: is this address another one mistyped, could an
+autocomplete have offered one for the other (the same first or last name), and does the
+message or the conversation it carries name this person. Pure functions of text, no store.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from dlpgate.detect import lookalike
+from dlpgate.history import normalise
+from dlpgate.model import Message
+from dlpgate.store.base import Correspondence
+
+_REPLY = re.compile(r"^\s*(?:re|fw|fwd|aw|tr)\s*:", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z]{3,}")
+
+
+def thread_words(message: Message) -> set[str] | None:
+    """For a reply or forward, the words of the conversation it carries; else None."""
+    is_reply = bool(_REPLY.match(message.subject)) or any(
+        k.lower() in ("in-reply-to", "references") for k, _ in message.headers)
+    if not is_reply:
+        return None
+    body = next((p.text for p in message.parts if p.name == "body"), "")
+    return set(_TOKEN.findall(body.lower()))
+
+
+def _unseparated(local: str) -> str:
+    """jo.bloggs, jo_bloggs and jo-bloggs: one person's spellings, not a slip."""
+    return re.sub(r"[._\-]", "", local)
+
+
+def is_slip(address: str, other: str) -> bool:
+    """`address` is `other` mistyped: the same domain, the local part one slip away (two
+    for eight letters or more), and not merely another separator between the same names."""
+    local, _, domain = address.rpartition("@")
+    o_local, _, o_domain = other.rpartition("@")
+    return (o_domain == domain and len(local) >= 4
+            and close(local, o_local, 1 if len(local) < 8 else 2)
+            and _unseparated(local) != _unseparated(o_local))
+
+
+_NAME = re.compile(r"[a-z]{3,}")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # every message compares with the same contacts
+def _names(local: str) -> tuple[str, str, frozenset[str]]:
+    """(first, last) name words of a local part (sarah.khan -> sarah, khan; jskilling
+    twice) and its letters, for a cheap bound before an edit distance."""
+    words = _NAME.findall(local)
+    return (words[0], words[-1], frozenset(local)) if words else ("", "", frozenset(local))
+
+
+def close(a: str, b: str, edits: int) -> bool:
+    """Local parts within `edits` slips. Each slip changes the set of letters used by at
+    most two, so most pairs are ruled out without computing the distance."""
+    if abs(len(a) - len(b)) > edits or len(_names(a)[2] ^ _names(b)[2]) > 2 * edits:
+        return False
+    return lookalike.distance(a, b, edits) <= edits
+
+
+def similar_names(a: str, b: str) -> bool:
+    """Two addresses a hurried autocomplete could swap: the same first or last name, or close.
+
+    Autocomplete offers every contact whose name starts with what was typed, so a shared
+    first name (sarah.khan, sarah.jones) or surname (sarah.khan, imran.khan) is enough;
+    otherwise the local parts must be within two slips.
+    """
+    la, lb = a.rpartition("@")[0], b.rpartition("@")[0]
+    (fa, sa, _), (fb, sb, _) = _names(la), _names(lb)
+    if fa and (fa == fb or sa == sb):
+        return True
+    return len(la) >= 5 and close(la, lb, 2)
+
+
+def namesakes(targets: list[str], contacts: list[Correspondence],
+               limit: int = 20) -> dict[str, list[Correspondence]]:
+    """For each recipient, the sender's other contacts with a similar name, most used first.
+
+    Contacts who are themselves recipients of this message are left out: the sender
+    picked both, so neither was mistaken for the other.
+    """
+    inside = set(targets)
+    out: dict[str, list[Correspondence]] = {}
+    for t in targets:
+        similar = [c for c in contacts if c.recipient not in inside and c.count > 0
+                   and similar_names(t, c.recipient)][:limit]
+        if similar:
+            out[t] = similar
+    return out
+
+
+_ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
+
+
+def addresses_in(message: Message) -> set[str]:
+    """Addresses written in the body: the quoted headers of the thread, mostly."""
+    body = next((p.text for p in message.parts if p.name == "body"), "")
+    return {normalise(a.rstrip(".-")) for a in _ADDRESS.findall(body[:20000])}
+
+
+def message_words(message: Message) -> set[str]:
+    body = next((p.text for p in message.parts if p.name == "body"), "")
+    return set(_TOKEN.findall(f"{message.subject}\n{body}".lower()))
+
+
+def in_thread(address: str, words: set[str]) -> bool:
+    """Whether the quoted conversation names this correspondent: every name word of theirs.
+
+    Stricter than a mention: a slip (simone.rose -> simgne.rose) or the other Jeff
+    (jeff.donahue for jeff.skilling) shares one name word with the thread, not all. An
+    initial run into a surname (jskilling) counts when the surname is there.
+    """
+    tokens = name_words(address)
+    if not tokens:
+        return mentioned(address, words)
+    return all(t in words or (len(t) >= 5 and (t[1:] in words or t[:-1] in words))
+               for t in tokens)
+
+
+def name_words(address: str) -> list[str]:
+    """The words of an address's local part that could be a name (not mail@, info@)."""
+    local = address.rpartition("@")[0]
+    return [t for t in _TOKEN.findall(local.lower()) if t not in ("mail", "info", "admin")]
+
+
+def mentioned(address: str, words: set[str]) -> bool:
+    """Whether the conversation names this correspondent: their address or its name words."""
+    tokens = name_words(address)
+    if any(t in words for t in tokens):
+        return True
+    label = address.rpartition("@")[2].split(".")[0]
+    return len(label) > 3 and label in words and not tokens

@@ -1,0 +1,64 @@
+"""Names in addresses and messages: slips, namesakes, and who a conversation names."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlpgate.detect.names import addresses_in, in_thread, is_slip, namesakes, similar_names
+from dlpgate.model import Envelope
+from dlpgate.parse.mime import parse
+from dlpgate.store.base import Correspondence
+from dlpgate.testing import make_message
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("jo.blogs@nhs.net", "jo.bloggs@nhs.net"),      # a letter dropped
+    ("jo.bolggs@nhs.net", "jo.bloggs@nhs.net"),     # two swapped
+    ("sarah.khna@nhs.net", "sarah.khan@nhs.net"),
+    ("sarah.kahan@nhs.net", "sarah.khan@nhs.net"),
+    ("samantha.blogs@nhs.net", "samantha.bloggs@nhs.net"),
+    ("samanta.blogs@nhs.net", "samantha.bloggs@nhs.net"),  # eight letters or more: two slips
+])
+def test_a_slip_is_the_same_domain_and_a_local_part_a_slip_or_two_away(typed, meant):
+    assert is_slip(typed, meant)
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("jo_bloggs@nhs.net", "jo.bloggs@nhs.net"),     # another separator: one person's spellings
+    ("jo.blogs@nhs.com", "jo.bloggs@nhs.net"),      # another domain is a look-alike's business
+    ("bob@nhs.net", "rob@nhs.net"),                 # three letters are too short to tell
+    ("jo.bl@nhs.net", "jo.bloggs@nhs.net"),
+    ("jo.bloggs@nhs.net", "jo.bloggs@nhs.net"),
+])
+def test_other_near_addresses_are_not_slips(typed, meant):
+    assert not is_slip(typed, meant)
+
+
+def test_autocomplete_offers_the_same_first_or_last_name():
+    assert similar_names("sarah.khan@nhs.net", "sarah.jones@gmail.com")
+    assert similar_names("sarah.khan@nhs.net", "imran.khan@nhs.net")
+    assert not similar_names("sarah.khan@nhs.net", "tom.brown@nhs.net")
+
+
+def test_namesakes_leave_out_contacts_who_are_recipients_too():
+    contacts = [Correspondence("sarah.jones@gmail.com", 9, 0, 0),
+                Correspondence("sarah.khan@nhs.net", 5, 0, 0),
+                Correspondence("tom.brown@nhs.net", 7, 0, 0)]
+    got = namesakes(["sarah.khan@nhs.net"], contacts)
+    assert [c.recipient for c in got["sarah.khan@nhs.net"]] == ["sarah.jones@gmail.com"]
+    both = namesakes(["sarah.khan@nhs.net", "sarah.jones@gmail.com"], contacts)
+    assert both == {}  # the sender picked both, so neither was mistaken for the other
+
+
+def test_the_thread_names_a_correspondent_only_by_every_name_word():
+    words = {"jeff", "skilling", "thanks", "meeting"}
+    assert in_thread("jeff.skilling@enron.com", words)
+    assert in_thread("jskilling@enron.com", words)  # an initial run into the surname
+    assert not in_thread("jeff.donahue@enron.com", words)  # the other Jeff shares one word
+    assert not in_thread("jeff.skiling@enron.com", {"jeff"})
+
+
+def test_addresses_written_in_the_body_are_found_normalised():
+    raw = make_message(body="-----Original Message-----\nFrom: Jo <Jo.Bloggs+case@NHS.net>.\n")
+    message = parse(raw, Envelope("a@x.gov.uk", ("b@nhs.net",)))
+    assert "jo.bloggs@nhs.net" in addresses_in(message)
