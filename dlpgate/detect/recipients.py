@@ -437,8 +437,24 @@ class RecipientRiskAssessor:
                 hit = lookalike.closest_imitation(domain, list(dict.fromkeys(refs)))
                 if hit:
                     ref, why = hit
-                    out.append(self._signal("lookalike-domain", f"{domain} {why}"))
+                    out.append(self._signal("lookalike-domain", f"{domain} {why}"
+                                            f"{self._whose(ref, contacts, quoted)}"))
         return out
+
+    def _whose(self, ref: str, contacts: list[Correspondence], quoted: set[str]) -> str:
+        """Why the imitated domain matters to this sender, for the explanation."""
+        if in_domains(ref, self.internal):
+            return ", one of our own domains"
+        if in_domains(ref, self.partners):
+            return ", an expected partner"
+        mine = sum(c.count for c in contacts if c.recipient.rpartition("@")[2] == ref)
+        if mine:
+            return f", where you have written {mine} time{'s' if mine != 1 else ''}"
+        if any(q.rpartition("@")[2] == ref for q in quoted):
+            return ", which is in the conversation this message carries"
+        if ref in self.webmail:
+            return ", a webmail provider"
+        return ", where colleagues here write"
 
     def _message_signals(self, message: Message) -> list[Signal]:
         out = []

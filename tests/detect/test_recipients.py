@@ -75,12 +75,15 @@ def test_subdomains_of_partners_count_as_partner(store):
 
 
 @pytest.mark.parametrize("address, reason", [
-    ("sarah.khan@nhs.com", "with .com instead of .net"),
+    ("sarah.khan@nhs.com", "with .com instead of .net, an expected partner"),
     ("sarah.khan@nhs-net.com", "dots or hyphens moved"),
     ("someone@\uff47mail.com", "look-alike characters"),
     ("someone@" + "gma\u0456l.com".encode("idna").decode(), "look-alike characters"),
-    ("someone@gmial.com", "typing slip from gmail.com"),
-    ("jo.bloggs@fostering-partner.org.uk", "typing slip from fostering-partners.org.uk"),
+    ("someone@gmial.com", "typing slip from gmail.com, where you have written 3 times"),
+    ("jo.bloggs@fostering-partner.org.uk", "typing slip from fostering-partners.org.uk, where "
+     "you have written 5 times"),
+    ("x@example-councl.gov.uk", "from example-council.gov.uk, one of our own domains"),
+    ("x@otherorgg.org", "from otherorg.org, where colleagues here write"),
 ])
 def test_lookalike_domains_are_caught(store, address, reason):
     [r] = assess(store, address).values()
