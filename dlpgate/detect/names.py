@@ -135,3 +135,33 @@ def mentioned(address: str, words: set[str]) -> bool:
         return True
     label = address.rpartition("@")[2].split(".")[0]
     return len(label) > 3 and label in words and not tokens
+
+
+_NOT_SURNAMES = frozenset("""and the for thanks thank please regards best dear hello from sent
+subject date cc to re fw on at in of or with will would can could should has have had was
+is are be been""".split())
+
+
+def names_someone_else(address: str, message: Message) -> str | None:
+    """A full name the message writes with this recipient's first name and another surname.
+
+    "Dear Michael ... Michael Moore will attend" on a message to michael.brown: the
+    autocomplete's Michael was not the one meant. Returns the name written, or None when the
+    recipient's own full name is written too (both are named; both may be meant).
+    """
+    words = name_words(address)
+    if len(words) < 2 or len(words[0]) < 3:
+        return None
+    first, last = words[0], words[-1]
+    body = next((p.text for p in message.parts if p.name == "body"), "")
+    text = f"{message.subject}\n{body[:20000]}"
+    found = None
+    for m in re.finditer(rf"\b({re.escape(first)})\s+(?:[A-Z]\.?\s+)?([A-Z][a-z]{{2,}})\b",
+                         text, re.IGNORECASE):
+        surname = m.group(2)
+        if surname.lower() == last or (len(last) >= 5 and surname.lower() in (last[1:], last[:-1])):
+            return None
+        if found is None and surname[0].isupper() and surname.lower() not in _NOT_SURNAMES:
+            found = f"{m.group(1).capitalize()} {surname}"
+    return found
+

@@ -218,6 +218,11 @@ class RecipientRiskAssessor:
                     "newcomer", f"you have never written to {address}, and you write to every "
                     f"other recipient of this message"))
             similar = namesakes.get(address, [])
+            other = names.names_someone_else(address, message)
+            if other:
+                signals.append(self._signal(
+                    "names-someone-else", f"the message names {other}, not the person at "
+                    f"{address}"))
             if similar:
                 signals += self._names_another(address, similar, words)
                 signals += self._namesake_signals(address, known, similar, targets, pairs)

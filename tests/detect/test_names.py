@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from dlpgate.detect.names import addresses_in, in_thread, is_slip, namesakes, similar_names
+from dlpgate.detect.names import (
+    addresses_in,
+    in_thread,
+    is_slip,
+    names_someone_else,
+    namesakes,
+    similar_names,
+)
 from dlpgate.model import Envelope
 from dlpgate.parse.mime import parse
 from dlpgate.store.base import Correspondence
@@ -62,3 +69,17 @@ def test_addresses_written_in_the_body_are_found_normalised():
     raw = make_message(body="-----Original Message-----\nFrom: Jo <Jo.Bloggs+case@NHS.net>.\n")
     message = parse(raw, Envelope("a@x.gov.uk", ("b@nhs.net",)))
     assert "jo.bloggs@nhs.net" in addresses_in(message)
+
+
+def body(text: str):
+    return parse(make_message(body=text), Envelope("a@x.gov.uk", ("b@nhs.net",)))
+
+
+def test_a_message_naming_another_person_with_the_recipients_first_name_says_who():
+    notice = body("Dear Michael,\nMichael Moore will chair on Friday.\n")
+    assert names_someone_else("michael.brown@x.gov.uk", notice) == "Michael Moore"
+    assert names_someone_else("michael.moore@x.gov.uk", notice) is None
+    both = body("Michael Moore and Michael Brown will both attend.\n")
+    assert names_someone_else("michael.brown@x.gov.uk", both) is None  # both named: both meant
+    assert names_someone_else("michael.brown@x.gov.uk", body("Michael and I agree.\n")) is None
+    assert names_someone_else("mbrown@x.gov.uk", notice) is None  # no first name to go on

@@ -374,3 +374,12 @@ def test_one_outside_address_on_an_internal_circulation_is_a_lone_outsider(store
     assert "lone-outsider" not in names(two["pat@gmail.com"])
     fewer = assess(store, *staff[:2], "pat@gmail.com")
     assert "lone-outsider" not in names(fewer["pat@gmail.com"])
+
+
+def test_a_message_that_names_someone_else_with_the_recipients_first_name_is_flagged(store):
+    text = "Dear Sarah,\nSarah Ahmed asked for the minutes.\n"
+    r = assess(store, "sarah.khan@nhs.net", body=text)["sarah.khan@nhs.net"]
+    assert "names-someone-else" in names(r)
+    assert "Sarah Ahmed" in r.signals[names(r).index("names-someone-else")].explanation
+    both = assess(store, "sarah.khan@nhs.net", body=text + "Sarah Khan has them.\n")
+    assert "names-someone-else" not in names(both["sarah.khan@nhs.net"])
