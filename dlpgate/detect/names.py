@@ -142,26 +142,35 @@ subject date cc to re fw on at in of or with will would can could should has hav
 is are be been""".split())
 
 
-def names_someone_else(address: str, message: Message) -> str | None:
+_PAIR = re.compile(r"\b([A-Za-z][a-z]{2,}|[A-Z]{3,})"  # a first name, then (overlapping:
+                   r"(?=\s+(?:[A-Z]\.?\s+)?([A-Z][a-z]{2,}|[A-Z]{3,})\b)")  # each word is
+# tried as one) a capitalised word after it, past a middle initial
+
+
+def written_names(message: Message) -> dict[str, list[str]]:
+    """Each word of the subject and body, lower-cased, with the capitalised words that follow
+    it: the full names a message writes ("Michael Moore", "Michael J. Moore"), read once."""
+    body = next((p.text for p in message.parts if p.name == "body"), "")
+    out: dict[str, list[str]] = {}
+    for m in _PAIR.finditer(f"{message.subject}\n{body[:20000]}"):
+        out.setdefault(m.group(1).lower(), []).append(m.group(2))
+    return out
+
+
+def names_someone_else(address: str, written: dict[str, list[str]]) -> str | None:
     """A full name the message writes with this recipient's first name and another surname.
 
     "Dear Michael ... Michael Moore will attend" on a message to michael.brown: the
     autocomplete's Michael was not the one meant. Returns the name written, or None when the
     recipient's own full name is written too (both are named; both may be meant).
+    `written` is `written_names` of the message.
     """
     words = name_words(address)
-    if len(words) < 2 or len(words[0]) < 3:
+    if len(words) < 2:
         return None
     first, last = words[0], words[-1]
-    body = next((p.text for p in message.parts if p.name == "body"), "")
-    text = f"{message.subject}\n{body[:20000]}"
-    found = None
-    for m in re.finditer(rf"\b({re.escape(first)})\s+(?:[A-Z]\.?\s+)?([A-Z][a-z]{{2,}})\b",
-                         text, re.IGNORECASE):
-        surname = m.group(2)
-        if surname.lower() == last or (len(last) >= 5 and surname.lower() in (last[1:], last[:-1])):
-            return None
-        if found is None and surname[0].isupper() and surname.lower() not in _NOT_SURNAMES:
-            found = f"{m.group(1).capitalize()} {surname}"
-    return found
-
+    surnames = [s.lower() for s in written.get(first, ())]
+    if any(s == last or (len(last) >= 5 and s in (last[1:], last[:-1])) for s in surnames):
+        return None
+    other = next((s for s in surnames if s not in _NOT_SURNAMES), None)
+    return f"{first.capitalize()} {other.capitalize()}" if other else None

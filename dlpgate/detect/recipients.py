@@ -125,6 +125,7 @@ class RecipientRiskAssessor:
         thread = names.thread_words(message)
         words = names.message_words(message)
         in_body = names.addresses_in(message)
+        full_names = names.written_names(message)
         quoted = in_body - set(targets) - {sender}
         contacts: list[Correspondence] = store.contacts(sender) if mine else []
         namesakes = names.namesakes(targets, contacts)
@@ -218,7 +219,7 @@ class RecipientRiskAssessor:
                     "newcomer", f"you have never written to {address}, and you write to every "
                     f"other recipient of this message"))
             similar = namesakes.get(address, [])
-            other = names.names_someone_else(address, message)
+            other = names.names_someone_else(address, full_names)
             if other:
                 signals.append(self._signal(
                     "names-someone-else", f"the message names {other}, not the person at "

@@ -11,6 +11,7 @@ from dlpgate.detect.names import (
     names_someone_else,
     namesakes,
     similar_names,
+    written_names,
 )
 from dlpgate.model import Envelope
 from dlpgate.parse.mime import parse
@@ -76,10 +77,11 @@ def body(text: str):
 
 
 def test_a_message_naming_another_person_with_the_recipients_first_name_says_who():
-    notice = body("Dear Michael,\nMichael Moore will chair on Friday.\n")
+    notice = written_names(body("Dear Michael Moore,\nMichael J. Moore will chair on Friday.\n"))
     assert names_someone_else("michael.brown@x.gov.uk", notice) == "Michael Moore"
     assert names_someone_else("michael.moore@x.gov.uk", notice) is None
-    both = body("Michael Moore and Michael Brown will both attend.\n")
+    both = written_names(body("Michael Moore and Michael Brown will both attend.\n"))
     assert names_someone_else("michael.brown@x.gov.uk", both) is None  # both named: both meant
-    assert names_someone_else("michael.brown@x.gov.uk", body("Michael and I agree.\n")) is None
+    alone = written_names(body("Michael and I agree. Thanks Michael\n"))
+    assert names_someone_else("michael.brown@x.gov.uk", alone) is None
     assert names_someone_else("mbrown@x.gov.uk", notice) is None  # no first name to go on
