@@ -422,7 +422,7 @@ class RecipientRiskAssessor:
             if names.is_slip(address, k):
                 return [self._signal(
                     "address-slip", f"{address} is a typing slip from {k}, whom colleagues "
-                    "here write to; no one here has written to this spelling")]
+                    "here write to")]
         return []
 
     def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
