@@ -206,14 +206,18 @@ def cmd_history_import(args: argparse.Namespace) -> int:
 
 def cmd_history_learn(args: argparse.Namespace) -> int:
     """Correspondence, and each message's content profile (word hashes, no text)."""
-    from dlpgate import history
+    from dlpgate import detect, history
     from dlpgate.detect.profile import fingerprint
+    from dlpgate.detect.registry import Context, build
     from dlpgate.parse.mime import parse
     from dlpgate.sources import SourceError, read_messages
 
     settings = _settings(args)
     store = _store(settings)
     key = store.profile_key()
+    # the pattern detectors, for the identifiers in each profile (as the relay learns them)
+    patterns = [d for d in build(settings)[0] if not getattr(d, "costly", False)]
+    ctx = Context(settings=settings, store=None)
     internal = settings.organisation.internal_domains
 
     def ours(address: str) -> bool:
@@ -228,7 +232,8 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
                 continue
             if found:
                 store.learn_groups([(found[0].sender, tuple(p.recipient for p in found))])
-                tokens = fingerprint(parse(raw), key)
+                message = parse(raw)
+                tokens = fingerprint(message, key, detect.find(message, patterns, ctx))
                 store.learn_profiles([(p.sender, p.recipient, tokens) for p in found])
             yield from found
 

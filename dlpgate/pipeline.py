@@ -95,9 +95,11 @@ class Scanner:
         t0 = time.perf_counter()
         message = parse(raw, envelope, self.settings.scan.limits)
         t1 = time.perf_counter()
-        fingerprint = self._fingerprint(message)
+        findings = detect_stage.find(message, self.cheap, self.ctx)
+        fingerprint = self._fingerprint(message, findings)
         ctx = dataclasses.replace(self.ctx, fingerprint=fingerprint)
-        evidence = detect_stage.detect(message, self.cheap, self.recipients, ctx)
+        evidence = Evidence(tuple(findings),
+                            tuple(detect_stage.assess(message, self.recipients, ctx)))
         t2 = time.perf_counter()
         decision = decide(evidence, message, self.policy)
         timings = {"parse": t1 - t0, "detect": t2 - t1}
@@ -124,10 +126,10 @@ class Scanner:
             fingerprint=fingerprint,
         )
 
-    def _fingerprint(self, message) -> tuple[int, ...]:
+    def _fingerprint(self, message: Message, findings: list[Finding]) -> tuple[int, ...]:
         store = self.ctx.store
         if store is None:
             return ()
         if self._key is None:
             self._key = store.profile_key()
-        return profile.fingerprint(message, self._key)
+        return profile.fingerprint(message, self._key, findings)

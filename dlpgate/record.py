@@ -87,8 +87,9 @@ def profile_log(store: Store) -> Batcher:
 def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
     """Learn one sent message at once: From -> each recipient, the group, the content profile.
 
-    The offline twin of what the relay learns from relayed mail through the batchers
-    (`history learn`, and the benchmarks' history). Returns the pairs learned.
+    The offline twin of what the relay learns from relayed mail through the batchers (for
+    the benchmarks' history), with the profile made of words alone: the relay and `history
+    learn` add the identifiers pattern detection finds. Returns the pairs learned.
     """
     from dlpgate.detect.profile import fingerprint
     from dlpgate.history import pairs_from_message

@@ -163,6 +163,24 @@ def test_scan_reads_the_history_that_history_learn_wrote(tmp_path):
     assert "lookalike-domain" in signals["carer@exampel.org"]
 
 
+def test_an_nhs_number_history_learn_saw_go_to_one_sarah_marks_a_message_to_the_other(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(
+        f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\ndetection:\n  ner: false\n"
+        "organisation:\n  internal_domains: [example-council.gov.uk]\n")
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    for i, (to, body) in enumerate([("sarah.khan@nhs.net", "Re NHS 943 476 5919, as agreed.")] * 3
+                                   + [("sarah.jones@fosterline.org.uk", "See you then.")] * 2):
+        (sent / f"{i}.eml").write_bytes(make_message(to=(to,), subject="Visit", body=body,
+                                                     message_id=f"<{i}@x>"))
+    assert dlpgate("history", "learn", "sent", cwd=tmp_path).returncode == 0
+    (tmp_path / "new.eml").write_bytes(make_message(
+        to=("sarah.jones@fosterline.org.uk",), subject="Friday", body="NHS 9434765919 again."))
+    [line] = lines(dlpgate("scan", "--json", "new.eml", cwd=tmp_path))
+    [recipient] = line["recipients"]
+    assert "content-fits-another" in recipient["signals"]
+
+
 def test_scan_without_a_store_creates_none(tmp_path):
     (tmp_path / "a.eml").write_bytes(make_message())
     assert dlpgate("scan", "a.eml", cwd=tmp_path).returncode == 0

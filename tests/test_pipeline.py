@@ -70,3 +70,33 @@ def test_a_policy_that_tests_for_absent_findings_always_gets_ner(tmp_path):
     assert not policy.monotone
     result = Scanner(settings, None, policy).scan(raw := make_message(), make_envelope(raw))
     assert "ner" in result.timings_ms
+
+
+def test_an_nhs_number_that_has_gone_only_to_one_contact_marks_the_other_sarah(tmp_path):
+    import time
+
+    from dlpgate.history import Pair
+    from dlpgate.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    sender = "key.worker@example-council.gov.uk"
+    settings = Settings.model_validate({"organisation": {
+        "internal_domains": ["example-council.gov.uk"]}, "detection": {"ner": False}})
+    scanner = Scanner(settings, store=store)
+    now = time.time()
+    store.learn([Pair(sender, "sarah.khan@nhs.net", now, 12),
+                 Pair(sender, "sarah.jones@fosterline.org.uk", now, 5)])
+
+    def scan(to: str, body: str, subject: str = "Friday"):
+        raw = make_message(sender=sender, to=(to,), subject=subject, body=body)
+        return scanner.scan(raw, make_envelope(raw))
+
+    before = scan("sarah.khan@nhs.net", "Please see below. NHS 943 476 5919.\n", "Visit")
+    store.learn_profiles([(sender, "sarah.khan@nhs.net", before.fingerprint)])  # as the relay
+    wrong = scan("sarah.jones@fosterline.org.uk", "Please see below. NHS 9434765919.\n")
+    [risk] = wrong.evidence.recipients
+    assert "content-fits-another" in [s.name for s in risk.signals]
+    other = scan("sarah.jones@fosterline.org.uk", "Please see below. NHS 401 023 2137.\n")
+    [risk] = other.evidence.recipients
+    assert "content-fits-another" not in [s.name for s in risk.signals]
+    store.close()

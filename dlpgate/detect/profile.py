@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
-from dlpgate.model import Message
+from dlpgate.model import Finding, Message
 
 _WORD = re.compile(r"[a-z][a-z'-]{3,}")
 _QUOTE = re.compile(r"^(?:-{2,}\s*original message|>|from:\s.+\bsent:)", re.IGNORECASE | re.M)
@@ -35,8 +36,18 @@ def _hash(key: bytes, word: str) -> int:
     return int.from_bytes(digest, "big") >> 1  # fits SQLite's signed 64-bit integer
 
 
-def fingerprint(message: Message, key: bytes) -> tuple[int, ...]:
-    """Keyed hashes of the subject's and the new text's distinctive words."""
+# Identifiers that pick out one person: the NHS number that has gone only to one contact is
+# the strongest sign of whom a message is for. Postcodes, phone numbers and dates other than
+# birth dates are shared too widely to say so.
+IDENTIFYING = frozenset({"UK_NHS", "UK_NINO", "UK_UPN", "UK_CASE_REFERENCE", "UK_PASSPORT",
+                         "UK_DRIVING_LICENCE", "DATE_OF_BIRTH"})
+MAX_IDENTIFIERS = 20
+
+
+def fingerprint(message: Message, key: bytes, findings: Iterable[Finding] = ()) -> tuple[int, ...]:
+    """Keyed hashes of the subject's and the new text's distinctive words, and of the people's
+    identifiers detection found (`findings`), each as its kind and its characters alone, so
+    "943 476 5919" and "9434765919" are one token."""
     body = next((p.text for p in message.parts if p.name == "body"), "")
     quoted = _QUOTE.search(body)
     text = f"{message.subject}\n{body[: quoted.start() if quoted else 4000][:4000]}".lower()
@@ -47,4 +58,8 @@ def fingerprint(message: Message, key: bytes) -> tuple[int, ...]:
             words.setdefault(w, None)
         if len(words) >= MAX_TOKENS:
             break
-    return tuple(_hash(key, w) for w in words)
+    ids: dict[str, None] = {}
+    for f in findings:
+        if f.entity in IDENTIFYING and len(ids) < MAX_IDENTIFIERS:
+            ids.setdefault(f"\x00{f.entity}:{re.sub(r'[^0-9a-z]', '', f.text.lower())}", None)
+    return tuple(_hash(key, w) for w in words) + tuple(_hash(key, i) for i in ids)

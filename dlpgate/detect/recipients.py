@@ -20,9 +20,10 @@ sender knows the recipient), and reported on its held-out split.
 
 The real-contact autocomplete error ("the other Sarah") is told by what history
 says about the similarly named contacts the recipient could have been mistaken
-for (its namesakes): the message's words have gone to the namesake, not to this
-one (content-fits-another); the other recipients have had mail with the
-namesake, never with this one (group-fits-another); the namesake is the one
+for (its namesakes): the message's words and the identifiers in it (a child's NHS
+number) have gone to the namesake, not to this one (content-fits-another); the
+other recipients have had mail with the namesake, never with this one
+(group-fits-another); the namesake is the one
 usually written to (usual-namesake); the message names the namesake in full and
 not this one (names-another); or the conversation being replied to never had
 this one in it (not-in-thread).

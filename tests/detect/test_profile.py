@@ -28,3 +28,20 @@ def test_the_quoted_thread_and_common_words_are_left_out():
 def test_hashes_depend_on_the_installation_key():
     assert set(fp("Kinship care", "assessment")) & set(fp("Kinship care", "assessment",
                                                           b"other" * 8)) == set()
+
+
+def test_identifiers_detection_found_are_part_of_the_fingerprint_however_written():
+    from dlpgate.model import Finding
+
+    message = parse(make_message(subject="Update", body="Please see below."))
+
+    def found(text: str, entity: str = "UK_NHS") -> list[Finding]:
+        return [Finding(entity, "body", 0, len(text), 1.0, text, "", "test")]
+
+    plain = fingerprint(message, KEY)
+    spaced = fingerprint(message, KEY, found("943 476 5919"))
+    assert len(spaced) == len(plain) + 1
+    assert spaced == fingerprint(message, KEY, found("9434765919"))
+    assert spaced != fingerprint(message, KEY, found("943 476 5920"))
+    # a postcode or a phone number is shared too widely to say whom a message is for
+    assert fingerprint(message, KEY, found("LS1 4AP", "UK_POSTCODE")) == plain
