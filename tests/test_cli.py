@@ -146,39 +146,37 @@ def test_scan_json_carries_the_findings_summary_and_notes(tmp_path):
     assert "943" not in json.dumps(line)  # no values without --reveal
 
 
-def test_scan_reads_the_history_that_history_learn_wrote(tmp_path):
+def learned_then_scanned(tmp_path, sent: list[bytes], new: bytes) -> dict:
+    """`history learn` of the sent messages, then `scan --json` of a new one, on one store."""
     (tmp_path / "dlpgate.yaml").write_text(
-        f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n"
+        f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\ndetection:\n  ner: false\n"
         "organisation:\n  internal_domains: [example-council.gov.uk]\n")
-    sent = tmp_path / "sent"
-    sent.mkdir()
-    for i in range(3):
-        (sent / f"{i}.eml").write_bytes(make_message(to=("carer@example.org",),
-                                                     message_id=f"<{i}@x>"))
+    (tmp_path / "sent").mkdir()
+    for i, raw in enumerate(sent):
+        (tmp_path / "sent" / f"{i}.eml").write_bytes(raw)
     assert dlpgate("history", "learn", "sent", cwd=tmp_path).returncode == 0
-    (tmp_path / "new.eml").write_bytes(make_message(to=("carer@example.org", "carer@exampel.org")))
+    (tmp_path / "new.eml").write_bytes(new)
     [line] = lines(dlpgate("scan", "--json", "new.eml", cwd=tmp_path))
-    signals = {r["address"]: r["signals"] for r in line["recipients"]}
+    return {r["address"]: r["signals"] for r in line["recipients"]}
+
+
+def test_scan_reads_the_history_that_history_learn_wrote(tmp_path):
+    signals = learned_then_scanned(
+        tmp_path, [make_message(to=("carer@example.org",), message_id=f"<{i}@x>")
+                   for i in range(3)],
+        make_message(to=("carer@example.org", "carer@exampel.org")))
     assert signals["carer@example.org"] == ["known-correspondent"]
     assert "lookalike-domain" in signals["carer@exampel.org"]
 
 
 def test_an_nhs_number_history_learn_saw_go_to_one_sarah_marks_a_message_to_the_other(tmp_path):
-    (tmp_path / "dlpgate.yaml").write_text(
-        f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\ndetection:\n  ner: false\n"
-        "organisation:\n  internal_domains: [example-council.gov.uk]\n")
-    sent = tmp_path / "sent"
-    sent.mkdir()
-    for i, (to, body) in enumerate([("sarah.khan@nhs.net", "Re NHS 943 476 5919, as agreed.")] * 3
-                                   + [("sarah.jones@fosterline.org.uk", "See you then.")] * 2):
-        (sent / f"{i}.eml").write_bytes(make_message(to=(to,), subject="Visit", body=body,
-                                                     message_id=f"<{i}@x>"))
-    assert dlpgate("history", "learn", "sent", cwd=tmp_path).returncode == 0
-    (tmp_path / "new.eml").write_bytes(make_message(
+    sent = [make_message(to=(to,), subject="Visit", body=body, message_id=f"<{i}@x>")
+            for i, (to, body) in enumerate(
+                [("sarah.khan@nhs.net", "Re NHS 943 476 5919, as agreed.")] * 3
+                + [("sarah.jones@fosterline.org.uk", "See you then.")] * 2)]
+    signals = learned_then_scanned(tmp_path, sent, make_message(
         to=("sarah.jones@fosterline.org.uk",), subject="Friday", body="NHS 9434765919 again."))
-    [line] = lines(dlpgate("scan", "--json", "new.eml", cwd=tmp_path))
-    [recipient] = line["recipients"]
-    assert "content-fits-another" in recipient["signals"]
+    assert "content-fits-another" in signals["sarah.jones@fosterline.org.uk"]
 
 
 def test_scan_without_a_store_creates_none(tmp_path):
