@@ -161,6 +161,11 @@ class Message:
     def all_recipients(self) -> tuple[str, ...]:
         return self.to + self.cc + self.bcc_only
 
+    @property
+    def body(self) -> str:
+        """The text of the message body part (not attachments), or empty."""
+        return next((p.text for p in self.parts if p.name == "body"), "")
+
 
 @dataclass(frozen=True)
 class Finding:

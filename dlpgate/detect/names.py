@@ -25,7 +25,7 @@ def thread_words(message: Message) -> set[str] | None:
         k.lower() in ("in-reply-to", "references") for k, _ in message.headers)
     if not is_reply:
         return None
-    body = next((p.text for p in message.parts if p.name == "body"), "")
+    body = message.body
     return set(_TOKEN.findall(body.lower()))
 
 
@@ -99,12 +99,12 @@ _ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.
 
 def addresses_in(message: Message) -> set[str]:
     """Addresses written in the body: the quoted headers of the thread, mostly."""
-    body = next((p.text for p in message.parts if p.name == "body"), "")
+    body = message.body
     return {normalise(a.rstrip(".-")) for a in _ADDRESS.findall(body[:20000])}
 
 
 def message_words(message: Message) -> set[str]:
-    body = next((p.text for p in message.parts if p.name == "body"), "")
+    body = message.body
     return set(_TOKEN.findall(f"{message.subject}\n{body}".lower()))
 
 
@@ -150,7 +150,7 @@ _PAIR = re.compile(r"\b([A-Za-z][a-z]{2,}|[A-Z]{3,})"  # a first name, then (ove
 def written_names(message: Message) -> dict[str, list[str]]:
     """Each word of the subject and body, lower-cased, with the capitalised words that follow
     it: the full names a message writes ("Michael Moore", "Michael J. Moore"), read once."""
-    body = next((p.text for p in message.parts if p.name == "body"), "")
+    body = message.body
     out: dict[str, list[str]] = {}
     for m in _PAIR.finditer(f"{message.subject}\n{body[:20000]}"):
         out.setdefault(m.group(1).lower(), []).append(m.group(2))

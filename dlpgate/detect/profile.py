@@ -48,7 +48,7 @@ def fingerprint(message: Message, key: bytes, findings: Iterable[Finding] = ()) 
     """Keyed hashes of the subject's and the new text's distinctive words, and of the people's
     identifiers detection found (`findings`), each as its kind and its characters alone, so
     "943 476 5919" and "9434765919" are one token."""
-    body = next((p.text for p in message.parts if p.name == "body"), "")
+    body = message.body
     quoted = _QUOTE.search(body)
     text = f"{message.subject}\n{body[: quoted.start() if quoted else 4000][:4000]}".lower()
     words: dict[str, None] = {}

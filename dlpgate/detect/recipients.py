@@ -481,7 +481,7 @@ class RecipientRiskAssessor:
             out.append(self._signal(
                 "protective-marking", "the message is marked OFFICIAL-SENSITIVE or above and "
                 "this destination is not on the secure list"))
-        body = next((p.text for p in message.parts if p.name == "body"), "")
+        body = message.body
         m = _SALUTATION.search(body[:500])
         if m and m.group(1).lower() not in _NOT_NAMES:
             name = m.group(1).lower()
