@@ -44,14 +44,11 @@ def is_slip(address: str, other: str) -> bool:
             and _unseparated(local) != _unseparated(o_local))
 
 
-_NAME = re.compile(r"[a-z]{3,}")
-
-
 @functools.lru_cache(maxsize=1 << 16)  # every message compares with the same contacts
 def _names(local: str) -> tuple[str, str, frozenset[str]]:
     """(first, last) name words of a local part (sarah.khan -> sarah, khan; jskilling
     twice) and its letters, for a cheap bound before an edit distance."""
-    words = _NAME.findall(local)
+    words = _TOKEN.findall(local)
     return (words[0], words[-1], frozenset(local)) if words else ("", "", frozenset(local))
 
 

@@ -384,10 +384,10 @@ class RecipientRiskAssessor:
         """
         local = address.rpartition("@")[0]
         for c in contacts:  # a slip needs one earlier message; a name elsewhere, a habit
-            c_local, _, c_domain = c.recipient.rpartition("@")
             if c.recipient == address or c.count < 1 or c.recipient in targets:
                 continue
-            same_name = c_local == local and len(local) >= 3 and c.count >= self.known_min
+            same_name = (c.recipient.rpartition("@")[0] == local and len(local) >= 3
+                         and c.count >= self.known_min)
             if same_name:
                 return [self._signal(
                     "confusable-address", f"{address} has the name of {c.recipient}, whom you "
@@ -405,12 +405,8 @@ class RecipientRiskAssessor:
         compare with, but the quoted headers name them: a recipient one or two slips
         from an address in the thread (and not itself in it) is that address mistyped.
         """
-        for q in sorted(quoted):
-            if names.is_slip(address, q):
-                return [self._signal(
-                    "address-slip", f"{address} is a typing slip from {q}, who is in the "
-                    "conversation this message carries")]
-        return []
+        return self._slip_from(address, sorted(quoted),
+                               "who is in the conversation this message carries")
 
     def _known_slip(self, address: str, near: list[str]) -> list[Signal]:
         """A slip from an address colleagues here write to, when no one has written to this one.
@@ -419,11 +415,13 @@ class RecipientRiskAssessor:
         colleague's contact mistyped by someone who has not written to them yet
         (`near` holds the organisation's known addresses that share a spelling key).
         """
-        for k in near:
+        return self._slip_from(address, near, "whom colleagues here write to")
+
+    def _slip_from(self, address: str, candidates: list[str], who: str) -> list[Signal]:
+        for k in candidates:
             if names.is_slip(address, k):
                 return [self._signal(
-                    "address-slip", f"{address} is a typing slip from {k}, whom colleagues "
-                    "here write to")]
+                    "address-slip", f"{address} is a typing slip from {k}, {who}")]
         return []
 
     def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
