@@ -74,18 +74,33 @@ def similar_names(a: str, b: str) -> bool:
     return len(la) >= 5 and close(la, lb, 2)
 
 
+def same_person(a: str, b: str) -> bool:
+    """Two addresses of one person at one domain: kenneth.lay and kenneth_lay, steven.kean
+    and steven.j.kean, ken.rice and kenneth.rice. A mail system gives two people at one
+    domain two different names, so these are aliases, not namesakes; at another domain the
+    same name may be someone else, or the person's own private address (confusable-address)."""
+    la, _, da = a.rpartition("@")
+    lb, _, db = b.rpartition("@")
+    wa, wb = _TOKEN.findall(la), _TOKEN.findall(lb)
+    if da != db or len(wa) < 2 or len(wb) < 2 or wa[-1] != wb[-1]:
+        return False
+    return wa[0].startswith(wb[0]) or wb[0].startswith(wa[0])
+
+
 def namesakes(targets: list[str], contacts: list[Correspondence],
                limit: int = 20) -> dict[str, list[Correspondence]]:
     """For each recipient, the sender's other contacts with a similar name, most used first.
 
     Contacts who are themselves recipients of this message are left out: the sender
-    picked both, so neither was mistaken for the other.
+    picked both, so neither was mistaken for the other. So are the recipient's own other
+    addresses at the same domain (same_person).
     """
     inside = set(targets)
     out: dict[str, list[Correspondence]] = {}
     for t in targets:
         similar = [c for c in contacts if c.recipient not in inside and c.count > 0
-                   and similar_names(t, c.recipient)][:limit]
+                   and similar_names(t, c.recipient)
+                   and not same_person(t, c.recipient)][:limit]
         if similar:
             out[t] = similar
     return out

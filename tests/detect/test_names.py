@@ -10,6 +10,7 @@ from dlpgate.detect.names import (
     is_slip,
     names_someone_else,
     namesakes,
+    same_person,
     similar_names,
     written_names,
 )
@@ -56,6 +57,33 @@ def test_namesakes_leave_out_contacts_who_are_recipients_too():
     assert [c.recipient for c in got["sarah.khan@nhs.net"]] == ["sarah.jones@gmail.com"]
     both = namesakes(["sarah.khan@nhs.net", "sarah.jones@gmail.com"], contacts)
     assert both == {}  # the sender picked both, so neither was mistaken for the other
+
+
+@pytest.mark.parametrize("one, other", [
+    ("kenneth.lay@council.gov.uk", "kenneth_lay@council.gov.uk"),
+    ("steven.kean@council.gov.uk", "steven.j.kean@council.gov.uk"),
+    ("ken.rice@council.gov.uk", "kenneth.rice@council.gov.uk"),
+])
+def test_one_persons_other_address_at_the_same_domain_is_the_same_person(one, other):
+    assert same_person(one, other) and same_person(other, one)
+
+
+@pytest.mark.parametrize("one, other", [
+    ("sarah.khan@council.gov.uk", "sarah.khan@gmail.com"),   # private address or another Sarah
+    ("sarah.khan@council.gov.uk", "sarah.jones@council.gov.uk"),
+    ("sarah.khan@council.gov.uk", "imran.khan@council.gov.uk"),
+    ("skhan@council.gov.uk", "sarah.khan@council.gov.uk"),    # no first name to compare
+])
+def test_another_name_or_another_domain_is_not_the_same_person(one, other):
+    assert not same_person(one, other)
+
+
+def test_namesakes_leave_out_the_recipients_own_other_addresses():
+    contacts = [Correspondence("steven.j.kean@council.gov.uk", 30, 0, 0),
+                Correspondence("steven.king@council.gov.uk", 2, 0, 0)]
+    got = namesakes(["steven.kean@council.gov.uk"], contacts)
+    assert [c.recipient for c in got["steven.kean@council.gov.uk"]] == \
+        ["steven.king@council.gov.uk"]
 
 
 def test_the_thread_names_a_correspondent_only_by_every_name_word():
