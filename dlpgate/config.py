@@ -240,18 +240,18 @@ DEFAULT_WEIGHTS = {
     # confusable-address (the autocomplete signal, which the benchmark's typos
     # overlap with lookalike-domain) and protective-marking (not exercised) keep set values.
     # relationship: the base risk
-    "internal": 0.0, "partner": 0.05, "known-correspondent": 0.0, "rare-correspondent": 0.45,
-    "new-to-sender": 0.5, "new-to-organisation": 0.98,
+    "internal": 0.0, "partner": 0.05, "known-correspondent": 0.0, "rare-correspondent": 0.65,
+    "new-to-sender": 0.7, "new-to-organisation": 0.98,
     # risk signals: each raises the risk
-    "lookalike-domain": 0.98, "confusable-address": 0.85, "address-slip": 0.9,
-    "not-in-thread": 0.95, "lone-outsider": 0.95, "unmentioned": 0.05, "unknown-address": 0.15,
+    "lookalike-domain": 0.98, "confusable-address": 0.85, "address-slip": 0.98,
+    "not-in-thread": 0.95, "lone-outsider": 0.9, "unmentioned": 0.05, "unknown-address": 0.3,
     "newcomer": 0.9,
-    "content-fits-another": 0.8, "unusual-group": 0.5, "group-fits-another": 0.95,
-    "usual-namesake": 0.98, "names-another": 0.98, "names-someone-else": 0.7,
-    "personal-webmail": 0.45, "protective-marking": 0.7, "salutation-mismatch": 0.3,
+    "content-fits-another": 0.9, "unusual-group": 0.4, "group-fits-another": 0.95,
+    "usual-namesake": 0.98, "names-another": 0.95, "names-someone-else": 0.85,
+    "personal-webmail": 0.3, "protective-marking": 0.7, "salutation-mismatch": 0.4,
     # mitigating: evidence a new recipient was meant; each damps the base risk (unless the
     # recipient imitates another address)
-    "named-in-message": 0.5, "colleague-recipient": 0.85,
+    "named-in-message": 0.6, "colleague-recipient": 0.65,
     # exposure of the audience rather than a wrong recipient: policy acts on these
     # signals themselves; on the validation split they do not help tell a wrong recipient
     "bulk-exposure": 0.0, "mixed-audience": 0.0,

@@ -63,7 +63,7 @@ def test_a_genuine_new_contact_at_a_partner_is_new_but_not_a_lookalike(store):
     r = assess(store, "kiran.shah@nhs.net", body="Dear Kiran,\n")["kiran.shah@nhs.net"]
     assert names(r) == ["partner", "new-to-sender"]  # a colleague's contact
     stranger = assess(store, "kiran.shah@elsewhere.org", body="Dear Kiran,\n")
-    assert r.risk <= 0.5 < stranger["kiran.shah@elsewhere.org"].risk
+    assert r.risk < stranger["kiran.shah@elsewhere.org"].risk
     named = assess(store, "kiran.shah@nhs.net", body="Dear Kiran Shah,\n")["kiran.shah@nhs.net"]
     assert names(named) == ["partner", "new-to-sender", "named-in-message"]
     assert named.risk < r.risk
