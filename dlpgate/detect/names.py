@@ -36,12 +36,22 @@ def _unseparated(local: str) -> str:
 
 def is_slip(address: str, other: str) -> bool:
     """`address` is `other` mistyped: the same domain, the local part one slip away (two
-    for eight letters or more), and not merely another separator between the same names."""
+    for eight letters or more), and not merely another separator between the same names.
+
+    Two slips must fall in different words, or in a word of eight letters or more:
+    samanta.blogs for samantha.bloggs is a hurried hand, john.greg for john.gore is John Greg.
+    """
     local, _, domain = address.rpartition("@")
     o_local, _, o_domain = other.rpartition("@")
-    return (o_domain == domain and len(local) >= 4
+    if not (o_domain == domain and len(local) >= 4
             and close(local, o_local, 1 if len(local) < 8 else 2)
-            and _unseparated(local) != _unseparated(o_local))
+            and _unseparated(local) != _unseparated(o_local)):
+        return False
+    if close(local, o_local, 1):
+        return True
+    words, o_words = re.split(r"[._\-]", local), re.split(r"[._\-]", o_local)
+    return len(words) == len(o_words) and all(
+        close(w, o, 1 if len(o) < 8 else 2) for w, o in zip(words, o_words, strict=True))
 
 
 @functools.lru_cache(maxsize=1 << 16)  # every message compares with the same contacts

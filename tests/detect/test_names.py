@@ -38,6 +38,7 @@ def test_a_slip_is_the_same_domain_and_a_local_part_a_slip_or_two_away(typed, me
     ("bob@nhs.net", "rob@nhs.net"),                 # three letters are too short to tell
     ("jo.bl@nhs.net", "jo.bloggs@nhs.net"),
     ("jo.bloggs@nhs.net", "jo.bloggs@nhs.net"),
+    ("john.greg@nhs.net", "john.gore@nhs.net"),     # two slips in one short word: another name
 ])
 def test_other_near_addresses_are_not_slips(typed, meant):
     assert not is_slip(typed, meant)
