@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/misdirection.py [--train 0.7] [--seed 1] [--bootstrap N]
                                            [--ceiling] [--split test|validation] [--explain N]
+                                           [--online]
 
 On the Enron sent mail (../shared/corpora/enron-sent), per user in date order
 and with the corpus's duplicate copies of one message (the same mail filed in
@@ -20,6 +21,10 @@ with one wrong recipient:
 
 The wrong address is written into the To header as a mail client would, so the
 message the scorer sees is the one that would have been sent.
+
+`--online` keeps learning after the cut, as the relay does: the held-out messages in date
+order, each learned once scored (the injected copies never are). Without it history stays as
+it was at the cut, so the third message to one new address is still new to the organisation.
 
 `--split validation` learns from the first 70% of the training part and scores
 the rest of the training part, never touching the held-out 30%: weights are
