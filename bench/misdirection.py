@@ -61,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 from dlpgate import testdata  # noqa: E402
 from dlpgate.config import Settings  # noqa: E402
 from dlpgate.detect.lookalike import distance, split  # noqa: E402
+from dlpgate.detect.names import same_person  # noqa: E402
 from dlpgate.detect.recipients import RecipientRiskAssessor  # noqa: E402
 from dlpgate.detect.registry import Context  # noqa: E402
 from dlpgate.history import normalise, pairs_from_message  # noqa: E402
@@ -124,9 +125,7 @@ def similar_contact(genuine: list[str], contacts: list[str]) -> tuple[str, str] 
             c_names = _names(c_local)
             if not c_names or c_local == g_local:
                 continue
-            if g.rpartition("@")[2] == c.rpartition("@")[2] and len(g_names) >= 2 and \
-                    len(c_names) >= 2 and g_names[-1] == c_names[-1] and \
-                    (g_names[0].startswith(c_names[0]) or c_names[0].startswith(g_names[0])):
+            if same_person(g, c):
                 continue  # the same person's other address (steven.j.kean, ken.rice)
             d = distance(g_local, c_local, 4)
             shared = c_names[0] == g_names[0] or c_names[-1] == g_names[-1]
