@@ -29,9 +29,12 @@ def thread_words(message: Message) -> set[str] | None:
     return set(_TOKEN.findall(body.lower()))
 
 
+_SEPARATOR = re.compile(r"[._\-]")
+
+
 def _unseparated(local: str) -> str:
     """jo.bloggs, jo_bloggs and jo-bloggs: one person's spellings, not a slip."""
-    return re.sub(r"[._\-]", "", local)
+    return _SEPARATOR.sub("", local)
 
 
 def is_slip(address: str, other: str) -> bool:
@@ -43,13 +46,13 @@ def is_slip(address: str, other: str) -> bool:
     """
     local, _, domain = address.rpartition("@")
     o_local, _, o_domain = other.rpartition("@")
-    if not (o_domain == domain and len(local) >= 4
-            and close(local, o_local, 1 if len(local) < 8 else 2)
-            and _unseparated(local) != _unseparated(o_local)):
+    edits = 1 if len(local) < 8 else 2
+    if o_domain != domain or len(local) < 4 or _unseparated(local) == _unseparated(o_local) \
+            or not close(local, o_local, edits):
         return False
-    if close(local, o_local, 1):
+    if edits == 1 or lookalike.distance(local, o_local, 2) <= 1:  # only near pairs get here
         return True
-    words, o_words = re.split(r"[._\-]", local), re.split(r"[._\-]", o_local)
+    words, o_words = _SEPARATOR.split(local), _SEPARATOR.split(o_local)
     return len(words) == len(o_words) and all(
         close(w, o, 1 if len(o) < 8 else 2) for w, o in zip(words, o_words, strict=True))
 
