@@ -7,8 +7,10 @@ message or the conversation it carries name this person. Pure functions of text,
 
 from __future__ import annotations
 
+import email.utils
 import functools
 import re
+from dataclasses import dataclass
 
 from dlpgate.detect import lookalike
 from dlpgate.history import normalise
@@ -19,14 +21,55 @@ _REPLY = re.compile(r"^\s*(?:re|fw|fwd|aw|tr)\s*:", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z]{3,}")
 
 
-def thread_words(message: Message) -> set[str] | None:
-    """For a reply or forward, the words of the conversation it carries; else None."""
-    is_reply = bool(_REPLY.match(message.subject)) or any(
+# The header block a mail client writes above a quoted or forwarded message: Outlook's
+# "-----Original Message-----", Notes' "Forwarded by" and "Name <addr> on 03/23/2001
+# 01:47 PM" over "To:", a "From:" line with "Sent:" or "Date:" under it, "On ... wrote:".
+_QUOTED = re.compile(
+    r"^[ \t>]*-{2,}\s*(?:original message|forwarded (?:by|message))"
+    r"|\bon \d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*[ap]m\s*\n\s*to:"
+    r"|^[ \t>]*from:[^\n]*\n(?:[^\n]*\n){0,2}?[ \t>]*(?:sent|date):"
+    r"|^[ \t>]*on [^\n]{5,120} wrote:\s*$",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def carries_conversation(body: str) -> bool:
+    """Whether a body quotes or forwards an earlier message under its header block.
+
+    A reply's subject is not always marked ("REMOVE FROM LIST!! Re: ...", a client that
+    strips prefixes); the quoted header block is what says who was in the conversation.
+    """
+    return bool(_QUOTED.search(body[:50000]))
+
+
+def is_reply(message: Message) -> bool:
+    """A reply or forward by its subject or its threading headers."""
+    return bool(_REPLY.match(message.subject)) or any(
         k.lower() in ("in-reply-to", "references") for k, _ in message.headers)
-    if not is_reply:
+
+
+def thread_words(message: Message) -> set[str] | None:
+    """For a message that replies to, forwards or quotes a conversation, its words; else None."""
+    if not is_reply(message) and not carries_conversation(message.body):
         return None
     body = message.body
     return set(_TOKEN.findall(body.lower()))
+
+
+def outside_thread(message: Message, targets: list[str], thread: set[str] | None) -> set[str]:
+    """The recipients added to a conversation they were not part of.
+
+    A reply or forward (by its subject or headers) is the conversation going on, so anyone
+    outside it was added. A message that only quotes one under an unmarked subject (a
+    circular quoting a note, "REMOVE ME!! Re: ...") may be sharing it with a new audience:
+    a recipient outside it stands out only when at least half the message's recipients were
+    in it.
+    """
+    if thread is None:
+        return set()
+    outside = {t for t in targets if not in_thread(t, thread)}
+    if is_reply(message) or 2 * len(outside) <= len(targets):
+        return outside
+    return set()
 
 
 _SEPARATOR = re.compile(r"[._\-]")
@@ -199,3 +242,74 @@ def names_someone_else(address: str, written: dict[str, list[str]]) -> str | Non
         return None
     other = next((s for s in surnames if s not in _NOT_SURNAMES), None)
     return f"{first.capitalize()} {other.capitalize()}" if other else None
+
+
+@dataclass(frozen=True)
+class Greeting:
+    """Whom a message opens by addressing: "Hi, Suzanne." "Dear Mr Khan:" "Jeff -"."""
+
+    name: str          # as written
+    surname: bool      # after a title (Mr Khan): a surname, not a first name
+    opener: bool       # after Dear, Hi or Hello: certainly a greeting
+
+    def __str__(self) -> str:
+        return self.name
+
+
+_TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|councillor|cllr)"
+_GREETING = re.compile(
+    r"(?P<open>(?i:dear|hi|hello|hey|good\s+(?:morning|afternoon|evening))\b[\s,]*)?"
+    rf"(?P<title>(?i:{_TITLES})\.?\s+)?"
+    r"(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+    r"(?:\s+(?:[A-Z]\.?\s+)?(?P<surname>[A-Z][a-z]+))?"
+    r"\s*(?P<end>[,:!.\-]?)(?P<rest>\s.*)?$")
+# Openings that are not a person: "Gentlemen:", "Thanks,", "All -".
+_NOT_GREETED = frozenset("""sir madam all team colleague colleagues everyone both
+folks guys gentlemen ladies friends bros fam family gang hello hi hey dear morning
+afternoon evening greetings thanks thank thx please attached fyi here see note
+update reminder importance urgent perfect great yes no ok okay sorry regards cheers""".split())
+
+
+def greeting(message: Message) -> Greeting | None:
+    """Whom the message opens by greeting, from its first line under any banner in capitals;
+    None when it opens otherwise.
+
+    A bare capitalised word is a greeting only on a line of its own and punctuated as one
+    ("Jeff," "Jeff -"); after Dear, Hi or Hello it is, and a sentence may follow it.
+    """
+    lines = [x.strip() for x in message.body[:2000].splitlines() if x.strip()]
+    while len(lines) > 1 and not any(c.islower() for c in lines[0]):
+        lines.pop(0)  # a banner above the greeting: OFFICIAL-SENSITIVE, [EXTERNAL]
+    m = _GREETING.match(lines[0]) if lines else None
+    if not m or m.group("name").lower() in _NOT_GREETED:
+        return None
+    opener = bool(m.group("open"))
+    if m.group("rest") and not (opener and m.group("end")):
+        return None  # "Hi, Diomedes.  I tried to call": a greeting; "Jeff said" is not
+    if not opener and not m.group("title") and m.group("end") not in (",", ":", "-"):
+        return None
+    if m.group("title") and m.group("surname") is None:
+        return Greeting(m.group("name"), True, opener)
+    return Greeting(m.group("name"), False, opener)
+
+
+def display_names(message: Message) -> dict[str, str]:
+    """Each To and Cc address (normalised) with the display name it was written with."""
+    values = [v for k, v in message.headers if k.lower() in ("to", "cc")]
+    return {normalise(a): n for n, a in email.utils.getaddresses(values) if a and n}
+
+
+def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = True) -> bool:
+    """Whether the greeted name can be this recipient's: by the display name they were
+    addressed with, a name word of the address (ken for kenneth, jeff for jeffrey), or an
+    initial and surname run together (smurphy for "Hi Suzanne", jskilling for "Jeff")."""
+    name = hello.name.lower()
+    words = [w.lower() for w in _TOKEN.findall(shown_as.lower())] + name_words(address)
+    if hello.surname:
+        return any(w == name or (len(w) > len(name) and w.endswith(name)) for w in words)
+    if any(w == name or (min(len(w), len(name)) >= 3 and (w.startswith(name) or
+                                                          name.startswith(w)))
+           for w in words):
+        return True
+    local = address.rpartition("@")[0].lower()
+    return initials and not _SEPARATOR.search(local) and len(local) >= 5 and local[0] == name[0]

@@ -2,12 +2,12 @@
 
 Signals come from the organisation's own mail flow (prior correspondence in the
 store), its configuration (internal and partner domains) and the message itself
-(visible recipients, protective marking, salutation). Each carries a sentence a
-sender would understand. The score is a noisy-OR: the relationship sets a base
-risk (internal 0, a regular correspondent low, a stranger high), evidence that a
-new recipient was meant (the message names them, or a colleague of theirs is
-also a recipient) can only damp that base, and each risk signal can only raise
-the result, so the score is monotone in every signal:
+(visible recipients, protective marking, whom it opens by greeting). Each carries a
+sentence a sender would understand. The score is a noisy-OR: the relationship sets a
+base risk (internal 0, a regular correspondent low, a stranger high), evidence that a
+new recipient was meant (the message names or greets them, or a colleague of theirs is
+also a recipient) can only damp that base, and each risk signal can only raise the
+result, so the score is monotone in every signal:
 
     damp = product(1 - weight(m) for each mitigating signal m), or 1 when the
            recipient imitates another address (a look-alike stays one, named or not)
@@ -23,9 +23,9 @@ says about the similarly named contacts the recipient could have been mistaken
 for (its namesakes): the message's words and the identifiers in it (a child's NHS
 number) have gone to the namesake, not to this one (content-fits-another); the
 other recipients have had mail with the namesake, never with this one
-(group-fits-another); the namesake is the one
-usually written to (usual-namesake); the message names the namesake in full and
-not this one (names-another); or the conversation being replied to never had
+(group-fits-another); the namesake is the one usually written to (usual-namesake);
+the message names the namesake in full and not this one, or opens by greeting the
+namesake's name (names-another); or the conversation being replied to never had
 this one in it (not-in-thread).
 """
 
@@ -47,7 +47,7 @@ from dlpgate.store.base import Correspondence
 RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-correspondent",
                  "new-to-sender", "new-to-organisation")
 # Evidence that a recipient new to the sender was meant: these damp the base risk.
-MITIGATING = ("named-in-message", "colleague-recipient")
+MITIGATING = ("named-in-message", "greeted", "colleague-recipient")
 # A recipient who imitates another address is not made safer by being named.
 IMITATIONS = ("lookalike-domain", "confusable-address", "address-slip", "content-fits-another",
               "group-fits-another", "usual-namesake", "names-another")
@@ -79,9 +79,6 @@ def is_marked(message: Message) -> bool:
     """OFFICIAL-SENSITIVE or above in the subject or a protective-marking header."""
     headers = " ".join(v for k, v in message.headers if k.lower() in _MARKING_HEADERS)
     return bool(_MARKING.search(message.subject) or _MARKING.search(headers))
-_SALUTATION = re.compile(r"^\s*(?:Dear|Hi|Hello)\s+([A-Z][a-z]+)\b", re.MULTILINE)
-_NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyone", "both",
-              "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "councillor"}
 
 
 def _days(seconds: float) -> str:
@@ -124,13 +121,17 @@ class RecipientRiskAssessor:
         addressed = store.addressed(targets) if store else {}
         now = ctx.now or time.time()
         thread = names.thread_words(message)
+        outside = names.outside_thread(message, targets, thread)
         words = names.message_words(message)
         in_body = names.addresses_in(message)
         full_names = names.written_names(message)
+        hello = names.greeting(message)
+        shown_as = names.display_names(message)
+        greeted = {t for t in targets if hello and names.greets(t, hello, shown_as.get(t, ""))}
         quoted = in_body - set(targets) - {sender}
         contacts: list[Correspondence] = store.contacts(sender) if mine else []
         namesakes = names.namesakes(targets, contacts)
-        message_signals = self._message_signals(message)
+        message_signals = self._message_signals(message, hello, greeted)
         tokens = ctx.fingerprint if ctx.fingerprint is not None else \
             self._fingerprint(message, store)
         pairs = self._pairs(sender, targets, namesakes, store)
@@ -158,10 +159,8 @@ class RecipientRiskAssessor:
                     if not addressed.get(address):
                         signals.append(self._signal(
                             "unknown-address", f"no one here has written to {address} before"))
-                if thread is not None and not names.in_thread(address, thread):
-                    signals.append(self._signal(
-                        "not-in-thread", f"this replies to or forwards a conversation that "
-                        f"{address} was not part of"))
+                if address in outside:
+                    signals.append(self._not_in_thread(address))
             else:
                 if match := in_domains(domain, self.partners):
                     signals.append(self._signal("partner",
@@ -199,17 +198,16 @@ class RecipientRiskAssessor:
                 if not known:
                     signals += self._imitation(address, domain, contacts, targets, org_domains,
                                                quoted, near, store)
-                if thread is not None and not names.in_thread(address, thread):
-                    signals.append(self._signal(
-                        "not-in-thread", f"this replies to or forwards a conversation that "
-                        f"{address} was not part of"))
+                if address in outside:
+                    signals.append(self._not_in_thread(address))
                 elif not (known and known.count >= self.known_min) and \
-                        not names.mentioned(address, words):
+                        address not in greeted and not names.mentioned(address, words):
                     signals.append(self._signal(
                         "unmentioned", f"{address} is new to you and the message does not "
                         "mention them by name"))
                 if not known:
                     signals += self._meant(address, domain, words, in_body, targets)
+                    signals += self._greeting(address, hello, greeted)
                 if domain in self.webmail:
                     signals.append(self._signal(
                         "personal-webmail", f"{domain} is a personal webmail service"))
@@ -226,7 +224,8 @@ class RecipientRiskAssessor:
                     "names-someone-else", f"the message names {other}, not the person at "
                     f"{address}"))
             if similar:
-                signals += self._names_another(address, similar, words)
+                signals += self._names_another(address, similar, words, hello,
+                                               shown_as.get(address, ""))
                 signals += self._namesake_signals(address, known, similar, targets, pairs)
                 if tokens:
                     signals += self._content_fit(address, sender, tokens, similar, store)
@@ -236,6 +235,10 @@ class RecipientRiskAssessor:
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
+
+    def _not_in_thread(self, address: str) -> Signal:
+        return self._signal("not-in-thread", f"this replies to or forwards a conversation that "
+                            f"{address} was not part of")
 
     def score(self, signals: list[Signal]) -> float:
         return combine((s.name, s.weight) for s in signals)
@@ -307,9 +310,25 @@ class RecipientRiskAssessor:
                 "colleague-recipient", f"another recipient of this message is also at {org}"))
         return out
 
-    def _names_another(self, address: str, similar: list[Correspondence],
-                       words: set[str]) -> list[Signal]:
-        """The other Sarah by name: the message names a namesake in full, not this one."""
+    def _greeting(self, address: str, hello: names.Greeting | None,
+                  greeted: set[str]) -> list[Signal]:
+        """Whom the message opens by greeting: this recipient (they were meant), or another
+        recipient and not this one (this one came along by mistake)."""
+        if hello is None:
+            return []
+        if address in greeted:
+            return [self._signal("greeted", f"the message opens by greeting {hello}, who "
+                                 f"could be {address}")]
+        if greeted:
+            return [self._signal("greets-another", f"the message opens by greeting {hello}, "
+                                 f"who could be {min(greeted)}, not {address}")]
+        return []
+
+    def _names_another(self, address: str, similar: list[Correspondence], words: set[str],
+                       hello: names.Greeting | None, shown_as: str) -> list[Signal]:
+        """The other Sarah by name: the message names a namesake in full, or opens by
+        greeting a name that is the namesake's and not this one's ("Hi Ken" to mark.lay
+        when kenneth.lay is the contact with that name)."""
         if names.in_thread(address, words):
             return []
         for c in similar:
@@ -317,6 +336,13 @@ class RecipientRiskAssessor:
                 return [self._signal(
                     "names-another", f"the message names {c.recipient}, whose name is like "
                     f"{address}'s, and not {address}")]
+        if hello is None or names.greets(address, hello, shown_as):
+            return []
+        for c in similar:
+            if names.greets(c.recipient, hello, initials=False):
+                return [self._signal(
+                    "names-another", f"the message opens by greeting {hello}, which is the "
+                    f"name of {c.recipient}, not of {address}")]
         return []
 
     def _namesake_signals(self, address: str, known: Correspondence | None,
@@ -461,7 +487,8 @@ class RecipientRiskAssessor:
             return ", a webmail provider"
         return ", where colleagues here write"
 
-    def _message_signals(self, message: Message) -> list[Signal]:
+    def _message_signals(self, message: Message, hello: names.Greeting | None,
+                         greeted: set[str]) -> list[Signal]:
         out = []
         visible_external = [a for a in message.to + message.cc
                             if not in_domains(domain_of(a), self.internal)]
@@ -479,14 +506,10 @@ class RecipientRiskAssessor:
             out.append(self._signal(
                 "protective-marking", "the message is marked OFFICIAL-SENSITIVE or above and "
                 "this destination is not on the secure list"))
-        body = message.body
-        m = _SALUTATION.search(body[:500])
-        if m and m.group(1).lower() not in _NOT_NAMES:
-            name = m.group(1).lower()
-            if not any(name in normalise(a).rpartition("@")[0] for a in message.destinations):
-                out.append(self._signal(
-                    "salutation-mismatch", f"the message says 'Dear {m.group(1)}' but no "
-                    "recipient's address has that name"))
+        if hello is not None and hello.opener and not greeted:
+            out.append(self._signal(
+                "salutation-mismatch", f"the message opens by greeting {hello} but no "
+                "recipient has that name"))
         return out
 
 

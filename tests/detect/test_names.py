@@ -5,13 +5,19 @@ from __future__ import annotations
 import pytest
 
 from dlpgate.detect.names import (
+    Greeting,
     addresses_in,
+    carries_conversation,
+    greeting,
+    greets,
     in_thread,
     is_slip,
     names_someone_else,
     namesakes,
+    outside_thread,
     same_person,
     similar_names,
+    thread_words,
     written_names,
 )
 from dlpgate.model import Envelope
@@ -114,3 +120,96 @@ def test_a_message_naming_another_person_with_the_recipients_first_name_says_who
     alone = written_names(body("Michael and I agree. Thanks Michael\n"))
     assert names_someone_else("michael.brown@x.gov.uk", alone) is None
     assert names_someone_else("mbrown@x.gov.uk", notice) is None  # no first name to go on
+
+
+def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.org",)):
+    return parse(make_message(to=to, subject=subject, body=text))
+
+
+@pytest.mark.parametrize("body, name, surname", [
+    ("Hi, Suzanne.\n\nI was wondering if you would do me a favour.", "Suzanne", False),
+    ("Hi, Diomedes.  I just tried to reach you on your mobile.", "Diomedes", False),
+    ("Dear Mr. Stuart,\n\nFurther to your letter", "Stuart", True),
+    ("Jeff,\nsee below.", "Jeff", False),
+    ("Dear Sarah Khan,\nThe minutes.", "Sarah", False),
+    ("\n\n  Good morning Kiran -\nthe figures", "Kiran", False),
+    ("OFFICIAL-SENSITIVE\n\nDear Sarah,\nThe assessment.", "Sarah", False),  # under a banner
+])
+def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
+    hello = greeting(_body(body))
+    assert hello is not None and (hello.name, hello.surname) == (name, surname)
+
+
+@pytest.mark.parametrize("body", [
+    "Jeff said we should meet on Tuesday.",   # a sentence about Jeff, not to him
+    "Thanks,\nAlice",
+    "Gentlemen:\nthe board papers.",
+    "Dear Fam,\nnews from Houston.",
+    "Hello,\nplease see below.",
+    "Please see the attached figures.",
+    "",
+])
+def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
+    assert greeting(_body(body)) is None
+
+
+@pytest.mark.parametrize("address, hello, shown_as", [
+    ("suzanne.murphy@unterberg.com", Greeting("Suzanne", False, True), ""),
+    ("kenneth.lay@council.gov.uk", Greeting("Ken", False, True), ""),      # a short form
+    ("jeff.skilling@council.gov.uk", Greeting("Jeffrey", False, False), ""),
+    ("smurphy@unterberg.com", Greeting("Suzanne", False, True), ""),       # initial + surname
+    ("jstuart@kkr.com", Greeting("Stuart", True, True), ""),               # Mr Stuart
+    ("davik@kkr.com", Greeting("Kathy", False, True), "Kathy Davis"),      # the display name
+])
+def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
+    assert greets(address, hello, shown_as)
+
+
+@pytest.mark.parametrize("address, hello", [
+    ("mark.lay@council.gov.uk", Greeting("Ken", False, True)),
+    ("amber.birch@example.org", Greeting("Anne", False, True)),   # an initial is not a name
+    ("davik@kkr.com", Greeting("Stuart", True, True)),
+    ("pat@gmail.com", Greeting("Sarah", False, True)),
+])
+def test_a_greeting_does_not_fit_someone_else(address, hello):
+    assert not greets(address, hello)
+
+
+def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
+    hello = Greeting("Suzanne", False, True)
+    assert greets("smurphy@unterberg.com", hello)
+    assert not greets("smurphy@unterberg.com", hello, initials=False)
+
+
+@pytest.mark.parametrize("body", [
+    "Thanks.\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice\n",
+    '"Schwab, Theo" <theo@rssmb.com> on 03/23/2001 \n01:47:49 PM\nTo: \ncc: \nSubject: Rates',
+    "Fine by me.\n\nFrom: Sarah Khan\nSent: 02 March 2026 10:14\nTo: Alice\n",
+    "Yes.\n\nOn Mon, 2 Mar 2026 at 10:14, Sarah Khan wrote:\n> the rota\n",
+    "---------------------- Forwarded by Kathy Mayfield/Corp on 12/13/2000 04:38 PM ---",
+])
+def test_a_quoted_header_block_means_the_body_carries_a_conversation(body):
+    assert carries_conversation(body)
+
+
+def test_a_body_that_only_mentions_sending_carries_no_conversation():
+    assert not carries_conversation("From: the housing team, sent to all tenants.\nDate TBC")
+
+
+def test_a_reply_under_an_unmarked_subject_still_has_its_thread():
+    quoted = ('"Schwab, Theo" <theo.schwab@rssmb.com> on 03/23/2001 \n01:47:49 PM\n'
+              "To: \ncc: \nSubject: Tax free issues\n\nDear client, rates below.\n")
+    to = ("theo.schwab@rssmb.com", "amber.birch@elsewhere.org")
+    msg = _body("Please remove me.\n\n" + quoted, subject="REMOVE ME!! Re: Tax free", to=to)
+    assert outside_thread(msg, list(to), thread_words(msg)) == {"amber.birch@elsewhere.org"}
+
+
+def test_quoting_a_note_to_a_new_audience_adds_no_one_to_a_conversation():
+    """A circular that quotes a note none of its recipients were on shares it; nobody
+    on it was added to a conversation by mistake."""
+    quoted = ("kathy.mayfield@council.gov.uk on 12/13/2000 04:38 PM\nTo: \ncc: \n"
+              "Subject: Thank you\n\nThank you for the gift card.\n")
+    to = ("ann.brown@council.gov.uk", "tom.white@council.gov.uk", "sue.ford@council.gov.uk")
+    msg = _body(quoted, subject="Thank you for the gift", to=to)
+    assert thread_words(msg) is not None
+    assert outside_thread(msg, list(to), thread_words(msg)) == set()

@@ -58,14 +58,14 @@ def test_internal_and_regular_correspondents_are_low_risk(store):
 
 def test_a_genuine_new_contact_at_a_partner_is_new_but_not_a_lookalike(store):
     r = assess(store, "kiran.shah@nhs.net", body="Dear Kiran,\n")["kiran.shah@nhs.net"]
-    assert names(r) == ["partner", "new-to-sender", "unknown-address"]  # no one here yet
+    assert names(r) == ["partner", "new-to-sender", "unknown-address", "greeted"]  # no one yet
     store.learn([Pair("bob@example-council.gov.uk", "kiran.shah@nhs.net", time.time(), 3)])
     r = assess(store, "kiran.shah@nhs.net", body="Dear Kiran,\n")["kiran.shah@nhs.net"]
-    assert names(r) == ["partner", "new-to-sender"]  # a colleague's contact
+    assert names(r) == ["partner", "new-to-sender", "greeted"]  # a colleague's contact
     stranger = assess(store, "kiran.shah@elsewhere.org", body="Dear Kiran,\n")
     assert r.risk < stranger["kiran.shah@elsewhere.org"].risk
     named = assess(store, "kiran.shah@nhs.net", body="Dear Kiran Shah,\n")["kiran.shah@nhs.net"]
-    assert names(named) == ["partner", "new-to-sender", "named-in-message"]
+    assert names(named) == ["partner", "new-to-sender", "named-in-message", "greeted"]
     assert named.risk < r.risk
 
 
@@ -383,3 +383,60 @@ def test_a_message_that_names_someone_else_with_the_recipients_first_name_is_fla
     assert "Sarah Ahmed" in r.signals[names(r).index("names-someone-else")].explanation
     both = assess(store, "sarah.khan@nhs.net", body=text + "Sarah Khan has them.\n")
     assert "names-someone-else" not in names(both["sarah.khan@nhs.net"])
+
+
+def test_a_new_contact_the_message_greets_is_less_risky_than_one_it_does_not(store):
+    greeted = assess(store, "smurphy@unterberg.com", body="Hi, Suzanne.\nThe parcels.\n")
+    r = greeted["smurphy@unterberg.com"]
+    assert "greeted" in names(r) and "unmentioned" not in names(r)
+    assert "Suzanne" in r.signals[names(r).index("greeted")].explanation
+    plain = assess(store, "smurphy@unterberg.com", body="The parcels.\n")
+    assert r.risk < plain["smurphy@unterberg.com"].risk
+
+
+def test_a_stranger_on_a_message_that_greets_another_recipient_is_flagged(store):
+    got = assess(store, "smurphy@unterberg.com", "amber.birch@elsewhere.org",
+                 to=("smurphy@unterberg.com", "amber.birch@elsewhere.org"),
+                 body="Hi, Suzanne.\nThe parcels.\n")
+    r = got["amber.birch@elsewhere.org"]
+    assert "greets-another" in names(r)
+    assert "smurphy@unterberg.com" in r.signals[names(r).index("greets-another")].explanation
+    assert "greets-another" not in names(got["smurphy@unterberg.com"])
+    alone = assess(store, "amber.birch@elsewhere.org", "smurphy@unterberg.com",
+                   to=("amber.birch@elsewhere.org", "smurphy@unterberg.com"), body="The parcels.\n")
+    assert r.risk > alone["amber.birch@elsewhere.org"].risk
+
+
+def test_a_regular_contact_is_not_flagged_for_not_being_the_one_greeted(store):
+    got = assess(store, "smurphy@unterberg.com", "sarah.khan@nhs.net",
+                 to=("smurphy@unterberg.com",), cc=("sarah.khan@nhs.net",),
+                 body="Hi, Suzanne.\nThe parcels.\n")
+    assert "greets-another" not in names(got["sarah.khan@nhs.net"])
+
+
+def test_a_greeting_that_fits_an_initial_and_surname_is_no_salutation_mismatch(store):
+    got = assess(store, "dchristo@attglobal.net", body="Hi, Diomedes.  Please call Jeff.\n")
+    assert "salutation-mismatch" not in names(got["dchristo@attglobal.net"])
+    got = assess(store, "dchristo@attglobal.net", body="Dear Mr. Stuart,\nPlease call Jeff.\n")
+    assert "salutation-mismatch" in names(got["dchristo@attglobal.net"])
+
+
+def test_greeting_the_namesake_and_not_the_recipient_names_another(store):
+    store.learn([Pair(SENDER, "kenneth.lay@nhs.net", time.time(), 9),
+                 Pair(SENDER, "mark.lay@nhs.net", time.time(), 2)])
+    got = assess(store, "mark.lay@nhs.net", body="Ken,\nThe notes from today.\n")
+    r = got["mark.lay@nhs.net"]
+    assert "names-another" in names(r)
+    assert "kenneth.lay@nhs.net" in r.signals[names(r).index("names-another")].explanation
+    got = assess(store, "mark.lay@nhs.net", body="Mark,\nThe notes from today.\n")
+    assert "names-another" not in names(got["mark.lay@nhs.net"])
+
+
+def test_an_unmarked_reply_adds_a_stranger_to_the_conversation_it_quotes(store):
+    quoted = ('"Schwab, Theo" <theo.schwab@rssmb-partners.com> on 03/23/2001 \n01:47:49 PM\n'
+              "To: \ncc: \nSubject: Rates\n\nRates below.\n")
+    got = assess(store, "theo.schwab@rssmb-partners.com", "amber.birch@elsewhere.org",
+                 to=("theo.schwab@rssmb-partners.com", "amber.birch@elsewhere.org"),
+                 subject="REMOVE ME!! Re: Rates", body="Please remove me.\n\n" + quoted)
+    assert "not-in-thread" in names(got["amber.birch@elsewhere.org"])
+    assert "not-in-thread" not in names(got["theo.schwab@rssmb-partners.com"])
