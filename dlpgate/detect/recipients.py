@@ -126,7 +126,7 @@ class RecipientRiskAssessor:
         in_body = names.addresses_in(message)
         full_names = names.written_names(message)
         hello = names.greeting(message)
-        shown_as = names.display_names(message)
+        shown_as = names.display_names(message) if hello else {}  # only a greeting asks
         greeted = {t for t in targets if hello and names.greets(t, hello, shown_as.get(t, ""))}
         quoted = in_body - set(targets) - {sender}
         contacts: list[Correspondence] = store.contacts(sender) if mine else []
