@@ -153,9 +153,7 @@ class RecipientRiskAssessor:
                 # autocomplete slip, the thread and content fit apply; nothing else does.
                 signals.append(self._signal("internal", f"{domain} is one of our own domains"))
                 if not known:
-                    signals += self._confusable(address, domain, contacts, targets) or \
-                        self._thread_slip(address, quoted) or \
-                        self._known_slip(address, near.get(address, []))
+                    signals += self._mistaken(address, domain, contacts, targets, quoted, near)
                     if not addressed.get(address):
                         signals.append(self._signal(
                             "unknown-address", f"no one here has written to {address} before"))
@@ -424,6 +422,15 @@ class RecipientRiskAssessor:
                     f"have written to {c.count} times")]
         return []
 
+    def _mistaken(self, address: str, domain: str, contacts: list[Correspondence],
+                  targets: list[str], quoted: set[str],
+                  near: dict[str, list[str]]) -> list[Signal]:
+        """The first that holds: a contact's name at another address or a slip from one, a
+        slip from an address in the thread, a slip from an address colleagues write to."""
+        return self._confusable(address, domain, contacts, targets) or \
+            self._thread_slip(address, quoted) or \
+            self._known_slip(address, near.get(address, []))
+
     def _thread_slip(self, address: str, quoted: set[str]) -> list[Signal]:
         """A slip from an address written in the conversation this message carries.
 
@@ -453,9 +460,7 @@ class RecipientRiskAssessor:
     def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
                    targets: list[str], org_domains: dict, quoted: set[str],
                    near: dict[str, list[str]], store) -> list[Signal]:
-        out = self._confusable(address, domain, contacts, targets) or \
-            self._thread_slip(address, quoted) or \
-            self._known_slip(address, near.get(address, []))
+        out = self._mistaken(address, domain, contacts, targets, quoted, near)
         frequent = [c for c in contacts if c.count >= self.known_min]
         if domain not in org_domains and not in_domains(domain, self.internal + self.partners):
             refs = list(self.internal) + list(self.partners)
