@@ -47,6 +47,11 @@ def names(risk):
     return [s.name for s in risk.signals]
 
 
+def why(risk, signal):
+    """The explanation the recipient's `signal` carries."""
+    return risk.signals[names(risk).index(signal)].explanation
+
+
 def test_internal_and_regular_correspondents_are_low_risk(store):
     got = assess(store, "bob@example-council.gov.uk", "sarah.khan@nhs.net")
     assert names(got["bob@example-council.gov.uk"]) == ["internal"]
@@ -95,7 +100,7 @@ def test_lookalike_domains_are_caught(store, address, reason):
 def test_a_regular_contacts_name_at_another_domain_is_the_autocomplete_error(store):
     r = assess(store, "sarah.khan@hotmail.co.uk")["sarah.khan@hotmail.co.uk"]
     assert "confusable-address" in names(r) and "personal-webmail" in names(r)
-    assert "sarah.khan@nhs.net" in r.signals[names(r).index("confusable-address")].explanation
+    assert "sarah.khan@nhs.net" in why(r, "confusable-address")
 
 
 def test_plus_addressing_and_case_do_not_make_a_known_contact_new(store):
@@ -171,7 +176,7 @@ def test_a_message_that_fits_a_similarly_named_contact_better_is_flagged(store):
                  body="Update on the kinship placement review for Tyler before the panel.")
     r = got["sarah.khan@fostering-partners.org.uk"]
     assert "content-fits-another" in names(r)
-    assert "sarah.khan@nhs.net" in r.signals[names(r).index("content-fits-another")].explanation
+    assert "sarah.khan@nhs.net" in why(r, "content-fits-another")
     got = assess(store, "sarah.khan@nhs.net", subject="Kinship assessment Tyler",
                  body="Update on the kinship placement review for Tyler before the panel.")
     assert "content-fits-another" not in names(got["sarah.khan@nhs.net"])
@@ -213,8 +218,7 @@ def test_a_namesake_who_is_written_to_with_these_recipients_is_the_group_fit(sto
     got = assess(store, "sarah.jones@nhs.net", "pat@gmail.com", body="Dear Sarah and Pat,\n")
     r = got["sarah.jones@nhs.net"]
     assert "group-fits-another" in names(r)
-    assert "sarah.khan@nhs.net 3 times" in r.signals[names(r).index("group-fits-another")] \
-        .explanation
+    assert "sarah.khan@nhs.net 3 times" in why(r, "group-fits-another")
     got = assess(store, "sarah.khan@nhs.net", "pat@gmail.com", body="Dear Sarah and Pat,\n")
     assert "group-fits-another" not in names(got["sarah.khan@nhs.net"])
 
@@ -223,8 +227,7 @@ def test_a_rarely_used_namesake_of_a_regular_contact_is_flagged(store):
     store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 1)])
     r = assess(store, "sarah.jones@nhs.net", body="Dear Sarah,\n")["sarah.jones@nhs.net"]
     assert "usual-namesake" in names(r)
-    assert "sarah.khan@nhs.net (12 times)" in r.signals[names(r).index("usual-namesake")] \
-        .explanation
+    assert "sarah.khan@nhs.net (12 times)" in why(r, "usual-namesake")
     r = assess(store, "sarah.khan@nhs.net", body="Dear Sarah,\n")["sarah.khan@nhs.net"]
     assert "usual-namesake" not in names(r)  # the regular one is the usual one
 
@@ -254,7 +257,7 @@ def test_a_slip_from_an_address_in_the_quoted_thread_is_flagged(store):
     got = assess(store, "theo.shwab@rssmb-partners.com", subject="RE: rates", body=quoted)
     r = got["theo.shwab@rssmb-partners.com"]
     assert "address-slip" in names(r) and "in the conversation" in \
-        r.signals[names(r).index("address-slip")].explanation
+        why(r, "address-slip")
     got = assess(store, "theo.schwab@rssmb-partners.com", subject="RE: rates", body=quoted)
     assert not {"lookalike-domain", "address-slip", "not-in-thread"} & \
         set(names(got["theo.schwab@rssmb-partners.com"]))
@@ -308,15 +311,21 @@ def test_a_lookalike_is_not_made_safer_by_being_named(store):
     assert named.risk >= 0.95
 
 
-def test_a_message_that_names_the_namesake_not_the_recipient_is_flagged(store):
-    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 4)])
-    got = assess(store, "sarah.jones@nhs.net", body="Sarah Khan asked for the minutes.\n")
-    r = got["sarah.jones@nhs.net"]
+@pytest.mark.parametrize("namesake, recipient, naming_another, naming_both", [
+    # the namesake written in full
+    ("sarah.khan@nhs.net", "sarah.jones@nhs.net", "Sarah Khan asked for the minutes.\n",
+     "Sarah Khan and Sarah Jones, the minutes.\n"),
+    # the greeting is the namesake's name, not the recipient's
+    ("kenneth.lay@nhs.net", "mark.lay@nhs.net", "Ken,\nThe notes from today.\n",
+     "Mark,\nThe notes from today.\n"),
+])
+def test_a_message_that_names_the_namesake_not_the_recipient_is_flagged(
+        store, namesake, recipient, naming_another, naming_both):
+    store.learn([Pair(SENDER, namesake, time.time(), 9), Pair(SENDER, recipient, time.time(), 2)])
+    r = assess(store, recipient, body=naming_another)[recipient]
     assert "names-another" in names(r)
-    assert "sarah.khan@nhs.net" in r.signals[names(r).index("names-another")].explanation
-    # naming both: nothing to say
-    got = assess(store, "sarah.jones@nhs.net", body="Sarah Khan and Sarah Jones, the minutes.\n")
-    assert "names-another" not in names(got["sarah.jones@nhs.net"])
+    assert namesake in why(r, "names-another")
+    assert "names-another" not in names(assess(store, recipient, body=naming_both)[recipient])
 
 
 def test_mitigating_signals_only_damp_the_base_and_never_an_imitation():
@@ -340,7 +349,7 @@ def test_a_slip_of_an_address_colleagues_write_to_is_caught_though_the_sender_ne
     # bob writes to team@otherorg.org; alice never has, so her contacts cannot say it
     r = assess(store, "tema@otherorg.org")["tema@otherorg.org"]
     assert "address-slip" in names(r)
-    assert "team@otherorg.org" in r.signals[names(r).index("address-slip")].explanation
+    assert "team@otherorg.org" in why(r, "address-slip")
     store.learn([Pair("bob@example-council.gov.uk", "carol.white@example-council.gov.uk",
                       time.time(), 4)])
     inside = assess(store, "carol.whte@example-council.gov.uk")
@@ -358,7 +367,7 @@ def test_a_slip_of_any_domain_written_to_here_is_a_lookalike_not_just_the_usual_
     store.learn([Pair("bob@example-council.gov.uk", "clerk@parish-council.org", now, 1)])
     r = assess(store, "clerk@parish-councl.org")["clerk@parish-councl.org"]
     assert "lookalike-domain" in names(r)
-    assert "parish-council.org" in r.signals[names(r).index("lookalike-domain")].explanation
+    assert "parish-council.org" in why(r, "lookalike-domain")
 
 
 def test_one_outside_address_on_an_internal_circulation_is_a_lone_outsider(store):
@@ -380,7 +389,7 @@ def test_a_message_that_names_someone_else_with_the_recipients_first_name_is_fla
     text = "Dear Sarah,\nSarah Ahmed asked for the minutes.\n"
     r = assess(store, "sarah.khan@nhs.net", body=text)["sarah.khan@nhs.net"]
     assert "names-someone-else" in names(r)
-    assert "Sarah Ahmed" in r.signals[names(r).index("names-someone-else")].explanation
+    assert "Sarah Ahmed" in why(r, "names-someone-else")
     both = assess(store, "sarah.khan@nhs.net", body=text + "Sarah Khan has them.\n")
     assert "names-someone-else" not in names(both["sarah.khan@nhs.net"])
 
@@ -389,7 +398,7 @@ def test_a_new_contact_the_message_greets_is_less_risky_than_one_it_does_not(sto
     greeted = assess(store, "smurphy@unterberg.com", body="Hi, Suzanne.\nThe parcels.\n")
     r = greeted["smurphy@unterberg.com"]
     assert "greeted" in names(r) and "unmentioned" not in names(r)
-    assert "Suzanne" in r.signals[names(r).index("greeted")].explanation
+    assert "Suzanne" in why(r, "greeted")
     plain = assess(store, "smurphy@unterberg.com", body="The parcels.\n")
     assert r.risk < plain["smurphy@unterberg.com"].risk
 
@@ -400,7 +409,7 @@ def test_a_stranger_on_a_message_that_greets_another_recipient_is_flagged(store)
                  body="Hi, Suzanne.\nThe parcels.\n")
     r = got["amber.birch@elsewhere.org"]
     assert "greets-another" in names(r)
-    assert "smurphy@unterberg.com" in r.signals[names(r).index("greets-another")].explanation
+    assert "smurphy@unterberg.com" in why(r, "greets-another")
     assert "greets-another" not in names(got["smurphy@unterberg.com"])
     alone = assess(store, "amber.birch@elsewhere.org", "smurphy@unterberg.com",
                    to=("amber.birch@elsewhere.org", "smurphy@unterberg.com"), body="The parcels.\n")
@@ -419,17 +428,6 @@ def test_a_greeting_that_fits_an_initial_and_surname_is_no_salutation_mismatch(s
     assert "salutation-mismatch" not in names(got["dchristo@attglobal.net"])
     got = assess(store, "dchristo@attglobal.net", body="Dear Mr. Stuart,\nPlease call Jeff.\n")
     assert "salutation-mismatch" in names(got["dchristo@attglobal.net"])
-
-
-def test_greeting_the_namesake_and_not_the_recipient_names_another(store):
-    store.learn([Pair(SENDER, "kenneth.lay@nhs.net", time.time(), 9),
-                 Pair(SENDER, "mark.lay@nhs.net", time.time(), 2)])
-    got = assess(store, "mark.lay@nhs.net", body="Ken,\nThe notes from today.\n")
-    r = got["mark.lay@nhs.net"]
-    assert "names-another" in names(r)
-    assert "kenneth.lay@nhs.net" in r.signals[names(r).index("names-another")].explanation
-    got = assess(store, "mark.lay@nhs.net", body="Mark,\nThe notes from today.\n")
-    assert "names-another" not in names(got["mark.lay@nhs.net"])
 
 
 def test_an_unmarked_reply_adds_a_stranger_to_the_conversation_it_quotes(store):
