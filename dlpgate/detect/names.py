@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from dlpgate.detect import lookalike
@@ -260,8 +261,8 @@ _TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|councillor|cllr)"
 _GREETING = re.compile(
     r"(?P<open>(?i:dear|hi|hello|hey|good\s+(?:morning|afternoon|evening))\b[\s,]*)?"
     rf"(?P<title>(?i:{_TITLES})\.?\s+)?"
-    r"(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
-    r"(?:\s+(?:[A-Z]\.?\s+)?(?P<surname>[A-Z][a-z]+))?"
+    r"(?P<name>[^\W\d_]+(?:[-'’][^\W\d_]+)*)"
+    r"(?:\s+(?:[A-Z]\.?\s+)?(?P<surname>[^\W\d_]+(?:[-'’][^\W\d_]+)*))?"
     r"\s*(?P<end>[,:!.\-]?)(?P<rest>\s.*)?$")
 # Openings that are not a person: "Gentlemen:", "Thanks,", "All -".
 _NOT_GREETED = frozenset("""sir madam all team colleague colleagues everyone both
@@ -281,8 +282,11 @@ def greeting(message: Message) -> Greeting | None:
     while len(lines) > 1 and not any(c.islower() for c in lines[0]):
         lines.pop(0)  # a banner above the greeting: OFFICIAL-SENSITIVE, [EXTERNAL]
     m = _GREETING.match(lines[0]) if lines else None
-    if not m or m.group("name").lower() in _NOT_GREETED:
+    if not m or len(m.group("name")) < 2 or not m.group("name")[0].isupper() or \
+            m.group("name").lower() in _NOT_GREETED:
         return None
+    if m.group("surname") and not m.group("surname")[0].isupper():
+        return None  # "Hi Jeff thanks for": not a name and a surname
     opener = bool(m.group("open"))
     if m.group("rest") and not (opener and m.group("end")):
         return None  # "Hi, Diomedes.  I tried to call": a greeting; "Jeff said" is not
@@ -299,12 +303,22 @@ def display_names(message: Message) -> dict[str, str]:
     return {normalise(a): n for n, a in email.utils.getaddresses(values) if a and n}
 
 
+_NAME_WORD = re.compile(r"[a-z]{2,}")
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents or apostrophes, as addresses spell names: Siân -> sian,
+    O'Brien -> obrien."""
+    plain = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in plain if not unicodedata.combining(c) and c not in "'’")
+
+
 def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = True) -> bool:
     """Whether the greeted name can be this recipient's: by the display name they were
     addressed with, a name word of the address (ken for kenneth, jeff for jeffrey), or an
     initial and surname run together (smurphy for "Hi Suzanne", jskilling for "Jeff")."""
-    name = hello.name.lower()
-    words = [w.lower() for w in _TOKEN.findall(shown_as.lower())] + name_words(address)
+    name = _folded(hello.name)
+    words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address)
     if hello.surname:
         return any(w == name or (len(w) > len(name) and w.endswith(name)) for w in words)
     if any(w == name or (min(len(w), len(name)) >= 3 and (w.startswith(name) or

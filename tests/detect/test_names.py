@@ -134,6 +134,8 @@ def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.o
     ("Dear Sarah Khan,\nThe minutes.", "Sarah", False),
     ("\n\n  Good morning Kiran -\nthe figures", "Kiran", False),
     ("OFFICIAL-SENSITIVE\n\nDear Sarah,\nThe assessment.", "Sarah", False),  # under a banner
+    ("Dear Siân,\nThe rota.", "Siân", False),
+    ("Dear Mrs O'Brien,\nThe rota.", "O'Brien", True),
 ])
 def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     hello = greeting(_body(body))
@@ -147,6 +149,7 @@ def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     "Dear Fam,\nnews from Houston.",
     "Hello,\nplease see below.",
     "Please see the attached figures.",
+    "Hi Jeff thanks for the note, see you Tuesday.",
     "",
 ])
 def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
@@ -160,6 +163,9 @@ def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
     ("smurphy@unterberg.com", Greeting("Suzanne", False, True), ""),       # initial + surname
     ("jstuart@kkr.com", Greeting("Stuart", True, True), ""),               # Mr Stuart
     ("davik@kkr.com", Greeting("Kathy", False, True), "Kathy Davis"),      # the display name
+    ("sian.jones@council.gov.uk", Greeting("Siân", False, True), ""),       # accents folded
+    ("sjones@council.gov.uk", Greeting("Siân", False, True), "Siân Jones"),
+    ("m.obrien@council.gov.uk", Greeting("O'Brien", True, True), ""),
 ])
 def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     assert greets(address, hello, shown_as)
