@@ -264,11 +264,16 @@ _GREETING = re.compile(
     r"(?P<name>[^\W\d_]+(?:[-'’][^\W\d_]+)*)"
     r"(?:\s+(?:[A-Z]\.?\s+)?(?P<surname>[^\W\d_]+(?:[-'’][^\W\d_]+)*))?"
     r"\s*(?P<end>[,:!.\-]?)(?P<rest>\s.*)?$")
-# Openings that are not a person: "Gentlemen:", "Thanks,", "All -".
+# Openings that are not a person: "Gentlemen:", "Thanks,", "All -", and the roles council
+# letters are addressed to ("Dear Parent/Carer", "Dear Resident").
 _NOT_GREETED = frozenset("""sir madam all team colleague colleagues everyone both
 folks guys gentlemen ladies friends bros fam family gang hello hi hey dear morning
 afternoon evening greetings thanks thank thx please attached fyi here see note
-update reminder importance urgent perfect great yes no ok okay sorry regards cheers""".split())
+update reminder importance urgent perfect great yes no ok okay sorry regards cheers
+customer customers resident residents applicant applicants parent parents carer carers
+guardian tenant tenants householder occupier landlord member members client patient
+manager officer headteacher head chair editor mayor supplier contractor neighbour
+neighbours partners""".split())
 
 
 def greeting(message: Message) -> Greeting | None:

@@ -147,6 +147,8 @@ def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     "Thanks,\nAlice",
     "Gentlemen:\nthe board papers.",
     "Dear Fam,\nnews from Houston.",
+    "Dear Parent/Carer,\nThe school will close early on Friday.",
+    "Dear Resident,\nBin collections change next week.",
     "Hello,\nplease see below.",
     "Please see the attached figures.",
     "Hi Jeff thanks for the note, see you Tuesday.",
