@@ -247,23 +247,29 @@ def names_someone_else(address: str, written: dict[str, list[str]]) -> str | Non
 
 @dataclass(frozen=True)
 class Greeting:
-    """Whom a message opens by addressing: "Hi, Suzanne." "Dear Mr Khan:" "Jeff -"."""
+    """Whom a message opens by addressing: "Hi, Suzanne." "Dear Mr Khan:" "Jeff -" "Hi Sarah
+    and Tom,"."""
 
-    name: str          # as written
-    surname: bool      # after a title (Mr Khan): a surname, not a first name
-    opener: bool       # after Dear, Hi or Hello: certainly a greeting
+    names: tuple[str, ...]  # as written, one for each person greeted
+    surname: bool           # after a title (Mr Khan): surnames, not first names
+    opener: bool            # after Dear, Hi or Hello: certainly a greeting
 
     def __str__(self) -> str:
-        return self.name
+        if len(self.names) == 1:
+            return self.names[0]
+        return f"{', '.join(self.names[:-1])} and {self.names[-1]}"
 
 
 _TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|councillor|cllr)"
+_NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 _GREETING = re.compile(
     r"(?P<open>(?i:dear|hi|hello|hey|good\s+(?:morning|afternoon|evening))\b[\s,]*)?"
-    rf"(?P<title>(?i:{_TITLES})\.?\s+)?"
-    r"(?P<name>[^\W\d_]+(?:[-'’][^\W\d_]+)*)"
-    r"(?:\s+(?:[A-Z]\.?\s+)?(?P<surname>[^\W\d_]+(?:[-'’][^\W\d_]+)*))?"
-    r"\s*(?P<end>[,:!.\-]?)(?P<rest>\s.*)?$")
+    rf"(?P<title>(?:(?i:{_TITLES})\.?\s+(?:(?:and|&)\s+)?)+)?"
+    rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?:[A-Z]\.?\s+)?(?P<surname>{_NAME}))?")
+# One more person greeted: ", Tom", " and Priya", " & Tom Baker".
+_ANOTHER = re.compile(
+    rf"\s*(?:,|&|\band\b)\s*(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?")
+_AFTER = re.compile(r"(?P<end>\s*[,:!.\-]?)(?P<rest>\s+.*)?$")
 # Openings that are not a person: "Gentlemen:", "Thanks,", "All -", and the roles council
 # letters are addressed to ("Dear Parent/Carer", "Dear Resident").
 _NOT_GREETED = frozenset("""sir madam all team colleague colleagues everyone both
@@ -276,30 +282,45 @@ manager officer headteacher head chair editor mayor supplier contractor neighbou
 neighbours partners""".split())
 
 
+def _is_name(word: str | None) -> bool:
+    return bool(word) and len(word) >= 2 and word[0].isupper() and \
+        word.lower() not in _NOT_GREETED
+
+
 def greeting(message: Message) -> Greeting | None:
     """Whom the message opens by greeting, from its first line under any banner in capitals;
     None when it opens otherwise.
 
     A bare capitalised word is a greeting only on a line of its own and punctuated as one
-    ("Jeff," "Jeff -"); after Dear, Hi or Hello it is, and a sentence may follow it.
+    ("Jeff," "Jeff -"); after Dear, Hi or Hello it is, and a sentence may follow it. Several
+    people may be greeted ("Hi Sarah, Tom and Priya,"); the list ends at the first word that
+    is no name ("Hi Sarah, Thanks for...").
     """
     lines = [x.strip() for x in message.body[:2000].splitlines() if x.strip()]
     while len(lines) > 1 and not any(c.islower() for c in lines[0]):
         lines.pop(0)  # a banner above the greeting: OFFICIAL-SENSITIVE, [EXTERNAL]
-    m = _GREETING.match(lines[0]) if lines else None
-    if not m or len(m.group("name")) < 2 or not m.group("name")[0].isupper() or \
-            m.group("name").lower() in _NOT_GREETED:
+    line = lines[0] if lines else ""
+    m = _GREETING.match(line)
+    if not m or not _is_name(m.group("name")):
         return None
     if m.group("surname") and not m.group("surname")[0].isupper():
         return None  # "Hi Jeff thanks for": not a name and a surname
-    opener = bool(m.group("open"))
-    if m.group("rest") and not (opener and m.group("end")):
+    title = bool(m.group("title"))
+    # After a title the surname is the name to fit: "Dear Mr John Smith" greets a Smith.
+    names, pos = [m.group("surname") if title and m.group("surname") else m.group("name")], m.end()
+    while (more := _ANOTHER.match(line, pos)) and _is_name(more.group("name")):
+        names.append(more.group("surname") if title and more.group("surname")
+                     else more.group("name"))
+        pos = more.end()
+    after = _AFTER.match(line, pos)
+    if after is None:
+        return None  # "Dear Parent/Carer": not a name the line goes on from
+    opener, end = bool(m.group("open")), after.group("end").strip()
+    if after.group("rest") and not (opener and end):
         return None  # "Hi, Diomedes.  I tried to call": a greeting; "Jeff said" is not
-    if not opener and not m.group("title") and m.group("end") not in (",", ":", "-"):
+    if not opener and not title and end not in (",", ":", "-"):
         return None
-    if m.group("title") and m.group("surname") is None:
-        return Greeting(m.group("name"), True, opener)
-    return Greeting(m.group("name"), False, opener)
+    return Greeting(tuple(names), title, opener)
 
 
 def display_names(message: Message) -> dict[str, str]:
@@ -322,9 +343,13 @@ def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = T
     """Whether the greeted name can be this recipient's: by the display name they were
     addressed with, a name word of the address (ken for kenneth, jeff for jeffrey), or an
     initial and surname run together (smurphy for "Hi Suzanne", jskilling for "Jeff")."""
-    name = _folded(hello.name)
     words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address)
-    if hello.surname:
+    return any(_fits(_folded(name), hello.surname, words, address, initials)
+               for name in hello.names)
+
+
+def _fits(name: str, surname: bool, words: list[str], address: str, initials: bool) -> bool:
+    if surname:
         return any(w == name or (len(w) > len(name) and w.endswith(name)) for w in words)
     if any(w == name or (min(len(w), len(name)) >= 3 and (w.startswith(name) or
                                                           name.startswith(w)))

@@ -139,7 +139,21 @@ def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.o
 ])
 def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     hello = greeting(_body(body))
-    assert hello is not None and (hello.name, hello.surname) == (name, surname)
+    assert hello is not None and (hello.names, hello.surname) == ((name,), surname)
+
+
+@pytest.mark.parametrize("body, greeted", [
+    ("Hi Sarah, Tom and Priya,\nThe rota.", ("Sarah", "Tom", "Priya")),
+    ("Dear Jeff and Mark:\nthe figures.", ("Jeff", "Mark")),
+    ("Sarah & Tom Baker,\nthe figures.", ("Sarah", "Tom")),
+    ("Dear Mr and Mrs Smith,\nYour application.", ("Smith",)),
+    ("Dear Mr John Smith,\nYour application.", ("Smith",)),
+    ("Hi Sarah, Thanks for the note.", ("Sarah",)),   # the list ends at a word that is no name
+    ("Hi Sarah, thanks for the note.", ("Sarah",)),
+])
+def test_a_greeting_may_name_several_people(body, greeted):
+    hello = greeting(_body(body))
+    assert hello is not None and hello.names == greeted
 
 
 @pytest.mark.parametrize("body", [
@@ -152,6 +166,7 @@ def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     "Hello,\nplease see below.",
     "Please see the attached figures.",
     "Hi Jeff thanks for the note, see you Tuesday.",
+    "Jeff and I went through the figures.",
     "",
 ])
 def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
@@ -159,32 +174,39 @@ def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
 
 
 @pytest.mark.parametrize("address, hello, shown_as", [
-    ("suzanne.murphy@unterberg.com", Greeting("Suzanne", False, True), ""),
-    ("kenneth.lay@council.gov.uk", Greeting("Ken", False, True), ""),      # a short form
-    ("jeff.skilling@council.gov.uk", Greeting("Jeffrey", False, False), ""),
-    ("smurphy@unterberg.com", Greeting("Suzanne", False, True), ""),       # initial + surname
-    ("jstuart@kkr.com", Greeting("Stuart", True, True), ""),               # Mr Stuart
-    ("davik@kkr.com", Greeting("Kathy", False, True), "Kathy Davis"),      # the display name
-    ("sian.jones@council.gov.uk", Greeting("Siân", False, True), ""),       # accents folded
-    ("sjones@council.gov.uk", Greeting("Siân", False, True), "Siân Jones"),
-    ("m.obrien@council.gov.uk", Greeting("O'Brien", True, True), ""),
+    ("suzanne.murphy@unterberg.com", Greeting(("Suzanne",), False, True), ""),
+    ("kenneth.lay@council.gov.uk", Greeting(("Ken",), False, True), ""),      # a short form
+    ("jeff.skilling@council.gov.uk", Greeting(("Jeffrey",), False, False), ""),
+    ("smurphy@unterberg.com", Greeting(("Suzanne",), False, True), ""),       # initial + surname
+    ("jstuart@kkr.com", Greeting(("Stuart",), True, True), ""),               # Mr Stuart
+    ("davik@kkr.com", Greeting(("Kathy",), False, True), "Kathy Davis"),      # the display name
+    ("sian.jones@council.gov.uk", Greeting(("Siân",), False, True), ""),       # accents folded
+    ("sjones@council.gov.uk", Greeting(("Siân",), False, True), "Siân Jones"),
+    ("m.obrien@council.gov.uk", Greeting(("O'Brien",), True, True), ""),
 ])
 def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     assert greets(address, hello, shown_as)
 
 
 @pytest.mark.parametrize("address, hello", [
-    ("mark.lay@council.gov.uk", Greeting("Ken", False, True)),
-    ("amber.birch@example.org", Greeting("Anne", False, True)),   # an initial is not a name
-    ("davik@kkr.com", Greeting("Stuart", True, True)),
-    ("pat@gmail.com", Greeting("Sarah", False, True)),
+    ("mark.lay@council.gov.uk", Greeting(("Ken",), False, True)),
+    ("amber.birch@example.org", Greeting(("Anne",), False, True)),   # an initial is not a name
+    ("davik@kkr.com", Greeting(("Stuart",), True, True)),
+    ("pat@gmail.com", Greeting(("Sarah",), False, True)),
 ])
 def test_a_greeting_does_not_fit_someone_else(address, hello):
     assert not greets(address, hello)
 
 
+def test_a_greeting_of_several_fits_each_of_them():
+    hello = Greeting(("Sarah", "Tom"), False, True)
+    assert greets("sarah.khan@nhs.net", hello) and greets("tom.baker@nhs.net", hello)
+    assert not greets("priya.shah@nhs.net", hello)
+    assert str(hello) == "Sarah and Tom"
+
+
 def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
-    hello = Greeting("Suzanne", False, True)
+    hello = Greeting(("Suzanne",), False, True)
     assert greets("smurphy@unterberg.com", hello)
     assert not greets("smurphy@unterberg.com", hello, initials=False)
 

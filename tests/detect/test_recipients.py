@@ -438,3 +438,12 @@ def test_an_unmarked_reply_adds_a_stranger_to_the_conversation_it_quotes(store):
                  subject="REMOVE ME!! Re: Rates", body="Please remove me.\n\n" + quoted)
     assert "not-in-thread" in names(got["amber.birch@elsewhere.org"])
     assert "not-in-thread" not in names(got["theo.schwab@rssmb-partners.com"])
+
+
+def test_everyone_a_group_greeting_names_is_greeted_and_a_stranger_is_not(store):
+    rcpts = ("tom.baker@lettings.example", "priya.shah@lettings.example", "x.y@elsewhere.org")
+    got = assess(store, *rcpts, to=rcpts, body="Hi Tom and Priya,\nThe inspection.\n")
+    assert "greeted" in names(got["tom.baker@lettings.example"])
+    assert "greeted" in names(got["priya.shah@lettings.example"])
+    r = got["x.y@elsewhere.org"]
+    assert "greets-another" in names(r) and "Tom and Priya" in why(r, "greets-another")
