@@ -48,15 +48,17 @@ def is_reply(message: Message) -> bool:
         k.lower() in ("in-reply-to", "references") for k, _ in message.headers)
 
 
-def thread_words(message: Message) -> set[str] | None:
-    """For a message that replies to, forwards or quotes a conversation, its words; else None."""
-    if not is_reply(message) and not carries_conversation(message.body):
+def thread_words(message: Message, reply: bool | None = None) -> set[str] | None:
+    """For a message that replies to, forwards or quotes a conversation, its words; else None.
+    `reply`: is_reply(message), when the caller has it already."""
+    if not (is_reply(message) if reply is None else reply) and \
+            not carries_conversation(message.body):
         return None
     body = message.body
     return set(_TOKEN.findall(body.lower()))
 
 
-def outside_thread(message: Message, targets: list[str], thread: set[str] | None) -> set[str]:
+def outside_thread(message: Message, targets: list[str]) -> set[str]:
     """The recipients added to a conversation they were not part of.
 
     A reply or forward (by its subject or headers) is the conversation going on, so anyone
@@ -65,10 +67,12 @@ def outside_thread(message: Message, targets: list[str], thread: set[str] | None
     a recipient outside it stands out only when at least half the message's recipients were
     in it.
     """
+    reply = is_reply(message)
+    thread = thread_words(message, reply)
     if thread is None:
         return set()
     outside = {t for t in targets if not in_thread(t, thread)}
-    if is_reply(message) or 2 * len(outside) <= len(targets):
+    if reply or 2 * len(outside) <= len(targets):
         return outside
     return set()
 

@@ -120,8 +120,7 @@ class RecipientRiskAssessor:
         org_domains = store.domains(domains) if store else {}
         addressed = store.addressed(targets) if store else {}
         now = ctx.now or time.time()
-        thread = names.thread_words(message)
-        outside = names.outside_thread(message, targets, thread)
+        outside = names.outside_thread(message, targets)
         words = names.message_words(message)
         in_body = names.addresses_in(message)
         full_names = names.written_names(message)
@@ -223,7 +222,7 @@ class RecipientRiskAssessor:
                     f"{address}"))
             if similar:
                 signals += self._names_another(address, similar, words, hello,
-                                               shown_as.get(address, ""))
+                                               address in greeted)
                 signals += self._namesake_signals(address, known, similar, targets, pairs)
                 if tokens:
                     signals += self._content_fit(address, sender, tokens, similar, store)
@@ -323,7 +322,7 @@ class RecipientRiskAssessor:
         return []
 
     def _names_another(self, address: str, similar: list[Correspondence], words: set[str],
-                       hello: names.Greeting | None, shown_as: str) -> list[Signal]:
+                       hello: names.Greeting | None, greeted: bool) -> list[Signal]:
         """The other Sarah by name: the message names a namesake in full, or opens by
         greeting a name that is the namesake's and not this one's ("Hi Ken" to mark.lay
         when kenneth.lay is the contact with that name)."""
@@ -334,7 +333,7 @@ class RecipientRiskAssessor:
                 return [self._signal(
                     "names-another", f"the message names {c.recipient}, whose name is like "
                     f"{address}'s, and not {address}")]
-        if hello is None or names.greets(address, hello, shown_as):
+        if hello is None or greeted:
             return []
         for c in similar:
             if names.greets(c.recipient, hello, initials=False):
