@@ -11,6 +11,7 @@ import contextlib
 import csv
 import email
 import email.utils
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,33 @@ class Pair:
 class HistoryFileError(Exception):
     """A history file that cannot be loaded; the message names file and line."""
     pass
+
+
+# A group of up to this many recipients is learned pair by pair; a larger one (a
+# distribution list) by its anchors, so that a hundred-name list costs a few hundred rows.
+GROUP_PAIRS_MAX = 10
+GROUP_ANCHORS = 4
+
+
+def anchors(recipients: Iterable[str], k: int = GROUP_ANCHORS) -> list[str]:
+    """The k recipients whose address hashes lowest: a list's stand-ins.
+
+    Two sendings of one distribution list share most of their members, and so most of
+    their lowest-hashing members (a bottom-k sketch: swapping one member changes at most
+    one anchor). A member of the list has had mail with this message's anchors before;
+    someone never on it has not.
+    """
+    return sorted(set(recipients),
+                  key=lambda a: hashlib.blake2b(a.encode(), digest_size=8).digest())[:k]
+
+
+def group_pairs(recipients: Iterable[str]) -> list[tuple[str, str]]:
+    """The co-recipient pairs (a < b) one message teaches: every pair of a small group,
+    each member with the anchors of a large one."""
+    unique = sorted(set(recipients))
+    if len(unique) <= GROUP_PAIRS_MAX:
+        return [(a, b) for i, a in enumerate(unique) for b in unique[i + 1:]]
+    return sorted({(min(a, m), max(a, m)) for a in anchors(unique) for m in unique if m != a})
 
 
 def read_csv(path: Path) -> Iterator[Pair]:

@@ -8,7 +8,14 @@ import sys
 
 import pytest
 
-from dlpgate.history import HistoryFileError, normalise, pairs_from_message, read_csv
+from dlpgate.history import (
+    HistoryFileError,
+    anchors,
+    group_pairs,
+    normalise,
+    pairs_from_message,
+    read_csv,
+)
 from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import make_message
 
@@ -20,6 +27,22 @@ from dlpgate.testing import make_message
 ])
 def test_addresses_are_normalised_as_mail_systems_treat_them(raw, expected):
     assert normalise(raw) == expected
+
+
+def test_a_small_group_is_learned_pair_by_pair_and_a_list_by_its_anchors():
+    assert group_pairs(["c@x", "a@x", "b@x", "a@x"]) == [("a@x", "b@x"), ("a@x", "c@x"),
+                                                          ("b@x", "c@x")]
+    assert group_pairs(["a@x"]) == []
+    members = [f"carer{i}@fostering.example" for i in range(40)]
+    pairs = group_pairs(members)
+    stand_ins = anchors(members)
+    assert len(stand_ins) == 4 and anchors(reversed(members)) == stand_ins
+    assert all(a < b and (a in stand_ins or b in stand_ins) for a, b in pairs)
+    assert {m for p in pairs for m in p} == set(members)  # every member is tied to the list
+    assert len(pairs) == 4 * 39 - 6  # each anchor with every other member, anchor pairs once
+    # the same list with one member swapped keeps at least three of its four anchors
+    swapped = [m for m in members if m != stand_ins[0]] + ["newcomer@fostering.example"]
+    assert len(set(anchors(swapped)) & set(stand_ins)) >= 3
 
 
 def test_a_sent_message_gives_from_to_every_recipient():

@@ -38,9 +38,12 @@ from collections.abc import Iterable
 from dlpgate.config import Settings
 from dlpgate.detect import lookalike, names, profile
 from dlpgate.detect.registry import Context, register
-from dlpgate.history import domain_of, in_domains, normalise
+from dlpgate.history import GROUP_PAIRS_MAX, anchors, domain_of, in_domains, normalise
 from dlpgate.model import Message, RecipientRisk, Signal
 from dlpgate.store.base import Correspondence
+
+# Group history is asked of messages with up to this many recipients.
+GROUP_QUERY_MAX = 200
 
 # Relationship signals (one per recipient) set the base; mitigating ones damp it;
 # the rest add risk.
@@ -243,8 +246,12 @@ class RecipientRiskAssessor:
     @staticmethod
     def _pairs(sender: str, targets: list[str], namesakes: dict[str, list[Correspondence]],
                store) -> dict[tuple[str, str], int]:
-        """Co-recipient counts among the recipients and their namesakes: one query."""
-        if store is None or not sender or not 2 <= len(targets) <= 10:
+        """Co-recipient counts among the recipients and their namesakes: one query.
+
+        Up to GROUP_QUERY_MAX recipients: twice that many addresses (with thirty
+        namesakes) stay inside the 999 parameters an older SQLite allows a statement.
+        """
+        if store is None or not sender or not 2 <= len(targets) <= GROUP_QUERY_MAX:
             return {}
         extra = list(dict.fromkeys(c.recipient for cs in namesakes.values() for c in cs))
         return store.together(sender, targets + extra[:30])
@@ -350,21 +357,34 @@ class RecipientRiskAssessor:
         Two kinds of evidence, each from this sender's history: the other recipients
         have had mail together with the namesake but never with this one (the group
         belongs to the other Sarah), and the namesake is the one usually written to.
+
+        A distribution list (over GROUP_PAIRS_MAX recipients) is known by its anchors
+        (`history.anchors`): the namesake must have had mail with two of them. Only a
+        contact the sender already knows is asked: the autocomplete offers known
+        contacts, and someone joining a list for the first time has never been on it
+        whether or not a namesake has.
         """
         out = []
+        small = len(targets) <= GROUP_PAIRS_MAX
         others = [t for t in targets if t != address]
-        if others and pairs:
+        stand_ins = others if small else [a for a in anchors(targets) if a != address]
+        if others and pairs and (small or known is not None):
             def together(a: str, b: str) -> int:
                 return pairs.get((a, b) if a < b else (b, a), 0)
 
             if not any(together(address, o) for o in others):
-                fits = [(sum(together(c.recipient, o) for o in others), c) for c in similar]
-                n, best = max(fits, key=lambda f: f[0])
-                if n:
+                fits = [(sum(together(c.recipient, o) for o in stand_ins), c,
+                         sum(together(c.recipient, o) > 0 for o in stand_ins)) for c in similar]
+                n, best, spread = max(fits, key=lambda f: f[0])
+                if n and small:
                     out.append(self._signal(
                         "group-fits-another", f"you have written to the other recipients "
                         f"together with {best.recipient} {n} time{'s' if n != 1 else ''}, "
                         f"never with {address}"))
+                elif n and spread >= 2:
+                    out.append(self._signal(
+                        "group-fits-another", f"you have sent to this list of {len(targets)} "
+                        f"with {best.recipient} on it before, never with {address}"))
         count = known.count if known else 0
         top = similar[0]  # most frequent first
         if known and top.count >= max(3, 3 * count):

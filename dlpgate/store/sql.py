@@ -13,6 +13,7 @@ import json
 import secrets
 import time
 
+from dlpgate.history import group_pairs
 from dlpgate.store.base import (
     AuditEntry,
     Correspondence,
@@ -301,9 +302,7 @@ class SQLStore:
         """(sender, recipients) per message: each pair of co-recipients counted once."""
         rows = []
         for sender, rcpts in messages:
-            unique = sorted(set(rcpts))
-            if 2 <= len(unique) <= 10:
-                rows += [(sender, a, b) for i, a in enumerate(unique) for b in unique[i + 1:]]
+            rows += [(sender, a, b) for a, b in group_pairs(rcpts)]
         if rows:
             self._write("INSERT INTO groups VALUES (?,?,?,1) ON CONFLICT (sender, a, b) "
                         "DO UPDATE SET count = groups.count + 1", rows)

@@ -223,6 +223,27 @@ def test_a_namesake_who_is_written_to_with_these_recipients_is_the_group_fit(sto
     assert "group-fits-another" not in names(got["sarah.khan@nhs.net"])
 
 
+def test_the_other_sarah_on_a_distribution_list_is_the_group_fit(store):
+    carers = [f"carer{i}@fostering-partners.org.uk" for i in range(30)]
+    store.learn_groups([(SENDER, ("sarah.khan@nhs.net", *carers))] * 3)
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 2)])
+    got = assess(store, "sarah.jones@nhs.net", *carers, body="Dear all,\n")
+    r = got["sarah.jones@nhs.net"]
+    assert "group-fits-another" in names(r)
+    assert why(r, "group-fits-another") == (
+        "you have sent to this list of 31 with sarah.khan@nhs.net on it before, never with "
+        "sarah.jones@nhs.net")
+    got = assess(store, "sarah.khan@nhs.net", *carers, body="Dear all,\n")
+    assert all("group-fits-another" not in names(x) for x in got.values())
+
+
+def test_someone_joining_a_list_is_no_group_fit_for_a_namesake_on_it(store):
+    carers = [f"carer{i}@fostering-partners.org.uk" for i in range(30)]
+    store.learn_groups([(SENDER, ("sarah.khan@nhs.net", *carers))] * 3)
+    got = assess(store, "sarah.smith@nhs.net", *carers, body="Dear all,\n")
+    assert "group-fits-another" not in names(got["sarah.smith@nhs.net"])
+
+
 def test_a_rarely_used_namesake_of_a_regular_contact_is_flagged(store):
     store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 1)])
     r = assess(store, "sarah.jones@nhs.net", body="Dear Sarah,\n")["sarah.jones@nhs.net"]

@@ -88,6 +88,10 @@ def test_correspondence_counts_and_widens_first_and_last_seen(any_store):
 def test_groups_and_content_profiles(any_store):
     any_store.learn_groups([("a@x", ("b@y", "c@z")), ("a@x", ("c@z", "b@y"))])
     assert any_store.together("a@x", ["b@y", "c@z"]) == {("b@y", "c@z"): 2}
+    big = [f"m{i}@list.example" for i in range(30)]
+    any_store.learn_groups([("a@x", tuple(big))] * 2)
+    got = any_store.together("a@x", big)
+    assert len(got) == 4 * 29 - 6 and set(got.values()) == {2}  # a list: by its anchors
     key = any_store.profile_key()
     assert len(key) == 32 and any_store.profile_key() == key
     any_store.learn_profiles([("a@x", "b@y", (1, 2, 3)), ("a@x", "c@z", (3,))])
