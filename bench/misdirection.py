@@ -187,14 +187,52 @@ def tpr_at(pos: list[float], neg: list[float], fpr: float) -> float:
 _LOST_LETTER = re.compile(rb"([A-Za-z0-9._'+-]+@[A-Za-z0-9.-]+) <([A-Za-z0-9])>")
 
 
+# It also dropped first names: "Kean, Steven J." in X-To is "j..kean@enron.com" in To, and
+# "Palmer, Mark A. (PR)" is ".palmer@enron.com".
+_LOST_NAME = re.compile(rb"(?<![A-Za-z0-9._'+-])(\.|[A-Za-z]\.\.)([A-Za-z]+)@([A-Za-z0-9.-]+)")
+_X_PERSON = re.compile(rb"\s*\"?([A-Za-z'-]+)(?: Jr\.?| III| II)?,\s*([A-Za-z'-]+)"
+                       rb"(?:\s+([A-Za-z])\.?)?")
+
+
+def _x_people(head: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """(last, first, middle initial) of each "Last, First M." in X-To, X-cc and X-bcc."""
+    out = []
+    for m in re.finditer(rb"^X-(?:To|cc|bcc):(.*(?:\n[ \t].*)*)", head, re.M | re.I):
+        for entry in re.split(rb">,\s*|\n", m.group(1)):
+            if person := _X_PERSON.match(entry):
+                out.append(tuple((g or b"").lower() for g in person.groups()))
+    return out
+
+
 def repaired(raw: bytes) -> bytes:
-    """The message with the first letters the corpus moved out of its addresses put back."""
+    """The message with what the corpus cut out of its addresses put back: first letters
+    moved into a display name, and first names kept only in X-To ("j..kean@" is
+    steven.j.kean@ when X-To has "Kean, Steven J."; one that X-To does not name once
+    stays as it is, undeliverable and unscored)."""
     head, sep, body = raw.partition(b"\n\n")
     for addr, letter in set(_LOST_LETTER.findall(head)):
         whole = (letter + addr).lower()
         head = re.sub(rb"(?<![A-Za-z0-9._'+-])" + re.escape(addr) + rb"(?![A-Za-z0-9.-])",
                       lambda _m, w=whole: w, head, flags=re.IGNORECASE)
-    return head + sep + body
+    people = _x_people(head)
+
+    def named(m: re.Match) -> bytes:
+        middle, last = m.group(1)[:1].lower().strip(b"."), m.group(2).lower()
+        firsts = {(f, i) for s, f, i in people if s == last and (not middle or i == middle)}
+        if len(firsts) != 1:
+            return m.group(0)
+        first, _ = firsts.pop()
+        return first + (b"." + middle if middle else b"") + b"." + last + b"@" + m.group(3)
+
+    lines = head.split(b"\n")
+    for i, line in enumerate(lines):  # the address headers, not X-To itself
+        if not line[:1].isspace() and not re.match(rb"(?i)(to|cc|bcc):", line):
+            inside = False
+        elif re.match(rb"(?i)(to|cc|bcc):", line):
+            inside = True
+        if inside:
+            lines[i] = _LOST_NAME.sub(named, line)
+    return b"\n".join(lines) + sep + body
 
 
 def messages(user: Path) -> list[bytes]:
