@@ -250,6 +250,59 @@ def names_someone_else(address: str, written: dict[str, list[str]]) -> str | Non
 
 
 @dataclass(frozen=True)
+class Spellings:
+    """The full names a message writes, as addresses would spell them: read once a message.
+
+    `heads` maps a first name and its initial to the (first, surname) pairs written with it.
+    """
+
+    heads: dict[str, list[tuple[str, str]]]
+
+    @classmethod
+    def of(cls, written: dict[str, list[str]]) -> Spellings:
+        heads: dict[str, list[tuple[str, str]]] = {}
+        for first, surnames in written.items():
+            for s in dict.fromkeys(x.lower() for x in surnames):
+                heads.setdefault(first, []).append((first, s))
+                if first[:1] != first:
+                    heads.setdefault(first[:1], []).append((first, s))
+        return cls(heads)
+
+    def _candidates(self, local: str) -> tuple[str, list[tuple[str, str]]]:
+        """(what follows the first name or initial, the names it could be) for a local part:
+        sarah.khan and s.khan split at the separator, skhan after its first letter."""
+        words = [w for w in _SEPARATOR.split(local) if w]
+        if len(words) >= 2:
+            return words[-1], self.heads.get(words[0], [])
+        return local[1:], [n for n in self.heads.get(local[:1], []) if len(local) >= 6]
+
+    def spelled(self, address: str) -> bool:
+        """The message writes this recipient's full name as the address spells it ("David
+        Arnoff" for darnoff@, david.arnoff@, d.arnoff@, david.j.arnoff@, davidarnoff@)."""
+        local = address.rpartition("@")[0].lower()
+        typed, names = self._candidates(local)
+        return any(typed == last for _, last in names) or any(
+            (local[:i], local[i:]) in self.heads.get(local[:i], ())
+            for i in range(2, len(local) - 1))
+
+    def misspelled(self, address: str) -> str | None:
+        """A full name the message writes that this address misspells in the surname.
+
+        "Barbara Paige" in the quoted headers and barbara.ppaige@ as the recipient: the
+        address was typed from the name and slipped. The first name (or initial) must be
+        exact and the surname of five letters or more one slip away, so that Steve for
+        steven.kean or a short surname is never a slip. Returns the name written, or None.
+        """
+        if self.spelled(address):
+            return None
+        typed, names = self._candidates(address.rpartition("@")[0].lower())
+        for first, last in names:
+            if len(last) >= 5 and typed != last and lookalike.distance(typed, last, 1) <= 1:
+                return f"{first.capitalize()} {last.capitalize()}"
+        return None
+
+
+@dataclass(frozen=True)
 class Greeting:
     """Whom a message opens by addressing: "Hi, Suzanne." "Dear Mr Khan:" "Jeff -" "Hi Sarah
     and Tom,"."""

@@ -127,6 +127,7 @@ class RecipientRiskAssessor:
         words = names.message_words(message)
         in_body = names.addresses_in(message)
         full_names = names.written_names(message)
+        spellings = names.Spellings.of(full_names)
         hello = names.greeting(message)
         shown_as = names.display_names(message) if hello else {}  # only a greeting asks
         greeted = {t for t in targets if hello and names.greets(t, hello, shown_as.get(t, ""))}
@@ -155,7 +156,8 @@ class RecipientRiskAssessor:
                 # autocomplete slip, the thread and content fit apply; nothing else does.
                 signals.append(self._signal("internal", f"{domain} is one of our own domains"))
                 if not known:
-                    signals += self._mistaken(address, domain, contacts, targets, quoted, near)
+                    signals += self._mistaken(address, domain, contacts, targets, quoted, near,
+                                              spellings)
                     if not addressed.get(address):
                         signals.append(self._signal(
                             "unknown-address", f"no one here has written to {address} before"))
@@ -197,11 +199,12 @@ class RecipientRiskAssessor:
                         f"(full-width or another script) that turn into {domain}"))
                 if not known:
                     signals += self._imitation(address, domain, contacts, targets, org_domains,
-                                               quoted, near, store)
+                                               quoted, near, spellings, store)
                 if address in outside:
                     signals.append(self._not_in_thread(address))
                 elif not (known and known.count >= self.known_min) and \
-                        address not in greeted and not names.mentioned(address, words):
+                        address not in greeted and not names.mentioned(address, words) and \
+                        not spellings.spelled(address):
                     signals.append(self._signal(
                         "unmentioned", f"{address} is new to you and the message does not "
                         "mention them by name"))
@@ -442,13 +445,31 @@ class RecipientRiskAssessor:
         return []
 
     def _mistaken(self, address: str, domain: str, contacts: list[Correspondence],
-                  targets: list[str], quoted: set[str],
-                  near: dict[str, list[str]]) -> list[Signal]:
+                  targets: list[str], quoted: set[str], near: dict[str, list[str]],
+                  spellings: names.Spellings) -> list[Signal]:
         """The first that holds: a contact's name at another address or a slip from one, a
-        slip from an address in the thread, a slip from an address colleagues write to."""
+        slip from an address in the thread, a slip from an address colleagues write to, a
+        slip from a full name the message writes.
+
+        An address the message spells out as a name ("David Arnoff" for darnoff@) was
+        typed on purpose: it is no slip from daronoff@, however close the two are.
+        """
+        if spellings.spelled(address):
+            return [s for s in self._confusable(address, domain, contacts, targets)
+                    if s.name != "address-slip"]
         return self._confusable(address, domain, contacts, targets) or \
             self._thread_slip(address, quoted) or \
-            self._known_slip(address, near.get(address, []))
+            self._known_slip(address, near.get(address, [])) or \
+            self._name_slip(address, spellings)
+
+    def _name_slip(self, address: str, spellings: names.Spellings) -> list[Signal]:
+        """A slip from a name the message writes (barbara.ppaige@ under "From: Barbara
+        Paige"): an address typed from the quoted headers or a letter, where no history
+        of the right one exists to compare with."""
+        if written := spellings.misspelled(address):
+            return [self._signal("address-slip", f"{address} looks like a typing slip in the "
+                                 f"name {written}, which the message writes")]
+        return []
 
     def _thread_slip(self, address: str, quoted: set[str]) -> list[Signal]:
         """A slip from an address written in the conversation this message carries.
@@ -478,8 +499,9 @@ class RecipientRiskAssessor:
 
     def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
                    targets: list[str], org_domains: dict, quoted: set[str],
-                   near: dict[str, list[str]], store) -> list[Signal]:
-        out = self._mistaken(address, domain, contacts, targets, quoted, near)
+                   near: dict[str, list[str]], spellings: names.Spellings,
+                   store) -> list[Signal]:
+        out = self._mistaken(address, domain, contacts, targets, quoted, near, spellings)
         frequent = [c for c in contacts if c.count >= self.known_min]
         if domain not in org_domains and not in_domains(domain, self.internal + self.partners):
             refs = list(self.internal) + list(self.partners)

@@ -6,6 +6,7 @@ import pytest
 
 from dlpgate.detect.names import (
     Greeting,
+    Spellings,
     addresses_in,
     carries_conversation,
     greeting,
@@ -120,6 +121,28 @@ def test_a_message_naming_another_person_with_the_recipients_first_name_says_who
     alone = written_names(body("Michael and I agree. Thanks Michael\n"))
     assert names_someone_else("michael.brown@x.gov.uk", alone) is None
     assert names_someone_else("mbrown@x.gov.uk", notice) is None  # no first name to go on
+
+
+@pytest.mark.parametrize("local", ["darnoff", "david.arnoff", "d.arnoff", "david.j.arnoff",
+                                   "davidarnoff"])
+def test_an_address_that_spells_a_name_the_message_writes_is_spelled_out(local):
+    sent_to = Spellings.of(written_names(body("Sent to:\nDavid Arnoff, Greylock\nKevin "
+                                              "Compton, KPCB\n")))
+    assert sent_to.spelled(f"{local}@greylock.example")
+    assert not sent_to.spelled("daronoff@greylock.example")
+    assert not sent_to.spelled("david@greylock.example")
+
+
+@pytest.mark.parametrize("address, name", [
+    ("barbara.ppaige@x.gov.uk", "Barbara Paige"),    # a letter doubled in the surname
+    ("bpiage@x.gov.uk", "Barbara Paige"),           # initial and surname, two letters swapped
+    ("barbara.paige@x.gov.uk", None),               # the name itself
+    ("barbar.paige@x.gov.uk", None),                # a slip in the first name: Steve, Steven
+    ("steve.keane@x.gov.uk", None),                 # Kean: too short a surname to judge
+])
+def test_a_slip_in_the_surname_of_a_name_the_message_writes_says_which(address, name):
+    quoted = Spellings.of(written_names(body("From: Barbara Paige\nTo: Steve Kean\n")))
+    assert quoted.misspelled(address) == name
 
 
 def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.org",)):

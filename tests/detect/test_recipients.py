@@ -197,6 +197,27 @@ def test_a_slip_in_a_contacts_local_part_is_flagged_but_a_separator_variant_is_n
     assert "address-slip" not in names(got["sarah_khan@nhs.net"])
 
 
+def test_an_address_typed_wrong_from_a_name_in_the_thread_is_a_slip(store):
+    quoted = ("Hi Barbara - does the panel need this?\n\n-----Original Message-----\n"
+              "From: Paige, Barbara\nSent: Friday 16 March 2001 13:47\nSubject: Rota\n\n"
+              "From: Barbara Paige\nThe rota is attached.\n")
+    got = assess(store, "barbara.ppaige@example-council.gov.uk", subject="RE: Rota", body=quoted)
+    r = got["barbara.ppaige@example-council.gov.uk"]
+    assert "address-slip" in names(r)
+    assert "in the name Barbara Paige" in why(r, "address-slip")
+    got = assess(store, "barbara.paige@example-council.gov.uk", subject="RE: Rota", body=quoted)
+    assert "address-slip" not in names(got["barbara.paige@example-council.gov.uk"])
+
+
+def test_an_address_the_message_spells_out_as_a_name_is_no_slip(store):
+    store.learn([Pair(SENDER, "daronoff@greylock.example", time.time(), 4)])
+    sent_to = "Gentlemen,\nThe call is on Thursday.\n\nSent to:\nDavid Arnoff, Greylock\n"
+    r = assess(store, "darnoff@greylock.example", body=sent_to)["darnoff@greylock.example"]
+    assert "address-slip" not in names(r) and "unmentioned" not in names(r)
+    r = assess(store, "darnof@greylock.example", body=sent_to)["darnof@greylock.example"]
+    assert "in the name David Arnoff" in why(r, "address-slip")
+
+
 def test_an_internal_address_no_one_has_written_to_is_unknown(store):
     got = assess(store, "bob@example-council.gov.uk", "rbo@example-council.gov.uk")
     assert "unknown-address" not in names(got["bob@example-council.gov.uk"])
