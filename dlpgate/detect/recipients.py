@@ -151,7 +151,8 @@ class RecipientRiskAssessor:
             known = history.get(address)
             if known and known.count == 0:  # they wrote to us; we never wrote to them
                 known = None
-            if match := in_domains(domain, self.internal):
+            internal = in_domains(domain, self.internal)
+            if match := internal:
                 # Inside the organisation a wrong colleague is still a disclosure: the
                 # autocomplete slip, the thread and content fit apply; nothing else does.
                 signals.append(self._signal("internal", f"{domain} is one of our own domains"))
@@ -216,7 +217,10 @@ class RecipientRiskAssessor:
                         "personal-webmail", f"{domain} is a personal webmail service"))
                 signals += [s for s in message_signals if s.name != "protective-marking"
                             or not in_domains(domain, self.secure)]
-            if not known and written and written >= set(targets) - {address}:
+            if not known and not internal and written and \
+                    written >= set(targets) - {address}:
+                # A colleague new to the sender among regulars is a new team member, as
+                # often as not; a stranger outside is the one to ask about.
                 signals.append(self._signal(
                     "newcomer", f"you have never written to {address}, and you write to every "
                     f"other recipient of this message"))

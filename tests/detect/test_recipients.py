@@ -230,6 +230,9 @@ def test_the_only_stranger_among_regular_correspondents_is_a_newcomer(store):
     assert "newcomer" not in names(got["sarah.khan@nhs.net"])
     got = assess(store, "x@unheard-of.example", "y@unheard-of.example")  # a new audience
     assert all("newcomer" not in names(r) for r in got.values())
+    # a colleague new to the sender among regulars is a new team member as often as not
+    got = assess(store, "sarah.khan@nhs.net", "new.starter@example-council.gov.uk")
+    assert "newcomer" not in names(got["new.starter@example-council.gov.uk"])
 
 
 def test_a_namesake_who_is_written_to_with_these_recipients_is_the_group_fit(store):
