@@ -242,19 +242,19 @@ DEFAULT_WEIGHTS = {
     # autocomplete signal, which the benchmark's typos overlap with lookalike-domain),
     # protective-marking (not exercised) and the exposure signals keep set values.
     # relationship: the base risk
-    "internal": 0.0, "partner": 0.05, "known-correspondent": 0.0, "rare-correspondent": 0.2,
-    "new-to-sender": 0.45, "new-to-organisation": 0.98,
+    "internal": 0.0, "partner": 0.05, "known-correspondent": 0.0, "rare-correspondent": 0.45,
+    "new-to-sender": 0.55, "new-to-organisation": 0.98,
     # risk signals: each raises the risk
     "lookalike-domain": 0.98, "confusable-address": 0.85, "address-slip": 0.98,
     "not-in-thread": 0.98, "lone-outsider": 0.9, "unmentioned": 0.5, "unknown-address": 0.0,
-    "newcomer": 0.7,
-    "content-fits-another": 0.75, "unusual-group": 0.65, "group-fits-another": 0.98,
+    "newcomer": 0.65,
+    "content-fits-another": 0.8, "unusual-group": 0.35, "group-fits-another": 0.98,
     "usual-namesake": 0.98, "names-another": 0.95, "names-someone-else": 0.7,
-    "personal-webmail": 0.0, "protective-marking": 0.7, "salutation-mismatch": 0.7,
-    "greets-another": 0.5,
+    "personal-webmail": 0.0, "protective-marking": 0.7, "salutation-mismatch": 0.9,
+    "greets-another": 0.65,
     # mitigating: evidence a new recipient was meant; each damps the base risk (unless the
     # recipient imitates another address)
-    "named-in-message": 0.05, "greeted": 0.3, "colleague-recipient": 0.85,
+    "named-in-message": 0.05, "greeted": 0.35, "colleague-recipient": 0.85,
     # exposure of the audience rather than a wrong recipient: policy acts on these
     # signals themselves, and the tuner leaves them at 0 (a recipient is no likelier
     # to be the wrong one for being one of many)

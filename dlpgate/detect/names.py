@@ -19,6 +19,7 @@ from dlpgate.model import Message
 from dlpgate.store.base import Correspondence
 
 _REPLY = re.compile(r"^\s*(?:re|fw|fwd|aw|tr)\s*:", re.IGNORECASE)
+_FORWARD = re.compile(r"^\s*(?:fw|fwd|tr)\s*:", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z]{3,}")
 
 
@@ -61,18 +62,18 @@ def thread_words(message: Message, reply: bool | None = None) -> set[str] | None
 def outside_thread(message: Message, targets: list[str]) -> set[str]:
     """The recipients added to a conversation they were not part of.
 
-    A reply or forward (by its subject or headers) is the conversation going on, so anyone
-    outside it was added. A message that only quotes one under an unmarked subject (a
-    circular quoting a note, "REMOVE ME!! Re: ...") may be sharing it with a new audience:
-    a recipient outside it stands out only when at least half the message's recipients were
-    in it.
+    A reply (by its subject or headers) is the conversation going on, so anyone outside it
+    was added. A forward, or a message that only quotes a conversation under an unmarked
+    subject (a circular quoting a note, "REMOVE ME!! Re: ..."), may be sharing it with a
+    new audience, which is what forwarding is for: a recipient outside it stands out only
+    when at least half the message's recipients were in it.
     """
     reply = is_reply(message)
     thread = thread_words(message, reply)
     if thread is None:
         return set()
     outside = {t for t in targets if not in_thread(t, thread)}
-    if reply or 2 * len(outside) <= len(targets):
+    if (reply and not _FORWARD.match(message.subject)) or 2 * len(outside) <= len(targets):
         return outside
     return set()
 
@@ -310,6 +311,7 @@ class Greeting:
     names: tuple[str, ...]  # as written, one for each person greeted
     surname: bool           # after a title (Mr Khan): surnames, not first names
     opener: bool            # after Dear, Hi or Hello: certainly a greeting
+    surnames: tuple[str, ...] = ()  # the surname written after each first name, or ""
 
     def __str__(self) -> str:
         if len(self.names) == 1:
@@ -365,9 +367,11 @@ def greeting(message: Message) -> Greeting | None:
     title = bool(m.group("title"))
     # After a title the surname is the name to fit: "Dear Mr John Smith" greets a Smith.
     names, pos = [m.group("surname") if title and m.group("surname") else m.group("name")], m.end()
+    surnames = ["" if title else m.group("surname") or ""]
     while (more := _ANOTHER.match(line, pos)) and _is_name(more.group("name")):
         names.append(more.group("surname") if title and more.group("surname")
                      else more.group("name"))
+        surnames.append("" if title else more.group("surname") or "")
         pos = more.end()
     after = _AFTER.match(line, pos)
     if after is None:
@@ -377,7 +381,7 @@ def greeting(message: Message) -> Greeting | None:
         return None  # "Hi, Diomedes.  I tried to call": a greeting; "Jeff said" is not
     if not opener and not title and end not in (",", ":", "-"):
         return None
-    return Greeting(tuple(names), title, opener)
+    return Greeting(tuple(names), title, opener, tuple(surnames))
 
 
 def display_names(message: Message) -> dict[str, str]:
@@ -401,8 +405,20 @@ def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = T
     addressed with, a name word of the address (ken for kenneth, jeff for jeffrey), or an
     initial and surname run together (smurphy for "Hi Suzanne", jskilling for "Jeff")."""
     words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address)
-    return any(_fits(_folded(name), hello.surname, words, address, initials)
-               for name in hello.names)
+    local = address.rpartition("@")[0].lower()
+    full = zip(hello.names, hello.surnames or ("",) * len(hello.names), strict=True)
+    return any(_fits(_folded(name), hello.surname, words, address, initials) or
+               (surname and _as_written(local, _folded(name), _folded(surname)))
+               for name, surname in full)
+
+
+def _as_written(local: str, first: str, last: str) -> bool:
+    """The local part spells this first name (or its initial) and surname: sarah.khan,
+    s.khan, sarah.j.khan, skhan, sarahkhan."""
+    words = [w for w in _SEPARATOR.split(local) if w]
+    if len(words) >= 2:
+        return words[-1] == last and words[0] in (first, first[:1])
+    return local in (first + last, first[:1] + last)
 
 
 def _fits(name: str, surname: bool, words: list[str], address: str, initials: bool) -> bool:

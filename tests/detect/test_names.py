@@ -206,6 +206,8 @@ def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
     ("sian.jones@council.gov.uk", Greeting(("Siân",), False, True), ""),       # accents folded
     ("sjones@council.gov.uk", Greeting(("Siân",), False, True), "Siân Jones"),
     ("m.obrien@council.gov.uk", Greeting(("O'Brien",), True, True), ""),
+    ("k.patel@newpartner.org", Greeting(("Kiran",), False, True, ("Patel",)), ""),  # in full
+    ("kpatel@newpartner.org", Greeting(("Kiran",), False, True, ("Patel",)), ""),
 ])
 def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     assert greets(address, hello, shown_as)
@@ -216,6 +218,7 @@ def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     ("amber.birch@example.org", Greeting(("Anne",), False, True)),   # an initial is not a name
     ("davik@kkr.com", Greeting(("Stuart",), True, True)),
     ("pat@gmail.com", Greeting(("Sarah",), False, True)),
+    ("k.shah@newpartner.org", Greeting(("Kiran",), False, True, ("Patel",))),
 ])
 def test_a_greeting_does_not_fit_someone_else(address, hello):
     assert not greets(address, hello)
@@ -266,3 +269,22 @@ def test_quoting_a_note_to_a_new_audience_adds_no_one_to_a_conversation():
     msg = _body(quoted, subject="Thank you for the gift", to=to)
     assert thread_words(msg) is not None
     assert outside_thread(msg, list(to)) == set()
+
+
+def test_a_forward_to_a_new_audience_adds_no_one_but_a_reply_does():
+    quoted = ("-----Original Message-----\nFrom: Paige, Barbara\nSent: Friday 16 March 2001\n"
+              "To: Khan, Sarah\nSubject: Panel dates\n\nThe panel meets on the 19th.\n")
+    team = ("ann.brown@council.gov.uk", "tom.white@council.gov.uk", "sue.ford@council.gov.uk")
+    forward = _body("For your diaries.\n\n" + quoted, subject="FW: Panel dates", to=team)
+    assert outside_thread(forward, list(team)) == set()
+    reply = _body("Adding the team.\n\n" + quoted, subject="RE: Panel dates", to=team)
+    assert outside_thread(reply, list(team)) == set(team)
+
+
+def test_a_forward_to_the_conversation_flags_the_one_who_was_not_in_it():
+    quoted = ("-----Original Message-----\nFrom: Paige, Barbara\nSent: Friday 16 March 2001\n"
+              "To: Khan, Sarah; Brown, Ann\nSubject: Panel dates\n\nThe panel meets on the 19th.\n")
+    to = ("barbara.paige@council.gov.uk", "sarah.khan@nhs.net", "ann.brown@council.gov.uk",
+          "amber.birch@elsewhere.org")
+    forward = _body("See below.\n\n" + quoted, subject="Fwd: Panel dates", to=to)
+    assert outside_thread(forward, list(to)) == {"amber.birch@elsewhere.org"}
