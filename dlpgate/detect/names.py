@@ -97,13 +97,29 @@ def is_slip(address: str, other: str) -> bool:
     o_local, _, o_domain = other.rpartition("@")
     edits = 1 if len(local) < 8 else 2
     if o_domain != domain or len(local) < 4 or _unseparated(local) == _unseparated(o_local) \
-            or not close(local, o_local, edits):
+            or not close(local, o_local, edits) or _other_initial(local, o_local):
         return False
     if edits == 1 or lookalike.distance(local, o_local, 2) <= 1:  # only near pairs get here
         return True
     words, o_words = _SEPARATOR.split(local), _SEPARATOR.split(o_local)
     return len(words) == len(o_words) and all(
         close(w, o, 1 if len(o) < 8 else 2) for w, o in zip(words, o_words, strict=True))
+
+
+# Keys next to each other on a UK keyboard: a finger that slips lands on one of these.
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEXT_TO = {c: {r[j] for j in (i - 1, i + 1) if 0 <= j < len(r)} | {
+    o[j] for o in _ROWS[max(0, n - 1):n + 2] if o != r for j in (i - 1, i, i + 1)
+    if 0 <= j < len(o)} for n, r in enumerate(_ROWS) for i, c in enumerate(r)}
+
+
+def _other_initial(local: str, other: str) -> bool:
+    """triley for jriley, t.riley for j.riley: another person's initial before the same
+    surname, not a slip, unless the two keys are neighbours (kriley for jriley)."""
+    if len(local) != len(other) or local[1:] != other[1:] or local[0] == other[0]:
+        return False
+    rest = local[1:].lstrip("._-")
+    return len(rest) >= 4 and rest.isalpha() and other[0] not in _NEXT_TO.get(local[0], ())
 
 
 @functools.lru_cache(maxsize=1 << 16)  # every message compares with the same contacts

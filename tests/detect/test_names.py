@@ -34,6 +34,7 @@ from dlpgate.testing import make_message
     ("sarah.kahan@nhs.net", "sarah.khan@nhs.net"),
     ("samantha.blogs@nhs.net", "samantha.bloggs@nhs.net"),
     ("samanta.blogs@nhs.net", "samantha.bloggs@nhs.net"),  # eight letters or more: two slips
+    ("kriley@nhs.net", "jriley@nhs.net"),           # the initial's neighbour on the keyboard
 ])
 def test_a_slip_is_the_same_domain_and_a_local_part_a_slip_or_two_away(typed, meant):
     assert is_slip(typed, meant)
@@ -46,6 +47,8 @@ def test_a_slip_is_the_same_domain_and_a_local_part_a_slip_or_two_away(typed, me
     ("jo.bl@nhs.net", "jo.bloggs@nhs.net"),
     ("jo.bloggs@nhs.net", "jo.bloggs@nhs.net"),
     ("john.greg@nhs.net", "john.gore@nhs.net"),     # two slips in one short word: another name
+    ("triley@nhs.net", "jriley@nhs.net"),           # another initial: T. Riley, not J. Riley
+    ("t.riley@nhs.net", "j.riley@nhs.net"),
 ])
 def test_other_near_addresses_are_not_slips(typed, meant):
     assert not is_slip(typed, meant)
