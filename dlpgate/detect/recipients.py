@@ -366,7 +366,9 @@ class RecipientRiskAssessor:
         belongs to the other Sarah), and the namesake is the one usually written to.
 
         A distribution list (over GROUP_PAIRS_MAX recipients) is known by its anchors
-        (`history.anchors`): the namesake must have had mail with two of them. Only a
+        (`history.anchors`): this one has had mail with at most one of them (a colleague
+        shares the odd message with somebody on every list), the namesake with two more
+        than this one. Only a
         contact the sender already knows is asked: the autocomplete offers known
         contacts, and someone joining a list for the first time has never been on it
         whether or not a namesake has.
@@ -379,10 +381,12 @@ class RecipientRiskAssessor:
             def together(a: str, b: str) -> int:
                 return pairs.get((a, b) if a < b else (b, a), 0)
 
-            if not any(together(address, o) for o in others):
+            mine = sum(together(address, o) > 0 for o in stand_ins)
+            if not any(together(address, o) for o in others) or (not small and mine <= 1):
                 fits = [(sum(together(c.recipient, o) for o in stand_ins), c,
                          sum(together(c.recipient, o) > 0 for o in stand_ins)) for c in similar]
                 n, best, spread = max(fits, key=lambda f: f[0])
+                spread -= 0 if small else mine
                 if n and small:
                     out.append(self._signal(
                         "group-fits-another", f"you have written to the other recipients "

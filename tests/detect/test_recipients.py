@@ -9,7 +9,7 @@ import pytest
 from dlpgate.config import Settings
 from dlpgate.detect.recipients import RecipientRiskAssessor
 from dlpgate.detect.registry import Context
-from dlpgate.history import Pair
+from dlpgate.history import Pair, anchors
 from dlpgate.model import Envelope
 from dlpgate.parse.mime import parse
 from dlpgate.store.sqlite import SQLiteStore
@@ -259,6 +259,19 @@ def test_the_other_sarah_on_a_distribution_list_is_the_group_fit(store):
         "sarah.jones@nhs.net")
     got = assess(store, "sarah.khan@nhs.net", *carers, body="Dear all,\n")
     assert all("group-fits-another" not in names(x) for x in got.values())
+
+
+def test_the_other_sarah_is_the_list_fit_though_she_has_met_one_member_of_it(store):
+    carers = [f"carer{i}@fostering-partners.org.uk" for i in range(30)]
+    store.learn_groups([(SENDER, ("sarah.khan@nhs.net", *carers))] * 3)
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 2)])
+    first, second, *_ = [a for a in anchors(["sarah.jones@nhs.net", *carers]) if "carer" in a]
+    store.learn_groups([(SENDER, ("sarah.jones@nhs.net", first))])
+    got = assess(store, "sarah.jones@nhs.net", *carers, body="Dear all,\n")
+    assert "group-fits-another" in names(got["sarah.jones@nhs.net"])
+    store.learn_groups([(SENDER, ("sarah.jones@nhs.net", second))])  # on the list, it seems
+    got = assess(store, "sarah.jones@nhs.net", *carers, body="Dear all,\n")
+    assert "group-fits-another" not in names(got["sarah.jones@nhs.net"])
 
 
 def test_someone_joining_a_list_is_no_group_fit_for_a_namesake_on_it(store):
