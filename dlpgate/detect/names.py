@@ -237,13 +237,23 @@ _PAIR = re.compile(r"\b([A-Za-z][a-z]{2,}|[A-Z]{3,})"  # a first name, then (ove
 # tried as one) a capitalised word after it, past a middle initial
 
 
+# A quoted header line as Exchange writes it: "To: Khan, Sarah; Paige, Barbara".
+_HEADER_LINE = re.compile(r"^[ \t>]*(?:from|to|cc|sent to)\s*:(.*)$", re.IGNORECASE | re.MULTILINE)
+_SURNAME_FIRST = re.compile(
+    r"(?:^|;)\s*([A-Z](?:[a-z]{2,}|'[A-Z][a-z]+)(?:-[A-Z][a-z]+)?),\s*([A-Z][a-z]{2,})\b")
+
+
 def written_names(message: Message) -> dict[str, list[str]]:
     """Each word of the subject and body, lower-cased, with the capitalised words that follow
-    it: the full names a message writes ("Michael Moore", "Michael J. Moore"), read once."""
-    body = message.body
+    it: the full names a message writes ("Michael Moore", "Michael J. Moore", and "Moore,
+    Michael" in a quoted From, To or Cc line), read once."""
+    text = f"{message.subject}\n{message.body[:20000]}"
     out: dict[str, list[str]] = {}
-    for m in _PAIR.finditer(f"{message.subject}\n{body[:20000]}"):
+    for m in _PAIR.finditer(text):
         out.setdefault(m.group(1).lower(), []).append(m.group(2))
+    for line in _HEADER_LINE.finditer(text):
+        for m in _SURNAME_FIRST.finditer(line.group(1)):
+            out.setdefault(m.group(2).lower(), []).append(m.group(1))
     return out
 
 

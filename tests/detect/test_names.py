@@ -148,6 +148,15 @@ def test_a_slip_in_the_surname_of_a_name_the_message_writes_says_which(address, 
     assert quoted.misspelled(address) == name
 
 
+def test_names_in_quoted_header_lines_are_read_surname_first():
+    quoted = written_names(body("Thanks.\n\n-----Original Message-----\nFrom: Paige, Barbara\n"
+                                "Sent: Friday 16 March 2001\nTo: Khan, Sarah; O'Neil, Tom\n"
+                                "Subject: Rota\n\nSee you, Smith, on Friday.\n"))
+    assert "Paige" in quoted["barbara"] and quoted["sarah"] == ["Khan"]
+    assert "O'Neil" in quoted["tom"]
+    assert "friday" not in quoted  # a comma in prose is no name
+
+
 def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.org",)):
     return parse(make_message(to=to, subject=subject, body=text))
 

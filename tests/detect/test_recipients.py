@@ -200,7 +200,7 @@ def test_a_slip_in_a_contacts_local_part_is_flagged_but_a_separator_variant_is_n
 def test_an_address_typed_wrong_from_a_name_in_the_thread_is_a_slip(store):
     quoted = ("Hi Barbara - does the panel need this?\n\n-----Original Message-----\n"
               "From: Paige, Barbara\nSent: Friday 16 March 2001 13:47\nSubject: Rota\n\n"
-              "From: Barbara Paige\nThe rota is attached.\n")
+              "The rota is attached.\n")
     got = assess(store, "barbara.ppaige@example-council.gov.uk", subject="RE: Rota", body=quoted)
     r = got["barbara.ppaige@example-council.gov.uk"]
     assert "address-slip" in names(r)
