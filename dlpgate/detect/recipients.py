@@ -255,8 +255,8 @@ class RecipientRiskAssessor:
                store) -> dict[tuple[str, str], int]:
         """Co-recipient counts among the recipients and their namesakes: one query.
 
-        Up to GROUP_QUERY_MAX recipients: twice that many addresses (with thirty
-        namesakes) stay inside the 999 parameters an older SQLite allows a statement.
+        Up to GROUP_QUERY_MAX recipients: with thirty namesakes they stay well inside
+        the 999 parameters an older SQLite allows a statement.
         """
         if store is None or not sender or not 2 <= len(targets) <= GROUP_QUERY_MAX:
             return {}

@@ -311,10 +311,14 @@ class SQLStore:
         """How often each pair of these recipients has had mail from `sender` together."""
         if len(recipients) < 2:
             return {}
-        marks = ",".join("?" * len(recipients))
-        rows = self._read(f"SELECT a, b, count FROM groups WHERE sender = ? AND a IN ({marks}) "
-                          f"AND b IN ({marks})", (sender, *recipients, *recipients))
-        return {(a, b): n for a, b, n in rows}
+        # One index range per address on the left, the right filtered here: with both IN
+        # lists in the query the planner probes every (a, b) combination, 8,100 probes
+        # for a list of sixty with thirty namesakes.
+        wanted = set(recipients)
+        marks = ",".join("?" * len(wanted))
+        rows = self._read(f"SELECT a, b, count FROM groups WHERE sender = ? AND a IN ({marks})",
+                          (sender, *sorted(wanted)))
+        return {(a, b): n for a, b, n in rows if b in wanted}
 
     def mark_replied(self, pairs: list[tuple[str, str]]) -> None:
         """(our address, their address): they wrote back to someone who writes to them."""

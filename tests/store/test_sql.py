@@ -86,8 +86,8 @@ def test_correspondence_counts_and_widens_first_and_last_seen(any_store):
 
 
 def test_groups_and_content_profiles(any_store):
-    any_store.learn_groups([("a@x", ("b@y", "c@z")), ("a@x", ("c@z", "b@y"))])
-    assert any_store.together("a@x", ["b@y", "c@z"]) == {("b@y", "c@z"): 2}
+    any_store.learn_groups([("a@x", ("b@y", "c@z")), ("a@x", ("c@z", "b@y", "d@w"))])
+    assert any_store.together("a@x", ["b@y", "c@z"]) == {("b@y", "c@z"): 2}  # not d@w's pairs
     big = [f"m{i}@list.example" for i in range(30)]
     any_store.learn_groups([("a@x", tuple(big))] * 2)
     got = any_store.together("a@x", big)
