@@ -431,20 +431,10 @@ def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = T
     addressed with, a name word of the address (ken for kenneth, jeff for jeffrey), or an
     initial and surname run together (smurphy for "Hi Suzanne", jskilling for "Jeff")."""
     words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address)
-    local = address.rpartition("@")[0].lower()
     full = zip(hello.names, hello.surnames or ("",) * len(hello.names), strict=True)
     return any(_fits(_folded(name), hello.surname, words, address, initials) or
-               (surname and _as_written(local, _folded(name), _folded(surname)))
+               (surname and Spellings.of({_folded(name): [_folded(surname)]}).spelled(address))
                for name, surname in full)
-
-
-def _as_written(local: str, first: str, last: str) -> bool:
-    """The local part spells this first name (or its initial) and surname: sarah.khan,
-    s.khan, sarah.j.khan, skhan, sarahkhan."""
-    words = [w for w in _SEPARATOR.split(local) if w]
-    if len(words) >= 2:
-        return words[-1] == last and words[0] in (first, first[:1])
-    return local in (first + last, first[:1] + last)
 
 
 def _fits(name: str, surname: bool, words: list[str], address: str, initials: bool) -> bool:

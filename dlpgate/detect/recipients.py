@@ -45,6 +45,11 @@ from dlpgate.store.base import Correspondence
 # Group history is asked of messages with up to this many recipients.
 GROUP_QUERY_MAX = 200
 
+
+def _together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
+    """How often a and b have had mail together (pairs are keyed in sorted order)."""
+    return pairs.get((a, b) if a < b else (b, a), 0)
+
 # Relationship signals (one per recipient) set the base; mitigating ones damp it;
 # the rest add risk.
 RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-correspondent",
@@ -260,6 +265,8 @@ class RecipientRiskAssessor:
         """
         if store is None or not sender or not 2 <= len(targets) <= GROUP_QUERY_MAX:
             return {}
+        if len(targets) > GROUP_PAIRS_MAX and not namesakes:
+            return {}  # a list is only asked about namesakes (unusual-group is for groups)
         extra = list(dict.fromkeys(c.recipient for cs in namesakes.values() for c in cs))
         return store.together(sender, targets + extra[:30])
 
@@ -368,34 +375,16 @@ class RecipientRiskAssessor:
         A distribution list (over GROUP_PAIRS_MAX recipients) is known by its anchors
         (`history.anchors`): this one has had mail with at most one of them (a colleague
         shares the odd message with somebody on every list), the namesake with two more
-        than this one. Only a
-        contact the sender already knows is asked: the autocomplete offers known
-        contacts, and someone joining a list for the first time has never been on it
-        whether or not a namesake has.
+        than this one. Only a contact the sender already knows is asked: the
+        autocomplete offers known contacts, and someone joining a list for the first time
+        has never been on it whether or not a namesake has.
         """
         out = []
-        small = len(targets) <= GROUP_PAIRS_MAX
         others = [t for t in targets if t != address]
-        stand_ins = others if small else [a for a in anchors(targets) if a != address]
-        if others and pairs and (small or known is not None):
-            def together(a: str, b: str) -> int:
-                return pairs.get((a, b) if a < b else (b, a), 0)
-
-            mine = sum(together(address, o) > 0 for o in stand_ins)
-            if not any(together(address, o) for o in others) or (not small and mine <= 1):
-                fits = [(sum(together(c.recipient, o) for o in stand_ins), c,
-                         sum(together(c.recipient, o) > 0 for o in stand_ins)) for c in similar]
-                n, best, spread = max(fits, key=lambda f: f[0])
-                spread -= 0 if small else mine
-                if n and small:
-                    out.append(self._signal(
-                        "group-fits-another", f"you have written to the other recipients "
-                        f"together with {best.recipient} {n} time{'s' if n != 1 else ''}, "
-                        f"never with {address}"))
-                elif n and spread >= 2:
-                    out.append(self._signal(
-                        "group-fits-another", f"you have sent to this list of {len(targets)} "
-                        f"with {best.recipient} on it before, never with {address}"))
+        if others and pairs and len(targets) <= GROUP_PAIRS_MAX:
+            out += self._group_fit(address, others, similar, pairs)
+        elif others and pairs and known is not None:
+            out += self._list_fit(address, targets, similar, pairs)
         count = known.count if known else 0
         top = similar[0]  # most frequent first
         if known and top.count >= max(3, 3 * count):
@@ -403,6 +392,37 @@ class RecipientRiskAssessor:
                 "usual-namesake", f"you usually write to {top.recipient} ({top.count} times), "
                 f"whose name is like {address} ({count} time{'s' if count != 1 else ''})"))
         return out
+
+    def _group_fit(self, address: str, others: list[str], similar: list[Correspondence],
+                   pairs: dict[tuple[str, str], int]) -> list[Signal]:
+        """A small group: never with any of the others, when a namesake has been."""
+        if any(_together(pairs, address, o) for o in others):
+            return []
+        n, best = max(((sum(_together(pairs, c.recipient, o) for o in others), c)
+                       for c in similar), key=lambda f: f[0])
+        if not n:
+            return []
+        return [self._signal(
+            "group-fits-another", f"you have written to the other recipients together with "
+            f"{best.recipient} {n} time{'s' if n != 1 else ''}, never with {address}")]
+
+    def _list_fit(self, address: str, targets: list[str], similar: list[Correspondence],
+                  pairs: dict[tuple[str, str], int]) -> list[Signal]:
+        """A distribution list, by its anchors: this one has met one of them at most, the
+        namesake two more than this one."""
+        stand_ins = [a for a in anchors(targets) if a != address]
+        mine = sum(_together(pairs, address, a) > 0 for a in stand_ins)
+        if mine > 1:
+            return []
+        n, best, met = max(((sum(_together(pairs, c.recipient, a) for a in stand_ins), c,
+                             sum(_together(pairs, c.recipient, a) > 0 for a in stand_ins))
+                            for c in similar), key=lambda f: f[0])
+        if not n or met - mine < 2:
+            return []
+        hardly = "never" if not mine else "only once alongside its members"
+        return [self._signal(
+            "group-fits-another", f"you have sent to this list of {len(targets)} with "
+            f"{best.recipient} on it before, {hardly} with {address}")]
 
     def _fingerprint(self, message: Message, store) -> tuple[int, ...]:
         if store is None:
