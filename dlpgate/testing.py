@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import io
 import json
+import random
 import socket
 import threading
 import uuid
@@ -89,7 +90,32 @@ def wait_for_port(port: int, proc: Any = None, seconds: float = 120) -> None:
     raise RuntimeError(f"nothing listened on 127.0.0.1:{port} within {seconds:g} s")
 
 
+def _ephemeral_low() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as fh:
+            return int(fh.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
+    """A loopback port free now, below the kernel's ephemeral range.
+
+    A port the kernel hands out for bind(0) comes from the same range as the source ports
+    of outgoing connections, and the test suite makes thousands of those: between this
+    call and the relay binding the port, one of them could take it (seen once in CI as
+    "address already in use"). Below the range only another explicit bind can.
+    """
+    rng = random.Random()
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
