@@ -247,6 +247,7 @@ DEFAULT_WEIGHTS = {
     # risk signals: each raises the risk
     "lookalike-domain": 0.98, "confusable-address": 0.85, "address-slip": 0.98,
     "not-in-thread": 0.98, "lone-outsider": 0.9, "unmentioned": 0.5, "unknown-address": 0.0,
+    "unknown-colleague": 0.85,
     "newcomer": 0.65,
     "content-fits-another": 0.8, "unusual-group": 0.35, "group-fits-another": 0.98,
     "usual-namesake": 0.98, "names-another": 0.95, "names-someone-else": 0.7,

@@ -162,11 +162,13 @@ class RecipientRiskAssessor:
                 # autocomplete slip, the thread and content fit apply; nothing else does.
                 signals.append(self._signal("internal", f"{domain} is one of our own domains"))
                 if not known:
-                    signals += self._mistaken(address, domain, contacts, targets, quoted, near,
+                    mistaken = self._mistaken(address, domain, contacts, targets, quoted, near,
                                               spellings)
+                    signals += mistaken
                     if not addressed.get(address):
                         signals.append(self._signal(
                             "unknown-address", f"no one here has written to {address} before"))
+                        signals += self._unknown_colleague(address, mistaken)
                 if address in outside:
                     signals.append(self._not_in_thread(address))
             else:
@@ -247,6 +249,21 @@ class RecipientRiskAssessor:
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
+
+    def _unknown_colleague(self, address: str, mistaken: list[Signal]) -> list[Signal]:
+        """A slip inside our own domain to an address no one here has ever used.
+
+        Outside, a new address one slip from a known one is often a real new person
+        (j.smyth at a partner); inside, colleagues are written to, so an address of
+        ours no one has written to, a slip away from one we do, is the slip itself:
+        it reaches no one, or the colleague who happens to hold it.
+        """
+        if not any(s.name == "address-slip" for s in mistaken):
+            return []
+        return [self._signal(
+            "unknown-colleague", f"{address} is in our own domain, no one here has ever "
+            "written to it, and it is a slip from an address we do: it may reach no one, or "
+            "the wrong colleague")]
 
     def _not_in_thread(self, address: str) -> Signal:
         return self._signal("not-in-thread", f"this replies to or forwards a conversation that "

@@ -413,10 +413,30 @@ def test_a_slip_of_an_address_colleagues_write_to_is_caught_though_the_sender_ne
                       time.time(), 4)])
     inside = assess(store, "carol.whte@example-council.gov.uk")
     assert names(inside["carol.whte@example-council.gov.uk"]) == [
-        "internal", "address-slip", "unknown-address"]
+        "internal", "address-slip", "unknown-address", "unknown-colleague"]
     # an address someone here has written to is a person, not a slip
     store.learn([Pair("bob@example-council.gov.uk", "tema@otherorg.org", time.time(), 1)])
     assert "address-slip" not in names(assess(store, "tema@otherorg.org")["tema@otherorg.org"])
+
+
+def test_a_colleague_address_no_one_uses_one_slip_from_one_we_do_is_the_slip_itself(store):
+    store.learn([Pair("bob@example-council.gov.uk", "carol.white@example-council.gov.uk",
+                      time.time(), 4)])
+    r = assess(store, "carol.whte@example-council.gov.uk")["carol.whte@example-council.gov.uk"]
+    assert "no one here has ever written to it" in why(r, "unknown-colleague")
+    slip_only = SETTINGS.recipients.weights["address-slip"]
+    assert r.risk > slip_only  # the two together are surer than the slip alone
+    # a colleague someone here writes to is a person, however close the name
+    store.learn([Pair("dee@example-council.gov.uk", "carol.whte@example-council.gov.uk",
+                      time.time(), 2)])
+    known = assess(store, "carol.whte@example-council.gov.uk")
+    assert "unknown-colleague" not in names(known["carol.whte@example-council.gov.uk"])
+    # an unused colleague address that is no slip of anyone's is a new colleague
+    new = assess(store, "fatima.begum@example-council.gov.uk")
+    assert names(new["fatima.begum@example-council.gov.uk"]) == ["internal", "unknown-address"]
+    # outside, a new address one slip from a known one may be a new person: no such signal
+    out = assess(store, "tema@otherorg.org")["tema@otherorg.org"]
+    assert "address-slip" in names(out) and "unknown-colleague" not in names(out)
 
 
 def test_a_slip_of_any_domain_written_to_here_is_a_lookalike_not_just_the_usual_ones(store):
