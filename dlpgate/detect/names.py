@@ -25,10 +25,12 @@ _TOKEN = re.compile(r"[a-z]{3,}")
 
 # The header block a mail client writes above a quoted or forwarded message: Outlook's
 # "-----Original Message-----", Notes' "Forwarded by" and "Name <addr> on 03/23/2001
-# 01:47 PM" over "To:", a "From:" line with "Sent:" or "Date:" under it, "On ... wrote:".
+# 01:47 PM" over "To:" (or over "Please respond to" and "Sent by:" lines, then "To:"), a
+# "From:" line with "Sent:" or "Date:" under it, "On ... wrote:".
 _QUOTED = re.compile(
     r"^[ \t>]*-{2,}\s*(?:original message|forwarded (?:by|message))"
-    r"|\bon \d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*[ap]m\s*\n\s*to:"
+    r"|\bon \d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*[ap]m\s*\n"
+    r"(?:[ \t]*(?:please respond to|sent by:)[^\n]*\n){0,2}\s*to:"
     r"|^[ \t>]*from:[^\n]*\n(?:[^\n]*\n){0,2}?[ \t>]*(?:sent|date):"
     r"|^[ \t>]*on [^\n]{5,120} wrote:\s*$",
     re.IGNORECASE | re.MULTILINE)
@@ -227,6 +229,9 @@ def mentioned(address: str, words: set[str]) -> bool:
     return len(label) > 3 and label in words and not tokens
 
 
+# Words before a surname that are no first name ("Mrs Carter", "Councillor Carter").
+_TITLES = frozenset("""mrs miss mr ms dr prof sir dame lord lady rev cllr councillor
+father sister brother judge""".split())
 _NOT_SURNAMES = frozenset("""and the for thanks thank please regards best dear hello from sent
 subject date cc to re fw on at in of or with will would can could should has have had was
 is are be been""".split())
@@ -273,7 +278,14 @@ def names_someone_else(address: str, written: dict[str, list[str]]) -> str | Non
     if any(s == last or (len(last) >= 5 and s in (last[1:], last[:-1])) for s in surnames):
         return None
     other = next((s for s in surnames if s not in _NOT_SURNAMES), None)
-    return f"{first.capitalize()} {other.capitalize()}" if other else None
+    if other:
+        return f"{first.capitalize()} {other.capitalize()}"
+    # The surname with another first name: "a meeting with Carl Carter" to rebecca.carter.
+    kin = next((f for f, ss in written.items() if len(f) >= 3 and not
+                (f.startswith(first) or first.startswith(f))  # Ken for Kenneth
+                and f not in _NOT_SURNAMES and f not in _TITLES
+                and any(s.lower() == last for s in ss)), None)
+    return f"{kin.capitalize()} {last.capitalize()}" if kin else None
 
 
 @dataclass(frozen=True)

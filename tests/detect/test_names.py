@@ -126,6 +126,19 @@ def test_a_message_naming_another_person_with_the_recipients_first_name_says_who
     assert names_someone_else("mbrown@x.gov.uk", notice) is None  # no first name to go on
 
 
+def test_a_message_naming_another_person_with_the_recipients_surname_says_who():
+    meeting = written_names(body("The meeting with Carl Carter is at 1pm on the 27th floor.\n"))
+    assert names_someone_else("rebecca.carter@x.gov.uk", meeting) == "Carl Carter"
+    assert names_someone_else("carl.carter@x.gov.uk", meeting) is None
+    # the recipient's own short name, a title, or both Carters named: no one else
+    short = written_names(body("Ken Lay will open the conference.\n"))
+    assert names_someone_else("kenneth.lay@x.gov.uk", short) is None
+    titled = written_names(body("Thank you, Mrs Carter. Councillor Carter agrees.\n"))
+    assert names_someone_else("rebecca.carter@x.gov.uk", titled) is None
+    both = written_names(body("Carl Carter and Rebecca Carter will both attend.\n"))
+    assert names_someone_else("rebecca.carter@x.gov.uk", both) is None
+
+
 @pytest.mark.parametrize("local", ["darnoff", "david.arnoff", "d.arnoff", "david.j.arnoff",
                                    "davidarnoff"])
 def test_an_address_that_spells_a_name_the_message_writes_is_spelled_out(local):
@@ -255,6 +268,9 @@ def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
     "Fine by me.\n\nFrom: Sarah Khan\nSent: 02 March 2026 10:14\nTo: Alice\n",
     "Yes.\n\nOn Mon, 2 Mar 2026 at 10:14, Sarah Khan wrote:\n> the rota\n",
     "---------------------- Forwarded by Kathy Mayfield/Corp on 12/13/2000 04:38 PM ---",
+    '"Kenny McBride" <mcbride@fms2000.com> on 03/12/2001 11:57:44 AM\n'
+    "Please respond to mcbride@fms2000.com\nTo: <jeff@x.com>\ncc:\nSubject: Meeting",
+    "Nancy Sheed on 03/22/2001 06:00 PM\nSent by: Tina Bell\nTo: List\nSubject: Alert",
 ])
 def test_a_quoted_header_block_means_the_body_carries_a_conversation(body):
     assert carries_conversation(body)
