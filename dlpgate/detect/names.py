@@ -248,10 +248,13 @@ _SURNAME_FIRST = re.compile(
     r"(?:^|;)\s*([A-Z](?:[a-z]{2,}|'[A-Z][a-z]+)(?:-[A-Z][a-z]+)?),\s*([A-Z][a-z]{2,})\b")
 
 
+_COUPLE = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:&|and)\s+[A-Z][a-z]{2,}\s+([A-Z][a-z]{2,})\b")
+
+
 def written_names(message: Message) -> dict[str, list[str]]:
     """Each word of the subject and body, lower-cased, with the capitalised words that follow
-    it: the full names a message writes ("Michael Moore", "Michael J. Moore", and "Moore,
-    Michael" in a quoted From, To or Cc line), read once."""
+    it: the full names a message writes ("Michael Moore", "Michael J. Moore", "Moore,
+    Michael" in a quoted From, To or Cc line, Dan Leff in "Dan & Pamela Leff"), read once."""
     text = f"{message.subject}\n{message.body[:20000]}"
     out: dict[str, list[str]] = {}
     for m in _PAIR.finditer(text):
@@ -259,6 +262,8 @@ def written_names(message: Message) -> dict[str, list[str]]:
     for line in _HEADER_LINE.finditer(text):
         for m in _SURNAME_FIRST.finditer(line.group(1)):
             out.setdefault(m.group(2).lower(), []).append(m.group(1))
+    for m in _COUPLE.finditer(text):  # "Dan & Pamela Leff" writes Dan Leff too
+        out.setdefault(m.group(1).lower(), []).append(m.group(2))
     return out
 
 

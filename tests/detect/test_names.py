@@ -137,6 +137,10 @@ def test_a_message_naming_another_person_with_the_recipients_surname_says_who():
     assert names_someone_else("rebecca.carter@x.gov.uk", titled) is None
     both = written_names(body("Carl Carter and Rebecca Carter will both attend.\n"))
     assert names_someone_else("rebecca.carter@x.gov.uk", both) is None
+    couple = written_names(body("Attending: Dan & Pamela Leff, Jim and Elizabeth Fallon.\n"))
+    assert names_someone_else("dan.leff@x.gov.uk", couple) is None  # Dan Leff is written
+    assert names_someone_else("jim.fallon@x.gov.uk", couple) is None
+    assert names_someone_else("sam.fallon@x.gov.uk", couple) == "Elizabeth Fallon"
 
 
 @pytest.mark.parametrize("local", ["darnoff", "david.arnoff", "d.arnoff", "david.j.arnoff",
