@@ -238,6 +238,9 @@ class RecipientRiskAssessor:
                     "names-someone-else", f"the message names {other}, not the person at "
                     f"{address}"))
             if similar:
+                signals.append(self._signal(
+                    "has-namesake", f"you also write to {similar[0].recipient}, whose name "
+                    f"is like {address}'s"))
                 signals += self._names_another(address, similar, words, hello,
                                                address in greeted)
                 signals += self._namesake_signals(address, known, similar, targets, pairs)

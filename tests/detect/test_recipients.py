@@ -291,6 +291,17 @@ def test_a_rarely_used_namesake_of_a_regular_contact_is_flagged(store):
     assert "usual-namesake" not in names(r)  # the regular one is the usual one
 
 
+def test_a_recipient_with_a_namesake_among_the_senders_contacts_is_a_little_riskier(store):
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 12)])
+    got = assess(store, "sarah.jones@nhs.net", "jo.bloggs@fostering-partners.org.uk")
+    r = got["sarah.jones@nhs.net"]
+    assert "sarah.khan@nhs.net, whose name is like sarah.jones@nhs.net's" in \
+        why(r, "has-namesake")
+    assert 0 < r.risk < 0.1  # a chance of the autocomplete's mix-up, not evidence of one
+    plain = got["jo.bloggs@fostering-partners.org.uk"]
+    assert "has-namesake" not in names(plain) and r.risk > plain.risk
+
+
 def test_both_namesakes_on_one_message_were_both_meant(store):
     store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 1)])
     got = assess(store, "sarah.jones@nhs.net", "sarah.khan@nhs.net", body="Dear both,\n")
