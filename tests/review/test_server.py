@@ -9,6 +9,7 @@ DLPGATE_UPDATE_SCREENSHOTS=1 (README shows them).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import smtplib
 from pathlib import Path
@@ -28,6 +29,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "correct horse battery"
+MESSAGE_PAGE = re.compile(r"/m/[0-9a-f]+$")
 
 
 @pytest.fixture
@@ -86,6 +88,7 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
     shot(page, tmp_path, "review-queue.png")
 
     page.click("tbody a")
+    page.wait_for_url(MESSAGE_PAGE)  # the click returns before the message page has loaded
     assert "943 476 5919" not in page.content()
     page.fill("input[name=reason]", "checking the address with the sender")
     page.click("text=Show the content")
@@ -111,6 +114,7 @@ def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
     page = browser.new_page()
     sign_in(page, f"http://127.0.0.1:{port}", "ann")
     page.click("tbody a")
+    page.wait_for_url(MESSAGE_PAGE)  # else the tokens removed are the queue page's
     page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
     page.locator("form[action$='/release'] input[name=comment]").fill("no token")
     page.click("text=Release to all recipients")
