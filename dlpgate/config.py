@@ -246,9 +246,8 @@ DEFAULT_WEIGHTS = {
     "new-to-sender": 0.55, "new-to-organisation": 0.98,
     # risk signals: each raises the risk
     "lookalike-domain": 0.98, "confusable-address": 0.85, "address-slip": 0.98,
-    "not-in-thread": 0.98, "lone-outsider": 0.9, "unmentioned": 0.5, "unknown-address": 0.0,
-    "unknown-colleague": 0.85,
-    "newcomer": 0.65,
+    "not-in-thread": 0.98, "often-copied-in": 0.0, "lone-outsider": 0.9, "unmentioned": 0.5,
+    "unknown-address": 0.0, "unknown-colleague": 0.85, "newcomer": 0.65,
     "content-fits-another": 0.8, "unusual-group": 0.35, "group-fits-another": 0.98,
     "has-namesake": 0.05, "usual-namesake": 0.98, "names-another": 0.95,
     "names-someone-else": 0.7,
@@ -275,6 +274,9 @@ class Recipients(_Section):
                                "this message a similarly named contact must have had.")
     content_ratio: float = Field(2.0, ge=1, description="Content fit: how many times better "
                                  "the similarly named contact must fit than the recipient.")
+    copied_in_min: int = Field(2, ge=1, description="Conversations the sender has copied a "
+                               "recipient into before a new one is their habit "
+                               "(often-copied-in) rather than not-in-thread.")
     lone_outsider_min: int = Field(3, ge=1, description="Internal recipients a message must "
                                    "have, and no other outside one, before its one outside "
                                    "recipient is flagged as a lone outsider.")

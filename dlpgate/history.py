@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import email
 import email.utils
 import hashlib
@@ -48,6 +49,13 @@ class Pair:
     recipient: str
     when: float
     count: int = 1
+    joined: int = 0  # copied into a conversation they were not part of (see Correspondence)
+
+
+def joining(pairs: list[Pair], added: set[str]) -> list[Pair]:
+    """The pairs with `joined` set for the recipients the message added to a conversation
+    they were not part of (`names.outside_thread` of the message)."""
+    return [dataclasses.replace(p, joined=1) if p.recipient in added else p for p in pairs]
 
 
 class HistoryFileError(Exception):

@@ -91,15 +91,18 @@ def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
     the benchmarks' history), with the profile made of words alone: the relay and `history
     learn` add the identifiers pattern detection finds. Returns the pairs learned.
     """
+    from dlpgate.detect.names import outside_thread
     from dlpgate.detect.profile import fingerprint
-    from dlpgate.history import pairs_from_message
+    from dlpgate.history import joining, pairs_from_message
     from dlpgate.parse.mime import parse
 
     pairs = pairs_from_message(raw)
     if not pairs:
         return []
+    message = parse(raw)
+    pairs = joining(pairs, outside_thread(message, [p.recipient for p in pairs]))
     store.learn(pairs)
     store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
-    tokens = fingerprint(parse(raw), key)
+    tokens = fingerprint(message, key)
     store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs])
     return pairs

@@ -94,6 +94,28 @@ def test_import_and_learn_from_csv_eml_mbox_and_maildir(tmp_path):
     store.close()
 
 
+def test_learning_sent_mail_counts_who_was_copied_into_a_conversation(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n")
+    quoted = ("Noted.\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice\n"
+              "Sent: Monday\nSubject: visit\n")
+    box = mailbox.mbox(tmp_path / "sent.mbox")
+    for _ in range(2):
+        box.add(make_message(sender="alice@example-council.gov.uk", subject="RE: visit",
+                             to=("sarah.khan@nhs.net", "pa@example-council.gov.uk"),
+                             body=quoted))
+    box.add(make_message(sender="alice@example-council.gov.uk", to=("pa@example-council.gov.uk",)))
+    box.close()
+    out = dlpgate("history", "learn", "sent.mbox", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    got = store.correspondence("alice@example-council.gov.uk",
+                               ["sarah.khan@nhs.net", "pa@example-council.gov.uk"])
+    assert (got["pa@example-council.gov.uk"].count, got["pa@example-council.gov.uk"].joined) \
+        == (3, 2)
+    assert got["sarah.khan@nhs.net"].joined == 0  # she was in the conversation
+    store.close()
+
+
 def test_a_broken_csv_exits_1_with_the_line(tmp_path):
     (tmp_path / "bad.csv").write_text("from,to\na,b\n")
     proc = dlpgate("history", "import", "bad.csv", cwd=tmp_path)

@@ -56,6 +56,9 @@ RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-corresponde
                  "new-to-sender", "new-to-organisation")
 # Evidence that a recipient new to the sender was meant: these damp the base risk.
 MITIGATING = ("named-in-message", "greeted", "colleague-recipient")
+# A recipient the message adds to a conversation they were not part of: what the store
+# counts as `joined`, so that a habit (the PA copied into replies) is known as one.
+ADDED_TO_THREAD = ("not-in-thread", "often-copied-in")
 # A recipient who imitates another address is not made safer by being named.
 IMITATIONS = ("lookalike-domain", "confusable-address", "address-slip", "content-fits-another",
               "group-fits-another", "usual-namesake", "names-another")
@@ -107,6 +110,7 @@ class RecipientRiskAssessor:
         self.recent = r.recent_days * 86400
         self.bulk = r.bulk_threshold
         self.lone_min = r.lone_outsider_min
+        self.copied_in_min = r.copied_in_min
         self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
         self.webmail = lookalike.WEBMAIL | set(r.webmail)
         self.content_min = r.content_min
@@ -170,7 +174,7 @@ class RecipientRiskAssessor:
                             "unknown-address", f"no one here has written to {address} before"))
                         signals += self._unknown_colleague(address, mistaken)
                 if address in outside:
-                    signals.append(self._not_in_thread(address))
+                    signals.append(self._not_in_thread(address, known))
             else:
                 if match := in_domains(domain, self.partners):
                     signals.append(self._signal("partner",
@@ -209,7 +213,7 @@ class RecipientRiskAssessor:
                     signals += self._imitation(address, domain, contacts, targets, org_domains,
                                                quoted, near, spellings, store)
                 if address in outside:
-                    signals.append(self._not_in_thread(address))
+                    signals.append(self._not_in_thread(address, known))
                 elif not (known and known.count >= self.known_min) and \
                         address not in greeted and not names.mentioned(address, words) and \
                         not spellings.spelled(address):
@@ -268,7 +272,13 @@ class RecipientRiskAssessor:
             "written to it, and it is a slip from an address we do: it may reach no one, or "
             "the wrong colleague")]
 
-    def _not_in_thread(self, address: str) -> Signal:
+    def _not_in_thread(self, address: str, known: Correspondence | None) -> Signal:
+        """Added to a conversation: the stranger, unless the sender copies them in as a habit
+        (a PA, a team's business support), which the store counts as `joined`."""
+        if known is not None and known.joined >= self.copied_in_min:
+            return self._signal(
+                "often-copied-in", f"{address} was not part of this conversation, but you have "
+                f"copied them into {known.joined} conversations before")
         return self._signal("not-in-thread", f"this replies to or forwards a conversation that "
                             f"{address} was not part of")
 

@@ -20,6 +20,7 @@ from dlpgate import metrics, obs
 from dlpgate.act.journal import Earlier, Journal, Prior, as_interrupted, journal_key
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
+from dlpgate.detect.recipients import ADDED_TO_THREAD
 from dlpgate.history import Pair, normalise
 from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
@@ -321,7 +322,10 @@ class Handler:
             return
         now = time.time()
         sender = normalise(env.mail_from)
-        gw.history.add_all([Pair(sender, normalise(r), now) for r in tx.accepted])
+        added = {normalise(r.address) for r in result.evidence.recipients
+                 if any(s.name in ADDED_TO_THREAD for s in r.signals)}
+        gw.history.add_all([Pair(sender, a, now, joined=int(a in added))
+                            for a in map(normalise, tx.accepted)])
         gw.groups.add((sender, tuple(normalise(r) for r in tx.accepted)))
         if result.fingerprint:
             gw.profiles.add_all([(sender, normalise(r), result.fingerprint)

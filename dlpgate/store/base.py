@@ -150,6 +150,7 @@ class Correspondence:
     first_seen: float
     last_seen: float
     replied: bool = False
+    joined: int = 0  # times the sender copied them into a conversation they were not in
 
 
 class Store(Protocol):

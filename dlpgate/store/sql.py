@@ -283,13 +283,14 @@ class SQLStore:
         self._transaction([
             ("INSERT INTO spellings (key, known) VALUES (?,?) ON CONFLICT (key, known) "
              "DO NOTHING", [(key, k) for k in fresh for key in sorted(spelling_keys(k))]),
-            ("INSERT INTO correspondence (sender, recipient, count, first_seen, last_seen) "
-             "VALUES (?,?,?,?,?) ON CONFLICT (sender, recipient) DO UPDATE "
+            ("INSERT INTO correspondence (sender, recipient, count, first_seen, last_seen, "
+             "joined) VALUES (?,?,?,?,?,?) ON CONFLICT (sender, recipient) DO UPDATE "
              "SET count = correspondence.count + excluded.count, "
+             "joined = correspondence.joined + excluded.joined, "
              "first_seen = CASE correspondence.count WHEN 0 THEN excluded.first_seen "
              f"ELSE {self.LEAST}(correspondence.first_seen, excluded.first_seen) END, "
              f"last_seen = {self.GREATEST}(correspondence.last_seen, excluded.last_seen)",
-             [(p.sender, p.recipient, p.count, p.when, p.when) for p in pairs]),
+             [(p.sender, p.recipient, p.count, p.when, p.when, p.joined) for p in pairs]),
             ("INSERT INTO domains VALUES (?,?,?,?) ON CONFLICT (domain) DO UPDATE "
              "SET count = domains.count + excluded.count, "
              f"first_seen = {self.LEAST}(domains.first_seen, excluded.first_seen), "
@@ -322,7 +323,8 @@ class SQLStore:
 
     def mark_replied(self, pairs: list[tuple[str, str]]) -> None:
         """(our address, their address): they wrote back to someone who writes to them."""
-        self._write("INSERT INTO correspondence VALUES (?,?,0,0,0,1) ON CONFLICT (sender, "
+        self._write("INSERT INTO correspondence (sender, recipient, count, first_seen, "
+                    "last_seen, replied) VALUES (?,?,0,0,0,1) ON CONFLICT (sender, "
                     "recipient) DO UPDATE SET replied = 1", pairs)
 
     def profile_key(self) -> bytes:
@@ -375,9 +377,9 @@ class SQLStore:
             return {}
         marks = ",".join("?" * len(recipients))
         rows = self._read(
-            "SELECT recipient, count, first_seen, last_seen, replied FROM correspondence "
-            f"WHERE sender = ? AND recipient IN ({marks})", (sender, *recipients))
-        return {r[0]: Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
+            "SELECT recipient, count, first_seen, last_seen, replied, joined FROM "
+            f"correspondence WHERE sender = ? AND recipient IN ({marks})", (sender, *recipients))
+        return {r[0]: Correspondence(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows}
 
     def addressed(self, recipients: list[str]) -> dict[str, int]:
         """How many senders here have written to each of `recipients` (absent: none).

@@ -308,6 +308,29 @@ def test_both_namesakes_on_one_message_were_both_meant(store):
     assert "usual-namesake" not in names(got["sarah.jones@nhs.net"])
 
 
+def test_someone_the_sender_habitually_copies_into_conversations_is_not_a_stranger(store):
+    quoted = ("Noted.\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice Jones\n"
+              "Sent: Monday\nSubject: visit\nHi Alice\n")
+    pa = "dee.patel@example-council.gov.uk"
+
+    def reply():
+        return assess(store, "sarah.khan@nhs.net", pa, subject="RE: visit", body=quoted)[pa]
+
+    store.learn([Pair(SENDER, pa, time.time(), joined=1)])
+    once = reply()
+    assert "not-in-thread" in names(once) and once.risk >= 0.98
+    store.learn([Pair(SENDER, pa, time.time(), joined=1)])
+    habit = reply()
+    assert "not-in-thread" not in names(habit) and habit.risk == 0.0
+    assert "copied them into 2 conversations before" in why(habit, "often-copied-in")
+    # another sender's habit is not this sender's
+    store.learn([Pair("bob@example-council.gov.uk", "raj@example-council.gov.uk", time.time(),
+                      count=5, joined=5)])
+    raj = assess(store, "sarah.khan@nhs.net", "raj@example-council.gov.uk", subject="RE: visit",
+                 body=quoted)["raj@example-council.gov.uk"]
+    assert "not-in-thread" in names(raj)
+
+
 def test_a_thread_needs_every_name_word_of_a_recipient(store):
     store.learn([Pair(SENDER, "sarah.patel@nhs.net", time.time(), 4)])
     quoted = ("Noted.\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice Jones\n"

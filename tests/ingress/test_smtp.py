@@ -312,6 +312,25 @@ def test_the_second_message_to_a_new_contact_is_no_longer_new(relay, sink):
     assert rcpt["signals"] == ["known-correspondent"]
 
 
+def test_the_relay_learns_whom_the_sender_copies_into_conversations(relay, sink):
+    quoted = ("Noted.\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice Jones\n"
+              "Sent: Monday\nSubject: visit\n")
+    pa = "dee.patel@example-council.gov.uk"
+    for _ in range(2):
+        send(relay, make_message(to=("sarah.khan@nhs.net", pa), subject="RE: visit",
+                                 body=quoted), ["sarah.khan@nhs.net", pa])
+    relay.call(relay.relay.gateway.history.flush())
+    known = relay.store.correspondence(SENDER, ["sarah.khan@nhs.net", pa])
+    assert (known[pa].joined, known["sarah.khan@nhs.net"].joined) == (2, 0)
+    from dlpgate.cli import result_json
+    from dlpgate.pipeline import Scanner
+    from dlpgate.testing import make_envelope
+    raw = make_message(to=("sarah.khan@nhs.net", pa), subject="RE: visit", body=quoted)
+    got = result_json("-", Scanner(relay.settings, store=relay.store).scan(
+        raw, make_envelope(raw)), False)["recipients"]
+    assert [r["signals"] for r in got if r["address"] == pa] == [["internal", "often-copied-in"]]
+
+
 def test_a_slip_of_a_colleagues_contact_is_held_though_the_sender_never_wrote_to_them(relay,
                                                                                    sink):
     colleague = "bob.smith@example-council.gov.uk"

@@ -85,6 +85,15 @@ def test_correspondence_counts_and_widens_first_and_last_seen(any_store):
     assert [d.recipient for d in any_store.top_domains()] == ["nhs.net"]
 
 
+def test_copies_into_conversations_are_counted_per_sender_and_recipient(any_store):
+    any_store.learn([Pair("a@x.gov.uk", "pa@x.gov.uk", 100.0, joined=1),
+                     Pair("a@x.gov.uk", "pa@x.gov.uk", 200.0),
+                     Pair("a@x.gov.uk", "pa@x.gov.uk", 300.0, joined=1)])
+    [c] = any_store.correspondence("a@x.gov.uk", ["pa@x.gov.uk"]).values()
+    assert (c.count, c.joined) == (3, 2)
+    assert any_store.correspondence("b@x.gov.uk", ["pa@x.gov.uk"]) == {}
+
+
 def test_groups_and_content_profiles(any_store):
     any_store.learn_groups([("a@x", ("b@y", "c@z")), ("a@x", ("c@z", "b@y", "d@w"))])
     assert any_store.together("a@x", ["b@y", "c@z"]) == {("b@y", "c@z"): 2}  # not d@w's pairs
