@@ -41,9 +41,12 @@ ORDER = ("known-correspondent", "rare-correspondent", "new-to-sender", "new-to-o
 # autocomplete signal in its own right; protective-marking is not exercised by the benchmark;
 # bulk-exposure and mixed-audience say the audience is exposed, not that a recipient is the
 # wrong one (left free, the tuner gave bulk-exposure 0.35: every recipient of a circular a
-# third of the way to "wrong" for being on it).
+# third of the way to "wrong" for being on it); has-namesake says a mix-up is possible, not
+# that one happened, so it stays a small prior (left free, the tuner gave it 0.4: every
+# recipient with a similarly named contact, a fifth of them, 40% of the way to "wrong");
+# often-copied-in is the habit that takes not-in-thread's place, no risk in itself.
 FIXED = ("internal", "known-correspondent", "confusable-address", "protective-marking",
-         "bulk-exposure", "mixed-audience")
+         "bulk-exposure", "mixed-audience", "has-namesake", "often-copied-in")
 
 
 def ordered(w: dict[str, float]) -> bool:
