@@ -254,11 +254,15 @@ _COUPLE = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:&|and)\s+[A-Z][a-z]{2,}\s+([A-Z][
 def written_names(message: Message) -> dict[str, list[str]]:
     """Each word of the subject and body, lower-cased, with the capitalised words that follow
     it: the full names a message writes ("Michael Moore", "Michael J. Moore", "Moore,
-    Michael" in a quoted From, To or Cc line, Dan Leff in "Dan & Pamela Leff"), read once."""
+    Michael" in a quoted From, To or Cc line, Dan Leff in "Dan & Pamela Leff"), read once. A
+    surname keeps its capital only where the word before it had one too: "Carl Carter" is a
+    full name, "asked Carter" is not."""
     text = f"{message.subject}\n{message.body[:20000]}"
     out: dict[str, list[str]] = {}
-    for m in _PAIR.finditer(text):
-        out.setdefault(m.group(1).lower(), []).append(m.group(2))
+    for m in _PAIR.finditer(text):  # "asked Carter": the surname loses its capital
+        first, surname = m.group(1), m.group(2)
+        out.setdefault(first.lower(), []).append(surname if first[0].isupper()
+                                                 else surname.lower())
     for line in _HEADER_LINE.finditer(text):
         for m in _SURNAME_FIRST.finditer(line.group(1)):
             out.setdefault(m.group(2).lower(), []).append(m.group(1))
@@ -289,7 +293,7 @@ def names_someone_else(address: str, written: dict[str, list[str]]) -> str | Non
     kin = next((f for f, ss in written.items() if len(f) >= 3 and not
                 (f.startswith(first) or first.startswith(f))  # Ken for Kenneth
                 and f not in _NOT_SURNAMES and f not in _TITLES
-                and any(s.lower() == last for s in ss)), None)
+                and any(s[:1].isupper() and s.lower() == last for s in ss)), None)
     return f"{kin.capitalize()} {last.capitalize()}" if kin else None
 
 

@@ -135,6 +135,8 @@ def test_a_message_naming_another_person_with_the_recipients_surname_says_who():
     assert names_someone_else("kenneth.lay@x.gov.uk", short) is None
     titled = written_names(body("Thank you, Mrs Carter. Councillor Carter agrees.\n"))
     assert names_someone_else("rebecca.carter@x.gov.uk", titled) is None
+    prose = written_names(body("I asked Carter about it and spoke to Carter today.\n"))
+    assert names_someone_else("rebecca.carter@x.gov.uk", prose) is None
     both = written_names(body("Carl Carter and Rebecca Carter will both attend.\n"))
     assert names_someone_else("rebecca.carter@x.gov.uk", both) is None
     couple = written_names(body("Attending: Dan & Pamela Leff, Jim and Elizabeth Fallon.\n"))
