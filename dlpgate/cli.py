@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import email.utils
 import json
 import sys
 import time
@@ -67,11 +66,12 @@ def envelope_from_headers(raw: bytes) -> Envelope:
     """Offline there is no envelope: From and To/Cc/Bcc stand in for it."""
     import email as email_pkg
 
+    from dlpgate.history import getaddresses
     from dlpgate.parse.mime import header_text
 
     msg = email_pkg.message_from_bytes(raw)
-    senders = email.utils.getaddresses([header_text(v) for v in msg.get_all("From") or []])
-    rcpts = email.utils.getaddresses(
+    senders = getaddresses([header_text(v) for v in msg.get_all("From") or []])
+    rcpts = getaddresses(
         [header_text(v) for h in ("To", "Cc", "Bcc") for v in msg.get_all(h) or []]
     )
     return Envelope(

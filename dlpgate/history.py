@@ -13,6 +13,7 @@ import dataclasses
 import email
 import email.utils
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,21 @@ def normalise(address: str) -> str:
     with contextlib.suppress(UnicodeError):
         domain = domain.encode("idna").decode("ascii")
     return f"{local}@{domain}"
+
+
+_ADDR_SPEC = re.compile(r"[^\s<>(),;:\"\[\]@]+@[^\s<>(),;:\"\[\]@]+")
+
+
+def getaddresses(values: Iterable[str]) -> list[tuple[str, str]]:
+    """(display name, address) of address header values, as email.utils.getaddresses gives
+    them, for any header: a value the standard library cannot read (a thousand nested
+    comments make it recurse past Python's limit) gives the addresses a pattern finds in it,
+    without names, rather than an exception that would fail the whole message."""
+    values = [str(v) for v in values]
+    try:
+        return email.utils.getaddresses(values)
+    except (RecursionError, ValueError, IndexError, TypeError):
+        return [("", a) for v in values for a in _ADDR_SPEC.findall(v)]
 
 
 def domain_of(address: str) -> str:
@@ -113,7 +129,7 @@ def read_csv(path: Path) -> Iterator[Pair]:
 def pairs_from_message(raw: bytes) -> list[Pair]:
     """From -> every To, Cc and Bcc, at the message's Date."""
     msg = email.message_from_bytes(raw)
-    senders = [a for _, a in email.utils.getaddresses(msg.get_all("From") or []) if "@" in a]
+    senders = [a for _, a in getaddresses(msg.get_all("From") or []) if "@" in a]
     if not senders:
         return []
     when = 0.0
@@ -123,7 +139,7 @@ def pairs_from_message(raw: bytes) -> list[Pair]:
     except (TypeError, ValueError, IndexError):
         pass
     rcpts = {normalise(a) for h in ("To", "Cc", "Bcc")
-             for _, a in email.utils.getaddresses([str(v) for v in msg.get_all(h) or []])
+             for _, a in getaddresses(msg.get_all(h) or [])
              if "@" in a}
     sender = normalise(senders[0])
     return [Pair(sender, r, when) for r in sorted(rcpts) if r != sender]

@@ -4,7 +4,8 @@ Each entry is a whole message (bytes) with the shape of a known attack or accide
 deep MIME nesting, ten thousand parts, header injection, NUL bytes, mixed and
 bogus charsets, a megabyte-long line, a zip bomb, a zip that contains itself, a
 PDF whose objects refer to each other in a loop, XML entity expansion in an
-OOXML file, a truncated base64 body, an unterminated multipart. None is copied
+OOXML file, a truncated base64 body, an unterminated multipart, address headers of
+thousands of nested comments. None is copied
 from anywhere. `corpus()` -> {name: bytes}; `scripts/make_hostile_corpus.py`
 writes them out as .eml files for `dlpgate scan`.
 """
@@ -106,8 +107,16 @@ def unterminated_multipart() -> bytes:
                  b"--Z\r\nContent-Type: text/plain\r\n\r\nNo closing boundary, ever.\r\n")
 
 
+def nested_comments(depth: int = 5000) -> bytes:
+    """Address headers of thousands of nested comments: the standard library's address
+    parser recurses once per parenthesis (found by tests/test_fuzz_parse.py)."""
+    folded = b"\r\n ".join([b"(" * 500] * (depth // 500))  # lines an SMTP server accepts
+    return (b"From: a@example-council.gov.uk " + folded + b"\r\nTo: x@example.org "
+            + folded + b")\r\nSubject: comments\r\n\r\nNHS 943 476 5919\r\n")
+
+
 def corpus() -> dict[str, bytes]:
     return {f.__name__: f() for f in (deep_nesting, many_parts, header_injection, nul_bytes,
                                       mixed_charsets, huge_line, zip_bomb, zip_quine, pdf_loop,
                                       entity_expansion, truncated_base64,
-                                      unterminated_multipart)}
+                                      unterminated_multipart, nested_comments)}

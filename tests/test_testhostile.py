@@ -25,10 +25,12 @@ def test_every_hostile_message_gets_an_smtp_answer_and_the_relay_keeps_serving(
                 answers[name] = next(iter(exc.recipients.values()))[0]
     # a line over relay's 64 KiB limit is refused as RFC 5321 says (500 Line too long)
     assert answers.pop("huge_line") == 500
-    assert all(code in (250, 451, 550, 552) for code in answers.values()), answers
+    assert all(code in (250, 451, 550, 552) for code in answers.values()), sorted(answers.items())
     # what cannot be read is held for a person, never passed on unread
     for name in ("zip_bomb", "zip_quine", "pdf_loop", "entity_expansion", "many_parts"):
         assert answers[name] == 250, name
+    # an address header the standard library cannot read is read by pattern, not retried
+    assert answers["nested_comments"] == 250
     assert len(relay.store.held()) >= 5
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
         client.sendmail("a@example-council.gov.uk", ["b@example-council.gov.uk"],

@@ -7,14 +7,13 @@ message or the conversation it carries name this person. Pure functions of text,
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from dlpgate.detect import lookalike
-from dlpgate.history import normalise
+from dlpgate.history import getaddresses, normalise
 from dlpgate.model import Message
 from dlpgate.store.base import Correspondence
 
@@ -434,7 +433,7 @@ def greeting(message: Message) -> Greeting | None:
 def display_names(message: Message) -> dict[str, str]:
     """Each To and Cc address (normalised) with the display name it was written with."""
     values = [v for k, v in message.headers if k.lower() in ("to", "cc")]
-    return {normalise(a): n for n, a in email.utils.getaddresses(values) if a and n}
+    return {normalise(a): n for n, a in getaddresses(values) if a and n}
 
 
 _NAME_WORD = re.compile(r"[a-z]{2,}")

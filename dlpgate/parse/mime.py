@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from email.message import Message as EmailMessage
 
 from dlpgate.config import Limits
+from dlpgate.history import getaddresses
 from dlpgate.model import Attachment, Envelope, Message, Problem, TextPart
 from dlpgate.parse.attachments import Budget, BudgetExceeded, Item, decode_text, extract
 from dlpgate.parse.html import html_to_text
@@ -55,7 +56,7 @@ def addresses(values: list[str]) -> tuple[str, ...]:
     for value in values:
         text = header_text(value)
         if _COMPLEX.search(text):
-            found = [addr for _name, addr in email.utils.getaddresses([text])]
+            found = [addr for _name, addr in getaddresses([text])]
         else:
             found = []
             for item in text.split(","):
@@ -220,7 +221,7 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     to = addresses(msg.get_all("To") or [])
     cc = addresses(msg.get_all("Cc") or [])
     from_list = addresses(msg.get_all("From") or [])
-    from_names = email.utils.getaddresses([header_text(v) for v in msg.get_all("From") or []])
+    from_names = getaddresses([header_text(v) for v in msg.get_all("From") or []])
     visible = {a.lower() for a in to + cc}
     bcc_only = tuple(r for r in (envelope.rcpt_tos if envelope else ()) if r.lower() not in visible)
     headers = tuple((k, header_text(v)) for k, v in msg.items() if k.lower() in _KEPT_HEADERS)

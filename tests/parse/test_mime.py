@@ -152,6 +152,16 @@ def test_address_headers_are_read_exactly_whether_simple_or_not():
         "zoe@x.org",)
 
 
+def test_address_headers_of_thousands_of_nested_comments_are_read_by_pattern():
+    # the standard library recurses once per parenthesis; found by tests/test_fuzz_parse.py
+    from dlpgate import testhostile
+
+    msg = parse(testhostile.nested_comments())
+    assert msg.from_addr == "a@example-council.gov.uk" and msg.to == ("x@example.org",)
+    crash = b"From: " + b"(" * 2000 + b"\xff\xffn" + b"(" * 2000 + b"\r\n\r\nbody\r\n"
+    assert parse(crash).from_addr == ""  # nothing that looks like an address: none
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.text(alphabet="abcdef gh", max_size=8),
                           st.from_regex(r"[a-z]{1,6}@[a-z]{1,6}\.org", fullmatch=True)),
