@@ -45,11 +45,6 @@ from dlpgate.store.base import Correspondence
 # Group history is asked of messages with up to this many recipients.
 GROUP_QUERY_MAX = 200
 
-
-def _together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
-    """How often a and b have had mail together (pairs are keyed in sorted order)."""
-    return pairs.get((a, b) if a < b else (b, a), 0)
-
 # Relationship signals (one per recipient) set the base; mitigating ones damp it;
 # the rest add risk.
 RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-correspondent",
@@ -62,6 +57,11 @@ ADDED_TO_THREAD = ("not-in-thread", "often-copied-in")
 # A recipient who imitates another address is not made safer by being named.
 IMITATIONS = ("lookalike-domain", "confusable-address", "address-slip", "content-fits-another",
               "group-fits-another", "usual-namesake", "names-another")
+
+
+def _together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
+    """How often a and b have had mail together (pairs are keyed in sorted order)."""
+    return pairs.get((a, b) if a < b else (b, a), 0)
 
 
 def combine(weights: Iterable[tuple[str, float]]) -> float:
@@ -444,9 +444,12 @@ class RecipientRiskAssessor:
         mine = sum(_together(pairs, address, a) > 0 for a in stand_ins)
         if mine > 1:
             return []
-        n, best, met = max(((sum(_together(pairs, c.recipient, a) for a in stand_ins), c,
-                             sum(_together(pairs, c.recipient, a) > 0 for a in stand_ins))
-                            for c in similar), key=lambda f: f[0])
+
+        def fit(c: Correspondence) -> tuple[int, Correspondence, int]:
+            counts = [_together(pairs, c.recipient, a) for a in stand_ins]
+            return sum(counts), c, sum(n > 0 for n in counts)
+
+        n, best, met = max(map(fit, similar), key=lambda f: f[0])
         if not n or met - mine < 2:
             return []
         hardly = "never" if not mine else "only once alongside its members"

@@ -322,14 +322,13 @@ class Handler:
             return
         now = time.time()
         sender = normalise(env.mail_from)
+        accepted = tuple(normalise(r) for r in tx.accepted)
         added = {normalise(r.address) for r in result.evidence.recipients
                  if any(s.name in ADDED_TO_THREAD for s in r.signals)}
-        gw.history.add_all([Pair(sender, a, now, joined=int(a in added))
-                            for a in map(normalise, tx.accepted)])
-        gw.groups.add((sender, tuple(normalise(r) for r in tx.accepted)))
+        gw.history.add_all([Pair(sender, a, now, joined=int(a in added)) for a in accepted])
+        gw.groups.add((sender, accepted))
         if result.fingerprint:
-            gw.profiles.add_all([(sender, normalise(r), result.fingerprint)
-                                 for r in tx.accepted])
+            gw.profiles.add_all([(sender, a, result.fingerprint) for a in accepted])
 
     async def _hold(self, key: str, env: Envelope, raw: bytes, tx: Transaction,
                     result: ScanResult, interrupted: bool) -> tuple[Outcome, str]:
