@@ -207,7 +207,7 @@ def cmd_history_import(args: argparse.Namespace) -> int:
 def cmd_history_learn(args: argparse.Namespace) -> int:
     """Correspondence, and each message's content profile (word hashes, no text)."""
     from dlpgate import detect, history
-    from dlpgate.detect import names
+    from dlpgate.detect import thread
     from dlpgate.detect.profile import fingerprint
     from dlpgate.detect.registry import Context, build
     from dlpgate.parse.mime import parse
@@ -234,7 +234,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
             if found:
                 store.learn_groups([(found[0].sender, tuple(p.recipient for p in found))])
                 message = parse(raw)
-                found = history.joining(found, names.outside_thread(
+                found = history.joining(found, thread.outside_thread(
                     message, [p.recipient for p in found]))
                 tokens = fingerprint(message, key, detect.find(message, patterns, ctx))
                 store.learn_profiles([(p.sender, p.recipient, tokens) for p in found])

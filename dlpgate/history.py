@@ -70,7 +70,7 @@ class Pair:
 
 def joining(pairs: list[Pair], added: set[str]) -> list[Pair]:
     """The pairs with `joined` set for the recipients the message added to a conversation
-    they were not part of (`names.outside_thread` of the message)."""
+    they were not part of (`thread.outside_thread` of the message)."""
     return [dataclasses.replace(p, joined=1) if p.recipient in added else p for p in pairs]
 
 

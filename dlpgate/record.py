@@ -91,8 +91,8 @@ def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
     the benchmarks' history), with the profile made of words alone: the relay and `history
     learn` add the identifiers pattern detection finds. Returns the pairs learned.
     """
-    from dlpgate.detect.names import outside_thread
     from dlpgate.detect.profile import fingerprint
+    from dlpgate.detect.thread import outside_thread
     from dlpgate.history import joining, pairs_from_message
     from dlpgate.parse.mime import parse
 

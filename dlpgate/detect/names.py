@@ -2,7 +2,8 @@
 
 Recipient risk asks these of every recipient: is this address another one mistyped, could an
 autocomplete have offered one for the other (the same first or last name), and does the
-message or the conversation it carries name this person. Pure functions of text, no store.
+message or the conversation it carries name this person (`thread` says where that
+conversation is). Pure functions of text, no store.
 """
 
 from __future__ import annotations
@@ -17,66 +18,7 @@ from dlpgate.history import getaddresses, normalise
 from dlpgate.model import Message
 from dlpgate.store.base import Correspondence
 
-_REPLY = re.compile(r"^\s*(?:re|fw|fwd|aw|tr)\s*:", re.IGNORECASE)
-_FORWARD = re.compile(r"^\s*(?:fw|fwd|tr)\s*:", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z]{3,}")
-
-
-# The header block a mail client writes above a quoted or forwarded message: Outlook's
-# "-----Original Message-----", Notes' "Forwarded by" and "Name <addr> on 03/23/2001
-# 01:47 PM" over "To:" (or over "Please respond to" and "Sent by:" lines, then "To:"), a
-# "From:" line with "Sent:" or "Date:" under it, "On ... wrote:".
-_QUOTED = re.compile(
-    r"^[ \t>]*-{2,}\s*(?:original message|forwarded (?:by|message))"
-    r"|\bon \d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*[ap]m\s*\n"
-    r"(?:[ \t]*(?:please respond to|sent by:)[^\n]*\n){0,2}\s*to:"
-    r"|^[ \t>]*from:[^\n]*\n(?:[^\n]*\n){0,2}?[ \t>]*(?:sent|date):"
-    r"|^[ \t>]*on [^\n]{5,120} wrote:\s*$",
-    re.IGNORECASE | re.MULTILINE)
-
-
-def carries_conversation(body: str) -> bool:
-    """Whether a body quotes or forwards an earlier message under its header block.
-
-    A reply's subject is not always marked ("REMOVE FROM LIST!! Re: ...", a client that
-    strips prefixes); the quoted header block is what says who was in the conversation.
-    """
-    return bool(_QUOTED.search(body[:50000]))
-
-
-def is_reply(message: Message) -> bool:
-    """A reply or forward by its subject or its threading headers."""
-    return bool(_REPLY.match(message.subject)) or any(
-        k.lower() in ("in-reply-to", "references") for k, _ in message.headers)
-
-
-def thread_words(message: Message, reply: bool | None = None) -> set[str] | None:
-    """For a message that replies to, forwards or quotes a conversation, its words; else None.
-    `reply`: is_reply(message), when the caller has it already."""
-    if not (is_reply(message) if reply is None else reply) and \
-            not carries_conversation(message.body):
-        return None
-    body = message.body
-    return set(_TOKEN.findall(body.lower()))
-
-
-def outside_thread(message: Message, targets: list[str]) -> set[str]:
-    """The recipients added to a conversation they were not part of.
-
-    A reply (by its subject or headers) is the conversation going on, so anyone outside it
-    was added. A forward, or a message that only quotes a conversation under an unmarked
-    subject (a circular quoting a note, "REMOVE ME!! Re: ..."), may be sharing it with a
-    new audience, which is what forwarding is for: a recipient outside it stands out only
-    when at least half the message's recipients were in it.
-    """
-    reply = is_reply(message)
-    thread = thread_words(message, reply)
-    if thread is None:
-        return set()
-    outside = {t for t in targets if not in_thread(t, thread)}
-    if (reply and not _FORWARD.match(message.subject)) or 2 * len(outside) <= len(targets):
-        return outside
-    return set()
 
 
 _SEPARATOR = re.compile(r"[._\-]")

@@ -25,8 +25,9 @@ number) have gone to the namesake, not to this one (content-fits-another); the
 other recipients have had mail with the namesake, never with this one
 (group-fits-another); the namesake is the one usually written to (usual-namesake);
 the message names the namesake in full and not this one, or opens by greeting the
-namesake's name (names-another); or the conversation being replied to never had
-this one in it (not-in-thread).
+namesake's name (names-another); the conversation being replied to never had
+this one in it (not-in-thread); or the reply goes to someone who only shares a name
+with the person who wrote what it answers (replies-to-another).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import time
 from collections.abc import Iterable
 
 from dlpgate.config import Settings
-from dlpgate.detect import lookalike, names, profile
+from dlpgate.detect import lookalike, names, profile, thread
 from dlpgate.detect.registry import Context, register
 from dlpgate.history import GROUP_PAIRS_MAX, anchors, domain_of, in_domains, normalise
 from dlpgate.model import Message, RecipientRisk, Signal
@@ -56,7 +57,7 @@ MITIGATING = ("named-in-message", "greeted", "colleague-recipient")
 ADDED_TO_THREAD = ("not-in-thread", "often-copied-in")
 # A recipient who imitates another address is not made safer by being named.
 IMITATIONS = ("lookalike-domain", "confusable-address", "address-slip", "content-fits-another",
-              "group-fits-another", "usual-namesake", "names-another")
+              "group-fits-another", "usual-namesake", "names-another", "replies-to-another")
 
 
 def _together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
@@ -132,7 +133,8 @@ class RecipientRiskAssessor:
         org_domains = store.domains(domains) if store else {}
         addressed = store.addressed(targets) if store else {}
         now = ctx.now or time.time()
-        outside = names.outside_thread(message, targets)
+        outside = thread.outside_thread(message, targets)
+        author = self._answered(message, sender, targets)
         words = names.message_words(message)
         in_body = names.addresses_in(message)
         full_names = names.written_names(message)
@@ -235,6 +237,10 @@ class RecipientRiskAssessor:
                 signals.append(self._signal(
                     "newcomer", f"you have never written to {address}, and you write to every "
                     f"other recipient of this message"))
+            if author and (shared := thread.shares_a_name(address, author)):
+                signals.append(self._signal(
+                    "replies-to-another", f"this replies to {author}'s message, and {author} is "
+                    f"not a recipient: {address} only shares the name {shared}"))
             similar = namesakes.get(address, [])
             other = names.names_someone_else(address, full_names)
             if other:
@@ -256,6 +262,19 @@ class RecipientRiskAssessor:
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
+
+    @staticmethod
+    def _answered(message: Message, sender: str, targets: list[str]) -> thread.Author | None:
+        """Who wrote the message this one replies to, when the reply does not go to them.
+
+        A reply goes back to the one who wrote; when it goes instead to someone who only
+        shares their first name or surname (the other Tom the autocomplete offered), the
+        one meant is missing. None when the author is a recipient or is the sender.
+        """
+        author = thread.replied_to(message)
+        if author is None or any(thread.is_author(a, author) for a in [*targets, sender] if a):
+            return None
+        return author
 
     def _unknown_colleague(self, address: str, mistaken: list[Signal]) -> list[Signal]:
         """A slip inside our own domain to an address no one here has ever used.

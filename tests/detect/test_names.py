@@ -8,17 +8,14 @@ from dlpgate.detect.names import (
     Greeting,
     Spellings,
     addresses_in,
-    carries_conversation,
     greeting,
     greets,
     in_thread,
     is_slip,
     names_someone_else,
     namesakes,
-    outside_thread,
     same_person,
     similar_names,
-    thread_words,
     written_names,
 )
 from dlpgate.model import Envelope
@@ -266,59 +263,3 @@ def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
     hello = Greeting(("Suzanne",), False, True)
     assert greets("smurphy@unterberg.com", hello)
     assert not greets("smurphy@unterberg.com", hello, initials=False)
-
-
-@pytest.mark.parametrize("body", [
-    "Thanks.\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice\n",
-    '"Schwab, Theo" <theo@rssmb.com> on 03/23/2001 \n01:47:49 PM\nTo: \ncc: \nSubject: Rates',
-    "Fine by me.\n\nFrom: Sarah Khan\nSent: 02 March 2026 10:14\nTo: Alice\n",
-    "Yes.\n\nOn Mon, 2 Mar 2026 at 10:14, Sarah Khan wrote:\n> the rota\n",
-    "---------------------- Forwarded by Kathy Mayfield/Corp on 12/13/2000 04:38 PM ---",
-    '"Kenny McBride" <mcbride@fms2000.com> on 03/12/2001 11:57:44 AM\n'
-    "Please respond to mcbride@fms2000.com\nTo: <jeff@x.com>\ncc:\nSubject: Meeting",
-    "Nancy Sheed on 03/22/2001 06:00 PM\nSent by: Tina Bell\nTo: List\nSubject: Alert",
-])
-def test_a_quoted_header_block_means_the_body_carries_a_conversation(body):
-    assert carries_conversation(body)
-
-
-def test_a_body_that_only_mentions_sending_carries_no_conversation():
-    assert not carries_conversation("From: the housing team, sent to all tenants.\nDate TBC")
-
-
-def test_a_reply_under_an_unmarked_subject_still_has_its_thread():
-    quoted = ('"Schwab, Theo" <theo.schwab@rssmb.com> on 03/23/2001 \n01:47:49 PM\n'
-              "To: \ncc: \nSubject: Tax free issues\n\nDear client, rates below.\n")
-    to = ("theo.schwab@rssmb.com", "amber.birch@elsewhere.org")
-    msg = _body("Please remove me.\n\n" + quoted, subject="REMOVE ME!! Re: Tax free", to=to)
-    assert outside_thread(msg, list(to)) == {"amber.birch@elsewhere.org"}
-
-
-def test_quoting_a_note_to_a_new_audience_adds_no_one_to_a_conversation():
-    """A circular that quotes a note none of its recipients were on shares it; nobody
-    on it was added to a conversation by mistake."""
-    quoted = ("kathy.mayfield@council.gov.uk on 12/13/2000 04:38 PM\nTo: \ncc: \n"
-              "Subject: Thank you\n\nThank you for the gift card.\n")
-    to = ("ann.brown@council.gov.uk", "tom.white@council.gov.uk", "sue.ford@council.gov.uk")
-    msg = _body(quoted, subject="Thank you for the gift", to=to)
-    assert thread_words(msg) is not None
-    assert outside_thread(msg, list(to)) == set()
-
-
-def test_a_forward_to_a_new_audience_adds_no_one_but_a_reply_does():
-    quoted = ("-----Original Message-----\nFrom: Paige, Barbara\nSent: Friday 16 March 2001\n"
-              "To: Khan, Sarah\nSubject: Panel dates\n\nThe panel meets on the 19th.\n")
-    team = ("ann.brown@council.gov.uk", "tom.white@council.gov.uk", "sue.ford@council.gov.uk")
-    forward = _body("For your diaries.\n\n" + quoted, subject="FW: Panel dates", to=team)
-    assert outside_thread(forward, list(team)) == set()
-    reply = _body("Adding the team.\n\n" + quoted, subject="RE: Panel dates", to=team)
-    assert outside_thread(reply, list(team)) == set(team)
-
-
-def test_a_forward_to_the_conversation_flags_the_one_who_was_not_in_it():
-    quoted = ("-----Original Message-----\nFrom: Paige, Barbara\nSent: Friday 16 March 2001\n"
-              "To: Khan, Sarah; Brown, Ann\nSubject: Panel dates\n\nThe panel meets on the 19th.\n")
-    to = ("barbara.paige@council.gov.uk", "sarah.khan@nhs.net", "ann.brown@council.gov.uk",
-          "amber.birch@elsewhere.org")
-    forward = _body("See below.\n\n" + quoted, subject="Fwd: Panel dates", to=to)
-    assert outside_thread(forward, list(to)) == {"amber.birch@elsewhere.org"}

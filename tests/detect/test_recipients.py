@@ -341,6 +341,27 @@ def test_a_thread_needs_every_name_word_of_a_recipient(store):
     assert "not-in-thread" not in names(got["sarah.khan@nhs.net"])
 
 
+def test_a_reply_to_another_sarah_than_the_one_who_wrote_is_flagged(store):
+    """Sarah Khan wrote, with Sarah Patel copied in; the reply goes to sarah.patel alone.
+    The conversation had her in it, so only the author line tells."""
+    store.learn([Pair(SENDER, "sarah.patel@nhs.net", time.time(), 4)])
+    quoted = ("Noted.\n\n-----Original Message-----\nFrom: Khan, Sarah "
+              "[mailto:sarah.khan@nhs.net]\nSent: Monday\nTo: Jones, Alice; Patel, Sarah\n"
+              "Subject: visit\nHi Alice\n")
+    wrong = assess(store, "sarah.patel@nhs.net", subject="RE: visit",
+                   body=quoted)["sarah.patel@nhs.net"]
+    assert "not-in-thread" not in names(wrong)
+    assert "replies-to-another" in names(wrong) and wrong.risk >= 0.9
+    assert why(wrong, "replies-to-another") == (
+        "this replies to Sarah Khan's message, and Sarah Khan is not a recipient: "
+        "sarah.patel@nhs.net only shares the name Sarah")
+    both = assess(store, "sarah.khan@nhs.net", "sarah.patel@nhs.net", subject="RE: visit",
+                  body=quoted)
+    assert not any("replies-to-another" in names(r) for r in both.values())
+    forward = assess(store, "sarah.patel@nhs.net", subject="FW: visit", body=quoted)
+    assert "replies-to-another" not in names(forward["sarah.patel@nhs.net"])
+
+
 def test_a_slip_from_an_address_in_the_quoted_thread_is_flagged(store):
     quoted = ("Will do.\n\n-----Original Message-----\nFrom: Theo Schwab "
               "<theo.schwab@rssmb-partners.com>\nSent: Monday\nSubject: rates\n")

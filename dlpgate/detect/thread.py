@@ -1,0 +1,186 @@
+"""The conversation a message carries: whether it replies, what it quotes, who wrote what it
+answers.
+
+A reply or forward quotes the messages before it under header blocks ("-----Original
+Message-----", Notes' "Name <addr> on 03/23/2001 01:47 PM"). Recipient risk reads them to
+tell who was in the conversation (a recipient added to it may be a wrong one) and whose
+message a reply answers (the other Tom, when the reply goes to a Tom who did not write it).
+Pure functions of text, no store.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dlpgate.detect import names
+from dlpgate.history import normalise
+from dlpgate.model import Message
+
+_REPLY = re.compile(r"^\s*(?:re|fw|fwd|aw|tr)\s*:", re.IGNORECASE)
+_FORWARD = re.compile(r"^\s*(?:fw|fwd|tr)\s*:", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z]{3,}")
+
+
+# The header block a mail client writes above a quoted or forwarded message: Outlook's
+# "-----Original Message-----", Notes' "Forwarded by" and "Name <addr> on 03/23/2001
+# 01:47 PM" over "To:" (or over "Please respond to" and "Sent by:" lines, then "To:"), a
+# "From:" line with "Sent:" or "Date:" under it, "On ... wrote:".
+_QUOTED = re.compile(
+    r"^[ \t>]*-{2,}\s*(?:original message|forwarded (?:by|message))"
+    r"|\bon \d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*[ap]m\s*\n"
+    r"(?:[ \t]*(?:please respond to|sent by:)[^\n]*\n){0,2}\s*to:"
+    r"|^[ \t>]*from:[^\n]*\n(?:[^\n]*\n){0,2}?[ \t>]*(?:sent|date):"
+    r"|^[ \t>]*on [^\n]{5,120} wrote:\s*$",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def carries_conversation(body: str) -> bool:
+    """Whether a body quotes or forwards an earlier message under its header block.
+
+    A reply's subject is not always marked ("REMOVE FROM LIST!! Re: ...", a client that
+    strips prefixes); the quoted header block is what says who was in the conversation.
+    """
+    return bool(_QUOTED.search(body[:50000]))
+
+
+def is_reply(message: Message) -> bool:
+    """A reply or forward by its subject or its threading headers."""
+    return bool(_REPLY.match(message.subject)) or any(
+        k.lower() in ("in-reply-to", "references") for k, _ in message.headers)
+
+
+def thread_words(message: Message, reply: bool | None = None) -> set[str] | None:
+    """For a message that replies to, forwards or quotes a conversation, its words; else None.
+    `reply`: is_reply(message), when the caller has it already."""
+    if not (is_reply(message) if reply is None else reply) and \
+            not carries_conversation(message.body):
+        return None
+    body = message.body
+    return set(_TOKEN.findall(body.lower()))
+
+
+def outside_thread(message: Message, targets: list[str]) -> set[str]:
+    """The recipients added to a conversation they were not part of.
+
+    A reply (by its subject or headers) is the conversation going on, so anyone outside it
+    was added. A forward, or a message that only quotes a conversation under an unmarked
+    subject (a circular quoting a note, "REMOVE ME!! Re: ..."), may be sharing it with a
+    new audience, which is what forwarding is for: a recipient outside it stands out only
+    when at least half the message's recipients were in it.
+    """
+    reply = is_reply(message)
+    thread = thread_words(message, reply)
+    if thread is None:
+        return set()
+    outside = {t for t in targets if not names.in_thread(t, thread)}
+    if (reply and not _FORWARD.match(message.subject)) or 2 * len(outside) <= len(targets):
+        return outside
+    return set()
+
+
+# The line naming who wrote the first message quoted: Outlook's "From:" over "Sent:" (or
+# "Date:"), Notes' "Name <addr> on 03/15/2001 10:25:53 AM", "On <date>, Name wrote:".
+_AUTHOR = re.compile(
+    r"^[ \t>]*from:[ \t]*(?P<from>[^\n]+)\n(?:[^\n]*\n){0,2}?[ \t>]*(?:sent|date):"
+    r"|^[ \t>]*(?:from:[ \t]*)?(?P<notes>[^\n]{3,120}?)[ \t]+on \d{1,2}/\d{1,2}/\d{2,4}"
+    r"[ \t]+\d{1,2}:\d{2}"
+    r"|^[ \t>]*on [^\n]{5,120}?,[ \t]*(?P<wrote>[^,\n]{3,80}?) wrote:[ \t]*$",
+    re.IGNORECASE | re.MULTILINE)
+_ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
+_ASIDE = re.compile(r"\[mailto:[^\]]*\]|<[^>]*>|\([^)]*\)|[\"']")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "mbe", "obe"})
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote the message a reply answers: first name and surname as an address spells
+    them (lower case, no hyphen or apostrophe: schulerlegal, obrien), the address when the
+    quoted header gives one, and the name as written."""
+
+    first: str
+    last: str
+    address: str = ""
+    name: str = ""
+
+    def __str__(self) -> str:
+        return self.name or f"{self.first.capitalize()} {self.last.capitalize()}"
+
+
+def _spelt(word: str) -> str:
+    return re.sub(r"[-']", "", word.lower())
+
+
+def _author(text: str) -> Author | None:
+    """The person on an author line: "Siekman, Tom" <tom.siekman@compaq.com>, "John J
+    Lavorato/ENRON@enronXgate" (Notes: the name ends at the slash), a bare address."""
+    found = _ADDRESS.search(text)
+    address = normalise(found.group(0)) if found else ""
+    if not found:
+        text = re.split(r"[/@]", text, maxsplit=1)[0]
+    text = _ADDRESS.sub(" ", _ASIDE.sub(" ", text))
+    if "," in text:  # Exchange's "Surname, First"
+        last, _, first = text.partition(",")
+        words = _WORD.findall(first)[:1] + [
+            w for w in _WORD.findall(last) if w.lower() not in _SUFFIXES][-1:]
+    else:
+        words = [w for w in _WORD.findall(text) if w.lower() not in _SUFFIXES]
+    if 2 <= len(words) <= 5 and all(w[0].isupper() for w in words):
+        return Author(_spelt(words[0]), _spelt(words[-1]), address, f"{words[0]} {words[-1]}")
+    if address and len(from_address := names.name_words(address)) >= 2:
+        return Author(from_address[0], from_address[-1], address)
+    return None
+
+
+def replied_to(message: Message) -> Author | None:
+    """Who wrote the message this one replies to: the first quoted header block's author.
+
+    None for a message that is no reply, for a forward (it shares a message with someone
+    new; its author need not be on it), and when the first block is a forwarding banner.
+    """
+    if not is_reply(message) or _FORWARD.match(message.subject):
+        return None
+    m = _AUTHOR.search(message.body[:50000])
+    if m is None:
+        return None
+    text = m.group("from") or m.group("notes") or m.group("wrote")
+    if re.search(r"forwarded (?:by|message)", text, re.IGNORECASE):
+        return None
+    return _author(text)
+
+
+def _first_names_match(a: str, b: str) -> bool:
+    """Ken and Kenneth, Jeff and Jeffrey: the autocomplete offers both for what was typed."""
+    return a == b or (min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)))
+
+
+def is_author(address: str, author: Author) -> bool:
+    """Whether an address is the author's: theirs, or one with their name (tom.siekman@,
+    tsiekman@, ken.lay@ for Kenneth Lay)."""
+    if address == author.address:
+        return True
+    words = names.name_words(address)
+    if len(words) >= 2:
+        return _surname(words, author) and _first_names_match(words[0], author.first)
+    return bool(words) and words[0] in (author.first[:1] + author.last, author.last)
+
+
+def _surname(words: list[str], author: Author) -> bool:
+    """lance.schuler-legal@ spells Schuler-Legal in two words."""
+    return author.last in (words[-1], "".join(words[1:]))
+
+
+def shares_a_name(address: str, author: Author) -> str | None:
+    """The one name this address shares with the author and no other: "Tom" for tom.briggs@
+    when Tom Siekman wrote, "Siekman" for carol.siekman@; None for the author's own
+    address, for an address with no full name in it, and for one that shares neither."""
+    words = names.name_words(address)
+    if len(words) < 2:
+        return None
+    first = _first_names_match(words[0], author.first)
+    last = _surname(words, author)
+    if first == last:
+        return None
+    written = str(author).split()
+    return written[0] if first else written[-1]
