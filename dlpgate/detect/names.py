@@ -298,7 +298,7 @@ class Greeting:
 
     names: tuple[str, ...]  # as written, one for each person greeted
     surname: bool           # after a title (Mr Khan): surnames, not first names
-    opener: bool            # after Dear, Hi or Hello: certainly a greeting
+    opener: bool            # after Dear, Hi, Hello, Greetings: certainly a greeting
     surnames: tuple[str, ...] = ()  # the surname written after each first name, or ""
 
     def __str__(self) -> str:
@@ -310,7 +310,7 @@ class Greeting:
 _TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|councillor|cllr)"
 _NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 _GREETING = re.compile(
-    r"(?P<open>(?i:dear|hi|hello|hey|good\s+(?:morning|afternoon|evening))\b[\s,]*)?"
+    r"(?P<open>(?i:dear|hi|hello|hey|greetings|good\s+(?:morning|afternoon|evening))\b[\s,]*)?"
     rf"(?P<title>(?:(?i:{_TITLES})\.?\s+(?:(?:and|&)\s+)?)+)?"
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?:[A-Z]\.?\s+)?(?P<surname>{_NAME}))?")
 # One more person greeted: ", Tom", " and Priya", " & Tom Baker".
@@ -339,9 +339,9 @@ def greeting(message: Message) -> Greeting | None:
     None when it opens otherwise.
 
     A bare capitalised word is a greeting only on a line of its own and punctuated as one
-    ("Jeff," "Jeff -"); after Dear, Hi or Hello it is, and a sentence may follow it. Several
-    people may be greeted ("Hi Sarah, Tom and Priya,"); the list ends at the first word that
-    is no name ("Hi Sarah, Thanks for...").
+    ("Jeff," "Jeff -"); after Dear, Hi, Hello or Greetings it is, and a sentence may follow
+    it. Several people may be greeted ("Hi Sarah, Tom and Priya,"); the list ends at the
+    first word that is no name ("Hi Sarah, Thanks for...").
     """
     lines = [x.strip() for x in message.body[:2000].splitlines() if x.strip()]
     while len(lines) > 1 and not any(c.islower() for c in lines[0]):

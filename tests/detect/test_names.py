@@ -180,6 +180,7 @@ def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.o
 @pytest.mark.parametrize("body, name, surname", [
     ("Hi, Suzanne.\n\nI was wondering if you would do me a favour.", "Suzanne", False),
     ("Hi, Diomedes.  I just tried to reach you on your mobile.", "Diomedes", False),
+    ("Greetings, Tom.  I have a photograph for you.", "Tom", False),
     ("Dear Mr. Stuart,\n\nFurther to your letter", "Stuart", True),
     ("Jeff,\nsee below.", "Jeff", False),
     ("Dear Sarah Khan,\nThe minutes.", "Sarah", False),
@@ -215,6 +216,7 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Dear Parent/Carer,\nThe school will close early on Friday.",
     "Dear Resident,\nBin collections change next week.",
     "Hello,\nplease see below.",
+    "Greetings,\nplease see below.",
     "Please see the attached figures.",
     "Hi Jeff thanks for the note, see you Tuesday.",
     "Jeff and I went through the figures.",
