@@ -95,17 +95,56 @@ def similar_names(a: str, b: str) -> bool:
     return len(la) >= 5 and close(la, lb, 2)
 
 
+# Short forms a first name is written in that do not begin like it (Ken for Kenneth needs
+# no entry: one name starting the other is a match already). Each maps to the full names it
+# stands for; two short forms of one name (Bill, Will) match each other too.
+_SHORT_FORMS = {
+    "andy": "andrew", "drew": "andrew", "tony": "anthony antony", "bill": "william",
+    "billy": "william", "will": "william", "liam": "william", "bob": "robert",
+    "bobby": "robert", "robbie": "robert", "bert": "robert albert herbert", "dick": "richard",
+    "rick": "richard", "ricky": "richard", "liz": "elizabeth", "lizzie": "elizabeth",
+    "beth": "elizabeth bethany", "betty": "elizabeth", "libby": "elizabeth",
+    "kate": "katherine catherine kathryn", "katie": "katherine catherine kathryn",
+    "kath": "katherine kathleen kathryn", "kathy": "katherine kathleen kathryn",
+    "cathy": "catherine", "jim": "james", "jimmy": "james", "jamie": "james",
+    "jack": "john", "johnny": "john", "mike": "michael", "mick": "michael", "micky": "michael",
+    "tom": "thomas", "tommy": "thomas", "ted": "edward", "ned": "edward", "harry": "henry harold",
+    "hal": "henry harold", "peggy": "margaret", "maggie": "margaret", "meg": "margaret",
+    "larry": "lawrence laurence", "dave": "david", "davy": "david", "joe": "joseph",
+    "joey": "joseph", "jerry": "gerald gerard jeremy", "gerry": "gerald gerard",
+    "sandy": "alexander alexandra sandra", "terry": "terence teresa theresa",
+    "steve": "stephen", "geoff": "geoffrey", "jeff": "geoffrey", "chuck": "charles",
+    "charlie": "charles charlotte", "fred": "frederick alfred", "freddie": "frederick alfred",
+    "sally": "sarah", "molly": "mary", "polly": "mary", "jenny": "jennifer", "sue": "susan",
+    "susie": "susan suzanne", "vicky": "victoria", "vikki": "victoria", "penny": "penelope",
+    "becky": "rebecca", "patsy": "patricia", "mandy": "amanda", "nell": "helen eleanor",
+    "frank": "francis", "fran": "frances francesca", "bernie": "bernard bernadette",
+}
+_FULL_NAMES = {short: frozenset(full.split()) for short, full in _SHORT_FORMS.items()}
+
+
+def first_names_match(a: str, b: str) -> bool:
+    """Two first names one person could be written with: the same, one starting the other
+    (Ken, Kenneth; Jeff, Jeffrey), or a short form of the other (Bill, William; Liz,
+    Elizabeth; Bill, Will). Lower case."""
+    if a == b or (min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))):
+        return True
+    fa, fb = _FULL_NAMES.get(a, frozenset({a})), _FULL_NAMES.get(b, frozenset({b}))
+    return bool(fa & fb)
+
+
 def same_person(a: str, b: str) -> bool:
     """Two addresses of one person at one domain: kenneth.lay and kenneth_lay, steven.kean
-    and steven.j.kean, ken.rice and kenneth.rice. A mail system gives two people at one
-    domain two different names, so these are aliases, not namesakes; at another domain the
-    same name may be someone else, or the person's own private address (confusable-address)."""
+    and steven.j.kean, ken.rice and kenneth.rice, andy.fastow and andrew.fastow. A mail
+    system gives two people at one domain two different names, so these are aliases, not
+    namesakes; at another domain the same name may be someone else, or the person's own
+    private address (confusable-address)."""
     la, _, da = a.rpartition("@")
     lb, _, db = b.rpartition("@")
     wa, wb = _TOKEN.findall(la), _TOKEN.findall(lb)
     if da != db or len(wa) < 2 or len(wb) < 2 or wa[-1] != wb[-1]:
         return False
-    return wa[0].startswith(wb[0]) or wb[0].startswith(wa[0])
+    return first_names_match(wa[0], wb[0])
 
 
 def namesakes(targets: list[str], contacts: list[Correspondence],
@@ -232,7 +271,7 @@ def names_someone_else(address: str, written: dict[str, list[str]]) -> str | Non
         return f"{first.capitalize()} {other.capitalize()}"
     # The surname with another first name: "a meeting with Carl Carter" to rebecca.carter.
     kin = next((f for f, ss in written.items() if len(f) >= 3 and not
-                (f.startswith(first) or first.startswith(f))  # Ken for Kenneth
+                first_names_match(f, first)  # Ken for Kenneth, Bill for William
                 and f not in _NOT_SURNAMES and f not in _TITLES
                 and any(s[:1].isupper() and s.lower() == last for s in ss)), None)
     return f"{kin.capitalize()} {last.capitalize()}" if kin else None
@@ -402,9 +441,7 @@ def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = T
 def _fits(name: str, surname: bool, words: list[str], address: str, initials: bool) -> bool:
     if surname:
         return any(w == name or (len(w) > len(name) and w.endswith(name)) for w in words)
-    if any(w == name or (min(len(w), len(name)) >= 3 and (w.startswith(name) or
-                                                          name.startswith(w)))
-           for w in words):
+    if any(first_names_match(w, name) for w in words):
         return True
     local = address.rpartition("@")[0].lower()
     return initials and not _SEPARATOR.search(local) and len(local) >= 5 and local[0] == name[0]

@@ -150,11 +150,6 @@ def replied_to(message: Message) -> Author | None:
     return _author(text)
 
 
-def _first_names_match(a: str, b: str) -> bool:
-    """Ken and Kenneth, Jeff and Jeffrey: the autocomplete offers both for what was typed."""
-    return a == b or (min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)))
-
-
 def is_author(address: str, author: Author) -> bool:
     """Whether an address is the author's: theirs, or one with their name (tom.siekman@,
     tsiekman@, ken.lay@ for Kenneth Lay)."""
@@ -162,7 +157,7 @@ def is_author(address: str, author: Author) -> bool:
         return True
     words = names.name_words(address)
     if len(words) >= 2:
-        return _surname(words, author) and _first_names_match(words[0], author.first)
+        return _surname(words, author) and names.first_names_match(words[0], author.first)
     return bool(words) and words[0] in (author.first[:1] + author.last, author.last)
 
 
@@ -178,7 +173,7 @@ def shares_a_name(address: str, author: Author) -> str | None:
     words = names.name_words(address)
     if len(words) < 2:
         return None
-    first = _first_names_match(words[0], author.first)
+    first = names.first_names_match(words[0], author.first)
     last = _surname(words, author)
     if first == last:
         return None

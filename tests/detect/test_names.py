@@ -71,6 +71,8 @@ def test_namesakes_leave_out_contacts_who_are_recipients_too():
     ("kenneth.lay@council.gov.uk", "kenneth_lay@council.gov.uk"),
     ("steven.kean@council.gov.uk", "steven.j.kean@council.gov.uk"),
     ("ken.rice@council.gov.uk", "kenneth.rice@council.gov.uk"),
+    ("andy.fastow@council.gov.uk", "andrew.fastow@council.gov.uk"),   # a short form
+    ("bill.jones@council.gov.uk", "will.jones@council.gov.uk"),       # two of one name
 ])
 def test_one_persons_other_address_at_the_same_domain_is_the_same_person(one, other):
     assert same_person(one, other) and same_person(other, one)
@@ -81,6 +83,8 @@ def test_one_persons_other_address_at_the_same_domain_is_the_same_person(one, ot
     ("sarah.khan@council.gov.uk", "sarah.jones@council.gov.uk"),
     ("sarah.khan@council.gov.uk", "imran.khan@council.gov.uk"),
     ("skhan@council.gov.uk", "sarah.khan@council.gov.uk"),    # no first name to compare
+    ("tom.khan@council.gov.uk", "tim.khan@council.gov.uk"),
+    ("bill.khan@council.gov.uk", "bob.khan@council.gov.uk"),  # short forms of two names
 ])
 def test_another_name_or_another_domain_is_not_the_same_person(one, other):
     assert not same_person(one, other)
@@ -229,6 +233,8 @@ def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
 @pytest.mark.parametrize("address, hello, shown_as", [
     ("suzanne.murphy@unterberg.com", Greeting(("Suzanne",), False, True), ""),
     ("kenneth.lay@council.gov.uk", Greeting(("Ken",), False, True), ""),      # a short form
+    ("william.baker@council.gov.uk", Greeting(("Bill",), False, True), ""),
+    ("elizabeth.shaw@nhs.net", Greeting(("Liz",), False, False), ""),
     ("jeff.skilling@council.gov.uk", Greeting(("Jeffrey",), False, False), ""),
     ("smurphy@unterberg.com", Greeting(("Suzanne",), False, True), ""),       # initial + surname
     ("jstuart@kkr.com", Greeting(("Stuart",), True, True), ""),               # Mr Stuart
@@ -245,6 +251,7 @@ def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
 
 @pytest.mark.parametrize("address, hello", [
     ("mark.lay@council.gov.uk", Greeting(("Ken",), False, True)),
+    ("robert.baker@council.gov.uk", Greeting(("Bill",), False, True)),
     ("amber.birch@example.org", Greeting(("Anne",), False, True)),   # an initial is not a name
     ("davik@kkr.com", Greeting(("Stuart",), True, True)),
     ("pat@gmail.com", Greeting(("Sarah",), False, True)),

@@ -120,6 +120,7 @@ def test_a_sentence_with_a_date_in_it_is_no_author_line():
     ("tom.briggs@council.gov.uk", "Tom"),
     ("carol.siekman@council.gov.uk", "Siekman"),
     ("tommy.briggs@council.gov.uk", "Tom"),      # what was typed starts both
+    ("thomas.briggs@council.gov.uk", "Tom"),     # Tom is Thomas
     ("tom.siekman@gmail.com", None),             # the author at another address
     ("tsiekman@council.gov.uk", None),           # no full name in it
     ("ann.brown@council.gov.uk", None),
@@ -132,6 +133,7 @@ def test_the_author_is_known_by_address_or_by_name():
     tom = Author("tom", "siekman", "tom.siekman@compaq.com")
     assert is_author("tom.siekman@compaq.com", tom)
     assert is_author("tommy.siekman@home.example", tom)
+    assert is_author("thomas.siekman@home.example", tom)
     assert is_author("tsiekman@compaq.com", tom)
     assert not is_author("tom.briggs@council.gov.uk", tom)
     assert is_author("lance.schuler-legal@enron.com", Author("lance", "schulerlegal"))
