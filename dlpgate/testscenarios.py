@@ -12,8 +12,10 @@ rates counted (bench/policy.py).
 Risky kinds are those a council would want held: special-category data to a
 look-alike or new webmail address, pupil and patient lists to a new
 organisation, foster carers exposed in To, OFFICIAL-SENSITIVE mail to insecure
-destinations, the autocomplete error, attachments that cannot be read, address
-slips, and social care sending a child's identifiers outside (to be confirmed).
+destinations, the autocomplete error (a frequent contact's name at another address, or
+a reply to another contact of the same first name than the one who asked), attachments
+that cannot be read, address slips, and social care sending a child's identifiers
+outside (to be confirmed).
 Benign kinds are their everyday twins: the same referral to the right partner,
 internal lists, supplier mail, newsletters in Bcc, marked mail to secure
 destinations, payroll to a known bureau, officers' contact details, encrypted
@@ -590,6 +592,33 @@ def _risky_slip(rng: random.Random) -> _Mail:
     return _Mail(sender, [to], subject, body, attachments=attachments, history=history)
 
 
+def _risky_reply_to_namesake(rng: random.Random) -> _Mail:
+    """The autocomplete error in a reply: a contact asks about a child, and the answer goes to
+    another contact with the same first name, whom the sender also writes to."""
+    first, last, sender = _sender(rng)
+    cf = rng.choice(FIRST)
+    asker, other = rng.sample(LAST, 2)
+    domains = rng.sample(CARE + ["fosteringagency.org.uk", "independentfostering.co.uk"], 2)
+    author = f"{cf.lower()}.{asker.lower()}@{domains[0]}"
+    to = f"{cf.lower()}.{other.lower()}@{domains[1]}"
+    p = _person(rng, True)
+    ident = _identifier(rng, p)
+    question = rng.choice([f"Could you send me {p.first}'s details for the placement file?",
+                           f"Can you confirm {p.first}'s details before the review?",
+                           f"Which details do you hold for {p.first}?"])
+    when = f"{rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026"
+    if rng.random() < 0.5:
+        quoted = (f"-----Original Message-----\nFrom: {asker}, {cf} [mailto:{author}]\n"
+                  f"Sent: {when} 10:14\nTo: {last}, {first}\nSubject: {p.first}\n\n"
+                  f"{question}\n{cf}\n")
+    else:
+        quoted = f"On {when}, {cf} {asker} <{author}> wrote:\n> {question}\n> {cf}\n"
+    body = (f"{rng.choice([f'Hi {cf},', f'{cf},', 'Hello,'])}\n\n"
+            f"{p.name}: {ident}.\n\n{_signoff(rng, first, last)}\n\n{quoted}")
+    history = [_history(author, rng, 5, 40), _history(to, rng, 2, 30)] + _background(rng)
+    return _Mail(sender, [to], f"RE: {p.first}", body, history=history)
+
+
 def _risky_social_care(rng: random.Random) -> _Mail:
     first, last, sender = _officer(rng, rng.choice(["childrens", "childrens", "adults"]))
     child = sender.endswith(CHILDRENS)
@@ -870,6 +899,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "confusable-contact": (True, _risky_confusable, ""),
     "unreadable-attachment": (True, _risky_unreadable, ""),
     "address-slip": (True, _risky_slip, ""),
+    "reply-to-namesake": (True, _risky_reply_to_namesake, ""),
     "social-care-to-non-partner": (True, _risky_social_care, "confirm"),
     "referral-to-partner": (False, _benign_partner_referral, ""),
     "internal": (False, _benign_internal, ""),

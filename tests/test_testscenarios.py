@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 9 and len(BENIGN_KINDS) == 9
+    assert len(RISKY_KINDS) == 10 and len(BENIGN_KINDS) == 9
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -126,6 +126,16 @@ def test_unreadable_attachments_are_encrypted_or_unscannable(corpus):
     for s in corpus:
         if s.kind in ("unreadable-attachment", "encrypted-internal"):
             assert any(a.get("encrypted") or a.get("unscannable") for a in s.example.attachments)
+
+
+def test_a_reply_to_a_namesake_goes_to_a_known_contact_who_shares_the_askers_first_name(corpus):
+    for s in corpus:
+        if s.kind == "reply-to-namesake":
+            asker, other = (h["recipient"] for h in s.example.history[:2])
+            [to] = s.example.to
+            assert to == other and asker in s.example.body
+            assert to.split(".")[0] == asker.split(".")[0] and to != asker
+            assert s.example.subject.startswith("RE: ")
 
 
 def test_the_shipped_policy_holds_risky_mail_and_lets_benign_mail_go():
