@@ -85,8 +85,10 @@ _AUTHOR = re.compile(
     r"^[ \t>]*from:[ \t]*(?P<from>[^\n]+)\n(?:[^\n]*\n){0,2}?[ \t>]*(?:sent|date):"
     r"|^[ \t>]*(?:from:[ \t]*)?(?P<notes>[^\n]{3,120}?)[ \t]+on \d{1,2}/\d{1,2}/\d{2,4}"
     r"[ \t]+\d{1,2}:\d{2}"
-    r"|^[ \t>]*on [^\n]{5,120}?,[ \t]*(?P<wrote>[^,\n]{3,80}?) wrote:[ \t]*$",
+    r"|^[ \t>]*(?P<wrote>on [^\n]{5,200}?) wrote:[ \t]*$",
     re.IGNORECASE | re.MULTILINE)
+# The time in "On Mon, Mar 2, 2026 at 10:14 AM Sarah Khan <...> wrote:": the name follows it.
+_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?", re.IGNORECASE)
 _ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
 _ASIDE = re.compile(r"\[mailto:[^\]]*\]|<[^>]*>|\([^)]*\)|[\"']")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
@@ -147,6 +149,9 @@ def replied_to(message: Message) -> Author | None:
     text = m.group("from") or m.group("notes") or m.group("wrote")
     if re.search(r"forwarded (?:by|message)", text, re.IGNORECASE):
         return None
+    if m.group("wrote"):  # the name comes after the time, or after the date's last comma
+        parts = _TIME.split(text)
+        text = parts[-1].lstrip(" ,") if len(parts) > 1 else text.rpartition(",")[2]
     return _author(text)
 
 
