@@ -249,7 +249,8 @@ DEFAULT_WEIGHTS = {
     "not-in-thread": 0.98, "often-copied-in": 0.0, "lone-outsider": 0.9, "unmentioned": 0.5,
     "unknown-address": 0.0, "unknown-colleague": 0.85, "newcomer": 0.65,
     "content-fits-another": 0.8, "unusual-group": 0.35, "group-fits-another": 0.98,
-    "has-namesake": 0.05, "usual-namesake": 0.98, "names-another": 0.95,
+    "has-namesake": 0.05, "usual-namesake": 0.98, "current-namesake": 0.98,
+    "names-another": 0.95,
     "names-someone-else": 0.7, "replies-to-another": 0.98,
     "personal-webmail": 0.0, "protective-marking": 0.7, "salutation-mismatch": 0.9,
     "greets-another": 0.65,
@@ -277,6 +278,11 @@ class Recipients(_Section):
     copied_in_min: int = Field(2, ge=1, description="Conversations the sender has copied a "
                                "recipient into before a new one is their habit "
                                "(often-copied-in) rather than not-in-thread.")
+    dormant_days: int = Field(90, ge=1, description="Days since the sender last wrote to a "
+                              "contact before a namesake written to lately makes it "
+                              "current-namesake.")
+    current_days: int = Field(30, ge=1, description="How lately the namesake must have been "
+                              "written to (current-namesake).")
     lone_outsider_min: int = Field(3, ge=1, description="Internal recipients a message must "
                                    "have, and no other outside one, before its one outside "
                                    "recipient is flagged as a lone outsider.")

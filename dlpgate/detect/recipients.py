@@ -57,7 +57,8 @@ MITIGATING = ("named-in-message", "greeted", "colleague-recipient")
 ADDED_TO_THREAD = ("not-in-thread", "often-copied-in")
 # A recipient who imitates another address is not made safer by being named.
 IMITATIONS = ("lookalike-domain", "confusable-address", "address-slip", "content-fits-another",
-              "group-fits-another", "usual-namesake", "names-another", "replies-to-another")
+              "group-fits-another", "usual-namesake", "current-namesake", "names-another",
+              "replies-to-another")
 
 
 def _together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
@@ -112,6 +113,8 @@ class RecipientRiskAssessor:
         self.bulk = r.bulk_threshold
         self.lone_min = r.lone_outsider_min
         self.copied_in_min = r.copied_in_min
+        self.dormant = r.dormant_days * 86400
+        self.current = r.current_days * 86400
         self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
         self.webmail = lookalike.WEBMAIL | set(r.webmail)
         self.content_min = r.content_min
@@ -254,6 +257,8 @@ class RecipientRiskAssessor:
                 signals += self._names_another(address, similar, words, hello,
                                                address in greeted)
                 signals += self._namesake_signals(address, known, similar, targets, pairs)
+                if not any(s.name == "usual-namesake" for s in signals):
+                    signals += self._current_namesake(address, known, similar, now)
                 if tokens:
                     signals += self._content_fit(address, sender, tokens, similar, store)
             signals += self._lone_outsider(address, domain, targets)
@@ -441,6 +446,23 @@ class RecipientRiskAssessor:
                 "usual-namesake", f"you usually write to {top.recipient} ({top.count} times), "
                 f"whose name is like {address} ({count} time{'s' if count != 1 else ''})"))
         return out
+
+    def _current_namesake(self, address: str, known: Correspondence | None,
+                          similar: list[Correspondence], now: float) -> list[Signal]:
+        """A contact not written to for months, when a namesake was written to this month.
+
+        A mail client's autocomplete keeps every address it has seen, so the Sarah of a
+        case closed last year is still offered when the Sarah of this week's case is meant.
+        """
+        if known is None or now - known.last_seen < self.dormant:
+            return []
+        current = max(similar, key=lambda c: c.last_seen)
+        if now - current.last_seen > self.current:
+            return []
+        return [self._signal(
+            "current-namesake", f"you last wrote to {address} {_days(now - known.last_seen)}, "
+            f"and to {current.recipient}, whose name is like it, "
+            f"{_days(now - current.last_seen)}")]
 
     def _group_fit(self, address: str, others: list[str], similar: list[Correspondence],
                    pairs: dict[tuple[str, str], int]) -> list[Signal]:

@@ -302,6 +302,25 @@ def test_a_recipient_with_a_namesake_among_the_senders_contacts_is_a_little_risk
     assert "has-namesake" not in names(plain) and r.risk > plain.risk
 
 
+def test_a_contact_left_for_months_when_a_namesake_was_written_to_this_week_is_flagged(store):
+    """Sarah Patel's case closed in the spring; Sarah Khan (yesterday) is the Sarah of now."""
+    store.learn([Pair(SENDER, "sarah.patel@nhs.net", time.time() - 200 * 86400, 5)])
+    old = assess(store, "sarah.patel@nhs.net")["sarah.patel@nhs.net"]
+    assert "current-namesake" in names(old) and old.risk >= 0.9
+    assert why(old, "current-namesake") == (
+        "you last wrote to sarah.patel@nhs.net 200 days ago, and to sarah.khan@nhs.net, "
+        "whose name is like it, 1 day ago")
+    store.learn([Pair(SENDER, "sarah.patel@nhs.net", time.time() - 10 * 86400, 1)])
+    lately = assess(store, "sarah.patel@nhs.net")["sarah.patel@nhs.net"]
+    assert "current-namesake" not in names(lately) and lately.risk < 0.1
+
+
+def test_the_usual_namesake_is_not_counted_twice_as_the_current_one(store):
+    store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time() - 200 * 86400, 1)])
+    got = assess(store, "sarah.jones@nhs.net")["sarah.jones@nhs.net"]
+    assert "usual-namesake" in names(got) and "current-namesake" not in names(got)
+
+
 def test_both_namesakes_on_one_message_were_both_meant(store):
     store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 1)])
     got = assess(store, "sarah.jones@nhs.net", "sarah.khan@nhs.net", body="Dear both,\n")
