@@ -23,7 +23,8 @@ says about the similarly named contacts the recipient could have been mistaken
 for (its namesakes): the message's words and the identifiers in it (a child's NHS
 number) have gone to the namesake, not to this one (content-fits-another); the
 other recipients have had mail with the namesake, never with this one
-(group-fits-another); the namesake is the one usually written to (usual-namesake);
+(group-fits-another); the namesake is the one usually written to (usual-namesake),
+or the one written to lately when this one has not been for months (current-namesake);
 the message names the namesake in full and not this one, or opens by greeting the
 namesake's name (names-another); the conversation being replied to never had
 this one in it (not-in-thread); or the reply goes to someone who only shares a name
@@ -256,9 +257,7 @@ class RecipientRiskAssessor:
                     f"is like {address}'s"))
                 signals += self._names_another(address, similar, words, hello,
                                                address in greeted)
-                signals += self._namesake_signals(address, known, similar, targets, pairs)
-                if not any(s.name == "usual-namesake" for s in signals):
-                    signals += self._current_namesake(address, known, similar, now)
+                signals += self._namesake_signals(address, known, similar, targets, pairs, now)
                 if tokens:
                     signals += self._content_fit(address, sender, tokens, similar, store)
             signals += self._lone_outsider(address, domain, targets)
@@ -419,12 +418,13 @@ class RecipientRiskAssessor:
 
     def _namesake_signals(self, address: str, known: Correspondence | None,
                           similar: list[Correspondence], targets: list[str],
-                          pairs: dict[tuple[str, str], int]) -> list[Signal]:
+                          pairs: dict[tuple[str, str], int], now: float) -> list[Signal]:
         """The autocomplete error with a real contact: a namesake fits better.
 
         Two kinds of evidence, each from this sender's history: the other recipients
         have had mail together with the namesake but never with this one (the group
-        belongs to the other Sarah), and the namesake is the one usually written to.
+        belongs to the other Sarah), and the namesake is the one usually written to or,
+        failing that, the one written to lately (one namesake's habit counts once).
 
         A distribution list (over GROUP_PAIRS_MAX recipients) is known by its anchors
         (`history.anchors`): this one has had mail with at most one of them (a colleague
@@ -445,6 +445,8 @@ class RecipientRiskAssessor:
             out.append(self._signal(
                 "usual-namesake", f"you usually write to {top.recipient} ({top.count} times), "
                 f"whose name is like {address} ({count} time{'s' if count != 1 else ''})"))
+        else:
+            out += self._current_namesake(address, known, similar, now)
         return out
 
     def _current_namesake(self, address: str, known: Correspondence | None,
