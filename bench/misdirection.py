@@ -19,6 +19,14 @@ with one wrong recipient:
 - unseen: an address at a domain no one in the organisation has written to,
   added to the message.
 
+and, beside the issue's three kinds (and not in "all"):
+
+- top suggestion: one genuine recipient replaced by a similarly named contact the
+  sender writes to more often, the first one a mail client's autocomplete lists. The
+  similar contact above is picked by spelling alone, so it is as often a rarely used
+  contact as a frequent one; this one is the frequent one, which is where the
+  namesake signals built on frequency and recency point the wrong way.
+
 The wrong address is written into the To header as a mail client would, so the
 message the scorer sees is the one that would have been sent.
 
@@ -74,6 +82,8 @@ ENRON = ROOT.parent / "shared" / "corpora" / "enron-sent"
 WORDS = ["amber", "birch", "cobalt", "delta", "ember", "fjord", "garnet", "harbour", "indigo",
          "juniper", "kestrel", "lumen", "meadow", "nimbus", "orchid", "pebble", "quarry", "raven"]
 FLAGGED = {"new-to-sender", "new-to-organisation", "lookalike-domain", "confusable-address"}
+# The fourth kind, beside the issue's three: the similar contact an autocomplete lists first.
+TOP = "top suggestion"
 
 
 # A local part no mail system accepts (RFC 5321 dot-string: no leading, trailing or double
@@ -103,7 +113,8 @@ def _names(local: str) -> list[str]:
 
 
 def similar_contact(genuine: list[str], contacts: list[str]) -> tuple[str, str] | None:
-    """(the genuine recipient, the contact an autocomplete could offer instead), or None.
+    """(the genuine recipient, the contact an autocomplete could offer instead), or None:
+    of all such pairs, the two closest in spelling.
 
     Autocomplete offers the contacts whose name starts like what was typed: the same
     first or last name, or (for names typed in full) one within two slips. Addresses
@@ -112,7 +123,30 @@ def similar_contact(genuine: list[str], contacts: list[str]) -> tuple[str, str] 
     (kenneth_lay for kenneth.lay, steven.j.kean for steven.kean, ken.rice for
     kenneth.rice) reaches the one meant, so it is not a wrong recipient.
     """
-    best = None
+    pairs = _similar_pairs(genuine, contacts)
+    best = min(pairs, key=lambda p: p[0], default=None)
+    return (best[1], best[2]) if best else None
+
+
+def top_suggestion(genuine: list[str], contacts: list[tuple[str, int]]) -> tuple[str, str] | None:
+    """(the genuine recipient, a similarly named contact the sender writes to more often).
+
+    A mail client lists the contacts that match what was typed most used first, so the
+    slip its users make is taking the first suggestion when the one meant was further
+    down: the wrong recipient is the frequent namesake, not a random one. `contacts`
+    is (address, messages the sender has sent it), most first; of the pairs where the
+    contact outnumbers the recipient meant, the most used contact is taken.
+    """
+    sent = dict(contacts)
+    pairs = [(g, c) for _, g, c in _similar_pairs(genuine, [a for a, _ in contacts])
+             if sent[c] > sent.get(g, 0)]
+    return max(pairs, key=lambda p: sent[p[1]], default=None)
+
+
+def _similar_pairs(genuine: list[str], contacts: list[str]) -> list[tuple[int, str, str]]:
+    """(spelling distance, genuine recipient, contact) for every pair an autocomplete could
+    confuse (see similar_contact)."""
+    out = []
     for g in genuine:
         g_local = g.rpartition("@")[0]
         g_names = _names(g_local)
@@ -129,9 +163,9 @@ def similar_contact(genuine: list[str], contacts: list[str]) -> tuple[str, str] 
                 continue  # the same person's other address (steven.j.kean, ken.rice)
             d = distance(g_local, c_local, 4)
             shared = c_names[0] == g_names[0] or c_names[-1] == g_names[-1]
-            if (shared or (d <= 2 and len(g_local) >= 6)) and (best is None or d < best[0]):
-                best = (d, g, c)
-    return (best[1], best[2]) if best else None
+            if shared or (d <= 2 and len(g_local) >= 6):
+                out.append((d, g, c))
+    return out
 
 
 def rewrite(raw: bytes, old: str | None, new: str) -> bytes:
@@ -315,11 +349,13 @@ def collect(split_name: str = "test", train: float = 0.7, seed: int = 1,
             if not real:
                 continue
             meant = rng.choice(real)
-            similar = similar_contact(real, [c.recipient for c in store.contacts(sender, 300)
-                                             if deliverable(c.recipient)])
+            contacts = [(c.recipient, c.count) for c in store.contacts(sender, 300)
+                        if deliverable(c.recipient)]
+            similar = similar_contact(real, [a for a, _ in contacts])
             wrong = {
                 "typo": (meant, typo(meant, rng)),
                 "similar contact": similar,
+                TOP: top_suggestion(real, contacts),
                 "unseen": (None, f"{rng.choice(WORDS)}.{rng.choice(WORDS)}@"
                                  f"{rng.choice(WORDS)}{rng.choice(WORDS)}-{rng.randrange(99)}.com"),
             }
@@ -344,7 +380,8 @@ def figures(shown: list[Scored]) -> dict[str, tuple[int, float, float, float]]:
     for kind, _, r, _ in shown:
         if kind != "genuine":
             injected[kind].append(r.risk)
-            injected["all"].append(r.risk)
+            if kind != TOP:  # "all" is the issue's three kinds
+                injected["all"].append(r.risk)
     return {kind: (len(s), auc(s, genuine), tpr_at(s, genuine, 0.01), tpr_at(s, genuine, 0.005))
             for kind, s in sorted(injected.items(), key=lambda kv: kv[0] == "all")}
 
@@ -461,7 +498,7 @@ def explain(shown: list[Scored], n: int) -> None:
     for _kind, subject, r, _ in sorted((s for s in shown if s[0] == "genuine"),
                                     key=lambda s: -s[2].risk)[:n]:
         print(line(subject, r))
-    for kind in ("typo", "similar contact", "unseen"):
+    for kind in ("typo", "similar contact", TOP, "unseen"):
         print(f"\nlowest-scoring injected, {kind}:")
         for _kind, subject, r, _ in sorted((s for s in shown if s[0] == kind),
                                         key=lambda s: s[2].risk)[:n]:
