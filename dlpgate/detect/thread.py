@@ -93,6 +93,12 @@ _ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.
 _ASIDE = re.compile(r"\[mailto:[^\]]*\]|<[^>]*>|\([^)]*\)|[\"']")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "mbe", "obe"})
+# Words that make an author or an address a team, not a person: "Housing Options" and
+# housing.repairs@ share a word, not a name.
+_ROLE_WORDS = frozenset("""team teams office service services support department dept unit desk
+centre center council enquiries enquiry admin info noreply reply helpdesk reception group board
+committee hub partnership duty referrals referral options mash contact contacts customer
+customers business finance housing payroll accounts systems mailbox general bookings""".split())
 
 
 @dataclass(frozen=True)
@@ -152,7 +158,12 @@ def replied_to(message: Message) -> Author | None:
     if m.group("wrote"):  # the name comes after the time, or after the date's last comma
         parts = _TIME.split(text)
         text = parts[-1].lstrip(" ,") if len(parts) > 1 else text.rpartition(",")[2]
-    return _author(text)
+    # "Ann Brown on behalf of Sarah Khan": the reply goes to the one written for.
+    text = re.split(r"\bon behalf of\b", text, flags=re.IGNORECASE)[-1]
+    author = _author(text)
+    if author is None or {author.first, author.last} & _ROLE_WORDS:
+        return None  # a team mailbox wrote: whoever shares a word with it is no namesake
+    return author
 
 
 def is_author(address: str, author: Author) -> bool:
@@ -174,9 +185,10 @@ def _surname(words: list[str], author: Author) -> bool:
 def shares_a_name(address: str, author: Author) -> str | None:
     """The one name this address shares with the author and no other: "Tom" for tom.briggs@
     when Tom Siekman wrote, "Siekman" for carol.siekman@; None for the author's own
-    address, for an address with no full name in it, and for one that shares neither."""
+    address, for an address with no full name in it (or a team's: housing.repairs@), and for
+    one that shares neither."""
     words = names.name_words(address)
-    if len(words) < 2:
+    if len(words) < 2 or {words[0], words[-1]} & _ROLE_WORDS:
         return None
     first = names.first_names_match(words[0], author.first)
     last = _surname(words, author)

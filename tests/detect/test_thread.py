@@ -105,6 +105,20 @@ def test_a_reply_knows_who_wrote_the_message_it_answers(quoted, first, last, add
         (first, last, address)
 
 
+def test_a_reply_on_someones_behalf_answers_the_one_it_was_written_for():
+    quoted = ("-----Original Message-----\nFrom: Ann Brown on behalf of Sarah Khan\n"
+              "Sent: Monday\nTo: Jones, Alice\n")
+    author = replied_to(_body("Noted.\n\n" + quoted, subject="RE: Visit"))
+    assert author is not None and (author.first, author.last) == ("sarah", "khan")
+
+
+def test_a_team_mailbox_is_no_author_to_share_a_name_with():
+    quoted = ("-----Original Message-----\nFrom: Housing Options "
+              "[mailto:housing.options@council.gov.uk]\nSent: Monday\nTo: Jones, Alice\n")
+    assert replied_to(_body("Passing to repairs.\n\n" + quoted, subject="RE: Leak")) is None
+    assert shares_a_name("housing.repairs@council.gov.uk", Author("housing", "smith")) is None
+
+
 def test_a_forward_or_a_new_message_answers_no_one():
     quoted = "-----Original Message-----\nFrom: Paige, Barbara\nSent: Friday\nTo: Khan, Sarah\n"
     assert replied_to(_body("For your diaries.\n\n" + quoted, subject="FW: Panel")) is None
