@@ -315,6 +315,15 @@ def test_a_contact_left_for_months_when_a_namesake_was_written_to_this_week_is_f
     assert "current-namesake" not in names(lately) and lately.risk < 0.1
 
 
+def test_either_store_tells_a_left_contact_from_a_current_namesake(any_store):
+    now = time.time()
+    any_store.learn([Pair(SENDER, "sarah.khan@nhs.net", now - 86400, 12),
+                     Pair(SENDER, "sarah.patel@nhs.net", now - 200 * 86400, 5)])
+    got = assess(any_store, "sarah.patel@nhs.net")["sarah.patel@nhs.net"]
+    assert "current-namesake" in names(got)
+    assert "200 days ago" in why(got, "current-namesake")
+
+
 def test_the_usual_namesake_is_not_counted_twice_as_the_current_one(store):
     store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time() - 200 * 86400, 1)])
     got = assess(store, "sarah.jones@nhs.net")["sarah.jones@nhs.net"]
