@@ -347,6 +347,29 @@ def test_a_slip_of_a_colleagues_contact_is_held_though_the_sender_never_wrote_to
     assert "typing slip from kinship.carer@example.org" in why
 
 
+def test_a_reply_to_another_sarah_than_the_one_who_wrote_is_held_and_says_why(relay, sink):
+    khan, patel = "sarah.khan@carefirst.example.org", "sarah.patel@fostering.example.org"
+    for to in (khan, patel):
+        send(relay, make_message(to=(to,), subject="Visit"), [to])
+    relay.call(relay.relay.gateway.history.flush())
+    quoted = ("-----Original Message-----\nFrom: Khan, Sarah [mailto:" + khan + "]\n"
+              "Sent: Monday\nTo: Jones, Alice\nSubject: Placement\n\nCan you confirm it?\n")
+    reply = make_message(to=(patel,), subject="RE: Placement",
+                         body="Yes: NHS number 943 476 5919.\n\n" + quoted)
+    with capture_logs(relay.settings, forbidden=("sarah.patel", "Sarah Khan", "943 476 5919")):
+        send(relay, reply, [patel])
+    assert [m.rcpt_tos for m in sink.delivered] == [[khan], [patel]]  # the two visits only
+    [held] = relay.store.held()
+    assert "identifiers-to-confusable-contact" in held.rules
+    [why] = [r for r in held.reasons if r.startswith(patel)]
+    assert "this replies to Sarah Khan's message, and Sarah Khan is not a recipient" in why
+    deadline = time.monotonic() + 20  # the notice goes out after the 250
+    while not sink.notices and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [notice] = sink.notices  # the sender is told why, in the same words
+    assert b"Sarah Khan is not a recipient" in notice.data.replace(b"\r\n ", b" ")
+
+
 def test_relayed_mail_leaves_a_content_profile_of_hashes_not_words(relay, sink):
     import sqlite3
 
