@@ -370,6 +370,34 @@ def test_a_reply_to_another_sarah_than_the_one_who_wrote_is_held_and_says_why(re
     assert b"Sarah Khan is not a recipient" in notice.data.replace(b"\r\n ", b" ")
 
 
+def test_a_report_to_last_springs_sarah_when_this_months_is_another_is_held(relay, sink,
+                                                                            tmp_path):
+    """History imported from the council's old system (CSV, with dates), then live mail."""
+    from datetime import UTC, datetime, timedelta
+
+    from dlpgate.cli import main
+
+    def ago(days: int) -> str:
+        return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    patel, khan = "sarah.patel@fostering.example.org", "sarah.khan@carefirst.example.org"
+    (tmp_path / "history.csv").write_text(
+        f"sender,recipient,count,last_seen\n{SENDER},{patel},4,{ago(200)}\n"
+        f"{SENDER},{khan},5,{ago(6)}\n")
+    (tmp_path / "history.yaml").write_text(f"storage:\n  url: {relay.settings.storage.url}\n")
+    assert main(["history", "import", "--config", str(tmp_path / "history.yaml"),
+                 str(tmp_path / "history.csv")]) == 0
+    report = make_message(to=(patel,), subject="Visit",
+                          body="Hi Sarah, NHS number 943 476 5919 for the GP form.\n")
+    send(relay, report, [patel])
+    assert sink.delivered == []
+    [held] = relay.store.held()
+    assert "identifiers-to-confusable-contact" in held.rules
+    [why] = [r for r in held.reasons if r.startswith(patel)]
+    assert f"you last wrote to {patel} 200 days ago, and to {khan}, whose name is like it, " \
+           "6 days ago" in why
+
+
 def test_relayed_mail_leaves_a_content_profile_of_hashes_not_words(relay, sink):
     import sqlite3
 
