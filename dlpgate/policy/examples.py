@@ -110,6 +110,22 @@ def _learn(store, sender: str, history: tuple[dict, ...]) -> None:
         store.mark_replied(replied)
 
 
+def _learn_sent(scanner, store, sender: str, history: tuple[dict, ...]) -> None:
+    """What went to each recipient before (`sent:`), into its content profile: each text is
+    scanned as a message and its fingerprint learned, as the relay learns relayed mail."""
+    rows = []
+    for h in history:
+        who, to = normalise(str(h.get("sender", sender))), normalise(str(h["recipient"]))
+        for text in h.get("sent") or ():
+            msg = EmailMessage()
+            msg["From"], msg["To"], msg["Subject"] = who, to, ""
+            msg.set_content(text)
+            result = scanner.scan_with_store(msg.as_bytes(), Envelope(who, (to,)), store)
+            rows.append((who, to, result.fingerprint))
+    if rows:
+        store.learn_profiles(rows)
+
+
 def run_example(ex: Example, policy: PolicySet, settings: Settings,
                 scanners: dict | None = None) -> tuple[Outcome, ScanResult]:
     """One example through the whole pipeline, against a store of its own history."""
@@ -132,6 +148,7 @@ def run_example(ex: Example, policy: PolicySet, settings: Settings,
                     [Path(f) for f in policy.files], ex_settings)
                 cache[key] = Scanner(ex_settings, None, own)
             scanner = cache[key]
+            _learn_sent(scanner, store, envelope.mail_from, ex.history)
             result = scanner.scan_with_store(raw, envelope, store)
         finally:
             store.close()

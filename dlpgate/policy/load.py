@@ -40,6 +40,15 @@ from dlpgate.policy.read import (
 SHIPPED = Path(__file__).resolve().parents[2] / "policies"
 
 
+def _texts(value: object) -> list[str] | None:
+    """A history entry's `sent`: one text or a list of them; None when it is neither."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
 def shipped_files() -> list[Path]:
     return sorted(SHIPPED.glob("*.yaml"))
 
@@ -291,10 +300,12 @@ class Loader:
             attachments = []
         history = data.get("history", [])
         if not isinstance(history, list) or not all(
-                isinstance(h, dict) and isinstance(h.get("recipient"), str) for h in history):
+                isinstance(h, dict) and isinstance(h.get("recipient"), str)
+                and _texts(h.get("sent", [])) is not None for h in history):
             reader.err(path + ("history",), "history is a list of {recipient, count, days_ago, "
-                       "replied}")
+                       "replied, sent} (sent: a text, or a list of texts, that went to them)")
             history = []
+        history = [{**h, "sent": _texts(h.get("sent", []))} for h in history]
         headers = data.get("headers", {}) or {}
         if not isinstance(headers, dict):
             reader.err(path + ("headers",), "headers is a mapping of header names to values")

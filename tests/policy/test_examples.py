@@ -72,6 +72,39 @@ def test_an_example_uses_the_files_organisation_not_the_sites(tmp_path: Path):
     assert "internal" not in [s.name for s in result.evidence.recipients[0].signals]
 
 
+def test_what_went_to_a_contact_before_is_learned_into_its_content_profile(tmp_path: Path):
+    """`sent:` in an example's history: the NHS number went to one Sarah, so the same number
+    to the other Sarah fits the first (content-fits-another), as in relayed mail."""
+    policy_text = """\
+rules:
+  - id: content-fit
+    title: t
+    when: {recipients: {any: {signal: content-fits-another}}}
+    action: hold
+    explain: x
+    examples:
+      - name: held
+        to: [sarah.jones@fostering.example.org]
+        body: "NHS number 943 476 5919 for the review."
+        history:
+          - {recipient: sarah.khan@care.example.org, count: 9,
+             sent: ["NHS number 943 476 5919 for the GP form."]}
+          - {recipient: sarah.jones@fostering.example.org, count: 9, sent: "Training dates."}
+        expect: {action: hold, rules: [content-fit]}
+      - name: without what went before it is not
+        to: [sarah.jones@fostering.example.org]
+        body: "NHS number 943 476 5919 for the review."
+        history:
+          - {recipient: sarah.khan@care.example.org, count: 9}
+          - {recipient: sarah.jones@fostering.example.org, count: 9}
+        expect: {not_rules: [content-fit]}
+"""
+    path = tmp_path / "p.yaml"
+    path.write_text(policy_text)
+    outcomes = run_all(load_files([path], FAST), FAST)
+    assert [o.passed for o in outcomes] == [True, True], [o.problems for o in outcomes]
+
+
 def test_every_shipped_example_passes():
     settings = Settings()
     outcomes = run_all(load_files(shipped_files(), settings), settings)

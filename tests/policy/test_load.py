@@ -143,6 +143,21 @@ rules:
                    "did you mean r?"]
 
 
+def test_what_went_to_a_contact_before_is_text_or_a_list_of_texts(tmp_path):
+    got = problems_of(tmp_path, """\
+rules:
+  - id: r
+    title: t
+    when: {findings: {}}
+    action: log
+    explain: x
+    examples:
+      - {name: sent, to: a@b.org, expect: log, history: [{recipient: a@b.org, sent: 3}]}
+""")
+    assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and \
+        "sent: a text, or a list of texts, that went to them" in got[0]
+
+
 def test_the_shipped_policies_load_and_every_rule_explains_itself():
     policy = load_files(shipped_files(), SETTINGS)
     assert len(policy.rules) >= 12
