@@ -12,14 +12,16 @@ rates counted (bench/policy.py).
 Risky kinds are those a council would want held: special-category data to a
 look-alike or new webmail address, pupil and patient lists to a new
 organisation, foster carers exposed in To, OFFICIAL-SENSITIVE mail to insecure
-destinations, the autocomplete error (a frequent contact's name at another address, or
-a reply to another contact of the same first name than the one who asked), attachments
-that cannot be read, address slips, and social care sending a child's identifiers
-outside (to be confirmed).
+destinations, the autocomplete error (a frequent contact's name at another
+address, or a reply to another contact of the same first name than the one who
+asked, the autocomplete's first suggestion when a child's details have only gone
+to the other contact of that name), attachments that cannot be read, address
+slips, and social care sending a child's identifiers outside (to be confirmed).
 Benign kinds are their everyday twins: the same referral to the right partner,
 internal lists, supplier mail, newsletters in Bcc, marked mail to secure
 destinations, payroll to a known bureau, officers' contact details, encrypted
-files between colleagues, replies in a thread.
+files between colleagues, replies in a thread, the child's details to the
+contact who has the case.
 
 Nothing here was copied from real mail. Names are common UK names combined at
 random (from `dlpgate.testcorpus`), identifiers are generated with valid check
@@ -619,6 +621,50 @@ def _risky_reply_to_namesake(rng: random.Random) -> _Mail:
     return _Mail(sender, [to], f"RE: {p.first}", body, history=history)
 
 
+def _two_sarahs(rng: random.Random) -> tuple[str, str, str, str, _Person, list[dict]]:
+    """(sender's name, sender, the contact usually written to, the contact who has the child's
+    case, the child, a history where the child's identifiers have only ever gone to the
+    second); both contacts share a first name. The sender is not in social care (whose rule
+    asks for confirmation of any child's identifiers sent outside), so the twins differ only
+    in which contact the message goes to."""
+    first, last, sender = _plain_sender(rng)
+    cf = rng.choice(FIRST)
+    usual_last, case_last = rng.sample(LAST, 2)
+    domains = rng.sample(CARE + ["fosteringagency.org.uk", "independentfostering.co.uk"], 2)
+    usual = f"{cf.lower()}.{usual_last.lower()}@{domains[0]}"
+    case = f"{cf.lower()}.{case_last.lower()}@{domains[1]}"
+    p = _person(rng, True)
+    weekly = [f"The rota for {rng.choice(_MONTH_NAMES)} is attached.",
+              rng.choice(["Training on Tuesday is moved to room 4.",
+                          "Can you send the invoice for last month?"])]
+    before = [f"{p.name}: {_identifier(rng, p, ('nhs',))}, for the placement file.",
+              f"{p.first}'s {_identifier(rng, p, ('dob',))} for the GP registration."]
+    history = [{**_history(usual, rng, 20, 60), "sent": weekly},
+               {**_history(case, rng, 2, 6), "sent": before}] + _background(rng)
+    return f"{first} {last}", sender, usual, case, p, history
+
+
+def _two_sarahs_mail(rng: random.Random, to_case: bool) -> _Mail:
+    name, sender, usual, case, p, history = _two_sarahs(rng)
+    to = case if to_case else usual
+    cf = to.partition(".")[0].capitalize()
+    body = (f"Hi {cf},\n\n{p.first}'s review is on Thursday: "
+            f"{_identifier(rng, p, ('nhs',))}.\n\n{name}\n")
+    return _Mail(sender, [to], rng.choice(["Review", f"{p.first}", "Thursday"]), body,
+                 history=history)
+
+
+def _risky_top_suggestion(rng: random.Random) -> _Mail:
+    """The autocomplete's first suggestion: the contact written to every week, when the
+    child's details have only ever gone to the other one of that name."""
+    return _two_sarahs_mail(rng, to_case=False)
+
+
+def _benign_case_contact(rng: random.Random) -> _Mail:
+    """Its twin: the same message to the contact who has the child's case."""
+    return _two_sarahs_mail(rng, to_case=True)
+
+
 def _risky_social_care(rng: random.Random) -> _Mail:
     first, last, sender = _officer(rng, rng.choice(["childrens", "childrens", "adults"]))
     child = sender.endswith(CHILDRENS)
@@ -900,6 +946,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "unreadable-attachment": (True, _risky_unreadable, ""),
     "address-slip": (True, _risky_slip, ""),
     "reply-to-namesake": (True, _risky_reply_to_namesake, ""),
+    "top-suggestion": (True, _risky_top_suggestion, ""),
     "social-care-to-non-partner": (True, _risky_social_care, "confirm"),
     "referral-to-partner": (False, _benign_partner_referral, ""),
     "internal": (False, _benign_internal, ""),
@@ -910,6 +957,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "officer-contacts": (False, _benign_officer_contacts, ""),
     "encrypted-internal": (False, _benign_encrypted_internal, ""),
     "thread-reply": (False, _benign_thread_reply, ""),
+    "case-contact": (False, _benign_case_contact, ""),
 }
 RISKY_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if risky)
 BENIGN_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if not risky)

@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 10 and len(BENIGN_KINDS) == 9
+    assert len(RISKY_KINDS) == 11 and len(BENIGN_KINDS) == 10
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -136,6 +136,18 @@ def test_a_reply_to_a_namesake_goes_to_a_known_contact_who_shares_the_askers_fir
             assert to == other and asker in s.example.body
             assert to.split(".")[0] == asker.split(".")[0] and to != asker
             assert s.example.subject.startswith("RE: ")
+
+
+def test_the_top_suggestion_and_its_twin_differ_only_in_which_namesake_gets_the_child(corpus):
+    for s in corpus:
+        if s.kind in ("top-suggestion", "case-contact"):
+            usual, case = s.example.history[:2]
+            assert usual["recipient"].split(".")[0] == case["recipient"].split(".")[0]
+            assert usual["count"] > case["count"]
+            assert not any(re.search(r"\d{3}", t) for t in usual["sent"])  # no identifiers
+            assert any(re.search(r"NHS", t) for t in case["sent"])
+            wanted = usual if s.kind == "top-suggestion" else case
+            assert s.example.to == (wanted["recipient"],)
 
 
 def test_the_shipped_policy_holds_risky_mail_and_lets_benign_mail_go():
