@@ -594,15 +594,21 @@ def _risky_slip(rng: random.Random) -> _Mail:
     return _Mail(sender, [to], subject, body, attachments=attachments, history=history)
 
 
+def _namesakes(rng: random.Random) -> tuple[str, str, str, str]:
+    """Two contacts with one first name at two care providers: (the first name, the first
+    contact's surname, the first contact's address, the second's)."""
+    cf = rng.choice(FIRST)
+    one, two = rng.sample(LAST, 2)
+    domains = rng.sample(CARE + ["fosteringagency.org.uk", "independentfostering.co.uk"], 2)
+    return (cf, one, f"{cf.lower()}.{one.lower()}@{domains[0]}",
+            f"{cf.lower()}.{two.lower()}@{domains[1]}")
+
+
 def _risky_reply_to_namesake(rng: random.Random) -> _Mail:
     """The autocomplete error in a reply: a contact asks about a child, and the answer goes to
     another contact with the same first name, whom the sender also writes to."""
     first, last, sender = _sender(rng)
-    cf = rng.choice(FIRST)
-    asker, other = rng.sample(LAST, 2)
-    domains = rng.sample(CARE + ["fosteringagency.org.uk", "independentfostering.co.uk"], 2)
-    author = f"{cf.lower()}.{asker.lower()}@{domains[0]}"
-    to = f"{cf.lower()}.{other.lower()}@{domains[1]}"
+    cf, asker, author, to = _namesakes(rng)
     p = _person(rng, True)
     ident = _identifier(rng, p)
     question = rng.choice([f"Could you send me {p.first}'s details for the placement file?",
@@ -628,11 +634,7 @@ def _two_sarahs(rng: random.Random) -> tuple[str, str, str, str, _Person, list[d
     asks for confirmation of any child's identifiers sent outside), so the twins differ only
     in which contact the message goes to."""
     first, last, sender = _plain_sender(rng)
-    cf = rng.choice(FIRST)
-    usual_last, case_last = rng.sample(LAST, 2)
-    domains = rng.sample(CARE + ["fosteringagency.org.uk", "independentfostering.co.uk"], 2)
-    usual = f"{cf.lower()}.{usual_last.lower()}@{domains[0]}"
-    case = f"{cf.lower()}.{case_last.lower()}@{domains[1]}"
+    _, _, usual, case = _namesakes(rng)
     p = _person(rng, True)
     weekly = [f"The rota for {rng.choice(_MONTH_NAMES)} is attached.",
               rng.choice(["Training on Tuesday is moved to room 4.",

@@ -166,13 +166,14 @@ def namesakes(targets: list[str], contacts: list[Correspondence],
     return out
 
 
-_ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
+# An address as written in a body or a quoted header line (shared with `thread`).
+ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
 
 
 def addresses_in(message: Message) -> set[str]:
     """Addresses written in the body: the quoted headers of the thread, mostly."""
     body = message.body
-    return {normalise(a.rstrip(".-")) for a in _ADDRESS.findall(body[:20000])}
+    return {normalise(a.rstrip(".-")) for a in ADDRESS.findall(body[:20000])}
 
 
 def message_words(message: Message) -> set[str]:

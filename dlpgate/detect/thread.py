@@ -89,7 +89,6 @@ _AUTHOR = re.compile(
     re.IGNORECASE | re.MULTILINE)
 # The time in "On Mon, Mar 2, 2026 at 10:14 AM Sarah Khan <...> wrote:": the name follows it.
 _TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?", re.IGNORECASE)
-_ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
 _ASIDE = re.compile(r"\[mailto:[^\]]*\]|<[^>]*>|\([^)]*\)|[\"']")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "mbe", "obe"})
@@ -123,11 +122,11 @@ def _spelt(word: str) -> str:
 def _author(text: str) -> Author | None:
     """The person on an author line: "Siekman, Tom" <tom.siekman@compaq.com>, "John J
     Lavorato/ENRON@enronXgate" (Notes: the name ends at the slash), a bare address."""
-    found = _ADDRESS.search(text)
+    found = names.ADDRESS.search(text)
     address = normalise(found.group(0)) if found else ""
     if not found:
         text = re.split(r"[/@]", text, maxsplit=1)[0]
-    text = _ADDRESS.sub(" ", _ASIDE.sub(" ", text))
+    text = names.ADDRESS.sub(" ", _ASIDE.sub(" ", text))
     if "," in text:  # Exchange's "Surname, First"
         last, _, first = text.partition(",")
         words = _WORD.findall(first)[:1] + [
