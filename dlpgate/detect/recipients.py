@@ -423,8 +423,9 @@ class RecipientRiskAssessor:
 
         Two kinds of evidence, each from this sender's history: the other recipients
         have had mail together with the namesake but never with this one (the group
-        belongs to the other Sarah), and the namesake is the one usually written to or,
-        failing that, the one written to lately (one namesake's habit counts once).
+        belongs to the other Sarah), and the namesake is the one usually written to (and
+        still: not when only this one has had mail this month) or, failing that, the one
+        written to lately (one namesake's habit counts once).
 
         A distribution list (over GROUP_PAIRS_MAX recipients) is known by its anchors
         (`history.anchors`): this one has had mail with at most one of them (a colleague
@@ -441,7 +442,13 @@ class RecipientRiskAssessor:
             out += self._list_fit(address, targets, similar, pairs)
         count = known.count if known else 0
         top = similar[0]  # most frequent first
-        if known and top.count >= max(3, 3 * count):
+        # Not when the usual one has had nothing this month and this one has had mail
+        # since: the sender has moved on to this one (the same person's new address, the
+        # Sarah of a new case). One slip since does not silence it while the usual one is
+        # still written to.
+        moved_on = known is not None and known.last_seen > top.last_seen and \
+            now - top.last_seen > self.current
+        if known and top.count >= max(3, 3 * count) and not moved_on:
             out.append(self._signal(
                 "usual-namesake", f"you usually write to {top.recipient} ({top.count} times), "
                 f"whose name is like {address} ({count} time{'s' if count != 1 else ''})"))

@@ -291,6 +291,20 @@ def test_a_rarely_used_namesake_of_a_regular_contact_is_flagged(store):
     assert "usual-namesake" not in names(r)  # the regular one is the usual one
 
 
+def test_the_usual_namesake_left_for_one_written_to_since_is_no_longer_the_usual_one(tmp_path):
+    """Sarah Khan's cases ended two months ago; Sarah Jones has had this month's mail."""
+    now = time.time()
+    s = SQLiteStore(f"sqlite:///{tmp_path}/moved.db")
+    s.learn([Pair(SENDER, "sarah.khan@nhs.net", now - 60 * 86400, 12),
+             Pair(SENDER, "sarah.jones@nhs.net", now - 10 * 86400, 1)])
+    r = assess(s, "sarah.jones@nhs.net", body="Dear Sarah,\n")["sarah.jones@nhs.net"]
+    assert "has-namesake" in names(r) and "usual-namesake" not in names(r)
+    s.learn([Pair(SENDER, "sarah.khan@nhs.net", now - 86400, 1)])  # written to again
+    r = assess(s, "sarah.jones@nhs.net", body="Dear Sarah,\n")["sarah.jones@nhs.net"]
+    assert "usual-namesake" in names(r)
+    s.close()
+
+
 def test_a_recipient_with_a_namesake_among_the_senders_contacts_is_a_little_riskier(store):
     store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 12)])
     got = assess(store, "sarah.jones@nhs.net", "jo.bloggs@fostering-partners.org.uk")
