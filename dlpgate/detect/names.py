@@ -119,18 +119,42 @@ _SHORT_FORMS = {
     "susie": "susan suzanne", "vicky": "victoria", "vikki": "victoria", "penny": "penelope",
     "becky": "rebecca", "patsy": "patricia", "mandy": "amanda", "nell": "helen eleanor",
     "frank": "francis", "fran": "frances francesca", "bernie": "bernard bernadette",
+    "jo": "joanne joanna josephine joan", "ed": "edward edmund edwin",
+    "al": "alan allan alastair alistair albert alfred", "dai": "david",
 }
 _FULL_NAMES = {short: frozenset(full.split()) for short, full in _SHORT_FORMS.items()}
+
+# Spellings of one name (the first of each group stands for the rest), English, Welsh,
+# Irish and Arabic names as UK mail writes them. A table, not a rule: a rule that took
+# Muhammad for Mohammed would take an address's slip (ddavid, keenneth) for David and
+# Kenneth, and the slip is what the recipient signals are there to see.
+_SPELLINGS = """
+mohammed muhammad mohammad mohamed muhammed mohamad mohd; ahmed ahmad; mahmood mahmud
+mehmood; yusuf yousef yousuf youssef yusef; aisha ayesha aysha; hussain hussein husain;
+hasan hassan; zainab zaynab; ibrahim ebrahim; abdullah abdulla; usman osman uthman;
+catherine katherine katharine kathryn cathryn; stephen steven; philip phillip;
+clare claire; brian bryan; teresa theresa; isobel isabel isabelle; rachel rachael;
+lindsay lindsey; hayley haley hailey; aaron arron; nicola nichola; geoffrey jeffrey;
+shaun sean shawn; john jon; david dafydd dewi; kieran ciaran; connor conor;
+caitlin kaitlyn katelyn; callum calum; karen karin
+"""
+_CANONICAL = {name: group.split()[0] for group in _SPELLINGS.replace("\n", " ").split(";")
+              for name in group.split()}
+
+
+def _forms(name: str) -> frozenset[str]:
+    """The names this first name can stand for, each as its group's first spelling."""
+    return frozenset(_CANONICAL.get(n, n) for n in (*_FULL_NAMES.get(name, ()), name))
 
 
 def first_names_match(a: str, b: str) -> bool:
     """Two first names one person could be written with: the same, one starting the other
-    (Ken, Kenneth; Jeff, Jeffrey), or a short form of the other (Bill, William; Liz,
-    Elizabeth; Bill, Will). Lower case."""
+    (Ken, Kenneth; Jeff, Jeffrey), a short form of the other (Bill, William; Liz,
+    Elizabeth; Bill, Will), or another spelling of it (Stephen, Steven; Mohammed,
+    Muhammad). Lower case, accents folded."""
     if a == b or (min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))):
         return True
-    fa, fb = _FULL_NAMES.get(a, frozenset({a})), _FULL_NAMES.get(b, frozenset({b}))
-    return bool(fa & fb)
+    return bool(_forms(a) & _forms(b))
 
 
 def same_person(a: str, b: str) -> bool:

@@ -73,6 +73,7 @@ def test_namesakes_leave_out_contacts_who_are_recipients_too():
     ("ken.rice@council.gov.uk", "kenneth.rice@council.gov.uk"),
     ("andy.fastow@council.gov.uk", "andrew.fastow@council.gov.uk"),   # a short form
     ("bill.jones@council.gov.uk", "will.jones@council.gov.uk"),       # two of one name
+    ("mohammed.iqbal@council.gov.uk", "muhammad.iqbal@council.gov.uk"),  # two spellings
 ])
 def test_one_persons_other_address_at_the_same_domain_is_the_same_person(one, other):
     assert same_person(one, other) and same_person(other, one)
@@ -85,6 +86,7 @@ def test_one_persons_other_address_at_the_same_domain_is_the_same_person(one, ot
     ("skhan@council.gov.uk", "sarah.khan@council.gov.uk"),    # no first name to compare
     ("tom.khan@council.gov.uk", "tim.khan@council.gov.uk"),
     ("bill.khan@council.gov.uk", "bob.khan@council.gov.uk"),  # short forms of two names
+    ("keenneth.lay@council.gov.uk", "kenneth.lay@council.gov.uk"),  # a slip is no alias
 ])
 def test_another_name_or_another_domain_is_not_the_same_person(one, other):
     assert not same_person(one, other)
@@ -244,6 +246,14 @@ def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
     ("m.obrien@council.gov.uk", Greeting(("O'Brien",), True, True), ""),
     ("k.patel@newpartner.org", Greeting(("Kiran",), False, True, ("Patel",)), ""),  # in full
     ("kpatel@newpartner.org", Greeting(("Kiran",), False, True, ("Patel",)), ""),
+    ("muhammad.khan@nhs.net", Greeting(("Mohammed",), False, True), ""),   # another spelling
+    ("mohamed.ali@council.gov.uk", Greeting(("Mohammad",), False, True), ""),
+    ("steven.price@council.gov.uk", Greeting(("Stephen",), False, True), ""),
+    ("kathryn.hughes@council.gov.uk", Greeting(("Kate",), False, True), ""),
+    ("ayesha.begum@council.gov.uk", Greeting(("Aisha",), False, True), ""),
+    ("dafydd.evans@cyngor.gov.wales", Greeting(("Dai",), False, True), ""),  # Welsh forms
+    ("david.evans@cyngor.gov.wales", Greeting(("Dafydd",), False, True), ""),
+    ("joanne.smith@council.gov.uk", Greeting(("Jo",), False, True), ""),
 ])
 def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     assert greets(address, hello, shown_as)
@@ -256,6 +266,10 @@ def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     ("davik@kkr.com", Greeting(("Stuart",), True, True)),
     ("pat@gmail.com", Greeting(("Sarah",), False, True)),
     ("k.shah@newpartner.org", Greeting(("Kiran",), False, True, ("Patel",))),
+    ("ddavid.morris@lehman.com", Greeting(("David",), False, True)),   # a slip, not a spelling
+    ("marvin.jones@council.gov.uk", Greeting(("Martin",), False, True)),
+    ("mario.rossi@council.gov.uk", Greeting(("Maria",), False, True)),
+    ("mahmood.khan@nhs.net", Greeting(("Mohammed",), False, True)),     # two names
 ])
 def test_a_greeting_does_not_fit_someone_else(address, hello):
     assert not greets(address, hello)

@@ -132,6 +132,19 @@ def test_a_salutation_no_recipient_matches_is_flagged(store):
     assert "salutation-mismatch" not in names(got["sarah.khan@nhs.net"])
 
 
+def test_a_greeting_in_another_spelling_of_the_recipients_name_is_no_mismatch(store):
+    """Muhammad Khan greeted as Mohammed, with Mohammed Ali among the sender's contacts:
+    one name in two spellings, not the other Mohammed."""
+    store.learn([Pair(SENDER, "mohammed.ali@nhs.net", time.time() - 86400, 9),
+                 Pair(SENDER, "muhammad.khan@nhs.net", time.time() - 86400, 4)])
+    got = assess(store, "muhammad.khan@nhs.net", body="Dear Mohammed,\nNotes attached.\n")
+    r = got["muhammad.khan@nhs.net"]
+    assert "has-namesake" in names(r)
+    assert not {"salutation-mismatch", "names-another", "greets-another"} & set(names(r))
+    got = assess(store, "mahmood.khan@nhs.net", body="Dear Mohammed,\nNotes attached.\n")
+    assert "salutation-mismatch" in names(got["mahmood.khan@nhs.net"])  # another name
+
+
 def test_the_score_only_rises_with_each_added_signal():
     a = RecipientRiskAssessor(SETTINGS)
     from dlpgate.model import Signal
