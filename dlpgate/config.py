@@ -250,6 +250,7 @@ DEFAULT_WEIGHTS = {
     "unknown-address": 0.0, "unknown-colleague": 0.85, "newcomer": 0.65,
     "content-fits-another": 0.8, "unusual-group": 0.35, "group-fits-another": 0.98,
     "has-namesake": 0.05, "usual-namesake": 0.98, "current-namesake": 0.98,
+    "circular-only": 0.9,
     "names-another": 0.95,
     "names-someone-else": 0.7, "replies-to-another": 0.98,
     "personal-webmail": 0.0, "protective-marking": 0.7, "salutation-mismatch": 0.9,
@@ -283,6 +284,12 @@ class Recipients(_Section):
                               "current-namesake.")
     current_days: int = Field(30, ge=1, description="How lately the namesake must have been "
                               "written to (current-namesake).")
+    circular_min: int = Field(20, ge=2, description="Recipients a message must have to be a "
+                              "circular: a contact with a namesake the sender has written to "
+                              "no more than known_min_count times, each time on a circular, "
+                              "is circular-only on a message to a few.")
+    few_max: int = Field(5, ge=1, description="Recipients a message may have to be to a few "
+                         "(circular-only).")
     lone_outsider_min: int = Field(3, ge=1, description="Internal recipients a message must "
                                    "have, and no other outside one, before its one outside "
                                    "recipient is flagged as a lone outsider.")

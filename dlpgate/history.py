@@ -66,6 +66,7 @@ class Pair:
     when: float
     count: int = 1
     joined: int = 0  # copied into a conversation they were not part of (see Correspondence)
+    audience: int = 0  # recipients of the message (0: not known)
 
 
 def joining(pairs: list[Pair], added: set[str]) -> list[Pair]:
@@ -142,5 +143,6 @@ def pairs_from_message(raw: bytes) -> list[Pair]:
              for _, a in getaddresses(msg.get_all(h) or [])
              if "@" in a}
     sender = normalise(senders[0])
-    return [Pair(sender, r, when) for r in sorted(rcpts) if r != sender]
+    rcpts.discard(sender)
+    return [Pair(sender, r, when, audience=len(rcpts)) for r in sorted(rcpts)]
 

@@ -113,6 +113,8 @@ def test_learning_sent_mail_counts_who_was_copied_into_a_conversation(tmp_path):
     assert (got["pa@example-council.gov.uk"].count, got["pa@example-council.gov.uk"].joined) \
         == (3, 2)
     assert got["sarah.khan@nhs.net"].joined == 0  # she was in the conversation
+    assert got["pa@example-council.gov.uk"].smallest == 1  # the last one was to her alone
+    assert got["sarah.khan@nhs.net"].smallest == 2
     store.close()
 
 

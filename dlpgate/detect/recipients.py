@@ -25,6 +25,7 @@ number) have gone to the namesake, not to this one (content-fits-another); the
 other recipients have had mail with the namesake, never with this one
 (group-fits-another); the namesake is the one usually written to (usual-namesake),
 or the one written to lately when this one has not been for months (current-namesake);
+this one has only ever been on circulars, and the message goes to a few (circular-only);
 the message names the namesake in full and not this one, or opens by greeting the
 namesake's name (names-another); the conversation being replied to never had
 this one in it (not-in-thread); or the reply goes to someone who only shares a name
@@ -59,7 +60,7 @@ ADDED_TO_THREAD = ("not-in-thread", "often-copied-in")
 # A recipient who imitates another address is not made safer by being named.
 IMITATIONS = ("lookalike-domain", "confusable-address", "address-slip", "content-fits-another",
               "group-fits-another", "usual-namesake", "current-namesake", "names-another",
-              "replies-to-another")
+              "replies-to-another", "circular-only")
 
 
 def _together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
@@ -116,6 +117,8 @@ class RecipientRiskAssessor:
         self.copied_in_min = r.copied_in_min
         self.dormant = r.dormant_days * 86400
         self.current = r.current_days * 86400
+        self.circular_min = r.circular_min
+        self.few_max = r.few_max
         self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
         self.webmail = lookalike.WEBMAIL | set(r.webmail)
         self.content_min = r.content_min
@@ -448,6 +451,7 @@ class RecipientRiskAssessor:
         # still written to.
         moved_on = known is not None and known.last_seen > top.last_seen and \
             now - top.last_seen > self.current
+        out += self._circular_only(address, known, targets)
         if known and top.count >= max(3, 3 * count) and not moved_on:
             out.append(self._signal(
                 "usual-namesake", f"you usually write to {top.recipient} ({top.count} times), "
@@ -455,6 +459,23 @@ class RecipientRiskAssessor:
         else:
             out += self._current_namesake(address, known, similar, now)
         return out
+
+    def _circular_only(self, address: str, known: Correspondence | None,
+                       targets: list[str]) -> list[Signal]:
+        """A contact met only on circulars, now on a message to a few.
+
+        An autocomplete keeps every address the sender has typed or pasted, so the
+        Karen of last year's memo to 171 colleagues is offered beside the Karen written
+        to every week; a few people's mail to her, when she has a namesake, is the slip.
+        """
+        if known is None or known.smallest is None or known.smallest < self.circular_min \
+                or known.count > self.known_min or len(targets) > self.few_max:
+            return []
+        times = "once" if known.count == 1 else "twice" if known.count == 2 else \
+            f"{known.count} times"
+        return [self._signal(
+            "circular-only", f"you have written to {address} {times}, on circulars (never to "
+            f"fewer than {known.smallest} people), and this message goes to {len(targets)}")]
 
     def _current_namesake(self, address: str, known: Correspondence | None,
                           similar: list[Correspondence], now: float) -> list[Signal]:

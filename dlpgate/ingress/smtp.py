@@ -325,7 +325,8 @@ class Handler:
         accepted = tuple(normalise(r) for r in tx.accepted)
         added = {normalise(r.address) for r in result.evidence.recipients
                  if any(s.name in ADDED_TO_THREAD for s in r.signals)}
-        gw.history.add_all([Pair(sender, a, now, joined=int(a in added)) for a in accepted])
+        gw.history.add_all([Pair(sender, a, now, joined=int(a in added), audience=len(accepted))
+                            for a in accepted])
         gw.groups.add((sender, accepted))
         if result.fingerprint:
             gw.profiles.add_all([(sender, a, result.fingerprint) for a in accepted])

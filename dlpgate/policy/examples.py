@@ -101,7 +101,8 @@ def _learn(store, sender: str, history: tuple[dict, ...]) -> None:
         who = normalise(str(h.get("sender", sender)))
         to = normalise(str(h["recipient"]))
         days = float(h.get("days_ago", 7))
-        pairs.append(Pair(who, to, now - days * 86400, int(h.get("count", 1))))
+        pairs.append(Pair(who, to, now - days * 86400, int(h.get("count", 1)),
+                          audience=int(h.get("audience", 0))))
         if h.get("replied"):
             replied.append((who, to))
     if pairs:

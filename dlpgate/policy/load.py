@@ -40,6 +40,11 @@ from dlpgate.policy.read import (
 SHIPPED = Path(__file__).resolve().parents[2] / "policies"
 
 
+def _audience(h: dict) -> bool:
+    a = h.get("audience", 1)
+    return isinstance(a, int) and not isinstance(a, bool) and a >= 1
+
+
 def _texts(value: object) -> list[str] | None:
     """A history entry's `sent`: one text or a list of them; None when it is neither."""
     if isinstance(value, str):
@@ -301,9 +306,10 @@ class Loader:
         history = data.get("history", [])
         if not isinstance(history, list) or not all(
                 isinstance(h, dict) and isinstance(h.get("recipient"), str)
-                and _texts(h.get("sent", [])) is not None for h in history):
+                and _texts(h.get("sent", [])) is not None and _audience(h) for h in history):
             reader.err(path + ("history",), "history is a list of {recipient, count, days_ago, "
-                       "replied, sent} (sent: a text, or a list of texts, that went to them)")
+                       "replied, audience, sent} (audience: how many recipients each message "
+                       "to them had; sent: a text, or a list of texts, that went to them)")
             history = []
         history = [{**h, "sent": _texts(h.get("sent", []))} for h in history]
         headers = data.get("headers", {}) or {}

@@ -88,7 +88,7 @@ def schema() -> dict[str, Any]:
         "history": {"type": "array", "items": _obj({
             "recipient": text, "sender": text, "count": count,
             "days_ago": {"type": "number", "minimum": 0}, "replied": {"type": "boolean"},
-            "sent": strings},
+            "audience": count, "sent": strings},
             ("recipient",))},
         "expect": {"anyOf": [{"enum": [a.value for a in Action]}, _obj({
             "action": {"enum": [a.value for a in Action]}, "rules": strings,

@@ -151,6 +151,7 @@ class Correspondence:
     last_seen: float
     replied: bool = False
     joined: int = 0  # times the sender copied them into a conversation they were not in
+    smallest: int | None = None  # fewest recipients of a message to them (None: not known)
 
 
 class Store(Protocol):

@@ -16,7 +16,8 @@ from dlpgate.store.sql import _AUDIT_COLUMNS, _DECISION_COLUMNS, _HELD_COLUMNS, 
 TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
     "decisions": (_DECISION_COLUMNS, "scan_id"),
     "quarantine": (_HELD_COLUMNS, "id"),
-    "correspondence": ("sender, recipient, count, first_seen, last_seen, replied, joined",
+    "correspondence": ("sender, recipient, count, first_seen, last_seen, replied, joined, "
+                       "smallest",
                        "sender, recipient"),
     "domains": ("domain, count, first_seen, last_seen", "domain"),
     "profiles": ("sender, recipient, token, count", "sender, recipient, token"),

@@ -283,14 +283,20 @@ class SQLStore:
         self._transaction([
             ("INSERT INTO spellings (key, known) VALUES (?,?) ON CONFLICT (key, known) "
              "DO NOTHING", [(key, k) for k in fresh for key in sorted(spelling_keys(k))]),
+            # smallest: unknown (NULL) on either side keeps it unknown, for a contact
+            # loaded from a CSV file may have had small messages no one counted
             ("INSERT INTO correspondence (sender, recipient, count, first_seen, last_seen, "
-             "joined) VALUES (?,?,?,?,?,?) ON CONFLICT (sender, recipient) DO UPDATE "
-             "SET count = correspondence.count + excluded.count, "
+             "joined, smallest) VALUES (?,?,?,?,?,?,?) ON CONFLICT (sender, recipient) DO "
+             "UPDATE SET count = correspondence.count + excluded.count, "
              "joined = correspondence.joined + excluded.joined, "
              "first_seen = CASE correspondence.count WHEN 0 THEN excluded.first_seen "
              f"ELSE {self.LEAST}(correspondence.first_seen, excluded.first_seen) END, "
-             f"last_seen = {self.GREATEST}(correspondence.last_seen, excluded.last_seen)",
-             [(p.sender, p.recipient, p.count, p.when, p.when, p.joined) for p in pairs]),
+             f"last_seen = {self.GREATEST}(correspondence.last_seen, excluded.last_seen), "
+             "smallest = CASE WHEN correspondence.count = 0 THEN excluded.smallest "
+             "WHEN correspondence.smallest IS NULL OR excluded.smallest IS NULL THEN NULL "
+             f"ELSE {self.LEAST}(correspondence.smallest, excluded.smallest) END",
+             [(p.sender, p.recipient, p.count, p.when, p.when, p.joined,
+               p.audience or None) for p in pairs]),
             ("INSERT INTO domains VALUES (?,?,?,?) ON CONFLICT (domain) DO UPDATE "
              "SET count = domains.count + excluded.count, "
              f"first_seen = {self.LEAST}(domains.first_seen, excluded.first_seen), "
@@ -377,9 +383,10 @@ class SQLStore:
             return {}
         marks = ",".join("?" * len(recipients))
         rows = self._read(
-            "SELECT recipient, count, first_seen, last_seen, replied, joined FROM "
+            "SELECT recipient, count, first_seen, last_seen, replied, joined, smallest FROM "
             f"correspondence WHERE sender = ? AND recipient IN ({marks})", (sender, *recipients))
-        return {r[0]: Correspondence(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows}
+        return {r[0]: Correspondence(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6])
+                for r in rows}
 
     def addressed(self, recipients: list[str]) -> dict[str, int]:
         """How many senders here have written to each of `recipients` (absent: none).

@@ -318,6 +318,36 @@ def test_the_usual_namesake_left_for_one_written_to_since_is_no_longer_the_usual
     s.close()
 
 
+def test_a_namesake_met_only_on_a_circular_is_flagged_on_a_message_to_a_few(tmp_path):
+    """Karen Myer was one of 171 on last year's memo; Karen Owens is written to every week."""
+    now = time.time()
+    s = SQLiteStore(f"sqlite:///{tmp_path}/circular.db")
+    s.learn([Pair(SENDER, "karen.owens@nhs.net", now - 86400, 20, audience=1),
+             Pair(SENDER, "karen.myer@nhs.net", now - 300 * 86400, audience=171)])
+    r = assess(s, "karen.myer@nhs.net", body="Dear Karen,\n")["karen.myer@nhs.net"]
+    assert why(r, "circular-only") == (
+        "you have written to karen.myer@nhs.net once, on circulars (never to fewer than 171 "
+        "people), and this message goes to 1")
+    assert r.risk >= 0.9
+    assert "circular-only" not in names(assess(s, "karen.owens@nhs.net")["karen.owens@nhs.net"])
+    crowd = [f"member{i}@nhs.net" for i in range(30)]
+    got = assess(s, "karen.myer@nhs.net", *crowd)  # on another circular, she belongs
+    assert "circular-only" not in names(got["karen.myer@nhs.net"])
+    s.learn([Pair(SENDER, "karen.myer@nhs.net", now - 200 * 86400, audience=40)])
+    again = assess(s, "karen.myer@nhs.net")["karen.myer@nhs.net"]
+    assert "twice, on circulars (never to fewer than 40 people)" in why(again, "circular-only")
+    s.learn([Pair(SENDER, "karen.myer@nhs.net", now - 100 * 86400, audience=40)])
+    regular = assess(s, "karen.myer@nhs.net")["karen.myer@nhs.net"]  # three circulars: a
+    assert "circular-only" not in names(regular)  # regular on the lists, not a stranger
+    s.learn([Pair(SENDER, "karen.mills@nhs.net", now - 300 * 86400, audience=171),
+             Pair(SENDER, "karen.mills@nhs.net", now - 86400, audience=2)])  # and a note
+    assert "circular-only" not in names(assess(s, "karen.mills@nhs.net")["karen.mills@nhs.net"])
+    s.learn([Pair(SENDER, "ali.green@nhs.net", now - 300 * 86400, audience=171)])
+    alone = assess(s, "ali.green@nhs.net")["ali.green@nhs.net"]  # no one to be taken for
+    assert "circular-only" not in names(alone)
+    s.close()
+
+
 def test_a_recipient_with_a_namesake_among_the_senders_contacts_is_a_little_riskier(store):
     store.learn([Pair(SENDER, "sarah.jones@nhs.net", time.time(), 12)])
     got = assess(store, "sarah.jones@nhs.net", "jo.bloggs@fostering-partners.org.uk")

@@ -398,6 +398,28 @@ def test_a_report_to_last_springs_sarah_when_this_months_is_another_is_held(rela
            "6 days ago" in why
 
 
+def test_a_report_to_the_karen_met_on_a_circular_through_the_relay_is_held(relay, sink):
+    """The relay learns how many each message went to: a circular to 25 carers, Karen Myer
+    among them, and notes to Karen Owens alone; then a child's details to Karen Myer."""
+    myer, owens = "karen.myer@fostering.example.org", "karen.owens@carefirst.example.org"
+    carers = [f"carer{i}@fostering.example.org" for i in range(24)] + [myer]
+    send(relay, make_message(to=tuple(carers), subject="Training dates"), carers)
+    for _ in range(3):
+        send(relay, make_message(to=(owens,), subject="Visit"), [owens])
+    relay.call(relay.relay.gateway.history.flush())
+    assert relay.store.correspondence(SENDER, [myer])[myer].smallest == 25
+    report = make_message(to=(myer,), subject="Visit",
+                          body="Hi Karen, NHS number 943 476 5919 for the GP form.\n")
+    with capture_logs(relay.settings, forbidden=("karen.myer", "943 476 5919")):
+        send(relay, report, [myer])
+    assert len(sink.delivered) == 4  # the circular and the three visits
+    [held] = relay.store.held()
+    assert "identifiers-to-confusable-contact" in held.rules
+    [why] = [r for r in held.reasons if r.startswith(myer)]
+    assert f"you have written to {myer} once, on circulars (never to fewer than 25 people), " \
+           "and this message goes to 1" in why
+
+
 def test_relayed_mail_leaves_a_content_profile_of_hashes_not_words(relay, sink):
     import sqlite3
 

@@ -158,6 +158,21 @@ rules:
         "sent: a text, or a list of texts, that went to them" in got[0]
 
 
+def test_how_many_recipients_a_contacts_mail_had_is_a_whole_number(tmp_path):
+    got = problems_of(tmp_path, """\
+rules:
+  - id: r
+    title: t
+    when: {findings: {}}
+    action: log
+    explain: x
+    examples:
+      - {name: n, to: a@b.org, expect: log, history: [{recipient: a@b.org, audience: many}]}
+""")
+    assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and \
+        "audience: how many recipients each message to them had" in got[0]
+
+
 def test_the_shipped_policies_load_and_every_rule_explains_itself():
     policy = load_files(shipped_files(), SETTINGS)
     assert len(policy.rules) >= 12

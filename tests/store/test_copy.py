@@ -24,7 +24,7 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
     lite = SQLiteStore(f"sqlite:///{tmp_path / 'old.db'}")
     item, raw = held_item()
     lite.hold(item)
-    lite.learn([Pair("ann@x.gov.uk", "gp@nhs.net", 100.0, count=4, joined=2)])
+    lite.learn([Pair("ann@x.gov.uk", "gp@nhs.net", 100.0, count=4, joined=2, audience=3)])
     lite.learn_groups([("ann@x.gov.uk", ("gp@nhs.net", "sw@x.gov.uk"))])
     lite.learn_profiles([("ann@x.gov.uk", "gp@nhs.net", (11, 22, 33))])
     lite.save_user("ann", "scrypt$h", ("reviewer",))
@@ -49,7 +49,7 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
     try:
         assert pg.get_held(item.id) == item and pg.get_held(item.id).raw == raw
         gp = pg.correspondence("ann@x.gov.uk", ["gp@nhs.net"])["gp@nhs.net"]
-        assert (gp.count, gp.joined) == (4, 2)
+        assert (gp.count, gp.joined, gp.smallest) == (4, 2, 3)
         assert pg.together("ann@x.gov.uk", ["gp@nhs.net", "sw@x.gov.uk"]) == {
             ("gp@nhs.net", "sw@x.gov.uk"): 1}
         assert pg.profile_key() == key  # profiles keep their meaning

@@ -94,6 +94,22 @@ def test_copies_into_conversations_are_counted_per_sender_and_recipient(any_stor
     assert any_store.correspondence("b@x.gov.uk", ["pa@x.gov.uk"]) == {}
 
 
+def test_the_fewest_recipients_a_contact_had_mail_among_is_kept_and_unknown_stays_so(any_store):
+    any_store.learn([Pair("a@x.gov.uk", "k@x.gov.uk", 100.0, audience=171),
+                     Pair("a@x.gov.uk", "k@x.gov.uk", 200.0, audience=40)])
+    assert any_store.correspondence("a@x.gov.uk", ["k@x.gov.uk"])["k@x.gov.uk"].smallest == 40
+    any_store.learn([Pair("a@x.gov.uk", "k@x.gov.uk", 300.0, audience=1)])
+    assert any_store.correspondence("a@x.gov.uk", ["k@x.gov.uk"])["k@x.gov.uk"].smallest == 1
+    # a pair from a CSV file says nothing of its messages: what is known is no longer all
+    any_store.learn([Pair("a@x.gov.uk", "m@x.gov.uk", 100.0, count=12)])
+    any_store.learn([Pair("a@x.gov.uk", "m@x.gov.uk", 200.0, audience=171)])
+    assert any_store.correspondence("a@x.gov.uk", ["m@x.gov.uk"])["m@x.gov.uk"].smallest is None
+    # a correspondent who only wrote to us has no messages from us to count
+    any_store.mark_replied([("a@x.gov.uk", "r@nhs.net")])
+    any_store.learn([Pair("a@x.gov.uk", "r@nhs.net", 100.0, audience=25)])
+    assert any_store.correspondence("a@x.gov.uk", ["r@nhs.net"])["r@nhs.net"].smallest == 25
+
+
 def test_groups_and_content_profiles(any_store):
     any_store.learn_groups([("a@x", ("b@y", "c@z")), ("a@x", ("c@z", "b@y", "d@w"))])
     assert any_store.together("a@x", ["b@y", "c@z"]) == {("b@y", "c@z"): 2}  # not d@w's pairs
