@@ -143,34 +143,22 @@ rules:
                    "did you mean r?"]
 
 
-def test_what_went_to_a_contact_before_is_text_or_a_list_of_texts(tmp_path):
-    got = problems_of(tmp_path, """\
+@pytest.mark.parametrize("entry, said", [
+    ("sent: 3", "sent: a text, or a list of texts, that went to them"),
+    ("audience: many", "audience: how many recipients each message to them had"),
+])
+def test_a_history_entry_in_an_example_is_checked_field_by_field(tmp_path, entry, said):
+    got = problems_of(tmp_path, f"""\
 rules:
   - id: r
     title: t
-    when: {findings: {}}
+    when: {{findings: {{}}}}
     action: log
     explain: x
     examples:
-      - {name: sent, to: a@b.org, expect: log, history: [{recipient: a@b.org, sent: 3}]}
+      - {{name: n, to: a@b.org, expect: log, history: [{{recipient: a@b.org, {entry}}}]}}
 """)
-    assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and \
-        "sent: a text, or a list of texts, that went to them" in got[0]
-
-
-def test_how_many_recipients_a_contacts_mail_had_is_a_whole_number(tmp_path):
-    got = problems_of(tmp_path, """\
-rules:
-  - id: r
-    title: t
-    when: {findings: {}}
-    action: log
-    explain: x
-    examples:
-      - {name: n, to: a@b.org, expect: log, history: [{recipient: a@b.org, audience: many}]}
-""")
-    assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and \
-        "audience: how many recipients each message to them had" in got[0]
+    assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and said in got[0]
 
 
 def test_the_shipped_policies_load_and_every_rule_explains_itself():
