@@ -424,11 +424,12 @@ class RecipientRiskAssessor:
                           pairs: dict[tuple[str, str], int], now: float) -> list[Signal]:
         """The autocomplete error with a real contact: a namesake fits better.
 
-        Two kinds of evidence, each from this sender's history: the other recipients
+        Three kinds of evidence, each from this sender's history: the other recipients
         have had mail together with the namesake but never with this one (the group
-        belongs to the other Sarah), and the namesake is the one usually written to (and
-        still: not when only this one has had mail this month) or, failing that, the one
-        written to lately (one namesake's habit counts once).
+        belongs to the other Sarah); this one has only been on a circular or two; and the
+        namesake is the one usually written to (and still: not when only this one has had
+        mail this month) or, failing that, the one written to lately (one namesake's habit
+        counts once).
 
         A distribution list (over GROUP_PAIRS_MAX recipients) is known by its anchors
         (`history.anchors`): this one has had mail with at most one of them (a colleague
@@ -443,6 +444,7 @@ class RecipientRiskAssessor:
             out += self._group_fit(address, others, similar, pairs)
         elif others and pairs and known is not None:
             out += self._list_fit(address, targets, similar, pairs)
+        out += self._circular_only(address, known, targets)
         count = known.count if known else 0
         top = similar[0]  # most frequent first
         # Not when the usual one has had nothing this month and this one has had mail
@@ -451,7 +453,6 @@ class RecipientRiskAssessor:
         # still written to.
         moved_on = known is not None and known.last_seen > top.last_seen and \
             now - top.last_seen > self.current
-        out += self._circular_only(address, known, targets)
         if known and top.count >= max(3, 3 * count) and not moved_on:
             out.append(self._signal(
                 "usual-namesake", f"you usually write to {top.recipient} ({top.count} times), "
