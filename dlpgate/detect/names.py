@@ -374,7 +374,10 @@ class Greeting:
 _TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|councillor|cllr)"
 _NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 _GREETING = re.compile(
-    r"(?P<open>(?i:dear|hi|hello|hey|greetings|good\s+(?:morning|afternoon|evening))\b[\s,]*)?"
+    r"(?P<open>(?i:dear|hi|hiya|hello|hey|greetings|(?:good\s+)?(?:morning|afternoon|evening)"
+    # Welsh and Irish: Annwyl (Dear), Helo, Shwmae, Bore da, Prynhawn da, Noswaith dda; Dia duit
+    r"|annwyl|helo|shwmae|bore\s+da|prynhawn\s+da|noswaith\s+dda|dia\s+dhuit|dia\s+duit)"
+    r"\b[\s,]*)?"
     rf"(?P<title>(?:(?i:{_TITLES})\.?\s+(?:(?:and|&)\s+)?)+)?"
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?:[A-Z]\.?\s+)?(?P<surname>{_NAME}))?")
 # One more person greeted: ", Tom", " and Priya", " & Tom Baker".
@@ -382,7 +385,8 @@ _ANOTHER = re.compile(
     rf"\s*(?:,|&|\band\b)\s*(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?")
 _AFTER = re.compile(r"(?P<end>\s*[,:!.\-]?)(?P<rest>\s+.*)?$")
 # Openings that are not a person: "Gentlemen:", "Thanks,", "All -", and the roles council
-# letters are addressed to ("Dear Parent/Carer", "Dear Resident").
+# letters are addressed to ("Dear Parent/Carer", "Dear Resident"), in Welsh too, as a
+# greeting mutates them ("Annwyl Riant", "Annwyl Breswylydd", "Annwyl bawb").
 _NOT_GREETED = frozenset("""sir madam all team colleague colleagues everyone both
 folks guys gentlemen ladies friends bros fam family gang hello hi hey dear morning
 afternoon evening greetings thanks thank thx please attached fyi here see note
@@ -390,7 +394,9 @@ update reminder importance urgent perfect great yes no ok okay sorry regards che
 customer customers resident residents applicant applicants parent parents carer carers
 guardian tenant tenants householder occupier landlord member members client patient
 manager officer headteacher head chair editor mayor supplier contractor neighbour
-neighbours partners""".split())
+neighbours partners hiya annwyl helo shwmae syr fadam bawb pawb riant rhiant rieni
+breswylydd preswylydd breswylwyr gyfaill gyfeillion gydweithwyr cydweithwyr warcheidwad
+gwarcheidwad denant denantiaid gwsmer cwsmer ymgeisydd gynghorydd cynghorydd""".split())
 
 
 def _is_name(word: str | None) -> bool:

@@ -194,6 +194,13 @@ def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.o
     ("OFFICIAL-SENSITIVE\n\nDear Sarah,\nThe assessment.", "Sarah", False),  # under a banner
     ("Dear Siân,\nThe rota.", "Siân", False),
     ("Dear Mrs O'Brien,\nThe rota.", "O'Brien", True),
+    ("Annwyl Siân,\nY rota.", "Siân", False),                  # Welsh: Annwyl is Dear
+    ("Annwyl Mr Jones,\nEich cais.", "Jones", True),
+    ("Bore da Dafydd,\nthe rota.", "Dafydd", False),
+    ("Shwmae Gareth -\nthe rota.", "Gareth", False),
+    ("Dia duit Seán,\nthe rota.", "Seán", False),
+    ("Hiya Sarah,\nthe rota.", "Sarah", False),
+    ("Morning Kiran,\nthe figures.", "Kiran", False),
 ])
 def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     hello = greeting(_body(body))
@@ -221,6 +228,11 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Dear Fam,\nnews from Houston.",
     "Dear Parent/Carer,\nThe school will close early on Friday.",
     "Dear Resident,\nBin collections change next week.",
+    "Annwyl Riant/Gwarcheidwad,\nBydd yr ysgol yn cau'n gynnar.",
+    "Annwyl Breswylydd,\nMae casgliadau biniau'n newid.",
+    "Annwyl Syr/Fadam,\nDiolch am eich llythyr.",
+    "Annwyl bawb,\nY rota.",
+    "Morning all,\nthe rota.",
     "Hello,\nplease see below.",
     "Greetings,\nplease see below.",
     "Please see the attached figures.",

@@ -132,6 +132,15 @@ def test_a_salutation_no_recipient_matches_is_flagged(store):
     assert "salutation-mismatch" not in names(got["sarah.khan@nhs.net"])
 
 
+def test_a_welsh_greeting_is_read_like_an_english_one(store):
+    got = assess(store, "sian.hughes@newpartner.org", body="Annwyl Siân,\nY rota.\n")
+    assert "greeted" in names(got["sian.hughes@newpartner.org"])
+    got = assess(store, "pat@gmail.com", body="Annwyl Siân,\nY rota.\n")
+    assert "salutation-mismatch" in names(got["pat@gmail.com"])
+    got = assess(store, "pat@gmail.com", body="Annwyl Riant/Gwarcheidwad,\nY rota.\n")
+    assert "salutation-mismatch" not in names(got["pat@gmail.com"])
+
+
 def test_a_greeting_in_another_spelling_of_the_recipients_name_is_no_mismatch(store):
     """Muhammad Khan greeted as Mohammed, with Mohammed Ali among the sender's contacts:
     one name in two spellings, not the other Mohammed."""
