@@ -235,8 +235,13 @@ def mentioned(address: str, words: set[str]) -> bool:
 
 
 # Words before a surname that are no first name ("Mrs Carter", "Councillor Carter").
-_TITLES = frozenset("""mrs miss mr ms dr prof sir dame lord lady rev cllr councillor
-father sister brother judge""".split())
+# Titles written before a name: courtesy, academic, honours, clergy, the bench, councillors
+# and police ranks (the ranks' initials only in capitals: "DI Smith", but Di is a name).
+_TITLE_WORDS = """mr mrs ms miss mx dr prof professor sir dame lord lady baroness rev revd
+reverend canon father pastor rabbi imam sister brother judge cllr councillor sergeant
+inspector constable superintendent detective""".split()
+_RANKS = "PC PCSO DC DS DI DCI DSI Sgt Insp Supt".split()
+_TITLES = frozenset(_TITLE_WORDS) | {r.lower() for r in _RANKS}
 _NOT_SURNAMES = frozenset("""and the for thanks thank please regards best dear hello from sent
 subject date cc to re fw on at in of or with will would can could should has have had was
 is are be been""".split())
@@ -371,14 +376,14 @@ class Greeting:
         return f"{', '.join(self.names[:-1])} and {self.names[-1]}"
 
 
-_TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|professor|councillor|cllr)"
+_TITLE = rf"(?:(?i:{'|'.join(_TITLE_WORDS)})|{'|'.join(_RANKS)})"
 _NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 _GREETING = re.compile(
     r"(?P<open>(?i:dear|hi|hiya|hello|hey|greetings|(?:good\s+)?(?:morning|afternoon|evening)"
     # Welsh and Irish: Annwyl (Dear), Helo, Shwmae, Bore da, Prynhawn da, Noswaith dda; Dia duit
     r"|annwyl|helo|shwmae|bore\s+da|prynhawn\s+da|noswaith\s+dda|dia\s+dhuit|dia\s+duit)"
     r"\b[\s,]*)?"
-    rf"(?P<title>(?:(?i:{_TITLES})\.?\s+(?:(?:and|&)\s+)?)+)?"
+    rf"(?P<title>(?:{_TITLE}\.?\s+(?:(?:and|&)\s+)?)+)?"
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?:[A-Z]\.?\s+)?(?P<surname>{_NAME}))?")
 # One more person greeted: ", Tom", " and Priya", " & Tom Baker".
 _ANOTHER = re.compile(
@@ -400,8 +405,9 @@ gwarcheidwad denant denantiaid gwsmer cwsmer ymgeisydd gynghorydd cynghorydd""".
 
 
 def _is_name(word: str | None) -> bool:
+    """A title on its own ("Dear Judge,", "Dear Councillor,") is a role, not a name."""
     return bool(word) and len(word) >= 2 and word[0].isupper() and \
-        word.lower() not in _NOT_GREETED
+        word.lower() not in _NOT_GREETED and word.lower() not in _TITLE_WORDS
 
 
 def greeting(message: Message) -> Greeting | None:

@@ -138,6 +138,9 @@ def test_a_message_naming_another_person_with_the_recipients_surname_says_who():
     assert names_someone_else("kenneth.lay@x.gov.uk", short) is None
     titled = written_names(body("Thank you, Mrs Carter. Councillor Carter agrees.\n"))
     assert names_someone_else("rebecca.carter@x.gov.uk", titled) is None
+    for title in ("Judge", "Lady", "Revd", "Sister", "DI"):  # the bench, honours, clergy, police
+        said = written_names(body(f"{title} Carter will be there on Friday.\n"))
+        assert names_someone_else("rebecca.carter@x.gov.uk", said) is None, title
     prose = written_names(body("I asked Carter about it and spoke to Carter today.\n"))
     assert names_someone_else("rebecca.carter@x.gov.uk", prose) is None
     both = written_names(body("Carl Carter and Rebecca Carter will both attend.\n"))
@@ -201,6 +204,10 @@ def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.o
     ("Dia duit Seán,\nthe rota.", "Seán", False),
     ("Hiya Sarah,\nthe rota.", "Sarah", False),
     ("Morning Kiran,\nthe figures.", "Kiran", False),
+    ("Dear Revd Jones,\nThe service.", "Jones", True),          # clergy, police, councillors
+    ("Dear DI Patel,\nThe statement.", "Patel", True),
+    ("Dear Detective Sergeant Brown,\nThe statement.", "Brown", True),
+    ("Dear Cllr Evans,\nThe ward.", "Evans", True),
 ])
 def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     hello = greeting(_body(body))
@@ -233,6 +240,8 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Annwyl Syr/Fadam,\nDiolch am eich llythyr.",
     "Annwyl bawb,\nY rota.",
     "Morning all,\nthe rota.",
+    "Dear Judge,\nThe report for the hearing.",
+    "Dear Councillor,\nThe ward surgery.",
     "Hello,\nplease see below.",
     "Greetings,\nplease see below.",
     "Please see the attached figures.",
