@@ -399,7 +399,12 @@ update reminder importance urgent perfect great yes no ok okay sorry regards che
 customer customers resident residents applicant applicants parent parents carer carers
 guardian tenant tenants householder occupier landlord member members client patient
 manager officer headteacher head chair editor mayor supplier contractor neighbour
-neighbours partners hiya annwyl helo shwmae syr fadam bawb pawb riant rhiant rieni
+neighbours partners sirs doctor doctors gp gps nurse nurses midwife midwives governor
+governors trustee trustees team teams hub service services unit department office desk panel
+board committee group worker workers carer coordinator administrator admin lead support
+staff practice surgery school nursery centre network forum mash admissions housing
+safeguarding reception finance payroll planning licensing highways benefits revenues
+fostering adoption hiya annwyl helo shwmae syr fadam bawb pawb riant rhiant rieni
 breswylydd preswylydd breswylwyr gyfaill gyfeillion gydweithwyr cydweithwyr warcheidwad
 gwarcheidwad denant denantiaid gwsmer cwsmer ymgeisydd gynghorydd cynghorydd""".split())
 
@@ -428,6 +433,8 @@ def greeting(message: Message) -> Greeting | None:
         return None
     if m.group("surname") and not m.group("surname")[0].isupper():
         return None  # "Hi Jeff thanks for": not a name and a surname
+    if (m.group("surname") or "").lower() in _NOT_GREETED:
+        return None  # "Dear Housing Team", "Dear Practice Manager": a role, not a person
     title = bool(m.group("title"))
     # After a title the surname is the name to fit: "Dear Mr John Smith" greets a Smith.
     names, pos = [m.group("surname") if title and m.group("surname") else m.group("name")], m.end()

@@ -241,6 +241,13 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Annwyl bawb,\nY rota.",
     "Morning all,\nthe rota.",
     "Dear Judge,\nThe report for the hearing.",
+    "Dear Safeguarding Hub,\nA referral.",                   # teams and roles written to
+    "Dear Housing Team,\nThe tenancy.",
+    "Dear Practice Manager,\nThe GP registration.",
+    "Dear Foster Carers,\nThe training dates.",
+    "Dear Sirs,\nYour letter.",
+    "Dear GP,\nThe referral.",
+    "Hello Admissions,\nThe application.",
     "Dear Councillor,\nThe ward surgery.",
     "Hello,\nplease see below.",
     "Greetings,\nplease see below.",

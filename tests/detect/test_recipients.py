@@ -132,6 +132,12 @@ def test_a_salutation_no_recipient_matches_is_flagged(store):
     assert "salutation-mismatch" not in names(got["sarah.khan@nhs.net"])
 
 
+def test_a_greeting_to_a_team_or_a_role_is_no_salutation_mismatch(store):
+    for hello in ("Dear Safeguarding Hub,", "Dear Practice Manager,", "Dear Social Worker,"):
+        got = assess(store, "pat@gmail.com", body=f"{hello}\nA referral.\n")
+        assert "salutation-mismatch" not in names(got["pat@gmail.com"]), hello
+
+
 def test_a_welsh_greeting_is_read_like_an_english_one(store):
     got = assess(store, "sian.hughes@newpartner.org", body="Annwyl Siân,\nY rota.\n")
     assert "greeted" in names(got["sian.hughes@newpartner.org"])
