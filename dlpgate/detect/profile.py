@@ -29,6 +29,15 @@ week weeks next last time meeting email message attached attachment sent forward
 know think want need good great also just make sure call said
 """.split())
 MAX_TOKENS = 60
+# Short first names (Amy, Leo, Mia: a child's name as often as anyone's) are too short for
+# the word pattern; a capitalised three-letter word counts, bar those that open sentences
+# and dates. At most MAX_NAMES of them, beside the words.
+_SHORT_NAME = re.compile(r"(?<![\w.])[A-Z][a-z]{2}(?!\w)")
+_NOT_NAMES = frozenset("""the and for you our are not but can has was had her his him she how who
+why may any all its own one two new old yes see get got let put say use way day per via off
+out now did ask try due end few lot big top yet nor etc mon tue wed thu fri sat sun jan feb
+mar apr jun jul aug sep oct nov dec mrs hey dear""".split())
+MAX_NAMES = 10
 
 
 def _hash(key: bytes, word: str) -> int:
@@ -45,19 +54,22 @@ MAX_IDENTIFIERS = 20
 
 
 def fingerprint(message: Message, key: bytes, findings: Iterable[Finding] = ()) -> tuple[int, ...]:
-    """Keyed hashes of the subject's and the new text's distinctive words, and of the people's
-    identifiers detection found (`findings`), each as its kind and its characters alone, so
-    "943 476 5919" and "9434765919" are one token."""
+    """Keyed hashes of the subject's and the new text's distinctive words (short first names
+    among them), and of the people's identifiers detection found (`findings`), each as its
+    kind and its characters alone, so "943 476 5919" and "9434765919" are one token."""
     body = message.body
     quoted = _QUOTE.search(body)
-    text = f"{message.subject}\n{body[: quoted.start() if quoted else 4000][:4000]}".lower()
+    new_text = f"{message.subject}\n{body[: quoted.start() if quoted else 4000][:4000]}"
     words: dict[str, None] = {}
-    for w in _WORD.findall(text):
+    for w in _WORD.findall(new_text.lower()):
         w = w.strip("'-")
         if len(w) >= 4 and w not in _STOP:
             words.setdefault(w, None)
         if len(words) >= MAX_TOKENS:
             break
+    names = dict.fromkeys(n.lower() for n in _SHORT_NAME.findall(new_text)
+                          if n.lower() not in _NOT_NAMES)
+    words.update(dict.fromkeys(list(names)[:MAX_NAMES]))
     ids: dict[str, None] = {}
     for f in findings:
         if f.entity in IDENTIFYING and len(ids) < MAX_IDENTIFIERS:

@@ -45,3 +45,12 @@ def test_identifiers_detection_found_are_part_of_the_fingerprint_however_written
     assert spaced != fingerprint(message, KEY, found("943 476 5920"))
     # a postcode or a phone number is shared too widely to say whom a message is for
     assert fingerprint(message, KEY, found("LS1 4AP", "UK_POSTCODE")) == plain
+
+
+def test_a_short_first_name_is_part_of_the_fingerprint_and_a_sentence_opening_is_not():
+    amy = fp("GP form", "Amy has her date of birth on the form.")
+    plain = fp("GP form", "She has her date of birth on the form.")
+    assert len(set(amy) - set(plain)) == 1  # Amy, and nothing for "She"
+    assert set(amy) - set(plain) == set(fp("Visit", "Amy moved on Friday.")) - set(
+        fp("Visit", "She moved on Friday."))
+    assert fp("Update", "Did you see it? Yes, now.") == fp("Update", "")
