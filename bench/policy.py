@@ -6,12 +6,13 @@ Runs the real pipeline (parse, detect, decide) with the shipped policy
 (policies/default.yaml) and prints two reports:
 
 (a) The scenario corpus (dlpgate.testscenarios): generated council messages of
-    eleven risky kinds (look-alike domains, new webmail, lists to new
+    twelve risky kinds (look-alike domains, new webmail, lists to new
     organisations, foster carers in To, OFFICIAL-SENSITIVE to insecure places, the
     autocomplete error, a reply to another contact of the asker's first name, the
     autocomplete's first suggestion when a child's details have only gone to the
-    other contact of that name, unreadable attachments, address slips, social care
-    sending identifiers outside) and ten benign twins, each run with its own correspondence history
+    other contact of that name, a child's details to a namesake met only on a
+    circular, unreadable attachments, address slips, social care sending
+    identifiers outside) and eleven benign twins, each run with its own correspondence history
     as `dlpgate policy test` runs examples. Per kind: how many, the share held
     (verdict hold or reject; confirm and delay are holds), the share given the
     action the kind wants where it names one, and the rules that chose the action.

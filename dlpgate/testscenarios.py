@@ -667,6 +667,36 @@ def _benign_case_contact(rng: random.Random) -> _Mail:
     return _two_sarahs_mail(rng, to_case=True)
 
 
+def _circular_karens(rng: random.Random, on_her_own: bool) -> _Mail:
+    """Two contacts of one first name: one written to every week, the other met on the
+    carers' training circular (to 20-40) a month or two ago, or, in the twin, written to on
+    her own as well; a child's details go to the second. Neither contact has had the child's
+    details before, so only how the sender knows her can speak."""
+    first, last, sender = _plain_sender(rng)
+    _, _, weekly, met = _namesakes(rng)
+    p = _person(rng, True)
+    circular = {"recipient": met, "count": 1, "days_ago": rng.randint(20, 80),
+                "audience": rng.randint(20, 40)}
+    if on_her_own:
+        circular = {**circular, "count": 2, "audience": rng.randint(1, 3)}
+    history = [{**_history(weekly, rng, 20, 60), "audience": 1}, circular] + _background(rng)
+    cf = met.partition(".")[0].capitalize()
+    body = (f"Hi {cf},\n\n{p.first}'s visit is confirmed for Thursday: "
+            f"{_identifier(rng, p, ('nhs', 'dob'))}.\n\n{first} {last}\n")
+    return _Mail(sender, [met], rng.choice(["Visit", "Thursday", f"{p.first}"]), body,
+                 history=history)
+
+
+def _risky_circular_namesake(rng: random.Random) -> _Mail:
+    """A child's details to the namesake met only on a circular."""
+    return _circular_karens(rng, on_her_own=False)
+
+
+def _benign_namesake_written_to(rng: random.Random) -> _Mail:
+    """Its twin: the namesake has had mail on her own too."""
+    return _circular_karens(rng, on_her_own=True)
+
+
 def _risky_social_care(rng: random.Random) -> _Mail:
     first, last, sender = _officer(rng, rng.choice(["childrens", "childrens", "adults"]))
     child = sender.endswith(CHILDRENS)
@@ -949,6 +979,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "address-slip": (True, _risky_slip, ""),
     "reply-to-namesake": (True, _risky_reply_to_namesake, ""),
     "top-suggestion": (True, _risky_top_suggestion, ""),
+    "circular-namesake": (True, _risky_circular_namesake, ""),
     "social-care-to-non-partner": (True, _risky_social_care, "confirm"),
     "referral-to-partner": (False, _benign_partner_referral, ""),
     "internal": (False, _benign_internal, ""),
@@ -960,6 +991,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "encrypted-internal": (False, _benign_encrypted_internal, ""),
     "thread-reply": (False, _benign_thread_reply, ""),
     "case-contact": (False, _benign_case_contact, ""),
+    "namesake-written-to": (False, _benign_namesake_written_to, ""),
 }
 RISKY_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if risky)
 BENIGN_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if not risky)

@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 11 and len(BENIGN_KINDS) == 10
+    assert len(RISKY_KINDS) == 12 and len(BENIGN_KINDS) == 11
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -148,6 +148,18 @@ def test_the_top_suggestion_and_its_twin_differ_only_in_which_namesake_gets_the_
             assert any(re.search(r"NHS", t) for t in case["sent"])
             wanted = usual if s.kind == "top-suggestion" else case
             assert s.example.to == (wanted["recipient"],)
+
+
+def test_the_circular_namesake_and_its_twin_differ_only_in_how_the_sender_knows_her(corpus):
+    for s in corpus:
+        if s.kind in ("circular-namesake", "namesake-written-to"):
+            weekly, met = s.example.history[:2]
+            assert weekly["recipient"].split(".")[0] == met["recipient"].split(".")[0]
+            assert weekly["audience"] == 1 and s.example.to == (met["recipient"],)
+            if s.kind == "circular-namesake":
+                assert met["count"] == 1 and met["audience"] >= 20
+            else:
+                assert met["audience"] <= 3
 
 
 def test_the_shipped_policy_holds_risky_mail_and_lets_benign_mail_go():
