@@ -406,7 +406,9 @@ staff practice surgery school nursery centre network forum mash admissions housi
 safeguarding reception finance payroll planning licensing highways benefits revenues
 fostering adoption hiya annwyl helo shwmae syr fadam bawb pawb riant rhiant rieni
 breswylydd preswylydd breswylwyr gyfaill gyfeillion gydweithwyr cydweithwyr warcheidwad
-gwarcheidwad denant denantiaid gwsmer cwsmer ymgeisydd gynghorydd cynghorydd""".split())
+gwarcheidwad denant denantiaid gwsmer cwsmer ymgeisydd gynghorydd cynghorydd gynghorwyr
+cynghorwyr gydweithiwr cydweithiwr aelod aelodau bennaeth pennaeth swyddog swyddogion feddyg
+meddyg""".split())
 
 
 def _is_name(word: str | None) -> bool:

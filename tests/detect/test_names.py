@@ -239,6 +239,8 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Annwyl Breswylydd,\nMae casgliadau biniau'n newid.",
     "Annwyl Syr/Fadam,\nDiolch am eich llythyr.",
     "Annwyl bawb,\nY rota.",
+    "Annwyl Bennaeth,\nY cais.",
+    "Annwyl Gydweithiwr,\nY rota.",
     "Morning all,\nthe rota.",
     "Dear Judge,\nThe report for the hearing.",
     "Dear Safeguarding Hub,\nA referral.",                   # teams and roles written to
