@@ -19,6 +19,14 @@ def send(relay: RunningRelay, raw: bytes, rcpts: list[str], sender: str = SENDER
         return client.sendmail(sender, rcpts, raw)
 
 
+def held_for(relay, rule: str, recipient: str) -> str:
+    """The one held message's reason about `recipient`, after checking `rule` held it."""
+    [held] = relay.store.held()
+    assert rule in held.rules
+    [why] = [r for r in held.reasons if r.startswith(recipient)]
+    return why
+
+
 def test_a_message_arrives_at_the_next_hop_byte_for_byte_with_its_whole_envelope(relay, sink):
     raw = make_message(to=("bob.smith@example-council.gov.uk",), body="Caf\u00e9 notes.\n")
     rcpts = ["bob.smith@example-council.gov.uk", "hidden.bcc@nhs.net"]
@@ -341,9 +349,7 @@ def test_a_slip_of_a_colleagues_contact_is_held_though_the_sender_never_wrote_to
                           body="Callum Reid, NHS number 943 476 5919, review on Friday.\n")
     send(relay, report, ["kinship.caerr@example.org"])
     assert [m.rcpt_tos for m in sink.delivered] == [["kinship.carer@example.org"]]
-    [held] = relay.store.held()
-    assert "misdirected-lookalike-address" in held.rules
-    [why] = [r for r in held.reasons if "kinship.caerr" in r]
+    why = held_for(relay, "misdirected-lookalike-address", "kinship.caerr@example.org")
     assert "typing slip from kinship.carer@example.org" in why
 
 
@@ -359,9 +365,7 @@ def test_a_reply_to_another_sarah_than_the_one_who_wrote_is_held_and_says_why(re
     with capture_logs(relay.settings, forbidden=("sarah.patel", "Sarah Khan", "943 476 5919")):
         send(relay, reply, [patel])
     assert [m.rcpt_tos for m in sink.delivered] == [[khan], [patel]]  # the two visits only
-    [held] = relay.store.held()
-    assert "identifiers-to-confusable-contact" in held.rules
-    [why] = [r for r in held.reasons if r.startswith(patel)]
+    why = held_for(relay, "identifiers-to-confusable-contact", patel)
     assert "this replies to Sarah Khan's message, and Sarah Khan is not a recipient" in why
     deadline = time.monotonic() + 20  # the notice goes out after the 250
     while not sink.notices and time.monotonic() < deadline:
@@ -391,9 +395,7 @@ def test_a_report_to_last_springs_sarah_when_this_months_is_another_is_held(rela
                           body="Hi Sarah, NHS number 943 476 5919 for the GP form.\n")
     send(relay, report, [patel])
     assert sink.delivered == []
-    [held] = relay.store.held()
-    assert "identifiers-to-confusable-contact" in held.rules
-    [why] = [r for r in held.reasons if r.startswith(patel)]
+    why = held_for(relay, "identifiers-to-confusable-contact", patel)
     assert f"you last wrote to {patel} 200 days ago, and to {khan}, whose name is like it, " \
            "6 days ago" in why
 
@@ -413,9 +415,7 @@ def test_a_report_to_the_karen_met_on_a_circular_through_the_relay_is_held(relay
     with capture_logs(relay.settings, forbidden=("karen.myer", "943 476 5919")):
         send(relay, report, [myer])
     assert len(sink.delivered) == 4  # the circular and the three visits
-    [held] = relay.store.held()
-    assert "identifiers-to-confusable-contact" in held.rules
-    [why] = [r for r in held.reasons if r.startswith(myer)]
+    why = held_for(relay, "identifiers-to-confusable-contact", myer)
     assert f"you have written to {myer} once, on circulars (never to fewer than 25 people), " \
            "and this message goes to 1" in why
 
