@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 import time
@@ -172,10 +173,14 @@ def _store(settings: config_mod.Settings):
         raise SystemExit(2) from None
 
 
-def _learn(store, pairs, label: str) -> int:
-    batch, total = [], 0
+def _learn(store, pairs, label: str, keep_days: int | None = None) -> int:
+    """Learn in batches; say how many pairs are already past `keep_days` (the next
+    history expiry removes them, so an import of old mail is not silently lost)."""
+    batch, total, stale = [], 0, 0
+    cutoff = time.time() - keep_days * 86400 if keep_days else None
     for pair in pairs:
         batch.append(pair)
+        stale += cutoff is not None and pair.when < cutoff
         if len(batch) >= 5000:
             store.learn(batch)
             total += len(batch)
@@ -183,6 +188,9 @@ def _learn(store, pairs, label: str) -> int:
     store.learn(batch)
     total += len(batch)
     print(f"{label}: {total} sender-recipient pairs learned")
+    if stale:
+        print(f"{label}: {stale} of them last seen more than recipients.history_days "
+              f"({keep_days}) ago: the next history expiry removes them", file=sys.stderr)
     return total
 
 
@@ -192,7 +200,8 @@ def cmd_history_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = _store(settings)
     try:
-        _learn(store, history.read_csv(Path(args.csv)), args.csv)
+        _learn(store, history.read_csv(Path(args.csv)), args.csv,
+               settings.recipients.history_days)
     except history.HistoryFileError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 1
@@ -215,6 +224,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     store = _store(settings)
+    started = time.time()
     key = store.profile_key()
     # the pattern detectors, for the identifiers in each profile (as the relay learns them)
     patterns = [d for d in build(settings)[0] if not getattr(d, "costly", False)]
@@ -226,10 +236,13 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
 
     def pairs():
         for _source, raw in read_messages(args.paths):
-            found = history.pairs_from_message(raw)
+            # a message with no date counts as sent now (as an undated CSV row does)
+            found = [p if p.when else dataclasses.replace(p, when=started)
+                     for p in history.pairs_from_message(raw)]
             if found and internal and not ours(found[0].sender):
                 # inbound mail: its sender has written back to each of our recipients
-                store.mark_replied([(p.recipient, p.sender) for p in found if ours(p.recipient)])
+                store.mark_replied([(p.recipient, p.sender, p.when) for p in found
+                                    if ours(p.recipient)])
                 continue
             if found:
                 store.learn_groups([(found[0].sender, tuple(p.recipient for p in found))])
@@ -241,7 +254,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
             yield from found
 
     try:
-        _learn(store, pairs(), " ".join(args.paths))
+        _learn(store, pairs(), " ".join(args.paths), settings.recipients.history_days)
     except SourceError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 2
@@ -320,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=".eml file, directory, mbox, Maildir, or - for stdin")
     p.set_defaults(func=cmd_scan)
 
-    p = sub.add_parser("history", help="load prior correspondence")
+    p = sub.add_parser("history", help="load, show, forget and expire prior correspondence")
     hsub = p.add_subparsers(dest="history_command", required=True, metavar="ACTION")
     h = hsub.add_parser("import", parents=[common],
                         help="load a CSV: sender,recipient[,count][,last_seen]")
@@ -330,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="learn From -> To/Cc/Bcc from sent mail (.eml, dirs, mbox, Maildir)")
     h.add_argument("paths", nargs="+", metavar="PATH")
     h.set_defaults(func=cmd_history_learn)
+    from dlpgate.history_commands import register as register_history
+
+    register_history(hsub, common, _settings, _store)
 
     p = sub.add_parser("db", help="the store: migrate it, or copy another store into it")
     dsub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")

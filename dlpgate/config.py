@@ -14,7 +14,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.functional_validators import BeforeValidator
 
 from dlpgate import yamlsrc
@@ -300,6 +307,11 @@ class Recipients(_Section):
                                          "partner domains.")
     webmail: list[Domain] = Field(default_factory=list,
                                   description="Personal webmail domains besides the built-in list.")
+    history_days: int | None = Field(730, ge=1, description="Days correspondence history is "
+                                     "kept after the last message between two addresses (with "
+                                     "the content profile and groups learned with it), and a "
+                                     "domain's after the last message to it; null keeps it for "
+                                     "ever. At least recent_days.")
 
     @field_validator("weights")
     @classmethod
@@ -310,6 +322,15 @@ class Recipients(_Section):
             if not 0 <= weight <= 1:
                 raise ValueError(f"weight of {name} must be between 0 and 1")
         return {**DEFAULT_WEIGHTS, **v}
+
+    @field_validator("history_days")
+    @classmethod
+    def _outlives_recent(cls, v: int | None, info: ValidationInfo) -> int | None:
+        recent = info.data.get("recent_days", 365)
+        if v is not None and v < recent:
+            raise ValueError(f"must be at least recent_days ({recent}): history younger than "
+                             "that is what tells a regular correspondent from a stranger")
+        return v
 
 
 class Policy(_Section):

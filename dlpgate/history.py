@@ -14,6 +14,7 @@ import email
 import email.utils
 import hashlib
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -107,8 +108,12 @@ def group_pairs(recipients: Iterable[str]) -> list[tuple[str, str]]:
     return sorted({(min(a, m), max(a, m)) for a in anchors(unique) for m in unique if m != a})
 
 
-def read_csv(path: Path) -> Iterator[Pair]:
-    """Header row sender,recipient[,count][,last_seen]; errors name the line."""
+def read_csv(path: Path, now: float | None = None) -> Iterator[Pair]:
+    """Header row sender,recipient[,count][,last_seen]; errors name the line.
+
+    A row with no last_seen counts as seen at `now` (the import): an export of counts
+    alone is of current correspondence, not of mail sent in 1970."""
+    now = time.time() if now is None else now
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         fields = set(reader.fieldnames or [])
@@ -121,7 +126,7 @@ def read_csv(path: Path) -> Iterator[Pair]:
             try:
                 count = int(row.get("count") or 1)
                 seen = row.get("last_seen") or ""
-                when = datetime.fromisoformat(seen).timestamp() if seen else 0.0
+                when = datetime.fromisoformat(seen).timestamp() if seen else now
             except ValueError as exc:
                 raise HistoryFileError(f"{path}:{line}: {exc}") from None
             yield Pair(normalise(sender), normalise(recipient), when, count)

@@ -140,3 +140,10 @@ def test_inbound_mail_records_that_a_correspondent_wrote_back(tmp_path):
     assert known.replied and known.count == 1
     assert store.correspondence("b@nhs.net", ["alice@example-council.gov.uk"]) == {}
     store.close()
+
+
+def test_an_undated_csv_row_counts_as_seen_at_the_import(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("sender,recipient,count\na@x.org,b@y.org,12\n")
+    [pair] = read_csv(path, now=5000.0)
+    assert (pair.count, pair.when) == (12, 5000.0)  # not 1970: a regular, not a lapsed contact

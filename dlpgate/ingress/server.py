@@ -147,7 +147,21 @@ class Relay:
                 await asyncio.to_thread(self.store.prune_deliveries, cutoff)
             except Exception as exc:
                 log.error("journal_prune_failed", error=type(exc).__name__)
+            await self._expire_history()
             await asyncio.sleep(self.settings.quarantine.expire_interval)
+
+    async def _expire_history(self) -> None:
+        """Correspondence history past `recipients.history_days` goes (store/keeping.py)."""
+        days = self.settings.recipients.history_days
+        if days is None:
+            return
+        try:
+            done = await asyncio.to_thread(self.store.expire_history, time.time() - days * 86400)
+        except Exception as exc:
+            log.error("history_retention_failed", error=type(exc).__name__)
+        else:
+            if any(done.values()):
+                log.info("history_retention", days=days, **done)
 
     async def _release_due(self) -> None:
         """Send `delay` holds whose window has ended (on every node: the claim picks one)."""

@@ -104,7 +104,7 @@ def _learn(store, sender: str, history: tuple[dict, ...]) -> None:
         pairs.append(Pair(who, to, now - days * 86400, int(h.get("count", 1)),
                           audience=int(h.get("audience", 0))))
         if h.get("replied"):
-            replied.append((who, to))
+            replied.append((who, to, now - days * 86400))
     if pairs:
         store.learn(pairs)
     if replied:

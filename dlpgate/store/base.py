@@ -154,6 +154,18 @@ class Correspondence:
     smallest: int | None = None  # fewest recipients of a message to them (None: not known)
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryHeld:
+    """What the correspondence history holds that names one address (`history show`)."""
+
+    address: str
+    written_by: tuple[tuple[str, Correspondence], ...]  # (sender here, their row), latest first
+    writes_to: int  # addresses it has written to, when it is one of ours
+    profile_rows: int  # keyed word hashes of mail to or from it (no text is kept)
+    group_rows: int  # co-recipient pairs it is in
+    spellings: int  # near-spelling keys it is filed under
+
+
 class Store(Protocol):
     def record_decisions(self, records: list[DecisionRecord]) -> None:
         """All in one transaction."""
@@ -238,13 +250,25 @@ class Store(Protocol):
     def top_domains(self, limit: int = 500) -> list[Correspondence]:
         ...
 
-    def mark_replied(self, pairs: list[tuple[str, str]]) -> None:
-        """(our address, their address) pairs where they have written back."""
+    def mark_replied(self, pairs: list[tuple[str, str, float]]) -> None:
+        """(our address, their address, when) where they have written back."""
         ...
 
     def learn_groups(self, messages: list[tuple[str, tuple[str, ...]]]) -> None: ...
 
     def together(self, sender: str, recipients: list[str]) -> dict[tuple[str, str], int]: ...
+
+    def held_about(self, address: str) -> HistoryHeld:
+        """What the history holds that names `address` (store/keeping.py)."""
+        ...
+
+    def forget(self, addresses: list[str]) -> dict[str, int]:
+        """Erase every history row naming one of `addresses`; rows deleted per table."""
+        ...
+
+    def expire_history(self, cutoff: float) -> dict[str, int]:
+        """Delete history last seen before `cutoff`; pairs and domains deleted."""
+        ...
 
     def profile_key(self) -> bytes:
         """The per-installation key that salts content-profile hashes."""

@@ -21,6 +21,7 @@ from dlpgate.store.base import (
     HeldMessage,
     dumps,
 )
+from dlpgate.store.keeping import HistoryKeeping, spelling_keys
 
 _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
                      "verdict, outcome, reply_code, rules, entity_counts, policy_version, "
@@ -38,7 +39,7 @@ def audit_row(e: AuditEntry) -> tuple:
     return (e.actor, e.action, e.item_id, e.reason, e.via, e.detail, e.at or time.time())
 
 
-class SQLStore:
+class SQLStore(HistoryKeeping):
     LEAST = "min"
     GREATEST = "max"
 
@@ -274,10 +275,12 @@ class SQLStore:
             c[1], c[2] = min(c[1], p.when), max(c[2], p.when)
         # What this process has filed in `spellings` already (a cache, not a record: a
         # restart files them again, harmlessly) keeps the usual recipients from costing
-        # a dozen index writes each time.
+        # a dozen index writes each time. Emptied hourly too: another process (erasure,
+        # another node's retention) may have deleted what it remembers.
         filed: set[str] = self.__dict__.setdefault("_filed", set())
-        if len(filed) > 200_000:
+        if len(filed) > 200_000 or time.monotonic() - self.__dict__.get("_filed_at", 0) > 3600:
             filed.clear()
+            self.__dict__["_filed_at"] = time.monotonic()
         fresh = sorted(k for k in {p.recipient for p in pairs if p.count > 0}
                        | {"@" + d for d in domains} if k not in filed)
         self._transaction([
@@ -291,7 +294,8 @@ class SQLStore:
              "joined = correspondence.joined + excluded.joined, "
              "first_seen = CASE correspondence.count WHEN 0 THEN excluded.first_seen "
              f"ELSE {self.LEAST}(correspondence.first_seen, excluded.first_seen) END, "
-             f"last_seen = {self.GREATEST}(correspondence.last_seen, excluded.last_seen), "
+             "last_seen = CASE correspondence.count WHEN 0 THEN excluded.last_seen "
+             f"ELSE {self.GREATEST}(correspondence.last_seen, excluded.last_seen) END, "
              "smallest = CASE WHEN correspondence.count = 0 THEN excluded.smallest "
              "WHEN correspondence.smallest IS NULL OR excluded.smallest IS NULL THEN NULL "
              f"ELSE {self.LEAST}(correspondence.smallest, excluded.smallest) END",
@@ -327,11 +331,19 @@ class SQLStore:
                           (sender, *sorted(wanted)))
         return {(a, b): n for a, b, n in rows if b in wanted}
 
-    def mark_replied(self, pairs: list[tuple[str, str]]) -> None:
-        """(our address, their address): they wrote back to someone who writes to them."""
+    def mark_replied(self, pairs: list[tuple[str, str, float]]) -> None:
+        """(our address, their address, when): they wrote back to someone who writes to them.
+
+        A row for someone who has written to us but never been written to (count 0) keeps
+        the time of their latest message, so that history retention can age it out; the
+        first message to them replaces it with ours."""
         self._write("INSERT INTO correspondence (sender, recipient, count, first_seen, "
-                    "last_seen, replied) VALUES (?,?,0,0,0,1) ON CONFLICT (sender, "
-                    "recipient) DO UPDATE SET replied = 1", pairs)
+                    "last_seen, replied) VALUES (?,?,0,?,?,1) ON CONFLICT (sender, "
+                    "recipient) DO UPDATE SET replied = 1, last_seen = CASE "
+                    "correspondence.count WHEN 0 THEN "
+                    f"{self.GREATEST}(correspondence.last_seen, excluded.last_seen) "
+                    "ELSE correspondence.last_seen END",
+                    [(ours, theirs, when, when) for ours, theirs, when in pairs])
 
     def profile_key(self) -> bytes:
         """The per-installation key (made on first use, shared by every node of one store)."""
@@ -441,18 +453,6 @@ class SQLStore:
         rows = self._read("SELECT domain, count, first_seen, last_seen FROM domains "
                           "ORDER BY count DESC LIMIT ?", (limit,))
         return [Correspondence(r[0], r[1], r[2], r[3]) for r in rows]
-
-
-def spelling_keys(known: str) -> set[str]:
-    """The keys an address (or '@domain') is filed under in `spellings`: itself, and itself
-    with one character of its local part (of a domain: of its name) left out. The same
-    rule as the table's migrations."""
-    head, at, tail = known.partition("@")
-    if not at:
-        return {known}
-    if head:
-        return {known} | {f"{head[:i]}{head[i + 1:]}@{tail}" for i in range(len(head))}
-    return {known} | {f"@{tail[:i]}{tail[i + 1:]}" for i in range(len(tail))}
 
 
 def _held(r: tuple) -> HeldMessage:

@@ -79,7 +79,7 @@ def test_correspondence_counts_and_widens_first_and_last_seen(any_store):
                                                                    count=3)])
     [c] = any_store.correspondence("a@x.gov.uk", ["b@nhs.net", "nobody@x.org"]).values()
     assert (c.count, c.first_seen, c.last_seen, c.replied) == (4, 100.0, 200.0, False)
-    any_store.mark_replied([("a@x.gov.uk", "b@nhs.net")])
+    any_store.mark_replied([("a@x.gov.uk", "b@nhs.net", 300.0)])
     assert any_store.contacts("a@x.gov.uk")[0].replied
     assert any_store.domains(["nhs.net"])["nhs.net"].count == 4
     assert [d.recipient for d in any_store.top_domains()] == ["nhs.net"]
@@ -105,7 +105,7 @@ def test_the_fewest_recipients_a_contact_had_mail_among_is_kept_and_unknown_stay
     any_store.learn([Pair("a@x.gov.uk", "m@x.gov.uk", 200.0, audience=171)])
     assert any_store.correspondence("a@x.gov.uk", ["m@x.gov.uk"])["m@x.gov.uk"].smallest is None
     # a correspondent who only wrote to us has no messages from us to count
-    any_store.mark_replied([("a@x.gov.uk", "r@nhs.net")])
+    any_store.mark_replied([("a@x.gov.uk", "r@nhs.net", 50.0)])
     any_store.learn([Pair("a@x.gov.uk", "r@nhs.net", 100.0, audience=25)])
     assert any_store.correspondence("a@x.gov.uk", ["r@nhs.net"])["r@nhs.net"].smallest == 25
 
@@ -129,7 +129,7 @@ def test_groups_and_content_profiles(any_store):
 def test_addressed_counts_the_senders_who_have_written_to_an_address(any_store):
     any_store.learn([Pair("a@x.gov.uk", "b@nhs.net", 1.0), Pair("c@x.gov.uk", "b@nhs.net", 2.0),
                      Pair("a@x.gov.uk", "d@nhs.net", 1.0)])
-    any_store.mark_replied([("a@x.gov.uk", "e@nhs.net")])  # they wrote; no one wrote to them
+    any_store.mark_replied([("a@x.gov.uk", "e@nhs.net", 3.0)])  # they wrote; no one wrote to them
     assert any_store.addressed(["b@nhs.net", "d@nhs.net", "e@nhs.net", "f@nhs.net"]) == {
         "b@nhs.net": 2, "d@nhs.net": 1}
 

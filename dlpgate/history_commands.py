@@ -1,0 +1,123 @@
+"""`dlpgate history show | forget | expire`: the correspondence history as personal data.
+
+What dlpgate learns of the council's mail flow (who writes to whom, how often, when,
+keyed hashes of what went to them) is personal data of the people written to. An
+information-governance officer answering a subject access request needs to say what
+is held about an address (`show`); an erasure request needs it gone (`forget`); and
+it is kept only `recipients.history_days` (`expire`, which `serve` also runs every
+`quarantine.expire_interval`). `show` and `forget` are written to the audit trail
+under the operator's name, the address itself left out: a record of an erasure that
+kept the address would keep what was erased. The operator's `--reason` (a request's
+reference) is what ties the entry to the request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, datetime
+
+from dlpgate.config import Settings
+from dlpgate.history import normalise
+from dlpgate.review.commands import _with_store, operator
+from dlpgate.store.base import AuditEntry, HistoryHeld, dumps
+
+
+def _date(when: float) -> str:
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d")
+
+
+def _as_json(held: HistoryHeld) -> dict:
+    return {
+        "address": held.address,
+        "written_by": [{"sender": s, "count": c.count, "first_seen": c.first_seen,
+                        "last_seen": c.last_seen, "replied": c.replied, "joined": c.joined,
+                        "smallest": c.smallest} for s, c in held.written_by],
+        "writes_to": held.writes_to, "profile_rows": held.profile_rows,
+        "group_rows": held.group_rows, "spellings": held.spellings,
+    }
+
+
+def _addresses(given: list[str]) -> list[str] | None:
+    got = [normalise(a) for a in given]
+    bad = [a for a in given if "@" not in a.strip("<> ")]
+    if bad:
+        print(f"dlpgate: not an address: {bad[0]}", file=sys.stderr)
+        return None
+    return list(dict.fromkeys(got))
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
+    addresses = _addresses(args.addresses)
+    if addresses is None:
+        return 2
+    store.audit(AuditEntry(operator(), "history-show", reason=args.reason, via="cli",
+                           detail=f"{len(addresses)} address(es)"))
+    for address in addresses:
+        held = store.held_about(address)
+        if args.json:
+            print(json.dumps(_as_json(held)))
+            continue
+        print(address)
+        if not held.written_by:
+            print("  no one here has written to it")
+        for sender, c in held.written_by:
+            if c.count:
+                extra = ", has written back" if c.replied else ""
+                fewest = f", fewest recipients {c.smallest}" if c.smallest else ""
+                print(f"  from {sender}: {c.count} message(s), {_date(c.first_seen)} to "
+                      f"{_date(c.last_seen)}{extra}{fewest}")
+            else:
+                print(f"  has written to {sender} (never written to), last {_date(c.last_seen)}")
+        if held.writes_to:
+            print(f"  as a sender here: has written to {held.writes_to} address(es)")
+        print(f"  content profile: {held.profile_rows} keyed word hash(es), no text; "
+              f"groups: {held.group_rows} co-recipient pair(s); near-spelling keys: "
+              f"{held.spellings}")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace, settings: Settings, store) -> int:
+    addresses = _addresses(args.addresses)
+    if addresses is None:
+        return 2
+    done = store.forget(addresses)
+    store.audit(AuditEntry(operator(), "history-forget", reason=args.reason, via="cli",
+                           detail=dumps({"addresses": len(addresses), **done})))
+    print(f"forgot {len(addresses)} address(es): " + ", ".join(
+        f"{n} {table} row(s)" for table, n in done.items()))
+    print("held messages and the decisions log are not history: quarantine retention and "
+          "the review app deal with those")
+    return 0
+
+
+def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
+    days = settings.recipients.history_days
+    if days is None:
+        print("recipients.history_days is null: history is kept for ever")
+        return 0
+    done = store.expire_history(time.time() - days * 86400)
+    print(f"{done['pairs']} sender-recipient pair(s) and {done['domains']} domain(s) not seen "
+          f"for {days} days removed")
+    return 0
+
+
+def register(hsub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
+    """The actions beside `history import` and `history learn`."""
+    bind = _with_store(settings_of, store_of)
+    c = hsub.add_parser("show", parents=[common],
+                        help="what the history holds about an address (no text)")
+    c.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    c.add_argument("--json", action="store_true", help="one JSON object per address")
+    c.add_argument("--reason", default="", help="why (a request's reference; audited)")
+    c.set_defaults(func=bind(cmd_show))
+    c = hsub.add_parser("forget", parents=[common],
+                        help="erase every history row that names an address")
+    c.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    c.add_argument("--reason", default="", help="why (a request's reference; audited)")
+    c.set_defaults(func=bind(cmd_forget))
+    c = hsub.add_parser("expire", parents=[common],
+                        help="apply recipients.history_days now (serve does it hourly)")
+    c.set_defaults(func=bind(cmd_expire))

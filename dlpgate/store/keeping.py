@@ -1,0 +1,142 @@
+"""How long correspondence history is kept, what it holds about one address, and erasing it.
+
+The history is personal data about the people a council writes to: who wrote to whom,
+how often, when, and keyed hashes of what went to them. UK GDPR asks that it be kept
+no longer than it is useful (`recipients.history_days`, applied by `serve` every
+`quarantine.expire_interval` and by `dlpgate history expire`), that a person can be
+told what is held about them (`dlpgate history show`), and that it can be erased on
+request (`dlpgate history forget`). Held messages and the decisions log are not here:
+quarantine retention and the review app look after those.
+
+Written once for both backends, on the same `_read` and `_atomic` as `sql.SQLStore`.
+Every statement finds its rows through a primary key or an index, except erasure's
+search of the profiles and groups for an address on their far side: erasure is rare and
+must be complete, so it reads the whole table rather than trust that every profile row
+has a correspondence row beside it.
+"""
+
+from __future__ import annotations
+
+from dlpgate.store.base import Correspondence, HistoryHeld
+
+# Parameters per statement: inside the 999 an older SQLite allows.
+_CHUNK = 400
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+class HistoryKeeping:
+    """Mixed into `sql.SQLStore`."""
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        raise NotImplementedError
+
+    def _atomic(self, work):
+        raise NotImplementedError
+
+    def held_about(self, address: str) -> HistoryHeld:
+        """Everything the history holds that names `address` (normalised), without text."""
+        rows = self._read(
+            "SELECT sender, recipient, count, first_seen, last_seen, replied, joined, smallest "
+            "FROM correspondence WHERE recipient = ? ORDER BY last_seen DESC", (address,))
+        written_by = tuple((r[0], Correspondence(r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]))
+                           for r in rows)
+        [(writes_to,)] = self._read(
+            "SELECT count(*) FROM correspondence WHERE sender = ? AND count > 0", (address,))
+        [(profile_rows,)] = self._read(
+            "SELECT count(*) FROM profiles WHERE sender = ? OR recipient = ?", (address, address))
+        [(group_rows,)] = self._read(
+            "SELECT count(*) FROM groups WHERE sender = ? OR a = ? OR b = ?",
+            (address, address, address))
+        keys = sorted(spelling_keys(address))
+        marks = ",".join("?" * len(keys))
+        [(spellings,)] = self._read(
+            f"SELECT count(*) FROM spellings WHERE key IN ({marks}) AND known = ?",
+            (*keys, address))
+        return HistoryHeld(address, written_by, writes_to, profile_rows, group_rows, spellings)
+
+    def forget(self, addresses: list[str]) -> dict[str, int]:
+        """Erase every row of the history that names one of `addresses` (normalised): as
+        sender or recipient, in content profiles, groups and near spellings. One
+        transaction; returns the rows deleted per table. The organisation's count of mail
+        to each domain stays: it names no one."""
+        addresses = sorted(set(addresses))
+
+        def work(db) -> dict[str, int]:
+            done = dict.fromkeys(("correspondence", "profiles", "groups", "spellings"), 0)
+            for part in _chunks(addresses):
+                m = ",".join("?" * len(part))
+                for table, where, times in (
+                        ("correspondence", f"sender IN ({m}) OR recipient IN ({m})", 2),
+                        ("profiles", f"sender IN ({m}) OR recipient IN ({m})", 2),
+                        ("groups", f"sender IN ({m}) OR a IN ({m}) OR b IN ({m})", 3)):
+                    cur = db.execute(f"DELETE FROM {table} WHERE {where}", tuple(part) * times)
+                    done[table] += max(cur.rowcount, 0)
+            for address in addresses:
+                for key in sorted(spelling_keys(address)):
+                    cur = db.execute("DELETE FROM spellings WHERE key = ? AND known = ?",
+                                     (key, address))
+                    done["spellings"] += max(cur.rowcount, 0)
+            return done
+
+        done = self._atomic(work)
+        self._unfile(addresses)
+        return done
+
+    def expire_history(self, cutoff: float) -> dict[str, int]:
+        """Delete correspondence last seen before `cutoff` (unix time), with the content
+        profiles and groups learned with it, and domains no one has written to since;
+        near spellings of addresses and domains no longer known go with them. One
+        transaction; returns the pairs and domains deleted."""
+        def work(db) -> dict[str, int]:
+            gone = db.execute("SELECT sender, recipient FROM correspondence WHERE last_seen < ?",
+                              (cutoff,)).fetchall()
+            gone = [(s, r) for s, r in gone]
+            if gone:
+                db.executemany("DELETE FROM profiles WHERE sender = ? AND recipient = ?", gone)
+                db.executemany("DELETE FROM groups WHERE sender = ? AND a = ?", gone)
+                db.executemany("DELETE FROM groups WHERE sender = ? AND b = ?", gone)
+                db.execute("DELETE FROM correspondence WHERE last_seen < ?", (cutoff,))
+            lost = sorted({r for _, r in gone})
+            for part in _chunks(lost):
+                m = ",".join("?" * len(part))
+                still = {r for (r,) in db.execute(
+                    f"SELECT DISTINCT recipient FROM correspondence WHERE recipient IN ({m}) "
+                    "AND count > 0", tuple(part)).fetchall()}
+                db.executemany("DELETE FROM spellings WHERE key = ? AND known = ?",
+                               [(k, r) for r in part if r not in still
+                                for k in sorted(spelling_keys(r))])
+            domains = [d for (d,) in db.execute(
+                "SELECT domain FROM domains WHERE last_seen < ?", (cutoff,)).fetchall()]
+            if domains:
+                db.execute("DELETE FROM domains WHERE last_seen < ?", (cutoff,))
+                db.executemany("DELETE FROM spellings WHERE key = ? AND known = ?",
+                               [(k, "@" + d) for d in domains
+                                for k in sorted(spelling_keys("@" + d))])
+            return {"pairs": len(gone), "domains": len(domains), "unfile": lost + domains}
+
+        done = self._atomic(work)
+        self._unfile(done.pop("unfile"))
+        return done
+
+    def _unfile(self, known: list[str]) -> None:
+        """Forget that these were filed in `spellings` (see `sql.SQLStore.learn`), so that
+        learning them again files them again."""
+        filed = self.__dict__.get("_filed")
+        if filed:
+            filed.difference_update(known)
+            filed.difference_update("@" + k for k in known)
+
+
+def spelling_keys(known: str) -> set[str]:
+    """The keys an address (or '@domain') is filed under in `spellings`: itself, and itself
+    with one character of its local part (of a domain: of its name) left out. The same
+    rule as the table's migrations."""
+    head, at, tail = known.partition("@")
+    if not at:
+        return {known}
+    if head:
+        return {known} | {f"{head[:i]}{head[i + 1:]}@{tail}" for i in range(len(head))}
+    return {known} | {f"@{tail[:i]}{tail[i + 1:]}" for i in range(len(tail))}

@@ -1,0 +1,97 @@
+"""History retention, what is held about one address, and erasing it: on both backends."""
+
+from __future__ import annotations
+
+from dlpgate.history import Pair
+
+DAY = 86400.0
+NOW = 1_000 * DAY
+OLD = NOW - 800 * DAY  # past the default two years
+
+
+def _history(store) -> None:
+    """key.worker writes to sarah.jones often and lately, to a carer once long ago; the
+    carer also wrote back long ago; a colleague writes to sarah.jones too."""
+    store.learn([Pair("kw@council.gov.uk", "sarah.jones@nhs.net", NOW - DAY, count=5),
+                 Pair("kw@council.gov.uk", "carer@oldmail.org", OLD),
+                 Pair("tl@council.gov.uk", "sarah.jones@nhs.net", NOW - 2 * DAY)])
+    store.mark_replied([("kw@council.gov.uk", "carer@oldmail.org", OLD),
+                        ("kw@council.gov.uk", "gp@surgery.nhs.uk", OLD)])
+    store.learn_groups([("kw@council.gov.uk", ("sarah.jones@nhs.net", "carer@oldmail.org"))])
+    store.learn_profiles([("kw@council.gov.uk", "sarah.jones@nhs.net", (11, 12)),
+                          ("kw@council.gov.uk", "carer@oldmail.org", (11, 13))])
+
+
+def test_history_past_its_days_goes_with_its_profile_groups_and_spellings(any_store):
+    _history(any_store)
+    slips = ["carr@oldmail.org", "@oldmai.org"]
+    assert set(any_store.near(slips)) == set(slips)  # slips of it are found
+    done = any_store.expire_history(NOW - 730 * DAY)
+    # the old pair, the reply-only row of the GP who wrote once, and the domains no one
+    # has written to since
+    assert done == {"pairs": 2, "domains": 1}
+    assert any_store.correspondence("kw@council.gov.uk", ["carer@oldmail.org",
+                                                          "gp@surgery.nhs.uk"]) == {}
+    assert any_store.domains(["oldmail.org"]) == {}
+    assert any_store.profile_fit("kw@council.gov.uk", ["carer@oldmail.org"], (13,)) == {}
+    assert any_store.together("kw@council.gov.uk",
+                              ["sarah.jones@nhs.net", "carer@oldmail.org"]) == {}
+    assert any_store.near(slips) == {}
+    # what is current stays, whole
+    kept = any_store.correspondence("kw@council.gov.uk", ["sarah.jones@nhs.net"])
+    assert kept["sarah.jones@nhs.net"].count == 5
+    assert any_store.profile_fit("kw@council.gov.uk", ["sarah.jones@nhs.net"], (11, 12)) == {
+        "sarah.jones@nhs.net": 2}
+    assert any_store.near(["sarah.jone@nhs.net"]) == {"sarah.jone@nhs.net": [
+        "sarah.jones@nhs.net"]}
+    assert any_store.expire_history(NOW - 730 * DAY) == {"pairs": 0, "domains": 0}
+
+
+def test_an_address_learned_again_after_expiry_is_filed_for_slips_again(any_store):
+    _history(any_store)
+    any_store.expire_history(NOW - 730 * DAY)
+    any_store.learn([Pair("kw@council.gov.uk", "carer@oldmail.org", NOW)])
+    assert any_store.near(["carr@oldmail.org", "@oldmai.org"]) == {
+        "carr@oldmail.org": ["carer@oldmail.org"], "@oldmai.org": ["@oldmail.org"]}
+
+
+def test_a_reply_keeps_a_row_they_wrote_to_alive_but_not_ours(any_store):
+    any_store.mark_replied([("kw@council.gov.uk", "gp@surgery.nhs.uk", OLD)])
+    any_store.mark_replied([("kw@council.gov.uk", "gp@surgery.nhs.uk", NOW)])
+    assert any_store.expire_history(NOW - 730 * DAY)["pairs"] == 0  # they wrote lately
+    # once we write, the row's dates are ours: their reply does not make our last message newer
+    any_store.learn([Pair("kw@council.gov.uk", "gp@surgery.nhs.uk", OLD)])
+    any_store.mark_replied([("kw@council.gov.uk", "gp@surgery.nhs.uk", NOW)])
+    [row] = any_store.correspondence("kw@council.gov.uk", ["gp@surgery.nhs.uk"]).values()
+    assert (row.count, row.first_seen, row.last_seen, row.replied) == (1, OLD, OLD, True)
+
+
+def test_what_is_held_about_an_address_is_counted_without_text(any_store):
+    _history(any_store)
+    held = any_store.held_about("sarah.jones@nhs.net")
+    assert [(s, c.count) for s, c in held.written_by] == [("kw@council.gov.uk", 5),
+                                                         ("tl@council.gov.uk", 1)]
+    assert (held.writes_to, held.profile_rows, held.group_rows) == (0, 2, 1)
+    assert held.spellings == len("sarah.jones") + 1
+    worker = any_store.held_about("kw@council.gov.uk")
+    assert (worker.written_by, worker.writes_to, worker.profile_rows) == ((), 2, 4)
+    assert any_store.held_about("nobody@example.org").profile_rows == 0
+
+
+def test_forgetting_an_address_erases_every_row_that_names_it_and_nothing_else(any_store):
+    _history(any_store)
+    done = any_store.forget(["sarah.jones@nhs.net"])
+    assert done == {"correspondence": 2, "profiles": 2, "groups": 1,
+                    "spellings": len("sarah.jones") + 1}
+    gone = any_store.held_about("sarah.jones@nhs.net")
+    assert (gone.written_by, gone.profile_rows, gone.group_rows, gone.spellings) == ((), 0, 0, 0)
+    assert any_store.addressed(["sarah.jones@nhs.net"]) == {}
+    # the carer's history is untouched, and so is the organisation's count for nhs.net
+    assert any_store.held_about("carer@oldmail.org").profile_rows == 2
+    assert any_store.domains(["nhs.net"])["nhs.net"].count == 6
+    # a sender is forgotten as a sender: every pair and profile row from them
+    any_store.forget(["kw@council.gov.uk"])
+    assert any_store.contacts("kw@council.gov.uk") == []
+    assert any_store.held_about("carer@oldmail.org").profile_rows == 0
+    assert any_store.forget(["kw@council.gov.uk"]) == dict.fromkeys(
+        ("correspondence", "profiles", "groups", "spellings"), 0)

@@ -1,0 +1,119 @@
+"""`dlpgate history show | forget | expire`, and `serve` keeping history only so long."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dlpgate.store.sqlite import SQLiteStore
+from dlpgate.testing import Sink, make_message
+
+from .ingress.test_server import start_serve
+
+CSV = ("sender,recipient,count,last_seen\n"
+       "kw@example-council.gov.uk,sarah.jones@nhs.net,5,{recent}\n"
+       "kw@example-council.gov.uk,carer@oldmail.org,1,2022-01-10\n"
+       "tl@example-council.gov.uk,sarah.jones@nhs.net,2,\n")
+
+
+def dlpgate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dlpgate", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+def setup(tmp_path: Path) -> Path:
+    (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'gw.db'}\n")
+    recent = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 10 * 86400))
+    (tmp_path / "h.csv").write_text(CSV.format(recent=recent))
+    got = dlpgate("history", "import", "h.csv", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    # an import of mail older than the history is kept says so, rather than lose it quietly
+    assert "1 of them last seen more than recipients.history_days (730) ago" in got.stderr
+    return tmp_path / "gw.db"
+
+
+def test_show_says_what_is_held_about_an_address_and_is_audited_without_it(tmp_path):
+    setup(tmp_path)
+    got = dlpgate("history", "show", "Sarah.Jones+case@NHS.net", "--reason", "SAR-2026-114",
+                  cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    lines = got.stdout.splitlines()
+    assert lines[0] == "sarah.jones@nhs.net"
+    # latest first: the undated row counts as seen at the import, not in 1970
+    assert lines[1].startswith(f"  from tl@example-council.gov.uk: 2 message(s), "
+                               f"{time.strftime('%Y-%m-%d', time.gmtime())}")
+    assert lines[2].startswith("  from kw@example-council.gov.uk: 5 message(s)")
+    got = dlpgate("history", "show", "--json", "sarah.jones@nhs.net", cwd=tmp_path)
+    held = json.loads(got.stdout)
+    assert [w["sender"] for w in held["written_by"]] == ["tl@example-council.gov.uk",
+                                                        "kw@example-council.gov.uk"]
+    assert held["spellings"] == len("sarah.jones") + 1
+    audit = dlpgate("quarantine", "audit", "--json", cwd=tmp_path).stdout
+    assert "SAR-2026-114" in audit and "history-show" in audit
+    assert "sarah" not in audit  # the trail records the look, not whom it was about
+
+
+def test_forget_erases_an_address_and_records_the_erasure_without_it(tmp_path):
+    db = setup(tmp_path)
+    got = dlpgate("history", "forget", "sarah.jones@nhs.net", "--reason", "ER-7", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith("forgot 1 address(es): 2 correspondence row(s)")
+    store = SQLiteStore(f"sqlite:///{db}")
+    try:
+        assert store.held_about("sarah.jones@nhs.net").written_by == ()
+        assert store.addressed(["sarah.jones@nhs.net", "carer@oldmail.org"]) == {
+            "carer@oldmail.org": 1}
+        [entry] = [e for e in store.audit_log() if e.action == "history-forget"]
+        assert entry.reason == "ER-7" and json.loads(entry.detail)["correspondence"] == 2
+        assert "sarah" not in f"{entry}"
+    finally:
+        store.close()
+    bad = dlpgate("history", "forget", "sarah.jones", cwd=tmp_path)
+    assert bad.returncode == 2 and "not an address: sarah.jones" in bad.stderr
+
+
+def test_expire_removes_what_is_past_history_days_and_null_keeps_all(tmp_path):
+    db = setup(tmp_path)
+    (tmp_path / "keep.yaml").write_text(f"storage:\n  url: sqlite:///{db}\n"
+                                        "recipients:\n  history_days: null\n")
+    got = dlpgate("history", "expire", "--config", "keep.yaml", cwd=tmp_path)
+    assert "kept for ever" in got.stdout
+    got = dlpgate("history", "expire", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith("1 sender-recipient pair(s) and 1 domain(s) not seen for 730")
+    (tmp_path / "short.yaml").write_text("recipients:\n  history_days: 30\n")
+    got = dlpgate("history", "expire", "--config", "short.yaml", cwd=tmp_path)
+    assert got.returncode == 2
+    assert "short.yaml:2" in got.stderr and "at least recent_days (365)" in got.stderr
+
+
+def test_serve_expires_old_history_and_logs_only_counts(tmp_path):
+    db = setup(tmp_path)
+    with Sink() as sink:
+        proc, port = start_serve(tmp_path, sink)
+        try:
+            store = SQLiteStore(f"sqlite:///{db}")
+            deadline = time.monotonic() + 60
+            while store.addressed(["carer@oldmail.org"]) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert store.addressed(["carer@oldmail.org", "sarah.jones@nhs.net"]) == {
+                "sarah.jones@nhs.net": 2}
+            store.close()
+            import smtplib
+
+            with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
+                client.sendmail("kw@example-council.gov.uk", ["sarah.jones@nhs.net"],
+                                make_message(sender="kw@example-council.gov.uk",
+                                             to=("sarah.jones@nhs.net",)))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(60) == 0
+        log = proc.stderr.read().decode()
+    [event] = [json.loads(line) for line in log.splitlines()
+               if json.loads(line)["event"] == "history_retention"]
+    assert (event["pairs"], event["domains"], event["days"]) == (1, 1, 730)
+    assert "oldmail" not in log and "sarah" not in log and "carer" not in log
