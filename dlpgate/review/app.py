@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from dlpgate.act.quarantine import OPEN_STATES, listed, reject, reject_and_tell, release
 from dlpgate.config import Settings
-from dlpgate.review import auth, links
+from dlpgate.review import auth, history, links
 from dlpgate.review.content import findings_view, revealed_parts
 from dlpgate.store.base import AuditEntry
 
@@ -336,6 +336,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         Route("/dashboard", _any_role(guarded, dashboard)),
         Route("/l/{token}", link, methods=["GET", "POST"]),
         Route("/style.css", style),
+        *history.routes(page, guarded, checked_form, actor, store),
     ]
     return Starlette(routes=routes)
 

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import smtplib
+import time
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,35 @@ def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
     page.click("text=Release to all recipients")
     assert "security token is missing" in page.content()
     assert sink.delivered == []
+
+
+def test_an_admin_answers_an_erasure_request_in_the_browser(
+        make_settings, relay_factory, sink, tmp_path, browser):
+    relay, port = relay_with_review(make_settings, relay_factory, root=("admin",))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail("kw@example-council.gov.uk", ["sarah.jones@nhs.net"],
+                        make_message(sender="kw@example-council.gov.uk",
+                                     to=("sarah.jones@nhs.net",), subject="Visit on Tuesday",
+                                     body="Thanks for the notes from Tuesday's visit.\n"))
+    assert len(sink.delivered) == 1
+    store = SQLiteStore(relay.settings.storage.url)
+    deadline = time.monotonic() + 30  # the relay learns what it sent in the background
+    while not store.addressed(["sarah.jones@nhs.net"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, f"http://127.0.0.1:{port}", "root")
+    page.click("nav >> text=History")
+    page.fill("input[name=address]", "sarah.jones@nhs.net")
+    page.fill("input[name=reason]", "ER-2026-7")
+    page.click("text=Look up")
+    assert page.locator("#held").inner_text() == "sarah.jones@nhs.net"
+    assert "kw@example-council.gov.uk" in page.locator("tbody").inner_text()
+    shot(page, tmp_path, "review-history.png")
+    page.check("input[name=confirm]")
+    page.click("button:text-is('Erase')")
+    assert page.locator("#forgotten").inner_text().startswith(
+        "Erased sarah.jones@nhs.net: 1 correspondence row(s)")
+    assert store.addressed(["sarah.jones@nhs.net"]) == {}
+    assert [e.action for e in store.audit_log(actor="web:root")][:2] == [
+        "history-forget", "history-show"]
+    store.close()
