@@ -96,6 +96,8 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
     print("  recipients:")
     for r in item.recipients:
         print(f"    {r['address']}  risk {r['risk']:.2f}  {', '.join(r['signals'])}")
+        for name, why in zip(r["signals"], r.get("explanations", ()), strict=False):
+            print(f"      {name}: {why}")
     print("  findings: " + (", ".join(f"{k} {v}" for k, v in out["findings"].items()) or "none"))
     print("  history:")
     for h in history:

@@ -109,7 +109,8 @@ class HeldMessage:
                 for f in result.evidence.findings
             ),
             recipients=tuple(
-                {"address": r.address, "risk": r.risk, "signals": [s.name for s in r.signals]}
+                {"address": r.address, "risk": r.risk, "signals": [s.name for s in r.signals],
+                 "explanations": [s.explanation for s in r.signals]}
                 for r in result.evidence.recipients
             ),
             raw=raw,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 import time
@@ -101,6 +102,20 @@ def test_a_form_posted_without_its_csrf_token_is_refused(world):
     other = signed_in(world, "root")  # another session's token is no good either
     r = other.post(f"/m/{world['id']}/release", data={"comment": "ok", "csrf": csrf(page)})
     assert r.status_code == 403
+
+
+def test_each_recipient_shows_its_signals_with_their_explanations(world):
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    assert "<strong>personal-webmail</strong>: gmail.com is a personal webmail service" in page
+    # a message held before explanations were kept shows the signals' names
+    store = world["store"]
+    old = store.get_held(world["id"])
+    bare = dataclasses.replace(old, id="0" * 22, recipients=tuple(
+        {k: v for k, v in r.items() if k != "explanations"} for r in old.recipients))
+    store.hold(bare)
+    page = ann.get(f"/m/{bare.id}").text
+    assert "personal-webmail" in page and "<strong>personal-webmail</strong>" not in page
 
 
 def test_findings_are_masked_until_a_reason_is_given_then_shown_and_audited(world):

@@ -50,6 +50,8 @@ def test_list_show_release_then_the_audit_trail(make_settings, relay_factory, si
     shown = dlpgate("quarantine", "show", item["id"], cfg=cfg)
     assert shown.returncode == 0
     assert "locked.zip" in shown.stdout and "bcc.only@example.org" in shown.stdout
+    # each recipient's signals, each with the sentence that explains it
+    assert "new-to-organisation: no one here has written to example.org before" in shown.stdout
 
     released = dlpgate("quarantine", "release", item["id"], "--reason", "agreed with IG",
                        cfg=cfg)
