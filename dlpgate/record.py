@@ -70,7 +70,8 @@ def decision_log(store: Store) -> Batcher:
 
 
 def history_log(store: Store) -> Batcher:
-    """Correspondence learned from mail the next hop accepted (never from held mail)."""
+    """Correspondence learned from mail the next hop accepted (held mail once it is
+    released: `learn_released`)."""
     return Batcher(store.learn, "history")
 
 
@@ -106,3 +107,38 @@ def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
     tokens = fingerprint(message, key)
     store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs])
     return pairs
+
+
+def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
+                   delivered: list[str], now: float | None = None) -> None:
+    """A held message that left after all (a reviewer released it, its sender confirmed it,
+    its delay ran out): the next hop accepted it for `delivered`, so it is learned as the
+    relay learns what it relays. Without this a new correspondent whose first message was
+    held stays new however often a reviewer lets mail to them go, and is held again.
+
+    The profile carries the identifiers pattern detection finds, as the relay's does; the
+    message is parsed again (its scan result is not kept with it), within the scan limits.
+    """
+    import time
+
+    from dlpgate import detect
+    from dlpgate.detect.profile import fingerprint
+    from dlpgate.detect.registry import Context, build
+    from dlpgate.detect.thread import outside_thread
+    from dlpgate.history import Pair, normalise
+    from dlpgate.parse.mime import parse
+
+    if mail_from in ("", "<>") or not delivered:
+        return
+    now = time.time() if now is None else now
+    sender = normalise(mail_from)
+    rcpts = tuple(dict.fromkeys(normalise(r) for r in delivered))
+    message = parse(raw, limits=settings.scan.limits)
+    added = outside_thread(message, list(rcpts))
+    store.learn([Pair(sender, r, now, joined=int(r in added), audience=len(rcpts))
+                 for r in rcpts])
+    store.learn_groups([(sender, rcpts)])
+    patterns = [d for d in build(settings)[0] if not getattr(d, "costly", False)]
+    found = detect.find(message, patterns, Context(settings=settings, store=None))
+    tokens = fingerprint(message, store.profile_key(), found)
+    store.learn_profiles([(sender, r, tokens) for r in rcpts])

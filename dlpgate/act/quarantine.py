@@ -17,14 +17,19 @@ the next hop's log can say whether it left (`dlpgate quarantine show`).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from dataclasses import dataclass
 
+from dlpgate import obs
 from dlpgate.act.notify import notify_closed
 from dlpgate.act.relay import NextHop
 from dlpgate.config import Settings
+from dlpgate.record import learn_released
 from dlpgate.store.base import AuditEntry, HeldMessage, Store
+
+log = obs.logger("dlpgate.act.quarantine")
 
 # Where a message may be released or rejected from.
 OPEN_STATES = ("held", "awaiting-sender")
@@ -90,34 +95,50 @@ async def release(store: Store, settings: Settings, item_id: str, actor: str, re
             actor=actor, action="release-failed", item_id=item_id, reason=reason, via=via,
             detail=error), error=error)
         return ActionResult(False, "held", f"not released, still held: {error}")
-    note = f"the next hop refused {len(refused)} recipient(s): {refused}" if refused else ""
+    shown = ", ".join(f"{rcpt} ({code})" for rcpt, code in refused)
+    note = f"the next hop refused {len(refused)} recipient(s): {shown}" if refused else ""
     if only:
         note = "; ".join(filter(None, [f"to {len(item.rcpt_tos)} of {len(current.rcpt_tos)} "
                                        f"recipients: {', '.join(item.rcpt_tos)}", note]))
     store.finish(item_id, "releasing", "released", AuditEntry(
         actor=actor, action="release", item_id=item_id, reason=reason, via=via, detail=note),
         error=note)
+    gone = {rcpt for rcpt, _ in refused}
+    await _learn(store, settings, item, [r for r in item.rcpt_tos if r not in gone])
     return ActionResult(True, "released", "released to the next hop" + (f"; {note}" if note
                                                                          else ""))
 
 
-async def _send(hop: NextHop, item: HeldMessage, actor: str, reason: str) -> tuple[str, str]:
-    """(error, refused): error is '' when the next hop took the message for someone."""
+async def _learn(store: Store, settings: Settings, item: HeldMessage,
+                 delivered: list[str]) -> None:
+    """History learns what a release delivered (record.learn_released), off the event loop.
+    The message has left: a failure here is logged and costs a correspondent, never mail."""
+    try:
+        await asyncio.to_thread(learn_released, store, settings, item.raw, item.mail_from,
+                                delivered)
+    except Exception as exc:
+        log.error("release_learn_failed", error=type(exc).__name__)
+
+
+async def _send(hop: NextHop, item: HeldMessage, actor: str,
+                reason: str) -> tuple[str, list[tuple[str, int]]]:
+    """(error, refused): error is '' when the next hop took the message for someone;
+    refused: (recipient, reply code) for each it would not take."""
     tx, reply = await hop.begin(item.mail_from or "<>", _options(item))
     if tx is None:
-        return f"next hop: {reply}", ""
+        return f"next hop: {reply}", []
     refused = []
     for rcpt in item.rcpt_tos:
         r = await tx.rcpt(rcpt)
         if not r.ok:
-            refused.append(f"{rcpt} ({r.code})")
+            refused.append((rcpt, r.code))
     if len(refused) == len(item.rcpt_tos):
         await tx.abort()
-        return f"the next hop refused every recipient ({refused[0]})", ""
+        return f"the next hop refused every recipient ({refused[0][0]} ({refused[0][1]}))", []
     sent = await tx.send(_header(actor, reason) + item.raw)
     if not sent.ok:
-        return f"next hop: {sent}", ""
-    return "", ", ".join(refused)  # the rest have it; those refused never will from here
+        return f"next hop: {sent}", []
+    return "", refused  # the rest have it; those refused never will from here
 
 
 async def reject_and_tell(store: Store, settings: Settings, item_id: str, actor: str,

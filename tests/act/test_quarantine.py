@@ -196,3 +196,20 @@ def test_an_expired_message_is_reported_to_its_sender(store):
         asyncio.run(expire(store, settings_for(sink.address), now=1000.0 + 31 * 86400))
         [notice] = sink.notices
     assert b"nobody released it within 30 days" in notice.data and sink.delivered == []
+
+
+def test_a_released_message_is_learned_for_the_recipients_the_next_hop_took(store):
+    item, raw = held(store)
+    sender = "alice.jones@example-council.gov.uk"
+    assert store.correspondence(sender, ["x@example.org"]) == {}
+    with Sink() as sink:
+        sink.handler.refuse["hidden@example.org"] = "550 5.1.1 No such user"
+        result = asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                     "the address is right", "web"))
+    assert result.ok and "refused 1 recipient(s): hidden@example.org (550)" in result.message
+    # a reviewer let it go: the recipient is a correspondent now, not new again next time
+    learned = store.correspondence(sender, ["x@example.org", "hidden@example.org"])
+    assert list(learned) == ["x@example.org"] and learned["x@example.org"].count == 1
+    assert learned["x@example.org"].smallest == 1
+    assert store.held_about("x@example.org").profile_rows > 0
+    assert store.domains(["example.org"])["example.org"].count == 1

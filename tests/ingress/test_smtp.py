@@ -441,3 +441,28 @@ def test_a_next_hop_slower_than_its_timeout_gets_451(make_settings, relay_factor
     with pytest.raises(smtplib.SMTPDataError) as err:
         send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
     assert err.value.smtp_code == 451 and b"4.4.2" in err.value.smtp_error
+
+
+def test_a_recipient_a_reviewer_released_mail_to_is_no_longer_new(relay, sink):
+    import asyncio
+
+    from dlpgate.act.quarantine import release
+
+    def note(subject: str, body: str) -> bytes:
+        return make_message(to=("jane.family@gmail.com",), subject=subject,
+                            body=f"Amelia Reid, NHS number 943 476 5919, {body}\n")
+
+    with capture_logs(relay.settings, forbidden=("jane.family", "Amelia", "943 476")):
+        send(relay, note("Assessment", "was diagnosed with epilepsy in March."),
+             ["jane.family@gmail.com"])
+        [first] = relay.store.held()
+        assert "identifiers-to-new-webmail" in first.rules
+        done = asyncio.run(release(relay.store, relay.settings, first.id, "web:ann",
+                                   "confirmed with the sender", "web"))
+        assert done.ok and len(sink.delivered) == 1
+        send(relay, note("Review", "was seen again for epilepsy in May."),
+             ["jane.family@gmail.com"])
+    [second] = relay.store.held()
+    [jane] = second.recipients
+    assert "rare-correspondent" in jane["signals"] and "new-to-organisation" not in jane["signals"]
+    assert "identifiers-to-new-webmail" not in second.rules  # the policy's other rules still ask
