@@ -21,6 +21,8 @@ from dlpgate.store.base import Correspondence, HistoryHeld
 
 # Parameters per statement: inside the 999 an older SQLite allows.
 _CHUNK = 400
+# Pairs deleted per transaction by history retention.
+EXPIRE_BATCH = 2000
 
 
 def _chunks(items: list[str]) -> list[list[str]]:
@@ -88,38 +90,59 @@ class HistoryKeeping:
     def expire_history(self, cutoff: float) -> dict[str, int]:
         """Delete correspondence last seen before `cutoff` (unix time), with the content
         profiles and groups learned with it, and domains no one has written to since;
-        near spellings of addresses and domains no longer known go with them. One
-        transaction; returns the pairs and domains deleted."""
-        def work(db) -> dict[str, int]:
-            gone = db.execute("SELECT sender, recipient FROM correspondence WHERE last_seen < ?",
-                              (cutoff,)).fetchall()
-            gone = [(s, r) for s, r in gone]
-            if gone:
-                db.executemany("DELETE FROM profiles WHERE sender = ? AND recipient = ?", gone)
-                db.executemany("DELETE FROM groups WHERE sender = ? AND a = ?", gone)
-                db.executemany("DELETE FROM groups WHERE sender = ? AND b = ?", gone)
-                db.execute("DELETE FROM correspondence WHERE last_seen < ?", (cutoff,))
-            lost = sorted({r for _, r in gone})
-            for part in _chunks(lost):
-                m = ",".join("?" * len(part))
-                still = {r for (r,) in db.execute(
-                    f"SELECT DISTINCT recipient FROM correspondence WHERE recipient IN ({m}) "
-                    "AND count > 0", tuple(part)).fetchall()}
-                db.executemany("DELETE FROM spellings WHERE key = ? AND known = ?",
-                               [(k, r) for r in part if r not in still
-                                for k in sorted(spelling_keys(r))])
+        near spellings of addresses and domains no longer known go with them. Returns the
+        pairs and domains deleted.
+
+        A few thousand pairs a transaction, found by a read outside it: the first expiry
+        of a store that has learned years of mail must not hold the write lock the relay
+        needs to commit held mail. Each deletion asks `last_seen < cutoff` again, so a pair
+        written to between the read and the write stays.
+        """
+        pairs, lost = 0, []
+        while True:
+            found = self._read("SELECT sender, recipient FROM correspondence WHERE last_seen < ? "
+                               "LIMIT ?", (cutoff, EXPIRE_BATCH))
+            if not found:
+                break
+            gone = self._atomic(lambda db, found=found: self._expire_pairs(db, found, cutoff))
+            pairs += len(gone)
+            lost += sorted({r for _, r in gone})
+            if len(found) < EXPIRE_BATCH:
+                break
+
+        def domains_work(db) -> list[str]:
             domains = [d for (d,) in db.execute(
                 "SELECT domain FROM domains WHERE last_seen < ?", (cutoff,)).fetchall()]
-            if domains:
-                db.execute("DELETE FROM domains WHERE last_seen < ?", (cutoff,))
-                db.executemany("DELETE FROM spellings WHERE key = ? AND known = ?",
-                               [(k, "@" + d) for d in domains
-                                for k in sorted(spelling_keys("@" + d))])
-            return {"pairs": len(gone), "domains": len(domains), "unfile": lost + domains}
+            db.execute("DELETE FROM domains WHERE last_seen < ?", (cutoff,))
+            db.executemany("DELETE FROM spellings WHERE key = ? AND known = ?",
+                           [(k, "@" + d) for d in domains for k in sorted(spelling_keys("@" + d))])
+            return domains
 
-        done = self._atomic(work)
-        self._unfile(done.pop("unfile"))
-        return done
+        domains = self._atomic(domains_work)
+        self._unfile(lost + domains)
+        return {"pairs": pairs, "domains": len(domains)}
+
+    @staticmethod
+    def _expire_pairs(db, found: list[tuple], cutoff: float) -> list[tuple[str, str]]:
+        """One batch: the pairs still past `cutoff`, with their profiles, groups and (for an
+        address no one here writes to any more) near spellings."""
+        gone = [(s, r) for s, r in found if db.execute(
+            "DELETE FROM correspondence WHERE sender = ? AND recipient = ? AND last_seen < ?",
+            (s, r, cutoff)).rowcount]
+        if not gone:
+            return []
+        db.executemany("DELETE FROM profiles WHERE sender = ? AND recipient = ?", gone)
+        db.executemany("DELETE FROM groups WHERE sender = ? AND a = ?", gone)
+        db.executemany("DELETE FROM groups WHERE sender = ? AND b = ?", gone)
+        for part in _chunks(sorted({r for _, r in gone})):
+            m = ",".join("?" * len(part))
+            still = {r for (r,) in db.execute(
+                f"SELECT DISTINCT recipient FROM correspondence WHERE recipient IN ({m}) "
+                "AND count > 0", tuple(part)).fetchall()}
+            db.executemany("DELETE FROM spellings WHERE key = ? AND known = ?",
+                           [(k, r) for r in part if r not in still
+                            for k in sorted(spelling_keys(r))])
+        return gone
 
     def _unfile(self, known: list[str]) -> None:
         """Forget that these were filed in `spellings` (see `sql.SQLStore.learn`), so that

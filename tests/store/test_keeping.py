@@ -95,3 +95,17 @@ def test_forgetting_an_address_erases_every_row_that_names_it_and_nothing_else(a
     assert any_store.held_about("carer@oldmail.org").profile_rows == 0
     assert any_store.forget(["kw@council.gov.uk"]) == dict.fromkeys(
         ("correspondence", "profiles", "groups", "spellings"), 0)
+
+
+def test_expiry_goes_a_batch_at_a_time_and_spares_a_pair_written_to_meanwhile(any_store,
+                                                                             monkeypatch):
+    from dlpgate.store import keeping
+
+    monkeypatch.setattr(keeping, "EXPIRE_BATCH", 2)
+    any_store.learn([Pair("kw@council.gov.uk", f"old{i}@oldmail.org", OLD) for i in range(5)])
+    assert any_store.expire_history(NOW - 730 * DAY) == {"pairs": 5, "domains": 1}
+    # a pair read as old but written to before its batch's transaction is not deleted
+    any_store.learn([Pair("kw@council.gov.uk", "again@oldmail.org", NOW)])
+    gone = any_store._atomic(lambda db: any_store._expire_pairs(
+        db, [("kw@council.gov.uk", "again@oldmail.org")], NOW - 730 * DAY))
+    assert gone == [] and any_store.addressed(["again@oldmail.org"]) == {"again@oldmail.org": 1}
