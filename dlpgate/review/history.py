@@ -4,11 +4,14 @@ The same store calls as `dlpgate history show | forget` (store/keeping.py), for 
 role. Looking an address up is a look at personal data, so it needs a reason (the
 request's reference) and is audited as `history-show`; erasing needs the box ticked and
 is audited as `history-forget` with the rows deleted. Neither audit entry keeps the
-address: the reference ties the entry to the request.
+address: the reference ties the entry to the request. Both read whole tables (an address
+on the far side of a profile or group row has no index), so they run in a thread: the
+app shares its event loop with the relay.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -40,8 +43,9 @@ def routes(page, guarded, checked_form, actor, store: Any) -> list[Route]:
                         notice=problem, address=address, reason=reason)
         store.audit(AuditEntry(actor(user), "history-show", reason=reason, via="web",
                                detail="1 address(es)"))
+        held = await asyncio.to_thread(store.held_about, address)
         return page(request, "history.html", user=user, session=session, address=address,
-                    reason=reason, held=store.held_about(address))
+                    reason=reason, held=held)
 
     async def forget(request: Request, user, session) -> Response:
         address, reason, problem = await _asked(request, session)
@@ -49,10 +53,11 @@ def routes(page, guarded, checked_form, actor, store: Any) -> list[Route]:
         if not problem and form.get("confirm") != "yes":
             problem = "Tick the box to confirm the erasure."
         if problem:
+            held = await asyncio.to_thread(store.held_about, address) if "@" in address \
+                else None
             return page(request, "history.html", 400, user=user, session=session,
-                        notice=problem, address=address, reason=reason,
-                        held=store.held_about(address) if "@" in address else None)
-        done = store.forget([address])
+                        notice=problem, address=address, reason=reason, held=held)
+        done = await asyncio.to_thread(store.forget, [address])
         store.audit(AuditEntry(actor(user), "history-forget", reason=reason, via="web",
                                detail=dumps({"addresses": 1, **done})))
         return page(request, "history.html", user=user, session=session, address=address,
