@@ -109,3 +109,12 @@ def test_expiry_goes_a_batch_at_a_time_and_spares_a_pair_written_to_meanwhile(an
     gone = any_store._atomic(lambda db: any_store._expire_pairs(
         db, [("kw@council.gov.uk", "again@oldmail.org")], NOW - 730 * DAY))
     assert gone == [] and any_store.addressed(["again@oldmail.org"]) == {"again@oldmail.org": 1}
+
+
+def test_forgetting_hundreds_of_addresses_at_once_stays_inside_sqlites_parameter_limit(
+        any_store):
+    _history(any_store)
+    many = [f"left{i}@example.org" for i in range(700)] + ["carer@oldmail.org"]
+    assert any_store.forget(many)["correspondence"] == 1  # the one pair that names it
+    assert any_store.addressed(["carer@oldmail.org", "sarah.jones@nhs.net"]) == {
+        "sarah.jones@nhs.net": 2}
