@@ -195,13 +195,38 @@ def _learn(store, pairs, label: str, keep_days: int | None = None) -> int:
 
 
 def cmd_history_import(args: argparse.Namespace) -> int:
+    """A CSV of correspondence: dlpgate's own layout, or an export whose columns
+    `--columns` names (a message trace). With internal domains configured, a row from
+    outside to one of ours is a reply, as in `history learn`, not a pair of ours."""
     from dlpgate import history
 
+    try:
+        layout = history.CsvLayout.of(args.columns, args.date_format, args.only or ())
+    except ValueError as exc:
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        return 2
     settings = _settings(args)
     store = _store(settings)
+    internal = settings.organisation.internal_domains
+    replies = [0]
+
+    def ours(address: str) -> bool:
+        return history.in_domains(history.domain_of(address), internal) is not None
+
+    def pairs():
+        for pair in history.read_csv(Path(args.csv), layout=layout):
+            if internal and not ours(pair.sender):
+                if ours(pair.recipient):
+                    store.mark_replied([(pair.recipient, pair.sender, pair.when)])
+                    replies[0] += 1
+                continue
+            yield pair
+
     try:
-        _learn(store, history.read_csv(Path(args.csv)), args.csv,
-               settings.recipients.history_days)
+        _learn(store, pairs(), args.csv, settings.recipients.history_days)
+        if replies[0]:
+            print(f"{args.csv}: {replies[0]} rows of mail from outside to us, recorded as "
+                  "their writing back")
     except history.HistoryFileError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 1
@@ -338,6 +363,16 @@ def build_parser() -> argparse.ArgumentParser:
     h = hsub.add_parser("import", parents=[common],
                         help="load a CSV: sender,recipient[,count][,last_seen]")
     h.add_argument("csv", metavar="CSV")
+    h.add_argument("--columns", metavar="FIELD=COLUMN,...",
+                   help="the columns holding sender, recipient, count and last_seen in another "
+                   "layout, e.g. sender=SenderAddress,recipient=RecipientAddress,"
+                   "last_seen=Received")
+    h.add_argument("--date-format", metavar="FORMAT",
+                   help="how last_seen is written, as for strptime (default ISO 8601), e.g. "
+                   "'%%d/%%m/%%Y %%H:%%M:%%S'")
+    h.add_argument("--only", action="append", metavar="COLUMN=VALUE,...",
+                   help="keep only rows whose COLUMN has one of these values (any case), e.g. "
+                   "Status=Delivered; may be repeated")
     h.set_defaults(func=cmd_history_import)
     h = hsub.add_parser("learn", parents=[common],
                         help="learn From -> To/Cc/Bcc from sent mail (.eml, dirs, mbox, Maildir)")

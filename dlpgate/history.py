@@ -108,28 +108,87 @@ def group_pairs(recipients: Iterable[str]) -> list[tuple[str, str]]:
     return sorted({(min(a, m), max(a, m)) for a in anchors(unique) for m in unique if m != a})
 
 
-def read_csv(path: Path, now: float | None = None) -> Iterator[Pair]:
-    """Header row sender,recipient[,count][,last_seen]; errors name the line.
+def read_csv(path: Path, now: float | None = None,
+             layout: CsvLayout | None = None) -> Iterator[Pair]:
+    """Header row sender,recipient[,count][,last_seen] (or the columns `layout` names);
+    errors name the file and line.
 
     A row with no last_seen counts as seen at `now` (the import): an export of counts
-    alone is of current correspondence, not of mail sent in 1970."""
+    alone is of current correspondence, not of mail sent in 1970. A row with an empty
+    sender (a bounce, sent from the null address) is no correspondence and is skipped; a
+    recipient cell may list several addresses, split at ';' or ','."""
     now = time.time() if now is None else now
-    with path.open(newline="", encoding="utf-8") as fh:
+    lay = layout or CsvLayout()
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
-        fields = set(reader.fieldnames or [])
-        if not {"sender", "recipient"} <= fields:
-            raise HistoryFileError(f"{path}:1: the header must name sender and recipient columns")
+        fields = list(reader.fieldnames or [])
+        wanted = [lay.sender, lay.recipient, *(c for c, _ in lay.only)]
+        if lay.count != "count":
+            wanted.append(lay.count)
+        if lay.last_seen != "last_seen":
+            wanted.append(lay.last_seen)
+        missing = [c for c in wanted if c not in fields]
+        if missing:
+            raise HistoryFileError(f"{path}:1: no column named {missing[0]!r} (the header has: "
+                                   f"{', '.join(fields)[:300]}; --columns maps other names)")
         for line, row in enumerate(reader, start=2):
-            sender, recipient = row.get("sender", ""), row.get("recipient", "")
-            if "@" not in (sender or "") or "@" not in (recipient or ""):
+            if any((row.get(c) or "").strip().lower() not in keep for c, keep in lay.only):
+                continue
+            sender = (row.get(lay.sender) or "").strip()
+            if sender in ("", "<>"):
+                continue
+            recipients = [r.strip() for r in re.split(r"[;,]", row.get(lay.recipient) or "")
+                          if r.strip()]
+            if "@" not in sender or not recipients or any("@" not in r for r in recipients):
                 raise HistoryFileError(f"{path}:{line}: sender and recipient must be addresses")
             try:
-                count = int(row.get("count") or 1)
-                seen = row.get("last_seen") or ""
-                when = datetime.fromisoformat(seen).timestamp() if seen else now
+                count = int(row.get(lay.count) or 1)
+                seen = (row.get(lay.last_seen) or "").strip()
+                when = (datetime.strptime(seen, lay.date_format) if lay.date_format else
+                        datetime.fromisoformat(seen)).timestamp() if seen else now
             except ValueError as exc:
                 raise HistoryFileError(f"{path}:{line}: {exc}") from None
-            yield Pair(normalise(sender), normalise(recipient), when, count)
+            for recipient in recipients:
+                yield Pair(normalise(sender), normalise(recipient), when, count)
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """Which columns of a CSV hold what, for an export that is not in dlpgate's own layout
+    (an Exchange Online message trace: one row a message and recipient, its date in the
+    exporting machine's format, a delivery status beside it)."""
+
+    sender: str = "sender"
+    recipient: str = "recipient"
+    count: str = "count"
+    last_seen: str = "last_seen"
+    date_format: str | None = None  # a strptime format; None: ISO 8601
+    only: tuple[tuple[str, frozenset[str]], ...] = ()  # (column, values kept, lower case)
+
+    @classmethod
+    def of(cls, columns: str | None = None, date_format: str | None = None,
+           only: Iterable[str] = ()) -> CsvLayout:
+        """From `--columns sender=COL,recipient=COL,...` and `--only COL=V1,V2`; a mistake
+        is a ValueError saying which."""
+        names: dict[str, str] = {}
+        for part in (columns or "").split(","):
+            if not part.strip():
+                continue
+            key, eq, column = part.partition("=")
+            key = key.strip()
+            if not eq or key not in ("sender", "recipient", "count", "last_seen") or \
+                    not column.strip():
+                raise ValueError(f"--columns: {part.strip()!r} is not FIELD=COLUMN with FIELD "
+                                 "one of sender, recipient, count, last_seen")
+            names[key] = column.strip()
+        kept = []
+        for item in only:
+            column, eq, values = item.partition("=")
+            if not eq or not column.strip() or not values.strip():
+                raise ValueError(f"--only: {item!r} is not COLUMN=VALUE[,VALUE...]")
+            kept.append((column.strip(), frozenset(v.strip().lower() for v in values.split(",")
+                                                   if v.strip())))
+        return cls(**names, date_format=date_format, only=tuple(kept))
 
 
 def pairs_from_message(raw: bytes) -> list[Pair]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mailbox
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -122,7 +123,8 @@ def test_a_broken_csv_exits_1_with_the_line(tmp_path):
     (tmp_path / "bad.csv").write_text("from,to\na,b\n")
     proc = dlpgate("history", "import", "bad.csv", cwd=tmp_path)
     assert proc.returncode == 1
-    assert "bad.csv:1: the header must name sender and recipient columns" in proc.stderr
+    assert "bad.csv:1: no column named 'sender' (the header has: from, to; --columns maps " \
+        "other names)" in proc.stderr
 
 
 def test_inbound_mail_records_that_a_correspondent_wrote_back(tmp_path):
@@ -147,3 +149,54 @@ def test_an_undated_csv_row_counts_as_seen_at_the_import(tmp_path):
     path.write_text("sender,recipient,count\na@x.org,b@y.org,12\n")
     [pair] = read_csv(path, now=5000.0)
     assert (pair.count, pair.when) == (12, 5000.0)  # not 1970: a regular, not a lapsed contact
+
+
+TRACE = ('"Received","SenderAddress","RecipientAddress","Subject","Status"\n'
+         '"02/12/2026 09:15:02","kw@example-council.gov.uk","Sarah.Jones@nhs.net","Visit",'
+         '"Delivered"\n'
+         '"03/12/2026 16:40:11","kw@example-council.gov.uk","sarah.jones@nhs.net","Re: Visit",'
+         '"Delivered"\n'
+         '"04/12/2026 08:00:00","kw@example-council.gov.uk","carer@gmial.com","Plan","Failed"\n'
+         '"04/12/2026 10:30:00","sarah.jones@nhs.net","kw@example-council.gov.uk","Re: Visit",'
+         '"Delivered"\n'
+         '"04/12/2026 11:00:00","","kw@example-council.gov.uk","Undeliverable","Delivered"\n')
+
+
+def test_a_message_trace_export_is_imported_through_its_own_columns(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(
+        f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n"
+        "organisation:\n  internal_domains: [example-council.gov.uk]\n")
+    (tmp_path / "trace.csv").write_text(TRACE, encoding="utf-8-sig")  # as Excel saves it
+    proc = dlpgate("history", "import", "trace.csv", "--columns",
+                   "sender=SenderAddress,recipient=RecipientAddress,last_seen=Received",
+                   "--date-format", "%d/%m/%Y %H:%M:%S", "--only", "Status=delivered",
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "trace.csv: 2 sender-recipient pairs learned" in proc.stdout
+    assert "1 rows of mail from outside to us, recorded as their writing back" in proc.stdout
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    try:
+        got = store.correspondence("kw@example-council.gov.uk",
+                                   ["sarah.jones@nhs.net", "carer@gmial.com"])
+        # two messages to one person, one row a message; the failed one to a typo is not mail
+        assert list(got) == ["sarah.jones@nhs.net"]
+        sarah = got["sarah.jones@nhs.net"]
+        assert (sarah.count, sarah.replied) == (2, True)
+        assert time.strftime("%Y-%m-%d %H:%M", time.localtime(sarah.last_seen)) == \
+            "2026-12-03 16:40"
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--columns", "sender=SenderAddress,recipient=Nope"],
+     "trace.csv:1: no column named 'Nope'"),
+    (["--columns", "from=SenderAddress"], "--columns: 'from=SenderAddress' is not FIELD=COLUMN"),
+    (["--columns", "sender=SenderAddress,recipient=RecipientAddress,last_seen=Received"],
+     "trace.csv:2: Invalid isoformat string: '02/12/2026 09:15:02'"),
+    (["--only", "Status"], "--only: 'Status' is not COLUMN=VALUE"),
+])
+def test_a_trace_export_read_with_the_wrong_columns_says_what_and_where(tmp_path, args, said):
+    (tmp_path / "trace.csv").write_text(TRACE)
+    proc = dlpgate("history", "import", "trace.csv", *args, cwd=tmp_path)
+    assert proc.returncode in (1, 2) and said in proc.stderr, proc.stderr
