@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import mailbox
+import shlex
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -162,15 +164,21 @@ TRACE = ('"Received","SenderAddress","RecipientAddress","Subject","Status"\n'
          '"04/12/2026 11:00:00","","kw@example-council.gov.uk","Undeliverable","Delivered"\n')
 
 
+def documented_trace_import() -> list[str]:
+    """The command docs/exchange.md gives for a message trace, as an operator would paste it."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "exchange.md").read_text()
+    block = text.split("### 4. History before the first day", 1)[1].split("```", 2)[1]
+    words = shlex.split(block.replace("\\\n", " "))  # a line continued as in a shell
+    assert words[:3] == ["dlpgate", "history", "import"], words
+    return words[1:]
+
+
 def test_a_message_trace_export_is_imported_through_its_own_columns(tmp_path):
     (tmp_path / "dlpgate.yaml").write_text(
         f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n"
         "organisation:\n  internal_domains: [example-council.gov.uk]\n")
     (tmp_path / "trace.csv").write_text(TRACE, encoding="utf-8-sig")  # as Excel saves it
-    proc = dlpgate("history", "import", "trace.csv", "--columns",
-                   "sender=SenderAddress,recipient=RecipientAddress,last_seen=Received",
-                   "--date-format", "%d/%m/%Y %H:%M:%S", "--only", "Status=delivered",
-                   cwd=tmp_path)
+    proc = dlpgate(*documented_trace_import(), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "trace.csv: 2 sender-recipient pairs learned" in proc.stdout
     assert "1 rows of mail from outside to us, recorded as their writing back" in proc.stdout
