@@ -379,7 +379,8 @@ class Greeting:
 _TITLE = rf"(?:(?i:{'|'.join(_TITLE_WORDS)})|{'|'.join(_RANKS)})"
 _NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 _GREETING = re.compile(
-    r"(?P<open>(?i:dear|hi|hiya|hello|hey|greetings|(?:good\s+)?(?:morning|afternoon|evening)"
+    r"(?P<open>(?i:dear|hi|hiya|hello|hey(?:\s+up)?|howdy|alright|greetings|fao"
+    r"|good\s+day|(?:good\s+)?(?:morning|afternoon|evening)"
     # Welsh and Irish: Annwyl (Dear), Helo, Shwmae, Bore da, Prynhawn da, Noswaith dda; Dia duit
     r"|annwyl|helo|shwmae|bore\s+da|prynhawn\s+da|noswaith\s+dda|dia\s+dhuit|dia\s+duit)"
     r"\b[\s,]*)?"
@@ -404,7 +405,11 @@ governors trustee trustees team teams hub service services unit department offic
 board committee group worker workers carer coordinator administrator admin lead support
 staff practice surgery school nursery centre network forum mash admissions housing
 safeguarding reception finance payroll planning licensing highways benefits revenues
-fostering adoption hiya annwyl helo shwmae syr fadam bawb pawb riant rhiant rieni
+fostering adoption hiya howdy alright annwyl helo shwmae syr fadam bawb pawb riant rhiant rieni
+apologies apology oops whoops correction resending resend reminder request query question
+info information summary background agenda minutes action actions ps nb also further
+following right well so now just quick welcome congratulations congrats happy merry ta
+firstly finally again day
 breswylydd preswylydd breswylwyr gyfaill gyfeillion gydweithwyr cydweithwyr warcheidwad
 gwarcheidwad denant denantiaid gwsmer cwsmer ymgeisydd gynghorydd cynghorydd gynghorwyr
 cynghorwyr gydweithiwr cydweithiwr aelod aelodau bennaeth pennaeth swyddog swyddogion feddyg

@@ -204,6 +204,11 @@ def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.o
     ("Dia duit Seán,\nthe rota.", "Seán", False),
     ("Hiya Sarah,\nthe rota.", "Sarah", False),
     ("Morning Kiran,\nthe figures.", "Kiran", False),
+    ("Alright Dave,\nthe rota.", "Dave", False),               # as the north and Midlands write
+    ("Hey up Dave,\nthe rota.", "Dave", False),
+    ("Howdy Mark,\nthe rota.", "Mark", False),
+    ("Good day Sarah,\nthe rota.", "Sarah", False),
+    ("FAO Sarah Jones,\nThe referral.", "Sarah", False),       # for the attention of
     ("Dear Revd Jones,\nThe service.", "Jones", True),          # clergy, police, councillors
     ("Dear DI Patel,\nThe statement.", "Patel", True),
     ("Dear Detective Sergeant Brown,\nThe statement.", "Brown", True),
@@ -252,6 +257,11 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Hello Admissions,\nThe application.",
     "Dear Councillor,\nThe ward surgery.",
     "Hello,\nplease see below.",
+    "Howdy,\nplease see below.",
+    "Apologies,\nthe wrong attachment.",           # a first word and a comma, not a person
+    "Oops,\nthe wrong attachment.",
+    "Correction,\nthe date is the 5th.",
+    "Congratulations,\non the new post.",
     "Greetings,\nplease see below.",
     "Please see the attached figures.",
     "Hi Jeff thanks for the note, see you Tuesday.",
