@@ -275,7 +275,8 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
                 found = history.joining(found, thread.outside_thread(
                     message, [p.recipient for p in found]))
                 tokens = fingerprint(message, key, detect.find(message, patterns, ctx))
-                store.learn_profiles([(p.sender, p.recipient, tokens) for p in found])
+                store.learn_profiles([(p.sender, p.recipient, tokens) for p in found],
+                                     found[0].when)
             yield from found
 
     try:

@@ -309,7 +309,8 @@ class Recipients(_Section):
                                   description="Personal webmail domains besides the built-in list.")
     history_days: int | None = Field(730, ge=1, description="Days correspondence history is "
                                      "kept after the last message between two addresses (with "
-                                     "the content profile and groups learned with it), and a "
+                                     "the content profile and groups learned with it), a "
+                                     "profile word after it last went between them, and a "
                                      "domain's after the last message to it; null keeps it for "
                                      "ever. At least recent_days.")
 

@@ -98,9 +98,11 @@ def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
     if days is None:
         print("recipients.history_days is null: history is kept for ever")
         return 0
-    done = store.expire_history(time.time() - days * 86400)
+    cutoff = time.time() - days * 86400
+    done = store.expire_history(cutoff)
+    words = store.expire_words(cutoff)
     print(f"{done['pairs']} sender-recipient pair(s) and {done['domains']} domain(s) not seen "
-          f"for {days} days removed")
+          f"for {days} days removed, and {words} content-profile word(s) not sent for as long")
     return 0
 
 

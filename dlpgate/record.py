@@ -105,7 +105,7 @@ def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
     store.learn(pairs)
     store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
     tokens = fingerprint(message, key)
-    store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs])
+    store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs], pairs[0].when or None)
     return pairs
 
 
@@ -141,4 +141,4 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     patterns = [d for d in build(settings)[0] if not getattr(d, "costly", False)]
     found = detect.find(message, patterns, Context(settings=settings, store=None))
     tokens = fingerprint(message, store.profile_key(), found)
-    store.learn_profiles([(sender, r, tokens) for r in rcpts])
+    store.learn_profiles([(sender, r, tokens) for r in rcpts], now)

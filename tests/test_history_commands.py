@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -117,3 +118,21 @@ def test_serve_expires_old_history_and_logs_only_counts(tmp_path):
                if json.loads(line)["event"] == "history_retention"]
     assert (event["pairs"], event["domains"], event["days"]) == (1, 1, 730)
     assert "oldmail" not in log and "sarah" not in log and "carer" not in log
+
+
+def test_history_learn_dates_each_word_so_expiry_ages_out_old_topics(tmp_path):
+    import email.utils
+
+    (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'gw.db'}\n")
+    for name, days, body in (("old", 1000, "Quarterly allotment waiting list."),
+                             ("new", 3, "Tuesday visit rota.")):
+        raw = make_message(sender="kw@example-council.gov.uk", to=("sarah.jones@nhs.net",),
+                           subject="Notes", body=body + "\n")
+        date = email.utils.formatdate(time.time() - days * 86400)
+        (tmp_path / f"{name}.eml").write_bytes(
+            re.sub(rb"(?m)^Date: .*$", f"Date: {date}".encode(), raw, count=1))
+    assert dlpgate("history", "learn", "old.eml", "new.eml", cwd=tmp_path).returncode == 0
+    got = dlpgate("history", "expire", cwd=tmp_path)
+    # the pair is current; the words only the old message carried are not
+    assert "0 sender-recipient pair(s)" in got.stdout and "and 4 content-profile word(s)" in \
+        got.stdout, got.stdout

@@ -58,6 +58,7 @@ class Relay:
         self._watch_task: asyncio.Task[Any] | None = None
         self._expire_task: asyncio.Task[Any] | None = None
         self._delay_task: asyncio.Task[Any] | None = None
+        self._words_expired_at: float | None = None  # monotonic; profile words go daily
         self.review: Any = None
         self.metrics: Any = None
         self.hop = NextHop(settings.relay)
@@ -151,12 +152,19 @@ class Relay:
             await asyncio.sleep(self.settings.quarantine.expire_interval)
 
     async def _expire_history(self) -> None:
-        """Correspondence history past `recipients.history_days` goes (store/keeping.py)."""
+        """Correspondence history past `recipients.history_days` goes (store/keeping.py):
+        pairs and domains each run; profile words, which take a pass over every sender's
+        profile, once a day."""
         days = self.settings.recipients.history_days
         if days is None:
             return
+        cutoff = time.time() - days * 86400
         try:
-            done = await asyncio.to_thread(self.store.expire_history, time.time() - days * 86400)
+            done = await asyncio.to_thread(self.store.expire_history, cutoff)
+            last = self._words_expired_at
+            if last is None or time.monotonic() - last >= 86400:
+                done["words"] = await asyncio.to_thread(self.store.expire_words, cutoff)
+                self._words_expired_at = time.monotonic()
         except Exception as exc:
             log.error("history_retention_failed", error=type(exc).__name__)
         else:

@@ -20,7 +20,7 @@ TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
                        "smallest",
                        "sender, recipient"),
     "domains": ("domain, count, first_seen, last_seen", "domain"),
-    "profiles": ("sender, recipient, token, count", "sender, recipient, token"),
+    "profiles": ("sender, recipient, token, count, seen", "sender, recipient, token"),
     "groups": ("sender, a, b, count", "sender, a, b"),
     "spellings": ("key, known", "key, known"),
     "users": ("username, password_hash, roles, disabled, created", "username"),
@@ -64,4 +64,11 @@ def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
     key = source.profile_key().hex()
     target._write("INSERT INTO meta (key, value) VALUES ('profile_key', ?) ON CONFLICT (key) "
                   "DO UPDATE SET value = excluded.value", [(key,)])
+    # undated profile rows copied keep the date they count from (the earlier of the two)
+    dated = [float(v) for s in (source, target) for (v,) in s._read(
+        "SELECT value FROM meta WHERE key = 'profiles_dated_from'", ())]
+    if dated:
+        target._write("INSERT INTO meta (key, value) VALUES ('profiles_dated_from', ?) ON "
+                      "CONFLICT (key) DO UPDATE SET value = excluded.value",
+                      [(str(int(min(dated))),)])
     return counts

@@ -11,7 +11,8 @@ quarantine retention and the review app look after those.
 Written once for both backends, on the same `_read` and `_atomic` as `sql.SQLStore`.
 Two kinds of statement read whole tables. Retention finds old pairs by `last_seen`,
 which has no index (one would be rewritten on every message learned; the hourly read of
-a million rows takes some 40 ms), then deletes by primary key. Showing and erasing an
+a million rows takes some 40 ms), then deletes by primary key; old profile words, by
+`seen`, likewise unindexed, in one pass over each sender's profile a day. Showing and erasing an
 address search the profiles and groups for it on their far side: that is rare and must
 be complete, so they read the tables rather than trust that every profile row has a
 correspondence row beside it.
@@ -124,6 +125,20 @@ class HistoryKeeping:
         domains = self._atomic(domains_work)
         self._unfile(lost + domains)
         return {"pairs": pairs, "domains": len(domains)}
+
+    def expire_words(self, cutoff: float) -> int:
+        """Delete the profile words last sent between two addresses before `cutoff`, where
+        the two still correspond (pairs that do not are gone with `expire_history`): the
+        history keeps what went to someone in the last `history_days`, not everything ever.
+        Words learned before profiles were dated count from the upgrade. One sender a
+        transaction, each through the primary key; returns the words deleted."""
+        dated = self._read("SELECT value FROM meta WHERE key = 'profiles_dated_from'", ())
+        undated_old = bool(dated) and float(dated[0][0]) < cutoff
+        senders = [s for (s,) in self._read("SELECT DISTINCT sender FROM correspondence", ())]
+        sql = ("DELETE FROM profiles WHERE sender = ? AND "
+               + ("(seen < ? OR seen IS NULL)" if undated_old else "seen < ?"))
+        return sum(self._atomic(lambda db, s=s: max(db.execute(sql, (s, cutoff)).rowcount, 0))
+                   for s in senders)
 
     @staticmethod
     def _expire_pairs(db, found: list[tuple], cutoff: float) -> list[tuple[str, str]]:

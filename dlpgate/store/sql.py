@@ -354,12 +354,18 @@ class SQLStore(HistoryKeeping):
             rows = self._read("SELECT value FROM meta WHERE key = 'profile_key'", ())
         return bytes.fromhex(rows[0][0])
 
-    def learn_profiles(self, rows: list[tuple[str, str, tuple[int, ...]]]) -> None:
-        """(sender, recipient, tokens) rows: each token's count goes up by one."""
-        flat = [(s, r, t) for s, r, tokens in rows for t in tokens]
+    def learn_profiles(self, rows: list[tuple[str, str, tuple[int, ...]]],
+                       when: float | None = None) -> None:
+        """(sender, recipient, tokens) rows: each token's count goes up by one, and it was
+        last seen at `when` (the message's date; now when not given), for retention."""
+        when = time.time() if when is None else when
+        flat = [(s, r, t, when) for s, r, tokens in rows for t in tokens]
         if flat:
-            self._write("INSERT INTO profiles VALUES (?,?,?,1) ON CONFLICT (sender, recipient, "
-                        "token) DO UPDATE SET count = profiles.count + 1", flat)
+            self._write("INSERT INTO profiles (sender, recipient, token, count, seen) "
+                        "VALUES (?,?,?,1,?) ON CONFLICT (sender, recipient, token) DO UPDATE "
+                        "SET count = profiles.count + 1, "
+                        f"seen = {self.GREATEST}(COALESCE(profiles.seen, 0), excluded.seen)",
+                        flat)
 
     def profile_fit(self, sender: str, recipients: list[str],
                     tokens: tuple[int, ...]) -> dict[str, int]:

@@ -26,7 +26,7 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
     lite.hold(item)
     lite.learn([Pair("ann@x.gov.uk", "gp@nhs.net", 100.0, count=4, joined=2, audience=3)])
     lite.learn_groups([("ann@x.gov.uk", ("gp@nhs.net", "sw@x.gov.uk"))])
-    lite.learn_profiles([("ann@x.gov.uk", "gp@nhs.net", (11, 22, 33))])
+    lite.learn_profiles([("ann@x.gov.uk", "gp@nhs.net", (11, 22, 33))], 1_000_000.0)
     lite.save_user("ann", "scrypt$h", ("reviewer",))
     lite.audit(AuditEntry("cli:ann", "view", item.id))
     lite.audit(AuditEntry("cli:ann", "reject", item.id, "wrong person"))
@@ -54,6 +54,8 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
             ("gp@nhs.net", "sw@x.gov.uk"): 1}
         assert pg.profile_key() == key  # profiles keep their meaning
         assert pg.profile_fit("ann@x.gov.uk", ["gp@nhs.net"], (22, 33)) == {"gp@nhs.net": 2}
+        # with the date each word was last sent, so retention ages them out alike
+        assert pg.expire_words(1_000_001.0) == 3
         assert pg.get_user("ann").roles == ("reviewer",)
         assert [e.action for e in pg.audit_log()] == ["reject", "view"]
     finally:

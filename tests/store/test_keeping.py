@@ -118,3 +118,18 @@ def test_forgetting_hundreds_of_addresses_at_once_stays_inside_sqlites_parameter
     assert any_store.forget(many)["correspondence"] == 1  # the one pair that names it
     assert any_store.addressed(["carer@oldmail.org", "sarah.jones@nhs.net"]) == {
         "sarah.jones@nhs.net": 2}
+
+
+def test_words_not_sent_for_history_days_leave_a_profile_the_pair_still_uses(any_store):
+    any_store.learn([Pair("kw@council.gov.uk", "sarah.jones@nhs.net", NOW)])
+    any_store.learn_profiles([("kw@council.gov.uk", "sarah.jones@nhs.net", (1, 2))], OLD)
+    any_store.learn_profiles([("kw@council.gov.uk", "sarah.jones@nhs.net", (2, 3))], NOW)
+    assert any_store.expire_words(NOW - 730 * DAY) == 1  # word 1, last sent 800 days ago
+    assert any_store.profile_fit("kw@council.gov.uk", ["sarah.jones@nhs.net"], (1, 2, 3)) == {
+        "sarah.jones@nhs.net": 2}
+    # words learned before profiles were dated count from the upgrade
+    any_store._atomic(lambda db: db.execute("UPDATE profiles SET seen = NULL"))
+    assert any_store.expire_words(NOW - 730 * DAY) == 0  # this store was upgraded just now
+    any_store._atomic(lambda db: db.execute(
+        "UPDATE meta SET value = ? WHERE key = 'profiles_dated_from'", (str(int(OLD)),)))
+    assert any_store.expire_words(NOW - 730 * DAY) == 2
