@@ -1,4 +1,4 @@
-"""`dlpgate history show | forget | expire`: the correspondence history as personal data.
+"""`dlpgate history show | forget | expire | stats`: the correspondence history as personal data.
 
 What dlpgate learns of the council's mail flow (who writes to whom, how often, when,
 keyed hashes of what went to them) is personal data of the people written to. An
@@ -106,6 +106,25 @@ def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace, settings: Settings, store) -> int:
+    stats = store.history_stats()
+    if args.json:
+        print(json.dumps({**stats, "history_days": settings.recipients.history_days}))
+        return 0
+    print(f"{stats['pairs']} sender-recipient pair(s): {stats['senders']} sender(s) here to "
+          f"{stats['addresses']} address(es) at {stats['domains']} domain(s); "
+          f"{stats['replied']} have written back")
+    if stats["pairs"]:
+        print(f"last messages from {_date(stats['oldest_last_seen'])} to "
+              f"{_date(stats['newest_last_seen'])}")
+    print(f"content profiles: {stats['profile_words']} keyed word hash(es); groups: "
+          f"{stats['group_pairs']} co-recipient pair(s)")
+    days = settings.recipients.history_days
+    print("kept for ever (recipients.history_days: null)" if days is None else
+          f"kept {days} days after the last message (recipients.history_days)")
+    return 0
+
+
 def register(hsub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
     """The actions beside `history import` and `history learn`."""
     bind = _with_store(settings_of, store_of)
@@ -120,6 +139,10 @@ def register(hsub, common: argparse.ArgumentParser, settings_of, store_of) -> No
     c.add_argument("addresses", nargs="+", metavar="ADDRESS")
     c.add_argument("--reason", default="", help="why (a request's reference; audited)")
     c.set_defaults(func=bind(cmd_forget))
+    c = hsub.add_parser("stats", parents=[common],
+                        help="how much history is held, and how old (no addresses)")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=bind(cmd_stats))
     c = hsub.add_parser("expire", parents=[common],
                         help="apply recipients.history_days now (serve does it hourly)")
     c.set_defaults(func=bind(cmd_expire))

@@ -136,3 +136,15 @@ def test_history_learn_dates_each_word_so_expiry_ages_out_old_topics(tmp_path):
     # the pair is current; the words only the old message carried are not
     assert "0 sender-recipient pair(s)" in got.stdout and "and 4 content-profile word(s)" in \
         got.stdout, got.stdout
+
+
+def test_stats_says_how_much_history_is_held_and_how_old(tmp_path):
+    setup(tmp_path)
+    got = dlpgate("history", "stats", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.splitlines()[0] == ("3 sender-recipient pair(s): 2 sender(s) here to 2 "
+                                          "address(es) at 2 domain(s); 0 have written back")
+    assert got.stdout.splitlines()[1].startswith("last messages from 2022-01-10 to ")
+    assert "@" not in got.stdout  # a summary, naming no one
+    stats = json.loads(dlpgate("history", "stats", "--json", cwd=tmp_path).stdout)
+    assert (stats["pairs"], stats["history_days"]) == (3, 730)

@@ -263,6 +263,10 @@ class Store(Protocol):
         """What the history holds that names `address` (store/keeping.py)."""
         ...
 
+    def history_stats(self) -> dict[str, float | int | None]:
+        """Counts of what the history holds, and its oldest and newest pair (no address)."""
+        ...
+
     def forget(self, addresses: list[str]) -> dict[str, int]:
         """Erase every history row naming one of `addresses`; rows deleted per table."""
         ...

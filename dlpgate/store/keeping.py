@@ -63,6 +63,22 @@ class HistoryKeeping:
             (*keys, address))
         return HistoryHeld(address, written_by, writes_to, profile_rows, group_rows, spellings)
 
+    def history_stats(self) -> dict[str, float | int | None]:
+        """What the history holds in all, for an operator checking an import or retention:
+        counts, and the oldest and newest last message of any pair (no address)."""
+        [(pairs, senders, oldest, newest)] = self._read(
+            "SELECT count(*), count(DISTINCT sender), min(last_seen), max(last_seen) "
+            "FROM correspondence WHERE count > 0", ())
+        [(addresses,)] = self._read(
+            "SELECT count(DISTINCT recipient) FROM correspondence WHERE count > 0", ())
+        [(replies,)] = self._read("SELECT count(*) FROM correspondence WHERE replied = 1", ())
+        [(domains,)] = self._read("SELECT count(*) FROM domains", ())
+        [(words,)] = self._read("SELECT count(*) FROM profiles", ())
+        [(groups,)] = self._read("SELECT count(*) FROM groups", ())
+        return {"pairs": pairs, "senders": senders, "addresses": addresses, "replied": replies,
+                "domains": domains, "profile_words": words, "group_pairs": groups,
+                "oldest_last_seen": oldest, "newest_last_seen": newest}
+
     def forget(self, addresses: list[str]) -> dict[str, int]:
         """Erase every row of the history that names one of `addresses` (normalised): as
         sender or recipient, in content profiles, groups and near spellings. One

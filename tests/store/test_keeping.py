@@ -133,3 +133,11 @@ def test_words_not_sent_for_history_days_leave_a_profile_the_pair_still_uses(any
     any_store._atomic(lambda db: db.execute(
         "UPDATE meta SET value = ? WHERE key = 'profiles_dated_from'", (str(int(OLD)),)))
     assert any_store.expire_words(NOW - 730 * DAY) == 2
+
+
+def test_the_history_in_all_is_counted_without_an_address(any_store):
+    _history(any_store)
+    stats = any_store.history_stats()
+    assert stats == {"pairs": 3, "senders": 2, "addresses": 2, "replied": 2, "domains": 2,
+                     "profile_words": 4, "group_pairs": 1, "oldest_last_seen": OLD,
+                     "newest_last_seen": NOW - DAY}
