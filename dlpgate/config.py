@@ -247,7 +247,10 @@ DEFAULT_WEIGHTS = {
     # learned as the relay learns it), the relationship kept in order. internal and
     # known-correspondent are the zero of the scale; confusable-address (the issue's
     # autocomplete signal, which the benchmark's typos overlap with lookalike-domain),
-    # protective-marking (not exercised) and the exposure signals keep set values.
+    # protective-marking (not exercised) and the exposure signals keep set values;
+    # replies-to-another sits above the grid's 0.98: it has never fired for a genuine
+    # recipient (0 of 1,643 on the validation split), and at 0.995 a reply to the other Jeff
+    # outranks a stranger no one has written to (validation similar contacts 0.738 -> 0.754).
     # relationship: the base risk
     "internal": 0.0, "partner": 0.05, "known-correspondent": 0.0, "rare-correspondent": 0.45,
     "new-to-sender": 0.55, "new-to-organisation": 0.98,
@@ -259,7 +262,7 @@ DEFAULT_WEIGHTS = {
     "has-namesake": 0.05, "usual-namesake": 0.98, "current-namesake": 0.98,
     "circular-only": 0.9,
     "names-another": 0.95,
-    "names-someone-else": 0.7, "replies-to-another": 0.98,
+    "names-someone-else": 0.7, "replies-to-another": 0.995,
     "personal-webmail": 0.0, "protective-marking": 0.7, "salutation-mismatch": 0.9,
     "greets-another": 0.65,
     # mitigating: evidence a new recipient was meant; each damps the base risk (unless the
