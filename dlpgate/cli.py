@@ -240,20 +240,16 @@ def cmd_history_import(args: argparse.Namespace) -> int:
 
 def cmd_history_learn(args: argparse.Namespace) -> int:
     """Correspondence, and each message's content profile (word hashes, no text)."""
-    from dlpgate import detect, history
-    from dlpgate.detect import thread
-    from dlpgate.detect.profile import fingerprint
-    from dlpgate.detect.registry import Context, build
+    from dlpgate import history
     from dlpgate.parse.mime import parse
+    from dlpgate.record import identifier_finder, learn_message
     from dlpgate.sources import SourceError, read_messages
 
     settings = _settings(args)
     store = _store(settings)
     started = time.time()
     key = store.profile_key()
-    # the pattern detectors, for the identifiers in each profile (as the relay learns them)
-    patterns = [d for d in build(settings)[0] if not getattr(d, "costly", False)]
-    ctx = Context(settings=settings, store=None)
+    identifiers = identifier_finder(settings)
     internal = settings.organisation.internal_domains
 
     def ours(address: str) -> bool:
@@ -270,13 +266,8 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
                                     if ours(p.recipient)])
                 continue
             if found:
-                store.learn_groups([(found[0].sender, tuple(p.recipient for p in found))])
                 message = parse(raw)
-                found = history.joining(found, thread.outside_thread(
-                    message, [p.recipient for p in found]))
-                tokens = fingerprint(message, key, detect.find(message, patterns, ctx))
-                store.learn_profiles([(p.sender, p.recipient, tokens) for p in found],
-                                     found[0].when)
+                found = learn_message(store, message, found, key, identifiers(message))
             yield from found
 
     try:

@@ -85,6 +85,33 @@ def profile_log(store: Store) -> Batcher:
     return Batcher(store.learn_profiles, "profiles")
 
 
+def identifier_finder(settings: Any) -> Callable[[Any], list]:
+    """The pattern detectors alone (NER left out), for the identifiers a content profile
+    carries beside its words, as the relay's scan finds them."""
+    from dlpgate import detect
+    from dlpgate.detect.registry import Context, build
+
+    patterns = [d for d in build(settings)[0] if not getattr(d, "costly", False)]
+    ctx = Context(settings=settings, store=None)
+    return lambda message: list(detect.find(message, patterns, ctx))
+
+
+def learn_message(store: Store, message: Any, pairs: list, key: bytes,
+                  findings: list | tuple = ()) -> list:
+    """One message's group and content profile, outside the batchers; returns its pairs
+    with `joined` set for recipients it added to a conversation, for the caller to learn
+    (at once, or in batches as `history learn` does)."""
+    from dlpgate.detect.profile import fingerprint
+    from dlpgate.detect.thread import outside_thread
+    from dlpgate.history import joining
+
+    pairs = joining(pairs, outside_thread(message, [p.recipient for p in pairs]))
+    store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
+    tokens = fingerprint(message, key, findings)
+    store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs], pairs[0].when or None)
+    return pairs
+
+
 def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
     """Learn one sent message at once: From -> each recipient, the group, the content profile.
 
@@ -92,20 +119,14 @@ def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
     the benchmarks' history), with the profile made of words alone: the relay and `history
     learn` add the identifiers pattern detection finds. Returns the pairs learned.
     """
-    from dlpgate.detect.profile import fingerprint
-    from dlpgate.detect.thread import outside_thread
-    from dlpgate.history import joining, pairs_from_message
+    from dlpgate.history import pairs_from_message
     from dlpgate.parse.mime import parse
 
     pairs = pairs_from_message(raw)
     if not pairs:
         return []
-    message = parse(raw)
-    pairs = joining(pairs, outside_thread(message, [p.recipient for p in pairs]))
+    pairs = learn_message(store, parse(raw), pairs, key)
     store.learn(pairs)
-    store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
-    tokens = fingerprint(message, key)
-    store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs], pairs[0].when or None)
     return pairs
 
 
@@ -121,10 +142,6 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     """
     import time
 
-    from dlpgate import detect
-    from dlpgate.detect.profile import fingerprint
-    from dlpgate.detect.registry import Context, build
-    from dlpgate.detect.thread import outside_thread
     from dlpgate.history import Pair, normalise
     from dlpgate.parse.mime import parse
 
@@ -134,11 +151,6 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     sender = normalise(mail_from)
     rcpts = tuple(dict.fromkeys(normalise(r) for r in delivered))
     message = parse(raw, limits=settings.scan.limits)
-    added = outside_thread(message, list(rcpts))
-    store.learn([Pair(sender, r, now, joined=int(r in added), audience=len(rcpts))
-                 for r in rcpts])
-    store.learn_groups([(sender, rcpts)])
-    patterns = [d for d in build(settings)[0] if not getattr(d, "costly", False)]
-    found = detect.find(message, patterns, Context(settings=settings, store=None))
-    tokens = fingerprint(message, store.profile_key(), found)
-    store.learn_profiles([(sender, r, tokens) for r in rcpts], now)
+    pairs = [Pair(sender, r, now, audience=len(rcpts)) for r in rcpts]
+    store.learn(learn_message(store, message, pairs, store.profile_key(),
+                              identifier_finder(settings)(message)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -11,7 +10,7 @@ from dlpgate.history import Pair
 from dlpgate.store.base import StoreError
 from dlpgate.store.postgres import PostgresStore, migrations
 
-from .test_sql import held_item
+from .test_sql import assert_upgraded_history, held_item
 
 
 def test_nodes_starting_together_migrate_once(pg_url):
@@ -82,17 +81,5 @@ def test_an_upgrade_files_the_spellings_of_the_history_already_learned(pg_url):
                      "3, 1, 2, 0), ('a@x.gov.uk', 'they.wrote@nhs.net', 0, 0, 0, 1)")
         conn.execute("INSERT INTO domains VALUES ('nhs.net', 3, 1, 2)")
     upgraded = PostgresStore(pg_url)
-    assert upgraded.near(["jo.blogs@nhs.net", "@nhs.ent", "they.wrot@nhs.net"]) == {
-        "jo.blogs@nhs.net": ["jo.bloggs@nhs.net"], "@nhs.ent": ["@nhs.net"]}
-    # and rows learned before copies into conversations were counted start at none
-    [kept] = upgraded.correspondence("a@x.gov.uk", ["jo.bloggs@nhs.net"]).values()
-    assert (kept.count, kept.joined, kept.smallest) == (3, 0, None)  # nor their audiences
-    # an undated row (they only wrote to us) counts as seen at the upgrade, not in 1970,
-    # so that history retention keeps it; dated rows keep their dates
-    [wrote] = upgraded.correspondence("a@x.gov.uk", ["they.wrote@nhs.net"]).values()
-    assert wrote.last_seen > time.time() - 3600 and (kept.first_seen, kept.last_seen) == (1, 2)
-    # retention then takes the pair and domain last seen in 1970, not the undated row
-    assert upgraded.expire_history(time.time() - 730 * 86400) == {"pairs": 1, "domains": 1}
-    assert list(upgraded.correspondence("a@x.gov.uk", ["they.wrote@nhs.net"])) == [
-        "they.wrote@nhs.net"]
+    assert_upgraded_history(upgraded)
     upgraded.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 
 import pytest
 
@@ -24,6 +25,24 @@ def held_item(created: float = 1000.0) -> tuple[HeldMessage, bytes]:
     raw = make_message(to=("x@gmail.com",), body="NHS 943 476 5919: diagnosed with asthma.\n")
     env = make_envelope(raw, bcc=("hidden@example.org",))
     return HeldMessage.of(scanner().scan(raw, env), env, raw, created), raw
+
+
+def assert_upgraded_history(upgraded) -> None:
+    """A store upgraded from before spellings, holding jo.bloggs@ (dated 1970) and a row for
+    they.wrote@ (who only wrote to us, undated), as both backends' upgrade tests leave it."""
+    assert upgraded.near(["jo.blogs@nhs.net", "@nhs.ent", "they.wrot@nhs.net"]) == {
+        "jo.blogs@nhs.net": ["jo.bloggs@nhs.net"], "@nhs.ent": ["@nhs.net"]}
+    # and rows learned before copies into conversations were counted start at none
+    [kept] = upgraded.correspondence("a@x.gov.uk", ["jo.bloggs@nhs.net"]).values()
+    assert (kept.count, kept.joined, kept.smallest) == (3, 0, None)  # nor their audiences
+    # an undated row (they only wrote to us) counts as seen at the upgrade, not in 1970,
+    # so that history retention keeps it; dated rows keep their dates
+    [wrote] = upgraded.correspondence("a@x.gov.uk", ["they.wrote@nhs.net"]).values()
+    assert wrote.last_seen > time.time() - 3600 and (kept.first_seen, kept.last_seen) == (1, 2)
+    # retention then takes the pair and domain last seen in 1970, not the undated row
+    assert upgraded.expire_history(time.time() - 730 * 86400) == {"pairs": 1, "domains": 1}
+    assert list(upgraded.correspondence("a@x.gov.uk", ["they.wrote@nhs.net"])) == [
+        "they.wrote@nhs.net"]
 
 
 def test_a_held_message_keeps_its_bytes_envelope_and_decision_but_no_values(any_store):

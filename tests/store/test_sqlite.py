@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 
 import pytest
 
@@ -12,6 +11,8 @@ from dlpgate.pipeline import Scanner
 from dlpgate.store.base import HeldMessage, StoreError
 from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import make_envelope, make_message
+
+from .test_sql import assert_upgraded_history
 
 
 @pytest.fixture
@@ -57,19 +58,7 @@ def test_an_upgrade_files_the_spellings_of_the_history_already_learned(tmp_path)
     db.execute("INSERT INTO domains VALUES ('nhs.net', 3, 1, 2)")
     db.close()
     upgraded = SQLiteStore(f"sqlite:///{path}")
-    assert upgraded.near(["jo.blogs@nhs.net", "@nhs.ent", "they.wrot@nhs.net"]) == {
-        "jo.blogs@nhs.net": ["jo.bloggs@nhs.net"], "@nhs.ent": ["@nhs.net"]}
-    # and rows learned before copies into conversations were counted start at none
-    [kept] = upgraded.correspondence("a@x.gov.uk", ["jo.bloggs@nhs.net"]).values()
-    assert (kept.count, kept.joined, kept.smallest) == (3, 0, None)  # nor their audiences
-    # an undated row (they only wrote to us) counts as seen at the upgrade, not in 1970,
-    # so that history retention keeps it; dated rows keep their dates
-    [wrote] = upgraded.correspondence("a@x.gov.uk", ["they.wrote@nhs.net"]).values()
-    assert wrote.last_seen > time.time() - 3600 and (kept.first_seen, kept.last_seen) == (1, 2)
-    # retention then takes the pair and domain last seen in 1970, not the undated row
-    assert upgraded.expire_history(time.time() - 730 * 86400) == {"pairs": 1, "domains": 1}
-    assert list(upgraded.correspondence("a@x.gov.uk", ["they.wrote@nhs.net"])) == [
-        "they.wrote@nhs.net"]
+    assert_upgraded_history(upgraded)
     upgraded.close()
 
 
