@@ -210,13 +210,10 @@ def cmd_history_import(args: argparse.Namespace) -> int:
     internal = settings.organisation.internal_domains
     replies = [0]
 
-    def ours(address: str) -> bool:
-        return history.in_domains(history.domain_of(address), internal) is not None
-
     def pairs():
         for pair in history.read_csv(Path(args.csv), layout=layout):
-            if internal and not ours(pair.sender):
-                if ours(pair.recipient):
+            if history.inbound(pair.sender, internal):
+                if not history.inbound(pair.recipient, internal):
                     store.mark_replied([(pair.recipient, pair.sender, pair.when)])
                     replies[0] += 1
                 continue
@@ -252,18 +249,15 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     identifiers = identifier_finder(settings)
     internal = settings.organisation.internal_domains
 
-    def ours(address: str) -> bool:
-        return history.in_domains(history.domain_of(address), internal) is not None
-
     def pairs():
         for _source, raw in read_messages(args.paths):
             # a message with no date counts as sent now (as an undated CSV row does)
             found = [p if p.when else dataclasses.replace(p, when=started)
                      for p in history.pairs_from_message(raw)]
-            if found and internal and not ours(found[0].sender):
+            if found and history.inbound(found[0].sender, internal):
                 # inbound mail: its sender has written back to each of our recipients
                 store.mark_replied([(p.recipient, p.sender, p.when) for p in found
-                                    if ours(p.recipient)])
+                                    if not history.inbound(p.recipient, internal)])
                 continue
             if found:
                 message = parse(raw)

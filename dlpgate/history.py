@@ -60,6 +60,14 @@ def in_domains(domain: str, domains: Iterable[str]) -> str | None:
     return None
 
 
+def inbound(sender: str, internal: Iterable[str]) -> bool:
+    """Mail from outside the organisation: what it teaches is that its sender wrote to us
+    (`Store.mark_replied`), not whom we write to. Never when no internal domains are set,
+    since then every sender counts as ours."""
+    internal = list(internal)
+    return bool(internal) and in_domains(domain_of(sender), internal) is None
+
+
 @dataclass(frozen=True)
 class Pair:
     sender: str

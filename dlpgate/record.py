@@ -75,6 +75,11 @@ def history_log(store: Store) -> Batcher:
     return Batcher(store.learn, "history")
 
 
+def reply_log(store: Store) -> Batcher:
+    """(our address, theirs, when) of relayed mail from outside to us: they wrote in."""
+    return Batcher(store.mark_replied, "replies")
+
+
 def group_log(store: Store) -> Batcher:
     """(sender, recipients) of relayed mail: who is written to together."""
     return Batcher(store.learn_groups, "groups")
@@ -139,10 +144,11 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
 
     The profile carries the identifiers pattern detection finds, as the relay's does; the
     message is parsed again (its scan result is not kept with it), within the scan limits.
+    Mail from outside to us teaches only that its sender wrote in, as the relay learns it.
     """
     import time
 
-    from dlpgate.history import Pair, normalise
+    from dlpgate.history import Pair, in_domains, inbound, normalise
     from dlpgate.parse.mime import parse
 
     if mail_from in ("", "<>") or not delivered:
@@ -150,6 +156,11 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     now = time.time() if now is None else now
     sender = normalise(mail_from)
     rcpts = tuple(dict.fromkeys(normalise(r) for r in delivered))
+    internal = settings.organisation.internal_domains
+    if inbound(sender, internal):
+        store.mark_replied([(r, sender, now) for r in rcpts
+                            if in_domains(r.rpartition("@")[2], internal)])
+        return
     message = parse(raw, limits=settings.scan.limits)
     pairs = [Pair(sender, r, now, audience=len(rcpts)) for r in rcpts]
     store.learn(learn_message(store, message, pairs, store.profile_key(),

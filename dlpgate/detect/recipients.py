@@ -53,7 +53,7 @@ GROUP_QUERY_MAX = 200
 RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-correspondent",
                  "new-to-sender", "new-to-organisation")
 # Evidence that a recipient new to the sender was meant: these damp the base risk.
-MITIGATING = ("named-in-message", "greeted", "colleague-recipient")
+MITIGATING = ("named-in-message", "greeted", "colleague-recipient", "wrote-to-us")
 # A recipient the message adds to a conversation they were not part of: what the store
 # counts as `joined`, so that a habit (the PA copied into replies) is known as one.
 ADDED_TO_THREAD = ("not-in-thread", "often-copied-in")
@@ -161,6 +161,10 @@ class RecipientRiskAssessor:
         unheard = [t for t in targets if not addressed.get(t)]
         near = store.near(unheard + ["@" + d for d in domains if d not in org_domains]) \
             if store is not None and unheard else {}
+        # of the recipients new to the sender that the conversation carried names, who
+        # has written in (what the relay learns from inbound mail, or an import)
+        asked = [t for t in targets if t in in_body and not ((h := history.get(t)) and h.count)]
+        wrote = store.wrote_in(asked) if store is not None and asked else set()
 
         out = []
         for original, address in zip(dict.fromkeys(message.destinations), targets, strict=False):
@@ -266,6 +270,9 @@ class RecipientRiskAssessor:
             signals += self._lone_outsider(address, domain, targets)
             if address in outsiders:
                 signals.append(self._signal("unusual-group", outsiders[address]))
+            if address in wrote and not internal and \
+                    not {s.name for s in signals} & set(IMITATIONS):
+                signals.append(self._wrote_in(address, history.get(address)))
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
@@ -383,6 +390,15 @@ class RecipientRiskAssessor:
             out.append(self._signal(
                 "colleague-recipient", f"another recipient of this message is also at {org}"))
         return out
+
+    def _wrote_in(self, address: str, mine: Correspondence | None) -> Signal:
+        """Someone who wrote in, answered in the conversation they started: the resident
+        who emailed the housing mailbox about their own case, now answered with it. Never
+        for an address that imitates another (the look-alike domain that wrote in first
+        to be answered), which IMITATIONS keeps out."""
+        whom = "you" if mine is not None and mine.replied else "colleagues here"
+        return self._signal("wrote-to-us", f"{address} has written to {whom}, and this "
+                            "message carries the conversation with them")
 
     def _greeting(self, address: str, hello: names.Greeting | None,
                   greeted: set[str]) -> list[Signal]:

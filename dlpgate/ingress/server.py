@@ -227,6 +227,7 @@ class Relay:
         await gw.history.close()
         await gw.profiles.close()
         await gw.groups.close()
+        await gw.replies.close()
         await gw.journal.close()
         self.store.close()
         self.stopped.set()

@@ -21,7 +21,7 @@ from dlpgate.act.journal import Earlier, Journal, Prior, as_interrupted, journal
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
 from dlpgate.detect.recipients import ADDED_TO_THREAD
-from dlpgate.history import Pair, normalise
+from dlpgate.history import Pair, domain_of, in_domains, inbound, normalise
 from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
     R250_ALREADY_DELIVERED,
@@ -56,13 +56,14 @@ class Gateway:
     """The relay's shared state: what every session's hooks need."""
 
     def __init__(self, settings: Settings, scanner: Any, hop: NextHop, store: Store, node: str):
-        from dlpgate.record import decision_log, group_log, history_log, profile_log
+        from dlpgate.record import decision_log, group_log, history_log, profile_log, reply_log
 
         self.settings = settings
         self.decisions = decision_log(store)
         self.history = history_log(store)
         self.profiles = profile_log(store)
         self.groups = group_log(store)
+        self.replies = reply_log(store)
         self.journal = Journal(store, node, settings.relay.delivery_journal == "required")
         self.scanner = scanner
         self.hop = hop
@@ -316,13 +317,23 @@ class Handler:
         return reply
 
     def _learn(self, env: Envelope, tx: Transaction, result: ScanResult) -> None:
-        """Correspondence, groups and content profiles from mail the next hop accepted."""
+        """Correspondence, groups and content profiles from mail the next hop accepted.
+
+        Mail from outside (a Postfix whose content filter sees inbound mail too) is not the
+        organisation's correspondence: it says only that its sender wrote to each of our
+        recipients, which is what tells a resident who wrote in from a stranger.
+        """
         gw = self.gateway
         if env.mail_from in ("", "<>"):
             return
         now = time.time()
         sender = normalise(env.mail_from)
         accepted = tuple(normalise(r) for r in tx.accepted)
+        internal = gw.settings.organisation.internal_domains
+        if inbound(sender, internal):
+            gw.replies.add_all([(a, sender, now) for a in accepted
+                                if in_domains(domain_of(a), internal)])
+            return
         added = {normalise(r.address) for r in result.evidence.recipients
                  if any(s.name in ADDED_TO_THREAD for s in r.signals)}
         gw.history.add_all([Pair(sender, a, now, joined=int(a in added), audience=len(accepted))

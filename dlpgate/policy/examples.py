@@ -101,8 +101,9 @@ def _learn(store, sender: str, history: tuple[dict, ...]) -> None:
         who = normalise(str(h.get("sender", sender)))
         to = normalise(str(h["recipient"]))
         days = float(h.get("days_ago", 7))
-        pairs.append(Pair(who, to, now - days * 86400, int(h.get("count", 1)),
-                          audience=int(h.get("audience", 0))))
+        if int(h.get("count", 1)):  # 0: never written to (with replied: they wrote in)
+            pairs.append(Pair(who, to, now - days * 86400, int(h.get("count", 1)),
+                              audience=int(h.get("audience", 0))))
         if h.get("replied"):
             replied.append((who, to, now - days * 86400))
     if pairs:

@@ -86,7 +86,9 @@ def schema() -> dict[str, Any]:
             "name": text, "text": text, "encrypted": {"type": "boolean"},
             "unscannable": {"type": "boolean"}}, ("name",))},
         "history": {"type": "array", "items": _obj({
-            "recipient": text, "sender": text, "count": count,
+            "recipient": text, "sender": text,
+            # 0 with replied: they wrote in, and have not been written to
+            "count": {"type": "integer", "minimum": 0},
             "days_ago": {"type": "number", "minimum": 0}, "replied": {"type": "boolean"},
             "audience": count, "sent": strings},
             ("recipient",))},

@@ -241,6 +241,10 @@ class Store(Protocol):
         """How many senders have written to each of `recipients`; absent when none."""
         ...
 
+    def wrote_in(self, addresses: list[str]) -> set[str]:
+        """Those of `addresses` that have written to anyone here (`mark_replied`)."""
+        ...
+
     def domains(self, domains: list[str]) -> dict[str, Correspondence]:
         ...
 

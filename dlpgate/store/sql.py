@@ -331,6 +331,16 @@ class SQLStore(HistoryKeeping):
                           (sender, *sorted(wanted)))
         return {(a, b): n for a, b, n in rows if b in wanted}
 
+    def wrote_in(self, addresses: list[str]) -> set[str]:
+        """Those of `addresses` that have written to anyone here: a resident who wrote to
+        the housing mailbox has, whoever answers them. The recipient index answers it."""
+        if not addresses:
+            return set()
+        marks = ",".join("?" * len(addresses))
+        rows = self._read(f"SELECT DISTINCT recipient FROM correspondence WHERE recipient IN "
+                          f"({marks}) AND replied = 1", tuple(addresses))
+        return {r for (r,) in rows}
+
     def mark_replied(self, pairs: list[tuple[str, str, float]]) -> None:
         """(our address, their address, when): they wrote back to someone who writes to them.
 

@@ -213,3 +213,15 @@ def test_a_released_message_is_learned_for_the_recipients_the_next_hop_took(stor
     assert learned["x@example.org"].smallest == 1
     assert store.held_about("x@example.org").profile_rows > 0
     assert store.domains(["example.org"])["example.org"].count == 1
+
+
+def test_released_mail_from_outside_is_learned_as_its_sender_writing_in(store):
+    resident = "k.reid.home@gmail.com"
+    raw = make_message(sender=resident, to=("housing@example-council.gov.uk",))
+    env = make_envelope(raw)
+    item = HeldMessage.of(scanner().scan(raw, env), env, raw, 1000.0)  # a council rule held it
+    store.hold(item)
+    with Sink() as sink:
+        assert asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                   "a resident's own files", "web")).ok
+    assert store.contacts(resident) == [] and store.wrote_in([resident]) == {resident}

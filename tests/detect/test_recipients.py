@@ -681,3 +681,33 @@ def test_everyone_a_group_greeting_names_is_greeted_and_a_stranger_is_not(store)
     assert "greeted" in names(got["priya.shah@lettings.example"])
     r = got["x.y@elsewhere.org"]
     assert "greets-another" in names(r) and "Tom and Priya" in why(r, "greets-another")
+
+
+ANSWER = ("Dear Ms Reid, your son's referral has gone to the duty team.\n\n"
+          "From: Karen Reid <k.reid.home@gmail.com>\nSent: 02 December 2026 09:10\n"
+          "To: housing@example-council.gov.uk\nSubject: My son\n")
+
+
+def test_an_answer_to_someone_who_wrote_in_carries_wrote_to_us_and_is_lower_risk(store):
+    resident = "k.reid.home@gmail.com"
+    before = assess(store, resident, body=ANSWER)[resident]
+    assert "wrote-to-us" not in names(before)
+    # she wrote to the housing mailbox, not to the officer answering her
+    store.mark_replied([("housing@example-council.gov.uk", resident, time.time())])
+    after = assess(store, resident, body=ANSWER)[resident]
+    assert "wrote-to-us" in names(after) and "new-to-sender" in names(after)
+    assert why(after, "wrote-to-us").startswith(f"{resident} has written to colleagues here")
+    assert after.risk < before.risk
+    # without the conversation that carries her address, it is not an answer to her
+    assert "wrote-to-us" not in names(assess(store, resident, body="Dear Ms Reid,\n")[resident])
+    store.mark_replied([(SENDER, resident, time.time())])
+    mine = assess(store, resident, body=ANSWER)[resident]
+    assert why(mine, "wrote-to-us").startswith(f"{resident} has written to you,")
+
+
+def test_a_look_alike_that_wrote_in_first_gets_no_credit_for_it(store):
+    fake = "sarah.khan@nhs-net.co.uk"
+    store.mark_replied([(SENDER, fake, time.time())])
+    body = ANSWER.replace("k.reid.home@gmail.com", fake)
+    r = assess(store, fake, body=body)[fake]
+    assert "lookalike-domain" in names(r) and "wrote-to-us" not in names(r)

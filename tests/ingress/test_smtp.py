@@ -306,6 +306,34 @@ def test_relayed_mail_teaches_history_and_held_mail_does_not(relay, sink):
     assert list(known) == ["carer@example.org"]
 
 
+def test_mail_from_outside_teaches_only_that_its_sender_wrote_in(relay, sink):
+    from dlpgate.cli import result_json
+    from dlpgate.pipeline import Scanner
+    from dlpgate.testing import make_envelope
+
+    resident, housing = "k.reid.home@gmail.com", "housing@example-council.gov.uk"
+    send(relay, make_message(sender=resident, to=(housing,), subject="My son"), [housing],
+         sender=resident)
+    # passing through from outside to outside is no one's correspondence here
+    send(relay, make_message(sender=resident, to=("school@example.org",)),
+         ["school@example.org"], sender=resident)
+    gw = relay.relay.gateway
+    relay.call(gw.replies.flush())
+    relay.call(gw.history.flush())
+    assert [m.rcpt_tos for m in sink.delivered] == [[housing], ["school@example.org"]]
+    assert relay.store.correspondence(resident, [housing, "school@example.org"]) == {}
+    assert relay.store.contacts(resident) == []
+    assert relay.store.wrote_in([resident, "school@example.org"]) == {resident}
+    # the officer who answers her, carrying her message, is answering someone who wrote in
+    answer = make_message(to=(resident,), subject="RE: My son", body=(
+        "Dear Ms Reid, the duty team will call you.\n\nFrom: Karen Reid <k.reid.home@gmail.com>"
+        "\nSent: 02 December 2026 09:10\nTo: housing@example-council.gov.uk\n"
+        "Subject: My son\n"))
+    [rcpt] = result_json("-", Scanner(relay.settings, store=relay.store).scan(
+        answer, make_envelope(answer)), False)["recipients"]
+    assert "wrote-to-us" in rcpt["signals"]
+
+
 def test_the_second_message_to_a_new_contact_is_no_longer_new(relay, sink):
     from dlpgate.cli import result_json
     from dlpgate.pipeline import Scanner

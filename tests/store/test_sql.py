@@ -104,6 +104,15 @@ def test_correspondence_counts_and_widens_first_and_last_seen(any_store):
     assert [d.recipient for d in any_store.top_domains()] == ["nhs.net"]
 
 
+def test_wrote_in_names_who_has_written_to_anyone_here_whoever_wrote_to_them(any_store):
+    any_store.learn([Pair("a@x.gov.uk", "b@nhs.net", 100.0)])
+    any_store.mark_replied([("housing@x.gov.uk", "resident@gmail.com", 200.0),
+                            ("a@x.gov.uk", "b@nhs.net", 300.0)])
+    asked = ["resident@gmail.com", "b@nhs.net", "stranger@example.org"]
+    assert any_store.wrote_in(asked) == {"resident@gmail.com", "b@nhs.net"}
+    assert any_store.wrote_in([]) == set()
+
+
 def test_copies_into_conversations_are_counted_per_sender_and_recipient(any_store):
     any_store.learn([Pair("a@x.gov.uk", "pa@x.gov.uk", 100.0, joined=1),
                      Pair("a@x.gov.uk", "pa@x.gov.uk", 200.0),
