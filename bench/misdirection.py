@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/misdirection.py [--train 0.7] [--seed 1] [--bootstrap N]
                                            [--ceiling] [--split test|validation] [--explain N]
-                                           [--online]
+                                           [--online] [--inbound]
 
 On the Enron sent mail (../shared/corpora/enron-sent), per user in date order
 and with the corpus's duplicate copies of one message (the same mail filed in
@@ -33,6 +33,11 @@ message the scorer sees is the one that would have been sent.
 `--online` keeps learning after the cut, as the relay does: the held-out messages in date
 order, each learned once scored (the injected copies never are). Without it history stays as
 it was at the cut, so the third message to one new address is still new to the organisation.
+
+`--inbound` also records, before each message is learned or scored, that the author of the
+message it replies to wrote to its sender, when the quoted header gives an address outside
+the organisation: as the relay does when it sees inbound mail, which this corpus of sent
+mail does not hold (it is what `wrote-to-us` reads).
 
 `--split validation` learns from the first 70% of the training part and scores
 the rest of the training part, never touching the held-out 30%: weights are
@@ -72,7 +77,8 @@ from dlpgate.detect.lookalike import distance, split  # noqa: E402
 from dlpgate.detect.names import same_person  # noqa: E402
 from dlpgate.detect.recipients import RecipientRiskAssessor  # noqa: E402
 from dlpgate.detect.registry import Context  # noqa: E402
-from dlpgate.history import normalise, pairs_from_message  # noqa: E402
+from dlpgate.detect.thread import replied_to  # noqa: E402
+from dlpgate.history import inbound, normalise, pairs_from_message  # noqa: E402
 from dlpgate.model import Envelope, RecipientRisk  # noqa: E402
 from dlpgate.parse.mime import parse  # noqa: E402
 from dlpgate.record import learn_sent  # noqa: E402
@@ -296,11 +302,13 @@ Scored = tuple[str, str, RecipientRisk, int]
 
 
 def collect(split_name: str = "test", train: float = 0.7, seed: int = 1,
-            settings: Settings | None = None, online: bool = False) -> tuple[list[Scored], dict]:
+            settings: Settings | None = None, online: bool = False,
+            inbound: bool = False) -> tuple[list[Scored], dict]:
     """Learn, then score every held-out (or validation) message as sent and injected.
 
     `online`: the held-out messages in date order across users, each learned once scored,
     as the relay learns every message the next hop accepts (never the injected copies).
+    `inbound`: the mail each reply answers counts as seen coming in (`wrote_in`).
     """
     rng = random.Random(seed)
     settings = settings or Settings.model_validate(
@@ -318,6 +326,8 @@ def collect(split_name: str = "test", train: float = 0.7, seed: int = 1,
             start, end = (cut, len(mail)) if split_name == "test" else (int(cut * train), cut)
             key = store.profile_key()
             for raw in mail[:start]:
+                if inbound:
+                    wrote_in(store, raw, settings)
                 learn_sent(store, raw, key)
             held_out += [(user.name, raw) for raw in mail[start:end]]
         stats["messages"] = len(held_out)
@@ -340,6 +350,8 @@ def collect(split_name: str = "test", train: float = 0.7, seed: int = 1,
             sender = pairs[0].sender
             rcpts = [p.recipient for p in pairs]
             when = max((p.when for p in pairs), default=0.0) or None
+            if inbound:  # what it answers came in before it was written
+                wrote_in(store, raw, settings)
             ctx = Context(settings, store, now=when)  # recency as of the message's date
             risks, msg = assess(raw, sender, rcpts, ctx)
             real = [r for r in rcpts if deliverable(r)]
@@ -373,6 +385,16 @@ def collect(split_name: str = "test", train: float = 0.7, seed: int = 1,
     return shown, stats
 
 
+def wrote_in(store: SQLiteStore, raw: bytes, settings: Settings) -> None:
+    """The message a reply answers, as the relay would have seen it come in: its author (when
+    the quoted header gives an address outside the organisation) wrote to the sender."""
+    pairs = pairs_from_message(raw)
+    author = replied_to(parse(raw)) if pairs else None
+    if author and author.address and author.address != pairs[0].sender and \
+            inbound(author.address, settings.organisation.internal_domains):
+        store.mark_replied([(pairs[0].sender, author.address, (pairs[0].when or 60.0) - 60)])
+
+
 def figures(shown: list[Scored]) -> dict[str, tuple[int, float, float, float]]:
     """Per kind of injected recipient (and all): n, ROC AUC, TPR at 1% and at 0.5% FPR."""
     genuine = [r.risk for kind, _, r, _ in shown if kind == "genuine"]
@@ -397,6 +419,9 @@ def main() -> int:
     ap.add_argument("--online", action="store_true",
                     help="learn each held-out message once scored, as the relay does (history "
                     "is otherwise frozen at the 70%% cut)")
+    ap.add_argument("--inbound", action="store_true",
+                    help="count the mail each reply answers as seen coming in, as the relay "
+                    "sees it when inbound mail passes through it too")
     ap.add_argument("--explain", type=int, default=0, metavar="N")
     ap.add_argument("--ceiling", action="store_true",
                     help="also print, per kind, the most any weights could catch with these "
@@ -406,7 +431,8 @@ def main() -> int:
     if not ENRON.is_dir():
         print(f"corpus not found at {ENRON}")
         return 2
-    shown, stats = collect(args.split, args.train, args.seed, online=args.online)
+    shown, stats = collect(args.split, args.train, args.seed, online=args.online,
+                           inbound=args.inbound)
     genuine = [r for kind, _, r, _ in shown if kind == "genuine"]
     flagged = sum(bool({s.name for s in r.signals} & FLAGGED) for r in genuine)
     print(f"{args.split}: {stats['messages']} messages, {len(genuine)} genuine recipients "

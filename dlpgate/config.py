@@ -268,9 +268,10 @@ DEFAULT_WEIGHTS = {
     # mitigating: evidence a new recipient was meant; each damps the base risk (unless the
     # recipient imitates another address)
     "named-in-message": 0.05, "greeted": 0.35, "colleague-recipient": 0.85,
-    # not measured: the benchmark's corpus is sent mail only, so no one in it writes in;
-    # set to halve the base, so a first answer to a resident from a new domain is still
-    # above a regular correspondent but no longer a stranger
+    # a judgment: the benchmark never injects a wrong recipient among those who wrote in
+    # (bench/misdirection.py --inbound: 39 genuine test recipients, no injected one), so it
+    # cannot weigh the risk; 0.5 halves the base, so a first answer to a resident from a new
+    # domain is still above a regular correspondent but no longer a stranger
     "wrote-to-us": 0.5,
     # exposure of the audience rather than a wrong recipient: policy acts on these
     # signals themselves, and the tuner leaves them at 0 (a recipient is no likelier
