@@ -58,7 +58,6 @@ class Relay:
         self._watch_task: asyncio.Task[Any] | None = None
         self._expire_task: asyncio.Task[Any] | None = None
         self._delay_task: asyncio.Task[Any] | None = None
-        self._words_expired_at: float | None = None  # monotonic; profile words go daily
         self.review: Any = None
         self.metrics: Any = None
         self.hop = NextHop(settings.relay)
@@ -153,18 +152,23 @@ class Relay:
 
     async def _expire_history(self) -> None:
         """Correspondence history past `recipients.history_days` goes (store/keeping.py):
-        pairs and domains each run; profile words, which take a pass over every sender's
-        profile, once a day."""
+        pairs and domains every `quarantine.expire_interval`; profile words, which take a
+        pass over every sender's profile, once a day. Each on one node only: the store
+        hands out turns, so several nodes sharing PostgreSQL do not each read the whole
+        history, and a restart does not repeat the day's pass."""
         days = self.settings.recipients.history_days
         if days is None:
             return
-        cutoff = time.time() - days * 86400
+        now = time.time()
+        cutoff = now - days * 86400
+        every = 0.9 * self.settings.quarantine.expire_interval  # whichever node comes first
+        turn = self.store.take_turn
         try:
-            done = await asyncio.to_thread(self.store.expire_history, cutoff)
-            last = self._words_expired_at
-            if last is None or time.monotonic() - last >= 86400:
+            done: dict[str, int] = {}
+            if await asyncio.to_thread(turn, "history-retention", every, now):
+                done = await asyncio.to_thread(self.store.expire_history, cutoff)
+            if await asyncio.to_thread(turn, "history-words", 86400.0, now):
                 done["words"] = await asyncio.to_thread(self.store.expire_words, cutoff)
-                self._words_expired_at = time.monotonic()
         except Exception as exc:
             log.error("history_retention_failed", error=type(exc).__name__)
         else:

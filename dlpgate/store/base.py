@@ -241,6 +241,10 @@ class Store(Protocol):
         """How many senders have written to each of `recipients`; absent when none."""
         ...
 
+    def take_turn(self, job: str, every: float, now: float) -> bool:
+        """Whether this node runs `job` now (at most once in `every` seconds, on any node)."""
+        ...
+
     def wrote_in(self, addresses: list[str]) -> set[str]:
         """Those of `addresses` that have written to anyone here (`mark_replied`)."""
         ...

@@ -42,6 +42,18 @@ class HistoryKeeping:
     def _atomic(self, work):
         raise NotImplementedError
 
+    def take_turn(self, job: str, every: float, now: float) -> bool:
+        """Whether this caller runs `job` now: True for the first to ask once `every` seconds
+        have passed since the job's last run on any node (kept in `meta`), False for the
+        rest. One conditional upsert, so of several nodes asking together exactly one wins,
+        and a restart does not run a daily job again."""
+        def claim(cur) -> bool:
+            return cur.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "value = excluded.value WHERE CAST(meta.value AS BIGINT) <= ?",
+                (f"turn:{job}", str(int(now)), int(now - every))).rowcount == 1
+        return self._atomic(claim)
+
     def held_about(self, address: str) -> HistoryHeld:
         """Everything the history holds that names `address` (normalised), without text."""
         rows = self._read(

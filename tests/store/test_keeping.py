@@ -141,3 +141,20 @@ def test_the_history_in_all_is_counted_without_an_address(any_store):
     assert stats == {"pairs": 3, "senders": 2, "addresses": 2, "replied": 2, "domains": 2,
                      "profile_words": 4, "group_pairs": 1, "oldest_last_seen": OLD,
                      "newest_last_seen": NOW - DAY}
+
+
+def test_of_two_nodes_asking_for_a_turn_at_a_job_one_gets_it(store_url):
+    from dlpgate.store.base import open_store
+
+    a, b = open_store(store_url), open_store(store_url)
+    try:
+        hour = 3240.0  # what serve asks: 90% of the hourly expire_interval
+        assert a.take_turn("history-retention", hour, NOW)
+        assert not b.take_turn("history-retention", hour, NOW + 60)  # a has it this hour
+        assert b.take_turn("history-words", DAY, NOW + 60)  # another job, its own turns
+        assert not a.take_turn("history-words", DAY, NOW + 3600)  # as after a restart
+        assert b.take_turn("history-retention", hour, NOW + 3600)
+        assert not a.take_turn("history-retention", hour, NOW + 3600)
+    finally:
+        a.close()
+        b.close()
