@@ -63,9 +63,11 @@ def in_domains(domain: str, domains: Iterable[str]) -> str | None:
 def inbound(sender: str, internal: Iterable[str]) -> bool:
     """Mail from outside the organisation: what it teaches is that its sender wrote to us
     (`Store.mark_replied`), not whom we write to. Never when no internal domains are set,
-    since then every sender counts as ours."""
+    since then every sender counts as ours, nor for a sender with no domain (a local
+    account such as root@ before the MTA qualifies it), which is no one outside."""
     internal = list(internal)
-    return bool(internal) and in_domains(domain_of(sender), internal) is None
+    return bool(internal) and "@" in sender and \
+        in_domains(domain_of(sender), internal) is None
 
 
 @dataclass(frozen=True)

@@ -208,3 +208,14 @@ def test_a_trace_export_read_with_the_wrong_columns_says_what_and_where(tmp_path
     (tmp_path / "trace.csv").write_text(TRACE)
     proc = dlpgate("history", "import", "trace.csv", *args, cwd=tmp_path)
     assert proc.returncode in (1, 2) and said in proc.stderr, proc.stderr
+
+
+def test_inbound_is_mail_from_outside_our_domains_when_we_have_some():
+    from dlpgate.history import inbound
+
+    ours = ["example-council.gov.uk"]
+    assert inbound("k.reid.home@gmail.com", ours)
+    assert not inbound("kw@example-council.gov.uk", ours)
+    assert not inbound("kw@housing.example-council.gov.uk", ours)  # a subdomain is ours
+    assert not inbound("k.reid.home@gmail.com", [])  # no domains set: every sender is ours
+    assert not inbound("root", ours)  # a local account, not someone outside
