@@ -141,10 +141,11 @@ def wait(check, seconds: float = 60) -> bool:
     return False
 
 
-def submit(postfix: Postfix, to: str, **kw) -> bytes:
-    raw = make_message(to=(to,), **kw)
+def submit(postfix: Postfix, to: str, sender: str = "alice.jones@example-council.gov.uk",
+           **kw) -> bytes:
+    raw = make_message(to=(to,), sender=sender, **kw)
     with smtplib.SMTP("127.0.0.1", postfix.submit, timeout=60) as client:
-        client.sendmail("alice.jones@example-council.gov.uk", [to], raw)
+        client.sendmail(sender, [to], raw)
     return raw
 
 
@@ -186,6 +187,14 @@ def test_postfix_filters_through_dlpgate_and_keeps_mail_while_it_is_down(
         assert wait(lambda: len(sink.delivered) == 2)
         assert b"While it was down" in sink.delivered[1].data
         assert postfix.queued() == 0
+
+        # mail coming in passes through the same filter: it teaches who wrote in, no more
+        resident = "k.reid.home@gmail.com"
+        submit(postfix, "housing@example-council.gov.uk", sender=resident, subject="My son",
+               body="Please call me about my son's referral.\n")
+        assert wait(lambda: len(sink.delivered) == 3)
+        assert wait(lambda: store.wrote_in([resident]) == {resident})
+        assert store.contacts(resident) == []
         store.close()
     finally:
         gateway.terminate()
