@@ -150,7 +150,7 @@ class RecipientRiskAssessor:
         shown_as = names.display_names(message) if hello else {}  # only a greeting asks
         greeted = {t for t in targets if hello and names.greets(t, hello, shown_as.get(t, ""))}
         quoted = in_body - set(targets) - {sender}
-        contacts: list[Correspondence] = store.contacts(sender) if mine else []
+        contacts = names.Contacts(store.contacts(sender) if mine else [])
         namesakes = names.namesakes(targets, contacts)
         message_signals = self._message_signals(message, hello, greeted)
         tokens = ctx.fingerprint if ctx.fingerprint is not None else \
@@ -571,14 +571,15 @@ class RecipientRiskAssessor:
                 f"before, not to {address}")]
         return []
 
-    def _confusable(self, address: str, domain: str, contacts: list[Correspondence],
+    def _confusable(self, address: str, domain: str, contacts: names.Contacts,
                     targets: list[str]) -> list[Signal]:
         """The autocomplete error: a regular contact's name at another address.
 
         A contact who is also a recipient of this message was not mistaken for this one.
         """
         local = address.rpartition("@")[0]
-        for c in contacts:  # a slip needs one earlier message; a name elsewhere, a habit
+        for c in contacts.mistakable(address):  # a slip needs one earlier message; a name
+            # elsewhere, a habit
             if c.recipient == address or c.count < 1 or c.recipient in targets:
                 continue
             same_name = (c.recipient.rpartition("@")[0] == local and len(local) >= 3
@@ -593,7 +594,7 @@ class RecipientRiskAssessor:
                     f"have written to {c.count} times")]
         return []
 
-    def _mistaken(self, address: str, domain: str, contacts: list[Correspondence],
+    def _mistaken(self, address: str, domain: str, contacts: names.Contacts,
                   targets: list[str], quoted: set[str], near: dict[str, list[str]],
                   spellings: names.Spellings) -> list[Signal]:
         """The first that holds: a contact's name at another address or a slip from one, a
@@ -646,7 +647,7 @@ class RecipientRiskAssessor:
                     "address-slip", f"{address} is a typing slip from {k}, {who}")]
         return []
 
-    def _imitation(self, address: str, domain: str, contacts: list[Correspondence],
+    def _imitation(self, address: str, domain: str, contacts: names.Contacts,
                    targets: list[str], org_domains: dict, quoted: set[str],
                    near: dict[str, list[str]], spellings: names.Spellings,
                    store) -> list[Signal]:

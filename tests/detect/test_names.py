@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dlpgate.detect.names import (
+    Contacts,
     Greeting,
     Spellings,
     addresses_in,
@@ -326,3 +327,47 @@ def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
     hello = Greeting(("Suzanne",), False, True)
     assert greets("smurphy@unterberg.com", hello)
     assert not greets("smurphy@unterberg.com", hello, initials=False)
+
+
+def _crowd() -> tuple[list[str], list[Correspondence]]:
+    """Addresses made of a few names and slips of them, at a few domains: many namesakes,
+    many near spellings, the same local part elsewhere."""
+    import random
+
+    rng = random.Random(7)
+    firsts, lasts = ["sarah", "sara", "imran", "jo", "kenneth", "ken"], ["khan", "kahn", "jones"]
+    domains = ["nhs.net", "leeds.gov.uk", "gmail.com"]
+
+    def address() -> str:
+        local = rng.choice([f"{rng.choice(firsts)}.{rng.choice(lasts)}",
+                            f"{rng.choice(firsts)[0]}{rng.choice(lasts)}", rng.choice(lasts)])
+        if rng.random() < 0.3:
+            i = rng.randrange(len(local))
+            local = local[:i] + local[i + 1:] or local
+        return f"{local}@{rng.choice(domains)}"
+
+    contacts = [Correspondence(a, rng.randrange(0, 9), 0.0, 0.0)
+                for a in dict.fromkeys(address() for _ in range(300))]
+    return [address() for _ in range(60)], contacts
+
+
+def test_namesakes_are_every_contact_similar_names_would_pair_bar_the_recipients_own():
+    targets, contacts = _crowd()
+    inside = set(targets)
+    got = namesakes(targets, contacts, limit=1000)
+    for t in dict.fromkeys(targets):
+        expected = [c for c in contacts if c.recipient not in inside and c.count > 0
+                    and similar_names(t, c.recipient) and not same_person(t, c.recipient)]
+        assert got.get(t, []) == expected, t
+
+
+def test_the_contacts_an_address_is_compared_with_hold_every_slip_and_name_elsewhere():
+    targets, contacts = _crowd()
+    indexed = Contacts(contacts)
+    for t in targets:
+        local = t.rpartition("@")[0]
+        found = indexed.mistakable(t)
+        assert found == [c for c in contacts if c in found]  # in the list's order
+        assert [c for c in contacts if is_slip(t, c.recipient)
+                or c.recipient.rpartition("@")[0] == local] == \
+            [c for c in found if is_slip(t, c.recipient) or c.recipient.rpartition("@")[0] == local]
