@@ -578,8 +578,8 @@ class RecipientRiskAssessor:
         A contact who is also a recipient of this message was not mistaken for this one.
         """
         local = address.rpartition("@")[0]
-        for c in contacts.mistakable(address):  # a slip needs one earlier message; a name
-            # elsewhere, a habit
+        # a slip needs one earlier message; a name elsewhere, a habit
+        for c in contacts.mistakable(address):
             if c.recipient == address or c.count < 1 or c.recipient in targets:
                 continue
             same_name = (c.recipient.rpartition("@")[0] == local and len(local) >= 3
