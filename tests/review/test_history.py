@@ -40,6 +40,10 @@ def test_a_lookup_needs_a_reason_and_is_audited_without_the_address(world):  # n
     [entry] = [e for e in store.audit_log() if e.action == "history-show"]
     assert (entry.actor, entry.reason) == ("web:root", "SAR-2026-114")
     assert "sarah" not in f"{entry}"
+    # someone who wrote to the housing mailbox and was never written to
+    store.mark_replied([("housing@example-council.gov.uk", ADDRESS, 1_700_000_500.0)])
+    wrote = root.post("/history", data={"csrf": token, "address": ADDRESS, "reason": "SAR-2"})
+    assert "<td>housing@example-council.gov.uk</td><td>none: it wrote in</td>" in wrote.text
 
 
 def test_erasing_needs_the_box_ticked_then_removes_every_row_naming_the_address(world):  # noqa: F811
