@@ -212,10 +212,10 @@ def cmd_history_import(args: argparse.Namespace) -> int:
 
     def pairs():
         for pair in history.read_csv(Path(args.csv), layout=layout):
-            if history.inbound(pair.sender, internal):
-                if not history.inbound(pair.recipient, internal):
-                    store.mark_replied([(pair.recipient, pair.sender, pair.when)])
-                    replies[0] += 1
+            replied = history.written_in(pair.sender, [pair.recipient], internal, pair.when)
+            if replied is not None:
+                store.mark_replied(replied)
+                replies[0] += len(replied)
                 continue
             yield pair
 
@@ -254,10 +254,10 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
             # a message with no date counts as sent now (as an undated CSV row does)
             found = [p if p.when else dataclasses.replace(p, when=started)
                      for p in history.pairs_from_message(raw)]
-            if found and history.inbound(found[0].sender, internal):
-                # inbound mail: its sender has written back to each of our recipients
-                store.mark_replied([(p.recipient, p.sender, p.when) for p in found
-                                    if not history.inbound(p.recipient, internal)])
+            replied = history.written_in(found[0].sender, [p.recipient for p in found],
+                                         internal, found[0].when) if found else None
+            if replied is not None:  # inbound mail: its sender wrote to our recipients
+                store.mark_replied(replied)
                 continue
             if found:
                 message = parse(raw)

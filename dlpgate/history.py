@@ -70,6 +70,17 @@ def inbound(sender: str, internal: Iterable[str]) -> bool:
         in_domains(domain_of(sender), internal) is None
 
 
+def written_in(sender: str, recipients: Iterable[str], internal: Iterable[str],
+               when: float) -> list[tuple[str, str, float]] | None:
+    """For mail from outside (`inbound`), what it teaches: (our recipient, its sender, when)
+    for each recipient of ours, for `Store.mark_replied`. None for mail from one of ours,
+    which is correspondence to learn as such."""
+    internal = list(internal)
+    if not inbound(sender, internal):
+        return None
+    return [(r, sender, when) for r in recipients if in_domains(domain_of(r), internal)]
+
+
 @dataclass(frozen=True)
 class Pair:
     sender: str

@@ -148,7 +148,7 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     """
     import time
 
-    from dlpgate.history import Pair, in_domains, inbound, normalise
+    from dlpgate.history import Pair, normalise, written_in
     from dlpgate.parse.mime import parse
 
     if mail_from in ("", "<>") or not delivered:
@@ -156,10 +156,9 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     now = time.time() if now is None else now
     sender = normalise(mail_from)
     rcpts = tuple(dict.fromkeys(normalise(r) for r in delivered))
-    internal = settings.organisation.internal_domains
-    if inbound(sender, internal):
-        store.mark_replied([(r, sender, now) for r in rcpts
-                            if in_domains(r.rpartition("@")[2], internal)])
+    replied = written_in(sender, rcpts, settings.organisation.internal_domains, now)
+    if replied is not None:
+        store.mark_replied(replied)
         return
     message = parse(raw, limits=settings.scan.limits)
     pairs = [Pair(sender, r, now, audience=len(rcpts)) for r in rcpts]

@@ -21,7 +21,7 @@ from dlpgate.act.journal import Earlier, Journal, Prior, as_interrupted, journal
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
 from dlpgate.detect.recipients import ADDED_TO_THREAD
-from dlpgate.history import Pair, domain_of, in_domains, inbound, normalise
+from dlpgate.history import Pair, normalise, written_in
 from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
     R250_ALREADY_DELIVERED,
@@ -329,10 +329,9 @@ class Handler:
         now = time.time()
         sender = normalise(env.mail_from)
         accepted = tuple(normalise(r) for r in tx.accepted)
-        internal = gw.settings.organisation.internal_domains
-        if inbound(sender, internal):
-            gw.replies.add_all([(a, sender, now) for a in accepted
-                                if in_domains(domain_of(a), internal)])
+        replied = written_in(sender, accepted, gw.settings.organisation.internal_domains, now)
+        if replied is not None:
+            gw.replies.add_all(replied)
             return
         added = {normalise(r.address) for r in result.evidence.recipients
                  if any(s.name in ADDED_TO_THREAD for s in r.signals)}
