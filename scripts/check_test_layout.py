@@ -24,6 +24,8 @@ TESTED_ELSEWHERE = {
     "ingress/server.py": "tests/ingress/test_server.py",
     "parse/office.py": "tests/parse/test_attachments.py",
     "detect/registry.py": "tests/detect/test_problems.py",
+    "detect/namesakes.py": "tests/detect/test_recipients.py (each namesake signal, as assessed)",
+    "detect/slips.py": "tests/detect/test_recipients.py (each slip and look-alike, as assessed)",
     "store/base.py": "tests/store/test_sqlite.py",
     "policy/rules.py": "tests/policy/test_decide.py (every condition, through decide)",
     "policy/read.py": "tests/policy/test_load.py (every kind of mistake, with its position)",

@@ -19,17 +19,13 @@ bench/misdirection.py (the relationship weights kept in order of how little the
 sender knows the recipient), and reported on its held-out split.
 
 The real-contact autocomplete error ("the other Sarah") is told by what history
-says about the similarly named contacts the recipient could have been mistaken
-for (its namesakes): the message's words and the identifiers in it (a child's NHS
-number) have gone to the namesake, not to this one (content-fits-another); the
-other recipients have had mail with the namesake, never with this one
-(group-fits-another); the namesake is the one usually written to (usual-namesake),
-or the one written to lately when this one has not been for months (current-namesake);
-this one has only ever been on circulars, and the message goes to a few (circular-only);
-the message names the namesake in full and not this one, or opens by greeting the
-namesake's name (names-another); the conversation being replied to never had
-this one in it (not-in-thread); or the reply goes to someone who only shares a name
-with the person who wrote what it answers (replies-to-another).
+says about the similarly named contacts the recipient could have been mistaken for
+(`namesakes.py`); an address that imitates another (a slip, a contact's name at another
+domain, a look-alike domain) by `slips.py`. Here: the relationship, the thread (a
+recipient the conversation being replied to never had in it: not-in-thread; a reply to
+someone who only shares a name with the person who wrote what it answers:
+replies-to-another), the evidence that a new recipient was meant, and what the message
+exposes (bulk-exposure, mixed-audience, protective-marking).
 """
 
 from __future__ import annotations
@@ -40,8 +36,10 @@ from collections.abc import Iterable
 
 from dlpgate.config import Settings
 from dlpgate.detect import lookalike, names, profile, thread
+from dlpgate.detect.namesakes import Namesakes, days_ago
 from dlpgate.detect.registry import Context, register
-from dlpgate.history import GROUP_PAIRS_MAX, anchors, domain_of, in_domains, normalise
+from dlpgate.detect.slips import Slips
+from dlpgate.history import GROUP_PAIRS_MAX, domain_of, in_domains, normalise
 from dlpgate.model import Message, RecipientRisk, Signal
 from dlpgate.store.base import Correspondence
 
@@ -61,11 +59,6 @@ ADDED_TO_THREAD = ("not-in-thread", "often-copied-in")
 IMITATIONS = ("lookalike-domain", "confusable-address", "address-slip", "content-fits-another",
               "group-fits-another", "usual-namesake", "current-namesake", "names-another",
               "replies-to-another", "circular-only")
-
-
-def _together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
-    """How often a and b have had mail together (pairs are keyed in sorted order)."""
-    return pairs.get((a, b) if a < b else (b, a), 0)
 
 
 def combine(weights: Iterable[tuple[str, float]]) -> float:
@@ -96,11 +89,6 @@ def is_marked(message: Message) -> bool:
     return bool(_MARKING.search(message.subject) or _MARKING.search(headers))
 
 
-def _days(seconds: float) -> str:
-    days = int(seconds // 86400)
-    return "today" if days < 1 else f"{days} day{'s' if days != 1 else ''} ago"
-
-
 class RecipientRiskAssessor:
     name = "recipients"
 
@@ -115,15 +103,11 @@ class RecipientRiskAssessor:
         self.bulk = r.bulk_threshold
         self.lone_min = r.lone_outsider_min
         self.copied_in_min = r.copied_in_min
-        self.dormant = r.dormant_days * 86400
-        self.current = r.current_days * 86400
-        self.circular_min = r.circular_min
-        self.few_max = r.few_max
         self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
         self.webmail = lookalike.WEBMAIL | set(r.webmail)
-        self.content_min = r.content_min
-        self.content_ratio = r.content_ratio
         self._key: bytes | None = None
+        self.namesakes = Namesakes(settings, self._signal)
+        self.slips = Slips(settings, self._signal)
 
     def _signal(self, name: str, why: str) -> Signal:
         return Signal(name, why, self.weights.get(name, 0.0))
@@ -179,13 +163,13 @@ class RecipientRiskAssessor:
                 # autocomplete slip, the thread and content fit apply; nothing else does.
                 signals.append(self._signal("internal", f"{domain} is one of our own domains"))
                 if not known:
-                    mistaken = self._mistaken(address, domain, contacts, targets, quoted, near,
-                                              spellings)
+                    mistaken = self.slips.mistaken(address, contacts, targets, quoted, near,
+                                                   spellings)
                     signals += mistaken
                     if not addressed.get(address):
                         signals.append(self._signal(
                             "unknown-address", f"no one here has written to {address} before"))
-                        signals += self._unknown_colleague(address, mistaken)
+                        signals += self.slips.unknown_colleague(address, mistaken)
                 if address in outside:
                     signals.append(self._not_in_thread(address, known))
             else:
@@ -198,14 +182,14 @@ class RecipientRiskAssessor:
                     wrote_back = ", and they have written back" if known.replied else ""
                     signals.append(self._signal(
                         "known-correspondent", f"you have written to {address} {known.count} "
-                        f"times, last {_days(now - known.last_seen)}{wrote_back}"))
+                        f"times, last {days_ago(now - known.last_seen)}{wrote_back}"))
                 elif known and known.count < self.known_min:
                     signals.append(self._signal(
                         "rare-correspondent", f"you have written to {address} only once"))
                 elif known:
                     signals.append(self._signal(
                         "rare-correspondent", f"you last wrote to {address} "
-                        f"{_days(now - known.last_seen)}"))
+                        f"{days_ago(now - known.last_seen)}"))
                 elif domain in org_domains or match:
                     signals.append(self._signal(
                         "new-to-sender", f"you have never written to {address}{they_wrote}"))
@@ -223,8 +207,8 @@ class RecipientRiskAssessor:
                         "lookalike-domain", f"{shown} is written with look-alike characters "
                         f"(full-width or another script) that turn into {domain}"))
                 if not known:
-                    signals += self._imitation(address, domain, contacts, targets, org_domains,
-                                               quoted, near, spellings, store)
+                    signals += self.slips.imitation(address, domain, contacts, targets,
+                                                    org_domains, quoted, near, spellings, store)
                 if address in outside:
                     signals.append(self._not_in_thread(address, known))
                 elif not (known and known.count >= self.known_min) and \
@@ -262,11 +246,11 @@ class RecipientRiskAssessor:
                 signals.append(self._signal(
                     "has-namesake", f"you also write to {similar[0].recipient}, whose name "
                     f"is like {address}'s"))
-                signals += self._names_another(address, similar, words, hello,
-                                               address in greeted)
-                signals += self._namesake_signals(address, known, similar, targets, pairs, now)
+                signals += self.namesakes.named(address, similar, words, hello,
+                                                address in greeted)
+                signals += self.namesakes.signals(address, known, similar, targets, pairs, now)
                 if tokens:
-                    signals += self._content_fit(address, sender, tokens, similar, store)
+                    signals += self.namesakes.content_fit(address, sender, tokens, similar, store)
             signals += self._lone_outsider(address, domain, targets)
             if address in outsiders:
                 signals.append(self._signal("unusual-group", outsiders[address]))
@@ -289,21 +273,6 @@ class RecipientRiskAssessor:
         if author is None or any(thread.is_author(a, author) for a in [*targets, sender] if a):
             return None
         return author
-
-    def _unknown_colleague(self, address: str, mistaken: list[Signal]) -> list[Signal]:
-        """A slip inside our own domain to an address no one here has ever used.
-
-        Outside, a new address one slip from a known one is often a real new person
-        (j.smyth at a partner); inside, colleagues are written to, so an address of
-        ours no one has written to, a slip away from one we do, is the slip itself:
-        it reaches no one, or the colleague who happens to hold it.
-        """
-        if not any(s.name == "address-slip" for s in mistaken):
-            return []
-        return [self._signal(
-            "unknown-colleague", f"{address} is in our own domain, no one here has ever "
-            "written to it, and it is a slip from an address we do: it may reach no one, or "
-            "the wrong colleague")]
 
     def _not_in_thread(self, address: str, known: Correspondence | None) -> Signal:
         """Added to a conversation: the stranger, unless the sender copies them in as a habit
@@ -414,274 +383,12 @@ class RecipientRiskAssessor:
                                  f"who could be {min(greeted)}, not {address}")]
         return []
 
-    def _names_another(self, address: str, similar: list[Correspondence], words: set[str],
-                       hello: names.Greeting | None, greeted: bool) -> list[Signal]:
-        """The other Sarah by name: the message names a namesake in full, or opens by
-        greeting a name that is the namesake's and not this one's ("Hi Ken" to mark.lay
-        when kenneth.lay is the contact with that name)."""
-        if names.in_thread(address, words):
-            return []
-        for c in similar:
-            if names.name_words(c.recipient) and names.in_thread(c.recipient, words):
-                return [self._signal(
-                    "names-another", f"the message names {c.recipient}, whose name is like "
-                    f"{address}'s, and not {address}")]
-        if hello is None or greeted:
-            return []
-        for c in similar:
-            if names.greets(c.recipient, hello, initials=False):
-                return [self._signal(
-                    "names-another", f"the message opens by greeting {hello}, which is the "
-                    f"name of {c.recipient}, not of {address}")]
-        return []
-
-    def _namesake_signals(self, address: str, known: Correspondence | None,
-                          similar: list[Correspondence], targets: list[str],
-                          pairs: dict[tuple[str, str], int], now: float) -> list[Signal]:
-        """The autocomplete error with a real contact: a namesake fits better.
-
-        Three kinds of evidence, each from this sender's history: the other recipients
-        have had mail together with the namesake but never with this one (the group
-        belongs to the other Sarah); this one has only been on a circular or two; and the
-        namesake is the one usually written to (and still: not when only this one has had
-        mail this month) or, failing that, the one written to lately (one namesake's habit
-        counts once).
-
-        A distribution list (over GROUP_PAIRS_MAX recipients) is known by its anchors
-        (`history.anchors`): this one has had mail with at most one of them (a colleague
-        shares the odd message with somebody on every list), the namesake with two more
-        than this one. Only a contact the sender already knows is asked: the
-        autocomplete offers known contacts, and someone joining a list for the first time
-        has never been on it whether or not a namesake has.
-        """
-        out = []
-        others = [t for t in targets if t != address]
-        if others and pairs and len(targets) <= GROUP_PAIRS_MAX:
-            out += self._group_fit(address, others, similar, pairs)
-        elif others and pairs and known is not None:
-            out += self._list_fit(address, targets, similar, pairs)
-        out += self._circular_only(address, known, targets)
-        count = known.count if known else 0
-        top = similar[0]  # most frequent first
-        # Not when the usual one has had nothing this month and this one has had mail
-        # since: the sender has moved on to this one (the same person's new address, the
-        # Sarah of a new case). One slip since does not silence it while the usual one is
-        # still written to.
-        moved_on = known is not None and known.last_seen > top.last_seen and \
-            now - top.last_seen > self.current
-        if known and top.count >= max(3, 3 * count) and not moved_on:
-            out.append(self._signal(
-                "usual-namesake", f"you usually write to {top.recipient} ({top.count} times), "
-                f"whose name is like {address} ({count} time{'s' if count != 1 else ''})"))
-        else:
-            out += self._current_namesake(address, known, similar, now)
-        return out
-
-    def _circular_only(self, address: str, known: Correspondence | None,
-                       targets: list[str]) -> list[Signal]:
-        """A contact met only on circulars, now on a message to a few.
-
-        An autocomplete keeps every address the sender has typed or pasted, so the
-        Karen of last year's memo to 171 colleagues is offered beside the Karen written
-        to every week; a few people's mail to her, when she has a namesake, is the slip.
-        """
-        if known is None or known.smallest is None or known.smallest < self.circular_min \
-                or known.count > self.known_min or len(targets) > self.few_max:
-            return []
-        times = "once" if known.count == 1 else "twice" if known.count == 2 else \
-            f"{known.count} times"
-        return [self._signal(
-            "circular-only", f"you have written to {address} {times}, on circulars (never to "
-            f"fewer than {known.smallest} people), and this message goes to {len(targets)}")]
-
-    def _current_namesake(self, address: str, known: Correspondence | None,
-                          similar: list[Correspondence], now: float) -> list[Signal]:
-        """A contact not written to for months, when a namesake was written to this month.
-
-        A mail client's autocomplete keeps every address it has seen, so the Sarah of a
-        case closed last year is still offered when the Sarah of this week's case is meant.
-        """
-        if known is None or now - known.last_seen < self.dormant:
-            return []
-        current = max(similar, key=lambda c: c.last_seen)
-        if now - current.last_seen > self.current:
-            return []
-        return [self._signal(
-            "current-namesake", f"you last wrote to {address} {_days(now - known.last_seen)}, "
-            f"and to {current.recipient}, whose name is like it, "
-            f"{_days(now - current.last_seen)}")]
-
-    def _group_fit(self, address: str, others: list[str], similar: list[Correspondence],
-                   pairs: dict[tuple[str, str], int]) -> list[Signal]:
-        """A small group: never with any of the others, when a namesake has been."""
-        if any(_together(pairs, address, o) for o in others):
-            return []
-        n, best = max(((sum(_together(pairs, c.recipient, o) for o in others), c)
-                       for c in similar), key=lambda f: f[0])
-        if not n:
-            return []
-        return [self._signal(
-            "group-fits-another", f"you have written to the other recipients together with "
-            f"{best.recipient} {n} time{'s' if n != 1 else ''}, never with {address}")]
-
-    def _list_fit(self, address: str, targets: list[str], similar: list[Correspondence],
-                  pairs: dict[tuple[str, str], int]) -> list[Signal]:
-        """A distribution list, by its anchors: this one has met one of them at most, the
-        namesake two more than this one."""
-        stand_ins = [a for a in anchors(targets) if a != address]
-        mine = sum(_together(pairs, address, a) > 0 for a in stand_ins)
-        if mine > 1:
-            return []
-
-        def fit(c: Correspondence) -> tuple[int, Correspondence, int]:
-            counts = [_together(pairs, c.recipient, a) for a in stand_ins]
-            return sum(counts), c, sum(n > 0 for n in counts)
-
-        n, best, met = max(map(fit, similar), key=lambda f: f[0])
-        if not n or met - mine < 2:
-            return []
-        hardly = "never" if not mine else "only once alongside its members"
-        return [self._signal(
-            "group-fits-another", f"you have sent to this list of {len(targets)} with "
-            f"{best.recipient} on it before, {hardly} with {address}")]
-
     def _fingerprint(self, message: Message, store) -> tuple[int, ...]:
         if store is None:
             return ()
         if self._key is None:
             self._key = store.profile_key()
         return profile.fingerprint(message, self._key)
-
-    def _content_fit(self, address: str, sender: str, tokens: tuple[int, ...],
-                     similar: list[Correspondence], store) -> list[Signal]:
-        """The other Sarah: the message fits a similarly named contact, not this one.
-
-        Fit is the message's words that have gone to a contact before, each weighted by
-        1 / how many of the sender's contacts have had it, so that words everyone gets
-        do not make a frequent contact fit everything. The namesake must fit by at
-        least `content_min` such words and more than `content_ratio` times this one.
-        """
-        names = [c.recipient for c in similar]
-        fits = store.profile_share(sender, [address, *names], tokens)
-        best = max(names, key=lambda c: fits.get(c, 0.0))
-        best_fit = fits.get(best, 0.0)
-        if best_fit >= self.content_min and fits.get(address, 0.0) * self.content_ratio < best_fit:
-            return [self._signal(
-                "content-fits-another", f"what this message is about has gone to {best} "
-                f"before, not to {address}")]
-        return []
-
-    def _confusable(self, address: str, domain: str, contacts: names.Contacts,
-                    targets: list[str]) -> list[Signal]:
-        """The autocomplete error: a regular contact's name at another address.
-
-        A contact who is also a recipient of this message was not mistaken for this one.
-        """
-        local = address.rpartition("@")[0]
-        # a slip needs one earlier message; a name elsewhere, a habit
-        for c in contacts.mistakable(address):
-            if c.recipient == address or c.count < 1 or c.recipient in targets:
-                continue
-            same_name = (c.recipient.rpartition("@")[0] == local and len(local) >= 3
-                         and c.count >= self.known_min)
-            if same_name:
-                return [self._signal(
-                    "confusable-address", f"{address} has the name of {c.recipient}, whom you "
-                    f"have written to {c.count} times, at another domain")]
-            if names.is_slip(address, c.recipient):
-                return [self._signal(
-                    "address-slip", f"{address} is a typing slip from {c.recipient}, whom you "
-                    f"have written to {c.count} times")]
-        return []
-
-    def _mistaken(self, address: str, domain: str, contacts: names.Contacts,
-                  targets: list[str], quoted: set[str], near: dict[str, list[str]],
-                  spellings: names.Spellings) -> list[Signal]:
-        """The first that holds: a contact's name at another address or a slip from one, a
-        slip from an address in the thread, a slip from an address colleagues write to, a
-        slip from a full name the message writes.
-
-        An address the message spells out as a name ("David Arnoff" for darnoff@) was
-        typed on purpose: it is no slip from daronoff@, however close the two are.
-        """
-        if spellings.spelled(address):
-            return [s for s in self._confusable(address, domain, contacts, targets)
-                    if s.name != "address-slip"]
-        return self._confusable(address, domain, contacts, targets) or \
-            self._thread_slip(address, quoted) or \
-            self._known_slip(address, near.get(address, [])) or \
-            self._name_slip(address, spellings)
-
-    def _name_slip(self, address: str, spellings: names.Spellings) -> list[Signal]:
-        """A slip from a name the message writes (barbara.ppaige@ under "From: Barbara
-        Paige"): an address typed from the quoted headers or a letter, where no history
-        of the right one exists to compare with."""
-        if written := spellings.misspelled(address):
-            return [self._signal("address-slip", f"{address} looks like a typing slip in the "
-                                 f"name {written}, which the message writes")]
-        return []
-
-    def _thread_slip(self, address: str, quoted: set[str]) -> list[Signal]:
-        """A slip from an address written in the conversation this message carries.
-
-        A reply to someone the organisation has never written to has no history to
-        compare with, but the quoted headers name them: a recipient one or two slips
-        from an address in the thread (and not itself in it) is that address mistyped.
-        """
-        return self._slip_from(address, sorted(quoted),
-                               "who is in the conversation this message carries")
-
-    def _known_slip(self, address: str, near: list[str]) -> list[Signal]:
-        """A slip from an address colleagues here write to, when no one has written to this one.
-
-        The sender's own contacts and the thread are checked first; this catches the
-        colleague's contact mistyped by someone who has not written to them yet
-        (`near` holds the organisation's known addresses that share a spelling key).
-        """
-        return self._slip_from(address, near, "whom colleagues here write to")
-
-    def _slip_from(self, address: str, candidates: list[str], who: str) -> list[Signal]:
-        for k in candidates:
-            if names.is_slip(address, k):
-                return [self._signal(
-                    "address-slip", f"{address} is a typing slip from {k}, {who}")]
-        return []
-
-    def _imitation(self, address: str, domain: str, contacts: names.Contacts,
-                   targets: list[str], org_domains: dict, quoted: set[str],
-                   near: dict[str, list[str]], spellings: names.Spellings,
-                   store) -> list[Signal]:
-        out = self._mistaken(address, domain, contacts, targets, quoted, near, spellings)
-        frequent = [c for c in contacts if c.count >= self.known_min]
-        if domain not in org_domains and not in_domains(domain, self.internal + self.partners):
-            refs = list(self.internal) + list(self.partners)
-            refs += [c.recipient.rpartition("@")[2] for c in frequent[:100]]
-            refs += [d.recipient for d in (store.top_domains(200) if store else [])]
-            refs += sorted({q.rpartition("@")[2] for q in quoted})
-            refs += sorted(self.webmail)
-            refs += [k[1:] for k in near.get("@" + domain, [])]  # any domain written to here
-            if domain not in self.webmail:
-                hit = lookalike.closest_imitation(domain, list(dict.fromkeys(refs)))
-                if hit:
-                    ref, why = hit
-                    out.append(self._signal("lookalike-domain", f"{domain} {why}"
-                                            f"{self._whose(ref, contacts, quoted)}"))
-        return out
-
-    def _whose(self, ref: str, contacts: list[Correspondence], quoted: set[str]) -> str:
-        """Why the imitated domain matters to this sender, for the explanation."""
-        if in_domains(ref, self.internal):
-            return ", one of our own domains"
-        if in_domains(ref, self.partners):
-            return ", an expected partner"
-        mine = sum(c.count for c in contacts if c.recipient.rpartition("@")[2] == ref)
-        if mine:
-            return f", where you have written {mine} time{'s' if mine != 1 else ''}"
-        if any(q.rpartition("@")[2] == ref for q in quoted):
-            return ", which is in the conversation this message carries"
-        if ref in self.webmail:
-            return ", a webmail provider"
-        return ", where colleagues here write"
 
     def _message_signals(self, message: Message, hello: names.Greeting | None,
                          greeted: set[str]) -> list[Signal]:

@@ -1,0 +1,202 @@
+"""The other Sarah: evidence that a known contact was taken for a similarly named one.
+
+History says such a recipient is known; only what history says about the contacts it
+could have been mistaken for (its namesakes, `names.namesakes`) can say "not for her":
+the message's words and identifiers (a child's NHS number) have gone to the namesake,
+not to this one (content-fits-another); the other recipients have had mail with the
+namesake and never with this one (group-fits-another); the namesake is the one usually
+written to (usual-namesake), or the one written to lately when this one has not been
+for months (current-namesake); this one has only been on circulars and the message goes
+to a few (circular-only); the message names the namesake in full, or greets the
+namesake's name and not this one's (names-another).
+
+Each is evidence, not a verdict: `recipients.combine` weighs it, and policies decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dlpgate.config import Settings
+from dlpgate.detect import names
+from dlpgate.history import GROUP_PAIRS_MAX, anchors
+from dlpgate.model import Signal
+from dlpgate.store.base import Correspondence
+
+# Makes a signal with its configured weight: (name, explanation) -> Signal.
+SignalMaker = Callable[[str, str], Signal]
+
+
+def together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
+    """How often a and b have had mail together (pairs are keyed in sorted order)."""
+    return pairs.get((a, b) if a < b else (b, a), 0)
+
+
+def days_ago(seconds: float) -> str:
+    days = int(seconds // 86400)
+    return "today" if days < 1 else f"{days} day{'s' if days != 1 else ''} ago"
+
+
+class Namesakes:
+    """The namesake signals for one recipient, from the sender's history and the message."""
+
+    def __init__(self, settings: Settings, signal: SignalMaker) -> None:
+        r = settings.recipients
+        self._signal = signal
+        self.known_min = r.known_min_count
+        self.dormant = r.dormant_days * 86400
+        self.current = r.current_days * 86400
+        self.circular_min = r.circular_min
+        self.few_max = r.few_max
+        self.content_min = r.content_min
+        self.content_ratio = r.content_ratio
+
+    def signals(self, address: str, known: Correspondence | None,
+                similar: list[Correspondence], targets: list[str],
+                pairs: dict[tuple[str, str], int], now: float) -> list[Signal]:
+        """The autocomplete error with a real contact: a namesake fits better.
+
+        Three kinds of evidence, each from this sender's history: the other recipients
+        have had mail together with the namesake but never with this one (the group
+        belongs to the other Sarah); this one has only been on a circular or two; and the
+        namesake is the one usually written to (and still: not when only this one has had
+        mail this month) or, failing that, the one written to lately (one namesake's habit
+        counts once).
+
+        A distribution list (over GROUP_PAIRS_MAX recipients) is known by its anchors
+        (`history.anchors`): this one has had mail with at most one of them (a colleague
+        shares the odd message with somebody on every list), the namesake with two more
+        than this one. Only a contact the sender already knows is asked: the
+        autocomplete offers known contacts, and someone joining a list for the first time
+        has never been on it whether or not a namesake has.
+        """
+        out = []
+        others = [t for t in targets if t != address]
+        if others and pairs and len(targets) <= GROUP_PAIRS_MAX:
+            out += self._group_fit(address, others, similar, pairs)
+        elif others and pairs and known is not None:
+            out += self._list_fit(address, targets, similar, pairs)
+        out += self._circular_only(address, known, targets)
+        count = known.count if known else 0
+        top = similar[0]  # most frequent first
+        # Not when the usual one has had nothing this month and this one has had mail
+        # since: the sender has moved on to this one (the same person's new address, the
+        # Sarah of a new case). One slip since does not silence it while the usual one is
+        # still written to.
+        moved_on = known is not None and known.last_seen > top.last_seen and \
+            now - top.last_seen > self.current
+        if known and top.count >= max(3, 3 * count) and not moved_on:
+            out.append(self._signal(
+                "usual-namesake", f"you usually write to {top.recipient} ({top.count} times), "
+                f"whose name is like {address} ({count} time{'s' if count != 1 else ''})"))
+        else:
+            out += self._current_namesake(address, known, similar, now)
+        return out
+
+    def named(self, address: str, similar: list[Correspondence], words: set[str],
+              hello: names.Greeting | None, greeted: bool) -> list[Signal]:
+        """The other Sarah by name: the message names a namesake in full, or opens by
+        greeting a name that is the namesake's and not this one's ("Hi Ken" to mark.lay
+        when kenneth.lay is the contact with that name)."""
+        if names.in_thread(address, words):
+            return []
+        for c in similar:
+            if names.name_words(c.recipient) and names.in_thread(c.recipient, words):
+                return [self._signal(
+                    "names-another", f"the message names {c.recipient}, whose name is like "
+                    f"{address}'s, and not {address}")]
+        if hello is None or greeted:
+            return []
+        for c in similar:
+            if names.greets(c.recipient, hello, initials=False):
+                return [self._signal(
+                    "names-another", f"the message opens by greeting {hello}, which is the "
+                    f"name of {c.recipient}, not of {address}")]
+        return []
+
+    def content_fit(self, address: str, sender: str, tokens: tuple[int, ...],
+                    similar: list[Correspondence], store) -> list[Signal]:
+        """The message fits a similarly named contact, not this one.
+
+        Fit is the message's words that have gone to a contact before, each weighted by
+        1 / how many of the sender's contacts have had it, so that words everyone gets
+        do not make a frequent contact fit everything. The namesake must fit by at
+        least `content_min` such words and more than `content_ratio` times this one.
+        """
+        candidates = [c.recipient for c in similar]
+        fits = store.profile_share(sender, [address, *candidates], tokens)
+        best = max(candidates, key=lambda c: fits.get(c, 0.0))
+        best_fit = fits.get(best, 0.0)
+        if best_fit >= self.content_min and fits.get(address, 0.0) * self.content_ratio < best_fit:
+            return [self._signal(
+                "content-fits-another", f"what this message is about has gone to {best} "
+                f"before, not to {address}")]
+        return []
+
+    def _circular_only(self, address: str, known: Correspondence | None,
+                       targets: list[str]) -> list[Signal]:
+        """A contact met only on circulars, now on a message to a few.
+
+        An autocomplete keeps every address the sender has typed or pasted, so the
+        Karen of last year's memo to 171 colleagues is offered beside the Karen written
+        to every week; a few people's mail to her, when she has a namesake, is the slip.
+        """
+        if known is None or known.smallest is None or known.smallest < self.circular_min \
+                or known.count > self.known_min or len(targets) > self.few_max:
+            return []
+        times = "once" if known.count == 1 else "twice" if known.count == 2 else \
+            f"{known.count} times"
+        return [self._signal(
+            "circular-only", f"you have written to {address} {times}, on circulars (never to "
+            f"fewer than {known.smallest} people), and this message goes to {len(targets)}")]
+
+    def _current_namesake(self, address: str, known: Correspondence | None,
+                          similar: list[Correspondence], now: float) -> list[Signal]:
+        """A contact not written to for months, when a namesake was written to this month.
+
+        A mail client's autocomplete keeps every address it has seen, so the Sarah of a
+        case closed last year is still offered when the Sarah of this week's case is meant.
+        """
+        if known is None or now - known.last_seen < self.dormant:
+            return []
+        current = max(similar, key=lambda c: c.last_seen)
+        if now - current.last_seen > self.current:
+            return []
+        return [self._signal(
+            "current-namesake", f"you last wrote to {address} {days_ago(now - known.last_seen)}, "
+            f"and to {current.recipient}, whose name is like it, "
+            f"{days_ago(now - current.last_seen)}")]
+
+    def _group_fit(self, address: str, others: list[str], similar: list[Correspondence],
+                   pairs: dict[tuple[str, str], int]) -> list[Signal]:
+        """A small group: never with any of the others, when a namesake has been."""
+        if any(together(pairs, address, o) for o in others):
+            return []
+        n, best = max(((sum(together(pairs, c.recipient, o) for o in others), c)
+                       for c in similar), key=lambda f: f[0])
+        if not n:
+            return []
+        return [self._signal(
+            "group-fits-another", f"you have written to the other recipients together with "
+            f"{best.recipient} {n} time{'s' if n != 1 else ''}, never with {address}")]
+
+    def _list_fit(self, address: str, targets: list[str], similar: list[Correspondence],
+                  pairs: dict[tuple[str, str], int]) -> list[Signal]:
+        """A distribution list, by its anchors: this one has met one of them at most, the
+        namesake two more than this one."""
+        stand_ins = [a for a in anchors(targets) if a != address]
+        mine = sum(together(pairs, address, a) > 0 for a in stand_ins)
+        if mine > 1:
+            return []
+
+        def fit(c: Correspondence) -> tuple[int, Correspondence, int]:
+            counts = [together(pairs, c.recipient, a) for a in stand_ins]
+            return sum(counts), c, sum(n > 0 for n in counts)
+
+        n, best, met = max(map(fit, similar), key=lambda f: f[0])
+        if not n or met - mine < 2:
+            return []
+        hardly = "never" if not mine else "only once alongside its members"
+        return [self._signal(
+            "group-fits-another", f"you have sent to this list of {len(targets)} with "
+            f"{best.recipient} on it before, {hardly} with {address}")]

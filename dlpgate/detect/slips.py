@@ -1,0 +1,157 @@
+"""Addresses that imitate another: typing slips, a contact's name elsewhere, look-alike domains.
+
+A recipient the sender has never written to is compared with what it could be a mistake
+for, in this order: the sender's own contacts (a contact's name at another domain, or a
+slip from a contact's address), the addresses written in the conversation the message
+carries, every address colleagues here write to (through the store's spellings index),
+and the full names the message writes. Outside the organisation its domain is compared
+too, with the domains that matter to this sender and to the organisation.
+"""
+
+from __future__ import annotations
+
+from dlpgate.config import Settings
+from dlpgate.detect import lookalike, names
+from dlpgate.detect.namesakes import SignalMaker
+from dlpgate.history import in_domains
+from dlpgate.model import Signal
+from dlpgate.store.base import Correspondence
+
+
+class Slips:
+    def __init__(self, settings: Settings, signal: SignalMaker) -> None:
+        self._signal = signal
+        self.internal = settings.organisation.internal_domains
+        self.partners = settings.organisation.partner_domains
+        self.known_min = settings.recipients.known_min_count
+        self.webmail = lookalike.WEBMAIL | set(settings.recipients.webmail)
+
+    def mistaken(self, address: str, contacts: names.Contacts, targets: list[str],
+                 quoted: set[str], near: dict[str, list[str]],
+                 spellings: names.Spellings) -> list[Signal]:
+        """The first that holds: a contact's name at another address or a slip from one, a
+        slip from an address in the thread, a slip from an address colleagues write to, a
+        slip from a full name the message writes.
+
+        An address the message spells out as a name ("David Arnoff" for darnoff@) was
+        typed on purpose: it is no slip from daronoff@, however close the two are.
+        """
+        if spellings.spelled(address):
+            return [s for s in self._confusable(address, contacts, targets)
+                    if s.name != "address-slip"]
+        return self._confusable(address, contacts, targets) or \
+            self._thread_slip(address, quoted) or \
+            self._known_slip(address, near.get(address, [])) or \
+            self._name_slip(address, spellings)
+
+    def imitation(self, address: str, domain: str, contacts: names.Contacts,
+                  targets: list[str], org_domains: dict, quoted: set[str],
+                  near: dict[str, list[str]], spellings: names.Spellings,
+                  store) -> list[Signal]:
+        """Outside the organisation: a mistaken address, and a domain that imitates one
+        the sender or the organisation writes to (a domain already written to here is
+        not asked: it is somebody's real correspondent)."""
+        out = self.mistaken(address, contacts, targets, quoted, near, spellings)
+        frequent = [c for c in contacts if c.count >= self.known_min]
+        if domain not in org_domains and not in_domains(domain, self.internal + self.partners):
+            refs = list(self.internal) + list(self.partners)
+            refs += [c.recipient.rpartition("@")[2] for c in frequent[:100]]
+            refs += [d.recipient for d in (store.top_domains(200) if store else [])]
+            refs += sorted({q.rpartition("@")[2] for q in quoted})
+            refs += sorted(self.webmail)
+            refs += [k[1:] for k in near.get("@" + domain, [])]  # any domain written to here
+            if domain not in self.webmail:
+                hit = lookalike.closest_imitation(domain, list(dict.fromkeys(refs)))
+                if hit:
+                    ref, why = hit
+                    out.append(self._signal("lookalike-domain", f"{domain} {why}"
+                                            f"{self._whose(ref, contacts, quoted)}"))
+        return out
+
+    def unknown_colleague(self, address: str, mistaken: list[Signal]) -> list[Signal]:
+        """A slip inside our own domain to an address no one here has ever used.
+
+        Outside, a new address one slip from a known one is often a real new person
+        (j.smyth at a partner); inside, colleagues are written to, so an address of
+        ours no one has written to, a slip away from one we do, is the slip itself:
+        it reaches no one, or the colleague who happens to hold it.
+        """
+        if not any(s.name == "address-slip" for s in mistaken):
+            return []
+        return [self._signal(
+            "unknown-colleague", f"{address} is in our own domain, no one here has ever "
+            "written to it, and it is a slip from an address we do: it may reach no one, or "
+            "the wrong colleague")]
+
+    def _confusable(self, address: str, contacts: names.Contacts,
+                    targets: list[str]) -> list[Signal]:
+        """The autocomplete error: a regular contact's name at another address.
+
+        A contact who is also a recipient of this message was not mistaken for this one.
+        """
+        local = address.rpartition("@")[0]
+        # a slip needs one earlier message; a name elsewhere, a habit
+        for c in contacts.mistakable(address):
+            if c.recipient == address or c.count < 1 or c.recipient in targets:
+                continue
+            same_name = (c.recipient.rpartition("@")[0] == local and len(local) >= 3
+                         and c.count >= self.known_min)
+            if same_name:
+                return [self._signal(
+                    "confusable-address", f"{address} has the name of {c.recipient}, whom you "
+                    f"have written to {c.count} times, at another domain")]
+            if names.is_slip(address, c.recipient):
+                return [self._signal(
+                    "address-slip", f"{address} is a typing slip from {c.recipient}, whom you "
+                    f"have written to {c.count} times")]
+        return []
+
+    def _name_slip(self, address: str, spellings: names.Spellings) -> list[Signal]:
+        """A slip from a name the message writes (barbara.ppaige@ under "From: Barbara
+        Paige"): an address typed from the quoted headers or a letter, where no history
+        of the right one exists to compare with."""
+        if written := spellings.misspelled(address):
+            return [self._signal("address-slip", f"{address} looks like a typing slip in the "
+                                 f"name {written}, which the message writes")]
+        return []
+
+    def _thread_slip(self, address: str, quoted: set[str]) -> list[Signal]:
+        """A slip from an address written in the conversation this message carries.
+
+        A reply to someone the organisation has never written to has no history to
+        compare with, but the quoted headers name them: a recipient one or two slips
+        from an address in the thread (and not itself in it) is that address mistyped.
+        """
+        return self._slip_from(address, sorted(quoted),
+                               "who is in the conversation this message carries")
+
+    def _known_slip(self, address: str, near: list[str]) -> list[Signal]:
+        """A slip from an address colleagues here write to, when no one has written to this one.
+
+        The sender's own contacts and the thread are checked first; this catches the
+        colleague's contact mistyped by someone who has not written to them yet
+        (`near` holds the organisation's known addresses that share a spelling key).
+        """
+        return self._slip_from(address, near, "whom colleagues here write to")
+
+    def _slip_from(self, address: str, candidates: list[str], who: str) -> list[Signal]:
+        for k in candidates:
+            if names.is_slip(address, k):
+                return [self._signal(
+                    "address-slip", f"{address} is a typing slip from {k}, {who}")]
+        return []
+
+    def _whose(self, ref: str, contacts: list[Correspondence], quoted: set[str]) -> str:
+        """Why the imitated domain matters to this sender, for the explanation."""
+        if in_domains(ref, self.internal):
+            return ", one of our own domains"
+        if in_domains(ref, self.partners):
+            return ", an expected partner"
+        mine = sum(c.count for c in contacts if c.recipient.rpartition("@")[2] == ref)
+        if mine:
+            return f", where you have written {mine} time{'s' if mine != 1 else ''}"
+        if any(q.rpartition("@")[2] == ref for q in quoted):
+            return ", which is in the conversation this message carries"
+        if ref in self.webmail:
+            return ", a webmail provider"
+        return ", where colleagues here write"
