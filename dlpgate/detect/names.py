@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from dlpgate.detect import lookalike
-from dlpgate.history import getaddresses, normalise
+from dlpgate.history import normalise
 from dlpgate.model import Message
 from dlpgate.store.base import Correspondence
 
 _TOKEN = re.compile(r"[a-z]{3,}")
 
 
-_SEPARATOR = re.compile(r"[._\-]")
+SEPARATOR = re.compile(r"[._\-]")
 
 
 def _unseparated(local: str) -> str:
     """jo.bloggs, jo_bloggs and jo-bloggs: one person's spellings, not a slip."""
-    return _SEPARATOR.sub("", local)
+    return SEPARATOR.sub("", local)
 
 
 def is_slip(address: str, other: str) -> bool:
@@ -44,7 +43,7 @@ def is_slip(address: str, other: str) -> bool:
         return False  # (the cheap bound in close() first: most pairs end there)
     if edits == 1 or lookalike.distance(local, o_local, 2) <= 1:  # only near pairs get here
         return True
-    words, o_words = _SEPARATOR.split(local), _SEPARATOR.split(o_local)
+    words, o_words = SEPARATOR.split(local), SEPARATOR.split(o_local)
     return len(words) == len(o_words) and all(
         close(w, o, 1 if len(o) < 8 else 2) for w, o in zip(words, o_words, strict=True))
 
@@ -284,11 +283,11 @@ def mentioned(address: str, words: set[str]) -> bool:
 # Words before a surname that are no first name ("Mrs Carter", "Councillor Carter").
 # Titles written before a name: courtesy, academic, honours, clergy, the bench, councillors
 # and police ranks (the ranks' initials only in capitals: "DI Smith", but Di is a name).
-_TITLE_WORDS = """mr mrs ms miss mx dr prof professor sir dame lord lady baroness rev revd
+TITLE_WORDS = """mr mrs ms miss mx dr prof professor sir dame lord lady baroness rev revd
 reverend canon father pastor rabbi imam sister brother judge cllr councillor sergeant
 inspector constable superintendent detective""".split()
-_RANKS = "PC PCSO DC DS DI DCI DSI Sgt Insp Supt".split()
-_TITLES = frozenset(_TITLE_WORDS) | {r.lower() for r in _RANKS}
+RANKS = "PC PCSO DC DS DI DCI DSI Sgt Insp Supt".split()
+_TITLES = frozenset(TITLE_WORDS) | {r.lower() for r in RANKS}
 _NOT_SURNAMES = frozenset("""and the for thanks thank please regards best dear hello from sent
 subject date cc to re fw on at in of or with will would can could should has have had was
 is are be been""".split())
@@ -376,7 +375,7 @@ class Spellings:
     def _candidates(self, local: str) -> tuple[str, list[tuple[str, str]]]:
         """(what follows the first name or initial, the names it could be) for a local part:
         sarah.khan and s.khan split at the separator, skhan after its first letter."""
-        words = [w for w in _SEPARATOR.split(local) if w]
+        words = [w for w in SEPARATOR.split(local) if w]
         if len(words) >= 2:
             return words[-1], self.heads.get(words[0], [])
         return local[1:], [n for n in self.heads.get(local[:1], []) if len(local) >= 6]
@@ -405,141 +404,3 @@ class Spellings:
             if len(last) >= 5 and typed != last and lookalike.distance(typed, last, 1) <= 1:
                 return f"{first.capitalize()} {last.capitalize()}"
         return None
-
-
-@dataclass(frozen=True)
-class Greeting:
-    """Whom a message opens by addressing: "Hi, Suzanne." "Dear Mr Khan:" "Jeff -" "Hi Sarah
-    and Tom,"."""
-
-    names: tuple[str, ...]  # as written, one for each person greeted
-    surname: bool           # after a title (Mr Khan): surnames, not first names
-    opener: bool            # after Dear, Hi, Hello, Greetings: certainly a greeting
-    surnames: tuple[str, ...] = ()  # the surname written after each first name, or ""
-
-    def __str__(self) -> str:
-        if len(self.names) == 1:
-            return self.names[0]
-        return f"{', '.join(self.names[:-1])} and {self.names[-1]}"
-
-
-_TITLE = rf"(?:(?i:{'|'.join(_TITLE_WORDS)})|{'|'.join(_RANKS)})"
-_NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
-_GREETING = re.compile(
-    r"(?P<open>(?i:dear|hi|hiya|hello|hey(?:\s+up)?|howdy|alright|greetings|fao"
-    r"|good\s+day|(?:good\s+)?(?:morning|afternoon|evening)"
-    # Welsh and Irish: Annwyl (Dear), Helo, Shwmae, Bore da, Prynhawn da, Noswaith dda; Dia duit
-    r"|annwyl|helo|shwmae|bore\s+da|prynhawn\s+da|noswaith\s+dda|dia\s+dhuit|dia\s+duit)"
-    r"\b[\s,]*)?"
-    rf"(?P<title>(?:{_TITLE}\.?\s+(?:(?:and|&)\s+)?)+)?"
-    rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?:[A-Z]\.?\s+)?(?P<surname>{_NAME}))?")
-# One more person greeted: ", Tom", " and Priya", " & Tom Baker".
-_ANOTHER = re.compile(
-    rf"\s*(?:,|&|\band\b)\s*(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?")
-_AFTER = re.compile(r"(?P<end>\s*[,:!.\-]?)(?P<rest>\s+.*)?$")
-# Openings that are not a person: "Gentlemen:", "Thanks,", "All -", and the roles council
-# letters are addressed to ("Dear Parent/Carer", "Dear Resident"), in Welsh too, as a
-# greeting mutates them ("Annwyl Riant", "Annwyl Breswylydd", "Annwyl bawb").
-_NOT_GREETED = frozenset("""sir madam all team colleague colleagues everyone both
-folks guys gentlemen ladies friends bros fam family gang hello hi hey dear morning
-afternoon evening greetings thanks thank thx please attached fyi here see note
-update reminder importance urgent perfect great yes no ok okay sorry regards cheers
-customer customers resident residents applicant applicants parent parents carer carers
-guardian tenant tenants householder occupier landlord member members client patient
-manager officer headteacher head chair editor mayor supplier contractor neighbour
-neighbours partners sirs doctor doctors gp gps nurse nurses midwife midwives governor
-governors trustee trustees team teams hub service services unit department office desk panel
-board committee group worker workers carer coordinator administrator admin lead support
-staff practice surgery school nursery centre network forum mash admissions housing
-safeguarding reception finance payroll planning licensing highways benefits revenues
-fostering adoption hiya howdy alright annwyl helo shwmae syr fadam bawb pawb riant rhiant rieni
-apologies apology oops whoops correction resending resend reminder request query question
-info information summary background agenda minutes action actions ps nb also further
-following right well so now just quick welcome congratulations congrats happy merry ta
-firstly finally again day
-breswylydd preswylydd breswylwyr gyfaill gyfeillion gydweithwyr cydweithwyr warcheidwad
-gwarcheidwad denant denantiaid gwsmer cwsmer ymgeisydd gynghorydd cynghorydd gynghorwyr
-cynghorwyr gydweithiwr cydweithiwr aelod aelodau bennaeth pennaeth swyddog swyddogion feddyg
-meddyg""".split())
-
-
-def _is_name(word: str | None) -> bool:
-    """A title on its own ("Dear Judge,", "Dear Councillor,") is a role, not a name."""
-    return bool(word) and len(word) >= 2 and word[0].isupper() and \
-        word.lower() not in _NOT_GREETED and word.lower() not in _TITLE_WORDS
-
-
-def greeting(message: Message) -> Greeting | None:
-    """Whom the message opens by greeting, from its first line under any banner in capitals;
-    None when it opens otherwise.
-
-    A bare capitalised word is a greeting only on a line of its own and punctuated as one
-    ("Jeff," "Jeff -"); after Dear, Hi, Hello or Greetings it is, and a sentence may follow
-    it. Several people may be greeted ("Hi Sarah, Tom and Priya,"); the list ends at the
-    first word that is no name ("Hi Sarah, Thanks for...").
-    """
-    lines = [x.strip() for x in message.body[:2000].splitlines() if x.strip()]
-    while len(lines) > 1 and not any(c.islower() for c in lines[0]):
-        lines.pop(0)  # a banner above the greeting: OFFICIAL-SENSITIVE, [EXTERNAL]
-    line = lines[0] if lines else ""
-    m = _GREETING.match(line)
-    if not m or not _is_name(m.group("name")):
-        return None
-    if m.group("surname") and not m.group("surname")[0].isupper():
-        return None  # "Hi Jeff thanks for": not a name and a surname
-    if (m.group("surname") or "").lower() in _NOT_GREETED:
-        return None  # "Dear Housing Team", "Dear Practice Manager": a role, not a person
-    title = bool(m.group("title"))
-    # After a title the surname is the name to fit: "Dear Mr John Smith" greets a Smith.
-    names, pos = [m.group("surname") if title and m.group("surname") else m.group("name")], m.end()
-    surnames = ["" if title else m.group("surname") or ""]
-    while (more := _ANOTHER.match(line, pos)) and _is_name(more.group("name")):
-        names.append(more.group("surname") if title and more.group("surname")
-                     else more.group("name"))
-        surnames.append("" if title else more.group("surname") or "")
-        pos = more.end()
-    after = _AFTER.match(line, pos)
-    if after is None:
-        return None  # "Dear Parent/Carer": not a name the line goes on from
-    opener, end = bool(m.group("open")), after.group("end").strip()
-    if after.group("rest") and not (opener and end):
-        return None  # "Hi, Diomedes.  I tried to call": a greeting; "Jeff said" is not
-    if not opener and not title and end not in (",", ":", "-"):
-        return None
-    return Greeting(tuple(names), title, opener, tuple(surnames))
-
-
-def display_names(message: Message) -> dict[str, str]:
-    """Each To and Cc address (normalised) with the display name it was written with."""
-    values = [v for k, v in message.headers if k.lower() in ("to", "cc")]
-    return {normalise(a): n for n, a in getaddresses(values) if a and n}
-
-
-_NAME_WORD = re.compile(r"[a-z]{2,}")
-
-
-def _folded(text: str) -> str:
-    """Lower case without accents or apostrophes, as addresses spell names: Siân -> sian,
-    O'Brien -> obrien."""
-    plain = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in plain if not unicodedata.combining(c) and c not in "'’")
-
-
-def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = True) -> bool:
-    """Whether the greeted name can be this recipient's: by the display name they were
-    addressed with, a name word of the address (ken for kenneth, jeff for jeffrey), or an
-    initial and surname run together (smurphy for "Hi Suzanne", jskilling for "Jeff")."""
-    words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address)
-    full = zip(hello.names, hello.surnames or ("",) * len(hello.names), strict=True)
-    return any(_fits(_folded(name), hello.surname, words, address, initials) or
-               (surname and Spellings.of({_folded(name): [_folded(surname)]}).spelled(address))
-               for name, surname in full)
-
-
-def _fits(name: str, surname: bool, words: list[str], address: str, initials: bool) -> bool:
-    if surname:
-        return any(w == name or (len(w) > len(name) and w.endswith(name)) for w in words)
-    if any(first_names_match(w, name) for w in words):
-        return True
-    local = address.rpartition("@")[0].lower()
-    return initials and not _SEPARATOR.search(local) and len(local) >= 5 and local[0] == name[0]

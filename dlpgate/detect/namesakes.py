@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dlpgate.config import Settings
-from dlpgate.detect import names
+from dlpgate.detect import greeting, names
 from dlpgate.history import GROUP_PAIRS_MAX, anchors
 from dlpgate.model import Signal
 from dlpgate.store.base import Correspondence
@@ -94,7 +94,7 @@ class Namesakes:
         return out
 
     def named(self, address: str, similar: list[Correspondence], words: set[str],
-              hello: names.Greeting | None, greeted: bool) -> list[Signal]:
+              hello: greeting.Greeting | None, greeted: bool) -> list[Signal]:
         """The other Sarah by name: the message names a namesake in full, or opens by
         greeting a name that is the namesake's and not this one's ("Hi Ken" to mark.lay
         when kenneth.lay is the contact with that name)."""
@@ -108,7 +108,7 @@ class Namesakes:
         if hello is None or greeted:
             return []
         for c in similar:
-            if names.greets(c.recipient, hello, initials=False):
+            if greeting.greets(c.recipient, hello, initials=False):
                 return [self._signal(
                     "names-another", f"the message opens by greeting {hello}, which is the "
                     f"name of {c.recipient}, not of {address}")]

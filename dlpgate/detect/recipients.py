@@ -35,7 +35,7 @@ import time
 from collections.abc import Iterable
 
 from dlpgate.config import Settings
-from dlpgate.detect import lookalike, names, profile, thread
+from dlpgate.detect import greeting, lookalike, names, profile, thread
 from dlpgate.detect.namesakes import Namesakes, days_ago
 from dlpgate.detect.registry import Context, register
 from dlpgate.detect.slips import Slips
@@ -130,9 +130,9 @@ class RecipientRiskAssessor:
         in_body = names.addresses_in(message)
         full_names = names.written_names(message)
         spellings = names.Spellings.of(full_names)
-        hello = names.greeting(message)
-        shown_as = names.display_names(message) if hello else {}  # only a greeting asks
-        greeted = {t for t in targets if hello and names.greets(t, hello, shown_as.get(t, ""))}
+        hello = greeting.greeting(message)
+        shown_as = greeting.display_names(message) if hello else {}  # only a greeting asks
+        greeted = {t for t in targets if hello and greeting.greets(t, hello, shown_as.get(t, ""))}
         quoted = in_body - set(targets) - {sender}
         contacts = names.Contacts(store.contacts(sender) if mine else [])
         namesakes = names.namesakes(targets, contacts)
@@ -369,7 +369,7 @@ class RecipientRiskAssessor:
         return self._signal("wrote-to-us", f"{address} has written to {whom}, and this "
                             "message carries the conversation with them")
 
-    def _greeting(self, address: str, hello: names.Greeting | None,
+    def _greeting(self, address: str, hello: greeting.Greeting | None,
                   greeted: set[str]) -> list[Signal]:
         """Whom the message opens by greeting: this recipient (they were meant), or another
         recipient and not this one (this one came along by mistake)."""
@@ -390,7 +390,7 @@ class RecipientRiskAssessor:
             self._key = store.profile_key()
         return profile.fingerprint(message, self._key)
 
-    def _message_signals(self, message: Message, hello: names.Greeting | None,
+    def _message_signals(self, message: Message, hello: greeting.Greeting | None,
                          greeted: set[str]) -> list[Signal]:
         out = []
         visible_external = [a for a in message.to + message.cc

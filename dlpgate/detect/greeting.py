@@ -1,0 +1,164 @@
+"""Whom a message opens by greeting, and whether a recipient can be the one greeted.
+
+"Hi, Suzanne." "Dear Mr Khan:" "Jeff -" "Hi Sarah and Tom," "Annwyl Siân,": the first line
+under any banner, read for the names it greets (or none: "Dear Resident", "Thanks,"). A
+greeted name fits a recipient by the display name it was addressed with, a name word of
+its address, a short form or another spelling of one (`names.first_names_match`), or an
+initial run into a surname. Recipient risk uses it both ways: a new recipient greeted was
+meant (`greeted`); one not greeted when another is came along by mistake.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from dlpgate.detect.names import (
+    RANKS,
+    SEPARATOR,
+    TITLE_WORDS,
+    Spellings,
+    first_names_match,
+    name_words,
+)
+from dlpgate.history import getaddresses, normalise
+from dlpgate.model import Message
+
+
+@dataclass(frozen=True)
+class Greeting:
+    """Whom a message opens by addressing: "Hi, Suzanne." "Dear Mr Khan:" "Jeff -" "Hi Sarah
+    and Tom,"."""
+
+    names: tuple[str, ...]  # as written, one for each person greeted
+    surname: bool           # after a title (Mr Khan): surnames, not first names
+    opener: bool            # after Dear, Hi, Hello, Greetings: certainly a greeting
+    surnames: tuple[str, ...] = ()  # the surname written after each first name, or ""
+
+    def __str__(self) -> str:
+        if len(self.names) == 1:
+            return self.names[0]
+        return f"{', '.join(self.names[:-1])} and {self.names[-1]}"
+
+
+_TITLE = rf"(?:(?i:{'|'.join(TITLE_WORDS)})|{'|'.join(RANKS)})"
+_NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
+_GREETING = re.compile(
+    r"(?P<open>(?i:dear|hi|hiya|hello|hey(?:\s+up)?|howdy|alright|greetings|fao"
+    r"|good\s+day|(?:good\s+)?(?:morning|afternoon|evening)"
+    # Welsh and Irish: Annwyl (Dear), Helo, Shwmae, Bore da, Prynhawn da, Noswaith dda; Dia duit
+    r"|annwyl|helo|shwmae|bore\s+da|prynhawn\s+da|noswaith\s+dda|dia\s+dhuit|dia\s+duit)"
+    r"\b[\s,]*)?"
+    rf"(?P<title>(?:{_TITLE}\.?\s+(?:(?:and|&)\s+)?)+)?"
+    rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?:[A-Z]\.?\s+)?(?P<surname>{_NAME}))?")
+# One more person greeted: ", Tom", " and Priya", " & Tom Baker".
+_ANOTHER = re.compile(
+    rf"\s*(?:,|&|\band\b)\s*(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?")
+_AFTER = re.compile(r"(?P<end>\s*[,:!.\-]?)(?P<rest>\s+.*)?$")
+# Openings that are not a person: "Gentlemen:", "Thanks,", "All -", and the roles council
+# letters are addressed to ("Dear Parent/Carer", "Dear Resident"), in Welsh too, as a
+# greeting mutates them ("Annwyl Riant", "Annwyl Breswylydd", "Annwyl bawb").
+_NOT_GREETED = frozenset("""sir madam all team colleague colleagues everyone both
+folks guys gentlemen ladies friends bros fam family gang hello hi hey dear morning
+afternoon evening greetings thanks thank thx please attached fyi here see note
+update reminder importance urgent perfect great yes no ok okay sorry regards cheers
+customer customers resident residents applicant applicants parent parents carer carers
+guardian tenant tenants householder occupier landlord member members client patient
+manager officer headteacher head chair editor mayor supplier contractor neighbour
+neighbours partners sirs doctor doctors gp gps nurse nurses midwife midwives governor
+governors trustee trustees team teams hub service services unit department office desk panel
+board committee group worker workers carer coordinator administrator admin lead support
+staff practice surgery school nursery centre network forum mash admissions housing
+safeguarding reception finance payroll planning licensing highways benefits revenues
+fostering adoption hiya howdy alright annwyl helo shwmae syr fadam bawb pawb riant rhiant rieni
+apologies apology oops whoops correction resending resend reminder request query question
+info information summary background agenda minutes action actions ps nb also further
+following right well so now just quick welcome congratulations congrats happy merry ta
+firstly finally again day
+breswylydd preswylydd breswylwyr gyfaill gyfeillion gydweithwyr cydweithwyr warcheidwad
+gwarcheidwad denant denantiaid gwsmer cwsmer ymgeisydd gynghorydd cynghorydd gynghorwyr
+cynghorwyr gydweithiwr cydweithiwr aelod aelodau bennaeth pennaeth swyddog swyddogion feddyg
+meddyg""".split())
+
+
+def _is_name(word: str | None) -> bool:
+    """A title on its own ("Dear Judge,", "Dear Councillor,") is a role, not a name."""
+    return bool(word) and len(word) >= 2 and word[0].isupper() and \
+        word.lower() not in _NOT_GREETED and word.lower() not in TITLE_WORDS
+
+
+def greeting(message: Message) -> Greeting | None:
+    """Whom the message opens by greeting, from its first line under any banner in capitals;
+    None when it opens otherwise.
+
+    A bare capitalised word is a greeting only on a line of its own and punctuated as one
+    ("Jeff," "Jeff -"); after Dear, Hi, Hello or Greetings it is, and a sentence may follow
+    it. Several people may be greeted ("Hi Sarah, Tom and Priya,"); the list ends at the
+    first word that is no name ("Hi Sarah, Thanks for...").
+    """
+    lines = [x.strip() for x in message.body[:2000].splitlines() if x.strip()]
+    while len(lines) > 1 and not any(c.islower() for c in lines[0]):
+        lines.pop(0)  # a banner above the greeting: OFFICIAL-SENSITIVE, [EXTERNAL]
+    line = lines[0] if lines else ""
+    m = _GREETING.match(line)
+    if not m or not _is_name(m.group("name")):
+        return None
+    if m.group("surname") and not m.group("surname")[0].isupper():
+        return None  # "Hi Jeff thanks for": not a name and a surname
+    if (m.group("surname") or "").lower() in _NOT_GREETED:
+        return None  # "Dear Housing Team", "Dear Practice Manager": a role, not a person
+    title = bool(m.group("title"))
+    # After a title the surname is the name to fit: "Dear Mr John Smith" greets a Smith.
+    names, pos = [m.group("surname") if title and m.group("surname") else m.group("name")], m.end()
+    surnames = ["" if title else m.group("surname") or ""]
+    while (more := _ANOTHER.match(line, pos)) and _is_name(more.group("name")):
+        names.append(more.group("surname") if title and more.group("surname")
+                     else more.group("name"))
+        surnames.append("" if title else more.group("surname") or "")
+        pos = more.end()
+    after = _AFTER.match(line, pos)
+    if after is None:
+        return None  # "Dear Parent/Carer": not a name the line goes on from
+    opener, end = bool(m.group("open")), after.group("end").strip()
+    if after.group("rest") and not (opener and end):
+        return None  # "Hi, Diomedes.  I tried to call": a greeting; "Jeff said" is not
+    if not opener and not title and end not in (",", ":", "-"):
+        return None
+    return Greeting(tuple(names), title, opener, tuple(surnames))
+
+
+def display_names(message: Message) -> dict[str, str]:
+    """Each To and Cc address (normalised) with the display name it was written with."""
+    values = [v for k, v in message.headers if k.lower() in ("to", "cc")]
+    return {normalise(a): n for n, a in getaddresses(values) if a and n}
+
+
+_NAME_WORD = re.compile(r"[a-z]{2,}")
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents or apostrophes, as addresses spell names: Siân -> sian,
+    O'Brien -> obrien."""
+    plain = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in plain if not unicodedata.combining(c) and c not in "'’")
+
+
+def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = True) -> bool:
+    """Whether the greeted name can be this recipient's: by the display name they were
+    addressed with, a name word of the address (ken for kenneth, jeff for jeffrey), or an
+    initial and surname run together (smurphy for "Hi Suzanne", jskilling for "Jeff")."""
+    words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address)
+    full = zip(hello.names, hello.surnames or ("",) * len(hello.names), strict=True)
+    return any(_fits(_folded(name), hello.surname, words, address, initials) or
+               (surname and Spellings.of({_folded(name): [_folded(surname)]}).spelled(address))
+               for name, surname in full)
+
+
+def _fits(name: str, surname: bool, words: list[str], address: str, initials: bool) -> bool:
+    if surname:
+        return any(w == name or (len(w) > len(name) and w.endswith(name)) for w in words)
+    if any(first_names_match(w, name) for w in words):
+        return True
+    local = address.rpartition("@")[0].lower()
+    return initials and not SEPARATOR.search(local) and len(local) >= 5 and local[0] == name[0]

@@ -1,0 +1,155 @@
+"""Greetings: whom a message opens by addressing, and which recipients could be them."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlpgate.detect.greeting import Greeting, greeting, greets
+from dlpgate.parse.mime import parse
+from dlpgate.testing import make_message
+
+
+def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.org",)):
+    return parse(make_message(to=to, subject=subject, body=text))
+
+
+@pytest.mark.parametrize("body, name, surname", [
+    ("Hi, Suzanne.\n\nI was wondering if you would do me a favour.", "Suzanne", False),
+    ("Hi, Diomedes.  I just tried to reach you on your mobile.", "Diomedes", False),
+    ("Greetings, Tom.  I have a photograph for you.", "Tom", False),
+    ("Dear Mr. Stuart,\n\nFurther to your letter", "Stuart", True),
+    ("Jeff,\nsee below.", "Jeff", False),
+    ("Dear Sarah Khan,\nThe minutes.", "Sarah", False),
+    ("\n\n  Good morning Kiran -\nthe figures", "Kiran", False),
+    ("OFFICIAL-SENSITIVE\n\nDear Sarah,\nThe assessment.", "Sarah", False),  # under a banner
+    ("Dear Siân,\nThe rota.", "Siân", False),
+    ("Dear Mrs O'Brien,\nThe rota.", "O'Brien", True),
+    ("Annwyl Siân,\nY rota.", "Siân", False),                  # Welsh: Annwyl is Dear
+    ("Annwyl Mr Jones,\nEich cais.", "Jones", True),
+    ("Bore da Dafydd,\nthe rota.", "Dafydd", False),
+    ("Shwmae Gareth -\nthe rota.", "Gareth", False),
+    ("Dia duit Seán,\nthe rota.", "Seán", False),
+    ("Hiya Sarah,\nthe rota.", "Sarah", False),
+    ("Morning Kiran,\nthe figures.", "Kiran", False),
+    ("Alright Dave,\nthe rota.", "Dave", False),               # as the north and Midlands write
+    ("Hey up Dave,\nthe rota.", "Dave", False),
+    ("Howdy Mark,\nthe rota.", "Mark", False),
+    ("Good day Sarah,\nthe rota.", "Sarah", False),
+    ("FAO Sarah Jones,\nThe referral.", "Sarah", False),       # for the attention of
+    ("Dear Revd Jones,\nThe service.", "Jones", True),          # clergy, police, councillors
+    ("Dear DI Patel,\nThe statement.", "Patel", True),
+    ("Dear Detective Sergeant Brown,\nThe statement.", "Brown", True),
+    ("Dear Cllr Evans,\nThe ward.", "Evans", True),
+])
+def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
+    hello = greeting(_body(body))
+    assert hello is not None and (hello.names, hello.surname) == ((name,), surname)
+
+
+@pytest.mark.parametrize("body, greeted", [
+    ("Hi Sarah, Tom and Priya,\nThe rota.", ("Sarah", "Tom", "Priya")),
+    ("Dear Jeff and Mark:\nthe figures.", ("Jeff", "Mark")),
+    ("Sarah & Tom Baker,\nthe figures.", ("Sarah", "Tom")),
+    ("Dear Mr and Mrs Smith,\nYour application.", ("Smith",)),
+    ("Dear Mr John Smith,\nYour application.", ("Smith",)),
+    ("Hi Sarah, Thanks for the note.", ("Sarah",)),   # the list ends at a word that is no name
+    ("Hi Sarah, thanks for the note.", ("Sarah",)),
+])
+def test_a_greeting_may_name_several_people(body, greeted):
+    hello = greeting(_body(body))
+    assert hello is not None and hello.names == greeted
+
+
+@pytest.mark.parametrize("body", [
+    "Jeff said we should meet on Tuesday.",   # a sentence about Jeff, not to him
+    "Thanks,\nAlice",
+    "Gentlemen:\nthe board papers.",
+    "Dear Fam,\nnews from Houston.",
+    "Dear Parent/Carer,\nThe school will close early on Friday.",
+    "Dear Resident,\nBin collections change next week.",
+    "Annwyl Riant/Gwarcheidwad,\nBydd yr ysgol yn cau'n gynnar.",
+    "Annwyl Breswylydd,\nMae casgliadau biniau'n newid.",
+    "Annwyl Syr/Fadam,\nDiolch am eich llythyr.",
+    "Annwyl bawb,\nY rota.",
+    "Annwyl Bennaeth,\nY cais.",
+    "Annwyl Gydweithiwr,\nY rota.",
+    "Morning all,\nthe rota.",
+    "Dear Judge,\nThe report for the hearing.",
+    "Dear Safeguarding Hub,\nA referral.",                   # teams and roles written to
+    "Dear Housing Team,\nThe tenancy.",
+    "Dear Practice Manager,\nThe GP registration.",
+    "Dear Foster Carers,\nThe training dates.",
+    "Dear Sirs,\nYour letter.",
+    "Dear GP,\nThe referral.",
+    "Hello Admissions,\nThe application.",
+    "Dear Councillor,\nThe ward surgery.",
+    "Hello,\nplease see below.",
+    "Howdy,\nplease see below.",
+    "Apologies,\nthe wrong attachment.",           # a first word and a comma, not a person
+    "Oops,\nthe wrong attachment.",
+    "Correction,\nthe date is the 5th.",
+    "Congratulations,\non the new post.",
+    "Greetings,\nplease see below.",
+    "Please see the attached figures.",
+    "Hi Jeff thanks for the note, see you Tuesday.",
+    "Jeff and I went through the figures.",
+    "",
+])
+def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
+    assert greeting(_body(body)) is None
+
+
+@pytest.mark.parametrize("address, hello, shown_as", [
+    ("suzanne.murphy@unterberg.com", Greeting(("Suzanne",), False, True), ""),
+    ("kenneth.lay@council.gov.uk", Greeting(("Ken",), False, True), ""),      # a short form
+    ("william.baker@council.gov.uk", Greeting(("Bill",), False, True), ""),
+    ("elizabeth.shaw@nhs.net", Greeting(("Liz",), False, False), ""),
+    ("jeff.skilling@council.gov.uk", Greeting(("Jeffrey",), False, False), ""),
+    ("smurphy@unterberg.com", Greeting(("Suzanne",), False, True), ""),       # initial + surname
+    ("jstuart@kkr.com", Greeting(("Stuart",), True, True), ""),               # Mr Stuart
+    ("davik@kkr.com", Greeting(("Kathy",), False, True), "Kathy Davis"),      # the display name
+    ("sian.jones@council.gov.uk", Greeting(("Siân",), False, True), ""),       # accents folded
+    ("sjones@council.gov.uk", Greeting(("Siân",), False, True), "Siân Jones"),
+    ("m.obrien@council.gov.uk", Greeting(("O'Brien",), True, True), ""),
+    ("k.patel@newpartner.org", Greeting(("Kiran",), False, True, ("Patel",)), ""),  # in full
+    ("kpatel@newpartner.org", Greeting(("Kiran",), False, True, ("Patel",)), ""),
+    ("muhammad.khan@nhs.net", Greeting(("Mohammed",), False, True), ""),   # another spelling
+    ("mohamed.ali@council.gov.uk", Greeting(("Mohammad",), False, True), ""),
+    ("steven.price@council.gov.uk", Greeting(("Stephen",), False, True), ""),
+    ("kathryn.hughes@council.gov.uk", Greeting(("Kate",), False, True), ""),
+    ("ayesha.begum@council.gov.uk", Greeting(("Aisha",), False, True), ""),
+    ("dafydd.evans@cyngor.gov.wales", Greeting(("Dai",), False, True), ""),  # Welsh forms
+    ("david.evans@cyngor.gov.wales", Greeting(("Dafydd",), False, True), ""),
+    ("joanne.smith@council.gov.uk", Greeting(("Jo",), False, True), ""),
+])
+def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
+    assert greets(address, hello, shown_as)
+
+
+@pytest.mark.parametrize("address, hello", [
+    ("mark.lay@council.gov.uk", Greeting(("Ken",), False, True)),
+    ("robert.baker@council.gov.uk", Greeting(("Bill",), False, True)),
+    ("amber.birch@example.org", Greeting(("Anne",), False, True)),   # an initial is not a name
+    ("davik@kkr.com", Greeting(("Stuart",), True, True)),
+    ("pat@gmail.com", Greeting(("Sarah",), False, True)),
+    ("k.shah@newpartner.org", Greeting(("Kiran",), False, True, ("Patel",))),
+    ("ddavid.morris@lehman.com", Greeting(("David",), False, True)),   # a slip, not a spelling
+    ("marvin.jones@council.gov.uk", Greeting(("Martin",), False, True)),
+    ("mario.rossi@council.gov.uk", Greeting(("Maria",), False, True)),
+    ("mahmood.khan@nhs.net", Greeting(("Mohammed",), False, True)),     # two names
+])
+def test_a_greeting_does_not_fit_someone_else(address, hello):
+    assert not greets(address, hello)
+
+
+def test_a_greeting_of_several_fits_each_of_them():
+    hello = Greeting(("Sarah", "Tom"), False, True)
+    assert greets("sarah.khan@nhs.net", hello) and greets("tom.baker@nhs.net", hello)
+    assert not greets("priya.shah@nhs.net", hello)
+    assert str(hello) == "Sarah and Tom"
+
+
+def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
+    hello = Greeting(("Suzanne",), False, True)
+    assert greets("smurphy@unterberg.com", hello)
+    assert not greets("smurphy@unterberg.com", hello, initials=False)
