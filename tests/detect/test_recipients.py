@@ -119,6 +119,22 @@ def test_many_external_addresses_in_to_are_bulk_exposure(store):
     assert all("bulk-exposure" in names(r) for r in got.values())
 
 
+def test_one_message_to_three_unrelated_organisations_is_a_mixed_audience(store):
+    three = ("head@oakfield-primary.sch.uk", "reception@riverside-surgery.co.uk",
+             "lettings@homes-trust.org.uk")
+    got = assess(store, *three, to=three)
+    assert all("mixed-audience" in names(r) for r in got.values())
+    assert "3 unrelated organisations" in why(got[three[0]], "mixed-audience")
+
+
+def test_subdomains_webmail_and_partners_are_no_further_organisation(store):
+    # one school's two offices, a parent's webmail and a partner: two organisations, not five
+    mixed = ("head@oakfield-primary.sch.uk", "office@admin.oakfield-primary.sch.uk",
+             "pat@gmail.com", "sarah.khan@nhs.net", "lettings@homes-trust.org.uk")
+    got = assess(store, *mixed, to=mixed)
+    assert not any("mixed-audience" in names(r) for r in got.values())
+
+
 def test_official_sensitive_to_a_non_secure_destination_is_flagged(store):
     got = assess(store, "pat@gmail.com", "sarah.khan@nhs.net", subject="OFFICIAL-SENSITIVE: case")
     assert "protective-marking" in names(got["pat@gmail.com"])
