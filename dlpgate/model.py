@@ -185,13 +185,71 @@ class Finding:
     detector: str
 
 
+class RecipientSignal(enum.StrEnum):
+    """Why a recipient may be the wrong one: the closed set of signal names (INTERFACE.md).
+
+    Detectors give these as evidence, with an explanation each; policies match them by
+    name (`recipients: {any: {signal: ...}}`) and `recipients.weights` keys on them, so a
+    name is never made up where a signal is given. A member is its name as a string.
+    """
+
+    # the relationship: one per recipient, the base risk
+    INTERNAL = "internal"
+    PARTNER = "partner"
+    KNOWN_CORRESPONDENT = "known-correspondent"
+    RARE_CORRESPONDENT = "rare-correspondent"
+    NEW_TO_SENDER = "new-to-sender"
+    NEW_TO_ORGANISATION = "new-to-organisation"
+    # each raises the risk
+    LOOKALIKE_DOMAIN = "lookalike-domain"
+    CONFUSABLE_ADDRESS = "confusable-address"
+    ADDRESS_SLIP = "address-slip"
+    NOT_IN_THREAD = "not-in-thread"
+    OFTEN_COPIED_IN = "often-copied-in"
+    LONE_OUTSIDER = "lone-outsider"
+    UNMENTIONED = "unmentioned"
+    UNKNOWN_ADDRESS = "unknown-address"
+    UNKNOWN_COLLEAGUE = "unknown-colleague"
+    NEWCOMER = "newcomer"
+    CONTENT_FITS_ANOTHER = "content-fits-another"
+    UNUSUAL_GROUP = "unusual-group"
+    GROUP_FITS_ANOTHER = "group-fits-another"
+    HAS_NAMESAKE = "has-namesake"
+    USUAL_NAMESAKE = "usual-namesake"
+    CURRENT_NAMESAKE = "current-namesake"
+    CIRCULAR_ONLY = "circular-only"
+    NAMES_ANOTHER = "names-another"
+    NAMES_SOMEONE_ELSE = "names-someone-else"
+    REPLIES_TO_ANOTHER = "replies-to-another"
+    PERSONAL_WEBMAIL = "personal-webmail"
+    PROTECTIVE_MARKING = "protective-marking"
+    SALUTATION_MISMATCH = "salutation-mismatch"
+    GREETS_ANOTHER = "greets-another"
+    # evidence a new recipient was meant: each damps the base
+    NAMED_IN_MESSAGE = "named-in-message"
+    GREETED = "greeted"
+    COLLEAGUE_RECIPIENT = "colleague-recipient"
+    WROTE_TO_US = "wrote-to-us"
+    # the audience's exposure, not a wrong recipient
+    BULK_EXPOSURE = "bulk-exposure"
+    MIXED_AUDIENCE = "mixed-audience"
+
+
 @dataclass(frozen=True)
 class Signal:
-    """One reason a recipient may be wrong, with words a sender understands."""
+    """One reason a recipient may be wrong, with words a sender understands.
 
-    name: str
+    `name` is a RecipientSignal; a string is taken for its member, and one that is no
+    member is an error here, where it is made, not in a policy that never matches it.
+    """
+
+    name: RecipientSignal
     explanation: str
     weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, RecipientSignal):
+            object.__setattr__(self, "name", RecipientSignal(self.name))
 
 
 @dataclass(frozen=True)

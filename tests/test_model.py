@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pickle
+import re
+from pathlib import Path
 
-from dlpgate.config import Settings
-from dlpgate.model import Verdict
+import pytest
+
+from dlpgate.config import DEFAULT_WEIGHTS, Settings
+from dlpgate.model import RecipientSignal, Signal, Verdict
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_envelope, make_message
 
@@ -13,6 +17,19 @@ from dlpgate.testing import make_envelope, make_message
 def test_the_verdict_vocabulary_is_the_contracts_and_ordered_by_strictness():
     assert [v.value for v in sorted(Verdict, key=lambda v: v.rank)] == [
         "allow", "log", "hold", "reject"]
+
+
+def test_every_recipient_signal_is_documented_weighted_and_no_other_is():
+    interface = (Path(__file__).parents[1] / "docs" / "interface.md").read_text()
+    section = interface.split("## Recipient signals")[1].split("\n## ")[0]
+    documented = set(re.findall(r"`([a-z-]+)`", section))
+    assert documented == set(RecipientSignal) == set(DEFAULT_WEIGHTS)
+
+
+def test_a_signal_named_outside_the_vocabulary_is_an_error_where_it_is_made():
+    assert Signal("new-to-sender", "").name is RecipientSignal.NEW_TO_SENDER
+    with pytest.raises(ValueError, match="new-to-sendr"):
+        Signal("new-to-sendr", "")
 
 
 def test_a_result_sent_back_from_a_worker_keeps_everything_but_the_text():

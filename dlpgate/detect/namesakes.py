@@ -20,11 +20,12 @@ from collections.abc import Callable
 from dlpgate.config import Settings
 from dlpgate.detect import greeting, names
 from dlpgate.history import GROUP_PAIRS_MAX, anchors
+from dlpgate.model import RecipientSignal as S
 from dlpgate.model import Signal
 from dlpgate.store.base import Correspondence
 
 # Makes a signal with its configured weight: (name, explanation) -> Signal.
-SignalMaker = Callable[[str, str], Signal]
+SignalMaker = Callable[[S, str], Signal]
 
 
 def together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
@@ -87,7 +88,7 @@ class Namesakes:
             now - top.last_seen > self.current
         if known and top.count >= max(3, 3 * count) and not moved_on:
             out.append(self._signal(
-                "usual-namesake", f"you usually write to {top.recipient} ({top.count} times), "
+                S.USUAL_NAMESAKE, f"you usually write to {top.recipient} ({top.count} times), "
                 f"whose name is like {address} ({count} time{'s' if count != 1 else ''})"))
         else:
             out += self._current_namesake(address, known, similar, now)
@@ -103,14 +104,14 @@ class Namesakes:
         for c in similar:
             if names.name_words(c.recipient) and names.in_thread(c.recipient, words):
                 return [self._signal(
-                    "names-another", f"the message names {c.recipient}, whose name is like "
+                    S.NAMES_ANOTHER, f"the message names {c.recipient}, whose name is like "
                     f"{address}'s, and not {address}")]
         if hello is None or greeted:
             return []
         for c in similar:
             if greeting.greets(c.recipient, hello, initials=False):
                 return [self._signal(
-                    "names-another", f"the message opens by greeting {hello}, which is the "
+                    S.NAMES_ANOTHER, f"the message opens by greeting {hello}, which is the "
                     f"name of {c.recipient}, not of {address}")]
         return []
 
@@ -129,7 +130,7 @@ class Namesakes:
         best_fit = fits.get(best, 0.0)
         if best_fit >= self.content_min and fits.get(address, 0.0) * self.content_ratio < best_fit:
             return [self._signal(
-                "content-fits-another", f"what this message is about has gone to {best} "
+                S.CONTENT_FITS_ANOTHER, f"what this message is about has gone to {best} "
                 f"before, not to {address}")]
         return []
 
@@ -147,7 +148,7 @@ class Namesakes:
         times = "once" if known.count == 1 else "twice" if known.count == 2 else \
             f"{known.count} times"
         return [self._signal(
-            "circular-only", f"you have written to {address} {times}, on circulars (never to "
+            S.CIRCULAR_ONLY, f"you have written to {address} {times}, on circulars (never to "
             f"fewer than {known.smallest} people), and this message goes to {len(targets)}")]
 
     def _current_namesake(self, address: str, known: Correspondence | None,
@@ -163,7 +164,7 @@ class Namesakes:
         if now - current.last_seen > self.current:
             return []
         return [self._signal(
-            "current-namesake", f"you last wrote to {address} {days_ago(now - known.last_seen)}, "
+            S.CURRENT_NAMESAKE, f"you last wrote to {address} {days_ago(now - known.last_seen)}, "
             f"and to {current.recipient}, whose name is like it, "
             f"{days_ago(now - current.last_seen)}")]
 
@@ -177,7 +178,7 @@ class Namesakes:
         if not n:
             return []
         return [self._signal(
-            "group-fits-another", f"you have written to the other recipients together with "
+            S.GROUP_FITS_ANOTHER, f"you have written to the other recipients together with "
             f"{best.recipient} {n} time{'s' if n != 1 else ''}, never with {address}")]
 
     def _list_fit(self, address: str, targets: list[str], similar: list[Correspondence],
@@ -198,5 +199,5 @@ class Namesakes:
             return []
         hardly = "never" if not mine else "only once alongside its members"
         return [self._signal(
-            "group-fits-another", f"you have sent to this list of {len(targets)} with "
+            S.GROUP_FITS_ANOTHER, f"you have sent to this list of {len(targets)} with "
             f"{best.recipient} on it before, {hardly} with {address}")]

@@ -41,6 +41,7 @@ from dlpgate.detect.registry import Context, register
 from dlpgate.detect.slips import Slips
 from dlpgate.history import GROUP_PAIRS_MAX, domain_of, in_domains, normalise
 from dlpgate.model import Message, RecipientRisk, Signal
+from dlpgate.model import RecipientSignal as S
 from dlpgate.store.base import Correspondence
 
 # Group history is asked of messages with up to this many recipients.
@@ -48,17 +49,17 @@ GROUP_QUERY_MAX = 200
 
 # Relationship signals (one per recipient) set the base; mitigating ones damp it;
 # the rest add risk.
-RELATIONSHIPS = ("internal", "partner", "known-correspondent", "rare-correspondent",
-                 "new-to-sender", "new-to-organisation")
+RELATIONSHIPS = (S.INTERNAL, S.PARTNER, S.KNOWN_CORRESPONDENT, S.RARE_CORRESPONDENT,
+                 S.NEW_TO_SENDER, S.NEW_TO_ORGANISATION)
 # Evidence that a recipient new to the sender was meant: these damp the base risk.
-MITIGATING = ("named-in-message", "greeted", "colleague-recipient", "wrote-to-us")
+MITIGATING = (S.NAMED_IN_MESSAGE, S.GREETED, S.COLLEAGUE_RECIPIENT, S.WROTE_TO_US)
 # A recipient the message adds to a conversation they were not part of: what the store
 # counts as `joined`, so that a habit (the PA copied into replies) is known as one.
-ADDED_TO_THREAD = ("not-in-thread", "often-copied-in")
+ADDED_TO_THREAD = (S.NOT_IN_THREAD, S.OFTEN_COPIED_IN)
 # A recipient who imitates another address is not made safer by being named.
-IMITATIONS = ("lookalike-domain", "confusable-address", "address-slip", "content-fits-another",
-              "group-fits-another", "usual-namesake", "current-namesake", "names-another",
-              "replies-to-another", "circular-only")
+IMITATIONS = (S.LOOKALIKE_DOMAIN, S.CONFUSABLE_ADDRESS, S.ADDRESS_SLIP, S.CONTENT_FITS_ANOTHER,
+              S.GROUP_FITS_ANOTHER, S.USUAL_NAMESAKE, S.CURRENT_NAMESAKE, S.NAMES_ANOTHER,
+              S.REPLIES_TO_ANOTHER, S.CIRCULAR_ONLY)
 
 
 def combine(weights: Iterable[tuple[str, float]]) -> float:
@@ -109,7 +110,7 @@ class RecipientRiskAssessor:
         self.namesakes = Namesakes(settings, self._signal)
         self.slips = Slips(settings, self._signal)
 
-    def _signal(self, name: str, why: str) -> Signal:
+    def _signal(self, name: S, why: str) -> Signal:
         return Signal(name, why, self.weights.get(name, 0.0))
 
     def assess(self, message: Message, ctx: Context) -> Iterable[RecipientRisk]:
@@ -161,50 +162,50 @@ class RecipientRiskAssessor:
             if match := internal:
                 # Inside the organisation a wrong colleague is still a disclosure: the
                 # autocomplete slip, the thread and content fit apply; nothing else does.
-                signals.append(self._signal("internal", f"{domain} is one of our own domains"))
+                signals.append(self._signal(S.INTERNAL, f"{domain} is one of our own domains"))
                 if not known:
                     mistaken = self.slips.mistaken(address, contacts, targets, quoted, near,
                                                    spellings)
                     signals += mistaken
                     if not addressed.get(address):
                         signals.append(self._signal(
-                            "unknown-address", f"no one here has written to {address} before"))
+                            S.UNKNOWN_ADDRESS, f"no one here has written to {address} before"))
                         signals += self.slips.unknown_colleague(address, mistaken)
                 if address in outside:
                     signals.append(self._not_in_thread(address, known))
             else:
                 if match := in_domains(domain, self.partners):
-                    signals.append(self._signal("partner",
+                    signals.append(self._signal(S.PARTNER,
                                                 f"{domain} is an expected partner ({match})"))
                 replied = history.get(address)
                 they_wrote = " (they have written to you)" if replied and replied.replied else ""
                 if known and known.count >= self.known_min and now - known.last_seen < self.recent:
                     wrote_back = ", and they have written back" if known.replied else ""
                     signals.append(self._signal(
-                        "known-correspondent", f"you have written to {address} {known.count} "
+                        S.KNOWN_CORRESPONDENT, f"you have written to {address} {known.count} "
                         f"times, last {days_ago(now - known.last_seen)}{wrote_back}"))
                 elif known and known.count < self.known_min:
                     signals.append(self._signal(
-                        "rare-correspondent", f"you have written to {address} only once"))
+                        S.RARE_CORRESPONDENT, f"you have written to {address} only once"))
                 elif known:
                     signals.append(self._signal(
-                        "rare-correspondent", f"you last wrote to {address} "
+                        S.RARE_CORRESPONDENT, f"you last wrote to {address} "
                         f"{days_ago(now - known.last_seen)}"))
                 elif domain in org_domains or match:
                     signals.append(self._signal(
-                        "new-to-sender", f"you have never written to {address}{they_wrote}"))
+                        S.NEW_TO_SENDER, f"you have never written to {address}{they_wrote}"))
                     if not addressed.get(address) and not they_wrote:
                         signals.append(self._signal(
-                            "unknown-address", f"no one here has written to {address} before"))
+                            S.UNKNOWN_ADDRESS, f"no one here has written to {address} before"))
                 else:
                     signals.append(self._signal(
-                        "new-to-organisation",
+                        S.NEW_TO_ORGANISATION,
                         f"no one here has written to {domain} before{they_wrote}"))
                 shown = original.rpartition("@")[2].rstrip(".")
                 if not shown.isascii() and not domain.startswith("xn--") and \
                         ".xn--" not in domain:
                     signals.append(self._signal(
-                        "lookalike-domain", f"{shown} is written with look-alike characters "
+                        S.LOOKALIKE_DOMAIN, f"{shown} is written with look-alike characters "
                         f"(full-width or another script) that turn into {domain}"))
                 if not known:
                     signals += self.slips.imitation(address, domain, contacts, targets,
@@ -215,36 +216,36 @@ class RecipientRiskAssessor:
                         address not in greeted and not names.mentioned(address, words) and \
                         not spellings.spelled(address):
                     signals.append(self._signal(
-                        "unmentioned", f"{address} is new to you and the message does not "
+                        S.UNMENTIONED, f"{address} is new to you and the message does not "
                         "mention them by name"))
                 if not known:
                     signals += self._meant(address, domain, words, in_body, targets)
                     signals += self._greeting(address, hello, greeted)
                 if domain in self.webmail:
                     signals.append(self._signal(
-                        "personal-webmail", f"{domain} is a personal webmail service"))
-                signals += [s for s in message_signals if s.name != "protective-marking"
+                        S.PERSONAL_WEBMAIL, f"{domain} is a personal webmail service"))
+                signals += [s for s in message_signals if s.name != S.PROTECTIVE_MARKING
                             or not in_domains(domain, self.secure)]
             if not known and not internal and written and \
                     written >= set(targets) - {address}:
                 # A colleague new to the sender among regulars is a new team member, as
                 # often as not; a stranger outside is the one to ask about.
                 signals.append(self._signal(
-                    "newcomer", f"you have never written to {address}, and you write to every "
+                    S.NEWCOMER, f"you have never written to {address}, and you write to every "
                     f"other recipient of this message"))
             if author and (shared := thread.shares_a_name(address, author)):
                 signals.append(self._signal(
-                    "replies-to-another", f"this replies to {author}'s message, and {author} is "
+                    S.REPLIES_TO_ANOTHER, f"this replies to {author}'s message, and {author} is "
                     f"not a recipient: {address} only shares the name {shared}"))
             similar = namesakes.get(address, [])
             other = names.names_someone_else(address, full_names)
             if other:
                 signals.append(self._signal(
-                    "names-someone-else", f"the message names {other}, not the person at "
+                    S.NAMES_SOMEONE_ELSE, f"the message names {other}, not the person at "
                     f"{address}"))
             if similar:
                 signals.append(self._signal(
-                    "has-namesake", f"you also write to {similar[0].recipient}, whose name "
+                    S.HAS_NAMESAKE, f"you also write to {similar[0].recipient}, whose name "
                     f"is like {address}'s"))
                 signals += self.namesakes.named(address, similar, words, hello,
                                                 address in greeted)
@@ -253,7 +254,7 @@ class RecipientRiskAssessor:
                     signals += self.namesakes.content_fit(address, sender, tokens, similar, store)
             signals += self._lone_outsider(address, domain, targets)
             if address in outsiders:
-                signals.append(self._signal("unusual-group", outsiders[address]))
+                signals.append(self._signal(S.UNUSUAL_GROUP, outsiders[address]))
             if address in wrote and not internal and \
                     not {s.name for s in signals} & set(IMITATIONS):
                 signals.append(self._wrote_in(address, history.get(address)))
@@ -279,9 +280,9 @@ class RecipientRiskAssessor:
         (a PA, a team's business support), which the store counts as `joined`."""
         if known is not None and known.joined >= self.copied_in_min:
             return self._signal(
-                "often-copied-in", f"{address} was not part of this conversation, but you have "
+                S.OFTEN_COPIED_IN, f"{address} was not part of this conversation, but you have "
                 f"copied them into {known.joined} conversations before")
-        return self._signal("not-in-thread", f"this replies to or forwards a conversation that "
+        return self._signal(S.NOT_IN_THREAD, f"this replies to or forwards a conversation that "
                             f"{address} was not part of")
 
     def score(self, signals: list[Signal]) -> float:
@@ -335,7 +336,7 @@ class RecipientRiskAssessor:
                 domain, self.internal + self.partners) and all(
                 in_domains(t.rpartition("@")[2], self.internal) for t in others):
             return [self._signal(
-                "lone-outsider", f"everyone else on this message ({len(others)} people) is "
+                S.LONE_OUTSIDER, f"everyone else on this message ({len(others)} people) is "
                 "inside the organisation; this address is not")]
         return []
 
@@ -351,13 +352,13 @@ class RecipientRiskAssessor:
         out = []
         if address in in_body or (names.name_words(address) and names.in_thread(address, words)):
             out.append(self._signal(
-                "named-in-message", f"the message names {address}"))
+                S.NAMED_IN_MESSAGE, f"the message names {address}"))
         org = lookalike.registrable(domain)
         if domain not in self.webmail and any(
                 t != address and lookalike.registrable(t.rpartition("@")[2]) == org
                 for t in targets):
             out.append(self._signal(
-                "colleague-recipient", f"another recipient of this message is also at {org}"))
+                S.COLLEAGUE_RECIPIENT, f"another recipient of this message is also at {org}"))
         return out
 
     def _wrote_in(self, address: str, mine: Correspondence | None) -> Signal:
@@ -366,7 +367,7 @@ class RecipientRiskAssessor:
         for an address that imitates another (the look-alike domain that wrote in first
         to be answered), which IMITATIONS keeps out."""
         whom = "you" if mine is not None and mine.replied else "colleagues here"
-        return self._signal("wrote-to-us", f"{address} has written to {whom}, and this "
+        return self._signal(S.WROTE_TO_US, f"{address} has written to {whom}, and this "
                             "message carries the conversation with them")
 
     def _greeting(self, address: str, hello: greeting.Greeting | None,
@@ -376,10 +377,10 @@ class RecipientRiskAssessor:
         if hello is None:
             return []
         if address in greeted:
-            return [self._signal("greeted", f"the message opens by greeting {hello}, who "
+            return [self._signal(S.GREETED, f"the message opens by greeting {hello}, who "
                                  f"could be {address}")]
         if greeted:
-            return [self._signal("greets-another", f"the message opens by greeting {hello}, "
+            return [self._signal(S.GREETS_ANOTHER, f"the message opens by greeting {hello}, "
                                  f"who could be {min(greeted)}, not {address}")]
         return []
 
@@ -397,21 +398,21 @@ class RecipientRiskAssessor:
                             if not in_domains(domain_of(a), self.internal)]
         if len(visible_external) > self.bulk:
             out.append(self._signal(
-                "bulk-exposure", f"{len(visible_external)} external addresses are visible to "
+                S.BULK_EXPOSURE, f"{len(visible_external)} external addresses are visible to "
                 f"every recipient in To/Cc (more than {self.bulk}); use Bcc"))
         orgs = {lookalike.registrable(domain_of(a)) for a in message.destinations
                 if not in_domains(domain_of(a), self.internal + self.partners)
                 and domain_of(a) not in self.webmail}
         if len(orgs) >= 3:
             out.append(self._signal(
-                "mixed-audience", f"the message goes to {len(orgs)} unrelated organisations"))
+                S.MIXED_AUDIENCE, f"the message goes to {len(orgs)} unrelated organisations"))
         if is_marked(message):
             out.append(self._signal(
-                "protective-marking", "the message is marked OFFICIAL-SENSITIVE or above and "
+                S.PROTECTIVE_MARKING, "the message is marked OFFICIAL-SENSITIVE or above and "
                 "this destination is not on the secure list"))
         if hello is not None and hello.opener and not greeted:
             out.append(self._signal(
-                "salutation-mismatch", f"the message opens by greeting {hello} but no "
+                S.SALUTATION_MISMATCH, f"the message opens by greeting {hello} but no "
                 "recipient has that name"))
         return out
 

@@ -14,6 +14,7 @@ from dlpgate.config import Settings
 from dlpgate.detect import lookalike, names
 from dlpgate.detect.namesakes import SignalMaker
 from dlpgate.history import in_domains
+from dlpgate.model import RecipientSignal as S
 from dlpgate.model import Signal
 from dlpgate.store.base import Correspondence
 
@@ -38,7 +39,7 @@ class Slips:
         """
         if spellings.spelled(address):
             return [s for s in self._confusable(address, contacts, targets)
-                    if s.name != "address-slip"]
+                    if s.name != S.ADDRESS_SLIP]
         return self._confusable(address, contacts, targets) or \
             self._thread_slip(address, quoted) or \
             self._known_slip(address, near.get(address, [])) or \
@@ -64,7 +65,7 @@ class Slips:
                 hit = lookalike.closest_imitation(domain, list(dict.fromkeys(refs)))
                 if hit:
                     ref, why = hit
-                    out.append(self._signal("lookalike-domain", f"{domain} {why}"
+                    out.append(self._signal(S.LOOKALIKE_DOMAIN, f"{domain} {why}"
                                             f"{self._whose(ref, contacts, quoted)}"))
         return out
 
@@ -76,10 +77,10 @@ class Slips:
         ours no one has written to, a slip away from one we do, is the slip itself:
         it reaches no one, or the colleague who happens to hold it.
         """
-        if not any(s.name == "address-slip" for s in mistaken):
+        if not any(s.name == S.ADDRESS_SLIP for s in mistaken):
             return []
         return [self._signal(
-            "unknown-colleague", f"{address} is in our own domain, no one here has ever "
+            S.UNKNOWN_COLLEAGUE, f"{address} is in our own domain, no one here has ever "
             "written to it, and it is a slip from an address we do: it may reach no one, or "
             "the wrong colleague")]
 
@@ -98,11 +99,11 @@ class Slips:
                          and c.count >= self.known_min)
             if same_name:
                 return [self._signal(
-                    "confusable-address", f"{address} has the name of {c.recipient}, whom you "
+                    S.CONFUSABLE_ADDRESS, f"{address} has the name of {c.recipient}, whom you "
                     f"have written to {c.count} times, at another domain")]
             if names.is_slip(address, c.recipient):
                 return [self._signal(
-                    "address-slip", f"{address} is a typing slip from {c.recipient}, whom you "
+                    S.ADDRESS_SLIP, f"{address} is a typing slip from {c.recipient}, whom you "
                     f"have written to {c.count} times")]
         return []
 
@@ -111,7 +112,7 @@ class Slips:
         Paige"): an address typed from the quoted headers or a letter, where no history
         of the right one exists to compare with."""
         if written := spellings.misspelled(address):
-            return [self._signal("address-slip", f"{address} looks like a typing slip in the "
+            return [self._signal(S.ADDRESS_SLIP, f"{address} looks like a typing slip in the "
                                  f"name {written}, which the message writes")]
         return []
 
@@ -138,7 +139,7 @@ class Slips:
         for k in candidates:
             if names.is_slip(address, k):
                 return [self._signal(
-                    "address-slip", f"{address} is a typing slip from {k}, {who}")]
+                    S.ADDRESS_SLIP, f"{address} is a typing slip from {k}, {who}")]
         return []
 
     def _whose(self, ref: str, contacts: list[Correspondence], quoted: set[str]) -> str:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dlpgate import yamlsrc
-from dlpgate.config import DEFAULT_WEIGHTS, _size
+from dlpgate.config import _size
+from dlpgate.model import RecipientSignal
 from dlpgate.policy import rules as r
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ EXAMPLE_KEYS = ("name", "from", "to", "cc", "bcc", "subject", "body", "headers",
 NOTIFY = ("sender", "reviewers")
 PLACEHOLDERS = ("recipient", "recipients", "domain", "signals", "entities", "subjects",
                 "categories", "sender_domain", "rule", "problems")
-SIGNALS = tuple(DEFAULT_WEIGHTS)
+SIGNALS = tuple(s.value for s in RecipientSignal)
 
 
 
