@@ -10,6 +10,7 @@ meant (`greeted`); one not greeted when another is came along by mistake.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -82,9 +83,15 @@ cynghorwyr gydweithiwr cydweithiwr aelod aelodau bennaeth pennaeth swyddog swydd
 meddyg""".split())
 
 
+# Longer than the longest names are written (a double-barrelled surname, a Welsh or
+# Arabic name in full): 40 letters.
+NAME_MAX = 40
+
+
 def _is_name(word: str | None) -> bool:
-    """A title on its own ("Dear Judge,", "Dear Councillor,") is a role, not a name."""
-    return bool(word) and len(word) >= 2 and word[0].isupper() and \
+    """A title on its own ("Dear Judge,", "Dear Councillor,") is a role, not a name; nor is
+    a run longer than any name ("Dear Sarah-Sarah-Sarah-...")."""
+    return bool(word) and 2 <= len(word) <= NAME_MAX and word[0].isupper() and \
         word.lower() not in _NOT_GREETED and word.lower() not in TITLE_WORDS
 
 
@@ -137,6 +144,7 @@ def display_names(message: Message) -> dict[str, str]:
 _NAME_WORD = re.compile(r"[a-z]{2,}")
 
 
+@functools.lru_cache(maxsize=4096)  # the greeted names, asked of every recipient's namesakes
 def _folded(text: str) -> str:
     """Lower case without accents or apostrophes, as addresses spell names: Siân -> sian,
     O'Brien -> obrien."""

@@ -236,8 +236,11 @@ class Contacts(list):
         return [self[i] for i in sorted(found.union(by_local.get(local, ())))]
 
 
-# An address as written in a body or a quoted header line (shared with `thread`).
-ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
+# An address as written in a body or a quoted header line (shared with `thread`). Each part
+# is bounded by what RFC 5321 allows (a local part of 64 characters, labels of 63, at most
+# 127 of them), so that a long run of letters with no @ costs one pass, not one per start.
+ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]{0,63}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,126}",
+                     re.IGNORECASE)
 
 
 def addresses_in(message: Message) -> set[str]:

@@ -75,6 +75,7 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Annwyl Gydweithiwr,\nY rota.",
     "Morning all,\nthe rota.",
     "Dear Judge,\nThe report for the hearing.",
+    "Dear " + "Sarah-" * 400 + "Jones,\nThe report.",        # longer than any name
     "Dear Safeguarding Hub,\nA referral.",                   # teams and roles written to
     "Dear Housing Team,\nThe tenancy.",
     "Dear Practice Manager,\nThe GP registration.",

@@ -112,6 +112,17 @@ def test_addresses_written_in_the_body_are_found_normalised():
     assert "jo.bloggs@nhs.net" in addresses_in(message)
 
 
+def test_an_address_after_a_long_run_with_no_at_sign_is_still_found():
+    raw = make_message(body="x" * 15000 + " reply to sarah.khan@nhs.net please\n")
+    assert addresses_in(parse(raw)) == {"sarah.khan@nhs.net"}
+
+
+def test_no_more_of_a_local_part_is_read_than_a_mail_system_allows():
+    # RFC 5321: 64 characters; a longer run before an @ is no address, only its tail
+    raw = make_message(body="a" * 100 + "@nhs.net and jo@nhs.net\n")
+    assert addresses_in(parse(raw)) == {"a" * 64 + "@nhs.net", "jo@nhs.net"}
+
+
 def body(text: str):
     return parse(make_message(body=text), Envelope("a@x.gov.uk", ("b@nhs.net",)))
 
