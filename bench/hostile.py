@@ -55,6 +55,7 @@ HOSTILE = [
     ("punctuation mix", "a'b-c.d_e+", ""),
     ("tags", "<b>", ""),
     ("a greeting's name", "Sarah-", "Dear "),
+    ("a greeting of many", "Sarah, ", "Hi "),
 ]
 
 ORG = {"organisation": {"internal_domains": ["example-council.gov.uk"]}}

@@ -83,6 +83,10 @@ cynghorwyr gydweithiwr cydweithiwr aelod aelodau bennaeth pennaeth swyddog swydd
 meddyg""".split())
 
 
+# More people than one greeting names ("Hi Sarah, Tom and Priya,"): a longer list of names
+# on the first line is a roll call, and each name would be tried against every recipient.
+GREETED_MAX = 12
+
 # Longer than the longest names are written (a double-barrelled surname, a Welsh or
 # Arabic name in full): 40 letters.
 NAME_MAX = 40
@@ -124,6 +128,10 @@ def greeting(message: Message) -> Greeting | None:
                      else more.group("name"))
         surnames.append("" if title else more.group("surname") or "")
         pos = more.end()
+    people = list(dict.fromkeys(zip(names, surnames, strict=True)))  # "Hi Sarah, Sarah," is one
+    if len(people) > GREETED_MAX:
+        return None  # a roll call, not a greeting of the people written to
+    names, surnames = [n for n, _ in people], [s for _, s in people]
     after = _AFTER.match(line, pos)
     if after is None:
         return None  # "Dear Parent/Carer": not a name the line goes on from

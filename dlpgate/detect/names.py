@@ -141,6 +141,7 @@ _CANONICAL = {name: group.split()[0] for group in _SPELLINGS.replace("\n", " ").
               for name in group.split()}
 
 
+@functools.lru_cache(maxsize=1 << 14)  # asked for every greeted name against every contact
 def _forms(name: str) -> frozenset[str]:
     """The names this first name can stand for, each as its group's first spelling."""
     return frozenset(_CANONICAL.get(n, n) for n in (*_FULL_NAMES.get(name, ()), name))

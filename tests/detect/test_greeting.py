@@ -54,6 +54,7 @@ def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     ("Dear Mr John Smith,\nYour application.", ("Smith",)),
     ("Hi Sarah, Thanks for the note.", ("Sarah",)),   # the list ends at a word that is no name
     ("Hi Sarah, thanks for the note.", ("Sarah",)),
+    ("Hi Sarah, Tom, Sarah and Tom,\nThe rota.", ("Sarah", "Tom")),  # each person once
 ])
 def test_a_greeting_may_name_several_people(body, greeted):
     hello = greeting(_body(body))
@@ -76,6 +77,7 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Morning all,\nthe rota.",
     "Dear Judge,\nThe report for the hearing.",
     "Dear " + "Sarah-" * 400 + "Jones,\nThe report.",        # longer than any name
+    "Hi " + ", ".join(f"Sarah{c}" for c in "abcdefghijklm") + ",\nThe rota.",  # a roll call
     "Dear Safeguarding Hub,\nA referral.",                   # teams and roles written to
     "Dear Housing Team,\nThe tenancy.",
     "Dear Practice Manager,\nThe GP registration.",
