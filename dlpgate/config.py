@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic.functional_validators import BeforeValidator
 
 from dlpgate import yamlsrc
+from dlpgate.backtracking import ADVICE, ambiguous_repetition
 
 
 class ConfigError(Exception):
@@ -207,6 +208,8 @@ class CaseReference(_Section):
             raise ValueError(f"not a valid regular expression: {exc}") from None
         if compiled.search(""):
             raise ValueError("the pattern matches empty text; it would match everywhere")
+        if ambiguous_repetition(v, ignore_case=False):
+            raise ValueError(f"the pattern could stall mail: {ADVICE}")
         return v
 
     @field_validator("entity")

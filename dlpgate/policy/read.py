@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dlpgate import yamlsrc
+from dlpgate.backtracking import ADVICE, ambiguous_repetition
 from dlpgate.config import _size
 from dlpgate.model import RecipientSignal
 from dlpgate.policy import rules as r
@@ -131,6 +132,9 @@ class Reader:
         if compiled.search(""):
             self.err(path, "the regular expression matches empty text, so it matches every "
                      "message")
+            return None
+        if ambiguous_repetition(value):
+            self.err(path, f"the regular expression could stall mail: {ADVICE}")
             return None
         return compiled
 

@@ -67,6 +67,21 @@ def test_every_mistake_is_reported_at_once_with_file_line_column_and_rule(tmp_pa
     ]
 
 
+def test_a_pattern_that_could_stall_mail_is_refused_where_it_is_written(tmp_path):
+    got = problems_of(tmp_path, """\
+rules:
+  - id: staff-names
+    title: names of staff in a list
+    when: {message: {matches: "(\\\\w+\\\\s?)+ Ltd"}}
+    action: log
+    explain: x
+""")
+    assert len(got) == 1
+    assert got[0].startswith("broken.yaml:4:22: rule staff-names: the regular expression could "
+                             "stall mail: a repetition inside a repeated group")
+    assert "possessive" in got[0]
+
+
 def test_bad_yaml_names_its_line(tmp_path):
     got = problems_of(tmp_path, "rules:\n  - id: x\n    when: [unclosed\n")
     assert len(got) == 1 and got[0].startswith("broken.yaml:4:1:") and "not valid YAML" in got[0]
