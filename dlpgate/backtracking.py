@@ -60,7 +60,10 @@ def _search(items: list, fold: bool) -> bool:
             if _search(list(body), fold):
                 return True
         elif op in (c.POSSESSIVE_REPEAT, c.ATOMIC_GROUP):
-            continue  # never gives back what it matched: nothing inside is tried two ways
+            # never gives back what it matched, so its own turns are not split again; what
+            # it holds still backtracks while it is being matched
+            if _search(list(av[2] if op == c.POSSESSIVE_REPEAT else av), fold):
+                return True
         elif any(_search(sub, fold) for sub in _children(op, av)):
             return True
     return False

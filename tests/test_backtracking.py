@@ -17,6 +17,7 @@ from dlpgate.config import Settings
     r"(\w+\d)+x",                  # the digit that ends a turn is a word character too
     r"(?:[A-Z][a-z]+\s?)+Ltd",     # any case: [A-Z] takes what [a-z]+ takes
     r"((?:ab)+)+c",
+    r"(?:(a+)+b)++",               # possessive outside, but the inside backtracks first
 ])
 def test_a_repeated_group_whose_turns_can_end_in_many_places_is_refused(pattern):
     assert ambiguous_repetition(pattern)
