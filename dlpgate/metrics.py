@@ -2,9 +2,10 @@
 
 Counted per message from the one log line the relay writes for it (so the log
 and the metrics cannot disagree): messages by outcome and action, rule matches
-by rule, scan and end-to-end latency, next-hop errors; sampled at scrape time:
-the scan queue and the quarantine's open holds. Labels carry rule ids, outcomes
-and actions only, never addresses.
+by rule, recipients by recipient-risk signal, scan and end-to-end latency,
+next-hop errors; sampled at scrape time: the scan queue and the quarantine's open
+holds. Labels carry rule ids, signal names, outcomes and actions only, never
+addresses.
 
 /healthz answers 200 while the process runs; /readyz answers 200 only when the
 store answers and the next hop accepts a connection, so a load balancer stops
@@ -42,6 +43,9 @@ SCAN = Histogram("dlpgate_scan_seconds", "Parse, detect and decide, per message"
 RELAY = Histogram("dlpgate_message_seconds", "End of DATA to our reply, per message",
                   buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30),
                   registry=REGISTRY)
+SIGNALS = Counter("dlpgate_recipient_signals_total", "Recipients given each recipient-risk "
+                  "signal (the closed set in docs/interface.md), when recipient risk was "
+                  "assessed", ["signal"], registry=REGISTRY)
 HOP_ERRORS = Counter("dlpgate_next_hop_errors_total", "Next hop down, slow or refusing",
                      ["stage"], registry=REGISTRY)
 QUEUE = Gauge("dlpgate_scan_queue", "Scans waiting for a worker", registry=REGISTRY)
@@ -50,10 +54,12 @@ HELD = Gauge("dlpgate_quarantine_open", "Messages held or waiting for their send
 
 
 def observe(outcome: str, action: str, rules: list[str], seconds: float,
-            scan_ms: float | None) -> None:
+            scan_ms: float | None, signals: dict[str, int] | None = None) -> None:
     MESSAGES.labels(outcome, action or "none").inc()
     for rule in rules:
         RULES.labels(rule).inc()
+    for signal, recipients in (signals or {}).items():
+        SIGNALS.labels(signal).inc(recipients)
     RELAY.observe(seconds)
     if scan_ms is not None:
         SCAN.observe(scan_ms / 1000)

@@ -40,6 +40,10 @@ def test_a_scrape_shows_the_counters_moving_and_readiness_follows_the_next_hop(
         assert sample(after, "dlpgate_rule_matches_total",
                       rule="unreadable-attachment-leaving") >= 1
         assert sample(after, "dlpgate_quarantine_open") == 1
+        # recipients by signal: the colleague is internal, the outsider new to us all
+        for signal in ("internal", "new-to-organisation"):
+            assert sample(after, "dlpgate_recipient_signals_total", signal=signal) == \
+                sample(before, "dlpgate_recipient_signals_total", signal=signal) + 1
         assert sample(after, "dlpgate_message_seconds_count") >= 2
         assert "x@example.org" not in after and "a@example" not in after
         assert web.get("/healthz").status_code == 200

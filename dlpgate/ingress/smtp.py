@@ -394,12 +394,17 @@ class Handler:
             counts: dict[str, int] = {}
             for f in result.evidence.findings:
                 counts[f.entity] = counts.get(f.entity, 0) + 1
+            signals: dict[str, int] = {}  # recipients per signal: names only, no address
+            for r in result.evidence.recipients:
+                for sig in r.signals:
+                    signals[sig.name.value] = signals.get(sig.name.value, 0) + 1
             fields.update(
                 verdict=result.decision.verdict.value,
                 action=result.decision.chosen.value,
                 rules=list(result.decision.rules),
                 policy_version=result.decision.policy_version,
                 findings=counts,
+                signals=signals,
                 n_attachments=len(result.message.attachments),
                 timings=result.timings_ms,
             )
@@ -408,7 +413,8 @@ class Handler:
         log.info("message", **fields)
         metrics.observe(outcome.value, fields.get("action", ""), fields.get("rules", []),
                         time.perf_counter() - started,
-                        sum(result.timings_ms.values()) if result is not None else None)
+                        sum(result.timings_ms.values()) if result is not None else None,
+                        fields.get("signals", {}))
 
     async def handle_exception(self, error: Exception) -> str:
         log.error("smtp_exception", error=type(error).__name__)
