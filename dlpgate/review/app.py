@@ -391,6 +391,7 @@ def _domains(item) -> str:
 def _dashboard(items: list) -> dict:
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     decided: dict[str, list[bool]] = defaultdict(list)
+    by_signal: dict[str, list[bool]] = defaultdict(list)  # holds whose recipients had it
     waits = []
     for i in items:
         day = time.strftime("%Y-%m-%d", time.localtime(i.created))
@@ -398,6 +399,9 @@ def _dashboard(items: list) -> dict:
             per_day[day][r] += 1
             if i.state in ("released", "rejected"):
                 decided[r].append(i.state == "released")
+        if i.state in ("released", "rejected"):
+            for signal in {s for r in i.recipients for s in r.get("signals", ())}:
+                by_signal[signal].append(i.state == "released")
         if i.state in ("released", "rejected") and i.updated:
             waits.append(i.updated - i.created)
     days = sorted(per_day, reverse=True)[:14]
@@ -406,5 +410,7 @@ def _dashboard(items: list) -> dict:
         "median_wait": _age(statistics.median(waits)) if waits else "-",
         "release_rate": sorted(((r, sum(v), len(v)) for r, v in decided.items()),
                                key=lambda x: -x[2]),
+        "signal_rate": sorted(((s, sum(v), len(v)) for s, v in by_signal.items()),
+                              key=lambda x: (-x[2], x[0])),
         "open_count": sum(i.state in OPEN_STATES for i in items),
     }

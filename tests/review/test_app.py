@@ -118,6 +118,26 @@ def test_each_recipient_shows_its_signals_with_their_explanations(world):
     assert "personal-webmail" in page and "<strong>personal-webmail</strong>" not in page
 
 
+def test_the_dashboard_shows_how_often_holds_with_each_recipient_signal_were_released(world):
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "her own GP"})
+    store = world["store"]
+    old = store.get_held(world["id"])
+    rejected = dataclasses.replace(old, id="1" * 22, state="held", recipients=(
+        {"address": "carer@gmial.com", "risk": 1.0,
+         "signals": ["new-to-organisation", "lookalike-domain"]},))
+    store.hold(rejected)
+    page = ann.get(f"/m/{rejected.id}").text
+    ann.post(f"/m/{rejected.id}/reject", data={"csrf": csrf(page), "comment": "typo"})
+    rows = re.findall(r"<tr><td>([a-z-]+)</td><td>(\d+)</td><td>(\d+)</td></tr>",
+                      ann.get("/dashboard").text.split("per recipient signal")[1])
+    got = {signal: (int(released), int(decided)) for signal, released, decided in rows}
+    assert got["new-to-organisation"] == (1, 2)   # on both: one released of two decided
+    assert got["personal-webmail"] == (1, 1)
+    assert got["lookalike-domain"] == (0, 1)
+
+
 def test_findings_are_masked_until_a_reason_is_given_then_shown_and_audited(world):
     ann = signed_in(world, "ann")
     page = ann.get(f"/m/{world['id']}").text
