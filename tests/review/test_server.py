@@ -2,7 +2,7 @@
 
 Sign in, see the held message, reveal it with a reason, release it, and see it arrive at the
 sink; a reviewer cannot open the audit page; a form without its CSRF token is refused.
-Screenshots of the queue and message pages go to docs/screenshots/ when
+Screenshots of the queue, message and dashboard pages go to docs/screenshots/ when
 DLPGATE_UPDATE_SCREENSHOTS=1 (README shows them).
 """
 
@@ -101,6 +101,11 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
     assert page.locator("#state").inner_text().startswith("released")
     [got] = sink.delivered
     assert got.rcpt_tos == ["jane.family@gmail.com"] and got.data.endswith(raw)
+
+    page.goto(f"{base}/dashboard")  # the release counts for its rules and recipient signals
+    webmail = page.locator("tr:has(td:text-is('personal-webmail'))")
+    assert webmail.locator("td").all_inner_texts() == ["personal-webmail", "1", "1"]
+    shot(page, tmp_path, "review-dashboard.png")
 
     page.goto(f"{base}/audit")
     assert "needs the auditor role" in page.content()
