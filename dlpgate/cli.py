@@ -211,6 +211,11 @@ def cmd_history_import(args: argparse.Namespace) -> int:
     replies = [0]
 
     def pairs():
+        # Read it all once before learning anything: a mistake on line 50,000 then leaves
+        # nothing learned, so the corrected file can be imported again without counting
+        # its first rows twice.
+        for _ in history.read_csv(Path(args.csv), layout=layout):
+            pass
         for pair in history.read_csv(Path(args.csv), layout=layout):
             replied = history.written_in(pair.sender, [pair.recipient], internal, pair.when)
             if replied is not None:

@@ -140,37 +140,73 @@ def read_csv(path: Path, now: float | None = None,
     recipient cell may list several addresses, split at ';' or ','."""
     now = time.time() if now is None else now
     lay = layout or CsvLayout()
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    with path.open("rb") as fh:
+        bom = fh.read(2)
+    # Windows PowerShell and Excel's "Unicode text" write UTF-16 with a byte-order mark
+    encoding = "utf-16" if bom in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    with path.open(newline="", encoding=encoding) as fh:
         reader = csv.DictReader(fh)
-        fields = list(reader.fieldnames or [])
-        wanted = [lay.sender, lay.recipient, *(c for c, _ in lay.only)]
-        if lay.count != "count":
-            wanted.append(lay.count)
-        if lay.last_seen != "last_seen":
-            wanted.append(lay.last_seen)
-        missing = [c for c in wanted if c not in fields]
-        if missing:
-            raise HistoryFileError(f"{path}:1: no column named {missing[0]!r} (the header has: "
-                                   f"{', '.join(fields)[:300]}; --columns maps other names)")
-        for line, row in enumerate(reader, start=2):
-            if any((row.get(c) or "").strip().lower() not in keep for c, keep in lay.only):
-                continue
-            sender = (row.get(lay.sender) or "").strip()
-            if sender in ("", "<>"):
-                continue
-            recipients = [r.strip() for r in re.split(r"[;,]", row.get(lay.recipient) or "")
-                          if r.strip()]
-            if "@" not in sender or not recipients or any("@" not in r for r in recipients):
-                raise HistoryFileError(f"{path}:{line}: sender and recipient must be addresses")
+        try:
+            yield from _rows(path, reader, lay, now)
+        except UnicodeDecodeError as exc:
+            where = f"{path}: not UTF-16 text" if encoding == "utf-16" else \
+                f"{path}:{_undecodable_line(path)}: not UTF-8 text"
+            raise HistoryFileError(
+                f"{where} (byte {exc.object[exc.start]:#x}): save the export as CSV UTF-8, or "
+                "as UTF-16 with its byte-order mark") from None
+        except csv.Error as exc:  # raised before the line it is about is counted
+            raise HistoryFileError(f"{path}:{reader.line_num + 1}: not a CSV row this command "
+                                   f"reads: {exc}") from None
+
+
+def _undecodable_line(path: Path) -> int:
+    """The first line of a file that is not UTF-8 (the decoder reads ahead in blocks, so
+    where it stopped says nothing of the line)."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
             try:
-                count = int(row.get(lay.count) or 1)
-                seen = (row.get(lay.last_seen) or "").strip()
-                when = (datetime.strptime(seen, lay.date_format) if lay.date_format else
-                        datetime.fromisoformat(seen)).timestamp() if seen else now
-            except ValueError as exc:
-                raise HistoryFileError(f"{path}:{line}: {exc}") from None
-            for recipient in recipients:
-                yield Pair(normalise(sender), normalise(recipient), when, count)
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
+# An address as a CSV cell must hold it: no spaces, control characters or display name.
+_CELL_ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f<>(),;:\"\[\]@]+@[^\s\x00-\x1f\x7f<>(),;:\"\[\]@]+")
+
+
+def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float) -> Iterator[Pair]:
+    """The rows of an open CSV as pairs (read_csv)."""
+    fields = list(reader.fieldnames or [])
+    wanted = [lay.sender, lay.recipient, *(c for c, _ in lay.only)]
+    if lay.count != "count":
+        wanted.append(lay.count)
+    if lay.last_seen != "last_seen":
+        wanted.append(lay.last_seen)
+    missing = [c for c in wanted if c not in fields]
+    if missing:
+        raise HistoryFileError(f"{path}:1: no column named {missing[0]!r} (the header has: "
+                               f"{', '.join(fields)[:300]}; --columns maps other names)")
+    for line, row in enumerate(reader, start=2):
+        if any((row.get(c) or "").strip().lower() not in keep for c, keep in lay.only):
+            continue
+        sender = (row.get(lay.sender) or "").strip()
+        if sender in ("", "<>"):
+            continue
+        recipients = [r.strip() for r in re.split(r"[;,]", row.get(lay.recipient) or "")
+                      if r.strip()]
+        if not _CELL_ADDRESS.fullmatch(sender.strip("<>")) or not recipients or \
+                not all(_CELL_ADDRESS.fullmatch(r.strip("<>")) for r in recipients):
+            raise HistoryFileError(f"{path}:{line}: sender and recipient must be addresses")
+        try:
+            count = int(row.get(lay.count) or 1)
+            seen = (row.get(lay.last_seen) or "").strip()
+            when = (datetime.strptime(seen, lay.date_format) if lay.date_format else
+                    datetime.fromisoformat(seen)).timestamp() if seen else now
+        except ValueError as exc:
+            raise HistoryFileError(f"{path}:{line}: {exc}") from None
+        for recipient in recipients:
+            yield Pair(normalise(sender), normalise(recipient), when, count)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 import shlex
 import subprocess
 import sys
@@ -64,6 +65,37 @@ def test_a_csv_with_a_bad_row_names_its_line(tmp_path):
                     "a@x.org,not-an-address,1,\n")
     with pytest.raises(HistoryFileError, match=r"h.csv:3: sender and recipient must be addresses"):
         list(read_csv(path))
+
+
+def test_a_utf16_export_with_its_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "trace.csv"  # what Windows PowerShell and Excel's "Unicode text" write
+    path.write_text("sender,recipient,count\nann@x.gov.uk,sarah@nhs.net,3\n", encoding="utf-16")
+    [pair] = read_csv(path)
+    assert (pair.sender, pair.recipient, pair.count) == ("ann@x.gov.uk", "sarah@nhs.net", 3)
+
+
+@pytest.mark.parametrize("row, says", [
+    (b"ann@x.gov.uk,ren\xe9e@nhs.net\n", "h.csv:3: not UTF-8 text (byte 0xe9)"),  # cp1252
+    (b"ann@x.gov.uk," + b"x" * 200_000 + b"@nhs.net\n", "h.csv:3: not a CSV row"),
+    (b'ann@x.gov.uk,"b@nhs.net\x00"\n', "h.csv:3: sender and recipient must be addresses"),
+    (b"ann@x.gov.uk,Sarah Khan <sarah@nhs.net>\n", "h.csv:3: sender and recipient must be"),
+])
+def test_a_row_that_is_no_correspondence_is_refused_with_its_line(tmp_path, row, says):
+    path = tmp_path / "h.csv"
+    path.write_bytes(b"sender,recipient\nann@x.gov.uk,jo@nhs.net\n" + row)
+    with pytest.raises(HistoryFileError, match=re.escape(says)):
+        list(read_csv(path))
+
+
+def test_an_import_with_a_bad_row_learns_nothing_so_it_can_be_run_again(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n")
+    rows = "".join(f"ann@x.gov.uk,person{i}@nhs.net\n" for i in range(6000))  # past a batch
+    (tmp_path / "h.csv").write_text("sender,recipient\n" + rows + "ann@x.gov.uk,nobody\n")
+    proc = dlpgate("history", "import", "h.csv", cwd=tmp_path)
+    assert proc.returncode == 1 and "h.csv:6002: sender and recipient" in proc.stderr
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    assert store.contacts("ann@x.gov.uk") == []
+    store.close()
 
 
 def dlpgate(*args, cwd):
