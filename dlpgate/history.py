@@ -36,6 +36,19 @@ def normalise(address: str) -> str:
 _ADDR_SPEC = re.compile(r"[^\s<>(),;:\"\[\]@]+@[^\s<>(),;:\"\[\]@]+")
 
 
+# One bare address: no spaces, control characters, display name or comment.
+_BARE_ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f<>(),;:\"\[\]@]+@[^\s\x00-\x1f\x7f<>(),;:\"\[\]@]+")
+
+
+def is_address(text: str) -> bool:
+    """Whether `text` can be one mailbox's address, to be kept in the history: not a NUL
+    or a byte no decoder could read (U+FFFD, a lone surrogate) from a damaged header, which
+    no mail system delivers to and which PostgreSQL refuses to store at all, failing the
+    whole batch it is in."""
+    return bool(_BARE_ADDRESS.fullmatch(text)) and "\ufffd" not in text and \
+        not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def getaddresses(values: Iterable[str]) -> list[tuple[str, str]]:
     """(display name, address) of address header values, as email.utils.getaddresses gives
     them, for any header: a value the standard library cannot read (a thousand nested
@@ -171,10 +184,6 @@ def _undecodable_line(path: Path) -> int:
     return 1
 
 
-# An address as a CSV cell must hold it: no spaces, control characters or display name.
-_CELL_ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f<>(),;:\"\[\]@]+@[^\s\x00-\x1f\x7f<>(),;:\"\[\]@]+")
-
-
 def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float) -> Iterator[Pair]:
     """The rows of an open CSV as pairs (read_csv)."""
     fields = list(reader.fieldnames or [])
@@ -195,8 +204,8 @@ def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float) -> Ite
             continue
         recipients = [r.strip() for r in re.split(r"[;,]", row.get(lay.recipient) or "")
                       if r.strip()]
-        if not _CELL_ADDRESS.fullmatch(sender.strip("<>")) or not recipients or \
-                not all(_CELL_ADDRESS.fullmatch(r.strip("<>")) for r in recipients):
+        if not is_address(sender.strip("<>")) or not recipients or \
+                not all(is_address(r.strip("<>")) for r in recipients):
             raise HistoryFileError(f"{path}:{line}: sender and recipient must be addresses")
         try:
             count = int(row.get(lay.count) or 1)
@@ -248,10 +257,23 @@ class CsvLayout:
         return cls(**names, date_format=date_format, only=tuple(kept))
 
 
+def _addresses(msg: email.message.Message, header: str) -> list[tuple[str, str]]:
+    """A header's addresses, UTF-8 ones (RFC 6532: renée@) read as such; a damaged
+    header's NUL or undecodable byte is no one's address and is left out."""
+    out = []
+    values = [v for k, v in msg.raw_items() if k.lower() == header.lower()]  # not Header()s
+    for name, address in getaddresses(values):
+        with contextlib.suppress(UnicodeError):  # the parser keeps raw bytes as surrogates
+            address = address.encode("utf-8", "surrogateescape").decode("utf-8")
+        if is_address(address):
+            out.append((name, address))
+    return out
+
+
 def pairs_from_message(raw: bytes) -> list[Pair]:
     """From -> every To, Cc and Bcc, at the message's Date."""
     msg = email.message_from_bytes(raw)
-    senders = [a for _, a in getaddresses(msg.get_all("From") or []) if "@" in a]
+    senders = [a for _, a in _addresses(msg, "From")]
     if not senders:
         return []
     when = 0.0
@@ -260,9 +282,7 @@ def pairs_from_message(raw: bytes) -> list[Pair]:
         when = date.timestamp()
     except (TypeError, ValueError, IndexError):
         pass
-    rcpts = {normalise(a) for h in ("To", "Cc", "Bcc")
-             for _, a in getaddresses(msg.get_all(h) or [])
-             if "@" in a}
+    rcpts = {normalise(a) for h in ("To", "Cc", "Bcc") for _, a in _addresses(msg, h)}
     sender = normalise(senders[0])
     rcpts.discard(sender)
     return [Pair(sender, r, when, audience=len(rcpts)) for r in sorted(rcpts)]

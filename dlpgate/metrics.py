@@ -86,7 +86,7 @@ def app(relay: Any) -> Starlette:
         if relay.gateway.closing:
             problems.append("draining")
         try:
-            await asyncio.to_thread(relay.store._read, "SELECT 1", ())
+            await asyncio.to_thread(relay.store.ping)
         except Exception as exc:
             problems.append(f"store: {type(exc).__name__}")
         host, port = split_host_port(relay.settings.relay.next_hop)

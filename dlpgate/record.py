@@ -21,17 +21,26 @@ log = obs.logger("dlpgate.record")
 
 
 class Batcher:
-    """Rows queued in memory, written a batch per transaction by `write`, off the reply path."""
+    """Rows queued in memory, written a batch per transaction by `write`, off the reply path.
+
+    A batch the store refuses is kept and tried again, as long as the store is what failed.
+    When `ping` says the store answers, the batch itself is at fault: a row the store will
+    never take (PostgreSQL refuses a NUL in text) would fail every later batch it is queued
+    with, so the batch is written in halves until the rows refused alone are found; those
+    are dropped and counted (`refused`), and the rest are written.
+    """
 
     def __init__(self, write: Callable[[list[Any]], None], what: str, interval: float = 0.1,
-                 max_pending: int = 10_000) -> None:
+                 max_pending: int = 10_000, ping: Callable[[], None] | None = None) -> None:
         self.write = write
         self.what = what
         self.interval = interval
         self.max_pending = max_pending
+        self.ping = ping
         self._pending: list[Any] = []
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
+        self.refused = 0
 
     def add(self, record: Any) -> None:
         if len(self._pending) >= self.max_pending:  # the store is down for long: bound memory
@@ -51,9 +60,47 @@ class Batcher:
             return
         try:
             await asyncio.to_thread(self.write, batch)
+            return
         except StoreError:
-            log.error("store_failed", stage=self.what, rows=len(batch))
-            self._pending[:0] = batch[: self.max_pending - len(self._pending)]
+            pass
+        refused, unwritten = await asyncio.to_thread(self._apart, batch) \
+            if self.ping is not None and await asyncio.to_thread(self._answers) else ([], batch)
+        if refused:
+            self.refused += len(refused)
+            log.error("store_refused_rows", stage=self.what, rows=len(refused))
+        if unwritten:
+            log.error("store_failed", stage=self.what, rows=len(unwritten))
+            self._pending[:0] = unwritten[: self.max_pending - len(self._pending)]
+
+    def _answers(self) -> bool:
+        try:
+            self.ping()  # type: ignore[misc]
+            return True
+        except StoreError:
+            return False
+
+    def _apart(self, rows: list[Any]) -> tuple[list[Any], list[Any]]:
+        """(rows the store refuses alone, rows left unwritten because it stopped answering),
+        writing the rest in halves."""
+        if len(rows) == 1:
+            try:
+                self.write(rows)
+                return [], []
+            except StoreError:
+                return (rows, []) if self._answers() else ([], rows)
+        refused: list[Any] = []
+        middle = len(rows) // 2
+        for i, part in enumerate((rows[:middle], rows[middle:])):
+            try:
+                self.write(part)
+                continue
+            except StoreError:
+                pass
+            bad, unwritten = self._apart(part)
+            refused += bad
+            if unwritten:  # the store went away: keep this and what is not tried yet
+                return refused, unwritten + (rows[middle:] if i == 0 else [])
+        return refused, []
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():
@@ -66,28 +113,28 @@ class Batcher:
 
 
 def decision_log(store: Store) -> Batcher:
-    return Batcher(store.record_decisions, "decision-log")
+    return Batcher(store.record_decisions, "decision-log", ping=store.ping)
 
 
 def history_log(store: Store) -> Batcher:
     """Correspondence learned from mail the next hop accepted (held mail once it is
     released: `learn_released`)."""
-    return Batcher(store.learn, "history")
+    return Batcher(store.learn, "history", ping=store.ping)
 
 
 def reply_log(store: Store) -> Batcher:
     """(our address, theirs, when) of relayed mail from outside to us: they wrote in."""
-    return Batcher(store.mark_replied, "replies")
+    return Batcher(store.mark_replied, "replies", ping=store.ping)
 
 
 def group_log(store: Store) -> Batcher:
     """(sender, recipients) of relayed mail: who is written to together."""
-    return Batcher(store.learn_groups, "groups")
+    return Batcher(store.learn_groups, "groups", ping=store.ping)
 
 
 def profile_log(store: Store) -> Batcher:
     """(sender, recipient, word hashes) of relayed mail, for content fit."""
-    return Batcher(store.learn_profiles, "profiles")
+    return Batcher(store.learn_profiles, "profiles", ping=store.ping)
 
 
 def identifier_finder(settings: Any) -> Callable[[Any], list]:

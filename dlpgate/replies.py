@@ -45,6 +45,8 @@ R451_STORE_FAILED = Reply(451, "4.3.0", "Could not store message safely, try aga
 R451_IN_PROGRESS = Reply(451, "4.3.0", "This message is being delivered now, try again later")
 R451_INTERNAL = Reply(451, "4.3.0", "Internal error, try again later")
 R452_TOO_MANY_RECIPIENTS = Reply(452, "4.5.3", "Too many recipients")
+R501_BAD_SENDER = Reply(501, "5.1.7", "Bad sender address syntax")
+R501_BAD_RECIPIENT = Reply(501, "5.1.3", "Bad recipient address syntax")
 R550_POLICY_REJECT = Reply(550, "5.7.1", "Message refused by data-protection policy")
 R554_NOT_ALLOWED = Reply(554, "5.7.1", "Client not allowed to relay through this gateway")
 

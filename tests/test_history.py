@@ -67,6 +67,16 @@ def test_a_csv_with_a_bad_row_names_its_line(tmp_path):
         list(read_csv(path))
 
 
+def test_a_damaged_header_teaches_only_the_addresses_it_really_holds():
+    raw = (b"From: a@example-council.gov.uk\r\n"
+           b"To: b\xff\xfe@x.org, \x00z@x.org, ok@x.org, Ren\xc3\xa9e <ren\xc3\xa9e@x.org>\r\n"
+           b"Subject: x\r\n\r\nbody\r\n")
+    got = [p.recipient for p in pairs_from_message(raw)]
+    # the NUL and the bytes that are not UTF-8 are no one's (and PostgreSQL would refuse
+    # the whole batch); an address written in UTF-8 (RFC 6532) is read as such
+    assert got == ["ok@x.org", "renée@x.org"]
+
+
 def test_a_utf16_export_with_its_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "trace.csv"  # what Windows PowerShell and Excel's "Unicode text" write
     path.write_text("sender,recipient,count\nann@x.gov.uk,sarah@nhs.net,3\n", encoding="utf-16")

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
+from dlpgate.config import Settings
+from dlpgate.history import Pair
 from dlpgate.record import Batcher
-from dlpgate.store.base import StoreError
+from dlpgate.store.base import StoreError, open_store
+from dlpgate.store.sqlite import SQLiteStore
+from dlpgate.testing import capture_logs
 
 
 def test_rows_are_written_in_one_batch_and_kept_when_the_store_fails():
@@ -39,3 +44,58 @@ def test_memory_is_bounded_while_the_store_is_down():
 
     asyncio.run(scenario())
     assert b.dropped == 1
+
+
+def test_a_row_the_store_refuses_is_dropped_and_counted_and_the_rest_are_written(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    now = time.time()
+    good = [Pair("ann@x.gov.uk", f"p{i}@nhs.net", now, 1) for i in range(7)]
+    poison = Pair("ann@x.gov.uk", "bad\udcff@nhs.net", now, 1)  # SQLite cannot encode it
+
+    async def scenario() -> Batcher:
+        b = Batcher(store.learn, "history", interval=0.01, ping=store.ping)
+        b.add_all(good[:3] + [poison] + good[3:])
+        await b.close()
+        b.add(Pair("ann@x.gov.uk", "later@nhs.net", now, 1))  # and the next batch goes
+        await b.close()
+        return b
+
+    with capture_logs(Settings(), forbidden=("@nhs.net",)) as logs:  # no address at all
+        b = asyncio.run(scenario())
+    assert b.refused == 1 and b._pending == []
+    assert {c.recipient for c in store.contacts("ann@x.gov.uk")} == \
+        {p.recipient for p in good} | {"later@nhs.net"}
+    assert "store_refused_rows" in logs.text
+    store.close()
+
+
+def test_when_the_store_stops_answering_nothing_is_dropped_as_refused(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    store.close()  # every write and every ping now fails
+
+    async def scenario() -> Batcher:
+        b = Batcher(store.learn, "history", interval=0.01, ping=store.ping)
+        b.add_all([Pair("ann@x.gov.uk", f"p{i}@nhs.net", time.time(), 1) for i in range(4)])
+        await b.flush()
+        return b
+
+    b = asyncio.run(scenario())
+    assert b.refused == 0 and len(b._pending) == 4  # kept for when the store is back
+
+
+def test_postgresql_refusing_a_nul_costs_that_row_only(pg_url):
+    store = open_store(pg_url)
+    now = time.time()
+
+    async def scenario() -> Batcher:
+        b = Batcher(store.learn, "history", interval=0.01, ping=store.ping)
+        b.add_all([Pair("ann@x.gov.uk", "a@nhs.net", now, 1),
+                   Pair("ann@x.gov.uk", "b\x00@nhs.net", now, 1),
+                   Pair("ann@x.gov.uk", "c@nhs.net", now, 1)])
+        await b.close()
+        return b
+
+    b = asyncio.run(scenario())
+    assert b.refused == 1
+    assert {c.recipient for c in store.contacts("ann@x.gov.uk")} == {"a@nhs.net", "c@nhs.net"}
+    store.close()

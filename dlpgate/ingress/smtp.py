@@ -35,6 +35,8 @@ from dlpgate.replies import (
     R451_SCAN_TIMEOUT,
     R451_STORE_FAILED,
     R452_TOO_MANY_RECIPIENTS,
+    R501_BAD_RECIPIENT,
+    R501_BAD_SENDER,
     R550_POLICY_REJECT,
     R554_NOT_ALLOWED,
     reply_for,
@@ -43,6 +45,15 @@ from dlpgate.store.base import DecisionRecord, HeldMessage, Store, StoreError
 from dlpgate.workers import Overloaded, ScanFailed, ScanTimeout, spawn
 
 log = obs.logger("dlpgate.smtp")
+
+
+def envelope_address(address: str) -> bool:
+    """No control character (a NUL) and no byte that is not UTF-8 (which the SMTP server
+    keeps as a lone surrogate): neither RFC 5321 nor RFC 6531 allows them in an address,
+    no mail system delivers to one, and PostgreSQL refuses to store them, which would
+    fail the decision log's whole batch."""
+    return not any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF
+                   for ch in address)
 
 
 def dlp_headers(scan_id: str, verdict: str, rules: tuple[str, ...]) -> bytes:
@@ -167,6 +178,8 @@ class Handler:
         if self.gateway.closing:
             return str(R421_SHUTTING_DOWN)
         await self._end_transaction(session)
+        if address not in ("", "<>") and not envelope_address(address):
+            return str(R501_BAD_SENDER)
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 2.1.0 Ok"
@@ -177,6 +190,8 @@ class Handler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.gateway.settings.relay.max_recipients:
             return str(R452_TOO_MANY_RECIPIENTS)
+        if not envelope_address(address):
+            return str(R501_BAD_RECIPIENT)
         tx: Transaction | None = getattr(session, "dlp_tx", None)
         if tx is None:
             tx, reply = await self.gateway.hop.begin(envelope.mail_from, envelope.mail_options)

@@ -226,6 +226,10 @@ class Store(Protocol):
         """Messages in `states` held before `cutoff` (for retention)."""
         ...
 
+    def ping(self) -> None:
+        """Raise StoreError unless the store answers a trivial query now."""
+        ...
+
     def learn(self, pairs: list) -> None:
         """Add history.Pair rows: counts add up, first/last seen widen. One transaction."""
         ...

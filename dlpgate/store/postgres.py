@@ -101,6 +101,8 @@ class PostgresStore(SQLStore):
                 return work(_Cursor(cur))
         except psycopg.Error as exc:
             raise StoreError(f"store write failed: {_safe(exc)}") from None
+        except UnicodeError:  # text it cannot encode (a lone surrogate)
+            raise StoreError("store write failed: UnicodeEncodeError") from None
 
     def close(self) -> None:
         self._pool.close()

@@ -66,6 +66,9 @@ class SQLStore(HistoryKeeping):
 
         return self._atomic(work)
 
+    def ping(self) -> None:
+        self._read("SELECT 1", ())
+
     def _write(self, sql: str, rows: list[tuple]) -> None:
         self._transaction([(sql, rows)])
 

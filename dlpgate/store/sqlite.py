@@ -84,6 +84,8 @@ class SQLiteStore(SQLStore):
                     raise
             except (sqlite3.Error, OSError) as exc:
                 raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
+            except UnicodeError:  # text it cannot encode (a lone surrogate); never quoted
+                raise StoreError("store write failed: UnicodeEncodeError") from None
         return result
 
     def close(self) -> None:

@@ -81,3 +81,21 @@ def test_bare_lf_dot_does_not_end_the_data_so_nothing_can_be_smuggled(relay, sin
                      b"\r\n.\r\nQUIT\r\n", wait=20)
     assert all(m.mail_from != "evil@example.org" for m in sink.delivered)
     assert all("victim@example.org" not in m.rcpt_tos for m in sink.delivered)
+
+
+def test_an_address_with_a_nul_or_a_byte_that_is_not_utf8_gets_501_and_the_rest_goes_on(
+        relay, sink):
+    out = talk(relay.port, b"EHLO x\r\n"
+                           b"MAIL FROM:<a\x00b@example-council.gov.uk>\r\n"
+                           b"MAIL FROM:<a\xffb@example-council.gov.uk>\r\n"
+                           b"MAIL FROM:<a@example-council.gov.uk>\r\n"
+                           b"RCPT TO:<x\x00y@example-council.gov.uk>\r\n"
+                           b"RCPT TO:<b@example-council.gov.uk>\r\n"
+                           b"DATA\r\n" + make_message(message_id="<clean@x>") + b".\r\n"
+                           b"QUIT\r\n", wait=10)
+    codes = [line[:9] for line in out.decode(errors="replace").splitlines()
+             if line[3:4] == " "][1:]  # after EHLO
+    assert codes[:4] == ["501 5.1.7", "501 5.1.7", "250 2.1.0", "501 5.1.3"]
+    assert codes[4].startswith("250")  # the next hop's own answer to the good recipient
+    [got] = sink.delivered
+    assert got.rcpt_tos == ["b@example-council.gov.uk"] and b"<clean@x>" in got.data
