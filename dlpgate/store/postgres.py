@@ -90,7 +90,7 @@ class PostgresStore(SQLStore):
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         try:
             with self._pool.connection() as conn:
-                return conn.execute(_pg(sql), params).fetchall()
+                return conn.execute(_pg(sql), _no_nul(params)).fetchall()
         except psycopg.Error as exc:
             raise StoreError(f"store read failed: {_safe(exc)}") from None
 
@@ -115,11 +115,20 @@ class _Cursor:
         self.cur = cur
 
     def execute(self, sql: str, params: tuple = ()) -> psycopg.Cursor:
-        self.cur.execute(_pg(sql), params)
+        self.cur.execute(_pg(sql), _no_nul(params))
         return self.cur
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
-        self.cur.executemany(_pg(sql), rows)
+        self.cur.executemany(_pg(sql), [_no_nul(r) for r in rows])
+
+
+def _no_nul(params: tuple) -> tuple:
+    """PostgreSQL keeps no NUL in text, and refuses a whole statement (a batch, a scan's
+    lookup) for one. Mail may carry one anywhere a header goes (a Message-ID, an address
+    in To); it is stored, and looked up, as U+FFFD, which no real value holds."""
+    if not any(isinstance(v, str) and "\x00" in v for v in params):
+        return params
+    return tuple(v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in params)
 
 
 def _safe(exc: BaseException) -> str:

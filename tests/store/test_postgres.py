@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
+from dlpgate.config import Settings
 from dlpgate.history import Pair
-from dlpgate.store.base import StoreError
+from dlpgate.pipeline import Scanner
+from dlpgate.store.base import HeldMessage, StoreError, open_store
 from dlpgate.store.postgres import PostgresStore, migrations
+from dlpgate.testing import make_envelope
 
 from .test_sql import assert_upgraded_history, held_item
 
@@ -83,3 +87,22 @@ def test_an_upgrade_files_the_spellings_of_the_history_already_learned(pg_url):
     upgraded = PostgresStore(pg_url)
     assert_upgraded_history(upgraded)
     upgraded.close()
+
+
+def test_a_nul_in_a_header_neither_fails_the_scan_nor_the_hold(pg_url):
+    """PostgreSQL keeps no NUL in text and refuses the statement that carries one: a To
+    address or a Message-ID with one would fail the scan's lookups or the hold, and the
+    message would be deferred until its sender gave up. It is kept as U+FFFD instead."""
+    store = open_store(pg_url)
+    raw = (b"From: a@example-council.gov.uk\r\nTo: \x00z@x.org, x@gmail.com\r\n"
+           b"Message-ID: <a\x00b@x>\r\nSubject: notes\r\n\r\n"
+           b"NHS 943 476 5919, diagnosed with epilepsy\r\n")
+    settings = Settings.model_validate({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "detection": {"ner": False}})
+    result = Scanner(settings, store).scan(raw, make_envelope(raw))
+    assert result.decision.verdict == "hold"
+    item = HeldMessage.of(result, make_envelope(raw), raw, time.time())
+    store.hold(item)
+    assert store.get_held(item.id).message_id == "<a\ufffdb@x>"
+    store.close()
