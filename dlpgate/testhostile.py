@@ -59,6 +59,12 @@ def nul_bytes() -> bytes:
     return _mime(b"nul\x00here", b"text/plain", b"NHS 943 476\x00 5919\x00\x00 end\r\n")
 
 
+def nul_headers() -> bytes:
+    """A NUL where headers go into the store: an address in To, the Message-ID."""
+    return (FROM + b"To: \x00z@example.org, x@example.org\r\nMessage-ID: <a\x00b@x>\r\n"
+            b"Subject: notes\r\n\r\nNHS 943 476 5919, diagnosed with epilepsy\r\n")
+
+
 def mixed_charsets() -> bytes:
     return (FROM + b"Subject: =?utf-8?B?" + base64.b64encode("Åsa's £".encode()) +
             b"?= =?x-unknown?Q?bogus?= =?iso-8859-1?Q?caf=E9?=\r\nMIME-Version: 1.0\r\n"
@@ -117,6 +123,6 @@ def nested_comments(depth: int = 5000) -> bytes:
 
 def corpus() -> dict[str, bytes]:
     return {f.__name__: f() for f in (deep_nesting, many_parts, header_injection, nul_bytes,
-                                      mixed_charsets, huge_line, zip_bomb, zip_quine, pdf_loop,
-                                      entity_expansion, truncated_base64,
+                                      nul_headers, mixed_charsets, huge_line, zip_bomb,
+                                      zip_quine, pdf_loop, entity_expansion, truncated_base64,
                                       unterminated_multipart, nested_comments)}
