@@ -83,11 +83,14 @@ class Batcher:
         """(rows the store refuses alone, rows left unwritten because it stopped answering),
         writing the rest in halves."""
         if len(rows) == 1:
-            try:
-                self.write(rows)
-                return [], []
-            except StoreError:
-                return (rows, []) if self._answers() else ([], rows)
+            for _ in range(2):  # refused twice while the store answers: not a passing lock
+                try:
+                    self.write(rows)
+                    return [], []
+                except StoreError:
+                    if not self._answers():
+                        return [], rows
+            return rows, []
         refused: list[Any] = []
         middle = len(rows) // 2
         for i, part in enumerate((rows[:middle], rows[middle:])):

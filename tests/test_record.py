@@ -103,3 +103,27 @@ def test_postgresql_refusing_one_row_costs_that_row_only(pg_url):
     assert b.refused == 1
     assert {c.recipient for c in store.contacts("ann@x.gov.uk")} == {"a@nhs.net", "c@nhs.net"}
     store.close()
+
+
+def test_a_row_that_fails_once_while_the_store_answers_is_tried_again_not_dropped():
+    written: list[int] = []
+    hiccups = {4: 6}  # row 4 meets a passing lock in every write down to its first alone
+
+    def write(rows):
+        if any(hiccups.get(r) for r in rows):
+            for r in rows:
+                if hiccups.get(r):
+                    hiccups[r] -= 1
+            raise StoreError("database is locked")
+        if 7 in rows:
+            raise StoreError("refused")  # row 7 is never taken
+        written.extend(rows)
+
+    async def scenario() -> Batcher:
+        b = Batcher(write, "test", interval=0.01, ping=lambda: None)
+        b.add_all(list(range(10)))
+        await b.close()
+        return b
+
+    b = asyncio.run(scenario())
+    assert sorted(written) == [0, 1, 2, 3, 4, 5, 6, 8, 9] and b.refused == 1
