@@ -207,13 +207,20 @@ def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float) -> Ite
         if not is_address(sender.strip("<>")) or not recipients or \
                 not all(is_address(r.strip("<>")) for r in recipients):
             raise HistoryFileError(f"{path}:{line}: sender and recipient must be addresses")
+        cell = (row.get(lay.count) or "1").strip()
+        if not (cell.isascii() and cell.isdigit()) or int(cell) < 1:
+            raise HistoryFileError(f"{path}:{line}: {lay.count} must be a whole number of "
+                                   f"messages, 1 or more (not {cell[:20]!r})")
+        count = int(cell)
         try:
-            count = int(row.get(lay.count) or 1)
             seen = (row.get(lay.last_seen) or "").strip()
             when = (datetime.strptime(seen, lay.date_format) if lay.date_format else
                     datetime.fromisoformat(seen)).timestamp() if seen else now
-        except ValueError as exc:
+        except (ValueError, OverflowError, OSError) as exc:
             raise HistoryFileError(f"{path}:{line}: {exc}") from None
+        if when > now + 86400:  # a clock a day out is forgiven; a year 9999 never expires
+            raise HistoryFileError(f"{path}:{line}: {lay.last_seen} is in the future "
+                                   f"({seen[:40]})")
         for recipient in recipients:
             yield Pair(normalise(sender), normalise(recipient), when, count)
 

@@ -89,10 +89,13 @@ def test_a_utf16_export_with_its_byte_order_mark_is_read(tmp_path):
     (b"ann@x.gov.uk," + b"x" * 200_000 + b"@nhs.net\n", "h.csv:3: not a CSV row"),
     (b'ann@x.gov.uk,"b@nhs.net\x00"\n', "h.csv:3: sender and recipient must be addresses"),
     (b"ann@x.gov.uk,Sarah Khan <sarah@nhs.net>\n", "h.csv:3: sender and recipient must be"),
+    (b"ann@x.gov.uk,jo@nhs.net,-5\n", "h.csv:3: count must be a whole number of messages"),
+    (b"ann@x.gov.uk,jo@nhs.net,3.5\n", "h.csv:3: count must be a whole number of messages"),
+    (b"ann@x.gov.uk,jo@nhs.net,1,9999-12-31\n", "h.csv:3: last_seen is in the future"),
 ])
 def test_a_row_that_is_no_correspondence_is_refused_with_its_line(tmp_path, row, says):
     path = tmp_path / "h.csv"
-    path.write_bytes(b"sender,recipient\nann@x.gov.uk,jo@nhs.net\n" + row)
+    path.write_bytes(b"sender,recipient,count,last_seen\nann@x.gov.uk,jo@nhs.net\n" + row)
     with pytest.raises(HistoryFileError, match=re.escape(says)):
         list(read_csv(path))
 
