@@ -287,8 +287,10 @@ def pairs_from_message(raw: bytes) -> list[Pair]:
     try:
         date = email.utils.parsedate_to_datetime(str(msg.get("Date", "")))
         when = date.timestamp()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         pass
+    if when > time.time() + 86400:
+        when = 0.0  # a Date years ahead (a wrong clock, spam) is no date: seen when loaded
     rcpts = {normalise(a) for h in ("To", "Cc", "Bcc") for _, a in _addresses(msg, h)}
     sender = normalise(senders[0])
     rcpts.discard(sender)

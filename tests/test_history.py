@@ -198,6 +198,13 @@ def test_an_undated_csv_row_counts_as_seen_at_the_import(tmp_path):
     assert (pair.count, pair.when) == (12, 5000.0)  # not 1970: a regular, not a lapsed contact
 
 
+def test_a_message_dated_years_ahead_counts_as_undated_not_as_never_expiring():
+    raw = (b"From: a@example-council.gov.uk\r\nTo: b@nhs.net\r\n"
+           b"Date: Thu, 31 Dec 2099 10:00:00 +0000\r\nSubject: x\r\n\r\nbody\r\n")
+    [pair] = pairs_from_message(raw)
+    assert pair.when == 0.0  # the loader takes it as seen when loaded
+
+
 TRACE = ('"Received","SenderAddress","RecipientAddress","Subject","Status"\n'
          '"02/12/2026 09:15:02","kw@example-council.gov.uk","Sarah.Jones@nhs.net","Visit",'
          '"Delivered"\n'
