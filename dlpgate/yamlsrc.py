@@ -56,20 +56,49 @@ class Located:
         return (1, 1)
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, tuple[int, int]]) -> Any:
-    lines.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(
-                key_node, yaml.ScalarNode
-            ) else _scalar(key_node)
-            lines[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _walk(value_node, path + (key,), lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, path + (i,), lines) for i, item in enumerate(node.value)]
-    return _scalar(node)
+# The most values one document may hold once its aliases are expanded: a policy or a
+# configuration has a few thousand; ten levels of ten aliases each (a "billion laughs") would
+# otherwise be expanded for ever while the relay waits for its reload.
+MAX_VALUES = 200_000
+
+
+class _Walk:
+    """Nodes to plain data, each path's position noted; aliases counted as they expand."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.lines: dict[Path_, tuple[int, int]] = {}
+        self.values = 0
+        self.open: set[int] = set()  # the nodes being walked, to tell an alias of itself
+
+    def __call__(self, node: yaml.Node, path: Path_) -> Any:
+        where = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.lines.setdefault(path, where)
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise SourceError(f"{self.filename}:{where[0]}", f"more than {MAX_VALUES:,} values "
+                              "once its aliases (*name) are expanded")
+        if id(node) in self.open:
+            raise SourceError(f"{self.filename}:{where[0]}", "an alias (*name) refers to the "
+                              "value it is inside")
+        if isinstance(node, yaml.MappingNode):
+            self.open.add(id(node))
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(
+                    key_node, yaml.ScalarNode
+                ) else _scalar(key_node)
+                self.lines[path + (key,)] = (key_node.start_mark.line + 1,
+                                             key_node.start_mark.column + 1)
+                out[key] = self(value_node, path + (key,))
+            self.open.discard(id(node))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            self.open.add(id(node))
+            items = [self(item, path + (i,)) for i, item in enumerate(node.value)]
+            self.open.discard(id(node))
+            return items
+        return _scalar(node)
 
 
 def _scalar(node: yaml.Node) -> Any:
@@ -90,9 +119,14 @@ def parse(text: str, filename: str) -> Located:
         raise SourceError(where, f"not valid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise SourceError(filename, f"not valid YAML: {exc}") from None
-    lines: dict[Path_, tuple[int, int]] = {}
-    data = {} if node is None else _walk(node, (), lines)
-    return Located(data=data, filename=filename, lines=lines)
+    except RecursionError:
+        raise SourceError(filename, "nested too deeply to read") from None
+    walk = _Walk(filename)
+    try:
+        data = {} if node is None else walk(node, ())
+    except RecursionError:
+        raise SourceError(filename, "nested too deeply to read") from None
+    return Located(data=data, filename=filename, lines=walk.lines)
 
 
 def load(path: Path) -> Located:

@@ -91,6 +91,27 @@ def test_broken_yaml_names_its_line(tmp_path):
     assert problem.startswith("dlpgate.yaml:3: not valid YAML")
 
 
+BILLION_LAUGHS = "".join(
+    f"{name}: &{name} [{', '.join(['*' + prev] * 10) if prev else ', '.join(['lol'] * 10)}]\n"
+    for prev, name in zip(["", *"abcdefg"], "abcdefgh", strict=True))
+
+
+@pytest.mark.parametrize("text, says", [
+    (BILLION_LAUGHS, "dlpgate.yaml:1: more than 200,000 values once its aliases"),  # 10^8
+    ("a: &a [1, *a]\n", "dlpgate.yaml:1: an alias (*name) refers to the value it is inside"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "dlpgate.yaml: nested too deeply to read"),
+])
+def test_yaml_built_to_expand_without_end_is_refused_at_once(tmp_path, text, says):
+    [problem] = errors(tmp_path, text)
+    assert problem.startswith(says)
+
+
+def test_an_alias_used_in_earnest_still_reads(tmp_path):
+    settings = load_text(tmp_path, "organisation:\n  internal_domains: &ours [council.gov.uk]\n"
+                                   "  partner_domains: *ours\n")
+    assert settings.organisation.partner_domains == ["council.gov.uk"]
+
+
 def test_a_missing_policy_file_is_an_error(tmp_path):
     [problem] = errors(tmp_path, "policy:\n  files: [nowhere.yaml]\n")
     assert problem.startswith("dlpgate.yaml:2 policy.files:") and "does not exist" in problem
