@@ -243,6 +243,19 @@ class Detection(_Section):
                 raise ValueError(f"unknown entity {e!r}; known: {', '.join(ENTITIES)}")
         return v
 
+    @field_validator("lexicons")
+    @classmethod
+    def _readable(cls, v: list[Path]) -> list[Path]:
+        """Read now, so a broken file stops `config check` and `serve` with its line."""
+        if v:
+            from dlpgate.detect.recognizers.special_category import LexiconError, load_lexicon
+
+            try:
+                load_lexicon(v)
+            except LexiconError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
 
 DEFAULT_WEIGHTS = {
     # Tuned with bench/tune_recipients.py --online on the validation split of

@@ -12,9 +12,9 @@ import re
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
 
+from dlpgate import yamlsrc
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 BUILTIN = resources.files("dlpgate") / "data" / "special_category.yaml"
@@ -29,20 +29,27 @@ class LexiconError(Exception):
 
 
 def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[str]]]:
-    """category -> (description, terms), built-in first, then each extra file."""
+    """category -> (description, terms), built-in first, then each extra file; a mistake in
+    a file is a LexiconError naming the file and line."""
     out: dict[str, tuple[str, list[str]]] = {}
-    sources = [(str(BUILTIN), BUILTIN.read_text(encoding="utf-8"))]
-    sources += [(str(p), Path(p).read_text(encoding="utf-8")) for p in paths or []]
-    for name, text in sources:
-        data = yaml.safe_load(text) or {}
-        if not isinstance(data, dict):
-            raise LexiconError(f"{name}: must map category names to description and terms")
-        for category, entry in data.items():
-            if not isinstance(entry, dict) or not isinstance(entry.get("terms"), list):
-                raise LexiconError(f"{name}: category {category!r} needs a list of terms")
-            desc, terms = out.get(category, (entry.get("description", category), []))
+    try:
+        docs = [yamlsrc.parse(BUILTIN.read_text(encoding="utf-8"), str(BUILTIN))]
+        docs += [yamlsrc.load(Path(p)) for p in paths or []]
+    except yamlsrc.SourceError as exc:
+        raise LexiconError(str(exc)) from None
+    for doc in docs:
+        if not isinstance(doc.data, dict):
+            raise LexiconError(f"{doc.filename}: must map category names to a description and "
+                               "terms")
+        for category, entry in doc.data.items():
+            terms = entry.get("terms") if isinstance(entry, dict) else None
+            if not isinstance(terms, list) or not all(
+                    isinstance(t, str | int) and str(t).strip() for t in terms):
+                raise LexiconError(f"{doc.where((category, 'terms'))}: category {category!r} "
+                                   "needs a list of terms (words or phrases)")
+            desc, known = out.get(category, (entry.get("description", category), []))
             out[category] = (entry.get("description", desc),
-                             terms + [str(t).lower() for t in entry["terms"]])
+                             known + [str(t).lower() for t in terms])
     return out
 
 

@@ -1,5 +1,8 @@
+import re
+
 import pytest
 
+from dlpgate.config import Settings
 from dlpgate.detect.recognizers.special_category import (
     DlpSpecialCategoryRecognizer,
     LexiconError,
@@ -40,5 +43,16 @@ def test_a_council_extends_the_lexicon_with_its_own_file(tmp_path):
 def test_a_broken_lexicon_file_says_which(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("health: [not, a, mapping]\n")
-    with pytest.raises(LexiconError, match="bad.yaml: category 'health' needs a list of terms"):
+    with pytest.raises(LexiconError, match="bad.yaml:1: category 'health' needs a list of terms"):
         load_lexicon([bad])
+
+
+@pytest.mark.parametrize("text, says", [
+    ("social_care:\n  terms: [unclosed\n", "local.yaml:3: not valid YAML"),
+    ("social_care:\n  terms: [[front door, referral], edge of care]\n",
+     "local.yaml:2: category 'social_care' needs a list of terms (words or phrases)"),
+])
+def test_a_lexicon_mistake_stops_the_configuration_with_its_line(tmp_path, text, says):
+    (tmp_path / "local.yaml").write_text(text)
+    with pytest.raises(ValueError, match=re.escape(says)):
+        Settings.model_validate({"detection": {"lexicons": [str(tmp_path / "local.yaml")]}})
