@@ -36,17 +36,21 @@ def normalise(address: str) -> str:
 _ADDR_SPEC = re.compile(r"[^\s<>(),;:\"\[\]@]+@[^\s<>(),;:\"\[\]@]+")
 
 
-# One bare address: no spaces, control characters, display name or comment.
-_BARE_ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f<>(),;:\"\[\]@]+@[^\s\x00-\x1f\x7f<>(),;:\"\[\]@]+")
+# A control character (a NUL) or a byte that was not UTF-8 (kept as a lone surrogate).
+_UNREADABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def unreadable(text: str) -> bool:
+    """Whether `text` holds a control character or a byte no decoder could read: no
+    address may (RFC 5321, RFC 6531), no mail system delivers to one, and PostgreSQL
+    refuses a NUL, failing the whole statement it is in."""
+    return bool(_UNREADABLE.search(text))
 
 
 def is_address(text: str) -> bool:
-    """Whether `text` can be one mailbox's address, to be kept in the history: not a NUL
-    or a byte no decoder could read (U+FFFD, a lone surrogate) from a damaged header, which
-    no mail system delivers to and which PostgreSQL refuses to store at all, failing the
-    whole batch it is in."""
-    return bool(_BARE_ADDRESS.fullmatch(text)) and "\ufffd" not in text and \
-        not any("\ud800" <= ch <= "\udfff" for ch in text)
+    """Whether `text` can be one mailbox's bare address, to be kept in the history: no
+    display name or comment, nothing `unreadable`, no U+FFFD put in for a damaged byte."""
+    return bool(_ADDR_SPEC.fullmatch(text)) and not unreadable(text) and "\ufffd" not in text
 
 
 def getaddresses(values: Iterable[str]) -> list[tuple[str, str]]:

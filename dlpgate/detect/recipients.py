@@ -105,10 +105,10 @@ class RecipientRiskAssessor:
         self.lone_min = r.lone_outsider_min
         self.copied_in_min = r.copied_in_min
         self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
-        self.webmail = lookalike.WEBMAIL | set(r.webmail)
         self._key: bytes | None = None
         self.namesakes = Namesakes(settings, self._signal)
         self.slips = Slips(settings, self._signal)
+        self.webmail = self.slips.webmail  # the built-in providers and recipients.webmail
 
     def _signal(self, name: S, why: str) -> Signal:
         return Signal(name, why, self.weights.get(name, 0.0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+from collections import Counter
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Session
@@ -21,7 +22,7 @@ from dlpgate.act.journal import Earlier, Journal, Prior, as_interrupted, journal
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
 from dlpgate.detect.recipients import ADDED_TO_THREAD
-from dlpgate.history import Pair, normalise, written_in
+from dlpgate.history import Pair, normalise, unreadable, written_in
 from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
     R250_ALREADY_DELIVERED,
@@ -45,15 +46,6 @@ from dlpgate.store.base import DecisionRecord, HeldMessage, Store, StoreError
 from dlpgate.workers import Overloaded, ScanFailed, ScanTimeout, spawn
 
 log = obs.logger("dlpgate.smtp")
-
-
-def envelope_address(address: str) -> bool:
-    """No control character (a NUL) and no byte that is not UTF-8 (which the SMTP server
-    keeps as a lone surrogate): neither RFC 5321 nor RFC 6531 allows them in an address,
-    no mail system delivers to one, and PostgreSQL refuses to store them, which would
-    fail the decision log's whole batch."""
-    return not any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF
-                   for ch in address)
 
 
 def dlp_headers(scan_id: str, verdict: str, rules: tuple[str, ...]) -> bytes:
@@ -178,7 +170,7 @@ class Handler:
         if self.gateway.closing:
             return str(R421_SHUTTING_DOWN)
         await self._end_transaction(session)
-        if address not in ("", "<>") and not envelope_address(address):
+        if address not in ("", "<>") and unreadable(address):
             return str(R501_BAD_SENDER)
         envelope.mail_from = address
         envelope.mail_options.extend(options)
@@ -190,7 +182,7 @@ class Handler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.gateway.settings.relay.max_recipients:
             return str(R452_TOO_MANY_RECIPIENTS)
-        if not envelope_address(address):
+        if unreadable(address):
             return str(R501_BAD_RECIPIENT)
         tx: Transaction | None = getattr(session, "dlp_tx", None)
         if tx is None:
@@ -409,17 +401,15 @@ class Handler:
             counts: dict[str, int] = {}
             for f in result.evidence.findings:
                 counts[f.entity] = counts.get(f.entity, 0) + 1
-            signals: dict[str, int] = {}  # recipients per signal: names only, no address
-            for r in result.evidence.recipients:
-                for sig in r.signals:
-                    signals[sig.name.value] = signals.get(sig.name.value, 0) + 1
+            # recipients per signal: names only, no address
+            signals = Counter(s.name.value for r in result.evidence.recipients for s in r.signals)
             fields.update(
                 verdict=result.decision.verdict.value,
                 action=result.decision.chosen.value,
                 rules=list(result.decision.rules),
                 policy_version=result.decision.policy_version,
                 findings=counts,
-                signals=signals,
+                signals=dict(signals),
                 n_attachments=len(result.message.attachments),
                 timings=result.timings_ms,
             )

@@ -397,12 +397,14 @@ def _dashboard(items: list) -> dict:
         day = time.strftime("%Y-%m-%d", time.localtime(i.created))
         for r in i.rules or ("(none)",):
             per_day[day][r] += 1
-            if i.state in ("released", "rejected"):
-                decided[r].append(i.state == "released")
-        if i.state in ("released", "rejected"):
-            for signal in {s for r in i.recipients for s in r.get("signals", ())}:
-                by_signal[signal].append(i.state == "released")
-        if i.state in ("released", "rejected") and i.updated:
+        if i.state not in ("released", "rejected"):
+            continue
+        released = i.state == "released"
+        for r in i.rules or ("(none)",):
+            decided[r].append(released)
+        for signal in {s for r in i.recipients for s in r.get("signals", ())}:
+            by_signal[signal].append(released)
+        if i.updated:
             waits.append(i.updated - i.created)
     days = sorted(per_day, reverse=True)[:14]
     return {
