@@ -89,6 +89,12 @@ ENRON = ROOT.parent / "shared" / "corpora" / "enron-sent"
 WORDS = ["amber", "birch", "cobalt", "delta", "ember", "fjord", "garnet", "harbour", "indigo",
          "juniper", "kestrel", "lumen", "meadow", "nimbus", "orchid", "pebble", "quarry", "raven"]
 FLAGGED = {"new-to-sender", "new-to-organisation", "lookalike-domain", "confusable-address"}
+# The organisation as a council would configure it: enron.com its own; enron.net also
+# Enron's (kevin_hannon@enron.net is kevin.hannon@enron.com), which the benchmark has always
+# scored as outside, declared so that it is not a look-alike of enron.com on every message
+# (an imitation of our own domain is one however often it is written to).
+ORGANISATION = {"organisation": {"internal_domains": ["enron.com"]},
+                "recipients": {"distinct_domains": ["enron.net"]}}
 # The fourth kind, beside the issue's three: the similar contact an autocomplete lists first.
 TOP = "top suggestion"
 
@@ -312,8 +318,7 @@ def collect(split_name: str = "test", train: float = 0.7, seed: int = 1,
     `inbound`: the mail each reply answers counts as seen coming in (`wrote_in`).
     """
     rng = random.Random(seed)
-    settings = settings or Settings.model_validate(
-        {"organisation": {"internal_domains": ["enron.com"]}})
+    settings = settings or Settings.model_validate(ORGANISATION)
     assessor = RecipientRiskAssessor(settings)
     users = sorted(p for p in ENRON.iterdir() if p.is_dir())
     shown: list[Scored] = []

@@ -68,6 +68,9 @@ from dlpgate.record import learn_sent  # noqa: E402
 from dlpgate.store.sqlite import SQLiteStore  # noqa: E402
 
 ENRON = ROOT.parent / "shared" / "corpora" / "enron-sent"
+# as bench/misdirection.py configures the organisation (enron.net: Enron's own second domain)
+ORGANISATION = {"organisation": {"internal_domains": ["enron.com"]},
+                "recipients": {"distinct_domains": ["enron.net"]}}
 HELD = (Verdict.HOLD, Verdict.REJECT)
 TARGET_RISKY, TARGET_BENIGN, TARGET_GENUINE = 0.95, 0.02, 0.01
 
@@ -142,8 +145,7 @@ def enron_report(train: float, no_ner: bool, show: int) -> None:
     if not ENRON.is_dir():
         print(f"(b) Enron corpus not found at {ENRON}; skipped")
         return
-    settings = Settings.model_validate({"organisation": {"internal_domains": ["enron.com"]},
-                                       **_detection(no_ner)})
+    settings = Settings.model_validate({**ORGANISATION, **_detection(no_ner)})
     policy = load_policy(settings)
     users = sorted(p for p in ENRON.iterdir() if p.is_dir())
     with tempfile.TemporaryDirectory() as tmp:

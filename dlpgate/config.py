@@ -331,6 +331,11 @@ class Recipients(_Section):
                                          "partner domains.")
     webmail: list[Domain] = Field(default_factory=list,
                                   description="Personal webmail domains besides the built-in list.")
+    distinct_domains: list[Domain] = Field(
+        default_factory=list, description="Real organisations whose domains resemble ours or a "
+        "partner's (a university beside the council): never a lookalike-domain of them. Any "
+        "other domain that imitates an internal or partner domain is one on every message, "
+        "however often it has been written to.")
     history_days: int | None = Field(730, ge=1, description="Days correspondence history is "
                                      "kept after the last message between two addresses (with "
                                      "the content profile and groups learned with it), a "

@@ -4,13 +4,20 @@ The forms of a misdirection by domain: a typo (nhs.nte, gmial.com), a letter
 swapped for a look-alike from another script or width (ｇmail.com, nhs.nеt with
 a Cyrillic е, punycode xn--...), a swapped or added suffix (nhs.net -> nhs.com,
 leeds.gov.uk -> leeds.co.uk, nhs.net.example.com), and hyphen or dot games
-(nhs-net.com). Each check returns the reference it imitates and why.
+(nhs-net.com), and a reference's whole name with words added (nhs-net-secure.com,
+mail.nhsnet.co.uk). Each check returns the reference it imitates and why.
+
+Most references are domains the sender or the organisation happens to write to, so a
+change of one letter in a three-letter name or a word added to a common one is left to
+chance (uol.com is not aol.com, royal-mail.com not mail.com). The organisation's own and
+its declared partners' domains are `strict` references: nothing but they may spell them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import unicodedata
 
 # The suffixes under which organisations register names, longest first matters.
@@ -19,7 +26,16 @@ SUFFIXES = sorted((
     "net.uk", "me.uk", "mod.uk", "gov.scot", "gov.wales", "com", "net", "org", "uk",
     "co", "io", "info", "biz", "eu", "ie", "gov", "edu", "scot", "wales", "cymru", "london",
     "email", "me", "org.au", "com.au", "co.nz", "ca", "de", "fr", "nl", "es", "it",
+    "nhs.scot", "nhs.wales", "llyw.cymru", "parliament.uk", "mil", "at", "ch", "ru", "pl",
 ), key=len, reverse=True)
+
+# Suffixes whose names only vetted public bodies hold: leeds.ac.uk (the university) is not
+# leeds.gov.uk dressed up, and no one can register it to pose as the council. A name under
+# one of these may still be a slip from a neighbour's (harlow.gov.uk for harrow.gov.uk).
+CONTROLLED = frozenset((
+    "gov.uk", "nhs.uk", "police.uk", "sch.uk", "ac.uk", "mod.uk", "gov.scot", "gov.wales",
+    "nhs.scot", "nhs.wales", "llyw.cymru", "parliament.uk", "gov", "edu", "mil",
+))
 
 WEBMAIL = frozenset((
     "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.com",
@@ -27,6 +43,15 @@ WEBMAIL = frozenset((
     "mac.com", "aol.com", "aol.co.uk", "btinternet.com", "btopenworld.com", "sky.com",
     "virginmedia.com", "ntlworld.com", "talktalk.net", "tiscali.co.uk", "protonmail.com",
     "proton.me", "gmx.com", "gmx.co.uk", "mail.com", "zoho.com", "yandex.com",
+    # the same providers abroad, where residents and relatives write from: each is the
+    # provider's real domain, not its name under a stranger's suffix
+    "hotmail.fr", "hotmail.de", "hotmail.it", "hotmail.es", "hotmail.ie", "outlook.fr",
+    "outlook.de", "outlook.ie", "outlook.es", "live.ie", "live.fr", "live.de", "live.it",
+    "yahoo.fr", "yahoo.de", "yahoo.ie", "yahoo.es", "yahoo.it", "yahoo.ca", "yahoo.com.au",
+    "gmx.de", "gmx.net", "gmx.at", "gmx.ch", "web.de", "t-online.de", "protonmail.ch",
+    "pm.me", "email.com", "orange.fr", "wanadoo.fr", "free.fr", "laposte.net", "libero.it",
+    "eircom.net", "mail.ru", "yandex.ru", "rediffmail.com", "qq.com", "163.com", "wp.pl",
+    "o2.pl", "seznam.cz", "bigpond.com", "shaw.ca", "comcast.net",
 ))
 
 # Characters that pass for Latin letters: Cyrillic, Greek and others with the same
@@ -35,6 +60,7 @@ _CONFUSABLE = str.maketrans({
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
     "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ɡ": "g", "ı": "i",
     "α": "a", "ο": "o", "ν": "v", "ρ": "p", "τ": "t", "κ": "k", "ι": "i", "ε": "e", "υ": "u",
+    "օ": "o", "ո": "n", "ս": "u", "հ": "h", "ց": "g", "ɑ": "a", "ɩ": "i", "ʏ": "y",
     "0": "o", "1": "l", "3": "e", "5": "s", "@": "a", "$": "s",
 })
 
@@ -58,6 +84,40 @@ def skeleton(domain: str) -> str:
     text = text.translate(_CONFUSABLE)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return text.replace("rn", "m").replace("vv", "w").replace("cl", "d")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def plain_letters(domain: str) -> str:
+    """The domain with every look-alike letter read as the Latin letter it passes for (and
+    nothing else changed), so the other tricks can be looked for under the disguise."""
+    text = unicodedata.normalize("NFKC", unicode_domain(domain)).lower()
+    text = "".join(_CONFUSABLE_LETTERS.get(c, c) for c in text)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+_CONFUSABLE_LETTERS = {chr(k): v for k, v in _CONFUSABLE.items() if not chr(k).isascii()}
+
+# Alphabets whose letters pass for one another's; a name mixing them is dressed up.
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE")
+
+
+def mixed_scripts(domain: str) -> str | None:
+    """Why one name of `domain` mixes alphabets (pаyments with a Cyrillic а), or None.
+
+    Registries of international names ask each name to keep to one alphabet, and no real
+    one needs Latin beside Cyrillic or Greek; a name that does so imitates a Latin one.
+    """
+    for label in unicode_domain(domain).split("."):
+        seen = []
+        for c in unicodedata.normalize("NFKC", label):
+            if c.isalpha():
+                script = unicodedata.name(c, "").split(" ")[0]
+                if script in _SCRIPTS and script not in seen:
+                    seen.append(script)
+        if len(seen) > 1:
+            return (f"mixes {' and '.join(w.title() for w in seen)} letters in one name, "
+                    "as look-alike domains do")
+    return None
 
 
 @functools.lru_cache(maxsize=1 << 16)  # called twice per (domain, reference) comparison
@@ -97,18 +157,34 @@ def distance(a: str, b: str, limit: int = 3) -> int:
 
 
 @functools.lru_cache(maxsize=1 << 18)  # a new domain is compared with the same references
-def imitates(domain: str, reference: str) -> str | None:
-    """Why `domain` passes for `reference`, or None. Equal or subdomains are not imitations."""
+def imitates(domain: str, reference: str, strict: bool = False) -> str | None:
+    """Why `domain` passes for `reference`, or None. Equal or subdomains are not imitations.
+
+    `strict`: the reference is the organisation's or a declared partner's, so its whole
+    name with words added is an imitation, and so is any one slip in a three-letter name.
+    """
     domain, reference = domain.lower().rstrip("."), reference.lower().rstrip(".")
     if domain == reference or domain.endswith("." + reference):
         return None
     shown = unicode_domain(domain)
     if (shown != domain or not shown.isascii()) and skeleton(domain) == skeleton(reference):
         return f"uses look-alike characters to spell {reference}"
+    why = _trick(domain, reference, strict)
+    if why is None and (shown != domain or not shown.isascii()):
+        plain = plain_letters(domain)
+        if plain.isascii() and plain != domain and (
+                inner := imitates(plain, reference, strict)):
+            why = f"uses look-alike characters for {plain}, which {inner}"
+    return why
+
+
+def _trick(domain: str, reference: str, strict: bool) -> str | None:
     d_name, d_suffix = split(domain)
     r_name, r_suffix = split(reference)
     d_label, r_label = d_name.rpartition(".")[2], r_name.rpartition(".")[2]
-    if d_label and d_label == r_label and d_suffix != r_suffix and "." not in r_name:
+    vetted = d_suffix in CONTROLLED  # its holder is a public body, not an impostor
+    if d_label and d_label == r_label and d_suffix != r_suffix and "." not in r_name \
+            and not vetted:
         return f"has the name of {reference} with .{d_suffix} instead of .{r_suffix}"
     if domain.startswith(reference + "."):
         return f"starts with {reference} but is a different domain"
@@ -120,22 +196,39 @@ def imitates(domain: str, reference: str) -> str | None:
     # the reference's whole name under another suffix: police.uk -> police.co.uk,
     # westyorkshire.police.uk -> westyorkshire-police.co.uk, leeds.gov.uk -> leeds.gov.co.uk
     stem = reference.rpartition(".")[0]
-    if d_name and d_suffix != r_suffix and "." in reference and (
+    if d_name and d_suffix != r_suffix and "." in reference and not vetted and (
             _flat(d_name) == _flat(stem) or d_name.endswith("." + stem)):
         return f"has the name of {reference} under .{d_suffix} instead"
+    if strict and _words_added(domain, reference):
+        return f"has the whole name {reference} in it, with other words added"
     if d_suffix == r_suffix and len(r_label) >= 4:
         allowed = 1 if len(r_label) < 8 else 2
         edits = distance(d_label, r_label, allowed)
         if 0 < edits <= allowed:
             return f"is {edits} typing slip{'s' if edits > 1 else ''} from {reference}"
-    elif d_suffix == r_suffix and len(r_label) == 3 and (
-            _doubled(d_label, r_label) or _swapped(d_label, r_label)):
+    elif d_suffix == r_suffix and len(r_label) == 3 and d_label and (
+            _doubled(d_label, r_label) or _swapped(d_label, r_label)
+            or (strict and distance(d_label, r_label, 1) == 1)):
         # three letters leave room for other real names one change away (uol.com is not
-        # aol.com), but a doubled or swapped letter (aoll.com, oal.com) is a slip
+        # aol.com), but a doubled or swapped letter (aoll.com, oal.com) is a slip, and no
+        # one else's name is one change from ours or a partner's (nhd.net, nh.net)
         return f"is 1 typing slip from {reference}"
     elif d_suffix != r_suffix and len(reference) >= 7 and distance(domain, reference, 1) == 1:
         return f"is one typing slip from {reference}"
     return None
+
+
+def _words_added(domain: str, reference: str) -> bool:
+    """The reference's name and suffix, word for word and in order, inside a longer domain
+    (nhs.net-secure.com, secure-nhs.net, mail.nhs-net.com), or run together as one of its
+    words (mail.nhsnet.co.uk)."""
+    words = [w for w in re.split(r"[.-]", domain) if w]  # a disguise is undone by the caller
+    ref = [w for w in re.split(r"[.-]", reference) if w]
+    if len(ref) < 2 or len(words) <= len(ref) and "".join(words) == "".join(ref):
+        return False
+    joined = "".join(ref)
+    return joined in words or any(words[i:i + len(ref)] == ref
+                                  for i in range(len(words) - len(ref) + 1))
 
 
 def _doubled(typed: str, meant: str) -> bool:
@@ -156,9 +249,12 @@ def _flat(text: str) -> str:
     return skeleton(text).replace("-", "").replace(".", "")
 
 
-def closest_imitation(domain: str, references: list[str]) -> tuple[str, str] | None:
+def closest_imitation(domain: str, references: list[str],
+                      strict: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """The first reference `domain` imitates, and why; those in `strict` are held to
+    `imitates(strict=True)`."""
     for ref in references:
-        why = imitates(domain, ref)
+        why = imitates(domain, ref, ref in strict)
         if why:
             return ref, why
     return None

@@ -207,9 +207,14 @@ class RecipientRiskAssessor:
                     signals.append(self._signal(
                         S.LOOKALIKE_DOMAIN, f"{shown} is written with look-alike characters "
                         f"(full-width or another script) that turn into {domain}"))
+                dressed = self.slips.dressed_up(domain, contacts, quoted)
+                signals += dressed
                 if not known:
                     signals += self.slips.imitation(address, domain, contacts, targets,
-                                                    org_domains, quoted, near, spellings, store)
+                                                    org_domains, quoted, near, spellings, store,
+                                                    dressed=bool(dressed))
+                if not any(s.name == S.LOOKALIKE_DOMAIN for s in signals):
+                    signals += self.slips.mixed_alphabets(domain)
                 if address in outside:
                     signals.append(self._not_in_thread(address, known))
                 elif not (known and known.count >= self.known_min) and \

@@ -26,6 +26,33 @@ class Slips:
         self.partners = settings.organisation.partner_domains
         self.known_min = settings.recipients.known_min_count
         self.webmail = lookalike.WEBMAIL | set(settings.recipients.webmail)
+        self.ours = list(dict.fromkeys([*self.internal, *self.partners]))
+        self.distinct = list(settings.recipients.distinct_domains)
+
+    def dressed_up(self, domain: str, contacts: names.Contacts, quoted: set[str]) -> list[Signal]:
+        """A domain dressed up as ours or a declared partner's: asked of every recipient
+        outside, however often it has been written to.
+
+        Anyone may register nhs-net.com or examplecouncil-gov.uk, so having written there
+        before makes it no less an imitation: the mistyped address stays in the senders'
+        autocomplete, and an impostor writes in to be answered. A real organisation whose
+        domain resembles ours is named in `recipients.distinct_domains`.
+        """
+        if in_domains(domain, self.ours) or in_domains(domain, self.distinct):
+            return []
+        hit = lookalike.closest_imitation(domain, self.ours, frozenset(self.ours))
+        if hit:
+            ref, why = hit
+            return [self._signal(S.LOOKALIKE_DOMAIN,
+                                 f"{domain} {why}{self._whose(ref, contacts, quoted)}")]
+        return []
+
+    def mixed_alphabets(self, domain: str) -> list[Signal]:
+        """A name mixing alphabets that imitates nothing we know (pаyments-council.com with
+        a Cyrillic а): asked of every recipient outside when no imitation was found."""
+        if why := lookalike.mixed_scripts(domain):
+            return [self._signal(S.LOOKALIKE_DOMAIN, f"{lookalike.unicode_domain(domain)} {why}")]
+        return []
 
     def mistaken(self, address: str, contacts: names.Contacts, targets: list[str],
                  quoted: set[str], near: dict[str, list[str]],
@@ -48,15 +75,17 @@ class Slips:
     def imitation(self, address: str, domain: str, contacts: names.Contacts,
                   targets: list[str], org_domains: dict, quoted: set[str],
                   near: dict[str, list[str]], spellings: names.Spellings,
-                  store) -> list[Signal]:
-        """Outside the organisation: a mistaken address, and a domain that imitates one
-        the sender or the organisation writes to (a domain already written to here is
-        not asked: it is somebody's real correspondent)."""
+                  store, dressed: bool = False) -> list[Signal]:
+        """Outside the organisation, to an address new to the sender: a mistaken address,
+        and a domain that imitates one the sender or the organisation writes to (unless
+        `dressed`, already found to imitate ours; a domain already written to here is not
+        asked: it is somebody's real correspondent, unless it imitates ours, which
+        `dressed_up` asks of every recipient)."""
         out = self.mistaken(address, contacts, targets, quoted, near, spellings)
         frequent = [c for c in contacts if c.count >= self.known_min]
-        if domain not in org_domains and not in_domains(domain, self.internal + self.partners):
-            refs = list(self.internal) + list(self.partners)
-            refs += [c.recipient.rpartition("@")[2] for c in frequent[:100]]
+        if not dressed and domain not in org_domains and \
+                not in_domains(domain, self.ours + self.distinct):
+            refs = [c.recipient.rpartition("@")[2] for c in frequent[:100]]
             refs += [d.recipient for d in (store.top_domains(200) if store else [])]
             refs += sorted({q.rpartition("@")[2] for q in quoted})
             refs += sorted(self.webmail)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlpgate.detect.lookalike import distance, imitates, registrable, skeleton
+from dlpgate.detect.lookalike import distance, imitates, mixed_scripts, registrable, skeleton
 
 CYRILLIC_GMAIL = "gma\u0456l.com".encode("idna").decode()
 
@@ -64,3 +64,42 @@ def test_a_reference_dressed_in_another_suffix_is_an_imitation():
     assert imitates("westyorkshirepolice.co.uk", "westyorkshire.police.uk")
     assert imitates("leeds.gov.co.uk", "leeds.gov.uk")
     assert imitates("westyorkshire.police.uk", "police.uk") is None  # a real force's domain
+
+
+@pytest.mark.parametrize("domain, strict_only", [
+    ("nhs.net-secure.com", True), ("nhs-net-secure.com", True), ("secure-nhs.net", True),
+    ("mail.nhs-net.com", True), ("mail.nhsnet.co.uk", True), ("nh.net", True),
+    ("nhd.net", True), ("mhs.net", True), ("nhs-net.com", False), ("nhsnet.com", False),
+])
+def test_ours_and_partners_are_imitated_by_more_than_a_stranger_is(domain, strict_only):
+    """Only the organisation may spell its partners' names: words added, or one letter of
+    a three-letter name changed, imitate a strict reference and not any other."""
+    assert imitates(domain, "nhs.net", strict=True)
+    assert (imitates(domain, "nhs.net") is None) == strict_only
+
+
+def test_a_disguise_on_top_of_another_trick_is_seen_through():
+    dressed = "nhs.n\u0435t.evil.com".encode("idna").decode()  # a Cyrillic е
+    assert "starts with nhs.net" in imitates(dressed, "nhs.net")
+    assert "1 typing slip from gmail.com" in imitates(
+        "gm\u0430ill.com".encode("idna").decode(), "gmail.com")
+    assert "look-alike characters" in imitates(
+        "\u0585utlook.com".encode("idna").decode(), "outlook.com")  # Armenian օ
+
+
+@pytest.mark.parametrize("domain, reference", [
+    ("leeds.ac.uk", "leeds.gov.uk"),  # the university, not the council dressed up
+    ("leeds.ac.uk", "leeds.co.uk"),
+    ("nhs.scot", "nhs.net"),
+    ("westyorkshire.police.uk", "westyorkshire.gov.uk"),
+    ("leeds-trinity.ac.uk", "leeds.gov.uk"),
+    ("leedsth.nhs.uk", "nhs.net"),
+])
+def test_names_only_public_bodies_can_hold_are_not_dressed_up(domain, reference):
+    assert imitates(domain, reference, strict=True) is None
+
+
+def test_one_name_mixing_alphabets_is_dressed_up_whatever_it_imitates():
+    assert "Latin and Cyrillic" in mixed_scripts("p\u0430yments.com".encode("idna").decode())
+    assert mixed_scripts("b\u00fccher.de") is None  # Latin with an accent is one alphabet
+    assert mixed_scripts("\u03c0\u03b1\u03c1\u03ac\u03b4\u03b5\u03b9\u03b3\u03bc\u03b1.gr") is None

@@ -97,6 +97,65 @@ def test_lookalike_domains_are_caught(store, address, reason):
     assert r.risk >= 0.9
 
 
+def test_an_imitation_of_a_partner_stays_one_however_often_it_was_written_to(store):
+    # one colleague's slip, then the sender's own twice: the mistyped address is in the
+    # autocomplete now, and the next message to it may carry the report
+    store.learn([Pair("bob@example-council.gov.uk", "kiran.shah@nhs-net.com", time.time(), 1)])
+    r = assess(store, "kiran.shah@nhs-net.com", body="Dear Kiran,\n")["kiran.shah@nhs-net.com"]
+    assert "lookalike-domain" in names(r) and "greeted" in names(r)
+    assert r.risk >= 0.9  # the greeting damps nothing beside an imitation
+    store.learn([Pair(SENDER, "kiran.shah@nhs-net.com", time.time(), 2)])
+    r = assess(store, "kiran.shah@nhs-net.com")["kiran.shah@nhs-net.com"]
+    assert names(r)[0] == "known-correspondent" and "lookalike-domain" in names(r)
+    assert "an expected partner" in why(r, "lookalike-domain")
+
+
+def test_a_known_domain_like_a_contacts_is_a_real_correspondent(store):
+    # imitating a domain someone merely writes to is a question for new domains only
+    store.learn([Pair(SENDER, "ann@gmial.com", time.time(), 3)])
+    assert "lookalike-domain" not in names(assess(store, "ann@gmial.com")["ann@gmial.com"])
+
+
+def test_a_real_organisation_like_a_partner_can_be_declared_distinct(store):
+    settings = Settings.model_validate({
+        "organisation": SETTINGS.organisation.model_dump(),
+        "recipients": {"distinct_domains": ["leeds-gov.org.uk"]}})
+    raw = make_message(sender=SENDER, to=["clerk@leeds-gov.org.uk"], subject="Notes",
+                       body="Hello,\n")
+    msg = parse(raw, Envelope(SENDER, ("clerk@leeds-gov.org.uk",)))
+    [declared] = RecipientRiskAssessor(settings).assess(msg, Context(settings, store))
+    assert "lookalike-domain" not in names(declared)
+    [undeclared] = assess(store, "clerk@leeds-gov.org.uk").values()
+    assert "leeds.gov.uk" in why(undeclared, "lookalike-domain")
+
+
+@pytest.mark.parametrize("address, reason", [
+    ("kiran.shah@nhs.net-secure.com", "whole name nhs.net in it, with other words added"),
+    ("kiran.shah@secure-nhs.net", "whole name nhs.net in it"),
+    ("kiran.shah@mail.nhsnet.co.uk", "whole name nhs.net in it"),
+    ("kiran.shah@nh.net", "1 typing slip from nhs.net"),
+    ("x@" + "nhs.n\u0435t.evil.com".encode("idna").decode(),
+     "look-alike characters for nhs.net.evil.com, which starts with nhs.net"),
+    ("x@" + "p\u0430yments-council.com".encode("idna").decode(),
+     "mixes Latin and Cyrillic letters in one name"),
+])
+def test_a_partners_name_with_words_added_or_a_disguise_on_a_trick_is_caught(
+        store, address, reason):
+    [r] = assess(store, address).values()
+    assert reason in why(r, "lookalike-domain")
+
+
+@pytest.mark.parametrize("address", [
+    "marie.dupont@hotmail.fr",  # the provider's own domain abroad
+    "registry@leeds.ac.uk",  # a university: ac.uk names are held by vetted bodies
+    "someone@nhs.scot",
+    "x@royal-mail.com",  # mail.com is webmail; its name in a longer one is chance
+])
+def test_real_domains_like_a_reference_are_not_lookalikes(store, address):
+    [r] = assess(store, address).values()
+    assert "lookalike-domain" not in names(r)
+
+
 def test_a_regular_contacts_name_at_another_domain_is_the_autocomplete_error(store):
     r = assess(store, "sarah.khan@hotmail.co.uk")["sarah.khan@hotmail.co.uk"]
     assert "confusable-address" in names(r) and "personal-webmail" in names(r)
