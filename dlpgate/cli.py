@@ -254,8 +254,18 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     identifiers = identifier_finder(settings)
     internal = settings.organisation.internal_domains
 
+    seen: set[bytes] = set()
+    copies = [0]
+
     def pairs():
         for _source, raw in read_messages(args.paths):
+            # The same message filed in Sent and in an archive folder is one message: an
+            # export of a whole mailbox would otherwise count each contact twice.
+            if (mid := history.message_id(raw)) is not None:
+                if mid in seen:
+                    copies[0] += 1
+                    continue
+                seen.add(mid)
             # a message with no date counts as sent now (as an undated CSV row does)
             found = [p if p.when else dataclasses.replace(p, when=started)
                      for p in history.pairs_from_message(raw)]
@@ -271,6 +281,9 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
 
     try:
         _learn(store, pairs(), " ".join(args.paths), settings.recipients.history_days)
+        if copies[0]:
+            print(f"{copies[0]} further copies of messages already read (the same Message-ID) "
+                  "were not counted again")
     except SourceError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ import contextlib
 import csv
 import dataclasses
 import email
+import email.parser
 import email.utils
 import hashlib
 import re
@@ -26,7 +27,10 @@ def normalise(address: str) -> str:
     local, at, domain = address.rpartition("@")
     if not at:
         return address.lower()
-    local = local.split("+", 1)[0].lower()
+    head, plus, _tag = local.partition("+")
+    # "+tag" sub-addressing, not a local part that is all tag (+447700900123@ at an SMS
+    # gateway: a telephone number, one per person, not one mailbox's tags)
+    local = (head if plus and head else local).lower()
     domain = domain.rstrip(".").lower()
     with contextlib.suppress(UnicodeError):
         domain = domain.encode("idna").decode("ascii")
@@ -281,9 +285,21 @@ def _addresses(msg: email.message.Message, header: str) -> list[tuple[str, str]]
     return out
 
 
+def message_id(raw: bytes) -> bytes | None:
+    """A digest of the message's Message-ID, to know a copy of it filed in another folder;
+    None when it has none (each such message counts)."""
+    value = email.parser.BytesHeaderParser().parsebytes(raw).get("Message-ID")
+    text = str(value or "").strip()
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).digest() if text else None
+
+
 def pairs_from_message(raw: bytes) -> list[Pair]:
-    """From -> every To, Cc and Bcc, at the message's Date."""
-    msg = email.message_from_bytes(raw)
+    """From -> every To, Cc and Bcc, at the message's Date.
+
+    Only the header is parsed: the body has no part in it, and a body nested thousands of
+    parts deep would take the whole-message parser past Python's recursion limit.
+    """
+    msg = email.parser.BytesHeaderParser().parsebytes(raw)
     senders = [a for _, a in _addresses(msg, "From")]
     if not senders:
         return []

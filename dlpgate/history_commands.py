@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from datetime import UTC, datetime
 
 from dlpgate.config import Settings
-from dlpgate.history import normalise
+from dlpgate.history import getaddresses, is_address, normalise
 from dlpgate.review.commands import _with_store, operator
 from dlpgate.store.base import AuditEntry, HistoryHeld, dumps
 
@@ -41,11 +42,21 @@ def _as_json(held: HistoryHeld) -> dict:
 
 
 def _addresses(given: list[str]) -> list[str] | None:
-    got = [normalise(a) for a in given]
-    bad = [a for a in given if "@" not in a.strip("<> ")]
-    if bad:
-        print(f"dlpgate: not an address: {bad[0]}", file=sys.stderr)
-        return None
+    """The addresses the arguments hold, however they were pasted: bare, with a display
+    name ("Sarah Jones <sarah.jones@nhs.net>"), as mailto:, quoted, or with the comma or
+    semicolon of a list. An argument that holds none is refused, by its position (no
+    personal data in the message): an erasure request must not succeed on nothing."""
+    got = []
+    for n, text in enumerate(given, 1):
+        text = re.sub(r"(?i)\bmailto:", "", text).replace(";", ",").strip()
+        if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+            text = text[1:-1]  # an address pasted in quotes
+        found = [a for _, a in getaddresses([text]) if is_address(a)]
+        if not found:
+            print(f"dlpgate: argument {n} is not an address (nothing was looked up or "
+                  "erased)", file=sys.stderr)
+            return None
+        got += [normalise(a) for a in found]
     return list(dict.fromkeys(got))
 
 

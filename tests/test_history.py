@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dlpgate import testhostile
 from dlpgate.history import (
     HistoryFileError,
     anchors,
@@ -28,6 +29,8 @@ from dlpgate.testing import make_message
     ("Jo.Bloggs+housing@Example.ORG", "jo.bloggs@example.org"),
     ("<jo@b\u00fccher.example>", "jo@xn--bcher-kva.example"),
     ("jo@example.org.", "jo@example.org"),
+    # all tag and no mailbox: an SMS gateway's telephone numbers are one person each
+    ("+447700900123@sms.example.com", "+447700900123@sms.example.com"),
 ])
 def test_addresses_are_normalised_as_mail_systems_treat_them(raw, expected):
     assert normalise(raw) == expected
@@ -271,3 +274,62 @@ def test_inbound_is_mail_from_outside_our_domains_when_we_have_some():
     assert not inbound("kw@housing.example-council.gov.uk", ours)  # a subdomain is ours
     assert not inbound("k.reid.home@gmail.com", [])  # no domains set: every sender is ours
     assert not inbound("root", ours)  # a local account, not someone outside
+
+
+def test_learn_reads_mailboxes_as_exports_and_copies_leave_them_and_counts_each_message_once(
+        tmp_path):
+    """Thunderbird's extensionless Sent, an mbox with a byte-order mark, a Maildir without
+    its empty tmp/ and with a Maildir++ folder, upper-case .EML, and the same message filed
+    in two folders: each read, each message counted once."""
+    (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n")
+    alice = "alice@example-council.gov.uk"
+    export = tmp_path / "export"
+    (export / "Archive").mkdir(parents=True)
+    box = mailbox.mbox(tmp_path / "Sent")
+    box.add(make_message(sender=alice, to=("a@example.org",)))
+    box.close()
+    (export / "Sent").write_bytes((tmp_path / "Sent").read_bytes())
+    box = mailbox.mbox(tmp_path / "marked.mbox")
+    box.add(make_message(sender=alice, to=("b@example.org",)))
+    box.close()
+    (export / "marked.mbox").write_bytes(b"\xef\xbb\xbf" + (tmp_path / "marked.mbox").read_bytes())
+    md = mailbox.Maildir(export / "Maildir")
+    md.add(make_message(sender=alice, to=("c@example.org",)))
+    md.add_folder("Sent").add(make_message(sender=alice, to=("d@example.org",)))
+    md.close()
+    (export / "Maildir" / "tmp").rmdir()
+    twice = make_message(sender=alice, to=("e@example.org",), message_id="<once@x>")
+    (export / "ONE.EML").write_bytes(twice)
+    (export / "Archive" / "one-copy.eml").write_bytes(twice)
+    (export / "notes.txt").write_text("not mail")
+
+    out = dlpgate("history", "learn", "export", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "5 sender-recipient pairs learned" in out.stdout
+    assert "1 further copies of messages already read" in out.stdout
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    try:
+        got = store.correspondence(alice, [f"{x}@example.org" for x in "abcde"])
+        assert {k: v.count for k, v in got.items()} == {f"{x}@example.org": 1 for x in "abcde"}
+    finally:
+        store.close()
+
+
+def test_learn_checks_every_path_before_learning_from_any(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n")
+    (tmp_path / "one.eml").write_bytes(make_message(sender="alice@example-council.gov.uk",
+                                                    to=("b@example.org",)))
+    out = dlpgate("history", "learn", "one.eml", "missing.mbox", cwd=tmp_path)
+    assert out.returncode == 2 and "missing.mbox: no such file or directory" in out.stderr
+    stats = dlpgate("history", "stats", "--json", cwd=tmp_path)
+    assert '"pairs": 0' in stats.stdout and '"profile_words": 0' in stats.stdout
+    (tmp_path / "empty").mkdir()
+    out = dlpgate("history", "learn", "empty", cwd=tmp_path)
+    assert "empty: no messages found" in out.stderr
+
+
+def test_a_message_nested_past_the_recursion_limit_is_learned_from_its_header():
+    # the hostile corpus's 2,000 nested parts took the whole-message parser past Python's
+    # recursion limit: a traceback in `history learn`, with what it had read half learned
+    [pair] = pairs_from_message(testhostile.deep_nesting())
+    assert (pair.sender, pair.recipient) == ("a@example-council.gov.uk", "x@example.org")

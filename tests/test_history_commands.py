@@ -74,7 +74,21 @@ def test_forget_erases_an_address_and_records_the_erasure_without_it(tmp_path):
     finally:
         store.close()
     bad = dlpgate("history", "forget", "sarah.jones", cwd=tmp_path)
-    assert bad.returncode == 2 and "not an address: sarah.jones" in bad.stderr
+    assert bad.returncode == 2 and "argument 1 is not an address" in bad.stderr
+    assert "sarah" not in bad.stderr
+
+
+def test_an_address_pasted_with_its_name_or_from_a_list_is_the_one_forgotten(tmp_path):
+    # an erasure must not report success on text that names no stored address
+    for pasted in ("Sarah Jones <sarah.jones@nhs.net>", "sarah.jones@nhs.net;",
+                   "mailto:Sarah.Jones@NHS.net", '"sarah.jones@nhs.net"',
+                   '"Jones, Sarah" <sarah.jones@nhs.net>,'):
+        setup(tmp_path)
+        shown = json.loads(dlpgate("history", "show", "--json", pasted, cwd=tmp_path).stdout)
+        assert shown["address"] == "sarah.jones@nhs.net" and len(shown["written_by"]) == 2
+        got = dlpgate("history", "forget", pasted, cwd=tmp_path)
+        assert got.stdout.startswith("forgot 1 address(es): 2 correspondence row(s)"), pasted
+        (tmp_path / "gw.db").unlink()
 
 
 def test_expire_removes_what_is_past_history_days_and_null_keeps_all(tmp_path):
