@@ -150,6 +150,13 @@ def display_names(message: Message) -> dict[str, str]:
 
 
 _NAME_WORD = re.compile(r"[a-z]{2,}")
+_TITLES = frozenset(TITLE_WORDS)
+
+
+def name_words_of(shown_as: str) -> list[str]:
+    """A display name's words as an address would spell them (Siân O'Brien -> sian,
+    obrien), titles left out."""
+    return [w for w in _NAME_WORD.findall(_folded(shown_as)) if w not in _TITLES]
 
 
 @functools.lru_cache(maxsize=4096)  # the greeted names, asked of every recipient's namesakes

@@ -157,12 +157,26 @@ def first_names_match(a: str, b: str) -> bool:
     return bool(_forms(a) & _forms(b))
 
 
+# Gmail ignores dots in the local part, and googlemail.com (its name in the UK until 2010)
+# delivers to the same mailboxes.
+_GMAIL = ("gmail.com", "googlemail.com")
+
+
+def one_mailbox(a: str, b: str) -> bool:
+    """Two spellings of one Gmail mailbox: sarah.khan@googlemail.com and sarahkhan@gmail.com."""
+    la, _, da = a.rpartition("@")
+    lb, _, db = b.rpartition("@")
+    return da in _GMAIL and db in _GMAIL and la.replace(".", "") == lb.replace(".", "")
+
+
 def same_person(a: str, b: str) -> bool:
     """Two addresses of one person at one domain: kenneth.lay and kenneth_lay, steven.kean
     and steven.j.kean, ken.rice and kenneth.rice, andy.fastow and andrew.fastow. A mail
     system gives two people at one domain two different names, so these are aliases, not
     namesakes; at another domain the same name may be someone else, or the person's own
     private address (confusable-address)."""
+    if one_mailbox(a, b):
+        return True
     la, _, da = a.rpartition("@")
     lb, _, db = b.rpartition("@")
     wa, wb = _TOKEN.findall(la), _TOKEN.findall(lb)
@@ -217,6 +231,7 @@ class Contacts(list):
     part, so each recipient is compared with those few rather than with every contact."""
 
     _index: tuple[dict[tuple[str, int], list[int]], dict[str, list[int]]] | None = None
+    _by_name: dict[tuple[str, str], list[int]] | None = None
 
     def mistakable(self, address: str) -> list[Correspondence]:
         """The contacts `address` could be a slip from (`is_slip`: at its domain, a local part
@@ -235,6 +250,18 @@ class Contacts(list):
         found = {i for n in range(len(local) - 2, len(local) + 3)
                  for i in near.get((domain, n), ())}
         return [self[i] for i in sorted(found.union(by_local.get(local, ())))]
+
+    def named(self, first: str, last: str) -> list[Correspondence]:
+        """The contacts whose address spells this first name and surname (sarah.khan@,
+        khan.sarah@, sarah_j_khan@), in the list's order."""
+        if self._by_name is None:
+            by_name: dict[tuple[str, str], list[int]] = {}
+            for i, c in enumerate(self):
+                words = name_words(c.recipient)
+                if len(words) >= 2:
+                    by_name.setdefault((words[0], words[-1]), []).append(i)
+            self._by_name = by_name
+        return [self[i] for i in self._by_name.get((first, last), ())]
 
 
 # An address as written in a body or a quoted header line (shared with `thread`). Each part

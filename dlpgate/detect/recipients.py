@@ -132,7 +132,7 @@ class RecipientRiskAssessor:
         full_names = names.written_names(message)
         spellings = names.Spellings.of(full_names)
         hello = greeting.greeting(message)
-        shown_as = greeting.display_names(message) if hello else {}  # only a greeting asks
+        shown_as = greeting.display_names(message)
         greeted = {t for t in targets if hello and greeting.greets(t, hello, shown_as.get(t, ""))}
         quoted = in_body - set(targets) - {sender}
         contacts = names.Contacts(store.contacts(sender) if mine else [])
@@ -213,6 +213,10 @@ class RecipientRiskAssessor:
                     signals += self.slips.imitation(address, domain, contacts, targets,
                                                     org_domains, quoted, near, spellings, store,
                                                     dressed=bool(dressed))
+                    if address in shown_as and \
+                            not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
+                        signals += self.slips.shown_as_contact(address, shown_as[address],
+                                                               contacts, targets)
                 if not any(s.name == S.LOOKALIKE_DOMAIN for s in signals):
                     signals += self.slips.mixed_alphabets(domain)
                 if address in outside:

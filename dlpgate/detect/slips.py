@@ -11,7 +11,7 @@ too, with the domains that matter to this sender and to the organisation.
 from __future__ import annotations
 
 from dlpgate.config import Settings
-from dlpgate.detect import lookalike, names
+from dlpgate.detect import greeting, lookalike, names
 from dlpgate.detect.namesakes import SignalMaker
 from dlpgate.history import in_domains
 from dlpgate.model import RecipientSignal as S
@@ -98,6 +98,27 @@ class Slips:
                                             f"{self._whose(ref, contacts, quoted)}"))
         return out
 
+    def shown_as_contact(self, address: str, shown_as: str, contacts: names.Contacts,
+                         targets: list[str]) -> list[Signal]:
+        """A new address written with a regular contact's full name ("Sarah Khan
+        <s.k@otherorg.org>" when sarah.khan@nhs.net is written to every week): the entry an
+        autocomplete kept from a reply to an impostor, or a name pasted over the wrong
+        address. Not when the address itself carries both names (her own other address is
+        `confusable-address` by its local part), nor when that contact is on the message."""
+        shown = greeting.name_words_of(shown_as)
+        if len(shown) < 2:
+            return []
+        mine = set(names.name_words(address))
+        for first, last in ((shown[0], shown[-1]), (shown[-1], shown[0])):  # "Khan, Sarah"
+            if {first, last} <= mine:
+                return []
+            for c in contacts.named(first, last):
+                if c.count >= self.known_min and c.recipient not in targets:
+                    return [self._signal(
+                        S.CONFUSABLE_ADDRESS, f"{address} is shown as {shown_as.strip()}, the "
+                        f"name of {c.recipient}, whom you have written to {c.count} times")]
+        return []
+
     def unknown_colleague(self, address: str, mistaken: list[Signal]) -> list[Signal]:
         """A slip inside our own domain to an address no one here has ever used.
 
@@ -122,7 +143,8 @@ class Slips:
         local = address.rpartition("@")[0]
         # a slip needs one earlier message; a name elsewhere, a habit
         for c in contacts.mistakable(address):
-            if c.recipient == address or c.count < 1 or c.recipient in targets:
+            if c.recipient == address or c.count < 1 or c.recipient in targets or \
+                    names.one_mailbox(address, c.recipient):
                 continue
             same_name = (c.recipient.rpartition("@")[0] == local and len(local) >= 3
                          and c.count >= self.known_min)

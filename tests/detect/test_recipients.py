@@ -162,6 +162,34 @@ def test_a_regular_contacts_name_at_another_domain_is_the_autocomplete_error(sto
     assert "sarah.khan@nhs.net" in why(r, "confusable-address")
 
 
+def test_a_new_address_shown_with_a_regular_contacts_name_is_confusable(store):
+    # the reply to an impostor writing as Sarah Khan: the greeting fits the name shown, and
+    # must not vouch for the address behind it
+    to = "Sarah Khan <s.khan.nhs@otherorg.org>"
+    r = assess(store, "s.khan.nhs@otherorg.org", to=[to], body="Dear Sarah,\n")[
+        "s.khan.nhs@otherorg.org"]
+    assert "sarah.khan@nhs.net" in why(r, "confusable-address")
+    assert "shown as Sarah Khan" in why(r, "confusable-address") and r.risk >= 0.9
+    titled = assess(store, "sk@otherorg.org", to=['"Khan, Dr Sarah" <sk@otherorg.org>'])
+    assert "confusable-address" in names(titled["sk@otherorg.org"])
+    # her own name at her own new address is a new contact, and another Sarah is another
+    for shown, address in (("Sarah Jones", "sarah.jones@otherorg.org"),
+                           ("Sarah Khan", "sarah.khan@otherorg.org")):
+        r = assess(store, address, to=[f"{shown} <{address}>"], body="Dear Sarah,\n")[address]
+        assert "shown as" not in " ".join(s.explanation for s in r.signals)
+
+
+def test_a_gmail_mailbox_spelled_another_way_is_not_a_contacts_name_elsewhere(store):
+    # googlemail.com was Gmail's name in the UK: the same mailbox, not an impostor
+    store.learn([Pair(SENDER, "sarah.khan.home@gmail.com", time.time(), 4)])
+    for address in ("sarah.khan.home@googlemail.com", "sarahkhanhome@gmail.com"):
+        r = assess(store, address)[address]
+        assert not {"confusable-address", "address-slip"} & set(names(r))
+        assert "sarah.khan.home@gmail.com" not in " ".join(s.explanation for s in r.signals)
+    assert "confusable-address" in names(assess(store, "sarah.khan.home@outlook.com")[
+        "sarah.khan.home@outlook.com"])
+
+
 def test_plus_addressing_and_case_do_not_make_a_known_contact_new(store):
     r = assess(store, "Sarah.Khan+case@NHS.net")["Sarah.Khan+case@NHS.net"]
     assert "known-correspondent" in names(r)
