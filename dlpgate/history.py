@@ -165,10 +165,16 @@ def read_csv(path: Path, now: float | None = None,
         bom = fh.read(2)
     # Windows PowerShell and Excel's "Unicode text" write UTF-16 with a byte-order mark
     encoding = "utf-16" if bom in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    typed = False
     with path.open(newline="", encoding=encoding) as fh:
-        reader = csv.DictReader(fh)
         try:
-            yield from _rows(path, reader, lay, now)
+            # Windows PowerShell 5.1's Export-Csv writes "#TYPE System.Management...." above
+            # the header unless told -NoTypeInformation
+            typed = fh.readline().startswith("#TYPE")
+            if not typed:
+                fh.seek(0)
+            reader = csv.DictReader(fh)
+            yield from _rows(path, reader, lay, now, 1 + typed)
         except UnicodeDecodeError as exc:
             where = f"{path}: not UTF-16 text" if encoding == "utf-16" else \
                 f"{path}:{_undecodable_line(path)}: not UTF-8 text"
@@ -176,8 +182,8 @@ def read_csv(path: Path, now: float | None = None,
                 f"{where} (byte {exc.object[exc.start]:#x}): save the export as CSV UTF-8, or "
                 "as UTF-16 with its byte-order mark") from None
         except csv.Error as exc:  # raised before the line it is about is counted
-            raise HistoryFileError(f"{path}:{reader.line_num + 1}: not a CSV row this command "
-                                   f"reads: {exc}") from None
+            raise HistoryFileError(f"{path}:{reader.line_num + 1 + typed}: not a CSV row this "
+                                   f"command reads: {exc}") from None
 
 
 def _undecodable_line(path: Path) -> int:
@@ -192,8 +198,13 @@ def _undecodable_line(path: Path) -> int:
     return 1
 
 
-def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float) -> Iterator[Pair]:
-    """The rows of an open CSV as pairs (read_csv)."""
+# More messages than one pair could hold in the history's lifetime: a typo, or a sum.
+COUNT_MAX = 1_000_000
+
+
+def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float,
+          header: int = 1) -> Iterator[Pair]:
+    """The rows of an open CSV as pairs (read_csv); `header` is the header's line."""
     fields = list(reader.fieldnames or [])
     wanted = [lay.sender, lay.recipient, *(c for c, _ in lay.only)]
     if lay.count != "count":
@@ -202,9 +213,9 @@ def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float) -> Ite
         wanted.append(lay.last_seen)
     missing = [c for c in wanted if c not in fields]
     if missing:
-        raise HistoryFileError(f"{path}:1: no column named {missing[0]!r} (the header has: "
+        raise HistoryFileError(f"{path}:{header}: no column named {missing[0]!r} (the header has: "
                                f"{', '.join(fields)[:300]}; --columns maps other names)")
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(reader, start=header + 1):
         if any((row.get(c) or "").strip().lower() not in keep for c, keep in lay.only):
             continue
         sender = (row.get(lay.sender) or "").strip()
@@ -216,9 +227,10 @@ def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float) -> Ite
                 not all(is_address(r.strip("<>")) for r in recipients):
             raise HistoryFileError(f"{path}:{line}: sender and recipient must be addresses")
         cell = (row.get(lay.count) or "1").strip()
-        if not (cell.isascii() and cell.isdigit()) or int(cell) < 1:
+        if not (cell.isascii() and cell.isdigit()) or len(cell) > 7 or \
+                not 1 <= int(cell) <= COUNT_MAX:
             raise HistoryFileError(f"{path}:{line}: {lay.count} must be a whole number of "
-                                   f"messages, 1 or more (not {cell[:20]!r})")
+                                   f"messages, 1 to {COUNT_MAX:,} (not {cell[:20]!r})")
         count = int(cell)
         try:
             seen = (row.get(lay.last_seen) or "").strip()
@@ -229,8 +241,10 @@ def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float) -> Ite
         if when > now + 86400:  # a clock a day out is forgiven; a year 9999 never expires
             raise HistoryFileError(f"{path}:{line}: {lay.last_seen} is in the future "
                                    f"({seen[:40]})")
-        for recipient in recipients:
-            yield Pair(normalise(sender), normalise(recipient), when, count)
+        sender = normalise(sender)
+        for recipient in dict.fromkeys(normalise(r) for r in recipients):
+            if recipient != sender:  # a note to oneself (or one's +tag) is no correspondence
+                yield Pair(sender, recipient, when, count)
 
 
 @dataclass(frozen=True)
@@ -262,14 +276,15 @@ class CsvLayout:
                 raise ValueError(f"--columns: {part.strip()!r} is not FIELD=COLUMN with FIELD "
                                  "one of sender, recipient, count, last_seen")
             names[key] = column.strip()
-        kept = []
+        kept: dict[str, frozenset[str]] = {}
         for item in only:
             column, eq, values = item.partition("=")
             if not eq or not column.strip() or not values.strip():
                 raise ValueError(f"--only: {item!r} is not COLUMN=VALUE[,VALUE...]")
-            kept.append((column.strip(), frozenset(v.strip().lower() for v in values.split(",")
-                                                   if v.strip())))
-        return cls(**names, date_format=date_format, only=tuple(kept))
+            # --only Status=Delivered --only Status=Expanded: either value, not both at once
+            kept[column.strip()] = kept.get(column.strip(), frozenset()) | frozenset(
+                v.strip().lower() for v in values.split(",") if v.strip())
+        return cls(**names, date_format=date_format, only=tuple(kept.items()))
 
 
 def _addresses(msg: email.message.Message, header: str) -> list[tuple[str, str]]:

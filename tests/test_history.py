@@ -14,6 +14,7 @@ import pytest
 
 from dlpgate import testhostile
 from dlpgate.history import (
+    CsvLayout,
     HistoryFileError,
     anchors,
     group_pairs,
@@ -87,6 +88,25 @@ def test_a_utf16_export_with_its_byte_order_mark_is_read(tmp_path):
     assert (pair.sender, pair.recipient, pair.count) == ("ann@x.gov.uk", "sarah@nhs.net", 3)
 
 
+def test_a_powershell_export_rows_to_oneself_and_a_repeated_address_are_read_as_meant(
+        tmp_path):
+    path = tmp_path / "trace.csv"  # Export-Csv without -NoTypeInformation
+    path.write_text('#TYPE System.Management.Automation.PSCustomObject\n'
+                    'sender,recipient,count\n'
+                    'ann@x.gov.uk,"sarah@nhs.net,Sarah@NHS.net"\n'
+                    'ann@x.gov.uk,ann+notes@x.gov.uk\n'
+                    'ann@x.gov.uk,jo@nhs.net,0\n')
+    with pytest.raises(HistoryFileError, match=re.escape("trace.csv:5: count must be")):
+        list(read_csv(path))  # lines counted as the file has them, the #TYPE line too
+    path.write_text(path.read_text().rsplit("\n", 2)[0] + "\n")
+    assert [(p.recipient, p.count) for p in read_csv(path)] == [("sarah@nhs.net", 1)]
+
+
+def test_repeating_only_for_one_column_keeps_either_value():
+    layout = CsvLayout.of(only=["Status=Delivered", "Status=Expanded"])
+    assert layout.only == (("Status", frozenset({"delivered", "expanded"})),)
+
+
 @pytest.mark.parametrize("row, says", [
     (b"ann@x.gov.uk,ren\xe9e@nhs.net\n", "h.csv:3: not UTF-8 text (byte 0xe9)"),  # cp1252
     (b"ann@x.gov.uk," + b"x" * 200_000 + b"@nhs.net\n", "h.csv:3: not a CSV row"),
@@ -95,6 +115,7 @@ def test_a_utf16_export_with_its_byte_order_mark_is_read(tmp_path):
     (b"ann@x.gov.uk,jo@nhs.net,-5\n", "h.csv:3: count must be a whole number of messages"),
     (b"ann@x.gov.uk,jo@nhs.net,3.5\n", "h.csv:3: count must be a whole number of messages"),
     (b"ann@x.gov.uk,jo@nhs.net,1,9999-12-31\n", "h.csv:3: last_seen is in the future"),
+    (b"ann@x.gov.uk,jo@nhs.net,99999999999999999999\n", "h.csv:3: count must be a whole"),
 ])
 def test_a_row_that_is_no_correspondence_is_refused_with_its_line(tmp_path, row, says):
     path = tmp_path / "h.csv"
