@@ -17,7 +17,7 @@ TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
     "decisions": (_DECISION_COLUMNS, "scan_id"),
     "quarantine": (_HELD_COLUMNS, "id"),
     "correspondence": ("sender, recipient, count, first_seen, last_seen, replied, joined, "
-                       "smallest",
+                       "smallest, replied_at",
                        "sender, recipient"),
     "domains": ("domain, count, first_seen, last_seen", "domain"),
     "profiles": ("sender, recipient, token, count, seen", "sender, recipient, token"),

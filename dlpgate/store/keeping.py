@@ -120,7 +120,8 @@ class HistoryKeeping:
         return done
 
     def expire_history(self, cutoff: float) -> dict[str, int]:
-        """Delete correspondence last seen before `cutoff` (unix time), with the content
+        """Delete correspondence last seen before `cutoff` (unix time), by either side (our
+        last message, `last_seen`, and their last reply, `replied_at`), with the content
         profiles and groups learned with it, and domains no one has written to since;
         near spellings of addresses and domains no longer known go with them. Returns the
         pairs and domains deleted.
@@ -133,7 +134,8 @@ class HistoryKeeping:
         pairs, lost = 0, []
         while True:
             found = self._read("SELECT sender, recipient FROM correspondence WHERE last_seen < ? "
-                               "LIMIT ?", (cutoff, EXPIRE_BATCH))
+                               "AND (replied_at IS NULL OR replied_at < ?) LIMIT ?",
+                               (cutoff, cutoff, EXPIRE_BATCH))
             if not found:
                 break
             gone = self._atomic(lambda db, found=found: self._expire_pairs(db, found, cutoff))
@@ -173,8 +175,8 @@ class HistoryKeeping:
         """One batch: the pairs still past `cutoff`, with their profiles, groups and (for an
         address no one here writes to any more) near spellings."""
         gone = [(s, r) for s, r in found if db.execute(
-            "DELETE FROM correspondence WHERE sender = ? AND recipient = ? AND last_seen < ?",
-            (s, r, cutoff)).rowcount]
+            "DELETE FROM correspondence WHERE sender = ? AND recipient = ? AND last_seen < ? "
+            "AND (replied_at IS NULL OR replied_at < ?)", (s, r, cutoff, cutoff)).rowcount]
         if not gone:
             return []
         db.executemany("DELETE FROM profiles WHERE sender = ? AND recipient = ?", gone)

@@ -349,14 +349,17 @@ class SQLStore(HistoryKeeping):
 
         A row for someone who has written to us but never been written to (count 0) keeps
         the time of their latest message, so that history retention can age it out; the
-        first message to them replaces it with ours."""
+        first message to them replaces it with ours. `replied_at` keeps their latest either
+        way: retention keeps a pair while either side still writes."""
         self._write("INSERT INTO correspondence (sender, recipient, count, first_seen, "
-                    "last_seen, replied) VALUES (?,?,0,?,?,1) ON CONFLICT (sender, "
-                    "recipient) DO UPDATE SET replied = 1, last_seen = CASE "
+                    "last_seen, replied, replied_at) VALUES (?,?,0,?,?,1,?) ON CONFLICT "
+                    "(sender, recipient) DO UPDATE SET replied = 1, last_seen = CASE "
                     "correspondence.count WHEN 0 THEN "
                     f"{self.GREATEST}(correspondence.last_seen, excluded.last_seen) "
-                    "ELSE correspondence.last_seen END",
-                    [(ours, theirs, when, when) for ours, theirs, when in pairs])
+                    "ELSE correspondence.last_seen END, replied_at = "
+                    f"{self.GREATEST}(COALESCE(correspondence.replied_at, 0), "
+                    "excluded.replied_at)",
+                    [(ours, theirs, when, when, when) for ours, theirs, when in pairs])
 
     def profile_key(self) -> bytes:
         """The per-installation key (made on first use, shared by every node of one store)."""

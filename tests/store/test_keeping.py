@@ -55,15 +55,22 @@ def test_an_address_learned_again_after_expiry_is_filed_for_slips_again(any_stor
         "carr@oldmail.org": ["carer@oldmail.org"], "@oldmai.org": ["@oldmail.org"]}
 
 
-def test_a_reply_keeps_a_row_they_wrote_to_alive_but_not_ours(any_store):
+def test_a_reply_keeps_a_row_alive_without_making_our_last_message_newer(any_store):
     any_store.mark_replied([("kw@council.gov.uk", "gp@surgery.nhs.uk", OLD)])
     any_store.mark_replied([("kw@council.gov.uk", "gp@surgery.nhs.uk", NOW)])
     assert any_store.expire_history(NOW - 730 * DAY)["pairs"] == 0  # they wrote lately
-    # once we write, the row's dates are ours: their reply does not make our last message newer
+    # once we write, the row's dates are ours: their reply does not make our last message
+    # newer, but while they still write the pair is kept (and what `wrote-to-us` reads)
     any_store.learn([Pair("kw@council.gov.uk", "gp@surgery.nhs.uk", OLD)])
     any_store.mark_replied([("kw@council.gov.uk", "gp@surgery.nhs.uk", NOW)])
     [row] = any_store.correspondence("kw@council.gov.uk", ["gp@surgery.nhs.uk"]).values()
     assert (row.count, row.first_seen, row.last_seen, row.replied) == (1, OLD, OLD, True)
+    assert any_store.expire_history(NOW - 730 * DAY)["pairs"] == 0
+    assert any_store.wrote_in(["gp@surgery.nhs.uk"]) == {"gp@surgery.nhs.uk"}
+    # an old reply to an old pair keeps nothing
+    any_store.learn([Pair("kw@council.gov.uk", "carer@oldmail.org", OLD)])
+    any_store.mark_replied([("kw@council.gov.uk", "carer@oldmail.org", OLD + DAY)])
+    assert any_store.expire_history(NOW - 730 * DAY)["pairs"] == 1
 
 
 def test_what_is_held_about_an_address_is_counted_without_text(any_store):
