@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from dlpgate.detect import lookalike
@@ -283,7 +284,8 @@ def message_words(message: Message) -> set[str]:
 
 
 def in_thread(address: str, words: set[str]) -> bool:
-    """Whether the quoted conversation names this correspondent: every name word of theirs.
+    """Whether the quoted conversation names this correspondent: every name word of theirs
+    (the first name in any of its forms).
 
     Stricter than a mention: a slip (simone.rose -> simgne.rose) or the other Jeff
     (jeff.donahue for jeff.skilling) shares one name word with the thread, not all. An
@@ -292,8 +294,12 @@ def in_thread(address: str, words: set[str]) -> bool:
     tokens = name_words(address)
     if not tokens:
         return mentioned(address, words)
-    return all(t in words or (len(t) >= 5 and (t[1:] in words or t[:-1] in words))
-               for t in tokens)
+    if all(t in words or (len(t) >= 5 and (t[1:] in words or t[:-1] in words))
+           for t in tokens):
+        return True
+    # tom.baker@ when Thomas Baker wrote: the surname there, the first name another form
+    return len(tokens) >= 2 and all(t in words for t in tokens[1:]) and \
+        any(first_names_match(tokens[0], w) for w in words)
 
 
 def name_words(address: str) -> list[str]:
@@ -318,7 +324,14 @@ TITLE_WORDS = """mr mrs ms miss mx dr prof professor sir dame lord lady baroness
 reverend canon father pastor rabbi imam sister brother judge cllr councillor sergeant
 inspector constable superintendent detective""".split()
 RANKS = "PC PCSO DC DS DI DCI DSI Sgt Insp Supt".split()
-_TITLES = frozenset(TITLE_WORDS) | {r.lower() for r in RANKS}
+TITLES = frozenset(TITLE_WORDS) | {r.lower() for r in RANKS}
+_TITLES = TITLES
+
+
+def folded(text: str) -> str:
+    """Lower case with accents taken off, as an address spells a name (Siân: sian)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                   if not unicodedata.combining(c))
 _NOT_SURNAMES = frozenset("""and the for thanks thank please regards best dear hello from sent
 subject date cc to re fw on at in of or with will would can could should has have had was
 is are be been""".split())

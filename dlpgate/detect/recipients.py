@@ -126,6 +126,11 @@ class RecipientRiskAssessor:
         addressed = store.addressed(targets) if store else {}
         now = ctx.now or time.time()
         outside = thread.outside_thread(message, targets)
+        if outside and not thread.carries_conversation(message.body):
+            # "RE: Strategy meeting" with the quote deleted, or only an In-Reply-To: who was
+            # in it is not on the page, so a regular of the sender's is taken to have been
+            outside -= {t for t in outside
+                        if (h := history.get(t)) is not None and h.count >= self.known_min}
         author = self._answered(message, sender, targets)
         words = names.message_words(message)
         in_body = names.addresses_in(message)

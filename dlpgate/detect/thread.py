@@ -11,6 +11,7 @@ Pure functions of text, no store.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from dlpgate.detect import names
@@ -56,8 +57,14 @@ def thread_words(message: Message, reply: bool | None = None) -> set[str] | None
     if not (is_reply(message) if reply is None else reply) and \
             not carries_conversation(message.body):
         return None
-    body = message.body
-    return set(_TOKEN.findall(body.lower()))
+    return words_of(message.body)
+
+
+def words_of(text: str) -> set[str]:
+    """The words of a conversation as addresses spell names: accents folded (Siân, Seán,
+    Zoë), and a name with an apostrophe both whole and apart (O'Connor: oconnor, connor)."""
+    plain = names.folded(text.replace("\u2019", "'"))
+    return set(_TOKEN.findall(plain)) | set(_TOKEN.findall(plain.replace("'", "")))
 
 
 def outside_thread(message: Message, targets: list[str]) -> set[str]:
@@ -89,7 +96,15 @@ _AUTHOR = re.compile(
     re.IGNORECASE | re.MULTILINE)
 # The time in "On Mon, Mar 2, 2026 at 10:14 AM Sarah Khan <...> wrote:": the name follows it.
 _TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?", re.IGNORECASE)
-_ASIDE = re.compile(r"\[mailto:[^\]]*\]|<[^>]*>|\([^)]*\)|[\"']")
+# Asides on an author line: a mailto, an address, a bracketed team, quotes around the name
+# (an apostrophe inside one, O'Connor, stays)
+_ASIDE = re.compile(r"\[mailto:[^\]]*\]|<[^>]*>|\([^)]*\)|\"|(?<![A-Za-z])'|'(?![A-Za-z])")
+# What follows a name on an author line: a role ("Sarah Khan - Named Nurse Safeguarding",
+# "Sarah Khan | Housing Officer")
+_ROLE_AFTER = re.compile(r"\s+[-\u2013\u2014|]\s+.*$")
+# Letters after a name: qualifications and honours ("Sarah Khan BSc RGN")
+_POSTNOMINALS = frozenset("""bsc msc ba ma ma phd mba llb llm rgn rmn rn rsw dipsw cqsw mbe obe
+cbe kc qc jp mp ms mbbs mrcgp frcp frcs fca aca cipfa cima acca pgce med bed""".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "mbe", "obe"})
 # Words that make an author or an address a team, not a person: "Housing Options" and
@@ -126,18 +141,30 @@ def _author(text: str) -> Author | None:
     address = normalise(found.group(0)) if found else ""
     if not found:
         text = re.split(r"[/@]", text, maxsplit=1)[0]
-    text = names.ADDRESS.sub(" ", _ASIDE.sub(" ", text))
+    # accents folded as addresses spell them (Siân Jones is sian.jones@), case kept
+    text = "".join(c for c in unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+                   if not unicodedata.combining(c))
+    text = _ROLE_AFTER.sub("", names.ADDRESS.sub(" ", _ASIDE.sub(" ", text)).strip())
     if "," in text:  # Exchange's "Surname, First"
         last, _, first = text.partition(",")
-        words = _WORD.findall(first)[:1] + [
-            w for w in _WORD.findall(last) if w.lower() not in _SUFFIXES][-1:]
+        words = _name_words(first)[:1] + _name_words(last)[-1:]
     else:
-        words = [w for w in _WORD.findall(text) if w.lower() not in _SUFFIXES]
+        words = _name_words(text)
     if 2 <= len(words) <= 5 and all(w[0].isupper() for w in words):
         return Author(_spelt(words[0]), _spelt(words[-1]), address, f"{words[0]} {words[-1]}")
     if address and len(from_address := names.name_words(address)) >= 2:
         return Author(from_address[0], from_address[-1], address)
     return None
+
+
+def _name_words(text: str) -> list[str]:
+    """The words of a name, without a title before it ("Cllr", "Dr", "Mrs") or honours and
+    qualifications after it ("Jr", "BSc RGN", "MBE")."""
+    words = [w for w in _WORD.findall(text) if w.lower() not in names.TITLES]
+    while len(words) > 2 and (w := words[-1].lower()) and (
+            w in _SUFFIXES or w in _POSTNOMINALS or (words[-1].isupper() and len(w) <= 5)):
+        words.pop()
+    return [w for w in words if w.lower() not in _SUFFIXES]
 
 
 def replied_to(message: Message) -> Author | None:

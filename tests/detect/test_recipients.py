@@ -190,6 +190,25 @@ def test_a_gmail_mailbox_spelled_another_way_is_not_a_contacts_name_elsewhere(st
         "sarah.khan.home@outlook.com"])
 
 
+def test_a_reply_with_its_quote_deleted_flags_strangers_not_regulars(store):
+    got = assess(store, "sarah.khan@nhs.net", "stranger@elsewhere.org",
+                 to=["sarah.khan@nhs.net", "stranger@elsewhere.org"],
+                 subject="RE: Strategy meeting", body="Yes, 10am Thursday works.\n")
+    assert "not-in-thread" not in names(got["sarah.khan@nhs.net"])
+    assert "not-in-thread" in names(got["stranger@elsewhere.org"])
+
+
+def test_the_author_quoted_by_title_and_role_is_not_someone_else_of_the_name(store):
+    store.learn([Pair(SENDER, "john.evans@cardiff.gov.uk", time.time(), 6),
+                 Pair(SENDER, "john.smith@cardiff.gov.uk", time.time(), 6)])
+    body = ("Noted, thank you.\n\n-----Original Message-----\nFrom: Cllr John Evans - "
+            "Cabinet Member\nSent: Monday\nTo: Jones, Alice\nSubject: Casework\n")
+    r = assess(store, "john.evans@cardiff.gov.uk", subject="RE: Casework", body=body)
+    assert "replies-to-another" not in names(r["john.evans@cardiff.gov.uk"])
+    other = assess(store, "john.smith@cardiff.gov.uk", subject="RE: Casework", body=body)
+    assert "John Evans" in why(other["john.smith@cardiff.gov.uk"], "replies-to-another")
+
+
 def test_plus_addressing_and_case_do_not_make_a_known_contact_new(store):
     r = assess(store, "Sarah.Khan+case@NHS.net")["Sarah.Khan+case@NHS.net"]
     assert "known-correspondent" in names(r)

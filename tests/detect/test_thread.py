@@ -97,6 +97,17 @@ def test_a_forward_to_the_conversation_flags_the_one_who_was_not_in_it():
     ("From: Bowen Jr., Raymond\nSent: Monday\nTo: Denne, Karen\n", "raymond", "bowen", ""),
     ("Tim DeSpain@ECT on 05/01/2001 09:00 AM\nTo: Ken Lay\n", "tim", "despain", ""),
     ("Lance Schuler-Legal/HOU/ECT on 05/01/2001 09:00 AM\n", "lance", "schulerlegal", ""),
+    # as Outlook quotes a council's address book: titles, accents, apostrophes, roles
+    ("From: Cllr John Evans\nSent: Monday\nTo: Jones, Alice\n", "john", "evans", ""),
+    ("From: Khan, Dr Sarah\nSent: Monday\nTo: Jones, Alice\n", "sarah", "khan", ""),
+    ("From: Mary O'Connor\nSent: Monday\nTo: Jones, Alice\n", "mary", "oconnor", ""),
+    ("From: Mary O\u2019Connor\nSent: Monday\nTo: Jones, Alice\n", "mary", "oconnor", ""),
+    ("From: Si\u00e2n Jones\nSent: Monday\nTo: Jones, Alice\n", "sian", "jones", ""),
+    ("From: Sarah Khan - Named Nurse Safeguarding\nSent: Monday\nTo: Alice\n", "sarah", "khan",
+     ""),
+    ("From: Sarah Khan BSc RGN\nSent: Monday\nTo: Alice\n", "sarah", "khan", ""),
+    ("From: 'Sarah Khan' <sarah.khan@nhs.net>\nSent: Monday\nTo: Alice\n", "sarah", "khan",
+     "sarah.khan@nhs.net"),
 ])
 def test_a_reply_knows_who_wrote_the_message_it_answers(quoted, first, last, address):
     msg = _body("Thanks, see you then.\n\n" + quoted, subject="Re: Meeting")
@@ -155,3 +166,14 @@ def test_the_author_is_known_by_address_or_by_name():
     assert is_author("tsiekman@compaq.com", tom)
     assert not is_author("tom.briggs@council.gov.uk", tom)
     assert is_author("lance.schuler-legal@enron.com", Author("lance", "schulerlegal"))
+
+
+def test_a_reply_with_its_quote_deleted_has_no_conversation_on_the_page():
+    """Who was in it cannot be read, so recipient risk asks only of strangers (a regular is
+    taken to have been in it); a quoted one names its people, accents and short forms
+    read as addresses spell them."""
+    bare = _body("Yes, 10am Thursday works.", subject="RE: Strategy meeting")
+    assert not carries_conversation(bare.body)
+    quoted = _body("Agreed.\n\nFrom: Thomas Baker\nSent: Monday\nTo: Si\u00e2n O'Connor\n",
+                   subject="RE: Rota", to=("tom.baker@x.org", "sian.oconnor@x.org"))
+    assert outside_thread(quoted, ["tom.baker@x.org", "sian.oconnor@x.org"]) == set()
