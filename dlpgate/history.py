@@ -21,12 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+_BATV = re.compile(r"^(?:prvs|msprvs1|btv1)=[^=@]+=", re.IGNORECASE)
+
 
 def normalise(address: str) -> str:
     address = address.strip().strip("<>").strip()
     local, at, domain = address.rpartition("@")
     if not at:
         return address.lower()
+    # Bounce address tag validation (prvs=0123abcd45=rhys.tanner@): a tag in the envelope
+    local = _BATV.sub("", local)
     head, plus, _tag = local.partition("+")
     # "+tag" sub-addressing, not a local part that is all tag (+447700900123@ at an SMS
     # gateway: a telephone number, one per person, not one mailbox's tags)

@@ -204,13 +204,13 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     if mail_from in ("", "<>") or not delivered:
         return
     now = time.time() if now is None else now
-    sender = normalise(mail_from)
+    message = parse(raw, limits=settings.scan.limits)
+    sender = normalise(message.from_addr or mail_from)  # the From's, as the relay learns it
     rcpts = tuple(dict.fromkeys(normalise(r) for r in delivered))
     replied = written_in(sender, rcpts, settings.organisation.internal_domains, now)
     if replied is not None:
         store.mark_replied(replied)
         return
-    message = parse(raw, limits=settings.scan.limits)
     pairs = [Pair(sender, r, now, audience=len(rcpts)) for r in rcpts]
     store.learn(learn_message(store, message, pairs, store.profile_key(),
                               identifier_finder(settings)(message)))

@@ -32,6 +32,8 @@ from dlpgate.testing import make_message
     ("jo@example.org.", "jo@example.org"),
     # all tag and no mailbox: an SMS gateway's telephone numbers are one person each
     ("+447700900123@sms.example.com", "+447700900123@sms.example.com"),
+    # a bounce address tag in an envelope sender is no part of who wrote
+    ("prvs=0123abcd45=rhys.tanner@oakfieldlets.com", "rhys.tanner@oakfieldlets.com"),
 ])
 def test_addresses_are_normalised_as_mail_systems_treat_them(raw, expected):
     assert normalise(raw) == expected

@@ -116,7 +116,12 @@ class RecipientRiskAssessor:
     def assess(self, message: Message, ctx: Context) -> Iterable[RecipientRisk]:
         store = ctx.store
         sender = normalise(message.from_addr or "")
-        targets = list(dict.fromkeys(normalise(a) for a in message.destinations))
+        # one assessment per mailbox, under the first spelling given: Jo@nhs.net and
+        # jo@nhs.net are one recipient, not two to be lined up against one
+        written_as: dict[str, str] = {}
+        for a in message.destinations:
+            written_as.setdefault(normalise(a), a)
+        targets = list(written_as)
         if not targets:
             return []
         mine = store is not None and bool(sender)  # the sender's own history can be asked
@@ -157,7 +162,7 @@ class RecipientRiskAssessor:
         wrote = store.wrote_in(asked) if store is not None and asked else set()
 
         out = []
-        for original, address in zip(dict.fromkeys(message.destinations), targets, strict=False):
+        for address, original in written_as.items():
             domain = address.rpartition("@")[2]
             signals: list[Signal] = []
             known = history.get(address)

@@ -334,8 +334,10 @@ class Handler:
         if env.mail_from in ("", "<>"):
             return
         now = time.time()
-        sender = normalise(env.mail_from)
-        accepted = tuple(normalise(r) for r in tx.accepted)
+        # the correspondence is the From's, as recipient risk reads it (an application or a
+        # list sends as housing@ with bounces+u123@ in the envelope)
+        sender = normalise(result.message.from_addr or env.mail_from)
+        accepted = tuple(dict.fromkeys(normalise(r) for r in tx.accepted))
         replied = written_in(sender, accepted, gw.settings.organisation.internal_domains, now)
         if replied is not None:
             gw.replies.add_all(replied)

@@ -209,6 +209,16 @@ def test_the_author_quoted_by_title_and_role_is_not_someone_else_of_the_name(sto
     assert "John Evans" in why(other["john.smith@cardiff.gov.uk"], "replies-to-another")
 
 
+def test_one_mailbox_written_two_ways_is_assessed_once_and_the_rest_keep_their_own(store):
+    # each recipient's signals must stay its own: lined up by position, Jo@ and jo@ used to
+    # take the webmail recipient's signals, and the webmail recipient went unassessed
+    got = assess(store, "Sarah.Khan@nhs.net", "sarah.khan@nhs.net", "councillor@gmail.com",
+                 to=["Sarah.Khan@nhs.net", "sarah.khan@nhs.net", "councillor@gmail.com"])
+    assert list(got) == ["Sarah.Khan@nhs.net", "councillor@gmail.com"]
+    assert names(got["Sarah.Khan@nhs.net"])[:2] == ["partner", "known-correspondent"]
+    assert "personal-webmail" in names(got["councillor@gmail.com"])
+
+
 def test_plus_addressing_and_case_do_not_make_a_known_contact_new(store):
     r = assess(store, "Sarah.Khan+case@NHS.net")["Sarah.Khan+case@NHS.net"]
     assert "known-correspondent" in names(r)

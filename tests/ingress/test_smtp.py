@@ -348,6 +348,23 @@ def test_the_second_message_to_a_new_contact_is_no_longer_new(relay, sink):
     assert rcpt["signals"] == ["known-correspondent"]
 
 
+def test_mail_sent_as_one_address_with_another_in_the_envelope_is_learned_as_its_from(
+        relay, sink):
+    # an application or list sends as housing@ with a bounce address in the envelope: the
+    # history is asked under the From, so it must be learned under it too; a recipient
+    # given twice (by case) is one message to one mailbox
+    housing = "housing@example-council.gov.uk"
+    for _ in range(2):
+        raw = make_message(sender=f"Housing Team <{housing}>", to=("Tenant@Example.org",))
+        send(relay, raw, ["Tenant@Example.org", "tenant@example.org"],
+             sender="bounces+u123@example-council.gov.uk")
+    relay.call(relay.relay.gateway.history.flush())
+    [known] = relay.store.correspondence(housing, ["tenant@example.org"]).values()
+    assert (known.count, known.smallest) == (2, 1)
+    assert relay.store.correspondence("bounces@example-council.gov.uk",
+                                      ["tenant@example.org"]) == {}
+
+
 def test_the_relay_learns_whom_the_sender_copies_into_conversations(relay, sink):
     quoted = ("Noted.\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice Jones\n"
               "Sent: Monday\nSubject: visit\n")
