@@ -99,6 +99,18 @@ def _is_name(word: str | None) -> bool:
         word.lower() not in _NOT_GREETED and word.lower() not in TITLE_WORDS
 
 
+# Lines a council writes above a letter besides capitals: a marking and its label
+# ("Classification: OFFICIAL-SENSITIVE", "Official - Sensitive"), "Private and Confidential".
+BANNER = re.compile(r"^\W*(?:(?:security\s+)?classification|protective\s+marking|sensitivity)"
+                    r"\s*:|^\W*(?:(?:private|strictly)\s+(?:and\s+|&\s+)?)?confidential\W*$"
+                    r"|^\W*official\b", re.IGNORECASE)
+
+
+def banner_lines(body: str) -> list[str]:
+    """The body's first non-empty lines, stripped: where a greeting or a banner is."""
+    return [x.strip() for x in body[:2000].splitlines() if x.strip()]
+
+
 def greeting(message: Message) -> Greeting | None:
     """Whom the message opens by greeting, from its first line under any banner in capitals;
     None when it opens otherwise.
@@ -108,8 +120,8 @@ def greeting(message: Message) -> Greeting | None:
     it. Several people may be greeted ("Hi Sarah, Tom and Priya,"); the list ends at the
     first word that is no name ("Hi Sarah, Thanks for...").
     """
-    lines = [x.strip() for x in message.body[:2000].splitlines() if x.strip()]
-    while len(lines) > 1 and not any(c.islower() for c in lines[0]):
+    lines = banner_lines(message.body)
+    while len(lines) > 1 and (not any(c.islower() for c in lines[0]) or BANNER.match(lines[0])):
         lines.pop(0)  # a banner above the greeting: OFFICIAL-SENSITIVE, [EXTERNAL]
     line = lines[0] if lines else ""
     m = _GREETING.match(line)

@@ -42,6 +42,10 @@ WEBMAIL = frozenset((
     "live.co.uk", "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "icloud.com", "me.com",
     "mac.com", "aol.com", "aol.co.uk", "btinternet.com", "btopenworld.com", "sky.com",
     "virginmedia.com", "ntlworld.com", "talktalk.net", "tiscali.co.uk", "protonmail.com",
+    # the UK's older and smaller providers, still in residents' use
+    "blueyonder.co.uk", "virgin.net", "plus.com", "freeserve.co.uk", "o2.co.uk", "orange.net",
+    "orange.co.uk", "uwclub.net", "tesco.net", "talk21.com", "fsmail.net", "fastmail.com",
+    "fastmail.fm", "tutanota.com", "tuta.io", "hushmail.com",
     "proton.me", "gmx.com", "gmx.co.uk", "mail.com", "zoho.com", "yandex.com",
     # the same providers abroad, where residents and relatives write from: each is the
     # provider's real domain, not its name under a stranger's suffix

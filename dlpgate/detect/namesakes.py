@@ -33,6 +33,11 @@ def together(pairs: dict[tuple[str, str], int], a: str, b: str) -> int:
     return pairs.get((a, b) if a < b else (b, a), 0)
 
 
+def times(count: int) -> str:
+    """"once", "twice", "5 times": how often, as a sender would say it."""
+    return "once" if count == 1 else "twice" if count == 2 else f"{count} times"
+
+
 def days_ago(seconds: float) -> str:
     days = int(seconds // 86400)
     return "today" if days < 1 else f"{days} day{'s' if days != 1 else ''} ago"
@@ -88,7 +93,7 @@ class Namesakes:
             now - top.last_seen > self.current
         if known and top.count >= max(3, 3 * count) and not moved_on:
             out.append(self._signal(
-                S.USUAL_NAMESAKE, f"you usually write to {top.recipient} ({top.count} times), "
+                S.USUAL_NAMESAKE, f"you usually write to {top.recipient} ({times(top.count)}), "
                 f"whose name is like {address} ({count} time{'s' if count != 1 else ''})"))
         else:
             out += self._current_namesake(address, known, similar, now)
@@ -145,10 +150,9 @@ class Namesakes:
         if known is None or known.smallest is None or known.smallest < self.circular_min \
                 or known.count > self.known_min or len(targets) > self.few_max:
             return []
-        times = "once" if known.count == 1 else "twice" if known.count == 2 else \
-            f"{known.count} times"
         return [self._signal(
-            S.CIRCULAR_ONLY, f"you have written to {address} {times}, on circulars (never to "
+            S.CIRCULAR_ONLY, f"you have written to {address} {times(known.count)}, on circulars "
+            "(never to "
             f"fewer than {known.smallest} people), and this message goes to {len(targets)}")]
 
     def _current_namesake(self, address: str, known: Correspondence | None,

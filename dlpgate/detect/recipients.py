@@ -36,7 +36,7 @@ from collections.abc import Iterable
 
 from dlpgate.config import Settings
 from dlpgate.detect import greeting, lookalike, names, profile, thread
-from dlpgate.detect.namesakes import Namesakes, days_ago
+from dlpgate.detect.namesakes import Namesakes, days_ago, times
 from dlpgate.detect.registry import Context, register
 from dlpgate.detect.slips import Slips
 from dlpgate.history import GROUP_PAIRS_MAX, domain_of, in_domains, normalise
@@ -78,16 +78,22 @@ def combine(weights: Iterable[tuple[str, float]]) -> float:
     return round(1.0 - keep, 4)
 
 
-# Government Security Classifications: OFFICIAL-SENSITIVE however it is typed; SECRET and
-# TOP SECRET only in capitals, as markings are written ("a secret" in prose is not one).
-_MARKING = re.compile(r"\b(?i:OFFICIAL[\s\-_:]*SENSITIVE)\b|\bSECRET\b|\bTOP[\s\-_]*SECRET\b")
-_MARKING_HEADERS = ("sensitivity", "x-protective-marking", "x-classification")
+# Government Security Classifications: OFFICIAL-SENSITIVE however it is typed (dashes
+# included); SECRET and TOP SECRET only in capitals, as markings are written ("a secret" in
+# prose is not one), and SECRET not as the first word of a name ("SECRET SANTA").
+_MARKING = re.compile(r"\b(?i:OFFICIAL[\s\-_:\u2013\u2014]*SENSITIVE)\b"
+                      r"|\bSECRET\b(?!\s+(?!UK\s+EYES)[A-Z])|\bTOP[\s\-_]*SECRET\b")
+# Outlook's Sensitivity, the markings' own headers, and Microsoft Purview's sensitivity label
+_MARKING_HEADERS = ("sensitivity", "x-protective-marking", "x-classification", "msip_labels")
 
 
 def is_marked(message: Message) -> bool:
-    """OFFICIAL-SENSITIVE or above in the subject or a protective-marking header."""
+    """OFFICIAL-SENSITIVE or above in the subject, a protective-marking header or a banner
+    line above the body ("Classification: OFFICIAL-SENSITIVE")."""
     headers = " ".join(v for k, v in message.headers if k.lower() in _MARKING_HEADERS)
-    return bool(_MARKING.search(message.subject) or _MARKING.search(headers))
+    banners = [x for x in greeting.banner_lines(message.body)[:3]
+               if greeting.BANNER.match(x) or not any(c.islower() for c in x)]
+    return any(_MARKING.search(t) for t in (message.subject, headers, *banners))
 
 
 class RecipientRiskAssessor:
@@ -192,11 +198,13 @@ class RecipientRiskAssessor:
                 if known and known.count >= self.known_min and now - known.last_seen < self.recent:
                     wrote_back = ", and they have written back" if known.replied else ""
                     signals.append(self._signal(
-                        S.KNOWN_CORRESPONDENT, f"you have written to {address} {known.count} "
-                        f"times, last {days_ago(now - known.last_seen)}{wrote_back}"))
+                        S.KNOWN_CORRESPONDENT, f"you have written to {address} "
+                        f"{times(known.count)}, last {days_ago(now - known.last_seen)}"
+                        f"{wrote_back}"))
                 elif known and known.count < self.known_min:
                     signals.append(self._signal(
-                        S.RARE_CORRESPONDENT, f"you have written to {address} only once"))
+                        S.RARE_CORRESPONDENT, f"you have written to {address} only "
+                        f"{times(known.count)}"))
                 elif known:
                     signals.append(self._signal(
                         S.RARE_CORRESPONDENT, f"you last wrote to {address} "
@@ -355,7 +363,8 @@ class RecipientRiskAssessor:
                 domain, self.internal + self.partners) and all(
                 in_domains(t.rpartition("@")[2], self.internal) for t in others):
             return [self._signal(
-                S.LONE_OUTSIDER, f"everyone else on this message ({len(others)} people) is "
+                S.LONE_OUTSIDER, f"everyone else on this message ({len(others)} "
+                f"{'person' if len(others) == 1 else 'people'}) is "
                 "inside the organisation; this address is not")]
         return []
 
@@ -413,13 +422,14 @@ class RecipientRiskAssessor:
     def _message_signals(self, message: Message, hello: greeting.Greeting | None,
                          greeted: set[str]) -> list[Signal]:
         out = []
-        visible_external = [a for a in message.to + message.cc
-                            if not in_domains(domain_of(a), self.internal)]
+        visible = list(dict.fromkeys(normalise(a) for a in message.to + message.cc))
+        visible_external = [a for a in visible if not in_domains(domain_of(a), self.internal)]
         if len(visible_external) > self.bulk:
             out.append(self._signal(
                 S.BULK_EXPOSURE, f"{len(visible_external)} external addresses are visible to "
                 f"every recipient in To/Cc (more than {self.bulk}); use Bcc"))
-        orgs = {lookalike.registrable(domain_of(a)) for a in message.destinations
+        # the organisations that see one another on the message (a Bcc circular shows none)
+        orgs = {lookalike.registrable(domain_of(a)) for a in visible
                 if not in_domains(domain_of(a), self.internal + self.partners)
                 and domain_of(a) not in self.webmail}
         if len(orgs) >= 3:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dlpgate.config import Settings
 from dlpgate.detect import greeting, lookalike, names
-from dlpgate.detect.namesakes import SignalMaker
+from dlpgate.detect.namesakes import SignalMaker, times
 from dlpgate.history import in_domains
 from dlpgate.model import RecipientSignal as S
 from dlpgate.model import Signal
@@ -116,7 +116,7 @@ class Slips:
                 if c.count >= self.known_min and c.recipient not in targets:
                     return [self._signal(
                         S.CONFUSABLE_ADDRESS, f"{address} is shown as {shown_as.strip()}, the "
-                        f"name of {c.recipient}, whom you have written to {c.count} times")]
+                        f"name of {c.recipient}, whom you have written to {times(c.count)}")]
         return []
 
     def unknown_colleague(self, address: str, mistaken: list[Signal]) -> list[Signal]:
@@ -151,11 +151,11 @@ class Slips:
             if same_name:
                 return [self._signal(
                     S.CONFUSABLE_ADDRESS, f"{address} has the name of {c.recipient}, whom you "
-                    f"have written to {c.count} times, at another domain")]
+                    f"have written to {times(c.count)}, at another domain")]
             if names.is_slip(address, c.recipient):
                 return [self._signal(
                     S.ADDRESS_SLIP, f"{address} is a typing slip from {c.recipient}, whom you "
-                    f"have written to {c.count} times")]
+                    f"have written to {times(c.count)}")]
         return []
 
     def _name_slip(self, address: str, spellings: names.Spellings) -> list[Signal]:

@@ -27,7 +27,8 @@ from dlpgate.parse.html import html_to_text
 
 _KEPT_HEADERS = {
     "from", "to", "cc", "subject", "message-id", "date", "in-reply-to", "references",
-    "sensitivity", "x-protective-marking", "x-classification", "importance", "content-type",
+    "sensitivity", "x-protective-marking", "x-classification", "msip_labels", "importance",
+    "content-type",
 }
 
 

@@ -235,6 +235,16 @@ def test_many_external_addresses_in_to_are_bulk_exposure(store):
     assert all("bulk-exposure" in names(r) for r in got.values())
 
 
+def test_an_address_written_twice_is_one_exposed_and_bcc_exposes_no_one(store):
+    six = tuple(f"carer{i}@example.org" for i in range(6))
+    twice = assess(store, *six, to=six, cc=tuple(a.upper() for a in six))
+    assert not any("bulk-exposure" in names(r) for r in twice.values())
+    three = ("head@oakfield-primary.sch.uk", "reception@riverside-surgery.co.uk",
+             "lettings@homes-trust.org.uk")
+    circular = assess(store, *three, to=["alice.jones@example-council.gov.uk"])  # all in Bcc
+    assert not any("mixed-audience" in names(r) for r in circular.values())
+
+
 def test_one_message_to_three_unrelated_organisations_is_a_mixed_audience(store):
     three = ("head@oakfield-primary.sch.uk", "reception@riverside-surgery.co.uk",
              "lettings@homes-trust.org.uk")
@@ -255,6 +265,39 @@ def test_official_sensitive_to_a_non_secure_destination_is_flagged(store):
     got = assess(store, "pat@gmail.com", "sarah.khan@nhs.net", subject="OFFICIAL-SENSITIVE: case")
     assert "protective-marking" in names(got["pat@gmail.com"])
     assert "protective-marking" not in names(got["sarah.khan@nhs.net"])
+
+
+@pytest.mark.parametrize("subject, body, headers", [
+    ("OFFICIAL \u2013 SENSITIVE: case", "Notes.\n", {}),
+    ("Case notes", "Classification: OFFICIAL-SENSITIVE\n\nDear Pat,\nNotes.\n", {}),
+    ("Case notes", "OFFICIAL-SENSITIVE PERSONAL\n\nNotes.\n", {}),
+    ("Case notes", "Notes.\n", {"msip_labels": "MSIP_Label_1a2b_Enabled=true; "
+                                  "MSIP_Label_1a2b_Name=OFFICIAL-SENSITIVE;"}),
+    ("SECRET - budget", "Notes.\n", {}),
+])
+def test_a_marking_however_a_council_writes_it_is_found(store, subject, body, headers):
+    raw = make_message(sender=SENDER, to=["pat@gmail.com"], subject=subject, body=body)
+    raw = b"".join(f"{k}: {v}\r\n".encode() for k, v in headers.items()) + raw
+    msg = parse(raw, Envelope(SENDER, ("pat@gmail.com",)))
+    [r] = RecipientRiskAssessor(SETTINGS).assess(msg, Context(SETTINGS, store))
+    assert "protective-marking" in names(r)
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("SECRET SANTA - sign up by Friday", "Names in the hat by Friday.\n"),
+    ("OFFICIAL: rota", "OFFICIAL\n\nThe rota.\n"),  # OFFICIAL alone is no marking
+    ("Rota", "The secret of a good rota is planning, not OFFICIAL-SENSITIVE data.\n"),
+])
+def test_what_is_no_marking_is_not_one(store, subject, body):
+    got = assess(store, "pat@gmail.com", subject=subject, body=body)
+    assert "protective-marking" not in names(got["pat@gmail.com"])
+
+
+def test_a_greeting_under_a_marking_line_is_read(store):
+    got = assess(store, "tom.baker@elsewhere.org",
+                 body="Classification: OFFICIAL-SENSITIVE\nPrivate and Confidential\n"
+                      "Dear Sarah,\nPlease see below.\n")
+    assert "salutation-mismatch" in names(got["tom.baker@elsewhere.org"])
 
 
 def test_a_salutation_no_recipient_matches_is_flagged(store):
