@@ -185,15 +185,21 @@ def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = T
     initial and surname run together (smurphy for "Hi Suzanne", jskilling for "Jeff")."""
     words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address)
     full = zip(hello.names, hello.surnames or ("",) * len(hello.names), strict=True)
-    return any(_fits(_folded(name), hello.surname, words, address, initials) or
+    # k.shah@ stands for the Kiran greeted only beside the surname greeted, if any ("Hi
+    # Kiran Patel" is not k.shah@)
+    return any(_fits(_folded(name), hello.surname, words, address, initials,
+                     not surname or _folded(surname) in words) or
                (surname and Spellings.of({_folded(name): [_folded(surname)]}).spelled(address))
                for name, surname in full)
 
 
-def _fits(name: str, surname: bool, words: list[str], address: str, initials: bool) -> bool:
+def _fits(name: str, surname: bool, words: list[str], address: str, initials: bool,
+          same_surname: bool = True) -> bool:
     if surname:
         return any(w == name or (len(w) > len(name) and w.endswith(name)) for w in words)
     if any(first_names_match(w, name) for w in words):
         return True
     local = address.rpartition("@")[0].lower()
-    return initials and not SEPARATOR.search(local) and len(local) >= 5 and local[0] == name[0]
+    if initials and SEPARATOR.search(local):  # j.smith@ for "Dear John"
+        return same_surname and SEPARATOR.split(local, maxsplit=1)[0] == name[:1]
+    return initials and len(local) >= 5 and local[0] == name[0]

@@ -121,6 +121,13 @@ _SHORT_FORMS = {
     "frank": "francis", "fran": "frances francesca", "bernie": "bernard bernadette",
     "jo": "joanne joanna josephine joan", "ed": "edward edmund edwin",
     "al": "alan allan alastair alistair albert alfred", "dai": "david",
+    "nick": "nicholas nicola", "nicky": "nicholas nicola", "debbie": "deborah debra",
+    "debs": "deborah debra", "jackie": "jacqueline", "danny": "daniel", "ollie": "oliver",
+    "rosie": "rosemary rose rosalind", "millie": "millicent amelia camilla",
+    "abby": "abigail", "abbie": "abigail", "tasha": "natasha", "tina": "christina christine",
+    "trish": "patricia", "tricia": "patricia", "ellie": "eleanor elizabeth ellen",
+    "mo": "mohammed maureen maurice", "di": "diana diane", "em": "emma emily",
+    "pat": "patricia patrick", "sam": "samuel samantha", "alex": "alexander alexandra",
 }
 _FULL_NAMES = {short: frozenset(full.split()) for short, full in _SHORT_FORMS.items()}
 
@@ -300,6 +307,25 @@ def in_thread(address: str, words: set[str]) -> bool:
     # tom.baker@ when Thomas Baker wrote: the surname there, the first name another form
     return len(tokens) >= 2 and all(t in words for t in tokens[1:]) and \
         any(first_names_match(tokens[0], w) for w in words)
+
+
+# Words that make an address or an author a team, not a person: "Housing Options" and
+# housing.repairs@ share a word, not a name.
+TEAM_WORDS = frozenset("""team teams office service services support department dept unit desk
+centre center council enquiries enquiry admin info noreply reply helpdesk reception group board
+committee hub partnership duty referrals referral options mash contact contacts customer
+customers business finance housing payroll accounts systems mailbox general bookings""".split())
+# ... and a mailbox a role's holder reads (head@, senco@), never an author's name.
+ROLE_WORDS = TEAM_WORDS | frozenset("""head headteacher senco dsl safeguarding school surgery
+practice clerk governors admissions fostering adoption manager secretary inbox""".split())
+
+
+def is_role_address(address: str) -> bool:
+    """A shared or role mailbox (head@, reception@, mash@, childrens.services@): whoever
+    reads it may be greeted by name, so a greeting fits it or not by no sign in it."""
+    local = address.rpartition("@")[0].lower()
+    words = [w for w in SEPARATOR.split(local) if w]
+    return not words or all(w in ROLE_WORDS or not w.isalpha() for w in words)
 
 
 def name_words(address: str) -> list[str]:

@@ -439,7 +439,8 @@ class RecipientRiskAssessor:
             out.append(self._signal(
                 S.PROTECTIVE_MARKING, "the message is marked OFFICIAL-SENSITIVE or above and "
                 "this destination is not on the secure list"))
-        if hello is not None and hello.opener and not greeted:
+        if hello is not None and hello.opener and not greeted and \
+                not any(names.is_role_address(t) for t in map(normalise, message.destinations)):
             out.append(self._signal(
                 S.SALUTATION_MISMATCH, f"the message opens by greeting {hello} but no "
                 "recipient has that name"))

@@ -107,12 +107,7 @@ _POSTNOMINALS = frozenset("""bsc msc ba ma ma phd mba llb llm rgn rmn rn rsw dip
 cbe kc qc jp mp ms mbbs mrcgp frcp frcs fca aca cipfa cima acca pgce med bed""".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "mbe", "obe"})
-# Words that make an author or an address a team, not a person: "Housing Options" and
-# housing.repairs@ share a word, not a name.
-_ROLE_WORDS = frozenset("""team teams office service services support department dept unit desk
-centre center council enquiries enquiry admin info noreply reply helpdesk reception group board
-committee hub partnership duty referrals referral options mash contact contacts customer
-customers business finance housing payroll accounts systems mailbox general bookings""".split())
+_ROLE_WORDS = names.TEAM_WORDS
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,12 @@ def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
     ("dafydd.evans@cyngor.gov.wales", Greeting(("Dai",), False, True), ""),  # Welsh forms
     ("david.evans@cyngor.gov.wales", Greeting(("Dafydd",), False, True), ""),
     ("joanne.smith@council.gov.uk", Greeting(("Jo",), False, True), ""),
+    ("j.smith@fosteringpartners.org.uk", Greeting(("John",), False, True), ""),  # initial.surname
+    ("k.lee@council.gov.uk", Greeting(("Karen",), False, True, ("Lee",)), ""),
+    ("nicholas.hunt@council.gov.uk", Greeting(("Nick",), False, True), ""),
+    ("deborah.lane@council.gov.uk", Greeting(("Debbie",), False, True), ""),
+    ("jacqueline.ross@council.gov.uk", Greeting(("Jackie",), False, True), ""),
+    ("patricia.ward@council.gov.uk", Greeting(("Trish",), False, True), ""),
 ])
 def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     assert greets(address, hello, shown_as)

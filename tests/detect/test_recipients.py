@@ -293,6 +293,13 @@ def test_what_is_no_marking_is_not_one(store, subject, body):
     assert "protective-marking" not in names(got["pat@gmail.com"])
 
 
+def test_a_shared_mailbox_may_be_greeted_by_its_readers_name(store):
+    for mailbox in ("head@stmarys.leeds.sch.uk", "reception@parkview-surgery.nhs.uk",
+                    "mash@bradford.gov.uk"):
+        got = assess(store, mailbox, body="Dear Mrs Patel,\nPlease see the attached.\n")
+        assert "salutation-mismatch" not in names(got[mailbox])
+
+
 def test_a_greeting_under_a_marking_line_is_read(store):
     got = assess(store, "tom.baker@elsewhere.org",
                  body="Classification: OFFICIAL-SENSITIVE\nPrivate and Confidential\n"
