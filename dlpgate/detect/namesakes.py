@@ -107,7 +107,8 @@ class Namesakes:
         if names.in_thread(address, words):
             return []
         for c in similar:
-            if names.name_words(c.recipient) and names.in_thread(c.recipient, words):
+            # in full: a.khan@ has only a surname to be named by, which is this one's too
+            if len(names.name_words(c.recipient)) >= 2 and names.in_thread(c.recipient, words):
                 return [self._signal(
                     S.NAMES_ANOTHER, f"the message names {c.recipient}, whose name is like "
                     f"{address}'s, and not {address}")]

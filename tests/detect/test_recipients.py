@@ -293,6 +293,12 @@ def test_what_is_no_marking_is_not_one(store, subject, body):
     assert "protective-marking" not in names(got["pat@gmail.com"])
 
 
+def test_a_surname_shared_with_an_initials_address_names_no_one_else(store):
+    store.learn([Pair(SENDER, "a.khan@bradford.gov.uk", time.time(), 4)])
+    got = assess(store, "sarah.khan@nhs.net", body="Dear Dr Khan,\nThe clinic letter.\n")
+    assert "names-another" not in names(got["sarah.khan@nhs.net"])
+
+
 def test_a_shared_mailbox_may_be_greeted_by_its_readers_name(store):
     for mailbox in ("head@stmarys.leeds.sch.uk", "reception@parkview-surgery.nhs.uk",
                     "mash@bradford.gov.uk"):
