@@ -374,6 +374,21 @@ _SURNAME_FIRST = re.compile(
     r"(?:^|;)\s*([A-Z](?:[a-z]{2,}|'[A-Z][a-z]+)(?:-[A-Z][a-z]+)?),\s*([A-Z][a-z]{2,})\b")
 
 
+# Words before a capitalised pair that make it a place or an occasion, not a person.
+_PLACE_BEFORE = [["the"], ["at"], ["in"], ["near"], ["outside"], ["inside"], ["via"]]
+
+
+def leaving_out(written: dict[str, list[str]], person: list[str]) -> dict[str, list[str]]:
+    """`written_names` without one person's name (the sender's signature: "Kind regards,
+    Alice Jones" names no one else to gareth.jones@)."""
+    if len(person) < 2:
+        return written
+    first, last = person[0], person[-1]
+    return {f: kept for f, ss in written.items()
+            if (kept := [x for x in ss if not (first_names_match(f, first)
+                                              and x.lower() == last)])}
+
+
 _COUPLE = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:&|and)\s+[A-Z][a-z]{2,}\s+([A-Z][a-z]{2,})\b")
 
 
@@ -387,6 +402,8 @@ def written_names(message: Message) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for m in _PAIR.finditer(text):  # "asked Carter": the surname loses its capital
         first, surname = m.group(1), m.group(2)
+        if text[max(0, m.start() - 8):m.start()].lower().split()[-1:] in _PLACE_BEFORE:
+            continue  # "at the Civic Hall", "in Family Court": a place, not a person
         out.setdefault(first.lower(), []).append(surname if first[0].isupper()
                                                  else surname.lower())
     for line in _HEADER_LINE.finditer(text):

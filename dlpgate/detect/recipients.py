@@ -39,7 +39,7 @@ from dlpgate.detect import greeting, lookalike, names, profile, thread
 from dlpgate.detect.namesakes import Namesakes, days_ago, times
 from dlpgate.detect.registry import Context, register
 from dlpgate.detect.slips import Slips
-from dlpgate.history import GROUP_PAIRS_MAX, domain_of, in_domains, normalise
+from dlpgate.history import GROUP_PAIRS_MAX, domain_of, getaddresses, in_domains, normalise
 from dlpgate.model import Message, RecipientRisk, Signal
 from dlpgate.model import RecipientSignal as S
 from dlpgate.store.base import Correspondence
@@ -145,7 +145,7 @@ class RecipientRiskAssessor:
         author = self._answered(message, sender, targets)
         words = names.message_words(message)
         in_body = names.addresses_in(message)
-        full_names = names.written_names(message)
+        full_names = names.leaving_out(names.written_names(message), self._sender_name(message))
         spellings = names.Spellings.of(full_names)
         hello = greeting.greeting(message)
         shown_as = greeting.display_names(message)
@@ -288,6 +288,15 @@ class RecipientRiskAssessor:
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
+
+    @staticmethod
+    def _sender_name(message: Message) -> list[str]:
+        """The sender's first name and surname, from the From's display name or address."""
+        shown = [v for k, v in message.headers if k.lower() == "from"]
+        for name, _ in getaddresses(shown):
+            if len(words := greeting.name_words_of(name.replace(",", " "))) >= 2:
+                return [words[-1], words[0]] if "," in name else words
+        return names.name_words(message.from_addr or "")
 
     @staticmethod
     def _answered(message: Message, sender: str, targets: list[str]) -> thread.Author | None:

@@ -293,6 +293,16 @@ def test_what_is_no_marking_is_not_one(store, subject, body):
     assert "protective-marking" not in names(got["pat@gmail.com"])
 
 
+def test_the_senders_signature_and_places_name_no_one_else(store):
+    for address in ("gareth.jones@elsewhere.org", "emma.hall@elsewhere.org",
+                    "james.court@elsewhere.org"):
+        got = assess(store, address, body="The hearing at the Family Court is in the Civic "
+                     "Hall.\n\nKind regards,\nAlice Jones\n")
+        assert "names-someone-else" not in names(got[address])
+    named = assess(store, "emma.hall@elsewhere.org", body="Carl Hall will attend.\n")
+    assert "Carl Hall" in why(named["emma.hall@elsewhere.org"], "names-someone-else")
+
+
 def test_a_surname_shared_with_an_initials_address_names_no_one_else(store):
     store.learn([Pair(SENDER, "a.khan@bradford.gov.uk", time.time(), 4)])
     got = assess(store, "sarah.khan@nhs.net", body="Dear Dr Khan,\nThe clinic letter.\n")
