@@ -279,7 +279,7 @@ class RecipientRiskAssessor:
                 signals += self.namesakes.signals(address, known, similar, targets, pairs, now)
                 if tokens:
                     signals += self.namesakes.content_fit(address, sender, tokens, similar, store)
-            signals += self._lone_outsider(address, domain, targets)
+            signals += self._lone_outsider(address, domain, targets, pairs)
             if address in outsiders:
                 signals.append(self._signal(S.UNUSUAL_GROUP, outsiders[address]))
             if address in wrote and not internal and \
@@ -361,13 +361,19 @@ class RecipientRiskAssessor:
                           f"with {r}")
         return out
 
-    def _lone_outsider(self, address: str, domain: str, targets: list[str]) -> list[Signal]:
+    def _lone_outsider(self, address: str, domain: str, targets: list[str],
+                       pairs: dict[tuple[str, str], int]) -> list[Signal]:
         """An internal circulation with one outside address on it.
 
         A meeting notice to twenty colleagues that also goes to one address elsewhere is
-        the autocomplete's outside namesake or a stray; a partner is expected company.
+        the autocomplete's outside namesake or a stray; a partner is expected company, and
+        so is someone who has had mail with these colleagues twice before (the foster
+        carer on the team's meeting notices).
         """
         others = [t for t in targets if t != address]
+        if any(n >= 2 and address in pair and (set(pair) - {address}) <= set(others)
+               for pair, n in pairs.items()):
+            return []
         if len(others) >= self.lone_min and not in_domains(
                 domain, self.internal + self.partners) and all(
                 in_domains(t.rpartition("@")[2], self.internal) for t in others):

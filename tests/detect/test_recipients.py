@@ -813,6 +813,11 @@ def test_one_outside_address_on_an_internal_circulation_is_a_lone_outsider(store
     assert "lone-outsider" not in names(partner["sarah.khan@nhs.net"])
     two = assess(store, *staff, "pat@gmail.com", "once@rarely.org")
     assert "lone-outsider" not in names(two["pat@gmail.com"])
+    # the carer on the team's meeting notices before is expected company too
+    for _ in range(2):
+        store.learn_groups([(SENDER, (*staff, "pat@gmail.com"))])
+    usual = assess(store, *staff, "pat@gmail.com", to=[*staff, "pat@gmail.com"])
+    assert "lone-outsider" not in names(usual["pat@gmail.com"])
     fewer = assess(store, *staff[:2], "pat@gmail.com")
     assert "lone-outsider" not in names(fewer["pat@gmail.com"])
 
