@@ -19,6 +19,7 @@ import contextlib
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # The suffixes under which organisations register names, longest first matters.
 SUFFIXES = sorted((
@@ -139,6 +140,32 @@ def split(domain: str) -> tuple[str, str]:
 def registrable(domain: str) -> str:
     name, suffix = split(domain)
     return f"{name.rpartition('.')[2]}.{suffix}" if name else suffix
+
+
+# Mail services many organisations share (NHSmail, the criminal justice and police secure
+# networks), and a suffix whose second level is a local authority, not a school
+# (oakfield.leeds.sch.uk): two addresses there need not be one organisation's.
+SHARED = ("nhs.net", "cjsm.net", "pnn.police.uk", "gcsx.gov.uk")
+_ONE_LEVEL_MORE = ("sch.uk", *SHARED)
+
+
+def organisations(domains: Iterable[str]) -> set[str]:
+    """The organisations of `domains`, one for a name and its subdomains (a school's
+    admin.oakfield.leeds.sch.uk and oakfield.leeds.sch.uk), none for a shared service."""
+    found = {o for d in domains if (o := organisation(d)) is not None}
+    return {o for o in found if not any(o.endswith("." + p) for p in found)}
+
+
+def organisation(domain: str) -> str | None:
+    """The organisation a domain is (registrable, one label further under a shared service
+    or sch.uk); None for a shared service's own domain, which says nothing of whose."""
+    for base in _ONE_LEVEL_MORE:
+        if domain == base:
+            return None if base in SHARED else base
+        if domain.endswith("." + base):
+            return ".".join(domain[: -len(base) - 1].split(".")[-1:] + [base]) \
+                if base in SHARED else ".".join(domain.split(".")[-4:])
+    return registrable(domain)
 
 
 def distance(a: str, b: str, limit: int = 3) -> int:

@@ -396,9 +396,10 @@ class RecipientRiskAssessor:
         if address in in_body or (names.name_words(address) and names.in_thread(address, words)):
             out.append(self._signal(
                 S.NAMED_IN_MESSAGE, f"the message names {address}"))
-        org = lookalike.registrable(domain)
-        if domain not in self.webmail and any(
-                t != address and lookalike.registrable(t.rpartition("@")[2]) == org
+        org = lookalike.organisation(domain)
+        if org is not None and domain not in self.webmail and any(
+                t != address and lookalike.organisation(t.rpartition("@")[2]) is not None
+                and len(lookalike.organisations([domain, t.rpartition("@")[2]])) == 1
                 for t in targets):
             out.append(self._signal(
                 S.COLLEAGUE_RECIPIENT, f"another recipient of this message is also at {org}"))
@@ -444,9 +445,10 @@ class RecipientRiskAssessor:
                 S.BULK_EXPOSURE, f"{len(visible_external)} external addresses are visible to "
                 f"every recipient in To/Cc (more than {self.bulk}); use Bcc"))
         # the organisations that see one another on the message (a Bcc circular shows none)
-        orgs = {lookalike.registrable(domain_of(a)) for a in visible
-                if not in_domains(domain_of(a), self.internal + self.partners)
-                and domain_of(a) not in self.webmail}
+        orgs = lookalike.organisations(
+            domain_of(a) for a in visible
+            if not in_domains(domain_of(a), self.internal + self.partners)
+            and domain_of(a) not in self.webmail)
         if len(orgs) >= 3:
             out.append(self._signal(
                 S.MIXED_AUDIENCE, f"the message goes to {len(orgs)} unrelated organisations"))

@@ -245,6 +245,20 @@ def test_an_address_written_twice_is_one_exposed_and_bcc_exposes_no_one(store):
     assert not any("mixed-audience" in names(r) for r in circular.values())
 
 
+def test_schools_of_one_authority_and_users_of_one_mail_service_are_not_one_organisation(
+        store):
+    schools = ("senco@oakfield.leeds.sch.uk", "head@riverside.leeds.sch.uk",
+               "office@admin.parkview.leeds.sch.uk")
+    got = assess(store, *schools, to=schools)
+    assert all("mixed-audience" in names(r) for r in got.values())
+    assert not any("colleague-recipient" in names(r) for r in got.values())
+    # two trusts on NHSmail are two strangers, not colleagues vouching for each other
+    nhs = assess(store, "a.ward@nhs.net", "kiran.shah@nhs.net")
+    assert "colleague-recipient" not in names(nhs["kiran.shah@nhs.net"])
+    same = assess(store, "a@oakfield.leeds.sch.uk", "b@admin.oakfield.leeds.sch.uk")
+    assert "colleague-recipient" in names(same["b@admin.oakfield.leeds.sch.uk"])
+
+
 def test_one_message_to_three_unrelated_organisations_is_a_mixed_audience(store):
     three = ("head@oakfield-primary.sch.uk", "reception@riverside-surgery.co.uk",
              "lettings@homes-trust.org.uk")
