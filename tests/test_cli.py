@@ -90,7 +90,13 @@ def test_plain_output_names_verdict_and_rules(tmp_path):
 
 def test_config_check_and_schema(tmp_path):
     (tmp_path / "dlpgate.yaml").write_text("relay:\n  listen: 127.0.0.1:2525\n")
-    assert dlpgate("config", "check", cwd=tmp_path).stdout == b"dlpgate.yaml: ok\n"
+    out = dlpgate("config", "check", cwd=tmp_path).stdout.decode().splitlines()
+    assert out[0] == "dlpgate.yaml: ok" and out[1].startswith("policy: ")
+    # a policy file serve would refuse fails the check too, with its file and line
+    (tmp_path / "local.yaml").write_text("rules:\n  - id: probe\n    when: {}\n")
+    (tmp_path / "dlpgate.yaml").write_text("policy:\n  files: [local.yaml]\n")
+    bad = dlpgate("config", "check", cwd=tmp_path)
+    assert bad.returncode == 2 and b"local.yaml:" in bad.stderr
     schema = json.loads(dlpgate("config", "schema").stdout)
     assert "relay" in schema["properties"]
 
