@@ -304,6 +304,12 @@ def _addresses(msg: email.message.Message, header: str) -> list[tuple[str, str]]
     return out
 
 
+def header_from(raw: bytes) -> str:
+    """The address of a message's From header, read from its header alone ("" if none)."""
+    found = _addresses(email.parser.BytesHeaderParser().parsebytes(raw), "From")
+    return found[0][1] if found else ""
+
+
 def message_id(raw: bytes) -> bytes | None:
     """A digest of the message's Message-ID, to know a copy of it filed in another folder;
     None when it has none (each such message counts)."""

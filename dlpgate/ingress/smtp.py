@@ -22,7 +22,7 @@ from dlpgate.act.journal import Earlier, Journal, Prior, as_interrupted, journal
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
 from dlpgate.detect.recipients import ADDED_TO_THREAD
-from dlpgate.history import Pair, normalise, unreadable, written_in
+from dlpgate.history import Pair, header_from, normalise, unreadable, written_in
 from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
     R250_ALREADY_DELIVERED,
@@ -269,6 +269,8 @@ class Handler:
             if isinstance(sent, Earlier):
                 return self._repeat(scan_id, env, raw, sent, started)
             outcome = Outcome.RELAYED if sent.ok else _failed(sent)
+            if sent.ok:
+                self._learn(env, tx, None, raw)
             self._log(scan_id, env, raw, None, outcome, sent.code, started, f"passed: {error}")
             return str(sent)
 
@@ -288,7 +290,7 @@ class Handler:
                 if not sent.ok:
                     metrics.HOP_ERRORS.labels("DATA").inc()
                 else:
-                    self._learn(env, tx, result)
+                    self._learn(env, tx, result, raw)
         if outcome is None and verdict == Verdict.REJECT:
             await tx.abort()
             outcome = Outcome.REJECTED
@@ -323,8 +325,10 @@ class Handler:
         gw.journal.sent(key, reply.ok, reply.in_doubt)
         return reply
 
-    def _learn(self, env: Envelope, tx: Transaction, result: ScanResult) -> None:
-        """Correspondence, groups and content profiles from mail the next hop accepted.
+    def _learn(self, env: Envelope, tx: Transaction, result: ScanResult | None,
+               raw: bytes) -> None:
+        """Correspondence, groups and content profiles from mail the next hop accepted;
+        without a scan (`relay.on_error: pass`), who wrote to whom without the content.
 
         Mail from outside (a Postfix whose content filter sees inbound mail too) is not the
         organisation's correspondence: it says only that its sender wrote to each of our
@@ -336,18 +340,19 @@ class Handler:
         now = time.time()
         # the correspondence is the From's, as recipient risk reads it (an application or a
         # list sends as housing@ with bounces+u123@ in the envelope)
-        sender = normalise(result.message.from_addr or env.mail_from)
+        shown = result.message.from_addr if result is not None else header_from(raw)
+        sender = normalise(shown or env.mail_from)
         accepted = tuple(dict.fromkeys(normalise(r) for r in tx.accepted))
         replied = written_in(sender, accepted, gw.settings.organisation.internal_domains, now)
         if replied is not None:
             gw.replies.add_all(replied)
             return
         added = {normalise(r.address) for r in result.evidence.recipients
-                 if any(s.name in ADDED_TO_THREAD for s in r.signals)}
+                 if any(s.name in ADDED_TO_THREAD for s in r.signals)} if result else set()
         gw.history.add_all([Pair(sender, a, now, joined=int(a in added), audience=len(accepted))
                             for a in accepted])
         gw.groups.add((sender, accepted))
-        if result.fingerprint:
+        if result is not None and result.fingerprint:
             gw.profiles.add_all([(sender, a, result.fingerprint) for a in accepted])
 
     async def _hold(self, key: str, env: Envelope, raw: bytes, tx: Transaction,

@@ -212,6 +212,12 @@ def test_on_error_pass_relays_unscanned_mail_and_marks_it(make_settings, relay_f
     monkeypatch.setattr(relay.relay.scanner.scanner, "scan", explode)
     send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
     assert b"X-DLP-Verdict: unscanned" in sink.delivered[0].data
+    # it went, so the next message to the same person is not to a stranger: who wrote to
+    # whom is learned, what it said (unread) is not
+    relay.call(relay.relay.gateway.history.flush())
+    [known] = relay.store.correspondence(SENDER, ["bob.smith@example-council.gov.uk"]).values()
+    assert known.count == 1
+    assert relay.store.held_about("bob.smith@example-council.gov.uk").profile_rows == 0
 
 
 def test_a_pooled_next_hop_connection_is_reused_across_messages(relay, sink):
