@@ -232,6 +232,8 @@ def _trick(domain: str, reference: str, strict: bool) -> str | None:
         return f"has the name of {reference} under .{d_suffix} instead"
     if strict and _words_added(domain, reference):
         return f"has the whole name {reference} in it, with other words added"
+    if strict and not vetted and r_label and _padded(d_name, r_label):
+        return f"is the name {r_label} of {reference} dressed up with words like mail or secure"
     if d_suffix == r_suffix and len(r_label) >= 4:
         allowed = 1 if len(r_label) < 8 else 2
         edits = distance(d_label, r_label, allowed)
@@ -247,6 +249,28 @@ def _trick(domain: str, reference: str, strict: bool) -> str | None:
     elif d_suffix != r_suffix and len(reference) >= 7 and distance(domain, reference, 1) == 1:
         return f"is one typing slip from {reference}"
     return None
+
+
+# Words an impostor pads a name with (nhsmail.net, secure-examplecouncil.com), and no real
+# organisation beside a council would (kentonline.co.uk is a newspaper: "online" is not here)
+_PADDING = ("mail", "email", "webmail", "secure", "portal", "login", "verify", "account",
+            "accounts")
+
+
+def _padded(name: str, label: str) -> bool:
+    """The name is the reference's label with padding words only, joined or hyphenated."""
+    if len(label) < 3:
+        return False
+    for word in re.split(r"[.-]", name):
+        if word == label:
+            continue
+        rest = word.removeprefix(label) if word.startswith(label) else \
+            word.removesuffix(label) if word.endswith(label) else word
+        if rest not in _PADDING and rest != word and rest:
+            return False
+        if rest == word and word not in _PADDING:
+            return False
+    return label in name and name != label
 
 
 def _words_added(domain: str, reference: str) -> bool:

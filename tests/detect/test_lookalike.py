@@ -70,6 +70,7 @@ def test_a_reference_dressed_in_another_suffix_is_an_imitation():
     ("nhs.net-secure.com", True), ("nhs-net-secure.com", True), ("secure-nhs.net", True),
     ("mail.nhs-net.com", True), ("mail.nhsnet.co.uk", True), ("nh.net", True),
     ("nhd.net", True), ("mhs.net", True), ("nhs-net.com", False), ("nhsnet.com", False),
+    ("nhsmail.net", True), ("nhs-mail.co.uk", True), ("secure-nhs.co.uk", True),
 ])
 def test_ours_and_partners_are_imitated_by_more_than_a_stranger_is(domain, strict_only):
     """Only the organisation may spell its partners' names: words added, or one letter of
@@ -103,3 +104,12 @@ def test_one_name_mixing_alphabets_is_dressed_up_whatever_it_imitates():
     assert "Latin and Cyrillic" in mixed_scripts("p\u0430yments.com".encode("idna").decode())
     assert mixed_scripts("b\u00fccher.de") is None  # Latin with an accent is one alphabet
     assert mixed_scripts("\u03c0\u03b1\u03c1\u03ac\u03b4\u03b5\u03b9\u03b3\u03bc\u03b1.gr") is None
+
+
+@pytest.mark.parametrize("domain, reference", [
+    ("kentonline.co.uk", "kent.gov.uk"),  # a newspaper, and "online" pads no impostor's name
+    ("nhsemployers.org", "nhs.net"),
+    ("bradford-college.co.uk", "bradford.gov.uk"),
+])
+def test_real_organisations_named_after_a_partners_place_are_not_imitations(domain, reference):
+    assert imitates(domain, reference, strict=True) is None
