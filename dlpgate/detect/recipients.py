@@ -137,7 +137,8 @@ class RecipientRiskAssessor:
         addressed = store.addressed(targets) if store else {}
         now = ctx.now or time.time()
         outside = thread.outside_thread(message, targets)
-        if outside and not thread.carries_conversation(message.body):
+        carried = thread.carries_conversation(message.body)
+        if outside and not carried:
             # "RE: Strategy meeting" with the quote deleted, or only an In-Reply-To: who was
             # in it is not on the page, so a regular of the sender's is taken to have been
             outside -= {t for t in outside
@@ -247,7 +248,8 @@ class RecipientRiskAssessor:
                         "mention them by name"))
                 if not known:
                     signals += self._meant(address, domain, words, in_body, targets)
-                    signals += self._greeting(address, hello, greeted)
+                    signals += self._greeting(address, hello, greeted,
+                                              carried and address not in outside)
                 if domain in self.webmail:
                     signals.append(self._signal(
                         S.PERSONAL_WEBMAIL, f"{domain} is a personal webmail service"))
@@ -415,15 +417,16 @@ class RecipientRiskAssessor:
                             "message carries the conversation with them")
 
     def _greeting(self, address: str, hello: greeting.Greeting | None,
-                  greeted: set[str]) -> list[Signal]:
+                  greeted: set[str], in_conversation: bool = False) -> list[Signal]:
         """Whom the message opens by greeting: this recipient (they were meant), or another
-        recipient and not this one (this one came along by mistake)."""
+        recipient and not this one (this one came along by mistake, unless the conversation
+        the message carries had them in it: the reply to all that greets its author)."""
         if hello is None:
             return []
         if address in greeted:
             return [self._signal(S.GREETED, f"the message opens by greeting {hello}, who "
                                  f"could be {address}")]
-        if greeted:
+        if greeted and not in_conversation:
             return [self._signal(S.GREETS_ANOTHER, f"the message opens by greeting {hello}, "
                                  f"who could be {min(greeted)}, not {address}")]
         return []

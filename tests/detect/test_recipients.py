@@ -317,6 +317,19 @@ def test_the_senders_signature_and_places_name_no_one_else(store):
     assert "Carl Hall" in why(named["emma.hall@elsewhere.org"], "names-someone-else")
 
 
+def test_a_reply_to_all_greets_its_author_without_turning_away_the_others_in_it(store):
+    quoted = ("Hi Sarah,\nThanks, agreed.\n\n-----Original Message-----\nFrom: Sarah Khan\n"
+              "Sent: Monday\nTo: Alice Jones\nCc: Priya Desai\nSubject: Panel\n")
+    got = assess(store, "sarah.khan@nhs.net", "priya.desai@leedsbeckett.ac.uk",
+                 to=["sarah.khan@nhs.net"], cc=["priya.desai@leedsbeckett.ac.uk"],
+                 subject="RE: Panel", body=quoted)
+    assert "greets-another" not in names(got["priya.desai@leedsbeckett.ac.uk"])
+    stranger = assess(store, "sarah.khan@nhs.net", "tom.baker@elsewhere.org",
+                      to=["sarah.khan@nhs.net"], cc=["tom.baker@elsewhere.org"],
+                      subject="RE: Panel", body=quoted)
+    assert "greets-another" in names(stranger["tom.baker@elsewhere.org"])
+
+
 def test_a_surname_shared_with_an_initials_address_names_no_one_else(store):
     store.learn([Pair(SENDER, "a.khan@bradford.gov.uk", time.time(), 4)])
     got = assess(store, "sarah.khan@nhs.net", body="Dear Dr Khan,\nThe clinic letter.\n")
