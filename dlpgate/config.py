@@ -26,6 +26,7 @@ from pydantic.functional_validators import BeforeValidator
 
 from dlpgate import yamlsrc
 from dlpgate.backtracking import ADVICE, ambiguous_repetition
+from dlpgate.history import ascii_domain
 
 
 class ConfigError(Exception):
@@ -77,7 +78,7 @@ def _domain(value: Any) -> str:
         value.strip().rstrip("."),
     ):
         raise ValueError(f"{value!r} is not a domain name, such as example-council.gov.uk")
-    return value.strip().rstrip(".").encode("idna").decode("ascii").lower()
+    return ascii_domain(value.strip())
 
 
 def _network(value: Any) -> str:

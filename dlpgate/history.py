@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import idna
+
 _BATV = re.compile(r"^(?:prvs|msprvs1|btv1)=[^=@]+=", re.IGNORECASE)
 
 
@@ -35,10 +37,23 @@ def normalise(address: str) -> str:
     # "+tag" sub-addressing, not a local part that is all tag (+447700900123@ at an SMS
     # gateway: a telephone number, one per person, not one mailbox's tags)
     local = (head if plus and head else local).lower()
+    return f"{local}@{ascii_domain(domain)}"
+
+
+def ascii_domain(domain: str) -> str:
+    """A domain as DNS spells it: lower case, a name in another script as punycode by IDNA
+    2008 with UTS 46 mapping (faß.de is xn--fa-hia.de, its own registration, where IDNA
+    2003 read it as fass.de, another); a name those rules refuse by the older, lenient
+    ones, and one neither reads as given."""
     domain = domain.rstrip(".").lower()
-    with contextlib.suppress(UnicodeError):
-        domain = domain.encode("idna").decode("ascii")
-    return f"{local}@{domain}"
+    if domain.isascii():
+        return domain
+    try:
+        return idna.encode(domain, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        with contextlib.suppress(UnicodeError):
+            return domain.encode("idna").decode("ascii")
+        return domain
 
 
 _ADDR_SPEC = re.compile(r"[^\s<>(),;:\"\[\]@]+@[^\s<>(),;:\"\[\]@]+")

@@ -32,6 +32,9 @@ from dlpgate.testing import make_message
     ("jo@example.org.", "jo@example.org"),
     # all tag and no mailbox: an SMS gateway's telephone numbers are one person each
     ("+447700900123@sms.example.com", "+447700900123@sms.example.com"),
+    # IDNA 2008: ß is its own letter (faß.de and fass.de are two registrations)
+    ("kontakt@fa\u00df.de", "kontakt@xn--fa-hia.de"),
+    ("jo@\uff47mail.com", "jo@gmail.com"),  # full-width letters are the plain ones
     # a bounce address tag in an envelope sender is no part of who wrote
     ("prvs=0123abcd45=rhys.tanner@oakfieldlets.com", "rhys.tanner@oakfieldlets.com"),
 ])
