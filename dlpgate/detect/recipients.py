@@ -81,7 +81,7 @@ def combine(weights: Iterable[tuple[str, float]]) -> float:
 # Government Security Classifications: OFFICIAL-SENSITIVE however it is typed (dashes
 # included); SECRET and TOP SECRET only in capitals, as markings are written ("a secret" in
 # prose is not one), and SECRET not as the first word of a name ("SECRET SANTA").
-_MARKING = re.compile(r"\b(?i:OFFICIAL[\s\-_:\u2013\u2014]*SENSITIVE)\b"
+_MARKING = re.compile(r"\b(?i:OFFICIAL[\s\-_:\u2010-\u2015\u00ad\u2212]*SENSITIVE)\b"
                       r"|\bSECRET\b(?!\s+(?!UK\s+EYES)[A-Z])|\bTOP[\s\-_]*SECRET\b")
 # Outlook's Sensitivity, the markings' own headers, and Microsoft Purview's sensitivity label
 _MARKING_HEADERS = ("sensitivity", "x-protective-marking", "x-classification", "msip_labels")

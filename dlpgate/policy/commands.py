@@ -64,6 +64,9 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     outcomes = run_all(policy, settings)
     print(table(outcomes))
+    if policy.idle_examples:
+        print(f"{policy.idle_examples} example(s) of the disabled rules "
+              f"({', '.join(policy.disabled)}) not run")
     return 0 if all(o.passed for o in outcomes) else 1
 
 

@@ -40,6 +40,30 @@ from dlpgate.policy.read import (
 SHIPPED = Path(__file__).resolve().parents[2] / "policies"
 
 
+HISTORY_KEYS = ("recipient", "sender", "count", "days_ago", "replied", "audience", "sent")
+
+
+def _history_problem(h: dict) -> str | None:
+    """What is wrong with one example history entry, in the words of its key; None if
+    nothing. A key not in HISTORY_KEYS would be ignored, and a count of "forty" used to
+    stop `policy test` with a traceback."""
+    unknown = [k for k in h if k not in HISTORY_KEYS]
+    if unknown:
+        return (f"unknown key {unknown[0]!r} in a history entry"
+                f"{_suggest(str(unknown[0]), HISTORY_KEYS)} (keys: {', '.join(HISTORY_KEYS)})")
+    count = h.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        return f"count is a whole number of messages, 0 or more (not {count!r})"
+    days = h.get("days_ago", 7)
+    if isinstance(days, bool) or not isinstance(days, int | float) or days < 0:
+        return f"days_ago is a number of days, 0 or more (not {days!r})"
+    if not isinstance(h.get("replied", False), bool):
+        return f"replied is true or false (not {h.get('replied')!r})"
+    if "sender" in h and not isinstance(h["sender"], str):
+        return "sender is an address"
+    return None
+
+
 def _audience(h: dict) -> bool:
     a = h.get("audience", 1)
     return isinstance(a, int) and not isinstance(a, bool) and a >= 1
@@ -128,12 +152,15 @@ class Loader:
         digest = hashlib.sha256()
         for doc in docs:
             digest.update(doc.filename.encode() + b"\0" + repr(doc.data).encode() + b"\0")
+        # a disabled rule's examples, and those that expect it to match, test nothing now
+        idle = [ex for ex in examples if ex.rule in off or off & set(ex.expect_rules)]
         return r.PolicySet(
             rules=tuple(rule for rule in rules if rule.id not in off),
             version=digest.hexdigest()[:12],
             files=tuple(doc.filename for doc in docs),
-            examples=tuple(examples),
+            examples=tuple(ex for ex in examples if ex not in idle),
             disabled=tuple(sorted(off)),
+            idle_examples=len(idle),
         )
 
     def _lists(self, reader: Reader) -> None:
@@ -275,6 +302,12 @@ class Loader:
             if name not in PLACEHOLDERS:
                 reader.err(path, f"unknown placeholder {{{name}}} in explain"
                            f"{_suggest(name, PLACEHOLDERS)}")
+        # {subjects:d} or {recipient!x} reads as a placeholder and fails when a message is
+        # explained, in the scan: a placeholder is its name alone
+        for _, name, spec, conversion in string.Formatter().parse(text):
+            if name is not None and (spec or conversion):
+                reader.err(path, f"placeholder {{{name}}} in explain takes no format or "
+                           f"conversion (write {{{name}}})")
 
     def _example(self, reader: Reader, raw: Any, path: tuple, rule: str,
                  org: dict | None) -> r.Example | None:
@@ -311,6 +344,11 @@ class Loader:
                        "replied, audience, sent} (audience: how many recipients each message "
                        "to them had; sent: a text, or a list of texts, that went to them)")
             history = []
+        for i, h in enumerate(history):
+            if problem := _history_problem(h):
+                reader.err(path + ("history", i), problem)
+                history = []
+                break
         history = [{**h, "sent": _texts(h.get("sent", []))} for h in history]
         headers = data.get("headers", {}) or {}
         if not isinstance(headers, dict):

@@ -60,6 +60,12 @@ class PolicyProblem:
         return f"{self.file}:{self.line}:{self.column}:{rule} {self.message}"
 
 
+# Words an author reaches for that mean one of the places (difflib would offer "internal"
+# for "external")
+_PLACE_SYNONYMS = {"external": "outside", "outbound": "outside", "external-domain": "outside",
+                   "inside": "internal", "ours": "internal", "partners": "partner"}
+
+
 def _suggest(word: Any, choices: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else f"; expected one of: {', '.join(choices)}"
@@ -152,7 +158,11 @@ class Reader:
             self.err(path, f"no {kind} list named {value!r} is declared"
                      f"{_suggest(value, known) if known else ''}")
             return []
-        return [v.lower() for v in self.strings(value, path, f"{kind} entries")]
+        entries = self.strings(value, path, f"{kind} entries")
+        if kind == "domains":  # as a declared list's: "@cjsm.net" or "*.cjsm.net" never match
+            return [d for i, e in enumerate(entries)
+                    if (d := self.loader._domain(self, e, path + (i,)))]
+        return [v.lower() for v in entries]
 
     # conditions -------------------------------------------------------
 
@@ -265,7 +275,13 @@ class Reader:
         if "where" in data:
             where = frozenset(self.strings(data["where"], path + ("where",), "where"))
             for w in where - set(r.WHERE):
-                self.err(path + ("where",), f"unknown place {w!r}{_suggest(w, r.WHERE)}")
+                hint = f"; did you mean {_PLACE_SYNONYMS[w]}?" if w in _PLACE_SYNONYMS else \
+                    _suggest(w, r.WHERE)
+                self.err(path + ("where",), f"unknown place {w!r}{hint} (places: "
+                         f"{', '.join(r.WHERE)})")
+        for key in ("where", "signal", "without_signal", "domain", "not_domain"):
+            if data.get(key) == []:
+                self.err(path + (key,), f"{key} is empty: the test could never match")
         for key in ("signal", "without_signal"):
             if key in data:
                 names = frozenset(self.strings(data[key], path + (key,), key))

@@ -379,6 +379,7 @@ class PolicySet:
     files: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
     disabled: tuple[str, ...] = ()
+    idle_examples: int = 0  # examples of disabled rules, or expecting one, left out
 
     @property
     def largest_count(self) -> int:

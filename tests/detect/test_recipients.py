@@ -283,6 +283,7 @@ def test_official_sensitive_to_a_non_secure_destination_is_flagged(store):
 
 @pytest.mark.parametrize("subject, body, headers", [
     ("OFFICIAL \u2013 SENSITIVE: case", "Notes.\n", {}),
+    ("OFFICIAL\u2011SENSITIVE: case", "Notes.\n", {}),  # Word's non-breaking hyphen
     ("Case notes", "Classification: OFFICIAL-SENSITIVE\n\nDear Pat,\nNotes.\n", {}),
     ("Case notes", "OFFICIAL-SENSITIVE PERSONAL\n\nNotes.\n", {}),
     ("Case notes", "Notes.\n", {"msip_labels": "MSIP_Label_1a2b_Enabled=true; "

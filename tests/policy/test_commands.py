@@ -137,3 +137,13 @@ def test_schema_prints_the_published_schema():
     proc = dlpgate("policy", "schema")
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["title"] == "dlpgate policy file"
+
+
+def test_disabling_a_shipped_rule_leaves_its_examples_out_of_the_test(tmp_path):
+    # the README's way of turning a rule off; its examples used to fail the test for good
+    shipped = Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
+    (tmp_path / "local.yaml").write_text("disable: [bulk-exposure]\n")
+    proc = dlpgate("policy", "test", "--config", str(config(tmp_path)), str(shipped),
+                   str(tmp_path / "local.yaml"))
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "example(s) of the disabled rules (bulk-exposure) not run" in proc.stdout

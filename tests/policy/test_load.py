@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,13 @@ rules:
 @pytest.mark.parametrize("entry, said", [
     ("sent: 3", "sent: a text, or a list of texts, that went to them"),
     ("audience: many", "audience: how many recipients each message to them had"),
+    # each of these was ignored, or stopped `policy test` with a traceback
+    ("cout: 1", "unknown key 'cout' in a history entry; did you mean count?"),
+    ("last_seen: 2020-01-01", "unknown key 'last_seen'"),
+    ("count: forty", "count is a whole number of messages, 0 or more (not 'forty')"),
+    ("count: 2.7", "count is a whole number of messages"),
+    ("days_ago: last week", "days_ago is a number of days"),
+    ('replied: "no"', "replied is true or false (not 'no')"),
 ])
 def test_a_history_entry_in_an_example_is_checked_field_by_field(tmp_path, entry, said):
     got = problems_of(tmp_path, f"""\
@@ -174,6 +182,40 @@ rules:
       - {{name: n, to: a@b.org, expect: log, history: [{{recipient: a@b.org, {entry}}}]}}
 """)
     assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and said in got[0]
+
+
+@pytest.mark.parametrize("explain", ["{subjects:d} people", "{recipient!x}", "{domain:>20}"])
+def test_a_placeholder_with_a_format_is_refused_before_it_can_fail_a_scan(tmp_path, explain):
+    # it passed the check and then made every matching message 451 after a live reload
+    got = problems_of(tmp_path, f"""\
+rules:
+  - id: r
+    title: t
+    when: {{findings: {{}}}}
+    action: log
+    explain: "{explain}"
+""")
+    assert len(got) == 1 and "takes no format or conversion" in got[0]
+
+
+@pytest.mark.parametrize("test, said", [
+    ('{domain: "@cjsm.net"}', "'@cjsm.net' is not a domain name"),
+    ('{not_domain: [court.cjsm.net, "*.cjsm.net"]}', "'*.cjsm.net' is not a domain name"),
+    ("{signal: []}", "signal is empty: the test could never match"),
+    ("{where: [external]}", "unknown place 'external'; did you mean outside? (places: "
+     "internal, partner, outside)"),
+])
+def test_a_recipient_test_that_could_never_match_is_refused(tmp_path, test, said):
+    # each passed the check and then never matched: an exclusion that excluded nothing
+    got = problems_of(tmp_path, f"""\
+rules:
+  - id: r
+    title: t
+    when: {{recipients: {{any: {test}}}}}
+    action: log
+    explain: x
+""")
+    assert len(got) == 1 and said in got[0], got
 
 
 def test_the_shipped_policies_load_and_every_rule_explains_itself():
@@ -208,3 +250,21 @@ def test_the_first_rule_in_the_policy_readme_loads_and_its_examples_pass(tmp_pat
     settings = Settings.model_validate({"detection": {"ner": False}})
     outcomes = run_all(load_files([path], settings), settings)
     assert [o.passed for o in outcomes] == [True, True]
+
+
+def test_the_example_in_the_policy_readme_passes_against_the_shipped_policy(tmp_path):
+    """The README's example of every example key, run as written beside the shipped rules."""
+    from dlpgate.policy.examples import run_all
+    from dlpgate.policy.load import SHIPPED
+
+    text = (SHIPPED / "README.md").read_text()
+    block = text.split("## Examples: tests inside the policy", 1)[1].split(
+        "```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "readme-example.yaml"
+    path.write_text(block)
+    settings = Settings.model_validate({"detection": {"ner": False}, "organisation": {
+        "internal_domains": ["example-council.gov.uk"]}})
+    policy = load_files([*shipped_files(), path], settings)
+    mine = [ex for ex in policy.examples if ex.file.endswith("readme-example.yaml")]
+    outcomes = run_all(dataclasses.replace(policy, examples=tuple(mine)), settings)
+    assert [o.passed for o in outcomes] == [True], [o.problems for o in outcomes]
