@@ -161,16 +161,27 @@ def judge(ex: Example, result: ScanResult) -> Outcome:
     d = result.decision
     matched = tuple(m.rule for m in d.matches if m.counts)
     shadow = {m.rule for m in d.matches if m.mode == "shadow"}
+    overridden = {m.rule: m.overridden_by for m in d.matches if m.overridden_by}
     problems = []
     if ex.expect_action is not None and d.chosen != ex.expect_action:
         why = f" (rules: {', '.join(matched)})" if matched else " (no rule matched)"
+        if shadow:
+            why = why[:-1] + f"; in shadow mode: {', '.join(sorted(shadow))})"
         problems.append(f"expected {ex.expect_action.value}, got {d.chosen.value}{why}")
     for rule in ex.expect_rules:
-        if rule not in matched and rule not in shadow:
+        if rule in overridden:
+            problems.append(f"expected rule {rule} to match; it did, but {overridden[rule]} "
+                            "overrides it")
+        elif rule not in matched and rule not in shadow:
             problems.append(f"expected rule {rule} to match; it did not")
-    for rule in ex.expect_not_rules:
-        if rule in matched:
-            problems.append(f"expected rule {rule} not to match; it did")
+    for rule in ex.expect_not_rules:  # as `rules` counts a shadow rule's match, so does this
+        if rule in matched or rule in shadow:
+            mode = " (in shadow mode)" if rule in shadow else ""
+            problems.append(f"expected rule {rule} not to match; it did{mode}")
+    if problems:  # what the recipient tests saw, for a rule that asks about recipients
+        problems += [f"recipient {r.address}: risk {r.risk:.2f}, "
+                     f"{', '.join(s.name for s in r.signals) or 'no signals'}"
+                     for r in result.evidence.recipients]
     return Outcome(ex, not problems, d.chosen.value, matched, tuple(problems))
 
 

@@ -54,10 +54,42 @@ def test_examples_pass_and_a_wrong_one_names_every_difference(tmp_path: Path):
     assert outcomes[2].problems == (
         "expected log, got hold (rules: nhs-to-new-recipient)",
         "expected rule nhs-to-new-recipient not to match; it did",
+        # what the recipient tests saw, so the author can see why
+        "recipient a@example.org: risk 0.99, new-to-organisation, unmentioned",
     )
     printed = table(outcomes)
     assert "FAIL  p.yaml:24" in printed and "3 of 4 examples passed" in printed
     assert "PASS  p.yaml:15" in printed and "nhs-to-new-recipient" in printed
+
+
+def test_a_shadow_match_counts_both_ways_and_an_override_is_named(tmp_path: Path):
+    path = tmp_path / "p.yaml"
+    path.write_text("""\
+rules:
+  - id: trial
+    title: t
+    mode: shadow
+    when: {message: {matches: "(?i)rota"}}
+    action: hold
+    explain: x
+  - id: strict
+    title: t
+    when: {message: {matches: "(?i)rota"}}
+    action: hold
+    explain: x
+  - id: relax
+    title: t
+    overrides: [strict]
+    when: {message: {matches: "(?i)staff rota"}}
+    action: log
+    explain: x
+examples:
+  - {name: a, to: [a@example.org], subject: Staff rota, expect: {not_rules: [trial]}}
+  - {name: b, to: [a@example.org], subject: Staff rota, expect: {rules: [strict]}}
+""")
+    first, second = run_all(load_files([path], FAST), FAST)
+    assert first.problems[0] == "expected rule trial not to match; it did (in shadow mode)"
+    assert second.problems[0] == "expected rule strict to match; it did, but relax overrides it"
 
 
 def test_an_example_uses_the_files_organisation_not_the_sites(tmp_path: Path):
