@@ -142,6 +142,13 @@ rules:
     ]
 
 
+def one_rule(when: str = "{findings: {}}", explain: str = "x", examples: str = "") -> str:
+    """A policy of one rule, r, at lines 1-6 (its examples from line 8)."""
+    extra = f"    examples:\n      {examples}\n" if examples else ""
+    return (f"rules:\n  - id: r\n    title: t\n    when: {when}\n    action: log\n"
+            f"    explain: {explain}\n{extra}")
+
+
 def test_examples_are_checked_like_rules(tmp_path):
     got = problems_of(tmp_path, """\
 rules:
@@ -171,30 +178,16 @@ rules:
     ('replied: "no"', "replied is true or false (not 'no')"),
 ])
 def test_a_history_entry_in_an_example_is_checked_field_by_field(tmp_path, entry, said):
-    got = problems_of(tmp_path, f"""\
-rules:
-  - id: r
-    title: t
-    when: {{findings: {{}}}}
-    action: log
-    explain: x
-    examples:
-      - {{name: n, to: a@b.org, expect: log, history: [{{recipient: a@b.org, {entry}}}]}}
-""")
+    got = problems_of(tmp_path, one_rule(
+        examples=f"- {{name: n, to: a@b.org, expect: log, history: [{{recipient: a@b.org, "
+                 f"{entry}}}]}}"))
     assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and said in got[0]
 
 
 @pytest.mark.parametrize("explain", ["{subjects:d} people", "{recipient!x}", "{domain:>20}"])
 def test_a_placeholder_with_a_format_is_refused_before_it_can_fail_a_scan(tmp_path, explain):
     # it passed the check and then made every matching message 451 after a live reload
-    got = problems_of(tmp_path, f"""\
-rules:
-  - id: r
-    title: t
-    when: {{findings: {{}}}}
-    action: log
-    explain: "{explain}"
-""")
+    got = problems_of(tmp_path, one_rule(explain=f'"{explain}"'))
     assert len(got) == 1 and "takes no format or conversion" in got[0]
 
 
@@ -207,14 +200,7 @@ rules:
 ])
 def test_a_recipient_test_that_could_never_match_is_refused(tmp_path, test, said):
     # each passed the check and then never matched: an exclusion that excluded nothing
-    got = problems_of(tmp_path, f"""\
-rules:
-  - id: r
-    title: t
-    when: {{recipients: {{any: {test}}}}}
-    action: log
-    explain: x
-""")
+    got = problems_of(tmp_path, one_rule(when=f"{{recipients: {{any: {test}}}}}"))
     assert len(got) == 1 and said in got[0], got
 
 
