@@ -18,6 +18,10 @@ from dlpgate.model import RecipientSignal as S
 from dlpgate.model import Signal
 from dlpgate.store.base import Correspondence
 
+# Messages from here to a domain before it counts as somebody's real correspondent rather
+# than a slip that went once or twice (and stayed in the autocomplete)
+ESTABLISHED = 3
+
 
 class Slips:
     def __init__(self, settings: Settings, signal: SignalMaker) -> None:
@@ -83,7 +87,8 @@ class Slips:
         `dressed_up` asks of every recipient)."""
         out = self.mistaken(address, contacts, targets, quoted, near, spellings)
         frequent = [c for c in contacts if c.count >= self.known_min]
-        if not dressed and domain not in org_domains and \
+        seen = org_domains.get(domain)
+        if not dressed and (seen is None or seen.count < ESTABLISHED) and \
                 not in_domains(domain, self.ours + self.distinct):
             refs = [c.recipient.rpartition("@")[2] for c in frequent[:100]]
             refs += [d.recipient for d in (store.top_domains(200) if store else [])]

@@ -110,6 +110,16 @@ def test_an_imitation_of_a_partner_stays_one_however_often_it_was_written_to(sto
     assert "an expected partner" in why(r, "lookalike-domain")
 
 
+def test_a_domain_written_to_once_or_twice_here_is_still_asked_what_it_imitates(store):
+    # a colleague's slip went (nothing in it to hold): gmial.com is no one's correspondent yet
+    store.learn([Pair("bob@example-council.gov.uk", "ann@gmial.com", time.time(), 2)])
+    r = assess(store, "ann@gmial.com")["ann@gmial.com"]
+    assert "gmail.com" in why(r, "lookalike-domain")
+    store.learn([Pair("dee@example-council.gov.uk", "ann@gmial.com", time.time(), 1)])
+    r = assess(store, "ann@gmial.com")["ann@gmial.com"]
+    assert "lookalike-domain" not in names(r)  # three messages here: a real correspondent
+
+
 def test_a_known_domain_like_a_contacts_is_a_real_correspondent(store):
     # imitating a domain someone merely writes to is a question for new domains only
     store.learn([Pair(SENDER, "ann@gmial.com", time.time(), 3)])
