@@ -301,7 +301,10 @@ class Handler:
             outcome, text = await self._hold(key, env, raw, tx, result, doubt)
         code = int(text[:3])
         gw.decisions.add(DecisionRecord.of(result, env, outcome, code, gw.node, time.time()))
-        self._log(scan_id, env, raw, result, outcome, code, started, "")
+        # a hold because an earlier attempt may have been delivered says so, beside the
+        # policy's verdict (which alone would have let it go)
+        self._log(scan_id, env, raw, result, outcome, code, started,
+                  "interrupted-delivery" if doubt and outcome is Outcome.HELD else "")
         return text
 
     async def _send_once(self, key: str, scan_id: str, data: bytes,

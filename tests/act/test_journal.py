@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import smtplib
 import subprocess
 import sys
@@ -151,8 +152,10 @@ def test_best_effort_journal_sends_while_the_store_is_down(make_settings, relay_
 
 
 def serve(cfg: Path, port: int, cwd: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "serve", "--config", str(cfg)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    """`dlpgate serve`, its log lines appended to cwd/serve.log."""
+    with open(cwd / "serve.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "serve", "--config", str(cfg)],
+                                stdout=log, stderr=log, cwd=cwd)
     wait_for_port(port, proc)
     return proc
 
@@ -208,6 +211,10 @@ def test_a_relay_killed_while_the_next_hop_owed_its_reply_holds_the_retry_instea
     assert item.rules == (INTERRUPTED_RULE,)
     assert "may already have been delivered" in item.reasons[0]
     assert item.raw == raw
+    # the log line says why it was held: the policy alone would have let it go
+    [held] = [json.loads(line) for line in (tmp_path / "serve.log").read_text().splitlines()
+              if '"event": "message"' in line and '"outcome": "held"' in line]
+    assert held["error"] == "interrupted-delivery" and held["verdict"] == "allow"
 
 
 def test_the_journal_claims_once_marks_and_forgets_on_every_store(any_store):
