@@ -20,6 +20,8 @@ correspondence row beside it.
 
 from __future__ import annotations
 
+import time
+
 from dlpgate.store.base import Correspondence, HistoryHeld
 
 # Addresses per statement (each used up to three times): inside the 999 parameters an
@@ -113,6 +115,9 @@ class HistoryKeeping:
                     cur = db.execute("DELETE FROM spellings WHERE key = ? AND known = ?",
                                      (key, address))
                     done["spellings"] += max(cur.rowcount, 0)
+            # relays learning meanwhile have these filed in their caches (`learn`)
+            db.execute("INSERT INTO meta (key, value) VALUES ('erased_at', ?) ON CONFLICT (key) "
+                       "DO UPDATE SET value = excluded.value", (repr(time.time()),))
             return done
 
         done = self._atomic(work)

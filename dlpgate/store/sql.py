@@ -281,9 +281,14 @@ class SQLStore(HistoryKeeping):
         # a dozen index writes each time. Emptied hourly too: another process (erasure,
         # another node's retention) may have deleted what it remembers.
         filed: set[str] = self.__dict__.setdefault("_filed", set())
-        if len(filed) > 200_000 or time.monotonic() - self.__dict__.get("_filed_at", 0) > 3600:
+        # an erasure in another process (history forget) says when, so what it deleted is
+        # filed again from the next batch, not within the hour
+        erased = self._read("SELECT value FROM meta WHERE key = 'erased_at'", ())
+        if len(filed) > 200_000 or time.monotonic() - self.__dict__.get("_filed_at", 0) > 3600 \
+                or (erased and float(erased[0][0]) >= self.__dict__.get("_filed_wall", 0)):
             filed.clear()
             self.__dict__["_filed_at"] = time.monotonic()
+            self.__dict__["_filed_wall"] = time.time()
         fresh = sorted(k for k in {p.recipient for p in pairs if p.count > 0}
                        | {"@" + d for d in domains} if k not in filed)
         self._transaction([

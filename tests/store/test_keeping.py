@@ -150,6 +150,22 @@ def test_the_history_in_all_is_counted_without_an_address(any_store):
                      "newest_last_seen": NOW - DAY}
 
 
+def test_an_address_forgotten_elsewhere_is_filed_for_slips_again_when_next_learned(store_url):
+    # a relay keeps what it has filed in a cache; an erasure by the CLI (another process)
+    # must not leave the address without its near spellings for the rest of the hour
+    from dlpgate.store.base import open_store
+
+    relay, cli = open_store(store_url), open_store(store_url)
+    try:
+        relay.learn([Pair("kw@council.gov.uk", "carer@oldmail.org", NOW)])
+        cli.forget(["carer@oldmail.org"])
+        relay.learn([Pair("kw@council.gov.uk", "carer@oldmail.org", NOW)])
+        assert relay.near(["carr@oldmail.org"]) == {"carr@oldmail.org": ["carer@oldmail.org"]}
+    finally:
+        relay.close()
+        cli.close()
+
+
 def test_of_two_nodes_asking_for_a_turn_at_a_job_one_gets_it(store_url):
     from dlpgate.store.base import open_store
 
