@@ -80,7 +80,12 @@ firstly finally again day
 breswylydd preswylydd breswylwyr gyfaill gyfeillion gydweithwyr cydweithwyr warcheidwad
 gwarcheidwad denant denantiaid gwsmer cwsmer ymgeisydd gynghorydd cynghorydd gynghorwyr
 cynghorwyr gydweithiwr cydweithiwr aelod aelodau bennaeth pennaeth swyddog swyddogion feddyg
-meddyg""".split())
+meddyg
+councillors provider providers professional professionals stakeholder stakeholders person pupil
+pupils student students leaseholder leaseholders homeowner homeowners ratepayer ratepayers
+claimant claimants complainant complainants agent agents representative representatives
+volunteer volunteers friend elector electors owner owners dsl senco sencos governor partner
+director directors commissioner commissioners colleagues""".split())
 
 
 # More people than one greeting names ("Hi Sarah, Tom and Priya,"): a longer list of names

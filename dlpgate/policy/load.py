@@ -328,7 +328,8 @@ class Loader:
         try:
             action = Action(expect["action"]) if "action" in expect else None
         except ValueError:
-            reader.err(path + ("expect", "action"), f"unknown action {expect.get('action')!r}")
+            reader.err(path + ("expect", "action"), f"unknown action {expect.get('action')!r}"
+                       f"{_suggest(expect.get('action'), [a.value for a in Action])}")
             return None
         attachments = data.get("attachments", [])
         if not isinstance(attachments, list) or not all(

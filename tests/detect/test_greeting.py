@@ -86,6 +86,12 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Dear GP,\nThe referral.",
     "Hello Admissions,\nThe application.",
     "Dear Councillor,\nThe ward surgery.",
+    "Dear Councillors,\nThe committee papers.",           # roles council circulars go to
+    "Dear Provider,\nThe framework.",
+    "Dear Young Person,\nYour review.",
+    "Dear Leaseholder,\nThe service charge.",
+    "Dear Stakeholders,\nThe consultation.",
+    "Dear DSL,\nThe training.",
     "Hello,\nplease see below.",
     "Howdy,\nplease see below.",
     "Apologies,\nthe wrong attachment.",           # a first word and a comma, not a person

@@ -184,6 +184,11 @@ def test_a_history_entry_in_an_example_is_checked_field_by_field(tmp_path, entry
     assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and said in got[0]
 
 
+def test_an_examples_unknown_action_suggests_the_one_meant(tmp_path):
+    got = problems_of(tmp_path, one_rule(examples="- {name: n, to: a@b.org, expect: held}"))
+    assert len(got) == 1 and "unknown action 'held'; did you mean hold?" in got[0]
+
+
 @pytest.mark.parametrize("explain", ["{subjects:d} people", "{recipient!x}", "{domain:>20}"])
 def test_a_placeholder_with_a_format_is_refused_before_it_can_fail_a_scan(tmp_path, explain):
     # it passed the check and then made every matching message 451 after a live reload
