@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dlpgate import yamlsrc
-from dlpgate.config import ENTITIES, Settings, _domain
+from dlpgate.config import ENTITIES, Settings
 from dlpgate.detect.lookalike import WEBMAIL
 from dlpgate.detect.recognizers.special_category import load_lexicon
 from dlpgate.model import Action
@@ -192,18 +192,10 @@ class Loader:
             entries = reader.strings(spec[kind] or [], path + (kind,), f"list {name}")
             if kind == "domains":
                 entries = [d for i, e in enumerate(entries)
-                           if (d := self._domain(reader, e, path + (kind, i)))]
+                           if (d := reader.domain(e, path + (kind, i)))]
             self.lists_kind[name] = kind
             self.lists.setdefault(name, []).extend(
                 e if kind == "terms" else e.lower() for e in entries)
-
-    @staticmethod
-    def _domain(reader: Reader, entry: str, path: tuple) -> str:
-        try:
-            return _domain(entry)
-        except ValueError as exc:
-            reader.err(path, str(exc))
-            return ""
 
     def _organisation(self, reader: Reader, value: Any) -> dict | None:
         if value is None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from dlpgate import yamlsrc
 from dlpgate.backtracking import ADVICE, ambiguous_repetition
-from dlpgate.config import _size
+from dlpgate.config import _domain, _size
 from dlpgate.model import RecipientSignal
 from dlpgate.policy import rules as r
 
@@ -144,6 +144,15 @@ class Reader:
             return None
         return compiled
 
+    def domain(self, entry: str, path: tuple) -> str:
+        """A domain as the configuration reads one (IDN to punycode, lower case); "" and a
+        problem at `path` for an entry that is none ("@cjsm.net", "*.cjsm.net")."""
+        try:
+            return _domain(entry)
+        except ValueError as exc:
+            self.err(path, str(exc))
+            return ""
+
     def listref(self, value: Any, path: tuple, kind: str) -> list[str]:
         """A list's name, or entries written in place."""
         if isinstance(value, str) and value in self.loader.lists_kind:
@@ -161,7 +170,7 @@ class Reader:
         entries = self.strings(value, path, f"{kind} entries")
         if kind == "domains":  # as a declared list's: "@cjsm.net" or "*.cjsm.net" never match
             return [d for i, e in enumerate(entries)
-                    if (d := self.loader._domain(self, e, path + (i,)))]
+                    if (d := self.domain(e, path + (i,)))]
         return [v.lower() for v in entries]
 
     # conditions -------------------------------------------------------
