@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from dlpgate.detect.names import (
@@ -21,6 +20,7 @@ from dlpgate.detect.names import (
     TITLE_WORDS,
     Spellings,
     first_names_match,
+    folded,
     name_words,
 )
 from dlpgate.history import getaddresses, normalise
@@ -167,7 +167,7 @@ def display_names(message: Message) -> dict[str, str]:
 
 
 _NAME_WORD = re.compile(r"[a-z]{2,}")
-_TITLES = frozenset(TITLE_WORDS)
+_TITLES = frozenset(TITLE_WORDS)  # in a display name, folded: the ranks' capitals are gone
 
 
 def name_words_of(shown_as: str) -> list[str]:
@@ -180,8 +180,7 @@ def name_words_of(shown_as: str) -> list[str]:
 def _folded(text: str) -> str:
     """Lower case without accents or apostrophes, as addresses spell names: Siân -> sian,
     O'Brien -> obrien."""
-    plain = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in plain if not unicodedata.combining(c) and c not in "'’")
+    return folded(text).replace("'", "").replace("\u2019", "")
 
 
 def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = True) -> bool:

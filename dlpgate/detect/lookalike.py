@@ -85,9 +85,7 @@ def unicode_domain(domain: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)  # the same references are compared for every message
 def skeleton(domain: str) -> str:
     """What a domain looks like to a hurried reader: one canonical spelling."""
-    text = unicodedata.normalize("NFKC", unicode_domain(domain)).lower()
-    text = text.translate(_CONFUSABLE)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = plain_letters(domain).translate(_CONFUSABLE)  # and the digits that pass for letters
     return text.replace("rn", "m").replace("vv", "w").replace("cl", "d")
 
 

@@ -350,14 +350,25 @@ TITLE_WORDS = """mr mrs ms miss mx dr prof professor sir dame lord lady baroness
 reverend canon father pastor rabbi imam sister brother judge cllr councillor sergeant
 inspector constable superintendent detective""".split()
 RANKS = "PC PCSO DC DS DI DCI DSI Sgt Insp Supt".split()
-TITLES = frozenset(TITLE_WORDS) | {r.lower() for r in RANKS}
-_TITLES = TITLES
+_TITLE_SET = frozenset(TITLE_WORDS)
+_TITLES = frozenset(TITLE_WORDS) | {r.lower() for r in RANKS}
+
+
+def is_title(word: str) -> bool:
+    """A title before a name as written: Cllr, Dr, Mrs; a police rank only in capitals (DI
+    Patel; Di is a name)."""
+    return word.lower() in _TITLE_SET or word in RANKS
+
+
+def unaccented(text: str) -> str:
+    """Accents taken off, as an address spells a name (Siân: Sian); case kept."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
 
 
 def folded(text: str) -> str:
-    """Lower case with accents taken off, as an address spells a name (Siân: sian)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
-                   if not unicodedata.combining(c))
+    """Lower case with accents taken off (Siân: sian)."""
+    return unaccented(text.lower())
 _NOT_SURNAMES = frozenset("""and the for thanks thank please regards best dear hello from sent
 subject date cc to re fw on at in of or with will would can could should has have had was
 is are be been""".split())

@@ -136,8 +136,8 @@ class RecipientRiskAssessor:
         org_domains = store.domains(domains) if store else {}
         addressed = store.addressed(targets) if store else {}
         now = ctx.now or time.time()
-        outside = thread.outside_thread(message, targets)
         carried = thread.carries_conversation(message.body)
+        outside = thread.outside_thread(message, targets, carried)
         if outside and not carried:
             # "RE: Strategy meeting" with the quote deleted, or only an In-Reply-To: who was
             # in it is not on the page, so a regular of the sender's is taken to have been
@@ -154,7 +154,7 @@ class RecipientRiskAssessor:
         quoted = in_body - set(targets) - {sender}
         contacts = names.Contacts(store.contacts(sender) if mine else [])
         namesakes = names.namesakes(targets, contacts)
-        message_signals = self._message_signals(message, hello, greeted)
+        message_signals = self._message_signals(message, hello, greeted, targets)
         tokens = ctx.fingerprint if ctx.fingerprint is not None else \
             self._fingerprint(message, store)
         pairs = self._pairs(sender, targets, namesakes, store)
@@ -373,12 +373,11 @@ class RecipientRiskAssessor:
         carer on the team's meeting notices).
         """
         others = [t for t in targets if t != address]
-        if any(n >= 2 and address in pair and (set(pair) - {address}) <= set(others)
-               for pair, n in pairs.items()):
-            return []
         if len(others) >= self.lone_min and not in_domains(
                 domain, self.internal + self.partners) and all(
-                in_domains(t.rpartition("@")[2], self.internal) for t in others):
+                in_domains(t.rpartition("@")[2], self.internal) for t in others) and not any(
+                n >= 2 and address in pair and set(pair) - {address} <= set(others)
+                for pair, n in pairs.items()):
             return [self._signal(
                 S.LONE_OUTSIDER, f"everyone else on this message ({len(others)} "
                 f"{'person' if len(others) == 1 else 'people'}) is "
@@ -439,7 +438,7 @@ class RecipientRiskAssessor:
         return profile.fingerprint(message, self._key)
 
     def _message_signals(self, message: Message, hello: greeting.Greeting | None,
-                         greeted: set[str]) -> list[Signal]:
+                         greeted: set[str], targets: list[str]) -> list[Signal]:
         out = []
         visible = list(dict.fromkeys(normalise(a) for a in message.to + message.cc))
         visible_external = [a for a in visible if not in_domains(domain_of(a), self.internal)]
@@ -460,7 +459,7 @@ class RecipientRiskAssessor:
                 S.PROTECTIVE_MARKING, "the message is marked OFFICIAL-SENSITIVE or above and "
                 "this destination is not on the secure list"))
         if hello is not None and hello.opener and not greeted and \
-                not any(names.is_role_address(t) for t in map(normalise, message.destinations)):
+                not any(names.is_role_address(t) for t in targets):
             out.append(self._signal(
                 S.SALUTATION_MISMATCH, f"the message opens by greeting {hello} but no "
                 "recipient has that name"))

@@ -11,7 +11,6 @@ Pure functions of text, no store.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from dlpgate.detect import names
@@ -51,15 +50,6 @@ def is_reply(message: Message) -> bool:
         k.lower() in ("in-reply-to", "references") for k, _ in message.headers)
 
 
-def thread_words(message: Message, reply: bool | None = None) -> set[str] | None:
-    """For a message that replies to, forwards or quotes a conversation, its words; else None.
-    `reply`: is_reply(message), when the caller has it already."""
-    if not (is_reply(message) if reply is None else reply) and \
-            not carries_conversation(message.body):
-        return None
-    return words_of(message.body)
-
-
 def words_of(text: str) -> set[str]:
     """The words of a conversation as addresses spell names: accents folded (Siân, Seán,
     Zoë), and a name with an apostrophe both whole and apart (O'Connor: oconnor, connor)."""
@@ -67,19 +57,21 @@ def words_of(text: str) -> set[str]:
     return set(_TOKEN.findall(plain)) | set(_TOKEN.findall(plain.replace("'", "")))
 
 
-def outside_thread(message: Message, targets: list[str]) -> set[str]:
+def outside_thread(message: Message, targets: list[str],
+                   carried: bool | None = None) -> set[str]:
     """The recipients added to a conversation they were not part of.
 
     A reply (by its subject or headers) is the conversation going on, so anyone outside it
     was added. A forward, or a message that only quotes a conversation under an unmarked
     subject (a circular quoting a note, "REMOVE ME!! Re: ..."), may be sharing it with a
     new audience, which is what forwarding is for: a recipient outside it stands out only
-    when at least half the message's recipients were in it.
+    when at least half the message's recipients were in it. `carried`:
+    carries_conversation(message.body), when the caller has it already.
     """
     reply = is_reply(message)
-    thread = thread_words(message, reply)
-    if thread is None:
+    if not reply and not (carries_conversation(message.body) if carried is None else carried):
         return set()
+    thread = words_of(message.body)
     outside = {t for t in targets if not names.in_thread(t, thread)}
     if (reply and not _FORWARD.match(message.subject)) or 2 * len(outside) <= len(targets):
         return outside
@@ -137,8 +129,7 @@ def _author(text: str) -> Author | None:
     if not found:
         text = re.split(r"[/@]", text, maxsplit=1)[0]
     # accents folded as addresses spell them (Siân Jones is sian.jones@), case kept
-    text = "".join(c for c in unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
-                   if not unicodedata.combining(c))
+    text = names.unaccented(text.replace("\u2019", "'"))
     text = _ROLE_AFTER.sub("", names.ADDRESS.sub(" ", _ASIDE.sub(" ", text)).strip())
     if "," in text:  # Exchange's "Surname, First"
         last, _, first = text.partition(",")
@@ -155,7 +146,7 @@ def _author(text: str) -> Author | None:
 def _name_words(text: str) -> list[str]:
     """The words of a name, without a title before it ("Cllr", "Dr", "Mrs") or honours and
     qualifications after it ("Jr", "BSc RGN", "MBE")."""
-    words = [w for w in _WORD.findall(text) if w.lower() not in names.TITLES]
+    words = [w for w in _WORD.findall(text) if not names.is_title(w)]
     while len(words) > 2 and (w := words[-1].lower()) and (
             w in _SUFFIXES or w in _POSTNOMINALS or (words[-1].isupper() and len(w) <= 5)):
         words.pop()

@@ -47,6 +47,11 @@ def _history_problem(h: dict) -> str | None:
     """What is wrong with one example history entry, in the words of its key; None if
     nothing. A key not in HISTORY_KEYS would be ignored, and a count of "forty" used to
     stop `policy test` with a traceback."""
+    if not isinstance(h, dict) or not isinstance(h.get("recipient"), str) or \
+            _texts(h.get("sent", [])) is None or not _audience(h):
+        return ("history is a list of {recipient, count, days_ago, replied, audience, sent} "
+                "(audience: how many recipients each message to them had; sent: a text, or a "
+                "list of texts, that went to them)")
     unknown = [k for k in h if k not in HISTORY_KEYS]
     if unknown:
         return (f"unknown key {unknown[0]!r} in a history entry"
@@ -330,13 +335,8 @@ class Loader:
                        "{name, unscannable: true}")
             attachments = []
         history = data.get("history", [])
-        if not isinstance(history, list) or not all(
-                isinstance(h, dict) and isinstance(h.get("recipient"), str)
-                and _texts(h.get("sent", [])) is not None and _audience(h) for h in history):
-            reader.err(path + ("history",), "history is a list of {recipient, count, days_ago, "
-                       "replied, audience, sent} (audience: how many recipients each message "
-                       "to them had; sent: a text, or a list of texts, that went to them)")
-            history = []
+        if not isinstance(history, list):
+            history = [history]
         for i, h in enumerate(history):
             if problem := _history_problem(h):
                 reader.err(path + ("history", i), problem)
