@@ -19,7 +19,7 @@ from dlpgate import testdata
 from dlpgate.config import Settings
 from dlpgate.history import Pair, normalise
 from dlpgate.model import Envelope, ScanResult
-from dlpgate.policy.load import load_files
+from dlpgate.policy.load import load_files, mailbox
 from dlpgate.policy.rules import Example, PolicySet
 
 
@@ -79,7 +79,8 @@ def build_message(ex: Example, default_sender: str) -> tuple[bytes, Envelope]:
         else:
             msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     raw = msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    return raw, Envelope(mail_from=sender, rcpt_tos=tuple(dict.fromkeys(ex.to + ex.cc + ex.bcc)))
+    rcpts = (mailbox(entry) for entry in ex.to + ex.cc + ex.bcc)
+    return raw, Envelope(mail_from=mailbox(sender), rcpt_tos=tuple(dict.fromkeys(rcpts)))
 
 
 def _settings_for(settings: Settings, ex: Example, db: Path) -> Settings:
@@ -98,8 +99,8 @@ def _learn(store, sender: str, history: tuple[dict, ...]) -> None:
     now = time.time()
     pairs, replied = [], []
     for h in history:
-        who = normalise(str(h.get("sender", sender)))
-        to = normalise(str(h["recipient"]))
+        who = normalise(mailbox(str(h.get("sender", sender))))
+        to = normalise(mailbox(str(h["recipient"])))
         days = float(h.get("days_ago", 7))
         if int(h.get("count", 1)):  # 0: never written to (with replied: they wrote in)
             pairs.append(Pair(who, to, now - days * 86400, int(h.get("count", 1)),
@@ -117,7 +118,8 @@ def _learn_sent(scanner, store, sender: str, history: tuple[dict, ...]) -> None:
     scanned as a message and its fingerprint learned, as the relay learns relayed mail."""
     rows = []
     for h in history:
-        who, to = normalise(str(h.get("sender", sender))), normalise(str(h["recipient"]))
+        who = normalise(mailbox(str(h.get("sender", sender))))
+        to = normalise(mailbox(str(h["recipient"])))
         for text in h.get("sent") or ():
             msg = EmailMessage()
             msg["From"], msg["To"], msg["Subject"] = who, to, ""

@@ -14,11 +14,12 @@ switches off rules of an earlier file.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 from dlpgate import yamlsrc
-from dlpgate.config import ENTITIES, Settings
+from dlpgate.config import ENTITIES, Settings, _domain
 from dlpgate.detect.lookalike import WEBMAIL
 from dlpgate.detect.recognizers.special_category import load_lexicon
 from dlpgate.model import Action
@@ -66,7 +67,35 @@ def _history_problem(h: dict) -> str | None:
         return f"replied is true or false (not {h.get('replied')!r})"
     if "sender" in h and not isinstance(h["sender"], str):
         return "sender is an address"
+    for key in ("recipient", "sender"):
+        if key in h and (problem := _address_problem(h[key])):
+            return f"{key}: {problem}"
     return None
+
+
+# "Sarah Khan <sarah.khan@nhs.net>" or sarah.khan@nhs.net: an example is written as a mail
+# client shows an address, and the display name is part of what recipient risk reads
+_MAILBOX = re.compile(r"(?:[^<>@]*<(?P<inner>[^<>\s]+)>|(?P<bare>[^<>\s]+))")
+
+
+def mailbox(entry: str) -> str:
+    """The address alone of an example's To/Cc/Bcc/From entry (checked at load)."""
+    m = _MAILBOX.fullmatch(entry.strip())
+    return (m.group("inner") or m.group("bare")) if m else entry.strip()
+
+
+def _address_problem(entry: str) -> str | None:
+    """Why an example's address is none, or None: an entry such as "someone gmail.com" used to
+    stop `policy test` with a traceback from the message it could not be written into."""
+    local, at, domain = mailbox(entry).rpartition("@")
+    if _MAILBOX.fullmatch(entry.strip()) and at and local and "@" not in local:
+        try:
+            _domain(domain)
+            return None
+        except ValueError:
+            pass
+    return (f"{entry!r} is not an email address (write one as name@example.org or "
+            "Name <name@example.org>)")
 
 
 def _audience(h: dict) -> bool:
@@ -101,6 +130,8 @@ class Loader:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.problems: list[PolicyProblem] = []
+        # (rule id, reader, its place, the example's rule, the example's name)
+        self.expected: list[tuple[str, Reader, tuple, str, str]] = []
         org = settings.organisation
         secure = [*org.internal_domains, *org.partner_domains, *settings.recipients.secure_domains]
         self.builtin = {
@@ -312,11 +343,16 @@ class Loader:
         if data is None:
             return None
         reader.keys(data, EXAMPLE_KEYS, path, "an example")
+        if "from" in data and not isinstance(data["from"], str):
+            reader.err(path + ("from",), "from is one address")
+        elif "from" in data:
+            self._addresses(reader, data["from"], path + ("from",), "from")
         for key in ("name", "to", "expect"):
             if key not in data:
                 reader.err(path, f"the example has no '{key}'")
         if not all(k in data for k in ("name", "to", "expect")):
             return None
+        name = str(data["name"])
         expect = data["expect"]
         if isinstance(expect, str):
             expect = {"action": expect}
@@ -348,21 +384,36 @@ class Loader:
             reader.err(path + ("headers",), "headers is a mapping of header names to values")
             headers = {}
         return r.Example(
-            name=str(data["name"]), file=reader.doc.filename, line=reader.doc.line(path),
+            name=name, file=reader.doc.filename, line=reader.doc.line(path),
             rule=rule, sender=str(data.get("from", "")),
-            to=tuple(reader.strings(data["to"], path + ("to",), "to")),
-            cc=tuple(reader.strings(data.get("cc", []), path + ("cc",), "cc")),
-            bcc=tuple(reader.strings(data.get("bcc", []), path + ("bcc",), "bcc")),
+            to=self._addresses(reader, data["to"], path + ("to",), "to"),
+            cc=self._addresses(reader, data.get("cc", []), path + ("cc",), "cc"),
+            bcc=self._addresses(reader, data.get("bcc", []), path + ("bcc",), "bcc"),
             subject=str(data.get("subject", "")), body=str(data.get("body", "")),
             headers=tuple((str(k), str(v)) for k, v in headers.items()),
             attachments=tuple(attachments), history=tuple(history),
             expect_action=action,
-            expect_rules=tuple(reader.strings(expect.get("rules", []), path + ("expect",),
-                                              "rules")),
-            expect_not_rules=tuple(reader.strings(expect.get("not_rules", []),
-                                                  path + ("expect",), "not_rules")),
+            expect_rules=tuple(self._expected(reader, expect, path, "rules", rule, name)),
+            expect_not_rules=tuple(self._expected(reader, expect, path, "not_rules", rule,
+                                                  name)),
             organisation=org,
         )
+
+    def _addresses(self, reader: Reader, value: Any, path: tuple, key: str) -> tuple[str, ...]:
+        given = reader.items(value, path, key)
+        for entry, at in given:
+            if problem := _address_problem(entry):
+                reader.err(at, problem)
+        return tuple(entry for entry, _ in given)
+
+    def _expected(self, reader: Reader, expect: dict, path: tuple, key: str, rule: str,
+                  name: str) -> list[str]:
+        """The rule ids an example expects (or not), each noted with its place for the check
+        that they exist, which can run only once every file is read."""
+        given = reader.items(expect.get(key, []), path + ("expect", key), key)
+        for ident, at in given:
+            self.expected.append((ident, reader, at, rule, name))
+        return [ident for ident, _ in given]
 
     def _cross_check(self, rules: list[r.Rule], examples: list[r.Example],
                      disabled: list[tuple[str, Reader, tuple]]) -> None:
@@ -385,13 +436,11 @@ class Loader:
                 reader.rule = ""
                 reader.err(path, f"disable names unknown rule {ident!r}"
                            f"{_suggest(ident, list(seen))}")
-        for ex in examples:
-            for ident in (*ex.expect_rules, *ex.expect_not_rules):
-                if ident not in seen:
-                    self.problems.append(PolicyProblem(
-                        ex.file, ex.line, 5, ex.rule,
-                        f"example {ex.name!r} expects unknown rule {ident!r}"
-                        f"{_suggest(ident, list(seen))}"))
+        for ident, reader, at, rule, name in self.expected:
+            if ident not in seen:
+                reader.rule = rule
+                reader.err(at, f"example {name!r} expects unknown rule {ident!r}"
+                           f"{_suggest(ident, list(seen))}")
 
 
 def load_files(paths: list[Path], settings: Settings) -> r.PolicySet:

@@ -96,10 +96,19 @@ class Reader:
 
     def strings(self, value: Any, path: tuple, what: str) -> list[str]:
         """A string or a list of strings."""
+        return [text for text, _ in self.items(value, path, what)]
+
+    def items(self, value: Any, path: tuple, what: str) -> list[tuple[str, tuple]]:
+        """A string or a list of strings, each with its own path: a problem with one entry
+        of a list is reported at the entry's line, not at its key's."""
         if isinstance(value, str):
-            return [value]
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return list(value)
+            return [(value, path)]
+        if isinstance(value, list):
+            for i, v in enumerate(value):
+                if not isinstance(v, str):
+                    self.err(path + (i,), f"{what} must be a string or a list of strings")
+                    return []
+            return [(v, path + (i,)) for i, v in enumerate(value)]
         self.err(path, f"{what} must be a string or a list of strings")
         return []
 
@@ -282,20 +291,24 @@ class Reader:
         without: frozenset[str] = frozenset()
         not_domains: tuple[str, ...] = ()
         if "where" in data:
-            where = frozenset(self.strings(data["where"], path + ("where",), "where"))
-            for w in where - set(r.WHERE):
-                hint = f"; did you mean {_PLACE_SYNONYMS[w]}?" if w in _PLACE_SYNONYMS else \
-                    _suggest(w, r.WHERE)
-                self.err(path + ("where",), f"unknown place {w!r}{hint} (places: "
-                         f"{', '.join(r.WHERE)})")
+            places = self.items(data["where"], path + ("where",), "where")
+            where = frozenset(w for w, _ in places)
+            for w, at in places:
+                if w not in r.WHERE:
+                    close = difflib.get_close_matches(w, [*r.WHERE, *_PLACE_SYNONYMS], 1, 0.6)
+                    meant = _PLACE_SYNONYMS.get(close[0], close[0]) if close else None
+                    hint = f"; did you mean {meant}?" if meant else ""
+                    self.err(at, f"unknown place {w!r}{hint} (places: {', '.join(r.WHERE)})")
         for key in ("where", "signal", "without_signal", "domain", "not_domain"):
             if data.get(key) == []:
                 self.err(path + (key,), f"{key} is empty: the test could never match")
         for key in ("signal", "without_signal"):
             if key in data:
-                names = frozenset(self.strings(data[key], path + (key,), key))
-                for s in names - set(SIGNALS):
-                    self.err(path + (key,), f"unknown signal {s!r}{_suggest(s, SIGNALS)}")
+                given = self.items(data[key], path + (key,), key)
+                names = frozenset(name for name, _ in given)
+                for name, at in given:
+                    if name not in SIGNALS:
+                        self.err(at, f"unknown signal {name!r}{_suggest(name, SIGNALS)}")
                 if key == "signal":
                     signals = names
                 else:

@@ -137,6 +137,37 @@ rules:
     assert [o.passed for o in outcomes] == [True, True], [o.problems for o in outcomes]
 
 
+def test_an_example_may_write_addresses_as_a_mail_client_shows_them(tmp_path: Path):
+    """"Sarah Khan <s.khan.nhs@otherorg.org>": the envelope gets the address, the To header the
+    name too, which is what confusable-address reads (a regular contact's name shown at an
+    address that is not hers)."""
+    policy_text = """\
+rules:
+  - id: shown-as-contact
+    title: t
+    when: {recipients: {any: {signal: confusable-address}}}
+    action: hold
+    explain: x
+    examples:
+      - name: a contact's name at another address
+        from: "Alex Officer <alex.officer@examplecouncil.gov.uk>"
+        to: ["Sarah Khan <s.khan.nhs@otherorg.org>"]
+        history: [{recipient: "Sarah Khan <sarah.khan@nhs.net>", count: 12}]
+        expect: hold
+      - name: the same address shown under its own name
+        to: ["Sam Khanna <s.khan.nhs@otherorg.org>"]
+        history: [{recipient: "Sarah Khan <sarah.khan@nhs.net>", count: 12}]
+        expect: {not_rules: [shown-as-contact]}
+"""
+    path = tmp_path / "p.yaml"
+    path.write_text(policy_text)
+    policy = load_files([path], FAST)
+    outcomes = run_all(policy, FAST)
+    assert [o.passed for o in outcomes] == [True, True], [o.problems for o in outcomes]
+    _, result = run_example(policy.examples[0], policy, FAST)
+    assert [r.address for r in result.evidence.recipients] == ["s.khan.nhs@otherorg.org"]
+
+
 def test_every_shipped_example_passes():
     settings = Settings()
     outcomes = run_all(load_files(shipped_files(), settings), settings)

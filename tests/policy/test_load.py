@@ -162,7 +162,7 @@ rules:
       - {name: unknown rule, to: a@b.org, expect: {action: log, rules: [r9]}}
 """)
     assert got == ["broken.yaml:8:9: rule r: the example has no 'to'",
-                   "broken.yaml:9:5: rule r: example 'unknown rule' expects unknown rule 'r9'; "
+                   "broken.yaml:9:73: rule r: example 'unknown rule' expects unknown rule 'r9'; "
                    "did you mean r?"]
 
 
@@ -207,6 +207,54 @@ def test_a_recipient_test_that_could_never_match_is_refused(tmp_path, test, said
     # each passed the check and then never matched: an exclusion that excluded nothing
     got = problems_of(tmp_path, one_rule(when=f"{{recipients: {{any: {test}}}}}"))
     assert len(got) == 1 and said in got[0], got
+
+
+def test_a_wrong_entry_of_a_list_is_reported_at_its_own_line(tmp_path):
+    # each was reported at the line of the list's key, however far down the entry was
+    got = problems_of(tmp_path, """\
+rules:
+  - id: r
+    title: t
+    when:
+      recipients:
+        any:
+          signal:
+            - personal-webmail
+            - lookalike-domian
+          where:
+            - partner
+            - extrnal
+    action: log
+    explain: x
+    examples:
+      - name: n
+        to: a@b.org
+        expect:
+          rules:
+            - r
+            - r9
+""")
+    assert got == [
+        "broken.yaml:9:15: rule r: unknown signal 'lookalike-domian'; did you mean "
+        "lookalike-domain?",
+        "broken.yaml:12:15: rule r: unknown place 'extrnal'; did you mean outside? (places: "
+        "internal, partner, outside)",
+        "broken.yaml:21:15: rule r: example 'n' expects unknown rule 'r9'; did you mean r?",
+    ]
+
+
+@pytest.mark.parametrize("field", [
+    "to: [someone gmail.com]", "to: [a@b.org, x@]", "cc: [sarah.khan@]", 'from: "not a sender"',
+    "bcc: [a@b@c.org]", "to: [a@-nhs.net]", "history: [{recipient: sarah khan}]",
+])
+def test_an_example_address_that_is_none_is_refused_at_load(tmp_path, field):
+    # "someone gmail.com" in to: passed the check and stopped `policy test` with a traceback
+    got = problems_of(tmp_path, one_rule(examples=f"- {{name: n, expect: log, to: a@b.org, "
+                                                   f"{field}}}".replace("to: a@b.org, to:",
+                                                                        "to:")))
+    assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and \
+        "is not an email address (write one as name@example.org or Name " \
+        "<name@example.org>)" in got[0], got
 
 
 def test_the_shipped_policies_load_and_every_rule_explains_itself():
