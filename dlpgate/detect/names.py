@@ -170,6 +170,12 @@ def first_names_match(a: str, b: str) -> bool:
 _GMAIL = ("gmail.com", "googlemail.com")
 
 
+def unseparated(local: str) -> str:
+    """A local part without its dots, underscores and hyphens: sarah_khan@ and sarahkhan@ at
+    another domain carry the name of sarah.khan@ as much as sarah.khan@ there does."""
+    return local.replace(".", "").replace("_", "").replace("-", "")
+
+
 def one_mailbox(a: str, b: str) -> bool:
     """Two spellings of one Gmail mailbox: sarah.khan@googlemail.com and sarahkhan@gmail.com."""
     la, _, da = a.rpartition("@")
@@ -243,21 +249,21 @@ class Contacts(list):
 
     def mistakable(self, address: str) -> list[Correspondence]:
         """The contacts `address` could be a slip from (`is_slip`: at its domain, a local part
-        at most two letters longer or shorter) or a namesake elsewhere of (its local part),
-        in the list's order."""
+        at most two letters longer or shorter) or a namesake elsewhere of (its local part,
+        whatever separates its words), in the list's order."""
         if self._index is None:
             near: dict[tuple[str, int], list[int]] = {}
             by_local: dict[str, list[int]] = {}
             for i, c in enumerate(self):
                 local, _, domain = c.recipient.rpartition("@")
                 near.setdefault((domain, len(local)), []).append(i)
-                by_local.setdefault(local, []).append(i)
+                by_local.setdefault(unseparated(local), []).append(i)
             self._index = (near, by_local)
         local, _, domain = address.rpartition("@")
         near, by_local = self._index
         found = {i for n in range(len(local) - 2, len(local) + 3)
                  for i in near.get((domain, n), ())}
-        return [self[i] for i in sorted(found.union(by_local.get(local, ())))]
+        return [self[i] for i in sorted(found.union(by_local.get(unseparated(local), ())))]
 
     def named(self, first: str, last: str) -> list[Correspondence]:
         """The contacts whose address spells this first name and surname (sarah.khan@,

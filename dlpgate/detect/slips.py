@@ -145,14 +145,14 @@ class Slips:
 
         A contact who is also a recipient of this message was not mistaken for this one.
         """
-        local = address.rpartition("@")[0]
+        local = names.unseparated(address.rpartition("@")[0])
         # a slip needs one earlier message; a name elsewhere, a habit
         for c in contacts.mistakable(address):
             if c.recipient == address or c.count < 1 or c.recipient in targets or \
                     names.one_mailbox(address, c.recipient):
                 continue
-            same_name = (c.recipient.rpartition("@")[0] == local and len(local) >= 3
-                         and c.count >= self.known_min)
+            same_name = (names.unseparated(c.recipient.rpartition("@")[0]) == local and
+                         len(local) >= 3 and c.count >= self.known_min)
             if same_name:
                 return [self._signal(
                     S.CONFUSABLE_ADDRESS, f"{address} has the name of {c.recipient}, whom you "
@@ -212,3 +212,4 @@ class Slips:
         if ref in self.webmail:
             return ", a webmail provider"
         return ", where colleagues here write"
+
