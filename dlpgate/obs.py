@@ -20,7 +20,9 @@ import structlog
 from dlpgate.config import Logging
 
 _ADDRESS = re.compile(r"([A-Za-z0-9._%+'=-]{1,64})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_state: dict[str, Any] = {"mode": "domain", "key": b"dlpgate"}
+_state: dict[str, Any] = {"mode": "domain", "key": b"dlpgate", "explicit": False}
+# what log_address makes of a local part in hashed mode, which the backstop leaves as it is
+_DIGEST = re.compile(r"[0-9a-f]{10}")
 
 
 def log_address(address: str) -> str:
@@ -35,9 +37,24 @@ def log_address(address: str) -> str:
     return f"*@{domain.lower()}"
 
 
+def keyed_by(store: Any) -> None:
+    """Hashed addresses under a key of this installation's own (derived from the store's,
+    which every node sharing the store has), unless `logging.hash_key` names one: under a key
+    anyone can read in this file, a list of likely names reverses every hash in a log."""
+    if _state["mode"] == "hashed" and not _state["explicit"]:
+        _state["key"] = hmac.new(store.profile_key(), b"dlpgate log addresses",
+                                 hashlib.sha256).digest()
+
+
+def _masked(m: re.Match) -> str:
+    if _state["mode"] == "hashed" and _DIGEST.fullmatch(m.group(1)):
+        return m.group(0)  # hashed already, by log_address: a second hash no one could match
+    return log_address(m.group(0))
+
+
 def _mask(value: Any) -> Any:
     if isinstance(value, str) and "@" in value:
-        return _ADDRESS.sub(lambda m: log_address(m.group(0)), value)
+        return _ADDRESS.sub(_masked, value)
     if isinstance(value, list | tuple):
         return type(value)(_mask(v) for v in value)
     if isinstance(value, dict):
@@ -69,6 +86,7 @@ PROCESSORS = [
 
 def configure(settings: Logging, stream: Any = None) -> None:
     _state["mode"] = settings.addresses
+    _state["explicit"] = bool(settings.hash_key)
     if settings.hash_key:
         _state["key"] = settings.hash_key.encode()
     level = getattr(logging, settings.level.upper())

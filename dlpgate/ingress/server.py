@@ -49,6 +49,7 @@ class Relay:
         self.settings = settings
         self.policy = policy or load_policy(settings)
         self.store = store or open_store(settings.storage.url)
+        obs.keyed_by(self.store)
         workers = settings.scan.workers
         self.scanner: Any = (
             WorkerPool(settings, workers, settings.scan.queue, self.policy) if workers else

@@ -152,6 +152,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings, store) -> int:
     from dlpgate.review.server import serve_review
 
     obs.configure(settings.logging)
+    obs.keyed_by(store)
     try:
         asyncio.run(serve_review(settings, store))
     except OSError as exc:

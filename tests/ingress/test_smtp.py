@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import smtplib
 import socket
 import time
@@ -188,6 +190,23 @@ def test_the_log_line_per_message_carries_no_personal_data(make_settings, relay_
     [line] = [e for e in logs.events if e.get("event") == "message"]
     assert line["to"] == ["*@example-council.gov.uk"]
     assert line["outcome"] == "relayed" and line["reply"] == 250
+
+
+def test_hashed_addresses_are_keyed_per_installation_and_hashed_once(make_settings,
+                                                                     relay_factory, sink):
+    # under the built-in key anyone could hash a list of likely names and read the log; and
+    # the backstop hashed the hash again, so no one could match a log line to an address
+    settings = make_settings(logging={"addresses": "hashed"})
+    with capture_logs(settings, forbidden=("bob.smith",)) as logs:
+        relay = relay_factory(settings)
+        send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+        key = hmac.new(relay.store.profile_key(), b"dlpgate log addresses",
+                       hashlib.sha256).digest()
+        relay.stop()
+    [line] = [e for e in logs.events if e.get("event") == "message"]
+    public = hmac.new(b"dlpgate", b"bob.smith", hashlib.sha256).hexdigest()[:10]
+    ours = hmac.new(key, b"bob.smith", hashlib.sha256).hexdigest()[:10]
+    assert line["to"] == [f"{ours}@example-council.gov.uk"] and ours != public
 
 
 def test_a_scan_that_fails_is_451_and_nothing_is_sent(relay, sink, monkeypatch):
