@@ -231,6 +231,10 @@ def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float,
     if lay.last_seen != "last_seen":
         wanted.append(lay.last_seen)
     missing = [c for c in wanted if c not in fields]
+    if missing and any("@" in f for f in fields):  # an export saved without its header row
+        raise HistoryFileError(f"{path}:{header}: no column named {missing[0]!r}: this line holds "
+                               "addresses, so it is a row, not a header (add the header "
+                               "sender,recipient,count,last_seen; --columns maps other names)")
     if missing:
         raise HistoryFileError(f"{path}:{header}: no column named {missing[0]!r} (the header has: "
                                f"{', '.join(fields)[:300]}; --columns maps other names)")
@@ -249,14 +253,17 @@ def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float,
         if not (cell.isascii() and cell.isdigit()) or len(cell) > 7 or \
                 not 1 <= int(cell) <= COUNT_MAX:
             raise HistoryFileError(f"{path}:{line}: {lay.count} must be a whole number of "
-                                   f"messages, 1 to {COUNT_MAX:,} (not {cell[:20]!r})")
+                                   f"messages, 1 to {COUNT_MAX:,}")  # the cell may be anything
         count = int(cell)
         try:
             seen = (row.get(lay.last_seen) or "").strip()
             when = (datetime.strptime(seen, lay.date_format) if lay.date_format else
                     datetime.fromisoformat(seen)).timestamp() if seen else now
-        except (ValueError, OverflowError, OSError) as exc:
-            raise HistoryFileError(f"{path}:{line}: {exc}") from None
+        except (ValueError, OverflowError, OSError):  # their text repeats the cell
+            expected = (f"in the format {lay.date_format}" if lay.date_format else
+                        "in ISO 8601, such as 2026-03-14 or 2026-03-14T09:30:00")
+            raise HistoryFileError(f"{path}:{line}: {lay.last_seen} is not a date "
+                                   f"{expected} (or --date-format)") from None
         if when > now + 86400:  # a clock a day out is forgiven; a year 9999 never expires
             raise HistoryFileError(f"{path}:{line}: {lay.last_seen} is in the future "
                                    f"({seen[:40]})")

@@ -129,6 +129,30 @@ def test_a_row_that_is_no_correspondence_is_refused_with_its_line(tmp_path, row,
         list(read_csv(path))
 
 
+@pytest.mark.parametrize("cells, says", [
+    ("1,14th of March for Amy Jones", "h.csv:2: last_seen is not a date in ISO 8601"),
+    ("1,943 476 5919", "h.csv:2: last_seen is not a date"),
+    ("nine four three Amy,2026-01-01", "h.csv:2: count must be a whole number of messages"),
+])
+def test_a_bad_cell_is_named_by_its_column_and_line_never_repeated(tmp_path, cells, says):
+    # the cell may hold anything an export put there: a name, an NHS number
+    path = tmp_path / "h.csv"
+    path.write_text(f"sender,recipient,count,last_seen\nann@x.gov.uk,jo@nhs.net,{cells}\n")
+    with pytest.raises(HistoryFileError) as err:
+        list(read_csv(path))
+    assert says in str(err.value)
+    assert not {"Amy", "943", "March", "nine"} & set(re.findall(r"\w+", str(err.value)))
+
+
+def test_an_export_saved_without_its_header_is_told_so_without_its_addresses(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("sarah.khan@nhs.net,mark.patel@example-council.gov.uk,5,2026-11-01\n")
+    with pytest.raises(HistoryFileError) as err:
+        list(read_csv(path))
+    assert "h.csv:1: no column named 'sender': this line holds addresses, so it is a row, " \
+        "not a header" in str(err.value) and "sarah" not in str(err.value)
+
+
 def test_an_import_with_a_bad_row_learns_nothing_so_it_can_be_run_again(tmp_path):
     (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n")
     rows = "".join(f"ann@x.gov.uk,person{i}@nhs.net\n" for i in range(6000))  # past a batch
@@ -282,7 +306,7 @@ def test_a_message_trace_export_is_imported_through_its_own_columns(tmp_path):
      "trace.csv:1: no column named 'Nope'"),
     (["--columns", "from=SenderAddress"], "--columns: 'from=SenderAddress' is not FIELD=COLUMN"),
     (["--columns", "sender=SenderAddress,recipient=RecipientAddress,last_seen=Received"],
-     "trace.csv:2: Invalid isoformat string: '02/12/2026 09:15:02'"),
+     "trace.csv:2: Received is not a date in ISO 8601, such as 2026-03-14"),
     (["--only", "Status"], "--only: 'Status' is not COLUMN=VALUE"),
 ])
 def test_a_trace_export_read_with_the_wrong_columns_says_what_and_where(tmp_path, args, said):
