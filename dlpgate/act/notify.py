@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from dlpgate import obs
-from dlpgate.act.relay import NextHop
+from dlpgate.act.relay import NextHop, status_of
 from dlpgate.config import Settings
 from dlpgate.history import domain_of
 from dlpgate.review import links
@@ -102,20 +102,38 @@ def _notice(settings: Settings, to: str, subject: str, body: str) -> EmailMessag
 
 
 async def send(settings: Settings, msg: EmailMessage, rcpts: list[str]) -> str:
-    """'' once the next hop took it, else what went wrong."""
+    """'' once the next hop took it, else what went wrong, in words that name no one (the
+    next hop's reply by its codes alone: its text may quote the message)."""
+    # a sender at an address with accents (SMTPUTF8) is told too: in UTF-8, as they wrote
+    utf8 = not all(r.isascii() for r in [*rcpts, str(msg["To"] or "")])
     hop = NextHop(settings.relay)
     try:
-        tx, reply = await hop.begin("<>", [])
+        tx, reply = await hop.begin("<>", ["SMTPUTF8"] if utf8 else [])
         if tx is None:
-            return str(reply)
+            return f"the next hop refused the notice: {status_of(reply.code, reply.text)}"
         took = [r for r in rcpts if (await tx.rcpt(r)).ok]
         if not took:
             await tx.abort()
             return "the next hop refused every recipient"
-        sent = await tx.send(msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
-        return "" if sent.ok else str(sent)
+        data = msg.as_bytes(policy=_POLICY.clone(utf8=True)) if utf8 else msg.as_bytes()
+        sent = await tx.send(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        return "" if sent.ok else f"the next hop refused the notice: " \
+            f"{status_of(sent.code, sent.text)}"
     finally:
         await hop.close()
+
+
+async def _send_logged(settings: Settings, msg: EmailMessage, rcpts: list[str], scan_id: str,
+                       to: str, **extra: str) -> None:
+    """`send`, logged; never raises, for it runs beside the mail that prompted it."""
+    try:
+        error = await send(settings, msg, rcpts)
+    except Exception as exc:  # its text may hold the address it could not write
+        error = f"could not send the notice ({type(exc).__name__})"
+    if error:
+        log.error("notice_failed", scan_id=scan_id, to=to, error=error[:200])
+    else:
+        log.info("notice_sent", scan_id=scan_id, to=to, **extra)
 
 
 async def notify_held(store, settings: Settings, item: HeldMessage) -> None:
@@ -131,11 +149,7 @@ async def notify_held(store, settings: Settings, item: HeldMessage) -> None:
         jobs.append(("reviewers", reviewer_notice(item, settings),
                      list(settings.notifications.reviewers)))
     for who, msg, rcpts in jobs:
-        error = await send(settings, msg, rcpts)
-        if error:
-            log.error("notice_failed", scan_id=item.id, to=who, error=error[:200])
-        else:
-            log.info("notice_sent", scan_id=item.id, to=who)
+        await _send_logged(settings, msg, rcpts, item.id, who)
 
 
 async def notify_closed(settings: Settings, item: HeldMessage, why: str) -> None:
@@ -149,9 +163,5 @@ async def notify_closed(settings: Settings, item: HeldMessage, why: str) -> None
     body = (f"Your message \"{subject}\" to {', '.join(item.rcpt_tos)} was not sent: {why}.\n\n"
             f"If it still needs to go, contact your information governance team and quote "
             f"reference {item.id}.\n\n-- dlpgate, your council's outgoing mail check")
-    error = await send(settings, _notice(settings, item.mail_from, f"Not sent: {subject}", body),
-                       [item.mail_from])
-    if error:
-        log.error("notice_failed", scan_id=item.id, to="sender", error=error[:200])
-    else:
-        log.info("notice_sent", scan_id=item.id, to="sender", kind="closed")
+    await _send_logged(settings, _notice(settings, item.mail_from, f"Not sent: {subject}", body),
+                       [item.mail_from], item.id, "sender", kind="closed")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
 import time
 from dataclasses import dataclass
 
@@ -45,6 +46,16 @@ class HopReply:
     @staticmethod
     def ours(reply: Reply) -> HopReply:
         return HopReply(reply.code, f"{reply.status} {reply.text}")
+
+
+_STATUS = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+
+
+def status_of(code: int, text: str) -> str:
+    """A next hop's reply as its codes alone ("452 4.3.1"): its text may say anything (a
+    filter's "message about Amy Jones refused"), and what we pass on or log must not."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return f"{code} {first}" if _STATUS.fullmatch(first) else str(code)
 
 
 def _one_line(text: str) -> str:
@@ -173,7 +184,7 @@ class Transaction:
                 await self.abort()
                 return HopReply(exc.code, _one_line(exc.message))
             self._drop()
-            return HopReply(451, f"4.4.0 Next hop deferred: {exc.code} {_one_line(exc.message)}")
+            return HopReply(451, f"4.4.0 Next hop deferred: {status_of(exc.code, exc.message)}")
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             return dataclasses.replace(self._lost(exc), in_doubt=True)
         client, self.client = self.client, None

@@ -163,3 +163,37 @@ def test_notices_and_link_use_leave_no_personal_data_in_the_logs(
         wait_for(sink, 2)
     events = [e["event"] for e in logs.events]
     assert "message" in events and "notice_sent" in events
+
+
+def test_a_notice_the_next_hop_refuses_is_logged_by_its_codes_alone(
+        make_settings, relay_factory, sink, tmp_path):
+    from dlpgate.testing import capture_logs
+
+    settings, relay = start(make_settings, relay_factory, tmp_path)
+    sink.handler.data_reply = "554 5.7.1 Rejected: a message about Amy Jones"
+    with capture_logs(settings, forbidden=("Amy Jones", "key.worker")) as logs:
+        code, _ = send(relay, "parent.new@gmail.com", f"NHS number {NHS}, Tuesday.\n")
+        deadline = time.monotonic() + 20
+        while not any(e["event"] == "notice_failed" for e in logs.events) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+    [failed] = [e for e in logs.events if e["event"] == "notice_failed"]
+    assert code == 250 and failed["error"] == "the next hop refused the notice: 554 5.7.1"
+
+
+def test_a_sender_whose_address_has_accents_is_told_too(
+        make_settings, relay_factory, sink, tmp_path):
+    # the notice could not be written (an ASCII-only message) and was lost without a word
+    _, relay = start(make_settings, relay_factory, tmp_path)
+    sender = "m\u00e4rk.p\u00e4tel@example-council.gov.uk"
+    raw = make_message(sender=sender, to=("parent.new@gmail.com",), subject="Appointment",
+                       body=f"NHS number {NHS}, Tuesday.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.ehlo()
+        client.mail(sender, options=["SMTPUTF8"])
+        client.rcpt("parent.new@gmail.com")
+        code, _ = client.data(raw)
+    wait_for(sink, 1)
+    [notice] = sink.notices
+    assert code == 250 and notice.rcpt_tos == [sender]
+    assert "To: m\u00e4rk.p\u00e4tel@" in notice.data.decode()

@@ -85,11 +85,13 @@ def test_next_hop_refusing_the_data_with_5xx_is_passed_back(relay, sink):
     assert b"Content refused downstream" in err.value.smtp_error
 
 
-def test_next_hop_deferring_the_data_with_4xx_becomes_451(relay, sink):
-    sink.handler.data_reply = "452 4.3.1 Insufficient system storage"
+def test_next_hop_deferring_the_data_with_4xx_becomes_451_with_its_codes_alone(relay, sink):
+    # its text may quote the message, and the client's MTA writes our reply to its mail log
+    sink.handler.data_reply = "452 4.3.1 Insufficient storage for Amy Jones"
     with pytest.raises(smtplib.SMTPDataError) as err:
         send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
     assert err.value.smtp_code == 451
+    assert err.value.smtp_error == b"4.4.0 Next hop deferred: 452 4.3.1"
     assert sink.delivered == []
 
 
