@@ -139,6 +139,16 @@ class GatewaySMTP(SMTP):
         await super()._handle_client()
 
 
+def _mailbox(address: str) -> bool:
+    """Whether an envelope address can be relayed and learned: a local part and a domain,
+    nothing `unreadable`. An unqualified "sarah.khan" was relayed, logged in full (a log shows
+    the domain of an address, and it had none) and kept in the history as a domain, where no
+    erasure could reach it; Postfix and Exchange qualify every address they pass on. RCPT TO
+    <postmaster> alone is taken, as RFC 5321 asks."""
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and domain) and not unreadable(address)
+
+
 class Handler:
     """aiosmtpd handler hooks; each returns a reply string."""
 
@@ -170,7 +180,7 @@ class Handler:
         if self.gateway.closing:
             return str(R421_SHUTTING_DOWN)
         await self._end_transaction(session)
-        if address not in ("", "<>") and unreadable(address):
+        if address not in ("", "<>") and not _mailbox(address):
             return str(R501_BAD_SENDER)
         envelope.mail_from = address
         envelope.mail_options.extend(options)
@@ -182,7 +192,7 @@ class Handler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.gateway.settings.relay.max_recipients:
             return str(R452_TOO_MANY_RECIPIENTS)
-        if unreadable(address):
+        if not _mailbox(address) and address.lower() != "postmaster":
             return str(R501_BAD_RECIPIENT)
         tx: Transaction | None = getattr(session, "dlp_tx", None)
         if tx is None:

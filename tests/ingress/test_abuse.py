@@ -99,3 +99,23 @@ def test_an_address_with_a_nul_or_a_byte_that_is_not_utf8_gets_501_and_the_rest_
     assert codes[4].startswith("250")  # the next hop's own answer to the good recipient
     [got] = sink.delivered
     assert got.rcpt_tos == ["b@example-council.gov.uk"] and b"<clean@x>" in got.data
+
+
+def test_an_address_with_no_domain_gets_501_and_postmaster_alone_is_taken(relay, sink):
+    # "sarah.khan" was relayed, logged in full and kept in the history where no erasure
+    # could reach it
+    out = talk(relay.port, b"EHLO x\r\n"
+                           b"MAIL FROM:<mark.patel>\r\n"
+                           b"MAIL FROM:<a@example-council.gov.uk>\r\n"
+                           b"RCPT TO:<sarah.khan>\r\n"
+                           b"RCPT TO:<@nhs.net>\r\n"
+                           b"RCPT TO:<Postmaster>\r\n"
+                           b"RCPT TO:<b@example-council.gov.uk>\r\n"
+                           b"DATA\r\n" + make_message(message_id="<clean@x>") + b".\r\n"
+                           b"QUIT\r\n", wait=10)
+    codes = [line[:9] for line in out.decode(errors="replace").splitlines()
+             if line[3:4] == " "][1:]  # after EHLO
+    assert codes[:4] == ["501 5.1.7", "250 2.1.0", "501 5.1.3", "553 5.1.3"]  # aiosmtpd's
+    assert codes[4].startswith("250") and codes[5].startswith("250")
+    [got] = sink.delivered
+    assert got.rcpt_tos == ["Postmaster", "b@example-council.gov.uk"]
