@@ -306,7 +306,7 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
 
 def cmd_db_copy(args: argparse.Namespace) -> int:
     from dlpgate.store.base import StoreError, open_store
-    from dlpgate.store.copy import copy
+    from dlpgate.store.copy import CopyRefused, copy
 
     settings = _settings(args)
     try:
@@ -317,6 +317,9 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     target = _store(settings)
     try:
         counts = copy(source, target)
+    except CopyRefused as exc:
+        print(f"dlpgate: nothing copied: {exc}", file=sys.stderr)
+        return 2
     except StoreError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 1

@@ -2,7 +2,8 @@
 
 Copies every table row for row, in batches, into the configured (target) store;
 rows already there are kept (ON CONFLICT DO NOTHING), so a copy interrupted
-half-way can simply be run again. The per-install key is copied too, so the
+half-way can simply be run again. A target another installation has used is
+refused (check_target). The per-install key is copied too, so the
 content profiles learned so far keep their meaning. Sessions are not copied:
 reviewers sign in again.
 """
@@ -29,10 +30,17 @@ TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
 BATCH = 2000
 
 
-def _batches(source: SQLStore, table: str, columns: str) -> Iterator[list[tuple]]:
+class CopyRefused(Exception):
+    """The target is another installation's store: copying would mix the two."""
+
+
+def _batches(source: SQLStore, table: str, columns: str, key: str) -> Iterator[list[tuple]]:
+    """Pages in the order of the table's whole key: by its first column alone (a sender of
+    5,000 pairs) PostgreSQL may order the ties differently from one page to the next, and a
+    quarter of the rows went missing while the count said all were copied."""
     offset = 0
     while True:
-        rows = source._read(f"SELECT {columns} FROM {table} ORDER BY 1 LIMIT ? OFFSET ?",
+        rows = source._read(f"SELECT {columns} FROM {table} ORDER BY {key} LIMIT ? OFFSET ?",
                             (BATCH, offset))
         if not rows:
             return
@@ -40,13 +48,37 @@ def _batches(source: SQLStore, table: str, columns: str) -> Iterator[list[tuple]
         offset += len(rows)
 
 
+def _key_of(store: SQLStore) -> str | None:
+    rows = store._read("SELECT value FROM meta WHERE key = 'profile_key'", ())
+    return rows[0][0] if rows else None
+
+
+def check_target(source: SQLStore, target: SQLStore) -> None:
+    """Refuses a target that a relay or a history import has already used under a key of its
+    own (a node started on PostgreSQL before the copy, or a second store merged in): the
+    copy kept the target's rows where both had one (a partner written to 22 times came out
+    at 1), its key replaced the target's (every profile learned there lost its meaning) and
+    the source's audit trail was skipped. A copy run again (the same key) goes on."""
+    theirs = _key_of(target)
+    if theirs is None or theirs == _key_of(source):
+        return
+    used = [t for t in ("correspondence", "profiles", "quarantine", "audit")
+            if target._read(f"SELECT 1 FROM {t} LIMIT 1", ())]
+    if used:
+        raise CopyRefused(
+            f"the target store already holds {', '.join(used)} of its own (a relay or an "
+            "import has used it): copying into it would mix two installations' history and "
+            "keys. Copy into an empty database, before any node starts on it")
+
+
 def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
     """Rows read from each table of `source` (and offered to `target`)."""
+    check_target(source, target)
     counts: dict[str, int] = {}
     for table, (columns, key) in TABLES.items():
         marks = ",".join("?" * len(columns.split(",")))
         n = 0
-        for rows in _batches(source, table, columns):
+        for rows in _batches(source, table, columns, key):
             target._write(f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
                           f"ON CONFLICT ({key}) DO NOTHING", rows)
             n += len(rows)

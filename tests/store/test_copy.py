@@ -60,3 +60,46 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
         assert [e.action for e in pg.audit_log()] == ["reject", "view"]
     finally:
         pg.close()
+
+
+def test_a_copy_out_of_postgresql_moves_every_row_of_a_busy_sender(tmp_path, pg_url):
+    # paged by the sender alone, PostgreSQL ordered the ties afresh on each page: 3,796 of
+    # 5,000 pairs arrived while the command said 5000
+    from dlpgate.store.copy import copy
+
+    pg = PostgresStore(pg_url)
+    lite = SQLiteStore(f"sqlite:///{tmp_path / 'back.db'}")
+    try:
+        pg.learn([Pair("ann@x.gov.uk", f"person{i}@nhs.net", 100.0 + i) for i in range(5000)])
+        counts = copy(pg, lite)
+        [(n,)] = lite._read("SELECT count(*) FROM correspondence", ())
+        assert counts["correspondence"] == n == 5000
+    finally:
+        pg.close()
+        lite.close()
+
+
+def test_a_target_another_installation_has_used_is_refused_and_left_as_it_was(tmp_path,
+                                                                                pg_url):
+    # a node started on PostgreSQL before the copy: its rows won where both had one (a
+    # partner written to 22 times came out at 1) and the source's key replaced its own
+    lite = SQLiteStore(f"sqlite:///{tmp_path / 'old.db'}")
+    lite.learn([Pair("ann@x.gov.uk", "gp@nhs.net", 100.0, count=22)])
+    lite.profile_key()
+    lite.close()
+    pg = PostgresStore(pg_url)
+    pg.learn([Pair("ann@x.gov.uk", "gp@nhs.net", 200.0, count=1)])
+    theirs = pg.profile_key()
+    pg.close()
+    cfg = tmp_path / "pg.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": pg_url}}))
+    refused = dlpgate("db", "copy", f"sqlite:///{tmp_path / 'old.db'}", "--config", str(cfg))
+    assert refused.returncode == 2
+    assert "nothing copied: the target store already holds correspondence of its own" in \
+        refused.stderr
+    pg = PostgresStore(pg_url)
+    try:
+        assert pg.profile_key() == theirs
+        assert pg.correspondence("ann@x.gov.uk", ["gp@nhs.net"])["gp@nhs.net"].count == 1
+    finally:
+        pg.close()
