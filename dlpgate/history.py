@@ -56,6 +56,7 @@ def ascii_domain(domain: str) -> str:
         return domain
 
 
+MAX_ADDRESS = 254
 _ADDR_SPEC = re.compile(r"[^\s<>(),;:\"\[\]@]+@[^\s<>(),;:\"\[\]@]+")
 
 
@@ -72,8 +73,12 @@ def unreadable(text: str) -> bool:
 
 def is_address(text: str) -> bool:
     """Whether `text` can be one mailbox's bare address, to be kept in the history: no
-    display name or comment, nothing `unreadable`, no U+FFFD put in for a damaged byte."""
-    return bool(_ADDR_SPEC.fullmatch(text)) and not unreadable(text) and "\ufffd" not in text
+    display name or comment, nothing `unreadable`, no U+FFFD put in for a damaged byte, and
+    no longer than a mail system delivers to (254: RFC 5321's path of 256 less its brackets).
+    A 1,400-character junk address in a Sent folder went past PostgreSQL's index limit and
+    stopped an import or a `db copy` with a traceback."""
+    return len(text) <= MAX_ADDRESS and bool(_ADDR_SPEC.fullmatch(text)) and \
+        not unreadable(text) and "\ufffd" not in text
 
 
 def getaddresses(values: Iterable[str]) -> list[tuple[str, str]]:

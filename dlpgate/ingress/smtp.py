@@ -22,7 +22,14 @@ from dlpgate.act.journal import Earlier, Journal, Prior, as_interrupted, journal
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
 from dlpgate.detect.recipients import ADDED_TO_THREAD
-from dlpgate.history import Pair, header_from, normalise, unreadable, written_in
+from dlpgate.history import (
+    MAX_ADDRESS,
+    Pair,
+    header_from,
+    normalise,
+    unreadable,
+    written_in,
+)
 from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
     R250_ALREADY_DELIVERED,
@@ -355,7 +362,12 @@ class Handler:
         # list sends as housing@ with bounces+u123@ in the envelope)
         shown = result.message.from_addr if result is not None else header_from(raw)
         sender = normalise(shown or env.mail_from)
-        accepted = tuple(dict.fromkeys(normalise(r) for r in tx.accepted))
+        # an address longer than any mail system delivers to is junk, and past PostgreSQL's
+        # index limit a batch holding it is refused
+        accepted = tuple(dict.fromkeys(normalise(r) for r in tx.accepted
+                                       if len(r) <= MAX_ADDRESS))
+        if len(sender) > MAX_ADDRESS:
+            return
         replied = written_in(sender, accepted, gw.settings.organisation.internal_domains, now)
         if replied is not None:
             gw.replies.add_all(replied)

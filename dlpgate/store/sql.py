@@ -415,7 +415,10 @@ class SQLStore(HistoryKeeping):
             f"ON d.token = p.token WHERE p.sender = ? AND p.recipient IN ({r_marks}) "
             f"AND p.token IN ({t_marks}) GROUP BY p.recipient",
             (sender, *tokens, sender, *recipients, *tokens))
-        return {r: float(n) for r, n in rows}
+        # rounded: PostgreSQL sums in exact decimals (6 x 1/6 = 1.00000000000000000002), SQLite
+        # in floating point (0.9999999999999999), and content_min is 1.0 by default: the same
+        # history held a message on one store and sent it on the other
+        return {r: round(float(n), 9) for r, n in rows}
 
     def correspondence(self, sender: str, recipients: list[str]) -> dict[str, Correspondence]:
         if not recipients:
@@ -445,7 +448,11 @@ class SQLStore(HistoryKeeping):
     def contacts(self, sender: str, limit: int = 500) -> list[Correspondence]:
         rows = self._read(
             "SELECT recipient, count, first_seen, last_seen, replied FROM correspondence "
-            "WHERE sender = ? ORDER BY count DESC LIMIT ?", (sender, limit))
+            # most used first, as an autocomplete lists them; ties by address, so that both
+            # stores list them alike (PostgreSQL's order of ties changed with unrelated
+            # deletions, and with it which Sarah a signal named and whether mail was held)
+            "WHERE sender = ? ORDER BY count DESC, recipient LIMIT ?",
+            (sender, limit))
         return [Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
     def domains(self, domains: list[str]) -> dict[str, Correspondence]:
@@ -478,7 +485,7 @@ class SQLStore(HistoryKeeping):
 
     def top_domains(self, limit: int = 500) -> list[Correspondence]:
         rows = self._read("SELECT domain, count, first_seen, last_seen FROM domains "
-                          "ORDER BY count DESC LIMIT ?", (limit,))
+                          "ORDER BY count DESC, domain LIMIT ?", (limit,))
         return [Correspondence(r[0], r[1], r[2], r[3]) for r in rows]
 
 

@@ -154,6 +154,15 @@ def test_groups_and_content_profiles(any_store):
         "b@y": 1.5, "c@z": 0.5}
 
 
+def test_six_words_each_gone_to_six_people_fit_as_one_word_on_either_store(any_store):
+    # 6 x 1/6 was 1.00000000000000000002 on PostgreSQL and 0.9999999999999999 on SQLite, and
+    # content_min is 1.0: the same history held the message on one store and sent it on the
+    # other
+    people = [f"p{i}@y" for i in range(6)]
+    any_store.learn_profiles([("a@x", p, (1, 2, 3, 4, 5, 6)) for p in people])
+    assert any_store.profile_share("a@x", people[:1], (1, 2, 3, 4, 5, 6)) == {"p0@y": 1.0}
+
+
 def test_addressed_counts_the_senders_who_have_written_to_an_address(any_store):
     any_store.learn([Pair("a@x.gov.uk", "b@nhs.net", 1.0), Pair("c@x.gov.uk", "b@nhs.net", 2.0),
                      Pair("a@x.gov.uk", "d@nhs.net", 1.0)])
