@@ -88,8 +88,19 @@ class _Walk:
                 key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(
                     key_node, yaml.ScalarNode
                 ) else _scalar(key_node)
-                self.lines[path + (key,)] = (key_node.start_mark.line + 1,
-                                             key_node.start_mark.column + 1)
+                line = key_node.start_mark.line + 1
+                if isinstance(key, list | dict):
+                    raise SourceError(f"{self.filename}:{line}", "a key must be a name, not a "
+                                      "list or a mapping")
+                if key in out:
+                    # YAML would keep the last: a second `organisation:` emptied the internal
+                    # domains of the first, and every colleague became a stranger
+                    name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                                   for p in (*path, key)).lstrip(".")
+                    raise SourceError(f"{self.filename}:{line}", f"{name} is given twice (first "
+                                      f"at line {self.lines[path + (key,)][0]}); the second "
+                                      "would replace the first: merge them into one")
+                self.lines[path + (key,)] = (line, key_node.start_mark.column + 1)
                 out[key] = self(value_node, path + (key,))
             self.open.discard(id(node))
             return out

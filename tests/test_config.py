@@ -106,6 +106,19 @@ def test_yaml_built_to_expand_without_end_is_refused_at_once(tmp_path, text, say
     assert problem.startswith(says)
 
 
+@pytest.mark.parametrize("text, says", [
+    # YAML keeps the last: the internal domains went, and every colleague became a stranger
+    ("organisation:\n  internal_domains: [council.gov.uk]\nrecipients: {}\n"
+     "organisation:\n  partner_domains: [nhs.net]\n",
+     "dlpgate.yaml:4: organisation is given twice (first at line 1)"),
+    ("recipients:\n  weights:\n    internal: 0\n    internal: 0.5\n",
+     "dlpgate.yaml:4: recipients.weights.internal is given twice (first at line 3)"),
+])
+def test_a_key_given_twice_is_refused_with_both_lines(tmp_path, text, says):
+    [problem] = errors(tmp_path, text)
+    assert problem.startswith(says), problem
+
+
 def test_an_alias_used_in_earnest_still_reads(tmp_path):
     settings = load_text(tmp_path, "organisation:\n  internal_domains: &ours [council.gov.uk]\n"
                                    "  partner_domains: *ours\n")
