@@ -314,14 +314,15 @@ class Recipients(_Section):
     dormant_days: int = Field(90, ge=1, description="Days since the sender last wrote to a "
                               "contact before a namesake written to lately makes it "
                               "current-namesake.")
-    current_days: int = Field(30, ge=1, description="How lately the namesake must have been "
-                              "written to (current-namesake).")
+    current_days: int = Field(30, ge=1, validate_default=True, description="How lately the "
+                              "namesake must have been written to (current-namesake); less "
+                              "than dormant_days.")
     circular_min: int = Field(20, ge=2, description="Recipients a message must have to be a "
                               "circular: a contact with a namesake the sender has written to "
                               "no more than known_min_count times, each time on a circular, "
                               "is circular-only on a message to a few.")
-    few_max: int = Field(5, ge=1, description="Recipients a message may have to be to a few "
-                         "(circular-only).")
+    few_max: int = Field(5, ge=1, validate_default=True, description="Recipients a message "
+                         "may have to be to a few (circular-only); less than circular_min.")
     lone_outsider_min: int = Field(3, ge=1, description="Internal recipients a message must "
                                    "have, and no other outside one, before its one outside "
                                    "recipient is flagged as a lone outsider.")
@@ -337,7 +338,8 @@ class Recipients(_Section):
         "partner's (a university beside the council): never a lookalike-domain of them. Any "
         "other domain that imitates an internal or partner domain is one on every message, "
         "however often it has been written to.")
-    history_days: int | None = Field(730, ge=1, description="Days correspondence history is "
+    history_days: int | None = Field(730, ge=1, validate_default=True,
+                                     description="Days correspondence history is "
                                      "kept after the last message between two addresses (with "
                                      "the content profile and groups learned with it), a "
                                      "profile word after it last went between them, and a "
@@ -353,6 +355,29 @@ class Recipients(_Section):
             if not 0 <= weight <= 1:
                 raise ValueError(f"weight of {name} must be between 0 and 1")
         return {**DEFAULT_WEIGHTS, **v}
+
+    # Each pair below is checked whichever of the two was written: a default is checked
+    # too (validate_default), for `recent_days: 1000` alone outlived the history kept, and
+    # `dormant_days: 5` alone made a contact written to 12 times, last six days ago,
+    # current-namesake beside a namesake written to three days ago (held at 0.98).
+    @field_validator("current_days")
+    @classmethod
+    def _before_dormant(cls, v: int, info: ValidationInfo) -> int:
+        dormant = info.data.get("dormant_days")
+        if dormant is not None and v >= dormant:
+            raise ValueError(f"must be less than dormant_days ({dormant}): current-namesake "
+                             "is a contact not written to for dormant_days beside a namesake "
+                             "written to within current_days, the more recent")
+        return v
+
+    @field_validator("few_max")
+    @classmethod
+    def _fewer_than_a_circular(cls, v: int, info: ValidationInfo) -> int:
+        circular = info.data.get("circular_min")
+        if circular is not None and v >= circular:
+            raise ValueError(f"must be less than circular_min ({circular}): a message to a few "
+                             "is not a circular")
+        return v
 
     @field_validator("history_days")
     @classmethod
@@ -450,6 +475,19 @@ class Settings(_Section):
     review: Review = Field(default_factory=Review)
     logging: Logging = Field(default_factory=Logging)
     source: str = Field("(built-in defaults)", exclude=True)
+
+    @field_validator("recipients")
+    @classmethod
+    def _partners_are_no_webmail(cls, v: Recipients, info: ValidationInfo) -> Recipients:
+        """A domain in two lists that mean opposite things: a partner's recipients read both
+        "an expected partner" and "a personal webmail service"."""
+        org = info.data.get("organisation")
+        ours = {*org.internal_domains, *org.partner_domains} if org else set()
+        both = sorted(ours & set(v.webmail))
+        if both:
+            raise ValueError(f"webmail lists {', '.join(both)}, which organisation lists as "
+                             "internal or partner: a domain is one or the other")
+        return v
 
 
 def _describe(err: dict[str, Any]) -> str:

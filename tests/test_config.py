@@ -119,6 +119,20 @@ def test_a_key_given_twice_is_refused_with_both_lines(tmp_path, text, says):
     assert problem.startswith(says), problem
 
 
+@pytest.mark.parametrize("text, says", [
+    # each passed: a contact written to 12 times, last six days ago, became current-namesake
+    ("recipients: {dormant_days: 5}", "recipients.current_days: must be less than dormant_days"),
+    ("recipients: {recent_days: 1000}", "recipients.history_days: must be at least recent_days"),
+    ("recipients: {few_max: 40}", "recipients.few_max: must be less than circular_min (20)"),
+    ("{organisation: {partner_domains: [nhs.net]}, recipients: {webmail: [NHS.net]}}",
+     "recipients: webmail lists nhs.net, which organisation lists as internal or partner"),
+])
+def test_settings_that_contradict_each_other_are_refused_whichever_was_written(
+        tmp_path, text, says):
+    [problem] = errors(tmp_path, text + "\n")
+    assert says in problem, problem
+
+
 def test_an_alias_used_in_earnest_still_reads(tmp_path):
     settings = load_text(tmp_path, "organisation:\n  internal_domains: &ours [council.gov.uk]\n"
                                    "  partner_domains: *ours\n")
