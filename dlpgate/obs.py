@@ -19,7 +19,12 @@ import structlog
 
 from dlpgate.config import Logging
 
-_ADDRESS = re.compile(r"([A-Za-z0-9._%+'=-]{1,64})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+# Anything shaped like an address: a local part of any letters (Unicode too) or quoted, at
+# a domain of any letters or a domain literal. The ASCII-only pattern before let
+# 'sarah.khan@nhs-trüst.net', 'märk.pätel@', '"Sarah Khan"@' and '@[192.0.2.1]' through.
+_ATOM = r"[^\s@<>()\[\]\\,;:\"'`]"
+_ADDRESS = re.compile(rf"((?:\"[^\"\n]{{1,64}}\")|{_ATOM}{{1,64}})@"
+                      rf"((?:{_ATOM}+\.)+{_ATOM}{{2,}}|\[[^\]\s]{{1,64}}\])")
 _state: dict[str, Any] = {"mode": "domain", "key": b"dlpgate", "explicit": False}
 # what log_address makes of a local part in hashed mode, which the backstop leaves as it is
 _DIGEST = re.compile(r"[0-9a-f]{10}")

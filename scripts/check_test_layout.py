@@ -19,7 +19,6 @@ TESTED_ELSEWHERE = {
     "testdata.py": "the builders behind tests/parse/test_attachments.py",
     "yamlsrc.py": "tests/test_config.py (line numbers in errors)",
     "sources.py": "tests/test_cli.py (files, directories, mbox, Maildir, stdin)",
-    "obs.py": "tests/ingress/test_smtp.py (log capture) and test_server.py",
     "act/relay.py": "tests/ingress/test_smtp.py (next hop up, down, refusing)",
     "ingress/server.py": "tests/ingress/test_server.py",
     "parse/office.py": "tests/parse/test_attachments.py",

@@ -18,6 +18,7 @@ import signal
 import socket
 import ssl
 import time
+from pathlib import Path
 from typing import Any
 
 from dlpgate import obs
@@ -111,8 +112,32 @@ class Relay:
             await self.review.start()
             log.info("review_listening", listen=self.settings.review.listen)
 
+    def _config_changed(self) -> None:
+        """SIGHUP reloads the policy, not dlpgate.yaml, which the running relay, its workers
+        and its stores were built from: a change to it, or a mistake in it, is logged for
+        the operator to restart on (before, the only line was policy_unchanged, and an edited
+        partner list was silently not in force)."""
+        from dlpgate import config
+
+        source = self.settings.source
+        if not Path(source).is_file():
+            return
+        try:
+            now = config.load(source)
+        except config.ConfigError as exc:
+            log.error("config_not_reloaded", reason="invalid", problems=len(exc.problems),
+                      advice="dlpgate config check names each; the settings in force stay")
+            return
+        running = self.settings.model_dump()
+        changed = sorted(k for k, v in now.model_dump().items() if running.get(k) != v)
+        if changed:
+            log.warning("config_not_reloaded", reason="restart-needed", sections=changed,
+                        advice="settings apply when serve starts; the policy reloads now")
+
     def reload(self, why: str = "sighup") -> bool:
         """Validate the policy files again; apply them only if they are sound."""
+        if why == "sighup":
+            self._config_changed()
         paths = policy_files(self.settings)
         self._watched = _signature(paths)
         try:

@@ -178,6 +178,31 @@ def test_sighup_with_a_broken_policy_keeps_the_old_one_and_the_open_session_goes
         assert proc.wait(60) == 0
 
 
+def test_sighup_says_when_the_configuration_changed_and_needs_a_restart(tmp_path, sink):
+    # the only line was policy_unchanged, and an edited partner list was silently not in force
+    proc, port = start_serve(tmp_path, sink)
+    logs = LogLines(proc.stderr)
+    logs.wait_for("listening")
+    path = tmp_path / "dlpgate.yaml"
+    config = yaml.safe_load(path.read_text())
+    try:
+        config["organisation"]["partner_domains"] = ["police.uk"]
+        path.write_text(yaml.safe_dump(config))
+        mark = len(logs.events)
+        proc.send_signal(signal.SIGHUP)
+        changed = logs.wait_for("config_not_reloaded", after=mark)
+        assert changed["reason"] == "restart-needed" and changed["sections"] == ["organisation"]
+        path.write_text(path.read_text() + "recipients: {weights: {new-to-organisation: 7}}\n")
+        mark = len(logs.events)
+        proc.send_signal(signal.SIGHUP)
+        invalid = logs.wait_for("config_not_reloaded", after=mark)
+        assert invalid["reason"] == "invalid" and invalid["problems"] == 1
+        logs.wait_for("policy_unchanged", after=mark)  # the policy reload goes on
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+
+
 def test_an_edited_policy_file_is_reloaded_by_the_watch(tmp_path, sink):
     policy = tmp_path / "local.yaml"
     policy.write_text("rules: []\n")

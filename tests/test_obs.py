@@ -1,0 +1,23 @@
+"""The logs' backstop: whatever code logs, nothing shaped like an address leaves whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlpgate.config import Logging
+from dlpgate.obs import configure, redact
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("'sarah.khan@nhs.net' is not a domain name", "'*@nhs.net' is not a domain name"),
+    # each went through whole: an international domain, accents, quotes, a domain literal
+    ("'sarah.khan@nhs-tr\u00fcst.net' is not", "'*@nhs-tr\u00fcst.net' is not"),
+    ("from m\u00e4rk.p\u00e4tel@example-council.gov.uk", "from *@example-council.gov.uk"),
+    ('to "Sarah Khan"@nhs.net today', "to *@nhs.net today"),
+    ("to sarah.khan@[192.0.2.1]", "to *@[192.0.2.1]"),
+    ("a@b.org, c@d.co.uk.", "*@b.org, *@d.co.uk."),
+    ("policy p.yaml:3:5 version 7c55", "policy p.yaml:3:5 version 7c55"),
+])
+def test_anything_shaped_like_an_address_shows_its_domain_alone(text, shown):
+    configure(Logging())
+    assert redact(None, "info", {"event": "x", "detail": [text]})["detail"] == [shown]
