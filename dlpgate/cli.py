@@ -111,7 +111,9 @@ def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]
         "recipients": [
             {"address": r.address, "risk": round(r.risk, 3),
              "signals": [s.name for s in r.signals],
-             "explanations": [s.explanation for s in r.signals]}
+             # names the message writes, masked as findings are unless --reveal
+             "explanations": [(s.revealed or s.explanation) if reveal else s.explanation
+                              for s in r.signals]}
             for r in result.evidence.recipients
         ],
         "findings": findings,

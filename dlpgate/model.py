@@ -246,6 +246,10 @@ class Signal:
     name: RecipientSignal
     explanation: str
     weight: float = 0.0
+    # the explanation with the names it quotes from the message in full ("the message names
+    # Amy Jones"); `explanation` has them masked ("A•• J••••"), as findings are, for it is
+    # stored with a hold and read by reviewers who have not given a reason. Empty: the same.
+    revealed: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, RecipientSignal):

@@ -56,6 +56,16 @@ def test_reveal_adds_the_matched_values(tmp_path):
     assert "text" in line["findings"][0]
 
 
+def test_names_the_message_writes_are_masked_in_explanations_unless_revealed(tmp_path):
+    path = tmp_path / "a.eml"
+    path.write_bytes(make_message(to=("x@example.org",), body="Dear Amy,\nThe plan.\n"))
+    masked, = lines(dlpgate("scan", "--json", str(path)))
+    shown, = lines(dlpgate("scan", "--json", "--reveal", str(path)))
+    said = [" ".join(line["recipients"][0]["explanations"]) for line in (masked, shown)]
+    assert "greeting A\u2022\u2022 but no recipient" in said[0] and "Amy" not in said[0]
+    assert "greeting Amy but no recipient has that name" in said[1]
+
+
 def test_scan_reads_stdin_mbox_and_maildir(tmp_path):
     box = mailbox.mbox(tmp_path / "sent.mbox")
     for i in range(3):

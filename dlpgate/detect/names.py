@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from dlpgate.detect import lookalike
+from dlpgate.detect.summary import mask
 from dlpgate.history import normalise
 from dlpgate.model import Message
 from dlpgate.store.base import Correspondence
@@ -168,6 +169,24 @@ def first_names_match(a: str, b: str) -> bool:
 # Gmail ignores dots in the local part, and googlemail.com (its name in the UK until 2010)
 # delivers to the same mailboxes.
 _GMAIL = ("gmail.com", "googlemail.com")
+
+
+_QUOTE, _UNQUOTE = "\x02", "\x03"  # never in an address: control characters are refused
+
+
+def quote(name: object) -> str:
+    """A name the message writes (a greeting, a quoted author, a name in the body), marked
+    in an explanation so that `explained` can mask it."""
+    return f"{_QUOTE}{name}{_UNQUOTE}"
+
+
+def explained(why: str) -> tuple[str, str]:
+    """(the explanation with each `quote`d name masked, the same in full; "" if it quotes
+    none)."""
+    if _QUOTE not in why:
+        return why, ""
+    pattern = re.compile(f"{_QUOTE}(.*?){_UNQUOTE}", re.S)
+    return pattern.sub(lambda m: mask("PERSON", m.group(1)), why), pattern.sub(r"\1", why)
 
 
 def unseparated(local: str) -> str:

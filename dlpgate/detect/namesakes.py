@@ -117,7 +117,8 @@ class Namesakes:
         for c in similar:
             if greeting.greets(c.recipient, hello, initials=False):
                 return [self._signal(
-                    S.NAMES_ANOTHER, f"the message opens by greeting {hello}, which is the "
+                    S.NAMES_ANOTHER, f"the message opens by greeting {names.quote(hello)}, "
+                    "which is the "
                     f"name of {c.recipient}, not of {address}")]
         return []
 

@@ -117,7 +117,8 @@ class RecipientRiskAssessor:
         self.webmail = self.slips.webmail  # the built-in providers and recipients.webmail
 
     def _signal(self, name: S, why: str) -> Signal:
-        return Signal(name, why, self.weights.get(name, 0.0))
+        explanation, revealed = names.explained(why)
+        return Signal(name, explanation, self.weights.get(name, 0.0), revealed)
 
     def assess(self, message: Message, ctx: Context) -> Iterable[RecipientRisk]:
         store = ctx.store
@@ -263,15 +264,16 @@ class RecipientRiskAssessor:
                     S.NEWCOMER, f"you have never written to {address}, and you write to every "
                     f"other recipient of this message"))
             if author and (shared := thread.shares_a_name(address, author)):
+                who = names.quote(author)
                 signals.append(self._signal(
-                    S.REPLIES_TO_ANOTHER, f"this replies to {author}'s message, and {author} is "
+                    S.REPLIES_TO_ANOTHER, f"this replies to {who}'s message, and {who} is "
                     f"not a recipient: {address} only shares the name {shared}"))
             similar = namesakes.get(address, [])
             other = names.names_someone_else(address, full_names)
             if other:
                 signals.append(self._signal(
-                    S.NAMES_SOMEONE_ELSE, f"the message names {other}, not the person at "
-                    f"{address}"))
+                    S.NAMES_SOMEONE_ELSE, f"the message names {names.quote(other)}, not the "
+                    f"person at {address}"))
             if similar:
                 signals.append(self._signal(
                     S.HAS_NAMESAKE, f"you also write to {similar[0].recipient}, whose name "
@@ -422,11 +424,12 @@ class RecipientRiskAssessor:
         the message carries had them in it: the reply to all that greets its author)."""
         if hello is None:
             return []
+        said = names.quote(hello)
         if address in greeted:
-            return [self._signal(S.GREETED, f"the message opens by greeting {hello}, who "
+            return [self._signal(S.GREETED, f"the message opens by greeting {said}, who "
                                  f"could be {address}")]
         if greeted and not in_conversation:
-            return [self._signal(S.GREETS_ANOTHER, f"the message opens by greeting {hello}, "
+            return [self._signal(S.GREETS_ANOTHER, f"the message opens by greeting {said}, "
                                  f"who could be {min(greeted)}, not {address}")]
         return []
 
@@ -461,7 +464,7 @@ class RecipientRiskAssessor:
         if hello is not None and hello.opener and not greeted and \
                 not any(names.is_role_address(t) for t in targets):
             out.append(self._signal(
-                S.SALUTATION_MISMATCH, f"the message opens by greeting {hello} but no "
+                S.SALUTATION_MISMATCH, f"the message opens by greeting {names.quote(hello)} but no "
                 "recipient has that name"))
         return out
 

@@ -119,6 +119,7 @@ class Slips:
                 return []
             for c in contacts.named(first, last):
                 if c.count >= self.known_min and c.recipient not in targets:
+                    # not masked: the name is the contact's, whose address spells it
                     return [self._signal(
                         S.CONFUSABLE_ADDRESS, f"{address} is shown as {shown_as.strip()}, the "
                         f"name of {c.recipient}, whom you have written to {times(c.count)}")]
@@ -169,7 +170,7 @@ class Slips:
         of the right one exists to compare with."""
         if written := spellings.misspelled(address):
             return [self._signal(S.ADDRESS_SLIP, f"{address} looks like a typing slip in the "
-                                 f"name {written}, which the message writes")]
+                                 f"name {names.quote(written)}, which the message writes")]
         return []
 
     def _thread_slip(self, address: str, quoted: set[str]) -> list[Signal]:

@@ -48,8 +48,23 @@ def names(risk):
 
 
 def why(risk, signal):
-    """The explanation the recipient's `signal` carries."""
-    return risk.signals[names(risk).index(signal)].explanation
+    """The explanation the recipient's `signal` carries, names the message writes in full
+    (as `scan --reveal` shows it)."""
+    s = risk.signals[names(risk).index(signal)]
+    return s.revealed or s.explanation
+
+
+def test_names_the_message_writes_are_masked_in_explanations_as_findings_are(store):
+    # a reviewer read the child's name in the hold's recipient signals without giving a reason
+    r = assess(store, "sarah.jones@gmail.com",
+               body="Dear Amy,\nPlease see the plan for Sarah Brown.\n")["sarah.jones@gmail.com"]
+    shown = " ".join(s.explanation for s in r.signals)
+    assert "Amy" not in shown and "Brown" not in shown
+    assert "the message names S\u2022\u2022\u2022\u2022 B\u2022\u2022\u2022\u2022, not the " \
+        "person at sarah.jones@gmail.com" in shown
+    assert "the message names Sarah Brown, not the person at sarah.jones@gmail.com" in why(
+        r, "names-someone-else")
+    assert "greeting Amy but no recipient has that name" in why(r, "salutation-mismatch")
 
 
 def test_internal_and_regular_correspondents_are_low_risk(store):
