@@ -349,8 +349,10 @@ def is_role_address(address: str) -> bool:
     """A shared or role mailbox (head@, reception@, mash@, childrens.services@): whoever
     reads it may be greeted by name, so a greeting fits it or not by no sign in it."""
     local = address.rpartition("@")[0].lower()
-    words = [w for w in SEPARATOR.split(local) if w]
-    return not words or all(w in ROLE_WORDS or not w.isalpha() for w in words)
+    # digits number a role (team2@, office.01@) and a person (dchristo2@, which was a role
+    # mailbox for its digits: no greeting could fit or miss it)
+    words = [w.rstrip("0123456789") for w in SEPARATOR.split(local)]
+    return all(w in ROLE_WORDS for w in words if w)
 
 
 def name_words(address: str) -> list[str]:

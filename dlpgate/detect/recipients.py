@@ -151,7 +151,7 @@ class RecipientRiskAssessor:
         spellings = names.Spellings.of(full_names)
         hello = greeting.greeting(message)
         shown_as = greeting.display_names(message)
-        greeted = {t for t in targets if hello and greeting.greets(t, hello, shown_as.get(t, ""))}
+        greeted = self._greeted(targets, hello, shown_as)
         quoted = in_body - set(targets) - {sender}
         contacts = names.Contacts(store.contacts(sender) if mine else [])
         namesakes = names.namesakes(targets, contacts)
@@ -416,6 +416,18 @@ class RecipientRiskAssessor:
         whom = "you" if mine is not None and mine.replied else "colleagues here"
         return self._signal(S.WROTE_TO_US, f"{address} has written to {whom}, and this "
                             "message carries the conversation with them")
+
+    @staticmethod
+    def _greeted(targets: list[str], hello: greeting.Greeting | None,
+                 shown_as: dict[str, str]) -> set[str]:
+        """The recipients the greeting can be: by name if any is; else by an initial run into
+        a surname (smurphy@ for "Hi Suzanne"), never a role mailbox's (safeguarding@ was
+        "Sarah" beside sarah.khan@, and lost greets-another and unmentioned)."""
+        if hello is None:
+            return set()
+        named = {t for t in targets if greeting.greets(t, hello, shown_as.get(t, ""), False)}
+        return named or {t for t in targets if not names.is_role_address(t)
+                         and greeting.greets(t, hello, shown_as.get(t, ""))}
 
     def _greeting(self, address: str, hello: greeting.Greeting | None,
                   greeted: set[str], in_conversation: bool = False) -> list[Signal]:

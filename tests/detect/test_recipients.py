@@ -373,6 +373,28 @@ def test_a_shared_mailbox_may_be_greeted_by_its_readers_name(store):
         assert "salutation-mismatch" not in names(got[mailbox])
 
 
+def test_a_greeting_that_fits_a_recipient_by_name_is_not_credited_to_another_by_initial(store):
+    # "Hi Sarah" credited safeguarding@ (s + afeguarding, as smurphy@ is Suzanne's), which lost
+    # greets-another and unmentioned and fell from 0.999 to 0.873
+    to = ("sarah.khan@nhs.net", "safeguarding@unknownco.org.uk", "smurphy@unknownco.org.uk")
+    got = assess(store, *to, to=to, body="Hi Sarah,\nThe referral.\n")
+    for other in to[1:]:
+        assert "greeted" not in names(got[other]) and "greets-another" in names(got[other])
+    # with no one greeted by name, the initial run still fits (and never a role mailbox)
+    got = assess(store, "smurphy@unknownco.org.uk", "safeguarding@unknownco.org.uk",
+                 body="Hi Suzanne,\nThe referral.\n")
+    assert "greeted" in names(got["smurphy@unknownco.org.uk"])
+    assert "greeted" not in names(got["safeguarding@unknownco.org.uk"])
+
+
+def test_a_name_with_digits_is_a_persons_mailbox_not_a_role(store):
+    # dchristo2@ was a shared mailbox, which no greeting could fit or miss
+    got = assess(store, "dchristo2@attglobal.net", body="Dear Sarah,\nPlease see below.\n")
+    assert "salutation-mismatch" in names(got["dchristo2@attglobal.net"])
+    got = assess(store, "team2@attglobal.net", body="Dear Sarah,\nPlease see below.\n")
+    assert "salutation-mismatch" not in names(got["team2@attglobal.net"])
+
+
 def test_a_greeting_under_a_marking_line_is_read(store):
     got = assess(store, "tom.baker@elsewhere.org",
                  body="Classification: OFFICIAL-SENSITIVE\nPrivate and Confidential\n"
