@@ -65,16 +65,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def envelope_from_headers(raw: bytes) -> Envelope:
     """Offline there is no envelope: From and To/Cc/Bcc stand in for it."""
-    import email as email_pkg
+    import email.parser
 
-    from dlpgate.history import getaddresses
-    from dlpgate.parse.mime import header_text
+    from dlpgate.history import header_addresses
 
-    msg = email_pkg.message_from_bytes(raw)
-    senders = getaddresses([header_text(v) for v in msg.get_all("From") or []])
-    rcpts = getaddresses(
-        [header_text(v) for h in ("To", "Cc", "Bcc") for v in msg.get_all(h) or []]
-    )
+    # read as the relay and `history learn` read them: an address in UTF-8 (RFC 6532,
+    # who@münchen.de) was who@m\ufffd\ufffdnchen.de here, a look-alike of nothing at 1.0
+    msg = email.parser.BytesHeaderParser().parsebytes(raw)
+    senders = header_addresses(msg, "From")
+    rcpts = [a for h in ("To", "Cc", "Bcc") for a in header_addresses(msg, h)]
     return Envelope(
         mail_from=next((a for _, a in senders if "@" in a), ""),
         rcpt_tos=tuple(dict.fromkeys(a for _, a in rcpts if "@" in a)),
@@ -161,7 +160,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         return 0
     elapsed = time.perf_counter() - started
     rate = count / elapsed if elapsed > 0 else 0.0
-    print(f"scanned {count} messages in {elapsed:.2f} s ({rate:.1f} messages/s)", file=sys.stderr)
+    print(f"scanned {count} message{'' if count == 1 else 's'} in {elapsed:.2f} s "
+          f"({rate:.1f} messages/s)", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -329,7 +329,7 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
         source.close()
         target.close()
     for table, n in counts.items():
-        print(f"{table}: {n} rows")
+        print(f"{table}: {n} row{'' if n == 1 else 's'}")
     return 0
 
 

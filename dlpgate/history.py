@@ -318,7 +318,7 @@ class CsvLayout:
         return cls(**names, date_format=date_format, only=tuple(kept.items()))
 
 
-def _addresses(msg: email.message.Message, header: str) -> list[tuple[str, str]]:
+def header_addresses(msg: email.message.Message, header: str) -> list[tuple[str, str]]:
     """A header's addresses, UTF-8 ones (RFC 6532: renée@) read as such; a damaged
     header's NUL or undecodable byte is no one's address and is left out."""
     out = []
@@ -333,7 +333,7 @@ def _addresses(msg: email.message.Message, header: str) -> list[tuple[str, str]]
 
 def header_from(raw: bytes) -> str:
     """The address of a message's From header, read from its header alone ("" if none)."""
-    found = _addresses(email.parser.BytesHeaderParser().parsebytes(raw), "From")
+    found = header_addresses(email.parser.BytesHeaderParser().parsebytes(raw), "From")
     return found[0][1] if found else ""
 
 
@@ -352,7 +352,7 @@ def pairs_from_message(raw: bytes) -> list[Pair]:
     parts deep would take the whole-message parser past Python's recursion limit.
     """
     msg = email.parser.BytesHeaderParser().parsebytes(raw)
-    senders = [a for _, a in _addresses(msg, "From")]
+    senders = [a for _, a in header_addresses(msg, "From")]
     if not senders:
         return []
     when = 0.0
@@ -363,7 +363,7 @@ def pairs_from_message(raw: bytes) -> list[Pair]:
         pass
     if when > time.time() + 86400:
         when = 0.0  # a Date years ahead (a wrong clock, spam) is no date: seen when loaded
-    rcpts = {normalise(a) for h in ("To", "Cc", "Bcc") for _, a in _addresses(msg, h)}
+    rcpts = {normalise(a) for h in ("To", "Cc", "Bcc") for _, a in header_addresses(msg, h)}
     sender = normalise(senders[0])
     rcpts.discard(sender)
     return [Pair(sender, r, when, audience=len(rcpts)) for r in sorted(rcpts)]

@@ -56,6 +56,18 @@ def test_reveal_adds_the_matched_values(tmp_path):
     assert "text" in line["findings"][0]
 
 
+def test_an_address_in_utf8_is_read_as_the_relay_reads_it(tmp_path):
+    # who@münchen.de was who@m\ufffd\ufffdnchen.de, "written with look-alike characters" at 1.0
+    path = tmp_path / "a.eml"
+    path.write_bytes("From: a@example-council.gov.uk\r\nTo: who@m\u00fcnchen.de\r\n"
+                     "Subject: x\r\n\r\nhello\r\n".encode())
+    proc = dlpgate("scan", "--json", str(path))
+    [line] = lines(proc)
+    [r] = line["recipients"]
+    assert r["address"] == "who@m\u00fcnchen.de" and "lookalike-domain" not in r["signals"]
+    assert b"scanned 1 message in" in proc.stderr
+
+
 def test_names_the_message_writes_are_masked_in_explanations_unless_revealed(tmp_path):
     path = tmp_path / "a.eml"
     path.write_bytes(make_message(to=("x@example.org",), body="Dear Amy,\nThe plan.\n"))

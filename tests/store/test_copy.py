@@ -41,7 +41,7 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
     assert f"postgresql store at schema version {latest}" in migrated.stdout
     first = dlpgate("db", "copy", f"sqlite:///{tmp_path / 'old.db'}", "--config", str(cfg))
     assert first.returncode == 0, first.stderr
-    assert "quarantine: 1 rows" in first.stdout and "audit: 2 rows" in first.stdout
+    assert "quarantine: 1 row\n" in first.stdout and "audit: 2 rows" in first.stdout
     again = dlpgate("db", "copy", f"sqlite:///{tmp_path / 'old.db'}", "--config", str(cfg))
     assert again.returncode == 0 and "audit" not in again.stdout
 
