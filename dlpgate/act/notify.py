@@ -20,6 +20,7 @@ from dlpgate import obs
 from dlpgate.act.relay import NextHop, status_of
 from dlpgate.config import Settings
 from dlpgate.history import domain_of
+from dlpgate.model import Envelope, ScanResult
 from dlpgate.review import links
 from dlpgate.store.base import HeldMessage
 
@@ -57,7 +58,7 @@ def sender_notice(item: HeldMessage, settings: Settings, key: bytes, now: float)
     subject = _subject(item)
     lines = [f"Your message \"{subject}\" to {', '.join(item.rcpt_tos)} has not been sent yet.",
              "", "Why:"]
-    lines += [f"  - {r}" for r in item.reasons] + [""]
+    lines += [f"  - {r}" for r in _reasons(item)] + [""]
     if item.action == "confirm":
         lines += ["If it is meant to go, confirm it (you will be asked for a short reason):",
                   f"  {link('confirm')}", "If it is not, cancel it:", f"  {link('cancel')}",
@@ -73,6 +74,39 @@ def sender_notice(item: HeldMessage, settings: Settings, key: bytes, now: float)
     lines += ["", "If this was a false alarm, please say so; it helps tune the rules:",
               f"  {link('false-alarm')}", "", "-- dlpgate, your council's outgoing mail check"]
     return _notice(settings, item.mail_from, f"Not sent yet: {subject}", "\n".join(lines))
+
+
+def _reasons(item: HeldMessage) -> list[str]:
+    """The reasons of the rules whose action was taken: a rule that asked less (confirm,
+    when another held the message) says what the sender is not being asked to do ("confirm
+    it is meant to", above "you need not do anything")."""
+    taken = [r for m in item.matches if m.get("action") == item.action and
+             m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")
+             for r in m.get("reasons", ())]
+    return list(dict.fromkeys(taken)) or list(item.reasons)
+
+
+def sent_notice(result: ScanResult, envelope: Envelope, settings: Settings) -> EmailMessage:
+    """A message a rule let go (`log`) and asked to tell the sender about: the look-alike
+    address with nothing personal in it. It has gone; the next one need not go the same way."""
+    subject = " ".join(result.message.subject.split())[:150]
+    lines = [f"Your message \"{subject}\" to {', '.join(envelope.rcpt_tos)} has been sent, "
+             "but please check where it went:", ""]
+    lines += [f"  - {r}" for r in result.decision.reasons] + [""]
+    lines += ["If it went to the wrong person, tell your information governance team now and "
+              f"quote reference {result.scan_id}; send the next message to the right address.",
+              "", "-- dlpgate, your council's outgoing mail check"]
+    return _notice(settings, envelope.mail_from, f"Sent, please check: {subject}",
+                   "\n".join(lines))
+
+
+async def notify_sent(settings: Settings, result: ScanResult, envelope: Envelope) -> None:
+    """Tell the sender of a relayed message its rules asked to tell them of; never raises."""
+    if not settings.notifications.enabled or envelope.mail_from in ("", "<>") or \
+            "sender" not in result.decision.notify:
+        return
+    await _send_logged(settings, sent_notice(result, envelope, settings),
+                       [envelope.mail_from], result.scan_id, "sender", kind="sent")
 
 
 def reviewer_notice(item: HeldMessage, settings: Settings) -> EmailMessage:

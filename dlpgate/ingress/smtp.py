@@ -308,6 +308,10 @@ class Handler:
                     metrics.HOP_ERRORS.labels("DATA").inc()
                 else:
                     self._learn(env, tx, result, raw)
+                    if result.decision.notify and gw.settings.notifications.enabled:
+                        from dlpgate.act.notify import notify_sent
+
+                        spawn(notify_sent(gw.settings, result, env), name="notify")
         if outcome is None and verdict == Verdict.REJECT:
             await tx.abort()
             outcome = Outcome.REJECTED

@@ -10,6 +10,7 @@ import time
 import httpx2 as httpx
 
 from dlpgate.act.quarantine import release_due
+from dlpgate.history import Pair
 from dlpgate.review import links
 from dlpgate.testing import free_port, make_message
 
@@ -197,3 +198,50 @@ def test_a_sender_whose_address_has_accents_is_told_too(
     [notice] = sink.notices
     assert code == 250 and notice.rcpt_tos == [sender]
     assert "To: m\u00e4rk.p\u00e4tel@" in notice.data.decode()
+
+
+TELL_AFTER = """\
+rules:
+  - id: lookalike-note
+    title: A look-alike address with nothing personal goes, and the sender is told
+    when: {recipients: {any: {signal: lookalike-domain}}}
+    action: log
+    notify: [sender]
+    explain: "{recipient}: {signals}"
+  - id: any-webmail-confirm
+    title: Webmail is confirmed
+    when: {recipients: {any: {signal: personal-webmail}}}
+    action: confirm
+    explain: "{recipient}: confirm it is meant to go to webmail"
+  - id: nhs-held
+    title: NHS numbers to webmail are held
+    when: {all: [{findings: {entity: UK_NHS}}, {recipients: {any: {signal: personal-webmail}}}]}
+    action: hold
+    notify: [sender]
+    explain: "{recipient}: NHS numbers to webmail"
+"""
+
+
+def test_a_rule_that_lets_mail_go_and_asks_to_tell_the_sender_tells_them_after(
+        make_settings, relay_factory, sink, tmp_path):
+    # the shipped lookalike-address says "the sender is told"; notices went for holds alone
+    _, relay = start(make_settings, relay_factory, tmp_path, policy=TELL_AFTER)
+    relay.store.learn([Pair(SENDER, "referrals@nhs.net", time.time(), 40)])
+    code, _ = send(relay, "referrals@nhs-net.com", "Are you free on Tuesday?\n")
+    wait_for(sink, 2)
+    [notice] = sink.notices
+    assert code == 250 and [m.rcpt_tos for m in sink.delivered] == [["referrals@nhs-net.com"]]
+    text = notice.data.decode()
+    assert notice.rcpt_tos == [SENDER] and "has been sent, but please check" in text
+    assert "nhs-net.com" in text and "nhs.net" in text
+
+
+def test_a_held_senders_notice_gives_the_reasons_of_the_rules_that_held_it(
+        make_settings, relay_factory, sink, tmp_path):
+    # a confirm rule's "confirm it is meant to" sat above "you need not do anything"
+    _, relay = start(make_settings, relay_factory, tmp_path, policy=TELL_AFTER)
+    send(relay, "parent.new@gmail.com", f"NHS number {NHS}.\n")
+    wait_for(sink, 1)
+    text = sink.notices[0].data.decode()
+    assert "NHS numbers to webmail" in text and "confirm it is meant" not in text
+    assert "you need not do anything" in text
