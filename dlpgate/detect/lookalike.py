@@ -236,14 +236,15 @@ def _trick(domain: str, reference: str, strict: bool) -> str | None:
         allowed = 1 if len(r_label) < 8 else 2
         edits = distance(d_label, r_label, allowed)
         if 0 < edits <= allowed:
-            return f"is {edits} typing slip{'s' if edits > 1 else ''} from {reference}"
+            return f"is {'one typing slip' if edits == 1 else f'{edits} typing slips'} from " \
+                f"{reference}"
     elif d_suffix == r_suffix and len(r_label) == 3 and d_label and (
             _doubled(d_label, r_label) or _swapped(d_label, r_label)
             or (strict and distance(d_label, r_label, 1) == 1)):
         # three letters leave room for other real names one change away (uol.com is not
         # aol.com), but a doubled or swapped letter (aoll.com, oal.com) is a slip, and no
         # one else's name is one change from ours or a partner's (nhd.net, nh.net)
-        return f"is 1 typing slip from {reference}"
+        return f"is one typing slip from {reference}"
     elif d_suffix != r_suffix and len(reference) >= 7 and distance(domain, reference, 1) == 1:
         return f"is one typing slip from {reference}"
     return None

@@ -94,7 +94,7 @@ class Namesakes:
         if known and top.count >= max(3, 3 * count) and not moved_on:
             out.append(self._signal(
                 S.USUAL_NAMESAKE, f"you usually write to {top.recipient} ({times(top.count)}), "
-                f"whose name is like {address} ({count} time{'s' if count != 1 else ''})"))
+                f"whose name is like {address} ({times(count)})"))
         else:
             out += self._current_namesake(address, known, similar, now)
         return out
@@ -153,9 +153,10 @@ class Namesakes:
                 or known.count > self.known_min or len(targets) > self.few_max:
             return []
         return [self._signal(
-            S.CIRCULAR_ONLY, f"you have written to {address} {times(known.count)}, on circulars "
-            "(never to "
-            f"fewer than {known.smallest} people), and this message goes to {len(targets)}")]
+            S.CIRCULAR_ONLY, f"you have written to {address} {times(known.count)}, "
+            f"{'on a circular' if known.count == 1 else 'on circulars'} (never to fewer than "
+            f"{known.smallest} people), and this message goes to "
+            f"{'them alone' if len(targets) == 1 else f'{len(targets)} people'}")]
 
     def _current_namesake(self, address: str, known: Correspondence | None,
                           similar: list[Correspondence], now: float) -> list[Signal]:

@@ -193,8 +193,9 @@ class RecipientRiskAssessor:
                     signals.append(self._not_in_thread(address, known))
             else:
                 if match := in_domains(domain, self.partners):
-                    signals.append(self._signal(S.PARTNER,
-                                                f"{domain} is an expected partner ({match})"))
+                    under = "" if match == domain else f" (under {_readable(match)})"
+                    signals.append(self._signal(
+                        S.PARTNER, f"{_readable(domain)} is an expected partner{under}"))
                 replied = history.get(address)
                 they_wrote = " (they have written to you)" if replied and replied.replied else ""
                 if known and known.count >= self.known_min and now - known.last_seen < self.recent:
@@ -220,7 +221,7 @@ class RecipientRiskAssessor:
                 else:
                     signals.append(self._signal(
                         S.NEW_TO_ORGANISATION,
-                        f"no one here has written to {domain} before{they_wrote}"))
+                        f"no one here has written to {_readable(domain)} before{they_wrote}"))
                 shown = original.rpartition("@")[2].rstrip(".")
                 if not shown.isascii() and not domain.startswith("xn--") and \
                         ".xn--" not in domain:
@@ -479,6 +480,14 @@ class RecipientRiskAssessor:
                 S.SALUTATION_MISMATCH, f"the message opens by greeting {names.quote(hello)} but no "
                 "recipient has that name"))
         return out
+
+
+def _readable(domain: str) -> str:
+    """An international domain as its readers write it, with the form mail systems use beside
+    it (münchen.de (xn--mnchen-3ya.de)): the second alone says nothing to a sender, the first
+    alone could hide a look-alike letter."""
+    shown = lookalike.unicode_domain(domain)
+    return domain if shown == domain else f"{shown} ({domain})"
 
 
 @register("recipients")

@@ -93,6 +93,9 @@ def _common_fields(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> dict
         "signals": "; ".join(said) or "no warning signs",
         "entities": entities,
         "subjects": str(summary.identified_subjects),
+        # the same in words: "identifiers of 1 person(s)" is how a form speaks, not a colleague
+        "people": f"{summary.identified_subjects} "
+                  f"{'person' if summary.identified_subjects == 1 else 'people'}",
         "categories": ", ".join(summary.special_categories) or "none",
         "sender_domain": domain_of(facts.message.from_addr or ""),
         "problems": "; ".join(dict.fromkeys(f.explanation for f in facts.evidence.findings

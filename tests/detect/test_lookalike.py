@@ -14,15 +14,15 @@ CYRILLIC_GMAIL = "gma\u0456l.com".encode("idna").decode()
     ("leeds.co.uk", "leeds.gov.uk", "with .co.uk instead of .gov.uk"),
     ("nhs.net.example.com", "nhs.net", "starts with nhs.net"),
     ("nhs-net.com", "nhs.net", "dots or hyphens moved"),
-    ("gmial.com", "gmail.com", "1 typing slip"),
+    ("gmial.com", "gmail.com", "one typing slip"),
     ("nhs.nte", "nhs.net", "with .nte instead of .net"),
     ("nhs.ne", "nhs.net", "with .ne instead of .net"),
     ("\uff47mail.com", "gmail.com", "look-alike characters"),
     (CYRILLIC_GMAIL, "gmail.com", "look-alike characters"),
     ("rnicrosoft.com", "microsoft.com", "look-alike letters"),
     ("examp1e-council.gov.uk", "example-council.gov.uk", "look-alike letters"),
-    ("aoll.com", "aol.com", "1 typing slip"),  # a three-letter name: a letter typed twice
-    ("oal.com", "aol.com", "1 typing slip"),  # or two letters swapped
+    ("aoll.com", "aol.com", "one typing slip"),  # a three-letter name: a letter typed twice
+    ("oal.com", "aol.com", "one typing slip"),  # or two letters swapped
 ])
 def test_imitations_are_named_with_their_trick(domain, reference, because):
     assert because in (imitates(domain, reference) or "")
@@ -82,7 +82,7 @@ def test_ours_and_partners_are_imitated_by_more_than_a_stranger_is(domain, stric
 def test_a_disguise_on_top_of_another_trick_is_seen_through():
     dressed = "nhs.n\u0435t.evil.com".encode("idna").decode()  # a Cyrillic е
     assert "starts with nhs.net" in imitates(dressed, "nhs.net")
-    assert "1 typing slip from gmail.com" in imitates(
+    assert "one typing slip from gmail.com" in imitates(
         "gm\u0430ill.com".encode("idna").decode(), "gmail.com")
     assert "look-alike characters" in imitates(
         "\u0585utlook.com".encode("idna").decode(), "outlook.com")  # Armenian օ

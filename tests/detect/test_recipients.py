@@ -158,7 +158,7 @@ def test_a_real_organisation_like_a_partner_can_be_declared_distinct(store):
     ("kiran.shah@nhs.net-secure.com", "whole name nhs.net in it, with other words added"),
     ("kiran.shah@secure-nhs.net", "whole name nhs.net in it"),
     ("kiran.shah@mail.nhsnet.co.uk", "whole name nhs.net in it"),
-    ("kiran.shah@nh.net", "1 typing slip from nhs.net"),
+    ("kiran.shah@nh.net", "one typing slip from nhs.net"),
     ("x@" + "nhs.n\u0435t.evil.com".encode("idna").decode(),
      "look-alike characters for nhs.net.evil.com, which starts with nhs.net"),
     ("x@" + "p\u0430yments-council.com".encode("idna").decode(),
@@ -618,8 +618,8 @@ def test_a_namesake_met_only_on_a_circular_is_flagged_on_a_message_to_a_few(tmp_
              Pair(SENDER, "karen.myer@nhs.net", now - 300 * 86400, audience=171)])
     r = assess(s, "karen.myer@nhs.net", body="Dear Karen,\n")["karen.myer@nhs.net"]
     assert why(r, "circular-only") == (
-        "you have written to karen.myer@nhs.net once, on circulars (never to fewer than 171 "
-        "people), and this message goes to 1")
+        "you have written to karen.myer@nhs.net once, on a circular (never to fewer than 171 "
+        "people), and this message goes to them alone")
     assert r.risk >= 0.9
     assert "circular-only" not in names(assess(s, "karen.owens@nhs.net")["karen.owens@nhs.net"])
     crowd = [f"member{i}@nhs.net" for i in range(30)]
