@@ -41,6 +41,9 @@ def _as_json(held: HistoryHeld) -> dict:
     }
 
 
+_QUOTED = re.compile(r'"[^"\\\x00-\x1f]{1,64}"@[^\s<>(),;:"\[\]@]+\.[^\s<>(),;:"\[\]@]+')
+
+
 def _addresses(given: list[str]) -> list[str] | None:
     """The addresses the arguments hold, however they were pasted: bare, with a display
     name ("Sarah Jones <sarah.jones@nhs.net>"), as mailto:, quoted, or with the comma or
@@ -51,7 +54,8 @@ def _addresses(given: list[str]) -> list[str] | None:
         text = re.sub(r"(?i)\bmailto:", "", text).replace(";", ",").strip()
         if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
             text = text[1:-1]  # an address pasted in quotes
-        found = [a for _, a in getaddresses([text]) if is_address(a)]
+        # a quoted local part ("Sarah Khan"@nhs.net) is an address the relay may have learned
+        found = [a for _, a in getaddresses([text]) if is_address(a) or _QUOTED.fullmatch(a)]
         if not found:
             print(f"dlpgate: argument {n} is not an address (nothing was looked up or "
                   "erased)", file=sys.stderr)

@@ -91,6 +91,20 @@ def test_an_address_pasted_with_its_name_or_from_a_list_is_the_one_forgotten(tmp
         (tmp_path / "gw.db").unlink()
 
 
+def test_an_address_with_a_quoted_local_part_the_relay_learned_can_be_forgotten(tmp_path):
+    # the relay learns "Sarah Khan"@nhs.net as it was given; forget refused it as no address
+    from dlpgate.history import Pair, normalise
+
+    (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'gw.db'}\n")
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'gw.db'}")
+    store.learn([Pair("kw@example-council.gov.uk", normalise('"Sarah Khan"@nhs.net'),
+                      time.time(), 3)])
+    store.close()
+    got = dlpgate("history", "forget", '"Sarah Khan"@nhs.net', cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith("forgot 1 address(es): 1 correspondence row(s)")
+
+
 def test_expire_removes_what_is_past_history_days_and_null_keeps_all(tmp_path):
     db = setup(tmp_path)
     (tmp_path / "keep.yaml").write_text(f"storage:\n  url: sqlite:///{db}\n"
