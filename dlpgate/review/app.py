@@ -125,17 +125,19 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         nxt = _safe_next(str(form.get("next", "/")))
         client = request.client.host if request.client else "?"
         keys = (f"user:{username.lower()}", f"addr:{client}")
+        user = store.get_user(username)
+        # what was typed is recorded only when it names an account: it may be a password
+        # typed into the wrong box, or someone's address
+        who = f"web:{user.username}" if user else "web:(no such user)"
         if throttle.locked(*keys):
-            store.audit(AuditEntry(f"web:{username}", "sign-in-refused", reason="too many "
-                                   "failed attempts", via="web", detail=client))
+            store.audit(AuditEntry(who, "sign-in-refused", reason="too many failed attempts",
+                                   via="web", detail=client))
             return page(request, "login.html", 429, next=nxt,
                         error="Too many failed attempts. Try again in 15 minutes.")
-        user = store.get_user(username)
         if user is None or user.disabled or not auth.check_password(password,
                                                                    user.password_hash):
             throttle.failed(*keys)
-            store.audit(AuditEntry(f"web:{username}", "sign-in-failed", via="web",
-                                   detail=client))
+            store.audit(AuditEntry(who, "sign-in-failed", via="web", detail=client))
             return page(request, "login.html", 401, next=nxt,
                         error="That user name and password do not match an active account.")
         throttle.succeeded(*keys)

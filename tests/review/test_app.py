@@ -208,6 +208,16 @@ def test_sign_in_is_throttled_after_five_failures(world):
     assert "sign-in-refused" in [e.action for e in world["store"].audit_log()]
 
 
+def test_a_failed_sign_in_records_what_was_typed_only_when_it_names_an_account(world):
+    # a password typed into the user name box was kept in the audit trail as the actor
+    c = client(world)
+    assert c.post("/login", data={"username": "Amy-Jones-2015!", "password": "ann"}
+                  ).status_code == 401
+    assert c.post("/login", data={"username": "ann", "password": "wrong"}).status_code == 401
+    failed = [e.actor for e in world["store"].audit_log() if e.action == "sign-in-failed"]
+    assert failed == ["web:ann", "web:(no such user)"]
+
+
 def test_an_idle_session_ends(world):
     ann = signed_in(world, "ann")
     db = sqlite3.connect(world["db"], isolation_level=None)
