@@ -8,6 +8,7 @@ reference that cannot drift from the code.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import re
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -297,8 +300,22 @@ DEFAULT_WEIGHTS = {
 }
 
 
+def _signal_name(name: str) -> str:
+    if name not in DEFAULT_WEIGHTS:
+        close = difflib.get_close_matches(name, list(DEFAULT_WEIGHTS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(DEFAULT_WEIGHTS)}"
+        raise ValueError(f"unknown signal {name!r}; {hint}")
+    return name
+
+
+# Each weight is checked at its own line (a mistake in one of three was reported once, at
+# `weights:`), as a number (true and '0.5' were taken for 1 and 0.5).
+SignalName = Annotated[str, AfterValidator(_signal_name)]
+Weight = Annotated[float, Strict(), Field(ge=0, le=1)]
+
+
 class Recipients(_Section):
-    weights: dict[str, float] = Field(
+    weights: dict[SignalName, Weight] = Field(
         default_factory=lambda: dict(DEFAULT_WEIGHTS),
         description="Weight of each recipient signal in the risk score (0..1).")
     known_min_count: int = Field(2, ge=1, description="Messages before a correspondent is known.")
@@ -348,12 +365,7 @@ class Recipients(_Section):
 
     @field_validator("weights")
     @classmethod
-    def _known_signals(cls, v: dict[str, float]) -> dict[str, float]:
-        for name, weight in v.items():
-            if name not in DEFAULT_WEIGHTS:
-                raise ValueError(f"unknown signal {name!r}; known: {', '.join(DEFAULT_WEIGHTS)}")
-            if not 0 <= weight <= 1:
-                raise ValueError(f"weight of {name} must be between 0 and 1")
+    def _with_defaults(cls, v: dict[str, float]) -> dict[str, float]:
         return {**DEFAULT_WEIGHTS, **v}
 
     # Each pair below is checked whichever of the two was written: a default is checked
@@ -507,7 +519,7 @@ def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
     except ValidationError as exc:
         found = []
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            loc = tuple(p for p in err["loc"] if p != "[key]")  # a mapping's key, as its entry
             key = ".".join(str(p) for p in loc)
             found.append((doc.line(loc), f"{doc.where(loc)} {key}: {_describe(err)}"))
         raise ConfigError([text for _, text in sorted(found)]) from None

@@ -133,6 +133,20 @@ def test_settings_that_contradict_each_other_are_refused_whichever_was_written(
     assert says in problem, problem
 
 
+def test_each_wrong_weight_is_named_at_its_own_line(tmp_path):
+    # three mistakes were one, at the line of weights:, and true passed for 1
+    got = errors(tmp_path, "recipients:\n  weights:\n    internal: 0\n"
+                           "    new-to-organization: 0.5\n    lookalike-domain: 2\n"
+                           "    personal-webmail: true\n")
+    assert got == [
+        "dlpgate.yaml:4 recipients.weights.new-to-organization: unknown signal "
+        "'new-to-organization'; did you mean new-to-organisation?",
+        "dlpgate.yaml:5 recipients.weights.lookalike-domain: Input should be less than or "
+        "equal to 1",
+        "dlpgate.yaml:6 recipients.weights.personal-webmail: Input should be a valid number",
+    ]
+
+
 def test_an_alias_used_in_earnest_still_reads(tmp_path):
     settings = load_text(tmp_path, "organisation:\n  internal_domains: &ours [council.gov.uk]\n"
                                    "  partner_domains: *ours\n")
