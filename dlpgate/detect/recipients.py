@@ -245,8 +245,11 @@ class RecipientRiskAssessor:
                 elif not (known and known.count >= self.known_min) and \
                         address not in greeted and not names.mentioned(address, words) and \
                         not spellings.spelled(address):
+                    # a rare correspondent is not new (it sat beside "written to once")
+                    known_as = "new to you" if not (known and known.count) else \
+                        f"someone you have written to only {times(known.count)}"
                     signals.append(self._signal(
-                        S.UNMENTIONED, f"{address} is new to you and the message does not "
+                        S.UNMENTIONED, f"{address} is {known_as} and the message does not "
                         "mention them by name"))
                 if not known:
                     signals += self._meant(address, domain, words, in_body, targets)

@@ -395,6 +395,15 @@ def test_a_name_with_digits_is_a_persons_mailbox_not_a_role(store):
     assert "salutation-mismatch" not in names(got["team2@attglobal.net"])
 
 
+def test_a_rare_correspondent_is_not_called_new(store):
+    # "written to only once" sat beside "is new to you"
+    store.learn([Pair(SENDER, "mark.lay@solutions.example.org", time.time() - 86400, 1)])
+    r = assess(store, "mark.lay@solutions.example.org")["mark.lay@solutions.example.org"]
+    assert why(r, "unmentioned") == ("mark.lay@solutions.example.org is someone you have "
+                                     "written to only once and the message does not mention "
+                                     "them by name")
+
+
 def test_a_greeting_under_a_marking_line_is_read(store):
     got = assess(store, "tom.baker@elsewhere.org",
                  body="Classification: OFFICIAL-SENSITIVE\nPrivate and Confidential\n"
