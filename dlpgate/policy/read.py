@@ -162,6 +162,19 @@ class Reader:
             self.err(path, str(exc))
             return ""
 
+    def senders(self, entries: list[str], path: tuple) -> list[str]:
+        """Entries of a senders list that can match a sender: an entry with no @ (a name
+        written for an address) matched no one, silently. Not repeated in the problem: what
+        was written may be a person's name, and a refused reload is logged."""
+        kept = []
+        for i, entry in enumerate(entries):
+            if "@" not in entry or any(c.isspace() for c in entry.strip()):
+                self.err(path + (i,), "a senders entry is an address, @domain, or a pattern "
+                         "such as *@childrens.council.gov.uk (this one has no @, or a space)")
+            else:
+                kept.append(entry)
+        return kept
+
     def listref(self, value: Any, path: tuple, kind: str) -> list[str]:
         """A list's name, or entries written in place."""
         if isinstance(value, str) and value in self.loader.lists_kind:
@@ -180,6 +193,8 @@ class Reader:
         if kind == "domains":  # as a declared list's: "@cjsm.net" or "*.cjsm.net" never match
             return [d for i, e in enumerate(entries)
                     if (d := self.domain(e, path + (i,)))]
+        if kind == "senders":
+            entries = self.senders(entries, path)
         return [v.lower() for v in entries]
 
     # conditions -------------------------------------------------------

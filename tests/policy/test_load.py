@@ -257,6 +257,24 @@ def test_an_example_address_that_is_none_is_refused_at_load(tmp_path, field):
         "<name@example.org>)" in got[0], got
 
 
+def test_a_senders_entry_that_could_match_no_one_is_refused_without_repeating_it(tmp_path):
+    # "priya odhiambo" (a name for an address) passed and matched no sender
+    got = problems_of(tmp_path, """\
+lists:
+  care-senders:
+    senders: ["@childrens.council.gov.uk", priya odhiambo]
+rules:
+  - id: r
+    title: t
+    when: {sender: {not_in: [duty@council.gov.uk, "sarah khan"]}}
+    action: log
+    explain: x
+""")
+    assert [p.split(": ", 1)[0] for p in got] == ["broken.yaml:3:44", "broken.yaml:7:51"]
+    assert all("a senders entry is an address, @domain, or a pattern" in p for p in got)
+    assert not any("priya" in p or "sarah" in p for p in got)
+
+
 def test_the_shipped_policies_load_and_every_rule_explains_itself():
     policy = load_files(shipped_files(), SETTINGS)
     assert len(policy.rules) >= 12
