@@ -315,6 +315,9 @@ Weight = Annotated[float, Strict(), Field(ge=0, le=1)]
 
 
 class Recipients(_Section):
+    # numbers as numbers: `known_min_count: true` was 1, "3" was 3, and a weight of '0.5' 0.5
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
     weights: dict[SignalName, Weight] = Field(
         default_factory=lambda: dict(DEFAULT_WEIGHTS),
         description="Weight of each recipient signal in the risk score (0..1).")

@@ -147,6 +147,15 @@ def test_each_wrong_weight_is_named_at_its_own_line(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("text", ["recipients: {known_min_count: true}",
+                                  "recipients: {known_min_count: '3'}",
+                                  "recipients: {bulk_threshold: 2.5}"])
+def test_a_recipient_setting_that_is_no_whole_number_is_refused(tmp_path, text):
+    # true was taken for 1, '3' for 3
+    [problem] = errors(tmp_path, text + "\n")
+    assert "Input should be a valid integer" in problem, problem
+
+
 def test_an_alias_used_in_earnest_still_reads(tmp_path):
     settings = load_text(tmp_path, "organisation:\n  internal_domains: &ours [council.gov.uk]\n"
                                    "  partner_domains: *ours\n")
