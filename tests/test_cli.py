@@ -212,3 +212,17 @@ def test_scan_without_a_store_creates_none(tmp_path):
     (tmp_path / "a.eml").write_bytes(make_message())
     assert dlpgate("scan", "a.eml", cwd=tmp_path).returncode == 0
     assert not (tmp_path / "dlpgate.db").exists()
+
+
+def test_output_into_a_pipe_whose_reader_has_left_ends_quietly(tmp_path):
+    # `dlpgate history forget ... | head -1` printed a traceback after the erasure was done
+    import os
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "dlpgate", "config", "schema"],
+                              stdout=write, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(write)
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr

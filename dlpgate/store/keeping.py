@@ -60,7 +60,7 @@ class HistoryKeeping:
         """Everything the history holds that names `address` (normalised), without text."""
         rows = self._read(
             "SELECT sender, recipient, count, first_seen, last_seen, replied, joined, smallest "
-            "FROM correspondence WHERE recipient = ? ORDER BY last_seen DESC", (address,))
+            "FROM correspondence WHERE recipient = ? ORDER BY last_seen DESC, sender", (address,))
         written_by = tuple((r[0], Correspondence(r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]))
                            for r in rows)
         [(writes_to,)] = self._read(
