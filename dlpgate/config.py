@@ -116,6 +116,9 @@ class Storage(_Section):
         default="sqlite:///dlpgate.db",
         description="sqlite:///relative.db, sqlite:////absolute.db or postgresql://user@host/db",
     )
+    decisions_days: int | None = Field(
+        400, ge=1, description="Days the decisions log (one row a message: its sender, the "
+        "recipients' domains, the verdict) is kept; null keeps it for ever.")
 
     @field_validator("url")
     @classmethod

@@ -173,6 +173,15 @@ class Relay:
                 await asyncio.to_thread(self.store.prune_deliveries, cutoff)
             except Exception as exc:
                 log.error("journal_prune_failed", error=type(exc).__name__)
+            if (days := self.settings.storage.decisions_days) is not None:
+                try:
+                    gone = await asyncio.to_thread(self.store.prune_decisions,
+                                                   time.time() - days * 86400)
+                except Exception as exc:
+                    log.error("decisions_prune_failed", error=type(exc).__name__)
+                else:
+                    if gone:
+                        log.info("decisions_retention", deleted=gone, days=days)
             await self._expire_history()
             await asyncio.sleep(self.settings.quarantine.expire_interval)
 

@@ -191,6 +191,10 @@ class Store(Protocol):
 
     def prune_deliveries(self, cutoff: float) -> int: ...
 
+    def prune_decisions(self, cutoff: float) -> int:
+        """Delete decision-log rows made before `cutoff`; how many."""
+        ...
+
     def held(self, state: str | None = "held", limit: int = 100,
              raw: bool = True) -> list[HeldMessage]:
         """Oldest first; `raw=False` leaves the message bytes out (b"")."""

@@ -152,6 +152,12 @@ class SQLStore(HistoryKeeping):
         return self._atomic(lambda db: db.execute(
             "DELETE FROM deliveries WHERE updated < ?", (cutoff,)).rowcount)
 
+    def prune_decisions(self, cutoff: float) -> int:
+        """The decisions log past `storage.decisions_days`: it keeps each sender's address,
+        and had no end."""
+        return self._atomic(lambda db: db.execute(
+            "DELETE FROM decisions WHERE created < ?", (cutoff,)).rowcount)
+
     def held(self, state: str | None = "held", limit: int = 100,
              raw: bool = True) -> list[HeldMessage]:
         """Oldest first. `raw=False`: without the message bytes (lists, queues, dashboards)."""

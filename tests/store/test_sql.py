@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 
@@ -64,6 +65,17 @@ def test_a_decision_record_round_trips_and_is_written_once(any_store):
     any_store.record_decisions([rec])
     any_store.record_decisions([rec])  # a retried batch does not double-count
     assert any_store.decisions() == [rec]
+
+
+def test_the_decisions_log_is_kept_only_so_long(any_store):
+    # it keeps each sender's address, and had no end
+    raw = make_message(to=("x@example.org",))
+    result = scanner().scan(raw, make_envelope(raw))
+    old, new = (DecisionRecord.of(result, make_envelope(raw), Outcome.RELAYED, 250, "n1", t)
+                for t in (100.0, 1_000.0))
+    any_store.record_decisions([old, dataclasses.replace(new, scan_id="newer")])
+    assert any_store.prune_decisions(500.0) == 1
+    assert [d.scan_id for d in any_store.decisions()] == ["newer"]
 
 
 def test_a_claim_moves_a_message_once_and_writes_its_audit_row_with_it(any_store):
