@@ -110,6 +110,15 @@ class Organisation(_Section):
         description="Expected external correspondents; subdomains are included.",
     )
 
+    @field_validator("partner_domains")
+    @classmethod
+    def _not_ours(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        both = sorted(set(v) & set(info.data.get("internal_domains") or ()))
+        if both:
+            raise ValueError(f"{', '.join(both)} is also in internal_domains: a domain is ours "
+                             "or a partner's, and its recipients were told both")
+        return v
+
 
 class Storage(_Section):
     url: str = Field(
@@ -501,10 +510,11 @@ class Settings(_Section):
         "an expected partner" and "a personal webmail service"."""
         org = info.data.get("organisation")
         ours = {*org.internal_domains, *org.partner_domains} if org else set()
-        both = sorted(ours & set(v.webmail))
-        if both:
-            raise ValueError(f"webmail lists {', '.join(both)}, which organisation lists as "
-                             "internal or partner: a domain is one or the other")
+        for key in ("webmail", "distinct_domains"):
+            both = sorted(ours & set(getattr(v, key)))
+            if both:
+                raise ValueError(f"{key} lists {', '.join(both)}, which organisation lists as "
+                                 "internal or partner: a domain is one or the other")
         return v
 
 

@@ -126,6 +126,10 @@ def test_a_key_given_twice_is_refused_with_both_lines(tmp_path, text, says):
     ("recipients: {few_max: 40}", "recipients.few_max: must be less than circular_min (20)"),
     ("{organisation: {partner_domains: [nhs.net]}, recipients: {webmail: [NHS.net]}}",
      "recipients: webmail lists nhs.net, which organisation lists as internal or partner"),
+    ("{organisation: {partner_domains: [nhs.net]}, recipients: {distinct_domains: [nhs.net]}}",
+     "recipients: distinct_domains lists nhs.net, which organisation lists as internal or"),
+    ("organisation: {internal_domains: [a.gov.uk], partner_domains: [A.gov.uk]}",
+     "organisation.partner_domains: a.gov.uk is also in internal_domains"),
 ])
 def test_settings_that_contradict_each_other_are_refused_whichever_was_written(
         tmp_path, text, says):
@@ -158,8 +162,8 @@ def test_a_recipient_setting_that_is_no_whole_number_is_refused(tmp_path, text):
 
 def test_an_alias_used_in_earnest_still_reads(tmp_path):
     settings = load_text(tmp_path, "organisation:\n  internal_domains: &ours [council.gov.uk]\n"
-                                   "  partner_domains: *ours\n")
-    assert settings.organisation.partner_domains == ["council.gov.uk"]
+                                   "recipients:\n  secure_domains: *ours\n")
+    assert settings.recipients.secure_domains == ["council.gov.uk"]
 
 
 def test_a_missing_policy_file_is_an_error(tmp_path):
