@@ -23,11 +23,15 @@ from dlpgate.config import Logging
 # a domain of any letters or a domain literal. The ASCII-only pattern before let
 # 'sarah.khan@nhs-trüst.net', 'märk.pätel@', '"Sarah Khan"@' and '@[192.0.2.1]' through.
 _ATOM = r"[^\s@<>()\[\]\\,;:\"'`]"
-_ADDRESS = re.compile(rf"((?:\"[^\"\n]{{1,64}}\")|{_ATOM}{{1,64}})@"
+_LOCAL = r"[^\s@<>()\[\]\\,;:\"`]"  # with the apostrophe of sarah.o'brien@
+_ADDRESS = re.compile(rf"((?:\"[^\"\n]{{1,64}}\")|{_ATOM}{_LOCAL}{{0,63}})@"
                       rf"((?:{_ATOM}+\.)+{_ATOM}{{2,}}|\[[^\]\s]{{1,64}}\])")
 _state: dict[str, Any] = {"mode": "domain", "key": b"dlpgate", "explicit": False}
-# what log_address makes of a local part in hashed mode, which the backstop leaves as it is
-_DIGEST = re.compile(r"[0-9a-f]{10}")
+# The hashed addresses log_address has made, which the backstop leaves as they are (hashing a
+# hash again made them unmatchable); only these: a local part that merely looks like one
+# (4857773456@, an NHS number) is hashed like any other.
+_MADE: dict[str, None] = {}
+_MADE_MAX = 100_000
 
 
 def log_address(address: str) -> str:
@@ -38,7 +42,11 @@ def log_address(address: str) -> str:
         return address
     if mode == "hashed":
         digest = hmac.new(_state["key"], local.lower().encode(), hashlib.sha256).hexdigest()[:10]
-        return f"{digest}@{domain.lower()}"
+        made = f"{digest}@{domain.lower()}"
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        _MADE[made] = None
+        return made
     return f"*@{domain.lower()}"
 
 
@@ -52,8 +60,8 @@ def keyed_by(store: Any) -> None:
 
 
 def _masked(m: re.Match) -> str:
-    if _state["mode"] == "hashed" and _DIGEST.fullmatch(m.group(1)):
-        return m.group(0)  # hashed already, by log_address: a second hash no one could match
+    if _state["mode"] == "hashed" and m.group(0) in _MADE:
+        return m.group(0)  # hashed already, by log_address
     return log_address(m.group(0))
 
 

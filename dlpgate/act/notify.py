@@ -19,7 +19,7 @@ from email.utils import format_datetime, make_msgid
 from dlpgate import obs
 from dlpgate.act.relay import NextHop, status_of
 from dlpgate.config import Settings
-from dlpgate.history import domain_of
+from dlpgate.history import domain_of, in_domains
 from dlpgate.model import Envelope, ScanResult
 from dlpgate.review import links
 from dlpgate.store.base import HeldMessage
@@ -100,9 +100,17 @@ def sent_notice(result: ScanResult, envelope: Envelope, settings: Settings) -> E
                    "\n".join(lines))
 
 
+def ours(settings: Settings, sender: str) -> bool:
+    """Whether a sender is one of the organisation's, to be told about their mail: a relay
+    that also sees inbound mail would otherwise tell a resident writing in, in the council's
+    words, what its colleagues write to. With no internal domains configured, anyone."""
+    internal = settings.organisation.internal_domains
+    return sender not in ("", "<>") and (not internal or in_domains(domain_of(sender), internal))
+
+
 async def notify_sent(settings: Settings, result: ScanResult, envelope: Envelope) -> None:
     """Tell the sender of a relayed message its rules asked to tell them of; never raises."""
-    if not settings.notifications.enabled or envelope.mail_from in ("", "<>") or \
+    if not settings.notifications.enabled or not ours(settings, envelope.mail_from) or \
             "sender" not in result.decision.notify:
         return
     await _send_logged(settings, sent_notice(result, envelope, settings),
@@ -175,7 +183,7 @@ async def notify_held(store, settings: Settings, item: HeldMessage) -> None:
     if not settings.notifications.enabled:
         return
     jobs = []
-    if "sender" in item.notify and item.mail_from not in ("", "<>"):
+    if "sender" in item.notify and ours(settings, item.mail_from):
         key = links.link_key(settings, store)
         jobs.append(("sender", sender_notice(item, settings, key, time.time()),
                      [item.mail_from]))
@@ -191,7 +199,7 @@ async def notify_closed(settings: Settings, item: HeldMessage, why: str) -> None
 
     `why` is dlpgate's own sentence, never a reviewer's comment (which may name people).
     """
-    if not settings.notifications.enabled or item.mail_from in ("", "<>"):
+    if not settings.notifications.enabled or not ours(settings, item.mail_from):
         return
     subject = _subject(item)
     body = (f"Your message \"{subject}\" to {', '.join(item.rcpt_tos)} was not sent: {why}.\n\n"

@@ -43,6 +43,13 @@ class Greeting:
         return f"{', '.join(self.names[:-1])} and {self.names[-1]}"
 
 
+def each_person(hello: Greeting) -> list[Greeting]:
+    """One greeting for each person a greeting names ("Hi Sarah and John": Sarah, John)."""
+    surnames = hello.surnames or ("",) * len(hello.names)
+    return [Greeting((name,), hello.surname, hello.opener, (surname,) if hello.surnames else ())
+            for name, surname in zip(hello.names, surnames, strict=True)]
+
+
 _TITLE = rf"(?:(?i:{'|'.join(TITLE_WORDS)})|{'|'.join(RANKS)})"
 _NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 _GREETING = re.compile(

@@ -349,10 +349,12 @@ def is_role_address(address: str) -> bool:
     """A shared or role mailbox (head@, reception@, mash@, childrens.services@): whoever
     reads it may be greeted by name, so a greeting fits it or not by no sign in it."""
     local = address.rpartition("@")[0].lower()
-    # digits number a role (team2@, office.01@) and a person (dchristo2@, which was a role
-    # mailbox for its digits: no greeting could fit or miss it)
-    words = [w.rstrip("0123456789") for w in SEPARATOR.split(local)]
-    return all(w in ROLE_WORDS for w in words if w)
+    # a word with digits says nothing either way (year7.office@, class3b@), a role word numbered
+    # is one (team2@); but some role word there must be: dchristo2@ was a shared mailbox for its
+    # digit, and no greeting could fit or miss it
+    words = [w for w in SEPARATOR.split(local) if w]
+    roles = [w for w in words if w in ROLE_WORDS or w.rstrip("0123456789") in ROLE_WORDS]
+    return bool(roles) and all(w in roles or not w.isalpha() for w in words)
 
 
 def name_words(address: str) -> list[str]:

@@ -429,9 +429,12 @@ class RecipientRiskAssessor:
         "Sarah" beside sarah.khan@, and lost greets-another and unmentioned)."""
         if hello is None:
             return set()
-        named = {t for t in targets if greeting.greets(t, hello, shown_as.get(t, ""), False)}
-        return named or {t for t in targets if not names.is_role_address(t)
-                         and greeting.greets(t, hello, shown_as.get(t, ""))}
+        out: set[str] = set()
+        for one in greeting.each_person(hello):  # "Hi Sarah and John": each name by itself
+            named = {t for t in targets if greeting.greets(t, one, shown_as.get(t, ""), False)}
+            out |= named or {t for t in targets if not names.is_role_address(t)
+                             and greeting.greets(t, one, shown_as.get(t, ""))}
+        return out
 
     def _greeting(self, address: str, hello: greeting.Greeting | None,
                   greeted: set[str], in_conversation: bool = False) -> list[Signal]:

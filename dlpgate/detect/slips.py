@@ -146,13 +146,17 @@ class Slips:
 
         A contact who is also a recipient of this message was not mistaken for this one.
         """
-        local = names.unseparated(address.rpartition("@")[0])
+        local, _, domain = address.rpartition("@")
+        local = names.unseparated(local)
         # a slip needs one earlier message; a name elsewhere, a habit
         for c in contacts.mistakable(address):
             if c.recipient == address or c.count < 1 or c.recipient in targets or \
                     names.one_mailbox(address, c.recipient):
                 continue
-            same_name = (names.unseparated(c.recipient.rpartition("@")[0]) == local and
+            theirs, _, where = c.recipient.rpartition("@")
+            # at another domain only: carol_white@ beside carol.white@ here is a slip, or a
+            # colleague with the same name, not her name "at another domain"
+            same_name = (where != domain and names.unseparated(theirs) == local and
                          len(local) >= 3 and c.count >= self.known_min)
             if same_name:
                 return [self._signal(

@@ -369,7 +369,7 @@ class Handler:
         # an address longer than any mail system delivers to is junk, and past PostgreSQL's
         # index limit a batch holding it is refused
         accepted = tuple(dict.fromkeys(normalise(r) for r in tx.accepted
-                                       if len(r) <= MAX_ADDRESS))
+                                       if len(r) <= MAX_ADDRESS and "@" in r))  # <postmaster>
         if len(sender) > MAX_ADDRESS:
             return
         replied = written_in(sender, accepted, gw.settings.organisation.internal_domains, now)

@@ -245,3 +245,19 @@ def test_a_held_senders_notice_gives_the_reasons_of_the_rules_that_held_it(
     text = sink.notices[0].data.decode()
     assert "NHS numbers to webmail" in text and "confirm it is meant" not in text
     assert "you need not do anything" in text
+
+
+def test_a_sender_outside_the_organisation_is_never_told(make_settings, relay_factory, sink,
+                                                          tmp_path):
+    # a relay that also sees inbound mail told a resident, in the council's words, which
+    # address colleagues here write to
+    _, relay = start(make_settings, relay_factory, tmp_path, policy=TELL_AFTER)
+    relay.store.learn([Pair(SENDER, "referrals@nhs.net", time.time(), 40)])
+    resident = "resident.smith@gmail.com"
+    raw = make_message(sender=resident, to=("referrals@nhs-net.com",), subject="Bins",
+                       body="My bins.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail(resident, ["referrals@nhs-net.com"], raw)
+    wait_for(sink, 1)
+    time.sleep(1.0)  # a notice would have followed by now
+    assert sink.notices == [] and len(sink.delivered) == 1

@@ -181,6 +181,13 @@ def test_real_domains_like_a_reference_are_not_lookalikes(store, address):
     assert "lookalike-domain" not in names(r)
 
 
+def test_another_spelling_of_a_contacts_name_at_the_same_domain_is_not_at_another_domain(
+        store):
+    # sarah_khan@nhs.net beside sarah.khan@nhs.net was "her name at another domain"
+    r = assess(store, "sarah_khan@nhs.net")["sarah_khan@nhs.net"]
+    assert "at another domain" not in " ".join(s.explanation for s in r.signals)
+
+
 @pytest.mark.parametrize("address", [
     "sarah.khan@hotmail.co.uk", "sarahkhan@hotmail.co.uk", "sarah_khan@outlook.com",
     "sarah-khan@gmail.com"])
@@ -385,14 +392,20 @@ def test_a_greeting_that_fits_a_recipient_by_name_is_not_credited_to_another_by_
                  body="Hi Suzanne,\nThe referral.\n")
     assert "greeted" in names(got["smurphy@unknownco.org.uk"])
     assert "greeted" not in names(got["safeguarding@unknownco.org.uk"])
+    # each person greeted by themselves: Sarah by name does not take John's initial away
+    to = ("sarah.khan@nhs.net", "j.smith@nhs.net")
+    got = assess(store, *to, to=to, body="Hi Sarah and John,\nThe referral.\n")
+    assert "greeted" in names(got["j.smith@nhs.net"])
+    assert not any("greets-another" in names(got[t]) for t in to)
 
 
 def test_a_name_with_digits_is_a_persons_mailbox_not_a_role(store):
     # dchristo2@ was a shared mailbox, which no greeting could fit or miss
     got = assess(store, "dchristo2@attglobal.net", body="Dear Sarah,\nPlease see below.\n")
     assert "salutation-mismatch" in names(got["dchristo2@attglobal.net"])
-    got = assess(store, "team2@attglobal.net", body="Dear Sarah,\nPlease see below.\n")
-    assert "salutation-mismatch" not in names(got["team2@attglobal.net"])
+    for role in ("team2@attglobal.net", "year7.office@oakfield.sch.uk"):
+        got = assess(store, role, body="Dear Sarah,\nPlease see below.\n")
+        assert "salutation-mismatch" not in names(got[role])
 
 
 def test_a_rare_correspondent_is_not_called_new(store):
