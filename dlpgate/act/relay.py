@@ -58,6 +58,17 @@ def status_of(code: int, text: str) -> str:
     return f"{code} {first}" if _STATUS.fullmatch(first) else str(code)
 
 
+def _refused(code: int, text: str) -> HopReply:
+    """A next hop's refusal at MAIL or RCPT as we pass it on: a 5xx in its own words (the
+    sender's MTA bounces with them: "user unknown"), a 4xx by its codes alone, for its text
+    may say anything ("450 4.2.1 Amy Jones is on leave") and the client's MTA logs it."""
+    if 400 <= code < 500:
+        first = text.split(maxsplit=1)[0] if text.strip() else ""
+        status = first if _STATUS.fullmatch(first) else "4.0.0"
+        return HopReply(code, f"{status} Next hop deferred this, try again later")
+    return HopReply(code, _one_line(text))
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:400]
 
@@ -115,7 +126,7 @@ class NextHop:
             except aiosmtplib.SMTPSenderRefused as exc:
                 if client:
                     self._release(client)
-                return None, HopReply(exc.code, _one_line(exc.message))
+                return None, _refused(exc.code, exc.message)
             except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, OSError) as e:
                 if client:
                     client.close()
@@ -162,7 +173,7 @@ class Transaction:
         try:
             resp = await self.client.rcpt(address, encoding=self.encoding)
         except aiosmtplib.SMTPRecipientRefused as exc:
-            return HopReply(exc.code, _one_line(exc.message))
+            return _refused(exc.code, exc.message)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             return self._lost(exc)
         self.accepted.append(address)

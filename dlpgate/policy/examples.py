@@ -13,6 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import formataddr
 from pathlib import Path
 
 from dlpgate import testdata
@@ -58,13 +59,25 @@ def _attachment(spec: dict) -> tuple[str, str, bytes]:
     return name, "text/plain", text.encode()
 
 
+def _header(entries: tuple[str, ...]) -> str:
+    """An address header of an example's entries, each name quoted as it needs to be: "Khan,
+    Sarah <s.khan@x.org>" joined bare read as two addresses, Khan and Sarah."""
+    out = []
+    for entry in entries:
+        address = mailbox(entry)
+        name = entry.strip()[:-len(address) - 2].strip().strip('"') if \
+            entry.strip().endswith(">") else ""
+        out.append(formataddr((name, address)) if name else address)
+    return ", ".join(out)
+
+
 def build_message(ex: Example, default_sender: str) -> tuple[bytes, Envelope]:
     sender = ex.sender or default_sender
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = ", ".join(ex.to)
+    msg["To"] = _header(ex.to)
     if ex.cc:
-        msg["Cc"] = ", ".join(ex.cc)
+        msg["Cc"] = _header(ex.cc)
     msg["Subject"] = ex.subject
     msg["Message-ID"] = f"<example-{abs(hash(ex.name))}@dlpgate.invalid>"
     msg["Date"] = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())

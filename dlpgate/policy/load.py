@@ -94,8 +94,10 @@ def _address_problem(entry: str) -> str | None:
             return None
         except ValueError:
             pass
-    return (f"{entry!r} is not an email address (write one as name@example.org or "
-            "Name <name@example.org>)")
+    # not repeated: it may be a person's name typed for their address, and a refused reload
+    # is logged
+    return ("this entry is not an email address (write the address alone, or a name and "
+            "the address in angle brackets)")
 
 
 def _audience(h: dict) -> bool:
@@ -291,11 +293,16 @@ class Loader:
             reader.err(path + ("explain",), "explain must be text")
             explain = ""
         self._placeholders(reader, explain, path + ("explain",))
-        notify = reader.strings(data.get("notify", []), path + ("notify",), "notify")
-        for n in notify:
+        given = reader.items(data.get("notify", []), path + ("notify",), "notify")
+        notify = [n for n, _ in given]
+        for n, at in given:
             if n not in NOTIFY:
-                reader.err(path + ("notify",), f"unknown notify target {n!r}"
-                           f"{_suggest(n, NOTIFY)}")
+                reader.err(at, f"unknown notify target {n!r}{_suggest(n, NOTIFY)}")
+            elif n == "reviewers" and action in (Action.ALLOW, Action.LOG):
+                # it was taken and did nothing: there is no held message to review
+                reader.err(at, f"notify: reviewers needs a rule that holds the message (hold, "
+                           f"confirm or delay); a {action.value} rule's message has gone "
+                           "(sender is told after it went)")
         for key in ("description", "title", "owner"):
             if key in data and not isinstance(data[key], str):
                 reader.err(path + (key,), f"{key} must be text")

@@ -38,6 +38,8 @@ def _chunks(items: list[str]) -> list[list[str]]:
 class HistoryKeeping:
     """Mixed into `sql.SQLStore`."""
 
+    BYTEWISE = ""  # see SQLStore
+
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         raise NotImplementedError
 
@@ -60,7 +62,8 @@ class HistoryKeeping:
         """Everything the history holds that names `address` (normalised), without text."""
         rows = self._read(
             "SELECT sender, recipient, count, first_seen, last_seen, replied, joined, smallest "
-            "FROM correspondence WHERE recipient = ? ORDER BY last_seen DESC, sender", (address,))
+            "FROM correspondence WHERE recipient = ? ORDER BY last_seen DESC, "
+            f"sender{self.BYTEWISE}", (address,))
         written_by = tuple((r[0], Correspondence(r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]))
                            for r in rows)
         [(writes_to,)] = self._read(

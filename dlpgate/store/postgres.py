@@ -44,6 +44,7 @@ ERASURE_CHECK_SECONDS = 1.0
 class PostgresStore(SQLStore):
     LEAST = "LEAST"
     GREATEST = "GREATEST"
+    BYTEWISE = ' COLLATE "C"'
 
     def contacts(self, sender: str, limit: int = 500):
         return self._cached(("contacts", sender, limit), lambda: super(PostgresStore, self)

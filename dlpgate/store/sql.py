@@ -42,6 +42,10 @@ def audit_row(e: AuditEntry) -> tuple:
 class SQLStore(HistoryKeeping):
     LEAST = "min"
     GREATEST = "max"
+    # Text ordered by its bytes, as SQLite orders it: a PostgreSQL database made with a
+    # language's collation (en-GB) put sarah_khan@ before sarah.khan@, so a tie named
+    # another contact on each store.
+    BYTEWISE = ""
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         raise NotImplementedError
@@ -457,7 +461,7 @@ class SQLStore(HistoryKeeping):
             # most used first, as an autocomplete lists them; ties by address, so that both
             # stores list them alike (PostgreSQL's order of ties changed with unrelated
             # deletions, and with it which Sarah a signal named and whether mail was held)
-            "WHERE sender = ? ORDER BY count DESC, recipient LIMIT ?",
+            f"WHERE sender = ? ORDER BY count DESC, recipient{self.BYTEWISE} LIMIT ?",
             (sender, limit))
         return [Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
@@ -491,7 +495,7 @@ class SQLStore(HistoryKeeping):
 
     def top_domains(self, limit: int = 500) -> list[Correspondence]:
         rows = self._read("SELECT domain, count, first_seen, last_seen FROM domains "
-                          "ORDER BY count DESC, domain LIMIT ?", (limit,))
+                          f"ORDER BY count DESC, domain{self.BYTEWISE} LIMIT ?", (limit,))
         return [Correspondence(r[0], r[1], r[2], r[3]) for r in rows]
 
 

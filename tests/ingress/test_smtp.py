@@ -77,6 +77,15 @@ def test_a_recipient_the_next_hop_refuses_is_refused_on_that_recipient_only(rela
     assert sink.delivered[0].rcpt_tos == ["bob.smith@example-council.gov.uk"]
 
 
+def test_a_recipient_the_next_hop_defers_is_deferred_by_its_codes_alone(relay, sink):
+    # its text may say anything, and the client's MTA writes our reply to its log
+    sink.handler.refuse["amy@example-council.gov.uk"] = "450 4.2.1 Amy Jones is on leave"
+    refused = send(relay, make_message(), ["bob.smith@example-council.gov.uk",
+                                           "amy@example-council.gov.uk"])
+    assert refused == {"amy@example-council.gov.uk": (
+        450, b"4.2.1 Next hop deferred this, try again later")}
+
+
 def test_next_hop_refusing_the_data_with_5xx_is_passed_back(relay, sink):
     sink.handler.data_reply = "554 5.7.1 Content refused downstream"
     with pytest.raises(smtplib.SMTPDataError) as err:

@@ -154,6 +154,10 @@ rules:
         to: ["Sarah Khan <s.khan.nhs@otherorg.org>"]
         history: [{recipient: "Sarah Khan <sarah.khan@nhs.net>", count: 12}]
         expect: hold
+      - name: a name with a comma, as Outlook writes it
+        to: ["Khan, Sarah <s.khan.nhs@otherorg.org>"]
+        history: [{recipient: sarah.khan@nhs.net, count: 12}]
+        expect: hold
       - name: the same address shown under its own name
         to: ["Sam Khanna <s.khan.nhs@otherorg.org>"]
         history: [{recipient: "Sarah Khan <sarah.khan@nhs.net>", count: 12}]
@@ -163,7 +167,7 @@ rules:
     path.write_text(policy_text)
     policy = load_files([path], FAST)
     outcomes = run_all(policy, FAST)
-    assert [o.passed for o in outcomes] == [True, True], [o.problems for o in outcomes]
+    assert [o.passed for o in outcomes] == [True, True, True], [o.problems for o in outcomes]
     _, result = run_example(policy.examples[0], policy, FAST)
     assert [r.address for r in result.evidence.recipients] == ["s.khan.nhs@otherorg.org"]
 

@@ -253,8 +253,9 @@ def test_an_example_address_that_is_none_is_refused_at_load(tmp_path, field):
                                                    f"{field}}}".replace("to: a@b.org, to:",
                                                                         "to:")))
     assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and \
-        "is not an email address (write one as name@example.org or Name " \
-        "<name@example.org>)" in got[0], got
+        "this entry is not an email address (write the address alone, or a name and the " \
+        "address in angle brackets)" in got[0], got
+    assert not any(w in got[0] for w in ("gmail", "khan", "sender")), got  # not repeated
 
 
 def test_a_senders_entry_that_could_match_no_one_is_refused_without_repeating_it(tmp_path):
@@ -273,6 +274,13 @@ rules:
     assert [p.split(": ", 1)[0] for p in got] == ["broken.yaml:3:44", "broken.yaml:7:51"]
     assert all("a senders entry is an address, @domain, or a pattern" in p for p in got)
     assert not any("priya" in p or "sarah" in p for p in got)
+
+
+def test_telling_reviewers_of_a_message_that_goes_is_refused(tmp_path):
+    # it was taken and did nothing: a log rule's message has gone, with nothing to review
+    got = problems_of(tmp_path, one_rule().replace("    explain: x\n",
+                                                   "    explain: x\n    notify: [reviewers]\n"))
+    assert len(got) == 1 and "notify: reviewers needs a rule that holds the message" in got[0]
 
 
 def test_the_shipped_policies_load_and_every_rule_explains_itself():

@@ -126,6 +126,21 @@ def test_an_erasure_on_one_node_empties_the_contact_cache_of_another(pg_url, mon
         cli.close()
 
 
+def test_ties_are_ordered_bytewise_whatever_the_databases_collation(pg_url, tmp_path):
+    # a database made with en-GB put sarah_khan@ before sarah.khan@, so a tie named another
+    # contact than SQLite's: the column is given that collation here, as such a database's is
+    pg = PostgresStore(pg_url)
+    try:
+        pg._write('ALTER TABLE correspondence ALTER COLUMN recipient TYPE text '
+                  'COLLATE "en-GB-x-icu"', [()])
+        pg.learn([Pair("ann@x.gov.uk", r, time.time(), 6)
+                  for r in ("sarah_khan@nhs.net", "sarah.khan@nhs.net", "sarahk@nhs.net")])
+        assert [c.recipient for c in pg.contacts("ann@x.gov.uk")] == sorted(
+            ["sarah_khan@nhs.net", "sarah.khan@nhs.net", "sarahk@nhs.net"])
+    finally:
+        pg.close()
+
+
 def test_contacts_written_to_as_often_are_listed_alike_by_both_stores(pg_url, tmp_path):
     # ties came back in whatever order PostgreSQL's sort chose, and the first is the namesake
     # a signal names: one store held the NHS number to the wrong Sarah, the other sent it
