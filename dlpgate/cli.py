@@ -312,6 +312,11 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     from dlpgate.store.copy import CopyRefused, copy
 
     settings = _settings(args)
+    if args.source.startswith("sqlite:///") and not config_mod.sqlite_path(args.source).exists():
+        # opening it would make an empty store there, and the copy of nothing would succeed
+        print(f"dlpgate: no store at {config_mod.sqlite_path(args.source)} (an absolute path "
+              "is sqlite:////var/lib/..., four slashes); nothing copied", file=sys.stderr)
+        return 2
     try:
         source = open_store(args.source)
     except StoreError as exc:

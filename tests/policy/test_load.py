@@ -315,6 +315,14 @@ def test_the_first_rule_in_the_policy_readme_loads_and_its_examples_pass(tmp_pat
     settings = Settings.model_validate({"detection": {"ner": False}})
     outcomes = run_all(load_files([path], settings), settings)
     assert [o.passed for o in outcomes] == [True, True]
+    # added beside the shipped policy, as the README says to, it changes exactly what the
+    # README says it does (it also held replies to residents who wrote in, and known contacts)
+    outcomes = run_all(load_files([*shipped_files(), path], settings), settings)
+    failed = [o for o in outcomes if not o.passed]
+    assert [o.example.name for o in failed] == [
+        "an NHS number to a new gmail address is confirmed by the sender"]
+    assert failed[0].problems[0].startswith("expected confirm, got hold (rules: ")
+    assert "nhs-numbers-to-webmail" in failed[0].problems[0]
 
 
 def test_the_example_in_the_policy_readme_passes_against_the_shipped_policy(tmp_path):

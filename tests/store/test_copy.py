@@ -103,3 +103,13 @@ def test_a_target_another_installation_has_used_is_refused_and_left_as_it_was(tm
         assert pg.correspondence("ann@x.gov.uk", ["gp@nhs.net"])["gp@nhs.net"].count == 1
     finally:
         pg.close()
+
+
+def test_a_source_store_that_is_not_there_is_refused_not_made(tmp_path, pg_url):
+    # three slashes for an absolute path: an empty store was made there and "copied"
+    cfg = tmp_path / "pg.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": pg_url}}))
+    missing = tmp_path / "nope" / "dlpgate.db"
+    got = dlpgate("db", "copy", f"sqlite:///{missing}", "--config", str(cfg))
+    assert got.returncode == 2 and "nothing copied" in got.stderr
+    assert not missing.exists() and not missing.parent.exists()
