@@ -49,13 +49,13 @@ def policy_or_exit(settings: config_mod.Settings):
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args, need_model=True)
     obs.configure(settings.logging)
-    from dlpgate.ingress.server import serve
+    from dlpgate.ingress.server import TlsError, serve
     from dlpgate.store.base import StoreError
 
     policy = policy_or_exit(settings)
     try:
         asyncio.run(serve(settings, policy))
-    except StoreError as exc:
+    except (StoreError, TlsError) as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

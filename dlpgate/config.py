@@ -545,6 +545,13 @@ def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
         for i, p in enumerate(files)
         if not p.exists()
     ]
+    tls = settings.relay.tls
+    for key in ("cert", "key") if tls else ():
+        # serve read them only when it came to listen, and said it "cannot listen"
+        path = getattr(tls, key)
+        if not path.is_file():
+            missing.append(f"{doc.where(('relay', 'tls', key))} relay.tls.{key}: {path} does not "
+                           "exist")
     if missing:
         raise ConfigError(missing)
     return settings.model_copy(update={"policy": settings.policy.model_copy(

@@ -38,8 +38,16 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
     if tls is None:
         return None
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(str(tls.cert), str(tls.key))
+    try:
+        ctx.load_cert_chain(str(tls.cert), str(tls.key))
+    except (OSError, ssl.SSLError) as exc:  # else "cannot listen", blaming the address
+        raise TlsError(f"cannot use relay.tls {tls.cert} and {tls.key}: "
+                       f"{getattr(exc, 'strerror', None) or exc}") from None
     return ctx
+
+
+class TlsError(Exception):
+    """The certificate or key for STARTTLS cannot be read or does not match."""
 
 
 class Relay:

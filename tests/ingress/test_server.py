@@ -92,6 +92,23 @@ def test_serve_with_a_bad_config_exits_2_naming_file_line_and_key(tmp_path):
     assert f"{path}:3 relay.next_hopp: unknown key" in proc.stderr
 
 
+def test_a_certificate_that_is_missing_or_unreadable_is_named_not_the_listener(tmp_path):
+    # config check said ok, and serve then said "cannot listen on 127.0.0.1:10045"
+    path = tmp_path / "dlpgate.yaml"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    path.write_text(f"relay:\n  listen: 127.0.0.1:{free_port()}\n"
+                    f"  tls: {{cert: {cert}, key: {key}}}\n")
+    check = subprocess.run([sys.executable, "-m", "dlpgate", "config", "check", "--config",
+                            str(path)], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 2 and f"relay.tls.cert: {cert} does not exist" in check.stderr
+    cert.write_text("not a certificate")
+    key.write_text("not a key")
+    proc = subprocess.run([sys.executable, "-m", "dlpgate", "serve", "--config", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and f"cannot use relay.tls {cert}" in proc.stderr, proc.stderr
+    assert "cannot listen" not in proc.stderr
+
+
 class LogLines:
     """Reads a process's JSON log lines as they come, so a test can wait for one."""
 
