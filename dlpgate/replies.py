@@ -32,6 +32,9 @@ class Reply:
 
 R250_RELAYED = Reply(250, "2.0.0", "Ok: relayed")
 R250_HELD = Reply(250, "2.6.0", "Ok: held for review by information governance")
+# confirm and delay wait for the sender, not for a reviewer
+R250_HELD_FOR_SENDER = Reply(250, "2.6.0", "Ok: held until the sender confirms it")
+R250_DELAYED = Reply(250, "2.6.0", "Ok: held for a few minutes; the sender may cancel it")
 R250_ALREADY_DELIVERED = Reply(250, "2.0.0", "Ok: already delivered")
 R250_DISCARDED = Reply(250, "2.0.0", "Ok")
 R421_TOO_MANY_SESSIONS = Reply(421, "4.3.2", "Too many connections, try again later")

@@ -33,7 +33,9 @@ from dlpgate.history import (
 from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
     R250_ALREADY_DELIVERED,
+    R250_DELAYED,
     R250_HELD,
+    R250_HELD_FOR_SENDER,
     R421_SHUTTING_DOWN,
     R421_TOO_MANY_SESSIONS,
     R451_IN_PROGRESS,
@@ -402,7 +404,9 @@ class Handler:
             from dlpgate.act.notify import notify_held
 
             spawn(notify_held(gw.store, gw.settings, item), name="notify")
-        return Outcome.HELD, R250_HELD.with_text(f"[{result.scan_id}]")
+        said = {"confirm": R250_HELD_FOR_SENDER, "delay": R250_DELAYED}.get(
+            item.action, R250_HELD)
+        return Outcome.HELD, said.with_text(f"[{result.scan_id}]")
 
     def _repeat(self, scan_id: str, env: Envelope, raw: bytes, earlier: Earlier,
                 started: float) -> str:

@@ -95,6 +95,20 @@ def test_a_confirm_hold_tells_the_sender_who_confirms_once_with_a_reason(
     assert "identifiers-to-new-webmail" in alarm_entry.detail
 
 
+def test_the_reply_to_a_message_held_for_its_sender_says_so(make_settings, relay_factory,
+                                                            sink, tmp_path):
+    # it said "held for review by information governance", who were not asked
+    _, relay = start(make_settings, relay_factory, tmp_path)
+    raw = make_message(sender=SENDER, to=("parent.new@gmail.com",), subject="Appointment",
+                       body=f"NHS number {NHS}, appointment Tuesday.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.ehlo()
+        client.mail(SENDER)
+        client.rcpt("parent.new@gmail.com")
+        code, text = client.data(raw)
+    assert code == 250 and text.startswith(b"2.6.0 Ok: held until the sender confirms it: [")
+
+
 def test_an_expired_or_altered_link_gets_a_clear_page(make_settings, relay_factory, sink,
                                                       tmp_path):
     settings, relay = start(make_settings, relay_factory, tmp_path)
