@@ -382,11 +382,11 @@ class Loader:
         history = data.get("history", [])
         if not isinstance(history, list):
             history = [history]
-        for i, h in enumerate(history):
-            if problem := _history_problem(h):
-                reader.err(path + ("history", i), problem)
-                history = []
-                break
+        wrong = [(i, problem) for i, h in enumerate(history) if (problem := _history_problem(h))]
+        for i, problem in wrong:  # each entry's, at once, as policy check promises
+            reader.err(path + ("history", i), problem)
+        if wrong:
+            history = []
         history = [{**h, "sent": _texts(h.get("sent", []))} for h in history]
         headers = data.get("headers", {}) or {}
         if not isinstance(headers, dict):

@@ -184,6 +184,14 @@ def test_a_history_entry_in_an_example_is_checked_field_by_field(tmp_path, entry
     assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and said in got[0]
 
 
+def test_every_wrong_history_entry_of_an_example_is_reported_at_once(tmp_path):
+    # the second appeared only once the first was put right
+    got = problems_of(tmp_path, one_rule(
+        examples="- {name: n, to: a@b.org, expect: log, history: [{recipient: a@b.org, "
+                 "cuont: 1}, {recipient: Bob Smith}]}"))
+    assert len(got) == 2 and "unknown key 'cuont'" in got[0] and "not an email address" in got[1]
+
+
 def test_an_examples_unknown_action_suggests_the_one_meant(tmp_path):
     got = problems_of(tmp_path, one_rule(examples="- {name: n, to: a@b.org, expect: held}"))
     assert len(got) == 1 and "unknown action 'held'; did you mean hold?" in got[0]
