@@ -25,8 +25,10 @@ _TOKEN = re.compile(r"[a-z]{3,}")
 SEPARATOR = re.compile(r"[._\-]")
 
 
-def _unseparated(local: str) -> str:
-    """jo.bloggs, jo_bloggs and jo-bloggs: one person's spellings, not a slip."""
+def unseparated(local: str) -> str:
+    """A local part without what separates its words: jo.bloggs, jo_bloggs and jo-bloggs are
+    one person's spellings, not a slip; and sarah_khan@ or sarahkhan@ at another domain carry
+    the name of sarah.khan@ as much as sarah.khan@ there does."""
     return SEPARATOR.sub("", local)
 
 
@@ -41,7 +43,7 @@ def is_slip(address: str, other: str) -> bool:
     o_local, _, o_domain = other.rpartition("@")
     edits = 1 if len(local) < 8 else 2
     if o_domain != domain or len(local) < 4 or not close(local, o_local, edits) \
-            or _unseparated(local) == _unseparated(o_local) or _other_initial(local, o_local):
+            or unseparated(local) == unseparated(o_local) or _other_initial(local, o_local):
         return False  # (the cheap bound in close() first: most pairs end there)
     if edits == 1 or lookalike.distance(local, o_local, 2) <= 1:  # only near pairs get here
         return True
@@ -187,12 +189,6 @@ def explained(why: str) -> tuple[str, str]:
         return why, ""
     pattern = re.compile(f"{_QUOTE}(.*?){_UNQUOTE}", re.S)
     return pattern.sub(lambda m: mask("PERSON", m.group(1)), why), pattern.sub(r"\1", why)
-
-
-def unseparated(local: str) -> str:
-    """A local part without its dots, underscores and hyphens: sarah_khan@ and sarahkhan@ at
-    another domain carry the name of sarah.khan@ as much as sarah.khan@ there does."""
-    return local.replace(".", "").replace("_", "").replace("-", "")
 
 
 def one_mailbox(a: str, b: str) -> bool:
