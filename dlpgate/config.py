@@ -326,6 +326,15 @@ SignalName = Annotated[str, AfterValidator(_signal_name)]
 Weight = Annotated[float, Strict(), Field(ge=0, le=1)]
 
 
+# A setting that must stay under another one, and why.
+_PAIRED = {
+    "current_days": ("dormant_days", "current-namesake is a contact not written to for "
+                     "dormant_days beside a namesake written to within current_days, the more "
+                     "recent"),
+    "few_max": ("circular_min", "a message to a few is not a circular"),
+}
+
+
 class Recipients(_Section):
     # numbers as numbers: `known_min_count: true` was 1, "3" was 3, and a weight of '0.5' 0.5
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -387,23 +396,13 @@ class Recipients(_Section):
     # too (validate_default), for `recent_days: 1000` alone outlived the history kept, and
     # `dormant_days: 5` alone made a contact written to 12 times, last six days ago,
     # current-namesake beside a namesake written to three days ago (held at 0.98).
-    @field_validator("current_days")
+    @field_validator("current_days", "few_max")
     @classmethod
-    def _before_dormant(cls, v: int, info: ValidationInfo) -> int:
-        dormant = info.data.get("dormant_days")
-        if dormant is not None and v >= dormant:
-            raise ValueError(f"must be less than dormant_days ({dormant}): current-namesake "
-                             "is a contact not written to for dormant_days beside a namesake "
-                             "written to within current_days, the more recent")
-        return v
-
-    @field_validator("few_max")
-    @classmethod
-    def _fewer_than_a_circular(cls, v: int, info: ValidationInfo) -> int:
-        circular = info.data.get("circular_min")
-        if circular is not None and v >= circular:
-            raise ValueError(f"must be less than circular_min ({circular}): a message to a few "
-                             "is not a circular")
+    def _less_than_its_pair(cls, v: int, info: ValidationInfo) -> int:
+        other, why = _PAIRED[info.field_name or ""]
+        bound = info.data.get(other)
+        if bound is not None and v >= bound:
+            raise ValueError(f"must be less than {other} ({bound}): {why}")
         return v
 
     @field_validator("history_days")

@@ -83,6 +83,12 @@ def test_bare_lf_dot_does_not_end_the_data_so_nothing_can_be_smuggled(relay, sin
     assert all("victim@example.org" not in m.rcpt_tos for m in sink.delivered)
 
 
+def after_ehlo(out: bytes) -> list[str]:
+    """The code and enhanced status of each final reply line after EHLO's."""
+    return [line[:9] for line in out.decode(errors="replace").splitlines()
+            if line[3:4] == " "][1:]
+
+
 def test_an_address_with_a_nul_or_a_byte_that_is_not_utf8_gets_501_and_the_rest_goes_on(
         relay, sink):
     out = talk(relay.port, b"EHLO x\r\n"
@@ -93,8 +99,7 @@ def test_an_address_with_a_nul_or_a_byte_that_is_not_utf8_gets_501_and_the_rest_
                            b"RCPT TO:<b@example-council.gov.uk>\r\n"
                            b"DATA\r\n" + make_message(message_id="<clean@x>") + b".\r\n"
                            b"QUIT\r\n", wait=10)
-    codes = [line[:9] for line in out.decode(errors="replace").splitlines()
-             if line[3:4] == " "][1:]  # after EHLO
+    codes = after_ehlo(out)
     assert codes[:4] == ["501 5.1.7", "501 5.1.7", "250 2.1.0", "501 5.1.3"]
     assert codes[4].startswith("250")  # the next hop's own answer to the good recipient
     [got] = sink.delivered
@@ -113,8 +118,7 @@ def test_an_address_with_no_domain_gets_501_and_postmaster_alone_is_taken(relay,
                            b"RCPT TO:<b@example-council.gov.uk>\r\n"
                            b"DATA\r\n" + make_message(message_id="<clean@x>") + b".\r\n"
                            b"QUIT\r\n", wait=10)
-    codes = [line[:9] for line in out.decode(errors="replace").splitlines()
-             if line[3:4] == " "][1:]  # after EHLO
+    codes = after_ehlo(out)
     assert codes[:4] == ["501 5.1.7", "250 2.1.0", "501 5.1.3", "553 5.1.3"]  # aiosmtpd's
     assert codes[4].startswith("250") and codes[5].startswith("250")
     [got] = sink.delivered
