@@ -176,7 +176,7 @@ def _store(settings: config_mod.Settings):
         raise SystemExit(2) from None
 
 
-def _learn(store, pairs, label: str, keep_days: int | None = None) -> int:
+def _learn(store, pairs, label: str, keep_days: int | None = None, counted: str = "") -> int:
     """Learn in batches; say how many pairs are already past `keep_days` (the next
     history expiry removes them, so an import of old mail is not silently lost)."""
     batch, total, stale = [], 0, 0
@@ -190,7 +190,7 @@ def _learn(store, pairs, label: str, keep_days: int | None = None) -> int:
             batch = []
     store.learn(batch)
     total += len(batch)
-    print(f"{label}: {total} sender-recipient pairs learned")
+    print(f"{label}: {total} sender-recipient pairs learned{counted}")
     if stale:
         print(f"{label}: {stale} of them last seen more than recipients.history_days "
               f"({keep_days}) ago: the next history expiry removes them", file=sys.stderr)
@@ -258,7 +258,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     internal = settings.organisation.internal_domains
 
     seen: set[bytes] = set()
-    copies = [0]
+    copies, inbound = [0], [0]
 
     def pairs():
         for _source, raw in read_messages(args.paths):
@@ -276,6 +276,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
                                          internal, found[0].when) if found else None
             if replied is not None:  # inbound mail: its sender wrote to our recipients
                 store.mark_replied(replied)
+                inbound[0] += 1
                 continue
             if found:
                 message = parse(raw)
@@ -283,7 +284,10 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
             yield from found
 
     try:
-        _learn(store, pairs(), " ".join(args.paths), settings.recipients.history_days)
+        _learn(store, pairs(), " ".join(args.paths), settings.recipients.history_days,
+               " (one for each message and recipient: history stats counts the distinct ones)")
+        if inbound[0]:  # as history import says of its rows from outside
+            print(f"{inbound[0]} message(s) from outside recorded as their senders writing in")
         if copies[0]:
             print(f"{copies[0]} further copies of messages already read (the same Message-ID) "
                   "were not counted again")

@@ -239,6 +239,9 @@ def test_inbound_mail_records_that_a_correspondent_wrote_back(tmp_path):
                                                    to=("alice@example-council.gov.uk",)))
     out = dlpgate("history", "learn", "out.eml", "in.eml", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
+    # said, as import says it of its rows from outside
+    assert "1 message(s) from outside recorded as their senders writing in" in out.stdout
+    assert "1 sender-recipient pairs learned (one for each message and recipient" in out.stdout
     store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
     [known] = store.correspondence("alice@example-council.gov.uk", ["b@nhs.net"]).values()
     assert known.replied and known.count == 1
