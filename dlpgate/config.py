@@ -80,6 +80,9 @@ def _domain(value: Any) -> str:
         r"[A-Za-z\u00a1-\uffff][A-Za-z0-9\u00a1-\uffff-]*",
         value.strip().rstrip("."),
     ):
+        if isinstance(value, str) and value.strip().startswith(("*.", ".")):
+            raise ValueError(f"{value!r} is not a domain name: write "
+                             f"{value.strip().lstrip('*.')}, whose subdomains count too")
         raise ValueError(f"{value!r} is not a domain name, such as example-council.gov.uk")
     return ascii_domain(value.strip())
 

@@ -171,6 +171,12 @@ def test_a_missing_policy_file_is_an_error(tmp_path):
     assert problem.startswith("dlpgate.yaml:2 policy.files:") and "does not exist" in problem
 
 
+def test_a_wildcard_domain_is_refused_with_the_domain_that_covers_it(tmp_path):
+    [problem] = errors(tmp_path, "organisation: {partner_domains: ['*.nhs.net']}\n")
+    assert "'*.nhs.net' is not a domain name: write nhs.net, whose subdomains count too" in \
+        problem
+
+
 def test_partner_domains_are_normalised(tmp_path):
     s = load_text(tmp_path, "organisation:\n  partner_domains: [NHS.net., b\u00fccher.example]\n")
     assert s.organisation.partner_domains == ["nhs.net", "xn--bcher-kva.example"]
