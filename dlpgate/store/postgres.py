@@ -10,6 +10,7 @@ under an advisory lock, so nodes starting together migrate once.
 
 from __future__ import annotations
 
+import random
 import secrets
 import time
 from importlib import resources
@@ -37,6 +38,8 @@ def migrations() -> list[tuple[int, str]]:
 # top domains) cost a network round trip and hundreds of rows per message; each process keeps
 # them this many seconds. A new contact is therefore seen as known up to this much later.
 CACHE_SECONDS = 30.0
+# How many times a transaction lost to a deadlock is run again before it is an error.
+RETRIES = 5
 # How often a process asks whether an erasure has happened since (one small read).
 ERASURE_CHECK_SECONDS = 1.0
 
@@ -110,14 +113,24 @@ class PostgresStore(SQLStore):
             raise StoreError(f"store read failed: {_safe(exc)}") from None
 
     def _atomic(self, work):
-        """`work(cursor)` in one transaction; the cursor takes `?` placeholders like SQLite."""
-        try:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                return work(_Cursor(cur))
-        except psycopg.Error as exc:
-            raise StoreError(f"store write failed: {_safe(exc)}") from None
-        except UnicodeError:  # text it cannot encode (a lone surrogate)
-            raise StoreError("store write failed: UnicodeEncodeError") from None
+        """`work(cursor)` in one transaction; the cursor takes `?` placeholders like SQLite.
+
+        A transaction PostgreSQL chose as a deadlock's victim (or a serialization failure)
+        is run again, whole: relays' batches, an erasure and an import write the same rows
+        in different orders, and `history forget` failed one time in two under relay
+        traffic, an import after three of its four batches."""
+        for attempt in range(RETRIES + 1):
+            try:
+                with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                    return work(_Cursor(cur))
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
+                if attempt == RETRIES:
+                    raise StoreError(f"store write failed: {_safe(exc)}") from None
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+            except psycopg.Error as exc:
+                raise StoreError(f"store write failed: {_safe(exc)}") from None
+            except UnicodeError:  # text it cannot encode (a lone surrogate)
+                raise StoreError("store write failed: UnicodeEncodeError") from None
 
     def close(self) -> None:
         self._pool.close()
