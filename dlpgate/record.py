@@ -10,6 +10,7 @@ a graceful stop flushes everything.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,13 +32,17 @@ class Batcher:
     """
 
     def __init__(self, write: Callable[[list[Any]], None], what: str, interval: float = 0.1,
-                 max_pending: int = 10_000, ping: Callable[[], None] | None = None) -> None:
+                 max_pending: int = 10_000, ping: Callable[[], None] | None = None,
+                 erased: Callable[[], float | None] | None = None) -> None:
         self.write = write
         self.what = what
         self.interval = interval
         self.max_pending = max_pending
         self.ping = ping
-        self._pending: list[Any] = []
+        # when the last erasure happened (history forget): what was queued before it is not
+        # written after it, or the forgotten address came back whole with the next batch
+        self.erased = erased
+        self._pending: list[tuple[float, Any]] = []  # (when queued, record)
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
         self.refused = 0
@@ -46,21 +51,34 @@ class Batcher:
         if len(self._pending) >= self.max_pending:  # the store is down for long: bound memory
             self.dropped += 1
             return
-        self._pending.append(record)
+        self._pending.append((time.time(), record))
         if self._task is None or self._task.done():
             self._task = spawn(self._flush_soon(), name=self.what)
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(self.interval)
-        await self.flush()
+        """Flush until nothing is left: a record queued while a batch was being written (or
+        left by a batch the store refused) waited for the next message, lost if the relay
+        stopped first."""
+        wait = self.interval
+        while True:
+            await asyncio.sleep(wait)
+            ok = await self.flush()
+            if not self._pending:
+                return
+            wait = self.interval if ok else max(self.interval, 1.0)  # a store down: not hammered
 
-    async def flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if not batch:
-            return
+    async def flush(self) -> bool:
+        """Write what is queued; whether the store took it."""
+        queued, self._pending = self._pending, []
+        if queued and self.erased is not None:
+            queued = await asyncio.to_thread(self._after_erasure, queued)
+        if not queued:
+            return True
+        when = {id(r): t for t, r in queued}
+        batch = [r for _, r in queued]
         try:
             await asyncio.to_thread(self.write, batch)
-            return
+            return True
         except StoreError:
             pass
         refused, unwritten = await asyncio.to_thread(self._apart, batch) \
@@ -70,7 +88,21 @@ class Batcher:
             log.error("store_refused_rows", stage=self.what, rows=len(refused))
         if unwritten:
             log.error("store_failed", stage=self.what, rows=len(unwritten))
-            self._pending[:0] = unwritten[: self.max_pending - len(self._pending)]
+            self._pending[:0] = [(when[id(r)], r) for r in unwritten][
+                : self.max_pending - len(self._pending)]
+        return not unwritten
+
+    def _after_erasure(self, queued: list[tuple[float, Any]]) -> list[tuple[float, Any]]:
+        try:
+            erased = self.erased()  # type: ignore[misc]
+        except StoreError:
+            return queued  # the write will fail too, and keep them
+        if erased is None:
+            return queued
+        kept = [(t, r) for t, r in queued if t > erased]
+        if len(kept) < len(queued):
+            log.info("erased_before_written", stage=self.what, rows=len(queued) - len(kept))
+        return kept
 
     def _answers(self) -> bool:
         try:
@@ -122,22 +154,22 @@ def decision_log(store: Store) -> Batcher:
 def history_log(store: Store) -> Batcher:
     """Correspondence learned from mail the next hop accepted (held mail once it is
     released: `learn_released`)."""
-    return Batcher(store.learn, "history", ping=store.ping)
+    return Batcher(store.learn, "history", ping=store.ping, erased=store.erased_at)
 
 
 def reply_log(store: Store) -> Batcher:
     """(our address, theirs, when) of relayed mail from outside to us: they wrote in."""
-    return Batcher(store.mark_replied, "replies", ping=store.ping)
+    return Batcher(store.mark_replied, "replies", ping=store.ping, erased=store.erased_at)
 
 
 def group_log(store: Store) -> Batcher:
     """(sender, recipients) of relayed mail: who is written to together."""
-    return Batcher(store.learn_groups, "groups", ping=store.ping)
+    return Batcher(store.learn_groups, "groups", ping=store.ping, erased=store.erased_at)
 
 
 def profile_log(store: Store) -> Batcher:
     """(sender, recipient, word hashes) of relayed mail, for content fit."""
-    return Batcher(store.learn_profiles, "profiles", ping=store.ping)
+    return Batcher(store.learn_profiles, "profiles", ping=store.ping, erased=store.erased_at)
 
 
 def identifier_finder(settings: Any) -> Callable[[Any], list]:

@@ -127,3 +127,40 @@ def test_a_row_that_fails_once_while_the_store_answers_is_tried_again_not_droppe
 
     b = asyncio.run(scenario())
     assert sorted(written) == [0, 1, 2, 3, 4, 5, 6, 8, 9] and b.refused == 1
+
+
+def test_a_row_queued_while_a_batch_is_written_is_written_without_waiting_for_more_mail():
+    # it waited for the node's next message, and a node killed first lost it
+    written: list[int] = []
+
+    def write(rows):
+        time.sleep(0.2)
+        written.extend(rows)
+
+    async def scenario():
+        b = Batcher(write, "test", interval=0.01)
+        b.add(1)
+        await asyncio.sleep(0.05)  # the first batch is being written
+        b.add(2)
+        await asyncio.sleep(1.0)
+        assert written == [1, 2]
+        await b.close()
+
+    asyncio.run(scenario())
+
+
+def test_what_was_queued_before_an_erasure_is_not_written_after_it():
+    # a batch held back (a slow store, a node's lost link) wrote the forgotten address back
+    written: list[str] = []
+    erased = {"at": None}
+
+    async def scenario():
+        b = Batcher(written.extend, "history", interval=0.05, erased=lambda: erased["at"])
+        b.add("before")
+        erased["at"] = time.time()  # history forget, in another process, before the flush
+        await asyncio.sleep(0.01)
+        b.add("after")
+        await b.close()
+
+    asyncio.run(scenario())
+    assert written == ["after"]

@@ -191,6 +191,10 @@ class Store(Protocol):
 
     def prune_deliveries(self, cutoff: float) -> int: ...
 
+    def erased_at(self) -> float | None:
+        """When the history last had an address erased (history forget), if ever."""
+        ...
+
     def prune_decisions(self, cutoff: float) -> int:
         """Delete decision-log rows made before `cutoff`; how many."""
         ...

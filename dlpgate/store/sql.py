@@ -156,6 +156,10 @@ class SQLStore(HistoryKeeping):
         return self._atomic(lambda db: db.execute(
             "DELETE FROM deliveries WHERE updated < ?", (cutoff,)).rowcount)
 
+    def erased_at(self) -> float | None:
+        rows = self._read("SELECT value FROM meta WHERE key = 'erased_at'", ())
+        return float(rows[0][0]) if rows else None
+
     def prune_decisions(self, cutoff: float) -> int:
         """The decisions log past `storage.decisions_days`: it keeps each sender's address,
         and had no end."""
@@ -293,9 +297,9 @@ class SQLStore(HistoryKeeping):
         filed: set[str] = self.__dict__.setdefault("_filed", set())
         # an erasure in another process (history forget) says when, so what it deleted is
         # filed again from the next batch, not within the hour
-        erased = self._read("SELECT value FROM meta WHERE key = 'erased_at'", ())
+        erased = self.erased_at()
         if len(filed) > 200_000 or time.monotonic() - self.__dict__.get("_filed_at", 0) > 3600 \
-                or (erased and float(erased[0][0]) >= self.__dict__.get("_filed_wall", 0)):
+                or (erased is not None and erased >= self.__dict__.get("_filed_wall", 0)):
             filed.clear()
             self.__dict__["_filed_at"] = time.monotonic()
             self.__dict__["_filed_wall"] = time.time()
