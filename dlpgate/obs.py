@@ -109,10 +109,28 @@ def configure(settings: Logging, stream: Any = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
-    # Libraries log through stdlib logging; some (aiosmtpd at INFO) log addresses.
-    logging.basicConfig(level=logging.WARNING, stream=stream or sys.stderr, force=True)
+    # Libraries log through stdlib logging; some (aiosmtpd at INFO) log addresses. Their
+    # warnings become JSON lines like ours, through the same masking: psycopg's pool wrote
+    # plain multi-line text, some of it run onto the end of a JSON event.
+    logging.basicConfig(level=logging.WARNING, handlers=[_Library()], force=True)
     for noisy in ("mail.log", "aiosmtplib", "pypdf", "presidio-analyzer"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+class _Library(logging.Handler):
+    """A library's log record as one of our JSON lines: its logger's name, its level and
+    the first line of its message (a traceback's frames may quote values; the type of the
+    exception is kept)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage().splitlines()[0][:300] if record.msg else ""
+            extra = {"error": record.exc_info[0].__name__} if record.exc_info and \
+                record.exc_info[0] else {}
+            structlog.get_logger("library").log(record.levelno, "library", logger=record.name,
+                                                message=text, **extra)
+        except Exception:  # a log line must never take the relay down
+            self.handleError(record)
 
 
 def logger(name: str = "dlpgate") -> Any:

@@ -34,3 +34,23 @@ def test_in_hashed_mode_only_the_hashes_made_here_are_left_as_they_are():
     assert got["a"] == f"to {made}" and got["b"] != "4857773456@nhs.net"
     assert got["b"].endswith("@nhs.net")
     configure(Logging())
+
+
+def test_a_librarys_warning_is_one_json_line_masked_like_ours():
+    # psycopg's pool wrote plain multi-line text to stderr, some run onto a JSON event's line
+    import io
+    import json
+    import logging
+
+    stream = io.StringIO()
+    configure(Logging(), stream=stream)
+    try:
+        logging.getLogger("psycopg.pool").warning("error connecting in %r: failed for "
+                                                  "sarah.khan@nhs.net\nDETAIL: more", "pool-1")
+    finally:
+        configure(Logging())
+    [line] = stream.getvalue().splitlines()
+    event = json.loads(line)
+    assert (event["event"], event["logger"], event["level"]) == (
+        "library", "psycopg.pool", "warning")
+    assert event["message"] == "error connecting in 'pool-1': failed for *@nhs.net"
