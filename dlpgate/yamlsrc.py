@@ -85,6 +85,10 @@ class _Walk:
             self.open.add(id(node))
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # was a traceback
+                    raise SourceError(f"{self.filename}:{key_node.start_mark.line + 1}",
+                                      "a merge key (<<: *name) is not read here: write the "
+                                      "keys out, or use the alias as a whole value")
                 key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(
                     key_node, yaml.ScalarNode
                 ) else _scalar(key_node)

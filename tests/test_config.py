@@ -100,6 +100,8 @@ BILLION_LAUGHS = "".join(
     (BILLION_LAUGHS, "dlpgate.yaml:1: more than 200,000 values once its aliases"),  # 10^8
     ("a: &a [1, *a]\n", "dlpgate.yaml:1: an alias (*name) refers to the value it is inside"),
     ("a: " + "[" * 5000 + "]" * 5000 + "\n", "dlpgate.yaml: nested too deeply to read"),
+    # a traceback before
+    ("base: &b {x: 1}\norganisation:\n  <<: *b\n", "dlpgate.yaml:3: a merge key (<<: *name)"),
 ])
 def test_yaml_built_to_expand_without_end_is_refused_at_once(tmp_path, text, says):
     [problem] = errors(tmp_path, text)
