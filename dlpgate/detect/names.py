@@ -507,6 +507,8 @@ class Spellings:
         """The message writes this recipient's full name as the address spells it ("David
         Arnoff" for darnoff@, david.arnoff@, d.arnoff@, david.j.arnoff@, davidarnoff@)."""
         local = address.rpartition("@")[0].lower()
+        if len(local) > 64:  # no mail system's (RFC 5321); each slice below copied it whole
+            return False
         typed, names = self._candidates(local)
         return any(typed == last for _, last in names) or any(
             (local[:i], local[i:]) in self.heads.get(local[:i], ())
@@ -520,7 +522,7 @@ class Spellings:
         exact and the surname of five letters or more one slip away, so that Steve for
         steven.kean or a short surname is never a slip. Returns the name written, or None.
         """
-        if self.spelled(address):
+        if self.spelled(address) or len(address.rpartition("@")[0]) > 64:
             return None
         typed, names = self._candidates(address.rpartition("@")[0].lower())
         for first, last in names:

@@ -119,10 +119,11 @@ class Slips:
                 return []
             for c in contacts.named(first, last):
                 if c.count >= self.known_min and c.recipient not in targets:
-                    # not masked: the name is the contact's, whose address spells it
+                    # the display name itself is not repeated: it may carry anything
+                    # ("Sarah (re Jamie Smith, DOB ...) Anderson"), at any length
                     return [self._signal(
-                        S.CONFUSABLE_ADDRESS, f"{address} is shown as {shown_as.strip()}, the "
-                        f"name of {c.recipient}, whom you have written to {times(c.count)}")]
+                        S.CONFUSABLE_ADDRESS, f"{address} is shown with the name of "
+                        f"{c.recipient}, whom you have written to {times(c.count)}")]
         return []
 
     def unknown_colleague(self, address: str, mistaken: list[Signal]) -> list[Signal]:

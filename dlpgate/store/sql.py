@@ -13,7 +13,7 @@ import json
 import secrets
 import time
 
-from dlpgate.history import group_pairs
+from dlpgate.history import MAX_ADDRESS, group_pairs
 from dlpgate.store.base import (
     AuditEntry,
     Correspondence,
@@ -37,6 +37,10 @@ AUDIT_INSERT = f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?,?,?,?,?,?,?)"
 
 def audit_row(e: AuditEntry) -> tuple:
     return (e.actor, e.action, e.item_id, e.reason, e.via, e.detail, e.at or time.time())
+
+
+# Spelling keys looked up in one statement (SQLite takes 250,000 parameters, PostgreSQL 65,535).
+NEAR_CHUNK = 5000
 
 
 class SQLStore(HistoryKeeping):
@@ -482,14 +486,21 @@ class SQLStore(HistoryKeeping):
         every address or domain here one typing slip away, and a few two slips away. The
         caller decides which of them it is a slip of."""
         keys: dict[str, list[str]] = {}
-        for item in dict.fromkeys(items):
+        # an address longer than any mail system delivers to has no known spellings, and its
+        # keys (one per character, each as long as it) took 20 GB for a 100 KB local part
+        for item in dict.fromkeys(i for i in items if len(i) <= MAX_ADDRESS):
             for key in spelling_keys(item):
                 keys.setdefault(key, []).append(item)
         if not keys:
             return {}
-        marks = ",".join("?" * len(keys))
-        rows = self._read(f"SELECT key, known FROM spellings WHERE key IN ({marks})",
-                          tuple(keys))
+        # in parts: a thousand recipients' keys passed SQLite's and PostgreSQL's limits on a
+        # statement's parameters, and the scan failed (451, or unscanned under on_error: pass)
+        wanted = list(keys)
+        rows = []
+        for at in range(0, len(wanted), NEAR_CHUNK):
+            part = wanted[at:at + NEAR_CHUNK]
+            rows += self._read(f"SELECT key, known FROM spellings WHERE key IN "
+                               f"({','.join('?' * len(part))})", tuple(part))
         out: dict[str, set[str]] = {}
         for key, known in rows:
             for item in keys[key]:

@@ -209,3 +209,15 @@ def test_review_accounts_and_sessions(any_store):
     assert any_store.get_session("h1").csrf == "csrf1"
     any_store.end_sessions(username="ann")
     assert any_store.get_session("h1") is None
+
+
+def test_near_spellings_of_a_thousand_long_addresses_are_looked_up_in_parts(any_store):
+    # 3,000 ordinary addresses passed PostgreSQL's limit of 65,535 parameters in one
+    # statement (SQLite's 250,000 with longer ones): the scan failed, or under on_error: pass
+    # the message went unscanned
+    any_store.learn([Pair("a@x.gov.uk", "childrens.services.hub@organisation00007.org.uk", 1.0)])
+    asked = [f"childrens.services.hub.case{i:05}@organisation{i:05}.org.uk" for i in range(3000)]
+    asked.append("childrens.servces.hub@organisation00007.org.uk")  # a slip of the known one
+    found = any_store.near(asked)
+    assert found["childrens.servces.hub@organisation00007.org.uk"] == [
+        "childrens.services.hub@organisation00007.org.uk"]
