@@ -30,8 +30,10 @@ exposes (bulk-exposure, mixed-audience, protective-marking).
 
 from __future__ import annotations
 
+import functools
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable
 
 from dlpgate.config import Settings
@@ -155,6 +157,9 @@ class RecipientRiskAssessor:
         quoted = in_body - set(targets) - {sender}
         contacts = names.Contacts(store.contacts(sender) if mine else [])
         namesakes = names.namesakes(targets, contacts)
+        together = _Organisations(targets)
+        top_domains = functools.cache(  # read once a message, and only if a recipient asks
+            lambda: [d.recipient for d in store.top_domains(200)] if store else [])
         message_signals = self._message_signals(message, hello, greeted, targets)
         tokens = ctx.fingerprint if ctx.fingerprint is not None else \
             self._fingerprint(message, store)
@@ -232,8 +237,8 @@ class RecipientRiskAssessor:
                 signals += dressed
                 if not known:
                     signals += self.slips.imitation(address, domain, contacts, targets,
-                                                    org_domains, quoted, near, spellings, store,
-                                                    dressed=bool(dressed))
+                                                    org_domains, quoted, near, spellings,
+                                                    top_domains, dressed=bool(dressed))
                     if address in shown_as and \
                             not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
                         signals += self.slips.shown_as_contact(address, shown_as[address],
@@ -252,7 +257,7 @@ class RecipientRiskAssessor:
                         S.UNMENTIONED, f"{address} is {known_as} and the message does not "
                         "mention them by name"))
                 if not known:
-                    signals += self._meant(address, domain, words, in_body, targets)
+                    signals += self._meant(address, domain, words, in_body, together)
                     signals += self._greeting(address, hello, greeted,
                                               carried and address not in outside)
                 if domain in self.webmail:
@@ -391,7 +396,7 @@ class RecipientRiskAssessor:
         return []
 
     def _meant(self, address: str, domain: str, words: set[str], in_body: set[str],
-               targets: list[str]) -> list[Signal]:
+               together: _Organisations) -> list[Signal]:
         """Evidence that a recipient new to the sender was meant (damps the base risk).
 
         The message names them (every name word of their address in the subject or
@@ -403,11 +408,8 @@ class RecipientRiskAssessor:
         if address in in_body or (names.name_words(address) and names.in_thread(address, words)):
             out.append(self._signal(
                 S.NAMED_IN_MESSAGE, f"the message names {address}"))
-        org = lookalike.organisation(domain)
-        if org is not None and domain not in self.webmail and any(
-                t != address and lookalike.organisation(t.rpartition("@")[2]) is not None
-                and len(lookalike.organisations([domain, t.rpartition("@")[2]])) == 1
-                for t in targets):
+        org = together.of.get(address)
+        if org is not None and domain not in self.webmail and together.has_another(org):
             out.append(self._signal(
                 S.COLLEAGUE_RECIPIENT, f"another recipient of this message is also at {org}"))
         return out
@@ -486,6 +488,30 @@ class RecipientRiskAssessor:
                 S.SALUTATION_MISMATCH, f"the message opens by greeting {names.quote(hello)} but no "
                 "recipient has that name"))
         return out
+
+
+class _Organisations:
+    """The organisation of each recipient of one message, read once: asking, for each
+    recipient, every other's (a public-suffix lookup each) took 40 s for a thousand."""
+
+    def __init__(self, targets: list[str]) -> None:
+        self.of = {t: lookalike.organisation(domain_of(t)) for t in targets}
+        self.count = Counter(o for o in self.of.values() if o is not None)
+        self.above: Counter[str] = Counter()  # a parent name of some recipient's organisation
+        for o in self.count:
+            for parent in _parents(o):
+                self.above[parent] += 1
+
+    def has_another(self, org: str) -> bool:
+        """Whether another recipient is at this organisation, or at one it is part of or
+        that is part of it (admin.oakfield.leeds.sch.uk beside oakfield.leeds.sch.uk)."""
+        return self.count[org] >= 2 or self.above[org] > 0 or \
+            any(p in self.count for p in _parents(org))
+
+
+def _parents(name: str) -> list[str]:
+    labels = name.split(".")
+    return [".".join(labels[i:]) for i in range(1, len(labels) - 1)]
 
 
 def _readable(domain: str) -> str:

@@ -10,6 +10,8 @@ too, with the domains that matter to this sender and to the organisation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dlpgate.config import Settings
 from dlpgate.detect import greeting, lookalike, names
 from dlpgate.detect.namesakes import SignalMaker, times
@@ -79,7 +81,7 @@ class Slips:
     def imitation(self, address: str, domain: str, contacts: names.Contacts,
                   targets: list[str], org_domains: dict, quoted: set[str],
                   near: dict[str, list[str]], spellings: names.Spellings,
-                  store, dressed: bool = False) -> list[Signal]:
+                  top_domains: Callable[[], list[str]], dressed: bool = False) -> list[Signal]:
         """Outside the organisation, to an address new to the sender: a mistaken address,
         and a domain that imitates one the sender or the organisation writes to (unless
         `dressed`, already found to imitate ours; a domain already written to here is not
@@ -91,7 +93,7 @@ class Slips:
         if not dressed and (seen is None or seen.count < ESTABLISHED) and \
                 not in_domains(domain, self.ours + self.distinct):
             refs = [c.recipient.rpartition("@")[2] for c in frequent[:100]]
-            refs += [d.recipient for d in (store.top_domains(200) if store else [])]
+            refs += top_domains()  # the organisation's, read once a message
             refs += sorted({q.rpartition("@")[2] for q in quoted})
             refs += sorted(self.webmail)
             refs += [k[1:] for k in near.get("@" + domain, [])]  # any domain written to here
