@@ -76,8 +76,8 @@ def envelope_from_headers(raw: bytes) -> Envelope:
     senders = header_addresses(msg, "From")
     rcpts = [a for h in ("To", "Cc", "Bcc") for a in header_addresses(msg, h)]
     return Envelope(
-        mail_from=next((a for _, a in senders if "@" in a), ""),
-        rcpt_tos=tuple(dict.fromkeys(a for _, a in rcpts if "@" in a)),
+        mail_from=senders[0][1] if senders else "",
+        rcpt_tos=tuple(dict.fromkeys(a for _, a in rcpts)),
     )
 
 

@@ -507,7 +507,8 @@ class Settings(_Section):
 
     @field_validator("recipients")
     @classmethod
-    def _partners_are_no_webmail(cls, v: Recipients, info: ValidationInfo) -> Recipients:
+    def _ours_is_neither_webmail_nor_distinct(cls, v: Recipients,
+                                              info: ValidationInfo) -> Recipients:
         """A domain in two lists that mean opposite things: a partner's recipients read both
         "an expected partner" and "a personal webmail service"."""
         org = info.data.get("organisation")

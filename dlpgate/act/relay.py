@@ -51,11 +51,17 @@ class HopReply:
 _STATUS = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
 
 
+def _enhanced(text: str) -> str | None:
+    """The enhanced status code a reply's text opens with ("4.3.1"), if it has one."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return first if _STATUS.fullmatch(first) else None
+
+
 def status_of(code: int, text: str) -> str:
     """A next hop's reply as its codes alone ("452 4.3.1"): its text may say anything (a
     filter's "message about Amy Jones refused"), and what we pass on or log must not."""
-    first = text.split(maxsplit=1)[0] if text.strip() else ""
-    return f"{code} {first}" if _STATUS.fullmatch(first) else str(code)
+    status = _enhanced(text)
+    return f"{code} {status}" if status else str(code)
 
 
 def _refused(code: int, text: str) -> HopReply:
@@ -63,9 +69,8 @@ def _refused(code: int, text: str) -> HopReply:
     sender's MTA bounces with them: "user unknown"), a 4xx by its codes alone, for its text
     may say anything ("450 4.2.1 Amy Jones is on leave") and the client's MTA logs it."""
     if 400 <= code < 500:
-        first = text.split(maxsplit=1)[0] if text.strip() else ""
-        status = first if _STATUS.fullmatch(first) else "4.0.0"
-        return HopReply(code, f"{status} Next hop deferred this, try again later")
+        return HopReply(code, f"{_enhanced(text) or '4.0.0'} Next hop deferred this, try "
+                        "again later")
     return HopReply(code, _one_line(text))
 
 

@@ -118,8 +118,7 @@ class Namesakes:
             if greeting.greets(c.recipient, hello, initials=False):
                 return [self._signal(
                     S.NAMES_ANOTHER, f"the message opens by greeting {names.quote(hello)}, "
-                    "which is the "
-                    f"name of {c.recipient}, not of {address}")]
+                    f"which is the name of {c.recipient}, not of {address}")]
         return []
 
     def content_fit(self, address: str, sender: str, tokens: tuple[int, ...],

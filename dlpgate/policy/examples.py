@@ -20,7 +20,7 @@ from dlpgate import testdata
 from dlpgate.config import Settings
 from dlpgate.history import Pair, normalise
 from dlpgate.model import Envelope, ScanResult
-from dlpgate.policy.load import load_files, mailbox
+from dlpgate.policy.load import load_files, mailbox, name_and_address
 from dlpgate.policy.rules import Example, PolicySet
 
 
@@ -62,13 +62,7 @@ def _attachment(spec: dict) -> tuple[str, str, bytes]:
 def _header(entries: tuple[str, ...]) -> str:
     """An address header of an example's entries, each name quoted as it needs to be: "Khan,
     Sarah <s.khan@x.org>" joined bare read as two addresses, Khan and Sarah."""
-    out = []
-    for entry in entries:
-        address = mailbox(entry)
-        name = entry.strip()[:-len(address) - 2].strip().strip('"') if \
-            entry.strip().endswith(">") else ""
-        out.append(formataddr((name, address)) if name else address)
-    return ", ".join(out)
+    return ", ".join(formataddr(pair) for pair in map(name_and_address, entries))
 
 
 def build_message(ex: Example, default_sender: str) -> tuple[bytes, Envelope]:

@@ -75,13 +75,21 @@ def _history_problem(h: dict) -> str | None:
 
 # "Sarah Khan <sarah.khan@nhs.net>" or sarah.khan@nhs.net: an example is written as a mail
 # client shows an address, and the display name is part of what recipient risk reads
-_MAILBOX = re.compile(r"(?:[^<>@]*<(?P<inner>[^<>\s]+)>|(?P<bare>[^<>\s]+))")
+_MAILBOX = re.compile(r"(?:(?P<name>[^<>@]*)<(?P<inner>[^<>\s]+)>|(?P<bare>[^<>\s]+))")
+
+
+def name_and_address(entry: str) -> tuple[str, str]:
+    """(the display name, unquoted, or "", the address) of an example's To/Cc/Bcc/From
+    entry (checked at load)."""
+    m = _MAILBOX.fullmatch(entry.strip())
+    if m is None:
+        return "", entry.strip()
+    return (m.group("name") or "").strip().strip('"'), m.group("inner") or m.group("bare")
 
 
 def mailbox(entry: str) -> str:
-    """The address alone of an example's To/Cc/Bcc/From entry (checked at load)."""
-    m = _MAILBOX.fullmatch(entry.strip())
-    return (m.group("inner") or m.group("bare")) if m else entry.strip()
+    """The address alone of an example's entry."""
+    return name_and_address(entry)[1]
 
 
 def _address_problem(entry: str) -> str | None:

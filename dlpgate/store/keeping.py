@@ -38,7 +38,10 @@ def _chunks(items: list[str]) -> list[list[str]]:
 class HistoryKeeping:
     """Mixed into `sql.SQLStore`."""
 
-    BYTEWISE = ""  # see SQLStore
+    # Text ordered by its bytes, as SQLite orders it (PostgresStore: COLLATE "C"): a
+    # PostgreSQL database made with a language's collation (en-GB) put sarah_khan@ before
+    # sarah.khan@, so a tie named another contact on each store.
+    BYTEWISE = ""
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         raise NotImplementedError

@@ -63,8 +63,7 @@ class PostgresStore(SQLStore):
             # contact went on being "written to 22 times" for up to 30 s, held mail as a
             # slip from it, and named it in the new quarantine record
             self._erasure_checked = now
-            rows = self._read("SELECT value FROM meta WHERE key = 'erased_at'", ())
-            erased = rows[0][0] if rows else None
+            erased = self.erased_at()
             if erased != self._erased_at:
                 self._erased_at = erased
                 self._cache.clear()
@@ -81,7 +80,7 @@ class PostgresStore(SQLStore):
         self.url = url
         self._cache: dict[tuple, tuple[float, object]] = {}
         self._erasure_checked = float("-inf")
-        self._erased_at: str | None = None
+        self._erased_at: float | None = None
         try:
             self._pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=True,
                                         timeout=10, kwargs={"autocommit": True})

@@ -46,10 +46,6 @@ NEAR_CHUNK = 5000
 class SQLStore(HistoryKeeping):
     LEAST = "min"
     GREATEST = "max"
-    # Text ordered by its bytes, as SQLite orders it: a PostgreSQL database made with a
-    # language's collation (en-GB) put sarah_khan@ before sarah.khan@, so a tie named
-    # another contact on each store.
-    BYTEWISE = ""
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         raise NotImplementedError
