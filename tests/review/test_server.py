@@ -74,8 +74,8 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
     relay, port = relay_with_review(make_settings, relay_factory, ann=("reviewer",),
                                     audrey=("auditor",))
     raw = make_message(to=("jane.family@gmail.com",), subject="Assessment for Amelia",
-                       body="Amelia Reid, NHS number 943 476 5919, was diagnosed with epilepsy "
-                            "in March.\nPlease see the care plan.\n")
+                       body="Dear Priya,\nAmelia Reid, NHS number 943 476 5919, was diagnosed "
+                            "with epilepsy in March.\nPlease see the care plan.\n")
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
         client.sendmail("ot.team@example-council.gov.uk", ["jane.family@gmail.com"], raw)
     assert sink.delivered == []
@@ -91,6 +91,9 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
     page.click("tbody a")
     page.wait_for_url(MESSAGE_PAGE)  # the click returns before the message page has loaded
     assert "943 476 5919" not in page.content()
+    # the name the greeting gives is masked in the recipient's signals, as the findings are
+    assert "greeting P\u2022\u2022\u2022\u2022 but no recipient" in page.content()
+    assert "Priya" not in page.content()
     page.fill("input[name=reason]", "checking the address with the sender")
     page.click("text=Show the content")
     assert page.locator("mark[title=UK_NHS]").inner_text() == "943 476 5919"
