@@ -150,6 +150,8 @@ class Slips:
         A contact who is also a recipient of this message was not mistaken for this one.
         """
         local, _, domain = address.rpartition("@")
+        if disguised := self._disguised(address, contacts, targets):
+            return disguised
         local = names.unseparated(local)
         # a slip needs one earlier message; a name elsewhere, a habit
         for c in contacts.mistakable(address):
@@ -169,6 +171,26 @@ class Slips:
                 return [self._signal(
                     S.ADDRESS_SLIP, f"{address} is a typing slip from {c.recipient}, whom you "
                     f"have written to {times(c.count)}")]
+        return []
+
+    def _disguised(self, address: str, contacts: names.Contacts,
+                   targets: list[str]) -> list[Signal]:
+        """A contact's local part written in look-alike letters (a Cyrillic а, a full-width
+        ｓ, an accent), at any domain: no hand slips into another alphabet, so it is no
+        typing slip but an address made to pass for theirs."""
+        local, _, domain = address.rpartition("@")
+        if local.isascii():
+            return []
+        plain = lookalike.plain_letters(local)
+        if plain == local or not plain.isascii():
+            return []
+        for c in contacts.mistakable(f"{plain}@{domain}"):
+            theirs = c.recipient.rpartition("@")[0]
+            if c.recipient not in targets and c.count >= 1 and \
+                    names.unseparated(theirs) == names.unseparated(plain):
+                return [self._signal(
+                    S.CONFUSABLE_ADDRESS, f"{address} spells the name of {c.recipient}, whom "
+                    f"you have written to {times(c.count)}, in look-alike letters")]
         return []
 
     def _name_slip(self, address: str, spellings: names.Spellings) -> list[Signal]:

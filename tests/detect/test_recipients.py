@@ -198,6 +198,17 @@ def test_a_regular_contacts_name_at_another_domain_is_the_autocomplete_error(sto
     assert "sarah.khan@nhs.net" in why(r, "confusable-address")
 
 
+@pytest.mark.parametrize("address", [
+    "s\u0430rah.khan@nhs.net", "\uff53arah.khan@nhs.net", "s\u0430rah.khan@gmail.com"])
+def test_a_contacts_name_in_look_alike_letters_is_confusable_at_any_domain(store, address):
+    # a Cyrillic a or a full-width s was "a typing slip" at her domain and nothing elsewhere
+    r = assess(store, address)[address]
+    assert "confusable-address" in names(r) and "address-slip" not in names(r)
+    assert why(r, "confusable-address") == (
+        f"{address} spells the name of sarah.khan@nhs.net, whom you have written to "
+        "12 times, in look-alike letters")
+
+
 def test_a_new_address_shown_with_a_regular_contacts_name_is_confusable(store):
     # the reply to an impostor writing as Sarah Khan: the greeting fits the name shown, and
     # must not vouch for the address behind it
