@@ -97,8 +97,11 @@ class _Worker:
             self.kill()
             raise ScanFailed("worker did not start")
 
-    async def call(self, job: bytes, timeout: float) -> ScanResult:
+    async def call(self, job: bytes, timeout: float, budget: float | None = None) -> ScanResult:
         """Send a job and wait for the reply on the event loop: no thread hop per message.
+
+        `timeout` is what is left of the scan's `budget` (its `relay.scan_timeout`) once a
+        worker was free; a timeout is reported against the budget, which the operator set.
 
         The pipe's file descriptor is watched with add_reader; a dead worker makes
         it readable too (EOF), so death and replies are noticed the same way.
@@ -115,7 +118,7 @@ class _Worker:
             await asyncio.wait_for(ready, timeout)
             status, value = pickle.loads(self.conn.recv_bytes())
         except TimeoutError:
-            raise ScanTimeout(f"scan exceeded {timeout:g} s") from None
+            raise ScanTimeout(f"scan exceeded {budget or timeout:g} s") from None
         except (EOFError, OSError):
             raise ScanFailed("scan worker died") from None
         finally:
@@ -181,7 +184,7 @@ class WorkerPool:
                            protocol=pickle.HIGHEST_PROTOCOL)
         worker.generation = self.generation
         remaining = max(0.01, deadline - loop.time())
-        task = spawn(worker.call(job, remaining), name="scan")
+        task = spawn(worker.call(job, remaining, timeout), name="scan")
         # The worker goes back (or is replaced) when its job ends, even if our caller
         # is cancelled meanwhile: a worker is never handed out while still busy.
         task.add_done_callback(lambda f: self._finished(worker, f))
