@@ -104,6 +104,29 @@ rules:
     assert len(d.matches[0].recipients) == 12
 
 
+def test_a_reason_that_names_no_recipient_gives_every_recipients_signs_once_shared_first():
+    # twelve carers at six providers read out as seven lines, one per provider, the
+    # exposure itself in each
+    p = policy("""
+rules:
+  - id: bulk
+    title: t
+    when:
+      all:
+        - recipients: {any: {signal: bulk-exposure}}
+        - recipients: {at_least: {count: 2, signal: personal-webmail}}
+    action: hold
+    explain: "{signals}"
+""")
+    ev = Evidence((), tuple(
+        RecipientRisk(f"c{i}@{d}", 0.3, (Signal("personal-webmail", f"{d} is webmail"),
+                                         Signal("bulk-exposure", "12 visible")))
+        for i, d in enumerate(["icloud.com", "gmail.com", "gmail.com", "yahoo.co.uk"])))
+    d = decide(ev, message(), p)
+    assert d.reasons == (
+        "12 visible; gmail.com is webmail; icloud.com is webmail; yahoo.co.uk is webmail",)
+
+
 def test_confirm_and_delay_are_kinds_of_hold_ranked_below_it():
     p = policy("""
 rules:
