@@ -478,6 +478,22 @@ class Review(_Section):
                                 "already signed the user in (e.g. X-Remote-User); empty: off.")
     trusted_proxies: list[Network] = Field(default_factory=lambda: ["127.0.0.1/32"],
                                            description="Where trusted_header is believed from.")
+    time_zone: str = Field("", description="The zone the app's pages give times in, such as "
+                           "Europe/London (each time carries its zone's name); empty: the "
+                           "server's own.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        if v:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(v)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{v!r} is not a time zone this machine knows; write an "
+                                 "IANA name such as Europe/London") from None
+        return v
 
 
 class Logging(_Section):

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from dlpgate.act.quarantine import OPEN_STATES, listed, reject, reject_and_tell, release
 from dlpgate.config import Settings
 from dlpgate.review import auth, history, links
-from dlpgate.review.content import findings_view, revealed_parts
+from dlpgate.review.content import findings_view, reasons_view, revealed_parts
 from dlpgate.store.base import AuditEntry
 
 COOKIE = "dlpgate_session"
@@ -50,7 +50,7 @@ class Denied(Exception):
 def create_app(settings: Settings, store: Any) -> Starlette:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=select_autoescape(["html"]))
-    env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+    env.filters["when"] = _clock(settings.review.time_zone)
     env.filters["age"] = _age
     throttle = auth.Throttle()
     cfg = settings.review
@@ -177,7 +177,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         rules = sorted({r for i in listed(store, "all", 5000) for r in i.rules})
         return page(request, "queue.html", user=user, session=session, items=items,
                     state=state, q=query, rule=rule, rules=rules, now=time.time(),
-                    counts=_counts, domains=_domains, notice=request.query_params.get("n", ""))
+                    counts=_counts, domains=_domains, notice=_notice(request.query_params))
 
     async def message(request: Request, user: auth.User,
                       session: auth.Session | None) -> Response:
@@ -191,6 +191,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings), revealed=revealed, history=history,
+                    reasons=item.reasons if revealed else reasons_view(item, settings),
                     open=item.state in OPEN_STATES, notice=notice)
 
     async def reveal(request: Request, user: auth.User, session: auth.Session | None) -> Response:
@@ -209,6 +210,12 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         form = await checked_form(request, session)
         item_id = request.path_params["id"]
         comment = str(form.get("comment", "")).strip()[:500]
+        if not comment:  # the audit trail's record of why: a space is no reason
+            item = store.get_held(item_id)
+            if item is None:
+                raise Denied(404, "no such held message")
+            return _message_page(request, user, session, item, None, 400,
+                                 "Say why in a comment: it is kept in the audit trail.")
         if request.path_params["verb"] == "release":
             only = tuple(str(r) for r in form.getlist("rcpt"))
             result = await release(store, settings, item_id, actor(user), comment, "web",
@@ -217,6 +224,10 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             result = await reject_and_tell(store, settings, item_id, actor(user), comment, "web")
         else:
             raise Denied(404, "no such action")
+        if not result.ok:  # a decision refused (another reviewer's came first) is audited too
+            store.audit(AuditEntry(actor(user), f"{request.path_params['verb']}-refused",
+                                   item_id, reason=comment, via="web",
+                                   detail=result.message[:200]))
         item = store.get_held(item_id)
         if item is None:
             raise Denied(404, "no such held message")
@@ -229,6 +240,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         comment = str(form.get("comment", "")).strip()[:500]
         done = 0
         ids = form.getlist("ids")
+        if not comment:
+            return RedirectResponse("/?n=no-comment", 303)
         for item_id in ids:
             if verb == "release":
                 result = await release(store, settings, str(item_id), actor(user), comment, "web")
@@ -238,7 +251,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             else:
                 raise Denied(400, "choose release or reject")
             done += result.ok
-        return RedirectResponse(f"/?n={done}+of+{len(ids)}+{verb}d", 303)
+        return RedirectResponse(f"/?n={verb}&done={done}&of={len(ids)}", 303)
 
     # -- audit and dashboard ----------------------------------------------
 
@@ -263,7 +276,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         w = csv.writer(out)
         w.writerow(["at", "actor", "action", "item_id", "reason", "via", "detail"])
         for e in _audit_entries(request):
-            w.writerow([time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(e.at)), e.actor,
+            w.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.at)), e.actor,
                         e.action, e.item_id, e.reason, e.via, e.detail])
         return Response(out.getvalue(), media_type="text/csv", headers={
             **_HEADERS, "Content-Disposition": "attachment; filename=dlpgate-audit.csv"})
@@ -371,6 +384,34 @@ def _trusted(request: Request, networks: list[str]) -> bool:
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(n) for n in networks)
+
+
+def _clock(zone: str):
+    """Times as reviewers read them, each with its zone's name: a server kept on UTC showed
+    British Summer Time an hour off with nothing to say so (the CSV export is in UTC, Z)."""
+    import zoneinfo
+    from datetime import datetime
+
+    tz = zoneinfo.ZoneInfo(zone) if zone else None
+
+    def when(t: float) -> str:
+        return datetime.fromtimestamp(t, tz).astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    return when
+
+
+def _notice(params) -> str:
+    """The queue's notice after a bulk action, in the app's own words: the link's text is
+    never shown (anyone could send a reviewer /?n=release everything)."""
+    n = params.get("n", "")
+    if n == "no-comment":
+        return "Nothing done: say why in a comment; it is kept in the audit trail."
+    if n in ("release", "reject"):
+        try:
+            done, of = int(params.get("done", "")), int(params.get("of", ""))
+        except ValueError:
+            return ""
+        return f"{done} of {of} {'released' if n == 'release' else 'rejected'}."
+    return ""
 
 
 def _age(seconds: float) -> str:

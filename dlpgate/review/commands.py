@@ -101,7 +101,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
     print("  findings: " + (", ".join(f"{k} {v}" for k, v in out["findings"].items()) or "none"))
     print("  history:")
     for h in history:
-        print(f"    {time.strftime('%Y-%m-%d %H:%M', time.localtime(h['at']))} {h['actor']} "
+        print(f"    {time.strftime('%Y-%m-%d %H:%M %Z', time.localtime(h['at']))} {h['actor']} "
               f"{h['action']} {h['reason']} {h['detail']}".rstrip())
     return 0
 
@@ -142,7 +142,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
                               "item_id": e.item_id, "reason": e.reason, "via": e.via,
                               "detail": e.detail}))
         else:
-            print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(e.at))} {e.actor} "
+            print(f"{time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(e.at))} {e.actor} "
                   f"{e.action} {e.item_id} {e.reason} {e.detail}".rstrip())
     return 0
 

@@ -31,15 +31,51 @@ def _texts(item: HeldMessage, settings: Settings) -> dict[str, str]:
 
 
 def findings_view(item: HeldMessage, settings: Settings) -> list[dict]:
-    """Findings grouped by entity, each value masked; problems carry their explanation."""
+    """Findings grouped by entity, each value masked; problems carry their explanation.
+
+    Parts are named without their file names ("attachment 2 (.docx)"): a sender names a
+    file after its subject ("Oliver-support-plan.pdf"), which the mask beside it hides.
+    """
     texts = _texts(item, settings)
+    labels = _part_labels([*texts, *(f["part"] for f in item.findings)])
     groups: dict[str, list[dict]] = {}
     for f in item.findings:
         value = texts.get(f["part"], "")[f["start"]:f["end"]]
-        shown = f["explanation"] if f["entity"] in PROBLEMS else mask(f["entity"], value)
-        groups.setdefault(f["entity"], []).append({"part": f["part"], "shown": shown,
+        if f["entity"] in PROBLEMS:  # "{part}: why", the part named as above
+            shown = f["explanation"].replace(f["part"], labels[f["part"]], 1)
+        else:
+            shown = mask(f["entity"], value)
+        groups.setdefault(f["entity"], []).append({"part": labels[f["part"]], "shown": shown,
                                                    "score": f["score"]})
     return [{"entity": e, "items": v} for e, v in sorted(groups.items())]
+
+
+def reasons_view(item: HeldMessage, settings: Settings) -> list[str]:
+    """The hold's reasons with attachments named as `findings_view` names them."""
+    labels = _part_labels([*_texts(item, settings), *(f["part"] for f in item.findings)])
+    out = []
+    for reason in item.reasons:
+        for name in sorted(labels, key=len, reverse=True):
+            if labels[name] != name:
+                reason = reason.replace(name, labels[name])
+        out.append(reason)
+    return out
+
+
+def _part_labels(names: list[str]) -> dict[str, str]:
+    """subject and body as they are; every other part by its place and its file's kind."""
+    labels: dict[str, str] = {}
+    n = 0
+    for name in dict.fromkeys(names):
+        if name in ("subject", "body"):
+            labels[name] = name
+            continue
+        n += 1
+        leaf = name.rpartition("/")[2]
+        ext = leaf.rpartition(".")[2].lower() if "." in leaf else ""
+        kind = f" (.{ext})" if ext.isalnum() and len(ext) <= 5 else ""
+        labels[name] = f"attachment {n}{kind}"
+    return labels
 
 
 def revealed_parts(item: HeldMessage, settings: Settings) -> list[dict]:

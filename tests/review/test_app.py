@@ -179,7 +179,11 @@ def test_subjects_headers_and_file_names_are_escaped_everywhere(world):
         text = ann.get(path).text
         assert "<script>" not in text and "<b>evil</b>" not in text, path
     page = ann.get(f"/m/{world['id']}").text
-    assert "&lt;b&gt;evil&lt;_b&gt;.zip" in page  # escaped; "/" in a name becomes "_"
+    assert "evil" not in page  # a file is named by its kind until a reason is given
+    assert "attachment 1 (.zip): " in page
+    shown = ann.post(f"/m/{world['id']}/reveal",
+                     data={"csrf": csrf(page), "reason": "which file is locked"}).text
+    assert "<b>evil</b>" not in shown and "&lt;b&gt;evil&lt;_b&gt;.zip" in shown  # escaped
 
 
 def test_sign_in_replaces_any_earlier_session_token(world):
@@ -268,3 +272,59 @@ def test_a_trusted_proxy_header_signs_in_a_known_user_only_from_a_trusted_addres
     assert proxied.get("/audit", headers={"X-Remote-User": "ann"}).status_code == 403
     direct = TestClient(app, follow_redirects=False, client=("192.0.2.9", 4000))
     assert direct.get("/", headers={"X-Remote-User": "ann"}).status_code == 303
+
+
+def test_a_decision_needs_a_comment_that_says_something(world):
+    # a single space released twelve carers' addresses with no reason on the audit trail
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    for verb in ("release", "reject"):
+        r = ann.post(f"/m/{world['id']}/{verb}", data={"csrf": csrf(page), "comment": "  "})
+        assert r.status_code == 400 and "Say why in a comment" in r.text
+    r = ann.post("/bulk", data={"csrf": csrf(page), "comment": " ", "verb": "release",
+                                "ids": world["id"]})
+    assert "Nothing done: say why in a comment" in ann.get(r.headers["location"]).text
+    assert world["store"].get_held(world["id"]).state == "held"
+    assert world["sink"].received == []
+    assert 'pattern=".*\\S.*"' in page
+
+
+def test_the_queue_shows_only_its_own_notices_never_a_links_text(world):
+    ann = signed_in(world, "ann")
+    page = ann.get("/?n=IG+lead:+release+everything").text
+    assert "release everything" not in page
+    page = ann.get(f"/m/{world['id']}").text
+    r = ann.post("/bulk", data={"csrf": csrf(page), "comment": "wrong address", "verb": "reject",
+                                "ids": world["id"]})
+    assert "1 of 1 rejected." in ann.get(r.headers["location"]).text
+
+
+def test_times_on_the_pages_carry_their_zone_and_the_export_is_utc(world):
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"time_zone": "Europe/London"})})
+    c = TestClient(create_app(settings, world["store"]), follow_redirects=False)
+    c.post("/login", data={"username": "ann", "password": PASSWORD, "next": "/"})
+    page = c.get(f"/m/{world['id']}").text
+    held = world["store"].get_held(world["id"]).created
+    zone = "BST" if time.gmtime(held).tm_mon in range(4, 11) else "GMT"
+    assert re.search(rf"<dt>Held</dt><dd>\d{{4}}-\d\d-\d\d \d\d:\d\d {zone}</dd>", page)
+    audrey = signed_in(world, "audrey")
+    rows = audrey.get("/audit.csv").text.splitlines()[1:]
+    assert rows and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,", r) for r in rows)
+
+
+def test_an_unknown_time_zone_is_refused_at_load():
+    with pytest.raises(ValueError, match="not a time zone this machine knows"):
+        Settings.model_validate({"review": {"time_zone": "Europe/Londn"}})
+
+
+def test_a_release_refused_because_another_reviewer_came_first_is_audited(world):
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    world["store"].claim(world["id"], ("held",), "releasing", "web:bob")
+    r = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "her GP"})
+    assert r.status_code == 409 and "A release by web:bob is under way" in r.text
+    assert "did not finish" not in r.text
+    [refused] = [e for e in world["store"].audit_log(world["id"])
+                 if e.action == "release-refused"]
+    assert refused.actor == "web:ann" and refused.reason == "her GP"
