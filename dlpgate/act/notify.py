@@ -194,6 +194,32 @@ async def notify_held(store, settings: Settings, item: HeldMessage) -> None:
         await _send_logged(settings, msg, rcpts, item.id, who)
 
 
+async def notify_partly_sent(settings: Settings, item: HeldMessage, sent_to: list[str],
+                             left_out: list[str], refused: list[tuple[str, int]]) -> None:
+    """Tell the sender a released message did not reach everyone it was addressed to: a
+    reviewer released it to some recipients only, or the next hop refused some. They had
+    been told it was held; without this they would take it that all of them have it.
+
+    Like `notify_closed`, in dlpgate's own words (never the reviewer's comment), and the
+    next hop's refusal by its code alone.
+    """
+    if not settings.notifications.enabled or not ours(settings, item.mail_from) or \
+            not (left_out or refused):
+        return
+    subject = _subject(item)
+    lines = [f"Your message \"{subject}\" has been sent to {', '.join(sent_to)}.", "",
+             "It was not sent to:"]
+    lines += [f"  - {r}: your information governance team released it to the other "
+              "recipients only" for r in left_out]
+    lines += [f"  - {r}: the receiving mail system refused it ({code})" for r, code in refused]
+    lines += ["", "If it still needs to reach them, check the address and contact your "
+              f"information governance team, quoting reference {item.id}.", "",
+              "-- dlpgate, your council's outgoing mail check"]
+    await _send_logged(settings, _notice(settings, item.mail_from,
+                                         f"Not sent to everyone: {subject}", "\n".join(lines)),
+                       [item.mail_from], item.id, "sender", kind="partly-sent")
+
+
 async def notify_closed(settings: Settings, item: HeldMessage, why: str) -> None:
     """Tell the sender a held message will never be sent (rejected or expired).
 

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 
 from dlpgate import obs
-from dlpgate.act.notify import notify_closed
+from dlpgate.act.notify import notify_closed, notify_partly_sent
 from dlpgate.act.relay import NextHop
 from dlpgate.config import Settings
 from dlpgate.record import learn_released
@@ -104,7 +104,11 @@ async def release(store: Store, settings: Settings, item_id: str, actor: str, re
         actor=actor, action="release", item_id=item_id, reason=reason, via=via, detail=note),
         error=note)
     gone = {rcpt for rcpt, _ in refused}
-    await _learn(store, settings, item, [r for r in item.rcpt_tos if r not in gone])
+    delivered = [r for r in item.rcpt_tos if r not in gone]
+    await _learn(store, settings, item, delivered)
+    await notify_partly_sent(settings, current or item, delivered,
+                             [r for r in (current or item).rcpt_tos if r not in item.rcpt_tos],
+                             refused)
     return ActionResult(True, "released", "released to the next hop" + (f"; {note}" if note
                                                                          else ""))
 

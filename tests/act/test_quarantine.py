@@ -170,10 +170,38 @@ def test_a_release_to_some_recipients_sends_to_those_only_and_says_so(store):
         result = asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
                                      "only the first", "web", only=("x@example.org",)))
     assert result.ok
-    [got] = sink.received
+    [got] = sink.delivered
     assert got.rcpt_tos == ["x@example.org"]
     [entry] = store.audit_log(item_id=item.id)
     assert entry.detail == "to 1 of 2 recipients: x@example.org"
+    # the sender was told it was held; now, that one recipient will not get it
+    [notice] = sink.notices
+    assert notice.rcpt_tos == [item.mail_from]
+    assert b"has been sent to x@example.org." in notice.data
+    assert b"hidden@example.org: your information governance team released it to the other " \
+        b"recipients only" in notice.data
+    assert b"only the first" not in notice.data  # the reviewer's comment is theirs
+
+
+def test_the_sender_is_told_which_recipients_the_next_hop_refused_on_release(store):
+    item, _ = held(store)
+    with Sink() as sink:
+        sink.handler.refuse["hidden@example.org"] = "550 5.1.1 Amy Jones has left"
+        result = asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                     "the address is right", "web"))
+        assert result.ok
+        [notice] = sink.notices
+    assert b"hidden@example.org: the receiving mail system refused it (550)" in notice.data
+    assert b"Amy" not in notice.data and item.id.encode() in notice.data
+
+
+def test_a_release_to_everyone_sends_the_sender_no_notice(store):
+    item, _ = held(store)
+    with Sink() as sink:
+        assert asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                   "fine", "web")).ok
+        assert len(sink.delivered) == 1
+    assert sink.notices == []
 
 
 def test_the_sender_is_told_of_a_reject_without_the_reviewers_comment(store):
