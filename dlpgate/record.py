@@ -184,10 +184,11 @@ def identifier_finder(settings: Any) -> Callable[[Any], list]:
 
 
 def learn_message(store: Store, message: Any, pairs: list, key: bytes,
-                  findings: list | tuple = ()) -> list:
+                  findings: list | tuple = (), no_profile: frozenset[str] = frozenset()) -> list:
     """One message's group and content profile, outside the batchers; returns its pairs
     with `joined` set for recipients it added to a conversation, for the caller to learn
-    (at once, or in batches as `history learn` does)."""
+    (at once, or in batches as `history learn` does). `no_profile`: recipients whose address
+    passed for another's, kept out of the profiles as the relay keeps them."""
     from dlpgate.detect.profile import fingerprint
     from dlpgate.detect.thread import outside_thread
     from dlpgate.history import joining
@@ -195,11 +196,13 @@ def learn_message(store: Store, message: Any, pairs: list, key: bytes,
     pairs = joining(pairs, outside_thread(message, [p.recipient for p in pairs]))
     store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
     tokens = fingerprint(message, key, findings)
-    store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs], pairs[0].when or None)
+    store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs
+                          if p.recipient not in no_profile], pairs[0].when or None)
     return pairs
 
 
-def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
+def learn_sent(store: Store, raw: bytes, key: bytes,
+               no_profile: frozenset[str] = frozenset()) -> list:
     """Learn one sent message at once: From -> each recipient, the group, the content profile.
 
     The offline twin of what the relay learns from relayed mail through the batchers (for
@@ -212,7 +215,7 @@ def learn_sent(store: Store, raw: bytes, key: bytes) -> list:
     pairs = pairs_from_message(raw)
     if not pairs:
         return []
-    pairs = learn_message(store, parse(raw), pairs, key)
+    pairs = learn_message(store, parse(raw), pairs, key, no_profile=no_profile)
     store.learn(pairs)
     return pairs
 

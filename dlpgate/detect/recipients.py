@@ -58,6 +58,9 @@ MITIGATING = (S.NAMED_IN_MESSAGE, S.GREETED, S.COLLEAGUE_RECIPIENT, S.WROTE_TO_U
 # A recipient the message adds to a conversation they were not part of: what the store
 # counts as `joined`, so that a habit (the PA copied into replies) is known as one.
 ADDED_TO_THREAD = (S.NOT_IN_THREAD, S.OFTEN_COPIED_IN)
+# An address that passes for another: what went to it is no sign of what it is for, so no
+# content profile is kept from it (record.py), however it left (a `log` rule, `pass`).
+SUSPECT_ADDRESS = (S.LOOKALIKE_DOMAIN, S.ADDRESS_SLIP, S.CONFUSABLE_ADDRESS, S.UNKNOWN_COLLEAGUE)
 # A recipient who imitates another address is not made safer by being named.
 IMITATIONS = (S.LOOKALIKE_DOMAIN, S.CONFUSABLE_ADDRESS, S.ADDRESS_SLIP, S.CONTENT_FITS_ANOTHER,
               S.GROUP_FITS_ANOTHER, S.USUAL_NAMESAKE, S.CURRENT_NAMESAKE, S.NAMES_ANOTHER,

@@ -342,6 +342,23 @@ def test_relayed_mail_teaches_history_and_held_mail_does_not(relay, sink):
     assert list(known) == ["carer@example.org"]
 
 
+def test_what_went_to_a_lookalike_address_is_no_content_profile_of_it(relay, sink):
+    # a case sent to referrals@nhs.com under a `log` rule made the real nhs.net address
+    # "not the one this has gone to" on the next message
+    raw = make_message(to=("carer@example.org", "carer@gmial.com"),
+                       subject="Panel dates", body="The panel meets on Thursday at ten.\n")
+    send(relay, raw, ["carer@example.org", "carer@gmial.com"])
+    [went] = sink.delivered
+    assert b"X-DLP-Verdict: log" in went.data  # let go, the sender told to check
+    gw = relay.relay.gateway
+    for batcher in (gw.history, gw.profiles):
+        relay.call(batcher.flush())
+    known = relay.store.correspondence(SENDER, ["carer@example.org", "carer@gmial.com"])
+    assert sorted(known) == ["carer@example.org", "carer@gmial.com"]  # it did go there
+    assert relay.store.held_about("carer@example.org").profile_rows > 0
+    assert relay.store.held_about("carer@gmial.com").profile_rows == 0
+
+
 def test_mail_from_outside_teaches_only_that_its_sender_wrote_in(relay, sink):
     from dlpgate.cli import result_json
     from dlpgate.pipeline import Scanner
