@@ -393,9 +393,9 @@ class RecipientRiskAssessor:
                 n >= 2 and address in pair and set(pair) - {address} <= set(others)
                 for pair, n in pairs.items()):
             return [self._signal(
-                S.LONE_OUTSIDER, f"everyone else on this message ({len(others)} "
-                f"{'person' if len(others) == 1 else 'people'}) is "
-                "inside the organisation; this address is not")]
+                S.LONE_OUTSIDER, ("the other recipient of this message is" if len(others) == 1
+                                  else f"the other {len(others)} recipients of this message are")
+                + " inside the organisation; this address is not")]
         return []
 
     def _meant(self, address: str, domain: str, words: set[str], in_body: set[str],

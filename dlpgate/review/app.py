@@ -28,7 +28,12 @@ from starlette.routing import Route
 from dlpgate.act.quarantine import OPEN_STATES, listed, reject, reject_and_tell, release
 from dlpgate.config import Settings
 from dlpgate.review import auth, history, links
-from dlpgate.review.content import findings_view, reasons_view, revealed_parts
+from dlpgate.review.content import (
+    findings_view,
+    hidden_recipients,
+    reasons_view,
+    revealed_parts,
+)
 from dlpgate.store.base import AuditEntry
 
 COOKIE = "dlpgate_session"
@@ -192,6 +197,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings), revealed=revealed, history=history,
                     reasons=item.reasons if revealed else reasons_view(item, settings),
+                    bcc=hidden_recipients(item),
                     open=item.state in OPEN_STATES, notice=notice)
 
     async def reveal(request: Request, user: auth.User, session: auth.Session | None) -> Response:

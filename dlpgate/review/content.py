@@ -39,6 +39,7 @@ def findings_view(item: HeldMessage, settings: Settings) -> list[dict]:
     texts = _texts(item, settings)
     labels = _part_labels([*texts, *(f["part"] for f in item.findings)])
     groups: dict[str, list[dict]] = {}
+    values: dict[str, set[str]] = {}
     for f in item.findings:
         value = texts.get(f["part"], "")[f["start"]:f["end"]]
         if f["entity"] in PROBLEMS:  # "{part}: why", the part named as above
@@ -47,7 +48,22 @@ def findings_view(item: HeldMessage, settings: Settings) -> list[dict]:
             shown = mask(f["entity"], value)
         groups.setdefault(f["entity"], []).append({"part": labels[f["part"]], "shown": shown,
                                                    "score": f["score"]})
-    return [{"entity": e, "items": v} for e, v in sorted(groups.items())]
+        values.setdefault(f["entity"], set()).add(" ".join(value.lower().split()) or shown)
+    # how many different values, beside how many times found (the reasons count the first)
+    return [{"entity": e, "items": v, "distinct": len(values[e])}
+            for e, v in sorted(groups.items())]
+
+
+def hidden_recipients(item: HeldMessage) -> set[str]:
+    """The envelope recipients no To or Cc line shows (Bcc): who could see whom matters when
+    judging an exposure."""
+    import email.parser
+
+    from dlpgate.history import header_addresses, normalise
+
+    head = email.parser.BytesHeaderParser().parsebytes(item.raw)
+    shown = {normalise(a) for h in ("To", "Cc") for _, a in header_addresses(head, h)}
+    return {r for r in item.rcpt_tos if normalise(r) not in shown}
 
 
 def reasons_view(item: HeldMessage, settings: Settings) -> list[str]:

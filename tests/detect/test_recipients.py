@@ -919,7 +919,10 @@ def test_one_outside_address_on_an_internal_circulation_is_a_lone_outsider(store
     staff = [f"{n}@example-council.gov.uk" for n in ("bob", "dee", "raj")]
     got = assess(store, *staff, "pat@gmail.com", to=[*staff, "pat@gmail.com"])
     assert "lone-outsider" in names(got["pat@gmail.com"])
-    assert "3 people" in got["pat@gmail.com"].signals[-1].explanation
+    # recipients, not people: a team mailbox is one of them
+    assert got["pat@gmail.com"].signals[-1].explanation == (
+        "the other 3 recipients of this message are inside the organisation; this address "
+        "is not")
     assert not any("lone-outsider" in names(r) for a, r in got.items() if a in staff)
     # a partner is expected company; two outsiders are an audience, not a stray
     partner = assess(store, *staff, "sarah.khan@nhs.net", to=[*staff, "sarah.khan@nhs.net"])

@@ -328,3 +328,17 @@ def test_a_release_refused_because_another_reviewer_came_first_is_audited(world)
     [refused] = [e for e in world["store"].audit_log(world["id"])
                  if e.action == "release-refused"]
     assert refused.actor == "web:ann" and refused.reason == "her GP"
+
+
+def test_the_page_marks_bcc_says_whose_you_it_is_and_counts_findings_both_ways(world):
+    store = world["store"]
+    raw = make_message(to=("carer@gmail.com",), body=f"NHS {NHS}, again NHS {NHS}.\n")
+    env = make_envelope(raw, bcc=("records@example-council.gov.uk",))
+    result = Scanner(world["settings"].model_copy(update={"detection": world["settings"]
+                     .detection.model_copy(update={"ner": False})})).scan(raw, env)
+    item = HeldMessage.of(result, env, raw, time.time())
+    store.hold(item)
+    page = signed_in(world, "ann").get(f"/m/{item.id}").text
+    assert "carer@gmail.com, records@example-council.gov.uk (Bcc)" in page
+    assert '"you" is alice.jones@example-council.gov.uk' in page
+    assert "UK_NHS (2 found, 1 different)" in page
