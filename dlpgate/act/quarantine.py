@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import time
 from dataclasses import dataclass
 
@@ -98,8 +99,7 @@ async def release(store: Store, settings: Settings, item_id: str, actor: str, re
     shown = ", ".join(f"{rcpt} ({code})" for rcpt, code in refused)
     note = f"the next hop refused {len(refused)} recipient(s): {shown}" if refused else ""
     if only:
-        note = "; ".join(filter(None, [f"to {len(item.rcpt_tos)} of {len(current.rcpt_tos)} "
-                                       f"recipients: {', '.join(item.rcpt_tos)}", note]))
+        note = "; ".join(filter(None, [_released_note(item.rcpt_tos, current.rcpt_tos), note]))
     store.finish(item_id, "releasing", "released", AuditEntry(
         actor=actor, action="release", item_id=item_id, reason=reason, via=via, detail=note),
         error=note)
@@ -111,6 +111,20 @@ async def release(store: Store, settings: Settings, item_id: str, actor: str, re
                              refused)
     return ActionResult(True, "released", "released to the next hop" + (f"; {note}" if note
                                                                          else ""))
+
+
+_PARTIAL = re.compile(r"^to \d+ of \d+ recipients: ([^;]*)")
+
+
+def _released_note(sent: tuple[str, ...], addressed: tuple[str, ...]) -> str:
+    return f"to {len(sent)} of {len(addressed)} recipients: {', '.join(sent)}"
+
+
+def released_to(entry: AuditEntry) -> set[str] | None:
+    """The recipients a partial release went to, read back from its audit entry (None: a
+    release to all of them, or no release)."""
+    found = _PARTIAL.match(entry.detail) if entry.action == "release" else None
+    return set(found.group(1).split(", ")) if found else None
 
 
 async def _learn(store: Store, settings: Settings, item: HeldMessage,

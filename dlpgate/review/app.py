@@ -25,7 +25,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dlpgate.act.quarantine import OPEN_STATES, listed, reject, reject_and_tell, release
+from dlpgate.act.quarantine import (
+    OPEN_STATES,
+    listed,
+    reject,
+    reject_and_tell,
+    release,
+    released_to,
+)
 from dlpgate.config import Settings
 from dlpgate.review import auth, history, links
 from dlpgate.review.content import (
@@ -289,11 +296,14 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     async def dashboard(request: Request, user: auth.User,
                         session: auth.Session | None) -> Response:
+        trail = store.audit_log(limit=100_000)
         alarms: Counter[str] = Counter(
-            rule for e in store.audit_log(limit=100_000) if e.action == "false-alarm"
+            rule for e in trail if e.action == "false-alarm"
             for rule in e.detail.split(",") if rule)
+        partial = {e.item_id: {a.lower() for a in got} for e in trail
+                   if (got := released_to(e)) is not None}
         return page(request, "dashboard.html", user=user, session=session, alarms=alarms,
-                    **_dashboard(listed(store, "all", 100_000)))
+                    **_dashboard(listed(store, "all", 100_000), partial))
 
     async def link(request: Request) -> Response:
         """A sender's link from a notice: shown on GET, acted on only by the POST it offers.
@@ -437,7 +447,11 @@ def _domains(item) -> str:
     return ", ".join(sorted({r.rpartition("@")[2].lower() for r in item.rcpt_tos}))
 
 
-def _dashboard(items: list) -> dict:
+def _dashboard(items: list, partial: dict[str, set[str]] | None = None) -> dict:
+    """`partial`: held id -> the recipients a release to some of them reached. A signal on a
+    recipient the reviewer left out counts as not released: the lookalike address they kept
+    the message from was 'released' with the rest."""
+    partial = partial or {}
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     decided: dict[str, list[bool]] = defaultdict(list)
     by_signal: dict[str, list[bool]] = defaultdict(list)  # holds whose recipients had it
@@ -451,8 +465,15 @@ def _dashboard(items: list) -> dict:
         released = i.state == "released"
         for r in i.rules or ("(none)",):
             decided[r].append(released)
-        for signal in {s for r in i.recipients for s in r.get("signals", ())}:
-            by_signal[signal].append(released)
+        reached = partial.get(i.id)
+        outcome: dict[str, bool] = {}
+        for r in i.recipients:
+            went = released and (reached is None or
+                                 str(r.get("address", "")).lower() in reached)
+            for s in r.get("signals", ()):
+                outcome[s] = outcome.get(s, False) or went
+        for signal, went in outcome.items():
+            by_signal[signal].append(went)
         if i.updated:
             waits.append(i.updated - i.created)
     days = sorted(per_day, reverse=True)[:14]

@@ -138,6 +138,26 @@ def test_the_dashboard_shows_how_often_holds_with_each_recipient_signal_were_rel
     assert got["lookalike-domain"] == (0, 1)
 
 
+def test_a_signal_on_a_recipient_left_out_of_a_release_counts_as_not_released(world):
+    store = world["store"]
+    old = store.get_held(world["id"])
+    two = dataclasses.replace(old, id="2" * 22, rcpt_tos=("carer@gmail.com", "carer@gmial.com"),
+                              recipients=(
+        {"address": "carer@gmail.com", "risk": 0.9, "signals": ["personal-webmail"]},
+        {"address": "carer@gmial.com", "risk": 1.0, "signals": ["lookalike-domain"]}))
+    store.hold(two)
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{two.id}").text
+    r = ann.post(f"/m/{two.id}/release", data={"csrf": csrf(page), "comment": "not the typo",
+                                               "rcpt": "carer@gmail.com"})
+    assert r.status_code == 200
+    rows = re.findall(r"<tr><td>([a-z-]+)</td><td>(\d+)</td><td>(\d+)</td></tr>",
+                      ann.get("/dashboard").text.split("per recipient signal")[1])
+    got = {signal: (int(released), int(decided)) for signal, released, decided in rows}
+    assert got["personal-webmail"] == (1, 1)
+    assert got["lookalike-domain"] == (0, 1)  # the reviewer kept it from that address
+
+
 def test_findings_are_masked_until_a_reason_is_given_then_shown_and_audited(world):
     ann = signed_in(world, "ann")
     page = ann.get(f"/m/{world['id']}").text
