@@ -134,6 +134,12 @@ class Problem:
 PROBLEM_KINDS = ("unscannable", "encrypted-attachment", "malformed-mime")
 
 
+# The text an HTML alternative carries that its plain-text twin does not ("See attached." over
+# a paragraph with an NHS number): scanned beside the body, read as body by policy.
+HTML_BODY = "body-html"
+BODY_PARTS = ("body", HTML_BODY)
+
+
 @dataclass(frozen=True)
 class Message:
     """A parsed message: addresses from headers and envelope, and all its text."""

@@ -14,6 +14,7 @@ import email
 import email.header
 import email.parser
 import email.utils
+import html as htmllib
 import quopri
 import re
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from email.message import Message as EmailMessage
 
 from dlpgate.config import Limits
 from dlpgate.history import getaddresses
-from dlpgate.model import Attachment, Envelope, Message, Problem, TextPart
+from dlpgate.model import HTML_BODY, Attachment, Envelope, Message, Problem, TextPart
 from dlpgate.parse.attachments import Budget, BudgetExceeded, Item, decode_text, extract
 from dlpgate.parse.html import html_to_text
 
@@ -121,6 +122,11 @@ def _walk(
                 continue
             if ctype == "multipart/alternative":
                 plain = [c for c in children if c.get_content_type() == "text/plain"]
+                if plain:  # what the HTML shows beyond the plain text is read too
+                    html = next((h for c in children if c is not plain[0]
+                                 for h in _html_in(c)), None)
+                    if html is not None:
+                        yield from _html_extra(plain[0], html, where)
                 children = plain[:1] or children[-1:]  # plain if offered, else the richest
             stack.extend(c for c in reversed(children) if isinstance(c, EmailMessage))
             continue
@@ -144,6 +150,48 @@ def _walk(
             yield from extract(name, ctype, data, depth, budget, _nested_bytes)
         except BudgetExceeded as exc:
             yield Problem("unscannable", name, str(exc))
+
+
+def _html_in(part: EmailMessage) -> Iterator[EmailMessage]:
+    """The inline HTML of an alternative (itself, or inside its multipart/related)."""
+    for p in part.walk() if part.is_multipart() else [part]:
+        if p.get_content_type() == "text/html" and _filename(p) is None and not header_text(
+                p.get("Content-Disposition")).lower().startswith("attachment"):
+            yield p
+
+
+_WORD = re.compile(r"\w+")
+_UNSEEN = re.compile(r"<(style|script|head)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_APART = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~\u00a0\u2013\u2014"
+                        "\u2018\u2019\u201c\u201d\u2022\u2026"})
+
+
+def _html_extra(plain: EmailMessage, html: EmailMessage,
+                where: str) -> Iterator[Item | tuple[str, str]]:
+    """The lines of an HTML alternative with words its plain twin lacks.
+
+    Mail clients write the same text twice and readers see the HTML: a case system that
+    puts "See attached." in the plain part and the referral in the HTML one sent an NHS
+    number past every rule. Only what the plain text does not already say is added, so a
+    finding in both is not counted twice, and wrapping or bullets are no difference.
+    """
+    texts = []
+    for p in (plain, html):
+        data, problems = _payload(p, where)
+        yield from problems
+        texts.append(decode_text(data, p.get_content_charset()).replace("\r\n", "\n"))
+    # most alternatives say the same: a glance at the markup's words first (a fraction of
+    # the cost of reading the HTML properly, which only a difference pays for)
+    glance = htmllib.unescape(_TAG.sub(" ", _UNSEEN.sub(" ", texts[1])))
+    if set(glance.lower().translate(_APART).split()) <= set(
+            texts[0].lower().translate(_APART).split()):
+        return
+    said = set(_WORD.findall(texts[0].lower()))
+    extra = [line for line in html_to_text(texts[1]).splitlines()
+             if not set(_WORD.findall(line.lower())) <= said]
+    if extra:
+        yield (HTML_BODY, "\n".join(extra))
 
 
 def _attached_message(
@@ -231,11 +279,14 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     if subject:
         parts.append(TextPart(name="subject", text=subject))
     bodies: list[str] = []
+    html_extra: list[str] = []
     attachments: list[Attachment] = []
     problems: list[Problem] = []
     try:
         for item in _walk(msg, "", 0, budget, [0]):
-            if isinstance(item, tuple):
+            if isinstance(item, tuple) and item[0] == HTML_BODY:
+                html_extra.append(item[1])
+            elif isinstance(item, tuple):
                 bodies.append(item[1])
             elif isinstance(item, TextPart):
                 parts.append(item)
@@ -254,6 +305,9 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         body = body[: limits.max_text]
     if body:
         parts.insert(1 if subject else 0, TextPart(name="body", text=body))
+    if extra := "\n\n".join(html_extra)[: limits.max_text]:
+        parts.insert(len([p for p in parts if p.name in ("subject", "body")]),
+                     TextPart(name=HTML_BODY, text=extra))
     return Message(
         message_id=header_text(msg.get("Message-ID")).strip(),
         subject=subject,

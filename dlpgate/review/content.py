@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from dlpgate.config import Settings
 from dlpgate.detect.summary import mask
+from dlpgate.model import BODY_PARTS
 from dlpgate.parse.mime import parse
 from dlpgate.store.base import HeldMessage
 
@@ -83,7 +84,7 @@ def _part_labels(names: list[str]) -> dict[str, str]:
     labels: dict[str, str] = {}
     n = 0
     for name in dict.fromkeys(names):
-        if name in ("subject", "body"):
+        if name in ("subject", *BODY_PARTS):
             labels[name] = name
             continue
         n += 1

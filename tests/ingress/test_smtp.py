@@ -342,6 +342,17 @@ def test_relayed_mail_teaches_history_and_held_mail_does_not(relay, sink):
     assert list(known) == ["carer@example.org"]
 
 
+def test_an_nhs_number_only_in_the_html_alternative_is_held(relay, sink):
+    # "See attached." in the plain part, the referral in the HTML one: it went out
+    raw = make_message(to=("p5@gmail.com",), subject="Strategy", body="See attached.\n",
+                       html="<p>NHS number 943 476 5919, date of birth 04/05/2016.</p>")
+    assert send(relay, raw, ["p5@gmail.com"]) == {}  # accepted, and kept
+    assert sink.delivered == []
+    [item] = relay.store.held(state=None)
+    assert item.state in ("held", "awaiting-sender")
+    assert any(f["entity"] == "UK_NHS" and f["part"] == "body-html" for f in item.findings)
+
+
 def test_what_went_to_a_lookalike_address_is_no_content_profile_of_it(relay, sink):
     # a case sent to referrals@nhs.com under a `log` rule made the real nhs.net address
     # "not the one this has gone to" on the next message

@@ -40,9 +40,20 @@ def test_html_only_mail_is_read_as_text_without_scripts():
 
 
 def test_alternative_parts_are_read_once_from_the_plain_text():
-    raw = make_message(body="plain words\n", html="<p>html words</p>")
-    body = [p for p in parse(raw).parts if p.name == "body"][0].text
-    assert "plain words" in body and "html words" not in body
+    raw = make_message(body="Dear Amy,\nthe panel meets on\nThursday at ten.\n",
+                       html="<p>Dear Amy,</p><ul><li>The panel meets on Thursday at ten.</li></ul>")
+    parts = {p.name: p.text for p in parse(raw).parts}
+    assert "the panel meets on" in parts["body"] and "<li>" not in parts["body"]
+    assert "body-html" not in parts  # the same words, wrapped and bulleted otherwise
+
+
+def test_what_the_html_alternative_says_beyond_the_plain_text_is_read_too():
+    # a case system's "See attached." over an HTML referral sent an NHS number past every rule
+    raw = make_message(body="See attached.\n", html=(
+        "<p>See attached.</p><p>NHS number 943 476 5919, date of birth 04/05/2016.</p>"))
+    parts = {p.name: p.text for p in parse(raw).parts}
+    assert parts["body"].strip() == "See attached."
+    assert parts["body-html"] == "NHS number 943 476 5919, date of birth 04/05/2016."
 
 
 def test_an_attached_message_is_read_with_its_own_attachments():

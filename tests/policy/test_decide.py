@@ -203,6 +203,18 @@ rules:
     assert decide(Evidence(tuple(weak), ()), message(), p).verdict == Verdict.ALLOW
 
 
+def test_what_only_the_html_alternative_says_is_body_not_attachment():
+    p = policy("""
+rules:
+  - {id: in-body, title: t, when: {findings: {entity: UK_NHS, in: body}}, action: hold,
+     explain: x}
+  - {id: in-attachment, title: t, when: {findings: {entity: UK_NHS, in: attachment}},
+     action: log, explain: x}
+""")
+    d = decide(Evidence((finding("UK_NHS", NHS, "body-html"),), ()), message(), p)
+    assert d.rules == ("in-body",)
+
+
 def test_message_sender_and_marking_conditions():
     p = policy("""
 lists:
