@@ -33,14 +33,7 @@ def decide(evidence: Evidence, message: Message, policy: PolicySet) -> Decision:
         hit = rule.when.test(facts)
         if hit is not None:
             hits.append((rule, _match(rule, hit, facts, summary)))
-    overridden: dict[str, str] = {}
-    for rule, m in hits:
-        if m.mode == "enforce":
-            for target in rule.overrides:
-                overridden.setdefault(target, rule.id)
-    if overridden:
-        hits = [(r, dataclasses.replace(m, overridden_by=overridden[m.rule]))
-                if m.rule in overridden else (r, m) for r, m in hits]
+    hits = _set_aside(hits)
     live = [(r, m) for r, m in hits if m.counts]
     action = Action.strictest([m.action for _, m in live])
     return Decision(
@@ -54,6 +47,33 @@ def decide(evidence: Evidence, message: Message, policy: PolicySet) -> Decision:
         if action == Action.DELAY else 0,
         notify=tuple(sorted({n for r, _ in live for n in r.notify})),
     )
+
+
+def _set_aside(hits: list[tuple[Rule, RuleMatch]]) -> list[tuple[Rule, RuleMatch]]:
+    """Mark the matches exceptions set aside.
+
+    An exception about certain recipients (`recipients: {any: {domain: partner-list}}`)
+    sets a rule aside only when every recipient that rule matched is one of them: copying
+    the fostering partner in did not make a child's details to a gmail address expected.
+    An exception that names no recipients (the sender, the content) sets the rule aside
+    whole, and so is any rule that matched no recipient in particular.
+    """
+    by: dict[str, list[RuleMatch]] = {}
+    for rule, m in hits:
+        if m.mode == "enforce":
+            for target in rule.overrides:
+                by.setdefault(target, []).append(m)
+    out = []
+    for rule, m in hits:
+        exceptions = by.get(m.rule, [])
+        whole = next((e for e in exceptions if not e.recipients or not m.recipients), None)
+        covered = {r for e in exceptions for r in e.recipients}  # two may share the work
+        if whole is not None:
+            m = dataclasses.replace(m, overridden_by=whole.rule)
+        elif exceptions and set(m.recipients) <= covered:
+            m = dataclasses.replace(m, overridden_by=exceptions[0].rule)
+        out.append((rule, m))
+    return out
 
 
 def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:

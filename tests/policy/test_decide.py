@@ -184,6 +184,47 @@ rules:
     assert elsewhere.reasons == ("a.zip is password-protected",)
 
 
+def test_an_exception_for_some_recipients_sets_a_rule_aside_only_for_those_it_matched():
+    # copying the fostering partner in lifted the hold on a child's details to gmail
+    p = policy("""
+lists:
+  fostering-partner: {domains: [northshire-fostering.org.uk]}
+rules:
+  - id: child-details-to-webmail
+    title: t
+    when:
+      all:
+        - findings: {entity: UK_NHS}
+        - recipients: {any: {signal: personal-webmail}}
+    action: hold
+    explain: "{recipient}"
+  - id: nhs-leaving
+    title: t
+    when:
+      all:
+        - findings: {entity: UK_NHS}
+        - recipients: {any: {where: outside}}
+    action: hold
+    explain: "{recipient}"
+  - id: fostering-partner-exempt
+    title: t
+    when: {recipients: {any: {domain: fostering-partner}}}
+    action: log
+    overrides: [child-details-to-webmail, nhs-leaving]
+    explain: to the fostering partner
+""")
+    partner = recipient("office@northshire-fostering.org.uk", "new-to-sender")
+    gmail = recipient("marigold.fenwick@gmail.com", "personal-webmail")
+    nhs = (finding("UK_NHS", NHS),)
+    both = decide(Evidence(nhs, (partner, gmail)), message(), p)
+    assert both.verdict == Verdict.HOLD
+    assert both.rules == ("child-details-to-webmail", "nhs-leaving", "fostering-partner-exempt")
+    alone = decide(Evidence(nhs, (partner,)), message(), p)
+    assert alone.verdict == Verdict.LOG and alone.rules == ("fostering-partner-exempt",)
+    assert {m.rule: m.overridden_by for m in alone.matches}["nhs-leaving"] == \
+        "fostering-partner-exempt"
+
+
 def test_counts_distinct_values_scores_and_places_are_all_tested():
     p = policy("""
 rules:
