@@ -174,6 +174,11 @@ class Loader:
                            "'lists', 'examples')")
                 continue
             reader.keys(data, FILE_KEYS, (), "a policy file")
+            if not any(data.get(k) for k in ("rules", "lists", "disable")):
+                # an editor's save caught half-way, on reload, dropped every local rule and
+                # brought back the shipped rules the file had disabled
+                reader.err((), "the file has no rules, lists or disable: an empty policy file "
+                           "is refused (remove it from policy.files if it is meant to go)")
             org = self._organisation(reader, data.get("examples_organisation"))
             for i, ident in enumerate(reader.strings(data.get("disable", []), ("disable",),
                                                      "disable")):
@@ -311,6 +316,12 @@ class Loader:
                 reader.err(at, f"notify: reviewers needs a rule that holds the message (hold, "
                            f"confirm or delay); a {action.value} rule's message has gone "
                            "(sender is told after it went)")
+        if action in (Action.CONFIRM, Action.DELAY) and "sender" not in notify:
+            # only the sender's notice carries the links: no one else can confirm or cancel
+            reader.err(path + ("action",), f"a {action.value} rule waits for its sender "
+                       f"({'to confirm it' if action == Action.CONFIRM else 'who may cancel it'})"
+                       ": add notify: [sender], or they are never asked and it waits until "
+                       "quarantine.retention_days")
         for key in ("description", "title", "owner"):
             if key in data and not isinstance(data[key], str):
                 reader.err(path + (key,), f"{key} must be text")

@@ -242,8 +242,11 @@ class Reader:
             entities = frozenset(self.strings(data["entity"], path + ("entity",), "entity"))
             for e in entities:
                 if e not in self.loader.entities:
-                    self.err(path + ("entity",), f"unknown entity {e!r}"
-                             f"{_suggest(e, self.loader.entities)}")
+                    hint = _suggest(e, self.loader.entities)
+                    if "did you mean" not in hint:  # perhaps one of the council's references
+                        hint += (" (a case reference in detection.case_references is "
+                                 "UK_CASE_REFERENCE unless it gives its own entity:)")
+                    self.err(path + ("entity",), f"unknown entity {e!r}{hint}")
         if "category" in data:
             categories = frozenset(self.strings(data["category"], path + ("category",),
                                                 "category"))

@@ -226,6 +226,7 @@ rules:
     title: Webmail is confirmed
     when: {recipients: {any: {signal: personal-webmail}}}
     action: confirm
+    notify: [sender]
     explain: "{recipient}: confirm it is meant to go to webmail"
   - id: nhs-held
     title: NHS numbers to webmail are held

@@ -180,7 +180,7 @@ def test_sighup_with_a_broken_policy_keeps_the_old_one_and_the_open_session_goes
             assert code == 250 and sink.delivered == []
             assert send(client, "Minutes")[0] == 250 and len(sink.delivered) == 1
 
-            policy.write_text("rules: []\n")
+            policy.write_text(HOLD_BUDGET.replace("action: hold", "action: log"))
             mark = len(logs.events)
             proc.send_signal(signal.SIGHUP)
             reloaded = logs.wait_for("policy_reloaded", after=mark)

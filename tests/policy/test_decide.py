@@ -130,7 +130,8 @@ rules:
 def test_confirm_and_delay_are_kinds_of_hold_ranked_below_it():
     p = policy("""
 rules:
-  - {id: d, title: t, when: {findings: {}}, action: delay, minutes: 5, explain: d}
+  - {id: d, title: t, when: {findings: {}}, action: delay, minutes: 5, explain: d,
+     notify: [sender]}
   - {id: c, title: t, when: {findings: {entity: UK_NHS}}, action: confirm, explain: c,
      notify: [sender]}
 """)

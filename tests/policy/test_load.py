@@ -291,6 +291,22 @@ def test_telling_reviewers_of_a_message_that_goes_is_refused(tmp_path):
     assert len(got) == 1 and "notify: reviewers needs a rule that holds the message" in got[0]
 
 
+@pytest.mark.parametrize("action", ["confirm", "delay"])
+def test_a_rule_that_waits_for_its_sender_must_tell_the_sender(tmp_path, action):
+    # held "until the sender confirms it", and no one was ever asked
+    got = problems_of(tmp_path, one_rule().replace("action: log", f"action: {action}"))
+    assert len(got) == 1 and got[0].startswith("broken.yaml:")
+    assert f"a {action} rule waits for its sender" in got[0] and "notify: [sender]" in got[0]
+
+
+@pytest.mark.parametrize("text", ["", "rules: []\n", "examples: []\n"])
+def test_a_policy_file_with_nothing_in_it_is_refused(tmp_path, text):
+    # a save caught half-way, on reload, dropped every local rule and disable:
+    got = problems_of(tmp_path, text)
+    assert got == ["broken.yaml:1:1: the file has no rules, lists or disable: an empty policy "
+                   "file is refused (remove it from policy.files if it is meant to go)"]
+
+
 def test_the_shipped_policies_load_and_every_rule_explains_itself():
     policy = load_files(shipped_files(), SETTINGS)
     assert len(policy.rules) >= 12
