@@ -159,6 +159,11 @@ class Relay(_Section):
     max_recipients: int = Field(1000, gt=0, description="RCPTs per message; more get 452.")
     idle_timeout: float = Field(300.0, gt=0, description="Seconds before an idle client is cut.")
     scan_timeout: float = Field(60.0, gt=0, description="Budget for one message's scan, seconds.")
+    dlp_headers: Literal["minimal", "full"] = Field(
+        "minimal", description="What the X-DLP-* headers on mail sent on say. minimal: the scan "
+        "id and verdict, and a release's kind of actor (web, cli, sender) and time; full: also "
+        "the rules that matched and the reviewer's name, which then reach the recipients, "
+        "outside ones included.")
     on_error: Literal["tempfail", "pass"] = Field(
         "tempfail",
         description="When a scan fails or times out: 451 (tempfail) or relay unscanned (pass, "

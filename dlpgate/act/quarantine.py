@@ -52,9 +52,13 @@ class ActionResult:
     message: str  # for the person who asked: what happened, no content
 
 
-def _header(actor: str, reason: str) -> bytes:
-    """X-DLP-Released-By: who, and when; the reason stays in the audit log."""
+def _header(actor: str, full: bool) -> bytes:
+    """X-DLP-Released-By: who, and when; the reason stays in the audit log. Who by kind alone
+    (web, cli, sender, system) unless `relay.dlp_headers: full`: the header reaches the
+    recipients, and a reviewer's login name is no business of theirs."""
     who = "".join(c for c in actor if c.isprintable() and c not in "\r\n")[:200]
+    if not full:
+        who = who.partition(":")[0]
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return f"X-DLP-Released-By: {who} at {stamp}\r\n".encode("utf-8", "replace")
 
@@ -87,7 +91,7 @@ async def release(store: Store, settings: Settings, item_id: str, actor: str, re
     own_hop = hop is None
     hop = hop or NextHop(settings.relay)
     try:
-        error, refused = await _send(hop, item, actor, reason)
+        error, refused = await _send(hop, item, actor, settings.relay.dlp_headers == "full")
     finally:
         if own_hop:
             await hop.close()
@@ -139,7 +143,7 @@ async def _learn(store: Store, settings: Settings, item: HeldMessage,
 
 
 async def _send(hop: NextHop, item: HeldMessage, actor: str,
-                reason: str) -> tuple[str, list[tuple[str, int]]]:
+                full: bool) -> tuple[str, list[tuple[str, int]]]:
     """(error, refused): error is '' when the next hop took the message for someone;
     refused: (recipient, reply code) for each it would not take."""
     tx, reply = await hop.begin(item.mail_from or "<>", _options(item))
@@ -153,7 +157,7 @@ async def _send(hop: NextHop, item: HeldMessage, actor: str,
     if len(refused) == len(item.rcpt_tos):
         await tx.abort()
         return f"the next hop refused every recipient ({refused[0][0]} ({refused[0][1]}))", []
-    sent = await tx.send(_header(actor, reason) + item.raw)
+    sent = await tx.send(_header(actor, full) + item.raw)
     if not sent.ok:
         return f"next hop: {sent}", []
     return "", refused  # the rest have it; those refused never will from here

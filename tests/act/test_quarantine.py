@@ -58,13 +58,24 @@ def test_a_release_sends_the_original_bytes_and_envelope_once_and_is_audited(sto
     assert result.ok and result.state == "released"
     [got] = sink.received
     assert got.rcpt_tos == ["x@example.org", "hidden@example.org"]
-    assert got.data.startswith(b"X-DLP-Released-By: web:ann at ")
+    # the recipients are told how it was released, not by whom (relay.dlp_headers: minimal)
+    assert got.data.startswith(b"X-DLP-Released-By: web at ")
     assert got.data.endswith(raw)
     assert not again.ok and again.message == "not released: it is already released"
     assert store.get_held(item.id).decided_by == "web:ann"
     [entry] = store.audit_log(item_id=item.id)
     assert (entry.actor, entry.action, entry.reason) == ("web:ann", "release",
                                                          "checked with the sender")
+
+
+def test_full_dlp_headers_name_the_reviewer_on_a_release(store):
+    item, _ = held(store)
+    settings = settings_for("127.0.0.1:1")
+    with Sink() as sink:
+        full = settings.model_copy(update={"relay": settings.relay.model_copy(
+            update={"next_hop": sink.address, "dlp_headers": "full"})})
+        assert asyncio.run(release(store, full, item.id, "web:ann", "fine", "web")).ok
+    assert sink.delivered[0].data.startswith(b"X-DLP-Released-By: web:ann at ")
 
 
 def test_a_next_hop_that_is_down_leaves_the_message_held_with_the_error(store):

@@ -353,6 +353,13 @@ def test_an_nhs_number_only_in_the_html_alternative_is_held(relay, sink):
     assert any(f["entity"] == "UK_NHS" and f["part"] == "body-html" for f in item.findings)
 
 
+def test_full_dlp_headers_carry_the_rules_that_matched(make_settings, relay_factory, sink):
+    relay = relay_factory(make_settings(relay={"dlp_headers": "full"}))
+    send(relay, make_message(to=("carer@gmial.com",)), ["carer@gmial.com"])
+    [went] = sink.delivered
+    assert b"X-DLP-Verdict: log\r\nX-DLP-Rules: lookalike-address\r\n" in went.data
+
+
 def test_what_went_to_a_lookalike_address_is_no_content_profile_of_it(relay, sink):
     # a case sent to referrals@nhs.com under a `log` rule made the real nhs.net address
     # "not the one this has gone to" on the next message
@@ -361,6 +368,7 @@ def test_what_went_to_a_lookalike_address_is_no_content_profile_of_it(relay, sin
     send(relay, raw, ["carer@example.org", "carer@gmial.com"])
     [went] = sink.delivered
     assert b"X-DLP-Verdict: log" in went.data  # let go, the sender told to check
+    assert b"X-DLP-Rules" not in went.data  # which would tell the look-alike it was noticed
     gw = relay.relay.gateway
     for batcher in (gw.history, gw.profiles):
         relay.call(batcher.flush())

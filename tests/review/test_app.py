@@ -181,7 +181,7 @@ def test_release_from_the_page_reaches_the_sink_once(world):
     again = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "x"})
     assert again.status_code == 409 and "already released" in again.text
     [got] = world["sink"].received
-    assert got.data.startswith(b"X-DLP-Released-By: web:ann") and got.data.endswith(world["raw"])
+    assert got.data.startswith(b"X-DLP-Released-By: web at ") and got.data.endswith(world["raw"])
 
 
 def test_a_release_while_the_next_hop_is_down_shows_the_error(world):

@@ -58,7 +58,7 @@ def test_list_show_release_then_the_audit_trail(make_settings, relay_factory, si
     assert released.returncode == 0, released.stderr
     [got] = sink.delivered
     assert got.rcpt_tos == ["someone@example.org", "bcc.only@example.org"]
-    assert got.data.startswith(b"X-DLP-Released-By: cli:") and got.data.endswith(raw)
+    assert got.data.startswith(b"X-DLP-Released-By: cli at ") and got.data.endswith(raw)
 
     twice = dlpgate("quarantine", "release", item["id"], cfg=cfg)
     assert twice.returncode == 1 and "already released" in twice.stderr
