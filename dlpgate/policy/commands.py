@@ -71,9 +71,10 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _replay_sources(args: argparse.Namespace, store):
-    if args.quarantine:
-        for item in store.held("held", limit=100_000):
-            yield f"quarantine:{item.id}", item.raw, Envelope(item.mail_from, item.rcpt_tos)
+    if args.quarantine:  # every open hold: a reviewer's, and those waiting for their sender
+        for state in ("held", "awaiting-sender"):
+            for item in store.held(state, limit=100_000):
+                yield f"quarantine:{item.id}", item.raw, Envelope(item.mail_from, item.rcpt_tos)
         return
     from dlpgate.cli import envelope_from_headers
     from dlpgate.sources import read_messages

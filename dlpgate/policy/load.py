@@ -174,11 +174,12 @@ class Loader:
                            "'lists', 'examples')")
                 continue
             reader.keys(data, FILE_KEYS, (), "a policy file")
-            if not any(data.get(k) for k in ("rules", "lists", "disable")):
+            if not any(data.get(k) for k in ("rules", "lists", "disable", "examples")):
                 # an editor's save caught half-way, on reload, dropped every local rule and
                 # brought back the shipped rules the file had disabled
-                reader.err((), "the file has no rules, lists or disable: an empty policy file "
-                           "is refused (remove it from policy.files if it is meant to go)")
+                reader.err((), "the file has no rules, lists, disable or examples: an empty "
+                           "policy file is refused (remove it from policy.files if it is meant "
+                           "to go)")
             org = self._organisation(reader, data.get("examples_organisation"))
             for i, ident in enumerate(reader.strings(data.get("disable", []), ("disable",),
                                                      "disable")):

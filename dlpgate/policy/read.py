@@ -66,6 +66,13 @@ _PLACE_SYNONYMS = {"external": "outside", "outbound": "outside", "external-domai
                    "inside": "internal", "ours": "internal", "partners": "partner"}
 
 
+# Signals given in one place only: a test asking for one elsewhere never matches (copying the
+# shipped `where: outside` beside unknown-colleague, which is about our own domain).
+_PLACES = {"internal": frozenset({"internal"}), "unknown-colleague": frozenset({"internal"}),
+           "partner": frozenset({"partner"}), "lone-outsider": frozenset({"outside"}),
+           "personal-webmail": frozenset({"outside"})}
+
+
 def _suggest(word: Any, choices: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else f"; expected one of: {', '.join(choices)}"
@@ -331,6 +338,14 @@ class Reader:
                     signals = names
                 else:
                     without = names
+        if signals and signals <= without:
+            self.err(path + ("without_signal",), f"{', '.join(sorted(signals))} is both asked "
+                     "for and left out: the test could never match")
+        if signals and where and not any(_PLACES.get(s, where) & where for s in signals):
+            self.err(path + ("where",), f"{', '.join(sorted(signals))} is never given to a "
+                     f"recipient {' or '.join(sorted(where))}: the test could never match ("
+                     + "; ".join(f"{s}: {', '.join(sorted(_PLACES[s]))} only"
+                                 for s in sorted(signals) if s in _PLACES) + ")")
         if "risk" in data:
             min_risk = self.number(data["risk"], path + ("risk",), "risk", 0, 1, integer=False)
         if "domain" in data:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -120,17 +121,21 @@ def test_replay_over_the_quarantine_reads_the_held_messages(tmp_path):
     settings = Settings.model_validate({"detection": {"ner": False}, "organisation": {
         "internal_domains": ["example-council.gov.uk"]}})
     store = SQLiteStore(f"sqlite:///{tmp_path}/d.db")
-    store.hold(HeldMessage.of(Scanner(settings).scan(raw, make_envelope(raw)),
-                              make_envelope(raw), raw, 1.0))
+    held = HeldMessage.of(Scanner(settings).scan(raw, make_envelope(raw)),
+                          make_envelope(raw), raw, 1.0)
+    store.hold(held)
+    # one waiting for its sender to confirm is held too (replay said "0 messages")
+    store.hold(dataclasses.replace(held, id="w" * 22, state="awaiting-sender", action="confirm"))
     store.close()
     lenient = tmp_path / "lenient.yaml"
-    lenient.write_text("rules: []\n")
+    lenient.write_text("rules:\n  - {id: noted, title: t, when: {findings: {}}, action: log, "
+                       "explain: x}\n")
 
     proc = dlpgate("policy", "replay", "--quarantine", "--config", str(config(tmp_path)),
                    "--policy", str(lenient))
 
     assert proc.returncode == 0, proc.stderr
-    assert "1 messages;" in proc.stdout and "released 1" in proc.stdout
+    assert "2 messages;" in proc.stdout and "released 2" in proc.stdout
 
 
 def test_schema_prints_the_published_schema():

@@ -210,6 +210,11 @@ def test_a_placeholder_with_a_format_is_refused_before_it_can_fail_a_scan(tmp_pa
     ("{signal: []}", "signal is empty: the test could never match"),
     ("{where: [external]}", "unknown place 'external'; did you mean outside? (places: "
      "internal, partner, outside)"),
+    ("{signal: unknown-colleague, where: outside}", "unknown-colleague is never given to a "
+     "recipient outside: the test could never match (unknown-colleague: internal only)"),
+    ("{signal: [lone-outsider], where: partner}", "(lone-outsider: outside only)"),
+    ("{signal: personal-webmail, without_signal: [personal-webmail, partner]}",
+     "personal-webmail is both asked for and left out: the test could never match"),
 ])
 def test_a_recipient_test_that_could_never_match_is_refused(tmp_path, test, said):
     # each passed the check and then never matched: an exclusion that excluded nothing
@@ -299,12 +304,12 @@ def test_a_rule_that_waits_for_its_sender_must_tell_the_sender(tmp_path, action)
     assert f"a {action} rule waits for its sender" in got[0] and "notify: [sender]" in got[0]
 
 
-@pytest.mark.parametrize("text", ["", "rules: []\n", "examples: []\n"])
+@pytest.mark.parametrize("text", ["", "rules: []\n", "rules: []\nexamples: []\n"])
 def test_a_policy_file_with_nothing_in_it_is_refused(tmp_path, text):
     # a save caught half-way, on reload, dropped every local rule and disable:
     got = problems_of(tmp_path, text)
-    assert got == ["broken.yaml:1:1: the file has no rules, lists or disable: an empty policy "
-                   "file is refused (remove it from policy.files if it is meant to go)"]
+    assert got == ["broken.yaml:1:1: the file has no rules, lists, disable or examples: an empty "
+                   "policy file is refused (remove it from policy.files if it is meant to go)"]
 
 
 def test_the_shipped_policies_load_and_every_rule_explains_itself():
