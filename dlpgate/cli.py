@@ -350,6 +350,10 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     policy = policy_or_exit(settings)
     print(f"{settings.source}: ok")
     print(f"policy: {len(policy.rules)} rules, version {policy.version}: ok")
+    from dlpgate.act.notify import unreachable_links
+
+    if why := unreachable_links(settings, policy):
+        print(f"warning: {why}")
     return 0
 
 

@@ -123,6 +123,20 @@ def test_config_check_and_schema(tmp_path):
     assert "relay" in schema["properties"]
 
 
+def test_config_check_warns_when_senders_notices_would_link_to_nothing(tmp_path):
+    # confirm and delay notices pointed at 127.0.0.1:8025, where nothing listened
+    (tmp_path / "dlpgate.yaml").write_text("relay:\n  listen: 127.0.0.1:2525\n")
+    out = dlpgate("config", "check", cwd=tmp_path)
+    assert out.returncode == 0
+    [warning] = [line for line in out.stdout.decode().splitlines()
+                 if line.startswith("warning: ")]
+    assert "identifiers-greeting-someone-else-new-recipient" in warning
+    assert "link to http://127.0.0.1:8025" in warning and "notifications.public_url" in warning
+    (tmp_path / "dlpgate.yaml").write_text(
+        "notifications:\n  public_url: https://dlpgate.example-council.gov.uk\n")
+    assert b"warning" not in dlpgate("config", "check", cwd=tmp_path).stdout
+
+
 @pytest.mark.skipif(not ENRON.is_dir(), reason=f"shared corpus not found at {ENRON}")
 def test_every_enron_message_gives_one_json_line_and_only_known_holds_happen(tmp_path):
     """Sigma's goodlog idea: ordinary mail through the shipped policy, every hold accounted for.

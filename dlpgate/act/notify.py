@@ -39,6 +39,20 @@ def base_url(settings: Settings) -> str:
     return (settings.notifications.public_url or f"http://{settings.review.listen}").rstrip("/")
 
 
+def unreachable_links(settings: Settings, policy) -> str:
+    """Why the links in senders' notices would lead nowhere, or "": a confirm or delay rule
+    in force, notices on, and neither the review app started here nor a public URL set (they
+    pointed at 127.0.0.1:8025, where nothing listened, and each message waited for expiry)."""
+    n = settings.notifications
+    waiting = sorted(r.id for r in policy.rules
+                     if r.mode == "enforce" and r.action.value in ("confirm", "delay"))
+    if not n.enabled or not waiting or settings.review.enabled or n.public_url:
+        return ""
+    return (f"rules {', '.join(waiting)} wait for their senders, whose notices link to "
+            f"{base_url(settings)}, but review.enabled is false and notifications.public_url "
+            "is not set: set public_url to where the review app is served, or enable it here")
+
+
 def _subject(item: HeldMessage) -> str:
     import email
 

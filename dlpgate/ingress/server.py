@@ -102,6 +102,10 @@ class Relay:
         log.info("listening", listen=self.settings.relay.listen,
                  next_hop=self.settings.relay.next_hop, workers=self.settings.scan.workers,
                  policy_version=self.policy.version, rules=len(self.policy.rules))
+        from dlpgate.act.notify import unreachable_links
+
+        if why := unreachable_links(self.settings, self.policy):
+            log.warning("notice_links_unreachable", why=why)
         if self.settings.policy.watch:
             self._watch_task = spawn(self._watch(), name="policy-watch")
         self._expire_task = spawn(self._expire(), name="quarantine-retention")

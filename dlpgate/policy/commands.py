@@ -48,8 +48,9 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     if policy.disabled:
         print(f"disabled: {', '.join(policy.disabled)}")
     if not policy.monotone:
-        print("note: a rule tests for the absence of findings, so NER runs on every message "
-              "(see policies/README.md, 'Exceptions and speed')")
+        which = [r.id for r in policy.rules if not r.monotone()]
+        print(f"note: {', '.join(which)} tests for the absence of findings, so NER runs on "
+              "every message (see policies/README.md, 'Exceptions and speed')")
     return 0
 
 

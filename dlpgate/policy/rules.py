@@ -348,6 +348,10 @@ class Rule:
     file: str = ""
     line: int = 0
 
+    def monotone(self) -> bool:
+        """More findings can never relax what this rule asks (see the module docstring)."""
+        return self.when.monotone() and not (self.overrides and self.when.reads_findings())
+
 
 @dataclass(frozen=True)
 class Example:
@@ -398,5 +402,4 @@ class PolicySet:
     @property
     def monotone(self) -> bool:
         """More findings can never relax the action (see the module docstring)."""
-        return all(r.when.monotone() and not (r.overrides and r.when.reads_findings())
-                   for r in self.rules)
+        return all(r.monotone() for r in self.rules)
