@@ -37,6 +37,45 @@ def load_or_report(paths: list[Path], settings: Settings) -> PolicySet | None:
         return None
 
 
+def _examples_organisation_notes(paths: list[Path], settings: Settings) -> list[str]:
+    """Where a file's examples_organisation differs from the configuration: its examples pass
+    against domains the relay does not use (a partner taken out of dlpgate.yaml stayed one
+    in the file, and "marked mail to the partner goes" passed while the relay held it).
+    The shipped file's example council is meant to differ and is not mentioned."""
+    from dlpgate import yamlsrc
+    from dlpgate.policy.load import SHIPPED
+
+    org = settings.organisation
+    configured = {"internal_domains": set(org.internal_domains),
+                  "partner_domains": set(org.partner_domains),
+                  "secure_domains": set(settings.recipients.secure_domains)}
+    notes = []
+    for path in paths:
+        if path.resolve().parent == SHIPPED:
+            continue
+        try:
+            data = yamlsrc.load(path).data
+        except yamlsrc.SourceError:
+            continue
+        given = data.get("examples_organisation") if isinstance(data, dict) else None
+        if not isinstance(given, dict):
+            continue
+        for key, mine in configured.items():
+            if key not in given:
+                continue
+            theirs = {str(d).lower() for d in given.get(key) or []}
+            if theirs != mine:
+                only = sorted(theirs - mine)
+                missing = sorted(mine - theirs)
+                notes.append(
+                    f"note: {path}: examples_organisation.{key} is not the configuration's"
+                    + (f" (only in the file: {', '.join(only)})" if only else "")
+                    + (f" (only in the configuration: {', '.join(missing)})" if missing else "")
+                    + "; its examples are tested with the file's, the relay uses the "
+                    "configuration's")
+    return notes
+
+
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     paths = _files(args, settings)
     policy = load_or_report(paths, settings)
@@ -47,6 +86,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
           f"{len(policy.examples)} examples, version {policy.version}")
     if policy.disabled:
         print(f"disabled: {', '.join(policy.disabled)}")
+    for note in _examples_organisation_notes(paths, settings):
+        print(note)
     if not policy.monotone:
         which = [r.id for r in policy.rules if not r.monotone()]
         print(f"note: {', '.join(which)} tests for the absence of findings, so NER runs on "
@@ -65,6 +106,8 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     outcomes = run_all(policy, settings)
     print(table(outcomes))
+    for note in _examples_organisation_notes(_files(args, settings), settings):
+        print(note)
     if policy.idle_examples:
         print(f"{policy.idle_examples} example(s) of the disabled rules "
               f"({', '.join(policy.disabled)}) not run")

@@ -152,3 +152,24 @@ def test_disabling_a_shipped_rule_leaves_its_examples_out_of_the_test(tmp_path):
                    str(tmp_path / "local.yaml"))
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "example(s) of the disabled rules (bulk-exposure) not run" in proc.stdout
+
+
+def test_a_files_examples_organisation_unlike_the_configuration_is_pointed_out(tmp_path):
+    # a partner taken out of dlpgate.yaml stayed one in the file: its example passed while
+    # the relay held the same message
+    (tmp_path / "local.yaml").write_text("""\
+examples_organisation:
+  internal_domains: [example-council.gov.uk]
+  partner_domains: [fostering-partner.org.uk]
+rules:
+  - {id: r, title: t, when: {findings: {entity: UK_NHS}}, action: log, explain: x}
+""")
+    (tmp_path / "dlpgate.yaml").write_text(
+        "organisation:\n  internal_domains: [example-council.gov.uk]\n"
+        f"policy:\n  files: [{tmp_path / 'local.yaml'}]\ndetection:\n  ner: false\n")
+    out = dlpgate("policy", "check", "--config", str(tmp_path / "dlpgate.yaml")).stdout
+    [note] = [line for line in out.splitlines() if line.startswith("note: ")]
+    assert note.endswith("local.yaml: examples_organisation.partner_domains is not the "
+                         "configuration's (only in the file: fostering-partner.org.uk); its "
+                         "examples are tested with the file's, the relay uses the "
+                         "configuration's")
