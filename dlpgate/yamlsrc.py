@@ -20,10 +20,11 @@ Path_ = tuple[str | int, ...]
 class SourceError(Exception):
     """A document that cannot be read at all (bad YAML, missing file)."""
 
-    def __init__(self, where: str, message: str) -> None:
+    def __init__(self, where: str, message: str, column: int = 1) -> None:
         super().__init__(f"{where}: {message}")
         self.where = where
         self.message = message
+        self.column = column  # where on the line, when the parser says
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def parse(text: str, filename: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{filename}:{mark.line + 1}" if mark else filename
-        raise SourceError(where, f"not valid YAML: {exc.problem or exc.context}") from None
+        raise SourceError(where, f"not valid YAML: {exc.problem or exc.context}",
+                          mark.column + 1 if mark else 1) from None
     except yaml.YAMLError as exc:
         raise SourceError(filename, f"not valid YAML: {exc}") from None
     except RecursionError:

@@ -483,7 +483,7 @@ def load_files(paths: list[Path], settings: Settings) -> r.PolicySet:
             file, _, line = exc.where.rpartition(":")
             if not line.isdigit():
                 file, line = exc.where, "1"
-            problems.append(PolicyProblem(file, int(line), 1, "", exc.message))
+            problems.append(PolicyProblem(file, int(line), exc.column, "", exc.message))
     loader = Loader(settings)
     try:
         policy = loader.load(docs)

@@ -86,6 +86,11 @@ rules:
 def test_bad_yaml_names_its_line(tmp_path):
     got = problems_of(tmp_path, "rules:\n  - id: x\n    when: [unclosed\n")
     assert len(got) == 1 and got[0].startswith("broken.yaml:4:1:") and "not valid YAML" in got[0]
+    # and its column, where the parser gave up (it said 1 whatever the column)
+    got = problems_of(tmp_path, 'rules:\n  - {id: x, title: "t, when: {findings: {}}}\n')
+    assert len(got) == 1 and got[0].startswith("broken.yaml:3:1:")
+    got = problems_of(tmp_path, "rules:\n  - {id: x, title: t}} extra\n")
+    assert len(got) == 1 and got[0].startswith("broken.yaml:2:22:"), got
 
 
 def test_missing_parts_of_a_rule_are_named(tmp_path):
