@@ -156,6 +156,8 @@ def test_a_signal_on_a_recipient_left_out_of_a_release_counts_as_not_released(wo
     got = {signal: (int(released), int(decided)) for signal, released, decided in rows}
     assert got["personal-webmail"] == (1, 1)
     assert got["lookalike-domain"] == (0, 1)  # the reviewer kept it from that address
+    # and the released list says who released it, and that it went to some recipients only
+    assert "released by web:ann, to some recipients" in ann.get("/?state=released").text
 
 
 def test_findings_are_masked_until_a_reason_is_given_then_shown_and_audited(world):
