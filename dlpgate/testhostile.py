@@ -16,7 +16,7 @@ import base64
 import io
 import zipfile
 
-from dlpgate import testdata
+from dlpgate import testdata, testing
 
 FROM = b"From: a@example-council.gov.uk\r\nTo: x@example.org\r\n"
 
@@ -121,8 +121,15 @@ def nested_comments(depth: int = 5000) -> bytes:
             + folded + b")\r\nSubject: comments\r\n\r\nNHS 943 476 5919\r\n")
 
 
+def unclosed_styles(n: int = 300_000) -> bytes:
+    """An HTML alternative of unclosed <style> tags: a lazy pattern removing style blocks
+    rescanned the rest of the text from each one (8,000 took two seconds; these, an hour)."""
+    return testing.make_message(body="See attached.\n",
+                                html="<p>NHS 943 476 5919</p>" + "<style x>" * n)
+
+
 def corpus() -> dict[str, bytes]:
     return {f.__name__: f() for f in (deep_nesting, many_parts, header_injection, nul_bytes,
                                       nul_headers, mixed_charsets, huge_line, zip_bomb,
                                       zip_quine, pdf_loop, entity_expansion, truncated_base64,
-                                      unterminated_multipart, nested_comments)}
+                                      unterminated_multipart, nested_comments, unclosed_styles)}

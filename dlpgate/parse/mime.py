@@ -161,8 +161,28 @@ def _html_in(part: EmailMessage) -> Iterator[EmailMessage]:
 
 
 _WORD = re.compile(r"\w+")
-_UNSEEN = re.compile(r"<(style|script|head)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
+_OPENS = re.compile(r"<(style|script|head)\b|<!--", re.IGNORECASE)
+
+
+def _unseen_removed(html: str) -> str:
+    """The markup without what a reader never sees (style, script, head, comments), in one
+    pass: a lazy pattern rescanned the rest of the text from every unclosed "<style", and
+    8,000 of them took two seconds."""
+    lower = html.lower()
+    out, pos = [], 0
+    while (m := _OPENS.search(html, pos)) is not None:
+        out.append(html[pos:m.start()])
+        close = "-->" if m.group(0) == "<!--" else f"</{m.group(1).lower()}"
+        end = lower.find(close, m.end())
+        if end < 0:  # never closed: nothing after it is shown
+            return " ".join(out)
+        pos = lower.find(">", end) + 1 if close != "-->" else end + 3
+        if pos == 0:
+            return " ".join(out)
+        out.append(" ")
+    out.append(html[pos:])
+    return "".join(out)
 _APART = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~\u00a0\u2013\u2014"
                         "\u2018\u2019\u201c\u201d\u2022\u2026"})
 
@@ -183,7 +203,7 @@ def _html_extra(plain: EmailMessage, html: EmailMessage,
         texts.append(decode_text(data, p.get_content_charset()).replace("\r\n", "\n"))
     # most alternatives say the same: a glance at the markup's words first (a fraction of
     # the cost of reading the HTML properly, which only a difference pays for)
-    glance = htmllib.unescape(_TAG.sub(" ", _UNSEEN.sub(" ", texts[1])))
+    glance = htmllib.unescape(_TAG.sub(" ", _unseen_removed(texts[1])))
     if set(glance.lower().translate(_APART).split()) <= set(
             texts[0].lower().translate(_APART).split()):
         return
