@@ -222,7 +222,7 @@ def test_sighup_says_when_the_configuration_changed_and_needs_a_restart(tmp_path
 
 def test_an_edited_policy_file_is_reloaded_by_the_watch(tmp_path, sink):
     policy = tmp_path / "local.yaml"
-    policy.write_text("rules: []\n")
+    policy.write_text(HOLD_BUDGET.replace("action: hold", "action: log"))
     proc, port = start_serve(tmp_path, sink, policy={"files": [str(policy)],
                                                      "watch_interval": 0.2})
     logs = LogLines(proc.stderr)
