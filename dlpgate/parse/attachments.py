@@ -133,6 +133,11 @@ def extract(
             from dlpgate.parse.html import html_to_text
 
             yield from _cut(html_to_text(decode_text(data)), name, budget.limits)
+        elif kind == "text" and (name.lower().endswith((".csv", ".tsv")) or content_type in (
+                "text/csv", "text/tab-separated-values", "application/csv")):
+            from dlpgate.parse.tables import labelled
+
+            yield from _cut(labelled(decode_text(data)), name, budget.limits)
         elif kind == "text":
             yield from _cut(decode_text(data), name, budget.limits)
         elif kind == "binary":

@@ -93,9 +93,12 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
         root = _parse(read(names["xl/sharedStrings.xml"]), "xl/sharedStrings.xml")
         for si in root:
             shared.append("".join(t.text or "" for t in si.iter() if _local(t.tag) == "t"))
-    lines: list[str] = []
+    from dlpgate.parse.tables import labelled
+
+    texts: list[str] = []
     sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
     for sheet in sheets:
+        lines: list[str] = []
         root = _parse(read(names[sheet]), sheet)
         for row in root.iter():
             if _local(row.tag) != "row":
@@ -115,7 +118,8 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
                     value = shared[int(value)]
                 cells.append(value)
             lines.append("\t".join(cells))
-    return "\n".join(lines)
+        texts.append(labelled("\n".join(lines), "\t"))  # each sheet under its own header
+    return "\n".join(texts)
 
 
 _OOXML_PARTS = re.compile(
