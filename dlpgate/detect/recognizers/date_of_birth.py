@@ -15,7 +15,7 @@ from dlpgate.detect.recognizers.base import FastRecognizer
 _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
            r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _DATE = (rf"\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)?\d{{2}}|(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}"
-         rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+(?:19|20)\d{{2}}"
+         rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\s+(?:19|20)\d{{2}}"
          rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b")
 _AGE = re.compile(r"\b(?:aged?\s*:?\s*(\d{1,3})|(\d{1,3})[\s-]+(?:years?|yrs?)[\s-]+old|"
                   r"(\d{1,3})[\s-]?(?:yo|y/o))\b", re.IGNORECASE)
@@ -30,12 +30,23 @@ class DlpDateOfBirthRecognizer(FastRecognizer):
     FLAGS = re.IGNORECASE
     SCORE = 0.0
     CONTEXT_SCORE = 0.9
-    CONTEXT = ("dob", "d.o.b", "d.o.b.", "date of birth", "born", "birthday", "birth date",
-               "b.", "date-of-birth")
+    # not "b.": it is item 4b. of an agenda and the last letter of an NI number ("JT 48 22
+    # 91 B. 10/11/2026") as often as "born"
+    CONTEXT = ("dob", "d.o.b", "d.o.b.", "d/o/b", "date of birth", "born", "birthday",
+               "birth date", "date-of-birth")
     CONTEXT_REQUIRED = True
     WINDOW_BEFORE = 30
     WINDOW_AFTER = 5
     DESCRIPTION = "a date"
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """A numeric date whose day and month fit neither way round is no date (48-22-91)."""
+        parts = re.split(r"[/.\-]", pattern_text)
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[0]) <= 2:
+            a, b = int(parts[0]), int(parts[1])
+            if not ((1 <= a <= 31 and 1 <= b <= 12) or (1 <= b <= 31 and 1 <= a <= 12)):
+                return False
+        return None
 
     def analyze(self, text, entities=None, nlp_artifacts=None):
         results = super().analyze(text, entities, nlp_artifacts)  # dates: only with birth words

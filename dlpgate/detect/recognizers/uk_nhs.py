@@ -12,10 +12,13 @@ from stdnum.gb import nhs
 
 from dlpgate.detect.recognizers.base import FastRecognizer
 
+_PAPERWORK = re.compile(r"\b(?:invoice|inv|order|po|purchase|account|acct|supplier|vendor|"
+                        r"remittance|receipt|contract|ref|reference)\b")
+
 
 class DlpUkNhsRecognizer(FastRecognizer):
     ENTITY = "UK_NHS"
-    PATTERN = r"(?<![\d+])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\d])"
+    PATTERN = r"(?<![\d+.])(\d{3})([ .-]?)(\d{3})\2(\d{4})(?![\d])"
     SCORE = 0.9
     CONTEXT = ("nhs", "nhs no", "nhs number", "patient", "health number", "chi")
     # A North American telephone number is also 3-3-4 digits, and passes the check one
@@ -34,6 +37,15 @@ class DlpUkNhsRecognizer(FastRecognizer):
         out = []
         for result in super().analyze(text, entities, nlp_artifacts):
             spaced = " " in text[result.start:result.end]
-            if spaced or result.score == self.CONTEXT_SCORE:
+            if (spaced or result.score == self.CONTEXT_SCORE) and \
+                    not self._a_document_number(text, result.start):
                 out.append(result)
         return out
+
+    @staticmethod
+    def _a_document_number(text: str, start: int) -> bool:
+        """'NHS invoice 7376311653', 'NHS order no. 4010232137': the NHS's own paperwork
+        numbered, not a patient (a room-hire remittance was an NHS number)."""
+        before = text[max(0, start - 30):start].lower()
+        at = before.rfind("nhs")
+        return at >= 0 and _PAPERWORK.search(before, at) is not None

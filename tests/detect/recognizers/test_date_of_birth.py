@@ -15,6 +15,12 @@ R = DlpDateOfBirthRecognizer()
     ("meeting on 12/03/2025", []),
     ("deadline 3 March 2026", []),
     ("aged 700 years", []),
+    ("date of birth is the 2nd of May 2015", ["2nd of May 2015"]),
+    ("d/o/b 02/05/15", ["02/05/15"]),
+    # "b." was a birth word: item 4b. of an agenda, the last letter of an NI number
+    ("4b. Minutes: 24/11/2026", []),
+    ("NI number: JT-48-22-91-B.", []),
+    ("DOB 13/13/2015 fits no calendar", []),
 ])
 def test_dates_of_birth_need_birth_words_and_ages_count(text, expected):
     assert recognized(R, text) == expected

@@ -24,6 +24,11 @@ BARE = VALID.replace(" ", "")
     (f"tel {VALID}", []),
     (f"+44{BARE}", []),
     (f"{BARE}1 is eleven digits", []),
+    (f"NHS number {VALID.replace(' ', '.')}", [VALID.replace(" ", ".")]),
+    # the NHS's own paperwork numbered: a room-hire remittance was an NHS number
+    (f"room hire (NHS invoice {BARE})", []),
+    (f"NHS order no. {BARE}", []),
+    (f"NHS no: {BARE}, our ref 12", [BARE]),
 ])
 def test_nhs_numbers(text, expected):
     assert recognized(R, text) == expected

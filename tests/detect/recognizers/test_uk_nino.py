@@ -15,6 +15,9 @@ R = DlpUkNinoRecognizer()
     ("AO123456A: O is never a second letter", []),
     ("AB123456E: the suffix is A to D", []),
     ("ab123456c in lower case is a product code", []),
+    ("NI number: JT-48-22-91-B.", ["JT-48-22-91-B"]),
+    ("her ni number is jt 48 22 91 b", ["jt 48 22 91 b"]),
+    ("JT-48 2291B mixes its separators", []),
 ])
 def test_national_insurance_numbers(text, expected):
     assert recognized(R, text) == expected
