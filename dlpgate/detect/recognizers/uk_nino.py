@@ -17,8 +17,8 @@ _FORBIDDEN_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 class DlpUkNinoRecognizer(FastRecognizer):
     ENTITY = "UK_NINO"
     # spaced, run together or hyphenated (JT-48-22-91-B); lower case only beside NI words
-    PATTERN = (r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])([\s-]?)(\d{2})\2(\d{2})\2(\d{2})\2"
-               r"([A-D])\b")
+    PATTERN = (r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])[\s-]?(\d{2})[\s-]?(\d{2})[\s-]?"
+               r"(\d{2})[\s-]?([A-D])\b")
     FLAGS = re.IGNORECASE
     SCORE = 0.85
     CONTEXT = ("national insurance", "ni number", "ni no", "nino", "ni", "nat ins")
@@ -31,4 +31,5 @@ class DlpUkNinoRecognizer(FastRecognizer):
         """As HMRC prints it, in capitals; typed in lower case ("jt 48 22 91 b"), only with
         a National Insurance word nearby (lower-case letters and digits are common)."""
         return [r for r in super().analyze(text, entities, nlp_artifacts)
-                if not text[r.start:r.end].islower() or r.score == self.CONTEXT_SCORE]
+                if not any(c.islower() for c in text[r.start:r.end])
+                or r.score == self.CONTEXT_SCORE]
