@@ -19,6 +19,7 @@ from dlpgate.model import Finding
 STRONG_IDENTIFIERS = ("UK_NHS", "UK_NINO", "UK_UPN", "DATE_OF_BIRTH", "UK_PASSPORT",
                       "UK_DRIVING_LICENCE", "UK_CASE_REFERENCE")
 SUBJECT_IDENTIFIERS = ("PERSON", *STRONG_IDENTIFIERS)
+CASE_REFERENCE_DETECTOR = "case-reference:"  # the detector name of detection.case_references
 CONFIDENT = 0.8  # identifiers below this score (an age, an unspaced number) do not count
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "master", "prof"}
 
@@ -64,8 +65,13 @@ def summarize(findings: tuple[Finding, ...] | list[Finding]) -> Summary:
     values: dict[str, set[str]] = {}
     confident: dict[str, set[str]] = {}
     categories: set[str] = set()
+    # a council's own case reference identifies its person under whatever entity name it
+    # was given (COUNCIL_TAX_ACCOUNT counted no one: thirty accounts went as "0 people")
+    references: set[str] = set()
     for f in findings:
         counts[f.entity] += 1
+        if f.detector.startswith(CASE_REFERENCE_DETECTOR):
+            references.add(f.entity)
         key = normalise(f.entity, f.text) or f.part
         values.setdefault(f.entity, set()).add(key)
         if f.score >= CONFIDENT:
@@ -73,8 +79,9 @@ def summarize(findings: tuple[Finding, ...] | list[Finding]) -> Summary:
         if f.entity == "SPECIAL_CATEGORY":
             categories.add(category_of(f))
     distinct = {e: len(v) for e, v in values.items()}
-    subjects = max((distinct.get(e, 0) for e in SUBJECT_IDENTIFIERS), default=0)
-    identified = max((len(confident.get(e, ())) for e in STRONG_IDENTIFIERS), default=0)
+    subjects = max((distinct.get(e, 0) for e in (*SUBJECT_IDENTIFIERS, *references)), default=0)
+    identified = max((len(confident.get(e, ())) for e in (*STRONG_IDENTIFIERS, *references)),
+                     default=0)
     return Summary(dict(counts), distinct, subjects, identified, tuple(sorted(categories)))
 
 

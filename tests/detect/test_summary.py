@@ -19,6 +19,14 @@ def test_only_confident_identifiers_count_as_identified_people():
     assert s.identified_subjects == 0 and s.data_subjects == 1
 
 
+def test_a_councils_case_reference_under_its_own_entity_name_identifies_people():
+    # thirty council tax accounts under COUNCIL_TAX_ACCOUNT went as identifiers of 0 people
+    accounts = [Finding("COUNCIL_TAX_ACCOUNT", "a.csv", 0, 8, 0.9, f"9184013{i}", "",
+                        "case-reference:council tax account") for i in range(3)]
+    assert summarize(accounts).identified_subjects == 3
+    assert summarize([f("COUNCIL_TAX_ACCOUNT", "91840131")]).identified_subjects == 0
+
+
 def test_special_categories_are_listed():
     s = summarize([f("SPECIAL_CATEGORY", "asthma", why="'asthma': a health condition (health)")])
     assert s.special_category and s.special_categories == ("health",)
