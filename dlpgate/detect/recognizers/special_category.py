@@ -53,6 +53,18 @@ def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[s
     return out
 
 
+# What follows a term, capitalised, when the term is part of the name of a post, a body, a
+# building or an event ("Domestic Abuse Coordinator", "Safeguarding Adults Board", "Mental
+# Health Resource Centre", "Mental Health Awareness Week"): on a starters' list, a signature
+# or a room-hire invoice these made "special-category data about 8 people" of job titles.
+# Not "Team" or "Service": "referred to the Domestic Abuse Team" is about a person.
+_NAMED_BODY = re.compile(
+    r"[ \t\-]+(?:[A-Z][\w'&+]*[ \t\-]+){0,2}?(?:Centre|Center|Board|Partnership|Co-?ordinator|"
+    r"Officer|Manager|Lead|Advisor|Adviser|Society|Association|Trust|Week|Month|Day|Forum|"
+    r"Network|Strategy|Policy|Training|Conference|Directorate|Department|Charity|Alliance|"
+    r"Foundation|Campaign|Fund|Committee)\b")
+
+
 class DlpSpecialCategoryRecognizer(FastRecognizer):
     ENTITY = "SPECIAL_CATEGORY"
     PATTERN = r"(?!x)x"  # replaced per instance from the lexicon
@@ -106,6 +118,8 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
     def analyze(self, text, entities=None, nlp_artifacts=None):
         results = []
         for m in self._matches(text):
+            if m.group(0)[:1].isupper() and _NAMED_BODY.match(text, m.end()):
+                continue  # "Fostering Team", "Mental Health Awareness Week": a name, no one's data
             term = self._lookup(m.group(0))
             category = self._category.get(term or "", "special category")
             desc = self.lexicon.get(category, (category, []))[0]

@@ -21,6 +21,14 @@ R = DlpSpecialCategoryRecognizer()
     ("a looked-after child and an EHCP", ["looked-after child", "EHCP"]),
     ("please send the minutes", []),
     ("Christian called about the invoice", []),
+    # the name of a post, a body, a building or an event is no one's data
+    ("Post: Domestic Abuse Coordinator", []),
+    ("room hire at the Ashfield Mental Health Resource Centre", []),
+    ("Mental Health Awareness Week", []),
+    ("Safeguarding Adults Board minutes", []),
+    # a team is where a person is referred: still found
+    ("referred to the Domestic Abuse Team", ["Domestic Abuse"]),
+    ("a Child Protection Conference on Monday", ["Child Protection Conference"]),
 ])
 def test_special_category_terms(text, expected):
     assert recognized(R, text) == expected
