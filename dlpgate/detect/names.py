@@ -341,6 +341,12 @@ ROLE_WORDS = TEAM_WORDS | frozenset("""head headteacher senco dsl safeguarding s
 practice clerk governors admissions fostering adoption manager secretary inbox""".split())
 
 
+# Words of a mailbox shared by a group or named for a post: no one person's name.
+GROUP_WORDS = frozenset("""residents independents carers parents members friends volunteers
+association society forum network coordinator officer lead advisor adviser worker workers
+clerks councillors family""".split())
+
+
 def is_role_address(address: str) -> bool:
     """A shared or role mailbox (head@, reception@, mash@, childrens.services@): whoever
     reads it may be greeted by name, so a greeting fits it or not by no sign in it."""
@@ -458,8 +464,10 @@ def names_someone_else(address: str, written: dict[str, list[str]]) -> str | Non
     recipient's own full name is written too (both are named; both may be meant).
     `written` is `written_names` of the message.
     """
-    words = name_words(address)
-    if len(words) < 2:
+    words = [w for w in name_words(address) if w not in _TITLES and w != "the"]
+    # a role's or a group's mailbox names no person (marac.coordinator@, the.pattersons@,
+    # ashfield.residents@), and a title is no first name (cllr.j.evans@, rev.anne.lewis@)
+    if len(words) < 2 or any(w in ROLE_WORDS or w in GROUP_WORDS for w in words):
         return None
     first, last = words[0], words[-1]
     surnames = [s.lower() for s in written.get(first, ())]

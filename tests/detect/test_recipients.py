@@ -947,6 +947,19 @@ def test_a_message_that_names_someone_else_with_the_recipients_first_name_is_fla
     assert "names-someone-else" not in names(both["sarah.khan@nhs.net"])
 
 
+@pytest.mark.parametrize("address, body", [
+    ("rev.anne.lewis@stmarys-church.org.uk", "Dear Rev Lewis,\nAnne Lewis will lead it.\n"),
+    ("cllr.j.evans@example-council.gov.uk", "Dear Cllr Evans,\nCllr John Evans asked.\n"),
+    ("marac.coordinator@example.org", "Dear Coordinator,\nAbuse Coordinator Jane Hill.\n"),
+    ("the.pattersons@gmail.com", "Dear both,\nThe December meeting and The Christmas fair.\n"),
+    ("ashfield.residents@gmail.com", "Dear all,\nAshfield North councillors will come.\n"),
+])
+def test_a_title_a_role_or_a_group_in_an_address_is_no_one_elses_name(store, address, body):
+    # rev.anne.lewis@ was "not Anne Lewis"; the.pattersons@ was "not The December"
+    r = assess(store, address, body=body)[address]
+    assert "names-someone-else" not in names(r)
+
+
 def test_a_new_contact_the_message_greets_is_less_risky_than_one_it_does_not(store):
     greeted = assess(store, "smurphy@unterberg.com", body="Hi, Suzanne.\nThe parcels.\n")
     r = greeted["smurphy@unterberg.com"]
