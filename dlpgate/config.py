@@ -9,6 +9,7 @@ reference that cannot drift from the code.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import os
 import re
@@ -146,10 +147,23 @@ class InboundTLS(_Section):
     required: bool = Field(False, description="Refuse MAIL before STARTTLS.")
 
 
+@functools.cache
+def _fqdn() -> str:
+    """This machine's name, with a domain: from its own configuration, never a DNS lookup
+    (there may be no resolver to ask); set relay.hostname to the name others know it by."""
+    import socket
+
+    name = socket.gethostname() or "dlpgate"
+    return name if "." in name else f"{name}.localdomain"
+
+
 class Relay(_Section):
     listen: HostPort = Field("127.0.0.1:10025", description="Where the relay accepts SMTP.")
     next_hop: HostPort = Field("127.0.0.1:10026", description="Where accepted mail is sent on.")
-    hostname: str = Field("dlpgate", description="Name used in the greeting and EHLO.")
+    hostname: str = Field(default_factory=lambda: _fqdn(), description="Name used in the "
+                          "greeting and in EHLO to the next hop (default: this machine's fully "
+                          "qualified name; a bare 'dlpgate' was refused by a Postfix with "
+                          "reject_non_fqdn_helo_hostname, and clean mail bounced).")
     allowed_clients: list[Network] = Field(
         default_factory=lambda: ["127.0.0.0/8", "::1/128"],
         description="Clients allowed to connect (CIDR); anyone else gets 554. Never open.",

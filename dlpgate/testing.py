@@ -126,6 +126,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    mail_options: list[str] = field(default_factory=list)  # SMTPUTF8, BODY=8BITMIME, SIZE=
 
 
 @dataclass
@@ -163,7 +164,8 @@ class _SinkHandler:
         if self.data_reply:
             return self.data_reply
         self.received.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
+                     list(envelope.mail_options))
         )
         if self.reply_delay:
             await asyncio.sleep(self.reply_delay)

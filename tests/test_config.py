@@ -182,3 +182,8 @@ def test_a_wildcard_domain_is_refused_with_the_domain_that_covers_it(tmp_path):
 def test_partner_domains_are_normalised(tmp_path):
     s = load_text(tmp_path, "organisation:\n  partner_domains: [NHS.net., b\u00fccher.example]\n")
     assert s.organisation.partner_domains == ["nhs.net", "xn--bcher-kva.example"]
+
+
+def test_the_relay_greets_with_a_qualified_name_by_default():
+    # a bare "dlpgate" was refused by reject_non_fqdn_helo_hostname and clean mail bounced
+    assert "." in Settings().relay.hostname

@@ -78,6 +78,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:400]
 
 
+# The MAIL parameter each EHLO extension allows: BODY=8BITMIME is the 8BITMIME extension's.
+_EXTENSION = {"BODY": "8bitmime", "SMTPUTF8": "smtputf8", "SIZE": "size"}
+
+
 class NextHop:
     """The pool of connections to the next hop and how to open a transaction on it."""
 
@@ -125,7 +129,10 @@ class NextHop:
             client, reused = None, False
             try:
                 client, reused = await self._acquire()
-                opts = [o for o in forwarded if client.supports_extension(o.split("=")[0].lower())]
+                if client.last_ehlo_response is None:  # a fresh connection has not said EHLO
+                    await client.ehlo()  # yet, and offers no extension until it has
+                opts = [o for o in forwarded if client.supports_extension(_EXTENSION[
+                    o.split("=")[0]])]
                 await client.mail(sender, options=opts, encoding=encoding)
                 return Transaction(self, client, encoding), HopReply(250, "2.1.0 Ok")
             except aiosmtplib.SMTPSenderRefused as exc:

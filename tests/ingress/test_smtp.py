@@ -353,6 +353,22 @@ def test_an_nhs_number_only_in_the_html_alternative_is_held(relay, sink):
     assert any(f["entity"] == "UK_NHS" and f["part"] == "body-html" for f in item.findings)
 
 
+def test_smtputf8_and_8bitmime_are_passed_on_from_the_first_message(relay, sink):
+    # on a fresh next-hop connection no EHLO had been said, so no option was passed on, and
+    # BODY=8BITMIME never was (its extension is 8BITMIME): a UTF-8 sender went without SMTPUTF8
+    sender = "zo\u00eb.n\u00fa\u00f1ez@example-council.gov.uk"
+    raw = make_message(sender=sender, to=("bob.smith@example-council.gov.uk",),
+                       body="Caf\u00e9 at ten.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.ehlo()
+        client.mail(sender, options=["SMTPUTF8", "BODY=8BITMIME"])
+        client.rcpt("bob.smith@example-council.gov.uk")
+        assert client.data(raw)[0] == 250
+    [got] = sink.delivered
+    assert got.mail_from == sender
+    assert "SMTPUTF8" in got.mail_options and "BODY=8BITMIME" in got.mail_options
+
+
 def test_full_dlp_headers_carry_the_rules_that_matched(make_settings, relay_factory, sink):
     relay = relay_factory(make_settings(relay={"dlp_headers": "full"}))
     send(relay, make_message(to=("carer@gmial.com",)), ["carer@gmial.com"])
