@@ -138,6 +138,14 @@ def _walk(
             text = decode_text(data, part.get_content_charset()).replace("\r\n", "\n")
             yield ("body", html_to_text(text) if ctype == "text/html" else text)
             continue
+        if not is_attachment and ctype.startswith("multipart/") and \
+                isinstance(part.get_payload(), str):
+            # its boundary is never found, so it has no parts: a mail client shows its text
+            # anyway, and it went out unread ("NHS no 943 476 5919" under a broken boundary)
+            data, problems = _payload(part, where)
+            yield from problems
+            yield ("body", decode_text(data, part.get_content_charset()).replace("\r\n", "\n"))
+            continue
         if not is_attachment and ctype.startswith(("multipart/", "image/")):
             continue  # inline images in signatures: nothing to read
         counter[0] += 1

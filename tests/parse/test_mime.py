@@ -203,3 +203,14 @@ def test_the_single_part_shortcut_reads_what_the_full_parser_reads(body, cte, eo
     full, fast = email.message_from_bytes(raw), read_message(raw)
     assert fast.items() == full.items()
     assert fast.get_payload(decode=True) == full.get_payload(decode=True)
+
+
+def test_a_multipart_whose_boundary_is_never_found_is_read_as_its_text():
+    # its NHS number went out under a log rule, unread: a mail client shows the text anyway
+    for content_type in ('multipart/mixed; boundary="ZZZ"', 'multipart/mixed; boundary="B1'):
+        raw = (b"From: a@example-council.gov.uk\r\nTo: x@gmail.com\r\nSubject: x\r\n"
+               b"MIME-Version: 1.0\r\nContent-Type: " + content_type.encode() + b"\r\n\r\n"
+               b"--B1\r\nContent-Type: text/plain\r\n\r\nNHS no 943 476 5919\r\n")
+        msg = parse(raw)
+        assert "NHS no 943 476 5919" in msg.body, content_type
+        assert any(p.kind == "malformed-mime" for p in msg.problems)
