@@ -438,9 +438,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dlpgate.store.base import StoreError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except StoreError as exc:  # a full disk mid-release was a traceback; its text names no one
+        print(f"dlpgate: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # `dlpgate history forget ... | head -1`: the reader left; what was asked is done,
         # and a traceback after it reads as a failure

@@ -79,10 +79,11 @@ class Batcher:
         try:
             await asyncio.to_thread(self.write, batch)
             return True
-        except StoreError:
-            pass
+        except StoreError as exc:
+            whole = exc.whole  # a full disk answers reads: ping alone dropped its rows
         refused, unwritten = await asyncio.to_thread(self._apart, batch) \
-            if self.ping is not None and await asyncio.to_thread(self._answers) else ([], batch)
+            if not whole and self.ping is not None and await asyncio.to_thread(self._answers) \
+            else ([], batch)
         if refused:
             self.refused += len(refused)
             log.error("store_refused_rows", stage=self.what, rows=len(refused))
@@ -119,8 +120,8 @@ class Batcher:
                 try:
                     self.write(rows)
                     return [], []
-                except StoreError:
-                    if not self._answers():
+                except StoreError as exc:
+                    if exc.whole or not self._answers():
                         return [], rows
             return rows, []
         refused: list[Any] = []
@@ -129,8 +130,9 @@ class Batcher:
             try:
                 self.write(part)
                 continue
-            except StoreError:
-                pass
+            except StoreError as exc:
+                if exc.whole:  # the store went away: keep this and what is not tried yet
+                    return refused, part + (rows[middle:] if i == 0 else [])
             bad, unwritten = self._apart(part)
             refused += bad
             if unwritten:  # the store went away: keep this and what is not tried yet

@@ -85,6 +85,28 @@ def test_when_the_store_stops_answering_nothing_is_dropped_as_refused(tmp_path):
     assert b.refused == 0 and len(b._pending) == 4  # kept for when the store is back
 
 
+def test_while_the_disk_is_full_rows_are_kept_though_the_store_still_answers(tmp_path):
+    # a full disk answers reads: its rows were dropped as "refused" one by one, for good
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'h.db'}")
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLITE_FULL on the next write
+    rows = [Pair("ann@x.gov.uk", f"p{i}-{'x' * 200}@nhs.net", time.time(), 1)
+            for i in range(40)]
+
+    async def scenario() -> Batcher:
+        b = Batcher(store.learn, "history", interval=0.01, ping=store.ping)
+        b.add_all(rows)
+        assert not await b.flush()
+        assert b.refused == 0 and len(b._pending) == 40  # kept for when there is room
+        store._db.execute("PRAGMA max_page_count = 1073741823")
+        assert await b.flush()
+        return b
+
+    b = asyncio.run(scenario())
+    assert b._pending == [] and len(store.contacts("ann@x.gov.uk")) == 40
+    store.close()
+
+
 def test_postgresql_refusing_one_row_costs_that_row_only(pg_url):
     store = open_store(pg_url)
     now = time.time()

@@ -17,7 +17,16 @@ from dlpgate.model import Envelope, Outcome, ScanResult
 
 
 class StoreError(Exception):
-    """The store could not do what was asked; the relay answers 451."""
+    """The store could not do what was asked; the relay answers 451.
+
+    `whole`: it could write nothing (the disk full or read-only, an I/O error, the database
+    gone), as opposed to refusing these rows; a writer keeps its rows for later then. A full
+    disk still answers reads, so asking it a question did not tell the two apart.
+    """
+
+    def __init__(self, message: str, whole: bool = False) -> None:
+        super().__init__(message)
+        self.whole = whole
 
 
 @dataclass(frozen=True, slots=True)

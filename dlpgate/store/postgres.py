@@ -44,6 +44,14 @@ RETRIES = 5
 ERASURE_CHECK_SECONDS = 1.0
 
 
+def _whole(exc: psycopg.Error) -> bool:
+    """Whether PostgreSQL could take no write at all: the connection lost or refused (no
+    SQLSTATE), out of disk or memory (53), shut down (57), an I/O error (58), read-only (25006);
+    not a row it will not take (an index entry too long is 54000, a NUL 22021)."""
+    state = getattr(exc, "sqlstate", None)
+    return state is None or state[:2] in ("08", "53", "57", "58") or state == "25006"
+
+
 class PostgresStore(SQLStore):
     LEAST = "LEAST"
     GREATEST = "GREATEST"
@@ -127,7 +135,7 @@ class PostgresStore(SQLStore):
                     raise StoreError(f"store write failed: {_safe(exc)}") from None
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
             except psycopg.Error as exc:
-                raise StoreError(f"store write failed: {_safe(exc)}") from None
+                raise StoreError(f"store write failed: {_safe(exc)}", whole=_whole(exc)) from None
             except UnicodeError:  # text it cannot encode (a lone surrogate)
                 raise StoreError("store write failed: UnicodeEncodeError") from None
 

@@ -7,6 +7,7 @@ power failure. One connection behind a lock: SQLite has one writer anyway.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from importlib import resources
@@ -23,6 +24,18 @@ def migrations(backend: str) -> list[tuple[int, str]]:
         if entry.name.endswith(".sql"):
             found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+# SQLite's primary result codes for a database that can take no write at all: busy, locked,
+# out of memory, read-only, I/O error, full, cannot open, locking protocol
+_WHOLE_STORE = {5, 6, 7, 8, 10, 13, 14, 15}
+
+
+def _whole(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _WHOLE_STORE
 
 
 class SQLiteStore(SQLStore):
@@ -80,10 +93,14 @@ class SQLiteStore(SQLStore):
                     result = work(self._db)
                     self._db.execute("COMMIT")
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    # SQLite rolls back itself on a full disk; a second ROLLBACK then fails
+                    # ("no transaction is active") and hid the error that mattered
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                     raise
             except (sqlite3.Error, OSError) as exc:
-                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}") from None
+                raise StoreError(f"store write failed: {type(exc).__name__}: {exc}",
+                                 whole=_whole(exc)) from None
             except UnicodeError:  # text it cannot encode (a lone surrogate); never quoted
                 raise StoreError("store write failed: UnicodeEncodeError") from None
         return result

@@ -86,3 +86,16 @@ def test_a_store_that_cannot_be_opened_says_where(tmp_path):
     blocker.write_text("")
     with pytest.raises(StoreError, match="cannot open SQLite store"):
         SQLiteStore(f"sqlite:///{blocker / 'sub' / 'x.db'}")
+
+
+def test_a_full_disk_is_named_as_such_and_as_the_whole_stores_failure(store):
+    # SQLite rolls back itself on a full disk; a second ROLLBACK failed ("no transaction is
+    # active") and that was the error shown, from a traceback, by quarantine release
+    from dlpgate.history import Pair
+
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreError) as full:
+        store.learn([Pair("a@x.gov.uk", f"p{i}-{'x' * 300}@y.org", 1.0, 1) for i in range(50)])
+    assert "full" in str(full.value) and "rollback" not in str(full.value)
+    assert full.value.whole
