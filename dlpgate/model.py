@@ -292,6 +292,7 @@ class RuleMatch:
     mode: str = "enforce"
     overridden_by: str = ""
     recipients: tuple[str, ...] = ()
+    agreed: bool = True  # every recipient named passed all the rule's recipient tests
 
     @property
     def counts(self) -> bool:

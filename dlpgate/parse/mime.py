@@ -169,28 +169,31 @@ def _html_in(part: EmailMessage) -> Iterator[EmailMessage]:
 
 
 _WORD = re.compile(r"\w+")
-_TAG = re.compile(r"<[^>]*>")
-_OPENS = re.compile(r"<(style|script|head)\b|<!--", re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]*>")  # not [^>]: "x<" repeated rescanned to the end from each "<"
+_OPENS = re.compile(r"<(style|script)\b|<!--", re.IGNORECASE)
+_CLOSES = {"style": re.compile(r"</style[^>]*>", re.IGNORECASE),
+           "script": re.compile(r"</script[^>]*>", re.IGNORECASE),
+           "<!--": re.compile(r"-->")}
 
 
 def _unseen_removed(html: str) -> str:
-    """The markup without what a reader never sees (style, script, head, comments), in one
-    pass: a lazy pattern rescanned the rest of the text from every unclosed "<style", and
-    8,000 of them took two seconds."""
-    lower = html.lower()
+    """The markup without what a reader never sees (style and script blocks, comments), in
+    one pass: a lazy pattern rescanned the rest of the text from every unclosed "<style", and
+    8,000 of them took two seconds. Not <head>: its end tag is optional, and an unclosed one
+    hid the whole message. Matched in the text itself, never a lower-cased copy, whose
+    positions drift ("İ" lower-cases to two characters)."""
     out, pos = [], 0
     while (m := _OPENS.search(html, pos)) is not None:
         out.append(html[pos:m.start()])
-        close = "-->" if m.group(0) == "<!--" else f"</{m.group(1).lower()}"
-        end = lower.find(close, m.end())
-        if end < 0:  # never closed: nothing after it is shown
+        close = _CLOSES[(m.group(1) or m.group(0)).lower()].search(html, m.end())
+        if close is None:  # never closed: a browser shows nothing after it either
             return " ".join(out)
-        pos = lower.find(">", end) + 1 if close != "-->" else end + 3
-        if pos == 0:
-            return " ".join(out)
+        pos = close.end()
         out.append(" ")
     out.append(html[pos:])
     return "".join(out)
+
+
 _APART = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~\u00a0\u2013\u2014"
                         "\u2018\u2019\u201c\u201d\u2022\u2026"})
 

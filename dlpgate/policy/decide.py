@@ -67,10 +67,12 @@ def _set_aside(hits: list[tuple[Rule, RuleMatch]]) -> list[tuple[Rule, RuleMatch
     for rule, m in hits:
         exceptions = by.get(m.rule, [])
         whole = next((e for e in exceptions if not e.recipients or not m.recipients), None)
-        covered = {r for e in exceptions for r in e.recipients}  # two may share the work
+        # two may share the work; one whose recipient tests no recipient passed together
+        # (`all:` a partner's domain, and a known correspondent) covers no one
+        covered = {r for e in exceptions if e.agreed for r in e.recipients}
         if whole is not None:
             m = dataclasses.replace(m, overridden_by=whole.rule)
-        elif exceptions and set(m.recipients) <= covered:
+        elif covered and set(m.recipients) <= covered:
             m = dataclasses.replace(m, overridden_by=exceptions[0].rule)
         out.append((rule, m))
     return out
@@ -100,7 +102,8 @@ def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:
         reasons.append(rule.explain.format_map(common).strip())
         bound = ()
     # a message-wide sign (bulk exposure) read out for each recipient says one thing once
-    return RuleMatch(rule.id, rule.action, tuple(dict.fromkeys(reasons)), rule.mode, "", bound)
+    return RuleMatch(rule.id, rule.action, tuple(dict.fromkeys(reasons)), rule.mode, "", bound,
+                     hit.agreed)
 
 
 def _per_recipient(explain: str) -> bool:

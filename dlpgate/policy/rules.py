@@ -62,6 +62,9 @@ class Facts:
 class Hit:
     recipients: frozenset[str] | None = None  # None: about the message, not a recipient
     signals: frozenset[str] | None = None  # the signals a recipient test asked for, if any
+    # whether every recipient named passed every recipient test (False: `all:` tests that
+    # no one recipient passed together, whose recipients are named for the explanation only)
+    agreed: bool = True
 
 
 def _signals(hits: list[Hit]) -> frozenset[str] | None:
@@ -95,11 +98,12 @@ class All(Condition):
             hits.append(hit)
             if hit.recipients is not None:
                 bound.append(hit.recipients)
+        agreed = all(h.agreed for h in hits)
         if not bound:
-            return Hit(None, _signals(hits))
+            return Hit(None, _signals(hits), agreed)
         # the recipients every recipient test agrees on; if none, all that any test named
         common = frozenset.intersection(*bound)
-        return Hit(common or frozenset().union(*bound), _signals(hits))
+        return Hit(common or frozenset().union(*bound), _signals(hits), agreed and bool(common))
 
     def reads_findings(self) -> bool:
         return any(i.reads_findings() for i in self.items)
@@ -118,7 +122,7 @@ class AnyOf(Condition):
             return None
         bound = [h.recipients for h in hits if h.recipients is not None]
         return Hit(frozenset().union(*bound) if bound and len(bound) == len(hits) else None,
-                   _signals(hits))
+                   _signals(hits), all(h.agreed for h in hits))
 
     def reads_findings(self) -> bool:
         return any(i.reads_findings() for i in self.items)

@@ -214,3 +214,14 @@ def test_a_multipart_whose_boundary_is_never_found_is_read_as_its_text():
         msg = parse(raw)
         assert "NHS no 943 476 5919" in msg.body, content_type
         assert any(p.kind == "malformed-mime" for p in msg.problems)
+
+
+@pytest.mark.parametrize("html", [
+    # a <head> whose end tag is left out, as HTML allows, hid everything after it
+    "<html><head><title>Referral</title><body><p>NHS number 943 476 5919</p>",
+    # "\u0130" lower-cases to two characters: positions in a lower-cased copy drifted
+    '<img alt="' + "\u0130" * 60 + '"><style>p{}</style><p>NHS number 943 476 5919</p>',
+])
+def test_html_that_says_more_than_the_plain_text_is_read_however_its_markup_is_written(html):
+    parts = {p.name: p.text for p in parse(make_message(body="See attached.\n", html=html)).parts}
+    assert "NHS number 943 476 5919" in parts.get("body-html", "")

@@ -226,6 +226,29 @@ rules:
         "fostering-partner-exempt"
 
 
+def test_an_exception_whose_recipient_tests_no_one_recipient_passed_together_covers_no_one():
+    p = policy("""
+lists:
+  fostering-partner: {domains: [northshire-fostering.org.uk]}
+rules:
+  - {id: nhs-leaving, title: t, when: {all: [{findings: {entity: UK_NHS}},
+     {recipients: {any: {where: outside}}}]}, action: hold, explain: "{recipient}"}
+  - id: known-partner-exempt
+    title: t
+    when:
+      all:
+        - recipients: {any: {domain: fostering-partner}}
+        - recipients: {any: {signal: known-correspondent}}
+    action: log
+    overrides: [nhs-leaving]
+    explain: x
+""")
+    partner = recipient("office@northshire-fostering.org.uk", "new-to-sender")
+    gmail = recipient("marigold.fenwick@gmail.com", "known-correspondent")
+    d = decide(Evidence((finding("UK_NHS", NHS),), (partner, gmail)), message(), p)
+    assert d.verdict == Verdict.HOLD  # the new partner and the known gmail are not one
+
+
 def test_counts_distinct_values_scores_and_places_are_all_tested():
     p = policy("""
 rules:

@@ -57,9 +57,11 @@ def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[s
 # building or an event ("Domestic Abuse Coordinator", "Safeguarding Adults Board", "Mental
 # Health Resource Centre", "Mental Health Awareness Week"): on a starters' list, a signature
 # or a room-hire invoice these made "special-category data about 8 people" of job titles.
-# Not "Team" or "Service": "referred to the Domestic Abuse Team" is about a person.
+# Not "Team" or "Service": "referred to the Domestic Abuse Team" is about a person. Words of
+# a name are one space apart: a tab is the next cell of a pasted row ("Jo Bloggs\tDepression
+# \tSupport Officer"), and " - " the next field.
 _NAMED_BODY = re.compile(
-    r"[ \t\-]+(?:[A-Z][\w'&+]*[ \t\-]+){0,2}?(?:Centre|Center|Board|Partnership|Co-?ordinator|"
+    r" (?:[A-Z][\w'&+-]* ){0,2}?(?:Centre|Center|Board|Partnership|Co-?ordinator|"
     r"Officer|Manager|Lead|Advisor|Adviser|Society|Association|Trust|Week|Month|Day|Forum|"
     r"Network|Strategy|Policy|Training|Conference|Directorate|Department|Charity|Alliance|"
     r"Foundation|Campaign|Fund|Committee)\b")

@@ -18,7 +18,7 @@ _PAPERWORK = re.compile(r"\b(?:invoice|inv|order|po|purchase|account|acct|suppli
 
 class DlpUkNhsRecognizer(FastRecognizer):
     ENTITY = "UK_NHS"
-    PATTERN = r"(?<![\d+.])(\d{3})([ .-]?)(\d{3})\2(\d{4})(?![\d])"
+    PATTERN = r"(?<![\d+])(?<!\d\.)(\d{3})([ .-]?)(\d{3})\2(\d{4})(?![\d])"
     SCORE = 0.9
     CONTEXT = ("nhs", "nhs no", "nhs number", "patient", "health number", "chi")
     # A North American telephone number is also 3-3-4 digits, and passes the check one

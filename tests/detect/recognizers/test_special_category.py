@@ -29,6 +29,9 @@ R = DlpSpecialCategoryRecognizer()
     # a team is where a person is referred: still found
     ("referred to the Domestic Abuse Team", ["Domestic Abuse"]),
     ("a Child Protection Conference on Monday", ["Child Protection Conference"]),
+    # the next cell of a pasted row, or the next field after " - ", is no part of a name
+    ("Jo Bloggs\tDepression\tSupport Officer", ["Depression"]),
+    ("Jo Bloggs - Schizophrenia - Review Day 3", ["Schizophrenia"]),
 ])
 def test_special_category_terms(text, expected):
     assert recognized(R, text) == expected

@@ -29,6 +29,7 @@ BARE = VALID.replace(" ", "")
     (f"room hire (NHS invoice {BARE})", []),
     (f"NHS order no. {BARE}", []),
     (f"NHS no: {BARE}, our ref 12", [BARE]),
+    (f"NHS No.{VALID}", [VALID]),  # a dot before it is "No.", not part of a number
 ])
 def test_nhs_numbers(text, expected):
     assert recognized(R, text) == expected
