@@ -78,13 +78,16 @@ def make_docx(paragraphs: list[str]) -> bytes:
     return _zip({"[Content_Types].xml": _CT, "word/document.xml": doc})
 
 
-def make_xlsx(rows: list[list[str | int]]) -> bytes:
+def make_xlsx(rows: list[list[str | int | None]]) -> bytes:
+    """A workbook of one sheet; a None cell is left out, as Excel leaves out empty ones."""
     shared: list[str] = []
     xml_rows = []
     for r, row in enumerate(rows, start=1):
         cells = []
         for c, value in enumerate(row):
             ref = f"{chr(65 + c)}{r}"
+            if value is None:
+                continue
             if isinstance(value, int):
                 cells.append(f'<c r="{ref}"><v>{value}</v></c>')
             else:

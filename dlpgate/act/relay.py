@@ -129,8 +129,10 @@ class NextHop:
             client, reused = None, False
             try:
                 client, reused = await self._acquire()
-                if client.last_ehlo_response is None:  # a fresh connection has not said EHLO
-                    await client.ehlo()  # yet, and offers no extension until it has
+                if client.last_ehlo_response is None and client.last_helo_response is None:
+                    # a fresh connection has greeted no one yet, and offers no extension until
+                    # it has; a next hop that only knows HELO is greeted with that
+                    await client._ehlo_or_helo_if_needed()
                 opts = [o for o in forwarded if client.supports_extension(_EXTENSION[
                     o.split("=")[0]])]
                 await client.mail(sender, options=opts, encoding=encoding)

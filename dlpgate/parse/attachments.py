@@ -137,7 +137,8 @@ def extract(
                 "text/csv", "text/tab-separated-values", "application/csv")):
             from dlpgate.parse.tables import labelled
 
-            yield from _cut(labelled(decode_text(data)), name, budget.limits)
+            yield from _cut(labelled(decode_text(data), limit=budget.limits.max_text), name,
+                            budget.limits)
         elif kind == "text":
             yield from _cut(decode_text(data), name, budget.limits)
         elif kind == "binary":

@@ -107,6 +107,11 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
             for c in row:
                 if _local(c.tag) != "c":
                     continue
+                # Excel leaves empty cells out: place each by its reference ("C5"), or a
+                # row's values move left under the wrong headers
+                at = _column(c.get("r", ""))
+                if at is not None and len(cells) < at <= len(cells) + 1000:
+                    cells.extend([""] * (at - len(cells)))
                 kind = c.get("t", "n")
                 value = ""
                 for sub in c:
@@ -120,6 +125,17 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
             lines.append("\t".join(cells))
         texts.append(labelled("\n".join(lines), "\t"))  # each sheet under its own header
     return "\n".join(texts)
+
+
+def _column(ref: str) -> int | None:
+    """A cell reference's column from 0 ("A1" 0, "C5" 2, "AA3" 26), or None."""
+    letters = re.match(r"[A-Z]{1,3}", ref)
+    if letters is None:
+        return None
+    n = 0
+    for ch in letters.group(0):
+        n = n * 26 + ord(ch) - 64
+    return n - 1
 
 
 _OOXML_PARTS = re.compile(

@@ -237,7 +237,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             result = await reject_and_tell(store, settings, item_id, actor(user), comment, "web")
         else:
             raise Denied(404, "no such action")
-        if not result.ok:  # a decision refused (another reviewer's came first) is audited too
+        if not result.ok and result.state not in OPEN_STATES:
+            # refused because another decision came first (a next hop's failure is audited
+            # as release-failed, by release itself)
             store.audit(AuditEntry(actor(user), f"{request.path_params['verb']}-refused",
                                    item_id, reason=comment, via="web",
                                    detail=result.message[:200]))

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from dlpgate import testdata
-from dlpgate.testing import RunningRelay, Sink, capture_logs, make_message
+from dlpgate.testing import RunningRelay, Sink, capture_logs, free_port, make_message
 
 SENDER = "alice.jones@example-council.gov.uk"
 
@@ -351,6 +351,37 @@ def test_an_nhs_number_only_in_the_html_alternative_is_held(relay, sink):
     [item] = relay.store.held(state=None)
     assert item.state in ("held", "awaiting-sender")
     assert any(f["entity"] == "UK_NHS" and f["part"] == "body-html" for f in item.findings)
+
+
+def test_a_next_hop_that_only_knows_helo_still_takes_mail(make_settings, relay_factory):
+    # greeting a fresh connection with EHLO alone made every message 451 at such a hop
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
+
+    class HeloOnly(SMTP):
+        async def smtp_EHLO(self, hostname):
+            await self.push("502 5.5.1 EHLO not implemented")
+
+    got = []
+
+    class Take:
+        async def handle_DATA(self, server, session, envelope):
+            got.append(envelope.rcpt_tos)
+            return "250 OK"
+
+    port = free_port()
+    class HeloOnlyController(Controller):
+        def factory(self):
+            return HeloOnly(self.handler)
+
+    hop = HeloOnlyController(Take(), hostname="127.0.0.1", port=port)
+    hop.start()
+    try:
+        relay = relay_factory(make_settings(relay={"next_hop": f"127.0.0.1:{port}"}))
+        send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+    finally:
+        hop.stop()
+    assert got == [["bob.smith@example-council.gov.uk"]]
 
 
 def test_smtputf8_and_8bitmime_are_passed_on_from_the_first_message(relay, sink):

@@ -55,3 +55,24 @@ def test_dates_in_a_date_of_birth_column_are_dates_of_birth_in_csv_and_xlsx():
         births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
         assert len(births) == 12, name
         assert result.decision.verdict.value == "hold", (name, result.decision.rules)
+
+
+def test_a_sheets_empty_cells_leave_the_others_under_their_own_headers():
+    # Excel leaves empty cells out; the NHS numbers moved left under "Date of birth"
+    from dlpgate.parse.mime import parse
+
+    data = testdata.make_xlsx([["Child", "Date of birth", "NHS Number"],
+                               ["Amy Reid", None, 9434765919]])
+    msg = parse(make_message(attachments=(("a.xlsx", "application/vnd.openxmlformats-"
+                                           "officedocument.spreadsheetml.sheet", data),)))
+    [sheet] = [p.text for p in msg.parts if p.name == "a.xlsx"]
+    assert sheet.splitlines()[1] == "Child: Amy Reid; NHS Number: 9434765919"
+
+
+def test_labels_are_short_and_a_sheet_too_big_once_labelled_is_read_as_it_is():
+    # two 60 KB headers over rows of "1,2" made 6 GB of text
+    big = ("A" * 60_000 + ",B\n") + "1,2\n" * 1000
+    assert labelled(big, limit=100_000) == big
+    assert labelled("Date of birth and more words than any header needs,NHS\n1,2",
+                    ).splitlines()[1] == (
+        "Date of birth and more words than any he: 1; NHS: 2")

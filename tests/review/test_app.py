@@ -193,6 +193,9 @@ def test_a_release_while_the_next_hop_is_down_shows_the_error(world):
     r = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "fine"})
     assert r.status_code == 409 and "still held" in r.text and "451" in r.text
     assert world["store"].get_held(world["id"]).state == "held"
+    # audited as the release that failed, not as one someone else's decision refused
+    actions = [e.action for e in world["store"].audit_log(world["id"])]
+    assert "release-failed" in actions and "release-refused" not in actions
 
 
 def test_subjects_headers_and_file_names_are_escaped_everywhere(world):
