@@ -343,7 +343,7 @@ practice clerk governors admissions fostering adoption manager secretary inbox""
 
 # Words of a mailbox shared by a group or named for a post: no one person's name.
 GROUP_WORDS = frozenset("""residents independents carers parents members friends volunteers
-association society forum network coordinator officer lead advisor adviser worker workers
+association society forum network coordinator officer advisor adviser worker workers
 clerks councillors family""".split())
 
 
@@ -467,7 +467,8 @@ def names_someone_else(address: str, written: dict[str, list[str]]) -> str | Non
     words = [w for w in name_words(address) if w not in _TITLES and w != "the"]
     # a role's or a group's mailbox names no person (marac.coordinator@, the.pattersons@,
     # ashfield.residents@), and a title is no first name (cllr.j.evans@, rev.anne.lewis@)
-    if len(words) < 2 or any(w in ROLE_WORDS or w in GROUP_WORDS for w in words):
+    # (a role word only first: michael.head@ is Michael Head, head.office@ no one)
+    if len(words) < 2 or words[0] in ROLE_WORDS or any(w in GROUP_WORDS for w in words):
         return None
     first, last = words[0], words[-1]
     surnames = [s.lower() for s in written.get(first, ())]

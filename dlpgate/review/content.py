@@ -9,6 +9,7 @@ body and attachments is shown with the findings marked.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from dlpgate.config import Settings
@@ -60,22 +61,26 @@ def hidden_recipients(item: HeldMessage) -> set[str]:
     judging an exposure."""
     import email.parser
 
-    from dlpgate.history import header_addresses, normalise
+    from dlpgate.history import header_addresses
 
     head = email.parser.BytesHeaderParser().parsebytes(item.raw)
-    shown = {normalise(a) for h in ("To", "Cc") for _, a in header_addresses(head, h)}
-    return {r for r in item.rcpt_tos if normalise(r) not in shown}
+    # by address as written, case aside: normalise() drops a +tag, and a Bcc'd jo+x@ was
+    # not marked beside jo@ in To
+    shown = {a.lower() for h in ("To", "Cc") for _, a in header_addresses(head, h)}
+    return {r for r in item.rcpt_tos if r.lower() not in shown}
 
 
 def reasons_view(item: HeldMessage, settings: Settings) -> list[str]:
     """The hold's reasons with attachments named as `findings_view` names them."""
     labels = _part_labels([*_texts(item, settings), *(f["part"] for f in item.findings)])
     out = []
+    names = sorted((n for n in labels if labels[n] != n), key=len, reverse=True)
+    # where a reason names a part ("{part}: why", as a problem's explanation reads), not
+    # wherever its letters occur: a file called "to" is not every "to" in the sentence
+    pattern = re.compile("|".join(rf"(?<![\w.]){re.escape(n)}(?=: )" for n in names)) \
+        if names else None
     for reason in item.reasons:
-        for name in sorted(labels, key=len, reverse=True):
-            if labels[name] != name:
-                reason = reason.replace(name, labels[name])
-        out.append(reason)
+        out.append(pattern.sub(lambda m: labels[m.group(0)], reason) if pattern else reason)
     return out
 
 

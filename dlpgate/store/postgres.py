@@ -49,7 +49,9 @@ def _whole(exc: psycopg.Error) -> bool:
     SQLSTATE), out of disk or memory (53), shut down (57), an I/O error (58), read-only (25006);
     not a row it will not take (an index entry too long is 54000, a NUL 22021)."""
     state = getattr(exc, "sqlstate", None)
-    return state is None or state[:2] in ("08", "53", "57", "58") or state == "25006"
+    if state is None:  # the connection itself (lost, refused, the pool timed out), or not
+        return isinstance(exc, psycopg.OperationalError)
+    return state[:2] in ("08", "53", "57", "58") or state == "25006"
 
 
 class PostgresStore(SQLStore):

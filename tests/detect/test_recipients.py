@@ -947,6 +947,11 @@ def test_a_message_that_names_someone_else_with_the_recipients_first_name_is_fla
     assert "names-someone-else" not in names(both["sarah.khan@nhs.net"])
 
 
+def test_a_surname_that_is_also_a_role_word_is_still_a_surname(store):
+    r = assess(store, "michael.head@nhs.net", body="Dear Michael,\nMichael Moore asked.\n")
+    assert "Michael Moore" in why(r["michael.head@nhs.net"], "names-someone-else")
+
+
 @pytest.mark.parametrize("address, body", [
     ("rev.anne.lewis@stmarys-church.org.uk", "Dear Rev Lewis,\nAnne Lewis will lead it.\n"),
     ("cllr.j.evans@example-council.gov.uk", "Dear Cllr Evans,\nCllr John Evans asked.\n"),
