@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dlpgate.config import Settings
 from dlpgate.detect.summary import mask
-from dlpgate.model import BODY_PARTS
+from dlpgate.model import BODY_PARTS, PARSER
 from dlpgate.parse.mime import parse
 from dlpgate.store.base import HeldMessage
 
@@ -46,6 +46,8 @@ def findings_view(item: HeldMessage, settings: Settings) -> list[dict]:
         value = texts.get(f["part"], "")[f["start"]:f["end"]]
         if f["entity"] in PROBLEMS:  # "{part}: why", the part named as above
             shown = f["explanation"].replace(f["part"], labels[f["part"]], 1)
+        elif not _placed(f):
+            shown = _EARLIER
         else:
             shown = mask(f["entity"], value)
         groups.setdefault(f["entity"], []).append({"part": labels[f["part"]], "shown": shown,
@@ -68,6 +70,17 @@ def hidden_recipients(item: HeldMessage) -> set[str]:
     # not marked beside jo@ in To
     shown = {a.lower() for h in ("To", "Cc") for _, a in header_addresses(head, h)}
     return {r for r in item.rcpt_tos if r.lower() not in shown}
+
+
+_EARLIER = ("(found by an earlier version, whose text of this part differs: give a reason to "
+            "read it)")
+
+
+def _placed(finding: dict) -> bool:
+    """Whether a finding's offsets point into the part as it is read now: a hold made before
+    spreadsheets were read as "header: value" has them in other text (the subject and the
+    plain body are read as they were)."""
+    return finding.get("parser") == PARSER or finding["part"] in ("subject", "body")
 
 
 def reasons_view(item: HeldMessage, settings: Settings) -> list[str]:
@@ -105,7 +118,7 @@ def revealed_parts(item: HeldMessage, settings: Settings) -> list[dict]:
     texts = _texts(item, settings)
     by_part: dict[str, list[dict]] = {}
     for f in item.findings:
-        if f["entity"] not in PROBLEMS and f["end"] > f["start"]:
+        if f["entity"] not in PROBLEMS and f["end"] > f["start"] and _placed(f):
             by_part.setdefault(f["part"], []).append(f)
     out = []
     for name, text in texts.items():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dlpgate.history import domain_of
-from dlpgate.model import Envelope, Outcome, ScanResult
+from dlpgate.model import PARSER, Envelope, Outcome, ScanResult
 
 
 class StoreError(Exception):
@@ -114,7 +114,7 @@ class HeldMessage:
             reasons=result.decision.reasons,
             findings=tuple(
                 {"entity": f.entity, "part": f.part, "start": f.start, "end": f.end,
-                 "score": f.score, "explanation": f.explanation}
+                 "score": f.score, "explanation": f.explanation, "parser": PARSER}
                 for f in result.evidence.findings
             ),
             recipients=tuple(

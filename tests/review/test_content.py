@@ -7,7 +7,12 @@ import time
 
 from dlpgate.config import Settings
 from dlpgate.pipeline import Scanner
-from dlpgate.review.content import hidden_recipients, reasons_view
+from dlpgate.review.content import (
+    findings_view,
+    hidden_recipients,
+    reasons_view,
+    revealed_parts,
+)
 from dlpgate.store.base import HeldMessage
 from dlpgate.testing import make_envelope, make_message
 
@@ -33,3 +38,20 @@ def test_a_file_name_is_replaced_only_where_it_is_the_whole_word():
         "to: unrecognised binary format; sent to x@example.org",))
     assert reasons_view(item, SETTINGS) == [
         "attachment 1: unrecognised binary format; sent to x@example.org"]
+
+
+def test_a_hold_from_before_spreadsheets_were_labelled_shows_no_mask_on_the_wrong_words():
+    # its offsets point into the CSV as it was read then: masks fell on "Date of birth: "
+    rows = "Child,NHS Number\nAmy Reid,9434765919\n"
+    item = held(make_message(to=("x@example.org",), body="See attached.\n", attachments=(
+        ("list.csv", "text/csv", rows.encode()),)))
+    now = findings_view(item, SETTINGS)
+    assert any(i["shown"].endswith("919") for g in now for i in g["items"])
+    before = dataclasses.replace(item, findings=tuple(
+        {k: v for k, v in f.items() if k != "parser"} for f in item.findings))
+    shown = [i["shown"] for g in findings_view(before, SETTINGS) for i in g["items"]
+             if i["part"] != "body"]
+    assert shown and all(s.startswith("(found by an earlier version") for s in shown)
+    marked = [s for part in revealed_parts(before, SETTINGS) for s in part["segments"]
+              if s.entity]
+    assert not any(s.entity == "UK_NHS" for s in marked)
