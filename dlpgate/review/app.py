@@ -38,6 +38,7 @@ from dlpgate.review import auth, history, links
 from dlpgate.review.content import (
     findings_view,
     hidden_recipients,
+    part_texts,
     reasons_view,
     revealed_parts,
 )
@@ -199,11 +200,14 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         store.audit(AuditEntry(actor(user), "view", item.id, via="web"))
         return _message_page(request, user, session, item, revealed=None)
 
-    def _message_page(request, user, session, item, revealed, status=200, notice=""):
+    def _message_page(request, user, session, item, revealed, status=200, notice="",
+                      texts=None):
         history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
+        texts = part_texts(item, settings) if texts is None else texts  # one parse a page
         return page(request, "message.html", status, user=user, session=session, item=item,
-                    findings=findings_view(item, settings), revealed=revealed, history=history,
-                    reasons=item.reasons if revealed else reasons_view(item, settings),
+                    findings=findings_view(item, settings, texts), revealed=revealed,
+                    history=history,
+                    reasons=item.reasons if revealed else reasons_view(item, settings, texts),
                     bcc=hidden_recipients(item),
                     open=item.state in OPEN_STATES, notice=notice)
 
@@ -217,7 +221,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             return _message_page(request, user, session, item, None, 400,
                                  "Say why you need to read this message (at least a few words).")
         store.audit(AuditEntry(actor(user), "reveal", item.id, reason=reason[:500], via="web"))
-        return _message_page(request, user, session, item, revealed_parts(item, settings))
+        texts = part_texts(item, settings)
+        return _message_page(request, user, session, item,
+                             revealed_parts(item, settings, texts), texts=texts)
 
     async def decide(request: Request, user: auth.User, session: auth.Session | None) -> Response:
         form = await checked_form(request, session)

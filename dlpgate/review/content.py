@@ -27,19 +27,21 @@ class Segment:
     entity: str = ""  # empty: plain text between findings
 
 
-def _texts(item: HeldMessage, settings: Settings) -> dict[str, str]:
-    """Parsed with the scan's own limits, so the stored offsets match."""
+def part_texts(item: HeldMessage, settings: Settings) -> dict[str, str]:
+    """Parsed with the scan's own limits, so the stored offsets match. A page reads them once
+    and hands them to the views below (each parsed the message again: three times a reveal)."""
     return {p.name: p.text for p in parse(item.raw, None, settings.scan.limits).parts}
 
 
-def findings_view(item: HeldMessage, settings: Settings) -> list[dict]:
+def findings_view(item: HeldMessage, settings: Settings,
+                  texts: dict[str, str] | None = None) -> list[dict]:
     """Findings grouped by entity, each value masked; problems carry their explanation.
 
     Parts are named without their file names ("attachment 2 (.docx)"): a sender names a
     file after its subject ("Oliver-support-plan.pdf"), which the mask beside it hides.
     """
-    texts = _texts(item, settings)
-    labels = _part_labels([*texts, *(f["part"] for f in item.findings)])
+    texts = part_texts(item, settings) if texts is None else texts
+    labels = _part_labels(item, texts)
     groups: dict[str, list[dict]] = {}
     values: dict[str, set[str]] = {}
     for f in item.findings:
@@ -83,9 +85,10 @@ def _placed(finding: dict) -> bool:
     return finding.get("parser") == PARSER or finding["part"] in ("subject", "body")
 
 
-def reasons_view(item: HeldMessage, settings: Settings) -> list[str]:
+def reasons_view(item: HeldMessage, settings: Settings,
+                 texts: dict[str, str] | None = None) -> list[str]:
     """The hold's reasons with attachments named as `findings_view` names them."""
-    labels = _part_labels([*_texts(item, settings), *(f["part"] for f in item.findings)])
+    labels = _part_labels(item, part_texts(item, settings) if texts is None else texts)
     out = []
     names = sorted((n for n in labels if labels[n] != n), key=len, reverse=True)
     # where a reason names a part ("{part}: why", as a problem's explanation reads), not
@@ -97,11 +100,11 @@ def reasons_view(item: HeldMessage, settings: Settings) -> list[str]:
     return out
 
 
-def _part_labels(names: list[str]) -> dict[str, str]:
+def _part_labels(item: HeldMessage, texts: dict[str, str]) -> dict[str, str]:
     """subject and body as they are; every other part by its place and its file's kind."""
     labels: dict[str, str] = {}
     n = 0
-    for name in dict.fromkeys(names):
+    for name in dict.fromkeys([*texts, *(f["part"] for f in item.findings)]):
         if name in ("subject", *BODY_PARTS):
             labels[name] = name
             continue
@@ -113,9 +116,10 @@ def _part_labels(names: list[str]) -> dict[str, str]:
     return labels
 
 
-def revealed_parts(item: HeldMessage, settings: Settings) -> list[dict]:
+def revealed_parts(item: HeldMessage, settings: Settings,
+                   texts: dict[str, str] | None = None) -> list[dict]:
     """Each part's text cut into segments, findings marked. Escaping is the template's job."""
-    texts = _texts(item, settings)
+    texts = part_texts(item, settings) if texts is None else texts
     by_part: dict[str, list[dict]] = {}
     for f in item.findings:
         if f["entity"] not in PROBLEMS and f["end"] > f["start"] and _placed(f):
