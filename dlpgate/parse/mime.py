@@ -130,8 +130,7 @@ def _walk(
                 children = plain[:1] or children[-1:]  # plain if offered, else the richest
             stack.extend(c for c in reversed(children) if isinstance(c, EmailMessage))
             continue
-        disposition = header_text(part.get("Content-Disposition")).lower()  # may be a Header
-        is_attachment = fname is not None or disposition.startswith("attachment")
+        is_attachment = _is_attachment(part, fname)
         if not is_attachment and ctype in ("text/plain", "text/html"):
             data, problems = _payload(part, where)
             yield from problems
@@ -160,11 +159,16 @@ def _walk(
             yield Problem("unscannable", name, str(exc))
 
 
+def _is_attachment(part: EmailMessage, fname: str | None) -> bool:
+    """A named part, or one its disposition says is attached, rather than the body's text."""
+    disposition = header_text(part.get("Content-Disposition")).lower()  # may be a Header
+    return fname is not None or disposition.startswith("attachment")
+
+
 def _html_in(part: EmailMessage) -> Iterator[EmailMessage]:
     """The inline HTML of an alternative (itself, or inside its multipart/related)."""
     for p in part.walk() if part.is_multipart() else [part]:
-        if p.get_content_type() == "text/html" and _filename(p) is None and not header_text(
-                p.get("Content-Disposition")).lower().startswith("attachment"):
+        if p.get_content_type() == "text/html" and not _is_attachment(p, _filename(p)):
             yield p
 
 
