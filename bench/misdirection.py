@@ -76,7 +76,7 @@ from dlpgate import testdata  # noqa: E402
 from dlpgate.config import Settings  # noqa: E402
 from dlpgate.detect.lookalike import distance, split  # noqa: E402
 from dlpgate.detect.names import same_person  # noqa: E402
-from dlpgate.detect.recipients import SUSPECT_ADDRESS, RecipientRiskAssessor  # noqa: E402
+from dlpgate.detect.recipients import RecipientRiskAssessor, passes_for_another  # noqa: E402
 from dlpgate.detect.registry import Context  # noqa: E402
 from dlpgate.detect.thread import replied_to  # noqa: E402
 from dlpgate.history import inbound, normalise, pairs_from_message  # noqa: E402
@@ -392,8 +392,7 @@ def collect(split_name: str = "test", train: float = 0.7, seed: int = 1,
                           "meant known"].append(len(shown) - 1)
             if online:  # as the relay learns it: no profile of an address passing for another
                 learn_sent(store, raw, key, frozenset(
-                    a for a, r in risks.items()
-                    if any(s.name in SUSPECT_ADDRESS for s in r.signals)))
+                    a for a, r in risks.items() if passes_for_another(r)))
         store.close()
     return shown, stats
 

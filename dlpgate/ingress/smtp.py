@@ -21,7 +21,7 @@ from dlpgate import metrics, obs
 from dlpgate.act.journal import Earlier, Journal, Prior, as_interrupted, journal_key
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
-from dlpgate.detect.recipients import ADDED_TO_THREAD, SUSPECT_ADDRESS
+from dlpgate.detect.recipients import ADDED_TO_THREAD, passes_for_another
 from dlpgate.history import (
     MAX_ADDRESS,
     Pair,
@@ -392,7 +392,7 @@ class Handler:
             # a case sent to referrals@nhs.com under a `log` rule made the real nhs.net
             # address "not the one this has gone to" on the next message
             suspect = {normalise(r.address) for r in result.evidence.recipients
-                       if any(s.name in SUSPECT_ADDRESS for s in r.signals)}
+                       if passes_for_another(r)}
             gw.profiles.add_all([(sender, a, result.fingerprint) for a in accepted
                                  if a not in suspect])
 

@@ -84,9 +84,9 @@ def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:
     if hit.recipients and not _per_recipient(rule.explain):
         # an explanation that names no recipient says its signals once, for all of them
         # (twelve carers in To read out as seven near-identical lines, one per provider)
-        said = _said(facts, sorted(hit.recipients), hit.signals)
-        told = Counter(s for a in hit.recipients for s in _said(facts, [a], hit.signals))
-        said.sort(key=lambda s: -told[s])  # what holds for all of them first
+        each = [_said(facts, [a], hit.signals) for a in sorted(hit.recipients)]
+        told = Counter(s for said in each for s in said)
+        said = sorted(told, key=lambda s: -told[s])  # what holds for all of them first
         reasons.append(rule.explain.format_map({
             **common, "signals": "; ".join(said) or "no warning signs"}).strip())
         bound = tuple(sorted(hit.recipients))
