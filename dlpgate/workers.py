@@ -80,7 +80,10 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
             reply = pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # reported by type only: messages may quote content
             reply = pickle.dumps(("error", type(exc).__name__))
-        conn.send_bytes(reply)
+        try:
+            conn.send_bytes(reply)
+        except OSError:  # the relay went (killed mid-scan): nobody is waiting for the reply
+            return
 
 
 class _Worker:

@@ -78,3 +78,20 @@ def test_a_scan_that_needs_more_memory_than_allowed_fails_alone():
     finally:
         loop.run_until_complete(p.close())
         loop.close()
+
+
+def test_a_worker_whose_relay_went_mid_scan_exits_quietly():
+    """A relay killed mid-scan leaves its worker a reply with no reader: the worker ends
+    cleanly, not with a broken-pipe traceback in the operator's log."""
+    import pickle
+
+    from dlpgate.policy.load import load_policy
+    from dlpgate.workers import _Worker
+
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    worker = _Worker(pickle.dumps((settings, load_policy(settings))))
+    raw = make_message(body="word " * 200_000)  # long enough to outlast the close below
+    worker.conn.send_bytes(pickle.dumps((raw, make_envelope(raw), "orphan", None)))
+    worker.conn.close()
+    worker.process.join(60)
+    assert worker.process.exitcode == 0
