@@ -92,8 +92,13 @@ class PostgresStore(SQLStore):
         self._erasure_checked = float("-inf")
         self._erased_at: float | None = None
         try:
+            # a database host that stops answering (not refusing) would otherwise hold each
+            # new connection for the kernel's TCP timeout, minutes, before the 451
+            kwargs: dict[str, object] = {"autocommit": True}
+            if "connect_timeout" not in url:
+                kwargs["connect_timeout"] = 5
             self._pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=True,
-                                        timeout=10, kwargs={"autocommit": True})
+                                        timeout=10, kwargs=kwargs)
             self._pool.wait(timeout=10)
             self._migrate()
         except (psycopg.Error, OSError) as exc:

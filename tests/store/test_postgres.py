@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -181,3 +182,89 @@ def test_a_transaction_chosen_as_a_deadlocks_victim_is_run_again_whole(pg_url):
         assert pg._read("SELECT value FROM meta WHERE key = 'probe'", ()) == [("3",)]
     finally:
         pg.close()
+
+
+class _Link:
+    """A TCP hop to PostgreSQL that can go silent: the database host behind a link that drops
+    packets rather than refusing them. Connections made while silent stay silent (their
+    packets were lost); the link heals for new ones."""
+
+    def __init__(self, url: str) -> None:
+        import socket
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 5432)
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.url = url.replace(parts.netloc, f"{parts.username or 'postgres'}@127.0.0.1:"
+                               f"{self.port}")
+        self.silent = False
+        self.live: list = []
+        self.lost: list = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            if self.silent:
+                self.lost.append(client)
+                continue
+            upstream = socket.create_connection(self.target)
+            self.live += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            with contextlib.suppress(OSError):
+                s.close()
+
+    def cut(self) -> None:
+        self.silent = True
+        for s in self.live:
+            with contextlib.suppress(OSError):
+                s.shutdown(2)
+
+    def close(self) -> None:
+        self.server.close()
+        for s in self.live + self.lost:
+            s.close()
+
+
+def test_a_node_recovers_when_a_silent_database_link_heals(pg_url):
+    """While the link drops packets each request fails (a 451 to the client, the mail kept
+    by its sender); once it heals the node works again without a restart. Before, a
+    reconnection attempt made into the silence held its place in the pool for psycopg's
+    default 130 s, and every message meanwhile got a 451 (here, with one place, for the whole
+    90 s the test waits)."""
+    link = _Link(pg_url)
+    store = PostgresStore(link.url, min_size=1, max_size=1)
+    try:
+        assert store._read("SELECT 1", ()) == [(1,)]
+        link.cut()
+        with pytest.raises(StoreError):
+            store._read("SELECT 1", ())
+        time.sleep(1)  # the pool tries to reconnect into the silence
+        link.silent = False
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                assert store._read("SELECT 1", ()) == [(1,)]
+                break
+            except StoreError:
+                assert time.monotonic() < deadline, "the node never recovered"
+    finally:
+        store.close()
+        link.close()
