@@ -11,6 +11,7 @@ and `delay` it carries signed links (dlpgate.review.links). Every notice offers
 from __future__ import annotations
 
 import email.policy
+import textwrap
 import time
 from datetime import datetime
 from email.message import EmailMessage
@@ -144,7 +145,27 @@ def reviewer_notice(item: HeldMessage, settings: Settings) -> EmailMessage:
 _POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
+_LONGEST = 998  # SMTP's line, without its CRLF
+
+
+def _wrapped(body: str, width: int = 76) -> str:
+    """A line past SMTP's limit wrapped (links never are): the line naming forty recipients
+    ran past 1,000 characters, and a next hop that enforces it refused the notice, so the
+    sender was never told why their mail was held."""
+    out: list[str] = []
+    for line in body.split("\n"):
+        if len(line) <= _LONGEST or "://" in line:
+            out.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip())]
+        first = indent + ("  " if line.lstrip().startswith("- ") else "")
+        out += textwrap.wrap(line, width, subsequent_indent=first, break_long_words=False,
+                             break_on_hyphens=False) or [line]
+    return "\n".join(out)
+
+
 def _notice(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:
+    body = _wrapped(body)
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = notice_sender(settings)
     msg["To"] = to

@@ -276,3 +276,20 @@ def test_a_sender_outside_the_organisation_is_never_told(make_settings, relay_fa
     wait_for(sink, 1)
     time.sleep(1.0)  # a notice would have followed by now
     assert sink.notices == [] and len(sink.delivered) == 1
+
+
+def test_the_notice_of_a_message_to_forty_people_reaches_the_sender(
+        make_settings, relay_factory, sink, tmp_path):
+    # the line naming every recipient ran past SMTP's 1,000 characters and the next hop
+    # refused the notice (500 Line too long): the sender never heard why
+    _, relay = start(make_settings, relay_factory, tmp_path, policy=TELL_AFTER)
+    rcpts = [f"resident.number{i:02d}@gmail.com" for i in range(40)]
+    raw = make_message(sender=SENDER, to=tuple(rcpts), subject="Repairs",
+                       body=f"NHS number {NHS}.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail(SENDER, rcpts, raw)
+    wait_for(sink, 1)
+    text = sink.notices[0].data.decode()
+    assert all(len(line) <= 998 for line in text.splitlines())
+    assert "resident.number39@gmail.com" in text and "has not been sent yet" in text
+    assert re.search(r"http://\S+/l/\S+", text)  # the links still whole
