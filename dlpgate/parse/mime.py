@@ -37,11 +37,30 @@ def header_text(value: object) -> str:
     """Decode RFC 2047 words; any damage leaves the raw text rather than raising."""
     if value is None:
         return ""
-    raw = str(value)
+    raw = _eight_bit(value)
     try:
         return str(email.header.make_header(email.header.decode_header(raw)))
     except Exception:
         return raw
+
+
+def _eight_bit(value: object) -> str:
+    """A header sent as raw 8-bit (SMTPUTF8, or a client that never encoded it) comes out of
+    the parser as a Header of unknown-8bit bytes: read them as UTF-8, or as Windows-1252 when
+    they are not ("Réunion" was "R��union" in the subject, in detection and in the sender's
+    notice)."""
+    if not isinstance(value, email.header.Header):
+        return str(value)
+    out = []
+    for chunk, charset in email.header.decode_header(value):
+        if isinstance(chunk, str):
+            out.append(chunk)
+            continue
+        try:
+            out.append(chunk.decode("utf-8" if charset in (None, "unknown-8bit") else charset))
+        except (UnicodeDecodeError, LookupError):
+            out.append(chunk.decode("cp1252", "replace"))
+    return "".join(out)
 
 
 _COMPLEX = re.compile(r'["()\\:;]')

@@ -225,3 +225,12 @@ def test_a_multipart_whose_boundary_is_never_found_is_read_as_its_text():
 def test_html_that_says_more_than_the_plain_text_is_read_however_its_markup_is_written(html):
     parts = {p.name: p.text for p in parse(make_message(body="See attached.\n", html=html)).parts}
     assert "NHS number 943 476 5919" in parts.get("body-html", "")
+
+
+def test_a_subject_sent_as_raw_utf8_or_windows_1252_is_read_as_written():
+    # SMTPUTF8 clients write headers unencoded; "Réunion" was read as "R��union", in the
+    # scan and in the sender's notice
+    for charset in ("utf-8", "cp1252"):
+        raw = ("From: a@example-council.gov.uk\r\nTo: c@example.org\r\n"
+               "Subject: Réunion protección\r\n\r\nhi\r\n").encode(charset)
+        assert parse(raw).subject == "Réunion protección", charset
