@@ -13,10 +13,10 @@ import io
 import logging
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dlpgate.config import Limits
-from dlpgate.model import Attachment, Problem, TextPart
+from dlpgate.model import BODY_PARTS, Attachment, Problem, TextPart
 from dlpgate.parse import office
 
 Item = TextPart | Attachment | Problem
@@ -36,6 +36,23 @@ class Budget:
     limits: Limits
     parts: int = 0
     expanded: int = 0
+    names: set[str] = field(default_factory=lambda: {"subject", *BODY_PARTS})
+
+    def unique(self, name: str) -> str:
+        """`name`, or "notes (2).txt" when a part of the message already has it (or it is
+        the subject's or the body's): findings point into a part by its name, and a second
+        notes.txt, or a file called "body", showed the reviewer its text in place of the
+        first one's, whose NHS number they never saw."""
+        if name not in self.names:
+            self.names.add(name)
+            return name
+        head, slash, leaf = name.rpartition("/")
+        stem, dot, ext = leaf.rpartition(".") if "." in leaf.lstrip(".") else (leaf, "", "")
+        n = 2
+        while (other := f"{head}{slash}{stem} ({n}){dot}{ext}") in self.names:
+            n += 1
+        self.names.add(other)
+        return other
 
     def take_part(self) -> None:
         self.parts += 1
@@ -208,7 +225,7 @@ def _zip(
             if info.is_dir():
                 continue
             budget.take_part()
-            inner = f"{name}/{info.filename}"
+            inner = budget.unique(f"{name}/{info.filename}")
             try:
                 member = read(info)
             except _MemberRefused as exc:

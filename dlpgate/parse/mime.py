@@ -132,6 +132,7 @@ def _walk(
             name = fname or f"attached-{counter[0]}.eml"
             if prefix:
                 name = f"{prefix}/{name}"
+            name = budget.unique(name)
             yield Attachment(name=name, content_type=ctype, size=0, depth=depth)
             yield from _attached_message(part, name, depth, budget, counter)
             continue
@@ -170,6 +171,7 @@ def _walk(
         name = fname or f"attachment-{counter[0]}"
         if prefix:
             name = f"{prefix}/{name}"
+        name = budget.unique(name)
         data, problems = _payload(part, name)
         yield from problems
         try:

@@ -234,3 +234,12 @@ def test_a_subject_sent_as_raw_utf8_or_windows_1252_is_read_as_written():
         raw = ("From: a@example-council.gov.uk\r\nTo: c@example.org\r\n"
                "Subject: Réunion protección\r\n\r\nhi\r\n").encode(charset)
         assert parse(raw).subject == "Réunion protección", charset
+
+
+def test_each_part_has_its_own_name_though_two_files_share_one():
+    raw = make_message(body="Hello.", attachments=(
+        ("notes.txt", "text/plain", b"first"), ("notes.txt", "text/plain", b"second"),
+        ("body", "text/plain", b"third")))
+    assert [(p.name, p.text.strip()) for p in parse(raw).parts if p.name != "subject"] == [
+        ("body", "Hello."), ("notes.txt", "first"), ("notes (2).txt", "second"),
+        ("body (2)", "third")]

@@ -55,3 +55,19 @@ def test_a_hold_from_before_spreadsheets_were_labelled_shows_no_mask_on_the_wron
     marked = [s for part in revealed_parts(before, SETTINGS) for s in part["segments"]
               if s.entity]
     assert not any(s.entity == "UK_NHS" for s in marked)
+
+
+def test_a_second_file_of_the_same_name_cannot_stand_in_for_the_first():
+    # the reviewer was shown the second notes.txt's agenda in place of the first's NHS
+    # number, and a file called "body" in place of the body: nothing to see, released
+    nhs = "Mr John Smith, NHS number 943 476 5919, seen by the crisis team."
+    for attachments, body in (
+            ((("notes.txt", "text/plain", nhs.encode()),
+              ("notes.txt", "text/plain", b"Agenda for the allotment committee.")), "Notes."),
+            ((("body", "text/plain", b"Agenda for the allotment committee."),), nhs)):
+        item = held(make_message(to=("x@gmail.com",), body=body, attachments=attachments))
+        shown = "".join(s.text for part in revealed_parts(item, SETTINGS)
+                        for s in part["segments"] if s.entity == "UK_NHS")
+        assert shown == "943 476 5919"
+        names = [part["name"] for part in revealed_parts(item, SETTINGS)]
+        assert len(names) == len(set(names)) and "Agenda" in str(revealed_parts(item, SETTINGS))
