@@ -367,3 +367,18 @@ def test_the_page_marks_bcc_says_whose_you_it_is_and_counts_findings_both_ways(w
     assert "carer@gmail.com, records@example-council.gov.uk (Bcc)" in page
     assert '"you" is alice.jones@example-council.gov.uk' in page
     assert "UK_NHS (2 found, 1 different)" in page
+
+
+def test_behind_a_signing_in_proxy_a_form_from_another_site_does_nothing(world):
+    # the proxy's credentials ride along with a forged cross-site POST: a page elsewhere
+    # released a held message in a reviewer's name, with no token asked for
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+    app = create_app(settings, world["store"])
+    ann = TestClient(app, follow_redirects=False, client=("10.1.2.3", 4000),
+                     headers={"X-Remote-User": "ann"})
+    forged = ann.post(f"/m/{world['id']}/release", data={"comment": "approved"})
+    assert forged.status_code == 403 and world["store"].get_held(world["id"]).state == "held"
+    page = ann.get(f"/m/{world['id']}").text
+    r = ann.post(f"/m/{world['id']}/reveal", data={"csrf": csrf(page), "reason": "checking"})
+    assert r.status_code == 200 and "943 476 5919" in r.text
