@@ -167,17 +167,33 @@ def _walk(
             continue
         if not is_attachment and ctype.startswith(("multipart/", "image/")):
             continue  # inline images in signatures: nothing to read
+        if ctype in _SIGNATURES:
+            continue  # an S/MIME or PGP signature: a checksum of the text beside it, no content
         counter[0] += 1
         name = fname or f"attachment-{counter[0]}"
         if prefix:
             name = f"{prefix}/{name}"
         name = budget.unique(name)
+        if ctype in _SEALED and "signed" not in str(part.get_param("smime-type", "")).lower():
+            yield Attachment(name=name, content_type=ctype, size=0, depth=depth)
+            yield Problem("encrypted-attachment", name, "encrypted message (S/MIME or PGP)")
+            continue
         data, problems = _payload(part, name)
         yield from problems
         try:
             yield from extract(name, ctype, data, depth, budget, _nested_bytes)
         except BudgetExceeded as exc:
             yield Problem("unscannable", name, str(exc))
+
+
+# A signed message's signature part: every signed message to someone outside was held as an
+# "unrecognised binary format" (smime.p7s), whatever it said.
+_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature",
+               "application/pgp-signature")
+# Encrypted for its recipients: no one here can read it, which is what the policy's
+# encrypted-attachment rules are for (it was "unscannable", so the exception for secure
+# destinations never applied). Opaque-signed pkcs7-mime (smime-type=signed-data) is not sealed.
+_SEALED = ("application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted")
 
 
 def _is_attachment(part: EmailMessage, fname: str | None) -> bool:

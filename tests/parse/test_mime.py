@@ -243,3 +243,31 @@ def test_each_part_has_its_own_name_though_two_files_share_one():
     assert [(p.name, p.text.strip()) for p in parse(raw).parts if p.name != "subject"] == [
         ("body", "Hello."), ("notes.txt", "first"), ("notes (2).txt", "second"),
         ("body (2)", "third")]
+
+
+def _smime(kind: str) -> bytes:
+    outer = EmailMessage()
+    outer["From"], outer["To"], outer["Subject"] = ("a@example-council.gov.uk",
+                                                    "court@court.cjsm.net", "Bundle")
+    if kind == "signed":
+        outer.set_content("The hearing is at ten.")
+        outer.make_mixed()
+        outer.set_type("multipart/signed")
+        outer.set_param("protocol", "application/pkcs7-signature")
+        outer.add_attachment(b"\x30\x82\x05\x00" + bytes(200), maintype="application",
+                             subtype="pkcs7-signature", filename="smime.p7s")
+    else:
+        outer.set_content(b"\x30\x82\x05\x00" + bytes(200), maintype="application",
+                          subtype="pkcs7-mime", filename="smime.p7m",
+                          params={"smime-type": "enveloped-data"})
+    return outer.as_bytes()
+
+
+def test_a_signature_is_no_attachment_and_an_encrypted_message_is_encrypted():
+    # every signed message to someone outside was held for its "unrecognised binary"
+    # smime.p7s, and an encrypted one was "unscannable", so the exception for secure
+    # destinations (which takes encrypted mail) never applied
+    signed = parse(_smime("signed"))
+    assert not signed.problems and signed.body.strip() == "The hearing is at ten."
+    [problem] = parse(_smime("encrypted")).problems
+    assert problem.kind == "encrypted-attachment" and problem.part == "smime.p7m"
