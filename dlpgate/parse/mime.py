@@ -147,6 +147,8 @@ def _walk(
                                  for h in _html_in(c)), None)
                     if html is not None:
                         yield from _html_extra(plain[0], html, where)
+                for cal in (c for c in children if c.get_content_type() == "text/calendar"):
+                    yield from _calendar(cal, budget)
                 children = plain[:1] or children[-1:]  # plain if offered, else the richest
             stack.extend(c for c in reversed(children) if isinstance(c, EmailMessage))
             continue
@@ -194,6 +196,28 @@ _SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature",
 # encrypted-attachment rules are for (it was "unscannable", so the exception for secure
 # destinations never applied). Opaque-signed pkcs7-mime (smime-type=signed-data) is not sealed.
 _SEALED = ("application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted")
+
+
+_SAID = re.compile(r"^(?:SUMMARY|DESCRIPTION|LOCATION|COMMENT)(?:;[^:\n]*)?:(.*)$",
+                   re.MULTILINE | re.IGNORECASE)
+
+
+def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
+    """A meeting request's calendar, the alternative beside its text: what the invitation's
+    description says went unread when the text part did not repeat it. Folded lines are
+    joined first (a fold may fall inside an NHS number)."""
+    data, problems = _payload(part, "invite.ics")
+    yield from problems
+    text = decode_text(data, part.get_content_charset()).replace("\r\n", "\n")
+    text = re.sub(r"\n[ \t]", "", text)
+    # what people wrote, not the UIDs, stamps and dial-in codes around it
+    said = [m.group(1) for m in _SAID.finditer(text)]
+    text = "\n".join(said).replace("\\n", "\n").replace("\\N", "\n").replace("\\,", ",")
+    text = text.replace("\\;", ";").replace("\\\\", "\\")
+    if text.strip():
+        # read like a part of the body, not counted as a file attached
+        yield TextPart(name=budget.unique("invite.ics"), text=text[: budget.limits.max_text],
+                       content_type="text/calendar", is_attachment=True)
 
 
 def _is_attachment(part: EmailMessage, fname: str | None) -> bool:

@@ -271,3 +271,19 @@ def test_a_signature_is_no_attachment_and_an_encrypted_message_is_encrypted():
     assert not signed.problems and signed.body.strip() == "The hearing is at ten."
     [problem] = parse(_smime("encrypted")).problems
     assert problem.kind == "encrypted-attachment" and problem.part == "smime.p7m"
+
+
+def test_a_meeting_requests_calendar_is_read_beside_its_text():
+    # the description went unread when the text part did not repeat it
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = ("a@example-council.gov.uk", "b@example.org",
+                                              "Strategy meeting")
+    msg.set_content("You are invited.")
+    msg.add_alternative("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+                        "DESCRIPTION:Strategy meeting for Leo Turner\\, NHS number 943 47\r\n"
+                        " 6 5919\\, on a child protection plan.\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                        subtype="calendar", params={"method": "REQUEST"})
+    got = parse(msg.as_bytes())
+    [invite] = [p for p in got.parts if p.name == "invite.ics"]
+    assert "Leo Turner, NHS number 943 476 5919, on a child protection plan." in invite.text
+    assert got.body.strip() == "You are invited." and not got.attachments
