@@ -192,10 +192,14 @@ def learn_message(store: Store, message: Any, pairs: list, key: bytes,
     (at once, or in batches as `history learn` does). `no_profile`: recipients whose address
     passed for another's, kept out of the profiles as the relay keeps them."""
     from dlpgate.detect.profile import fingerprint
-    from dlpgate.detect.thread import outside_thread
+    from dlpgate.detect.thread import carries_conversation, outside_thread
     from dlpgate.history import joining
 
-    pairs = joining(pairs, outside_thread(message, [p.recipient for p in pairs]))
+    # Only a message that quotes the conversation says who was in it: a reply with its quote
+    # deleted made its one recipient "copied in", and every resident a housing officer had
+    # answered so became `often-copied-in`, which took `not-in-thread` off the wrong one
+    if carries_conversation(message.body):
+        pairs = joining(pairs, outside_thread(message, [p.recipient for p in pairs], True))
     store.learn_groups([(pairs[0].sender, tuple(p.recipient for p in pairs))])
     tokens = fingerprint(message, key, findings)
     store.learn_profiles([(p.sender, p.recipient, tokens) for p in pairs

@@ -207,6 +207,9 @@ def test_learning_sent_mail_counts_who_was_copied_into_a_conversation(tmp_path):
                              to=("sarah.khan@nhs.net", "pa@example-council.gov.uk"),
                              body=quoted))
     box.add(make_message(sender="alice@example-council.gov.uk", to=("pa@example-council.gov.uk",)))
+    for _ in range(3):  # replies with their quote deleted: who was in it is not on the page
+        box.add(make_message(sender="alice@example-council.gov.uk", subject="RE: repairs",
+                             to=("amy.moss@gmail.com",), body="Booked for Tuesday."))
     box.close()
     out = dlpgate("history", "learn", "sent.mbox", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -218,6 +221,9 @@ def test_learning_sent_mail_counts_who_was_copied_into_a_conversation(tmp_path):
     assert got["sarah.khan@nhs.net"].joined == 0  # she was in the conversation
     assert got["pa@example-council.gov.uk"].smallest == 1  # the last one was to her alone
     assert got["sarah.khan@nhs.net"].smallest == 2
+    # each was counted as "copied in", and every resident answered became often-copied-in
+    assert store.correspondence("alice@example-council.gov.uk", ["amy.moss@gmail.com"])[
+        "amy.moss@gmail.com"].joined == 0
     store.close()
 
 
