@@ -61,11 +61,18 @@ ADDED_TO_THREAD = (S.NOT_IN_THREAD, S.OFTEN_COPIED_IN)
 # An address that passes for another: what went to it is no sign of what it is for, so no
 # content profile is kept from it (record.py), however it left (a `log` rule, `pass`).
 SUSPECT_ADDRESS = (S.LOOKALIKE_DOMAIN, S.ADDRESS_SLIP, S.CONFUSABLE_ADDRESS, S.UNKNOWN_COLLEAGUE)
+# Nor from a recipient the message itself says was meant for another: what has gone only to
+# sarah.khan, sent under a `log` rule to sarah.jones, made the next notice say it "has gone to
+# sarah.jones@nhs.net before". A reviewer's release is still learned whole.
+STOOD_IN_FOR = SUSPECT_ADDRESS + (S.CONTENT_FITS_ANOTHER, S.REPLIES_TO_ANOTHER)
 
 
 def passes_for_another(risk: RecipientRisk) -> bool:
-    """Whether a recipient's address imitated another's (SUSPECT_ADDRESS)."""
-    return any(s.name in SUSPECT_ADDRESS for s in risk.signals)
+    """Whether a recipient's address imitated another's, or the message was another's
+    (STOOD_IN_FOR)."""
+    return any(s.name in STOOD_IN_FOR for s in risk.signals)
+
+
 # A recipient who imitates another address is not made safer by being named.
 IMITATIONS = (S.LOOKALIKE_DOMAIN, S.CONFUSABLE_ADDRESS, S.ADDRESS_SLIP, S.CONTENT_FITS_ANOTHER,
               S.GROUP_FITS_ANOTHER, S.USUAL_NAMESAKE, S.CURRENT_NAMESAKE, S.NAMES_ANOTHER,

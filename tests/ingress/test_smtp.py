@@ -630,3 +630,28 @@ def test_a_recipient_a_reviewer_released_mail_to_is_no_longer_new(relay, sink):
     [jane] = second.recipients
     assert "rare-correspondent" in jane["signals"] and "new-to-organisation" not in jane["signals"]
     assert "identifiers-to-new-webmail" not in second.rules  # the policy's other rules still ask
+
+
+def test_what_went_to_the_other_sarah_under_a_log_rule_is_no_content_profile_of_her(
+        relay, sink):
+    # what had only gone to sarah.khan, let go to sarah.jones, made the next notice say it
+    # "has gone to sarah.jones@nhs.net before"
+    from dlpgate.record import learn_sent
+
+    key = relay.store.profile_key()
+    case = "Callum moved to the Ashdown placement; his Ashdown review with Whitfield is Thursday."
+    for i in range(6):
+        learn_sent(relay.store, make_message(sender=SENDER, to=("sarah.khan@nhs.net",),
+                                             subject=f"Callum {i}", body=case), key)
+    learn_sent(relay.store, make_message(sender=SENDER, to=("sarah.jones@nhs.net",),
+                                         subject="Training", body="Dates for next term."), key)
+    before = relay.store.held_about("sarah.jones@nhs.net").profile_rows
+    send(relay, make_message(to=("sarah.jones@nhs.net",), subject="Callum", body=case),
+         ["sarah.jones@nhs.net"])
+    assert len(sink.delivered) == 1
+    gw = relay.relay.gateway
+    for batcher in (gw.history, gw.profiles):
+        relay.call(batcher.flush())
+    assert relay.store.correspondence(SENDER, ["sarah.jones@nhs.net"])[
+        "sarah.jones@nhs.net"].count == 2  # it did go to her
+    assert relay.store.held_about("sarah.jones@nhs.net").profile_rows == before
