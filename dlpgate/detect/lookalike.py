@@ -232,6 +232,11 @@ def _trick(domain: str, reference: str, strict: bool) -> str | None:
         return f"has the whole name {reference} in it, with other words added"
     if strict and not vetted and r_label and _padded(d_name, r_label):
         return f"is the name {r_label} of {reference} dressed up with words like mail or secure"
+    if d_suffix == r_suffix == "sch.uk" and d_label == r_label and "." in r_name \
+            and "." in d_name:
+        # a school under its authority's name: the slip is in the school's own label
+        # (oakfeld.westshire.sch.uk for oakfield.westshire.sch.uk)
+        d_label, r_label = d_name.split(".")[-2], r_name.split(".")[-2]
     if d_suffix == r_suffix and len(r_label) >= 4:
         allowed = 1 if len(r_label) < 8 else 2
         edits = distance(d_label, r_label, allowed)

@@ -420,7 +420,10 @@ class RecipientRiskAssessor:
         A webmail provider is no organisation.
         """
         out = []
-        if address in in_body or (names.name_words(address) and names.in_thread(address, words)):
+        # a post's words ("Hello Admissions") name the post, not who reads its mailbox: the
+        # mistyped admissions@oakfeld... was "named" and its risk damped
+        if address in in_body or (names.name_words(address) and names.in_thread(address, words)
+                                  and not names.is_role_address(address)):
             out.append(self._signal(
                 S.NAMED_IN_MESSAGE, f"the message names {address}"))
         org = together.of.get(address)

@@ -23,6 +23,8 @@ CYRILLIC_GMAIL = "gma\u0456l.com".encode("idna").decode()
     ("examp1e-council.gov.uk", "example-council.gov.uk", "look-alike letters"),
     ("aoll.com", "aol.com", "one typing slip"),  # a three-letter name: a letter typed twice
     ("oal.com", "aol.com", "one typing slip"),  # or two letters swapped
+    # a school's own name under its authority's (the authority's label was compared: equal)
+    ("oakfeld.westshire.sch.uk", "oakfield.westshire.sch.uk", "one typing slip"),
 ])
 def test_imitations_are_named_with_their_trick(domain, reference, because):
     assert because in (imitates(domain, reference) or "")
@@ -38,6 +40,7 @@ def test_imitations_are_named_with_their_trick(domain, reference, because):
     ("bu.edu", "sbu.edu"),  # names this short are too often each other's neighbours
     ("uol.com", "aol.com"),  # one letter changed in three: another real provider
     ("aoo.com", "aol.com"),
+    ("riverside.westshire.sch.uk", "oakfield.westshire.sch.uk"),  # two schools, one authority
 ])
 def test_different_real_domains_are_not_imitations(domain, reference):
     assert imitates(domain, reference) is None

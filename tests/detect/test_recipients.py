@@ -816,6 +816,9 @@ def test_a_new_contact_the_message_names_is_less_risky_than_one_it_does_not(stor
     # one name word is a mention, not a name: Kiran is not Kiran Shah
     got = assess(store, "kiran.shah@newpartner.org", body="Dear Kiran,\n")
     assert "named-in-message" not in names(got["kiran.shah@newpartner.org"])
+    # a post's name is no one's: "Hello Admissions" damped a mistyped school's admissions@
+    got = assess(store, "admissions@oakfeld.sch.uk", body="Hello Admissions,\nThe form.\n")
+    assert "named-in-message" not in names(got["admissions@oakfeld.sch.uk"])
 
 
 def test_a_colleague_at_the_same_new_organisation_is_evidence_it_was_meant(store):
