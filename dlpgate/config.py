@@ -318,6 +318,9 @@ DEFAULT_WEIGHTS = {
     "names-another": 0.95,
     "names-someone-else": 0.7, "replies-to-another": 0.995,
     "personal-webmail": 0.0, "protective-marking": 0.7, "salutation-mismatch": 0.9,
+    # a judgment, not a fit: the benchmark's senders never write to a webmail address that
+    # spells their own name, so it cannot weigh it; high, as a council's rules forbid it
+    "own-personal-address": 0.9,
     "greets-another": 0.65,
     # mitigating: evidence a new recipient was meant; each damps the base risk (unless the
     # recipient imitates another address)

@@ -233,6 +233,7 @@ class RecipientSignal(enum.StrEnum):
     NAMES_SOMEONE_ELSE = "names-someone-else"
     REPLIES_TO_ANOTHER = "replies-to-another"
     PERSONAL_WEBMAIL = "personal-webmail"
+    OWN_PERSONAL_ADDRESS = "own-personal-address"
     PROTECTIVE_MARKING = "protective-marking"
     SALUTATION_MISMATCH = "salutation-mismatch"
     GREETS_ANOTHER = "greets-another"

@@ -359,6 +359,20 @@ def is_role_address(address: str) -> bool:
     return bool(roles) and all(w in roles or not w.isalpha() for w in words)
 
 
+def spells(address: str, name: list[str]) -> bool:
+    """Whether an address spells this first name and surname whole, in either order, as
+    words (emma.clarke85@, clarke_emma@) or run together (emmaclarke@): not an initial, which
+    a relative or a namesake shares as often."""
+    if len(name) < 2:
+        return False
+    first, last = unaccented(name[0]).lower(), unaccented(name[-1]).lower()
+    words = name_words(address)
+    if first in words and last in words:
+        return True
+    letters = re.sub(r"[^a-z]", "", address.rpartition("@")[0].lower())
+    return letters in (first + last, last + first)
+
+
 def name_words(address: str) -> list[str]:
     """The words of an address's local part that could be a name (not mail@, info@)."""
     local = address.rpartition("@")[0]

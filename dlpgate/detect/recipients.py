@@ -164,7 +164,8 @@ class RecipientRiskAssessor:
         author = self._answered(message, sender, targets)
         words = names.message_words(message)
         in_body = names.addresses_in(message)
-        full_names = names.leaving_out(names.written_names(message), self._sender_name(message))
+        own_name = self._sender_name(message)
+        full_names = names.leaving_out(names.written_names(message), own_name)
         spellings = names.Spellings.of(full_names)
         hello = greeting.greeting(message)
         shown_as = greeting.display_names(message)
@@ -271,13 +272,20 @@ class RecipientRiskAssessor:
                     signals.append(self._signal(
                         S.UNMENTIONED, f"{address} is {known_as} and the message does not "
                         "mention them by name"))
-                if not known:
+                own = domain in self.webmail and in_domains(domain_of(sender), self.internal) \
+                    and names.spells(address, own_name)
+                if not known and not own:  # the sender's own name is no sign of someone meant
                     signals += self._meant(address, domain, words, in_body, together)
                     signals += self._greeting(address, hello, greeted,
                                               carried and address not in outside)
                 if domain in self.webmail:
                     signals.append(self._signal(
                         S.PERSONAL_WEBMAIL, f"{domain} is a personal webmail service"))
+                if own:
+                    # a case file forwarded home: the council's data in a private account
+                    signals.append(self._signal(
+                        S.OWN_PERSONAL_ADDRESS, f"{address} spells your own name: it looks "
+                        "like your personal address, outside the council's systems"))
                 signals += [s for s in message_signals if s.name != S.PROTECTIVE_MARKING
                             or not in_domains(domain, self.secure)]
             if not known and not internal and written and \

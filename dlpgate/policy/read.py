@@ -70,7 +70,8 @@ _PLACE_SYNONYMS = {"external": "outside", "outbound": "outside", "external-domai
 # shipped `where: outside` beside unknown-colleague, which is about our own domain).
 _PLACES = {"internal": frozenset({"internal"}), "unknown-colleague": frozenset({"internal"}),
            "partner": frozenset({"partner"}), "lone-outsider": frozenset({"outside"}),
-           "personal-webmail": frozenset({"outside"})}
+           "personal-webmail": frozenset({"outside"}),
+           "own-personal-address": frozenset({"outside"})}
 
 
 def _suggest(word: Any, choices: tuple[str, ...] | list[str]) -> str:

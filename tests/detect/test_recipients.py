@@ -35,10 +35,10 @@ def store(tmp_path):
     s.close()
 
 
-def assess(store, *rcpts, to=None, subject="Notes", body="Hello,\n", cc=()):
-    raw = make_message(sender=f"Alice Jones <{SENDER}>", to=to or rcpts[:1], cc=cc,
-                       subject=subject, body=body)
-    msg = parse(raw, Envelope(SENDER, tuple(rcpts)))
+def assess(store, *rcpts, to=None, subject="Notes", body="Hello,\n", cc=(),
+           sender=f"Alice Jones <{SENDER}>"):
+    raw = make_message(sender=sender, to=to or rcpts[:1], cc=cc, subject=subject, body=body)
+    msg = parse(raw, Envelope(sender.rpartition("<")[2].rstrip(">"), tuple(rcpts)))
     risks = RecipientRiskAssessor(SETTINGS).assess(msg, Context(SETTINGS, store))
     return {r.address: r for r in risks}
 
@@ -1051,3 +1051,15 @@ def test_a_look_alike_that_wrote_in_first_gets_no_credit_for_it(store):
     body = ANSWER.replace("k.reid.home@gmail.com", fake)
     r = assess(store, fake, body=body)[fake]
     assert "lookalike-domain" in names(r) and "wrote-to-us" not in names(r)
+
+
+def test_work_forwarded_to_the_senders_own_webmail_is_their_own_personal_address(store):
+    # her own name in the signature made emma.clarke85@ "named in the message", as if meant
+    body = "To finish at home.\n\nEmma Clarke\nSocial Worker\n"
+    own = "Emma Clarke <emma.clarke@example-council.gov.uk>"
+    for address in ("emma.clarke85@gmail.com", "emmaclarke@hotmail.co.uk"):
+        r = assess(store, address, body=body, sender=own)[address]
+        assert "own-personal-address" in names(r) and "named-in-message" not in names(r)
+    for address in ("emma.jones@gmail.com", "e.clarke@gmail.com"):  # another Emma; an initial
+        assert "own-personal-address" not in names(assess(store, address, body=body,
+                                                            sender=own)[address])
