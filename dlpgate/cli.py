@@ -258,7 +258,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     internal = settings.organisation.internal_domains
 
     seen: set[bytes] = set()
-    copies, inbound = [0], [0]
+    copies, inbound, empty = [0], [0], [0]
 
     def pairs():
         for _source, raw in read_messages(args.paths):
@@ -281,6 +281,8 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
             if found:
                 message = parse(raw)
                 found = learn_message(store, message, found, key, identifiers(message))
+            else:
+                empty[0] += 1
             yield from found
 
     try:
@@ -291,6 +293,10 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
         if copies[0]:
             print(f"{copies[0]} further copies of messages already read (the same Message-ID) "
                   "were not counted again")
+        if empty[0]:  # a text file or an empty mbox named by mistake said "0 learned" alone
+            print(f"dlpgate: {empty[0]} file(s) or message(s) read had no sender and recipient "
+                  "addresses (From and To/Cc/Bcc headers): not mail, or mail without them",
+                  file=sys.stderr)
     except SourceError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 2

@@ -387,6 +387,12 @@ def test_learn_checks_every_path_before_learning_from_any(tmp_path):
     (tmp_path / "empty").mkdir()
     out = dlpgate("history", "learn", "empty", cwd=tmp_path)
     assert "empty: no messages found" in out.stderr
+    # a text file or an empty mbox named by mistake: "0 pairs learned" and nothing else
+    (tmp_path / "notes.txt").write_text("Call the school on Monday.\n")
+    (tmp_path / "sent.mbox").write_bytes(b"")
+    out = dlpgate("history", "learn", "notes.txt", "sent.mbox", cwd=tmp_path)
+    assert out.returncode == 0
+    assert "2 file(s) or message(s) read had no sender and recipient addresses" in out.stderr
 
 
 def test_a_message_nested_past_the_recursion_limit_is_learned_from_its_header():
