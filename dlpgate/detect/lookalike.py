@@ -82,6 +82,14 @@ def unicode_domain(domain: str) -> str:
     return ".".join(labels)
 
 
+def shown(domain: str) -> str:
+    """A domain as a sender's explanation names it: as their mail client showed it, with the
+    form it travels in beside it when that differs ("nhs.nеt (nhs.xn--nt-nlc)"); the second
+    alone read "nhs.xn--nt-nlc uses look-alike characters to spell nhs.net"."""
+    letters = unicode_domain(domain)
+    return domain if letters == domain else f"{letters} ({domain})"
+
+
 @functools.lru_cache(maxsize=1 << 16)  # the same references are compared for every message
 def skeleton(domain: str) -> str:
     """What a domain looks like to a hurried reader: one canonical spelling."""

@@ -49,15 +49,15 @@ class Slips:
         hit = lookalike.closest_imitation(domain, self.ours, frozenset(self.ours))
         if hit:
             ref, why = hit
-            return [self._signal(S.LOOKALIKE_DOMAIN,
-                                 f"{domain} {why}{self._whose(ref, contacts, quoted)}")]
+            return [self._signal(S.LOOKALIKE_DOMAIN, f"{lookalike.shown(domain)} {why}"
+                                 f"{self._whose(ref, contacts, quoted)}")]
         return []
 
     def mixed_alphabets(self, domain: str) -> list[Signal]:
         """A name mixing alphabets that imitates nothing we know (pаyments-council.com with
         a Cyrillic а): asked of every recipient outside when no imitation was found."""
         if why := lookalike.mixed_scripts(domain):
-            return [self._signal(S.LOOKALIKE_DOMAIN, f"{lookalike.unicode_domain(domain)} {why}")]
+            return [self._signal(S.LOOKALIKE_DOMAIN, f"{lookalike.shown(domain)} {why}")]
         return []
 
     def mistaken(self, address: str, contacts: names.Contacts, targets: list[str],
@@ -101,7 +101,8 @@ class Slips:
                 hit = lookalike.closest_imitation(domain, list(dict.fromkeys(refs)))
                 if hit:
                     ref, why = hit
-                    out.append(self._signal(S.LOOKALIKE_DOMAIN, f"{domain} {why}"
+                    out.append(self._signal(S.LOOKALIKE_DOMAIN,
+                                            f"{lookalike.shown(domain)} {why}"
                                             f"{self._whose(ref, contacts, quoted)}"))
         return out
 

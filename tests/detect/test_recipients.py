@@ -1063,3 +1063,11 @@ def test_work_forwarded_to_the_senders_own_webmail_is_their_own_personal_address
     for address in ("emma.jones@gmail.com", "e.clarke@gmail.com"):  # another Emma; an initial
         assert "own-personal-address" not in names(assess(store, address, body=body,
                                                             sender=own)[address])
+
+
+def test_a_look_alike_domain_is_named_as_the_sender_saw_it_and_as_it_travels(store):
+    # "nhs.xn--nt-nlc uses look-alike characters to spell nhs.net" meant nothing to a sender
+    address = "gp@" + "nhs.n\u0435t".encode("idna").decode()
+    [r] = assess(store, address).values()
+    assert why(r, "lookalike-domain").startswith(
+        "nhs.n\u0435t (nhs.xn--nt-nlc) uses look-alike characters to spell nhs.net")
