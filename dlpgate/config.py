@@ -187,6 +187,10 @@ class Relay(_Section):
     next_hop_tls: Literal["none", "starttls", "opportunistic"] = Field(
         "none", description="TLS towards the next hop."
     )
+    next_hop_ca: Path | None = Field(
+        None, description="PEM file of the certificate authorities (or the self-signed "
+        "certificate) trusted for the next hop with next_hop_tls: starttls; default: the "
+        "system's. An Edge server or internal relay often has an internal CA's certificate.")
     next_hop_pool: int = Field(16, ge=0, description="Idle next-hop connections kept for reuse.")
     drain_timeout: float = Field(
         30.0, ge=0, description="Seconds SIGTERM waits for in-flight mail."
@@ -593,6 +597,10 @@ def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
         if not path.is_file():
             missing.append(f"{doc.where(('relay', 'tls', key))} relay.tls.{key}: {path} does not "
                            "exist")
+    ca = settings.relay.next_hop_ca
+    if ca is not None and not ca.is_file():
+        missing.append(f"{doc.where(('relay', 'next_hop_ca'))} relay.next_hop_ca: {ca} does not "
+                       "exist")
     if missing:
         raise ConfigError(missing)
     return settings.model_copy(update={"policy": settings.policy.model_copy(

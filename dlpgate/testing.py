@@ -179,9 +179,11 @@ def _is_notice(m: Received) -> bool:
 class Sink:
     """A real SMTP server on 127.0.0.1 that records what it is sent (the next hop)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, tls_context: Any = None) -> None:
+        """`tls_context`: an ssl.SSLContext to offer STARTTLS with (an Edge server's)."""
         self.port = port or free_port()
         self.handler = _SinkHandler()
+        self.tls_context = tls_context
         self._controller: Controller | None = None
 
     @property
@@ -205,7 +207,7 @@ class Sink:
     def start(self) -> Sink:
         self._controller = Controller(
             self.handler, hostname="127.0.0.1", port=self.port,
-            enable_SMTPUTF8=True,
+            enable_SMTPUTF8=True, tls_context=self.tls_context,
         )
         self._controller.start()
         return self

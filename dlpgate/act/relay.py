@@ -17,11 +17,13 @@ import asyncio
 import contextlib
 import dataclasses
 import re
+import ssl
 import time
 from dataclasses import dataclass
 
 import aiosmtplib
 
+from dlpgate import obs
 from dlpgate.config import Relay, split_host_port
 from dlpgate.replies import R451_NEXT_HOP_DOWN, R451_NEXT_HOP_TIMEOUT, Reply
 
@@ -82,6 +84,25 @@ def _one_line(text: str) -> str:
 _EXTENSION = {"BODY": "8bitmime", "SMTPUTF8": "smtputf8", "SIZE": "size"}
 
 
+log = obs.logger("dlpgate.next_hop")
+
+
+def _unreachable(exc: BaseException) -> None:
+    """Why the next hop could not be reached, for the operator: the 451 alone said nothing
+    when it was the next hop's certificate that was not trusted (relay.next_hop_ca). The
+    exception's type, and for TLS the library's reason code; no text of any message."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        log.warning("next_hop_unreachable", error="certificate not trusted",
+                    reason=str(cause.verify_message or cause.reason or ""))
+    elif isinstance(cause, ssl.SSLError):
+        log.warning("next_hop_unreachable", error="TLS failed", reason=str(cause.reason or ""))
+    else:
+        log.warning("next_hop_unreachable", error=type(exc).__name__)
+
+
 class NextHop:
     """The pool of connections to the next hop and how to open a transaction on it."""
 
@@ -92,6 +113,9 @@ class NextHop:
 
     def _client(self) -> aiosmtplib.SMTP:
         tls = self.settings.next_hop_tls
+        context = None
+        if tls == "starttls" and self.settings.next_hop_ca is not None:
+            context = ssl.create_default_context(cafile=str(self.settings.next_hop_ca))
         return aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
@@ -99,6 +123,7 @@ class NextHop:
             local_hostname=self.settings.hostname,
             start_tls={"none": False, "starttls": True, "opportunistic": None}[tls],
             validate_certs=tls == "starttls",
+            tls_context=context,
         )
 
     async def _acquire(self) -> tuple[aiosmtplib.SMTP, bool]:
@@ -146,6 +171,7 @@ class NextHop:
                     client.close()
                 if attempt == 1 and isinstance(e, aiosmtplib.SMTPServerDisconnected) and reused:
                     continue  # a pooled connection the next hop had closed: try a fresh one
+                _unreachable(e)
                 return None, HopReply.ours(R451_NEXT_HOP_DOWN)
             except (TimeoutError, aiosmtplib.SMTPTimeoutError):
                 if client:

@@ -655,3 +655,33 @@ def test_what_went_to_the_other_sarah_under_a_log_rule_is_no_content_profile_of_
     assert relay.store.correspondence(SENDER, ["sarah.jones@nhs.net"])[
         "sarah.jones@nhs.net"].count == 2  # it did go to her
     assert relay.store.held_about("sarah.jones@nhs.net").profile_rows == before
+
+
+def test_a_next_hop_with_an_internal_certificate_is_trusted_by_next_hop_ca(
+        make_settings, relay_factory, tmp_path):
+    # without a way to name the Edge server's CA every message got 451, and the log said only
+    # "next_hop_refused stage=MAIL code=451"
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "hop.pem", tmp_path / "hop.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=edge.example-council.gov.uk", "-addext",
+                    "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+    with Sink(tls_context=served) as edge:
+        untrusting = make_settings(relay={"next_hop": edge.address, "next_hop_tls": "starttls"})
+        with capture_logs(untrusting) as logs:
+            relay = relay_factory(untrusting)
+            with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+                send(relay, make_message(), ["bob.smith@example-council.gov.uk"])
+            relay.stop()
+        assert {c for c, _ in refused.value.recipients.values()} == {451}
+        [why] = [e for e in logs.events if e.get("event") == "next_hop_unreachable"]
+        assert why["error"] == "certificate not trusted"
+        trusting = make_settings(relay={"next_hop": edge.address, "next_hop_tls": "starttls",
+                                        "next_hop_ca": str(cert)})
+        send(relay_factory(trusting), make_message(), ["bob.smith@example-council.gov.uk"])
+        assert len(edge.delivered) == 1
