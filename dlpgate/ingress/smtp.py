@@ -123,6 +123,10 @@ class GatewaySMTP(SMTP):
         super().__init__(handler, **kwargs)
         self.gateway = handler.gateway
 
+    async def smtp_AUTH(self, arg: str) -> None:
+        """Clients are admitted by address (relay.allowed_clients), never by account."""
+        await self.push("502 5.5.1 AUTH not offered: clients are allowed by address")
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self.transport is None:  # not the STARTTLS re-entry
             self.gateway.sessions += 1
@@ -179,7 +183,10 @@ class Handler:
     ) -> list[str]:
         await self._end_transaction(session)
         session.host_name = hostname
-        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        # aiosmtpd offers AUTH once TLS is up; dlpgate has no accounts to check, and a
+        # connector set to authenticate failed with a puzzling 535 instead of seeing no AUTH
+        kept = [r for r in responses[:-1] if not r.startswith("250-AUTH")]
+        return [*kept, "250-PIPELINING", responses[-1]]
 
     async def handle_RSET(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
         await self._end_transaction(session)

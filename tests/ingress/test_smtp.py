@@ -285,6 +285,9 @@ def test_starttls_is_offered_and_mail_flows_over_it(make_settings, relay_factory
         assert client.mail(SENDER)[0] == 530  # required: nothing before STARTTLS
         client.starttls(context=ctx)
         client.ehlo()
+        # no accounts to check: AUTH was offered over TLS, and a connector set to use it got 535
+        assert not client.has_extn("auth")
+        assert client.docmd("AUTH", "PLAIN AGFsaWNlAHNlY3JldA==")[0] == 502
         client.sendmail(SENDER, ["bob.smith@example-council.gov.uk"], make_message())
     assert len(sink.delivered) == 1
 
