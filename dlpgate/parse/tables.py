@@ -22,9 +22,12 @@ LABEL = 40  # characters of a header kept as a label: "Date of birth", not a par
 
 def labelled(text: str, delimiter: str | None = None, limit: int = 5 * 1024 * 1024) -> str:
     """`text` with each row after a header row as "header: value; ..."; unchanged when its
-    first row is no header (numbers in it, or fewer than two named columns), or when the
-    labelled text would pass `limit` (the scan's max_text): two 60 KB headers over rows of
-    "1,2" made 6 GB of text, and a 3.6 MB sheet labelled lost its last rows to the cut."""
+    first row is no header (numbers in it, or fewer than two named columns).
+
+    Labelling stops just past `limit` (the scan's max_text), so the caller's cut says how much
+    was scanned: a sheet of 45,000 children read unlabelled because it was too big once
+    labelled had no date of birth found in it, and two 60 KB headers over rows of "1,2" would
+    make 6 GB of text."""
     lines = text.splitlines()
     if len(lines) < 2:
         return text
@@ -43,15 +46,17 @@ def labelled(text: str, delimiter: str | None = None, limit: int = 5 * 1024 * 10
     size = len(lines[0])
     try:
         for row in rows:
+            if size > limit:
+                break
             cells = [f"{h}: {v.strip()}" if h else v.strip()
                      for h, v in zip(header, row, strict=False) if v.strip()]
             cells += [v.strip() for v in row[len(header):] if v.strip()]
             out.append("; ".join(cells))
             size += len(out[-1]) + 1
-            if size > limit:
-                return text
     except csv.Error:  # a damaged row: the text as it was
         return text
+    if size > limit:  # one long row can be many times the limit: keep just past it
+        return "\n".join(out)[: limit + 1]
     return "\n".join(out)
 
 

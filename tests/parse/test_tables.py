@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dlpgate import testdata
 from dlpgate.config import Settings
-from dlpgate.parse.tables import labelled
+from dlpgate.parse.tables import LABEL, labelled
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_envelope, make_message
 
@@ -34,11 +34,12 @@ def test_a_tab_separated_sheet_and_empty_cells():
         "UPN: M202100314549; DOB: 01/02/2015"
 
 
-def scan(name: str, ctype: str, data: bytes):
+def scan(name: str, ctype: str, data: bytes, max_text: int = 5 * 1024 * 1024):
     raw = make_message(to=("bookings@holidayclub.co.uk",), body="The list is attached.\n",
                        attachments=((name, ctype, data),))
     scanner = Scanner(Settings.model_validate({
         "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "scan": {"limits": {"max_text": max_text}},
         "detection": {"ner": False}}))
     return scanner.scan(raw, make_envelope(raw))
 
@@ -69,10 +70,22 @@ def test_a_sheets_empty_cells_leave_the_others_under_their_own_headers():
     assert sheet.splitlines()[1] == "Child: Amy Reid; NHS Number: 9434765919"
 
 
-def test_labels_are_short_and_a_sheet_too_big_once_labelled_is_read_as_it_is():
+def test_labels_are_short_and_a_sheet_too_big_once_labelled_is_labelled_up_to_the_limit():
     # two 60 KB headers over rows of "1,2" made 6 GB of text
     big = ("A" * 60_000 + ",B\n") + "1,2\n" * 1000
-    assert labelled(big, limit=100_000) == big
+    out = labelled(big, limit=100_000)
+    assert len(out) == 100_001
+    assert out.splitlines()[1] == "A" * LABEL + ": 1; B: 2"
     assert labelled("Date of birth and more words than any header needs,NHS\n1,2",
                     ).splitlines()[1] == (
         "Date of birth and more words than any he: 1; NHS: 2")
+
+
+def test_a_sheet_too_big_once_labelled_keeps_its_labels_as_far_as_it_is_scanned():
+    # 45,000 children were scanned without their column names, and allowed
+    rows = "Child,Date of birth,Address\n" + "".join(
+        f"Child {i},{i % 28 + 1:02d}/05/2016,{i} Wren Close\n" for i in range(400))
+    result = scan("club.csv", "text/csv", rows.encode(), max_text=len(rows) + 1000)
+    births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+    assert len(births) > 200 and result.decision.verdict.value == "hold"
+    assert ("UNSCANNABLE", "club.csv") in {(f.entity, f.part) for f in result.evidence.findings}
