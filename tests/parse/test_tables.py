@@ -29,9 +29,35 @@ def test_a_first_row_of_data_is_no_header_and_prose_with_one_line_is_left_alone(
     assert labelled("See attached, thanks") == "See attached, thanks"
 
 
+def test_a_row_of_data_with_no_number_in_it_below_a_first_one_is_no_header_either():
+    rows = "Allen,Mary,9434765919\nBrown,Tom,\nClark,Jane,4010232137\n"
+    assert labelled(rows) == rows
+    rows = "Amy Reid,Monday 12 March 2016,QQ 12 34 56 C\nLeo Barnes,Wren Close,Leeds\n"
+    assert labelled(rows) == rows
+
+
+def test_a_header_below_a_title_and_a_blank_row_labels_the_rows_under_it():
+    # "Oakfield Primary - Year 4 pupil list" above the header left the sheet unlabelled
+    sheet = ("Oakfield Primary – Year 4 pupil list\n\nName;Date of birth;NHS number\n"
+             "Amy Reid;04/05/2016;943 476 5919\n")
+    assert labelled(sheet).splitlines() == [
+        "Oakfield Primary – Year 4 pupil list", "", "Name;Date of birth;NHS number",
+        "Name: Amy Reid; Date of birth: 04/05/2016; NHS number: 943 476 5919"]
+
+
+def test_a_year_in_a_headers_words_leaves_it_a_header():
+    # "Status 2024/25" made the header row data, like a date in it would
+    sheet = "Name\tStatus 2024/25\tDate of birth\nAmy Reid\tOpen\t04/05/2016"
+    assert labelled(sheet, "\t").splitlines()[1] == (
+        "Name: Amy Reid; Status 2024/25: Open; Date of birth: 04/05/2016")
+
+
 def test_a_tab_separated_sheet_and_empty_cells():
     assert labelled("UPN\tName\tDOB\nM202100314549\t\t01/02/2015", "\t").splitlines()[1] == \
         "UPN: M202100314549; DOB: 01/02/2015"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def scan(name: str, ctype: str, data: bytes, max_text: int = 5 * 1024 * 1024):
@@ -89,3 +115,11 @@ def test_a_sheet_too_big_once_labelled_keeps_its_labels_as_far_as_it_is_scanned(
     births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
     assert len(births) > 200 and result.decision.verdict.value == "hold"
     assert ("UNSCANNABLE", "club.csv") in {(f.entity, f.part) for f in result.evidence.findings}
+
+
+def test_dates_of_birth_under_a_titled_sheets_header_are_found():
+    rows = [["Oakfield Primary – Year 4 pupil list"], [], ["Child", "Date of birth", "Address"]]
+    rows += [[f"Child {i}", f"{i:02d}/05/2016", f"{i} Wren Close"] for i in range(1, 13)]
+    result = scan("club.xlsx", XLSX, testdata.make_xlsx(rows))
+    births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+    assert len(births) == 12 and result.decision.verdict.value == "hold"
