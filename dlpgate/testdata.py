@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 
 _CT = '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'  # noqa: E501
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -72,8 +73,19 @@ def make_encrypted_pdf(text: str, password: str = "s3cret") -> bytes:
     return buf.getvalue()
 
 
-def make_docx(paragraphs: list[str]) -> bytes:
+def make_docx(paragraphs: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes:
+    """A document of paragraphs, then `tables` (rows of cells) as Word tables."""
     body = "".join(f"<w:p><w:r><w:t>{_esc(p)}</w:t></w:r></w:p>" for p in paragraphs)
+    for table in tables:
+        rows = "".join("<w:tr>" + "".join(
+            f"<w:tc><w:p><w:r><w:t>{_esc(cell)}</w:t></w:r></w:p></w:tc>" for cell in row)
+            + "</w:tr>" for row in table)
+        body += f"<w:tbl>{rows}</w:tbl>"
+    return make_docx_body(body)
+
+
+def make_docx_body(body: str) -> bytes:
+    """A document whose w:body is `body`, WordprocessingML written out (prefix w:)."""
     doc = f'<?xml version="1.0"?><w:document xmlns:w="{_W}"><w:body>{body}</w:body></w:document>'
     return _zip({"[Content_Types].xml": _CT, "word/document.xml": doc})
 
@@ -101,27 +113,73 @@ def make_xlsx(rows: list[list[str | int | None]]) -> bytes:
                  "xl/worksheets/sheet1.xml": sheet})
 
 
-def make_pptx(texts: list[str]) -> bytes:
+def make_pptx(texts: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes:
+    """A slide per text, then a slide per table (rows of cells)."""
     members: dict[str, bytes | str] = {"[Content_Types].xml": _CT}
-    for i, text in enumerate(texts, start=1):
+    slides = [f"<a:p><a:r><a:t>{_esc(text)}</a:t></a:r></a:p>" for text in texts]
+    for table in tables:
+        rows = "".join("<a:tr>" + "".join(
+            f"<a:tc><a:txBody><a:p><a:r><a:t>{_esc(cell)}</a:t></a:r></a:p></a:txBody></a:tc>"
+            for cell in row) + "</a:tr>" for row in table)
+        slides.append(f"<p:graphicFrame><a:graphic><a:graphicData><a:tbl>{rows}</a:tbl>"
+                      "</a:graphicData></a:graphic></p:graphicFrame>")
+    for i, slide in enumerate(slides, start=1):
         members[f"ppt/slides/slide{i}.xml"] = (
-            f'<?xml version="1.0"?><p:sld xmlns:p="urn:p" xmlns:a="{_A}"><a:p><a:r>'
-            f"<a:t>{_esc(text)}</a:t></a:r></a:p></p:sld>"
-        )
+            f'<?xml version="1.0"?><p:sld xmlns:p="urn:p" xmlns:a="{_A}">{slide}</p:sld>')
     return _zip(members)
 
 
-def make_odt(paragraphs: list[str]) -> bytes:
-    ns = 'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" ' \
-         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
-    body = "".join(f"<text:p>{_esc(p)}</text:p>" for p in paragraphs)
-    content = f'<?xml version="1.0"?><office:document-content {ns}><office:body><office:text>' \
-              f"{body}</office:text></office:body></office:document-content>"
+_ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
+
+# A cell of an OpenDocument table: its text, or (text, times repeated); None is an empty cell.
+OdfCell = str | tuple[str, int] | None
+
+
+def _odf_table(rows: list[list[OdfCell]], trailing: bool) -> str:
+    """A table:table; `trailing` adds what LibreOffice writes after a sheet's data: an empty
+    cell repeated to column 16384 in each row, and an empty row repeated to row 1048576."""
+    xml_rows = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            text, times = cell if isinstance(cell, tuple) else (cell, 1)
+            repeat = f' table:number-columns-repeated="{times}"' if times > 1 else ""
+            body = f"<text:p>{_esc(text)}</text:p>" if text is not None else ""
+            cells.append(f"<table:table-cell{repeat}>{body}</table:table-cell>")
+        if trailing:
+            cells.append('<table:table-cell table:number-columns-repeated="16384"/>')
+        xml_rows.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+    if trailing:
+        xml_rows.append('<table:table-row table:number-rows-repeated="1048576">'
+                        '<table:table-cell table:number-columns-repeated="16384"/>'
+                        "</table:table-row>")
+    return f"<table:table>{''.join(xml_rows)}</table:table>"
+
+
+def _odf(mimetype: str, body: str) -> bytes:
+    content = f'<?xml version="1.0"?><office:document-content {_ODF_NS}><office:body>' \
+              f"{body}</office:body></office:document-content>"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        zf.writestr(zipfile.ZipInfo("mimetype"), mimetype)
         zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
     return buf.getvalue()
+
+
+def make_odt(paragraphs: list[str], tables: Sequence[list[list[OdfCell]]] = ()) -> bytes:
+    """A text document of paragraphs, then `tables` (rows of cells)."""
+    body = "".join(f"<text:p>{_esc(p)}</text:p>" for p in paragraphs)
+    body += "".join(_odf_table(table, trailing=False) for table in tables)
+    return _odf("application/vnd.oasis.opendocument.text", f"<office:text>{body}</office:text>")
+
+
+def make_ods(sheets: list[list[list[OdfCell]]], trailing: bool = True) -> bytes:
+    """A spreadsheet, a table:table per sheet, written as LibreOffice writes them."""
+    body = "".join(_odf_table(sheet, trailing) for sheet in sheets)
+    return _odf("application/vnd.oasis.opendocument.spreadsheet",
+                f"<office:spreadsheet>{body}</office:spreadsheet>")
 
 
 def make_rtf(text: str) -> bytes:

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 ReadMember = Callable[[zipfile.ZipInfo], bytes]
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_COLUMNS_REPEATED = f"{{{_TABLE_NS}}}number-columns-repeated"
+_ROWS_REPEATED = f"{{{_TABLE_NS}}}number-rows-repeated"
 
 
 class OfficeError(Exception):
@@ -41,49 +45,143 @@ def _parse(data: bytes, member: str) -> Element:
 def _ooxml_runs(root: Element) -> str:
     """Text of w:t / a:t runs, a line per paragraph, a tab per w:tab."""
     out: list[str] = []
-
-    def walk(el: Element) -> None:
-        name = _local(el.tag)
-        if name == "t" and el.text:
-            out.append(el.text)
-        elif name == "tab":
-            out.append("\t")
-        elif name in ("br", "cr"):
-            out.append("\n")
-        for child in el:
-            walk(child)
-        if name == "p":
-            out.append("\n")
-
-    walk(root)
+    _ooxml_walk(root, out)
     return "".join(out)
+
+
+def _ooxml_walk(el: Element, out: list[str]) -> None:
+    name = _local(el.tag)
+    if name == "tbl":  # w:tbl in Word, a:tbl in PowerPoint
+        out.append(_table([[_cell(tc, _ooxml_walk) for tc in _span(_within(tr, "tc"))]
+                           for tr in _within(el, "tr")]))
+        return
+    if name == "t" and el.text:
+        out.append(el.text)
+    elif name == "tab":
+        out.append("\t")
+    elif name in ("br", "cr"):
+        out.append("\n")
+    for child in el:
+        _ooxml_walk(child, out)
+    if name == "p":
+        out.append("\n")
+
+
+def _within(el: Element, name: str) -> Iterator[Element]:
+    """The `name` elements of a table or row, through the wrappers Word puts around them
+    (content controls, custom XML), not into a nested table's."""
+    for child in el:
+        local = _local(child.tag)
+        if local == name:
+            yield child
+        elif local not in ("tbl", "tr", "tc"):
+            yield from _within(child, name)
+
+
+def _span(cells: Iterator[Element]) -> Iterator[Element | None]:
+    """Word's cells, with a None after one for each further column it spans (w:gridSpan), so
+    the cells after a merged one stay under their own headers."""
+    for tc in cells:
+        yield tc
+        for prop in tc:
+            if _local(prop.tag) == "tcPr":
+                span = next((g for g in prop if _local(g.tag) == "gridSpan"), None)
+                wide = _count(span, f"{{{_W_NS}}}val", 64) if span is not None else 1
+                yield from [None] * (wide - 1)
+
+
+def _cell(cell: Element | None, walk: Callable[[Element, list[str]], None]) -> str:
+    """A table cell's text on one line: its paragraphs (and any table inside it) by spaces."""
+    if cell is None:
+        return ""
+    out: list[str] = []
+    if cell.text:
+        out.append(cell.text)
+    for child in cell:
+        walk(child, out)
+        if child.tail:
+            out.append(child.tail)
+    return " ".join("".join(out).split())
+
+
+def _table(rows: list[list[str]]) -> str:
+    """A document's table as a sheet: each row under its header, as a spreadsheet is read."""
+    from dlpgate.parse.tables import labelled
+
+    return labelled("\n".join("\t".join(cells) for cells in rows), "\t") + "\n"
+
+
+def _count(el: Element | None, attribute: str, most: int) -> int:
+    """A repeat or span count from the file, between 1 and `most` whatever it says."""
+    try:
+        return max(1, min(int(el.get(attribute, "1")), most)) if el is not None else 1
+    except ValueError:
+        return 1
 
 
 def _odf_text(root: Element) -> str:
     """ODF keeps text in element text and tails; blocks end lines, cells take tabs."""
     out: list[str] = []
-
-    def walk(el: Element) -> None:
-        name = _local(el.tag)
-        if name == "tab":
-            out.append("\t")
-        elif name in ("line-break",):
-            out.append("\n")
-        elif name == "s":
-            out.append(" ")
-        if el.text:
-            out.append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                out.append(child.tail)
-        if name in ("p", "h", "table-row"):
-            out.append("\n")
-        elif name == "table-cell":
-            out.append("\t")
-
-    walk(root)
+    _odf_walk(root, out)
     return "".join(out)
+
+
+def _odf_walk(el: Element, out: list[str]) -> None:
+    name = _local(el.tag)
+    if name == "table":  # a sheet of a spreadsheet, or a table in a text document
+        out.append(_table(_odf_rows(el)))
+        return
+    if name == "tab":
+        out.append("\t")
+    elif name in ("line-break",):
+        out.append("\n")
+    elif name == "s":
+        out.append(" ")
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        _odf_walk(child, out)
+        if child.tail:
+            out.append(child.tail)
+    if name in ("p", "h"):
+        out.append("\n")
+
+
+_REPEATS = 20  # copies kept of a non-empty cell or row the file says is repeated
+_GAP = 1000  # empty cells kept before a value: a sheet's columns, not its 16384 trailing ones
+
+
+def _odf_rows(table: Element) -> list[list[str]]:
+    """A table's rows of cell text. A repeat count is the file's word: empty cells and rows
+    repeated 16384 times are the rest of the sheet, so they are kept only as far as a value
+    after them needs to stay in its column, and a value is repeated only a few times."""
+    rows: list[list[str]] = []
+    for row in _odf_within(table, "table-row"):
+        cells: list[str] = []
+        empty = 0
+        for cell in row:
+            if _local(cell.tag) not in ("table-cell", "covered-table-cell"):
+                continue
+            times = _count(cell, _COLUMNS_REPEATED, 1 << 20)
+            text = _cell(cell, _odf_walk)
+            if not text:
+                empty += times
+                continue
+            cells.extend([""] * min(empty, _GAP))
+            empty = 0
+            cells.extend([text] * min(times, _REPEATS))
+        rows.extend([cells] * (_count(row, _ROWS_REPEATED, _REPEATS) if cells else 1))
+    return rows
+
+
+def _odf_within(el: Element, name: str) -> Iterator[Element]:
+    """A table's rows through their groups (header rows, row groups), not a nested table's."""
+    for child in el:
+        local = _local(child.tag)
+        if local == name:
+            yield child
+        elif local != "table":
+            yield from _odf_within(child, name)
 
 
 def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:

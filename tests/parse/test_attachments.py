@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 
 from dlpgate import testdata
-from dlpgate.config import Limits
+from dlpgate.config import Limits, Settings
 from dlpgate.parse.mime import parse
-from dlpgate.testing import make_message
+from dlpgate.pipeline import Scanner
+from dlpgate.testing import make_envelope, make_message
 
 SECRET = "Callum Reid 943 476 5919"
+
+
+def scanner() -> Scanner:
+    return Scanner(Settings.model_validate({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "detection": {"ner": False}}))
 
 
 def parts_and_problems(name: str, data: bytes, ctype: str = "application/octet-stream",
@@ -97,6 +104,64 @@ def test_text_beyond_the_limit_is_cut_and_says_so():
     parts, problems = parts_and_problems("big.txt", b"a" * 5000, limits=Limits(max_text=1000))
     assert len(parts["big.txt"]) == 1000
     assert ("unscannable", "big.txt") in problems
+
+
+REFERRAL = [["Name", "Date of birth", "NHS number", "Postcode", "Status"],
+            ["Callum Reid", "04/05/2016", "943 476 5919", "LS1 4AB", "Open"]]
+LABELLED = ("Name: Callum Reid; Date of birth: 04/05/2016; NHS number: 943 476 5919; "
+            "Postcode: LS1 4AB; Status: Open")
+
+
+@pytest.mark.parametrize("name, data", [
+    ("referral.docx", testdata.make_docx(["Referral"], tables=[REFERRAL])),
+    ("referral.pptx", testdata.make_pptx(["Referral"], tables=[REFERRAL])),
+    ("referral.odt", testdata.make_odt(["Referral"], tables=[REFERRAL])),
+    ("referral.ods", testdata.make_ods([REFERRAL])),
+])
+def test_a_table_in_a_document_is_read_row_by_row_under_its_header(name, data):
+    parts, problems = parts_and_problems(name, data)
+    assert LABELLED in parts[name].splitlines()
+    assert problems == []
+
+
+def test_a_referral_table_in_a_word_document_is_held_for_its_dates_of_birth():
+    # "Name | Date of birth | NHS number | Postcode | Status" went with no date of birth found
+    rows = [REFERRAL[0]] + [[f"Child {i}", f"{i:02d}/05/2016", "", "LS1 4AB", "Open"]
+                            for i in range(1, 13)]
+    raw = make_message(to=("team@provider.co.uk",), body="Referrals attached.\n",
+                       attachments=(("referrals.docx", "application/octet-stream",
+                                     testdata.make_docx(["Referrals"], tables=[rows])),))
+    result = scanner().scan(raw, make_envelope(raw))
+    births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+    assert len(births) == 12 and result.decision.verdict.value == "hold"
+
+
+def cell(*paragraphs: str, span: int = 1) -> str:
+    wide = f'<w:tcPr><w:gridSpan w:val="{span}"/></w:tcPr>' if span > 1 else ""
+    return f"<w:tc>{wide}" + "".join(
+        f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs) + "</w:tc>"
+
+
+def test_a_cell_of_paragraphs_is_one_cell_and_a_merged_word_cell_keeps_the_next_in_its_column():
+    header = "<w:tr>" + cell("Name") + cell("Address", span=2) + cell("NHS number") + "</w:tr>"
+    row = "<w:tr>" + cell("Callum Reid") + cell("2 Wren Close", "Oakfield") + cell("Leeds") \
+        + cell("943 476 5919") + "</w:tr>"
+    doc = testdata.make_docx_body(f"<w:tbl>{header}{row}</w:tbl>")
+    parts, _ = parts_and_problems("a.docx", doc)
+    assert parts["a.docx"].splitlines()[1] == (
+        "Name: Callum Reid; Address: 2 Wren Close Oakfield; Leeds; NHS number: 943 476 5919")
+
+
+def test_a_spreadsheets_repeated_cells_are_not_expanded_past_its_data():
+    # LibreOffice writes each row's end as one empty cell repeated to column 16384, and the
+    # sheet's as an empty row repeated to row 1048576
+    sheet = [["Name", "Status", None, "NHS number"],
+             ["Callum Reid", ("Open", 1000), None, "943 476 5919"]]
+    parts, problems = parts_and_problems("a.ods", testdata.make_ods([sheet]))
+    rows = parts["a.ods"].splitlines()
+    assert rows[1].startswith("Name: Callum Reid; Status: Open; Open; ")
+    assert rows[1].count("Open") <= 20 and len(parts["a.ods"]) < 1000
+    assert problems == []
 
 
 _SEEDS = {
