@@ -55,7 +55,7 @@ def _ooxml_walk(el: Element, out: list[str]) -> None:
         out.append(_table([[_cell(tc, _ooxml_walk) for tc in _span(_within(tr, "tc"))]
                            for tr in _within(el, "tr")]))
         return
-    if name == "t" and el.text:
+    if name in ("t", "delText") and el.text:  # deleted text still shows, struck through
         out.append(el.text)
     elif name == "tab":
         out.append("\t")

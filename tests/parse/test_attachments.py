@@ -164,6 +164,14 @@ def test_a_spreadsheets_repeated_cells_are_not_expanded_past_its_data():
     assert problems == []
 
 
+def test_text_deleted_with_track_changes_on_is_read_as_word_shows_it_struck_through():
+    doc = testdata.make_docx_body(
+        "<w:p><w:r><w:t>Callum Reid, NHS </w:t></w:r><w:del><w:r><w:delText>943 476 5919"
+        "</w:delText></w:r></w:del><w:ins><w:r><w:t>(removed)</w:t></w:r></w:ins></w:p>")
+    parts, _ = parts_and_problems("a.docx", doc)
+    assert parts["a.docx"] == "Callum Reid, NHS 943 476 5919(removed)\n"
+
+
 _SEEDS = {
     "a.docx": testdata.make_docx(["Callum Reid, NHS 943 476 5919"]),
     "a.xlsx": testdata.make_xlsx([["name", "upn"], ["Ann", "M202100314549"]]),
