@@ -9,6 +9,7 @@ bounded however the archives nest (a zip quine stops at the depth limit).
 
 from __future__ import annotations
 
+import codecs
 import io
 import logging
 import zipfile
@@ -73,7 +74,7 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "html"
     if content_type in _TEXT_TYPES or content_type.startswith("text/") or lower.endswith(_TEXT_EXT):
         return "text"
-    if _looks_textual(data):
+    if _looks_textual(data) or head.startswith(_UTF16_BOMS):
         return "text"
     return "binary"
 
@@ -89,7 +90,18 @@ def _looks_textual(data: bytes) -> bool:
         return exc.start > len(sample) - 4  # cut mid-character at the sample's end
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def decode_text(data: bytes, charset: str | None = None) -> str:
+    """A byte order mark outranks the declared charset, as in a browser: Excel's "Unicode
+    Text" and UTF-16 CSV exports arrive declared as anything, and read as cp1252 they were
+    NULs between letters where no identifier was found."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace")
     for enc in (charset, "utf-8"):
         if not enc:
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import pytest
 
 from dlpgate import testdata
@@ -171,6 +173,26 @@ def test_text_deleted_with_track_changes_on_is_read_as_word_shows_it_struck_thro
     parts, _ = parts_and_problems("a.docx", doc)
     assert parts["a.docx"] == "Callum Reid, NHS 943 476 5919(removed)\n"
 
+
+ROWS = "Name,NHS number\nCallum Reid,943 476 5919\n"
+
+
+LABELLED_ROW = "Name: Callum Reid; NHS number: 943 476 5919"
+
+
+@pytest.mark.parametrize("name, data, second", [
+    ("list.csv", codecs.BOM_UTF16_LE + ROWS.encode("utf-16-le"), LABELLED_ROW),
+    ("list.csv", codecs.BOM_UTF16_BE + ROWS.encode("utf-16-be"), LABELLED_ROW),
+    ("list.csv", codecs.BOM_UTF8 + ROWS.encode(), LABELLED_ROW),
+    ("export", codecs.BOM_UTF16_LE + ROWS.replace(",", "\t").encode("utf-16-le"),
+     "Callum Reid\t943 476 5919"),
+], ids=["utf-16-le csv", "utf-16-be csv", "utf-8 csv", "unicode text export"])
+def test_text_with_a_byte_order_mark_is_read_in_its_encoding(name, data, second):
+    # Excel's "Unicode Text" and UTF-16 CSV exports were read as cp1252, NULs between letters
+    parts, problems = parts_and_problems(name, data)
+    assert parts[name].splitlines()[0] in ("Name,NHS number", "Name\tNHS number")
+    assert parts[name].splitlines()[1] == second
+    assert problems == []
 
 _SEEDS = {
     "a.docx": testdata.make_docx(["Callum Reid, NHS 943 476 5919"]),
