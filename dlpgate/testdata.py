@@ -61,13 +61,15 @@ def make_pdf(text: str) -> bytes:
     return out.getvalue()
 
 
-def make_encrypted_pdf(text: str, password: str = "s3cret") -> bytes:
+def make_encrypted_pdf(text: str, password: str = "s3cret", algorithm: str = "RC4-128") -> bytes:
+    """`make_pdf(text)` encrypted; an empty `password` opens it, as an owner-password-only
+    PDF does (anyone can read it; only printing or editing is restricted)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     for page in PdfReader(io.BytesIO(make_pdf(text))).pages:
         writer.add_page(page)
-    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="RC4-128")
+    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm=algorithm)
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()

@@ -194,6 +194,17 @@ def test_text_with_a_byte_order_mark_is_read_in_its_encoding(name, data, second)
     assert parts[name].splitlines()[1] == second
     assert problems == []
 
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_an_aes_encrypted_pdf_is_locked_with_a_password_and_read_without_one(algorithm):
+    # both were "damaged pdf file (DependencyError)": pypdf needs cryptography for AES
+    locked = testdata.make_encrypted_pdf(SECRET, algorithm=algorithm)
+    parts, problems = parts_and_problems("locked.pdf", locked)
+    assert problems == [("encrypted-attachment", "locked.pdf")] and parts == {}
+    open_to_all = testdata.make_encrypted_pdf(SECRET, password="", algorithm=algorithm)
+    parts, problems = parts_and_problems("notice.pdf", open_to_all)
+    assert SECRET in parts["notice.pdf"] and problems == []
+
+
 _SEEDS = {
     "a.docx": testdata.make_docx(["Callum Reid, NHS 943 476 5919"]),
     "a.xlsx": testdata.make_xlsx([["name", "upn"], ["Ann", "M202100314549"]]),
