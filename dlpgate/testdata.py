@@ -29,23 +29,37 @@ def _zip(members: dict[str, bytes | str]) -> bytes:
     return buf.getvalue()
 
 
-def make_pdf(text: str) -> bytes:
-    """A one-page PDF whose text layer holds `text` (one line per text line)."""
+def _pdf_string(text: str) -> str:
+    return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+
+
+def make_pdf(text: str, fields: dict[str, str] | None = None,
+             notes: Sequence[tuple[str, str]] = ()) -> bytes:
+    """A one-page PDF whose text layer holds `text` (one line per text line); `fields` are a
+    filled form's text fields (name: value), `notes` its annotations as (subtype, contents),
+    "Text" for a sticky note, "FreeText" for text typed onto the page."""
     lines = text.splitlines() or [""]
     ops = ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
     for line in lines:
-        safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        ops.append(f"({safe}) Tj T*")
+        ops.append(f"{_pdf_string(line)} Tj T*")
     ops.append("ET")
     stream = "\n".join(ops).encode("latin-1", errors="replace")
+    extra = [f"<< /Type /Annot /Subtype /Widget /FT /Tx /T {_pdf_string(k)} /V {_pdf_string(v)} "
+             "/Rect [50 600 250 620] /P 3 0 R >>" for k, v in (fields or {}).items()]
+    extra += [f"<< /Type /Annot /Subtype /{kind} /Rect [50 500 250 520] /Contents "
+              f"{_pdf_string(contents)} >>" for kind, contents in notes]
+    annots = " ".join(f"{6 + i} 0 R" for i in range(len(extra)))
+    form = " ".join(f"{6 + i} 0 R" for i in range(len(fields or {})))
+    form = f" /AcroForm << /Fields [{form}] >>" if fields else ""
+    annots = f" /Annots [{annots}]" if extra else ""
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Catalog /Pages 2 0 R{form} >>".encode(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R" + annots.encode() + b" >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+    ] + [body.encode("latin-1", errors="replace") for body in extra]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []

@@ -15,6 +15,7 @@ import logging
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from dlpgate.config import Limits
 from dlpgate.model import Attachment, Problem, TextPart
@@ -183,10 +184,56 @@ def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
     for page in reader.pages:
         text = page.extract_text() or ""
         pages.append(text)
-        size += len(text)
+        notes = _pdf_notes(page)
+        if notes:
+            pages.append(notes)
+        size += len(text) + len(notes)
         if size > limits.max_text:
             break
+    if size <= limits.max_text:
+        try:
+            fields = _pdf_fields(reader)
+        except Exception as exc:  # a damaged form: its pages are still read
+            yield Problem("unscannable", name, f"damaged pdf form ({type(exc).__name__})")
+            fields = ""
+        if fields:
+            pages.append(fields)
     yield from _cut("\n".join(pages), name, limits)
+
+
+_NOTES = ("/Text", "/FreeText")  # a sticky note, and text typed onto the page
+
+
+def _pdf_notes(page: Any) -> str:
+    """What a reader typed into notes on the page: not in its text layer, shown to anyone."""
+    annots = page.get("/Annots")
+    annots = annots.get_object() if annots is not None else None
+    if not isinstance(annots, list):
+        return ""
+    notes = []
+    for annot in annots:
+        annot = annot.get_object()
+        if isinstance(annot, dict) and annot.get("/Subtype") in _NOTES:
+            notes.append(str(annot.get("/Contents") or "").strip())
+    return "\n".join(n for n in notes if n)
+
+
+def _pdf_fields(reader: Any) -> str:
+    """A filled form's values, each as "field name: value" so the name labels it: a field
+    called "NHS number" is what makes its ten digits one. They are kept in the form, not the
+    page's text."""
+    lines = []
+    for field in (reader.get_fields() or {}).values():
+        value = field.get("/V")
+        value = value.get_object() if hasattr(value, "get_object") else value
+        if isinstance(value, list):  # a list box's choices
+            value = ", ".join(str(v) for v in value)
+        value = str(value or "").strip().removeprefix("/")  # a ticked box's /Yes
+        if not value or value == "Off":
+            continue
+        label = str(field.get("/TU") or field.get("/T") or "").strip()  # TU: the name shown
+        lines.append(f"{label}: {value}" if label else value)
+    return "\n".join(lines)
 
 
 def _zip(

@@ -205,10 +205,24 @@ def test_an_aes_encrypted_pdf_is_locked_with_a_password_and_read_without_one(alg
     assert SECRET in parts["notice.pdf"] and problems == []
 
 
+def test_a_pdf_forms_values_and_its_notes_are_read_with_the_page():
+    # a filled referral form's NHS number and a sticky note's name went unread
+    data = testdata.make_pdf("Referral form", fields={"NHS number": "943 476 5919",
+                                                      "Child's name": "Callum Reid"},
+                             notes=[("Text", "Spoke to Amy Reid, mother"),
+                                    ("FreeText", "DOB 04/05/2016"), ("Link", "ignored")])
+    parts, problems = parts_and_problems("form.pdf", data)
+    lines = [line for line in parts["form.pdf"].splitlines() if line]
+    assert lines[0] == "Referral form" and problems == []
+    assert lines[1:] == ["Spoke to Amy Reid, mother", "DOB 04/05/2016",
+                         "NHS number: 943 476 5919", "Child's name: Callum Reid"]
+
+
 _SEEDS = {
     "a.docx": testdata.make_docx(["Callum Reid, NHS 943 476 5919"]),
     "a.xlsx": testdata.make_xlsx([["name", "upn"], ["Ann", "M202100314549"]]),
     "a.pdf": testdata.make_pdf("NHS number 943 476 5919"),
+    "b.pdf": testdata.make_pdf("Form", fields={"NHS": "943 476 5919"}, notes=[("Text", "x")]),
     "a.zip": testdata.make_zip({"inner.txt": "hello", "b.docx": testdata.make_docx(["x"])}),
     "a.rtf": testdata.make_rtf("hello world"),
     "a.odt": testdata.make_odt(["hello"]),
