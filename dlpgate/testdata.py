@@ -7,6 +7,7 @@ entity-expansion DOCX), so parsers are tested on real structure, not mocks.
 
 from __future__ import annotations
 
+import datetime
 import io
 import zipfile
 from collections.abc import Sequence
@@ -106,8 +107,11 @@ def make_docx_body(body: str) -> bytes:
     return _zip({"[Content_Types].xml": _CT, "word/document.xml": doc})
 
 
-def make_xlsx(rows: list[list[str | int | None]]) -> bytes:
-    """A workbook of one sheet; a None cell is left out, as Excel leaves out empty ones."""
+def make_xlsx(rows: list[list[str | int | datetime.date | None]],
+              date_format: int | str = 14) -> bytes:
+    """A workbook of one sheet; a None cell is left out, as Excel leaves out empty ones, and a
+    date is stored as Excel stores it, a day number in a cell styled with `date_format` (a
+    built-in format's id, or a format code)."""
     shared: list[str] = []
     xml_rows = []
     for r, row in enumerate(rows, start=1):
@@ -116,7 +120,11 @@ def make_xlsx(rows: list[list[str | int | None]]) -> bytes:
             ref = f"{chr(65 + c)}{r}"
             if value is None:
                 continue
-            if isinstance(value, int):
+            if isinstance(value, datetime.date):
+                serial = (value - datetime.date(1899, 12, 30)).days  # Excel counts 29/02/1900
+                serial -= value < datetime.date(1900, 3, 1)
+                cells.append(f'<c r="{ref}" s="1"><v>{serial}</v></c>')
+            elif isinstance(value, int):
                 cells.append(f'<c r="{ref}"><v>{value}</v></c>')
             else:
                 shared.append(value)
@@ -125,8 +133,14 @@ def make_xlsx(rows: list[list[str | int | None]]) -> bytes:
     sheet = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>'  # noqa: E501
     sst = "".join(f"<si><t>{_esc(s)}</t></si>" for s in shared)
     strings = f'<?xml version="1.0"?><sst xmlns="{_S}">{sst}</sst>'
+    fmt_id, custom = (date_format, "") if isinstance(date_format, int) else (
+        164, '<numFmts count="1"><numFmt numFmtId="164" formatCode="'
+             + _esc(date_format).replace('"', "&quot;") + '"/></numFmts>')
+    styles = (f'<?xml version="1.0"?><styleSheet xmlns="{_S}">{custom}<cellXfs count="2">'
+              f'<xf numFmtId="0"/><xf numFmtId="{fmt_id}" applyNumberFormat="1"/></cellXfs>'
+              "</styleSheet>")
     return _zip({"[Content_Types].xml": _CT, "xl/sharedStrings.xml": strings,
-                 "xl/worksheets/sheet1.xml": sheet})
+                 "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet})
 
 
 def make_pptx(texts: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes:

@@ -10,6 +10,7 @@ refused instead of being followed.
 
 from __future__ import annotations
 
+import datetime
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -193,6 +194,8 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
             shared.append("".join(t.text or "" for t in si.iter() if _local(t.tag) == "t"))
     from dlpgate.parse.tables import labelled
 
+    dates = _date_styles(_parse(read(names["xl/styles.xml"]), "xl/styles.xml")) \
+        if "xl/styles.xml" in names else frozenset()
     texts: list[str] = []
     sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
     for sheet in sheets:
@@ -219,10 +222,58 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
                         value = "".join(t.text or "" for t in sub.iter() if _local(t.tag) == "t")
                 if kind == "s" and value.isdigit() and int(value) < len(shared):
                     value = shared[int(value)]
+                elif kind == "n" and dates and c.get("s") in dates:
+                    value = _excel_date(value)
                 cells.append(value)
             lines.append("\t".join(cells))
         texts.append(labelled("\n".join(lines), "\t"))  # each sheet under its own header
     return "\n".join(texts)
+
+
+# Excel's built-in number formats that show a date (14 "dd/mm/yyyy" in a UK locale) or a time
+_DATE_FORMATS = frozenset({*range(14, 23), 45, 46, 47})
+_NOT_DATE_PARTS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')  # "text", [$-809] or [Red], \x
+
+
+def _date_styles(root: Element) -> frozenset[str]:
+    """The cell styles (s="3") whose number format shows a date: a date of birth is stored as
+    a number of days (40210), and read so it was no date at all."""
+    custom: set[str] = set()
+    formats: list[str | None] = []
+    for part in root:
+        name = _local(part.tag)
+        if name == "numFmts":
+            custom.update(f.get("numFmtId", "") for f in part
+                          if _is_date_format(f.get("formatCode", "")))
+        elif name == "cellXfs":
+            formats = [xf.get("numFmtId") for xf in part if _local(xf.tag) == "xf"]
+    return frozenset(str(i) for i, fmt in enumerate(formats) if fmt is not None and (
+        fmt in custom or fmt.isdigit() and int(fmt) in _DATE_FORMATS))
+
+
+def _is_date_format(code: str) -> bool:
+    """Days, months or years in a format code, outside its quoted text and [brackets]."""
+    code = _NOT_DATE_PARTS.sub("", code).lower()
+    return "d" in code or "y" in code or ("m" in code and "h" not in code and "s" not in code)
+
+
+_EPOCH = datetime.date(1899, 12, 30)
+
+
+def _excel_date(value: str) -> str:
+    """A date serial as a UK date, 40210 as 01/02/2010 (times of day left out); the value as it
+    was unless it is a day Excel can show. Excel counts 29/02/1900, a day that never was, so
+    serials before it are a day further from the epoch."""
+    try:
+        days = int(float(value))
+    except (ValueError, OverflowError):
+        return value
+    if not 1 <= days <= 2958465:
+        return value
+    if days == 60:
+        return "29/02/1900"
+    date = _EPOCH + datetime.timedelta(days=days + (days < 60))
+    return f"{date.day:02d}/{date.month:02d}/{date.year:04d}"
 
 
 def _column(ref: str) -> int | None:

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import datetime
+
+import pytest
+
 from dlpgate import testdata
 from dlpgate.config import Settings
 from dlpgate.parse.tables import LABEL, labelled
@@ -123,3 +127,24 @@ def test_dates_of_birth_under_a_titled_sheets_header_are_found():
     result = scan("club.xlsx", XLSX, testdata.make_xlsx(rows))
     births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
     assert len(births) == 12 and result.decision.verdict.value == "hold"
+
+
+@pytest.mark.parametrize("date_format", [14, "dd/mm/yyyy", '[$-809]d mmmm yyyy;@', 'd "of" mmm'])
+def test_dates_of_birth_stored_as_excel_dates_are_read_as_dates_and_found(date_format):
+    # a date-formatted cell holds a day number, and 40210 is no date of birth
+    rows = [["Child", "Date of birth", "Address"]] + [
+        [f"Child {i}", datetime.date(2016, 5, i), f"{i} Wren Close"] for i in range(1, 13)]
+    result = scan("club.xlsx", XLSX, testdata.make_xlsx(rows, date_format=date_format))
+    births = [f.text for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+    assert births == [f"{i:02d}/05/2016" for i in range(1, 13)]
+    assert result.decision.verdict.value == "hold"
+
+
+def test_numbers_in_cells_without_a_date_format_stay_numbers():
+    from dlpgate.parse.mime import parse
+
+    data = testdata.make_xlsx([["Child", "Date of birth", "Ref"],
+                               ["Amy Reid", datetime.date(1900, 1, 1), 40210]])
+    msg = parse(make_message(attachments=(("a.xlsx", XLSX, data),)))
+    [sheet] = [p.text for p in msg.parts if p.name == "a.xlsx"]
+    assert sheet.splitlines()[1] == "Child: Amy Reid; Date of birth: 01/01/1900; Ref: 40210"
