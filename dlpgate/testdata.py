@@ -212,6 +212,60 @@ def make_ods(sheets: list[list[list[OdfCell]]], trailing: bool = True) -> bytes:
                 f"<office:spreadsheet>{body}</office:spreadsheet>")
 
 
+def with_members(data: bytes, members: dict[str, str]) -> bytes:
+    """A copy of the ZIP-based file `data` with `members` added (properties, comments...)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        kept: dict[str, bytes | str] = {i.filename: zf.read(i) for i in zf.infolist()}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, body in {**kept, **members}.items():  # an ODF mimetype stays first, stored
+            zf.writestr(name, body, zipfile.ZIP_STORED if name == "mimetype"
+                        else zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def ooxml_properties(**fields: str) -> dict[str, str]:
+    """docProps/core.xml with title=, subject=, description=, keywords= as File > Info sets."""
+    tags = {"title": "dc:title", "subject": "dc:subject", "description": "dc:description",
+            "keywords": "cp:keywords"}
+    body = "".join(f"<{tags[k]}>{_esc(v)}</{tags[k]}>" for k, v in fields.items())
+    return {"docProps/core.xml": (
+        '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/'
+        'package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"{body}</cp:coreProperties>")}
+
+
+def xlsx_comments(comments: list[str]) -> dict[str, str]:
+    """xl/comments1.xml holding `comments`, a cell's note each."""
+    body = "".join(f'<comment ref="A{i}" authorId="0"><text><r><t>{_esc(c)}</t></r></text>'
+                   "</comment>" for i, c in enumerate(comments, start=1))
+    return {"xl/comments1.xml": f'<?xml version="1.0"?><comments xmlns="{_S}"><commentList>'
+                                f"{body}</commentList></comments>"}
+
+
+def odf_properties(**fields: str) -> dict[str, str]:
+    """meta.xml with title=, subject=, description=, keyword= as File > Properties sets."""
+    tags = {"title": "dc:title", "subject": "dc:subject", "description": "dc:description",
+            "keyword": "meta:keyword"}
+    body = "".join(f"<{tags[k]}>{_esc(v)}</{tags[k]}>" for k, v in fields.items())
+    return {"meta.xml": (
+        '<?xml version="1.0"?><office:document-meta xmlns:office="urn:oasis:names:tc:'
+        'opendocument:xmlns:office:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:'
+        '1.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<office:meta>{body}</office:meta></office:document-meta>")}
+
+
+def odf_page_style(header: str, footer: str) -> dict[str, str]:
+    """styles.xml whose page style prints `header` and `footer` on every page."""
+    return {"styles.xml": (
+        f'<?xml version="1.0"?><office:document-styles {_ODF_NS} xmlns:style="urn:oasis:names:'
+        'tc:opendocument:xmlns:style:1.0"><office:master-styles><style:master-page '
+        'style:name="Standard"><style:header-style/>'
+        f"<style:header><text:p>{_esc(header)}</text:p></style:header>"
+        f"<style:footer><text:p>{_esc(footer)}</text:p></style:footer>"
+        "</style:master-page></office:master-styles></office:document-styles>")}
+
+
 def make_rtf(text: str) -> bytes:
     body = text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
     body = body.replace("\n", "\\par\n")

@@ -296,12 +296,42 @@ _OOXML_PARTS = re.compile(
 def ooxml_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
     names = [i.filename for i in zf.infolist()]
     if any(n.startswith("xl/") for n in names):
-        return _xlsx(zf, read)
-    parts = sorted(
-        (i for i in zf.infolist() if _OOXML_PARTS.fullmatch(i.filename)),
-        key=lambda i: (not i.filename.startswith("word/document"), _natural(i.filename)),
-    )
-    return "\n".join(_ooxml_runs(_parse(read(i), i.filename)) for i in parts)
+        texts = [_xlsx(zf, read)]
+        texts += [_xlsx_comments(_parse(read(i), i.filename)) for i in _members(zf, _COMMENTS)]
+    else:
+        parts = sorted(
+            _members(zf, _OOXML_PARTS),
+            key=lambda i: (not i.filename.startswith("word/document"), _natural(i.filename)),
+        )
+        texts = ["\n".join(_ooxml_runs(_parse(read(i), i.filename)) for i in parts)]
+    texts += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
+    return "\n".join(texts[:1] + [text for text in texts[1:] if text])
+
+
+_COMMENTS = re.compile(r"xl/comments\d*\.xml")
+_CORE = re.compile(r"docProps/core\.xml|meta\.xml")
+_ODF_STYLES = re.compile(r"styles\.xml")
+
+
+def _members(zf: zipfile.ZipFile, pattern: re.Pattern[str]) -> list[zipfile.ZipInfo]:
+    return [i for i in zf.infolist() if pattern.fullmatch(i.filename)]
+
+
+def _xlsx_comments(root: Element) -> str:
+    """A sheet's cell comments, one a line: notes about a person, on the cell of their name."""
+    return "\n".join("".join(t.text or "" for t in comment.iter() if _local(t.tag) == "t")
+                     for comment in root.iter() if _local(comment.tag) == "comment")
+
+
+_PROPERTIES = ("title", "subject", "description", "keywords", "keyword")
+
+
+def _properties(root: Element) -> str:
+    """A document's title, subject, description and keywords (File > Properties), on one
+    line: "Referral: Callum Reid" is often the title of the file that is about him."""
+    found = [(_local(el.tag), " ".join((el.text or "").split())) for el in root.iter()
+             if _local(el.tag) in _PROPERTIES]
+    return "; ".join(f"{name.capitalize()}: {text}" for name, text in found if text)
 
 
 def odf_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
@@ -309,7 +339,25 @@ def odf_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
         info = zf.getinfo("content.xml")
     except KeyError:
         raise OfficeError("OpenDocument file has no content.xml") from None
-    return _odf_text(_parse(read(info), "content.xml"))
+    body = [_odf_text(_parse(read(info), "content.xml"))]
+    body += [_odf_headers(_parse(read(i), i.filename)) for i in _members(zf, _ODF_STYLES)]
+    body += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
+    return "\n".join(text for text in body if text)
+
+
+_ODF_HEADERS = frozenset(f"{which}{page}" for which in ("header", "footer")
+                        for page in ("", "-left", "-first"))
+
+
+def _odf_headers(root: Element) -> str:
+    """The page headers and footers a text document's page styles hold (styles.xml): a letter's
+    "Re: Callum Reid, DOB 04/05/2016" on every page is written there, not in content.xml."""
+    out: list[str] = []
+    for el in root.iter():
+        if _local(el.tag) in _ODF_HEADERS:
+            for child in el:
+                _odf_walk(child, out)
+    return "".join(out)
 
 
 def _natural(name: str) -> list[object]:

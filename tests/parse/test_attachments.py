@@ -218,6 +218,24 @@ def test_a_pdf_forms_values_and_its_notes_are_read_with_the_page():
                          "NHS number: 943 476 5919", "Child's name: Callum Reid"]
 
 
+@pytest.mark.parametrize("name, data, expected", [
+    ("a.docx", testdata.with_members(testdata.make_docx(["Referral"]), testdata.ooxml_properties(
+        title="Referral: Callum Reid", subject="NHS 943 476 5919", keywords="CIN")),
+     "Referral\n\nTitle: Referral: Callum Reid; Subject: NHS 943 476 5919; Keywords: CIN"),
+    ("a.xlsx", testdata.with_members(testdata.make_xlsx([["Name"], ["Callum Reid"]]),
+                                     testdata.xlsx_comments(["NHS 943 476 5919"])),
+     "Name\nCallum Reid\nNHS 943 476 5919"),
+    ("a.odt", testdata.with_members(testdata.make_odt(["Dear Sir"]), {
+        **testdata.odf_page_style("Re: Callum Reid", "Page 1"),
+        **testdata.odf_properties(title="Callum Reid", description="NHS 943 476 5919")}),
+     "Dear Sir\n\nRe: Callum Reid\nPage 1\n\nTitle: Callum Reid; Description: NHS 943 476 5919"),
+], ids=["docx properties", "xlsx comments", "odt header, footer and properties"])
+def test_what_a_document_shows_beside_its_body_is_read_after_it(name, data, expected):
+    # a title, a cell's comment, a letter's page header: shown to anyone who opens the file
+    parts, problems = parts_and_problems(name, data)
+    assert parts[name] == expected and problems == []
+
+
 _SEEDS = {
     "a.docx": testdata.make_docx(["Callum Reid, NHS 943 476 5919"]),
     "a.xlsx": testdata.make_xlsx([["name", "upn"], ["Ann", "M202100314549"]]),
