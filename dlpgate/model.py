@@ -139,9 +139,10 @@ PROBLEM_KINDS = ("unscannable", "encrypted-attachment", "malformed-mime")
 HTML_BODY = "body-html"
 BODY_PARTS = ("body", HTML_BODY)
 # Which way of reading a message into parts (parse/mime.py) a finding's offsets were taken
-# from. A change that moves text within a part (spreadsheets read as "header: value", 2) raises
-# it, so a hold made before it is not shown with its masks on the wrong words.
-PARSER = 2
+# from. A change that moves text within a part (spreadsheets read as "header: value", 2; tables
+# in documents read the same way, and PDF forms, comments and properties read, 3) raises it, so
+# a hold made before it is not shown with its masks on the wrong words.
+PARSER = 3
 
 
 @dataclass(frozen=True)
