@@ -139,10 +139,11 @@ PROBLEM_KINDS = ("unscannable", "encrypted-attachment", "malformed-mime")
 HTML_BODY = "body-html"
 BODY_PARTS = ("body", HTML_BODY)
 # Which way of reading a message into parts (parse/mime.py) a finding's offsets were taken
-# from. A change that moves text within a part (spreadsheets read as "header: value", 2), or
-# renames parts (a second notes.txt is "notes (2).txt", 3), raises it, so a hold made before it
-# is not shown with its masks on the wrong words.
-PARSER = 3
+# from. A change that moves text within a part (spreadsheets read as "header: value", 2; parts
+# renamed, a second notes.txt "notes (2).txt", 3; tables in documents read as spreadsheets are,
+# and PDF forms, comments and properties read, 4) raises it, so a hold made before it is not
+# shown with its masks on the wrong words.
+PARSER = 4
 
 
 @dataclass(frozen=True)

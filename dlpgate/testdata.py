@@ -7,8 +7,10 @@ entity-expansion DOCX), so parsers are tested on real structure, not mocks.
 
 from __future__ import annotations
 
+import datetime
 import io
 import zipfile
+from collections.abc import Sequence
 
 _CT = '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'  # noqa: E501
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -28,23 +30,37 @@ def _zip(members: dict[str, bytes | str]) -> bytes:
     return buf.getvalue()
 
 
-def make_pdf(text: str) -> bytes:
-    """A one-page PDF whose text layer holds `text` (one line per text line)."""
+def _pdf_string(text: str) -> str:
+    return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+
+
+def make_pdf(text: str, fields: dict[str, str] | None = None,
+             notes: Sequence[tuple[str, str]] = ()) -> bytes:
+    """A one-page PDF whose text layer holds `text` (one line per text line); `fields` are a
+    filled form's text fields (name: value), `notes` its annotations as (subtype, contents),
+    "Text" for a sticky note, "FreeText" for text typed onto the page."""
     lines = text.splitlines() or [""]
     ops = ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
     for line in lines:
-        safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        ops.append(f"({safe}) Tj T*")
+        ops.append(f"{_pdf_string(line)} Tj T*")
     ops.append("ET")
     stream = "\n".join(ops).encode("latin-1", errors="replace")
+    extra = [f"<< /Type /Annot /Subtype /Widget /FT /Tx /T {_pdf_string(k)} /V {_pdf_string(v)} "
+             "/Rect [50 600 250 620] /P 3 0 R >>" for k, v in (fields or {}).items()]
+    extra += [f"<< /Type /Annot /Subtype /{kind} /Rect [50 500 250 520] /Contents "
+              f"{_pdf_string(contents)} >>" for kind, contents in notes]
+    annots = " ".join(f"{6 + i} 0 R" for i in range(len(extra)))
+    form = " ".join(f"{6 + i} 0 R" for i in range(len(fields or {})))
+    form = f" /AcroForm << /Fields [{form}] >>" if fields else ""
+    annots = f" /Annots [{annots}]" if extra else ""
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Catalog /Pages 2 0 R{form} >>".encode(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R" + annots.encode() + b" >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+    ] + [body.encode("latin-1", errors="replace") for body in extra]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -60,26 +76,42 @@ def make_pdf(text: str) -> bytes:
     return out.getvalue()
 
 
-def make_encrypted_pdf(text: str, password: str = "s3cret") -> bytes:
+def make_encrypted_pdf(text: str, password: str = "s3cret", algorithm: str = "RC4-128") -> bytes:
+    """`make_pdf(text)` encrypted; an empty `password` opens it, as an owner-password-only
+    PDF does (anyone can read it; only printing or editing is restricted)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     for page in PdfReader(io.BytesIO(make_pdf(text))).pages:
         writer.add_page(page)
-    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="RC4-128")
+    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm=algorithm)
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
 
 
-def make_docx(paragraphs: list[str]) -> bytes:
+def make_docx(paragraphs: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes:
+    """A document of paragraphs, then `tables` (rows of cells) as Word tables."""
     body = "".join(f"<w:p><w:r><w:t>{_esc(p)}</w:t></w:r></w:p>" for p in paragraphs)
+    for table in tables:
+        rows = "".join("<w:tr>" + "".join(
+            f"<w:tc><w:p><w:r><w:t>{_esc(cell)}</w:t></w:r></w:p></w:tc>" for cell in row)
+            + "</w:tr>" for row in table)
+        body += f"<w:tbl>{rows}</w:tbl>"
+    return make_docx_body(body)
+
+
+def make_docx_body(body: str) -> bytes:
+    """A document whose w:body is `body`, WordprocessingML written out (prefix w:)."""
     doc = f'<?xml version="1.0"?><w:document xmlns:w="{_W}"><w:body>{body}</w:body></w:document>'
     return _zip({"[Content_Types].xml": _CT, "word/document.xml": doc})
 
 
-def make_xlsx(rows: list[list[str | int | None]]) -> bytes:
-    """A workbook of one sheet; a None cell is left out, as Excel leaves out empty ones."""
+def make_xlsx(rows: list[list[str | int | datetime.date | None]],
+              date_format: int | str = 14) -> bytes:
+    """A workbook of one sheet; a None cell is left out, as Excel leaves out empty ones, and a
+    date is stored as Excel stores it, a day number in a cell styled with `date_format` (a
+    built-in format's id, or a format code)."""
     shared: list[str] = []
     xml_rows = []
     for r, row in enumerate(rows, start=1):
@@ -88,7 +120,11 @@ def make_xlsx(rows: list[list[str | int | None]]) -> bytes:
             ref = f"{chr(65 + c)}{r}"
             if value is None:
                 continue
-            if isinstance(value, int):
+            if isinstance(value, datetime.date):
+                serial = (value - datetime.date(1899, 12, 30)).days  # Excel counts 29/02/1900
+                serial -= value < datetime.date(1900, 3, 1)
+                cells.append(f'<c r="{ref}" s="1"><v>{serial}</v></c>')
+            elif isinstance(value, int):
                 cells.append(f'<c r="{ref}"><v>{value}</v></c>')
             else:
                 shared.append(value)
@@ -97,31 +133,137 @@ def make_xlsx(rows: list[list[str | int | None]]) -> bytes:
     sheet = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>'  # noqa: E501
     sst = "".join(f"<si><t>{_esc(s)}</t></si>" for s in shared)
     strings = f'<?xml version="1.0"?><sst xmlns="{_S}">{sst}</sst>'
+    fmt_id, custom = (date_format, "") if isinstance(date_format, int) else (
+        164, '<numFmts count="1"><numFmt numFmtId="164" formatCode="'
+             + _esc(date_format).replace('"', "&quot;") + '"/></numFmts>')
+    styles = (f'<?xml version="1.0"?><styleSheet xmlns="{_S}">{custom}<cellXfs count="2">'
+              f'<xf numFmtId="0"/><xf numFmtId="{fmt_id}" applyNumberFormat="1"/></cellXfs>'
+              "</styleSheet>")
     return _zip({"[Content_Types].xml": _CT, "xl/sharedStrings.xml": strings,
-                 "xl/worksheets/sheet1.xml": sheet})
+                 "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet})
 
 
-def make_pptx(texts: list[str]) -> bytes:
+def make_pptx(texts: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes:
+    """A slide per text, then a slide per table (rows of cells)."""
     members: dict[str, bytes | str] = {"[Content_Types].xml": _CT}
-    for i, text in enumerate(texts, start=1):
+    slides = [f"<a:p><a:r><a:t>{_esc(text)}</a:t></a:r></a:p>" for text in texts]
+    for table in tables:
+        rows = "".join("<a:tr>" + "".join(
+            f"<a:tc><a:txBody><a:p><a:r><a:t>{_esc(cell)}</a:t></a:r></a:p></a:txBody></a:tc>"
+            for cell in row) + "</a:tr>" for row in table)
+        slides.append(f"<p:graphicFrame><a:graphic><a:graphicData><a:tbl>{rows}</a:tbl>"
+                      "</a:graphicData></a:graphic></p:graphicFrame>")
+    for i, slide in enumerate(slides, start=1):
         members[f"ppt/slides/slide{i}.xml"] = (
-            f'<?xml version="1.0"?><p:sld xmlns:p="urn:p" xmlns:a="{_A}"><a:p><a:r>'
-            f"<a:t>{_esc(text)}</a:t></a:r></a:p></p:sld>"
-        )
+            f'<?xml version="1.0"?><p:sld xmlns:p="urn:p" xmlns:a="{_A}">{slide}</p:sld>')
     return _zip(members)
 
 
-def make_odt(paragraphs: list[str]) -> bytes:
-    ns = 'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" ' \
-         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
-    body = "".join(f"<text:p>{_esc(p)}</text:p>" for p in paragraphs)
-    content = f'<?xml version="1.0"?><office:document-content {ns}><office:body><office:text>' \
-              f"{body}</office:text></office:body></office:document-content>"
+_ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
+
+# A cell of an OpenDocument table: its text, or (text, times repeated); None is an empty cell.
+OdfCell = str | tuple[str, int] | None
+
+
+def _odf_table(rows: list[list[OdfCell]], trailing: bool) -> str:
+    """A table:table; `trailing` adds what LibreOffice writes after a sheet's data: an empty
+    cell repeated to column 16384 in each row, and an empty row repeated to row 1048576."""
+    xml_rows = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            text, times = cell if isinstance(cell, tuple) else (cell, 1)
+            repeat = f' table:number-columns-repeated="{times}"' if times > 1 else ""
+            body = f"<text:p>{_esc(text)}</text:p>" if text is not None else ""
+            cells.append(f"<table:table-cell{repeat}>{body}</table:table-cell>")
+        if trailing:
+            cells.append('<table:table-cell table:number-columns-repeated="16384"/>')
+        xml_rows.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+    if trailing:
+        xml_rows.append('<table:table-row table:number-rows-repeated="1048576">'
+                        '<table:table-cell table:number-columns-repeated="16384"/>'
+                        "</table:table-row>")
+    return f"<table:table>{''.join(xml_rows)}</table:table>"
+
+
+def _odf(mimetype: str, body: str) -> bytes:
+    content = f'<?xml version="1.0"?><office:document-content {_ODF_NS}><office:body>' \
+              f"{body}</office:body></office:document-content>"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        zf.writestr(zipfile.ZipInfo("mimetype"), mimetype)
         zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
     return buf.getvalue()
+
+
+def make_odt(paragraphs: list[str], tables: Sequence[list[list[OdfCell]]] = ()) -> bytes:
+    """A text document of paragraphs, then `tables` (rows of cells)."""
+    body = "".join(f"<text:p>{_esc(p)}</text:p>" for p in paragraphs)
+    body += "".join(_odf_table(table, trailing=False) for table in tables)
+    return _odf("application/vnd.oasis.opendocument.text", f"<office:text>{body}</office:text>")
+
+
+def make_ods(sheets: list[list[list[OdfCell]]], trailing: bool = True) -> bytes:
+    """A spreadsheet, a table:table per sheet, written as LibreOffice writes them."""
+    body = "".join(_odf_table(sheet, trailing) for sheet in sheets)
+    return _odf("application/vnd.oasis.opendocument.spreadsheet",
+                f"<office:spreadsheet>{body}</office:spreadsheet>")
+
+
+def with_members(data: bytes, members: dict[str, str]) -> bytes:
+    """A copy of the ZIP-based file `data` with `members` added (properties, comments...)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        kept: dict[str, bytes | str] = {i.filename: zf.read(i) for i in zf.infolist()}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, body in {**kept, **members}.items():  # an ODF mimetype stays first, stored
+            zf.writestr(name, body, zipfile.ZIP_STORED if name == "mimetype"
+                        else zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def ooxml_properties(**fields: str) -> dict[str, str]:
+    """docProps/core.xml with title=, subject=, description=, keywords= as File > Info sets."""
+    tags = {"title": "dc:title", "subject": "dc:subject", "description": "dc:description",
+            "keywords": "cp:keywords"}
+    body = "".join(f"<{tags[k]}>{_esc(v)}</{tags[k]}>" for k, v in fields.items())
+    return {"docProps/core.xml": (
+        '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/'
+        'package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"{body}</cp:coreProperties>")}
+
+
+def xlsx_comments(comments: list[str]) -> dict[str, str]:
+    """xl/comments1.xml holding `comments`, a cell's note each."""
+    body = "".join(f'<comment ref="A{i}" authorId="0"><text><r><t>{_esc(c)}</t></r></text>'
+                   "</comment>" for i, c in enumerate(comments, start=1))
+    return {"xl/comments1.xml": f'<?xml version="1.0"?><comments xmlns="{_S}"><commentList>'
+                                f"{body}</commentList></comments>"}
+
+
+def odf_properties(**fields: str) -> dict[str, str]:
+    """meta.xml with title=, subject=, description=, keyword= as File > Properties sets."""
+    tags = {"title": "dc:title", "subject": "dc:subject", "description": "dc:description",
+            "keyword": "meta:keyword"}
+    body = "".join(f"<{tags[k]}>{_esc(v)}</{tags[k]}>" for k, v in fields.items())
+    return {"meta.xml": (
+        '<?xml version="1.0"?><office:document-meta xmlns:office="urn:oasis:names:tc:'
+        'opendocument:xmlns:office:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:'
+        '1.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<office:meta>{body}</office:meta></office:document-meta>")}
+
+
+def odf_page_style(header: str, footer: str) -> dict[str, str]:
+    """styles.xml whose page style prints `header` and `footer` on every page."""
+    return {"styles.xml": (
+        f'<?xml version="1.0"?><office:document-styles {_ODF_NS} xmlns:style="urn:oasis:names:'
+        'tc:opendocument:xmlns:style:1.0"><office:master-styles><style:master-page '
+        'style:name="Standard"><style:header-style/>'
+        f"<style:header><text:p>{_esc(header)}</text:p></style:header>"
+        f"<style:footer><text:p>{_esc(footer)}</text:p></style:footer>"
+        "</style:master-page></office:master-styles></office:document-styles>")}
 
 
 def make_rtf(text: str) -> bytes:

@@ -9,11 +9,13 @@ bounded however the archives nest (a zip quine stops at the depth limit).
 
 from __future__ import annotations
 
+import codecs
 import io
 import logging
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from dlpgate.config import Limits
 from dlpgate.model import BODY_PARTS, Attachment, Problem, TextPart
@@ -90,7 +92,7 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "html"
     if content_type in _TEXT_TYPES or content_type.startswith("text/") or lower.endswith(_TEXT_EXT):
         return "text"
-    if _looks_textual(data):
+    if _looks_textual(data) or head.startswith(_UTF16_BOMS):
         return "text"
     return "binary"
 
@@ -106,7 +108,18 @@ def _looks_textual(data: bytes) -> bool:
         return exc.start > len(sample) - 4  # cut mid-character at the sample's end
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def decode_text(data: bytes, charset: str | None = None) -> str:
+    """A byte order mark outranks the declared charset, as in a browser: Excel's "Unicode
+    Text" and UTF-16 CSV exports arrive declared as anything, and read as cp1252 they were
+    NULs between letters where no identifier was found."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace")
     for enc in (charset, "utf-8"):
         if not enc:
             continue
@@ -188,10 +201,56 @@ def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
     for page in reader.pages:
         text = page.extract_text() or ""
         pages.append(text)
-        size += len(text)
+        notes = _pdf_notes(page)
+        if notes:
+            pages.append(notes)
+        size += len(text) + len(notes)
         if size > limits.max_text:
             break
+    if size <= limits.max_text:
+        try:
+            fields = _pdf_fields(reader)
+        except Exception as exc:  # a damaged form: its pages are still read
+            yield Problem("unscannable", name, f"damaged pdf form ({type(exc).__name__})")
+            fields = ""
+        if fields:
+            pages.append(fields)
     yield from _cut("\n".join(pages), name, limits)
+
+
+_NOTES = ("/Text", "/FreeText")  # a sticky note, and text typed onto the page
+
+
+def _pdf_notes(page: Any) -> str:
+    """What a reader typed into notes on the page: not in its text layer, shown to anyone."""
+    annots = page.get("/Annots")
+    annots = annots.get_object() if annots is not None else None
+    if not isinstance(annots, list):
+        return ""
+    notes = []
+    for annot in annots:
+        annot = annot.get_object()
+        if isinstance(annot, dict) and annot.get("/Subtype") in _NOTES:
+            notes.append(str(annot.get("/Contents") or "").strip())
+    return "\n".join(n for n in notes if n)
+
+
+def _pdf_fields(reader: Any) -> str:
+    """A filled form's values, each as "field name: value" so the name labels it: a field
+    called "NHS number" is what makes its ten digits one. They are kept in the form, not the
+    page's text."""
+    lines = []
+    for entry in (reader.get_fields() or {}).values():
+        value = entry.get("/V")
+        value = value.get_object() if hasattr(value, "get_object") else value
+        if isinstance(value, list):  # a list box's choices
+            value = ", ".join(str(v) for v in value)
+        value = str(value or "").strip().removeprefix("/")  # a ticked box's /Yes
+        if not value or value == "Off":
+            continue
+        label = str(entry.get("/TU") or entry.get("/T") or "").strip()  # TU: the name shown
+        lines.append(f"{label}: {value}" if label else value)
+    return "\n".join(lines)
 
 
 def _zip(

@@ -10,15 +10,20 @@ refused instead of being followed.
 
 from __future__ import annotations
 
+import datetime
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 ReadMember = Callable[[zipfile.ZipInfo], bytes]
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_COLUMNS_REPEATED = f"{{{_TABLE_NS}}}number-columns-repeated"
+_ROWS_REPEATED = f"{{{_TABLE_NS}}}number-rows-repeated"
 
 
 class OfficeError(Exception):
@@ -41,49 +46,143 @@ def _parse(data: bytes, member: str) -> Element:
 def _ooxml_runs(root: Element) -> str:
     """Text of w:t / a:t runs, a line per paragraph, a tab per w:tab."""
     out: list[str] = []
-
-    def walk(el: Element) -> None:
-        name = _local(el.tag)
-        if name == "t" and el.text:
-            out.append(el.text)
-        elif name == "tab":
-            out.append("\t")
-        elif name in ("br", "cr"):
-            out.append("\n")
-        for child in el:
-            walk(child)
-        if name == "p":
-            out.append("\n")
-
-    walk(root)
+    _ooxml_walk(root, out)
     return "".join(out)
+
+
+def _ooxml_walk(el: Element, out: list[str]) -> None:
+    name = _local(el.tag)
+    if name == "tbl":  # w:tbl in Word, a:tbl in PowerPoint
+        out.append(_table([[_cell(tc, _ooxml_walk) for tc in _span(_within(tr, "tc"))]
+                           for tr in _within(el, "tr")]))
+        return
+    if name in ("t", "delText") and el.text:  # deleted text still shows, struck through
+        out.append(el.text)
+    elif name == "tab":
+        out.append("\t")
+    elif name in ("br", "cr"):
+        out.append("\n")
+    for child in el:
+        _ooxml_walk(child, out)
+    if name == "p":
+        out.append("\n")
+
+
+def _within(el: Element, name: str) -> Iterator[Element]:
+    """The `name` elements of a table or row, through the wrappers Word puts around them
+    (content controls, custom XML), not into a nested table's."""
+    for child in el:
+        local = _local(child.tag)
+        if local == name:
+            yield child
+        elif local not in ("tbl", "tr", "tc"):
+            yield from _within(child, name)
+
+
+def _span(cells: Iterator[Element]) -> Iterator[Element | None]:
+    """Word's cells, with a None after one for each further column it spans (w:gridSpan), so
+    the cells after a merged one stay under their own headers."""
+    for tc in cells:
+        yield tc
+        for prop in tc:
+            if _local(prop.tag) == "tcPr":
+                span = next((g for g in prop if _local(g.tag) == "gridSpan"), None)
+                wide = _count(span, f"{{{_W_NS}}}val", 64) if span is not None else 1
+                yield from [None] * (wide - 1)
+
+
+def _cell(cell: Element | None, walk: Callable[[Element, list[str]], None]) -> str:
+    """A table cell's text on one line: its paragraphs (and any table inside it) by spaces."""
+    if cell is None:
+        return ""
+    out: list[str] = []
+    if cell.text:
+        out.append(cell.text)
+    for child in cell:
+        walk(child, out)
+        if child.tail:
+            out.append(child.tail)
+    return " ".join("".join(out).split())
+
+
+def _table(rows: list[list[str]]) -> str:
+    """A document's table as a sheet: each row under its header, as a spreadsheet is read."""
+    from dlpgate.parse.tables import labelled
+
+    return labelled("\n".join("\t".join(cells) for cells in rows), "\t") + "\n"
+
+
+def _count(el: Element | None, attribute: str, most: int) -> int:
+    """A repeat or span count from the file, between 1 and `most` whatever it says."""
+    try:
+        return max(1, min(int(el.get(attribute, "1")), most)) if el is not None else 1
+    except ValueError:
+        return 1
 
 
 def _odf_text(root: Element) -> str:
     """ODF keeps text in element text and tails; blocks end lines, cells take tabs."""
     out: list[str] = []
-
-    def walk(el: Element) -> None:
-        name = _local(el.tag)
-        if name == "tab":
-            out.append("\t")
-        elif name in ("line-break",):
-            out.append("\n")
-        elif name == "s":
-            out.append(" ")
-        if el.text:
-            out.append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                out.append(child.tail)
-        if name in ("p", "h", "table-row"):
-            out.append("\n")
-        elif name == "table-cell":
-            out.append("\t")
-
-    walk(root)
+    _odf_walk(root, out)
     return "".join(out)
+
+
+def _odf_walk(el: Element, out: list[str]) -> None:
+    name = _local(el.tag)
+    if name == "table":  # a sheet of a spreadsheet, or a table in a text document
+        out.append(_table(_odf_rows(el)))
+        return
+    if name == "tab":
+        out.append("\t")
+    elif name in ("line-break",):
+        out.append("\n")
+    elif name == "s":
+        out.append(" ")
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        _odf_walk(child, out)
+        if child.tail:
+            out.append(child.tail)
+    if name in ("p", "h"):
+        out.append("\n")
+
+
+_REPEATS = 20  # copies kept of a non-empty cell or row the file says is repeated
+_GAP = 1000  # empty cells kept before a value: a sheet's columns, not its 16384 trailing ones
+
+
+def _odf_rows(table: Element) -> list[list[str]]:
+    """A table's rows of cell text. A repeat count is the file's word: empty cells and rows
+    repeated 16384 times are the rest of the sheet, so they are kept only as far as a value
+    after them needs to stay in its column, and a value is repeated only a few times."""
+    rows: list[list[str]] = []
+    for row in _odf_within(table, "table-row"):
+        cells: list[str] = []
+        empty = 0
+        for cell in row:
+            if _local(cell.tag) not in ("table-cell", "covered-table-cell"):
+                continue
+            times = _count(cell, _COLUMNS_REPEATED, 1 << 20)
+            text = _cell(cell, _odf_walk)
+            if not text:
+                empty += times
+                continue
+            cells.extend([""] * min(empty, _GAP))
+            empty = 0
+            cells.extend([text] * min(times, _REPEATS))
+        rows.extend([cells] * (_count(row, _ROWS_REPEATED, _REPEATS) if cells else 1))
+    return rows
+
+
+def _odf_within(el: Element, name: str) -> Iterator[Element]:
+    """A table's rows through their groups (header rows, row groups), not a nested table's."""
+    for child in el:
+        local = _local(child.tag)
+        if local == name:
+            yield child
+        elif local != "table":
+            yield from _odf_within(child, name)
 
 
 def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
@@ -95,6 +194,8 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
             shared.append("".join(t.text or "" for t in si.iter() if _local(t.tag) == "t"))
     from dlpgate.parse.tables import labelled
 
+    dates = _date_styles(_parse(read(names["xl/styles.xml"]), "xl/styles.xml")) \
+        if "xl/styles.xml" in names else frozenset()
     texts: list[str] = []
     sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
     for sheet in sheets:
@@ -121,10 +222,58 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
                         value = "".join(t.text or "" for t in sub.iter() if _local(t.tag) == "t")
                 if kind == "s" and value.isdigit() and int(value) < len(shared):
                     value = shared[int(value)]
+                elif kind == "n" and dates and c.get("s") in dates:
+                    value = _excel_date(value)
                 cells.append(value)
             lines.append("\t".join(cells))
         texts.append(labelled("\n".join(lines), "\t"))  # each sheet under its own header
     return "\n".join(texts)
+
+
+# Excel's built-in number formats that show a date (14 "dd/mm/yyyy" in a UK locale) or a time
+_DATE_FORMATS = frozenset({*range(14, 23), 45, 46, 47})
+_NOT_DATE_PARTS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')  # "text", [$-809] or [Red], \x
+
+
+def _date_styles(root: Element) -> frozenset[str]:
+    """The cell styles (s="3") whose number format shows a date: a date of birth is stored as
+    a number of days (40210), and read so it was no date at all."""
+    custom: set[str] = set()
+    formats: list[str | None] = []
+    for part in root:
+        name = _local(part.tag)
+        if name == "numFmts":
+            custom.update(f.get("numFmtId", "") for f in part
+                          if _is_date_format(f.get("formatCode", "")))
+        elif name == "cellXfs":
+            formats = [xf.get("numFmtId") for xf in part if _local(xf.tag) == "xf"]
+    return frozenset(str(i) for i, fmt in enumerate(formats) if fmt is not None and (
+        fmt in custom or fmt.isdigit() and int(fmt) in _DATE_FORMATS))
+
+
+def _is_date_format(code: str) -> bool:
+    """Days, months or years in a format code, outside its quoted text and [brackets]."""
+    code = _NOT_DATE_PARTS.sub("", code).lower()
+    return "d" in code or "y" in code or ("m" in code and "h" not in code and "s" not in code)
+
+
+_EPOCH = datetime.date(1899, 12, 30)
+
+
+def _excel_date(value: str) -> str:
+    """A date serial as a UK date, 40210 as 01/02/2010 (times of day left out); the value as it
+    was unless it is a day Excel can show. Excel counts 29/02/1900, a day that never was, so
+    serials before it are a day further from the epoch."""
+    try:
+        days = int(float(value))
+    except (ValueError, OverflowError):
+        return value
+    if not 1 <= days <= 2958465:
+        return value
+    if days == 60:
+        return "29/02/1900"
+    date = _EPOCH + datetime.timedelta(days=days + (days < 60))
+    return f"{date.day:02d}/{date.month:02d}/{date.year:04d}"
 
 
 def _column(ref: str) -> int | None:
@@ -147,12 +296,42 @@ _OOXML_PARTS = re.compile(
 def ooxml_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
     names = [i.filename for i in zf.infolist()]
     if any(n.startswith("xl/") for n in names):
-        return _xlsx(zf, read)
-    parts = sorted(
-        (i for i in zf.infolist() if _OOXML_PARTS.fullmatch(i.filename)),
-        key=lambda i: (not i.filename.startswith("word/document"), _natural(i.filename)),
-    )
-    return "\n".join(_ooxml_runs(_parse(read(i), i.filename)) for i in parts)
+        texts = [_xlsx(zf, read)]
+        texts += [_xlsx_comments(_parse(read(i), i.filename)) for i in _members(zf, _COMMENTS)]
+    else:
+        parts = sorted(
+            _members(zf, _OOXML_PARTS),
+            key=lambda i: (not i.filename.startswith("word/document"), _natural(i.filename)),
+        )
+        texts = ["\n".join(_ooxml_runs(_parse(read(i), i.filename)) for i in parts)]
+    texts += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
+    return "\n".join(texts[:1] + [text for text in texts[1:] if text])
+
+
+_COMMENTS = re.compile(r"xl/comments\d*\.xml")
+_CORE = re.compile(r"docProps/core\.xml|meta\.xml")
+_ODF_STYLES = re.compile(r"styles\.xml")
+
+
+def _members(zf: zipfile.ZipFile, pattern: re.Pattern[str]) -> list[zipfile.ZipInfo]:
+    return [i for i in zf.infolist() if pattern.fullmatch(i.filename)]
+
+
+def _xlsx_comments(root: Element) -> str:
+    """A sheet's cell comments, one a line: notes about a person, on the cell of their name."""
+    return "\n".join("".join(t.text or "" for t in comment.iter() if _local(t.tag) == "t")
+                     for comment in root.iter() if _local(comment.tag) == "comment")
+
+
+_PROPERTIES = ("title", "subject", "description", "keywords", "keyword")
+
+
+def _properties(root: Element) -> str:
+    """A document's title, subject, description and keywords (File > Properties), on one
+    line: "Referral: Callum Reid" is often the title of the file that is about him."""
+    found = [(_local(el.tag), " ".join((el.text or "").split())) for el in root.iter()
+             if _local(el.tag) in _PROPERTIES]
+    return "; ".join(f"{name.capitalize()}: {text}" for name, text in found if text)
 
 
 def odf_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
@@ -160,7 +339,25 @@ def odf_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
         info = zf.getinfo("content.xml")
     except KeyError:
         raise OfficeError("OpenDocument file has no content.xml") from None
-    return _odf_text(_parse(read(info), "content.xml"))
+    body = [_odf_text(_parse(read(info), "content.xml"))]
+    body += [_odf_headers(_parse(read(i), i.filename)) for i in _members(zf, _ODF_STYLES)]
+    body += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
+    return "\n".join(text for text in body if text)
+
+
+_ODF_HEADERS = frozenset(f"{which}{page}" for which in ("header", "footer")
+                        for page in ("", "-left", "-first"))
+
+
+def _odf_headers(root: Element) -> str:
+    """The page headers and footers a text document's page styles hold (styles.xml): a letter's
+    "Re: Callum Reid, DOB 04/05/2016" on every page is written there, not in content.xml."""
+    out: list[str] = []
+    for el in root.iter():
+        if _local(el.tag) in _ODF_HEADERS:
+            for child in el:
+                _odf_walk(child, out)
+    return "".join(out)
 
 
 def _natural(name: str) -> list[object]:

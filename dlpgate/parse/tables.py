@@ -12,47 +12,80 @@ from __future__ import annotations
 import csv
 import re
 
-_DIGITS = re.compile(r"\d{4,}")
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+# Words a date written out has ("Monday 12 March 2016"): no header's words, whatever its numbers
+_CALENDAR = frozenset(
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june "
+    "july august september october november december mon tue tues wed thu thur thurs fri sat "
+    "sun monday tuesday wednesday thursday friday saturday sunday".split())
 _DELIMITERS = ",;\t|"
+TITLE_ROWS = 4  # rows above a header (a title, a date printed, blank ones) looked past
 
 
 LABEL = 40  # characters of a header kept as a label: "Date of birth", not a paragraph
 
 
 def labelled(text: str, delimiter: str | None = None, limit: int = 5 * 1024 * 1024) -> str:
-    """`text` with each row after a header row as "header: value; ..."; unchanged when its
-    first row is no header (numbers in it, or fewer than two named columns), or when the
-    labelled text would pass `limit` (the scan's max_text): two 60 KB headers over rows of
-    "1,2" made 6 GB of text, and a 3.6 MB sheet labelled lost its last rows to the cut."""
+    """`text` with each row after a header row as "header: value; ..."; unchanged when none of
+    its first rows is a header (a value in it, or fewer than two named columns).
+
+    Labelling stops just past `limit` (the scan's max_text), so the caller's cut says how much
+    was scanned: a sheet of 45,000 children read unlabelled because it was too big once
+    labelled had no date of birth found in it, and two 60 KB headers over rows of "1,2" would
+    make 6 GB of text."""
     lines = text.splitlines()
-    if len(lines) < 2:
+    found = _header(lines, delimiter)
+    if found is None:
         return text
-    delimiter = delimiter or _delimiter(lines[0])
-    if delimiter is None:
-        return text
-    rows = csv.reader(lines, delimiter=delimiter)
-    try:
-        header = [h.strip() for h in next(rows)]
-    except (csv.Error, StopIteration):
-        return text
-    if not _is_header(header):
-        return text
+    at, delimiter, header = found
     header = [" ".join(h.split())[:LABEL] for h in header]
-    out = [lines[0]]
-    size = len(lines[0])
+    out = lines[: at + 1]
+    size = sum(len(line) + 1 for line in out) - 1
     try:
-        for row in rows:
+        for row in csv.reader(lines[at + 1:], delimiter=delimiter):
+            if size > limit:
+                break
             cells = [f"{h}: {v.strip()}" if h else v.strip()
                      for h, v in zip(header, row, strict=False) if v.strip()]
             cells += [v.strip() for v in row[len(header):] if v.strip()]
             out.append("; ".join(cells))
             size += len(out[-1]) + 1
-            if size > limit:
-                return text
     except csv.Error:  # a damaged row: the text as it was
         return text
+    if size > limit:  # one long row can be many times the limit: keep just past it
+        return "\n".join(out)[: limit + 1]
     return "\n".join(out)
+
+
+def _header(lines: list[str], delimiter: str | None) -> tuple[int, str, list[str]] | None:
+    """Where the header row is, its delimiter and cells: the first row, or one below a title.
+
+    "Oakfield Primary - Year 4 pupil list" above the header left a whole sheet unlabelled. Rows
+    above a header are narrower than it (a title, a printed date); a row as wide as the header
+    is the table's own, so a sheet whose first row is data finds no header further down."""
+    widest = 0
+    seen = 0
+    for at in range(len(lines) - 1):  # a header needs a row below it
+        line = lines[at]
+        if not line.strip(_DELIMITERS + " "):
+            continue
+        seen += 1
+        if seen > TITLE_ROWS + 1:
+            return None
+        sep = delimiter or _delimiter(line)
+        if sep is None:
+            widest = max(widest, 1)
+            continue
+        try:
+            cells = [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+        except (csv.Error, StopIteration):
+            return None
+        named = [c for c in cells if c and _LETTER.search(c)]
+        if widest < len(named) and _is_header(cells):
+            return at, sep, cells
+        widest = max(widest, len([c for c in cells if c]))
+    return None
 
 
 def _delimiter(first: str) -> str | None:
@@ -64,5 +97,12 @@ def _delimiter(first: str) -> str | None:
 def _is_header(cells: list[str]) -> bool:
     named = [c for c in cells if c and _LETTER.search(c)]
     return len(named) >= 2 and len(named) * 2 >= len([c for c in cells if c]) and not any(
-        _DIGITS.search(c) for c in cells)
+        _is_value(c) for c in cells)
 
+
+def _is_value(cell: str) -> bool:
+    """A number, date or code as data rows hold them (9434765919, 04/05/2016, M202100314549,
+    QQ 12 34 56 C, 12 March 2016), which no header is; "Status 2024/25" is a header's."""
+    if sum(ch.isdigit() for ch in cell) < 4:
+        return False
+    return all(word.lower() in _CALENDAR for word in _WORD.findall(cell))

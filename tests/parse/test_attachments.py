@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import codecs
+
 import pytest
 
 from dlpgate import testdata
-from dlpgate.config import Limits
+from dlpgate.config import Limits, Settings
 from dlpgate.parse.mime import parse
-from dlpgate.testing import make_message
+from dlpgate.pipeline import Scanner
+from dlpgate.testing import make_envelope, make_message
 
 SECRET = "Callum Reid 943 476 5919"
+
+
+def scanner() -> Scanner:
+    return Scanner(Settings.model_validate({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "detection": {"ner": False}}))
 
 
 def parts_and_problems(name: str, data: bytes, ctype: str = "application/octet-stream",
@@ -99,10 +108,139 @@ def test_text_beyond_the_limit_is_cut_and_says_so():
     assert ("unscannable", "big.txt") in problems
 
 
+REFERRAL = [["Name", "Date of birth", "NHS number", "Postcode", "Status"],
+            ["Callum Reid", "04/05/2016", "943 476 5919", "LS1 4AB", "Open"]]
+LABELLED = ("Name: Callum Reid; Date of birth: 04/05/2016; NHS number: 943 476 5919; "
+            "Postcode: LS1 4AB; Status: Open")
+
+
+@pytest.mark.parametrize("name, data", [
+    ("referral.docx", testdata.make_docx(["Referral"], tables=[REFERRAL])),
+    ("referral.pptx", testdata.make_pptx(["Referral"], tables=[REFERRAL])),
+    ("referral.odt", testdata.make_odt(["Referral"], tables=[REFERRAL])),
+    ("referral.ods", testdata.make_ods([REFERRAL])),
+])
+def test_a_table_in_a_document_is_read_row_by_row_under_its_header(name, data):
+    parts, problems = parts_and_problems(name, data)
+    assert LABELLED in parts[name].splitlines()
+    assert problems == []
+
+
+def test_a_referral_table_in_a_word_document_is_held_for_its_dates_of_birth():
+    # "Name | Date of birth | NHS number | Postcode | Status" went with no date of birth found
+    rows = [REFERRAL[0]] + [[f"Child {i}", f"{i:02d}/05/2016", "", "LS1 4AB", "Open"]
+                            for i in range(1, 13)]
+    raw = make_message(to=("team@provider.co.uk",), body="Referrals attached.\n",
+                       attachments=(("referrals.docx", "application/octet-stream",
+                                     testdata.make_docx(["Referrals"], tables=[rows])),))
+    result = scanner().scan(raw, make_envelope(raw))
+    births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+    assert len(births) == 12 and result.decision.verdict.value == "hold"
+
+
+def cell(*paragraphs: str, span: int = 1) -> str:
+    wide = f'<w:tcPr><w:gridSpan w:val="{span}"/></w:tcPr>' if span > 1 else ""
+    return f"<w:tc>{wide}" + "".join(
+        f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs) + "</w:tc>"
+
+
+def test_a_cell_of_paragraphs_is_one_cell_and_a_merged_word_cell_keeps_the_next_in_its_column():
+    header = "<w:tr>" + cell("Name") + cell("Address", span=2) + cell("NHS number") + "</w:tr>"
+    row = "<w:tr>" + cell("Callum Reid") + cell("2 Wren Close", "Oakfield") + cell("Leeds") \
+        + cell("943 476 5919") + "</w:tr>"
+    doc = testdata.make_docx_body(f"<w:tbl>{header}{row}</w:tbl>")
+    parts, _ = parts_and_problems("a.docx", doc)
+    assert parts["a.docx"].splitlines()[1] == (
+        "Name: Callum Reid; Address: 2 Wren Close Oakfield; Leeds; NHS number: 943 476 5919")
+
+
+def test_a_spreadsheets_repeated_cells_are_not_expanded_past_its_data():
+    # LibreOffice writes each row's end as one empty cell repeated to column 16384, and the
+    # sheet's as an empty row repeated to row 1048576
+    sheet = [["Name", "Status", None, "NHS number"],
+             ["Callum Reid", ("Open", 1000), None, "943 476 5919"]]
+    parts, problems = parts_and_problems("a.ods", testdata.make_ods([sheet]))
+    rows = parts["a.ods"].splitlines()
+    assert rows[1].startswith("Name: Callum Reid; Status: Open; Open; ")
+    assert rows[1].count("Open") <= 20 and len(parts["a.ods"]) < 1000
+    assert problems == []
+
+
+def test_text_deleted_with_track_changes_on_is_read_as_word_shows_it_struck_through():
+    doc = testdata.make_docx_body(
+        "<w:p><w:r><w:t>Callum Reid, NHS </w:t></w:r><w:del><w:r><w:delText>943 476 5919"
+        "</w:delText></w:r></w:del><w:ins><w:r><w:t>(removed)</w:t></w:r></w:ins></w:p>")
+    parts, _ = parts_and_problems("a.docx", doc)
+    assert parts["a.docx"] == "Callum Reid, NHS 943 476 5919(removed)\n"
+
+
+ROWS = "Name,NHS number\nCallum Reid,943 476 5919\n"
+
+
+LABELLED_ROW = "Name: Callum Reid; NHS number: 943 476 5919"
+
+
+@pytest.mark.parametrize("name, data, second", [
+    ("list.csv", codecs.BOM_UTF16_LE + ROWS.encode("utf-16-le"), LABELLED_ROW),
+    ("list.csv", codecs.BOM_UTF16_BE + ROWS.encode("utf-16-be"), LABELLED_ROW),
+    ("list.csv", codecs.BOM_UTF8 + ROWS.encode(), LABELLED_ROW),
+    ("export", codecs.BOM_UTF16_LE + ROWS.replace(",", "\t").encode("utf-16-le"),
+     "Callum Reid\t943 476 5919"),
+], ids=["utf-16-le csv", "utf-16-be csv", "utf-8 csv", "unicode text export"])
+def test_text_with_a_byte_order_mark_is_read_in_its_encoding(name, data, second):
+    # Excel's "Unicode Text" and UTF-16 CSV exports were read as cp1252, NULs between letters
+    parts, problems = parts_and_problems(name, data)
+    assert parts[name].splitlines()[0] in ("Name,NHS number", "Name\tNHS number")
+    assert parts[name].splitlines()[1] == second
+    assert problems == []
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_an_aes_encrypted_pdf_is_locked_with_a_password_and_read_without_one(algorithm):
+    # both were "damaged pdf file (DependencyError)": pypdf needs cryptography for AES
+    locked = testdata.make_encrypted_pdf(SECRET, algorithm=algorithm)
+    parts, problems = parts_and_problems("locked.pdf", locked)
+    assert problems == [("encrypted-attachment", "locked.pdf")] and parts == {}
+    open_to_all = testdata.make_encrypted_pdf(SECRET, password="", algorithm=algorithm)
+    parts, problems = parts_and_problems("notice.pdf", open_to_all)
+    assert SECRET in parts["notice.pdf"] and problems == []
+
+
+def test_a_pdf_forms_values_and_its_notes_are_read_with_the_page():
+    # a filled referral form's NHS number and a sticky note's name went unread
+    data = testdata.make_pdf("Referral form", fields={"NHS number": "943 476 5919",
+                                                      "Child's name": "Callum Reid"},
+                             notes=[("Text", "Spoke to Amy Reid, mother"),
+                                    ("FreeText", "DOB 04/05/2016"), ("Link", "ignored")])
+    parts, problems = parts_and_problems("form.pdf", data)
+    lines = [line for line in parts["form.pdf"].splitlines() if line]
+    assert lines[0] == "Referral form" and problems == []
+    assert lines[1:] == ["Spoke to Amy Reid, mother", "DOB 04/05/2016",
+                         "NHS number: 943 476 5919", "Child's name: Callum Reid"]
+
+
+@pytest.mark.parametrize("name, data, expected", [
+    ("a.docx", testdata.with_members(testdata.make_docx(["Referral"]), testdata.ooxml_properties(
+        title="Referral: Callum Reid", subject="NHS 943 476 5919", keywords="CIN")),
+     "Referral\n\nTitle: Referral: Callum Reid; Subject: NHS 943 476 5919; Keywords: CIN"),
+    ("a.xlsx", testdata.with_members(testdata.make_xlsx([["Name"], ["Callum Reid"]]),
+                                     testdata.xlsx_comments(["NHS 943 476 5919"])),
+     "Name\nCallum Reid\nNHS 943 476 5919"),
+    ("a.odt", testdata.with_members(testdata.make_odt(["Dear Sir"]), {
+        **testdata.odf_page_style("Re: Callum Reid", "Page 1"),
+        **testdata.odf_properties(title="Callum Reid", description="NHS 943 476 5919")}),
+     "Dear Sir\n\nRe: Callum Reid\nPage 1\n\nTitle: Callum Reid; Description: NHS 943 476 5919"),
+], ids=["docx properties", "xlsx comments", "odt header, footer and properties"])
+def test_what_a_document_shows_beside_its_body_is_read_after_it(name, data, expected):
+    # a title, a cell's comment, a letter's page header: shown to anyone who opens the file
+    parts, problems = parts_and_problems(name, data)
+    assert parts[name] == expected and problems == []
+
+
 _SEEDS = {
     "a.docx": testdata.make_docx(["Callum Reid, NHS 943 476 5919"]),
     "a.xlsx": testdata.make_xlsx([["name", "upn"], ["Ann", "M202100314549"]]),
     "a.pdf": testdata.make_pdf("NHS number 943 476 5919"),
+    "b.pdf": testdata.make_pdf("Form", fields={"NHS": "943 476 5919"}, notes=[("Text", "x")]),
     "a.zip": testdata.make_zip({"inner.txt": "hello", "b.docx": testdata.make_docx(["x"])}),
     "a.rtf": testdata.make_rtf("hello world"),
     "a.odt": testdata.make_odt(["hello"]),

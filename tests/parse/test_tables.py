@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import datetime
+
+import pytest
+
 from dlpgate import testdata
 from dlpgate.config import Settings
-from dlpgate.parse.tables import labelled
+from dlpgate.parse.tables import LABEL, labelled
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_envelope, make_message
 
@@ -29,16 +33,43 @@ def test_a_first_row_of_data_is_no_header_and_prose_with_one_line_is_left_alone(
     assert labelled("See attached, thanks") == "See attached, thanks"
 
 
+def test_a_row_of_data_with_no_number_in_it_below_a_first_one_is_no_header_either():
+    rows = "Allen,Mary,9434765919\nBrown,Tom,\nClark,Jane,4010232137\n"
+    assert labelled(rows) == rows
+    rows = "Amy Reid,Monday 12 March 2016,QQ 12 34 56 C\nLeo Barnes,Wren Close,Leeds\n"
+    assert labelled(rows) == rows
+
+
+def test_a_header_below_a_title_and_a_blank_row_labels_the_rows_under_it():
+    # "Oakfield Primary - Year 4 pupil list" above the header left the sheet unlabelled
+    sheet = ("Oakfield Primary – Year 4 pupil list\n\nName;Date of birth;NHS number\n"
+             "Amy Reid;04/05/2016;943 476 5919\n")
+    assert labelled(sheet).splitlines() == [
+        "Oakfield Primary – Year 4 pupil list", "", "Name;Date of birth;NHS number",
+        "Name: Amy Reid; Date of birth: 04/05/2016; NHS number: 943 476 5919"]
+
+
+def test_a_year_in_a_headers_words_leaves_it_a_header():
+    # "Status 2024/25" made the header row data, like a date in it would
+    sheet = "Name\tStatus 2024/25\tDate of birth\nAmy Reid\tOpen\t04/05/2016"
+    assert labelled(sheet, "\t").splitlines()[1] == (
+        "Name: Amy Reid; Status 2024/25: Open; Date of birth: 04/05/2016")
+
+
 def test_a_tab_separated_sheet_and_empty_cells():
     assert labelled("UPN\tName\tDOB\nM202100314549\t\t01/02/2015", "\t").splitlines()[1] == \
         "UPN: M202100314549; DOB: 01/02/2015"
 
 
-def scan(name: str, ctype: str, data: bytes):
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def scan(name: str, ctype: str, data: bytes, max_text: int = 5 * 1024 * 1024):
     raw = make_message(to=("bookings@holidayclub.co.uk",), body="The list is attached.\n",
                        attachments=((name, ctype, data),))
     scanner = Scanner(Settings.model_validate({
         "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "scan": {"limits": {"max_text": max_text}},
         "detection": {"ner": False}}))
     return scanner.scan(raw, make_envelope(raw))
 
@@ -69,10 +100,51 @@ def test_a_sheets_empty_cells_leave_the_others_under_their_own_headers():
     assert sheet.splitlines()[1] == "Child: Amy Reid; NHS Number: 9434765919"
 
 
-def test_labels_are_short_and_a_sheet_too_big_once_labelled_is_read_as_it_is():
+def test_labels_are_short_and_a_sheet_too_big_once_labelled_is_labelled_up_to_the_limit():
     # two 60 KB headers over rows of "1,2" made 6 GB of text
     big = ("A" * 60_000 + ",B\n") + "1,2\n" * 1000
-    assert labelled(big, limit=100_000) == big
+    out = labelled(big, limit=100_000)
+    assert len(out) == 100_001
+    assert out.splitlines()[1] == "A" * LABEL + ": 1; B: 2"
     assert labelled("Date of birth and more words than any header needs,NHS\n1,2",
                     ).splitlines()[1] == (
         "Date of birth and more words than any he: 1; NHS: 2")
+
+
+def test_a_sheet_too_big_once_labelled_keeps_its_labels_as_far_as_it_is_scanned():
+    # 45,000 children were scanned without their column names, and allowed
+    rows = "Child,Date of birth,Address\n" + "".join(
+        f"Child {i},{i % 28 + 1:02d}/05/2016,{i} Wren Close\n" for i in range(400))
+    result = scan("club.csv", "text/csv", rows.encode(), max_text=len(rows) + 1000)
+    births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+    assert len(births) > 200 and result.decision.verdict.value == "hold"
+    assert ("UNSCANNABLE", "club.csv") in {(f.entity, f.part) for f in result.evidence.findings}
+
+
+def test_dates_of_birth_under_a_titled_sheets_header_are_found():
+    rows = [["Oakfield Primary – Year 4 pupil list"], [], ["Child", "Date of birth", "Address"]]
+    rows += [[f"Child {i}", f"{i:02d}/05/2016", f"{i} Wren Close"] for i in range(1, 13)]
+    result = scan("club.xlsx", XLSX, testdata.make_xlsx(rows))
+    births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+    assert len(births) == 12 and result.decision.verdict.value == "hold"
+
+
+@pytest.mark.parametrize("date_format", [14, "dd/mm/yyyy", '[$-809]d mmmm yyyy;@', 'd "of" mmm'])
+def test_dates_of_birth_stored_as_excel_dates_are_read_as_dates_and_found(date_format):
+    # a date-formatted cell holds a day number, and 40210 is no date of birth
+    rows = [["Child", "Date of birth", "Address"]] + [
+        [f"Child {i}", datetime.date(2016, 5, i), f"{i} Wren Close"] for i in range(1, 13)]
+    result = scan("club.xlsx", XLSX, testdata.make_xlsx(rows, date_format=date_format))
+    births = [f.text for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+    assert births == [f"{i:02d}/05/2016" for i in range(1, 13)]
+    assert result.decision.verdict.value == "hold"
+
+
+def test_numbers_in_cells_without_a_date_format_stay_numbers():
+    from dlpgate.parse.mime import parse
+
+    data = testdata.make_xlsx([["Child", "Date of birth", "Ref"],
+                               ["Amy Reid", datetime.date(1900, 1, 1), 40210]])
+    msg = parse(make_message(attachments=(("a.xlsx", XLSX, data),)))
+    [sheet] = [p.text for p in msg.parts if p.name == "a.xlsx"]
+    assert sheet.splitlines()[1] == "Child: Amy Reid; Date of birth: 01/01/1900; Ref: 40210"
