@@ -84,7 +84,9 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "ole"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
-    if head.startswith(_IMAGE_MAGIC) or content_type.startswith(("image/", "audio/", "video/")):
+    if head.startswith(_IMAGE_MAGIC) or (content_type.startswith(("image/", "audio/", "video/"))
+                                         and not _looks_textual(data)):
+        # by its bytes: a list of children renamed children.jpg went as image/jpeg, unread
         return "media"
     if content_type == "message/rfc822" or lower.endswith(".eml"):
         return "eml"

@@ -86,6 +86,15 @@ def test_an_image_is_not_a_problem():
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     parts, problems = parts_and_problems("logo.png", png, "image/png")
     assert problems == [] and parts == {}
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 64  # no text even if it looks so
+    assert parts_and_problems("photo.jpg", jpeg, "image/jpeg") == ({}, [])
+
+
+def test_text_named_and_declared_as_an_image_is_read_as_text():
+    # a list of children renamed children.jpg went as image/jpeg and was never read
+    parts, _ = parts_and_problems("children.jpg", f"Name, NHS\n{SECRET}\n".encode(),
+                                  "image/jpeg")
+    assert SECRET in parts["children.jpg"]
 
 
 def test_archives_nested_past_the_depth_limit_stop_there():
