@@ -67,6 +67,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     env.filters["when"] = _clock(settings.review.time_zone)
     env.filters["age"] = _age
     throttle = auth.Throttle()
+    unknown_hash = auth.hash_password(auth.new_token())  # checked for names with no account
     cfg = settings.review
 
     def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -148,7 +149,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         username = str(form.get("username", ""))[:100]
         password = str(form.get("password", ""))
         nxt = _safe_next(str(form.get("next", "/")))
-        client = request.client.host if request.client else "?"
+        client = _client_address(request, cfg.trusted_proxies)
         keys = (f"user:{username.lower()}", f"addr:{client}")
         user = store.get_user(username)
         # what was typed is recorded only when it names an account: it may be a password
@@ -159,8 +160,10 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                                    via="web", detail=client))
             return page(request, "login.html", 429, next=nxt,
                         error="Too many failed attempts. Try again in 15 minutes.")
-        if user is None or user.disabled or not auth.check_password(password,
-                                                                   user.password_hash):
+        # the hash is worked for an unknown name too: answering it at once told an outsider,
+        # by the time taken, which names are accounts
+        matches = auth.check_password(password, user.password_hash if user else unknown_hash)
+        if user is None or user.disabled or not matches:
             throttle.failed(*keys)
             store.audit(AuditEntry(who, "sign-in-failed", via="web", detail=client))
             return page(request, "login.html", 401, next=nxt,
@@ -309,8 +312,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         w = csv.writer(out)
         w.writerow(["at", "actor", "action", "item_id", "reason", "via", "detail"])
         for e in _audit_entries(request):
-            w.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.at)), e.actor,
-                        e.action, e.item_id, e.reason, e.via, e.detail])
+            w.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.at)), *(
+                _inert(v) for v in (e.actor, e.action, e.item_id, e.reason, e.via, e.detail))])
         return Response(out.getvalue(), media_type="text/csv", headers={
             **_HEADERS, "Content-Disposition": "attachment; filename=dlpgate-audit.csv"})
 
@@ -410,6 +413,23 @@ def _safe_next(path: str) -> str:
     if not path.startswith("/") or path.startswith("//") or "\\" in path or "://" in path:
         return "/"
     return path
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet will not run: a sender's false-alarm reason of
+    '=HYPERLINK("http://...?"&A2&B2, ...)' was a live formula in the exported trail."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def _client_address(request: Request, proxies: list[str]) -> str:
+    """Who is signing in: behind a trusted proxy, the address it says it forwarded for (the
+    last X-Forwarded-For entry, the one the proxy itself added); every reviewer came from the
+    proxy's address, and five failures with invented names locked the whole team out."""
+    host = request.client.host if request.client else "?"
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if forwarded and _trusted(request, proxies):
+        return forwarded.split(",")[-1].strip()[:64] or host
+    return host
 
 
 def _trusted(request: Request, networks: list[str]) -> bool:

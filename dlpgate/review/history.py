@@ -53,8 +53,13 @@ def routes(page, guarded, checked_form, actor, store: Any) -> list[Route]:
         if not problem and form.get("confirm") != "yes":
             problem = "Tick the box to confirm the erasure."
         if problem:
-            held = await asyncio.to_thread(store.held_about, address) if "@" in address \
-                else None
+            held = None
+            if "@" in address and len(reason) >= 3:
+                # only the box is missing: what it would erase is shown, and that is a look
+                # at the history like any other (before, with no reason and no audit entry)
+                store.audit(AuditEntry(actor(user), "history-show", reason=reason, via="web",
+                                       detail="1 address(es)"))
+                held = await asyncio.to_thread(store.held_about, address)
             return page(request, "history.html", 400, user=user, session=session,
                         notice=problem, address=address, reason=reason, held=held)
         done = await asyncio.to_thread(store.forget, [address])

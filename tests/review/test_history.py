@@ -52,8 +52,13 @@ def test_erasing_needs_the_box_ticked_then_removes_every_row_naming_the_address(
     root = signed_in(world, "root")
     token = csrf(root.get("/history").text)
     form = {"csrf": token, "address": ADDRESS, "reason": "ER-7"}
+    unreasoned = root.post("/history/forget", data={**form, "reason": ""})
+    # the table of who wrote to it was shown for no reason and with no audit entry
+    assert unreasoned.status_code == 400 and "housing@" not in unreasoned.text
+    assert [e.action for e in store.audit_log() if e.action.startswith("history")] == []
     unticked = root.post("/history/forget", data=form)
     assert unticked.status_code == 400 and "Tick the box" in unticked.text
+    assert [e.reason for e in store.audit_log() if e.action == "history-show"] == ["ER-7"]
     assert store.addressed([ADDRESS]) == {ADDRESS: 1}
     done = root.post("/history/forget", data={**form, "confirm": "yes"})
     assert done.status_code == 200 and "1 correspondence row(s), 3 profiles row(s)" in done.text
