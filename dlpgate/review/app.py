@@ -120,6 +120,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return found
 
     async def checked_form(request: Request, session: auth.Session | None) -> Any:
+        _same_site(request)
         form = await request.form()
         if session is not None and form.get("csrf") != session.csrf:
             raise Denied(403, "the form's security token is missing or stale; reload the page")
@@ -145,6 +146,10 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         nxt = _safe_next(request.query_params.get("next", "/"))
         if request.method == "GET":
             return page(request, "login.html", next=nxt, error="")
+        try:
+            _same_site(request)
+        except Denied as d:
+            return page(request, "login.html", d.status, next=nxt, error=d.why)
         form = await request.form()
         username = str(form.get("username", ""))[:100]
         password = str(form.get("password", ""))
@@ -413,6 +418,16 @@ def _safe_next(path: str) -> str:
     if not path.startswith("/") or path.startswith("//") or "\\" in path or "://" in path:
         return "/"
     return path
+
+
+def _same_site(request: Request) -> None:
+    """A form posted from another site is refused, by what the browser says of where it
+    came from (Fetch Metadata): a page elsewhere signed a reviewer in as someone else, so
+    that their reveals and decisions went on the audit trail under the wrong name. Clients
+    that send no such header (scripts, the CLI's tests) are not browsers carrying a session."""
+    if request.headers.get("sec-fetch-site", "") == "cross-site" or \
+            request.headers.get("origin", "") == "null":
+        raise Denied(403, "a form from another site cannot act here; use this site's page")
 
 
 def _inert(cell: str) -> str:

@@ -403,3 +403,16 @@ def test_behind_a_signing_in_proxy_a_form_from_another_site_does_nothing(world):
     page = ann.get(f"/m/{world['id']}").text
     r = ann.post(f"/m/{world['id']}/reveal", data={"csrf": csrf(page), "reason": "checking"})
     assert r.status_code == 200 and "943 476 5919" in r.text
+
+
+def test_a_form_posted_from_another_site_signs_no_one_in_and_changes_nothing(world):
+    # a page elsewhere signed ann's browser in as bob: her reveals went on the trail as his
+    c = client(world)
+    other = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
+    r = c.post("/login", data={"username": "ann", "password": PASSWORD}, headers=other)
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    r = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "ok"},
+                 headers=other)
+    assert r.status_code == 403 and world["store"].get_held(world["id"]).state == "held"
