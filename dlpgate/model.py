@@ -138,6 +138,9 @@ PROBLEM_KINDS = ("unscannable", "encrypted-attachment", "malformed-mime")
 # a paragraph with an NHS number): scanned beside the body, read as body by policy.
 HTML_BODY = "body-html"
 BODY_PARTS = ("body", HTML_BODY)
+# The attached files' names, a line each: "Smith_John_DOB_01-02-2010_NHS_943 476 5919.txt"
+# says who the file is about before anyone opens it.
+FILE_NAMES = "attachment names"
 # Which way of reading a message into parts (parse/mime.py) a finding's offsets were taken
 # from. A change that moves text within a part (spreadsheets read as "header: value", 2; parts
 # renamed, a second notes.txt "notes (2).txt", 3; tables in documents read as spreadsheets are,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlpgate.config import Limits
-from dlpgate.model import BODY_PARTS, Attachment, Problem, TextPart
+from dlpgate.model import BODY_PARTS, FILE_NAMES, Attachment, Problem, TextPart
 from dlpgate.parse import office
 
 Item = TextPart | Attachment | Problem
@@ -38,13 +38,15 @@ class Budget:
     limits: Limits
     parts: int = 0
     expanded: int = 0
-    names: set[str] = field(default_factory=lambda: {"subject", *BODY_PARTS})
+    names: set[str] = field(default_factory=lambda: {"subject", *BODY_PARTS, FILE_NAMES})
+    sent_as: list[str] = field(default_factory=list)  # each part's name as the message gave it
 
     def unique(self, name: str) -> str:
         """`name`, or "notes (2).txt" when a part of the message already has it (or it is
         the subject's or the body's): findings point into a part by its name, and a second
         notes.txt, or a file called "body", showed the reviewer its text in place of the
         first one's, whose NHS number they never saw."""
+        self.sent_as.append(name)
         if name not in self.names:
             self.names.add(name)
             return name

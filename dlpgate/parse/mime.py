@@ -22,7 +22,15 @@ from email.message import Message as EmailMessage
 
 from dlpgate.config import Limits
 from dlpgate.history import getaddresses
-from dlpgate.model import HTML_BODY, Attachment, Envelope, Message, Problem, TextPart
+from dlpgate.model import (
+    FILE_NAMES,
+    HTML_BODY,
+    Attachment,
+    Envelope,
+    Message,
+    Problem,
+    TextPart,
+)
 from dlpgate.parse.attachments import Budget, BudgetExceeded, Item, decode_text, extract
 from dlpgate.parse.html import html_to_text
 
@@ -220,6 +228,9 @@ def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
                        content_type="text/calendar", is_attachment=True)
 
 
+_UNNAMED = re.compile(r"attach(?:ment|ed)-\d+(?:\.eml)?|invite\.ics")  # names we gave
+
+
 def _is_attachment(part: EmailMessage, fname: str | None) -> bool:
     """A named part, or one its disposition says is attached, rather than the body's text."""
     disposition = header_text(part.get("Content-Disposition")).lower()  # may be a Header
@@ -404,6 +415,14 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     if extra := "\n\n".join(html_extra)[: limits.max_text]:
         parts.insert(len([p for p in parts if p.name in ("subject", "body")]),
                      TextPart(name=HTML_BODY, text=extra))
+    # a file's name is sent as plainly as the body: read it as text too (each a line, the
+    # archive members' beside the files'), after the parts of the files themselves
+    leaves = (name.rpartition("/")[2] for name in budget.sent_as)
+    # underscores read as the spaces they stand for: "NHS_943" is no word beside a number
+    names = "\n".join(dict.fromkeys(" ".join(leaf.replace("_", " ").split()) for leaf in leaves
+                                     if not _UNNAMED.fullmatch(leaf)))
+    if names.strip():
+        parts.append(TextPart(name=FILE_NAMES, text=names[: limits.max_text]))
     return Message(
         message_id=header_text(msg.get("Message-ID")).strip(),
         subject=subject,

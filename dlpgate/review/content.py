@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dlpgate.config import Settings
 from dlpgate.detect.summary import mask
-from dlpgate.model import BODY_PARTS, PARSER
+from dlpgate.model import BODY_PARTS, FILE_NAMES, PARSER
 from dlpgate.parse.mime import parse
 from dlpgate.store.base import HeldMessage
 
@@ -105,7 +105,7 @@ def _part_labels(item: HeldMessage, texts: dict[str, str]) -> dict[str, str]:
     labels: dict[str, str] = {}
     n = 0
     for name in dict.fromkeys([*texts, *(f["part"] for f in item.findings)]):
-        if name in ("subject", *BODY_PARTS):
+        if name in ("subject", *BODY_PARTS, FILE_NAMES):
             labels[name] = name
             continue
         n += 1

@@ -242,7 +242,22 @@ def test_each_part_has_its_own_name_though_two_files_share_one():
         ("body", "text/plain", b"third")))
     assert [(p.name, p.text.strip()) for p in parse(raw).parts if p.name != "subject"] == [
         ("body", "Hello."), ("notes.txt", "first"), ("notes (2).txt", "second"),
-        ("body (2)", "third")]
+        ("body (2)", "third"), ("attachment names", "notes.txt\nbody")]
+
+
+def test_the_attached_files_names_are_read_as_text_too():
+    # a file named with who it is about went out unread: only its contents were
+    raw = make_message(to=("x@gmail.com",), body="See attached.", attachments=(
+        ("Smith_John_DOB_01-02-2010_NHS 943 476 5919_CP plan.txt", "text/plain", b"agenda"),))
+    [names] = [p.text for p in parse(raw).parts if p.name == "attachment names"]
+    assert names == "Smith John DOB 01-02-2010 NHS 943 476 5919 CP plan.txt"
+    from dlpgate.config import Settings
+    from dlpgate.pipeline import Scanner
+
+    result = Scanner(Settings.model_validate({"detection": {"ner": False}})).scan(
+        raw, Envelope("a@example-council.gov.uk", ("x@gmail.com",)))
+    found = {f.entity for f in result.evidence.findings if f.part == "attachment names"}
+    assert {"UK_NHS", "DATE_OF_BIRTH"} <= found
 
 
 def _smime(kind: str) -> bytes:
