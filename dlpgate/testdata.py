@@ -272,6 +272,27 @@ def make_rtf(text: str) -> bytes:
     return ("{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0 " + body + "}").encode("ascii")
 
 
+def make_tnef(files: dict[str, bytes], body: str = "") -> bytes:
+    """winmail.dat as Exchange writes it: the message's text, then each file's rendering,
+    title and data attributes (MS-OXTNEF), each with its checksum."""
+    import struct
+
+    def attribute(level: int, ident: int, value: bytes) -> bytes:
+        checksum = sum(value) & 0xFFFF
+        return struct.pack("<BII", level, ident, len(value)) + value + \
+            struct.pack("<H", checksum)
+
+    out = b"\x78\x9f\x3e\x22" + struct.pack("<H", 0x0001)
+    out += attribute(1, 0x00089006, b"\x00\x01\x00\x00")  # attTnefVersion
+    if body:
+        out += attribute(1, 0x0002800C, body.encode("cp1252") + b"\x00")
+    for title, data in files.items():
+        out += attribute(2, 0x00069002, b"\x01\x00" + b"\xff" * 12)  # attAttachRendData
+        out += attribute(2, 0x00018010, title.encode("cp1252") + b"\x00")
+        out += attribute(2, 0x0006800F, data)
+    return out
+
+
 def make_zip(members: dict[str, bytes | str]) -> bytes:
     return _zip(members)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from dlpgate.config import Limits
 from dlpgate.model import BODY_PARTS, FILE_NAMES, Attachment, Problem, TextPart
-from dlpgate.parse import office
+from dlpgate.parse import office, tnef
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -84,6 +84,8 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "zip"
     if head.startswith(office.OLE_MAGIC):
         return "ole"
+    if head.startswith(tnef.SIGNATURE):
+        return "tnef"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
     if head.startswith(_IMAGE_MAGIC) or (content_type.startswith(("image/", "audio/", "video/"))
@@ -152,6 +154,8 @@ def extract(
             yield from _pdf(name, data, budget.limits)
         elif kind == "zip":
             yield from _zip(name, data, depth, budget, nested)
+        elif kind == "tnef":
+            yield from _tnef(name, data, depth, budget, nested)
         elif kind == "ole":
             if office.ole_is_encrypted(data):
                 yield Problem("encrypted-attachment", name, "password-protected Office document")
@@ -255,6 +259,27 @@ def _pdf_fields(reader: Any) -> str:
         label = str(entry.get("/TU") or entry.get("/T") or "").strip()  # TU: the name shown
         lines.append(f"{label}: {value}" if label else value)
     return "\n".join(lines)
+
+
+def _tnef(
+    name: str, data: bytes, depth: int, budget: Budget, nested: NestedParser
+) -> Iterator[Item]:
+    """winmail.dat: its text, and each file inside read as an attachment of its own."""
+    limits = budget.limits
+    try:
+        contents = tnef.read(data, max(0, limits.max_expanded - budget.expanded))
+    except tnef.TnefError as exc:
+        yield Problem("unscannable", name, f"Outlook rich-text wrapper: {exc}")
+        return
+    yield from _cut(contents.body, name, limits)
+    if contents.files and depth >= limits.max_depth:
+        yield Problem("unscannable", name, f"files nested deeper than {limits.max_depth}")
+        return
+    for title, payload in contents.files:
+        budget.take_part()
+        budget.take_bytes(len(payload))
+        inner = budget.unique(f"{name}/{title}")
+        yield from extract(inner, "", payload, depth + 1, budget, nested)
 
 
 def _zip(

@@ -254,6 +254,7 @@ _SEEDS = {
     "a.rtf": testdata.make_rtf("hello world"),
     "a.odt": testdata.make_odt(["hello"]),
     "a.pptx": testdata.make_pptx(["slide"]),
+    "winmail.dat": testdata.make_tnef({"a.txt": b"NHS 943 476 5919"}, body="hello"),
 }
 
 
