@@ -293,6 +293,111 @@ def make_tnef(files: dict[str, bytes], body: str = "") -> bytes:
     return out
 
 
+def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = None) -> bytes:
+    """An Outlook item (.msg) as Outlook saves one: a compound file (MS-CFB, version 3) whose
+    Unicode subject and body are property streams, with a storage per attached file holding
+    its long name and its bytes (MS-OXMSG)."""
+    def utf16(text: str) -> bytes:
+        return text.encode("utf-16-le")
+
+    # (name, children or bytes): a storage's children are a list, a stream's data bytes
+    top: list[tuple[str, list | bytes]] = [
+        ("__properties_version1.0", bytes(32)),
+        ("__substg1.0_0037001F", utf16(subject)),
+        ("__substg1.0_1000001F", utf16(body))]
+    for i, (name, data) in enumerate((files or {}).items()):
+        top.append((f"__attach_version1.0_#{i:08X}", [
+            ("__properties_version1.0", bytes(16)),
+            ("__substg1.0_3707001F", utf16(name)),
+            ("__substg1.0_37010102", data)]))
+    return _compound_file(top)
+
+
+def _compound_file(top: list) -> bytes:
+    """A minimal compound file: streams under 4,096 bytes in the mini stream, the rest in
+    sectors of their own; each storage's children chained through their right siblings."""
+    import struct
+
+    end, free, fat_mark, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    entries: list[dict] = [{"name": "Root Entry", "type": 5, "kids": []}]
+
+    def add(items: list, parent: dict) -> None:
+        for name, content in items:
+            entry = {"name": name, "type": 1 if isinstance(content, list) else 2, "kids": []}
+            entries.append(entry)
+            parent["kids"].append(len(entries) - 1)
+            if isinstance(content, list):
+                add(content, entry)
+            else:
+                entry["data"] = content
+
+    add(top, entries[0])
+    mini, minifat, big = bytearray(), [], []
+    for entry in entries:
+        data = entry.get("data")
+        if data is None:
+            continue
+        if len(data) < 4096:
+            entry["start"], n = len(mini) // 64, -(-len(data) // 64) or 1
+            minifat += [entry["start"] + k + 1 for k in range(n - 1)] + [end]
+            mini += data.ljust(n * 64, b"\0")
+        else:
+            big.append(entry)
+    dir_sectors = -(-len(entries) // 4)
+    minifat_sectors = -(-len(minifat) // 128) if minifat else 0
+    mini_sectors = -(-len(mini) // 512)
+    big_sectors = [-(-len(e["data"]) // 512) for e in big]
+    body = dir_sectors + minifat_sectors + mini_sectors + sum(big_sectors)
+    fat_sectors = 1
+    while fat_sectors * 128 < fat_sectors + body:
+        fat_sectors += 1
+    fat = [fat_mark] * fat_sectors
+    sector = fat_sectors
+
+    def chain(n: int) -> int:
+        nonlocal sector
+        first = sector
+        fat.extend([sector + k + 1 for k in range(n - 1)] + [end])
+        sector += n
+        return first
+
+    first_dir = chain(dir_sectors)
+    first_minifat = chain(minifat_sectors) if minifat_sectors else end
+    entries[0]["start"] = chain(mini_sectors) if mini_sectors else end
+    entries[0]["size"] = len(mini)
+    for entry, n in zip(big, big_sectors, strict=True):
+        entry["start"] = chain(n)
+    fat += [free] * (fat_sectors * 128 - len(fat))
+
+    def record(entry: dict) -> bytes:
+        name = entry["name"].encode("utf-16-le") + b"\0\0"
+        child = entry["kids"][0] if entry["kids"] else none
+        size = entry.get("size", len(entry.get("data", b"")))
+        return (name.ljust(64, b"\0") + struct.pack("<HBB", len(name), entry["type"], 1)
+                + struct.pack("<III", none, entry.get("right", none), child) + bytes(36)
+                + struct.pack("<IQ", entry.get("start", end if entry["type"] != 1 else 0),
+                              size if entry["type"] != 1 else 0))
+
+    for entry in entries:  # siblings are linked before any is written
+        kids = entry["kids"]
+        for a, b in zip(kids, kids[1:], strict=False):
+            entries[a]["right"] = b
+    directory = b"".join(record(e) for e in entries).ljust(dir_sectors * 512, b"\0")
+    difat = list(range(fat_sectors)) + [free] * (109 - fat_sectors)
+    header = (bytes.fromhex("D0CF11E0A1B11AE1") + bytes(16)
+              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + bytes(6)
+              + struct.pack("<IIII", 0, fat_sectors, first_dir, 0)
+              + struct.pack("<IIIII", 4096, first_minifat, minifat_sectors, end, 0)
+              + struct.pack("<109I", *difat))
+    out = header + struct.pack(f"<{len(fat)}I", *fat) + directory
+    if minifat_sectors:
+        out += struct.pack(f"<{len(minifat)}I", *minifat).ljust(minifat_sectors * 512, b"\xff")
+    out += bytes(mini).ljust(mini_sectors * 512, b"\0")
+    for entry, n in zip(big, big_sectors, strict=True):
+        out += entry["data"].ljust(n * 512, b"\0")
+    return out
+
+
 def make_zip(members: dict[str, bytes | str]) -> bytes:
     return _zip(members)
 

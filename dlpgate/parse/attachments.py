@@ -19,7 +19,7 @@ from typing import Any
 
 from dlpgate.config import Limits
 from dlpgate.model import BODY_PARTS, FILE_NAMES, Attachment, Problem, TextPart
-from dlpgate.parse import office, tnef
+from dlpgate.parse import office, outlook, tnef
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -159,8 +159,12 @@ def extract(
         elif kind == "ole":
             if office.ole_is_encrypted(data):
                 yield Problem("encrypted-attachment", name, "password-protected Office document")
-            else:
-                yield from _cut(office.ole_text(data), name, budget.limits)
+            elif outlook.is_item(data):
+                yield from _outlook(name, data, depth, budget, nested)
+            elif text := office.ole_text(data):
+                yield from _cut(text, name, budget.limits)
+            else:  # every real .doc or .xls has text runs: a cut or damaged one said nothing
+                yield Problem("unscannable", name, "legacy Office file with no text found")
         elif kind == "rtf":
             from striprtf.striprtf import rtf_to_text
 
@@ -261,6 +265,38 @@ def _pdf_fields(reader: Any) -> str:
     return "\n".join(lines)
 
 
+def _outlook(
+    name: str, data: bytes, depth: int, budget: Budget, nested: NestedParser
+) -> Iterator[Item]:
+    """A .msg: its subject and body, and each file attached to it read as an attachment of
+    its own. A damaged one is read as its text runs, as any legacy Office file is."""
+    limits = budget.limits
+    try:
+        item = outlook.read(data, max(0, limits.max_expanded - budget.expanded))
+    except outlook.OutlookError as exc:
+        yield Problem("unscannable", name, str(exc))
+        yield from _cut(office.ole_text(data), name, limits)
+        return
+    if not item.text and not item.files:  # a cut one opens with its streams empty
+        yield Problem("unscannable", name, "Outlook item with nothing readable in it")
+    yield from _cut(item.text or office.ole_text(data), name, limits)
+    yield from _inside(name, item.files, depth, budget, nested)
+
+
+def _inside(name: str, files: list[tuple[str, bytes]], depth: int, budget: Budget,
+            nested: NestedParser) -> Iterator[Item]:
+    """Files a wrapper carries (winmail.dat, a .msg), each read as an attachment."""
+    limits = budget.limits
+    if files and depth >= limits.max_depth:
+        yield Problem("unscannable", name, f"files nested deeper than {limits.max_depth}")
+        return
+    for title, payload in files:
+        budget.take_part()
+        budget.take_bytes(len(payload))
+        inner = budget.unique(f"{name}/{title}")
+        yield from extract(inner, "", payload, depth + 1, budget, nested)
+
+
 def _tnef(
     name: str, data: bytes, depth: int, budget: Budget, nested: NestedParser
 ) -> Iterator[Item]:
@@ -272,14 +308,7 @@ def _tnef(
         yield Problem("unscannable", name, f"Outlook rich-text wrapper: {exc}")
         return
     yield from _cut(contents.body, name, limits)
-    if contents.files and depth >= limits.max_depth:
-        yield Problem("unscannable", name, f"files nested deeper than {limits.max_depth}")
-        return
-    for title, payload in contents.files:
-        budget.take_part()
-        budget.take_bytes(len(payload))
-        inner = budget.unique(f"{name}/{title}")
-        yield from extract(inner, "", payload, depth + 1, budget, nested)
+    yield from _inside(name, contents.files, depth, budget, nested)
 
 
 def _zip(

@@ -255,6 +255,7 @@ _SEEDS = {
     "a.odt": testdata.make_odt(["hello"]),
     "a.pptx": testdata.make_pptx(["slide"]),
     "winmail.dat": testdata.make_tnef({"a.txt": b"NHS 943 476 5919"}, body="hello"),
+    "a.msg": testdata.make_outlook_msg("Referral", "hello", {"a.txt": b"NHS 943 476 5919"}),
 }
 
 

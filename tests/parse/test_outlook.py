@@ -1,0 +1,38 @@
+"""An Outlook item (.msg) attached: its text, and the files attached to it read one by one."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlpgate import testdata
+from dlpgate.parse import outlook
+
+from .test_attachments import SECRET, parts_and_problems
+
+
+def test_a_forwarded_outlook_items_attachment_is_read_as_a_file_of_its_own():
+    # the item's body came through as text runs, but a referral attached inside it was
+    # compressed bytes, and went out unread
+    item = testdata.make_outlook_msg(
+        "FW: Referral", "Please see the attached.",
+        {"Referral - Callum.docx": testdata.make_docx(["Referral", SECRET]),
+         "long.txt": b"Minutes. " * 600})  # past 4,096 bytes: in sectors of its own
+    parts, problems = parts_and_problems("Referral.msg", item, "application/vnd.ms-outlook")
+    assert problems == []
+    assert parts["Referral.msg"] == "FW: Referral\nPlease see the attached."
+    assert SECRET in parts["Referral.msg/Referral - Callum.docx"]
+    assert parts["Referral.msg/long.txt"].startswith("Minutes. Minutes.")
+
+
+def test_its_files_count_against_the_messages_expansion_budget():
+    item = testdata.make_outlook_msg("x", "y", {"a.bin": b"a" * 1000, "b.bin": b"b" * 1000})
+    assert [n for n, _ in outlook.read(item, 2000).files] == ["a.bin", "b.bin"]
+    with pytest.raises(outlook.OutlookError, match="expand beyond 1500 bytes"):
+        outlook.read(item, 1500)
+
+
+def test_a_cut_or_damaged_item_is_a_problem_never_a_silent_pass():
+    item = testdata.make_outlook_msg("Referral for Callum Reid", "NHS 943 476 5919")
+    for cut in (item[:2000], item[:1000], item[:100]):  # in its streams, its directory, header
+        _, problems = parts_and_problems("a.msg", cut, "application/vnd.ms-outlook")
+        assert problems == [("unscannable", "a.msg")], len(cut)
