@@ -265,6 +265,18 @@ def _pdf_fields(reader: Any) -> str:
     return "\n".join(lines)
 
 
+def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,
+                name: str, limits: Limits) -> Iterator[Item]:
+    """An Office document's text within max_text, saying so when some was left out."""
+    try:
+        text = reader(zf, read, limits.max_text)
+    except office.TextCut as cut:
+        yield Problem("unscannable", name, f"only the first {limits.max_text} characters "
+                      "scanned")
+        text = cut.text
+    yield from _cut(text, name, limits)
+
+
 def _outlook(
     name: str, data: bytes, depth: int, budget: Budget, nested: NestedParser
 ) -> Iterator[Item]:
@@ -330,10 +342,10 @@ def _zip(
             return _read_member(zf, info, name, budget)
 
         if office.is_ooxml(zf):
-            yield from _cut(office.ooxml_text(zf, read), name, limits)
+            yield from _cut_office(office.ooxml_text, zf, read, name, limits)
             return
         if office.is_odf(zf):
-            yield from _cut(office.odf_text(zf, read), name, limits)
+            yield from _cut_office(office.odf_text, zf, read, name, limits)
             return
         if depth >= limits.max_depth:
             yield Problem("unscannable", name, f"archives nested deeper than {limits.max_depth}")

@@ -14,6 +14,7 @@ import datetime
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
@@ -105,11 +106,45 @@ def _cell(cell: Element | None, walk: Callable[[Element, list[str]], None]) -> s
     return " ".join("".join(out).split())
 
 
+# The scan's max_text while one document is read (ooxml_text, odf_text): a table or sheet
+# is labelled and built up to it, and no further; _CUT records that something was left out.
+_LIMIT: ContextVar[int] = ContextVar("office_text_limit", default=5 * 1024 * 1024)
+_CUT: ContextVar[list[bool] | None] = ContextVar("office_text_cut", default=None)
+
+
+def _left_out() -> None:
+    if (cut := _CUT.get()) is not None:
+        cut[0] = True
+
+
+class TextCut(Exception):  # noqa: N818 (not an error: the text read, with the rest left out)
+    """The document was read up to the text limit and the rest left out (`text` holds what
+    was read): a repeat count or a cell far off costs the file little and the reader much."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("text limit reached")
+        self.text = text
+
+
+def _bounded(read_all: Callable[[], str], limit: int) -> str:
+    """`read_all()` with _LIMIT set to `limit`; TextCut when it had to stop early."""
+    limit_token, cut_token = _LIMIT.set(limit), _CUT.set([False])
+    try:
+        text = read_all()
+        if (cut := _CUT.get()) is not None and cut[0]:
+            raise TextCut(text)
+        return text
+    finally:
+        _LIMIT.reset(limit_token)
+        _CUT.reset(cut_token)
+
+
 def _table(rows: list[list[str]]) -> str:
     """A document's table as a sheet: each row under its header, as a spreadsheet is read."""
     from dlpgate.parse.tables import labelled
 
-    return labelled("\n".join("\t".join(cells) for cells in rows), "\t") + "\n"
+    return labelled("\n".join("\t".join(cells) for cells in rows), "\t", _LIMIT.get(),
+                    quotes=False) + "\n"
 
 
 def _count(el: Element | None, attribute: str, most: int) -> int:
@@ -157,6 +192,7 @@ def _odf_rows(table: Element) -> list[list[str]]:
     repeated 16384 times are the rest of the sheet, so they are kept only as far as a value
     after them needs to stay in its column, and a value is repeated only a few times."""
     rows: list[list[str]] = []
+    size, limit = 0, _LIMIT.get()  # counted as built: gaps and repeats cost little in the file
     for row in _odf_within(table, "table-row"):
         cells: list[str] = []
         empty = 0
@@ -168,10 +204,19 @@ def _odf_rows(table: Element) -> list[list[str]]:
             if not text:
                 empty += times
                 continue
-            cells.extend([""] * min(empty, _GAP))
+            gap, copies = min(empty, _GAP), min(times, _REPEATS)
+            cells.extend([""] * gap + [text] * copies)
+            size += gap + (len(text) + 1) * copies
             empty = 0
-            cells.extend([text] * min(times, _REPEATS))
-        rows.extend([cells] * (_count(row, _ROWS_REPEATED, _REPEATS) if cells else 1))
+            if size > limit:  # one row of sixteen thousand far-off values was a gigabyte
+                break
+        copies = _count(row, _ROWS_REPEATED, _REPEATS) if cells else 1
+        fit = 1 + max(0, limit - size) // (len(cells) + 1)  # repeats only as far as the limit
+        rows.extend([cells] * min(copies, fit))
+        size += (len(cells) + 1) * (min(copies, fit) - 1)
+        if size > limit or copies > fit:  # the rest would be cut anyway: an 8 MB file made
+            _left_out()  # 6 GB of rows
+            break
     return rows
 
 
@@ -197,13 +242,20 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
     dates = _date_styles(_parse(read(names["xl/styles.xml"]), "xl/styles.xml")) \
         if "xl/styles.xml" in names else frozenset()
     texts: list[str] = []
+    size, limit = 0, _LIMIT.get()  # counted as built: a cell a thousand columns on is cheap
     sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
     for sheet in sheets:
+        if size > limit:
+            _left_out()
+            break
         lines: list[str] = []
         root = _parse(read(names[sheet]), sheet)
         for row in root.iter():
             if _local(row.tag) != "row":
                 continue
+            if size > limit:
+                _left_out()
+                break
             cells: list[str] = []
             for c in row:
                 if _local(c.tag) != "c":
@@ -224,9 +276,13 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
                     value = shared[int(value)]
                 elif kind == "n" and dates and c.get("s") in dates:
                     value = _excel_date(value)
+                if "\t" in value or "\n" in value or "\r" in value:
+                    value = " ".join(value.split())  # a cell's own lines stay in its row
                 cells.append(value)
             lines.append("\t".join(cells))
-        texts.append(labelled("\n".join(lines), "\t"))  # each sheet under its own header
+            size += len(lines[-1]) + 1
+        # each sheet under its own header
+        texts.append(labelled("\n".join(lines), "\t", limit, quotes=False))
     return "\n".join(texts)
 
 
@@ -293,7 +349,13 @@ _OOXML_PARTS = re.compile(
 )
 
 
-def ooxml_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
+def ooxml_text(zf: zipfile.ZipFile, read: ReadMember, limit: int = 5 * 1024 * 1024) -> str:
+    """`limit`: the scan's max_text; tables and sheets are built and labelled up to it
+    (TextCut when some were left out)."""
+    return _bounded(lambda: _ooxml_text(zf, read), limit)
+
+
+def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
     names = [i.filename for i in zf.infolist()]
     if any(n.startswith("xl/") for n in names):
         texts = [_xlsx(zf, read)]
@@ -334,7 +396,12 @@ def _properties(root: Element) -> str:
     return "; ".join(f"{name.capitalize()}: {text}" for name, text in found if text)
 
 
-def odf_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
+def odf_text(zf: zipfile.ZipFile, read: ReadMember, limit: int = 5 * 1024 * 1024) -> str:
+    """`limit`: as for ooxml_text."""
+    return _bounded(lambda: _odf_text_all(zf, read), limit)
+
+
+def _odf_text_all(zf: zipfile.ZipFile, read: ReadMember) -> str:
     try:
         info = zf.getinfo("content.xml")
     except KeyError:

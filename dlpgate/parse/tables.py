@@ -26,16 +26,20 @@ TITLE_ROWS = 4  # rows above a header (a title, a date printed, blank ones) look
 LABEL = 40  # characters of a header kept as a label: "Date of birth", not a paragraph
 
 
-def labelled(text: str, delimiter: str | None = None, limit: int = 5 * 1024 * 1024) -> str:
+def labelled(text: str, delimiter: str | None = None, limit: int = 5 * 1024 * 1024,
+             quotes: bool = True) -> str:
     """`text` with each row after a header row as "header: value; ..."; unchanged when none of
     its first rows is a header (a value in it, or fewer than two named columns).
 
     Labelling stops just past `limit` (the scan's max_text), so the caller's cut says how much
     was scanned: a sheet of 45,000 children read unlabelled because it was too big once
     labelled had no date of birth found in it, and two 60 KB headers over rows of "1,2" would
-    make 6 GB of text."""
+    make 6 GB of text. `quotes`: whether a cell may be quoted, as in a CSV file; not in the
+    tab-joined rows of a sheet or a document's table, where a note beginning with a straight
+    quote swallowed every row below it, their dates of birth unlabelled."""
     lines = text.splitlines()
-    found = _header(lines, delimiter)
+    quoting = csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE
+    found = _header(lines, delimiter, quoting)
     if found is None:
         return text
     at, delimiter, header = found
@@ -43,7 +47,7 @@ def labelled(text: str, delimiter: str | None = None, limit: int = 5 * 1024 * 10
     out = lines[: at + 1]
     size = sum(len(line) + 1 for line in out) - 1
     try:
-        for row in csv.reader(lines[at + 1:], delimiter=delimiter):
+        for row in csv.reader(lines[at + 1:], delimiter=delimiter, quoting=quoting):
             if size > limit:
                 break
             cells = [f"{h}: {v.strip()}" if h else v.strip()
@@ -58,7 +62,8 @@ def labelled(text: str, delimiter: str | None = None, limit: int = 5 * 1024 * 10
     return "\n".join(out)
 
 
-def _header(lines: list[str], delimiter: str | None) -> tuple[int, str, list[str]] | None:
+def _header(lines: list[str], delimiter: str | None,
+            quoting: int = csv.QUOTE_MINIMAL) -> tuple[int, str, list[str]] | None:
     """Where the header row is, its delimiter and cells: the first row, or one below a title.
 
     "Oakfield Primary - Year 4 pupil list" above the header left a whole sheet unlabelled. Rows
@@ -78,7 +83,8 @@ def _header(lines: list[str], delimiter: str | None) -> tuple[int, str, list[str
             widest = max(widest, 1)
             continue
         try:
-            cells = [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+            cells = [c.strip() for c in next(csv.reader([line], delimiter=sep,
+                                                         quoting=quoting))]
         except (csv.Error, StopIteration):
             return None
         named = [c for c in cells if c and _LETTER.search(c)]

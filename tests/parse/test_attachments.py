@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import io
+import zipfile
 
 import pytest
 
@@ -288,3 +290,68 @@ def test_damaged_attachments_of_every_kind_never_crash_the_parse():
                                                    "malformed-mime"}
 
     check()
+
+
+def test_a_spreadsheet_of_far_off_repeated_values_is_read_in_bounded_memory(tmp_path):
+    # sixteen thousand values, each a thousand empty columns on and repeated twenty times:
+    # a 1.3 MB file took 1.2 GB to read before the text limit cut it
+    import subprocess
+    import sys
+
+    row = "".join('<table:table-cell table:number-columns-repeated="1000"/>'
+                  '<table:table-cell table:number-columns-repeated="20"><text:p>'
+                  f"value {i}</text:p></table:table-cell>" for i in range(16000))
+    sheet = f'<table:table><table:table-row table:number-rows-repeated="20">{row}' \
+            "</table:table-row></table:table>"
+    packed = testdata._odf("application/vnd.oasis.opendocument.spreadsheet",
+                           f"<office:spreadsheet>{sheet}</office:spreadsheet>")
+    (tmp_path / "bomb.ods").write_bytes(packed)
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (600 << 20, 600 << 20))\n"
+        "from dlpgate.parse.mime import parse\n"
+        "from dlpgate.testing import make_message\n"
+        f"data = open({str(tmp_path / 'bomb.ods')!r}, 'rb').read()\n"
+        "msg = parse(make_message(attachments=(('bomb.ods', 'application/octet-stream',"
+        " data),)))\n"
+        "print(sorted(p.name for p in msg.parts), [p.detail for p in msg.problems])\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert "'bomb.ods'" in out.stdout and "characters scanned" in out.stdout, out.stdout
+
+
+def test_a_small_spreadsheet_that_says_it_repeats_a_lot_is_read_only_up_to_the_text_limit():
+    # each value a thousand empty columns on, twenty times over, twenty rows deep: a 650 KB
+    # file took 600 MB and 5 s to read, before the text limit cut it
+    limits = Limits(max_text=200_000)
+    row = [c for _ in range(50) for c in ((None, 1000), ("x" * 40, 20))]
+    packed = testdata.make_ods([[["Name", "Notes"]] + [row] * 40], trailing=False)
+    out = io.BytesIO()  # stored, not deflated: no compression ratio to give it away
+    with zipfile.ZipFile(io.BytesIO(packed)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info), zipfile.ZIP_STORED)
+    data = out.getvalue()
+    parts, problems = parts_and_problems("a.ods", data, limits=limits)
+    assert len(parts["a.ods"]) <= limits.max_text + 1
+    assert problems == [("unscannable", "a.ods")]  # said: only the first N characters
+
+
+def test_a_note_opening_with_a_quote_leaves_the_rows_below_it_under_their_headers():
+    # read as CSV, the quote swallowed every row below it, their dates of birth unlabelled
+    rows = [["Child", "Date of birth", "Notes"],
+            ["Amy Reid", "04/05/2016", '"Nan\'s house on weekdays'],
+            ["Leo Barnes", "12/09/2015", "None"]]
+    for name, data in (("t.docx", testdata.make_docx([], tables=[rows])),
+                       ("t.xlsx", testdata.make_xlsx(rows))):
+        parts, _ = parts_and_problems(name, data)
+        assert "Child: Leo Barnes; Date of birth: 12/09/2015" in parts[name], name
+
+
+def test_a_sheet_is_read_up_to_the_limit_the_administrator_set():
+    # labelled at the default 5 MB whatever scan.limits.max_text said, and cut with no word
+    rows = [["Child", "NHS number"]] + [[f"Child {i:06d}", "943 476 5919"] for i in range(160_000)]
+    limits = Limits(max_text=8 * 1024 * 1024)
+    parts, problems = parts_and_problems("big.xlsx", testdata.make_xlsx(rows), limits=limits)
+    assert "Child: Child 159999; NHS number: 943 476 5919" in parts["big.xlsx"]
+    assert problems == []
