@@ -177,7 +177,7 @@ def _walk(
             continue
         if not is_attachment and ctype.startswith(("multipart/", "image/")):
             continue  # inline images in signatures: nothing to read
-        if ctype in _SIGNATURES:
+        if ctype in _SIGNATURES and _is_signature(part):
             continue  # an S/MIME or PGP signature: a checksum of the text beside it, no content
         counter[0] += 1
         name = fname or f"attachment-{counter[0]}"
@@ -200,6 +200,21 @@ def _walk(
 # "unrecognised binary format" (smime.p7s), whatever it said.
 _SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature",
                "application/pgp-signature")
+def _is_signature(part: EmailMessage) -> bool:
+    """A signature by its bytes, not by its label alone: a children.csv sent as
+    application/pkcs7-signature was passed over unread. S/MIME's is DER (a SEQUENCE with a
+    long-form length), PGP's an armoured block; either is a few kilobytes."""
+    try:
+        data = part.get_payload(decode=True) or b""
+    except Exception:  # a damaged encoding is no signature: read it as an attachment
+        return False
+    if len(data) > 65536:
+        return False
+    if data[:1] == b"\x30" and data[1:2] in (b"\x80", b"\x81", b"\x82", b"\x83"):
+        return True
+    return data.lstrip().startswith(b"-----BEGIN PGP SIGNATURE-----")
+
+
 # Encrypted for its recipients: no one here can read it, which is what the policy's
 # encrypted-attachment rules are for (it was "unscannable", so the exception for secure
 # destinations never applied). Opaque-signed pkcs7-mime (smime-type=signed-data) is not sealed.

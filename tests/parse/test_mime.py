@@ -302,3 +302,18 @@ def test_a_meeting_requests_calendar_is_read_beside_its_text():
     [invite] = [p for p in got.parts if p.name == "invite.ics"]
     assert "Leo Turner, NHS number 943 476 5919, on a child protection plan." in invite.text
     assert got.body.strip() == "You are invited." and not got.attachments
+
+
+def test_a_file_labelled_as_a_signature_is_read_unless_its_bytes_are_one():
+    # children.csv sent as application/pkcs7-signature was passed over unread
+    rows = b"Child,NHS number\nAmy Reid,943 476 5919\n"
+    for ctype in ("application/pkcs7-signature", "application/pgp-signature"):
+        maintype, subtype = ctype.split("/")
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = "a@example-council.gov.uk", "b@x.org", "List"
+        msg.set_content("See attached.")
+        msg.add_attachment(rows, maintype=maintype, subtype=subtype, filename="children.csv")
+        got = parse(msg.as_bytes())
+        assert any("943 476 5919" in p.text for p in got.parts if p.name == "children.csv"), \
+            ctype
+        assert [a.name for a in got.attachments] == ["children.csv"]
