@@ -58,6 +58,11 @@ MITIGATING = (S.NAMED_IN_MESSAGE, S.GREETED, S.COLLEAGUE_RECIPIENT, S.WROTE_TO_U
 # A recipient the message adds to a conversation they were not part of: what the store
 # counts as `joined`, so that a habit (the PA copied into replies) is known as one.
 ADDED_TO_THREAD = (S.NOT_IN_THREAD, S.OFTEN_COPIED_IN)
+# What a council's display name puts after the person: "(Children's Services)", " - Housing",
+# " | Adults", "/ DSL"
+_ROLE_AFTER_NAME = re.compile(r"\s*\([^)]*\)|\s+[-\u2013|/]\s.*$")
+
+
 # An address that passes for another: what went to it is no sign of what it is for, so no
 # content profile is kept from it (record.py), however it left (a `log` rule, `pass`).
 SUSPECT_ADDRESS = (S.LOOKALIKE_DOMAIN, S.ADDRESS_SLIP, S.CONFUSABLE_ADDRESS, S.UNKNOWN_COLLEAGUE)
@@ -273,7 +278,8 @@ class RecipientRiskAssessor:
                         S.UNMENTIONED, f"{address} is {known_as} and the message does not "
                         "mention them by name"))
                 own = domain in self.webmail and in_domains(domain_of(sender), self.internal) \
-                    and names.spells(address, own_name)
+                    and (names.spells(address, own_name) or
+                         names.spells(address, names.name_words(sender)))
                 if not known and not own:  # the sender's own name is no sign of someone meant
                     signals += self._meant(address, domain, words, in_body, together)
                     signals += self._greeting(address, hello, greeted,
@@ -330,6 +336,9 @@ class RecipientRiskAssessor:
         """The sender's first name and surname, from the From's display name or address."""
         shown = [v for k, v in message.headers if k.lower() == "from"]
         for name, _ in getaddresses(shown):
+            # "Emma Clarke (Children's Services)", "Emma Clarke - Housing": a team after the
+            # name made "Services" her surname
+            name = _ROLE_AFTER_NAME.sub("", name)
             if len(words := greeting.name_words_of(name.replace(",", " "))) >= 2:
                 return [words[-1], words[0]] if "," in name else words
         return names.name_words(message.from_addr or "")

@@ -1060,6 +1060,12 @@ def test_work_forwarded_to_the_senders_own_webmail_is_their_own_personal_address
     for address in ("emma.clarke85@gmail.com", "emmaclarke@hotmail.co.uk"):
         r = assess(store, address, body=body, sender=own)[address]
         assert "own-personal-address" in names(r) and "named-in-message" not in names(r)
+    # a team after the name made "Services" her surname, and the rule never fired
+    for shown in ("Emma Clarke (Children's Services)", "Clarke, Emma (Housing)",
+                  "Emma Clarke - Fostering Team", "Team Inbox"):
+        r = assess(store, "emma.clarke85@gmail.com", body=body,
+                   sender=f'"{shown}" <emma.clarke@example-council.gov.uk>')
+        assert "own-personal-address" in names(r["emma.clarke85@gmail.com"]), shown
     for address in ("emma.jones@gmail.com", "e.clarke@gmail.com"):  # another Emma; an initial
         assert "own-personal-address" not in names(assess(store, address, body=body,
                                                             sender=own)[address])
