@@ -11,6 +11,7 @@ and `delay` it carries signed links (dlpgate.review.links). Every notice offers
 from __future__ import annotations
 
 import email.policy
+import re
 import textwrap
 import time
 from datetime import datetime
@@ -146,6 +147,7 @@ _POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 _LONGEST = 998  # SMTP's line, without its CRLF
+_LINK = re.compile(r"\S+://\S+")  # a line that is only a link is never broken
 
 
 def _wrapped(body: str, width: int = 76) -> str:
@@ -154,7 +156,7 @@ def _wrapped(body: str, width: int = 76) -> str:
     sender was never told why their mail was held."""
     out: list[str] = []
     for line in body.split("\n"):
-        if len(line) <= _LONGEST or "://" in line:
+        if len(line) <= _LONGEST or _LINK.fullmatch(line.strip()):
             out.append(line)
             continue
         indent = line[:len(line) - len(line.lstrip())]

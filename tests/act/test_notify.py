@@ -284,7 +284,8 @@ def test_the_notice_of_a_message_to_forty_people_reaches_the_sender(
     # refused the notice (500 Line too long): the sender never heard why
     _, relay = start(make_settings, relay_factory, tmp_path, policy=TELL_AFTER)
     rcpts = [f"resident.number{i:02d}@gmail.com" for i in range(40)]
-    raw = make_message(sender=SENDER, to=tuple(rcpts), subject="Repairs",
+    raw = make_message(sender=SENDER, to=tuple(rcpts), subject="Repairs booked via "
+                       "https://repairs.example-council.gov.uk/book",  # a link kept it whole
                        body=f"NHS number {NHS}.\n")
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
         client.sendmail(SENDER, rcpts, raw)
