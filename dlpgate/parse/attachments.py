@@ -175,14 +175,15 @@ def extract(
             from dlpgate.parse.html import html_to_text
 
             yield from _cut(html_to_text(decode_text(data)), name, budget.limits)
-        elif kind == "text" and (name.lower().endswith((".csv", ".tsv")) or content_type in (
-                "text/csv", "text/tab-separated-values", "application/csv")):
-            from dlpgate.parse.tables import labelled
-
-            yield from _cut(labelled(decode_text(data), limit=budget.limits.max_text), name,
-                            budget.limits)
         elif kind == "text":
-            yield from _cut(decode_text(data), name, budget.limits)
+            from dlpgate.parse.tables import labelled, tabular
+
+            text = decode_text(data)
+            if name.lower().endswith((".csv", ".tsv")) or content_type in (
+                    "text/csv", "text/tab-separated-values", "application/csv") or \
+                    tabular(text):
+                text = labelled(text, limit=budget.limits.max_text)
+            yield from _cut(text, name, budget.limits)
         elif kind == "binary":
             yield Problem("unscannable", name, "unrecognised binary format")
         # media: no text to read; images of documents are a known limit (docs/limitations)

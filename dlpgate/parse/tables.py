@@ -94,6 +94,17 @@ def _header(lines: list[str], delimiter: str | None,
     return None
 
 
+def tabular(text: str) -> bool:
+    """A table whatever its name says: Excel's "Unicode Text" save (.txt), a case system's
+    export called `export`. Its first three lines have the same number of one delimiter, which
+    prose almost never has: a tab, or two or more of the others (a comma a line is prose's)."""
+    lines = [line for line in text[:20000].splitlines()[:10] if line.strip()][:3]
+    if len(lines) < 3:
+        return False
+    return any(len({line.count(d) for line in lines}) == 1 and
+               lines[0].count(d) >= (1 if d == "\t" else 2) for d in _DELIMITERS)
+
+
 def _delimiter(first: str) -> str | None:
     counts = {d: first.count(d) for d in _DELIMITERS}
     best = max(counts, key=lambda d: counts[d])

@@ -9,7 +9,7 @@ import pytest
 
 from dlpgate import testdata
 from dlpgate.config import Settings
-from dlpgate.parse.tables import LABEL, labelled
+from dlpgate.parse.tables import LABEL, labelled, tabular
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_envelope, make_message
 
@@ -148,3 +148,17 @@ def test_numbers_in_cells_without_a_date_format_stay_numbers():
     msg = parse(make_message(attachments=(("a.xlsx", XLSX, data),)))
     [sheet] = [p.text for p in msg.parts if p.name == "a.xlsx"]
     assert sheet.splitlines()[1] == "Child: Amy Reid; Date of birth: 01/01/1900; Ref: 40210"
+
+
+def test_a_table_saved_as_text_or_with_no_name_is_read_as_a_table():
+    # Excel's "Unicode Text" save (.txt, tab-separated) and a case system's export with no
+    # extension were read as prose: their dates and numbers had no column names beside them
+    rows = "Child\tDate of birth\tNHS number\nAmy Reid\t04/05/2016\t943 476 5919\n" \
+           "Leo Barnes\t22/09/2016\t401 023 2137\n"
+    for name, data in (("pupils.txt", rows.encode("utf-16")),
+                       ("export", rows.replace("\t", ",").encode())):
+        result = scan(name, "application/octet-stream", data)
+        births = [f for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+        assert len(births) == 2, name
+    # prose with commas is left as it is
+    assert not tabular("Dear Sir, thank you.\nWe met on Monday, as agreed.\nRegards, Ann\n")
