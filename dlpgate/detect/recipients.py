@@ -275,8 +275,8 @@ class RecipientRiskAssessor:
                     known_as = "new to you" if not (known and known.count) else \
                         f"someone you have written to only {times(known.count)}"
                     signals.append(self._signal(
-                        S.UNMENTIONED, f"{address} is {known_as} and the message does not "
-                        "mention them by name"))
+                        S.UNMENTIONED, f"{address} is {known_as} and the message's subject and "
+                        "text do not mention them by name"))
                 own = domain in self.webmail and in_domains(domain_of(sender), self.internal) \
                     and (names.spells(address, own_name) or
                          names.spells(address, names.name_words(sender)))
@@ -439,7 +439,10 @@ class RecipientRiskAssessor:
         out = []
         # a post's words ("Hello Admissions") name the post, not who reads its mailbox: the
         # mistyped admissions@oakfeld... was "named" and its risk damped
+        # named only where also mentioned as written (benefits@ was "named" by "Benefit",
+        # beside "the message does not mention them")
         if address in in_body or (names.name_words(address) and names.in_thread(address, words)
+                                  and names.mentioned(address, words)
                                   and not names.is_role_address(address)):
             out.append(self._signal(
                 S.NAMED_IN_MESSAGE, f"the message names {address}"))

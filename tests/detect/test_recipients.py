@@ -425,8 +425,15 @@ def test_a_rare_correspondent_is_not_called_new(store):
     store.learn([Pair(SENDER, "mark.lay@solutions.example.org", time.time() - 86400, 1)])
     r = assess(store, "mark.lay@solutions.example.org")["mark.lay@solutions.example.org"]
     assert why(r, "unmentioned") == ("mark.lay@solutions.example.org is someone you have "
-                                     "written to only once and the message does not mention "
-                                     "them by name")
+                                     "written to only once and the message's subject and text "
+                                     "do not mention them by name")
+
+
+def test_a_recipient_the_message_does_not_mention_is_not_also_named_by_it(store):
+    # "Benefit" in the subject made benefits@ "named", beside "does not mention them"
+    r = assess(store, "benefits@advice-centre.org.uk", subject="Benefit appeal",
+               body="Please see the attached.\n")["benefits@advice-centre.org.uk"]
+    assert "unmentioned" in names(r) and "named-in-message" not in names(r)
 
 
 def test_a_greeting_under_a_marking_line_is_read(store):
