@@ -141,6 +141,8 @@ BODY_PARTS = ("body", HTML_BODY)
 # The attached files' names, a line each: "Smith_John_DOB_01-02-2010_NHS_943 476 5919.txt"
 # says who the file is about before anyone opens it.
 FILE_NAMES = "attachment names"
+# A meeting request's calendar (the text/calendar alternative beside its text).
+CALENDAR = "meeting request"
 # Which way of reading a message into parts (parse/mime.py) a finding's offsets were taken
 # from. A change that moves text within a part (spreadsheets read as "header: value", 2; parts
 # renamed, a second notes.txt "notes (2).txt", 3; tables in documents read as spreadsheets are,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlpgate.config import Limits
-from dlpgate.model import BODY_PARTS, FILE_NAMES, Attachment, Problem, TextPart
+from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, Attachment, Problem, TextPart
 from dlpgate.parse import office, outlook, tnef
 
 Item = TextPart | Attachment | Problem
@@ -38,8 +38,17 @@ class Budget:
     limits: Limits
     parts: int = 0
     expanded: int = 0
-    names: set[str] = field(default_factory=lambda: {"subject", *BODY_PARTS, FILE_NAMES})
+    names: set[str] = field(default_factory=lambda: {"subject", *BODY_PARTS, FILE_NAMES,
+                                                     CALENDAR})
     sent_as: list[str] = field(default_factory=list)  # each part's name as the message gave it
+
+    def ours(self, name: str) -> str:
+        """A part name the parser gives (the meeting request): reserved against files of that
+        name, itself the first time it is given, numbered after."""
+        if name in self.names and name not in self.sent_as:
+            self.sent_as.append(name)
+            return name
+        return self.unique(name)
 
     def unique(self, name: str) -> str:
         """`name`, or "notes (2).txt" when a part of the message already has it (or it is

@@ -23,6 +23,7 @@ from email.message import Message as EmailMessage
 from dlpgate.config import Limits
 from dlpgate.history import getaddresses
 from dlpgate.model import (
+    CALENDAR,
     FILE_NAMES,
     HTML_BODY,
     Attachment,
@@ -229,7 +230,7 @@ def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
     """A meeting request's calendar, the alternative beside its text: what the invitation's
     description says went unread when the text part did not repeat it. Folded lines are
     joined first (a fold may fall inside an NHS number)."""
-    data, problems = _payload(part, "invite.ics")
+    data, problems = _payload(part, CALENDAR)
     yield from problems
     text = decode_text(data, part.get_content_charset()).replace("\r\n", "\n")
     text = re.sub(r"\n[ \t]", "", text)
@@ -239,11 +240,11 @@ def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
     text = text.replace("\\;", ";").replace("\\\\", "\\")
     if text.strip():
         # read like a part of the body, not counted as a file attached
-        yield TextPart(name=budget.unique("invite.ics"), text=text[: budget.limits.max_text],
+        yield TextPart(name=budget.ours(CALENDAR), text=text[: budget.limits.max_text],
                        content_type="text/calendar", is_attachment=True)
 
 
-_UNNAMED = re.compile(r"attach(?:ment|ed)-\d+(?:\.eml)?|invite\.ics")  # names we gave
+_UNNAMED = re.compile(r"attach(?:ment|ed)-\d+(?:\.eml)?")  # names we gave
 
 
 def _is_attachment(part: EmailMessage, fname: str | None) -> bool:
@@ -430,12 +431,12 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     if extra := "\n\n".join(html_extra)[: limits.max_text]:
         parts.insert(len([p for p in parts if p.name in ("subject", "body")]),
                      TextPart(name=HTML_BODY, text=extra))
-    # a file's name is sent as plainly as the body: read it as text too (each a line, the
-    # archive members' beside the files'), after the parts of the files themselves
-    leaves = (name.rpartition("/")[2] for name in budget.sent_as)
-    # underscores read as the spaces they stand for: "NHS_943" is no word beside a number
-    names = "\n".join(dict.fromkeys(" ".join(leaf.replace("_", " ").split()) for leaf in leaves
-                                     if not _UNNAMED.fullmatch(leaf)))
+    # a file's name is sent as plainly as the body: read it as text too (a line a file, the
+    # archive members' beside the files'), after the parts of the files themselves; underscores
+    # read as the spaces they stand for ("NHS_943" is no word beside a number)
+    leaves = (name.rpartition("/")[2] for name in budget.sent_as if name != CALENDAR)
+    names = "\n".join(" ".join(leaf.replace("_", " ").split()) for leaf in leaves
+                      if not _UNNAMED.fullmatch(leaf))
     if names.strip():
         parts.append(TextPart(name=FILE_NAMES, text=names[: limits.max_text]))
     return Message(

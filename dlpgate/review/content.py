@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dlpgate.config import Settings
 from dlpgate.detect.summary import mask
-from dlpgate.model import BODY_PARTS, FILE_NAMES, PARSER
+from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, PARSER
 from dlpgate.parse.mime import parse
 from dlpgate.store.base import HeldMessage
 
@@ -101,18 +101,28 @@ def reasons_view(item: HeldMessage, settings: Settings,
 
 
 def _part_labels(item: HeldMessage, texts: dict[str, str]) -> dict[str, str]:
-    """subject and body as they are; every other part by its place and its file's kind."""
+    """subject and body (and the parts the parser names) as they are; every file by its place
+    and its kind: "attachment 2 (.docx)", and a file inside another by both places,
+    "attachment 1.2 (.docx)" for the second file in winmail.dat or an archive (numbered as
+    if each stood alone, the findings' "attachment 2" was a file inside the first)."""
     labels: dict[str, str] = {}
-    n = 0
+    top: dict[str, int] = {}  # a top-level file's name -> its number
+    inner: dict[str, int] = {}  # how many files inside it were numbered
     for name in dict.fromkeys([*texts, *(f["part"] for f in item.findings)]):
-        if name in ("subject", *BODY_PARTS, FILE_NAMES):
+        if name in ("subject", *BODY_PARTS, FILE_NAMES, CALENDAR):
             labels[name] = name
             continue
-        n += 1
+        outer, slash, _ = name.partition("/")
+        number = top.setdefault(outer, len(top) + 1)
+        if slash:
+            inner[outer] = inner.get(outer, 0) + 1
+            place = f"{number}.{inner[outer]}"
+        else:
+            place = str(number)
         leaf = name.rpartition("/")[2]
         ext = leaf.rpartition(".")[2].lower() if "." in leaf else ""
         kind = f" (.{ext})" if ext.isalnum() and len(ext) <= 5 else ""
-        labels[name] = f"attachment {n}{kind}"
+        labels[name] = f"attachment {place}{kind}"
     return labels
 
 
@@ -125,6 +135,7 @@ def revealed_parts(item: HeldMessage, settings: Settings,
         if f["entity"] not in PROBLEMS and f["end"] > f["start"] and _placed(f):
             by_part.setdefault(f["part"], []).append(f)
     out = []
+    labels = _part_labels(item, texts)
     for name, text in texts.items():
         segments: list[Segment] = []
         pos = 0
@@ -135,5 +146,7 @@ def revealed_parts(item: HeldMessage, settings: Settings,
             segments.append(Segment(text[f["start"]:f["end"]], f["entity"]))
             pos = f["end"]
         segments.append(Segment(text[pos:]))
-        out.append({"name": name, "segments": segments})
+        # the label the findings above use, beside the part's own name now it may be read
+        shown = name if labels[name] == name else f"{labels[name]}: {name}"
+        out.append({"name": name, "label": shown, "segments": segments})
     return out

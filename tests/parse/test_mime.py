@@ -242,7 +242,7 @@ def test_each_part_has_its_own_name_though_two_files_share_one():
         ("body", "text/plain", b"third")))
     assert [(p.name, p.text.strip()) for p in parse(raw).parts if p.name != "subject"] == [
         ("body", "Hello."), ("notes.txt", "first"), ("notes (2).txt", "second"),
-        ("body (2)", "third"), ("attachment names", "notes.txt\nbody")]
+        ("body (2)", "third"), ("attachment names", "notes.txt\nnotes.txt\nbody")]
 
 
 def test_the_attached_files_names_are_read_as_text_too():
@@ -299,7 +299,7 @@ def test_a_meeting_requests_calendar_is_read_beside_its_text():
                         " 6 5919\\, on a child protection plan.\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
                         subtype="calendar", params={"method": "REQUEST"})
     got = parse(msg.as_bytes())
-    [invite] = [p for p in got.parts if p.name == "invite.ics"]
+    [invite] = [p for p in got.parts if p.name == "meeting request"]
     assert "Leo Turner, NHS number 943 476 5919, on a child protection plan." in invite.text
     assert got.body.strip() == "You are invited." and not got.attachments
 

@@ -71,3 +71,25 @@ def test_a_second_file_of_the_same_name_cannot_stand_in_for_the_first():
         assert shown == "943 476 5919"
         names = [part["name"] for part in revealed_parts(item, SETTINGS)]
         assert len(names) == len(set(names)) and "Agenda" in str(revealed_parts(item, SETTINGS))
+
+
+def test_a_file_inside_another_is_labelled_by_both_places_before_and_after_a_reveal():
+    # the findings said "attachment 2 (.docx)" for a file inside the first, and the revealed
+    # headings carried no number at all: a reviewer counted headings to match them
+    from dlpgate import testdata
+
+    inner = testdata.make_docx(["Referral", "NHS number 943 476 5919"])
+    raw = make_message(to=("x@gmail.com",), body="See attached.", attachments=(
+        ("winmail.dat", "application/ms-tnef",
+         testdata.make_tnef({"Referral.docx": inner, "notes.txt": b"Agenda"}, body="Hi")),
+        ("plan.pdf", "application/pdf", testdata.make_pdf("Plan"))))
+    item = held(raw)
+    [nhs] = [i for g in findings_view(item, SETTINGS) if g["entity"] == "UK_NHS"
+             for i in g["items"]]
+    assert nhs["part"] == "attachment 1.1 (.docx)"
+    labels = [p["label"] for p in revealed_parts(item, SETTINGS)
+              if p["name"] not in ("subject", "body")]
+    assert labels == ["attachment 1 (.dat): winmail.dat",
+                          "attachment 1.1 (.docx): winmail.dat/Referral.docx",
+                          "attachment 1.2 (.txt): winmail.dat/notes.txt",
+                          "attachment 2 (.pdf): plan.pdf", "attachment names"]
