@@ -293,24 +293,36 @@ def make_tnef(files: dict[str, bytes], body: str = "") -> bytes:
     return out
 
 
-def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = None) -> bytes:
+def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = None,
+                     items: dict[str, tuple[str, str]] | None = None) -> bytes:
     """An Outlook item (.msg) as Outlook saves one: a compound file (MS-CFB, version 3) whose
     Unicode subject and body are property streams, with a storage per attached file holding
-    its long name and its bytes (MS-OXMSG)."""
+    its long name and its bytes, and per attached item (display name: (subject, body)) its
+    properties in an embedded-message storage (MS-OXMSG)."""
+    return _compound_file(_item_streams(subject, body, files or {}, items or {}, 32))
+
+
+def _item_streams(subject: str, body: str, files: dict[str, bytes],
+                  items: dict[str, tuple[str, str]], header: int) -> list:
     def utf16(text: str) -> bytes:
         return text.encode("utf-16-le")
 
     # (name, children or bytes): a storage's children are a list, a stream's data bytes
     top: list[tuple[str, list | bytes]] = [
-        ("__properties_version1.0", bytes(32)),
+        ("__properties_version1.0", bytes(header)),
         ("__substg1.0_0037001F", utf16(subject)),
         ("__substg1.0_1000001F", utf16(body))]
-    for i, (name, data) in enumerate((files or {}).items()):
+    for i, (name, data) in enumerate(files.items()):
         top.append((f"__attach_version1.0_#{i:08X}", [
             ("__properties_version1.0", bytes(16)),
             ("__substg1.0_3707001F", utf16(name)),
             ("__substg1.0_37010102", data)]))
-    return _compound_file(top)
+    for i, (name, (inner_subject, inner_body)) in enumerate(items.items(), start=len(files)):
+        top.append((f"__attach_version1.0_#{i:08X}", [
+            ("__properties_version1.0", bytes(16)),
+            ("__substg1.0_3001001F", utf16(name)),
+            ("__substg1.0_3701000D", _item_streams(inner_subject, inner_body, {}, {}, 24))]))
+    return top
 
 
 def _compound_file(top: list) -> bytes:

@@ -4,7 +4,8 @@ Outlook's "forward as attachment" and a message dragged out of Outlook are .msg 
 compound files (MS-CFB) whose properties are streams (MS-OXMSG). Read as the text runs
 of any legacy Office file, the body came through but a referral attached inside it was
 compressed bytes, and went out unread. Here the item is opened as a compound file: the
-subject and body properties as text, each attachment's data as a file of its own.
+subject and body properties as text, each attachment's data as a file of its own, and an
+item attached to it (a forwarded message inside the forwarded one) as an item of its own.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import io
 from dataclasses import dataclass, field
 
 _SUBJECT, _BODY = "0037", "1000"
-_LONG_NAME, _SHORT_NAME, _DATA = "3707", "3704", "37010102"
+_LONG_NAME, _SHORT_NAME, _DISPLAY_NAME = "3707", "3704", "3001"
+_DATA, _EMBEDDED = "37010102", "3701000D"
 _ATTACHMENT = "__attach_version1.0_#"
+DEPTH = 5  # items inside items, at most
 
 
 class OutlookError(Exception):
@@ -25,6 +28,7 @@ class OutlookError(Exception):
 class Item:
     text: str = ""
     files: list[tuple[str, bytes]] = field(default_factory=list)
+    items: list[tuple[str, Item]] = field(default_factory=list)  # attached Outlook items
 
 
 def is_item(data: bytes) -> bool:
@@ -41,27 +45,52 @@ def read(data: bytes, most: int) -> Item:
     except Exception as exc:  # olefile reports damage with its own and built-in errors
         raise OutlookError(f"damaged Outlook item ({type(exc).__name__})") from None
     with ole:
-        streams = ["/".join(p) for p in ole.listdir(streams=True, storages=False)]
-        item = Item(text="\n".join(t for t in (_property(ole, streams, "", _SUBJECT),
-                                               _property(ole, streams, "", _BODY)) if t))
-        total = 0
-        for storage in sorted({s.split("/")[0] for s in streams if s.startswith(_ATTACHMENT)}):
-            path = f"{storage}/__substg1.0_{_DATA}"
-            if path not in streams:
-                continue  # an embedded item or an OLE object: not a file's bytes
-            total += ole.get_size(path)
-            if total > most:
-                raise OutlookError(f"attached files expand beyond {most} bytes")
-            name = _property(ole, streams, storage + "/", _LONG_NAME) or \
-                _property(ole, streams, storage + "/", _SHORT_NAME) or storage[-8:]
-            item.files.append((name, ole.openstream(path).read()))
-    return item
+        streams = {"/".join(p) for p in ole.listdir(streams=True, storages=False)}
+        reader = _Reader(ole, streams, len(data), most)
+        return reader.item("", 0)
 
 
-def _property(ole, streams: list[str], where: str, tag: str) -> str:
-    """A string property: Unicode (001F) or 8-bit (001E, Windows-1252)."""
-    for kind, encoding in (("001F", "utf-16-le"), ("001E", "cp1252")):
-        path = f"{where}__substg1.0_{tag}{kind}"
-        if path in streams:
-            return ole.openstream(path).read().decode(encoding, "replace").rstrip("\0").strip()
-    return ""
+class _Reader:
+    def __init__(self, ole, streams: set[str], size: int, most: int) -> None:
+        self.ole, self.streams, self.size, self.most = ole, streams, size, most
+        self.total = 0
+
+    def item(self, where: str, depth: int) -> Item:
+        """The item whose properties are under `where` ("" for the file's own)."""
+        found = Item(text="\n".join(t for t in (self.string(where, _SUBJECT),
+                                                self.string(where, _BODY)) if t))
+        storages = sorted({s[len(where):].split("/")[0] for s in self.streams
+                           if s.startswith(where + _ATTACHMENT)})
+        for storage in storages:
+            inside = f"{where}{storage}/"
+            name = self.string(inside, _LONG_NAME) or self.string(inside, _SHORT_NAME) or \
+                self.string(inside, _DISPLAY_NAME) or storage[-8:]
+            if f"{inside}__substg1.0_{_DATA}" in self.streams:
+                found.files.append((name, self.stream(f"{inside}__substg1.0_{_DATA}", True)))
+            elif any(s.startswith(f"{inside}__substg1.0_{_EMBEDDED}/") for s in self.streams):
+                if depth >= DEPTH:
+                    raise OutlookError(f"items nested deeper than {DEPTH}")
+                found.items.append((name, self.item(f"{inside}__substg1.0_{_EMBEDDED}/",
+                                                    depth + 1)))
+        return found
+
+    def string(self, where: str, tag: str) -> str:
+        """A string property: Unicode (001F) or 8-bit (001E, Windows-1252)."""
+        for kind, encoding in (("001F", "utf-16-le"), ("001E", "cp1252")):
+            path = f"{where}__substg1.0_{tag}{kind}"
+            if path in self.streams:
+                return self.stream(path).decode(encoding, "replace").rstrip("\0").strip()
+        return ""
+
+    def stream(self, path: str, counted: bool = False) -> bytes:
+        """A stream's bytes, after asking its size: a compound file stores streams as they
+        are, so one claiming more than the whole file is a loop in its sector chain (a 40 KB
+        item claimed 4 GB, and was read to it)."""
+        size = self.ole.get_size(path)
+        if size > self.size:
+            raise OutlookError("a stream claims more than the file holds")
+        if counted:
+            self.total += size
+            if self.total > self.most:
+                raise OutlookError(f"attached files expand beyond {self.most} bytes")
+        return self.ole.openstream(path).read()

@@ -60,6 +60,7 @@ def read(data: bytes, most: int) -> Contents:
             total += len(value)
             if total > most:
                 raise TnefError(f"files inside expand beyond {most} bytes")
+            file_done()  # a second data attribute is a file too: it replaced the first unread
             payload = value
         elif level == _MESSAGE and name == _BODY:
             out.body = _text(value)

@@ -355,3 +355,89 @@ def test_a_sheet_is_read_up_to_the_limit_the_administrator_set():
     parts, problems = parts_and_problems("big.xlsx", testdata.make_xlsx(rows), limits=limits)
     assert "Child: Child 159999; NHS number: 943 476 5919" in parts["big.xlsx"]
     assert problems == []
+
+
+def test_a_note_the_page_refers_to_a_thousand_times_is_read_once():
+    # one 20 KB note referred to 99,000 times made 5 GB of text before any limit was asked
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    note = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Text"),
+        NameObject("/Contents"): TextStringObject("Callum Reid 943 476 5919")}))
+    page[NameObject("/Annots")] = ArrayObject([note] * 1000)
+    out = io.BytesIO()
+    writer.write(out)
+    parts, problems = parts_and_problems("notes.pdf", out.getvalue(), "application/pdf")
+    assert parts["notes.pdf"].count("943 476 5919") == 1 and problems == []
+
+
+def test_a_second_data_attribute_in_winmail_dat_is_a_file_too():
+    # it replaced the first, unread
+    tnef = bytearray(testdata.make_tnef({"a.csv": b"NHS 943 476 5919"}))
+    import struct
+
+    extra = b"Agenda for Thursday"
+    tnef += struct.pack("<BII", 2, 0x0006800F, len(extra)) + extra + struct.pack("<H", 0)
+    parts, _ = parts_and_problems("winmail.dat", bytes(tnef), "application/ms-tnef")
+    assert "NHS 943 476 5919" in parts["winmail.dat/a.csv"]
+    assert any("Agenda" in text for text in parts.values())
+
+
+def test_what_a_meeting_request_or_the_file_names_leave_past_the_limit_is_said():
+    from email.message import EmailMessage
+
+    limits = Limits(max_text=1000)
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example-council.gov.uk", "b@x.org", "Invite"
+    msg.set_content("You are invited.")
+    msg.add_alternative("BEGIN:VCALENDAR\r\n" + f"SUMMARY:{'x' * 50}\r\n" * 400
+                        + "END:VCALENDAR\r\n",
+                        subtype="calendar")
+    got = parse(msg.as_bytes(), limits=limits)
+    assert ("unscannable", "meeting request") in [(p.kind, p.part) for p in got.problems]
+    many = make_message(attachments=tuple((f"{'n' * 200}{i}.txt", "text/plain", b"x")
+                                          for i in range(10)))
+    got = parse(many, limits=limits)
+    assert ("unscannable", "attachment names") in [(p.kind, p.part) for p in got.problems]
+
+
+def test_a_shared_string_index_int_cannot_read_leaves_the_workbook_readable():
+    data = testdata.make_xlsx([["Child", "NHS number"], ["Amy Reid", "943 476 5919"]])
+    broken = testdata.with_members(data, {"xl/worksheets/sheet2.xml": (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>\u00b2</v></c>'
+        "</row></sheetData></worksheet>")})
+    parts, problems = parts_and_problems("a.xlsx", broken)
+    assert "NHS number: 943 476 5919" in parts["a.xlsx"] and problems == []
+
+
+def test_tables_nested_in_cells_share_one_limit(tmp_path):
+    # each nested table counted afresh, so four levels of twenty-fold repeats in a 1 KB file
+    # took 4 GB to read
+    import subprocess
+    import sys
+
+    table = "<text:p>Callum Reid 943 476 5919</text:p>"
+    for _ in range(5):
+        table = ('<table:table><table:table-row table:number-rows-repeated="20">'
+                 '<table:table-cell table:number-columns-repeated="20">'
+                 f"{table}</table:table-cell></table:table-row></table:table>")
+    data = testdata._odf("application/vnd.oasis.opendocument.spreadsheet",
+                         f"<office:spreadsheet>{table}</office:spreadsheet>")
+    (tmp_path / "nested.ods").write_bytes(data)
+    script = (
+        "import resource\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (600 << 20, 600 << 20))\n"
+        "from dlpgate.parse.mime import parse\n"
+        "from dlpgate.testing import make_message\n"
+        f"data = open({str(tmp_path / 'nested.ods')!r}, 'rb').read()\n"
+        "msg = parse(make_message(attachments=(('nested.ods', 'application/octet-stream',"
+        " data),)))\n"
+        "print(sorted(p.name for p in msg.parts), [p.detail for p in msg.problems])\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert "'nested.ods'" in out.stdout and "MemoryError" not in out.stdout, out.stdout

@@ -36,3 +36,24 @@ def test_a_cut_or_damaged_item_is_a_problem_never_a_silent_pass():
     for cut in (item[:2000], item[:1000], item[:100]):  # in its streams, its directory, header
         _, problems = parts_and_problems("a.msg", cut, "application/vnd.ms-outlook")
         assert problems == [("unscannable", "a.msg")], len(cut)
+
+
+def test_an_item_attached_to_the_item_is_read_as_an_item_of_its_own():
+    # a forwarded message inside the forwarded one was passed over without a trace
+    item = testdata.make_outlook_msg("FW: FW: visit", "See below.", items={
+        "Visit notes": ("Visit notes", f"Notes for {SECRET}: child protection plan.")})
+    parts, problems = parts_and_problems("fw.msg", item, "application/vnd.ms-outlook")
+    assert problems == []
+    assert SECRET in parts["fw.msg/Visit notes"]
+
+
+def test_a_stream_that_claims_more_than_the_file_is_damage_not_a_read():
+    # a 40 KB item whose body claimed 4 GB (a loop in its sectors) was read to it
+    item = bytearray(testdata.make_outlook_msg("Referral", "NHS 943 476 5919"))
+    body = "__substg1.0_1000001F".encode("utf-16-le")
+    at = item.index(body) + 120  # the directory entry's stream size
+    item[at:at + 4] = (0x7FFFFFFF).to_bytes(4, "little")
+    with pytest.raises(outlook.OutlookError, match="claims more than the file holds"):
+        outlook.read(bytes(item), 10**9)
+    assert parts_and_problems("a.msg", bytes(item), "application/vnd.ms-outlook")[1] == [
+        ("unscannable", "a.msg")]
