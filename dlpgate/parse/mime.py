@@ -203,17 +203,37 @@ _SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature",
                "application/pgp-signature")
 def _is_signature(part: EmailMessage) -> bool:
     """A signature by its bytes, not by its label alone: a children.csv sent as
-    application/pkcs7-signature was passed over unread. S/MIME's is DER (a SEQUENCE with a
-    long-form length), PGP's an armoured block; either is a few kilobytes."""
+    application/pkcs7-signature was passed over unread, and so was one with two bytes of DER
+    in front. S/MIME's is a DER SEQUENCE exactly as long as its length says, holding the
+    signedData type; PGP's an armoured block of base64 and nothing else; either a few KB."""
     try:
         data = part.get_payload(decode=True) or b""
     except Exception:  # a damaged encoding is no signature: read it as an attachment
         return False
     if len(data) > 65536:
         return False
-    if data[:1] == b"\x30" and data[1:2] in (b"\x80", b"\x81", b"\x82", b"\x83"):
-        return True
-    return data.lstrip().startswith(b"-----BEGIN PGP SIGNATURE-----")
+    return _is_der_signature(data) or _is_pgp_signature(data)
+
+
+_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")  # the OID 1.2.840.113549.1.7.2
+_PGP = re.compile(rb"-----BEGIN PGP SIGNATURE-----\r?\n(?:[\w-]+: [^\r\n]*\r?\n)*\r?\n"
+                  rb"[A-Za-z0-9+/=\r\n]+-----END PGP SIGNATURE-----\s*")
+
+
+def _is_der_signature(data: bytes) -> bool:
+    if len(data) < 16 or data[0] != 0x30 or _SIGNED_DATA not in data[:40]:
+        return False
+    if data[1] == 0x80:  # indefinite length (BER, as some clients write it)
+        return data.rstrip(b"\r\n").endswith(b"\x00\x00")
+    width = data[1] - 0x80
+    if not 1 <= width <= 3:
+        return False
+    length = int.from_bytes(data[2:2 + width], "big")
+    return 2 + width + length == len(data)
+
+
+def _is_pgp_signature(data: bytes) -> bool:
+    return bool(_PGP.fullmatch(data.strip() + b"\n")) or bool(_PGP.fullmatch(data.strip()))
 
 
 # Encrypted for its recipients: no one here can read it, which is what the policy's
@@ -240,7 +260,11 @@ def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
     text = text.replace("\\;", ";").replace("\\\\", "\\")
     if text.strip():
         # read like a part of the body, not counted as a file attached
-        yield TextPart(name=budget.ours(CALENDAR), text=text[: budget.limits.max_text],
+        name = budget.ours(CALENDAR)
+        if len(text) > budget.limits.max_text:  # said, as for files: it went silently
+            yield Problem("unscannable", name, f"only the first {budget.limits.max_text} "
+                          "characters scanned")
+        yield TextPart(name=name, text=text[: budget.limits.max_text],
                        content_type="text/calendar", is_attachment=True)
 
 
@@ -438,6 +462,9 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     names = "\n".join(" ".join(leaf.replace("_", " ").split()) for leaf in leaves
                       if not _UNNAMED.fullmatch(leaf))
     if names.strip():
+        if len(names) > limits.max_text:
+            problems.append(Problem("unscannable", FILE_NAMES, f"only the first "
+                                    f"{limits.max_text} characters scanned"))
         parts.append(TextPart(name=FILE_NAMES, text=names[: limits.max_text]))
     return Message(
         message_id=header_text(msg.get("Message-ID")).strip(),

@@ -260,6 +260,12 @@ def test_the_attached_files_names_are_read_as_text_too():
     assert {"UK_NHS", "DATE_OF_BIRTH"} <= found
 
 
+def _der_signature() -> bytes:
+    """A DER SEQUENCE as S/MIME signs: its length exact, the signedData type first inside."""
+    body = bytes.fromhex("06092a864886f70d010702") + bytes(300)
+    return b"\x30\x82" + len(body).to_bytes(2, "big") + body
+
+
 def _smime(kind: str) -> bytes:
     outer = EmailMessage()
     outer["From"], outer["To"], outer["Subject"] = ("a@example-council.gov.uk",
@@ -269,7 +275,7 @@ def _smime(kind: str) -> bytes:
         outer.make_mixed()
         outer.set_type("multipart/signed")
         outer.set_param("protocol", "application/pkcs7-signature")
-        outer.add_attachment(b"\x30\x82\x05\x00" + bytes(200), maintype="application",
+        outer.add_attachment(_der_signature(), maintype="application",
                              subtype="pkcs7-signature", filename="smime.p7s")
     else:
         outer.set_content(b"\x30\x82\x05\x00" + bytes(200), maintype="application",
@@ -307,13 +313,25 @@ def test_a_meeting_requests_calendar_is_read_beside_its_text():
 def test_a_file_labelled_as_a_signature_is_read_unless_its_bytes_are_one():
     # children.csv sent as application/pkcs7-signature was passed over unread
     rows = b"Child,NHS number\nAmy Reid,943 476 5919\n"
-    for ctype in ("application/pkcs7-signature", "application/pgp-signature"):
+    # and with a signature's first bytes in front of it (a DER header, a PGP armour line)
+    forged = {"application/pkcs7-signature": b"\x30\x82\x05\x00" + rows,
+              "application/pgp-signature": b"-----BEGIN PGP SIGNATURE-----\n\n" + rows}
+    for ctype, data in [(c, rows) for c in forged] + list(forged.items()):
         maintype, subtype = ctype.split("/")
         msg = EmailMessage()
         msg["From"], msg["To"], msg["Subject"] = "a@example-council.gov.uk", "b@x.org", "List"
         msg.set_content("See attached.")
-        msg.add_attachment(rows, maintype=maintype, subtype=subtype, filename="children.csv")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename="children.csv")
         got = parse(msg.as_bytes())
         assert any("943 476 5919" in p.text for p in got.parts if p.name == "children.csv"), \
             ctype
         assert [a.name for a in got.attachments] == ["children.csv"]
+
+
+def test_a_real_pgp_signature_is_known_by_its_armour():
+    from dlpgate.parse.mime import _is_pgp_signature
+
+    armour = (b"-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEE0aZuGBQq1x9Nf2dJ\n"
+              b"=Ab12\n-----END PGP SIGNATURE-----\n")
+    assert _is_pgp_signature(armour)
+    assert not _is_pgp_signature(armour.replace(b"=Ab12", b"Amy Reid,943 476 5919"))
