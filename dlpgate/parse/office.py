@@ -112,6 +112,15 @@ _LIMIT: ContextVar[int] = ContextVar("office_text_limit", default=5 * 1024 * 102
 _CUT: ContextVar[list[bool] | None] = ContextVar("office_text_cut", default=None)
 
 
+# What the document's tables and sheets have built so far, shared by nested ones: a table in
+# a cell of a table counted afresh, so each level of nesting multiplied the limit.
+_SPENT: ContextVar[list[int] | None] = ContextVar("office_text_spent", default=None)
+
+
+def _spent() -> list[int]:
+    return _SPENT.get() or [0]
+
+
 def _left_out() -> None:
     if (cut := _CUT.get()) is not None:
         cut[0] = True
@@ -128,15 +137,16 @@ class TextCut(Exception):  # noqa: N818 (not an error: the text read, with the r
 
 def _bounded(read_all: Callable[[], str], limit: int) -> str:
     """`read_all()` with _LIMIT set to `limit`; TextCut when it had to stop early."""
-    limit_token, cut_token = _LIMIT.set(limit), _CUT.set([False])
+    tokens = _LIMIT.set(limit), _CUT.set([False]), _SPENT.set([0])
     try:
         text = read_all()
         if (cut := _CUT.get()) is not None and cut[0]:
             raise TextCut(text)
         return text
     finally:
-        _LIMIT.reset(limit_token)
-        _CUT.reset(cut_token)
+        _LIMIT.reset(tokens[0])
+        _CUT.reset(tokens[1])
+        _SPENT.reset(tokens[2])
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -190,10 +200,14 @@ _GAP = 1000  # empty cells kept before a value: a sheet's columns, not its 16384
 def _odf_rows(table: Element) -> list[list[str]]:
     """A table's rows of cell text. A repeat count is the file's word: empty cells and rows
     repeated 16384 times are the rest of the sheet, so they are kept only as far as a value
-    after them needs to stay in its column, and a value is repeated only a few times."""
+    after them needs to stay in its column, and a value is repeated only a few times; what is
+    built counts against the document's text limit, nested tables' included."""
     rows: list[list[str]] = []
-    size, limit = 0, _LIMIT.get()  # counted as built: gaps and repeats cost little in the file
+    spent, limit = _spent(), _LIMIT.get()  # gaps and repeats cost little in the file
     for row in _odf_within(table, "table-row"):
+        if spent[0] > limit:
+            _left_out()
+            break
         cells: list[str] = []
         empty = 0
         for cell in row:
@@ -204,18 +218,21 @@ def _odf_rows(table: Element) -> list[list[str]]:
             if not text:
                 empty += times
                 continue
-            gap, copies = min(empty, _GAP), min(times, _REPEATS)
+            # repeated only as far as the limit: a nested table's text twenty times over,
+            # each level of nesting, was gigabytes before anything was counted
+            room = 1 + max(0, limit - spent[0]) // (len(text) + 1)
+            gap, copies = min(empty, _GAP), min(times, _REPEATS, room)
             cells.extend([""] * gap + [text] * copies)
-            size += gap + (len(text) + 1) * copies
+            spent[0] += gap + (len(text) + 1) * copies
             empty = 0
-            if size > limit:  # one row of sixteen thousand far-off values was a gigabyte
+            if spent[0] > limit:  # one row of sixteen thousand far-off values was a gigabyte
                 break
         copies = _count(row, _ROWS_REPEATED, _REPEATS) if cells else 1
-        fit = 1 + max(0, limit - size) // (len(cells) + 1)  # repeats only as far as the limit
+        fit = 1 + max(0, limit - spent[0]) // (len(cells) + 1)  # repeated only to the limit
         rows.extend([cells] * min(copies, fit))
-        size += (len(cells) + 1) * (min(copies, fit) - 1)
-        if size > limit or copies > fit:  # the rest would be cut anyway: an 8 MB file made
-            _left_out()  # 6 GB of rows
+        spent[0] += (len(cells) + 1) * (min(copies, fit) - 1)
+        if spent[0] > limit or copies > fit:  # the rest would be cut anyway: an 8 MB file
+            _left_out()  # made 6 GB of rows
             break
     return rows
 
@@ -242,10 +259,10 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
     dates = _date_styles(_parse(read(names["xl/styles.xml"]), "xl/styles.xml")) \
         if "xl/styles.xml" in names else frozenset()
     texts: list[str] = []
-    size, limit = 0, _LIMIT.get()  # counted as built: a cell a thousand columns on is cheap
+    spent, limit = _spent(), _LIMIT.get()  # counted as built: a far-off cell is cheap in XML
     sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
     for sheet in sheets:
-        if size > limit:
+        if spent[0] > limit:
             _left_out()
             break
         lines: list[str] = []
@@ -253,7 +270,7 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
         for row in root.iter():
             if _local(row.tag) != "row":
                 continue
-            if size > limit:
+            if spent[0] > limit:
                 _left_out()
                 break
             cells: list[str] = []
@@ -272,15 +289,18 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
                         value = sub.text
                     elif _local(sub.tag) == "is":
                         value = "".join(t.text or "" for t in sub.iter() if _local(t.tag) == "t")
-                if kind == "s" and value.isdigit() and int(value) < len(shared):
+                if kind == "s" and value.isascii() and value.isdigit() and len(value) < 10 \
+                        and int(value) < len(shared):  # "²" is a digit int() refuses
                     value = shared[int(value)]
                 elif kind == "n" and dates and c.get("s") in dates:
                     value = _excel_date(value)
                 if "\t" in value or "\n" in value or "\r" in value:
                     value = " ".join(value.split())  # a cell's own lines stay in its row
                 cells.append(value)
+                spent[0] += len(value) + 1
+                if spent[0] > limit:  # one 200 KB string in 20,000 cells of a row was 4 GB
+                    break
             lines.append("\t".join(cells))
-            size += len(lines[-1]) + 1
         # each sheet under its own header
         texts.append(labelled("\n".join(lines), "\t", limit, quotes=False))
     return "\n".join(texts)
