@@ -292,11 +292,30 @@ def test_damaged_attachments_of_every_kind_never_crash_the_parse():
     check()
 
 
+def _parsed_in_600_mb(path) -> str:
+    """What parse() says of one attachment (its parts, its problems), parsed in a process
+    whose address space is capped as a scan worker's is: a MemoryError is a finding."""
+    import subprocess
+    import sys
+
+    script = (
+        "import resource\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (600 << 20, 600 << 20))\n"
+        "from dlpgate.parse.mime import parse\n"
+        "from dlpgate.testing import make_message\n"
+        f"data = open({str(path)!r}, 'rb').read()\n"
+        f"msg = parse(make_message(attachments=(({path.name!r}, 'application/octet-stream',"
+        " data),)))\n"
+        "print(sorted(p.name for p in msg.parts), [p.detail for p in msg.problems])\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    return out.stdout
+
+
 def test_a_spreadsheet_of_far_off_repeated_values_is_read_in_bounded_memory(tmp_path):
     # sixteen thousand values, each a thousand empty columns on and repeated twenty times:
     # a 1.3 MB file took 1.2 GB to read before the text limit cut it
-    import subprocess
-    import sys
 
     row = "".join('<table:table-cell table:number-columns-repeated="1000"/>'
                   '<table:table-cell table:number-columns-repeated="20"><text:p>'
@@ -306,19 +325,8 @@ def test_a_spreadsheet_of_far_off_repeated_values_is_read_in_bounded_memory(tmp_
     packed = testdata._odf("application/vnd.oasis.opendocument.spreadsheet",
                            f"<office:spreadsheet>{sheet}</office:spreadsheet>")
     (tmp_path / "bomb.ods").write_bytes(packed)
-    script = (
-        "import resource, sys\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (600 << 20, 600 << 20))\n"
-        "from dlpgate.parse.mime import parse\n"
-        "from dlpgate.testing import make_message\n"
-        f"data = open({str(tmp_path / 'bomb.ods')!r}, 'rb').read()\n"
-        "msg = parse(make_message(attachments=(('bomb.ods', 'application/octet-stream',"
-        " data),)))\n"
-        "print(sorted(p.name for p in msg.parts), [p.detail for p in msg.problems])\n")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr[-500:]
-    assert "'bomb.ods'" in out.stdout and "characters scanned" in out.stdout, out.stdout
+    out = _parsed_in_600_mb(tmp_path / "bomb.ods")
+    assert "'bomb.ods'" in out and "characters scanned" in out, out
 
 
 def test_a_small_spreadsheet_that_says_it_repeats_a_lot_is_read_only_up_to_the_text_limit():
@@ -417,8 +425,6 @@ def test_a_shared_string_index_int_cannot_read_leaves_the_workbook_readable():
 def test_tables_nested_in_cells_share_one_limit(tmp_path):
     # each nested table counted afresh, so four levels of twenty-fold repeats in a 1 KB file
     # took 4 GB to read
-    import subprocess
-    import sys
 
     table = "<text:p>Callum Reid 943 476 5919</text:p>"
     for _ in range(5):
@@ -428,16 +434,5 @@ def test_tables_nested_in_cells_share_one_limit(tmp_path):
     data = testdata._odf("application/vnd.oasis.opendocument.spreadsheet",
                          f"<office:spreadsheet>{table}</office:spreadsheet>")
     (tmp_path / "nested.ods").write_bytes(data)
-    script = (
-        "import resource\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (600 << 20, 600 << 20))\n"
-        "from dlpgate.parse.mime import parse\n"
-        "from dlpgate.testing import make_message\n"
-        f"data = open({str(tmp_path / 'nested.ods')!r}, 'rb').read()\n"
-        "msg = parse(make_message(attachments=(('nested.ods', 'application/octet-stream',"
-        " data),)))\n"
-        "print(sorted(p.name for p in msg.parts), [p.detail for p in msg.problems])\n")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr[-500:]
-    assert "'nested.ods'" in out.stdout and "MemoryError" not in out.stdout, out.stdout
+    out = _parsed_in_600_mb(tmp_path / "nested.ods")
+    assert "'nested.ods'" in out and "MemoryError" not in out, out
