@@ -22,10 +22,12 @@ def send(relay: RunningRelay, raw: bytes, rcpts: list[str], sender: str = SENDER
 
 
 def held_for(relay, rule: str, recipient: str) -> str:
-    """The one held message's reason about `recipient`, after checking `rule` held it."""
+    """The one held message's reason about `recipient` from `rule`, after checking `rule`
+    held it (other rules may give reasons about the same recipient)."""
     [held] = relay.store.held()
     assert rule in held.rules
-    [why] = [r for r in held.reasons if r.startswith(recipient)]
+    [why] = [r for m in held.matches if m["rule"] == rule for r in m.get("reasons", ())
+             if r.startswith(recipient)]
     return why
 
 
