@@ -168,8 +168,7 @@ def _walk(
             text = decode_text(data, part.get_content_charset()).replace("\r\n", "\n")
             yield ("body", html_to_text(text) if ctype == "text/html" else text)
             continue
-        if not is_attachment and ctype.startswith("multipart/") and \
-                isinstance(part.get_payload(), str):
+        if not is_attachment and ctype.startswith("multipart/") and _unsplit(part):
             # its boundary is never found, so it has no parts: a mail client shows its text
             # anyway, and it went out unread ("NHS no 943 476 5919" under a broken boundary)
             data, problems = _payload(part, where)
@@ -271,6 +270,16 @@ def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
 _UNNAMED = re.compile(r"attach(?:ment|ed)-\d+(?:\.eml)?")  # names we gave
 
 
+def _unsplit(part: EmailMessage) -> bool:
+    """A multipart whose parts were never found (its payload one string). Asking for the
+    string decodes it by its charset parameter, which may be none at all ("n;\\x01..."):
+    the fuzzer's message raised ValueError out of parse()."""
+    try:
+        return isinstance(part.get_payload(), str)
+    except (ValueError, LookupError):
+        return True
+
+
 def _is_attachment(part: EmailMessage, fname: str | None) -> bool:
     """A named part, or one its disposition says is attached, rather than the body's text."""
     disposition = header_text(part.get("Content-Disposition")).lower()  # may be a Header
@@ -350,7 +359,11 @@ def _attached_message(
         return
     cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
     if cte in ("base64", "quoted-printable"):
-        encoded = inner[0].as_string() if inner[0].keys() else str(inner[0].get_payload())
+        try:
+            encoded = inner[0].as_string() if inner[0].keys() else str(inner[0].get_payload())
+        except (ValueError, LookupError):  # a charset no codec has, or with a NUL in it
+            yield Problem("malformed-mime", name, "attached message's encoding is damaged")
+            return
         try:
             data = (base64.b64decode(encoded) if cte == "base64"
                     else quopri.decodestring(encoded.encode("ascii", "replace")))

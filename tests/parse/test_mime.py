@@ -335,3 +335,14 @@ def test_a_real_pgp_signature_is_known_by_its_armour():
               b"=Ab12\n-----END PGP SIGNATURE-----\n")
     assert _is_pgp_signature(armour)
     assert not _is_pgp_signature(armour.replace(b"=Ab12", b"Amy Reid,943 476 5919"))
+
+
+def test_a_multipart_with_no_parts_and_a_charset_no_codec_reads_is_read_not_raised():
+    # found by the fuzzer: the unsplit multipart's text was decoded by its charset
+    # parameter, a NUL in it, and ValueError came out of parse()
+    for charset in ("n\x00x", "no-such-codec"):
+        raw = (f'From: a@example-council.gov.uk\r\nContent-Type: multipart/mixed; '
+               f'charset="{charset}"\r\n\r\nNHS number 943 476 5919, caf\xe9\r\n'
+               ).encode("latin-1")
+        got = parse(raw)
+        assert "943 476 5919" in got.body, charset
