@@ -107,7 +107,7 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "html"
     if content_type in _TEXT_TYPES or content_type.startswith("text/") or lower.endswith(_TEXT_EXT):
         return "text"
-    if _looks_textual(data) or head.startswith(_UTF16_BOMS):
+    if _looks_textual(data) or head.startswith(_UTF16_BOMS) or _utf16_unmarked(data):
         return "text"
     return "binary"
 
@@ -128,6 +128,21 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+def _utf16_unmarked(data: bytes) -> str | None:
+    """UTF-16 written without a byte order mark, known by its zero bytes: every other byte
+    of Latin text is one. Read as UTF-8 it was letters with NULs between, and no identifier
+    was found in it."""
+    sample = data[:1024]
+    if len(sample) < 16:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def decode_text(data: bytes, charset: str | None = None) -> str:
     """A byte order mark outranks the declared charset, as in a browser: Excel's "Unicode
     Text" and UTF-16 CSV exports arrive declared as anything, and read as cp1252 they were
@@ -135,6 +150,8 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data.decode(enc, errors="replace")
+    if unmarked := _utf16_unmarked(data):
+        return data.decode(unmarked, errors="replace")
     for enc in (charset, "utf-8"):
         if not enc:
             continue

@@ -158,7 +158,9 @@ def _walk(
                         yield from _html_extra(plain[0], html, where)
                 for cal in (c for c in children if c.get_content_type() == "text/calendar"):
                     yield from _calendar(cal, budget)
-                children = plain[:1] or children[-1:]  # plain if offered, else the richest
+                # plain if offered, else the richest; a calendar is read above, not twice
+                shown = [c for c in children if c.get_content_type() != "text/calendar"]
+                children = plain[:1] or shown[-1:]
             stack.extend(c for c in reversed(children) if isinstance(c, EmailMessage))
             continue
         is_attachment = _is_attachment(part, fname)

@@ -436,3 +436,11 @@ def test_tables_nested_in_cells_share_one_limit(tmp_path):
     (tmp_path / "nested.ods").write_bytes(data)
     out = _parsed_in_600_mb(tmp_path / "nested.ods")
     assert "'nested.ods'" in out and "MemoryError" not in out, out
+
+
+def test_utf16_text_without_a_byte_order_mark_is_read():
+    # read as UTF-8 it was letters with NULs between them, and nothing was found
+    rows = "Child\tNHS number\nAmy Reid\t943 476 5919\nLeo Barnes\t401 023 2137\n"
+    for encoding in ("utf-16-le", "utf-16-be"):
+        parts, _ = parts_and_problems("pupils.txt", rows.encode(encoding))
+        assert "NHS number: 943 476 5919" in parts["pupils.txt"], encoding

@@ -346,3 +346,13 @@ def test_a_multipart_with_no_parts_and_a_charset_no_codec_reads_is_read_not_rais
                ).encode("latin-1")
         got = parse(raw)
         assert "943 476 5919" in got.body, charset
+
+
+def test_a_calendar_that_is_the_only_alternative_is_read_once():
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example-council.gov.uk", "b@x.org", "Invite"
+    msg.set_content("BEGIN:VCALENDAR\r\nSUMMARY:Review for NHS 943 476 5919\r\nEND:VCALENDAR\r\n",
+                    subtype="calendar")
+    msg.make_alternative()
+    got = parse(msg.as_bytes())
+    assert sum("943 476 5919" in p.text for p in got.parts) == 1
