@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
@@ -106,24 +107,29 @@ def _cell(cell: Element | None, walk: Callable[[Element, list[str]], None]) -> s
     return " ".join("".join(out).split())
 
 
-# The scan's max_text while one document is read (ooxml_text, odf_text): a table or sheet
-# is labelled and built up to it, and no further; _CUT records that something was left out.
-_LIMIT: ContextVar[int] = ContextVar("office_text_limit", default=5 * 1024 * 1024)
-_CUT: ContextVar[list[bool] | None] = ContextVar("office_text_cut", default=None)
+@dataclass
+class _Reading:
+    """One document being read (ooxml_text, odf_text): its tables and sheets are built and
+    labelled up to `limit` (the scan's max_text) and no further. `spent` is shared by nested
+    tables (a table in a cell of a table counted afresh, so each level of nesting multiplied
+    the limit); `cut` records that something was left out."""
+
+    limit: int = 5 * 1024 * 1024
+    spent: int = 0
+    cut: bool = False
+
+    def over(self) -> bool:
+        """Past the limit; what is left is left out, and that is said."""
+        if self.spent > self.limit:
+            self.cut = True
+        return self.cut
 
 
-# What the document's tables and sheets have built so far, shared by nested ones: a table in
-# a cell of a table counted afresh, so each level of nesting multiplied the limit.
-_SPENT: ContextVar[list[int] | None] = ContextVar("office_text_spent", default=None)
+_READING: ContextVar[_Reading | None] = ContextVar("office_reading", default=None)
 
 
-def _spent() -> list[int]:
-    return _SPENT.get() or [0]
-
-
-def _left_out() -> None:
-    if (cut := _CUT.get()) is not None:
-        cut[0] = True
+def _reading() -> _Reading:
+    return _READING.get() or _Reading()
 
 
 class TextCut(Exception):  # noqa: N818 (not an error: the text read, with the rest left out)
@@ -136,24 +142,23 @@ class TextCut(Exception):  # noqa: N818 (not an error: the text read, with the r
 
 
 def _bounded(read_all: Callable[[], str], limit: int) -> str:
-    """`read_all()` with _LIMIT set to `limit`; TextCut when it had to stop early."""
-    tokens = _LIMIT.set(limit), _CUT.set([False]), _SPENT.set([0])
+    """`read_all()` read up to `limit`; TextCut when it had to stop early."""
+    reading = _Reading(limit)
+    token = _READING.set(reading)
     try:
         text = read_all()
-        if (cut := _CUT.get()) is not None and cut[0]:
-            raise TextCut(text)
-        return text
     finally:
-        _LIMIT.reset(tokens[0])
-        _CUT.reset(tokens[1])
-        _SPENT.reset(tokens[2])
+        _READING.reset(token)
+    if reading.cut:
+        raise TextCut(text)
+    return text
 
 
 def _table(rows: list[list[str]]) -> str:
     """A document's table as a sheet: each row under its header, as a spreadsheet is read."""
     from dlpgate.parse.tables import labelled
 
-    return labelled("\n".join("\t".join(cells) for cells in rows), "\t", _LIMIT.get(),
+    return labelled("\n".join("\t".join(cells) for cells in rows), "\t", _reading().limit,
                     quotes=False) + "\n"
 
 
@@ -203,10 +208,9 @@ def _odf_rows(table: Element) -> list[list[str]]:
     after them needs to stay in its column, and a value is repeated only a few times; what is
     built counts against the document's text limit, nested tables' included."""
     rows: list[list[str]] = []
-    spent, limit = _spent(), _LIMIT.get()  # gaps and repeats cost little in the file
+    reading = _reading()  # gaps and repeats cost little in the file, much in the reader
     for row in _odf_within(table, "table-row"):
-        if spent[0] > limit:
-            _left_out()
+        if reading.over():
             break
         cells: list[str] = []
         empty = 0
@@ -220,19 +224,21 @@ def _odf_rows(table: Element) -> list[list[str]]:
                 continue
             # repeated only as far as the limit: a nested table's text twenty times over,
             # each level of nesting, was gigabytes before anything was counted
-            room = 1 + max(0, limit - spent[0]) // (len(text) + 1)
+            room = 1 + max(0, reading.limit - reading.spent) // (len(text) + 1)
             gap, copies = min(empty, _GAP), min(times, _REPEATS, room)
             cells.extend([""] * gap + [text] * copies)
-            spent[0] += gap + (len(text) + 1) * copies
+            reading.spent += gap + (len(text) + 1) * copies
             empty = 0
-            if spent[0] > limit:  # one row of sixteen thousand far-off values was a gigabyte
+            if reading.spent > reading.limit:  # one row of 16,000 far-off values was 1 GB
                 break
         copies = _count(row, _ROWS_REPEATED, _REPEATS) if cells else 1
-        fit = 1 + max(0, limit - spent[0]) // (len(cells) + 1)  # repeated only to the limit
-        rows.extend([cells] * min(copies, fit))
-        spent[0] += (len(cells) + 1) * (min(copies, fit) - 1)
-        if spent[0] > limit or copies > fit:  # the rest would be cut anyway: an 8 MB file
-            _left_out()  # made 6 GB of rows
+        fit = 1 + max(0, reading.limit - reading.spent) // (len(cells) + 1)
+        rows.extend([cells] * min(copies, fit))  # repeated only as far as the limit
+        reading.spent += (len(cells) + 1) * (min(copies, fit) - 1)
+        if copies > fit:  # the rest would be cut anyway: an 8 MB file made 6 GB of rows
+            reading.cut = True
+            break
+        if reading.over():
             break
     return rows
 
@@ -259,19 +265,17 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
     dates = _date_styles(_parse(read(names["xl/styles.xml"]), "xl/styles.xml")) \
         if "xl/styles.xml" in names else frozenset()
     texts: list[str] = []
-    spent, limit = _spent(), _LIMIT.get()  # counted as built: a far-off cell is cheap in XML
+    reading = _reading()  # counted as built: a far-off cell is cheap in XML
     sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
     for sheet in sheets:
-        if spent[0] > limit:
-            _left_out()
+        if reading.over():
             break
         lines: list[str] = []
         root = _parse(read(names[sheet]), sheet)
         for row in root.iter():
             if _local(row.tag) != "row":
                 continue
-            if spent[0] > limit:
-                _left_out()
+            if reading.over():
                 break
             cells: list[str] = []
             for c in row:
@@ -297,12 +301,12 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
                 if "\t" in value or "\n" in value or "\r" in value:
                     value = " ".join(value.split())  # a cell's own lines stay in its row
                 cells.append(value)
-                spent[0] += len(value) + 1
-                if spent[0] > limit:  # one 200 KB string in 20,000 cells of a row was 4 GB
+                reading.spent += len(value) + 1
+                if reading.spent > reading.limit:  # a 200 KB string in 20,000 cells was 4 GB
                     break
             lines.append("\t".join(cells))
         # each sheet under its own header
-        texts.append(labelled("\n".join(lines), "\t", limit, quotes=False))
+        texts.append(labelled("\n".join(lines), "\t", reading.limit, quotes=False))
     return "\n".join(texts)
 
 
