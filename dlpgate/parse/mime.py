@@ -234,7 +234,7 @@ def _is_der_signature(data: bytes) -> bool:
 
 
 def _is_pgp_signature(data: bytes) -> bool:
-    return bool(_PGP.fullmatch(data.strip() + b"\n")) or bool(_PGP.fullmatch(data.strip()))
+    return bool(_PGP.fullmatch(data.strip()))
 
 
 # Encrypted for its recipients: no one here can read it, which is what the policy's
