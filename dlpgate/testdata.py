@@ -454,6 +454,46 @@ def make_encrypted_office() -> bytes:
     return OLE_MAGIC + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 1024
 
 
+XlsCell = str | int | float | datetime.date | None
+
+
+def make_xls(sheets: dict[str, list[list[XlsCell]]], dates_1904: bool = False) -> bytes:
+    """A legacy Excel workbook (.xls) as Excel 2003 saved them, written by xlwt (a writer of
+    its own, not the reader under test): numbers as numbers, dates as date-formatted day
+    counts, counted from 1904 when saved on a Mac."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    book.set_dates_1904(dates_1904)
+    as_date = xlwt.easyxf(num_format_str="DD/MM/YYYY")
+    for title, rows in sheets.items():
+        sheet = book.add_sheet(title)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, datetime.date):
+                    sheet.write(r, c, value, as_date)
+                elif value is not None:
+                    sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def encrypt_xls(data: bytes) -> bytes:
+    """The workbook as Excel saves it with a password to open: a FILEPASS record (RC4) after
+    the workbook's first record, the cells after it ciphertext (left as they were here: a
+    reader must stop at the record, not read on)."""
+    import struct
+
+    import olefile
+
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        stream = ole.openstream("Workbook").read()
+    first = 4 + struct.unpack_from("<H", stream, 2)[0]
+    filepass = struct.pack("<HHHHH", 0x002F, 54, 1, 1, 2) + bytes(48)
+    return _compound_file([("Workbook", stream[:first] + filepass + stream[first:])])
+
+
 # Identifiers, generated with their check digits, valid or deliberately not.
 
 def nhs_number(rng, valid: bool = True, sep: str = " ") -> str:

@@ -3,8 +3,9 @@
     .venv/bin/python scripts/fuzz_parse.py [--target mime|attachment] -max_total_time=300 [DIR]
 
 `mime` feeds whole messages to `parse`; `attachment` feeds one file (its first byte
-picks the format: DOCX, XLSX, PPTX, ODT, PDF, ZIP, RTF, CSV) attached to a message,
-so the extractors see bytes the MIME layer would never produce by mutation. Any
+picks the format: DOCX, XLSX, PPTX, ODT, PDF, ZIP, RTF, CSV, XLS, Outlook .msg,
+winmail.dat) attached to a message, so the extractors see bytes the MIME layer would
+never produce by mutation. Any
 exception out of `parse` is a bug: parsing must turn every damage into a Problem.
 libFuzzer's own limits make a hang (`-timeout`) or a memory blow-up
 (`-rss_limit_mb`) a failure too. Seeds, written to DIR (or a temporary directory):
@@ -36,6 +37,9 @@ FORMATS = (
     ("bundle.zip", "application/zip"),
     ("letter.rtf", "application/rtf"),
     ("list.csv", "text/csv"),
+    ("pupils.xls", "application/vnd.ms-excel"),
+    ("forwarded.msg", "application/vnd.ms-outlook"),
+    ("winmail.dat", "application/ms-tnef"),
 )
 _HEAD = (b"From: a@example-council.gov.uk\r\nTo: b@example.org\r\nSubject: f\r\n"
          b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
@@ -64,6 +68,9 @@ def seed(target: str, where: Path) -> None:
         5: testdata.make_zip({"a.txt": "x", "b.csv": "name\nJane"}),
         6: testdata.make_rtf("Referral for Jane Doe"),
         7: b"name,postcode\nJane Doe,SW1A 1AA\n",
+        8: testdata.make_xls({"Pupils": [["name", "nhs"], ["Jane Doe", 9434765919]]}),
+        9: testdata.make_outlook_msg("Referral", "Jane Doe", {"a.txt": b"NHS 943 476 5919"}),
+        10: testdata.make_tnef({"a.txt": b"NHS 943 476 5919"}, "Referral for Jane Doe"),
     }
     if target == "attachment":
         for index, data in files.items():

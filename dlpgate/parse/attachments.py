@@ -19,7 +19,7 @@ from typing import Any
 
 from dlpgate.config import Limits
 from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, Attachment, Problem, TextPart
-from dlpgate.parse import office, outlook, tnef
+from dlpgate.parse import office, outlook, tnef, xls
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -187,6 +187,8 @@ def extract(
                 yield Problem("encrypted-attachment", name, "password-protected Office document")
             elif outlook.is_item(data):
                 yield from _outlook(name, data, depth, budget, nested)
+            elif xls.is_workbook(data) and (found := list(_workbook(name, data, budget.limits))):
+                yield from found
             elif text := office.ole_text(data):
                 yield from _cut(text, name, budget.limits)
             else:  # every real .doc or .xls has text runs: a cut or damaged one said nothing
@@ -309,6 +311,30 @@ def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,
     """An Office document's text within max_text, saying so when some was left out."""
     try:
         text = reader(zf, read, limits.max_text)
+    except office.TextCut as cut:
+        yield Problem("unscannable", name, f"only the first {limits.max_text} characters "
+                      "scanned")
+        text = cut.text
+    yield from _cut(text, name, limits)
+
+
+def _workbook(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
+    """A legacy .xls cell by cell (`xls.text`); nothing when it turns out to be no workbook,
+    and its text runs, said to be a partial reading, when it is damaged."""
+    try:
+        text = xls.text(data, limits.max_text)
+    except xls.NotWorkbook:
+        return
+    except xls.Encrypted as exc:
+        yield Problem("encrypted-attachment", name, str(exc))
+        return
+    except xls.XlsError as exc:
+        yield Problem("unscannable", name, f"{exc}: read as text runs only")
+        text = office.ole_text(data)
+    except xls.TooManyCells as cut:
+        yield Problem("unscannable", name, f"sheets of more than {xls.MAX_CELLS} cells "
+                      "not scanned")
+        text = cut.text
     except office.TextCut as cut:
         yield Problem("unscannable", name, f"only the first {limits.max_text} characters "
                       "scanned")

@@ -297,7 +297,7 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
                         and int(value) < len(shared):  # "²" is a digit int() refuses
                     value = shared[int(value)]
                 elif kind == "n" and dates and c.get("s") in dates:
-                    value = _excel_date(value)
+                    value = excel_date(value)
                 if "\t" in value or "\n" in value or "\r" in value:
                     value = " ".join(value.split())  # a cell's own lines stay in its row
                 cells.append(value)
@@ -340,7 +340,7 @@ def _is_date_format(code: str) -> bool:
 _EPOCH = datetime.date(1899, 12, 30)
 
 
-def _excel_date(value: str) -> str:
+def excel_date(value: str) -> str:
     """A date serial as a UK date, 40210 as 01/02/2010 (times of day left out); the value as it
     was unless it is a day Excel can show. Excel counts 29/02/1900, a day that never was, so
     serials before it are a day further from the epoch."""
