@@ -229,7 +229,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                     history=history,
                     reasons=item.reasons if revealed else reasons_view(item, settings, texts),
                     bcc=hidden_recipients(item),
-                    open=item.state in OPEN_STATES, notice=notice)
+                    open=item.state in OPEN_STATES, own=user.sent(item.mail_from),
+                    notice=notice)
 
     async def reveal(request: Request, user: auth.User, session: auth.Session | None) -> Response:
         form = await checked_form(request, session)
@@ -245,6 +246,16 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return _message_page(request, user, session, item,
                              revealed_parts(item, settings, texts), texts=texts)
 
+    def _own(user: auth.User, item_id: str, comment: str) -> str | None:
+        """Why the reviewer may not release this message (they sent it), audited; None when
+        they may. Checked before anything is claimed, so it stays held for another reviewer."""
+        item = store.get_held(item_id)
+        if item is None or not user.sent(item.mail_from):
+            return None
+        store.audit(AuditEntry(actor(user), "release-refused", item_id, reason=comment,
+                               via="web", detail="the reviewer sent it"))
+        return "You sent this message: another reviewer decides whether it is released."
+
     async def decide(request: Request, user: auth.User, session: auth.Session | None) -> Response:
         form = await checked_form(request, session)
         item_id = request.path_params["id"]
@@ -256,6 +267,11 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             return _message_page(request, user, session, item, None, 400,
                                  "Say why in a comment: it is kept in the audit trail.")
         if request.path_params["verb"] == "release":
+            if (own := _own(user, item_id, comment)) is not None:
+                item = store.get_held(item_id)
+                if item is None:
+                    raise Denied(404, "no such held message")
+                return _message_page(request, user, session, item, None, 403, own)
             only = tuple(str(r) for r in form.getlist("rcpt"))
             result = await release(store, settings, item_id, actor(user), comment, "web",
                                    only=only)
@@ -279,12 +295,15 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         form = await checked_form(request, session)
         verb = form.get("verb")
         comment = str(form.get("comment", "")).strip()[:500]
-        done = 0
+        done = own = 0
         ids = form.getlist("ids")
         if not comment:
             return RedirectResponse("/?n=no-comment", 303)
         for item_id in ids:
             if verb == "release":
+                if _own(user, str(item_id), comment) is not None:
+                    own += 1
+                    continue
                 result = await release(store, settings, str(item_id), actor(user), comment, "web")
             elif verb == "reject":
                 result = await reject_and_tell(store, settings, str(item_id), actor(user),
@@ -292,7 +311,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             else:
                 raise Denied(400, "choose release or reject")
             done += result.ok
-        return RedirectResponse(f"/?n={verb}&done={done}&of={len(ids)}", 303)
+        return RedirectResponse(f"/?n={verb}&done={done}&of={len(ids)}&own={own}", 303)
 
     # -- audit and dashboard ----------------------------------------------
 
@@ -482,7 +501,10 @@ def _notice(params) -> str:
             done, of = int(params.get("done", "")), int(params.get("of", ""))
         except ValueError:
             return ""
-        return f"{done} of {of} {'released' if n == 'release' else 'rejected'}."
+        own = params.get("own", "")
+        mine = f" {own} you sent {'was' if own == '1' else 'were'} left for another reviewer." \
+            if own.isdigit() and own != "0" and len(own) < 7 else ""
+        return f"{done} of {of} {'released' if n == 'release' else 'rejected'}.{mine}"
     return ""
 
 

@@ -58,9 +58,19 @@ class User:
     roles: tuple[str, ...]
     disabled: bool = False
     password_hash: str = ""
+    mailboxes: tuple[str, ...] = ()  # the addresses they send from
 
     def can(self, role: str) -> bool:
         return role in self.roles or (role == "reviewer" and "admin" in self.roles)
+
+    def sent(self, mail_from: str) -> bool:
+        """Whether a message from `mail_from` is theirs: from one of their mailboxes, or from
+        their name when it is an address (as a signing-in proxy gives it, j.smith@...). A
+        reviewer releasing their own held mail is the one decision no one else checked."""
+        own = {m.lower() for m in self.mailboxes}
+        if "@" in self.username:
+            own.add(self.username.lower())
+        return bool(mail_from) and mail_from.lower() in own
 
 
 @dataclass(frozen=True)

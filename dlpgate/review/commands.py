@@ -181,7 +181,8 @@ def cmd_users(args: argparse.Namespace, settings: Settings, store) -> int:
     who = operator()
     if args.users_command == "list":
         for u in store.users():
-            print(f"{u.username}\t{','.join(u.roles)}\t{'disabled' if u.disabled else 'active'}")
+            print(f"{u.username}\t{','.join(u.roles)}\t{'disabled' if u.disabled else 'active'}"
+                  f"\t{','.join(u.mailboxes) or '-'}")
         return 0
     user = store.get_user(args.username)
     if args.users_command == "add":
@@ -193,26 +194,50 @@ def cmd_users(args: argparse.Namespace, settings: Settings, store) -> int:
         if unknown or not roles:
             print(f"dlpgate: roles are {', '.join(ROLES)}", file=sys.stderr)
             return 2
-        store.save_user(args.username, hash_password(_password(args)), roles)
+        mailboxes = _mailboxes(args.mailbox or ())
+        if mailboxes is None:
+            return 2
+        store.save_user(args.username, hash_password(_password(args)), roles,
+                        mailboxes=mailboxes)
         store.audit(AuditEntry(who, "user-add", reason=f"{args.username}: {','.join(roles)}",
-                               via="cli"))
+                               via="cli", detail=", ".join(mailboxes)))
         print(f"user {args.username} added ({', '.join(roles)})")
         return 0
     if user is None:
         print(f"dlpgate: no user {args.username}", file=sys.stderr)
         return 1
+    if args.users_command == "mailboxes":
+        mailboxes = _mailboxes(args.addresses)
+        if mailboxes is None:
+            return 2
+        store.save_user(user.username, user.password_hash, user.roles, user.disabled,
+                        mailboxes)
+        store.audit(AuditEntry(who, "user-mailboxes", reason=user.username, via="cli",
+                               detail=", ".join(mailboxes)))
+        print(f"{user.username} sends from: {', '.join(mailboxes) or 'no mailbox'}")
+        return 0
     if args.users_command == "passwd":
         store.save_user(user.username, hash_password(_password(args)), user.roles,
-                        user.disabled)
+                        user.disabled, user.mailboxes)
         store.end_sessions(username=user.username)
         store.audit(AuditEntry(who, "user-passwd", reason=user.username, via="cli"))
         print(f"password of {user.username} changed; their sessions ended")
         return 0
-    store.save_user(user.username, user.password_hash, user.roles, disabled=True)
+    store.save_user(user.username, user.password_hash, user.roles, True, user.mailboxes)
     store.end_sessions(username=user.username)
     store.audit(AuditEntry(who, "user-disable", reason=user.username, via="cli"))
     print(f"user {user.username} disabled; their sessions ended")
     return 0
+
+
+def _mailboxes(addresses) -> tuple[str, ...] | None:
+    """Addresses as given, lower-cased and once each; None (said) when one is no address."""
+    out = tuple(dict.fromkeys(a.strip().lower() for a in addresses if a.strip()))
+    wrong = [a for a in out if a.count("@") != 1 or not all(a.split("@"))]
+    if wrong:
+        print(f"dlpgate: not a mail address: {wrong[0]}", file=sys.stderr)
+        return None
+    return out
 
 
 def _with_store(settings_of, store_of):
@@ -242,6 +267,13 @@ def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of)
     c.add_argument("username")
     c.add_argument("--roles", default="reviewer", help="comma-separated: reviewer, admin, "
                    "auditor")
+    c.add_argument("--mailbox", action="append", metavar="ADDRESS", help="an address they "
+                   "send from (repeat for each); they cannot release mail sent from it")
+    c.set_defaults(func=bind(cmd_users))
+    c = usub.add_parser("mailboxes", parents=[common], help="set the addresses an account "
+                        "sends from (none: clear them)")
+    c.add_argument("username")
+    c.add_argument("addresses", nargs="*", metavar="ADDRESS")
     c.set_defaults(func=bind(cmd_users))
     for name, text in (("passwd", "set a new password"), ("disable", "switch an account off")):
         c = usub.add_parser(name, parents=[common], help=text)

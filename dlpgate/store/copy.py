@@ -24,7 +24,7 @@ TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
     "profiles": ("sender, recipient, token, count, seen", "sender, recipient, token"),
     "groups": ("sender, a, b, count", "sender, a, b"),
     "spellings": ("key, known", "key, known"),
-    "users": ("username, password_hash, roles, disabled, created", "username"),
+    "users": ("username, password_hash, roles, disabled, created, mailboxes", "username"),
     "deliveries": ("key, state, owner, scan_id, created, updated", "key"),  # retries stay once
 }
 BATCH = 2000

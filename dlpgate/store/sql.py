@@ -222,28 +222,31 @@ class SQLStore(HistoryKeeping):
     # review app: accounts and sessions ------------------------------------
 
     def save_user(self, username: str, password_hash: str, roles: tuple[str, ...],
-                  disabled: bool = False) -> None:
-        self._write("INSERT INTO users (username, password_hash, roles, disabled, created) "
-                    "VALUES (?,?,?,?,?) ON CONFLICT (username) DO UPDATE SET "
+                  disabled: bool = False, mailboxes: tuple[str, ...] = ()) -> None:
+        self._write("INSERT INTO users (username, password_hash, roles, disabled, created, "
+                    "mailboxes) VALUES (?,?,?,?,?,?) ON CONFLICT (username) DO UPDATE SET "
                     "password_hash = excluded.password_hash, roles = excluded.roles, "
-                    "disabled = excluded.disabled",
-                    [(username, password_hash, dumps(list(roles)), int(disabled), time.time())])
+                    "disabled = excluded.disabled, mailboxes = excluded.mailboxes",
+                    [(username, password_hash, dumps(list(roles)), int(disabled), time.time(),
+                      dumps(list(mailboxes)))])
 
     def get_user(self, username: str):
         from dlpgate.review.auth import User
 
-        rows = self._read("SELECT username, roles, disabled, password_hash FROM users "
-                          "WHERE username = ?", (username,))
+        rows = self._read("SELECT username, roles, disabled, password_hash, mailboxes "
+                          "FROM users WHERE username = ?", (username,))
         if not rows:
             return None
         r = rows[0]
-        return User(r[0], tuple(json.loads(r[1])), bool(r[2]), r[3])
+        return User(r[0], tuple(json.loads(r[1])), bool(r[2]), r[3], tuple(json.loads(r[4])))
 
     def users(self) -> list:
         from dlpgate.review.auth import User
 
-        rows = self._read("SELECT username, roles, disabled FROM users ORDER BY username", ())
-        return [User(r[0], tuple(json.loads(r[1])), bool(r[2])) for r in rows]
+        rows = self._read("SELECT username, roles, disabled, mailboxes FROM users "
+                          "ORDER BY username", ())
+        return [User(r[0], tuple(json.loads(r[1])), bool(r[2]), "", tuple(json.loads(r[3])))
+                for r in rows]
 
     def create_session(self, token_hash: str, username: str, csrf: str) -> None:
         now = time.time()

@@ -416,3 +416,37 @@ def test_a_form_posted_from_another_site_signs_no_one_in_and_changes_nothing(wor
     r = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "ok"},
                  headers=other)
     assert r.status_code == 403 and world["store"].get_held(world["id"]).state == "held"
+
+
+def test_a_reviewer_cannot_release_mail_they_sent_and_another_reviewer_can(world):
+    # a reviewer whose own message was held released it themselves: no one else ever checked
+    store, sender = world["store"], world["store"].get_held(world["id"]).mail_from
+    store.save_user("sam", hash_password(PASSWORD), ("reviewer",), mailboxes=(sender.upper(),))
+    sam = signed_in(world, "sam")
+    page = sam.get(f"/m/{world['id']}").text
+    assert "You sent this message: another reviewer decides" in page
+    assert f'action="/m/{world["id"]}/release"' not in page  # and no button offers it
+    r = sam.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "mine, fine"})
+    assert r.status_code == 403 and "another reviewer decides" in r.text
+    r = sam.post("/bulk", data={"csrf": csrf(page), "comment": "fine", "verb": "release",
+                                "ids": world["id"]})
+    assert "0 of 1 released. 1 you sent was left for another reviewer." in \
+        sam.get(r.headers["location"]).text
+    assert store.get_held(world["id"]).state == "held" and world["sink"].received == []
+    refused = [e for e in store.audit_log(item_id=world["id"]) if e.action == "release-refused"]
+    assert [(e.actor, e.detail) for e in refused] == [("web:sam", "the reviewer sent it")] * 2
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    r = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "checked"})
+    assert r.status_code == 200 and len(world["sink"].received) == 1
+
+
+def test_a_reviewer_signed_in_by_address_is_the_sender_of_mail_from_it(world):
+    store, sender = world["store"], world["store"].get_held(world["id"]).mail_from
+    store.save_user(sender, hash_password(PASSWORD), ("reviewer",))
+    me = signed_in(world, sender)
+    page = me.get(f"/m/{world['id']}").text
+    r = me.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "fine"})
+    assert r.status_code == 403 and store.get_held(world["id"]).state == "held"
+    r = me.post(f"/m/{world['id']}/reject", data={"csrf": csrf(page), "comment": "my mistake"})
+    assert r.status_code == 200 and store.get_held(world["id"]).state == "rejected"

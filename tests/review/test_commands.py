@@ -101,3 +101,30 @@ def test_reject_and_an_unknown_id(make_settings, relay_factory, sink, tmp_path):
     assert json.loads(rejected.stdout)["decided_by"].startswith("cli:")
     missing = dlpgate("quarantine", "show", "nope", cfg=cfg)
     assert missing.returncode == 1 and "no held message nope" in missing.stderr
+
+
+def test_accounts_are_added_with_the_mailboxes_they_send_from_and_changed_audited(tmp_path):
+    cfg = tmp_path / "users.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{tmp_path / 'u.db'}"}}))
+
+    def users(*args: str, password: str = "") -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dlpgate", "users", *args, "--config",
+                               str(cfg)], input=password, capture_output=True, text=True,
+                              timeout=300)
+
+    added = users("add", "sam", "--mailbox", "Sam.Ray@example-council.gov.uk", "--mailbox",
+                  "fostering@example-council.gov.uk", password="correct horse battery\n")
+    assert added.returncode == 0, added.stderr
+    assert users("list").stdout.splitlines() == [
+        "sam\treviewer\tactive\tsam.ray@example-council.gov.uk,fostering@example-council.gov.uk"]
+    wrong = users("mailboxes", "sam", "sam.ray")
+    assert wrong.returncode == 2 and "not a mail address: sam.ray" in wrong.stderr
+    assert users("mailboxes", "sam", "s.ray@example-council.gov.uk").returncode == 0
+    assert users("disable", "sam").returncode == 0  # a change of state keeps the mailboxes
+    assert users("list").stdout.splitlines() == [
+        "sam\treviewer\tdisabled\ts.ray@example-council.gov.uk"]
+    assert users("mailboxes", "sam").stdout.strip() == "sam sends from: no mailbox"
+    audit = subprocess.run([sys.executable, "-m", "dlpgate", "quarantine", "audit", "--json",
+                            "--config", str(cfg)], capture_output=True, text=True, timeout=300)
+    actions = [json.loads(line)["action"] for line in audit.stdout.splitlines()]
+    assert actions == ["user-mailboxes", "user-disable", "user-mailboxes", "user-add"]

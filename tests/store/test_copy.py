@@ -27,7 +27,7 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
     lite.learn([Pair("ann@x.gov.uk", "gp@nhs.net", 100.0, count=4, joined=2, audience=3)])
     lite.learn_groups([("ann@x.gov.uk", ("gp@nhs.net", "sw@x.gov.uk"))])
     lite.learn_profiles([("ann@x.gov.uk", "gp@nhs.net", (11, 22, 33))], 1_000_000.0)
-    lite.save_user("ann", "scrypt$h", ("reviewer",))
+    lite.save_user("ann", "scrypt$h", ("reviewer",), mailboxes=("ann@x.gov.uk",))
     lite.audit(AuditEntry("cli:ann", "view", item.id))
     lite.audit(AuditEntry("cli:ann", "reject", item.id, "wrong person"))
     key = lite.profile_key()
@@ -57,6 +57,7 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
         # with the date each word was last sent, so retention ages them out alike
         assert pg.expire_words(1_000_001.0) == 3
         assert pg.get_user("ann").roles == ("reviewer",)
+        assert pg.get_user("ann").mailboxes == ("ann@x.gov.uk",)  # and whose mail they sent
         assert [e.action for e in pg.audit_log()] == ["reject", "view"]
     finally:
         pg.close()

@@ -201,9 +201,12 @@ def test_near_finds_the_known_addresses_and_domains_a_typing_slip_away(any_store
 
 def test_review_accounts_and_sessions(any_store):
     any_store.save_user("ann", "scrypt$hash", ("reviewer",))
-    any_store.save_user("ann", "scrypt$new", ("reviewer", "auditor"), disabled=True)
+    assert any_store.get_user("ann").mailboxes == ()
+    any_store.save_user("ann", "scrypt$new", ("reviewer", "auditor"), disabled=True,
+                        mailboxes=("ann.lee@x.gov.uk",))
     user = any_store.get_user("ann")
     assert user.roles == ("reviewer", "auditor") and user.disabled
+    assert user.mailboxes == ("ann.lee@x.gov.uk",) == any_store.users()[0].mailboxes
     assert user.password_hash == "scrypt$new" and any_store.get_user("bob") is None
     any_store.create_session("h1", "ann", "csrf1")
     assert any_store.get_session("h1").csrf == "csrf1"
