@@ -114,6 +114,41 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
     assert "needs the auditor role" in page.content()
 
 
+def test_a_reviewers_own_held_message_is_left_for_another_reviewer_in_the_browser(
+        make_settings, relay_factory, sink, tmp_path, browser):
+    # the account is named by its address, as a signing-in proxy names people
+    me = "ot.lead@example-council.gov.uk"
+    relay, port = relay_with_review(make_settings, relay_factory, **{me: ("reviewer",)},
+                                    ann=("reviewer",))
+    raw = make_message(sender=me, to=("x@gmail.com",),
+                       body="NHS 943 476 5919: diagnosed with asthma.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail(me, ["x@gmail.com"], raw)
+    base = f"http://127.0.0.1:{port}"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, me)
+    page.click("tbody a")
+    page.wait_for_url(MESSAGE_PAGE)
+    assert "You sent this message: another reviewer decides" in page.content()
+    assert page.locator("form[action$='/release']").count() == 0
+    assert page.locator("form[action$='/reject']").count() == 1
+    shot(page, tmp_path, "review-own-message.png")
+    page.goto(f"{base}/")
+    page.check("tbody input[name=ids]")
+    page.locator("fieldset.bulk input[name=comment]").fill("it is fine")
+    page.click("fieldset.bulk button[value=release]")
+    assert "0 of 1 released. 1 you sent was left for another reviewer." in page.content()
+    assert sink.delivered == []
+    page.context.clear_cookies()
+    sign_in(page, base, "ann")
+    page.click("tbody a")
+    page.wait_for_url(MESSAGE_PAGE)
+    page.locator("form[action$='/release'] input[name=comment]").fill("checked with the lead")
+    page.click("text=Release to all recipients")
+    assert page.locator("#state").inner_text().startswith("released")
+    assert len(sink.delivered) == 1
+
+
 def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
         make_settings, relay_factory, sink, tmp_path, browser):
     relay, port = relay_with_review(make_settings, relay_factory, ann=("reviewer",))
