@@ -207,6 +207,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                      or any(query in r.lower() for r in i.rcpt_tos)]
         if rule:
             items = [i for i in items if rule in i.rules]
+        if query:  # looking for a person's mail is access to it, as opening a message is
+            store.audit(AuditEntry(actor(user), "search", reason=query[:200], via="web",
+                                   detail=f"state={state}; {len(items)} found"))
         rules = sorted({r for i in listed(store, "all", 5000) for r in i.rules})
         return page(request, "queue.html", user=user, session=session, items=items,
                     state=state, q=query, rule=rule, rules=rules, now=time.time(),

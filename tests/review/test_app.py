@@ -450,3 +450,16 @@ def test_a_reviewer_signed_in_by_address_is_the_sender_of_mail_from_it(world):
     assert r.status_code == 403 and store.get_held(world["id"]).state == "held"
     r = me.post(f"/m/{world['id']}/reject", data={"csrf": csrf(page), "comment": "my mistake"})
     assert r.status_code == 200 and store.get_held(world["id"]).state == "rejected"
+
+
+def test_searching_the_queue_for_someones_mail_is_on_the_audit_trail(world):
+    # looking up a resident's mail without a work reason is the breach the trail is there for
+    ann = signed_in(world, "ann")
+    page = ann.get("/?q=Carer@gmail.com").text
+    assert f'href="/m/{world["id"]}"' in page
+    assert f'href="/m/{world["id"]}"' not in ann.get("/?q=nobody@example.org").text
+    ann.get("/")  # browsing the queue is not a search
+    searches = [(e.actor, e.reason, e.detail) for e in world["store"].audit_log()
+                if e.action == "search"]
+    assert searches == [("web:ann", "nobody@example.org", "state=open; 0 found"),
+                        ("web:ann", "carer@gmail.com", "state=open; 1 found")]
