@@ -35,14 +35,20 @@ def _pdf_string(text: str) -> str:
 
 
 def make_pdf(text: str, fields: dict[str, str] | None = None,
-             notes: Sequence[tuple[str, str]] = ()) -> bytes:
+             notes: Sequence[tuple[str, str]] = (), rows: Sequence[Sequence[str]] = (),
+             columns: Sequence[int] = (50, 200, 320, 450)) -> bytes:
     """A one-page PDF whose text layer holds `text` (one line per text line); `fields` are a
     filled form's text fields (name: value), `notes` its annotations as (subtype, contents),
-    "Text" for a sticky note, "FreeText" for text typed onto the page."""
+    "Text" for a sticky note, "FreeText" for text typed onto the page. `rows`, in place of
+    `text`: lines whose cells are placed at `columns` (points from the left), as a table is
+    printed to PDF; an empty cell is nothing, a one-cell row a line of prose."""
     lines = text.splitlines() or [""]
     ops = ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
-    for line in lines:
+    for line in lines if not rows else ():
         ops.append(f"{_pdf_string(line)} Tj T*")
+    for n, row in enumerate(rows):
+        ops += [f"1 0 0 1 {x} {780 - 14 * n} Tm {_pdf_string(cell)} Tj"
+                for x, cell in zip(columns, row, strict=False) if cell]
     ops.append("ET")
     stream = "\n".join(ops).encode("latin-1", errors="replace")
     extra = [f"<< /Type /Annot /Subtype /Widget /FT /Tx /T {_pdf_string(k)} /V {_pdf_string(v)} "

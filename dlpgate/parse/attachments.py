@@ -240,7 +240,7 @@ def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
     pages: list[str] = []
     size = 0
     for page in reader.pages:
-        text = page.extract_text() or ""
+        text = _pdf_page(page, limits)
         pages.append(text)
         notes = _pdf_notes(page, limits.max_text - size)
         if notes:
@@ -257,6 +257,23 @@ def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
         if fields:
             pages.append(fields)
     yield from _cut("\n".join(pages), name, limits)
+
+
+def _pdf_page(page: Any, limits: Limits) -> str:
+    """A page's text; a page with a table under a header read again as laid out, each value
+    labelled with its column (`tables.laid_out`), so a date under "Date of birth" is one."""
+    from dlpgate.parse.tables import has_rows, laid_out
+
+    text = page.extract_text() or ""
+    if has_rows(text):
+        try:
+            table = laid_out(page.extract_text(extraction_mode="layout") or "",
+                             limits.max_text)
+        except Exception:  # pypdf's layout reading fails where its plain one did not
+            table = None
+        if table is not None:
+            return table
+    return text
 
 
 _NOTES = ("/Text", "/FreeText")  # a sticky note, and text typed onto the page

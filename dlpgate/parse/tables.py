@@ -105,6 +105,79 @@ def tabular(text: str) -> bool:
                lines[0].count(d) >= (1 if d == "\t" else 2) for d in _DELIMITERS)
 
 
+_GAP = re.compile(r"\S+(?: \S+)*")  # a cell: words one space apart; two or more end it
+
+
+def _cells(line: str) -> list[tuple[float, str]]:
+    """A laid-out line's cells, each by its middle column (a header is centred over its
+    values, a number right-aligned under it: their middles meet, their starts need not)."""
+    return [((m.start() + m.end()) / 2, m.group()) for m in _GAP.finditer(line)]
+
+
+def laid_out(text: str, limit: int = 5 * 1024 * 1024) -> str | None:
+    """A page's text as laid out (columns kept apart by spaces, as pypdf's layout mode gives
+    it) with each table under a header labelled like a sheet; None when it has no such
+    table, and the page's plain text is better read as it was.
+
+    In a PDF a table is text placed in columns: read as lines, "Date of birth" stood rows
+    above the dates it names, and a pupil list went out with no date of birth found. Each
+    value is put under the header whose middle is nearest its own: an empty cell is only
+    spaces, and counting cells from the left moved the rest of the row under the wrong
+    headers. Lines outside tables keep their words, one space apart."""
+    lines = text.splitlines()
+    out: list[str] = []
+    found = False
+    at = 0
+    while at < len(lines):
+        header = _cells(lines[at])
+        if not _laid_out_header([c for _, c in header]):
+            out.append(" ".join(lines[at].split()))
+            at += 1
+            continue
+        start = at
+        middles = [m for m, _ in header]
+        rows = ["\t".join(c for _, c in header)]
+        at += 1
+        while at < len(lines):
+            cells = _cells(lines[at])
+            if not cells:
+                if at + 1 < len(lines) and len(_cells(lines[at + 1])) < 2:
+                    break  # a blank line, then prose: the table has ended
+                at += 1
+                continue
+            if len(cells) == 1 and len(cells[0][1]) > 2 * (middles[1] - middles[0]):
+                break  # one run across the columns: a sentence, not a cell
+            row = [""] * len(middles)
+            for middle, cell in cells:
+                k = min(range(len(middles)), key=lambda i: abs(middles[i] - middle))
+                row[k] = f"{row[k]} {cell}".strip()
+            rows.append("\t".join(row))
+            at += 1
+        if not any(row.count("\t") + 1 - row.split("\t").count("") >= 2 for row in rows[1:]):
+            # no row with two values: two phrases on a line ("Jo Smith,   Early Help")
+            out += [" ".join(line.split()) for line in lines[start:at]]
+            continue
+        out.append(labelled("\n".join(rows), "\t", limit, quotes=False))
+        found = True
+    return "\n".join(out) if found else None
+
+
+_FIGURES = re.compile(r"\d[\d /.-]{3,}")
+
+
+def _laid_out_header(cells: list[str]) -> bool:
+    """A header as a page prints one: two names or more, each a few words with no figures in
+    it (a sentence with two spaces after its full stop has a date, or many words)."""
+    return len(cells) >= 2 and all(len(c) <= LABEL and c.count(" ") < 4 and
+                                   not _FIGURES.search(c) for c in cells) and _is_header(cells)
+
+
+def has_rows(text: str) -> bool:
+    """Whether a page's plain text could hold a table worth laying out: two lines with a
+    date or number of four digits or more, as a list's rows have (prose pages pass over)."""
+    return sum(1 for line in text.splitlines() if _FIGURES.search(line)) >= 2
+
+
 def _delimiter(first: str) -> str | None:
     counts = {d: first.count(d) for d in _DELIMITERS}
     best = max(counts, key=lambda d: counts[d])

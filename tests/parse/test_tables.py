@@ -9,7 +9,7 @@ import pytest
 
 from dlpgate import testdata
 from dlpgate.config import Settings
-from dlpgate.parse.tables import LABEL, labelled, tabular
+from dlpgate.parse.tables import LABEL, has_rows, labelled, laid_out, tabular
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_envelope, make_message
 
@@ -162,3 +162,62 @@ def test_a_table_saved_as_text_or_with_no_name_is_read_as_a_table():
         assert len(births) == 2, name
     # prose with commas is left as it is
     assert not tabular("Dear Sir, thank you.\nWe met on Monday, as agreed.\nRegards, Ann\n")
+
+
+PUPIL_ROWS = [["Oakfield Primary - Year 4"], [],
+              ["Child", "Date of birth", "NHS number", "Address"]]
+PUPIL_ROWS += [[f"Child {i}", f"{i:02d}/05/2016", "" if i % 3 == 0 else "943 476 5919",
+                f"{i} Wren Close"] for i in range(1, 13)]
+
+
+def test_a_table_printed_to_pdf_has_its_dates_of_birth_found_under_their_header():
+    # read as lines, "Date of birth" stood rows above its dates: twelve children's dates of
+    # birth went to a holiday club with none found, and the list was only logged
+    result = scan("club.pdf", "application/pdf", testdata.make_pdf("", rows=PUPIL_ROWS))
+    births = [f.text for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH"]
+    assert births == [f"{i:02d}/05/2016" for i in range(1, 13)]
+    assert result.decision.verdict.value == "hold"
+
+
+def test_an_empty_cell_in_a_pdf_table_leaves_the_rest_of_the_row_under_its_headers():
+    from dlpgate.parse.mime import parse
+
+    msg = parse(make_message(attachments=(
+        ("club.pdf", "application/pdf", testdata.make_pdf("", rows=PUPIL_ROWS)),)))
+    [text] = [p.text for p in msg.parts if p.name == "club.pdf"]
+    lines = text.splitlines()
+    assert lines[0] == "Oakfield Primary - Year 4"
+    assert "Child: Child 3; Date of birth: 03/05/2016; Address: 3 Wren Close" in lines
+    assert "Child: Child 4; Date of birth: 04/05/2016; NHS number: 943 476 5919; " \
+           "Address: 4 Wren Close" in lines
+
+
+def test_a_letter_with_a_table_keeps_its_prose_and_labels_the_table():
+    rows = [["Dear Ms Patel,"],
+            ["Please find below the children we discussed at the meeting on Tuesday."], [],
+            ["Name", "DOB", "NHS No.", "School"],
+            ["Amy Reid", "04/05/2016", "943 476 5919", "Oakfield Primary"],
+            ["Leo Barnes", "22/09/2016", "", "St Mary's C of E Primary School"],
+            [], ["Kind regards,"], ["Jo Smith, Early Help"]]
+    layout = ("Dear Ms Patel,\nPlease find below the children we discussed at the meeting on "
+              "Tuesday.\n\nName                 DOB              NHS No.           School\n"
+              "Amy Reid           04/05/2016      943 476 5919     Oakfield Primary\n"
+              "Leo Barnes         22/09/2016                          St Mary's C of E "
+              "Primary School\n\nKind regards,\nJo Smith,   Early Help")
+    assert laid_out(layout).splitlines() == [
+        "Dear Ms Patel,",
+        "Please find below the children we discussed at the meeting on Tuesday.", "",
+        "Name\tDOB\tNHS No.\tSchool",
+        "Name: Amy Reid; DOB: 04/05/2016; NHS No.: 943 476 5919; School: Oakfield Primary",
+        "Name: Leo Barnes; DOB: 22/09/2016; School: St Mary's C of E Primary School", "",
+        "Kind regards,", "Jo Smith, Early Help"]
+    result = scan("letter.pdf", "application/pdf", testdata.make_pdf("", rows=rows))
+    assert sorted(f.text for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH") \
+        == ["04/05/2016", "22/09/2016"]
+
+
+def test_prose_and_pages_without_a_headed_table_are_read_as_they_were():
+    assert laid_out("We met on 04/05/2016.  Then again on 05/05/2016.\nAnd 06/05/2016.") is None
+    assert laid_out("Jo Smith,   Early Help\nTel 0113 496 0000") is None  # no row of values
+    assert not has_rows("Dear Sir,\nWe met on 04/05/2016.\nThanks")
+    assert has_rows("Amy 04/05/2016\nLeo 05/05/2016")
