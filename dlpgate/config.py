@@ -214,6 +214,10 @@ class Limits(_Section):
     max_expanded: Size = Field(100 * 1024 * 1024, description="Total bytes unpacked from archives.")
     max_ratio: int = Field(100, ge=1, description="Largest compression ratio of an archive member.")
     max_text: Size = Field(5 * 1024 * 1024, description="Text kept per part; the rest is cut.")
+    max_message_text: Size = Field(
+        20 * 1024 * 1024, description="Text scanned per message, its parts together; parts past "
+        "it are not read, and the message is unscannable. Keeps one message's scan within "
+        "relay.scan_timeout, where thirty 5 MB sheets took minutes and got 451 at every retry.")
 
 
 class Scan(_Section):

@@ -41,6 +41,11 @@ class Budget:
     names: set[str] = field(default_factory=lambda: {"subject", *BODY_PARTS, FILE_NAMES,
                                                      CALENDAR})
     sent_as: list[str] = field(default_factory=list)  # each part's name as the message gave it
+    text: int = 0  # characters of text the message's parts have given so far
+
+    def full(self) -> bool:
+        """The message has given all the text one scan reads (`max_message_text`)."""
+        return self.text >= self.limits.max_message_text
 
     def ours(self, name: str) -> str:
         """A part name the parser gives (the meeting request): reserved against files of that
@@ -175,6 +180,10 @@ def extract(
 ) -> Iterator[Item]:
     kind = _kind(name, content_type, data)
     yield Attachment(name=name, content_type=content_type, size=len(data), depth=depth)
+    if budget.full():  # not read at all: its text would not be scanned
+        yield Problem("unscannable", name, f"not read: the message's text passed "
+                      f"{budget.limits.max_message_text} characters before it")
+        return
     try:
         if kind == "pdf":
             yield from _pdf(name, data, budget.limits)

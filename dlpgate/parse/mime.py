@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import email
 import email.header
 import email.parser
@@ -446,12 +447,19 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     problems: list[Problem] = []
     try:
         for item in _walk(msg, "", 0, budget, [0]):
-            if isinstance(item, tuple) and item[0] == HTML_BODY:
-                html_extra.append(item[1])
-            elif isinstance(item, tuple):
-                bodies.append(item[1])
+            if isinstance(item, tuple):
+                budget.text += len(item[1])  # the bodies have their own cut, below
+                (html_extra if item[0] == HTML_BODY else bodies).append(item[1])
             elif isinstance(item, TextPart):
-                parts.append(item)
+                room = limits.max_message_text - budget.text
+                if len(item.text) > room:
+                    problems.append(Problem("unscannable", item.name, "only part scanned: the "
+                                            f"message's text passed {limits.max_message_text} "
+                                            "characters"))
+                    item = dataclasses.replace(item, text=item.text[: max(room, 0)])
+                budget.text += len(item.text)
+                if item.text:
+                    parts.append(item)
             elif isinstance(item, Attachment):
                 attachments.append(item)
             else:

@@ -10,6 +10,7 @@ import pytest
 
 from dlpgate import testdata
 from dlpgate.config import Limits, Settings
+from dlpgate.model import FILE_NAMES
 from dlpgate.parse.mime import parse
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_envelope, make_message
@@ -444,3 +445,22 @@ def test_utf16_text_without_a_byte_order_mark_is_read():
     for encoding in ("utf-16-le", "utf-16-be"):
         parts, _ = parts_and_problems("pupils.txt", rows.encode(encoding))
         assert "NHS number: 943 476 5919" in parts["pupils.txt"], encoding
+
+
+def test_a_message_gives_at_most_max_message_text_and_the_files_past_it_are_not_read():
+    # thirty 5 MB sheets took a worker minutes: 451 at every retry, and the mail never left
+    sheet = ("Child,Date of birth\n" + "Amy Reid,04/05/2016\n" * 200).encode()
+    raw = make_message(body="Lists attached.\n", attachments=tuple(
+        (f"list{i}.csv", "text/csv", sheet) for i in range(5)))
+    msg = parse(raw, limits=Limits(max_message_text=9000))
+    texts = {p.name: len(p.text) for p in msg.parts if p.name.startswith("list")}
+    read = [p for p in msg.parts if p.name not in ("subject", FILE_NAMES)]  # names are read
+    assert sum(len(p.text) for p in read) == 9000
+    assert list(texts) == ["list0.csv", "list1.csv"]  # the second cut where the limit fell
+    assert [a.name for a in msg.attachments] == [f"list{i}.csv" for i in range(5)]
+    assert [(p.kind, p.part) for p in msg.problems] == [
+        ("unscannable", "list1.csv"), ("unscannable", "list2.csv"),
+        ("unscannable", "list3.csv"), ("unscannable", "list4.csv")]
+    assert "not read: the message's text passed 9000 characters" in msg.problems[1].detail
+    whole = parse(raw)  # the default reads them all
+    assert not whole.problems and len([p for p in whole.parts if p.name.startswith("list")]) == 5
