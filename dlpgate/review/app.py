@@ -42,6 +42,7 @@ from dlpgate.review.content import (
     part_texts,
     reasons_view,
     revealed_parts,
+    senders,
 )
 from dlpgate.store.base import AuditEntry
 
@@ -199,7 +200,11 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     async def queue(request: Request, user: auth.User, session: auth.Session | None) -> Response:
         state = request.query_params.get("state", "open")
-        query = request.query_params.get("q", "").strip().lower()
+        if state not in QUEUE_STATES:  # it is written to the audit trail: no free text
+            raise Denied(400, "no such state")
+        # control characters (a NUL, a newline) would make an audit entry read as two
+        query = "".join(c for c in request.query_params.get("q", "") if c.isprintable())
+        query = query.strip().lower()[:200]
         rule = request.query_params.get("rule", "")
         items = listed(store, state, 2000)
         if query:
@@ -208,12 +213,14 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         if rule:
             items = [i for i in items if rule in i.rules]
         if query:  # looking for a person's mail is access to it, as opening a message is
-            store.audit(AuditEntry(actor(user), "search", reason=query[:200], via="web",
-                                   detail=f"state={state}; {len(items)} found"))
+            rule_said = f"; rule={rule[:100]!r}" if rule else ""
+            store.audit(AuditEntry(actor(user), "search", reason=query, via="web",
+                                   detail=f"state={state}{rule_said}; {len(items)} found"))
         rules = sorted({r for i in listed(store, "all", 5000) for r in i.rules})
         return page(request, "queue.html", user=user, session=session, items=items,
                     state=state, q=query, rule=rule, rules=rules, now=time.time(),
-                    counts=_counts, domains=_domains, notice=_notice(request.query_params))
+                    counts=_counts, domains=_domains, notice=_notice(request.query_params),
+                    own=lambda item: user.sent([item.mail_from]), states=QUEUE_STATES)
 
     async def message(request: Request, user: auth.User,
                       session: auth.Session | None) -> Response:
@@ -227,12 +234,15 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                       texts=None):
         history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
         texts = part_texts(item, settings) if texts is None else texts  # one parse a page
+        written = senders(item)
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings, texts), revealed=revealed,
                     history=history,
                     reasons=item.reasons if revealed else reasons_view(item, settings, texts),
                     bcc=hidden_recipients(item),
-                    open=item.state in OPEN_STATES, own=user.sent(item.mail_from),
+                    open=item.state in OPEN_STATES, own=user.sent(written),
+                    written_from=[a for a in dict.fromkeys(written[1:])
+                                  if a.lower() != item.mail_from.lower()],
                     notice=notice)
 
     async def reveal(request: Request, user: auth.User, session: auth.Session | None) -> Response:
@@ -253,8 +263,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         """Why the reviewer may not release this message (they sent it), audited; None when
         they may. Checked before anything is claimed, so it stays held for another reviewer."""
         item = store.get_held(item_id)
-        if item is None or not user.sent(item.mail_from):
-            return None
+        if item is None or item.state not in OPEN_STATES or not user.sent(senders(item)):
+            return None  # a decided one is refused as decided, below
         store.audit(AuditEntry(actor(user), "release-refused", item_id, reason=comment,
                                via="web", detail="the reviewer sent it"))
         return "You sent this message: another reviewer decides whether it is released."
@@ -299,7 +309,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         verb = form.get("verb")
         comment = str(form.get("comment", "")).strip()[:500]
         done = own = 0
-        ids = form.getlist("ids")
+        ids = list(dict.fromkeys(form.getlist("ids")))  # one ticked twice is one message
         if not comment:
             return RedirectResponse("/?n=no-comment", 303)
         for item_id in ids:
@@ -491,6 +501,10 @@ def _clock(zone: str):
     def when(t: float) -> str:
         return datetime.fromtimestamp(t, tz).astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
     return when
+
+
+QUEUE_STATES = ("open", "held", "awaiting-sender", "releasing", "released", "rejected",
+                "expired", "all")
 
 
 def _notice(params) -> str:

@@ -17,6 +17,7 @@ import hmac
 import secrets
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 ROLES = ("reviewer", "admin", "auditor")
@@ -63,14 +64,18 @@ class User:
     def can(self, role: str) -> bool:
         return role in self.roles or (role == "reviewer" and "admin" in self.roles)
 
-    def sent(self, mail_from: str) -> bool:
-        """Whether a message from `mail_from` is theirs: from one of their mailboxes, or from
-        their name when it is an address (as a signing-in proxy gives it, j.smith@...). A
-        reviewer releasing their own held mail is the one decision no one else checked."""
-        own = {m.lower() for m in self.mailboxes}
+    def sent(self, senders: Iterable[str]) -> bool:
+        """Whether a message from these addresses (its envelope sender, its From and Sender)
+        is theirs: from one of their mailboxes, or from their name when it is an address (as
+        a signing-in proxy gives it, j.smith@...), compared as history compares addresses
+        (j.smith+x@, a BATV tag, case). A reviewer releasing their own held mail is the one
+        decision no one else checked."""
+        from dlpgate.history import normalise
+
+        own = {normalise(m) for m in self.mailboxes}
         if "@" in self.username:
-            own.add(self.username.lower())
-        return bool(mail_from) and mail_from.lower() in own
+            own.add(normalise(self.username))
+        return any(normalise(a) in own for a in senders if "@" in a)
 
 
 @dataclass(frozen=True)

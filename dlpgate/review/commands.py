@@ -14,6 +14,7 @@ import asyncio
 import getpass
 import json
 import os
+import re
 import sys
 import time
 
@@ -181,8 +182,9 @@ def cmd_users(args: argparse.Namespace, settings: Settings, store) -> int:
     who = operator()
     if args.users_command == "list":
         for u in store.users():
+            sends = (*u.mailboxes, *([u.username.lower()] if "@" in u.username else []))
             print(f"{u.username}\t{','.join(u.roles)}\t{'disabled' if u.disabled else 'active'}"
-                  f"\t{','.join(u.mailboxes) or '-'}")
+                  f"\t{','.join(dict.fromkeys(sends)) or '-'}")
         return 0
     user = store.get_user(args.username)
     if args.users_command == "add":
@@ -201,7 +203,10 @@ def cmd_users(args: argparse.Namespace, settings: Settings, store) -> int:
                         mailboxes=mailboxes)
         store.audit(AuditEntry(who, "user-add", reason=f"{args.username}: {','.join(roles)}",
                                via="cli", detail=", ".join(mailboxes)))
-        print(f"user {args.username} added ({', '.join(roles)})")
+        print(f"user {args.username} added ({', '.join(roles)})"
+              + (f", sending from {', '.join(mailboxes)}" if mailboxes else ""))
+        if warning := _unguarded(args.username, roles, mailboxes):
+            print(warning, file=sys.stderr)
         return 0
     if user is None:
         print(f"dlpgate: no user {args.username}", file=sys.stderr)
@@ -215,6 +220,8 @@ def cmd_users(args: argparse.Namespace, settings: Settings, store) -> int:
         store.audit(AuditEntry(who, "user-mailboxes", reason=user.username, via="cli",
                                detail=", ".join(mailboxes)))
         print(f"{user.username} sends from: {', '.join(mailboxes) or 'no mailbox'}")
+        if warning := _unguarded(user.username, user.roles, mailboxes):
+            print(warning, file=sys.stderr)
         return 0
     if args.users_command == "passwd":
         store.save_user(user.username, hash_password(_password(args)), user.roles,
@@ -230,14 +237,37 @@ def cmd_users(args: argparse.Namespace, settings: Settings, store) -> int:
     return 0
 
 
+_MAILBOX = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[a-z0-9-]+")
+
+
 def _mailboxes(addresses) -> tuple[str, ...] | None:
-    """Addresses as given, lower-cased and once each; None (said) when one is no address."""
-    out = tuple(dict.fromkeys(a.strip().lower() for a in addresses if a.strip()))
-    wrong = [a for a in out if a.count("@") != 1 or not all(a.split("@"))]
-    if wrong:
-        print(f"dlpgate: not a mail address: {wrong[0]}", file=sys.stderr)
-        return None
-    return out
+    """Addresses as they compare (lower case, `history.normalise`), once each; a name and
+    address pasted from Outlook ("John Smith <j.smith@...>", "mailto:", a trailing ";") is
+    read for its address. None, said, when one holds no address: an entry that can never
+    match turned the check off for that account without a word."""
+    from email.utils import parseaddr
+
+    from dlpgate.history import normalise
+
+    out: dict[str, None] = {}
+    for given in addresses:
+        text = given.strip().rstrip(";,").strip()
+        if text.lower().startswith("mailto:"):
+            text = text[len("mailto:"):]
+        address = normalise(parseaddr(text)[1] or text)
+        if not _MAILBOX.fullmatch(address):
+            print(f"dlpgate: not a mail address: {given!r}", file=sys.stderr)
+            return None
+        out[address] = None
+    return tuple(out)
+
+
+def _unguarded(username: str, roles: tuple[str, ...], mailboxes: tuple[str, ...]) -> str:
+    """The warning for a reviewer with no mailbox known: they can release their own mail."""
+    if mailboxes or "@" in username or not ({"reviewer", "admin"} & set(roles)):
+        return ""
+    return (f"note: {username} has no mailbox, so a message they sent is not known as theirs "
+            f"and they can release it: dlpgate users mailboxes {username} ADDRESS...")
 
 
 def _with_store(settings_of, store_of):

@@ -27,6 +27,23 @@ class Segment:
     entity: str = ""  # empty: plain text between findings
 
 
+def senders(item: HeldMessage) -> list[str]:
+    """Who a held message is from: its envelope sender and its From and Sender addresses (a
+    case system sends as noreply@ with the worker in From; a bounce-style <> sender has only
+    the header)."""
+    import email.parser
+    import email.policy
+
+    from dlpgate.history import getaddresses
+
+    found = [item.mail_from]
+    if item.raw:
+        head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(item.raw)
+        found += [a for _, a in getaddresses([str(v) for v in (head.get_all("From") or []) +
+                                              (head.get_all("Sender") or [])])]
+    return found
+
+
 def part_texts(item: HeldMessage, settings: Settings) -> dict[str, str]:
     """Parsed with the scan's own limits, so the stored offsets match. A page reads them once
     and hands them to the views below (each parsed the message again: three times a reveal)."""

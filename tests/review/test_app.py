@@ -463,3 +463,60 @@ def test_searching_the_queue_for_someones_mail_is_on_the_audit_trail(world):
                 if e.action == "search"]
     assert searches == [("web:ann", "nobody@example.org", "state=open; 0 found"),
                         ("web:ann", "carer@gmail.com", "state=open; 1 found")]
+
+
+def hold_from(world, envelope_sender: str, header_from: str) -> str:
+    """A held message as a system sends it: its envelope sender and From may differ."""
+    raw = make_message(sender=header_from, to=("carer@gmail.com",),
+                       body=f"NHS number {NHS}: she was diagnosed with epilepsy.\n")
+    env = dataclasses.replace(make_envelope(raw), mail_from=envelope_sender)
+    item = HeldMessage.of(Scanner(world["settings"]).scan(raw, env), env, raw, time.time())
+    world["store"].hold(item)
+    return item.id
+
+
+@pytest.mark.parametrize("envelope_sender,header_from", [
+    ("j.smith+casework@example-council.gov.uk", "j.smith@example-council.gov.uk"),
+    ("prvs=1234abcdef=j.smith@example-council.gov.uk", "j.smith@example-council.gov.uk"),
+    ("<>", "j.smith@example-council.gov.uk"),  # a bounce-style sender: only the header
+    ("noreply@example-council.gov.uk", "J.Smith@example-council.gov.uk"),  # a case system
+])
+def test_a_reviewers_own_mail_is_known_by_its_tagged_sender_or_its_from_header(
+        world, envelope_sender, header_from):
+    store = world["store"]
+    store.save_user("jo", hash_password(PASSWORD), ("reviewer",),
+                    mailboxes=("j.smith@example-council.gov.uk",))
+    item_id = hold_from(world, envelope_sender, header_from)
+    jo = signed_in(world, "jo")
+    page = jo.get(f"/m/{item_id}").text
+    if envelope_sender.startswith("noreply"):  # the page says whose it is, not only noreply@
+        assert f"{envelope_sender} (written from {header_from})" in page
+    r = jo.post(f"/m/{item_id}/release", data={"csrf": csrf(page), "comment": "fine"})
+    assert r.status_code == 403 and store.get_held(item_id).state == "held"
+    assert world["sink"].received == []
+
+
+def test_a_decided_message_is_refused_as_decided_and_a_double_tick_counts_once(world):
+    store = world["store"]
+    sender = store.get_held(world["id"]).mail_from
+    store.save_user("sam", hash_password(PASSWORD), ("reviewer",), mailboxes=(sender,))
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "checked"})
+    sam = signed_in(world, "sam")
+    page = sam.get("/?state=all").text
+    assert "you sent it" in page
+    r = sam.post("/bulk", data={"csrf": csrf(page), "comment": "fine", "verb": "release",
+                                "ids": [world["id"], world["id"]]})
+    assert "0 of 1 released." in sam.get(r.headers["location"]).text  # not "left for another"
+    assert not [e for e in store.audit_log(item_id=world["id"]) if e.action == "release-refused"
+                and e.detail == "the reviewer sent it"]
+
+
+def test_a_search_is_audited_as_one_line_with_its_rule_and_only_known_states(world):
+    ann = signed_in(world, "ann")
+    assert ann.get("/?q=carer&state=all%3B+999+found%0Aforged").status_code == 400
+    ann.get("/?q=car%00er%0Aforged&rule=no-such-rule")
+    [entry] = [e for e in world["store"].audit_log() if e.action == "search"]
+    assert (entry.reason, entry.detail) == ("carerforged", "state=open; rule='no-such-rule'; "
+                                                           "0 found")

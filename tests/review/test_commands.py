@@ -112,19 +112,23 @@ def test_accounts_are_added_with_the_mailboxes_they_send_from_and_changed_audite
                                str(cfg)], input=password, capture_output=True, text=True,
                               timeout=300)
 
-    added = users("add", "sam", "--mailbox", "Sam.Ray@example-council.gov.uk", "--mailbox",
-                  "fostering@example-council.gov.uk", password="correct horse battery\n")
+    added = users("add", "sam", "--mailbox", "Sam Ray <Sam.Ray@example-council.gov.uk>;",
+                  "--mailbox", "mailto:fostering@example-council.gov.uk",
+                  password="correct horse battery\n")  # as pasted from Outlook
     assert added.returncode == 0, added.stderr
     assert users("list").stdout.splitlines() == [
         "sam\treviewer\tactive\tsam.ray@example-council.gov.uk,fostering@example-council.gov.uk"]
-    wrong = users("mailboxes", "sam", "sam.ray")
-    assert wrong.returncode == 2 and "not a mail address: sam.ray" in wrong.stderr
+    for wrong in ("sam.ray", "sam.ray@example-council", "a b@example-council.gov.uk"):
+        refused = users("mailboxes", "sam", wrong)  # an entry that could never match
+        assert refused.returncode == 2 and f"not a mail address: {wrong!r}" in refused.stderr
+    bare = users("add", "kim", password="correct horse battery\n")
+    assert "kim has no mailbox, so a message they sent is not known as theirs" in bare.stderr
     assert users("mailboxes", "sam", "s.ray@example-council.gov.uk").returncode == 0
     assert users("disable", "sam").returncode == 0  # a change of state keeps the mailboxes
     assert users("list").stdout.splitlines() == [
-        "sam\treviewer\tdisabled\ts.ray@example-council.gov.uk"]
+        "kim\treviewer\tactive\t-", "sam\treviewer\tdisabled\ts.ray@example-council.gov.uk"]
     assert users("mailboxes", "sam").stdout.strip() == "sam sends from: no mailbox"
     audit = subprocess.run([sys.executable, "-m", "dlpgate", "quarantine", "audit", "--json",
                             "--config", str(cfg)], capture_output=True, text=True, timeout=300)
     actions = [json.loads(line)["action"] for line in audit.stdout.splitlines()]
-    assert actions == ["user-mailboxes", "user-disable", "user-mailboxes", "user-add"]
+    assert actions == ["user-mailboxes", "user-disable", "user-mailboxes", "user-add", "user-add"]
