@@ -54,10 +54,21 @@ class FastRecognizer(EntityRecognizer):
         return match.group(0)
 
     def near(self, words: re.Pattern[str] | None, text: str, start: int, end: int) -> str | None:
+        """A context word in the window around the match, within the match's own cell where
+        the text is a labelled table row ("Date referred: 10/01/2025; DOB: 04/05/2016"): the
+        next cell's label is no context for this value (six referral dates were dates of
+        birth), nor the last cell's ("Home phone: ...; NHS number: 943 476 5919" lost the
+        NHS number to "phone")."""
         if words is None:
             return None
-        window = text[max(0, start - self.WINDOW_BEFORE): end + self.WINDOW_AFTER]
-        found = words.search(window)
+        low, high = max(0, start - self.WINDOW_BEFORE), end + self.WINDOW_AFTER
+        # the next label is looked for past the window: "; DOB: " just after a date has to be
+        # seen whole to be known as a label, and only its "; DOB" is in a window of five
+        if (following := _CELL_LABEL.search(text, end, high + 45)) is not None:
+            high = min(high, following.start())
+        for previous in _CELL_LABEL.finditer(text, low, start):
+            low = previous.start() + 1  # this cell's own label stays in
+        found = words.search(text, low, high)
         return found.group(0).lower() if found else None
 
     def analyze(
@@ -91,6 +102,11 @@ class FastRecognizer(EntityRecognizer):
                                     validation_result=valid, textual_explanation=why),
             ))
         return results
+
+
+# Where a cell of a labelled row begins (tables.labelled writes "header: value; header: value"):
+# a separator or a line's start, then a label of a few words and a colon.
+_CELL_LABEL = re.compile(r"(?:; |\n)[^;:\n]{1,40}: ")
 
 
 def _words(words: tuple[str, ...]) -> re.Pattern[str] | None:

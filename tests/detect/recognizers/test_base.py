@@ -15,3 +15,22 @@ def test_every_result_explains_itself():
     for cls in PATTERN_RECOGNIZERS:
         for r in cls().analyze("Mrs J Brown, NHS 943 476 5919, LS1 4AP, a@b.org", None, None):
             assert r.analysis_explanation.textual_explanation
+
+
+def test_in_a_labelled_row_only_a_values_own_label_is_its_context():
+    from dlpgate.detect.recognizers.date_of_birth import DlpDateOfBirthRecognizer
+    from dlpgate.detect.recognizers.uk_nhs import DlpUkNhsRecognizer
+    from dlpgate.testing import recognized
+
+    # the next cell's label made six referral dates dates of birth
+    row = "Child: Amy Reid; Date referred: 10/01/2025; DOB: 04/05/2016; Address: 2 Wren Close"
+    assert recognized(DlpDateOfBirthRecognizer(), row) == ["04/05/2016"]
+    # and a phone column beside the NHS number's, on either side, took the number away
+    for row in ("Child: Amy Reid; NHS number: 943 476 5919; Home phone: 01632 960100",
+                "Child: Amy Reid; Mobile: 07700 900123; NHS number: 943 476 5919\n"
+                "Child: Leo Barnes; NHS number: 401 023 2137; Mobile: 07700 900456"):
+        assert "943 476 5919" in recognized(DlpUkNhsRecognizer(), row), row
+    # prose is read as it was: a clause after a semicolon is no cell
+    assert recognized(DlpDateOfBirthRecognizer(), "Her date of birth is 04/05/2016; she") == \
+        ["04/05/2016"]
+    assert recognized(DlpUkNhsRecognizer(), "tel: 943 476 5919") == []
