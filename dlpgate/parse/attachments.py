@@ -270,8 +270,8 @@ def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
 
 def _pdf_page(page: Any, limits: Limits) -> str:
     """A page's text; a page with a table under a header read again as laid out, each value
-    labelled with its column (`tables.laid_out`), so a date under "Date of birth" is one."""
-    from dlpgate.parse.tables import has_rows, laid_out
+    labelled with its column (`layout.laid_out`), so a date under "Date of birth" is one."""
+    from dlpgate.parse.layout import has_rows, laid_out
 
     text = page.extract_text() or ""
     if has_rows(text):

@@ -9,7 +9,7 @@ import pytest
 
 from dlpgate import testdata
 from dlpgate.config import Settings
-from dlpgate.parse.tables import LABEL, has_rows, labelled, laid_out, tabular
+from dlpgate.parse.tables import LABEL, labelled, tabular
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_envelope, make_message
 
@@ -191,33 +191,3 @@ def test_an_empty_cell_in_a_pdf_table_leaves_the_rest_of_the_row_under_its_heade
     assert "Child: Child 4; Date of birth: 04/05/2016; NHS number: 943 476 5919; " \
            "Address: 4 Wren Close" in lines
 
-
-def test_a_letter_with_a_table_keeps_its_prose_and_labels_the_table():
-    rows = [["Dear Ms Patel,"],
-            ["Please find below the children we discussed at the meeting on Tuesday."], [],
-            ["Name", "DOB", "NHS No.", "School"],
-            ["Amy Reid", "04/05/2016", "943 476 5919", "Oakfield Primary"],
-            ["Leo Barnes", "22/09/2016", "", "St Mary's C of E Primary School"],
-            [], ["Kind regards,"], ["Jo Smith, Early Help"]]
-    layout = ("Dear Ms Patel,\nPlease find below the children we discussed at the meeting on "
-              "Tuesday.\n\nName                 DOB              NHS No.           School\n"
-              "Amy Reid           04/05/2016      943 476 5919     Oakfield Primary\n"
-              "Leo Barnes         22/09/2016                          St Mary's C of E "
-              "Primary School\n\nKind regards,\nJo Smith,   Early Help")
-    assert laid_out(layout).splitlines() == [
-        "Dear Ms Patel,",
-        "Please find below the children we discussed at the meeting on Tuesday.", "",
-        "Name\tDOB\tNHS No.\tSchool",
-        "Name: Amy Reid; DOB: 04/05/2016; NHS No.: 943 476 5919; School: Oakfield Primary",
-        "Name: Leo Barnes; DOB: 22/09/2016; School: St Mary's C of E Primary School", "",
-        "Kind regards,", "Jo Smith, Early Help"]
-    result = scan("letter.pdf", "application/pdf", testdata.make_pdf("", rows=rows))
-    assert sorted(f.text for f in result.evidence.findings if f.entity == "DATE_OF_BIRTH") \
-        == ["04/05/2016", "22/09/2016"]
-
-
-def test_prose_and_pages_without_a_headed_table_are_read_as_they_were():
-    assert laid_out("We met on 04/05/2016.  Then again on 05/05/2016.\nAnd 06/05/2016.") is None
-    assert laid_out("Jo Smith,   Early Help\nTel 0113 496 0000") is None  # no row of values
-    assert not has_rows("Dear Sir,\nWe met on 04/05/2016.\nThanks")
-    assert has_rows("Amy 04/05/2016\nLeo 05/05/2016")
