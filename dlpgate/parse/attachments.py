@@ -246,10 +246,13 @@ def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
         if not opened:
             yield Problem("encrypted-attachment", name, "password-protected PDF")
             return
+    from dlpgate.parse.layout import Pages
+
     pages: list[str] = []
     size = 0
+    tables = Pages(limits.max_text)
     for page in reader.pages:
-        text = _pdf_page(page, limits)
+        text = _pdf_page(page, tables)
         pages.append(text)
         notes = _pdf_notes(page, limits.max_text - size)
         if notes:
@@ -268,21 +271,20 @@ def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
     yield from _cut("\n".join(pages), name, limits)
 
 
-def _pdf_page(page: Any, limits: Limits) -> str:
+def _pdf_page(page: Any, tables: Any) -> str:
     """A page's text; a page with a table under a header read again as laid out, each value
-    labelled with its column (`layout.laid_out`), so a date under "Date of birth" is one."""
-    from dlpgate.parse.layout import has_rows, laid_out
+    labelled with its column (`layout.Pages`), so a date under "Date of birth" is one."""
+    from dlpgate.parse.layout import has_rows
 
     text = page.extract_text() or ""
-    if has_rows(text):
-        try:
-            table = laid_out(page.extract_text(extraction_mode="layout") or "",
-                             limits.max_text)
-        except Exception:  # pypdf's layout reading fails where its plain one did not
-            table = None
-        if table is not None:
-            return table
-    return text
+    if not has_rows(text):
+        tables.carried = None  # a table does not go on past a page without one
+        return text
+    try:
+        table = tables.page(page.extract_text(extraction_mode="layout") or "")
+    except Exception:  # pypdf's layout reading fails where its plain one did not
+        tables.carried, table = None, None
+    return text if table is None else table
 
 
 _NOTES = ("/Text", "/FreeText")  # a sticky note, and text typed onto the page

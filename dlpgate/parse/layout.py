@@ -39,41 +39,96 @@ def has_rows(text: str) -> bool:
 
 
 def laid_out(text: str, limit: int = 5 * 1024 * 1024) -> str | None:
-    """The page with each table under a header labelled like a sheet, the lines outside tables
-    with their words one space apart; None when the page has no such table, and its plain
-    text is better read as it was."""
-    lines = text.splitlines()
-    out: list[str] = []
-    found = False
-    at = 0
-    while at < len(lines):
-        head = cells(lines[at])
-        if not _header(head):
-            out.append(" ".join(lines[at].split()))
-            at += 1
-            continue
-        start = at
-        head, at = _widest(head, lines, at)
-        if at != start:  # a group row above the header: kept as a line of its own
-            out.append(" ".join(lines[start].split()))
-        names = [c for _, c in head]
-        header = names
-        if at == start and start > 0 and lines[start - 1].strip() and out:
-            header = _joined_above(names, [m for m, _ in head], cells(lines[start - 1]))
-        table, end = _rows(lines, at + 1, [m for m, _ in head])
-        if not _is_table(table):
-            if at != start:
+    """One page (`Pages.page`), read on its own."""
+    return Pages(limit).page(text)
+
+
+class Pages:
+    """A document's pages in order: a table that runs to the foot of one page goes on at the
+    top of the next under the same header, as a spreadsheet is printed (its header on the
+    first page only: 38 of 86 dates of birth were found, those of page one)."""
+
+    def __init__(self, limit: int = 5 * 1024 * 1024) -> None:
+        self.limit = limit
+        self.carried: tuple[list[str], list[float]] | None = None  # header names, middles
+
+    def page(self, text: str) -> str | None:
+        """The page with each table under a header labelled like a sheet, the lines outside
+        tables with their words one space apart; None when the page has no such table, and
+        its plain text is better read as it was."""
+        lines = text.splitlines()
+        carried, self.carried = self.carried, None
+        out: list[str] = []
+        found = False
+        at = 0
+        while at < len(lines):
+            head = cells(lines[at])
+            if carried and not _has_table(out) and _goes_on(head, carried):
+                names, middles = carried
+                table, at = _rows(lines, at, _shifted(middles, lines, at))
+                self._table(out, names, table, middles, lines, at)
+                found = True
+                continue
+            if not _header(head):
+                out.append(" ".join(lines[at].split()))
+                at += 1
+                continue
+            start = at
+            head, at = _widest(head, lines, at)
+            if at != start:  # a group row above the header: kept as a line of its own
+                out.append(" ".join(lines[start].split()))
+            names = [c for _, c in head]
+            header = names
+            if at == start and start > 0 and lines[start - 1].strip() and out:
+                header = _joined_above(names, [m for m, _ in head], cells(lines[start - 1]))
+            table, end = _rows(lines, at + 1, [m for m, _ in head])
+            if not _is_table(table):
+                if at != start:
+                    out.pop()
+                out += [" ".join(line.split()) for line in lines[start:end]]
+                at = end
+                continue
+            if header != names:  # the line above was the header's first line
                 out.pop()
-            out += [" ".join(line.split()) for line in lines[start:end]]
+            self._table(out, header, table, [m for m, _ in head], lines, end)
+            found = True
             at = end
-            continue
-        if header != names:  # the line above was the header's first line
-            out.pop()
+        return "\n".join(out) if found else None
+
+    def _table(self, out: list[str], header: list[str], table: list[list[str]],
+               middles: list[float], lines: list[str], end: int) -> None:
+        """The table labelled into `out`; carried to the next page when only a footer ("Page
+        1 of 4") or nothing follows it on this one."""
         rows = ["\t".join(header), *("\t".join(row) for row in table)]
-        out.append(labelled("\n".join(rows), "\t", limit, quotes=False))
-        found = True
-        at = end
-    return "\n".join(out) if found else None
+        out.append(labelled("\n".join(rows), "\t", self.limit, quotes=False))
+        rest = [line for line in lines[end:] if line.strip()]
+        if len(rest) <= 2 and all(len(cells(line)) <= 2 for line in rest):
+            self.carried = header, middles
+
+
+def _has_table(out: list[str]) -> bool:
+    """Whether the page's text so far holds a table (its header row is tab-joined): only
+    lines before the first go on one carried from the page before."""
+    return any("\t" in line for line in out)
+
+
+def _goes_on(line: Cells, carried: tuple[list[str], list[float]]) -> bool:
+    """A row of the table carried from the page before: two cells or more, a date or number
+    among them, and no more cells than its header has."""
+    return 2 <= len(line) <= len(carried[1]) and any(_FIGURES.search(c) for _, c in line)
+
+
+def _shifted(middles: list[float], lines: list[str], at: int) -> list[float]:
+    """The carried header's middles moved as this page is: pypdf trims each page's left
+    margin to its own widest text, so the same columns can begin nine places further left.
+    Measured on the first full row near the top (one value a column), else left as they
+    were."""
+    for line in lines[at:at + 10]:
+        row = cells(line)
+        if len(row) == len(middles):
+            shift = sum(m - h for (m, _), h in zip(row, middles, strict=True)) / len(row)
+            return [h + shift for h in middles]
+    return middles
 
 
 def _header(head: Cells) -> bool:
@@ -123,6 +178,8 @@ def _rows(lines: list[str], at: int, middles: list[float]) -> tuple[list[list[st
         after_blank = blank is not None
         if len(line) == 1 and len(line[0][1]) > 2 * gap:
             break  # a sentence across the columns
+        if len(line) >= len(middles) + 2 and not rows:
+            break  # rows far wider than the "header": it was a running header, not theirs
         if len(line) > len(middles) and _header(line):
             # a wider header: what was taken for one was a running header ("Westshire
             # Council ... OFFICIAL - SENSITIVE") above the titles and the table

@@ -168,3 +168,33 @@ def test_a_blank_forms_header_does_not_label_the_table_under_it():
     lines = laid_out(page).splitlines()
     assert "Child's name Date of birth School" in lines
     assert "Session: Swimming; Date: 12/08/2024; Cost: 5.00" in lines
+
+
+def test_a_table_printed_over_pages_with_its_header_on_the_first_goes_on_under_it():
+    # a spreadsheet is printed with its header on page one: 38 of 86 dates of birth were found
+    from dlpgate.parse.layout import Pages
+
+    first = """Immunisation cohort - Westshire schools
+
+         Surname       Forename       DOB            NHS No.         Year group
+
+         Evans         Lily           07/04/2014     4985237809      Year 2
+
+                                   Page 1 of 2
+"""
+    second = """Westshire Council                          OFFICIAL - SENSITIVE
+Nowak        Rosie           17/10/2013     4234417114       Year 1
+
+Taylor                       04/07/2015     4024678388       Year 3
+"""
+    pages = Pages()
+    assert "Surname: Evans; Forename: Lily; DOB: 07/04/2014; NHS No.: 4985237809; " \
+           "Year group: Year 2" in pages.page(first).splitlines()
+    lines = pages.page(second).splitlines()
+    assert lines[0] == "Westshire Council OFFICIAL - SENSITIVE"
+    assert "Surname: Nowak; Forename: Rosie; DOB: 17/10/2013; NHS No.: 4234417114; " \
+           "Year group: Year 1" in lines
+    assert "Surname: Taylor; DOB: 04/07/2015; NHS No.: 4024678388; Year group: Year 3" in lines
+    # a page of prose in between ends it: page three's figures are not page one's columns
+    assert pages.page("Minutes of the meeting.\n") is None
+    assert pages.page(second) is None
