@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -108,13 +109,19 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "media"
     if content_type == "message/rfc822" or lower.endswith(".eml"):
         return "eml"
-    if content_type == "text/html" or lower.endswith((".html", ".htm")):
+    if content_type == "text/html" or lower.endswith((".html", ".htm")) or \
+            _HTML_START.match(data[:512]):
+        # by its bytes too: a case system's "export to Excel" is an HTML table called .xls
         return "html"
     if content_type in _TEXT_TYPES or content_type.startswith("text/") or lower.endswith(_TEXT_EXT):
         return "text"
     if _looks_textual(data) or head.startswith(_UTF16_BOMS) or _utf16_unmarked(data):
         return "text"
     return "binary"
+
+
+_HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)?<(?:!doctype html|html|head|body"
+                         rb"|table)\b", re.IGNORECASE | re.DOTALL)
 
 
 def _looks_textual(data: bytes) -> bool:

@@ -18,29 +18,90 @@ _CELL = {"td", "th"}
 _SKIP = {"script", "style", "head", "template", "noscript"}
 
 
+class _Table:
+    """A table being read: its rows of cells, the row and the cell open now."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+
+    def end_cell(self) -> None:
+        if self.cell is not None:
+            if self.row is None:
+                self.row = []
+            self.row.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+
+    def end_row(self) -> None:
+        self.end_cell()
+        if self.row is not None:
+            self.rows.append(self.row)
+            self.row = None
+
+    def text(self) -> str:
+        """Its rows labelled under its header row, as a sheet's are: an Excel range pasted
+        into a message, or a case system's "export to Excel" that is an HTML table, had its
+        dates rows away from "Date of birth"."""
+        from dlpgate.parse.tables import labelled
+
+        self.end_row()
+        return labelled("\n".join("\t".join(row) for row in self.rows), "\t", quotes=False)
+
+
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.skipping = 0
+        self.tables: list[_Table] = []  # nested: a layout table holding a data table
+
+    def _sink(self) -> list[str]:
+        """Where text goes now: the open cell of the innermost table, or the page."""
+        if self.tables and self.tables[-1].cell is not None:
+            return self.tables[-1].cell
+        return self.out
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP and tag != "head":
             self.skipping += 1
-        elif tag in _BLOCK:
-            self.out.append("\n")
+        elif tag == "table":
+            self.tables.append(_Table())
+        elif tag == "tr" and self.tables:
+            self.tables[-1].end_row()
+            self.tables[-1].row = []
+        elif tag in _CELL and self.tables:
+            self.tables[-1].end_cell()
+            self.tables[-1].cell = []
+        elif tag in _BLOCK:  # inside a cell, a paragraph (Outlook's <p> in every <td>) is a space
+            self._sink().append(" " if self._sink() is not self.out else "\n")
         elif tag in _CELL:
             self.out.append("\t")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP and tag != "head":
             self.skipping = max(0, self.skipping - 1)
+        elif tag == "table" and self.tables:
+            text = self.tables.pop().text()
+            sink = self._sink()
+            sink.append(" " + " ".join(text.split()) + " " if sink is not self.out
+                        else "\n" + text + "\n")
+        elif tag == "tr" and self.tables:
+            self.tables[-1].end_row()
+        elif tag in _CELL and self.tables:
+            self.tables[-1].end_cell()
         elif tag in _BLOCK:
-            self.out.append("\n")
+            self._sink().append(" " if self._sink() is not self.out else "\n")
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            self.out.append(data)
+            self._sink().append(data)
+
+    def close(self) -> None:
+        super().close()
+        while self.tables:  # a table never closed is read all the same
+            text = self.tables.pop().text()
+            self._sink().append("\n" + text + "\n")
 
 
 # A "<" whose tag never closes before the next "<" (or the end) is text: the standard

@@ -65,7 +65,7 @@ def findings_view(item: HeldMessage, settings: Settings,
         value = texts.get(f["part"], "")[f["start"]:f["end"]]
         if f["entity"] in PROBLEMS:  # "{part}: why", the part named as above
             shown = f["explanation"].replace(f["part"], labels[f["part"]], 1)
-        elif not _placed(f):
+        elif not _placed(f, item):
             shown = _EARLIER
         else:
             shown = mask(f["entity"], value)
@@ -95,11 +95,16 @@ _EARLIER = ("(found by an earlier version, whose text of this part differs: give
             "read it)")
 
 
-def _placed(finding: dict) -> bool:
+_TABLE_TAG = re.compile(rb"<table", re.IGNORECASE)
+
+
+def _placed(finding: dict, item: HeldMessage) -> bool:
     """Whether a finding's offsets point into the part as it is read now: a hold made before
-    spreadsheets were read as "header: value" has them in other text (the subject and the
-    plain body are read as they were)."""
-    return finding.get("parser") == PARSER or finding["part"] in ("subject", "body")
+    spreadsheets were read as "header: value" has them in other text. The subject is read as
+    it was; so is the body, but for an HTML table in it (read as a sheet since PARSER 5)."""
+    if finding.get("parser") == PARSER or finding["part"] == "subject":
+        return True
+    return finding["part"] == "body" and not _TABLE_TAG.search(item.raw)
 
 
 def reasons_view(item: HeldMessage, settings: Settings,
@@ -149,7 +154,7 @@ def revealed_parts(item: HeldMessage, settings: Settings,
     texts = part_texts(item, settings) if texts is None else texts
     by_part: dict[str, list[dict]] = {}
     for f in item.findings:
-        if f["entity"] not in PROBLEMS and f["end"] > f["start"] and _placed(f):
+        if f["entity"] not in PROBLEMS and f["end"] > f["start"] and _placed(f, item):
             by_part.setdefault(f["part"], []).append(f)
     out = []
     labels = _part_labels(item, texts)

@@ -464,3 +464,13 @@ def test_a_message_gives_at_most_max_message_text_and_the_files_past_it_are_not_
     assert "not read: the message's text passed 9000 characters" in msg.problems[1].detail
     whole = parse(raw)  # the default reads them all
     assert not whole.problems and len([p for p in whole.parts if p.name.startswith("list")]) == 5
+
+
+def test_an_html_table_saved_as_xls_is_read_as_a_table():
+    # a case system's "Export to Excel" is an HTML table named .xls: read as markup, the list
+    # of children went out with no date of birth found
+    html = (b"<html><body><table><tr><th>Child</th><th>Date of birth</th></tr>"
+            b"<tr><td>Amy Reid</td><td>04/05/2016</td></tr></table></body></html>")
+    msg = parse(make_message(attachments=(("export.xls", "application/vnd.ms-excel", html),)))
+    [text] = [p.text for p in msg.parts if p.name == "export.xls"]
+    assert text.splitlines()[-1] == "Child: Amy Reid; Date of birth: 04/05/2016"

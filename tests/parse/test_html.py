@@ -8,3 +8,22 @@ def test_blocks_become_lines_and_entities_are_decoded():
 
 def test_broken_markup_does_not_raise():
     assert html_to_text("<p><b>unclosed <i>tags <td").startswith("unclosed tags")
+
+
+def test_a_tables_rows_are_read_under_its_header_row():
+    # an Excel range pasted into Outlook: every cell a paragraph, the dates rows from
+    # "Date of birth"
+    html = ("<p>Hi,</p><table><tr><td><p class=MsoNormal>Child</p></td><td><p>Date of birth"
+            "</p></td></tr><tr><td><p>Amy Reid</p></td><td><p>04/05/2016</p></td></tr>"
+            "<tr><td>Leo <b>Barnes</b></td><td>22/09/2016</tr></table><p>Thanks</p>")
+    assert html_to_text(html).splitlines() == [
+        "Hi,", "Child Date of birth", "Child: Amy Reid; Date of birth: 04/05/2016",
+        "Child: Leo Barnes; Date of birth: 22/09/2016", "Thanks"]
+
+
+def test_a_layout_table_and_a_table_inside_one_keep_their_words():
+    html = ("<table><tr><td>logo</td><td>Jo Smith<br>Early Help<table><tr><th>Ref</th>"
+            "<th>Team</th></tr><tr><td>M202100314549</td><td>Duty</td></tr></table>"
+            "</td></tr></table><table><tr><td>never closed")
+    assert html_to_text(html).splitlines() == [
+        "logo Jo Smith Early Help Ref Team Ref: M202100314549; Team: Duty", "never closed"]

@@ -93,3 +93,24 @@ def test_a_file_inside_another_is_labelled_by_both_places_before_and_after_a_rev
                           "attachment 1.1 (.docx): winmail.dat/Referral.docx",
                           "attachment 1.2 (.txt): winmail.dat/notes.txt",
                           "attachment 2 (.pdf): plan.pdf", "attachment names"]
+
+
+def test_a_body_held_before_html_tables_were_labelled_is_masked_only_without_a_table():
+    from email.message import EmailMessage
+
+    def html_only(html: str) -> bytes:
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = "a@example-council.gov.uk", "x@example.org", "List"
+        m.set_content(html, subtype="html")
+        return bytes(m)
+
+    for html, placed in (
+            ("<p>NHS number 943 476 5919</p>", True),  # read as it was: masked
+            ("<table><tr><td>Child</td><td>NHS number</td></tr><tr><td>Amy Reid</td>"
+             "<td>943 476 5919</td></tr></table>", False)):  # read differently now
+        item = held(html_only(html))
+        before = dataclasses.replace(item, findings=tuple(
+            {k: v for k, v in f.items() if k != "parser"} for f in item.findings))
+        shown = [i["shown"] for g in findings_view(before, SETTINGS) for i in g["items"]
+                 if g["entity"] == "UK_NHS"]
+        assert shown and all(s.endswith("919") == placed for s in shown), html
