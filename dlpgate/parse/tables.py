@@ -20,7 +20,7 @@ _CALENDAR = frozenset(
     "july august september october november december mon tue tues wed thu thur thurs fri sat "
     "sun monday tuesday wednesday thursday friday saturday sunday".split())
 _DELIMITERS = ",;\t|"
-TITLE_ROWS = 4  # rows above a header (a title, a date printed, blank ones) looked past
+TITLE_ROWS = 8  # rows above a header (a title, a letterhead, a date printed) looked past
 
 
 LABEL = 40  # characters of a header kept as a label: "Date of birth", not a paragraph
@@ -89,9 +89,27 @@ def _header(lines: list[str], delimiter: str | None,
             return None
         named = [c for c in cells if c and _LETTER.search(c)]
         if widest < len(named) and _is_header(cells):
-            return at, sep, cells
+            return _under_group(lines, at, sep, cells, quoting)
         widest = max(widest, len([c for c in cells if c]))
     return None
+
+
+def _under_group(lines: list[str], at: int, sep: str, cells: list[str],
+                 quoting: int) -> tuple[int, str, list[str]]:
+    """The header itself when the row found is a group row above it ("Child", "Parent/carer"
+    over "Name, Date of birth, NHS number, Name, Phone"): the next row is a header naming more
+    columns. Read as data, the real header's words left every date unlabelled."""
+    below = next((i for i in range(at + 1, min(at + 3, len(lines) - 1))
+                  if lines[i].strip(_DELIMITERS + " ")), None)
+    if below is not None:
+        try:
+            under = [c.strip() for c in next(csv.reader([lines[below]], delimiter=sep,
+                                                         quoting=quoting))]
+        except (csv.Error, StopIteration):
+            return at, sep, cells
+        if _is_header(under) and sum(1 for c in under if c) > sum(1 for c in cells if c):
+            return below, sep, under
+    return at, sep, cells
 
 
 def tabular(text: str) -> bool:

@@ -191,3 +191,15 @@ def test_an_empty_cell_in_a_pdf_table_leaves_the_rest_of_the_row_under_its_heade
     assert "Child: Child 4; Date of birth: 04/05/2016; NHS number: 943 476 5919; " \
            "Address: 4 Wren Close" in lines
 
+
+
+def test_a_group_row_above_the_header_and_a_letterhead_of_five_rows_are_looked_past():
+    grouped = ("Child,,,Parent/carer,\nName,Date of birth,NHS number,Name,Phone\n"
+               "Amy Reid,04/05/2016,943 476 5919,Jo Reid,07700 900123\n")
+    assert labelled(grouped).splitlines()[2] == (
+        "Name: Amy Reid; Date of birth: 04/05/2016; NHS number: 943 476 5919; Name: Jo Reid; "
+        "Phone: 07700 900123")
+    letterhead = "\n".join(["Oakfield Primary School", "Church Lane", "Westbury", "WS3 5EL",
+                            "Medical needs register", "Child,Date of birth",
+                            "Amy Reid,04/05/2016"])
+    assert labelled(letterhead).splitlines()[-1] == "Child: Amy Reid; Date of birth: 04/05/2016"
