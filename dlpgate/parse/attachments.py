@@ -206,6 +206,9 @@ def extract(
             elif xls.is_workbook(data) and (found := list(_workbook(name, data, budget.limits))):
                 yield from found
             elif text := office.ole_text(data):
+                if office.ole_damaged(data):  # a cut .xls lost the entry naming its workbook
+                    yield Problem("unscannable", name, "damaged compound file: read as text "
+                                  "runs only")
                 yield from _cut(text, name, budget.limits)
             else:  # every real .doc or .xls has text runs: a cut or damaged one said nothing
                 yield Problem("unscannable", name, "legacy Office file with no text found")
@@ -367,8 +370,8 @@ def _workbook(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
         yield Problem("unscannable", name, f"{exc}: read as text runs only")
         text = office.ole_text(data)
     except xls.TooManyCells as cut:
-        yield Problem("unscannable", name, f"sheets of more than {xls.MAX_CELLS} cells "
-                      "not scanned")
+        yield Problem("unscannable", name, f"the workbook's sheets pass {xls.MAX_CELLS} cells "
+                      "together: the sheets from there on not scanned")
         text = cut.text
     except office.TextCut as cut:
         yield Problem("unscannable", name, f"only the first {limits.max_text} characters "

@@ -478,6 +478,20 @@ def ole_is_encrypted(data: bytes) -> bool:
     return _ENCRYPTED_PACKAGE in data
 
 
+def ole_damaged(data: bytes) -> bool:
+    """Whether a compound file cannot be opened as one (cut short, its directory gone): its
+    text runs are all there is, and a sheet's numbers and labels are not among them."""
+    import io
+
+    import olefile
+
+    try:
+        olefile.OleFileIO(io.BytesIO(data)).close()
+    except Exception:  # olefile reports damage with its own and built-in errors
+        return True
+    return False
+
+
 def ole_text(data: bytes) -> str:
     """Legacy .doc/.xls: the text runs, UTF-16 and 8-bit, as `strings` would find them.
 

@@ -100,7 +100,8 @@ def test_sheets_that_would_make_too_many_cells_are_left_out_and_that_is_said(mon
     data = testdata.make_xls({"Pupils": PUPILS, "Padding": far, "After": PUPILS})
     monkeypatch.setattr(xls, "MAX_CELLS", 1000)
     text, problems = sheet_text(data)
-    assert problems == [("unscannable", "sheets of more than 1000 cells not scanned")]
+    assert problems == [("unscannable", "the workbook's sheets pass 1000 cells together: the "
+                                        "sheets from there on not scanned")]
     assert "NHS number: 9434765919" in text and "row 1" not in text
     with pytest.raises(xls.TooManyCells):
         xls.text(data)
@@ -128,3 +129,11 @@ def test_a_string_table_claiming_more_strings_than_the_file_holds_is_damage():
     data[at + 8:at + 12] = (0xFFFFFFFF).to_bytes(4, "little")
     with pytest.raises(xls.XlsError, match="more strings than the file holds"):
         xls.text(bytes(data))
+
+
+def test_a_workbook_cut_short_is_read_as_text_runs_and_said_to_be_damaged():
+    # cut, it lost the directory entry that names its workbook: read silently as runs
+    data = testdata.make_xls({"Year 4": PUPILS + [["Notes", "referred by nurse"]]})
+    text, problems = sheet_text(data[:len(data) - 1024])
+    assert problems == [("unscannable", "damaged compound file: read as text runs only")]
+    assert "referred by nurse" in text
