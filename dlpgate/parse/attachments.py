@@ -109,6 +109,8 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "media"
     if content_type == "message/rfc822" or lower.endswith(".eml"):
         return "eml"
+    if xls.is_spreadsheetml(data):
+        return "spreadsheetml"
     if content_type == "text/html" or lower.endswith((".html", ".htm")) or \
             _HTML_START.match(data[:512]):
         # by its bytes too: a case system's "export to Excel" is an HTML table called .xls
@@ -218,6 +220,8 @@ def extract(
             yield from _cut(rtf_to_text(decode_text(data), errors="ignore"), name, budget.limits)
         elif kind == "eml":
             yield from nested(data, name, depth + 1, budget)
+        elif kind == "spreadsheetml":
+            yield from _workbook(name, data, budget.limits, xml=True)
         elif kind == "html":
             from dlpgate.parse.html import html_to_text
 
@@ -356,11 +360,13 @@ def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,
     yield from _cut(text, name, limits)
 
 
-def _workbook(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
-    """A legacy .xls cell by cell (`xls.text`); nothing when it turns out to be no workbook,
-    and its text runs, said to be a partial reading, when it is damaged."""
+def _workbook(name: str, data: bytes, limits: Limits, xml: bool = False) -> Iterator[Item]:
+    """A legacy .xls cell by cell (`xls.text`), or its XML Spreadsheet 2003 save; nothing when
+    it turns out to be no workbook, and its text runs (its text), said to be a partial
+    reading, when it is damaged."""
     try:
-        text = xls.text(data, limits.max_text)
+        text = xls.spreadsheetml_text(data, limits.max_text) if xml else \
+            xls.text(data, limits.max_text)
     except xls.NotWorkbook:
         return
     except xls.Encrypted as exc:
@@ -368,7 +374,7 @@ def _workbook(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
         return
     except xls.XlsError as exc:
         yield Problem("unscannable", name, f"{exc}: read as text runs only")
-        text = office.ole_text(data)
+        text = decode_text(data) if xml else office.ole_text(data)
     except xls.TooManyCells as cut:
         yield Problem("unscannable", name, f"the workbook's sheets pass {xls.MAX_CELLS} cells "
                       "together: the sheets from there on not scanned")

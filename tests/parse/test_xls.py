@@ -137,3 +137,29 @@ def test_a_workbook_cut_short_is_read_as_text_runs_and_said_to_be_damaged():
     text, problems = sheet_text(data[:len(data) - 1024])
     assert problems == [("unscannable", "damaged compound file: read as text runs only")]
     assert "referred by nurse" in text
+
+
+SPREADSHEET_2003 = """<?xml version="1.0"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"
+ xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+<Worksheet ss:Name="Pupils"><Table>
+<Row><Cell><Data ss:Type="String">Child</Data></Cell><Cell><Data ss:Type="String">Date of birth
+</Data></Cell><Cell><Data ss:Type="String">NHS number</Data></Cell></Row>
+<Row><Cell><Data ss:Type="String">Amy Reid</Data></Cell><Cell><Data ss:Type="DateTime">
+2016-05-04T00:00:00.000</Data></Cell><Cell><Data ss:Type="Number">9434765919</Data></Cell></Row>
+<Row><Cell><Data ss:Type="String">Leo Barnes</Data></Cell><Cell ss:Index="3"><Data
+ ss:Type="Number">4010232137</Data></Cell></Row>
+</Table></Worksheet></Workbook>"""
+
+
+def test_an_xml_spreadsheet_2003_saved_as_xls_is_read_as_a_sheet():
+    # read as XML text its values sat between tags, rows from "Date of birth": allowed
+    text, problems = sheet_text(SPREADSHEET_2003.encode())
+    assert text.splitlines()[1:] == [
+        "Child: Amy Reid; Date of birth: 04/05/2016; NHS number: 9434765919",
+        "Child: Leo Barnes; NHS number: 4010232137"]
+    assert problems == []
+    damaged = SPREADSHEET_2003.replace("</Table>", "").encode()
+    text, problems = sheet_text(damaged)
+    assert [kind for kind, _ in problems] == ["unscannable"] and "Amy Reid" in text
