@@ -16,11 +16,10 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from dlpgate.config import Limits
 from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, Attachment, Problem, TextPart
-from dlpgate.parse import office, outlook, tnef, xls
+from dlpgate.parse import office, outlook, pdf, tnef, xls
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -249,103 +248,14 @@ def extract(
 
 
 def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    if reader.is_encrypted:
-        try:
-            opened = reader.decrypt("")  # owner-password-only PDFs open with an empty password
-        except Exception:
-            opened = 0
-        if not opened:
-            yield Problem("encrypted-attachment", name, "password-protected PDF")
-            return
-    from dlpgate.parse.layout import Pages
-
-    pages: list[str] = []
-    size = 0
-    tables = Pages(limits.max_text)
-    for page in reader.pages:
-        text = _pdf_page(page, tables)
-        pages.append(text)
-        notes = _pdf_notes(page, limits.max_text - size)
-        if notes:
-            pages.append(notes)
-        size += len(text) + len(notes)
-        if size > limits.max_text:
-            break
-    if size <= limits.max_text:
-        try:
-            fields = _pdf_fields(reader)
-        except Exception as exc:  # a damaged form: its pages are still read
-            yield Problem("unscannable", name, f"damaged pdf form ({type(exc).__name__})")
-            fields = ""
-        if fields:
-            pages.append(fields)
-    yield from _cut("\n".join(pages), name, limits)
-
-
-def _pdf_page(page: Any, tables: Any) -> str:
-    """A page's text; a page with a table under a header read again as laid out, each value
-    labelled with its column (`layout.Pages`), so a date under "Date of birth" is one."""
-    from dlpgate.parse.layout import has_rows
-
-    text = page.extract_text() or ""
-    if not has_rows(text):
-        tables.carried = None  # a table does not go on past a page without one
-        return text
     try:
-        table = tables.page(page.extract_text(extraction_mode="layout") or "")
-    except Exception:  # pypdf's layout reading fails where its plain one did not
-        tables.carried, table = None, None
-    return text if table is None else table
-
-
-_NOTES = ("/Text", "/FreeText")  # a sticky note, and text typed onto the page
-
-
-def _pdf_notes(page: Any, room: int) -> str:
-    """What a reader typed into notes on the page: not in its text layer, shown to anyone.
-    Each note once, however often the page refers to it, and no more than `room` characters:
-    one 20 KB note referred to 99,000 times made 5 GB of text before any limit was asked."""
-    annots = page.get("/Annots")
-    annots = annots.get_object() if annots is not None else None
-    if not isinstance(annots, list):
-        return ""
-    notes: list[str] = []
-    seen: set[Any] = set()
-    size = 0
-    for ref in annots:
-        key = getattr(ref, "idnum", None), getattr(ref, "generation", None)
-        if key[0] is not None:
-            if key in seen:
-                continue
-            seen.add(key)
-        annot = ref.get_object()
-        if isinstance(annot, dict) and annot.get("/Subtype") in _NOTES:
-            notes.append(str(annot.get("/Contents") or "").strip())
-            size += len(notes[-1]) + 1
-            if size > room:
-                break
-    return "\n".join(n for n in notes if n)
-
-
-def _pdf_fields(reader: Any) -> str:
-    """A filled form's values, each as "field name: value" so the name labels it: a field
-    called "NHS number" is what makes its ten digits one. They are kept in the form, not the
-    page's text."""
-    lines = []
-    for entry in (reader.get_fields() or {}).values():
-        value = entry.get("/V")
-        value = value.get_object() if hasattr(value, "get_object") else value
-        if isinstance(value, list):  # a list box's choices
-            value = ", ".join(str(v) for v in value)
-        value = str(value or "").strip().removeprefix("/")  # a ticked box's /Yes
-        if not value or value == "Off":
-            continue
-        label = str(entry.get("/TU") or entry.get("/T") or "").strip()  # TU: the name shown
-        lines.append(f"{label}: {value}" if label else value)
-    return "\n".join(lines)
+        text, damage = pdf.text(data, limits.max_text)
+    except pdf.Encrypted:
+        yield Problem("encrypted-attachment", name, "password-protected PDF")
+        return
+    for detail in damage:
+        yield Problem("unscannable", name, detail)
+    yield from _cut(text, name, limits)
 
 
 def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,

@@ -1,0 +1,115 @@
+"""A PDF's text: its pages (tables on them labelled, `layout`), its notes and its form.
+
+What a PDF shows is more than its text layer: a sticky note or text typed onto the page, and
+a filled form's values, which are kept in the form and not on the page, are read after it.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from dlpgate.parse.layout import Pages, has_rows
+
+
+class Encrypted(Exception):  # noqa: N818 (a state of the file, not a failure of reading)
+    """It opens only with a password: its text cannot be read."""
+
+
+def text(data: bytes, limit: int = 5 * 1024 * 1024) -> tuple[str, list[str]]:
+    """The document's text, read until it passes `limit` (the caller cuts it there), and
+    what of it was damaged. Encrypted when it opens only with a password; pypdf's own errors
+    for a PDF too damaged to open (the caller makes them a problem)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")  # owner-password-only PDFs open with an empty password
+        except Exception:
+            opened = 0
+        if not opened:
+            raise Encrypted("password-protected PDF")
+    pages: list[str] = []
+    damage: list[str] = []
+    size = 0
+    tables = Pages(limit)
+    for page in reader.pages:
+        read = _page(page, tables)
+        pages.append(read)
+        notes = _notes(page, limit - size)
+        if notes:
+            pages.append(notes)
+        size += len(read) + len(notes)
+        if size > limit:
+            break
+    if size <= limit:
+        try:
+            fields = _fields(reader)
+        except Exception as exc:  # a damaged form: its pages are still read
+            damage.append(f"damaged pdf form ({type(exc).__name__})")
+            fields = ""
+        if fields:
+            pages.append(fields)
+    return "\n".join(pages), damage
+
+
+def _page(page: Any, tables: Pages) -> str:
+    """A page's text; a page with a table under a header read again as laid out, each value
+    labelled with its column (`layout.Pages`), so a date under "Date of birth" is one."""
+    text = page.extract_text() or ""
+    if not has_rows(text):
+        tables.carried = None  # a table does not go on past a page without one
+        return text
+    try:
+        table = tables.page(page.extract_text(extraction_mode="layout") or "")
+    except Exception:  # pypdf's layout reading fails where its plain one did not
+        tables.carried, table = None, None
+    return text if table is None else table
+
+
+_NOTES = ("/Text", "/FreeText")  # a sticky note, and text typed onto the page
+
+
+def _notes(page: Any, room: int) -> str:
+    """What a reader typed into notes on the page: not in its text layer, shown to anyone.
+    Each note once, however often the page refers to it, and no more than `room` characters:
+    one 20 KB note referred to 99,000 times made 5 GB of text before any limit was asked."""
+    annots = page.get("/Annots")
+    annots = annots.get_object() if annots is not None else None
+    if not isinstance(annots, list):
+        return ""
+    notes: list[str] = []
+    seen: set[Any] = set()
+    size = 0
+    for ref in annots:
+        key = getattr(ref, "idnum", None), getattr(ref, "generation", None)
+        if key[0] is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        annot = ref.get_object()
+        if isinstance(annot, dict) and annot.get("/Subtype") in _NOTES:
+            notes.append(str(annot.get("/Contents") or "").strip())
+            size += len(notes[-1]) + 1
+            if size > room:
+                break
+    return "\n".join(n for n in notes if n)
+
+
+def _fields(reader: Any) -> str:
+    """A filled form's values, each as "field name: value" so the name labels it: a field
+    called "NHS number" is what makes its ten digits one. They are kept in the form, not the
+    page's text."""
+    lines = []
+    for entry in (reader.get_fields() or {}).values():
+        value = entry.get("/V")
+        value = value.get_object() if hasattr(value, "get_object") else value
+        if isinstance(value, list):  # a list box's choices
+            value = ", ".join(str(v) for v in value)
+        value = str(value or "").strip().removeprefix("/")  # a ticked box's /Yes
+        if not value or value == "Off":
+            continue
+        label = str(entry.get("/TU") or entry.get("/T") or "").strip()  # TU: the name shown
+        lines.append(f"{label}: {value}" if label else value)
+    return "\n".join(lines)
