@@ -16,6 +16,8 @@ _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?
            r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _DATE = (rf"\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)?\d{{2}}|(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}"
          rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\s+(?:19|20)\d{{2}}"
+         # Excel's d-mmm-yy and d-mmm-yyyy (27-Sep-16), a sheet's dates of birth as it shows them
+         rf"|\d{{1,2}}-{_MONTHS}-(?:19|20)?\d{{2}}"
          rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b")
 _AGE = re.compile(r"\b(?:aged?\s*:?\s*(\d{1,3})|(\d{1,3})[\s-]+(?:years?|yrs?)[\s-]+old|"
                   r"(\d{1,3})[\s-]?(?:yo|y/o))\b", re.IGNORECASE)

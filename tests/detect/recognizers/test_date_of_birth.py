@@ -21,6 +21,10 @@ R = DlpDateOfBirthRecognizer()
     ("4b. Minutes: 24/11/2026", []),
     ("NI number: JT-48-22-91-B.", []),
     ("DOB 13/13/2015 fits no calendar", []),
+    # as Excel shows d-mmm-yy and d-mmm-yyyy under a "DOB" header
+    ("DOB: 27-Sep-16", ["27-Sep-16"]),
+    ("Date of birth: 3-March-2016", ["3-March-2016"]),
+    ("Meeting: 27-Sep-2016", []),
 ])
 def test_dates_of_birth_need_birth_words_and_ages_count(text, expected):
     assert recognized(R, text) == expected
