@@ -107,7 +107,8 @@ def _value(kind: int, value: object, datemode: int) -> str:
     if kind == _TEXT:
         return " ".join(str(value).split())  # a cell's own lines stay in its row
     if kind == _DATE and isinstance(value, float):
-        return excel_date(str(value + (1462 if datemode == 1 else 0)))
+        # a time of day alone (under a day) is no date in either system: 1462 made 01/01/1904
+        return excel_date(str(value + (1462 if datemode == 1 and value >= 1 else 0)))
     if kind in (_NUMBER, _DATE) and isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else f"{value:.15g}"
     if kind == _BOOLEAN:

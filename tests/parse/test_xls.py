@@ -58,6 +58,7 @@ def test_each_sheet_is_labelled_under_its_own_header_and_a_mac_workbooks_dates_a
     text, _ = sheet_text(data)
     assert "Child: Amy Reid; NHS number: 9434765919; Date of birth: 04/05/2016" in text
     assert "Parent: Jo Reid; Mobile: 07700 900123" in text
+    assert xls._value(3, 0.5, 1) == "0.5"  # a time of day alone is no day in 1904
 
 
 def test_fractions_text_flags_and_blank_cells_read_as_excel_shows_them():
