@@ -30,7 +30,7 @@ class _Table:
         if self.cell is not None:
             if self.row is None:
                 self.row = []
-            self.row.append(" ".join("".join(self.cell).split()))
+            self.row.append("".join(self.cell))  # its own lines kept until the table is read
             self.cell = None
 
     def end_row(self) -> None:
@@ -46,7 +46,12 @@ class _Table:
         from dlpgate.parse.tables import labelled
 
         self.end_row()
-        return labelled("\n".join("\t".join(row) for row in self.rows), "\t", quotes=False)
+        if all(len(row) <= 1 for row in self.rows):
+            # one column: a wrapper round the message ("Dear Sarah," and the rest in one cell,
+            # as templates send them), read line by line as it shows
+            return "\n".join(cell for row in self.rows for cell in row)
+        return labelled("\n".join("\t".join(" ".join(c.split()) for c in row)
+                                  for row in self.rows), "\t", quotes=False)
 
 
 class _Text(HTMLParser):
@@ -73,8 +78,8 @@ class _Text(HTMLParser):
         elif tag in _CELL and self.tables:
             self.tables[-1].end_cell()
             self.tables[-1].cell = []
-        elif tag in _BLOCK:  # inside a cell, a paragraph (Outlook's <p> in every <td>) is a space
-            self._sink().append(" " if self._sink() is not self.out else "\n")
+        elif tag in _BLOCK:  # inside a cell too: a cell of a wide table is put on one line later
+            self._sink().append("\n")
         elif tag in _CELL:
             self.out.append("\t")
 
@@ -82,16 +87,14 @@ class _Text(HTMLParser):
         if tag in _SKIP and tag != "head":
             self.skipping = max(0, self.skipping - 1)
         elif tag == "table" and self.tables:
-            text = self.tables.pop().text()
-            sink = self._sink()
-            sink.append(" " + " ".join(text.split()) + " " if sink is not self.out
-                        else "\n" + text + "\n")
+            text = self.tables.pop().text()  # then into the cell that holds it, if any
+            self._sink().append("\n" + text + "\n")
         elif tag == "tr" and self.tables:
             self.tables[-1].end_row()
         elif tag in _CELL and self.tables:
             self.tables[-1].end_cell()
         elif tag in _BLOCK:
-            self._sink().append(" " if self._sink() is not self.out else "\n")
+            self._sink().append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:

@@ -43,6 +43,8 @@ def labelled(text: str, delimiter: str | None = None, limit: int = 5 * 1024 * 10
     if found is None:
         return text
     at, delimiter, header = found
+    if _is_form(header, lines[at + 1:], delimiter, quoting):
+        return text
     header = [" ".join(h.split())[:LABEL] for h in header]
     out = lines[: at + 1]
     size = sum(len(line) + 1 for line in out) - 1
@@ -127,6 +129,62 @@ def _delimiter(first: str) -> str | None:
     counts = {d: first.count(d) for d in _DELIMITERS}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] >= 1 else None
+
+
+# Words a form's labels are made of ("Child's name", "Date of birth:", "NHS number", "Invoice
+# number"), which a table's first column of data (names, references) does not hold.
+_FORM_WORDS = frozenset("""name names surname forename forenames date birth dob d.o.b nhs number
+no no. address postcode gender sex ethnicity school phone mobile telephone tel email e-mail ref
+reference age gp parent carer child child's customer invoice project purchase order session
+form id upn nino insurance""".split())
+FORM_ROWS = 10  # rows under a "header" looked at to tell a form from a table
+
+
+def _is_form(header: list[str], rows: list[str], delimiter: str, quoting: int) -> bool:
+    """A form laid out as a table, its labels down the first column ("Child's name | Jayden
+    Smith", then "Date of birth | 04/05/2016"): no header row at all. Labelled as a table, the
+    child's name became the label of every value and "Date of birth" a value beside it, and
+    the referral was allowed."""
+    firsts = [header[0] if header else ""]
+    try:
+        for row in csv.reader([r for r in rows if r.strip(_DELIMITERS + " ")][:FORM_ROWS],
+                              delimiter=delimiter, quoting=quoting):
+            firsts.append(row[0] if row else "")
+    except csv.Error:
+        return False
+    labels = sum(1 for cell in firsts if _is_label(cell))
+    if labels == len(firsts) >= 2 or len(firsts) >= 3 and labels * 2 >= len(firsts):
+        return True
+    return _mixed_pairs(header, rows[:FORM_ROWS * 2], delimiter, quoting)
+
+
+def _mixed_pairs(header: list[str], rows: list[str], delimiter: str, quoting: int) -> bool:
+    """Two columns whose second holds values of different kinds, some with figures and some
+    without (a venue, a date, a time): label and value pairs ("Event | King's Birthday
+    Honours reception", "Date | 20/06/2025"), where a table's column holds one kind."""
+    if len([c for c in header if c.strip()]) != 2:
+        return False
+    try:
+        pairs = [[c for c in row if c.strip()] for row in csv.reader(
+            [r for r in rows if r.strip(_DELIMITERS + " ")], delimiter=delimiter,
+            quoting=quoting)]
+    except csv.Error:
+        return False
+    if len(pairs) < 2 or any(len(p) > 2 for p in pairs):
+        return False
+    seconds = [p[1] for p in pairs if len(p) == 2]
+    with_figures = sum(1 for v in seconds if any(ch.isdigit() for ch in v))
+    return 0 < with_figures < len(seconds)
+
+
+def _is_label(cell: str) -> bool:
+    """A form's label: it ends with a colon, or it is a few words, one of them a label's."""
+    cell = cell.strip()
+    if cell.endswith(":"):
+        return True
+    words = cell.lower().replace("'s", "").split()
+    return 0 < len(words) <= 4 and any(w.strip("():*") in _FORM_WORDS for w in words) and \
+        not any(ch.isdigit() for ch in cell)
 
 
 def _is_header(cells: list[str]) -> bool:

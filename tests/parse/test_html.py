@@ -27,3 +27,12 @@ def test_a_layout_table_and_a_table_inside_one_keep_their_words():
             "</td></tr></table><table><tr><td>never closed")
     assert html_to_text(html).splitlines() == [
         "logo Jo Smith Early Help Ref Team Ref: M202100314549; Team: Duty", "never closed"]
+
+
+def test_a_one_column_table_round_the_message_keeps_its_lines():
+    # a template wraps the whole message in one cell: "Dear Sarah," ran into the text and the
+    # greeting was no longer one
+    html = ("<table><tr><td><p>Dear Sarah,</p><p>Jayden's NHS number is 943 476 5919.</p>"
+            "<p>Kind regards,<br>Amy</p></td></tr></table>")
+    assert html_to_text(html).splitlines() == [
+        "Dear Sarah,", "Jayden's NHS number is 943 476 5919.", "Kind regards,", "Amy"]

@@ -203,3 +203,31 @@ def test_a_group_row_above_the_header_and_a_letterhead_of_five_rows_are_looked_p
                             "Medical needs register", "Child,Date of birth",
                             "Amy Reid,04/05/2016"])
     assert labelled(letterhead).splitlines()[-1] == "Child: Amy Reid; Date of birth: 04/05/2016"
+
+
+def test_a_form_laid_out_as_a_table_is_not_read_as_one():
+    # "Child's name | Jayden Smith" taken for a header made the child's name the label of
+    # every value, "Date of birth" a value beside it, and the referral was allowed
+    form = "Child's name\tJayden Smith\nDate of birth\t04/05/2016\nNHS number\t9434765919\n"
+    assert labelled(form, "\t", quotes=False) == form
+    grid = ("Name:\tJayden Smith\tGender:\tMale\nDate of birth:\t04/05/2016\tNHS number:\t"
+            "9434765919\nAddress:\t4 Mill Lane\tPostcode:\tWS1 1AA\n")
+    assert labelled(grid, "\t", quotes=False) == grid
+    invoice = "Customer\tNHS Westshire ICB\nInvoice number\t7376311602\nDate\t01/04/2025\n"
+    assert labelled(invoice, "\t", quotes=False) == invoice  # no NHS number made of it
+    html = (b"<p>Referral</p><table><tr><td>Child's name</td><td>Jayden Smith</td></tr><tr><td>"
+            b"Date of birth</td><td>04/05/2016</td></tr><tr><td>NHS number</td><td>9434765919"
+            b"</td></tr></table>")
+    result = scan("referral.html", "text/html", html)
+    assert sorted(f.entity for f in result.evidence.findings
+                  if f.entity in ("UK_NHS", "DATE_OF_BIRTH")) == ["DATE_OF_BIRTH", "UK_NHS"]
+
+
+def test_label_and_value_pairs_of_mixed_kinds_are_a_form_and_one_kind_a_table():
+    event = "Event\tKing's Birthday Honours reception\nVenue\tMayor's Parlour\nDate\t20/06/2025\n"
+    assert labelled(event, "\t", quotes=False) == event  # "Birthday" labelled no date
+    grid = "Name\tAmelia Jones\tGender\tFemale\nDate of birth\t17/09/2015\tNHS number\t7280387012\n"
+    assert labelled(grid, "\t", quotes=False) == grid  # two rows of labels are enough
+    table = "Child\tSchool\nAmy Reid\tOakfield\nLeo Barnes\tSt Mary's\n"
+    assert labelled(table, "\t", quotes=False).splitlines()[1] == \
+        "Child: Amy Reid; School: Oakfield"

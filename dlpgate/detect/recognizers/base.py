@@ -105,8 +105,9 @@ class FastRecognizer(EntityRecognizer):
 
 
 # Where a cell of a labelled row begins (tables.labelled writes "header: value; header: value"):
-# a separator or a line's start, then a label of a few words and a colon.
-_CELL_LABEL = re.compile(r"(?:; |\n)[^;:\n]{1,40}: ")
+# the separator, then a label of a few words and a colon. Not a line's start: "(DOB):" at the
+# end of one line, "Jayden: 04/05/2016" on the next, is prose.
+_CELL_LABEL = re.compile(r"; [^;:\n]{1,40}: ")
 
 
 def _words(words: tuple[str, ...]) -> re.Pattern[str] | None:

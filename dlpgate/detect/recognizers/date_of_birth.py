@@ -19,11 +19,28 @@ _DATE = (rf"\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)?\d{{2}}|(?:19|20)\d{{2}
          # Excel's d-mmm-yy and d-mmm-yyyy (27-Sep-16), a sheet's dates of birth as it shows them
          rf"|\d{{1,2}}-{_MONTHS}-(?:19|20)?\d{{2}}"
          rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b")
-_AGE = re.compile(r"\b(?:aged?\s*:?\s*(\d{1,3})|(\d{1,3})[\s-]+(?:years?|yrs?)[\s-]+old|"
+# an age, not a band of them: "Age: 5-9" and "65+" head a population table's rows
+_AGE = re.compile(r"\b(?:aged?\s*:?\s*(\d{1,3})(?!\d|\s*(?:[-\u2013]\s*\d|\+|to\s+\d))"
+                  r"|(\d{1,3})[\s-]+(?:years?|yrs?)[\s-]+old|"
                   r"(\d{1,3})[\s-]?(?:yo|y/o))\b", re.IGNORECASE)
 
 
 AGE_SCORE = 0.6  # personal data, but not an identifier: below summary.CONFIDENT
+# Column names that say a table's rows are people ("Child: Amy Reid; Age: 7"); an "Age" column
+# without one is a tree's, a vehicle's or a ticket's ("Ticket: Junior; Age: 5; Price: £2.80")
+_PERSON_LABEL = re.compile(r"(?:^|; )[^;:\n]{0,30}\b(?:name|child|pupil|student|patient|"
+                           r"resident|client|forename|surname|dob|d\.o\.b|date of birth|nhs|"
+                           r"person|service user|young person|learner)\b[^;:\n]{0,30}: ",
+                           re.IGNORECASE)
+
+
+def _nobodys(text: str, at: int) -> bool:
+    """Whether an age is in a labelled table row (tables.labelled's "header: value; ...") with
+    no column naming a person."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    line = text[start: end if end >= 0 else len(text)]
+    return "; " in line and ": " in line and not _PERSON_LABEL.search(line)
 
 
 class DlpDateOfBirthRecognizer(FastRecognizer):
@@ -54,7 +71,7 @@ class DlpDateOfBirthRecognizer(FastRecognizer):
         results = super().analyze(text, entities, nlp_artifacts)  # dates: only with birth words
         for m in _AGE.finditer(text):
             age = int(next(g for g in m.groups() if g))
-            if age > 120:
+            if age > 120 or _nobodys(text, m.start()):
                 continue
             results.append(RecognizerResult(
                 self.ENTITY, m.start(), m.end(), AGE_SCORE,

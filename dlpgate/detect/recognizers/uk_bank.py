@@ -6,6 +6,8 @@ number; what makes them bank details is the sentence around them.
 
 from __future__ import annotations
 
+import re
+
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 _BANKING = ("sort code", "sortcode", "s/c", "bank", "account", "acc no", "a/c", "bacs",
@@ -18,6 +20,7 @@ class DlpUkSortCodeRecognizer(FastRecognizer):
     SCORE = 0.0
     CONTEXT_SCORE = 0.9
     CONTEXT = _BANKING
+    NEGATIVE_CONTEXT = ("bank holiday",)  # "Bank holiday: 26-05-25" is a date
     CONTEXT_REQUIRED = True
     DESCRIPTION = "six digits in sort-code pairs"
 
@@ -32,3 +35,22 @@ class DlpUkBankAccountRecognizer(FastRecognizer):
     NEGATIVE_CONTEXT = ("invoice", "order", "reference", "ref", "tel", "phone")
     CONTEXT_REQUIRED = True
     DESCRIPTION = "eight digits"
+
+    def analyze(self, text, entities=None, nlp_artifacts=None):
+        """Not under a table's bare "Account" column with no bank words in its row: a
+        ledger's account codes are eight digits ("Account: 40123456; Description:
+        Stationery"), a bank account is an "Account number" beside a sort code."""
+        return [r for r in super().analyze(text, entities, nlp_artifacts)
+                if not _ledger_code(text, r.start)]
+
+
+_BARE_ACCOUNT = re.compile(r"(?:^|; )(?:account|account code|ledger account|nominal account)"
+                           r":\s*$", re.IGNORECASE)
+_BANK_ROW = re.compile(r"sort code|sortcode|bank|bacs|building society|payee", re.IGNORECASE)
+
+
+def _ledger_code(text: str, at: int) -> bool:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    line = text[start: end if end >= 0 else len(text)]
+    return bool(_BARE_ACCOUNT.search(text[start:at])) and not _BANK_ROW.search(line)

@@ -34,3 +34,11 @@ def test_in_a_labelled_row_only_a_values_own_label_is_its_context():
     assert recognized(DlpDateOfBirthRecognizer(), "Her date of birth is 04/05/2016; she") == \
         ["04/05/2016"]
     assert recognized(DlpUkNhsRecognizer(), "tel: 943 476 5919") == []
+
+
+def test_a_line_that_opens_with_a_name_and_a_colon_is_prose_not_a_cell():
+    from dlpgate.detect.recognizers.date_of_birth import DlpDateOfBirthRecognizer
+    from dlpgate.testing import recognized
+
+    text = "The children are (DOB):\nJayden: 04/05/2016"
+    assert recognized(DlpDateOfBirthRecognizer(), text) == ["04/05/2016"]

@@ -25,6 +25,21 @@ R = DlpDateOfBirthRecognizer()
     ("DOB: 27-Sep-16", ["27-Sep-16"]),
     ("Date of birth: 3-March-2016", ["3-March-2016"]),
     ("Meeting: 27-Sep-2016", []),
+    # a band of ages heads a population table's row; it is no one's age
+    ("Age: 5-9; Males: 10,185", []),
+    ("Age: 65+; Residents: 20,500", []),
+    ("aged 10 to 19", []),
+    ("Name: Amy; Age: 7; School: Oakfield", ["Age: 7"]),
 ])
 def test_dates_of_birth_need_birth_words_and_ages_count(text, expected):
     assert recognized(R, text) == expected
+
+
+@pytest.mark.parametrize("row, expected", [
+    ("Ticket: Junior; Age: 5; Price: £2.80", []),  # a ticket's age band, no one's
+    ("Tree: Oak; Age: 45; Height: 20m", []),
+    ("Child: Amy Reid; Age: 7; School: Oakfield", ["Age: 7"]),
+    ("Pupil name: Leo; Age: 9", ["Age: 9"]),
+])
+def test_an_age_in_a_table_row_is_a_persons_only_beside_a_column_naming_one(row, expected):
+    assert recognized(R, row) == expected

@@ -23,3 +23,20 @@ def test_sort_codes_need_banking_words(text, expected):
 ])
 def test_account_numbers_need_banking_words(text, expected):
     assert recognized(DlpUkBankAccountRecognizer(), text) == expected
+
+
+def test_a_ledgers_account_codes_and_bank_holiday_dates_are_no_bank_details():
+    from dlpgate.detect.recognizers.uk_bank import (
+        DlpUkBankAccountRecognizer,
+        DlpUkSortCodeRecognizer,
+    )
+    from dlpgate.testing import recognized
+
+    accounts, sort_codes = DlpUkBankAccountRecognizer(), DlpUkSortCodeRecognizer()
+    assert recognized(accounts, "Account: 40123456; Description: Stationery; Budget: 12000") == []
+    assert recognized(accounts, "Invoice no: INV-20931; Account code: 40123456; Net: 12") == []
+    assert recognized(accounts, "Payee: J Smith; Sort code: 20-00-00; Account: 12345678") == [
+        "12345678"]
+    assert recognized(accounts, "Account number: 12345678") == ["12345678"]
+    assert recognized(sort_codes, "Bank holiday: 26-05-25") == []
+    assert recognized(sort_codes, "sort code 20-00-00") == ["20-00-00"]
