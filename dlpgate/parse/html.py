@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from dlpgate.parse.tables import labelled
+
 _BLOCK = {
     "p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
     "blockquote", "pre", "hr", "section", "article", "header", "footer", "title",
@@ -43,8 +45,6 @@ class _Table:
         """Its rows labelled under its header row, as a sheet's are: an Excel range pasted
         into a message, or a case system's "export to Excel" that is an HTML table, had its
         dates rows away from "Date of birth"."""
-        from dlpgate.parse.tables import labelled
-
         self.end_row()
         if all(len(row) <= 1 for row in self.rows):
             # one column: a wrapper round the message ("Dear Sarah," and the rest in one cell,

@@ -52,6 +52,10 @@ class Pages:
         self.limit = limit
         self.carried: tuple[list[str], list[float]] | None = None  # header names, middles
 
+    def skip(self) -> None:
+        """A page with no table on it: a table does not go on past it."""
+        self.carried = None
+
     def page(self, text: str) -> str | None:
         """The page with each table under a header labelled like a sheet, the lines outside
         tables with their words one space apart; None when the page has no such table, and
@@ -63,7 +67,8 @@ class Pages:
         at = 0
         while at < len(lines):
             head = cells(lines[at])
-            if carried and not _has_table(out) and _goes_on(head, carried):
+            # only lines above the page's first table go on one from the page before
+            if carried and not found and _goes_on(head, carried):
                 names, middles = carried
                 table, at = _rows(lines, at, _shifted(middles, lines, at))
                 self._table(out, names, table, middles, lines, at)
@@ -104,12 +109,6 @@ class Pages:
         rest = [line for line in lines[end:] if line.strip()]
         if len(rest) <= 2 and all(len(cells(line)) <= 2 for line in rest):
             self.carried = header, middles
-
-
-def _has_table(out: list[str]) -> bool:
-    """Whether the page's text so far holds a table (its header row is tab-joined): only
-    lines before the first go on one carried from the page before."""
-    return any("\t" in line for line in out)
 
 
 def _goes_on(line: Cells, carried: tuple[list[str], list[float]]) -> bool:

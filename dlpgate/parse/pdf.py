@@ -59,12 +59,13 @@ def _page(page: Any, tables: Pages) -> str:
     labelled with its column (`layout.Pages`), so a date under "Date of birth" is one."""
     text = page.extract_text() or ""
     if not has_rows(text):
-        tables.carried = None  # a table does not go on past a page without one
+        tables.skip()
         return text
     try:
         table = tables.page(page.extract_text(extraction_mode="layout") or "")
     except Exception:  # pypdf's layout reading fails where its plain one did not
-        tables.carried, table = None, None
+        tables.skip()
+        table = None
     return text if table is None else table
 
 

@@ -259,15 +259,16 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return _message_page(request, user, session, item,
                              revealed_parts(item, settings, texts), texts=texts)
 
-    def _own(user: auth.User, item_id: str, comment: str) -> str | None:
-        """Why the reviewer may not release this message (they sent it), audited; None when
-        they may. Checked before anything is claimed, so it stays held for another reviewer."""
+    def _own(user: auth.User, item_id: str, comment: str):
+        """The held message when the reviewer may not release it (they sent it), the attempt
+        audited; None when they may. Checked before anything is claimed, so it stays held for
+        another reviewer."""
         item = store.get_held(item_id)
         if item is None or item.state not in OPEN_STATES or not user.sent(senders(item)):
             return None  # a decided one is refused as decided, below
         store.audit(AuditEntry(actor(user), "release-refused", item_id, reason=comment,
                                via="web", detail="the reviewer sent it"))
-        return "You sent this message: another reviewer decides whether it is released."
+        return item
 
     async def decide(request: Request, user: auth.User, session: auth.Session | None) -> Response:
         form = await checked_form(request, session)
@@ -280,11 +281,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             return _message_page(request, user, session, item, None, 400,
                                  "Say why in a comment: it is kept in the audit trail.")
         if request.path_params["verb"] == "release":
-            if (own := _own(user, item_id, comment)) is not None:
-                item = store.get_held(item_id)
-                if item is None:
-                    raise Denied(404, "no such held message")
-                return _message_page(request, user, session, item, None, 403, own)
+            if (mine := _own(user, item_id, comment)) is not None:
+                return _message_page(request, user, session, mine, None, 403, "You sent this "
+                                     "message: another reviewer decides whether it is released.")
             only = tuple(str(r) for r in form.getlist("rcpt"))
             result = await release(store, settings, item_id, actor(user), comment, "web",
                                    only=only)

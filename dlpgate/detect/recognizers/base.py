@@ -110,6 +110,14 @@ class FastRecognizer(EntityRecognizer):
 _CELL_LABEL = re.compile(r"; [^;:\n]{1,40}: ")
 
 
+def line_at(text: str, at: int) -> str:
+    """The line of `text` holding position `at`: a labelled table row (tables.labelled writes
+    one a line), whose other cells say what its values are about."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return text[start: end if end >= 0 else len(text)]
+
+
 def _words(words: tuple[str, ...]) -> re.Pattern[str] | None:
     if not words:
         return None

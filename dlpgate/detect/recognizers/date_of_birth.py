@@ -10,7 +10,7 @@ import re
 
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
 
-from dlpgate.detect.recognizers.base import FastRecognizer
+from dlpgate.detect.recognizers.base import FastRecognizer, line_at
 
 _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
            r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
@@ -37,9 +37,7 @@ _PERSON_LABEL = re.compile(r"(?:^|; )[^;:\n]{0,30}\b(?:name|child|pupil|student|
 def _nobodys(text: str, at: int) -> bool:
     """Whether an age is in a labelled table row (tables.labelled's "header: value; ...") with
     no column naming a person."""
-    start = text.rfind("\n", 0, at) + 1
-    end = text.find("\n", at)
-    line = text[start: end if end >= 0 else len(text)]
+    line = line_at(text, at)
     return "; " in line and ": " in line and not _PERSON_LABEL.search(line)
 
 

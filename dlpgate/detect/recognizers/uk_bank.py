@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from dlpgate.detect.recognizers.base import FastRecognizer
+from dlpgate.detect.recognizers.base import FastRecognizer, line_at
 
 _BANKING = ("sort code", "sortcode", "s/c", "bank", "account", "acc no", "a/c", "bacs",
             "direct debit", "payee", "building society")
@@ -50,7 +50,5 @@ _BANK_ROW = re.compile(r"sort code|sortcode|bank|bacs|building society|payee", r
 
 
 def _ledger_code(text: str, at: int) -> bool:
-    start = text.rfind("\n", 0, at) + 1
-    end = text.find("\n", at)
-    line = text[start: end if end >= 0 else len(text)]
-    return bool(_BARE_ACCOUNT.search(text[start:at])) and not _BANK_ROW.search(line)
+    before = text[text.rfind("\n", 0, at) + 1: at]
+    return bool(_BARE_ACCOUNT.search(before)) and not _BANK_ROW.search(line_at(text, at))
