@@ -32,7 +32,30 @@ def _settings(args: argparse.Namespace, need_model: bool = False) -> config_mod.
         except ModelMissing as exc:
             print(f"dlpgate: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
+    if need_model:
+        _check_ocr(settings.scan.ocr)
     return settings
+
+
+def _check_ocr(settings: config_mod.Ocr) -> None:
+    """A language configured and not installed stops the start (every scan would fail on
+    it); OCR not installed at all is said, and scanned pages then say they were not read."""
+    from dlpgate.parse import ocr
+
+    if not settings.enabled:
+        return
+    if not ocr.available():
+        print("dlpgate: warning: scan.ocr: tesseract or pdftoppm not found, so scanned PDF "
+              "pages are unscannable and attached images are not read (install Debian's "
+              "tesseract-ocr and poppler-utils, or set scan.ocr.enabled: false)",
+              file=sys.stderr)
+        return
+    missing = ocr.missing_languages(settings)
+    if missing:
+        packs = " ".join(f"tesseract-ocr-{m.replace('_', '-').lower()}" for m in missing)
+        print(f"dlpgate: configuration error: scan.ocr.languages: {', '.join(missing)} not "
+              f"installed (Debian: apt-get install {packs})", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def policy_or_exit(settings: config_mod.Settings):

@@ -220,6 +220,44 @@ class Limits(_Section):
         "relay.scan_timeout, where thirty 5 MB sheets took minutes and got 451 at every retry.")
 
 
+class Ocr(_Section):
+    """Reading the text in images: a scanned referral sent as a PDF, a photograph of a form.
+
+    Tesseract and poppler's pdftoppm, run as programs of their own under a memory limit and
+    a timeout, so a hostile image costs one failed reading and never the worker."""
+
+    enabled: bool = Field(
+        True, description="Read scanned PDF pages and attached images with Tesseract. Off, or "
+        "with Tesseract not installed, a scanned page is unscannable (said, never silent) and "
+        "an attached image is not read.")
+    languages: list[str] = Field(
+        default_factory=lambda: ["eng"], min_length=1,
+        description="Tesseract's language packs, e.g. [eng, cym] for Welsh (Debian's "
+        "tesseract-ocr-cym). Each must be installed.")
+    max_pages: int = Field(
+        20, ge=1, description="Scanned pages and images read per message; past them the "
+        "message is unscannable.")
+    timeout: float = Field(20, gt=0, description="Seconds to read one page or image; over it "
+                           "the part is unscannable.")
+    resolution: int = Field(200, ge=72, le=600, description="Dots per inch a scanned PDF page "
+                            "is rendered at to be read.")
+    min_pixels: int = Field(
+        150_000, ge=0, description="Images smaller than this (width x height) are not read: "
+        "logos and icons, not documents.")
+    min_confidence: int = Field(
+        50, ge=0, le=100, description="Words Tesseract is less sure of than this (0-100) are "
+        "left out: a photograph's texture read as letters.")
+    memory: Size = Field(512 * 1024**2, description="Address-space limit of each OCR program.")
+
+    @field_validator("languages")
+    @classmethod
+    def _language_names(cls, v: list[str]) -> list[str]:
+        for lang in v:
+            if not re.fullmatch(r"[a-z]{3}(?:_[a-z]+)?", lang):
+                raise ValueError(f"{lang!r} is not a Tesseract language name (eng, cym, ...)")
+        return v
+
+
 class Scan(_Section):
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=0,
@@ -230,6 +268,7 @@ class Scan(_Section):
         1024**3, description="Address-space limit per scan worker; a scan that needs more "
         "fails (451) instead of starving the machine.")
     limits: Limits = Field(default_factory=Limits)
+    ocr: Ocr = Field(default_factory=Ocr)
 
 
 ENTITIES = (

@@ -93,7 +93,7 @@ class Scanner:
 
     def scan(self, raw: bytes, envelope: Envelope | None = None, scan_id: str = "") -> ScanResult:
         t0 = time.perf_counter()
-        message = parse(raw, envelope, self.settings.scan.limits)
+        message = parse(raw, envelope, self.settings.scan.limits, self.settings.scan.ocr)
         t1 = time.perf_counter()
         findings = detect_stage.find(message, self.cheap, self.ctx)
         fingerprint = self._fingerprint(message, findings)

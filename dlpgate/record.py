@@ -245,7 +245,7 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     if mail_from in ("", "<>") or not delivered:
         return
     now = time.time() if now is None else now
-    message = parse(raw, limits=settings.scan.limits)
+    message = parse(raw, limits=settings.scan.limits, ocr=settings.scan.ocr)
     sender = normalise(message.from_addr or mail_from)  # the From's, as the relay learns it
     rcpts = tuple(dict.fromkeys(normalise(r) for r in delivered))
     replied = written_in(sender, rcpts, settings.organisation.internal_domains, now)

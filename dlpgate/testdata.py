@@ -67,6 +67,61 @@ def make_pdf(text: str, fields: dict[str, str] | None = None,
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ] + [body.encode("latin-1", errors="replace") for body in extra]
+    return _pdf_file(objects)
+
+
+def picture_of(pdf: bytes, resolution: int = 150, fmt: str = "png") -> bytes:
+    """The first page of `pdf` as an image (`fmt` png, jpeg, tiff or pgm), drawn by poppler's
+    pdftoppm (tests of OCR need it): a photograph or scan of a printed page, in effect."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = f"{tmp}/in.pdf"
+        with open(source, "wb") as f:
+            f.write(pdf)
+        flag = {"pgm": "-gray", "png": "-png", "jpeg": "-jpeg", "tiff": "-tiff"}[fmt]
+        subprocess.run(["pdftoppm", "-r", str(resolution), flag, "-singlefile", "-f", "1",
+                        "-l", "1", *(["-gray"] if fmt != "pgm" else []), source, f"{tmp}/out"],
+                       check=True, capture_output=True)
+        ext = {"jpeg": "jpg", "tiff": "tif"}.get(fmt, fmt)
+        with open(f"{tmp}/out.{ext}", "rb") as f:
+            return f.read()
+
+
+def make_scanned_pdf(pages: Sequence[str], resolution: int = 150, stamp: str = "") -> bytes:
+    """A PDF of page images, as a scanner makes it: each page a grey picture of `make_pdf`'s
+    page of that text and no text layer, but `stamp` (a "Scanned by" line) if given."""
+    import zlib
+
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    kids = []
+    for text in pages:
+        pgm = picture_of(make_pdf(text), resolution, "pgm")
+        magic, size, depth, pixels = pgm.split(b"\n", 3)
+        width, height = (int(v) for v in size.split())
+        image = zlib.compress(pixels)
+        first = len(objects) + 1  # page, contents, image, font
+        draw = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
+        if stamp:
+            draw += f"\nBT /F1 6 Tf 20 10 Td {_pdf_string(stamp)} Tj ET".encode()
+        objects += [
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject "
+            f"<< /Im0 {first + 2} 0 R >> /Font << /F1 {first + 3} 0 R >> >> /Contents "
+            f"{first + 1} 0 R >>".encode(),
+            b"<< /Length " + str(len(draw)).encode() + b" >>\nstream\n" + draw +
+            b"\nendstream",
+            f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace "
+            f"/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length {len(image)} >>\n"
+            f"stream\n".encode() + image + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+        kids.append(f"{first} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
+    return _pdf_file(objects)
+
+
+def _pdf_file(objects: list[bytes]) -> bytes:
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []

@@ -240,3 +240,21 @@ def test_output_into_a_pipe_whose_reader_has_left_ends_quietly(tmp_path):
     finally:
         os.close(write)
     assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
+
+
+def test_scan_refuses_to_start_with_an_ocr_language_that_is_not_installed(tmp_path):
+    from dlpgate.parse import ocr
+
+    if not ocr.available():
+        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
+                    "installs them)")
+    if "cym" in ocr.installed_languages():
+        pytest.skip("Welsh is installed here; the test needs a language that is not")
+    (tmp_path / "dlpgate.yaml").write_text("detection:\n  ner: false\nscan:\n  ocr:\n"
+                                           "    languages: [eng, cym]\n")
+    (tmp_path / "a.eml").write_bytes(make_message())
+    proc = dlpgate("scan", str(tmp_path / "a.eml"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip() == (
+        "dlpgate: configuration error: scan.ocr.languages: cym not installed (Debian: "
+        "apt-get install tesseract-ocr-cym)")

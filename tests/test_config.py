@@ -187,3 +187,9 @@ def test_partner_domains_are_normalised(tmp_path):
 def test_the_relay_greets_with_a_qualified_name_by_default():
     # a bare "dlpgate" was refused by reject_non_fqdn_helo_hostname and clean mail bounced
     assert "." in Settings().relay.hostname
+
+
+def test_an_ocr_language_that_is_no_tesseract_name_is_named_with_its_line(tmp_path):
+    found = errors(tmp_path, "scan:\n  ocr:\n    languages: [eng, welsh]\n")
+    assert found == ["dlpgate.yaml:3 scan.ocr.languages: 'welsh' is not a Tesseract language "
+                     "name (eng, cym, ...)"]

@@ -17,9 +17,9 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from dlpgate.config import Limits
+from dlpgate.config import Limits, Ocr
 from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, Attachment, Problem, TextPart
-from dlpgate.parse import office, outlook, pdf, tnef, xls
+from dlpgate.parse import ocr, office, outlook, pdf, tnef, xls
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -42,6 +42,8 @@ class Budget:
                                                      CALENDAR})
     sent_as: list[str] = field(default_factory=list)  # each part's name as the message gave it
     text: int = 0  # characters of text the message's parts have given so far
+    ocr: Ocr | None = None  # None: images are not read (`history learn`, tests of text alone)
+    ocr_read: int = 0  # scanned pages and images read so far (`scan.ocr.max_pages`)
 
     def full(self) -> bool:
         """The message has given all the text one scan reads (`max_message_text`)."""
@@ -81,6 +83,19 @@ class Budget:
         self.expanded += n
         if self.expanded > self.limits.max_expanded:
             raise BudgetExceeded(f"archives expand beyond {self.limits.max_expanded} bytes")
+
+    def reader(self) -> ocr.Reader | None:
+        """The OCR reader, when images are read here and it is installed."""
+        if self.ocr is None or not self.ocr.enabled or not ocr.available():
+            return None
+        return ocr.Reader(self.ocr)
+
+    def take_pages(self, wanted: int) -> int:
+        """How many of `wanted` scanned pages or images may still be read."""
+        room = max(0, self.ocr.max_pages - self.ocr_read) if self.ocr else 0
+        given = min(room, wanted)
+        self.ocr_read += given
+        return given
 
 
 _TEXT_TYPES = ("text/plain", "text/csv", "text/tab-separated-values", "application/csv")
@@ -194,7 +209,7 @@ def extract(
         return
     try:
         if kind == "pdf":
-            yield from _pdf(name, data, budget.limits)
+            yield from _pdf(name, data, budget)
         elif kind == "zip":
             yield from _zip(name, data, depth, budget, nested)
         elif kind == "tnef":
@@ -236,7 +251,8 @@ def extract(
             yield from _cut(text, name, budget.limits)
         elif kind == "binary":
             yield Problem("unscannable", name, "unrecognised binary format")
-        # media: no text to read; images of documents are a known limit (docs/limitations)
+        elif kind == "media" and _is_image(content_type, data):
+            yield from _image(name, data, budget)
     except BudgetExceeded:
         raise
     except office.OfficeError as exc:
@@ -247,15 +263,70 @@ def extract(
         yield Problem("unscannable", name, f"damaged {kind} file ({type(exc).__name__})")
 
 
-def _pdf(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
+def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
+    limits = budget.limits
+
+    def scans(numbers: list[int]) -> tuple[dict[int, str], list[str]]:
+        reader = budget.reader()
+        if reader is None:
+            why = "OCR is off" if budget.ocr is None or not budget.ocr.enabled else \
+                "OCR is not installed"
+            return {}, [f"{_pages(len(numbers))} scanned, and not read: {why}"]
+        room = budget.take_pages(len(numbers))
+        unread = [f"{_pages(len(numbers) - room)} scanned past the message's "
+                  f"{budget.ocr.max_pages} read (scan.ocr.max_pages), not read"] \
+            if room < len(numbers) else []
+        found: dict[int, str] = {}
+        for number in numbers[:room]:
+            try:
+                found |= reader.pages(data, [number])
+            except ocr.OcrFailed as exc:
+                unread.append(f"scanned {exc}")
+        return found, unread
+
     try:
-        text, damage = pdf.text(data, limits.max_text)
+        text, damage = pdf.text(data, limits.max_text, scans)
     except pdf.Encrypted:
         yield Problem("encrypted-attachment", name, "password-protected PDF")
         return
     for detail in damage:
         yield Problem("unscannable", name, detail)
     yield from _cut(text, name, limits)
+
+
+def _pages(n: int) -> str:
+    return f"{n} page{'s' if n != 1 else ''}"
+
+
+def _is_image(content_type: str, data: bytes) -> bool:
+    """A still picture, by its bytes or its declared type (not sound or video); a RIFF file
+    only when it is WebP (a .wav starts RIFF too)."""
+    head = data[:16]
+    if head.startswith(b"RIFF"):
+        return head[8:12] == b"WEBP"
+    return head.startswith(_IMAGE_MAGIC) or content_type.startswith("image/")
+
+
+def _image(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
+    """An attached picture's words: a photographed form, a screenshot of a case list. A
+    small one (a logo, an icon) is passed over; so is any when OCR is off, as before."""
+    reader = budget.reader()
+    if reader is None or budget.ocr is None:
+        return
+    size = ocr.image_size(data)
+    if size is not None and size[0] * size[1] < budget.ocr.min_pixels:
+        return
+    if not budget.take_pages(1):
+        yield Problem("unscannable", name, f"image not read: the message had "
+                      f"{budget.ocr.max_pages} scanned pages and images read before it "
+                      "(scan.ocr.max_pages)")
+        return
+    try:
+        text = reader.image(data)
+    except ocr.OcrFailed as exc:
+        yield Problem("unscannable", name, f"image not read: {exc}")
+        return
+    yield from _cut(text, name, budget.limits)
 
 
 def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,

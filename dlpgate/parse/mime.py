@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from email.message import Message as EmailMessage
 
-from dlpgate.config import Limits
+from dlpgate.config import Limits, Ocr
 from dlpgate.history import getaddresses
 from dlpgate.model import (
     CALENDAR,
@@ -420,9 +420,11 @@ def read_message(raw: bytes) -> EmailMessage:
     return email.message_from_bytes(raw)
 
 
-def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = None) -> Message:
+def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = None,
+          ocr: Ocr | None = None) -> Message:
+    """`ocr`: how images and scanned pages are read (`scan.ocr`); None reads none of them."""
     limits = limits or Limits()
-    budget = Budget(limits)
+    budget = Budget(limits, ocr=ocr)
     try:
         msg = read_message(raw)
     except Exception as exc:  # the parser itself gave up (e.g. recursion on absurd nesting)

@@ -7,19 +7,26 @@ a filled form's values, which are kept in the form and not on the page, are read
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from typing import Any
 
 from dlpgate.parse.layout import Pages, has_rows
+
+# Reads the scanned pages given (numbered from 1): their text, and what could not be read.
+ScanReader = Callable[[list[int]], tuple[dict[int, str], list[str]]]
 
 
 class Encrypted(Exception):  # noqa: N818 (a state of the file, not a failure of reading)
     """It opens only with a password: its text cannot be read."""
 
 
-def text(data: bytes, limit: int = 5 * 1024 * 1024) -> tuple[str, list[str]]:
+def text(data: bytes, limit: int = 5 * 1024 * 1024,
+         scans: ScanReader | None = None) -> tuple[str, list[str]]:
     """The document's text, read until it passes `limit` (the caller cuts it there), and
-    what of it was damaged. Encrypted when it opens only with a password; pypdf's own errors
-    for a PDF too damaged to open (the caller makes them a problem)."""
+    what of it was damaged or not read. Encrypted when it opens only with a password; pypdf's
+    own errors for a PDF too damaged to open (the caller makes them a problem). A page that
+    is a picture of text (`scanned`) is read by `scans`, in its place among the others."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data), strict=False)
@@ -34,8 +41,11 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024) -> tuple[str, list[str]]:
     damage: list[str] = []
     size = 0
     tables = Pages(limit)
-    for page in reader.pages:
+    scanned: dict[int, int] = {}  # page number -> its place in `pages`
+    for number, page in enumerate(reader.pages, 1):
         read = _page(page, tables)
+        if scans is not None and _scanned(page, read):
+            scanned[number] = len(pages)
         pages.append(read)
         notes = _notes(page, limit - size)
         if notes:
@@ -51,7 +61,46 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024) -> tuple[str, list[str]]:
             fields = ""
         if fields:
             pages.append(fields)
+    if scanned and scans is not None:
+        found, unread = scans(list(scanned))
+        damage += unread
+        for number, read in found.items():
+            place = scanned[number]
+            pages[place] = f"{pages[place]}\n{read}".strip("\n")
     return "\n".join(pages), damage
+
+
+_WORDY = re.compile(r"[^\W_]")
+
+
+def _scanned(page: Any, read: str) -> bool:
+    """A page that shows an image and has next to no text of its own: a scan (a scanner's
+    "Scanned by" line or a page number stamped on it is not the page's text). A scan made
+    searchable by its scanner has its words in the text layer, and is read as text."""
+    if len(_WORDY.findall(read)) >= 40:
+        return False
+    try:
+        resources = page.get("/Resources")
+        resources = resources.get_object() if resources is not None else None
+        objects = resources.get("/XObject") if isinstance(resources, dict) else None
+        objects = objects.get_object() if objects is not None else None
+        if not isinstance(objects, dict):
+            return False
+        for ref in list(objects.values())[:64]:
+            found = ref.get_object()
+            if isinstance(found, dict) and found.get("/Subtype") == "/Image":
+                return True
+            inner = found.get("/Resources") if isinstance(found, dict) else None  # a form
+            inner = inner.get_object() if inner is not None else None
+            images = inner.get("/XObject") if isinstance(inner, dict) else None
+            images = images.get_object() if images is not None else None
+            if isinstance(images, dict) and any(
+                    isinstance(i.get_object(), dict) and i.get_object().get("/Subtype") ==
+                    "/Image" for i in list(images.values())[:64]):
+                return True
+    except Exception:  # a damaged page's resources: read as it is
+        return False
+    return False
 
 
 def _page(page: Any, tables: Pages) -> str:

@@ -47,7 +47,8 @@ def senders(item: HeldMessage) -> list[str]:
 def part_texts(item: HeldMessage, settings: Settings) -> dict[str, str]:
     """Parsed with the scan's own limits, so the stored offsets match. A page reads them once
     and hands them to the views below (each parsed the message again: three times a reveal)."""
-    return {p.name: p.text for p in parse(item.raw, None, settings.scan.limits).parts}
+    return {p.name: p.text for p in parse(item.raw, None, settings.scan.limits,
+                                               settings.scan.ocr).parts}
 
 
 def findings_view(item: HeldMessage, settings: Settings,
@@ -101,9 +102,13 @@ _TABLE_TAG = re.compile(rb"<table", re.IGNORECASE)
 def _placed(finding: dict, item: HeldMessage) -> bool:
     """Whether a finding's offsets point into the part as it is read now: a hold made before
     spreadsheets were read as "header: value" has them in other text. The subject is read as
-    it was; so is the body, but for an HTML table in it (read as a sheet since PARSER 5)."""
+    it was; so is the body, but for an HTML table in it (read as a sheet since PARSER 5).
+    OCR (PARSER 6) added text to PDFs alone, where a scanned page's words come before the
+    pages after it."""
     if finding.get("parser") == PARSER or finding["part"] == "subject":
         return True
+    if finding.get("parser") == 5:
+        return not finding["part"].lower().endswith(".pdf")
     return finding["part"] == "body" and not _TABLE_TAG.search(item.raw)
 
 

@@ -690,3 +690,43 @@ def test_a_next_hop_with_an_internal_certificate_is_trusted_by_next_hop_ca(
                                         "next_hop_ca": str(cert)})
         send(relay_factory(trusting), make_message(), ["bob.smith@example-council.gov.uk"])
         assert len(edge.delivered) == 1
+
+
+def test_a_scanned_referral_leaving_the_council_is_held_for_the_nhs_number_on_its_page(
+        make_settings, relay_factory, sink):
+    from dlpgate.parse import ocr
+
+    if not ocr.available():
+        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
+                    "installs them)")
+    relay = relay_factory(make_settings(detection={"ner": False}))
+    scan = testdata.make_scanned_pdf(["Referral: Jane Doe\nNHS number: 943 476 5919\n"
+                                      "Date of birth: 12/03/2015\nChild protection plan."])
+    raw = make_message(to=("someone@example.org",), body="Please see the attached.\n",
+                       attachments=(("scan0001.pdf", "application/pdf", scan),))
+    with capture_logs(relay.settings, ("943 476 5919", "9434765919", "Jane Doe")) as logs:
+        assert send(relay, raw, ["someone@example.org"]) == {}
+
+    assert logs.text  # the hold was logged, without the page's words
+    assert sink.delivered == []
+    [held] = relay.store.held(state=None)
+    assert held.raw == raw
+    found = {(f["entity"], f["part"]) for f in held.findings}
+    assert ("UK_NHS", "scan0001.pdf") in found
+
+
+def test_a_scanned_page_not_read_is_said_and_held_when_ocr_is_off(make_settings, relay_factory,
+                                                                 sink):
+    from tests.parse.test_ocr import SCAN_WITHOUT_POPPLER
+
+    relay = relay_factory(make_settings(detection={"ner": False},
+                                        scan={"ocr": {"enabled": False}}))
+
+    raw = make_message(to=("someone@example.org",), body="Please see the attached.\n",
+                       attachments=(("scan0001.pdf", "application/pdf", SCAN_WITHOUT_POPPLER),))
+    assert send(relay, raw, ["someone@example.org"]) == {}
+    assert sink.delivered == []
+    [held] = relay.store.held(state=None)
+    assert held.rules == ("unreadable-attachment-leaving",)
+    assert [f["explanation"] for f in held.findings if f["entity"] == "UNSCANNABLE"] == [
+        "scan0001.pdf: 1 page scanned, and not read: OCR is off"]

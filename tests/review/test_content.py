@@ -114,3 +114,20 @@ def test_a_body_held_before_html_tables_were_labelled_is_masked_only_without_a_t
         shown = [i["shown"] for g in findings_view(before, SETTINGS) for i in g["items"]
                  if g["entity"] == "UK_NHS"]
         assert shown and all(s.endswith("919") == placed for s in shown), html
+
+
+def test_a_scanned_pages_nhs_number_is_shown_masked_where_the_scan_found_it():
+    from dlpgate.parse import ocr
+    from dlpgate.testdata import make_scanned_pdf
+
+    if not ocr.available():
+        import pytest
+
+        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
+                    "installs them)")
+    scan = make_scanned_pdf(["Covering note", "NHS number: 943 476 5919"])
+    item = held(make_message(to=("x@example.org",), body="See attached.\n", attachments=(
+        ("scan0001.pdf", "application/pdf", scan),)))
+    [nhs] = [g for g in findings_view(item, SETTINGS) if g["entity"] == "UK_NHS"]
+    assert [(i["part"], i["shown"]) for i in nhs["items"]] == [
+        ("attachment 1 (.pdf)", "••• ••• •919")]

@@ -1,0 +1,230 @@
+"""The text in images: scanned PDF pages and attached pictures of documents, read by Tesseract.
+
+Councils scan paper (a referral form, a signed consent, a health visitor's notes) and send the
+PDF; a PDF of page images has no text layer, and it went out unread. Tesseract and poppler's
+pdftoppm run as programs of their own, each under `scan.ocr.memory` and `scan.ocr.timeout`:
+a decompression bomb or a file that hangs the decoder costs one failed reading, said as a
+problem, and never the scan worker. Both are Debian packages (tesseract-ocr, poppler-utils);
+their language data is installed with them, never fetched.
+
+What is read is kept deterministic (one engine mode, one page segmentation, one thread), so
+the review app, reading a held message again, finds its findings where the scan found them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from dlpgate.config import Ocr
+
+
+class OcrFailed(Exception):
+    """An image or page that could not be read; the message says why, never what it shows."""
+
+
+@functools.cache
+def _programs() -> tuple[str, str, str] | None:
+    """(tesseract, pdftoppm, prlimit or ""), or None when OCR is not installed."""
+    tesseract, pdftoppm = shutil.which("tesseract"), shutil.which("pdftoppm")
+    if not tesseract or not pdftoppm:
+        return None
+    return tesseract, pdftoppm, shutil.which("prlimit") or ""
+
+
+def available() -> bool:
+    return _programs() is not None
+
+
+@functools.cache
+def installed_languages() -> frozenset[str]:
+    found = _programs()
+    if found is None:
+        return frozenset()
+    done = subprocess.run([found[0], "--list-langs"], capture_output=True, timeout=30,
+                          check=False)
+    lines = done.stdout.decode("ascii", "replace").splitlines()
+    return frozenset(line.strip() for line in lines[1:] if line.strip())
+
+
+def missing_languages(settings: Ocr) -> list[str]:
+    """The configured languages Tesseract has no data for (empty when OCR is not installed:
+    then nothing is read, and scanned pages say so)."""
+    if not settings.enabled or not available():
+        return []
+    return [lang for lang in settings.languages if lang not in installed_languages()]
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG, GIF, BMP or JPEG header, or None when not found cheaply:
+    enough to pass over a logo without starting a program for it."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return struct.unpack("<HH", data[6:10])
+    if data[:2] == b"BM" and len(data) >= 26:
+        width, height = struct.unpack("<ii", data[18:26])
+        return abs(width), abs(height)
+    if data[:2] == b"\xff\xd8":
+        return _jpeg_size(data)
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    at = 2
+    while at + 9 < len(data) and at < 1 << 20:
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start of frame
+            height, width = struct.unpack(">HH", data[at + 5:at + 9])
+            return width, height
+        at += 2 + length
+    return None
+
+
+@dataclass
+class Reader:
+    """Reads images and scanned pages with one message's settings."""
+
+    settings: Ocr
+
+    def image(self, data: bytes) -> str:
+        """The words in an image (PNG, JPEG, TIFF, GIF, BMP, WebP), a line of the image a line
+        of text. Raises OcrFailed."""
+        key = hashlib.sha256(data).digest()
+        known = _CACHE.get(self.settings, key)
+        if known is not None:
+            return known
+        with tempfile.TemporaryDirectory(prefix="dlpgate-ocr-") as tmp:
+            path = os.path.join(tmp, "image")
+            with open(path, "wb") as f:
+                f.write(data)
+            text = self._tesseract(path)
+        _CACHE.put(self.settings, key, text)
+        return text
+
+    def pages(self, pdf: bytes, numbers: list[int]) -> dict[int, str]:
+        """The words on the given pages (numbered from 1) of a PDF, each rendered in grey at
+        `resolution` and read. A page that cannot be read raises OcrFailed naming it."""
+        out: dict[int, str] = {}
+        with tempfile.TemporaryDirectory(prefix="dlpgate-ocr-") as tmp:
+            source = os.path.join(tmp, "document.pdf")
+            with open(source, "wb") as f:
+                f.write(pdf)
+            for number in numbers:
+                key = hashlib.sha256(pdf + number.to_bytes(4, "big")).digest()
+                known = _CACHE.get(self.settings, key)
+                if known is None:
+                    image = os.path.join(tmp, f"page-{number}")
+                    try:
+                        self._run([_need()[1], "-r", str(self.settings.resolution), "-gray",
+                                   "-f", str(number), "-l", str(number), "-singlefile", source,
+                                   image], "render")
+                        known = self._tesseract(image + ".pgm")
+                    except OcrFailed as exc:
+                        raise OcrFailed(f"page {number}: {exc}") from None
+                    _CACHE.put(self.settings, key, known)
+                out[number] = known
+        return out
+
+    def _tesseract(self, path: str) -> str:
+        done = self._run([_need()[0], path, "stdout", "-l", "+".join(self.settings.languages),
+                          "--oem", "1", "--psm", "3", "tsv"], "read")
+        return _lines(done.decode("utf-8", "replace"), self.settings.min_confidence)
+
+    def _run(self, argv: list[str], verb: str) -> bytes:
+        """One program under the memory limit and timeout; its error output is never shown
+        (it may quote the file's metadata)."""
+        limit = _need()[2]
+        if limit:
+            argv = [limit, f"--as={self.settings.memory}", "--", *argv]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1",
+               "LC_ALL": "C"}
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=self.settings.timeout,
+                                  env=env, check=False)
+        except subprocess.TimeoutExpired:
+            raise OcrFailed(f"OCR could not {verb} it within {self.settings.timeout:g} s") from None
+        except OSError as exc:
+            raise OcrFailed(f"OCR could not start ({type(exc).__name__})") from None
+        if done.returncode != 0:
+            raise OcrFailed(f"OCR could not {verb} it (exit status {done.returncode})")
+        return done.stdout
+
+
+def _need() -> tuple[str, str, str]:
+    found = _programs()
+    if found is None:
+        raise OcrFailed("OCR is not installed (tesseract-ocr, poppler-utils)")
+    return found
+
+
+def _lines(tsv: str, min_confidence: int) -> str:
+    """Tesseract's TSV as text: its words of at least `min_confidence`, a line per line it
+    found, a blank line between blocks (so a form's separate boxes stay separate)."""
+    out: list[str] = []
+    current: tuple[str, str, str] | None = None
+    words: list[str] = []
+    block = None
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":  # level 5: a word
+            continue
+        try:
+            confidence = float(cols[10])
+        except ValueError:
+            continue
+        word = cols[11].strip()
+        if not word or confidence < min_confidence:
+            continue
+        line = (cols[2], cols[3], cols[4])
+        if line != current:
+            if words:
+                out.append(" ".join(words))
+            if block is not None and cols[2] != block:
+                out.append("")
+            current, words, block = line, [], cols[2]
+        words.append(word)
+    if words:
+        out.append(" ".join(words))
+    return "\n".join(out)
+
+
+class _Recent:
+    """What was read lately, by the hash of the bytes read and the settings read with: the
+    review app reads a held message again on every page it shows, and a council's letterhead
+    is on every scan."""
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, str] = OrderedDict()
+
+    def get(self, settings: Ocr, key: bytes) -> str | None:
+        found = self.items.get((_settings_key(settings), key))
+        if found is not None:
+            self.items.move_to_end((_settings_key(settings), key))
+        return found
+
+    def put(self, settings: Ocr, key: bytes, text: str) -> None:
+        self.items[(_settings_key(settings), key)] = text
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+def _settings_key(settings: Ocr) -> tuple:
+    return (tuple(settings.languages), settings.resolution, settings.min_confidence)
+
+
+_CACHE = _Recent()

@@ -1,0 +1,210 @@
+"""Scanned pages and pictures of documents are read by Tesseract, and what is not read says so."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from email.message import EmailMessage
+
+import pytest
+
+from dlpgate import testdata
+from dlpgate.config import Limits, Ocr
+from dlpgate.parse import ocr
+from dlpgate.parse.mime import parse
+
+needs_ocr = pytest.mark.skipif(
+    not ocr.available(),
+    reason="tesseract-ocr and poppler-utils are not installed (./scripts/dev test installs them)")
+
+REFERRAL = ("Referral for Jane Doe\nDate of birth: 12/03/2015\nNHS number: 943 476 5919\n"
+            "Concerns: neglect, child protection plan since May.")
+
+
+def message(*files: tuple[str, str, bytes]) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@westshire.gov.uk", "b@example.org", "Referral"
+    msg.set_content("Please see attached.\n")
+    for name, ctype, data in files:
+        maintype, _, subtype = ctype.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return msg.as_bytes()
+
+
+DEFAULT = Ocr()
+
+
+def read(raw: bytes, settings: Ocr | None = DEFAULT):
+    parsed = parse(raw, None, Limits(), settings)
+    return {p.name: p.text for p in parsed.parts}, list(parsed.problems)
+
+
+@needs_ocr
+def test_a_scanned_referral_is_read_page_by_page_in_its_place():
+    pdf = testdata.make_scanned_pdf([REFERRAL, "Mother: Sarah Doe, 07700 900123"])
+
+    texts, problems = read(message(("referral.pdf", "application/pdf", pdf)))
+
+    assert problems == []
+    text = texts["referral.pdf"]
+    assert "NHS number: 943 476 5919" in text
+    assert "Date of birth: 12/03/2015" in text
+    assert text.index("943 476 5919") < text.index("07700 900123")  # page 1 before page 2
+
+
+@needs_ocr
+def test_a_scanners_stamp_on_the_page_does_not_pass_for_its_text():
+    pdf = testdata.make_scanned_pdf([REFERRAL], stamp="Scanned by CamScanner")
+    texts, _ = read(message(("referral.pdf", "application/pdf", pdf)))
+    assert "943 476 5919" in texts["referral.pdf"]
+
+
+@needs_ocr
+def test_a_searchable_scan_is_read_from_its_text_layer_not_read_again():
+    layer = "This scan was made searchable; its words are in its text layer already."
+    pdf = testdata.make_scanned_pdf([REFERRAL], stamp=layer)
+    texts, _ = read(message(("referral.pdf", "application/pdf", pdf)))
+    assert texts["referral.pdf"] == layer
+
+
+@needs_ocr
+@pytest.mark.parametrize("fmt, ctype", [("png", "image/png"), ("jpeg", "image/jpeg"),
+                                        ("tiff", "image/tiff")])
+def test_a_photographed_form_is_read_whatever_the_picture_format(fmt, ctype):
+    picture = testdata.picture_of(testdata.make_pdf(REFERRAL), 150, fmt)
+    texts, problems = read(message((f"form.{fmt}", ctype, picture)))
+    assert problems == []
+    assert "943 476 5919" in texts[f"form.{fmt}"]
+
+
+@needs_ocr
+def test_a_logo_is_too_small_to_be_a_document_and_is_not_read():
+    logo = testdata.picture_of(testdata.make_pdf(REFERRAL), 30)  # 248 x 351 pixels
+    assert ocr.image_size(logo)[0] * ocr.image_size(logo)[1] < Ocr().min_pixels
+    texts, problems = read(message(("logo.png", "image/png", logo)))
+    assert "logo.png" not in texts and problems == []
+
+
+@needs_ocr
+def test_pages_past_the_messages_allowance_are_said_not_read():
+    pdf = testdata.make_scanned_pdf([REFERRAL, "second page", "third page"])
+    texts, problems = read(message(("bundle.pdf", "application/pdf", pdf)),
+                           Ocr(max_pages=2))
+    assert "943 476 5919" in texts["bundle.pdf"]
+    [problem] = problems
+    assert problem.kind == "unscannable" and problem.part == "bundle.pdf"
+    assert problem.detail.startswith("1 page scanned past the message's 2 read")
+
+
+@needs_ocr
+def test_the_allowance_counts_pictures_and_pages_of_the_whole_message():
+    picture = testdata.picture_of(testdata.make_pdf(REFERRAL))
+    pdf = testdata.make_scanned_pdf([REFERRAL])
+    texts, problems = read(message(("form.png", "image/png", picture),
+                                   ("referral.pdf", "application/pdf", pdf)), Ocr(max_pages=1))
+    assert "943 476 5919" in texts["form.png"]
+    assert [(p.kind, p.part) for p in problems] == [("unscannable", "referral.pdf")]
+
+
+@needs_ocr
+def test_a_page_that_takes_too_long_is_unscannable_and_the_rest_is_read():
+    pdf = testdata.make_scanned_pdf([REFERRAL])
+    raw = message(("referral.pdf", "application/pdf", pdf))
+    texts, problems = read(raw, Ocr(timeout=0.001))
+    assert [(p.kind, p.detail) for p in problems] == [
+        ("unscannable", "scanned page 1: OCR could not render it within 0.001 s")]
+    assert texts["body"] == "Please see attached.\n"
+
+
+@needs_ocr
+def test_a_decompression_bomb_picture_fails_alone_under_the_memory_limit():
+    width = height = 30000  # 112 MB of pixels at one bit, 900 MB once read as grey
+    row = b"\x00" * (1 + width // 8)
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0,
+                                                               0, 0, 0))
+            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+    texts, problems = read(message(("big.png", "image/png", bomb)))
+    [problem] = problems
+    assert problem.kind == "unscannable" and problem.part == "big.png"
+    assert problem.detail.startswith("image not read: OCR could not read it")
+
+
+def test_with_ocr_off_a_scanned_page_says_it_was_not_read():
+    pdf = testdata.make_scanned_pdf([REFERRAL]) if ocr.available() else SCAN_WITHOUT_POPPLER
+    _, problems = read(message(("referral.pdf", "application/pdf", pdf)), Ocr(enabled=False))
+    assert [(p.kind, p.detail) for p in problems] == [
+        ("unscannable", "1 page scanned, and not read: OCR is off")]
+
+
+def test_with_ocr_not_installed_a_scanned_page_says_so_and_a_picture_is_passed_over(
+        monkeypatch, tmp_path):
+    pdf = testdata.make_scanned_pdf([REFERRAL]) if ocr.available() else SCAN_WITHOUT_POPPLER
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither program on it
+    ocr._programs.cache_clear()
+    try:
+        texts, problems = read(message(("referral.pdf", "application/pdf", pdf),
+                                       ("form.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 64)))
+    finally:
+        monkeypatch.undo()
+        ocr._programs.cache_clear()
+    assert [(p.kind, p.detail) for p in problems] == [
+        ("unscannable", "1 page scanned, and not read: OCR is not installed")]
+    assert "form.png" not in texts
+
+
+def test_history_learning_reads_no_pictures():
+    # parse() without OCR settings: `history learn` over years of mail must not OCR them
+    pdf = testdata.make_scanned_pdf([REFERRAL]) if ocr.available() else SCAN_WITHOUT_POPPLER
+    texts, problems = read(message(("referral.pdf", "application/pdf", pdf)), None)
+    assert "943 476 5919" not in texts.get("referral.pdf", "")
+    assert [p.detail for p in problems] == ["1 page scanned, and not read: OCR is off"]
+
+
+def test_image_sizes_are_read_from_headers_without_decoding():
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 640, 480) + b"\x08\x00"
+    gif = b"GIF89a" + struct.pack("<HH", 32, 16)
+    jpeg = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+            b"\xff\xc0\x00\x11\x08" + struct.pack(">HH", 1200, 1600) + b"\x03" + b"\x00" * 9)
+    assert ocr.image_size(png) == (640, 480)
+    assert ocr.image_size(gif) == (32, 16)
+    assert ocr.image_size(jpeg) == (1600, 1200)
+    assert ocr.image_size(b"II*\x00tiff") is None  # unknown: read, not guessed small
+
+
+def test_tesseract_words_below_the_confidence_floor_are_left_out():
+    tsv = "\n".join([
+        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf"
+        "\ttext",
+        "5\t1\t1\t1\t1\t1\t0\t0\t1\t1\t96\tNHS",
+        "5\t1\t1\t1\t1\t2\t0\t0\t1\t1\t91\tnumber",
+        "5\t1\t1\t1\t1\t3\t0\t0\t1\t1\t12\t~%#",
+        "5\t1\t1\t1\t2\t1\t0\t0\t1\t1\t88\t943",
+        "5\t1\t2\t1\t1\t1\t0\t0\t1\t1\t90\tSigned",
+    ])
+    assert ocr._lines(tsv, 50) == "NHS number\n943\n\nSigned"
+
+
+# An image-only PDF written out by hand, for machines without poppler to draw one: one 8 x 8
+# grey image on the page and no text.
+def _scan_without_poppler() -> bytes:
+    pixels = zlib.compress(b"\xff" * 64)
+    return testdata._pdf_file([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject "
+        b"<< /Im0 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length 31 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length " + str(len(pixels)).encode() +
+        b" >>\nstream\n" + pixels + b"\nendstream",
+    ])
+
+
+SCAN_WITHOUT_POPPLER = _scan_without_poppler()
