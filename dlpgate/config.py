@@ -239,6 +239,10 @@ class Ocr(_Section):
         "message is unscannable.")
     timeout: float = Field(20, gt=0, description="Seconds to read one page or image; over it "
                            "the part is unscannable.")
+    max_seconds: float = Field(
+        25, gt=0, description="Seconds of OCR per message, its pages and images together; "
+        "pages past it are not read and the message is unscannable. Under relay.scan_timeout, "
+        "so a long scanned bundle gets a verdict and not 451 at every retry.")
     resolution: int = Field(200, ge=72, le=600, description="Dots per inch a scanned PDF page "
                             "is rendered at to be read.")
     min_pixels: int = Field(
@@ -589,6 +593,18 @@ class Settings(_Section):
     review: Review = Field(default_factory=Review)
     logging: Logging = Field(default_factory=Logging)
     source: str = Field("(built-in defaults)", exclude=True)
+
+    @field_validator("scan")
+    @classmethod
+    def _ocr_within_the_scan(cls, v: Scan, info: ValidationInfo) -> Scan:
+        """OCR that may take the whole scan's time makes a long scan 451 at every retry, for
+        days, where a cap gives it a verdict (its unread pages unscannable)."""
+        relay = info.data.get("relay")
+        if relay and v.ocr.enabled and v.ocr.max_seconds >= relay.scan_timeout:
+            raise ValueError(f"ocr.max_seconds ({v.ocr.max_seconds:g}) must be under "
+                             f"relay.scan_timeout ({relay.scan_timeout:g}), leaving time for "
+                             "the rest of the scan")
+        return v
 
     @field_validator("recipients")
     @classmethod

@@ -193,3 +193,9 @@ def test_an_ocr_language_that_is_no_tesseract_name_is_named_with_its_line(tmp_pa
     found = errors(tmp_path, "scan:\n  ocr:\n    languages: [eng, welsh]\n")
     assert found == ["dlpgate.yaml:3 scan.ocr.languages: 'welsh' is not a Tesseract language "
                      "name (eng, cym, ...)"]
+
+
+def test_ocr_that_could_take_the_whole_scans_time_is_refused(tmp_path):
+    found = errors(tmp_path, "relay:\n  scan_timeout: 30\nscan:\n  ocr:\n    max_seconds: 30\n")
+    assert found == ["dlpgate.yaml:3 scan: ocr.max_seconds (30) must be under "
+                     "relay.scan_timeout (30), leaving time for the rest of the scan"]

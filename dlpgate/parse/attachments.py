@@ -13,6 +13,7 @@ import codecs
 import io
 import logging
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class Budget:
     text: int = 0  # characters of text the message's parts have given so far
     ocr: Ocr | None = None  # None: images are not read (`history learn`, tests of text alone)
     ocr_read: int = 0  # scanned pages and images read so far (`scan.ocr.max_pages`)
+    ocr_spent: float = 0.0  # seconds of OCR so far (`scan.ocr.max_seconds`)
 
     def full(self) -> bool:
         """The message has given all the text one scan reads (`max_message_text`)."""
@@ -96,6 +98,10 @@ class Budget:
         given = min(room, wanted)
         self.ocr_read += given
         return given
+
+    def ocr_left(self) -> float:
+        """Seconds of OCR the message has left (`scan.ocr.max_seconds`)."""
+        return max(0.0, self.ocr.max_seconds - self.ocr_spent) if self.ocr else 0.0
 
 
 _TEXT_TYPES = ("text/plain", "text/csv", "text/tab-separated-values", "application/csv")
@@ -277,11 +283,20 @@ def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
                   f"{budget.ocr.max_pages} read (scan.ocr.max_pages), not read"] \
             if room < len(numbers) else []
         found: dict[int, str] = {}
-        for number in numbers[:room]:
+        for at, number in enumerate(numbers[:room]):
+            left = budget.ocr_left()
+            if left <= 0:
+                budget.ocr_read -= room - at  # not read: not counted against later files
+                unread.append(f"{_pages(room - at)} scanned past the message's "
+                              f"{budget.ocr.max_seconds:g} s of OCR (scan.ocr.max_seconds), "
+                              "not read")
+                break
+            started = time.monotonic()
             try:
-                found |= reader.pages(data, [number])
+                found |= reader.pages(data, [number], left)
             except ocr.OcrFailed as exc:
                 unread.append(f"scanned {exc}")
+            budget.ocr_spent += time.monotonic() - started
         return found, unread
 
     try:
@@ -316,16 +331,24 @@ def _image(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
     size = ocr.image_size(data)
     if size is not None and size[0] * size[1] < budget.ocr.min_pixels:
         return
+    if budget.ocr_left() <= 0:
+        yield Problem("unscannable", name, f"image not read: the message's "
+                      f"{budget.ocr.max_seconds:g} s of OCR were spent before it "
+                      "(scan.ocr.max_seconds)")
+        return
     if not budget.take_pages(1):
         yield Problem("unscannable", name, f"image not read: the message had "
                       f"{budget.ocr.max_pages} scanned pages and images read before it "
                       "(scan.ocr.max_pages)")
         return
+    started = time.monotonic()
     try:
-        text = reader.image(data)
+        text = reader.image(data, budget.ocr_left())
     except ocr.OcrFailed as exc:
         yield Problem("unscannable", name, f"image not read: {exc}")
         return
+    finally:
+        budget.ocr_spent += time.monotonic() - started
     yield from _cut(text, name, budget.limits)
 
 

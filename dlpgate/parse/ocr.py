@@ -20,6 +20,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -100,9 +101,10 @@ class Reader:
 
     settings: Ocr
 
-    def image(self, data: bytes) -> str:
+    def image(self, data: bytes, left: float | None = None) -> str:
         """The words in an image (PNG, JPEG, TIFF, GIF, BMP, WebP), a line of the image a line
-        of text. Raises OcrFailed."""
+        of text, within `timeout` and the `left` seconds of the message's OCR. Raises
+        OcrFailed."""
         key = hashlib.sha256(data).digest()
         known = _CACHE.get(self.settings, key)
         if known is not None:
@@ -111,13 +113,15 @@ class Reader:
             path = os.path.join(tmp, "image")
             with open(path, "wb") as f:
                 f.write(data)
-            text = self._tesseract(path)
+            text = self._tesseract(path, _Clock(self.settings.timeout, left))
         _CACHE.put(self.settings, key, text)
         return text
 
-    def pages(self, pdf: bytes, numbers: list[int]) -> dict[int, str]:
+    def pages(self, pdf: bytes, numbers: list[int], left: float | None = None) -> dict[int, str]:
         """The words on the given pages (numbered from 1) of a PDF, each rendered in grey at
-        `resolution` and read. A page that cannot be read raises OcrFailed naming it."""
+        `resolution` and read, each within `timeout` and all within `left` seconds. A page
+        that cannot be read raises OcrFailed naming it."""
+        clock = _Clock(self.settings.timeout, left)
         out: dict[int, str] = {}
         with tempfile.TemporaryDirectory(prefix="dlpgate-ocr-") as tmp:
             source = os.path.join(tmp, "document.pdf")
@@ -128,40 +132,64 @@ class Reader:
                 known = _CACHE.get(self.settings, key)
                 if known is None:
                     image = os.path.join(tmp, f"page-{number}")
+                    clock.page()
                     try:
                         self._run([_need()[1], "-r", str(self.settings.resolution), "-gray",
                                    "-f", str(number), "-l", str(number), "-singlefile", source,
-                                   image], "render")
-                        known = self._tesseract(image + ".pgm")
+                                   image], "render", clock)
+                        known = self._tesseract(image + ".pgm", clock)
                     except OcrFailed as exc:
                         raise OcrFailed(f"page {number}: {exc}") from None
                     _CACHE.put(self.settings, key, known)
                 out[number] = known
         return out
 
-    def _tesseract(self, path: str) -> str:
+    def _tesseract(self, path: str, clock: _Clock) -> str:
         done = self._run([_need()[0], path, "stdout", "-l", "+".join(self.settings.languages),
-                          "--oem", "1", "--psm", "3", "tsv"], "read")
+                          "--oem", "1", "--psm", "3", "tsv"], "read", clock)
         return _lines(done.decode("utf-8", "replace"), self.settings.min_confidence)
 
-    def _run(self, argv: list[str], verb: str) -> bytes:
-        """One program under the memory limit and timeout; its error output is never shown
-        (it may quote the file's metadata)."""
+    def _run(self, argv: list[str], verb: str, clock: _Clock) -> bytes:
+        """One program under the memory limit and the time left; its error output is never
+        shown (it may quote the file's metadata)."""
         limit = _need()[2]
         if limit:
             argv = [limit, f"--as={self.settings.memory}", "--", *argv]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1",
                "LC_ALL": "C"}
+        allowed, why = clock.left()
         try:
-            done = subprocess.run(argv, capture_output=True, timeout=self.settings.timeout,
+            done = subprocess.run(argv, capture_output=True, timeout=max(allowed, 0.001),
                                   env=env, check=False)
         except subprocess.TimeoutExpired:
-            raise OcrFailed(f"OCR could not {verb} it within {self.settings.timeout:g} s") from None
+            raise OcrFailed(f"OCR could not {verb} it within {why}") from None
         except OSError as exc:
             raise OcrFailed(f"OCR could not start ({type(exc).__name__})") from None
         if done.returncode != 0:
             raise OcrFailed(f"OCR could not {verb} it (exit status {done.returncode})")
         return done.stdout
+
+
+class _Clock:
+    """The time a page may take: `timeout` for each page, and no more than the message's
+    OCR had `left` when reading began."""
+
+    def __init__(self, timeout: float, left: float | None) -> None:
+        self.timeout = timeout
+        now = time.monotonic()
+        self.page_ends = now + timeout
+        self.all_ends = now + left if left is not None else None
+
+    def page(self) -> None:
+        self.page_ends = time.monotonic() + self.timeout
+
+    def left(self) -> tuple[float, str]:
+        """(seconds left, how to say the limit that was reached)."""
+        now = time.monotonic()
+        page = self.page_ends - now
+        if self.all_ends is not None and self.all_ends - now < page:
+            return self.all_ends - now, "the message's time for OCR (scan.ocr.max_seconds)"
+        return page, f"{self.timeout:g} s"
 
 
 def _need() -> tuple[str, str, str]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -228,12 +229,13 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         if item is None:
             raise Denied(404, "no such held message")
         store.audit(AuditEntry(actor(user), "view", item.id, via="web"))
-        return _message_page(request, user, session, item, revealed=None)
+        return await _message_page(request, user, session, item, revealed=None)
 
-    def _message_page(request, user, session, item, revealed, status=200, notice="",
-                      texts=None):
+    async def _message_page(request, user, session, item, revealed, status=200, notice="",
+                            texts=None):
         history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
-        texts = part_texts(item, settings) if texts is None else texts  # one parse a page
+        if texts is None:  # one parse a page, off the event loop: a scan's OCR takes seconds
+            texts = await run_in_threadpool(part_texts, item, settings)
         written = senders(item)
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings, texts), revealed=revealed,
@@ -252,11 +254,11 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             raise Denied(404, "no such held message")
         reason = str(form.get("reason", "")).strip()
         if len(reason) < 5:
-            return _message_page(request, user, session, item, None, 400,
+            return await _message_page(request, user, session, item, None, 400,
                                  "Say why you need to read this message (at least a few words).")
         store.audit(AuditEntry(actor(user), "reveal", item.id, reason=reason[:500], via="web"))
-        texts = part_texts(item, settings)
-        return _message_page(request, user, session, item,
+        texts = await run_in_threadpool(part_texts, item, settings)
+        return await _message_page(request, user, session, item,
                              revealed_parts(item, settings, texts), texts=texts)
 
     def _own(user: auth.User, item_id: str, comment: str):
@@ -278,11 +280,11 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             item = store.get_held(item_id)
             if item is None:
                 raise Denied(404, "no such held message")
-            return _message_page(request, user, session, item, None, 400,
+            return await _message_page(request, user, session, item, None, 400,
                                  "Say why in a comment: it is kept in the audit trail.")
         if request.path_params["verb"] == "release":
             if (mine := _own(user, item_id, comment)) is not None:
-                return _message_page(request, user, session, mine, None, 403, "You sent this "
+                return await _message_page(request, user, session, mine, None, 403, "You sent this "
                                      "message: another reviewer decides whether it is released.")
             only = tuple(str(r) for r in form.getlist("rcpt"))
             result = await release(store, settings, item_id, actor(user), comment, "web",
@@ -300,7 +302,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         item = store.get_held(item_id)
         if item is None:
             raise Denied(404, "no such held message")
-        return _message_page(request, user, session, item, None, 200 if result.ok else 409,
+        return await _message_page(request, user, session, item, None, 200 if result.ok else 409,
                              result.message)
 
     async def bulk(request: Request, user: auth.User, session: auth.Session | None) -> Response:

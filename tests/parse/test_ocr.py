@@ -108,12 +108,29 @@ def test_the_allowance_counts_pictures_and_pages_of_the_whole_message():
 
 @needs_ocr
 def test_a_page_that_takes_too_long_is_unscannable_and_the_rest_is_read():
-    pdf = testdata.make_scanned_pdf([REFERRAL])
+    pdf = testdata.make_scanned_pdf(["A page of the timeout test"])  # read by no other test
     raw = message(("referral.pdf", "application/pdf", pdf))
     texts, problems = read(raw, Ocr(timeout=0.001))
     assert [(p.kind, p.detail) for p in problems] == [
         ("unscannable", "scanned page 1: OCR could not render it within 0.001 s")]
     assert texts["body"] == "Please see attached.\n"
+
+
+@needs_ocr
+def test_a_bundle_longer_than_the_messages_ocr_time_is_read_as_far_as_it_goes_and_said():
+    # a 20-page bundle took two minutes: 451 at every retry, where it needs a verdict
+    fresh = "Bundle of the long-time test"  # pages no other test has had read (and kept)
+    pdf = testdata.make_scanned_pdf([fresh, "second page", "third page"])
+    picture = testdata.picture_of(testdata.make_pdf(fresh))
+    _, problems = read(message(("bundle.pdf", "application/pdf", pdf),
+                               ("form.png", "image/png", picture)), Ocr(max_seconds=0.001))
+    assert [(p.part, p.detail) for p in problems] == [
+        ("bundle.pdf", "scanned page 1: OCR could not render it within the message's time for "
+                       "OCR (scan.ocr.max_seconds)"),
+        ("bundle.pdf", "2 pages scanned past the message's 0.001 s of OCR "
+                       "(scan.ocr.max_seconds), not read"),
+        ("form.png", "image not read: the message's 0.001 s of OCR were spent before it "
+                     "(scan.ocr.max_seconds)")]
 
 
 @needs_ocr
