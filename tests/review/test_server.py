@@ -149,6 +149,37 @@ def test_a_reviewers_own_held_message_is_left_for_another_reviewer_in_the_browse
     assert len(sink.delivered) == 1
 
 
+def test_a_held_scan_shows_its_pages_nhs_number_masked_then_revealed_in_the_browser(
+        make_settings, relay_factory, sink, tmp_path, browser):
+    from dlpgate import testdata
+    from dlpgate.parse import ocr
+
+    if not ocr.available():
+        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
+                    "installs them)")
+    relay, port = relay_with_review(make_settings, relay_factory, ann=("reviewer",))
+    scan = testdata.make_scanned_pdf(["Referral to the Early Help Hub",
+                                      "Child: Amelia Reid\nNHS number: 943 476 5919\n"
+                                      "Date of birth: 04/05/2016"])
+    raw = make_message(to=("jane.family@gmail.com",), subject="Referral",
+                       body="Please see the attached.\n",
+                       attachments=(("scan0001.pdf", "application/pdf", scan),))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail("ot.team@example-council.gov.uk", ["jane.family@gmail.com"], raw)
+    assert sink.delivered == []
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, f"http://127.0.0.1:{port}", "ann")
+    page.click("tbody a")
+    page.wait_for_url(MESSAGE_PAGE)
+    found = page.locator("ul.findings li").all_inner_texts()
+    assert "\u2022\u2022\u2022 \u2022\u2022\u2022 \u2022919 in attachment 1 (.pdf)" in found
+    assert "943 476 5919" not in page.content()
+    page.fill("input[name=reason]", "checking the referral's recipient")
+    page.click("text=Show the content")
+    assert page.locator("mark[title=UK_NHS]").inner_text() == "943 476 5919"
+    shot(page, tmp_path, "review-scanned.png")
+
+
 def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
         make_settings, relay_factory, sink, tmp_path, browser):
     relay, port = relay_with_review(make_settings, relay_factory, ann=("reviewer",))
