@@ -73,11 +73,19 @@ def _refused(code: int, text: str) -> HopReply:
     if 400 <= code < 500:
         return HopReply(code, f"{_enhanced(text) or '4.0.0'} Next hop deferred this, try "
                         "again later")
-    return HopReply(code, _one_line(text))
+    return HopReply(code, _coded(code, text))
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:400]
+
+
+def _coded(code: int, text: str) -> str:
+    """A next hop's reply text, on one line, with an RFC 3463 code: its own, or else its
+    class's X.0.0, as Postfix gives a reply that came without one. We offer
+    ENHANCEDSTATUSCODES, so what we pass on must carry one ("550 No such user" did not)."""
+    line = _one_line(text)
+    return line if _enhanced(line) else f"{code // 100}.0.0 {line}".rstrip()
 
 
 # The MAIL parameter each EHLO extension allows: BODY=8BITMIME is the 8BITMIME extension's.
@@ -217,7 +225,7 @@ class Transaction:
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             return self._lost(exc)
         self.accepted.append(address)
-        return HopReply(resp.code, _one_line(resp.message))
+        return HopReply(resp.code, _coded(resp.code, resp.message))
 
     @property
     def alive(self) -> bool:
@@ -233,14 +241,14 @@ class Transaction:
         except aiosmtplib.SMTPDataError as exc:
             if 500 <= exc.code < 600:
                 await self.abort()
-                return HopReply(exc.code, _one_line(exc.message))
+                return HopReply(exc.code, _coded(exc.code, exc.message))
             self._drop()
             return HopReply(451, f"4.4.0 Next hop deferred: {status_of(exc.code, exc.message)}")
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             return dataclasses.replace(self._lost(exc), in_doubt=True)
         client, self.client = self.client, None
         self.hop._release(client)
-        return HopReply(resp.code, _one_line(resp.message))
+        return HopReply(resp.code, _coded(resp.code, resp.message))
 
     async def abort(self) -> None:
         """End the transaction without sending (held, rejected, client gone)."""

@@ -12,9 +12,9 @@ import asyncio
 import ipaddress
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, AnyStr
 
-from aiosmtpd.smtp import SMTP, Session
+from aiosmtpd.smtp import SMTP, Session, syntax
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from dlpgate import metrics, obs
@@ -50,6 +50,7 @@ from dlpgate.replies import (
     R550_POLICY_REJECT,
     R554_NOT_ALLOWED,
     reply_for,
+    with_status,
 )
 from dlpgate.store.base import DecisionRecord, HeldMessage, Store, StoreError
 from dlpgate.workers import Overloaded, ScanFailed, ScanTimeout, spawn
@@ -122,6 +123,36 @@ class GatewaySMTP(SMTP):
     def __init__(self, handler: Handler, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self.gateway = handler.gateway
+        self._greeted = False  # the greeting, like EHLO's reply, carries no enhanced code
+        self._bare = False  # inside EHLO or HELO
+
+    async def push(self, status: AnyStr) -> None:
+        """Every reply with an RFC 3463 code, as ENHANCEDSTATUSCODES (which we offer) promises
+        (RFC 2034 §3): aiosmtpd's own said none ("552 Error: Too much mail data"), and an
+        Exchange NDR then showed no cause its admins could look up. The greeting and the
+        replies to EHLO and HELO carry none, as RFC 2034 has it."""
+        if isinstance(status, str):
+            if not self._greeted and status.startswith("220 "):
+                self._greeted = True
+            elif not self._bare:
+                status = with_status(status)  # type: ignore[assignment]
+        await super().push(status)
+
+    @syntax("EHLO hostname")
+    async def smtp_EHLO(self, hostname: str) -> None:
+        self._bare = True
+        try:
+            await super().smtp_EHLO(hostname)
+        finally:
+            self._bare = False
+
+    @syntax("HELO hostname")
+    async def smtp_HELO(self, hostname: str) -> None:
+        self._bare = True
+        try:
+            await super().smtp_HELO(hostname)
+        finally:
+            self._bare = False
 
     async def smtp_AUTH(self, arg: str) -> None:
         """Clients are admitted by address (relay.allowed_clients), never by account."""
@@ -186,7 +217,7 @@ class Handler:
         # aiosmtpd offers AUTH once TLS is up; dlpgate has no accounts to check, and a
         # connector set to authenticate failed with a puzzling 535 instead of seeing no AUTH
         kept = [r for r in responses[:-1] if not r.startswith("250-AUTH")]
-        return [*kept, "250-PIPELINING", responses[-1]]
+        return [*kept, "250-PIPELINING", "250-ENHANCEDSTATUSCODES", responses[-1]]
 
     async def handle_RSET(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
         await self._end_transaction(session)

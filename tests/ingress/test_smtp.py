@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import smtplib
 import socket
 import time
@@ -54,7 +55,7 @@ def test_a_null_sender_bounce_is_relayed_with_a_null_sender(relay, sink):
 def test_the_relay_advertises_the_extensions_mtas_rely_on(relay):
     with smtplib.SMTP("127.0.0.1", relay.port) as client:
         client.ehlo()
-        for ext in ("8bitmime", "smtputf8", "pipelining", "size"):
+        for ext in ("8bitmime", "smtputf8", "pipelining", "size", "enhancedstatuscodes"):
             assert client.has_extn(ext), ext
         assert client.esmtp_features["size"] == str(50 * 1024 * 1024)
 
@@ -106,7 +107,9 @@ def test_next_hop_deferring_the_data_with_4xx_becomes_451_with_its_codes_alone(r
     assert sink.delivered == []
 
 
-def test_a_message_over_the_size_limit_gets_552(make_settings, relay_factory, sink):
+def test_a_message_over_the_size_limit_gets_552_5_3_4(make_settings, relay_factory, sink):
+    # aiosmtpd's own "552 Error: Too much mail data" carried no enhanced code, and an
+    # Exchange NDR showed a bare 552 with nothing to look up
     relay = relay_factory(make_settings(relay={"max_message_size": "64KB"}))
     big = make_message(body="x" * 70 + "\n" * 1 + ("y" * 99 + "\n") * 800)
     with smtplib.SMTP("127.0.0.1", relay.port) as client:
@@ -114,8 +117,49 @@ def test_a_message_over_the_size_limit_gets_552(make_settings, relay_factory, si
         code, _ = client.mail(SENDER)
         client.rcpt("bob.smith@example-council.gov.uk")
         code, msg = client.data(big)
-    assert code == 552
+        assert (code, msg) == (552, b"5.3.4 Message size exceeds fixed maximum message size")
+        # declared too big in MAIL FROM ... SIZE=: refused before the data, the same way
+        client.rset()
+        code, msg = client.mail(SENDER, options=[f"SIZE={64 * 1024 + 1}"])
+        assert (code, msg) == (552, b"5.3.4 Message size exceeds fixed maximum message size")
     assert sink.delivered == []
+
+
+_CODED = re.compile(rb"^\d{3}[ -]([245])\.\d{1,3}\.\d{1,3} ")
+
+
+def test_every_reply_carries_an_enhanced_status_code_once_it_is_offered(relay, sink):
+    # RFC 2034: with ENHANCEDSTATUSCODES offered, every reply but the greeting, EHLO's and
+    # DATA's 354 carries one. aiosmtpd's own replies carried none, nor a next hop's bare ones
+    sink.handler.refuse["nobody@example-council.gov.uk"] = "550 No such user"
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=30) as s:
+        f = s.makefile("rb")
+
+        def say(line: str) -> list[bytes]:
+            s.sendall(line.encode() + b"\r\n")
+            lines = [f.readline()]
+            while lines[-1][3:4] == b"-":
+                lines.append(f.readline())
+            return lines
+
+        assert f.readline().startswith(b"220 ")  # the greeting: none
+        ehlo = say("EHLO client.example-council.gov.uk")
+        assert b"250-ENHANCEDSTATUSCODES\r\n" in ehlo
+        replies = [
+            say("NOOP"), say("FROB"), say("RCPT TO:<bob.smith@example-council.gov.uk>"),
+            say("DATA"), say("MAIL FROM:<alice.jones@example-council.gov.uk> FROB=1"),
+            say("MAIL FROM:<alice.jones@example-council.gov.uk> SIZE=999999999999"),
+            say("MAIL FROM:<alice.jones@example-council.gov.uk>"),
+            say("MAIL FROM:<alice.jones@example-council.gov.uk>"),  # nested
+            say("RCPT TO:<nobody@example-council.gov.uk>"),  # the next hop's bare 550
+            say("RCPT TO:<bob.smith@example-council.gov.uk>"),
+            say("VRFY bob"), say("RSET"), say("QUIT"),
+        ]
+    for reply in replies:
+        for line in reply:
+            found = _CODED.match(line)
+            assert found and found.group(1) == line[:1], line
+    assert replies[8] == [b"550 5.0.0 No such user\r\n"]
 
 
 def test_a_client_outside_allowed_clients_gets_554(make_settings, relay_factory):
@@ -690,3 +734,4 @@ def test_a_next_hop_with_an_internal_certificate_is_trusted_by_next_hop_ca(
                                         "next_hop_ca": str(cert)})
         send(relay_factory(trusting), make_message(), ["bob.smith@example-council.gov.uk"])
         assert len(edge.delivered) == 1
+
