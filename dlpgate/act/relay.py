@@ -88,6 +88,13 @@ def _coded(code: int, text: str) -> str:
     return line if _enhanced(line) else f"{code // 100}.0.0 {line}".rstrip()
 
 
+def _grown(option: str, added: int) -> str:
+    """A MAIL parameter as the next hop is given it: SIZE= counts what we add, the rest as
+    the client gave them."""
+    name, _, value = option.partition("=")
+    return f"SIZE={int(value) + added}" if name == "SIZE" and value.isdigit() else option
+
+
 # The MAIL parameter each EHLO extension allows: BODY=8BITMIME is the 8BITMIME extension's.
 _EXTENSION = {"BODY": "8bitmime", "SMTPUTF8": "smtputf8", "SIZE": "size"}
 
@@ -152,12 +159,17 @@ class NextHop:
             client.close()
 
     async def begin(
-        self, mail_from: str, options: list[str]
+        self, mail_from: str, options: list[str], added: int = 0
     ) -> tuple[Transaction | None, HopReply]:
-        """Open a transaction: connect (or reuse), send MAIL FROM. Never raises."""
+        """Open a transaction: connect (or reuse), send MAIL FROM. Never raises.
+
+        `added`: the most octets we will add to the message (our headers), declared in SIZE=
+        on top of the client's figure.
+        """
         sender = "" if mail_from == "<>" else mail_from
         encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
-        forwarded = [o for o in options if o.split("=")[0] in ("BODY", "SMTPUTF8", "SIZE")]
+        forwarded = [_grown(o, added) for o in options
+                     if o.split("=")[0] in ("BODY", "SMTPUTF8", "SIZE")]
         for attempt in (1, 2):
             client, reused = None, False
             try:

@@ -58,14 +58,31 @@ from dlpgate.workers import Overloaded, ScanFailed, ScanTimeout, spawn
 log = obs.logger("dlpgate.smtp")
 
 
+_SCAN_ID_WIDTH = 21  # pipeline.new_scan_id: 11 hex digits of milliseconds, 10 random
+_LINE_MAX = 998  # RFC 5322 2.1.1: the most octets a header line may have, CRLF aside
+
+
 def dlp_headers(scan_id: str, verdict: str, rules: tuple[str, ...], full: bool = False) -> bytes:
     """The headers mail is sent on with. The rules only when `relay.dlp_headers: full`: the
     message reaches its recipients with them, and "lookalike-address" told an impostor at
-    nhs-net.co.uk it had been noticed, "identifiers-leaving" a stranger what it carried."""
+    nhs-net.co.uk it had been noticed, "identifiers-leaving" a stranger what it carried.
+    Never longer than `header_room` says, which the SIZE declared to the next hop counts on."""
     lines = [f"X-DLP-Scan-Id: {scan_id}", f"X-DLP-Verdict: {verdict}"]
     if rules and full:
-        lines.append(f"X-DLP-Rules: {', '.join(rules)}")
+        line = f"X-DLP-Rules: {', '.join(rules)}"
+        if len(line) > _LINE_MAX:  # as many as one line holds, and a sign that more matched
+            line = line[:_LINE_MAX - 5].rsplit(", ", 1)[0] + ", ..."
+        lines.append(line)
     return ("\r\n".join(lines) + "\r\n").encode("ascii")
+
+
+def header_room(full: bool) -> int:
+    """The most octets `dlp_headers` adds to a message. MAIL FROM is sent to the next hop at
+    the first RCPT, before the scan says which headers: its SIZE= is the client's figure and
+    this, so it is never under what is sent (RFC 1870 §6.1), which a next hop that holds a
+    message to its declared size would refuse or cut short."""
+    widest = dlp_headers("0" * _SCAN_ID_WIDTH, "unscanned", ())  # the longest verdict word
+    return len(widest) + (_LINE_MAX + 2 if full else 0)
 
 
 class Gateway:
@@ -246,7 +263,9 @@ class Handler:
             return str(R501_BAD_RECIPIENT)
         tx: Transaction | None = getattr(session, "dlp_tx", None)
         if tx is None:
-            tx, reply = await self.gateway.hop.begin(envelope.mail_from, envelope.mail_options)
+            full = self.gateway.settings.relay.dlp_headers == "full"
+            tx, reply = await self.gateway.hop.begin(envelope.mail_from, envelope.mail_options,
+                                                     added=header_room(full))
             if tx is None:
                 log.warning("next_hop_refused", stage="MAIL", code=reply.code)
                 metrics.HOP_ERRORS.labels("MAIL").inc()

@@ -735,3 +735,36 @@ def test_a_next_hop_with_an_internal_certificate_is_trusted_by_next_hop_ca(
         send(relay_factory(trusting), make_message(), ["bob.smith@example-council.gov.uk"])
         assert len(edge.delivered) == 1
 
+
+def _declared(got) -> int:
+    [size] = [o for o in got.mail_options if o.startswith("SIZE=")]
+    return int(size.partition("=")[2])
+
+
+@pytest.mark.parametrize("headers", ["minimal", "full"])
+def test_the_size_declared_to_the_next_hop_counts_the_headers_the_relay_adds(
+        make_settings, relay_factory, sink, headers):
+    # SIZE= was the client's figure, passed on, and the X-DLP- headers went on top of it: a
+    # next hop that holds a message to its declared size (RFC 1870) refused or cut it
+    relay = relay_factory(make_settings(relay={"dlp_headers": headers}))
+    raw = make_message(to=("carer@gmial.com",))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.ehlo()
+        client.mail(SENDER, options=[f"SIZE={len(raw)}"])
+        client.rcpt("carer@gmial.com")
+        assert client.data(raw)[0] == 250
+    [got] = sink.delivered
+    assert len(got.data) > len(raw)  # the headers went on
+    assert len(got.data) <= _declared(got) <= len(got.data) + 1100
+
+
+def test_full_dlp_headers_stay_within_one_header_line_and_the_room_declared():
+    from dlpgate.ingress.smtp import dlp_headers, header_room
+    from dlpgate.pipeline import new_scan_id
+
+    rules = tuple(f"site-rule-number-{i:03d}" for i in range(200))
+    added = dlp_headers(new_scan_id(), "unscanned", rules, full=True)
+    assert len(added) <= header_room(True)
+    assert max(len(line) for line in added.split(b"\r\n")) <= 998
+    assert added.endswith(b", ...\r\n")
+    assert len(dlp_headers(new_scan_id(), "unscanned", rules)) <= header_room(False)
