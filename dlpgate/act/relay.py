@@ -102,13 +102,19 @@ _EXTENSION = {"BODY": "8bitmime", "SMTPUTF8": "smtputf8", "SIZE": "size"}
 log = obs.logger("dlpgate.next_hop")
 
 
+def _tls_error(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS failure behind `exc`, if one is: aiosmtplib wraps it."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        cause = cause.__cause__ or cause.__context__
+    return cause
+
+
 def _unreachable(exc: BaseException) -> None:
     """Why the next hop could not be reached, for the operator: the 451 alone said nothing
     when it was the next hop's certificate that was not trusted (relay.next_hop_ca). The
     exception's type, and for TLS the library's reason code; no text of any message."""
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, ssl.SSLError):
-        cause = cause.__cause__ or cause.__context__
+    cause = _tls_error(exc)
     if isinstance(cause, ssl.SSLCertVerificationError):
         log.warning("next_hop_unreachable", error="certificate not trusted",
                     reason=str(cause.verify_message or cause.reason or ""))
@@ -126,7 +132,9 @@ class NextHop:
         self.settings = settings
         self._idle: list[tuple[float, aiosmtplib.SMTP]] = []
 
-    def _client(self) -> aiosmtplib.SMTP:
+    def _client(self, on_connect: bool = True, timeout: float | None = None) -> aiosmtplib.SMTP:
+        """A client as relay.next_hop_* configure it; `on_connect=False` leaves STARTTLS to
+        the caller (the readiness probe, which says which step failed)."""
         tls = self.settings.next_hop_tls
         context = None
         if tls == "starttls" and self.settings.next_hop_ca is not None:
@@ -134,12 +142,52 @@ class NextHop:
         return aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
-            timeout=self.settings.next_hop_timeout,
+            timeout=timeout or self.settings.next_hop_timeout,
             local_hostname=self.settings.hostname,
-            start_tls={"none": False, "starttls": True, "opportunistic": None}[tls],
+            start_tls={"none": False, "starttls": True, "opportunistic": None}[tls]
+            if on_connect else False,
             validate_certs=tls == "starttls",
             tls_context=context,
         )
+
+    async def probe(self, timeout: float) -> str | None:
+        """None when mail could go to the next hop as configured, else why not, for /readyz.
+
+        A connection that opens was not enough: with `next_hop_tls: starttls` a next hop that
+        offers no STARTTLS, or whose certificate is not trusted, takes no mail from us, and
+        the node said ready while it could only answer 451. So this greets it as a message
+        would, EHLO and STARTTLS, then QUITs. The reason names no host, address or text the
+        next hop sent (a greeting's text may say anything).
+        """
+        tls = self.settings.next_hop_tls
+        client = self._client(on_connect=False, timeout=timeout)
+        step = "the connection"
+        try:
+            await client.connect()
+            step = "EHLO"
+            await client._ehlo_or_helo_if_needed()
+            offered = client.supports_extension("starttls")
+            if tls == "starttls" and not offered:
+                return "STARTTLS not offered (relay.next_hop_tls: starttls)"
+            if tls != "none" and offered:
+                step = "STARTTLS"
+                await client.starttls()
+            return None
+        except aiosmtplib.SMTPConnectResponseError as exc:
+            return f"refused the connection ({exc.code})"
+        except aiosmtplib.SMTPResponseException as exc:
+            return f"refused {step} ({exc.code})"
+        except (TimeoutError, aiosmtplib.SMTPTimeoutError):
+            return "timed out"
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            tls_error = _tls_error(exc)
+            if isinstance(tls_error, ssl.SSLCertVerificationError):
+                return "certificate not trusted"
+            return "TLS failed" if tls_error is not None else "no connection"
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.quit(), 1)
+            client.close()
 
     async def _acquire(self) -> tuple[aiosmtplib.SMTP, bool]:
         now = time.monotonic()
