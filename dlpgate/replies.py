@@ -55,6 +55,15 @@ R550_POLICY_REJECT = Reply(550, "5.7.1", "Message refused by data-protection pol
 # aiosmtpd's own two 552s (SIZE= over relay.max_message_size, and DATA past it) said neither
 # what nor why in a code a DSN carries; RFC 3463 X.3.4 is "message too big for system"
 R552_TOO_BIG = Reply(552, "5.3.4", "Message size exceeds fixed maximum message size")
+# RFC 6531 §3.5: mail sent with SMTPUTF8 that needs it may not go to a next hop that does
+# not offer it, and dlpgate does not downgrade; the hop's own "500 Error: strict ASCII mode"
+# was passed back and told the sender nothing. X.6.7 at MAIL and RCPT, X.6.9 after the data.
+R553_SENDER_NEEDS_SMTPUTF8 = Reply(
+    553, "5.6.7", "Next hop does not support SMTPUTF8, which the sender's address needs")
+R553_RECIPIENT_NEEDS_SMTPUTF8 = Reply(
+    553, "5.6.7", "Next hop does not support SMTPUTF8, which this recipient's address needs")
+R554_HEADERS_NEED_SMTPUTF8 = Reply(
+    554, "5.6.9", "Next hop does not support SMTPUTF8, which this message's headers need")
 R554_NOT_ALLOWED = Reply(554, "5.7.1", "Client not allowed to relay through this gateway")
 
 ALL = {name: value for name, value in globals().items() if isinstance(value, Reply)}

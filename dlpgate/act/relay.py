@@ -25,7 +25,14 @@ import aiosmtplib
 
 from dlpgate import obs
 from dlpgate.config import Relay, split_host_port
-from dlpgate.replies import R451_NEXT_HOP_DOWN, R451_NEXT_HOP_TIMEOUT, Reply
+from dlpgate.replies import (
+    R451_NEXT_HOP_DOWN,
+    R451_NEXT_HOP_TIMEOUT,
+    R553_RECIPIENT_NEEDS_SMTPUTF8,
+    R553_SENDER_NEEDS_SMTPUTF8,
+    R554_HEADERS_NEED_SMTPUTF8,
+    Reply,
+)
 
 _POOL_IDLE_SECONDS = 20.0  # well under the 300 s most MTAs allow an idle client
 
@@ -100,6 +107,16 @@ _EXTENSION = {"BODY": "8bitmime", "SMTPUTF8": "smtputf8", "SIZE": "size"}
 
 
 log = obs.logger("dlpgate.next_hop")
+
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+def _without_smtputf8(stage: str, reply: Reply) -> HopReply:
+    """Our refusal of what needs SMTPUTF8 at a next hop that lacks it, logged for the
+    operator: a next hop that should offer it (Postfix's smtputf8_enable) is theirs to fix."""
+    log.warning("next_hop_without_smtputf8", stage=stage, code=reply.code)
+    return HopReply.ours(reply)
 
 
 def _tls_error(exc: BaseException) -> ssl.SSLError | None:
@@ -228,8 +245,15 @@ class NextHop:
                     await client._ehlo_or_helo_if_needed()
                 opts = [o for o in forwarded if client.supports_extension(_EXTENSION[
                     o.split("=")[0]])]
+                # asked for, and not offered: what needs it cannot go (RFC 6531 §3.5);
+                # mail that only asked, all ASCII, goes without it, as Postfix sends it
+                ascii_only = "SMTPUTF8" in forwarded and "SMTPUTF8" not in opts
+                if ascii_only and not sender.isascii():
+                    self._release(client)
+                    return None, _without_smtputf8("MAIL", R553_SENDER_NEEDS_SMTPUTF8)
                 await client.mail(sender, options=opts, encoding=encoding)
-                return Transaction(self, client, encoding), HopReply(250, "2.1.0 Ok")
+                return (Transaction(self, client, encoding, ascii_only),
+                        HopReply(250, "2.1.0 Ok"))
             except aiosmtplib.SMTPSenderRefused as exc:
                 if client:
                     self._release(client)
@@ -262,11 +286,22 @@ class NextHop:
 class Transaction:
     """One MAIL transaction open at the next hop; end it with `send` or `abort`."""
 
-    def __init__(self, hop: NextHop, client: aiosmtplib.SMTP, encoding: str) -> None:
+    def __init__(self, hop: NextHop, client: aiosmtplib.SMTP, encoding: str,
+                 ascii_only: bool = False) -> None:
         self.hop = hop
         self.client: aiosmtplib.SMTP | None = client
         self.encoding = encoding
+        self.ascii_only = ascii_only  # SMTPUTF8 was asked for and the next hop lacks it
         self.accepted: list[str] = []
+
+    def refusal(self, data: bytes) -> HopReply | None:
+        """Why the next hop cannot be given `data` at all, or None. Headers in UTF-8 need
+        SMTPUTF8 (RFC 6532), and we do not downgrade them: the sender's MTA hears a
+        permanent 5.6.9 and tells the sender, as for any 5xx of the next hop's (DESIGN.md),
+        where it had the next hop's bare 500 or the message went on against RFC 6531."""
+        if self.ascii_only and not _HEAD_END.split(data, maxsplit=1)[0].isascii():
+            return _without_smtputf8("DATA", R554_HEADERS_NEED_SMTPUTF8)
+        return None
 
     def _lost(self, exc: BaseException) -> HopReply:
         """The connection failed mid-transaction: drop it, and say 451 with the reason."""
@@ -278,6 +313,8 @@ class Transaction:
         if not self.alive:  # lost on an earlier recipient: the rest wait for a retry too
             return HopReply.ours(R451_NEXT_HOP_DOWN)
         assert self.client is not None
+        if self.ascii_only and not address.isascii():
+            return _without_smtputf8("RCPT", R553_RECIPIENT_NEEDS_SMTPUTF8)
         try:
             resp = await self.client.rcpt(address, encoding=self.encoding)
         except aiosmtplib.SMTPRecipientRefused as exc:
@@ -295,6 +332,9 @@ class Transaction:
         """DATA at the next hop. 2xx and 5xx are passed back; anything else is 451."""
         if not self.alive:
             return HopReply.ours(R451_NEXT_HOP_DOWN)
+        if (refused := self.refusal(data)) is not None:  # a release comes here unchecked
+            await self.abort()
+            return refused
         assert self.client is not None
         try:
             resp = await self.client.data(data)

@@ -310,6 +310,14 @@ class Handler:
 
         scan_id = new_scan_id()
         started = time.perf_counter()
+        if (refused := tx.refusal(raw)) is not None:
+            # the next hop cannot take it whatever the verdict: the sender hears so now,
+            # not after a hold that no release could end
+            await tx.abort()
+            metrics.HOP_ERRORS.labels("DATA").inc()
+            self._log(scan_id, env, raw, None, Outcome.REJECTED, refused.code, started,
+                      "next hop lacks SMTPUTF8")
+            return str(refused)
         key = journal_key(env, raw)
         try:
             earlier = await gw.journal.earlier(key)

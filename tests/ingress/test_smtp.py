@@ -768,3 +768,47 @@ def test_full_dlp_headers_stay_within_one_header_line_and_the_room_declared():
     assert max(len(line) for line in added.split(b"\r\n")) <= 998
     assert added.endswith(b", ...\r\n")
     assert len(dlp_headers(new_scan_id(), "unscanned", rules)) <= header_room(False)
+
+
+def test_mail_that_needs_smtputf8_is_refused_permanently_by_a_next_hop_without_it(
+        make_settings, relay_factory):
+    # RFC 6531 §3.5: no downgrade, and no passing on what the next hop may not be sent; its
+    # bare "500 Error: strict ASCII mode" came back, and UTF-8 headers went on regardless
+    zoe = "zo\u00eb.n\u00fa\u00f1ez@example-council.gov.uk"
+    bob = "bob.smith@example-council.gov.uk"
+    plain = make_message(to=(bob,))
+    utf8_head = (f"From: {SENDER}\r\nTo: {bob}\r\nSubject: R\u00e9union\r\n\r\nAt ten.\r\n"
+                 ).encode()
+    with Sink(smtputf8=False) as hop:
+        settings = make_settings(relay={"next_hop": hop.address})
+        with capture_logs(settings, forbidden=("zo\u00eb", "R\u00e9union")) as logs:
+            relay = relay_factory(settings)
+            with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+                # an address that needs it: refused on that recipient, the rest delivered
+                assert client.sendmail(SENDER, [zoe, bob], plain, mail_options=["SMTPUTF8"]) \
+                    == {zoe: (553, b"5.6.7 Next hop does not support SMTPUTF8, which this "
+                                   b"recipient's address needs")}
+                # a sender that needs it: every recipient refused, nothing sent
+                with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+                    client.sendmail(zoe, [bob], plain, mail_options=["SMTPUTF8"])
+                assert refused.value.recipients == {bob: (
+                    553, b"5.6.7 Next hop does not support SMTPUTF8, which the sender's "
+                         b"address needs")}
+                # headers that need it: refused after the data, permanently, before a scan
+                with pytest.raises(smtplib.SMTPDataError) as err:
+                    client.sendmail(SENDER, [bob], utf8_head, mail_options=["SMTPUTF8"])
+                assert (err.value.smtp_code, err.value.smtp_error) == (
+                    554, b"5.6.9 Next hop does not support SMTPUTF8, which this message's "
+                         b"headers need")
+                # asked for, but all ASCII: nothing needs it, and it goes without
+                client.sendmail(SENDER, [bob], make_message(to=(bob,), subject="Later"),
+                                mail_options=["SMTPUTF8"])
+            relay.stop()
+    assert [m.rcpt_tos for m in hop.delivered] == [[bob], [bob]]
+    assert all("SMTPUTF8" not in m.mail_options for m in hop.delivered)
+    said = [(e["stage"], e["code"]) for e in logs.events
+            if e.get("event") == "next_hop_without_smtputf8"]
+    assert said == [("RCPT", 553), ("MAIL", 553), ("DATA", 554)]
+    [rejected] = [e for e in logs.events if e.get("event") == "message"
+                  and e["outcome"] == "rejected"]
+    assert rejected["reply"] == 554 and rejected["error"] == "next hop lacks SMTPUTF8"
