@@ -8,8 +8,9 @@ holds. Labels carry rule ids, signal names, outcomes and actions only, never
 addresses.
 
 /healthz answers 200 while the process runs; /readyz answers 200 only when the
-store answers and the next hop accepts a connection, so a load balancer stops
-sending mail to a node that could only answer 451.
+store answers and the next hop takes a session as the relay would open one (EHLO, and
+STARTTLS with a trusted certificate when relay.next_hop_tls requires it), so a load
+balancer stops sending mail to a node that could only answer 451.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from dlpgate.config import split_host_port
+_PROBE_SECONDS = 2.0  # a load balancer's probe gives up soon; a next hop this slow is not ready
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 MESSAGES = Counter("dlpgate_messages_total", "Messages by what the gateway did and the policy's "
@@ -89,12 +90,12 @@ def app(relay: Any) -> Starlette:
             await asyncio.to_thread(relay.store.ping)
         except Exception as exc:
             problems.append(f"store: {type(exc).__name__}")
-        host, port = split_host_port(relay.settings.relay.next_hop)
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2)
-            writer.close()
-        except (OSError, TimeoutError):
-            problems.append("next hop: no connection")
+            why = await asyncio.wait_for(relay.hop.probe(_PROBE_SECONDS), _PROBE_SECONDS + 1)
+        except TimeoutError:
+            why = "timed out"
+        if why is not None:
+            problems.append(f"next hop: {why}")
         if problems:
             return PlainTextResponse("not ready: " + "; ".join(problems) + "\n", 503)
         return PlainTextResponse("ready\n")

@@ -8,6 +8,7 @@ verbatim and are not listed here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from dlpgate.model import Outcome
@@ -51,6 +52,18 @@ R452_TOO_MANY_RECIPIENTS = Reply(452, "4.5.3", "Too many recipients")
 R501_BAD_SENDER = Reply(501, "5.1.7", "Bad sender address syntax")
 R501_BAD_RECIPIENT = Reply(501, "5.1.3", "Bad recipient address syntax")
 R550_POLICY_REJECT = Reply(550, "5.7.1", "Message refused by data-protection policy")
+# aiosmtpd's own two 552s (SIZE= over relay.max_message_size, and DATA past it) said neither
+# what nor why in a code a DSN carries; RFC 3463 X.3.4 is "message too big for system"
+R552_TOO_BIG = Reply(552, "5.3.4", "Message size exceeds fixed maximum message size")
+# RFC 6531 §3.5: mail sent with SMTPUTF8 that needs it may not go to a next hop that does
+# not offer it, and dlpgate does not downgrade; the hop's own "500 Error: strict ASCII mode"
+# was passed back and told the sender nothing. X.6.7 at MAIL and RCPT, X.6.9 after the data.
+R553_SENDER_NEEDS_SMTPUTF8 = Reply(
+    553, "5.6.7", "Next hop does not support SMTPUTF8, which the sender's address needs")
+R553_RECIPIENT_NEEDS_SMTPUTF8 = Reply(
+    553, "5.6.7", "Next hop does not support SMTPUTF8, which this recipient's address needs")
+R554_HEADERS_NEED_SMTPUTF8 = Reply(
+    554, "5.6.9", "Next hop does not support SMTPUTF8, which this message's headers need")
 R554_NOT_ALLOWED = Reply(554, "5.7.1", "Client not allowed to relay through this gateway")
 
 ALL = {name: value for name, value in globals().items() if isinstance(value, Reply)}
@@ -75,3 +88,32 @@ def reply_for(outcome: Outcome, specific: Reply | None = None) -> Reply:
     if reply.code // 100 != expected_class:
         raise ValueError(f"{reply} cannot report outcome {outcome}")
     return reply
+
+
+# RFC 3463 codes for the replies aiosmtpd makes itself, which carry none ("503 Error: need
+# RCPT command"), by reply code, as Postfix's smtpd gives them. A code not listed gets the
+# class's X.0.0. Once ENHANCEDSTATUSCODES is offered every reply must carry one (RFC 2034 §3).
+LIBRARY_STATUS: dict[int, str] = {
+    220: "2.0.0",  # "Ready to start TLS"; the greeting itself carries none
+    221: "2.0.0", 250: "2.0.0", 252: "2.0.0",
+    454: "4.7.0",  # TLS not available
+    500: "5.5.2", 501: "5.5.4", 502: "5.5.1", 503: "5.5.1", 504: "5.5.4", 555: "5.5.4",
+    530: "5.7.0", 554: "5.7.0",  # STARTTLS first; refused for lack of security
+}
+# The library's replies whose own words we replace with the catalogue's.
+LIBRARY_REPLACED: dict[int, Reply] = {552: R552_TOO_BIG}  # aiosmtpd's 552s are all size
+
+_HAS_STATUS = re.compile(r"\d{3}[ -][245]\.\d{1,3}\.\d{1,3}(?: |$)")
+
+
+def with_status(line: str) -> str:
+    """`line` as a client is told it when ENHANCEDSTATUSCODES is offered: with an RFC 3463
+    code. Replies that have one, and intermediate 3xx replies (354, 334), are left alone."""
+    code = line[:3]
+    if not code.isdigit() or line[3:4] not in ("", " ", "-") or code[0] == "3" \
+            or _HAS_STATUS.match(line):
+        return line
+    if line[3:4] != "-" and (ours := LIBRARY_REPLACED.get(int(code))) is not None:
+        return str(ours)
+    status = LIBRARY_STATUS.get(int(code), f"{code[0]}.0.0")
+    return f"{code}{line[3:4] or ' '}{status} {line[4:]}".rstrip()

@@ -179,11 +179,14 @@ def _is_notice(m: Received) -> bool:
 class Sink:
     """A real SMTP server on 127.0.0.1 that records what it is sent (the next hop)."""
 
-    def __init__(self, port: int | None = None, tls_context: Any = None) -> None:
-        """`tls_context`: an ssl.SSLContext to offer STARTTLS with (an Edge server's)."""
+    def __init__(self, port: int | None = None, tls_context: Any = None,
+                 smtputf8: bool = True) -> None:
+        """`tls_context`: an ssl.SSLContext to offer STARTTLS with (an Edge server's);
+        `smtputf8=False`: a next hop that does not offer SMTPUTF8."""
         self.port = port or free_port()
         self.handler = _SinkHandler()
         self.tls_context = tls_context
+        self.smtputf8 = smtputf8
         self._controller: Controller | None = None
 
     @property
@@ -207,7 +210,7 @@ class Sink:
     def start(self) -> Sink:
         self._controller = Controller(
             self.handler, hostname="127.0.0.1", port=self.port,
-            enable_SMTPUTF8=True, tls_context=self.tls_context,
+            enable_SMTPUTF8=self.smtputf8, tls_context=self.tls_context,
         )
         self._controller.start()
         return self

@@ -51,3 +51,39 @@ def test_a_scrape_shows_the_counters_moving_and_readiness_follows_the_next_hop(
         sink.stop()
         r = web.get("/readyz")
         assert r.status_code == 503 and "next hop" in r.text
+
+
+def test_readiness_says_not_ready_while_the_next_hop_cannot_be_used_as_configured(
+        make_settings, relay_factory, sink, tmp_path):
+    # with next_hop_tls: starttls, a next hop that offered no STARTTLS (or a certificate not
+    # trusted) took a connection, so /readyz said ready while every message got 451
+    import ssl
+    import subprocess
+
+    from dlpgate.testing import Sink
+
+    cert, key = tmp_path / "hop.pem", tmp_path / "hop.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=edge.example-council.gov.uk", "-addext",
+                    "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+
+    def readiness(next_hop: str, **tls: str) -> httpx.Response:
+        port = free_port()
+        relay_factory(make_settings(metrics={"listen": f"127.0.0.1:{port}"},
+                                    relay={"next_hop": next_hop, "next_hop_tls": "starttls",
+                                           **tls}))
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=30)
+
+    plain = readiness(sink.address)  # the sink offers no STARTTLS
+    assert (plain.status_code, plain.text) == (
+        503, "not ready: next hop: STARTTLS not offered (relay.next_hop_tls: starttls)\n")
+    with Sink(tls_context=served) as edge:
+        untrusted = readiness(edge.address)
+        assert (untrusted.status_code, untrusted.text) == (
+            503, "not ready: next hop: certificate not trusted\n")
+        trusted = readiness(edge.address, next_hop_ca=str(cert))
+        assert (trusted.status_code, trusted.text) == (200, "ready\n")
+    assert sink.received == [] and edge.received == []  # probed, never sent to

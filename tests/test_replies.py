@@ -24,3 +24,18 @@ def test_every_outcome_has_a_reply_of_the_right_class():
 def test_an_outcome_cannot_be_reported_with_a_reply_of_another_class():
     with pytest.raises(ValueError):
         replies.reply_for(Outcome.HELD, replies.R451_SCAN_FAILED)
+
+
+@pytest.mark.parametrize("said, told", [
+    ("503 Error: need RCPT command", "503 5.5.1 Error: need RCPT command"),
+    ("500 Error: command \"FROB\" not recognized",
+     "500 5.5.2 Error: command \"FROB\" not recognized"),
+    ("552 Error: Too much mail data", str(replies.R552_TOO_BIG)),
+    ("221 Bye", "221 2.0.0 Bye"),
+    ("220 Ready to start TLS", "220 2.0.0 Ready to start TLS"),
+    ("599 Something new", "599 5.0.0 Something new"),
+    ("553 5.1.3 Error: malformed address", "553 5.1.3 Error: malformed address"),  # has one
+    ("354 End data with <CR><LF>.<CR><LF>", "354 End data with <CR><LF>.<CR><LF>"),
+])
+def test_a_reply_the_library_made_gets_an_enhanced_status_code(said, told):
+    assert replies.with_status(said) == told

@@ -25,7 +25,14 @@ import aiosmtplib
 
 from dlpgate import obs
 from dlpgate.config import Relay, split_host_port
-from dlpgate.replies import R451_NEXT_HOP_DOWN, R451_NEXT_HOP_TIMEOUT, Reply
+from dlpgate.replies import (
+    R451_NEXT_HOP_DOWN,
+    R451_NEXT_HOP_TIMEOUT,
+    R553_RECIPIENT_NEEDS_SMTPUTF8,
+    R553_SENDER_NEEDS_SMTPUTF8,
+    R554_HEADERS_NEED_SMTPUTF8,
+    Reply,
+)
 
 _POOL_IDLE_SECONDS = 20.0  # well under the 300 s most MTAs allow an idle client
 
@@ -73,11 +80,26 @@ def _refused(code: int, text: str) -> HopReply:
     if 400 <= code < 500:
         return HopReply(code, f"{_enhanced(text) or '4.0.0'} Next hop deferred this, try "
                         "again later")
-    return HopReply(code, _one_line(text))
+    return HopReply(code, _coded(code, text))
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:400]
+
+
+def _coded(code: int, text: str) -> str:
+    """A next hop's reply text, on one line, with an RFC 3463 code: its own, or else its
+    class's X.0.0, as Postfix gives a reply that came without one. We offer
+    ENHANCEDSTATUSCODES, so what we pass on must carry one ("550 No such user" did not)."""
+    line = _one_line(text)
+    return line if _enhanced(line) else f"{code // 100}.0.0 {line}".rstrip()
+
+
+def _grown(option: str, added: int) -> str:
+    """A MAIL parameter as the next hop is given it: SIZE= counts what we add, the rest as
+    the client gave them."""
+    name, _, value = option.partition("=")
+    return f"SIZE={int(value) + added}" if name == "SIZE" and value.isdigit() else option
 
 
 # The MAIL parameter each EHLO extension allows: BODY=8BITMIME is the 8BITMIME extension's.
@@ -87,13 +109,29 @@ _EXTENSION = {"BODY": "8bitmime", "SMTPUTF8": "smtputf8", "SIZE": "size"}
 log = obs.logger("dlpgate.next_hop")
 
 
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+def _without_smtputf8(stage: str, reply: Reply) -> HopReply:
+    """Our refusal of what needs SMTPUTF8 at a next hop that lacks it, logged for the
+    operator: a next hop that should offer it (Postfix's smtputf8_enable) is theirs to fix."""
+    log.warning("next_hop_without_smtputf8", stage=stage, code=reply.code)
+    return HopReply.ours(reply)
+
+
+def _tls_error(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS failure behind `exc`, if one is: aiosmtplib wraps it."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        cause = cause.__cause__ or cause.__context__
+    return cause
+
+
 def _unreachable(exc: BaseException) -> None:
     """Why the next hop could not be reached, for the operator: the 451 alone said nothing
     when it was the next hop's certificate that was not trusted (relay.next_hop_ca). The
     exception's type, and for TLS the library's reason code; no text of any message."""
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, ssl.SSLError):
-        cause = cause.__cause__ or cause.__context__
+    cause = _tls_error(exc)
     if isinstance(cause, ssl.SSLCertVerificationError):
         log.warning("next_hop_unreachable", error="certificate not trusted",
                     reason=str(cause.verify_message or cause.reason or ""))
@@ -111,7 +149,9 @@ class NextHop:
         self.settings = settings
         self._idle: list[tuple[float, aiosmtplib.SMTP]] = []
 
-    def _client(self) -> aiosmtplib.SMTP:
+    def _client(self, on_connect: bool = True, timeout: float | None = None) -> aiosmtplib.SMTP:
+        """A client as relay.next_hop_* configure it; `on_connect=False` leaves STARTTLS to
+        the caller (the readiness probe, which says which step failed)."""
         tls = self.settings.next_hop_tls
         context = None
         if tls == "starttls" and self.settings.next_hop_ca is not None:
@@ -119,12 +159,52 @@ class NextHop:
         return aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
-            timeout=self.settings.next_hop_timeout,
+            timeout=timeout or self.settings.next_hop_timeout,
             local_hostname=self.settings.hostname,
-            start_tls={"none": False, "starttls": True, "opportunistic": None}[tls],
+            start_tls={"none": False, "starttls": True, "opportunistic": None}[tls]
+            if on_connect else False,
             validate_certs=tls == "starttls",
             tls_context=context,
         )
+
+    async def probe(self, timeout: float) -> str | None:
+        """None when mail could go to the next hop as configured, else why not, for /readyz.
+
+        A connection that opens was not enough: with `next_hop_tls: starttls` a next hop that
+        offers no STARTTLS, or whose certificate is not trusted, takes no mail from us, and
+        the node said ready while it could only answer 451. So this greets it as a message
+        would, EHLO and STARTTLS, then QUITs. The reason names no host, address or text the
+        next hop sent (a greeting's text may say anything).
+        """
+        tls = self.settings.next_hop_tls
+        client = self._client(on_connect=False, timeout=timeout)
+        step = "the connection"
+        try:
+            await client.connect()
+            step = "EHLO"
+            await client._ehlo_or_helo_if_needed()
+            offered = client.supports_extension("starttls")
+            if tls == "starttls" and not offered:
+                return "STARTTLS not offered (relay.next_hop_tls: starttls)"
+            if tls != "none" and offered:
+                step = "STARTTLS"
+                await client.starttls()
+            return None
+        except aiosmtplib.SMTPConnectResponseError as exc:
+            return f"refused the connection ({exc.code})"
+        except aiosmtplib.SMTPResponseException as exc:
+            return f"refused {step} ({exc.code})"
+        except (TimeoutError, aiosmtplib.SMTPTimeoutError):
+            return "timed out"
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            tls_error = _tls_error(exc)
+            if isinstance(tls_error, ssl.SSLCertVerificationError):
+                return "certificate not trusted"
+            return "TLS failed" if tls_error is not None else "no connection"
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.quit(), 1)
+            client.close()
 
     async def _acquire(self) -> tuple[aiosmtplib.SMTP, bool]:
         now = time.monotonic()
@@ -144,12 +224,17 @@ class NextHop:
             client.close()
 
     async def begin(
-        self, mail_from: str, options: list[str]
+        self, mail_from: str, options: list[str], added: int = 0
     ) -> tuple[Transaction | None, HopReply]:
-        """Open a transaction: connect (or reuse), send MAIL FROM. Never raises."""
+        """Open a transaction: connect (or reuse), send MAIL FROM. Never raises.
+
+        `added`: the most octets we will add to the message (our headers), declared in SIZE=
+        on top of the client's figure.
+        """
         sender = "" if mail_from == "<>" else mail_from
         encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
-        forwarded = [o for o in options if o.split("=")[0] in ("BODY", "SMTPUTF8", "SIZE")]
+        forwarded = [_grown(o, added) for o in options
+                     if o.split("=")[0] in ("BODY", "SMTPUTF8", "SIZE")]
         for attempt in (1, 2):
             client, reused = None, False
             try:
@@ -160,8 +245,15 @@ class NextHop:
                     await client._ehlo_or_helo_if_needed()
                 opts = [o for o in forwarded if client.supports_extension(_EXTENSION[
                     o.split("=")[0]])]
+                # asked for, and not offered: what needs it cannot go (RFC 6531 §3.5);
+                # mail that only asked, all ASCII, goes without it, as Postfix sends it
+                ascii_only = "SMTPUTF8" in forwarded and "SMTPUTF8" not in opts
+                if ascii_only and not sender.isascii():
+                    self._release(client)
+                    return None, _without_smtputf8("MAIL", R553_SENDER_NEEDS_SMTPUTF8)
                 await client.mail(sender, options=opts, encoding=encoding)
-                return Transaction(self, client, encoding), HopReply(250, "2.1.0 Ok")
+                return (Transaction(self, client, encoding, ascii_only),
+                        HopReply(250, "2.1.0 Ok"))
             except aiosmtplib.SMTPSenderRefused as exc:
                 if client:
                     self._release(client)
@@ -194,11 +286,22 @@ class NextHop:
 class Transaction:
     """One MAIL transaction open at the next hop; end it with `send` or `abort`."""
 
-    def __init__(self, hop: NextHop, client: aiosmtplib.SMTP, encoding: str) -> None:
+    def __init__(self, hop: NextHop, client: aiosmtplib.SMTP, encoding: str,
+                 ascii_only: bool = False) -> None:
         self.hop = hop
         self.client: aiosmtplib.SMTP | None = client
         self.encoding = encoding
+        self.ascii_only = ascii_only  # SMTPUTF8 was asked for and the next hop lacks it
         self.accepted: list[str] = []
+
+    def refusal(self, data: bytes) -> HopReply | None:
+        """Why the next hop cannot be given `data` at all, or None. Headers in UTF-8 need
+        SMTPUTF8 (RFC 6532), and we do not downgrade them: the sender's MTA hears a
+        permanent 5.6.9 and tells the sender, as for any 5xx of the next hop's (DESIGN.md),
+        where it had the next hop's bare 500 or the message went on against RFC 6531."""
+        if self.ascii_only and not _HEAD_END.split(data, maxsplit=1)[0].isascii():
+            return _without_smtputf8("DATA", R554_HEADERS_NEED_SMTPUTF8)
+        return None
 
     def _lost(self, exc: BaseException) -> HopReply:
         """The connection failed mid-transaction: drop it, and say 451 with the reason."""
@@ -210,6 +313,8 @@ class Transaction:
         if not self.alive:  # lost on an earlier recipient: the rest wait for a retry too
             return HopReply.ours(R451_NEXT_HOP_DOWN)
         assert self.client is not None
+        if self.ascii_only and not address.isascii():
+            return _without_smtputf8("RCPT", R553_RECIPIENT_NEEDS_SMTPUTF8)
         try:
             resp = await self.client.rcpt(address, encoding=self.encoding)
         except aiosmtplib.SMTPRecipientRefused as exc:
@@ -217,7 +322,7 @@ class Transaction:
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             return self._lost(exc)
         self.accepted.append(address)
-        return HopReply(resp.code, _one_line(resp.message))
+        return HopReply(resp.code, _coded(resp.code, resp.message))
 
     @property
     def alive(self) -> bool:
@@ -227,20 +332,23 @@ class Transaction:
         """DATA at the next hop. 2xx and 5xx are passed back; anything else is 451."""
         if not self.alive:
             return HopReply.ours(R451_NEXT_HOP_DOWN)
+        if (refused := self.refusal(data)) is not None:  # a release comes here unchecked
+            await self.abort()
+            return refused
         assert self.client is not None
         try:
             resp = await self.client.data(data)
         except aiosmtplib.SMTPDataError as exc:
             if 500 <= exc.code < 600:
                 await self.abort()
-                return HopReply(exc.code, _one_line(exc.message))
+                return HopReply(exc.code, _coded(exc.code, exc.message))
             self._drop()
             return HopReply(451, f"4.4.0 Next hop deferred: {status_of(exc.code, exc.message)}")
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             return dataclasses.replace(self._lost(exc), in_doubt=True)
         client, self.client = self.client, None
         self.hop._release(client)
-        return HopReply(resp.code, _one_line(resp.message))
+        return HopReply(resp.code, _coded(resp.code, resp.message))
 
     async def abort(self) -> None:
         """End the transaction without sending (held, rejected, client gone)."""

@@ -12,9 +12,9 @@ import asyncio
 import ipaddress
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, AnyStr
 
-from aiosmtpd.smtp import SMTP, Session
+from aiosmtpd.smtp import SMTP, Session, syntax
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from dlpgate import metrics, obs
@@ -50,6 +50,7 @@ from dlpgate.replies import (
     R550_POLICY_REJECT,
     R554_NOT_ALLOWED,
     reply_for,
+    with_status,
 )
 from dlpgate.store.base import DecisionRecord, HeldMessage, Store, StoreError
 from dlpgate.workers import Overloaded, ScanFailed, ScanTimeout, spawn
@@ -57,14 +58,31 @@ from dlpgate.workers import Overloaded, ScanFailed, ScanTimeout, spawn
 log = obs.logger("dlpgate.smtp")
 
 
+_SCAN_ID_WIDTH = 21  # pipeline.new_scan_id: 11 hex digits of milliseconds, 10 random
+_LINE_MAX = 998  # RFC 5322 2.1.1: the most octets a header line may have, CRLF aside
+
+
 def dlp_headers(scan_id: str, verdict: str, rules: tuple[str, ...], full: bool = False) -> bytes:
     """The headers mail is sent on with. The rules only when `relay.dlp_headers: full`: the
     message reaches its recipients with them, and "lookalike-address" told an impostor at
-    nhs-net.co.uk it had been noticed, "identifiers-leaving" a stranger what it carried."""
+    nhs-net.co.uk it had been noticed, "identifiers-leaving" a stranger what it carried.
+    Never longer than `header_room` says, which the SIZE declared to the next hop counts on."""
     lines = [f"X-DLP-Scan-Id: {scan_id}", f"X-DLP-Verdict: {verdict}"]
     if rules and full:
-        lines.append(f"X-DLP-Rules: {', '.join(rules)}")
+        line = f"X-DLP-Rules: {', '.join(rules)}"
+        if len(line) > _LINE_MAX:  # as many as one line holds, and a sign that more matched
+            line = line[:_LINE_MAX - 5].rsplit(", ", 1)[0] + ", ..."
+        lines.append(line)
     return ("\r\n".join(lines) + "\r\n").encode("ascii")
+
+
+def header_room(full: bool) -> int:
+    """The most octets `dlp_headers` adds to a message. MAIL FROM is sent to the next hop at
+    the first RCPT, before the scan says which headers: its SIZE= is the client's figure and
+    this, so it is never under what is sent (RFC 1870 §6.1), which a next hop that holds a
+    message to its declared size would refuse or cut short."""
+    widest = dlp_headers("0" * _SCAN_ID_WIDTH, "unscanned", ())  # the longest verdict word
+    return len(widest) + (_LINE_MAX + 2 if full else 0)
 
 
 class Gateway:
@@ -122,6 +140,36 @@ class GatewaySMTP(SMTP):
     def __init__(self, handler: Handler, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self.gateway = handler.gateway
+        self._greeted = False  # the greeting, like EHLO's reply, carries no enhanced code
+        self._bare = False  # inside EHLO or HELO
+
+    async def push(self, status: AnyStr) -> None:
+        """Every reply with an RFC 3463 code, as ENHANCEDSTATUSCODES (which we offer) promises
+        (RFC 2034 §3): aiosmtpd's own said none ("552 Error: Too much mail data"), and an
+        Exchange NDR then showed no cause its admins could look up. The greeting and the
+        replies to EHLO and HELO carry none, as RFC 2034 has it."""
+        if isinstance(status, str):
+            if not self._greeted and status.startswith("220 "):
+                self._greeted = True
+            elif not self._bare:
+                status = with_status(status)  # type: ignore[assignment]
+        await super().push(status)
+
+    @syntax("EHLO hostname")
+    async def smtp_EHLO(self, hostname: str) -> None:
+        self._bare = True
+        try:
+            await super().smtp_EHLO(hostname)
+        finally:
+            self._bare = False
+
+    @syntax("HELO hostname")
+    async def smtp_HELO(self, hostname: str) -> None:
+        self._bare = True
+        try:
+            await super().smtp_HELO(hostname)
+        finally:
+            self._bare = False
 
     async def smtp_AUTH(self, arg: str) -> None:
         """Clients are admitted by address (relay.allowed_clients), never by account."""
@@ -186,7 +234,7 @@ class Handler:
         # aiosmtpd offers AUTH once TLS is up; dlpgate has no accounts to check, and a
         # connector set to authenticate failed with a puzzling 535 instead of seeing no AUTH
         kept = [r for r in responses[:-1] if not r.startswith("250-AUTH")]
-        return [*kept, "250-PIPELINING", responses[-1]]
+        return [*kept, "250-PIPELINING", "250-ENHANCEDSTATUSCODES", responses[-1]]
 
     async def handle_RSET(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
         await self._end_transaction(session)
@@ -215,7 +263,9 @@ class Handler:
             return str(R501_BAD_RECIPIENT)
         tx: Transaction | None = getattr(session, "dlp_tx", None)
         if tx is None:
-            tx, reply = await self.gateway.hop.begin(envelope.mail_from, envelope.mail_options)
+            full = self.gateway.settings.relay.dlp_headers == "full"
+            tx, reply = await self.gateway.hop.begin(envelope.mail_from, envelope.mail_options,
+                                                     added=header_room(full))
             if tx is None:
                 log.warning("next_hop_refused", stage="MAIL", code=reply.code)
                 metrics.HOP_ERRORS.labels("MAIL").inc()
@@ -260,6 +310,14 @@ class Handler:
 
         scan_id = new_scan_id()
         started = time.perf_counter()
+        if (refused := tx.refusal(raw)) is not None:
+            # the next hop cannot take it whatever the verdict: the sender hears so now,
+            # not after a hold that no release could end
+            await tx.abort()
+            metrics.HOP_ERRORS.labels("DATA").inc()
+            self._log(scan_id, env, raw, None, Outcome.REJECTED, refused.code, started,
+                      "next hop lacks SMTPUTF8")
+            return str(refused)
         key = journal_key(env, raw)
         try:
             earlier = await gw.journal.earlier(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import smtplib
 import socket
 import time
@@ -54,7 +55,7 @@ def test_a_null_sender_bounce_is_relayed_with_a_null_sender(relay, sink):
 def test_the_relay_advertises_the_extensions_mtas_rely_on(relay):
     with smtplib.SMTP("127.0.0.1", relay.port) as client:
         client.ehlo()
-        for ext in ("8bitmime", "smtputf8", "pipelining", "size"):
+        for ext in ("8bitmime", "smtputf8", "pipelining", "size", "enhancedstatuscodes"):
             assert client.has_extn(ext), ext
         assert client.esmtp_features["size"] == str(50 * 1024 * 1024)
 
@@ -106,7 +107,9 @@ def test_next_hop_deferring_the_data_with_4xx_becomes_451_with_its_codes_alone(r
     assert sink.delivered == []
 
 
-def test_a_message_over_the_size_limit_gets_552(make_settings, relay_factory, sink):
+def test_a_message_over_the_size_limit_gets_552_5_3_4(make_settings, relay_factory, sink):
+    # aiosmtpd's own "552 Error: Too much mail data" carried no enhanced code, and an
+    # Exchange NDR showed a bare 552 with nothing to look up
     relay = relay_factory(make_settings(relay={"max_message_size": "64KB"}))
     big = make_message(body="x" * 70 + "\n" * 1 + ("y" * 99 + "\n") * 800)
     with smtplib.SMTP("127.0.0.1", relay.port) as client:
@@ -114,8 +117,49 @@ def test_a_message_over_the_size_limit_gets_552(make_settings, relay_factory, si
         code, _ = client.mail(SENDER)
         client.rcpt("bob.smith@example-council.gov.uk")
         code, msg = client.data(big)
-    assert code == 552
+        assert (code, msg) == (552, b"5.3.4 Message size exceeds fixed maximum message size")
+        # declared too big in MAIL FROM ... SIZE=: refused before the data, the same way
+        client.rset()
+        code, msg = client.mail(SENDER, options=[f"SIZE={64 * 1024 + 1}"])
+        assert (code, msg) == (552, b"5.3.4 Message size exceeds fixed maximum message size")
     assert sink.delivered == []
+
+
+_CODED = re.compile(rb"^\d{3}[ -]([245])\.\d{1,3}\.\d{1,3} ")
+
+
+def test_every_reply_carries_an_enhanced_status_code_once_it_is_offered(relay, sink):
+    # RFC 2034: with ENHANCEDSTATUSCODES offered, every reply but the greeting, EHLO's and
+    # DATA's 354 carries one. aiosmtpd's own replies carried none, nor a next hop's bare ones
+    sink.handler.refuse["nobody@example-council.gov.uk"] = "550 No such user"
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=30) as s:
+        f = s.makefile("rb")
+
+        def say(line: str) -> list[bytes]:
+            s.sendall(line.encode() + b"\r\n")
+            lines = [f.readline()]
+            while lines[-1][3:4] == b"-":
+                lines.append(f.readline())
+            return lines
+
+        assert f.readline().startswith(b"220 ")  # the greeting: none
+        ehlo = say("EHLO client.example-council.gov.uk")
+        assert b"250-ENHANCEDSTATUSCODES\r\n" in ehlo
+        replies = [
+            say("NOOP"), say("FROB"), say("RCPT TO:<bob.smith@example-council.gov.uk>"),
+            say("DATA"), say("MAIL FROM:<alice.jones@example-council.gov.uk> FROB=1"),
+            say("MAIL FROM:<alice.jones@example-council.gov.uk> SIZE=999999999999"),
+            say("MAIL FROM:<alice.jones@example-council.gov.uk>"),
+            say("MAIL FROM:<alice.jones@example-council.gov.uk>"),  # nested
+            say("RCPT TO:<nobody@example-council.gov.uk>"),  # the next hop's bare 550
+            say("RCPT TO:<bob.smith@example-council.gov.uk>"),
+            say("VRFY bob"), say("RSET"), say("QUIT"),
+        ]
+    for reply in replies:
+        for line in reply:
+            found = _CODED.match(line)
+            assert found and found.group(1) == line[:1], line
+    assert replies[8] == [b"550 5.0.0 No such user\r\n"]
 
 
 def test_a_client_outside_allowed_clients_gets_554(make_settings, relay_factory):
@@ -730,3 +774,81 @@ def test_a_scanned_page_not_read_is_said_and_held_when_ocr_is_off(make_settings,
     assert held.rules == ("unreadable-attachment-leaving",)
     assert [f["explanation"] for f in held.findings if f["entity"] == "UNSCANNABLE"] == [
         "scan0001.pdf: 1 page scanned, and not read: OCR is off"]
+
+
+def _declared(got) -> int:
+    [size] = [o for o in got.mail_options if o.startswith("SIZE=")]
+    return int(size.partition("=")[2])
+
+
+@pytest.mark.parametrize("headers", ["minimal", "full"])
+def test_the_size_declared_to_the_next_hop_counts_the_headers_the_relay_adds(
+        make_settings, relay_factory, sink, headers):
+    # SIZE= was the client's figure, passed on, and the X-DLP- headers went on top of it: a
+    # next hop that holds a message to its declared size (RFC 1870) refused or cut it
+    relay = relay_factory(make_settings(relay={"dlp_headers": headers}))
+    raw = make_message(to=("carer@gmial.com",))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.ehlo()
+        client.mail(SENDER, options=[f"SIZE={len(raw)}"])
+        client.rcpt("carer@gmial.com")
+        assert client.data(raw)[0] == 250
+    [got] = sink.delivered
+    assert len(got.data) > len(raw)  # the headers went on
+    assert len(got.data) <= _declared(got) <= len(got.data) + 1100
+
+
+def test_full_dlp_headers_stay_within_one_header_line_and_the_room_declared():
+    from dlpgate.ingress.smtp import dlp_headers, header_room
+    from dlpgate.pipeline import new_scan_id
+
+    rules = tuple(f"site-rule-number-{i:03d}" for i in range(200))
+    added = dlp_headers(new_scan_id(), "unscanned", rules, full=True)
+    assert len(added) <= header_room(True)
+    assert max(len(line) for line in added.split(b"\r\n")) <= 998
+    assert added.endswith(b", ...\r\n")
+    assert len(dlp_headers(new_scan_id(), "unscanned", rules)) <= header_room(False)
+
+
+def test_mail_that_needs_smtputf8_is_refused_permanently_by_a_next_hop_without_it(
+        make_settings, relay_factory):
+    # RFC 6531 §3.5: no downgrade, and no passing on what the next hop may not be sent; its
+    # bare "500 Error: strict ASCII mode" came back, and UTF-8 headers went on regardless
+    zoe = "zo\u00eb.n\u00fa\u00f1ez@example-council.gov.uk"
+    bob = "bob.smith@example-council.gov.uk"
+    plain = make_message(to=(bob,))
+    utf8_head = (f"From: {SENDER}\r\nTo: {bob}\r\nSubject: R\u00e9union\r\n\r\nAt ten.\r\n"
+                 ).encode()
+    with Sink(smtputf8=False) as hop:
+        settings = make_settings(relay={"next_hop": hop.address})
+        with capture_logs(settings, forbidden=("zo\u00eb", "R\u00e9union")) as logs:
+            relay = relay_factory(settings)
+            with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+                # an address that needs it: refused on that recipient, the rest delivered
+                assert client.sendmail(SENDER, [zoe, bob], plain, mail_options=["SMTPUTF8"]) \
+                    == {zoe: (553, b"5.6.7 Next hop does not support SMTPUTF8, which this "
+                                   b"recipient's address needs")}
+                # a sender that needs it: every recipient refused, nothing sent
+                with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+                    client.sendmail(zoe, [bob], plain, mail_options=["SMTPUTF8"])
+                assert refused.value.recipients == {bob: (
+                    553, b"5.6.7 Next hop does not support SMTPUTF8, which the sender's "
+                         b"address needs")}
+                # headers that need it: refused after the data, permanently, before a scan
+                with pytest.raises(smtplib.SMTPDataError) as err:
+                    client.sendmail(SENDER, [bob], utf8_head, mail_options=["SMTPUTF8"])
+                assert (err.value.smtp_code, err.value.smtp_error) == (
+                    554, b"5.6.9 Next hop does not support SMTPUTF8, which this message's "
+                         b"headers need")
+                # asked for, but all ASCII: nothing needs it, and it goes without
+                client.sendmail(SENDER, [bob], make_message(to=(bob,), subject="Later"),
+                                mail_options=["SMTPUTF8"])
+            relay.stop()
+    assert [m.rcpt_tos for m in hop.delivered] == [[bob], [bob]]
+    assert all("SMTPUTF8" not in m.mail_options for m in hop.delivered)
+    said = [(e["stage"], e["code"]) for e in logs.events
+            if e.get("event") == "next_hop_without_smtputf8"]
+    assert said == [("RCPT", 553), ("MAIL", 553), ("DATA", 554)]
+    [rejected] = [e for e in logs.events if e.get("event") == "message"
+                  and e["outcome"] == "rejected"]
+    assert rejected["reply"] == 554 and rejected["error"] == "next hop lacks SMTPUTF8"
