@@ -89,9 +89,11 @@ def picture_of(pdf: bytes, resolution: int = 150, fmt: str = "png") -> bytes:
             return f.read()
 
 
-def make_scanned_pdf(pages: Sequence[str], resolution: int = 150, stamp: str = "") -> bytes:
+def make_scanned_pdf(pages: Sequence[str], resolution: int = 150, stamp: str = "",
+                     upside_down: bool = False) -> bytes:
     """A PDF of page images, as a scanner makes it: each page a grey picture of `make_pdf`'s
-    page of that text and no text layer, but `stamp` (a "Scanned by" line) if given."""
+    page of that text and no text layer, but `stamp` (a "Scanned by" line) if given; each
+    picture turned through 180 degrees if `upside_down` (fed into the scanner head first)."""
     import zlib
 
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
@@ -100,7 +102,7 @@ def make_scanned_pdf(pages: Sequence[str], resolution: int = 150, stamp: str = "
         pgm = picture_of(make_pdf(text), resolution, "pgm")
         magic, size, depth, pixels = pgm.split(b"\n", 3)
         width, height = (int(v) for v in size.split())
-        image = zlib.compress(pixels)
+        image = zlib.compress(pixels[::-1] if upside_down else pixels)
         first = len(objects) + 1  # page, contents, image, font
         draw = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
         if stamp:

@@ -272,28 +272,30 @@ def extract(
 def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
     limits = budget.limits
 
-    def scans(numbers: list[int]) -> tuple[dict[int, str], list[str]]:
+    def scans(wanted: list[tuple[int, int]]) -> tuple[dict[int, str], list[str]]:
+        numbers = [n for n, _ in wanted]
         reader = budget.reader()
         if reader is None:
             why = "OCR is off" if budget.ocr is None or not budget.ocr.enabled else \
                 "OCR is not installed"
-            return {}, [f"{_pages(len(numbers))} scanned, and not read: {why}"]
+            return {}, [f"{_pages(numbers)} scanned, and not read: {why}"]
         room = budget.take_pages(len(numbers))
-        unread = [f"{_pages(len(numbers) - room)} scanned past the message's "
+        unread = [f"{_pages(numbers[room:])} scanned past the message's "
                   f"{budget.ocr.max_pages} read (scan.ocr.max_pages), not read"] \
             if room < len(numbers) else []
         found: dict[int, str] = {}
-        for at, number in enumerate(numbers[:room]):
+        for at, (number, pixels) in enumerate(wanted[:room]):
             left = budget.ocr_left()
             if left <= 0:
                 budget.ocr_read -= room - at  # not read: not counted against later files
-                unread.append(f"{_pages(room - at)} scanned past the message's "
+                unread.append(f"{_pages(numbers[at:room])} scanned past the message's "
                               f"{budget.ocr.max_seconds:g} s of OCR (scan.ocr.max_seconds), "
                               "not read")
                 break
             started = time.monotonic()
             try:
-                found |= reader.pages(data, [number], left)
+                found |= reader.pages(data, [number], left,
+                                      pictured=pixels >= pdf.SCAN_PIXELS)
             except ocr.OcrFailed as exc:
                 unread.append(f"scanned {exc}")
             budget.ocr_spent += time.monotonic() - started
@@ -309,8 +311,17 @@ def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
     yield from _cut(text, name, limits)
 
 
-def _pages(n: int) -> str:
-    return f"{n} page{'s' if n != 1 else ''}"
+def _pages(numbers: list[int]) -> str:
+    """ "1 page (3)", "5 pages (21-25)", "3 pages (2, 5, 9)": which, for the reviewer to look
+    at by hand."""
+    n = len(numbers)
+    if n == 1:
+        return f"1 page ({numbers[0]})"
+    if numbers == list(range(numbers[0], numbers[0] + n)):
+        which = f"{numbers[0]}-{numbers[-1]}"
+    else:
+        which = ", ".join(map(str, numbers[:6])) + (", ..." if n > 6 else "")
+    return f"{n} pages ({which})"
 
 
 def _is_image(content_type: str, data: bytes) -> bool:
@@ -326,7 +337,7 @@ def _image(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
     """An attached picture's words: a photographed form, a screenshot of a case list. A
     small one (a logo, an icon) is passed over; so is any when OCR is off, as before."""
     reader = budget.reader()
-    if reader is None or budget.ocr is None:
+    if reader is None or budget.ocr is None or not ocr.readable(data):
         return
     size = ocr.image_size(data)
     if size is not None and size[0] * size[1] < budget.ocr.min_pixels:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -113,14 +115,19 @@ class Reader:
             path = os.path.join(tmp, "image")
             with open(path, "wb") as f:
                 f.write(data)
-            text = self._tesseract(path, _Clock(self.settings.timeout, left))
+            # a second look only at what screenshots are saved as: on a photograph with
+            # no words in it, reading it as one block takes forty seconds
+            flat = data.startswith((b"\x89PNG", b"GIF8", b"BM"))
+            text = self._tesseract(path, _Clock(self.settings.timeout, left), second_look=flat)
         _CACHE.put(self.settings, key, text)
         return text
 
-    def pages(self, pdf: bytes, numbers: list[int], left: float | None = None) -> dict[int, str]:
+    def pages(self, pdf: bytes, numbers: list[int], left: float | None = None,
+              pictured: bool = False) -> dict[int, str]:
         """The words on the given pages (numbered from 1) of a PDF, each rendered in grey at
         `resolution` and read, each within `timeout` and all within `left` seconds. A page
-        that cannot be read raises OcrFailed naming it."""
+        that cannot be read raises OcrFailed naming it; so does one drawn blank though it
+        shows a page-sized picture (`pictured`)."""
         clock = _Clock(self.settings.timeout, left)
         out: dict[int, str] = {}
         with tempfile.TemporaryDirectory(prefix="dlpgate-ocr-") as tmp:
@@ -137,27 +144,59 @@ class Reader:
                         self._run([_need()[1], "-r", str(self.settings.resolution), "-gray",
                                    "-f", str(number), "-l", str(number), "-singlefile", source,
                                    image], "render", clock)
-                        known = self._tesseract(image + ".pgm", clock)
+                        if not _blank(image + ".pgm"):
+                            known = self._tesseract(image + ".pgm", clock)
+                        elif pictured:
+                            # pdftoppm draws a scan whose image it cannot decode as white,
+                            # and says nothing: read, it would be a blank page let go
+                            raise OcrFailed("its image could not be drawn (damaged)")
+                        else:
+                            known = ""  # a blank page: nothing on it to read
                     except OcrFailed as exc:
                         raise OcrFailed(f"page {number}: {exc}") from None
                     _CACHE.put(self.settings, key, known)
                 out[number] = known
         return out
 
-    def _tesseract(self, path: str, clock: _Clock) -> str:
-        done = self._run([_need()[0], path, "stdout", "-l", "+".join(self.settings.languages),
-                          "--oem", "1", "--psm", "3", "tsv"], "read", clock)
-        return _lines(done.decode("utf-8", "replace"), self.settings.min_confidence)
+    def _tesseract(self, path: str, clock: _Clock, second_look: bool = False) -> str:
+        """Read with the page's layout found and its orientation detected first (psm 1: a page
+        scanned sideways or upside down, a phone photo held in portrait, read nothing under
+        psm 3). With `second_look`, where that finds next to nothing, read again as one block
+        of text (psm 6), which is how a screenshot of a case list, its coloured title bar
+        taken for a picture, gives its rows; that look is a second opinion, so it gets three
+        times the first one's time at most (five seconds at least) and a failure of it
+        leaves the first reading standing."""
+        started = time.monotonic()
+        found = self._read(path, "1", clock)
+        if not second_look or len(found.split()) >= _FEW_WORDS:
+            return found
+        try:
+            again = self._read(path, "6", clock, cap=max(5.0, 3 * (time.monotonic() - started)))
+        except OcrFailed:
+            return found
+        return again if len(again.split()) > len(found.split()) else found
 
-    def _run(self, argv: list[str], verb: str, clock: _Clock) -> bytes:
-        """One program under the memory limit and the time left; its error output is never
-        shown (it may quote the file's metadata)."""
+    def _read(self, path: str, psm: str, clock: _Clock, cap: float | None = None) -> str:
+        done = self._run([_need()[0], path, "stdout", "-l", "+".join(self.settings.languages),
+                          "--oem", "1", "--psm", psm, "tsv"], "read", clock, cap)
+        if _GAVE_UP.search(done.stderr):  # out of memory half-way, and exit status 0
+            raise OcrFailed("OCR could not read it: damaged, or more than "
+                            f"{self.settings.memory // 1024**2} MB to read")
+        return _lines(done.stdout.decode("utf-8", "replace"), self.settings.min_confidence)
+
+    def _run(self, argv: list[str], verb: str, clock: _Clock,
+             cap: float | None = None) -> subprocess.CompletedProcess:
+        """One program under the memory limit and the time left (or `cap`, if sooner); its
+        error output is never shown (it may quote the file's metadata)."""
         limit = _need()[2]
-        if limit:
-            argv = [limit, f"--as={self.settings.memory}", "--", *argv]
+        allowed, why = clock.left()
+        if cap is not None and cap < allowed:
+            allowed, why = cap, f"{cap:.0f} s"
+        if limit:  # the CPU limit ends it even if the worker waiting for it is killed first
+            argv = [limit, f"--as={self.settings.memory}",
+                    f"--cpu={math.ceil(max(allowed, 0)) + 1}", "--", *argv]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1",
                "LC_ALL": "C"}
-        allowed, why = clock.left()
         try:
             done = subprocess.run(argv, capture_output=True, timeout=max(allowed, 0.001),
                                   env=env, check=False)
@@ -166,8 +205,10 @@ class Reader:
         except OSError as exc:
             raise OcrFailed(f"OCR could not start ({type(exc).__name__})") from None
         if done.returncode != 0:
-            raise OcrFailed(f"OCR could not {verb} it (exit status {done.returncode})")
-        return done.stdout
+            raise OcrFailed(f"OCR could not {verb} it: damaged, or more than "
+                            f"{self.settings.memory // 1024**2} MB to read "
+                            f"(exit status {done.returncode})")
+        return done
 
 
 class _Clock:
@@ -190,6 +231,32 @@ class _Clock:
         if self.all_ends is not None and self.all_ends - now < page:
             return self.all_ends - now, "the message's time for OCR (scan.ocr.max_seconds)"
         return page, f"{self.timeout:g} s"
+
+
+# What Tesseract says when the image library could not make the picture in memory, where
+# it then reads an empty page and exits 0: a decompression bomb let go as a blank.
+_GAVE_UP = re.compile(rb"pixCreate|pixd not made|bad_alloc|Error during processing|"
+                      rb"Failed to read|Image file .* cannot be read")
+_FEW_WORDS = 3  # fewer read than this, and the page is read again as one block
+
+
+def _blank(path: str) -> bool:
+    """A grey page of one shade only: nothing was drawn on it."""
+    with open(path, "rb") as f:
+        data = f.read()
+    parts = data.split(b"\n", 3)
+    pixels = parts[3] if len(parts) == 4 else b""
+    return not pixels.strip(pixels[:1])
+
+
+def readable(data: bytes) -> bool:
+    """A picture Tesseract's image library reads: PNG, JPEG, TIFF, GIF, BMP or WebP. Others
+    (HEIC from iPhones, EMF from Outlook, icons) are not read, as before OCR: a photo no one
+    could read here was held as if damaged."""
+    head = data[:12]
+    return (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a",
+                             b"II*\x00", b"MM\x00*", b"BM"))
+            or (head.startswith(b"RIFF") and head[8:12] == b"WEBP"))
 
 
 def _need() -> tuple[str, str, str]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from dlpgate.parse.layout import Pages, has_rows
 
-# Reads the scanned pages given (numbered from 1): their text, and what could not be read.
-ScanReader = Callable[[list[int]], tuple[dict[int, str], list[str]]]
+# Reads the scanned pages given, (number from 1, pixels of its largest picture) each: their
+# text, and what could not be read.
+ScanReader = Callable[[list[tuple[int, int]]], tuple[dict[int, str], list[str]]]
 
 
 class Encrypted(Exception):  # noqa: N818 (a state of the file, not a failure of reading)
@@ -41,11 +42,11 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024,
     damage: list[str] = []
     size = 0
     tables = Pages(limit)
-    scanned: dict[int, int] = {}  # page number -> its place in `pages`
+    scanned: dict[int, tuple[int, int]] = {}  # page number -> (its place, picture's pixels)
     for number, page in enumerate(reader.pages, 1):
         read = _page(page, tables)
-        if scans is not None and _scanned(page, read):
-            scanned[number] = len(pages)
+        if scans is not None and (pixels := _scanned(page, read)) is not None:
+            scanned[number] = (len(pages), pixels)
         pages.append(read)
         notes = _notes(page, limit - size)
         if notes:
@@ -62,45 +63,63 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024,
         if fields:
             pages.append(fields)
     if scanned and scans is not None:
-        found, unread = scans(list(scanned))
+        found, unread = scans([(n, pixels) for n, (_, pixels) in scanned.items()])
         damage += unread
         for number, read in found.items():
-            place = scanned[number]
+            place = scanned[number][0]
             pages[place] = f"{pages[place]}\n{read}".strip("\n")
     return "\n".join(pages), damage
 
 
 _WORDY = re.compile(r"[^\W_]")
+SCAN_PIXELS = 1_000_000  # an A5 page at 150 dpi: a page's picture, not a logo on it
+_INLINE_IMAGE = re.compile(rb"(?:^|\s)BI\s.{0,2000}?\sID\s", re.DOTALL)
 
 
-def _scanned(page: Any, read: str) -> bool:
-    """A page that shows an image and has next to no text of its own: a scan (a scanner's
-    "Scanned by" line or a page number stamped on it is not the page's text). A scan made
-    searchable by its scanner has its words in the text layer, and is read as text."""
-    if len(_WORDY.findall(read)) >= 40:
-        return False
+def _scanned(page: Any, read: str) -> int | None:
+    """A page that is a picture of text: it shows an image and has next to no text of its own
+    (fewer than 40 letters and digits), or it shows a page-sized image and has only a line or
+    two (fewer than 200: a copier's "Scanned by ... on ... at ..." line, or a searchable
+    layer that holds only the heading). A scan made searchable throughout is read as text.
+    The pixels of its largest picture (0 for one written into the page), or None."""
+    wordy = len(_WORDY.findall(read))
+    if wordy >= 200:
+        return None
     try:
-        resources = page.get("/Resources")
-        resources = resources.get_object() if resources is not None else None
-        objects = resources.get("/XObject") if isinstance(resources, dict) else None
-        objects = objects.get_object() if objects is not None else None
-        if not isinstance(objects, dict):
-            return False
-        for ref in list(objects.values())[:64]:
-            found = ref.get_object()
-            if isinstance(found, dict) and found.get("/Subtype") == "/Image":
-                return True
-            inner = found.get("/Resources") if isinstance(found, dict) else None  # a form
-            inner = inner.get_object() if inner is not None else None
-            images = inner.get("/XObject") if isinstance(inner, dict) else None
-            images = images.get_object() if images is not None else None
-            if isinstance(images, dict) and any(
-                    isinstance(i.get_object(), dict) and i.get_object().get("/Subtype") ==
-                    "/Image" for i in list(images.values())[:64]):
-                return True
+        sizes = list(_images(page.get("/Resources"), 0))
+        if not sizes and wordy < 40:  # a picture written into the page itself (BI ... ID)
+            contents = page.get_contents()
+            inline = contents is not None and _INLINE_IMAGE.search(contents.get_data())
+            return 0 if inline else None
     except Exception:  # a damaged page's resources: read as it is
-        return False
-    return False
+        return None
+    largest = max((w * h for w, h in sizes), default=0)
+    return largest if sizes and (wordy < 40 or largest >= SCAN_PIXELS) else None
+
+
+def _images(resources: Any, depth: int) -> Iterator[tuple[int, int]]:
+    """(width, height) of the images a page's resources draw, through forms three deep (a
+    scan app wraps the page's picture in a form, and some wrap that form in another)."""
+    resources = resources.get_object() if resources is not None else None
+    objects = resources.get("/XObject") if isinstance(resources, dict) else None
+    objects = objects.get_object() if objects is not None else None
+    if not isinstance(objects, dict):
+        return
+    for ref in list(objects.values())[:64]:
+        found = ref.get_object()
+        if not isinstance(found, dict):
+            continue
+        if found.get("/Subtype") == "/Image":
+            yield _number(found.get("/Width")), _number(found.get("/Height"))
+        elif found.get("/Subtype") == "/Form" and depth < 3:
+            yield from _images(found.get("/Resources"), depth + 1)
+
+
+def _number(value: Any) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _page(page: Any, tables: Pages) -> str:

@@ -773,7 +773,7 @@ def test_a_scanned_page_not_read_is_said_and_held_when_ocr_is_off(make_settings,
     [held] = relay.store.held(state=None)
     assert held.rules == ("unreadable-attachment-leaving",)
     assert [f["explanation"] for f in held.findings if f["entity"] == "UNSCANNABLE"] == [
-        "scan0001.pdf: 1 page scanned, and not read: OCR is off"]
+        "scan0001.pdf: 1 page (1) scanned, and not read: OCR is off"]
 
 
 def _declared(got) -> int:

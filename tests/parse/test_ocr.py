@@ -60,11 +60,48 @@ def test_a_scanners_stamp_on_the_page_does_not_pass_for_its_text():
 
 
 @needs_ocr
+def test_a_copiers_long_scanned_by_line_does_not_pass_for_the_pages_text():
+    stamp = "Scanned by WESTSHIRE-MFD-0231 (Ricoh IM C3000) on 06/12/2026 at 09:14 for jsmith"
+    pdf = testdata.make_scanned_pdf([REFERRAL], resolution=150, stamp=stamp)
+    texts, _ = read(message(("referral.pdf", "application/pdf", pdf)))
+    assert "943 476 5919" in texts["referral.pdf"]
+
+
+@needs_ocr
 def test_a_searchable_scan_is_read_from_its_text_layer_not_read_again():
-    layer = "This scan was made searchable; its words are in its text layer already."
+    layer = " ".join(["This scan was made searchable; its words are in its text layer."] * 5)
     pdf = testdata.make_scanned_pdf([REFERRAL], stamp=layer)
     texts, _ = read(message(("referral.pdf", "application/pdf", pdf)))
     assert texts["referral.pdf"] == layer
+
+
+@needs_ocr
+def test_a_page_scanned_upside_down_is_read():
+    pdf = testdata.make_scanned_pdf([REFERRAL], upside_down=True)
+    texts, problems = read(message(("scan.pdf", "application/pdf", pdf)))
+    assert problems == [] and "943 476 5919" in texts["scan.pdf"]
+
+
+@needs_ocr
+def test_a_damaged_image_on_a_scanned_page_is_unscannable_not_a_blank_page():
+    pdf = testdata.make_scanned_pdf([REFERRAL])
+    start = pdf.index(b"/FlateDecode")
+    stream = pdf.index(b"stream\n", start) + len(b"stream\n")
+    damaged = pdf[:stream] + b"\x00" * 64 + pdf[stream + 64:]  # its first bytes overwritten
+    texts, problems = read(message(("scan.pdf", "application/pdf", damaged)))
+    assert [(p.kind, p.detail) for p in problems] == [
+        ("unscannable", "scanned page 1: its image could not be drawn (damaged)")]
+
+
+@needs_ocr
+@pytest.mark.parametrize("name, data", [
+    ("IMG_0001.heic", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00" + b"\x00" * 4000),
+    ("image001.emf", b"\x01\x00\x00\x00" + b"\x00" * 36 + b" EMF" + b"\x00" * 4000),
+    ("empty.png", b""),
+])
+def test_a_picture_ocr_cannot_read_is_passed_over_as_before_not_held_as_damaged(name, data):
+    texts, problems = read(message((name, "image/" + name.rpartition(".")[2], data)))
+    assert problems == [] and name not in texts
 
 
 @needs_ocr
@@ -93,7 +130,7 @@ def test_pages_past_the_messages_allowance_are_said_not_read():
     assert "943 476 5919" in texts["bundle.pdf"]
     [problem] = problems
     assert problem.kind == "unscannable" and problem.part == "bundle.pdf"
-    assert problem.detail.startswith("1 page scanned past the message's 2 read")
+    assert problem.detail.startswith("1 page (3) scanned past the message's 2 read")
 
 
 @needs_ocr
@@ -127,7 +164,7 @@ def test_a_bundle_longer_than_the_messages_ocr_time_is_read_as_far_as_it_goes_an
     assert [(p.part, p.detail) for p in problems] == [
         ("bundle.pdf", "scanned page 1: OCR could not render it within the message's time for "
                        "OCR (scan.ocr.max_seconds)"),
-        ("bundle.pdf", "2 pages scanned past the message's 0.001 s of OCR "
+        ("bundle.pdf", "2 pages (2-3) scanned past the message's 0.001 s of OCR "
                        "(scan.ocr.max_seconds), not read"),
         ("form.png", "image not read: the message's 0.001 s of OCR were spent before it "
                      "(scan.ocr.max_seconds)")]
@@ -157,7 +194,7 @@ def test_with_ocr_off_a_scanned_page_says_it_was_not_read():
     pdf = testdata.make_scanned_pdf([REFERRAL]) if ocr.available() else SCAN_WITHOUT_POPPLER
     _, problems = read(message(("referral.pdf", "application/pdf", pdf)), Ocr(enabled=False))
     assert [(p.kind, p.detail) for p in problems] == [
-        ("unscannable", "1 page scanned, and not read: OCR is off")]
+        ("unscannable", "1 page (1) scanned, and not read: OCR is off")]
 
 
 def test_with_ocr_not_installed_a_scanned_page_says_so_and_a_picture_is_passed_over(
@@ -172,7 +209,7 @@ def test_with_ocr_not_installed_a_scanned_page_says_so_and_a_picture_is_passed_o
         monkeypatch.undo()
         ocr._programs.cache_clear()
     assert [(p.kind, p.detail) for p in problems] == [
-        ("unscannable", "1 page scanned, and not read: OCR is not installed")]
+        ("unscannable", "1 page (1) scanned, and not read: OCR is not installed")]
     assert "form.png" not in texts
 
 
@@ -181,7 +218,7 @@ def test_history_learning_reads_no_pictures():
     pdf = testdata.make_scanned_pdf([REFERRAL]) if ocr.available() else SCAN_WITHOUT_POPPLER
     texts, problems = read(message(("referral.pdf", "application/pdf", pdf)), None)
     assert "943 476 5919" not in texts.get("referral.pdf", "")
-    assert [p.detail for p in problems] == ["1 page scanned, and not read: OCR is off"]
+    assert [p.detail for p in problems] == ["1 page (1) scanned, and not read: OCR is off"]
 
 
 def test_image_sizes_are_read_from_headers_without_decoding():
