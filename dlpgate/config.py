@@ -249,7 +249,7 @@ class Ocr(_Section):
         150_000, ge=0, description="Images smaller than this (width x height) are not read: "
         "logos and icons, not documents.")
     min_confidence: int = Field(
-        50, ge=0, le=100, description="Words Tesseract is less sure of than this (0-100) are "
+        30, ge=0, le=100, description="Words Tesseract is less sure of than this (0-100) are "
         "left out: a photograph's texture read as letters.")
     memory: Size = Field(512 * 1024**2, description="Address-space limit of each OCR program.")
 
