@@ -22,6 +22,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -305,17 +306,20 @@ class _Recent:
     def __init__(self, size: int = 128) -> None:
         self.size = size
         self.items: OrderedDict[tuple, str] = OrderedDict()
+        self.lock = threading.Lock()  # the review app reads held messages in several threads
 
     def get(self, settings: Ocr, key: bytes) -> str | None:
-        found = self.items.get((_settings_key(settings), key))
-        if found is not None:
-            self.items.move_to_end((_settings_key(settings), key))
-        return found
+        with self.lock:
+            found = self.items.get((_settings_key(settings), key))
+            if found is not None:
+                self.items.move_to_end((_settings_key(settings), key))
+            return found
 
     def put(self, settings: Ocr, key: bytes, text: str) -> None:
-        self.items[(_settings_key(settings), key)] = text
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
+        with self.lock:
+            self.items[(_settings_key(settings), key)] = text
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
 
 
 def _settings_key(settings: Ocr) -> tuple:
