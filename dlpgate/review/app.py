@@ -228,14 +228,20 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         item = store.get_held(request.path_params["id"])
         if item is None:
             raise Denied(404, "no such held message")
-        store.audit(AuditEntry(actor(user), "view", item.id, via="web"))
         return await _message_page(request, user, session, item, revealed=None)
 
     async def _message_page(request, user, session, item, revealed, status=200, notice="",
-                            texts=None):
-        history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
+                            texts=None, after=""):
+        """The message page, and its `view` entry: every showing of it is a look at the
+        message (its findings masked, its recipients, its reasons), whatever the status. A
+        reveal asked without a reason answered 400 with the whole page and left no trace.
+        `after`: what the page is shown after (a reveal, a release refused), in the app's own
+        words, kept in the entry's detail with the status; a plain look has none."""
         if texts is None:  # one parse a page, off the event loop: a scan's OCR takes seconds
             texts = await run_in_threadpool(part_texts, item, settings)
+        store.audit(AuditEntry(actor(user), "view", item.id, via="web",
+                               detail=f"{status} after {after}" if after else ""))
+        history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
         written = senders(item)
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings, texts), revealed=revealed,
@@ -254,12 +260,15 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             raise Denied(404, "no such held message")
         reason = str(form.get("reason", "")).strip()
         if len(reason) < 5:
-            return await _message_page(request, user, session, item, None, 400,
-                                 "Say why you need to read this message (at least a few words).")
+            return await _message_page(
+                request, user, session, item, None, 400,
+                "Say why you need to read this message (at least a few words).",
+                after="reveal without a reason")
         store.audit(AuditEntry(actor(user), "reveal", item.id, reason=reason[:500], via="web"))
         texts = await run_in_threadpool(part_texts, item, settings)
         return await _message_page(request, user, session, item,
-                             revealed_parts(item, settings, texts), texts=texts)
+                                   revealed_parts(item, settings, texts), texts=texts,
+                                   after="reveal")
 
     def _own(user: auth.User, item_id: str, comment: str):
         """The held message when the reviewer may not release it (they sent it), the attempt
@@ -273,6 +282,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return item
 
     async def decide(request: Request, user: auth.User, session: auth.Session | None) -> Response:
+        verb = request.path_params["verb"]
+        if verb not in ("release", "reject"):  # before anything: it is named in the trail
+            raise Denied(404, "no such action")
         form = await checked_form(request, session)
         item_id = request.path_params["id"]
         comment = str(form.get("comment", "")).strip()[:500]
@@ -281,29 +293,28 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             if item is None:
                 raise Denied(404, "no such held message")
             return await _message_page(request, user, session, item, None, 400,
-                                 "Say why in a comment: it is kept in the audit trail.")
-        if request.path_params["verb"] == "release":
+                                       "Say why in a comment: it is kept in the audit trail.",
+                                       after=f"{verb} without a comment")
+        if verb == "release":
             if (mine := _own(user, item_id, comment)) is not None:
-                return await _message_page(request, user, session, mine, None, 403, "You sent this "
-                                     "message: another reviewer decides whether it is released.")
+                return await _message_page(
+                    request, user, session, mine, None, 403, "You sent this message: another "
+                    "reviewer decides whether it is released.", after="release-refused")
             only = tuple(str(r) for r in form.getlist("rcpt"))
             result = await release(store, settings, item_id, actor(user), comment, "web",
                                    only=only)
-        elif request.path_params["verb"] == "reject":
-            result = await reject_and_tell(store, settings, item_id, actor(user), comment, "web")
         else:
-            raise Denied(404, "no such action")
+            result = await reject_and_tell(store, settings, item_id, actor(user), comment, "web")
         if not result.ok and result.state not in OPEN_STATES:
             # refused because another decision came first (a next hop's failure is audited
             # as release-failed, by release itself)
-            store.audit(AuditEntry(actor(user), f"{request.path_params['verb']}-refused",
-                                   item_id, reason=comment, via="web",
-                                   detail=result.message[:200]))
+            store.audit(AuditEntry(actor(user), f"{verb}-refused", item_id, reason=comment,
+                                   via="web", detail=result.message[:200]))
         item = store.get_held(item_id)
         if item is None:
             raise Denied(404, "no such held message")
         return await _message_page(request, user, session, item, None, 200 if result.ok else 409,
-                             result.message)
+                                   result.message, after=verb)
 
     async def bulk(request: Request, user: auth.User, session: auth.Session | None) -> Response:
         form = await checked_form(request, session)

@@ -175,6 +175,45 @@ def test_findings_are_masked_until_a_reason_is_given_then_shown_and_audited(worl
     assert ("web:ann", "view", "") in actions
 
 
+def test_every_showing_of_the_message_page_is_audited_as_a_view_whatever_its_status(world):
+    # a reveal asked without a reason answered 400 with the page itself (the findings masked,
+    # the recipients, the reasons) and nothing on the audit trail said anyone had looked
+    store, item = world["store"], world["id"]
+    sender = store.get_held(item).mail_from
+    store.save_user("sam", hash_password(PASSWORD), ("reviewer",), mailboxes=(sender,))
+    ann, sam = signed_in(world, "ann"), signed_in(world, "sam")
+    url = f"/m/{item}"
+    page = ann.get(url).text
+    token = {"csrf": csrf(page)}
+    shown = [
+        (ann.post(f"{url}/reveal", data={**token, "reason": ""}), 400),
+        (ann.post(f"{url}/reveal", data={**token, "reason": "why"}), 400),
+        (ann.post(f"{url}/release", data={**token, "comment": " "}), 400),
+        (ann.post(f"{url}/reject", data={**token, "comment": ""}), 400),
+        (sam.post(f"{url}/release", data={"csrf": csrf(sam.get(url).text), "comment": "mine"}),
+         403),
+        (ann.post(f"{url}/reveal", data={**token, "reason": "checking the referral"}), 200),
+        (ann.post(f"{url}/release", data={**token, "comment": "her GP"}), 200),
+        (ann.post(f"{url}/release", data={**token, "comment": "again"}), 409),
+    ]
+    for response, status in shown:
+        assert response.status_code == status and "carer@gmail.com" in response.text
+    assert ann.post(f"{url}/forward", data={**token, "comment": "x"}).status_code == 404
+    views = [(e.actor, e.detail) for e in reversed(store.audit_log(item)) if e.action == "view"]
+    assert views == [
+        ("web:ann", ""),
+        ("web:ann", "400 after reveal without a reason"),
+        ("web:ann", "400 after reveal without a reason"),
+        ("web:ann", "400 after release without a comment"),
+        ("web:ann", "400 after reject without a comment"),
+        ("web:sam", ""),
+        ("web:sam", "403 after release-refused"),
+        ("web:ann", "200 after reveal"),
+        ("web:ann", "200 after release"),
+        ("web:ann", "409 after release"),
+    ]
+
+
 def test_release_from_the_page_reaches_the_sink_once(world):
     ann = signed_in(world, "ann")
     page = ann.get(f"/m/{world['id']}").text
