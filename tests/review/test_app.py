@@ -504,6 +504,28 @@ def test_searching_the_queue_for_someones_mail_is_on_the_audit_trail(world):
                         ("web:ann", "carer@gmail.com", "state=open; 1 found")]
 
 
+def test_each_showing_of_the_queue_is_audited_with_its_filters_and_no_address(world):
+    # the queue shows senders' addresses and what was found in their mail: browsing it was a
+    # look at personal data that left no trace unless something was searched for
+    ann = signed_in(world, "ann")
+    page = ann.get("/").text
+    assert f'href="/m/{world["id"]}"' in page
+    assert ann.get("/?state=all&rule=no-such-rule").status_code == 200
+    ann.get("/?q=carer")  # a search is its own entry, not a list as well
+    r = ann.post("/bulk", data={"csrf": csrf(page), "comment": "wrong address", "verb": "reject",
+                                "ids": world["id"]})
+    ann.get(r.headers["location"])  # the queue after a bulk decision is shown too
+    looks = [(e.actor, e.action, e.reason, e.via, e.detail) for e in
+             reversed(world["store"].audit_log()) if e.action in ("list", "search")]
+    assert looks == [
+        ("web:ann", "list", "", "web", "state=open; 1 found"),
+        ("web:ann", "list", "", "web", "state=all; rule='no-such-rule'; 0 found"),
+        ("web:ann", "search", "carer", "web", "state=open; 1 found"),
+        ("web:ann", "list", "", "web", "state=open; 0 found"),
+    ]
+    assert "alice" not in repr(looks)
+
+
 def hold_from(world, envelope_sender: str, header_from: str) -> str:
     """A held message as a system sends it: its envelope sender and From may differ."""
     raw = make_message(sender=header_from, to=("carer@gmail.com",),
