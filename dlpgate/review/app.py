@@ -82,9 +82,29 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     # elsewhere released a held message in a reviewer's name.
     sso_key = hmac.new(links.link_key(settings, store), b"dlpgate proxy forms", "sha256").digest()
 
-    def proxied(name: str) -> auth.Session:
+    def proxied(request: Request, user: auth.User) -> auth.Session:
+        """The proxy's user's session here, begun (and audited as a `sign-in`, as a password
+        sign-in is) when they arrive with none: they had no sign-in on the trail at all. It
+        is found by a key made from who they are and where from (no cookie: a client that
+        keeps none would begin one a request), lapses like any other session (idle, too
+        old; `users disable`, sign-out) and is begun, and audited, once however many
+        requests or nodes race to begin it."""
+        name = user.username
         token = hmac.new(sso_key, name.encode(), "sha256").hexdigest()[:32]
+        client = _client_address(request, cfg.trusted_proxies)
+        key = auth.token_hash(hmac.new(sso_key, f"session\0{name}\0{client}".encode(),
+                                       "sha256").hexdigest())
+        request.state.proxy_session = key
         now = time.time()
+        held = store.get_session(key)
+        if held is None or now - held.last_seen > cfg.idle_timeout or \
+                now - held.created > cfg.session_lifetime:
+            store.open_session(key, name, token, now - cfg.idle_timeout,
+                               now - cfg.session_lifetime,
+                               AuditEntry(actor(user), "sign-in", reason="signed in by the proxy",
+                                          via="web", detail=client))
+        elif now - held.last_seen > 30:
+            store.touch_session(key)
         return auth.Session(name, token, now, now)
 
     def current(request: Request) -> tuple[auth.User, auth.Session | None] | None:
@@ -92,7 +112,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             name = request.headers.get(cfg.trusted_header, "")
             user = store.get_user(name) if name else None
             if user and not user.disabled:
-                return user, proxied(name)
+                return user, proxied(request, user)
         token = request.cookies.get(COOKIE)
         if not token:
             return None
@@ -192,6 +212,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         token = request.cookies.get(COOKIE)
         if token:
             store.end_sessions(token_hash=auth.token_hash(token))
+        if key := getattr(request.state, "proxy_session", None):  # the proxy's next request
+            store.end_sessions(token_hash=key)                     # begins a new one
         store.audit(AuditEntry(actor(user), "sign-out", via="web"))
         response = RedirectResponse("/login", 303)
         response.delete_cookie(COOKIE, path="/")

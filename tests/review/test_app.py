@@ -359,6 +359,52 @@ def test_a_trusted_proxy_header_signs_in_a_known_user_only_from_a_trusted_addres
     assert direct.get("/", headers={"X-Remote-User": "ann"}).status_code == 303
 
 
+def test_a_user_the_proxy_signs_in_has_one_sign_in_entry_a_session_like_a_password_user(world):
+    # reviewers the proxy signed in had no sign-in on the trail at all: an auditor could not
+    # tell when, or from where, anyone had begun to look
+    store = world["store"]
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+
+    def via_proxy(name: str, address: str, app=None) -> TestClient:
+        return TestClient(app or create_app(settings, store), follow_redirects=False,
+                          client=("10.1.2.3", 4000),
+                          headers={"X-Remote-User": name, "X-Forwarded-For": address})
+
+    def sign_ins():
+        return [(e.actor, e.action, e.item_id, e.reason, e.via, e.detail)
+                for e in reversed(store.audit_log()) if e.action == "sign-in"]
+
+    signed_in(world, "ann")  # a password sign-in, to compare
+    [password] = sign_ins()
+    ann = via_proxy("ann", "198.51.100.7")
+    page = ann.get(f"/m/{world['id']}").text
+    assert ann.get("/").status_code == 200
+    via_proxy("ann", "198.51.100.7", create_app(settings, store)).get("/")  # another node
+    assert sign_ins() == [password, ("web:ann", "sign-in", "", "signed in by the proxy", "web",
+                                     "198.51.100.7")]
+    assert password[:3] + password[4:] == ("web:ann", "sign-in", "", "web", "testclient")
+    # from somewhere else: another session; an auditor on a page any role sees: one entry
+    via_proxy("ann", "198.51.100.8").get("/")
+    assert via_proxy("audrey", "198.51.100.9").get("/dashboard").status_code == 200
+    via_proxy("mallory", "198.51.100.9").get("/")  # no such account: no session, no entry
+    assert [(e[0], e[5]) for e in sign_ins()[2:]] == [("web:ann", "198.51.100.8"),
+                                                      ("web:audrey", "198.51.100.9")]
+    # idle past review.idle_timeout, or signed out: the next request is a new sign-in
+    db = sqlite3.connect(world["db"], isolation_level=None)
+    db.execute("UPDATE sessions SET last_seen = last_seen - 3600")
+    db.close()
+    ann.get("/")
+    ann.get("/")
+    assert ann.post("/logout", data={"csrf": csrf(page)}).status_code == 303
+    ann.get("/")
+    trail = [(e.action, e.detail) for e in reversed(store.audit_log(actor="web:ann"))
+             if e.action.startswith("sign")]
+    assert trail == [("sign-in", "testclient"), ("sign-in", "198.51.100.7"),
+                     ("sign-in", "198.51.100.8"), ("sign-in", "198.51.100.7"),  # idle
+                     ("sign-out", ""), ("sign-in", "198.51.100.7")]
+
+
 def test_a_decision_needs_a_comment_that_says_something(world):
     # a single space released twelve carers' addresses with no reason on the audit trail
     ann = signed_in(world, "ann")
