@@ -48,6 +48,7 @@ from dlpgate.review.content import (
 from dlpgate.store.base import AuditEntry
 
 COOKIE = "dlpgate_session"
+KNOWN_COOKIE = "dlpgate_known"  # a browser someone signed in on: spared their name's slowing
 CSS = (Path(__file__).parent / "templates" / "style.css").read_text()
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
@@ -81,6 +82,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     # an SSO cookie) with a forged cross-site POST as readily as with a real one, and a page
     # elsewhere released a held message in a reviewer's name.
     sso_key = hmac.new(links.link_key(settings, store), b"dlpgate proxy forms", "sha256").digest()
+    known_key = hmac.new(links.link_key(settings, store), b"dlpgate known browsers",
+                         "sha256").digest()
 
     def proxied(request: Request, user: auth.User) -> auth.Session:
         """The proxy's user's session here, begun (and audited as a `sign-in`, as a password
@@ -177,25 +180,40 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         password = str(form.get("password", ""))
         nxt = _safe_next(str(form.get("next", "/")))
         client = _client_address(request, cfg.trusted_proxies)
-        keys = (f"user:{username.lower()}", f"addr:{client}")
+        # Failures lock out a name at one address and an address; a name from anywhere is
+        # only slowed, and not at all on a browser it signed in on before: five wrong
+        # passwords typed anywhere against a reviewer's name locked her out (auth.py).
+        name = f"user:{username.lower()}"
+        pair, addr = f"pair:{username.lower()}\0{client}", f"addr:{client}"
+        known = auth.check_known_browser(known_key, username,
+                                         request.cookies.get(KNOWN_COOKIE, ""))
+        known = f"known:{known}" if known and not throttle.locked(f"known:{known}") else ""
         user = store.get_user(username)
         # what was typed is recorded only when it names an account: it may be a password
         # typed into the wrong box, or someone's address
         who = f"web:{user.username}" if user else "web:(no such user)"
-        if throttle.locked(*keys):
+        if throttle.locked(pair) or throttle.locked(addr, limit=auth.ADDRESS_FAILURES):
             store.audit(AuditEntry(who, "sign-in-refused", reason="too many failed attempts",
                                    via="web", detail=client))
             return page(request, "login.html", 429, next=nxt,
                         error="Too many failed attempts. Try again in 15 minutes.")
+        if not known and (wait := throttle.wait(name)):
+            store.audit(AuditEntry(who, "sign-in-refused", via="web", detail=client,
+                                   reason="too many failed attempts at this name: slowed"))
+            return page(request, "login.html", 429, next=nxt, error=(
+                "Too many failed attempts at this name. Try again in "
+                f"{_seconds(wait)}, or from a browser you have signed in on before."))
         # the hash is worked for an unknown name too: answering it at once told an outsider,
         # by the time taken, which names are accounts
         matches = auth.check_password(password, user.password_hash if user else unknown_hash)
         if user is None or user.disabled or not matches:
-            throttle.failed(*keys)
+            throttle.failed(pair, addr, name, *([known] if known else []))
             store.audit(AuditEntry(who, "sign-in-failed", via="web", detail=client))
             return page(request, "login.html", 401, next=nxt,
                         error="That user name and password do not match an active account.")
-        throttle.succeeded(*keys)
+        # the name's and the address's failures stand: another's guessing is not forgiven
+        # because the reviewer got in
+        throttle.succeeded(pair, *([known] if known else []))
         old = request.cookies.get(COOKIE)
         if old:  # never keep a token that existed before sign-in (session fixation)
             store.end_sessions(token_hash=auth.token_hash(old))
@@ -205,6 +223,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         response = RedirectResponse(nxt, 303)
         response.set_cookie(COOKIE, token, httponly=True, secure=cfg.secure_cookies,
                             samesite="strict", max_age=cfg.session_lifetime, path="/")
+        response.set_cookie(KNOWN_COOKIE, auth.known_browser(known_key, user.username),
+                            httponly=True, secure=cfg.secure_cookies, samesite="strict",
+                            max_age=auth.KNOWN_BROWSER_DAYS * 86400, path="/login")
         return response
 
     async def logout(request: Request, user: auth.User, session: auth.Session | None) -> Response:
@@ -481,6 +502,11 @@ def _any_role(guarded, handler):
                 return response
         return response
     return endpoint
+
+
+def _seconds(wait: float) -> str:
+    n = max(1, int(wait + 0.999))
+    return f"{n} second{'s' * (n != 1)}" if n < 120 else f"{(n + 59) // 60} minutes"
 
 
 def _safe_next(path: str) -> str:

@@ -283,13 +283,77 @@ def test_behind_the_proxy_one_clients_failures_lock_out_that_client_not_the_team
         update={"trusted_proxies": ["10.0.0.0/8"]})})
     proxy = TestClient(create_app(settings, world["store"]), follow_redirects=False,
                        client=("10.0.0.5", 4000))
-    for i in range(5):
+    for i in range(10):  # an address, whatever the names: ten (five for one name there)
         assert proxy.post("/login", data={"username": f"nobody{i}", "password": "x"}, headers={
             "X-Forwarded-For": "203.0.113.9"}).status_code == 401
-    assert proxy.post("/login", data={"username": "nobody9", "password": "x"}, headers={
+    assert proxy.post("/login", data={"username": "nobody99", "password": "x"}, headers={
         "X-Forwarded-For": "203.0.113.9"}).status_code == 429
     assert proxy.post("/login", data={"username": "ann", "password": PASSWORD}, headers={
         "X-Forwarded-For": "198.51.100.7"}).status_code == 303
+
+
+def test_failures_at_a_reviewers_name_from_elsewhere_do_not_lock_her_out(world, monkeypatch):
+    # five wrong passwords typed against "ann" from anywhere locked ann out for 15 minutes
+    from dlpgate.review import auth
+
+    now = time.time()
+    monkeypatch.setattr(auth, "_clock", lambda: now)  # the names' waits do not run out
+    app = create_app(world["settings"], world["store"])
+
+    def at(address: str) -> TestClient:
+        return TestClient(app, follow_redirects=False, client=(address, 4000))
+
+    ann = at("198.51.100.7")
+    assert ann.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 303
+    for name in ("ann", "root"):
+        for i in range(8):
+            guess = at(f"203.0.113.{i}").post("/login", data={"username": name,
+                                                             "password": f"guess{i}"})
+            assert guess.status_code in (401, 429)
+    r = ann.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert r.status_code == 303 and r.cookies.get("dlpgate_session")
+    refused = [e for e in world["store"].audit_log() if e.action == "sign-in-refused"]
+    assert refused and all(e.detail.startswith("203.0.113.") for e in refused)
+    # her browser's cookie is for her name only, and a forged one spares no one
+    assert ann.post("/login", data={"username": "root", "password": PASSWORD}).status_code == 429
+    other = at("198.51.100.8")
+    other.cookies.set("dlpgate_known", "1.forged", path="/login")
+    assert other.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 429
+
+
+def test_guessing_one_name_from_many_addresses_is_slowed_and_audited(world, monkeypatch):
+    from dlpgate.review import auth
+
+    clock = [time.time()]
+    monkeypatch.setattr(auth, "_clock", lambda: clock[0])
+    app = create_app(world["settings"], world["store"])
+
+    def attempt(i: int, name: str = "ann", password: str = "wrong"):
+        c = TestClient(app, follow_redirects=False, client=(f"203.0.113.{i}", 4000))
+        return c.post("/login", data={"username": name, "password": password})
+
+    for i in range(5):  # one try each from five addresses: none of them is locked out
+        assert attempt(i).status_code == 401
+    slowed = attempt(5, password=PASSWORD)  # not even the password is checked
+    assert slowed.status_code == 429 and "Try again in 1 second" in slowed.text
+    assert "set-cookie" not in slowed.headers
+    clock[0] += 1.1
+    assert attempt(6).status_code == 401  # the sixth failure: then two seconds
+    assert "Try again in 2 seconds" in attempt(7).text
+    clock[0] += 2.1
+    assert attempt(8, password=PASSWORD).status_code == 303  # the real ann, after the wait
+    # a name no account has is slowed alike: the wait tells no one which names are accounts
+    for i in range(5):
+        assert attempt(20 + i, name="nobody").status_code == 401
+    assert "Try again in 1 second" in attempt(30, name="nobody").text
+    trail = [(e.actor, e.action, e.reason, e.detail) for e in reversed(world["store"].audit_log())
+             if e.action.startswith("sign-in")]
+    assert trail[5] == ("web:ann", "sign-in-refused",
+                        "too many failed attempts at this name: slowed", "203.0.113.5")
+    assert [a for _, a, _, _ in trail[:9]] == ["sign-in-failed"] * 5 + [
+        "sign-in-refused", "sign-in-failed", "sign-in-refused", "sign-in"]
+    assert trail[-1] == ("web:(no such user)", "sign-in-refused",
+                         "too many failed attempts at this name: slowed", "203.0.113.30")
 
 
 def test_a_failed_sign_in_records_what_was_typed_only_when_it_names_an_account(world):
