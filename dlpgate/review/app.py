@@ -48,6 +48,7 @@ from dlpgate.review.content import (
 from dlpgate.store.base import AuditEntry
 
 COOKIE = "dlpgate_session"
+KNOWN_COOKIE = "dlpgate_known"  # a browser someone signed in on: spared their name's slowing
 CSS = (Path(__file__).parent / "templates" / "style.css").read_text()
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
@@ -81,10 +82,32 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     # an SSO cookie) with a forged cross-site POST as readily as with a real one, and a page
     # elsewhere released a held message in a reviewer's name.
     sso_key = hmac.new(links.link_key(settings, store), b"dlpgate proxy forms", "sha256").digest()
+    known_key = hmac.new(links.link_key(settings, store), b"dlpgate known browsers",
+                         "sha256").digest()
 
-    def proxied(name: str) -> auth.Session:
+    def proxied(request: Request, user: auth.User) -> auth.Session:
+        """The proxy's user's session here, begun (and audited as a `sign-in`, as a password
+        sign-in is) when they arrive with none: they had no sign-in on the trail at all. It
+        is found by a key made from who they are and where from (no cookie: a client that
+        keeps none would begin one a request), lapses like any other session (idle, too
+        old; `users disable`, sign-out) and is begun, and audited, once however many
+        requests or nodes race to begin it."""
+        name = user.username
         token = hmac.new(sso_key, name.encode(), "sha256").hexdigest()[:32]
+        client = _client_address(request, cfg.trusted_proxies)
+        key = auth.token_hash(hmac.new(sso_key, f"session\0{name}\0{client}".encode(),
+                                       "sha256").hexdigest())
+        request.state.proxy_session = key
         now = time.time()
+        held = store.get_session(key)
+        if held is None or now - held.last_seen > cfg.idle_timeout or \
+                now - held.created > cfg.session_lifetime:
+            store.open_session(key, name, token, now - cfg.idle_timeout,
+                               now - cfg.session_lifetime,
+                               AuditEntry(actor(user), "sign-in", reason="signed in by the proxy",
+                                          via="web", detail=client))
+        elif now - held.last_seen > 30:
+            store.touch_session(key)
         return auth.Session(name, token, now, now)
 
     def current(request: Request) -> tuple[auth.User, auth.Session | None] | None:
@@ -92,7 +115,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             name = request.headers.get(cfg.trusted_header, "")
             user = store.get_user(name) if name else None
             if user and not user.disabled:
-                return user, proxied(name)
+                return user, proxied(request, user)
         token = request.cookies.get(COOKIE)
         if not token:
             return None
@@ -157,25 +180,40 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         password = str(form.get("password", ""))
         nxt = _safe_next(str(form.get("next", "/")))
         client = _client_address(request, cfg.trusted_proxies)
-        keys = (f"user:{username.lower()}", f"addr:{client}")
+        # Failures lock out a name at one address and an address; a name from anywhere is
+        # only slowed, and not at all on a browser it signed in on before: five wrong
+        # passwords typed anywhere against a reviewer's name locked her out (auth.py).
+        name = f"user:{username.lower()}"
+        pair, addr = f"pair:{username.lower()}\0{client}", f"addr:{client}"
+        known = auth.check_known_browser(known_key, username,
+                                         request.cookies.get(KNOWN_COOKIE, ""))
+        known = f"known:{known}" if known and not throttle.locked(f"known:{known}") else ""
         user = store.get_user(username)
         # what was typed is recorded only when it names an account: it may be a password
         # typed into the wrong box, or someone's address
         who = f"web:{user.username}" if user else "web:(no such user)"
-        if throttle.locked(*keys):
+        if throttle.locked(pair) or throttle.locked(addr, limit=auth.ADDRESS_FAILURES):
             store.audit(AuditEntry(who, "sign-in-refused", reason="too many failed attempts",
                                    via="web", detail=client))
             return page(request, "login.html", 429, next=nxt,
                         error="Too many failed attempts. Try again in 15 minutes.")
+        if not known and (wait := throttle.wait(name)):
+            store.audit(AuditEntry(who, "sign-in-refused", via="web", detail=client,
+                                   reason="too many failed attempts at this name: slowed"))
+            return page(request, "login.html", 429, next=nxt, error=(
+                "Too many failed attempts at this name. Try again in "
+                f"{_seconds(wait)}, or from a browser you have signed in on before."))
         # the hash is worked for an unknown name too: answering it at once told an outsider,
         # by the time taken, which names are accounts
         matches = auth.check_password(password, user.password_hash if user else unknown_hash)
         if user is None or user.disabled or not matches:
-            throttle.failed(*keys)
+            throttle.failed(pair, addr, name, *([known] if known else []))
             store.audit(AuditEntry(who, "sign-in-failed", via="web", detail=client))
             return page(request, "login.html", 401, next=nxt,
                         error="That user name and password do not match an active account.")
-        throttle.succeeded(*keys)
+        # the name's and the address's failures stand: another's guessing is not forgiven
+        # because the reviewer got in
+        throttle.succeeded(pair, *([known] if known else []))
         old = request.cookies.get(COOKIE)
         if old:  # never keep a token that existed before sign-in (session fixation)
             store.end_sessions(token_hash=auth.token_hash(old))
@@ -185,6 +223,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         response = RedirectResponse(nxt, 303)
         response.set_cookie(COOKIE, token, httponly=True, secure=cfg.secure_cookies,
                             samesite="strict", max_age=cfg.session_lifetime, path="/")
+        response.set_cookie(KNOWN_COOKIE, auth.known_browser(known_key, user.username),
+                            httponly=True, secure=cfg.secure_cookies, samesite="strict",
+                            max_age=auth.KNOWN_BROWSER_DAYS * 86400, path="/login")
         return response
 
     async def logout(request: Request, user: auth.User, session: auth.Session | None) -> Response:
@@ -192,6 +233,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         token = request.cookies.get(COOKIE)
         if token:
             store.end_sessions(token_hash=auth.token_hash(token))
+        if key := getattr(request.state, "proxy_session", None):  # the proxy's next request
+            store.end_sessions(token_hash=key)                     # begins a new one
         store.audit(AuditEntry(actor(user), "sign-out", via="web"))
         response = RedirectResponse("/login", 303)
         response.delete_cookie(COOKIE, path="/")
@@ -213,10 +256,14 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                      or any(query in r.lower() for r in i.rcpt_tos)]
         if rule:
             items = [i for i in items if rule in i.rules]
-        if query:  # looking for a person's mail is access to it, as opening a message is
-            rule_said = f"; rule={rule[:100]!r}" if rule else ""
-            store.audit(AuditEntry(actor(user), "search", reason=query, via="web",
-                                   detail=f"state={state}{rule_said}; {len(items)} found"))
+        # The queue shows each message's sender address (a person's, mostly), its recipients'
+        # domains, its rules and what was found in it: a look at personal data, so each
+        # showing is on the trail, one entry a page. A search (looking for a person's mail) is
+        # `search` with what was searched for; a page with no search is `list`, as the CLI's
+        # `quarantine list` is; both say the filters and how many were shown, no address.
+        rule_said = f"; rule={rule[:100]!r}" if rule else ""
+        store.audit(AuditEntry(actor(user), "search" if query else "list", reason=query,
+                               via="web", detail=f"state={state}{rule_said}; {len(items)} found"))
         rules = sorted({r for i in listed(store, "all", 5000) for r in i.rules})
         return page(request, "queue.html", user=user, session=session, items=items,
                     state=state, q=query, rule=rule, rules=rules, now=time.time(),
@@ -228,14 +275,20 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         item = store.get_held(request.path_params["id"])
         if item is None:
             raise Denied(404, "no such held message")
-        store.audit(AuditEntry(actor(user), "view", item.id, via="web"))
         return await _message_page(request, user, session, item, revealed=None)
 
     async def _message_page(request, user, session, item, revealed, status=200, notice="",
-                            texts=None):
-        history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
+                            texts=None, after=""):
+        """The message page, and its `view` entry: every showing of it is a look at the
+        message (its findings masked, its recipients, its reasons), whatever the status. A
+        reveal asked without a reason answered 400 with the whole page and left no trace.
+        `after`: what the page is shown after (a reveal, a release refused), in the app's own
+        words, kept in the entry's detail with the status; a plain look has none."""
         if texts is None:  # one parse a page, off the event loop: a scan's OCR takes seconds
             texts = await run_in_threadpool(part_texts, item, settings)
+        store.audit(AuditEntry(actor(user), "view", item.id, via="web",
+                               detail=f"{status} after {after}" if after else ""))
+        history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
         written = senders(item)
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings, texts), revealed=revealed,
@@ -254,12 +307,15 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             raise Denied(404, "no such held message")
         reason = str(form.get("reason", "")).strip()
         if len(reason) < 5:
-            return await _message_page(request, user, session, item, None, 400,
-                                 "Say why you need to read this message (at least a few words).")
+            return await _message_page(
+                request, user, session, item, None, 400,
+                "Say why you need to read this message (at least a few words).",
+                after="reveal without a reason")
         store.audit(AuditEntry(actor(user), "reveal", item.id, reason=reason[:500], via="web"))
         texts = await run_in_threadpool(part_texts, item, settings)
         return await _message_page(request, user, session, item,
-                             revealed_parts(item, settings, texts), texts=texts)
+                                   revealed_parts(item, settings, texts), texts=texts,
+                                   after="reveal")
 
     def _own(user: auth.User, item_id: str, comment: str):
         """The held message when the reviewer may not release it (they sent it), the attempt
@@ -273,6 +329,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return item
 
     async def decide(request: Request, user: auth.User, session: auth.Session | None) -> Response:
+        verb = request.path_params["verb"]
+        if verb not in ("release", "reject"):  # before anything: it is named in the trail
+            raise Denied(404, "no such action")
         form = await checked_form(request, session)
         item_id = request.path_params["id"]
         comment = str(form.get("comment", "")).strip()[:500]
@@ -281,29 +340,28 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             if item is None:
                 raise Denied(404, "no such held message")
             return await _message_page(request, user, session, item, None, 400,
-                                 "Say why in a comment: it is kept in the audit trail.")
-        if request.path_params["verb"] == "release":
+                                       "Say why in a comment: it is kept in the audit trail.",
+                                       after=f"{verb} without a comment")
+        if verb == "release":
             if (mine := _own(user, item_id, comment)) is not None:
-                return await _message_page(request, user, session, mine, None, 403, "You sent this "
-                                     "message: another reviewer decides whether it is released.")
+                return await _message_page(
+                    request, user, session, mine, None, 403, "You sent this message: another "
+                    "reviewer decides whether it is released.", after="release-refused")
             only = tuple(str(r) for r in form.getlist("rcpt"))
             result = await release(store, settings, item_id, actor(user), comment, "web",
                                    only=only)
-        elif request.path_params["verb"] == "reject":
-            result = await reject_and_tell(store, settings, item_id, actor(user), comment, "web")
         else:
-            raise Denied(404, "no such action")
+            result = await reject_and_tell(store, settings, item_id, actor(user), comment, "web")
         if not result.ok and result.state not in OPEN_STATES:
             # refused because another decision came first (a next hop's failure is audited
             # as release-failed, by release itself)
-            store.audit(AuditEntry(actor(user), f"{request.path_params['verb']}-refused",
-                                   item_id, reason=comment, via="web",
-                                   detail=result.message[:200]))
+            store.audit(AuditEntry(actor(user), f"{verb}-refused", item_id, reason=comment,
+                                   via="web", detail=result.message[:200]))
         item = store.get_held(item_id)
         if item is None:
             raise Denied(404, "no such held message")
         return await _message_page(request, user, session, item, None, 200 if result.ok else 409,
-                             result.message)
+                                   result.message, after=verb)
 
     async def bulk(request: Request, user: auth.User, session: auth.Session | None) -> Response:
         form = await checked_form(request, session)
@@ -444,6 +502,11 @@ def _any_role(guarded, handler):
                 return response
         return response
     return endpoint
+
+
+def _seconds(wait: float) -> str:
+    n = max(1, int(wait + 0.999))
+    return f"{n} second{'s' * (n != 1)}" if n < 120 else f"{(n + 59) // 60} minutes"
 
 
 def _safe_next(path: str) -> str:

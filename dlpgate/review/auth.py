@@ -4,9 +4,21 @@ Passwords are hashed with scrypt (the standard library's, memory-hard) and a
 random salt; only the hash is stored. Sessions live in the store, so any node
 can serve them and signing out ends them everywhere; the cookie carries a
 random token and the store keeps only its SHA-256. Each session has its own
-CSRF token, required on every form. Sign-in failures are counted per user name
-and per client address; after `MAX_FAILURES` in `LOCKOUT` seconds, further tries
-are refused without checking the password.
+CSRF token, required on every form.
+
+Failed sign-ins are counted three ways, each over `LOCKOUT` seconds, and a try
+refused by any of them is refused without the password being checked:
+
+- a name from one client address: `MAX_FAILURES` lock that name out there;
+- a client address, whatever the names: `ADDRESS_FAILURES` lock it out (more than
+  a name's, for colleagues share an office's or a proxy's address);
+- a name from anywhere: never a lockout, which anyone anywhere could impose on a
+  named reviewer by typing her name five times, but a wait between tries past
+  `MAX_FAILURES`, doubling each time up to `LOCKOUT` (guessing one password
+  from many addresses is slowed). A browser she has signed in from before (a
+  signed cookie, `known_browser`) is spared that wait, so the reviewer goes on
+  signing in while someone else guesses; its own failures past `MAX_FAILURES`
+  end that.
 """
 
 from __future__ import annotations
@@ -23,7 +35,10 @@ from dataclasses import dataclass
 ROLES = ("reviewer", "admin", "auditor")
 _N, _R, _P = 2**14, 8, 1
 MAX_FAILURES = 5
+ADDRESS_FAILURES = 10
 LOCKOUT = 15 * 60
+KNOWN_BROWSER_DAYS = 90
+_clock = time.time  # the throttle's clock (tests move it on)
 
 
 def hash_password(password: str) -> str:
@@ -87,7 +102,7 @@ class Session:
 
 
 class Throttle:
-    """Failed sign-ins per key (user name, client address) within the lockout window."""
+    """Failed sign-ins per key (a name and address, an address, a name) within the window."""
 
     def __init__(self, max_failures: int = MAX_FAILURES, window: float = LOCKOUT) -> None:
         self.max = max_failures
@@ -100,15 +115,50 @@ class Throttle:
             q.popleft()
         return q
 
-    def locked(self, *keys: str) -> bool:
-        now = time.time()
-        return any(len(self._recent(k, now)) >= self.max for k in keys)
+    def count(self, key: str) -> int:
+        return len(self._recent(key, _clock()))
+
+    def locked(self, *keys: str, limit: int | None = None) -> bool:
+        """Whether any key has `limit` (default `max_failures`) failures in the window."""
+        return any(self.count(k) >= (limit or self.max) for k in keys)
+
+    def wait(self, key: str) -> float:
+        """Seconds before `key` may be tried again: none under `max_failures` failures in
+        the window, then 1, 2, 4... seconds after the last failure, at most the window."""
+        now = _clock()
+        q = self._recent(key, now)
+        if len(q) < self.max:
+            return 0.0
+        delay = min(self.window, 2.0 ** min(len(q) - self.max, 30))
+        return max(0.0, q[-1] + delay - now)
 
     def failed(self, *keys: str) -> None:
-        now = time.time()
+        now = _clock()
+        if len(self._failures) > 50_000:  # invented names and addresses, long gone
+            for k in [k for k, q in self._failures.items() if not q or q[-1] < now - self.window]:
+                del self._failures[k]
         for k in keys:
             self._recent(k, now).append(now)
 
     def succeeded(self, *keys: str) -> None:
         for k in keys:
             self._failures.pop(k, None)
+
+
+def known_browser(key: bytes, username: str, issued: float | None = None) -> str:
+    """The cookie a browser gets when `username` signs in with a password on it: when it
+    was issued and a MAC of that and the name, under a key all nodes share."""
+    issued = int(_clock() if issued is None else issued)
+    mac = hmac.new(key, f"{username.lower()}\0{issued}".encode(), "sha256").hexdigest()[:32]
+    return f"{issued}.{mac}"
+
+
+def check_known_browser(key: bytes, username: str, cookie: str) -> str:
+    """The cookie's MAC (its name in the throttle) if it is one `known_browser` issued for
+    this name in the last `KNOWN_BROWSER_DAYS`; "" otherwise."""
+    issued, _, mac = cookie.partition(".")
+    if not issued.isdigit() or len(issued) > 12 or not mac:
+        return ""
+    if _clock() - int(issued) > KNOWN_BROWSER_DAYS * 86400:
+        return ""
+    return mac if hmac.compare_digest(known_browser(key, username, int(issued)), cookie) else ""

@@ -253,6 +253,30 @@ class SQLStore(HistoryKeeping):
         self._write("INSERT INTO sessions VALUES (?,?,?,?,?)",
                     [(token_hash, username, csrf, now, now)])
 
+    def open_session(self, token_hash: str, username: str, csrf: str, stale_before: float,
+                     started_before: float, audit: AuditEntry) -> bool:
+        """Begin a session under `token_hash` unless a live one is there (seen since
+        `stale_before` and begun since `started_before`; one that is not is begun afresh),
+        and write `audit` in the same transaction when it is begun. True if this call began
+        it: requests and nodes racing to begin the same session begin it, and audit it, once
+        (a signing-in proxy's users, whose sessions are found by who and where, not by a
+        cookie)."""
+        now = time.time()
+
+        def work(db) -> bool:
+            began = db.execute(
+                "INSERT INTO sessions VALUES (?,?,?,?,?) ON CONFLICT (token_hash) DO UPDATE SET "
+                "username = excluded.username, csrf = excluded.csrf, "
+                "created = excluded.created, last_seen = excluded.last_seen "
+                "WHERE sessions.last_seen < ? OR sessions.created < ?",
+                (token_hash, username, csrf, now, now, stale_before, started_before),
+            ).rowcount == 1
+            if began:
+                db.execute(AUDIT_INSERT, audit_row(audit))
+            return began
+
+        return self._atomic(work)
+
     def get_session(self, token_hash: str):
         from dlpgate.review.auth import Session
 

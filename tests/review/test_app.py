@@ -175,6 +175,45 @@ def test_findings_are_masked_until_a_reason_is_given_then_shown_and_audited(worl
     assert ("web:ann", "view", "") in actions
 
 
+def test_every_showing_of_the_message_page_is_audited_as_a_view_whatever_its_status(world):
+    # a reveal asked without a reason answered 400 with the page itself (the findings masked,
+    # the recipients, the reasons) and nothing on the audit trail said anyone had looked
+    store, item = world["store"], world["id"]
+    sender = store.get_held(item).mail_from
+    store.save_user("sam", hash_password(PASSWORD), ("reviewer",), mailboxes=(sender,))
+    ann, sam = signed_in(world, "ann"), signed_in(world, "sam")
+    url = f"/m/{item}"
+    page = ann.get(url).text
+    token = {"csrf": csrf(page)}
+    shown = [
+        (ann.post(f"{url}/reveal", data={**token, "reason": ""}), 400),
+        (ann.post(f"{url}/reveal", data={**token, "reason": "why"}), 400),
+        (ann.post(f"{url}/release", data={**token, "comment": " "}), 400),
+        (ann.post(f"{url}/reject", data={**token, "comment": ""}), 400),
+        (sam.post(f"{url}/release", data={"csrf": csrf(sam.get(url).text), "comment": "mine"}),
+         403),
+        (ann.post(f"{url}/reveal", data={**token, "reason": "checking the referral"}), 200),
+        (ann.post(f"{url}/release", data={**token, "comment": "her GP"}), 200),
+        (ann.post(f"{url}/release", data={**token, "comment": "again"}), 409),
+    ]
+    for response, status in shown:
+        assert response.status_code == status and "carer@gmail.com" in response.text
+    assert ann.post(f"{url}/forward", data={**token, "comment": "x"}).status_code == 404
+    views = [(e.actor, e.detail) for e in reversed(store.audit_log(item)) if e.action == "view"]
+    assert views == [
+        ("web:ann", ""),
+        ("web:ann", "400 after reveal without a reason"),
+        ("web:ann", "400 after reveal without a reason"),
+        ("web:ann", "400 after release without a comment"),
+        ("web:ann", "400 after reject without a comment"),
+        ("web:sam", ""),
+        ("web:sam", "403 after release-refused"),
+        ("web:ann", "200 after reveal"),
+        ("web:ann", "200 after release"),
+        ("web:ann", "409 after release"),
+    ]
+
+
 def test_release_from_the_page_reaches_the_sink_once(world):
     ann = signed_in(world, "ann")
     page = ann.get(f"/m/{world['id']}").text
@@ -244,13 +283,77 @@ def test_behind_the_proxy_one_clients_failures_lock_out_that_client_not_the_team
         update={"trusted_proxies": ["10.0.0.0/8"]})})
     proxy = TestClient(create_app(settings, world["store"]), follow_redirects=False,
                        client=("10.0.0.5", 4000))
-    for i in range(5):
+    for i in range(10):  # an address, whatever the names: ten (five for one name there)
         assert proxy.post("/login", data={"username": f"nobody{i}", "password": "x"}, headers={
             "X-Forwarded-For": "203.0.113.9"}).status_code == 401
-    assert proxy.post("/login", data={"username": "nobody9", "password": "x"}, headers={
+    assert proxy.post("/login", data={"username": "nobody99", "password": "x"}, headers={
         "X-Forwarded-For": "203.0.113.9"}).status_code == 429
     assert proxy.post("/login", data={"username": "ann", "password": PASSWORD}, headers={
         "X-Forwarded-For": "198.51.100.7"}).status_code == 303
+
+
+def test_failures_at_a_reviewers_name_from_elsewhere_do_not_lock_her_out(world, monkeypatch):
+    # five wrong passwords typed against "ann" from anywhere locked ann out for 15 minutes
+    from dlpgate.review import auth
+
+    now = time.time()
+    monkeypatch.setattr(auth, "_clock", lambda: now)  # the names' waits do not run out
+    app = create_app(world["settings"], world["store"])
+
+    def at(address: str) -> TestClient:
+        return TestClient(app, follow_redirects=False, client=(address, 4000))
+
+    ann = at("198.51.100.7")
+    assert ann.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 303
+    for name in ("ann", "root"):
+        for i in range(8):
+            guess = at(f"203.0.113.{i}").post("/login", data={"username": name,
+                                                             "password": f"guess{i}"})
+            assert guess.status_code in (401, 429)
+    r = ann.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert r.status_code == 303 and r.cookies.get("dlpgate_session")
+    refused = [e for e in world["store"].audit_log() if e.action == "sign-in-refused"]
+    assert refused and all(e.detail.startswith("203.0.113.") for e in refused)
+    # her browser's cookie is for her name only, and a forged one spares no one
+    assert ann.post("/login", data={"username": "root", "password": PASSWORD}).status_code == 429
+    other = at("198.51.100.8")
+    other.cookies.set("dlpgate_known", "1.forged", path="/login")
+    assert other.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 429
+
+
+def test_guessing_one_name_from_many_addresses_is_slowed_and_audited(world, monkeypatch):
+    from dlpgate.review import auth
+
+    clock = [time.time()]
+    monkeypatch.setattr(auth, "_clock", lambda: clock[0])
+    app = create_app(world["settings"], world["store"])
+
+    def attempt(i: int, name: str = "ann", password: str = "wrong"):
+        c = TestClient(app, follow_redirects=False, client=(f"203.0.113.{i}", 4000))
+        return c.post("/login", data={"username": name, "password": password})
+
+    for i in range(5):  # one try each from five addresses: none of them is locked out
+        assert attempt(i).status_code == 401
+    slowed = attempt(5, password=PASSWORD)  # not even the password is checked
+    assert slowed.status_code == 429 and "Try again in 1 second" in slowed.text
+    assert "set-cookie" not in slowed.headers
+    clock[0] += 1.1
+    assert attempt(6).status_code == 401  # the sixth failure: then two seconds
+    assert "Try again in 2 seconds" in attempt(7).text
+    clock[0] += 2.1
+    assert attempt(8, password=PASSWORD).status_code == 303  # the real ann, after the wait
+    # a name no account has is slowed alike: the wait tells no one which names are accounts
+    for i in range(5):
+        assert attempt(20 + i, name="nobody").status_code == 401
+    assert "Try again in 1 second" in attempt(30, name="nobody").text
+    trail = [(e.actor, e.action, e.reason, e.detail) for e in reversed(world["store"].audit_log())
+             if e.action.startswith("sign-in")]
+    assert trail[5] == ("web:ann", "sign-in-refused",
+                        "too many failed attempts at this name: slowed", "203.0.113.5")
+    assert [a for _, a, _, _ in trail[:9]] == ["sign-in-failed"] * 5 + [
+        "sign-in-refused", "sign-in-failed", "sign-in-refused", "sign-in"]
+    assert trail[-1] == ("web:(no such user)", "sign-in-refused",
+                         "too many failed attempts at this name: slowed", "203.0.113.30")
 
 
 def test_a_failed_sign_in_records_what_was_typed_only_when_it_names_an_account(world):
@@ -318,6 +421,52 @@ def test_a_trusted_proxy_header_signs_in_a_known_user_only_from_a_trusted_addres
     assert proxied.get("/audit", headers={"X-Remote-User": "ann"}).status_code == 403
     direct = TestClient(app, follow_redirects=False, client=("192.0.2.9", 4000))
     assert direct.get("/", headers={"X-Remote-User": "ann"}).status_code == 303
+
+
+def test_a_user_the_proxy_signs_in_has_one_sign_in_entry_a_session_like_a_password_user(world):
+    # reviewers the proxy signed in had no sign-in on the trail at all: an auditor could not
+    # tell when, or from where, anyone had begun to look
+    store = world["store"]
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+
+    def via_proxy(name: str, address: str, app=None) -> TestClient:
+        return TestClient(app or create_app(settings, store), follow_redirects=False,
+                          client=("10.1.2.3", 4000),
+                          headers={"X-Remote-User": name, "X-Forwarded-For": address})
+
+    def sign_ins():
+        return [(e.actor, e.action, e.item_id, e.reason, e.via, e.detail)
+                for e in reversed(store.audit_log()) if e.action == "sign-in"]
+
+    signed_in(world, "ann")  # a password sign-in, to compare
+    [password] = sign_ins()
+    ann = via_proxy("ann", "198.51.100.7")
+    page = ann.get(f"/m/{world['id']}").text
+    assert ann.get("/").status_code == 200
+    via_proxy("ann", "198.51.100.7", create_app(settings, store)).get("/")  # another node
+    assert sign_ins() == [password, ("web:ann", "sign-in", "", "signed in by the proxy", "web",
+                                     "198.51.100.7")]
+    assert password[:3] + password[4:] == ("web:ann", "sign-in", "", "web", "testclient")
+    # from somewhere else: another session; an auditor on a page any role sees: one entry
+    via_proxy("ann", "198.51.100.8").get("/")
+    assert via_proxy("audrey", "198.51.100.9").get("/dashboard").status_code == 200
+    via_proxy("mallory", "198.51.100.9").get("/")  # no such account: no session, no entry
+    assert [(e[0], e[5]) for e in sign_ins()[2:]] == [("web:ann", "198.51.100.8"),
+                                                      ("web:audrey", "198.51.100.9")]
+    # idle past review.idle_timeout, or signed out: the next request is a new sign-in
+    db = sqlite3.connect(world["db"], isolation_level=None)
+    db.execute("UPDATE sessions SET last_seen = last_seen - 3600")
+    db.close()
+    ann.get("/")
+    ann.get("/")
+    assert ann.post("/logout", data={"csrf": csrf(page)}).status_code == 303
+    ann.get("/")
+    trail = [(e.action, e.detail) for e in reversed(store.audit_log(actor="web:ann"))
+             if e.action.startswith("sign")]
+    assert trail == [("sign-in", "testclient"), ("sign-in", "198.51.100.7"),
+                     ("sign-in", "198.51.100.8"), ("sign-in", "198.51.100.7"),  # idle
+                     ("sign-out", ""), ("sign-in", "198.51.100.7")]
 
 
 def test_a_decision_needs_a_comment_that_says_something(world):
@@ -463,6 +612,28 @@ def test_searching_the_queue_for_someones_mail_is_on_the_audit_trail(world):
                 if e.action == "search"]
     assert searches == [("web:ann", "nobody@example.org", "state=open; 0 found"),
                         ("web:ann", "carer@gmail.com", "state=open; 1 found")]
+
+
+def test_each_showing_of_the_queue_is_audited_with_its_filters_and_no_address(world):
+    # the queue shows senders' addresses and what was found in their mail: browsing it was a
+    # look at personal data that left no trace unless something was searched for
+    ann = signed_in(world, "ann")
+    page = ann.get("/").text
+    assert f'href="/m/{world["id"]}"' in page
+    assert ann.get("/?state=all&rule=no-such-rule").status_code == 200
+    ann.get("/?q=carer")  # a search is its own entry, not a list as well
+    r = ann.post("/bulk", data={"csrf": csrf(page), "comment": "wrong address", "verb": "reject",
+                                "ids": world["id"]})
+    ann.get(r.headers["location"])  # the queue after a bulk decision is shown too
+    looks = [(e.actor, e.action, e.reason, e.via, e.detail) for e in
+             reversed(world["store"].audit_log()) if e.action in ("list", "search")]
+    assert looks == [
+        ("web:ann", "list", "", "web", "state=open; 1 found"),
+        ("web:ann", "list", "", "web", "state=all; rule='no-such-rule'; 0 found"),
+        ("web:ann", "search", "carer", "web", "state=open; 1 found"),
+        ("web:ann", "list", "", "web", "state=open; 0 found"),
+    ]
+    assert "alice" not in repr(looks)
 
 
 def hold_from(world, envelope_sender: str, header_from: str) -> str:

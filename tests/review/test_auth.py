@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from dlpgate.review.auth import Throttle, User, check_password, hash_password, token_hash
+from dlpgate.review import auth
+from dlpgate.review.auth import (
+    Throttle,
+    User,
+    check_known_browser,
+    check_password,
+    hash_password,
+    known_browser,
+    token_hash,
+)
 
 
 def test_a_password_hash_is_salted_scrypt_and_checks_only_the_right_password():
@@ -32,3 +41,31 @@ def test_throttle_locks_a_key_after_five_failures_and_success_clears_it():
     assert t.locked("user:ann") and t.locked("addr:1.2.3.4") and not t.locked("user:bob")
     t.succeeded("user:ann")
     assert not t.locked("user:ann")
+
+
+def test_a_names_wait_doubles_past_five_failures_and_never_passes_the_window(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(auth, "_clock", lambda: clock[0])
+    t = Throttle(max_failures=5, window=60)
+    waits = []
+    for _ in range(12):
+        t.failed("user:ann")
+        waits.append(t.wait("user:ann"))
+    assert waits == [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
+    clock[0] += 30
+    assert t.wait("user:ann") == 30
+    clock[0] += 61  # the window has passed: the failures are forgotten
+    assert t.wait("user:ann") == 0 and t.count("user:ann") == 0
+
+
+def test_a_known_browser_cookie_is_for_its_name_its_key_and_ninety_days(monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr(auth, "_clock", lambda: clock[0])
+    cookie = known_browser(b"k" * 32, "Ann")
+    assert check_known_browser(b"k" * 32, "ann", cookie) == cookie.split(".")[1]
+    assert check_known_browser(b"k" * 32, "bob", cookie) == ""
+    assert check_known_browser(b"x" * 32, "ann", cookie) == ""
+    assert check_known_browser(b"k" * 32, "ann", "1." + cookie.split(".")[1]) == ""
+    assert check_known_browser(b"k" * 32, "ann", "junk") == ""
+    clock[0] += 91 * 86400
+    assert check_known_browser(b"k" * 32, "ann", cookie) == ""

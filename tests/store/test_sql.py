@@ -214,6 +214,31 @@ def test_review_accounts_and_sessions(any_store):
     assert any_store.get_session("h1") is None
 
 
+def test_a_session_found_by_who_and_where_is_begun_and_audited_once_until_it_lapses(any_store):
+    # a signing-in proxy's user has no cookie of ours: their session is found by a key made
+    # from their name and address, and the requests (and nodes) of a page racing to begin it
+    # must write one sign-in, not one each
+    from concurrent.futures import ThreadPoolExecutor
+
+    entry = AuditEntry("web:ann", "sign-in", via="web", detail="198.51.100.7")
+    now = time.time()
+
+    def begin(_=None) -> bool:
+        return any_store.open_session("k1", "ann", "csrf1", now - 900, now - 43200, entry)
+
+    with ThreadPoolExecutor(8) as pool:
+        began = list(pool.map(begin, range(16)))
+    assert began.count(True) == 1
+    assert [e.action for e in any_store.audit_log()] == ["sign-in"]
+    assert any_store.get_session("k1").username == "ann" and not begin()
+    # lapsed (idle too long), it is begun again: a new sign-in
+    assert any_store.open_session("k1", "ann", "csrf1", time.time() + 1, 0, entry)
+    assert any_store.open_session("k1", "ann", "csrf1", 0, time.time() + 1, entry)
+    assert [e.action for e in any_store.audit_log()] == ["sign-in"] * 3
+    any_store.end_sessions(token_hash="k1")
+    assert begin() and len(any_store.audit_log()) == 4
+
+
 def test_near_spellings_of_a_thousand_long_addresses_are_looked_up_in_parts(any_store):
     # 3,000 ordinary addresses passed PostgreSQL's limit of 65,535 parameters in one
     # statement (SQLite's 250,000 with longer ones): the scan failed, or under on_error: pass
