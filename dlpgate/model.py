@@ -147,9 +147,10 @@ CALENDAR = "meeting request"
 # from. A change that moves text within a part (spreadsheets read as "header: value", 2; parts
 # renamed, a second notes.txt "notes (2).txt", 3; tables in documents read as spreadsheets are,
 # and PDF forms, comments and properties read, 4; legacy .xls read cell by cell, PDF and HTML
-# tables read as sheets, 5; scanned PDF pages read by OCR in their place, 6) raises it, so a
-# hold made before it is not shown with its masks on the wrong words.
-PARSER = 6
+# tables read as sheets, 5; scanned PDF pages read by OCR in their place, 6; S/MIME signed
+# data read, its files named among the others, 7) raises it, so a hold made before it is not
+# shown with its masks on the wrong words.
+PARSER = 7
 
 
 @dataclass(frozen=True)

@@ -643,3 +643,56 @@ def slip(text: str, rng) -> str:
         if out != text and out[0] not in ".-_" and out[-1] not in ".-_" and ".." not in out:
             return out
     return text + "e"
+
+
+def openssl_available() -> bool:
+    import shutil
+
+    return shutil.which("openssl") is not None
+
+
+def _signer() -> tuple[str, str]:
+    """A throwaway key and self-signed certificate, made once a process (tests of S/MIME)."""
+    global _SIGNER
+    if _SIGNER is None:
+        import atexit
+        import shutil
+        import subprocess
+        import tempfile
+
+        tmp = tempfile.mkdtemp(prefix="dlpgate-signer-")
+        atexit.register(shutil.rmtree, tmp, True)
+        key, cert = f"{tmp}/key.pem", f"{tmp}/cert.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "30", "-subj", "/CN=Alice Jones"],
+                       check=True, capture_output=True)
+        _SIGNER = (key, cert)
+    return _SIGNER
+
+
+_SIGNER: tuple[str, str] | None = None
+
+
+def make_signed(entity: bytes, outform: str = "SMIME", stream: bool = False) -> bytes:
+    """`entity` (a MIME entity: headers, an empty line, a body) signed opaquely, as
+    `openssl smime -sign -nodetach` does it: with outform "SMIME" the message part it writes
+    (application/x-pkcs7-mime; smime-type=signed-data, smime.p7m, in base64), with "DER" the
+    CMS bytes alone. `stream` writes BER, as Outlook does: indefinite lengths, and the content
+    as an OCTET STRING in 4 KB pieces. Needs the openssl program."""
+    import subprocess
+
+    key, cert = _signer()
+    return subprocess.run(["openssl", "smime", "-sign", "-nodetach", "-binary", "-signer",
+                           cert, "-inkey", key, "-outform", outform,
+                           *(["-stream"] if stream else [])],
+                          input=entity, check=True, capture_output=True).stdout
+
+
+def make_enveloped(entity: bytes) -> bytes:
+    """`entity` encrypted for the throwaway certificate (`openssl cms -encrypt`), DER."""
+    import subprocess
+
+    _key, cert = _signer()
+    return subprocess.run(["openssl", "cms", "-encrypt", "-binary", "-outform", "DER", cert],
+                          input=entity, check=True, capture_output=True).stdout

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from dlpgate.config import Limits, Ocr
 from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, Attachment, Problem, TextPart
-from dlpgate.parse import ocr, office, outlook, pdf, tnef, xls
+from dlpgate.parse import ocr, office, outlook, pdf, smime, tnef, xls
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -113,6 +113,10 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
     """Sniff the real type: extensions and declared types lie more often than magic."""
     lower = name.lower()
     head = data[:16]
+    if head.startswith(b"\x30") and smime.kind(data) == "signed-data":
+        # a .p7m: opaque-signed S/MIME, or a signed document (a CAdES report.pdf.p7m, its
+        # %PDF near the start, was a PDF pypdf could not open)
+        return "signed"
     if head.startswith(b"%PDF") or (b"%PDF-" in data[:1024]):
         return "pdf"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
@@ -240,6 +244,8 @@ def extract(
             yield from _cut(rtf_to_text(decode_text(data), errors="ignore"), name, budget.limits)
         elif kind == "eml":
             yield from nested(data, name, depth + 1, budget)
+        elif kind == "signed":
+            yield from _signed(name, data, depth, budget, nested)
         elif kind == "spreadsheetml":
             yield from _workbook(name, data, budget.limits, xml=True)
         elif kind == "html":
@@ -267,6 +273,40 @@ def extract(
         yield Problem("unscannable", name, f"{kind} nested too deeply to read")
     except Exception as exc:  # a damaged file of any kind: never crash the session
         yield Problem("unscannable", name, f"damaged {kind} file ({type(exc).__name__})")
+
+
+def _signed(
+    name: str, data: bytes, depth: int, budget: Budget, nested: NestedParser
+) -> Iterator[Item]:
+    """Signed data (a .p7m): the content inside, read as an attached message when it is a
+    MIME entity (opaque-signed S/MIME), as a file inside it when not ("report.pdf.p7m"). Held
+    as an "unrecognised binary format", the whole of a signed message went unread."""
+    limits = budget.limits
+    try:
+        content = smime.signed_content(data, max(0, limits.max_expanded - budget.expanded))
+    except smime.TooLarge:
+        yield Problem("unscannable", name, f"signed content past the {limits.max_expanded} "
+                      "bytes a message may unpack (scan.limits.max_expanded)")
+        return
+    except smime.SmimeError as exc:
+        yield Problem("unscannable", name, f"damaged S/MIME signed data ({exc})")
+        return
+    if content is None:  # certificates, or a signature of content sent apart: nothing said
+        if len(data) > 65536:  # as a signature part's bound (mime._is_signature)
+            yield Problem("unscannable", name, f"signed data with no content, {len(data)} "
+                          "bytes of it unread")
+        return
+    budget.take_bytes(len(content))
+    if smime.is_entity(content):
+        yield from nested(content, name, depth + 1, budget)
+        return
+    if depth >= limits.max_depth:
+        yield Problem("unscannable", name, f"signed files nested deeper than {limits.max_depth}")
+        return
+    budget.take_part()
+    leaf = name.rpartition("/")[2]
+    inner = leaf[:-4] if leaf.lower().endswith(".p7m") and len(leaf) > 4 else "content"
+    yield from extract(budget.unique(f"{name}/{inner}"), "", content, depth + 1, budget, nested)
 
 
 def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:

@@ -33,6 +33,7 @@ from dlpgate.model import (
     Problem,
     TextPart,
 )
+from dlpgate.parse import smime
 from dlpgate.parse.attachments import Budget, BudgetExceeded, Item, decode_text, extract
 from dlpgate.parse.html import html_to_text
 
@@ -182,17 +183,28 @@ def _walk(
             continue  # inline images in signatures: nothing to read
         if ctype in _SIGNATURES and _is_signature(part):
             continue  # an S/MIME or PGP signature: a checksum of the text beside it, no content
+        if part is msg and (entity := _signed_entity(part, ctype, fname, depth, budget)):
+            # opaque-signed: the message itself, inside its signature. Read as a clear-signed
+            # one is, its text the body and its files attachments (policy's `in: body` and
+            # `in: attachment` alike); the signature is not checked (smime.py says why)
+            yield from _walk(entity, prefix, depth + 1, budget, counter)
+            continue
         counter[0] += 1
         name = fname or f"attachment-{counter[0]}"
         if prefix:
             name = f"{prefix}/{name}"
         name = budget.unique(name)
-        if ctype in _SEALED and "signed" not in str(part.get_param("smime-type", "")).lower():
+        sealed = _sealed(part, ctype)
+        if sealed == "encrypted":
             yield Attachment(name=name, content_type=ctype, size=0, depth=depth)
             yield Problem("encrypted-attachment", name, "encrypted message (S/MIME or PGP)")
             continue
         data, problems = _payload(part, name)
         yield from problems
+        if sealed == "signed" and smime.kind(data) is None:
+            yield Attachment(name=name, content_type=ctype, size=len(data), depth=depth)
+            yield Problem("unscannable", name, "damaged S/MIME signed data (not a CMS structure)")
+            continue
         try:
             yield from extract(name, ctype, data, depth, budget, _nested_bytes)
         except BudgetExceeded as exc:
@@ -240,8 +252,56 @@ def _is_pgp_signature(data: bytes) -> bool:
 
 # Encrypted for its recipients: no one here can read it, which is what the policy's
 # encrypted-attachment rules are for (it was "unscannable", so the exception for secure
-# destinations never applied). Opaque-signed pkcs7-mime (smime-type=signed-data) is not sealed.
-_SEALED = ("application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted")
+# destinations never applied). Opaque-signed pkcs7-mime (smime-type=signed-data) is not sealed:
+# the message is inside, and read (smime.py).
+_PKCS7 = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+_SEALED = (*_PKCS7, "application/pgp-encrypted")
+
+
+def _sealed(part: EmailMessage, ctype: str) -> str:
+    """"encrypted", "signed" (S/MIME signed data, by its label or its bytes) or "" for a
+    part that is neither. A pkcs7-mime part says which by smime-type, but not always (it is
+    optional, and some clients leave it out): its bytes say it better, and signed bytes
+    labelled as nothing were held as encrypted, unread."""
+    if ctype not in _SEALED:
+        return ""
+    labelled = str(part.get_param("smime-type", "")).lower()
+    if ctype in _PKCS7:
+        try:
+            found = smime.kind(part.get_payload(decode=True) or b"")
+        except Exception:  # a damaged encoding: said by _payload, read as the label says
+            found = None
+        if found == "signed-data":
+            return "signed"
+        if found in smime.ENCRYPTED:
+            return "encrypted"
+    return "signed" if "signed" in labelled else "encrypted"
+
+
+def _signed_entity(part: EmailMessage, ctype: str, fname: str | None, depth: int,
+                   budget: Budget) -> EmailMessage | None:
+    """The MIME entity an opaque-signed message holds, when it can be read in its place:
+    anything else (damaged, too deep, no MIME inside) is read as a file by extract(), which
+    says why under the file's name."""
+    if not (ctype in _PKCS7 or (fname or "").lower().endswith(".p7m")):
+        return None
+    if depth + 1 > budget.limits.max_depth:
+        return None
+    try:
+        data = part.get_payload(decode=True) or b""
+    except Exception:
+        return None
+    if smime.kind(data) != "signed-data":
+        return None
+    room = max(0, budget.limits.max_expanded - budget.expanded)
+    try:
+        content = smime.signed_content(data, room)
+    except smime.SmimeError:
+        return None
+    if content is None or not smime.is_entity(content):
+        return None
+    budget.take_bytes(len(content))
+    return email.message_from_bytes(content)
 
 
 _SAID = re.compile(r"^(?:SUMMARY|DESCRIPTION|LOCATION|COMMENT)(?:;[^:\n]*)?:(.*)$",

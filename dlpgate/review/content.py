@@ -99,16 +99,25 @@ _EARLIER = ("(found by an earlier version, whose text of this part differs: give
 _TABLE_TAG = re.compile(rb"<table", re.IGNORECASE)
 
 
+# S/MIME signed data, as a message's headers show it (a pkcs7-mime part, a .p7m file)
+_SIGNED_DATA = re.compile(rb"pkcs7-mime|\.p7m\b", re.IGNORECASE)
+
+
 def _placed(finding: dict, item: HeldMessage) -> bool:
     """Whether a finding's offsets point into the part as it is read now: a hold made before
     spreadsheets were read as "header: value" has them in other text. The subject is read as
     it was; so is the body, but for an HTML table in it (read as a sheet since PARSER 5).
     OCR (PARSER 6) added text to PDFs alone, where a scanned page's words come before the
-    pages after it."""
-    if finding.get("parser") == PARSER or finding["part"] == "subject":
+    pages after it. Signed data read (PARSER 7) adds parts, and moves the attachment names'
+    lines and can rename the files after it ("notes (2).txt"): a message whose headers show
+    one keeps its subject and body only (one inside an archive is not seen here)."""
+    parser = finding.get("parser")
+    if parser == PARSER or finding["part"] == "subject":
         return True
-    if finding.get("parser") == 5:
-        return not finding["part"].lower().endswith(".pdf")
+    if parser in (5, 6):
+        if finding["part"] not in BODY_PARTS and _SIGNED_DATA.search(item.raw):
+            return False
+        return parser == 6 or not finding["part"].lower().endswith(".pdf")
     return finding["part"] == "body" and not _TABLE_TAG.search(item.raw)
 
 

@@ -852,3 +852,47 @@ def test_mail_that_needs_smtputf8_is_refused_permanently_by_a_next_hop_without_i
     [rejected] = [e for e in logs.events if e.get("event") == "message"
                   and e["outcome"] == "rejected"]
     assert rejected["reply"] == 554 and rejected["error"] == "next hop lacks SMTPUTF8"
+
+
+def _opaque_signed(to: str, subject: str, text: str) -> bytes:
+    """A message as `openssl smime -sign -nodetach` writes it (and Outlook's opaque signing):
+    one application/x-pkcs7-mime part, smime.p7m, the signed message inside it."""
+    entity = f"Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n".encode()
+    return (f"From: Alice Jones <{SENDER}>\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            "Message-ID: <signed.1@example-council.gov.uk>\r\n").encode() + \
+        testdata.make_signed(entity).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+_NEEDS_OPENSSL = pytest.mark.skipif(not testdata.openssl_available(),
+                                    reason="the openssl program is not installed (Debian's "
+                                    "openssl package): the test signs with it")
+
+
+@_NEEDS_OPENSSL
+def test_an_opaque_signed_message_leaving_with_an_nhs_number_is_held_for_the_nhs_number(
+        relay, sink):
+    # it was held as an "unrecognised binary format" whatever it said, the number unseen
+    raw = _opaque_signed("jane.doe.family@gmail.com", "Assessment", "NHS number 943 476 5919 "
+                         "- she was diagnosed with epilepsy last year.")
+    assert send(relay, raw, ["jane.doe.family@gmail.com"]) == {}
+
+    assert sink.delivered == []
+    [held] = relay.store.held()
+    assert held.raw == raw
+    assert "special-category-to-unexpected-recipient" in held.rules
+    assert "unreadable-attachment-leaving" not in held.rules
+    found = {(f["entity"], f["part"]) for f in held.findings}
+    assert ("UK_NHS", "body") in found and ("SPECIAL_CATEGORY", "body") in found
+    assert not {f["entity"] for f in held.findings} & {"UNSCANNABLE", "ENCRYPTED_ATTACHMENT"}
+
+
+@_NEEDS_OPENSSL
+def test_a_harmless_opaque_signed_message_to_a_colleague_is_relayed_byte_for_byte(relay, sink):
+    raw = _opaque_signed("bob.smith@example-council.gov.uk", "Team meeting",
+                         "The team meeting has moved to Thursday at ten.")
+    assert send(relay, raw, ["bob.smith@example-council.gov.uk"]) == {}
+
+    [got] = sink.delivered
+    header_block, _, original = got.data.partition(b"X-DLP-Verdict: allow\r\n")
+    assert header_block.startswith(b"X-DLP-Scan-Id: ")
+    assert original == raw  # the signature still checks at the far end

@@ -474,3 +474,31 @@ def test_an_html_table_saved_as_xls_is_read_as_a_table():
     msg = parse(make_message(attachments=(("export.xls", "application/vnd.ms-excel", html),)))
     [text] = [p.text for p in msg.parts if p.name == "export.xls"]
     assert text.splitlines()[-1] == "Child: Amy Reid; Date of birth: 04/05/2016"
+
+
+@pytest.mark.skipif(not testdata.openssl_available(), reason="the openssl program is not "
+                    "installed (Debian's openssl package): the test signs with it")
+def test_signed_data_in_an_archive_is_read_as_the_message_or_file_it_signs():
+    # a .p7m was an "unrecognised binary format" wherever it was found
+    letter = testdata.make_signed(b"Content-Type: text/plain\r\n\r\n" + SECRET.encode(), "DER")
+    report = testdata.make_signed(testdata.make_docx(["Report", SECRET]), "DER", stream=True)
+    bundle = testdata.make_zip({"letter.p7m": letter, "report.docx.p7m": report})
+    texts, problems = parts_and_problems("bundle.zip", bundle, "application/zip")
+    assert problems == []
+    assert SECRET in texts["bundle.zip/letter.p7m"]
+    assert SECRET in texts["bundle.zip/report.docx.p7m/report.docx"]
+
+
+def test_signed_data_with_nothing_signed_inside_is_passed_over_unless_it_is_large():
+    # certificates only (smime-type=certs-only), or a signature whose content went apart
+    def empty(extra: int) -> bytes:
+        oid = bytes.fromhex("06092a864886f70d010702")
+        body = (b"\x02\x01\x01\x31\x00\x30\x0b\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01"
+                b"\x31\x84" + extra.to_bytes(4, "big") + bytes(extra))
+        signed = b"\x30\x84" + len(body).to_bytes(4, "big") + body
+        wrapped = b"\xa0\x84" + len(signed).to_bytes(4, "big") + signed
+        return b"\x30\x84" + (len(oid) + len(wrapped)).to_bytes(4, "big") + oid + wrapped
+
+    assert parts_and_problems("smime.p7c", empty(2000)) == ({}, [])
+    assert parts_and_problems("smime.p7c", empty(100_000)) == ({}, [("unscannable",
+                                                                     "smime.p7c")])

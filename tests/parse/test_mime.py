@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import email
 from email.message import EmailMessage
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dlpgate.model import Envelope
+from dlpgate import testdata
+from dlpgate.config import Limits
+from dlpgate.model import Envelope, Problem
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
 
@@ -292,6 +296,151 @@ def test_a_signature_is_no_attachment_and_an_encrypted_message_is_encrypted():
     assert not signed.problems and signed.body.strip() == "The hearing is at ten."
     [problem] = parse(_smime("encrypted")).problems
     assert problem.kind == "encrypted-attachment" and problem.part == "smime.p7m"
+
+
+needs_openssl = pytest.mark.skipif(not testdata.openssl_available(),
+                                   reason="the openssl program is not installed (Debian's "
+                                   "openssl package): S/MIME tests sign with it")
+
+_REFERRAL = (b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+             b"Referral for Amy Reid, NHS number 943 476 5919, date of birth 12/03/2015.\r\n")
+_HEAD = (b"From: a@example-council.gov.uk\r\nTo: b@example.org\r\n"
+         b"Subject: Referral\r\n")
+
+
+def _opaque(entity: bytes, outform: str = "SMIME", stream: bool = False,
+            ctype: str = "application/pkcs7-mime; smime-type=signed-data; name=smime.p7m") -> bytes:
+    """A message opaque-signed as openssl, Outlook and some gateways send it: the whole
+    message one pkcs7-mime part, its headers above."""
+    signed = testdata.make_signed(entity, outform, stream=stream)
+    return _HEAD + signed if outform == "SMIME" else _whole(signed, ctype)
+
+
+def _whole(data: bytes, ctype: str) -> bytes:
+    """A message whose one part is `data`, of type `ctype`, in base64."""
+    return (_HEAD + b"MIME-Version: 1.0\r\nContent-Type: " + ctype.encode() +
+            b"\r\nContent-Disposition: attachment; filename=smime.p7m\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" +
+            base64.encodebytes(data).replace(b"\n", b"\r\n"))
+
+
+@needs_openssl
+@pytest.mark.parametrize("outform, stream, ctype", [
+    ("SMIME", False, ""),  # openssl's own part: application/x-pkcs7-mime, smime-type
+    ("SMIME", True, ""),  # BER: indefinite lengths, the content in pieces
+    ("DER", False, "application/pkcs7-mime; smime-type=signed-data; name=smime.p7m"),
+    ("DER", True, "application/pkcs7-mime; name=smime.p7m"),  # smime-type left out
+    ("DER", False, "application/octet-stream; name=smime.p7m"),  # known by its name and bytes
+])
+def test_an_opaque_signed_message_is_read_as_the_message_inside_it(outform, stream, ctype):
+    # held as an "unrecognised binary format" whatever it said, and the NHS number inside
+    # never seen; without smime-type it was even said to be encrypted
+    got = parse(_opaque(_REFERRAL, outform, stream, ctype))
+    assert not got.problems and not got.attachments
+    assert got.subject == "Referral"
+    assert got.body.strip() == ("Referral for Amy Reid, NHS number 943 476 5919, date of birth "
+                                "12/03/2015.")
+    assert [p.name for p in got.parts] == ["subject", "body"]  # as a clear-signed one is
+
+
+def _with_list() -> bytes:
+    inner = EmailMessage()
+    inner.set_content("Please find the list attached.")
+    inner.add_alternative("<p>Please find the list attached.</p><p>Case 4471.</p>",
+                          subtype="html")
+    inner.add_attachment(b"Child,NHS number,Date of birth\nAmy Reid,943 476 5919,12/03/2015\n"
+                         b"Leo Turner,401 023 2137,01/02/2016\n", maintype="text",
+                         subtype="csv", filename="children.csv")
+    del inner["MIME-Version"]
+    return inner.as_bytes()
+
+
+@needs_openssl
+def test_an_opaque_signed_multipart_gives_its_body_and_attachments_their_names():
+    got = parse(_opaque(_with_list(), stream=True))
+    assert not got.problems
+    assert got.body.strip() == "Please find the list attached."
+    parts = {p.name: p for p in got.parts}
+    assert "Case 4471." in parts["body-html"].text
+    assert "NHS number: 943 476 5919" in parts["children.csv"].text
+    assert parts["children.csv"].is_attachment
+    assert parts["attachment names"].text == "children.csv"
+    assert [a.name for a in got.attachments] == ["children.csv"]
+
+
+@needs_openssl
+def test_an_opaque_signed_message_inside_another_is_named_as_attached_messages_are():
+    # forwarded as an attachment (message/rfc822), or attached as its smime.p7m file: the
+    # files inside named under it, its text the attached message's
+    fwd = EmailMessage()
+    fwd["From"], fwd["Subject"] = "a@example-council.gov.uk", "Fwd: list"
+    fwd.set_content("Forwarding the signed one.")
+    fwd.add_attachment(email.message_from_bytes(_opaque(_with_list())), filename="list.eml")
+    fwd.add_attachment(testdata.make_signed(_with_list(), "DER"), maintype="application",
+                       subtype="pkcs7-mime", filename="smime.p7m",
+                       params={"smime-type": "signed-data"})
+    got = parse(fwd.as_bytes())
+    parts = {p.name: p for p in got.parts}
+    assert not got.problems
+    assert got.body.strip() == "Forwarding the signed one."
+    assert "Please find the list attached." in parts["list.eml"].text
+    assert "Please find the list attached." in parts["smime.p7m"].text
+    assert "943 476 5919" in parts["list.eml/children.csv"].text
+    assert "943 476 5919" in parts["smime.p7m/children.csv"].text
+
+
+@needs_openssl
+def test_a_signed_document_that_is_no_message_is_read_as_the_file_inside():
+    # a CAdES "report.pdf.p7m": a PDF, signed; parsed as MIME it was read as garbage
+    pdf = testdata.make_pdf("Referral: NHS number 943 476 5919")
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "a@example-council.gov.uk", "Signed report"
+    msg.set_content("Signed copy attached.")
+    msg.add_attachment(testdata.make_signed(pdf, "DER"), maintype="application",
+                       subtype="pkcs7-mime", filename="report.pdf.p7m")
+    got = parse(msg.as_bytes())
+    assert not got.problems
+    [report] = [p for p in got.parts if p.name == "report.pdf.p7m/report.pdf"]
+    assert "943 476 5919" in report.text
+
+
+@needs_openssl
+def test_damaged_signed_data_is_unscannable_and_says_so_without_its_content():
+    signed = testdata.make_signed(_REFERRAL, "DER")
+    ctype = "application/pkcs7-mime; smime-type=signed-data; name=smime.p7m"
+    for data in (signed[:200], signed[:40]):  # cut in its content, and before it
+        got = parse(_whole(data, ctype))
+        [problem] = got.problems
+        assert problem.kind == "unscannable" and problem.part == "smime.p7m"
+        assert problem.detail.startswith("damaged S/MIME signed data (cut short")
+        assert "943" not in problem.detail and "Reid" not in problem.detail
+        assert [a.name for a in got.attachments] == ["smime.p7m"]
+    # labelled signed, and no CMS at all
+    [problem] = parse(_whole(bytes(range(256)), ctype)).problems
+    assert problem == Problem("unscannable", "smime.p7m",
+                              "damaged S/MIME signed data (not a CMS structure)")
+
+
+@needs_openssl
+def test_an_encrypted_message_stays_encrypted_whatever_its_label_says():
+    enveloped = testdata.make_enveloped(_REFERRAL)
+    for ctype in ("application/pkcs7-mime; smime-type=enveloped-data",
+                  "application/pkcs7-mime", "application/x-pkcs7-mime; smime-type=signed-data"):
+        [problem] = parse(_whole(enveloped, ctype)).problems
+        assert problem.kind == "encrypted-attachment", ctype
+
+
+@needs_openssl
+def test_signatures_inside_signatures_stop_at_the_depth_limit():
+    entity = _REFERRAL
+    for _ in range(3):  # signed, and signed again, and again
+        entity = testdata.make_signed(entity)
+    got = parse(_HEAD + entity, limits=Limits(max_depth=5))
+    assert "943 476 5919" in got.body and not got.problems
+    got = parse(_HEAD + entity, limits=Limits(max_depth=2))
+    assert "943 476 5919" not in got.body
+    [problem] = got.problems
+    assert problem.kind == "unscannable" and "nested deeper than 2" in problem.detail
 
 
 def test_a_meeting_requests_calendar_is_read_beside_its_text():

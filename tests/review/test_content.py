@@ -131,3 +131,28 @@ def test_a_scanned_pages_nhs_number_is_shown_masked_where_the_scan_found_it():
     [nhs] = [g for g in findings_view(item, SETTINGS) if g["entity"] == "UK_NHS"]
     assert [(i["part"], i["shown"]) for i in nhs["items"]] == [
         ("attachment 1 (.pdf)", "••• ••• •919")]
+
+
+def test_a_hold_from_before_signed_data_was_read_is_masked_unless_the_message_holds_some():
+    # since PARSER 7 a .p7m's files are named among the others: the attachment names' lines
+    # after it move, a file after it of the same name is renamed, and masks fell elsewhere
+    import pytest
+
+    from dlpgate import testdata
+
+    if not testdata.openssl_available():
+        pytest.skip("the openssl program is not installed (Debian's openssl package)")
+    notes = ("notes.txt", "text/plain", b"Mr John Smith, NHS number 943 476 5919.")
+    signed = testdata.make_signed(b"Content-Type: text/plain\r\n\r\nAgenda.\r\n", "DER")
+    for attachments, placed in (
+            ((notes,), True),
+            ((("smime.p7m", "application/pkcs7-mime", signed), notes), False)):
+        item = held(make_message(to=("x@gmail.com",), body="Notes.", attachments=attachments))
+        now = [i["shown"] for g in findings_view(item, SETTINGS) if g["entity"] == "UK_NHS"
+               for i in g["items"]]
+        assert now and all(s.endswith("919") for s in now)
+        before = dataclasses.replace(item, findings=tuple(
+            {**f, "parser": 6} for f in item.findings))
+        shown = [i["shown"] for g in findings_view(before, SETTINGS) if g["entity"] == "UK_NHS"
+                 for i in g["items"]]
+        assert shown and all(s.endswith("919") == placed for s in shown), attachments
