@@ -347,6 +347,22 @@ def capture_logs(settings: Settings, forbidden: tuple[str, ...] = ()) -> Iterato
         raise PersonalDataInLogs(f"{len(leaked)} private value(s) reached the logs")
 
 
+def edge_tls(tmp_path: Path) -> tuple[Path, Any]:
+    """(its certificate, a server context) for a TLS next hop on 127.0.0.1 with a self-signed
+    certificate naming that address, as an Exchange Edge server's own CA would issue it."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "hop.pem", tmp_path / "hop.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=edge.example-council.gov.uk", "-addext",
+                    "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+    return cert, served
+
+
 def write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

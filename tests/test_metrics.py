@@ -57,18 +57,9 @@ def test_readiness_says_not_ready_while_the_next_hop_cannot_be_used_as_configure
         make_settings, relay_factory, sink, tmp_path):
     # with next_hop_tls: starttls, a next hop that offered no STARTTLS (or a certificate not
     # trusted) took a connection, so /readyz said ready while every message got 451
-    import ssl
-    import subprocess
+    from dlpgate.testing import Sink, edge_tls
 
-    from dlpgate.testing import Sink
-
-    cert, key = tmp_path / "hop.pem", tmp_path / "hop.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=edge.example-council.gov.uk", "-addext",
-                    "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    served.load_cert_chain(cert, key)
+    cert, served = edge_tls(tmp_path)
 
     def readiness(next_hop: str, **tls: str) -> httpx.Response:
         port = free_port()

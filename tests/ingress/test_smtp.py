@@ -710,16 +710,9 @@ def test_a_next_hop_with_an_internal_certificate_is_trusted_by_next_hop_ca(
         make_settings, relay_factory, tmp_path):
     # without a way to name the Edge server's CA every message got 451, and the log said only
     # "next_hop_refused stage=MAIL code=451"
-    import ssl
-    import subprocess
+    from dlpgate.testing import edge_tls
 
-    cert, key = tmp_path / "hop.pem", tmp_path / "hop.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=edge.example-council.gov.uk", "-addext",
-                    "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    served.load_cert_chain(cert, key)
+    cert, served = edge_tls(tmp_path)
     with Sink(tls_context=served) as edge:
         untrusting = make_settings(relay={"next_hop": edge.address, "next_hop_tls": "starttls"})
         with capture_logs(untrusting) as logs:
