@@ -44,6 +44,7 @@ class Batcher:
         self.erased = erased
         self._pending: list[tuple[float, Any]] = []  # (when queued, record)
         self._task: asyncio.Task[None] | None = None
+        self._writing = asyncio.Lock()
         self.dropped = 0
         self.refused = 0
 
@@ -68,7 +69,13 @@ class Batcher:
             wait = self.interval if ok else max(self.interval, 1.0)  # a store down: not hammered
 
     async def flush(self) -> bool:
-        """Write what is queued; whether the store took it."""
+        """Write what is queued; whether the store took it. One flush at a time: a flush
+        asked for (at drain, or by a test) while the timed one was writing found nothing
+        queued and returned at once, before those rows were in the store."""
+        async with self._writing:
+            return await self._flush()
+
+    async def _flush(self) -> bool:
         queued, self._pending = self._pending, []
         if queued and self.erased is not None:
             queued = await asyncio.to_thread(self._after_erasure, queued)
@@ -140,9 +147,13 @@ class Batcher:
         return refused, []
 
     async def close(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-        await self.flush()
+        """The last flush. The timed one is stopped only between its writes (the lock held):
+        cancelled in the middle of one, its rows went on being written in their thread while
+        the store was closed under them."""
+        async with self._writing:
+            if self._task is not None and not self._task.done():
+                self._task.cancel()
+            await self._flush()
 
     def add_all(self, records: list[Any]) -> None:
         for r in records:

@@ -171,6 +171,43 @@ def test_a_row_queued_while_a_batch_is_written_is_written_without_waiting_for_mo
     asyncio.run(scenario())
 
 
+def test_a_flush_asked_for_while_the_timed_one_writes_returns_once_the_rows_are_in():
+    # it found nothing queued and returned at once: a test's reads (and a drain's close)
+    # came before the rows the timed flush was still writing
+    written: list[int] = []
+
+    def write(rows):
+        time.sleep(0.2)
+        written.extend(rows)
+
+    async def scenario():
+        b = Batcher(write, "test", interval=0.01)
+        b.add(1)
+        await asyncio.sleep(0.05)  # the timed flush is writing
+        await b.flush()
+        assert written == [1]
+        await b.close()
+
+    asyncio.run(scenario())
+
+
+def test_closing_while_the_timed_flush_writes_waits_for_its_rows():
+    done: list[int] = []
+
+    def write(rows):
+        time.sleep(0.2)
+        done.extend(rows)
+
+    async def scenario():
+        b = Batcher(write, "test", interval=0.01)
+        b.add(1)
+        await asyncio.sleep(0.05)  # the timed flush is writing
+        await b.close()
+        assert done == [1]  # written before close returned, not after
+
+    asyncio.run(scenario())
+
+
 def test_what_was_queued_before_an_erasure_is_not_written_after_it():
     # a batch held back (a slow store, a node's lost link) wrote the forgotten address back
     written: list[str] = []
