@@ -171,9 +171,9 @@ def test_a_row_queued_while_a_batch_is_written_is_written_without_waiting_for_mo
     asyncio.run(scenario())
 
 
-def test_a_flush_asked_for_while_the_timed_one_writes_returns_once_the_rows_are_in():
-    # it found nothing queued and returned at once: a test's reads (and a drain's close)
-    # came before the rows the timed flush was still writing
+def _while_the_timed_flush_writes(then) -> list[int]:
+    """Rows written by a slow store, after `then(batcher)` was awaited while the timed flush
+    was writing the first row."""
     written: list[int] = []
 
     def write(rows):
@@ -184,28 +184,23 @@ def test_a_flush_asked_for_while_the_timed_one_writes_returns_once_the_rows_are_
         b = Batcher(write, "test", interval=0.01)
         b.add(1)
         await asyncio.sleep(0.05)  # the timed flush is writing
-        await b.flush()
-        assert written == [1]
+        await then(b)
+        seen = list(written)
         await b.close()
+        return seen
 
-    asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def test_a_flush_asked_for_while_the_timed_one_writes_returns_once_the_rows_are_in():
+    # it found nothing queued and returned at once: a test's reads (and a drain's close)
+    # came before the rows the timed flush was still writing
+    assert _while_the_timed_flush_writes(lambda b: b.flush()) == [1]
 
 
 def test_closing_while_the_timed_flush_writes_waits_for_its_rows():
-    done: list[int] = []
-
-    def write(rows):
-        time.sleep(0.2)
-        done.extend(rows)
-
-    async def scenario():
-        b = Batcher(write, "test", interval=0.01)
-        b.add(1)
-        await asyncio.sleep(0.05)  # the timed flush is writing
-        await b.close()
-        assert done == [1]  # written before close returned, not after
-
-    asyncio.run(scenario())
+    # written before close returned, not after
+    assert _while_the_timed_flush_writes(lambda b: b.close()) == [1]
 
 
 def test_what_was_queued_before_an_erasure_is_not_written_after_it():

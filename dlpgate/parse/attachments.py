@@ -263,7 +263,7 @@ def extract(
             yield from _cut(text, name, budget.limits)
         elif kind == "binary":
             yield Problem("unscannable", name, "unrecognised binary format")
-        elif kind == "media" and _is_image(content_type, data):
+        elif kind == "media" and ocr.readable(data):
             yield from _image(name, data, budget)
     except BudgetExceeded:
         raise
@@ -364,20 +364,11 @@ def _pages(numbers: list[int]) -> str:
     return f"{n} pages ({which})"
 
 
-def _is_image(content_type: str, data: bytes) -> bool:
-    """A still picture, by its bytes or its declared type (not sound or video); a RIFF file
-    only when it is WebP (a .wav starts RIFF too)."""
-    head = data[:16]
-    if head.startswith(b"RIFF"):
-        return head[8:12] == b"WEBP"
-    return head.startswith(_IMAGE_MAGIC) or content_type.startswith("image/")
-
-
 def _image(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
     """An attached picture's words: a photographed form, a screenshot of a case list. A
     small one (a logo, an icon) is passed over; so is any when OCR is off, as before."""
     reader = budget.reader()
-    if reader is None or budget.ocr is None or not ocr.readable(data):
+    if reader is None or budget.ocr is None:
         return
     size = ocr.image_size(data)
     if size is not None and size[0] * size[1] < budget.ocr.min_pixels:
