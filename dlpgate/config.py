@@ -337,10 +337,15 @@ class Detection(_Section):
     def _readable(cls, v: list[Path]) -> list[Path]:
         """Read now, so a broken file stops `config check` and `serve` with its line."""
         if v:
-            from dlpgate.detect.recognizers.special_category import LexiconError, load_lexicon
+            from dlpgate.detect.recognizers.special_category import (
+                LexiconError,
+                load_lexicon,
+                load_phrases,
+            )
 
             try:
                 load_lexicon(v)
+                load_phrases(v)
             except LexiconError as exc:
                 raise ValueError(str(exc)) from None
         return v

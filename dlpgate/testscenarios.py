@@ -965,6 +965,53 @@ def _benign_thread_reply(rng: random.Random) -> _Mail:
                  headers=[("In-Reply-To", mid), ("References", mid)])
 
 
+# Lines a public body's signature and footer carry: employer schemes, charters and adverts
+# for helplines (written for these scenarios in the shape such footers take).
+_FOOTERS = [
+    "Disability Confident Employer",
+    "We are a Disability Confident Leader | Mindful Employer | Armed Forces Covenant",
+    "Disability Confident: Committed",
+    "Working towards becoming a Dementia Friendly Council",
+    "I am a Dementia Friend. Ask me about it.",
+    "I am a Mental Health First Aider - if you need to talk, get in touch.",
+    "Proud signatory of the Mental Health at Work Commitment",
+    "Time to Change Employer Pledge",
+    "Stonewall Diversity Champion | LGBT+ inclusive employer",
+    "An Autism Friendly service",
+    "If you are deaf or hard of hearing you can contact us by text relay on 18001 0161 496 0000.",
+    "If you are experiencing domestic abuse, help is available 24 hours a day on the National "
+    "Domestic Abuse Helpline.",
+    "This email is confidential and may contain personal information. If you have received it "
+    "in error, please tell the sender and delete it.",
+]
+_RESIDENT_TOPICS = [
+    ("Your repair", "the joiner will call on {day} morning to look at the back door."),
+    ("Bin collection", "your missed collection has been logged and the crew will come on {day}."),
+    ("Your enquiry", "thank you for your email. I have passed it to the team, who will reply by "
+                     "{day}."),
+    ("Parking permit", "your visitor permit has been renewed and will arrive in the post by "
+                       "{day}."),
+    ("Community centre booking", "the hall is booked for you from 2pm on {day}; the key is at "
+                                 "reception."),
+]
+
+
+def _benign_resident_reply(rng: random.Random) -> _Mail:
+    """An officer's first reply to a resident at a personal address: greeted by name, about
+    nothing personal, signed with the council's schemes and helplines."""
+    first, last, sender = _plain_sender(rng)
+    resident = _person(rng, False)
+    to = _webmail_address(rng, resident.first, resident.last)
+    subject, text = rng.choice(_RESIDENT_TOPICS)
+    day = rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"])
+    footer = "\n".join(rng.sample(_FOOTERS, rng.randint(1, 3)))
+    text = text.format(day=day)
+    body = (f"{rng.choice(['Dear', 'Hi', 'Hello'])} {resident.first},\n\n"
+            f"{text[0].upper()}{text[1:]}\n\n"
+            f"{_signoff(rng, first, last)}\n\n{footer}\n")
+    return _Mail(sender, [to], subject, body, history=_background(rng))
+
+
 # ------------------------------------------------------------------ the corpus
 
 # kind -> (risky, builder, wanted action or "")
@@ -992,6 +1039,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "thread-reply": (False, _benign_thread_reply, ""),
     "case-contact": (False, _benign_case_contact, ""),
     "namesake-written-to": (False, _benign_namesake_written_to, ""),
+    "resident-reply": (False, _benign_resident_reply, ""),
 }
 RISKY_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if risky)
 BENIGN_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if not risky)

@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 12 and len(BENIGN_KINDS) == 11
+    assert len(RISKY_KINDS) == 12 and len(BENIGN_KINDS) == 12
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -180,3 +180,16 @@ def test_the_shipped_policy_holds_risky_mail_and_lets_benign_mail_go():
     n = 2 * len(RISKY_KINDS)
     assert len(held[True]) >= 0.9 * n, missed
     assert len(held[False]) <= 2, held[False]
+
+
+def test_a_first_reply_to_a_resident_signed_with_the_councils_schemes_is_not_held():
+    """"Hi Kate" and "Disability Confident Employer" made special-category data about a named
+    person of every first letter to a resident's gmail address."""
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    policy = load_policy(settings)
+    replies = [s for s in generate(12, seed=7) if s.kind == "resident-reply"]
+    assert len(replies) == 12
+    for s in replies:
+        assert any(a.endswith(tuple(f"@{w}" for w in WEBMAIL)) for a in s.example.to)
+        outcome, _ = run_example(s.example, policy, settings, {})
+        assert outcome.action == "allow", (s.example.body, outcome.rules)

@@ -9,7 +9,11 @@ from dlpgate.detect.recognizers.date_of_birth import DlpDateOfBirthRecognizer
 from dlpgate.detect.recognizers.email import DlpEmailRecognizer
 from dlpgate.detect.recognizers.financial import DlpCreditCardRecognizer, DlpIbanRecognizer
 from dlpgate.detect.recognizers.person import DlpPersonTitleRecognizer
-from dlpgate.detect.recognizers.special_category import DlpSpecialCategoryRecognizer, load_lexicon
+from dlpgate.detect.recognizers.special_category import (
+    DlpSpecialCategoryRecognizer,
+    load_lexicon,
+    load_phrases,
+)
 from dlpgate.detect.recognizers.uk_bank import DlpUkBankAccountRecognizer, DlpUkSortCodeRecognizer
 from dlpgate.detect.recognizers.uk_documents import (
     DlpUkDrivingLicenceRecognizer,
@@ -32,7 +36,8 @@ PATTERN_RECOGNIZERS: tuple[type[FastRecognizer], ...] = (
 
 def build(detection: Detection) -> list[FastRecognizer]:
     out: list[FastRecognizer] = [cls() for cls in PATTERN_RECOGNIZERS]
-    out.append(DlpSpecialCategoryRecognizer(load_lexicon(list(detection.lexicons))))
+    lexicons = list(detection.lexicons)
+    out.append(DlpSpecialCategoryRecognizer(load_lexicon(lexicons), load_phrases(lexicons)))
     out += [DlpCaseReferenceRecognizer(c.name, c.pattern, c.entity, tuple(c.context))
             for c in detection.case_references]
     if detection.entities is not None:

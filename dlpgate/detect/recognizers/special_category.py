@@ -28,10 +28,11 @@ class LexiconError(Exception):
     pass
 
 
-def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[str]]]:
-    """category -> (description, terms), built-in first, then each extra file; a mistake in
-    a file is a LexiconError naming the file and line."""
-    out: dict[str, tuple[str, list[str]]] = {}
+# The lexicon's one key that is not a category: phrases in which a term is about no one.
+NOT_ABOUT_ANYONE = "not_about_anyone"
+
+
+def _documents(paths: list[Path] | None) -> list[yamlsrc.Located]:
     try:
         docs = [yamlsrc.parse(BUILTIN.read_text(encoding="utf-8"), str(BUILTIN))]
         docs += [yamlsrc.load(Path(p)) for p in paths or []]
@@ -41,7 +42,17 @@ def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[s
         if not isinstance(doc.data, dict):
             raise LexiconError(f"{doc.filename}: must map category names to a description and "
                                "terms")
+    return docs
+
+
+def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[str]]]:
+    """category -> (description, terms), built-in first, then each extra file; a mistake in
+    a file is a LexiconError naming the file and line."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for doc in _documents(paths):
         for category, entry in doc.data.items():
+            if category == NOT_ABOUT_ANYONE:
+                continue  # see load_phrases
             terms = entry.get("terms") if isinstance(entry, dict) else None
             if not isinstance(terms, list) or not all(
                     isinstance(t, str | int) and str(t).strip() for t in terms):
@@ -50,6 +61,22 @@ def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[s
             desc, known = out.get(category, (entry.get("description", category), []))
             out[category] = (entry.get("description", desc),
                              known + [str(t).lower() for t in terms])
+    return out
+
+
+def load_phrases(paths: list[Path] | None = None) -> list[str]:
+    """The `not_about_anyone` phrases of the built-in lexicon and each extra file."""
+    out: list[str] = []
+    for doc in _documents(paths):
+        entry = doc.data.get(NOT_ABOUT_ANYONE)
+        if entry is None:
+            continue
+        phrases = entry.get("phrases") if isinstance(entry, dict) else None
+        if not isinstance(phrases, list) or not all(
+                isinstance(t, str) and _WORD.search(t) for t in phrases):
+            raise LexiconError(f"{doc.where((NOT_ABOUT_ANYONE, 'phrases'))}: "
+                               f"{NOT_ABOUT_ANYONE} needs a list of phrases (words)")
+        out += [t.lower() for t in phrases]
     return out
 
 
@@ -64,16 +91,35 @@ _NAMED_BODY = re.compile(
     r" (?:[A-Z][\w'&+-]* ){0,2}?(?:Centre|Center|Board|Partnership|Co-?ordinator|"
     r"Officer|Manager|Lead|Advisor|Adviser|Society|Association|Trust|Week|Month|Day|Forum|"
     r"Network|Strategy|Policy|Training|Conference|Directorate|Department|Charity|Alliance|"
-    r"Foundation|Campaign|Fund|Committee)\b")
+    r"Foundation|Campaign|Fund|Committee|Helpline|Employer|Champion|Charter|Pledge|"
+    r"Commitment)\b")
+
+# How far before a term a `not_about_anyone` phrase holding it may start (the longest shipped,
+# "if you or someone you know is experiencing domestic abuse", is 57 characters).
+_PHRASE_REACH = 120
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    """One expression for the phrases: whole words, any case, anything but letters and
+    digits between words ("LGBT+ inclusive", "Confident: Committed"), the last word with
+    the terms' endings."""
+    alternatives = sorted({r"[\W_]+".join(map(re.escape, _WORD.findall(p))) for p in phrases},
+                          key=len, reverse=True)
+    if not alternatives:
+        return None
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?:s|es|ed|d|ing|'s)?(?![\w-])",
+                      re.IGNORECASE)
 
 
 class DlpSpecialCategoryRecognizer(FastRecognizer):
     ENTITY = "SPECIAL_CATEGORY"
     PATTERN = r"(?!x)x"  # replaced per instance from the lexicon
 
-    def __init__(self, lexicon: dict[str, tuple[str, list[str]]] | None = None) -> None:
+    def __init__(self, lexicon: dict[str, tuple[str, list[str]]] | None = None,
+                 phrases: list[str] | None = None) -> None:
         super().__init__()
         self.lexicon = lexicon or load_lexicon()
+        self._phrases = _phrase_pattern(load_phrases() if phrases is None else phrases)
         self._category: dict[str, str] = {}
         alternatives = []
         for category, (_desc, terms) in self.lexicon.items():
@@ -117,11 +163,24 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
                 pos = m.end()
                 yield m
 
+    def _in_phrase(self, text: str, start: int, end: int) -> bool:
+        if self._phrases is None:
+            return False
+        for p in self._phrases.finditer(text, max(0, start - _PHRASE_REACH),
+                                        min(len(text), end + _PHRASE_REACH)):
+            if p.start() <= start and p.end() >= end:
+                return True
+            if p.start() > start:
+                return False
+        return False
+
     def analyze(self, text, entities=None, nlp_artifacts=None):
         results = []
         for m in self._matches(text):
             if m.group(0)[:1].isupper() and _NAMED_BODY.match(text, m.end()):
                 continue  # "Fostering Team", "Mental Health Awareness Week": a name, no one's data
+            if self._in_phrase(text, m.start(), m.end()):
+                continue  # "Disability Confident Employer": a signature's scheme, no one's data
             term = self._lookup(m.group(0))
             category = self._category.get(term or "", "special category")
             desc = self.lexicon.get(category, (category, []))[0]

@@ -7,6 +7,7 @@ from dlpgate.detect.recognizers.special_category import (
     DlpSpecialCategoryRecognizer,
     LexiconError,
     load_lexicon,
+    load_phrases,
 )
 from dlpgate.testing import recognized
 
@@ -37,6 +38,39 @@ def test_special_category_terms(text, expected):
     assert recognized(R, text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # a signature's employer schemes and charters, and a helpline's advert, are no one's data
+    ("Jo Bloggs\nHousing Officer\nDisability Confident Employer", []),
+    ("We are proud to be disability confident.", []),
+    ("Disability Confident: Committed", []),
+    ("Working towards becoming a Dementia Friendly Council", []),
+    ("I am a Mental Health First Aider - get in touch", []),
+    ("Stonewall Diversity Champion | LGBT+ inclusive employer", []),
+    ("If you are deaf or hard of hearing, call 18001 0161 496 0000", []),
+    ("If you are experiencing domestic abuse, help is available 24 hours a day", []),
+    ("Time to Change Employer Pledge", []),
+    # the same words about a person are still found, in the same message too
+    ("Mr Reid has a disability and is deaf.", ["disability", "deaf"]),
+    ("She is experiencing domestic abuse.\nDisability Confident Employer", ["domestic abuse"]),
+    ("Callum has dementia\n\nDementia Friendly Council", ["dementia"]),
+    ("The Dementia Friendly café is on Tuesday; his dementia is worse.", ["dementia"]),
+])
+def test_terms_in_a_signature_scheme_or_helpline_advert_are_no_finding(text, expected):
+    assert recognized(R, text) == expected
+
+
+def test_a_council_adds_its_own_signature_phrases(tmp_path):
+    extra = tmp_path / "local.yaml"
+    extra.write_text("not_about_anyone:\n  phrases: [Proud to be an Autism Accredited"
+                     " council]\n")
+    text = "Proud to be an autism accredited council"
+    assert recognized(R, text) == ["autism"]
+    rec = DlpSpecialCategoryRecognizer(load_lexicon([extra]), load_phrases([extra]))
+    assert recognized(rec, text) == []
+    assert recognized(rec, "Disability Confident Employer") == []  # the shipped ones stay
+    assert "not_about_anyone" not in load_lexicon([extra])  # not a category rules could name
+
+
 def test_each_finding_names_its_category():
     [r] = R.analyze("a MASH referral", None, None)
     assert r.analysis_explanation.textual_explanation == \
@@ -62,6 +96,8 @@ def test_a_broken_lexicon_file_says_which(tmp_path):
     ("social_care:\n  terms: [unclosed\n", "local.yaml:3: not valid YAML"),
     ("social_care:\n  terms: [[front door, referral], edge of care]\n",
      "local.yaml:2: category 'social_care' needs a list of terms (words or phrases)"),
+    ("not_about_anyone:\n  phrases: disability confident\n",
+     "local.yaml:2: not_about_anyone needs a list of phrases (words)"),
 ])
 def test_a_lexicon_mistake_stops_the_configuration_with_its_line(tmp_path, text, says):
     (tmp_path / "local.yaml").write_text(text)
