@@ -1012,6 +1012,39 @@ def _benign_resident_reply(rng: random.Random) -> _Mail:
     return _Mail(sender, [to], subject, body, history=_background(rng))
 
 
+# The posts and teams of social care and health staff, as their signatures give them.
+_CARE_POSTS = [
+    "Supervising Social Worker\nFostering Team", "Case Manager, Youth Offending Team",
+    "MASH Social Worker | Multi-Agency Safeguarding Hub", "Clinical Psychologist, CAMHS",
+    "Social Worker, Disabled Children's Team", "Personal Advisor, Leaving Care Team",
+    "SEN Caseworker\nSpecial Educational Needs Team", "IDVA, Domestic Abuse Service",
+    "Approved Mental Health Professional (AMHP)", "Child Protection Chair",
+    "Substance Misuse Worker | Recovery Service", "Looked After Children Nurse",
+]
+_ARRANGEMENTS = [
+    "Just confirming I can come to the meeting on {day} at 10am at the community centre.",
+    "I have booked the room for {day} afternoon; I will bring the forms we talked about.",
+    "Thank you for the call earlier. I will ring you again on {day} as agreed.",
+    "The training session has moved to {day}; the venue is the same.",
+]
+
+
+def _benign_care_arrangements(rng: random.Random) -> _Mail:
+    """A social worker's or nurse's first message to a carer or a parent at a personal
+    address: greeted by name, about a meeting, signed with the writer's post and team."""
+    first, last, sender = _sender(rng, 1.0)
+    carer = _person(rng, False)
+    to = _webmail_address(rng, carer.first, carer.last)
+    day = rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"])
+    signoff = rng.choice(["Kind regards,\n\n", "Many thanks\n", "Best wishes\n", ""])
+    body = (f"{rng.choice(['Dear', 'Hi', 'Hello'])} {carer.first},\n\n"
+            f"{rng.choice(_ARRANGEMENTS).format(day=day)}\n\n"
+            f"{signoff}{first} {last}\n{rng.choice(_CARE_POSTS)}\nExample Council\n"
+            f"Tel: {_phone(rng)}\n")
+    return _Mail(sender, [to], rng.choice(["Meeting", f"{day}", "Arrangements"]), body,
+                 history=_background(rng))
+
+
 # ------------------------------------------------------------------ the corpus
 
 # kind -> (risky, builder, wanted action or "")
@@ -1040,6 +1073,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "case-contact": (False, _benign_case_contact, ""),
     "namesake-written-to": (False, _benign_namesake_written_to, ""),
     "resident-reply": (False, _benign_resident_reply, ""),
+    "care-arrangements": (False, _benign_care_arrangements, ""),
 }
 RISKY_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if risky)
 BENIGN_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if not risky)

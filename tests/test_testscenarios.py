@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 12 and len(BENIGN_KINDS) == 12
+    assert len(RISKY_KINDS) == 12 and len(BENIGN_KINDS) == 13
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -182,12 +182,14 @@ def test_the_shipped_policy_holds_risky_mail_and_lets_benign_mail_go():
     assert len(held[False]) <= 2, held[False]
 
 
-def test_a_first_reply_to_a_resident_signed_with_the_councils_schemes_is_not_held():
-    """"Hi Kate" and "Disability Confident Employer" made special-category data about a named
-    person of every first letter to a resident's gmail address."""
+@pytest.mark.parametrize("kind", ["resident-reply", "care-arrangements"])
+def test_a_first_letter_to_a_personal_address_signed_with_schemes_or_a_team_is_not_held(kind):
+    """"Hi Kate" and "Disability Confident Employer" (or "Youth Offending Team" under the
+    writer's name) made special-category data about a named person of every first letter to
+    a resident's or a carer's gmail address."""
     settings = Settings.model_validate({"detection": {"ner": False}})
     policy = load_policy(settings)
-    replies = [s for s in generate(12, seed=7) if s.kind == "resident-reply"]
+    replies = [s for s in generate(12, seed=7) if s.kind == kind]
     assert len(replies) == 12
     for s in replies:
         assert any(a.endswith(tuple(f"@{w}" for w in WEBMAIL)) for a in s.example.to)

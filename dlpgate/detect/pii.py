@@ -7,7 +7,9 @@ Two detectors, because they cost different amounts:
   of the message. The pipeline runs it only when it could change the verdict.
 
 Both drop the sender's own name (the signature block, "Thanks, Alice"): the
-person writing is not a data subject of their own message.
+person writing is not a data subject of their own message. For the same reason a
+special-category term in the signature's name of the writer's post or team ("Fostering
+Team", "Clinical Psychologist, CAMHS") is dropped (detect/signature.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterable
 from presidio_analyzer import RecognizerResult
 
 from dlpgate.config import Settings
-from dlpgate.detect import ner, recognizers
+from dlpgate.detect import ner, recognizers, signature
 from dlpgate.detect.registry import Context, register
 from dlpgate.model import Finding, Message, TextPart
 
@@ -78,6 +80,7 @@ class PatternDetector:
         names = sender_names(message)
         found: list[Finding] = []
         for part in message.parts:
+            roles: list[tuple[int, int]] | None = None  # the signature's posts, when needed
             for rec in self.recognizers:
                 for r in rec.analyze(part.text, None, None):
                     if not self.thresholds.keep(r.entity_type, r.score):
@@ -85,6 +88,12 @@ class PatternDetector:
                     f = _finding(part, r, rec.name)
                     if f.entity == "PERSON" and is_sender(f.text, names):
                         continue
+                    if f.entity == "SPECIAL_CATEGORY" and part.name != "subject":
+                        if roles is None:
+                            roles = signature.role_spans(part.text, frozenset(names),
+                                                     message.from_addr.rpartition("@")[0])
+                        if signature.within(roles, f.start, f.end):
+                            continue  # "Fostering Team" under the writer's name
                     found.append(f)
         return _dedupe(found)
 

@@ -1,0 +1,135 @@
+"""The sender's signature block: where a team's name is the writer's, not a person's case.
+
+A social worker signs "Supervising Social Worker / Fostering Team", a nurse "CAMHS", a
+caseworker "Youth Offending Team". Read as lexicon terms, each made every first letter to a
+foster carer or a parent at a gmail address "special-category data about a named person"
+(the greeting names them). In the body the same words are evidence: "referred to the Youth
+Offending Team" says something about someone. What tells the two apart is where and how the
+words are written: after a sign-off, on a short line in title case that names a post or a
+body (a role word: Team, Service, Worker, Nurse...), with no sentence around it.
+
+Only such lines count. Data pasted under a sign-off ("Diagnosis: ADHD", "Callum - ADHD",
+"referred to YOT on Monday") is not a role line and is still read; a line giving someone's
+title ("Mr Reid, Youth Offending Team") is not the writer's either.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A line that closes the letter, perhaps with the writer's name on it ("Thanks, Jo"): what
+# comes after it is the signature.
+_SIGN_OFF_LINE = re.compile(
+    r"^(?i:(?:(?:kind(?:est)?|warm(?:est)?|best|many|with(?: kind| best| many)?)\s+)?"
+    r"(?:regards|wishes|thanks|thank you)(?: again| very much)?"
+    r"|cheers|best|all the best|take care|speak soon|yours(?: sincerely| faithfully| truly)?"
+    r"|sincerely)[\s,.!]*(?:[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){0,2}[\s,.!]*)?$")
+
+# Where the letter ends and something else starts: a quoted message, a forward, a table.
+_BREAK = re.compile(
+    r"^(?:-{2,}|_{5,}|={5,}|from:|sent:|to:|subject:|date:|on .{5,120} wrote:)",
+    re.IGNORECASE)
+
+# The words that make a line the name of a post or a body.
+_ROLE = re.compile(
+    r"\b(?:Team|Teams|Service|Services|Hub|Unit|Officer|Worker|Manager|Chair|Nurse|"
+    r"Co-?ordinator|Lead|Adviser|Advisor|Professional|Psychologist|Psychiatrist|Practitioner|"
+    r"Caseworker|Directorate|Department|Council|Trust|Agency|Partnership|Panel|Board|"
+    r"Specialist|Consultant|Therapist|Clinician|Counsellor|Assistant|Administrator|Head|"
+    r"Director|Supervisor|Centre|Clinic|Hospital|School|Academy|College|Division|Programme|"
+    r"IDVA|ISVA|IRO|AMHP|CAMHS|SENCO|SENCo)\b")
+
+# Words that may stand in lower case in a title-case line ("Head of Children's Services").
+_SMALL = frozenset({"and", "of", "for", "the", "in", "at", "to", "with", "on", "&", "a", "an"})
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z]")
+_LABEL = re.compile(r"^\s*([A-Za-z][\w /]{0,30}):\s*\S")
+_ROLE_LABELS = frozenset({"role", "job title", "title", "team", "service", "department",
+                          "directorate", "position", "post", "unit", "organisation"})
+_SEGMENTS = re.compile(r"\s*(?:\||\t|•|·|\u2022)\s*")
+
+MAX_LINES = 14  # a signature longer than this is a letter
+MAX_CHARS = 90
+
+
+def role_spans(text: str, sender: frozenset[str] = frozenset(),
+               local: str = "") -> list[tuple[int, int]]:
+    """(start, end) of each segment of a signature line that names a post or a body. A
+    signature starts after a sign-off, or at the sender's name on a line of its own (an
+    automatic signature under the last sentence); `sender` is the lower-case words of the
+    sender's display name and `local` their address's local part ("ryantaylor", "d.clarke":
+    the name "Ryan Taylor" or "Daniel Clarke" written in it)."""
+    out: list[tuple[int, int]] = []
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        start, end, line = lines[i]
+        i += 1
+        if not (_SIGN_OFF_LINE.match(line) or _is_name(line, sender, local.lower())):
+            continue
+        taken = 0
+        while i < len(lines) and taken < MAX_LINES:
+            start, end, line = lines[i]
+            if not line:
+                i += 1
+                continue
+            if _BREAK.match(line) or _SIGN_OFF_LINE.match(line) or len(line) > MAX_CHARS:
+                break
+            if line.rstrip().endswith((".", "?", "!", ":")) and len(_WORD.findall(line)) > 4:
+                break  # a sentence: the letter goes on, or a disclaimer starts
+            out += _role_segments(text, start, end)
+            taken += 1
+            i += 1
+    return out
+
+
+def _is_name(line: str, sender: frozenset[str], local: str) -> bool:
+    """The sender's name: every word theirs, at least one in full (an initial alone, the "d"
+    of d.clarke, says too little)."""
+    words = [w.lower().strip("'’") for w in _WORD.findall(line)]
+    if not 0 < len(words) <= 4 or len(line) > 40 or not line[:1].isupper():
+        return False
+    initials = {t for t in re.split(r"[^a-z]+", local) if len(t) == 1}
+    whole = [w in sender or (len(w) >= 3 and w in local) for w in words]
+    return any(whole) and all(ok or w[0] in initials for ok, w in zip(whole, words, strict=True))
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, the line without quote marks and edges) for each line."""
+    out = []
+    pos = 0
+    for raw in text.split("\n"):
+        stripped = raw.lstrip(" \t>").strip()
+        out.append((pos, pos + len(raw), stripped))
+        pos += len(raw) + 1
+    return out
+
+
+def _role_segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    line = text[start:end]
+    for piece in _SEGMENTS.split(line):
+        at = text.find(piece, pos, end) if piece else -1
+        if at < 0:
+            continue
+        pos = at + len(piece)
+        if _is_role(piece):
+            out.append((at, at + len(piece)))
+    return out
+
+
+def _is_role(segment: str) -> bool:
+    label = _LABEL.match(segment)
+    if label and label.group(1).strip().lower() not in _ROLE_LABELS:
+        return False  # "Diagnosis: ADHD", "Referred to: YOT": a field, not a post
+    if not _ROLE.search(segment) or _TITLE.search(segment):
+        return False
+    body = segment[label.end(1) + 1:] if label else segment
+    words = _WORD.findall(body)
+    return bool(words) and all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL
+                               for w in words)
+
+
+def within(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)

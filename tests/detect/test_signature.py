@@ -1,0 +1,68 @@
+"""The writer's post and team under a sign-off are not a case's special-category data; the
+same words anywhere else, or data pasted under the sign-off, still are."""
+
+import pytest
+
+from dlpgate.config import Settings
+from dlpgate.detect.pii import PatternDetector
+from dlpgate.detect.registry import Context
+from dlpgate.detect.signature import role_spans
+from dlpgate.parse.mime import parse
+from dlpgate.testing import make_message
+
+SETTINGS = Settings.model_validate({"detection": {"ner": False}})
+DETECTOR = PatternDetector(SETTINGS)
+JO = "Jo Bloggs <jo.bloggs@example-council.gov.uk>"
+
+
+def terms(body: str, sender: str = JO) -> list[str]:
+    msg = parse(make_message(sender=sender, body=body))
+    return [f.text for f in DETECTOR.detect(msg, Context(SETTINGS))
+            if f.entity == "SPECIAL_CATEGORY"]
+
+
+@pytest.mark.parametrize("signature", [
+    "Kind regards,\n\nJo Bloggs\nSupervising Social Worker\nFostering Team\nChildren's Services",
+    "Thanks, Jo\nCase Manager, Youth Offending Team",
+    "Best wishes\nJo Bloggs | MASH Social Worker | Multi-Agency Safeguarding Hub (MASH)",
+    "Regards\nJo Bloggs\nClinical Psychologist, CAMHS\nExample NHS Foundation Trust",
+    "Yours sincerely\n\nJo Bloggs\nApproved Mental Health Professional (AMHP)",
+    "Many thanks\nJo\nSocial Worker, Disabled Children's Team\nTel: 0161 496 0123",
+    "Jo Bloggs\nSEN Caseworker\nSpecial Educational Needs Team",  # automatic, no sign-off
+    "Cheers\nJo Bloggs\nRole: Substance Misuse Worker",
+])
+def test_the_writers_team_under_the_sign_off_is_not_found(signature):
+    body = f"Hi Sam,\n\nSee you at the review meeting on Tuesday at 10.\n\n{signature}\n"
+    assert terms(body) == []
+
+
+@pytest.mark.parametrize("body, found", [
+    # data pasted under the sign-off: fields, a list, a sentence, someone else's title
+    ("Please see below.\n\nThanks,\nJo\n\nName: Callum Reid\nDiagnosis: ADHD",
+     ["Diagnosis", "ADHD"]),
+    ("Thanks\nJo Bloggs\n\nCallum - ADHD\nMia - autism", ["ADHD", "autism"]),
+    ("Regards\nJo\nreferred to Youth Offending Team on Monday", ["Youth Offending"]),
+    ("Regards\nJo\nMr Reid, Youth Offending Team", ["Youth Offending"]),
+    # the body's sentence is evidence; the signature's team below it is not
+    ("He was referred to the Youth Offending Team.\n\nKind regards,\nJo Bloggs\n"
+     "Case Manager, Youth Offending Team", ["Youth Offending"]),
+    # a thank-you that opens the letter starts no signature
+    ("Thank you Sarah,\n\nCallum's CAMHS appointment is on Tuesday\n\nJo", ["CAMHS"]),
+    # someone else's name on a line is no start of the writer's signature
+    ("Sam Khan\nFostering Team", ["Fostering Team"]),
+])
+def test_what_is_not_the_writers_post_is_still_found(body, found):
+    assert terms(body) == found
+
+
+def test_a_quoted_colleagues_signature_is_a_signature_too():
+    body = ("Thanks, see below.\n\nJo\n\n> Kind regards,\n> Sam Khan\n> CAMHS Nurse\n"
+            "> Example NHS Foundation Trust\n")
+    assert terms(body) == []
+
+
+def test_a_signature_ends_where_a_quoted_message_or_a_sentence_starts():
+    text = ("Kind regards\nJo\nFostering Team\nFrom: Sam\nFostering Team\n")
+    assert [text[s:e] for s, e in role_spans(text)] == ["Fostering Team"]
+    text = "Kind regards\nJo\nThe Fostering Team will call you on Monday about it.\nFostering Team"
+    assert role_spans(text) == []
