@@ -281,7 +281,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     internal = settings.organisation.internal_domains
 
     seen: set[bytes] = set()
-    copies, inbound, empty = [0], [0], [0]
+    copies, inbound, empty, automatic = [0], [0], [0], [0]
 
     def pairs():
         for _source, raw in read_messages(args.paths):
@@ -297,6 +297,11 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
                      for p in history.pairs_from_message(raw)]
             replied = history.written_in(found[0].sender, [p.recipient for p in found],
                                          internal, found[0].when) if found else None
+            if replied is None and found and history.auto_replied(raw):  # an out-of-office
+                store.mark_replied(history.answered(
+                    found[0].sender, [p.recipient for p in found], internal, found[0].when))
+                automatic[0] += 1
+                continue
             if replied is not None:  # inbound mail: its sender wrote to our recipients
                 store.mark_replied(replied)
                 inbound[0] += 1
@@ -313,6 +318,10 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
                " (one for each message and recipient: history stats counts the distinct ones)")
         if inbound[0]:  # as history import says of its rows from outside
             print(f"{inbound[0]} message(s) from outside recorded as their senders writing in")
+        if automatic[0]:
+            n = automatic[0]
+            print(f"{n} automatic {'reply' if n == 1 else 'replies'} (out-of-office) recorded "
+                  "as their recipients having written in, not as correspondence")
         if copies[0]:
             print(f"{copies[0]} further copies of messages already read (the same Message-ID) "
                   "were not counted again")

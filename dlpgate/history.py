@@ -337,6 +337,25 @@ def header_from(raw: bytes) -> str:
     return found[0][1] if found else ""
 
 
+def auto_replied(raw: bytes) -> bool:
+    """An automatic reply (`Message.auto_reply`), read from its header alone."""
+    from dlpgate.model import is_auto_replied
+
+    values = email.parser.BytesHeaderParser().parsebytes(raw).get_all("Auto-Submitted") or []
+    return any(is_auto_replied(str(v)) for v in values)
+
+
+def answered(sender: str, recipients: Iterable[str], internal: Iterable[str],
+             when: float) -> list[tuple[str, str, float]]:
+    """What an automatic reply from one of ours teaches, for `Store.mark_replied`: each
+    recipient outside wrote to `sender`. Not correspondence of the sender's: an
+    out-of-office to every address that wrote in (spam too) would make each a known
+    correspondent, and a slip to one of them later would not look new."""
+    internal = list(internal)
+    return [(sender, r, when) for r in recipients
+            if not (internal and in_domains(domain_of(r), internal))]
+
+
 def message_id(raw: bytes) -> bytes | None:
     """A digest of the message's Message-ID, to know a copy of it filed in another folder;
     None when it has none (each such message counts)."""

@@ -185,6 +185,20 @@ class Message:
         """The text of the message body part (not attachments), or empty."""
         return next((p.text for p in self.parts if p.name == "body"), "")
 
+    @property
+    def auto_reply(self) -> bool:
+        """An automatic answer (RFC 3834 `Auto-Submitted: auto-replied`: an out-of-office, a
+        mailbox's acknowledgement): it goes to whoever wrote in, so no one chose its
+        recipient, and it is no correspondence of the sender's."""
+        return any(k.lower() == "auto-submitted" and is_auto_replied(v)
+                   for k, v in self.headers)
+
+
+def is_auto_replied(value: str) -> bool:
+    """An `Auto-Submitted` value of an automatic reply (not `no`, not `auto-generated`: a
+    system's own report still has recipients someone chose)."""
+    return value.strip().lower().startswith("auto-replied")
+
 
 @dataclass(frozen=True)
 class Finding:

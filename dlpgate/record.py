@@ -250,7 +250,7 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     """
     import time
 
-    from dlpgate.history import Pair, normalise, written_in
+    from dlpgate.history import Pair, answered, normalise, written_in
     from dlpgate.parse.mime import parse
 
     if mail_from in ("", "<>") or not delivered:
@@ -259,7 +259,10 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     message = parse(raw, limits=settings.scan.limits, ocr=settings.scan.ocr)
     sender = normalise(message.from_addr or mail_from)  # the From's, as the relay learns it
     rcpts = tuple(dict.fromkeys(normalise(r) for r in delivered))
-    replied = written_in(sender, rcpts, settings.organisation.internal_domains, now)
+    internal = settings.organisation.internal_domains
+    replied = written_in(sender, rcpts, internal, now)
+    if replied is None and message.auto_reply:
+        replied = answered(sender, rcpts, internal, now)
     if replied is not None:
         store.mark_replied(replied)
         return

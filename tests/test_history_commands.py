@@ -166,6 +166,25 @@ def test_history_learn_dates_each_word_so_expiry_ages_out_old_topics(tmp_path):
         got.stdout, got.stdout
 
 
+def test_history_learn_takes_an_out_of_office_as_its_recipient_writing_in(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(
+        f"storage:\n  url: sqlite:///{tmp_path / 'gw.db'}\norganisation:\n"
+        "  internal_domains: [example-council.gov.uk]\n")
+    sender, resident = "kw@example-council.gov.uk", "sam.r1975@gmail.com"
+    (tmp_path / "oof.eml").write_bytes(b"Auto-Submitted: auto-replied\n" + make_message(
+        sender=sender, to=(resident,), subject="Automatic reply: Visit"))
+    got = dlpgate("history", "learn", "oof.eml", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert "1 automatic reply (out-of-office) recorded as their recipients having written in" \
+        in got.stdout
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'gw.db'}")
+    try:
+        assert [c.count for c in store.correspondence(sender, [resident]).values()] == [0]
+        assert store.wrote_in([resident]) == {resident}
+    finally:
+        store.close()
+
+
 def test_stats_says_how_much_history_is_held_and_how_old(tmp_path):
     setup(tmp_path)
     got = dlpgate("history", "stats", cwd=tmp_path)

@@ -194,6 +194,8 @@ class RecipientRiskAssessor:
         # has written in (what the relay learns from inbound mail, or an import)
         asked = [t for t in targets if t in in_body and not ((h := history.get(t)) and h.count)]
         wrote = store.wrote_in(asked) if store is not None and asked else set()
+        if message.auto_reply:  # an out-of-office goes back to whoever wrote in
+            wrote |= set(targets)
 
         out = []
         for address, original in written_as.items():
@@ -326,7 +328,8 @@ class RecipientRiskAssessor:
                 signals.append(self._signal(S.UNUSUAL_GROUP, outsiders[address]))
             if address in wrote and not internal and \
                     not {s.name for s in signals} & set(IMITATIONS):
-                signals.append(self._wrote_in(address, history.get(address)))
+                signals.append(self._wrote_in(address, history.get(address),
+                                              message.auto_reply))
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
@@ -452,11 +455,15 @@ class RecipientRiskAssessor:
                 S.COLLEAGUE_RECIPIENT, f"another recipient of this message is also at {org}"))
         return out
 
-    def _wrote_in(self, address: str, mine: Correspondence | None) -> Signal:
+    def _wrote_in(self, address: str, mine: Correspondence | None,
+                  auto_reply: bool = False) -> Signal:
         """Someone who wrote in, answered in the conversation they started: the resident
-        who emailed the housing mailbox about their own case, now answered with it. Never
-        for an address that imitates another (the look-alike domain that wrote in first
-        to be answered), which IMITATIONS keeps out."""
+        who emailed the housing mailbox about their own case, now answered with it, or the
+        out-of-office that answered them. Never for an address that imitates another (the
+        look-alike domain that wrote in first to be answered), which IMITATIONS keeps out."""
+        if auto_reply:
+            return self._signal(S.WROTE_TO_US, f"this is an automatic reply (an out-of-office) "
+                                f"to a message {address} sent")
         whom = "you" if mine is not None and mine.replied else "colleagues here"
         return self._signal(S.WROTE_TO_US, f"{address} has written to {whom}, and this "
                             "message carries the conversation with them")

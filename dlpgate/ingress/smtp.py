@@ -25,6 +25,8 @@ from dlpgate.detect.recipients import ADDED_TO_THREAD, passes_for_another
 from dlpgate.history import (
     MAX_ADDRESS,
     Pair,
+    answered,
+    auto_replied,
     header_from,
     normalise,
     unreadable,
@@ -444,7 +446,11 @@ class Handler:
                                        if len(r) <= MAX_ADDRESS and "@" in r))  # <postmaster>
         if len(sender) > MAX_ADDRESS:
             return
-        replied = written_in(sender, accepted, gw.settings.organisation.internal_domains, now)
+        internal = gw.settings.organisation.internal_domains
+        replied = written_in(sender, accepted, internal, now)
+        if replied is None and (result.message.auto_reply if result is not None
+                                else auto_replied(raw)):
+            replied = answered(sender, accepted, internal, now)  # an out-of-office
         if replied is not None:
             gw.replies.add_all(replied)
             return

@@ -40,7 +40,7 @@ from dlpgate.parse.html import html_to_text
 _KEPT_HEADERS = {
     "from", "to", "cc", "subject", "message-id", "date", "in-reply-to", "references",
     "sensitivity", "x-protective-marking", "x-classification", "msip_labels", "importance",
-    "content-type",
+    "content-type", "auto-submitted",
 }
 
 

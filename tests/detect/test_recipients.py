@@ -1052,6 +1052,27 @@ def test_an_answer_to_someone_who_wrote_in_carries_wrote_to_us_and_is_lower_risk
     assert why(mine, "wrote-to-us").startswith(f"{resident} has written to you,")
 
 
+def test_an_out_of_office_answers_whoever_wrote_in(store):
+    resident = "sam.r1975@gmail.com"
+    raw = make_message(sender=f"Alice Jones <{SENDER}>", to=(resident,),
+                       subject="Automatic reply: Tuesday", body="I am on leave until Monday.\n")
+    for header, answers in ((b"Auto-Submitted: auto-replied", True),
+                            (b"Auto-Submitted: auto-generated", False),  # a system's report
+                            (b"Auto-Submitted: no", False)):
+        msg = parse(header + b"\n" + raw, Envelope(SENDER, (resident,)))
+        [r] = RecipientRiskAssessor(SETTINGS).assess(msg, Context(SETTINGS, store))
+        assert ("wrote-to-us" in names(r)) == answers
+        if answers:
+            assert why(r, "wrote-to-us") == ("this is an automatic reply (an out-of-office) to "
+                                             "a message sam.r1975@gmail.com sent")
+    # an out-of-office to a look-alike of a partner is still a look-alike
+    fake = "sarah.khan@nhs-net.co.uk"
+    msg = parse(b"Auto-Submitted: auto-replied\n" + make_message(to=(fake,)),
+                Envelope(SENDER, (fake,)))
+    [r] = RecipientRiskAssessor(SETTINGS).assess(msg, Context(SETTINGS, store))
+    assert "lookalike-domain" in names(r) and "wrote-to-us" not in names(r)
+
+
 def test_a_look_alike_that_wrote_in_first_gets_no_credit_for_it(store):
     fake = "sarah.khan@nhs-net.co.uk"
     store.mark_replied([(SENDER, fake, time.time())])

@@ -502,6 +502,31 @@ def test_mail_from_outside_teaches_only_that_its_sender_wrote_in(relay, sink):
     assert "wrote-to-us" in rcpt["signals"]
 
 
+OUT_OF_OFFICE = (
+    "Thank you for your email. I am on leave until Monday 7 December.\n\n"
+    "If you have a safeguarding concern about a child, please call the MASH on 0161 496 0001."
+    "\nFor fostering enquiries please contact Sarah Khan, Team Manager, on 0161 496 0003.\n\n"
+    "Alice Jones\nSupervising Social Worker\nFostering Team\n")
+
+
+def test_an_out_of_office_goes_to_whoever_wrote_and_teaches_only_that_they_wrote_in(relay,
+                                                                                      sink):
+    """Its signposting ("a safeguarding concern", "the MASH", a manager's name) held every
+    social worker's out-of-office to a resident's gmail address until they were back."""
+    resident = "sam.r1975@gmail.com"
+    oof = b"Auto-Submitted: auto-replied\n" + make_message(
+        to=(resident,), subject="Automatic reply: Tuesday", body=OUT_OF_OFFICE)
+    send(relay, oof, [resident])
+    [went] = sink.delivered
+    assert went.rcpt_tos == [resident]
+    gw = relay.relay.gateway
+    relay.call(gw.replies.flush())
+    relay.call(gw.history.flush())
+    # no correspondence of hers: a slip to this address later still looks new
+    assert [c.count for c in relay.store.correspondence(SENDER, [resident]).values()] == [0]
+    assert relay.store.wrote_in([resident]) == {resident}
+
+
 def test_the_second_message_to_a_new_contact_is_no_longer_new(relay, sink):
     from dlpgate.cli import result_json
     from dlpgate.pipeline import Scanner
