@@ -194,8 +194,15 @@ class RecipientRiskAssessor:
         # has written in (what the relay learns from inbound mail, or an import)
         asked = [t for t in targets if t in in_body and not ((h := history.get(t)) and h.count)]
         wrote = store.wrote_in(asked) if store is not None and asked else set()
-        if message.auto_reply:  # an out-of-office goes back to whoever wrote in
-            wrote |= set(targets)
+        # how each who wrote in is known: the store, an out-of-office going back to whoever
+        # wrote, or the message this one answers, quoted below it from their address (behind
+        # a smart host the relay never sees the resident's message come in)
+        how = dict.fromkeys(wrote, "")
+        if message.auto_reply:
+            how.update(dict.fromkeys(targets, "auto"))
+        elif (asker := self._asker(message, targets)) is not None:
+            how.setdefault(asker, "quoted")
+        wrote = set(how)
 
         out = []
         for address, original in written_as.items():
@@ -328,8 +335,7 @@ class RecipientRiskAssessor:
                 signals.append(self._signal(S.UNUSUAL_GROUP, outsiders[address]))
             if address in wrote and not internal and \
                     not {s.name for s in signals} & set(IMITATIONS):
-                signals.append(self._wrote_in(address, history.get(address),
-                                              message.auto_reply))
+                signals.append(self._wrote_in(address, history.get(address), how[address]))
             out.append(RecipientRisk(address=original, risk=self.score(signals),
                                      signals=tuple(signals)))
         return out
@@ -345,6 +351,16 @@ class RecipientRiskAssessor:
             if len(words := greeting.name_words_of(name.replace(",", " "))) >= 2:
                 return [words[-1], words[0]] if "," in name else words
         return names.name_words(message.from_addr or "")
+
+    @staticmethod
+    def _asker(message: Message, targets: list[str]) -> str | None:
+        """The recipient who wrote the message this one answers, by the address its quoted
+        header gives (a name alone could be anyone's: the other Sarah is what goes wrong)."""
+        author = thread.replied_to(message)
+        if author is None or not author.address:
+            return None
+        address = normalise(author.address)
+        return address if address in targets else None
 
     @staticmethod
     def _answered(message: Message, sender: str, targets: list[str]) -> thread.Author | None:
@@ -455,15 +471,17 @@ class RecipientRiskAssessor:
                 S.COLLEAGUE_RECIPIENT, f"another recipient of this message is also at {org}"))
         return out
 
-    def _wrote_in(self, address: str, mine: Correspondence | None,
-                  auto_reply: bool = False) -> Signal:
+    def _wrote_in(self, address: str, mine: Correspondence | None, how: str = "") -> Signal:
         """Someone who wrote in, answered in the conversation they started: the resident
         who emailed the housing mailbox about their own case, now answered with it, or the
         out-of-office that answered them. Never for an address that imitates another (the
         look-alike domain that wrote in first to be answered), which IMITATIONS keeps out."""
-        if auto_reply:
+        if how == "auto":
             return self._signal(S.WROTE_TO_US, f"this is an automatic reply (an out-of-office) "
                                 f"to a message {address} sent")
+        if how == "quoted":
+            return self._signal(S.WROTE_TO_US, f"this answers the message {address} wrote, "
+                                "quoted below it")
         whom = "you" if mine is not None and mine.replied else "colleagues here"
         return self._signal(S.WROTE_TO_US, f"{address} has written to {whom}, and this "
                             "message carries the conversation with them")

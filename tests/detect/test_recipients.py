@@ -1052,6 +1052,26 @@ def test_an_answer_to_someone_who_wrote_in_carries_wrote_to_us_and_is_lower_risk
     assert why(mine, "wrote-to-us").startswith(f"{resident} has written to you,")
 
 
+def test_a_reply_to_the_address_its_quoted_message_came_from_answers_someone_who_wrote_in(
+        store):
+    """Behind a smart host the relay never sees the resident's message come in: the reply
+    quoting it from her address says she wrote."""
+    resident = "k.reid.home@gmail.com"
+    r = assess(store, resident, subject="RE: My son", body=ANSWER)[resident]
+    assert why(r, "wrote-to-us") == ("this answers the message k.reid.home@gmail.com wrote, "
+                                     "quoted below it")
+    # the same answer to another address, or a forward to her, or a look-alike's own quoted
+    # message: no one who wrote in
+    other = "k.reid.family@gmail.com"
+    assert "wrote-to-us" not in names(assess(store, other, subject="RE: My son",
+                                             body=ANSWER)[other])
+    assert "wrote-to-us" not in names(assess(store, resident, subject="FW: My son",
+                                             body=ANSWER)[resident])
+    fake = "sarah.khan@nhs-net.co.uk"
+    r = assess(store, fake, subject="RE: Referral", body=ANSWER.replace(resident, fake))[fake]
+    assert "lookalike-domain" in names(r) and "wrote-to-us" not in names(r)
+
+
 def test_an_out_of_office_answers_whoever_wrote_in(store):
     resident = "sam.r1975@gmail.com"
     raw = make_message(sender=f"Alice Jones <{SENDER}>", to=(resident,),
