@@ -993,6 +993,12 @@ _RESIDENT_TOPICS = [
                        "{day}."),
     ("Community centre booking", "the hall is booked for you from 2pm on {day}; the key is at "
                                  "reception."),
+    ("Interview", "we would like to invite you to interview on {day} at 10am. Please let us "
+                  "know if you have a disability and need any adjustments on the day."),
+    ("Your enquiry", "you can apply for a Blue Badge online. If you have a disability that "
+                   "affects your mobility you may qualify. I will ring you on {day}."),
+    ("Your enquiry", "you may be eligible for free school meals; the form is on our website "
+                     "and we aim to reply by {day}."),
 ]
 
 

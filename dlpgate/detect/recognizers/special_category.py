@@ -94,6 +94,43 @@ _NAMED_BODY = re.compile(
     r"Foundation|Campaign|Fund|Committee|Helpline|Employer|Champion|Charter|Pledge|"
     r"Commitment)\b")
 
+# A term said of no one in particular: "let us know if you have a disability", "if you
+# consider yourself to have a disability", "should you be deaf", "you may be eligible for
+# free school meals" (but not "Callum may be eligible for an EHCP"). Recruitment and
+# customer-service mail says this to every applicant and enquirer; with the greeting's name
+# it was "special-category data about a named person". Only these words may stand between
+# "if you" and the term, so "if you have a child with autism" and "if Callum's ADHD..." are
+# still findings, as is "you are eligible for".
+_IF = frozenset({"if", "whether", "unless", "should"})
+_YOU = frozenset({"you", "you're", "youre"})
+_BETWEEN = frozenset({
+    "have", "has", "are", "were", "be", "being", "need", "consider", "yourself", "to", "a",
+    "an", "any", "or", "and", "experience", "experiencing", "live", "living", "with",
+    "identify", "as", "affected", "by", "suffer", "from", "require", "get", "had", "may",
+    "might", "think", "feel", "believe", "own", "some", "kind", "of", "form", "type"})
+_MAY_QUALIFY = re.compile(
+    r"\byou\s+(?:can|could|may|might)\s+(?:also\s+)?(?:apply|claim|be\s+eligible|qualify|ask)\s+"
+    r"for\s+(?:an?\s+|the\s+|any\s+)?$", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.?!;:\n]")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def _hypothetical(text: str, start: int) -> bool:
+    """Whether the term at `start` is said of whoever it may concern (see above)."""
+    before = text[max(0, start - 100):start]
+    if (cut := max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)):
+        before = before[cut:]
+    if _MAY_QUALIFY.search(before):
+        return True
+    words = [w.lower() for w in _TOKEN.findall(before)]
+    for i in range(len(words) - 1, 0, -1):
+        if words[i] in _YOU:
+            return words[i - 1] in _IF
+        if words[i] not in _BETWEEN:
+            return False
+    return False
+
+
 # How far before a term a `not_about_anyone` phrase holding it may start (the longest shipped,
 # "if you or someone you know is experiencing domestic abuse", is 57 characters).
 _PHRASE_REACH = 120
@@ -181,6 +218,8 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
                 continue  # "Fostering Team", "Mental Health Awareness Week": a name, no one's data
             if self._in_phrase(text, m.start(), m.end()):
                 continue  # "Disability Confident Employer": a signature's scheme, no one's data
+            if _hypothetical(text, m.start()):
+                continue  # "let us know if you have a disability": whoever it may concern
             term = self._lookup(m.group(0))
             category = self._category.get(term or "", "special category")
             desc = self.lexicon.get(category, (category, []))[0]

@@ -59,6 +59,27 @@ def test_terms_in_a_signature_scheme_or_helpline_advert_are_no_finding(text, exp
     assert recognized(R, text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # said to whoever it may concern: an applicant, an enquirer
+    ("Please let us know if you have a disability and need adjustments.", []),
+    ("If you consider yourself to have a disability, we can arrange a room.", []),
+    ("Should you be deaf, a signer can attend.", []),
+    ("You can apply for a Blue Badge online.", []),
+    ("You may be eligible for free school meals.", []),
+    # said of someone: still found
+    ("As you told us, you are disabled.", ["disabled"]),
+    ("If you have any worries about his self-harm, call me.", ["self-harm"]),
+    ("If you have a child with autism, the team can help.", ["autism"]),
+    ("Callum may be eligible for an EHCP.", ["EHCP"]),
+    ("You are eligible for free school meals.", ["free school meals"]),
+    ("If you know. Autism was diagnosed in May.", ["Autism", "diagnosed"]),
+])
+def test_a_term_said_of_whoever_it_may_concern_is_no_finding(text, expected):
+    assert recognized(R, text) == expected
+
+
+
+
 def test_a_council_adds_its_own_signature_phrases(tmp_path):
     extra = tmp_path / "local.yaml"
     extra.write_text("not_about_anyone:\n  phrases: [Proud to be an Autism Accredited"
