@@ -129,7 +129,10 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             store.end_sessions(token_hash=key)
             return None
         user = store.get_user(session.username)
-        if user is None or user.disabled:
+        # begun under credentials since changed: `users passwd` and `disable` end the
+        # account's sessions, but a sign-in whose password was checked just before the
+        # change wrote its session just after, and kept it
+        if user is None or user.disabled or session.generation != user.generation:
             store.end_sessions(token_hash=key)
             return None
         if now - session.last_seen > 30:
@@ -185,10 +188,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         # passwords typed anywhere against a reviewer's name locked her out (auth.py).
         name = f"user:{username.lower()}"
         pair, addr = f"pair:{username.lower()}\0{client}", f"addr:{client}"
-        known = auth.check_known_browser(known_key, username,
-                                         request.cookies.get(KNOWN_COOKIE, ""))
-        known = f"known:{known}" if known and not throttle.locked(f"known:{known}") else ""
         user = store.get_user(username)
+        known = auth.check_known_browser(known_key, user, request.cookies.get(KNOWN_COOKIE, ""))
+        known = f"known:{known}" if known and not throttle.locked(f"known:{known}") else ""
         # what was typed is recorded only when it names an account: it may be a password
         # typed into the wrong box, or someone's address
         who = f"web:{user.username}" if user else "web:(no such user)"
@@ -218,12 +220,13 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         if old:  # never keep a token that existed before sign-in (session fixation)
             store.end_sessions(token_hash=auth.token_hash(old))
         token = auth.new_token()
-        store.create_session(auth.token_hash(token), user.username, auth.new_token())
+        store.create_session(auth.token_hash(token), user.username, auth.new_token(),
+                             user.generation)
         store.audit(AuditEntry(actor(user), "sign-in", via="web", detail=client))
         response = RedirectResponse(nxt, 303)
         response.set_cookie(COOKIE, token, httponly=True, secure=cfg.secure_cookies,
                             samesite="strict", max_age=cfg.session_lifetime, path="/")
-        response.set_cookie(KNOWN_COOKIE, auth.known_browser(known_key, user.username),
+        response.set_cookie(KNOWN_COOKIE, auth.known_browser(known_key, user),
                             httponly=True, secure=cfg.secure_cookies, samesite="strict",
                             max_age=auth.KNOWN_BROWSER_DAYS * 86400, path="/login")
         return response

@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import sqlite3
+import subprocess
+import sys
 import time
 
 import pytest
+import yaml
 from starlette.testclient import TestClient
 
 from dlpgate import testdata
@@ -20,6 +23,7 @@ from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import Sink, make_envelope, make_message
 
 PASSWORD = "correct horse battery"
+NEW_PASSWORD = "battery staple horse"
 NHS = "943 476 5919"
 
 
@@ -319,6 +323,76 @@ def test_failures_at_a_reviewers_name_from_elsewhere_do_not_lock_her_out(world, 
     other = at("198.51.100.8")
     other.cookies.set("dlpgate_known", "1.forged", path="/login")
     assert other.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 429
+
+
+def users(world, *args: str, password: str = "") -> None:
+    """`dlpgate users ...` as an operator runs it, on the app's store."""
+    cfg = world["db"].parent / "users.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": world["settings"].storage.url}}))
+    done = subprocess.run([sys.executable, "-m", "dlpgate", "users", *args, "--config", str(cfg)],
+                          input=password, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_password_change_or_a_disable_ends_a_browsers_pass_past_the_names_slowing(
+        world, monkeypatch):
+    # `users passwd` ended her sessions, but the browser she had signed in on kept its known
+    # cookie, and with it its pass: a laptop left at a desk, or taken, went on trying
+    # passwords at her name unslowed while guesses from elsewhere were slowed
+    from dlpgate.review import auth
+
+    clock = [time.time()]
+    monkeypatch.setattr(auth, "_clock", lambda: clock[0])
+    app = create_app(world["settings"], world["store"])
+
+    def at(address: str) -> TestClient:
+        return TestClient(app, follow_redirects=False, client=(address, 4000))
+
+    def guesses_at_ann() -> None:
+        for i in range(6):
+            at(f"203.0.113.{i}").post("/login", data={"username": "ann", "password": f"guess{i}"})
+
+    laptop = at("198.51.100.7")
+    assert laptop.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 303
+    users(world, "passwd", "ann", password=f"{NEW_PASSWORD}\n")
+    guesses_at_ann()
+    slowed = laptop.post("/login", data={"username": "ann", "password": NEW_PASSWORD})
+    assert slowed.status_code == 429 and "Too many failed attempts at this name" in slowed.text
+    # signed in with the new password, the browser has a pass again
+    clock[0] += 2.1
+    assert laptop.post("/login", data={"username": "ann",
+                                       "password": NEW_PASSWORD}).status_code == 303
+    guesses_at_ann()
+    assert laptop.post("/login", data={"username": "ann",
+                                       "password": NEW_PASSWORD}).status_code == 303
+    # disabled, she is slowed like anyone (and refused after the wait: 401 said the password
+    # was checked there and then, past the slowing)
+    users(world, "disable", "ann")
+    slowed = laptop.post("/login", data={"username": "ann", "password": NEW_PASSWORD})
+    assert slowed.status_code == 429 and "Too many failed attempts at this name" in slowed.text
+
+
+def test_a_password_change_or_a_disable_ends_every_session_even_one_begun_meanwhile(world):
+    # a sign-in whose password was checked just before `users passwd` wrote its session just
+    # after the command had ended the account's sessions, and it lived on
+    from dlpgate.review import auth
+
+    store = world["store"]
+    ann, root = signed_in(world, "ann"), signed_in(world, "root")
+    assert ann.get("/").status_code == root.get("/").status_code == 200
+    before = {name: store.get_user(name).generation for name in ("ann", "root")}
+    users(world, "passwd", "ann", password=f"{NEW_PASSWORD}\n")
+    users(world, "disable", "root")
+    assert ann.get("/").status_code == root.get("/").status_code == 303
+    for name in ("ann", "root"):
+        late = f"begun-meanwhile-{name}"
+        store.create_session(auth.token_hash(late), name, "csrf", before[name])
+        r = client(world).get("/", headers={"cookie": f"dlpgate_session={late}"})
+        assert r.status_code == 303 and store.get_session(auth.token_hash(late)) is None
+    again = client(world)  # and a sign-in with the new password begins one that works
+    assert again.post("/login", data={"username": "ann", "password": NEW_PASSWORD}
+                      ).status_code == 303
+    assert again.get("/").status_code == 200
 
 
 def test_guessing_one_name_from_many_addresses_is_slowed_and_audited(world, monkeypatch):

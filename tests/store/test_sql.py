@@ -208,10 +208,29 @@ def test_review_accounts_and_sessions(any_store):
     assert user.roles == ("reviewer", "auditor") and user.disabled
     assert user.mailboxes == ("ann.lee@x.gov.uk",) == any_store.users()[0].mailboxes
     assert user.password_hash == "scrypt$new" and any_store.get_user("bob") is None
-    any_store.create_session("h1", "ann", "csrf1")
+    any_store.create_session("h1", "ann", "csrf1", user.generation)
     assert any_store.get_session("h1").csrf == "csrf1"
     any_store.end_sessions(username="ann")
     assert any_store.get_session("h1") is None
+
+
+def test_a_password_change_or_a_disable_moves_the_accounts_credential_generation_on(any_store):
+    # a session, or a browser's known cookie, issued before is then no good (review/app.py)
+    def generation() -> int:
+        return any_store.get_user("ann").generation
+
+    any_store.save_user("ann", "scrypt$one", ("reviewer",))
+    assert generation() == 0
+    any_store.save_user("ann", "scrypt$one", ("reviewer", "admin"), mailboxes=("a@x.gov.uk",))
+    assert generation() == 0  # roles and mailboxes are no credentials
+    any_store.save_user("ann", "scrypt$two", ("reviewer",))
+    assert generation() == 1
+    any_store.save_user("ann", "scrypt$two", ("reviewer",), disabled=True)
+    assert generation() == 2
+    any_store.save_user("ann", "scrypt$two", ("reviewer",), disabled=True)
+    assert generation() == 2  # disabled again is no change
+    any_store.create_session("h1", "ann", "csrf1", 2)
+    assert any_store.get_session("h1").generation == 2
 
 
 def test_a_session_found_by_who_and_where_is_begun_and_audited_once_until_it_lapses(any_store):
