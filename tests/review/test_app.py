@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from dlpgate import testdata
 from dlpgate.config import Settings
 from dlpgate.pipeline import Scanner
+from dlpgate.review import links
 from dlpgate.review.app import create_app
 from dlpgate.review.auth import hash_password
 from dlpgate.store.base import AuditEntry, HeldMessage
@@ -765,3 +766,79 @@ def test_a_search_is_audited_as_one_line_with_its_rule_and_only_known_states(wor
     [entry] = [e for e in world["store"].audit_log() if e.action == "search"]
     assert (entry.reason, entry.detail) == ("carerforged", "state=open; rule='no-such-rule'; "
                                                            "0 found")
+
+
+def test_every_showing_of_a_senders_link_page_and_every_action_through_it_is_audited(world):
+    # only a link's successful action was on the trail: the page opened (it shows the
+    # recipients and why the message was held), a used link tried again, and an expired,
+    # forged or dangling one left no trace
+    store, settings = world["store"], world["settings"]
+    item = dataclasses.replace(store.get_held(world["id"]), id="3" * 22, state="awaiting-sender",
+                               action="confirm")
+    store.hold(item)
+    key = links.link_key(settings, store)
+
+    def link(purpose: str, expires: float = time.time() + 3600, item_id: str = item.id) -> str:
+        return f"/l/{links.make(key, item_id, purpose, expires)}"
+
+    sender = TestClient(create_app(settings, store), follow_redirects=False,
+                        client=("198.51.100.7", 4000))
+    shown = [
+        (sender.get(link("confirm")), 200),
+        (sender.post(link("confirm"), data={"reason": "ok"}), 400),
+        (sender.post(link("confirm"), data={"reason": "her GP asked for it"}), 200),
+        (sender.post(link("confirm"), data={"reason": "her GP asked for it"}), 409),
+        (sender.post(link("cancel")), 409),
+        (sender.post(link("false-alarm"), data={"reason": "a parent"}), 200),
+        (sender.post(link("false-alarm")), 200),
+    ]
+    assert [r.status_code for r, _ in shown] == [status for _, status in shown]
+    expired = links.make(key, item.id, "cancel", time.time() - 1)
+    forged = links.make(b"a guessed key", item.id, "send-now", time.time() + 3600)
+    assert sender.get(f"/l/{expired}").status_code == 410
+    assert sender.post(f"/l/{forged}").status_code == 410
+    assert sender.get(link("confirm", item_id="no-such-message")).status_code == 404
+    assert [m.rcpt_tos for m in world["sink"].received] == [["carer@gmail.com"]]
+
+    who = f"sender:{item.mail_from}"
+    entries = [e for e in reversed(store.audit_log()) if e.via == "link"]
+    assert [(e.actor, e.action, e.item_id, e.reason, e.detail) for e in entries] == [
+        (who, "view", item.id, "", "purpose=confirm"),
+        (who, "view", item.id, "", "purpose=confirm; 400 after confirm without a reason"),
+        (who, "release", item.id, "her GP asked for it", ""),
+        (who, "view", item.id, "", "purpose=confirm; 200 after confirm"),
+        (who, "release-refused", item.id, "her GP asked for it",
+         "not released: it is already released"),
+        (who, "view", item.id, "", "purpose=confirm; 409 after confirm"),
+        (who, "reject-refused", item.id, "cancelled by the sender",
+         "not rejected: it is already released"),
+        (who, "view", item.id, "", "purpose=cancel; 409 after cancel"),
+        (who, "false-alarm", item.id, "a parent", ",".join(item.rules)),
+        (who, "view", item.id, "", "purpose=false-alarm; 200 after false-alarm"),
+        (who, "view", item.id, "", "purpose=false-alarm; 200 after false-alarm already recorded"),
+        (who, "link-refused", item.id, "", "purpose=cancel; 410 expired; 198.51.100.7"),
+        ("sender:(unknown)", "link-refused", "", "",
+         f"410 not valid; token {links.fingerprint(forged)}; 198.51.100.7"),
+        ("sender:(unknown)", "link-refused", "no-such-message", "",
+         "purpose=confirm; 404 no longer held; 198.51.100.7"),
+    ]
+    # a link is a credential: not kept in clear; nor are the recipients the page shows
+    trail = repr(store.audit_log())
+    assert forged not in trail and expired not in trail and forged.split(".")[1] not in trail
+    assert "carer@gmail.com" not in repr(entries)
+
+
+def test_a_senders_confirm_while_the_next_hop_is_down_is_audited_as_the_release_that_failed(
+        world):
+    world["sink"].stop()
+    store, settings = world["store"], world["settings"]
+    item = dataclasses.replace(store.get_held(world["id"]), id="4" * 22, state="awaiting-sender",
+                               action="confirm")
+    store.hold(item)
+    token = links.make(links.link_key(settings, store), item.id, "confirm", time.time() + 3600)
+    r = client(world).post(f"/l/{token}", data={"reason": "her GP asked for it"})
+    assert r.status_code == 409 and "still held" in r.text
+    # the release was tried: release-failed says why, and nothing calls it refused
+    trail = [(e.action, e.detail.split(":")[0]) for e in reversed(store.audit_log(item.id))]
+    assert trail == [("release-failed", "next hop"), ("view", "purpose=confirm; 409 after confirm")]
+    assert store.get_held(item.id).state == "held"  # now for a reviewer to decide
