@@ -85,6 +85,14 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     known_key = hmac.new(links.link_key(settings, store), b"dlpgate known browsers",
                          "sha256").digest()
 
+    def sweep() -> None:
+        """Lapsed sessions go whenever one begins (a password or proxy sign-in, on any node):
+        rows are added only there, so a lapsed one lasts until the next sign-in and the table
+        holds little more than the live sessions. Not on a timer: `dlpgate review` runs none
+        (the hourly retention loop runs only beside the relay), and sign-ins are few."""
+        now = time.time()
+        store.prune_sessions(now - cfg.idle_timeout, now - cfg.session_lifetime)
+
     def proxied(request: Request, user: auth.User) -> auth.Session:
         """The proxy's user's session here, begun (and audited as a `sign-in`, as a password
         sign-in is) when they arrive with none: they had no sign-in on the trail at all. It
@@ -102,6 +110,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         held = store.get_session(key)
         if held is None or now - held.last_seen > cfg.idle_timeout or \
                 now - held.created > cfg.session_lifetime:
+            sweep()
             store.open_session(key, name, token, now - cfg.idle_timeout,
                                now - cfg.session_lifetime,
                                AuditEntry(actor(user), "sign-in", reason="signed in by the proxy",
@@ -220,6 +229,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         if old:  # never keep a token that existed before sign-in (session fixation)
             store.end_sessions(token_hash=auth.token_hash(old))
         token = auth.new_token()
+        sweep()
         store.create_session(auth.token_hash(token), user.username, auth.new_token(),
                              user.generation)
         store.audit(AuditEntry(actor(user), "sign-in", via="web", detail=client))

@@ -300,6 +300,15 @@ class SQLStore(HistoryKeeping):
         self._write("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
                     [(time.time(), token_hash)])
 
+    def prune_sessions(self, stale_before: float, started_before: float) -> int:
+        """Delete sessions last seen before `stale_before` or begun before `started_before`
+        (lapsed: idle too long, or too old); how many. A session is otherwise deleted only
+        when it is presented again or its user signs out: one left to lapse (a browser
+        closed, a proxy's user gone home, one row per name and address) stayed for ever."""
+        return self._atomic(lambda db: db.execute(
+            "DELETE FROM sessions WHERE last_seen < ? OR created < ?",
+            (stale_before, started_before)).rowcount)
+
     def end_sessions(self, token_hash: str | None = None, username: str | None = None) -> None:
         if token_hash is not None:
             self._write("DELETE FROM sessions WHERE token_hash = ?", [(token_hash,)])

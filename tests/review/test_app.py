@@ -449,6 +449,40 @@ def test_an_idle_session_ends(world):
     assert ann.get("/").status_code == 303
 
 
+def test_sessions_left_to_lapse_are_swept_at_the_next_sign_in_by_password_or_proxy(world):
+    # a session nobody presented again or signed out of stayed in the store for ever, a
+    # signing-in proxy's too (one for each name and address it forwarded for)
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+    app = create_app(settings, world["store"])
+
+    def via_proxy(name: str) -> TestClient:
+        return TestClient(app, follow_redirects=False, client=("10.1.2.3", 4000),
+                          headers={"X-Remote-User": name, "X-Forwarded-For": "198.51.100.7"})
+
+    def sessions() -> list[str]:
+        db = sqlite3.connect(world["db"], isolation_level=None)
+        try:
+            return sorted(name for (name,) in db.execute("SELECT username FROM sessions"))
+        finally:
+            db.close()
+
+    def lapse() -> None:  # past review.idle_timeout, as a closed browser's would be
+        db = sqlite3.connect(world["db"], isolation_level=None)
+        db.execute("UPDATE sessions SET last_seen = last_seen - 3600")
+        db.close()
+
+    signed_in(world, "ann")
+    assert via_proxy("audrey").get("/dashboard").status_code == 200
+    assert sessions() == ["ann", "audrey"]
+    lapse()
+    signed_in(world, "root")
+    assert sessions() == ["root"]
+    lapse()
+    assert via_proxy("ann").get("/").status_code == 200
+    assert sessions() == ["ann"]
+
+
 def test_the_audit_trail_exports_as_csv_and_has_no_edit_route(world):
     ann = signed_in(world, "ann")
     ann.get(f"/m/{world['id']}")

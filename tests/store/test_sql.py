@@ -258,6 +258,25 @@ def test_a_session_found_by_who_and_where_is_begun_and_audited_once_until_it_lap
     assert begin() and len(any_store.audit_log()) == 4
 
 
+def test_sessions_past_their_idle_timeout_or_lifetime_are_swept_and_live_ones_kept(any_store):
+    # a session nobody presented again or signed out of (a closed browser, a proxy's user:
+    # one row per name and address) was never deleted
+    entry = AuditEntry("web:bob", "sign-in", via="web", detail="198.51.100.7")
+    for key in ("idle", "too-old", "live"):
+        any_store.create_session(key, "ann", "csrf", 0)
+    any_store.open_session("proxy-idle", "bob", "csrf", 0, 0, entry)
+    any_store._atomic(lambda db: db.execute(
+        "UPDATE sessions SET last_seen = last_seen - 3600 WHERE token_hash IN (?, ?)",
+        ("idle", "proxy-idle")))
+    any_store._atomic(lambda db: db.execute(
+        "UPDATE sessions SET created = created - 86400 WHERE token_hash = ?", ("too-old",)))
+    now = time.time()
+    assert any_store.prune_sessions(now - 1800, now - 43200) == 3
+    kept = [k for k in ("idle", "too-old", "live", "proxy-idle") if any_store.get_session(k)]
+    assert kept == ["live"]
+    assert any_store.prune_sessions(now - 1800, now - 43200) == 0
+
+
 def test_near_spellings_of_a_thousand_long_addresses_are_looked_up_in_parts(any_store):
     # 3,000 ordinary addresses passed PostgreSQL's limit of 65,535 parameters in one
     # statement (SQLite's 250,000 with longer ones): the scan failed, or under on_error: pass
