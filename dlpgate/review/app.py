@@ -181,7 +181,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     async def login(request: Request) -> Response:
         nxt = _safe_next(request.query_params.get("next", "/"))
-        if request.method == "GET":
+        # HEAD too (Starlette answers it on a GET route): taken for the form's POST, it was a
+        # failed sign-in, and ten from a monitor locked its address out
+        if request.method != "POST":
             return page(request, "login.html", next=nxt, error="")
         try:
             _same_site(request)
@@ -473,7 +475,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                                    + (f"; {status} after {after}" if after else "")))
             return page(request, "link.html", status, **{**ctx, **more})
 
-        if request.method == "GET":
+        # anything but the POST only shows: Starlette answers HEAD on a GET route, and a HEAD
+        # (as link checkers send) went on to act, cancelling or sending the message
+        if request.method != "POST":
             return shown()
         form = await request.form()
         reason = str(form.get("reason", "")).strip()[:500]

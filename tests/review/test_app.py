@@ -876,3 +876,30 @@ def test_a_senders_confirm_while_the_next_hop_is_down_is_audited_as_the_release_
     trail = [(e.action, e.detail.split(":")[0]) for e in reversed(store.audit_log(item.id))]
     assert trail == [("release-failed", "next hop"), ("view", "purpose=confirm; 409 after confirm")]
     assert store.get_held(item.id).state == "held"  # now for a reviewer to decide
+
+
+def test_a_head_request_on_the_sign_in_page_is_no_failed_sign_in(world):
+    # a monitor's HEAD /login was taken for the form's POST: each a sign-in-failed, and ten
+    # locked its address out (behind a proxy, every reviewer's)
+    c = client(world)
+    assert {c.head("/login").status_code for _ in range(11)} == {200}
+    assert world["store"].audit_log() == []
+    assert c.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 303
+
+
+def test_a_head_request_on_a_senders_link_only_shows_like_a_get(world):
+    # Starlette answers HEAD on a GET route, and the handler took anything but GET for the
+    # POST: a link checker's HEAD on a cancel link rejected the message, on send-now sent it
+    store, settings = world["store"], world["settings"]
+    key = links.link_key(settings, store)
+    c = client(world)
+    for n, purpose in enumerate(("cancel", "send-now", "confirm")):
+        item = dataclasses.replace(store.get_held(world["id"]), id=f"{5 + n}" * 22,
+                                   state="awaiting-sender", action="delay")
+        store.hold(item)
+        assert c.head(f"/l/{links.make(key, item.id, purpose, time.time() + 3600)}"
+                      ).status_code == 200
+        assert store.get_held(item.id).state == "awaiting-sender"
+        assert [(e.action, e.detail) for e in store.audit_log(item.id)] == [
+            ("view", f"purpose={purpose}")]
+    assert world["sink"].received == []
