@@ -50,6 +50,9 @@ class ActionResult:
     ok: bool
     state: str  # the message's state afterwards
     message: str  # for the person who asked: what happened, no content
+    # nothing was tried: the message was not in a state this could act on (decided already,
+    # under way, gone); a release that was tried and failed is audited as release-failed
+    refused: bool = False
 
 
 def _header(actor: str, full: bool) -> bytes:
@@ -185,11 +188,12 @@ def reject(store: Store, item_id: str, actor: str, reason: str, via: str,
 def _not_open(store: Store, item_id: str, verb: str) -> ActionResult:
     current = store.get_held(item_id)
     if current is None:
-        return ActionResult(False, "", f"no held message {item_id}")
+        return ActionResult(False, "", f"no held message {item_id}", refused=True)
     if current.state == "releasing":
         return ActionResult(False, "releasing", f"not {verb}: a release is already under way "
-                            f"(started by {current.decided_by})")
-    return ActionResult(False, current.state, f"not {verb}: it is already {current.state}")
+                            f"(started by {current.decided_by})", refused=True)
+    return ActionResult(False, current.state, f"not {verb}: it is already {current.state}",
+                        refused=True)
 
 
 async def release_due(store: Store, settings: Settings,

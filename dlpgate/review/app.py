@@ -85,6 +85,14 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     known_key = hmac.new(links.link_key(settings, store), b"dlpgate known browsers",
                          "sha256").digest()
 
+    def sweep() -> None:
+        """Lapsed sessions go whenever one begins (a password or proxy sign-in, on any node):
+        rows are added only there, so a lapsed one lasts until the next sign-in and the table
+        holds little more than the live sessions. Not on a timer: `dlpgate review` runs none
+        (the hourly retention loop runs only beside the relay), and sign-ins are few."""
+        now = time.time()
+        store.prune_sessions(now - cfg.idle_timeout, now - cfg.session_lifetime)
+
     def proxied(request: Request, user: auth.User) -> auth.Session:
         """The proxy's user's session here, begun (and audited as a `sign-in`, as a password
         sign-in is) when they arrive with none: they had no sign-in on the trail at all. It
@@ -102,6 +110,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         held = store.get_session(key)
         if held is None or now - held.last_seen > cfg.idle_timeout or \
                 now - held.created > cfg.session_lifetime:
+            sweep()
             store.open_session(key, name, token, now - cfg.idle_timeout,
                                now - cfg.session_lifetime,
                                AuditEntry(actor(user), "sign-in", reason="signed in by the proxy",
@@ -129,7 +138,10 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             store.end_sessions(token_hash=key)
             return None
         user = store.get_user(session.username)
-        if user is None or user.disabled:
+        # begun under credentials since changed: `users passwd` and `disable` end the
+        # account's sessions, but a sign-in whose password was checked just before the
+        # change wrote its session just after, and kept it
+        if user is None or user.disabled or session.generation != user.generation:
             store.end_sessions(token_hash=key)
             return None
         if now - session.last_seen > 30:
@@ -169,7 +181,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     async def login(request: Request) -> Response:
         nxt = _safe_next(request.query_params.get("next", "/"))
-        if request.method == "GET":
+        # HEAD too (Starlette answers it on a GET route): taken for the form's POST, it was a
+        # failed sign-in, and ten from a monitor locked its address out
+        if request.method != "POST":
             return page(request, "login.html", next=nxt, error="")
         try:
             _same_site(request)
@@ -185,10 +199,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         # passwords typed anywhere against a reviewer's name locked her out (auth.py).
         name = f"user:{username.lower()}"
         pair, addr = f"pair:{username.lower()}\0{client}", f"addr:{client}"
-        known = auth.check_known_browser(known_key, username,
-                                         request.cookies.get(KNOWN_COOKIE, ""))
-        known = f"known:{known}" if known and not throttle.locked(f"known:{known}") else ""
         user = store.get_user(username)
+        known = auth.check_known_browser(known_key, user, request.cookies.get(KNOWN_COOKIE, ""))
+        known = f"known:{known}" if known and not throttle.locked(f"known:{known}") else ""
         # what was typed is recorded only when it names an account: it may be a password
         # typed into the wrong box, or someone's address
         who = f"web:{user.username}" if user else "web:(no such user)"
@@ -218,12 +231,14 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         if old:  # never keep a token that existed before sign-in (session fixation)
             store.end_sessions(token_hash=auth.token_hash(old))
         token = auth.new_token()
-        store.create_session(auth.token_hash(token), user.username, auth.new_token())
+        sweep()
+        store.create_session(auth.token_hash(token), user.username, auth.new_token(),
+                             user.generation)
         store.audit(AuditEntry(actor(user), "sign-in", via="web", detail=client))
         response = RedirectResponse(nxt, 303)
         response.set_cookie(COOKIE, token, httponly=True, secure=cfg.secure_cookies,
                             samesite="strict", max_age=cfg.session_lifetime, path="/")
-        response.set_cookie(KNOWN_COOKIE, auth.known_browser(known_key, user.username),
+        response.set_cookie(KNOWN_COOKIE, auth.known_browser(known_key, user),
                             httponly=True, secure=cfg.secure_cookies, samesite="strict",
                             max_age=auth.KNOWN_BROWSER_DAYS * 86400, path="/login")
         return response
@@ -428,47 +443,82 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         """A sender's link from a notice: shown on GET, acted on only by the POST it offers.
 
         (Mail scanners fetch links to check them; a GET must never release anything.)
-        """
+
+        Each showing of the page is a look at the message (its recipients, why it was held),
+        so each is on the audit trail as a reviewer's is: a `view` via `link` in the sender's
+        name (whoever holds the link: a scanner fetching it too), its detail the link's
+        purpose and, after a POST, the status and what it followed. An action is also its
+        own entry: `release`, `reject`, `false-alarm`, or `release-refused` / `reject-refused`
+        when the message was no longer waiting for its sender. A link that cannot be used is
+        `link-refused`, with the client's address as a refused sign-in has; the token is kept
+        only as a fingerprint, for it is a credential. Before, only a successful action was
+        recorded: a link opened, a used one tried again, a forged one, left no trace."""
+        token = request.path_params["token"]
         try:
-            item_id, purpose = links.check(links.link_key(settings, store),
-                                           request.path_params["token"])
+            item_id, purpose = links.check(links.link_key(settings, store), token)
         except links.LinkError as exc:
+            item = store.get_held(exc.item_id) if exc.item_id else None
+            why = f"purpose={exc.purpose}; 410 expired" if exc.item_id else \
+                f"410 not valid; token {links.fingerprint(token)}"
+            _link_refused(request, item, exc.item_id, why)
             return page(request, "link.html", 410, error=str(exc), user=None)
         item = store.get_held(item_id)
         if item is None:
+            _link_refused(request, None, item_id, f"purpose={purpose}; 404 no longer held")
             return page(request, "link.html", 404, error="That message is no longer held.",
                         user=None)
-        ctx = {"item": item, "purpose": purpose, "user": None, "error": "", "done": ""}
-        if request.method == "GET":
-            return page(request, "link.html", **ctx)
-        form = await request.form()
         who = f"sender:{item.mail_from}"
+        ctx = {"item": item, "purpose": purpose, "user": None, "error": "", "done": ""}
+
+        def shown(status: int = 200, after: str = "", **more: str) -> Response:
+            store.audit(AuditEntry(who, "view", item_id, via="link", detail=f"purpose={purpose}"
+                                   + (f"; {status} after {after}" if after else "")))
+            return page(request, "link.html", status, **{**ctx, **more})
+
+        # anything but the POST only shows: Starlette answers HEAD on a GET route, and a HEAD
+        # (as link checkers send) went on to act, cancelling or sending the message
+        if request.method != "POST":
+            return shown()
+        form = await request.form()
         reason = str(form.get("reason", "")).strip()[:500]
         waiting = ("awaiting-sender",)
         if purpose == "false-alarm":
+            after = "false-alarm already recorded"
             if not any(e.action == "false-alarm" for e in store.audit_log(item_id=item_id)):
                 store.audit(AuditEntry(who, "false-alarm", item_id, reason=reason, via="link",
                                        detail=",".join(item.rules)))
-            return page(request, "link.html", **{**ctx, "done": "Thank you: recorded against "
-                                                   "the rules that held your message."})
+                after = "false-alarm"
+            return shown(200, after, done="Thank you: recorded against the rules that held "
+                                          "your message.")
         if purpose == "confirm" and len(reason) < 5:
-            return page(request, "link.html", 400, **{**ctx, "error": "Say in a few words why "
-                                                      "it is meant to go."})
-        if purpose in ("confirm", "send-now"):
-            result = await release(store, settings, item_id, who, reason or purpose, "link",
-                                   states=waiting)
+            return shown(400, "confirm without a reason",
+                         error="Say in a few words why it is meant to go.")
+        verb = "reject" if purpose == "cancel" else "release"
+        said = reason or ("cancelled by the sender" if verb == "reject" else purpose)
+        if verb == "release":
+            result = await release(store, settings, item_id, who, said, "link", states=waiting)
         else:
-            result = reject(store, item_id, who, reason or "cancelled by the sender", "link",
-                            states=waiting)
+            result = reject(store, item_id, who, said, "link", states=waiting)
         if not result.ok:
+            if result.refused:  # a release tried and failed is audited by release itself
+                store.audit(AuditEntry(who, f"{verb}-refused", item_id, reason=said, via="link",
+                                       detail=result.message[:200]))
             used = result.state not in ("", "held", "awaiting-sender")
             error = (f"This link has already been used, or someone else has decided: the "
                      f"message is {result.state}." if used else result.message)
-            return page(request, "link.html", 409, **{**ctx, "error": error})
+            return shown(409, purpose, error=error)
         done = {"confirm": "Confirmed: your message has been sent.",
                 "send-now": "Your message has been sent.",
                 "cancel": "Cancelled: your message will not be sent."}[purpose]
-        return page(request, "link.html", **{**ctx, "done": done})
+        return shown(200, purpose, done=done)
+
+    def _link_refused(request: Request, item, item_id: str, why: str) -> None:
+        """A link that could not be used: in its sender's name when the message it names is
+        known (an expired link's signature was good), else `sender:(unknown)`."""
+        who = f"sender:{item.mail_from}" if item is not None else "sender:(unknown)"
+        client = _client_address(request, cfg.trusted_proxies)
+        store.audit(AuditEntry(who, "link-refused", item_id, via="link",
+                               detail=f"{why}; {client}"))
 
     async def style(request: Request) -> Response:
         return Response(CSS, media_type="text/css", headers=_HEADERS)

@@ -18,7 +18,8 @@ refused by any of them is refused without the password being checked:
   from many addresses is slowed). A browser she has signed in from before (a
   signed cookie, `known_browser`) is spared that wait, so the reviewer goes on
   signing in while someone else guesses; its own failures past `MAX_FAILURES`
-  end that.
+  end that, and so does the account's next password change or disable (the
+  cookie is signed with its credential generation, which they move on).
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class User:
     disabled: bool = False
     password_hash: str = ""
     mailboxes: tuple[str, ...] = ()  # the addresses they send from
+    generation: int = 0  # moved on by each password change and disable (store.save_user)
 
     def can(self, role: str) -> bool:
         return role in self.roles or (role == "reviewer" and "admin" in self.roles)
@@ -99,6 +101,7 @@ class Session:
     csrf: str
     created: float
     last_seen: float
+    generation: int = 0  # the account's credential generation when it was begun
 
 
 class Throttle:
@@ -145,20 +148,27 @@ class Throttle:
             self._failures.pop(k, None)
 
 
-def known_browser(key: bytes, username: str, issued: float | None = None) -> str:
-    """The cookie a browser gets when `username` signs in with a password on it: when it
-    was issued and a MAC of that and the name, under a key all nodes share."""
+def known_browser(key: bytes, user: User, issued: float | None = None) -> str:
+    """The cookie a browser gets when `user` signs in with a password on it: when it was
+    issued and a MAC of that, the name and the account's credential generation, under a key
+    all nodes share. The generation is in it so that `users passwd` and `users disable` end
+    its pass: a browser left signed in somewhere went on being spared the slowing after the
+    password it knew was changed."""
     issued = int(_clock() if issued is None else issued)
-    mac = hmac.new(key, f"{username.lower()}\0{issued}".encode(), "sha256").hexdigest()[:32]
+    signed = f"{user.username.lower()}\0{user.generation}\0{issued}".encode()
+    mac = hmac.new(key, signed, "sha256").hexdigest()[:32]
     return f"{issued}.{mac}"
 
 
-def check_known_browser(key: bytes, username: str, cookie: str) -> str:
+def check_known_browser(key: bytes, user: User | None, cookie: str) -> str:
     """The cookie's MAC (its name in the throttle) if it is one `known_browser` issued for
-    this name in the last `KNOWN_BROWSER_DAYS`; "" otherwise."""
+    this account, under its present credential generation, in the last `KNOWN_BROWSER_DAYS`;
+    "" otherwise, and for a name with no account or a disabled one."""
+    if user is None or user.disabled:
+        return ""
     issued, _, mac = cookie.partition(".")
     if not issued.isdigit() or len(issued) > 12 or not mac:
         return ""
     if _clock() - int(issued) > KNOWN_BROWSER_DAYS * 86400:
         return ""
-    return mac if hmac.compare_digest(known_browser(key, username, int(issued)), cookie) else ""
+    return mac if hmac.compare_digest(known_browser(key, user, int(issued)), cookie) else ""

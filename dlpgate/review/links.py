@@ -18,7 +18,13 @@ PURPOSES = ("confirm", "cancel", "send-now", "false-alarm")
 
 
 class LinkError(Exception):
-    """Why a link cannot be used, in words for the person who clicked it."""
+    """Why a link cannot be used, in words for the person who clicked it. An expired link's
+    signature was good: it names the message and purpose it was made for (the audit trail
+    keeps them); a link that is not valid names nothing anyone can trust."""
+
+    def __init__(self, message: str, item_id: str = "", purpose: str = "") -> None:
+        super().__init__(message)
+        self.item_id, self.purpose = item_id, purpose
 
 
 def link_key(settings, store) -> bytes:
@@ -58,5 +64,11 @@ def check(key: bytes, token: str, now: float | None = None) -> tuple[str, str]:
                         "your information governance team.") from None
     if (now or time.time()) > int(expires):
         raise LinkError("This link has expired. Your message is still held; your information "
-                        "governance team can release it.")
+                        "governance team can release it.", item_id, purpose)
     return item_id, purpose
+
+
+def fingerprint(token: str) -> str:
+    """What the audit trail keeps of a link that could not be used: the same link tried
+    again shows as the same, and the token itself, a credential, is not kept."""
+    return "sha256:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:16]

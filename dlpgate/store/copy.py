@@ -24,7 +24,10 @@ TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
     "profiles": ("sender, recipient, token, count, seen", "sender, recipient, token"),
     "groups": ("sender, a, b, count", "sender, a, b"),
     "spellings": ("key, known", "key, known"),
-    "users": ("username, password_hash, roles, disabled, created, mailboxes", "username"),
+    # with its credential generation: at 0 again, a browser's known cookie from before the
+    # last password change would count once more (the key it is signed with is copied too)
+    "users": ("username, password_hash, roles, disabled, created, mailboxes, generation",
+              "username"),
     "deliveries": ("key, state, owner, scan_id, created, updated", "key"),  # retries stay once
 }
 BATCH = 2000

@@ -30,6 +30,7 @@ _HELD_COLUMNS = ("id, created, state, mail_from, rcpt_tos, message_id, size, ver
                  "reasons, findings, recipients, raw, action, matches, policy_version, "
                  "delay_minutes, notify, updated, decided_by, last_error")
 _AUDIT_COLUMNS = "actor, action, item_id, reason, via, detail, at"
+_SESSION_COLUMNS = "token_hash, username, csrf, created, last_seen, generation"
 
 
 AUDIT_INSERT = f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?,?,?,?,?,?,?)"
@@ -223,22 +224,29 @@ class SQLStore(HistoryKeeping):
 
     def save_user(self, username: str, password_hash: str, roles: tuple[str, ...],
                   disabled: bool = False, mailboxes: tuple[str, ...] = ()) -> None:
+        """A new password, or a disable, moves the account's credential generation on, here
+        where every change of account passes: what was issued under the old one (a session,
+        a browser's known cookie) is no good, whichever command or page made the change."""
         self._write("INSERT INTO users (username, password_hash, roles, disabled, created, "
                     "mailboxes) VALUES (?,?,?,?,?,?) ON CONFLICT (username) DO UPDATE SET "
                     "password_hash = excluded.password_hash, roles = excluded.roles, "
-                    "disabled = excluded.disabled, mailboxes = excluded.mailboxes",
+                    "disabled = excluded.disabled, mailboxes = excluded.mailboxes, "
+                    "generation = users.generation + CASE WHEN users.password_hash <> "
+                    "excluded.password_hash OR excluded.disabled > users.disabled THEN 1 "
+                    "ELSE 0 END",
                     [(username, password_hash, dumps(list(roles)), int(disabled), time.time(),
                       dumps(list(mailboxes)))])
 
     def get_user(self, username: str):
         from dlpgate.review.auth import User
 
-        rows = self._read("SELECT username, roles, disabled, password_hash, mailboxes "
-                          "FROM users WHERE username = ?", (username,))
+        rows = self._read("SELECT username, roles, disabled, password_hash, mailboxes, "
+                          "generation FROM users WHERE username = ?", (username,))
         if not rows:
             return None
         r = rows[0]
-        return User(r[0], tuple(json.loads(r[1])), bool(r[2]), r[3], tuple(json.loads(r[4])))
+        return User(r[0], tuple(json.loads(r[1])), bool(r[2]), r[3], tuple(json.loads(r[4])),
+                    r[5])
 
     def users(self) -> list:
         from dlpgate.review.auth import User
@@ -248,10 +256,13 @@ class SQLStore(HistoryKeeping):
         return [User(r[0], tuple(json.loads(r[1])), bool(r[2]), "", tuple(json.loads(r[3])))
                 for r in rows]
 
-    def create_session(self, token_hash: str, username: str, csrf: str) -> None:
+    def create_session(self, token_hash: str, username: str, csrf: str,
+                       generation: int) -> None:
+        """`generation`: the account's credential generation as read when its password was
+        checked; a password change or disable after that leaves the session no good."""
         now = time.time()
-        self._write("INSERT INTO sessions VALUES (?,?,?,?,?)",
-                    [(token_hash, username, csrf, now, now)])
+        self._write(f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES (?,?,?,?,?,?)",
+                    [(token_hash, username, csrf, now, now, generation)])
 
     def open_session(self, token_hash: str, username: str, csrf: str, stale_before: float,
                      started_before: float, audit: AuditEntry) -> bool:
@@ -265,7 +276,8 @@ class SQLStore(HistoryKeeping):
 
         def work(db) -> bool:
             began = db.execute(
-                "INSERT INTO sessions VALUES (?,?,?,?,?) ON CONFLICT (token_hash) DO UPDATE SET "
+                "INSERT INTO sessions (token_hash, username, csrf, created, last_seen) "
+                "VALUES (?,?,?,?,?) ON CONFLICT (token_hash) DO UPDATE SET "
                 "username = excluded.username, csrf = excluded.csrf, "
                 "created = excluded.created, last_seen = excluded.last_seen "
                 "WHERE sessions.last_seen < ? OR sessions.created < ?",
@@ -280,13 +292,22 @@ class SQLStore(HistoryKeeping):
     def get_session(self, token_hash: str):
         from dlpgate.review.auth import Session
 
-        rows = self._read("SELECT username, csrf, created, last_seen FROM sessions "
-                          "WHERE token_hash = ?", (token_hash,))
+        rows = self._read("SELECT username, csrf, created, last_seen, generation FROM "
+                          "sessions WHERE token_hash = ?", (token_hash,))
         return Session(*rows[0]) if rows else None
 
     def touch_session(self, token_hash: str) -> None:
         self._write("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
                     [(time.time(), token_hash)])
+
+    def prune_sessions(self, stale_before: float, started_before: float) -> int:
+        """Delete sessions last seen before `stale_before` or begun before `started_before`
+        (lapsed: idle too long, or too old); how many. A session is otherwise deleted only
+        when it is presented again or its user signs out: one left to lapse (a browser
+        closed, a proxy's user gone home, one row per name and address) stayed for ever."""
+        return self._atomic(lambda db: db.execute(
+            "DELETE FROM sessions WHERE last_seen < ? OR created < ?",
+            (stale_before, started_before)).rowcount)
 
     def end_sessions(self, token_hash: str | None = None, username: str | None = None) -> None:
         if token_hash is not None:

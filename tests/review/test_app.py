@@ -5,14 +5,18 @@ from __future__ import annotations
 import dataclasses
 import re
 import sqlite3
+import subprocess
+import sys
 import time
 
 import pytest
+import yaml
 from starlette.testclient import TestClient
 
 from dlpgate import testdata
 from dlpgate.config import Settings
 from dlpgate.pipeline import Scanner
+from dlpgate.review import links
 from dlpgate.review.app import create_app
 from dlpgate.review.auth import hash_password
 from dlpgate.store.base import AuditEntry, HeldMessage
@@ -20,6 +24,7 @@ from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import Sink, make_envelope, make_message
 
 PASSWORD = "correct horse battery"
+NEW_PASSWORD = "battery staple horse"
 NHS = "943 476 5919"
 
 
@@ -321,6 +326,76 @@ def test_failures_at_a_reviewers_name_from_elsewhere_do_not_lock_her_out(world, 
     assert other.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 429
 
 
+def users(world, *args: str, password: str = "") -> None:
+    """`dlpgate users ...` as an operator runs it, on the app's store."""
+    cfg = world["db"].parent / "users.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": world["settings"].storage.url}}))
+    done = subprocess.run([sys.executable, "-m", "dlpgate", "users", *args, "--config", str(cfg)],
+                          input=password, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_password_change_or_a_disable_ends_a_browsers_pass_past_the_names_slowing(
+        world, monkeypatch):
+    # `users passwd` ended her sessions, but the browser she had signed in on kept its known
+    # cookie, and with it its pass: a laptop left at a desk, or taken, went on trying
+    # passwords at her name unslowed while guesses from elsewhere were slowed
+    from dlpgate.review import auth
+
+    clock = [time.time()]
+    monkeypatch.setattr(auth, "_clock", lambda: clock[0])
+    app = create_app(world["settings"], world["store"])
+
+    def at(address: str) -> TestClient:
+        return TestClient(app, follow_redirects=False, client=(address, 4000))
+
+    def guesses_at_ann() -> None:
+        for i in range(6):
+            at(f"203.0.113.{i}").post("/login", data={"username": "ann", "password": f"guess{i}"})
+
+    laptop = at("198.51.100.7")
+    assert laptop.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 303
+    users(world, "passwd", "ann", password=f"{NEW_PASSWORD}\n")
+    guesses_at_ann()
+    slowed = laptop.post("/login", data={"username": "ann", "password": NEW_PASSWORD})
+    assert slowed.status_code == 429 and "Too many failed attempts at this name" in slowed.text
+    # signed in with the new password, the browser has a pass again
+    clock[0] += 2.1
+    assert laptop.post("/login", data={"username": "ann",
+                                       "password": NEW_PASSWORD}).status_code == 303
+    guesses_at_ann()
+    assert laptop.post("/login", data={"username": "ann",
+                                       "password": NEW_PASSWORD}).status_code == 303
+    # disabled, she is slowed like anyone (and refused after the wait: 401 said the password
+    # was checked there and then, past the slowing)
+    users(world, "disable", "ann")
+    slowed = laptop.post("/login", data={"username": "ann", "password": NEW_PASSWORD})
+    assert slowed.status_code == 429 and "Too many failed attempts at this name" in slowed.text
+
+
+def test_a_password_change_or_a_disable_ends_every_session_even_one_begun_meanwhile(world):
+    # a sign-in whose password was checked just before `users passwd` wrote its session just
+    # after the command had ended the account's sessions, and it lived on
+    from dlpgate.review import auth
+
+    store = world["store"]
+    ann, root = signed_in(world, "ann"), signed_in(world, "root")
+    assert ann.get("/").status_code == root.get("/").status_code == 200
+    before = {name: store.get_user(name).generation for name in ("ann", "root")}
+    users(world, "passwd", "ann", password=f"{NEW_PASSWORD}\n")
+    users(world, "disable", "root")
+    assert ann.get("/").status_code == root.get("/").status_code == 303
+    for name in ("ann", "root"):
+        late = f"begun-meanwhile-{name}"
+        store.create_session(auth.token_hash(late), name, "csrf", before[name])
+        r = client(world).get("/", headers={"cookie": f"dlpgate_session={late}"})
+        assert r.status_code == 303 and store.get_session(auth.token_hash(late)) is None
+    again = client(world)  # and a sign-in with the new password begins one that works
+    assert again.post("/login", data={"username": "ann", "password": NEW_PASSWORD}
+                      ).status_code == 303
+    assert again.get("/").status_code == 200
+
+
 def test_guessing_one_name_from_many_addresses_is_slowed_and_audited(world, monkeypatch):
     from dlpgate.review import auth
 
@@ -372,6 +447,40 @@ def test_an_idle_session_ends(world):
     db.execute("UPDATE sessions SET last_seen = last_seen - 3600")
     db.close()
     assert ann.get("/").status_code == 303
+
+
+def test_sessions_left_to_lapse_are_swept_at_the_next_sign_in_by_password_or_proxy(world):
+    # a session nobody presented again or signed out of stayed in the store for ever, a
+    # signing-in proxy's too (one for each name and address it forwarded for)
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+    app = create_app(settings, world["store"])
+
+    def via_proxy(name: str) -> TestClient:
+        return TestClient(app, follow_redirects=False, client=("10.1.2.3", 4000),
+                          headers={"X-Remote-User": name, "X-Forwarded-For": "198.51.100.7"})
+
+    def sessions() -> list[str]:
+        db = sqlite3.connect(world["db"], isolation_level=None)
+        try:
+            return sorted(name for (name,) in db.execute("SELECT username FROM sessions"))
+        finally:
+            db.close()
+
+    def lapse() -> None:  # past review.idle_timeout, as a closed browser's would be
+        db = sqlite3.connect(world["db"], isolation_level=None)
+        db.execute("UPDATE sessions SET last_seen = last_seen - 3600")
+        db.close()
+
+    signed_in(world, "ann")
+    assert via_proxy("audrey").get("/dashboard").status_code == 200
+    assert sessions() == ["ann", "audrey"]
+    lapse()
+    signed_in(world, "root")
+    assert sessions() == ["root"]
+    lapse()
+    assert via_proxy("ann").get("/").status_code == 200
+    assert sessions() == ["ann"]
 
 
 def test_the_audit_trail_exports_as_csv_and_has_no_edit_route(world):
@@ -691,3 +800,106 @@ def test_a_search_is_audited_as_one_line_with_its_rule_and_only_known_states(wor
     [entry] = [e for e in world["store"].audit_log() if e.action == "search"]
     assert (entry.reason, entry.detail) == ("carerforged", "state=open; rule='no-such-rule'; "
                                                            "0 found")
+
+
+def test_every_showing_of_a_senders_link_page_and_every_action_through_it_is_audited(world):
+    # only a link's successful action was on the trail: the page opened (it shows the
+    # recipients and why the message was held), a used link tried again, and an expired,
+    # forged or dangling one left no trace
+    store, settings = world["store"], world["settings"]
+    item = dataclasses.replace(store.get_held(world["id"]), id="3" * 22, state="awaiting-sender",
+                               action="confirm")
+    store.hold(item)
+    key = links.link_key(settings, store)
+
+    def link(purpose: str, expires: float = time.time() + 3600, item_id: str = item.id) -> str:
+        return f"/l/{links.make(key, item_id, purpose, expires)}"
+
+    sender = TestClient(create_app(settings, store), follow_redirects=False,
+                        client=("198.51.100.7", 4000))
+    shown = [
+        (sender.get(link("confirm")), 200),
+        (sender.post(link("confirm"), data={"reason": "ok"}), 400),
+        (sender.post(link("confirm"), data={"reason": "her GP asked for it"}), 200),
+        (sender.post(link("confirm"), data={"reason": "her GP asked for it"}), 409),
+        (sender.post(link("cancel")), 409),
+        (sender.post(link("false-alarm"), data={"reason": "a parent"}), 200),
+        (sender.post(link("false-alarm")), 200),
+    ]
+    assert [r.status_code for r, _ in shown] == [status for _, status in shown]
+    expired = links.make(key, item.id, "cancel", time.time() - 1)
+    forged = links.make(b"a guessed key", item.id, "send-now", time.time() + 3600)
+    assert sender.get(f"/l/{expired}").status_code == 410
+    assert sender.post(f"/l/{forged}").status_code == 410
+    assert sender.get(link("confirm", item_id="no-such-message")).status_code == 404
+    assert [m.rcpt_tos for m in world["sink"].received] == [["carer@gmail.com"]]
+
+    who = f"sender:{item.mail_from}"
+    entries = [e for e in reversed(store.audit_log()) if e.via == "link"]
+    assert [(e.actor, e.action, e.item_id, e.reason, e.detail) for e in entries] == [
+        (who, "view", item.id, "", "purpose=confirm"),
+        (who, "view", item.id, "", "purpose=confirm; 400 after confirm without a reason"),
+        (who, "release", item.id, "her GP asked for it", ""),
+        (who, "view", item.id, "", "purpose=confirm; 200 after confirm"),
+        (who, "release-refused", item.id, "her GP asked for it",
+         "not released: it is already released"),
+        (who, "view", item.id, "", "purpose=confirm; 409 after confirm"),
+        (who, "reject-refused", item.id, "cancelled by the sender",
+         "not rejected: it is already released"),
+        (who, "view", item.id, "", "purpose=cancel; 409 after cancel"),
+        (who, "false-alarm", item.id, "a parent", ",".join(item.rules)),
+        (who, "view", item.id, "", "purpose=false-alarm; 200 after false-alarm"),
+        (who, "view", item.id, "", "purpose=false-alarm; 200 after false-alarm already recorded"),
+        (who, "link-refused", item.id, "", "purpose=cancel; 410 expired; 198.51.100.7"),
+        ("sender:(unknown)", "link-refused", "", "",
+         f"410 not valid; token {links.fingerprint(forged)}; 198.51.100.7"),
+        ("sender:(unknown)", "link-refused", "no-such-message", "",
+         "purpose=confirm; 404 no longer held; 198.51.100.7"),
+    ]
+    # a link is a credential: not kept in clear; nor are the recipients the page shows
+    trail = repr(store.audit_log())
+    assert forged not in trail and expired not in trail and forged.split(".")[1] not in trail
+    assert "carer@gmail.com" not in repr(entries)
+
+
+def test_a_senders_confirm_while_the_next_hop_is_down_is_audited_as_the_release_that_failed(
+        world):
+    world["sink"].stop()
+    store, settings = world["store"], world["settings"]
+    item = dataclasses.replace(store.get_held(world["id"]), id="4" * 22, state="awaiting-sender",
+                               action="confirm")
+    store.hold(item)
+    token = links.make(links.link_key(settings, store), item.id, "confirm", time.time() + 3600)
+    r = client(world).post(f"/l/{token}", data={"reason": "her GP asked for it"})
+    assert r.status_code == 409 and "still held" in r.text
+    # the release was tried: release-failed says why, and nothing calls it refused
+    trail = [(e.action, e.detail.split(":")[0]) for e in reversed(store.audit_log(item.id))]
+    assert trail == [("release-failed", "next hop"), ("view", "purpose=confirm; 409 after confirm")]
+    assert store.get_held(item.id).state == "held"  # now for a reviewer to decide
+
+
+def test_a_head_request_on_the_sign_in_page_is_no_failed_sign_in(world):
+    # a monitor's HEAD /login was taken for the form's POST: each a sign-in-failed, and ten
+    # locked its address out (behind a proxy, every reviewer's)
+    c = client(world)
+    assert {c.head("/login").status_code for _ in range(11)} == {200}
+    assert world["store"].audit_log() == []
+    assert c.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 303
+
+
+def test_a_head_request_on_a_senders_link_only_shows_like_a_get(world):
+    # Starlette answers HEAD on a GET route, and the handler took anything but GET for the
+    # POST: a link checker's HEAD on a cancel link rejected the message, on send-now sent it
+    store, settings = world["store"], world["settings"]
+    key = links.link_key(settings, store)
+    c = client(world)
+    for n, purpose in enumerate(("cancel", "send-now", "confirm")):
+        item = dataclasses.replace(store.get_held(world["id"]), id=f"{5 + n}" * 22,
+                                   state="awaiting-sender", action="delay")
+        store.hold(item)
+        assert c.head(f"/l/{links.make(key, item.id, purpose, time.time() + 3600)}"
+                      ).status_code == 200
+        assert store.get_held(item.id).state == "awaiting-sender"
+        assert [(e.action, e.detail) for e in store.audit_log(item.id)] == [
+            ("view", f"purpose={purpose}")]
+    assert world["sink"].received == []

@@ -61,11 +61,24 @@ def test_a_names_wait_doubles_past_five_failures_and_never_passes_the_window(mon
 def test_a_known_browser_cookie_is_for_its_name_its_key_and_ninety_days(monkeypatch):
     clock = [1_000_000.0]
     monkeypatch.setattr(auth, "_clock", lambda: clock[0])
-    cookie = known_browser(b"k" * 32, "Ann")
-    assert check_known_browser(b"k" * 32, "ann", cookie) == cookie.split(".")[1]
-    assert check_known_browser(b"k" * 32, "bob", cookie) == ""
-    assert check_known_browser(b"x" * 32, "ann", cookie) == ""
-    assert check_known_browser(b"k" * 32, "ann", "1." + cookie.split(".")[1]) == ""
-    assert check_known_browser(b"k" * 32, "ann", "junk") == ""
+    ann = User("Ann", ("reviewer",))
+    cookie = known_browser(b"k" * 32, ann)
+    assert check_known_browser(b"k" * 32, ann, cookie) == cookie.split(".")[1]
+    assert check_known_browser(b"k" * 32, User("bob", ("reviewer",)), cookie) == ""
+    assert check_known_browser(b"x" * 32, ann, cookie) == ""
+    assert check_known_browser(b"k" * 32, ann, "1." + cookie.split(".")[1]) == ""
+    assert check_known_browser(b"k" * 32, ann, "junk") == ""
+    assert check_known_browser(b"k" * 32, None, cookie) == ""  # no such account
     clock[0] += 91 * 86400
-    assert check_known_browser(b"k" * 32, "ann", cookie) == ""
+    assert check_known_browser(b"k" * 32, ann, cookie) == ""
+
+
+def test_a_known_browser_cookie_is_no_good_after_a_password_change_or_a_disable():
+    # the cookie outlived `users passwd` and `users disable`: a browser left signed in went on
+    # being spared the slowing of guesses at that name
+    ann = User("ann", ("reviewer",), generation=3)
+    cookie = known_browser(b"k" * 32, ann)
+    assert check_known_browser(b"k" * 32, ann, cookie)
+    assert check_known_browser(b"k" * 32, User("ann", ("reviewer",), generation=4), cookie) == ""
+    assert check_known_browser(b"k" * 32, User("ann", ("reviewer",), disabled=True,
+                                                generation=3), cookie) == ""

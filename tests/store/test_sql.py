@@ -208,10 +208,29 @@ def test_review_accounts_and_sessions(any_store):
     assert user.roles == ("reviewer", "auditor") and user.disabled
     assert user.mailboxes == ("ann.lee@x.gov.uk",) == any_store.users()[0].mailboxes
     assert user.password_hash == "scrypt$new" and any_store.get_user("bob") is None
-    any_store.create_session("h1", "ann", "csrf1")
+    any_store.create_session("h1", "ann", "csrf1", user.generation)
     assert any_store.get_session("h1").csrf == "csrf1"
     any_store.end_sessions(username="ann")
     assert any_store.get_session("h1") is None
+
+
+def test_a_password_change_or_a_disable_moves_the_accounts_credential_generation_on(any_store):
+    # a session, or a browser's known cookie, issued before is then no good (review/app.py)
+    def generation() -> int:
+        return any_store.get_user("ann").generation
+
+    any_store.save_user("ann", "scrypt$one", ("reviewer",))
+    assert generation() == 0
+    any_store.save_user("ann", "scrypt$one", ("reviewer", "admin"), mailboxes=("a@x.gov.uk",))
+    assert generation() == 0  # roles and mailboxes are no credentials
+    any_store.save_user("ann", "scrypt$two", ("reviewer",))
+    assert generation() == 1
+    any_store.save_user("ann", "scrypt$two", ("reviewer",), disabled=True)
+    assert generation() == 2
+    any_store.save_user("ann", "scrypt$two", ("reviewer",), disabled=True)
+    assert generation() == 2  # disabled again is no change
+    any_store.create_session("h1", "ann", "csrf1", 2)
+    assert any_store.get_session("h1").generation == 2
 
 
 def test_a_session_found_by_who_and_where_is_begun_and_audited_once_until_it_lapses(any_store):
@@ -237,6 +256,25 @@ def test_a_session_found_by_who_and_where_is_begun_and_audited_once_until_it_lap
     assert [e.action for e in any_store.audit_log()] == ["sign-in"] * 3
     any_store.end_sessions(token_hash="k1")
     assert begin() and len(any_store.audit_log()) == 4
+
+
+def test_sessions_past_their_idle_timeout_or_lifetime_are_swept_and_live_ones_kept(any_store):
+    # a session nobody presented again or signed out of (a closed browser, a proxy's user:
+    # one row per name and address) was never deleted
+    entry = AuditEntry("web:bob", "sign-in", via="web", detail="198.51.100.7")
+    for key in ("idle", "too-old", "live"):
+        any_store.create_session(key, "ann", "csrf", 0)
+    any_store.open_session("proxy-idle", "bob", "csrf", 0, 0, entry)
+    any_store._atomic(lambda db: db.execute(
+        "UPDATE sessions SET last_seen = last_seen - 3600 WHERE token_hash IN (?, ?)",
+        ("idle", "proxy-idle")))
+    any_store._atomic(lambda db: db.execute(
+        "UPDATE sessions SET created = created - 86400 WHERE token_hash = ?", ("too-old",)))
+    now = time.time()
+    assert any_store.prune_sessions(now - 1800, now - 43200) == 3
+    kept = [k for k in ("idle", "too-old", "live", "proxy-idle") if any_store.get_session(k)]
+    assert kept == ["live"]
+    assert any_store.prune_sessions(now - 1800, now - 43200) == 0
 
 
 def test_near_spellings_of_a_thousand_long_addresses_are_looked_up_in_parts(any_store):
