@@ -31,7 +31,7 @@ import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ROLES = ("reviewer", "admin", "auditor")
 _N, _R, _P = 2**14, 8, 1
@@ -74,7 +74,7 @@ class User:
     username: str
     roles: tuple[str, ...]
     disabled: bool = False
-    password_hash: str = ""
+    password_hash: str = field(default="", repr=False)  # a User printed or logged keeps it
     mailboxes: tuple[str, ...] = ()  # the addresses they send from
     generation: int = 0  # moved on by each password change and disable (store.save_user)
 

@@ -235,8 +235,8 @@ class Store(Protocol):
     def audit(self, entry: AuditEntry) -> None: ...
 
     def audit_log(self, item_id: str | None = None, actor: str | None = None,
-                  limit: int = 1000) -> list[AuditEntry]:
-        """Newest first."""
+                  limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
+        """Newest first; each given filter must hold."""
         ...
 
     def held_before(self, states: tuple[str, ...], cutoff: float) -> list[HeldMessage]:

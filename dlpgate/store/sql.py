@@ -200,7 +200,7 @@ class SQLStore(HistoryKeeping):
         self._write(AUDIT_INSERT, [audit_row(entry)])
 
     def audit_log(self, item_id: str | None = None, actor: str | None = None,
-                  limit: int = 1000) -> list[AuditEntry]:
+                  limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
         where, params = [], []
         if item_id is not None:
             where.append("item_id = ?")
@@ -208,6 +208,9 @@ class SQLStore(HistoryKeeping):
         if actor is not None:
             where.append("actor = ?")
             params.append(actor)
+        if action is not None:
+            where.append("action = ?")
+            params.append(action)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = self._read(f"SELECT {_AUDIT_COLUMNS} FROM audit {clause} ORDER BY id DESC LIMIT ?",
                           (*params, limit))

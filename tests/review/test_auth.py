@@ -82,3 +82,8 @@ def test_a_known_browser_cookie_is_no_good_after_a_password_change_or_a_disable(
     assert check_known_browser(b"k" * 32, User("ann", ("reviewer",), generation=4), cookie) == ""
     assert check_known_browser(b"k" * 32, User("ann", ("reviewer",), disabled=True,
                                                 generation=3), cookie) == ""
+
+
+def test_a_user_printed_or_logged_does_not_show_its_password_hash():
+    user = User("ann", ("reviewer",), password_hash="$argon2id$v=19$secret")
+    assert "argon2" not in repr(user) and "secret" not in str(user)

@@ -98,6 +98,16 @@ def test_the_audit_trail_refuses_changes(any_store):
     assert [e.actor for e in any_store.audit_log()] == ["cli:ann"]
 
 
+def test_the_audit_trail_is_asked_for_one_action_however_much_else_a_message_has(any_store):
+    any_store.audit(AuditEntry("sender:a@example.org", "false-alarm", "m1", via="link"))
+    for _ in range(5):
+        any_store.audit(AuditEntry("web:ann", "view", "m1", via="web"))
+    assert any_store.audit_log(item_id="m1", limit=3)[-1].action == "view"
+    [entry] = any_store.audit_log(item_id="m1", action="false-alarm", limit=1)
+    assert entry.actor == "sender:a@example.org"
+    assert any_store.audit_log(item_id="m2", action="false-alarm") == []
+
+
 def test_retention_finds_old_open_messages(any_store):
     old, _ = held_item(created=1000.0)
     any_store.hold(old)
