@@ -80,6 +80,13 @@ def test_a_term_said_of_whoever_it_may_concern_is_no_finding(text, expected):
 
 
 
+def test_a_text_of_many_terms_drops_the_same_phrases_as_a_short_one():
+    # past 64 terms the phrases are found in one pass over the text, not around each term
+    text = "He has autism. " * 70 + "Autism Friendly Service. Dementia Friend. He has autism."
+    found = recognized(R, text)
+    assert found == ["autism"] * 71
+
+
 def test_a_council_adds_its_own_signature_phrases(tmp_path):
     extra = tmp_path / "local.yaml"
     extra.write_text("not_about_anyone:\n  phrases: [Proud to be an Autism Accredited"
