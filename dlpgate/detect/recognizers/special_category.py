@@ -61,8 +61,14 @@ def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[s
                                    "needs a list of terms (words or phrases)")
             desc, known = out.get(category, (entry.get("description", category), []))
             out[category] = (entry.get("description", desc),
-                             known + [str(t).lower() for t in terms])
+                             known + [_as_written(str(t)) for t in terms])
     return out
+
+
+def _as_written(term: str) -> str:
+    """A term lower-cased, unless it is written with capitals: then only those match (MASH,
+    the safeguarding hub, not the mash of pie and mash)."""
+    return term if any(c.isupper() for c in term) else term.lower()
 
 
 def load_phrases(paths: list[Path] | None = None) -> list[str]:
@@ -144,14 +150,31 @@ _PHRASE_REACH = 120
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
     """One expression for the phrases: whole words, any case, anything but letters and
-    digits between words ("LGBT+ inclusive", "Confident: Committed"), the last word with
-    the terms' endings."""
-    alternatives = sorted({r"[\W_]+".join(map(re.escape, _WORD.findall(p))) for p in phrases},
-                          key=len, reverse=True)
+    digits between words ("LGBT+ inclusive", "Confident: Committed"), each word with the
+    terms' endings ("neglected to mention")."""
+    endings = "(?:s|es|ed|d|ing|'s)?"
+    alternatives = sorted({rf"{endings}[\W_]+".join(map(re.escape, _WORD.findall(p)))
+                           for p in phrases}, key=len, reverse=True)
     if not alternatives:
         return None
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?:s|es|ed|d|ing|'s)?(?![\w-])",
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)}){endings}(?![\w-])",
                       re.IGNORECASE)
+
+
+def _alternative(term: str) -> str:
+    """A term's part of the one expression: a space as any run of spaces and hyphens, a
+    hyphen as one or none ("self harm", "self-harm", "selfharm"), a word written with
+    capitals matched in them alone."""
+    words = re.split(r"([\s\-]+)", term)
+    out = []
+    for w in words:
+        if not w.strip(" -") and w:
+            out.append("[\\s\\-]?" if w == "-" else r"[\s\-]+")
+        elif any(c.isupper() for c in w):
+            out.append(f"(?-i:{re.escape(w)})")
+        else:
+            out.append(re.escape(w))
+    return "".join(out)
 
 
 class DlpSpecialCategoryRecognizer(FastRecognizer):
@@ -167,9 +190,8 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
         alternatives = []
         for category, (_desc, terms) in self.lexicon.items():
             for term in terms:
-                self._category.setdefault(term, category)
-                alternatives.append(re.escape(term).replace(r"\-", "[\\s\\-]?")
-                                    .replace(r"\ ", r"[\s\-]+"))
+                self._category.setdefault(term.lower(), category)
+                alternatives.append(_alternative(term))
         alternatives.sort(key=len, reverse=True)
         self._regex = re.compile(
             rf"(?:{'|'.join(alternatives)})(?:s|es|ed|d|ing|'s)?(?![\w-])", re.IGNORECASE)

@@ -80,6 +80,32 @@ def test_a_term_said_of_whoever_it_may_concern_is_no_finding(text, expected):
 
 
 
+@pytest.mark.parametrize("text, expected", [
+    # a term written with capitals in the lexicon matches in them alone
+    ("The case went to the MASH on Monday.", ["MASH"]),
+    ("a mash referral and a MASH referral", ["mash referral", "MASH referral"]),
+    ("Friday's menu is pie and mash.", []),
+    ("Sausage & Mash", []),
+    ("at risk of CSE", ["CSE"]),
+    # a word in its other sense
+    ("Part of the car park will be sectioned off on Tuesday.", []),
+    ("He was sectioned under the Mental Health Act.", ["sectioned", "Mental Health Act"]),
+    ("Your probation period ends in March.", []),
+    ("He is on probation until March.", ["probation"]),
+    ("You will receive a Section 20 notice about the roof works.", []),
+    ("She has been accommodated under Section 20 since May.", ["Section 20"]),
+    ("You will be charged with the cost of the repair.", []),
+    ("He was charged with assault.", ["charged with"]),
+    ("Please don't neglect to return the form; I neglected to mention it.", []),
+    ("The children suffered neglect.", ["neglect"]),
+    ("Fly-tipping is a criminal offence.", []),
+    ("He admitted the offence.", ["offence"]),
+    ("He had a cardiac arrest in May.", ["cardiac arrest"]),  # health, not an arrest
+])
+def test_capitals_and_other_senses_of_a_word(text, expected):
+    assert recognized(R, text) == expected
+
+
 def test_a_text_of_many_terms_drops_the_same_phrases_as_a_short_one():
     # past 64 terms the phrases are found in one pass over the text, not around each term
     text = "He has autism. " * 70 + "Autism Friendly Service. Dementia Friend. He has autism."
