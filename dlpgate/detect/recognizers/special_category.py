@@ -91,7 +91,9 @@ def load_phrases(paths: list[Path] | None = None) -> list[str]:
 # building or an event ("Domestic Abuse Coordinator", "Safeguarding Adults Board", "Mental
 # Health Resource Centre", "Mental Health Awareness Week"): on a starters' list, a signature
 # or a room-hire invoice these made "special-category data about 8 people" of job titles.
-# Not "Team" or "Service": "referred to the Domestic Abuse Team" is about a person. Words of
+# A charity's name is one too ("Macmillan Cancer Support", "Cancer Research UK", "Diabetes
+# UK"), as is a place of worship's. Not "Team" or "Service": "referred to the Domestic Abuse
+# Team" is about a person. Words of
 # a name are one space apart: a tab is the next cell of a pasted row ("Jo Bloggs\tDepression
 # \tSupport Officer"), and " - " the next field.
 _NAMED_BODY = re.compile(
@@ -99,7 +101,8 @@ _NAMED_BODY = re.compile(
     r"Officer|Manager|Lead|Advisor|Adviser|Society|Association|Trust|Week|Month|Day|Forum|"
     r"Network|Strategy|Policy|Training|Conference|Directorate|Department|Charity|Alliance|"
     r"Foundation|Campaign|Fund|Committee|Helpline|Employer|Champion|Charter|Pledge|"
-    r"Commitment)\b")
+    r"Commitment|Support|Research|UK|Action|Now|Cafe|Café|Network|Temple|Mosque|Church|"
+    r"Synagogue|Gurdwara|Festival|Appeal)\b")
 
 # A term said of no one in particular: "let us know if you have a disability", "if you
 # consider yourself to have a disability", "should you be deaf", "you may be eligible for

@@ -101,6 +101,14 @@ def test_a_term_said_of_whoever_it_may_concern_is_no_finding(text, expected):
     ("Fly-tipping is a criminal offence.", []),
     ("He admitted the offence.", ["offence"]),
     ("He had a cardiac arrest in May.", ["cardiac arrest"]),  # health, not an arrest
+    # a charity's or a place's name, a community's event
+    ("the Macmillan Cancer Support coffee morning", []),
+    ("the Race for Life for Cancer Research UK", []),
+    ("Diabetes UK have a stall; the dementia cafe meets on Tuesday.", []),
+    ("the Muslim community centre and the Hindu Temple", []),
+    ("the LGBT+ staff network", []),
+    ("She has cancer. Support is arranged.", ["cancer"]),
+    ("He goes to an autism support group.", ["autism"]),
 ])
 def test_capitals_and_other_senses_of_a_word(text, expected):
     assert recognized(R, text) == expected
