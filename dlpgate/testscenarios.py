@@ -999,6 +999,18 @@ _RESIDENT_TOPICS = [
                    "affects your mobility you may qualify. I will ring you on {day}."),
     ("Your enquiry", "you may be eligible for free school meals; the form is on our website "
                      "and we aim to reply by {day}."),
+    ("Major works", "as a leaseholder you will receive a Section 20 notice about the roof "
+                    "works on {day}; the consultation lasts 30 days."),
+    ("Parking", "part of the car park will be sectioned off on {day} for resurfacing, so "
+                "please use the rear entrance."),
+    ("Your start date", "welcome aboard: your probation period starts on {day} and lasts six "
+                        "months."),
+    ("Thank you", "thank you for helping at the Macmillan Cancer Support coffee morning on "
+                  "{day}; we raised 400 pounds."),
+    ("Interfaith forum", "the next interfaith forum is at the Hindu temple on {day}; the Muslim "
+                         "community centre hosts the one after."),
+    ("Repairs", "if the damage was caused by misuse you will be charged with the cost of the "
+                "repair; the surveyor calls on {day}."),
 ]
 
 
