@@ -148,9 +148,10 @@ CALENDAR = "meeting request"
 # renamed, a second notes.txt "notes (2).txt", 3; tables in documents read as spreadsheets are,
 # and PDF forms, comments and properties read, 4; legacy .xls read cell by cell, PDF and HTML
 # tables read as sheets, 5; scanned PDF pages read by OCR in their place, 6; S/MIME signed
-# data read, its files named among the others, 7) raises it, so a hold made before it is not
-# shown with its masks on the wrong words.
-PARSER = 7
+# data read, its files named among the others, 7; the files inside an alternative's HTML
+# rendering read, 8) raises it, so a hold made before it is not shown with its masks on the
+# wrong words.
+PARSER = 8
 
 
 @dataclass(frozen=True)

@@ -128,9 +128,11 @@ def _walk(
 ) -> Iterator[Item | tuple[str, str]]:
     """Yield items, and ("body", text) pairs for inline text of this message's body."""
     where = prefix or "body"
-    stack: list[EmailMessage] = [msg]
+    # each part with whether it is beside the text read: inside an alternative rendering
+    # whose text another one gives, its files still to be read
+    stack: list[tuple[EmailMessage, bool]] = [(msg, False)]
     while stack:
-        part = stack.pop()
+        part, beside = stack.pop()
         budget.take_part()
         for defect in part.defects:
             kind = type(defect).__name__
@@ -151,21 +153,29 @@ def _walk(
             children = part.get_payload()
             if not isinstance(children, list):
                 continue
-            if ctype == "multipart/alternative":
-                plain = [c for c in children if c.get_content_type() == "text/plain"]
+            kids = [c for c in children if isinstance(c, EmailMessage)]
+            if ctype == "multipart/alternative" and not beside:
+                plain = [c for c in kids if c.get_content_type() == "text/plain"]
                 if plain:  # what the HTML shows beyond the plain text is read too
-                    html = next((h for c in children if c is not plain[0]
+                    html = next((h for c in kids if c is not plain[0]
                                  for h in _html_in(c)), None)
                     if html is not None:
                         yield from _html_extra(plain[0], html, where)
-                for cal in (c for c in children if c.get_content_type() == "text/calendar"):
+                for cal in (c for c in kids if c.get_content_type() == "text/calendar"):
                     yield from _calendar(cal, budget)
                 # plain if offered, else the richest; a calendar is read above, not twice
-                shown = [c for c in children if c.get_content_type() != "text/calendar"]
-                children = plain[:1] or shown[-1:]
-            stack.extend(c for c in reversed(children) if isinstance(c, EmailMessage))
+                shown = [c for c in kids if c.get_content_type() != "text/calendar"]
+                chosen = plain[:1] or shown[-1:]
+                # the other renderings' files, their text not read again: Apple Mail attaches
+                # a file inside the HTML one (multipart/mixed beside the plain text), and
+                # the referral.pdf there went out unread and unlisted
+                stack.extend((c, c not in chosen) for c in reversed(shown))
+                continue
+            stack.extend((c, beside) for c in reversed(kids))
             continue
         is_attachment = _is_attachment(part, fname)
+        if beside and not is_attachment and ctype.startswith(("text/", "multipart/")):
+            continue  # the alternative's text, read from the rendering chosen
         if not is_attachment and ctype in ("text/plain", "text/html"):
             data, problems = _payload(part, where)
             yield from problems

@@ -9,6 +9,8 @@ body and attachments is shown with the findings marked.
 
 from __future__ import annotations
 
+import email
+import functools
 import re
 from dataclasses import dataclass
 
@@ -110,15 +112,34 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     OCR (PARSER 6) added text to PDFs alone, where a scanned page's words come before the
     pages after it. Signed data read (PARSER 7) adds parts, and moves the attachment names'
     lines and can rename the files after it ("notes (2).txt"): a message whose headers show
-    one keeps its subject and body only (one inside an archive is not seen here)."""
+    one keeps its subject and body only (one inside an archive is not seen here). So does
+    one PARSER 8 reads more of (`_read_otherwise`), for the same reasons."""
     parser = finding.get("parser")
     if parser == PARSER or finding["part"] == "subject":
         return True
-    if parser in (5, 6):
-        if finding["part"] not in BODY_PARTS and _SIGNED_DATA.search(item.raw):
+    if parser in (5, 6, 7):
+        if finding["part"] in BODY_PARTS:
+            return True
+        if _read_otherwise(item.raw):
+            return False
+        if parser == 7:
+            return True
+        if _SIGNED_DATA.search(item.raw):
             return False
         return parser == 6 or not finding["part"].lower().endswith(".pdf")
     return finding["part"] == "body" and not _TABLE_TAG.search(item.raw)
+
+
+@functools.lru_cache(maxsize=8)  # asked once a finding; the bytes keep their hash
+def _read_otherwise(raw: bytes) -> bool:
+    """Whether PARSER 8 finds parts in the message that 7 did not: an alternative holding
+    more than its text renderings (Apple Mail's files inside the HTML one)."""
+    try:
+        return any(p.get_content_type() == "multipart/alternative" and p.is_multipart()
+                   and any(c.get_content_maintype() != "text" for c in p.get_payload())
+                   for p in email.message_from_bytes(raw).walk())
+    except Exception:  # a message the parser chokes on: say it may have moved
+        return True
 
 
 def reasons_view(item: HeldMessage, settings: Settings,

@@ -505,3 +505,35 @@ def test_a_calendar_that_is_the_only_alternative_is_read_once():
     msg.make_alternative()
     got = parse(msg.as_bytes())
     assert sum("943 476 5919" in p.text for p in got.parts) == 1
+
+
+def apple_mail(text: str, html: str, *files: tuple[str, str, bytes]) -> bytes:
+    """A rich-text message with files as Apple Mail writes one: the files inside the HTML
+    rendering (multipart/mixed, HTML between them), beside a plain one."""
+    rich = EmailMessage()
+    rich.set_content(html, subtype="html")
+    rich.make_mixed()
+    for name, ctype, data in files:
+        maintype, _, subtype = ctype.partition("/")
+        rich.add_attachment(data, maintype=maintype, subtype=subtype, filename=name,
+                            disposition="inline")
+    rich.add_attachment("<p></p>", subtype="html", disposition="inline")
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example-council.gov.uk", "b@gmail.com", "Referral"
+    msg.set_content(text)
+    msg.make_alternative()
+    msg.attach(rich)
+    return msg.as_bytes()
+
+
+def test_a_file_apple_mail_attaches_inside_the_html_rendering_is_read_and_its_text_once():
+    # the PDF beside the plain text's rendering went out unread, and unlisted
+    raw = apple_mail("See the referral.\n\n<referral.pdf>\n", "<p>See the referral.</p>",
+                     ("referral.pdf", "application/pdf",
+                      testdata.make_pdf("NHS number: 943 476 5919")))
+    got = parse(raw)
+    parts = {p.name: p.text for p in got.parts}
+    assert "943 476 5919" in parts["referral.pdf"]
+    assert [a.name for a in got.attachments] == ["referral.pdf"]
+    assert parts["body"] == "See the referral.\n\n<referral.pdf>\n"
+    assert set(parts) == {"subject", "body", "referral.pdf", "attachment names"}

@@ -156,3 +156,33 @@ def test_a_hold_from_before_signed_data_was_read_is_masked_unless_the_message_ho
         shown = [i["shown"] for g in findings_view(before, SETTINGS) if g["entity"] == "UK_NHS"
                  for i in g["items"]]
         assert shown and all(s.endswith("919") == placed for s in shown), attachments
+
+
+def test_a_hold_from_before_an_alternatives_files_were_read_is_masked_unless_it_has_none():
+    # since PARSER 8 the files inside an alternative's HTML rendering are read and named: the
+    # attachment names' lines after them move, and a mask fell on another file's name
+    from email.message import EmailMessage
+
+    named = ("Amy_Reid_NHS_943 476 5919.txt", "text/plain", b"Agenda.")
+    rich = EmailMessage()
+    rich.set_content("<p>Notes.</p><img src='cid:logo'>", subtype="html")
+    rich.add_related(b"GIF89a\x10\x00\x10\x00", maintype="image", subtype="gif",
+                     filename="logo.gif", cid="<logo>")
+    outer = EmailMessage()
+    outer["From"], outer["To"], outer["Subject"] = ("a@example-council.gov.uk", "x@gmail.com",
+                                                    "Notes")
+    outer.set_content("Notes.")
+    outer.make_alternative()
+    outer.attach(rich)
+    outer.add_attachment(named[2], maintype="text", subtype="plain", filename=named[0])
+    for raw, placed in ((make_message(to=("x@gmail.com",), body="Notes.", attachments=(named,)),
+                         True), (outer.as_bytes(), False)):
+        item = held(raw)
+        now = [i["shown"] for g in findings_view(item, SETTINGS) if g["entity"] == "UK_NHS"
+               for i in g["items"]]
+        assert now and all(s.endswith("919") for s in now)
+        before = dataclasses.replace(item, findings=tuple(
+            {**f, "parser": 7} for f in item.findings))
+        shown = [i["shown"] for g in findings_view(before, SETTINGS) if g["entity"] == "UK_NHS"
+                 for i in g["items"]]
+        assert shown and all(s.endswith("919") == placed for s in shown), placed
