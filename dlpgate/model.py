@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -138,6 +139,23 @@ PROBLEM_KINDS = ("unscannable", "encrypted-attachment", "malformed-mime")
 # a paragraph with an NHS number): scanned beside the body, read as body by policy.
 HTML_BODY = "body-html"
 BODY_PARTS = ("body", HTML_BODY)
+# A picture pasted into the body (a screenshot Outlook sends inline in multipart/related), its
+# words read by OCR: "body picture 1", "body picture 2", numbered in the message's order,
+# pictures not read counted too. Read by policy as body, where the recipient sees it.
+BODY_PICTURE = "body picture"
+_BODY_PICTURE = re.compile(r"body picture [1-9][0-9]*")
+
+
+def is_body_picture(part: str) -> bool:
+    """A part named as a picture pasted into the body (no file may take such a name)."""
+    return _BODY_PICTURE.fullmatch(part) is not None
+
+
+def in_body(part: str) -> bool:
+    """The body as its reader sees it: its text, its HTML's extra and its pasted pictures."""
+    return part in BODY_PARTS or is_body_picture(part)
+
+
 # The attached files' names, a line each: "Smith_John_DOB_01-02-2010_NHS_943 476 5919.txt"
 # says who the file is about before anyone opens it.
 FILE_NAMES = "attachment names"
@@ -149,8 +167,9 @@ CALENDAR = "meeting request"
 # and PDF forms, comments and properties read, 4; legacy .xls read cell by cell, PDF and HTML
 # tables read as sheets, 5; scanned PDF pages read by OCR in their place, 6; S/MIME signed
 # data read, its files named among the others, 7; the files inside an alternative's HTML
-# rendering read, 8) raises it, so a hold made before it is not shown with its masks on the
-# wrong words.
+# rendering read, and pictures pasted into the body read as `body picture N`, no longer as
+# files, 8) raises it, so a hold made before it is not shown with its masks on the wrong
+# words.
 PARSER = 8
 
 

@@ -89,6 +89,43 @@ def picture_of(pdf: bytes, resolution: int = 150, fmt: str = "png") -> bytes:
             return f.read()
 
 
+def screenshot_of(rows: Sequence[Sequence[str]], columns: Sequence[int] = (10, 130, 250, 370),
+                  width: int = 480, scale: float = 1.5) -> bytes:
+    """A PNG of a case system's list, as pasted from the screen: `rows` of cells at `columns`
+    (points from the left) on a page `width` points wide and as tall as the rows, drawn at
+    `scale` (1.5: a laptop's 150% display scaling, 96 dpi by 1.5)."""
+    ops = ["BT", "/F1 11 Tf"]
+    height = 16 * len(rows) + 12
+    for n, row in enumerate(rows):
+        ops += [f"1 0 0 1 {x} {height - 16 * (n + 1)} Tm {_pdf_string(cell)} Tj"
+                for x, cell in zip(columns, row, strict=False) if cell]
+    ops.append("ET")
+    return picture_of(_page(ops, width, height, "Helvetica"), round(96 * scale))
+
+
+def banner_of(text: str, width: int = 650, height: int = 120, scale: float = 2.0) -> bytes:
+    """A PNG of a signature's banner: `text` in large bold letters on a strip `width` by
+    `height` points, drawn at `scale` (2: for a sharp screen, as banners are made)."""
+    size = height // 4
+    ops = ["BT", f"/F1 {size} Tf", f"20 {(height - size) // 2} Td", f"{_pdf_string(text)} Tj",
+           "ET"]
+    return picture_of(_page(ops, width, height, "Helvetica-Bold"), round(72 * scale))
+
+
+def _page(ops: list[str], width: int, height: int, font: str) -> bytes:
+    """A one-page PDF `width` by `height` points drawing `ops` in `font`."""
+    stream = "\n".join(ops).encode("latin-1", errors="replace")
+    return _pdf_file([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Resources << /Font "
+        f"<< /F1 5 0 R >> >> /Contents 4 0 R >>".encode(),
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream +
+        b"\nendstream",
+        f"<< /Type /Font /Subtype /Type1 /BaseFont /{font} >>".encode(),
+    ])
+
+
 def make_scanned_pdf(pages: Sequence[str], resolution: int = 150, stamp: str = "",
                      upside_down: bool = False) -> bytes:
     """A PDF of page images, as a scanner makes it: each page a grey picture of `make_pdf`'s

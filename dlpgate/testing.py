@@ -41,8 +41,12 @@ def make_message(
     html: str | None = None,
     attachments: tuple[tuple[str, str, bytes], ...] = (),
     message_id: str | None = None,
+    pasted: tuple[tuple[str | None, str, bytes], ...] = (),
 ) -> bytes:
-    """attachments: (filename, content type, bytes).
+    """attachments: (filename, content type, bytes). pasted: (filename or None, content type,
+    bytes) of pictures pasted into the body, sent as Outlook sends them: a multipart/related
+    of the text and HTML alternatives and the pictures, each inline with a Content-ID the HTML
+    shows it by (the HTML is the body's, if not given).
 
     Each call makes a new Message-ID unless one is given: two identical submissions
     are one message retried, which the relay's delivery journal sends once.
@@ -58,7 +62,19 @@ def make_message(
     msg["Message-ID"] = message_id
     msg["Date"] = "Tue, 24 Nov 2026 10:00:00 +0000"
     msg.set_content(body)
-    if html is not None:
+    if pasted:
+        import html as htmllib
+
+        rich = html if html is not None else f"<p>{htmllib.escape(body)}</p>"
+        rich += "".join(f'<p><img src="cid:picture{n}@dlpgate"></p>' for n in range(len(pasted)))
+        msg.make_related()
+        [text] = msg.get_payload()
+        text.add_alternative(rich, subtype="html")
+        for n, (name, ctype, data) in enumerate(pasted):
+            maintype, _, subtype = ctype.partition("/")
+            msg.add_related(data, maintype=maintype, subtype=subtype, disposition="inline",
+                            cid=f"<picture{n}@dlpgate>", **({"filename": name} if name else {}))
+    elif html is not None:
         msg.add_alternative(html, subtype="html")
     for name, ctype, data in attachments:
         maintype, _, subtype = ctype.partition("/")

@@ -19,7 +19,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from dlpgate.config import Limits, Ocr
-from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, Attachment, Problem, TextPart
+from dlpgate.model import (
+    BODY_PARTS,
+    BODY_PICTURE,
+    CALENDAR,
+    FILE_NAMES,
+    Attachment,
+    Problem,
+    TextPart,
+    is_body_picture,
+)
 from dlpgate.parse import ocr, office, outlook, pdf, smime, tnef, xls
 
 Item = TextPart | Attachment | Problem
@@ -46,6 +55,8 @@ class Budget:
     ocr: Ocr | None = None  # None: images are not read (`history learn`, tests of text alone)
     ocr_read: int = 0  # scanned pages and images read so far (`scan.ocr.max_pages`)
     ocr_spent: float = 0.0  # seconds of OCR so far (`scan.ocr.max_seconds`)
+    pictures: dict[str, int] = field(default_factory=dict)  # pasted pictures, per message
+    pasted: set[bytes] = field(default_factory=set)  # the sha256 of each pasted picture seen
 
     def full(self) -> bool:
         """The message has given all the text one scan reads (`max_message_text`)."""
@@ -63,9 +74,19 @@ class Budget:
         """`name`, or "notes (2).txt" when a part of the message already has it (or it is
         the subject's or the body's): findings point into a part by its name, and a second
         notes.txt, or a file called "body", showed the reviewer its text in place of the
-        first one's, whose NHS number they never saw."""
+        first one's, whose NHS number they never saw. A file called "body picture 1" is
+        renamed so too: policy would read it as the body."""
         self.sent_as.append(name)
-        if name not in self.names:
+        return self._free(name, taken=is_body_picture(name))
+
+    def picture(self, prefix: str) -> str:
+        """The name of the next picture pasted into the body of the message at `prefix` (""
+        for the message itself, else an attached one's): "body picture 2"."""
+        n = self.pictures[prefix] = self.pictures.get(prefix, 0) + 1
+        return self._free(f"{prefix}/{BODY_PICTURE} {n}" if prefix else f"{BODY_PICTURE} {n}")
+
+    def _free(self, name: str, taken: bool = False) -> str:
+        if not taken and name not in self.names:
             self.names.add(name)
             return name
         head, slash, leaf = name.rpartition("/")
@@ -264,7 +285,7 @@ def extract(
         elif kind == "binary":
             yield Problem("unscannable", name, "unrecognised binary format")
         elif kind == "media" and ocr.readable(data):
-            yield from _image(name, data, budget)
+            yield from image(name, data, budget)
     except BudgetExceeded:
         raise
     except office.OfficeError as exc:
@@ -364,14 +385,23 @@ def _pages(numbers: list[int]) -> str:
     return f"{n} pages ({which})"
 
 
-def _image(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
-    """An attached picture's words: a photographed form, a screenshot of a case list. A
-    small one (a logo, an icon) is passed over; so is any when OCR is off, as before."""
+def is_picture(content_type: str, data: bytes) -> bool:
+    """A picture by its bytes, or by its label where they say nothing else (HEIC, EMF)."""
+    return _kind("", content_type, data) == "media"
+
+
+def image(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
+    """A picture's words: a photographed form, a screenshot of a case list. A small one (a
+    logo, an icon) is passed over; so is any when OCR is off, as before."""
     reader = budget.reader()
     if reader is None or budget.ocr is None:
         return
     size = ocr.image_size(data)
     if size is not None and size[0] * size[1] < budget.ocr.min_pixels:
+        return
+    if budget.full():  # as extract() says it of a file
+        yield Problem("unscannable", name, f"not read: the message's text passed "
+                      f"{budget.limits.max_message_text} characters before it")
         return
     if budget.ocr_left() <= 0:
         yield Problem("unscannable", name, f"image not read: the message's "

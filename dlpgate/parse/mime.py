@@ -33,8 +33,15 @@ from dlpgate.model import (
     Problem,
     TextPart,
 )
-from dlpgate.parse import smime
-from dlpgate.parse.attachments import Budget, BudgetExceeded, Item, decode_text, extract
+from dlpgate.parse import pasted, smime
+from dlpgate.parse.attachments import (
+    Budget,
+    BudgetExceeded,
+    Item,
+    decode_text,
+    extract,
+    is_picture,
+)
 from dlpgate.parse.html import html_to_text
 
 _KEPT_HEADERS = {
@@ -128,11 +135,12 @@ def _walk(
 ) -> Iterator[Item | tuple[str, str]]:
     """Yield items, and ("body", text) pairs for inline text of this message's body."""
     where = prefix or "body"
-    # each part with whether it is beside the text read: inside an alternative rendering
-    # whose text another one gives, its files still to be read
-    stack: list[tuple[EmailMessage, bool]] = [(msg, False)]
+    # each part with whether it is beside the text read (inside an alternative rendering
+    # whose text another one gives, its files still to be read) and whether it is a part of
+    # a multipart/related (what its HTML shows in place: a pasted picture)
+    stack: list[tuple[EmailMessage, bool, bool]] = [(msg, False, False)]
     while stack:
-        part, beside = stack.pop()
+        part, beside, related = stack.pop()
         budget.take_part()
         for defect in part.defects:
             kind = type(defect).__name__
@@ -169,9 +177,10 @@ def _walk(
                 # the other renderings' files, their text not read again: Apple Mail attaches
                 # a file inside the HTML one (multipart/mixed beside the plain text), and
                 # the referral.pdf there went out unread and unlisted
-                stack.extend((c, c not in chosen) for c in reversed(shown))
+                stack.extend((c, c not in chosen, False) for c in reversed(shown))
                 continue
-            stack.extend((c, beside) for c in reversed(kids))
+            inside = ctype == "multipart/related"
+            stack.extend((c, beside, inside) for c in reversed(kids))
             continue
         is_attachment = _is_attachment(part, fname)
         if beside and not is_attachment and ctype.startswith(("text/", "multipart/")):
@@ -189,8 +198,17 @@ def _walk(
             yield from problems
             yield ("body", decode_text(data, part.get_content_charset()).replace("\r\n", "\n"))
             continue
-        if not is_attachment and ctype.startswith(("multipart/", "image/")):
-            continue  # inline images in signatures: nothing to read
+        if ctype.startswith("image/") and _pasted(part, fname, related):
+            data, problems = _payload(part, "")
+            if is_picture(ctype, data):  # else a file labelled as a picture, read as one below
+                name = budget.picture(prefix)
+                if fname:  # a name sent as plainly as a file's ("Jane Doe DOB.png")
+                    budget.sent_as.append(f"{prefix}/{fname}" if prefix else fname)
+                yield from (dataclasses.replace(p, part=name) for p in problems)
+                yield from pasted.read(name, ctype, data, budget)
+                continue
+        if not is_attachment and ctype.startswith("multipart/"):
+            continue  # a multipart with nothing in it
         if ctype in _SIGNATURES and _is_signature(part):
             continue  # an S/MIME or PGP signature: a checksum of the text beside it, no content
         if part is msg and (entity := _signed_entity(part, ctype, fname, depth, budget)):
@@ -357,6 +375,15 @@ def _is_attachment(part: EmailMessage, fname: str | None) -> bool:
     """A named part, or one its disposition says is attached, rather than the body's text."""
     disposition = header_text(part.get("Content-Disposition")).lower()  # may be a Header
     return fname is not None or disposition.startswith("attachment")
+
+
+def _pasted(part: EmailMessage, fname: str | None, related: bool) -> bool:
+    """A picture shown in the body rather than attached: unnamed and not an attachment by its
+    disposition, or a part of the HTML's multipart/related, as Outlook sends a screenshot
+    pasted in (named image001.png, disposition inline). A named one in multipart/mixed is a
+    file attached: Apple Mail sends an attached photo so (inline, to be shown in place)."""
+    disposition = header_text(part.get("Content-Disposition")).lower()
+    return not disposition.startswith("attachment") and (fname is None or related)
 
 
 def _html_in(part: EmailMessage) -> Iterator[EmailMessage]:

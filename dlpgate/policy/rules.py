@@ -24,7 +24,7 @@ from dlpgate.detect.recipients import is_marked
 from dlpgate.detect.summary import Summary, category_of, normalise
 from dlpgate.history import domain_of, in_domains
 from dlpgate.history import normalise as normalise_address
-from dlpgate.model import BODY_PARTS, Action, Evidence, Message, RecipientRisk
+from dlpgate.model import Action, Evidence, Message, RecipientRisk, in_body
 
 PROBLEM_ENTITIES = ("UNSCANNABLE", "ENCRYPTED_ATTACHMENT", "MALFORMED_MIME")
 WHERE = ("internal", "partner", "outside")
@@ -185,9 +185,9 @@ def _part_is(part: str, where: str) -> bool:
     if where == "anywhere":
         return True
     if where == "attachment":
-        return part not in ("subject", *BODY_PARTS)
+        return part != "subject" and not in_body(part)
     if where == "body":
-        return part in BODY_PARTS
+        return in_body(part)
     return part == where
 
 

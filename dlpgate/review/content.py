@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from dlpgate.config import Settings
 from dlpgate.detect.summary import mask
-from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, PARSER
+from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, PARSER, in_body
 from dlpgate.parse.mime import parse
 from dlpgate.store.base import HeldMessage
 
@@ -132,14 +132,21 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
 
 @functools.lru_cache(maxsize=8)  # asked once a finding; the bytes keep their hash
 def _read_otherwise(raw: bytes) -> bool:
-    """Whether PARSER 8 finds parts in the message that 7 did not: an alternative holding
-    more than its text renderings (Apple Mail's files inside the HTML one)."""
+    """Whether PARSER 8 reads the message's parts otherwise than 7: an alternative holding
+    more than its text renderings (Apple Mail's files inside the HTML one), or a picture in
+    the body (Outlook's named ones were files, numbered among the unnamed)."""
     try:
-        return any(p.get_content_type() == "multipart/alternative" and p.is_multipart()
-                   and any(c.get_content_maintype() != "text" for c in p.get_payload())
-                   for p in email.message_from_bytes(raw).walk())
+        for p in email.message_from_bytes(raw).walk():
+            kids = p.get_payload() if p.is_multipart() else []
+            if p.get_content_type() == "multipart/alternative" and any(
+                    c.get_content_maintype() != "text" for c in kids):
+                return True
+            if p.get_content_maintype() == "image" and not str(
+                    p.get("Content-Disposition", "")).lower().startswith("attachment"):
+                return True  # any inline picture, whatever its parent: enough to say
     except Exception:  # a message the parser chokes on: say it may have moved
         return True
+    return False
 
 
 def reasons_view(item: HeldMessage, settings: Settings,
@@ -158,7 +165,8 @@ def reasons_view(item: HeldMessage, settings: Settings,
 
 
 def _part_labels(item: HeldMessage, texts: dict[str, str]) -> dict[str, str]:
-    """subject and body (and the parts the parser names) as they are; every file by its place
+    """subject and body (and the parts the parser names, a pasted picture's "body picture 2"
+    among them) as they are; every file by its place
     and its kind: "attachment 2 (.docx)", and a file inside another by both places,
     "attachment 1.2 (.docx)" for the second file in winmail.dat or an archive (numbered as
     if each stood alone, the findings' "attachment 2" was a file inside the first)."""
@@ -166,7 +174,7 @@ def _part_labels(item: HeldMessage, texts: dict[str, str]) -> dict[str, str]:
     top: dict[str, int] = {}  # a top-level file's name -> its number
     inner: dict[str, int] = {}  # how many files inside it were numbered
     for name in dict.fromkeys([*texts, *(f["part"] for f in item.findings)]):
-        if name in ("subject", *BODY_PARTS, FILE_NAMES, CALENDAR):
+        if name in ("subject", FILE_NAMES, CALENDAR) or in_body(name):
             labels[name] = name
             continue
         outer, slash, _ = name.partition("/")

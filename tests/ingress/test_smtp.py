@@ -777,6 +777,34 @@ def test_a_scanned_referral_leaving_the_council_is_held_for_the_nhs_number_on_it
     assert ("UK_NHS", "scan0001.pdf") in found
 
 
+def test_a_screenshot_pasted_into_the_body_to_gmail_is_held_for_what_it_shows(
+        make_settings, relay_factory, sink):
+    # a case list pasted from the screen into the message went out unread
+    from dlpgate.parse import ocr
+
+    if not ocr.available():
+        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
+                    "installs them)")
+    relay = relay_factory(make_settings(detection={"ner": False}))
+    shot = testdata.screenshot_of([("Name", "Date of birth", "NHS number"),
+                                   ("Jane Doe", "12/03/2015", "943 476 5919"),
+                                   ("Sam Doe", "04/05/2016", "401 023 2137"),
+                                   *[("", "", "")] * 6])
+    raw = make_message(to=("someone@gmail.com",), body="The two children, as discussed:\n",
+                       pasted=(("image001.png", "image/png", shot),))
+    with capture_logs(relay.settings, ("943 476 5919", "9434765919", "12/03/2015",
+                                       "Jane Doe")) as logs:
+        assert send(relay, raw, ["someone@gmail.com"]) == {}
+
+    assert logs.text  # the hold was logged, without the picture's words
+    assert sink.delivered == []
+    [held] = relay.store.held(state=None)
+    assert held.raw == raw
+    assert "identifiers-to-new-webmail" in held.rules
+    nhs = [f for f in held.findings if f["entity"] == "UK_NHS"]
+    assert len(nhs) == 2 and {f["part"] for f in nhs} == {"body picture 1"}
+
+
 def test_a_scanned_page_not_read_is_said_and_held_when_ocr_is_off(make_settings, relay_factory,
                                                                  sink):
     from tests.parse.test_ocr import SCAN_WITHOUT_POPPLER

@@ -268,7 +268,7 @@ rules:
     assert decide(Evidence(tuple(weak), ()), message(), p).verdict == Verdict.ALLOW
 
 
-def test_what_only_the_html_alternative_says_is_body_not_attachment():
+def test_what_only_the_html_alternative_says_or_a_pasted_picture_shows_is_body_not_attachment():
     p = policy("""
 rules:
   - {id: in-body, title: t, when: {findings: {entity: UK_NHS, in: body}}, action: hold,
@@ -276,8 +276,13 @@ rules:
   - {id: in-attachment, title: t, when: {findings: {entity: UK_NHS, in: attachment}},
      action: log, explain: x}
 """)
-    d = decide(Evidence((finding("UK_NHS", NHS, "body-html"),), ()), message(), p)
-    assert d.rules == ("in-body",)
+    for part in ("body-html", "body picture 1", "body picture 12"):
+        d = decide(Evidence((finding("UK_NHS", NHS, part),), ()), message(), p)
+        assert d.rules == ("in-body",), part
+    # the parser renames a file that would take such a name; these are files
+    for part in ("body picture 1 (2)", "body picture 01", "notes.eml/body picture 1"):
+        d = decide(Evidence((finding("UK_NHS", NHS, part),), ()), message(), p)
+        assert d.rules == ("in-attachment",), part
 
 
 def test_message_sender_and_marking_conditions():

@@ -186,3 +186,30 @@ def test_a_hold_from_before_an_alternatives_files_were_read_is_masked_unless_it_
         shown = [i["shown"] for g in findings_view(before, SETTINGS) if g["entity"] == "UK_NHS"
                  for i in g["items"]]
         assert shown and all(s.endswith("919") == placed for s in shown), placed
+
+
+def test_a_pasted_pictures_nhs_number_is_masked_and_revealed_in_its_body_picture():
+    from dlpgate.parse import ocr
+    from dlpgate.testdata import screenshot_of
+
+    if not ocr.available():
+        import pytest
+
+        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
+                    "installs them)")
+    shot = screenshot_of([("Name", "NHS number"), ("Amy Reid", "943 476 5919"),
+                          *[("", "")] * 7])
+    item = held(make_message(to=("x@gmail.com",), body="As on screen:\n",
+                             pasted=(("image001.png", "image/png", shot),)))
+    [nhs] = [g for g in findings_view(item, SETTINGS) if g["entity"] == "UK_NHS"]
+    assert [(i["part"], i["shown"]) for i in nhs["items"]] == [
+        ("body picture 1", "••• ••• •919")]
+    [picture] = [p for p in revealed_parts(item, SETTINGS) if p["name"] == "body picture 1"]
+    assert picture["label"] == "body picture 1"
+    assert [s.text for s in picture["segments"] if s.entity] == ["943 476 5919"]
+    # held before PARSER 8, the picture was the file image001.png: no part of that name now
+    before = dataclasses.replace(item, findings=tuple(
+        {**f, "parser": 7, "part": "image001.png"} for f in item.findings
+        if f["part"] == "body picture 1"))
+    shown = [i["shown"] for g in findings_view(before, SETTINGS) for i in g["items"]]
+    assert shown and all(s.startswith("(found by an earlier version") for s in shown)

@@ -1,0 +1,201 @@
+"""Pictures pasted into the body are read as attached ones are; a signature's are not."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from dlpgate import testdata
+from dlpgate.config import Limits, Ocr, Settings
+from dlpgate.model import Envelope
+from dlpgate.parse import ocr, pasted
+from dlpgate.parse.mime import parse
+from dlpgate.pipeline import Scanner
+from dlpgate.testing import make_message
+
+needs_ocr = pytest.mark.skipif(
+    not ocr.available(),
+    reason="tesseract-ocr and poppler-utils are not installed (./scripts/dev test installs them)")
+
+CASES = [("Name", "Date of birth", "NHS number", "Status"),
+         ("Amy Reid", "12/03/2015", "943 476 5919", "CP plan"),
+         ("Leo Turner", "04/05/2016", "401 023 2137", "CIN"),
+         *[(f"Child {c}", "01/09/2014", "", "Closed") for c in "ABCDEFGH"]]
+
+
+def screenshot() -> bytes:
+    picture = testdata.screenshot_of(CASES)
+    width, height = ocr.image_size(picture)
+    assert width * height >= Ocr().min_pixels and not pasted.is_strip(width, height)
+    return picture
+
+
+def read(raw: bytes, settings: Ocr | None = None):
+    got = parse(raw, None, Limits(), settings or Ocr())
+    return {p.name: p for p in got.parts}, list(got.problems), got
+
+
+def outlook(name: str | None = "image001.png") -> bytes:
+    """Outlook's: multipart/related around the alternatives, the picture inline and named."""
+    return make_message(to=("x@gmail.com",), body="The list as it stands:\n",
+                        pasted=((name, "image/png", screenshot()),))
+
+
+def thunderbird() -> bytes:
+    """Thunderbird's and Apple Mail's: the related parts inside the HTML alternative."""
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example-council.gov.uk", "x@gmail.com", "List"
+    msg.set_content("The list as it stands:\n")
+    msg.add_alternative('<p>The list as it stands:</p><img src="cid:abc">', subtype="html")
+    [_, rich] = msg.get_payload()
+    rich.add_related(screenshot(), maintype="image", subtype="png", cid="<abc>",
+                     disposition="inline", filename="cases.png")
+    return msg.as_bytes()
+
+
+def bare() -> bytes:
+    """A picture with no name and no disposition, in multipart/mixed after the text."""
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example-council.gov.uk", "x@gmail.com", "List"
+    msg.set_content("The list as it stands:\n")
+    msg.add_attachment(screenshot(), maintype="image", subtype="png")
+    del msg.get_payload()[1]["Content-Disposition"]
+    return msg.as_bytes()
+
+
+@needs_ocr
+@pytest.mark.parametrize("raw", [outlook(), outlook(None), thunderbird(), bare()],
+                         ids=["outlook", "outlook-unnamed", "thunderbird", "unnamed-in-mixed"])
+def test_a_screenshot_pasted_into_the_body_is_read_as_a_body_picture(raw):
+    parts, problems, got = read(raw)
+    assert problems == [] and got.attachments == ()  # a picture in the body, not a file
+    picture = parts["body picture 1"]
+    assert "12/03/2015" in picture.text and "943 476 5919" in picture.text
+    assert not picture.is_attachment and picture.content_type == "image/png"
+    assert parts["body"].text == "The list as it stands:\n"
+
+
+@needs_ocr
+def test_a_pasted_pictures_own_name_is_read_with_the_attached_files_names():
+    # Thunderbird keeps the name of a picture dragged into the body
+    raw = make_message(to=("x@gmail.com",), body="Below.", pasted=(
+        ("Amy Reid DOB 12-03-2015.png", "image/png", screenshot()),))
+    parts, _, _ = read(raw)
+    assert parts["attachment names"].text == "Amy Reid DOB 12-03-2015.png"
+
+
+@needs_ocr
+def test_a_picture_pasted_into_an_attached_message_is_read_inside_it():
+    inner = outlook()
+    raw = make_message(to=("x@gmail.com",), body="Forwarded.",
+                       attachments=(("list.eml", "message/rfc822", inner),))
+    parts, problems, _ = read(raw)
+    assert "943 476 5919" in parts["list.eml/body picture 1"].text
+    assert problems == [] and "body picture 1" not in parts
+
+
+@needs_ocr
+def test_a_small_logo_and_a_banner_make_no_findings():
+    # a signature under every message: the banner's slogan a special-category word each time
+    # (no scheme's name the lexicon knows as about no one)
+    logo = testdata.banner_of("Westshire Council", 160, 60, scale=1)
+    banner = testdata.banner_of("Supporting staff living with dementia", 750)
+    for picture, shape in ((logo, "small"), (banner, "strip")):
+        width, height = ocr.image_size(picture)
+        assert (width * height < Ocr().min_pixels) == (shape == "small")
+        assert pasted.is_strip(width, height) == (shape == "strip")
+    raw = make_message(to=("someone@gmail.com",), subject="Thursday",
+                       body="See you at the meeting on Thursday.\n\nKind regards\n",
+                       pasted=(("image001.png", "image/png", logo),
+                               ("image002.png", "image/png", banner)))
+    parts, problems, _ = read(raw)
+    assert problems == [] and not [n for n in parts if n.startswith("body picture")]
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    result = Scanner(settings).scan(raw, Envelope("a@example-council.gov.uk",
+                                                  ("someone@gmail.com",)))
+    assert result.evidence.findings == () and result.decision.rules == ()
+
+
+@needs_ocr
+def test_a_banner_on_every_message_is_read_by_tesseract_once(monkeypatch):
+    banner = testdata.banner_of("Mindful Employer, the banner of the once test")
+    runs = []
+    real = ocr.Reader._run
+    monkeypatch.setattr(ocr.Reader, "_run", lambda self, argv, *a, **k: (
+        runs.append(argv), real(self, argv, *a, **k))[1])
+    for n in range(3):
+        read(make_message(to=("x@gmail.com",), body=f"Message {n}.",
+                          pasted=(("image001.png", "image/png", banner),)))
+    assert len(runs) == 1  # the second and third messages' banner came from the cache
+
+
+@needs_ocr
+def test_a_strip_cropped_from_a_case_list_is_read_for_its_dates_and_numbers():
+    # a banner's shape, and what the reading is for
+    strip = testdata.screenshot_of(CASES[:3], scale=2)
+    width, height = ocr.image_size(strip)
+    assert width * height >= Ocr().min_pixels and pasted.is_strip(width, height)
+    parts, _, _ = read(make_message(to=("x@gmail.com",), body="These two:",
+                                    pasted=(("image001.png", "image/png", strip),)))
+    assert "943 476 5919" in parts["body picture 1"].text
+
+
+@pytest.mark.parametrize("text, data", [
+    ("Amy Reid 943 476 5919", True), ("DOB 12/03/2015", True), ("born 12 March 2015", True),
+    ("QQ 12 34 56 C", True), ("Call 0300 123 4567", True),
+    ("Disability Confident Employer", False), ("Disability Confident Leader 2024-2027", False),
+    ("Investors in People Gold", False), ("Level 2", False)])
+def test_a_strip_shows_data_by_a_number_or_a_date_not_a_year(text, data):
+    assert pasted.shows_data(text) == data
+
+
+@needs_ocr
+def test_the_same_picture_shown_twice_is_read_once():
+    shot = screenshot()
+    raw = make_message(to=("x@gmail.com",), body="Before and after:", pasted=(
+        ("image001.png", "image/png", shot), ("image002.png", "image/png", shot)))
+    parts, problems, _ = read(raw, Ocr(max_pages=1))  # the second not counted against it
+    assert problems == []
+    assert "943 476 5919" in parts["body picture 1"].text and "body picture 2" not in parts
+
+
+@needs_ocr
+def test_pasted_pictures_past_the_messages_ocr_are_said_not_read():
+    # pictures no other test has had read (and kept): the first one's reading takes the time
+    fresh = [testdata.screenshot_of([(f"Allowance test {n}", "Opened"), *CASES[1:]])
+             for n in (1, 2)]
+    raw = make_message(to=("x@gmail.com",), body="Two lists:", pasted=(
+        ("image001.png", "image/png", fresh[0]), ("image002.png", "image/png", fresh[1])))
+    _, problems, _ = read(raw, Ocr(max_seconds=0.001))
+    assert [(p.kind, p.part, p.detail) for p in problems] == [
+        ("unscannable", "body picture 1", "image not read: OCR could not read it within the "
+         "message's time for OCR (scan.ocr.max_seconds)"),
+        ("unscannable", "body picture 2", "image not read: the message's 0.001 s of OCR were "
+         "spent before it (scan.ocr.max_seconds)")]
+    _, problems, _ = read(raw, Ocr(max_pages=1))
+    assert [(p.kind, p.part, p.detail) for p in problems] == [
+        ("unscannable", "body picture 2", "image not read: the message had 1 scanned pages "
+         "and images read before it (scan.ocr.max_pages)")]
+
+
+def test_with_ocr_off_a_pasted_picture_is_passed_over_as_an_attached_one_is():
+    raw = make_message(to=("x@gmail.com",), body="Below.", pasted=(
+        ("image001.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 64),))
+    parts, problems, _ = read(raw, Ocr(enabled=False))
+    assert problems == [] and set(parts) == {"subject", "body", "attachment names"}
+
+
+def test_a_file_labelled_as_a_pasted_picture_is_read_as_the_file_it_is():
+    rows = b"Child,NHS number\nAmy Reid,943 476 5919\n"
+    raw = make_message(to=("x@gmail.com",), body="Below.", pasted=((None, "image/png", rows),))
+    parts, _, got = read(raw)
+    [name] = [a.name for a in got.attachments]
+    assert "943 476 5919" in parts[name].text and name == "attachment-1"
+
+
+def test_no_file_takes_a_pasted_pictures_name():
+    raw = make_message(to=("x@gmail.com",), body="Below.", attachments=(
+        ("body picture 1", "text/plain", b"NHS number 943 476 5919"),))
+    parts, _, _ = read(raw)
+    assert "943 476 5919" in parts["body picture 1 (2)"].text and "body picture 1" not in parts
