@@ -46,7 +46,7 @@ def _check_ocr(settings: config_mod.Ocr) -> None:
         return
     if not ocr.available():
         print("dlpgate: warning: scan.ocr: tesseract or pdftoppm not found, so scanned PDF "
-              "pages are unscannable and attached images are not read (install Debian's "
+              "pages are unscannable and images are not read (install Debian's "
               "tesseract-ocr and poppler-utils, or set scan.ocr.enabled: false)",
               file=sys.stderr)
         return

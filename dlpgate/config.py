@@ -227,9 +227,9 @@ class Ocr(_Section):
     a timeout, so a hostile image costs one failed reading and never the worker."""
 
     enabled: bool = Field(
-        True, description="Read scanned PDF pages and attached images with Tesseract. Off, or "
-        "with Tesseract not installed, a scanned page is unscannable (said, never silent) and "
-        "an attached image is not read.")
+        True, description="Read scanned PDF pages and images (attached, or pasted into the "
+        "body) with Tesseract. Off, or with Tesseract not installed, a scanned page is "
+        "unscannable (said, never silent) and an image is not read.")
     languages: list[str] = Field(
         default_factory=lambda: ["eng"], min_length=1,
         description="Tesseract's language packs, e.g. [eng, cym] for Welsh (Debian's "
@@ -247,7 +247,7 @@ class Ocr(_Section):
                             "is rendered at to be read.")
     min_pixels: int = Field(
         150_000, ge=0, description="Images smaller than this (width x height) are not read: "
-        "logos and icons, not documents.")
+        "logos, icons and most signature banners, not documents.")
     min_confidence: int = Field(
         30, ge=0, le=100, description="Words Tesseract is less sure of than this (0-100) are "
         "left out: a photograph's texture read as letters.")

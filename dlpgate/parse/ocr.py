@@ -1,4 +1,4 @@
-"""The text in images: scanned PDF pages and attached pictures of documents, read by Tesseract.
+"""The text in images: scanned PDF pages and pictures of documents, read by Tesseract.
 
 Councils scan paper (a referral form, a signed consent, a health visitor's notes) and send the
 PDF; a PDF of page images has no text layer, and it went out unread. Tesseract and poppler's
