@@ -83,3 +83,13 @@ def any_store(store_url: str) -> Iterator[Any]:
     s = open_store(store_url)
     yield s
     s.close()
+
+
+@pytest.fixture
+def ocr_installed() -> None:
+    """Skips, saying why, where Tesseract and pdftoppm are not installed."""
+    from dlpgate.parse import ocr
+
+    if not ocr.available():
+        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
+                    "installs them)")

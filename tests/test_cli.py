@@ -242,12 +242,10 @@ def test_output_into_a_pipe_whose_reader_has_left_ends_quietly(tmp_path):
     assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
 
 
-def test_scan_refuses_to_start_with_an_ocr_language_that_is_not_installed(tmp_path):
+def test_scan_refuses_to_start_with_an_ocr_language_that_is_not_installed(tmp_path,
+                                                                         ocr_installed):
     from dlpgate.parse import ocr
 
-    if not ocr.available():
-        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
-                    "installs them)")
     if "cym" in ocr.installed_languages():
         pytest.skip("Welsh is installed here; the test needs a language that is not")
     (tmp_path / "dlpgate.yaml").write_text("detection:\n  ner: false\nscan:\n  ocr:\n"

@@ -755,12 +755,7 @@ def test_a_next_hop_with_an_internal_certificate_is_trusted_by_next_hop_ca(
 
 
 def test_a_scanned_referral_leaving_the_council_is_held_for_the_nhs_number_on_its_page(
-        make_settings, relay_factory, sink):
-    from dlpgate.parse import ocr
-
-    if not ocr.available():
-        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
-                    "installs them)")
+        make_settings, relay_factory, sink, ocr_installed):
     relay = relay_factory(make_settings(detection={"ner": False}))
     scan = testdata.make_scanned_pdf(["Referral: Jane Doe\nNHS number: 943 476 5919\n"
                                       "Date of birth: 12/03/2015\nChild protection plan."])
@@ -778,13 +773,8 @@ def test_a_scanned_referral_leaving_the_council_is_held_for_the_nhs_number_on_it
 
 
 def test_a_screenshot_pasted_into_the_body_to_gmail_is_held_for_what_it_shows(
-        make_settings, relay_factory, sink):
+        make_settings, relay_factory, sink, ocr_installed):
     # a case list pasted from the screen into the message went out unread
-    from dlpgate.parse import ocr
-
-    if not ocr.available():
-        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
-                    "installs them)")
     relay = relay_factory(make_settings(detection={"ner": False}))
     shot = testdata.screenshot_of([("Name", "Date of birth", "NHS number"),
                                    ("Jane Doe", "12/03/2015", "943 476 5919"),

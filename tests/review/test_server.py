@@ -150,13 +150,9 @@ def test_a_reviewers_own_held_message_is_left_for_another_reviewer_in_the_browse
 
 
 def test_a_held_scan_shows_its_pages_nhs_number_masked_then_revealed_in_the_browser(
-        make_settings, relay_factory, sink, tmp_path, browser):
+        make_settings, relay_factory, sink, tmp_path, browser, ocr_installed):
     from dlpgate import testdata
-    from dlpgate.parse import ocr
 
-    if not ocr.available():
-        pytest.skip("tesseract-ocr and poppler-utils are not installed (./scripts/dev test "
-                    "installs them)")
     relay, port = relay_with_review(make_settings, relay_factory, ann=("reviewer",))
     scan = testdata.make_scanned_pdf(["Referral to the Early Help Hub",
                                       "Child: Amelia Reid\nNHS number: 943 476 5919\n"
