@@ -86,8 +86,10 @@ def role_spans(text: str, sender: frozenset[str] = frozenset(),
 def _is_name(line: str, sender: frozenset[str], local: str) -> bool:
     """The sender's name: every word theirs, at least one in full (an initial alone, the "d"
     of d.clarke, says too little)."""
+    if len(line) > 40 or not line[:1].isupper():  # before the words: a line may be megabytes
+        return False
     words = [w.lower().strip("'’") for w in _WORD.findall(line)]
-    if not 0 < len(words) <= 4 or len(line) > 40 or not line[:1].isupper():
+    if not 0 < len(words) <= 4:
         return False
     initials = {t for t in re.split(r"[^a-z]+", local) if len(t) == 1}
     whole = [w in sender or (len(w) >= 3 and w in local) for w in words]
