@@ -46,7 +46,16 @@ _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z]")
 _LABEL = re.compile(r"^\s*([A-Za-z][\w /]{0,30}):\s*\S")
 _ROLE_LABELS = frozenset({"role", "job title", "title", "team", "service", "department",
                           "directorate", "position", "post", "unit", "organisation"})
-_SEGMENTS = re.compile(r"\s*(?:\||\t|•|·|\u2022)\s*")
+# Pieces of one line: cells joined by a bar, a tab or a bullet, or a table's row read as
+# "Header: value; Header: value".
+_SEGMENTS = re.compile(r"\s*(?:\||\t|•|·|\u2022|;)\s*")
+
+# A field that says whom a row is about: its posts and teams are that person's, not the
+# writer's.
+_PERSON_FIELD = re.compile(
+    r"(?:^|[;|\t]\s*)(?:name|full name|child|child's name|pupil|student|client|service user|"
+    r"young person|resident|patient|parent|carer|tenant|dob|d\.o\.b\.?|date of birth|"
+    r"nhs(?: number| no\.?)?|upn|ni number|address)\s*:", re.IGNORECASE)
 
 MAX_LINES = 14  # a signature longer than this is a letter
 MAX_CHARS = 90
@@ -77,7 +86,7 @@ def role_spans(text: str, sender: frozenset[str] = frozenset(),
                 break
             if line.rstrip().endswith((".", "?", "!", ":")) and len(_WORD.findall(line)) > 4:
                 break  # a sentence: the letter goes on, or a disclaimer starts
-            out += _role_segments(text, start, end)
+            out += _role_segments(text, start, end, sender, local.lower())
             taken += 1
             i += 1
     return out
@@ -107,23 +116,26 @@ def _lines(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _role_segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    out = []
+def _role_segments(text: str, start: int, end: int, sender: frozenset[str],
+                   local: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
     pos = start
     line = text[start:end]
+    if _PERSON_FIELD.search(line):
+        return out  # a row about someone ("Child: Callum Reid; Team: Youth Offending Team")
     for piece in _SEGMENTS.split(line):
         at = text.find(piece, pos, end) if piece else -1
         if at < 0:
             continue
         pos = at + len(piece)
-        if _is_role(piece):
+        if _is_role(piece, sender, local):
             out.append((at, at + len(piece)))
     return out
 
 
-def _is_role(segment: str) -> bool:
+def _is_role(segment: str, sender: frozenset[str] = frozenset(), local: str = "") -> bool:
     label = _LABEL.match(segment)
-    if label and label.group(1).strip().lower() not in _ROLE_LABELS:
+    if label and not _post_label(label.group(1).strip(), sender, local):
         return False  # "Diagnosis: ADHD", "Referred to: YOT": a field, not a post
     if not _ROLE.search(segment) or _TITLE.search(segment):
         return False
@@ -135,3 +147,11 @@ def _is_role(segment: str) -> bool:
 
 def within(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
+
+
+def _post_label(label: str, sender: frozenset[str], local: str) -> bool:
+    """A label a post may stand under: "Role:", "Team:", or, in a signature laid out as a
+    table and read as one ("Jo Bloggs: Youth Offending Team; Case Manager: Tel ..."), the
+    writer's name or another post heading its column."""
+    return label.lower() in _ROLE_LABELS or _is_name(label, sender, local) or (
+        _ROLE.search(label) is not None and _is_role(label))

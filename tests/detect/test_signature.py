@@ -30,6 +30,9 @@ def terms(body: str, sender: str = JO) -> list[str]:
     "Many thanks\nJo\nSocial Worker, Disabled Children's Team\nTel: 0161 496 0123",
     "Jo Bloggs\nSEN Caseworker\nSpecial Educational Needs Team",  # automatic, no sign-off
     "Cheers\nJo Bloggs\nRole: Substance Misuse Worker",
+    # a signature laid out as a table, read as one: its first row heads the columns
+    "Many thanks\nJo Bloggs Case Manager\n"
+    "Jo Bloggs: Youth Offending Team; Case Manager: Tel 0113 496 0000",
 ])
 def test_the_writers_team_under_the_sign_off_is_not_found(signature):
     body = f"Hi Sam,\n\nSee you at the review meeting on Tuesday at 10.\n\n{signature}\n"
@@ -48,6 +51,9 @@ def test_the_writers_team_under_the_sign_off_is_not_found(signature):
      "Case Manager, Youth Offending Team", ["Youth Offending"]),
     # a thank-you that opens the letter starts no signature
     ("Thank you Sarah,\n\nCallum's CAMHS appointment is on Tuesday\n\nJo", ["CAMHS"]),
+    # a table pasted under the sign-off, a row about someone: the team is theirs
+    ("Thanks\nJo\n\nChild: Callum Reid; Team: Youth Offending Team", ["Youth Offending"]),
+    ("Thanks\nJo\n\nName: Mia Khan | Team: CAMHS", ["CAMHS"]),
     # someone else's name on a line is no start of the writer's signature
     ("Sam Khan\nFostering Team", ["Fostering Team"]),
 ])
@@ -66,3 +72,17 @@ def test_a_signature_ends_where_a_quoted_message_or_a_sentence_starts():
     assert [text[s:e] for s, e in role_spans(text)] == ["Fostering Team"]
     text = "Kind regards\nJo\nThe Fostering Team will call you on Monday about it.\nFostering Team"
     assert role_spans(text) == []
+
+
+def test_an_html_signature_laid_out_as_a_table_is_a_signature():
+    from email.message import EmailMessage
+
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = JO, "sam.r1975@gmail.com", "Meeting"
+    m.set_content("<div>Hi Sam,</div><div>Confirming the review on Tuesday at 10.</div>"
+                  "<div>Many thanks</div><table><tr><td>Jo Bloggs</td><td>Case Manager</td></tr>"
+                  "<tr><td>Youth Offending Team</td><td>Tel 0113 496 0000</td></tr></table>",
+                  subtype="html")
+    msg = parse(bytes(m))
+    assert [f.text for f in DETECTOR.detect(msg, Context(SETTINGS))
+            if f.entity == "SPECIAL_CATEGORY"] == []
