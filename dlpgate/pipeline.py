@@ -25,6 +25,7 @@ from typing import Any
 from dlpgate import detect as detect_stage
 from dlpgate.config import Settings
 from dlpgate.detect import profile
+from dlpgate.detect.pii import identifies
 from dlpgate.detect.registry import Context, build
 from dlpgate.model import Action, Envelope, Evidence, Finding, Message, ScanResult, Verdict
 from dlpgate.parse.mime import parse
@@ -97,7 +98,8 @@ class Scanner:
         t1 = time.perf_counter()
         findings = detect_stage.find(message, self.cheap, self.ctx)
         fingerprint = self._fingerprint(message, findings)
-        ctx = dataclasses.replace(self.ctx, fingerprint=fingerprint)
+        ctx = dataclasses.replace(self.ctx, fingerprint=fingerprint,
+                                  identified=identifies(findings))
         evidence = Evidence(tuple(findings),
                             tuple(detect_stage.assess(message, self.recipients, ctx)))
         t2 = time.perf_counter()

@@ -1007,8 +1007,8 @@ _RESIDENT_TOPICS = [
                         "months."),
     ("Thank you", "thank you for helping at the Macmillan Cancer Support coffee morning on "
                   "{day}; we raised 400 pounds."),
-    ("Interfaith forum", "the next interfaith forum is at the Hindu temple on {day}; the Muslim "
-                         "community centre hosts the one after."),
+    ("Interfaith forum", "the next interfaith forum is at the Hindu Temple on Hyde Road on "
+                         "{day}; the Sikh Gurdwara hosts the one after."),
     ("Repairs", "if the damage was caused by misuse you will be charged with the cost of the "
                 "repair; the surveyor calls on {day}."),
 ]

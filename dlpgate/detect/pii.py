@@ -21,7 +21,9 @@ from presidio_analyzer import RecognizerResult
 
 from dlpgate.config import Settings
 from dlpgate.detect import ner, recognizers, signature
+from dlpgate.detect.recognizers.special_category import DlpSpecialCategoryRecognizer
 from dlpgate.detect.registry import Context, register
+from dlpgate.detect.summary import CASE_REFERENCE_DETECTOR, CONFIDENT, STRONG_IDENTIFIERS
 from dlpgate.model import Finding, Message, TextPart
 
 
@@ -31,6 +33,14 @@ def sender_names(message: Message) -> set[str]:
     local = message.from_addr.rpartition("@")[0].lower()
     words |= set(re.findall(r"[a-z]{2,}", local))
     return words
+
+
+def identifies(findings: list[Finding]) -> bool:
+    """Whether the findings name someone by an identifier that points at one person (an NHS
+    number, a date of birth, a case reference), as `data_subjects` counts them."""
+    return any(f.score >= CONFIDENT and (f.entity in STRONG_IDENTIFIERS or
+                                         f.detector.startswith(CASE_REFERENCE_DETECTOR))
+               for f in findings)
 
 
 def is_sender(value: str, names: set[str]) -> bool:
@@ -79,10 +89,20 @@ class PatternDetector:
     def detect(self, message: Message, ctx: Context) -> Iterable[Finding]:
         names = sender_names(message)
         found: list[Finding] = []
+        # Terms about no one in a letter to a resident (a scheme in the footer, the writer's
+        # team under their name, "if you have a disability"): dropped unless the message
+        # identifies someone, where "Ravi Patel (DOB ...) has the Epilepsy Action card" and a
+        # case list pasted under "Thanks, Jo" are about them
+        aside: list[Finding] = []
         for part in message.parts:
             roles: list[tuple[int, int]] | None = None  # the signature's posts, when needed
             for rec in self.recognizers:
-                for r in rec.analyze(part.text, None, None):
+                if isinstance(rec, DlpSpecialCategoryRecognizer):
+                    results, doubted = rec.analyze_all(part.text)
+                    aside += [_finding(part, r, rec.name) for r in doubted]
+                else:
+                    results = rec.analyze(part.text, None, None)
+                for r in results:
                     if not self.thresholds.keep(r.entity_type, r.score):
                         continue
                     f = _finding(part, r, rec.name)
@@ -91,10 +111,13 @@ class PatternDetector:
                     if f.entity == "SPECIAL_CATEGORY" and part.name != "subject":
                         if roles is None:
                             roles = signature.role_spans(part.text, frozenset(names),
-                                                     message.from_addr.rpartition("@")[0])
+                                                         message.from_addr.rpartition("@")[0])
                         if signature.within(roles, f.start, f.end):
-                            continue  # "Fostering Team" under the writer's name
+                            aside.append(f)  # "Fostering Team" under the writer's name
+                            continue
                     found.append(f)
+        if aside and identifies(found):
+            found += [f for f in aside if self.thresholds.keep(f.entity, f.score)]
         return _dedupe(found)
 
 

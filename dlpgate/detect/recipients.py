@@ -54,6 +54,14 @@ GROUP_QUERY_MAX = 200
 RELATIONSHIPS = (S.INTERNAL, S.PARTNER, S.KNOWN_CORRESPONDENT, S.RARE_CORRESPONDENT,
                  S.NEW_TO_SENDER, S.NEW_TO_ORGANISATION)
 # Evidence that a recipient new to the sender was meant: these damp the base risk.
+# A full name as an answer writes it ("Callum Reid", "Ms Reid"), and the capitalised words
+# that start a line or a sign-off rather than a name.
+_FULL_NAME = re.compile(r"\b([A-Z][a-z]+) ([A-Z][a-z'-]+)\b")
+_NOT_A_FIRST_NAME = frozenset({
+    "dear", "hi", "hello", "kind", "best", "many", "thanks", "thank", "regards", "the", "yours",
+    "with", "from", "sent", "to", "subject", "re", "fw", "on", "in", "at", "for", "and", "a",
+    "mr", "mrs", "ms", "miss", "mx", "dr", "please", "good", "morning", "afternoon"})
+
 MITIGATING = (S.NAMED_IN_MESSAGE, S.GREETED, S.COLLEAGUE_RECIPIENT, S.WROTE_TO_US)
 # A recipient the message adds to a conversation they were not part of: what the store
 # counts as `joined`, so that a habit (the PA copied into replies) is known as one.
@@ -199,8 +207,11 @@ class RecipientRiskAssessor:
         # a smart host the relay never sees the resident's message come in)
         how = dict.fromkeys(wrote, "")
         if message.auto_reply:
-            how.update(dict.fromkeys(targets, "auto"))
-        elif (asker := self._asker(message, targets)) is not None:
+            # not one carrying a case ("for Kayden Reid's conference (DOB ...)"): someone wrote
+            # in, but what goes back is no answer to them
+            if not ctx.identified:
+                how.update(dict.fromkeys(targets, "auto"))
+        elif (asker := self._asker(message, targets, own_name)) is not None:
             how.setdefault(asker, "quoted")
         wrote = set(how)
 
@@ -353,14 +364,27 @@ class RecipientRiskAssessor:
         return names.name_words(message.from_addr or "")
 
     @staticmethod
-    def _asker(message: Message, targets: list[str]) -> str | None:
+    def _asker(message: Message, targets: list[str], own: list[str]) -> str | None:
         """The recipient who wrote the message this one answers, by the address its quoted
-        header gives (a name alone could be anyone's: the other Sarah is what goes wrong)."""
+        header gives (a name alone could be anyone's: the other Sarah is what goes wrong).
+        Not when the answer names someone the quoted message does not: "Callum Reid's autism
+        diagnosis came through", added to Mrs Patel's thread, is another family's case."""
         author = thread.replied_to(message)
         if author is None or not author.address:
             return None
         address = normalise(author.address)
-        return address if address in targets else None
+        if address not in targets:
+            return None
+        body = message.body[:thread.THREAD_CHARS]
+        cut = thread.quote_start(body)
+        new, quoted = body[:cut], body[cut:].lower()
+        for m in _FULL_NAME.finditer(new):
+            first, last = m.group(1), m.group(2)
+            if first.lower() in _NOT_A_FIRST_NAME or last.lower() in own:
+                continue
+            if last.lower() not in quoted:
+                return None
+        return address
 
     @staticmethod
     def _answered(message: Message, sender: str, targets: list[str]) -> thread.Author | None:

@@ -57,6 +57,11 @@ _PERSON_FIELD = re.compile(
     r"young person|resident|patient|parent|carer|tenant|dob|d\.o\.b\.?|date of birth|"
     r"nhs(?: number| no\.?)?|upn|ni number|address)\s*:", re.IGNORECASE)
 
+# A date, or the heading of a list ("Present:", "Attendees:"): what follows is no signature.
+_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b")
+_LIST_HEAD = re.compile(r"^(?:present|attendees|apologies|actions|agenda|notes|case notes|"
+                        r"children|young people|clients|cases)\s*:", re.IGNORECASE)
+
 MAX_LINES = 14  # a signature longer than this is a letter
 MAX_CHARS = 90
 
@@ -71,12 +76,16 @@ def role_spans(text: str, sender: frozenset[str] = frozenset(),
     out: list[tuple[int, int]] = []
     lines = _lines(text)
     i = 0
+    before = ""  # the last line with words on it: a name under "Present:" is an attendee
     while i < len(lines):
         start, end, line = lines[i]
         i += 1
-        if not (_SIGN_OFF_LINE.match(line) or _is_name(line, sender, local.lower())):
+        heading, before = before, line or before
+        if not (_SIGN_OFF_LINE.match(line) or (_is_name(line, sender, local.lower())
+                                               and not heading.endswith(":"))):
             continue
         taken = 0
+        block: list[tuple[int, int]] = []
         while i < len(lines) and taken < MAX_LINES:
             start, end, line = lines[i]
             if not line:
@@ -86,9 +95,13 @@ def role_spans(text: str, sender: frozenset[str] = frozenset(),
                 break
             if line.rstrip().endswith((".", "?", "!", ":")) and len(_WORD.findall(line)) > 4:
                 break  # a sentence: the letter goes on, or a disclaimer starts
-            out += _role_segments(text, start, end, sender, local.lower())
+            if _PERSON_FIELD.search(line) or _DATE.search(line) or _LIST_HEAD.match(line):
+                block = []  # a record or minutes under the sign-off, no signature: none of it
+                break
+            block += _role_segments(text, start, end, sender, local.lower())
             taken += 1
             i += 1
+        out += block
     return out
 
 
@@ -134,6 +147,8 @@ def _role_segments(text: str, start: int, end: int, sender: frozenset[str],
 
 
 def _is_role(segment: str, sender: frozenset[str] = frozenset(), local: str = "") -> bool:
+    if " - " in segment or " – " in segment or any(c.isdigit() for c in segment):
+        return False  # "Mum Kelly Reid - Known To Domestic Abuse Service": fields, not a post
     label = _LABEL.match(segment)
     if label and not _post_label(label.group(1).strip(), sender, local):
         return False  # "Diagnosis: ADHD", "Referred to: YOT": a field, not a post

@@ -158,6 +158,13 @@ def _name_words(text: str) -> list[str]:
     return [w for w in words if w.lower() not in _SUFFIXES]
 
 
+def quote_start(body: str) -> int:
+    """Where the first quoted message's header starts (the new text ends), or the body's
+    length when it quotes none."""
+    m = _AUTHOR.search(body[:50000])
+    return m.start() if m else len(body)
+
+
 def replied_to(message: Message) -> Author | None:
     """Who wrote the message this one replies to: the first quoted header block's author.
 

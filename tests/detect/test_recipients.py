@@ -1093,6 +1093,24 @@ def test_an_out_of_office_answers_whoever_wrote_in(store):
     assert "lookalike-domain" in names(r) and "wrote-to-us" not in names(r)
 
 
+def test_an_out_of_office_carrying_a_case_or_a_reply_adding_another_family_answers_no_one(
+        store):
+    resident = "sam.r1975@gmail.com"
+    raw = b"Auto-Submitted: auto-replied\n" + make_message(
+        sender=f"Alice Jones <{SENDER}>", to=(resident,), subject="Automatic reply",
+        body="I am on leave. Kayden Reid (DOB 04/05/2016): his conference is on Monday.\n")
+    msg = parse(raw, Envelope(SENDER, (resident,)))
+    identified = Context(SETTINGS, store, identified=True)
+    [r] = RecipientRiskAssessor(SETTINGS).assess(msg, identified)
+    assert "wrote-to-us" not in names(r)
+    mum = "k.reid.home@gmail.com"
+    other = ANSWER.replace("Dear Ms Reid, your son's referral",
+                           "Dear Ms Reid, Callum Patel's autism diagnosis came through; your son's "
+                           "referral")
+    assert "wrote-to-us" not in names(assess(store, mum, subject="RE: My son", body=other)[mum])
+    assert "wrote-to-us" in names(assess(store, mum, subject="RE: My son", body=ANSWER)[mum])
+
+
 def test_a_look_alike_that_wrote_in_first_gets_no_credit_for_it(store):
     fake = "sarah.khan@nhs-net.co.uk"
     store.mark_replied([(SENDER, fake, time.time())])

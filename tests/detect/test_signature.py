@@ -86,3 +86,26 @@ def test_an_html_signature_laid_out_as_a_table_is_a_signature():
     msg = parse(bytes(m))
     assert [f.text for f in DETECTOR.detect(msg, Context(SETTINGS))
             if f.entity == "SPECIAL_CATEGORY"] == []
+
+
+@pytest.mark.parametrize("body, found", [
+    # fields joined by a dash, a list's heading, a date: a record under the sign-off
+    ("Thanks\nJo\n\nMum Kelly Reid - Known To Domestic Abuse Service", ["Domestic Abuse"]),
+    ("Present:\nJo Bloggs\nSarah Khan\nMum's Depression Reviewed By GP Practice Nurse",
+     ["Depression"]),
+    ("Regards\nJo\nKelly Reid\nPsychiatric Intensive Care Unit, Sectioned 2/12",
+     ["Psychiatric", "Sectioned"]),
+])
+def test_a_record_under_the_sign_off_is_no_signature(body, found):
+    assert terms(body) == found
+
+
+def test_terms_set_aside_count_again_in_a_message_that_identifies_someone():
+    # "Ravi Patel (DOB ...) has the Epilepsy Action card": about him; without the date of
+    # birth, a thank-you for a charity's stall
+    with_dob = "Ravi Patel, date of birth 04/05/2010, has the Epilepsy Action seizure card."
+    assert terms(with_dob) == ["Epilepsy"]
+    assert terms("Thanks for running the Epilepsy Action stall on Saturday.") == []
+    signed = "Please see below.\n\nThanks,\nJo\nCase Manager, Youth Offending Team\n"
+    assert terms(signed) == []
+    assert terms(signed + "\nDOB 04/05/2016 NHS number 943 476 5919") == ["Youth Offending"]

@@ -91,18 +91,23 @@ def load_phrases(paths: list[Path] | None = None) -> list[str]:
 # building or an event ("Domestic Abuse Coordinator", "Safeguarding Adults Board", "Mental
 # Health Resource Centre", "Mental Health Awareness Week"): on a starters' list, a signature
 # or a room-hire invoice these made "special-category data about 8 people" of job titles.
-# A charity's name is one too ("Macmillan Cancer Support", "Cancer Research UK", "Diabetes
-# UK"), as is a place of worship's. Not "Team" or "Service": "referred to the Domestic Abuse
-# Team" is about a person. Words of
+# Not "Team" or "Service": "referred to the Domestic Abuse Team" is about a person. Words of
 # a name are one space apart: a tab is the next cell of a pasted row ("Jo Bloggs\tDepression
 # \tSupport Officer"), and " - " the next field.
 _NAMED_BODY = re.compile(
     r" (?:[A-Z][\w'&+-]* ){0,2}?(?:Centre|Center|Board|Partnership|Co-?ordinator|"
     r"Officer|Manager|Lead|Advisor|Adviser|Society|Association|Trust|Week|Month|Day|Forum|"
     r"Network|Strategy|Policy|Training|Conference|Directorate|Department|Charity|Alliance|"
-    r"Foundation|Campaign|Fund|Committee|Helpline|Employer|Champion|Charter|Pledge|"
-    r"Commitment|Support|Research|UK|Action|Now|Cafe|Café|Network|Temple|Mosque|Church|"
-    r"Synagogue|Gurdwara|Festival|Appeal)\b")
+    r"Foundation|Campaign|Fund|Committee)\b")
+# The same for a scheme's, a charity's or a place of worship's name ("Disability Confident
+# Employer", "Cancer Research UK", "Epilepsy Action", "the Sikh Temple"): set aside rather than
+# dropped, since "Ravi Patel (DOB ...) has the Epilepsy Action seizure card" is about him (see
+# `analyze_all`). Not "Support": "receiving Domestic Abuse Support", "gets Autism Support in
+# class" are about someone.
+_NAMED_ORG = re.compile(
+    r" (?:[A-Z][\w'&+-]* ){0,2}?(?:Helpline|Employer|Champion|Charter|Pledge|Commitment|"
+    r"Research|UK|Action|Now|Cafe|Café|Network|Temple|Mosque|Church|Synagogue|Gurdwara|"
+    r"Festival|Appeal|Aider|Aiders)\b")
 
 # A term said of no one in particular: "let us know if you have a disability", "if you
 # consider yourself to have a disability", "should you be deaf", "you may be eligible for
@@ -122,18 +127,28 @@ _MAY_QUALIFY = re.compile(
     r"\byou\s+(?:can|could|may|might)\s+(?:also\s+)?(?:apply|claim|be\s+eligible|qualify|ask)\s+"
     r"for\s+(?:an?\s+|the\s+|any\s+)?$", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.?!;:\n]")
+_ABOUT_SOMEONE = re.compile(
+    r"\b(?:for|about|of|on|with|to)\s+(?:him|her|them|his|hers|their|[A-Z][a-z]+)\b")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
-def _hypothetical(text: str, start: int) -> bool:
-    """Whether the term at `start` is said of whoever it may concern (see above)."""
+def _hypothetical(text: str, start: int, end: int, category: str) -> bool:
+    """Whether the term at `start` is said of whoever it may concern (see above): "if you
+    have a disability" (the disability words only: "if you are pregnant again", from the
+    nurse with your results, is about you), "you can apply for a Blue Badge", but not when
+    the clause goes on to someone ("... for him", "... about Kayden")."""
     before = text[max(0, start - 100):start]
     if "you" not in before.lower():
         return False  # most terms: asked at every one, so the cheapest question first
+    after = _CLAUSE_END.split(text[end:end + 80], 1)[0]
+    if _ABOUT_SOMEONE.search(after):
+        return False
     if (cut := max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)):
         before = before[cut:]
     if _MAY_QUALIFY.search(before):
         return True
+    if category != "disability":
+        return False
     words = [w.lower() for w in _TOKEN.findall(before)]
     for i in range(len(words) - 1, 0, -1):
         if words[i] in _YOU:
@@ -152,11 +167,14 @@ _PHRASE_REACH = 120
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
-    """One expression for the phrases: whole words, any case, anything but letters and
-    digits between words ("LGBT+ inclusive", "Confident: Committed"), each word with the
-    terms' endings ("neglected to mention")."""
+    """One expression for the phrases: whole words, any case, anything but letters, digits
+    and a clause's punctuation between words ("LGBT+ inclusive", "Confident: Committed"), each
+    word with the terms' endings ("neglected to mention")."""
     endings = "(?:s|es|ed|d|ing|'s)?"
-    alternatives = sorted({rf"{endings}[\W_]+".join(map(re.escape, _WORD.findall(p)))
+    # between words anything but letters, digits and what ends a clause: "he has dementia,
+    # friends say" is no Dementia Friends
+    between = r"[^\w,.;!?()]+"
+    alternatives = sorted({(endings + between).join(map(re.escape, _WORD.findall(p)))
                            for p in phrases}, key=len, reverse=True)
     if not alternatives:
         return None
@@ -250,21 +268,32 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
         return False
 
     def analyze(self, text, entities=None, nlp_artifacts=None):
-        results = []
+        """The findings, without those `analyze_all` sets aside (Presidio's entry point)."""
+        return self.analyze_all(text)[0]
+
+    def analyze_all(self, text: str) -> tuple[list[RecognizerResult], list[RecognizerResult]]:
+        """(findings, set aside). Set aside: terms in a `not_about_anyone` phrase, in a
+        scheme's or a charity's name, or said to whoever it may concern. They are about no
+        one in a letter to a resident, but in a message that identifies someone (an NHS
+        number, a date of birth) the doubt goes the other way: "Ravi Patel (DOB ...) has
+        the Epilepsy Action seizure card". The caller (`PatternDetector`) decides."""
+        results: list[RecognizerResult] = []
+        aside: list[RecognizerResult] = []
         spans: list[tuple[int, int]] | None = None  # the whole text's phrases, once many terms
         for n, m in enumerate(self._matches(text)):
             if n == _LOOK_AROUND and self._phrases is not None:
                 spans = [p.span() for p in self._phrases.finditer(text)]
-            if m.group(0)[:1].isupper() and _NAMED_BODY.match(text, m.end()):
+            capital = m.group(0)[:1].isupper()
+            if capital and _NAMED_BODY.match(text, m.end()):
                 continue  # "Fostering Team", "Mental Health Awareness Week": a name, no one's data
-            if self._in_phrase(text, m.start(), m.end(), spans):
-                continue  # "Disability Confident Employer": a signature's scheme, no one's data
-            if _hypothetical(text, m.start()):
-                continue  # "let us know if you have a disability": whoever it may concern
             term = self._lookup(m.group(0))
             category = self._category.get(term or "", "special category")
             desc = self.lexicon.get(category, (category, []))[0]
-            results.append(RecognizerResult(
+            # "Disability Confident Employer", "Cancer Research UK", "if you have a disability"
+            doubt = (capital and _NAMED_ORG.match(text, m.end())) or \
+                self._in_phrase(text, m.start(), m.end(), spans) or \
+                _hypothetical(text, m.start(), m.end(), category)
+            (aside if doubt else results).append(RecognizerResult(
                 self.ENTITY, m.start(), m.end(), 0.9,
                 AnalysisExplanation(recognizer=self.name, original_score=0.9,
                                     pattern_name=category,
@@ -272,4 +301,4 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
                                                         f"{desc} ({category})"),
                 recognition_metadata={"category": category},
             ))
-        return results
+        return results, aside

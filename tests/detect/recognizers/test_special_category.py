@@ -53,7 +53,7 @@ def test_special_category_terms(text, expected):
     ("Mr Reid has a disability and is deaf.", ["disability", "deaf"]),
     ("She is experiencing domestic abuse.\nDisability Confident Employer", ["domestic abuse"]),
     ("Callum has dementia\n\nDementia Friendly Council", ["dementia"]),
-    ("The Dementia Friendly café is on Tuesday; his dementia is worse.", ["dementia"]),
+    ("The Dementia Friendly Café is on Tuesday; his dementia is worse.", ["dementia"]),
 ])
 def test_terms_in_a_signature_scheme_or_helpline_advert_are_no_finding(text, expected):
     assert recognized(R, text) == expected
@@ -96,7 +96,7 @@ def test_a_term_said_of_whoever_it_may_concern_is_no_finding(text, expected):
     ("She has been accommodated under Section 20 since May.", ["Section 20"]),
     ("You will be charged with the cost of the repair.", []),
     ("He was charged with assault.", ["charged with"]),
-    ("Please don't neglect to return the form; I neglected to mention it.", []),
+    ("Please don't neglect to return the form; I neglected to mention it.", ["neglected"]),
     ("The children suffered neglect.", ["neglect"]),
     ("Fly-tipping is a criminal offence.", []),
     ("He admitted the offence.", ["offence"]),
@@ -104,14 +104,40 @@ def test_a_term_said_of_whoever_it_may_concern_is_no_finding(text, expected):
     # a charity's or a place's name, a community's event
     ("the Macmillan Cancer Support coffee morning", []),
     ("the Race for Life for Cancer Research UK", []),
-    ("Diabetes UK have a stall; the dementia cafe meets on Tuesday.", []),
-    ("the Muslim community centre and the Hindu Temple", []),
+    ("Diabetes UK have a stall; the dementia cafe meets on Tuesday.", ["dementia"]),
+    ("the Muslim community centre and the Hindu Temple", ["Muslim"]),
     ("the LGBT+ staff network", []),
     ("She has cancer. Support is arranged.", ["cancer"]),
     ("He goes to an autism support group.", ["autism"]),
 ])
 def test_capitals_and_other_senses_of_a_word(text, expected):
     assert recognized(R, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # found again after the red team's cases: a phrase does not run across a comma
+    ("He has dementia, friends and neighbours say.", ["dementia"]),
+    ("despite her disability, confident with customers", ["disability"]),
+    # said of someone after all
+    ("As Ravi now can't walk, you can apply for a Blue Badge for him.", ["Blue Badge"]),
+    ("The nurse rang: if you are pregnant again the midwife will see you.", ["pregnant"]),
+    ("If you have a child protection plan for Kayden on file, send it.",
+     ["child protection plan"]),
+    ("Kelly is now receiving Domestic Abuse Support from the IDVA.", ["Domestic Abuse"]),
+    ("Kayden was referred to the Mash on Monday.", ["Mash"]),
+    ("Kayla - cse screening done, high risk", ["cse"]),
+    ("Mum continues to neglect to send him to school.", ["neglect"]),
+    ("Sending those messages is a criminal offence; the file has gone to the CPS.",
+     ["offence"]),
+])
+def test_what_is_said_of_someone_is_found_though_it_looks_like_a_phrase(text, expected):
+    assert recognized(R, text) == expected
+
+
+def test_a_scheme_or_a_charity_named_in_a_message_is_set_aside_not_lost():
+    found, aside = R.analyze_all("Ravi has the Epilepsy Action seizure card; if you have a "
+                                 "disability, tell us.")
+    assert found == [] and [r.entity_type for r in aside] == ["SPECIAL_CATEGORY"] * 2
 
 
 def test_a_text_of_many_terms_drops_the_same_phrases_as_a_short_one():
