@@ -297,21 +297,20 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
                      for p in history.pairs_from_message(raw)]
             replied = history.written_in(found[0].sender, [p.recipient for p in found],
                                          internal, found[0].when) if found else None
-            if replied is None and found and history.auto_replied(raw):  # an out-of-office
-                store.mark_replied(history.answered(
-                    found[0].sender, [p.recipient for p in found], internal, found[0].when))
-                automatic[0] += 1
-                continue
             if replied is not None:  # inbound mail: its sender wrote to our recipients
                 store.mark_replied(replied)
                 inbound[0] += 1
                 continue
-            if found:
-                message = parse(raw)
-                found = learn_message(store, message, found, key, identifiers(message))
-            else:
+            if not found:
                 empty[0] += 1
-            yield from found
+                continue
+            message = parse(raw)
+            if message.auto_reply:  # an out-of-office: its recipients wrote in
+                store.mark_replied(history.answered(
+                    found[0].sender, [p.recipient for p in found], internal, found[0].when))
+                automatic[0] += 1
+                continue
+            yield from learn_message(store, message, found, key, identifiers(message))
 
     try:
         _learn(store, pairs(), " ".join(args.paths), settings.recipients.history_days,
