@@ -115,6 +115,13 @@ class _Reader:
             raise SmimeError("cut short: no end-of-contents")
         return self.data[pos] == 0 and self.data[pos + 1] == 0
 
+    def expect(self, pos: int, limit: int, depth: int, tag: int, why: str) -> _Element:
+        """The element at `pos`, which must be a `tag` (else SmimeError(why))."""
+        el = self.element(pos, limit, depth)
+        if el.tag != tag:
+            raise SmimeError(why)
+        return el
+
     def after(self, el: _Element, outer: int, depth: int) -> int:
         """Where the next element starts: after its contents, or its end-of-contents."""
         if el.end is not None:
@@ -166,43 +173,29 @@ def signed_content(data: bytes, limit: int) -> bytes | None:
     certificates only). At most `limit` bytes of content, or SmimeError."""
     r = _Reader(data)
     outer = len(data)
-    top = r.element(0, outer, 0)
-    if top.tag != _SEQUENCE:
-        raise SmimeError("not a CMS structure")
+    top = r.expect(0, outer, 0, _SEQUENCE, "not a CMS structure")
     outer = r.limit(top, outer)
     oid = r.element(top.start, outer, 1)
     if oid.tag != _OID or _TYPES.get(data[oid.start:oid.end]) != "signed-data":
         raise SmimeError("not signed data")
-    wrap = r.element(r.after(oid, outer, 1), outer, 1)
-    if wrap.tag != _EXPLICIT_0:
-        raise SmimeError("no content after its type")
+    wrap = r.expect(r.after(oid, outer, 1), outer, 1, _EXPLICIT_0, "no content after its type")
     outer = r.limit(wrap, outer)
-    signed = r.element(wrap.start, outer, 2)
-    if signed.tag != _SEQUENCE:
-        raise SmimeError("SignedData is not a SEQUENCE")
+    signed = r.expect(wrap.start, outer, 2, _SEQUENCE, "SignedData is not a SEQUENCE")
     outer = r.limit(signed, outer)
-    version = r.element(signed.start, outer, 3)
-    if version.tag != _INTEGER:
-        raise SmimeError("SignedData has no version")
-    digests = r.element(r.after(version, outer, 3), outer, 3)
-    if digests.tag != _SET:
-        raise SmimeError("SignedData has no digest algorithms")
-    encap = r.element(r.after(digests, outer, 3), outer, 3)
-    if encap.tag != _SEQUENCE:
-        raise SmimeError("SignedData has no encapsulated content")
+    version = r.expect(signed.start, outer, 3, _INTEGER, "SignedData has no version")
+    digests = r.expect(r.after(version, outer, 3), outer, 3, _SET,
+                       "SignedData has no digest algorithms")
+    encap = r.expect(r.after(digests, outer, 3), outer, 3, _SEQUENCE,
+                     "SignedData has no encapsulated content")
     outer = r.limit(encap, outer)
-    etype = r.element(encap.start, outer, 4)
-    if etype.tag != _OID:
-        raise SmimeError("encapsulated content has no type")
+    etype = r.expect(encap.start, outer, 4, _OID, "encapsulated content has no type")
     named = _TYPES.get(data[etype.start:etype.end])
     if named != "data":
         raise SmimeError(f"encapsulated content is {named or 'of an unknown type'}, not data")
     pos = r.after(etype, outer, 4)
     if r.at_end(encap, pos, outer):
         return None
-    explicit = r.element(pos, outer, 4)
-    if explicit.tag != _EXPLICIT_0:
-        raise SmimeError("encapsulated content is not tagged [0]")
+    explicit = r.expect(pos, outer, 4, _EXPLICIT_0, "encapsulated content is not tagged [0]")
     out: list[bytes] = []
     outer = r.limit(explicit, outer)
     r.octets(r.element(explicit.start, outer, 5), outer, 5, out, [limit])
