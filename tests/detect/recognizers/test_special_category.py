@@ -173,6 +173,16 @@ def test_a_council_extends_the_lexicon_with_its_own_file(tmp_path):
     assert recognized(rec, "child protection") == ["child protection"]
 
 
+def test_a_term_the_council_writes_in_capitals_matches_only_so(tmp_path):
+    # its own acronym that is also a word: the Children's Assessment Team, not the cat
+    extra = tmp_path / "local.yaml"
+    extra.write_text("social_care:\n  terms: [CAT, CAT assessment]\n")
+    rec = DlpSpecialCategoryRecognizer(load_lexicon([extra]))
+    assert recognized(rec, "referred to CAT; the CAT Assessment is due") == ["CAT",
+                                                                            "CAT Assessment"]
+    assert recognized(rec, "the cat sat on the Cat flap") == []
+
+
 def test_a_broken_lexicon_file_says_which(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("health: [not, a, mapping]\n")
