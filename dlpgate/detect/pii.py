@@ -21,7 +21,6 @@ from presidio_analyzer import RecognizerResult
 
 from dlpgate.config import Settings
 from dlpgate.detect import ner, recognizers, signature
-from dlpgate.detect.recognizers.special_category import DlpSpecialCategoryRecognizer
 from dlpgate.detect.registry import Context, register
 from dlpgate.detect.summary import CASE_REFERENCE_DETECTOR, CONFIDENT, STRONG_IDENTIFIERS
 from dlpgate.model import Finding, Message, TextPart
@@ -97,11 +96,8 @@ class PatternDetector:
         for part in message.parts:
             roles: list[tuple[int, int]] | None = None  # the signature's posts, when needed
             for rec in self.recognizers:
-                if isinstance(rec, DlpSpecialCategoryRecognizer):
-                    results, doubted = rec.analyze_all(part.text)
-                    aside += [_finding(part, r, rec.name) for r in doubted]
-                else:
-                    results = rec.analyze(part.text, None, None)
+                results, doubted = rec.analyze_all(part.text)
+                aside += [_finding(part, r, rec.name) for r in doubted]
                 for r in results:
                     if not self.thresholds.keep(r.entity_type, r.score):
                         continue

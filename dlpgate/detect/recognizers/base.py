@@ -71,6 +71,12 @@ class FastRecognizer(EntityRecognizer):
         found = words.search(text, low, high)
         return found.group(0).lower() if found else None
 
+    def analyze_all(self, text: str) -> tuple[list[RecognizerResult], list[RecognizerResult]]:
+        """(findings, set aside): the findings, and matches that are findings only where the
+        message identifies someone (`PatternDetector` decides). Most recognizers set nothing
+        aside; the special-category lexicon does."""
+        return self.analyze(text, None, None), []
+
     def analyze(
         self, text: str, entities: list[str] | None = None,
         nlp_artifacts: NlpArtifacts | None = None,
