@@ -366,11 +366,21 @@ def spells(address: str, name: list[str]) -> bool:
     if len(name) < 2:
         return False
     first, last = unaccented(name[0]).lower(), unaccented(name[-1]).lower()
-    words = name_words(address)
+    # every run of letters, however short: a two-letter first name (Jo, Al) is a word of
+    # jo.bloggs.home@ when it is the name asked about, though `name_words` drops it
+    local = address.rpartition("@")[0].lower()
+    words = re.findall(r"[a-z]+", local)
     if first in words and last in words:
         return True
-    letters = re.sub(r"[^a-z]", "", address.rpartition("@")[0].lower())
-    return letters in (first + last, last + first)
+    together = (first + last, last + first)
+    # run together, alone or beside a word of its own (jobloggs.home@, emmaclarke_work@)
+    return "".join(words) in together or any(w in together for w in words)
+
+
+def spelled_name(address: str) -> list[str]:
+    """The name an address spells, short first names kept (jo.bloggs@: jo, bloggs), for
+    `spells`; an initial is no name."""
+    return [w for w in re.findall(r"[a-z]+", address.rpartition("@")[0].lower()) if len(w) > 1]
 
 
 def name_words(address: str) -> list[str]:

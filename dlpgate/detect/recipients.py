@@ -299,7 +299,7 @@ class RecipientRiskAssessor:
                         "text do not mention them by name"))
                 own = domain in self.webmail and in_domains(domain_of(sender), self.internal) \
                     and (names.spells(address, own_name) or
-                         names.spells(address, names.name_words(sender)))
+                         names.spells(address, names.spelled_name(sender)))
                 if not known and not own:  # the sender's own name is no sign of someone meant
                     signals += self._meant(address, domain, words, in_body, together)
                     signals += self._greeting(address, hello, greeted,

@@ -1135,6 +1135,16 @@ def test_work_forwarded_to_the_senders_own_webmail_is_their_own_personal_address
     for address in ("emma.jones@gmail.com", "e.clarke@gmail.com"):  # another Emma; an initial
         assert "own-personal-address" not in names(assess(store, address, body=body,
                                                             sender=own)[address])
+    # a two-letter first name, and a word beside the name: "home", "personal", a year
+    jo = "Jo Bloggs <jo.bloggs@example-council.gov.uk>"
+    for address in ("jo.bloggs.home@gmail.com", "jobloggs.personal@outlook.com",
+                    "bloggs.jo84@yahoo.co.uk"):
+        for sender in (jo, "jo.bloggs@example-council.gov.uk"):  # named, or by address alone
+            r = assess(store, address, body="To finish at home.\n", sender=sender)[address]
+            assert "own-personal-address" in names(r), (address, sender)
+    for address in ("joe.bloggs@gmail.com", "j.bloggs.home@gmail.com"):  # her brother; initial
+        r = assess(store, address, body="To finish at home.\n", sender=jo)[address]
+        assert "own-personal-address" not in names(r), address
 
 
 def test_a_look_alike_domain_is_named_as_the_sender_saw_it_and_as_it_travels(store):
