@@ -24,7 +24,7 @@ from typing import Any
 
 from dlpgate import detect as detect_stage
 from dlpgate.config import Settings
-from dlpgate.detect import profile
+from dlpgate.detect import autoreply, profile
 from dlpgate.detect.pii import identifies
 from dlpgate.detect.registry import Context, build
 from dlpgate.model import Action, Envelope, Evidence, Finding, Message, ScanResult, Verdict
@@ -99,7 +99,8 @@ class Scanner:
         findings = detect_stage.find(message, self.cheap, self.ctx)
         fingerprint = self._fingerprint(message, findings)
         ctx = dataclasses.replace(self.ctx, fingerprint=fingerprint,
-                                  identified=identifies(findings))
+                                  identified=identifies(findings)
+                                  or autoreply.names_a_case(message, findings))
         evidence = Evidence(tuple(findings),
                             tuple(detect_stage.assess(message, self.recipients, ctx)))
         t2 = time.perf_counter()

@@ -1063,6 +1063,62 @@ def _benign_care_arrangements(rng: random.Random) -> _Mail:
                  history=_background(rng))
 
 
+# An out-of-office signposting help: the people it names are to be contacted instead.
+_OOF_SIGNPOSTS = [
+    "I am on leave until {day}. If you have a safeguarding concern about a child, call the "
+    "MASH on {phone}, or my manager {contact}.",
+    "Thank you for your email. I am attending a child protection conference today and will "
+    "reply on {day}. If it is urgent, please contact {contact}, Team Manager, on {phone}.",
+    "I am out of the office until {day}. For safeguarding referrals call {contact} on {phone}.",
+    "I am on annual leave. Any child protection matters should go to my colleague {contact}.",
+    "I am working from home today with limited access to email. For mental health support "
+    "out of hours, call Samaritans on 116 123.",
+    "I am on leave until {day}. In my absence please contact {contact} about any safeguarding "
+    "concerns.",
+    "I am away until {day}. For the Youth Offending Team please ring {contact} on {phone}.",
+]
+# ... and one telling every stranger who writes in where the writer is, and with whom.
+_OOF_CASES = [
+    "I am out of the office today for {child}'s child protection conference with {their} "
+    "mother, {parent}. I will reply on {day}.",
+    "I am at court today for {child}'s care proceedings; {parent} is there too. Back on {day}.",
+    "I am at the hospital with {child}, who self-harmed last night, and {parent}. Back {day}.",
+    "I am at {child}'s strategy meeting with {parent} until 3pm. Please contact {contact} on "
+    "{phone}.",
+]
+
+
+def _out_of_office(rng: random.Random, templates: list[str]) -> _Mail:
+    """An automatic reply (RFC 3834) from a social worker to a resident who wrote in."""
+    first, last, sender = _officer(rng, rng.choice(["childrens", "adults"]))
+    text = _oof_fill(rng, rng.choice(templates), last)
+    resident = _person(rng, False)
+    to = _webmail_address(rng, resident.first, resident.last)
+    body = f"{text}\n\n{first} {last}\n{rng.choice(_CARE_POSTS)}\n"
+    subject = f"Automatic reply: {rng.choice(['Tuesday', 'My son', 'Query', 'Meeting'])}"
+    return _Mail(sender, [to], subject, body, history=_background(rng),
+                 headers=[("Auto-Submitted", "auto-replied")])
+
+
+def _oof_fill(rng: random.Random, template: str, sender_last: str) -> str:
+    child = _person(rng, True)
+    while child.last == sender_last:  # a family of the writer's own name is another story
+        child = _person(rng, True)
+    return template.format(
+        day=rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]),
+        phone=_phone(rng), contact=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        child=f"{child.first} {child.last}", their=rng.choice(["his", "her"]),
+        parent=f"{rng.choice(['Mrs', 'Ms'])} {child.last}")
+
+
+def _benign_out_of_office(rng: random.Random) -> _Mail:
+    return _out_of_office(rng, _OOF_SIGNPOSTS)
+
+
+def _risky_out_of_office(rng: random.Random) -> _Mail:
+    return _out_of_office(rng, _OOF_CASES)
+
+
 # ------------------------------------------------------------------ the corpus
 
 # kind -> (risky, builder, wanted action or "")
@@ -1079,6 +1135,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "top-suggestion": (True, _risky_top_suggestion, ""),
     "circular-namesake": (True, _risky_circular_namesake, ""),
     "social-care-to-non-partner": (True, _risky_social_care, "confirm"),
+    "out-of-office-case": (True, _risky_out_of_office, "confirm"),
     "referral-to-partner": (False, _benign_partner_referral, ""),
     "internal": (False, _benign_internal, ""),
     "business-to-supplier": (False, _benign_business, ""),
@@ -1092,6 +1149,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "namesake-written-to": (False, _benign_namesake_written_to, ""),
     "resident-reply": (False, _benign_resident_reply, ""),
     "care-arrangements": (False, _benign_care_arrangements, ""),
+    "out-of-office": (False, _benign_out_of_office, ""),
 }
 RISKY_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if risky)
 BENIGN_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if not risky)

@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 12 and len(BENIGN_KINDS) == 13
+    assert len(RISKY_KINDS) == 13 and len(BENIGN_KINDS) == 14
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -195,3 +195,18 @@ def test_a_first_letter_to_a_personal_address_signed_with_schemes_or_a_team_is_n
         assert any(a.endswith(tuple(f"@{w}" for w in WEBMAIL)) for a in s.example.to)
         outcome, _ = run_example(s.example, policy, settings, {})
         assert outcome.action == "allow", (s.example.body, outcome.rules)
+
+
+def test_an_out_of_office_that_signposts_goes_and_one_naming_a_childs_case_is_confirmed():
+    """Everyone who writes in gets the out-of-office; "for Kayden Reid's child protection
+    conference with his mother, Mrs Reid" told each of them, unasked."""
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    policy = load_policy(settings)
+    corpus = generate(12, seed=7)
+    for kind, wanted in (("out-of-office", "allow"), ("out-of-office-case", "confirm")):
+        replies = [s for s in corpus if s.kind == kind]
+        assert len(replies) == 12
+        for s in replies:
+            assert ("Auto-Submitted", "auto-replied") in s.example.headers
+            outcome, _ = run_example(s.example, policy, settings, {})
+            assert outcome.action == wanted, (s.example.body, outcome.rules)

@@ -24,8 +24,9 @@ class Context:
     store: Any = None  # history lookups; None where there is no store (then no history)
     now: float | None = None  # the clock for recency; None: the time of the scan
     fingerprint: tuple[int, ...] | None = None  # this message's content hashes, if computed
-    # whether the content names someone by an identifier (an NHS number, a date of birth),
-    # as pattern detection found it; None where it was not asked
+    # whether the content points at someone: an identifier (an NHS number, a date of birth)
+    # as pattern detection found it, or an out-of-office's special-category term beside a
+    # full name (`autoreply.names_a_case`); None where it was not asked
     identified: bool | None = None
 
 

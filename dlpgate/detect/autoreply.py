@@ -1,0 +1,95 @@
+"""Whether an out-of-office tells whoever writes in about a case.
+
+An automatic reply goes to everyone who writes while the sender is away, spam included,
+so recipient risk counts its recipient as having written to us (`wrote-to-us`): "If you
+have a safeguarding concern, call the MASH or my manager Sarah Khan" is a signpost, and
+holding it until the social worker is back helps no one. "I am at Kayden Reid's child
+protection conference" is the same text to the same strangers, and it tells each of them
+something about a child. The difference is whom the special-category term's sentence
+names: a person it is about, or only people to contact instead and the sender herself.
+
+An identifier (an NHS number, a date of birth) settles it without this (`pii.identifies`);
+this reads the names, for an out-of-office that gives none. A first name alone ("for
+Kayden's conference") is not read: capitalised single words are too often a team or a
+day, and NER still counts that child for the policy's named-person rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from dlpgate.detect import greeting, names
+from dlpgate.model import Finding, Message
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")  # not the dots of an address
+# Two capitalised words, each pair tried (overlapping): "Contact Sarah Khan" gives
+# "Contact Sarah" and "Sarah Khan"
+_PAIR = re.compile(r"(?=\b([A-Z][a-z]+)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b)")
+# Words before a name in its sentence that give it as someone to turn to instead.
+_CONTACT_CUES = frozenset("""contact contacting call calling ring phone telephone email e-mail
+emailing speak talk manager managers colleague colleagues cover covering supervisor deputy
+leader lead duty via absence""".split())
+_JOINERS = frozenset({"or", "and", "either", "my", "our", "the", "your", "team", "senior"})
+# A phone number or an address just after a name: a contact ("Sarah Khan on 0161 496 0001",
+# "Sarah Khan (sarah.khan@...)", "Sarah Khan: 07700 900123"). Not "at" or "on Monday": "with
+# Jack Smith at CAMHS", "for Kayden Reid on Monday" are about them.
+_CONTACT_AFTER = re.compile(
+    r"\s*(?:\([^)]*[@0-9]|,?\s*(?:on|tel|t|telephone|phone|mobile|email|e-mail|e)[.:]?\s*"
+    r"(?:[0-9+(]|[\w.+-]+@)|[-:,]\s*[0-9+(]|<?[\w.+-]+@)", re.IGNORECASE)
+_NOT_NAME_WORDS = frozenset("""dear hi hello kind best many thanks thank regards the yours with
+from sent to subject re fw on in at for and a if please good morning afternoon i we my our
+your you monday tuesday wednesday thursday friday saturday sunday january february march april
+may june july august september october november december christmas easter bank holiday
+automatic reply""".split()) | names.ROLE_WORDS | names.GROUP_WORDS
+
+
+def names_a_case(message: Message, findings: Iterable[Finding]) -> bool:
+    """Whether an automatic reply's special-category term shares its sentence with the full
+    name of someone who is neither the sender nor given as a contact."""
+    if not message.auto_reply:
+        return False
+    body = message.body
+    spans = [(f.start, f.end) for f in findings
+             if f.entity == "SPECIAL_CATEGORY" and f.part == "body"]
+    if not spans:
+        return False
+    own = set(greeting.name_words_of(message.from_name)) | set(
+        names.spelled_name(message.from_addr or ""))
+    done: set[int] = set()
+    for start, end in spans:
+        left = max((m.end() for m in _SENTENCE_END.finditer(body, 0, start)), default=0)
+        if left in done:
+            continue
+        done.add(left)
+        stop = _SENTENCE_END.search(body, end)
+        right = stop.start() if stop else len(body)
+        if _names_someone(body, left, right, spans, own):
+            return True
+    return False
+
+
+def _names_someone(body: str, left: int, right: int, spans: list[tuple[int, int]],
+                   own: set[str]) -> bool:
+    sentence = body[left:right]
+    contact_end = -1  # where the last name given as a contact ended, in `sentence`
+    for m in _PAIR.finditer(sentence):
+        first, last = m.group(1), m.group(2)
+        a, b = left + m.start(1), left + m.end(2)
+        if first.lower() in _NOT_NAME_WORDS or last.lower() in _NOT_NAME_WORDS:
+            continue
+        if any(s < b and a < e for s, e in spans):  # "Child Protection": the term itself
+            continue
+        if set(greeting.name_words_of(f"{first} {last}")) <= own:
+            continue  # the sender's own name, in her signature
+        before = sentence[:m.start(1)].lower().split()[-5:]
+        given = any(w.strip(",;:()") in _CONTACT_CUES for w in before)
+        joined = contact_end >= 0 and all(
+            w.strip(",;:()") in _JOINERS for w in sentence[contact_end:m.start(1)].lower().split())
+        after = sentence[m.end(2):]
+        possessive = after.startswith(("'s", "\u2019s"))
+        if given or joined or (not possessive and _CONTACT_AFTER.match(after)):
+            contact_end = m.end(2)
+            continue
+        return True
+    return False

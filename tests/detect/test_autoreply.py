@@ -1,0 +1,68 @@
+"""An out-of-office that signposts help answers whoever wrote in; one that tells them about a
+named person's case does not."""
+
+import pytest
+
+from dlpgate.config import Settings
+from dlpgate.detect.autoreply import names_a_case
+from dlpgate.detect.pii import PatternDetector
+from dlpgate.detect.registry import Context
+from dlpgate.parse.mime import parse
+from dlpgate.testing import make_message
+
+SETTINGS = Settings.model_validate({"detection": {"ner": False}})
+DETECTOR = PatternDetector(SETTINGS)
+ALICE = "Alice Jones <social.worker@example-council.gov.uk>"
+
+
+def tells_a_case(body: str, auto: bool = True, sender: str = ALICE) -> bool:
+    raw = make_message(sender=sender, to=("sam.r1975@gmail.com",),
+                       subject="Automatic reply: Tuesday", body=body + "\n")
+    msg = parse((b"Auto-Submitted: auto-replied\n" if auto else b"") + raw)
+    findings = list(DETECTOR.detect(msg, Context(SETTINGS)))
+    assert any(f.entity == "SPECIAL_CATEGORY" for f in findings), "no term: the test says nothing"
+    return names_a_case(msg, findings)
+
+
+@pytest.mark.parametrize("body", [
+    "I am on leave until Monday. If you have a safeguarding concern about a child, call the "
+    "MASH on 0161 496 0001, or my manager Sarah Khan.",
+    "I am attending a Child Protection Conference today. If urgent, please contact Sarah Khan, "
+    "Team Manager, on 0161 496 0002.",
+    "I am on annual leave. Any safeguarding concerns should go to my colleague John Smith or "
+    "Sarah Khan.",
+    "I am out of the office until Tuesday. Safeguarding referrals: Sarah Khan "
+    "(sarah.khan@example-council.gov.uk) or Tom Price (0161 496 0004).",
+    "I am on leave. In my absence please contact Priya Shah about any child protection matters.",
+    "I am away. For the Youth Offending Team please ring Mark Evans on 0161 496 0005.",
+    "Thank you for your email. Over Christmas the Mental Health Support Team reopens on 4 "
+    "January.",
+    "Alice Jones is on leave until Monday: for a safeguarding concern call the MASH.",
+])
+def test_an_out_of_office_naming_only_people_to_contact_and_its_sender_tells_no_case(body):
+    assert not tells_a_case(body)
+
+
+@pytest.mark.parametrize("body", [
+    "I am out of the office today for Kayden Reid's child protection conference with his "
+    "mother Kelly Reid. Back on Monday.",
+    "I am at court today for the care proceedings of Tyler Brown and back tomorrow.",
+    "Out of office: I am with Jack Smith at CAMHS today after his overdose.",
+    "I am at the hospital with Amy Price, who was sectioned last night. Back Tuesday.",
+    # a contact in the same sentence does not hide the child beside them
+    "I am at Leah Carter's strategy meeting about the sexual abuse allegation; please contact "
+    "Sarah Khan on 0161 496 0001.",
+])
+def test_an_out_of_office_naming_whom_a_term_is_about_tells_a_case(body):
+    assert tells_a_case(body)
+
+
+def test_only_an_automatic_reply_is_read_so(body=("I am at the hospital with Amy Price, who "
+                                                  "was sectioned last night.")):
+    # an ordinary letter naming someone is for the policy's named-person rules and NER
+    assert tells_a_case(body) and not tells_a_case(body, auto=False)
+
+
+def test_a_name_in_another_sentence_from_the_term_is_not_whom_it_is_about():
+    assert not tells_a_case("I am visiting Amy Price today. If you have a safeguarding "
+                            "concern, call the MASH.")
