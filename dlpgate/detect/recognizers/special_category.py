@@ -107,10 +107,22 @@ def _about_no_one(paths: list[Path] | None, key: str, valid, needs: str) -> list
 # a name are one space apart: a tab is the next cell of a pasted row ("Jo Bloggs\tDepression
 # \tSupport Officer"), and " - " the next field.
 _NAMED_BODY = re.compile(
-    r" (?:[A-Z][\w'&+-]* ){0,2}?(?:Centre|Center|Board|Partnership|Co-?ordinator|"
-    r"Officer|Manager|Lead|Advisor|Adviser|Society|Association|Trust|Week|Month|Day|Forum|"
+    r" (?:[A-Z][\w'&+-]* ){0,2}?(?:(?P<post>Co-?ordinator|Officer|Manager|Lead|Advisor|Adviser)|"
+    r"Centre|Center|Board|Partnership|Society|Association|Trust|Week|Month|Day|Forum|"
     r"Network|Strategy|Policy|Training|Conference|Directorate|Department|Charity|Alliance|"
     r"Foundation|Campaign|Fund|Committee)\b")
+# Unless the name is someone's: "His Probation Officer says ...", "Callum's Probation Officer".
+# One person's post ("his", "her", "Mum's") is a finding: "his Probation Officer" tells that he
+# is on probation, and with no identifier in the message a term set aside would be lost.
+# Anything else possessed is set aside, kept when the message identifies someone: "their" is as
+# often a group's ("schools should send their Child Protection Policy"), a name's a place's or
+# a body's ("Ashfield's Domestic Abuse Co-ordinator", "the Council's Mental Health Lead"), and
+# "her Safeguarding Adults Training" is a course she went on. Not "your" or "our": "speak to
+# your Safeguarding Lead", "our Domestic Abuse Co-ordinator" are a circular's.
+_WHOSE = re.compile(
+    r"(?:\b(?P<one>his|her|(?:mum|dad|mother|father|son|daughter|brother|sister|husband|wife|"
+    r"boyfriend|girlfriend|nan|gran|grandad)['’]s)|\btheir|\w['’]s|\ws['’])\s+$",
+    re.IGNORECASE)
 # The same for a scheme's, a charity's or a place of worship's name ("Disability Confident
 # Employer", "Cancer Research UK", "Epilepsy Action", "the Sikh Temple"): set aside rather than
 # dropped, since "Ravi Patel (DOB ...) has the Epilepsy Action seizure card" is about him (see
@@ -299,11 +311,12 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
 
     def analyze_all(self, text: str) -> tuple[list[RecognizerResult], list[RecognizerResult]]:
         """(findings, set aside). Set aside: terms in a `not_about_anyone` phrase or
-        compound ("autism-friendly"), in a scheme's or a charity's name, or said to whoever it
-        may concern. They are about no one in a letter to a resident, but in a message that
-        identifies someone (an NHS number, a date of birth) the doubt goes the other way:
-        "Ravi Patel (DOB ...) has the Epilepsy Action seizure card". The caller
-        (`PatternDetector`) decides."""
+        compound ("autism-friendly"), in a scheme's or a charity's name, in a named body
+        someone possesses ("Callum's Probation Officer"), or said to whoever it may concern.
+        They are about no one in a letter to a resident, but in a message that identifies
+        someone (an NHS number, a date of birth) the doubt goes the other way: "Ravi Patel
+        (DOB ...) has the Epilepsy Action seizure card". The caller (`PatternDetector`)
+        decides."""
         results: list[RecognizerResult] = []
         aside: list[RecognizerResult] = []
         spans: list[tuple[int, int]] | None = None  # the whole text's phrases, once many terms
@@ -311,14 +324,17 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
             if n == _LOOK_AROUND and self._phrases is not None:
                 spans = [p.span() for p in self._phrases.finditer(text)]
             capital = m.group(0)[:1].isupper()
-            if capital and _NAMED_BODY.match(text, m.end()):
+            named = _NAMED_BODY.match(text, m.end()) if capital else None
+            whose = _WHOSE.search(text, max(0, m.start() - 40), m.start()) if named else None
+            if named and not whose:
                 continue  # "Fostering Team", "Mental Health Awareness Week": a name, no one's data
             term = self._lookup(m.group(0))
             category = self._category.get(term or "", "special category")
             desc = self.lexicon.get(category, (category, []))[0]
             # "Disability Confident Employer", "Cancer Research UK", "if you have a disability",
-            # "an autism-friendly room"
-            doubt = (capital and _NAMED_ORG.match(text, m.end())) or \
+            # "an autism-friendly room", "their Child Protection Policy"
+            doubt = (whose and not (whose["one"] and named["post"])) or \
+                (capital and _NAMED_ORG.match(text, m.end())) or \
                 (self._compounds and self._compounds.match(text, m.end())) or \
                 self._in_phrase(text, m.start(), m.end(), spans) or \
                 _hypothetical(text, m.start(), m.end(), category)
