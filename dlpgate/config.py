@@ -339,6 +339,7 @@ class Detection(_Section):
         if v:
             from dlpgate.detect.recognizers.special_category import (
                 LexiconError,
+                load_compounds,
                 load_lexicon,
                 load_phrases,
             )
@@ -346,6 +347,7 @@ class Detection(_Section):
             try:
                 load_lexicon(v)
                 load_phrases(v)
+                load_compounds(v)
             except LexiconError as exc:
                 raise ValueError(str(exc)) from None
         return v

@@ -44,3 +44,15 @@ def test_ner_stops_at_its_budget_and_says_so():
                                                                big.encode()),)))
     detector.detect(msg, Context(settings))
     assert detector.notes and "NER capped: ran on 2000 of" in detector.notes[0]
+
+
+def test_a_term_set_aside_as_a_places_or_a_names_is_found_when_the_message_identifies_someone():
+    detector = PatternDetector(SETTINGS)
+
+    def terms(body):
+        return [t for e, t in findings(detector, body) if e == "SPECIAL_CATEGORY"]
+
+    for body, term in [("Callum's Probation Officer will attend.", "Probation"),
+                       ("He will need the autism-friendly room.", "autism")]:
+        assert terms(body) == []
+        assert terms(body + "\nDOB 04/05/2010, NHS number 943 476 5919") == [term]

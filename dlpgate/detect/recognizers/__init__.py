@@ -11,6 +11,7 @@ from dlpgate.detect.recognizers.financial import DlpCreditCardRecognizer, DlpIba
 from dlpgate.detect.recognizers.person import DlpPersonTitleRecognizer
 from dlpgate.detect.recognizers.special_category import (
     DlpSpecialCategoryRecognizer,
+    load_compounds,
     load_lexicon,
     load_phrases,
 )
@@ -37,7 +38,8 @@ PATTERN_RECOGNIZERS: tuple[type[FastRecognizer], ...] = (
 def build(detection: Detection) -> list[FastRecognizer]:
     out: list[FastRecognizer] = [cls() for cls in PATTERN_RECOGNIZERS]
     lexicons = list(detection.lexicons)
-    out.append(DlpSpecialCategoryRecognizer(load_lexicon(lexicons), load_phrases(lexicons)))
+    out.append(DlpSpecialCategoryRecognizer(load_lexicon(lexicons), load_phrases(lexicons),
+                                            load_compounds(lexicons)))
     out += [DlpCaseReferenceRecognizer(c.name, c.pattern, c.entity, tuple(c.context))
             for c in detection.case_references]
     if detection.entities is not None:

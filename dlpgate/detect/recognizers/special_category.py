@@ -73,17 +73,29 @@ def _as_written(term: str) -> str:
 
 def load_phrases(paths: list[Path] | None = None) -> list[str]:
     """The `not_about_anyone` phrases of the built-in lexicon and each extra file."""
+    return _about_no_one(paths, "phrases", _WORD.search, "a list of phrases (words)")
+
+
+def load_compounds(paths: list[Path] | None = None) -> list[str]:
+    """The `not_about_anyone` compounds ("friendly" in "autism-friendly") of the built-in
+    lexicon and each extra file."""
+    return _about_no_one(paths, "compounds", re.compile(r"[A-Za-z]+").fullmatch,
+                         "a list of compounds (one word each)")
+
+
+def _about_no_one(paths: list[Path] | None, key: str, valid, needs: str) -> list[str]:
     out: list[str] = []
     for doc in _documents(paths):
         entry = doc.data.get(NOT_ABOUT_ANYONE)
         if entry is None:
             continue
-        phrases = entry.get("phrases") if isinstance(entry, dict) else None
-        if not isinstance(phrases, list) or not all(
-                isinstance(t, str) and _WORD.search(t) for t in phrases):
-            raise LexiconError(f"{doc.where((NOT_ABOUT_ANYONE, 'phrases'))}: "
-                               f"{NOT_ABOUT_ANYONE} needs a list of phrases (words)")
-        out += [t.lower() for t in phrases]
+        # a file may give phrases, compounds or both, but not neither
+        items = entry.get(key, [] if entry.keys() & {"phrases", "compounds"} else None) \
+            if isinstance(entry, dict) else None
+        if not isinstance(items, list) or not all(isinstance(t, str) and valid(t) for t in items):
+            raise LexiconError(f"{doc.where((NOT_ABOUT_ANYONE, key))}: "
+                               f"{NOT_ABOUT_ANYONE} needs {needs}")
+        out += [t.lower() for t in items]
     return out
 
 
@@ -95,10 +107,22 @@ def load_phrases(paths: list[Path] | None = None) -> list[str]:
 # a name are one space apart: a tab is the next cell of a pasted row ("Jo Bloggs\tDepression
 # \tSupport Officer"), and " - " the next field.
 _NAMED_BODY = re.compile(
-    r" (?:[A-Z][\w'&+-]* ){0,2}?(?:Centre|Center|Board|Partnership|Co-?ordinator|"
-    r"Officer|Manager|Lead|Advisor|Adviser|Society|Association|Trust|Week|Month|Day|Forum|"
+    r" (?:[A-Z][\w'&+-]* ){0,2}?(?:(?P<post>Co-?ordinator|Officer|Manager|Lead|Advisor|Adviser)|"
+    r"Centre|Center|Board|Partnership|Society|Association|Trust|Week|Month|Day|Forum|"
     r"Network|Strategy|Policy|Training|Conference|Directorate|Department|Charity|Alliance|"
     r"Foundation|Campaign|Fund|Committee)\b")
+# Unless the name is someone's: "His Probation Officer says ...", "Callum's Probation Officer".
+# One person's post ("his", "her", "Mum's") is a finding: "his Probation Officer" tells that he
+# is on probation, and with no identifier in the message a term set aside would be lost.
+# Anything else possessed is set aside, kept when the message identifies someone: "their" is as
+# often a group's ("schools should send their Child Protection Policy"), a name's a place's or
+# a body's ("Ashfield's Domestic Abuse Co-ordinator", "the Council's Mental Health Lead"), and
+# "her Safeguarding Adults Training" is a course she went on. Not "your" or "our": "speak to
+# your Safeguarding Lead", "our Domestic Abuse Co-ordinator" are a circular's.
+_WHOSE = re.compile(
+    r"(?:\b(?P<one>his|her|(?:mum|dad|mother|father|son|daughter|brother|sister|husband|wife|"
+    r"boyfriend|girlfriend|nan|gran|grandad)['’]s)|\btheir|\w['’]s|\ws['’])\s+$",
+    re.IGNORECASE)
 # The same for a scheme's, a charity's or a place of worship's name ("Disability Confident
 # Employer", "Cancer Research UK", "Epilepsy Action", "the Sikh Temple"): set aside rather than
 # dropped, since "Ravi Patel (DOB ...) has the Epilepsy Action seizure card" is about him (see
@@ -182,6 +206,15 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
                       re.IGNORECASE)
 
 
+def _compound_pattern(compounds: list[str]) -> re.Pattern[str] | None:
+    """What follows a term joined by a hyphen to a word that makes it about no one: a hyphen
+    (or a Unicode one, or the en dash a word processor puts in) and one of `compounds`."""
+    if not compounds:
+        return None
+    words = "|".join(sorted(map(re.escape, set(compounds)), key=len, reverse=True))
+    return re.compile(rf"[-\u2010\u2011\u2013](?:{words})\b", re.IGNORECASE)
+
+
 def _alternative(term: str) -> str:
     """A term's part of the one expression: a space as any run of spaces and hyphens, a
     hyphen as one or none ("self harm", "self-harm", "selfharm"), a word written with
@@ -203,10 +236,11 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
     PATTERN = r"(?!x)x"  # replaced per instance from the lexicon
 
     def __init__(self, lexicon: dict[str, tuple[str, list[str]]] | None = None,
-                 phrases: list[str] | None = None) -> None:
+                 phrases: list[str] | None = None, compounds: list[str] | None = None) -> None:
         super().__init__()
         self.lexicon = lexicon or load_lexicon()
         self._phrases = _phrase_pattern(load_phrases() if phrases is None else phrases)
+        self._compounds = _compound_pattern(load_compounds() if compounds is None else compounds)
         self._category: dict[str, str] = {}
         alternatives = []
         for category, (_desc, terms) in self.lexicon.items():
@@ -214,8 +248,12 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
                 self._category.setdefault(term.lower(), category)
                 alternatives.append(_alternative(term))
         alternatives.sort(key=len, reverse=True)
+        # A hyphen may follow ("his autism-related needs", "a dementia-related fall"): the
+        # compound is about someone unless it is one of `compounds` ("autism-friendly").
+        # A hyphen inside a term is matched by the term's own alternative ("self-harm"), and
+        # the longest alternative that fits is tried first.
         self._regex = re.compile(
-            rf"(?:{'|'.join(alternatives)})(?:s|es|ed|d|ing|'s)?(?![\w-])", re.IGNORECASE)
+            rf"(?:{'|'.join(alternatives)})(?:s|es|ed|d|ing|'s)?(?!\w)", re.IGNORECASE)
         self._plain = re.compile(r"[\s\-]+")
         # Words a term can start with. Trying a few hundred alternatives at every
         # position is slow in `re`; trying them only where a word that can start a term
@@ -272,11 +310,13 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
         return self.analyze_all(text)[0]
 
     def analyze_all(self, text: str) -> tuple[list[RecognizerResult], list[RecognizerResult]]:
-        """(findings, set aside). Set aside: terms in a `not_about_anyone` phrase, in a
-        scheme's or a charity's name, or said to whoever it may concern. They are about no
-        one in a letter to a resident, but in a message that identifies someone (an NHS
-        number, a date of birth) the doubt goes the other way: "Ravi Patel (DOB ...) has
-        the Epilepsy Action seizure card". The caller (`PatternDetector`) decides."""
+        """(findings, set aside). Set aside: terms in a `not_about_anyone` phrase or
+        compound ("autism-friendly"), in a scheme's or a charity's name, in a named body
+        someone possesses ("Callum's Probation Officer"), or said to whoever it may concern.
+        They are about no one in a letter to a resident, but in a message that identifies
+        someone (an NHS number, a date of birth) the doubt goes the other way: "Ravi Patel
+        (DOB ...) has the Epilepsy Action seizure card". The caller (`PatternDetector`)
+        decides."""
         results: list[RecognizerResult] = []
         aside: list[RecognizerResult] = []
         spans: list[tuple[int, int]] | None = None  # the whole text's phrases, once many terms
@@ -284,13 +324,18 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
             if n == _LOOK_AROUND and self._phrases is not None:
                 spans = [p.span() for p in self._phrases.finditer(text)]
             capital = m.group(0)[:1].isupper()
-            if capital and _NAMED_BODY.match(text, m.end()):
+            named = _NAMED_BODY.match(text, m.end()) if capital else None
+            whose = _WHOSE.search(text, max(0, m.start() - 40), m.start()) if named else None
+            if named and not whose:
                 continue  # "Fostering Team", "Mental Health Awareness Week": a name, no one's data
             term = self._lookup(m.group(0))
             category = self._category.get(term or "", "special category")
             desc = self.lexicon.get(category, (category, []))[0]
-            # "Disability Confident Employer", "Cancer Research UK", "if you have a disability"
-            doubt = (capital and _NAMED_ORG.match(text, m.end())) or \
+            # "Disability Confident Employer", "Cancer Research UK", "if you have a disability",
+            # "an autism-friendly room", "their Child Protection Policy"
+            doubt = (whose and not (whose["one"] and named["post"])) or \
+                (capital and _NAMED_ORG.match(text, m.end())) or \
+                (self._compounds and self._compounds.match(text, m.end())) or \
                 self._in_phrase(text, m.start(), m.end(), spans) or \
                 _hypothetical(text, m.start(), m.end(), category)
             (aside if doubt else results).append(RecognizerResult(

@@ -6,6 +6,7 @@ from dlpgate.config import Settings
 from dlpgate.detect.recognizers.special_category import (
     DlpSpecialCategoryRecognizer,
     LexiconError,
+    load_compounds,
     load_lexicon,
     load_phrases,
 )
@@ -78,6 +79,76 @@ def test_a_term_said_of_whoever_it_may_concern_is_no_finding(text, expected):
     assert recognized(R, text) == expected
 
 
+def aside(text: str) -> list[str]:
+    return [text[r.start:r.end] for r in R.analyze_all(text)[1]]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("He needs support with his autism-related needs.", ["autism"]),
+    ("She was treated for her self-harm-related injuries.", ["self-harm"]),
+    ("Mrs Reid had a dementia-related fall at home.", ["dementia"]),
+    ("The school describes an ADHD-type presentation.", ["ADHD"]),
+    ("He is deaf-blind and has a guide.", ["deaf"]),
+    ("She has been cancer-free since May.", ["cancer"]),
+])
+def test_a_term_joined_by_a_hyphen_to_a_word_about_a_person_is_found(text, expected):
+    assert recognized(R, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The autism-friendly room is on the first floor.", ["autism"]),
+    ("We are proud to be a dementia-friendly council.", ["dementia"]),
+    ("Is the venue disability-friendly?", ["disability"]),
+    ("an LGBT-inclusive workplace", ["LGBT"]),
+    ("Disability-accessible toilets are on every floor.", ["Disability"]),
+    ("All our autism-trained staff wear a lanyard.", ["autism"]),
+    ("a disability\u2013friendly venue", ["disability"]),  # a word processor's en dash
+])
+def test_a_term_joined_by_a_hyphen_to_a_place_a_service_or_a_policy_is_set_aside(text,
+                                                                                  expected):
+    # set aside, not dropped: "Callum Reid (DOB ...) needs the autism-friendly room" is his
+    assert recognized(R, text) == [] and aside(text) == expected
+
+
+def test_the_same_term_joined_to_a_person_in_the_same_message_is_still_found():
+    text = "The autism-friendly room is booked for his autism-related needs."
+    assert recognized(R, text) == ["autism"] and aside(text) == ["autism"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("self-harm, self-harming, self-harm-related", ["self-harm", "self-harming", "self-harm"]),
+    ("a self-employed carer made a self-referral", []),
+    ("a non-binary pupil and a looked-after child", ["non-binary", "looked-after child"]),
+    ("the non-disabled pupils", []),
+    ("child protection-related work", ["child protection"]),
+])
+def test_a_hyphen_in_a_term_still_joins_it_and_no_part_of_one_is_found_alone(text, expected):
+    assert recognized(R, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("His Probation Officer says he missed two appointments.", ["Probation"]),
+    ("I have spoken to her Probation Officer.", ["Probation"]),
+    ("Mum's Domestic Abuse Advisor rang this morning.", ["Domestic Abuse"]),
+    ("their Youth Offending Team worker", ["Youth Offending"]),
+    # a post with no one's before it is a signature's or a starters' list's
+    ("Jo Bloggs, Probation Officer", []),
+    ("Please speak to your Safeguarding Adults Lead.", []),
+])
+def test_a_named_post_that_is_one_persons_is_found(text, expected):
+    assert recognized(R, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Callum's Probation Officer will attend.",
+    "Kayden\u2019s Probation Officer will attend.",
+    "Schools should send their Child Protection Policy by Friday.",
+    "the Council's Domestic Abuse Coordinator",
+    "She has completed her Safeguarding Adults Training.",
+])
+def test_a_named_body_a_name_or_a_group_possesses_is_set_aside_not_dropped(text):
+    # a person's, a place's or a group's: kept if the message identifies someone
+    assert recognized(R, text) == [] and len(aside(text)) == 1
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -165,6 +236,18 @@ def test_each_finding_names_its_category():
         "'mash referral': safeguarding and social care (social_care)"
 
 
+def test_a_council_adds_its_own_compounds_and_keeps_the_shipped_ones(tmp_path):
+    extra = tmp_path / "local.yaml"
+    extra.write_text("not_about_anyone:\n  compounds: [led]\n")
+    text = "an LGBT-led youth group"
+    assert recognized(R, text) == ["LGBT"]
+    rec = DlpSpecialCategoryRecognizer(load_lexicon([extra]), load_phrases([extra]),
+                                       load_compounds([extra]))
+    assert recognized(rec, text) == []
+    assert recognized(rec, "an autism-friendly room") == []
+    assert recognized(rec, "The car park will be sectioned off.") == []  # phrases stay
+
+
 def test_a_council_extends_the_lexicon_with_its_own_file(tmp_path):
     extra = tmp_path / "local.yaml"
     extra.write_text("social_care:\n  terms: [front door referral]\n")
@@ -196,6 +279,10 @@ def test_a_broken_lexicon_file_says_which(tmp_path):
      "local.yaml:2: category 'social_care' needs a list of terms (words or phrases)"),
     ("not_about_anyone:\n  phrases: disability confident\n",
      "local.yaml:2: not_about_anyone needs a list of phrases (words)"),
+    ("not_about_anyone:\n  compounds: [self-help]\n",
+     "local.yaml:2: not_about_anyone needs a list of compounds (one word each)"),
+    ("not_about_anyone:\n  description: nothing listed\n",
+     "local.yaml:1: not_about_anyone needs a list of phrases (words)"),
 ])
 def test_a_lexicon_mistake_stops_the_configuration_with_its_line(tmp_path, text, says):
     (tmp_path / "local.yaml").write_text(text)
