@@ -1011,6 +1011,9 @@ _RESIDENT_TOPICS = [
                          "{day}; the Sikh Gurdwara hosts the one after."),
     ("Repairs", "if the damage was caused by misuse you will be charged with the cost of the "
                 "repair; the surveyor calls on {day}."),
+    ("Consultation event", "the drop-in is at the Civic Hall on {day} from 4pm. There is "
+                           "step-free access for disabled visitors, a disabled toilet and Blue "
+                           "Badge parking at the rear."),
 ]
 
 

@@ -205,6 +205,20 @@ def test_what_is_said_of_someone_is_found_though_it_looks_like_a_phrase(text, ex
     assert recognized(R, text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # a venue's facilities, in every invitation to an event, are for anyone who comes
+    ("There is a disabled toilet, and disabled parking bays at the rear.", []),
+    ("The hall has step-free access for disabled visitors and a hearing loop.", []),
+    ("The library is accessible to wheelchair users; Blue Badge parking is by the door.", []),
+    # the same words of someone are still found, beside the facilities too
+    ("Callum is disabled and will need the disabled toilet.", ["disabled"]),
+    ("Both of his parents are wheelchair users, so we visit at home.", ["wheelchair users"]),
+    ("Her disabled son uses the disabled parking space.", ["disabled"]),
+])
+def test_a_venues_facilities_are_for_anyone_and_a_persons_disability_is_found(text, expected):
+    assert recognized(R, text) == expected
+
+
 def test_a_scheme_or_a_charity_named_in_a_message_is_set_aside_not_lost():
     found, aside = R.analyze_all("Ravi has the Epilepsy Action seizure card; if you have a "
                                  "disability, tell us.")
