@@ -30,6 +30,11 @@ _PAIR = re.compile(r"(?=\b([A-Z][a-z]+)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b)")
 _CONTACT_CUES = frozenset("""contact contacting call calling ring phone telephone email e-mail
 emailing speak talk manager managers colleague colleagues cover covering supervisor deputy
 leader lead duty via absence""".split())
+# ... and words just after one: "Sarah Khan is covering my cases", "Tom Price will deal with"
+_COVER_AFTER = re.compile(
+    r"\s+(?:is|will|can|has|\w+ly)?\s*(?:be\s+)?(?:cover|covering|covers|deal|dealing|deals|"
+    r"handle|handling|available|contactable|on duty|the duty|responding|picking up|looking after"
+    r" my|managing my)\b", re.IGNORECASE)
 _JOINERS = frozenset({"or", "and", "either", "my", "our", "the", "your", "team", "senior"})
 # A phone number or an address just after a name: a contact ("Sarah Khan on 0161 496 0001",
 # "Sarah Khan (sarah.khan@...)", "Sarah Khan: 07700 900123"). Not "at" or "on Monday": "with
@@ -88,7 +93,8 @@ def _names_someone(body: str, left: int, right: int, spans: list[tuple[int, int]
             w.strip(",;:()") in _JOINERS for w in sentence[contact_end:m.start(1)].lower().split())
         after = sentence[m.end(2):]
         possessive = after.startswith(("'s", "\u2019s"))
-        if given or joined or (not possessive and _CONTACT_AFTER.match(after)):
+        if given or joined or (not possessive and (_CONTACT_AFTER.match(after)
+                                                   or _COVER_AFTER.match(after))):
             contact_end = m.end(2)
             continue
         return True

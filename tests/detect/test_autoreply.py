@@ -38,6 +38,8 @@ def tells_a_case(body: str, auto: bool = True, sender: str = ALICE) -> bool:
     "Thank you for your email. Over Christmas the Mental Health Support Team reopens on 4 "
     "January.",
     "Alice Jones is on leave until Monday: for a safeguarding concern call the MASH.",
+    "I am on leave. Sarah Khan is covering any safeguarding concerns until Monday.",
+    "I am away; Tom Price will deal with any child protection matters.",
 ])
 def test_an_out_of_office_naming_only_people_to_contact_and_its_sender_tells_no_case(body):
     assert not tells_a_case(body)
@@ -49,6 +51,8 @@ def test_an_out_of_office_naming_only_people_to_contact_and_its_sender_tells_no_
     "I am at court today for the care proceedings of Tyler Brown and back tomorrow.",
     "Out of office: I am with Jack Smith at CAMHS today after his overdose.",
     "I am at the hospital with Amy Price, who was sectioned last night. Back Tuesday.",
+    # "looking after" a child is no cover for the writer's work
+    "I am looking after Kayden Reid today at his child protection conference.",
     # a contact in the same sentence does not hide the child beside them
     "I am at Leah Carter's strategy meeting about the sexual abuse allegation; please contact "
     "Sarah Khan on 0161 496 0001.",
