@@ -104,18 +104,31 @@ _NOT_NAME_WORDS = frozenset("""
 dear hi hello dob nhs upn nino ni postcode address name names surname forename child
 children pupil parent carer guardian status school gender ethnicity notes placement mobile
 phone telephone email date birth ref reference number year class group age
+sir madam bidder bidders tenderer tenderers supplier suppliers requester requestor applicant
+applicants headteacher pharmacist colleague colleagues resident residents customer customers
+everyone cheers thanks regards wishes
+""".split())
+# Words of a place's or a body's name, which spaCy now and then reads as a person's from a
+# footer or an invitation ("Civic Centre", "Memory Cafe", "Managing Attendance"): a span
+# holding one is no one. Not words that are also surnames (Hall, Park, Lane, Court, House).
+_PLACE_WORDS = frozenset("""
+centre center cafe café library libraries road avenue academy council hub hospital surgery
+clinic mosque temple gurdwara synagogue civic attendance services partnership lottery
 """.split())
 _WORD_AT = re.compile(r"[A-Za-z'\u2019]+")
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The span without label or greeting words at its ends; None when nothing is left."""
+    """The span without label or greeting words at its ends; None when nothing is left, or
+    when what is left names a place."""
     words = [(m.start(), m.end(), _plain(m.group(0)))
              for m in _WORD_AT.finditer(text, start, end)]
     while words and words[0][2] in _NOT_NAME_WORDS:
         words.pop(0)
     while words and words[-1][2] in _NOT_NAME_WORDS:
         words.pop()
+    if any(w[2] in _PLACE_WORDS for w in words):
+        return None
     return (words[0][0], words[-1][1]) if words else None
 
 

@@ -159,7 +159,7 @@ class NerDetector:
                               f"(detection.ner_max_chars); patterns covered all of it")
         if not pieces:
             return []
-        names = sender_names(message)
+        names = sender_names(message) | signature.signer_words(message.body)
         found = []
         [spans] = ner.persons(self.nlp, ["\n\n".join(joined)])
         for start, end in spans:

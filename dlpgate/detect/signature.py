@@ -105,6 +105,33 @@ def role_spans(text: str, sender: frozenset[str] = frozenset(),
     return out
 
 
+# A line that is only a name: two or three capitalised words ("Louise Grant", "Mary-Jo
+# O'Neill"), perhaps after a title.
+_NAME_WORD = r"[A-Z][A-Za-z'’-]*[a-z]"  # Jo, Mary-Jo, O'Neill, McDonald
+_NAME_LINE = re.compile(rf"^(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Cllr)\.?\s+)?{_NAME_WORD}"
+                        rf"(?:\s+{_NAME_WORD}){{1,2}}[\s,.]*$")
+
+
+def signer_words(text: str) -> set[str]:
+    """The lower-case name words of whoever signs the letter: the first line after its last
+    sign-off in the new text, when that line is a name alone. A shared mailbox's letter
+    (send.info@, "SEND Information") is signed "Louise Grant": the writer, not someone the
+    letter is about, though her name is neither the From's display name nor its address."""
+    lines = _lines(text)
+    found: set[str] = set()
+    for i, (_, _, line) in enumerate(lines):
+        if _BREAK.match(line):
+            break  # the quoted conversation's signatures are its writers'
+        if not _SIGN_OFF_LINE.match(line):
+            continue
+        after = next((x for _, _, x in lines[i + 1:i + 3] if x), "")
+        if _NAME_LINE.match(after):
+            found = {w.lower() for w in _WORD.findall(after)
+                     if w.lower().rstrip(".") not in ("mr", "mrs", "ms", "miss", "mx", "dr",
+                                                      "cllr")}
+    return found
+
+
 def _is_name(line: str, sender: frozenset[str], local: str) -> bool:
     """The sender's name: every word theirs, at least one in full (an initial alone, the "d"
     of d.clarke, says too little)."""

@@ -44,3 +44,14 @@ def test_labels_and_greetings_beside_a_name_are_no_part_of_it():
                                                             strict=True)]
     named = {w for spans in found for span in spans for w in span.split()}
     assert not named & {"Name", "Postcode", "Status", "Child", "DOB", "Dear"}, found
+
+
+def test_a_place_in_a_footer_or_a_role_in_a_greeting_is_no_person():
+    # "Civic Centre" in every footer, "Dear Pharmacist", "Cheers," were each the named
+    # person a special-category rule needs, in leaflets and invitations about no one
+    assert ner._trimmed("Civic Centre", 0, 12) is None
+    assert ner._trimmed("Memory Cafe", 0, 11) is None
+    assert ner._trimmed("Dear Pharmacist", 0, 15) is None
+    assert ner._trimmed("Cheers", 0, 6) is None
+    text = "Dear Sarah Hall"  # a surname that is also a place word stays a name
+    assert text[slice(*ner._trimmed(text, 0, len(text)))] == "Sarah Hall"

@@ -6,7 +6,7 @@ import pytest
 from dlpgate.config import Settings
 from dlpgate.detect.pii import PatternDetector
 from dlpgate.detect.registry import Context
-from dlpgate.detect.signature import role_spans
+from dlpgate.detect.signature import role_spans, signer_words
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
 
@@ -109,3 +109,16 @@ def test_terms_set_aside_count_again_in_a_message_that_identifies_someone():
     signed = "Please see below.\n\nThanks,\nJo\nCase Manager, Youth Offending Team\n"
     assert terms(signed) == []
     assert terms(signed + "\nDOB 04/05/2016 NHS number 943 476 5919") == ["Youth Offending"]
+
+
+@pytest.mark.parametrize("body, words", [
+    # a shared mailbox's letter, signed by whoever wrote it
+    ("Hi all,\n\nThe coffee morning is on Tuesday.\n\nKind regards,\nLouise Grant\nSEND "
+     "Information Officer\n", {"louise", "grant"}),
+    ("Thanks,\n\nMrs Mary-Jo O'Neill\n", {"mary-jo", "o'neill"}),
+    # a letter that names someone under its sign-off, or quotes another's signature
+    ("See you then.\n\nKind regards,\nDiagnosis: ADHD\n", set()),
+    ("Fine by me.\n\nFrom: Amy Price\nSent: Monday\n\nThanks,\nAmy Price\n", set()),
+])
+def test_the_name_under_the_sign_off_is_the_writers(body, words):
+    assert signer_words(body) == words

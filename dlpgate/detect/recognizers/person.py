@@ -21,7 +21,15 @@ _SALUTATION = re.compile(rf"(?:^|\n)[ \t]*(?:Dear|Hi|Hello|Morning|Afternoon)[ \
                          rf"(?:[ \t]+{_NAME})?)\b")
 _NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyone", "both",
               "there", "folks", "friends", "customer", "parent", "parents", "carer", "resident",
-              "manager", "councillor", "mum", "dad", "and", "or"}
+              "manager", "councillor", "mum", "dad", "and", "or",
+              # a post or a role the letter goes to, not a name ("Dear Bidder", "Dear
+              # Requester"): an invitation to tender or an FOI answer was about a named person
+              "bidder", "bidders", "tenderer", "tenderers", "supplier", "suppliers",
+              "requester", "requestor", "applicant", "applicants", "candidate", "headteacher",
+              "head", "teacher", "pharmacist", "provider", "partner", "partners", "member",
+              "members", "volunteer", "volunteers", "residents", "customers", "carers",
+              "landlord", "tenant", "leaseholder", "owner", "occupier", "householder",
+              "governor", "governors", "chair", "clerk", "officer", "editor", "neighbour"}
 
 
 class DlpPersonTitleRecognizer(FastRecognizer):

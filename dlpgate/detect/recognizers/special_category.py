@@ -182,6 +182,38 @@ def _hypothetical(text: str, start: int, end: int, category: str) -> bool:
     return False
 
 
+# Said of a group of people in general: "services for people living with dementia",
+# "pupils with special educational needs may be eligible", "adults fleeing domestic abuse".
+# Tenders, FOI answers, leaflets and invitations are full of it, and with the greeting's name
+# each was "special-category data about a named person". Not one's own ("her children with
+# ADHD", "Callum's friends with autism"): the words before the group are looked at too.
+_GROUPS = ("people", "persons", "pupils", "children", r"young\s+people", "adults", "residents",
+           "tenants", "families", "households", "those", "anyone", "everyone", "customers",
+           "carers", "patients", "parents", "staff", "employees", "workers", "women", "men",
+           "girls", "boys", "learners", "students", "users", "visitors", "clients",
+           "individuals", "applicants", "claimants", "survivors", "victims", "veterans",
+           r"older\s+people", r"service\s+users")
+_GROUP_LINKS = (r"who\s+(?:have|has|are|is|were|may\s+have|might\s+have)"
+                r"(?:\s+(?:had|been|a|an))?",
+                r"(?:who\s+are\s+)?(?:living\s+with|affected\s+by|experiencing|suffering\s+from|"
+                r"at\s+risk\s+of|fleeing|recovering\s+from|caring\s+for\s+someone\s+with|"
+                r"diagnosed\s+with|with)")
+_GROUP_OF = re.compile(
+    rf"(?P<whose>\b(?:his|her|their|my)\s+|\w['’]s\s+)?\b(?:{'|'.join(_GROUPS)})\s+"
+    rf"(?:{'|'.join(_GROUP_LINKS)})\b(?P<between>[^.?!;:\n]{{0,60}})$", re.IGNORECASE)
+
+
+def _of_a_group(text: str, start: int) -> bool:
+    """Whether the term at `start` is said of a group of people in general (see above):
+    up to five words (other terms, "a", "complex", "and") between the group and the term."""
+    pos = max(0, start - 140)
+    while (m := _GROUP_OF.search(text, pos, start)) is not None:
+        if len(m["between"].split()) <= 5:  # the nearest group may be a later match
+            return not m["whose"]
+        pos = m.start() + 1
+    return False
+
+
 # Terms looked around for a phrase before one pass over the whole text finds them all.
 _LOOK_AROUND = 64
 
@@ -337,7 +369,7 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
                 (capital and _NAMED_ORG.match(text, m.end())) or \
                 (self._compounds and self._compounds.match(text, m.end())) or \
                 self._in_phrase(text, m.start(), m.end(), spans) or \
-                _hypothetical(text, m.start(), m.end(), category)
+                _hypothetical(text, m.start(), m.end(), category) or _of_a_group(text, m.start())
             (aside if doubt else results).append(RecognizerResult(
                 self.ENTITY, m.start(), m.end(), 0.9,
                 AnalysisExplanation(recognizer=self.name, original_score=0.9,

@@ -13,6 +13,10 @@ R = DlpPersonTitleRecognizer()
     ("Hi Sarah Jones\n", ["Sarah Jones"]),
     ("Dear Sir/Madam", []),
     ("Dear all,", []),
+    # a post or a role the letter goes to is no one's name
+    ("Dear Bidder,\nthe tender closes", []),
+    ("Dear Requester\nYour request", []),
+    ("Dear Headteacher,", []),
     ("Mrs smith in lower case", []),
 ])
 def test_titles_and_salutations_name_people(text, expected):

@@ -302,3 +302,23 @@ def test_a_lexicon_mistake_stops_the_configuration_with_its_line(tmp_path, text,
     (tmp_path / "local.yaml").write_text(text)
     with pytest.raises(ValueError, match=re.escape(says)):
         Settings.model_validate({"detection": {"lexicons": [str(tmp_path / "local.yaml")]}})
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a leaflet's, a tender's or an FOI answer's people in general: set aside
+    ("A memory cafe for people living with dementia and their carers.", []),
+    ("Pupils with special educational needs may be eligible for free travel.", []),
+    ("Refuge places for adults fleeing domestic abuse, including those with substance misuse "
+     "or mental health needs.", []),
+    # one's own, or a person's
+    ("Her children with ADHD need the quiet room.", ["ADHD"]),
+    ("Callum has autism; his friends with ADHD came too.", ["autism", "ADHD"]),
+])
+def test_a_term_said_of_people_in_general_is_set_aside(text, expected):
+    assert recognized(R, text) == expected
+
+
+def test_a_group_term_counts_when_the_message_identifies_someone():
+    findings, aside = R.analyze_all("Two people with dementia live there: Mr Reid, DOB "
+                                    "04/05/1941.")
+    assert [f.entity_type for f in aside] == ["SPECIAL_CATEGORY"] and not findings
