@@ -34,6 +34,11 @@ R = DlpSpecialCategoryRecognizer()
     # the next cell of a pasted row, or the next field after " - ", is no part of a name
     ("Jo Bloggs\tDepression\tSupport Officer", ["Depression"]),
     ("Jo Bloggs - Schizophrenia - Review Day 3", ["Schizophrenia"]),
+    # conditions a stairlift referral or an offender's record gives: none was found before
+    ("She has severe osteoarthritis and heart failure.", ["osteoarthritis", "heart failure"]),
+    ("He has two learning disabilities and a heroin addiction.",
+     ["learning disabilities", "heroin", "addiction"]),
+    ("previous convictions for sexual assault", ["previous convictions", "sexual assault"]),
 ])
 def test_special_category_terms(text, expected):
     assert recognized(R, text) == expected
