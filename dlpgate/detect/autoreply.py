@@ -19,13 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from dlpgate.detect import greeting, names
+from dlpgate.detect import greeting, names, whom
 from dlpgate.model import Finding, Message
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")  # not the dots of an address
-# Two capitalised words, each pair tried (overlapping): "Contact Sarah Khan" gives
-# "Contact Sarah" and "Sarah Khan"
-_PAIR = re.compile(r"(?=\b([A-Z][a-z]+)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b)")
 # Words before a name in its sentence that give it as someone to turn to instead.
 _CONTACT_CUES = frozenset("""contact contacting call calling ring phone telephone email e-mail
 emailing speak talk manager managers colleague colleagues cover covering supervisor deputy
@@ -39,14 +35,11 @@ _JOINERS = frozenset({"or", "and", "either", "my", "our", "the", "your", "team",
 # A phone number or an address just after a name: a contact ("Sarah Khan on 0161 496 0001",
 # "Sarah Khan (sarah.khan@...)", "Sarah Khan: 07700 900123"). Not "at" or "on Monday": "with
 # Jack Smith at CAMHS", "for Kayden Reid on Monday" are about them.
+_PHONE = r"(?:\+|\(?0)[0-9() -]{8,}"  # 0161 496 0001, (0161) 4960001, +44...; not "12 March"
 _CONTACT_AFTER = re.compile(
-    r"\s*(?:\([^)]*[@0-9]|,?\s*(?:on|tel|t|telephone|phone|mobile|email|e-mail|e)[.:]?\s*"
-    r"(?:[0-9+(]|[\w.+-]+@)|[-:,]\s*[0-9+(]|<?[\w.+-]+@)", re.IGNORECASE)
-_NOT_NAME_WORDS = frozenset("""dear hi hello kind best many thanks thank regards the yours with
-from sent to subject re fw on in at for and a if please good morning afternoon i we my our
-your you monday tuesday wednesday thursday friday saturday sunday january february march april
-may june july august september october november december christmas easter bank holiday
-automatic reply""".split()) | names.ROLE_WORDS | names.GROUP_WORDS
+    rf"\s*(?:\([^)]*(?:@|[0-9]{{4}})|,?\s*(?:on|tel|t|telephone|phone|mobile|email|e-mail|e)"
+    rf"[.:]?\s*(?:{_PHONE}|[\w.+-]+@)|[-:,]\s*{_PHONE}|<?[\w.+-]+@)", re.IGNORECASE)
+_SENTENCE_END, _PAIR, _NOT_NAME_WORDS = whom.SENTENCE_END, whom.PAIR, whom.NOT_NAME_WORDS
 
 
 def names_a_case(message: Message, findings: Iterable[Finding]) -> bool:
@@ -88,11 +81,12 @@ def _names_someone(body: str, left: int, right: int, spans: list[tuple[int, int]
         if set(greeting.name_words_of(f"{first} {last}")) <= own:
             continue  # the sender's own name, in her signature
         before = sentence[:m.start(1)].lower().split()[-5:]
-        given = any(w.strip(",;:()") in _CONTACT_CUES for w in before)
-        joined = contact_end >= 0 and all(
-            w.strip(",;:()") in _JOINERS for w in sentence[contact_end:m.start(1)].lower().split())
         after = sentence[m.end(2):]
         possessive = after.startswith(("'s", "\u2019s"))
+        # "covering Kayden Reid's conference": whose case it is, not whom to call
+        given = not possessive and any(w.strip(",;:()") in _CONTACT_CUES for w in before)
+        joined = contact_end >= 0 and all(
+            w.strip(",;:()") in _JOINERS for w in sentence[contact_end:m.start(1)].lower().split())
         if given or joined or (not possessive and (_CONTACT_AFTER.match(after)
                                                    or _COVER_AFTER.match(after))):
             contact_end = m.end(2)

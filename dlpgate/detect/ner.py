@@ -109,11 +109,13 @@ applicants headteacher pharmacist colleague colleagues resident residents custom
 everyone cheers thanks regards wishes
 """.split())
 # Words of a place's or a body's name, which spaCy now and then reads as a person's from a
-# footer or an invitation ("Civic Centre", "Memory Cafe", "Managing Attendance"): a span
-# holding one is no one. Not words that are also surnames (Hall, Park, Lane, Court, House).
+# footer or an invitation ("Civic Centre", "Memory Cafe", "Managing Attendance"): taken off a
+# span's end, and a span left with one word, or holding one inside, is no one ("Kayden Reid
+# Oakfield Academy" keeps "Kayden Reid Oakfield"). Not words that are also surnames (Hall,
+# Park, Lane, Court, House, Temple, Road).
 _PLACE_WORDS = frozenset("""
-centre center cafe café library libraries road avenue academy council hub hospital surgery
-clinic mosque temple gurdwara synagogue civic attendance services partnership lottery
+centre center cafe café library libraries avenue academy council hospital surgery clinic
+mosque gurdwara synagogue civic attendance partnership lottery
 """.split())
 _WORD_AT = re.compile(r"[A-Za-z'\u2019]+")
 
@@ -127,8 +129,12 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
         words.pop(0)
     while words and words[-1][2] in _NOT_NAME_WORDS:
         words.pop()
-    if any(w[2] in _PLACE_WORDS for w in words):
-        return None
+    placed = False
+    while words and words[-1][2] in _PLACE_WORDS:  # "Amira Hussain Hub": the name stays
+        words.pop()
+        placed = True
+    if placed and len(words) < 2 or any(w[2] in _PLACE_WORDS for w in words):
+        return None  # "Civic Centre", "Ashfield Library", "Memory Cafe"
     return (words[0][0], words[-1][1]) if words else None
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from presidio_analyzer import RecognizerResult
 
 from dlpgate.config import Settings
-from dlpgate.detect import ner, recognizers, signature
+from dlpgate.detect import ner, recognizers, signature, whom
 from dlpgate.detect.registry import Context, register
 from dlpgate.detect.summary import CASE_REFERENCE_DETECTOR, CONFIDENT, STRONG_IDENTIFIERS
 from dlpgate.model import Finding, Message, TextPart
@@ -93,6 +93,7 @@ class PatternDetector:
         # identifies someone, where "Ravi Patel (DOB ...) has the Epilepsy Action card" and a
         # case list pasted under "Thanks, Jo" are about them
         aside: list[Finding] = []
+        posts: list[Finding] = []  # the writer's own, by where they stand: no name check
         for part in message.parts:
             roles: list[tuple[int, int]] | None = None  # the signature's posts, when needed
             for rec in self.recognizers:
@@ -109,12 +110,31 @@ class PatternDetector:
                             roles = signature.role_spans(part.text, frozenset(names),
                                                          message.from_addr.rpartition("@")[0])
                         if signature.within(roles, f.start, f.end):
-                            aside.append(f)  # "Fostering Team" under the writer's name
+                            posts.append(f)  # "Fostering Team" under the writer's name
                             continue
                     found.append(f)
-        if aside and identifies(found):
-            found += [f for f in aside if self.thresholds.keep(f.entity, f.score)]
+        if posts and identifies(found):
+            found += [f for f in posts if self.thresholds.keep(f.entity, f.score)]
+        if aside:
+            found += self._kept(message, found, aside, names)
         return _dedupe(found)
+
+    def _kept(self, message: Message, found: list[Finding], aside: list[Finding],
+              names: set[str]) -> list[Finding]:
+        """The terms set aside that count after all: every one in a message that identifies
+        someone, and otherwise each whose sentence names a person ("Mrs Begum and the other
+        residents with dementia", "Ms Shah needs disabled access to her flat")."""
+        aside = [f for f in aside if self.thresholds.keep(f.entity, f.score)]
+        if identifies(found):
+            return aside
+        own = names | signature.signer_words(message.body)
+        text = {p.name: p.text for p in message.parts}
+        terms: dict[str, list[tuple[int, int]]] = {}
+        for f in (*found, *aside):
+            if f.entity == "SPECIAL_CATEGORY":
+                terms.setdefault(f.part, []).append((f.start, f.end))
+        return [f for f in aside if f.part in text and whom.names_someone(
+            text[f.part], f.start, f.end, own, terms.get(f.part, ()))]
 
 
 class NerDetector:

@@ -113,23 +113,24 @@ _NAME_LINE = re.compile(rf"^(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Cllr)\.?\s+)?{_NAME_WORD}
 
 
 def signer_words(text: str) -> set[str]:
-    """The lower-case name words of whoever signs the letter: the first line after its last
-    sign-off in the new text, when that line is a name alone. A shared mailbox's letter
-    (send.info@, "SEND Information") is signed "Louise Grant": the writer, not someone the
-    letter is about, though her name is neither the From's display name nor its address."""
+    """The lower-case name words of whoever signs the letter: the line after its first
+    sign-off, when that line is a name alone. A shared mailbox's letter (send.info@, "SEND
+    Information") is signed "Louise Grant": the writer, not someone the letter is about,
+    though her name is neither the From's display name nor its address. The first sign-off
+    only: a resident's letter pasted below "Thanks, Jo" ends "Yours sincerely, Karen Reid",
+    and she is whom it is about."""
     lines = _lines(text)
-    found: set[str] = set()
     for i, (_, _, line) in enumerate(lines):
         if _BREAK.match(line):
             break  # the quoted conversation's signatures are its writers'
         if not _SIGN_OFF_LINE.match(line):
             continue
         after = next((x for _, _, x in lines[i + 1:i + 3] if x), "")
-        if _NAME_LINE.match(after):
-            found = {w.lower() for w in _WORD.findall(after)
-                     if w.lower().rstrip(".") not in ("mr", "mrs", "ms", "miss", "mx", "dr",
-                                                      "cllr")}
-    return found
+        if not _NAME_LINE.match(after):
+            return set()
+        return {w.lower() for w in _WORD.findall(after)
+                if w.lower().rstrip(".") not in ("mr", "mrs", "ms", "miss", "mx", "dr", "cllr")}
+    return set()
 
 
 def _is_name(line: str, sender: frozenset[str], local: str) -> bool:
@@ -185,6 +186,11 @@ def _is_role(segment: str, sender: frozenset[str] = frozenset(), local: str = ""
     words = _WORD.findall(body)
     return bool(words) and all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL
                                for w in words)
+
+
+def is_post_word(word: str) -> bool:
+    """Whether a word names a post or a body (Worker, Team, Psychologist, CAMHS)."""
+    return bool(_ROLE.fullmatch(word))
 
 
 def within(spans: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -52,7 +52,29 @@ def test_a_term_set_aside_as_a_places_or_a_names_is_found_when_the_message_ident
     def terms(body):
         return [t for e, t in findings(detector, body) if e == "SPECIAL_CATEGORY"]
 
-    for body, term in [("Callum's Probation Officer will attend.", "Probation"),
+    for body, term in [("Their Probation Officer will attend.", "Probation"),
                        ("He will need the autism-friendly room.", "autism")]:
         assert terms(body) == []
         assert terms(body + "\nDOB 04/05/2010, NHS number 943 476 5919") == [term]
+
+
+def test_a_term_set_aside_is_found_when_its_sentence_names_someone():
+    # the red team's letters: each relaxation let a named person's data go
+    detector = PatternDetector(SETTINGS)
+
+    def terms(body):
+        return [t for e, t in findings(detector, body, "Jo Bloggs <jo.bloggs@example-council"
+                                       ".gov.uk>") if e == "SPECIAL_CATEGORY"]
+
+    for body, term in [
+            ("Mrs Begum has asked for a disabled parking bay outside her home.", "disabled"),
+            ("Ms Shah is one of the women fleeing domestic abuse we placed.", "domestic abuse"),
+            ("Callum's Probation Officer will attend.", "Probation"),
+            ("Kayden Reid will have an autism-trained one-to-one.", "autism"),
+            ("Mr Patel's Blue Badge parking bay is outside 9 Mill Lane.", "Blue Badge")]:
+        assert terms(body) == [term], body
+    # and not for a place, a post, a lexicon term or the sender's own name
+    for body in ["The Civic Hall has a disabled toilet and Blue Badge parking.",
+                 "A memory cafe for people living with dementia at Ashfield Library.",
+                 "Jo Bloggs, Mental Health First Aider, runs the session."]:
+        assert terms(body) == [], body

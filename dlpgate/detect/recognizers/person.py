@@ -18,7 +18,7 @@ _TITLED = re.compile(
     rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Prof)\.?[ \t]+(?:[A-Z]\.?[ \t]+){{0,2}}{_NAME}"
     rf"(?:[ \t]+{_NAME})?")
 _SALUTATION = re.compile(rf"(?:^|\n)[ \t]*(?:Dear|Hi|Hello|Morning|Afternoon)[ \t]+({_NAME}"
-                         rf"(?:[ \t]+{_NAME})?)\b")
+                         rf"(?:[ \t]+{_NAME}){{0,2}})\b")
 _NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyone", "both",
               "there", "folks", "friends", "customer", "parent", "parents", "carer", "resident",
               "manager", "councillor", "mum", "dad", "and", "or",
@@ -42,10 +42,13 @@ class DlpPersonTitleRecognizer(FastRecognizer):
             results.append(_result(self.name, m.start(), m.end(), 0.85,
                                    "a name with a title (Mr, Mrs, Ms, Dr...)"))
         for m in _SALUTATION.finditer(text):
-            first = m.group(1).split()[0].lower()
-            if first in _NOT_NAMES:
+            # a post first is no name, but a name may follow it ("Dear Tenant Aisha Khan")
+            words = list(re.finditer(r"\S+", m.group(1)))
+            while words and words[0].group().lower() in _NOT_NAMES:
+                words.pop(0)
+            if not words:
                 continue
-            results.append(_result(self.name, m.start(1), m.end(1), 0.7,
+            results.append(_result(self.name, m.start(1) + words[0].start(), m.end(1), 0.7,
                                    "the person a message is addressed to ('Dear ...')"))
         return results
 

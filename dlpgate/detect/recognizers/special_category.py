@@ -185,8 +185,11 @@ def _hypothetical(text: str, start: int, end: int, category: str) -> bool:
 # Said of a group of people in general: "services for people living with dementia",
 # "pupils with special educational needs may be eligible", "adults fleeing domestic abuse".
 # Tenders, FOI answers, leaflets and invitations are full of it, and with the greeting's name
-# each was "special-category data about a named person". Not one's own ("her children with
-# ADHD", "Callum's friends with autism"): the words before the group are looked at too.
+# each was "special-category data about a named person". Not one's own or some ("her children
+# with ADHD", "Callum's friends with autism", "the other residents with dementia", "two
+# children with autism", "one of our tenants living with HIV"): the words before the group
+# are looked at too, and a term set aside is kept when its sentence names someone
+# (`detect.whom`).
 _GROUPS = ("people", "persons", "pupils", "children", r"young\s+people", "adults", "residents",
            "tenants", "families", "households", "those", "anyone", "everyone", "customers",
            "carers", "patients", "parents", "staff", "employees", "workers", "women", "men",
@@ -199,7 +202,9 @@ _GROUP_LINKS = (r"who\s+(?:have|has|are|is|were|may\s+have|might\s+have)"
                 r"at\s+risk\s+of|fleeing|recovering\s+from|caring\s+for\s+someone\s+with|"
                 r"diagnosed\s+with|with)")
 _GROUP_OF = re.compile(
-    rf"(?P<whose>\b(?:his|her|their|my)\s+|\w['’]s\s+)?\b(?:{'|'.join(_GROUPS)})\s+"
+    rf"(?P<whose>\b(?:his|her|their|my|your|other|both|two|three|four|five|one\s+of"
+    rf"(?:\s+(?:the|our|your|their))?|(?-i:the\s+[A-Z][a-z]+))\s+|\w['’]s\s+)?"
+    rf"\b(?:{'|'.join(_GROUPS)})\s+"
     rf"(?:{'|'.join(_GROUP_LINKS)})\b(?P<between>[^.?!;:\n]{{0,60}})$", re.IGNORECASE)
 
 

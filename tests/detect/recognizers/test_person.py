@@ -17,6 +17,7 @@ R = DlpPersonTitleRecognizer()
     ("Dear Bidder,\nthe tender closes", []),
     ("Dear Requester\nYour request", []),
     ("Dear Headteacher,", []),
+    ("Dear Tenant Aisha Khan,\nyour flat", ["Aisha Khan"]),
     ("Mrs smith in lower case", []),
 ])
 def test_titles_and_salutations_name_people(text, expected):

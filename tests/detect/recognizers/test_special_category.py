@@ -36,8 +36,12 @@ R = DlpSpecialCategoryRecognizer()
     ("Jo Bloggs - Schizophrenia - Review Day 3", ["Schizophrenia"]),
     # conditions a stairlift referral or an offender's record gives: none was found before
     ("She has severe osteoarthritis and heart failure.", ["osteoarthritis", "heart failure"]),
-    ("He has two learning disabilities and a heroin addiction.",
-     ["learning disabilities", "heroin", "addiction"]),
+    ("He has two learning disabilities and a heroin habit.", ["learning disabilities", "heroin"]),
+    ("treatment for his drug addiction", ["drug addiction"]),
+    # the same words in another sense: a licence, a form, a joke
+    ("the sale of alcoholic drinks until 11pm", []),
+    ("All drivers must declare previous convictions on the form.", []),
+    ("my addiction to coffee is now fully funded", []),
     ("previous convictions for sexual assault", ["previous convictions", "sexual assault"]),
 ])
 def test_special_category_terms(text, expected):
@@ -318,12 +322,15 @@ def test_a_lexicon_mistake_stops_the_configuration_with_its_line(tmp_path, text,
     # one's own, or a person's
     ("Her children with ADHD need the quiet room.", ["ADHD"]),
     ("Callum has autism; his friends with ADHD came too.", ["autism", "ADHD"]),
+    ("Kayden and the other pupils with ADHD", ["ADHD"]),
+    ("one of our tenants living with HIV", ["HIV"]),
+    ("two children with autism", ["autism"]),
 ])
 def test_a_term_said_of_people_in_general_is_set_aside(text, expected):
     assert recognized(R, text) == expected
 
 
 def test_a_group_term_counts_when_the_message_identifies_someone():
-    findings, aside = R.analyze_all("Two people with dementia live there: Mr Reid, DOB "
-                                    "04/05/1941.")
+    findings, aside = R.analyze_all("The cafe is for people with dementia; Mr Reid, DOB "
+                                    "04/05/1941, went.")
     assert [f.entity_type for f in aside] == ["SPECIAL_CATEGORY"] and not findings

@@ -1,0 +1,93 @@
+"""Whether the sentence a term stands in names a person: the check every relaxation asks last.
+
+Detection sets a special-category term aside when it is said of no one in particular: a
+scheme in the footer, "people living with dementia", "step-free access for disabled
+visitors", "an autism-friendly room". A red team found each such relaxation letting data go
+when a person was named beside it: "Mrs Begum and the other residents with dementia", "Ms Shah
+needs disabled access to her flat", "Mr Patel's Blue Badge parking bay". A term set aside is
+kept when its sentence names someone other than the sender: a title and a surname, a
+capitalised name with 's, or a first name and a surname. Names read without NER, so a
+capitalised pair is a name only when it stands alone (three capitalised words in a row are a
+body's name: "Disability Confident Employer", "Mental Health First Aider") and neither word
+is a common capitalised word (a day, a greeting, a post's, a team's or a place's word) or
+part of a lexicon term ("Blue Badge").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from dlpgate.detect import names, signature
+
+# Not the dots of an address; a signature's or a footer's cells ("Mindful Employer | Armed
+# Forces Covenant") are sentences of their own.
+SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|[\n|\t\u2022]")
+# Two capitalised words, each pair tried (overlapping): "Contact Sarah Khan" gives
+# "Contact Sarah" and "Sarah Khan"
+PAIR = re.compile(r"(?=\b([A-Z][a-z]+)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b)")
+NOT_NAME_WORDS = frozenset("""dear hi hello kind best many thanks thank regards the yours with
+from sent to subject re fw on in at for and a if please good morning afternoon i we my our
+your you monday tuesday wednesday thursday friday saturday sunday january february march april
+may june july august september october november december christmas easter bank holiday
+automatic reply there this that these those it its he she they his her their our all any
+new old north south east west great high lower upper blue civic community memory library
+centre center cafe road street avenue crescent drive academy college school hospital surgery
+clinic mosque gurdwara synagogue city town borough county national local royal saint st
+""".split()) | names.ROLE_WORDS | names.GROUP_WORDS  # not Hall, Park, Lane, Court, Temple:
+# surnames as often as places ("Thomas Hall's care proceedings")
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?\s+([A-Z][a-z'’-]+)")
+_POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)['’]s\b")
+_NOT_POSSESSORS = frozenset("""children people women men council parent parents carer carers
+family families everyone anyone today tomorrow yesterday year week month mother father mum dad
+valentine""".split()) | NOT_NAME_WORDS
+_CAPITAL_BEFORE = re.compile(r"\b[A-Z][\w'’-]*[ \t]+$")
+_CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]")
+# A family by its name: "the Reids at 12 Elm Road", "the Reid children".
+_FAMILY = re.compile(r"\bthe\s+[A-Z][a-z]+(?:s\b|\s+(?:children|family|boys|girls|twins)\b)")
+_BEFORE_PLACE = ("the", "at", "in", "of", "to", "from", "near", "via", "on")
+
+
+def sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence (or line) holding text[start:end]."""
+    left = max((m.end() for m in SENTENCE_END.finditer(text, max(0, start - 400), start)),
+               default=max(0, start - 400))
+    stop = SENTENCE_END.search(text, end, end + 400)
+    return left, stop.start() if stop else min(len(text), end + 400)
+
+
+def names_someone(text: str, start: int, end: int, own: set[str],
+                  terms: Iterable[tuple[int, int]] = ()) -> bool:
+    """Whether the sentence around text[start:end] names a person who is not the sender
+    (`own`: the sender's lower-case name words). `terms`: spans of lexicon terms, which are
+    no names ("Blue Badge", "Mental Health")."""
+    left, right = sentence(text, start, end)
+    part = text[left:right]
+    for m in _TITLED.finditer(part):
+        if m.group(1).lower() not in own:
+            return True
+    if _FAMILY.search(part):
+        return True
+    spans = [(s - left, e - left) for s, e in terms]
+    for m in _POSSESSIVE.finditer(part):
+        if any(s < m.end() and m.start() < e for s, e in spans):
+            continue  # "the Parkinson's exercise class": a term, not a person's
+        if m.group(1).lower() not in _NOT_POSSESSORS and m.group(1).lower() not in own:
+            return True
+    for m in PAIR.finditer(part):
+        first, last = m.group(1).lower(), m.group(2).lower()
+        if first in NOT_NAME_WORDS or last in NOT_NAME_WORDS or {first, last} <= own:
+            continue
+        if signature.is_post_word(m.group(1)) or signature.is_post_word(m.group(2)):
+            continue  # "Clinical Psychologist", "Social Worker"
+        a, b = m.start(1), m.end(2)
+        if any(s < b and a < e for s, e in spans):
+            continue
+        if _CAPITAL_BEFORE.search(part, 0, a) or _CAPITAL_AFTER.match(part, b):
+            continue  # a run of capitals is a body's name: "Disability Confident Employer"
+        word_before = part[max(0, a - 8):a].lower().split()[-1:]
+        if word_before in [[w] for w in _BEFORE_PLACE] or word_before[:1] and \
+                word_before[0][:1].isdigit():
+            continue  # "at Ashfield Library", "the Civic Hall", "12 Elm Road": a place
+        return True
+    return False
