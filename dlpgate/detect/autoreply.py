@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from dlpgate.detect import greeting, names, whom
+from dlpgate.detect import whom
 from dlpgate.model import Finding, Message
 
 # Words before a name in its sentence that give it as someone to turn to instead.
@@ -39,7 +39,6 @@ _PHONE = r"(?:\+|\(?0)[0-9() -]{8,}"  # 0161 496 0001, (0161) 4960001, +44...; n
 _CONTACT_AFTER = re.compile(
     rf"\s*(?:\([^)]*(?:@|[0-9]{{4}})|,?\s*(?:on|tel|t|telephone|phone|mobile|email|e-mail|e)"
     rf"[.:]?\s*(?:{_PHONE}|[\w.+-]+@)|[-:,]\s*{_PHONE}|<?[\w.+-]+@)", re.IGNORECASE)
-_SENTENCE_END, _PAIR, _NOT_NAME_WORDS = whom.SENTENCE_END, whom.PAIR, whom.NOT_NAME_WORDS
 
 
 def names_a_case(message: Message, findings: Iterable[Finding]) -> bool:
@@ -52,16 +51,13 @@ def names_a_case(message: Message, findings: Iterable[Finding]) -> bool:
              if f.entity == "SPECIAL_CATEGORY" and f.part == "body"]
     if not spans:
         return False
-    own = set(greeting.name_words_of(message.from_name)) | set(
-        names.spelled_name(message.from_addr or ""))
+    own = whom.own_names(message)
     done: set[int] = set()
     for start, end in spans:
-        left = max((m.end() for m in _SENTENCE_END.finditer(body, 0, start)), default=0)
+        left, right = whom.sentence(body, start, end)
         if left in done:
             continue
         done.add(left)
-        stop = _SENTENCE_END.search(body, end)
-        right = stop.start() if stop else len(body)
         if _names_someone(body, left, right, spans, own):
             return True
     return False
@@ -71,14 +67,14 @@ def _names_someone(body: str, left: int, right: int, spans: list[tuple[int, int]
                    own: set[str]) -> bool:
     sentence = body[left:right]
     contact_end = -1  # where the last name given as a contact ended, in `sentence`
-    for m in _PAIR.finditer(sentence):
-        first, last = m.group(1), m.group(2)
+    for m in whom.PAIR.finditer(sentence):
+        first, last = m.group(1).lower(), m.group(2).lower()
         a, b = left + m.start(1), left + m.end(2)
-        if first.lower() in _NOT_NAME_WORDS or last.lower() in _NOT_NAME_WORDS:
+        if first in whom.NOT_NAME_WORDS or last in whom.NOT_NAME_WORDS:
             continue
         if any(s < b and a < e for s, e in spans):  # "Child Protection": the term itself
             continue
-        if set(greeting.name_words_of(f"{first} {last}")) <= own:
+        if {first, last} <= own:
             continue  # the sender's own name, in her signature
         before = sentence[:m.start(1)].lower().split()[-5:]
         after = sentence[m.end(2):]

@@ -12,6 +12,8 @@ import importlib.util
 import re
 from collections.abc import Iterator
 
+from dlpgate.detect import whom
+
 _CHUNK = 4000
 _KEEP = ("tok2vec", "ner")
 
@@ -104,19 +106,13 @@ _NOT_NAME_WORDS = frozenset("""
 dear hi hello dob nhs upn nino ni postcode address name names surname forename child
 children pupil parent carer guardian status school gender ethnicity notes placement mobile
 phone telephone email date birth ref reference number year class group age
-sir madam bidder bidders tenderer tenderers supplier suppliers requester requestor applicant
-applicants headteacher pharmacist colleague colleagues resident residents customer customers
-everyone cheers thanks regards wishes
-""".split())
+cheers thanks regards wishes
+""".split()) | whom.ADDRESSEES
 # Words of a place's or a body's name, which spaCy now and then reads as a person's from a
 # footer or an invitation ("Civic Centre", "Memory Cafe", "Managing Attendance"): taken off a
 # span's end, and a span left with one word, or holding one inside, is no one ("Kayden Reid
-# Oakfield Academy" keeps "Kayden Reid Oakfield"). Not words that are also surnames (Hall,
-# Park, Lane, Court, House, Temple, Road).
-_PLACE_WORDS = frozenset("""
-centre center cafe café library libraries avenue academy council hospital surgery clinic
-mosque gurdwara synagogue civic attendance partnership lottery
-""".split())
+# Oakfield Academy" keeps "Kayden Reid Oakfield").
+_PLACE_WORDS = whom.PLACE_WORDS | {"council", "attendance", "partnership", "lottery"}
 _WORD_AT = re.compile(r"[A-Za-z'\u2019]+")
 
 

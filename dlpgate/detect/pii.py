@@ -23,15 +23,8 @@ from dlpgate.config import Settings
 from dlpgate.detect import ner, recognizers, signature, whom
 from dlpgate.detect.registry import Context, register
 from dlpgate.detect.summary import CASE_REFERENCE_DETECTOR, CONFIDENT, STRONG_IDENTIFIERS
+from dlpgate.detect.whom import sender_names
 from dlpgate.model import Finding, Message, TextPart
-
-
-def sender_names(message: Message) -> set[str]:
-    """Lower-case name words of the sender, from the display name and the address."""
-    words = set(re.findall(r"[a-z]{2,}", message.from_name.lower()))
-    local = message.from_addr.rpartition("@")[0].lower()
-    words |= set(re.findall(r"[a-z]{2,}", local))
-    return words
 
 
 def identifies(findings: list[Finding]) -> bool:
@@ -116,18 +109,18 @@ class PatternDetector:
         if posts and identifies(found):
             found += [f for f in posts if self.thresholds.keep(f.entity, f.score)]
         if aside:
-            found += self._kept(message, found, aside, names)
+            found += self._kept(message, found, aside)
         return _dedupe(found)
 
-    def _kept(self, message: Message, found: list[Finding], aside: list[Finding],
-              names: set[str]) -> list[Finding]:
+    def _kept(self, message: Message, found: list[Finding],
+              aside: list[Finding]) -> list[Finding]:
         """The terms set aside that count after all: every one in a message that identifies
         someone, and otherwise each whose sentence names a person ("Mrs Begum and the other
         residents with dementia", "Ms Shah needs disabled access to her flat")."""
         aside = [f for f in aside if self.thresholds.keep(f.entity, f.score)]
         if identifies(found):
             return aside
-        own = names | signature.signer_words(message.body)
+        own = whom.own_names(message)
         text = {p.name: p.text for p in message.parts}
         terms: dict[str, list[tuple[int, int]]] = {}
         for f in (*found, *aside):
@@ -179,7 +172,7 @@ class NerDetector:
                               f"(detection.ner_max_chars); patterns covered all of it")
         if not pieces:
             return []
-        names = sender_names(message) | signature.signer_words(message.body)
+        names = whom.own_names(message)
         found = []
         [spans] = ner.persons(self.nlp, ["\n\n".join(joined)])
         for start, end in spans:

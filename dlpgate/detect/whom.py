@@ -19,9 +19,23 @@ import re
 from collections.abc import Iterable
 
 from dlpgate.detect import names, signature
+from dlpgate.model import Message
 
 # Not the dots of an address; a signature's or a footer's cells ("Mindful Employer | Armed
 # Forces Covenant") are sentences of their own.
+# A post or a role a letter is addressed to, not a name ("Dear Bidder", "Dear Requester",
+# "Dear Headteacher"): an invitation to tender or an FOI answer was "about a named person".
+ADDRESSEES = frozenset("""sir madam bidder bidders tenderer tenderers supplier suppliers
+requester requestor applicant applicants candidate headteacher head teacher pharmacist provider
+partner partners member members volunteer volunteers resident residents customer customers
+carer carers colleague colleagues everyone landlord tenant leaseholder owner occupier
+householder governor governors chair clerk officer editor neighbour""".split())
+# Words of a place's or a building's name, which are no one's: "Civic Centre", "Memory Cafe",
+# "Ashfield Library". Not the words that are surnames as often (Hall, Park, Lane, Court,
+# House, Temple: "Thomas Hall's care proceedings", "Shirley Temple").
+PLACE_WORDS = frozenset("""centre center cafe café library libraries avenue academy hospital
+surgery clinic mosque gurdwara synagogue civic""".split())
+
 SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|[\n|\t\u2022]")
 # Two capitalised words, each pair tried (overlapping): "Contact Sarah Khan" gives
 # "Contact Sarah" and "Sarah Khan"
@@ -31,11 +45,9 @@ from sent to subject re fw on in at for and a if please good morning afternoon i
 your you monday tuesday wednesday thursday friday saturday sunday january february march april
 may june july august september october november december christmas easter bank holiday
 automatic reply there this that these those it its he she they his her their our all any
-new old north south east west great high lower upper blue civic community memory library
-centre center cafe road street avenue crescent drive academy college school hospital surgery
-clinic mosque gurdwara synagogue city town borough county national local royal saint st
-""".split()) | names.ROLE_WORDS | names.GROUP_WORDS  # not Hall, Park, Lane, Court, Temple:
-# surnames as often as places ("Thomas Hall's care proceedings")
+new old north south east west great high lower upper blue community memory road street
+crescent drive college school city town borough county national local royal saint st
+""".split()) | PLACE_WORDS | names.ROLE_WORDS | names.GROUP_WORDS
 _TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?\s+([A-Z][a-z'’-]+)")
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)['’]s\b")
 _NOT_POSSESSORS = frozenset("""children people women men council parent parents carer carers
@@ -46,6 +58,19 @@ _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]")
 # A family by its name: "the Reids at 12 Elm Road", "the Reid children".
 _FAMILY = re.compile(r"\bthe\s+[A-Z][a-z]+(?:s\b|\s+(?:children|family|boys|girls|twins)\b)")
 _BEFORE_PLACE = ("the", "at", "in", "of", "to", "from", "near", "via", "on")
+
+
+def sender_names(message: Message) -> set[str]:
+    """Lower-case name words of the sender, from the display name and the address."""
+    words = set(re.findall(r"[a-z]{2,}", message.from_name.lower()))
+    local = message.from_addr.rpartition("@")[0].lower()
+    return words | set(re.findall(r"[a-z]{2,}", local))
+
+
+def own_names(message: Message) -> set[str]:
+    """`sender_names`, and the name signed under the letter (`signature.signer_words`: a
+    shared mailbox's writer)."""
+    return sender_names(message) | signature.signer_words(message.body)
 
 
 def sentence(text: str, start: int, end: int) -> tuple[int, int]:

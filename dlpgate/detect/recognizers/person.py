@@ -11,6 +11,7 @@ import re
 
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
 
+from dlpgate.detect import whom
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 _NAME = r"[A-Z][a-z]+(?:['\u2019-][A-Z]?[a-z]+)?"
@@ -19,17 +20,8 @@ _TITLED = re.compile(
     rf"(?:[ \t]+{_NAME})?")
 _SALUTATION = re.compile(rf"(?:^|\n)[ \t]*(?:Dear|Hi|Hello|Morning|Afternoon)[ \t]+({_NAME}"
                          rf"(?:[ \t]+{_NAME}){{0,2}})\b")
-_NOT_NAMES = {"sir", "madam", "all", "team", "colleague", "colleagues", "everyone", "both",
-              "there", "folks", "friends", "customer", "parent", "parents", "carer", "resident",
-              "manager", "councillor", "mum", "dad", "and", "or",
-              # a post or a role the letter goes to, not a name ("Dear Bidder", "Dear
-              # Requester"): an invitation to tender or an FOI answer was about a named person
-              "bidder", "bidders", "tenderer", "tenderers", "supplier", "suppliers",
-              "requester", "requestor", "applicant", "applicants", "candidate", "headteacher",
-              "head", "teacher", "pharmacist", "provider", "partner", "partners", "member",
-              "members", "volunteer", "volunteers", "residents", "customers", "carers",
-              "landlord", "tenant", "leaseholder", "owner", "occupier", "householder",
-              "governor", "governors", "chair", "clerk", "officer", "editor", "neighbour"}
+_NOT_NAMES = {"all", "team", "both", "there", "folks", "friends", "parent", "parents",
+              "manager", "councillor", "mum", "dad", "and", "or"} | whom.ADDRESSEES
 
 
 class DlpPersonTitleRecognizer(FastRecognizer):
