@@ -47,6 +47,7 @@ def through_the_storm(relay, sink) -> None:
     assert answers["nested_comments"] == 250
     # read within the scan's budget, not timed out (451) on its markup
     assert answers["unclosed_styles"] == 250 and answers["tag_starts"] == 250
+    assert answers["pictures_in_markup"] == 250
     assert len(relay.store.held()) >= 5
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
         client.sendmail("a@example-council.gov.uk", ["b@example-council.gov.uk"],

@@ -85,6 +85,11 @@ class Budget:
         n = self.pictures[prefix] = self.pictures.get(prefix, 0) + 1
         return self._free(f"{prefix}/{BODY_PICTURE} {n}" if prefix else f"{BODY_PICTURE} {n}")
 
+    def inside(self, name: str) -> str:
+        """`name` made unique, for a part the message never named (a picture inside a saved
+        page): not read with the files' names, as a name someone gave is."""
+        return self._free(name)
+
     def _free(self, name: str, taken: bool = False) -> str:
         if not taken and name not in self.names:
             self.names.add(name)
@@ -270,9 +275,15 @@ def extract(
         elif kind == "spreadsheetml":
             yield from _workbook(name, data, budget.limits, xml=True)
         elif kind == "html":
-            from dlpgate.parse.html import html_to_text
+            from dlpgate.parse.html import html_to_text, pictures
 
-            yield from _cut(html_to_text(decode_text(data)), name, budget.limits)
+            page = decode_text(data)
+            yield from _cut(html_to_text(page), name, budget.limits)
+            # a saved page or a case system's report shows its pictures from data: addresses
+            # (a chart, a scanned form), as a file of its own would be sent
+            for n, (ctype, picture) in enumerate(pictures(page), 1):
+                if is_picture(ctype, picture) and ocr.readable(picture):
+                    yield from image(budget.inside(f"{name}/picture {n}"), picture, budget)
         elif kind == "text":
             from dlpgate.parse.tables import labelled, tabular
 

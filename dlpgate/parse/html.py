@@ -7,7 +7,10 @@ on broken markup, which matters more here than layout fidelity.
 
 from __future__ import annotations
 
+import binascii
+import html as htmllib
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 from dlpgate.parse.tables import labelled
@@ -123,3 +126,26 @@ def html_to_text(html: str) -> str:
     text = "".join(parser.out)
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+# A picture written into the markup: an <img>'s src, or a style's url(), holding
+# data:image/TYPE[;param...];base64,DATA. The data is a run of base64 letters, wrapped by
+# whitespace, its padding perhaps escaped as editors write it ("&#61;"); the run is one
+# character class, scanned once and never backtracked over (an alternation repeated per
+# letter took 9 s over 20 MB).
+_DATA_URI = re.compile(r"data:(image/[a-z0-9.+-]+)(?:;[a-z0-9.=_-]*)*;base64,"
+                       r"([a-z0-9+/=\s]+(?:(?:&#61;|&#x3d;|&equals;)\s*)*)", re.IGNORECASE)
+
+
+def pictures(html: str) -> Iterator[tuple[str, bytes]]:
+    """(content type, bytes) of each picture written into `html` as a `data:` address, in
+    the order shown. One whose base64 is broken is passed over: a browser shows nothing for
+    it either."""
+    for m in _DATA_URI.finditer(html):
+        letters = "".join(htmllib.unescape(m.group(2)).split()).rstrip("=")
+        try:
+            data = binascii.a2b_base64(letters + "=" * (-len(letters) % 4))
+        except (binascii.Error, ValueError):
+            continue
+        if data:
+            yield m.group(1).lower(), data

@@ -42,7 +42,7 @@ from dlpgate.parse.attachments import (
     extract,
     is_picture,
 )
-from dlpgate.parse.html import html_to_text
+from dlpgate.parse.html import html_to_text, pictures
 
 _KEPT_HEADERS = {
     "from", "to", "cc", "subject", "message-id", "date", "in-reply-to", "references",
@@ -169,6 +169,7 @@ def _walk(
                                  for h in _html_in(c)), None)
                     if html is not None:
                         yield from _html_extra(plain[0], html, where)
+                        yield from _html_pictures(html, prefix, budget)
                 for cal in (c for c in kids if c.get_content_type() == "text/calendar"):
                     yield from _calendar(cal, budget)
                 # plain if offered, else the richest; a calendar is read above, not twice
@@ -190,6 +191,8 @@ def _walk(
             yield from problems
             text = decode_text(data, part.get_content_charset()).replace("\r\n", "\n")
             yield ("body", html_to_text(text) if ctype == "text/html" else text)
+            if ctype == "text/html":
+                yield from _shown(text, prefix, budget)
             continue
         if not is_attachment and ctype.startswith("multipart/") and _unsplit(part):
             # its boundary is never found, so it has no parts: a mail client shows its text
@@ -384,6 +387,20 @@ def _pasted(part: EmailMessage, fname: str | None, related: bool) -> bool:
     file attached: Apple Mail sends an attached photo so (inline, to be shown in place)."""
     disposition = header_text(part.get("Content-Disposition")).lower()
     return not disposition.startswith("attachment") and (fname is None or related)
+
+
+def _html_pictures(html: EmailMessage, prefix: str, budget: Budget) -> Iterator[Item]:
+    """The pictures written into an HTML alternative whose plain twin is the text read: the
+    plain text never shows them."""
+    data, _ = _payload(html, "")  # its problems are said with its text (_html_extra)
+    yield from _shown(decode_text(data, html.get_content_charset()), prefix, budget)
+
+
+def _shown(html: str, prefix: str, budget: Budget) -> Iterator[Item]:
+    """The pictures an HTML body shows from `data:` addresses, read as pasted ones are."""
+    for ctype, data in pictures(html):
+        if is_picture(ctype, data):
+            yield from pasted.read(budget.picture(prefix), ctype, data, budget)
 
 
 def _html_in(part: EmailMessage) -> Iterator[EmailMessage]:

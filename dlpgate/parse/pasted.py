@@ -18,6 +18,11 @@ as wide as it is tall or more and no taller than 400 pixels, gives its words onl
 shows a number or a date. It is not skipped for its shape alone: a screenshot cropped to a
 row or two of a case list is such a strip, and its dates of birth and NHS numbers are what
 the reading is for.
+
+A picture can also be written into the HTML itself as a `data:` address (`<img
+src="data:image/png;base64,...">`): web mail and rich-text editors paste a screenshot so, and
+so do the reports some case systems send by mail. No MIME part holds it, and it went out
+unread; `html.pictures` finds each one for the same reading here.
 """
 
 from __future__ import annotations

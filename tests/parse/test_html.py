@@ -1,4 +1,6 @@
-from dlpgate.parse.html import html_to_text
+import base64
+
+from dlpgate.parse.html import html_to_text, pictures
 
 
 def test_blocks_become_lines_and_entities_are_decoded():
@@ -36,3 +38,22 @@ def test_a_one_column_table_round_the_message_keeps_its_lines():
             "<p>Kind regards,<br>Amy</p></td></tr></table>")
     assert html_to_text(html).splitlines() == [
         "Dear Sarah,", "Jayden's NHS number is 943 476 5919.", "Kind regards,", "Amy"]
+
+
+def test_a_picture_written_into_the_markup_is_found_with_its_type():
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    wrapped = base64.encodebytes(picture).decode()  # 76-letter lines, as editors wrap it
+    markup = (f'<p>Below</p><img alt="list" src="data:image/png;base64,{wrapped}">'
+              f'<div style="background:url(\'data:image/JPEG;name=x.jpg;base64,'
+              f'{base64.b64encode(b"jpeg bytes").decode()}\')"></div>')
+    assert list(pictures(markup)) == [("image/png", picture), ("image/jpeg", b"jpeg bytes")]
+
+
+def test_a_picture_with_escaped_or_missing_padding_is_read_and_a_broken_one_passed_over():
+    assert list(pictures('<img src="data:image/gif;base64,R0lGODlh&#61;&#61;">')) == [
+        ("image/gif", b"GIF89a")]
+    assert list(pictures('<img src="data:image/gif;base64,R0lGODlh">')) == [
+        ("image/gif", b"GIF89a")]
+    assert list(pictures('<img src="data:image/png;base64,A">')) == []  # no whole byte
+    assert list(pictures('<img src="data:image/png,raw">')) == []  # not base64: no picture
+    assert list(pictures("<p>the data: image/png header</p>")) == []

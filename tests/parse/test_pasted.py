@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from email.message import EmailMessage
 
 import pytest
@@ -199,3 +200,55 @@ def test_no_file_takes_a_pasted_pictures_name():
         ("body picture 1", "text/plain", b"NHS number 943 476 5919"),))
     parts, _, _ = read(raw)
     assert "943 476 5919" in parts["body picture 1 (2)"].text and "body picture 1" not in parts
+
+
+def webmail(plain: bool) -> bytes:
+    """A screenshot pasted in a web mail editor: written into the HTML as a data: address,
+    with or without a plain-text twin."""
+    shot = base64.encodebytes(screenshot()).decode()
+    markup = f'<p>The list as it stands:</p><img src="data:image/png;base64,{shot}">'
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example-council.gov.uk", "x@gmail.com", "List"
+    if plain:
+        msg.set_content("The list as it stands:\n")
+        msg.add_alternative(markup, subtype="html")
+    else:
+        msg.set_content(markup, subtype="html")
+    return msg.as_bytes()
+
+
+@needs_ocr
+@pytest.mark.parametrize("plain", [True, False], ids=["with-plain-twin", "html-only"])
+def test_a_screenshot_written_into_the_html_is_read_as_a_body_picture(plain):
+    parts, problems, got = read(webmail(plain))
+    assert problems == [] and got.attachments == ()
+    picture = parts["body picture 1"]
+    assert "943 476 5919" in picture.text and not picture.is_attachment
+    assert picture.content_type == "image/png"
+
+
+@needs_ocr
+def test_a_screenshot_written_into_the_html_is_held_through_the_shipped_policy():
+    # the leak it closes: a case list pasted in web mail to a personal address went unread
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    result = Scanner(settings).scan(webmail(True), Envelope("a@example-council.gov.uk",
+                                                            ("x@gmail.com",)))
+    assert {f.part for f in result.evidence.findings} == {"body picture 1"}
+    assert result.decision.verdict.value in ("hold", "reject")
+
+
+@needs_ocr
+def test_a_picture_inside_a_saved_html_page_is_read_as_part_of_the_file():
+    shot = base64.b64encode(screenshot()).decode()
+    page = f'<html><body><h1>Report</h1><img src="data:image/png;base64,{shot}"></body></html>'
+    raw = make_message(to=("x@gmail.com",), body="Attached.",
+                       attachments=(("report.html", "text/html", page.encode()),))
+    parts, problems, _ = read(raw)
+    picture = parts["report.html/picture 1"]
+    assert "943 476 5919" in picture.text and picture.is_attachment
+    assert problems == [] and "picture 1" not in parts["attachment names"].text
+
+
+def test_with_ocr_off_a_picture_in_the_html_is_passed_over():
+    parts, problems, _ = read(webmail(True), Ocr(enabled=False))
+    assert problems == [] and not [n for n in parts if "picture" in n]
