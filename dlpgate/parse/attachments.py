@@ -10,6 +10,7 @@ bounded however the archives nest (a zip quine stops at the depth limit).
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import logging
 import re
@@ -29,7 +30,7 @@ from dlpgate.model import (
     TextPart,
     is_body_picture,
 )
-from dlpgate.parse import ocr, office, outlook, pdf, smime, tnef, xls
+from dlpgate.parse import ocr, office, outlook, package, pdf, smime, tnef, xls
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -551,11 +552,12 @@ def _zip(
         def read(info: zipfile.ZipInfo) -> bytes:
             return _read_member(zf, info, name, budget)
 
-        if office.is_ooxml(zf):
-            yield from _cut_office(office.ooxml_text, zf, read, name, limits)
-            return
-        if office.is_odf(zf):
-            yield from _cut_office(office.odf_text, zf, read, name, limits)
+        if office.is_ooxml(zf) or office.is_odf(zf):
+            ooxml = office.is_ooxml(zf)
+            yield from _cut_office(office.ooxml_text if ooxml else office.odf_text, zf, read,
+                                   name, limits)
+            yield from _in_document(zf, read, name, depth, budget, nested,
+                                    office.types(zf, read) if ooxml else {})
             return
         if depth >= limits.max_depth:
             yield Problem("unscannable", name, f"archives nested deeper than {limits.max_depth}")
@@ -571,6 +573,49 @@ def _zip(
                 yield Problem("unscannable", inner, str(exc))
                 continue
             yield from extract(inner, "", member, depth + 1, budget, nested)
+
+
+def _in_document(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], name: str,
+                 depth: int, budget: Budget, nested: NestedParser,
+                 kinds: dict[str, str]) -> Iterator[Item]:
+    """A document's pictures and the files inside it, read as attached ones are: a screenshot
+    of a case list pasted into a Word document, a workbook embedded in it (package.py).
+    Parts of the file, named under it ("report.docx/image1.png"); a picture shown twice (a
+    letterhead on every page) read once; a banner's slogan left out as a pasted one's is."""
+    from dlpgate.parse import pasted  # it reads pictures with image(), below
+
+    seen: set[bytes] = set()
+    if budget.reader() is not None and budget.ocr is not None:
+        for info in package.pictures(zf):
+            inner = budget.inside(f"{name}/{info.filename.rpartition('/')[2]}")
+            try:
+                data = read(info)
+            except _MemberRefused as exc:
+                yield Problem("unscannable", inner, str(exc))
+                continue
+            digest = hashlib.sha256(data).digest()
+            if digest in seen or not ocr.readable(data):
+                continue
+            seen.add(digest)
+            size = ocr.image_size(data)
+            for item in image(inner, data, budget):
+                if isinstance(item, TextPart) and size is not None and \
+                        pasted.is_strip(*size) and not pasted.shows_data(item.text):
+                    continue
+                yield item
+    for info in package.files(zf, kinds):
+        inner = budget.inside(f"{name}/{info.filename.rpartition('/')[2]}")
+        if depth >= budget.limits.max_depth:
+            yield Problem("unscannable", inner, f"files nested deeper than "
+                          f"{budget.limits.max_depth}")
+            continue
+        budget.take_part()
+        try:
+            data = read(info)
+        except _MemberRefused as exc:
+            yield Problem("unscannable", inner, str(exc))
+            continue
+        yield from extract(inner, kinds.get(info.filename, ""), data, depth + 1, budget, nested)
 
 
 class _MemberRefused(Exception):

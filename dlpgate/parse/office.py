@@ -21,6 +21,8 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from dlpgate.parse import package
+
 ReadMember = Callable[[zipfile.ZipInfo], bytes]
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -58,8 +60,10 @@ def _ooxml_walk(el: Element, out: list[str]) -> None:
         out.append(_table([[_cell(tc, _ooxml_walk) for tc in _span(_within(tr, "tc"))]
                            for tr in _within(el, "tr")]))
         return
-    if name in ("t", "delText") and el.text:  # deleted text still shows, struck through
-        out.append(el.text)
+    if name in ("t", "delText", "text") and el.text:  # deleted text still shows, struck
+        out.append(el.text)  # through; "text" is a comment's, in Excel and PowerPoint
+    elif name in ("docPr", "cNvPr") and (alt := el.get("descr") or el.get("title")):
+        out.append(alt + "\n")  # a picture's alt text: what a screen reader says of it
     elif name == "tab":
         out.append("\t")
     elif name in ("br", "cr"):
@@ -253,20 +257,20 @@ def _odf_within(el: Element, name: str) -> Iterator[Element]:
             yield from _odf_within(child, name)
 
 
-def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
+def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
+          sheets: list[str]) -> str:
     names = {i.filename: i for i in zf.infolist()}
     shared: list[str] = []
-    if "xl/sharedStrings.xml" in names:
-        root = _parse(read(names["xl/sharedStrings.xml"]), "xl/sharedStrings.xml")
-        for si in root:
+    for part in package.parts(kinds, package.SHARED_STRINGS)[:1]:
+        for si in _parse(read(names[part]), part):
             shared.append("".join(t.text or "" for t in si.iter() if _local(t.tag) == "t"))
     from dlpgate.parse.tables import labelled
 
-    dates = _date_styles(_parse(read(names["xl/styles.xml"]), "xl/styles.xml")) \
-        if "xl/styles.xml" in names else frozenset()
+    dates: frozenset[str] = frozenset()
+    for part in package.parts(kinds, package.STYLES)[:1]:
+        dates = _date_styles(_parse(read(names[part]), part))
     texts: list[str] = []
     reading = _reading()  # counted as built: a far-off cell is cheap in XML
-    sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
     for sheet in sheets:
         if reading.over():
             break
@@ -305,9 +309,18 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember) -> str:
                 if reading.spent > reading.limit:  # a 200 KB string in 20,000 cells was 4 GB
                     break
             lines.append("\t".join(cells))
-        # each sheet under its own header
+        # each sheet under its own header, and what it prints at the top and foot of a page
         texts.append(labelled("\n".join(lines), "\t", reading.limit, quotes=False))
+        texts += [" ".join(_PRINT_CODES.sub(" ", el.text).split()) for el in root.iter()
+                  if _local(el.tag) in _PRINTED and el.text]
     return "\n".join(texts)
+
+
+# a sheet's page header and footer ("Looked-after children: Westshire" on every printed page)
+_PRINTED = frozenset(f"{page}{part}" for page in ("odd", "even", "first")
+                     for part in ("Header", "Footer"))
+# their codes: &L &C &R sections, &P page, &D date, &"Font,Bold", &12 point size
+_PRINT_CODES = re.compile(r'&(?:"[^"]*"|\d+|[A-Za-z&])')
 
 
 # Excel's built-in number formats that show a date (14 "dd/mm/yyyy" in a UK locale) or a time
@@ -367,46 +380,110 @@ def _column(ref: str) -> int | None:
     return n - 1
 
 
-_OOXML_PARTS = re.compile(
-    r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml"
-    r"|ppt/(slides/slide\d+|notesSlides/notesSlide\d+)\.xml"
-)
-
-
 def ooxml_text(zf: zipfile.ZipFile, read: ReadMember, limit: int = 5 * 1024 * 1024) -> str:
     """`limit`: the scan's max_text; tables and sheets are built and labelled up to it
     (TextCut when some were left out)."""
     return _bounded(lambda: _ooxml_text(zf, read), limit)
 
 
+def types(zf: zipfile.ZipFile, read: ReadMember) -> dict[str, str]:
+    """Each member's content type, as its [Content_Types].xml declares it (package.py)."""
+    try:
+        info = zf.getinfo("[Content_Types].xml")
+    except KeyError:
+        return package.content_types(None, zf.namelist())
+    return package.content_types(_parse(read(info), info.filename), zf.namelist())
+
+
 def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
-    names = [i.filename for i in zf.infolist()]
-    if any(n.startswith("xl/") for n in names):
-        texts = [_xlsx(zf, read)]
-        texts += [_xlsx_comments(_parse(read(i), i.filename)) for i in _members(zf, _COMMENTS)]
-    else:
-        parts = sorted(
-            _members(zf, _OOXML_PARTS),
-            key=lambda i: (not i.filename.startswith("word/document"), _natural(i.filename)),
-        )
-        texts = ["\n".join(_ooxml_runs(_parse(read(i), i.filename)) for i in parts)]
+    kinds = types(zf, read)
+    infos = {i.filename: i for i in zf.infolist()}
+
+    def roots(kind: tuple[str, ...]) -> Iterator[Element]:
+        for name in package.parts(kinds, kind):
+            yield _parse(read(infos[name]), name)
+
+    if sheets := package.parts(kinds, package.SHEETS):
+        texts = [_xlsx(zf, read, kinds, sheets)]
+        texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]
+        texts += _pivots(zf, read, kinds)
+    else:  # a document's body first, then its headers, notes and comments; or the slides
+        texts = ["\n".join(_ooxml_runs(root) for kind in (package.WORD_BODY,
+                                                          package.WORD_OTHER, package.SLIDES)
+                           for root in roots(kind))]
+        texts += [_comments(root) for root in roots(package.SLIDE_COMMENTS)]
+    texts += [_ooxml_runs(root) for root in roots(package.DRAWINGS)]
+    texts += [_custom_properties(root) for root in roots(package.CUSTOM_PROPERTIES)]
     texts += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
 
 
-_COMMENTS = re.compile(r"xl/comments\d*\.xml")
 _CORE = re.compile(r"docProps/core\.xml|meta\.xml")
 _ODF_STYLES = re.compile(r"styles\.xml")
+_ODF_OBJECTS = re.compile(r"Object \d+/content\.xml")  # a chart or a sheet set in a document
 
 
 def _members(zf: zipfile.ZipFile, pattern: re.Pattern[str]) -> list[zipfile.ZipInfo]:
-    return [i for i in zf.infolist() if pattern.fullmatch(i.filename)]
+    return sorted((i for i in zf.infolist() if pattern.fullmatch(i.filename)),
+                  key=lambda i: package.natural(i.filename))
 
 
-def _xlsx_comments(root: Element) -> str:
-    """A sheet's cell comments, one a line: notes about a person, on the cell of their name."""
-    return "\n".join("".join(t.text or "" for t in comment.iter() if _local(t.tag) == "t")
-                     for comment in root.iter() if _local(comment.tag) == "comment")
+def _comments(root: Element) -> str:
+    """A sheet's or a slide's comments, one a line: notes about a person, on the cell of their
+    name. Excel's notes and threaded comments, PowerPoint's old and new comments."""
+    return "\n".join(" ".join(_ooxml_runs(comment).split())
+                     for comment in root.iter()
+                     if _local(comment.tag) in ("comment", "threadedComment", "cm"))
+
+
+def _pivots(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) -> list[str]:
+    """Each pivot table's copy of its source rows, as a sheet: Excel keeps every row in the
+    pivot cache, and they stay there when the sheet they came from is deleted."""
+    infos = {i.filename: i for i in zf.infolist()}
+    records = {_number(n): n for n in package.parts(kinds, package.PIVOT_RECORDS)}
+    out = []
+    for name in package.parts(kinds, package.PIVOT_CACHES):
+        fields: list[tuple[str, list[str]]] = []
+        for field in _parse(read(infos[name]), name).iter():
+            if _local(field.tag) == "cacheField":
+                items = [item.get("v", "") for shared in field if _local(shared.tag) ==
+                         "sharedItems" for item in shared]
+                fields.append((field.get("name", ""), items))
+        rows = [[f for f, _ in fields]]
+        if (other := records.get(_number(name))) is not None:
+            for r in _parse(read(infos[other]), other):
+                if _local(r.tag) == "r":
+                    rows.append([_pivot_value(v, fields[n][1] if n < len(fields) else [])
+                                 for n, v in enumerate(r)])
+        else:  # no records kept: the distinct values of each field, under its name
+            rows += [[" ".join(items)] for _, items in fields]
+        out.append(_table(rows))
+    return out
+
+
+def _number(name: str) -> str:
+    """A pivot cache's number (pivotCacheDefinition2.xml goes with pivotCacheRecords2.xml)."""
+    found = re.search(r"(\d*)\.xml$", name)
+    return found.group(1) if found else ""
+
+
+def _pivot_value(el: Element, items: list[str]) -> str:
+    """A record's value: its own (s, n, d, b), or an index into the field's shared items (x)."""
+    value = el.get("v", "")
+    if _local(el.tag) == "x":
+        return items[int(value)] if value.isdigit() and int(value) < len(items) else ""
+    return value
+
+
+def _custom_properties(root: Element) -> str:
+    """A document's custom properties (File > Properties > Custom), as "Name: value": case
+    systems stamp the client's name and number there on every letter they make."""
+    found = []
+    for prop in root:
+        value = " ".join("".join(prop.itertext()).split())
+        if _local(prop.tag) == "property" and value:
+            found.append(f"{prop.get('name', '')}: {value}")
+    return "; ".join(found)
 
 
 _PROPERTIES = ("title", "subject", "description", "keywords", "keyword")
@@ -431,6 +508,7 @@ def _odf_text_all(zf: zipfile.ZipFile, read: ReadMember) -> str:
     except KeyError:
         raise OfficeError("OpenDocument file has no content.xml") from None
     body = [_odf_text(_parse(read(info), "content.xml"))]
+    body += [_odf_text(_parse(read(i), i.filename)) for i in _members(zf, _ODF_OBJECTS)]
     body += [_odf_headers(_parse(read(i), i.filename)) for i in _members(zf, _ODF_STYLES)]
     body += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
     return "\n".join(text for text in body if text)
@@ -449,10 +527,6 @@ def _odf_headers(root: Element) -> str:
             for child in el:
                 _odf_walk(child, out)
     return "".join(out)
-
-
-def _natural(name: str) -> list[object]:
-    return [int(tok) if tok.isdigit() else tok for tok in re.split(r"(\d+)", name)]
 
 
 def is_ooxml(zf: zipfile.ZipFile) -> bool:
