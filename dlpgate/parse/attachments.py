@@ -133,7 +133,22 @@ class Budget:
 
 _TEXT_TYPES = ("text/plain", "text/csv", "text/tab-separated-values", "application/csv")
 _TEXT_EXT = (".txt", ".csv", ".tsv", ".log", ".md", ".json", ".xml", ".ics", ".vcf")
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"RIFF")
+
+
+def _is_bitmap(head: bytes) -> bool:
+    """A Windows bitmap: "BM", and the four bytes its header keeps as zeros. By "BM" alone a
+    public-health CSV whose first column is "BMI" was a picture, and held as unreadable."""
+    return head.startswith(b"BM") and head[6:10] == b"\x00\x00\x00\x00"
+
+
+def _is_pdf(head: bytes, data: bytes) -> bool:
+    """A PDF, perhaps behind a few bytes of something else (a mail gateway's banner). Not a
+    text file that mentions "%PDF-" near its start, which has no end-of-file marker: it was
+    read as a damaged PDF and held."""
+    if head.startswith(b"%PDF"):
+        return True
+    return b"%PDF-" in data[:1024] and (b"%%EOF" in data[-2048:] or not _looks_textual(data))
 
 
 def _kind(name: str, content_type: str, data: bytes) -> str:
@@ -144,7 +159,7 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         # a .p7m: opaque-signed S/MIME, or a signed document (a CAdES report.pdf.p7m, its
         # %PDF near the start, was a PDF pypdf could not open)
         return "signed"
-    if head.startswith(b"%PDF") or (b"%PDF-" in data[:1024]):
+    if _is_pdf(head, data):
         return "pdf"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "zip"
@@ -154,11 +169,14 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "tnef"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
-    if head.startswith(_IMAGE_MAGIC) or (content_type.startswith(("image/", "audio/", "video/"))
-                                         and not _looks_textual(data)):
+    if head.startswith(_IMAGE_MAGIC) or _is_bitmap(head) or (
+            content_type.startswith(("image/", "audio/", "video/")) and not _looks_textual(data)):
         # by its bytes: a list of children renamed children.jpg went as image/jpeg, unread
         return "media"
-    if content_type == "message/rfc822" or lower.endswith(".eml"):
+    if content_type in ("message/rfc822", "multipart/related", "application/x-mimearchive") \
+            or lower.endswith((".eml", ".mht", ".mhtml")):
+        # a saved web page (.mht) is a MIME message: its base64 parts read as raw text said
+        # nothing
         return "eml"
     if xls.is_spreadsheetml(data):
         return "spreadsheetml"

@@ -502,3 +502,32 @@ def test_signed_data_with_nothing_signed_inside_is_passed_over_unless_it_is_larg
     assert parts_and_problems("smime.p7c", empty(2000)) == ({}, [])
     assert parts_and_problems("smime.p7c", empty(100_000)) == ({}, [("unscannable",
                                                                      "smime.p7c")])
+
+
+def test_a_csv_whose_first_column_is_bmi_is_read_as_text_not_a_bitmap():
+    rows = b"BMI,Name,NHS number\n31.2,Callum Reid,943 476 5919\n"
+    parts, problems = parts_and_problems("clinic.csv", rows, "text/csv")
+    assert "NHS number: 943 476 5919" in parts["clinic.csv"] and problems == []
+
+
+def test_a_text_file_that_mentions_the_pdf_header_is_read_as_text():
+    notes = b"The scanner writes %PDF-1.4 files.\nCallum Reid NHS 943 476 5919\n"
+    parts, problems = parts_and_problems("notes.txt", notes, "text/plain")
+    assert "943 476 5919" in parts["notes.txt"] and problems == []
+    # a PDF behind a few bytes of something else is still a PDF
+    late = b"X-Banner: scanned\r\n" + testdata.make_pdf("Callum Reid NHS 943 476 5919")
+    parts, _ = parts_and_problems("late.pdf", late, "application/octet-stream")
+    assert "943 476 5919" in parts["late.pdf"]
+
+
+def test_a_saved_web_page_is_read_as_the_mime_message_it_is():
+    from email.message import EmailMessage
+
+    page = EmailMessage()
+    page["Subject"], page["MIME-Version"] = "Case record", "1.0"
+    page.set_content("<html><body><p>Callum Reid NHS 943 476 5919</p></body></html>",
+                     subtype="html", cte="base64")
+    page.make_related()
+    parts, problems = parts_and_problems("record.mht", page.as_bytes(),
+                                         "application/octet-stream")
+    assert any("943 476 5919" in text for text in parts.values()) and problems == []
