@@ -30,7 +30,7 @@ from dlpgate.model import (
     TextPart,
     is_body_picture,
 )
-from dlpgate.parse import ocr, office, outlook, package, pdf, smime, tnef, xls
+from dlpgate.parse import ocr, office, outlook, package, pdf, rtf, smime, tnef, xls
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -284,9 +284,11 @@ def extract(
             else:  # every real .doc or .xls has text runs: a cut or damaged one said nothing
                 yield Problem("unscannable", name, "legacy Office file with no text found")
         elif kind == "rtf":
-            from striprtf.striprtf import rtf_to_text
-
-            yield from _cut(rtf_to_text(decode_text(data), errors="ignore"), name, budget.limits)
+            document = decode_text(data)
+            yield from _cut(rtf.text(document), name, budget.limits)
+            for n, picture in enumerate(rtf.pictures(document), 1):
+                if ocr.readable(picture):
+                    yield from image(budget.inside(f"{name}/picture {n}"), picture, budget)
         elif kind == "eml":
             yield from nested(data, name, depth + 1, budget)
         elif kind == "signed":
