@@ -394,12 +394,18 @@ def make_tnef(files: dict[str, bytes], body: str = "") -> bytes:
 
 
 def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = None,
-                     items: dict[str, tuple[str, str]] | None = None) -> bytes:
+                     items: dict[str, tuple[str, str]] | None = None,
+                     html: bytes | None = None) -> bytes:
     """An Outlook item (.msg) as Outlook saves one: a compound file (MS-CFB, version 3) whose
     Unicode subject and body are property streams, with a storage per attached file holding
     its long name and its bytes, and per attached item (display name: (subject, body)) its
-    properties in an embedded-message storage (MS-OXMSG)."""
-    return _compound_file(_item_streams(subject, body, files or {}, items or {}, 32))
+    properties in an embedded-message storage (MS-OXMSG). `html`: an HTML body (bytes, as
+    PR_BODY_HTML is stored) in place of the plain one."""
+    streams = _item_streams(subject, body, files or {}, items or {}, 32)
+    if html is not None:
+        streams = [s for s in streams if s[0] != "__substg1.0_1000001F"]
+        streams.insert(2, ("__substg1.0_10130102", html))
+    return _compound_file(streams)
 
 
 def _item_streams(subject: str, body: str, files: dict[str, bytes],

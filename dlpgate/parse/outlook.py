@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-_SUBJECT, _BODY = "0037", "1000"
+_SUBJECT, _BODY, _HTML = "0037", "1000", "1013"
 _LONG_NAME, _SHORT_NAME, _DISPLAY_NAME = "3707", "3704", "3001"
 _DATA, _EMBEDDED = "37010102", "3701000D"
 _ATTACHMENT = "__attach_version1.0_#"
@@ -57,8 +57,8 @@ class _Reader:
 
     def item(self, where: str, depth: int) -> Item:
         """The item whose properties are under `where` ("" for the file's own)."""
-        found = Item(text="\n".join(t for t in (self.string(where, _SUBJECT),
-                                                self.string(where, _BODY)) if t))
+        body = self.string(where, _BODY) or self.html(where)
+        found = Item(text="\n".join(t for t in (self.string(where, _SUBJECT), body) if t))
         storages = sorted({s[len(where):].split("/")[0] for s in self.streams
                            if s.startswith(where + _ATTACHMENT)})
         for storage in storages:
@@ -81,6 +81,18 @@ class _Reader:
             if path in self.streams:
                 return self.stream(path).decode(encoding, "replace").rstrip("\0").strip()
         return ""
+
+    def html(self, where: str) -> str:
+        """The HTML body's text, for an item saved with no plain-text body (programs other
+        than Outlook write them so, and the whole letter went unread). Stored as bytes in
+        the item's code page, or as a string."""
+        from dlpgate.parse.attachments import decode_text  # it reads .msg files with this
+        from dlpgate.parse.html import html_to_text
+
+        path = f"{where}__substg1.0_{_HTML}0102"
+        markup = decode_text(self.stream(path)) if path in self.streams else \
+            self.string(where, _HTML)
+        return html_to_text(markup) if markup else ""
 
     def stream(self, path: str, counted: bool = False) -> bytes:
         """A stream's bytes, after asking its size: a compound file stores streams as they

@@ -57,3 +57,10 @@ def test_a_stream_that_claims_more_than_the_file_is_damage_not_a_read():
         outlook.read(bytes(item), 10**9)
     assert parts_and_problems("a.msg", bytes(item), "application/vnd.ms-outlook")[1] == [
         ("unscannable", "a.msg")]
+
+
+def test_an_item_saved_with_an_html_body_only_is_read():
+    html = f"<html><body><p>Referral</p><p>{SECRET}</p></body></html>".encode("cp1252")
+    data = testdata.make_outlook_msg("Referral", "", html=html)
+    parts, problems = parts_and_problems("referral.msg", data)
+    assert SECRET in parts["referral.msg"] and problems == []
