@@ -186,7 +186,7 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "html"
     if content_type in _TEXT_TYPES or content_type.startswith("text/") or lower.endswith(_TEXT_EXT):
         return "text"
-    if _looks_textual(data) or head.startswith(_UTF16_BOMS) or _utf16_unmarked(data):
+    if _looks_textual(data) or head.startswith(_WIDE_BOMS) or _utf16_unmarked(data):
         return "text"
     return "binary"
 
@@ -206,9 +206,12 @@ def _looks_textual(data: bytes) -> bool:
         return exc.start > len(sample) - 4  # cut mid-character at the sample's end
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+# UTF-32's before UTF-16's, whose little-endian mark begins UTF-32's: read as UTF-16 it was
+# NULs between the letters
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
 
 
 def _utf16_unmarked(data: bytes) -> str | None:

@@ -71,6 +71,12 @@ class _Text(HTMLParser):
         return self.out
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and not self.skipping:
+            # a picture's alt text is what Outlook shows in its place until pictures are
+            # downloaded, which is by default
+            alt = next((v for k, v in attrs if k == "alt" and v), "")
+            if alt.strip():
+                self._sink().append(f" {alt} ")
         if tag in _SKIP and tag != "head":
             self.skipping += 1
         elif tag == "table":

@@ -531,3 +531,10 @@ def test_a_saved_web_page_is_read_as_the_mime_message_it_is():
     parts, problems = parts_and_problems("record.mht", page.as_bytes(),
                                          "application/octet-stream")
     assert any("943 476 5919" in text for text in parts.values()) and problems == []
+
+
+def test_a_utf32_text_file_is_read_by_its_byte_order_mark():
+    for codec in ("utf-32-le", "utf-32-be"):
+        data = "\ufeffCallum Reid NHS 943 476 5919\n".encode(codec)
+        parts, problems = parts_and_problems("notes.txt", data, "text/plain")
+        assert "943 476 5919" in parts["notes.txt"] and problems == [], codec

@@ -57,3 +57,8 @@ def test_a_picture_with_escaped_or_missing_padding_is_read_and_a_broken_one_pass
     assert list(pictures('<img src="data:image/png;base64,A">')) == []  # no whole byte
     assert list(pictures('<img src="data:image/png,raw">')) == []  # not base64: no picture
     assert list(pictures("<p>the data: image/png header</p>")) == []
+
+
+def test_a_pictures_alt_text_is_read_as_outlook_shows_it_in_place_of_the_picture():
+    assert html_to_text('<p>See <img src="cid:a" alt="Callum Reid DOB 04/05/2016"> and'
+                        ' <img src="cid:b" alt=""></p>') == "See Callum Reid DOB 04/05/2016 and"
