@@ -374,13 +374,13 @@ def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
         return found, unread
 
     try:
-        text, damage = pdf.text(data, limits.max_text, scans)
+        read = pdf.text(data, limits.max_text, scans)
     except pdf.Encrypted:
         yield Problem("encrypted-attachment", name, "password-protected PDF")
         return
-    for detail in damage:
+    for detail in read.damage:
         yield Problem("unscannable", name, detail)
-    yield from _cut(text, name, limits)
+    yield from _cut(read.text, name, limits)
 
 
 def _pages(numbers: list[int]) -> str:

@@ -1,7 +1,8 @@
 """A PDF's text: its pages (tables on them labelled, `layout`), its notes and its form.
 
-What a PDF shows is more than its text layer: a sticky note or text typed onto the page, and
-a filled form's values, which are kept in the form and not on the page, are read after it.
+What a PDF shows is more than its text layer: a comment on any mark a reader made on a page
+(a sticky note, text typed onto the page, a highlight, a box, a stamp), and a filled form's
+values, which are kept in the form and not on the page, are read after it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import io
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from dlpgate.parse.layout import Pages, has_rows
 
@@ -23,8 +25,15 @@ class Encrypted(Exception):  # noqa: N818 (a state of the file, not a failure of
     """It opens only with a password: its text cannot be read."""
 
 
+class Read(NamedTuple):
+    """What `text` found in a PDF."""
+
+    text: str
+    damage: list[str]  # what of it was damaged or not read, said without its content
+
+
 def text(data: bytes, limit: int = 5 * 1024 * 1024,
-         scans: ScanReader | None = None) -> tuple[str, list[str]]:
+         scans: ScanReader | None = None) -> Read:
     """The document's text, read until it passes `limit` (the caller cuts it there), and
     what of it was damaged or not read. Encrypted when it opens only with a password; pypdf's
     own errors for a PDF too damaged to open (the caller makes them a problem). A page that
@@ -44,12 +53,13 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024,
     size = 0
     tables = Pages(limit)
     scanned: dict[int, tuple[int, int]] = {}  # page number -> (its place, picture's pixels)
+    notes_read = _Notes()
     for number, page in enumerate(reader.pages, 1):
         read = _page(page, tables)
         if scans is not None and (pixels := _scanned(page, read)) is not None:
             scanned[number] = (len(pages), pixels)
         pages.append(read)
-        notes = _notes(page, limit - size)
+        notes = _notes(page, limit - size, notes_read)
         if notes:
             pages.append(notes)
         size += len(read) + len(notes)
@@ -69,7 +79,7 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024,
         for number, read in found.items():
             place = scanned[number][0]
             pages[place] = f"{pages[place]}\n{read}".strip("\n")
-    return "\n".join(pages), damage
+    return Read("\n".join(pages), damage)
 
 
 _WORDY = re.compile(r"[^\W_]")
@@ -141,30 +151,87 @@ def _page(page: Any, tables: Pages) -> str:
 _NOTES = ("/Text", "/FreeText")  # a sticky note, and text typed onto the page
 
 
-def _notes(page: Any, room: int) -> str:
-    """What a reader typed into notes on the page: not in its text layer, shown to anyone.
-    Each note once, however often the page refers to it, and no more than `room` characters:
-    one 20 KB note referred to 99,000 times made 5 GB of text before any limit was asked."""
-    annots = page.get("/Annots")
-    annots = annots.get_object() if annots is not None else None
+@dataclass
+class _Notes:
+    """What the document's annotations gave so far: an annotation, or a page's list of them,
+    is read once in the whole document however many pages refer to it (500 pages sharing one
+    list of 20,000 took 15 s read page by page)."""
+
+    seen: set[Any] = field(default_factory=set)  # annotations and lists of them looked at
+    read: set[Any] = field(default_factory=set)  # annotations whose comment was read
+
+
+def _notes(page: Any, room: int, done: _Notes) -> str:
+    """What readers wrote in the page's annotations: not in its text layer, shown to anyone.
+    Every kind of mark carries its comment in /Contents, not only a sticky note and typed-on
+    text: a highlight, an underline, a box, a stamp or a drawing with a comment went out
+    unread. Where only rich text (/RC) holds it, that is read. A pop-up shows its parent's
+    comment, read once with the parent. Each note once, however often the document refers to
+    it, and no more than `room` characters: one 20 KB note referred to 99,000 times made 5 GB
+    of text before any limit was asked."""
+    listed = page.raw_get("/Annots") if "/Annots" in page else None
+    key = _key(listed)
+    if listed is None or key in done.seen:
+        return ""
+    if key is not None:
+        done.seen.add(key)
+    annots = listed.get_object()
     if not isinstance(annots, list):
         return ""
     notes: list[str] = []
-    seen: set[Any] = set()
     size = 0
     for ref in annots:
-        key = getattr(ref, "idnum", None), getattr(ref, "generation", None)
-        if key[0] is not None:
-            if key in seen:
+        key = _key(ref)
+        if key is not None:
+            if key in done.seen:
                 continue
-            seen.add(key)
+            done.seen.add(key)
         annot = ref.get_object()
-        if isinstance(annot, dict) and annot.get("/Subtype") in _NOTES:
-            notes.append(str(annot.get("/Contents") or "").strip())
-            size += len(notes[-1]) + 1
-            if size > room:
-                break
+        if not isinstance(annot, dict):
+            continue
+        parent = annot.raw_get("/Parent") if "/Parent" in annot else None
+        if annot.get("/Subtype") == "/Popup" and parent is not None:
+            key, annot = _key(parent), parent.get_object()
+            if not isinstance(annot, dict):
+                continue
+        if key is not None:
+            if key in done.read:
+                continue
+            done.read.add(key)
+        notes.append(_comment(annot))
+        size += len(notes[-1]) + 1
+        if size > room:
+            break
     return "\n".join(n for n in notes if n)
+
+
+def _key(ref: Any) -> tuple[int, int] | None:
+    """An indirect object's number and generation: the same object, however often referred to."""
+    number = getattr(ref, "idnum", None)
+    return None if number is None else (number, getattr(ref, "generation", 0))
+
+
+def _comment(annot: dict) -> str:
+    """An annotation's comment: its /Contents, or the text of its rich text (/RC) alone."""
+    found = _string(annot.get("/Contents"))
+    if found or "/RC" not in annot:
+        return found
+    rich = annot.get("/RC")
+    rich = rich.get_object() if rich is not None else None
+    if hasattr(rich, "get_data"):  # rich text may be a stream
+        rich = rich.get_data().decode("utf-8", "replace")
+    from dlpgate.parse.html import html_to_text
+
+    return html_to_text(_string(rich)).strip()
+
+
+def _string(value: Any) -> str:
+    """A PDF string as text: pypdf gives text strings as str, others as bytes."""
+    value = value.get_object() if hasattr(value, "get_object") else value
+    if isinstance(value, bytes):
+        return value.decode("utf-16" if value[:2] in (b"\xfe\xff", b"\xff\xfe") else "latin-1",
+                            "replace").strip()
+    return str(value or "").strip()
 
 
 def _fields(reader: Any) -> str:

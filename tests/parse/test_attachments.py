@@ -222,11 +222,12 @@ def test_a_pdf_forms_values_and_its_notes_are_read_with_the_page():
     data = testdata.make_pdf("Referral form", fields={"NHS number": "943 476 5919",
                                                       "Child's name": "Callum Reid"},
                              notes=[("Text", "Spoke to Amy Reid, mother"),
-                                    ("FreeText", "DOB 04/05/2016"), ("Link", "ignored")])
+                                    ("FreeText", "DOB 04/05/2016"),
+                                    ("Link", "Callum's school report")])
     parts, problems = parts_and_problems("form.pdf", data)
     lines = [line for line in parts["form.pdf"].splitlines() if line]
     assert lines[0] == "Referral form" and problems == []
-    assert lines[1:] == ["Spoke to Amy Reid, mother", "DOB 04/05/2016",
+    assert lines[1:] == ["Spoke to Amy Reid, mother", "DOB 04/05/2016", "Callum's school report",
                          "NHS number: 943 476 5919", "Child's name: Callum Reid"]
 
 
