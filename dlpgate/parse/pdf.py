@@ -1,8 +1,10 @@
-"""A PDF's text: its pages (tables on them labelled, `layout`), its notes and its form.
+"""A PDF's text: its pages (tables on them labelled, `layout`), its notes, its form, its
+title and its bookmarks.
 
 What a PDF shows is more than its text layer: a comment on any mark a reader made on a page
-(a sticky note, text typed onto the page, a highlight, a box, a stamp), and a filled form's
-values, which are kept in the form and not on the page, are read after it.
+(a sticky note, text typed onto the page, a highlight, a box, a stamp), a filled form's
+values, which are kept in the form and not on the page (an XFA form's in XML of its own), its
+title, subject and keywords, and its bookmarks' titles are read after it.
 """
 
 from __future__ import annotations
@@ -66,17 +68,20 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024,
         if size > limit:
             break
     if size <= limit:
-        try:
-            fields = _fields(reader)
-        except Exception as exc:  # a damaged form: its pages are still read
-            damage.append(f"damaged pdf form ({type(exc).__name__})")
-            fields = ""
-        if fields:
-            pages.append(fields)
+        for what, reading in (("form", _forms), ("properties", _properties),
+                              ("bookmarks", _bookmarks)):
+            try:
+                found = reading(reader, limit - size)
+            except Exception as exc:  # a damaged form or outline: the pages are still read
+                damage.append(f"damaged pdf {what} ({type(exc).__name__})")
+                found = ""
+            if found:
+                pages.append(found)
+                size += len(found)
     if scanned and scans is not None:
-        found, unread = scans([(n, pixels) for n, (_, pixels) in scanned.items()])
+        found_scans, unread = scans([(n, pixels) for n, (_, pixels) in scanned.items()])
         damage += unread
-        for number, read in found.items():
+        for number, read in found_scans.items():
             place = scanned[number][0]
             pages[place] = f"{pages[place]}\n{read}".strip("\n")
     return Read("\n".join(pages), damage)
@@ -234,6 +239,12 @@ def _string(value: Any) -> str:
     return str(value or "").strip()
 
 
+def _forms(reader: Any, room: int) -> str:
+    """The values of a filled form: its fields, and an XFA form's data where it holds more."""
+    fields = _fields(reader)
+    return "\n".join(text for text in (fields, _xfa(reader, fields, room - len(fields))) if text)
+
+
 def _fields(reader: Any) -> str:
     """A filled form's values, each as "field name: value" so the name labels it: a field
     called "NHS number" is what makes its ten digits one. They are kept in the form, not the
@@ -250,3 +261,80 @@ def _fields(reader: Any) -> str:
         label = str(entry.get("/TU") or entry.get("/T") or "").strip()  # TU: the name shown
         lines.append(f"{label}: {value}" if label else value)
     return "\n".join(lines)
+
+
+def _xfa(reader: Any, fields: str, room: int) -> str:
+    """An XFA form's typed values (LiveCycle's forms, used by some councils' and NHS
+    referrals): they are kept as XML in the form's "datasets" packet, each as
+    "element: value", and the page shows only "Please wait..." to a reader without Adobe's.
+    A value the form's fields gave already is not read twice. Parsed with defusedxml, as an
+    Office file is, and streamed, so a large one costs no more than `room` characters of
+    text."""
+    import defusedxml.ElementTree as SafeET
+    from pypdf.generic import ArrayObject
+
+    form = reader.root_object.get("/AcroForm")
+    form = form.get_object() if form is not None else None
+    xfa = form.get("/XFA") if isinstance(form, dict) else None
+    xfa = xfa.get_object() if xfa is not None else None
+    if isinstance(xfa, ArrayObject):  # packets by name, ["preamble", <stream>, ...]
+        packets = list(xfa)
+        found = [packets[i + 1] for i in range(0, len(packets) - 1, 2)
+                 if _string(packets[i]) == "datasets"]
+        xfa = found[0].get_object() if found else None
+    if not hasattr(xfa, "get_data"):
+        return ""
+    known = set(line.partition(": ")[2] for line in fields.splitlines())
+    lines: list[str] = []
+    size = 0
+    path: list[str] = []
+    for event, el in SafeET.iterparse(io.BytesIO(xfa.get_data()), events=("start", "end")):
+        name = el.tag.rpartition("}")[2]
+        if event == "start":
+            path.append(name)
+            continue
+        path.pop()
+        value = " ".join((el.text or "").split())
+        if "data" in path and len(el) == 0 and value and value not in known:
+            lines.append(f"{name}: {value}")
+            size += len(lines[-1]) + 1
+            if size > room:
+                break
+        el.clear()  # read: only the open elements are kept, however large the data
+    return "\n".join(lines)
+
+
+def _properties(reader: Any, room: int) -> str:
+    """The document's title, subject and keywords, on one line as an Office file's are: a
+    report's title is often the name of the child it is about."""
+    info = reader.metadata or {}
+    found = [(name, " ".join(_string(info.get(f"/{name}")).split()))
+             for name in ("Title", "Subject", "Keywords")]
+    return "; ".join(f"{name}: {value}" for name, value in found if value)[:room]
+
+
+def _bookmarks(reader: Any, room: int) -> str:
+    """The titles of the document's bookmarks, one a line in their order: "Child 3: Amy Reid"
+    in the side panel. Each once, so an outline whose entries point back at each other
+    ends."""
+    outlines = reader.root_object.get("/Outlines")
+    outlines = outlines.get_object() if outlines is not None else None
+    if not isinstance(outlines, dict):
+        return ""
+    titles: list[str] = []
+    seen: set[Any] = set()
+    size = 0
+    stack = [outlines.raw_get("/First")] if "/First" in outlines else []
+    while stack and size <= room:
+        ref = stack.pop()
+        key = _key(ref) or id(ref)
+        item = ref.get_object()
+        if key in seen or not isinstance(item, dict):
+            continue
+        seen.add(key)
+        if title := " ".join(_string(item.get("/Title")).split()):
+            titles.append(title)
+            size += len(title) + 1
+        # its next sibling after its children: pushed first, taken last
+        stack += [item.raw_get(k) for k in ("/Next", "/First") if k in item]
+    return "\n".join(titles)
