@@ -1,10 +1,12 @@
 """A PDF's text: its pages (tables on them labelled, `layout`), its notes, its form, its
-title and its bookmarks.
+title and its bookmarks; and the pictures on its pages of text, which are read apart.
 
 What a PDF shows is more than its text layer: a comment on any mark a reader made on a page
 (a sticky note, text typed onto the page, a highlight, a box, a stamp), a filled form's
 values, which are kept in the form and not on the page (an XFA form's in XML of its own), its
-title, subject and keywords, and its bookmarks' titles are read after it.
+title, subject and keywords, and its bookmarks' titles are read after it. A picture on a page
+that has text of its own (a screenshot of a case list pasted into a report) is not text of the
+page: `text` names it, and the caller reads it as it reads an attached picture.
 """
 
 from __future__ import annotations
@@ -32,14 +34,17 @@ class Read(NamedTuple):
 
     text: str
     damage: list[str]  # what of it was damaged or not read, said without its content
+    pictured: list[tuple[int, list[int]]]  # (page number, its pictures' object numbers)
 
 
-def text(data: bytes, limit: int = 5 * 1024 * 1024,
-         scans: ScanReader | None = None) -> Read:
+def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = None,
+         min_pixels: int | None = None) -> Read:
     """The document's text, read until it passes `limit` (the caller cuts it there), and
     what of it was damaged or not read. Encrypted when it opens only with a password; pypdf's
     own errors for a PDF too damaged to open (the caller makes them a problem). A page that
-    is a picture of text (`scanned`) is read by `scans`, in its place among the others."""
+    is a picture of text (`scanned`) is read by `scans`, in its place among the others. The
+    pictures of `min_pixels` or more on pages with text of their own (None: not looked for)
+    are named in `pictured`, each once in the document."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data), strict=False)
@@ -55,11 +60,17 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024,
     size = 0
     tables = Pages(limit)
     scanned: dict[int, tuple[int, int]] = {}  # page number -> (its place, picture's pixels)
+    pictured: list[tuple[int, list[int]]] = []
+    shown: set[int] = set()  # pictures named already: a banner on every page is read once
     notes_read = _Notes()
     for number, page in enumerate(reader.pages, 1):
         read = _page(page, tables)
-        if scans is not None and (pixels := _scanned(page, read)) is not None:
+        wordy = sum(1 for _ in itertools.islice(_WORDY.finditer(read), 200))  # no more needed
+        if scans is not None and (pixels := _scanned(page, wordy)) is not None:
             scanned[number] = (len(pages), pixels)
+        elif min_pixels is not None and (objects := _pictures(page, wordy, min_pixels, shown)):
+            pictured.append((number, objects))
+            shown.update(objects)
         pages.append(read)
         notes = _notes(page, limit - size, notes_read)
         if notes:
@@ -84,25 +95,27 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024,
         for number, read in found_scans.items():
             place = scanned[number][0]
             pages[place] = f"{pages[place]}\n{read}".strip("\n")
-    return Read("\n".join(pages), damage)
+    return Read("\n".join(pages), damage, pictured)
 
 
 _WORDY = re.compile(r"[^\W_]")
 SCAN_PIXELS = 1_000_000  # an A5 page at 150 dpi: a page's picture, not a logo on it
 _INLINE_IMAGE = re.compile(rb"(?:^|\s)BI\s.{0,2000}?\sID\s", re.DOTALL)
+# Drawn over this share of its page or more, a picture on a page of text is the page's scan
+# and the text its searchable layer, read already: not a picture pasted in between margins.
+PAGE_SHARE = 0.75
 
 
-def _scanned(page: Any, read: str) -> int | None:
+def _scanned(page: Any, wordy: int) -> int | None:
     """A page that is a picture of text: it shows an image and has next to no text of its own
     (fewer than 40 letters and digits), or it shows a page-sized image and has only a line or
     two (fewer than 200: a copier's "Scanned by ... on ... at ..." line, or a searchable
     layer that holds only the heading). A scan made searchable throughout is read as text.
     The pixels of its largest picture (0 for one written into the page), or None."""
-    wordy = sum(1 for _ in itertools.islice(_WORDY.finditer(read), 200))  # no more needed
     if wordy >= 200:
         return None
     try:
-        sizes = list(_images(page.get("/Resources"), 0))
+        sizes = [(w, h) for _, w, h in _images(page.get("/Resources"), 0)]
         if not sizes and wordy < 40:  # a picture written into the page itself (BI ... ID)
             contents = page.get_contents()
             inline = contents is not None and _INLINE_IMAGE.search(contents.get_data())
@@ -113,9 +126,88 @@ def _scanned(page: Any, read: str) -> int | None:
     return largest if sizes and (wordy < 40 or largest >= SCAN_PIXELS) else None
 
 
-def _images(resources: Any, depth: int) -> Iterator[tuple[int, int]]:
-    """(width, height) of the images a page's resources draw, through forms three deep (a
-    scan app wraps the page's picture in a form, and some wrap that form in another)."""
+def _pictures(page: Any, wordy: int, min_pixels: int, shown: set[int]) -> list[int]:
+    """The pictures of `min_pixels` or more a page with text of its own draws (their object
+    numbers), but those named for an earlier page (a banner on every page) and, on a page of
+    200 letters or more, one drawn over most of the page: that is a scan made searchable, its
+    words read from the text layer over it. Only the pages whose resources hold such a picture
+    are walked for where each is drawn (a page's resources can list every picture of the
+    document); a logo on every page costs a look at its size."""
+    try:
+        large = {key for key, w, h in _images(page.get("/Resources"), 0)
+                 if key is not None and w * h >= min_pixels and key not in shown}
+        if not large:
+            return []
+        box = page.mediabox
+        area = abs(float(box.width) * float(box.height)) or 1.0
+        drawn: dict[int, float] = {}
+        _drawn(page.get_contents(), page.get("/Resources"), _IDENTITY, drawn, set(), page.pdf)
+    except Exception:  # damaged resources or contents: the page's text stands as read
+        return []
+    return [key for key, covered in drawn.items()
+            if key in large and (wordy < 200 or covered / area < PAGE_SHARE)]
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _drawn(contents: Any, resources: Any, ctm: Matrix, out: dict[int, float], walked: set[int],
+           pdf: Any, depth: int = 0) -> None:
+    """The images `contents` draws, each object number with the most page area (square
+    points) it covers, through forms three deep and each form once (one that draws itself a
+    thousand times would be read a billion times)."""
+    from pypdf.generic import ContentStream, IndirectObject
+
+    if contents is None:
+        return
+    resources = resources.get_object() if resources is not None else None
+    objects = resources.get("/XObject") if isinstance(resources, dict) else None
+    objects = objects.get_object() if objects is not None else None
+    if not isinstance(objects, dict):
+        return
+    saved: list[Matrix] = []
+    for operands, operator in contents.operations:
+        if operator == b"q":
+            saved.append(ctm)
+        elif operator == b"Q" and saved:
+            ctm = saved.pop()
+        elif operator == b"cm" and len(operands) == 6:
+            ctm = _times(_matrix(operands), ctm)
+        elif operator == b"Do" and operands and operands[0] in objects:
+            ref = objects.raw_get(operands[0])
+            found = ref.get_object()
+            key = ref.idnum if isinstance(ref, IndirectObject) else None
+            if not isinstance(found, dict) or key is None:
+                continue
+            if found.get("/Subtype") == "/Image":
+                out[key] = max(out.get(key, 0.0), abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]))
+            elif found.get("/Subtype") == "/Form" and depth < 3 and key not in walked:
+                walked.add(key)
+                matrix = _matrix(found["/Matrix"]) if "/Matrix" in found else _IDENTITY
+                _drawn(ContentStream(found, pdf), found.get("/Resources") or resources,
+                       _times(matrix, ctm), out, walked, pdf, depth + 1)
+
+
+def _matrix(values: Any) -> Matrix:
+    """Six numbers as a matrix; ValueError for what is not (a damaged page)."""
+    a, b, c, d, e, f = (float(v) for v in values)
+    return a, b, c, d, e, f
+
+
+def _times(m: Matrix, n: Matrix) -> Matrix:
+    """m then n, as PDF's matrices are multiplied (a `cm` before the matrix in force)."""
+    return (m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
+            m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
+            m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5])
+
+
+def _images(resources: Any, depth: int) -> Iterator[tuple[int | None, int, int]]:
+    """(object number, width, height) of the images a page's resources hold, through forms
+    three deep (a scan app wraps the page's picture in a form, and some wrap that form in
+    another)."""
+    from pypdf.generic import IndirectObject
+
     resources = resources.get_object() if resources is not None else None
     objects = resources.get("/XObject") if isinstance(resources, dict) else None
     objects = objects.get_object() if objects is not None else None
@@ -126,7 +218,8 @@ def _images(resources: Any, depth: int) -> Iterator[tuple[int, int]]:
         if not isinstance(found, dict):
             continue
         if found.get("/Subtype") == "/Image":
-            yield _number(found.get("/Width")), _number(found.get("/Height"))
+            key = ref.idnum if isinstance(ref, IndirectObject) else None
+            yield key, _number(found.get("/Width")), _number(found.get("/Height"))
         elif found.get("/Subtype") == "/Form" and depth < 3:
             yield from _images(found.get("/Resources"), depth + 1)
 
@@ -151,9 +244,6 @@ def _page(page: Any, tables: Pages) -> str:
         tables.skip()
         table = None
     return text if table is None else table
-
-
-_NOTES = ("/Text", "/FreeText")  # a sticky note, and text typed onto the page
 
 
 @dataclass
@@ -338,3 +428,5 @@ def _bookmarks(reader: Any, room: int) -> str:
         # its next sibling after its children: pushed first, taken last
         stack += [item.raw_get(k) for k in ("/Next", "/First") if k in item]
     return "\n".join(titles)
+
+

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from dlpgate import testdata
-from dlpgate.parse import pdf
+from dlpgate.config import Limits, Ocr
+from dlpgate.parse import ocr, pdf
+from dlpgate.parse.mime import parse
+from dlpgate.testing import make_message
 
 
 def test_a_page_its_notes_and_its_form_are_read_in_that_order():
@@ -33,6 +36,82 @@ def test_a_pdf_that_needs_a_password_is_encrypted_and_the_text_stops_past_the_li
                     limit=100).text
     assert 100 < len(text) < 1200  # read past the limit only by the page it fell in
 
+
+needs_ocr = pytest.mark.skipif(
+    not ocr.available(),
+    reason="tesseract-ocr and poppler-utils are not installed (./scripts/dev test installs them)")
+
+PROSE = "\n".join(["The multi-agency panel met on Tuesday and agreed the actions below with",
+                   "partners from health, education and the police. Each action has an owner",
+                   "and a date, and the panel will look at them again when it meets next month.",
+                   "Minutes of the meeting will be sent round to members within the week."])
+CHILDREN = [["Child", "Date of birth", "NHS number"], ["Amy Reid", "04/05/2016", "943 476 5919"],
+            ["Leo Barnes", "22/09/2016", "401 023 2137"], ["Mia Khan", "01/02/2017", "(none)"],
+            ["Zoe Hart", "03/03/2015", "(none)"]]
+PASTED = (50, 400, 480, 92)  # a screenshot between the margins, under the report's text
+
+
+def grey(width: int, height: int, shade: int = 0xFF) -> bytes:
+    """A picture of one grey `shade`, as `make_report_pdf` takes it (no program draws it)."""
+    return f"P5\n{width} {height}\n255\n".encode() + bytes([shade]) * (width * height)
+
+
+def read(data: bytes, settings: Ocr | None = None, *before: tuple[str, str, bytes]):
+    files = (*before, ("report.pdf", "application/pdf", data))
+    parsed = parse(make_message(attachments=files), None, Limits(), settings or Ocr())
+    return ({p.name: p.text for p in parsed.parts if p.is_attachment},
+            [(p.kind, p.part, p.detail) for p in parsed.problems])
+
+
+def test_pictures_pasted_between_the_margins_of_pages_of_text_are_named_each_once():
+    shot, logo, scan = grey(960, 184), grey(200, 100, 0x80), grey(1654, 2339, 0xF0)
+    data = testdata.make_report_pdf(
+        [PROSE, PROSE, PROSE, "Appendix B: the case list as it was on the day of the panel"],
+        [[(shot, PASTED), (logo, (480, 780, 60, 30))],
+         [(shot, PASTED), (logo, (480, 780, 60, 30))],  # the same screenshot again: read once
+         [(scan, (0, 0, 595, 842))],  # drawn under its text layer: a searchable scan
+         [(grey(700, 1000), (50, 100, 400, 560))]])  # a scan with its heading as text
+    found = pdf.text(data, min_pixels=150_000).pictured
+    assert [number for number, _ in found] == [1, 4]
+    assert len(found[0][1]) == 1  # the screenshot, not the logo
+    assert pdf.text(data).pictured == []  # not looked for where pictures are not read
+
+
+@needs_ocr
+def test_a_screenshot_pasted_into_a_page_of_text_is_read_as_a_part_of_its_own():
+    # the page had text of its own, so its case list of NHS numbers went out unread
+    data = testdata.make_report_pdf(
+        [PROSE], [[(testdata.screenshot_of(CHILDREN, fmt="pgm"), PASTED)]])
+    texts, problems = read(data)
+    assert problems == []
+    assert texts["report.pdf"].strip() == PROSE
+    assert "943 476 5919" in texts["report.pdf/page 1 picture 1"]
+    assert "Leo Barnes" in texts["report.pdf/page 1 picture 1"]
+
+
+@needs_ocr
+def test_a_logo_on_every_page_is_passed_over_and_a_banner_on_every_page_read_once_unsaid():
+    banner = testdata.banner_of("Proud to support people living with dementia", fmt="pgm")
+    logo = testdata.picture_of(testdata.make_pdf("Westshire Council"), 30, "pgm")
+    letterhead = [(banner, (40, 790, 520, 48)), (logo, (480, 700, 80, 110))]
+    shot = (testdata.screenshot_of(CHILDREN, fmt="pgm"), PASTED)
+    data = testdata.make_report_pdf([PROSE] * 20, [letterhead] * 19 + [[*letterhead, shot]])
+    texts, problems = read(data, Ocr(max_pages=2))  # the banner once, and the screenshot
+    assert problems == [] and list(texts) == ["report.pdf", "report.pdf/page 20 picture 1"]
+    assert "943 476 5919" in texts["report.pdf/page 20 picture 1"]
+    assert "dementia" not in texts["report.pdf/page 20 picture 1"]
+
+
+@needs_ocr
+def test_pictures_past_the_messages_ocr_allowance_are_said_not_read():
+    form = ("form.png", "image/png", testdata.screenshot_of(CHILDREN))
+    data = testdata.make_report_pdf([PROSE], [[(testdata.screenshot_of(CHILDREN, fmt="pgm"),
+                                                PASTED)]])
+    texts, problems = read(data, Ocr(max_pages=1), form)  # the form takes the one read
+    assert "943 476 5919" in texts["form.png"] and list(texts) == ["form.png", "report.pdf"]
+    assert problems == [("unscannable", "report.pdf", "pictures on 1 page (1) not read: the "
+                         "message had 1 scanned pages and images read before them "
+                         "(scan.ocr.max_pages)")]
 
 
 def pdf_with(data: bytes, change) -> bytes:
