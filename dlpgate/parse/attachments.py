@@ -246,7 +246,7 @@ def extract(
         return
     try:
         if kind == "pdf":
-            yield from _pdf(name, data, budget)
+            yield from _pdf(name, data, depth, budget, nested)
         elif kind == "zip":
             yield from _zip(name, data, depth, budget, nested)
         elif kind == "tnef":
@@ -342,9 +342,10 @@ def _signed(
     yield from extract(budget.unique(f"{name}/{inner}"), "", content, depth + 1, budget, nested)
 
 
-def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
+def _pdf(name: str, data: bytes, depth: int, budget: Budget,
+         nested: NestedParser) -> Iterator[Item]:
     """A PDF's text, its scanned pages read in their places; then the pictures on its pages
-    of text, each a part of its own."""
+    of text and the files attached inside it, each a part of its own."""
     limits = budget.limits
 
     def scans(wanted: list[tuple[int, int]]) -> tuple[dict[int, str], list[str]]:
@@ -386,6 +387,7 @@ def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
         yield Problem("unscannable", name, detail)
     yield from _cut(read.text, name, limits)
     yield from _pdf_pictures(name, data, read.pictured, budget)
+    yield from _pdf_files(name, read.files, depth, budget, nested)
 
 
 def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
@@ -441,6 +443,37 @@ def _spent(budget: Budget, settings: Ocr) -> str:
         return (f"the message had {settings.max_pages} scanned pages and images read before "
                 "them (scan.ocr.max_pages)")
     return ""
+
+
+def _pdf_files(name: str, files: Iterator[pdf.Attached], depth: int, budget: Budget,
+               nested: NestedParser) -> Iterator[Item]:
+    """The files attached inside a PDF, each read as the attached file it is
+    ("report.pdf/children.csv"), counted as an archive's members are against the message's
+    parts, bytes and depth: a list of children attached to a cover report went out unread,
+    and a PDF that holds a PDF that holds a PDF stops at `max_depth`."""
+    limits = budget.limits
+    while True:
+        try:
+            file = next(files, None)
+        except Exception as exc:  # a damaged list: the files found before it are read
+            yield Problem("unscannable", name, f"damaged pdf list of attached files "
+                          f"({type(exc).__name__})")
+            return
+        if file is None:
+            return
+        if depth >= limits.max_depth:
+            yield Problem("unscannable", name, f"files nested deeper than {limits.max_depth}")
+            return
+        budget.take_part()
+        inner = budget.unique(f"{name}/{file.name}")
+        try:
+            content = file.content()
+        except Exception as exc:  # damaged, or past what pypdf expands one stream to
+            yield Problem("unscannable", inner, f"damaged pdf attached file "
+                          f"({type(exc).__name__})")
+            continue
+        budget.take_bytes(len(content))
+        yield from extract(inner, "", content, depth + 1, budget, nested)
 
 
 def _pages(numbers: list[int]) -> str:

@@ -1,12 +1,14 @@
 """A PDF's text: its pages (tables on them labelled, `layout`), its notes, its form, its
-title and its bookmarks; and the pictures on its pages of text, which are read apart.
+title and its bookmarks; and what it holds that is read apart: the pictures on its pages of
+text, and the files attached inside it.
 
 What a PDF shows is more than its text layer: a comment on any mark a reader made on a page
 (a sticky note, text typed onto the page, a highlight, a box, a stamp), a filled form's
 values, which are kept in the form and not on the page (an XFA form's in XML of its own), its
 title, subject and keywords, and its bookmarks' titles are read after it. A picture on a page
-that has text of its own (a screenshot of a case list pasted into a report) is not text of the
-page: `text` names it, and the caller reads it as it reads an attached picture.
+that has text of its own (a screenshot of a case list pasted into a report) and a file
+attached inside the PDF (a spreadsheet of children behind a cover report) are not text of the
+page: `text` names them, and the caller reads each as it reads a picture or a file.
 """
 
 from __future__ import annotations
@@ -29,12 +31,26 @@ class Encrypted(Exception):  # noqa: N818 (a state of the file, not a failure of
     """It opens only with a password: its text cannot be read."""
 
 
+@dataclass
+class Attached:
+    """A file attached inside the PDF: in its list of attachments, or pinned to a page."""
+
+    name: str
+    file: Any  # its stream, read only when asked for (`content`), within the caller's budget
+
+    def content(self) -> bytes:
+        """The file's bytes; pypdf's errors when its stream is damaged or past pypdf's limit
+        on what one stream may expand to."""
+        return bytes(self.file.get_object().get_data())
+
+
 class Read(NamedTuple):
     """What `text` found in a PDF."""
 
     text: str
     damage: list[str]  # what of it was damaged or not read, said without its content
     pictured: list[tuple[int, list[int]]]  # (page number, its pictures' object numbers)
+    files: Iterator[Attached]  # walked as they are read, so the caller's budget bounds it
 
 
 def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = None,
@@ -44,7 +60,7 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = N
     own errors for a PDF too damaged to open (the caller makes them a problem). A page that
     is a picture of text (`scanned`) is read by `scans`, in its place among the others. The
     pictures of `min_pixels` or more on pages with text of their own (None: not looked for)
-    are named in `pictured`, each once in the document."""
+    are named in `pictured`, each once in the document, and the files attached in `files`."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data), strict=False)
@@ -95,7 +111,7 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = N
         for number, read in found_scans.items():
             place = scanned[number][0]
             pages[place] = f"{pages[place]}\n{read}".strip("\n")
-    return Read("\n".join(pages), damage, pictured)
+    return Read("\n".join(pages), damage, pictured, _attached(reader, notes_read.pinned))
 
 
 _WORDY = re.compile(r"[^\W_]")
@@ -254,6 +270,7 @@ class _Notes:
 
     seen: set[Any] = field(default_factory=set)  # annotations and lists of them looked at
     read: set[Any] = field(default_factory=set)  # annotations whose comment was read
+    pinned: list[Any] = field(default_factory=list)  # files pinned to pages, in page order
 
 
 def _notes(page: Any, room: int, done: _Notes) -> str:
@@ -261,9 +278,10 @@ def _notes(page: Any, room: int, done: _Notes) -> str:
     Every kind of mark carries its comment in /Contents, not only a sticky note and typed-on
     text: a highlight, an underline, a box, a stamp or a drawing with a comment went out
     unread. Where only rich text (/RC) holds it, that is read. A pop-up shows its parent's
-    comment, read once with the parent. Each note once, however often the document refers to
-    it, and no more than `room` characters: one 20 KB note referred to 99,000 times made 5 GB
-    of text before any limit was asked."""
+    comment, read once with the parent. A file pinned to the page is kept in `done.pinned`.
+    Each note once, however often the document refers to it, and no more than `room`
+    characters: one 20 KB note referred to 99,000 times made 5 GB of text before any limit
+    was asked."""
     listed = page.raw_get("/Annots") if "/Annots" in page else None
     key = _key(listed)
     if listed is None or key in done.seen:
@@ -284,6 +302,8 @@ def _notes(page: Any, room: int, done: _Notes) -> str:
         annot = ref.get_object()
         if not isinstance(annot, dict):
             continue
+        if annot.get("/Subtype") == "/FileAttachment" and (fs := annot.get("/FS")) is not None:
+            done.pinned.append(fs)
         parent = annot.raw_get("/Parent") if "/Parent" in annot else None
         if annot.get("/Subtype") == "/Popup" and parent is not None:
             key, annot = _key(parent), parent.get_object()
@@ -430,3 +450,49 @@ def _bookmarks(reader: Any, room: int) -> str:
     return "\n".join(titles)
 
 
+def _attached(reader: Any, pinned: list[Any]) -> Iterator[Attached]:
+    """The files attached inside the document: its list of attachments (the /EmbeddedFiles
+    name tree), then those pinned to its pages. Each file once, and each node of the tree
+    once (one whose branches point back at it ends); walked as the caller reads them, so its
+    budget of parts, not this, bounds a PDF with thousands."""
+    seen: set[Any] = set()
+    for title, spec in itertools.chain(_named(reader), (("", fs) for fs in pinned)):
+        spec = spec.get_object()
+        if not isinstance(spec, dict):  # a path to a file kept elsewhere: nothing inside
+            continue
+        streams = spec.get("/EF")
+        streams = streams.get_object() if streams is not None else None
+        if not isinstance(streams, dict):
+            continue
+        file = next((streams.raw_get(k) for k in ("/F", "/UF") if k in streams), None)
+        key = _key(file) or id(file)
+        if file is None or key in seen:
+            continue
+        seen.add(key)
+        name = _string(spec.get("/UF")) or _string(spec.get("/F")) or title
+        leaf = re.split(r"[\\/]", name)[-1].strip()  # a path where it was attached from
+        yield Attached(leaf or "attachment", file)
+
+
+def _named(reader: Any) -> Iterator[tuple[str, Any]]:
+    names = reader.root_object.get("/Names")
+    names = names.get_object() if names is not None else None
+    tree = names.get("/EmbeddedFiles") if isinstance(names, dict) else None
+    stack = [tree] if tree is not None else []
+    seen: set[Any] = set()
+    while stack:
+        ref = stack.pop()
+        key = _key(ref) or id(ref)
+        node = ref.get_object()
+        if key in seen or not isinstance(node, dict):
+            continue
+        seen.add(key)
+        pairs = node.get("/Names")
+        pairs = pairs.get_object() if pairs is not None else None
+        if isinstance(pairs, list):
+            for i in range(0, len(pairs) - 1, 2):
+                yield _string(pairs[i]), pairs[i + 1]
+        kids = node.get("/Kids")
+        kids = kids.get_object() if kids is not None else None
+        if isinstance(kids, list):
+            stack += reversed(kids)
