@@ -90,26 +90,28 @@ def picture_of(pdf: bytes, resolution: int = 150, fmt: str = "png") -> bytes:
 
 
 def screenshot_of(rows: Sequence[Sequence[str]], columns: Sequence[int] = (10, 130, 250, 370),
-                  width: int = 480, scale: float = 1.5) -> bytes:
+                  width: int = 480, scale: float = 1.5, fmt: str = "png") -> bytes:
     """A PNG of a case system's list, as pasted from the screen: `rows` of cells at `columns`
     (points from the left) on a page `width` points wide and as tall as the rows, drawn at
-    `scale` (1.5: a laptop's 150% display scaling, 96 dpi by 1.5)."""
+    `scale` (1.5: a laptop's 150% display scaling, 96 dpi by 1.5); `fmt` as `picture_of`'s."""
     ops = ["BT", "/F1 11 Tf"]
     height = 16 * len(rows) + 12
     for n, row in enumerate(rows):
         ops += [f"1 0 0 1 {x} {height - 16 * (n + 1)} Tm {_pdf_string(cell)} Tj"
                 for x, cell in zip(columns, row, strict=False) if cell]
     ops.append("ET")
-    return picture_of(_page(ops, width, height, "Helvetica"), round(96 * scale))
+    return picture_of(_page(ops, width, height, "Helvetica"), round(96 * scale), fmt)
 
 
-def banner_of(text: str, width: int = 650, height: int = 120, scale: float = 2.0) -> bytes:
+def banner_of(text: str, width: int = 650, height: int = 120, scale: float = 2.0,
+              fmt: str = "png") -> bytes:
     """A PNG of a signature's banner: `text` in large bold letters on a strip `width` by
-    `height` points, drawn at `scale` (2: for a sharp screen, as banners are made)."""
+    `height` points, drawn at `scale` (2: for a sharp screen, as banners are made); `fmt` as
+    `picture_of`'s."""
     size = height // 4
     ops = ["BT", f"/F1 {size} Tf", f"20 {(height - size) // 2} Td", f"{_pdf_string(text)} Tj",
            "ET"]
-    return picture_of(_page(ops, width, height, "Helvetica-Bold"), round(72 * scale))
+    return picture_of(_page(ops, width, height, "Helvetica-Bold"), round(72 * scale), fmt)
 
 
 def _page(ops: list[str], width: int, height: int, font: str) -> bytes:
@@ -156,6 +158,54 @@ def make_scanned_pdf(pages: Sequence[str], resolution: int = 150, stamp: str = "
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         ]
         kids.append(f"{first} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
+    return _pdf_file(objects)
+
+
+def make_report_pdf(pages: Sequence[str],
+                    pictures: Sequence[Sequence[tuple[bytes, tuple[float, float, float, float]]]]
+                    = ()) -> bytes:
+    """A typed report: each of `pages` a page of text lines (as `make_pdf`'s), with the
+    pictures given for it in `pictures` drawn at (x, y, width, height) points, as Word puts a
+    pasted screenshot or a letterhead's logo into its PDF. A picture is a PGM (`picture_of`'s
+    "pgm", or b"P5\\n<width> <height>\\n255\\n" and grey bytes) or a JPEG; the same bytes on two
+    pages are one image object, as a logo on every page is."""
+    import zlib
+
+    from dlpgate.parse.ocr import image_size
+
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
+                            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    images: dict[bytes, int] = {}
+    kids = []
+    for n, text in enumerate(pages):
+        drawn = pictures[n] if n < len(pictures) else ()
+        ops = []
+        for picture, (x, y, w, h) in drawn:
+            if picture not in images:
+                if picture.startswith(b"P5"):
+                    _, size, _, pixels = picture.split(b"\n", 3)
+                    width, height = (int(v) for v in size.split())
+                    data, codec = zlib.compress(pixels), "/FlateDecode"
+                else:
+                    width, height = image_size(picture) or (0, 0)
+                    data, codec = picture, "/DCTDecode"
+                objects.append(f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
+                               f"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter {codec} "
+                               f"/Length {len(data)} >>\nstream\n".encode() + data +
+                               b"\nendstream")
+                images[picture] = len(objects)
+            ops.append(f"q {w} 0 0 {h} {x} {y} cm /Im{images[picture]} Do Q")
+        ops += ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
+        ops += [f"{_pdf_string(line)} Tj T*" for line in text.splitlines()] + ["ET"]
+        stream = "\n".join(ops).encode("latin-1", errors="replace")
+        objects.append(b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream +
+                       b"\nendstream")
+        shown = " ".join(f"/Im{i} {i} 0 R" for i in sorted({images[p] for p, _ in drawn}))
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << "
+                       f"/Font << /F1 3 0 R >> /XObject << {shown} >> >> /Contents "
+                       f"{len(objects)} 0 R >>".encode())
+        kids.append(f"{len(objects)} 0 R")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
     return _pdf_file(objects)
 

@@ -3,8 +3,9 @@
 Each entry is a whole message (bytes) with the shape of a known attack or accident:
 deep MIME nesting, ten thousand parts, header injection, NUL bytes, mixed and
 bogus charsets, a megabyte-long line, a zip bomb, a zip that contains itself, a
-PDF whose objects refer to each other in a loop, XML entity expansion in an
-OOXML file, a truncated base64 body, an unterminated multipart, address headers of
+PDF whose objects refer to each other in a loop, PDFs of twenty thousand comments, of a
+thousand files inside, of PDFs inside PDFs and of a form that draws itself, XML entity
+expansion in an OOXML file, a truncated base64 body, an unterminated multipart, address headers of
 thousands of nested comments. None is copied
 from anywhere. `corpus()` -> {name: bytes}; `scripts/make_hostile_corpus.py`
 writes them out as .eml files for `dlpgate scan`.
@@ -99,6 +100,81 @@ def pdf_loop() -> bytes:
     return _attachment("loop.pdf", "application/pdf", pdf)
 
 
+def _pdf_page(extra: bytes = b"", resources: bytes = b"", ops: bytes = b"") -> list[bytes]:
+    """The first objects of a one-page PDF (catalog, pages, page, contents, font) whose text
+    is a report's paragraph; `extra` goes into the catalog, `resources` into the page's."""
+    text = b"BT /F1 11 Tf 50 780 Td (" + b"The panel agreed the actions below. " * 8 + b") Tj ET"
+    stream = ops + b"\n" + text
+    return [b"<< /Type /Catalog /Pages 2 0 R " + extra + b" >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font "
+            b"<< /F1 5 0 R >> " + resources + b" >> /Contents 4 0 R %ANNOTS% >>",
+            b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream +
+            b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+
+
+def pdf_many_notes(n: int = 20_000) -> bytes:
+    """A page with twenty thousand comments, each its own annotation of another kind: read
+    up to the part's text limit, not without end."""
+    objects = _pdf_page()
+    kinds = (b"/Highlight", b"/Square", b"/Stamp", b"/Ink", b"/Popup", b"/Link")
+    for i in range(n):
+        objects.append(b"<< /Type /Annot /Subtype " + kinds[i % len(kinds)] + b" /Rect [0 0 1 1] "
+                       b"/Contents (Comment " + str(i).encode() + b": NHS 943 476 5919) >>")
+    refs = b" ".join(f"{6 + i} 0 R".encode() for i in range(n))
+    objects[2] = objects[2].replace(b"%ANNOTS%", b"/Annots [" + refs + b"]")
+    return _attachment("notes.pdf", "application/pdf", testdata._pdf_file(objects))
+
+
+def pdf_many_files(n: int = 1_000) -> bytes:
+    """A PDF with a thousand files attached inside: read as an archive's members are, until
+    the message's parts run out."""
+    names = b" ".join(f"(child{i}.txt) {6 + 2 * i} 0 R".encode() for i in range(n))
+    objects = _pdf_page(b"/Names << /EmbeddedFiles << /Names [" + names + b"] >> >>")
+    objects[2] = objects[2].replace(b"%ANNOTS%", b"")
+    for i in range(n):
+        data = f"Child {i}, NHS 943 476 5919".encode()
+        objects += [f"<< /Type /Filespec /F (child{i}.txt) /EF << /F {7 + 2 * i} 0 R >> >>"
+                    .encode(),
+                    b"<< /Type /EmbeddedFile /Length " + str(len(data)).encode() +
+                    b" >>\nstream\n" + data + b"\nendstream"]
+    return _attachment("files.pdf", "application/pdf", testdata._pdf_file(objects))
+
+
+def pdf_quine(depth: int = 30) -> bytes:
+    """A PDF holding a PDF holding a PDF ... (the quine's effect, bounded by the depth
+    limit as a zip's is)."""
+    inner = b"end"
+    for level in range(depth):
+        name = f"level{level}.pdf" if level else "end.txt"
+        objects = _pdf_page(f"/Names << /EmbeddedFiles << /Names [({name}) 6 0 R] >> >>"
+                            .encode())
+        objects[2] = objects[2].replace(b"%ANNOTS%", b"")
+        objects += [f"<< /Type /Filespec /F ({name}) /EF << /F 7 0 R >> >>".encode(),
+                    b"<< /Type /EmbeddedFile /Length " + str(len(inner)).encode() +
+                    b" >>\nstream\n" + inner + b"\nendstream"]
+        inner = testdata._pdf_file(objects)
+    return _attachment("quine.pdf", "application/pdf", inner)
+
+
+def pdf_form_loop() -> bytes:
+    """A page of text whose form draws itself a thousand times, beside a picture big enough
+    to read: where pictures are drawn is looked for through each form once."""
+    pixels = b"\xff" * (1000 * 300)
+    objects = _pdf_page(resources=b"/XObject << /Fm 6 0 R /Im 7 0 R >>",
+                        ops=b"q 480 0 0 150 50 400 cm /Im Do Q /Fm Do")
+    objects[2] = objects[2].replace(b"%ANNOTS%", b"")
+    loop = b"/Fm Do " * 1000
+    objects += [b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject "
+                b"<< /Fm 6 0 R /Im 7 0 R >> >> /Length " + str(len(loop)).encode() +
+                b" >>\nstream\n" + loop + b"\nendstream",
+                b"<< /Type /XObject /Subtype /Image /Width 1000 /Height 300 /ColorSpace "
+                b"/DeviceGray /BitsPerComponent 8 /Length " + str(len(pixels)).encode() +
+                b" >>\nstream\n" + pixels + b"\nendstream"]
+    return _attachment("loop-form.pdf", "application/pdf", testdata._pdf_file(objects))
+
+
 def entity_expansion() -> bytes:
     return _attachment("laughs.docx", "application/vnd.openxmlformats-officedocument."
                        "wordprocessingml.document", testdata.make_entity_docx())
@@ -152,4 +228,5 @@ def corpus() -> dict[str, bytes]:
                                       nul_headers, mixed_charsets, huge_line, zip_bomb,
                                       zip_quine, pdf_loop, entity_expansion, truncated_base64,
                                       unterminated_multipart, nested_comments, unclosed_styles,
-                                      tag_starts, pictures_in_markup)}
+                                      tag_starts, pictures_in_markup, pdf_many_notes,
+                                      pdf_many_files, pdf_quine, pdf_form_loop)}

@@ -48,6 +48,9 @@ def through_the_storm(relay, sink) -> None:
     # read within the scan's budget, not timed out (451) on its markup
     assert answers["unclosed_styles"] == 250 and answers["tag_starts"] == 250
     assert answers["pictures_in_markup"] == 250
+    # a PDF's comments, the files inside it and where its pictures are drawn, within bounds
+    for name in ("pdf_many_notes", "pdf_many_files", "pdf_quine", "pdf_form_loop"):
+        assert answers[name] == 250, name
     assert len(relay.store.held()) >= 5
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
         client.sendmail("a@example-council.gov.uk", ["b@example-council.gov.uk"],

@@ -267,7 +267,7 @@ def extract(
         return
     try:
         if kind == "pdf":
-            yield from _pdf(name, data, budget)
+            yield from _pdf(name, data, depth, budget, nested)
         elif kind == "zip":
             yield from _zip(name, data, depth, budget, nested)
         elif kind == "tnef":
@@ -365,7 +365,10 @@ def _signed(
     yield from extract(budget.unique(f"{name}/{inner}"), "", content, depth + 1, budget, nested)
 
 
-def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
+def _pdf(name: str, data: bytes, depth: int, budget: Budget,
+         nested: NestedParser) -> Iterator[Item]:
+    """A PDF's text, its scanned pages read in their places; then the pictures on its pages
+    of text and the files attached inside it, each a part of its own."""
     limits = budget.limits
 
     def scans(wanted: list[tuple[int, int]]) -> tuple[dict[int, str], list[str]]:
@@ -397,14 +400,103 @@ def _pdf(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
             budget.ocr_spent += time.monotonic() - started
         return found, unread
 
+    looked_for = budget.ocr.min_pixels if budget.ocr is not None and budget.reader() else None
     try:
-        text, damage = pdf.text(data, limits.max_text, scans)
+        read = pdf.text(data, limits.max_text, scans, looked_for)
     except pdf.Encrypted:
         yield Problem("encrypted-attachment", name, "password-protected PDF")
         return
-    for detail in damage:
+    for detail in read.damage:
         yield Problem("unscannable", name, detail)
-    yield from _cut(text, name, limits)
+    yield from _cut(read.text, name, limits)
+    yield from _pdf_pictures(name, data, read.pictured, budget)
+    yield from _pdf_files(name, read.files, depth, budget, nested)
+
+
+def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
+                  budget: Budget) -> Iterator[Item]:
+    """The pictures on a PDF's pages of text, each read as an attached picture is (`image`)
+    as part "report.pdf/page 2 picture 1": a screenshot of a case list pasted into a typed
+    report went out unread, its page having text of its own. They count against the
+    message's pages and seconds of OCR, and what those leave unread says so. A banner's
+    slogan is left out as a pasted one's is (`pasted.is_strip`), and the same picture is read
+    once."""
+    from dlpgate.parse.pasted import is_strip, shows_data  # pasted reads through this module
+
+    reader, settings = budget.reader(), budget.ocr
+    if reader is None or settings is None:
+        return
+    seen: set[bytes] = set()
+    for at, (number, objects) in enumerate(pictured):
+        why = _spent(budget, settings)
+        if why:
+            pages = _pages([n for n, _ in pictured[at:]])
+            yield Problem("unscannable", name, f"pictures on {pages} not read: {why}")
+            return
+        started = time.monotonic()
+        try:
+            found = reader.pictures(data, number, objects, budget.ocr_left())
+        except ocr.OcrFailed as exc:
+            yield Problem("unscannable", name, f"pictures on {exc}")
+            continue
+        finally:
+            budget.ocr_spent += time.monotonic() - started
+        for n, picture in enumerate(found, 1):
+            digest = hashlib.sha256(picture).digest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            size = ocr.image_size(picture)
+            for item in image(budget.inside(f"{name}/page {number} picture {n}"), picture,
+                              budget):
+                if isinstance(item, TextPart) and size is not None and is_strip(*size) \
+                        and not shows_data(item.text):
+                    continue  # a banner across the page: its slogan is not what the file says
+                yield item
+
+
+def _spent(budget: Budget, settings: Ocr) -> str:
+    """Why no more pictures may be read for the message, or "" while they may."""
+    if budget.full():
+        return f"the message's text passed {budget.limits.max_message_text} characters before them"
+    if budget.ocr_left() <= 0:
+        return (f"the message's {settings.max_seconds:g} s of OCR were spent before them "
+                "(scan.ocr.max_seconds)")
+    if budget.ocr_read >= settings.max_pages:
+        return (f"the message had {settings.max_pages} scanned pages and images read before "
+                "them (scan.ocr.max_pages)")
+    return ""
+
+
+def _pdf_files(name: str, files: Iterator[pdf.Attached], depth: int, budget: Budget,
+               nested: NestedParser) -> Iterator[Item]:
+    """The files attached inside a PDF, each read as the attached file it is
+    ("report.pdf/children.csv"), counted as an archive's members are against the message's
+    parts, bytes and depth: a list of children attached to a cover report went out unread,
+    and a PDF that holds a PDF that holds a PDF stops at `max_depth`."""
+    limits = budget.limits
+    while True:
+        try:
+            file = next(files, None)
+        except Exception as exc:  # a damaged list: the files found before it are read
+            yield Problem("unscannable", name, f"damaged pdf list of attached files "
+                          f"({type(exc).__name__})")
+            return
+        if file is None:
+            return
+        if depth >= limits.max_depth:
+            yield Problem("unscannable", name, f"files nested deeper than {limits.max_depth}")
+            return
+        budget.take_part()
+        inner = budget.unique(f"{name}/{file.name}")
+        try:
+            content = file.content()
+        except Exception as exc:  # damaged, or past what pypdf expands one stream to
+            yield Problem("unscannable", inner, f"damaged pdf attached file "
+                          f"({type(exc).__name__})")
+            continue
+        budget.take_bytes(len(content))
+        yield from extract(inner, "", content, depth + 1, budget, nested)
 
 
 def _pages(numbers: list[int]) -> str:

@@ -2,9 +2,10 @@
 
 Councils scan paper (a referral form, a signed consent, a health visitor's notes) and send the
 PDF; a PDF of page images has no text layer, and it went out unread. Tesseract and poppler's
-pdftoppm run as programs of their own, each under `scan.ocr.memory` and `scan.ocr.timeout`:
-a decompression bomb or a file that hangs the decoder costs one failed reading, said as a
-problem, and never the scan worker. Both are Debian packages (tesseract-ocr, poppler-utils);
+pdftoppm (and pdfimages, which takes a picture out of a page of text) run as programs of
+their own, each under `scan.ocr.memory` and `scan.ocr.timeout`: a decompression bomb or a
+file that hangs the decoder costs one failed reading, said as a problem, and never the scan
+worker. They are Debian packages (tesseract-ocr, poppler-utils);
 their language data is installed with them, never fetched.
 
 What is read is kept deterministic (one engine mode, one page segmentation, one thread), so
@@ -35,12 +36,14 @@ class OcrFailed(Exception):
 
 
 @functools.cache
-def _programs() -> tuple[str, str, str] | None:
-    """(tesseract, pdftoppm, prlimit or ""), or None when OCR is not installed."""
+def _programs() -> tuple[str, str, str, str] | None:
+    """(tesseract, pdftoppm, prlimit or "", pdfimages), or None when OCR is not installed
+    (pdftoppm and pdfimages are both poppler-utils)."""
     tesseract, pdftoppm = shutil.which("tesseract"), shutil.which("pdftoppm")
-    if not tesseract or not pdftoppm:
+    pdfimages = shutil.which("pdfimages")
+    if not tesseract or not pdftoppm or not pdfimages:
         return None
-    return tesseract, pdftoppm, shutil.which("prlimit") or ""
+    return tesseract, pdftoppm, shutil.which("prlimit") or "", pdfimages
 
 
 def available() -> bool:
@@ -159,6 +162,50 @@ class Reader:
                 out[number] = known
         return out
 
+    def pictures(self, pdf: bytes, number: int, objects: list[int],
+                 left: float | None = None) -> list[bytes]:
+        """The pictures that are image objects `objects` on page `number` of a PDF, in that
+        order, each as poppler's pdfimages takes it out: a JPEG as the JPEG it was put in
+        as, any other as PNG (so Tesseract reads a screenshot at its own pixels, not the
+        page's text drawn again around it). Within `timeout` and the `left` seconds of the
+        message's OCR; raises OcrFailed naming the page."""
+        clock = _Clock(self.settings.timeout, left)
+        found: list[bytes] = []
+        with tempfile.TemporaryDirectory(prefix="dlpgate-ocr-") as tmp:
+            source = os.path.join(tmp, "document.pdf")
+            with open(source, "wb") as f:
+                f.write(pdf)
+            pages = ["-f", str(number), "-l", str(number)]
+            try:
+                listed = self._run([_need()[3], "-list", *pages, source], "list its pictures",
+                                   clock)
+                nums: dict[int, tuple[int, int]] = {}  # object number -> (place, pixels)
+                for row in listed.stdout.decode("ascii", "replace").splitlines()[2:]:
+                    cols = row.split()
+                    if len(cols) > 10 and cols[2] == "image" and \
+                            all(c.isdigit() for c in (cols[1], cols[3], cols[4], cols[10])):
+                        nums.setdefault(int(cols[10]), (int(cols[1]), int(cols[3]) * int(cols[4])))
+                wanted = [nums[key] for key in objects if key in nums]
+                if any(pixels * _BYTES_A_PIXEL > self.settings.memory for _, pixels in wanted):
+                    # Tesseract would fail for want of memory, after seconds spent taking it out
+                    raise OcrFailed("a picture too large to read: more than "
+                                    f"{self.settings.memory // 1024**2} MB")
+                if not wanted:
+                    return []
+                root = os.path.join(tmp, "picture")
+                self._run([_need()[3], "-png", "-j", *pages, source, root],
+                          "take out its pictures", clock)
+            except OcrFailed as exc:
+                raise OcrFailed(f"page {number}: {exc}") from None
+            for num, _ in wanted:
+                for ext in ("jpg", "png"):
+                    path = f"{root}-{num:03d}.{ext}"
+                    if os.path.exists(path):
+                        with open(path, "rb") as f:
+                            found.append(f.read())
+                        break
+        return found
+
     def _tesseract(self, path: str, clock: _Clock, second_look: bool = False) -> str:
         """Read with the page's layout found and its orientation detected first (psm 1: a page
         scanned sideways or upside down, a phone photo held in portrait, read nothing under
@@ -194,7 +241,8 @@ class Reader:
         if cap is not None and cap < allowed:
             allowed, why = cap, f"{cap:.0f} s"
         if limit:  # the CPU limit ends it even if the worker waiting for it is killed first
-            argv = [limit, f"--as={self.settings.memory}",
+            # and the file size limit a picture taken out that would fill the disk
+            argv = [limit, f"--as={self.settings.memory}", f"--fsize={self.settings.memory}",
                     f"--cpu={math.ceil(max(allowed, 0)) + 1}", "--", *argv]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1",
                "LC_ALL": "C"}
@@ -239,6 +287,9 @@ class _Clock:
 _GAVE_UP = re.compile(rb"pixCreate|pixd not made|bad_alloc|Error during processing|"
                       rb"Failed to read|Image file .* cannot be read")
 _FEW_WORDS = 3  # fewer read than this, and the page is read again as one block
+# What Tesseract needs a pixel, at the least: 8,000 x 8,000 grey took 300 MB, and 11,000 x
+# 11,000 did not fit in 512 MB.
+_BYTES_A_PIXEL = 4
 
 
 def _blank(path: str) -> bool:
@@ -260,7 +311,7 @@ def readable(data: bytes) -> bool:
             or (head.startswith(b"RIFF") and head[8:12] == b"WEBP"))
 
 
-def _need() -> tuple[str, str, str]:
+def _need() -> tuple[str, str, str, str]:
     found = _programs()
     if found is None:
         raise OcrFailed("OCR is not installed (tesseract-ocr, poppler-utils)")

@@ -5,30 +5,235 @@ from __future__ import annotations
 import pytest
 
 from dlpgate import testdata
-from dlpgate.parse import pdf
+from dlpgate.config import Limits, Ocr
+from dlpgate.parse import ocr, pdf
+from dlpgate.parse.mime import parse
+from dlpgate.testing import make_message
 
 
 def test_a_page_its_notes_and_its_form_are_read_in_that_order():
     data = testdata.make_pdf("Referral form", fields={"NHS number": "943 476 5919"},
                              notes=[("Text", "seen by the school nurse")])
-    text, damage = pdf.text(data)
-    assert [line for line in text.splitlines() if line.strip()] == [
+    read = pdf.text(data)
+    assert [line for line in read.text.splitlines() if line.strip()] == [
         "Referral form", "seen by the school nurse", "NHS number: 943 476 5919"]
-    assert damage == []
+    assert read.damage == []
 
 
 def test_a_table_on_the_page_is_read_under_its_header_and_prose_as_it_was():
     rows = [["Child", "Date of birth", "NHS number"], ["Amy Reid", "04/05/2016", "943 476 5919"],
             ["Leo Barnes", "22/09/2016", "401 023 2137"]]
-    text, _ = pdf.text(testdata.make_pdf("", rows=rows))
+    text = pdf.text(testdata.make_pdf("", rows=rows)).text
     assert "Child: Leo Barnes; Date of birth: 22/09/2016; NHS number: 401 023 2137" in text
     prose = "We met on 04/05/2016 and again on 05/05/2016.\nThe plan was agreed."
-    assert pdf.text(testdata.make_pdf(prose))[0].strip() == prose
+    assert pdf.text(testdata.make_pdf(prose)).text.strip() == prose
 
 
 def test_a_pdf_that_needs_a_password_is_encrypted_and_the_text_stops_past_the_limit():
     with pytest.raises(pdf.Encrypted):
         pdf.text(testdata.make_encrypted_pdf("NHS 943 476 5919"))
-    text, _ = pdf.text(testdata.make_pdf("\n".join(f"line {i} of the notes" for i in range(50))),
-                       limit=100)
+    text = pdf.text(testdata.make_pdf("\n".join(f"line {i} of the notes" for i in range(50))),
+                    limit=100).text
     assert 100 < len(text) < 1200  # read past the limit only by the page it fell in
+
+
+needs_ocr = pytest.mark.skipif(
+    not ocr.available(),
+    reason="tesseract-ocr and poppler-utils are not installed (./scripts/dev test installs them)")
+
+PROSE = "\n".join(["The multi-agency panel met on Tuesday and agreed the actions below with",
+                   "partners from health, education and the police. Each action has an owner",
+                   "and a date, and the panel will look at them again when it meets next month.",
+                   "Minutes of the meeting will be sent round to members within the week."])
+CHILDREN = [["Child", "Date of birth", "NHS number"], ["Amy Reid", "04/05/2016", "943 476 5919"],
+            ["Leo Barnes", "22/09/2016", "401 023 2137"], ["Mia Khan", "01/02/2017", "(none)"],
+            ["Zoe Hart", "03/03/2015", "(none)"]]
+PASTED = (50, 400, 480, 92)  # a screenshot between the margins, under the report's text
+
+
+def grey(width: int, height: int, shade: int = 0xFF) -> bytes:
+    """A picture of one grey `shade`, as `make_report_pdf` takes it (no program draws it)."""
+    return f"P5\n{width} {height}\n255\n".encode() + bytes([shade]) * (width * height)
+
+
+def read(data: bytes, settings: Ocr | None = None, *before: tuple[str, str, bytes]):
+    files = (*before, ("report.pdf", "application/pdf", data))
+    parsed = parse(make_message(attachments=files), None, Limits(), settings or Ocr())
+    return ({p.name: p.text for p in parsed.parts if p.is_attachment},
+            [(p.kind, p.part, p.detail) for p in parsed.problems])
+
+
+def test_pictures_pasted_between_the_margins_of_pages_of_text_are_named_each_once():
+    shot, logo, scan = grey(960, 184), grey(200, 100, 0x80), grey(1654, 2339, 0xF0)
+    data = testdata.make_report_pdf(
+        [PROSE, PROSE, PROSE, "Appendix B: the case list as it was on the day of the panel"],
+        [[(shot, PASTED), (logo, (480, 780, 60, 30))],
+         [(shot, PASTED), (logo, (480, 780, 60, 30))],  # the same screenshot again: read once
+         [(scan, (0, 0, 595, 842))],  # drawn under its text layer: a searchable scan
+         [(grey(700, 1000), (50, 100, 400, 560))]])  # a scan with its heading as text
+    found = pdf.text(data, min_pixels=150_000).pictured
+    assert [number for number, _ in found] == [1, 4]
+    assert len(found[0][1]) == 1  # the screenshot, not the logo
+    assert pdf.text(data).pictured == []  # not looked for where pictures are not read
+
+
+@needs_ocr
+def test_a_screenshot_pasted_into_a_page_of_text_is_read_as_a_part_of_its_own():
+    # the page had text of its own, so its case list of NHS numbers went out unread
+    data = testdata.make_report_pdf(
+        [PROSE], [[(testdata.screenshot_of(CHILDREN, fmt="pgm"), PASTED)]])
+    texts, problems = read(data)
+    assert problems == []
+    assert texts["report.pdf"].strip() == PROSE
+    assert "943 476 5919" in texts["report.pdf/page 1 picture 1"]
+    assert "Leo Barnes" in texts["report.pdf/page 1 picture 1"]
+
+
+@needs_ocr
+def test_a_logo_on_every_page_is_passed_over_and_a_banner_on_every_page_read_once_unsaid():
+    banner = testdata.banner_of("Proud to support people living with dementia", fmt="pgm")
+    logo = testdata.picture_of(testdata.make_pdf("Westshire Council"), 30, "pgm")
+    letterhead = [(banner, (40, 790, 520, 48)), (logo, (480, 700, 80, 110))]
+    shot = (testdata.screenshot_of(CHILDREN, fmt="pgm"), PASTED)
+    data = testdata.make_report_pdf([PROSE] * 20, [letterhead] * 19 + [[*letterhead, shot]])
+    texts, problems = read(data, Ocr(max_pages=2))  # the banner once, and the screenshot
+    assert problems == [] and list(texts) == ["report.pdf", "report.pdf/page 20 picture 1"]
+    assert "943 476 5919" in texts["report.pdf/page 20 picture 1"]
+    assert "dementia" not in texts["report.pdf/page 20 picture 1"]
+
+
+@needs_ocr
+def test_pictures_past_the_messages_ocr_allowance_are_said_not_read():
+    form = ("form.png", "image/png", testdata.screenshot_of(CHILDREN))
+    data = testdata.make_report_pdf([PROSE], [[(testdata.screenshot_of(CHILDREN, fmt="pgm"),
+                                                PASTED)]])
+    texts, problems = read(data, Ocr(max_pages=1), form)  # the form takes the one read
+    assert "943 476 5919" in texts["form.png"] and list(texts) == ["form.png", "report.pdf"]
+    assert problems == [("unscannable", "report.pdf", "pictures on 1 page (1) not read: the "
+                         "message had 1 scanned pages and images read before them "
+                         "(scan.ocr.max_pages)")]
+
+
+def pdf_with(data: bytes, change) -> bytes:
+    """`data` rewritten by pypdf after `change(writer)`: annotations, a form, an outline."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=io.BytesIO(data))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_the_comment_on_every_kind_of_mark_is_read_and_a_pop_ups_once_with_its_mark():
+    # a highlight's comment naming a child went out unread: only notes and typed text were
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    def annot(subtype: str, **entries) -> DictionaryObject:
+        found = DictionaryObject({NameObject("/Type"): NameObject("/Annot"),
+                                  NameObject("/Subtype"): NameObject(subtype)})
+        found.update({NameObject(f"/{k}"): v for k, v in entries.items()})
+        return found
+
+    def marks(writer) -> None:
+        box = writer._add_object(annot("/Square", Contents=TextStringObject("Mother: Sarah Doe")))
+        popup = writer._add_object(annot("/Popup", Parent=box,
+                                         Contents=TextStringObject("Mother: Sarah Doe")))
+        box.get_object()[NameObject("/Popup")] = popup
+        rich = annot("/Highlight", RC=TextStringObject(
+            '<?xml version="1.0"?><body xmlns="http://www.w3.org/1999/xhtml"><p>Brother: '
+            '<span style="font-weight:bold">Leo Doe</span></p></body>'))
+        alone = annot("/Popup", Contents=TextStringObject("Seen at home 04/05/2016"))
+        writer.pages[0][NameObject("/Annots")].extend(
+            [popup, box, writer._add_object(rich), writer._add_object(alone)])
+
+    kinds = ["Highlight", "Underline", "StrikeOut", "Squiggly", "Square", "Circle", "Stamp",
+             "Ink", "Line", "Polygon", "Caret"]
+    data = pdf_with(testdata.make_pdf("Case review", notes=[(kind, f"{kind}: Amy Reid")
+                                                            for kind in kinds]), marks)
+    read = pdf.text(data)
+    assert [line for line in read.text.splitlines() if line.strip()] == [
+        "Case review", *[f"{kind}: Amy Reid" for kind in kinds], "Mother: Sarah Doe",
+        "Brother: Leo Doe", "Seen at home 04/05/2016"]
+    assert read.damage == []
+
+
+def xfa_form(data: bytes, datasets: bytes, fields: dict[str, str] | None = None) -> bytes:
+    """`data` made an XFA form whose typed values are `datasets` (the packet's XML)."""
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    def form(writer) -> None:
+        packet = DecodedStreamObject()
+        packet.set_data(datasets)
+        acroform = writer._root_object.get("/AcroForm")
+        acroform = acroform.get_object() if acroform is not None else DictionaryObject(
+            {NameObject("/Fields"): ArrayObject()})
+        acroform[NameObject("/XFA")] = ArrayObject([TextStringObject("datasets"),
+                                                    writer._add_object(packet)])
+        writer._root_object[NameObject("/AcroForm")] = acroform
+
+    return pdf_with(testdata.make_pdf("Please wait...", fields=fields), form)
+
+
+XFA_DATA = (b'<xfa:datasets xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/"><xfa:data>'
+            b'<referral><child><ChildName>Amy Reid</ChildName><NHSNumber>943 476 5919'
+            b'</NHSNumber></child><Reason>Attendance and\n   wellbeing</Reason></referral>'
+            b'</xfa:data><dd:dataDescription xmlns:dd="http://ns.adobe.com/data-description/">'
+            b'<referral><ChildName>Name of the child</ChildName></referral>'
+            b'</dd:dataDescription></xfa:datasets>')
+
+
+def test_an_xfa_forms_typed_values_are_read_from_its_data_each_once():
+    # the page says "Please wait..."; the NHS number typed into the form is in its XML
+    read = pdf.text(xfa_form(testdata.make_pdf("Please wait..."), XFA_DATA))
+    assert read.text.splitlines()[-3:] == ["ChildName: Amy Reid", "NHSNumber: 943 476 5919",
+                                           "Reason: Attendance and wellbeing"]
+    assert read.damage == []
+    both = pdf.text(xfa_form(testdata.make_pdf("Please wait..."), XFA_DATA,
+                             fields={"NHS number": "943 476 5919"}))  # a form in both kinds
+    assert both.text.count("943 476 5919") == 1 and "ChildName: Amy Reid" in both.text
+
+
+def test_an_xfa_form_that_declares_entities_is_a_damaged_form_and_its_page_is_still_read():
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "Amy Reid 943 476 5919">]>'
+              b'<xfa:datasets xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/"><xfa:data>'
+              b'<n>&a;</n></xfa:data></xfa:datasets>')
+    read = pdf.text(xfa_form(testdata.make_pdf("Please wait..."), laughs))
+    assert read.text.strip() == "Please wait..."
+    assert read.damage == ["damaged pdf form (EntitiesForbidden)"]
+
+
+def test_a_pdfs_title_subject_keywords_and_bookmarks_are_read_after_its_pages():
+    def describe(writer) -> None:
+        writer.add_metadata({"/Title": "Referral: Amy Reid", "/Subject": "Child protection",
+                             "/Keywords": "943 476 5919", "/Author": "J Smith"})
+        chapter = writer.add_outline_item(title="Children in the family", page_number=0)
+        writer.add_outline_item(title="Amy Reid (04/05/2016)", page_number=0, parent=chapter)
+        writer.add_outline_item(title="Actions", page_number=0)
+
+    text = pdf.text(pdf_with(testdata.make_pdf("Report"), describe)).text
+    assert [line for line in text.splitlines() if line.strip()] == [
+        "Report", "Title: Referral: Amy Reid; Subject: Child protection; Keywords: 943 476 5919",
+        "Children in the family", "Amy Reid (04/05/2016)", "Actions"]
+
+
+def test_bookmarks_that_point_back_at_each_other_are_read_once_and_end():
+    from pypdf.generic import NameObject
+
+    def loop(writer) -> None:
+        first = writer.add_outline_item(title="Amy Reid", page_number=0)
+        second = writer.add_outline_item(title="Leo Barnes", page_number=0)
+        second.get_object()[NameObject("/Next")] = first  # and round again
+        first.get_object()[NameObject("/First")] = first  # its own child
+
+    read = pdf.text(pdf_with(testdata.make_pdf("Report"), loop))
+    assert [line for line in read.text.splitlines() if line.strip()] == [
+        "Report", "Amy Reid", "Leo Barnes"]
