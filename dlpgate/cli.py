@@ -14,7 +14,7 @@ from typing import Any
 
 from dlpgate import config as config_mod
 from dlpgate import obs
-from dlpgate.model import Envelope, ScanResult
+from dlpgate.model import Decision, Envelope, ScanResult
 
 
 def _settings(args: argparse.Namespace, need_model: bool = False) -> config_mod.Settings:
@@ -104,14 +104,24 @@ def envelope_from_headers(raw: bytes) -> Envelope:
     )
 
 
+def reasons(decision: Decision, reveal: bool) -> tuple[str, ...]:
+    """The decision's reasons as they may be printed: the names they quote masked, unless
+    `--reveal` asked for them in full."""
+    return (decision.revealed or decision.reasons) if reveal else decision.reasons
+
+
 def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]:
     from dlpgate.detect.summary import summarize
 
+    # a file named after its person ("Amy Reid NHS 943 476 5919.zip") is named with what was
+    # found in its name masked, in parts, explanations and reasons alike, unless --reveal
+    shown = (lambda part: part) if reveal else result.evidence.shown
     findings = []
     for f in result.evidence.findings:
         item: dict[str, Any] = {
-            "entity": f.entity, "part": f.part, "start": f.start, "end": f.end,
-            "score": round(f.score, 3), "explanation": f.explanation,
+            "entity": f.entity, "part": shown(f.part), "start": f.start, "end": f.end,
+            "score": round(f.score, 3),
+            "explanation": (f.revealed or f.explanation) if reveal else f.explanation,
         }
         if f.entity == "SPECIAL_CATEGORY":
             item["term"] = f.text  # a word from the lexicon, not a value about a person
@@ -124,11 +134,12 @@ def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]
         "verdict": result.decision.verdict.value,
         "action": result.decision.chosen.value,
         "rules": list(result.decision.rules),
-        "reasons": list(result.decision.reasons),
+        "reasons": list(reasons(result.decision, reveal)),
         "shadow_rules": list(result.decision.shadow_rules),
         "matches": [
             {"rule": m.rule, "action": m.action.value, "mode": m.mode,
-             "overridden_by": m.overridden_by, "reasons": list(m.reasons)}
+             "overridden_by": m.overridden_by,
+             "reasons": list((m.revealed or m.reasons) if reveal else m.reasons)}
             for m in result.decision.matches
         ],
         "recipients": [
@@ -175,7 +186,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             else:
                 rules = f" ({', '.join(result.decision.rules)})" if result.decision.rules else ""
                 out.write(f"{source}: {result.decision.verdict.value}{rules}\n")
-                for reason in result.decision.reasons if args.reveal else ():
+                for reason in reasons(result.decision, True) if args.reveal else ():
                     out.write(f"    {reason}\n")
     except SourceError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)

@@ -159,6 +159,16 @@ def in_body(part: str) -> bool:
 # The attached files' names, a line each: "Smith_John_DOB_01-02-2010_NHS_943 476 5919.txt"
 # says who the file is about before anyone opens it.
 FILE_NAMES = "attachment names"
+
+
+def name_line(leaf: str) -> str:
+    """A file's name as its line in FILE_NAMES reads: underscores read as the spaces they
+    stand for ("NHS_943" is no word beside a number), runs of space as one. Written once, for
+    the parser writes the lines and `detect.filenames` finds each file's line again to mask
+    what was found in it."""
+    return " ".join(leaf.replace("_", " ").split())
+
+
 # A meeting request's calendar (the text/calendar alternative beside its text).
 CALENDAR = "meeting request"
 # Which way of reading a message into parts (parse/mime.py) a finding's offsets were taken
@@ -236,6 +246,11 @@ class Finding:
     text: str
     explanation: str
     detector: str
+    # the explanation with the file name it quotes in full ("Amy Reid NHS 943 476 5919.zip:
+    # password-protected ZIP archive"); `explanation` has the personal data found in the name
+    # masked, as values are (`detect.filenames`), for it is stored with a hold and read by
+    # whoever has not given a reason. Empty: the same.
+    revealed: str = ""
 
 
 class RecipientSignal(enum.StrEnum):
@@ -324,6 +339,14 @@ class Evidence:
     findings: tuple[Finding, ...]
     recipients: tuple[RecipientRisk, ...]
     notes: tuple[str, ...] = ()  # how the evidence was gathered: NER skipped or capped
+    # (part name, the name as shown) for each file whose name holds personal data, the values
+    # found in it masked (`detect.filenames`). The part name stays the key findings are kept
+    # and matched under; only the text shown to a person changes.
+    names: tuple[tuple[str, str], ...] = ()
+
+    def shown(self, part: str) -> str:
+        """A part's name as it may be shown to someone who has not asked to see values."""
+        return next((masked for name, masked in self.names if name == part), part)
 
 
 @dataclass(frozen=True)
@@ -341,6 +364,9 @@ class RuleMatch:
     overridden_by: str = ""
     recipients: tuple[str, ...] = ()
     agreed: bool = True  # every recipient named passed all the rule's recipient tests
+    # the reasons with the names they quote in full (a file's, a greeted person's);
+    # `reasons` has them masked, as findings are. Empty: the same.
+    revealed: tuple[str, ...] = ()
 
     @property
     def counts(self) -> bool:
@@ -364,6 +390,10 @@ class Decision:
     matches: tuple[RuleMatch, ...] = ()
     delay_minutes: int = 0
     notify: tuple[str, ...] = ()
+    # `reasons` with the names they quote in full, for `scan --reveal`; `reasons` has them
+    # masked (a file named after its person, a name the message writes), for they are stored
+    # with a hold and shown to the sender and to reviewers before any reason. Empty: the same.
+    revealed: tuple[str, ...] = ()
 
     @property
     def shadow_rules(self) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from dlpgate import detect as detect_stage
 from dlpgate.config import Settings
-from dlpgate.detect import autoreply, profile
+from dlpgate.detect import autoreply, filenames, profile
 from dlpgate.detect.pii import identifies
 from dlpgate.detect.registry import Context, build
 from dlpgate.model import Action, Envelope, Evidence, Finding, Message, ScanResult, Verdict
@@ -101,8 +101,9 @@ class Scanner:
         ctx = dataclasses.replace(self.ctx, fingerprint=fingerprint,
                                   identified=identifies(findings)
                                   or autoreply.names_a_case(message, findings))
-        evidence = Evidence(tuple(findings),
-                            tuple(detect_stage.assess(message, self.recipients, ctx)))
+        # a file named after its person is shown masked wherever its name is quoted
+        evidence = filenames.shown(message, Evidence(
+            tuple(findings), tuple(detect_stage.assess(message, self.recipients, ctx))))
         t2 = time.perf_counter()
         decision = decide(evidence, message, self.policy)
         timings = {"parse": t1 - t0, "detect": t2 - t1}
@@ -112,12 +113,13 @@ class Scanner:
                 t3 = time.perf_counter()
                 extra = [f for d in self.costly for f in d.detect(message, ctx)]
                 notes = tuple(n for d in self.costly for n in getattr(d, "notes", ()))
-                evidence = Evidence(evidence.findings + tuple(extra), evidence.recipients,
-                                    evidence.notes + notes)
+                evidence = filenames.shown(message, Evidence(
+                    evidence.findings + tuple(extra), evidence.recipients,
+                    evidence.notes + notes))  # NER's names in file names masked too
                 timings["ner"] = time.perf_counter() - t3
                 decision = decide(evidence, message, self.policy)
             else:
-                evidence = Evidence(evidence.findings, evidence.recipients, evidence.notes + (
+                evidence = dataclasses.replace(evidence, notes=evidence.notes + (
                     "NER skipped: it could not change the verdict",))
         timings["decide"] = time.perf_counter() - t2 - timings.get("ner", 0.0)
         return ScanResult(

@@ -78,6 +78,32 @@ def test_names_the_message_writes_are_masked_in_explanations_unless_revealed(tmp
     assert "greeting Amy but no recipient has that name" in said[1]
 
 
+def test_a_file_named_after_its_person_is_masked_in_scan_json_unless_revealed(tmp_path):
+    # "Amy Reid NHS 943 476 5919.zip: password-protected ZIP archive" was printed whole, in
+    # the reasons, the matches and the problem finding's part and explanation, without --reveal
+    name = "Amy Reid NHS 943 476 5919 DOB 12-03-2015.zip"
+    path = tmp_path / "a.eml"
+    path.write_bytes(make_message(to=("someone@example.com",), body="See attached.\n",
+                                  attachments=((name, "application/zip",
+                                                testdata.make_encrypted_zip({"a": b"b"})),)))
+    masked, = lines(dlpgate("scan", "--json", str(path)))
+    shown, = lines(dlpgate("scan", "--json", "--reveal", str(path)))
+    printed = json.dumps(masked, ensure_ascii=False)
+    assert "943 476 5919" not in printed and "12-03-2015" not in printed
+    [problem] = [f for f in masked["findings"] if f["entity"] == "ENCRYPTED_ATTACHMENT"]
+    assert problem["part"].endswith("\u2022919 DOB \u2022\u2022-\u2022\u2022-\u2022015.zip")
+    assert problem["explanation"] == f"{problem['part']}: password-protected ZIP archive"
+    assert any(r.startswith(f"{problem['part']}: password-protected") for r in masked["reasons"])
+    [problem] = [f for f in shown["findings"] if f["entity"] == "ENCRYPTED_ATTACHMENT"]
+    assert problem["part"] == name
+    assert problem["explanation"] == f"{name}: password-protected ZIP archive"
+    assert any(r.startswith(f"{name}: password-protected") for r in shown["reasons"])
+    assert any(r.startswith(f"{name}: password-protected") for m in shown["matches"]
+               for r in m["reasons"])
+    plain = dlpgate("scan", "--reveal", str(path)).stdout.decode()
+    assert f"    {name}: password-protected" in plain
+
+
 def test_scan_reads_stdin_mbox_and_maildir(tmp_path):
     box = mailbox.mbox(tmp_path / "sent.mbox")
     for i in range(3):

@@ -32,6 +32,7 @@ from dlpgate.model import (
     Message,
     Problem,
     TextPart,
+    name_line,
 )
 from dlpgate.parse import pasted, smime
 from dlpgate.parse.attachments import (
@@ -595,11 +596,10 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         parts.insert(len([p for p in parts if p.name in ("subject", "body")]),
                      TextPart(name=HTML_BODY, text=extra))
     # a file's name is sent as plainly as the body: read it as text too (a line a file, the
-    # archive members' beside the files'), after the parts of the files themselves; underscores
-    # read as the spaces they stand for ("NHS_943" is no word beside a number)
+    # archive members' beside the files'), after the parts of the files themselves, each as
+    # `name_line` reads it (underscores as spaces)
     leaves = (name.rpartition("/")[2] for name in budget.sent_as if name != CALENDAR)
-    names = "\n".join(" ".join(leaf.replace("_", " ").split()) for leaf in leaves
-                      if not _UNNAMED.fullmatch(leaf))
+    names = "\n".join(name_line(leaf) for leaf in leaves if not _UNNAMED.fullmatch(leaf))
     if names.strip():
         if len(names) > limits.max_text:
             problems.append(Problem("unscannable", FILE_NAMES, f"only the first "

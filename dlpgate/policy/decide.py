@@ -8,7 +8,10 @@ names aside. Of what remains in force, the strictest action wins
 
 Reasons are the rules' `explain` texts with their placeholders filled from the
 evidence: recipient addresses, domains, signal explanations, entity types and
-counts, never the personal data found in the content.
+counts, never the personal data found in the content. Where the evidence quotes a
+name from the message (a greeted person in a signal, a file named after its person
+in a problem), the reasons have it masked, as findings are, and `revealed` has the
+same reasons in full, for `scan --reveal`.
 """
 
 from __future__ import annotations
@@ -28,24 +31,32 @@ _REASSURING = {"internal", "partner", "known-correspondent"}
 def decide(evidence: Evidence, message: Message, policy: PolicySet) -> Decision:
     summary = summarize(evidence.findings)
     facts = Facts.of(evidence, message, summary)
+    # the reasons in full are made only when the evidence quotes a name it masks (most
+    # quotes none)
+    quoting = any(f.revealed for f in evidence.findings) or any(
+        s.revealed for r in evidence.recipients for s in r.signals)
     hits: list[tuple[Rule, RuleMatch]] = []
     for rule in policy.rules:
         hit = rule.when.test(facts)
         if hit is not None:
-            hits.append((rule, _match(rule, hit, facts, summary)))
+            hits.append((rule, _match(rule, hit, facts, summary, quoting)))
     hits = _set_aside(hits)
     live = [(r, m) for r, m in hits if m.counts]
     action = Action.strictest([m.action for _, m in live])
+    reasons = tuple(dict.fromkeys(reason for _, m in live for reason in m.reasons))
+    revealed = tuple(dict.fromkeys(reason for _, m in live for reason in
+                                   (m.revealed or m.reasons)))
     return Decision(
         verdict=action.verdict,
         rules=tuple(m.rule for _, m in live),
-        reasons=tuple(dict.fromkeys(reason for _, m in live for reason in m.reasons)),
+        reasons=reasons,
         policy_version=policy.version,
         action=action,
         matches=tuple(m for _, m in hits),
         delay_minutes=max((r.minutes for r, _ in live if r.action == Action.DELAY), default=0)
         if action == Action.DELAY else 0,
         notify=tuple(sorted({n for r, _ in live for n in r.notify})),
+        revealed=revealed if revealed != reasons else (),
     )
 
 
@@ -78,13 +89,24 @@ def _set_aside(hits: list[tuple[Rule, RuleMatch]]) -> list[tuple[Rule, RuleMatch
     return out
 
 
-def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:
-    common = _common_fields(rule, hit, facts, summary)
+def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary, quoting: bool) -> RuleMatch:
+    reasons, bound = _reasons(rule, hit, facts, summary, revealed=False)
+    full = _reasons(rule, hit, facts, summary, revealed=True)[0] if quoting else reasons
+    # a message-wide sign (bulk exposure) read out for each recipient says one thing once
+    return RuleMatch(rule.id, rule.action, reasons, rule.mode, "", bound, hit.agreed,
+                     full if full != reasons else ())
+
+
+def _reasons(rule: Rule, hit: Hit, facts: Facts, summary: Summary,
+             revealed: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the rule's reasons, the recipients it is bound to); `revealed`: with the names the
+    evidence quotes in full."""
+    common = _common_fields(rule, hit, facts, summary, revealed)
     reasons: list[str] = []
     if hit.recipients and not _per_recipient(rule.explain):
         # an explanation that names no recipient says its signals once, for all of them
         # (twelve carers in To read out as seven near-identical lines, one per provider)
-        each = [_said(facts, [a], hit.signals) for a in sorted(hit.recipients)]
+        each = [_said(facts, [a], hit.signals, revealed) for a in sorted(hit.recipients)]
         told = Counter(s for said in each for s in said)
         said = sorted(told, key=lambda s: -told[s])  # what holds for all of them first
         reasons.append(rule.explain.format_map({
@@ -92,7 +114,7 @@ def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:
         bound = tuple(sorted(hit.recipients))
     elif hit.recipients:
         for address in sorted(hit.recipients):
-            said = _said(facts, [address], hit.signals)
+            said = _said(facts, [address], hit.signals, revealed)
             reasons.append(rule.explain.format_map({
                 **common, "recipient": address, "domain": domain_of(address),
                 "signals": "; ".join(said) or "no warning signs",
@@ -101,27 +123,29 @@ def _match(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> RuleMatch:
     else:
         reasons.append(rule.explain.format_map(common).strip())
         bound = ()
-    # a message-wide sign (bulk exposure) read out for each recipient says one thing once
-    return RuleMatch(rule.id, rule.action, tuple(dict.fromkeys(reasons)), rule.mode, "", bound,
-                     hit.agreed)
+    return tuple(dict.fromkeys(reasons)), bound
 
 
 def _per_recipient(explain: str) -> bool:
     return "{recipient}" in explain or "{domain}" in explain
 
 
-def _said(facts: Facts, addresses: list[str], asked: frozenset[str] | None) -> list[str]:
+def _said(facts: Facts, addresses: list[str], asked: frozenset[str] | None,
+          revealed: bool = False) -> list[str]:
     """Explanations of the signals the rule asked about, else of every warning sign."""
     return list(dict.fromkeys(
-        s.explanation for a in addresses for s in facts.recipients[a].signals
+        (s.revealed or s.explanation) if revealed else s.explanation
+        for a in addresses for s in facts.recipients[a].signals
         if (s.name in asked if asked is not None else s.name not in _REASSURING)))
 
 
-def _common_fields(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> dict[str, str]:
+def _common_fields(rule: Rule, hit: Hit, facts: Facts, summary: Summary,
+                   revealed: bool = False) -> dict[str, str]:
     outside = [a for a, w in facts.where.items() if w == "outside"] or list(facts.where)
     entities = ", ".join(f"{n} {e}" for e, n in sorted(summary.distinct.items())
                          if e not in PROBLEM_ENTITIES) or "no personal data"
-    said = _said(facts, sorted(hit.recipients) if hit.recipients else outside, hit.signals)
+    said = _said(facts, sorted(hit.recipients) if hit.recipients else outside, hit.signals,
+                 revealed)
     return {
         "rule": rule.id,
         "recipient": ", ".join(sorted(outside)),
@@ -135,6 +159,7 @@ def _common_fields(rule: Rule, hit: Hit, facts: Facts, summary: Summary) -> dict
                   f"{'person' if summary.identified_subjects == 1 else 'people'}",
         "categories": ", ".join(summary.special_categories) or "none",
         "sender_domain": domain_of(facts.message.from_addr or ""),
-        "problems": "; ".join(dict.fromkeys(f.explanation for f in facts.evidence.findings
-                                            if f.entity in PROBLEM_ENTITIES)) or "none",
+        "problems": "; ".join(dict.fromkeys(
+            (f.revealed or f.explanation) if revealed else f.explanation
+            for f in facts.evidence.findings if f.entity in PROBLEM_ENTITIES)) or "none",
     }

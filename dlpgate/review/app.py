@@ -43,6 +43,7 @@ from dlpgate.review.content import (
     part_texts,
     reasons_view,
     revealed_parts,
+    revealed_reasons,
     senders,
 )
 from dlpgate.store.base import AuditEntry
@@ -308,7 +309,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings, texts), revealed=revealed,
                     history=history,
-                    reasons=item.reasons if revealed else reasons_view(item, settings, texts),
+                    reasons=revealed_reasons(item) if revealed
+                    else reasons_view(item, settings, texts),
                     bcc=hidden_recipients(item),
                     open=item.state in OPEN_STATES, own=user.sent(written),
                     written_from=[a for a in dict.fromkeys(written[1:])

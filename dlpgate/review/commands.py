@@ -50,6 +50,13 @@ def _summary(item: HeldMessage) -> dict:
     }
 
 
+def _where(finding: dict) -> dict:
+    """Where a finding is, as `show` may print it: a file named after its person by its name
+    as shown (`shown`, the values found in it masked), for `show` asks no reason."""
+    where = {k: v for k, v in finding.items() if k != "shown"}
+    return {**where, "part": finding.get("shown", finding["part"])}
+
+
 def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
     from dlpgate.act.quarantine import listed
 
@@ -79,7 +86,8 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
     out = {**_summary(item), "message_id": item.message_id, "size": item.size,
            "rcpt_tos": list(item.rcpt_tos), "reasons": list(item.reasons),
            "recipients": list(item.recipients), "matches": list(item.matches),
-           "findings_where": list(item.findings), "policy_version": item.policy_version,
+           "findings_where": [_where(f) for f in item.findings],
+           "policy_version": item.policy_version,
            "history": history}
     if args.json:
         print(json.dumps(out))

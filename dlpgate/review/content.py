@@ -66,8 +66,11 @@ def findings_view(item: HeldMessage, settings: Settings,
     values: dict[str, set[str]] = {}
     for f in item.findings:
         value = texts.get(f["part"], "")[f["start"]:f["end"]]
-        if f["entity"] in PROBLEMS:  # "{part}: why", the part named as above
-            shown = f["explanation"].replace(f["part"], labels[f["part"]], 1)
+        if f["entity"] in PROBLEMS:  # "{part}: why", the part named as above (masked since
+            # its name is, when found in it: `shown`)
+            quoted = f.get("shown", f["part"])
+            quoted = quoted if quoted in f["explanation"] else f["part"]
+            shown = f["explanation"].replace(quoted, labels[f["part"]], 1)
         elif not _placed(f, item):
             shown = _EARLIER
         else:
@@ -151,15 +154,29 @@ def _read_otherwise(raw: bytes) -> bool:
 
 def reasons_view(item: HeldMessage, settings: Settings,
                  texts: dict[str, str] | None = None) -> list[str]:
-    """The hold's reasons with attachments named as `findings_view` names them."""
+    """The hold's reasons with attachments named as `findings_view` names them: by the name
+    the reasons quote, in full (a hold made before names were masked) or as shown."""
     labels = _part_labels(item, part_texts(item, settings) if texts is None else texts)
+    labels |= {f["shown"]: labels[f["part"]] for f in item.findings if f.get("shown")}
+    return _renamed(item.reasons, labels)
+
+
+def revealed_reasons(item: HeldMessage) -> list[str]:
+    """The hold's reasons with the file names they quote in full, for a reviewer who gave a
+    reason: they are stored with the values found in a file's name masked (`shown`)."""
+    return _renamed(item.reasons, {f["shown"]: f["part"] for f in item.findings
+                                   if f.get("shown")})
+
+
+def _renamed(reasons: tuple[str, ...], labels: dict[str, str]) -> list[str]:
+    """`reasons` with each part they name ("{part}: why") as `labels` names it."""
     out = []
     names = sorted((n for n in labels if labels[n] != n), key=len, reverse=True)
     # where a reason names a part ("{part}: why", as a problem's explanation reads), not
     # wherever its letters occur: a file called "to" is not every "to" in the sentence
     pattern = re.compile("|".join(rf"(?<![\w.]){re.escape(n)}(?=: )" for n in names)) \
         if names else None
-    for reason in item.reasons:
+    for reason in reasons:
         out.append(pattern.sub(lambda m: labels[m.group(0)], reason) if pattern else reason)
     return out
 

@@ -112,9 +112,15 @@ class HeldMessage:
             verdict=result.decision.verdict.value,
             rules=result.decision.rules,
             reasons=result.decision.reasons,
+            # `part` is the key the review app reads the value back by; a file named after
+            # its person is also kept as it is shown (`shown`, its values masked), and a
+            # problem's explanation quotes it so: reasons and findings are shown to reviewers
+            # before they give a reason, and to the sender
             findings=tuple(
                 {"entity": f.entity, "part": f.part, "start": f.start, "end": f.end,
-                 "score": f.score, "explanation": f.explanation, "parser": PARSER}
+                 "score": f.score, "explanation": f.explanation, "parser": PARSER,
+                 **({"shown": shown} if (shown := result.evidence.shown(f.part)) != f.part
+                    else {})}
                 for f in result.evidence.findings
             ),
             recipients=tuple(

@@ -294,3 +294,29 @@ def test_the_notice_of_a_message_to_forty_people_reaches_the_sender(
     assert all(len(line) <= 998 for line in text.splitlines())
     assert "resident.number39@gmail.com" in text and "has not been sent yet" in text
     assert re.search(r"http://\S+/l/\S+", text)  # the links still whole
+
+
+def test_a_senders_notice_names_a_file_called_after_its_person_with_its_values_masked(
+        make_settings, relay_factory, sink, tmp_path):
+    # the sender named the file, but the notice is one more e-mail (kept, journalled,
+    # forwarded): it gave "Amy Reid NHS 943 476 5919 DOB 12-03-2015.zip: password-protected
+    # ZIP archive" whole. It now names it as reviewers see it before a reason, recognisable
+    # to the one who named it.
+    from dlpgate import testdata
+    from dlpgate.testing import capture_logs
+
+    name = f"Amy Reid NHS {NHS} DOB 12-03-2015.zip"
+    settings, relay = start(make_settings, relay_factory, tmp_path)
+    raw = make_message(sender=SENDER, to=("parent.new@gmail.com",), subject="Referral",
+                       body="See attached.\n", attachments=(
+                           (name, "application/zip", testdata.make_encrypted_zip({"a": b"b"})),))
+    with capture_logs(settings, forbidden=(NHS, "12-03-2015", "Amy Reid")):
+        with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+            client.sendmail(SENDER, ["parent.new@gmail.com"], raw)
+        wait_for(sink, 1)
+    text = sink.notices[0].data.decode()
+    assert NHS not in text and "12-03-2015" not in text
+    assert "\u2022919 DOB \u2022\u2022-\u2022\u2022-\u2022015.zip: password-protected ZIP archive" \
+        in text
+    page = httpx.get(link_of(sink.notices[0].data, "false-alarm"), timeout=30).text
+    assert NHS not in page and "\u2022919 DOB" in page

@@ -347,3 +347,37 @@ def test_the_decision_names_the_policy_version_it_used():
     p = policy(HOLD_NHS_OUTSIDE)
     d = decide(Evidence((), ()), message(), p)
     assert d.policy_version == p.version and len(p.version) == 12
+
+
+UNREADABLE_OUTSIDE = """
+rules:
+  - id: unreadable-outside
+    title: t
+    when:
+      all:
+        - message: {unscannable: true}
+        - recipients: {any: {where: outside}}
+    action: hold
+    explain: "{problems}; it would go to {domain} ({signals})"
+"""
+
+
+def test_reasons_quote_file_and_greeted_names_masked_and_the_decision_keeps_them_in_full():
+    masked = "A\u2022\u2022 R\u2022\u2022\u2022 \u2022\u2022\u2022 \u2022\u2022\u2022 \u2022919.zip"
+    problem = Finding("ENCRYPTED_ATTACHMENT", f"Amy Reid {NHS}.zip", 0, 0, 1.0, "",
+                      f"{masked}: password-protected", "problems",
+                      revealed=f"Amy Reid {NHS}.zip: password-protected")
+    greeted = Signal("greets-another", "greeting A\u2022\u2022", 0.0, "greeting Amy")
+    ev = Evidence((problem,), (RecipientRisk("x@example.org", 0.9, (greeted,)),))
+    d = decide(ev, message(), policy(UNREADABLE_OUTSIDE))
+    said = f"{masked}: password-protected; it would go to example.org (greeting A\u2022\u2022)"
+    assert d.reasons == (said,) and d.matches[0].reasons == (said,)
+    full = (f"Amy Reid {NHS}.zip: password-protected; it would go to example.org "
+            "(greeting Amy)",)
+    assert d.revealed == full and d.matches[0].revealed == full
+
+
+def test_reasons_that_quote_no_masked_name_are_not_kept_twice():
+    ev = Evidence((finding("UK_NHS", NHS),), (recipient("x@example.org", "new-to-sender"),))
+    d = decide(ev, message(), policy(HOLD_NHS_OUTSIDE))
+    assert d.revealed == () and all(m.revealed == () for m in d.matches)

@@ -180,6 +180,31 @@ def test_findings_are_masked_until_a_reason_is_given_then_shown_and_audited(worl
     assert ("web:ann", "view", "") in actions
 
 
+def test_a_file_named_after_its_person_is_kept_masked_labelled_before_a_reason_and_named_after(
+        world, scanner):
+    # the hold kept "Amy Reid NHS 943 476 5919 DOB 12-03-2015.zip: password-protected ZIP
+    # archive" whole in its reasons and its finding's explanation, which the sender's link
+    # page and `quarantine show` print with no reason asked
+    name = f"Amy Reid NHS {NHS} DOB 12-03-2015.zip"
+    raw = make_message(to=("carer@gmail.com",), body="See attached.\n", attachments=(
+        (name, "application/zip", testdata.make_encrypted_zip({"a": b"b"})),))
+    item = HeldMessage.of(scanner.scan(raw, make_envelope(raw)), make_envelope(raw), raw,
+                          time.time())
+    world["store"].hold(item)
+    kept = world["store"].get_held(item.id)
+    assert NHS not in " ".join(kept.reasons) and "12-03-2015" not in " ".join(kept.reasons)
+    assert all(NHS not in f["explanation"] for f in kept.findings)
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{item.id}").text
+    assert NHS not in page and "12-03-2015" not in page
+    # named by its place and kind, as every file is before a reason, in findings and reasons
+    assert page.count("attachment 1 (.zip): password-protected ZIP archive") == 2
+    shown = ann.post(f"/m/{item.id}/reveal",
+                     data={"csrf": csrf(page), "reason": "checking the referral"}).text
+    why = shown.split("<h2>Why</h2>")[1].split("</ul>")[0]
+    assert f"<li>{name}: password-protected ZIP archive" in why
+
+
 def test_every_showing_of_the_message_page_is_audited_as_a_view_whatever_its_status(world):
     # a reveal asked without a reason answered 400 with the page itself (the findings masked,
     # the recipients, the reasons) and nothing on the audit trail said anyone had looked

@@ -19,10 +19,11 @@ def dlpgate(*args: str, cfg: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def hold_one(relay, settings, tmp_path: Path) -> tuple[Path, bytes]:
-    """Send a message the shipped policy holds; return a config for the CLI and the bytes."""
+def hold_one(relay, settings, tmp_path: Path, name: str = "locked.zip") -> tuple[Path, bytes]:
+    """Send a message the shipped policy holds (a locked zip called `name`); return a config
+    for the CLI and the bytes."""
     raw = make_message(to=("someone@example.org",), attachments=(
-        ("locked.zip", "application/zip", testdata.make_encrypted_zip({"a": b"b"})),))
+        (name, "application/zip", testdata.make_encrypted_zip({"a": b"b"})),))
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
         client.sendmail("alice.jones@example-council.gov.uk",
                         ["someone@example.org", "bcc.only@example.org"], raw)
@@ -69,6 +70,33 @@ def test_list_show_release_then_the_audit_trail(make_settings, relay_factory, si
     assert actions == ["release", "view"]  # newest first; the refused second release is not
     reason = json.loads(audit.stdout.splitlines()[0])["reason"]
     assert reason == "agreed with IG"
+
+
+def test_show_names_a_file_called_after_its_person_with_the_values_in_its_name_masked(
+        make_settings, relay_factory, sink, tmp_path):
+    # `show` asks no reason: "Amy Reid NHS 943 476 5919.zip: password-protected ZIP archive"
+    # was printed whole in its reasons and its findings' parts and explanations
+    from dlpgate.testing import capture_logs
+
+    settings = make_settings()
+    relay = relay_factory(settings)
+    with capture_logs(settings, forbidden=("943 476 5919", "12-03-2015")):
+        cfg, _ = hold_one(relay, settings, tmp_path,
+                          name="Amy Reid NHS 943 476 5919 DOB 12-03-2015.zip")
+    [item] = relay.store.held("held")
+    plain = dlpgate("quarantine", "show", item.id, cfg=cfg)
+    as_json = dlpgate("quarantine", "show", item.id, "--json", cfg=cfg)
+    for out in (plain.stdout, as_json.stdout):
+        assert "943 476 5919" not in out and "12-03-2015" not in out
+    masked = "\u2022919 DOB \u2022\u2022-\u2022\u2022-\u2022015.zip"
+    assert f"{masked}: password-protected" in plain.stdout
+    shown = json.loads(as_json.stdout)
+    [where] = [f for f in shown["findings_where"] if f["entity"] == "ENCRYPTED_ATTACHMENT"]
+    assert where["part"].endswith(masked)
+    assert "shown" not in where
+    # the key stays in the store, for the review app to read the file's text back by
+    [kept] = [f for f in item.findings if f["entity"] == "ENCRYPTED_ATTACHMENT"]
+    assert kept["part"] == "Amy Reid NHS 943 476 5919 DOB 12-03-2015.zip"
 
 
 def test_a_release_while_the_next_hop_is_down_keeps_it_and_says_why(
