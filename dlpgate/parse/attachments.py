@@ -291,7 +291,8 @@ def extract(
             yield from _cut(rtf.text(document), name, budget.limits)
             for n, picture in enumerate(rtf.pictures(document), 1):
                 if ocr.readable(picture):
-                    yield from image(budget.inside(f"{name}/picture {n}"), picture, budget)
+                    yield from shown_picture(budget.inside(f"{name}/picture {n}"), picture,
+                                             budget)
         elif kind == "eml":
             yield from nested(data, name, depth + 1, budget)
         elif kind == "signed":
@@ -307,7 +308,8 @@ def extract(
             # (a chart, a scanned form), as a file of its own would be sent
             for n, (ctype, picture) in enumerate(pictures(page), 1):
                 if is_picture(ctype, picture) and ocr.readable(picture):
-                    yield from image(budget.inside(f"{name}/picture {n}"), picture, budget)
+                    yield from shown_picture(budget.inside(f"{name}/picture {n}"), picture,
+                                             budget)
         elif kind == "text":
             from dlpgate.parse.tables import labelled, tabular
 
@@ -421,8 +423,6 @@ def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
     message's pages and seconds of OCR, and what those leave unread says so. A banner's
     slogan is left out as a pasted one's is (`pasted.is_strip`), and the same picture is read
     once."""
-    from dlpgate.parse.pasted import is_strip, shows_data  # pasted reads through this module
-
     reader, settings = budget.reader(), budget.ocr
     if reader is None or settings is None:
         return
@@ -446,13 +446,22 @@ def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
             if digest in seen:
                 continue
             seen.add(digest)
-            size = ocr.image_size(picture)
-            for item in image(budget.inside(f"{name}/page {number} picture {n}"), picture,
-                              budget):
-                if isinstance(item, TextPart) and size is not None and is_strip(*size) \
-                        and not shows_data(item.text):
-                    continue  # a banner across the page: its slogan is not what the file says
-                yield item
+            yield from shown_picture(budget.inside(f"{name}/page {number} picture {n}"),
+                                     picture, budget)
+
+
+def shown_picture(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
+    """A picture a document shows in its pages (`image`), a banner's slogan left out as a
+    pasted picture's is: a strip without a number or a date across a letterhead is not what
+    the file says (`pasted.is_strip`)."""
+    from dlpgate.parse.pasted import is_strip, shows_data  # pasted reads through this module
+
+    size = ocr.image_size(data)
+    for item in image(name, data, budget):
+        if isinstance(item, TextPart) and size is not None and is_strip(*size) \
+                and not shows_data(item.text):
+            continue
+        yield item
 
 
 def _spent(budget: Budget, settings: Ocr) -> str:
@@ -697,8 +706,6 @@ def _in_document(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], 
     of a case list pasted into a Word document, a workbook embedded in it (package.py).
     Parts of the file, named under it ("report.docx/image1.png"); a picture shown twice (a
     letterhead on every page) read once; a banner's slogan left out as a pasted one's is."""
-    from dlpgate.parse import pasted  # it reads pictures with image(), below
-
     seen: set[bytes] = set()
     if budget.reader() is not None and budget.ocr is not None:
         for info in package.pictures(zf):
@@ -712,12 +719,7 @@ def _in_document(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], 
             if digest in seen or not ocr.readable(data):
                 continue
             seen.add(digest)
-            size = ocr.image_size(data)
-            for item in image(inner, data, budget):
-                if isinstance(item, TextPart) and size is not None and \
-                        pasted.is_strip(*size) and not pasted.shows_data(item.text):
-                    continue
-                yield item
+            yield from shown_picture(inner, data, budget)
     for info in package.files(zf, kinds):
         inner = budget.inside(f"{name}/{info.filename.rpartition('/')[2]}")
         if depth >= budget.limits.max_depth:
