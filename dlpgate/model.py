@@ -200,6 +200,7 @@ class Message:
     size: int
     from_name: str = ""
     envelope_rcpts: tuple[str, ...] = ()  # where this copy really goes, when known
+    notes: tuple[str, ...] = ()  # how it was read, where that is not a problem (pictures)
 
     @property
     def destinations(self) -> tuple[str, ...]:

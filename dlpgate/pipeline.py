@@ -103,7 +103,8 @@ class Scanner:
                                   or autoreply.names_a_case(message, findings))
         # a file named after its person is shown masked wherever its name is quoted
         evidence = filenames.shown(message, Evidence(
-            tuple(findings), tuple(detect_stage.assess(message, self.recipients, ctx))))
+            tuple(findings), tuple(detect_stage.assess(message, self.recipients, ctx)),
+            message.notes))
         t2 = time.perf_counter()
         decision = decide(evidence, message, self.policy)
         timings = {"parse": t1 - t0, "detect": t2 - t1}

@@ -58,6 +58,8 @@ class Budget:
     ocr_spent: float = 0.0  # seconds of OCR so far (`scan.ocr.max_seconds`)
     pictures: dict[str, int] = field(default_factory=dict)  # pasted pictures, per message
     pasted: set[bytes] = field(default_factory=set)  # the sha256 of each pasted picture seen
+    # pictures inside documents the message's OCR had no room for (`shown_picture`)
+    unread_pictures: int = 0
 
     def full(self) -> bool:
         """The message has given all the text one scan reads (`max_message_text`)."""
@@ -420,18 +422,16 @@ def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
     """The pictures on a PDF's pages of text, each read as an attached picture is (`image`)
     as part "report.pdf/page 2 picture 1": a screenshot of a case list pasted into a typed
     report went out unread, its page having text of its own. They count against the
-    message's pages and seconds of OCR, and what those leave unread says so. A banner's
-    slogan is left out as a pasted one's is (`pasted.is_strip`), and the same picture is read
-    once."""
+    message's pages and seconds of OCR, and what those leave unread is counted as any
+    picture inside a document is (`shown_picture`). A banner's slogan is left out as a pasted
+    one's is (`pasted.is_strip`), and the same picture is read once."""
     reader, settings = budget.reader(), budget.ocr
     if reader is None or settings is None:
         return
     seen: set[bytes] = set()
     for at, (number, objects) in enumerate(pictured):
-        why = _spent(budget, settings)
-        if why:
-            pages = _pages([n for n, _ in pictured[at:]])
-            yield Problem("unscannable", name, f"pictures on {pages} not read: {why}")
+        if _spent(budget):  # counted, as any picture inside a document is
+            budget.unread_pictures += sum(len(objects) for _, objects in pictured[at:])
             return
         started = time.monotonic()
         try:
@@ -453,28 +453,27 @@ def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
 def shown_picture(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
     """A picture a document shows in its pages (`image`), a banner's slogan left out as a
     pasted picture's is: a strip without a number or a date across a letterhead is not what
-    the file says (`pasted.is_strip`)."""
+    the file says (`pasted.is_strip`).
+
+    Read while the message's OCR allowance lasts; past it, counted and said in the scan's
+    notes, not made a problem. A housing inspection report with thirty photographs, sent to
+    its contractor, was otherwise held as unreadable every time, its text read and its
+    photographs of damp walls the only thing not; the picture an attached file or the body
+    shows is still a problem when it cannot be read."""
     from dlpgate.parse.pasted import is_strip, shows_data  # pasted reads through this module
 
     size = ocr.image_size(data)
-    for item in image(name, data, budget):
+    for item in image(name, data, budget, inside=True):
         if isinstance(item, TextPart) and size is not None and is_strip(*size) \
                 and not shows_data(item.text):
             continue
         yield item
 
 
-def _spent(budget: Budget, settings: Ocr) -> str:
-    """Why no more pictures may be read for the message, or "" while they may."""
-    if budget.full():
-        return f"the message's text passed {budget.limits.max_message_text} characters before them"
-    if budget.ocr_left() <= 0:
-        return (f"the message's {settings.max_seconds:g} s of OCR were spent before them "
-                "(scan.ocr.max_seconds)")
-    if budget.ocr_read >= settings.max_pages:
-        return (f"the message had {settings.max_pages} scanned pages and images read before "
-                "them (scan.ocr.max_pages)")
-    return ""
+def _spent(budget: Budget) -> bool:
+    """Whether the message's OCR allowance (pages, seconds) or its text is used up."""
+    return budget.ocr is not None and (budget.full() or budget.ocr_left() <= 0
+                                       or budget.ocr_read >= budget.ocr.max_pages)
 
 
 def _pdf_files(name: str, files: Iterator[pdf.Attached], depth: int, budget: Budget,
@@ -526,14 +525,19 @@ def is_picture(content_type: str, data: bytes) -> bool:
     return _kind("", content_type, data) == "media"
 
 
-def image(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
+def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Iterator[Item]:
     """A picture's words: a photographed form, a screenshot of a case list. A small one (a
-    logo, an icon) is passed over; so is any when OCR is off, as before."""
+    logo, an icon) is passed over; so is any when OCR is off, as before. `inside`: a picture
+    inside a document, which the message's OCR allowance reads as far as it goes and then
+    counts as not read (`Budget.unread_pictures`) rather than make the file unscannable."""
     reader = budget.reader()
     if reader is None or budget.ocr is None:
         return
     size = ocr.image_size(data)
     if size is not None and size[0] * size[1] < budget.ocr.min_pixels:
+        return
+    if inside and _spent(budget):
+        budget.unread_pictures += 1
         return
     if budget.full():  # as extract() says it of a file
         yield Problem("unscannable", name, f"not read: the message's text passed "

@@ -605,6 +605,9 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
             problems.append(Problem("unscannable", FILE_NAMES, f"only the first "
                                     f"{limits.max_text} characters scanned"))
         parts.append(TextPart(name=FILE_NAMES, text=names[: limits.max_text]))
+    notes = () if not budget.unread_pictures else (
+        f"{budget.unread_pictures} picture(s) inside attached documents not read: the "
+        "message's OCR (scan.ocr.max_pages, max_seconds) was spent before them",)
     return Message(
         message_id=header_text(msg.get("Message-ID")).strip(),
         subject=subject,
@@ -619,4 +622,5 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         size=len(raw),
         from_name=from_names[0][0] if from_names else "",
         envelope_rcpts=tuple(envelope.rcpt_tos) if envelope else (),
+        notes=notes,
     )

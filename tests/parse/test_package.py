@@ -222,3 +222,25 @@ def test_a_documents_pictures_are_not_read_with_ocr_off():
                         "word/media/image1.png": (None, shot)})
     parts, problems = read("list.docx", data, Ocr(enabled=False))
     assert "list.docx/image1.png" not in parts and problems == []
+
+
+@needs_ocr
+def test_pictures_past_the_messages_ocr_allowance_are_counted_not_made_a_problem():
+    # a housing inspection report with thirty photographs was held as unreadable every time
+    shots = [testdata.screenshot_of([("Room", "Note"), (f"Bedroom {n}", "damp on the wall"),
+                                     *[(f"Wall {c}", "") for c in "ABCDEFGH"]])
+             for n in (1, 2, 3)]
+    data = office_file({"word/document.xml": (WORD_BODY, word("Inspection report")),
+                        **{f"word/media/image{n}.png": (None, shot)
+                           for n, shot in enumerate(shots, 1)}})
+    got = parse(make_message(to=("x@contractor.co.uk",), body="Attached.", attachments=(
+        ("report.docx", "application/octet-stream", data),)), None, Limits(), Ocr(max_pages=1))
+    assert [p.name for p in got.parts if "image" in p.name] == ["report.docx/image1.png"]
+    assert got.problems == () and got.notes == (
+        "2 picture(s) inside attached documents not read: the message's OCR "
+        "(scan.ocr.max_pages, max_seconds) was spent before them",)
+    # a picture attached to the message itself, past the allowance, is still a problem
+    again = parse(make_message(to=("x@contractor.co.uk",), body="Attached.", attachments=(
+        ("report.docx", "application/octet-stream", data), ("wall.png", "image/png", shots[2]))),
+        None, Limits(), Ocr(max_pages=1))
+    assert [(p.kind, p.part) for p in again.problems] == [("unscannable", "wall.png")]

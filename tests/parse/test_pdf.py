@@ -103,15 +103,18 @@ def test_a_logo_on_every_page_is_passed_over_and_a_banner_on_every_page_read_onc
 
 
 @needs_ocr
-def test_pictures_past_the_messages_ocr_allowance_are_said_not_read():
+def test_pictures_past_the_messages_ocr_allowance_are_counted_in_its_notes_not_held():
+    # a report's photographs, past the allowance, made every such report unreadable
     form = ("form.png", "image/png", testdata.screenshot_of(CHILDREN))
     data = testdata.make_report_pdf([PROSE], [[(testdata.screenshot_of(CHILDREN, fmt="pgm"),
                                                 PASTED)]])
-    texts, problems = read(data, Ocr(max_pages=1), form)  # the form takes the one read
+    files = (form, ("report.pdf", "application/pdf", data))
+    parsed = parse(make_message(attachments=files), None, Limits(), Ocr(max_pages=1))
+    texts = {p.name: p.text for p in parsed.parts if p.is_attachment}
     assert "943 476 5919" in texts["form.png"] and list(texts) == ["form.png", "report.pdf"]
-    assert problems == [("unscannable", "report.pdf", "pictures on 1 page (1) not read: the "
-                         "message had 1 scanned pages and images read before them "
-                         "(scan.ocr.max_pages)")]
+    assert parsed.problems == () and parsed.notes == (
+        "1 picture(s) inside attached documents not read: the message's OCR "
+        "(scan.ocr.max_pages, max_seconds) was spent before them",)
 
 
 def pdf_with(data: bytes, change) -> bytes:
