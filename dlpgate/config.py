@@ -236,7 +236,8 @@ class Ocr(_Section):
         "tesseract-ocr-cym). Each must be installed.")
     max_pages: int = Field(
         20, ge=1, description="Scanned pages and images read per message; past them the "
-        "message is unscannable.")
+        "message is unscannable (pictures inside a document past them are counted in the "
+        "scan's notes instead).")
     timeout: float = Field(20, gt=0, description="Seconds to read one page or image; over it "
                            "the part is unscannable.")
     max_seconds: float = Field(
