@@ -10,6 +10,7 @@ bounded however the archives nest (a zip quine stops at the depth limit).
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import io
 import logging
@@ -681,11 +682,13 @@ def _zip(
             return _read_member(zf, info, name, budget)
 
         if office.is_ooxml(zf) or office.is_odf(zf):
+            # its [Content_Types].xml read once, for its text and for the files inside it
             ooxml = office.is_ooxml(zf)
-            yield from _cut_office(office.ooxml_text if ooxml else office.odf_text, zf, read,
-                                   name, limits)
-            yield from _in_document(zf, read, name, depth, budget, nested,
-                                    office.types(zf, read) if ooxml else {})
+            kinds = office.types(zf, read) if ooxml else {}
+            text = functools.partial(office.ooxml_text, kinds=kinds) if ooxml else \
+                office.odf_text
+            yield from _cut_office(text, zf, read, name, limits)
+            yield from _in_document(zf, read, name, depth, budget, nested, kinds)
             return
         if depth >= limits.max_depth:
             yield Problem("unscannable", name, f"archives nested deeper than {limits.max_depth}")

@@ -169,8 +169,12 @@ def _walk(
                     html = next((h for c in kids if c is not plain[0]
                                  for h in _html_in(c)), None)
                     if html is not None:
-                        yield from _html_extra(plain[0], html, where)
-                        yield from _html_pictures(html, prefix, budget)
+                        data, problems = _payload(html, where)
+                        yield from problems
+                        markup = decode_text(data, html.get_content_charset())
+                        yield from _html_extra(plain[0], markup, where)
+                        # and the pictures it writes in, which the plain text never shows
+                        yield from _shown(markup, prefix, budget)
                 for cal in (c for c in kids if c.get_content_type() == "text/calendar"):
                     yield from _calendar(cal, budget)
                 # plain if offered, else the richest; a calendar is read above, not twice
@@ -390,13 +394,6 @@ def _pasted(part: EmailMessage, fname: str | None, related: bool) -> bool:
     return not disposition.startswith("attachment") and (fname is None or related)
 
 
-def _html_pictures(html: EmailMessage, prefix: str, budget: Budget) -> Iterator[Item]:
-    """The pictures written into an HTML alternative whose plain twin is the text read: the
-    plain text never shows them."""
-    data, _ = _payload(html, "")  # its problems are said with its text (_html_extra)
-    yield from _shown(decode_text(data, html.get_content_charset()), prefix, budget)
-
-
 def _shown(html: str, prefix: str, budget: Budget) -> Iterator[Item]:
     """The pictures an HTML body shows from `data:` addresses, read as pasted ones are."""
     for ctype, data in pictures(html):
@@ -441,20 +438,19 @@ _APART = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~\u00a0
                         "\u2018\u2019\u201c\u201d\u2022\u2026"})
 
 
-def _html_extra(plain: EmailMessage, html: EmailMessage,
+def _html_extra(plain: EmailMessage, html: str,
                 where: str) -> Iterator[Item | tuple[str, str]]:
-    """The lines of an HTML alternative with words its plain twin lacks.
+    """The lines of an HTML alternative (its decoded markup) with words its plain twin lacks.
 
     Mail clients write the same text twice and readers see the HTML: a case system that
     puts "See attached." in the plain part and the referral in the HTML one sent an NHS
     number past every rule. Only what the plain text does not already say is added, so a
     finding in both is not counted twice, and wrapping or bullets are no difference.
     """
-    texts = []
-    for p in (plain, html):
-        data, problems = _payload(p, where)
-        yield from problems
-        texts.append(decode_text(data, p.get_content_charset()).replace("\r\n", "\n"))
+    data, problems = _payload(plain, where)
+    yield from problems
+    texts = [decode_text(data, plain.get_content_charset()).replace("\r\n", "\n"),
+             html.replace("\r\n", "\n")]
     # most alternatives say the same: a glance at the markup's words first (a fraction of
     # the cost of reading the HTML properly, which only a difference pays for)
     glance = htmllib.unescape(_TAG.sub(" ", _unseen_removed(texts[1])))

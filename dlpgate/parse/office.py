@@ -380,10 +380,12 @@ def _column(ref: str) -> int | None:
     return n - 1
 
 
-def ooxml_text(zf: zipfile.ZipFile, read: ReadMember, limit: int = 5 * 1024 * 1024) -> str:
+def ooxml_text(zf: zipfile.ZipFile, read: ReadMember, limit: int = 5 * 1024 * 1024,
+               kinds: dict[str, str] | None = None) -> str:
     """`limit`: the scan's max_text; tables and sheets are built and labelled up to it
-    (TextCut when some were left out)."""
-    return _bounded(lambda: _ooxml_text(zf, read), limit)
+    (TextCut when some were left out). `kinds`: its members' content types (`types`), when
+    the caller has read them already."""
+    return _bounded(lambda: _ooxml_text(zf, read, kinds or types(zf, read)), limit)
 
 
 def types(zf: zipfile.ZipFile, read: ReadMember) -> dict[str, str]:
@@ -395,8 +397,7 @@ def types(zf: zipfile.ZipFile, read: ReadMember) -> dict[str, str]:
     return package.content_types(_parse(read(info), info.filename), zf.namelist())
 
 
-def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember) -> str:
-    kinds = types(zf, read)
+def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) -> str:
     infos = {i.filename: i for i in zf.infolist()}
 
     def roots(kind: tuple[str, ...]) -> Iterator[Element]:
