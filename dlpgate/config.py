@@ -248,7 +248,15 @@ class Ocr(_Section):
                             "is rendered at to be read.")
     min_pixels: int = Field(
         150_000, ge=0, description="Images smaller than this (width x height) are not read: "
-        "logos, icons and most signature banners, not documents.")
+        "logos, icons and most signature banners, not documents (but see crop_min_pixels).")
+    crop_min_pixels: int = Field(
+        6_000, ge=0, description="Pictures from this size up to min_pixels are read too, as "
+        "a screenshot cropped to a row or a few cells of a case list is that small (one row "
+        "at 100% scaling: 640 x 38). Their words count only where they show a number of six "
+        "digits or a date (a logo's or badge's do not), they are read only while the "
+        "message has used less than half its OCR (max_pages, max_seconds), and one left "
+        "unread is counted in the scan's notes, not made a problem. Set it to min_pixels or "
+        "above to read nothing smaller.")
     min_confidence: int = Field(
         30, ge=0, le=100, description="Words Tesseract is less sure of than this (0-100) are "
         "left out: a photograph's texture read as letters.")

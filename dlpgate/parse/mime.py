@@ -601,9 +601,13 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
             problems.append(Problem("unscannable", FILE_NAMES, f"only the first "
                                     f"{limits.max_text} characters scanned"))
         parts.append(TextPart(name=FILE_NAMES, text=names[: limits.max_text]))
-    notes = () if not budget.unread_pictures else (
+    notes = (() if not budget.unread_pictures else (
         f"{budget.unread_pictures} picture(s) inside attached documents not read: the "
-        "message's OCR (scan.ocr.max_pages, max_seconds) was spent before them",)
+        "message's OCR (scan.ocr.max_pages, max_seconds) was spent before them",)) + (
+        () if not budget.unread_small else (
+            f"{budget.unread_small} small picture(s) not read (logos, or crops of a screen "
+            "under scan.ocr.min_pixels): half the message's OCR is kept for larger ones, "
+            "or OCR could not read them",))
     return Message(
         message_id=header_text(msg.get("Message-ID")).strip(),
         subject=subject,

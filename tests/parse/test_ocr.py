@@ -262,3 +262,11 @@ def _scan_without_poppler() -> bytes:
 
 
 SCAN_WITHOUT_POPPLER = _scan_without_poppler()
+
+
+@needs_ocr
+def test_an_attached_crop_of_one_row_under_min_pixels_is_read_for_its_numbers():
+    row = testdata.screenshot_of([("Jane Doe", "12/03/2015", "943 476 5919", "CP plan")])
+    assert ocr.image_size(row)[0] * ocr.image_size(row)[1] < Ocr().min_pixels
+    texts, problems = read(message(("row.png", "image/png", row)))
+    assert "943 476 5919" in texts["row.png"] and problems == []

@@ -252,3 +252,74 @@ def test_a_picture_inside_a_saved_html_page_is_read_as_part_of_the_file():
 def test_with_ocr_off_a_picture_in_the_html_is_passed_over():
     parts, problems, _ = read(webmail(True), Ocr(enabled=False))
     assert problems == [] and not [n for n in parts if "picture" in n]
+
+
+@needs_ocr
+@pytest.mark.parametrize("rows, scale", [(1, 1.0), (1, 1.5), (3, 1.0), (3, 1.5)])
+def test_a_row_or_three_cropped_from_a_case_list_at_ordinary_scaling_is_read(rows, scale):
+    # under min_pixels (one row at 100%: 640 x 38), and went out unread
+    crop = testdata.screenshot_of(CASES[1:1 + rows], scale=scale)
+    width, height = ocr.image_size(crop)
+    assert Ocr().crop_min_pixels <= width * height < Ocr().min_pixels
+    parts, problems, got = read(make_message(to=("x@gmail.com",), body="This one:",
+                                             pasted=(("image001.png", "image/png", crop),)))
+    assert "943 476 5919" in parts["body picture 1"].text
+    assert problems == [] and got.notes == ()
+
+
+@needs_ocr
+def test_a_one_row_crop_pasted_to_gmail_is_held_for_its_nhs_number():
+    crop = testdata.screenshot_of(CASES[1:2])
+    raw = make_message(to=("x@gmail.com",), body="This one:",
+                       pasted=(("image001.png", "image/png", crop),))
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    result = Scanner(settings).scan(raw, Envelope("a@example-council.gov.uk", ("x@gmail.com",)))
+    assert ("UK_NHS", "body picture 1") in {(f.entity, f.part)
+                                                for f in result.evidence.findings}
+    assert result.decision.verdict.value in ("hold", "reject")
+
+
+@needs_ocr
+def test_a_small_badge_with_a_special_category_slogan_gives_no_words():
+    badge = testdata.banner_of("Mental Health", 220, 80, scale=1)
+    width, height = ocr.image_size(badge)
+    assert Ocr().crop_min_pixels <= width * height < Ocr().min_pixels
+    assert not pasted.is_strip(width, height)
+    assert "Mental Health" in ocr.Reader(Ocr()).image(badge)  # read, and left out
+    parts, problems, got = read(make_message(to=("x@gmail.com",), body="Thanks.",
+                                             pasted=(("image001.png", "image/png", badge),)))
+    assert "body picture 1" not in parts and problems == [] and got.notes == ()
+
+
+@needs_ocr
+def test_the_logos_of_a_long_thread_leave_the_screenshot_after_them_its_room():
+    # half the message's OCR is kept from pictures under min_pixels
+    logos = [testdata.banner_of(f"Partner {n} Trust", 160, 60, scale=1) for n in range(5)]
+    raw = make_message(to=("x@gmail.com",), body="See below.", pasted=(
+        *((f"image00{n}.png", "image/png", logo) for n, logo in enumerate(logos)),
+        ("image009.png", "image/png", screenshot())))
+    parts, problems, got = read(raw, Ocr(max_pages=4))
+    assert "943 476 5919" in parts["body picture 6"].text and problems == []
+    assert got.notes == ("3 small picture(s) not read (logos, or crops of a screen under "
+                         "scan.ocr.min_pixels): half the message's OCR is kept for larger "
+                         "ones, or OCR could not read them",)
+
+
+@needs_ocr
+def test_a_small_picture_ocr_fails_on_is_counted_not_held(monkeypatch):
+    def fails(self, data, left=None):
+        raise ocr.OcrFailed("OCR could not read it: damaged")
+    monkeypatch.setattr(ocr.Reader, "image", fails)
+    crop = testdata.screenshot_of(CASES[1:2])
+    parts, problems, got = read(make_message(to=("x@gmail.com",), body="This one:",
+                                             pasted=(("image001.png", "image/png", crop),)))
+    assert problems == [] and got.notes[0].startswith("1 small picture(s) not read")
+
+
+@needs_ocr
+def test_crop_min_pixels_at_min_pixels_reads_nothing_smaller():
+    crop = testdata.screenshot_of(CASES[1:2])
+    parts, problems, got = read(make_message(to=("x@gmail.com",), body="This one:",
+                                             pasted=(("image001.png", "image/png", crop),)),
+                                Ocr(crop_min_pixels=Ocr().min_pixels))
+    assert "body picture 1" not in parts and problems == [] and got.notes == ()
