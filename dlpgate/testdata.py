@@ -445,13 +445,21 @@ def make_tnef(files: dict[str, bytes], body: str = "") -> bytes:
 
 def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = None,
                      items: dict[str, tuple[str, str]] | None = None,
-                     html: bytes | None = None) -> bytes:
+                     html: bytes | None = None,
+                     objects: dict[str, list[tuple[str, bytes]]] | None = None) -> bytes:
     """An Outlook item (.msg) as Outlook saves one: a compound file (MS-CFB, version 3) whose
     Unicode subject and body are property streams, with a storage per attached file holding
     its long name and its bytes, and per attached item (display name: (subject, body)) its
     properties in an embedded-message storage (MS-OXMSG). `html`: an HTML body (bytes, as
-    PR_BODY_HTML is stored) in place of the plain one."""
+    PR_BODY_HTML is stored) in place of the plain one. `objects`: OLE objects attached
+    (PR_ATTACH_METHOD 6: display name: the streams of the object's own storage, such as
+    `ole_package`'s), as a rich-text message carries a file dropped into its body."""
     streams = _item_streams(subject, body, files or {}, items or {}, 32)
+    for i, (name, children) in enumerate((objects or {}).items(), start=len(streams)):
+        streams.append((f"__attach_version1.0_#{i:08X}", [
+            ("__properties_version1.0", bytes(16)),
+            ("__substg1.0_3001001F", name.encode("utf-16-le")),
+            ("__substg1.0_3701000D", list(children))]))
     if html is not None:
         streams = [s for s in streams if s[0] != "__substg1.0_1000001F"]
         streams.insert(2, ("__substg1.0_10130102", html))
@@ -479,6 +487,19 @@ def _item_streams(subject: str, body: str, files: dict[str, bytes],
             ("__substg1.0_3001001F", utf16(name)),
             ("__substg1.0_3701000D", _item_streams(inner_subject, inner_body, {}, {}, 24))]))
     return top
+
+
+def ole_package(label: str, data: bytes) -> tuple[str, bytes]:
+    """The "\x01Ole10Native" stream of an OLE Package object: a file wrapped by Windows'
+    Object Packager (a document dropped into a rich-text message), its label, source path,
+    temporary path and bytes in the order Windows writes them."""
+    import struct
+
+    path = f"C:\\Users\\worker\\{label}".encode("cp1252") + b"\0"
+    body = (struct.pack("<H", 2) + label.encode("cp1252") + b"\0" + path
+            + struct.pack("<I", 0x00030000) + struct.pack("<I", len(path)) + path
+            + struct.pack("<I", len(data)) + data)
+    return "\x01Ole10Native", struct.pack("<I", len(body)) + body
 
 
 def _compound_file(top: list) -> bytes:

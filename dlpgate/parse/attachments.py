@@ -657,6 +657,12 @@ def _item_parts(name: str, item: outlook.Item, depth: int, budget: Budget,
     """The files of an Outlook item, and the items attached to it with theirs: a forwarded
     message inside the forwarded one was passed over without a trace."""
     yield from _inside(name, item.files, depth, budget, nested)
+    for title, runs in item.objects:  # an OLE object of no kind read whole: its text runs
+        budget.take_part()
+        label = budget.unique(f"{name}/{title}")
+        yield Attachment(name=label, content_type="application/octet-stream", size=0,
+                         depth=depth + 1)
+        yield from _cut(runs, label, budget.limits)
     for title, inner in item.items:
         budget.take_part()
         label = budget.unique(f"{name}/{title}")

@@ -6,17 +6,32 @@ of any legacy Office file, the body came through but a referral attached inside 
 compressed bytes, and went out unread. Here the item is opened as a compound file: the
 subject and body properties as text, each attachment's data as a file of its own, and an
 item attached to it (a forwarded message inside the forwarded one) as an item of its own.
+
+An OLE object attached (PR_ATTACH_METHOD 6: a file dropped into a rich-text message, a
+document inserted as an object) shares the embedded item's storage name but holds the
+object's own streams, not an item's properties, and was read as an item with nothing in it:
+the referral inside went out unread and unlisted. A packaged file (Object Packager's
+"\x01Ole10Native") and an Office file kept whole ("Package", "CONTENTS") are files of their
+own; any other object (a Word or Excel document as a storage of streams) is read as the text
+runs of its streams, as a legacy Office file is.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass, field
+
+from dlpgate.parse.office import ole_text
 
 _SUBJECT, _BODY, _HTML = "0037", "1000", "1013"
 _LONG_NAME, _SHORT_NAME, _DISPLAY_NAME = "3707", "3704", "3001"
 _DATA, _EMBEDDED = "37010102", "3701000D"
 _ATTACHMENT = "__attach_version1.0_#"
+# what an embedded item's storage holds and an OLE object's does not
+_ITEM_STREAMS = ("__substg1.0_", "__properties_version1.0", "__recip_version1.0_",
+                 "__attach_version1.0_", "__nameid_version1.0")
+_NATIVE, _WHOLE = "\x01Ole10Native", ("Package", "CONTENTS")
 DEPTH = 5  # items inside items, at most
 
 
@@ -29,6 +44,7 @@ class Item:
     text: str = ""
     files: list[tuple[str, bytes]] = field(default_factory=list)
     items: list[tuple[str, Item]] = field(default_factory=list)  # attached Outlook items
+    objects: list[tuple[str, str]] = field(default_factory=list)  # OLE objects' text runs
 
 
 def is_item(data: bytes) -> bool:
@@ -63,16 +79,34 @@ class _Reader:
                            if s.startswith(where + _ATTACHMENT)})
         for storage in storages:
             inside = f"{where}{storage}/"
+            embedded = f"{inside}__substg1.0_{_EMBEDDED}/"
             name = self.string(inside, _LONG_NAME) or self.string(inside, _SHORT_NAME) or \
                 self.string(inside, _DISPLAY_NAME) or storage[-8:]
             if f"{inside}__substg1.0_{_DATA}" in self.streams:
                 found.files.append((name, self.stream(f"{inside}__substg1.0_{_DATA}", True)))
-            elif any(s.startswith(f"{inside}__substg1.0_{_EMBEDDED}/") for s in self.streams):
+            elif children := {s[len(embedded):] for s in self.streams
+                              if s.startswith(embedded)}:
+                if not any(c.startswith(_ITEM_STREAMS) for c in children):
+                    self.ole_object(found, name, embedded, children)
+                    continue
                 if depth >= DEPTH:
                     raise OutlookError(f"items nested deeper than {DEPTH}")
-                found.items.append((name, self.item(f"{inside}__substg1.0_{_EMBEDDED}/",
-                                                    depth + 1)))
+                found.items.append((name, self.item(embedded, depth + 1)))
         return found
+
+    def ole_object(self, found: Item, name: str, where: str, children: set[str]) -> None:
+        """An OLE object attached: the file it wraps, or the text runs of its streams."""
+        if _NATIVE in children:
+            packaged = _unpackage(self.stream(where + _NATIVE, True))
+            if packaged is not None:
+                found.files.append((packaged[0] or name, packaged[1]))
+                return
+        for whole in _WHOLE:
+            if whole in children:
+                found.files.append((name, self.stream(where + whole, True)))
+                return
+        runs = b"".join(self.stream(where + c, True) for c in sorted(children))
+        found.objects.append((name, ole_text(runs)))
 
     def string(self, where: str, tag: str) -> str:
         """A string property: Unicode (001F) or 8-bit (001E, Windows-1252)."""
@@ -106,3 +140,24 @@ class _Reader:
             if self.total > self.most:
                 raise OutlookError(f"attached files expand beyond {self.most} bytes")
         return self.ole.openstream(path).read()
+
+
+def _unpackage(native: bytes) -> tuple[str, bytes] | None:
+    """(label, bytes) of the file an Object Packager stream wraps: its size, a type, the
+    label and the source path (each ending in a NUL), a type and the length of the temporary
+    path, that path, then the file's size and bytes. None where the lengths do not fit
+    (another packager's layout): the stream is then read as text runs."""
+    try:
+        at = 6  # the stream's size, and a type
+        label_end = native.index(b"\0", at)
+        label = native[at:label_end].decode("cp1252", "replace").strip()
+        at = native.index(b"\0", label_end + 1) + 1 + 4  # past the source path and a type
+        (temp,) = struct.unpack_from("<I", native, at)
+        at += 4 + temp
+        (size,) = struct.unpack_from("<I", native, at)
+    except (ValueError, struct.error):
+        return None
+    at += 4
+    if at + size > len(native):
+        return None
+    return label.rpartition("\\")[2], native[at:at + size]

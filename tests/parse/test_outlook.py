@@ -64,3 +64,42 @@ def test_an_item_saved_with_an_html_body_only_is_read():
     data = testdata.make_outlook_msg("Referral", "", html=html)
     parts, problems = parts_and_problems("referral.msg", data)
     assert SECRET in parts["referral.msg"] and problems == []
+
+
+def test_a_file_dropped_into_a_rich_text_item_as_an_object_is_read_as_a_file():
+    # an OLE object (PR_ATTACH_METHOD 6) was read as an item with nothing in it, and the
+    # referral inside went out unread and unlisted
+    item = testdata.make_outlook_msg("Referral", "See the object below.", objects={
+        "Referral.txt": [testdata.ole_package("Referral for Callum.txt", SECRET.encode())],
+        "Minutes": [("Package", testdata.make_docx(["Minutes", SECRET]))]})
+    parts, problems = parts_and_problems("a.msg", item, "application/vnd.ms-outlook")
+    assert problems == []
+    assert parts["a.msg/Referral for Callum.txt"] == SECRET
+    assert SECRET in parts["a.msg/Minutes"]
+
+
+def test_a_document_inserted_as_an_object_is_read_as_its_streams_text_runs():
+    item = testdata.make_outlook_msg("Notes", "Below.", objects={"Visit notes": [
+        ("\x01CompObj", b"\x01\x00\xfe\xff\x03\x0a\x00\x00"),
+        ("WordDocument", f"Visit notes for {SECRET}".encode("utf-16-le"))]})
+    parts, problems = parts_and_problems("a.msg", item, "application/vnd.ms-outlook")
+    assert problems == [] and SECRET in parts["a.msg/Visit notes"]
+
+
+@pytest.mark.parametrize("native", [
+    b"\xff\xff\xff\x7f\x02\x00label",  # no NUL after the label
+    b"\x10\x00\x00\x00\x02\x00a\x00b\x00\x00\x00\x03\x00\xff\xff\xff\x7f",  # a path past the end
+    b"\x10\x00\x00\x00\x02\x00a\x00b\x00\x00\x00\x03\x00\x00\x00\x00\x00\xff\xff\xff\x7f",
+])
+def test_a_package_whose_lengths_do_not_fit_is_read_as_text_runs_not_trusted(native):
+    item = testdata.make_outlook_msg("x", "y", objects={
+        "Thing": [("\x01Ole10Native", native + f" {SECRET}".encode())]})
+    parts, problems = parts_and_problems("a.msg", item, "application/vnd.ms-outlook")
+    assert problems == [] and SECRET in parts["a.msg/Thing"]
+
+
+def test_an_objects_streams_count_against_the_messages_expansion_budget():
+    item = testdata.make_outlook_msg("x", "y", objects={
+        "Thing": [("WordDocument", b"a" * 3000)]})
+    with pytest.raises(outlook.OutlookError, match="expand beyond 2000 bytes"):
+        outlook.read(item, 2000)
