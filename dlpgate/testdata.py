@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime
 import io
+import struct
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 _CT = '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'  # noqa: E501
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -293,6 +295,165 @@ def make_xlsx(rows: list[list[str | int | datetime.date | None]],
                  "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet})
 
 
+XlsbCell = str | int | float | bool | datetime.date | None
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell of a binary workbook, holding its last calculated `value` (the formula
+    itself is written as a constant, which is all a reader of the cached value needs)."""
+
+    value: str | float | bool
+
+
+def _brt(kind: int, body: bytes = b"") -> bytes:
+    """One BIFF12 record: its type and size as MS-XLSB writes them, 7 bits a byte, the high
+    bit saying another byte follows (the type in one or two bytes, the size in up to four)."""
+    def varint(n: int, most: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+            n >>= 7
+            if not n:
+                break
+        assert len(out) <= most
+        return bytes(out)
+
+    return varint(kind, 2) + varint(len(body), 4) + body
+
+
+def _wide(text: str | None) -> bytes:
+    """An XLWideString (a count of UTF-16 units, then them); None the null one."""
+    if text is None:
+        return b"\xff\xff\xff\xff"
+    units = text.encode("utf-16-le")
+    return struct.pack("<I", len(units) // 2) + units
+
+
+def _rk(value: float) -> bytes | None:
+    """`value` as an RkNumber, when one holds it exactly: a 30-bit integer, one hundredth
+    of one, or a double whose low 34 bits are zero."""
+    for scaled, x100 in ((value, 0), (value * 100, 1)):
+        if float(scaled).is_integer() and -(1 << 29) <= scaled < (1 << 29) and \
+                scaled / (100 if x100 else 1) == value:
+            return struct.pack("<i", (int(scaled) << 2) | 2 | x100)
+    bits = struct.unpack("<Q", struct.pack("<d", value))[0]
+    if bits & ((1 << 34) - 1) == 0:
+        return struct.pack("<I", (bits >> 32) & 0xFFFFFFFC)
+    return None
+
+
+def _xlsb_cell(column: int, value: str | float | datetime.date | Formula, shared: list[str],
+               inline: bool, dates_1904: bool) -> bytes:
+    style = 1 if isinstance(value, datetime.date) else 0
+    cell = struct.pack("<II", column, style)  # column, then the XF index (24 bits) and flags
+    if isinstance(value, Formula):
+        # its flags, then the formula: no tokens (cce 0) and no extra data (cb 0)
+        inner, flags = value.value, struct.pack("<HII", 0, 0, 0)
+        if isinstance(inner, bool):
+            return _brt(10, cell + bytes([inner]) + flags)  # BrtFmlaBool
+        if isinstance(inner, str):
+            return _brt(8, cell + _wide(inner) + flags)  # BrtFmlaString
+        return _brt(9, cell + struct.pack("<d", inner) + flags)  # BrtFmlaNum
+    if isinstance(value, bool):
+        return _brt(4, cell + bytes([value]))  # BrtCellBool
+    if isinstance(value, datetime.date):
+        serial = (value - datetime.date(1899, 12, 30)).days
+        value = serial - 1462 if dates_1904 else serial - (value < datetime.date(1900, 3, 1))
+    if isinstance(value, int | float):
+        rk = _rk(float(value))
+        return _brt(2, cell + rk) if rk is not None else \
+            _brt(5, cell + struct.pack("<d", value))  # BrtCellRk, BrtCellReal
+    if inline:
+        return _brt(6, cell + _wide(value))  # BrtCellSt
+    shared.append(value)
+    return _brt(7, cell + struct.pack("<I", len(shared) - 1))  # BrtCellIsst
+
+
+_XLSB_CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats'
+            '.org/package/2006/content-types"><Default Extension="bin" ContentType="application/'
+            'vnd.ms-excel.sheet.binary.macroEnabled.main"/><Default Extension="rels" ContentType='
+            '"application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+            'ContentType="application/xml"/>{}</Types>')
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def _rels(targets: list[tuple[str, str, str]]) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_RELS}">'
+            + "".join(f'<Relationship Id="{rid}" Type="{_REL}{kind}" Target="{target}"/>'
+                      for rid, kind, target in targets) + "</Relationships>")
+
+
+def make_xlsb(sheets: dict[str, list[list[XlsbCell | Formula]]], inline: bool = False,
+              date_format: int | str = 14, dates_1904: bool = False,
+              comments: Sequence[str] = (), header: str = "") -> bytes:
+    """An Excel binary workbook (.xlsb) as MS-XLSB lays it out, written record by record here
+    (not by the reader under test): text in the shared strings (or in the cells, `inline`),
+    whole numbers and hundredths as RK numbers, others as doubles, dates as day counts in a
+    cell styled with `date_format` (a built-in id or a format code), counted from 1904 when
+    `dates_1904`; a None cell is left out, as Excel leaves out empty ones. `comments`: notes
+    on the first sheet's first cells; `header`: its printed page header."""
+    shared: list[str] = []
+    members: dict[str, bytes | str] = {}
+    overrides = []
+    book = [_brt(131), _brt(153, struct.pack("<II", int(dates_1904), 0) + _wide("")),
+            _brt(143)]  # BrtBeginBook, BrtWbProp (f1904 its first bit), BrtBeginBundleShs
+    wb_rels = []
+    for n, (title, rows) in enumerate(sheets.items(), start=1):
+        book.append(_brt(156, struct.pack("<II", 0, n) + _wide(f"rId{n}") + _wide(title)))
+        wb_rels.append((f"rId{n}", "worksheet", f"worksheets/sheet{n}.bin"))
+        width = max((len(r) for r in rows), default=1)
+        body = [_brt(129), _brt(148, struct.pack("<IIII", 0, max(len(rows) - 1, 0), 0,
+                                                 max(width - 1, 0))), _brt(145)]
+        for r, row in enumerate(rows):
+            body.append(_brt(0, struct.pack("<IIHBBBI", r, 0, 300, 0, 0, 0, 0)))  # BrtRowHdr
+            body += [_xlsb_cell(c, v, shared, inline, dates_1904) for c, v in enumerate(row)
+                     if v is not None]
+        body.append(_brt(146))  # BrtEndSheetData
+        if header and n == 1:
+            body += [_brt(479, struct.pack("<H", 0) + _wide(header) + _wide(None) * 5),
+                     _brt(480)]  # BrtBeginHeaderFooter: odd header, the others null
+        body.append(_brt(130))
+        members[f"xl/worksheets/sheet{n}.bin"] = b"".join(body)
+        overrides.append((f"/xl/worksheets/sheet{n}.bin", "vnd.ms-excel.worksheet"))
+    book += [_brt(144), _brt(132)]
+    members["xl/workbook.bin"] = b"".join(book)
+    if comments:
+        notes = [_brt(628), _brt(630), _brt(632, _wide("Case worker")), _brt(631), _brt(633)]
+        for r, note in enumerate(comments):
+            # BrtBeginComment (author, cell, guid); BrtCommentText, a RichStr with one run
+            notes += [_brt(635, struct.pack("<iIIII", 0, r, r, 0, 0) + bytes(16)),
+                      _brt(637, b"\x01" + _wide(note) + struct.pack("<IHH", 1, 0, 0)),
+                      _brt(636)]
+        members["xl/comments1.bin"] = b"".join(notes + [_brt(634), _brt(629)])
+        members["xl/worksheets/_rels/sheet1.bin.rels"] = _rels(
+            [("rId1", "comments", "../comments1.bin")])
+        overrides.append(("/xl/comments1.bin", "vnd.ms-excel.comments"))
+    members["xl/sharedStrings.bin"] = b"".join(
+        [_brt(159, struct.pack("<II", len(shared), len(shared)))]
+        + [_brt(19, b"\0" + _wide(s)) for s in shared] + [_brt(160)])
+    fmt_id, custom = (date_format, []) if isinstance(date_format, int) else (
+        164, [_brt(615, struct.pack("<I", 1)),  # BrtBeginFmts and BrtFmt: a format code
+              _brt(44, struct.pack("<H", 164) + _wide(date_format)), _brt(616)])
+    xf = struct.pack("<HHHHHBBI", 0, 0, 0, 0, 0, 0, 0, 0)  # BrtXF: parent, format, ...
+    date_xf = struct.pack("<HHHHHBBI", 0, fmt_id, 0, 0, 0, 0, 0, 0)
+    members["xl/styles.bin"] = b"".join(  # a style XF, then the cells' XFs (the second a date)
+        [_brt(278)] + custom + [_brt(626, struct.pack("<I", 1)),
+                                _brt(47, struct.pack("<H", 0xFFFF) + xf[2:]), _brt(627),
+                                _brt(617, struct.pack("<I", 2)), _brt(47, xf),
+                                _brt(47, date_xf), _brt(618), _brt(279)])
+    overrides += [("/xl/sharedStrings.bin", "vnd.ms-excel.sharedStrings"),
+                  ("/xl/styles.bin", "vnd.ms-excel.styles")]
+    wb_rels += [("rIdS", "sharedStrings", "sharedStrings.bin"), ("rIdY", "styles", "styles.bin")]
+    members["xl/_rels/workbook.bin.rels"] = _rels(wb_rels)
+    members["_rels/.rels"] = _rels([("rId1", "officeDocument", "xl/workbook.bin")])
+    members["[Content_Types].xml"] = _XLSB_CT.format("".join(
+        f'<Override PartName="{part}" ContentType="application/{kind}"/>'
+        for part, kind in overrides))
+    return _zip(members)
+
+
 def make_pptx(texts: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes:
     """A slide per text, then a slide per table (rows of cells)."""
     members: dict[str, bytes | str] = {"[Content_Types].xml": _CT}
@@ -362,7 +523,7 @@ def make_ods(sheets: list[list[list[OdfCell]]], trailing: bool = True) -> bytes:
                 f"<office:spreadsheet>{body}</office:spreadsheet>")
 
 
-def with_members(data: bytes, members: dict[str, str]) -> bytes:
+def with_members(data: bytes, members: dict[str, str] | dict[str, bytes]) -> bytes:
     """A copy of the ZIP-based file `data` with `members` added (properties, comments...)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         kept: dict[str, bytes | str] = {i.filename: zf.read(i) for i in zf.infolist()}
