@@ -601,9 +601,9 @@ def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,
     """An Office document's text within max_text, saying so when some was left out."""
     try:
         text = reader(zf, read, limits.max_text)
-    except office.TextCut as cut:
-        yield Problem("unscannable", name, f"only the first {limits.max_text} characters "
-                      "scanned")
+    except office.TextCut as cut:  # or a binary workbook's cells capped, or damaged
+        yield Problem("unscannable", name, cut.why or f"only the first {limits.max_text} "
+                      "characters scanned")
         text = cut.text
     yield from _cut(text, name, limits)
 

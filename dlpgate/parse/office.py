@@ -121,6 +121,8 @@ class _Reading:
     limit: int = 5 * 1024 * 1024
     spent: int = 0
     cut: bool = False
+    why: str = ""  # why it was cut, when not for the text limit (a binary workbook's cells)
+    damage: str = ""  # a part read up to its damage (a binary workbook's), said as such
 
     def over(self) -> bool:
         """Past the limit; what is left is left out, and that is said."""
@@ -140,9 +142,10 @@ class TextCut(Exception):  # noqa: N818 (not an error: the text read, with the r
     """The document was read up to the text limit and the rest left out (`text` holds what
     was read): a repeat count or a cell far off costs the file little and the reader much."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, why: str = "") -> None:
         super().__init__("text limit reached")
         self.text = text
+        self.why = why  # what left the rest out, when not the text limit
 
 
 def _bounded(read_all: Callable[[], str], limit: int) -> str:
@@ -153,8 +156,8 @@ def _bounded(read_all: Callable[[], str], limit: int) -> str:
         text = read_all()
     finally:
         _READING.reset(token)
-    if reading.cut:
-        raise TextCut(text)
+    if reading.cut or reading.damage:
+        raise TextCut(text, reading.damage or reading.why)
     return text
 
 
@@ -311,7 +314,7 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
             lines.append("\t".join(cells))
         # each sheet under its own header, and what it prints at the top and foot of a page
         texts.append(labelled("\n".join(lines), "\t", reading.limit, quotes=False))
-        texts += [" ".join(_PRINT_CODES.sub(" ", el.text).split()) for el in root.iter()
+        texts += [" ".join(PRINT_CODES.sub(" ", el.text).split()) for el in root.iter()
                   if _local(el.tag) in _PRINTED and el.text]
     return "\n".join(texts)
 
@@ -320,7 +323,7 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
 _PRINTED = frozenset(f"{page}{part}" for page in ("odd", "even", "first")
                      for part in ("Header", "Footer"))
 # their codes: &L &C &R sections, &P page, &D date, &"Font,Bold", &12 point size
-_PRINT_CODES = re.compile(r'&(?:"[^"]*"|\d+|[A-Za-z&])')
+PRINT_CODES = re.compile(r'&(?:"[^"]*"|\d+|[A-Za-z&])')
 
 
 # Excel's built-in number formats that show a date (14 "dd/mm/yyyy" in a UK locale) or a time
@@ -342,6 +345,14 @@ def _date_styles(root: Element) -> frozenset[str]:
             formats = [xf.get("numFmtId") for xf in part if _local(xf.tag) == "xf"]
     return frozenset(str(i) for i, fmt in enumerate(formats) if fmt is not None and (
         fmt in custom or fmt.isdigit() and int(fmt) in _DATE_FORMATS))
+
+
+def shows_date(number_format: int, custom: dict[int, str]) -> bool:
+    """Whether a number format, by its id, shows a date: the workbook's own format code
+    when it has one by that id (`custom`), else Excel's built-in one."""
+    if number_format in custom:
+        return _is_date_format(custom[number_format])
+    return number_format in _DATE_FORMATS
 
 
 def _is_date_format(code: str) -> bool:
@@ -408,6 +419,10 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
         texts = [_xlsx(zf, read, kinds, sheets)]
         texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]
         texts += _pivots(zf, read, kinds)
+    elif package.parts(kinds, package.BINARY_SHEETS):  # an .xlsb: records, not XML
+        from dlpgate.parse import xlsb
+
+        texts = [xlsb.text(zf, read, kinds, _reading())]
     else:  # a document's body first, then its headers, notes and comments; or the slides
         texts = ["\n".join(_ooxml_runs(root) for kind in (package.WORD_BODY,
                                                           package.WORD_OTHER, package.SLIDES)

@@ -42,6 +42,12 @@ PIVOT_RECORDS = ("spreadsheetml.pivotcacherecords+xml",)
 # drawn text: an Excel text box, a chart's title and labels, a SmartArt diagram's boxes
 DRAWINGS = ("officedocument.drawing+xml", "drawingml.chart+xml", "drawingml.diagramdata+xml")
 CUSTOM_PROPERTIES = ("custom-properties+xml",)
+# an Excel binary workbook's (.xlsb) parts: BIFF12 records, read by xlsb.py
+BINARY_BOOK = ("ms-excel.sheet.binary.macroenabled.main",)
+BINARY_SHEETS = ("ms-excel.worksheet",)
+BINARY_STRINGS = ("ms-excel.sharedstrings",)
+BINARY_STYLES = ("ms-excel.styles",)
+BINARY_COMMENTS = ("ms-excel.comments",)
 
 # the usual names, for a part the file declares as nothing in particular (plain XML, or not
 # at all): Office refuses such a file, other writers make them
@@ -60,6 +66,11 @@ USUAL = {
     DRAWINGS: re.compile(r"(?:word|xl|ppt)/(?:drawings/drawing\d*|charts/chart\d*"
                          r"|diagrams/data\d*)\.xml"),
     CUSTOM_PROPERTIES: re.compile(r"docProps/custom\.xml"),
+    BINARY_BOOK: re.compile(r"xl/workbook\.bin"),
+    BINARY_SHEETS: re.compile(r"xl/worksheets/sheet\d+\.bin"),
+    BINARY_STRINGS: re.compile(r"xl/sharedStrings\.bin"),
+    BINARY_STYLES: re.compile(r"xl/styles\.bin"),
+    BINARY_COMMENTS: re.compile(r"xl/comments\d*\.bin"),
 }
 _UNDECLARED = ("", "application/xml", "text/xml")
 

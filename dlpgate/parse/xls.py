@@ -110,10 +110,15 @@ def _value(kind: int, value: object, datemode: int) -> str:
         # a time of day alone (under a day) is no date in either system: 1462 made 01/01/1904
         return excel_date(str(value + (1462 if datemode == 1 and value >= 1 else 0)))
     if kind in (_NUMBER, _DATE) and isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else f"{value:.15g}"
+        return number(value)
     if kind == _BOOLEAN:
         return "TRUE" if value else "FALSE"
     return ""  # empty, blank, or an error such as #N/A
+
+
+def number(value: float) -> str:
+    """A number as Excel shows it: 9434765919, not 9434765919.0; 0.1, not 0.1000000001."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else f"{value:.15g}"
 
 
 def _stream(data: bytes) -> bytes:
