@@ -423,6 +423,7 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
         from dlpgate.parse import xlsb
 
         texts = [xlsb.text(zf, read, kinds, _reading())]
+        texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]  # threaded: XML
     else:  # a document's body first, then its headers, notes and comments; or the slides
         texts = ["\n".join(_ooxml_runs(root) for kind in (package.WORD_BODY,
                                                           package.WORD_OTHER, package.SLIDES)

@@ -125,10 +125,14 @@ def test_comments_page_headers_and_the_files_properties_are_read():
         testdata.make_xlsb({"S": PUPILS}, comments=["Mum says\nNHS 943 476 5919"],
                            header='&L&"Arial,Bold"Looked-after children&RPage &P'),
         {**testdata.ooxml_properties(title="Referral: Callum Reid"),
-         "docProps/custom.xml": custom})
+         "docProps/custom.xml": custom, "xl/threadedComments/threadedComment1.xml": (
+             '<?xml version="1.0"?><ThreadedComments xmlns="urn:tc"><threadedComment ref="A2">'
+             "<text>Moved to foster care 12/01/2024</text></threadedComment>"
+             "</ThreadedComments>")})
     text, problems = read(data)
     lines = text.splitlines()
-    assert "Mum says NHS 943 476 5919" in lines
+    assert "Mum says NHS 943 476 5919" in lines  # a note, in the binary comments part
+    assert "Moved to foster care 12/01/2024" in lines  # a threaded comment, XML in an .xlsb
     assert "Looked-after children Page" in lines
     assert "Client: Callum Reid" in lines and "Title: Referral: Callum Reid" in lines
     assert problems == []
@@ -301,3 +305,4 @@ def test_any_bytes_in_any_of_a_binary_workbooks_parts_never_crash_the_reader(par
     text, problems = read(testdata.with_members(base, {part: original[:at] + junk
                                                        + original[at + len(junk):]}))
     assert all(kind == "unscannable" for kind, _ in problems)
+
