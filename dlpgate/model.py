@@ -178,9 +178,9 @@ CALENDAR = "meeting request"
 # tables read as sheets, 5; scanned PDF pages read by OCR in their place, 6; S/MIME signed
 # data read, its files named among the others, 7; the files inside an alternative's HTML
 # rendering read, and pictures pasted into the body read as `body picture N`, no longer as
-# files, 8) raises it, so a hold made before it is not shown with its masks on the wrong
-# words.
-PARSER = 8
+# files, 8; an Excel binary workbook's (.xlsb) sheets read, before its properties, 9) raises
+# it, so a hold made before it is not shown with its masks on the wrong words.
+PARSER = 9
 
 
 @dataclass(frozen=True)

@@ -116,9 +116,14 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     pages after it. Signed data read (PARSER 7) adds parts, and moves the attachment names'
     lines and can rename the files after it ("notes (2).txt"): a message whose headers show
     one keeps its subject and body only (one inside an archive is not seen here). So does
-    one PARSER 8 reads more of (`_read_otherwise`), for the same reasons."""
+    one PARSER 8 reads more of (`_read_otherwise`), for the same reasons. An .xlsb's sheets
+    are read since PARSER 9, before the properties that were all its text."""
     parser = finding.get("parser")
     if parser == PARSER or finding["part"] == "subject":
+        return True
+    if finding["part"].lower().endswith(".xlsb"):
+        return False
+    if parser == 8:
         return True
     if parser in (5, 6, 7):
         if finding["part"] in BODY_PARTS:

@@ -8,6 +8,7 @@ import time
 from dlpgate.config import Settings
 from dlpgate.pipeline import Scanner
 from dlpgate.review.content import (
+    _EARLIER,
     findings_view,
     hidden_recipients,
     reasons_view,
@@ -202,3 +203,23 @@ def test_a_pasted_pictures_nhs_number_is_masked_and_revealed_in_its_body_picture
         if f["part"] == "body picture 1"))
     shown = [i["shown"] for g in findings_view(before, SETTINGS) for i in g["items"]]
     assert shown and all(s.startswith("(found by an earlier version") for s in shown)
+
+
+def test_a_hold_from_before_binary_workbooks_were_read_is_masked_in_the_workbook_alone():
+    # since PARSER 9 an .xlsb's sheets are read before its properties, which were all its text
+    from dlpgate import testdata
+
+    book = testdata.with_members(
+        testdata.make_xlsb({"S": [["Child", "NHS number"], ["Amy Reid", "943 476 5919"]]}),
+        testdata.ooxml_properties(title="Amy Reid 943 476 5919"))
+    item = held(make_message(to=("x@gmail.com",), body="NHS 401 023 2137\n", attachments=(
+        ("pupils.xlsb", "application/vnd.ms-excel.sheet.binary.macroEnabled.12", book),)))
+    now = {(i["part"], i["shown"]) for g in findings_view(item, SETTINGS)
+           if g["entity"] == "UK_NHS" for i in g["items"]}
+    assert now == {("body", "••• ••• •137"), ("attachment 1 (.xlsb)", "••• ••• •919")}
+    before = dataclasses.replace(item, findings=tuple(
+        {**f, "parser": 8} for f in item.findings))
+    shown = {(i["part"], i["shown"]) for g in findings_view(before, SETTINGS)
+             if g["entity"] == "UK_NHS" for i in g["items"]}
+    assert ("body", "••• ••• •137") in shown
+    assert {s for p, s in shown if p != "body"} == {_EARLIER}
