@@ -2,11 +2,11 @@
 
 Each entry is a whole message (bytes) with the shape of a known attack or accident:
 deep MIME nesting, ten thousand parts, header injection, NUL bytes, mixed and
-bogus charsets, a megabyte-long line, a zip bomb, a zip that contains itself, a
-PDF whose objects refer to each other in a loop, PDFs of twenty thousand comments, of a
-thousand files inside, of PDFs inside PDFs and of a form that draws itself, XML entity
-expansion in an OOXML file, a truncated base64 body, an unterminated multipart, address headers of
-thousands of nested comments. None is copied
+bogus charsets, a megabyte-long line, a zip bomb, a binary workbook whose records lie, a
+zip that contains itself, a PDF whose objects refer to each other in a loop, PDFs of twenty
+thousand comments, of a thousand files inside, of PDFs inside PDFs and of a form that draws
+itself, XML entity expansion in an OOXML file, a truncated base64 body, an unterminated
+multipart, address headers of thousands of nested comments. None is copied
 from anywhere. `corpus()` -> {name: bytes}; `scripts/make_hostile_corpus.py`
 writes them out as .eml files for `dlpgate scan`.
 """
@@ -78,6 +78,23 @@ def huge_line(size: int = 1_000_000) -> bytes:
 
 def zip_bomb() -> bytes:
     return _attachment("bomb.zip", "application/zip", testdata.make_zip_bomb())
+
+
+def xlsb_lies() -> bytes:
+    """A binary workbook (.xlsb) whose sheet has a hundred thousand empty rows, a cell
+    pointing past the shared strings, then a record claiming 256 MB more than it has."""
+    import struct
+
+    book = testdata.make_xlsb({"Pupils": [["Name", "NHS number"], ["Jane Doe", 9434765919]]})
+    with zipfile.ZipFile(io.BytesIO(book)) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.bin")
+    at = sheet.rindex(b"\x92\x01\x00")  # the end of its rows
+    lies = b"".join(b"\x00\x11" + struct.pack("<IIHBBBI", 9 + r, 0, 300, 0, 0, 0, 0)
+                    for r in range(100_000))
+    lies += b"\x07\x0c" + struct.pack("<III", 0, 0, 4_000_000) + b"\x00\xff\xff\xff\x7f"
+    book = testdata.with_members(book, {"xl/worksheets/sheet1.bin": sheet[:at] + lies})
+    return _attachment("pupils.xlsb", "application/vnd.ms-excel.sheet.binary.macroEnabled.12",
+                       book)
 
 
 def zip_quine() -> bytes:
@@ -226,6 +243,7 @@ def pictures_in_markup(n: int = 5_000) -> bytes:
 def corpus() -> dict[str, bytes]:
     return {f.__name__: f() for f in (deep_nesting, many_parts, header_injection, nul_bytes,
                                       nul_headers, mixed_charsets, huge_line, zip_bomb,
+                                      xlsb_lies,
                                       zip_quine, pdf_loop, entity_expansion, truncated_base64,
                                       unterminated_multipart, nested_comments, unclosed_styles,
                                       tag_starts, pictures_in_markup, pdf_many_notes,

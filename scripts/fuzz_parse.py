@@ -40,6 +40,7 @@ FORMATS = (
     ("pupils.xls", "application/vnd.ms-excel"),
     ("forwarded.msg", "application/vnd.ms-outlook"),
     ("winmail.dat", "application/ms-tnef"),
+    ("pupils.xlsb", "application/vnd.ms-excel.sheet.binary.macroEnabled.12"),
 )
 _HEAD = (b"From: a@example-council.gov.uk\r\nTo: b@example.org\r\nSubject: f\r\n"
          b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
@@ -71,6 +72,7 @@ def seed(target: str, where: Path) -> None:
         8: testdata.make_xls({"Pupils": [["name", "nhs"], ["Jane Doe", 9434765919]]}),
         9: testdata.make_outlook_msg("Referral", "Jane Doe", {"a.txt": b"NHS 943 476 5919"}),
         10: testdata.make_tnef({"a.txt": b"NHS 943 476 5919"}, "Referral for Jane Doe"),
+        11: testdata.make_xlsb({"Pupils": [["name", "nhs"], ["Jane Doe", 9434765919]]}),
     }
     if target == "attachment":
         for index, data in files.items():

@@ -306,3 +306,22 @@ def test_any_bytes_in_any_of_a_binary_workbooks_parts_never_crash_the_reader(par
                                                        + original[at + len(junk):]}))
     assert all(kind == "unscannable" for kind, _ in problems)
 
+
+def test_the_test_workbooks_are_ones_another_reader_reads_the_same():
+    """make_xlsb checked by pyxlsb2, a reader of its own: cells, date styles, 1904 dates."""
+    pyxlsb2 = pytest.importorskip("pyxlsb2")
+    rows = [["Child", "Date of birth", "NHS number", "Hours", "Done", "Result"],
+            ["Amy Reid", datetime.date(2016, 5, 4), 9434765919, 12.34, True,
+             testdata.Formula("Reid, Amy")]]
+    for inline, dates_1904 in ((False, False), (True, True)):
+        data = testdata.make_xlsb({"Year 4": rows, "Other": [["x", 1]]}, inline=inline,
+                                  date_format="dd/mm/yyyy", dates_1904=dates_1904)
+        with pyxlsb2.open_workbook(io.BytesIO(data)) as book:
+            assert [s.name for s in book.sheets] == ["Year 4", "Other"]
+            assert bool(book.props.date1904) == dates_1904
+            with book.get_sheet_by_name("Year 4") as sheet:
+                got = [[(c.value, c.is_date_formatted) for c in row if c.value is not None]
+                       for row in sheet.rows()]
+        serial = 42494 - (1462 if dates_1904 else 0)
+        assert got[1] == [("Amy Reid", False), (serial, True), (9434765919, False),
+                          (12.34, False), (True, False), ("Reid, Amy", False)]
