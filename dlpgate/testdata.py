@@ -604,6 +604,59 @@ def make_tnef(files: dict[str, bytes], body: str = "") -> bytes:
     return out
 
 
+def compress_rtf(document: bytes, compressed: bool = True) -> bytes:
+    """A PR_RTF_COMPRESSED value (MS-OXRTFCP): `document` as LZFu tokens, greedy matches of 2
+    to 17 bytes against the 4096-byte dictionary (the 207 bytes it starts with among them:
+    "{\\rtf1\\ansi" is a reference), with its CRC; or as it is ("MELA")."""
+    import struct
+    import zlib
+
+    from dlpgate.parse.lzfu import PREFILL
+
+    if not compressed:
+        return struct.pack("<II4sI", len(document) + 12, len(document), b"MELA", 0) + document
+    buf = PREFILL + document
+    seen: dict[bytes, list[int]] = {}
+
+    def note(at: int) -> None:
+        seen.setdefault(buf[at:at + 2], []).append(at)
+
+    for at in range(len(PREFILL) - 1):
+        note(at)
+    tokens: list[bytes] = []  # a literal's byte, or a reference's two
+    flags: list[bool] = []
+    pos = len(PREFILL)
+    while pos < len(buf):
+        best, where = 1, -1
+        for cand in reversed(seen.get(buf[pos:pos + 2], [])[-16:]):
+            if pos - cand > 4095:
+                break
+            n = 0
+            while n < 17 and pos + n < len(buf) and cand + n < pos and \
+                    buf[cand + n] == buf[pos + n]:
+                n += 1
+            if n > best:
+                best, where = n, cand
+        if where >= 0:
+            tokens.append(struct.pack(">H", (where % 4096) << 4 | (best - 2)))
+            flags.append(True)
+        else:
+            tokens.append(buf[pos:pos + 1])
+            flags.append(False)
+            best = 1
+        for at in range(pos, pos + best):
+            note(at)
+        pos += best
+    tokens.append(struct.pack(">H", (len(buf) % 4096) << 4))  # the end: where the next goes
+    flags.append(True)
+    body = bytearray()
+    for at in range(0, len(tokens), 8):
+        control = sum(1 << i for i, f in enumerate(flags[at:at + 8]) if f)
+        body += bytes([control]) + b"".join(tokens[at:at + 8])
+    crc = zlib.crc32(body, 0xFFFFFFFF) ^ 0xFFFFFFFF  # MS-OXRTFCP's: no inversion either end
+    return struct.pack("<II4sI", len(body) + 12, len(document), b"LZFu", crc) + bytes(body)
+
+
 def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = None,
                      items: dict[str, tuple[str, str]] | None = None,
                      html: bytes | None = None,
