@@ -604,6 +604,53 @@ def make_tnef(files: dict[str, bytes], body: str = "") -> bytes:
     return out
 
 
+# (property id, type, value): a MAPI property as make_tnef writes it. Value: a str for a
+# string type (0x001E 8-bit, 0x001F UTF-16), bytes for binary (0x0102) and object (0x000D,
+# its 16-byte interface id first), an int or bytes for a fixed type; a list of them for a
+# multi-valued type (type | 0x1000). An id from 0x8000 up is written as a named property.
+MapiProp = tuple[int, int, object]
+
+
+def mapi_props(props: list[MapiProp]) -> bytes:
+    """A MAPI property list as TNEF carries it (MS-OXTNEF 2.1.3.4): a count, then each
+    property's type, id, name (for a named one), value count where the type has one, and each
+    value's length, bytes and padding to 4."""
+    import struct
+
+    def pad(raw: bytes) -> bytes:
+        return raw + b"\x00" * (-len(raw) % 4)
+
+    def encoded(kind: int, value: object) -> bytes:
+        if isinstance(value, str):
+            return value.encode("utf-16-le") + b"\x00\x00" if kind == 0x001F else \
+                value.encode("cp1252") + b"\x00"
+        assert isinstance(value, bytes)
+        return value
+
+    sizes = {0x0002: 4, 0x0003: 4, 0x0004: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x000A: 4,
+             0x000B: 4, 0x0014: 8, 0x0040: 8, 0x0048: 16}
+    out = bytearray(struct.pack("<I", len(props)))
+    for ident, kind, value in props:
+        out += struct.pack("<HH", kind, ident)
+        if ident >= 0x8000:  # PS_PUBLIC_STRINGS, named by number
+            out += bytes.fromhex("2903020000000000c000000000000046") + struct.pack("<II", 0, 1)
+        base, many = kind & ~0x1000, bool(kind & 0x1000)
+        values = value if many else [value]
+        assert isinstance(values, list)
+        if base in sizes:
+            if many:
+                out += struct.pack("<I", len(values))
+            for v in values:
+                raw = v.to_bytes(sizes[base], "little") if isinstance(v, int) else v
+                out += pad(raw)[: sizes[base]].ljust(sizes[base], b"\x00")
+            continue
+        out += struct.pack("<I", len(values))
+        for v in values:
+            raw = encoded(base, v)
+            out += struct.pack("<I", len(raw)) + pad(raw)
+    return bytes(out)
+
+
 def compress_rtf(document: bytes, compressed: bool = True) -> bytes:
     """A PR_RTF_COMPRESSED value (MS-OXRTFCP): `document` as LZFu tokens, greedy matches of 2
     to 17 bytes against the 4096-byte dictionary (the 207 bytes it starts with among them:
