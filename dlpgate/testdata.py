@@ -583,9 +583,24 @@ def make_rtf(text: str) -> bytes:
     return ("{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0 " + body + "}").encode("ascii")
 
 
-def make_tnef(files: dict[str, bytes], body: str = "") -> bytes:
-    """winmail.dat as Exchange writes it: the message's text, then each file's rendering,
-    title and data attributes (MS-OXTNEF), each with its checksum."""
+# (property id, type, value): a MAPI property as make_tnef writes it. Value: a str for a
+# string type (0x001E 8-bit, 0x001F UTF-16), bytes for binary (0x0102) and object (0x000D,
+# its 16-byte interface id first), an int or bytes for a fixed type; a list of them for a
+# multi-valued type (type | 0x1000). An id from 0x8000 up is written as a named property.
+MapiProp = tuple[int, int, object]
+# (attAttachTitle or "", attAttachData or None, its MAPI properties)
+TnefAttachment = tuple[str, bytes | None, list[MapiProp]]
+IID_IMESSAGE = bytes.fromhex("0703020000000000c000000000000046")
+IID_ISTORAGE = bytes.fromhex("0b00000000000000c000000000000046")
+
+
+def make_tnef(files: dict[str, bytes], body: str = "", *, subject: str = "",
+              props: list[MapiProp] | None = None,
+              attachments: list[TnefAttachment] | None = None) -> bytes:
+    """winmail.dat as Exchange writes it: the message's subject and text, its MAPI properties
+    (attMsgProps: `props`), then each file's rendering, title and data attributes, then each
+    of `attachments` with its MAPI properties (attAttachment), each attribute with its
+    checksum (MS-OXTNEF)."""
     import struct
 
     def attribute(level: int, ident: int, value: bytes) -> bytes:
@@ -595,20 +610,32 @@ def make_tnef(files: dict[str, bytes], body: str = "") -> bytes:
 
     out = b"\x78\x9f\x3e\x22" + struct.pack("<H", 0x0001)
     out += attribute(1, 0x00089006, b"\x00\x01\x00\x00")  # attTnefVersion
+    if subject:
+        out += attribute(1, 0x00018004, subject.encode("cp1252") + b"\x00")
     if body:
         out += attribute(1, 0x0002800C, body.encode("cp1252") + b"\x00")
+    if props:
+        out += attribute(1, 0x00069003, mapi_props(props))
     for title, data in files.items():
         out += attribute(2, 0x00069002, b"\x01\x00" + b"\xff" * 12)  # attAttachRendData
         out += attribute(2, 0x00018010, title.encode("cp1252") + b"\x00")
         out += attribute(2, 0x0006800F, data)
+    for title, data, attached in attachments or []:
+        out += attribute(2, 0x00069002, b"\x01\x00" + b"\xff" * 12)
+        if title:
+            out += attribute(2, 0x00018010, title.encode("cp1252") + b"\x00")
+        if data is not None:
+            out += attribute(2, 0x0006800F, data)
+        if attached:
+            out += attribute(2, 0x00069005, mapi_props(attached))
     return out
 
 
-# (property id, type, value): a MAPI property as make_tnef writes it. Value: a str for a
-# string type (0x001E 8-bit, 0x001F UTF-16), bytes for binary (0x0102) and object (0x000D,
-# its 16-byte interface id first), an int or bytes for a fixed type; a list of them for a
-# multi-valued type (type | 0x1000). An id from 0x8000 up is written as a named property.
-MapiProp = tuple[int, int, object]
+def tnef_item(name: str, stream: bytes) -> TnefAttachment:
+    """An Outlook item attached inside winmail.dat as Outlook writes one: method 5 (embedded
+    message), its display name, and its TNEF `stream` in PR_ATTACH_DATA_OBJ after IID_IMessage."""
+    return ("", None, [(0x3705, 0x0003, 5), (0x3001, 0x001E, name),
+                       (0x3701, 0x000D, IID_IMESSAGE + stream)])
 
 
 def mapi_props(props: list[MapiProp]) -> bytes:

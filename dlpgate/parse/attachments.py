@@ -10,6 +10,7 @@ bounded however the archives nest (a zip quine stops at the depth limit).
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import hashlib
 import io
@@ -689,14 +690,28 @@ def _inside(name: str, files: list[tuple[str, bytes]], depth: int, budget: Budge
 def _tnef(
     name: str, data: bytes, depth: int, budget: Budget, nested: NestedParser
 ) -> Iterator[Item]:
-    """winmail.dat: its text, and each file inside read as an attachment of its own."""
+    """winmail.dat: its text, the pictures its rich-text body shows, and each file inside read
+    as an attachment of its own. An Outlook item attached to it is a TNEF stream of its own,
+    read through `extract` as any file inside is, a level deeper: the message's depth, part
+    and byte limits hold however deep items nest."""
     limits = budget.limits
     try:
         contents = tnef.read(data, max(0, limits.max_expanded - budget.expanded))
     except tnef.TnefError as exc:
         yield Problem("unscannable", name, f"Outlook rich-text wrapper: {exc}")
         return
-    yield from _cut(contents.body, name, limits)
+    budget.take_bytes(contents.expanded)
+    for detail in contents.damage:
+        yield Problem("unscannable", name, f"Outlook rich-text wrapper: {detail}")
+    text = "\n".join(t for t in (contents.subject, contents.body) if t)
+    for item in _cut(text, name, limits):
+        # marked, for mime.py to leave out what the message's own text part says
+        yield dataclasses.replace(item, content_type=tnef.CONTENT_TYPE) \
+            if isinstance(item, TextPart) else item
+    for n, (ctype, picture) in enumerate(contents.pictures, 1):
+        if is_picture(ctype, picture) and ocr.readable(picture):
+            yield from shown_picture(budget.inside(f"{name}/picture {n}"), picture, budget)
+    budget.sent_as += (f"{name}/{other}" for other in contents.names)
     yield from _inside(name, contents.files, depth, budget, nested)
 
 
