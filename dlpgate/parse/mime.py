@@ -34,7 +34,7 @@ from dlpgate.model import (
     TextPart,
     name_line,
 )
-from dlpgate.parse import pasted, smime
+from dlpgate.parse import pasted, smime, tnef
 from dlpgate.parse.attachments import (
     Budget,
     BudgetExceeded,
@@ -497,14 +497,37 @@ def _nested_message(
         yield Problem("unscannable", name, f"messages nested deeper than {budget.limits.max_depth}")
         return
     texts = [header_text(msg.get("Subject"))]
+    wrapped: list[TextPart] = []  # its winmail.dat's text, weighed against its own at the end
     for item in _walk(msg, name, depth, budget, counter or [0]):
         if isinstance(item, tuple):
             texts.append(item[1])
+        elif _wrapper_text(item, name):
+            wrapped.append(item)
         else:
             yield item
     text = "\n".join(t for t in texts if t)
     if text.strip():
         yield TextPart(name=name, text=text, content_type="message/rfc822", is_attachment=True)
+    yield from _beside(wrapped, tnef.words(text))
+
+
+def _wrapper_text(item: Item, prefix: str) -> bool:
+    """Whether `item` is the text of a winmail.dat attached to the message at `prefix` (""
+    for the message itself), not one inside a file or an item attached to it."""
+    return isinstance(item, TextPart) and item.content_type == tnef.CONTENT_TYPE and \
+        item.name.rpartition("/")[0] == prefix
+
+
+def _beside(wrapped: list[TextPart], said: set[str]) -> Iterator[TextPart]:
+    """A winmail.dat's text with only the lines that have a word its message's subject and
+    text lack (`said`). Exchange sends a rich-text message's text twice, as a text/plain part
+    and as the wrapper's RTF: read whole, every finding in it would count twice, and a rule
+    of "at least 5 NHS numbers" fire on three. The wrapper's own words still count where it
+    is the only copy ("See attached." over a referral typed in Outlook), as an HTML
+    alternative's lines do beside their plain twin (`_html_extra`)."""
+    for part in wrapped:
+        if text := "\n".join(tnef.unsaid(part.text, said)).strip():
+            yield dataclasses.replace(part, text=text)
 
 
 def _nested_bytes(data: bytes, name: str, depth: int, budget: Budget) -> Iterator[Item]:
@@ -591,6 +614,9 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     if extra := "\n\n".join(html_extra)[: limits.max_text]:
         parts.insert(len([p for p in parts if p.name in ("subject", "body")]),
                      TextPart(name=HTML_BODY, text=extra))
+    said = tnef.words("\n".join((subject, body, extra)))
+    parts = [kept for p in parts for kept in (
+        _beside([p], said) if _wrapper_text(p, "") else (p,))]
     # a file's name is sent as plainly as the body: read it as text too (a line a file, the
     # archive members' beside the files'), after the parts of the files themselves, each as
     # `name_line` reads it (underscores as spaces)

@@ -102,6 +102,33 @@ def test_the_same_words_in_its_plain_rtf_and_html_bodies_are_read_once():
     assert text.count(NHS) == 1 and text.endswith("Leo Turner too.")
 
 
+def test_what_the_message_already_says_in_its_text_part_is_not_read_twice():
+    # Exchange sends the text as text/plain beside winmail.dat's RTF: both read whole, every
+    # finding counted twice
+    said = "Dear colleague,\nReferral for Amy Reid, NHS number 943 476 5919, DOB 12/03/2015.\n"
+    data = testdata.make_tnef({}, subject="Referral", props=rtf_body())
+    parts, _ = read_wrapper(data, body=said)
+    assert "winmail.dat" not in parts and parts["body"].count(NHS) == 1
+    more = REFERRAL.replace("\\par}", "\\par Leo Turner, NHS 401 023 2137\\par}")
+    parts, _ = read_wrapper(testdata.make_tnef({}, props=rtf_body(more)), body=said)
+    assert parts["winmail.dat"] == "Leo Turner, NHS 401 023 2137"
+
+
+def test_a_forwarded_messages_wrapper_is_weighed_against_that_messages_text():
+    from dlpgate.parse.mime import parse
+    from dlpgate.testing import make_message
+
+    more = REFERRAL.replace("\\par}", "\\par Leo Turner, NHS 401 023 2137\\par}")
+    inner = make_message(subject="Referral", body="Dear colleague,\nReferral for Amy Reid, "
+                         "NHS number 943 476 5919, DOB 12/03/2015.\n", attachments=(
+                             ("winmail.dat", "application/ms-tnef",
+                              testdata.make_tnef({}, props=rtf_body(more))),))
+    msg = parse(make_message(body="FYI", attachments=(("fwd.eml", "message/rfc822", inner),)))
+    texts = {p.name: p.text for p in msg.parts}
+    assert NHS in texts["fwd.eml"]
+    assert texts["fwd.eml/winmail.dat"] == "Leo Turner, NHS 401 023 2137"
+
+
 def test_an_outlook_item_attached_inside_is_read_as_a_message_of_its_own():
     item = testdata.make_tnef({"Referral.docx": testdata.make_docx(["Referral", SECRET])},
                               subject="Referral for Amy", props=rtf_body())
