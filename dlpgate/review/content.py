@@ -106,6 +106,8 @@ _TABLE_TAG = re.compile(rb"<table", re.IGNORECASE)
 
 # S/MIME signed data, as a message's headers show it (a pkcs7-mime part, a .p7m file)
 _SIGNED_DATA = re.compile(rb"pkcs7-mime|\.p7m\b", re.IGNORECASE)
+# winmail.dat, by its type, its name, or a base64 body starting with TNEF's signature
+_TNEF = re.compile(rb"(?i:ms-tnef|winmail\.dat)|^eJ8\+I", re.MULTILINE)
 
 
 def _placed(finding: dict, item: HeldMessage) -> bool:
@@ -117,9 +119,15 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     lines and can rename the files after it ("notes (2).txt"): a message whose headers show
     one keeps its subject and body only (one inside an archive is not seen here). So does
     one PARSER 8 reads more of (`_read_otherwise`), for the same reasons. An .xlsb's sheets
-    are read since PARSER 9, before the properties that were all its text."""
+    are read since PARSER 9, before the properties that were all its text. A message with a
+    winmail.dat, whose text, files' names and items PARSER 10 reads otherwise, keeps its
+    subject and body only, as one with signed data does."""
     parser = finding.get("parser")
     if parser == PARSER or finding["part"] == "subject":
+        return True
+    if parser in (5, 6, 7, 8, 9) and _TNEF.search(item.raw):
+        return finding["part"] in BODY_PARTS
+    if parser == 9:
         return True
     if finding["part"].lower().endswith(".xlsb"):
         return False

@@ -223,3 +223,21 @@ def test_a_hold_from_before_binary_workbooks_were_read_is_masked_in_the_workbook
              if g["entity"] == "UK_NHS" for i in g["items"]}
     assert ("body", "••• ••• •137") in shown
     assert {s for p, s in shown if p != "body"} == {_EARLIER}
+
+
+def test_a_hold_from_before_winmail_dats_properties_were_read_is_masked_unless_it_has_one():
+    # since PARSER 10 winmail.dat's files are named by their long names and the items inside
+    # it read: the attachment names' lines move, and a file after it can be renamed
+    from dlpgate import testdata
+
+    notes = ("notes.txt", "text/plain", b"Mr John Smith, NHS number 943 476 5919.")
+    wrapper = testdata.make_tnef({}, attachments=[
+        ("NOTES~1.TXT", b"Agenda.", [(0x3707, 0x001F, "notes.txt")])])
+    for attachments, placed in (
+            ((notes,), True),
+            ((("winmail.dat", "application/ms-tnef", wrapper), notes), False),
+            ((("file.dat", "application/octet-stream", wrapper), notes), False)):
+        item = held(make_message(to=("x@gmail.com",), body="Notes.", attachments=attachments))
+        assert masked_in_place(item) == [True]
+        for parser in (7, 8, 9):
+            assert masked_in_place(item, parser=parser) == [placed], (parser, attachments)
