@@ -5,10 +5,11 @@ deep MIME nesting, ten thousand parts, header injection, NUL bytes, mixed and
 bogus charsets, a megabyte-long line, a zip bomb, a binary workbook whose records lie, a
 zip that contains itself, a PDF whose objects refer to each other in a loop, PDFs of twenty
 thousand comments, of a thousand files inside, of PDFs inside PDFs and of a form that draws
-itself, XML entity expansion in an OOXML file, a truncated base64 body, an unterminated
-multipart, address headers of thousands of nested comments. None is copied
-from anywhere. `corpus()` -> {name: bytes}; `scripts/make_hostile_corpus.py`
-writes them out as .eml files for `dlpgate scan`.
+itself, a winmail.dat of items inside items whose compressed body claims 4 GB, XML entity
+expansion in an OOXML file, a truncated base64 body, an unterminated multipart, address
+headers of thousands of nested comments. None is copied from anywhere. `corpus()` ->
+{name: bytes}; `scripts/make_hostile_corpus.py` writes them out as .eml files for
+`dlpgate scan`.
 """
 
 from __future__ import annotations
@@ -192,6 +193,33 @@ def pdf_form_loop() -> bytes:
     return _attachment("loop-form.pdf", "application/pdf", testdata._pdf_file(objects))
 
 
+def tnef_bombs(depth: int = 40, references: int = 250_000) -> bytes:
+    """winmail.dat of Outlook items attached inside items, `depth` deep, its body compressed
+    RTF whose header claims 4 GB and whose tokens each copy 17 bytes (2 MB from 250 KB), and
+    a property block claiming 2^31 properties: read to the depth limit and the bytes the
+    tokens really give, the block said damaged at once."""
+    import struct
+
+    tokens, w = [b"-"], 208
+    for n in range(references):  # a run from the dash, then the 17 bytes before, each
+        tokens.append(struct.pack(">H", ((w - (17 if n else 1)) % 4096) << 4 | 15))
+        w += 17
+    body = bytearray()
+    for at in range(0, len(tokens), 8):
+        body.append(0xFE if at == 0 else 0xFF)
+        body += b"".join(tokens[at:at + 8])
+    rtf = struct.pack("<II4sI", len(body) + 12, 0xFFFFFFFF, b"LZFu", 0) + bytes(body)
+    item = testdata.make_tnef({"notes.txt": b"NHS 943 476 5919"}, subject="bottom")
+    for level in range(depth):
+        item = testdata.make_tnef({}, subject=f"level {level}",
+                                  attachments=[testdata.tnef_item("Fwd", item)])
+    wrapper = testdata.make_tnef({}, props=[(0x1009, 0x0102, rtf)],
+                                 attachments=[testdata.tnef_item("Fwd", item)])
+    damaged = struct.pack("<I", 2**31) + bytes(8)
+    wrapper += struct.pack("<BII", 1, 0x00069003, len(damaged)) + damaged + b"\x00\x00"
+    return _attachment("winmail.dat", "application/ms-tnef", wrapper)
+
+
 def entity_expansion() -> bytes:
     return _attachment("laughs.docx", "application/vnd.openxmlformats-officedocument."
                        "wordprocessingml.document", testdata.make_entity_docx())
@@ -247,4 +275,4 @@ def corpus() -> dict[str, bytes]:
                                       zip_quine, pdf_loop, entity_expansion, truncated_base64,
                                       unterminated_multipart, nested_comments, unclosed_styles,
                                       tag_starts, pictures_in_markup, pdf_many_notes,
-                                      pdf_many_files, pdf_quine, pdf_form_loop)}
+                                      pdf_many_files, pdf_quine, pdf_form_loop, tnef_bombs)}

@@ -71,7 +71,12 @@ def seed(target: str, where: Path) -> None:
         7: b"name,postcode\nJane Doe,SW1A 1AA\n",
         8: testdata.make_xls({"Pupils": [["name", "nhs"], ["Jane Doe", 9434765919]]}),
         9: testdata.make_outlook_msg("Referral", "Jane Doe", {"a.txt": b"NHS 943 476 5919"}),
-        10: testdata.make_tnef({"a.txt": b"NHS 943 476 5919"}, "Referral for Jane Doe"),
+        10: testdata.make_tnef(
+            {"a.txt": b"NHS 943 476 5919"}, "Referral for Jane Doe", subject="Referral",
+            props=[(0x1009, 0x0102, testdata.compress_rtf(rb"{\rtf1\ansi Jane Doe\par}")),
+                   (0x1000, 0x001F, "Jane Doe")],
+            attachments=[("JANEDO~1.TXT", b"x", [(0x3707, 0x001F, "Jane Doe.txt")]),
+                         testdata.tnef_item("Fwd", testdata.make_tnef({}, "Jane Doe"))]),
         11: testdata.make_xlsb({"Pupils": [["name", "nhs"], ["Jane Doe", 9434765919]]}),
     }
     if target == "attachment":
