@@ -178,7 +178,9 @@ CALENDAR = "meeting request"
 # tables read as sheets, 5; scanned PDF pages read by OCR in their place, 6; S/MIME signed
 # data read, its files named among the others, 7; the files inside an alternative's HTML
 # rendering read, and pictures pasted into the body read as `body picture N`, no longer as
-# files, 8; an Excel binary workbook's (.xlsb) sheets read, before its properties, 9;
+# files, 8, which then stood while documents of every kind were read for more, unmarked:
+# `review.content._since_8`; an Excel binary workbook's (.xlsb) sheets read, before its
+# properties, 9;
 # winmail.dat's MAPI properties read, its files named by their long names, the items inside
 # it read, its text from its RTF and only where the message's text lacks it, 10) raises it,
 # so a hold made before it is not shown with its masks on the wrong words.

@@ -118,32 +118,67 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     pages after it. Signed data read (PARSER 7) adds parts, and moves the attachment names'
     lines and can rename the files after it ("notes (2).txt"): a message whose headers show
     one keeps its subject and body only (one inside an archive is not seen here). So does
-    one PARSER 8 reads more of (`_read_otherwise`), for the same reasons. An .xlsb's sheets
-    are read since PARSER 9, before the properties that were all its text. A message with a
+    one PARSER 8 reads more of (`_read_otherwise`), for the same reasons. A message with a
     winmail.dat, whose text, files' names and items PARSER 10 reads otherwise, keeps its
-    subject and body only, as one with signed data does."""
+    subject and body only, as one with signed data does.
+
+    PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
+    its subject, its body where that did not move, a meeting request, the files' names and a
+    plain text file, not in a document, whose reading grew in every kind."""
     parser = finding.get("parser")
-    if parser == PARSER or finding["part"] == "subject":
+    part = finding["part"]
+    if parser == PARSER or part == "subject":
         return True
-    if parser in (5, 6, 7, 8, 9) and _TNEF.search(item.raw):
-        return finding["part"] in BODY_PARTS
     if parser == 9:
-        return True
-    if finding["part"].lower().endswith(".xlsb"):
+        return part in BODY_PARTS or not _TNEF.search(item.raw)
+    if in_body(part) and _body_moved(part, item.raw):
         return False
+    if parser in (5, 6, 7, 8) and _TNEF.search(item.raw):
+        return part in BODY_PARTS
     if parser == 8:
-        return True
+        return _since_8(part, item.raw)
     if parser in (5, 6, 7):
-        if finding["part"] in BODY_PARTS:
+        if part in BODY_PARTS:
             return True
-        if _read_otherwise(item.raw):
+        if _read_otherwise(item.raw) or not _since_8(part, item.raw):
             return False
         if parser == 7:
             return True
         if _SIGNED_DATA.search(item.raw):
             return False
-        return parser == 6 or not finding["part"].lower().endswith(".pdf")
-    return finding["part"] == "body" and not _TABLE_TAG.search(item.raw)
+        return parser == 6 or not part.lower().endswith(".pdf")
+    return part == "body" and not _TABLE_TAG.search(item.raw)
+
+
+# What PARSER 8's years changed (until 2026-12-06), unmarked: an HTML body's pictures read
+# (their alt text in its lines, `data:` ones as body pictures numbered with the others);
+# Office files, PDFs, RTF letters and saved pages read for more, in places before text read
+# before; an Outlook item's OLE objects named among the files
+_PICTURE_TAG = re.compile(rb"<img\b", re.IGNORECASE)
+_DATA_ADDRESS = re.compile(rb"\bdata:[a-z]+/", re.IGNORECASE)
+_PLAIN_PART = re.compile(rb"^content-type:[ \t]*text/plain", re.IGNORECASE | re.MULTILINE)
+_OUTLOOK_ITEM = re.compile(rb"vnd\.ms-outlook|\.msg\b", re.IGNORECASE)
+_UNMOVED = (".txt", ".csv", ".tsv", ".log", ".md", ".json", ".xml", ".ics", ".vcf")
+
+
+def _body_moved(part: str, raw: bytes) -> bool:
+    """Whether the body part a hold from before PARSER 9 found something in reads otherwise
+    now: its HTML's lines with a picture's alt text among them, the body too where the HTML
+    is all the text there is, and the body pictures numbered with `data:` ones."""
+    if part == "body":
+        return bool(_PICTURE_TAG.search(raw) and not _PLAIN_PART.search(raw))
+    if part in BODY_PARTS:
+        return bool(_PICTURE_TAG.search(raw))
+    return bool(_DATA_ADDRESS.search(raw))
+
+
+def _since_8(part: str, raw: bytes) -> bool:
+    """Whether a part PARSER 8 read is read the same now (the body asked of `_body_moved`)."""
+    if in_body(part) or part == CALENDAR:
+        return True
+    if _OUTLOOK_ITEM.search(raw):  # its objects' names now taken before the files after it
+        return False
+    return part == FILE_NAMES or part.lower().endswith(_UNMOVED)
 
 
 @functools.lru_cache(maxsize=8)  # asked once a finding; the bytes keep their hash

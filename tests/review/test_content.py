@@ -241,3 +241,59 @@ def test_a_hold_from_before_winmail_dats_properties_were_read_is_masked_unless_i
         assert masked_in_place(item) == [True]
         for parser in (7, 8, 9):
             assert masked_in_place(item, parser=parser) == [placed], (parser, attachments)
+
+
+def test_a_hold_made_under_parser_8_is_trusted_in_plain_text_and_not_in_a_document():
+    # PARSER 8 stood while Office files, PDFs and RTF letters were read for more, in places
+    # before the text read before (an RTF letter's header above its body)
+    from dlpgate import testdata
+
+    for name, ctype, data, placed in (
+            ("notes.txt", "text/plain", b"Callum Reid, NHS number 943 476 5919.", True),
+            ("letter.docx", "application/vnd.openxmlformats-officedocument."
+             "wordprocessingml.document", testdata.make_docx(["NHS number 943 476 5919"]),
+             False)):
+        item = held(make_message(to=("x@gmail.com",), body="Attached.",
+                                 attachments=((name, ctype, data),)))
+        assert masked_in_place(item) == [True]
+        assert masked_in_place(item, parser=8) == [placed], name
+        assert masked_in_place(item, parser=9) == [True]
+
+
+def test_a_hold_made_under_parser_8_with_an_outlook_item_is_trusted_in_its_body_only():
+    # an OLE object inside the item is named among the files since, and a file after it
+    # may be "notes (2).txt" where it was "notes.txt"
+    from dlpgate import testdata
+
+    msg = testdata.make_outlook_msg("Fwd", "See below.")
+    item = held(make_message(to=("x@gmail.com",), body="NHS number 943 476 5919", attachments=(
+        ("fwd.msg", "application/vnd.ms-outlook", msg),
+        ("notes.txt", "text/plain", b"Callum Reid, NHS number 943 476 5919."))))
+    placed = {i["part"]: i["shown"].endswith("919") for g in findings_view(
+        dataclasses.replace(item, findings=tuple({**f, "parser": 8} for f in item.findings)),
+        SETTINGS) if g["entity"] == "UK_NHS" for i in g["items"]}
+    assert placed == {"body": True, "attachment 2 (.txt)": False}
+
+
+def test_an_html_only_body_with_pictures_held_before_parser_9_is_not_masked_in_place():
+    # a picture's alt text is read into the body's lines since, moving what follows it
+    from email.message import EmailMessage
+
+    def message(plain: bool) -> bytes:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = ("a@example-council.gov.uk", "x@gmail.com",
+                                                  "Referral")
+        html = ('<p><img src="cid:a" alt="Westshire Council logo"></p>'
+                "<p>Callum Reid, NHS number 943 476 5919</p>")
+        if plain:
+            msg.set_content("Callum Reid, NHS number 943 476 5919\n")
+            msg.add_alternative(html, subtype="html")
+        else:
+            msg.set_content(html, subtype="html")
+        return msg.as_bytes()
+
+    for plain in (True, False):
+        item = held(message(plain))
+        assert masked_in_place(item) == [True]
+        assert masked_in_place(item, parser=8) == [plain]
+        assert masked_in_place(item, parser=9) == [True]
