@@ -260,10 +260,11 @@ def make_docx_body(body: str) -> bytes:
 
 
 def make_xlsx(rows: list[list[str | int | datetime.date | None]],
-              date_format: int | str = 14) -> bytes:
+              date_format: int | str = 14, sheet: str | None = None) -> bytes:
     """A workbook of one sheet; a None cell is left out, as Excel leaves out empty ones, and a
     date is stored as Excel stores it, a day number in a cell styled with `date_format` (a
-    built-in format's id, or a format code)."""
+    built-in format's id, or a format code). `sheet`: the sheet's name, in an
+    xl/workbook.xml as Excel writes one (none is written without it)."""
     shared: list[str] = []
     xml_rows = []
     for r, row in enumerate(rows, start=1):
@@ -282,7 +283,7 @@ def make_xlsx(rows: list[list[str | int | datetime.date | None]],
                 shared.append(value)
                 cells.append(f'<c r="{ref}" t="s"><v>{len(shared) - 1}</v></c>')
         xml_rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-    sheet = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>'  # noqa: E501
+    sheet_xml = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>'  # noqa: E501
     sst = "".join(f"<si><t>{_esc(s)}</t></si>" for s in shared)
     strings = f'<?xml version="1.0"?><sst xmlns="{_S}">{sst}</sst>'
     fmt_id, custom = (date_format, "") if isinstance(date_format, int) else (
@@ -291,8 +292,12 @@ def make_xlsx(rows: list[list[str | int | datetime.date | None]],
     styles = (f'<?xml version="1.0"?><styleSheet xmlns="{_S}">{custom}<cellXfs count="2">'
               f'<xf numFmtId="0"/><xf numFmtId="{fmt_id}" applyNumberFormat="1"/></cellXfs>'
               "</styleSheet>")
-    return _zip({"[Content_Types].xml": _CT, "xl/sharedStrings.xml": strings,
-                 "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet})
+    book = {} if sheet is None else {"xl/workbook.xml": (
+        f'<?xml version="1.0"?><workbook xmlns="{_S}" xmlns:r="http://schemas.openxmlformats.'
+        'org/officeDocument/2006/relationships"><sheets><sheet name="'
+        + _esc(sheet).replace('"', "&quot;") + '" sheetId="1" r:id="rId1"/></sheets></workbook>')}
+    return _zip({"[Content_Types].xml": _CT, **book, "xl/sharedStrings.xml": strings,
+                 "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet_xml})
 
 
 XlsbCell = str | int | float | bool | datetime.date | None
@@ -478,7 +483,7 @@ _ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
 OdfCell = str | tuple[str, int] | None
 
 
-def _odf_table(rows: list[list[OdfCell]], trailing: bool) -> str:
+def _odf_table(rows: list[list[OdfCell]], trailing: bool, name: str = "Sheet1") -> str:
     """A table:table; `trailing` adds what LibreOffice writes after a sheet's data: an empty
     cell repeated to column 16384 in each row, and an empty row repeated to row 1048576."""
     xml_rows = []
@@ -496,7 +501,8 @@ def _odf_table(rows: list[list[OdfCell]], trailing: bool) -> str:
         xml_rows.append('<table:table-row table:number-rows-repeated="1048576">'
                         '<table:table-cell table:number-columns-repeated="16384"/>'
                         "</table:table-row>")
-    return f"<table:table>{''.join(xml_rows)}</table:table>"
+    title = _esc(name).replace('"', "&quot;")
+    return f'<table:table table:name="{title}">{"".join(xml_rows)}</table:table>'
 
 
 def _odf(mimetype: str, body: str) -> bytes:
@@ -516,9 +522,12 @@ def make_odt(paragraphs: list[str], tables: Sequence[list[list[OdfCell]]] = ()) 
     return _odf("application/vnd.oasis.opendocument.text", f"<office:text>{body}</office:text>")
 
 
-def make_ods(sheets: list[list[list[OdfCell]]], trailing: bool = True) -> bytes:
-    """A spreadsheet, a table:table per sheet, written as LibreOffice writes them."""
-    body = "".join(_odf_table(sheet, trailing) for sheet in sheets)
+def make_ods(sheets: list[list[list[OdfCell]]], trailing: bool = True,
+             names: Sequence[str] = ()) -> bytes:
+    """A spreadsheet, a table:table per sheet, written as LibreOffice writes them; `names`
+    the sheets' names in order (LibreOffice's own, Sheet1..., past them)."""
+    body = "".join(_odf_table(sheet, trailing, names[n] if n < len(names) else f"Sheet{n + 1}")
+                   for n, sheet in enumerate(sheets))
     return _odf("application/vnd.oasis.opendocument.spreadsheet",
                 f"<office:spreadsheet>{body}</office:spreadsheet>")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
@@ -432,7 +432,22 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     texts += [_ooxml_runs(root) for root in roots(package.DRAWINGS)]
     texts += [_custom_properties(root) for root in roots(package.CUSTOM_PROPERTIES)]
     texts += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
+    if sheets:  # last, so the text read before it keeps its place
+        texts += [tab_names(el.get("name", "") for root in roots(package.WORKBOOK)
+                            for el in root.iter() if _local(el.tag) == "sheet")]
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
+
+
+# the names a spreadsheet program gives a new sheet, which say nothing
+_DEFAULT_TAB = re.compile(r"(?:sheet|tabelle|feuil|hoja|foglio|taflen)\s*\d+", re.IGNORECASE)
+
+
+def tab_names(names: Iterable[str]) -> str:
+    """A workbook's sheet names, as a line after its text: a contact log kept as a tab a child,
+    "Amy Reid", "Leo Hart", names each child only there, and the names went out unread. The
+    names a program gives ("Sheet1") are left out; nothing when none is left."""
+    kept = [" ".join(n.split()) for n in names if n.strip() and not _DEFAULT_TAB.fullmatch(n)]
+    return "Sheets: " + "; ".join(kept) if kept else ""
 
 
 _CORE = re.compile(r"docProps/core\.xml|meta\.xml")
@@ -524,13 +539,18 @@ def _odf_text_all(zf: zipfile.ZipFile, read: ReadMember) -> str:
         info = zf.getinfo("content.xml")
     except KeyError:
         raise OfficeError("OpenDocument file has no content.xml") from None
-    body = [_odf_text(_parse(read(info), "content.xml"))]
+    content = _parse(read(info), "content.xml")
+    body = [_odf_text(content)]
     body += [_odf_text(_parse(read(i), i.filename)) for i in _members(zf, _ODF_OBJECTS)]
     body += [_odf_headers(_parse(read(i), i.filename)) for i in _members(zf, _ODF_STYLES)]
     body += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
+    body += [tab_names(table.get(f"{{{_TABLE_NS}}}name", "") for book in content.iter()
+                       if _local(book.tag) == "spreadsheet" for table in book
+                       if table.tag == f"{{{_TABLE_NS}}}table")]  # a sheet's, not a letter's
     return "\n".join(text for text in body if text)
 
 
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODF_HEADERS = frozenset(f"{which}{page}" for which in ("header", "footer")
                         for page in ("", "-left", "-first"))
 

@@ -34,6 +34,8 @@ SLIDES = ("presentationml.slide+xml", "presentationml.notesslide+xml",
           "presentationml.slidemaster+xml")
 SLIDE_COMMENTS = ("presentationml.comments+xml", "ms-powerpoint.comments+xml")
 SHEETS = ("spreadsheetml.worksheet+xml", "ms-excel.worksheet+xml")
+WORKBOOK = ("spreadsheetml.sheet.main+xml", "spreadsheetml.template.main+xml",
+            "ms-excel.sheet.macroenabled.main+xml", "ms-excel.template.macroenabled.main+xml")
 SHARED_STRINGS = ("spreadsheetml.sharedstrings+xml",)
 STYLES = ("spreadsheetml.styles+xml",)
 SHEET_COMMENTS = ("spreadsheetml.comments+xml", "ms-excel.threadedcomments+xml")
@@ -57,6 +59,7 @@ USUAL = {
     SLIDES: re.compile(r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+)\.xml"),
     SLIDE_COMMENTS: re.compile(r"ppt/comments/[^/]+\.xml"),
     SHEETS: re.compile(r"xl/worksheets/sheet\d+\.xml"),
+    WORKBOOK: re.compile(r"xl/workbook\.xml"),
     SHARED_STRINGS: re.compile(r"xl/sharedStrings\.xml"),
     STYLES: re.compile(r"xl/styles\.xml"),
     SHEET_COMMENTS: re.compile(r"xl/(comments\d*|comments/comment\d*"

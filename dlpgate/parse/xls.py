@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import struct
 
-from dlpgate.parse.office import TextCut, excel_date
+from dlpgate.parse.office import TextCut, excel_date, tab_names
 
 MAX_CELLS = 2_000_000  # a sheet of 45,000 pupils in 20 columns is 900,000
 _BOF, _BOUNDSHEET, _SST = 0x0809, 0x0085, 0x00FC
@@ -95,6 +95,8 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024) -> str:
                     break
             book.unload_sheet(index)
             texts.append(labelled("\n".join(lines), "\t", limit, quotes=False))
+        if not cut and (tabs := tab_names(book.sheet_names())):
+            texts.append(tabs)  # last, as an .xlsx's
     out = "\n".join(texts)
     if cut:
         raise TextCut(out)

@@ -610,3 +610,48 @@ def test_a_thousand_files_inside_a_pdf_stop_at_the_messages_parts():
                                          limits=Limits(max_parts=100))
     assert problems == [("unscannable", "report.pdf")]
     assert 90 < len(parts) <= 101
+
+
+CONTACT_LOG = [["Date", "Contact", "Notes"],
+               ["12/03/2024", "Home visit", "Concerns about neglect"]]
+
+
+@pytest.mark.parametrize("name, data", [
+    ("log.xlsx", testdata.make_xlsx(CONTACT_LOG, sheet="Amy Reid")),
+    ("log.xls", testdata.make_xls({"Amy Reid": CONTACT_LOG, "Leo Hart": CONTACT_LOG})),
+    ("log.ods", testdata.make_ods([CONTACT_LOG, CONTACT_LOG], names=["Amy Reid", "Leo Hart"])),
+])
+def test_a_workbook_kept_as_a_tab_a_child_has_its_tab_names_read_after_its_sheets(name, data):
+    # a contact log names each child only on its tab; the names went out unread
+    parts, problems = parts_and_problems(name, data)
+    assert problems == []
+    # what was read before keeps its place: the sheets' rows first
+    assert parts[name].splitlines()[1].startswith("Date: 12/03/2024")
+    assert parts[name].splitlines()[-1].startswith("Sheets: Amy Reid")
+
+
+@pytest.mark.parametrize("name, data", [
+    ("a.xlsx", testdata.make_xlsx(CONTACT_LOG, sheet="Sheet1")),
+    ("a.xls", testdata.make_xls({"Sheet1": CONTACT_LOG, "Sheet 2": CONTACT_LOG})),
+    ("a.ods", testdata.make_ods([CONTACT_LOG])),
+    ("a.odt", testdata.make_odt(["Minutes"], tables=[CONTACT_LOG])),
+])
+def test_the_names_a_program_gives_sheets_and_a_letters_tables_are_not_read_as_tabs(name, data):
+    parts, problems = parts_and_problems(name, data)
+    assert problems == [] and "Concerns about neglect" in parts[name]
+    assert "Sheets:" not in parts[name]
+
+
+def test_a_contact_log_with_a_tab_a_child_to_a_new_webmail_address_is_held():
+    # before, its special-category notes named no one, and it went out
+    log = [["Date", "Contact", "Notes"],
+           ["12/03/2024", "Home visit", "Concerns about neglect, child protection plan"],
+           ["19/03/2024", "Phone call", "Mother reports self-harm"]]
+    raw = make_message(to=("x.parent@gmail.com",), body="Hi,\n\nAttached.\n", attachments=(
+        ("contact log.xls", "application/vnd.ms-excel",
+         testdata.make_xls({"Amy Reid": log, "Leo Hart": log})),))
+    result = Scanner(Settings.model_validate({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]}})).scan(
+        raw, make_envelope(raw))
+    assert "PERSON" in {f.entity for f in result.evidence.findings}
+    assert result.decision.verdict.value in ("hold", "reject")

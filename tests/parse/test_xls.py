@@ -39,7 +39,8 @@ def test_numbers_and_dates_typed_into_cells_are_read_beside_their_headers():
     text, problems = sheet_text(testdata.make_xls({"Year 4": PUPILS}))
     assert text.splitlines()[1:] == [
         "Child: Amy Reid; NHS number: 9434765919; Date of birth: 04/05/2016",
-        "Child: Leo Barnes; NHS number: 4010232137; Date of birth: 22/09/2016"]
+        "Child: Leo Barnes; NHS number: 4010232137; Date of birth: 22/09/2016",
+        "Sheets: Year 4"]
     assert problems == []
 
 
@@ -67,7 +68,8 @@ def test_fractions_text_flags_and_blank_cells_read_as_excel_shows_them():
                                     ["Call\nback", 0.25, False, "ok"]]})
     text, _ = sheet_text(data)
     assert text.splitlines()[1:] == ["Item: Visit; Hours: 1.5; Done: TRUE",
-                                     "Item: Call back; Hours: 0.25; Done: FALSE; Note: ok"]
+                                     "Item: Call back; Hours: 0.25; Done: FALSE; Note: ok",
+                                     "Sheets: S"]
 
 
 def test_a_password_protected_workbook_is_an_encrypted_attachment():
