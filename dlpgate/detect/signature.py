@@ -125,12 +125,24 @@ def signer_words(text: str) -> set[str]:
             break  # the quoted conversation's signatures are its writers'
         if not _SIGN_OFF_LINE.match(line):
             continue
-        after = next((x for _, _, x in lines[i + 1:i + 3] if x), "")
+        after = _name_of(next((x for _, _, x in lines[i + 1:i + 3] if x), ""))
         if not _NAME_LINE.match(after):
             return set()
         return {w.lower() for w in _WORD.findall(after)
                 if w.lower().rstrip(".") not in ("mr", "mrs", "ms", "miss", "mx", "dr", "cllr")}
     return set()
+
+
+def _name_of(line: str) -> str:
+    """The name on a line that gives the writer's post beside it, "Emily Nowak | Family
+    Support Worker" or "Emily Nowak, Family Support Worker" (Outlook signatures set out so):
+    the name, when everything after it is a post; else the line as it is. Read as one line it
+    was no name, and the writer of a team mailbox's newsletter was a named person it was
+    about."""
+    if len(line) > 200:
+        return line
+    name, *rest = _SEGMENTS.split(line) if _SEGMENTS.search(line) else line.split(", ")
+    return name if rest and all(_is_role(r) for r in rest) else line
 
 
 def _is_name(line: str, sender: frozenset[str], local: str) -> bool:
