@@ -408,27 +408,32 @@ def _pdf(name: str, data: bytes, depth: int, budget: Budget,
             budget.ocr_spent += time.monotonic() - started
         return found, unread
 
-    looked_for = budget.ocr.min_pixels if budget.ocr is not None and budget.reader() else None
+    ocr_on = budget.ocr is not None and budget.reader() is not None
+    # from crop_min_pixels: a crop of a case list pasted into a report saved as a PDF
+    looked_for = min(budget.ocr.min_pixels, budget.ocr.crop_min_pixels) if ocr_on else None
     try:
-        read = pdf.text(data, limits.max_text, scans, looked_for)
+        read = pdf.text(data, limits.max_text, scans, looked_for,
+                        budget.ocr.min_pixels if ocr_on else 0)
     except pdf.Encrypted:
         yield Problem("encrypted-attachment", name, "password-protected PDF")
         return
     for detail in read.damage:
         yield Problem("unscannable", name, detail)
     yield from _cut(read.text, name, limits)
-    yield from _pdf_pictures(name, data, read.pictured, budget)
+    yield from _pdf_pictures(name, data, read.pictured, budget, read.small)
     yield from _pdf_files(name, read.files, depth, budget, nested)
 
 
 def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
-                  budget: Budget) -> Iterator[Item]:
+                  budget: Budget, small: frozenset[int] = frozenset()) -> Iterator[Item]:
     """The pictures on a PDF's pages of text, each read as an attached picture is (`image`)
     as part "report.pdf/page 2 picture 1": a screenshot of a case list pasted into a typed
     report went out unread, its page having text of its own. They count against the
     message's pages and seconds of OCR, and what those leave unread is counted as any
     picture inside a document is (`shown_picture`). A banner's slogan is left out as a pasted
-    one's is (`pasted.is_strip`), and the same picture is read once."""
+    one's is (`pasted.is_strip`), and the same picture is read once. A page whose pictures
+    are all `small` (under min_pixels) is not taken apart once the message has no room for
+    such pictures (`_half_spent`): they are counted as `_crop` counts them."""
     reader, settings = budget.reader(), budget.ocr
     if reader is None or settings is None:
         return
@@ -437,6 +442,9 @@ def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
         if _spent(budget):  # counted, as any picture inside a document is
             budget.unread_pictures += sum(len(objects) for _, objects in pictured[at:])
             return
+        if _half_spent(budget) and small.issuperset(objects):
+            budget.unread_small += len(objects)
+            continue
         started = time.monotonic()
         try:
             found = reader.pictures(data, number, objects, budget.ocr_left())
@@ -580,8 +588,7 @@ def _crop(name: str, data: bytes, budget: Budget, reader: ocr.Reader) -> Iterato
     no problem, as a logo never was."""
     from dlpgate.parse.pasted import shows_data  # pasted reads through this module
 
-    if budget.full() or 2 * budget.ocr_read >= budget.ocr.max_pages \
-            or 2 * budget.ocr_spent >= budget.ocr.max_seconds:
+    if _half_spent(budget):
         budget.unread_small += 1
         return
     budget.take_pages(1)
@@ -595,6 +602,13 @@ def _crop(name: str, data: bytes, budget: Budget, reader: ocr.Reader) -> Iterato
         budget.ocr_spent += time.monotonic() - started
     if shows_data(text):
         yield from _cut(text, name, budget.limits)
+
+
+def _half_spent(budget: Budget) -> bool:
+    """Whether the message has used half its OCR (pages or seconds) or all its text: no more
+    room for pictures under `min_pixels` (`_crop`)."""
+    return budget.ocr is not None and (budget.full() or 2 * budget.ocr_read >= budget.ocr.max_pages
+                                       or 2 * budget.ocr_spent >= budget.ocr.max_seconds)
 
 
 def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,

@@ -51,16 +51,18 @@ class Read(NamedTuple):
     damage: list[str]  # what of it was damaged or not read, said without its content
     pictured: list[tuple[int, list[int]]]  # (page number, its pictures' object numbers)
     files: Iterator[Attached]  # walked as they are read, so the caller's budget bounds it
+    small: frozenset[int] = frozenset()  # those of `pictured` under `large` pixels
 
 
 def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = None,
-         min_pixels: int | None = None) -> Read:
+         min_pixels: int | None = None, large: int = 0) -> Read:
     """The document's text, read until it passes `limit` (the caller cuts it there), and
     what of it was damaged or not read. Encrypted when it opens only with a password; pypdf's
     own errors for a PDF too damaged to open (the caller makes them a problem). A page that
     is a picture of text (`scanned`) is read by `scans`, in its place among the others. The
     pictures of `min_pixels` or more on pages with text of their own (None: not looked for)
-    are named in `pictured`, each once in the document, and the files attached in `files`."""
+    are named in `pictured`, each once in the document, those under `large` pixels in `small`
+    too (the caller reads them as crops of a screen), and the files attached in `files`."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data), strict=False)
@@ -78,15 +80,17 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = N
     scanned: dict[int, tuple[int, int]] = {}  # page number -> (its place, picture's pixels)
     pictured: list[tuple[int, list[int]]] = []
     shown: set[int] = set()  # pictures named already: a banner on every page is read once
+    sizes: dict[int, int] = {}  # their pixels
     notes_read = _Notes()
     for number, page in enumerate(reader.pages, 1):
         read = _page(page, tables)
         wordy = sum(1 for _ in itertools.islice(_WORDY.finditer(read), 200))  # no more needed
         if scans is not None and (pixels := _scanned(page, wordy)) is not None:
             scanned[number] = (len(pages), pixels)
-        elif min_pixels is not None and (objects := _pictures(page, wordy, min_pixels, shown)):
-            pictured.append((number, objects))
-            shown.update(objects)
+        elif min_pixels is not None and (found := _pictures(page, wordy, min_pixels, shown)):
+            pictured.append((number, list(found)))
+            shown.update(found)
+            sizes.update(found)
         pages.append(read)
         notes = _notes(page, limit - size, notes_read)
         if notes:
@@ -111,7 +115,8 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = N
         for number, read in found_scans.items():
             place = scanned[number][0]
             pages[place] = f"{pages[place]}\n{read}".strip("\n")
-    return Read("\n".join(pages), damage, pictured, _attached(reader, notes_read.pinned))
+    return Read("\n".join(pages), damage, pictured, _attached(reader, notes_read.pinned),
+                frozenset(key for key, pixels in sizes.items() if pixels < large))
 
 
 _WORDY = re.compile(r"[^\W_]")
@@ -142,26 +147,27 @@ def _scanned(page: Any, wordy: int) -> int | None:
     return largest if sizes and (wordy < 40 or largest >= SCAN_PIXELS) else None
 
 
-def _pictures(page: Any, wordy: int, min_pixels: int, shown: set[int]) -> list[int]:
+def _pictures(page: Any, wordy: int, min_pixels: int, shown: set[int]) -> dict[int, int]:
     """The pictures of `min_pixels` or more a page with text of its own draws (their object
-    numbers), but those named for an earlier page (a banner on every page) and, on a page of
+    numbers, and their pixels), but those named for an earlier page (a banner on every page)
+    and, on a page of
     200 letters or more, one drawn over most of the page: that is a scan made searchable, its
     words read from the text layer over it. Only the pages whose resources hold such a picture
     are walked for where each is drawn (a page's resources can list every picture of the
     document); a logo on every page costs a look at its size."""
     try:
-        large = {key for key, w, h in _images(page.get("/Resources"), 0)
+        large = {key: w * h for key, w, h in _images(page.get("/Resources"), 0)
                  if key is not None and w * h >= min_pixels and key not in shown}
         if not large:
-            return []
+            return {}
         box = page.mediabox
         area = abs(float(box.width) * float(box.height)) or 1.0
         drawn: dict[int, float] = {}
         _drawn(page.get_contents(), page.get("/Resources"), _IDENTITY, drawn, set(), page.pdf)
     except Exception:  # damaged resources or contents: the page's text stands as read
-        return []
-    return [key for key, covered in drawn.items()
-            if key in large and (wordy < 200 or covered / area < PAGE_SHARE)]
+        return {}
+    return {key: large[key] for key, covered in drawn.items()
+            if key in large and (wordy < 200 or covered / area < PAGE_SHARE)}
 
 
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)

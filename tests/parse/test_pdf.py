@@ -240,3 +240,36 @@ def test_bookmarks_that_point_back_at_each_other_are_read_once_and_end():
     read = pdf.text(pdf_with(testdata.make_pdf("Report"), loop))
     assert [line for line in read.text.splitlines() if line.strip()] == [
         "Report", "Amy Reid", "Leo Barnes"]
+
+
+@needs_ocr
+def test_a_crop_of_one_row_pasted_into_a_report_saved_as_pdf_is_read_and_a_logo_gives_nothing():
+    # under min_pixels, as the crop was in the Word file it was saved from: it went unread
+    row = testdata.screenshot_of([CHILDREN[1]], fmt="pgm")
+    logo = testdata.banner_of("Westshire Council", 160, 60, scale=1, fmt="pgm")
+    for png in (testdata.screenshot_of([CHILDREN[1]]),
+                testdata.banner_of("Westshire Council", 160, 60, scale=1)):  # their sizes
+        width, height = ocr.image_size(png)
+        assert Ocr().crop_min_pixels <= width * height < Ocr().min_pixels
+    data = testdata.make_report_pdf([PROSE, PROSE], [[(logo, (480, 780, 60, 30))],
+                                                     [(row, (50, 400, 480, 28))]])
+    texts, problems = read(data)
+    assert problems == [] and texts["report.pdf"].strip().startswith(PROSE[:40])
+    assert "943 476 5919" in texts["report.pdf/page 2 picture 1"]
+    assert "report.pdf/page 1 picture 1" not in texts  # the logo: no number, no date
+
+
+@needs_ocr
+def test_a_page_of_small_pictures_past_half_the_allowance_is_not_taken_apart(monkeypatch):
+    taken = []
+    real = ocr.Reader.pictures
+    monkeypatch.setattr(ocr.Reader, "pictures", lambda self, data, number, *a, **k: (
+        taken.append(number), real(self, data, number, *a, **k))[1])
+    logos = [testdata.banner_of(f"Partner {n} Trust", 160, 60, scale=1, fmt="pgm")
+             for n in range(4)]
+    data = testdata.make_report_pdf([PROSE] * 4, [[(logo, (480, 780, 60, 30))]
+                                                  for logo in logos])
+    parsed = parse(make_message(attachments=(("report.pdf", "application/pdf", data),)),
+                   None, Limits(), Ocr(max_pages=4))
+    assert taken == [1, 2] and parsed.problems == ()
+    assert parsed.notes[0].startswith("2 small picture(s) not read")
