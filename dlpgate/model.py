@@ -182,9 +182,11 @@ CALENDAR = "meeting request"
 # `review.content._since_8`; an Excel binary workbook's (.xlsb) sheets read, before its
 # properties, 9;
 # winmail.dat's MAPI properties read, its files named by their long names, the items inside
-# it read, its text from its RTF and only where the message's text lacks it, 10) raises it,
-# so a hold made before it is not shown with its masks on the wrong words.
-PARSER = 10
+# it read, its text from its RTF and only where the message's text lacks it, 10; pictures
+# on a PDF's pages of text read from scan.ocr.crop_min_pixels, numbered with the larger ones
+# on their page, 11) raises it, so a hold made before it is not shown with its masks on the
+# wrong words.
+PARSER = 11
 
 
 @dataclass(frozen=True)

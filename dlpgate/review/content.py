@@ -120,7 +120,8 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     one keeps its subject and body only (one inside an archive is not seen here). So does
     one PARSER 8 reads more of (`_read_otherwise`), for the same reasons. A message with a
     winmail.dat, whose text, files' names and items PARSER 10 reads otherwise, keeps its
-    subject and body only, as one with signed data does.
+    subject and body only, as one with signed data does. A picture on a PDF's page of text
+    is numbered since PARSER 11 among the small ones on its page (a logo now picture 1).
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -128,6 +129,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if _PDF_PICTURE.search(part) and parser in (8, 9, 10):
+        return False  # numbered since PARSER 11 with the small pictures on its page
+    if parser == 10:
         return True
     if parser == 9:
         return part in BODY_PARTS or not _TNEF.search(item.raw)
@@ -155,6 +160,7 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
 # Office files, PDFs, RTF letters and saved pages read for more, in places before text read
 # before; an Outlook item's OLE objects named among the files
 _PICTURE_TAG = re.compile(rb"<img\b", re.IGNORECASE)
+_PDF_PICTURE = re.compile(r"\.pdf/page \d+ picture \d+$", re.IGNORECASE)
 _DATA_ADDRESS = re.compile(rb"\bdata:[a-z]+/", re.IGNORECASE)
 _PLAIN_PART = re.compile(rb"^content-type:[ \t]*text/plain", re.IGNORECASE | re.MULTILINE)
 _OUTLOOK_ITEM = re.compile(rb"vnd\.ms-outlook|\.msg\b", re.IGNORECASE)

@@ -297,3 +297,19 @@ def test_an_html_only_body_with_pictures_held_before_parser_9_is_not_masked_in_p
         assert masked_in_place(item) == [True]
         assert masked_in_place(item, parser=8) == [plain]
         assert masked_in_place(item, parser=9) == [True]
+
+
+def test_a_pdf_pictures_finding_held_before_parser_11_is_not_masked_on_another_picture(
+        ocr_installed):
+    # a logo on the page is picture 1 since, and the screenshot that was picture 1 is 2
+    from dlpgate import testdata
+
+    prose = "The panel met on Tuesday and agreed the actions below with its partners."
+    row = testdata.screenshot_of([("Amy Reid", "04/05/2016", "943 476 5919")], fmt="pgm")
+    logo = testdata.banner_of("Westshire Council", 160, 60, scale=1, fmt="pgm")
+    report = testdata.make_report_pdf([prose], [[(logo, (480, 780, 60, 30)),
+                                                 (row, (50, 400, 480, 28))]])
+    item = held(make_message(to=("x@gmail.com",), body="Attached.", attachments=(
+        ("report.pdf", "application/pdf", report),)))
+    assert masked_in_place(item) == [True]
+    assert masked_in_place(item, parser=10) == [False]
