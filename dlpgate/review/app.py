@@ -308,6 +308,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         written = senders(item)
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings, texts), revealed=revealed,
+                    unread=getattr(texts, "notes", ()),
                     history=history,
                     reasons=revealed_reasons(item) if revealed
                     else reasons_view(item, settings, texts),

@@ -46,11 +46,21 @@ def senders(item: HeldMessage) -> list[str]:
     return found
 
 
-def part_texts(item: HeldMessage, settings: Settings) -> dict[str, str]:
+class Texts(dict):
+    """Each part's text by its name, and `notes`: what the reading left unread without it
+    being a problem (pictures past the message's OCR), which a reviewer weighing a release
+    needs as much as the findings: the scan did not look there."""
+
+    notes: tuple[str, ...] = ()
+
+
+def part_texts(item: HeldMessage, settings: Settings) -> Texts:
     """Parsed with the scan's own limits, so the stored offsets match. A page reads them once
     and hands them to the views below (each parsed the message again: three times a reveal)."""
-    return {p.name: p.text for p in parse(item.raw, None, settings.scan.limits,
-                                               settings.scan.ocr).parts}
+    message = parse(item.raw, None, settings.scan.limits, settings.scan.ocr)
+    texts = Texts((p.name, p.text) for p in message.parts)
+    texts.notes = message.notes
+    return texts
 
 
 def findings_view(item: HeldMessage, settings: Settings,

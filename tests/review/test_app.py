@@ -928,3 +928,24 @@ def test_a_head_request_on_a_senders_link_only_shows_like_a_get(world):
         assert [(e.action, e.detail) for e in store.audit_log(item.id)] == [
             ("view", f"purpose={purpose}")]
     assert world["sink"].received == []
+
+
+def test_what_the_scan_left_unread_is_shown_beside_the_findings(world, scanner, ocr_installed):
+    # nothing found in a picture the scan never read is no evidence of nothing there
+    logos = [testdata.banner_of(f"Partner {n} Trust", 160, 60, scale=1) for n in range(3)]
+    raw = make_message(to=("carer@gmail.com",), body=f"NHS number {NHS}: epilepsy.\n",
+                       pasted=tuple((f"image00{n}.png", "image/png", logo)
+                                    for n, logo in enumerate(logos)))
+    item = HeldMessage.of(scanner.scan(raw, make_envelope(raw)), make_envelope(raw), raw,
+                          time.time())
+    world["store"].hold(item)
+    settings = Settings.model_validate({
+        **world["settings"].model_dump(mode="json", exclude_unset=True),
+        "scan": {"ocr": {"max_pages": 2}}})
+    ann = TestClient(create_app(settings, world["store"]), follow_redirects=False)
+    assert ann.post("/login", data={"username": "ann", "password": PASSWORD,
+                                    "next": "/"}).status_code == 303
+    page = ann.get(f"/m/{item.id}").text
+    unread = page.split("<h2>Not read</h2>")[1].split("</ul>")[0]
+    assert "<li>2 small picture(s) not read (logos, or crops of a screen" in unread
+    assert "<h2>Not read</h2>" not in ann.get(f"/m/{world['id']}").text
