@@ -57,11 +57,13 @@ def sign_in(page, base: str, name: str) -> None:
     page.click("text=Sign in >> nth=-1")
 
 
-def relay_with_review(make_settings, relay_factory, **people: tuple[str, ...]):
-    """A real relay with its review app on a free port, and these accounts (name=roles)."""
+def relay_with_review(make_settings, relay_factory, sections: dict | None = None,
+                      **people: tuple[str, ...]):
+    """A real relay with its review app on a free port, and these accounts (name=roles);
+    `sections`: more settings."""
     port = free_port()
     settings = make_settings(review={"enabled": True, "listen": f"127.0.0.1:{port}",
-                                     "secure_cookies": False})
+                                     "secure_cookies": False}, **(sections or {}))
     users = SQLiteStore(settings.storage.url)
     for name, roles in people.items():
         users.save_user(name, hash_password(PASSWORD), roles)
@@ -223,3 +225,28 @@ def test_an_admin_answers_an_erasure_request_in_the_browser(
     assert [e.action for e in store.audit_log(actor="web:root")][:2] == [
         "history-forget", "history-show"]
     store.close()
+
+
+def test_a_reviewer_sees_what_the_scan_left_unread_on_the_message_page(
+        make_settings, relay_factory, sink, tmp_path, browser, ocr_installed):
+    from dlpgate import testdata
+
+    relay, port = relay_with_review(make_settings, relay_factory,
+                                    {"scan": {"workers": 0, "ocr": {"max_pages": 2}}},
+                                    ann=("reviewer",))
+    logos = [testdata.banner_of(f"Partner {n} Trust", 160, 60, scale=1) for n in range(3)]
+    raw = make_message(to=("jane.family@gmail.com",), subject="Assessment",
+                       body="Amelia Reid, NHS number 943 476 5919, has epilepsy.\n",
+                       pasted=tuple((f"image00{n}.png", "image/png", logo)
+                                    for n, logo in enumerate(logos)))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail("ot.team@example-council.gov.uk", ["jane.family@gmail.com"], raw)
+    assert sink.delivered == []
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, f"http://127.0.0.1:{port}", "ann")
+    page.click("tbody a")
+    page.wait_for_url(MESSAGE_PAGE)
+    assert page.locator("ul.unread li").all_inner_texts() == [
+        "2 small picture(s) not read (logos, or crops of a screen under scan.ocr.min_pixels): "
+        "half the message's OCR is kept for larger ones, or OCR could not read them"]
+    shot(page, tmp_path, "review-message-unread.png")
