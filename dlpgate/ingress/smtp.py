@@ -534,6 +534,8 @@ class Handler:
                 n_attachments=len(result.message.attachments),
                 timings=result.timings_ms,
             )
+            if result.message.notes:  # what was left unread, not a problem: counts, no content
+                fields["unread"] = list(result.message.notes)
         if error:
             fields["error"] = error
         log.info("message", **fields)

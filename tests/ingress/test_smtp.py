@@ -932,3 +932,21 @@ def test_a_harmless_opaque_signed_message_to_a_colleague_is_relayed_byte_for_byt
     header_block, _, original = got.data.partition(b"X-DLP-Verdict: allow\r\n")
     assert header_block.startswith(b"X-DLP-Scan-Id: ")
     assert original == raw  # the signature still checks at the far end
+
+
+def test_the_log_line_says_what_the_scan_left_unread_without_its_content(
+        make_settings, relay_factory, sink, ocr_installed):
+    # an operator sees how often pictures go unread only if the log says so
+    settings = make_settings(scan={"workers": 0, "ocr": {"max_pages": 2}})
+    logos = [testdata.banner_of(f"Partner {n} Trust", 160, 60, scale=1) for n in range(3)]
+    raw = make_message(body="Callum Smith, NHS number 943 476 5919.", pasted=tuple(
+        (f"image00{n}.png", "image/png", logo) for n, logo in enumerate(logos)))
+    with capture_logs(settings, forbidden=("Callum", "943 476", "Partner")) as logs:
+        relay = relay_factory(settings)
+        send(relay, raw, ["bob.smith@example-council.gov.uk"])
+        relay.stop()
+    [line] = [e for e in logs.events if e.get("event") == "message"]
+    assert line["unread"] == [
+        "2 small picture(s) not read (logos, or crops of a screen under scan.ocr.min_pixels): "
+        "half the message's OCR is kept for larger ones, or OCR could not read them"]
+    assert line["outcome"] == "relayed"
