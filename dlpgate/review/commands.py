@@ -83,11 +83,15 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
     store.audit(AuditEntry(operator(), "view", args.id, via="cli"))
     history = [{"at": e.at, "actor": e.actor, "action": e.action, "reason": e.reason,
                 "detail": e.detail} for e in reversed(store.audit_log(item_id=args.id))]
+    from dlpgate.review.content import part_texts  # the parser: for `show` alone
+
+    # read again, as the review app does, for what the scan left unread (no content in it)
+    unread = list(part_texts(item, settings).notes)
     out = {**_summary(item), "message_id": item.message_id, "size": item.size,
            "rcpt_tos": list(item.rcpt_tos), "reasons": list(item.reasons),
            "recipients": list(item.recipients), "matches": list(item.matches),
            "findings_where": [_where(f) for f in item.findings],
-           "policy_version": item.policy_version,
+           "unread": unread, "policy_version": item.policy_version,
            "history": history}
     if args.json:
         print(json.dumps(out))
@@ -108,6 +112,10 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
         for name, why in zip(r["signals"], r.get("explanations", ()), strict=False):
             print(f"      {name}: {why}")
     print("  findings: " + (", ".join(f"{k} {v}" for k, v in out["findings"].items()) or "none"))
+    if unread:
+        print("  not read (nothing found there is no evidence of nothing there):")
+        for note in unread:
+            print(f"    - {note}")
     print("  history:")
     for h in history:
         print(f"    {time.strftime('%Y-%m-%d %H:%M %Z', time.localtime(h['at']))} {h['actor']} "

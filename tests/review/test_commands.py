@@ -160,3 +160,30 @@ def test_accounts_are_added_with_the_mailboxes_they_send_from_and_changed_audite
                             "--config", str(cfg)], capture_output=True, text=True, timeout=300)
     actions = [json.loads(line)["action"] for line in audit.stdout.splitlines()]
     assert actions == ["user-mailboxes", "user-disable", "user-mailboxes", "user-add", "user-add"]
+
+
+def test_show_says_what_the_scan_left_unread(make_settings, relay_factory, sink, tmp_path,
+                                             ocr_installed):
+    settings = make_settings(scan={"workers": 0, "ocr": {"max_pages": 2}})
+    relay = relay_factory(settings)
+    logos = [testdata.banner_of(f"Partner {n} Trust", 160, 60, scale=1) for n in range(3)]
+    raw = make_message(to=("someone@gmail.com",), body="Amy Reid, NHS number 943 476 5919.",
+                       pasted=tuple((f"image00{n}.png", "image/png", logo)
+                                    for n, logo in enumerate(logos)))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail("alice.jones@example-council.gov.uk", ["someone@gmail.com"], raw)
+    assert sink.delivered == []
+    cfg = tmp_path / "cli.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "storage": {"url": settings.storage.url}, "scan": {"ocr": {"max_pages": 2}}}))
+    [item] = relay.store.held("awaiting-sender")  # confirm: the sender is asked
+    note = ("2 small picture(s) not read (logos, or crops of a screen under "
+            "scan.ocr.min_pixels): half the message's OCR is kept for larger ones, or OCR "
+            "could not read them")
+    plain = dlpgate("quarantine", "show", item.id, cfg=cfg)
+    assert f"  not read (nothing found there is no evidence of nothing there):\n    - {note}" \
+        in plain.stdout
+    assert "943 476 5919" not in plain.stdout
+    assert json.loads(dlpgate("quarantine", "show", item.id, "--json", cfg=cfg).stdout)[
+        "unread"] == [note]
