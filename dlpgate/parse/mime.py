@@ -408,7 +408,6 @@ def _html_in(part: EmailMessage) -> Iterator[EmailMessage]:
             yield p
 
 
-_WORD = re.compile(r"\w+")
 _TAG = re.compile(r"<[^<>]*>")  # not [^>]: "x<" repeated rescanned to the end from each "<"
 _OPENS = re.compile(r"<(style|script)\b|<!--", re.IGNORECASE)
 _CLOSES = {"style": re.compile(r"</style[^>]*>", re.IGNORECASE),
@@ -457,9 +456,7 @@ def _html_extra(plain: EmailMessage, html: str,
     if set(glance.lower().translate(_APART).split()) <= set(
             texts[0].lower().translate(_APART).split()):
         return
-    said = set(_WORD.findall(texts[0].lower()))
-    extra = [line for line in html_to_text(texts[1]).splitlines()
-             if not set(_WORD.findall(line.lower())) <= said]
+    extra = tnef.unsaid(html_to_text(texts[1]), tnef.words(texts[0]))
     if extra:
         yield (HTML_BODY, "\n".join(extra))
 
@@ -508,7 +505,8 @@ def _nested_message(
     text = "\n".join(t for t in texts if t)
     if text.strip():
         yield TextPart(name=name, text=text, content_type="message/rfc822", is_attachment=True)
-    yield from _beside(wrapped, tnef.words(text))
+    if wrapped:
+        yield from _beside(wrapped, tnef.words(text))
 
 
 def _wrapper_text(item: Item, prefix: str) -> bool:
@@ -614,9 +612,10 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     if extra := "\n\n".join(html_extra)[: limits.max_text]:
         parts.insert(len([p for p in parts if p.name in ("subject", "body")]),
                      TextPart(name=HTML_BODY, text=extra))
-    said = tnef.words("\n".join((subject, body, extra)))
-    parts = [kept for p in parts for kept in (
-        _beside([p], said) if _wrapper_text(p, "") else (p,))]
+    if any(_wrapper_text(p, "") for p in parts):  # a winmail.dat's: weighed against the text
+        said = tnef.words("\n".join((subject, body, extra)))
+        parts = [kept for p in parts for kept in (
+            _beside([p], said) if _wrapper_text(p, "") else (p,))]
     # a file's name is sent as plainly as the body: read it as text too (a line a file, the
     # archive members' beside the files'), after the parts of the files themselves, each as
     # `name_line` reads it (underscores as spaces)

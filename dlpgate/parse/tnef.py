@@ -235,8 +235,8 @@ def words(text: str) -> set[str]:
 
 def unsaid(text: str, said: set[str]) -> list[str]:
     """The lines of `text` with a word `said` lacks: the same words in another layout (a
-    table's cells a line each, wrapping) are nothing new, as an HTML alternative's lines
-    are weighed against the plain text's in mime.py."""
+    table's cells a line each, wrapping) are nothing new. mime.py weighs an HTML
+    alternative's lines against the plain text's with it too."""
     return [line for line in text.splitlines() if not words(line) <= said]
 
 
