@@ -433,7 +433,7 @@ def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
     picture inside a document is (`shown_picture`). A banner's slogan is left out as a pasted
     one's is (`pasted.is_strip`), and the same picture is read once. A page whose pictures
     are all `small` (under min_pixels) is not taken apart once the message has no room for
-    such pictures (`_half_spent`): they are counted as `_crop` counts them."""
+    such pictures (`SMALL_SHARE`): they are counted as `_crop` counts them."""
     reader, settings = budget.reader(), budget.ocr
     if reader is None or settings is None:
         return
@@ -442,7 +442,7 @@ def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
         if _spent(budget):  # counted, as any picture inside a document is
             budget.unread_pictures += sum(len(objects) for _, objects in pictured[at:])
             return
-        if _half_spent(budget) and small.issuperset(objects):
+        if _spent(budget, SMALL_SHARE) and small.issuperset(objects):
             budget.unread_small += len(objects)
             continue
         started = time.monotonic()
@@ -482,10 +482,14 @@ def shown_picture(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
         yield item
 
 
-def _spent(budget: Budget) -> bool:
-    """Whether the message's OCR allowance (pages, seconds) or its text is used up."""
-    return budget.ocr is not None and (budget.full() or budget.ocr_left() <= 0
-                                       or budget.ocr_read >= budget.ocr.max_pages)
+def _spent(budget: Budget, share: float = 1.0) -> bool:
+    """Whether `share` of the message's OCR allowance (pages, seconds), or its text, is used
+    up: all of it for the pictures inside a document, half for those under `min_pixels`
+    (`_crop`), so the logos of a long thread's signatures never take what a full screenshot
+    after them needs."""
+    return budget.ocr is not None and (
+        budget.full() or budget.ocr_read >= share * budget.ocr.max_pages
+        or budget.ocr_spent >= share * budget.ocr.max_seconds)
 
 
 def _pdf_files(name: str, files: Iterator[pdf.Attached], depth: int, budget: Budget,
@@ -578,6 +582,10 @@ def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Itera
     yield from _cut(text, name, budget.limits)
 
 
+# the share of a message's OCR that pictures under `min_pixels` may use (`_spent`)
+SMALL_SHARE = 0.5
+
+
 def _crop(name: str, data: bytes, budget: Budget, reader: ocr.Reader) -> Iterator[Item]:
     """A picture under `min_pixels`: a logo, a badge, or a screenshot cropped to a row or two
     of a case list (at 100% scaling one row is 640 x 38 and three are 640 x 80; all went out
@@ -588,7 +596,7 @@ def _crop(name: str, data: bytes, budget: Budget, reader: ocr.Reader) -> Iterato
     no problem, as a logo never was."""
     from dlpgate.parse.pasted import shows_data  # pasted reads through this module
 
-    if _half_spent(budget):
+    if _spent(budget, SMALL_SHARE):
         budget.unread_small += 1
         return
     budget.take_pages(1)
@@ -602,13 +610,6 @@ def _crop(name: str, data: bytes, budget: Budget, reader: ocr.Reader) -> Iterato
         budget.ocr_spent += time.monotonic() - started
     if shows_data(text):
         yield from _cut(text, name, budget.limits)
-
-
-def _half_spent(budget: Budget) -> bool:
-    """Whether the message has used half its OCR (pages or seconds) or all its text: no more
-    room for pictures under `min_pixels` (`_crop`)."""
-    return budget.ocr is not None and (budget.full() or 2 * budget.ocr_read >= budget.ocr.max_pages
-                                       or 2 * budget.ocr_spent >= budget.ocr.max_seconds)
 
 
 def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,
