@@ -352,10 +352,16 @@ def _lines(tsv: str, min_confidence: int) -> str:
 class _Recent:
     """What was read lately, by the hash of the bytes read and the settings read with: the
     review app reads a held message again on every page it shows, and a council's letterhead
-    is on every scan."""
+    is on every scan.
 
-    def __init__(self, size: int = 128) -> None:
-        self.size = size
+    Bounded by the text it keeps as well as by entries: most pictures read are logos and
+    banners that give no words (each signature's logo is re-attached to every reply of a
+    thread), and a count alone let a long thread's logos push out the one screenshot worth
+    keeping. A full page of text is a few thousand characters, so the default holds hundreds.
+    """
+
+    def __init__(self, size: int = 4096, chars: int = 2_000_000) -> None:
+        self.size, self.chars, self.held = size, chars, 0
         self.items: OrderedDict[tuple, str] = OrderedDict()
         self.lock = threading.Lock()  # the review app reads held messages in several threads
 
@@ -367,10 +373,15 @@ class _Recent:
             return found
 
     def put(self, settings: Ocr, key: bytes, text: str) -> None:
+        if len(text) > self.chars:
+            return  # kept, it would push out everything else
         with self.lock:
+            old = self.items.pop((_settings_key(settings), key), None)
+            self.held -= len(old) if old is not None else 0
             self.items[(_settings_key(settings), key)] = text
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+            self.held += len(text)
+            while len(self.items) > self.size or self.held > self.chars:
+                self.held -= len(self.items.popitem(last=False)[1])
 
 
 def _settings_key(settings: Ocr) -> tuple:

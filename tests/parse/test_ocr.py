@@ -270,3 +270,21 @@ def test_an_attached_crop_of_one_row_under_min_pixels_is_read_for_its_numbers():
     assert ocr.image_size(row)[0] * ocr.image_size(row)[1] < Ocr().min_pixels
     texts, problems = read(message(("row.png", "image/png", row)))
     assert "943 476 5919" in texts["row.png"] and problems == []
+
+
+def test_the_memo_of_what_was_read_keeps_a_screenshot_past_a_threads_many_logos():
+    memo, settings = ocr._Recent(size=4096, chars=10_000), Ocr()
+    memo.put(settings, b"screenshot", "NHS 943 476 5919 Amy Reid")
+    for n in range(500):  # every reply re-attaches each signature's logo
+        memo.put(settings, f"logo {n}".encode(), "")
+    assert memo.get(settings, b"screenshot") == "NHS 943 476 5919 Amy Reid"
+
+
+def test_the_memo_of_what_was_read_is_bounded_by_the_text_it_keeps():
+    memo, settings = ocr._Recent(size=4096, chars=10_000), Ocr()
+    for n in range(10):
+        memo.put(settings, f"page {n}".encode(), "x" * 3_000)
+    assert memo.held <= 10_000
+    assert memo.get(settings, b"page 9") is not None and memo.get(settings, b"page 0") is None
+    memo.put(settings, b"huge", "x" * 20_000)  # larger than the whole memo: not kept
+    assert memo.get(settings, b"huge") is None and memo.get(settings, b"page 9") is not None
