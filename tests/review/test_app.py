@@ -526,6 +526,20 @@ def test_the_audit_trail_exports_as_csv_and_has_no_edit_route(world):
         assert getattr(audrey, method)("/audit").status_code in (403, 405)
 
 
+def test_the_audit_trail_filtered_by_action_finds_entries_older_than_the_newest_thousands(
+        world):
+    # the filter was applied to the newest 5,000 entries of any kind: a reveal a few days
+    # of page views back was not among ann's reveals, on the page or in the export
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    ann.post(f"/m/{world['id']}/reveal", data={"csrf": csrf(page), "reason": "safeguarding"})
+    for _ in range(5000):
+        world["store"].audit(AuditEntry("web:ann", "view", world["id"], via="web"))
+    audrey = signed_in(world, "audrey")
+    assert "safeguarding" in audrey.get("/audit?actor=web:ann&action=reveal").text
+    assert "safeguarding" in audrey.get("/audit.csv?action=reveal").text
+
+
 def test_pages_forbid_framing_scripts_and_external_assets(world):
     r = signed_in(world, "ann").get("/")
     csp = r.headers["content-security-policy"]
