@@ -413,19 +413,30 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return store.audit_log(item_id=p.get("item") or None, actor=p.get("actor") or None,
                                action=p.get("action") or None, limit=5000)
 
+    def _audit_looked(request: Request, user: auth.User, action: str, found: int) -> None:
+        """An auditor's look at the trail, or its export, and what it was of: the filters and
+        how many entries, as a `list` of the queue says. The trail holds residents' addresses
+        (searches, senders), and an export was one entry that said nothing of what left."""
+        p = request.query_params
+        said = [f"{k}={p[k][:100]!r}" for k in ("item", "actor", "action") if p.get(k)]
+        store.audit(AuditEntry(actor(user), action, via="web",
+                               detail="; ".join([*said, f"{found} found"])))
+
     async def audit_page(request: Request, user: auth.User,
                          session: auth.Session | None) -> Response:
-        store.audit(AuditEntry(actor(user), "audit-view", via="web"))
+        entries = _audit_entries(request)[:1000]
+        _audit_looked(request, user, "audit-view", len(entries))
         return page(request, "audit.html", user=user, session=session,
-                    entries=_audit_entries(request)[:1000], params=request.query_params)
+                    entries=entries, params=request.query_params)
 
     async def audit_csv(request: Request, user: auth.User,
                         session: auth.Session | None) -> Response:
-        store.audit(AuditEntry(actor(user), "audit-export", via="web"))
+        entries = _audit_entries(request)
+        _audit_looked(request, user, "audit-export", len(entries))
         out = io.StringIO()
         w = csv.writer(out)
         w.writerow(["at", "actor", "action", "item_id", "reason", "via", "detail"])
-        for e in _audit_entries(request):
+        for e in entries:
             w.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.at)), *(
                 _inert(v) for v in (e.actor, e.action, e.item_id, e.reason, e.via, e.detail))])
         return Response(out.getvalue(), media_type="text/csv", headers={

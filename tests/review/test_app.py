@@ -540,6 +540,24 @@ def test_the_audit_trail_filtered_by_action_finds_entries_older_than_the_newest_
     assert "safeguarding" in audrey.get("/audit.csv?action=reveal").text
 
 
+def test_each_look_at_the_audit_trail_and_each_export_says_what_it_was_of(world):
+    # the trail holds residents' addresses (searches, senders): an export was one entry that
+    # said nothing of which entries left, or how many
+    signed_in(world, "ann").get("/?q=carer@gmail.com")
+    audrey = signed_in(world, "audrey")
+    audrey.get("/audit?actor=web:ann")
+    audrey.get("/audit.csv?actor=web:ann&action=search")
+    audrey.get("/audit.csv")
+    looks = [(e.action, e.detail) for e in world["store"].audit_log(actor="web:audrey")][:3]
+    assert looks == [("audit-export", f"{_trail_size(world) - 1} found"),
+                     ("audit-export", "actor='web:ann'; action='search'; 1 found"),
+                     ("audit-view", "actor='web:ann'; 2 found")]  # sign-in, search
+
+
+def _trail_size(world) -> int:
+    return len(world["store"].audit_log(limit=100_000))
+
+
 def test_pages_forbid_framing_scripts_and_external_assets(world):
     r = signed_in(world, "ann").get("/")
     csp = r.headers["content-security-policy"]
