@@ -585,11 +585,12 @@ def _safe_next(path: str) -> str:
 def _same_site(request: Request) -> None:
     """A form posted from another site is refused, by what the browser says of where it
     came from (Fetch Metadata): a page elsewhere signed a reviewer in as someone else, so
-    that their reveals and decisions went on the audit trail under the wrong name. Clients
-    that send no such header (scripts, the CLI's tests) are not browsers carrying a session.
-    (Not `Origin: null`: under this app's no-referrer policy a browser sends that for its own
-    forms too.)"""
-    if request.headers.get("sec-fetch-site", "") == "cross-site":
+    that their reveals and decisions went on the audit trail under the wrong name. Another
+    of the council's own sites is another site here (`same-site`: gov.uk is a public suffix,
+    so the intranet's pages were let through). Clients that send no such header (scripts,
+    the CLI's tests) are not browsers carrying a session. (Not `Origin: null`: under this
+    app's no-referrer policy a browser sends that for its own forms too.)"""
+    if request.headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
         raise Denied(403, "a form from another site cannot act here; use this site's page")
 
 

@@ -733,6 +733,19 @@ def test_a_form_posted_from_another_site_signs_no_one_in_and_changes_nothing(wor
     assert r.status_code == 403 and world["store"].get_held(world["id"]).state == "held"
 
 
+def test_a_sign_in_posted_from_another_of_the_councils_sites_signs_no_one_in(world):
+    # gov.uk is a public suffix: the intranet at intranet.example-council.gov.uk is the same
+    # site as the review app, its forms were let through, and a page there signed ann's
+    # browser in as someone else
+    sibling = {"Sec-Fetch-Site": "same-site", "Origin": "https://intranet.example-council.gov.uk"}
+    r = client(world).post("/login", data={"username": "ann", "password": PASSWORD},
+                           headers=sibling)
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    own = {"Sec-Fetch-Site": "same-origin"}  # the app's own sign-in form
+    assert client(world).post("/login", data={"username": "ann", "password": PASSWORD},
+                              headers=own).status_code == 303
+
+
 def test_a_reviewer_cannot_release_mail_they_sent_and_another_reviewer_can(world):
     # a reviewer whose own message was held released it themselves: no one else ever checked
     store, sender = world["store"], world["store"].get_held(world["id"]).mail_from
