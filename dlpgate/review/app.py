@@ -167,6 +167,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     def guarded(role: str, handler):
         async def endpoint(request: Request) -> Response:
             try:
+                _isolated(request)
                 user, session = need(request, role)
                 return await handler(request, user, session)
             except Denied as d:
@@ -592,6 +593,18 @@ def _same_site(request: Request) -> None:
     app's no-referrer policy a browser sends that for its own forms too.)"""
     if request.headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
         raise Denied(403, "a form from another site cannot act here; use this site's page")
+
+
+def _isolated(request: Request) -> None:
+    """A page another site's page fetches (a picture, a script, a fetch()) is refused before
+    anything is looked up: the browser sends the session, or the proxy's credentials, with
+    it, and a page on the intranet put searches for a resident and looks at held mail on
+    the audit trail in a reviewer's name. A link followed from elsewhere (the reviewers'
+    notice, read in webmail) is a navigation, and opens as ever."""
+    site = request.headers.get("sec-fetch-site", "")
+    if site in ("cross-site", "same-site") and \
+            request.headers.get("sec-fetch-mode", "") != "navigate":
+        raise Denied(403, "another site's page cannot fetch this page")
 
 
 def _inert(cell: str) -> str:

@@ -746,6 +746,24 @@ def test_a_sign_in_posted_from_another_of_the_councils_sites_signs_no_one_in(wor
                               headers=own).status_code == 303
 
 
+def test_a_page_another_site_embeds_or_fetches_shows_nothing_and_writes_nothing_in_her_name(
+        world):
+    # her browser sends the session (or the proxy's credentials) with a picture another
+    # site's page asks for: a page on the intranet put a search for a resident, and looks at
+    # held mail, on the audit trail in ann's name
+    ann = signed_in(world, "ann")
+    for site in ("same-site", "cross-site"):
+        embedded = {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}
+        for path in ("/?q=carer@gmail.com", f"/m/{world['id']}"):
+            r = ann.get(path, headers=embedded)
+            assert r.status_code == 403 and "carer@gmail.com" not in r.text, (site, path)
+    assert [e.action for e in world["store"].audit_log(actor="web:ann")] == ["sign-in"]
+    # a link followed from elsewhere (the reviewers' notice, read in webmail) still opens
+    followed = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+                "Sec-Fetch-Dest": "document"}
+    assert ann.get(f"/m/{world['id']}", headers=followed).status_code == 200
+
+
 def test_a_reviewer_cannot_release_mail_they_sent_and_another_reviewer_can(world):
     # a reviewer whose own message was held released it themselves: no one else ever checked
     store, sender = world["store"], world["store"].get_held(world["id"]).mail_from
