@@ -160,7 +160,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     async def checked_form(request: Request, session: auth.Session | None) -> Any:
         _same_site(request)
         form = await request.form()
-        if session is not None and form.get("csrf") != session.csrf:
+        if session is not None and not _same_token(form.get("csrf"), session.csrf):
             raise Denied(403, "the form's security token is missing or stale; reload the page")
         return form
 
@@ -593,6 +593,13 @@ def _same_site(request: Request) -> None:
     app's no-referrer policy a browser sends that for its own forms too.)"""
     if request.headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
         raise Denied(403, "a form from another site cannot act here; use this site's page")
+
+
+def _same_token(given: object, token: str) -> bool:
+    """Whether a form's token is the session's, compared in constant time (as passwords and
+    links are): how long `!=` takes says how much of a guess was right. As bytes, for
+    compare_digest refuses a str with a character past ASCII, which anyone can send."""
+    return isinstance(given, str) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def _isolated(request: Request) -> None:
