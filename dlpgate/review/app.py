@@ -159,7 +159,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     async def checked_form(request: Request, session: auth.Session | None) -> Any:
         _same_site(request)
-        form = await request.form()
+        form = await read_form(request)
         if session is not None and not _same_token(form.get("csrf"), session.csrf):
             raise Denied(403, "the form's security token is missing or stale; reload the page")
         return form
@@ -191,7 +191,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             _same_site(request)
         except Denied as d:
             return page(request, "login.html", d.status, next=nxt, error=d.why)
-        form = await request.form()
+        form = await read_form(request)
         username = str(form.get("username", ""))[:100]
         password = str(form.get("password", ""))
         nxt = _safe_next(str(form.get("next", "/")))
@@ -494,7 +494,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         # (as link checkers send) went on to act, cancelling or sending the message
         if request.method != "POST":
             return shown()
-        form = await request.form()
+        form = await read_form(request)
         reason = str(form.get("reason", "")).strip()[:500]
         waiting = ("awaiting-sender",)
         if purpose == "false-alarm":
@@ -593,6 +593,14 @@ def _same_site(request: Request) -> None:
     app's no-referrer policy a browser sends that for its own forms too.)"""
     if request.headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
         raise Denied(403, "a form from another site cannot act here; use this site's page")
+
+
+async def read_form(request: Request) -> Any:
+    """A form as this app's forms are: no files, and no field past 64 KB (a reason is kept
+    to 500 characters). Anyone could post a file of any size to the sign-in form or a
+    sender's link, and it was written to the server's disk, beside the quarantine, while
+    the form was read; such a form is refused (400) as it arrives."""
+    return await request.form(max_files=0, max_part_size=64 * 1024)
 
 
 def _same_token(given: object, token: str) -> bool:

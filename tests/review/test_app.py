@@ -298,6 +298,19 @@ def test_the_next_page_after_sign_in_stays_on_this_site(world):
         assert r.headers["location"] == "/", evil
 
 
+def test_a_form_is_read_without_files_or_a_field_longer_than_any_form_here_has(world):
+    # anyone could post a file of any size to the sign-in form (or a sender's link), and it
+    # was written to the server's disk, beside the quarantine, while the form was read
+    big = "x" * 100_000
+    key = links.link_key(world["settings"], world["store"])
+    for path in ("/login", f"/l/{links.make(key, world['id'], 'cancel', time.time() + 60)}"):
+        r = client(world).post(path, data={"username": "ann"},
+                               files={"upload": ("a.bin", b"\0" * 2_000_000)})
+        assert r.status_code == 400, path
+        r = client(world).post(path, data={"username": "ann", "password": big})
+        assert r.status_code == 400, path
+
+
 def test_sign_in_is_throttled_after_five_failures(world):
     c = client(world)
     for _ in range(5):
