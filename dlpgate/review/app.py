@@ -122,7 +122,10 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     def current(request: Request) -> tuple[auth.User, auth.Session | None] | None:
         if cfg.trusted_header and _trusted(request, cfg.trusted_proxies):
-            name = request.headers.get(cfg.trusted_header, "")
+            # named once, or not at all: a proxy that adds its header to the one the browser
+            # sent passed both on, and the first, the browser's own, was taken
+            named = request.headers.getlist(cfg.trusted_header)
+            name = named[0] if len(named) == 1 else ""
             user = store.get_user(name) if name else None
             if user and not user.disabled:
                 return user, proxied(request, user)

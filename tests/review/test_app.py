@@ -603,6 +603,19 @@ def test_a_trusted_proxy_header_signs_in_a_known_user_only_from_a_trusted_addres
     assert direct.get("/", headers={"X-Remote-User": "ann"}).status_code == 303
 
 
+def test_a_request_naming_two_users_in_the_proxys_header_signs_in_neither(world):
+    # a proxy that adds its header to the one the browser sent (rather than replacing it)
+    # passed both on, and the first, the browser's own, was taken: anyone was anyone
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+    proxied = TestClient(create_app(settings, world["store"]), follow_redirects=False,
+                         client=("10.1.2.3", 4000))
+    both = [("X-Remote-User", "root"), ("X-Remote-User", "ann")]
+    assert proxied.get("/history", headers=both).status_code == 303
+    assert proxied.get("/", headers=both).status_code == 303
+    assert [e.actor for e in world["store"].audit_log(action="sign-in")] == []
+
+
 def test_a_user_the_proxy_signs_in_has_one_sign_in_entry_a_session_like_a_password_user(world):
     # reviewers the proxy signed in had no sign-in on the trail at all: an auditor could not
     # tell when, or from where, anyone had begun to look
