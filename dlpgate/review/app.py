@@ -222,15 +222,20 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                 "Too many failed attempts at this name. Try again in "
                 f"{_seconds(wait)}, or from a browser you have signed in on before."))
         # the hash is worked for an unknown name too: answering it at once told an outsider,
-        # by the time taken, which names are accounts
-        matches = auth.check_password(password, user.password_hash if user else unknown_hash)
+        # by the time taken, which names are accounts. It is worked off the event loop, the
+        # relay's too (scrypt held every SMTP session still while it ran), so the try is
+        # counted as failed first: tries arriving meanwhile see it, as they did when nothing
+        # else could run, and the lockout is not passed by sending many at once.
+        throttle.failed(pair, addr, name, *([known] if known else []))
+        matches = await run_in_threadpool(auth.check_password, password,
+                                          user.password_hash if user else unknown_hash)
         if user is None or user.disabled or not matches:
-            throttle.failed(pair, addr, name, *([known] if known else []))
             store.audit(AuditEntry(who, "sign-in-failed", via="web", detail=client))
             return page(request, "login.html", 401, next=nxt,
                         error="That user name and password do not match an active account.")
         # the name's and the address's failures stand: another's guessing is not forgiven
-        # because the reviewer got in
+        # because the reviewer got in (only this try, counted above)
+        throttle.forgive(addr, name)
         throttle.succeeded(pair, *([known] if known else []))
         old = request.cookies.get(COOKIE)
         if old:  # never keep a token that existed before sign-in (session fixation)

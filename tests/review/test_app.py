@@ -311,6 +311,91 @@ def test_a_form_is_read_without_files_or_a_field_longer_than_any_form_here_has(w
         assert r.status_code == 400, path
 
 
+def test_checking_a_password_leaves_the_relays_event_loop_free(world, monkeypatch):
+    # the app shares its event loop with the relay, and scrypt ran on it: each sign-in, by
+    # anyone from anywhere, held every SMTP session still for as long as the hash took
+    import asyncio
+
+    import httpx
+
+    from dlpgate.review import auth
+    from dlpgate.review.server import AppServer
+    from dlpgate.testing import free_port
+    from dlpgate.workers import spawn
+
+    slow = auth.check_password
+
+    def costly(password: str, stored: str) -> bool:  # a hash as dear as a slow server's
+        time.sleep(0.4)
+        return slow(password, stored)
+
+    monkeypatch.setattr(auth, "check_password", costly)
+
+    async def sign_ins() -> tuple[list[int], float]:
+        port = free_port()
+        server = AppServer(create_app(world["settings"], world["store"]), f"127.0.0.1:{port}")
+        await server.start()
+        stalls, done = [0.0], asyncio.Event()
+
+        async def tick() -> None:
+            last = time.monotonic()
+            while not done.is_set():
+                await asyncio.sleep(0.01)
+                stalls.append(time.monotonic() - last)
+                last = time.monotonic()
+
+        ticking = spawn(tick(), name="tick")
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+                codes = [(await c.post("/login", data={"username": name, "password": pw})
+                          ).status_code for name, pw in (("ann", "wrong"), ("ann", PASSWORD))]
+        finally:
+            done.set()
+            await ticking
+            await server.stop()
+        return codes, max(stalls)
+
+    codes, stall = asyncio.run(sign_ins())
+    assert codes == [401, 303] and stall < 0.2
+
+
+def test_wrong_passwords_sent_all_at_once_are_locked_out_after_five_as_one_by_one(world,
+                                                                                  monkeypatch):
+    # with the password checked off the event loop, tries that arrived while one was being
+    # checked would each have found the name not yet locked out
+    import asyncio
+
+    import httpx
+
+    from dlpgate.review import auth
+    from dlpgate.review.server import AppServer
+    from dlpgate.testing import free_port
+
+    checked, slow = [], auth.check_password
+
+    def costly(password: str, stored: str) -> bool:
+        checked.append(password)
+        time.sleep(0.2)
+        return slow(password, stored)
+
+    monkeypatch.setattr(auth, "check_password", costly)
+
+    async def at_once() -> list[int]:
+        port = free_port()
+        server = AppServer(create_app(world["settings"], world["store"]), f"127.0.0.1:{port}")
+        await server.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+                replies = await asyncio.gather(*(
+                    c.post("/login", data={"username": "ann", "password": f"guess {i}"})
+                    for i in range(12)))
+        finally:
+            await server.stop()
+        return sorted(r.status_code for r in replies)
+
+    assert asyncio.run(at_once()) == [401] * 5 + [429] * 7 and len(checked) == 5
+
+
 def test_sign_in_is_throttled_after_five_failures(world):
     c = client(world)
     for _ in range(5):
