@@ -573,6 +573,15 @@ def test_an_idle_session_ends(world):
     assert ann.get("/").status_code == 303
 
 
+def test_a_session_cookie_kept_after_signing_out_opens_nothing(world):
+    ann = signed_in(world, "ann")
+    kept = ann.cookies.get("dlpgate_session")
+    assert ann.post("/logout", data={"csrf": csrf(ann.get("/").text)}).status_code == 303
+    replayed = client(world)
+    r = replayed.get("/", headers={"cookie": f"dlpgate_session={kept}"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
 def test_sessions_left_to_lapse_are_swept_at_the_next_sign_in_by_password_or_proxy(world):
     # a session nobody presented again or signed out of stayed in the store for ever, a
     # signing-in proxy's too (one for each name and address it forwarded for)
