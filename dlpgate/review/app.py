@@ -122,7 +122,10 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     def current(request: Request) -> tuple[auth.User, auth.Session | None] | None:
         if cfg.trusted_header and _trusted(request, cfg.trusted_proxies):
-            name = request.headers.get(cfg.trusted_header, "")
+            # named once, or not at all: a proxy that adds its header to the one the browser
+            # sent passed both on, and the first, the browser's own, was taken
+            named = request.headers.getlist(cfg.trusted_header)
+            name = named[0] if len(named) == 1 else ""
             user = store.get_user(name) if name else None
             if user and not user.disabled:
                 return user, proxied(request, user)
@@ -159,14 +162,15 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     async def checked_form(request: Request, session: auth.Session | None) -> Any:
         _same_site(request)
-        form = await request.form()
-        if session is not None and form.get("csrf") != session.csrf:
+        form = await read_form(request)
+        if session is not None and not _same_token(form.get("csrf"), session.csrf):
             raise Denied(403, "the form's security token is missing or stale; reload the page")
         return form
 
     def guarded(role: str, handler):
         async def endpoint(request: Request) -> Response:
             try:
+                _isolated(request)
                 user, session = need(request, role)
                 return await handler(request, user, session)
             except Denied as d:
@@ -190,7 +194,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             _same_site(request)
         except Denied as d:
             return page(request, "login.html", d.status, next=nxt, error=d.why)
-        form = await request.form()
+        form = await read_form(request)
         username = str(form.get("username", ""))[:100]
         password = str(form.get("password", ""))
         nxt = _safe_next(str(form.get("next", "/")))
@@ -218,15 +222,20 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                 "Too many failed attempts at this name. Try again in "
                 f"{_seconds(wait)}, or from a browser you have signed in on before."))
         # the hash is worked for an unknown name too: answering it at once told an outsider,
-        # by the time taken, which names are accounts
-        matches = auth.check_password(password, user.password_hash if user else unknown_hash)
+        # by the time taken, which names are accounts. It is worked off the event loop, the
+        # relay's too (scrypt held every SMTP session still while it ran), so the try is
+        # counted as failed first: tries arriving meanwhile see it, as they did when nothing
+        # else could run, and the lockout is not passed by sending many at once.
+        throttle.failed(pair, addr, name, *([known] if known else []))
+        matches = await run_in_threadpool(auth.check_password, password,
+                                          user.password_hash if user else unknown_hash)
         if user is None or user.disabled or not matches:
-            throttle.failed(pair, addr, name, *([known] if known else []))
             store.audit(AuditEntry(who, "sign-in-failed", via="web", detail=client))
             return page(request, "login.html", 401, next=nxt,
                         error="That user name and password do not match an active account.")
         # the name's and the address's failures stand: another's guessing is not forgiven
-        # because the reviewer got in
+        # because the reviewer got in (only this try, counted above)
+        throttle.forgive(addr, name)
         throttle.succeeded(pair, *([known] if known else []))
         old = request.cookies.get(COOKIE)
         if old:  # never keep a token that existed before sign-in (session fixation)
@@ -406,26 +415,37 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     # -- audit and dashboard ----------------------------------------------
 
     def _audit_entries(request: Request) -> list[AuditEntry]:
+        """The newest 5,000 entries the filters match, each filter asked of the store: the
+        action was asked of the newest 5,000 of any kind, and a reveal a few days of page
+        views back was not among a reviewer's reveals."""
         p = request.query_params
-        entries = store.audit_log(item_id=p.get("item") or None, actor=p.get("actor") or None,
-                                  limit=5000)
-        if p.get("action"):
-            entries = [e for e in entries if e.action == p["action"]]
-        return entries
+        return store.audit_log(item_id=p.get("item") or None, actor=p.get("actor") or None,
+                               action=p.get("action") or None, limit=5000)
+
+    def _audit_looked(request: Request, user: auth.User, action: str, found: int) -> None:
+        """An auditor's look at the trail, or its export, and what it was of: the filters and
+        how many entries, as a `list` of the queue says. The trail holds residents' addresses
+        (searches, senders), and an export was one entry that said nothing of what left."""
+        p = request.query_params
+        said = [f"{k}={p[k][:100]!r}" for k in ("item", "actor", "action") if p.get(k)]
+        store.audit(AuditEntry(actor(user), action, via="web",
+                               detail="; ".join([*said, f"{found} found"])))
 
     async def audit_page(request: Request, user: auth.User,
                          session: auth.Session | None) -> Response:
-        store.audit(AuditEntry(actor(user), "audit-view", via="web"))
+        entries = _audit_entries(request)[:1000]
+        _audit_looked(request, user, "audit-view", len(entries))
         return page(request, "audit.html", user=user, session=session,
-                    entries=_audit_entries(request)[:1000], params=request.query_params)
+                    entries=entries, params=request.query_params)
 
     async def audit_csv(request: Request, user: auth.User,
                         session: auth.Session | None) -> Response:
-        store.audit(AuditEntry(actor(user), "audit-export", via="web"))
+        entries = _audit_entries(request)
+        _audit_looked(request, user, "audit-export", len(entries))
         out = io.StringIO()
         w = csv.writer(out)
         w.writerow(["at", "actor", "action", "item_id", "reason", "via", "detail"])
-        for e in _audit_entries(request):
+        for e in entries:
             w.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.at)), *(
                 _inert(v) for v in (e.actor, e.action, e.item_id, e.reason, e.via, e.detail))])
         return Response(out.getvalue(), media_type="text/csv", headers={
@@ -482,7 +502,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         # (as link checkers send) went on to act, cancelling or sending the message
         if request.method != "POST":
             return shown()
-        form = await request.form()
+        form = await read_form(request)
         reason = str(form.get("reason", "")).strip()[:500]
         waiting = ("awaiting-sender",)
         if purpose == "false-alarm":
@@ -574,12 +594,40 @@ def _safe_next(path: str) -> str:
 def _same_site(request: Request) -> None:
     """A form posted from another site is refused, by what the browser says of where it
     came from (Fetch Metadata): a page elsewhere signed a reviewer in as someone else, so
-    that their reveals and decisions went on the audit trail under the wrong name. Clients
-    that send no such header (scripts, the CLI's tests) are not browsers carrying a session.
-    (Not `Origin: null`: under this app's no-referrer policy a browser sends that for its own
-    forms too.)"""
-    if request.headers.get("sec-fetch-site", "") == "cross-site":
+    that their reveals and decisions went on the audit trail under the wrong name. Another
+    of the council's own sites is another site here (`same-site`: gov.uk is a public suffix,
+    so the intranet's pages were let through). Clients that send no such header (scripts,
+    the CLI's tests) are not browsers carrying a session. (Not `Origin: null`: under this
+    app's no-referrer policy a browser sends that for its own forms too.)"""
+    if request.headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
         raise Denied(403, "a form from another site cannot act here; use this site's page")
+
+
+async def read_form(request: Request) -> Any:
+    """A form as this app's forms are: no files, and no field past 64 KB (a reason is kept
+    to 500 characters). Anyone could post a file of any size to the sign-in form or a
+    sender's link, and it was written to the server's disk, beside the quarantine, while
+    the form was read; such a form is refused (400) as it arrives."""
+    return await request.form(max_files=0, max_part_size=64 * 1024)
+
+
+def _same_token(given: object, token: str) -> bool:
+    """Whether a form's token is the session's, compared in constant time (as passwords and
+    links are): how long `!=` takes says how much of a guess was right. As bytes, for
+    compare_digest refuses a str with a character past ASCII, which anyone can send."""
+    return isinstance(given, str) and hmac.compare_digest(given.encode(), token.encode())
+
+
+def _isolated(request: Request) -> None:
+    """A page another site's page fetches (a picture, a script, a fetch()) is refused before
+    anything is looked up: the browser sends the session, or the proxy's credentials, with
+    it, and a page on the intranet put searches for a resident and looks at held mail on
+    the audit trail in a reviewer's name. A link followed from elsewhere (the reviewers'
+    notice, read in webmail) is a navigation, and opens as ever."""
+    site = request.headers.get("sec-fetch-site", "")
+    if site in ("cross-site", "same-site") and \
+            request.headers.get("sec-fetch-mode", "") != "navigate":
+        raise Denied(403, "another site's page cannot fetch this page")
 
 
 def _inert(cell: str) -> str:

@@ -143,6 +143,14 @@ class Throttle:
         for k in keys:
             self._recent(k, now).append(now)
 
+    def forgive(self, *keys: str) -> None:
+        """One failure fewer for each key: a try counted as failed before its password was
+        checked (off the event loop), whose password was right."""
+        now = _clock()
+        for k in keys:
+            if q := self._recent(k, now):
+                q.pop()
+
     def succeeded(self, *keys: str) -> None:
         for k in keys:
             self._failures.pop(k, None)

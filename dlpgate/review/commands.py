@@ -36,6 +36,14 @@ def _age(seconds: float) -> str:
     return f"{int(seconds // 86400)}d"
 
 
+def _line(text: str) -> str:
+    """Text from mail or a form (a reason, an address, a next hop's reply) as one line of a
+    terminal's, each control character written as its escape (a newline as \\n): a sender's
+    false-alarm reason printed a line of its own, read as another entry of the audit trail,
+    and its escape sequences reached the terminal. --json escapes them already."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _summary(item: HeldMessage) -> dict:
     counts: dict[str, int] = {}
     for f in item.findings:
@@ -69,8 +77,8 @@ def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
     now = time.time()
     print(f"{'id':<22} {'age':>4} {'state':<9} {'action':<8} {'from':<32} rules")
     for item in items:
-        print(f"{item.id:<22} {_age(now - item.created):>4} {item.state:<9} {item.action:<8} "
-              f"{item.mail_from[:32]:<32} {', '.join(item.rules)}")
+        print(_line(f"{item.id:<22} {_age(now - item.created):>4} {item.state:<9} "
+                    f"{item.action:<8} {item.mail_from[:32]:<32} {', '.join(item.rules)}"))
     print(f"{len(items)} message(s)")
     return 0
 
@@ -96,30 +104,34 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"{item.id}: {item.state} ({item.action}), from {item.mail_from} to "
-          f"{', '.join(item.rcpt_tos)}")
+
+    def say(text: str) -> None:
+        print(_line(text).rstrip())
+
+    say(f"{item.id}: {item.state} ({item.action}), from {item.mail_from} to "
+        f"{', '.join(item.rcpt_tos)}")
     if item.last_error:
-        print(f"  last error: {item.last_error}")
+        say(f"  last error: {item.last_error}")
     if item.state == "releasing":
-        print(f"  a release by {item.decided_by} was started and not finished: check the next "
-              "hop's log before doing anything else with it")
-    print("  why:")
+        say(f"  a release by {item.decided_by} was started and not finished: check the next "
+            "hop's log before doing anything else with it")
+    say("  why:")
     for reason in item.reasons:
-        print(f"    - {reason}")
-    print("  recipients:")
+        say(f"    - {reason}")
+    say("  recipients:")
     for r in item.recipients:
-        print(f"    {r['address']}  risk {r['risk']:.2f}  {', '.join(r['signals'])}")
+        say(f"    {r['address']}  risk {r['risk']:.2f}  {', '.join(r['signals'])}")
         for name, why in zip(r["signals"], r.get("explanations", ()), strict=False):
-            print(f"      {name}: {why}")
-    print("  findings: " + (", ".join(f"{k} {v}" for k, v in out["findings"].items()) or "none"))
+            say(f"      {name}: {why}")
+    say("  findings: " + (", ".join(f"{k} {v}" for k, v in out["findings"].items()) or "none"))
     if unread:
-        print("  not read (nothing found there is no evidence of nothing there):")
+        say("  not read (nothing found there is no evidence of nothing there):")
         for note in unread:
-            print(f"    - {note}")
-    print("  history:")
+            say(f"    - {note}")
+    say("  history:")
     for h in history:
-        print(f"    {time.strftime('%Y-%m-%d %H:%M %Z', time.localtime(h['at']))} {h['actor']} "
-              f"{h['action']} {h['reason']} {h['detail']}".rstrip())
+        say(f"    {time.strftime('%Y-%m-%d %H:%M %Z', time.localtime(h['at']))} {h['actor']} "
+            f"{h['action']} {h['reason']} {h['detail']}")
     return 0
 
 
@@ -159,8 +171,8 @@ def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
                               "item_id": e.item_id, "reason": e.reason, "via": e.via,
                               "detail": e.detail}))
         else:
-            print(f"{time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(e.at))} {e.actor} "
-                  f"{e.action} {e.item_id} {e.reason} {e.detail}".rstrip())
+            print(_line(f"{time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(e.at))} "
+                        f"{e.actor} {e.action} {e.item_id} {e.reason} {e.detail}").rstrip())
     return 0
 
 

@@ -49,7 +49,7 @@ def routes(page, guarded, checked_form, actor, store: Any) -> list[Route]:
 
     async def forget(request: Request, user, session) -> Response:
         address, reason, problem = await _asked(request, session)
-        form = await request.form()
+        form = await request.form()  # read already, by checked_form (app.read_form)
         if not problem and form.get("confirm") != "yes":
             problem = "Tick the box to confirm the erasure."
         if problem:

@@ -21,7 +21,10 @@ class AppServer:
 
     def __init__(self, asgi: Any, listen: str) -> None:
         host, port = split_host_port(listen)
-        config = uvicorn.Config(asgi, host=host, port=port,
+        # log_config=None: uvicorn's own handlers printed a failing page's whole traceback to
+        # stderr, the exception's words with it (a file's name, an address), past the masking
+        # every other log line has; its records go to obs's handler instead, as a library's
+        config = uvicorn.Config(asgi, host=host, port=port, log_config=None,
                                 log_level="warning", access_log=False, lifespan="off",
                                 server_header=False, proxy_headers=False)
         self.server = uvicorn.Server(config)

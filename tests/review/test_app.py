@@ -101,8 +101,9 @@ def test_a_form_posted_without_its_csrf_token_is_refused(world):
     page = ann.get(f"/m/{world['id']}").text
     r = ann.post(f"/m/{world['id']}/release", data={"comment": "ok"})
     assert r.status_code == 403 and "security token" in r.text
-    r = ann.post(f"/m/{world['id']}/release", data={"comment": "ok", "csrf": "forged"})
-    assert r.status_code == 403
+    for forged in ("forged", "forg\u00e9d"):  # compared in constant time, as bytes
+        r = ann.post(f"/m/{world['id']}/release", data={"comment": "ok", "csrf": forged})
+        assert r.status_code == 403
     assert world["sink"].received == [] and world["store"].get_held(world["id"]).state == "held"
     other = signed_in(world, "root")  # another session's token is no good either
     r = other.post(f"/m/{world['id']}/release", data={"comment": "ok", "csrf": csrf(page)})
@@ -297,6 +298,104 @@ def test_the_next_page_after_sign_in_stays_on_this_site(world):
         assert r.headers["location"] == "/", evil
 
 
+def test_a_form_is_read_without_files_or_a_field_longer_than_any_form_here_has(world):
+    # anyone could post a file of any size to the sign-in form (or a sender's link), and it
+    # was written to the server's disk, beside the quarantine, while the form was read
+    big = "x" * 100_000
+    key = links.link_key(world["settings"], world["store"])
+    for path in ("/login", f"/l/{links.make(key, world['id'], 'cancel', time.time() + 60)}"):
+        r = client(world).post(path, data={"username": "ann"},
+                               files={"upload": ("a.bin", b"\0" * 2_000_000)})
+        assert r.status_code == 400, path
+        r = client(world).post(path, data={"username": "ann", "password": big})
+        assert r.status_code == 400, path
+
+
+def test_checking_a_password_leaves_the_relays_event_loop_free(world, monkeypatch):
+    # the app shares its event loop with the relay, and scrypt ran on it: each sign-in, by
+    # anyone from anywhere, held every SMTP session still for as long as the hash took
+    import asyncio
+
+    import httpx
+
+    from dlpgate.review import auth
+    from dlpgate.review.server import AppServer
+    from dlpgate.testing import free_port
+    from dlpgate.workers import spawn
+
+    slow = auth.check_password
+
+    def costly(password: str, stored: str) -> bool:  # a hash as dear as a slow server's
+        time.sleep(0.4)
+        return slow(password, stored)
+
+    monkeypatch.setattr(auth, "check_password", costly)
+
+    async def sign_ins() -> tuple[list[int], float]:
+        port = free_port()
+        server = AppServer(create_app(world["settings"], world["store"]), f"127.0.0.1:{port}")
+        await server.start()
+        stalls, done = [0.0], asyncio.Event()
+
+        async def tick() -> None:
+            last = time.monotonic()
+            while not done.is_set():
+                await asyncio.sleep(0.01)
+                stalls.append(time.monotonic() - last)
+                last = time.monotonic()
+
+        ticking = spawn(tick(), name="tick")
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+                codes = [(await c.post("/login", data={"username": name, "password": pw})
+                          ).status_code for name, pw in (("ann", "wrong"), ("ann", PASSWORD))]
+        finally:
+            done.set()
+            await ticking
+            await server.stop()
+        return codes, max(stalls)
+
+    codes, stall = asyncio.run(sign_ins())
+    assert codes == [401, 303] and stall < 0.2
+
+
+def test_wrong_passwords_sent_all_at_once_are_locked_out_after_five_as_one_by_one(world,
+                                                                                  monkeypatch):
+    # with the password checked off the event loop, tries that arrived while one was being
+    # checked would each have found the name not yet locked out
+    import asyncio
+
+    import httpx
+
+    from dlpgate.review import auth
+    from dlpgate.review.server import AppServer
+    from dlpgate.testing import free_port
+
+    checked, slow = [], auth.check_password
+
+    def costly(password: str, stored: str) -> bool:
+        checked.append(password)
+        time.sleep(0.2)
+        return slow(password, stored)
+
+    monkeypatch.setattr(auth, "check_password", costly)
+
+    async def at_once() -> list[int]:
+        port = free_port()
+        server = AppServer(create_app(world["settings"], world["store"]), f"127.0.0.1:{port}")
+        await server.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+                replies = await asyncio.gather(*(
+                    c.post("/login", data={"username": "ann", "password": f"guess {i}"})
+                    for i in range(12)))
+        finally:
+            await server.stop()
+        return sorted(r.status_code for r in replies)
+
+    assert asyncio.run(at_once()) == [401] * 5 + [429] * 7 and len(checked) == 5
+
+
 def test_sign_in_is_throttled_after_five_failures(world):
     c = client(world)
     for _ in range(5):
@@ -474,6 +573,15 @@ def test_an_idle_session_ends(world):
     assert ann.get("/").status_code == 303
 
 
+def test_a_session_cookie_kept_after_signing_out_opens_nothing(world):
+    ann = signed_in(world, "ann")
+    kept = ann.cookies.get("dlpgate_session")
+    assert ann.post("/logout", data={"csrf": csrf(ann.get("/").text)}).status_code == 303
+    replayed = client(world)
+    r = replayed.get("/", headers={"cookie": f"dlpgate_session={kept}"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
 def test_sessions_left_to_lapse_are_swept_at_the_next_sign_in_by_password_or_proxy(world):
     # a session nobody presented again or signed out of stayed in the store for ever, a
     # signing-in proxy's too (one for each name and address it forwarded for)
@@ -526,6 +634,38 @@ def test_the_audit_trail_exports_as_csv_and_has_no_edit_route(world):
         assert getattr(audrey, method)("/audit").status_code in (403, 405)
 
 
+def test_the_audit_trail_filtered_by_action_finds_entries_older_than_the_newest_thousands(
+        world):
+    # the filter was applied to the newest 5,000 entries of any kind: a reveal a few days
+    # of page views back was not among ann's reveals, on the page or in the export
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{world['id']}").text
+    ann.post(f"/m/{world['id']}/reveal", data={"csrf": csrf(page), "reason": "safeguarding"})
+    for _ in range(5000):
+        world["store"].audit(AuditEntry("web:ann", "view", world["id"], via="web"))
+    audrey = signed_in(world, "audrey")
+    assert "safeguarding" in audrey.get("/audit?actor=web:ann&action=reveal").text
+    assert "safeguarding" in audrey.get("/audit.csv?action=reveal").text
+
+
+def test_each_look_at_the_audit_trail_and_each_export_says_what_it_was_of(world):
+    # the trail holds residents' addresses (searches, senders): an export was one entry that
+    # said nothing of which entries left, or how many
+    signed_in(world, "ann").get("/?q=carer@gmail.com")
+    audrey = signed_in(world, "audrey")
+    audrey.get("/audit?actor=web:ann")
+    audrey.get("/audit.csv?actor=web:ann&action=search")
+    audrey.get("/audit.csv")
+    looks = [(e.action, e.detail) for e in world["store"].audit_log(actor="web:audrey")][:3]
+    assert looks == [("audit-export", f"{_trail_size(world) - 1} found"),
+                     ("audit-export", "actor='web:ann'; action='search'; 1 found"),
+                     ("audit-view", "actor='web:ann'; 2 found")]  # sign-in, search
+
+
+def _trail_size(world) -> int:
+    return len(world["store"].audit_log(limit=100_000))
+
+
 def test_pages_forbid_framing_scripts_and_external_assets(world):
     r = signed_in(world, "ann").get("/")
     csp = r.headers["content-security-policy"]
@@ -555,6 +695,19 @@ def test_a_trusted_proxy_header_signs_in_a_known_user_only_from_a_trusted_addres
     assert proxied.get("/audit", headers={"X-Remote-User": "ann"}).status_code == 403
     direct = TestClient(app, follow_redirects=False, client=("192.0.2.9", 4000))
     assert direct.get("/", headers={"X-Remote-User": "ann"}).status_code == 303
+
+
+def test_a_request_naming_two_users_in_the_proxys_header_signs_in_neither(world):
+    # a proxy that adds its header to the one the browser sent (rather than replacing it)
+    # passed both on, and the first, the browser's own, was taken: anyone was anyone
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+    proxied = TestClient(create_app(settings, world["store"]), follow_redirects=False,
+                         client=("10.1.2.3", 4000))
+    both = [("X-Remote-User", "root"), ("X-Remote-User", "ann")]
+    assert proxied.get("/history", headers=both).status_code == 303
+    assert proxied.get("/", headers=both).status_code == 303
+    assert [e.actor for e in world["store"].audit_log(action="sign-in")] == []
 
 
 def test_a_user_the_proxy_signs_in_has_one_sign_in_entry_a_session_like_a_password_user(world):
@@ -699,6 +852,37 @@ def test_a_form_posted_from_another_site_signs_no_one_in_and_changes_nothing(wor
     r = ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "ok"},
                  headers=other)
     assert r.status_code == 403 and world["store"].get_held(world["id"]).state == "held"
+
+
+def test_a_sign_in_posted_from_another_of_the_councils_sites_signs_no_one_in(world):
+    # gov.uk is a public suffix: the intranet at intranet.example-council.gov.uk is the same
+    # site as the review app, its forms were let through, and a page there signed ann's
+    # browser in as someone else
+    sibling = {"Sec-Fetch-Site": "same-site", "Origin": "https://intranet.example-council.gov.uk"}
+    r = client(world).post("/login", data={"username": "ann", "password": PASSWORD},
+                           headers=sibling)
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    own = {"Sec-Fetch-Site": "same-origin"}  # the app's own sign-in form
+    assert client(world).post("/login", data={"username": "ann", "password": PASSWORD},
+                              headers=own).status_code == 303
+
+
+def test_a_page_another_site_embeds_or_fetches_shows_nothing_and_writes_nothing_in_her_name(
+        world):
+    # her browser sends the session (or the proxy's credentials) with a picture another
+    # site's page asks for: a page on the intranet put a search for a resident, and looks at
+    # held mail, on the audit trail in ann's name
+    ann = signed_in(world, "ann")
+    for site in ("same-site", "cross-site"):
+        embedded = {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}
+        for path in ("/?q=carer@gmail.com", f"/m/{world['id']}"):
+            r = ann.get(path, headers=embedded)
+            assert r.status_code == 403 and "carer@gmail.com" not in r.text, (site, path)
+    assert [e.action for e in world["store"].audit_log(actor="web:ann")] == ["sign-in"]
+    # a link followed from elsewhere (the reviewers' notice, read in webmail) still opens
+    followed = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+                "Sec-Fetch-Dest": "document"}
+    assert ann.get(f"/m/{world['id']}", headers=followed).status_code == 200
 
 
 def test_a_reviewer_cannot_release_mail_they_sent_and_another_reviewer_can(world):

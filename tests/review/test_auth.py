@@ -87,3 +87,13 @@ def test_a_known_browser_cookie_is_no_good_after_a_password_change_or_a_disable(
 def test_a_user_printed_or_logged_does_not_show_its_password_hash():
     user = User("ann", ("reviewer",), password_hash="$argon2id$v=19$secret")
     assert "argon2" not in repr(user) and "secret" not in str(user)
+
+
+def test_a_try_counted_before_its_password_was_checked_is_forgiven_when_it_was_right():
+    t = Throttle(max_failures=5, window=60)
+    for _ in range(4):
+        t.failed("addr:1.2.3.4")
+    t.failed("addr:1.2.3.4")  # counted while its password is checked
+    assert t.locked("addr:1.2.3.4")
+    t.forgive("addr:1.2.3.4", "user:nobody-yet")
+    assert t.count("addr:1.2.3.4") == 4 and t.count("user:nobody-yet") == 0

@@ -187,3 +187,32 @@ def test_show_says_what_the_scan_left_unread(make_settings, relay_factory, sink,
     assert "943 476 5919" not in plain.stdout
     assert json.loads(dlpgate("quarantine", "show", item.id, "--json", cfg=cfg).stdout)[
         "unread"] == [note]
+
+
+def test_text_from_a_sender_prints_as_one_line_with_its_control_characters_escaped(
+        make_settings, relay_factory, sink, tmp_path):
+    # a sender's false-alarm link takes any text: its newline printed a line of its own, read
+    # as another entry (a reveal by someone who never made one), and its escape sequence
+    # reached the auditor's terminal (here, erasing the line it was on)
+    from dlpgate.store.base import AuditEntry
+    from dlpgate.store.sqlite import SQLiteStore
+
+    settings = make_settings()
+    cfg, _ = hold_one(relay_factory(settings), settings, tmp_path)
+    [item] = [json.loads(line) for line in
+              dlpgate("quarantine", "list", "--json", cfg=cfg).stdout.splitlines()]
+    forged = "fine\n2026-01-05 09:00:00 GMT web:ann reveal checking\x1b[2K\r"
+    store = SQLiteStore(settings.storage.url)
+    store.audit(AuditEntry("sender:alice.jones@example-council.gov.uk", "false-alarm",
+                           item["id"], reason=forged, via="link"))
+    store.close()
+
+    audit = dlpgate("quarantine", "audit", "--item", item["id"], cfg=cfg)
+    shown = dlpgate("quarantine", "show", item["id"], cfg=cfg)
+    [line] = [t for t in audit.stdout.splitlines() if "false-alarm" in t]
+    assert line.endswith("false-alarm " + item["id"] + r" fine\n2026-01-05 09:00:00 GMT "
+                         r"web:ann reveal checking\x1b[2K\r")
+    assert len(audit.stdout.splitlines()) == 1
+    for out in (audit.stdout, shown.stdout):
+        assert "\x1b" not in out and "\r" not in out
+        assert not any(t.startswith("2026-01-05") for t in out.splitlines())

@@ -1,7 +1,8 @@
 """The review app in a real browser (Debian's Chromium, driven by Playwright), beside a real relay.
 
 Sign in, see the held message, reveal it with a reason, release it, and see it arrive at the
-sink; a reviewer cannot open the audit page; a form without its CSRF token is refused.
+sink; a reviewer cannot open the audit page; a form without its CSRF token is refused. And the
+server itself, without a browser: what it logs of a page that fails.
 Screenshots of the queue, message and dashboard pages go to docs/screenshots/ when
 DLPGATE_UPDATE_SCREENSHOTS=1 (README shows them).
 """
@@ -23,9 +24,6 @@ from dlpgate.testing import free_port, make_message
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"Debian's chromium not found at {CHROMIUM} "
-                                       "(./scripts/dev test installs it)")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -35,6 +33,8 @@ MESSAGE_PAGE = re.compile(r"/m/[0-9a-f]+$")
 
 @pytest.fixture
 def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Debian's chromium not found at {CHROMIUM} (./scripts/dev test installs it)")
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield b
@@ -250,3 +250,43 @@ def test_a_reviewer_sees_what_the_scan_left_unread_on_the_message_page(
         "2 small picture(s) not read (logos, or crops of a screen under scan.ocr.min_pixels): "
         "half the message's OCR is kept for larger ones, or OCR could not read them"]
     shot(page, tmp_path, "review-message-unread.png")
+
+
+def test_a_page_that_fails_is_logged_as_one_json_line_without_its_messages_words(capfd):
+    # uvicorn's own log handlers printed the whole traceback to stderr, past the logs'
+    # masking: the exception's words (a file named after a child, an address) with it
+    import asyncio
+    import io
+    import json
+
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    from dlpgate.config import Logging
+    from dlpgate.obs import configure
+    from dlpgate.review.server import AppServer
+
+    async def fails(request):
+        raise KeyError("no item named 'Amelia-Reid-care-plan.docx' for sarah.khan@nhs.net")
+
+    async def fetch() -> int:
+        port = free_port()
+        server = AppServer(Starlette(routes=[Route("/", fails)]), f"127.0.0.1:{port}")
+        await server.start()
+        try:
+            async with httpx.AsyncClient() as client:
+                return (await client.get(f"http://127.0.0.1:{port}/")).status_code
+        finally:
+            await server.stop()
+
+    stream = io.StringIO()
+    configure(Logging(), stream=stream)
+    try:
+        assert asyncio.run(fetch()) == 500
+    finally:
+        configure(Logging())
+    printed = capfd.readouterr()
+    assert "Amelia" not in stream.getvalue() + printed.out + printed.err
+    [event] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert (event["logger"], event["error"]) == ("uvicorn.error", "KeyError")
