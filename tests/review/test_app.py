@@ -1133,3 +1133,10 @@ def test_what_the_scan_left_unread_is_shown_beside_the_findings(world, scanner, 
     unread = page.split("<h2>Not read</h2>")[1].split("</ul>")[0]
     assert "<li>2 small picture(s) not read (logos, or crops of a screen" in unread
     assert "<h2>Not read</h2>" not in ann.get(f"/m/{world['id']}").text
+
+
+def test_a_held_message_with_no_sender_is_listed_as_such_not_as_escaped_markup(world):
+    hold_from(world, "", "notices@example-council.gov.uk")
+    page = signed_in(world, "ann").get("/").text
+    assert "(no sender: a bounce or a notice)" in page
+    assert "&amp;lt;" not in page
