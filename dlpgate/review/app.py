@@ -17,6 +17,7 @@ import ipaddress
 import statistics
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from dlpgate.act.quarantine import (
@@ -50,6 +51,7 @@ from dlpgate.store.base import AuditEntry
 
 COOKIE = "dlpgate_session"
 KNOWN_COOKIE = "dlpgate_known"  # a browser someone signed in on: spared their name's slowing
+AUDIT_SHOWN = 1000  # entries on the audit page; the export has every one
 CSS = (Path(__file__).parent / "templates" / "style.css").read_text()
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
@@ -415,12 +417,13 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     # -- audit and dashboard ----------------------------------------------
 
     def _audit_entries(request: Request) -> list[AuditEntry]:
-        """The newest 5,000 entries the filters match, each filter asked of the store: the
-        action was asked of the newest 5,000 of any kind, and a reveal a few days of page
-        views back was not among a reviewer's reveals."""
+        """The newest entries the filters match (one more than the page shows, to say there
+        are more), each filter asked of the store: the action was asked of the newest 5,000
+        of any kind, and a reveal a few days of page views back was not among a reviewer's
+        reveals."""
         p = request.query_params
         return store.audit_log(item_id=p.get("item") or None, actor=p.get("actor") or None,
-                               action=p.get("action") or None, limit=5000)
+                               action=p.get("action") or None, limit=AUDIT_SHOWN + 1)
 
     def _audit_looked(request: Request, user: auth.User, action: str, found: int) -> None:
         """An auditor's look at the trail, or its export, and what it was of: the filters and
@@ -433,22 +436,37 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     async def audit_page(request: Request, user: auth.User,
                          session: auth.Session | None) -> Response:
-        entries = _audit_entries(request)[:1000]
-        _audit_looked(request, user, "audit-view", len(entries))
+        entries = _audit_entries(request)
+        _audit_looked(request, user, "audit-view", len(entries[:AUDIT_SHOWN]))
         return page(request, "audit.html", user=user, session=session,
-                    entries=entries, params=request.query_params)
+                    entries=entries[:AUDIT_SHOWN], more=len(entries) > AUDIT_SHOWN,
+                    shown=AUDIT_SHOWN, params=request.query_params)
 
     async def audit_csv(request: Request, user: auth.User,
                         session: auth.Session | None) -> Response:
-        entries = _audit_entries(request)
-        _audit_looked(request, user, "audit-export", len(entries))
-        out = io.StringIO()
-        w = csv.writer(out)
-        w.writerow(["at", "actor", "action", "item_id", "reason", "via", "detail"])
-        for e in entries:
-            w.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.at)), *(
-                _inert(v) for v in (e.actor, e.action, e.item_id, e.reason, e.via, e.detail))])
-        return Response(out.getvalue(), media_type="text/csv", headers={
+        """Every entry the filters match, streamed a batch at a time; the entry saying so is
+        written first, with how many, so an export that fails half way is still on record."""
+        p = request.query_params
+        filters = {"item_id": p.get("item") or None, "actor": p.get("actor") or None,
+                   "action": p.get("action") or None}
+        found, newest = await run_in_threadpool(store.audit_extent, **filters)
+        _audit_looked(request, user, "audit-export", found)
+
+        def rows() -> Iterator[str]:
+            out = io.StringIO()
+            w = csv.writer(out)
+            w.writerow(["at", "actor", "action", "item_id", "reason", "via", "detail"])
+            for batch in store.audit_batches(**filters, upto=newest):
+                for e in batch:
+                    w.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.at)), *(
+                        _inert(v) for v in (e.actor, e.action, e.item_id, e.reason, e.via,
+                                            e.detail))])
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+            yield out.getvalue()
+
+        return StreamingResponse(rows(), media_type="text/csv", headers={
             **_HEADERS, "Content-Disposition": "attachment; filename=dlpgate-audit.csv"})
 
     async def dashboard(request: Request, user: auth.User,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -243,6 +244,18 @@ class Store(Protocol):
     def audit_log(self, item_id: str | None = None, actor: str | None = None,
                   limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
         """Newest first; each given filter must hold."""
+        ...
+
+    def audit_extent(self, item_id: str | None = None, actor: str | None = None,
+                     action: str | None = None) -> tuple[int, int]:
+        """(entries the filters match, the newest one's number)."""
+        ...
+
+    def audit_batches(self, item_id: str | None = None, actor: str | None = None,
+                      action: str | None = None, upto: int | None = None, batch: int = 5000
+                      ) -> Iterator[list[AuditEntry]]:
+        """Every entry the filters match, numbered `upto` or lower, newest first, a batch at a
+        time (an export)."""
         ...
 
     def held_before(self, states: tuple[str, ...], cutoff: float) -> list[HeldMessage]:

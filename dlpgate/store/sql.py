@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Iterator
 
 from dlpgate.history import MAX_ADDRESS, group_pairs
 from dlpgate.store.base import (
@@ -215,6 +216,31 @@ class SQLStore(HistoryKeeping):
         rows = self._read(f"SELECT {_AUDIT_COLUMNS} FROM audit {clause} ORDER BY id DESC LIMIT ?",
                           (*params, limit))
         return [AuditEntry(*r) for r in rows]
+
+    def audit_extent(self, item_id: str | None = None, actor: str | None = None,
+                     action: str | None = None) -> tuple[int, int]:
+        """(how many entries the filters match, the newest entry's number): what an export
+        will hold, said in the audit entry written before it starts."""
+        clause, params = _audit_where(item_id, actor, action, None)
+        [(count, newest)] = self._read(f"SELECT COUNT(*), MAX(id) FROM audit {clause}", params)
+        return int(count), int(newest or 0)
+
+    def audit_batches(self, item_id: str | None = None, actor: str | None = None,
+                      action: str | None = None, upto: int | None = None, batch: int = 5000
+                      ) -> Iterator[list[AuditEntry]]:
+        """Every entry the filters match (numbered `upto` or lower), newest first, `batch` at
+        a time: an auditor's export is of the whole trail, and every page view is an entry,
+        so a year of it is more than one list should hold (the export stopped at 5,000 and
+        did not say so)."""
+        below = upto + 1 if upto is not None else None
+        while True:
+            clause, params = _audit_where(item_id, actor, action, below)
+            rows = self._read(f"SELECT id, {_AUDIT_COLUMNS} FROM audit {clause} "
+                              "ORDER BY id DESC LIMIT ?", (*params, batch))
+            if not rows:
+                return
+            yield [AuditEntry(*r[1:]) for r in rows]
+            below = rows[-1][0]
 
     def held_before(self, states: tuple[str, ...], cutoff: float) -> list[HeldMessage]:
         marks = ",".join("?" * len(states))
@@ -572,4 +598,12 @@ def _held(r: tuple) -> HeldMessage:
     )
 
 
-
+def _audit_where(item_id: str | None, actor: str | None, action: str | None,
+                 below: int | None) -> tuple[str, tuple]:
+    where, params = [], []
+    for column, value in (("item_id", item_id), ("actor", actor), ("action", action),
+                          ("id", below)):
+        if value is not None:
+            where.append(f"{column} < ?" if column == "id" else f"{column} = ?")
+            params.append(value)
+    return (f"WHERE {' AND '.join(where)}" if where else ""), tuple(params)

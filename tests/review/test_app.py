@@ -648,6 +648,23 @@ def test_the_audit_trail_filtered_by_action_finds_entries_older_than_the_newest_
     assert "safeguarding" in audrey.get("/audit.csv?action=reveal").text
 
 
+def test_the_audit_export_holds_every_matching_entry_and_the_page_says_when_there_are_more(
+        world):
+    # the export stopped at the newest 5,000 and the page at 1,000, neither saying so: an
+    # auditor asked for a year of a reviewer's looks got a few weeks of them
+    for n in range(12_000):
+        world["store"].audit(AuditEntry("web:ann", "view", f"m{n}", via="web"))
+    audrey = signed_in(world, "audrey")
+    rows = audrey.get("/audit.csv?actor=web:ann&action=view").text.splitlines()[1:]
+    assert len(rows) == 12_000 and len({r.split(",")[3] for r in rows}) == 12_000
+    assert rows[0].split(",")[3] == "m11999" and rows[-1].split(",")[3] == "m0"
+    [export] = [e for e in world["store"].audit_log(actor="web:audrey")
+                if e.action == "audit-export"]
+    assert export.detail == "actor='web:ann'; action='view'; 12000 found"
+    assert "there are more" in audrey.get("/audit?actor=web:ann").text
+    assert "there are more" not in audrey.get("/audit?actor=web:audrey").text
+
+
 def test_each_look_at_the_audit_trail_and_each_export_says_what_it_was_of(world):
     # the trail holds residents' addresses (searches, senders): an export was one entry that
     # said nothing of which entries left, or how many

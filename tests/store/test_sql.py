@@ -108,6 +108,20 @@ def test_the_audit_trail_is_asked_for_one_action_however_much_else_a_message_has
     assert any_store.audit_log(item_id="m2", action="false-alarm") == []
 
 
+def test_the_whole_audit_trail_is_read_in_batches_newest_first_up_to_where_an_export_began(
+        any_store):
+    for n in range(7):
+        any_store.audit(AuditEntry("web:ann", "view", f"m{n}", via="web"))
+    any_store.audit(AuditEntry("web:bob", "view", "m0", via="web"))
+    found, newest = any_store.audit_extent(actor="web:ann")
+    any_store.audit(AuditEntry("web:ann", "view", "late", via="web"))  # after it began
+    batches = list(any_store.audit_batches(actor="web:ann", upto=newest, batch=3))
+    assert found == 7 and [len(b) for b in batches] == [3, 3, 1]
+    assert [e.item_id for b in batches for e in b] == [f"m{n}" for n in range(6, -1, -1)]
+    assert any_store.audit_extent(action="no-such") == (0, 0)
+    assert list(any_store.audit_batches(action="no-such")) == []
+
+
 def test_retention_finds_old_open_messages(any_store):
     old, _ = held_item(created=1000.0)
     any_store.hold(old)
