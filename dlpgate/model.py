@@ -185,8 +185,12 @@ CALENDAR = "meeting request"
 # it read, its text from its RTF and only where the message's text lacks it, 10; pictures
 # on a PDF's pages of text read from scan.ocr.crop_min_pixels, numbered with the larger ones
 # on their page, 11) raises it, so a hold made before it is not shown with its masks on the
-# wrong words.
-PARSER = 11
+# wrong words. A change that only adds text after a part's text raises it too, and leaves
+# the earlier version's offsets trusted (`review.content._placed`): what an Office or
+# OpenDocument file keeps beside what it shows (custom XML data, defined names, dropdown
+# lists, fields' instructions, a glossary, ODF's user fields and hidden text), read after
+# everything else it gives, 12.
+PARSER = 12
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _quoted(text: str) -> str:
+    """`text` escaped for an attribute's value."""
+    return _esc(text).replace('"', "&quot;")
+
+
 def _zip(members: dict[str, bytes | str]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -242,15 +247,19 @@ def make_encrypted_pdf(text: str, password: str = "s3cret", algorithm: str = "RC
     return buf.getvalue()
 
 
-def make_docx(paragraphs: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes:
-    """A document of paragraphs, then `tables` (rows of cells) as Word tables."""
+def make_docx(paragraphs: list[str], tables: Sequence[list[list[str]]] = (), *,
+              custom_xml: Sequence[str] = (), glossary: Sequence[str] = ()) -> bytes:
+    """A document of paragraphs, then `tables` (rows of cells) as Word tables. `custom_xml`:
+    XML documents kept as its custom XML data (customXml/item1.xml..., each with the
+    itemProps Word writes beside it); `glossary`: Quick Parts, a paragraph each."""
     body = "".join(f"<w:p><w:r><w:t>{_esc(p)}</w:t></w:r></w:p>" for p in paragraphs)
     for table in tables:
         rows = "".join("<w:tr>" + "".join(
             f"<w:tc><w:p><w:r><w:t>{_esc(cell)}</w:t></w:r></w:p></w:tc>" for cell in row)
             + "</w:tr>" for row in table)
         body += f"<w:tbl>{rows}</w:tbl>"
-    return make_docx_body(body)
+    extras = {**_custom_xml(custom_xml), **_glossary(glossary)}
+    return with_members(make_docx_body(body), extras) if extras else make_docx_body(body)
 
 
 def make_docx_body(body: str) -> bytes:
@@ -259,12 +268,60 @@ def make_docx_body(body: str) -> bytes:
     return _zip({"[Content_Types].xml": _CT, "word/document.xml": doc})
 
 
+def word_field(instruction: str, result: str = "") -> str:
+    """A paragraph holding a field as Word writes one: its instruction split across runs
+    (Word splits it wherever an edit was made), then the `result` it shows."""
+    half = len(instruction) // 2
+    runs = "".join(f'<w:r><w:instrText xml:space="preserve">{_esc(part)}</w:instrText></w:r>'
+                   for part in (instruction[:half], instruction[half:]))
+    return ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>' + runs +
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            f'<w:r><w:t>{_esc(result)}</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+            "</w:p>")
+
+
+def sharepoint_properties(**columns: str) -> str:
+    """The custom XML a SharePoint document library writes into a file: its columns' values
+    under p:properties/documentManagement, by their internal names (a space is _x0020_)."""
+    values = "".join(f"<{name}>{_esc(v)}</{name}>" for name, v in columns.items())
+    return ('<?xml version="1.0"?><p:properties xmlns:p="http://schemas.microsoft.com/office/'
+            '2006/metadata/properties" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<documentManagement>{values}</documentManagement></p:properties>")
+
+
+def _custom_xml(items: Sequence[str]) -> dict[str, str]:
+    members = {}
+    for n, item in enumerate(items, start=1):
+        members[f"customXml/item{n}.xml"] = item
+        members[f"customXml/itemProps{n}.xml"] = (
+            '<?xml version="1.0"?><ds:datastoreItem ds:itemID="{6C6B1A54-8D1F-4D0C-9E5B-'
+            '2B1C3E7F9A01}" xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'customXml"><ds:schemaRefs/></ds:datastoreItem>')
+    return members
+
+
+def _glossary(parts: Sequence[str]) -> dict[str, str]:
+    if not parts:
+        return {}
+    bodies = "".join(f'<w:docPart><w:docPartPr><w:name w:val="Part {n}"/></w:docPartPr>'
+                     f"<w:docPartBody><w:p><w:r><w:t>{_esc(text)}</w:t></w:r></w:p>"
+                     "</w:docPartBody></w:docPart>" for n, text in enumerate(parts, start=1))
+    return {"word/glossary/document.xml": (
+        f'<?xml version="1.0"?><w:glossaryDocument xmlns:w="{_W}"><w:docParts>{bodies}'
+        "</w:docParts></w:glossaryDocument>")}
+
+
 def make_xlsx(rows: list[list[str | int | datetime.date | None]],
-              date_format: int | str = 14, sheet: str | None = None) -> bytes:
+              date_format: int | str = 14, sheet: str | None = None, *,
+              validation: Sequence[str] = (), defined_names: dict[str, str] | None = None,
+              custom_xml: Sequence[str] = ()) -> bytes:
     """A workbook of one sheet; a None cell is left out, as Excel leaves out empty ones, and a
     date is stored as Excel stores it, a day number in a cell styled with `date_format` (a
     built-in format's id, or a format code). `sheet`: the sheet's name, in an
-    xl/workbook.xml as Excel writes one (none is written without it)."""
+    xl/workbook.xml as Excel writes one (none is written without it, unless there are
+    `defined_names`). `validation`: the formulas of dropdown lists on column B, as Excel
+    writes them ('"Amy Reid,Leo Hart"' for a list typed in, 'Lists!$A$1:$A$9' for a
+    range); `defined_names`: names and their formulas ('"Amy Reid"', 'Sheet1!$A$1')."""
     shared: list[str] = []
     xml_rows = []
     for r, row in enumerate(rows, start=1):
@@ -283,7 +340,12 @@ def make_xlsx(rows: list[list[str | int | datetime.date | None]],
                 shared.append(value)
                 cells.append(f'<c r="{ref}" t="s"><v>{len(shared) - 1}</v></c>')
         xml_rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-    sheet_xml = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>'  # noqa: E501
+    rules = "".join(f'<dataValidation type="list" allowBlank="1" sqref="B2:B{100 + n}">'
+                    f"<formula1>{_esc(f)}</formula1></dataValidation>"
+                    for n, f in enumerate(validation))
+    rules = f'<dataValidations count="{len(validation)}">{rules}</dataValidations>' \
+        if validation else ""
+    sheet_xml = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{"".join(xml_rows)}</sheetData>{rules}</worksheet>'  # noqa: E501
     sst = "".join(f"<si><t>{_esc(s)}</t></si>" for s in shared)
     strings = f'<?xml version="1.0"?><sst xmlns="{_S}">{sst}</sst>'
     fmt_id, custom = (date_format, "") if isinstance(date_format, int) else (
@@ -292,12 +354,17 @@ def make_xlsx(rows: list[list[str | int | datetime.date | None]],
     styles = (f'<?xml version="1.0"?><styleSheet xmlns="{_S}">{custom}<cellXfs count="2">'
               f'<xf numFmtId="0"/><xf numFmtId="{fmt_id}" applyNumberFormat="1"/></cellXfs>'
               "</styleSheet>")
-    book = {} if sheet is None else {"xl/workbook.xml": (
+    names = "".join(f'<definedName name="{_quoted(name)}">{_esc(formula)}</definedName>'
+                    for name, formula in (defined_names or {}).items())
+    names = f"<definedNames>{names}</definedNames>" if names else ""
+    book = {} if sheet is None and not names else {"xl/workbook.xml": (
         f'<?xml version="1.0"?><workbook xmlns="{_S}" xmlns:r="http://schemas.openxmlformats.'
         'org/officeDocument/2006/relationships"><sheets><sheet name="'
-        + _esc(sheet).replace('"', "&quot;") + '" sheetId="1" r:id="rId1"/></sheets></workbook>')}
+        + _esc(sheet or "Sheet1").replace('"', "&quot;") + '" sheetId="1" r:id="rId1"/>'
+        f"</sheets>{names}</workbook>")}
     return _zip({"[Content_Types].xml": _CT, **book, "xl/sharedStrings.xml": strings,
-                 "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet_xml})
+                 "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet_xml,
+                 **_custom_xml(custom_xml)})
 
 
 XlsbCell = str | int | float | bool | datetime.date | None
@@ -515,9 +582,17 @@ def _odf(mimetype: str, body: str) -> bytes:
     return buf.getvalue()
 
 
-def make_odt(paragraphs: list[str], tables: Sequence[list[list[OdfCell]]] = ()) -> bytes:
-    """A text document of paragraphs, then `tables` (rows of cells)."""
-    body = "".join(f"<text:p>{_esc(p)}</text:p>" for p in paragraphs)
+def make_odt(paragraphs: list[str], tables: Sequence[list[list[OdfCell]]] = (), *,
+             user_fields: dict[str, str] | None = None, hidden: Sequence[str] = ()) -> bytes:
+    """A text document of paragraphs, then `tables` (rows of cells). `user_fields`: user
+    fields declared with their values (Insert > Field > More Fields > Variables), none of
+    them shown; `hidden`: texts hidden by a condition, a paragraph each."""
+    decls = "".join(f'<text:user-field-decl office:value-type="string" text:name="{_quoted(n)}" '
+                    f'office:string-value="{_quoted(v)}"/>' for n, v in (user_fields or {}).items())
+    body = f"<text:user-field-decls>{decls}</text:user-field-decls>" if decls else ""
+    body += "".join(f"<text:p>{_esc(p)}</text:p>" for p in paragraphs)
+    body += "".join(f'<text:p><text:hidden-text text:condition="ooow:1" text:string-value="'
+                    f'{_quoted(h)}" text:is-hidden="true"/></text:p>' for h in hidden)
     body += "".join(_odf_table(table, trailing=False) for table in tables)
     return _odf("application/vnd.oasis.opendocument.text", f"<office:text>{body}</office:text>")
 

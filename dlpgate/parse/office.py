@@ -21,7 +21,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from dlpgate.parse import package
+from dlpgate.parse import officeextras, package
 
 ReadMember = Callable[[zipfile.ZipInfo], bytes]
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -261,7 +261,8 @@ def _odf_within(el: Element, name: str) -> Iterator[Element]:
 
 
 def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
-          sheets: list[str]) -> str:
+          sheets: list[str], lists: list[str]) -> str:
+    """The sheets' text; their dropdown lists go into `lists`, for the caller to put last."""
     names = {i.filename: i for i in zf.infolist()}
     shared: list[str] = []
     for part in package.parts(kinds, package.SHARED_STRINGS)[:1]:
@@ -316,6 +317,7 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
         texts.append(labelled("\n".join(lines), "\t", reading.limit, quotes=False))
         texts += [" ".join(PRINT_CODES.sub(" ", el.text).split()) for el in root.iter()
                   if _local(el.tag) in _PRINTED and el.text]
+        lists += officeextras.validation_lists(root)
     return "\n".join(texts)
 
 
@@ -415,8 +417,9 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
         for name in package.parts(kinds, kind):
             yield _parse(read(infos[name]), name)
 
+    kept: list[str] = []  # what the file keeps beside what it shows, read last (PARSER 12)
     if sheets := package.parts(kinds, package.SHEETS):
-        texts = [_xlsx(zf, read, kinds, sheets)]
+        texts = [_xlsx(zf, read, kinds, sheets, kept)]
         texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]
         texts += _pivots(zf, read, kinds)
     elif package.parts(kinds, package.BINARY_SHEETS):  # an .xlsb: records, not XML
@@ -425,16 +428,24 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
         texts = [xlsb.text(zf, read, kinds, _reading())]
         texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]  # threaded: XML
     else:  # a document's body first, then its headers, notes and comments; or the slides
-        texts = ["\n".join(_ooxml_runs(root) for kind in (package.WORD_BODY,
-                                                          package.WORD_OTHER, package.SLIDES)
+        def runs(root: Element) -> str:
+            kept.extend(officeextras.word_fields(root))  # a field's instruction, read last
+            return _ooxml_runs(root)
+
+        texts = ["\n".join(runs(root) for kind in (package.WORD_BODY,
+                                                   package.WORD_OTHER, package.SLIDES)
                            for root in roots(kind))]
         texts += [_comments(root) for root in roots(package.SLIDE_COMMENTS)]
     texts += [_ooxml_runs(root) for root in roots(package.DRAWINGS)]
     texts += [_custom_properties(root) for root in roots(package.CUSTOM_PROPERTIES)]
     texts += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
     if sheets:  # last, so the text read before it keeps its place
-        texts += [tab_names(el.get("name", "") for root in roots(package.WORKBOOK)
+        books = list(roots(package.WORKBOOK))
+        texts += [tab_names(el.get("name", "") for root in books
                             for el in root.iter() if _local(el.tag) == "sheet")]
+        kept[:0] = [officeextras.defined_names(root) for root in books]
+    # after all the above, so what was read before keeps its place
+    texts += [officeextras.kept(kept, zf, read, kinds, _ooxml_runs, _reading())]
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
 
 
@@ -547,6 +558,8 @@ def _odf_text_all(zf: zipfile.ZipFile, read: ReadMember) -> str:
     body += [tab_names(table.get(f"{{{_TABLE_NS}}}name", "") for book in content.iter()
                        if _local(book.tag) == "spreadsheet" for table in book
                        if table.tag == f"{{{_TABLE_NS}}}table")]  # a sheet's, not a letter's
+    body += [officeextras.kept(list(officeextras.odf_fields(content)), zf, read, {},
+                               _ooxml_runs, _reading())]  # last, as an OOXML file's
     return "\n".join(text for text in body if text)
 
 

@@ -29,9 +29,12 @@ WORD_OTHER = ("wordprocessingml.header+xml", "wordprocessingml.footer+xml",
               "wordprocessingml.footnotes+xml", "wordprocessingml.endnotes+xml",
               "wordprocessingml.comments+xml")
 # a slide master's own text is the template's ("Click to edit Master title style") or a footer
-# on every slide ("Child protection conference: Callum Reid"); its layouts' are prompts only
+# on every slide ("Child protection conference: Callum Reid")
 SLIDES = ("presentationml.slide+xml", "presentationml.notesslide+xml",
           "presentationml.slidemaster+xml")
+# a slide layout: its placeholders' prompts are left out (shown only while editing an empty
+# one), its other shapes read (shown on every slide made from it, as the master's are)
+SLIDE_LAYOUTS = ("presentationml.slidelayout+xml",)
 SLIDE_COMMENTS = ("presentationml.comments+xml", "ms-powerpoint.comments+xml")
 SHEETS = ("spreadsheetml.worksheet+xml", "ms-excel.worksheet+xml")
 WORKBOOK = ("spreadsheetml.sheet.main+xml", "spreadsheetml.template.main+xml",
@@ -44,6 +47,12 @@ PIVOT_RECORDS = ("spreadsheetml.pivotcacherecords+xml",)
 # drawn text: an Excel text box, a chart's title and labels, a SmartArt diagram's boxes
 DRAWINGS = ("officedocument.drawing+xml", "drawingml.chart+xml", "drawingml.diagramdata+xml")
 CUSTOM_PROPERTIES = ("custom-properties+xml",)
+# a Word document's glossary: its Quick Parts and the placeholder text of its content controls
+GLOSSARY = ("wordprocessingml.document.glossary+xml",)
+# custom XML data (a SharePoint library's columns, a letter template's bound fields) has no
+# content type of its own: it is plain XML, known by its name alone (its itemProps beside it
+# are declared, and hold only the schema's id)
+CUSTOM_XML: tuple[str, ...] = ()
 # an Excel binary workbook's (.xlsb) parts: BIFF12 records, read by xlsb.py
 BINARY_BOOK = ("ms-excel.sheet.binary.macroenabled.main",)
 BINARY_SHEETS = ("ms-excel.worksheet",)
@@ -58,6 +67,7 @@ USUAL = {
     WORD_OTHER: re.compile(r"word/(header\d*|footer\d*|footnotes|endnotes|comments)\.xml"),
     SLIDES: re.compile(r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+)\.xml"),
     SLIDE_COMMENTS: re.compile(r"ppt/comments/[^/]+\.xml"),
+    SLIDE_LAYOUTS: re.compile(r"ppt/slideLayouts/slideLayout\d+\.xml"),
     SHEETS: re.compile(r"xl/worksheets/sheet\d+\.xml"),
     WORKBOOK: re.compile(r"xl/workbook\.xml"),
     SHARED_STRINGS: re.compile(r"xl/sharedStrings\.xml"),
@@ -69,6 +79,8 @@ USUAL = {
     DRAWINGS: re.compile(r"(?:word|xl|ppt)/(?:drawings/drawing\d*|charts/chart\d*"
                          r"|diagrams/data\d*)\.xml"),
     CUSTOM_PROPERTIES: re.compile(r"docProps/custom\.xml"),
+    GLOSSARY: re.compile(r"word/glossary/document\d*\.xml"),
+    CUSTOM_XML: re.compile(r"customXml/item\d+\.xml", re.IGNORECASE),
     BINARY_BOOK: re.compile(r"xl/workbook\.bin"),
     BINARY_SHEETS: re.compile(r"xl/worksheets/sheet\d+\.bin"),
     BINARY_STRINGS: re.compile(r"xl/sharedStrings\.bin"),

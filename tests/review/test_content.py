@@ -313,3 +313,23 @@ def test_a_pdf_pictures_finding_held_before_parser_11_is_not_masked_on_another_p
         ("report.pdf", "application/pdf", report),)))
     assert masked_in_place(item) == [True]
     assert masked_in_place(item, parser=10) == [False]
+
+
+def test_a_hold_made_under_parser_11_keeps_its_masks_in_a_document_read_for_more_since():
+    # PARSER 12 reads what an Office file keeps beside its text (custom XML data, fields, a
+    # glossary) after all the text it gave before: a hold made under 11 is where it was
+    from dlpgate import testdata
+
+    for name, data in (
+            ("letter.docx", testdata.make_docx(["NHS number 943 476 5919"], custom_xml=[
+                testdata.sharepoint_properties(NHSNumber="943 476 5919")],
+                glossary=["Amy Reid"])),
+            ("list.xlsx", testdata.make_xlsx([["Child", "NHS number"], ["Amy", "943 476 5919"]],
+                                             sheet="Amy Reid", validation=['"Amy,Leo"'])),
+            ("letter.odt", testdata.make_odt(["NHS number 943 476 5919"],
+                                             user_fields={"Child": "Amy Reid"}))):
+        item = held(make_message(to=("x@gmail.com",), body="Attached.",
+                                 attachments=((name, "application/octet-stream", data),)))
+        assert masked_in_place(item) == [True]
+        assert masked_in_place(item, parser=11) == [True], name
+        assert masked_in_place(item, parser=10) == [True], name
