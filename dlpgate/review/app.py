@@ -42,6 +42,7 @@ from dlpgate.review.content import (
     findings_view,
     hidden_recipients,
     part_texts,
+    plain_notes,
     reasons_view,
     revealed_parts,
     revealed_reasons,
@@ -319,7 +320,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         written = senders(item)
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings, texts), revealed=revealed,
-                    unread=getattr(texts, "notes", ()),
+                    unread=plain_notes(getattr(texts, "notes", ())),
                     history=history,
                     reasons=revealed_reasons(item) if revealed
                     else reasons_view(item, settings, texts),

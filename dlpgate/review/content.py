@@ -54,6 +54,33 @@ class Texts(dict):
     notes: tuple[str, ...] = ()
 
 
+# the parse's notes name settings, for the operator who would change them (`scan --json`, the
+# log); a reviewer deciding whether to release needs what it means for that decision
+_PLAIN_NOTES = (
+    (re.compile(r"(\d+) picture\(s\) inside attached documents not read: "),
+     "{} picture(s) inside the attached documents were not read: the time the scan gives a "
+     "message for reading pictures ran out before them. Open the documents and look at the "
+     "pictures before you release it."),
+    (re.compile(r"(\d+) small picture\(s\) not read \(logos"),
+     "{} small picture(s) were not read: logos, or small cut-outs of a screen, left for the "
+     "larger pictures or not readable. A cut-out of a case list can hold a name and a number: "
+     "look at them if the message has any you have not seen."),
+)
+
+
+def plain_notes(notes: tuple[str, ...]) -> list[str]:
+    """The parse's notes in words for a reviewer; one this table does not know, as written."""
+    out = []
+    for note in notes:
+        for pattern, plain in _PLAIN_NOTES:
+            if m := pattern.match(note):
+                out.append(plain.format(m.group(1)))
+                break
+        else:
+            out.append(note)
+    return out
+
+
 def part_texts(item: HeldMessage, settings: Settings) -> Texts:
     """Parsed with the scan's own limits, so the stored offsets match. A page reads them once
     and hands them to the views below (each parsed the message again: three times a reveal)."""

@@ -1148,7 +1148,9 @@ def test_what_the_scan_left_unread_is_shown_beside_the_findings(world, scanner, 
                                     "next": "/"}).status_code == 303
     page = ann.get(f"/m/{item.id}").text
     unread = page.split("<h2>Not read</h2>")[1].split("</ul>")[0]
-    assert "<li>2 small picture(s) not read (logos, or crops of a screen" in unread
+    # in words for the one deciding, not the operator's setting names
+    assert "<li>2 small picture(s) were not read: logos, or small cut-outs of a screen" in unread
+    assert "scan.ocr" not in unread
     assert "<h2>Not read</h2>" not in ann.get(f"/m/{world['id']}").text
 
 

@@ -333,3 +333,15 @@ def test_a_hold_made_under_parser_11_keeps_its_masks_in_a_document_read_for_more
         assert masked_in_place(item) == [True]
         assert masked_in_place(item, parser=11) == [True], name
         assert masked_in_place(item, parser=10) == [True], name
+
+
+def test_what_the_scan_left_unread_is_said_to_a_reviewer_without_setting_names():
+    from dlpgate.review.content import plain_notes
+
+    notes = ("5 picture(s) inside attached documents not read: the message's OCR "
+             "(scan.ocr.max_pages, max_seconds) was spent before them", "something new")
+    said = plain_notes(notes)
+    assert said[0].startswith("5 picture(s) inside the attached documents were not read")
+    assert "look at the pictures before you release it" in said[0]
+    assert "scan.ocr" not in said[0]
+    assert said[1] == "something new"  # a note it does not know is shown as written

@@ -247,8 +247,9 @@ def test_a_reviewer_sees_what_the_scan_left_unread_on_the_message_page(
     page.click("tbody a")
     page.wait_for_url(MESSAGE_PAGE)
     assert page.locator("ul.unread li").all_inner_texts() == [
-        "2 small picture(s) not read (logos, or crops of a screen under scan.ocr.min_pixels): "
-        "half the message's OCR is kept for larger ones, or OCR could not read them"]
+        "2 small picture(s) were not read: logos, or small cut-outs of a screen, left for the "
+        "larger pictures or not readable. A cut-out of a case list can hold a name and a "
+        "number: look at them if the message has any you have not seen."]
     shot(page, tmp_path, "review-message-unread.png")
 
 
