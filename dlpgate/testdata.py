@@ -1063,7 +1063,7 @@ def _header_story(header: str, footer: str) -> tuple[list[_DocParagraph], list[i
     return paragraphs, cps + [at, at + 1]
 
 
-# field types by the instruction's first word (flt)
+# field types by the instruction's first word (flt); 0 for one Word would not know
 _FIELD_TYPES = {"PAGE": 33, "DATE": 31, "MERGEFIELD": 59, "HYPERLINK": 88, "FORMTEXT": 70}
 
 
@@ -1076,7 +1076,7 @@ def _fields(text: str) -> list[tuple[int, bytes]]:
     for at, ch in enumerate(text):
         if ch == "\x13":
             word = text[at + 1:].split(maxsplit=1)[0].strip("\x14\x15")
-            out.append((at, bytes([0x13, _FIELD_TYPES[word.upper()]])))
+            out.append((at, bytes([0x13, _FIELD_TYPES.get(word.upper(), 0)])))
             kinds.append(at)
             separated.append(False)
         elif ch == "\x14" and kinds:
