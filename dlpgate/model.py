@@ -184,9 +184,11 @@ CALENDAR = "meeting request"
 # winmail.dat's MAPI properties read, its files named by their long names, the items inside
 # it read, its text from its RTF and only where the message's text lacks it, 10; pictures
 # on a PDF's pages of text read from scan.ocr.crop_min_pixels, numbered with the larger ones
-# on their page, 11) raises it, so a hold made before it is not shown with its masks on the
+# on their page, 11; legacy Word documents (.doc) read through their piece table, a table's
+# row on one line, fields' results without their instructions, headers, notes and comments
+# after the text, 12) raises it, so a hold made before it is not shown with its masks on the
 # wrong words.
-PARSER = 11
+PARSER = 12
 
 
 @dataclass(frozen=True)
