@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import shutil
@@ -12,6 +13,8 @@ import tracemalloc
 
 import olefile
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dlpgate import testdata
 from dlpgate.config import Limits
@@ -240,6 +243,26 @@ def test_a_document_that_does_not_hold_together_says_how_not_what(name):
         assert not re.search(r"Callum|943|Amy", str(exc))
     except office.TextCut:
         pass
+
+
+SAMPLE = testdata.make_doc(["Dear \x13 MERGEFIELD Forename \x14Amy\x15 Reid"], tables=[FORM],
+                           header="Westshire Council", footnotes=["Seen at school"],
+                           fast_saved=True)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stream=st.sampled_from(["WordDocument", "1Table"]), at=st.integers(0, 1 << 16),
+       junk=st.binary(min_size=1, max_size=64))
+def test_any_bytes_anywhere_in_a_documents_streams_never_crash_the_reader(stream, at, junk):
+    found = streams(SAMPLE)
+    original = found[stream]
+    at %= len(original)
+    found[stream] = original[:at] + junk + original[at + len(junk):]
+    data = testdata._compound_file(list(found.items()))
+    with contextlib.suppress(doc.DocError, office.TextCut):
+        doc.text(data, 100_000)
+    _, problems = read(data)
+    assert all(kind == "unscannable" for kind, _ in problems)
 
 
 def antiword(data: bytes, tmp_path) -> str:
