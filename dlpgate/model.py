@@ -189,8 +189,10 @@ CALENDAR = "meeting request"
 # the earlier version's offsets trusted (`review.content._placed`): what an Office or
 # OpenDocument file keeps beside what it shows (custom XML data, defined names, dropdown
 # lists, fields' instructions, a glossary, ODF's user fields and hidden text), read after
-# everything else it gives, 12.
-PARSER = 12
+# everything else it gives, 12. Legacy Word documents (.doc) read through their piece table,
+# a table's row on one line, fields' results without their instructions, headers, notes and
+# comments after the text, 13.
+PARSER = 13
 
 
 @dataclass(frozen=True)

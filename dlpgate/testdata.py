@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import struct
 import zipfile
 from collections.abc import Sequence
@@ -1044,6 +1045,260 @@ def encrypt_xls(data: bytes) -> bytes:
 
 
 # Identifiers, generated with their check digits, valid or deliberately not.
+
+def make_doc(paragraphs: Sequence[str], tables: Sequence[list[list[str]]] = (), *,
+             header: str = "", footer: str = "", footnotes: Sequence[str] = (),
+             comments: Sequence[str] = (), compressed: bool = True, fast_saved: bool = False,
+             table_stream: str = "1Table") -> bytes:
+    """A legacy Word document (.doc) as Word 97-2003 saves one ([MS-DOC]): a compound file
+    with a WordDocument stream (the File Information Block, the text, its paragraph
+    properties in 512-byte pages) and a table stream (the piece table, where those pages
+    are, where the headers and notes begin). `paragraphs` may hold Word's own marks (a field
+    is "\x13instruction\x14result\x15"); `tables` follow them, a cell's lines ("\n") its
+    paragraphs. `compressed`: text a byte a character (cp1252) where it fits, else UTF-16.
+    `fast_saved`: the text in pieces kept in the stream in reverse order, as Word's fast save
+    appends each edit, so only the piece table puts it in order. Footnotes and comments are
+    referenced from the end of the first paragraph."""
+    refs = "\x02" * len(footnotes) + "\x05" * len(comments)
+    main = [_DocParagraph(p + (refs if n == 0 else "")) for n, p in enumerate(paragraphs)]
+    for table in tables:
+        for row in table:
+            for cell in row:
+                lines = cell.split("\n")
+                main += [_DocParagraph(line, in_table=True) for line in lines[:-1]]
+                main.append(_DocParagraph(lines[-1], in_table=True, end="\x07"))
+            main.append(_DocParagraph("", in_table=True, end="\x07", columns=len(row)))
+    if tables or not main:
+        main.append(_DocParagraph(""))
+    headers, header_cps = _header_story(header, footer)
+    stories = [main, [_DocParagraph("\x02 " + f) for f in footnotes], headers,
+               [_DocParagraph("\x05" + c) for c in comments]]
+    counts = [sum(p.size for p in story) for story in stories]
+    text = "".join(p.text + p.end for p in main)
+    plcs: dict[int, bytes] = {}
+    if footnotes:  # where each is referenced (an FRD each, its number) and where it begins
+        plcs[2] = _plc(_refs(text, "\x02") + [counts[0]], struct.pack(
+            f"<{len(footnotes)}h", *range(1, len(footnotes) + 1)))
+        plcs[3] = _plc(_starts(stories[1]))
+    if headers:
+        plcs[11] = _plc(header_cps)
+    if fields := _fields(text):  # each field mark of the main text (PlcFld: FLDs)
+        plcs[16] = _plc([at for at, _ in fields] + [counts[0]], b"".join(f for _, f in fields))
+    if comments:  # where each is referenced (an ATRD each: initials, no author) and begins
+        atrd = struct.pack("<H9H", 1, ord("W"), *[0] * 8) + struct.pack("<hHHi", 0, 0, 0, -1)
+        plcs[4] = _plc(_refs(text, "\x05") + [counts[0]], atrd * len(comments))
+        plcs[5] = _plc(_starts(stories[3]))
+    runs = [p for story in stories for p in story]
+    if any(stories[1:]):  # Word ends the last story with one more paragraph mark
+        runs.append(_DocParagraph(""))
+    return _doc_file(runs, counts, plcs, compressed, fast_saved, table_stream)
+
+
+@dataclass
+class _DocParagraph:
+    text: str
+    in_table: bool = False
+    end: str = "\r"
+    columns: int = 0  # a row's end: its cells' count (sprmTDefTable)
+
+    @property
+    def size(self) -> int:
+        return len(self.text) + 1
+
+    def grpprl(self) -> bytes:
+        """Its properties: style 0, then in a table (sprmPFInTable), a row's end (sprmPFTtp)
+        with the row's columns laid out (sprmTDefTable)."""
+        out = b"\0\0"
+        if self.in_table:
+            out += struct.pack("<HB", 0x2416, 1)
+        if self.columns:
+            layout = struct.pack("<B", self.columns) + struct.pack(
+                f"<{self.columns + 1}h", *range(0, 1440 * (self.columns + 1), 1440)) \
+                + bytes(20 * self.columns)
+            out += struct.pack("<HB", 0x2417, 1) + struct.pack("<HH", 0xD608, len(layout) + 1) \
+                + layout
+        return out
+
+
+def _header_story(header: str, footer: str) -> tuple[list[_DocParagraph], list[int]]:
+    """The header document and where its stories begin (Plcfhdd): six note separators (empty
+    here), then the section's even header, odd header, even footer, odd footer, first-page
+    header and footer, each story not empty ending with a guard paragraph mark of its own;
+    then the document's last mark, and an undefined last CP."""
+    if not header and not footer:
+        return [], []
+    paragraphs: list[_DocParagraph] = []
+    cps, at = [0] * 6, 0
+    for text in ("", header, "", footer, "", ""):
+        cps.append(at)
+        if text:
+            paragraphs += [_DocParagraph(text), _DocParagraph("")]
+            at += len(text) + 2
+    paragraphs.append(_DocParagraph(""))
+    return paragraphs, cps + [at, at + 1]
+
+
+# field types by the instruction's first word (flt); 0 for one Word would not know
+_FIELD_TYPES = {"PAGE": 33, "DATE": 31, "MERGEFIELD": 59, "HYPERLINK": 88, "FORMTEXT": 70}
+
+
+def _fields(text: str) -> list[tuple[int, bytes]]:
+    """Where each field begins, separates and ends, with its FLD: the field's type at its
+    begin, and whether it had a separator at its end (fHasSep)."""
+    out: list[tuple[int, bytes]] = []
+    kinds: list[int] = []
+    separated: list[bool] = []
+    for at, ch in enumerate(text):
+        if ch == "\x13":
+            word = text[at + 1:].split(maxsplit=1)[0].strip("\x14\x15")
+            out.append((at, bytes([0x13, _FIELD_TYPES.get(word.upper(), 0)])))
+            kinds.append(at)
+            separated.append(False)
+        elif ch == "\x14" and kinds:
+            out.append((at, b"\x14\xff"))
+            separated[-1] = True
+        elif ch == "\x15" and kinds:
+            kinds.pop()
+            out.append((at, bytes([0x15, 0x80 if separated.pop() else 0])))
+    return out
+
+
+def _refs(text: str, mark: str) -> list[int]:
+    return [n for n, ch in enumerate(text) if ch == mark]
+
+
+def _starts(story: list[_DocParagraph]) -> list[int]:
+    """Where each note begins, its end, and one past it (a PLC's last CP)."""
+    starts = list(itertools.accumulate([0] + [p.size for p in story]))
+    return starts + [starts[-1] + 1]
+
+
+def _plc(cps: list[int], data: bytes = b"") -> bytes:
+    return struct.pack(f"<{len(cps)}i", *cps) + data
+
+
+def _doc_file(runs: list[_DocParagraph], counts: list[int], plcs: dict[int, bytes],
+              compressed: bool, fast_saved: bool, table_stream: str) -> bytes:
+    """The compound file: the text in pieces, its paragraph pages, the table stream."""
+    texts = [p.text + p.end for p in runs]
+    pieces = [texts] if not fast_saved else [texts[:len(texts) // 2], texts[len(texts) // 2:]]
+    pieces = [piece for piece in pieces if piece]
+    text_at = 1024
+    body = bytearray()
+    placed: list[tuple[int, bool]] = []  # each piece's offset and whether compressed
+    for piece in reversed(pieces) if fast_saved else pieces:
+        chars = "".join(piece)
+        narrow = compressed and _fits_cp1252(chars)
+        placed.append((text_at + len(body), narrow))
+        body += chars.encode("cp1252") if narrow else chars.encode("utf-16-le")
+    if fast_saved:
+        placed.reverse()
+    paragraphs: list[tuple[int, int, bytes]] = []  # each paragraph's bytes and properties
+    cps, pcds = [0], b""
+    runs_left = iter(runs)
+    for piece, (offset, narrow) in zip(pieces, placed, strict=True):
+        width = 1 if narrow else 2
+        pcds += struct.pack("<HIH", 0, offset * 2 | 0x40000000 if narrow else offset, 0)
+        for text in piece:
+            paragraphs.append((offset, offset + len(text) * width, next(runs_left).grpprl()))
+            offset += len(text) * width
+        cps.append(cps[-1] + sum(map(len, piece)))
+    first_page = -(-(text_at + len(body)) // 512)
+    pages, bte = _papx_pages(sorted(paragraphs), first_page + 1)
+    # one run of default character properties over all the text, on the page before them
+    chpx = bytearray(512)
+    struct.pack_into("<II", chpx, 0, text_at, text_at + len(body))
+    chpx[511] = 1
+    word = bytearray(text_at) + body
+    word[_SEPX_AT:_SEPX_AT + 5] = struct.pack("<hHB", 3, 0x3009, 2)  # the section: new page
+    word += bytes(first_page * 512 - len(word)) + chpx + pages
+    word += bytes(max(0, 4096 - len(word)))  # past the mini stream, as Word's always is
+    plcs |= {33: b"\x02" + struct.pack("<I", len(pcds) + 4 * len(cps)) + _plc(cps) + pcds,
+             13: bte, 12: struct.pack("<III", text_at, text_at + len(body), first_page),
+             1: _DOC_STYLES, 15: _DOC_FONTS,
+             6: _plc([0, counts[0]], struct.pack("<HIHI", 0, _SEPX_AT, 0, 0xFFFFFFFF))}
+    table, where = bytearray(), {}
+    for index, data in sorted(plcs.items()):
+        where[index] = (len(table), len(data))
+        table += data
+    fib = _fib(counts, where, fast_saved, table_stream == "1Table", text_at,
+               text_at + len(body), len(word))
+    word[:len(fib)] = fib
+    return _compound_file([("WordDocument", bytes(word)), (table_stream, bytes(table))])
+
+
+_SEPX_AT = 960  # the one section's properties, between the FIB and the text
+# The stylesheet (STSH): its header (Stshif, one style), then "Normal", a paragraph style
+# based on none, with no paragraph or character properties of its own
+_NORMAL = (struct.pack("<HHHHH", 0, 0xFFF1, 0x0002, 0, 0) + struct.pack("<H6sH", 6, "Normal"
+           .encode("utf-16-le"), 0) + struct.pack("<HH", 2, 0) + struct.pack("<H", 0))
+_DOC_STYLES = (struct.pack("<H9H", 18, 1, 10, 1, 0x5B, 15, 0, 0, 0, 0)
+               + struct.pack("<H", len(_NORMAL)) + _NORMAL)
+# The font table (SttbfFfn): one FFN, Times New Roman, TrueType, roman, 400 weight
+_FFN = (struct.pack("<BHBB", 0x16, 400, 0, 0) + bytes(34)
+        + "Times New Roman".encode("utf-16-le") + b"\0\0")
+_DOC_FONTS = struct.pack("<HHB", 1, 0, len(_FFN)) + _FFN
+
+
+def _fits_cp1252(text: str) -> bool:
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _papx_pages(paragraphs: list[tuple[int, int, bytes]], first: int) -> tuple[bytes, bytes]:
+    """The paragraphs' properties in formatted disk pages (PapxFkp), as many to a page as fit,
+    and the bin table (PlcBtePapx) saying which page holds which bytes."""
+    pages, starts, numbers = [], [], []
+    n = 0
+    while n < len(paragraphs):
+        chunk = paragraphs[n:n + 29]
+        while True:  # fewer on the page until their properties fit
+            papx = [_papx_in_fkp(g) for _, _, g in chunk]
+            if 4 * (len(chunk) + 1) + 13 * len(chunk) + sum(map(len, papx)) <= 511:
+                break
+            chunk = chunk[:-1]
+        page = bytearray(512)
+        struct.pack_into(f"<{len(chunk) + 1}I", page, 0, *[s for s, _, _ in chunk],
+                         chunk[-1][1])
+        at = 511
+        for k, blob in enumerate(papx):
+            at = (at - len(blob)) & ~1
+            page[at:at + len(blob)] = blob
+            page[4 * (len(chunk) + 1) + 13 * k] = at // 2
+        page[511] = len(chunk)
+        starts.append(chunk[0][0])
+        numbers.append(first + len(pages))
+        pages.append(bytes(page))
+        n += len(chunk)
+    bte = struct.pack(f"<{len(starts) + 1}I", *starts, paragraphs[-1][1]) \
+        + struct.pack(f"<{len(numbers)}I", *numbers)
+    return b"".join(pages), bte
+
+
+def _papx_in_fkp(grpprl: bytes) -> bytes:
+    """cb then the style and sprms: 2cb - 1 bytes long when odd, else cb 0 and 2cb'."""
+    if len(grpprl) % 2:
+        return struct.pack("<B", (len(grpprl) + 1) // 2) + grpprl
+    return struct.pack("<BB", 0, len(grpprl) // 2) + grpprl
+
+
+def _fib(counts: list[int], where: dict[int, tuple[int, int]], complex_: bool,
+         one_table: bool, text_at: int, text_end: int, size: int) -> bytes:
+    """The File Information Block of Word 97 (nFib 0xC1): FibBase, 14 words, 22 longs (the
+    stories' character counts among them), 93 offset and size pairs, no newer parts."""
+    flags = 0x1000 | (0x0004 if complex_ else 0) | (0x0200 if one_table else 0)  # fExtChar
+    base = struct.pack("<HHHHHHHIBBHHII", 0xA5EC, 0xC1, 0, 0x0809, 0, flags, 0xBF, 0, 0, 0,
+                       0, 0, text_at, text_end)
+    longs = [size, 0, 0, *counts[:3], 0, counts[3], 0, 0, 0] + [0] * 11
+    pairs = [0] * 186
+    for index, (fc, lcb) in where.items():
+        pairs[2 * index:2 * index + 2] = [fc, lcb]
+    return (base + struct.pack("<H14H", 14, *[0] * 14) + struct.pack("<H22i", 22, *longs)
+            + struct.pack("<H186I", 93, *pairs) + struct.pack("<H", 0))
+
 
 def nhs_number(rng, valid: bool = True, sep: str = " ") -> str:
     from stdnum.gb import nhs

@@ -2,14 +2,14 @@
 
 Each entry is a whole message (bytes) with the shape of a known attack or accident:
 deep MIME nesting, ten thousand parts, header injection, NUL bytes, mixed and
-bogus charsets, a megabyte-long line, a zip bomb, a binary workbook whose records lie, a
-zip that contains itself, a PDF whose objects refer to each other in a loop, PDFs of twenty
-thousand comments, of a thousand files inside, of PDFs inside PDFs and of a form that draws
-itself, a winmail.dat of items inside items whose compressed body claims 4 GB, XML entity
-expansion in an OOXML file, a truncated base64 body, an unterminated multipart, address
-headers of thousands of nested comments. None is copied from anywhere. `corpus()` ->
-{name: bytes}; `scripts/make_hostile_corpus.py` writes them out as .eml files for
-`dlpgate scan`.
+bogus charsets, a megabyte-long line, a zip bomb, a binary workbook whose records lie, Word
+documents whose piece tables lie, a zip that contains itself, a PDF whose objects refer to
+each other in a loop, PDFs of twenty thousand comments, of a thousand files inside, of PDFs
+inside PDFs and of a form that draws itself, a winmail.dat of items inside items whose
+compressed body claims 4 GB, XML entity expansion in an OOXML file, a truncated base64 body,
+an unterminated multipart, address headers of thousands of nested comments. None is copied
+from anywhere. `corpus()` -> {name: bytes}; `scripts/make_hostile_corpus.py` writes them out
+as .eml files for `dlpgate scan`.
 """
 
 from __future__ import annotations
@@ -96,6 +96,42 @@ def xlsb_lies() -> bytes:
     book = testdata.with_members(book, {"xl/worksheets/sheet1.bin": sheet[:at] + lies})
     return _attachment("pupils.xlsb", "application/vnd.ms-excel.sheet.binary.macroEnabled.12",
                        book)
+
+
+def doc_lies(pieces: int = 20_000) -> bytes:
+    """Legacy Word documents whose counts and offsets lie: a piece table claiming 4 GB, text
+    counted in billions, a piece past the end of the text, and twenty thousand pieces all over
+    the same five bytes."""
+    import struct
+
+    import olefile
+
+    letter = testdata.make_doc(["Jane Doe 943 476 5919"] * 3, tables=[[["Name", "Jane"]]])
+    with olefile.OleFileIO(io.BytesIO(letter)) as ole:
+        word, table = ole.openstream("WordDocument").read(), ole.openstream("1Table").read()
+    clx, text = 0x9A + 8 * 33, 0x40 + 12  # fcClx and lcbClx, ccpText in the FIB
+    fc = struct.unpack_from("<I", word, clx)[0]
+    plc = struct.pack(f"<{pieces + 1}i", *range(0, 5 * pieces + 1, 5)) + struct.pack(
+        "<HIH", 0, 2048 | 0x40000000, 0) * pieces
+    many = table[:fc] + b"\x02" + struct.pack("<I", len(plc)) + plc
+    past = _changed(table, {fc + 5 + 8 + 2: struct.pack("<I", len(word) - 4)})
+    files = {
+        "clx.doc": (_changed(word, {clx: struct.pack("<II", fc, 0xFFFFFFFF)}), table),
+        "billions.doc": (_changed(word, {text: struct.pack("<i", 0x7FFFFFFF)}), table),
+        "past.doc": (word, past),
+        "pieces.doc": (_changed(word, {clx: struct.pack("<II", fc, 5 + len(plc)),
+                                       text: struct.pack("<i", 5 * pieces)}), many)}
+    return testing.make_message(body="Letters attached.\n", attachments=tuple(
+        (name, "application/msword", testdata._compound_file([
+            ("WordDocument", streams[0]), ("1Table", streams[1])]))
+        for name, streams in files.items()))
+
+
+def _changed(data: bytes, changes: dict[int, bytes]) -> bytes:
+    out = bytearray(data)
+    for at, value in changes.items():
+        out[at:at + len(value)] = value
+    return bytes(out)
 
 
 def zip_quine() -> bytes:
@@ -271,7 +307,7 @@ def pictures_in_markup(n: int = 5_000) -> bytes:
 def corpus() -> dict[str, bytes]:
     return {f.__name__: f() for f in (deep_nesting, many_parts, header_injection, nul_bytes,
                                       nul_headers, mixed_charsets, huge_line, zip_bomb,
-                                      xlsb_lies,
+                                      xlsb_lies, doc_lies,
                                       zip_quine, pdf_loop, entity_expansion, truncated_base64,
                                       unterminated_multipart, nested_comments, unclosed_styles,
                                       tag_starts, pictures_in_markup, pdf_many_notes,

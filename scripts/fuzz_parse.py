@@ -41,6 +41,7 @@ FORMATS = (
     ("forwarded.msg", "application/vnd.ms-outlook"),
     ("winmail.dat", "application/ms-tnef"),
     ("pupils.xlsb", "application/vnd.ms-excel.sheet.binary.macroEnabled.12"),
+    ("letter.doc", "application/msword"),
 )
 _HEAD = (b"From: a@example-council.gov.uk\r\nTo: b@example.org\r\nSubject: f\r\n"
          b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
@@ -78,6 +79,10 @@ def seed(target: str, where: Path) -> None:
             attachments=[("JANEDO~1.TXT", b"x", [(0x3707, 0x001F, "Jane Doe.txt")]),
                          testdata.tnef_item("Fwd", testdata.make_tnef({}, "Jane Doe"))]),
         11: testdata.make_xlsb({"Pupils": [["name", "nhs"], ["Jane Doe", 9434765919]]}),
+        12: testdata.make_doc(["Dear \x13 MERGEFIELD Forename \x14Jane\x15 Doe"],
+                              tables=[[["Name", "Jane"], ["NHS", "943 476 5919"]]],
+                              header="Westshire Council", footnotes=["Seen at school"],
+                              fast_saved=True),
     }
     if target == "attachment":
         for index, data in files.items():

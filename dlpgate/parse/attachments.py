@@ -32,7 +32,7 @@ from dlpgate.model import (
     TextPart,
     is_body_picture,
 )
-from dlpgate.parse import ocr, office, outlook, package, pdf, rtf, smime, tnef, xls
+from dlpgate.parse import doc, ocr, office, outlook, package, pdf, rtf, smime, tnef, xls
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -283,7 +283,7 @@ def extract(
                 yield Problem("encrypted-attachment", name, "password-protected Office document")
             elif outlook.is_item(data):
                 yield from _outlook(name, data, depth, budget, nested)
-            elif xls.is_workbook(data) and (found := list(_workbook(name, data, budget.limits))):
+            elif found := list(_legacy(name, data, budget.limits)):
                 yield from found
             elif text := office.ole_text(data):
                 if office.ole_damaged(data):  # a cut .xls lost the entry naming its workbook
@@ -643,6 +643,32 @@ def _workbook(name: str, data: bytes, limits: Limits, xml: bool = False) -> Iter
         yield Problem("unscannable", name, f"the workbook's sheets pass {xls.MAX_CELLS} cells "
                       "together: the sheets from there on not scanned")
         text = cut.text
+    except office.TextCut as cut:
+        yield Problem("unscannable", name, f"only the first {limits.max_text} characters "
+                      "scanned")
+        text = cut.text
+    yield from _cut(text, name, limits)
+
+
+def _legacy(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
+    """A legacy workbook cell by cell, or a Word document as Word shows it; nothing when it
+    is neither or cannot be read so, and its text runs are read instead."""
+    if xls.is_workbook(data) and (found := list(_workbook(name, data, limits))):
+        yield from found
+    elif doc.is_document(data):
+        yield from _document(name, data, limits)
+
+
+def _document(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
+    """A legacy Word document as Word shows it (`doc.text`); nothing when it cannot be read
+    so (damaged, older than Word 97, or nothing in it), and its text runs are read as before."""
+    try:
+        text = doc.text(data, limits.max_text)
+    except doc.Encrypted as exc:
+        yield Problem("encrypted-attachment", name, str(exc))
+        return
+    except doc.DocError:
+        return
     except office.TextCut as cut:
         yield Problem("unscannable", name, f"only the first {limits.max_text} characters "
                       "scanned")

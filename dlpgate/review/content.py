@@ -160,7 +160,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     subject and body only, as one with signed data does. A picture on a PDF's page of text
     is numbered since PARSER 11 among the small ones on its page (a logo now picture 1).
     PARSER 12 reads more of Office and OpenDocument files, after all the text they gave
-    before: what 11 found is where it was.
+    before: what 11 found is where it was. A legacy Word document (.doc) is read through its
+    piece table since PARSER 13, a table's row on one line and its headers after its text:
+    what was found in one, or in a file inside one, before then is not trusted
+    (`_in_word_document`).
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -169,9 +172,11 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     part = finding["part"]
     if parser == PARSER or part == "subject":
         return True
+    if _in_word_document(part, item.raw):
+        return False  # read as Word shows it since PARSER 13, its text moved
     if _PDF_PICTURE.search(part) and parser in (8, 9, 10):
         return False  # numbered since PARSER 11 with the small pictures on its page
-    if parser in (10, 11):  # 12 only added text after what they read
+    if parser in (10, 11, 12):  # 12 only added text after what 10 and 11 read
         return True
     if parser == 9:
         return part in BODY_PARTS or not _TNEF.search(item.raw)
@@ -192,6 +197,23 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
             return False
         return parser == 6 or not part.lower().endswith(".pdf")
     return part == "body" and not _TABLE_TAG.search(item.raw)
+
+
+# a legacy Word document (or template) by its name, as a part or a part's container
+_WORD_NAME = re.compile(r"\.do[ct](?:/|$)", re.IGNORECASE)
+_OLE_FILE = re.compile(rb"^0M8R4KGxGuE", re.MULTILINE)  # a compound file's start, in base64
+
+
+def _in_word_document(part: str, raw: bytes) -> bool:
+    """Whether a part is a legacy Word document's text, or a file inside one: by its name, or,
+    for a file whose name says no kind, by the message carrying a compound file (a .doc is
+    read as one whatever it is called)."""
+    if _WORD_NAME.search(part):
+        return True
+    if in_body(part) or part in (FILE_NAMES, CALENDAR):
+        return False
+    leaf = part.rpartition("/")[2]
+    return "." not in leaf.strip(".") and bool(_OLE_FILE.search(raw))
 
 
 # What PARSER 8's years changed (until 2026-12-06), unmarked: an HTML body's pictures read
