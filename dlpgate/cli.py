@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import email.parser
 import json
 import os
 import sys
@@ -169,7 +170,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     url = settings.storage.url
     present = not url.startswith("sqlite:///") or config_mod.sqlite_path(url).exists()
     scanner = Scanner(settings, _store(settings) if present else None, policy_or_exit(settings))
-    count, failed = 0, 0
+    count, failed, unparsed = 0, 0, 0
     started = time.perf_counter()
     out = sys.stdout
     try:
@@ -181,6 +182,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 print(f"{source}: could not be scanned ({type(exc).__name__})", file=sys.stderr)
                 continue
             count += 1
+            if not email.parser.BytesHeaderParser().parsebytes(raw).keys():
+                # scanned as the relay would (a damaged message), but no header at all was
+                # read from it: not mail, and INTERFACE.md's exit 1 for what could not be parsed
+                unparsed += 1
+                print(f"{source}: not a mail message (no header could be read)",
+                      file=sys.stderr)
             if args.json:
                 out.write(json.dumps(result_json(source, result, args.reveal)) + "\n")
             else:
@@ -197,7 +204,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     rate = count / elapsed if elapsed > 0 else 0.0
     print(f"scanned {count} message{'' if count == 1 else 's'} in {elapsed:.2f} s "
           f"({rate:.1f} messages/s)", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed or unparsed else 0
 
 
 def _store(settings: config_mod.Settings):

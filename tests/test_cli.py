@@ -128,6 +128,22 @@ def test_a_missing_path_is_a_usage_error(tmp_path):
     assert b"no such file or directory" in proc.stderr
 
 
+def test_an_input_that_is_not_a_mail_message_exits_1_with_its_verdict_still_printed(tmp_path):
+    # INTERFACE.md: exit 1 when a message could not be parsed. Bytes with no header in them
+    # were scanned as a message of damaged MIME and the command said 0, as for real mail.
+    (tmp_path / "junk.eml").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "empty.eml").write_bytes(b"")
+    (tmp_path / "good.eml").write_bytes(make_message(message_id="<good@x>"))
+
+    proc = dlpgate("scan", "--json", str(tmp_path))
+
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines(proc)) == 3  # one verdict per input, as before
+    assert proc.stderr.count(b"not a mail message") == 2
+    assert b"good.eml" not in proc.stderr
+    assert dlpgate("scan", str(tmp_path / "good.eml")).returncode == 0
+
+
 def test_plain_output_names_verdict_and_rules(tmp_path):
     path = tmp_path / "a.eml"
     path.write_bytes(make_message(to=("x@example.org",), attachments=(
