@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     Strict,
     ValidationError,
     ValidationInfo,
@@ -608,7 +609,12 @@ class Settings(_Section):
     metrics: Metrics = Field(default_factory=Metrics)
     review: Review = Field(default_factory=Review)
     logging: Logging = Field(default_factory=Logging)
-    source: str = Field("(built-in defaults)", exclude=True)
+    # where these settings were read from: not a key of the file, nor of `config schema`
+    _source: str = PrivateAttr("(built-in defaults)")
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     @field_validator("scan")
     @classmethod
@@ -651,7 +657,8 @@ def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
     if not isinstance(doc.data, dict):
         raise ConfigError([f"{doc.where(())}: the file must be a mapping of sections"])
     try:
-        settings = Settings.model_validate({**doc.data, "source": doc.filename})
+        settings = Settings.model_validate(doc.data)
+        settings._source = doc.filename
     except ValidationError as exc:
         found = []
         for err in exc.errors():

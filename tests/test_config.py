@@ -67,6 +67,17 @@ def test_an_unknown_key_is_named_with_its_line(tmp_path):
     ]
 
 
+def test_the_internal_source_field_is_no_key_of_the_file_or_the_schema(tmp_path):
+    # `source:` (where the settings came from) was taken from the file and then overwritten,
+    # and `config schema` listed it among the keys an operator may set, with no meaning
+    assert errors(tmp_path, "relay:\n  listen: 127.0.0.1:25\nsource: x\n") == [
+        "dlpgate.yaml:3 source: unknown key (check the spelling; see `dlpgate config schema`)"
+    ]
+    assert "source" not in Settings.model_json_schema()["properties"]
+    assert load_text(tmp_path, "relay:\n  listen: 127.0.0.1:25\n").source.endswith(
+        "dlpgate.yaml")
+
+
 def test_every_mistake_is_reported_at_once(tmp_path):
     found = errors(tmp_path, "relay:\n  listen: nowhere\n  max_sessions: many\n"
                              "organisation:\n  internal_domains: ['not a domain']\n")
