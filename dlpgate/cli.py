@@ -428,7 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("serve", parents=[common], help="run the SMTP relay until SIGTERM")
+    p = sub.add_parser("serve", parents=[common],
+                       help="run the SMTP relay (and the review app with review.enabled) until "
+                       "SIGTERM; SIGHUP reloads the policy")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("scan", parents=[common],
@@ -444,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     hsub = p.add_subparsers(dest="history_command", required=True, metavar="ACTION")
     h = hsub.add_parser("import", parents=[common],
                         help="load a CSV: sender,recipient[,count][,last_seen]")
-    h.add_argument("csv", metavar="CSV")
+    h.add_argument("csv", metavar="CSV", help="the CSV file (UTF-8 or UTF-16)")
     h.add_argument("--columns", metavar="FIELD=COLUMN,...",
                    help="the columns holding sender, recipient, count and last_seen in another "
                    "layout, e.g. sender=SenderAddress,recipient=RecipientAddress,"
@@ -458,7 +460,8 @@ def build_parser() -> argparse.ArgumentParser:
     h.set_defaults(func=cmd_history_import)
     h = hsub.add_parser("learn", parents=[common],
                         help="learn From -> To/Cc/Bcc from sent mail (.eml, dirs, mbox, Maildir)")
-    h.add_argument("paths", nargs="+", metavar="PATH")
+    h.add_argument("paths", nargs="+", metavar="PATH",
+                   help="sent mail: .eml file, directory, mbox or Maildir")
     h.set_defaults(func=cmd_history_learn)
     from dlpgate.history_commands import register as register_history
 
@@ -470,7 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_db_migrate)
     d = dsub.add_parser("copy", parents=[common],
                         help="copy a store (e.g. sqlite:///dlpgate.db) into the configured one")
-    d.add_argument("source", metavar="SOURCE_URL")
+    d.add_argument("source", metavar="SOURCE_URL",
+                   help="the store to copy from, e.g. sqlite:////var/lib/dlpgate/dlpgate.db")
     d.set_defaults(func=cmd_db_copy)
 
     p = sub.add_parser("config", help="check the configuration or print its schema")

@@ -330,7 +330,9 @@ class Detection(_Section):
     thresholds: dict[str, float] = Field(default_factory=dict,
                                          description="Minimum score per entity.")
     default_threshold: float = Field(0.5, ge=0, le=1, description="Minimum score otherwise.")
-    case_references: list[CaseReference] = Field(default_factory=list)
+    case_references: list[CaseReference] = Field(
+        default_factory=list, description="The council's own reference formats (a case "
+        "management system's IDs), each found as its entity, UK_CASE_REFERENCE by default.")
     lexicons: list[Path] = Field(default_factory=list,
                                  description="Extra special-category lexicon files.")
 
@@ -587,7 +589,9 @@ class Review(_Section):
 
 
 class Logging(_Section):
-    level: Literal["debug", "info", "warning", "error"] = "info"
+    level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="The least severe log events written (the per-message line is "
+        "info).")
     addresses: Literal["domain", "hashed", "full"] = Field(
         "domain",
         description="How addresses appear in logs: domain only, domain plus a keyed hash of the "

@@ -298,3 +298,27 @@ def test_scan_refuses_to_start_with_an_ocr_language_that_is_not_installed(tmp_pa
     assert proc.stderr.decode().strip() == (
         "dlpgate: configuration error: scan.ocr.languages: cym not installed (Debian: "
         "apt-get install tesseract-ocr-cym)")
+
+
+def test_every_command_and_argument_says_what_it_is_in_its_help():
+    """`dlpgate X --help` is an operator's first reference: an argument listed bare (`--item`,
+    `id`, `--json`) left them to guess what it took or did."""
+    import argparse
+
+    from dlpgate.cli import build_parser
+
+    bare = []
+
+    def walk(parser: argparse.ArgumentParser, name: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {a.dest: a.help for a in action._choices_actions}
+                for sub, child in action.choices.items():
+                    if not helps.get(sub):
+                        bare.append(f"{name} {sub}")
+                    walk(child, f"{name} {sub}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                bare.append(f"{name} {action.option_strings or action.dest}")
+
+    walk(build_parser(), "dlpgate")
+    assert bare == []

@@ -210,3 +210,23 @@ def test_ocr_that_could_take_the_whole_scans_time_is_refused(tmp_path):
     found = errors(tmp_path, "relay:\n  scan_timeout: 30\nscan:\n  ocr:\n    max_seconds: 30\n")
     assert found == ["dlpgate.yaml:3 scan: ocr.max_seconds (30) must be under "
                      "relay.scan_timeout (30), leaving time for the rest of the scan"]
+
+
+def test_config_schema_gives_every_key_its_meaning():
+    """docs/operator.md: `config schema` prints every key, its default and its meaning;
+    detection.case_references and logging.level had none."""
+    schema = Settings.model_json_schema()
+    defs = schema["$defs"]
+    bare = []
+
+    def walk(props: dict, prefix: str) -> None:
+        for key, prop in props.items():
+            refs = [prop.get("$ref")] + [a.get("$ref") for a in prop.get("anyOf", [])]
+            section = next((r.rsplit("/", 1)[1] for r in refs if r), None)
+            if section:  # a section (relay, relay.tls...): its keys carry the meaning
+                walk(defs[section]["properties"], f"{prefix}{key}.")
+            elif not prop.get("description"):
+                bare.append(prefix + key)
+
+    walk(schema["properties"], "")
+    assert bare == []
