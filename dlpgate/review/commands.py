@@ -67,9 +67,10 @@ def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
             print(json.dumps(_summary(item)))
         return 0
     now = time.time()
-    print(f"{'id':<22} {'age':>4} {'state':<9} {'action':<8} {'from':<32} rules")
+    wide = max(map(len, STATES))  # awaiting-sender
+    print(f"{'id':<22} {'age':>4} {'state':<{wide}} {'action':<8} {'from':<32} rules")
     for item in items:
-        print(f"{item.id:<22} {_age(now - item.created):>4} {item.state:<9} {item.action:<8} "
+        print(f"{item.id:<22} {_age(now - item.created):>4} {item.state:<{wide}} {item.action:<8} "
               f"{item.mail_from[:32]:<32} {', '.join(item.rules)}")
     print(f"{len(items)} message(s)")
     return 0
