@@ -400,8 +400,9 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
 
 def cmd_config_check(args: argparse.Namespace) -> int:
     """The configuration and everything it names that `serve` would refuse to start with:
-    the policy files too (a broken rule in one was "ok" here and exit 2 from serve)."""
-    settings = _settings(args)
+    the policy files too (a broken rule in one was "ok" here and exit 2 from serve), the
+    spaCy model and the OCR languages (a language not installed was "ok" here too)."""
+    settings = _settings(args, need_model=True)
     policy = policy_or_exit(settings)
     print(f"{settings.source}: ok")
     print(f"policy: {len(policy.rules)} rules, version {policy.version}: ok")

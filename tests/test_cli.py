@@ -300,6 +300,20 @@ def test_scan_refuses_to_start_with_an_ocr_language_that_is_not_installed(tmp_pa
         "apt-get install tesseract-ocr-cym)")
 
 
+def test_config_check_refuses_what_serve_refuses_to_start_with(tmp_path, ocr_installed):
+    # interface.md: config check is what serve would refuse to start with; an OCR language
+    # not installed was "ok" here and exit 2 from serve
+    from dlpgate.parse import ocr
+
+    if "cym" in ocr.installed_languages():
+        pytest.skip("Welsh is installed here; the test needs a language that is not")
+    (tmp_path / "dlpgate.yaml").write_text("detection:\n  ner: false\nscan:\n  ocr:\n"
+                                           "    languages: [eng, cym]\n")
+    proc = dlpgate("config", "check", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert b"scan.ocr.languages: cym not installed" in proc.stderr
+
+
 def test_every_command_and_argument_says_what_it_is_in_its_help():
     """`dlpgate X --help` is an operator's first reference: an argument listed bare (`--item`,
     `id`, `--json`) left them to guess what it took or did."""
