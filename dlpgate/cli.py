@@ -443,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=".eml file, directory, mbox, Maildir, or - for stdin")
     p.set_defaults(func=cmd_scan)
 
-    p = sub.add_parser("history", help="load, show, forget and expire prior correspondence")
+    p = sub.add_parser("history", help="load, show, count, forget and expire prior correspondence")
     hsub = p.add_subparsers(dest="history_command", required=True, metavar="ACTION")
     h = hsub.add_parser("import", parents=[common],
                         help="load a CSV: sender,recipient[,count][,last_seen]")

@@ -333,7 +333,8 @@ def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of)
 
 
 def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
-    p = sub.add_parser("quarantine", help="list, show, release and reject held messages")
+    p = sub.add_parser("quarantine", help="list, show, release, reject and expire held "
+                       "messages; read the audit trail")
     qsub = p.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
 
     bind = _with_store(settings_of, store_of)
