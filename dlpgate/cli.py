@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import email.parser
 import json
 import os
 import sys
@@ -169,7 +170,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     url = settings.storage.url
     present = not url.startswith("sqlite:///") or config_mod.sqlite_path(url).exists()
     scanner = Scanner(settings, _store(settings) if present else None, policy_or_exit(settings))
-    count, failed = 0, 0
+    count, failed, unparsed = 0, 0, 0
     started = time.perf_counter()
     out = sys.stdout
     try:
@@ -181,6 +182,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 print(f"{source}: could not be scanned ({type(exc).__name__})", file=sys.stderr)
                 continue
             count += 1
+            if not email.parser.BytesHeaderParser().parsebytes(raw).keys():
+                # scanned as the relay would (a damaged message), but no header at all was
+                # read from it: not mail, and INTERFACE.md's exit 1 for what could not be parsed
+                unparsed += 1
+                print(f"{source}: not a mail message (no header could be read)",
+                      file=sys.stderr)
             if args.json:
                 out.write(json.dumps(result_json(source, result, args.reveal)) + "\n")
             else:
@@ -197,7 +204,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     rate = count / elapsed if elapsed > 0 else 0.0
     print(f"scanned {count} message{'' if count == 1 else 's'} in {elapsed:.2f} s "
           f"({rate:.1f} messages/s)", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed or unparsed else 0
 
 
 def _store(settings: config_mod.Settings):
@@ -393,8 +400,9 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
 
 def cmd_config_check(args: argparse.Namespace) -> int:
     """The configuration and everything it names that `serve` would refuse to start with:
-    the policy files too (a broken rule in one was "ok" here and exit 2 from serve)."""
-    settings = _settings(args)
+    the policy files too (a broken rule in one was "ok" here and exit 2 from serve), the
+    spaCy model and the OCR languages (a language not installed was "ok" here too)."""
+    settings = _settings(args, need_model=True)
     policy = policy_or_exit(settings)
     print(f"{settings.source}: ok")
     print(f"policy: {len(policy.rules)} rules, version {policy.version}: ok")
@@ -421,7 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("serve", parents=[common], help="run the SMTP relay until SIGTERM")
+    p = sub.add_parser("serve", parents=[common],
+                       help="run the SMTP relay (and the review app with review.enabled) until "
+                       "SIGTERM; SIGHUP reloads the policy")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("scan", parents=[common],
@@ -433,11 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=".eml file, directory, mbox, Maildir, or - for stdin")
     p.set_defaults(func=cmd_scan)
 
-    p = sub.add_parser("history", help="load, show, forget and expire prior correspondence")
+    p = sub.add_parser("history", help="load, show, count, forget and expire prior correspondence")
     hsub = p.add_subparsers(dest="history_command", required=True, metavar="ACTION")
     h = hsub.add_parser("import", parents=[common],
                         help="load a CSV: sender,recipient[,count][,last_seen]")
-    h.add_argument("csv", metavar="CSV")
+    h.add_argument("csv", metavar="CSV", help="the CSV file (UTF-8 or UTF-16)")
     h.add_argument("--columns", metavar="FIELD=COLUMN,...",
                    help="the columns holding sender, recipient, count and last_seen in another "
                    "layout, e.g. sender=SenderAddress,recipient=RecipientAddress,"
@@ -451,7 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
     h.set_defaults(func=cmd_history_import)
     h = hsub.add_parser("learn", parents=[common],
                         help="learn From -> To/Cc/Bcc from sent mail (.eml, dirs, mbox, Maildir)")
-    h.add_argument("paths", nargs="+", metavar="PATH")
+    h.add_argument("paths", nargs="+", metavar="PATH",
+                   help="sent mail: .eml file, directory, mbox or Maildir")
     h.set_defaults(func=cmd_history_learn)
     from dlpgate.history_commands import register as register_history
 
@@ -463,7 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_db_migrate)
     d = dsub.add_parser("copy", parents=[common],
                         help="copy a store (e.g. sqlite:///dlpgate.db) into the configured one")
-    d.add_argument("source", metavar="SOURCE_URL")
+    d.add_argument("source", metavar="SOURCE_URL",
+                   help="the store to copy from, e.g. sqlite:////var/lib/dlpgate/dlpgate.db")
     d.set_defaults(func=cmd_db_copy)
 
     p = sub.add_parser("config", help="check the configuration or print its schema")

@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     Strict,
     ValidationError,
     ValidationInfo,
@@ -329,7 +330,9 @@ class Detection(_Section):
     thresholds: dict[str, float] = Field(default_factory=dict,
                                          description="Minimum score per entity.")
     default_threshold: float = Field(0.5, ge=0, le=1, description="Minimum score otherwise.")
-    case_references: list[CaseReference] = Field(default_factory=list)
+    case_references: list[CaseReference] = Field(
+        default_factory=list, description="The council's own reference formats (a case "
+        "management system's IDs), each found as its entity, UK_CASE_REFERENCE by default.")
     lexicons: list[Path] = Field(default_factory=list,
                                  description="Extra special-category lexicon files.")
 
@@ -586,7 +589,9 @@ class Review(_Section):
 
 
 class Logging(_Section):
-    level: Literal["debug", "info", "warning", "error"] = "info"
+    level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="The least severe log events written (the per-message line is "
+        "info).")
     addresses: Literal["domain", "hashed", "full"] = Field(
         "domain",
         description="How addresses appear in logs: domain only, domain plus a keyed hash of the "
@@ -608,7 +613,12 @@ class Settings(_Section):
     metrics: Metrics = Field(default_factory=Metrics)
     review: Review = Field(default_factory=Review)
     logging: Logging = Field(default_factory=Logging)
-    source: str = Field("(built-in defaults)", exclude=True)
+    # where these settings were read from: not a key of the file, nor of `config schema`
+    _source: str = PrivateAttr("(built-in defaults)")
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     @field_validator("scan")
     @classmethod
@@ -651,7 +661,8 @@ def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
     if not isinstance(doc.data, dict):
         raise ConfigError([f"{doc.where(())}: the file must be a mapping of sections"])
     try:
-        settings = Settings.model_validate({**doc.data, "source": doc.filename})
+        settings = Settings.model_validate(doc.data)
+        settings._source = doc.filename
     except ValidationError as exc:
         found = []
         for err in exc.errors():

@@ -145,19 +145,22 @@ def register(hsub, common: argparse.ArgumentParser, settings_of, store_of) -> No
     bind = _with_store(settings_of, store_of)
     c = hsub.add_parser("show", parents=[common],
                         help="what the history holds about an address (no text)")
-    c.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    c.add_argument("addresses", nargs="+", metavar="ADDRESS",
+                   help="an address, as a mail client shows it")
     c.add_argument("--json", action="store_true", help="one JSON object per address")
     c.add_argument("--reason", default="", help="why (a request's reference; audited)")
     c.set_defaults(func=bind(cmd_show))
     c = hsub.add_parser("forget", parents=[common],
                         help="erase every history row that names an address")
-    c.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    c.add_argument("addresses", nargs="+", metavar="ADDRESS",
+                   help="an address, as a mail client shows it")
     c.add_argument("--reason", default="", help="why (a request's reference; audited)")
     c.set_defaults(func=bind(cmd_forget))
     c = hsub.add_parser("stats", parents=[common],
                         help="how much history is held, and how old (no addresses)")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--json", action="store_true", help="one JSON object")
     c.set_defaults(func=bind(cmd_stats))
     c = hsub.add_parser("expire", parents=[common],
-                        help="apply recipients.history_days now (serve does it hourly)")
+                        help="apply recipients.history_days now (serve does it every "
+                        "quarantine.expire_interval seconds)")
     c.set_defaults(func=bind(cmd_expire))

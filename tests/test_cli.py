@@ -128,6 +128,22 @@ def test_a_missing_path_is_a_usage_error(tmp_path):
     assert b"no such file or directory" in proc.stderr
 
 
+def test_an_input_that_is_not_a_mail_message_exits_1_with_its_verdict_still_printed(tmp_path):
+    # INTERFACE.md: exit 1 when a message could not be parsed. Bytes with no header in them
+    # were scanned as a message of damaged MIME and the command said 0, as for real mail.
+    (tmp_path / "junk.eml").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "empty.eml").write_bytes(b"")
+    (tmp_path / "good.eml").write_bytes(make_message(message_id="<good@x>"))
+
+    proc = dlpgate("scan", "--json", str(tmp_path))
+
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines(proc)) == 3  # one verdict per input, as before
+    assert proc.stderr.count(b"not a mail message") == 2
+    assert b"good.eml" not in proc.stderr
+    assert dlpgate("scan", str(tmp_path / "good.eml")).returncode == 0
+
+
 def test_plain_output_names_verdict_and_rules(tmp_path):
     path = tmp_path / "a.eml"
     path.write_bytes(make_message(to=("x@example.org",), attachments=(
@@ -282,3 +298,41 @@ def test_scan_refuses_to_start_with_an_ocr_language_that_is_not_installed(tmp_pa
     assert proc.stderr.decode().strip() == (
         "dlpgate: configuration error: scan.ocr.languages: cym not installed (Debian: "
         "apt-get install tesseract-ocr-cym)")
+
+
+def test_config_check_refuses_what_serve_refuses_to_start_with(tmp_path, ocr_installed):
+    # interface.md: config check is what serve would refuse to start with; an OCR language
+    # not installed was "ok" here and exit 2 from serve
+    from dlpgate.parse import ocr
+
+    if "cym" in ocr.installed_languages():
+        pytest.skip("Welsh is installed here; the test needs a language that is not")
+    (tmp_path / "dlpgate.yaml").write_text("detection:\n  ner: false\nscan:\n  ocr:\n"
+                                           "    languages: [eng, cym]\n")
+    proc = dlpgate("config", "check", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert b"scan.ocr.languages: cym not installed" in proc.stderr
+
+
+def test_every_command_and_argument_says_what_it_is_in_its_help():
+    """`dlpgate X --help` is an operator's first reference: an argument listed bare (`--item`,
+    `id`, `--json`) left them to guess what it took or did."""
+    import argparse
+
+    from dlpgate.cli import build_parser
+
+    bare = []
+
+    def walk(parser: argparse.ArgumentParser, name: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {a.dest: a.help for a in action._choices_actions}
+                for sub, child in action.choices.items():
+                    if not helps.get(sub):
+                        bare.append(f"{name} {sub}")
+                    walk(child, f"{name} {sub}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                bare.append(f"{name} {action.option_strings or action.dest}")
+
+    walk(build_parser(), "dlpgate")
+    assert bare == []

@@ -67,6 +67,17 @@ def test_an_unknown_key_is_named_with_its_line(tmp_path):
     ]
 
 
+def test_the_internal_source_field_is_no_key_of_the_file_or_the_schema(tmp_path):
+    # `source:` (where the settings came from) was taken from the file and then overwritten,
+    # and `config schema` listed it among the keys an operator may set, with no meaning
+    assert errors(tmp_path, "relay:\n  listen: 127.0.0.1:25\nsource: x\n") == [
+        "dlpgate.yaml:3 source: unknown key (check the spelling; see `dlpgate config schema`)"
+    ]
+    assert "source" not in Settings.model_json_schema()["properties"]
+    assert load_text(tmp_path, "relay:\n  listen: 127.0.0.1:25\n").source.endswith(
+        "dlpgate.yaml")
+
+
 def test_every_mistake_is_reported_at_once(tmp_path):
     found = errors(tmp_path, "relay:\n  listen: nowhere\n  max_sessions: many\n"
                              "organisation:\n  internal_domains: ['not a domain']\n")
@@ -199,3 +210,23 @@ def test_ocr_that_could_take_the_whole_scans_time_is_refused(tmp_path):
     found = errors(tmp_path, "relay:\n  scan_timeout: 30\nscan:\n  ocr:\n    max_seconds: 30\n")
     assert found == ["dlpgate.yaml:3 scan: ocr.max_seconds (30) must be under "
                      "relay.scan_timeout (30), leaving time for the rest of the scan"]
+
+
+def test_config_schema_gives_every_key_its_meaning():
+    """docs/operator.md: `config schema` prints every key, its default and its meaning;
+    detection.case_references and logging.level had none."""
+    schema = Settings.model_json_schema()
+    defs = schema["$defs"]
+    bare = []
+
+    def walk(props: dict, prefix: str) -> None:
+        for key, prop in props.items():
+            refs = [prop.get("$ref")] + [a.get("$ref") for a in prop.get("anyOf", [])]
+            section = next((r.rsplit("/", 1)[1] for r in refs if r), None)
+            if section:  # a section (relay, relay.tls...): its keys carry the meaning
+                walk(defs[section]["properties"], f"{prefix}{key}.")
+            elif not prop.get("description"):
+                bare.append(prefix + key)
+
+    walk(schema["properties"], "")
+    assert bare == []

@@ -19,6 +19,7 @@ import dataclasses
 import re
 import ssl
 import time
+import weakref
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -35,6 +36,9 @@ from dlpgate.replies import (
 )
 
 _POOL_IDLE_SECONDS = 20.0  # well under the 300 s most MTAs allow an idle client
+# a connection in steady use is renewed too: after a `postfix reload` the old 10026 smtpd
+# keeps a session it has, with its old settings, for as long as the session lasts
+_POOL_MAX_AGE_SECONDS = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +152,8 @@ class NextHop:
         self.host, self.port = split_host_port(settings.next_hop)
         self.settings = settings
         self._idle: list[tuple[float, aiosmtplib.SMTP]] = []
+        self._opened: weakref.WeakKeyDictionary[aiosmtplib.SMTP, float] = \
+            weakref.WeakKeyDictionary()
 
     def _client(self, on_connect: bool = True, timeout: float | None = None) -> aiosmtplib.SMTP:
         """A client as relay.next_hop_* configure it; `on_connect=False` leaves STARTTLS to
@@ -215,11 +221,14 @@ class NextHop:
             client.close()
         client = self._client()
         await client.connect()
+        self._opened[client] = time.monotonic()
         return client, False
 
     def _release(self, client: aiosmtplib.SMTP) -> None:
-        if client.is_connected and len(self._idle) < self.settings.next_hop_pool:
-            self._idle.append((time.monotonic(), client))
+        now = time.monotonic()
+        young = now - self._opened.get(client, now) < _POOL_MAX_AGE_SECONDS
+        if young and client.is_connected and len(self._idle) < self.settings.next_hop_pool:
+            self._idle.append((now, client))
         else:
             client.close()
 

@@ -305,10 +305,16 @@ async def serve(settings: Settings, policy: PolicySet | None = None) -> None:
     relay = Relay(settings, policy=policy)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    received: list[str] = []
+
+    def stopping(sig: signal.Signals) -> None:
+        received.append(sig.name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stopping, sig)
     loop.add_signal_handler(signal.SIGHUP, lambda: relay.server is not None and relay.reload())
     await relay.start()
     await stop.wait()
-    log.info("stopping", signal="SIGTERM")
+    log.info("stopping", signal=received[0])
     await relay.stop()

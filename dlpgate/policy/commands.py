@@ -221,11 +221,13 @@ def register(sub, common: argparse.ArgumentParser, settings_of) -> None:
 
     c = psub.add_parser("check", parents=[common],
                         help="validate policy files (default: those configured)")
-    c.add_argument("files", nargs="*", metavar="POLICY.yaml")
+    c.add_argument("files", nargs="*", metavar="POLICY.yaml",
+                   help="the files to check, as one set (default: policy.files)")
     c.set_defaults(func=bind(cmd_check))
     c = psub.add_parser("test", parents=[common],
                         help="run the examples written in policy files")
-    c.add_argument("files", nargs="*", metavar="POLICY.yaml")
+    c.add_argument("files", nargs="*", metavar="POLICY.yaml",
+                   help="the files whose examples to run, as one set (default: policy.files)")
     c.set_defaults(func=bind(cmd_test))
     c = psub.add_parser("replay", parents=[common],
                         help="compare a changed policy set with the one in force, on past mail")
@@ -233,7 +235,8 @@ def register(sub, common: argparse.ArgumentParser, settings_of) -> None:
                    help="the changed set (repeat for several files)")
     c.add_argument("--quarantine", action="store_true", help="replay the held messages")
     c.add_argument("--json", action="store_true", help="print the totals as one JSON object")
-    c.add_argument("paths", nargs="*", metavar="PATH")
+    c.add_argument("paths", nargs="*", metavar="PATH",
+                   help="past mail: .eml file, directory, mbox or Maildir (or --quarantine)")
     c.set_defaults(func=bind(cmd_replay))
     c = psub.add_parser("schema", help="print the JSON Schema of policy files")
     c.set_defaults(func=cmd_schema)

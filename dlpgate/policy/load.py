@@ -55,8 +55,9 @@ def _history_problem(h: dict) -> str | None:
                 "list of texts, that went to them)")
     unknown = [k for k in h if k not in HISTORY_KEYS]
     if unknown:
-        return (f"unknown key {unknown[0]!r} in a history entry"
-                f"{_suggest(str(unknown[0]), HISTORY_KEYS)} (keys: {', '.join(HISTORY_KEYS)})")
+        hint = _suggest(str(unknown[0]), HISTORY_KEYS)  # a guess, or every key
+        keys = f" (keys: {', '.join(HISTORY_KEYS)})" if "did you mean" in hint else ""
+        return f"unknown key {unknown[0]!r} in a history entry{hint}{keys}"
     count = h.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         return f"count is a whole number of messages, 0 or more (not {count!r})"

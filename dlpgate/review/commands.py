@@ -75,9 +75,10 @@ def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
             print(json.dumps(_summary(item)))
         return 0
     now = time.time()
-    print(f"{'id':<22} {'age':>4} {'state':<9} {'action':<8} {'from':<32} rules")
+    wide = max(map(len, STATES))  # awaiting-sender
+    print(f"{'id':<22} {'age':>4} {'state':<{wide}} {'action':<8} {'from':<32} rules")
     for item in items:
-        print(_line(f"{item.id:<22} {_age(now - item.created):>4} {item.state:<9} "
+        print(_line(f"{item.id:<22} {_age(now - item.created):>4} {item.state:<{wide}} "
                     f"{item.action:<8} {item.mail_from[:32]:<32} {', '.join(item.rules)}"))
     print(f"{len(items)} message(s)")
     return 0
@@ -322,7 +323,7 @@ def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of)
     usub = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     c = usub.add_parser("add", parents=[common], help="add an account (password from stdin "
                         "or asked)")
-    c.add_argument("username")
+    c.add_argument("username", metavar="NAME", help="the account's name (its sign-in name)")
     c.add_argument("--roles", default="reviewer", help="comma-separated: reviewer, admin, "
                    "auditor")
     c.add_argument("--mailbox", action="append", metavar="ADDRESS", help="an address they "
@@ -330,45 +331,51 @@ def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of)
     c.set_defaults(func=bind(cmd_users))
     c = usub.add_parser("mailboxes", parents=[common], help="set the addresses an account "
                         "sends from (none: clear them)")
-    c.add_argument("username")
-    c.add_argument("addresses", nargs="*", metavar="ADDRESS")
+    c.add_argument("username", metavar="NAME", help="the account")
+    c.add_argument("addresses", nargs="*", metavar="ADDRESS",
+                   help="the addresses they send from (replacing those held); none clears them")
     c.set_defaults(func=bind(cmd_users))
     for name, text in (("passwd", "set a new password"), ("disable", "switch an account off")):
         c = usub.add_parser(name, parents=[common], help=text)
-        c.add_argument("username")
+        c.add_argument("username", metavar="NAME", help="the account; its sessions end")
         c.set_defaults(func=bind(cmd_users))
-    c = usub.add_parser("list", parents=[common], help="accounts and roles")
+    c = usub.add_parser("list", parents=[common],
+                        help="accounts: name, roles, state and mailboxes, tab-separated")
     c.set_defaults(func=bind(cmd_users))
 
 
 def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
-    p = sub.add_parser("quarantine", help="list, show, release and reject held messages")
+    p = sub.add_parser("quarantine", help="list, show, release, reject and expire held "
+                       "messages; read the audit trail")
     qsub = p.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
 
     bind = _with_store(settings_of, store_of)
 
     c = qsub.add_parser("list", parents=[common], help="held messages, oldest first")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--json", action="store_true", help="one JSON object per message")
     c.add_argument("--state", choices=("open", *STATES, "all"), default="open",
                    help="open (default): held or awaiting its sender")
-    c.add_argument("--limit", type=int, default=500)
+    c.add_argument("--limit", type=int, default=500, metavar="N",
+                   help="at most N messages (default 500)")
     c.set_defaults(func=bind(cmd_list))
     c = qsub.add_parser("show", parents=[common], help="why a message was held (no content)")
-    c.add_argument("id")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("id", metavar="ID", help="the held message's id (its scan id)")
+    c.add_argument("--json", action="store_true", help="one JSON object")
     c.set_defaults(func=bind(cmd_show))
     for name, func, verb in (("release", cmd_release, "send it on to the next hop"),
                              ("reject", cmd_reject, "never send it")):
         c = qsub.add_parser(name, parents=[common], help=verb)
-        c.add_argument("id")
+        c.add_argument("id", metavar="ID", help="the held message's id (its scan id)")
         c.add_argument("--reason", default="", help="why (recorded in the audit trail)")
         c.set_defaults(func=bind(func))
     c = qsub.add_parser("expire", parents=[common],
-                        help="apply quarantine.retention_days now (serve does it hourly)")
+                        help="apply quarantine.retention_days now (serve does it every "
+                        "quarantine.expire_interval seconds)")
     c.set_defaults(func=bind(cmd_expire))
     c = qsub.add_parser("audit", parents=[common], help="the audit trail, newest first")
-    c.add_argument("--item")
-    c.add_argument("--actor")
-    c.add_argument("--limit", type=int, default=1000)
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--item", metavar="ID", help="only entries about this held message")
+    c.add_argument("--actor", metavar="NAME", help="only entries by this actor (e.g. cli:ann)")
+    c.add_argument("--limit", type=int, default=1000, metavar="N",
+                   help="at most N entries (default 1000)")
+    c.add_argument("--json", action="store_true", help="one JSON object per entry")
     c.set_defaults(func=bind(cmd_audit))

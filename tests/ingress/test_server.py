@@ -81,6 +81,16 @@ def test_after_sigterm_no_new_client_is_served(tmp_path, sink):
     assert refused
 
 
+def test_sigint_stops_it_the_same_way_and_the_log_names_sigint(tmp_path, sink):
+    # docs/operator.md: SIGTERM (and SIGINT) drain and exit 0; `stopping` said SIGTERM for both
+    proc, _ = start_serve(tmp_path, sink)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(60) == 0
+    events = [json.loads(line) for line in proc.stderr.read().decode().splitlines()]
+    [stopping] = [e for e in events if e["event"] == "stopping"]
+    assert stopping["signal"] == "SIGINT"
+
+
 def test_serve_with_a_bad_config_exits_2_naming_file_line_and_key(tmp_path):
     path = tmp_path / "dlpgate.yaml"
     path.write_text("relay:\n  listen: 127.0.0.1:10025\n  next_hopp: 127.0.0.1:10026\n")

@@ -303,6 +303,23 @@ def test_a_pooled_next_hop_connection_is_reused_across_messages(relay, sink):
     assert len(relay.relay.hop._idle) == 1
 
 
+def test_a_pooled_connection_in_steady_use_is_still_renewed(relay, sink, monkeypatch):
+    # docs/postfix.md: after a `postfix reload` the pool reaches the old 10026 processes for
+    # up to 20 seconds. Only idle time was counted, so a connection in steady use was kept
+    # for ever, on the old listener and its old restrictions.
+    import dlpgate.act.relay as hop_module
+
+    monkeypatch.setattr(hop_module, "_POOL_MAX_AGE_SECONDS", 0.6, raising=False)
+    send(relay, make_message(message_id="<a@x>"), ["bob.smith@example-council.gov.uk"])
+    [(_, first)] = relay.relay.hop._idle
+    for i in range(4):  # never idle as long as the idle limit, older than the age limit
+        time.sleep(0.2)
+        send(relay, make_message(message_id=f"<b{i}@x>"), ["bob.smith@example-council.gov.uk"])
+    assert len(sink.delivered) == 5
+    [(_, last)] = relay.relay.hop._idle
+    assert last is not first
+
+
 def test_a_next_hop_restarted_between_messages_is_reconnected(make_settings, relay_factory):
     with Sink() as first:
         relay = relay_factory(make_settings(relay={"next_hop": first.address}))

@@ -189,6 +189,20 @@ def test_a_history_entry_in_an_example_is_checked_field_by_field(tmp_path, entry
     assert len(got) == 1 and got[0].startswith("broken.yaml:8:") and said in got[0]
 
 
+def test_an_unknown_history_key_lists_the_keys_once(tmp_path):
+    # "...; expected one of: recipient, ... (keys: recipient, ...)" said them twice
+    [got] = problems_of(tmp_path, one_rule(
+        examples="- {name: n, to: a@b.org, expect: log, history: [{recipient: a@b.org, "
+                 "colour: red}]}"))
+    assert got.endswith("unknown key 'colour' in a history entry; expected one of: "
+                        "recipient, sender, count, days_ago, replied, audience, sent")
+    [got] = problems_of(tmp_path, one_rule(
+        examples="- {name: n, to: a@b.org, expect: log, history: [{recipient: a@b.org, "
+                 "cout: 1}]}"))
+    assert got.endswith("did you mean count? (keys: recipient, sender, count, days_ago, "
+                        "replied, audience, sent)")
+
+
 def test_every_wrong_history_entry_of_an_example_is_reported_at_once(tmp_path):
     # the second appeared only once the first was put right
     got = problems_of(tmp_path, one_rule(

@@ -6,6 +6,7 @@ import json
 import smtplib
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -216,3 +217,33 @@ def test_text_from_a_sender_prints_as_one_line_with_its_control_characters_escap
     for out in (audit.stdout, shown.stdout):
         assert "\x1b" not in out and "\r" not in out
         assert not any(t.startswith("2026-01-05") for t in out.splitlines())
+
+
+def test_list_keeps_its_columns_under_their_headings_for_every_state(tmp_path):
+    # "awaiting-sender" is longer than the state column was wide: the rest of its row slid
+    # out from under the headings
+    from dlpgate.store.base import HeldMessage
+    from dlpgate.store.sqlite import SQLiteStore
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    store = SQLiteStore(url)
+    for n, (state, action) in enumerate((("held", "hold"), ("awaiting-sender", "confirm"))):
+        store.hold(HeldMessage(
+            id=f"1a2b3c4d5e6f7a8b9c0d{n}", created=time.time() - 60, state=state,
+            mail_from="alice.jones@example-council.gov.uk", rcpt_tos=("x@example.org",),
+            message_id=f"<{n}@x>", size=10, verdict="hold", rules=("some-rule",), reasons=(),
+            findings=(), recipients=(), raw=b"Subject: x\r\n\r\nx\r\n", action=action))
+    store.close()
+    cfg = tmp_path / "cli.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": url}}))
+
+    out = dlpgate("quarantine", "list", cfg=cfg)
+
+    assert out.returncode == 0, out.stderr
+    heading, *rows, total = out.stdout.splitlines()
+    assert len(rows) == 2 and total == "2 message(s)"
+    held, waiting = rows
+    for column, word in (("action", "hold "), ("from", "alice.jones"), ("rules", "some-rule")):
+        assert held.index(word) == heading.index(column), out.stdout
+    for column, word in (("action", "confirm"), ("from", "alice.jones"), ("rules", "some-rule")):
+        assert waiting.index(word) == heading.index(column), out.stdout
