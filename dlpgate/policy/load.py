@@ -202,9 +202,13 @@ class Loader:
         if self.problems:
             raise PolicyError(sorted(self.problems, key=lambda p: (p.file, p.line, p.column)))
         off = {d for d, _, _ in disabled}
+        # the files' names and contents, not where they are installed: relay nodes sharing one
+        # store, with the policy at /etc/dlpgate on one and /opt/dlpgate on another, logged
+        # different versions of the same policy
         digest = hashlib.sha256()
         for doc in docs:
-            digest.update(doc.filename.encode() + b"\0" + repr(doc.data).encode() + b"\0")
+            digest.update(Path(doc.filename).name.encode() + b"\0" + repr(doc.data).encode()
+                          + b"\0")
         # a disabled rule's examples, and those that expect it to match, test nothing now
         idle = [ex for ex in examples if ex.rule in off or off & set(ex.expect_rules)]
         return r.PolicySet(

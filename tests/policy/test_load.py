@@ -351,6 +351,21 @@ def test_the_version_changes_with_the_content_not_with_reloading(tmp_path):
     assert load_files([path], SETTINGS).version != first
 
 
+def test_the_same_policy_installed_in_another_directory_has_the_same_version(tmp_path):
+    # relay nodes sharing one store, installed at different paths, logged different versions
+    # of one policy
+    text = ("rules:\n  - {id: r, title: t, when: {findings: {}}, action: log, "
+            "explain: x}\n")
+    for where in ("etc", "opt"):
+        (tmp_path / where).mkdir()
+        (tmp_path / where / "p.yaml").write_text(text)
+    assert load_files([tmp_path / "etc" / "p.yaml"], SETTINGS).version == \
+        load_files([tmp_path / "opt" / "p.yaml"], SETTINGS).version
+    (tmp_path / "opt" / "q.yaml").write_text(text)  # another file: another set
+    assert load_files([tmp_path / "opt" / "q.yaml"], SETTINGS).version != \
+        load_files([tmp_path / "opt" / "p.yaml"], SETTINGS).version
+
+
 def test_the_first_rule_in_the_policy_readme_loads_and_its_examples_pass(tmp_path):
     """Docs examples run: the README's first full rule is a working policy file."""
     from dlpgate.policy.examples import run_all
