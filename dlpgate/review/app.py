@@ -206,7 +206,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         # only slowed, and not at all on a browser it signed in on before: five wrong
         # passwords typed anywhere against a reviewer's name locked her out (auth.py).
         name = f"user:{username.lower()}"
-        pair, addr = f"pair:{username.lower()}\0{client}", f"addr:{client}"
+        network = _network(client)
+        pair, addr = f"pair:{username.lower()}\0{network}", f"addr:{network}"
         user = store.get_user(username)
         known = auth.check_known_browser(known_key, user, request.cookies.get(KNOWN_COOKIE, ""))
         known = f"known:{known}" if known and not throttle.locked(f"known:{known}") else ""
@@ -664,6 +665,19 @@ def _client_address(request: Request, proxies: list[str]) -> str:
     if forwarded and _trusted(request, proxies):
         return forwarded.split(",")[-1].strip()[:64] or host
     return host
+
+
+def _network(client: str) -> str:
+    """A client as the lockout counts it: an IPv6 one by its /64, which a host or a household
+    is given whole (a guesser stepped through its own 2^64 addresses, a fresh one each try).
+    An IPv4 address written as IPv6 (::ffff:203.0.113.9) is that IPv4 address."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(getattr(address, "ipv4_mapped", None) or address)
 
 
 def _trusted(request: Request, networks: list[str]) -> bool:

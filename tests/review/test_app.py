@@ -421,6 +421,21 @@ def test_behind_the_proxy_one_clients_failures_lock_out_that_client_not_the_team
         "X-Forwarded-For": "198.51.100.7"}).status_code == 303
 
 
+def test_an_ipv6_client_is_locked_out_by_its_64_not_each_address_it_steps_to(world):
+    # a host is given a /64 whole: a fresh address for each try passed the address lockout
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_proxies": ["10.0.0.0/8"]})})
+    proxy = TestClient(create_app(settings, world["store"]), follow_redirects=False,
+                       client=("10.0.0.5", 4000))
+    for i in range(10):
+        assert proxy.post("/login", data={"username": f"nobody{i}", "password": "x"}, headers={
+            "X-Forwarded-For": f"2001:db8:1:2::{i + 1:x}"}).status_code == 401
+    assert proxy.post("/login", data={"username": "nobody99", "password": "x"}, headers={
+        "X-Forwarded-For": "2001:db8:1:2:ffff::1"}).status_code == 429
+    assert proxy.post("/login", data={"username": "ann", "password": PASSWORD}, headers={
+        "X-Forwarded-For": "2001:db8:1:3::1"}).status_code == 303  # the next /64 is another
+
+
 def test_failures_at_a_reviewers_name_from_elsewhere_do_not_lock_her_out(world, monkeypatch):
     # five wrong passwords typed against "ann" from anywhere locked ann out for 15 minutes
     from dlpgate.review import auth
