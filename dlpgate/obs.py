@@ -106,7 +106,7 @@ def configure(settings: Logging, stream: Any = None) -> None:
     structlog.configure(
         processors=PROCESSORS,
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(stream or _Stderr()),
         cache_logger_on_first_use=False,
     )
     # Libraries log through stdlib logging; some (aiosmtpd at INFO) log addresses. Their
@@ -115,6 +115,18 @@ def configure(settings: Logging, stream: Any = None) -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[_Library()], force=True)
     for noisy in ("mail.log", "aiosmtplib", "pypdf", "presidio-analyzer"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+class _Stderr:
+    """Standard error as it is when a line is written, not when logging was configured: a
+    stream swapped in for a while (a test's capture, a daemon's redirect) and closed after
+    took every later log line, and the relay start writing one, down with it."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 class _Library(logging.Handler):

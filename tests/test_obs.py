@@ -54,3 +54,24 @@ def test_a_librarys_warning_is_one_json_line_masked_like_ours():
     assert (event["event"], event["logger"], event["level"]) == (
         "library", "psycopg.pool", "warning")
     assert event["message"] == "error connecting in 'pool-1': failed for *@nhs.net"
+
+
+def test_logging_writes_to_standard_error_as_it_is_now_not_as_it_was_when_configured(
+        monkeypatch):
+    # a stream swapped in while logging was configured (a test's capture) and closed after
+    # took every later log line down with it, the relay's start among them
+    import io
+
+    import structlog
+
+    swapped, now = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stderr", swapped)
+    configure(Logging())
+    swapped.close()
+    monkeypatch.setattr("sys.stderr", now)
+    try:
+        structlog.get_logger("t").warning("listening")
+    finally:
+        monkeypatch.undo()
+        configure(Logging())
+    assert '"event": "listening"' in now.getvalue()
