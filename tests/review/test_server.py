@@ -139,6 +139,8 @@ def test_a_reviewers_own_held_message_is_left_for_another_reviewer_in_the_browse
     page.check("tbody input[name=ids]")
     page.locator("fieldset.bulk input[name=comment]").fill("it is fine")
     page.click("fieldset.bulk button[value=release]")
+    page.wait_for_url(re.compile(r".*/\?n=release.*"))  # the click returns before it lands
+    page.wait_for_load_state()
     assert "0 of 1 released. 1 you sent was left for another reviewer." in page.content()
     assert sink.delivered == []
     page.context.clear_cookies()
@@ -191,6 +193,8 @@ def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
     page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
     page.locator("form[action$='/release'] input[name=comment]").fill("no token")
     page.click("text=Release to all recipients")
+    page.wait_for_url(re.compile(r".*/release$"))  # the click returns before the answer lands
+    page.wait_for_load_state()
     assert "security token is missing" in page.content()
     assert sink.delivered == []
 
