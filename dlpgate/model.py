@@ -191,8 +191,9 @@ CALENDAR = "meeting request"
 # lists, fields' instructions, a glossary, ODF's user fields and hidden text), read after
 # everything else it gives, 12. Legacy Word documents (.doc) read through their piece table,
 # a table's row on one line, fields' results without their instructions, headers, notes and
-# comments after the text, 13.
-PARSER = 13
+# comments after the text, 13. RTF read by the gateway's own reader, not striprtf, which
+# differs where striprtf misread (a hyperlink's field, binary data), 14.
+PARSER = 14
 
 
 @dataclass(frozen=True)
