@@ -192,7 +192,8 @@ CALENDAR = "meeting request"
 # everything else it gives, 12. Legacy Word documents (.doc) read through their piece table,
 # a table's row on one line, fields' results without their instructions, headers, notes and
 # comments after the text, 13. RTF read by the gateway's own reader, not striprtf, which
-# differs where striprtf misread (a hyperlink's field, binary data), 14.
+# differs where striprtf misread (a hyperlink's field, binary data), a hyperlink's e-mail
+# address read as a line after its words, 14.
 PARSER = 14
 
 

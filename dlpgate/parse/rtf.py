@@ -21,6 +21,11 @@ striprtf failed or misread, as that test says: a character or code page Python d
 cut a letter short after a picture so written), and a hyperlink's address (striprtf added a
 web address in one layout of field, not in Word's).
 
+A hyperlink's e-mail address is read where the link's words do not show it: "Contact Jo
+Bloggs" linking to mailto:jo.bloggs@example.org is a person's address, sent as surely as the
+words are, and it is read as a line of its own after the link. A web address is not read: a
+page's number in it, read as a phone or NHS number, would hold letters for nothing.
+
 Every step is linear in the document: a million braces, a group that never closes, a `\\bin`
 claiming gigabytes or a `\\uc` claiming a million characters cost one pass (a pattern over a
 whole picture took 336 s over a run of spaces; striprtf's patterns for hyperlinks and for the
@@ -31,8 +36,10 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import itertools
 import re
 from collections.abc import Iterator
+from urllib.parse import unquote
 
 from striprtf.striprtf import charset_map as _CHARSETS
 from striprtf.striprtf import destinations as _DESTINATIONS
@@ -99,6 +106,13 @@ _PASSED_MARK = re.compile(rf"[{{}}]|\\(?:bin(?![{_LETTER}])(-?\d{{0,10}}) ?|"
                           rf"ansicpg(?![{_LETTER}])(-?\d{{0,10}})|[^{_LETTER}])")
 _WINDOW = 4096  # characters of a group passed over searched at a time
 _LONGEST_MARK = 24  # "\ansicpg" and ten digits, or "\bin" and ten digits and a space
+# a field's instruction (`{\*\fldinst HYPERLINK "mailto:..."}`), and its text without RTF's
+_INSTRUCTION = re.compile(r"\\fldinst(?![a-z])")
+_INSTRUCTION_CODES = re.compile(r"\\([\\{}])|\\[a-z]{1,32}(?:-?\d{1,10})? ?|\\'[0-9a-f]{2}|"
+                                r"\\.|[{}]", re.IGNORECASE | re.DOTALL)
+_MAILTO = re.compile(r'HYPERLINK\s{1,20}"?mailto:([^"\s?]{1,254})', re.IGNORECASE)
+_INSTRUCTION_READ = 2048  # characters of an instruction looked at for an address
+_LINK_SHOWN = 16  # pieces of a link's words looked at for its address
 
 _FONT = re.compile(r"\\f(\d+)")
 _CHARSET = re.compile(r"\\fcharset(\d+)")
@@ -110,7 +124,8 @@ _FORMATS = ("\\pngblip", "\\jpegblip")
 
 
 def text(document: str) -> str:
-    """The text of an RTF document, page headers, footers, footnotes and comments included."""
+    """The text of an RTF document, page headers, footers, footnotes and comments included,
+    and the e-mail address a hyperlink shows as other words."""
     return _Reader(document).read()
 
 
@@ -123,6 +138,7 @@ class _Reader:
         self.out: list[str] = []
         self.encoding = "cp1252"  # the document's code page (\ansicpgN)
         self.fonts = _fonts(document)  # a font's code page, by its number
+        self.links: list[tuple[int, str, int]] = []  # open fields: depth, address, text start
 
     def read(self) -> str:
         document, out, actions = self.document, self.out, _ACTIONS
@@ -158,6 +174,8 @@ class _Reader:
                             break
                         unicode_skip, font = _closed(stack)
                         depth -= 1
+                        while self.links and depth < self.links[-1][0]:
+                            self.link_closed()
                         if not depth:  # the document's group closed: what follows is not read
                             break
                     if not depth:
@@ -183,7 +201,7 @@ class _Reader:
                     if action is None:
                         continue
                     if action == _PASSED:
-                        pos = self.passed(token, depth)
+                        pos = self.passed(token, depth, token.group(_NAME) == "fldinst")
                         break
                     if action == _SPECIAL_TEXT:
                         out.append(_SPECIAL[token.group(_NAME)])
@@ -207,7 +225,8 @@ class _Reader:
                     if symbol in _SPECIAL:
                         out.append(_SPECIAL[symbol])
                     elif symbol == "*" and not _SHOWN_NEXT.match(document, token.start() + 2):
-                        pos = self.passed(token, depth)
+                        pos = self.passed(token, depth,
+                                          bool(_INSTRUCTION.match(document, token.end())))
                         break
                 elif skip > 0:  # a backslash the document ends on
                     skip -= 1
@@ -217,14 +236,22 @@ class _Reader:
                 pos = len(document)
         if hexes:  # a document cut short after a character's bytes (striprtf lost them)
             out.append(self.decoded(hexes, font))
+        while self.links:  # fields a document cut short left open
+            self.link_closed()
         return "".join(out)
 
-    def passed(self, token: re.Match, depth: int) -> int:
+    def passed(self, token: re.Match, depth: int, instruction: bool = False) -> int:
         """Where the group a token made a destination ends (its closing brace, or the end of
-        the document): nothing in it is shown. Before any group opens, all the rest is."""
+        the document): nothing in it is shown, but a field's instruction is looked at for a
+        hyperlink's e-mail address. Before any group opens, all the rest is passed."""
         if not depth:
             return len(self.document)
-        return self._group_end(token.end())
+        end = self._group_end(token.end())
+        if instruction:
+            raw = self.document[token.end():min(end, token.end() + _INSTRUCTION_READ)]
+            if address := _mailto(raw):
+                self.links.append((depth - 1, address, len(self.out)))
+        return end
 
     def _group_end(self, pos: int) -> int:
         """The closing brace of the group `pos` is in, past its groups, escapes and binary
@@ -263,6 +290,26 @@ class _Reader:
             return data.decode(self.fonts.get(font, self.encoding), "ignore")
         except LookupError:  # a Mac code page Python lacks (striprtf gave up on the letter)
             return data.decode(self.encoding, "ignore")
+
+    def link_closed(self) -> None:
+        """A hyperlink's field is closed: its address, as a line of its own after it, where
+        its words do not show it already ("Jo Bloggs", not "jo.bloggs@example.org")."""
+        _, address, start = self.links.pop()
+        shown = "".join(piece[:256] for piece in itertools.islice(self.out, start,
+                                                                  start + _LINK_SHOWN))
+        if address.casefold() not in shown.casefold():
+            self.out.append(f"\n{address}\n")
+
+
+def _mailto(instruction: str) -> str:
+    """The e-mail address of a HYPERLINK field's instruction, or "" (a field with no "@", a
+    page number or a table of contents, is not taken apart)."""
+    if "@" not in instruction:
+        return ""
+    plain = _INSTRUCTION_CODES.sub(lambda code: code.group(1) or "", instruction)
+    found = _MAILTO.search(plain)
+    address = unquote(found.group(1)) if found else ""
+    return address if "@" in address.strip("@") else ""
 
 
 def _closed(stack: list[list]) -> tuple[int, str | None]:

@@ -156,3 +156,30 @@ def test_a_hostile_letter_is_read_in_one_pass(hostile):
     started = time.monotonic()
     assert isinstance(rtf.text(hostile), str)
     assert time.monotonic() - started < 5
+
+
+WORD_LINK = (r'{\field{\*\fldinst {\rtlch\fcs1 \af0 \ltrch\fcs0 \insrsid1  HYPERLINK '
+             r'"mailto:{address}" }}{\fldrslt {\rtlch\fcs1 \af0 \ltrch\fcs0 \cs15\ul\cf2 '
+             r"{shown}}}}")
+
+
+def test_a_hyperlinks_email_address_is_read_as_a_line_after_the_words_it_hides_behind():
+    link = WORD_LINK.replace("{address}", "jo.bloggs@example.org").replace("{shown}", "Jo Bloggs")
+    got = rtf.text(HEAD + r"Please contact " + link + r" today.\par}")
+    assert got == "Please contact Jo Bloggs\njo.bloggs@example.org\n today.\n"
+
+
+def test_an_address_a_link_shows_as_its_words_is_read_once():
+    link = WORD_LINK.replace("{address}", "jo.bloggs@example.org").replace(
+        "{shown}", "Jo.Bloggs@example.org")
+    assert rtf.text(HEAD + r"Write to " + link + r"\par}") == "Write to Jo.Bloggs@example.org\n"
+
+
+def test_an_address_split_across_runs_and_escaped_is_read_and_a_web_address_is_not():
+    split = (r'{\field{\*\fldinst {\rtlch HYPERLINK "mail}{\rtlch to:ann%2Eofficer@exam}'
+             r'{\rtlch ple.org?subject=Referral" \\o "Ann" }{\rtlch {\*\datafield 00d0c9ea}}}'
+             r"{\fldrslt {Ann}}}")
+    web = (r'{\field{\*\fldinst { HYPERLINK "https://example.org/client/9434765919" }}'
+           r"{\fldrslt {the record}}}")
+    got = rtf.text(HEAD + split + r" and " + web + r"\par}")
+    assert got == "Ann\nann.officer@example.org\n and the record\n"
