@@ -4,7 +4,8 @@ Case systems write their letters as RTF, with the client's name and number in th
 ("Re: Callum Reid, DOB 04/05/2016"), and notes in footnotes and comments. Those groups are
 what RTF calls destinations, which a reader of the body alone drops: here each is read where
 it stands, starting a line. A picture (`{\\pict ...}`, its bytes written in hex) is given back
-for OCR: a screenshot pasted into a WordPad letter.
+for OCR: a screenshot pasted into a WordPad letter; so is an object embedded in the letter
+(`{\\*\\objdata ...}`: a workbook pasted into it), for the caller to read its file (`ole1.py`).
 
 The text was striprtf's, which took each character and control word through a pattern and
 Python in turn: 2-5 MB/s, and a letter with photographs is 10-30 MB of RTF, most of it the
@@ -121,6 +122,7 @@ _NOT_SEMICOLON = re.compile(r"[^;]")
 _CONTROL_WORD = re.compile(r"\\[a-z]+-?\d* ?")
 _NOT_HEX = re.compile(r"[^0-9a-fA-F]")
 _FORMATS = ("\\pngblip", "\\jpegblip")
+_OBJECT_DATA_GROUP = re.compile(r"\{[ \r\n]{0,20}(?:\\\*[ \r\n]{0,20})?\Z")
 
 
 def text(document: str) -> str:
@@ -429,11 +431,27 @@ def pictures(document: str) -> Iterator[bytes]:
     at = 0
     while (start := document.find("{\\pict", at)) != -1:
         own, at = _own_text(document, start)
-        if any(kind in own for kind in _FORMATS) and (data := _hex_bytes(own)) is not None:
+        if any(kind in own for kind in _FORMATS) and (data := hex_bytes(own)) is not None:
             yield data
 
 
-def _hex_bytes(own: str) -> bytes | None:
+def objects(document: str) -> Iterator[str]:
+    """The data of each object embedded in an RTF document (`{\\*\\objdata ...}`), in the
+    order shown, as the group's own text: it writes the bytes in hex, half as many as its
+    characters, which the caller counts against what the message may unpack before decoding
+    them (`hex_bytes`). A group never closed (a letter cut short) gives nothing."""
+    at = 0
+    while (word := document.find("\\objdata", at)) != -1:
+        at = word + 8
+        if document[at:at + 1].isalpha():  # another word
+            continue
+        opened = _OBJECT_DATA_GROUP.search(document, max(0, word - 48), word)
+        if opened is not None:
+            own, at = _own_text(document, opened.start())
+            yield own
+
+
+def hex_bytes(own: str) -> bytes | None:
     """The bytes a group's own text writes in hex, its control words left out; None where it
     has no hex digit. The words come before the digits, which are joined with `str.split`
     and decoded at once (a pattern took a tenth of a second over 10 MB of them)."""

@@ -183,3 +183,67 @@ def test_an_address_split_across_runs_and_escaped_is_read_and_a_web_address_is_n
            r"{\fldrslt {the record}}}")
     got = rtf.text(HEAD + split + r" and " + web + r"\par}")
     assert got == "Ann\nann.officer@example.org\n and the record\n"
+
+
+def read_letter(letter: bytes, limits: Limits | None = None):
+    msg = parse(make_message(to=("x@gmail.com",), body="Attached.", attachments=(
+        ("letter.rtf", "application/rtf", letter),)), None, limits or Limits(), Ocr())
+    return {p.name: p.text for p in msg.parts}, [(p.kind, p.part, p.detail) for p in msg.problems]
+
+
+def test_an_nhs_number_only_in_a_workbook_pasted_into_an_rtf_letter_is_found():
+    from dlpgate.config import Settings
+    from dlpgate.model import Envelope
+    from dlpgate.pipeline import Scanner
+
+    book = testdata.make_xlsx([["Child", "NHS number"], ["Amy Reid", "943 476 5919"]])
+    letter = testdata.make_rtf_with_objects("Dear colleague,\nThe list is below.", [
+        testdata.ole1_object("Excel.Sheet.12", testdata.office_embedding(book))],
+        "Excel.Sheet.12")
+    parts, problems = read_letter(letter)
+    assert "943 476 5919" in parts["letter.rtf/object 1"] and problems == []
+    assert "943" not in parts["letter.rtf"]
+    raw = make_message(to=("amy.reid.family@gmail.com",), subject="List", body="Attached.\n",
+                       attachments=(("letter.rtf", "application/rtf", letter),))
+    result = Scanner(Settings.model_validate({"detection": {"ner": False}})).scan(
+        raw, Envelope("a@example-council.gov.uk", ("amy.reid.family@gmail.com",)))
+    assert ("UK_NHS", "letter.rtf/object 1") in {
+        (f.entity, f.part) for f in result.evidence.findings}
+
+
+def test_documents_and_packaged_files_pasted_into_a_letter_are_read_as_files_inside_it():
+    referral = testdata.make_docx(["Referral", "Callum Reid, NHS 943 476 5919"])
+    _, packaged = testdata.ole_package("Visit notes Callum Reid.txt", b"Seen at home, 04/05/2016")
+    letter = testdata.make_rtf_with_objects("Dear colleague,", [
+        testdata.ole1_object("Word.Document.12", testdata.office_embedding(referral)),
+        testdata.ole1_object("Excel.Sheet.12", b"", linked=True),  # a file elsewhere
+        testdata.ole1_object("Package", packaged[4:])])
+    parts, problems = read_letter(letter)
+    assert problems == []
+    assert "NHS 943 476 5919" in parts["letter.rtf/object 1"]
+    assert parts["letter.rtf/Visit notes Callum Reid.txt"] == "Seen at home, 04/05/2016"
+    assert "Visit notes Callum Reid" in parts["attachment names"]  # named by its packager
+
+
+def test_objects_in_a_letter_count_against_the_messages_parts_bytes_and_depth():
+    book = testdata.office_embedding(testdata.make_xlsx([["NHS number"], ["943 476 5919"]]))
+    letter = testdata.make_rtf_with_objects("Dear colleague,", [
+        testdata.ole1_object("Excel.Sheet.12", book)] * 3)
+    _, problems = read_letter(letter, Limits(max_parts=3))
+    assert ("unscannable", "letter.rtf", "more than 3 parts and archive members") in problems
+    _, problems = read_letter(letter, Limits(max_expanded=len(book)))
+    assert any("expand beyond" in detail for _, _, detail in problems)
+    inner = testdata.make_rtf_with_objects("Inner", [testdata.ole1_object("Package", b"x")])
+    nested = testdata.make_rtf_with_objects("Outer", [testdata.ole1_object("Word.RTF", inner)])
+    _, problems = read_letter(nested, Limits(max_depth=1))
+    assert problems == [("unscannable", "letter.rtf/object 1", "files nested deeper than 1")]
+
+
+def test_an_object_whose_lengths_lie_is_said_damaged_and_the_letter_still_read():
+    lying = bytearray(testdata.ole1_object("Excel.Sheet.12", b"PK" * 40))
+    lying[-84:-80] = b"\xff\xff\xff\xff"  # its data claims 4 GB
+    letter = testdata.make_rtf_with_objects("Dear colleague,\nNHS 943 476 5919", [bytes(lying)])
+    parts, problems = read_letter(letter)
+    assert "NHS 943 476 5919" in parts["letter.rtf"]
+    assert problems == [("unscannable", "letter.rtf/object 1", "damaged embedded object (its "
+                         "data claims 4294967295 bytes, 80 are left)")]
