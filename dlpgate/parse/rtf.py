@@ -19,13 +19,15 @@ code pages (a font's character set before the document's) and the characters it 
 striprtf failed or misread, as that test says: a character or code page Python does not have
 (striprtf gave up on the whole letter), bytes written just before a document cut short ends
 (striprtf lost them), binary data (`\\binN`) passed over as data, not read as RTF (striprtf
-cut a letter short after a picture so written), and a hyperlink's address (striprtf added a
-web address in one layout of field, not in Word's).
+cut a letter short after a picture so written), and a field's instruction (striprtf added a
+hyperlink's address in one layout of field, not in Word's).
 
-A hyperlink's e-mail address is read where the link's words do not show it: "Contact Jo
-Bloggs" linking to mailto:jo.bloggs@example.org is a person's address, sent as surely as the
-words are, and it is read as a line of its own after the link. A web address is not read: a
-page's number in it, read as a phone or NHS number, would hold letters for nothing.
+A field's instruction is read where it holds data, as a .docx's is (`officeextras.py`): "Contact
+Jo Bloggs" linking to mailto:jo.bloggs@example.org sends a person's address as surely as its
+words, and so does a picture's path ("C:\\Cases\\Amy Reid\\photo.jpg"). What it holds is read
+as a line of its own after the field, where the field's words do not show it already (an
+address written out as its own link is read once); a mail merge's field names and a page
+number's format say nothing, and are not read.
 
 Every step is linear in the document: a million braces, a group that never closes, a `\\bin`
 claiming gigabytes or a `\\uc` claiming a million characters cost one pass (a pattern over a
@@ -40,11 +42,12 @@ import codecs
 import itertools
 import re
 from collections.abc import Iterator
-from urllib.parse import unquote
 
 from striprtf.striprtf import charset_map as _CHARSETS
 from striprtf.striprtf import destinations as _DESTINATIONS
 from striprtf.striprtf import specialchars as _SPECIAL
+
+from dlpgate.parse.officeextras import field_arguments
 
 # what a control word does, by its name; most do nothing here (\pard, \fs22, \rtlch)
 _SHOWN_AS_LINE, _PASSED, _SPECIAL_TEXT, _UNICODE, _UNICODE_SKIP, _FONT_SET, _CODE_PAGE = \
@@ -108,12 +111,13 @@ _PASSED_MARK = re.compile(rf"[{{}}]|\\(?:bin(?![{_LETTER}])(-?\d{{0,10}}) ?|"
 _WINDOW = 4096  # characters of a group passed over searched at a time
 _LONGEST_MARK = 24  # "\ansicpg" and ten digits, or "\bin" and ten digits and a space
 # a field's instruction (`{\*\fldinst HYPERLINK "mailto:..."}`), and its text without RTF's
+# codes: an escaped character kept, a byte as its Latin-1 character, a form field's data left
 _INSTRUCTION = re.compile(r"\\fldinst(?![a-z])")
-_INSTRUCTION_CODES = re.compile(r"\\([\\{}])|\\[a-z]{1,32}(?:-?\d{1,10})? ?|\\'[0-9a-f]{2}|"
+_INSTRUCTION_CODES = re.compile(r"\\([\\{}])|\\'([0-9a-f]{2})|\\[a-z]{1,32}(?:-?\d{1,10})? ?|"
                                 r"\\.|[{}]", re.IGNORECASE | re.DOTALL)
-_MAILTO = re.compile(r'HYPERLINK\s{1,20}"?mailto:([^"\s?]{1,254})', re.IGNORECASE)
-_INSTRUCTION_READ = 2048  # characters of an instruction looked at for an address
-_LINK_SHOWN = 16  # pieces of a link's words looked at for its address
+_DATA_FIELD = re.compile(r"\{\\\*\\datafield[^{}]*\}")
+_INSTRUCTION_READ = 2048  # characters of an instruction read
+_RESULT_SHOWN = 16  # pieces of a field's words looked at for what its instruction holds
 
 _FONT = re.compile(r"\\f(\d+)")
 _CHARSET = re.compile(r"\\fcharset(\d+)")
@@ -127,7 +131,7 @@ _OBJECT_DATA_GROUP = re.compile(r"\{[ \r\n]{0,20}(?:\\\*[ \r\n]{0,20})?\Z")
 
 def text(document: str) -> str:
     """The text of an RTF document, page headers, footers, footnotes and comments included,
-    and the e-mail address a hyperlink shows as other words."""
+    and what its fields' instructions hold (a hyperlink's address, a picture's path)."""
     return _Reader(document).read()
 
 
@@ -140,7 +144,7 @@ class _Reader:
         self.out: list[str] = []
         self.encoding = "cp1252"  # the document's code page (\ansicpgN)
         self.fonts = _fonts(document)  # a font's code page, by its number
-        self.links: list[tuple[int, str, int]] = []  # open fields: depth, address, text start
+        self.fields: list[tuple[int, str, int]] = []  # open fields: depth, data, text start
 
     def read(self) -> str:
         document, out, actions = self.document, self.out, _ACTIONS
@@ -176,8 +180,8 @@ class _Reader:
                             break
                         unicode_skip, font = _closed(stack)
                         depth -= 1
-                        while self.links and depth < self.links[-1][0]:
-                            self.link_closed()
+                        while self.fields and depth < self.fields[-1][0]:
+                            self.field_closed()
                         if not depth:  # the document's group closed: what follows is not read
                             break
                     if not depth:
@@ -238,21 +242,21 @@ class _Reader:
                 pos = len(document)
         if hexes:  # a document cut short after a character's bytes (striprtf lost them)
             out.append(self.decoded(hexes, font))
-        while self.links:  # fields a document cut short left open
-            self.link_closed()
+        while self.fields:  # fields a document cut short left open
+            self.field_closed()
         return "".join(out)
 
     def passed(self, token: re.Match, depth: int, instruction: bool = False) -> int:
         """Where the group a token made a destination ends (its closing brace, or the end of
-        the document): nothing in it is shown, but a field's instruction is looked at for a
-        hyperlink's e-mail address. Before any group opens, all the rest is passed."""
+        the document): nothing in it is shown, but what a field's instruction holds is kept
+        for when the field closes. Before any group opens, all the rest is passed."""
         if not depth:
             return len(self.document)
         end = self._group_end(token.end())
         if instruction:
             raw = self.document[token.end():min(end, token.end() + _INSTRUCTION_READ)]
-            if address := _mailto(raw):
-                self.links.append((depth - 1, address, len(self.out)))
+            if held := _arguments(raw):
+                self.fields.append((depth - 1, held, len(self.out)))
         return end
 
     def _group_end(self, pos: int) -> int:
@@ -293,25 +297,28 @@ class _Reader:
         except LookupError:  # a Mac code page Python lacks (striprtf gave up on the letter)
             return data.decode(self.encoding, "ignore")
 
-    def link_closed(self) -> None:
-        """A hyperlink's field is closed: its address, as a line of its own after it, where
-        its words do not show it already ("Jo Bloggs", not "jo.bloggs@example.org")."""
-        _, address, start = self.links.pop()
+    def field_closed(self) -> None:
+        """A field is closed: what its instruction holds, as a line of its own after it,
+        where its words do not show it already ("Jo Bloggs" shows no address; an address
+        written out as its own link does)."""
+        _, held, start = self.fields.pop()
         shown = "".join(piece[:256] for piece in itertools.islice(self.out, start,
-                                                                  start + _LINK_SHOWN))
-        if address.casefold() not in shown.casefold():
-            self.out.append(f"\n{address}\n")
+                                                                  start + _RESULT_SHOWN))
+        if held.casefold().removeprefix("mailto:") not in shown.casefold():
+            self.out.append(f"\n{held}\n")
 
 
-def _mailto(instruction: str) -> str:
-    """The e-mail address of a HYPERLINK field's instruction, or "" (a field with no "@", a
-    page number or a table of contents, is not taken apart)."""
-    if "@" not in instruction:
-        return ""
-    plain = _INSTRUCTION_CODES.sub(lambda code: code.group(1) or "", instruction)
-    found = _MAILTO.search(plain)
-    address = unquote(found.group(1)) if found else ""
-    return address if "@" in address.strip("@") else ""
+def _arguments(instruction: str) -> str:
+    """What a field's instruction holds that is data, read as a .docx's is
+    (`officeextras.field_arguments`): a hyperlink's address and screen tip, a picture's or
+    a document's path, the text SET, ASK and FILLIN keep; "" for a field of names or
+    formats (MERGEFIELD Surname, PAGE)."""
+    def plain(code: re.Match) -> str:
+        if code.group(2):
+            return chr(int(code.group(2), 16))
+        return code.group(1) or ""
+
+    return field_arguments(_INSTRUCTION_CODES.sub(plain, _DATA_FIELD.sub("", instruction)))
 
 
 def _closed(stack: list[list]) -> tuple[int, str | None]:

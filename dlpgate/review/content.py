@@ -163,12 +163,12 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     before: what 11 found is where it was. A legacy Word document (.doc) is read through its
     piece table since PARSER 13, a table's row on one line and its headers after its text:
     what was found in one, or in a file inside one, before then is not trusted
-    (`_in_word_document`). RTF is read by the gateway's own reader since PARSER 14, a
-    hyperlink's e-mail address with it, and the objects embedded in a letter as files inside
-    it (a packaged one's name among the files' names): a message that shows RTF (a letter,
-    or winmail.dat, whose body is RTF) keeps its subject and body only, as one with signed
-    data does, and so does a part called .rtf inside another file (one inside an archive
-    under another name is not seen here).
+    (`_in_word_document`). RTF is read by the gateway's own reader since PARSER 14, what its
+    fields' instructions hold with it (a hyperlink's address), and the objects embedded in a
+    letter as files inside it (a packaged one's name among the files' names): a message that
+    shows RTF (a letter, or winmail.dat, whose body is RTF) keeps its subject and body only,
+    as one with signed data does, and so does a part called .rtf inside another file (one
+    inside an archive under another name is not seen here).
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
