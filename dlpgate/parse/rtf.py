@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import binascii
 import codecs
-import itertools
 import re
 from collections.abc import Iterator
 
@@ -302,8 +301,7 @@ class _Reader:
         where its words do not show it already ("Jo Bloggs" shows no address; an address
         written out as its own link does)."""
         _, held, start = self.fields.pop()
-        shown = "".join(piece[:256] for piece in itertools.islice(self.out, start,
-                                                                  start + _RESULT_SHOWN))
+        shown = "".join(piece[:256] for piece in self.out[start:start + _RESULT_SHOWN])
         if held.casefold().removeprefix("mailto:") not in shown.casefold():
             self.out.append(f"\n{held}\n")
 

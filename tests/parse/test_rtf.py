@@ -153,6 +153,7 @@ def test_a_letter_with_photographs_is_read_in_milliseconds():
     HEAD + "\\" + "a" * 3_000_000,
     HEAD + r"{\*\x " + r"\bin1 }" * 500_000,
     HEAD + r"\u8217\'92" * 300_000 + "}",
+    HEAD + r'{\field{\*\fldinst HYPERLINK "mailto:a@example.org"}{\fldrslt Ann}}' * 60_000,
 ])
 def test_a_hostile_letter_is_read_in_one_pass(hostile):
     started = time.monotonic()
