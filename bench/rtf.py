@@ -39,7 +39,7 @@ WORD_PARAGRAPH = (r"\pard\plain \ltrpar\ql \li0\ri0\sa160\sl259\slmult1\widctlpa
                   r"\fcs0 \insrsid1 Dear Ms Reid, we write about Callum (DOB 04/05/2016), NHS "
                   r"943 476 5919, and the caf\'e9 visit on Tuesday.}{\rtlch\fcs1 \af1 \ltrch"
                   r"\fcs0 \insrsid2 \u8217\'92s notes follow.}{\field{\*\fldinst {\rtlch\fcs1 "
-                  r"HYPERLINK \\l \"_Toc1\" }}{\fldrslt {\ul\cf2 section 2}}}"
+                  r'HYPERLINK \\l "_Toc1" }}{\fldrslt {\ul\cf2 section 2}}}'
                   r"{\rtlch\fcs1 \af1 \ltrch\fcs0 \insrsid1 \par }" "\r\n")
 WORDPAD_PARAGRAPH = (r"\pard\sa200\sl276\slmult1\f0\fs22 Dear Ms Reid, we write about Callum "
                      r"(DOB 04/05/2016), NHS 943 476 5919, and the caf\'e9 visit on Tuesday. "
@@ -60,7 +60,9 @@ def photograph(size: int) -> str:
 
 
 def documents(size: int) -> dict[str, tuple[str, bool]]:
-    """name: (document, whether striprtf reads it in reasonable time at `size`)."""
+    """name: (document, whether striprtf reads it in reasonable time at `size`: its time on
+    the two lines of fields or fonts grows with the square of their length, 12 s and 106 s
+    at 300 KB, so 20 minutes and 3 hours at 3 MB)."""
     lines = "\n".join(WORDPAD_PARAGRAPH[20:-8] for _ in range(size // 160))
     return {
         "plain letter (testdata)": (testdata.make_rtf(lines).decode("ascii"), True),
@@ -113,7 +115,7 @@ def main() -> None:
                 was = timed(old, document, max(1, args.repeat // 3))
                 line += f"{was:>9.2f}{mb / was:>10.2f}"
             else:
-                line += f"{'(hours)':>9}"
+                line += f"{'(quadr.)':>9}"
         print(line, flush=True)
 
 

@@ -262,7 +262,7 @@ def rtf_bombs(braces: int = 500_000) -> bytes:
     a million characters after one, opens half a million groups inside each other, holds an
     object claiming 4 GB, RTF letters inside objects inside each other ten deep, and ends in
     hyperlink fields never closed and binary data claiming 4 GB: striprtf searched the font
-    table and the fields' line again from every place (hours); each is one pass now, the
+    table and the fields' line again from every place (minutes); each is one pass now, the
     object said damaged, the letters read to the depth limit."""
     lying = bytearray(testdata.ole1_object("Excel.Sheet.12", b"PK" * 40))
     lying[-84:-80] = b"\xff\xff\xff\xff"

@@ -32,7 +32,8 @@ number's format say nothing, and are not read.
 Every step is linear in the document: a million braces, a group that never closes, a `\\bin`
 claiming gigabytes or a `\\uc` claiming a million characters cost one pass (a pattern over a
 whole picture took 336 s over a run of spaces; striprtf's patterns for hyperlinks and for the
-font table searched a line again from every place they could start: hours for 3 MB).
+font table searched a line again from every place they could start: 20 minutes and three
+hours for 3 MB on one line).
 """
 
 from __future__ import annotations
