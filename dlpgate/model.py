@@ -191,8 +191,12 @@ CALENDAR = "meeting request"
 # lists, fields' instructions, a glossary, ODF's user fields and hidden text), read after
 # everything else it gives, 12. Legacy Word documents (.doc) read through their piece table,
 # a table's row on one line, fields' results without their instructions, headers, notes and
-# comments after the text, 13.
-PARSER = 13
+# comments after the text, 13. RTF read by the gateway's own reader, not striprtf, which
+# differs where striprtf misread (a hyperlink's field, binary data), what a field's
+# instruction holds (a hyperlink's address) read as a line after the field, the objects
+# embedded in an RTF letter read as files inside it, a packaged one named among the files,
+# 14.
+PARSER = 14
 
 
 @dataclass(frozen=True)

@@ -875,6 +875,38 @@ def ole_package(label: str, data: bytes) -> tuple[str, bytes]:
     return "\x01Ole10Native", struct.pack("<I", len(body)) + body
 
 
+def ole1_object(class_name: str, native: bytes, linked: bool = False) -> bytes:
+    """An OLE 1 object as an RTF letter's `\\objdata` holds it (MS-OLEDS 2.2.4): its version,
+    format (embedded, or linked), class, topic and item names, and its native data."""
+    def name(text: str) -> bytes:
+        data = text.encode("cp1252") + b"\0" if text else b""
+        return struct.pack("<I", len(data)) + data
+
+    head = struct.pack("<II", 0x0501, 1 if linked else 2) + name(class_name) + name("") + \
+        name("")
+    return head + (struct.pack("<I", len(native)) + native if not linked else b"")
+
+
+def office_embedding(document: bytes) -> bytes:
+    """An Excel or Word 2007 file as Office embeds it as an object: a compound file holding
+    the file whole in its "Package" stream, beside the object's class."""
+    return _compound_file([("\x01CompObj", b"\x01\x00\xfe\xff" + bytes(24)),
+                           ("Package", document)])
+
+
+def make_rtf_with_objects(text: str, objects: Sequence[bytes], class_name: str = "") -> bytes:
+    """An RTF letter, `text` then each object as Word writes one pasted into it (its class,
+    size, data in hex lines of 128 digits, and the picture of it readers show)."""
+    letter = make_rtf(text)[:-1].decode("ascii")
+    for data in objects:
+        digits = data.hex()
+        lines = "\r\n".join(digits[i:i + 128] for i in range(0, len(digits), 128))
+        letter += (r"\par {\object\objemb{\*\objclass " + class_name + r"}\objw2000\objh800"
+                   r"{\*\objdata " + "\r\n" + lines + r"}{\result{\pict\wmetafile8\picw2000 "
+                   r"0100090000}}}")
+    return (letter + "}").encode("ascii")
+
+
 def _compound_file(top: list) -> bytes:
     """A minimal compound file: streams under 4,096 bytes in the mini stream, the rest in
     sectors of their own; each storage's children chained through their right siblings."""

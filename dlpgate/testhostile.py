@@ -6,10 +6,11 @@ bogus charsets, a megabyte-long line, a zip bomb, a binary workbook whose record
 documents whose piece tables lie, a zip that contains itself, a PDF whose objects refer to
 each other in a loop, PDFs of twenty thousand comments, of a thousand files inside, of PDFs
 inside PDFs and of a form that draws itself, a winmail.dat of items inside items whose
-compressed body claims 4 GB, XML entity expansion in an OOXML file, a truncated base64 body,
-an unterminated multipart, address headers of thousands of nested comments. None is copied
-from anywhere. `corpus()` -> {name: bytes}; `scripts/make_hostile_corpus.py` writes them out
-as .eml files for `dlpgate scan`.
+compressed body claims 4 GB, an RTF letter of half a million braces, a lying object and
+letters inside objects ten deep, XML entity expansion in an OOXML file, a truncated base64
+body, an unterminated multipart, address headers of thousands of nested comments. None is
+copied from anywhere. `corpus()` -> {name: bytes}; `scripts/make_hostile_corpus.py` writes
+them out as .eml files for `dlpgate scan`.
 """
 
 from __future__ import annotations
@@ -256,6 +257,27 @@ def tnef_bombs(depth: int = 40, references: int = 250_000) -> bytes:
     return _attachment("winmail.dat", "application/ms-tnef", wrapper)
 
 
+def rtf_bombs(braces: int = 500_000) -> bytes:
+    """An RTF letter whose font table is one line of fonts with no character set, that skips
+    a million characters after one, opens half a million groups inside each other, holds an
+    object claiming 4 GB, RTF letters inside objects inside each other ten deep, and ends in
+    hyperlink fields never closed and binary data claiming 4 GB: striprtf searched the font
+    table and the fields' line again from every place (minutes); each is one pass now, the
+    object said damaged, the letters read to the depth limit."""
+    lying = bytearray(testdata.ole1_object("Excel.Sheet.12", b"PK" * 40))
+    lying[-84:-80] = b"\xff\xff\xff\xff"
+    inner = testdata.make_rtf("NHS 943 476 5919")
+    for _ in range(10):
+        inner = testdata.make_rtf_with_objects("Letter", [testdata.ole1_object("Word.RTF",
+                                                                               inner)])
+    letter = (r"{\rtf1\ansi{\fonttbl" + r"\f1 x" * 100_000 + r"}\uc1000000\u8217 " + "x" * 200_000
+              + r"\par " + "{" * braces + "NHS 943 476 5919" + "}" * braces
+              + testdata.make_rtf_with_objects("", [bytes(lying)]).decode()[1:-1]
+              + inner.decode()[1:-1]
+              + r"{\field{\*\fldinst{HYPERLINK " * 50_000 + r"{\pict\bin4000000000 x")
+    return _attachment("letter.rtf", "application/rtf", letter.encode("ascii"))
+
+
 def entity_expansion() -> bytes:
     return _attachment("laughs.docx", "application/vnd.openxmlformats-officedocument."
                        "wordprocessingml.document", testdata.make_entity_docx())
@@ -311,4 +333,5 @@ def corpus() -> dict[str, bytes]:
                                       zip_quine, pdf_loop, entity_expansion, truncated_base64,
                                       unterminated_multipart, nested_comments, unclosed_styles,
                                       tag_starts, pictures_in_markup, pdf_many_notes,
-                                      pdf_many_files, pdf_quine, pdf_form_loop, tnef_bombs)}
+                                      pdf_many_files, pdf_quine, pdf_form_loop, tnef_bombs,
+                                      rtf_bombs)}

@@ -17,6 +17,7 @@ TESTED_ELSEWHERE = {
     "__main__.py": "tests/test_cli.py runs `python -m dlpgate`",
     "testing.py": "the helpers every relay test uses",
     "testdata.py": "the builders behind tests/parse/test_attachments.py",
+    "testrtf.py": "tests/parse/test_rtf.py (its letters read by both RTF readers)",
     "yamlsrc.py": "tests/test_config.py (line numbers in errors)",
     "sources.py": "tests/test_cli.py (files, directories, mbox, Maildir, stdin)",
     "act/relay.py": "tests/ingress/test_smtp.py (next hop up, down, refusing)",

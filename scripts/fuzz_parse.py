@@ -68,7 +68,8 @@ def seed(target: str, where: Path) -> None:
         3: testdata.make_odt(["Referral for Jane Doe"]),
         4: testdata.make_pdf("Referral for Jane Doe"),
         5: testdata.make_zip({"a.txt": "x", "b.csv": "name\nJane"}),
-        6: testdata.make_rtf("Referral for Jane Doe"),
+        6: testdata.make_rtf_with_objects("Referral for Jane Doe", [  # a packaged file pasted
+            testdata.ole1_object("Package", testdata.ole_package("a.txt", b"Jane Doe")[1][4:])]),
         7: b"name,postcode\nJane Doe,SW1A 1AA\n",
         8: testdata.make_xls({"Pupils": [["name", "nhs"], ["Jane Doe", 9434765919]]}),
         9: testdata.make_outlook_msg("Referral", "Jane Doe", {"a.txt": b"NHS 943 476 5919"}),

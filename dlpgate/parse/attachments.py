@@ -32,7 +32,7 @@ from dlpgate.model import (
     TextPart,
     is_body_picture,
 )
-from dlpgate.parse import doc, ocr, office, outlook, package, pdf, rtf, smime, tnef, xls
+from dlpgate.parse import doc, ocr, office, ole1, outlook, package, pdf, rtf, smime, tnef, xls
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -293,12 +293,7 @@ def extract(
             else:  # every real .doc or .xls has text runs: a cut or damaged one said nothing
                 yield Problem("unscannable", name, "legacy Office file with no text found")
         elif kind == "rtf":
-            document = decode_text(data)
-            yield from _cut(rtf.text(document), name, budget.limits)
-            for n, picture in enumerate(rtf.pictures(document), 1):
-                if ocr.readable(picture):
-                    yield from shown_picture(budget.inside(f"{name}/picture {n}"), picture,
-                                             budget)
+            yield from _rtf(name, decode_text(data), depth, budget, nested)
         elif kind == "eml":
             yield from nested(data, name, depth + 1, budget)
         elif kind == "signed":
@@ -337,6 +332,46 @@ def extract(
         yield Problem("unscannable", name, f"{kind} nested too deeply to read")
     except Exception as exc:  # a damaged file of any kind: never crash the session
         yield Problem("unscannable", name, f"damaged {kind} file ({type(exc).__name__})")
+
+
+def _rtf(name: str, document: str, depth: int, budget: Budget,
+         nested: NestedParser) -> Iterator[Item]:
+    """An RTF letter's text, its pictures by OCR as any document's (`letter.rtf/picture 1`),
+    and the objects embedded in it."""
+    yield from _cut(rtf.text(document), name, budget.limits)
+    for n, picture in enumerate(rtf.pictures(document), 1):
+        if ocr.readable(picture):
+            yield from shown_picture(budget.inside(f"{name}/picture {n}"), picture, budget)
+    yield from _rtf_objects(name, document, depth, budget, nested)
+
+
+def _rtf_objects(name: str, document: str, depth: int, budget: Budget,
+                 nested: NestedParser) -> Iterator[Item]:
+    """The files of the objects embedded in an RTF letter, each read as an attached file is,
+    a level deeper, within the message's parts and bytes: `letter.rtf/object 1`, numbered
+    as its pictures are, or a packaged file by the name its packager gave it, read with the
+    files' names as a file inside an Outlook item is. A workbook pasted into a letter went
+    out unread. A linked object's data is a file elsewhere: nothing to read here."""
+    limits = budget.limits
+    for n, written in enumerate(rtf.objects(document), 1):
+        if depth >= limits.max_depth:
+            yield Problem("unscannable", name, f"files nested deeper than {limits.max_depth}")
+            return
+        if not (data := rtf.hex_bytes(written)):
+            continue  # no data written: a letter cut short, or a placeholder
+        try:
+            found = ole1.embedded(data, max(0, limits.max_expanded - budget.expanded))
+        except ole1.Ole1Error as exc:
+            yield Problem("unscannable", budget.inside(f"{name}/object {n}"),
+                          f"damaged embedded object ({exc})")
+            continue
+        if found is None:
+            continue
+        budget.take_part()
+        budget.take_bytes(len(found.data))
+        inner = budget.unique(f"{name}/{found.label}") if found.label else \
+            budget.inside(f"{name}/object {n}")
+        yield from extract(inner, "", found.data, depth + 1, budget, nested)
 
 
 def _signed(

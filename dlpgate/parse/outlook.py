@@ -13,13 +13,15 @@ object's own streams, not an item's properties, and was read as an item with not
 the referral inside went out unread and unlisted. A packaged file (Object Packager's
 "\x01Ole10Native") and an Office file kept whole ("Package", "CONTENTS") are files of their
 own; any other object (a Word or Excel document as a storage of streams) is read as the text
-runs of its streams, as a legacy Office file is.
+runs of its streams, as a legacy Office file is. An object embedded in an RTF letter is a
+compound file of the same streams, read by the same rule (`wrapped`, from `ole1.py`).
 """
 
 from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dlpgate.parse.office import ole_text
@@ -96,15 +98,10 @@ class _Reader:
 
     def ole_object(self, found: Item, name: str, where: str, children: set[str]) -> None:
         """An OLE object attached: the file it wraps, or the text runs of its streams."""
-        if _NATIVE in children:
-            packaged = _unpackage(self.stream(where + _NATIVE, True))
-            if packaged is not None:
-                found.files.append((packaged[0] or name, packaged[1]))
-                return
-        for whole in _WHOLE:
-            if whole in children:
-                found.files.append((name, self.stream(where + whole, True)))
-                return
+        wrapped = _wrapped(children, lambda child: self.stream(where + child, True))
+        if wrapped is not None:
+            found.files.append((wrapped[0] or name, wrapped[1]))
+            return
         runs = b"".join(self.stream(where + c, True) for c in sorted(children))
         found.objects.append((name, ole_text(runs)))
 
@@ -142,7 +139,36 @@ class _Reader:
         return self.ole.openstream(path).read()
 
 
-def _unpackage(native: bytes) -> tuple[str, bytes] | None:
+def wrapped(data: bytes, most: int) -> tuple[str, bytes] | None:
+    """(label or "", bytes) of the file an OLE object's compound file wraps, as an attached
+    object's storage is read (an object embedded in an RTF letter is such a file); None where
+    it wraps none (a Word or Excel document of streams, itself the file). `most`: the bytes
+    its streams may add up to."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception as exc:  # olefile reports damage with its own and built-in errors
+        raise OutlookError(f"damaged compound file ({type(exc).__name__})") from None
+    with ole:
+        streams = {"/".join(p) for p in ole.listdir(streams=True, storages=False)}
+        reader = _Reader(ole, streams, len(data), most)
+        return _wrapped({s for s in streams if "/" not in s},
+                        lambda child: reader.stream(child, True))
+
+
+def _wrapped(children: set[str], stream: Callable[[str], bytes]) -> tuple[str, bytes] | None:
+    """The file an OLE object's streams wrap: a packaged one (its label, its bytes), or an
+    Office file kept whole ("", its bytes); None for any other."""
+    if _NATIVE in children and (packaged := unpackage(stream(_NATIVE))) is not None:
+        return packaged
+    for whole in _WHOLE:
+        if whole in children:
+            return "", stream(whole)
+    return None
+
+
+def unpackage(native: bytes) -> tuple[str, bytes] | None:
     """(label, bytes) of the file an Object Packager stream wraps: its size, a type, the
     label and the source path (each ending in a NUL), a type and the length of the temporary
     path, that path, then the file's size and bytes. None where the lengths do not fit

@@ -163,7 +163,12 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     before: what 11 found is where it was. A legacy Word document (.doc) is read through its
     piece table since PARSER 13, a table's row on one line and its headers after its text:
     what was found in one, or in a file inside one, before then is not trusted
-    (`_in_word_document`).
+    (`_in_word_document`). RTF is read by the gateway's own reader since PARSER 14, what its
+    fields' instructions hold with it (a hyperlink's address), and the objects embedded in a
+    letter as files inside it (a packaged one's name among the files' names): a message that
+    shows RTF (a letter, or winmail.dat, whose body is RTF) keeps its subject and body only,
+    as one with signed data does, and so does a part called .rtf inside another file (one
+    inside an archive under another name is not seen here).
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -172,11 +177,13 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     part = finding["part"]
     if parser == PARSER or part == "subject":
         return True
-    if _in_word_document(part, item.raw):
+    if _rtf_read(part, item.raw):
+        return False  # read by another reader before PARSER 14
+    if parser != 13 and _in_word_document(part, item.raw):
         return False  # read as Word shows it since PARSER 13, its text moved
     if _PDF_PICTURE.search(part) and parser in (8, 9, 10):
         return False  # numbered since PARSER 11 with the small pictures on its page
-    if parser in (10, 11, 12):  # 12 only added text after what 10 and 11 read
+    if parser in (10, 11, 12, 13):  # 12 only added text after what 10 and 11 read
         return True
     if parser == 9:
         return part in BODY_PARTS or not _TNEF.search(item.raw)
@@ -214,6 +221,18 @@ def _in_word_document(part: str, raw: bytes) -> bool:
         return False
     leaf = part.rpartition("/")[2]
     return "." not in leaf.strip(".") and bool(_OLE_FILE.search(raw))
+
+
+# RTF, as a message's bytes show it: a file starting "{\rtf", as it is or in base64
+_RTF = re.compile(rb"\{\\rtf|^e1xydGY", re.MULTILINE)
+
+
+def _rtf_read(part: str, raw: bytes) -> bool:
+    """Whether a part may hold RTF read otherwise before PARSER 14: any but the message's own
+    text where the message shows RTF or winmail.dat, and a part called .rtf anywhere."""
+    if in_body(part) or part == CALENDAR:
+        return False
+    return part.lower().endswith(".rtf") or bool(_RTF.search(raw) or _TNEF.search(raw))
 
 
 # What PARSER 8's years changed (until 2026-12-06), unmarked: an HTML body's pictures read
