@@ -183,7 +183,7 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
         return False  # read as Word shows it since PARSER 13, its text moved
     if _PDF_PICTURE.search(part) and parser in (8, 9, 10):
         return False  # numbered since PARSER 11 with the small pictures on its page
-    if parser in (10, 11, 12, 13):  # 12 only added text after what 10 and 11 read
+    if parser in (10, 11, 12, 13):  # 12 only added text after 11; 13 moved .doc, 14 RTF (above)
         return True
     if parser == 9:
         return part in BODY_PARTS or not _TNEF.search(item.raw)
