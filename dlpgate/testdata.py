@@ -248,18 +248,35 @@ def make_encrypted_pdf(text: str, password: str = "s3cret", algorithm: str = "RC
     return buf.getvalue()
 
 
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
 def make_docx(paragraphs: list[str], tables: Sequence[list[list[str]]] = (), *,
-              custom_xml: Sequence[str] = (), glossary: Sequence[str] = ()) -> bytes:
+              custom_xml: Sequence[str] = (), glossary: Sequence[str] = (),
+              links: Sequence[tuple[str, str]] = ()) -> bytes:
     """A document of paragraphs, then `tables` (rows of cells) as Word tables. `custom_xml`:
     XML documents kept as its custom XML data (customXml/item1.xml..., each with the
-    itemProps Word writes beside it); `glossary`: Quick Parts, a paragraph each."""
+    itemProps Word writes beside it); `glossary`: Quick Parts, a paragraph each; `links`:
+    (words shown, address) paragraphs linked as Ctrl+K links them, the address kept in the
+    document's relationships (an address starting "#" is a bookmark in it, not External)."""
     body = "".join(f"<w:p><w:r><w:t>{_esc(p)}</w:t></w:r></w:p>" for p in paragraphs)
+    rels = ""
+    for n, (shown, target) in enumerate(links, start=1):
+        body += (f'<w:p><w:hyperlink xmlns:r="{_R}" r:id="rIdLink{n}"><w:r><w:t>{_esc(shown)}'
+                 "</w:t></w:r></w:hyperlink></w:p>")
+        mode = "" if target.startswith("#") else ' TargetMode="External"'
+        rels += (f'<Relationship Id="rIdLink{n}" Type="{_R}/hyperlink" Target="{_esc(target)}"'
+                 f"{mode}/>")
     for table in tables:
         rows = "".join("<w:tr>" + "".join(
             f"<w:tc><w:p><w:r><w:t>{_esc(cell)}</w:t></w:r></w:p></w:tc>" for cell in row)
             + "</w:tr>" for row in table)
         body += f"<w:tbl>{rows}</w:tbl>"
     extras = {**_custom_xml(custom_xml), **_glossary(glossary)}
+    if rels:
+        extras["word/_rels/document.xml.rels"] = (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            f'package/2006/relationships">{rels}</Relationships>')
     return with_members(make_docx_body(body), extras) if extras else make_docx_body(body)
 
 

@@ -446,6 +446,7 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
         kept[:0] = [officeextras.defined_names(root) for root in books]
     # after all the above, so what was read before keeps its place
     texts += [officeextras.kept(kept, zf, read, kinds, _ooxml_runs, _reading())]
+    texts += [officeextras.link_targets(zf, read, _reading())]  # after that (PARSER 15)
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
 
 

@@ -168,7 +168,8 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     letter as files inside it (a packaged one's name among the files' names): a message that
     shows RTF (a letter, or winmail.dat, whose body is RTF) keeps its subject and body only,
     as one with signed data does, and so does a part called .rtf inside another file (one
-    inside an archive under another name is not seen here).
+    inside an archive under another name is not seen here). PARSER 15 adds the addresses of an
+    Office file's links after all its text: what 14 found is where it was.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -183,7 +184,8 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
         return False  # read as Word shows it since PARSER 13, its text moved
     if _PDF_PICTURE.search(part) and parser in (8, 9, 10):
         return False  # numbered since PARSER 11 with the small pictures on its page
-    if parser in (10, 11, 12, 13):  # 12 only added text after 11; 13 moved .doc, 14 RTF (above)
+    if parser in (10, 11, 12, 13, 14):  # 12 and 15 only added text after what was read;
+        # 13 moved .doc text, 14 RTF's (above)
         return True
     if parser == 9:
         return part in BODY_PARTS or not _TNEF.search(item.raw)

@@ -238,3 +238,31 @@ def test_a_slide_layouts_own_text_box_is_read_and_its_placeholders_prompts_are_n
     assert problems == [] and text.startswith("Review\n")
     assert text.splitlines()[-1] == "Child protection conference: Callum Reid"
     assert "Click to add" not in text
+
+
+def test_a_links_address_kept_in_the_relationships_is_read_last_once_and_a_bookmark_is_not():
+    # "email her mother" linked with Ctrl+K: the address is in word/_rels, not in the text,
+    # and went out unread while the same link written as a HYPERLINK field was read
+    custom = testdata.make_docx(["Referral"], custom_xml=[REFERRAL], links=[
+        ("email her mother", "mailto:amy.reid.family@gmail.com"),
+        ("her school", "https://www.example.sch.uk/pupils?name=Amy%20Reid"),
+        ("again", "mailto:amy.reid.family@gmail.com"),
+        ("see below", "#_Toc123")])
+    text, problems = read("referral.docx", custom)
+    assert problems == []
+    lines = text.splitlines()
+    # after all that was read before, the custom XML's line included: it keeps its place
+    assert lines[-3].startswith("Child Name: Amy Reid")
+    assert lines[-2:] == ["mailto:amy.reid.family@gmail.com",
+                          "https://www.example.sch.uk/pupils?name=Amy Reid"]
+    assert "_Toc123" not in text
+    entities, _ = held("referral.docx", testdata.make_docx(["Please see the family's details."],
+                                                          links=[("contact", "mailto:"
+                                                                  "amy.reid.family@gmail.com")]))
+    assert "EMAIL_ADDRESS" in entities
+
+
+def test_a_document_with_only_bookmarks_and_no_links_reads_as_before():
+    plain = testdata.make_docx(["Contents", "Introduction"], links=[("Introduction", "#_Toc1")])
+    text, problems = read("guide.docx", plain)
+    assert problems == [] and text.split() == ["Contents", "Introduction", "Introduction"]

@@ -323,7 +323,7 @@ def test_a_hold_made_under_parser_11_keeps_its_masks_in_a_document_read_for_more
     for name, data in (
             ("letter.docx", testdata.make_docx(["NHS number 943 476 5919"], custom_xml=[
                 testdata.sharepoint_properties(NHSNumber="943 476 5919")],
-                glossary=["Amy Reid"])),
+                glossary=["Amy Reid"], links=[("her mother", "mailto:amy.mum@gmail.com")])),
             ("list.xlsx", testdata.make_xlsx([["Child", "NHS number"], ["Amy", "943 476 5919"]],
                                              sheet="Amy Reid", validation=['"Amy,Leo"'])),
             ("letter.odt", testdata.make_odt(["NHS number 943 476 5919"],
@@ -333,6 +333,7 @@ def test_a_hold_made_under_parser_11_keeps_its_masks_in_a_document_read_for_more
         assert masked_in_place(item) == [True]
         assert masked_in_place(item, parser=11) == [True], name
         assert masked_in_place(item, parser=10) == [True], name
+        assert masked_in_place(item, parser=14) == [True], name  # 15 added links' addresses
 
 
 def test_what_the_scan_left_unread_is_said_to_a_reviewer_without_setting_names():
