@@ -195,8 +195,9 @@ CALENDAR = "meeting request"
 # differs where striprtf misread (a hyperlink's field, binary data), what a field's
 # instruction holds (a hyperlink's address) read as a line after the field, the objects
 # embedded in an RTF letter read as files inside it, a packaged one named among the files,
-# 14. The addresses of an Office file's links kept in its relationships (Ctrl+K links),
-# read after everything else it gives, 15: offsets before it keep their place.
+# 14. The addresses of an Office file's links kept in its relationships (Ctrl+K links), and
+# an OpenDocument file's, read after everything else it gives, 15: offsets before it keep
+# their place.
 PARSER = 15
 
 

@@ -562,7 +562,8 @@ def make_pptx(texts: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes
 
 _ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+           'xmlns:xlink="http://www.w3.org/1999/xlink"')
 
 # A cell of an OpenDocument table: its text, or (text, times repeated); None is an empty cell.
 OdfCell = str | tuple[str, int] | None
@@ -601,16 +602,20 @@ def _odf(mimetype: str, body: str) -> bytes:
 
 
 def make_odt(paragraphs: list[str], tables: Sequence[list[list[OdfCell]]] = (), *,
-             user_fields: dict[str, str] | None = None, hidden: Sequence[str] = ()) -> bytes:
+             user_fields: dict[str, str] | None = None, hidden: Sequence[str] = (),
+             links: Sequence[tuple[str, str]] = ()) -> bytes:
     """A text document of paragraphs, then `tables` (rows of cells). `user_fields`: user
     fields declared with their values (Insert > Field > More Fields > Variables), none of
-    them shown; `hidden`: texts hidden by a condition, a paragraph each."""
+    them shown; `hidden`: texts hidden by a condition, a paragraph each; `links`: (words
+    shown, address) paragraphs, each a link."""
     decls = "".join(f'<text:user-field-decl office:value-type="string" text:name="{_quoted(n)}" '
                     f'office:string-value="{_quoted(v)}"/>' for n, v in (user_fields or {}).items())
     body = f"<text:user-field-decls>{decls}</text:user-field-decls>" if decls else ""
     body += "".join(f"<text:p>{_esc(p)}</text:p>" for p in paragraphs)
     body += "".join(f'<text:p><text:hidden-text text:condition="ooow:1" text:string-value="'
                     f'{_quoted(h)}" text:is-hidden="true"/></text:p>' for h in hidden)
+    body += "".join(f'<text:p><text:a xlink:type="simple" xlink:href="{_quoted(href)}">'
+                    f"{_esc(shown)}</text:a></text:p>" for shown, href in links)
     body += "".join(_odf_table(table, trailing=False) for table in tables)
     return _odf("application/vnd.oasis.opendocument.text", f"<office:text>{body}</office:text>")
 

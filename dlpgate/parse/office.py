@@ -561,6 +561,7 @@ def _odf_text_all(zf: zipfile.ZipFile, read: ReadMember) -> str:
                        if table.tag == f"{{{_TABLE_NS}}}table")]  # a sheet's, not a letter's
     body += [officeextras.kept(list(officeextras.odf_fields(content)), zf, read, {},
                                _ooxml_runs, _reading())]  # last, as an OOXML file's
+    body += [officeextras.odf_link_targets(content, _reading())]  # after that (PARSER 15)
     return "\n".join(text for text in body if text)
 
 

@@ -83,6 +83,25 @@ def _parts(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
 _HYPERLINK = "/relationships/hyperlink"  # the end of a hyperlink relationship's type
 
 
+def odf_link_targets(content: Element, reading: _Reading) -> str:
+    """An OpenDocument file's links' addresses (`text:a`'s `xlink:href`, which its text does not
+    show), a line each, once each, as `link_targets` reads an Office file's; a link to a
+    place in the file ("#Introduction") is not one."""
+    from urllib.parse import unquote
+
+    found: dict[str, None] = {}
+    for el in content.iter():
+        if _local(el.tag) != "a":
+            continue
+        target = " ".join(unquote(_attribute(el, "href")).split())[:2000]
+        if target and not target.startswith("#") and target not in found:
+            found[target] = None
+            reading.spent += len(target) + 1
+            if reading.over():
+                break
+    return "\n".join(found)
+
+
 def link_targets(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
                  reading: _Reading) -> str:
     """The addresses a file's links go to, a line each, once each: a link made with Ctrl+K

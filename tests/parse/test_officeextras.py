@@ -266,3 +266,13 @@ def test_a_document_with_only_bookmarks_and_no_links_reads_as_before():
     plain = testdata.make_docx(["Contents", "Introduction"], links=[("Introduction", "#_Toc1")])
     text, problems = read("guide.docx", plain)
     assert problems == [] and text.split() == ["Contents", "Introduction", "Introduction"]
+
+
+def test_an_open_documents_links_addresses_are_read_last_and_a_link_within_it_is_not():
+    letter = testdata.make_odt(["Referral"], user_fields={"Child": "Amy Reid"}, links=[
+        ("email her mother", "mailto:amy.reid.family@gmail.com"), ("below", "#Introduction")])
+    text, problems = read("referral.odt", letter)
+    assert problems == []
+    lines = text.splitlines()
+    assert lines[-2] == "Child: Amy Reid"  # what was read before keeps its place
+    assert lines[-1] == "mailto:amy.reid.family@gmail.com" and "Introduction" not in text
