@@ -19,9 +19,10 @@ compound file of the same streams, read by the same rule (`wrapped`, from `ole1.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from dlpgate.parse.office import ole_text
@@ -56,16 +57,23 @@ def is_item(data: bytes) -> bool:
 
 def read(data: bytes, most: int) -> Item:
     """`most`: bytes the attached files may add up to (the message's expansion budget)."""
+    with _opened(data, most, "Outlook item") as reader:
+        return reader.item("", 0)
+
+
+@contextlib.contextmanager
+def _opened(data: bytes, most: int, what: str) -> Iterator[_Reader]:
+    """A reader of the compound file's streams, closed after; damage is an OutlookError
+    naming `what` it was meant to be."""
     import olefile
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as exc:  # olefile reports damage with its own and built-in errors
-        raise OutlookError(f"damaged Outlook item ({type(exc).__name__})") from None
+        raise OutlookError(f"damaged {what} ({type(exc).__name__})") from None
     with ole:
         streams = {"/".join(p) for p in ole.listdir(streams=True, storages=False)}
-        reader = _Reader(ole, streams, len(data), most)
-        return reader.item("", 0)
+        yield _Reader(ole, streams, len(data), most)
 
 
 class _Reader:
@@ -144,16 +152,8 @@ def wrapped(data: bytes, most: int) -> tuple[str, bytes] | None:
     object's storage is read (an object embedded in an RTF letter is such a file); None where
     it wraps none (a Word or Excel document of streams, itself the file). `most`: the bytes
     its streams may add up to."""
-    import olefile
-
-    try:
-        ole = olefile.OleFileIO(io.BytesIO(data))
-    except Exception as exc:  # olefile reports damage with its own and built-in errors
-        raise OutlookError(f"damaged compound file ({type(exc).__name__})") from None
-    with ole:
-        streams = {"/".join(p) for p in ole.listdir(streams=True, storages=False)}
-        reader = _Reader(ole, streams, len(data), most)
-        return _wrapped({s for s in streams if "/" not in s},
+    with _opened(data, most, "compound file") as reader:
+        return _wrapped({s for s in reader.streams if "/" not in s},
                         lambda child: reader.stream(child, True))
 
 
