@@ -57,6 +57,20 @@ def sign_in(page, base: str, name: str) -> None:
     page.click("text=Sign in >> nth=-1")
 
 
+def held_and_opened(browser, relay, port: int, sink, raw: bytes, to: str,
+                    sender: str = "ot.team@example-council.gov.uk"):
+    """`raw` sent through the real relay and held there, then opened by ann in the browser:
+    the page of the message, loaded (the click returns before it has)."""
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail(sender, [to], raw)
+    assert sink.delivered == []
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, f"http://127.0.0.1:{port}", "ann")
+    page.click("tbody a")
+    page.wait_for_url(MESSAGE_PAGE)
+    return page
+
+
 def relay_with_review(make_settings, relay_factory, sections: dict | None = None,
                       **people: tuple[str, ...]):
     """A real relay with its review app on a free port, and these accounts (name=roles);
@@ -164,13 +178,7 @@ def test_a_held_scan_shows_its_pages_nhs_number_masked_then_revealed_in_the_brow
     raw = make_message(to=("jane.family@gmail.com",), subject="Referral",
                        body="Please see the attached.\n",
                        attachments=(("scan0001.pdf", "application/pdf", scan),))
-    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
-        client.sendmail("ot.team@example-council.gov.uk", ["jane.family@gmail.com"], raw)
-    assert sink.delivered == []
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    sign_in(page, f"http://127.0.0.1:{port}", "ann")
-    page.click("tbody a")
-    page.wait_for_url(MESSAGE_PAGE)
+    page = held_and_opened(browser, relay, port, sink, raw, "jane.family@gmail.com")
     found = page.locator("ul.findings li").all_inner_texts()
     assert "\u2022\u2022\u2022 \u2022\u2022\u2022 \u2022919 in attachment 1 (.pdf)" in found
     assert "943 476 5919" not in page.content()
@@ -184,12 +192,9 @@ def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
         make_settings, relay_factory, sink, tmp_path, browser):
     relay, port = relay_with_review(make_settings, relay_factory, ann=("reviewer",))
     raw = make_message(to=("x@gmail.com",), body="NHS 943 476 5919: diagnosed with asthma.\n")
-    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
-        client.sendmail("a@example-council.gov.uk", ["x@gmail.com"], raw)
-    page = browser.new_page()
-    sign_in(page, f"http://127.0.0.1:{port}", "ann")
-    page.click("tbody a")
-    page.wait_for_url(MESSAGE_PAGE)  # else the tokens removed are the queue page's
+    # on the message page, else the tokens removed are the queue page's
+    page = held_and_opened(browser, relay, port, sink, raw, "x@gmail.com",
+                           sender="a@example-council.gov.uk")
     page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
     page.locator("form[action$='/release'] input[name=comment]").fill("no token")
     page.click("text=Release to all recipients")
@@ -243,13 +248,7 @@ def test_a_reviewer_sees_what_the_scan_left_unread_on_the_message_page(
                        body="Amelia Reid, NHS number 943 476 5919, has epilepsy.\n",
                        pasted=tuple((f"image00{n}.png", "image/png", logo)
                                     for n, logo in enumerate(logos)))
-    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
-        client.sendmail("ot.team@example-council.gov.uk", ["jane.family@gmail.com"], raw)
-    assert sink.delivered == []
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    sign_in(page, f"http://127.0.0.1:{port}", "ann")
-    page.click("tbody a")
-    page.wait_for_url(MESSAGE_PAGE)
+    page = held_and_opened(browser, relay, port, sink, raw, "jane.family@gmail.com")
     assert page.locator("ul.unread li").all_inner_texts() == [
         "2 small picture(s) were not read: logos, or small cut-outs of a screen, left for the "
         "larger pictures or not readable. A cut-out of a case list can hold a name and a "
