@@ -202,17 +202,7 @@ class SQLStore(HistoryKeeping):
 
     def audit_log(self, item_id: str | None = None, actor: str | None = None,
                   limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
-        where, params = [], []
-        if item_id is not None:
-            where.append("item_id = ?")
-            params.append(item_id)
-        if actor is not None:
-            where.append("actor = ?")
-            params.append(actor)
-        if action is not None:
-            where.append("action = ?")
-            params.append(action)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        clause, params = _audit_where(item_id, actor, action, None)
         rows = self._read(f"SELECT {_AUDIT_COLUMNS} FROM audit {clause} ORDER BY id DESC LIMIT ?",
                           (*params, limit))
         return [AuditEntry(*r) for r in rows]
