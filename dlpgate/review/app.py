@@ -423,9 +423,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         are more), each filter asked of the store: the action was asked of the newest 5,000
         of any kind, and a reveal a few days of page views back was not among a reviewer's
         reveals."""
-        p = request.query_params
-        return store.audit_log(item_id=p.get("item") or None, actor=p.get("actor") or None,
-                               action=p.get("action") or None, limit=AUDIT_SHOWN + 1)
+        return store.audit_log(**_audit_filters(request), limit=AUDIT_SHOWN + 1)
 
     def _audit_looked(request: Request, user: auth.User, action: str, found: int) -> None:
         """An auditor's look at the trail, or its export, and what it was of: the filters and
@@ -448,9 +446,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                         session: auth.Session | None) -> Response:
         """Every entry the filters match, streamed a batch at a time; the entry saying so is
         written first, with how many, so an export that fails half way is still on record."""
-        p = request.query_params
-        filters = {"item_id": p.get("item") or None, "actor": p.get("actor") or None,
-                   "action": p.get("action") or None}
+        filters = _audit_filters(request)
         found, newest = await run_in_threadpool(store.audit_extent, **filters)
         _audit_looked(request, user, "audit-export", found)
 
@@ -609,6 +605,13 @@ def _safe_next(path: str) -> str:
     if not path.startswith("/") or path.startswith("//") or "\\" in path or "://" in path:
         return "/"
     return path
+
+
+def _audit_filters(request: Request) -> dict[str, str | None]:
+    """The audit page's filters, as the store is asked them (an empty one is no filter)."""
+    p = request.query_params
+    return {"item_id": p.get("item") or None, "actor": p.get("actor") or None,
+            "action": p.get("action") or None}
 
 
 def _same_site(request: Request) -> None:
