@@ -85,21 +85,10 @@ _HYPERLINK = "/relationships/hyperlink"  # the end of a hyperlink relationship's
 
 def odf_link_targets(content: Element, reading: _Reading) -> str:
     """An OpenDocument file's links' addresses (`text:a`'s `xlink:href`, which its text does not
-    show), a line each, once each, as `link_targets` reads an Office file's; a link to a
-    place in the file ("#Introduction") is not one."""
-    from urllib.parse import unquote
-
-    found: dict[str, None] = {}
-    for el in content.iter():
-        if _local(el.tag) != "a":
-            continue
-        target = " ".join(unquote(_attribute(el, "href")).split())[:2000]
-        if target and not target.startswith("#") and target not in found:
-            found[target] = None
-            reading.spent += len(target) + 1
-            if reading.over():
-                break
-    return "\n".join(found)
+    show), read as `link_targets` reads an Office file's; a link to a place in the file
+    ("#Introduction") is not one."""
+    return _addresses((_attribute(el, "href") for el in content.iter() if _local(el.tag) == "a"
+                       and not _attribute(el, "href").startswith("#")), reading)
 
 
 def link_targets(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
@@ -109,22 +98,32 @@ def link_targets(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
     its text, so "email her mother" went out with mailto:amy.reid.family@gmail.com behind it
     unread, while the same link written as a HYPERLINK field was read. Read last of all (after
     `kept`), so what earlier versions read keeps its place; up to the document's text limit."""
+    def targets() -> Iterator[str]:
+        for info in sorted(zf.infolist(), key=lambda i: i.filename):
+            if not info.filename.lower().endswith(".rels") or info.filename == "_rels/.rels":
+                continue
+            root, _ = partial(read(info))  # a damaged list keeps the links before the damage
+            for el in root.iter() if root is not None else ():
+                if _local(el.tag) == "Relationship" and el.get("TargetMode", "") == "External" \
+                        and el.get("Type", "").endswith(_HYPERLINK):
+                    yield el.get("Target", "")
+
+    return _addresses(targets(), reading)
+
+
+def _addresses(targets: Iterable[str], reading: _Reading) -> str:
+    """Links' addresses as read: percent-escapes undone, once each, a line each, counted
+    against the document's text limit and no further."""
     from urllib.parse import unquote
 
     found: dict[str, None] = {}
-    for info in sorted(zf.infolist(), key=lambda i: i.filename):
-        if not info.filename.lower().endswith(".rels") or info.filename == "_rels/.rels":
-            continue
-        root, _ = partial(read(info))  # a damaged list keeps the links before the damage
-        for el in root.iter() if root is not None else ():
-            if _local(el.tag) == "Relationship" and el.get("Type", "").endswith(_HYPERLINK) \
-                    and el.get("TargetMode", "") == "External":
-                target = " ".join(unquote(el.get("Target", "")).split())[:2000]
-                if target and target not in found:
-                    found[target] = None
-                    reading.spent += len(target) + 1
-                    if reading.over():
-                        return "\n".join(found)
+    for raw in targets:
+        target = " ".join(unquote(raw).split())[:2000]
+        if target and target not in found:
+            found[target] = None
+            reading.spent += len(target) + 1
+            if reading.over():
+                break
     return "\n".join(found)
 
 
