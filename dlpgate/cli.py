@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import email.parser
 import json
 import os
 import sys
@@ -164,7 +163,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     settings = _settings(args, need_model=True)
     obs.configure(settings.logging)
     from dlpgate.pipeline import Scanner
-    from dlpgate.sources import SourceError, read_messages
+    from dlpgate.sources import SourceError, is_mail, read_messages
 
     # History informs recipient risk; scan only reads it, and creates no store of its own.
     url = settings.storage.url
@@ -182,9 +181,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 print(f"{source}: could not be scanned ({type(exc).__name__})", file=sys.stderr)
                 continue
             count += 1
-            if not email.parser.BytesHeaderParser().parsebytes(raw).keys():
-                # scanned as the relay would (a damaged message), but no header at all was
-                # read from it: not mail, and INTERFACE.md's exit 1 for what could not be parsed
+            if not is_mail(raw):  # scanned as the relay would (a damaged message), yet not mail
                 unparsed += 1
                 print(f"{source}: not a mail message (no header could be read)",
                       file=sys.stderr)
@@ -289,7 +286,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     from dlpgate import history
     from dlpgate.parse.mime import parse
     from dlpgate.record import identifier_finder, learn_message
-    from dlpgate.sources import SourceError, read_messages
+    from dlpgate.sources import SourceError, is_mail, read_messages
 
     settings = _settings(args)
     store = _store(settings)
@@ -299,10 +296,15 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
     internal = settings.organisation.internal_domains
 
     seen: set[bytes] = set()
-    copies, inbound, empty, automatic = [0], [0], [0], [0]
+    copies, inbound, empty, automatic, unparsed = [0], [0], [0], [0], [0]
 
     def pairs():
-        for _source, raw in read_messages(args.paths):
+        for source, raw in read_messages(args.paths):
+            if not is_mail(raw):
+                unparsed[0] += 1
+                print(f"{source}: not a mail message (no header could be read)",
+                      file=sys.stderr)
+                continue
             # The same message filed in Sent and in an archive folder is one message: an
             # export of a whole mailbox would otherwise count each contact twice.
             if (mid := history.message_id(raw)) is not None:
@@ -351,7 +353,7 @@ def cmd_history_learn(args: argparse.Namespace) -> int:
         return 2
     finally:
         store.close()
-    return 0
+    return 1 if unparsed[0] else 0
 
 
 def cmd_db_migrate(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ saved mail reads it the same way. Yields (label, bytes) without parsing.
 
 from __future__ import annotations
 
+import email.parser
 import mailbox
 import sys
 import tempfile
@@ -21,6 +22,14 @@ _BOM = b"\xef\xbb\xbf"
 # Files in a directory read as messages or mailboxes; anything else there is left alone.
 _MESSAGE_SUFFIXES = {".eml", ".msg822"}
 _MBOX_SUFFIXES = {".mbox", ".mbx"}
+
+
+def is_mail(raw: bytes) -> bool:
+    """Whether any header at all can be read from `raw`. A message without recipients (a
+    draft) is still mail; a text file, a picture or a PDF named by mistake is not, and every
+    command that reads saved mail says so and exits 1 (INTERFACE.md: the input could not be
+    parsed) rather than reporting success over input it could not use."""
+    return bool(email.parser.BytesHeaderParser().parsebytes(raw).keys())
 
 
 def _is_mbox(path: Path) -> bool:

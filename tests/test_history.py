@@ -387,12 +387,24 @@ def test_learn_checks_every_path_before_learning_from_any(tmp_path):
     (tmp_path / "empty").mkdir()
     out = dlpgate("history", "learn", "empty", cwd=tmp_path)
     assert "empty: no messages found" in out.stderr
-    # a text file or an empty mbox named by mistake: "0 pairs learned" and nothing else
+    # a text file or an empty mbox named by mistake is not mail: said per file, and exit 1
+    # (INTERFACE.md), where "0 pairs learned" and exit 0 read as success
     (tmp_path / "notes.txt").write_text("Call the school on Monday.\n")
     (tmp_path / "sent.mbox").write_bytes(b"")
-    out = dlpgate("history", "learn", "notes.txt", "sent.mbox", cwd=tmp_path)
+    out = dlpgate("history", "learn", "notes.txt", "sent.mbox", "one.eml", cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr.count("not a mail message") == 2
+    assert "notes.txt: not a mail message" in out.stderr
+    assert "1 sender-recipient pairs learned" in out.stdout  # the mail among them still is
+
+
+def test_learn_passes_over_drafts_without_recipients_as_mailboxes_hold_them(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(f"storage:\n  url: sqlite:///{tmp_path / 'h.db'}\n")
+    (tmp_path / "draft.eml").write_bytes(
+        b"From: alice@example-council.gov.uk\r\nSubject: half written\r\n\r\nTo do.\r\n")
+    out = dlpgate("history", "learn", "draft.eml", cwd=tmp_path)
     assert out.returncode == 0
-    assert "2 file(s) or message(s) read had no sender and recipient addresses" in out.stderr
+    assert "1 file(s) or message(s) read had no sender and recipient addresses" in out.stderr
 
 
 def test_a_message_nested_past_the_recursion_limit_is_learned_from_its_header():

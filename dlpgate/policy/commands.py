@@ -143,7 +143,7 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     from dlpgate.cli import _store
     from dlpgate.pipeline import Scanner
     from dlpgate.policy.decide import decide
-    from dlpgate.sources import SourceError
+    from dlpgate.sources import SourceError, is_mail
 
     if not args.quarantine and not args.paths:
         print("dlpgate: give PATH... of past mail, or --quarantine", file=sys.stderr)
@@ -158,12 +158,18 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     scanner = Scanner(full, store, current)
     moves: Counter[str] = Counter()
     per_rule: dict[str, Counter[str]] = {}
-    total = 0
+    total = failed = 0
     try:
         for source, raw, envelope in _replay_sources(args, store):
+            if not is_mail(raw):  # a policy's effect measured on a text file is no measure
+                failed += 1
+                print(f"{source}: not a mail message (no header could be read)",
+                      file=sys.stderr)
+                continue
             try:
                 result = scanner.scan(raw, envelope)
             except Exception as exc:  # by type only: the message may be quoted in it
+                failed += 1
                 print(f"{source}: could not be scanned ({type(exc).__name__})", file=sys.stderr)
                 continue
             total += 1
@@ -192,8 +198,9 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps({"messages": total, "current": current.version,
                           "candidate": candidate.version, "moves": dict(moves),
-                          "rules": {k: dict(v) for k, v in sorted(per_rule.items())}}))
-        return 0
+                          "rules": {k: dict(v) for k, v in sorted(per_rule.items())},
+                          "unread": failed}))
+        return 1 if failed else 0
     print(f"\n{total} messages; policy {current.version} (in force) -> {candidate.version}")
     print(f"  newly held {moves['held']}, released {moves['released']}, newly rejected "
           f"{moves['rejected']}, other changes {moves['changed']}, unchanged {moves['unchanged']}")
@@ -201,7 +208,9 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     for rule, c in sorted(per_rule.items()):
         print(f"  {rule:<46} {c['before']:>6} {c['after']:>6} {c['shadow']:>6} "
               f"{c['held']:>6} {c['released']:>8}")
-    return 0
+    if failed:
+        print(f"\n  {failed} file(s) or message(s) could not be read as mail: not counted above")
+    return 1 if failed else 0
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings | None = None) -> int:

@@ -109,6 +109,26 @@ def test_replay_shows_what_a_changed_policy_would_hold_per_rule(tmp_path):
     assert totals["rules"]["held-nhs"] == {"before": 0, "after": 1, "shadow": 0, "held": 1}
 
 
+def test_replay_counts_a_file_that_is_not_mail_as_unread_and_exits_1(tmp_path):
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    (mail / "1.eml").write_bytes(make_message(to=("x@example.org",), body="NHS 943 476 5919\n"))
+    (mail / "scan.eml").write_bytes(bytes(range(256)) * 8)  # a picture saved as .eml
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text(BROKEN.replace("UK_NHSS", "UK_NHS"))
+    cfg = config(tmp_path)
+    args = ("policy", "replay", "--config", str(cfg), "--policy", str(stricter), str(mail))
+
+    proc = dlpgate(*args)
+
+    assert proc.returncode == 1
+    assert f"{mail}/scan.eml: not a mail message" in proc.stderr
+    assert "1 messages; policy" in proc.stdout  # the mail among them is still replayed
+    assert "1 file(s) or message(s) could not be read as mail" in proc.stdout
+    totals = json.loads(dlpgate(*args[:2], "--json", *args[2:]).stdout)
+    assert totals["messages"] == 1 and totals["unread"] == 1
+
+
 def test_replay_over_the_quarantine_reads_the_held_messages(tmp_path):
     from dlpgate.config import Settings
     from dlpgate.pipeline import Scanner
