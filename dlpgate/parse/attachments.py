@@ -54,6 +54,9 @@ class Budget:
     names: set[str] = field(default_factory=lambda: {"subject", *BODY_PARTS, FILE_NAMES,
                                                      CALENDAR})
     sent_as: list[str] = field(default_factory=list)  # each part's name as the message gave it
+    # the folders an archive's members are kept in ("Reid, Amy (943 476 5919)/letter.docx"),
+    # each once, read after the files' names
+    folders: dict[str, None] = field(default_factory=dict)
     text: int = 0  # characters of text the message's parts have given so far
     ocr: Ocr | None = None  # None: images are not read (`history learn`, tests of text alone)
     ocr_read: int = 0  # scanned pages and images read so far (`scan.ocr.max_pages`)
@@ -822,6 +825,9 @@ def _zip(
             yield Problem("unscannable", name, f"archives nested deeper than {limits.max_depth}")
             return
         for info in infos:
+            # a case folder per child, named after them: a name sent as plainly as a file's
+            budget.folders.update(dict.fromkeys(
+                f for f in info.filename.replace("\\", "/").split("/")[:-1] if f.strip()))
             if info.is_dir():
                 continue
             budget.take_part()

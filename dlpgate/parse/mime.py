@@ -619,7 +619,10 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     # a file's name is sent as plainly as the body: read it as text too (a line a file, the
     # archive members' beside the files'), after the parts of the files themselves, each as
     # `name_line` reads it (underscores as spaces)
-    leaves = (name.rpartition("/")[2] for name in budget.sent_as if name != CALENDAR)
+    leaves = [name.rpartition("/")[2] for name in budget.sent_as if name != CALENDAR]
+    # the folders of archives' members after the files (added in PARSER 15, after what was
+    # read before, so its offsets hold)
+    leaves += [f for f in budget.folders if f not in leaves]
     names = "\n".join(name_line(leaf) for leaf in leaves if not _UNNAMED.fullmatch(leaf))
     if names.strip():
         if len(names) > limits.max_text:

@@ -66,6 +66,23 @@ def test_archives_are_read_member_by_member_with_nested_names():
     assert problems == []
 
 
+def test_the_folders_an_archive_keeps_its_files_in_are_read_after_the_files_names():
+    # a case folder per child, named after them, went out unread: only the files' own names
+    # were read, and an empty folder was passed over
+    folder = "Reid, Amy (NHS 943 476 5919) DOB 12-03-2015"
+    inner = testdata.make_zip({"Leo Hart/": b"", "Leo Hart/plan.txt": "plan"})
+    data = testdata.make_zip({f"{folder}/letter.txt": "Dear parent", "Empty folder/": b"",
+                              "more.zip": inner, "Cases\\Old\\note.txt": "note"})
+    msg = parse(make_message(attachments=(("Amy Reid 2.zip", "application/zip", data),)))
+    names = {p.name: p.text for p in msg.parts}[FILE_NAMES]
+    assert names.split("\n") == ["Amy Reid 2.zip", "letter.txt", "more.zip", "plan.txt",
+                                  "Cases\\Old\\note.txt", folder, "Empty folder", "Leo Hart",
+                                  "Cases", "Old"]
+    found = scanner().scan(make_message(to=("carol@gmail.com",), attachments=(
+        ("cases.zip", "application/zip", data),)))
+    assert ("UK_NHS", FILE_NAMES) in {(f.entity, f.part) for f in found.evidence.findings}
+
+
 @pytest.mark.parametrize(
     "name, data, kind",
     [
