@@ -44,12 +44,15 @@ def _pdf_string(text: str) -> str:
 
 def make_pdf(text: str, fields: dict[str, str] | None = None,
              notes: Sequence[tuple[str, str]] = (), rows: Sequence[Sequence[str]] = (),
-             columns: Sequence[int] = (50, 200, 320, 450)) -> bytes:
+             columns: Sequence[int] = (50, 200, 320, 450), links: Sequence[str] = (),
+             choices: dict[str, Sequence[str]] | None = None) -> bytes:
     """A one-page PDF whose text layer holds `text` (one line per text line); `fields` are a
     filled form's text fields (name: value), `notes` its annotations as (subtype, contents),
     "Text" for a sticky note, "FreeText" for text typed onto the page. `rows`, in place of
     `text`: lines whose cells are placed at `columns` (points from the left), as a table is
-    printed to PDF; an empty cell is nothing, a one-cell row a line of prose."""
+    printed to PDF; an empty cell is nothing, a one-cell row a line of prose. `links`: the
+    addresses of links on the page (a web or mailto: address each); `choices`: dropdowns of
+    the form (name: its options, the first chosen)."""
     lines = text.splitlines() or [""]
     ops = ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
     for line in lines if not rows else ():
@@ -61,11 +64,16 @@ def make_pdf(text: str, fields: dict[str, str] | None = None,
     stream = "\n".join(ops).encode("latin-1", errors="replace")
     extra = [f"<< /Type /Annot /Subtype /Widget /FT /Tx /T {_pdf_string(k)} /V {_pdf_string(v)} "
              "/Rect [50 600 250 620] /P 3 0 R >>" for k, v in (fields or {}).items()]
+    extra += [f"<< /Type /Annot /Subtype /Widget /FT /Ch /Ff 131072 /T {_pdf_string(k)} /Opt "
+              f"[{' '.join(_pdf_string(o) for o in options)}] /V {_pdf_string(options[0])} "
+              "/Rect [50 560 250 580] /P 3 0 R >>" for k, options in (choices or {}).items()]
     extra += [f"<< /Type /Annot /Subtype /{kind} /Rect [50 500 250 520] /Contents "
               f"{_pdf_string(contents)} >>" for kind, contents in notes]
+    extra += [f"<< /Type /Annot /Subtype /Link /Rect [50 480 250 495] /A << /S /URI /URI "
+              f"{_pdf_string(uri)} >> >>" for uri in links]
     annots = " ".join(f"{6 + i} 0 R" for i in range(len(extra)))
-    form = " ".join(f"{6 + i} 0 R" for i in range(len(fields or {})))
-    form = f" /AcroForm << /Fields [{form}] >>" if fields else ""
+    form = " ".join(f"{6 + i} 0 R" for i in range(len(fields or {}) + len(choices or {})))
+    form = f" /AcroForm << /Fields [{form}] >>" if fields or choices else ""
     annots = f" /Annots [{annots}]" if extra else ""
     objects = [
         f"<< /Type /Catalog /Pages 2 0 R{form} >>".encode(),

@@ -126,12 +126,13 @@ class _Reader:
         than Outlook write them so, and the whole letter went unread). Stored as bytes in
         the item's code page, or as a string."""
         from dlpgate.parse.attachments import decode_text  # it reads .msg files with this
-        from dlpgate.parse.html import html_to_text
+        from dlpgate.parse.html import html_to_text, links
 
         path = f"{where}__substg1.0_{_HTML}0102"
         markup = decode_text(self.stream(path)) if path in self.streams else \
             self.string(where, _HTML)
-        return html_to_text(markup) if markup else ""
+        shown = html_to_text(markup) if markup else ""
+        return "\n".join([shown, *links(markup, shown)]) if markup else ""  # addresses last
 
     def stream(self, path: str, counted: bool = False) -> bytes:
         """A stream's bytes, after asking its size: a compound file stores streams as they

@@ -59,11 +59,13 @@ def test_a_stream_that_claims_more_than_the_file_is_damage_not_a_read():
         ("unscannable", "a.msg")]
 
 
-def test_an_item_saved_with_an_html_body_only_is_read():
-    html = f"<html><body><p>Referral</p><p>{SECRET}</p></body></html>".encode("cp1252")
+def test_an_item_saved_with_an_html_body_only_is_read_its_links_addresses_last():
+    html = (f"<html><body><p>Referral</p><p>{SECRET}</p><p><a href='mailto:amy.reid.family@"
+            "gmail.com'>her mother</a></p></body></html>").encode("cp1252")
     data = testdata.make_outlook_msg("Referral", "", html=html)
     parts, problems = parts_and_problems("referral.msg", data)
     assert SECRET in parts["referral.msg"] and problems == []
+    assert parts["referral.msg"].endswith("her mother\nmailto:amy.reid.family@gmail.com")
 
 
 def test_a_file_dropped_into_a_rich_text_item_as_an_object_is_read_as_a_file():
