@@ -917,6 +917,14 @@ def ole1_object(class_name: str, native: bytes, linked: bool = False) -> bytes:
     return head + (struct.pack("<I", len(native)) + native if not linked else b"")
 
 
+def packaged_object(label: str, data: bytes) -> bytes:
+    """A file dropped into a Word document or a workbook, as Windows' Object Packager wraps it:
+    the compound file Office keeps in its embeddings (`word/embeddings/oleObject1.bin`), its
+    "\x01Ole10Native" stream holding the file's label and bytes (`ole_package`)."""
+    return _compound_file([("\x01CompObj", b"\x01\x00\xfe\xff" + bytes(24)),
+                           ole_package(label, data)])
+
+
 def office_embedding(document: bytes) -> bytes:
     """An Excel or Word 2007 file as Office embeds it as an object: a compound file holding
     the file whole in its "Package" stream, beside the object's class."""

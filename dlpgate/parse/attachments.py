@@ -286,6 +286,8 @@ def extract(
                 yield Problem("encrypted-attachment", name, "password-protected Office document")
             elif outlook.is_item(data):
                 yield from _outlook(name, data, depth, budget, nested)
+            elif (packaged := _packaged(data, budget)) is not None:
+                yield from _object(name, packaged, depth, budget, nested)
             elif found := list(_legacy(name, data, budget.limits)):
                 yield from found
             elif text := office.ole_text(data):
@@ -349,6 +351,35 @@ def _rtf(name: str, document: str, depth: int, budget: Budget,
     yield from _rtf_objects(name, document, depth, budget, nested)
 
 
+def _packaged(data: bytes, budget: Budget) -> ole1.Embedded | None:
+    """The file an OLE object's compound file wraps (`outlook.wrapped`): a file dropped into a
+    Word document or a workbook (Object Packager's, oleObject1.bin in its embeddings), or an
+    Office or PDF file kept whole; None for any other compound file (a .doc, an .xls), or a
+    damaged one, read as before."""
+    try:
+        found = outlook.wrapped(data, max(0, budget.limits.max_expanded - budget.expanded))
+    except outlook.OutlookError:
+        return None
+    return ole1.Embedded(*found) if found is not None else None
+
+
+def _object(name: str, found: ole1.Embedded, depth: int, budget: Budget,
+            nested: NestedParser, unnamed: str = "object") -> Iterator[Item]:
+    """The file an embedded object holds, read as an attached file is, a level deeper and
+    within the message's parts and bytes: by the name its packager gave it, read with the
+    files' names (`letter.docx/oleObject1.bin/Referral.docx`), else as `name/unnamed`. Read
+    as a compound file's text runs, a .docx dropped into a letter was compressed bytes, and
+    went out unread (PARSER 16)."""
+    if depth >= budget.limits.max_depth:
+        yield Problem("unscannable", name, f"files nested deeper than {budget.limits.max_depth}")
+        return
+    budget.take_part()
+    budget.take_bytes(len(found.data))
+    inner = budget.unique(f"{name}/{found.label}") if found.label else \
+        budget.inside(f"{name}/{unnamed}")
+    yield from extract(inner, "", found.data, depth + 1, budget, nested)
+
+
 def _rtf_objects(name: str, document: str, depth: int, budget: Budget,
                  nested: NestedParser) -> Iterator[Item]:
     """The files of the objects embedded in an RTF letter, each read as an attached file is,
@@ -369,13 +400,8 @@ def _rtf_objects(name: str, document: str, depth: int, budget: Budget,
             yield Problem("unscannable", budget.inside(f"{name}/object {n}"),
                           f"damaged embedded object ({exc})")
             continue
-        if found is None:
-            continue
-        budget.take_part()
-        budget.take_bytes(len(found.data))
-        inner = budget.unique(f"{name}/{found.label}") if found.label else \
-            budget.inside(f"{name}/object {n}")
-        yield from extract(inner, "", found.data, depth + 1, budget, nested)
+        if found is not None:
+            yield from _object(name, found, depth, budget, nested, f"object {n}")
 
 
 def _signed(
