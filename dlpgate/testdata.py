@@ -306,6 +306,69 @@ def word_field(instruction: str, result: str = "") -> str:
             "</w:p>")
 
 
+def content_control(items: Sequence[str], shown: str, kind: str = "dropDownList") -> str:
+    """A paragraph of a Word content control offering `items` (a dropdown, or a "comboBox"),
+    showing `shown` (one of them, or its prompt: "Choose an item.")."""
+    listed = "".join(f'<w:listItem w:displayText="{_quoted(i)}" w:value="{_quoted(i)}"/>'
+                     for i in items)
+    return (f"<w:sdt><w:sdtPr><w:{kind}>{listed}</w:{kind}></w:sdtPr><w:sdtContent><w:p><w:r>"
+            f"<w:t>{_esc(shown)}</w:t></w:r></w:p></w:sdtContent></w:sdt>")
+
+
+def form_field(entries: Sequence[str] = (), default: str = "") -> str:
+    """A paragraph of a legacy form field as Word 97 made them: a dropdown of `entries`
+    (FORMDROPDOWN), or a text field whose default text is `default` (FORMTEXT)."""
+    if entries:
+        data = "<w:ddList>" + "".join(f'<w:listEntry w:val="{_quoted(e)}"/>' for e in entries) \
+            + "</w:ddList>"
+        code, shown = "FORMDROPDOWN", ""
+    else:
+        data = f'<w:textInput><w:default w:val="{_quoted(default)}"/></w:textInput>'
+        code, shown = "FORMTEXT", f"<w:r><w:t>{_esc(default)}</w:t></w:r>"
+    return (f'<w:p><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="F1"/>{data}'
+            f"</w:ffData></w:fldChar></w:r><w:r><w:instrText> {code} </w:instrText></w:r>"
+            f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{shown}'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+
+
+def word_variables(**variables: str) -> dict[str, str]:
+    """word/settings.xml holding document variables (w:docVars), as a case system's letter
+    template sets them for its DOCVARIABLE fields."""
+    found = "".join(f'<w:docVar w:name="{_quoted(k)}" w:val="{_quoted(v)}"/>'
+                    for k, v in variables.items())
+    return {"word/settings.xml": f'<?xml version="1.0"?><w:settings xmlns:w="{_W}"><w:docVars>'
+                                 f"{found}</w:docVars></w:settings>"}
+
+
+def chart_part(path: str, series: str, categories: Sequence[str]) -> dict[str, str]:
+    """A chart (at `path`, "word/charts/chart1.xml") of one series over `categories`, its
+    labels kept in its caches as Office keeps them, its numbers all 1."""
+    c = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+    points = "".join(f'<c:pt idx="{i}"><c:v>{_esc(v)}</c:v></c:pt>' for i, v in enumerate(
+        categories))
+    return {path: (
+        f'<?xml version="1.0"?><c:chartSpace xmlns:c="{c}"><c:chart><c:plotArea><c:barChart>'
+        f"<c:ser><c:tx><c:strRef><c:f>Sheet1!$B$1</c:f><c:strCache><c:pt idx=\"0\"><c:v>"
+        f"{_esc(series)}</c:v></c:pt></c:strCache></c:strRef></c:tx><c:cat><c:strRef><c:f>"
+        f"Sheet1!$A$2:$A$9</c:f><c:strCache>{points}</c:strCache></c:strRef></c:cat><c:val>"
+        "<c:numRef><c:numCache>" + "".join(f'<c:pt idx="{i}"><c:v>1</c:v></c:pt>' for i in
+                                          range(len(categories)))
+        + "</c:numCache></c:numRef></c:val></c:ser></c:barChart></c:plotArea></c:chart>"
+        "</c:chartSpace>")}
+
+
+def external_link(book: str, rows: Sequence[Sequence[str]]) -> dict[str, str]:
+    """xl/externalLinks/externalLink1.xml: the values Excel keeps of the cells a workbook's
+    formulas look up in `book` (another workbook), row by row from row 1."""
+    cells = "".join(f'<row r="{r}">' + "".join(
+        f'<cell r="{chr(65 + c)}{r}" t="str"><v>{_esc(v)}</v></cell>' for c, v in enumerate(row))
+        + "</row>" for r, row in enumerate(rows, start=1))
+    return {"xl/externalLinks/externalLink1.xml": (
+        f'<?xml version="1.0"?><externalLink xmlns="{_S}"><externalBook><sheetNames><sheetName '
+        f'val="{_quoted(book)}"/></sheetNames><sheetDataSet><sheetData sheetId="0">{cells}'
+        "</sheetData></sheetDataSet></externalBook></externalLink>")}
+
+
 def sharepoint_properties(**columns: str) -> str:
     """The custom XML a SharePoint document library writes into a file: its columns' values
     under p:properties/documentManagement, by their internal names (a space is _x0020_)."""
@@ -340,14 +403,15 @@ def _glossary(parts: Sequence[str]) -> dict[str, str]:
 def make_xlsx(rows: list[list[str | int | datetime.date | None]],
               date_format: int | str = 14, sheet: str | None = None, *,
               validation: Sequence[str] = (), defined_names: dict[str, str] | None = None,
-              custom_xml: Sequence[str] = ()) -> bytes:
+              custom_xml: Sequence[str] = (), messages: Sequence[tuple[str, str]] = ()) -> bytes:
     """A workbook of one sheet; a None cell is left out, as Excel leaves out empty ones, and a
     date is stored as Excel stores it, a day number in a cell styled with `date_format` (a
     built-in format's id, or a format code). `sheet`: the sheet's name, in an
     xl/workbook.xml as Excel writes one (none is written without it, unless there are
     `defined_names`). `validation`: the formulas of dropdown lists on column B, as Excel
     writes them ('"Amy Reid,Leo Hart"' for a list typed in, 'Lists!$A$1:$A$9' for a
-    range); `defined_names`: names and their formulas ('"Amy Reid"', 'Sheet1!$A$1')."""
+    range); `defined_names`: names and their formulas ('"Amy Reid"', 'Sheet1!$A$1');
+    `messages`: the (title, text) of the input message each of a rule on column C shows."""
     shared: list[str] = []
     xml_rows = []
     for r, row in enumerate(rows, start=1):
@@ -369,8 +433,11 @@ def make_xlsx(rows: list[list[str | int | datetime.date | None]],
     rules = "".join(f'<dataValidation type="list" allowBlank="1" sqref="B2:B{100 + n}">'
                     f"<formula1>{_esc(f)}</formula1></dataValidation>"
                     for n, f in enumerate(validation))
-    rules = f'<dataValidations count="{len(validation)}">{rules}</dataValidations>' \
-        if validation else ""
+    rules += "".join(f'<dataValidation allowBlank="1" showInputMessage="1" promptTitle='
+                     f'"{_quoted(title)}" prompt="{_quoted(text)}" sqref="C{n + 2}"/>'
+                     for n, (title, text) in enumerate(messages))
+    count = len(validation) + len(messages)
+    rules = f'<dataValidations count="{count}">{rules}</dataValidations>' if count else ""
     sheet_xml = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{"".join(xml_rows)}</sheetData>{rules}</worksheet>'  # noqa: E501
     sst = "".join(f"<si><t>{_esc(s)}</t></si>" for s in shared)
     strings = f'<?xml version="1.0"?><sst xmlns="{_S}">{sst}</sst>'

@@ -53,6 +53,11 @@ GLOSSARY = ("wordprocessingml.document.glossary+xml",)
 # content type of its own: it is plain XML, known by its name alone (its itemProps beside it
 # are declared, and hold only the schema's id)
 CUSTOM_XML: tuple[str, ...] = ()
+# what officestored.py reads after everything else: a Word document's settings (its variables),
+# the values a workbook keeps of another it looks up, and charts (their cached labels)
+SETTINGS = ("wordprocessingml.settings+xml",)
+EXTERNAL_LINKS = ("spreadsheetml.externallink+xml",)
+CHARTS = ("drawingml.chart+xml", "ms-office.chartex+xml")
 # an Excel binary workbook's (.xlsb) parts: BIFF12 records, read by xlsb.py
 BINARY_BOOK = ("ms-excel.sheet.binary.macroenabled.main",)
 BINARY_SHEETS = ("ms-excel.worksheet",)
@@ -81,6 +86,9 @@ USUAL = {
     CUSTOM_PROPERTIES: re.compile(r"docProps/custom\.xml"),
     GLOSSARY: re.compile(r"word/glossary/document\d*\.xml"),
     CUSTOM_XML: re.compile(r"customXml/item\d+\.xml", re.IGNORECASE),
+    SETTINGS: re.compile(r"word/settings\.xml"),
+    EXTERNAL_LINKS: re.compile(r"xl/externalLinks/externalLink\d+\.xml"),
+    CHARTS: re.compile(r"(?:word|xl|ppt)/charts/chart(?:Ex)?\d*\.xml"),
     BINARY_BOOK: re.compile(r"xl/workbook\.bin"),
     BINARY_SHEETS: re.compile(r"xl/worksheets/sheet\d+\.bin"),
     BINARY_STRINGS: re.compile(r"xl/sharedStrings\.bin"),
