@@ -199,8 +199,9 @@ CALENDAR = "meeting request"
 # an OpenDocument file's, read after everything else it gives, 15: offsets before it keep
 # their place. A file an OLE object wraps (Object Packager's, an Office or PDF file kept whole
 # in a compound file: `word/embeddings/oleObject1.bin`) read as a file inside it, where the
-# compound file's text runs were read, 16: what was found in such a part before is elsewhere
-# now (`review.content._read_otherwise_in_16`).
+# compound file's text runs were read, and a calendar or contact file (.ics, .vcf) read
+# unfolded, decoded and labelled, where its text was read as it was, 16: what was found in
+# such a part before is elsewhere now (`review.content._read_otherwise_in_16`).
 PARSER = 16
 
 

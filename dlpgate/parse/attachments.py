@@ -32,7 +32,20 @@ from dlpgate.model import (
     TextPart,
     is_body_picture,
 )
-from dlpgate.parse import doc, ocr, office, ole1, outlook, package, pdf, rtf, smime, tnef, xls
+from dlpgate.parse import (
+    doc,
+    ical,
+    ocr,
+    office,
+    ole1,
+    outlook,
+    package,
+    pdf,
+    rtf,
+    smime,
+    tnef,
+    xls,
+)
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -321,7 +334,9 @@ def extract(
             from dlpgate.parse.tables import labelled, tabular
 
             text = decode_text(data)
-            if name.lower().endswith((".csv", ".tsv")) or content_type in (
+            if ical.is_calendar(name, content_type, text):  # an invitation, a contact (16)
+                text = ical.text(text)
+            elif name.lower().endswith((".csv", ".tsv")) or content_type in (
                     "text/csv", "text/tab-separated-values", "application/csv") or \
                     tabular(text):
                 text = labelled(text, limit=budget.limits.max_text)

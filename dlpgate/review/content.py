@@ -170,8 +170,9 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     as one with signed data does, and so does a part called .rtf inside another file (one
     inside an archive under another name is not seen here). PARSER 15 adds the addresses of an
     Office file's links after all its text: what 14 found is where it was. PARSER 16 reads the
-    file an OLE object wraps as a file inside it, where the object's text runs were read
-    (`_read_otherwise_in_16`), and adds text only after what was read elsewhere.
+    file an OLE object wraps as a file inside it, where the object's text runs were read, and
+    a calendar or contact file unfolded and labelled (`_read_otherwise_in_16`), and adds text
+    only after what was read elsewhere.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -212,14 +213,17 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     return part == "body" and not _TABLE_TAG.search(item.raw)
 
 
-# an object embedded in an Office file, as Office names it in its embeddings
-_OLE_OBJECT = re.compile(r"(?:^|/)oleObject\d*\.bin$", re.IGNORECASE)
+# an object embedded in an Office file, as Office names it in its embeddings; a calendar or
+# a contact file
+_READ_OTHERWISE_IN_16 = re.compile(r"(?:^|/)oleObject\d*\.bin$|\.(?:ics|ical|ifb|vcs|vcf|vcard)$",
+                                   re.IGNORECASE)
 
 
 def _read_otherwise_in_16(part: str) -> bool:
     """Whether a part is one PARSER 16 reads otherwise: an embedded object, whose text runs
-    were read where now the file it wraps is a part inside it."""
-    return bool(_OLE_OBJECT.search(part))
+    were read where now the file it wraps is a part inside it; a calendar or contact file,
+    read as text before and unfolded and labelled now (`parse.ical`)."""
+    return bool(_READ_OTHERWISE_IN_16.search(part))
 
 
 # a legacy Word document (or template) by its name, as a part or a part's container

@@ -412,6 +412,12 @@ def test_a_hold_from_before_objects_were_read_as_their_files_is_masked_elsewhere
         if g["entity"] == "UK_NHS" for i in g["items"]}
     assert shown.pop("attachment 2 (.txt)").endswith("919")
     assert set(shown.values()) == {_EARLIER}
+    # and a calendar file, read unfolded and labelled since
+    invite = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDESCRIPTION:NHS number 943 476 5919\r\n" \
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    item = held(make_message(to=("x@gmail.com",), body="Invite.", attachments=(
+        ("invite.ics", "text/calendar", invite),)))
+    assert masked_in_place(item) == [True] and masked_in_place(item, parser=15) == [False]
     for parser in (10, 14, 15):  # a document's text read for more since is where it was
         assert masked_in_place(held(make_message(to=("x@gmail.com",), attachments=((
             "notes.docx", "application/octet-stream",
