@@ -916,23 +916,27 @@ def compress_rtf(document: bytes, compressed: bool = True) -> bytes:
 def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = None,
                      items: dict[str, tuple[str, str]] | None = None,
                      html: bytes | None = None,
-                     objects: dict[str, list[tuple[str, bytes]]] | None = None) -> bytes:
+                     objects: dict[str, list[tuple[str, bytes]]] | None = None,
+                     rtf: bytes | None = None) -> bytes:
     """An Outlook item (.msg) as Outlook saves one: a compound file (MS-CFB, version 3) whose
     Unicode subject and body are property streams, with a storage per attached file holding
     its long name and its bytes, and per attached item (display name: (subject, body)) its
     properties in an embedded-message storage (MS-OXMSG). `html`: an HTML body (bytes, as
     PR_BODY_HTML is stored) in place of the plain one. `objects`: OLE objects attached
     (PR_ATTACH_METHOD 6: display name: the streams of the object's own storage, such as
-    `ole_package`'s), as a rich-text message carries a file dropped into its body."""
+    `ole_package`'s), as a rich-text message carries a file dropped into its body. `rtf`: a
+    compressed RTF body (`compress_rtf`'s) in place of the plain one, as an item saved with no
+    other holds it."""
     streams = _item_streams(subject, body, files or {}, items or {}, 32)
     for i, (name, children) in enumerate((objects or {}).items(), start=len(streams)):
         streams.append((f"__attach_version1.0_#{i:08X}", [
             ("__properties_version1.0", bytes(16)),
             ("__substg1.0_3001001F", name.encode("utf-16-le")),
             ("__substg1.0_3701000D", list(children))]))
-    if html is not None:
-        streams = [s for s in streams if s[0] != "__substg1.0_1000001F"]
-        streams.insert(2, ("__substg1.0_10130102", html))
+    for stream, body_bytes in (("__substg1.0_10130102", html), ("__substg1.0_10090102", rtf)):
+        if body_bytes is not None:
+            streams = [s for s in streams if s[0] != "__substg1.0_1000001F"]
+            streams.insert(2, (stream, body_bytes))
     return _compound_file(streams)
 
 

@@ -770,6 +770,8 @@ def _outlook(
         return
     if not item.text and not item.files and not item.items:  # a cut one: its streams empty
         yield Problem("unscannable", name, "Outlook item with nothing readable in it")
+    for detail in item.damage:
+        yield Problem("unscannable", name, f"Outlook item: {detail}")
     yield from _cut(item.text or office.ole_text(data), name, limits)
     yield from _item_parts(name, item, depth, budget, nested)
 
@@ -790,6 +792,7 @@ def _item_parts(name: str, item: outlook.Item, depth: int, budget: Budget,
         label = budget.unique(f"{name}/{title}")
         yield Attachment(name=label, content_type="application/vnd.ms-outlook", size=0,
                          depth=depth + 1)
+        yield from (Problem("unscannable", label, f"Outlook item: {d}") for d in inner.damage)
         yield from _cut(inner.text, label, budget.limits)
         yield from _item_parts(label, inner, depth + 1, budget, nested)
 
