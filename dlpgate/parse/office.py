@@ -21,7 +21,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from dlpgate.parse import officeextras, officestored, package
+from dlpgate.parse import officeextras, officestored, package, pages
 
 ReadMember = Callable[[zipfile.ZipInfo], bytes]
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -440,6 +440,14 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
         texts = ["\n".join(runs(root) for kind in (package.WORD_BODY,
                                                    package.WORD_OTHER, package.SLIDES)
                            for root in roots(kind))]
+        drawn = [line for kind, lines in ((package.VISIO_PAGES, pages.visio_shapes),
+                                          (package.XPS_PAGES, pages.xps_glyphs))
+                 for root in roots(kind) for line in lines(root)]
+        if drawn:  # a Visio drawing or an XPS print, read as nothing before (PARSER 16)
+            texts[0] = "\n".join(t for t in (texts[0], *drawn) if t)
+        elif not any(package.parts(kinds, kind) for kind in _SHOWN):
+            raise OfficeError("an Office package with no document, workbook, presentation, "
+                              "drawing or print in it: not read")
         texts += [_comments(root) for root in roots(package.SLIDE_COMMENTS)]
     texts += [_ooxml_runs(root) for root in roots(package.DRAWINGS)]
     texts += [_custom_properties(root) for root in roots(package.CUSTOM_PROPERTIES)]
@@ -456,6 +464,9 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
 
 
+# what a package of each kind shows, one of which every package read has (a sheet is asked of
+# first, and a binary workbook's)
+_SHOWN = (package.WORD_BODY, package.SLIDES, package.VISIO_PAGES, package.XPS_PAGES)
 # the names a spreadsheet program gives a new sheet, which say nothing
 _DEFAULT_TAB = re.compile(r"(?:sheet|tabelle|feuil|hoja|foglio|taflen)\s*\d+", re.IGNORECASE)
 

@@ -53,6 +53,9 @@ GLOSSARY = ("wordprocessingml.document.glossary+xml",)
 # content type of its own: it is plain XML, known by its name alone (its itemProps beside it
 # are declared, and hold only the schema's id)
 CUSTOM_XML: tuple[str, ...] = ()
+# a Visio drawing's pages and an XPS print's (pages.py)
+VISIO_PAGES = ("ms-visio.page+xml",)
+XPS_PAGES = ("ms-package.xps-fixedpage+xml",)
 # what officestored.py reads after everything else: a Word document's settings (its variables),
 # the values a workbook keeps of another it looks up, and charts (their cached labels)
 SETTINGS = ("wordprocessingml.settings+xml",)
@@ -86,6 +89,8 @@ USUAL = {
     CUSTOM_PROPERTIES: re.compile(r"docProps/custom\.xml"),
     GLOSSARY: re.compile(r"word/glossary/document\d*\.xml"),
     CUSTOM_XML: re.compile(r"customXml/item\d+\.xml", re.IGNORECASE),
+    VISIO_PAGES: re.compile(r"visio/pages/page\d+\.xml"),
+    XPS_PAGES: re.compile(r"Documents/\d+/Pages/\d+\.fpage", re.IGNORECASE),
     SETTINGS: re.compile(r"word/settings\.xml"),
     EXTERNAL_LINKS: re.compile(r"xl/externalLinks/externalLink\d+\.xml"),
     CHARTS: re.compile(r"(?:word|xl|ppt)/charts/chart(?:Ex)?\d*\.xml"),
