@@ -34,6 +34,7 @@ from dlpgate.model import (
 )
 from dlpgate.parse import (
     doc,
+    emf,
     ical,
     ocr,
     office,
@@ -189,6 +190,8 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "ole"
     if head.startswith(tnef.SIGNATURE):
         return "tnef"
+    if emf.is_emf(data):  # before pictures: its text is records, not pixels
+        return "emf"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
     if head.startswith(_IMAGE_MAGIC) or _is_bitmap(head) or (
@@ -341,6 +344,8 @@ def extract(
                     tabular(text):
                 text = labelled(text, limit=budget.limits.max_text)
             yield from _cut(text, name, budget.limits)
+        elif kind == "emf":
+            yield from _metafile(name, data, budget.limits)
         elif kind == "binary":
             yield Problem("unscannable", name, "unrecognised binary format")
         elif kind == "media" and ocr.readable(data):
@@ -617,8 +622,9 @@ def _pages(numbers: list[int]) -> str:
 
 
 def is_picture(content_type: str, data: bytes) -> bool:
-    """A picture by its bytes, or by its label where they say nothing else (HEIC, EMF)."""
-    return _kind("", content_type, data) == "media"
+    """A picture by its bytes, or by its label where they say nothing else (HEIC); an EMF
+    picture by its header."""
+    return _kind("", content_type, data) in ("media", "emf")
 
 
 def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Iterator[Item]:
@@ -690,6 +696,14 @@ def _crop(name: str, data: bytes, budget: Budget, reader: ocr.Reader) -> Iterato
         budget.ocr_spent += time.monotonic() - started
     if shows_data(text):
         yield from _cut(text, name, budget.limits)
+
+
+def _metafile(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
+    """An EMF picture's text (`emf.text`), its rows under a header row labelled as a sheet's
+    are: Excel's "Copy as Picture" of a range of children is a table drawn."""
+    from dlpgate.parse.tables import labelled
+
+    yield from _cut(labelled(emf.text(data), "\t", limits.max_text, quotes=False), name, limits)
 
 
 def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,
@@ -892,6 +906,16 @@ def _in_document(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], 
     of a case list pasted into a Word document, a workbook embedded in it (package.py).
     Parts of the file, named under it ("report.docx/image1.png"); a picture shown twice (a
     letterhead on every page) read once; a banner's slogan left out as a pasted one's is."""
+    for info in package.metafiles(zf):  # their text is records, read without OCR
+        inner = budget.inside(f"{name}/{info.filename.rpartition('/')[2]}")
+        budget.take_part()
+        try:
+            data = read(info)
+        except _MemberRefused as exc:
+            yield Problem("unscannable", inner, str(exc))
+            continue
+        if emf.is_emf(data):
+            yield from _metafile(inner, data, budget.limits)
     seen: set[bytes] = set()
     if budget.reader() is not None and budget.ocr is not None:
         for info in package.pictures(zf):

@@ -149,6 +149,13 @@ def pictures(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
                   key=lambda i: natural(i.filename))
 
 
+def metafiles(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The EMF pictures a document shows (Excel's "Copy as Picture" pasted into Word), whose
+    words are text records, read without OCR."""
+    return sorted((i for i in zf.infolist() if _PICTURE.fullmatch(i.filename)
+                   and i.filename.lower().endswith(".emf")), key=lambda i: natural(i.filename))
+
+
 def files(zf: zipfile.ZipFile, types: dict[str, str]) -> list[zipfile.ZipInfo]:
     """The files inside a document, read as attached files are: embedded documents and
     workbooks, and the chunks Word imports whole (an HTML referral a case system wrote)."""
