@@ -635,25 +635,28 @@ def make_pptx(texts: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes
     return _zip(members)
 
 
-def _package(main: tuple[str, str, str], parts: dict[str, tuple[str, str]]) -> bytes:
-    """An Open Packaging file: its main part's relationship (id, type, target), and each part
-    (name: (content type, XML)) declared by name."""
+def _package(relationship: str, parts: dict[str, tuple[str, str]]) -> bytes:
+    """An Open Packaging file: each part (name: (content type, XML)) declared by name, the
+    first its main part by `relationship` (its type)."""
     overrides = "".join(f'<Override PartName="/{name}" ContentType="{kind}"/>'
                         for name, (kind, _) in parts.items())
     types = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
              '2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
              'openxmlformats-package.relationships+xml"/>' + overrides + "</Types>")
     rels = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-            f'package/2006/relationships"><Relationship Id="{main[0]}" Type="{main[1]}" '
-            f'Target="{main[2]}"/></Relationships>')
+            f'package/2006/relationships"><Relationship Id="rId1" Type="{relationship}" '
+            f'Target="{next(iter(parts))}"/></Relationships>')
     return _zip({"[Content_Types].xml": types, "_rels/.rels": rels,
                  **{name: xml for name, (_, xml) in parts.items()}})
+
+
+_VISIO = "http://schemas.microsoft.com/office/visio/2012/main"
+_XPS = "http://schemas.microsoft.com/xps/2005/06"
 
 
 def make_vsdx(shapes: Sequence[tuple[str, dict[str, str]]]) -> bytes:
     """A Visio drawing of one page (a genogram), a shape per (text, shape data: label: value)
     as Visio 2013 and later save them."""
-    v = "http://schemas.microsoft.com/office/visio/2012/main"
     body = ""
     for n, (text, data) in enumerate(shapes, start=1):
         rows = "".join(f'<Row N="Row_{i}"><Cell N="Label" V="{_quoted(k)}"/><Cell N="Value" '
@@ -661,27 +664,25 @@ def make_vsdx(shapes: Sequence[tuple[str, dict[str, str]]]) -> bytes:
         section = f'<Section N="Property">{rows}</Section>' if rows else ""
         body += f'<Shape ID="{n}" Type="Shape">{section}<Text><cp IX="0"/>{_esc(text)}</Text>' \
             "</Shape>"
-    page = f'<?xml version="1.0"?><PageContents xmlns="{v}"><Shapes>{body}</Shapes></PageContents>'
-    return _package(("rId1", "http://schemas.microsoft.com/visio/2010/relationships/document",
-                     "visio/document.xml"), {
-        "visio/document.xml": ("application/vnd.ms-visio.drawing.main+xml",
-                               f'<?xml version="1.0"?><VisioDocument xmlns="{v}"/>'),
-        "visio/pages/page1.xml": ("application/vnd.ms-visio.page+xml", page)})
+    kind = "application/vnd.ms-visio."
+    return _package("http://schemas.microsoft.com/visio/2010/relationships/document", {
+        "visio/document.xml": (kind + "drawing.main+xml", f'<VisioDocument xmlns="{_VISIO}"/>'),
+        "visio/pages/page1.xml": (kind + "page+xml", f'<PageContents xmlns="{_VISIO}"><Shapes>'
+                                                     f"{body}</Shapes></PageContents>")})
 
 
 def make_xps(lines: Sequence[str]) -> bytes:
     """An XPS print of one page (Windows' "Microsoft XPS Document Writer"), a run of glyphs a
     line."""
-    x = "http://schemas.microsoft.com/xps/2005/06"
     glyphs = "".join(f'<Glyphs OriginX="96" OriginY="{96 + 20 * n}" FontRenderingEmSize="12" '
                      f'FontUri="/Resources/f.odttf" UnicodeString="{_quoted(line)}"/>'
                      for n, line in enumerate(lines))
-    page = f'<FixedPage xmlns="{x}" Width="816" Height="1056">{glyphs}</FixedPage>'
-    return _package(("rId1", "http://schemas.microsoft.com/xps/2005/06/fixedrepresentation",
-                     "FixedDocSeq.fdseq"), {
-        "FixedDocSeq.fdseq": ("application/vnd.ms-package.xps-fixeddocumentsequence+xml",
-                              f'<FixedDocumentSequence xmlns="{x}"/>'),
-        "Documents/1/Pages/1.fpage": ("application/vnd.ms-package.xps-fixedpage+xml", page)})
+    page = f'<FixedPage xmlns="{_XPS}" Width="816" Height="1056">{glyphs}</FixedPage>'
+    kind = "application/vnd.ms-package.xps-fixed"
+    return _package(f"{_XPS}/fixedrepresentation", {
+        "FixedDocSeq.fdseq": (kind + "documentsequence+xml", f'<FixedDocumentSequence '
+                                                             f'xmlns="{_XPS}"/>'),
+        "Documents/1/Pages/1.fpage": (kind + "page+xml", page)})
 
 
 _ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '

@@ -908,22 +908,16 @@ def _in_document(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], 
     letterhead on every page) read once; a banner's slogan left out as a pasted one's is."""
     for info in package.metafiles(zf):  # their text is records, read without OCR
         inner = budget.inside(f"{name}/{info.filename.rpartition('/')[2]}")
-        budget.take_part()
-        try:
-            data = read(info)
-        except _MemberRefused as exc:
-            yield Problem("unscannable", inner, str(exc))
-            continue
-        if emf.is_emf(data):
+        if isinstance(data := _member(read, info, inner), Problem):
+            yield data
+        elif emf.is_emf(data):
             yield from _metafile(inner, data, budget.limits)
     seen: set[bytes] = set()
     if budget.reader() is not None and budget.ocr is not None:
         for info in package.pictures(zf):
             inner = budget.inside(f"{name}/{info.filename.rpartition('/')[2]}")
-            try:
-                data = read(info)
-            except _MemberRefused as exc:
-                yield Problem("unscannable", inner, str(exc))
+            if isinstance(data := _member(read, info, inner), Problem):
+                yield data
                 continue
             digest = hashlib.sha256(data).digest()
             if digest in seen or not ocr.readable(data):
@@ -937,16 +931,23 @@ def _in_document(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], 
                           f"{budget.limits.max_depth}")
             continue
         budget.take_part()
-        try:
-            data = read(info)
-        except _MemberRefused as exc:
-            yield Problem("unscannable", inner, str(exc))
+        if isinstance(data := _member(read, info, inner), Problem):
+            yield data
             continue
         yield from extract(inner, kinds.get(info.filename, ""), data, depth + 1, budget, nested)
 
 
 class _MemberRefused(Exception):
     pass
+
+
+def _member(read: Callable[[zipfile.ZipInfo], bytes], info: zipfile.ZipInfo,
+            inner: str) -> bytes | Problem:
+    """A member's bytes, or the problem that left it unread, said as part `inner`."""
+    try:
+        return read(info)
+    except _MemberRefused as exc:
+        return Problem("unscannable", inner, str(exc))
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: Budget) -> bytes:

@@ -22,6 +22,15 @@ def send(relay: RunningRelay, raw: bytes, rcpts: list[str], sender: str = SENDER
         return client.sendmail(sender, rcpts, raw)
 
 
+def data_reply(relay: RunningRelay, raw: bytes, rcpt: str) -> tuple[int, bytes]:
+    """The relay's reply at the end of DATA, one recipient, written out step by step."""
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        client.ehlo()
+        client.mail(SENDER)
+        client.rcpt(rcpt)
+        return client.data(raw)
+
+
 def held_for(relay, rule: str, recipient: str) -> str:
     """The one held message's reason about `recipient` from `rule`, after checking `rule`
     held it (other rules may give reasons about the same recipient)."""
@@ -205,11 +214,7 @@ def test_an_unreadable_archive_leaving_the_council_is_held_not_sent(relay, sink,
                                                                       entity):
     raw = make_message(to=("someone@example.org",),
                        attachments=((name, "application/zip", data),))
-    with smtplib.SMTP("127.0.0.1", relay.port) as client:
-        client.ehlo()
-        client.mail(SENDER)
-        client.rcpt("someone@example.org")
-        code, text = client.data(raw)
+    code, text = data_reply(relay, raw, "someone@example.org")
 
     assert code == 250 and b"held" in text
     assert sink.delivered == []
@@ -235,11 +240,7 @@ def test_an_unreadable_archive_leaving_the_council_is_held_not_sent(relay, sink,
 def test_an_nhs_number_in_a_place_read_since_the_third_red_team_is_held_not_sent(
         relay, sink, body, attachments, part):
     raw = make_message(to=("carol.jones@gmail.com",), body=body, attachments=attachments)
-    with smtplib.SMTP("127.0.0.1", relay.port) as client:
-        client.ehlo()
-        client.mail(SENDER)
-        client.rcpt("carol.jones@gmail.com")
-        code, text = client.data(raw)
+    code, text = data_reply(relay, raw, "carol.jones@gmail.com")
     assert code == 250 and b"held" in text
     assert sink.delivered == []
     [held] = relay.store.held(state=None)  # for the sender to confirm, a new webmail address
