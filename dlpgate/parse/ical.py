@@ -54,8 +54,12 @@ def text(document: str) -> str:
         name, written, value = found.group(1).upper(), found.group(2), found.group(3)
         params = written.upper()
         if "QUOTED-PRINTABLE" in params:  # vCard 2.1: a trailing "=" breaks its lines
-            while value.endswith("=") and at < len(lines):
-                value, at = value[:-1] + lines[at], at + 1
+            pieces = [value]
+            while pieces[-1].endswith("=") and at < len(lines):
+                pieces[-1] = pieces[-1][:-1]
+                pieces.append(lines[at])
+                at += 1
+            value = "".join(pieces)
             value = quopri.decodestring(value.encode("latin-1", "replace")).decode(
                 _charset(params), "replace")
         if name in _NOISE or name.startswith(_NOISE_PREFIX) or "BASE64" in params or \

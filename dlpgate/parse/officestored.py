@@ -33,17 +33,20 @@ def word_choices(root: Element, shown: str) -> Iterator[str]:
     Leo Hart"): a content control's dropdown or combo box items beside the one chosen, a
     legacy dropdown field's entries, and a legacy text field's default text where another
     was typed over it (a template's last child)."""
+    words = set(shown.split())  # an item is said when its every word is, as a set: linear
     for el in root.iter():
         name = _local(el.tag)
         if name in ("dropDownList", "comboBox", "ddList"):
             items = _items(el) if name != "ddList" else (
                 v for e in el if _local(e.tag) == "listEntry"
                 and (v := value(_attribute(e, "val"))))
-            if found := [item for item in dict.fromkeys(items) if item not in shown]:
+            if found := [item for item in dict.fromkeys(items) if not words.issuperset(
+                    item.split())]:
                 yield "List: " + ", ".join(found)
         elif name == "textInput":
             yield from (v for e in el if _local(e.tag) == "default"
-                        and (v := value(_attribute(e, "val"))) and v not in shown)
+                        and (v := value(_attribute(e, "val")))
+                        and not words.issuperset(v.split()))
 
 
 def _items(kind: Element) -> Iterator[str]:

@@ -61,3 +61,9 @@ def test_an_attached_invitation_and_contact_are_read_so():
     parts = {p.name: p.text for p in msg.parts}
     assert "NHS number 943 476 5919, date of birth" in parts["invite.ics"]
     assert "NHS number 943 476 5919 GP" in parts["Amy Reid.vcf"] and msg.problems == ()
+
+
+def test_a_note_broken_over_a_million_lines_is_joined_in_one_pass():
+    card = ("BEGIN:VCARD\r\nNOTE;ENCODING=QUOTED-PRINTABLE:" + "ab=\r\n" * 1_000_000
+            + "c\r\nEND:VCARD")
+    assert ical.text(card) == "Note: " + "ab" * 1_000_000 + "c"

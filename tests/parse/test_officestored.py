@@ -88,3 +88,11 @@ def test_a_damaged_settings_part_is_read_up_to_its_damage_and_said():
     assert read.endswith("Child Name: Amy Reid")
     assert problems == [("unscannable", "letter.docx", "the document's settings is not "
                          "well-formed XML: read up to there")]
+
+
+def test_many_choices_beside_a_long_text_are_weighed_in_one_pass():
+    # each choice looked for in the text as a substring cost the text's length again
+    body = "".join(f"<w:p><w:r><w:t>Line {n} of the plan</w:t></w:r></w:p>" for n in range(20_000))
+    body += testdata.content_control([f"Child-{n}" for n in range(20_000)], "Child-1")
+    [line] = lines("plan.docx", testdata.make_docx_body(body))[-1:]
+    assert line.startswith("List: Child-0, Child-2, ") and line.endswith("Child-19999")
