@@ -197,8 +197,12 @@ CALENDAR = "meeting request"
 # embedded in an RTF letter read as files inside it, a packaged one named among the files,
 # 14. The addresses of an Office file's links kept in its relationships (Ctrl+K links), and
 # an OpenDocument file's, read after everything else it gives, 15: offsets before it keep
-# their place.
-PARSER = 15
+# their place. A file an OLE object wraps (Object Packager's, an Office or PDF file kept whole
+# in a compound file: `word/embeddings/oleObject1.bin`) read as a file inside it, where the
+# compound file's text runs were read, and a calendar or contact file (.ics, .vcf) read
+# unfolded, decoded and labelled, where its text was read as it was, 16: what was found in
+# such a part before is elsewhere now (`review.content._read_otherwise_in_16`).
+PARSER = 16
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,15 @@ def _pdf_string(text: str) -> str:
 
 def make_pdf(text: str, fields: dict[str, str] | None = None,
              notes: Sequence[tuple[str, str]] = (), rows: Sequence[Sequence[str]] = (),
-             columns: Sequence[int] = (50, 200, 320, 450)) -> bytes:
+             columns: Sequence[int] = (50, 200, 320, 450), links: Sequence[str] = (),
+             choices: dict[str, Sequence[str]] | None = None) -> bytes:
     """A one-page PDF whose text layer holds `text` (one line per text line); `fields` are a
     filled form's text fields (name: value), `notes` its annotations as (subtype, contents),
     "Text" for a sticky note, "FreeText" for text typed onto the page. `rows`, in place of
     `text`: lines whose cells are placed at `columns` (points from the left), as a table is
-    printed to PDF; an empty cell is nothing, a one-cell row a line of prose."""
+    printed to PDF; an empty cell is nothing, a one-cell row a line of prose. `links`: the
+    addresses of links on the page (a web or mailto: address each); `choices`: dropdowns of
+    the form (name: its options, the first chosen)."""
     lines = text.splitlines() or [""]
     ops = ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
     for line in lines if not rows else ():
@@ -61,11 +64,16 @@ def make_pdf(text: str, fields: dict[str, str] | None = None,
     stream = "\n".join(ops).encode("latin-1", errors="replace")
     extra = [f"<< /Type /Annot /Subtype /Widget /FT /Tx /T {_pdf_string(k)} /V {_pdf_string(v)} "
              "/Rect [50 600 250 620] /P 3 0 R >>" for k, v in (fields or {}).items()]
+    extra += [f"<< /Type /Annot /Subtype /Widget /FT /Ch /Ff 131072 /T {_pdf_string(k)} /Opt "
+              f"[{' '.join(_pdf_string(o) for o in options)}] /V {_pdf_string(options[0])} "
+              "/Rect [50 560 250 580] /P 3 0 R >>" for k, options in (choices or {}).items()]
     extra += [f"<< /Type /Annot /Subtype /{kind} /Rect [50 500 250 520] /Contents "
               f"{_pdf_string(contents)} >>" for kind, contents in notes]
+    extra += [f"<< /Type /Annot /Subtype /Link /Rect [50 480 250 495] /A << /S /URI /URI "
+              f"{_pdf_string(uri)} >> >>" for uri in links]
     annots = " ".join(f"{6 + i} 0 R" for i in range(len(extra)))
-    form = " ".join(f"{6 + i} 0 R" for i in range(len(fields or {})))
-    form = f" /AcroForm << /Fields [{form}] >>" if fields else ""
+    form = " ".join(f"{6 + i} 0 R" for i in range(len(fields or {}) + len(choices or {})))
+    form = f" /AcroForm << /Fields [{form}] >>" if fields or choices else ""
     annots = f" /Annots [{annots}]" if extra else ""
     objects = [
         f"<< /Type /Catalog /Pages 2 0 R{form} >>".encode(),
@@ -298,6 +306,69 @@ def word_field(instruction: str, result: str = "") -> str:
             "</w:p>")
 
 
+def content_control(items: Sequence[str], shown: str, kind: str = "dropDownList") -> str:
+    """A paragraph of a Word content control offering `items` (a dropdown, or a "comboBox"),
+    showing `shown` (one of them, or its prompt: "Choose an item.")."""
+    listed = "".join(f'<w:listItem w:displayText="{_quoted(i)}" w:value="{_quoted(i)}"/>'
+                     for i in items)
+    return (f"<w:sdt><w:sdtPr><w:{kind}>{listed}</w:{kind}></w:sdtPr><w:sdtContent><w:p><w:r>"
+            f"<w:t>{_esc(shown)}</w:t></w:r></w:p></w:sdtContent></w:sdt>")
+
+
+def form_field(entries: Sequence[str] = (), default: str = "") -> str:
+    """A paragraph of a legacy form field as Word 97 made them: a dropdown of `entries`
+    (FORMDROPDOWN), or a text field whose default text is `default` (FORMTEXT)."""
+    if entries:
+        data = "<w:ddList>" + "".join(f'<w:listEntry w:val="{_quoted(e)}"/>' for e in entries) \
+            + "</w:ddList>"
+        code, shown = "FORMDROPDOWN", ""
+    else:
+        data = f'<w:textInput><w:default w:val="{_quoted(default)}"/></w:textInput>'
+        code, shown = "FORMTEXT", f"<w:r><w:t>{_esc(default)}</w:t></w:r>"
+    return (f'<w:p><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="F1"/>{data}'
+            f"</w:ffData></w:fldChar></w:r><w:r><w:instrText> {code} </w:instrText></w:r>"
+            f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{shown}'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+
+
+def word_variables(**variables: str) -> dict[str, str]:
+    """word/settings.xml holding document variables (w:docVars), as a case system's letter
+    template sets them for its DOCVARIABLE fields."""
+    found = "".join(f'<w:docVar w:name="{_quoted(k)}" w:val="{_quoted(v)}"/>'
+                    for k, v in variables.items())
+    return {"word/settings.xml": f'<?xml version="1.0"?><w:settings xmlns:w="{_W}"><w:docVars>'
+                                 f"{found}</w:docVars></w:settings>"}
+
+
+def chart_part(path: str, series: str, categories: Sequence[str]) -> dict[str, str]:
+    """A chart (at `path`, "word/charts/chart1.xml") of one series over `categories`, its
+    labels kept in its caches as Office keeps them, its numbers all 1."""
+    c = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+    points = "".join(f'<c:pt idx="{i}"><c:v>{_esc(v)}</c:v></c:pt>' for i, v in enumerate(
+        categories))
+    return {path: (
+        f'<?xml version="1.0"?><c:chartSpace xmlns:c="{c}"><c:chart><c:plotArea><c:barChart>'
+        f"<c:ser><c:tx><c:strRef><c:f>Sheet1!$B$1</c:f><c:strCache><c:pt idx=\"0\"><c:v>"
+        f"{_esc(series)}</c:v></c:pt></c:strCache></c:strRef></c:tx><c:cat><c:strRef><c:f>"
+        f"Sheet1!$A$2:$A$9</c:f><c:strCache>{points}</c:strCache></c:strRef></c:cat><c:val>"
+        "<c:numRef><c:numCache>" + "".join(f'<c:pt idx="{i}"><c:v>1</c:v></c:pt>' for i in
+                                          range(len(categories)))
+        + "</c:numCache></c:numRef></c:val></c:ser></c:barChart></c:plotArea></c:chart>"
+        "</c:chartSpace>")}
+
+
+def external_link(book: str, rows: Sequence[Sequence[str]]) -> dict[str, str]:
+    """xl/externalLinks/externalLink1.xml: the values Excel keeps of the cells a workbook's
+    formulas look up in `book` (another workbook), row by row from row 1."""
+    cells = "".join(f'<row r="{r}">' + "".join(
+        f'<cell r="{chr(65 + c)}{r}" t="str"><v>{_esc(v)}</v></cell>' for c, v in enumerate(row))
+        + "</row>" for r, row in enumerate(rows, start=1))
+    return {"xl/externalLinks/externalLink1.xml": (
+        f'<?xml version="1.0"?><externalLink xmlns="{_S}"><externalBook><sheetNames><sheetName '
+        f'val="{_quoted(book)}"/></sheetNames><sheetDataSet><sheetData sheetId="0">{cells}'
+        "</sheetData></sheetDataSet></externalBook></externalLink>")}
+
+
 def sharepoint_properties(**columns: str) -> str:
     """The custom XML a SharePoint document library writes into a file: its columns' values
     under p:properties/documentManagement, by their internal names (a space is _x0020_)."""
@@ -332,14 +403,15 @@ def _glossary(parts: Sequence[str]) -> dict[str, str]:
 def make_xlsx(rows: list[list[str | int | datetime.date | None]],
               date_format: int | str = 14, sheet: str | None = None, *,
               validation: Sequence[str] = (), defined_names: dict[str, str] | None = None,
-              custom_xml: Sequence[str] = ()) -> bytes:
+              custom_xml: Sequence[str] = (), messages: Sequence[tuple[str, str]] = ()) -> bytes:
     """A workbook of one sheet; a None cell is left out, as Excel leaves out empty ones, and a
     date is stored as Excel stores it, a day number in a cell styled with `date_format` (a
     built-in format's id, or a format code). `sheet`: the sheet's name, in an
     xl/workbook.xml as Excel writes one (none is written without it, unless there are
     `defined_names`). `validation`: the formulas of dropdown lists on column B, as Excel
     writes them ('"Amy Reid,Leo Hart"' for a list typed in, 'Lists!$A$1:$A$9' for a
-    range); `defined_names`: names and their formulas ('"Amy Reid"', 'Sheet1!$A$1')."""
+    range); `defined_names`: names and their formulas ('"Amy Reid"', 'Sheet1!$A$1');
+    `messages`: the (title, text) of the input message each of a rule on column C shows."""
     shared: list[str] = []
     xml_rows = []
     for r, row in enumerate(rows, start=1):
@@ -361,8 +433,11 @@ def make_xlsx(rows: list[list[str | int | datetime.date | None]],
     rules = "".join(f'<dataValidation type="list" allowBlank="1" sqref="B2:B{100 + n}">'
                     f"<formula1>{_esc(f)}</formula1></dataValidation>"
                     for n, f in enumerate(validation))
-    rules = f'<dataValidations count="{len(validation)}">{rules}</dataValidations>' \
-        if validation else ""
+    rules += "".join(f'<dataValidation allowBlank="1" showInputMessage="1" promptTitle='
+                     f'"{_quoted(title)}" prompt="{_quoted(text)}" sqref="C{n + 2}"/>'
+                     for n, (title, text) in enumerate(messages))
+    count = len(validation) + len(messages)
+    rules = f'<dataValidations count="{count}">{rules}</dataValidations>' if count else ""
     sheet_xml = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{"".join(xml_rows)}</sheetData>{rules}</worksheet>'  # noqa: E501
     sst = "".join(f"<si><t>{_esc(s)}</t></si>" for s in shared)
     strings = f'<?xml version="1.0"?><sst xmlns="{_S}">{sst}</sst>'
@@ -558,6 +633,56 @@ def make_pptx(texts: list[str], tables: Sequence[list[list[str]]] = ()) -> bytes
         members[f"ppt/slides/slide{i}.xml"] = (
             f'<?xml version="1.0"?><p:sld xmlns:p="urn:p" xmlns:a="{_A}">{slide}</p:sld>')
     return _zip(members)
+
+
+def _package(relationship: str, parts: dict[str, tuple[str, str]]) -> bytes:
+    """An Open Packaging file: each part (name: (content type, XML)) declared by name, the
+    first its main part by `relationship` (its type)."""
+    overrides = "".join(f'<Override PartName="/{name}" ContentType="{kind}"/>'
+                        for name, (kind, _) in parts.items())
+    types = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+             '2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
+             'openxmlformats-package.relationships+xml"/>' + overrides + "</Types>")
+    rels = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            f'package/2006/relationships"><Relationship Id="rId1" Type="{relationship}" '
+            f'Target="{next(iter(parts))}"/></Relationships>')
+    return _zip({"[Content_Types].xml": types, "_rels/.rels": rels,
+                 **{name: xml for name, (_, xml) in parts.items()}})
+
+
+_VISIO = "http://schemas.microsoft.com/office/visio/2012/main"
+_XPS = "http://schemas.microsoft.com/xps/2005/06"
+
+
+def make_vsdx(shapes: Sequence[tuple[str, dict[str, str]]]) -> bytes:
+    """A Visio drawing of one page (a genogram), a shape per (text, shape data: label: value)
+    as Visio 2013 and later save them."""
+    body = ""
+    for n, (text, data) in enumerate(shapes, start=1):
+        rows = "".join(f'<Row N="Row_{i}"><Cell N="Label" V="{_quoted(k)}"/><Cell N="Value" '
+                       f'V="{_quoted(val)}"/></Row>' for i, (k, val) in enumerate(data.items()))
+        section = f'<Section N="Property">{rows}</Section>' if rows else ""
+        body += f'<Shape ID="{n}" Type="Shape">{section}<Text><cp IX="0"/>{_esc(text)}</Text>' \
+            "</Shape>"
+    kind = "application/vnd.ms-visio."
+    return _package("http://schemas.microsoft.com/visio/2010/relationships/document", {
+        "visio/document.xml": (kind + "drawing.main+xml", f'<VisioDocument xmlns="{_VISIO}"/>'),
+        "visio/pages/page1.xml": (kind + "page+xml", f'<PageContents xmlns="{_VISIO}"><Shapes>'
+                                                     f"{body}</Shapes></PageContents>")})
+
+
+def make_xps(lines: Sequence[str]) -> bytes:
+    """An XPS print of one page (Windows' "Microsoft XPS Document Writer"), a run of glyphs a
+    line."""
+    glyphs = "".join(f'<Glyphs OriginX="96" OriginY="{96 + 20 * n}" FontRenderingEmSize="12" '
+                     f'FontUri="/Resources/f.odttf" UnicodeString="{_quoted(line)}"/>'
+                     for n, line in enumerate(lines))
+    page = f'<FixedPage xmlns="{_XPS}" Width="816" Height="1056">{glyphs}</FixedPage>'
+    kind = "application/vnd.ms-package.xps-fixed"
+    return _package(f"{_XPS}/fixedrepresentation", {
+        "FixedDocSeq.fdseq": (kind + "documentsequence+xml", f'<FixedDocumentSequence '
+                                                             f'xmlns="{_XPS}"/>'),
+        "Documents/1/Pages/1.fpage": (kind + "page+xml", page)})
 
 
 _ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -841,23 +966,27 @@ def compress_rtf(document: bytes, compressed: bool = True) -> bytes:
 def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = None,
                      items: dict[str, tuple[str, str]] | None = None,
                      html: bytes | None = None,
-                     objects: dict[str, list[tuple[str, bytes]]] | None = None) -> bytes:
+                     objects: dict[str, list[tuple[str, bytes]]] | None = None,
+                     rtf: bytes | None = None) -> bytes:
     """An Outlook item (.msg) as Outlook saves one: a compound file (MS-CFB, version 3) whose
     Unicode subject and body are property streams, with a storage per attached file holding
     its long name and its bytes, and per attached item (display name: (subject, body)) its
     properties in an embedded-message storage (MS-OXMSG). `html`: an HTML body (bytes, as
     PR_BODY_HTML is stored) in place of the plain one. `objects`: OLE objects attached
     (PR_ATTACH_METHOD 6: display name: the streams of the object's own storage, such as
-    `ole_package`'s), as a rich-text message carries a file dropped into its body."""
+    `ole_package`'s), as a rich-text message carries a file dropped into its body. `rtf`: a
+    compressed RTF body (`compress_rtf`'s) in place of the plain one, as an item saved with no
+    other holds it."""
     streams = _item_streams(subject, body, files or {}, items or {}, 32)
     for i, (name, children) in enumerate((objects or {}).items(), start=len(streams)):
         streams.append((f"__attach_version1.0_#{i:08X}", [
             ("__properties_version1.0", bytes(16)),
             ("__substg1.0_3001001F", name.encode("utf-16-le")),
             ("__substg1.0_3701000D", list(children))]))
-    if html is not None:
-        streams = [s for s in streams if s[0] != "__substg1.0_1000001F"]
-        streams.insert(2, ("__substg1.0_10130102", html))
+    for stream, body_bytes in (("__substg1.0_10130102", html), ("__substg1.0_10090102", rtf)):
+        if body_bytes is not None:
+            streams = [s for s in streams if s[0] != "__substg1.0_1000001F"]
+            streams.insert(2, (stream, body_bytes))
     return _compound_file(streams)
 
 
@@ -907,6 +1036,14 @@ def ole1_object(class_name: str, native: bytes, linked: bool = False) -> bytes:
     head = struct.pack("<II", 0x0501, 1 if linked else 2) + name(class_name) + name("") + \
         name("")
     return head + (struct.pack("<I", len(native)) + native if not linked else b"")
+
+
+def packaged_object(label: str, data: bytes) -> bytes:
+    """A file dropped into a Word document or a workbook, as Windows' Object Packager wraps it:
+    the compound file Office keeps in its embeddings (`word/embeddings/oleObject1.bin`), its
+    "\x01Ole10Native" stream holding the file's label and bytes (`ole_package`)."""
+    return _compound_file([("\x01CompObj", b"\x01\x00\xfe\xff" + bytes(24)),
+                           ole_package(label, data)])
 
 
 def office_embedding(document: bytes) -> bytes:
@@ -1012,6 +1149,30 @@ def _compound_file(top: list) -> bytes:
     for entry, n in zip(big, big_sectors, strict=True):
         out += entry["data"].ljust(n * 512, b"\0")
     return out
+
+
+def make_emf(rows: Sequence[Sequence[str]], glyph_numbers: bool = False) -> bytes:
+    """An EMF picture as Excel's "Copy as Picture" draws a range ([MS-EMF]): a header record,
+    a text record (EMR_EXTTEXTOUTW) a cell, the cells of a row on one baseline, and the end
+    record; `glyph_numbers`: its strings are a font's glyph numbers (ETO_GLYPH_INDEX), as some
+    printers' drivers draw text."""
+    records = b""
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            utf16 = cell.encode("utf-16-le")
+            utf16 += bytes(-len(utf16) % 4)
+            size = 76 + len(utf16) + 4 * len(cell)
+            records += (struct.pack("<II4iIff", 84, size, 0, 0, 100, 20, 1, 1.0, 1.0)
+                        + struct.pack("<iiIII", 10 + 120 * c, 20 + 18 * r, len(cell), 76,
+                                      0x10 if glyph_numbers else 0)
+                        + bytes(16) + struct.pack("<I", 76 + len(utf16)) + utf16
+                        + struct.pack(f"<{len(cell)}I", *([7] * len(cell))))
+    end = struct.pack("<IIIII", 14, 20, 0, 16, 20)
+    total = 88 + len(records) + len(end)
+    header = (struct.pack("<II4i4i", 1, 88, 0, 0, 500, 200, 0, 0, 13000, 5000)
+              + b" EMF" + struct.pack("<III", 0x10000, total, 3 + len(rows)) + bytes(16)
+              + struct.pack("<4i", 1920, 1080, 508, 286))
+    return header + records + end
 
 
 def make_zip(members: dict[str, bytes | str]) -> bytes:

@@ -51,6 +51,16 @@ class _Thresholds:
         return score > 0 and score >= self.per_entity.get(entity, self.default)
 
 
+# Spaces and hyphens other than the ASCII ones the patterns look for, read as those, a character
+# for a character so a finding keeps its offsets and its text as written: an NHS number kept
+# from breaking across lines with no-break spaces (943\u00a0476\u00a05919, as case systems and web
+# pages write it, and as Outlook's plain text keeps it) went out unfound, and so did one with
+# thin spaces, en dashes, non-breaking or soft hyphens between its groups
+_SPACING = str.maketrans({**dict.fromkeys("\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+                                          "\u200a\u202f\u205f\u3000", " "),
+                          **dict.fromkeys("\u00ad\u2010\u2011\u2012\u2013\u2212", "-")})
+
+
 def _finding(part: TextPart, r: RecognizerResult, detector: str) -> Finding:
     why = r.analysis_explanation.textual_explanation if r.analysis_explanation else ""
     return Finding(entity=r.entity_type, part=part.name, start=r.start, end=r.end,
@@ -89,8 +99,9 @@ class PatternDetector:
         posts: list[Finding] = []  # the writer's own, by where they stand: no name check
         for part in message.parts:
             roles: list[tuple[int, int]] | None = None  # the signature's posts, when needed
+            seen = part.text.translate(_SPACING)
             for rec in self.recognizers:
-                results, doubted = rec.analyze_all(part.text)
+                results, doubted = rec.analyze_all(seen)
                 aside += [_finding(part, r, rec.name) for r in doubted]
                 for r in results:
                     if not self.thresholds.keep(r.entity_type, r.score):

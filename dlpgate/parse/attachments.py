@@ -32,7 +32,21 @@ from dlpgate.model import (
     TextPart,
     is_body_picture,
 )
-from dlpgate.parse import doc, ocr, office, ole1, outlook, package, pdf, rtf, smime, tnef, xls
+from dlpgate.parse import (
+    doc,
+    emf,
+    ical,
+    ocr,
+    office,
+    ole1,
+    outlook,
+    package,
+    pdf,
+    rtf,
+    smime,
+    tnef,
+    xls,
+)
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -54,6 +68,9 @@ class Budget:
     names: set[str] = field(default_factory=lambda: {"subject", *BODY_PARTS, FILE_NAMES,
                                                      CALENDAR})
     sent_as: list[str] = field(default_factory=list)  # each part's name as the message gave it
+    # the folders an archive's members are kept in ("Reid, Amy (943 476 5919)/letter.docx"),
+    # each once, read after the files' names
+    folders: dict[str, None] = field(default_factory=dict)
     text: int = 0  # characters of text the message's parts have given so far
     ocr: Ocr | None = None  # None: images are not read (`history learn`, tests of text alone)
     ocr_read: int = 0  # scanned pages and images read so far (`scan.ocr.max_pages`)
@@ -173,6 +190,8 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "ole"
     if head.startswith(tnef.SIGNATURE):
         return "tnef"
+    if emf.is_emf(data):  # before pictures: its text is records, not pixels
+        return "emf"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
     if head.startswith(_IMAGE_MAGIC) or _is_bitmap(head) or (
@@ -283,6 +302,8 @@ def extract(
                 yield Problem("encrypted-attachment", name, "password-protected Office document")
             elif outlook.is_item(data):
                 yield from _outlook(name, data, depth, budget, nested)
+            elif (packaged := _packaged(data, budget)) is not None:
+                yield from _object(name, packaged, depth, budget, nested)
             elif found := list(_legacy(name, data, budget.limits)):
                 yield from found
             elif text := office.ole_text(data):
@@ -301,10 +322,11 @@ def extract(
         elif kind == "spreadsheetml":
             yield from _workbook(name, data, budget.limits, xml=True)
         elif kind == "html":
-            from dlpgate.parse.html import html_to_text, pictures
+            from dlpgate.parse.html import html_to_text, links, pictures
 
             page = decode_text(data)
-            yield from _cut(html_to_text(page), name, budget.limits)
+            shown = html_to_text(page)  # then its links' addresses it does not say
+            yield from _cut("\n".join([shown, *links(page, shown)]), name, budget.limits)
             # a saved page or a case system's report shows its pictures from data: addresses
             # (a chart, a scanned form), as a file of its own would be sent
             for n, (ctype, picture) in enumerate(pictures(page), 1):
@@ -315,11 +337,15 @@ def extract(
             from dlpgate.parse.tables import labelled, tabular
 
             text = decode_text(data)
-            if name.lower().endswith((".csv", ".tsv")) or content_type in (
+            if ical.is_calendar(name, content_type, text):  # an invitation, a contact (16)
+                text = ical.text(text)
+            elif name.lower().endswith((".csv", ".tsv")) or content_type in (
                     "text/csv", "text/tab-separated-values", "application/csv") or \
                     tabular(text):
                 text = labelled(text, limit=budget.limits.max_text)
             yield from _cut(text, name, budget.limits)
+        elif kind == "emf":
+            yield from _metafile(name, data, budget.limits)
         elif kind == "binary":
             yield Problem("unscannable", name, "unrecognised binary format")
         elif kind == "media" and ocr.readable(data):
@@ -345,6 +371,35 @@ def _rtf(name: str, document: str, depth: int, budget: Budget,
     yield from _rtf_objects(name, document, depth, budget, nested)
 
 
+def _packaged(data: bytes, budget: Budget) -> ole1.Embedded | None:
+    """The file an OLE object's compound file wraps (`outlook.wrapped`): a file dropped into a
+    Word document or a workbook (Object Packager's, oleObject1.bin in its embeddings), or an
+    Office or PDF file kept whole; None for any other compound file (a .doc, an .xls), or a
+    damaged one, read as before."""
+    try:
+        found = outlook.wrapped(data, max(0, budget.limits.max_expanded - budget.expanded))
+    except outlook.OutlookError:
+        return None
+    return ole1.Embedded(*found) if found is not None else None
+
+
+def _object(name: str, found: ole1.Embedded, depth: int, budget: Budget,
+            nested: NestedParser, unnamed: str = "object") -> Iterator[Item]:
+    """The file an embedded object holds, read as an attached file is, a level deeper and
+    within the message's parts and bytes: by the name its packager gave it, read with the
+    files' names (`letter.docx/oleObject1.bin/Referral.docx`), else as `name/unnamed`. Read
+    as a compound file's text runs, a .docx dropped into a letter was compressed bytes, and
+    went out unread (PARSER 16)."""
+    if depth >= budget.limits.max_depth:
+        yield Problem("unscannable", name, f"files nested deeper than {budget.limits.max_depth}")
+        return
+    budget.take_part()
+    budget.take_bytes(len(found.data))
+    inner = budget.unique(f"{name}/{found.label}") if found.label else \
+        budget.inside(f"{name}/{unnamed}")
+    yield from extract(inner, "", found.data, depth + 1, budget, nested)
+
+
 def _rtf_objects(name: str, document: str, depth: int, budget: Budget,
                  nested: NestedParser) -> Iterator[Item]:
     """The files of the objects embedded in an RTF letter, each read as an attached file is,
@@ -365,13 +420,8 @@ def _rtf_objects(name: str, document: str, depth: int, budget: Budget,
             yield Problem("unscannable", budget.inside(f"{name}/object {n}"),
                           f"damaged embedded object ({exc})")
             continue
-        if found is None:
-            continue
-        budget.take_part()
-        budget.take_bytes(len(found.data))
-        inner = budget.unique(f"{name}/{found.label}") if found.label else \
-            budget.inside(f"{name}/object {n}")
-        yield from extract(inner, "", found.data, depth + 1, budget, nested)
+        if found is not None:
+            yield from _object(name, found, depth, budget, nested, f"object {n}")
 
 
 def _signed(
@@ -572,8 +622,9 @@ def _pages(numbers: list[int]) -> str:
 
 
 def is_picture(content_type: str, data: bytes) -> bool:
-    """A picture by its bytes, or by its label where they say nothing else (HEIC, EMF)."""
-    return _kind("", content_type, data) == "media"
+    """A picture by its bytes, or by its label where they say nothing else (HEIC); an EMF
+    picture by its header."""
+    return _kind("", content_type, data) in ("media", "emf")
 
 
 def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Iterator[Item]:
@@ -645,6 +696,14 @@ def _crop(name: str, data: bytes, budget: Budget, reader: ocr.Reader) -> Iterato
         budget.ocr_spent += time.monotonic() - started
     if shows_data(text):
         yield from _cut(text, name, budget.limits)
+
+
+def _metafile(name: str, data: bytes, limits: Limits) -> Iterator[Item]:
+    """An EMF picture's text (`emf.text`), its rows under a header row labelled as a sheet's
+    are: Excel's "Copy as Picture" of a range of children is a table drawn."""
+    from dlpgate.parse.tables import labelled
+
+    yield from _cut(labelled(emf.text(data), "\t", limits.max_text, quotes=False), name, limits)
 
 
 def _cut_office(reader: Callable[..., str], zf: zipfile.ZipFile, read: Callable,
@@ -725,6 +784,8 @@ def _outlook(
         return
     if not item.text and not item.files and not item.items:  # a cut one: its streams empty
         yield Problem("unscannable", name, "Outlook item with nothing readable in it")
+    for detail in item.damage:
+        yield Problem("unscannable", name, f"Outlook item: {detail}")
     yield from _cut(item.text or office.ole_text(data), name, limits)
     yield from _item_parts(name, item, depth, budget, nested)
 
@@ -745,6 +806,7 @@ def _item_parts(name: str, item: outlook.Item, depth: int, budget: Budget,
         label = budget.unique(f"{name}/{title}")
         yield Attachment(name=label, content_type="application/vnd.ms-outlook", size=0,
                          depth=depth + 1)
+        yield from (Problem("unscannable", label, f"Outlook item: {d}") for d in inner.damage)
         yield from _cut(inner.text, label, budget.limits)
         yield from _item_parts(label, inner, depth + 1, budget, nested)
 
@@ -822,6 +884,9 @@ def _zip(
             yield Problem("unscannable", name, f"archives nested deeper than {limits.max_depth}")
             return
         for info in infos:
+            # a case folder per child, named after them: a name sent as plainly as a file's
+            budget.folders.update(dict.fromkeys(
+                f for f in info.filename.replace("\\", "/").split("/")[:-1] if f.strip()))
             if info.is_dir():
                 continue
             budget.take_part()
@@ -841,14 +906,18 @@ def _in_document(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], 
     of a case list pasted into a Word document, a workbook embedded in it (package.py).
     Parts of the file, named under it ("report.docx/image1.png"); a picture shown twice (a
     letterhead on every page) read once; a banner's slogan left out as a pasted one's is."""
+    for info in package.metafiles(zf):  # their text is records, read without OCR
+        inner = budget.inside(f"{name}/{info.filename.rpartition('/')[2]}")
+        if isinstance(data := _member(read, info, inner), Problem):
+            yield data
+        elif emf.is_emf(data):
+            yield from _metafile(inner, data, budget.limits)
     seen: set[bytes] = set()
     if budget.reader() is not None and budget.ocr is not None:
         for info in package.pictures(zf):
             inner = budget.inside(f"{name}/{info.filename.rpartition('/')[2]}")
-            try:
-                data = read(info)
-            except _MemberRefused as exc:
-                yield Problem("unscannable", inner, str(exc))
+            if isinstance(data := _member(read, info, inner), Problem):
+                yield data
                 continue
             digest = hashlib.sha256(data).digest()
             if digest in seen or not ocr.readable(data):
@@ -862,16 +931,23 @@ def _in_document(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], 
                           f"{budget.limits.max_depth}")
             continue
         budget.take_part()
-        try:
-            data = read(info)
-        except _MemberRefused as exc:
-            yield Problem("unscannable", inner, str(exc))
+        if isinstance(data := _member(read, info, inner), Problem):
+            yield data
             continue
         yield from extract(inner, kinds.get(info.filename, ""), data, depth + 1, budget, nested)
 
 
 class _MemberRefused(Exception):
     pass
+
+
+def _member(read: Callable[[zipfile.ZipInfo], bytes], info: zipfile.ZipInfo,
+            inner: str) -> bytes | Problem:
+    """A member's bytes, or the problem that left it unread, said as part `inner`."""
+    try:
+        return read(info)
+    except _MemberRefused as exc:
+        return Problem("unscannable", inner, str(exc))
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: Budget) -> bytes:

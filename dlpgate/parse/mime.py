@@ -43,7 +43,7 @@ from dlpgate.parse.attachments import (
     extract,
     is_picture,
 )
-from dlpgate.parse.html import html_to_text, pictures
+from dlpgate.parse.html import html_to_text, links, pictures
 
 _KEPT_HEADERS = {
     "from", "to", "cc", "subject", "message-id", "date", "in-reply-to", "references",
@@ -195,8 +195,10 @@ def _walk(
             data, problems = _payload(part, where)
             yield from problems
             text = decode_text(data, part.get_content_charset()).replace("\r\n", "\n")
-            yield ("body", html_to_text(text) if ctype == "text/html" else text)
+            shown = html_to_text(text) if ctype == "text/html" else text
+            yield ("body", shown)
             if ctype == "text/html":
+                yield (_LINKS, "\n".join(links(text, shown)))
                 yield from _shown(text, prefix, budget)
             continue
         if not is_attachment and ctype.startswith("multipart/") and _unsplit(part):
@@ -367,6 +369,8 @@ def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
 
 
 _UNNAMED = re.compile(r"attach(?:ment|ed)-\d+(?:\.eml)?")  # names we gave
+# the addresses an HTML body's links go to, read after all the body's text (PARSER 15)
+_LINKS = "links"
 
 
 def _unsplit(part: EmailMessage) -> bool:
@@ -452,6 +456,9 @@ def _html_extra(plain: EmailMessage, html: str,
              html.replace("\r\n", "\n")]
     # most alternatives say the same: a glance at the markup's words first (a fraction of
     # the cost of reading the HTML properly, which only a difference pays for)
+    # the addresses its links go to, which the plain text does not say ("open the record"
+    # over a case system's address naming the child)
+    yield (_LINKS, "\n".join(links(texts[1], texts[0])))
     glance = htmllib.unescape(_TAG.sub(" ", _unseen_removed(texts[1])))
     if set(glance.lower().translate(_APART).split()) <= set(
             texts[0].lower().translate(_APART).split()):
@@ -495,14 +502,15 @@ def _nested_message(
         return
     texts = [header_text(msg.get("Subject"))]
     wrapped: list[TextPart] = []  # its winmail.dat's text, weighed against its own at the end
+    targets: list[str] = []  # its links' addresses, after its text
     for item in _walk(msg, name, depth, budget, counter or [0]):
         if isinstance(item, tuple):
-            texts.append(item[1])
+            (targets if item[0] == _LINKS else texts).append(item[1])
         elif _wrapper_text(item, name):
             wrapped.append(item)
         else:
             yield item
-    text = "\n".join(t for t in texts if t)
+    text = "\n".join(t for t in (*texts, *targets) if t)
     if text.strip():
         yield TextPart(name=name, text=text, content_type="message/rfc822", is_attachment=True)
     if wrapped:
@@ -577,13 +585,14 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         parts.append(TextPart(name="subject", text=subject))
     bodies: list[str] = []
     html_extra: list[str] = []
+    targets: list[str] = []
     attachments: list[Attachment] = []
     problems: list[Problem] = []
     try:
         for item in _walk(msg, "", 0, budget, [0]):
             if isinstance(item, tuple):
                 budget.text += len(item[1])  # the bodies have their own cut, below
-                (html_extra if item[0] == HTML_BODY else bodies).append(item[1])
+                {HTML_BODY: html_extra, _LINKS: targets}.get(item[0], bodies).append(item[1])
             elif isinstance(item, TextPart):
                 room = limits.max_message_text - budget.text
                 if len(item.text) > room:
@@ -603,6 +612,8 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     except RecursionError:
         problems.append(Problem("malformed-mime", "body", "MIME nested too deeply to read"))
     body = "\n\n".join(b for b in bodies if b.strip())
+    if said := "\n".join(dict.fromkeys(a for block in targets for a in block.split("\n") if a)):
+        body = f"{body}\n\n{said}" if body else said  # after all the text, which keeps its place
     if len(body) > limits.max_text:
         problems.append(Problem("unscannable", "body", f"only the first {limits.max_text} "
                                 "characters scanned"))
@@ -619,7 +630,10 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     # a file's name is sent as plainly as the body: read it as text too (a line a file, the
     # archive members' beside the files'), after the parts of the files themselves, each as
     # `name_line` reads it (underscores as spaces)
-    leaves = (name.rpartition("/")[2] for name in budget.sent_as if name != CALENDAR)
+    leaves = [name.rpartition("/")[2] for name in budget.sent_as if name != CALENDAR]
+    # the folders of archives' members after the files (added in PARSER 15, after what was
+    # read before, so its offsets hold)
+    leaves += [f for f in budget.folders if f not in leaves]
     names = "\n".join(name_line(leaf) for leaf in leaves if not _UNNAMED.fullmatch(leaf))
     if names.strip():
         if len(names) > limits.max_text:

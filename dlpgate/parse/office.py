@@ -21,7 +21,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from dlpgate.parse import officeextras, package
+from dlpgate.parse import officeextras, officestored, package, pages
 
 ReadMember = Callable[[zipfile.ZipInfo], bytes]
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -261,8 +261,9 @@ def _odf_within(el: Element, name: str) -> Iterator[Element]:
 
 
 def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
-          sheets: list[str], lists: list[str]) -> str:
-    """The sheets' text; their dropdown lists go into `lists`, for the caller to put last."""
+          sheets: list[str], lists: list[str], messages: list[str]) -> str:
+    """The sheets' text; their dropdown lists go into `lists` and their validation messages
+    into `messages`, for the caller to put last."""
     names = {i.filename: i for i in zf.infolist()}
     shared: list[str] = []
     for part in package.parts(kinds, package.SHARED_STRINGS)[:1]:
@@ -318,6 +319,7 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
         texts += [" ".join(PRINT_CODES.sub(" ", el.text).split()) for el in root.iter()
                   if _local(el.tag) in _PRINTED and el.text]
         lists += officeextras.validation_lists(root)
+        messages += officestored.validation_messages(root)
     return "\n".join(texts)
 
 
@@ -418,8 +420,9 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
             yield _parse(read(infos[name]), name)
 
     kept: list[str] = []  # what the file keeps beside what it shows, read last (PARSER 12)
+    stored: list[str] = []  # and what it stores, read after its links' addresses (PARSER 16)
     if sheets := package.parts(kinds, package.SHEETS):
-        texts = [_xlsx(zf, read, kinds, sheets, kept)]
+        texts = [_xlsx(zf, read, kinds, sheets, kept, stored)]
         texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]
         texts += _pivots(zf, read, kinds)
     elif package.parts(kinds, package.BINARY_SHEETS):  # an .xlsb: records, not XML
@@ -430,11 +433,21 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     else:  # a document's body first, then its headers, notes and comments; or the slides
         def runs(root: Element) -> str:
             kept.extend(officeextras.word_fields(root))  # a field's instruction, read last
-            return _ooxml_runs(root)
+            text = _ooxml_runs(root)
+            stored.extend(officestored.word_choices(root, text))  # a dropdown's, after that
+            return text
 
         texts = ["\n".join(runs(root) for kind in (package.WORD_BODY,
                                                    package.WORD_OTHER, package.SLIDES)
                            for root in roots(kind))]
+        drawn = [line for kind, lines in ((package.VISIO_PAGES, pages.visio_shapes),
+                                          (package.XPS_PAGES, pages.xps_glyphs))
+                 for root in roots(kind) for line in lines(root)]
+        if drawn:  # a Visio drawing or an XPS print, read as nothing before (PARSER 16)
+            texts[0] = "\n".join(t for t in (texts[0], *drawn) if t)
+        elif not any(package.parts(kinds, kind) for kind in _SHOWN):
+            raise OfficeError("an Office package with no document, workbook, presentation, "
+                              "drawing or print in it: not read")
         texts += [_comments(root) for root in roots(package.SLIDE_COMMENTS)]
     texts += [_ooxml_runs(root) for root in roots(package.DRAWINGS)]
     texts += [_custom_properties(root) for root in roots(package.CUSTOM_PROPERTIES)]
@@ -447,9 +460,13 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     # after all the above, so what was read before keeps its place
     texts += [officeextras.kept(kept, zf, read, kinds, _ooxml_runs, _reading())]
     texts += [officeextras.link_targets(zf, read, _reading())]  # after that (PARSER 15)
+    texts += [officestored.stored(stored, zf, read, kinds, _reading())]  # then (PARSER 16)
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
 
 
+# what a package of each kind shows, one of which every package read has (a sheet is asked of
+# first, and a binary workbook's)
+_SHOWN = (package.WORD_BODY, package.SLIDES, package.VISIO_PAGES, package.XPS_PAGES)
 # the names a spreadsheet program gives a new sheet, which say nothing
 _DEFAULT_TAB = re.compile(r"(?:sheet|tabelle|feuil|hoja|foglio|taflen)\s*\d+", re.IGNORECASE)
 

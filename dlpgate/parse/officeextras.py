@@ -39,13 +39,15 @@ Runs = Callable[[Element], str]  # office.py's reading of OOXML text, a line per
 
 
 def kept(found: list[str], zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
-         kinds: dict[str, str], runs: Runs, reading: _Reading) -> str:
+         kinds: dict[str, str], runs: Runs, reading: _Reading,
+         parts: tuple[Part, ...] | None = None) -> str:
     """What the file keeps beside what it shows, up to the document's text limit (`reading`,
     which counts it and says what was left out): the lines office.py found as it read
     (`found`: defined names, dropdown lists, fields' instructions; each once, a list on every
-    sheet), then the parts `_PARTS` names."""
+    sheet), then the parts `parts` names (`_PARTS`, unless another table is given)."""
     out: list[str] = []
-    for block in itertools.chain(dict.fromkeys(found), _parts(zf, read, kinds, runs, reading)):
+    for block in itertools.chain(dict.fromkeys(found),
+                                 _parts(zf, read, kinds, runs, reading, parts or _PARTS)):
         if block:
             out.append(block)
             reading.spent += len(block) + 1
@@ -54,9 +56,10 @@ def kept(found: list[str], zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo]
     return "\n".join(out)
 
 
-# the parts read whole, by what they are, what a damaged one is said to be, and how each is
-# read (with office.py's reading of OOXML text)
-_PARTS: tuple[tuple[tuple[str, ...], str, Callable[[Element, Runs], str]], ...] = (
+# a part read whole: its kinds, what a damaged one is said to be, and how it is read (with
+# office.py's reading of OOXML text)
+Part = tuple[tuple[str, ...], str, Callable[[Element, Runs], str]]
+_PARTS: tuple[Part, ...] = (
     (package.SLIDE_LAYOUTS, "a slide layout",
      lambda root, runs: "\n".join(layout_shapes(root, runs))),
     (package.GLOSSARY, "the glossary (Quick Parts)", lambda root, runs: runs(root).strip("\n")),
@@ -66,12 +69,13 @@ _PARTS: tuple[tuple[tuple[str, ...], str, Callable[[Element, Runs], str]], ...] 
 
 
 def _parts(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
-           kinds: dict[str, str], runs: Runs, reading: _Reading) -> Iterator[str]:
-    """Each of the `_PARTS` parts' text, one at a time, so those past the limit are not read.
+           kinds: dict[str, str], runs: Runs, reading: _Reading,
+           table: tuple[Part, ...]) -> Iterator[str]:
+    """Each of the `table`'s parts' text, one at a time, so those past the limit are not read.
     A damaged one is read up to its damage, and that is said without naming the part (a name
     can be anything where the file declares what the part is)."""
     infos = {i.filename: i for i in zf.infolist()}
-    for kind, what, text in _PARTS:
+    for kind, what, text in table:
         for name in package.parts(kinds, kind):
             root, damage = partial(read(infos[name]))
             if damage:

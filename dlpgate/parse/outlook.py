@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from dlpgate.parse.office import ole_text
 
-_SUBJECT, _BODY, _HTML = "0037", "1000", "1013"
+_SUBJECT, _BODY, _HTML, _RTF = "0037", "1000", "1013", "10090102"
 _LONG_NAME, _SHORT_NAME, _DISPLAY_NAME = "3707", "3704", "3001"
 _DATA, _EMBEDDED = "37010102", "3701000D"
 _ATTACHMENT = "__attach_version1.0_#"
@@ -48,6 +48,7 @@ class Item:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     items: list[tuple[str, Item]] = field(default_factory=list)  # attached Outlook items
     objects: list[tuple[str, str]] = field(default_factory=list)  # OLE objects' text runs
+    damage: list[str] = field(default_factory=list)  # what of it could not be read, and why
 
 
 def is_item(data: bytes) -> bool:
@@ -83,8 +84,9 @@ class _Reader:
 
     def item(self, where: str, depth: int) -> Item:
         """The item whose properties are under `where` ("" for the file's own)."""
-        body = self.string(where, _BODY) or self.html(where)
-        found = Item(text="\n".join(t for t in (self.string(where, _SUBJECT), body) if t))
+        found = Item()
+        body = self.string(where, _BODY) or self.html(where) or self.rtf(where, found)
+        found.text = "\n".join(t for t in (self.string(where, _SUBJECT), body) if t)
         storages = sorted({s[len(where):].split("/")[0] for s in self.streams
                            if s.startswith(where + _ATTACHMENT)})
         for storage in storages:
@@ -126,12 +128,32 @@ class _Reader:
         than Outlook write them so, and the whole letter went unread). Stored as bytes in
         the item's code page, or as a string."""
         from dlpgate.parse.attachments import decode_text  # it reads .msg files with this
-        from dlpgate.parse.html import html_to_text
+        from dlpgate.parse.html import html_to_text, links
 
         path = f"{where}__substg1.0_{_HTML}0102"
         markup = decode_text(self.stream(path)) if path in self.streams else \
             self.string(where, _HTML)
-        return html_to_text(markup) if markup else ""
+        shown = html_to_text(markup) if markup else ""
+        return "\n".join([shown, *links(markup, shown)]) if markup else ""  # addresses last
+
+    def rtf(self, where: str, found: Item) -> str:
+        """The compressed RTF body's text, for an item saved with neither a plain nor an HTML
+        body (an archiver's export, a rich-text item saved by another program): its subject
+        alone was read, and the referral typed into it went out unread. Decompressed within
+        the bytes the item's files may add up to; a body that does not decompress is read up
+        to its damage, and that is said."""
+        from dlpgate.parse import lzfu, rtf
+
+        path = f"{where}__substg1.0_{_RTF}"
+        if path not in self.streams:
+            return ""
+        try:
+            document = lzfu.decompress(self.stream(path), max(0, self.most - self.total))
+        except lzfu.LzfuError as exc:
+            found.damage.append(f"the body's {exc}: the rest of it not read")
+            document = exc.done
+        self.total += len(document)
+        return rtf.text(document.decode("latin-1"))  # RTF is 7-bit: the rest escaped
 
     def stream(self, path: str, counted: bool = False) -> bytes:
         """A stream's bytes, after asking its size: a compound file stores streams as they

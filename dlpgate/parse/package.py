@@ -53,6 +53,14 @@ GLOSSARY = ("wordprocessingml.document.glossary+xml",)
 # content type of its own: it is plain XML, known by its name alone (its itemProps beside it
 # are declared, and hold only the schema's id)
 CUSTOM_XML: tuple[str, ...] = ()
+# a Visio drawing's pages and an XPS print's (pages.py)
+VISIO_PAGES = ("ms-visio.page+xml",)
+XPS_PAGES = ("ms-package.xps-fixedpage+xml",)
+# what officestored.py reads after everything else: a Word document's settings (its variables),
+# the values a workbook keeps of another it looks up, and charts (their cached labels)
+SETTINGS = ("wordprocessingml.settings+xml",)
+EXTERNAL_LINKS = ("spreadsheetml.externallink+xml",)
+CHARTS = ("drawingml.chart+xml", "ms-office.chartex+xml")
 # an Excel binary workbook's (.xlsb) parts: BIFF12 records, read by xlsb.py
 BINARY_BOOK = ("ms-excel.sheet.binary.macroenabled.main",)
 BINARY_SHEETS = ("ms-excel.worksheet",)
@@ -81,6 +89,11 @@ USUAL = {
     CUSTOM_PROPERTIES: re.compile(r"docProps/custom\.xml"),
     GLOSSARY: re.compile(r"word/glossary/document\d*\.xml"),
     CUSTOM_XML: re.compile(r"customXml/item\d+\.xml", re.IGNORECASE),
+    VISIO_PAGES: re.compile(r"visio/pages/page\d+\.xml"),
+    XPS_PAGES: re.compile(r"Documents/\d+/Pages/\d+\.fpage", re.IGNORECASE),
+    SETTINGS: re.compile(r"word/settings\.xml"),
+    EXTERNAL_LINKS: re.compile(r"xl/externalLinks/externalLink\d+\.xml"),
+    CHARTS: re.compile(r"(?:word|xl|ppt)/charts/chart(?:Ex)?\d*\.xml"),
     BINARY_BOOK: re.compile(r"xl/workbook\.bin"),
     BINARY_SHEETS: re.compile(r"xl/worksheets/sheet\d+\.bin"),
     BINARY_STRINGS: re.compile(r"xl/sharedStrings\.bin"),
@@ -134,6 +147,13 @@ def pictures(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     return sorted((i for i in zf.infolist() if _PICTURE.fullmatch(i.filename)
                    and i.filename.lower().endswith(_PICTURE_EXT)),
                   key=lambda i: natural(i.filename))
+
+
+def metafiles(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The EMF pictures a document shows (Excel's "Copy as Picture" pasted into Word), whose
+    words are text records, read without OCR."""
+    return sorted((i for i in zf.infolist() if _PICTURE.fullmatch(i.filename)
+                   and i.filename.lower().endswith(".emf")), key=lambda i: natural(i.filename))
 
 
 def files(zf: zipfile.ZipFile, types: dict[str, str]) -> list[zipfile.ZipInfo]:

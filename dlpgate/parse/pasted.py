@@ -55,7 +55,7 @@ def read(name: str, content_type: str, data: bytes, budget: Budget) -> Iterator[
     if digest in budget.pasted:
         return
     budget.pasted.add(digest)
-    if not ocr.readable(data):  # HEIC, EMF: not read, as attached ones are not
+    if not ocr.readable(data):  # HEIC, EMF: not read (an attached EMF's text is)
         return
     size = ocr.image_size(data)
     for item in image(name, data, budget):

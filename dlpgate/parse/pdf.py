@@ -109,6 +109,14 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = N
             if found:
                 pages.append(found)
                 size += len(found)
+    if size <= limit:  # after everything above, so what it read keeps its place (PARSER 15)
+        try:
+            found = _kept(reader, notes_read.links, limit - size)
+        except Exception as exc:  # a damaged form: the rest is read all the same
+            damage.append(f"damaged pdf form ({type(exc).__name__})")
+            found = ""
+        if found:
+            pages.append(found)
     if scanned and scans is not None:
         found_scans, unread = scans([(n, pixels) for n, (_, pixels) in scanned.items()])
         damage += unread
@@ -277,6 +285,7 @@ class _Notes:
     seen: set[Any] = field(default_factory=set)  # annotations and lists of them looked at
     read: set[Any] = field(default_factory=set)  # annotations whose comment was read
     pinned: list[Any] = field(default_factory=list)  # files pinned to pages, in page order
+    links: list[str] = field(default_factory=list)  # the addresses links on pages go to
 
 
 def _notes(page: Any, room: int, done: _Notes) -> str:
@@ -310,6 +319,8 @@ def _notes(page: Any, room: int, done: _Notes) -> str:
             continue
         if annot.get("/Subtype") == "/FileAttachment" and (fs := annot.get("/FS")) is not None:
             done.pinned.append(fs)
+        if annot.get("/Subtype") == "/Link":
+            done.links += _link(annot)
         parent = annot.raw_get("/Parent") if "/Parent" in annot else None
         if annot.get("/Subtype") == "/Popup" and parent is not None:
             key, annot = _key(parent), parent.get_object()
@@ -324,6 +335,47 @@ def _notes(page: Any, room: int, done: _Notes) -> str:
         if size > room:
             break
     return "\n".join(n for n in notes if n)
+
+
+def _link(annot: dict) -> list[str]:
+    """Where a link on a page goes: a web or mailto: address (a case system's, naming the child
+    in its query), or a file it opens ("S:\\Children\\Amy Reid\\plan.pdf")."""
+    action = annot.get("/A")
+    action = action.get_object() if action is not None else None
+    if not isinstance(action, dict):
+        return []
+    target = action.get("/URI") if action.get("/S") == "/URI" else action.get("/F")
+    target = target.get_object() if target is not None else None
+    if isinstance(target, dict):  # a file specification
+        target = target.get("/UF") or target.get("/F")
+    from dlpgate.parse.html import address
+
+    found = address(_string(target)) if target is not None else ""
+    return [found] if found else []
+
+
+def _kept(reader: Any, links: list[str], room: int) -> str:
+    """What the document keeps beside what it shows, a line each, once each, up to `room`
+    characters: the addresses its links go to (not in its text: "the record" over an address
+    naming the child), then the choices its form's lists and dropdowns offer, beside the one
+    chosen (a dropdown of the children on a plan). Read after everything else."""
+    found: dict[str, None] = dict.fromkeys(links)
+    for entry in (reader.get_fields() or {}).values():
+        options = entry.get("/Opt")
+        options = options.get_object() if options is not None else None
+        chosen = _string(entry.get("/V"))  # read with the form's values already
+        for option in options if isinstance(options, list) else ():
+            option = option.get_object() if hasattr(option, "get_object") else option
+            shown = option[-1] if isinstance(option, list) and option else option  # [export, shown]
+            if (text := " ".join(_string(shown).split())) and text != chosen:
+                found[text] = None
+    out, size = [], 0
+    for line in found:
+        out.append(line)
+        size += len(line) + 1
+        if size > room:
+            break
+    return "\n".join(out)
 
 
 def _key(ref: Any) -> tuple[int, int] | None:

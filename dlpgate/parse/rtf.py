@@ -131,8 +131,46 @@ _OBJECT_DATA_GROUP = re.compile(r"\{[ \r\n]{0,20}(?:\\\*[ \r\n]{0,20})?\Z")
 
 def text(document: str) -> str:
     """The text of an RTF document, page headers, footers, footnotes and comments included,
-    and what its fields' instructions hold (a hyperlink's address, a picture's path)."""
-    return _Reader(document).read()
+    and what its fields' instructions hold (a hyperlink's address, a picture's path); then
+    what it keeps beside them (`kept`)."""
+    read = _Reader(document).read()
+    return "\n".join((read, more)) if (more := kept(document)) else read
+
+
+# what a document keeps beside its text: the title, subject, keywords and comments of its
+# \info (File > Properties), and its document variables ({\*\docvar {name}{value}})
+_KEPT = re.compile(r"\{\\(?:(title|subject|keywords|doccomm)|\*\\(docvar))(?![a-z])")
+_KEPT_MOST = 200  # such groups read, each within its first _KEPT_SPAN characters
+_KEPT_SPAN = 65536
+
+
+def kept(document: str) -> str:
+    """The document's title, subject, keywords and comments on one line ("Title: Referral:
+    Amy Reid; Subject: ..."), then its variables ("Child Name: Amy Reid; NHS Number: ..."),
+    which a case system's letter template fills: read after everything else the letter gives
+    (PARSER 16), so what it gave before keeps its place. A few hundred groups at most, each in
+    its first 64 KB: a letter of a million unclosed "{\\title" costs no more."""
+    from dlpgate.parse.officeextras import label, value
+
+    said, variables = [], []
+    for n, found in enumerate(_KEPT.finditer(document)):
+        if n == _KEPT_MOST:
+            break
+        group = _group(document[found.start():found.start() + _KEPT_SPAN], 0)
+        if found.group(1):
+            if words := value(_Reader("{\\rtf1 " + group[found.end() - found.start():]).read()):
+                said.append(f"{found.group(1).capitalize().replace('Doccomm', 'Comments')}: "
+                            f"{words}")
+            continue
+        inner = group[found.end() - found.start():]
+        at, parts = 0, []
+        while len(parts) < 2 and (start := inner.find("{", at)) != -1:
+            part = _group(inner, start)
+            parts.append(value(_Reader("{\\rtf1 " + part[1:]).read()))
+            at = start + len(part)
+        if len(parts) == 2 and parts[1]:
+            variables.append(f"{label(parts[0])}: {parts[1]}")
+    return "\n".join(line for line in ("; ".join(said), "; ".join(variables)) if line)
 
 
 class _Reader:

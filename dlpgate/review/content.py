@@ -169,7 +169,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     shows RTF (a letter, or winmail.dat, whose body is RTF) keeps its subject and body only,
     as one with signed data does, and so does a part called .rtf inside another file (one
     inside an archive under another name is not seen here). PARSER 15 adds the addresses of an
-    Office file's links after all its text: what 14 found is where it was.
+    Office file's links after all its text: what 14 found is where it was. PARSER 16 reads the
+    file an OLE object wraps as a file inside it, where the object's text runs were read, and
+    a calendar or contact file unfolded and labelled (`_read_otherwise_in_16`), and adds text
+    only after what was read elsewhere.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -178,14 +181,16 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     part = finding["part"]
     if parser == PARSER or part == "subject":
         return True
+    if _read_otherwise_in_16(part):
+        return False  # its text runs, where 16 reads the file it wraps
     if _rtf_read(part, item.raw):
         return False  # read by another reader before PARSER 14
     if parser != 13 and _in_word_document(part, item.raw):
         return False  # read as Word shows it since PARSER 13, its text moved
     if _PDF_PICTURE.search(part) and parser in (8, 9, 10):
         return False  # numbered since PARSER 11 with the small pictures on its page
-    if parser in (10, 11, 12, 13, 14):  # 12 and 15 only added text after what was read;
-        # 13 moved .doc text, 14 RTF's (above)
+    if parser in (10, 11, 12, 13, 14, 15):  # 12, 15 and 16 only added text after what was
+        # read; 13 moved .doc text, 14 RTF's, 16 an OLE object's (above)
         return True
     if parser == 9:
         return part in BODY_PARTS or not _TNEF.search(item.raw)
@@ -206,6 +211,19 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
             return False
         return parser == 6 or not part.lower().endswith(".pdf")
     return part == "body" and not _TABLE_TAG.search(item.raw)
+
+
+# an object embedded in an Office file, as Office names it in its embeddings; a calendar or
+# a contact file
+_READ_OTHERWISE_IN_16 = re.compile(r"(?:^|/)oleObject\d*\.bin$|\.(?:ics|ical|ifb|vcs|vcf|vcard)$",
+                                   re.IGNORECASE)
+
+
+def _read_otherwise_in_16(part: str) -> bool:
+    """Whether a part is one PARSER 16 reads otherwise: an embedded object, whose text runs
+    were read where now the file it wraps is a part inside it; a calendar or contact file,
+    read as text before and unfolded and labelled now (`parse.ical`)."""
+    return bool(_READ_OTHERWISE_IN_16.search(part))
 
 
 # a legacy Word document (or template) by its name, as a part or a part's container

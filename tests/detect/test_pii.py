@@ -28,6 +28,17 @@ def test_the_senders_own_name_is_not_a_data_subject():
     assert {"Callum", "Mrs Brown"} <= names
 
 
+def test_a_number_spaced_with_no_break_spaces_or_typographic_hyphens_is_found_as_written():
+    # a case system keeps an NHS number from breaking across lines with no-break spaces, and
+    # Outlook's plain text keeps them: it went out unfound, as with thin spaces, en dashes,
+    # non-breaking and soft hyphens
+    for gap in ("\u00a0", "\u202f", "\u2009", "\u2013", "\u2011", "\u00ad"):
+        number = f"943{gap}476{gap}5919"
+        got = findings(PatternDetector(SETTINGS), f"Amy Reid, NHS number {number}, DOB\u00a0"
+                       "12/03/2015")
+        assert ("UK_NHS", number) in got and ("DATE_OF_BIRTH", "12/03/2015") in got, repr(gap)
+
+
 def test_thresholds_per_entity_come_from_config():
     strict = Settings.model_validate({"detection": {"thresholds": {"UK_POSTCODE": 0.95}}})
     msg = parse(make_message(body="LS1 4AP and LS14AP"))

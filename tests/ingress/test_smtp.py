@@ -22,6 +22,15 @@ def send(relay: RunningRelay, raw: bytes, rcpts: list[str], sender: str = SENDER
         return client.sendmail(sender, rcpts, raw)
 
 
+def data_reply(relay: RunningRelay, raw: bytes, rcpt: str) -> tuple[int, bytes]:
+    """The relay's reply at the end of DATA, one recipient, written out step by step."""
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        client.ehlo()
+        client.mail(SENDER)
+        client.rcpt(rcpt)
+        return client.data(raw)
+
+
 def held_for(relay, rule: str, recipient: str) -> str:
     """The one held message's reason about `recipient` from `rule`, after checking `rule`
     held it (other rules may give reasons about the same recipient)."""
@@ -205,11 +214,7 @@ def test_an_unreadable_archive_leaving_the_council_is_held_not_sent(relay, sink,
                                                                       entity):
     raw = make_message(to=("someone@example.org",),
                        attachments=((name, "application/zip", data),))
-    with smtplib.SMTP("127.0.0.1", relay.port) as client:
-        client.ehlo()
-        client.mail(SENDER)
-        client.rcpt("someone@example.org")
-        code, text = client.data(raw)
+    code, text = data_reply(relay, raw, "someone@example.org")
 
     assert code == 250 and b"held" in text
     assert sink.delivered == []
@@ -219,6 +224,28 @@ def test_an_unreadable_archive_leaving_the_council_is_held_not_sent(relay, sink,
     assert held.rules == ("unreadable-attachment-leaving",)
     assert [f["entity"] for f in held.findings] == [entity]
     assert "RSET" in sink.handler.commands
+
+
+@pytest.mark.parametrize("body, attachments, part", [
+    # hiding places a red team found going out unread (2026-12): an NHS number kept on one
+    # line with no-break spaces, a Word letter's document variables, a zip of case folders
+    # named after each child
+    ("Amy Reid, NHS number 943\u00a0476\u00a05919, DOB 12/03/2015.\n", (), "body"),
+    ("Letter attached.\n", (("letter.docx", "application/octet-stream", testdata.with_members(
+        testdata.make_docx(["Dear parent"]), testdata.word_variables(
+            ChildName="Amy Reid", NHSNumber="943 476 5919"))),), "letter.docx"),
+    ("Files attached.\n", (("cases.zip", "application/zip", testdata.make_zip({
+        "Reid, Amy (NHS 943 476 5919)/letter.txt": "Dear parent"})),), "attachment names"),
+])
+def test_an_nhs_number_in_a_place_read_since_the_third_red_team_is_held_not_sent(
+        relay, sink, body, attachments, part):
+    raw = make_message(to=("carol.jones@gmail.com",), body=body, attachments=attachments)
+    code, text = data_reply(relay, raw, "carol.jones@gmail.com")
+    assert code == 250 and b"held" in text
+    assert sink.delivered == []
+    [held] = relay.store.held(state=None)  # for the sender to confirm, a new webmail address
+    assert held.raw == raw and held.state == "awaiting-sender"
+    assert ("UK_NHS", part) in {(f["entity"], f["part"]) for f in held.findings}
 
 
 def test_the_same_archive_sent_inside_the_council_is_relayed_and_logged(relay, sink):

@@ -66,6 +66,51 @@ def test_archives_are_read_member_by_member_with_nested_names():
     assert problems == []
 
 
+def test_a_file_dropped_into_a_document_as_an_object_is_read_as_the_file_it_wraps():
+    # read as the compound file's text runs, a .docx dropped into a letter was compressed
+    # bytes, and went out unread
+    word = testdata.with_members(testdata.make_docx(["See the icons below."]), {
+        "word/embeddings/oleObject1.bin": testdata.packaged_object(
+            "Referral.docx", testdata.make_docx([SECRET])),
+        "word/embeddings/oleObject2.bin": testdata.office_embedding(
+            testdata.make_xlsx([["Name", "NHS number"], ["Callum Reid", "943 476 5919"]])),
+        "word/embeddings/oleObject3.bin": testdata.make_doc(["Minutes", SECRET])})
+    msg = parse(make_message(attachments=(("letter.docx", "application/octet-stream", word),)))
+    parts = {p.name: p.text for p in msg.parts}
+    assert SECRET in parts["letter.docx/oleObject1.bin/Referral.docx"]
+    assert "NHS number: 943 476 5919" in parts["letter.docx/oleObject2.bin/object"]
+    assert SECRET in parts["letter.docx/oleObject3.bin"]  # a Word document, read as one
+    assert "letter.docx/oleObject1.bin" not in parts  # a wrapper's runs said nothing of it
+    assert "Referral.docx" in parts[FILE_NAMES].split("\n") and msg.problems == ()
+    # objects inside objects stop at the depth limit, and within the message's bytes
+    nest = testdata.make_docx([SECRET])
+    for _ in range(Limits().max_depth + 1):
+        nest = testdata.packaged_object("inner.docx", nest)
+    _, problems = parts_and_problems("nest.bin", nest)
+    assert problems[:1] == [("unscannable", "nest.bin" + "/inner.docx" * Limits().max_depth)]
+    with zipfile.ZipFile(io.BytesIO(word)) as zf:  # room for the document, not its objects
+        room = sum(i.file_size for i in zf.infolist())
+    parts, problems = parts_and_problems("big.docx", word, limits=Limits(max_expanded=room))
+    assert problems == [("unscannable", "big.docx")] and "big.docx/oleObject1.bin" not in parts
+
+
+def test_the_folders_an_archive_keeps_its_files_in_are_read_after_the_files_names():
+    # a case folder per child, named after them, went out unread: only the files' own names
+    # were read, and an empty folder was passed over
+    folder = "Reid, Amy (NHS 943 476 5919) DOB 12-03-2015"
+    inner = testdata.make_zip({"Leo Hart/": b"", "Leo Hart/plan.txt": "plan"})
+    data = testdata.make_zip({f"{folder}/letter.txt": "Dear parent", "Empty folder/": b"",
+                              "more.zip": inner, "Cases\\Old\\note.txt": "note"})
+    msg = parse(make_message(attachments=(("Amy Reid 2.zip", "application/zip", data),)))
+    names = {p.name: p.text for p in msg.parts}[FILE_NAMES]
+    assert names.split("\n") == ["Amy Reid 2.zip", "letter.txt", "more.zip", "plan.txt",
+                                  "Cases\\Old\\note.txt", folder, "Empty folder", "Leo Hart",
+                                  "Cases", "Old"]
+    found = scanner().scan(make_message(to=("carol@gmail.com",), attachments=(
+        ("cases.zip", "application/zip", data),)))
+    assert ("UK_NHS", FILE_NAMES) in {(f.entity, f.part) for f in found.evidence.findings}
+
+
 @pytest.mark.parametrize(
     "name, data, kind",
     [

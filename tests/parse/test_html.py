@@ -1,6 +1,6 @@
 import base64
 
-from dlpgate.parse.html import html_to_text, pictures
+from dlpgate.parse.html import html_to_text, links, pictures
 
 
 def test_blocks_become_lines_and_entities_are_decoded():
@@ -62,3 +62,25 @@ def test_a_picture_with_escaped_or_missing_padding_is_read_and_a_broken_one_pass
 def test_a_pictures_alt_text_is_read_as_outlook_shows_it_in_place_of_the_picture():
     assert html_to_text('<p>See <img src="cid:a" alt="Callum Reid DOB 04/05/2016"> and'
                         ' <img src="cid:b" alt=""></p>') == "See Callum Reid DOB 04/05/2016 and"
+
+
+def test_the_addresses_links_go_to_are_found_once_each_unless_the_text_says_them():
+    markup = ('<p><a href="https://mosaic.example.gov.uk/person?name=Amy%20Reid&amp;nhs=9434765919">'
+              "the record</a>, <a href='mailto:amy.reid.family@gmail.com'>email her mother</a>"
+              '<a href="#top">top</a> <img src="cid:image001.png"> <A HREF=https://x.org/a>'
+              'https://x.org/a</A> <a name="n" href="javascript:void(0)">x</a>'
+              '<a href="mailto:amy.reid.family@gmail.com">again</a>'
+              '<area shape="rect" href="file:///S:/Children/Amy%20Reid/plan.docx"></p>')
+    shown = html_to_text(markup)
+    assert links(markup, shown) == [
+        "https://mosaic.example.gov.uk/person?name=Amy Reid&nhs=9434765919",
+        "mailto:amy.reid.family@gmail.com", "file:///S:/Children/Amy Reid/plan.docx"]
+    assert links("<p>no links</p>") == []
+
+
+def test_links_in_markup_of_unclosed_tags_are_looked_for_in_one_pass():
+    # from each "<a" the search went to the end of the markup: 20,000 took 18 s
+    for markup in ("<a " * 150_000, '<a href="' * 150_000, "<area x=" * 150_000):
+        assert links(markup) == []
+    many = '<p>x</p><a href="https://x.org/a">a</a>' * 50_000
+    assert links(many, "x " * 50_000) == ["https://x.org/a"]

@@ -60,6 +60,35 @@ def test_what_the_html_alternative_says_beyond_the_plain_text_is_read_too():
     assert parts["body-html"] == "NHS number 943 476 5919, date of birth 04/05/2016."
 
 
+def test_where_the_bodys_links_go_is_read_after_all_its_text_once_each():
+    # "open the record" over a case system's address naming the child, and "email her mother"
+    # over a personal address, went out with the addresses unread
+    record = "https://mosaic.example.gov.uk/person?name=Amy%20Reid&amp;nhs=9434765919"
+    html = (f'<p>Please open <a href="{record}">the record</a> or '
+            '<a href="mailto:amy.reid.family@gmail.com">email her mother</a>, '
+            '<a href="https://www.example.gov.uk">https://www.example.gov.uk</a>.</p>')
+    msg = EmailMessage()
+    msg["From"] = "a@example-council.gov.uk"
+    msg.set_content(html, subtype="html")
+    body = {p.name: p.text for p in parse(msg.as_bytes()).parts}["body"]
+    shown = "Please open the record or email her mother, https://www.example.gov.uk."
+    assert body.split("\n") == [shown, "", "https://mosaic.example.gov.uk/person?name=Amy Reid"
+                                 "&nhs=9434765919", "mailto:amy.reid.family@gmail.com"]
+    # beside a plain twin, the addresses it does not write out; and in an attached message
+    # after its text
+    plain = make_message(body="Please open the record <https://www.example.gov.uk>.\n",
+                         html=html)
+    parts = {p.name: p.text for p in parse(plain).parts}
+    assert parts["body"].endswith("gov.uk>.\n\n\nhttps://mosaic.example.gov.uk/person?name=Amy Reid"
+                                  "&nhs=9434765919\nmailto:amy.reid.family@gmail.com")
+    outer = EmailMessage()
+    outer["From"] = "a@example-council.gov.uk"
+    outer.set_content("see attached")
+    outer.add_attachment(msg.as_bytes(), maintype="message", subtype="rfc822", filename="fwd.eml")
+    assert {p.name: p.text for p in parse(outer.as_bytes()).parts}["fwd.eml"].endswith(
+        "mailto:amy.reid.family@gmail.com")
+
+
 def test_an_attached_message_is_read_with_its_own_attachments():
     inner = make_message(subject="Original referral", body="inner body text\n",
                          attachments=(("notes.txt", "text/plain", b"inner attachment"),))

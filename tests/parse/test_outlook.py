@@ -59,11 +59,27 @@ def test_a_stream_that_claims_more_than_the_file_is_damage_not_a_read():
         ("unscannable", "a.msg")]
 
 
-def test_an_item_saved_with_an_html_body_only_is_read():
-    html = f"<html><body><p>Referral</p><p>{SECRET}</p></body></html>".encode("cp1252")
+def test_an_item_saved_with_an_html_body_only_is_read_its_links_addresses_last():
+    html = (f"<html><body><p>Referral</p><p>{SECRET}</p><p><a href='mailto:amy.reid.family@"
+            "gmail.com'>her mother</a></p></body></html>").encode("cp1252")
     data = testdata.make_outlook_msg("Referral", "", html=html)
     parts, problems = parts_and_problems("referral.msg", data)
     assert SECRET in parts["referral.msg"] and problems == []
+    assert parts["referral.msg"].endswith("her mother\nmailto:amy.reid.family@gmail.com")
+
+
+def test_an_item_saved_with_a_compressed_rtf_body_only_is_read_and_a_damaged_one_said():
+    # its subject alone was read, and the referral typed into it went out unread
+    letter = testdata.make_rtf(f"Referral\n{SECRET}")
+    data = testdata.make_outlook_msg("Referral", "", rtf=testdata.compress_rtf(letter))
+    parts, problems = parts_and_problems("referral.msg", data)
+    assert SECRET in parts["referral.msg"] and problems == []
+    cut = testdata.compress_rtf(letter)
+    cut = cut[:len(cut) - 8]  # its last bytes lost: what came before is read, and said
+    inner = testdata.make_outlook_msg("Referral", "", rtf=cut)
+    parts, problems = parts_and_problems("referral.msg", inner)
+    assert parts["referral.msg"].startswith("Referral\nReferral")
+    assert problems == [("unscannable", "referral.msg")]
 
 
 def test_a_file_dropped_into_a_rich_text_item_as_an_object_is_read_as_a_file():

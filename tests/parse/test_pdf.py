@@ -228,6 +228,23 @@ def test_a_pdfs_title_subject_keywords_and_bookmarks_are_read_after_its_pages():
         "Children in the family", "Amy Reid (04/05/2016)", "Actions"]
 
 
+def test_where_its_links_go_and_its_dropdowns_choices_are_read_after_everything_else():
+    # "the record" over a case system's address naming the child went out unread, and so did
+    # a form's dropdown of the children on a plan, beside the one chosen
+    data = testdata.make_pdf(
+        "Referral", fields={"NHS number": "943 476 5919"}, notes=[("Text", "seen")],
+        links=["https://mosaic.example.gov.uk/person?name=Amy%20Reid&nhs=9434765919",
+               "mailto:amy.reid.family@gmail.com", "mailto:amy.reid.family@gmail.com"],
+        choices={"Child": ["Leo Hart", "Amy Reid (943 476 5919)", "Leo Hart"]})
+    lines = [line for line in pdf.text(data).text.splitlines() if line.strip()]
+    assert lines == [
+        "Referral", "seen", "NHS number: 943 476 5919", "Child: Leo Hart",
+        "https://mosaic.example.gov.uk/person?name=Amy Reid&nhs=9434765919",
+        "mailto:amy.reid.family@gmail.com", "Amy Reid (943 476 5919)"]
+    plain = pdf.text(testdata.make_pdf("Referral", notes=[("Text", "seen")])).text
+    assert plain.rstrip("\n").endswith("seen")  # nothing added where there is nothing to add
+
+
 def test_bookmarks_that_point_back_at_each_other_are_read_once_and_end():
     from pypdf.generic import NameObject
 

@@ -104,10 +104,12 @@ def test_the_text_is_the_one_striprtf_gave_on_letters_of_every_kind(monkeypatch)
     # the reader before was striprtf; where it failed outright (a character no code point
     # has, a code page Python lacks) the letter is read now, and nowhere else does it differ
     # but for what fields' instructions hold, which striprtf did not read but for a web
-    # address in one layout of field (tests below)
+    # address in one layout of field (tests below), and what a letter keeps beside its text,
+    # read after it since (`rtf.kept`)
     import striprtf.striprtf
 
     monkeypatch.setattr(rtf, "_arguments", lambda instruction: "")
+    monkeypatch.setattr(rtf, "kept", lambda document: "")
     monkeypatch.setattr(striprtf.striprtf, "HYPERLINKS", re.compile("(?!)()()"))
     differ, failed = [], 0
     for n, document in enumerate(letters()):
@@ -120,6 +122,24 @@ def test_the_text_is_the_one_striprtf_gave_on_letters_of_every_kind(monkeypatch)
         if rtf.text(document) != before:
             differ.append(n)
     assert differ == [] and failed < 20
+
+
+def test_a_letters_properties_and_variables_are_read_after_its_text():
+    # a case system's letter template fills its variables, which a reader of the letter does
+    # not see: they went out unread, and so did the title in File > Properties
+    letter = (r"{\rtf1\ansi{\info{\title Referral: Amy Reid}{\author Jo Smith}"
+              r"{\subject Child protection}{\doccomm Seen by Dr Sh\'e9}}"
+              r"{\*\docvar {ChildName}{Amy Reid}}{\*\docvar {NHSNumber}{943 476 5919}}"
+              r"{\*\docvar {Blank}{}}Dear parent\par}")
+    assert rtf.text(letter).split("\n")[-2:] == [
+        "Title: Referral: Amy Reid; Subject: Child protection; Comments: Seen by Dr Sh\u00e9",
+        "Child Name: Amy Reid; NHS Number: 943 476 5919"]
+    assert rtf.kept(r"{\rtf1 Dear parent\par}") == ""  # nothing added where nothing is kept
+
+
+def test_a_million_unclosed_title_groups_cost_a_few_hundred_reads():
+    # each read within its first 64 KB, and no more than a few hundred of them
+    assert rtf.kept(r"{\rtf1 " + r"{\title x " * 200_000).startswith("Title: x")
 
 
 def test_a_letter_with_a_picture_written_as_binary_is_read_to_its_end():

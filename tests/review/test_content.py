@@ -394,3 +394,31 @@ def test_a_hold_from_before_rtf_had_its_own_reader_is_masked_unless_the_message_
         assert masked_in_place(item) == [True]
         for parser in (10, 11, 12, 13):
             assert masked_in_place(item, parser=parser) == [placed], (parser, attachments)
+
+
+def test_a_hold_from_before_objects_were_read_as_their_files_is_masked_elsewhere_only_there():
+    # since PARSER 16 the file an OLE object wraps is read as a file inside it, where the
+    # object's text runs were read: what was found in oleObject1.bin before is elsewhere now
+    from dlpgate import testdata
+
+    notes = ("notes.txt", "text/plain", b"Mr John Smith, NHS number 943 476 5919.")
+    letter = testdata.with_members(testdata.make_docx(["See the icon."]), {
+        "word/embeddings/oleObject1.bin": testdata.make_doc(["NHS number 943 476 5919"])})
+    item = held(make_message(to=("x@gmail.com",), body="Notes.", attachments=(
+        ("letter.docx", "application/octet-stream", letter), notes)))
+    assert masked_in_place(item) == [True]
+    shown = {i["part"]: i["shown"] for g in findings_view(dataclasses.replace(
+        item, findings=tuple({**f, "parser": 15} for f in item.findings)), SETTINGS)
+        if g["entity"] == "UK_NHS" for i in g["items"]}
+    assert shown.pop("attachment 2 (.txt)").endswith("919")
+    assert set(shown.values()) == {_EARLIER}
+    # and a calendar file, read unfolded and labelled since
+    invite = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDESCRIPTION:NHS number 943 476 5919\r\n" \
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    item = held(make_message(to=("x@gmail.com",), body="Invite.", attachments=(
+        ("invite.ics", "text/calendar", invite),)))
+    assert masked_in_place(item) == [True] and masked_in_place(item, parser=15) == [False]
+    for parser in (10, 14, 15):  # a document's text read for more since is where it was
+        assert masked_in_place(held(make_message(to=("x@gmail.com",), attachments=((
+            "notes.docx", "application/octet-stream",
+            testdata.make_docx(["NHS number 943 476 5919"])),))), parser=parser) == [True]

@@ -124,9 +124,18 @@ def line_at(text: str, at: int) -> str:
     return text[start: end if end >= 0 else len(text)]
 
 
+# Where a context word may start and end: not inside a word, but at the joins of one written
+# as a label is in an export's header (NHSNumber, nhsNumber, PersonNHSNo, DateOfBirth): a
+# case system's CSV, JSON or XML had its unspaced NHS numbers under such labels unfound
+_STARTS = r"(?:(?<![A-Za-z])|(?<=(?-i:[a-z]))(?=(?-i:[A-Z])))"
+_ENDS = r"(?:(?![A-Za-z])|(?=(?-i:[A-Z][a-z])))"
+
+
 def _words(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A context word, its words apart or joined ("date of birth", date_of_birth,
+    DateOfBirth), as a word or as a label's part (`_STARTS`, `_ENDS`)."""
     if not words:
         return None
-    alternatives = "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"[\s\-_]*") for w in
                             sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])", re.IGNORECASE)
+    return re.compile(rf"{_STARTS}(?:{alternatives}){_ENDS}", re.IGNORECASE)

@@ -10,6 +10,8 @@ R = DlpDateOfBirthRecognizer()
     ("DOB: 12/03/2011", ["12/03/2011"]),
     ("born 3rd March 2011", ["3rd March 2011"]),
     ("Date of birth 2011-03-12", ["2011-03-12"]),
+    ("DateOfBirth: 2011-03-12", ["2011-03-12"]),  # an export's label, its words joined
+    ('"birthDate": "2011-03-12"', ["2011-03-12"]),
     ("aged 7", ["aged 7"]),
     ("a 15-year-old boy", ["15-year-old"]),
     ("meeting on 12/03/2025", []),

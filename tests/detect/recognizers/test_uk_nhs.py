@@ -30,6 +30,16 @@ BARE = VALID.replace(" ", "")
     (f"NHS order no. {BARE}", []),
     (f"NHS no: {BARE}, our ref 12", [BARE]),
     (f"NHS No.{VALID}", [VALID]),  # a dot before it is "No.", not part of a number
+    # an export's labels, the words joined: a case system's CSV, JSON and XML went unfound
+    (f"NHSNumber: {BARE}", [BARE]),
+    (f'"nhsNumber": "{BARE}"', [BARE]),
+    (f"<NHSNumber>{BARE}</NHSNumber>", [BARE]),
+    (f"PersonNHSNo: {BARE}", [BARE]),
+    (f"nhs_number,{BARE}", [BARE]),
+    (f"HomeTel: {VALID}", []),  # a telephone label joined is still a telephone's
+    # but a context word inside another word is none
+    (f"Machinists {BARE}", []),
+    (f"CHIPS {BARE}", []),
 ])
 def test_nhs_numbers(text, expected):
     assert recognized(R, text) == expected
