@@ -262,7 +262,8 @@ def test_any_bytes_anywhere_in_a_documents_streams_never_crash_the_reader(stream
     with contextlib.suppress(doc.DocError, office.TextCut):
         doc.text(data, 100_000)
     _, problems = read(data)
-    assert all(kind == "unscannable" for kind, _ in problems)
+    # junk over the header's flags may say "encrypted": held as a locked file, not a crash
+    assert all(kind in ("unscannable", "encrypted-attachment") for kind, _ in problems)
 
 
 def antiword(data: bytes, tmp_path) -> str:
