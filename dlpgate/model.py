@@ -201,8 +201,10 @@ CALENDAR = "meeting request"
 # in a compound file: `word/embeddings/oleObject1.bin`) read as a file inside it, where the
 # compound file's text runs were read, and a calendar or contact file (.ics, .vcf) read
 # unfolded, decoded and labelled, where its text was read as it was, 16: what was found in
-# such a part before is elsewhere now (`review.content._read_otherwise_in_16`).
-PARSER = 16
+# such a part before is elsewhere now (`review.content._read_otherwise_in_16`). A file's
+# name sent as raw 8-bit read as written ("Zoë", not "Zo\ufffd\ufffd"), 17: such a part, and
+# the files' names after it, are named and placed otherwise (`review.content._renamed_in_17`).
+PARSER = 17
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import binascii
 import dataclasses
 import email
 import email.header
+import email.message
 import email.parser
 import email.utils
 import html as htmllib
@@ -109,11 +110,26 @@ def addresses(values: list[str]) -> tuple[str, ...]:
 def _filename(part: EmailMessage) -> str | None:
     try:
         name = part.get_filename()
+        if name and "\ufffd" in name:
+            name = _eight_bit_filename(part) or name
     except Exception:
         name = None
     if name:
         name = header_text(name).replace("/", "_").replace("\\", "_").strip()
     return name or None
+
+
+def _eight_bit_filename(part: EmailMessage) -> str | None:
+    """A file's name sent as raw 8-bit (filename="Zoë Reid notes.txt", as some clients and
+    SMTPUTF8 send it) comes out of the parser with each such byte a replacement character:
+    read its headers' bytes as a raw 8-bit subject is read (`_eight_bit`) and take the name
+    from them. Left as it was, "Zoë" was "Zo\ufffd\ufffd" in the name that detection and the
+    reviewer read."""
+    again = email.message.Message()
+    for header in ("Content-Disposition", "Content-Type"):
+        if (value := part.get(header)) is not None:
+            again[header] = _eight_bit(value)
+    return again.get_filename()
 
 
 def _payload(part: EmailMessage, where: str) -> tuple[bytes, list[Problem]]:

@@ -172,7 +172,9 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     Office file's links after all its text: what 14 found is where it was. PARSER 16 reads the
     file an OLE object wraps as a file inside it, where the object's text runs were read, and
     a calendar or contact file unfolded and labelled (`_read_otherwise_in_16`), and adds text
-    only after what was read elsewhere.
+    only after what was read elsewhere. PARSER 17 reads a file's name sent as raw 8-bit as
+    written, where each such byte was a replacement character: the file and the files' names
+    of such a message are named and placed otherwise (`_renamed_in_17`).
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -180,6 +182,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if _renamed_in_17(part, item.raw):
+        return False  # a name of replacement characters before 17, its letters now
+    if parser == 16:
         return True
     if _read_otherwise_in_16(part):
         return False  # its text runs, where 16 reads the file it wraps
@@ -211,6 +217,17 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
             return False
         return parser == 6 or not part.lower().endswith(".pdf")
     return part == "body" and not _TABLE_TAG.search(item.raw)
+
+
+# a file's name parameter sent as raw 8-bit bytes, not RFC 2231 or RFC 2047 encoded
+_EIGHT_BIT_NAME = re.compile(rb"name\s*=\s*\"?[^\"\r\n;]*[\x80-\xff]", re.IGNORECASE)
+
+
+def _renamed_in_17(part: str, raw: bytes) -> bool:
+    """Whether a part is named, or its text placed, otherwise since PARSER 17: a file whose
+    name came as raw 8-bit (read with replacement characters before), and the files' names of
+    a message with such a file, whose lines after it moved."""
+    return "\ufffd" in part or (part == FILE_NAMES and bool(_EIGHT_BIT_NAME.search(raw)))
 
 
 # an object embedded in an Office file, as Office names it in its embeddings; a calendar or

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dlpgate import testdata
 from dlpgate.config import Limits
-from dlpgate.model import Envelope, Problem
+from dlpgate.model import FILE_NAMES, Envelope, Problem
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
 
@@ -267,6 +267,21 @@ def test_a_subject_sent_as_raw_utf8_or_windows_1252_is_read_as_written():
         raw = ("From: a@example-council.gov.uk\r\nTo: c@example.org\r\n"
                "Subject: Réunion protección\r\n\r\nhi\r\n").encode(charset)
         assert parse(raw).subject == "Réunion protección", charset
+
+
+def test_a_file_name_sent_as_raw_utf8_or_windows_1252_is_read_as_written():
+    # "Zoë Reid notes.txt" unencoded was "Zo\ufffd\ufffd Reid notes.txt": the name detection
+    # reads in the files' names, and the one the reviewer sees
+    for charset in ("utf-8", "cp1252"):
+        raw = ("From: a@example-council.gov.uk\r\nTo: c@example.org\r\nSubject: x\r\n"
+               "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+               "--B\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--B\r\n"
+               'Content-Type: text/plain; name="Zoë Reid notes.txt"\r\n'
+               'Content-Disposition: attachment; filename="Zoë Reid notes.txt"\r\n\r\n'
+               "Visit on Monday.\r\n--B--\r\n").encode(charset)
+        message = parse(raw)
+        assert [a.name for a in message.attachments] == ["Zoë Reid notes.txt"], charset
+        assert "Zoë Reid notes" in {p.name: p.text for p in message.parts}[FILE_NAMES]
 
 
 def test_each_part_has_its_own_name_though_two_files_share_one():

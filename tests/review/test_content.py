@@ -422,3 +422,26 @@ def test_a_hold_from_before_objects_were_read_as_their_files_is_masked_elsewhere
         assert masked_in_place(held(make_message(to=("x@gmail.com",), attachments=((
             "notes.docx", "application/octet-stream",
             testdata.make_docx(["NHS number 943 476 5919"])),))), parser=parser) == [True]
+
+
+def test_a_hold_from_before_raw_8_bit_file_names_were_read_is_masked_elsewhere_only_there():
+    # since PARSER 17 "Zoë" in a file's name sent unencoded is read as written: an earlier
+    # hold named the file with replacement characters, and the files' names moved after it
+    raw = ("From: a@example-council.gov.uk\r\nTo: x@gmail.com\r\nSubject: notes\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+           "--B\r\nContent-Type: text/plain\r\n\r\nNHS number 943 476 5919\r\n--B\r\n"
+           'Content-Type: text/plain; name="Zoë 943 476 5919.txt"\r\n'
+           'Content-Disposition: attachment; filename="Zoë 943 476 5919.txt"\r\n\r\n'
+           "NHS number 943 476 5919\r\n--B--\r\n").encode()
+    item = held(raw)
+    assert masked_in_place(item) == [True]
+    before = dataclasses.replace(item, findings=tuple(
+        {**f, "parser": 16, "part": f["part"].replace("Zoë", "Zo\ufffd\ufffd")}
+        for f in item.findings))
+    shown = {i["part"]: i["shown"] for g in findings_view(before, SETTINGS)
+             if g["entity"] == "UK_NHS" for i in g["items"]}
+    assert shown.pop("body").endswith("919")  # the body did not move
+    assert set(shown.values()) == {_EARLIER}  # the file, and the files' names
+    plain = held(make_message(to=("x@gmail.com",), attachments=(
+        ("notes 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"),)))
+    assert masked_in_place(plain, parser=16) == [True]
