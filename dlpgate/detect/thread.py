@@ -246,6 +246,8 @@ def names_someone_new(message: Message, own: Iterable[str] = ()) -> bool:
     """
     body = message.body[:THREAD_CHARS]
     cut = quote_start(body)
+    banner = _QUOTED.search(body, 0, cut)  # "-----Original Message-----" above the header
+    cut = banner.start() if banner else cut
     new, quoted = body[:cut], body[cut:].lower()
     own = set(own) | whom.own_names(message)
     signed = signature.spans(new, frozenset(own), message.from_addr.rpartition("@")[0])

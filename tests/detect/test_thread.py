@@ -209,6 +209,15 @@ def test_a_reply_signed_as_a_council_signs_names_no_one_new(answer):
     assert not names_someone_new(_reply(answer))
 
 
+def test_an_older_outlooks_banner_above_the_quoted_header_is_no_name():
+    quoted = QUOTE.replace("\n\nFrom: Nadia Ahmed <nadia.ahmed22@gmail.com>",
+                           "\n\n-----Original Message-----\n"
+                           "From: Nadia Ahmed [mailto:nadia.ahmed22@gmail.com]")
+    msg = parse(make_message(sender=MARK, to=("nadia.ahmed22@gmail.com",),
+                             subject="RE: Black mould", body="Dear Ms Ahmed,\n" + SIGNED + quoted))
+    assert not names_someone_new(msg)
+
+
 def test_a_shared_mailboxs_reply_is_signed_by_its_writer_and_a_welsh_one_too():
     repairs = "Repairs <repairs@example-council.gov.uk>"
     answer = "Dear Ms Ahmed,\n\nThe surveyor will call."
