@@ -24,7 +24,7 @@ from typing import Any
 
 from dlpgate import detect as detect_stage
 from dlpgate.config import Settings
-from dlpgate.detect import autoreply, filenames, profile
+from dlpgate.detect import autoreply, echo, filenames, profile
 from dlpgate.detect.pii import identifies
 from dlpgate.detect.registry import Context, build
 from dlpgate.model import Action, Envelope, Evidence, Finding, Message, ScanResult, Verdict
@@ -105,6 +105,9 @@ class Scanner:
         evidence = filenames.shown(message, Evidence(
             tuple(findings), tuple(detect_stage.assess(message, self.recipients, ctx)),
             message.notes))
+        # what the one this answers wrote, quoted back to them alone, discloses nothing
+        answered = echo.quoted_from(message, evidence.recipients)
+        evidence = echo.without_echo(evidence, message, answered)
         t2 = time.perf_counter()
         decision = decide(evidence, message, self.policy)
         timings = {"parse": t1 - t0, "detect": t2 - t1}
@@ -114,9 +117,9 @@ class Scanner:
                 t3 = time.perf_counter()
                 extra = [f for d in self.costly for f in d.detect(message, ctx)]
                 notes = tuple(n for d in self.costly for n in getattr(d, "notes", ()))
-                evidence = filenames.shown(message, Evidence(
+                evidence = echo.without_echo(filenames.shown(message, Evidence(
                     evidence.findings + tuple(extra), evidence.recipients,
-                    evidence.notes + notes))  # NER's names in file names masked too
+                    evidence.notes + notes)), message, answered)  # NER's names in file names
                 timings["ner"] = time.perf_counter() - t3
                 decision = decide(evidence, message, self.policy)
             else:

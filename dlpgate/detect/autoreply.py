@@ -23,9 +23,7 @@ from dlpgate.detect import whom
 from dlpgate.model import Finding, Message
 
 # Words before a name in its sentence that give it as someone to turn to instead.
-_CONTACT_CUES = frozenset("""contact contacting call calling ring phone telephone email e-mail
-emailing speak talk manager managers colleague colleagues cover covering supervisor deputy
-leader lead duty via absence""".split())
+_CONTACT_CUES = whom.CONTACT_CUES
 # ... and words just after one: "Sarah Khan is covering my cases", "Tom Price will deal with"
 _COVER_AFTER = re.compile(
     r"\s+(?:is|will|can|has|\w+ly)?\s*(?:be\s+)?(?:cover|covering|covers|deal|dealing|deals|"

@@ -54,14 +54,6 @@ GROUP_QUERY_MAX = 200
 RELATIONSHIPS = (S.INTERNAL, S.PARTNER, S.KNOWN_CORRESPONDENT, S.RARE_CORRESPONDENT,
                  S.NEW_TO_SENDER, S.NEW_TO_ORGANISATION)
 # Evidence that a recipient new to the sender was meant: these damp the base risk.
-# A full name as an answer writes it ("Callum Reid", "Ms Reid"), and the capitalised words
-# that start a line or a sign-off rather than a name.
-_FULL_NAME = re.compile(r"\b([A-Z][a-z]+) ([A-Z][a-z'-]+)\b")
-_NOT_A_FIRST_NAME = frozenset({
-    "dear", "hi", "hello", "kind", "best", "many", "thanks", "thank", "regards", "the", "yours",
-    "with", "from", "sent", "to", "subject", "re", "fw", "on", "in", "at", "for", "and", "a",
-    "mr", "mrs", "ms", "miss", "mx", "dr", "please", "good", "morning", "afternoon"})
-
 MITIGATING = (S.NAMED_IN_MESSAGE, S.GREETED, S.COLLEAGUE_RECIPIENT, S.WROTE_TO_US)
 # A recipient the message adds to a conversation they were not part of: what the store
 # counts as `joined`, so that a habit (the PA copied into replies) is known as one.
@@ -375,16 +367,7 @@ class RecipientRiskAssessor:
         address = normalise(author.address)
         if address not in targets:
             return None
-        body = message.body[:thread.THREAD_CHARS]
-        cut = thread.quote_start(body)
-        new, quoted = body[:cut], body[cut:].lower()
-        for m in _FULL_NAME.finditer(new):
-            first, last = m.group(1), m.group(2)
-            if first.lower() in _NOT_A_FIRST_NAME or last.lower() in own:
-                continue
-            if last.lower() not in quoted:
-                return None
-        return address
+        return None if thread.names_someone_new(message, own) else address
 
     @staticmethod
     def _answered(message: Message, sender: str, targets: list[str]) -> thread.Author | None:

@@ -18,12 +18,16 @@ from __future__ import annotations
 import re
 
 # A line that closes the letter, perhaps with the writer's name on it ("Thanks, Jo"): what
-# comes after it is the signature.
+# comes after it is the signature. In Welsh too, alone or beside the English as bilingual
+# councils sign ("Cofion cynnes / Kind regards").
+_SIGN_OFF = (r"(?:(?:kind(?:est)?|warm(?:est)?|best|many|with(?: kind| best| many)?)\s+)?"
+             r"(?:regards|wishes|thanks|thank you)(?: again| very much)?"
+             r"|cheers|best|all the best|take care|speak soon"
+             r"|yours(?: sincerely| faithfully| truly)?|sincerely"
+             r"|cofion(?: cynnes| gorau)?|yn gywir|diolch(?: yn fawr)?")
 _SIGN_OFF_LINE = re.compile(
-    r"^(?i:(?:(?:kind(?:est)?|warm(?:est)?|best|many|with(?: kind| best| many)?)\s+)?"
-    r"(?:regards|wishes|thanks|thank you)(?: again| very much)?"
-    r"|cheers|best|all the best|take care|speak soon|yours(?: sincerely| faithfully| truly)?"
-    r"|sincerely)[\s,.!]*(?:[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){0,2}[\s,.!]*)?$")
+    rf"^(?i:(?:{_SIGN_OFF})(?:[\s,.!]*/\s*(?:{_SIGN_OFF}))?)"
+    r"[\s,.!]*(?:[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){0,2}[\s,.!]*)?$")
 
 # Where the letter ends and something else starts: a quoted message, a forward, a table.
 _BREAK = re.compile(
@@ -37,6 +41,7 @@ _ROLE = re.compile(
     r"Caseworker|Directorate|Department|Council|Trust|Agency|Partnership|Panel|Board|"
     r"Specialist|Consultant|Therapist|Clinician|Counsellor|Assistant|Administrator|Head|"
     r"Director|Supervisor|Centre|Clinic|Hospital|School|Academy|College|Division|Programme|"
+    r"Surveyor|Inspector|Assessor|Provider|"
     r"IDVA|ISVA|IRO|AMHP|CAMHS|SENCO|SENCo)\b")
 
 # Words that may stand in lower case in a title-case line ("Head of Children's Services").
@@ -73,7 +78,22 @@ def role_spans(text: str, sender: frozenset[str] = frozenset(),
     automatic signature under the last sentence); `sender` is the lower-case words of the
     sender's display name and `local` their address's local part ("ryantaylor", "d.clarke":
     the name "Ryan Taylor" or "Daniel Clarke" written in it)."""
-    out: list[tuple[int, int]] = []
+    return [span for block in _blocks(text, sender, local.lower()) for start, end in block
+            for span in _role_segments(text, start, end, sender, local.lower())]
+
+
+def spans(text: str, sender: frozenset[str] = frozenset(),
+          local: str = "") -> list[tuple[int, int]]:
+    """(start, end) of each signature block: the writer's name, posts, teams, address and
+    telephone numbers under a sign-off, as `role_spans` reads them. What is written there
+    is the writer's and the organisation's, not about anyone the letter concerns."""
+    return [(block[0][0], block[-1][1]) for block in _blocks(text, sender, local.lower())
+            if block]
+
+
+def _blocks(text: str, sender: frozenset[str], local: str) -> list[list[tuple[int, int]]]:
+    """The (start, end) of each line of each signature block, in order."""
+    out: list[list[tuple[int, int]]] = []
     lines = _lines(text)
     i = 0
     before = ""  # the last line with words on it: a name under "Present:" is an attendee
@@ -81,7 +101,7 @@ def role_spans(text: str, sender: frozenset[str] = frozenset(),
         start, end, line = lines[i]
         i += 1
         heading, before = before, line or before
-        if not (_SIGN_OFF_LINE.match(line) or (_is_name(line, sender, local.lower())
+        if not (_SIGN_OFF_LINE.match(line) or (_is_name(line, sender, local)
                                                and not heading.endswith(":"))):
             continue
         taken = 0
@@ -98,10 +118,10 @@ def role_spans(text: str, sender: frozenset[str] = frozenset(),
             if _PERSON_FIELD.search(line) or _DATE.search(line) or _LIST_HEAD.match(line):
                 block = []  # a record or minutes under the sign-off, no signature: none of it
                 break
-            block += _role_segments(text, start, end, sender, local.lower())
+            block.append((start, end))
             taken += 1
             i += 1
-        out += block
+        out.append(block)
     return out
 
 

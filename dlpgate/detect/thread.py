@@ -11,9 +11,10 @@ Pure functions of text, no store.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from dlpgate.detect import names
+from dlpgate.detect import names, signature, whom
 from dlpgate.history import normalise
 from dlpgate.model import Message
 
@@ -220,3 +221,61 @@ def shares_a_name(address: str, author: Author) -> str | None:
         return None
     written = str(author).split()
     return written[0] if first else written[-1]
+
+
+# A full name as a letter writes it, each pair of capitalised words tried: "Callum Reid",
+# "Callum O'Brien", "Amy McDonald".
+_FULL_NAME = re.compile(
+    r"(?=\b([A-Z][a-z]+)[ \t]+((?:O['\u2019]|Mc)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b)")
+
+
+def names_someone_new(message: Message, own: Iterable[str] = ()) -> bool:
+    """Whether a reply's own text names someone the conversation it quotes does not:
+    "Callum Patel's autism diagnosis came through", added to Mrs Reid's thread, is another
+    family's case, so the reply is no answer to her alone.
+
+    Names are read as the rest of detection reads them (`whom.is_name`), not as any two
+    capitalised words: every reply a council sends is signed with a post, a team and an
+    address ("Revenues Officer", "Civic Centre, High Street") and names the service or the
+    officer who will act, and read so no reply to a resident who wrote in was one. Not
+    read: the writer's signature (`signature.spans`), the sender's own name (`own`, and
+    `whom.own_names`), and a person given by their post or as someone to contact ("a
+    surveyor, Gareth Thomas, will visit", "the conference chair is Jane Holt", "call my
+    colleague Sarah Khan": `whom.introduced`), unless whose something is ("Sarah Khan's").
+    A name with a title ("Mrs Reid", "Mr Patel") is read as a name.
+    """
+    body = message.body[:THREAD_CHARS]
+    cut = quote_start(body)
+    banner = _QUOTED.search(body, 0, cut)  # "-----Original Message-----" above the header
+    cut = banner.start() if banner else cut
+    new, quoted = body[:cut], body[cut:].lower()
+    own = set(own) | whom.own_names(message)
+    signed = signature.spans(new, frozenset(own), message.from_addr.rpartition("@")[0])
+    for left, right in _sentences(new):
+        part = new[left:right]
+        for m in whom.TITLED.finditer(part):
+            surname = re.sub(r"['\u2019]s$", "", m.group(1).lower())  # "Mr Reid's"
+            if surname not in own and surname not in quoted and \
+                    not signature.within(signed, left + m.start(), left + m.end()):
+                return True
+        for m in _FULL_NAME.finditer(part):
+            if names.is_title(m.group(1)) or names.is_title(m.group(2)) or \
+                    not whom.is_name(part, m, own, places=False):
+                continue
+            if signature.within(signed, left + m.start(1), left + m.end(2)):
+                continue
+            whose = part.startswith(("'s", "\u2019s"), m.end(2))
+            if not whose and whom.introduced(part, m.start(1)):
+                continue
+            if m.group(2).lower() not in quoted:
+                return True
+    return False
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence or line of `text`."""
+    left = 0
+    for m in whom.SENTENCE_END.finditer(text):
+        yield left, m.start()
+        left = m.end()
+    yield left, len(text)

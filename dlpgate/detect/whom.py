@@ -48,7 +48,7 @@ automatic reply there this that these those it its he she they his her their our
 new old north south east west great high lower upper blue community memory road street
 crescent drive college school city town borough county national local royal saint st
 """.split()) | PLACE_WORDS | names.ROLE_WORDS | names.GROUP_WORDS
-_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?\s+([A-Z][a-z'’-]+)")
+TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?\s+([A-Z][a-z'’-]+)")
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)['’]s\b")
 _NOT_POSSESSORS = frozenset("""children people women men council parent parents carer carers
 family families everyone anyone today tomorrow yesterday year week month mother father mum dad
@@ -88,7 +88,7 @@ def names_someone(text: str, start: int, end: int, own: set[str],
     no names ("Blue Badge", "Mental Health")."""
     left, right = sentence(text, start, end)
     part = text[left:right]
-    for m in _TITLED.finditer(part):
+    for m in TITLED.finditer(part):
         if m.group(1).lower() not in own:
             return True
     if _FAMILY.search(part):
@@ -99,20 +99,46 @@ def names_someone(text: str, start: int, end: int, own: set[str],
             continue  # "the Parkinson's exercise class": a term, not a person's
         if m.group(1).lower() not in _NOT_POSSESSORS and m.group(1).lower() not in own:
             return True
-    for m in PAIR.finditer(part):
-        first, last = m.group(1).lower(), m.group(2).lower()
-        if first in NOT_NAME_WORDS or last in NOT_NAME_WORDS or {first, last} <= own:
-            continue
-        if signature.is_post_word(m.group(1)) or signature.is_post_word(m.group(2)):
-            continue  # "Clinical Psychologist", "Social Worker"
-        a, b = m.start(1), m.end(2)
-        if any(s < b and a < e for s, e in spans):
-            continue
-        if _CAPITAL_BEFORE.search(part, 0, a) or _CAPITAL_AFTER.match(part, b):
-            continue  # a run of capitals is a body's name: "Disability Confident Employer"
-        word_before = part[max(0, a - 8):a].lower().split()[-1:]
-        if word_before in [[w] for w in _BEFORE_PLACE] or word_before[:1] and \
-                word_before[0][:1].isdigit():
-            continue  # "at Ashfield Library", "the Civic Hall", "12 Elm Road": a place
-        return True
-    return False
+    return any(is_name(part, m, own, spans) for m in PAIR.finditer(part))
+
+
+def is_name(part: str, m: re.Match[str], own: set[str], spans: Iterable[tuple[int, int]] = (),
+            places: bool = True) -> bool:
+    """Whether a capitalised pair in `part` (groups 1 and 2 of `m`) reads as the full name of
+    someone other than the sender: not a common capitalised word's, a post's or a body's
+    ("Clinical Psychologist", "Revenues Officer"), a term's (`spans`), part of a longer
+    capitalised run, or a place's ("12 Elm Road"; with `places`, after "at", "the", "to"...)."""
+    first, last = m.group(1).lower(), m.group(2).lower()
+    if first in NOT_NAME_WORDS or last in NOT_NAME_WORDS or {first, last} <= own:
+        return False
+    if signature.is_post_word(m.group(1)) or signature.is_post_word(m.group(2)):
+        return False  # "Clinical Psychologist", "Social Worker"
+    a, b = m.start(1), m.end(2)
+    if any(s < b and a < e for s, e in spans):
+        return False
+    if _CAPITAL_BEFORE.search(part, 0, a) or _CAPITAL_AFTER.match(part, b):
+        return False  # a run of capitals is a body's name: "Disability Confident Employer"
+    word_before = part[max(0, a - 8):a].lower().split()[-1:]
+    if word_before[:1] and word_before[0][:1].isdigit():
+        return False  # "12 Elm Road": a place
+    return not (places and word_before in [[w] for w in _BEFORE_PLACE])
+
+
+# Words before a name that give the person as someone to turn to: "contact Sarah Khan", "my
+# manager Sarah Khan" (`autoreply` reads a name so given as no case's).
+CONTACT_CUES = frozenset("""contact contacting call calling ring phone telephone email e-mail
+emailing speak talk manager managers colleague colleagues cover covering supervisor deputy
+leader lead duty via absence""".split())
+# The word just before a name, past a comma or "is": "a surveyor, Gareth Thomas, will visit",
+# "the conference chair is Jane Holt", "my colleague Sarah Khan".
+_INTRODUCER = re.compile(r"\b([A-Za-z][a-z-]+)(?:\s*,|\s+(?:is|was|will be))?\s+$")
+
+
+def introduced(part: str, start: int) -> bool:
+    """Whether the name starting at part[start] is given by its post or as someone to contact,
+    the word just before it: a professional acting on a case, not the person it is about."""
+    m = _INTRODUCER.search(part, max(0, start - 40), start)
+    if m is None:
+        return False
+    word = m.group(1)
+    return word.lower() in CONTACT_CUES or signature.is_post_word(word.capitalize())

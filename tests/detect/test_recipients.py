@@ -1072,6 +1072,20 @@ def test_a_reply_to_the_address_its_quoted_message_came_from_answers_someone_who
     assert "lookalike-domain" in names(r) and "wrote-to-us" not in names(r)
 
 
+def test_a_reply_signed_with_a_post_team_and_address_still_answers_who_wrote_in(store):
+    """Every reply a council sends is signed so, and names the officer who will visit: read
+    as names, its posts, address and colleagues took the answer's credit away, and every
+    reply to a resident who wrote in was a message to a stranger."""
+    resident = "k.reid.home@gmail.com"
+    answer = ANSWER.replace(
+        "duty team.\n", "duty team. A family support worker, Gareth Thomas, will call you.\n\n"
+        "Kind regards,\n\nAmit Shah\nEarly Help Officer | Early Help Team\nExample Council, "
+        "Civic Centre, High Street, Exampletown, EX1 1AA\nTel: 01632 960500\n")
+    r = assess(store, resident, subject="RE: My son", body=answer,
+               sender="Early Help <early.help@example-council.gov.uk>")[resident]
+    assert "wrote-to-us" in names(r)
+
+
 def test_an_out_of_office_answers_whoever_wrote_in(store):
     resident = "sam.r1975@gmail.com"
     raw = make_message(sender=f"Alice Jones <{SENDER}>", to=(resident,),

@@ -6,7 +6,7 @@ import pytest
 from dlpgate.config import Settings
 from dlpgate.detect.pii import PatternDetector
 from dlpgate.detect.registry import Context
-from dlpgate.detect.signature import role_spans, signer_words
+from dlpgate.detect.signature import role_spans, signer_words, spans
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
 
@@ -147,3 +147,22 @@ def test_a_team_mailboxs_newsletter_signed_name_bar_post_is_about_no_one_it_name
         raw, Envelope(team, (team, "ohughes84@btinternet.com", "callum1985@gmail.com")))
     assert "PERSON" not in {f.entity for f in result.evidence.findings}
     assert result.decision.verdict.value == "allow"
+
+
+@pytest.mark.parametrize("sign_off", ["Cofion cynnes / Kind regards,", "Cofion,",
+                                      "Yn gywir / Yours sincerely", "Diolch yn fawr,"])
+def test_a_welsh_or_bilingual_sign_off_starts_a_signature(sign_off):
+    body = f"Diolch am eich e-bost.\n\n{sign_off}\n\nGwenllian Rhys\nRevenues Officer\n"
+    assert signer_words(body) == {"gwenllian", "rhys"}
+    assert role_spans(body) and spans(body)
+
+
+def test_the_signature_block_runs_from_the_name_to_the_last_line_of_the_signature():
+    letter = "Dear Mr Price,\n\nYour bill is attached.\n\nKind regards,\n\n"
+    signature = ("Amit Shah\nRevenues Officer\nExample Council, Civic Centre, High Street\n"
+                 "Tel: 01632 960500")
+    footer = "\n\nThis email and any attachments are intended for the named recipient only.\n"
+    body = letter + signature + footer
+    assert spans(body) == [(len(letter), len(letter) + len(signature))]
+    # a record under the sign-off is no signature
+    assert spans(letter + "Callum Reid\nDOB: 04/05/2016\n") == []

@@ -9,6 +9,7 @@ from dlpgate.detect.thread import (
     Author,
     carries_conversation,
     is_author,
+    names_someone_new,
     outside_thread,
     replied_to,
     shares_a_name,
@@ -176,3 +177,63 @@ def test_a_reply_with_its_quote_deleted_has_no_conversation_on_the_page():
     quoted = _body("Agreed.\n\nFrom: Thomas Baker\nSent: Monday\nTo: Si\u00e2n O'Connor\n",
                    subject="RE: Rota", to=("tom.baker@x.org", "sian.oconnor@x.org"))
     assert outside_thread(quoted, ["tom.baker@x.org", "sian.oconnor@x.org"]) == set()
+
+
+QUOTE = ("\n\nFrom: Nadia Ahmed <nadia.ahmed22@gmail.com>\nSent: 05 December 2026 19:17\n"
+         "To: Repairs <repairs@example-council.gov.uk>\nSubject: Black mould\n\n"
+         "There is black mould in the back bedroom. My son Kai has asthma.\nNadia Ahmed\n")
+SIGNED = ("\n\nKind regards,\n\nMark Doyle\nHousing Officer | Housing Management\n"
+          "Example Council, Civic Centre, High Street, Exampletown, EX1 1AA\n"
+          "Tel: 01632 960900\n\nExample Council may monitor email to and from its systems.\n")
+
+
+MARK = "Mark Doyle <mark.doyle@example-council.gov.uk>"
+
+
+def _reply(answer: str, signed: str = SIGNED, sender: str = MARK):
+    return parse(make_message(sender=sender, to=("nadia.ahmed22@gmail.com",),
+                              subject="RE: Black mould", body=answer + signed + QUOTE))
+
+
+@pytest.mark.parametrize("answer", [
+    "Dear Ms Ahmed,\n\nBecause Kai has asthma I have raised an emergency inspection.",
+    # the officer who will act, given by a post or as someone to contact
+    "Dear Ms Ahmed,\n\nA surveyor, Gareth Thomas, will visit on Tuesday.",
+    "Dear Ms Ahmed,\n\nThe inspection is booked; the visiting officer is Gareth Thomas.",
+    "Dear Ms Ahmed,\n\nIf you cannot make it, call my colleague Sian Roberts on 01632 960812.",
+    # services, bodies and places, not people
+    "Dear Ms Ahmed,\n\nOur Tenancy Support team will call, and the Family Centre on Park Road "
+    "is open on Tuesday.",
+])
+def test_a_reply_signed_as_a_council_signs_names_no_one_new(answer):
+    assert not names_someone_new(_reply(answer))
+
+
+def test_an_older_outlooks_banner_above_the_quoted_header_is_no_name():
+    quoted = QUOTE.replace("\n\nFrom: Nadia Ahmed <nadia.ahmed22@gmail.com>",
+                           "\n\n-----Original Message-----\n"
+                           "From: Nadia Ahmed [mailto:nadia.ahmed22@gmail.com]")
+    msg = parse(make_message(sender=MARK, to=("nadia.ahmed22@gmail.com",),
+                             subject="RE: Black mould", body="Dear Ms Ahmed,\n" + SIGNED + quoted))
+    assert not names_someone_new(msg)
+
+
+def test_a_shared_mailboxs_reply_is_signed_by_its_writer_and_a_welsh_one_too():
+    repairs = "Repairs <repairs@example-council.gov.uk>"
+    answer = "Dear Ms Ahmed,\n\nThe surveyor will call."
+    assert not names_someone_new(_reply(answer, sender=repairs))
+    welsh = ("\n\nCofion cynnes / Kind regards,\n\nGwenllian Rhys\nSwyddog Refeniw / Revenues "
+             "Officer\nTel: 01632 960500\n")
+    assert not names_someone_new(_reply("Annwyl Ms Ahmed,\n\nDiolch.", welsh, sender=repairs))
+
+
+@pytest.mark.parametrize("answer", [
+    "Dear Ms Ahmed, Callum Patel's autism diagnosis came through.",
+    "Dear Ms Ahmed, I have written to Mr Patel about the noise.",
+    "Dear Ms Ahmed, the referral for Callum Patel is attached.",
+    # a contact's case is still a case: whose something is
+    "Dear Ms Ahmed, please call Callum Patel's mother.",
+    "Dear Ms Ahmed, Callum O'Brien's assessment is attached.",
+])
+def test_a_reply_naming_someone_its_quote_does_not_names_someone_new(answer):
+    assert names_someone_new(_reply(answer))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dlpgate.detect.whom import names_someone
+from dlpgate.detect.whom import introduced, names_someone
 
 
 def named(text: str, term: str, own: frozenset[str] = frozenset({"jo", "bloggs"}),
@@ -38,3 +38,17 @@ def test_a_person_in_the_terms_sentence_is_named(text, term):
 ])
 def test_a_place_a_body_a_term_or_the_sender_is_no_one(text, term, terms):
     assert not named(text, term, terms=terms)
+
+
+@pytest.mark.parametrize("text, name, given", [
+    ("A surveyor, Gareth Thomas, will visit.", "Gareth", True),
+    ("The conference chair is Jane Holt.", "Jane", True),
+    ("An occupational therapist, Rebecca Lloyd, will call.", "Rebecca", True),
+    ("Please contact Sarah Khan on Monday.", "Sarah", True),
+    ("My colleague Sarah Khan is covering.", "Sarah", True),
+    ("Callum Patel has been referred.", "Callum", False),
+    ("The referral for Callum Patel is attached.", "Callum", False),
+    ("The social worker for Callum Patel will call.", "Callum", False),
+])
+def test_a_name_given_by_its_post_or_as_a_contact_is_introduced(text, name, given):
+    assert introduced(text, text.index(name)) is given

@@ -25,6 +25,29 @@ _AGE = re.compile(r"\b(?:aged?\s*:?\s*(\d{1,3})(?!\d|\s*(?:[-\u2013]\s*\d|\+|to\
                   r"(\d{1,3})[\s-]?(?:yo|y/o))\b", re.IGNORECASE)
 
 
+# A date that bounds a span is an eligibility rule's, not a person's birth date: "children
+# born between 1 September 2022 and 31 August 2023 start school next year", "born on or after
+# 1 September 2015". Every admissions reminder to parents was a date of birth.
+_SPAN_BEFORE = re.compile(r"\b(?:between|from|(?:on\s+or\s+)?(?:before|after)|since|until|till)"
+                          r"\s+(?:the\s+)?$", re.IGNORECASE)
+_SPAN_AFTER = re.compile(rf"^\s*(?:to|until|till|-|\u2013)\s+(?:the\s+)?{_DATE}",
+                         re.IGNORECASE)
+
+_SPAN_END = re.compile(rf"(?:\b(?:between|from)\s+(?:the\s+)?{_DATE}\s+and|{_DATE}\s+"
+                       rf"(?:to|until|till|-|\u2013))\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _bounds_a_span(text: str, start: int, end: int) -> bool:
+    """Whether the date at text[start:end] opens or closes a span of dates ("and" only after
+    "between": "dates of birth 04/05/2016 and 05/06/2018" are two children's)."""
+    if _SPAN_BEFORE.search(text, max(0, start - 20), start):
+        return True
+    if _SPAN_AFTER.match(text[end:end + 40]):
+        return True
+    # the span's second date: "between <date> and <date>", "<date> to <date>"
+    return bool(_SPAN_END.search(text[max(0, start - 80):start]))
+
+
 AGE_SCORE = 0.6  # personal data, but not an identifier: below summary.CONFIDENT
 # Column names that say a table's rows are people ("Child: Amy Reid; Age: 7"); an "Age" column
 # without one is a tree's, a vehicle's or a ticket's ("Ticket: Junior; Age: 5; Price: £2.80")
@@ -66,7 +89,8 @@ class DlpDateOfBirthRecognizer(FastRecognizer):
         return None
 
     def analyze(self, text, entities=None, nlp_artifacts=None):
-        results = super().analyze(text, entities, nlp_artifacts)  # dates: only with birth words
+        results = [r for r in super().analyze(text, entities, nlp_artifacts)  # birth words
+                   if not _bounds_a_span(text, r.start, r.end)]
         for m in _AGE.finditer(text):
             age = int(next(g for g in m.groups() if g))
             if age > 120 or _nobodys(text, m.start()):

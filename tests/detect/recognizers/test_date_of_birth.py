@@ -45,3 +45,19 @@ def test_dates_of_birth_need_birth_words_and_ages_count(text, expected):
 ])
 def test_an_age_in_a_table_row_is_a_persons_only_beside_a_column_naming_one(row, expected):
     assert recognized(R, row) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # an admissions reminder's cohort, not a child's birth date
+    ("children born between 1 September 2022 and 31 August 2023 start school", []),
+    ("born from 01/09/2015 to 31/08/2016", []),
+    ("pupils born on or after 1 September 2015 may apply", []),
+    ("for anyone born before 6 April 1960", []),
+    ("born 01/09/2015 - 31/08/2016", []),
+    # one date each: two children's, or one child's beside a meeting
+    ("Date of birth 04/05/2016 and 05/06/2018", ["04/05/2016", "05/06/2018"]),
+    ("DOB 04/05/2016, seen from 12/10/2026", ["04/05/2016"]),
+    ("She was born on 3 May 2015 and started school in 2019", ["3 May 2015"]),
+])
+def test_a_date_that_bounds_a_span_is_a_cohort_not_a_birth_date(text, expected):
+    assert recognized(R, text) == expected

@@ -1,0 +1,56 @@
+"""What a reply sends back to the one who wrote: their own message, quoted below it.
+
+A resident writes in with her council tax account, her NI number and that she has been off
+work with depression; the answer quotes her message below it, as every mail client does, and
+goes to her alone. What is quoted there is what she told us, and sending it back to her
+discloses nothing to anyone. Read as the answer's own findings, it made every such reply
+"special-category data about an identified person leaving the council", for the sender to
+confirm: staff who confirm every answer to a resident learn to confirm without reading.
+
+Only the quoted conversation counts (the body from the first quoted header block on, all of
+which was in her message), only when every recipient outside the organisation is its
+author and is credited with writing in (`wrote-to-us`, never given to a look-alike), and only
+in the body's text. What the answer itself says, its attachments, and a partner or anyone
+else copied in are read as before: another family's case written above her message is still
+the answer's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dlpgate.detect import thread
+from dlpgate.history import normalise
+from dlpgate.model import Evidence, Message, RecipientRisk
+from dlpgate.model import RecipientSignal as S
+
+
+def quoted_from(message: Message, recipients: tuple[RecipientRisk, ...]) -> int | None:
+    """Where, in the body, the conversation its only outside recipient wrote starts; None
+    when the message answers no one alone."""
+    author = thread.replied_to(message)
+    if author is None or not author.address:
+        return None
+    outside = [r for r in recipients if S.INTERNAL not in {s.name for s in r.signals}]
+    if not outside or any(normalise(r.address) != author.address
+                          or S.WROTE_TO_US not in {s.name for s in r.signals}
+                          for r in outside):
+        return None
+    start = thread.quote_start(message.body)
+    return start if start < len(message.body) else None
+
+
+NOTE = ("findings in the message this answers, quoted below it, are not counted: its author "
+        "is the only recipient outside and wrote them")
+
+
+def without_echo(evidence: Evidence, message: Message, start: int | None) -> Evidence:
+    """The evidence without the findings in what the one answered wrote (`start`: where it
+    begins, from `quoted_from`), with a note saying so."""
+    if start is None:
+        return evidence
+    kept = tuple(f for f in evidence.findings if f.part != "body" or f.start < start)
+    if len(kept) == len(evidence.findings):
+        return evidence
+    notes = evidence.notes if NOTE in evidence.notes else evidence.notes + (NOTE,)
+    return dataclasses.replace(evidence, findings=kept, notes=notes)

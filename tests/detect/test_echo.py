@@ -1,0 +1,65 @@
+"""What a reply sends back to the one who wrote it is not disclosed by sending it."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlpgate.config import Settings
+from dlpgate.detect.echo import NOTE
+from dlpgate.model import Envelope
+from dlpgate.pipeline import Scanner
+from dlpgate.testing import make_message
+
+SCANNER = Scanner(Settings.model_validate({
+    "organisation": {"internal_domains": ["example-council.gov.uk"],
+                     "partner_domains": ["nhs.net"]},
+    "detection": {"ner": False}}))
+OFFICER = "Joanne Marsh <joanne.marsh@example-council.gov.uk>"
+RESIDENT = "c.okafor@outlook.com"
+HIS_MESSAGE = (
+    "\n\nFrom: Chinedu Okafor <c.okafor@outlook.com>\nSent: 03 December 2026 15:17\n"
+    "To: Benefits <benefits@example-council.gov.uk>\nSubject: Council tax reduction\n\n"
+    "I have been off work since August with depression and am now claiming ESA. My NI "
+    "number is JT 48 29 17 B. Can my council tax reduction be looked at again?\n")
+ANSWER = ("Dear Mr Okafor,\n\nThank you. I have reassessed your council tax reduction from 24 "
+          "August and a new notice is in the post.\n")
+
+
+def scan(body: str, to: tuple[str, ...] = (RESIDENT,), cc: tuple[str, ...] = (),
+         subject: str = "RE: Council tax reduction"):
+    raw = make_message(sender=OFFICER, to=to, cc=cc, subject=subject, body=body)
+    return SCANNER.scan(raw, Envelope("joanne.marsh@example-council.gov.uk", to + cc))
+
+
+def test_an_answer_quoting_the_residents_own_message_to_him_discloses_nothing():
+    result = scan(ANSWER + HIS_MESSAGE)
+    assert not {"SPECIAL_CATEGORY", "UK_NINO"} & {f.entity for f in result.evidence.findings}
+    assert NOTE in result.evidence.notes
+    assert result.decision.action.value in ("allow", "log")
+
+
+def test_what_the_answer_itself_says_is_the_answers():
+    result = scan("Dear Mr Okafor, your depression and NI number JT 48 29 17 B are noted.\n"
+                  + HIS_MESSAGE)
+    found = [f for f in result.evidence.findings if f.entity in ("SPECIAL_CATEGORY", "UK_NINO")]
+    assert len(found) == 2 and all(f.start < len("Dear Mr Okafor, your ") + 60 for f in found)
+    assert result.decision.action.value == "confirm"
+
+
+@pytest.mark.parametrize("to, cc, subject", [
+    # his message sent on to someone else, or with someone else copied in
+    (("c.okafor.home@gmail.com",), (), "RE: Council tax reduction"),
+    ((RESIDENT,), ("welfare.rights@advice-north.org.uk",), "RE: Council tax reduction"),
+    ((RESIDENT,), ("gp.practice@nhs.net",), "RE: Council tax reduction"),
+    # a forward answers no one
+    ((RESIDENT,), (), "FW: Council tax reduction"),
+])
+def test_his_message_read_by_anyone_else_still_counts(to, cc, subject):
+    result = scan(ANSWER + HIS_MESSAGE, to, cc, subject)
+    assert {"SPECIAL_CATEGORY", "UK_NINO"} <= {f.entity for f in result.evidence.findings}
+    assert NOTE not in result.evidence.notes
+
+
+def test_a_colleague_copied_in_leaves_the_resident_the_only_one_outside():
+    result = scan(ANSWER + HIS_MESSAGE, cc=("benefits@example-council.gov.uk",))
+    assert "UK_NINO" not in {f.entity for f in result.evidence.findings}
