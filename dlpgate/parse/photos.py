@@ -35,6 +35,7 @@ _MIDDLE = 0.35  # share of a cell's pixels between its two tones, at most: print
 _INK = 0.05  # share of a cell that is the lesser tone (the ink), at the least
 _ACROSS, _DOWN = 1.0, 0.5  # strokes crossed a row and a column of a cell, at the least
 _SCALES = 3  # the picture's size, half and a quarter: print, headings, posters
+_CHECKED = 32  # repeating runs looked through, the longest first, before one is taken as text
 _REPEATS = 0.8  # correlation of a strip with itself moved along, from which it is a pattern
 LINE = 5  # cells side by side that make a line: 80 pixels, "943 476" at 9 points on a screen
 
@@ -125,19 +126,25 @@ def pgm_pixels(pgm: bytes) -> np.ndarray | None:
 def longest_line(grey: np.ndarray) -> int:
     """The most cells side by side in `grey` that each look like a piece of a line of text
     (two sharp tones, crossed by strokes both ways), in a row or, for a page turned a
-    quarter, in a column; at the picture's size, half and a quarter of it (for headings).
-    Under `LINE`: nothing like a line of text."""
+    quarter, in a column, but for a pattern repeated (`_repeats`); at the picture's size,
+    half and a quarter of it (for headings). Under `LINE`: nothing like a line of text."""
     import numpy as np
 
     grey = np.asarray(grey, dtype=np.int16)
-    if grey.size == 0:
-        return 0
-    low, high = np.percentile(grey, (0.5, 99.5))
-    least = max(_CONTRAST, _SHARE * (high - low))
+    least = None  # a fifth of the picture's range of greys, from its cells' two tones
     found = 0
     for _ in range(_SCALES):
-        across, down = _cells(grey, least)
-        found = max(found, _longest(across, grey), _longest(down.T, grey.T))
+        across, down, dark, tones = _cells(grey, least)
+        if least is None:
+            if not tones.size:
+                return 0
+            low, high = np.percentile(tones[0], 0.5), np.percentile(tones[1], 99.5)
+            least = max(_CONTRAST, _SHARE * (high - low))
+            across, down, dark, tones = _cells(grey, least, tones)
+        found = max(found, _longest(across, dark.mean(axis=2)),
+                    _longest(down.T, dark.mean(axis=3).transpose(1, 0, 2)))
+        if found >= LINE:
+            return found
         grey = _halved(grey)
     return found
 
@@ -148,23 +155,28 @@ def _halved(grey: np.ndarray) -> np.ndarray:
     return (g[0::2, 0::2] + g[1::2, 0::2] + g[0::2, 1::2] + g[1::2, 1::2]) // 4
 
 
-def _cells(grey: np.ndarray, least: float) -> tuple[np.ndarray, np.ndarray]:
+def _cells(grey: np.ndarray, least: float | None,
+           tones: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """For each cell: whether it looks like a piece of a line of text running across, and
-    running down."""
+    running down (with contrast of `least` at the least; None: only its tones are wanted);
+    its pixels that are the darker of its two tones; and the tones (dark, light), which
+    `tones` gives where they are known."""
     import numpy as np
 
     n = _CELL
     rows, cols = grey.shape[0] // n, grey.shape[1] // n
-    if rows < 1 or cols < 1:
-        empty = np.zeros((max(rows, 0), max(cols, 0)), bool)
-        return empty, empty
     cells = grey[:rows * n, :cols * n].reshape(rows, n, cols, n).transpose(0, 2, 1, 3)
     flat = cells.reshape(rows, cols, n * n)
-    low_at, high_at = int(0.05 * n * n), int(0.95 * n * n)
-    ranked = np.partition(flat, (low_at, high_at), axis=-1)
-    low, high = ranked[..., low_at], ranked[..., high_at]
-    contrast = (high - low).astype(np.int32)
-    middle = (low + high) / 2
+    if tones is None:
+        low_at, high_at = int(0.05 * n * n), int(0.95 * n * n)
+        ranked = np.partition(flat, (low_at, high_at), axis=-1)
+        tones = np.stack([ranked[..., low_at], ranked[..., high_at]])
+    if least is None or rows < 1 or cols < 1:
+        empty = np.zeros((rows, cols), bool)
+        return empty, empty, cells < 0, tones
+    low, high = tones
+    contrast = high - low
+    middle = (low + high) // 2
     dark = cells < middle[..., None, None]
     ink = dark.mean(axis=(-1, -2))
     ink = np.minimum(ink, 1 - ink)
@@ -173,12 +185,13 @@ def _cells(grey: np.ndarray, least: float) -> tuple[np.ndarray, np.ndarray]:
     down = (dark[..., 1:, :] != dark[..., :-1, :]).sum(axis=(-1, -2)) / n
     two_tones = (contrast >= least) & (between <= _MIDDLE) & (ink >= _INK)
     return (two_tones & (across >= _ACROSS) & (down >= _DOWN),
-            two_tones & (down >= _ACROSS) & (across >= _DOWN))
+            two_tones & (down >= _ACROSS) & (across >= _DOWN), dark, tones)
 
 
-def _longest(text: np.ndarray, grey: np.ndarray) -> int:
-    """The most text-like cells side by side in a row of `text` (cells of `grey`), but for
-    rows of a pattern that repeats (`_repeats`)."""
+def _longest(text: np.ndarray, profiles: np.ndarray) -> int:
+    """The most text-like cells side by side in a row of `text`, but for runs of a pattern
+    that repeats; `profiles` holds each cell's share of dark pixels along the row. Past
+    `_CHECKED` repeating runs the next is taken as a line, as a look too long is read."""
     import numpy as np
 
     if text.size == 0:
@@ -188,31 +201,29 @@ def _longest(text: np.ndarray, grey: np.ndarray) -> int:
     edges = np.diff(padded, axis=1)
     rows, starts = np.nonzero(edges == 1)
     ends = np.nonzero(edges == -1)[1]
-    best = 0
-    for row, start, end in sorted(zip(rows, starts, ends, strict=True),
-                                  key=lambda run: run[1] - run[2]):
-        if end - start <= best:
-            break
-        strip = grey[row * _CELL:(row + 1) * _CELL, start * _CELL:end * _CELL]
-        if end - start < LINE or not _repeats(strip):
-            best = end - start
-    return int(best)
+    runs = sorted(zip(ends - starts, rows, starts, strict=True), reverse=True)
+    for checked, (length, row, start) in enumerate(runs):
+        if length < LINE or checked >= _CHECKED:
+            return int(length)
+        if not _repeats(profiles[row, start:start + length].ravel()):
+            return int(length)
+    return 0
 
 
-def _repeats(strip: np.ndarray) -> bool:
+def _repeats(profile: np.ndarray) -> bool:
     """Whether a strip of cells is one pattern over and over (a radiator's fins, tiles'
     grout, a brick wall's joints), as a line of letters never is: its columns' share of dark
-    pixels matches itself moved along by some period."""
+    pixels (each cell dark by its own two tones, as light falls unevenly on a wall) matches
+    itself moved along by some period."""
     import numpy as np
 
-    cells = strip.reshape(strip.shape[0], -1, _CELL)  # each cell dark by its own tones,
-    low, high = np.percentile(cells, (5, 95), axis=(0, 2))  # as light falls unevenly on a wall
-    profile = (cells < ((low + high) / 2)[None, :, None]).mean(axis=0).ravel()
-    profile = profile - profile.mean()
-    n = len(profile)
-    for lag in range(3, n // 2 + 1):
-        a, b = profile[:-lag], profile[lag:]
-        norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
-        if norm and float((a * b).sum()) / norm >= _REPEATS:
-            return True
-    return False
+    p = profile - profile.mean()
+    n = len(p)
+    lags = np.arange(3, n // 2 + 1)
+    if not len(lags):
+        return False
+    products = np.correlate(p, p, "full")[n - 1:][lags]
+    squares = np.concatenate([[0.0], np.cumsum(p * p)])
+    norms = np.sqrt(squares[n - lags] * (squares[n] - squares[lags]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return bool(np.any(np.where(norms > 0, products / norms, 0) >= _REPEATS))
