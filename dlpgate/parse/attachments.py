@@ -81,6 +81,9 @@ class Budget:
     unread_pictures: int = 0
     # pictures under `min_pixels` (`_crop`) left unread: no room kept for them, or OCR failed
     unread_small: int = 0
+    # photographs not read, where a first look found nothing like a line of text in them
+    # (`scan.ocr.skip_photos`, `ocr.Reader.shows_no_text`)
+    unread_photos: int = 0
 
     def full(self) -> bool:
         """The message has given all the text one scan reads (`max_message_text`)."""
@@ -652,6 +655,9 @@ def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Itera
                       f"{budget.ocr.max_seconds:g} s of OCR were spent before it "
                       "(scan.ocr.max_seconds)")
         return
+    if budget.ocr.skip_photos and _no_text(data, budget, reader):
+        budget.unread_photos += 1
+        return
     if not budget.take_pages(1):
         yield Problem("unscannable", name, f"image not read: the message had "
                       f"{budget.ocr.max_pages} scanned pages and images read before it "
@@ -666,6 +672,17 @@ def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Itera
     finally:
         budget.ocr_spent += time.monotonic() - started
     yield from _cut(text, name, budget.limits)
+
+
+def _no_text(data: bytes, budget: Budget, reader: ocr.Reader) -> bool:
+    """Whether a photograph showed nothing like a line of text at a first look: it is then
+    not read, and takes none of the message's `max_pages`, so a screenshot after thirty
+    photographs of damp walls is still read; the look's time counts against `max_seconds`."""
+    started = time.monotonic()
+    try:
+        return reader.shows_no_text(data, budget.ocr_left())
+    finally:
+        budget.ocr_spent += time.monotonic() - started
 
 
 # the share of a message's OCR that pictures under `min_pixels` may use (`_spent`)

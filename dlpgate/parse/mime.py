@@ -656,13 +656,7 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
             problems.append(Problem("unscannable", FILE_NAMES, f"only the first "
                                     f"{limits.max_text} characters scanned"))
         parts.append(TextPart(name=FILE_NAMES, text=names[: limits.max_text]))
-    notes = (() if not budget.unread_pictures else (
-        f"{budget.unread_pictures} picture(s) inside attached documents not read: the "
-        "message's OCR (scan.ocr.max_pages, max_seconds) was spent before them",)) + (
-        () if not budget.unread_small else (
-            f"{budget.unread_small} small picture(s) not read (logos, or crops of a screen "
-            "under scan.ocr.min_pixels): half the message's OCR is kept for larger ones, "
-            "or OCR could not read them",))
+    notes = _notes(budget)
     return Message(
         message_id=header_text(msg.get("Message-ID")).strip(),
         subject=subject,
@@ -679,3 +673,20 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         envelope_rcpts=tuple(envelope.rcpt_tos) if envelope else (),
         notes=notes,
     )
+
+
+def _notes(budget: Budget) -> tuple[str, ...]:
+    """What the reading left unread without it being a problem: pictures inside documents
+    past the message's OCR, small pictures, photographs with nothing like text in them."""
+    notes = []
+    if budget.unread_pictures:
+        notes.append(f"{budget.unread_pictures} picture(s) inside attached documents not read: "
+                     "the message's OCR (scan.ocr.max_pages, max_seconds) was spent before them")
+    if budget.unread_small:
+        notes.append(f"{budget.unread_small} small picture(s) not read (logos, or crops of a "
+                     "screen under scan.ocr.min_pixels): half the message's OCR is kept for "
+                     "larger ones, or OCR could not read them")
+    if budget.unread_photos:
+        notes.append(f"{budget.unread_photos} photograph(s) not read: a first look found "
+                     "nothing like a line of text in them (scan.ocr.skip_photos)")
+    return tuple(notes)

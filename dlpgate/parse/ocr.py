@@ -29,6 +29,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from dlpgate.config import Ocr
+from dlpgate.parse import photos
 
 
 class OcrFailed(Exception):
@@ -79,25 +80,8 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     if data[:2] == b"BM" and len(data) >= 26:
         width, height = struct.unpack("<ii", data[18:26])
         return abs(width), abs(height)
-    if data[:2] == b"\xff\xd8":
-        return _jpeg_size(data)
-    return None
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    at = 2
-    while at + 9 < len(data) and at < 1 << 20:
-        if data[at] != 0xFF:
-            return None
-        marker = data[at + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            at += 2
-            continue
-        length = int.from_bytes(data[at + 2:at + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start of frame
-            height, width = struct.unpack(">HH", data[at + 5:at + 9])
-            return width, height
-        at += 2 + length
+    if frame := photos.jpeg_frame(data):
+        return frame.width, frame.height
     return None
 
 
@@ -125,6 +109,40 @@ class Reader:
             text = self._tesseract(path, _Clock(self.settings.timeout, left), second_look=flat)
         _CACHE.put(self.settings, key, text)
         return text
+
+    def shows_no_text(self, data: bytes, left: float | None = None) -> bool:
+        """Whether a JPEG photograph shows nothing like a line of text at a first look
+        (`photos`): a grey copy of it drawn by pdftoppm, at most `photos.LOOK_SIDE` pixels a
+        side, within `timeout` and the `left` seconds of the message's OCR. False for any
+        other picture, and for one the look could not draw whole (a JPEG cut short or
+        damaged, which Tesseract then fails on and says so, as before)."""
+        frame = photos.jpeg_frame(data)
+        if not photos.lookable(frame) or b"\xff\xd9" not in data[-4096:]:
+            return False  # no end of image: cut short, drawn grey below the cut
+        key = b"look:" + hashlib.sha256(data).digest()
+        known = _CACHE.get(self.settings, key)
+        if known is not None:
+            return known == _NO_TEXT
+        with tempfile.TemporaryDirectory(prefix="dlpgate-ocr-") as tmp:
+            source, copy = os.path.join(tmp, "picture.pdf"), os.path.join(tmp, "look")
+            with open(source, "wb") as f:
+                f.write(photos.page_of(data, frame))
+            size = ["-scale-to", str(photos.LOOK_SIDE)] \
+                if max(frame.width, frame.height) > photos.LOOK_SIDE else ["-r", "72"]
+            try:
+                done = self._run([_need()[1], "-gray", *size, "-singlefile", source, copy],
+                                 "look at", _Clock(self.settings.timeout, left))
+            except OcrFailed:
+                return False
+            if done.stderr.strip():  # "Corrupt JPEG data": read, and fail, as before
+                return False
+            with open(copy + ".pgm", "rb") as f:
+                pixels = photos.pgm_pixels(f.read())
+        if pixels is None:
+            return False
+        blank = photos.longest_line(pixels) < photos.LINE
+        _CACHE.put(self.settings, key, _NO_TEXT if blank else "")
+        return blank
 
     def pages(self, pdf: bytes, numbers: list[int], left: float | None = None,
               pictured: bool = False) -> dict[int, str]:
@@ -286,6 +304,7 @@ class _Clock:
 # it then reads an empty page and exits 0: a decompression bomb let go as a blank.
 _GAVE_UP = re.compile(rb"pixCreate|pixd not made|bad_alloc|Error during processing|"
                       rb"Failed to read|Image file .* cannot be read")
+_NO_TEXT = "no text"  # the memo's word for a photograph `shows_no_text`
 _FEW_WORDS = 3  # fewer read than this, and the page is read again as one block
 # What Tesseract needs a pixel, at the least: 8,000 x 8,000 grey took 300 MB, and 11,000 x
 # 11,000 did not fit in 512 MB.
@@ -389,3 +408,10 @@ def _settings_key(settings: Ocr) -> tuple:
 
 
 _CACHE = _Recent()
+
+
+def clear_memo() -> None:
+    """Forget what was read and looked at (bench/ocr.py times cold readings)."""
+    with _CACHE.lock:
+        _CACHE.items.clear()
+        _CACHE.held = 0

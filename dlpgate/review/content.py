@@ -65,6 +65,10 @@ _PLAIN_NOTES = (
      "{} small picture(s) were not read: logos, or small cut-outs of a screen, left for the "
      "larger pictures or not readable. A cut-out of a case list can hold a name and a number: "
      "look at them if the message has any you have not seen."),
+    (re.compile(r"(\d+) photograph\(s\) not read: a first look"),
+     "{} photograph(s) were not read: a quick look found nothing like a line of text in them "
+     "(a room, a wall, a garden). A photograph of a letter or a screen is read; look at them "
+     "if the message might carry one the look missed."),
 )
 
 

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from dlpgate import testdata
+from dlpgate import testdata, testpictures
 from dlpgate.config import Limits, Ocr
 from dlpgate.parse import ocr
 from dlpgate.parse.mime import parse
@@ -288,3 +288,36 @@ def test_the_memo_of_what_was_read_is_bounded_by_the_text_it_keeps():
     assert memo.get(settings, b"page 9") is not None and memo.get(settings, b"page 0") is None
     memo.put(settings, b"huge", "x" * 20_000)  # larger than the whole memo: not kept
     assert memo.get(settings, b"huge") is None and memo.get(settings, b"page 9") is not None
+
+
+@needs_ocr
+def test_a_photograph_shows_no_text_at_a_first_look_and_a_photographed_letter_does():
+    reader = ocr.Reader(DEFAULT)
+    wall = testpictures.photo(0, "damp wall", (1600, 1200)).data
+    letter = testpictures.text(3, "photographed letter").data
+    screenshot = testpictures.text(0, "case list").data  # a PNG: always read
+    assert reader.shows_no_text(wall) and reader.shows_no_text(wall)  # the second from memo
+    assert not reader.shows_no_text(letter)
+    assert not reader.shows_no_text(screenshot)
+
+
+@needs_ocr
+def test_a_care_homes_photographs_are_looked_at_not_read_and_said_in_the_notes():
+    shots = [(f"IMG_{n}.jpg", "image/jpeg", testpictures.photo(n, kind, (1600, 1200)).data)
+             for n, kind in enumerate(("damp wall", "garden", "carpet"))]
+    parsed = parse(message(*shots), None, Limits(), DEFAULT)
+    assert parsed.problems == () and not any(p.is_attachment for p in parsed.parts)
+    assert parsed.notes == ("3 photograph(s) not read: a first look found nothing like a line "
+                            "of text in them (scan.ocr.skip_photos)",)
+    # as before with the look turned off: each read by Tesseract, nothing found, nothing said
+    before = parse(message(*shots), None, Limits(), Ocr(skip_photos=False))
+    assert before.problems == () and before.notes == ()
+
+
+@needs_ocr
+def test_a_jpeg_cut_short_is_not_judged_by_its_look_but_read_and_said_unreadable():
+    wall = testpictures.photo(1, "damp wall", (1600, 1200)).data
+    cut = wall[:len(wall) // 2]  # poppler draws it grey below the cut, and says nothing
+    assert not ocr.Reader(DEFAULT).shows_no_text(cut)
+    texts, problems = read(message(("wall.jpg", "image/jpeg", cut)))
+    assert [(p.kind, p.part) for p in problems] == [("unscannable", "wall.jpg")]

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from dlpgate import testdata
+from dlpgate import testdata, testpictures
 from dlpgate.config import Limits, Ocr
 from dlpgate.parse import ocr, package
 from dlpgate.parse.mime import parse
@@ -213,6 +213,31 @@ def test_a_screenshot_pasted_into_a_word_document_is_read_once_as_part_of_it():
     picture = parts["list.docx/image1.png"]
     assert "943 476 5919" in picture.text and picture.is_attachment
     assert "list.docx/image2.png" not in parts and problems == []
+
+
+@needs_ocr
+def test_a_photographed_screen_after_a_reports_photographs_is_read_and_the_photographs_said():
+    # an inspection report's photographs of damp walls took the message's OCR allowance, and
+    # the screen photographed after them went out unread
+    walls = [testpictures.photo(n, kind, (1600, 1200)).data
+             for n, kind in enumerate(("damp wall", "garden", "carpet", "damp wall"))]
+    screen = testpictures.text(4, "photographed screen")
+    report = testpictures.report([*walls, screen.data])
+    got = parse(make_message(to=("x@contractor.co.uk",), body="Attached.", attachments=(
+        ("report.docx", "application/octet-stream", report),)), None, Limits(), Ocr(max_pages=2))
+    texts = {p.name: p.text for p in got.parts if p.is_attachment}
+    assert list(texts) == ["report.docx", "report.docx/image5.jpeg"]
+    assert all(shown in texts["report.docx/image5.jpeg"] for shown in screen.shows[:3])
+    assert got.problems == () and got.notes == (
+        "4 photograph(s) not read: a first look found nothing like a line of text in them "
+        "(scan.ocr.skip_photos)",)
+    # before the look, two photographs were read, and the screen counted as not read
+    before = parse(make_message(to=("x@contractor.co.uk",), body="Attached.", attachments=(
+        ("report.docx", "application/octet-stream", report),)), None, Limits(),
+        Ocr(max_pages=2, skip_photos=False))
+    assert not any(p.name == "report.docx/image5.jpeg" for p in before.parts)
+    assert before.notes == ("3 picture(s) inside attached documents not read: the message's "
+                            "OCR (scan.ocr.max_pages, max_seconds) was spent before them",)
 
 
 @needs_ocr

@@ -346,6 +346,10 @@ def test_what_the_scan_left_unread_is_said_to_a_reviewer_without_setting_names()
     assert "look at the pictures before you release it" in said[0]
     assert "scan.ocr" not in said[0]
     assert said[1] == "something new"  # a note it does not know is shown as written
+    [photographs] = plain_notes(("3 photograph(s) not read: a first look found nothing like a "
+                                 "line of text in them (scan.ocr.skip_photos)",))
+    assert photographs.startswith("3 photograph(s) were not read: a quick look found nothing")
+    assert "scan.ocr" not in photographs
 
 
 def test_a_hold_from_before_word_documents_were_read_as_word_shows_them_is_masked_elsewhere():

@@ -1,0 +1,128 @@
+"""OCR of photo-heavy messages, with and without the first look at photographs, same run.
+
+    .venv/bin/python bench/ocr.py [--photos 30] [--texts 28] [--repeat 1]
+
+Messages are made here (`dlpgate.testpictures`): a housing officer's inspection report, a
+Word file of `--photos` photographs (damp walls, brick, rooms, tiles, cracked ceilings,
+gardens, low light, carpet; 1600 x 1200 to 2048 x 1536, as Word keeps them); the same report
+with a photographed letter of children's names and NHS numbers after the photographs; a
+visit, eight phone photographs of 4032 x 3024 attached to the message; and `--texts`
+pictures that carry personal data (screenshots of a case list as PNG and JPEG, dark ones,
+photographed letters and screens, scanned letters, a letter lying in a photographed room),
+each attached to a message alone.
+
+Each is parsed as the scan parses it, with the shipped OCR settings, once as before
+(`scan.ocr.skip_photos: false`: every picture read by Tesseract) and once as now; OCR's memo
+is emptied before each, so nothing read in one helps the other. Printed: seconds a message
+(wall clock, and CPU of this process and its programs together), their ratio, what the
+scan's notes said, and recall: the NHS numbers and surnames found in the text pictures
+before and now (it must not drop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dlpgate import testpictures  # noqa: E402
+from dlpgate.config import Limits, Ocr  # noqa: E402
+from dlpgate.parse import ocr  # noqa: E402
+from dlpgate.parse.mime import parse  # noqa: E402
+from dlpgate.testing import make_message  # noqa: E402
+
+BEFORE, NOW = Ocr(skip_photos=False), Ocr()
+
+
+def cpu() -> float:
+    """CPU seconds of this process and of the programs it has waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def scanned(raw: bytes, settings: Ocr) -> tuple[float, float, str, tuple[str, ...]]:
+    """(wall seconds, CPU seconds, the attachments' text, the notes) of one cold parse."""
+    ocr.clear_memo()
+    wall, used = time.monotonic(), cpu()
+    message = parse(raw, None, Limits(), settings)
+    wall, used = time.monotonic() - wall, cpu() - used
+    text = "\n".join(p.text for p in message.parts if p.is_attachment)
+    problems = tuple(f"{p.kind}: {p.part}" for p in message.problems)
+    return wall, used, text, message.notes + problems
+
+
+# the sizes Word keeps a photograph at (it compresses pictures to 220 ppi when saving)
+WORD_SIZES = ((1600, 1200), (2048, 1536), (1200, 1600))
+
+
+def messages(photos: int) -> dict[str, tuple[bytes, tuple[str, ...]]]:
+    """name: (message, what a reading must find in it)."""
+    shots = [testpictures.photo(seed, size=WORD_SIZES[seed % 3]).data for seed in range(photos)]
+    letter = testpictures.text(3, "photographed letter")
+    visit = [testpictures.photo(100 + seed, size=(4032, 3024)).data for seed in range(8)]
+
+    def mail(*files: tuple[str, bytes]) -> bytes:
+        return make_message(to=("repairs@contractor.example",), body="Attached.", attachments=tuple(
+            (name, "application/octet-stream", data) for name, data in files))
+
+    return {
+        f"report, {photos} photographs": (mail(("report.docx", testpictures.report(shots))), ()),
+        f"report, {photos} photographs + letter": (
+            mail(("report.docx", testpictures.report([*shots, letter.data]))), letter.shows),
+        "visit, 8 phone photographs attached": (
+            mail(*((f"IMG_{n:04d}.jpg", data) for n, data in enumerate(visit, 1))), ()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--photos", type=int, default=30)
+    parser.add_argument("--texts", type=int, default=28)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each, the least kept")
+    args = parser.parse_args()
+    if not ocr.available():
+        sys.exit("tesseract-ocr and poppler-utils are not installed")
+
+    print(f"{'message':<40}{'before s':>10}{'now s':>8}{'ratio':>7}{'CPU before':>12}"
+          f"{'CPU now':>9}{'ratio':>7}  found before/now")
+    for name, (raw, shows) in messages(args.photos).items():
+        runs = {label: min((scanned(raw, s) for _ in range(args.repeat)), key=lambda r: r[0])
+                for label, s in (("before", BEFORE), ("now", NOW))}
+        (wb, cb, tb, nb), (wn, cn, tn, nn) = runs["before"], runs["now"]
+        found = f"{sum(x in tb for x in shows)}/{sum(x in tn for x in shows)} of {len(shows)}"
+        print(f"{name:<40}{wb:>10.2f}{wn:>8.2f}{wb / wn:>7.1f}{cb:>12.2f}{cn:>9.2f}"
+              f"{cb / cn:>7.1f}  {found}", flush=True)
+        for label, notes in (("before", nb), ("now", nn)):
+            for note in notes:
+                print(f"    {label}: {note}")
+
+    print(f"\n{'picture with text':<24}{'size':>12}{'before s':>10}{'now s':>8}"
+          f"{'found before':>14}{'found now':>11}")
+    totals = [0, 0, 0, 0.0, 0.0]
+    for seed in range(args.texts):
+        picture = testpictures.text(seed)
+        ext = "png" if picture.data.startswith(testpictures.PNG_SIGNATURE) else "jpg"
+        raw = make_message(to=("x@example.org",), body="See attached.", attachments=(
+            (f"picture.{ext}", f"image/{'png' if ext == 'png' else 'jpeg'}", picture.data),))
+        wb, _, tb, _ = scanned(raw, BEFORE)
+        wn, _, tn, _ = scanned(raw, NOW)
+        before, now = sum(x in tb for x in picture.shows), sum(x in tn for x in picture.shows)
+        width, height = ocr.image_size(picture.data) or (0, 0)
+        print(f"{picture.kind:<24}{f'{width}x{height}':>12}{wb:>10.2f}{wn:>8.2f}"
+              f"{f'{before}/{len(picture.shows)}':>14}{f'{now}/{len(picture.shows)}':>11}",
+              flush=True)
+        totals = [totals[0] + len(picture.shows), totals[1] + before, totals[2] + now,
+                  totals[3] + wb, totals[4] + wn]
+    shown, before, now, wb, wn = totals
+    print(f"{'recall':<24}{'':>12}{wb:>10.2f}{wn:>8.2f}{f'{before}/{shown}':>14}"
+          f"{f'{now}/{shown}':>11}   ({before / shown:.1%} before, {now / shown:.1%} now; "
+          f"time ratio {wb / wn:.2f})")
+
+
+if __name__ == "__main__":
+    main()

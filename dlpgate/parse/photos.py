@@ -1,0 +1,229 @@
+"""Whether a photograph can hold text, from a quick look at a small grey copy of it.
+
+A housing officer's inspection report carries thirty phone photographs of damp walls; OCR
+read each for 0.3 to 5 s and found nothing, and the message waited up to 17 s for its
+verdict. The look here costs a few hundredths of a second: poppler's pdftoppm draws the JPEG
+(wrapped in a one-page PDF, where its decoder is) in grey, at most `LOOK_SIDE` pixels a side,
+under the memory and time limits of OCR's programs; then `longest_line` looks for what print
+and screens show and photographs of rooms do not: small cells side by side, each of two sharp
+tones (ink and paper) crossed by strokes both ways, as a line of letters is. A picture with
+no such line is not read, and is counted in the scan's notes; one with any, or one the look
+cannot draw, is read in full as before. Only JPEGs are looked at: cameras save photographs
+so, while screenshots (PNG) are what OCR is for, and are always read.
+
+The look leans to reading: a radiator's fins, a brick wall's mortar or a tiled floor's grout
+can pass for lines of text, and are read as before; one line of an NHS number at 9 points,
+screenshot or photographed, is enough to be read, and so are text turned a quarter (a page
+photographed sideways), faint text (grey 240 on white) and headings.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# The longest side the look draws a picture at: a 12-megapixel photograph's page of text is
+# still letters of five pixels and more at it, and the look costs 30-60 ms.
+LOOK_SIDE = 1600
+_CELL = 16  # pixels a side of the cells a line of text crosses
+_CONTRAST = 8  # grey levels between ink and paper, at the least (of 255)
+_SHARE = 0.2  # and a fifth of the picture's range of greys: print stands out where it is
+_MIDDLE = 0.35  # share of a cell's pixels between its two tones, at most: print is two tones
+_INK = 0.05  # share of a cell that is the lesser tone (the ink), at the least
+_ACROSS, _DOWN = 1.0, 0.5  # strokes crossed a row and a column of a cell, at the least
+_SCALES = 3  # the picture's size, half and a quarter: print, headings, posters
+_CHECKED = 32  # repeating runs looked through, the longest first, before one is taken as text
+_REPEATS = 0.8  # correlation of a strip with itself moved along, from which it is a pattern
+LINE = 5  # cells side by side that make a line: 80 pixels, "943 476" at 9 points on a screen
+
+
+class Frame(NamedTuple):
+    """A JPEG's frame header: how its pixels are coded, and how many."""
+
+    marker: int  # 0xC0 baseline, 0xC1 extended, 0xC2 progressive; others lossless, arithmetic
+    precision: int
+    width: int
+    height: int
+    components: int
+
+
+def jpeg_frame(data: bytes) -> Frame | None:
+    """The frame header of a JPEG, found by walking its markers, or None when there is none
+    in its first megabyte (not a JPEG, or damaged)."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    at = 2
+    while at + 9 < len(data) and at < 1 << 20:
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker in (0xD8, 0x01, 0xFF) or 0xD0 <= marker <= 0xD7:
+            at += 1 if marker == 0xFF else 2  # a fill byte, or a marker without a length
+            continue
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[at + 5:at + 9])
+            return Frame(marker, data[at + 4], width, height, data[at + 9])
+        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+    return None
+
+
+def lookable(frame: Frame | None) -> bool:
+    """An 8-bit Huffman-coded JPEG of grey, colour or CMYK, as cameras write: poppler draws
+    it. Others (12-bit, lossless, arithmetic-coded: rare) are read in full."""
+    return frame is not None and frame.marker in (0xC0, 0xC1, 0xC2) and \
+        frame.precision == 8 and frame.components in (1, 3, 4) and \
+        frame.width > 0 and frame.height > 0
+
+
+def page_of(data: bytes, frame: Frame) -> bytes:
+    """A one-page PDF that shows the JPEG `data` a pixel a point, for pdftoppm to draw."""
+    width, height = frame.width, frame.height
+    space = {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}[frame.components]
+    draw = f"q {width} 0 0 {height} 0 0 cm /Im0 Do Q".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Resources << "
+        f"/XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>".encode(),
+        b"<< /Length %d >>\nstream\n" % len(draw) + draw + b"\nendstream",
+        f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace "
+        f"{space} /BitsPerComponent 8 /Filter /DCTDecode /Length {len(data)} >>\nstream\n"
+        .encode() + data + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pgm_pixels(pgm: bytes) -> np.ndarray | None:
+    """The grey pixels of a binary PGM as pdftoppm writes it, or None when it is not one."""
+    import numpy as np
+
+    parts = pgm.split(maxsplit=4)
+    if len(parts) < 5 or parts[0] != b"P5" or parts[3] != b"255":
+        return None
+    try:
+        width, height = int(parts[1]), int(parts[2])
+    except ValueError:
+        return None
+    pixels = parts[4]
+    if width < 1 or height < 1 or len(pixels) < width * height:
+        return None
+    return np.frombuffer(pixels, np.uint8, width * height).reshape(height, width)
+
+
+def longest_line(grey: np.ndarray) -> int:
+    """The most cells side by side in `grey` that each look like a piece of a line of text
+    (two sharp tones, crossed by strokes both ways), in a row or, for a page turned a
+    quarter, in a column, but for a pattern repeated (`_repeats`); at the picture's size,
+    half and a quarter of it (for headings). Under `LINE`: nothing like a line of text."""
+    import numpy as np
+
+    grey = np.asarray(grey, dtype=np.int16)
+    least = None  # a fifth of the picture's range of greys, from its cells' two tones
+    found = 0
+    for _ in range(_SCALES):
+        across, down, dark, tones = _cells(grey, least)
+        if least is None:
+            if not tones.size:
+                return 0
+            low, high = np.percentile(tones[0], 0.5), np.percentile(tones[1], 99.5)
+            least = max(_CONTRAST, _SHARE * (high - low))
+            across, down, dark, tones = _cells(grey, least, tones)
+        found = max(found, _longest(across, dark.mean(axis=2)),
+                    _longest(down.T, dark.mean(axis=3).transpose(1, 0, 2)))
+        if found >= LINE:
+            return found
+        grey = _halved(grey)
+    return found
+
+
+def _halved(grey: np.ndarray) -> np.ndarray:
+    h, w = grey.shape[0] // 2 * 2, grey.shape[1] // 2 * 2
+    g = grey[:h, :w]
+    return (g[0::2, 0::2] + g[1::2, 0::2] + g[0::2, 1::2] + g[1::2, 1::2]) // 4
+
+
+def _cells(grey: np.ndarray, least: float | None,
+           tones: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """For each cell: whether it looks like a piece of a line of text running across, and
+    running down (with contrast of `least` at the least; None: only its tones are wanted);
+    its pixels that are the darker of its two tones; and the tones (dark, light), which
+    `tones` gives where they are known."""
+    import numpy as np
+
+    n = _CELL
+    rows, cols = grey.shape[0] // n, grey.shape[1] // n
+    cells = grey[:rows * n, :cols * n].reshape(rows, n, cols, n).transpose(0, 2, 1, 3)
+    flat = cells.reshape(rows, cols, n * n)
+    if tones is None:
+        low_at, high_at = int(0.05 * n * n), int(0.95 * n * n)
+        ranked = np.partition(flat, (low_at, high_at), axis=-1)
+        tones = np.stack([ranked[..., low_at], ranked[..., high_at]])
+    if least is None or rows < 1 or cols < 1:
+        empty = np.zeros((rows, cols), bool)
+        return empty, empty, cells < 0, tones
+    low, high = tones
+    contrast = high - low
+    middle = (low + high) // 2
+    dark = cells < middle[..., None, None]
+    ink = dark.mean(axis=(-1, -2))
+    ink = np.minimum(ink, 1 - ink)
+    between = (np.abs(flat - middle[..., None]) * 4 < contrast[..., None]).mean(axis=-1)
+    across = (dark[..., :, 1:] != dark[..., :, :-1]).sum(axis=(-1, -2)) / n
+    down = (dark[..., 1:, :] != dark[..., :-1, :]).sum(axis=(-1, -2)) / n
+    two_tones = (contrast >= least) & (between <= _MIDDLE) & (ink >= _INK)
+    return (two_tones & (across >= _ACROSS) & (down >= _DOWN),
+            two_tones & (down >= _ACROSS) & (across >= _DOWN), dark, tones)
+
+
+def _longest(text: np.ndarray, profiles: np.ndarray) -> int:
+    """The most text-like cells side by side in a row of `text`, but for runs of a pattern
+    that repeats; `profiles` holds each cell's share of dark pixels along the row. Past
+    `_CHECKED` repeating runs the next is taken as a line, as a look too long is read."""
+    import numpy as np
+
+    if text.size == 0:
+        return 0
+    padded = np.zeros((text.shape[0], text.shape[1] + 2), np.int8)
+    padded[:, 1:-1] = text
+    edges = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    ends = np.nonzero(edges == -1)[1]
+    runs = sorted(zip(ends - starts, rows, starts, strict=True), reverse=True)
+    for checked, (length, row, start) in enumerate(runs):
+        if length < LINE or checked >= _CHECKED:
+            return int(length)
+        if not _repeats(profiles[row, start:start + length].ravel()):
+            return int(length)
+    return 0
+
+
+def _repeats(profile: np.ndarray) -> bool:
+    """Whether a strip of cells is one pattern over and over (a radiator's fins, tiles'
+    grout, a brick wall's joints), as a line of letters never is: its columns' share of dark
+    pixels (each cell dark by its own two tones, as light falls unevenly on a wall) matches
+    itself moved along by some period."""
+    import numpy as np
+
+    p = profile - profile.mean()
+    n = len(p)
+    lags = np.arange(3, n // 2 + 1)
+    if not len(lags):
+        return False
+    products = np.correlate(p, p, "full")[n - 1:][lags]
+    squares = np.concatenate([[0.0], np.cumsum(p * p)])
+    norms = np.sqrt(squares[n - lags] * (squares[n] - squares[lags]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return bool(np.any(np.where(norms > 0, products / norms, 0) >= _REPEATS))
