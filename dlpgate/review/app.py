@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hmac
 import io
-import ipaddress
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -37,7 +36,7 @@ from dlpgate.act.quarantine import (
     released_to,
 )
 from dlpgate.config import Settings
-from dlpgate.review import auth, history, links
+from dlpgate.review import auth, clients, history, links
 from dlpgate.review.content import (
     findings_view,
     hidden_recipients,
@@ -106,7 +105,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         requests or nodes race to begin it."""
         name = user.username
         token = hmac.new(sso_key, name.encode(), "sha256").hexdigest()[:32]
-        client = _client_address(request, cfg.trusted_proxies)
+        client = clients.client_address(request, cfg.trusted_proxies)
         key = auth.token_hash(hmac.new(sso_key, f"session\0{name}\0{client}".encode(),
                                        "sha256").hexdigest())
         request.state.proxy_session = key
@@ -124,7 +123,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return auth.Session(name, token, now, now)
 
     def current(request: Request) -> tuple[auth.User, auth.Session | None] | None:
-        if cfg.trusted_header and _trusted(request, cfg.trusted_proxies):
+        if cfg.trusted_header and clients.trusted(request, cfg.trusted_proxies):
             # named once, or not at all: a proxy that adds its header to the one the browser
             # sent passed both on, and the first, the browser's own, was taken
             named = request.headers.getlist(cfg.trusted_header)
@@ -201,12 +200,12 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         username = str(form.get("username", ""))[:100]
         password = str(form.get("password", ""))
         nxt = _safe_next(str(form.get("next", "/")))
-        client = _client_address(request, cfg.trusted_proxies)
+        client = clients.client_address(request, cfg.trusted_proxies)
         # Failures lock out a name at one address and an address; a name from anywhere is
         # only slowed, and not at all on a browser it signed in on before: five wrong
         # passwords typed anywhere against a reviewer's name locked her out (auth.py).
         name = f"user:{username.lower()}"
-        network = _network(client)
+        network = clients.network(client)
         pair, addr = f"pair:{username.lower()}\0{network}", f"addr:{network}"
         user = store.get_user(username)
         known = auth.check_known_browser(known_key, user, request.cookies.get(KNOWN_COOKIE, ""))
@@ -557,7 +556,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         """A link that could not be used: in its sender's name when the message it names is
         known (an expired link's signature was good), else `sender:(unknown)`."""
         who = f"sender:{item.mail_from}" if item is not None else "sender:(unknown)"
-        client = _client_address(request, cfg.trusted_proxies)
+        client = clients.client_address(request, cfg.trusted_proxies)
         store.audit(AuditEntry(who, "link-refused", item_id, via="link",
                                detail=f"{why}; {client}"))
 
@@ -657,40 +656,6 @@ def _inert(cell: str) -> str:
     """A cell a spreadsheet will not run: a sender's false-alarm reason of
     '=HYPERLINK("http://...?"&A2&B2, ...)' was a live formula in the exported trail."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
-def _client_address(request: Request, proxies: list[str]) -> str:
-    """Who is signing in: behind a trusted proxy, the address it says it forwarded for (the
-    last X-Forwarded-For entry, the one the proxy itself added); every reviewer came from the
-    proxy's address, and five failures with invented names locked the whole team out."""
-    host = request.client.host if request.client else "?"
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if forwarded and _trusted(request, proxies):
-        return forwarded.split(",")[-1].strip()[:64] or host
-    return host
-
-
-def _network(client: str) -> str:
-    """A client as the lockout counts it: an IPv6 one by its /64, which a host or a household
-    is given whole (a guesser stepped through its own 2^64 addresses, a fresh one each try).
-    An IPv4 address written as IPv6 (::ffff:203.0.113.9) is that IPv4 address."""
-    try:
-        address = ipaddress.ip_address(client)
-    except ValueError:
-        return client
-    if address.version == 6 and address.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(getattr(address, "ipv4_mapped", None) or address)
-
-
-def _trusted(request: Request, networks: list[str]) -> bool:
-    if request.client is None:
-        return False
-    try:
-        address = ipaddress.ip_address(request.client.host)
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(n) for n in networks)
 
 
 def _clock(zone: str):

@@ -1,0 +1,79 @@
+"""Who is asking: forwarded addresses believed only from listed proxies, through the app on
+a real store."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+from starlette.testclient import TestClient
+
+from dlpgate.config import Settings
+from dlpgate.review import auth, clients
+from dlpgate.review.app import create_app
+from dlpgate.store.sqlite import SQLiteStore
+from dlpgate.testing import capture_logs
+
+PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def hashed() -> str:
+    return auth.hash_password(PASSWORD)  # once for the module: half a second a hash
+
+
+@pytest.fixture
+def world(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'r.db'}")
+    for name, roles in (("ann", ("reviewer",)), ("audrey", ("auditor",))):
+        store.save_user(name, hashed(), roles)
+    settings = Settings.model_validate({"storage": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
+                                        "review": {"secure_cookies": False}})
+    yield store, settings
+    store.close()
+
+
+def at(app, address: str) -> TestClient:
+    return TestClient(app, follow_redirects=False, client=(address, 4000))
+
+
+def sign_in(app, address: str, name: str = "ann", password: str = PASSWORD, **headers):
+    return at(app, address).post("/login", data={"username": name, "password": password},
+                                 headers=headers)
+
+
+def test_a_local_process_cannot_name_the_client_by_default(world, monkeypatch):
+    # 127.0.0.1 was believed unless told otherwise: any process on the relay's host locked a
+    # reviewer's office out, and wrote an address of its choosing into the audit trail
+    store, settings = world
+    monkeypatch.setattr(clients, "_warned", set())
+    app = create_app(settings, store)
+    office = {"X-Forwarded-For": "198.51.100.7"}
+    with capture_logs(settings, forbidden=("198.51.100.7",)) as logs:
+        for i in range(auth.ADDRESS_FAILURES):
+            assert sign_in(app, "127.0.0.1", f"nobody{i}", "wrong", **office).status_code == 401
+        assert sign_in(app, "127.0.0.1", "ann", **office).status_code == 429  # itself, locked
+    assert sign_in(app, "198.51.100.7").status_code == 303  # the office was not
+    failed = store.audit_log(action="sign-in-failed")
+    assert failed and {e.detail for e in failed} == {"127.0.0.1"}
+    # said once in the log, for an operator whose proxy it is: its kind, not an address
+    [warning] = [e for e in logs.events if e["event"] == "review_forwarded_for_ignored"]
+    assert warning["peer"] == "loopback (this host)" and "trusted_proxies" in warning["advice"]
+
+
+def test_a_proxy_listed_in_trusted_proxies_is_believed(world):
+    store, settings = world
+    listed = settings.model_copy(update={"review": settings.review.model_copy(
+        update={"trusted_proxies": ["127.0.0.1/32"]})})
+    app = create_app(listed, store)
+    assert sign_in(app, "127.0.0.1", "ann", "wrong",
+                   **{"X-Forwarded-For": "198.51.100.7"}).status_code == 401
+    [failed] = store.audit_log(action="sign-in-failed")
+    assert failed.detail == "198.51.100.7"
+
+
+def test_networks_are_counted_by_their_host_or_64():
+    assert clients.network("203.0.113.9") == "203.0.113.9"
+    assert clients.network("::ffff:203.0.113.9") == "203.0.113.9"
+    assert clients.network("2001:db8:1:2::5") == "2001:db8:1:2::/64"
+    assert clients.network("testclient") == "testclient"
