@@ -581,6 +581,10 @@ class Review(_Section):
         "lockout counts and the audit trail records) and trusted_header are believed; a proxy "
         "on this host is 127.0.0.1/32. Default: none, each client is the address it connects "
         "from.")
+    hashes_at_once: int = Field(1, ge=1, le=8, description="Passwords hashed at once (scrypt: "
+                                "128 MiB and some half a second of one CPU each); more sign-ins "
+                                "wait their turn, and past 8 waiting one is refused (503) "
+                                "before its password is hashed.")
     time_zone: str = Field("", description="The zone the app's pages give times in, such as "
                            "Europe/London (each time carries its zone's name); empty: the "
                            "server's own.")

@@ -73,8 +73,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     env.filters["when"] = _clock(settings.review.time_zone)
     env.filters["age"] = _age
     throttle = auth.Throttle()
-    unknown_hash = auth.hash_password(auth.new_token())  # checked for names with no account
     cfg = settings.review
+    hashing = auth.Hashing(cfg.hashes_at_once)
+    unknown_hash = auth.decoy_hash()  # checked for names with no account
 
     def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         html = env.get_template(name).render(request=request, **ctx)
@@ -224,14 +225,24 @@ def create_app(settings: Settings, store: Any) -> Starlette:
             return page(request, "login.html", 429, next=nxt, error=(
                 "Too many failed attempts at this name. Try again in "
                 f"{_seconds(wait)}, or from a browser you have signed in on before."))
+        # Anyone can ask for a hash, so a few run at once and a few more wait (auth.Hashing);
+        # past that a try is refused before anything is hashed, but not one from a browser
+        # its name signed in on before, which goes before the others waiting: the reviewer
+        # gets in while a flood of guesses is turned away.
+        if not known and hashing.full():
+            store.audit(AuditEntry(who, "sign-in-refused", via="web", detail=client,
+                                   reason="busy: too many sign-ins being checked"))
+            return page(request, "login.html", 503, next=nxt,
+                        error="The sign-in page is busy. Try again in a moment.")
         # the hash is worked for an unknown name too: answering it at once told an outsider,
         # by the time taken, which names are accounts. It is worked off the event loop, the
         # relay's too (scrypt held every SMTP session still while it ran), so the try is
         # counted as failed first: tries arriving meanwhile see it, as they did when nothing
         # else could run, and the lockout is not passed by sending many at once.
         throttle.failed(pair, addr, name, *([known] if known else []))
-        matches = await run_in_threadpool(auth.check_password, password,
-                                          user.password_hash if user else unknown_hash)
+        stored = user.password_hash if user else unknown_hash
+        matches = await hashing.run(auth.check_evenly, password, stored, unknown_hash,
+                                    first=bool(known))
         if user is None or user.disabled or not matches:
             store.audit(AuditEntry(who, "sign-in-failed", via="web", detail=client))
             return page(request, "login.html", 401, next=nxt,
@@ -240,6 +251,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         # because the reviewer got in (only this try, counted above)
         throttle.forgive(addr, name)
         throttle.succeeded(pair, *([known] if known else []))
+        if auth.needs_rehash(stored):  # made at an older cost: made again at today's
+            store.rehash_user(user.username, stored,
+                              await hashing.run(auth.hash_password, password, first=True))
         old = request.cookies.get(COOKIE)
         if old:  # never keep a token that existed before sign-in (session fixation)
             store.end_sessions(token_hash=auth.token_hash(old))
@@ -578,7 +592,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         Route("/style.css", style),
         *history.routes(page, guarded, checked_form, actor, store),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    app.state.hashing = hashing  # how many passwords are being checked (tests look)
+    return app
 
 
 def _any_role(guarded, handler):

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from dlpgate import testdata
+from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import make_message
 
 
@@ -145,6 +146,9 @@ def test_accounts_are_added_with_the_mailboxes_they_send_from_and_changed_audite
                   "--mailbox", "mailto:fostering@example-council.gov.uk",
                   password="correct horse battery\n")  # as pasted from Outlook
     assert added.returncode == 0, added.stderr
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'u.db'}")
+    assert store.get_user("sam").password_hash.startswith("scrypt$131072$8$1$")  # OWASP's cost
+    store.close()
     assert users("list").stdout.splitlines() == [
         "sam\treviewer\tactive\tsam.ray@example-council.gov.uk,fostering@example-council.gov.uk"]
     for wrong in ("sam.ray", "sam.ray@example-council", "a b@example-council.gov.uk"):
