@@ -105,7 +105,6 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         old; `users disable`, sign-out) and is begun, and audited, once however many
         requests or nodes race to begin it."""
         name = user.username
-        token = hmac.new(sso_key, name.encode(), "sha256").hexdigest()[:32]
         client = clients.client_address(request, cfg.trusted_proxies)
         key = auth.token_hash(hmac.new(sso_key, f"session\0{name}\0{client}".encode(),
                                        "sha256").hexdigest())
@@ -115,13 +114,13 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         if held is None or now - held.last_seen > cfg.idle_timeout or \
                 now - held.created > cfg.session_lifetime:
             sweep()
-            store.open_session(key, name, token, now - cfg.idle_timeout,
+            store.open_session(key, name, auth.form_token(sso_key, key), now - cfg.idle_timeout,
                                now - cfg.session_lifetime,
                                AuditEntry(actor(user), "sign-in", reason="signed in by the proxy",
                                           via="web", detail=client))
         elif now - held.last_seen > 30:
             store.touch_session(key)
-        return auth.Session(name, token, now, now)
+        return auth.proxy_session(name, sso_key, key, now, now)
 
     def current(request: Request) -> tuple[auth.User, auth.Session | None] | None:
         if cfg.trusted_header and clients.trusted(request, cfg.trusted_proxies):
@@ -166,7 +165,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     async def checked_form(request: Request, session: auth.Session | None) -> Any:
         _same_site(request)
         form = await read_form(request)
-        if session is not None and not _same_token(form.get("csrf"), session.csrf):
+        if session is not None and not any(_same_token(form.get("csrf"), token) for token in
+                                           (session.csrf, session.csrf_before) if token):
             raise Denied(403, "the form's security token is missing or stale; reload the page")
         return form
 

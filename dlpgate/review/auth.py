@@ -48,6 +48,7 @@ _N, _R, _P = 2**17, 8, 1
 # The most memory a stored hash's parameters may ask for: a hash whose N was edited up (or
 # corrupted) would otherwise have each try at that name allocate it.
 _MAX_MEMORY = 1 << 30
+FORM_WINDOW = 3600  # seconds: a proxy-signed form's token is good for one to two of these
 MAX_FAILURES = 5
 ADDRESS_FAILURES = 10
 LOCKOUT = 15 * 60
@@ -225,6 +226,26 @@ class Session:
     created: float
     last_seen: float
     generation: int = 0  # the account's credential generation when it was begun
+    csrf_before: str = ""  # a token also taken: the last window's, for a proxy's user
+
+
+def form_token(key: bytes, session: str, at: float | None = None) -> str:
+    """The form token of a proxy's user in the `FORM_WINDOW` holding `at` (default: now), a
+    MAC of their session's key and the window under a key all nodes share. It was the same
+    for ever, a MAC of the name alone: one token seen once (a saved page, a proxy's log of
+    a form posted) went on letting another site post forms in that reviewer's name."""
+    window = int((_clock() if at is None else at) // FORM_WINDOW)
+    return hmac.new(key, f"form\0{session}\0{window}".encode(), "sha256").hexdigest()[:32]
+
+
+def proxy_session(username: str, key: bytes, session: str, created: float,
+                  last_seen: float) -> Session:
+    """A proxy's user's session as the forms see it: this window's token, and the last
+    window's also taken, so that a page left open over the change still posts (a form
+    works one to two windows after its page was shown)."""
+    now = _clock()
+    return Session(username, form_token(key, session, now), created, last_seen,
+                   csrf_before=form_token(key, session, now - FORM_WINDOW))
 
 
 class Throttle:

@@ -992,6 +992,35 @@ def test_behind_a_signing_in_proxy_a_form_from_another_site_does_nothing(world):
     assert r.status_code == 200 and "943 476 5919" in r.text
 
 
+def test_a_proxy_users_form_token_rotates_and_a_page_left_open_over_the_change_still_posts(
+        world, monkeypatch):
+    # it was a MAC of the name alone, the same for ever: one token seen once (a saved page, a
+    # proxy's log of a form) let another site post forms in that reviewer's name from then on
+    clock = [1_000 * auth.FORM_WINDOW + 10.0]
+    monkeypatch.setattr(auth, "_clock", lambda: clock[0])
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+    ann = TestClient(create_app(settings, world["store"]), follow_redirects=False,
+                     client=("10.1.2.3", 4000), headers={"X-Remote-User": "ann"})
+    item = f"/m/{world['id']}"
+    left_open = csrf(ann.get(item).text)
+    clock[0] += auth.FORM_WINDOW  # the next window: a new token, and the last one still taken
+    fresh = csrf(ann.get(item).text)
+    assert fresh != left_open
+    r = ann.post(f"{item}/reveal", data={"csrf": left_open, "reason": "checking"})
+    assert r.status_code == 200 and "943 476 5919" in r.text
+    clock[0] += auth.FORM_WINDOW  # two windows on: the page left open is stale
+    r = ann.post(f"{item}/reveal", data={"csrf": left_open, "reason": "checking"})
+    assert r.status_code == 403 and "security token" in r.text
+    assert ann.post(f"{item}/reveal", data={"csrf": csrf(ann.get(item).text),
+                                            "reason": "checking"}).status_code == 200
+    # another proxy user's token, of the same window, is no good for ann
+    bob = TestClient(create_app(settings, world["store"]), follow_redirects=False,
+                     client=("10.1.2.3", 4000), headers={"X-Remote-User": "root"})
+    theirs = csrf(bob.get(item).text)
+    assert ann.post(f"{item}/reveal", data={"csrf": theirs, "reason": "x" * 9}).status_code == 403
+
+
 def test_a_form_posted_from_another_site_signs_no_one_in_and_changes_nothing(world):
     # a page elsewhere signed ann's browser in as bob: her reveals went on the trail as his
     c = client(world)

@@ -16,9 +16,11 @@ from dlpgate.review.auth import (
     check_known_browser,
     check_password,
     decoy_hash,
+    form_token,
     hash_password,
     known_browser,
     needs_rehash,
+    proxy_session,
     token_hash,
 )
 
@@ -194,6 +196,22 @@ def test_a_hash_asked_first_goes_before_every_other_waiting():
 
     asyncio.run(asked())
     assert order == ["running", "hers", "a guess", "another"]
+
+
+def test_a_proxy_users_form_token_changes_each_window_and_the_last_windows_is_still_taken(
+        monkeypatch):
+    # it was a MAC of the name alone: one token seen once was good in that reviewer's name
+    # for ever
+    key, window = b"k" * 32, auth.FORM_WINDOW
+    start = 1_000 * window
+    assert form_token(key, "session-a", start) == form_token(key, "session-a", start + window - 1)
+    assert form_token(key, "session-a", start) != form_token(key, "session-a", start + window)
+    assert form_token(key, "session-a", start) != form_token(key, "session-b", start)
+    assert form_token(b"x" * 32, "session-a", start) != form_token(key, "session-a", start)
+    monkeypatch.setattr(auth, "_clock", lambda: start + window + 5)
+    session = proxy_session("ann", key, "session-a", 0.0, 0.0)
+    assert session.csrf == form_token(key, "session-a", start + window)
+    assert session.csrf_before == form_token(key, "session-a", start)
 
 
 def test_a_user_printed_or_logged_does_not_show_its_password_hash():
