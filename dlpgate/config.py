@@ -585,6 +585,13 @@ class Review(_Section):
                                 "128 MiB and some half a second of one CPU each); more sign-ins "
                                 "wait their turn, and past 8 waiting one is refused (503) "
                                 "before its password is hashed.")
+    refusals_audited: int = Field(5, ge=1, description="Refused and failed sign-ins and links "
+                                  "that cannot be used, written to the audit trail one by one "
+                                  "per kind and source network (IPv4 /24, IPv6 /48) in each "
+                                  "refusals_window, and 20 times as many from all networks; "
+                                  "the rest are counted into one summary entry.")
+    refusals_window: int = Field(15 * 60, ge=60, description="Seconds over which "
+                                 "refusals_audited is counted.")
     time_zone: str = Field("", description="The zone the app's pages give times in, such as "
                            "Europe/London (each time carries its zone's name); empty: the "
                            "server's own.")

@@ -214,26 +214,27 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         # what was typed is recorded only when it names an account: it may be a password
         # typed into the wrong box, or someone's address
         who = f"web:{user.username}" if user else "web:(no such user)"
+
+        def refused(status: int, error: str, action: str = "sign-in-refused",
+                    reason: str = "") -> Response:
+            clients.refused(store, settings, AuditEntry(who, action, reason=reason, via="web",
+                                                        detail=client), client)
+            return page(request, "login.html", status, next=nxt, error=error)
+
         if throttle.locked(pair) or throttle.locked(addr, limit=auth.ADDRESS_FAILURES):
-            store.audit(AuditEntry(who, "sign-in-refused", reason="too many failed attempts",
-                                   via="web", detail=client))
-            return page(request, "login.html", 429, next=nxt,
-                        error="Too many failed attempts. Try again in 15 minutes.")
+            return refused(429, "Too many failed attempts. Try again in 15 minutes.",
+                           reason="too many failed attempts")
         if not known and (wait := throttle.wait(name)):
-            store.audit(AuditEntry(who, "sign-in-refused", via="web", detail=client,
-                                   reason="too many failed attempts at this name: slowed"))
-            return page(request, "login.html", 429, next=nxt, error=(
-                "Too many failed attempts at this name. Try again in "
-                f"{_seconds(wait)}, or from a browser you have signed in on before."))
+            return refused(429, "Too many failed attempts at this name. Try again in "
+                           f"{_seconds(wait)}, or from a browser you have signed in on before.",
+                           reason="too many failed attempts at this name: slowed")
         # Anyone can ask for a hash, so a few run at once and a few more wait (auth.Hashing);
         # past that a try is refused before anything is hashed, but not one from a browser
         # its name signed in on before, which goes before the others waiting: the reviewer
         # gets in while a flood of guesses is turned away.
         if not known and hashing.full():
-            store.audit(AuditEntry(who, "sign-in-refused", via="web", detail=client,
-                                   reason="busy: too many sign-ins being checked"))
-            return page(request, "login.html", 503, next=nxt,
-                        error="The sign-in page is busy. Try again in a moment.")
+            return refused(503, "The sign-in page is busy. Try again in a moment.",
+                           reason="busy: too many sign-ins being checked")
         # the hash is worked for an unknown name too: answering it at once told an outsider,
         # by the time taken, which names are accounts. It is worked off the event loop, the
         # relay's too (scrypt held every SMTP session still while it ran), so the try is
@@ -244,9 +245,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         matches = await hashing.run(auth.check_evenly, password, stored, unknown_hash,
                                     first=bool(known))
         if user is None or user.disabled or not matches:
-            store.audit(AuditEntry(who, "sign-in-failed", via="web", detail=client))
-            return page(request, "login.html", 401, next=nxt,
-                        error="That user name and password do not match an active account.")
+            return refused(401, "That user name and password do not match an active account.",
+                           "sign-in-failed")
         # the name's and the address's failures stand: another's guessing is not forgiven
         # because the reviewer got in (only this try, counted above)
         throttle.forgive(addr, name)
@@ -435,7 +435,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         """The newest entries the filters match (one more than the page shows, to say there
         are more), each filter asked of the store: the action was asked of the newest 5,000
         of any kind, and a reveal a few days of page views back was not among a reviewer's
-        reveals."""
+        reveals. Refusals held back so far are summarised first (store/bursts.py)."""
+        store.audit_summaries()
         return store.audit_log(**_audit_filters(request), limit=AUDIT_SHOWN + 1)
 
     def _audit_looked(request: Request, user: auth.User, action: str, found: int) -> None:
@@ -460,6 +461,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         """Every entry the filters match, streamed a batch at a time; the entry saying so is
         written first, with how many, so an export that fails half way is still on record."""
         filters = _audit_filters(request)
+        await run_in_threadpool(store.audit_summaries)
         found, newest = await run_in_threadpool(store.audit_extent, **filters)
         _audit_looked(request, user, "audit-export", found)
 
@@ -571,8 +573,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         known (an expired link's signature was good), else `sender:(unknown)`."""
         who = f"sender:{item.mail_from}" if item is not None else "sender:(unknown)"
         client = clients.client_address(request, cfg.trusted_proxies)
-        store.audit(AuditEntry(who, "link-refused", item_id, via="link",
-                               detail=f"{why}; {client}"))
+        clients.refused(store, settings, AuditEntry(who, "link-refused", item_id, via="link",
+                                                    detail=f"{why}; {client}"), client)
 
     async def style(request: Request) -> Response:
         return Response(CSS, media_type="text/css", headers=_HEADERS)

@@ -1,5 +1,5 @@
 """Who is asking: a client's address, behind the proxies the operator named and no others,
-and the networks it is counted by.
+the networks it is counted by, and the audit entries anyone can cause, bounded.
 
 The address feeds the sign-in lockout and the audit trail. It is the connection's own
 unless that comes from a proxy listed in `review.trusted_proxies`, whose
@@ -16,8 +16,10 @@ import ipaddress
 from starlette.requests import Request
 
 from dlpgate import obs
+from dlpgate.store.base import AuditEntry
 
 log = obs.logger("dlpgate.review")
+EVERYWHERE = 20  # times `review.refusals_audited`: the most of a kind from all networks
 _warned: set[str] = set()  # kinds of peer whose X-Forwarded-For was ignored, said once each
 
 
@@ -70,6 +72,12 @@ def network(client: str) -> str:
     return _within(client, 32, 64)
 
 
+def audit_network(client: str) -> str:
+    """A client as the bounded audit counts it: by its IPv4 /24 or IPv6 /48, the least a
+    hosting provider hands one customer, so that one customer's addresses share a count."""
+    return _within(client, 24, 48)
+
+
 def _within(client: str, v4: int, v6: int) -> str:
     try:
         address = ipaddress.ip_address(client)
@@ -82,3 +90,12 @@ def _within(client: str, v4: int, v6: int) -> str:
         return str(address)
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
+
+def refused(store, settings, entry: AuditEntry, client: str) -> None:
+    """An entry anyone who can reach the app can cause (a refused or failed sign-in, a link
+    that cannot be used): written one by one up to `review.refusals_audited` a kind from
+    one network in `review.refusals_window` seconds, then counted into a summary entry
+    (store/bursts.py)."""
+    cfg = settings.review
+    store.audit_some(entry, audit_network(client), cfg.refusals_audited,
+                     cfg.refusals_audited * EVERYWHERE, cfg.refusals_window)

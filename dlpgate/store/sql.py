@@ -22,6 +22,7 @@ from dlpgate.store.base import (
     HeldMessage,
     dumps,
 )
+from dlpgate.store.bursts import AuditBursts
 from dlpgate.store.keeping import HistoryKeeping, spelling_keys
 
 _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
@@ -45,7 +46,7 @@ def audit_row(e: AuditEntry) -> tuple:
 NEAR_CHUNK = 5000
 
 
-class SQLStore(HistoryKeeping):
+class SQLStore(HistoryKeeping, AuditBursts):
     LEAST = "min"
     GREATEST = "max"
 

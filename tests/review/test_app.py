@@ -659,7 +659,9 @@ def test_a_password_change_or_a_disable_ends_every_session_even_one_begun_meanwh
 def test_guessing_one_name_from_many_addresses_is_slowed_and_audited(world, monkeypatch):
     clock = [time.time()]
     monkeypatch.setattr(auth, "_clock", lambda: clock[0])
-    app = create_app(world["settings"], world["store"])
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"refusals_audited": 50})})  # every try written one by one, to be read here
+    app = create_app(settings, world["store"])
 
     def attempt(i: int, name: str = "ann", password: str = "wrong"):
         c = TestClient(app, follow_redirects=False, client=(f"203.0.113.{i}", 4000))
