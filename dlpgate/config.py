@@ -575,11 +575,38 @@ class Review(_Section):
                                   "most.")
     trusted_header: str = Field("", description="A header set by a reverse proxy that has "
                                 "already signed the user in (e.g. X-Remote-User); empty: off.")
-    trusted_proxies: list[Network] = Field(default_factory=lambda: ["127.0.0.1/32"],
-                                           description="Where trusted_header is believed from.")
+    trusted_proxies: list[Network] = Field(
+        default_factory=list, validate_default=True, description="The reverse proxies in "
+        "front of the app, whose X-Forwarded-For (the client's address, which the sign-in "
+        "lockout counts and the audit trail records) and trusted_header are believed; a proxy "
+        "on this host is 127.0.0.1/32. Default: none, each client is the address it connects "
+        "from.")
+    hashes_at_once: int = Field(1, ge=1, le=8, description="Passwords hashed at once (scrypt: "
+                                "128 MiB and some half a second of one CPU each); more sign-ins "
+                                "wait their turn, and past 8 waiting one is refused (503) "
+                                "before its password is hashed.")
+    refusals_audited: int = Field(5, ge=1, description="Refused and failed sign-ins and links "
+                                  "that cannot be used, written to the audit trail one by one "
+                                  "per kind and source network (IPv4 /24, IPv6 /48) in each "
+                                  "refusals_window, and 20 times as many from all networks; "
+                                  "the rest are counted into one summary entry.")
+    refusals_window: int = Field(15 * 60, ge=60, description="Seconds over which "
+                                 "refusals_audited is counted.")
     time_zone: str = Field("", description="The zone the app's pages give times in, such as "
                            "Europe/London (each time carries its zone's name); empty: the "
                            "server's own.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _a_signing_proxy_is_named(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        """A header that signs people in, believed from nowhere, signs no one in: say so at
+        load rather than leave the proxy's users at the sign-in page wondering. (It was
+        believed from 127.0.0.1 unless said otherwise, from any process on the host.)"""
+        if info.data.get("trusted_header") and not v:
+            raise ValueError("trusted_header is set, so list the proxy that sets it here, "
+                             "e.g. [127.0.0.1/32] for one on this host: no address is "
+                             "trusted by default")
+        return v
 
     @field_validator("time_zone")
     @classmethod

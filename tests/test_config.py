@@ -212,6 +212,18 @@ def test_ocr_that_could_take_the_whole_scans_time_is_refused(tmp_path):
                      "relay.scan_timeout (30), leaving time for the rest of the scan"]
 
 
+def test_no_proxy_is_trusted_by_default_and_a_signing_in_header_needs_one_named(tmp_path):
+    # 127.0.0.1 was trusted unless told otherwise: with trusted_header set, any process on
+    # the host could sign in as anyone by sending the header
+    assert Settings().review.trusted_proxies == []
+    found = errors(tmp_path, "review:\n  trusted_header: X-Remote-User\n")
+    assert len(found) == 1 and found[0].startswith("dlpgate.yaml:1 review.trusted_proxies: "
+                                                   "trusted_header is set, so list the proxy")
+    named = load_text(tmp_path, "review:\n  trusted_header: X-Remote-User\n"
+                                "  trusted_proxies: [127.0.0.1/32]\n")
+    assert named.review.trusted_proxies == ["127.0.0.1/32"]
+
+
 def test_config_schema_gives_every_key_its_meaning():
     """docs/operator.md: `config schema` prints every key, its default and its meaning;
     detection.case_references and logging.level had none."""

@@ -123,6 +123,7 @@ def test_dlpgate_yaml_is_valid_for_dlpgate():
     assert s.relay.allowed_clients == [SUBNET]
     assert s.metrics.listen == "0.0.0.0:9464"
     assert s.review.listen == "0.0.0.0:8025"
+    assert s.review.trusted_proxies == []  # no proxy in the stack, so none believed
 
 
 def test_dlpgate_yaml_relay_block_is_the_documented_one_with_container_addresses():

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hmac
 import io
-import ipaddress
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -37,7 +36,7 @@ from dlpgate.act.quarantine import (
     released_to,
 )
 from dlpgate.config import Settings
-from dlpgate.review import auth, history, links
+from dlpgate.review import auth, clients, history, links
 from dlpgate.review.content import (
     findings_view,
     hidden_recipients,
@@ -74,8 +73,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     env.filters["when"] = _clock(settings.review.time_zone)
     env.filters["age"] = _age
     throttle = auth.Throttle()
-    unknown_hash = auth.hash_password(auth.new_token())  # checked for names with no account
     cfg = settings.review
+    hashing = auth.Hashing(cfg.hashes_at_once)
+    unknown_hash = auth.decoy_hash()  # checked for names with no account
 
     def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         html = env.get_template(name).render(request=request, **ctx)
@@ -105,8 +105,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         old; `users disable`, sign-out) and is begun, and audited, once however many
         requests or nodes race to begin it."""
         name = user.username
-        token = hmac.new(sso_key, name.encode(), "sha256").hexdigest()[:32]
-        client = _client_address(request, cfg.trusted_proxies)
+        client = clients.client_address(request, cfg.trusted_proxies)
         key = auth.token_hash(hmac.new(sso_key, f"session\0{name}\0{client}".encode(),
                                        "sha256").hexdigest())
         request.state.proxy_session = key
@@ -115,16 +114,16 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         if held is None or now - held.last_seen > cfg.idle_timeout or \
                 now - held.created > cfg.session_lifetime:
             sweep()
-            store.open_session(key, name, token, now - cfg.idle_timeout,
+            store.open_session(key, name, auth.form_token(sso_key, key), now - cfg.idle_timeout,
                                now - cfg.session_lifetime,
                                AuditEntry(actor(user), "sign-in", reason="signed in by the proxy",
                                           via="web", detail=client))
         elif now - held.last_seen > 30:
             store.touch_session(key)
-        return auth.Session(name, token, now, now)
+        return auth.proxy_session(name, sso_key, key, now, now)
 
     def current(request: Request) -> tuple[auth.User, auth.Session | None] | None:
-        if cfg.trusted_header and _trusted(request, cfg.trusted_proxies):
+        if cfg.trusted_header and clients.trusted(request, cfg.trusted_proxies):
             # named once, or not at all: a proxy that adds its header to the one the browser
             # sent passed both on, and the first, the browser's own, was taken
             named = request.headers.getlist(cfg.trusted_header)
@@ -166,7 +165,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     async def checked_form(request: Request, session: auth.Session | None) -> Any:
         _same_site(request)
         form = await read_form(request)
-        if session is not None and not _same_token(form.get("csrf"), session.csrf):
+        if session is not None and not any(_same_token(form.get("csrf"), token) for token in
+                                           (session.csrf, session.csrf_before) if token):
             raise Denied(403, "the form's security token is missing or stale; reload the page")
         return form
 
@@ -201,12 +201,12 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         username = str(form.get("username", ""))[:100]
         password = str(form.get("password", ""))
         nxt = _safe_next(str(form.get("next", "/")))
-        client = _client_address(request, cfg.trusted_proxies)
+        client = clients.client_address(request, cfg.trusted_proxies)
         # Failures lock out a name at one address and an address; a name from anywhere is
         # only slowed, and not at all on a browser it signed in on before: five wrong
         # passwords typed anywhere against a reviewer's name locked her out (auth.py).
         name = f"user:{username.lower()}"
-        network = _network(client)
+        network = clients.network(client)
         pair, addr = f"pair:{username.lower()}\0{network}", f"addr:{network}"
         user = store.get_user(username)
         known = auth.check_known_browser(known_key, user, request.cookies.get(KNOWN_COOKIE, ""))
@@ -214,33 +214,46 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         # what was typed is recorded only when it names an account: it may be a password
         # typed into the wrong box, or someone's address
         who = f"web:{user.username}" if user else "web:(no such user)"
+
+        def refused(status: int, error: str, action: str = "sign-in-refused",
+                    reason: str = "") -> Response:
+            clients.refused(store, settings, AuditEntry(who, action, reason=reason, via="web",
+                                                        detail=client), client)
+            return page(request, "login.html", status, next=nxt, error=error)
+
         if throttle.locked(pair) or throttle.locked(addr, limit=auth.ADDRESS_FAILURES):
-            store.audit(AuditEntry(who, "sign-in-refused", reason="too many failed attempts",
-                                   via="web", detail=client))
-            return page(request, "login.html", 429, next=nxt,
-                        error="Too many failed attempts. Try again in 15 minutes.")
+            return refused(429, "Too many failed attempts. Try again in 15 minutes.",
+                           reason="too many failed attempts")
         if not known and (wait := throttle.wait(name)):
-            store.audit(AuditEntry(who, "sign-in-refused", via="web", detail=client,
-                                   reason="too many failed attempts at this name: slowed"))
-            return page(request, "login.html", 429, next=nxt, error=(
-                "Too many failed attempts at this name. Try again in "
-                f"{_seconds(wait)}, or from a browser you have signed in on before."))
+            return refused(429, "Too many failed attempts at this name. Try again in "
+                           f"{_seconds(wait)}, or from a browser you have signed in on before.",
+                           reason="too many failed attempts at this name: slowed")
+        # Anyone can ask for a hash, so a few run at once and a few more wait (auth.Hashing);
+        # past that a try is refused before anything is hashed, but not one from a browser
+        # its name signed in on before, which goes before the others waiting: the reviewer
+        # gets in while a flood of guesses is turned away.
+        if not known and hashing.full():
+            return refused(503, "The sign-in page is busy. Try again in a moment.",
+                           reason="busy: too many sign-ins being checked")
         # the hash is worked for an unknown name too: answering it at once told an outsider,
         # by the time taken, which names are accounts. It is worked off the event loop, the
         # relay's too (scrypt held every SMTP session still while it ran), so the try is
         # counted as failed first: tries arriving meanwhile see it, as they did when nothing
         # else could run, and the lockout is not passed by sending many at once.
         throttle.failed(pair, addr, name, *([known] if known else []))
-        matches = await run_in_threadpool(auth.check_password, password,
-                                          user.password_hash if user else unknown_hash)
+        stored = user.password_hash if user else unknown_hash
+        matches = await hashing.run(auth.check_evenly, password, stored, unknown_hash,
+                                    first=bool(known))
         if user is None or user.disabled or not matches:
-            store.audit(AuditEntry(who, "sign-in-failed", via="web", detail=client))
-            return page(request, "login.html", 401, next=nxt,
-                        error="That user name and password do not match an active account.")
+            return refused(401, "That user name and password do not match an active account.",
+                           "sign-in-failed")
         # the name's and the address's failures stand: another's guessing is not forgiven
         # because the reviewer got in (only this try, counted above)
         throttle.forgive(addr, name)
         throttle.succeeded(pair, *([known] if known else []))
+        if auth.needs_rehash(stored):  # made at an older cost: made again at today's
+            store.rehash_user(user.username, stored,
+                              await hashing.run(auth.hash_password, password, first=True))
         old = request.cookies.get(COOKIE)
         if old:  # never keep a token that existed before sign-in (session fixation)
             store.end_sessions(token_hash=auth.token_hash(old))
@@ -422,7 +435,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         """The newest entries the filters match (one more than the page shows, to say there
         are more), each filter asked of the store: the action was asked of the newest 5,000
         of any kind, and a reveal a few days of page views back was not among a reviewer's
-        reveals."""
+        reveals. Refusals held back so far are summarised first (store/bursts.py)."""
+        store.audit_summaries()
         return store.audit_log(**_audit_filters(request), limit=AUDIT_SHOWN + 1)
 
     def _audit_looked(request: Request, user: auth.User, action: str, found: int) -> None:
@@ -447,6 +461,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         """Every entry the filters match, streamed a batch at a time; the entry saying so is
         written first, with how many, so an export that fails half way is still on record."""
         filters = _audit_filters(request)
+        await run_in_threadpool(store.audit_summaries)
         found, newest = await run_in_threadpool(store.audit_extent, **filters)
         _audit_looked(request, user, "audit-export", found)
 
@@ -557,9 +572,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         """A link that could not be used: in its sender's name when the message it names is
         known (an expired link's signature was good), else `sender:(unknown)`."""
         who = f"sender:{item.mail_from}" if item is not None else "sender:(unknown)"
-        client = _client_address(request, cfg.trusted_proxies)
-        store.audit(AuditEntry(who, "link-refused", item_id, via="link",
-                               detail=f"{why}; {client}"))
+        client = clients.client_address(request, cfg.trusted_proxies)
+        clients.refused(store, settings, AuditEntry(who, "link-refused", item_id, via="link",
+                                                    detail=f"{why}; {client}"), client)
 
     async def style(request: Request) -> Response:
         return Response(CSS, media_type="text/css", headers=_HEADERS)
@@ -579,7 +594,9 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         Route("/style.css", style),
         *history.routes(page, guarded, checked_form, actor, store),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    app.state.hashing = hashing  # how many passwords are being checked (tests look)
+    return app
 
 
 def _any_role(guarded, handler):
@@ -657,40 +674,6 @@ def _inert(cell: str) -> str:
     """A cell a spreadsheet will not run: a sender's false-alarm reason of
     '=HYPERLINK("http://...?"&A2&B2, ...)' was a live formula in the exported trail."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
-def _client_address(request: Request, proxies: list[str]) -> str:
-    """Who is signing in: behind a trusted proxy, the address it says it forwarded for (the
-    last X-Forwarded-For entry, the one the proxy itself added); every reviewer came from the
-    proxy's address, and five failures with invented names locked the whole team out."""
-    host = request.client.host if request.client else "?"
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if forwarded and _trusted(request, proxies):
-        return forwarded.split(",")[-1].strip()[:64] or host
-    return host
-
-
-def _network(client: str) -> str:
-    """A client as the lockout counts it: an IPv6 one by its /64, which a host or a household
-    is given whole (a guesser stepped through its own 2^64 addresses, a fresh one each try).
-    An IPv4 address written as IPv6 (::ffff:203.0.113.9) is that IPv4 address."""
-    try:
-        address = ipaddress.ip_address(client)
-    except ValueError:
-        return client
-    if address.version == 6 and address.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(getattr(address, "ipv4_mapped", None) or address)
-
-
-def _trusted(request: Request, networks: list[str]) -> bool:
-    if request.client is None:
-        return False
-    try:
-        address = ipaddress.ip_address(request.client.host)
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(n) for n in networks)
 
 
 def _clock(zone: str):

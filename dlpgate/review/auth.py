@@ -20,6 +20,15 @@ refused by any of them is refused without the password being checked:
   signing in while someone else guesses; its own failures past `MAX_FAILURES`
   end that, and so does the account's next password change or disable (the
   cookie is signed with its credential generation, which they move on).
+
+A hash costs OWASP's minimum for scrypt (N=2^17, r=8, p=1): 128 MiB and, on a
+two-core relay, about half a second of one CPU. Each stored hash carries its
+parameters, so one made at an older, smaller cost still checks, and is made again
+at this one when its password next signs in (`needs_rehash`). Since anyone who can
+reach the sign-in page can ask for a hash, `Hashing` lets only a few run at once
+and refuses tries past a short queue without hashing them: a flood of wrong
+passwords takes one CPU of the relay's two, not both, and 128 MiB, not 128 MiB a
+try.
 """
 
 from __future__ import annotations
@@ -28,13 +37,18 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 ROLES = ("reviewer", "admin", "auditor")
-_N, _R, _P = 2**14, 8, 1
+_N, _R, _P = 2**17, 8, 1
+# The most memory a stored hash's parameters may ask for: a hash whose N was edited up (or
+# corrupted) would otherwise have each try at that name allocate it.
+_MAX_MEMORY = 1 << 30
+FORM_WINDOW = 3600  # seconds: a proxy-signed form's token is good for one to two of these
 MAX_FAILURES = 5
 ADDRESS_FAILURES = 10
 LOCKOUT = 15 * 60
@@ -42,23 +56,133 @@ KNOWN_BROWSER_DAYS = 90
 _clock = time.time  # the throttle's clock (tests move it on)
 
 
+def _encoded(n: int, r: int, p: int, salt: bytes, digest: bytes) -> str:
+    b64 = base64.b64encode
+    return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    """scrypt with room for its parameters' memory (hashlib's default allows 32 MiB, a
+    quarter of what N=2^17 needs), and no more than `_MAX_MEMORY` whatever they ask."""
+    need = 128 * r * (n + p + 2)  # OpenSSL's reckoning: V (N+2 blocks) and B (p blocks)
+    if need > _MAX_MEMORY:
+        raise ValueError("scrypt parameters past the memory allowed")
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32,
+                          maxmem=need + (1 << 20))
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    b64 = base64.b64encode
-    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+    return _encoded(_N, _R, _P, salt, _scrypt(password, salt, _N, _R, _P))
+
+
+def decoy_hash() -> str:
+    """A hash at the present cost that no password matches (its digest is random), checked
+    for a name with no account so that the answer takes as long as for one: made without
+    hashing, it costs nothing to make (each app made a real one, half a second, at start)."""
+    return _encoded(_N, _R, _P, secrets.token_bytes(16), secrets.token_bytes(32))
+
+
+def _parameters(stored: str) -> tuple[int, int, int, bytes, bytes]:
+    scheme, n, r, p, salt, digest = stored.split("$")
+    if scheme != "scrypt":
+        raise ValueError("not an scrypt hash")
+    return int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(digest)
 
 
 def check_password(password: str, stored: str) -> bool:
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n),
-                             r=int(r), p=int(p), dklen=32)
+        n, r, p, salt, digest = _parameters(stored)
+        got = _scrypt(password, salt, n, r, p)
     except (ValueError, TypeError):
         return False
-    return hmac.compare_digest(got, base64.b64decode(digest))
+    return hmac.compare_digest(got, digest)
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a hash was made at other parameters than today's (a smaller cost, before
+    they were raised): its password, once checked, is hashed again at these."""
+    try:
+        return _parameters(stored)[:3] != (_N, _R, _P)
+    except (ValueError, TypeError):
+        return False
+
+
+def check_evenly(password: str, stored: str, decoy: str) -> bool:
+    """`check_password`, taking as long as a hash at today's cost takes: one made at an older,
+    cheaper cost answered wrong passwords eight times sooner than `decoy` (the hash checked
+    for a name with no account) does, and told an outsider which names are accounts not
+    signed in since the cost was raised. Such a check is followed by one against `decoy`."""
+    matches = check_password(password, stored)
+    if needs_rehash(stored):
+        check_password(password, decoy)
+    return matches
+
+
+class Hashing:
+    """Password hashes `at_once` at a time, each on a worker thread (off the event loop the
+    relay shares), in the order asked, and a count of the tries waiting for their turn, so
+    that past `waiting` the app refuses a try (`full`) before anything is hashed. Unbounded,
+    a flood of wrong passwords from many addresses (none locked out yet) ran a hash a try on
+    every thread of the pool at once: both CPUs, and 128 MiB a hash.
+
+    A hash asked `first` (a browser its name signed in on before, and the reviewer's own
+    hash made again at today's cost) goes before every other waiting: her sign-in waits for
+    the hashes running, not behind a queue a flood keeps full."""
+
+    def __init__(self, at_once: int = 1, waiting: int = 8) -> None:
+        self.at_once, self.waiting = at_once, waiting
+        self._turns = threading.Condition()
+        self._running = 0
+        self._queues: tuple[deque[object], deque[object]] = (deque(), deque())  # first, rest
+        self._pending = 0  # counted as `run` is called, before its thread starts
+
+    @property
+    def pending(self) -> int:
+        """Tries hashing or waiting to."""
+        with self._turns:
+            return self._pending
+
+    @property
+    def queued(self) -> int:
+        """Tries whose thread waits for its turn."""
+        with self._turns:
+            return sum(map(len, self._queues))
+
+    def full(self) -> bool:
+        """Whether `waiting` tries already wait behind those hashing."""
+        return self.pending >= self.at_once + self.waiting
+
+    def _head(self) -> object:
+        return next((q[0] for q in self._queues if q), None)
+
+    def _run(self, first: bool, work, *args):
+        ticket, queue = object(), self._queues[0 if first else 1]
+        with self._turns:
+            queue.append(ticket)
+            while self._running >= self.at_once or self._head() is not ticket:
+                self._turns.wait()
+            queue.popleft()
+            self._running += 1
+            self._turns.notify_all()  # the next in line, if a slot is left
+        try:
+            return work(*args)
+        finally:
+            with self._turns:
+                self._running -= 1
+                self._turns.notify_all()
+
+    async def run(self, work, *args, first: bool = False):
+        """`work(*args)` (a check or a hash) in its turn, on a worker thread."""
+        from starlette.concurrency import run_in_threadpool
+
+        with self._turns:
+            self._pending += 1
+        try:
+            return await run_in_threadpool(self._run, first, work, *args)
+        finally:
+            with self._turns:
+                self._pending -= 1
 
 
 def token_hash(token: str) -> str:
@@ -102,6 +226,26 @@ class Session:
     created: float
     last_seen: float
     generation: int = 0  # the account's credential generation when it was begun
+    csrf_before: str = ""  # a token also taken: the last window's, for a proxy's user
+
+
+def form_token(key: bytes, session: str, at: float | None = None) -> str:
+    """The form token of a proxy's user in the `FORM_WINDOW` holding `at` (default: now), a
+    MAC of their session's key and the window under a key all nodes share. It was the same
+    for ever, a MAC of the name alone: one token seen once (a saved page, a proxy's log of
+    a form posted) went on letting another site post forms in that reviewer's name."""
+    window = int((_clock() if at is None else at) // FORM_WINDOW)
+    return hmac.new(key, f"form\0{session}\0{window}".encode(), "sha256").hexdigest()[:32]
+
+
+def proxy_session(username: str, key: bytes, session: str, created: float,
+                  last_seen: float) -> Session:
+    """A proxy's user's session as the forms see it: this window's token, and the last
+    window's also taken, so that a page left open over the change still posts (a form
+    works one to two windows after its page was shown)."""
+    now = _clock()
+    return Session(username, form_token(key, session, now), created, last_seen,
+                   csrf_before=form_token(key, session, now - FORM_WINDOW))
 
 
 class Throttle:

@@ -165,6 +165,7 @@ def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
+    store.audit_summaries()  # refusals held back so far (store/bursts.py), counted in
     entries = store.audit_log(item_id=args.item, actor=args.actor, limit=args.limit)
     for e in entries:
         if args.json:

@@ -241,6 +241,17 @@ class Store(Protocol):
 
     def audit(self, entry: AuditEntry) -> None: ...
 
+    def audit_some(self, entry: AuditEntry, source: str, each: int, everywhere: int,
+                   window: float, now: float | None = None) -> bool:
+        """An anonymous refusal from the network `source`: written, or, past `each` of its
+        action from there or `everywhere` from anywhere in `window` seconds, held back and
+        counted into one summary entry (store/bursts.py). True if written."""
+        ...
+
+    def audit_summaries(self, now: float | None = None) -> int:
+        """Write the summaries of all held back so far (before the trail is read)."""
+        ...
+
     def audit_log(self, item_id: str | None = None, actor: str | None = None,
                   limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
         """Newest first; each given filter must hold."""

@@ -86,8 +86,11 @@ def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
                           f"ON CONFLICT ({key}) DO NOTHING", rows)
             n += len(rows)
         counts[table] = n
-    # the audit trail: appended in its own order, once (skipped if the target has entries)
+    # the audit trail: appended in its own order, once (skipped if the target has entries),
+    # with the refusals held back so far written first as their summaries (store/bursts.py):
+    # their counts are not copied, and were lost with the old store
     if not target.audit_log(limit=1):
+        source.audit_summaries()
         n = 0
         offset = 0
         while rows := source._read(f"SELECT {_AUDIT_COLUMNS} FROM audit ORDER BY id "

@@ -22,6 +22,7 @@ from dlpgate.store.base import (
     HeldMessage,
     dumps,
 )
+from dlpgate.store.bursts import AuditBursts
 from dlpgate.store.keeping import HistoryKeeping, spelling_keys
 
 _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
@@ -45,7 +46,7 @@ def audit_row(e: AuditEntry) -> tuple:
 NEAR_CHUNK = 5000
 
 
-class SQLStore(HistoryKeeping):
+class SQLStore(HistoryKeeping, AuditBursts):
     LEAST = "min"
     GREATEST = "max"
 
@@ -266,6 +267,15 @@ class SQLStore(HistoryKeeping):
         r = rows[0]
         return User(r[0], tuple(json.loads(r[1])), bool(r[2]), r[3], tuple(json.loads(r[4])),
                     r[5])
+
+    def rehash_user(self, username: str, old_hash: str, new_hash: str) -> bool:
+        """Replace the account's password hash with the same password's at today's cost,
+        unless the hash changed meanwhile (a `users passwd` while the sign-in was checked):
+        the credential generation stays, for the password is the same and nothing issued
+        under it (a session, a browser's known cookie) is to end."""
+        return self._atomic(lambda db: db.execute(
+            "UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?",
+            (new_hash, username, old_hash)).rowcount == 1)
 
     def users(self) -> list:
         from dlpgate.review.auth import User

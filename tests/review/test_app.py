@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -16,7 +18,7 @@ from starlette.testclient import TestClient
 from dlpgate import testdata
 from dlpgate.config import Settings
 from dlpgate.pipeline import Scanner
-from dlpgate.review import links
+from dlpgate.review import auth, links
 from dlpgate.review.app import create_app
 from dlpgate.review.auth import hash_password
 from dlpgate.store.base import AuditEntry, HeldMessage
@@ -26,6 +28,13 @@ from dlpgate.testing import Sink, make_envelope, make_message
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "battery staple horse"
 NHS = "943 476 5919"
+
+
+@functools.cache
+def hashed() -> str:
+    """PASSWORD's hash at the real cost, made once for every account the tests here add: each
+    hash is half a second and 128 MiB, and a fresh salt per account tests nothing."""
+    return hash_password(PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +50,7 @@ def world(tmp_path, scanner):
     store = SQLiteStore(f"sqlite:///{tmp_path / 'r.db'}")
     for name, roles in (("ann", ("reviewer",)), ("audrey", ("auditor",)),
                         ("root", ("admin",))):
-        store.save_user(name, hash_password(PASSWORD), roles)
+        store.save_user(name, hashed(), roles)
     settings = Settings.model_validate({
         "organisation": {"internal_domains": ["example-council.gov.uk"]},
         "storage": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
@@ -67,6 +76,19 @@ def client(world) -> TestClient:
 
 
 def signed_in(world, name: str) -> TestClient:
+    """A client with a session of `name`'s, begun in the store as the sign-in page begins one
+    once the password is right; the sign-in page itself is `signed_in_by_password`, and the
+    tests of signing in use that (each check of a password is half a second)."""
+    store = world["store"]
+    token = auth.new_token()
+    store.create_session(auth.token_hash(token), name, auth.new_token(),
+                         store.get_user(name).generation)
+    c = client(world)
+    c.cookies.set("dlpgate_session", token)
+    return c
+
+
+def signed_in_by_password(world, name: str) -> TestClient:
     c = client(world)
     r = c.post("/login", data={"username": name, "password": PASSWORD, "next": "/"})
     assert r.status_code == 303, r.text
@@ -211,7 +233,7 @@ def test_every_showing_of_the_message_page_is_audited_as_a_view_whatever_its_sta
     # the recipients, the reasons) and nothing on the audit trail said anyone had looked
     store, item = world["store"], world["id"]
     sender = store.get_held(item).mail_from
-    store.save_user("sam", hash_password(PASSWORD), ("reviewer",), mailboxes=(sender,))
+    store.save_user("sam", hashed(), ("reviewer",), mailboxes=(sender,))
     ann, sam = signed_in(world, "ann"), signed_in(world, "sam")
     url = f"/m/{item}"
     page = ann.get(url).text
@@ -318,7 +340,6 @@ def test_checking_a_password_leaves_the_relays_event_loop_free(world, monkeypatc
 
     import httpx
 
-    from dlpgate.review import auth
     from dlpgate.review.server import AppServer
     from dlpgate.testing import free_port
     from dlpgate.workers import spawn
@@ -367,7 +388,6 @@ def test_wrong_passwords_sent_all_at_once_are_locked_out_after_five_as_one_by_on
 
     import httpx
 
-    from dlpgate.review import auth
     from dlpgate.review.server import AppServer
     from dlpgate.testing import free_port
 
@@ -384,8 +404,8 @@ def test_wrong_passwords_sent_all_at_once_are_locked_out_after_five_as_one_by_on
         port = free_port()
         server = AppServer(create_app(world["settings"], world["store"]), f"127.0.0.1:{port}")
         await server.start()
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+        try:  # checked one at a time (auth.Hashing), the fifth waits for the four before
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as c:
                 replies = await asyncio.gather(*(
                     c.post("/login", data={"username": "ann", "password": f"guess {i}"})
                     for i in range(12)))
@@ -394,6 +414,113 @@ def test_wrong_passwords_sent_all_at_once_are_locked_out_after_five_as_one_by_on
         return sorted(r.status_code for r in replies)
 
     assert asyncio.run(at_once()) == [401] * 5 + [429] * 7 and len(checked) == 5
+
+
+def test_a_flood_of_sign_ins_is_hashed_one_at_a_time_and_past_a_short_queue_refused_unhashed(
+        world, monkeypatch):
+    # every try ran its hash at once on a thread of its own: a flood of wrong passwords from
+    # addresses not yet locked out took both of the relay's CPUs, and 128 MiB a try. The
+    # reviewer's browser, one her name signed in on before, waits its turn and gets in.
+    import asyncio
+
+    import httpx
+
+    from dlpgate.review.server import AppServer
+    from dlpgate.testing import free_port
+
+    lock, running, most, checked = threading.Lock(), [0], [0], []
+    gate = threading.Event()  # the hashes go on when it opens: the flood is all in by then
+    gate.set()
+    real = auth.check_password
+
+    def costly(password: str, stored: str) -> bool:  # a hash, held until the gate opens
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            checked.append(password)
+        gate.wait(30)
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return password == PASSWORD and real(password, stored)
+
+    monkeypatch.setattr(auth, "check_password", costly)
+
+    async def flood() -> tuple[list[int], int]:
+        port = free_port()
+        app = create_app(world["settings"], world["store"])
+        hashing = app.state.hashing
+        server = AppServer(app, f"127.0.0.1:{port}")
+        await server.start()
+        base = f"http://127.0.0.1:{port}"
+        answered: list[int] = []
+
+        async def guess(c: httpx.AsyncClient, i: int) -> None:
+            r = await c.post("/login", data={"username": f"nobody{i}", "password": "guess"})
+            answered.append(r.status_code)
+
+        async def until(done) -> None:
+            for _ in range(3000):
+                if done():
+                    return
+                await asyncio.sleep(0.01)
+
+        try:
+            async with httpx.AsyncClient(base_url=base) as ann, \
+                    httpx.AsyncClient(base_url=base) as them:
+                assert (await ann.post("/login", data={"username": "ann", "password": PASSWORD})
+                        ).status_code == 303  # her browser, known from here on
+                gate.clear()
+
+                async def then_ann() -> int:
+                    # the queue full, and the tries past it answered, she tries too
+                    await until(lambda: hashing.full() and len(answered) == 12 - hashing.pending)
+
+                    async def opened() -> None:
+                        await until(lambda: hashing.pending > hashing.at_once + hashing.waiting)
+                        gate.set()
+
+                    r, _ = await asyncio.gather(ann.post(
+                        "/login", data={"username": "ann", "password": PASSWORD}), opened())
+                    return r.status_code
+
+                *_, hers = await asyncio.gather(*(guess(them, i) for i in range(12)),
+                                                then_ann())
+        finally:
+            gate.set()
+            await server.stop()
+        return sorted(answered), hers
+
+    codes, hers = asyncio.run(flood())
+    waiting = auth.Hashing().waiting
+    assert codes == [401] * (1 + waiting) + [503] * (11 - waiting) and hers == 303
+    assert most[0] == 1 and len(checked) == 1 + (1 + waiting) + 1  # none refused was hashed
+    refused = world["store"].audit_log(action="sign-in-refused")
+    assert refused and all(e.reason.startswith("busy") for e in refused)
+
+
+def test_a_password_hashed_at_the_old_cost_is_hashed_again_at_its_next_sign_in(world):
+    # raising scrypt's cost left every account on the old one until its password changed;
+    # made again at the sign-in, nothing issued under it ends, for the password is the same
+    import base64
+    import hashlib
+
+    store = world["store"]
+    salt = b"s" * 16
+    digest = hashlib.scrypt(PASSWORD.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    old = f"scrypt$16384$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+    store.save_user("kim", old, ("reviewer",))
+    earlier = signed_in(world, "kim")  # a session begun under the old hash
+    assert client(world).post("/login", data={"username": "kim", "password": "wrong"}
+                              ).status_code == 401
+    assert store.get_user("kim").password_hash == old  # only the right password is hashed
+    generation = store.get_user("kim").generation
+    kim = client(world)
+    assert kim.post("/login", data={"username": "kim", "password": PASSWORD}).status_code == 303
+    now = store.get_user("kim")
+    assert now.password_hash.startswith("scrypt$131072$8$1$") and now.generation == generation
+    assert auth.check_password(PASSWORD, now.password_hash)
+    assert earlier.get("/").status_code == kim.get("/").status_code == 200
 
 
 def test_sign_in_is_throttled_after_five_failures(world):
@@ -438,8 +565,6 @@ def test_an_ipv6_client_is_locked_out_by_its_64_not_each_address_it_steps_to(wor
 
 def test_failures_at_a_reviewers_name_from_elsewhere_do_not_lock_her_out(world, monkeypatch):
     # five wrong passwords typed against "ann" from anywhere locked ann out for 15 minutes
-    from dlpgate.review import auth
-
     now = time.time()
     monkeypatch.setattr(auth, "_clock", lambda: now)  # the names' waits do not run out
     app = create_app(world["settings"], world["store"])
@@ -479,8 +604,6 @@ def test_a_password_change_or_a_disable_ends_a_browsers_pass_past_the_names_slow
     # `users passwd` ended her sessions, but the browser she had signed in on kept its known
     # cookie, and with it its pass: a laptop left at a desk, or taken, went on trying
     # passwords at her name unslowed while guesses from elsewhere were slowed
-    from dlpgate.review import auth
-
     clock = [time.time()]
     monkeypatch.setattr(auth, "_clock", lambda: clock[0])
     app = create_app(world["settings"], world["store"])
@@ -515,8 +638,6 @@ def test_a_password_change_or_a_disable_ends_a_browsers_pass_past_the_names_slow
 def test_a_password_change_or_a_disable_ends_every_session_even_one_begun_meanwhile(world):
     # a sign-in whose password was checked just before `users passwd` wrote its session just
     # after the command had ended the account's sessions, and it lived on
-    from dlpgate.review import auth
-
     store = world["store"]
     ann, root = signed_in(world, "ann"), signed_in(world, "root")
     assert ann.get("/").status_code == root.get("/").status_code == 200
@@ -536,11 +657,11 @@ def test_a_password_change_or_a_disable_ends_every_session_even_one_begun_meanwh
 
 
 def test_guessing_one_name_from_many_addresses_is_slowed_and_audited(world, monkeypatch):
-    from dlpgate.review import auth
-
     clock = [time.time()]
     monkeypatch.setattr(auth, "_clock", lambda: clock[0])
-    app = create_app(world["settings"], world["store"])
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"refusals_audited": 50})})  # every try written one by one, to be read here
+    app = create_app(settings, world["store"])
 
     def attempt(i: int, name: str = "ann", password: str = "wrong"):
         c = TestClient(app, follow_redirects=False, client=(f"203.0.113.{i}", 4000))
@@ -620,11 +741,11 @@ def test_sessions_left_to_lapse_are_swept_at_the_next_sign_in_by_password_or_pro
         db.execute("UPDATE sessions SET last_seen = last_seen - 3600")
         db.close()
 
-    signed_in(world, "ann")
+    signed_in_by_password(world, "ann")
     assert via_proxy("audrey").get("/dashboard").status_code == 200
     assert sessions() == ["ann", "audrey"]
     lapse()
-    signed_in(world, "root")
+    signed_in_by_password(world, "root")
     assert sessions() == ["root"]
     lapse()
     assert via_proxy("ann").get("/").status_code == 200
@@ -691,7 +812,7 @@ def test_each_look_at_the_audit_trail_and_each_export_says_what_it_was_of(world)
     looks = [(e.action, e.detail) for e in world["store"].audit_log(actor="web:audrey")][:3]
     assert looks == [("audit-export", f"{_trail_size(world) - 1} found"),
                      ("audit-export", "actor='web:ann'; action='search'; 1 found"),
-                     ("audit-view", "actor='web:ann'; 2 found")]  # sign-in, search
+                     ("audit-view", "actor='web:ann'; 1 found")]  # the search
 
 
 def _trail_size(world) -> int:
@@ -758,7 +879,7 @@ def test_a_user_the_proxy_signs_in_has_one_sign_in_entry_a_session_like_a_passwo
         return [(e.actor, e.action, e.item_id, e.reason, e.via, e.detail)
                 for e in reversed(store.audit_log()) if e.action == "sign-in"]
 
-    signed_in(world, "ann")  # a password sign-in, to compare
+    signed_in_by_password(world, "ann")  # a password sign-in, to compare
     [password] = sign_ins()
     ann = via_proxy("ann", "198.51.100.7")
     page = ann.get(f"/m/{world['id']}").text
@@ -873,6 +994,35 @@ def test_behind_a_signing_in_proxy_a_form_from_another_site_does_nothing(world):
     assert r.status_code == 200 and "943 476 5919" in r.text
 
 
+def test_a_proxy_users_form_token_rotates_and_a_page_left_open_over_the_change_still_posts(
+        world, monkeypatch):
+    # it was a MAC of the name alone, the same for ever: one token seen once (a saved page, a
+    # proxy's log of a form) let another site post forms in that reviewer's name from then on
+    clock = [1_000 * auth.FORM_WINDOW + 10.0]
+    monkeypatch.setattr(auth, "_clock", lambda: clock[0])
+    settings = world["settings"].model_copy(update={"review": world["settings"].review.model_copy(
+        update={"trusted_header": "X-Remote-User", "trusted_proxies": ["10.0.0.0/8"]})})
+    ann = TestClient(create_app(settings, world["store"]), follow_redirects=False,
+                     client=("10.1.2.3", 4000), headers={"X-Remote-User": "ann"})
+    item = f"/m/{world['id']}"
+    left_open = csrf(ann.get(item).text)
+    clock[0] += auth.FORM_WINDOW  # the next window: a new token, and the last one still taken
+    fresh = csrf(ann.get(item).text)
+    assert fresh != left_open
+    r = ann.post(f"{item}/reveal", data={"csrf": left_open, "reason": "checking"})
+    assert r.status_code == 200 and "943 476 5919" in r.text
+    clock[0] += auth.FORM_WINDOW  # two windows on: the page left open is stale
+    r = ann.post(f"{item}/reveal", data={"csrf": left_open, "reason": "checking"})
+    assert r.status_code == 403 and "security token" in r.text
+    assert ann.post(f"{item}/reveal", data={"csrf": csrf(ann.get(item).text),
+                                            "reason": "checking"}).status_code == 200
+    # another proxy user's token, of the same window, is no good for ann
+    bob = TestClient(create_app(settings, world["store"]), follow_redirects=False,
+                     client=("10.1.2.3", 4000), headers={"X-Remote-User": "root"})
+    theirs = csrf(bob.get(item).text)
+    assert ann.post(f"{item}/reveal", data={"csrf": theirs, "reason": "x" * 9}).status_code == 403
+
+
 def test_a_form_posted_from_another_site_signs_no_one_in_and_changes_nothing(world):
     # a page elsewhere signed ann's browser in as bob: her reveals went on the trail as his
     c = client(world)
@@ -910,7 +1060,7 @@ def test_a_page_another_site_embeds_or_fetches_shows_nothing_and_writes_nothing_
         for path in ("/?q=carer@gmail.com", f"/m/{world['id']}"):
             r = ann.get(path, headers=embedded)
             assert r.status_code == 403 and "carer@gmail.com" not in r.text, (site, path)
-    assert [e.action for e in world["store"].audit_log(actor="web:ann")] == ["sign-in"]
+    assert world["store"].audit_log(actor="web:ann") == []
     # a link followed from elsewhere (the reviewers' notice, read in webmail) still opens
     followed = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
                 "Sec-Fetch-Dest": "document"}
@@ -920,7 +1070,7 @@ def test_a_page_another_site_embeds_or_fetches_shows_nothing_and_writes_nothing_
 def test_a_reviewer_cannot_release_mail_they_sent_and_another_reviewer_can(world):
     # a reviewer whose own message was held released it themselves: no one else ever checked
     store, sender = world["store"], world["store"].get_held(world["id"]).mail_from
-    store.save_user("sam", hash_password(PASSWORD), ("reviewer",), mailboxes=(sender.upper(),))
+    store.save_user("sam", hashed(), ("reviewer",), mailboxes=(sender.upper(),))
     sam = signed_in(world, "sam")
     page = sam.get(f"/m/{world['id']}").text
     assert "You sent this message: another reviewer decides" in page
@@ -942,7 +1092,7 @@ def test_a_reviewer_cannot_release_mail_they_sent_and_another_reviewer_can(world
 
 def test_a_reviewer_signed_in_by_address_is_the_sender_of_mail_from_it(world):
     store, sender = world["store"], world["store"].get_held(world["id"]).mail_from
-    store.save_user(sender, hash_password(PASSWORD), ("reviewer",))
+    store.save_user(sender, hashed(), ("reviewer",))
     me = signed_in(world, sender)
     page = me.get(f"/m/{world['id']}").text
     r = me.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "fine"})
@@ -1005,7 +1155,7 @@ def hold_from(world, envelope_sender: str, header_from: str) -> str:
 def test_a_reviewers_own_mail_is_known_by_its_tagged_sender_or_its_from_header(
         world, envelope_sender, header_from):
     store = world["store"]
-    store.save_user("jo", hash_password(PASSWORD), ("reviewer",),
+    store.save_user("jo", hashed(), ("reviewer",),
                     mailboxes=("j.smith@example-council.gov.uk",))
     item_id = hold_from(world, envelope_sender, header_from)
     jo = signed_in(world, "jo")
@@ -1020,7 +1170,7 @@ def test_a_reviewers_own_mail_is_known_by_its_tagged_sender_or_its_from_header(
 def test_a_decided_message_is_refused_as_decided_and_a_double_tick_counts_once(world):
     store = world["store"]
     sender = store.get_held(world["id"]).mail_from
-    store.save_user("sam", hash_password(PASSWORD), ("reviewer",), mailboxes=(sender,))
+    store.save_user("sam", hashed(), ("reviewer",), mailboxes=(sender,))
     ann = signed_in(world, "ann")
     page = ann.get(f"/m/{world['id']}").text
     ann.post(f"/m/{world['id']}/release", data={"csrf": csrf(page), "comment": "checked"})

@@ -2,24 +2,104 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
+import threading
+
 from dlpgate.review import auth
 from dlpgate.review.auth import (
+    Hashing,
     Throttle,
     User,
+    check_evenly,
     check_known_browser,
     check_password,
+    decoy_hash,
+    form_token,
     hash_password,
     known_browser,
+    needs_rehash,
+    proxy_session,
     token_hash,
 )
 
 
-def test_a_password_hash_is_salted_scrypt_and_checks_only_the_right_password():
+def old_hash(password: str, n: int = 2**14) -> str:
+    """A hash as the app made them before the cost was raised (N=2^14)."""
+    salt = b"s" * 16
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
+    return f"scrypt${n}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def test_a_password_hash_is_salted_scrypt_at_owasps_cost_and_checks_only_the_right_password():
     first, second = hash_password("correct horse battery"), hash_password("correct horse battery")
-    assert first.startswith("scrypt$16384$8$1$") and first != second
+    assert first.startswith("scrypt$131072$8$1$") and first != second  # N=2^17, r=8, p=1
     assert check_password("correct horse battery", first)
     assert not check_password("correct horse batterz", first)
     assert not check_password("anything", "not-a-hash")
+    assert not needs_rehash(first)
+
+
+def test_a_hash_made_at_the_old_cost_still_checks_and_is_to_be_made_again():
+    old = old_hash("correct horse battery")
+    assert check_password("correct horse battery", old)
+    assert not check_password("correct horse batterz", old)
+    assert needs_rehash(old) and not needs_rehash("not-a-hash")
+
+
+def test_a_stored_hash_asking_for_more_memory_than_allowed_is_refused_unrun():
+    # N=2^24 is 16 GiB: a hash edited (or corrupted) to ask for it had each try allocate it
+    greedy = old_hash("pw", n=2**4).replace("scrypt$16$", f"scrypt${2**24}$")
+    assert not check_password("pw", greedy)
+
+
+def test_a_decoy_hash_is_at_todays_cost_and_matches_no_password():
+    decoy = decoy_hash()
+    assert decoy.startswith("scrypt$131072$8$1$") and decoy != decoy_hash()
+    assert not check_password("", decoy) and not needs_rehash(decoy)
+
+
+def test_an_old_hash_is_checked_as_slowly_as_a_decoy_is(monkeypatch):
+    # an account not signed in since the cost was raised answered eight times sooner than a
+    # name with no account: the time taken told an outsider which names are accounts
+    checked = []
+    real = auth.check_password
+    monkeypatch.setattr(auth, "check_password", lambda pw, stored: checked.append(stored)
+                        or real(pw, stored))
+    decoy, old, new = "scrypt$2$8$1$AA==$AA==", old_hash("pw"), hash_password("pw")
+    assert check_evenly("pw", old, decoy) and checked == [old, decoy]
+    checked.clear()
+    assert check_evenly("pw", new, decoy) and checked == [new]
+
+
+def test_hashing_runs_at_most_its_number_at_once_and_says_when_its_queue_is_full():
+    hashing, running, most = Hashing(at_once=1, waiting=2), [0], [0]
+    lock, release = threading.Lock(), threading.Event()
+
+    def work(n: int) -> int:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        release.wait(5)
+        with lock:
+            running[0] -= 1
+        return n
+
+    async def watch() -> bool:
+        for _ in range(500):  # until all three are in: one hashing, two waiting
+            if hashing.full():
+                break
+            await asyncio.sleep(0.01)
+        full = hashing.full()
+        release.set()
+        return full
+
+    async def flood() -> list:
+        return await asyncio.gather(*(hashing.run(work, n) for n in range(3)), watch())
+
+    assert asyncio.run(flood()) == [0, 1, 2, True]
+    assert most[0] == 1 and not hashing.full()
 
 
 def test_only_a_hash_of_a_session_token_is_kept():
@@ -82,6 +162,56 @@ def test_a_known_browser_cookie_is_no_good_after_a_password_change_or_a_disable(
     assert check_known_browser(b"k" * 32, User("ann", ("reviewer",), generation=4), cookie) == ""
     assert check_known_browser(b"k" * 32, User("ann", ("reviewer",), disabled=True,
                                                 generation=3), cookie) == ""
+
+
+def test_a_hash_asked_first_goes_before_every_other_waiting():
+    # a flood kept the queue full, and the reviewer's own sign-in waited behind all of it
+    hashing, order = Hashing(at_once=1, waiting=8), []
+    started, release = threading.Event(), threading.Event()
+
+    def work(name: str) -> None:
+        if name == "running":
+            started.set()
+            release.wait(5)
+        order.append(name)
+
+    async def until(queued: int) -> None:
+        for _ in range(500):  # "running" has its turn, and `queued` wait theirs
+            if started.is_set() and hashing.queued >= queued:
+                return
+            await asyncio.sleep(0.01)
+
+    async def asked() -> None:
+        async def in_turn(name: str, queued: int, first: bool = False) -> None:
+            await until(queued)  # each asked once those before it are queued
+            await hashing.run(work, name, first=first)
+
+        async def then_release() -> None:
+            await until(3)
+            release.set()
+
+        await asyncio.gather(hashing.run(work, "running"), in_turn("a guess", 0),
+                             in_turn("another", 1), in_turn("hers", 2, first=True),
+                             then_release())
+
+    asyncio.run(asked())
+    assert order == ["running", "hers", "a guess", "another"]
+
+
+def test_a_proxy_users_form_token_changes_each_window_and_the_last_windows_is_still_taken(
+        monkeypatch):
+    # it was a MAC of the name alone: one token seen once was good in that reviewer's name
+    # for ever
+    key, window = b"k" * 32, auth.FORM_WINDOW
+    start = 1_000 * window
+    assert form_token(key, "session-a", start) == form_token(key, "session-a", start + window - 1)
+    assert form_token(key, "session-a", start) != form_token(key, "session-a", start + window)
+    assert form_token(key, "session-a", start) != form_token(key, "session-b", start)
+    assert form_token(b"x" * 32, "session-a", start) != form_token(key, "session-a", start)
+    monkeypatch.setattr(auth, "_clock", lambda: start + window + 5)
+    session = proxy_session("ann", key, "session-a", 0.0, 0.0)
+    assert session.csrf == form_token(key, "session-a", start + window)
+    assert session.csrf_before == form_token(key, "session-a", start)
 
 
 def test_a_user_printed_or_logged_does_not_show_its_password_hash():

@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 
 from dlpgate import testdata
+from dlpgate.store.base import AuditEntry
+from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import make_message
 
 
@@ -145,6 +147,9 @@ def test_accounts_are_added_with_the_mailboxes_they_send_from_and_changed_audite
                   "--mailbox", "mailto:fostering@example-council.gov.uk",
                   password="correct horse battery\n")  # as pasted from Outlook
     assert added.returncode == 0, added.stderr
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'u.db'}")
+    assert store.get_user("sam").password_hash.startswith("scrypt$131072$8$1$")  # OWASP's cost
+    store.close()
     assert users("list").stdout.splitlines() == [
         "sam\treviewer\tactive\tsam.ray@example-council.gov.uk,fostering@example-council.gov.uk"]
     for wrong in ("sam.ray", "sam.ray@example-council", "a b@example-council.gov.uk"):
@@ -161,6 +166,22 @@ def test_accounts_are_added_with_the_mailboxes_they_send_from_and_changed_audite
                             "--config", str(cfg)], capture_output=True, text=True, timeout=300)
     actions = [json.loads(line)["action"] for line in audit.stdout.splitlines()]
     assert actions == ["user-mailboxes", "user-disable", "user-mailboxes", "user-add", "user-add"]
+
+
+def test_the_audit_trail_from_a_shell_counts_in_the_refusals_held_back(tmp_path):
+    # refusals past the first few are held back for a summary; the trail read from a shell
+    # was short of them until a summary was written by some other look
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'a.db'}")
+    for i in range(8):
+        store.audit_some(AuditEntry("web:(no such user)", "sign-in-refused", via="web",
+                                    detail=f"203.0.113.{i}"), "203.0.113.0/24", 5, 100, 900)
+    store.close()
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{tmp_path / 'a.db'}"}}))
+    audit = dlpgate("quarantine", "audit", "--json", cfg=cfg)
+    entries = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert [e["reason"] for e in entries[:1]] == ["3 more, not recorded one by one"]
+    assert entries[0]["detail"].startswith("203.0.113.0/24; 3 between ") and len(entries) == 6
 
 
 def test_show_says_what_the_scan_left_unread(make_settings, relay_factory, sink, tmp_path,

@@ -9,6 +9,7 @@ DLPGATE_UPDATE_SCREENSHOTS=1 (README shows them).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -71,6 +72,12 @@ def held_and_opened(browser, relay, port: int, sink, raw: bytes, to: str,
     return page
 
 
+@functools.cache
+def hashed() -> str:
+    """PASSWORD's hash at the real cost, once for the module's accounts (half a second each)."""
+    return hash_password(PASSWORD)
+
+
 def relay_with_review(make_settings, relay_factory, sections: dict | None = None,
                       **people: tuple[str, ...]):
     """A real relay with its review app on a free port, and these accounts (name=roles);
@@ -80,7 +87,7 @@ def relay_with_review(make_settings, relay_factory, sections: dict | None = None
                                      "secure_cookies": False}, **(sections or {}))
     users = SQLiteStore(settings.storage.url)
     for name, roles in people.items():
-        users.save_user(name, hash_password(PASSWORD), roles)
+        users.save_user(name, hashed(), roles)
     users.close()
     return relay_factory(settings), port
 

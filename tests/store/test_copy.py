@@ -31,6 +31,9 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
     lite.save_user("ann", "scrypt$h", ("reviewer",), mailboxes=("ann@x.gov.uk",))  # passwd
     lite.audit(AuditEntry("cli:ann", "view", item.id))
     lite.audit(AuditEntry("cli:ann", "reject", item.id, "wrong person"))
+    for _ in range(2):  # one written, one held back for a summary: it moves as the summary
+        lite.audit_some(AuditEntry("sender:(unknown)", "link-refused", via="link"),
+                        "203.0.113.0/24", 1, 20, 900)
     key = lite.profile_key()
     lite.close()
     cfg = tmp_path / "pg.yaml"
@@ -42,7 +45,7 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
     assert f"postgresql store at schema version {latest}" in migrated.stdout
     first = dlpgate("db", "copy", f"sqlite:///{tmp_path / 'old.db'}", "--config", str(cfg))
     assert first.returncode == 0, first.stderr
-    assert "quarantine: 1 row\n" in first.stdout and "audit: 2 rows" in first.stdout
+    assert "quarantine: 1 row\n" in first.stdout and "audit: 4 rows" in first.stdout
     again = dlpgate("db", "copy", f"sqlite:///{tmp_path / 'old.db'}", "--config", str(cfg))
     assert again.returncode == 0 and "audit" not in again.stdout
 
@@ -62,7 +65,9 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
         # and how often their credentials changed: at 0 again, a browser's known cookie from
         # before the last password change (its key copied with the store's) counted again
         assert pg.get_user("ann").generation == 1
-        assert [e.action for e in pg.audit_log()] == ["reject", "view"]
+        assert [(e.action, e.reason) for e in pg.audit_log()] == [
+            ("link-refused", "1 more, not recorded one by one"), ("link-refused", ""),
+            ("reject", "wrong person"), ("view", "")]
     finally:
         pg.close()
 

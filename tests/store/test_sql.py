@@ -257,6 +257,19 @@ def test_a_password_change_or_a_disable_moves_the_accounts_credential_generation
     assert any_store.get_session("h1").generation == 2
 
 
+def test_a_hash_made_again_at_todays_cost_keeps_the_generation_and_loses_to_a_new_password(
+        any_store):
+    # the same password hashed at a higher cost is no new credential: nothing issued under
+    # it ends; and a `users passwd` while the sign-in was checked is not written over
+    any_store.save_user("ann", "scrypt$16384$old", ("reviewer",))
+    assert any_store.rehash_user("ann", "scrypt$16384$old", "scrypt$131072$new")
+    user = any_store.get_user("ann")
+    assert (user.password_hash, user.generation) == ("scrypt$131072$new", 0)
+    any_store.save_user("ann", "scrypt$131072$changed", ("reviewer",))
+    assert not any_store.rehash_user("ann", "scrypt$131072$new", "scrypt$131072$stale")
+    assert any_store.get_user("ann").password_hash == "scrypt$131072$changed"
+
+
 def test_a_session_found_by_who_and_where_is_begun_and_audited_once_until_it_lapses(any_store):
     # a signing-in proxy's user has no cookie of ours: their session is found by a key made
     # from their name and address, and the requests (and nodes) of a page racing to begin it
