@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from dlpgate import testdata
+from dlpgate.review import auth
 from dlpgate.store.base import AuditEntry
 from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import make_message
@@ -166,6 +167,30 @@ def test_accounts_are_added_with_the_mailboxes_they_send_from_and_changed_audite
                             "--config", str(cfg)], capture_output=True, text=True, timeout=300)
     actions = [json.loads(line)["action"] for line in audit.stdout.splitlines()]
     assert actions == ["user-mailboxes", "user-disable", "user-mailboxes", "user-add", "user-add"]
+
+
+def test_users_list_names_active_accounts_still_hashed_at_the_older_cost(tmp_path):
+    # an account nobody signs in to keeps the hash made before the cost was raised: the
+    # administrator sees which, to ask for a new password, without the columns changing
+    from tests.review.test_auth import old_hash
+
+    cfg = tmp_path / "users.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{tmp_path / 'u.db'}"}}))
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'u.db'}")
+    store.save_user("old.ann", old_hash("correct horse battery"), ("reviewer",))
+    store.save_user("gone.bob", old_hash("correct horse battery"), ("reviewer",), disabled=True)
+    store.save_user("new.kim", auth.hash_password("correct horse battery"), ("reviewer",))
+    store.close()
+
+    listed = subprocess.run([sys.executable, "-m", "dlpgate", "users", "list", "--config",
+                             str(cfg)], capture_output=True, text=True, timeout=300)
+
+    assert listed.returncode == 0
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == [
+        "gone.bob", "new.kim", "old.ann"]
+    assert "1 active account(s) still have a password hash at an older, cheaper cost" in \
+        listed.stderr
+    assert listed.stderr.rstrip().endswith(": old.ann")
 
 
 def test_the_audit_trail_from_a_shell_counts_in_the_refusals_held_back(tmp_path):
