@@ -36,6 +36,13 @@ householder governor governors chair clerk officer editor neighbour""".split())
 PLACE_WORDS = frozenset("""centre center cafe café library libraries avenue academy hospital
 surgery clinic mosque gurdwara synagogue civic""".split())
 
+# The trade a business's name ends with, which is no surname: "Exampletown Taxis will collect
+# him", "Hart Solicitors". Plurals and trades only: Builder, Taylor and Cook are surnames.
+TRADE_WORDS = frozenset("""taxis cabs cars coaches motors garage garages builders plumbing
+roofing glazing scaffolding removals cleaners cleaning catering caterers solicitors
+accountants pharmacy chemists dental dentists opticians vets nursery nurseries lettings
+estates properties construction supplies transport logistics ltd limited plc llp""".split())
+
 SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|[\n|\t\u2022]")
 # Two capitalised words, each pair tried (overlapping): "Contact Sarah Khan" gives
 # "Contact Sarah" and "Sarah Khan"
@@ -47,7 +54,7 @@ may june july august september october november december christmas easter bank h
 automatic reply there this that these those it its he she they his her their our all any
 new old north south east west great high lower upper blue community memory road street
 crescent drive college school city town borough county national local royal saint st
-""".split()) | PLACE_WORDS | names.ROLE_WORDS | names.GROUP_WORDS
+""".split()) | PLACE_WORDS | TRADE_WORDS | names.ROLE_WORDS | names.GROUP_WORDS
 TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?\s+([A-Z][a-z'’-]+)")
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)['’]s\b")
 _NOT_POSSESSORS = frozenset("""children people women men council parent parents carer carers

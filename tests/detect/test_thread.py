@@ -204,6 +204,8 @@ def _reply(answer: str, signed: str = SIGNED, sender: str = MARK):
     # services, bodies and places, not people
     "Dear Ms Ahmed,\n\nOur Tenancy Support team will call, and the Family Centre on Park Road "
     "is open on Tuesday.",
+    # a business by its trade: "Taxis" is no one's surname
+    "Dear Ms Ahmed,\n\nKai will be taken to school by Exampletown Taxis from Monday.",
 ])
 def test_a_reply_signed_as_a_council_signs_names_no_one_new(answer):
     assert not names_someone_new(_reply(answer))
