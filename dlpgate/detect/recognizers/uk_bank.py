@@ -41,12 +41,27 @@ class DlpUkBankAccountRecognizer(FastRecognizer):
         ledger's account codes are eight digits ("Account: 40123456; Description:
         Stationery"), a bank account is an "Account number" beside a sort code."""
         return [r for r in super().analyze(text, entities, nlp_artifacts)
-                if not _ledger_code(text, r.start)]
+                if not _ledger_code(text, r.start) and not _councils_own(text, r.start, r.end)]
 
 
 _BARE_ACCOUNT = re.compile(r"(?:^|; )(?:account|account code|ledger account|nominal account)"
                            r":\s*$", re.IGNORECASE)
 _BANK_ROW = re.compile(r"sort code|sortcode|bank|bacs|building society|payee", re.IGNORECASE)
+
+
+# An account a council keeps for someone, numbered in eight digits as often as not: "your
+# council tax account 12345678" is a reference to quote, not bank details, unless a bank is
+# named beside it ("by direct debit from account 12345678, sort code 12-34-56")
+_COUNCILS_OWN = re.compile(r"council\s*tax|\bctax\b|\brent\b|business\s+rates|\bnndr\b|"
+                           r"housing\s+benefit|\bpcn\b|penalty\s+charge|parking",
+                           re.IGNORECASE)
+_A_BANK = re.compile(r"sort\s*code|\bbank|bacs|building society|payee|direct debit|\biban\b",
+                     re.IGNORECASE)
+
+
+def _councils_own(text: str, start: int, end: int) -> bool:
+    near = text[max(0, start - 50): end + 30]
+    return bool(_COUNCILS_OWN.search(near)) and not _A_BANK.search(near)
 
 
 def _ledger_code(text: str, at: int) -> bool:

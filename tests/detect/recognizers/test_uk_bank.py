@@ -40,3 +40,15 @@ def test_a_ledgers_account_codes_and_bank_holiday_dates_are_no_bank_details():
     assert recognized(accounts, "Account number: 12345678") == ["12345678"]
     assert recognized(sort_codes, "Bank holiday: 26-05-25") == []
     assert recognized(sort_codes, "sort code 20-00-00") == ["20-00-00"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Your council tax account number 61234578 is on your bill.", []),
+    ("Please quote your rent account 10293847 when you call.", []),
+    ("Business rates account no 55012345 has been credited.", []),
+    # the council's account beside a bank's is still bank details
+    ("Council tax by direct debit from account 12345678, sort code 20-00-00.", ["12345678"]),
+    ("Refund of your council tax to bank account 12345678.", ["12345678"]),
+])
+def test_an_account_the_council_keeps_is_a_reference_unless_a_bank_is_named(text, expected):
+    assert recognized(DlpUkBankAccountRecognizer(), text) == expected
