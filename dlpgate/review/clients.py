@@ -35,22 +35,38 @@ def trusted(request: Request, networks: list[str]) -> bool:
 
 def client_address(request: Request, proxies: list[str]) -> str:
     """Who is signing in: behind a trusted proxy, the address it says it forwarded for (the
-    last X-Forwarded-For entry, the one the proxy itself added); every reviewer came from the
-    proxy's address, and five failures with invented names locked the whole team out. A
-    forwarded address from a peer not listed is ignored, and said once in the log: a proxy
-    an upgrade stopped believing makes every reviewer one address again."""
+    last X-Forwarded-For entry that is no listed proxy: `_forwarded_for`); every reviewer
+    came from the proxy's address, and five failures with invented names locked the whole
+    team out. A forwarded address from a peer not listed is ignored, and said once in the
+    log: a proxy an upgrade stopped believing makes every reviewer one address again."""
     host = request.client.host if request.client else "?"
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if not forwarded:
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    if not forwarded.strip():
         return host
     if trusted(request, proxies):
-        return forwarded.split(",")[-1].strip()[:64] or host
+        return _forwarded_for(forwarded, proxies) or host
     if (kind := _kind(host)) not in _warned:
         _warned.add(kind)
         log.warning("review_forwarded_for_ignored", peer=kind, advice=(
             "a request carried X-Forwarded-For from a peer review.trusted_proxies does not "
             "list, and it was ignored: if that peer is your reverse proxy, list its address"))
     return host
+
+
+def _forwarded_for(forwarded: str, proxies: list[str]) -> str:
+    """The client in a chain of proxies (a load balancer in front of nginx): each proxy adds
+    the address it was reached from, so read from the right, past every listed proxy, to
+    the first address that is not one. What is left of that was written by the client and
+    is not believed. (The last entry alone was the load balancer for every reviewer.)"""
+    entries = [e.strip()[:64] for e in forwarded.split(",")]
+    for entry in reversed(entries):
+        try:
+            address = ipaddress.ip_address(entry)
+        except ValueError:
+            return entry  # not an address: no proxy of ours wrote it, so it stops here
+        if not any(address in ipaddress.ip_network(n) for n in proxies):
+            return entry
+    return entries[0]  # every one a listed proxy: the first is as near the client as any
 
 
 def _kind(host: str) -> str:

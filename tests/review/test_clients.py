@@ -74,6 +74,21 @@ def test_a_proxy_listed_in_trusted_proxies_is_believed(world):
     assert failed.detail == "198.51.100.7"
 
 
+def test_behind_a_chain_of_listed_proxies_the_client_is_the_first_address_no_proxy_has(world):
+    # a load balancer (10.0.0.5) in front of nginx on this host: the last entry alone made
+    # every reviewer the load balancer, and a name typed past the client is not believed
+    store, settings = world
+    listed = settings.model_copy(update={"review": settings.review.model_copy(
+        update={"trusted_proxies": ["127.0.0.1/32", "10.0.0.0/24"]})})
+    app = create_app(listed, store)
+    chain = {"X-Forwarded-For": "192.0.2.66, 198.51.100.7, 10.0.0.5"}  # 192.0.2.66: forged
+    assert sign_in(app, "127.0.0.1", "ann", "wrong", **chain).status_code == 401
+    [failed] = store.audit_log(action="sign-in-failed")
+    assert failed.detail == "198.51.100.7"
+    assert clients._forwarded_for("10.0.0.9, 10.0.0.5", ["10.0.0.0/24"]) == "10.0.0.9"
+    assert clients._forwarded_for("unknown, 10.0.0.5", ["10.0.0.0/24"]) == "unknown"
+
+
 def test_networks_are_counted_by_their_host_or_64_and_audited_by_their_24_or_48():
     assert clients.network("203.0.113.9") == "203.0.113.9"
     assert clients.network("::ffff:203.0.113.9") == "203.0.113.9"
