@@ -49,8 +49,30 @@ def without_echo(evidence: Evidence, message: Message, start: int | None) -> Evi
     begins, from `quoted_from`), with a note saying so."""
     if start is None:
         return evidence
-    kept = tuple(f for f in evidence.findings if f.part != "body" or f.start < start)
+    inline = _answered_inline(message.body, start)
+    kept = tuple(f for f in evidence.findings if f.part != "body" or f.start < start
+                 or any(f.start < e and s < f.end for s, e in inline))
     if len(kept) == len(evidence.findings):
         return evidence
     notes = evidence.notes if NOTE in evidence.notes else evidence.notes + (NOTE,)
     return dataclasses.replace(evidence, findings=kept, notes=notes)
+
+
+def _answered_inline(body: str, start: int) -> list[tuple[int, int]]:
+    """The lines an answer writes inside the quote it answers ("> Can my reduction be looked
+    at again?" / "Yes; and your neighbour at number 14 ..."): where the quote marks its own
+    lines with ">", a line without the mark below the quote's first line is the answer's, and
+    what it says is read as the answer's. A quote in Outlook's layout marks nothing, and
+    what is written inside it cannot be told from what was quoted."""
+    spans, pos, marked, unmarked = [], start, 0, 0
+    for n, line in enumerate(body[start:].split("\n")):
+        end = pos + len(line)
+        text = line.strip()
+        if text.startswith(">"):
+            marked += 1
+        elif text and n:  # the first line is the quote's own header ("On ... wrote:")
+            unmarked += 1
+            spans.append((pos, end))
+        pos = end + 1
+    return spans if marked >= unmarked else []
+

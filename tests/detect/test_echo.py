@@ -63,3 +63,21 @@ def test_his_message_read_by_anyone_else_still_counts(to, cc, subject):
 def test_a_colleague_copied_in_leaves_the_resident_the_only_one_outside():
     result = scan(ANSWER + HIS_MESSAGE, cc=("benefits@example-council.gov.uk",))
     assert "UK_NINO" not in {f.entity for f in result.evidence.findings}
+
+
+def test_an_answer_written_inside_a_quote_marked_with_chevrons_is_read_as_the_answers():
+    # "> " marks each quoted line: a line without it is the officer's, answering inline, and
+    # another family's case written there is the answer's own disclosure
+    quoted = ("\n\nOn 3 Dec 2026, at 15:17, Chinedu Okafor <c.okafor@outlook.com> wrote:\n"
+              "> I have been off work with depression. My NI number is JT 48 29 17 B.\n"
+              "> Is anyone else in the street in arrears?\n"
+              "Yes: your neighbour Mrs Patel at number 14, NI number AB 12 34 56 C, since her "
+              "cancer diagnosis.\n")
+    result = scan(ANSWER + quoted)
+    found = {(f.entity, f.start) for f in result.evidence.findings}
+    inline = result.message.body.index("AB 12 34 56 C")
+    assert ("UK_NINO", inline) in found  # the answer's, inside the quote
+    assert ("UK_NINO", result.message.body.index("JT 48 29 17 B")) not in found  # his own
+    # without the answer inside it, the chevron-quoted message is his alone, as before
+    plain = scan(ANSWER + quoted.rsplit("Yes:", 1)[0])
+    assert not {"UK_NINO"} & {f.entity for f in plain.evidence.findings}
