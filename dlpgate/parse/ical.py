@@ -41,9 +41,19 @@ def is_calendar(name: str, content_type: str, text: str) -> bool:
         bool(_BEGINS.match(text))
 
 
+def unfold(document: str) -> str:
+    """The document with each folded line joined to the one it continues."""
+    return _FOLD.sub("", document.replace("\r\n", "\n"))
+
+
+def unescape(value: str) -> str:
+    """A text value as written: "\\n" a new line, "\\," a comma, "\\\\" a backslash."""
+    return _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
 def text(document: str) -> str:
     """The file's properties as "Label: value" lines, unfolded, decoded and unescaped."""
-    lines = _FOLD.sub("", document.replace("\r\n", "\n")).split("\n")
+    lines = unfold(document).split("\n")
     out: list[str] = []
     at = 0
     while at < len(lines):
@@ -65,7 +75,7 @@ def text(document: str) -> str:
         if name in _NOISE or name.startswith(_NOISE_PREFIX) or "BASE64" in params or \
                 "ENCODING=B" in params:
             continue
-        value = _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+        value = unescape(value)
         if name in ("N", "ADR"):  # parts by semicolons: "Reid;Amy;;;" is Amy Reid
             value = " ".join(p for p in reversed(value.split(";")[:2]) if p) if name == "N" \
                 else ", ".join(p for p in value.split(";") if p.strip())

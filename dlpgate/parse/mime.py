@@ -35,7 +35,7 @@ from dlpgate.model import (
     TextPart,
     name_line,
 )
-from dlpgate.parse import pasted, smime, tnef
+from dlpgate.parse import ical, pasted, smime, tnef
 from dlpgate.parse.attachments import (
     Budget,
     BudgetExceeded,
@@ -368,12 +368,9 @@ def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
     joined first (a fold may fall inside an NHS number)."""
     data, problems = _payload(part, CALENDAR)
     yield from problems
-    text = decode_text(data, part.get_content_charset()).replace("\r\n", "\n")
-    text = re.sub(r"\n[ \t]", "", text)
+    text = ical.unfold(decode_text(data, part.get_content_charset()))
     # what people wrote, not the UIDs, stamps and dial-in codes around it
-    said = [m.group(1) for m in _SAID.finditer(text)]
-    text = "\n".join(said).replace("\\n", "\n").replace("\\N", "\n").replace("\\,", ",")
-    text = text.replace("\\;", ";").replace("\\\\", "\\")
+    text = "\n".join(ical.unescape(m.group(1)) for m in _SAID.finditer(text))
     if text.strip():
         # read like a part of the body, not counted as a file attached
         name = budget.ours(CALENDAR)
@@ -470,11 +467,11 @@ def _html_extra(plain: EmailMessage, html: str,
     yield from problems
     texts = [decode_text(data, plain.get_content_charset()).replace("\r\n", "\n"),
              html.replace("\r\n", "\n")]
-    # most alternatives say the same: a glance at the markup's words first (a fraction of
-    # the cost of reading the HTML properly, which only a difference pays for)
     # the addresses its links go to, which the plain text does not say ("open the record"
     # over a case system's address naming the child)
     yield (_LINKS, "\n".join(links(texts[1], texts[0])))
+    # most alternatives say the same: a glance at the markup's words first (a fraction of
+    # the cost of reading the HTML properly, which only a difference pays for)
     glance = htmllib.unescape(_TAG.sub(" ", _unseen_removed(texts[1])))
     if set(glance.lower().translate(_APART).split()) <= set(
             texts[0].lower().translate(_APART).split()):
