@@ -19,6 +19,7 @@ photographed sideways), faint text (grey 240 on white) and headings.
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -106,18 +107,20 @@ def page_of(data: bytes, frame: Frame) -> bytes:
     return bytes(out)
 
 
+_PGM_HEADER = re.compile(rb"P5\s+(\d+)\s+(\d+)\s+255\s")
+
+
 def pgm_pixels(pgm: bytes) -> np.ndarray | None:
     """The grey pixels of a binary PGM as pdftoppm writes it, or None when it is not one."""
     import numpy as np
 
-    parts = pgm.split(maxsplit=4)
-    if len(parts) < 5 or parts[0] != b"P5" or parts[3] != b"255":
+    # one whitespace byte ends the header; the pixels after it may be whitespace's values
+    # (a grey of 32 or 10), which a split on whitespace took as part of the separator
+    header = _PGM_HEADER.match(pgm)
+    if header is None:
         return None
-    try:
-        width, height = int(parts[1]), int(parts[2])
-    except ValueError:
-        return None
-    pixels = parts[4]
+    width, height = int(header.group(1)), int(header.group(2))
+    pixels = pgm[header.end():]
     if width < 1 or height < 1 or len(pixels) < width * height:
         return None
     return np.frombuffer(pixels, np.uint8, width * height).reshape(height, width)

@@ -105,3 +105,5 @@ def test_what_is_no_jpeg_has_no_frame_and_a_broken_grey_copy_no_pixels():
     assert photos.pgm_pixels(b"P5\n4 4\n255\n" + b"\x00" * 15) is None  # a pixel short
     assert photos.pgm_pixels(b"P6\n1 1\n255\n\x00\x00\x00") is None  # colour, not grey
     assert photos.pgm_pixels(b"P5\n2 1\n255\n\x10\x20").tolist() == [[16, 32]]
+    # pixels whose values are whitespace's bytes are pixels, not the header's separator
+    assert photos.pgm_pixels(b"P5\n2 1\n255\n\x20\x0a").tolist() == [[32, 10]]
