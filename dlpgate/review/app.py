@@ -72,7 +72,6 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                       autoescape=select_autoescape(["html"]))
     env.filters["when"] = _clock(settings.review.time_zone)
     env.filters["age"] = _age
-    throttle = auth.Throttle()
     cfg = settings.review
     hashing = auth.Hashing(cfg.hashes_at_once)
     unknown_hash = auth.decoy_hash()  # checked for names with no account
@@ -88,6 +87,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     sso_key = hmac.new(links.link_key(settings, store), b"dlpgate proxy forms", "sha256").digest()
     known_key = hmac.new(links.link_key(settings, store), b"dlpgate known browsers",
                          "sha256").digest()
+    throttle = auth.Throttle(store, hmac.new(links.link_key(settings, store),
+                                             b"dlpgate sign-in failures", "sha256").digest())
 
     def sweep() -> None:
         """Lapsed sessions go whenever one begins (a password or proxy sign-in, on any node):

@@ -6,8 +6,9 @@ can serve them and signing out ends them everywhere; the cookie carries a
 random token and the store keeps only its SHA-256. Each session has its own
 CSRF token, required on every form.
 
-Failed sign-ins are counted three ways, each over `LOCKOUT` seconds, and a try
-refused by any of them is refused without the password being checked:
+Failed sign-ins are counted three ways, each over `LOCKOUT` seconds, in the store
+(so that review nodes behind one load balancer count together), and a try refused
+by any of them is refused without the password being checked:
 
 - a name from one client address: `MAX_FAILURES` lock that name out there;
 - a client address, whatever the names: `ADDRESS_FAILURES` lock it out (more than
@@ -39,9 +40,10 @@ import hmac
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 ROLES = ("reviewer", "admin", "auditor")
 _N, _R, _P = 2**17, 8, 1
@@ -249,21 +251,30 @@ def proxy_session(username: str, key: bytes, session: str, created: float,
 
 
 class Throttle:
-    """Failed sign-ins per key (a name and address, an address, a name) within the window."""
+    """Failed sign-ins per key (a name and address, an address, a name, a browser) within
+    the window, counted in the store (store/failures.py) so that every review node sharing
+    it counts together: each counted its own in memory, and behind a load balancer a
+    guesser had a lockout's worth of tries at every node. Keys go to the store as an HMAC
+    under `secret` (a key the nodes share): the table holds no name or address."""
 
-    def __init__(self, max_failures: int = MAX_FAILURES, window: float = LOCKOUT) -> None:
+    def __init__(self, store: Any, secret: bytes, max_failures: int = MAX_FAILURES,
+                 window: float = LOCKOUT) -> None:
+        self.store = store
+        self.secret = secret
         self.max = max_failures
         self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures[key]
-        while q and q[0] < now - self.window:
-            q.popleft()
-        return q
+    def _key(self, key: str) -> str:
+        return hmac.new(self.secret, key.encode(), "sha256").hexdigest()[:32]
+
+    def _keys(self, keys: Iterable[str]) -> list[str]:
+        return [self._key(k) for k in keys]
+
+    def _tally(self, key: str) -> tuple[int, float]:
+        return self.store.signin_failures(self._key(key), _clock() - self.window)
 
     def count(self, key: str) -> int:
-        return len(self._recent(key, _clock()))
+        return self._tally(key)[0]
 
     def locked(self, *keys: str, limit: int | None = None) -> bool:
         """Whether any key has `limit` (default `max_failures`) failures in the window."""
@@ -272,32 +283,23 @@ class Throttle:
     def wait(self, key: str) -> float:
         """Seconds before `key` may be tried again: none under `max_failures` failures in
         the window, then 1, 2, 4... seconds after the last failure, at most the window."""
-        now = _clock()
-        q = self._recent(key, now)
-        if len(q) < self.max:
+        count, last = self._tally(key)
+        if count < self.max:
             return 0.0
-        delay = min(self.window, 2.0 ** min(len(q) - self.max, 30))
-        return max(0.0, q[-1] + delay - now)
+        delay = min(self.window, 2.0 ** min(count - self.max, 30))
+        return max(0.0, last + delay - _clock())
 
     def failed(self, *keys: str) -> None:
         now = _clock()
-        if len(self._failures) > 50_000:  # invented names and addresses, long gone
-            for k in [k for k, q in self._failures.items() if not q or q[-1] < now - self.window]:
-                del self._failures[k]
-        for k in keys:
-            self._recent(k, now).append(now)
+        self.store.signin_failed(self._keys(keys), now, now - self.window)
 
     def forgive(self, *keys: str) -> None:
         """One failure fewer for each key: a try counted as failed before its password was
         checked (off the event loop), whose password was right."""
-        now = _clock()
-        for k in keys:
-            if q := self._recent(k, now):
-                q.pop()
+        self.store.signin_forgive(self._keys(keys), _clock() - self.window)
 
     def succeeded(self, *keys: str) -> None:
-        for k in keys:
-            self._failures.pop(k, None)
+        self.store.signin_succeeded(self._keys(keys))
 
 
 def known_browser(key: bytes, user: User, issued: float | None = None) -> str:

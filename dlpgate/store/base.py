@@ -252,6 +252,18 @@ class Store(Protocol):
         """Write the summaries of all held back so far (before the trail is read)."""
         ...
 
+    def signin_failures(self, key: str, since: float) -> tuple[int, float]:
+        """A review sign-in key's failures since `since` and the last one's time (or 0):
+        counted here, under a keyed hash, so that every node counts together
+        (store/failures.py)."""
+        ...
+
+    def signin_failed(self, keys: list[str], at: float, forget_before: float) -> None: ...
+
+    def signin_forgive(self, keys: list[str], since: float) -> None: ...
+
+    def signin_succeeded(self, keys: list[str]) -> None: ...
+
     def audit_log(self, item_id: str | None = None, actor: str | None = None,
                   limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
         """Newest first; each given filter must hold."""

@@ -23,6 +23,7 @@ from dlpgate.store.base import (
     dumps,
 )
 from dlpgate.store.bursts import AuditBursts
+from dlpgate.store.failures import SignInFailures
 from dlpgate.store.keeping import HistoryKeeping, spelling_keys
 
 _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
@@ -46,7 +47,7 @@ def audit_row(e: AuditEntry) -> tuple:
 NEAR_CHUNK = 5000
 
 
-class SQLStore(HistoryKeeping, AuditBursts):
+class SQLStore(HistoryKeeping, AuditBursts, SignInFailures):
     LEAST = "min"
     GREATEST = "max"
 

@@ -532,6 +532,16 @@ def test_sign_in_is_throttled_after_five_failures(world):
     assert "sign-in-refused" in [e.action for e in world["store"].audit_log()]
 
 
+def test_two_review_nodes_on_one_store_lock_out_a_guesser_together(world):
+    # each node counted failures in its own memory: behind a load balancer, a lockout's
+    # worth of guesses at every node
+    node_a, node_b = client(world), client(world)
+    for c in (node_a, node_b, node_a, node_b, node_a):
+        assert c.post("/login", data={"username": "ann", "password": "wrong"}).status_code == 401
+    r = node_b.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert r.status_code == 429 and "Too many" in r.text
+
+
 def test_behind_the_proxy_one_clients_failures_lock_out_that_client_not_the_team(world):
     # every reviewer arrives from the proxy's address: five failures with invented names from
     # anywhere locked everyone out

@@ -112,8 +112,8 @@ def test_admins_review_but_do_not_audit():
     assert not User("ann", ("reviewer",)).can("admin")
 
 
-def test_throttle_locks_a_key_after_five_failures_and_success_clears_it():
-    t = Throttle(max_failures=5, window=60)
+def test_throttle_locks_a_key_after_five_failures_and_success_clears_it(any_store):
+    t = Throttle(any_store, b"shared", max_failures=5, window=60)
     for _ in range(4):
         t.failed("user:ann", "addr:1.2.3.4")
     assert not t.locked("user:ann")
@@ -123,10 +123,11 @@ def test_throttle_locks_a_key_after_five_failures_and_success_clears_it():
     assert not t.locked("user:ann")
 
 
-def test_a_names_wait_doubles_past_five_failures_and_never_passes_the_window(monkeypatch):
+def test_a_names_wait_doubles_past_five_failures_and_never_passes_the_window(any_store,
+                                                                           monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(auth, "_clock", lambda: clock[0])
-    t = Throttle(max_failures=5, window=60)
+    t = Throttle(any_store, b"shared", max_failures=5, window=60)
     waits = []
     for _ in range(12):
         t.failed("user:ann")
@@ -219,11 +220,58 @@ def test_a_user_printed_or_logged_does_not_show_its_password_hash():
     assert "argon2" not in repr(user) and "secret" not in str(user)
 
 
-def test_a_try_counted_before_its_password_was_checked_is_forgiven_when_it_was_right():
-    t = Throttle(max_failures=5, window=60)
+def test_a_try_counted_before_its_password_was_checked_is_forgiven_when_it_was_right(
+        any_store):
+    t = Throttle(any_store, b"shared", max_failures=5, window=60)
     for _ in range(4):
         t.failed("addr:1.2.3.4")
     t.failed("addr:1.2.3.4")  # counted while its password is checked
     assert t.locked("addr:1.2.3.4")
     t.forgive("addr:1.2.3.4", "user:nobody-yet")
     assert t.count("addr:1.2.3.4") == 4 and t.count("user:nobody-yet") == 0
+
+
+def test_two_review_nodes_sharing_a_store_count_one_guessers_failures_together(store_url):
+    # behind a load balancer each node counted its own: a lockout's worth of tries at each
+    from dlpgate.store.base import open_store
+
+    one, two = open_store(store_url), open_store(store_url)
+    try:
+        a, b = (Throttle(s, b"shared", max_failures=5, window=60) for s in (one, two))
+        for t in (a, b, a, b):
+            t.failed("pair:ann\x00203.0.113.0")
+        assert not a.locked("pair:ann\x00203.0.113.0")
+        b.failed("pair:ann\x00203.0.113.0")
+        assert a.locked("pair:ann\x00203.0.113.0") and b.locked("pair:ann\x00203.0.113.0")
+        a.succeeded("pair:ann\x00203.0.113.0")
+        assert not b.locked("pair:ann\x00203.0.113.0")
+    finally:
+        one.close()
+        two.close()
+
+
+def test_the_store_keeps_no_name_or_address_of_a_failed_sign_in(tmp_path):
+    import sqlite3
+
+    from dlpgate.store.base import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    Throttle(store, b"shared").failed("pair:ann.reid\x00203.0.113.0", "addr:203.0.113.0",
+                                      "user:ann.reid")
+    store.close()
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        rows = db.execute("SELECT key FROM signin_failures").fetchall()
+    assert len(rows) == 3
+    assert not any("ann" in k or "203.0" in k for (k,) in rows)
+
+
+def test_failures_older_than_the_window_are_deleted_as_new_ones_come(any_store, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(auth, "_clock", lambda: clock[0])
+    t = Throttle(any_store, b"shared", max_failures=5, window=60)
+    for i in range(50):
+        t.failed(f"addr:198.51.100.{i}")
+    clock[0] += 61
+    t.failed("addr:192.0.2.1")
+    stale = any_store.signin_failures(t._key("addr:198.51.100.7"), 0)
+    assert stale == (0, 0.0) and t.count("addr:192.0.2.1") == 1
