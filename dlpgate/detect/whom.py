@@ -37,11 +37,14 @@ PLACE_WORDS = frozenset("""centre center cafe café library libraries avenue aca
 surgery clinic mosque gurdwara synagogue civic""".split())
 
 # The trade a business's name ends with, which is no surname: "Exampletown Taxis will collect
-# him", "Hart Solicitors". Plurals and trades only: Builder, Taylor and Cook are surnames.
+# him", "Hart Solicitors", "Exampletown Travel Co", a home-care agency ("Bluebird Care").
+# Plurals and trades only: Builder, Taylor and Cook are surnames.
 TRADE_WORDS = frozenset("""taxis cabs cars coaches motors garage garages builders plumbing
 roofing glazing scaffolding removals cleaners cleaning catering caterers solicitors
 accountants pharmacy chemists dental dentists opticians vets nursery nurseries lettings
-estates properties construction supplies transport logistics ltd limited plc llp""".split())
+estates properties construction supplies transport logistics ltd limited plc llp co company
+travel tours hire services associates consultants consultancy consulting care homecare
+healthcare agency""".split())
 
 SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|[\n|\t\u2022]")
 # Two capitalised words, each pair tried (overlapping): "Contact Sarah Khan" gives

@@ -206,6 +206,8 @@ def _reply(answer: str, signed: str = SIGNED, sender: str = MARK):
     "is open on Tuesday.",
     # a business by its trade: "Taxis" is no one's surname
     "Dear Ms Ahmed,\n\nKai will be taken to school by Exampletown Taxis from Monday.",
+    "Dear Ms Ahmed,\n\nHartley Travel will collect Kai on Tuesday.",
+    "Dear Ms Ahmed,\n\nBluebird Care will visit your mother twice a day from Monday.",
 ])
 def test_a_reply_signed_as_a_council_signs_names_no_one_new(answer):
     assert not names_someone_new(_reply(answer))
