@@ -197,7 +197,7 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "emf"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
-    if head.startswith(_IMAGE_MAGIC) or _is_bitmap(head) or (
+    if head.startswith(_IMAGE_MAGIC) or _is_bitmap(head) or ocr.is_heif(data) or (
             content_type.startswith(("image/", "audio/", "video/")) and not _looks_textual(data)):
         # by its bytes: a list of children renamed children.jpg went as image/jpeg, unread
         return "media"
@@ -638,6 +638,9 @@ def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Itera
     reader = budget.reader()
     if reader is None or budget.ocr is None:
         return
+    if ocr.is_heif(data):
+        yield from _heif(name, data, budget, reader, inside)
+        return
     size = ocr.image_size(data)
     if size is not None and size[0] * size[1] < budget.ocr.min_pixels:
         if size[0] * size[1] >= budget.ocr.crop_min_pixels:
@@ -672,6 +675,32 @@ def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Itera
     finally:
         budget.ocr_spent += time.monotonic() - started
     yield from _cut(text, name, budget.limits)
+
+
+def _heif(name: str, data: bytes, budget: Budget, reader: ocr.Reader,
+          inside: bool) -> Iterator[Item]:
+    """A HEIC photograph (an iPhone's: an officer photographs a letter and attaches it),
+    drawn as a JPEG (`ocr.Reader.photograph`) and read as one, its drawing's time counted
+    against the message's OCR. One that cannot be drawn (damaged, or heif-convert not
+    installed) is unscannable, as a JPEG Tesseract fails on is: it went out unread, and said
+    nothing, before."""
+    if inside and _spent(budget):
+        budget.unread_pictures += 1
+        return
+    if budget.ocr is not None and budget.ocr_left() <= 0:
+        yield Problem("unscannable", name, f"image not read: the message's "
+                      f"{budget.ocr.max_seconds:g} s of OCR were spent before it "
+                      "(scan.ocr.max_seconds)")
+        return
+    started = time.monotonic()
+    try:
+        drawn = reader.photograph(data, budget.ocr_left())
+    except ocr.OcrFailed as exc:
+        yield Problem("unscannable", name, f"image not read: {exc}")
+        return
+    finally:
+        budget.ocr_spent += time.monotonic() - started
+    yield from image(name, drawn, budget, inside)
 
 
 def _no_text(data: bytes, budget: Budget, reader: ocr.Reader) -> bool:
