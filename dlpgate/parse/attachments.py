@@ -341,12 +341,14 @@ def extract(
 
             text = decode_text(data)
             if ical.is_calendar(name, content_type, text):  # an invitation, a contact (16)
-                text = ical.text(text)
-            elif name.lower().endswith((".csv", ".tsv")) or content_type in (
-                    "text/csv", "text/tab-separated-values", "application/csv") or \
-                    tabular(text):
-                text = labelled(text, limit=budget.limits.max_text)
-            yield from _cut(text, name, budget.limits)
+                yield from _cut(ical.text(text), name, budget.limits)
+                yield from carried(name, ical.unfold(text), depth, budget, nested)
+            else:
+                if name.lower().endswith((".csv", ".tsv")) or content_type in (
+                        "text/csv", "text/tab-separated-values", "application/csv") or \
+                        tabular(text):
+                    text = labelled(text, limit=budget.limits.max_text)
+                yield from _cut(text, name, budget.limits)
         elif kind == "emf":
             yield from _metafile(name, data, budget.limits)
         elif kind == "binary":
@@ -840,7 +842,7 @@ def _item_parts(name: str, item: outlook.Item, depth: int, budget: Budget,
                 nested: NestedParser) -> Iterator[Item]:
     """The files of an Outlook item, and the items attached to it with theirs: a forwarded
     message inside the forwarded one was passed over without a trace."""
-    yield from _inside(name, item.files, depth, budget, nested)
+    yield from files_inside(name, item.files, depth, budget, nested)
     for title, runs in item.objects:  # an OLE object of no kind read whole: its text runs
         budget.take_part()
         label = budget.unique(f"{name}/{title}")
@@ -857,9 +859,10 @@ def _item_parts(name: str, item: outlook.Item, depth: int, budget: Budget,
         yield from _item_parts(label, inner, depth + 1, budget, nested)
 
 
-def _inside(name: str, files: list[tuple[str, bytes]], depth: int, budget: Budget,
-            nested: NestedParser) -> Iterator[Item]:
-    """Files a wrapper carries (winmail.dat, a .msg), each read as an attachment."""
+def files_inside(name: str, files: list[tuple[str, bytes]], depth: int, budget: Budget,
+                 nested: NestedParser) -> Iterator[Item]:
+    """Files a wrapper carries (winmail.dat, a .msg, an invitation), each read as an
+    attachment."""
     limits = budget.limits
     if files and depth >= limits.max_depth:
         yield Problem("unscannable", name, f"files nested deeper than {limits.max_depth}")
@@ -869,6 +872,18 @@ def _inside(name: str, files: list[tuple[str, bytes]], depth: int, budget: Budge
         budget.take_bytes(len(payload))
         inner = budget.unique(f"{name}/{title}")
         yield from extract(inner, "", payload, depth + 1, budget, nested)
+
+
+def carried(name: str, unfolded: str, depth: int, budget: Budget,
+            nested: NestedParser) -> Iterator[Item]:
+    """The files an invitation carries inside it (`ical.files`), read as attached ones, each
+    under the invitation's name ("invite.ics/referral.pdf"); one that cannot be decoded is
+    unscannable."""
+    files, damaged = ical.files(unfolded)
+    if damaged:
+        yield Problem("unscannable", name, f"{damaged} file(s) inside the invitation could "
+                      "not be decoded (damaged base64)")
+    yield from files_inside(name, files, depth, budget, nested)
 
 
 def _tnef(
@@ -896,7 +911,7 @@ def _tnef(
         if is_picture(ctype, picture) and ocr.readable(picture):
             yield from shown_picture(budget.inside(f"{name}/picture {n}"), picture, budget)
     budget.sent_as += (f"{name}/{other}" for other in contents.names)
-    yield from _inside(name, contents.files, depth, budget, nested)
+    yield from files_inside(name, contents.files, depth, budget, nested)
 
 
 def _zip(
