@@ -830,11 +830,12 @@ def _outlook(
         yield Problem("unscannable", name, str(exc))
         yield from _cut(office.ole_text(data), name, limits)
         return
-    if not item.text and not item.files and not item.items:  # a cut one: its streams empty
-        yield Problem("unscannable", name, "Outlook item with nothing readable in it")
+    if not item.text and not item.files and not item.items and not item.named:
+        yield Problem("unscannable", name, "Outlook item with nothing readable in it")  # cut
     for detail in item.damage:
         yield Problem("unscannable", name, f"Outlook item: {detail}")
-    yield from _cut(item.text or office.ole_text(data), name, limits)
+    # its named properties (an appointment's location) after all it gave before, in place
+    yield from _cut(_joined(item.text or office.ole_text(data), item.named), name, limits)
     yield from _item_parts(name, item, depth, budget, nested)
 
 
@@ -855,8 +856,12 @@ def _item_parts(name: str, item: outlook.Item, depth: int, budget: Budget,
         yield Attachment(name=label, content_type="application/vnd.ms-outlook", size=0,
                          depth=depth + 1)
         yield from (Problem("unscannable", label, f"Outlook item: {d}") for d in inner.damage)
-        yield from _cut(inner.text, label, budget.limits)
+        yield from _cut(_joined(inner.text, inner.named), label, budget.limits)
         yield from _item_parts(label, inner, depth + 1, budget, nested)
+
+
+def _joined(*texts: str) -> str:
+    return "\n".join(t for t in texts if t)
 
 
 def files_inside(name: str, files: list[tuple[str, bytes]], depth: int, budget: Budget,
