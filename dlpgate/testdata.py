@@ -315,6 +315,19 @@ def content_control(items: Sequence[str], shown: str, kind: str = "dropDownList"
             f"<w:t>{_esc(shown)}</w:t></w:r></w:p></w:sdtContent></w:sdt>")
 
 
+def date_picker(full: str, shown: str, title: str = "", date_format: str = "MMMM yyyy") -> str:
+    """A paragraph of a Word date picker (a content control) given the date `full`
+    ("2015-03-12"), showing `shown` in `date_format` (or its prompt, "Click or tap to enter a
+    date."), titled `title` as Word's Properties dialog writes it (w:alias and w:tag)."""
+    named = f'<w:alias w:val="{_quoted(title)}"/><w:tag w:val="{_quoted(title)}"/>' \
+        if title else ""
+    return (f'<w:sdt><w:sdtPr>{named}<w:id w:val="-1520391224"/><w:date w:fullDate="{full}'
+            f'T00:00:00Z"><w:dateFormat w:val="{_quoted(date_format)}"/><w:lid w:val="en-GB"/>'
+            '<w:storeMappedDataAs w:val="dateTime"/><w:calendar w:val="gregorian"/></w:date>'
+            f"</w:sdtPr><w:sdtContent><w:p><w:r><w:t>{_esc(shown)}</w:t></w:r></w:p>"
+            "</w:sdtContent></w:sdt>")
+
+
 def form_field(entries: Sequence[str] = (), default: str = "") -> str:
     """A paragraph of a legacy form field as Word 97 made them: a dropdown of `entries`
     (FORMDROPDOWN), or a text field whose default text is `default` (FORMTEXT)."""
