@@ -50,6 +50,10 @@ def _check_ocr(settings: config_mod.Ocr) -> None:
               "tesseract-ocr and poppler-utils, or set scan.ocr.enabled: false)",
               file=sys.stderr)
         return
+    if not ocr.heif_available():
+        print("dlpgate: warning: scan.ocr: heif-convert not found, so HEIC photographs "
+              "(iPhones') are unscannable (install Debian's libheif-examples)",
+              file=sys.stderr)
     missing = ocr.missing_languages(settings)
     if missing:
         packs = " ".join(f"tesseract-ocr-{m.replace('_', '-').lower()}" for m in missing)

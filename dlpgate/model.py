@@ -204,7 +204,11 @@ CALENDAR = "meeting request"
 # such a part before is elsewhere now (`review.content._read_otherwise_in_16`). A file's
 # name sent as raw 8-bit read as written ("Zoë", not "Zo\ufffd\ufffd"), 17: such a part, and
 # the files' names after it, are named and placed otherwise (`review.content._renamed_in_17`).
-PARSER = 17
+# The files an invitation carries (ATTACH, base64) read as files inside it and named among the
+# files' names where they come, 18: the files' names after them moved
+# (`review.content._carries_invitation`); all else 18 reads is after a part's text or a part of
+# its own.
+PARSER = 18
 
 
 @dataclass(frozen=True)

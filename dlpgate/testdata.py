@@ -315,6 +315,19 @@ def content_control(items: Sequence[str], shown: str, kind: str = "dropDownList"
             f"<w:t>{_esc(shown)}</w:t></w:r></w:p></w:sdtContent></w:sdt>")
 
 
+def date_picker(full: str, shown: str, title: str = "", date_format: str = "MMMM yyyy") -> str:
+    """A paragraph of a Word date picker (a content control) given the date `full`
+    ("2015-03-12"), showing `shown` in `date_format` (or its prompt, "Click or tap to enter a
+    date."), titled `title` as Word's Properties dialog writes it (w:alias and w:tag)."""
+    named = f'<w:alias w:val="{_quoted(title)}"/><w:tag w:val="{_quoted(title)}"/>' \
+        if title else ""
+    return (f'<w:sdt><w:sdtPr>{named}<w:id w:val="-1520391224"/><w:date w:fullDate="{full}'
+            f'T00:00:00Z"><w:dateFormat w:val="{_quoted(date_format)}"/><w:lid w:val="en-GB"/>'
+            '<w:storeMappedDataAs w:val="dateTime"/><w:calendar w:val="gregorian"/></w:date>'
+            f"</w:sdtPr><w:sdtContent><w:p><w:r><w:t>{_esc(shown)}</w:t></w:r></w:p>"
+            "</w:sdtContent></w:sdt>")
+
+
 def form_field(entries: Sequence[str] = (), default: str = "") -> str:
     """A paragraph of a legacy form field as Word 97 made them: a dropdown of `entries`
     (FORMDROPDOWN), or a text field whose default text is `default` (FORMTEXT)."""
@@ -967,7 +980,8 @@ def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = N
                      items: dict[str, tuple[str, str]] | None = None,
                      html: bytes | None = None,
                      objects: dict[str, list[tuple[str, bytes]]] | None = None,
-                     rtf: bytes | None = None) -> bytes:
+                     rtf: bytes | None = None,
+                     named: Sequence[tuple[str, int | str, str | list[str]]] = ()) -> bytes:
     """An Outlook item (.msg) as Outlook saves one: a compound file (MS-CFB, version 3) whose
     Unicode subject and body are property streams, with a storage per attached file holding
     its long name and its bytes, and per attached item (display name: (subject, body)) its
@@ -976,8 +990,12 @@ def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = N
     (PR_ATTACH_METHOD 6: display name: the streams of the object's own storage, such as
     `ole_package`'s), as a rich-text message carries a file dropped into its body. `rtf`: a
     compressed RTF body (`compress_rtf`'s) in place of the plain one, as an item saved with no
-    other holds it."""
+    other holds it. `named`: named properties (property set's GUID, "" for the public
+    strings'; a number or a name; a string or, multi-valued, a list of them), ids given
+    from 0x8000 in order and mapped in the root's `__nameid_version1.0` storage."""
     streams = _item_streams(subject, body, files or {}, items or {}, 32)
+    if named:
+        streams += _named_streams(named)
     for i, (name, children) in enumerate((objects or {}).items(), start=len(streams)):
         streams.append((f"__attach_version1.0_#{i:08X}", [
             ("__properties_version1.0", bytes(16)),
@@ -988,6 +1006,43 @@ def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = N
             streams = [s for s in streams if s[0] != "__substg1.0_1000001F"]
             streams.insert(2, (stream, body_bytes))
     return _compound_file(streams)
+
+
+def _named_streams(named: Sequence[tuple[str, int | str, str | list[str]]]) -> list:
+    """Named properties' values and the storage that maps their ids to their names (MS-OXMSG
+    2.2.3): a stream of GUIDs, one of 8-byte entries (a number, or where its name is in the
+    string stream; then the id's index, the GUID's index and whether it is a name) and the
+    names, each its length in bytes then UTF-16, padded to 4."""
+    import uuid
+
+    guids: list[bytes] = []
+    entries, strings = bytearray(), bytearray()
+    values: list[tuple[str, list | bytes]] = []
+    for index, (guid, key, value) in enumerate(named):
+        if guid:
+            raw = uuid.UUID(guid).bytes_le
+            if raw not in guids:
+                guids.append(raw)
+            guid_at = 3 + guids.index(raw)
+        else:
+            guid_at = 2  # PS_PUBLIC_STRINGS
+        if isinstance(key, str):
+            name = key.encode("utf-16-le")
+            entries += struct.pack("<II", len(strings), index << 16 | guid_at << 1 | 1)
+            strings += struct.pack("<I", len(name)) + name + bytes(-len(name) % 4)
+        else:
+            entries += struct.pack("<II", key, index << 16 | guid_at << 1)
+        tag = f"{0x8000 + index:04X}"
+        if isinstance(value, list):
+            encoded = [v.encode("utf-16-le") + b"\0\0" for v in value]
+            values.append((f"__substg1.0_{tag}101F",
+                           b"".join(struct.pack("<I", len(v)) for v in encoded)))
+            values += [(f"__substg1.0_{tag}101F-{n:08X}", v) for n, v in enumerate(encoded)]
+        else:
+            values.append((f"__substg1.0_{tag}001F", value.encode("utf-16-le")))
+    return values + [("__nameid_version1.0", [
+        ("__substg1.0_00020102", b"".join(guids)), ("__substg1.0_00030102", bytes(entries)),
+        ("__substg1.0_00040102", bytes(strings))])]
 
 
 def _item_streams(subject: str, body: str, files: dict[str, bytes],

@@ -354,6 +354,19 @@ def jpeg(pixels: np.ndarray, quality: int = 85) -> bytes:
             return f.read()
 
 
+def heic(picture: bytes, quality: int = 50) -> bytes:
+    """A JPEG or PNG saved as an iPhone saves its photographs, HEIC (HEVC inside HEIF), by
+    libheif's heif-enc (Debian's libheif-examples, with x265); about 4 s for 2 megapixels."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = f"{tmp}/in.{_PNG_OR_JPEG[picture.startswith(PNG_SIGNATURE)]}"
+        with open(source, "wb") as f:
+            f.write(picture)
+        subprocess.run(["heif-enc", "-q", str(quality), source, "-o", f"{tmp}/out.heic"],
+                       check=True, capture_output=True)
+        with open(f"{tmp}/out.heic", "rb") as f:
+            return f.read()
+
+
 def report(pictures: list[bytes], title: str = "Inspection report") -> bytes:
     """A Word document showing `pictures` in order, as a housing officer's inspection report
     shows its photographs (word/media/image1.jpeg, ...; a PNG as image N.png)."""

@@ -14,6 +14,7 @@ Team", "Clinical Psychologist, CAMHS") is dropped (detect/signature.py).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 
@@ -61,10 +62,41 @@ _SPACING = str.maketrans({**dict.fromkeys("\u00a0\u2002\u2003\u2004\u2005\u2006\
                           **dict.fromkeys("\u00ad\u2010\u2011\u2012\u2013\u2212", "-")})
 
 
-def _finding(part: TextPart, r: RecognizerResult, detector: str) -> Finding:
+# Characters that take no room, left out before the patterns look: a web case system pastes
+# an NHS number as 943\u200b476\u200b5919 (zero-width spaces where it lets the line break),
+# a word processor joins with \u2060 or \u200d, and a byte order mark turns up mid-text where
+# files were pasted together; each went out unfound. They cannot be read as a space, a
+# character for a character, as a no-break space is: "94\u200b34765919" is no spaced number.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+class _Seen:
+    """A part's text as the patterns read it (`_SPACING`, without `_INVISIBLE`), and the way
+    back from an offset in it to the part's own text, where findings point: the review app
+    marks them there, and a finding's text is as written, its invisible characters in it."""
+
+    def __init__(self, text: str) -> None:
+        spaced = text.translate(_SPACING)
+        # for each character left out, the offset in the text read at which it stood (before
+        # the character read there), in order
+        self.gaps = [m.start() - n for n, m in enumerate(_INVISIBLE.finditer(spaced))]
+        self.text = _INVISIBLE.sub("", spaced) if self.gaps else spaced
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """[start, end) in the text read, as offsets into the part's text: from its first
+        character to its last, the characters left out between them inside it."""
+        if not self.gaps or end <= start:
+            return start, end
+        return (start + bisect.bisect_right(self.gaps, start),
+                end - 1 + bisect.bisect_right(self.gaps, end - 1) + 1)
+
+
+def _finding(part: TextPart, r: RecognizerResult, detector: str,
+             seen: _Seen | None = None) -> Finding:
     why = r.analysis_explanation.textual_explanation if r.analysis_explanation else ""
-    return Finding(entity=r.entity_type, part=part.name, start=r.start, end=r.end,
-                   score=r.score, text=part.text[r.start:r.end], explanation=why,
+    start, end = seen.span(r.start, r.end) if seen is not None else (r.start, r.end)
+    return Finding(entity=r.entity_type, part=part.name, start=start, end=end,
+                   score=r.score, text=part.text[start:end], explanation=why,
                    detector=detector)
 
 
@@ -99,14 +131,14 @@ class PatternDetector:
         posts: list[Finding] = []  # the writer's own, by where they stand: no name check
         for part in message.parts:
             roles: list[tuple[int, int]] | None = None  # the signature's posts, when needed
-            seen = part.text.translate(_SPACING)
+            seen = _Seen(part.text)
             for rec in self.recognizers:
-                results, doubted = rec.analyze_all(seen)
-                aside += [_finding(part, r, rec.name) for r in doubted]
+                results, doubted = rec.analyze_all(seen.text)
+                aside += [_finding(part, r, rec.name, seen) for r in doubted]
                 for r in results:
                     if not self.thresholds.keep(r.entity_type, r.score):
                         continue
-                    f = _finding(part, r, rec.name)
+                    f = _finding(part, r, rec.name, seen)
                     if f.entity == "PERSON" and is_sender(f.text, names):
                         continue
                     if f.entity == "SPECIAL_CATEGORY" and part.name != "subject":

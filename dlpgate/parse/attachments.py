@@ -197,7 +197,7 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "emf"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
-    if head.startswith(_IMAGE_MAGIC) or _is_bitmap(head) or (
+    if head.startswith(_IMAGE_MAGIC) or _is_bitmap(head) or ocr.is_heif(data) or (
             content_type.startswith(("image/", "audio/", "video/")) and not _looks_textual(data)):
         # by its bytes: a list of children renamed children.jpg went as image/jpeg, unread
         return "media"
@@ -341,18 +341,21 @@ def extract(
 
             text = decode_text(data)
             if ical.is_calendar(name, content_type, text):  # an invitation, a contact (16)
-                text = ical.text(text)
-            elif name.lower().endswith((".csv", ".tsv")) or content_type in (
-                    "text/csv", "text/tab-separated-values", "application/csv") or \
-                    tabular(text):
-                text = labelled(text, limit=budget.limits.max_text)
-            yield from _cut(text, name, budget.limits)
+                yield from _cut(ical.text(text), name, budget.limits)
+                yield from carried(name, ical.unfold(text), depth, budget, nested)
+            else:
+                if name.lower().endswith((".csv", ".tsv")) or content_type in (
+                        "text/csv", "text/tab-separated-values", "application/csv") or \
+                        tabular(text):
+                    text = labelled(text, limit=budget.limits.max_text)
+                yield from _cut(text, name, budget.limits)
         elif kind == "emf":
             yield from _metafile(name, data, budget.limits)
         elif kind == "binary":
             yield Problem("unscannable", name, "unrecognised binary format")
-        elif kind == "media" and ocr.readable(data):
-            yield from image(name, data, budget)
+        elif kind == "media":
+            yield from described(name, data, image(name, data, budget)
+                                 if ocr.readable(data) else iter(()), budget.limits)
     except BudgetExceeded:
         raise
     except office.OfficeError as exc:
@@ -638,6 +641,9 @@ def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Itera
     reader = budget.reader()
     if reader is None or budget.ocr is None:
         return
+    if ocr.is_heif(data):
+        yield from _heif(name, data, budget, reader, inside)
+        return
     size = ocr.image_size(data)
     if size is not None and size[0] * size[1] < budget.ocr.min_pixels:
         if size[0] * size[1] >= budget.ocr.crop_min_pixels:
@@ -672,6 +678,57 @@ def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Itera
     finally:
         budget.ocr_spent += time.monotonic() - started
     yield from _cut(text, name, budget.limits)
+
+
+def described(name: str, data: bytes, items: Iterator[Item], limits: Limits,
+              only_data: bool = False) -> Iterator[Item]:
+    """A picture's reading (`items`, OCR's), with the words its metadata carries
+    (`imagemeta`: EXIF descriptions and comments, PNG text) after what OCR read of it, in
+    the same part: a screenshot described "Amy Reid, NHS 943 476 5919" went out unread. Read
+    whether or not OCR is, as it costs no decoding. `only_data`: the metadata counts only
+    where it shows a number or a date (a pasted logo's "Created with GIMP" is nothing the
+    message says)."""
+    from dlpgate.parse import imagemeta
+    from dlpgate.parse.pasted import shows_data  # pasted reads through this module
+
+    found = list(items)
+    meta = imagemeta.text(data)
+    if not meta or (only_data and not shows_data(meta)):
+        yield from found
+        return
+    for n, item in enumerate(found):
+        if isinstance(item, TextPart) and item.name == name:
+            found[n] = dataclasses.replace(item, text=f"{item.text}\n{meta}")
+            yield from found
+            return
+    yield from found
+    yield from _cut(meta, name, limits)
+
+
+def _heif(name: str, data: bytes, budget: Budget, reader: ocr.Reader,
+          inside: bool) -> Iterator[Item]:
+    """A HEIC photograph (an iPhone's: an officer photographs a letter and attaches it),
+    drawn as a JPEG (`ocr.Reader.photograph`) and read as one, its drawing's time counted
+    against the message's OCR. One that cannot be drawn (damaged, or heif-convert not
+    installed) is unscannable, as a JPEG Tesseract fails on is: it went out unread, and said
+    nothing, before."""
+    if inside and _spent(budget):
+        budget.unread_pictures += 1
+        return
+    if budget.ocr is not None and budget.ocr_left() <= 0:
+        yield Problem("unscannable", name, f"image not read: the message's "
+                      f"{budget.ocr.max_seconds:g} s of OCR were spent before it "
+                      "(scan.ocr.max_seconds)")
+        return
+    started = time.monotonic()
+    try:
+        drawn = reader.photograph(data, budget.ocr_left())
+    except ocr.OcrFailed as exc:
+        yield Problem("unscannable", name, f"image not read: {exc}")
+        return
+    finally:
+        budget.ocr_spent += time.monotonic() - started
+    yield from image(name, drawn, budget, inside)
 
 
 def _no_text(data: bytes, budget: Budget, reader: ocr.Reader) -> bool:
@@ -799,11 +856,12 @@ def _outlook(
         yield Problem("unscannable", name, str(exc))
         yield from _cut(office.ole_text(data), name, limits)
         return
-    if not item.text and not item.files and not item.items:  # a cut one: its streams empty
-        yield Problem("unscannable", name, "Outlook item with nothing readable in it")
+    if not item.text and not item.files and not item.items and not item.named:
+        yield Problem("unscannable", name, "Outlook item with nothing readable in it")  # cut
     for detail in item.damage:
         yield Problem("unscannable", name, f"Outlook item: {detail}")
-    yield from _cut(item.text or office.ole_text(data), name, limits)
+    # its named properties (an appointment's location) after all it gave before, in place
+    yield from _cut(_joined(item.text or office.ole_text(data), item.named), name, limits)
     yield from _item_parts(name, item, depth, budget, nested)
 
 
@@ -811,7 +869,7 @@ def _item_parts(name: str, item: outlook.Item, depth: int, budget: Budget,
                 nested: NestedParser) -> Iterator[Item]:
     """The files of an Outlook item, and the items attached to it with theirs: a forwarded
     message inside the forwarded one was passed over without a trace."""
-    yield from _inside(name, item.files, depth, budget, nested)
+    yield from files_inside(name, item.files, depth, budget, nested)
     for title, runs in item.objects:  # an OLE object of no kind read whole: its text runs
         budget.take_part()
         label = budget.unique(f"{name}/{title}")
@@ -824,13 +882,18 @@ def _item_parts(name: str, item: outlook.Item, depth: int, budget: Budget,
         yield Attachment(name=label, content_type="application/vnd.ms-outlook", size=0,
                          depth=depth + 1)
         yield from (Problem("unscannable", label, f"Outlook item: {d}") for d in inner.damage)
-        yield from _cut(inner.text, label, budget.limits)
+        yield from _cut(_joined(inner.text, inner.named), label, budget.limits)
         yield from _item_parts(label, inner, depth + 1, budget, nested)
 
 
-def _inside(name: str, files: list[tuple[str, bytes]], depth: int, budget: Budget,
-            nested: NestedParser) -> Iterator[Item]:
-    """Files a wrapper carries (winmail.dat, a .msg), each read as an attachment."""
+def _joined(*texts: str) -> str:
+    return "\n".join(t for t in texts if t)
+
+
+def files_inside(name: str, files: list[tuple[str, bytes]], depth: int, budget: Budget,
+                 nested: NestedParser) -> Iterator[Item]:
+    """Files a wrapper carries (winmail.dat, a .msg, an invitation), each read as an
+    attachment."""
     limits = budget.limits
     if files and depth >= limits.max_depth:
         yield Problem("unscannable", name, f"files nested deeper than {limits.max_depth}")
@@ -840,6 +903,18 @@ def _inside(name: str, files: list[tuple[str, bytes]], depth: int, budget: Budge
         budget.take_bytes(len(payload))
         inner = budget.unique(f"{name}/{title}")
         yield from extract(inner, "", payload, depth + 1, budget, nested)
+
+
+def carried(name: str, unfolded: str, depth: int, budget: Budget,
+            nested: NestedParser) -> Iterator[Item]:
+    """The files an invitation carries inside it (`ical.files`), read as attached ones, each
+    under the invitation's name ("invite.ics/referral.pdf"); one that cannot be decoded is
+    unscannable."""
+    files, damaged = ical.files(unfolded)
+    if damaged:
+        yield Problem("unscannable", name, f"{damaged} file(s) inside the invitation could "
+                      "not be decoded (damaged base64)")
+    yield from files_inside(name, files, depth, budget, nested)
 
 
 def _tnef(
@@ -867,7 +942,7 @@ def _tnef(
         if is_picture(ctype, picture) and ocr.readable(picture):
             yield from shown_picture(budget.inside(f"{name}/picture {n}"), picture, budget)
     budget.sent_as += (f"{name}/{other}" for other in contents.names)
-    yield from _inside(name, contents.files, depth, budget, nested)
+    yield from files_inside(name, contents.files, depth, budget, nested)
 
 
 def _zip(

@@ -8,10 +8,19 @@ trailing "=", not a space. Here each property is unfolded, decoded and unescaped
 "Label: value" a line each (a birthday as "Birthday: 2015-03-12", which a date-of-birth
 recognizer knows), without what is a program's own (its ids, stamps, time zones, rules) or a
 photograph's base64.
+
+An invitation can carry more than its lines of text. Outlook writes its description twice,
+plain (DESCRIPTION) and as HTML (X-ALT-DESC), and a calendar that shows the HTML shows
+what a sender edited there alone; a meeting request read only its plain description. And a
+file can travel inside it (ATTACH, base64, with its name in X-FILENAME): a referral
+attached to a strategy meeting's invitation went out unread. `html_description` gives the
+first and `files` the second, each file then read as an attached one.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import quopri
 import re
 
@@ -88,6 +97,45 @@ def text(document: str) -> str:
         if value := " ".join(value.split()):
             out.append(f"{_LABELS.get(name, name.capitalize())}: {value}")
     return "\n".join(dict.fromkeys(out))  # a name given twice (N, FN) read once
+
+
+_ALT = re.compile(r"^X-ALT-DESC((?:;[^:\n]*)?):(.*)$", re.MULTILINE | re.IGNORECASE)
+
+
+def html_description(unfolded: str) -> str:
+    """The text of an invitation's HTML descriptions (X-ALT-DESC;FMTTYPE=text/html), each as
+    a calendar shows it, from the document `unfold` gave."""
+    from dlpgate.parse.html import html_to_text
+
+    return "\n".join(html_to_text(unescape(m.group(2))) for m in _ALT.finditer(unfolded)
+                     if "TEXT/HTML" in m.group(1).upper())
+
+
+_ATTACH = re.compile(r"^ATTACH((?:;[^:\n]*)?):(.*)$", re.MULTILINE | re.IGNORECASE)
+_FILENAME = re.compile(r';[A-Z-]*FILENAME=(?:"([^"]*)"|([^;:]*))', re.IGNORECASE)
+
+
+def files(unfolded: str) -> tuple[list[tuple[str, bytes]], int]:
+    """The files an invitation carries inline (ATTACH;ENCODING=BASE64;VALUE=BINARY), each
+    with the name its writer gave (X-FILENAME, FILENAME; "attachment N" without one), from
+    the document `unfold` gave; and how many could not be decoded. An ATTACH that is an
+    address is a line of `text`, not a file."""
+    found: list[tuple[str, bytes]] = []
+    damaged = 0
+    for m in _ATTACH.finditer(unfolded):
+        params = m.group(1).upper()
+        if "BASE64" not in params and "VALUE=BINARY" not in params:
+            continue
+        try:
+            data = base64.b64decode(re.sub(r"\s+", "", m.group(2)), validate=True)
+        except (binascii.Error, ValueError):
+            damaged += 1
+            continue
+        named = _FILENAME.search(m.group(1))
+        name = (named.group(1) or named.group(2)).strip() if named else ""
+        name = name.replace("/", "_").replace("\\", "_") or f"attachment {len(found) + 1}"
+        found.append((name, data))
+    return found, damaged
 
 
 _COMMON_NAME = re.compile(r';CN=(?:"([^"]*)"|([^;:]*))', re.IGNORECASE)

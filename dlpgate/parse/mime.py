@@ -40,6 +40,7 @@ from dlpgate.parse.attachments import (
     Budget,
     BudgetExceeded,
     Item,
+    carried,
     decode_text,
     extract,
     is_picture,
@@ -192,7 +193,7 @@ def _walk(
                         # and the pictures it writes in, which the plain text never shows
                         yield from _shown(markup, prefix, budget)
                 for cal in (c for c in kids if c.get_content_type() == "text/calendar"):
-                    yield from _calendar(cal, budget)
+                    yield from _calendar(cal, depth, budget)
                 # plain if offered, else the richest; a calendar is read above, not twice
                 shown = [c for c in kids if c.get_content_type() != "text/calendar"]
                 chosen = plain[:1] or shown[-1:]
@@ -362,15 +363,22 @@ _SAID = re.compile(r"^(?:SUMMARY|DESCRIPTION|LOCATION|COMMENT)(?:;[^:\n]*)?:(.*)
                    re.MULTILINE | re.IGNORECASE)
 
 
-def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
+def _calendar(part: EmailMessage, depth: int, budget: Budget) -> Iterator[Item]:
     """A meeting request's calendar, the alternative beside its text: what the invitation's
     description says went unread when the text part did not repeat it. Folded lines are
-    joined first (a fold may fall inside an NHS number)."""
+    joined first (a fold may fall inside an NHS number). Its HTML description's lines that
+    say what the plain one does not are read after it (a calendar shows the HTML), and the
+    files it carries as files attached under its name ("meeting request/referral.pdf")."""
     data, problems = _payload(part, CALENDAR)
     yield from problems
-    text = ical.unfold(decode_text(data, part.get_content_charset()))
+    unfolded = ical.unfold(decode_text(data, part.get_content_charset()))
     # what people wrote, not the UIDs, stamps and dial-in codes around it
-    text = "\n".join(ical.unescape(m.group(1)) for m in _SAID.finditer(text))
+    text = "\n".join(ical.unescape(m.group(1)) for m in _SAID.finditer(unfolded))
+    if html := ical.html_description(unfolded):
+        # after all the rest, so what was found before keeps its place
+        text = "\n".join([text, *tnef.unsaid(html, tnef.words(text))]) if text.strip() \
+            else html
+    name = CALENDAR
     if text.strip():
         # read like a part of the body, not counted as a file attached
         name = budget.ours(CALENDAR)
@@ -379,6 +387,7 @@ def _calendar(part: EmailMessage, budget: Budget) -> Iterator[Item]:
                           "characters scanned")
         yield TextPart(name=name, text=text[: budget.limits.max_text],
                        content_type="text/calendar", is_attachment=True)
+    yield from carried(name, unfolded, depth, budget, _nested_bytes)
 
 
 _UNNAMED = re.compile(r"attach(?:ment|ed)-\d+(?:\.eml)?")  # names we gave

@@ -8,6 +8,15 @@ file that hangs the decoder costs one failed reading, said as a problem, and nev
 worker. They are Debian packages (tesseract-ocr, poppler-utils);
 their language data is installed with them, never fetched.
 
+An iPhone saves its photographs as HEIC (HEIF), which Tesseract's image library cannot open:
+an officer's photograph of a letter went out unread. libheif's heif-convert (Debian's
+libheif-examples) draws one as the JPEG a camera would have saved, under the same limits,
+and that JPEG is read as any photograph is (`Reader.photograph`). It is a program, not a
+library in the worker (pillow-heif), for the reason the others are: the HEVC decoder is a
+large body of C fed with a stranger's bytes, and a file that crashes or exhausts it costs one
+failed reading here. Where OCR is installed and heif-convert is not, a HEIC picture is said
+to be unread, not passed over.
+
 What is read is kept deterministic (one engine mode, one page segmentation, one thread), so
 the review app, reading a held message again, finds its findings where the scan found them.
 """
@@ -49,6 +58,29 @@ def _programs() -> tuple[str, str, str, str] | None:
 
 def available() -> bool:
     return _programs() is not None
+
+
+@functools.cache
+def _heif_convert() -> str | None:
+    return shutil.which("heif-convert")
+
+
+def heif_available() -> bool:
+    """Whether HEIC photographs can be drawn for OCR to read (libheif-examples)."""
+    return _heif_convert() is not None
+
+
+# The brands an ISO base media file names in its first box (`ftyp`) when it is a HEIF
+# picture: an iPhone's photograph (heic), its edits and bursts (heix, heim, heis, hevc, hevx,
+# mif1, msf1), and AVIF, the same container with AV1 inside (some Android phones, the web).
+# Not a video (isom, mp42, qt), whose first box is `ftyp` too.
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
+                b"avif", b"avis")
+
+
+def is_heif(data: bytes) -> bool:
+    """A HEIF picture (HEIC, AVIF), by the major brand of its `ftyp` box."""
+    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
 
 
 @functools.cache
@@ -109,6 +141,29 @@ class Reader:
             text = self._tesseract(path, _Clock(self.settings.timeout, left), second_look=flat)
         _CACHE.put(self.settings, key, text)
         return text
+
+    def photograph(self, data: bytes, left: float | None = None) -> bytes:
+        """A HEIF picture (`is_heif`) as a JPEG of quality 92, drawn by heif-convert with
+        its rotation applied, within `timeout` and the `left` seconds of the message's OCR;
+        of a file with several pictures (a burst, rare), the first. Deterministic, as the
+        review app needs: the same bytes give the same JPEG, and so the same words. Raises
+        OcrFailed, also when heif-convert is not installed."""
+        program = _heif_convert()
+        if program is None:
+            raise OcrFailed("HEIC pictures are not read here: heif-convert is not "
+                            "installed (Debian's libheif-examples)")
+        with tempfile.TemporaryDirectory(prefix="dlpgate-ocr-") as tmp:
+            source, copy = os.path.join(tmp, "picture.heic"), os.path.join(tmp, "picture.jpg")
+            with open(source, "wb") as f:
+                f.write(data)
+            self._run([program, "--quiet", "-q", "92", source, copy], "draw",
+                      _Clock(self.settings.timeout, left))
+            # a file of several top-level pictures is written one a file, numbered from 1
+            for path in (copy, os.path.join(tmp, "picture-1.jpg")):
+                if os.path.exists(path):
+                    with open(path, "rb") as f:
+                        return f.read()
+        raise OcrFailed("OCR could not draw it: no picture in it")
 
     def shows_no_text(self, data: bytes, left: float | None = None) -> bool:
         """Whether a JPEG photograph shows nothing like a line of text at a first look
@@ -321,13 +376,13 @@ def _blank(path: str) -> bool:
 
 
 def readable(data: bytes) -> bool:
-    """A picture Tesseract's image library reads: PNG, JPEG, TIFF, GIF, BMP or WebP. Others
-    (HEIC from iPhones, EMF from Outlook, icons) are not read, as before OCR: a photo no one
-    could read here was held as if damaged."""
+    """A picture Tesseract's image library reads (PNG, JPEG, TIFF, GIF, BMP or WebP), or a
+    HEIF one drawn as a JPEG for it (`Reader.photograph`). Others (EMF from Outlook, icons)
+    are not read, as before OCR: a photo no one could read here was held as if damaged."""
     head = data[:12]
     return (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a",
                              b"II*\x00", b"MM\x00*", b"BM"))
-            or (head.startswith(b"RIFF") and head[8:12] == b"WEBP"))
+            or (head.startswith(b"RIFF") and head[8:12] == b"WEBP") or is_heif(data))
 
 
 def _need() -> tuple[str, str, str, str]:

@@ -421,6 +421,7 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
 
     kept: list[str] = []  # what the file keeps beside what it shows, read last (PARSER 12)
     stored: list[str] = []  # and what it stores, read after its links' addresses (PARSER 16)
+    dated: list[str] = []  # and the dates its date pickers keep, read after all of that
     if sheets := package.parts(kinds, package.SHEETS):
         texts = [_xlsx(zf, read, kinds, sheets, kept, stored)]
         texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]
@@ -435,6 +436,7 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
             kept.extend(officeextras.word_fields(root))  # a field's instruction, read last
             text = _ooxml_runs(root)
             stored.extend(officestored.word_choices(root, text))  # a dropdown's, after that
+            dated.extend(officestored.word_dates(root, text))  # a date picker's, last
             return text
 
         texts = ["\n".join(runs(root) for kind in (package.WORD_BODY,
@@ -461,6 +463,7 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     texts += [officeextras.kept(kept, zf, read, kinds, _ooxml_runs, _reading())]
     texts += [officeextras.link_targets(zf, read, _reading())]  # after that (PARSER 15)
     texts += [officestored.stored(stored, zf, read, kinds, _reading())]  # then (PARSER 16)
+    texts += [officestored.dates(dated, _reading())]  # last, so all the above keeps its place
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
 
 

@@ -16,6 +16,7 @@ validation. office.py puts what this module reads after the addresses of the fil
 from __future__ import annotations
 
 import functools
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
@@ -47,6 +48,48 @@ def word_choices(root: Element, shown: str) -> Iterator[str]:
             yield from (v for e in el if _local(e.tag) == "default"
                         and (v := value(_attribute(e, "val")))
                         and not words.issuperset(v.split()))
+
+
+_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def word_dates(root: Element, shown: str) -> Iterator[str]:
+    """The dates Word's date pickers (content controls) keep that their text does not show,
+    a line each, labelled by the control's title or tag ("Date of birth: 12/03/2015"): a
+    picker formatted to show "March 2015", or left showing its prompt, keeps the whole date
+    it was given (`w:date w:fullDate`), and it went out unread."""
+    for props in root.iter():
+        if _local(props.tag) != "sdtPr":
+            continue
+        picked = next((e for e in props if _local(e.tag) == "date"), None)
+        full = value(_attribute(picked, "fullDate")) if picked is not None else ""
+        if not (ymd := _YMD.match(full)):
+            continue
+        year, month, day = (int(n) for n in ymd.groups())
+        if not 1 <= month <= 12 or not 1 <= day <= 31:
+            continue
+        written = f"{day:02d}/{month:02d}/{year}"
+        if any(form in shown for form in (
+                written, f"{day}/{month}/{year}", full[:10], f"{day} {_MONTHS[month - 1]} {year}",
+                f"{day:02d} {_MONTHS[month - 1]} {year}", f"{_MONTHS[month - 1]} {day}, {year}")):
+            continue
+        names = [value(_attribute(e, "val")) for kind in ("alias", "tag")
+                 for e in props if _local(e.tag) == kind]
+        yield f"{next((n for n in names if n), 'Date')}: {written}"
+
+
+def dates(found: list[str], reading: _Reading) -> str:
+    """The date pickers' dates (`word_dates`), each once, up to the document's text limit;
+    read after everything else the file gives, so what was read before keeps its place."""
+    out: list[str] = []
+    for line in dict.fromkeys(found):
+        if reading.over():
+            break
+        out.append(line)
+        reading.spent += len(line) + 1
+    return "\n".join(out)
 
 
 def _items(kind: Element) -> Iterator[str]:

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 
 from dlpgate.model import TextPart
 from dlpgate.parse import ocr
-from dlpgate.parse.attachments import Budget, Item, image
+from dlpgate.parse.attachments import Budget, Item, described, image
 
 # A banner's shape: sized for a signature, at most 200 points tall on a sharp screen.
 _STRIP_RATIO = 3
@@ -55,10 +55,10 @@ def read(name: str, content_type: str, data: bytes, budget: Budget) -> Iterator[
     if digest in budget.pasted:
         return
     budget.pasted.add(digest)
-    if not ocr.readable(data):  # HEIC, EMF: not read (an attached EMF's text is)
-        return
     size = ocr.image_size(data)
-    for item in image(name, data, budget):
+    # EMF: not read (an attached EMF's text is); its metadata where it shows a number or a date
+    reading = image(name, data, budget) if ocr.readable(data) else iter(())
+    for item in described(name, data, reading, budget.limits, only_data=True):
         if isinstance(item, TextPart):
             if size is not None and is_strip(*size) and not shows_data(item.text):
                 continue  # a banner: its slogan is not what the message says

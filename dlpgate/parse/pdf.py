@@ -9,6 +9,15 @@ title, subject and keywords, and its bookmarks' titles are read after it. A pict
 that has text of its own (a screenshot of a case list pasted into a report) and a file
 attached inside the PDF (a spreadsheet of children behind a cover report) are not text of the
 page: `text` names them, and the caller reads each as it reads a picture or a file.
+
+A PDF edited and saved by Acrobat (or a form filled in a browser) keeps what it was before:
+each save appends the objects it changed and a new end (`%%EOF`), and the earlier objects
+stay in the file that leaves. Text "redacted" by typing over it, a child's details deleted
+from a letter, a form cleared and refilled: the earlier text is there for anyone who opens the
+file's earlier revision (Acrobat's own "view signed version", or a text editor). Each earlier
+revision's pages that differ from the current ones, and its form's values, are read after
+everything else, marked as an earlier revision, their lines the current text lacks
+(`_revisions`).
 """
 
 from __future__ import annotations
@@ -117,6 +126,9 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = N
             found = ""
         if found:
             pages.append(found)
+    # last: what a later save replaced, after all the current text
+    if size <= limit and (found := _revisions(data, reader, "\n".join(pages), limit - size)):
+        pages.append(found)
     if scanned and scans is not None:
         found_scans, unread = scans([(n, pixels) for n, (_, pixels) in scanned.items()])
         damage += unread
@@ -128,6 +140,59 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = N
 
 
 _WORDY = re.compile(r"[^\W_]")
+_END = re.compile(rb"%%EOF")
+REVISIONS = 8  # earlier revisions read, the latest first: each costs a reading of the file
+
+
+def _revisions(data: bytes, current: Any, said: str, room: int) -> str:
+    """The text of the document's earlier revisions (each save's `%%EOF` ends one) that the
+    current one does not say: of each, the pages whose content differs from the current
+    page's, and its form's values, a line each where the line has a word the text read so
+    far lacks, under "Earlier revision N of M (replaced by a later save):". An earlier
+    revision that cannot be opened is passed over: the current document is what was read,
+    and a linearized file's first part (a first page's objects, not a revision) is such
+    a one."""
+    ends = [m.end() for m in _END.finditer(data)]
+    if len(ends) < 2:
+        return ""
+    from pypdf import PdfReader
+
+    known = _words(said)
+    out: list[str] = []
+    for n in range(len(ends) - 1, max(0, len(ends) - 1 - REVISIONS), -1):
+        if room - sum(len(line) + 1 for line in out) <= 0:
+            break
+        try:
+            earlier = PdfReader(io.BytesIO(data[:ends[n - 1]]), strict=False)
+            if earlier.is_encrypted:
+                continue
+            lines = [line for line in _earlier_text(earlier, current).splitlines()
+                     if not _words(line) <= known]
+        except Exception:  # damaged, or no revision: the current text stands
+            continue
+        if lines:
+            out += [f"Earlier revision {n} of {len(ends)} (replaced by a later save):", *lines]
+            known |= _words("\n".join(lines))
+    text = "\n".join(out)
+    return text[:max(room, 0)]
+
+
+def _earlier_text(earlier: Any, current: Any) -> str:
+    """An earlier revision's pages whose content is not the current page's, and its form."""
+    found = []
+    now = list(current.pages)
+    for at, page in enumerate(earlier.pages):
+        was = page.get_contents()
+        if at < len(now) and was is not None and (then := now[at].get_contents()) is not None \
+                and was.get_data() == then.get_data():
+            continue
+        found.append(page.extract_text() or "")
+    found.append(_fields(earlier))
+    return "\n".join(t for t in found if t)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[^\W_]+", text.lower()))
 SCAN_PIXELS = 1_000_000  # an A5 page at 150 dpi: a page's picture, not a logo on it
 _INLINE_IMAGE = re.compile(rb"(?:^|\s)BI\s.{0,2000}?\sID\s", re.DOTALL)
 # Drawn over this share of its page or more, a picture on a page of text is the page's scan

@@ -178,7 +178,13 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     a calendar or contact file unfolded and labelled (`_read_otherwise_in_16`), and adds text
     only after what was read elsewhere. PARSER 17 reads a file's name sent as raw 8-bit as
     written, where each such byte was a replacement character: the file and the files' names
-    of such a message are named and placed otherwise (`_renamed_in_17`).
+    of such a message are named and placed otherwise (`_renamed_in_17`). PARSER 18 reads the
+    files an invitation carries, named among the files' names where they come: those lines
+    moved in a message that shows a calendar (`_carries_invitation`); what 18 reads besides
+    (an invitation's HTML description, an Outlook item's named properties, a PDF's earlier
+    revisions, a date picker's date, a picture's metadata) comes after all a part's text, or
+    is a part of its own, and a finding's offsets hold (zero-width characters are left out
+    by the recognizers, not the reading).
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -186,6 +192,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if part == FILE_NAMES and _carries_invitation(item.raw):
+        return False  # the files an invitation carries are named among the others since 18
+    if parser == 17:
         return True
     if _renamed_in_17(part, item.raw):
         return False  # a name of replacement characters before 17, its letters now
@@ -221,6 +231,18 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
             return False
         return parser == 6 or not part.lower().endswith(".pdf")
     return part == "body" and not _TABLE_TAG.search(item.raw)
+
+
+# a calendar, as a message's bytes show it: its type, a file's name, or its first line as it
+# is or in base64
+_CALENDAR = re.compile(rb"text/calendar|\.(?:ics|ical|ifb|vcs)\b|BEGIN:VCALENDAR"
+                       rb"|QkVHSU46VkNBTEVOREFS", re.IGNORECASE)
+
+
+def _carries_invitation(raw: bytes) -> bool:
+    """Whether a message may hold an invitation whose carried files PARSER 18 names among the
+    files' names, moving the lines after them."""
+    return bool(_CALENDAR.search(raw))
 
 
 # a file's name parameter sent as raw 8-bit bytes, not RFC 2231 or RFC 2047 encoded

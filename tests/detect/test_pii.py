@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dlpgate.config import Settings
 from dlpgate.detect.pii import NerDetector, PatternDetector
 from dlpgate.detect.registry import Context
@@ -37,6 +40,50 @@ def test_a_number_spaced_with_no_break_spaces_or_typographic_hyphens_is_found_as
         got = findings(PatternDetector(SETTINGS), f"Amy Reid, NHS number {number}, DOB\u00a0"
                        "12/03/2015")
         assert ("UK_NHS", number) in got and ("DATE_OF_BIRTH", "12/03/2015") in got, repr(gap)
+
+
+ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
+
+
+def test_a_number_split_by_zero_width_characters_is_found_where_it_is_written():
+    # a web case system pastes an NHS number with zero-width spaces where it lets the line
+    # break: read as written, it went out unfound
+    for gap in ZERO_WIDTH:
+        number, born = f"943{gap}476{gap}5919", f"12/{gap}03/{gap}2015"
+        msg = parse(make_message(body=f"{gap}Amy Reid, NHS number {number}, date of birth "
+                                      f"{born}{gap}\n"))
+        text = msg.parts[1].text if msg.parts[0].name == "subject" else msg.parts[0].text
+        got = [f for f in PatternDetector(SETTINGS).detect(msg, Context(SETTINGS))
+               if f.entity in ("UK_NHS", "DATE_OF_BIRTH")]
+        assert sorted((f.entity, f.text) for f in got) == [
+            ("DATE_OF_BIRTH", born), ("UK_NHS", number)], repr(gap)
+        assert all(text[f.start:f.end] == f.text for f in got)  # where the review app marks
+
+
+SENTENCE = "Amy Reid, NHS number 943 476 5919, date of birth 12/03/2015, lives at LS1 4AP."
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(SENTENCE)), st.sampled_from(ZERO_WIDTH)),
+                max_size=12))
+def test_zero_width_characters_anywhere_move_no_finding_off_what_it_found(inserted):
+    text = SENTENCE
+    for at, gap in sorted(inserted, reverse=True):
+        text = text[:at] + gap + text[at:]
+    detector = PatternDetector(SETTINGS)
+
+    def found(body):
+        msg = parse(make_message(subject="x", body=body))
+        return [(f.entity, f.part, f.text) for f in detector.detect(msg, Context(SETTINGS))
+                if f.part == "body"], msg
+
+    clean, _ = found(SENTENCE)
+    split, msg = found(text)
+    body = next(p.text for p in msg.parts if p.name == "body")
+    assert [(e, p, "".join(c for c in t if c not in ZERO_WIDTH)) for e, p, t in split] == clean
+    for f in detector.detect(msg, Context(SETTINGS)):
+        assert body[f.start:f.end] == f.text and f.text[:1] not in ZERO_WIDTH \
+            and f.text[-1:] not in ZERO_WIDTH
 
 
 def test_thresholds_per_entity_come_from_config():

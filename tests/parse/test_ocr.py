@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import shutil
 import struct
 import zlib
 from email.message import EmailMessage
@@ -16,6 +18,11 @@ from dlpgate.parse.mime import parse
 needs_ocr = pytest.mark.skipif(
     not ocr.available(),
     reason="tesseract-ocr and poppler-utils are not installed (./scripts/dev test installs them)")
+
+needs_heif = pytest.mark.skipif(
+    not ocr.available() or not ocr.heif_available() or not shutil.which("heif-enc"),
+    reason="libheif-examples (heif-convert, heif-enc) is not installed (./scripts/dev test "
+    "installs it)")
 
 REFERRAL = ("Referral for Jane Doe\nDate of birth: 12/03/2015\nNHS number: 943 476 5919\n"
             "Concerns: neglect, child protection plan since May.")
@@ -95,13 +102,82 @@ def test_a_damaged_image_on_a_scanned_page_is_unscannable_not_a_blank_page():
 
 @needs_ocr
 @pytest.mark.parametrize("name, data", [
-    ("IMG_0001.heic", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00" + b"\x00" * 4000),
     ("image001.emf", b"\x01\x00\x00\x00" + b"\x00" * 36 + b" EMF" + b"\x00" * 4000),
     ("empty.png", b""),
 ])
 def test_a_picture_ocr_cannot_read_is_passed_over_as_before_not_held_as_damaged(name, data):
     texts, problems = read(message((name, "image/" + name.rpartition(".")[2], data)))
     assert problems == [] and name not in texts
+
+
+@functools.cache
+def photographed_referral() -> bytes:
+    """The referral as an iPhone photographs it: a HEIC of the page at 150 dpi."""
+    return testpictures.heic(testdata.picture_of(testdata.make_pdf(REFERRAL), 150, "jpeg"))
+
+
+@needs_heif
+@pytest.mark.parametrize("ctype", ["image/heic", "application/octet-stream"])
+def test_an_iphones_heic_photograph_of_a_letter_is_read_as_a_jpeg_one_is(ctype):
+    # an officer photographs the referral and attaches it: the iPhone saves HEIC, which
+    # Tesseract cannot open, and it went out unread (as image/heic) or was held as an
+    # unrecognised binary (as application/octet-stream)
+    heic = photographed_referral()
+    assert ocr.is_heif(heic) and not heic.startswith(b"\xff\xd8")
+    texts, problems = read(message(("IMG_4512.HEIC", ctype, heic)))
+    assert problems == []
+    assert "943 476 5919" in texts["IMG_4512.HEIC"]
+    assert "12/03/2015" in texts["IMG_4512.HEIC"]
+
+
+@needs_heif
+def test_a_heic_photograph_pasted_into_the_body_is_read_as_a_body_picture():
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@westshire.gov.uk", "b@example.org", "Amy"
+    msg.set_content("See below.")
+    msg.add_alternative('<p>See below.</p><img src="cid:photo1">', subtype="html")
+    msg.get_payload()[1].add_related(photographed_referral(), "image", "heic", cid="<photo1>",
+                                     disposition="inline")
+    texts, problems = read(msg.as_bytes())
+    assert problems == [] and "943 476 5919" in texts["body picture 1"]
+
+
+@needs_heif
+def test_a_heic_photograph_of_a_damp_wall_is_looked_at_and_not_read_as_a_jpeg_one_is():
+    wall = testpictures.heic(testpictures.photo(0, "damp wall", (1600, 1200)).data)
+    parsed = parse(message(("IMG_4513.HEIC", "image/heic", wall)), None, Limits(), DEFAULT)
+    assert parsed.problems == () and parsed.notes == (
+        "1 photograph(s) not read: a first look found nothing like a line of text in them "
+        "(scan.ocr.skip_photos)",)
+
+
+@needs_heif
+def test_a_damaged_heic_is_unscannable_as_a_damaged_jpeg_is_not_passed_over():
+    heic = photographed_referral()
+    for damaged in (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00" + b"\x00" * 4000,
+                    heic[:len(heic) // 3]):
+        texts, problems = read(message(("IMG_4514.HEIC", "image/heic", damaged)))
+        assert [(p.kind, p.part) for p in problems] == [("unscannable", "IMG_4514.HEIC")]
+        assert problems[0].detail.startswith("image not read: OCR could not draw it")
+        assert "IMG_4514.HEIC" not in texts
+
+
+@needs_ocr
+def test_a_heic_is_said_unread_where_heif_convert_is_not_installed(monkeypatch):
+    monkeypatch.setattr(ocr, "_heif_convert", lambda: None)
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 4000
+    texts, problems = read(message(("IMG_4515.HEIC", "image/heic", heic)))
+    assert [(p.kind, p.detail) for p in problems] == [
+        ("unscannable", "image not read: HEIC pictures are not read here: heif-convert is "
+                        "not installed (Debian's libheif-examples)")]
+
+
+def test_heif_pictures_are_told_by_their_brand_and_videos_are_not():
+    assert ocr.is_heif(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
+    assert ocr.is_heif(b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf")
+    assert ocr.readable(b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic")
+    assert not ocr.is_heif(b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2mp41")
+    assert not ocr.is_heif(b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ")
 
 
 @needs_ocr

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dlpgate import testdata
-from dlpgate.config import Limits
+from dlpgate.config import Limits, Settings
+from dlpgate.detect.pii import PatternDetector
+from dlpgate.detect.registry import Context
+from dlpgate.parse import officestored
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
 
 CHILD = "Amy Reid (943 476 5919)"
+SETTINGS = Settings()
 
 
 def text(name: str, data: bytes, limits: Limits | None = None) -> tuple[str, list]:
@@ -96,3 +103,40 @@ def test_many_choices_beside_a_long_text_are_weighed_in_one_pass():
     body += testdata.content_control([f"Child-{n}" for n in range(20_000)], "Child-1")
     [line] = lines("plan.docx", testdata.make_docx_body(body))[-1:]
     assert line.startswith("List: Child-0, Child-2, ") and line.endswith("Child-19999")
+
+
+def test_a_date_pickers_whole_date_is_read_last_where_its_text_shows_less():
+    # a date picker formatted "MMMM yyyy" shows "March 2015" and keeps 2015-03-12; one left
+    # at its prompt keeps the date it was once given: both went out unread
+    body = ("<w:p><w:r><w:t>Child: Amy Reid</w:t></w:r></w:p>"
+            + testdata.date_picker("2015-03-12", "March 2015", title="Date of birth")
+            + testdata.date_picker("2026-11-30", "Click or tap to enter a date.")
+            + testdata.date_picker("2026-12-01", "01/12/2026", date_format="dd/MM/yyyy")
+            + testdata.content_control([CHILD, "Leo Hart"], "Leo Hart"))
+    assert lines("referral.docx", testdata.make_docx_body(body)) == [
+        "Child: Amy Reid", "March 2015", "Click or tap to enter a date.", "01/12/2026",
+        "Leo Hart",  # shown
+        f"List: {CHILD}",  # a dropdown's choices, where they were (PARSER 16)
+        "Date of birth: 12/03/2015", "Date: 30/11/2026"]  # then the dates, last
+
+
+def test_a_date_pickers_date_of_birth_is_found_as_one():
+    body = ("<w:p><w:r><w:t>Child: Amy Reid</w:t></w:r></w:p>"
+            + testdata.date_picker("2015-03-12", "March 2015", title="Date of birth"))
+    msg = parse(make_message(attachments=(("referral.docx", "application/octet-stream",
+                                            testdata.make_docx_body(body)),)))
+    found = PatternDetector(SETTINGS).detect(msg, Context(SETTINGS))
+    assert ("DATE_OF_BIRTH", "12/03/2015") in {(f.entity, f.text) for f in found}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"\A[0-9]{0,5}-?[0-9]{0,3}-?[0-9]{0,3}[T:Z /x0-9]{0,8}\Z"))
+def test_no_date_a_picker_keeps_however_malformed_breaks_the_reading(full):
+    from xml.etree.ElementTree import fromstring
+
+    root = fromstring('<w:body xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006'
+                      '/main">' + testdata.date_picker("", "x").replace(
+                          'w:fullDate="T00:00:00Z"', f'w:fullDate="{testdata._quoted(full)}"')
+                      + "</w:body>")
+    for line in officestored.word_dates(root, "x"):
+        assert line.startswith("Date: ") and len(line) == len("Date: 12/03/2015")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlpgate import testdata
 from dlpgate.parse import outlook
@@ -119,3 +121,45 @@ def test_an_objects_streams_count_against_the_messages_expansion_budget():
         "Thing": [("WordDocument", b"a" * 3000)]})
     with pytest.raises(outlook.OutlookError, match="expand beyond 2000 bytes"):
         outlook.read(item, 2000)
+
+
+APPOINTMENT = "00062002-0000-0000-C000-000000000046"  # PSETID_Appointment
+COMMON = "00062008-0000-0000-C000-000000000046"  # PSETID_Common
+HIDDEN = "Core group: Amy Reid (NHS 943 476 5919), DOB 12/03/2015"
+
+
+def test_an_appointments_location_and_other_named_properties_are_read_after_its_body():
+    # an appointment sent as a .msg: its location is a named property (PidLidLocation), and
+    # the child named there went out unread
+    item = testdata.make_outlook_msg("Strategy meeting", "Agenda to follow.", named=[
+        (APPOINTMENT, 0x8234, "(UTC+00:00) Dublin, Edinburgh, Lisbon, London"),
+        (APPOINTMENT, 0x8208, HIDDEN),
+        (COMMON, 0x853A, ["Sarah Reid", "Jo Smith"]),  # PidLidContacts, multi-valued
+        ("", "Keywords", ["Child protection"]),  # categories, by name in the public strings
+        (APPOINTMENT, 0x8238, "Agenda to follow."),  # said already: not read twice
+    ])
+    parts, problems = parts_and_problems("Strategy meeting.msg", item,
+                                         "application/vnd.ms-outlook")
+    assert problems == []
+    assert parts["Strategy meeting.msg"].split("\n") == [
+        "Strategy meeting", "Agenda to follow.",  # where they were
+        "(UTC+00:00) Dublin, Edinburgh, Lisbon, London", f"Location: {HIDDEN}",
+        "Contacts: Sarah Reid", "Contacts: Jo Smith", "Categories: Child protection"]
+
+
+def test_an_items_named_properties_are_read_without_the_map_of_their_names():
+    item = testdata.make_outlook_msg("Strategy meeting", "", named=[(APPOINTMENT, 0x8208,
+                                                                     HIDDEN)])
+    assert outlook.read(item, 1 << 20).named == f"Location: {HIDDEN}"
+    # a map whose entries point past its streams: the values are read, unlabelled
+    with_damage = item.replace(b"\x08\x82\x00\x00\x06\x00\x00\x00", b"\x08\x82\x00\x00\xfe\xff"
+                               b"\x00\x00")
+    assert with_damage != item
+    assert outlook.read(with_damage, 1 << 20).named == HIDDEN
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64), st.binary(max_size=96), st.binary(max_size=64))
+def test_no_map_of_names_however_damaged_breaks_the_reading(guids, entries, strings):
+    for ident, (guid, key) in outlook.name_map(guids, entries, strings).items():
+        assert ident >= 0x8000 and len(guid) in (0, 16) and isinstance(key, int | str)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlpgate import testdata
-from dlpgate.config import Limits, Ocr
+from dlpgate.config import Limits, Ocr, Settings
+from dlpgate.detect.pii import PatternDetector
+from dlpgate.detect.registry import Context
 from dlpgate.parse import ocr, pdf
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
+
+SETTINGS = Settings()
 
 
 def test_a_page_its_notes_and_its_form_are_read_in_that_order():
@@ -290,3 +296,80 @@ def test_a_page_of_small_pictures_past_half_the_allowance_is_not_taken_apart(mon
                    None, Limits(), Ocr(max_pages=4))
     assert taken == [1, 2] and parsed.problems == ()
     assert parsed.notes[0].startswith("2 small picture(s) not read")
+
+
+LETTER = "Referral\nChild: Amy Reid, NHS number 943 476 5919, date of birth 12/03/2015\n" \
+    "Concerns: neglect"
+
+
+def saved_again(data: bytes, edit) -> bytes:
+    """`data` edited by `edit(writer)` and saved as Acrobat saves, by pypdf: an incremental
+    update appended, the objects it replaced left where they were."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(io.BytesIO(data), incremental=True)
+    edit(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def over_typed(writer) -> None:
+    """The child's line typed over, as someone "redacting" in an editor does."""
+    from pypdf.generic import DecodedStreamObject
+
+    page = DecodedStreamObject()
+    page.set_data(b"BT /F1 11 Tf 14 TL 50 780 Td (Referral) Tj T* (Child: [removed]) Tj T* "
+                  b"(Concerns: neglect) Tj T* ET")
+    writer.pages[0].replace_contents(page)
+
+
+def test_a_pdfs_earlier_revision_is_read_after_the_current_text_and_marked_so():
+    # an edit saved by Acrobat keeps the text it replaced in the file that leaves
+    edited = saved_again(testdata.make_pdf(LETTER), over_typed)
+    assert edited.count(b"%%EOF") == 2
+    msg = parse(make_message(attachments=(("letter.pdf", "application/pdf", edited),)))
+    [text] = [p.text for p in msg.parts if p.name == "letter.pdf"]
+    current, _, earlier = text.partition("Earlier revision 1 of 2 (replaced by a later save):")
+    assert current.split() == ["Referral", "Child:", "[removed]", "Concerns:", "neglect"]
+    assert earlier.strip() == "Child: Amy Reid, NHS number 943 476 5919, date of birth 12/03/2015"
+    found = PatternDetector(SETTINGS).detect(msg, Context(SETTINGS))
+    assert ("UK_NHS", "943 476 5919") in {(f.entity, f.text) for f in found}
+    assert msg.problems == ()
+
+
+def test_a_forms_earlier_values_are_read_where_a_later_save_cleared_them():
+    def cleared(writer) -> None:
+        writer.update_page_form_field_values(writer.pages[0], {"NHS number": "not known"},
+                                             auto_regenerate=False)
+
+    edited = saved_again(testdata.make_pdf("Referral form", fields={"NHS number":
+                                                                    "943 476 5919"}), cleared)
+    text = pdf.text(edited).text
+    assert "NHS number: not known" in text.split("Earlier revision")[0]
+    assert text.split("Earlier revision")[1].splitlines()[1:] == ["NHS number: 943 476 5919"]
+
+
+def test_a_revision_that_says_nothing_new_adds_nothing():
+    def retitled(writer) -> None:
+        writer.add_metadata({"/Title": "Referral"})
+
+    text = pdf.text(saved_again(testdata.make_pdf(LETTER), retitled)).text
+    assert "Title: Referral" in text and "Earlier revision" not in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.sampled_from(
+    [b"%%EOF", b"%%EOF\n", b"\x00" * 7, b"startxref\n0\n", b"xref\n0 1\n", b"trailer <<>>"])),
+    max_size=6))
+def test_no_revision_however_damaged_breaks_the_reading(changes):
+    data = EDITED
+    for at, piece in changes:
+        cut = int(at * len(data))
+        data = data[:cut] + piece + data[cut:]
+    parse(make_message(attachments=(("letter.pdf", "application/pdf", data),)))
+
+
+EDITED = saved_again(testdata.make_pdf(LETTER), over_typed)

@@ -449,3 +449,25 @@ def test_a_hold_from_before_raw_8_bit_file_names_were_read_is_masked_elsewhere_o
     plain = held(make_message(to=("x@gmail.com",), attachments=(
         ("notes 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"),)))
     assert masked_in_place(plain, parser=16) == [True]
+
+
+def test_a_hold_from_before_invitations_carried_files_were_read_keeps_all_but_the_files_names():
+    # since PARSER 18 the files an invitation carries are read and named among the files'
+    # names, moving the lines after them: an earlier hold's findings there are not trusted
+    from tests.parse.test_ical import outlook_invitation
+
+    named = held(make_message(to=("x@gmail.com",), body="NHS number 943 476 5919", attachments=(
+        ("invite.ics", "text/calendar", outlook_invitation(
+            "Agenda.", files=(("plan.txt", b"Agenda"),))),
+        ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"))))
+    assert masked_in_place(named) == [True]
+    earlier = dataclasses.replace(named, findings=tuple({**f, "parser": 17}
+                                                        for f in named.findings))
+    view = {i["part"]: i["shown"] for g in findings_view(earlier, SETTINGS)
+            if g["entity"] == "UK_NHS" for i in g["items"]}
+    assert view.pop("body").endswith("919")  # the body did not move
+    assert _EARLIER in view.values()  # the files' names: its line moved after "plan.txt"
+    assert all(s.endswith("919") for s in view.values() if s != _EARLIER)  # the file itself
+    plain = held(make_message(to=("x@gmail.com",), attachments=(
+        ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"),)))
+    assert masked_in_place(plain, parser=17) == [True]  # no invitation: nothing moved

@@ -1,0 +1,175 @@
+"""The words a picture carries beside its pixels: EXIF descriptions and comments, PNG text.
+
+A photograph's EXIF keeps what its owner typed into Windows' Properties dialog or a photo
+manager (its title, subject, comments, ImageDescription, UserComment, XPComment), and a PNG
+keeps text chunks (tEXt, zTXt, iTXt) that an editor or a script wrote: "Amy Reid, NHS number
+943 476 5919" as a screenshot's description went out unread, OCR seeing only its pixels.
+They are read here from the bytes, without decoding the picture, a line each as "Label:
+value"; what is a program's own (the camera's make, the software, an XMP packet, an ICC
+profile) is left out.
+
+Every offset and length is the file's word: each is checked against the bytes there are
+before anything is sliced, IFDs are walked once each (a loop of pointers ends), and a PNG's
+compressed text is inflated to `MOST` characters at most, so a hostile picture costs no more
+than its size.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+
+MOST = 64 * 1024  # characters of text read from one picture, at most
+_PNG = b"\x89PNG\r\n\x1a\n"
+# EXIF's text tags: in the first IFD (the picture's), and in the EXIF IFD it points to
+_ASCII_TAGS = {0x010E: "Description", 0x013B: "Artist", 0x8298: "Copyright"}
+_XP_TAGS = {0x9C9B: "Title", 0x9C9C: "Comment", 0x9C9D: "Author", 0x9C9E: "Keywords",
+            0x9C9F: "Subject"}  # Windows' Properties dialog: UCS-2
+_USER_COMMENT, _EXIF_IFD = 0x9286, 0x8769
+_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 9: 4, 10: 8}
+_IFDS = 8  # IFDs walked at most (the picture's, EXIF's, the thumbnail's...)
+# PNG text that is a program's, not anyone's words
+_PROGRAMS = frozenset({"software", "xml:com.adobe.xmp", "creation time", "source",
+                       "raw profile type exif", "raw profile type xmp", "raw profile type iptc",
+                       "date:create", "date:modify", "date:timestamp"})
+
+
+def text(data: bytes) -> str:
+    """The picture's descriptions and comments, a line each ("Comment: ..."), each once;
+    "" for a picture with none, or of a kind not read here (GIF, BMP, WebP, HEIC)."""
+    lines: list[str] = []
+    size = 0
+    for label, value in _found(data):
+        value = " ".join(value.replace("\x00", " ").split())
+        if value:
+            lines.append(f"{label}: {value}")
+            size += len(lines[-1]) + 1
+            if size > MOST:
+                break
+    return "\n".join(dict.fromkeys(lines))[:MOST]
+
+
+def _found(data: bytes) -> Iterator[tuple[str, str]]:
+    if data.startswith(_PNG):
+        yield from _png(data)
+    elif data.startswith(b"\xff\xd8"):
+        if (tiff := _jpeg_exif(data)) is not None:
+            yield from _exif(tiff)
+    elif data.startswith((b"II*\x00", b"MM\x00*")):  # a TIFF is an EXIF structure itself
+        yield from _exif(data)
+
+
+def _jpeg_exif(data: bytes) -> bytes | None:
+    """The TIFF structure of a JPEG's APP1 "Exif" segment, found by walking its markers up to
+    the first frame; None where it has none."""
+    at = 2
+    while at + 4 <= len(data) and at < 1 << 20:
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:
+            at += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            at += 2
+            continue
+        if marker in (0xDA, 0xD9):  # the pixels begin: no metadata after this
+            return None
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        segment = data[at + 4:at + 2 + length]
+        if marker == 0xE1 and segment.startswith(b"Exif\x00\x00"):
+            return segment[6:]
+        at += 2 + length
+    return None
+
+
+def _exif(tiff: bytes) -> Iterator[tuple[str, str]]:
+    """The text tags of a TIFF structure's IFDs (the picture's and the EXIF one)."""
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return
+    order = "<" if tiff[:2] == b"II" else ">"
+    (first,) = struct.unpack_from(order + "I", tiff, 4)
+    todo, seen = [first], set()
+    while todo and len(seen) < _IFDS:
+        ifd = todo.pop(0)
+        if ifd in seen or ifd + 2 > len(tiff):
+            continue
+        seen.add(ifd)
+        (count,) = struct.unpack_from(order + "H", tiff, ifd)
+        for n in range(min(count, (len(tiff) - ifd - 2) // 12)):
+            tag, kind, many = struct.unpack_from(order + "HHI", tiff, ifd + 2 + 12 * n)
+            value = _value(tiff, order, ifd + 2 + 12 * n + 8, kind, many)
+            if value is None:
+                continue
+            if tag == _EXIF_IFD and kind == 4 and len(value) == 4:
+                todo.append(struct.unpack(order + "I", value)[0])
+            elif tag in _ASCII_TAGS and kind == 2:
+                yield _ASCII_TAGS[tag], value.decode("utf-8", "replace")
+            elif tag in _XP_TAGS and kind in (1, 7):
+                yield _XP_TAGS[tag], value.decode("utf-16-le", "replace")
+            elif tag == _USER_COMMENT and kind == 7 and len(value) >= 8:
+                yield "Comment", _user_comment(value, order)
+
+
+def _value(tiff: bytes, order: str, at: int, kind: int, many: int) -> bytes | None:
+    """An IFD entry's bytes: in the entry where they fit in 4, else where it points; None
+    when they run past the structure."""
+    size = _TYPE_SIZES.get(kind, 0) * many
+    if not size:
+        return None
+    if size <= 4:
+        return tiff[at:at + size]
+    (where,) = struct.unpack_from(order + "I", tiff, at)
+    if where + size > len(tiff):
+        return None
+    return tiff[where:where + size]
+
+
+def _user_comment(value: bytes, order: str) -> str:
+    """EXIF's UserComment: 8 bytes naming its code ("ASCII", "UNICODE", "JIS"), then text."""
+    code, body = value[:8], value[8:]
+    if code.startswith(b"UNICODE"):
+        return body.decode("utf-16-le" if order == "<" else "utf-16-be", "replace")
+    return body.decode("utf-8", "replace")
+
+
+def _png(data: bytes) -> Iterator[tuple[str, str]]:
+    """A PNG's text chunks before its end, each as "keyword: text"; its EXIF (eXIf) too."""
+    at = len(_PNG)
+    while at + 8 <= len(data):
+        length, kind = struct.unpack_from(">I4s", data, at)
+        body = data[at + 8:at + 8 + length]
+        at += 12 + length
+        if kind == b"IEND" or len(body) < length:
+            return
+        if kind == b"eXIf":
+            yield from _exif(body)
+            continue
+        if kind not in (b"tEXt", b"zTXt", b"iTXt"):
+            continue
+        keyword, _, rest = body.partition(b"\x00")
+        name = keyword.decode("latin-1", "replace").strip()
+        if name.lower() in _PROGRAMS:
+            continue
+        if kind == b"tEXt":
+            said = rest.decode("latin-1", "replace")
+        elif kind == b"zTXt":
+            said = _inflated(rest[1:]).decode("latin-1", "replace")
+        else:  # iTXt: compressed?, method, language\0, translated keyword\0, UTF-8 text
+            if len(rest) < 2:
+                continue
+            compressed, tail = rest[0], rest[2:]
+            _, _, tail = tail.partition(b"\x00")
+            _, _, tail = tail.partition(b"\x00")
+            said = (_inflated(tail) if compressed else tail).decode("utf-8", "replace")
+        yield name.capitalize() if name.islower() else name, said
+
+
+def _inflated(data: bytes) -> bytes:
+    """Compressed text inflated to `MOST` bytes at most (a bomb stops there); b"" where it
+    is damaged."""
+    try:
+        return zlib.decompressobj().decompress(data, MOST)
+    except zlib.error:
+        return b""
