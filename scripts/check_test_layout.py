@@ -17,6 +17,7 @@ TESTED_ELSEWHERE = {
     "__main__.py": "tests/test_cli.py runs `python -m dlpgate`",
     "testing.py": "the helpers every relay test uses",
     "testdata.py": "the builders behind tests/parse/test_attachments.py",
+    "testarchives.py": "the builders behind tests/parse/test_archives.py",
     "testrtf.py": "tests/parse/test_rtf.py (its letters read by both RTF readers)",
     "testpictures.py": "tests/parse/test_photos.py and test_ocr.py (its photographs looked at)",
     "yamlsrc.py": "tests/test_config.py (line numbers in errors)",
