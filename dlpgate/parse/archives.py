@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import ctypes
 import functools
 import io
 import itertools
 import locale
 import logging
 import lzma
+import struct
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -297,11 +299,13 @@ class _Damaged(Exception):
     pass
 
 
-class _Gunzip:
-    """zlib's gzip decoder behind the interface bz2's and lzma's decompressors share."""
+class _Inflate:
+    """zlib's raw deflate decoder behind the interface bz2's and lzma's decompressors share.
+    gzip's header and trailer are read by `_Unpacking`: in zlib's own gzip mode a checksum
+    that does not match lost the last step's bytes with the error, and a small file's all."""
 
     def __init__(self) -> None:
-        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
         self._tail = b""
 
     @property
@@ -324,13 +328,13 @@ class _Gunzip:
 
 def _decompressor(kind: str) -> Any:
     if kind == "gzip":
-        return _Gunzip()
+        return _Inflate()
     if kind == "bzip2":
         return bz2.BZ2Decompressor()
     return lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=XZ_MEMORY)
 
 
-_STREAM_MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
+_STREAM_MAGIC = {"gzip": b"\x1f\x8b\x08", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
 
 
 class _Unpacking(io.RawIOBase):
@@ -342,12 +346,13 @@ class _Unpacking(io.RawIOBase):
 
     def __init__(self, kind: str, data: bytes, meter: _Meter) -> None:
         self.kind, self.data, self.meter = kind, data, meter
-        self.decoder = _decompressor(kind)
         self.fed = 0  # bytes of `data` given to the decoder
         self.out = b""
         self.at = 0  # bytes of `out` already read
         self.ended = False
         self.damage = ""
+        self.crc = self.size = 0  # of a gzip member's bytes out, for its trailer
+        self._begin(0)
 
     def readable(self) -> bool:
         return True
@@ -369,6 +374,16 @@ class _Unpacking(io.RawIOBase):
         self.at += n
         return n
 
+    def _begin(self, at: int) -> None:
+        """A stream starting at `at`: a gzip member's header is read past here."""
+        self.decoder, self.fed = _decompressor(self.kind), at
+        if self.kind == "gzip":
+            header = _gzip_header(self.data, at)
+            if header is None:
+                self._end("its gzip header is damaged")
+                return
+            self.fed, self.crc, self.size = at + header[0], 0, 0
+
     def _step(self) -> None:
         if self.at >= len(self.out):  # drop what was read before adding to it
             self.out, self.at = b"", 0
@@ -387,6 +402,8 @@ class _Unpacking(io.RawIOBase):
             return
         if got:
             self.meter.take(len(got))
+            if self.kind == "gzip":
+                self.crc, self.size = zlib.crc32(got, self.crc), self.size + len(got)
             self.out = self.out[self.at:] + got
             self.at = 0
         elif not chunk and decoder.needs_input and not decoder.eof:
@@ -394,9 +411,18 @@ class _Unpacking(io.RawIOBase):
 
     def _next_stream(self) -> None:
         start = self.fed - len(self.decoder.unused_data)
+        if self.kind == "gzip":  # the member's trailer: CRC-32 and size of what it holds
+            trailer = self.data[start:start + 8]
+            if len(trailer) < 8:
+                self._end("it ends before its checksum (cut short)")
+                return
+            if trailer != struct.pack("<II", self.crc, self.size & 0xFFFFFFFF):
+                self._end("its checksum does not match what it holds")
+                return
+            start += 8
         rest = self.data[start:]
         if rest.startswith(_STREAM_MAGIC[self.kind]):
-            self.decoder, self.fed = _decompressor(self.kind), start
+            self._begin(start)
         elif rest.strip(b"\0"):
             self._end(f"{len(rest)} bytes after its end not read")
         else:
@@ -409,8 +435,6 @@ class _Unpacking(io.RawIOBase):
 def _why(exc: Exception) -> str:
     if isinstance(exc, lzma.LZMAError) and "memory" in str(exc).lower():
         return f"it needs more than {XZ_MEMORY // 1024**2} MB of memory to unpack"
-    if "data check" in str(exc).lower():  # zlib's: the CRC in gzip's trailer
-        return "its checksum does not match what it holds"
     return f"its data does not decompress ({type(exc).__name__})"
 
 
@@ -435,21 +459,33 @@ def _one_file(kind: str, name: str, data: bytes, stream: _Unpacking, depth: int,
 
 def _gzip_name(data: bytes) -> str | None:
     """The file's name in a gzip header (RFC 1952 FNAME), or None."""
-    flags = data[3] if len(data) > 10 else 0
-    if not flags & 0x08:
+    header = _gzip_header(data, 0)
+    return header[1] if header else None
+
+
+def _gzip_header(data: bytes, at: int) -> tuple[int, str | None] | None:
+    """A gzip member's header at `at` (RFC 1952): its length and the file's name it gives,
+    or None when it is none."""
+    if data[at:at + 3] != b"\x1f\x8b\x08" or len(data) < at + 10:
         return None
-    at = 10
+    flags, end, title = data[at + 3], at + 10, None
     if flags & 0x04:  # FEXTRA: its length, then that many bytes
-        at += 2 + int.from_bytes(data[10:12], "little")
-    end = data.find(b"\0", at, at + 4096)
-    if end < 0:
-        return None
-    raw = data[at:end]
-    try:
-        title = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        title = raw.decode("latin-1")  # as RFC 1952 has it
-    return title.strip() or None
+        end += 2 + int.from_bytes(data[end:end + 2], "little")
+    for field, is_name in ((0x08, True), (0x10, False)):  # FNAME, FCOMMENT: zero-ended
+        if flags & field:
+            stop = data.find(b"\0", end)
+            if stop < 0:
+                return None
+            if is_name:
+                raw = data[end:stop]
+                try:
+                    title = raw.decode("utf-8").strip() or None
+                except UnicodeDecodeError:
+                    title = raw.decode("latin-1").strip() or None  # as RFC 1952 has it
+            end = stop + 1
+    if flags & 0x02:  # FHCRC
+        end += 2
+    return (end - at, title) if end <= len(data) else None
 
 
 # ---- tar ---------------------------------------------------------------------------------
@@ -633,7 +669,7 @@ def _packed_member(lib: ModuleType, entry: Any, meter: _Meter, label: str, encry
         raise _Unread("encrypted-attachment", f"password-protected {label} archive", whole=True)
     chunks = []
     try:
-        for block in entry.get_blocks(_OUT_STEP):
+        for block in _blocks(lib, entry):
             meter.take(len(block))
             chunks.append(block)
     except lib.ArchiveError as exc:
@@ -645,3 +681,13 @@ def _packed_member(lib: ModuleType, entry: Any, meter: _Meter, label: str, encry
                       "unpacked" + (", nor the files after it" if reading.fatal else "")) \
             from None
     return b"".join(chunks)
+
+
+def _blocks(lib: ModuleType, entry: Any) -> Iterator[bytes]:
+    """An entry's bytes a step at a time. libarchive-c's `get_blocks` gave a warning's code
+    (-20) as a length, and so 4 KB of its buffer less 20 bytes as the file's."""
+    buffer = ctypes.create_string_buffer(_OUT_STEP)
+    while (got := lib.ffi.read_data(entry._archive_p, buffer, _OUT_STEP)) != 0:
+        if got < 0:
+            raise lib.ArchiveError("warning", retcode=got)
+        yield ctypes.string_at(buffer, got)
