@@ -25,6 +25,8 @@ TESTED_ELSEWHERE = {
     "act/relay.py": "tests/ingress/test_smtp.py (next hop up, down, refusing)",
     "ingress/server.py": "tests/ingress/test_server.py",
     "parse/office.py": "tests/parse/test_attachments.py",
+    "parse/unpack.py": "tests/parse/test_archives.py (gzip, bzip2, xz and tar, through parse)",
+    "parse/archivelib.py": "tests/parse/test_archives.py (7z, RAR and CAB, through parse)",
     "detect/registry.py": "tests/detect/test_problems.py",
     "detect/namesakes.py": "tests/detect/test_recipients.py (each namesake signal, as assessed)",
     "detect/slips.py": "tests/detect/test_recipients.py (each slip and look-alike, as assessed)",

@@ -17,7 +17,7 @@ from dlpgate import testarchives as ta
 from dlpgate import testdata
 from dlpgate.config import Limits, Settings
 from dlpgate.model import FILE_NAMES
-from dlpgate.parse import archives
+from dlpgate.parse import archivelib, archives, unpack
 from dlpgate.parse.mime import parse
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_message
@@ -139,7 +139,7 @@ def test_a_decompression_bomb_of_each_kind_stops_at_the_ratio_quickly_in_bounded
     assert "expands more than 100:1 (decompression bomb)" in problems[0][2]
     assert time.monotonic() - started < 10
     # stopped at 100 times its size, never the 64 MB it holds
-    assert peak < 4 * max(archives.RATIO_FROM, 100 * len(data)) + 8 * len(data) + (8 << 20)
+    assert peak < 4 * max(unpack.RATIO_FROM, 100 * len(data)) + 8 * len(data) + (8 << 20)
 
 
 @pytest.mark.parametrize("kind", ["gzip", "xz", "tar.gz", "7z", "cab"])
@@ -324,7 +324,7 @@ def test_an_empty_file_inside_is_no_problem():
 
 
 def test_without_libarchive_a_7z_rar_or_cab_is_unscannable_and_says_why(monkeypatch):
-    monkeypatch.setattr(archives, "libarchive", lambda: None)
+    monkeypatch.setattr(archivelib, "libarchive", lambda: None)
     for name in ("cases.7z", "cases.rar", "cases.cab"):
         _, problems = parts_and_problems(name, ARCHIVES[name]())
         label = {"7z": "7z", "rar": "RAR", "cab": "CAB"}[name.rpartition(".")[2]]
