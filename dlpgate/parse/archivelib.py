@@ -69,17 +69,20 @@ class _Reading:
 
 def entries(lib: ModuleType, kind: str, name: str, data: bytes,
             meter: Meter) -> Iterator[Entry | Problem]:
+    """A 7z's, RAR's or CAB's entries in order, each file's bytes unpacked when asked for;
+    what libarchive cannot read said as a password or as damage, and nothing after a fatal
+    error read."""
     label = LABEL[kind]
     fmt = _FORMATS.get(kind) or ("rar5" if data.startswith(_RAR5) else "rar")
     reading = _Reading()
     try:
         with lib.memory_reader(data, format_name=fmt, filter_name="none") as archive:
-            entries = iter(archive)
+            listed = iter(archive)
             for n in itertools.count(1):
                 if reading.fatal:
                     return
                 try:
-                    entry = next(entries, None)
+                    entry = next(listed, None)
                 except lib.ArchiveError as exc:
                     yield _archive_problem(exc, label, name)
                     return
@@ -145,9 +148,9 @@ def _packed_member(lib: ModuleType, entry: Any, meter: Meter, label: str, encryp
         reading.fatal = exc.retcode <= _FATAL
         if "encrypt" in str(exc.msg).lower():
             raise Unread("encrypted-attachment", f"password-protected {label} archive",
-                          whole=True) from None
+                         whole=True) from None
         raise Unread("unscannable", f"damaged {label} archive: this file could not be "
-                      "unpacked" + (", nor the files after it" if reading.fatal else "")) \
+                     "unpacked" + (", nor the files after it" if reading.fatal else "")) \
             from None
     return b"".join(chunks)
 

@@ -291,8 +291,6 @@ def is_tar(head: bytes) -> bool:
     return True
 
 
-
-
 # ---- tar ---------------------------------------------------------------------------------
 
 class _Header(tarfile.TarInfo):
@@ -309,7 +307,7 @@ class _Header(tarfile.TarInfo):
 
 
 def tar_entries(name: str, stream: io.RawIOBase | io.BytesIO, meter: Meter,
-                 counted: bool) -> Iterator[Entry | Problem]:
+                counted: bool) -> Iterator[Entry | Problem]:
     """A tar's entries in order, read as a stream: its headers (pax and GNU long names
     included), and each file's bytes when asked for, counted by `meter` unless the stream's
     are already (`counted`: a compressed tar), and for a sparse file always (its holes are
@@ -319,11 +317,13 @@ def tar_entries(name: str, stream: io.RawIOBase | io.BytesIO, meter: Meter,
                           errors="surrogateescape") as archive:
             yield from _tar_walk(name, archive, meter, counted)
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:  # no tar header at all
-        yield Problem("unscannable", name, f"damaged tar archive ({type(exc).__name__})")
+        if not getattr(stream, "damage", ""):  # else the stream says so, once
+            yield Problem("unscannable", name, f"damaged tar archive ({type(exc).__name__})")
 
 
 def _tar_walk(name: str, archive: tarfile.TarFile, meter: Meter,
               counted: bool) -> Iterator[Entry | Problem]:
+    """The entries, then why the archive ended where it did if that was not its end."""
     archive.dlpgate_stopped = None  # type: ignore[attr-defined]
     while True:
         try:
