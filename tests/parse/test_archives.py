@@ -115,7 +115,7 @@ def test_archives_inside_archives_are_read_to_the_bottom_zip_in_tar_in_gz():
 
 
 def test_names_inside_these_archives_are_read_after_every_other_name():
-    # a hold made before these were read keeps its offsets in the files' names (PARSER 17)
+    # a hold made before these were read keeps its offsets in the files' names (PARSER 18)
     raw = make_message(attachments=(
         ("cases.7z", "application/x-7z-compressed", ARCHIVES["cases.7z"]()),
         ("old.zip", "application/zip", testdata.make_zip({"Leo Hart/plan.txt": "plan"})),
