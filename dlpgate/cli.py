@@ -34,7 +34,19 @@ def _settings(args: argparse.Namespace, need_model: bool = False) -> config_mod.
             raise SystemExit(2) from None
     if need_model:
         _check_ocr(settings.scan.ocr)
+        _check_archives()
     return settings
+
+
+def _check_archives() -> None:
+    """libarchive not installed is said at the start, as OCR is: every .7z, .rar and .cab
+    would be unscannable, and held when it leaves."""
+    from dlpgate.parse import archives
+
+    if not archives.available():
+        print("dlpgate: warning: libarchive not found, so .7z, .rar and .cab attachments are "
+              "unscannable (install Debian's libarchive13, libarchive13t64 from Debian 13)",
+              file=sys.stderr)
 
 
 def _check_ocr(settings: config_mod.Ocr) -> None:

@@ -4,8 +4,8 @@
 
 `mime` feeds whole messages to `parse`; `attachment` feeds one file (its first byte
 picks the format: DOCX, XLSX, PPTX, ODT, PDF, ZIP, RTF, CSV, XLS, Outlook .msg,
-winmail.dat) attached to a message, so the extractors see bytes the MIME layer would
-never produce by mutation. Any
+winmail.dat, .xlsb, .doc, .tar.gz, .7z, .rar, .cab) attached to a message, so the
+extractors see bytes the MIME layer would never produce by mutation. Any
 exception out of `parse` is a bug: parsing must turn every damage into a Problem.
 libFuzzer's own limits make a hang (`-timeout`) or a memory blow-up
 (`-rss_limit_mb`) a failure too. Seeds, written to DIR (or a temporary directory):
@@ -42,6 +42,10 @@ FORMATS = (
     ("winmail.dat", "application/ms-tnef"),
     ("pupils.xlsb", "application/vnd.ms-excel.sheet.binary.macroEnabled.12"),
     ("letter.doc", "application/msword"),
+    ("cases.tar.gz", "application/gzip"),
+    ("cases.7z", "application/x-7z-compressed"),
+    ("cases.rar", "application/vnd.rar"),
+    ("cases.cab", "application/vnd.ms-cab-compressed"),
 )
 _HEAD = (b"From: a@example-council.gov.uk\r\nTo: b@example.org\r\nSubject: f\r\n"
          b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
@@ -58,8 +62,11 @@ def attached(data: bytes) -> bytes:
 
 
 def seed(target: str, where: Path) -> None:
-    from dlpgate import testdata, testhostile
+    from dlpgate import testarchives, testdata, testhostile
     from dlpgate.testing import make_message
+
+    case = {"Reid, Jane/": b"", "Reid, Jane/notes.txt": "NHS 943 476 5919",
+            "list.csv": "name,nhs\nJane Doe,943 476 5919\n"}
 
     files = {
         0: testdata.make_docx(["Pupil Jane Doe, UPN A123456789012"]),
@@ -84,6 +91,10 @@ def seed(target: str, where: Path) -> None:
                               tables=[[["Name", "Jane"], ["NHS", "943 476 5919"]]],
                               header="Westshire Council", footnotes=["Seen at school"],
                               fast_saved=True),
+        13: testarchives.make_tar(case, "gz"),
+        14: testarchives.make_7z(case),
+        15: testarchives.make_rar5(case),
+        16: testarchives.make_cab(case),
     }
     if target == "attachment":
         for index, data in files.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +17,11 @@ from dlpgate.testing import make_message
 ENRON = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "enron-sent"
 
 
-def dlpgate(*args: str, stdin: bytes | None = None, cwd: Path | None = None):
+def dlpgate(*args: str, stdin: bytes | None = None, cwd: Path | None = None,
+            env: dict[str, str] | None = None):
     return subprocess.run([sys.executable, "-m", "dlpgate", *args], input=stdin,
-                          capture_output=True, timeout=600, cwd=cwd)
+                          capture_output=True, timeout=600, cwd=cwd,
+                          env={**os.environ, **env} if env else None)
 
 
 def lines(proc) -> list[dict]:
@@ -177,6 +180,18 @@ def test_config_check_warns_when_senders_notices_would_link_to_nothing(tmp_path)
     (tmp_path / "dlpgate.yaml").write_text(
         "notifications:\n  public_url: https://dlpgate.example-council.gov.uk\n")
     assert b"warning" not in dlpgate("config", "check", cwd=tmp_path).stdout
+
+
+def test_config_check_warns_when_libarchive_is_missing(tmp_path):
+    # every .7z, .rar and .cab would be unscannable, and held when it left, unexplained
+    (tmp_path / "dlpgate.yaml").write_text("relay:\n  listen: 127.0.0.1:2525\n")
+    assert b"libarchive" not in dlpgate("config", "check", cwd=tmp_path).stderr
+    # libarchive-c loads the library named here, and there is none there
+    gone = dlpgate("config", "check", cwd=tmp_path,
+                   env={"LIBARCHIVE": str(tmp_path / "libarchive.so.13")})
+    assert gone.returncode == 0
+    assert b"warning: libarchive not found, so .7z, .rar and .cab attachments are " \
+        b"unscannable" in gone.stderr
 
 
 @pytest.mark.skipif(not ENRON.is_dir(), reason=f"shared corpus not found at {ENRON}")

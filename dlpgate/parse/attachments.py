@@ -33,6 +33,7 @@ from dlpgate.model import (
     is_body_picture,
 )
 from dlpgate.parse import (
+    archives,
     doc,
     emf,
     ical,
@@ -71,6 +72,11 @@ class Budget:
     # the folders an archive's members are kept in ("Reid, Amy (943 476 5919)/letter.docx"),
     # each once, read after the files' names
     folders: dict[str, None] = field(default_factory=dict)
+    # the names of the files and folders inside a .gz, .tar, .7z, .rar or .cab, read after all
+    # the others (`archives._names_last`); `unpacking` while one is being read
+    unpacked_names: list[str] = field(default_factory=list)
+    unpacked_folders: dict[str, None] = field(default_factory=dict)
+    unpacking: bool = False
     text: int = 0  # characters of text the message's parts have given so far
     ocr: Ocr | None = None  # None: images are not read (`history learn`, tests of text alone)
     ocr_read: int = 0  # scanned pages and images read so far (`scan.ocr.max_pages`)
@@ -185,6 +191,8 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         # a .p7m: opaque-signed S/MIME, or a signed document (a CAdES report.pdf.p7m, its
         # %PDF near the start, was a PDF pypdf could not open)
         return "signed"
+    if (packed := archives.sniff(data)) is not None:  # before PDF: a tar of one holds "%PDF-"
+        return packed
     if _is_pdf(head, data):
         return "pdf"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
@@ -216,7 +224,7 @@ def _kind(name: str, content_type: str, data: bytes) -> str:
         return "text"
     if _looks_textual(data) or head.startswith(_WIDE_BOMS) or _utf16_unmarked(data):
         return "text"
-    return "binary"
+    return archives.named(lower, content_type) or "binary"  # a damaged one, said as such
 
 
 _HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)?<(?:!doctype html|html|head|body"
@@ -298,6 +306,12 @@ def extract(
             yield from _pdf(name, data, depth, budget, nested)
         elif kind == "zip":
             yield from _zip(name, data, depth, budget, nested)
+        elif kind in archives.COMPRESSED:
+            yield from archives.compressed(kind, name, data, depth, budget, nested)
+        elif kind == "tar":
+            yield from archives.tar(name, data, depth, budget, nested)
+        elif kind in archives.PACKED:
+            yield from archives.packed(kind, name, data, depth, budget, nested)
         elif kind == "tnef":
             yield from _tnef(name, data, depth, budget, nested)
         elif kind == "ole":

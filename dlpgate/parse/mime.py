@@ -656,6 +656,12 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     # the folders of archives' members after the files (added in PARSER 15, after what was
     # read before, so its offsets hold)
     leaves += [f for f in budget.folders if f not in leaves]
+    # then the files and folders inside the archives read since 2026-12 under PARSER 18
+    # (.gz, .tar, .7z, .rar, .cab), after all of those, so a hold's offsets in the lines
+    # before still hold
+    leaves += [name.rpartition("/")[2] for name in budget.unpacked_names]
+    seen = set(leaves)
+    leaves += [f for f in budget.unpacked_folders if f not in seen]
     names = "\n".join(name_line(leaf) for leaf in leaves if not _UNNAMED.fullmatch(leaf))
     if names.strip():
         if len(names) > limits.max_text:

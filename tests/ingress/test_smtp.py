@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from dlpgate import testdata
+from dlpgate import testarchives, testdata
 from dlpgate.testing import RunningRelay, Sink, capture_logs, free_port, make_message
 
 SENDER = "alice.jones@example-council.gov.uk"
@@ -246,6 +246,36 @@ def test_an_nhs_number_in_a_place_read_since_the_third_red_team_is_held_not_sent
     [held] = relay.store.held(state=None)  # for the sender to confirm, a new webmail address
     assert held.raw == raw and held.state == "awaiting-sender"
     assert ("UK_NHS", part) in {(f["entity"], f["part"]) for f in held.findings}
+
+
+def test_a_tar_gz_and_a_7z_of_case_notes_are_read_held_for_a_new_webmail_and_sent_to_a_partner(
+        relay, sink):
+    # each was an "unrecognised binary format": held whatever it held, and never read
+    notes = {"Reid, Amy/notes.txt": "Amy Reid, NHS number 943 476 5919, seen at home.\n"}
+    raw = make_message(to=("carol.jones@gmail.com",), body="Case notes attached.\n",
+                       attachments=(
+                           ("notes.tar.gz", "application/gzip",
+                            testarchives.make_tar(notes, "gz")),
+                           ("notes.7z", "application/x-7z-compressed",
+                            testarchives.make_7z(notes))))
+    code, text = data_reply(relay, raw, "carol.jones@gmail.com")
+    assert code == 250 and b"held" in text
+    assert sink.delivered == []
+    [held] = relay.store.held(state=None)
+    assert held.raw == raw and held.state == "awaiting-sender"
+    found = {(f["entity"], f["part"]) for f in held.findings}
+    assert {("UK_NHS", "notes.tar.gz/Reid, Amy/notes.txt"),
+            ("UK_NHS", "notes.7z/Reid, Amy/notes.txt")} <= found
+    assert "UNSCANNABLE" not in {f["entity"] for f in held.findings}
+    # the minutes of a meeting, as a .7z to a partner: read, nothing in them, sent
+    minutes = testarchives.make_7z({"Minutes/2026-12-01.txt": "Minutes of the partnership "
+                                    "board. Actions: review the transport budget.\n"})
+    harmless = make_message(to=("board@nhs.net",), attachments=(
+        ("minutes.7z", "application/x-7z-compressed", minutes),))
+    send(relay, harmless, ["board@nhs.net"])
+    [got] = sink.delivered
+    assert got.rcpt_tos == ["board@nhs.net"]
+    assert b"X-DLP-Verdict: allow" in got.data.split(b"\r\n\r\n")[0]
 
 
 def test_the_same_archive_sent_inside_the_council_is_relayed_and_logged(relay, sink):

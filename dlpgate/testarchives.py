@@ -1,0 +1,257 @@
+"""Archives for tests, built here: gzip, bzip2, xz and tar by the standard library, 7z by
+libarchive (the library that reads them), and RAR and CAB to their published formats, since
+nothing installable here writes either. Password-protected 7z files come from 7-Zip itself
+(Debian's `7zip`, which `scripts/dev` installs): `seven_zip_program()` is None without it.
+
+Each builder takes the files as {path: bytes or str}; a path ending in "/" is a folder.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import shutil
+import struct
+import subprocess
+import tarfile
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+Files = dict[str, bytes | str]
+
+
+def _bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def make_tar(files: Files, compression: str = "", fmt: int = tarfile.PAX_FORMAT,
+             links: dict[str, str] | None = None) -> bytes:
+    """A tar ("", "gz", "bz2" or "xz"), with `links` {name: target} as symbolic links."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=f"w:{compression}", format=fmt) as archive:
+        for path, data in files.items():
+            info = tarfile.TarInfo(path.rstrip("/"))
+            if path.endswith("/"):
+                info.type = tarfile.DIRTYPE
+                archive.addfile(info)
+                continue
+            content = _bytes(data)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+        for path, target in (links or {}).items():
+            info = tarfile.TarInfo(path)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            archive.addfile(info)
+    return buf.getvalue()
+
+
+def make_gzip(data: bytes | str, name: str | None = None) -> bytes:
+    """A gzip file; `name` is written in its header, as gzip(1) writes the file's."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename=name or "", mode="wb", fileobj=buf, mtime=0) as fh:
+        fh.write(_bytes(data))
+    return buf.getvalue()
+
+
+def make_bzip2(data: bytes | str) -> bytes:
+    return bz2.compress(_bytes(data))
+
+
+def make_xz(data: bytes | str) -> bytes:
+    return lzma.compress(_bytes(data))
+
+
+def _zeros(expanded: int, step: int = 1 << 20) -> Iterator[bytes]:
+    for at in range(0, expanded, step):
+        yield b"\0" * min(step, expanded - at)
+
+
+def make_bomb(kind: str, expanded: int) -> bytes:
+    """`expanded` bytes of zeros as one file in an archive of `kind` (gzip, bzip2, xz, tar.gz,
+    7z, cab): the shape of a decompression bomb, built a step at a time."""
+    if kind in ("gzip", "bzip2", "xz"):
+        packer = {"gzip": lambda: zlib.compressobj(9, zlib.DEFLATED, 31),
+                  "bzip2": lambda: bz2.BZ2Compressor(9),
+                  "xz": lambda: lzma.LZMACompressor()}[kind]()
+        out = [packer.compress(chunk) for chunk in _zeros(expanded)]
+        return b"".join([*out, packer.flush()])
+    if kind == "tar.gz":
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as archive:
+            info = tarfile.TarInfo("payload.txt")
+            info.size = expanded
+            archive.addfile(info, _ZeroFile(expanded))
+        return buf.getvalue()
+    if kind == "7z":
+        return make_7z({"payload.txt": _zeros(expanded)}, sizes={"payload.txt": expanded})
+    if kind == "cab":
+        return make_cab({"payload.txt": b"\0" * expanded})
+    raise ValueError(kind)
+
+
+class _ZeroFile(io.RawIOBase):
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        n = min(len(buffer), self.left)
+        buffer[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def make_7z(files: dict[str, bytes | str | Iterable[bytes]],
+            sizes: dict[str, int] | None = None, compression: str = "lzma2") -> bytes:
+    """A 7z archive written by libarchive. A file may be given as chunks, its size in
+    `sizes`, so a large one is never whole in memory."""
+    import libarchive
+
+    out = bytearray()
+
+    def write(data: bytes) -> int:
+        out.extend(data)
+        return len(data)
+
+    with libarchive.custom_writer(write, "7zip",
+                                  options=f"compression={compression}") as archive:
+        for path, data in files.items():
+            if path.endswith("/"):
+                archive.add_file_from_memory(path.rstrip("/"), 0, b"",
+                                             filetype=libarchive.entry.FileType.DIRECTORY,
+                                             permission=0o755)
+                continue
+            chunks = _bytes(data) if isinstance(data, bytes | str) else data
+            size = (sizes or {}).get(path)
+            if size is None:
+                size = len(chunks)  # type: ignore[arg-type]
+            archive.add_file_from_memory(path, size, chunks)
+    return bytes(out)
+
+
+def seven_zip_program() -> str | None:
+    """7-Zip's own program (`7zz` from Debian's 7zip, or `7z`), or None."""
+    return shutil.which("7zz") or shutil.which("7z")
+
+
+def make_7z_by_7zip(files: Files, password: str = "", encrypt_names: bool = False) -> bytes:
+    """A 7z archive written by 7-Zip itself: with a password, its files' data is encrypted
+    (AES-256), and with `encrypt_names` its list of names too (-mhe=on)."""
+    program = seven_zip_program()
+    if program is None:
+        raise RuntimeError("7-Zip is not installed (Debian: apt-get install 7zip)")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp, "in")
+        for path, data in files.items():
+            target = root / path
+            if path.endswith("/"):
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_bytes(data))
+        argv = [program, "a", "-bd", "-y", str(Path(tmp, "out.7z"))]
+        if password:
+            argv += [f"-p{password}", f"-mhe={'on' if encrypt_names else 'off'}"]
+        subprocess.run([*argv, "."], cwd=root, check=True, capture_output=True, timeout=60)
+        return Path(tmp, "out.7z").read_bytes()
+
+
+# ---- RAR 4 (RAR 2.9 to 4.x) and RAR 5, stored --------------------------------------------
+
+def _rar4_block(kind: int, flags: int, body: bytes, data: bytes = b"") -> bytes:
+    size = 7 + len(body)
+    head = struct.pack("<BHH", kind, flags, size) + body
+    return struct.pack("<H", zlib.crc32(head) & 0xFFFF) + head + data
+
+
+def make_rar4(files: Files, password: bool = False) -> bytes:
+    """A RAR 4 archive, its files stored (method 0x30), as WinRAR up to 4.x writes them.
+    With `password`, each file is marked encrypted (its data then random bytes, as no
+    reader here could tell)."""
+    out = [b"Rar!\x1a\x07\x00", _rar4_block(0x73, 0, b"\0" * 6)]
+    for path, data in files.items():
+        name = path.rstrip("/").replace("/", "\\").encode("utf-8")
+        folder = path.endswith("/")
+        content = b"" if folder else _bytes(data)
+        flags = 0x8000 | (0xE0 if folder else 0) | (0x04 if password else 0)
+        attributes = 0x10 if folder else 0x20
+        body = struct.pack("<IIBIIBBHI", len(content), len(content), 2, zlib.crc32(content),
+                           0x5A210000, 29, 0x30, len(name), attributes) + name
+        out.append(_rar4_block(0x74, flags, body, content))
+    out.append(_rar4_block(0x7B, 0x4000, b""))
+    return b"".join(out)
+
+
+def _vint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _rar5_block(kind: int, flags: int, body: bytes, data: bytes = b"") -> bytes:
+    fields = _vint(kind) + _vint(flags) + (_vint(len(data)) if flags & 0x02 else b"") + body
+    head = _vint(len(fields)) + fields
+    return struct.pack("<I", zlib.crc32(head)) + head + data
+
+
+def make_rar5(files: Files, encrypt_names: bool = False) -> bytes:
+    """A RAR 5 archive, its files stored, as WinRAR 5 and later write them. With
+    `encrypt_names`, it begins with the header that says its headers are encrypted (-hp)."""
+    out = [b"Rar!\x1a\x07\x01\x00"]
+    if encrypt_names:  # version 0 (AES-256), a password check, KDF count, salt, check value
+        out.append(_rar5_block(4, 0, _vint(0) + _vint(1) + bytes([15]) + bytes(16)
+                               + bytes(12)))
+        return b"".join(out)
+    out.append(_rar5_block(1, 0, _vint(0)))
+    for path, data in files.items():
+        name = path.rstrip("/").encode("utf-8")
+        folder = path.endswith("/")
+        content = b"" if folder else _bytes(data)
+        file_flags = 0x01 if folder else 0x04  # a directory, or a CRC32 given
+        body = _vint(file_flags) + _vint(len(content)) + _vint(0o40755 if folder else 0o100644)
+        if not folder:
+            body += struct.pack("<I", zlib.crc32(content))
+        body += _vint(0) + _vint(1) + _vint(len(name)) + name  # stored, from Unix
+        out.append(_rar5_block(2, 0x02, body, content))
+    out.append(_rar5_block(5, 0, _vint(0)))
+    return b"".join(out)
+
+
+# ---- CAB (Microsoft Cabinet), MSZIP ------------------------------------------------------
+
+_CAB_BLOCK = 32768
+
+
+def make_cab(files: Files) -> bytes:
+    """A cabinet of one folder, compressed with MSZIP as Windows' makecab does: each 32 KB
+    block "CK" and a deflate stream of its own."""
+    entries = [(p, _bytes(d)) for p, d in files.items() if not p.endswith("/")]
+    stream = b"".join(data for _, data in entries)
+    blocks = []
+    for at in range(0, len(stream), _CAB_BLOCK):
+        chunk = stream[at:at + _CAB_BLOCK]
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        packed = b"CK" + packer.compress(chunk) + packer.flush()
+        blocks.append(struct.pack("<IHH", 0, len(packed), len(chunk)) + packed)
+    records, offset = [], 0
+    for path, data in entries:
+        name = path.replace("/", "\\").encode("utf-8") + b"\0"
+        records.append(struct.pack("<IIHHHH", len(data), offset, 0, 0x5A21, 0, 0xA0) + name)
+        offset += len(data)
+    header_size, folder_size = 36, 8
+    files_at = header_size + folder_size
+    data_at = files_at + sum(len(r) for r in records)
+    total = data_at + sum(len(b) for b in blocks)
+    header = struct.pack("<4sIIIIIBBHHHHH", b"MSCF", 0, total, 0, files_at, 0, 3, 1, 1,
+                         len(records), 0, 0x1234, 0)
+    folder = struct.pack("<IHH", data_at, len(blocks), 1)
+    return header + folder + b"".join(records) + b"".join(blocks)
