@@ -49,6 +49,11 @@ SIGNALS = Counter("dlpgate_recipient_signals_total", "Recipients given each reci
                   "assessed", ["signal"], registry=REGISTRY)
 HOP_ERRORS = Counter("dlpgate_next_hop_errors_total", "Next hop down, slow or refusing",
                      ["stage"], registry=REGISTRY)
+SCAN_FAILURES = Counter("dlpgate_scan_failures_total", "Scans that failed: the worker died "
+                        "or the scan passed relay.scan_timeout", ["kind"], registry=REGISTRY)
+GAVE_UP = Counter("dlpgate_scan_attempts_exhausted_total", "Messages whose scan failed "
+                  "relay.max_scan_attempts times, decided as unreadable instead of 451 again",
+                  registry=REGISTRY)
 QUEUE = Gauge("dlpgate_scan_queue", "Scans waiting for a worker", registry=REGISTRY)
 HELD = Gauge("dlpgate_quarantine_open", "Messages held or waiting for their sender",
              registry=REGISTRY)
