@@ -72,11 +72,14 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
             job = conn.recv_bytes()
         except (EOFError, OSError):
             return
-        raw, envelope, scan_id, new_policy = pickle.loads(job)
+        raw, envelope, scan_id, new_policy, unread = pickle.loads(job)
         if new_policy is not None:  # reloaded and validated by the relay; applies from now
             scanner.policy = new_policy
         try:
-            result = scanner.scan(raw, envelope, scan_id).without_text()
+            if unread:  # given up on: decided without reading it (`Scanner.unread`)
+                result = scanner.unread(raw, envelope, scan_id, unread).without_text()
+            else:
+                result = scanner.scan(raw, envelope, scan_id).without_text()
             reply = pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # reported by type only: messages may quote content
             reply = pickle.dumps(("error", type(exc).__name__))
@@ -139,7 +142,11 @@ class _Worker:
 
 
 class WorkerPool:
-    """`await pool.run(raw, envelope, scan_id)`; `size` workers, `queue` waiting at most."""
+    """`await pool.run(raw, envelope, scan_id)`; `size` workers, `queue` waiting at most.
+
+    `run(..., unread=reason)` decides on the message without reading it
+    (`pipeline.Scanner.unread`), for one whose scan has failed too often: in a worker
+    too, with the same budget, though it reads only the header block."""
 
     def __init__(self, settings: Settings, size: int, queue: int,
                  policy: PolicySet | None = None) -> None:
@@ -170,7 +177,8 @@ class WorkerPool:
     def waiting(self) -> int:
         return self._waiting
 
-    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float) -> ScanResult:
+    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float,
+                  unread: str = "") -> ScanResult:
         if self._idle.empty() and self._waiting >= self.queue:
             raise Overloaded()
         loop = asyncio.get_running_loop()
@@ -183,7 +191,7 @@ class WorkerPool:
         finally:
             self._waiting -= 1
         stale = worker.generation != self.generation
-        job = pickle.dumps((raw, envelope, scan_id, self.policy if stale else None),
+        job = pickle.dumps((raw, envelope, scan_id, self.policy if stale else None, unread),
                            protocol=pickle.HIGHEST_PROTOCOL)
         worker.generation = self.generation
         remaining = max(0.01, deadline - loop.time())
@@ -249,9 +257,14 @@ class InlineScanner:
     async def start(self) -> None:
         return None
 
-    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float) -> ScanResult:
+    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float,
+                  unread: str = "") -> ScanResult:
         loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(self._threads, self.scanner.scan, raw, envelope, scan_id)
+        if unread:
+            fut = loop.run_in_executor(self._threads, self.scanner.unread, raw, envelope,
+                                       scan_id, unread)
+        else:
+            fut = loop.run_in_executor(self._threads, self.scanner.scan, raw, envelope, scan_id)
         try:
             return await asyncio.wait_for(fut, timeout)
         except TimeoutError:

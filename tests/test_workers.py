@@ -91,7 +91,7 @@ def test_a_worker_whose_relay_went_mid_scan_exits_quietly():
     settings = Settings.model_validate({"detection": {"ner": False}})
     worker = _Worker(pickle.dumps((settings, load_policy(settings))))
     raw = make_message(body="word " * 200_000)  # long enough to outlast the close below
-    worker.conn.send_bytes(pickle.dumps((raw, make_envelope(raw), "orphan", None)))
+    worker.conn.send_bytes(pickle.dumps((raw, make_envelope(raw), "orphan", None, "")))
     worker.conn.close()
     worker.process.join(60)
     assert worker.process.exitcode == 0
