@@ -275,5 +275,8 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
         store.mark_replied(replied)
         return
     pairs = [Pair(sender, r, now, audience=len(rcpts)) for r in rcpts]
+    # an unread message's words (its subject alone) make no content profile, as the relay
+    # keeps none from it (`Scanner.unread` gives no fingerprint)
     store.learn(learn_message(store, message, pairs, store.profile_key(),
-                              identifier_finder(settings)(message)))
+                              identifier_finder(settings)(message),
+                              frozenset(rcpts) if unread else frozenset()))

@@ -95,3 +95,20 @@ def test_a_worker_whose_relay_went_mid_scan_exits_quietly():
     worker.conn.close()
     worker.process.join(60)
     assert worker.process.exitcode == 0
+
+
+def test_a_message_given_up_on_is_decided_in_a_worker_without_being_read(pool):
+    loop, p = pool
+    raw = make_message(to=("carer.home@gmail.com",), body="word " * 400_000)
+    with pytest.raises(ScanTimeout):
+        loop.run_until_complete(p.run(raw, make_envelope(raw), "slow", timeout=0.002))
+
+    # in the worker started in place of the one killed: only the header block is read now
+    result = loop.run_until_complete(p.run(raw, make_envelope(raw), "unread", timeout=60,
+                                           unread="the scan failed 3 times"))
+
+    assert result.scan_id == "unread" and result.message.parts == ()
+    [finding] = result.evidence.findings
+    assert (finding.entity, finding.detector) == ("UNSCANNABLE", "scan-failed")
+    assert finding.explanation == "body: the scan failed 3 times"
+    assert result.decision.rules == ("unreadable-attachment-leaving",)
