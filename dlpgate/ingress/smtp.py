@@ -435,8 +435,9 @@ class Handler:
             log.warning("scan_failed", scan_id=scan_id, failures=failures, limit=limit,
                         error=str(failed))
             return None
+        # read by reviewers and, in a notice, by the sender: what happened, not the setting
         reason = (f"the scan failed {failures} times (the last: {failed}), so nothing in the "
-                  "message was read; relay.max_scan_attempts gave up on it")
+                  "message could be checked")
         try:
             result = await gw.scanner.run(raw, env, scan_id, gw.settings.relay.scan_timeout,
                                           unread=reason)

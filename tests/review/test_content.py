@@ -481,8 +481,9 @@ def test_a_message_held_unread_is_shown_without_being_parsed_and_says_why(monkey
     # workers is in its bytes, and the review app must not parse it in its own process
     raw = make_message(to=("carer.home@gmail.com",), body="NHS 943 476 5919\n")
     env = make_envelope(raw)
-    result = Scanner(SETTINGS).unread(raw, env, "", "the scan failed 3 times (the last: "
-                                      "scan exceeded 60 s), so nothing in the message was read")
+    result = Scanner(SETTINGS).unread(raw, env, "", "the scan failed 3 times (the last: scan "
+                                      "exceeded 60 s), so nothing in the message could be "
+                                      "checked")
     item = HeldMessage.of(result, env, raw, time.time())
 
     def crash(*args, **kwargs):
