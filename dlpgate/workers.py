@@ -53,6 +53,12 @@ class ScanTimeout(ScanFailed):
     pass
 
 
+class NoWorker(ScanTimeout):
+    """No worker came free within the scan budget: the scan never started. Answered as a
+    timeout, but not the message's failure: it does not count towards
+    relay.max_scan_attempts, or a busy hour would hold ordinary mail unread."""
+
+
 class Overloaded(Exception):
     pass
 
@@ -187,7 +193,7 @@ class WorkerPool:
         try:
             worker = await asyncio.wait_for(self._idle.get(), timeout)
         except TimeoutError:
-            raise ScanTimeout("no worker free within the scan budget") from None
+            raise NoWorker("no worker free within the scan budget") from None
         finally:
             self._waiting -= 1
         stale = worker.generation != self.generation

@@ -8,7 +8,7 @@ import pytest
 
 from dlpgate.config import Settings
 from dlpgate.testing import make_envelope, make_message
-from dlpgate.workers import Overloaded, ScanTimeout, WorkerPool
+from dlpgate.workers import NoWorker, Overloaded, ScanTimeout, WorkerPool
 
 
 @pytest.fixture
@@ -112,3 +112,18 @@ def test_a_message_given_up_on_is_decided_in_a_worker_without_being_read(pool):
     assert (finding.entity, finding.detector) == ("UNSCANNABLE", "scan-failed")
     assert finding.explanation == "body: the scan failed 3 times"
     assert result.decision.rules == ("unreadable-attachment-leaving",)
+
+
+def test_no_worker_free_within_the_budget_is_a_timeout_of_its_own_kind(pool):
+    loop, p = pool
+    raw = make_message()
+
+    async def scenario() -> None:
+        worker = p._idle.get_nowait()  # the only worker busy for longer than the budget
+        try:
+            with pytest.raises(NoWorker):
+                await p.run(raw, make_envelope(raw), "waits", timeout=0.05)
+        finally:
+            p._idle.put_nowait(worker)
+
+    loop.run_until_complete(scenario())

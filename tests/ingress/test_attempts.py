@@ -168,3 +168,19 @@ def _key(raw: bytes, rcpt: str) -> str:
     from dlpgate.model import Envelope
 
     return journal_key(Envelope(mail_from=SENDER, rcpt_tos=(rcpt,)), raw)
+
+
+def test_a_message_that_waited_in_vain_for_a_free_worker_is_not_counted_as_failing(
+        relay, sink, monkeypatch):
+    from dlpgate.workers import NoWorker
+
+    async def busy(*args, **kwargs):
+        raise NoWorker("no worker free within the scan budget")
+
+    monkeypatch.setattr(relay.relay.gateway.scanner, "run", busy)
+    raw = make_message(to=(OUTSIDE,), body=BODY)
+
+    replies = [attempt(relay, raw)[0] for _ in range(4)]
+
+    assert replies == [451] * 4  # a busy hour holds no ordinary mail unread
+    assert relay.store.held() == [] and relay.store.scan_failures(_key(raw, OUTSIDE)) == 0
