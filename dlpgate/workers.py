@@ -25,6 +25,7 @@ from typing import Any
 from dlpgate.config import Settings
 from dlpgate.model import Envelope, ScanResult
 from dlpgate.policy.rules import PolicySet
+from dlpgate.store.base import StoreError
 
 _TASKS: set[asyncio.Task[Any]] = set()
 _INLINE_SEND = 256 * 1024
@@ -57,6 +58,15 @@ class NoWorker(ScanTimeout):
     """No worker came free within the scan budget: the scan never started. Answered as a
     timeout, but not the message's failure: it does not count towards
     relay.max_scan_attempts, or a busy hour would hold ordinary mail unread."""
+
+
+class StoreUnavailable(ScanFailed):
+    """The scan's history lookups failed (StoreError): the store's trouble, not the
+    message's, so, like NoWorker, not counted towards relay.max_scan_attempts."""
+
+
+# failures that say nothing about the message (`ingress.smtp` counts the others)
+NOT_THE_MESSAGE = (NoWorker, StoreUnavailable)
 
 
 class Overloaded(Exception):
@@ -136,7 +146,8 @@ class _Worker:
         finally:
             loop.remove_reader(fd)
         if status != "ok":
-            raise ScanFailed(f"scan raised {value}")
+            raise (StoreUnavailable if value == "StoreError" else ScanFailed)(
+                f"scan raised {value}")
         return value
 
     def kill(self) -> None:
@@ -276,7 +287,8 @@ class InlineScanner:
         except TimeoutError:
             raise ScanTimeout(f"scan exceeded {timeout:g} s") from None
         except Exception as exc:
-            raise ScanFailed(f"scan raised {type(exc).__name__}") from None
+            raise (StoreUnavailable if isinstance(exc, StoreError) else ScanFailed)(
+                f"scan raised {type(exc).__name__}") from None
 
     def reload(self, policy: PolicySet) -> None:
         self.scanner.policy = policy  # one attribute: a scan sees the old set or the new

@@ -55,7 +55,7 @@ from dlpgate.replies import (
     with_status,
 )
 from dlpgate.store.base import DecisionRecord, HeldMessage, Store, StoreError
-from dlpgate.workers import NoWorker, Overloaded, ScanFailed, ScanTimeout, spawn
+from dlpgate.workers import NOT_THE_MESSAGE, Overloaded, ScanFailed, ScanTimeout, spawn
 
 log = obs.logger("dlpgate.smtp")
 
@@ -424,7 +424,7 @@ class Handler:
         """
         gw = self.gateway
         limit = gw.settings.relay.max_scan_attempts
-        if not limit or isinstance(failed, NoWorker):  # busy, not this message's fault
+        if not limit or isinstance(failed, NOT_THE_MESSAGE):  # busy, or the store's fault
             return None
         try:
             failures = await asyncio.to_thread(gw.store.scan_failed, key, time.time())

@@ -184,3 +184,18 @@ def test_a_message_that_waited_in_vain_for_a_free_worker_is_not_counted_as_faili
 
     assert replies == [451] * 4  # a busy hour holds no ordinary mail unread
     assert relay.store.held() == [] and relay.store.scan_failures(_key(raw, OUTSIDE)) == 0
+
+
+def test_a_scan_the_store_failed_is_not_counted_against_the_message(relay, sink, monkeypatch):
+    from dlpgate.store.base import StoreError
+
+    def unavailable(*args, **kwargs):
+        raise StoreError("store read failed: OperationalError: database is locked")
+
+    monkeypatch.setattr(relay.relay.scanner.scanner, "scan", unavailable)
+    raw = make_message(to=(OUTSIDE,), body=BODY)
+
+    replies = [attempt(relay, raw)[0] for _ in range(4)]
+
+    assert replies == [451] * 4  # the store's trouble: the message waits, as before
+    assert relay.store.held() == [] and relay.store.scan_failures(_key(raw, OUTSIDE)) == 0
