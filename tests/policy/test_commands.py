@@ -255,3 +255,21 @@ def test_an_exception_on_findings_is_said_to_set_rules_aside_not_to_test_for_abs
     assert ("note: case-to-fostering-agency sets rules aside on what is found, so NER runs on "
             "every message") in check.stdout
     assert "absence" not in check.stdout
+
+
+def test_a_rule_on_case_references_none_is_declared_for_is_said_to_find_none(tmp_path):
+    (tmp_path / "p.yaml").write_text(PARTNER.replace('message: {matches: "MOS-\\\\d{6}"}',
+                                                     "findings: {entity: UK_CASE_REFERENCE}"))
+    cfg = config(tmp_path)
+    check = dlpgate("policy", "check", "--config", str(cfg), str(tmp_path / "p.yaml"))
+    assert check.returncode == 0, check.stderr
+    assert ("note: case-to-outside asks for UK_CASE_REFERENCE, and this configuration declares "
+            "no case reference that is found as one (detection.case_references): the rule will "
+            "find none") in check.stdout.splitlines()
+    cfg.write_text(cfg.read_text().replace("  ner: false\n", "  ner: false\n  case_references:\n"
+                                           "    - {name: Mosaic case ID, pattern: 'MOS-\\d{6}'}\n"))
+    check = dlpgate("policy", "check", "--config", str(cfg), str(tmp_path / "p.yaml"))
+    assert check.returncode == 0 and "will find none" not in check.stdout, check.stdout
+    # the shipped policy lists them among a dozen others, and is not said to find none
+    shipped = dlpgate("policy", "check", "--config", str(config(tmp_path)))
+    assert "will find none" not in shipped.stdout
