@@ -687,6 +687,11 @@ def _describe(err: dict[str, Any]) -> str:
         return "unknown key (check the spelling; see `dlpgate config schema`)"
     if err["type"] == "missing":
         return "required key is missing"
+    if err["type"] in ("model_type", "dict_type") and err.get("input", "") is None:
+        # "Input should be a valid dictionary or instance of Detection": a section left
+        # with nothing under it (its one entry taken out, or its lines not indented)
+        return ("has nothing under it: indent its keys on the lines below it, or remove the "
+                "line")
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")
 

@@ -97,6 +97,14 @@ def test_allowed_clients_must_be_networks(tmp_path):
         tmp_path, "relay:\n  allowed_clients: [10.0.0.0/8, everyone]\n")[0]
 
 
+def test_a_section_left_with_nothing_under_it_says_so(tmp_path):
+    # its one case reference taken out: pydantic said "Input should be a valid dictionary or
+    # instance of Detection"
+    assert errors(tmp_path, "detection:\norganisation:\n  internal_domains: [x.gov.uk]\n") == [
+        "dlpgate.yaml:1 detection: has nothing under it: indent its keys on the lines below "
+        "it, or remove the line"]
+
+
 def test_broken_yaml_names_its_line(tmp_path):
     [problem] = errors(tmp_path, "relay:\n  listen: [unclosed\n")
     assert problem.startswith("dlpgate.yaml:3: not valid YAML")

@@ -116,8 +116,8 @@ async def release(store: Store, settings: Settings, item_id: str, actor: str, re
     await notify_partly_sent(settings, current or item, delivered,
                              [r for r in (current or item).rcpt_tos if r not in item.rcpt_tos],
                              refused)
-    return ActionResult(True, "released", "released to the next hop" + (f"; {note}" if note
-                                                                         else ""))
+    return ActionResult(True, "released", "released: passed on for delivery"
+                        + (f"; {note}" if note else ""))
 
 
 _PARTIAL = re.compile(r"^to \d+ of \d+ recipients: ([^;]*)")
@@ -182,7 +182,7 @@ def reject(store: Store, item_id: str, actor: str, reason: str, via: str,
         actor=actor, action="reject", item_id=item_id, reason=reason, via=via))
     if item is None:
         return _not_open(store, item_id, "rejected")
-    return ActionResult(True, "rejected", "rejected; it will not be sent")
+    return ActionResult(True, "rejected", "rejected: it will not be sent")
 
 
 def _not_open(store: Store, item_id: str, verb: str) -> ActionResult:

@@ -153,6 +153,21 @@ def cmd_reject(args: argparse.Namespace, settings: Settings, store) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_note(args: argparse.Namespace, settings: Settings, store) -> int:
+    """A note on a held message, as the review app's page adds one: on the audit trail as a
+    `note` in the operator's name, and on the message's page for the reviewers."""
+    text = " ".join(args.text.split())[:1000]
+    if not text:
+        print("dlpgate: a note needs its text", file=sys.stderr)
+        return 2
+    if store.get_held(args.id) is None:
+        print(f"{args.id}: no held message {args.id}", file=sys.stderr)
+        return 1
+    store.audit(AuditEntry(operator(), "note", args.id, reason=text, via="cli"))
+    print(f"{args.id}: note added")
+    return 0
+
+
 def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
     from dlpgate.act.quarantine import expire
 
@@ -378,6 +393,11 @@ def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> Non
         c.add_argument("id", metavar="ID", help="the held message's id (its scan id)")
         c.add_argument("--reason", default="", help="why (recorded in the audit trail)")
         c.set_defaults(func=bind(func))
+    c = qsub.add_parser("note", parents=[common], help="add a note for the reviewers (neither "
+                        "releases nor rejects it)")
+    c.add_argument("id", metavar="ID", help="the held message's id (its scan id)")
+    c.add_argument("text", metavar="TEXT", help="the note (kept in the audit trail)")
+    c.set_defaults(func=bind(cmd_note))
     c = qsub.add_parser("expire", parents=[common],
                         help="apply quarantine.retention_days now (serve does it every "
                         "quarantine.expire_interval seconds)")

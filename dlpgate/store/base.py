@@ -220,6 +220,16 @@ class Store(Protocol):
         """Oldest first; `raw=False` leaves the message bytes out (b"")."""
         ...
 
+    def held_page(self, states: tuple[str, ...] | None, query: str = "", rule: str = "",
+                  offset: int = 0, limit: int = 100, newest_first: bool = False
+                  ) -> tuple[list[HeldMessage], int]:
+        """Held messages in `states` (None: any) whose sender, recipients or id hold `query`
+        and whose rules include `rule`, a page of them without their bytes, and how many
+        match in all."""
+        ...
+
+    def held_rules(self) -> list[str]: ...
+
     def get_held(self, item_id: str) -> HeldMessage | None: ...
 
     def decisions(self, limit: int = 100) -> list[DecisionRecord]: ...
@@ -264,17 +274,17 @@ class Store(Protocol):
 
     def signin_succeeded(self, keys: list[str]) -> None: ...
 
-    def audit_log(self, item_id: str | None = None, actor: str | None = None,
+    def audit_log(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                   limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
         """Newest first; each given filter must hold."""
         ...
 
-    def audit_extent(self, item_id: str | None = None, actor: str | None = None,
+    def audit_extent(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                      action: str | None = None) -> tuple[int, int]:
         """(entries the filters match, the newest one's number)."""
         ...
 
-    def audit_batches(self, item_id: str | None = None, actor: str | None = None,
+    def audit_batches(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                       action: str | None = None, upto: int | None = None, batch: int = 5000
                       ) -> Iterator[list[AuditEntry]]:
         """Every entry the filters match, numbered `upto` or lower, newest first, a batch at a

@@ -293,3 +293,30 @@ def test_list_keeps_its_columns_under_their_headings_for_every_state(tmp_path):
         assert held.index(word) == heading.index(column), out.stdout
     for column, word in (("action", "confirm"), ("from", "alice.jones"), ("rules", "some-rule")):
         assert waiting.index(word) == heading.index(column), out.stdout
+
+
+def test_a_note_from_a_shell_is_on_the_trail_in_the_operators_name_and_decides_nothing(
+        tmp_path):
+    from dlpgate.store.base import HeldMessage
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    store = SQLiteStore(url)
+    store.hold(HeldMessage(
+        id="1a2b3c4d5e6f7a8b9c0d1", created=time.time() - 60, state="held",
+        mail_from="alice.jones@example-council.gov.uk", rcpt_tos=("x@example.org",),
+        message_id="<1@x>", size=10, verdict="hold", rules=("some-rule",), reasons=(),
+        findings=(), recipients=(), raw=b"Subject: x\r\n\r\nx\r\n"))
+    cfg = tmp_path / "cli.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": url}}))
+
+    added = dlpgate("quarantine", "note", "1a2b3c4d5e6f7a8b9c0d1", "Sender phoned:\n  it can go "
+                    "once her manager agrees.", cfg=cfg)
+    assert (added.returncode, added.stdout) == (0, "1a2b3c4d5e6f7a8b9c0d1: note added\n")
+    [note] = store.audit_log(action="note")
+    assert note.actor.startswith("cli:") and note.via == "cli"
+    assert note.reason == "Sender phoned: it can go once her manager agrees."
+    assert store.get_held("1a2b3c4d5e6f7a8b9c0d1").state == "held"
+    assert dlpgate("quarantine", "note", "nope", "x", cfg=cfg).returncode == 1
+    assert dlpgate("quarantine", "note", "1a2b3c4d5e6f7a8b9c0d1", " ", cfg=cfg).returncode == 2
+    assert len(store.audit_log(action="note")) == 1
+    store.close()
