@@ -336,3 +336,20 @@ def test_every_command_and_argument_says_what_it_is_in_its_help():
 
     walk(build_parser(), "dlpgate")
     assert bare == []
+
+
+def test_the_configuration_may_be_named_before_the_command_as_after_it(tmp_path):
+    # `dlpgate --config /etc/dlpgate/dlpgate.yaml serve`, as postfix -c is written, was
+    # "invalid choice: '/etc/dlpgate/dlpgate.yaml'"
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    for cfg in (first, second):
+        cfg.write_text("detection: {ner: false}\nscan: {ocr: {enabled: false}}\n")
+
+    before = dlpgate("--config", str(first), "config", "check")
+    after = dlpgate("config", "check", "--config", str(second))
+    both = dlpgate("--config", str(first), "config", "check", "--config", str(second))
+
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.decode().startswith(f"{first}: ok")
+    assert after.stdout.decode().startswith(f"{second}: ok")
+    assert both.stdout.decode().startswith(f"{second}: ok")  # the command's own: nearer

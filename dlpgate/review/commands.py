@@ -182,7 +182,6 @@ def cmd_review(args: argparse.Namespace, settings: Settings, store) -> int:
     from dlpgate import obs
     from dlpgate.review.server import serve_review
 
-    obs.configure(settings.logging)
     obs.keyed_by(store)
     try:
         asyncio.run(serve_review(settings, store))

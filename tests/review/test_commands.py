@@ -293,3 +293,22 @@ def test_list_keeps_its_columns_under_their_headings_for_every_state(tmp_path):
         assert held.index(word) == heading.index(column), out.stdout
     for column, word in (("action", "confirm"), ("from", "alice.jones"), ("rules", "some-rule")):
         assert waiting.index(word) == heading.index(column), out.stdout
+
+
+def test_a_reject_that_tells_its_sender_logs_a_json_line_on_stderr_not_among_its_output(
+        make_settings, relay_factory, sink, tmp_path):
+    # the CLI left logging unconfigured: "2026-12-07 00:39:05 [info] notice_sent ..." came out
+    # on stdout, in structlog's console format and past the masking, before the result line
+    settings = make_settings()
+    relay = relay_factory(settings)
+    cfg, _ = hold_one(relay, settings, tmp_path)
+    item_id = json.loads(dlpgate("quarantine", "list", "--json", cfg=cfg).stdout)["id"]
+
+    rejected = dlpgate("quarantine", "reject", item_id, "--reason", "wrong person", cfg=cfg)
+
+    assert rejected.returncode == 0, rejected.stderr
+    assert rejected.stdout == f"{item_id}: rejected; it will not be sent\n"
+    [logged] = [json.loads(line) for line in rejected.stderr.splitlines()]
+    assert logged["event"] == "notice_sent" and logged["to"] == "sender"
+    told = [n for n in sink.notices if b"Subject: Not sent: " in n.data]
+    assert [n.rcpt_tos for n in told] == [["alice.jones@example-council.gov.uk"]]
