@@ -541,6 +541,11 @@ class Quarantine(_Section):
         "(it never leaves) or released to the next hop.")
     expire_interval: float = Field(3600.0, gt=0, description="Seconds between retention "
                                    "sweeps while `serve` runs.")
+    decided_days: int | None = Field(
+        90, ge=1, description="Days a released, rejected or expired message stays in the "
+        "quarantine after its decision (the whole message, its envelope and findings, for a "
+        "reviewer to look back at), then is deleted; its audit trail stays. null: kept for "
+        "ever.")
 
 
 class Notifications(_Section):

@@ -1,4 +1,5 @@
-"""`dlpgate quarantine list | show | release | reject | expire | audit`: the review, from a shell.
+"""`dlpgate quarantine list | show | release | reject | expire | purge | audit`: the review, from
+a shell.
 
 The same actions as the review app, through the same code (`dlpgate.act.quarantine`),
 each written to the audit trail under the operator's name (`cli:` and the login
@@ -162,6 +163,20 @@ def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
           f"{'released' if settings.quarantine.on_expiry == 'release' else 'expired'}"
           + (f", {len(results) - done} could not be" if done < len(results) else ""))
     return 0 if done == len(results) else 1
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings, store) -> int:
+    from dlpgate.act.quarantine import purge
+
+    days = settings.quarantine.decided_days
+    if days is None:
+        print("quarantine.decided_days is null: decided messages are kept for ever; nothing "
+              "deleted")
+        return 0
+    deleted = purge(store, settings)
+    print(f"{deleted} message(s) released, rejected or expired more than {days} days ago "
+          "deleted (their audit trail stays)")
+    return 0
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
@@ -354,8 +369,8 @@ def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of)
 
 
 def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
-    p = sub.add_parser("quarantine", help="list, show, release, reject and expire held "
-                       "messages; read the audit trail")
+    p = sub.add_parser("quarantine", help="list, show, release, reject, expire and purge "
+                       "held messages; read the audit trail")
     qsub = p.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
 
     bind = _with_store(settings_of, store_of)
@@ -381,6 +396,10 @@ def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> Non
                         help="apply quarantine.retention_days now (serve does it every "
                         "quarantine.expire_interval seconds)")
     c.set_defaults(func=bind(cmd_expire))
+    c = qsub.add_parser("purge", parents=[common],
+                        help="delete messages decided more than quarantine.decided_days ago "
+                        "now (serve does it every quarantine.expire_interval seconds)")
+    c.set_defaults(func=bind(cmd_purge))
     c = qsub.add_parser("audit", parents=[common], help="the audit trail, newest first")
     c.add_argument("--item", metavar="ID", help="only entries about this held message")
     c.add_argument("--actor", metavar="NAME", help="only entries by this actor (e.g. cli:ann)")

@@ -215,6 +215,12 @@ class Store(Protocol):
         """Delete decision-log rows made before `cutoff`; how many."""
         ...
 
+    def purge_decided(self, cutoff: float, audit: AuditEntry, limit: int = 500) -> list[str]:
+        """Delete up to `limit` released, rejected or expired messages decided before
+        `cutoff` (their bytes, envelope and findings), each with a copy of `audit` naming it,
+        in one transaction; the ids deleted. Open holds and interrupted releases stay."""
+        ...
+
     def held(self, state: str | None = "held", limit: int = 100,
              raw: bool = True) -> list[HeldMessage]:
         """Oldest first; `raw=False` leaves the message bytes out (b"")."""

@@ -312,3 +312,31 @@ def test_a_reject_that_tells_its_sender_logs_a_json_line_on_stderr_not_among_its
     assert logged["event"] == "notice_sent" and logged["to"] == "sender"
     told = [n for n in sink.notices if b"Subject: Not sent: " in n.data]
     assert [n.rcpt_tos for n in told] == [["alice.jones@example-council.gov.uk"]]
+
+
+def test_purge_deletes_what_was_decided_longer_ago_than_decided_days_and_says_how_many(
+        make_settings, relay_factory, sink, tmp_path):
+    import sqlite3
+
+    settings = make_settings()
+    relay = relay_factory(settings)
+    cfg, _ = hold_one(relay, settings, tmp_path)
+    item_id = json.loads(dlpgate("quarantine", "list", "--json", cfg=cfg).stdout)["id"]
+    assert dlpgate("quarantine", "reject", item_id, "--reason", "wrong person",
+                   cfg=cfg).returncode == 0
+    assert dlpgate("quarantine", "purge", cfg=cfg).stdout.startswith("0 message(s)")
+    db = sqlite3.connect(settings.storage.url.removeprefix("sqlite:///"), isolation_level=None)
+    db.execute("UPDATE quarantine SET created = created - 91 * 86400, "
+               "updated = updated - 91 * 86400")  # rejected three months ago
+    db.close()
+
+    purged = dlpgate("quarantine", "purge", cfg=cfg)
+
+    assert purged.returncode == 0, purged.stderr
+    assert purged.stdout == ("1 message(s) released, rejected or expired more than 90 days "
+                             "ago deleted (their audit trail stays)\n")
+    assert dlpgate("quarantine", "show", item_id, cfg=cfg).returncode == 1
+    audit = dlpgate("quarantine", "audit", "--json", "--item", item_id, cfg=cfg)
+    [newest, *_] = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert (newest["action"], newest["actor"]) == ("purge", "system:retention")
+
