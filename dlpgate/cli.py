@@ -432,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     # before the command too (`dlpgate --config FILE serve`), as postfix -c and most daemons
     # take it: that read FILE as the command's name ("invalid choice")
     parser.add_argument("--config", metavar="FILE", help=config_help)
+    from dlpgate import __version__
+
+    parser.add_argument("--version", action="version", version=f"dlpgate {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a command given no --config of its own keeps the one given before it
     common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=config_help)

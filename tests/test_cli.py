@@ -353,3 +353,12 @@ def test_the_configuration_may_be_named_before_the_command_as_after_it(tmp_path)
     assert before.stdout.decode().startswith(f"{first}: ok")
     assert after.stdout.decode().startswith(f"{second}: ok")
     assert both.stdout.decode().startswith(f"{second}: ok")  # the command's own: nearer
+
+
+def test_version_is_said_by_the_command():
+    # which version is running: `dlpgate --version` was "the following arguments are required"
+    from dlpgate import __version__
+
+    said = dlpgate("--version")
+    assert said.returncode == 0 and said.stdout.decode() == f"dlpgate {__version__}\n"
+

@@ -99,7 +99,9 @@ class Relay:
         self.server = await asyncio.get_running_loop().create_server(
             self._factory, host=host, port=port, reuse_address=True
         )
-        log.info("listening", listen=self.settings.relay.listen,
+        from dlpgate import __version__
+
+        log.info("listening", version=__version__, listen=self.settings.relay.listen,
                  next_hop=self.settings.relay.next_hop, workers=self.settings.scan.workers,
                  policy_version=self.policy.version, rules=len(self.policy.rules))
         from dlpgate.act.notify import unreachable_links

@@ -66,6 +66,12 @@ def _where(finding: dict) -> dict:
     return {**where, "part": finding.get("shown", finding["part"])}
 
 
+def _cut(text: str, width: int) -> str:
+    """`text` in a column `width` wide, an ellipsis where it was cut: a sender cut short
+    without one read as another address ("alice.jones@example-council.gov.")."""
+    return f"{text:<{width}}" if len(text) <= width else text[:width - 1] + "\u2026"
+
+
 def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
     from dlpgate.act.quarantine import listed
 
@@ -80,7 +86,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
     print(f"{'id':<22} {'age':>4} {'state':<{wide}} {'action':<8} {'from':<32} rules")
     for item in items:
         print(_line(f"{item.id:<22} {_age(now - item.created):>4} {item.state:<{wide}} "
-                    f"{item.action:<8} {item.mail_from[:32]:<32} {', '.join(item.rules)}"))
+                    f"{item.action:<8} {_cut(item.mail_from, 32)} {', '.join(item.rules)}"))
     print(f"{len(items)} message(s)")
     return 0
 

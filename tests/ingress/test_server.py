@@ -171,7 +171,11 @@ def test_sighup_with_a_broken_policy_keeps_the_old_one_and_the_open_session_goes
     policy.write_text(HOLD_BUDGET)
     proc, port = start_serve(tmp_path, sink, policy={"files": [str(policy)], "watch": False})
     logs = LogLines(proc.stderr)
-    first = logs.wait_for("listening")["policy_version"]
+    listening = logs.wait_for("listening")
+    first = listening["policy_version"]
+    from dlpgate import __version__
+
+    assert listening["version"] == __version__  # which version is running, in its first line
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
             client.ehlo()

@@ -289,6 +289,8 @@ def test_list_keeps_its_columns_under_their_headings_for_every_state(tmp_path):
     heading, *rows, total = out.stdout.splitlines()
     assert len(rows) == 2 and total == "2 message(s)"
     held, waiting = rows
+    # a sender past the column is cut with an ellipsis, not into another address's likeness
+    assert "alice.jones@example-council.gov\u2026 " in held
     for column, word in (("action", "hold "), ("from", "alice.jones"), ("rules", "some-rule")):
         assert held.index(word) == heading.index(column), out.stdout
     for column, word in (("action", "confirm"), ("from", "alice.jones"), ("rules", "some-rule")):
