@@ -97,6 +97,9 @@ class Batcher:
             log.error("store_refused_rows", stage=self.what, rows=len(refused))
         if unwritten:
             log.error("store_failed", stage=self.what, rows=len(unwritten), error=error)
+            from dlpgate import metrics  # the relay's counters (prometheus_client), when asked
+
+            metrics.STORE_ERRORS.labels(self.what).inc()
             self._pending[:0] = [(when[id(r)], r) for r in unwritten][
                 : self.max_pending - len(self._pending)]
         return not unwritten

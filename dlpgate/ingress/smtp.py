@@ -326,6 +326,7 @@ class Handler:
         except StoreError as exc:
             await tx.abort()
             log.error("store_failed", scan_id=scan_id, stage="journal", error=str(exc))
+            metrics.STORE_ERRORS.labels("journal").inc()
             self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, "journal")
             return str(R451_STORE_FAILED)
         if earlier.prior in (Prior.DELIVERED, Prior.HELD, Prior.IN_FLIGHT):
@@ -415,6 +416,7 @@ class Handler:
         except StoreError as exc:
             await tx.abort()
             log.error("store_failed", scan_id=scan_id, stage="journal", error=str(exc))
+            metrics.STORE_ERRORS.labels("journal").inc()
             return HopReply.ours(R451_STORE_FAILED)
         if claim.prior is not Prior.NEW:
             await tx.abort()
@@ -482,6 +484,7 @@ class Handler:
             # "database is locked", PostgreSQL's first line): the line alone sent the
             # operator to the code to tell a full disk from a lock or an outage
             log.error("store_failed", scan_id=result.scan_id, stage="hold", error=str(exc))
+            metrics.STORE_ERRORS.labels("hold").inc()
             return Outcome.TEMPFAIL, str(R451_STORE_FAILED)
         gw.journal.held(key, item.id)
         if item.notify and gw.settings.notifications.enabled:

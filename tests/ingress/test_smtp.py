@@ -1009,6 +1009,12 @@ def test_a_hold_the_full_store_cannot_take_is_451_and_its_log_line_says_the_disk
         ("locked.zip", "application/zip",
          testdata.make_encrypted_zip({"a": bytes(range(256)) * 4096})),))
 
+    from dlpgate.metrics import REGISTRY
+
+    def failures() -> float:
+        return REGISTRY.get_sample_value("dlpgate_store_errors_total", {"stage": "hold"}) or 0
+
+    before = failures()
     with capture_logs(settings, forbidden=("alice.jones", "someone@")) as logs:
         code, text = data_reply(relay, raw, "someone@example.org")
 
@@ -1017,3 +1023,4 @@ def test_a_hold_the_full_store_cannot_take_is_451_and_its_log_line_says_the_disk
     [failed] = [e for e in logs.events if e["event"] == "store_failed" and e["stage"] == "hold"]
     assert failed["error"] == "store write failed: OperationalError: database or disk is full"
     assert sink.received == []
+    assert failures() == before + 1  # for an alert: /readyz only reads, and a full disk reads
