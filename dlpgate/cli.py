@@ -409,8 +409,14 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     spaCy model and the OCR languages (a language not installed was "ok" here too)."""
     settings = _settings(args, need_model=True)
     policy = policy_or_exit(settings)
+    from dlpgate.store.base import reachable
+
     print(f"{settings.source}: ok")
     print(f"policy: {len(policy.rules)} rules, version {policy.version}: ok")
+    if why := reachable(settings.storage.url):
+        print(f"dlpgate: storage.url: {why}", file=sys.stderr)
+        return 2
+    print(f"storage: {settings.storage.url.split('://', 1)[0]}: ok")
     from dlpgate.act.notify import unreachable_links
 
     if why := unreachable_links(settings, policy):

@@ -373,3 +373,39 @@ def open_store(url: str) -> Store:
         return PostgresStore(url)
     raise StoreError(f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or "
                      "postgresql://)")
+
+
+def reachable(url: str) -> str | None:
+    """Why `serve` could not open the store at `url`, or None: what `config check` can tell
+    without opening it (which would create an SQLite file, or migrate a PostgreSQL database
+    nobody meant to use yet). `config check` said "ok" of a database that did not exist, and
+    `serve` stopped on it."""
+    import os
+    from pathlib import Path
+
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        folder = next((p for p in (path.parent.absolute(), *path.parent.absolute().parents)
+                       if p.exists()), None)
+        if path.exists():
+            if not os.access(path, os.R_OK | os.W_OK) or \
+                    not os.access(path.parent, os.W_OK | os.X_OK):
+                return (f"{path} is not writable, or its folder is not, by this user (SQLite "
+                        "writes -wal and -shm files beside it)")
+            return None
+        if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            return f"{path} cannot be created: {folder} is not a folder this user may write"
+        return None
+    if url.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        try:
+            kwargs = {} if "connect_timeout" in url else {"connect_timeout": 5}
+            with psycopg.connect(url, **kwargs) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [""])[0]
+            return f"cannot connect to PostgreSQL: {type(exc).__name__}: {first}"[:300]
+        return None
+    return f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or postgresql://)"
+
