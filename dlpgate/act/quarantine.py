@@ -229,3 +229,20 @@ async def expire(store: Store, settings: Settings, now: float | None = None) -> 
                 await notify_closed(settings, got, f"nobody released it within "
                                     f"{q.retention_days} days")
     return results
+
+
+def purge(store: Store, settings: Settings, now: float | None = None) -> int:
+    """Apply `quarantine.decided_days`: messages decided longer ago are deleted, in batches
+    (each a short write transaction), each with a `purge` entry on the audit trail. Before,
+    a released or rejected message stayed whole in the store for ever, though open holds
+    expired and the history and decisions log had their ends."""
+    days = settings.quarantine.decided_days
+    if days is None:
+        return 0
+    cutoff = (now or time.time()) - days * 86400
+    audit = AuditEntry(actor="system:retention", action="purge", via="retention",
+                       reason=f"retention: decided more than {days} days ago")
+    deleted = 0
+    while gone := store.purge_decided(cutoff, audit):
+        deleted += len(gone)
+    return deleted

@@ -215,6 +215,12 @@ class Store(Protocol):
         """Delete decision-log rows made before `cutoff`; how many."""
         ...
 
+    def purge_decided(self, cutoff: float, audit: AuditEntry, limit: int = 500) -> list[str]:
+        """Delete up to `limit` released, rejected or expired messages decided before
+        `cutoff` (their bytes, envelope and findings), each with a copy of `audit` naming it,
+        in one transaction; the ids deleted. Open holds and interrupted releases stay."""
+        ...
+
     def held(self, state: str | None = "held", limit: int = 100,
              raw: bool = True) -> list[HeldMessage]:
         """Oldest first; `raw=False` leaves the message bytes out (b"")."""
@@ -389,3 +395,39 @@ def open_store(url: str) -> Store:
         return PostgresStore(url)
     raise StoreError(f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or "
                      "postgresql://)")
+
+
+def reachable(url: str) -> str | None:
+    """Why `serve` could not open the store at `url`, or None: what `config check` can tell
+    without opening it (which would create an SQLite file, or migrate a PostgreSQL database
+    nobody meant to use yet). `config check` said "ok" of a database that did not exist, and
+    `serve` stopped on it."""
+    import os
+    from pathlib import Path
+
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        folder = next((p for p in (path.parent.absolute(), *path.parent.absolute().parents)
+                       if p.exists()), None)
+        if path.exists():
+            if not os.access(path, os.R_OK | os.W_OK) or \
+                    not os.access(path.parent, os.W_OK | os.X_OK):
+                return (f"{path} is not writable, or its folder is not, by this user (SQLite "
+                        "writes -wal and -shm files beside it)")
+            return None
+        if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            return f"{path} cannot be created: {folder} is not a folder this user may write"
+        return None
+    if url.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        try:
+            kwargs = {} if "connect_timeout" in url else {"connect_timeout": 5}
+            with psycopg.connect(url, **kwargs) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [""])[0]
+            return f"cannot connect to PostgreSQL: {type(exc).__name__}: {first}"[:300]
+        return None
+    return f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or postgresql://)"
+

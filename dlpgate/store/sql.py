@@ -9,6 +9,7 @@ PostgreSQL requires.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import time
@@ -169,6 +170,23 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures):
         and had no end."""
         return self._atomic(lambda db: db.execute(
             "DELETE FROM decisions WHERE created < ?", (cutoff,)).rowcount)
+
+    def purge_decided(self, cutoff: float, audit: AuditEntry, limit: int = 500) -> list[str]:
+        """Decided messages past `quarantine.decided_days`: each held the whole message, and
+        was kept for ever once released or rejected. `updated` is when it was decided (0 in
+        rows from before it was kept, whose `created` is older still). RETURNING: two nodes
+        deleting together audit each message once, whichever deleted it."""
+        def work(db) -> list[str]:
+            gone = [row[0] for row in db.execute(
+                "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE state IN "
+                "('released', 'rejected', 'expired') AND updated < ? AND created < ? "
+                "ORDER BY created LIMIT ?) RETURNING id", (cutoff, cutoff, limit)).fetchall()]
+            if gone:
+                db.executemany(AUDIT_INSERT, [audit_row(dataclasses.replace(audit, item_id=i))
+                                              for i in gone])
+            return gone
+
+        return self._atomic(work)
 
     def held(self, state: str | None = "held", limit: int = 100,
              raw: bool = True) -> list[HeldMessage]:

@@ -426,3 +426,30 @@ def test_a_page_that_fails_is_logged_as_one_json_line_without_its_messages_words
     assert "Amelia" not in stream.getvalue() + printed.out + printed.err
     [event] = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert (event["logger"], event["error"]) == ("uvicorn.error", "KeyError")
+
+
+def test_the_app_run_alone_says_when_it_listens_and_stops_on_sigterm(tmp_path):
+    # `dlpgate review` wrote nothing at all: a running app and a hung one looked the same
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    import yaml
+
+    from dlpgate.testing import wait_for_port
+
+    port = free_port()
+    cfg = tmp_path / "review.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
+                                   "review": {"listen": f"127.0.0.1:{port}"}}))
+    proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "review", "--config", str(cfg)],
+                            stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    events = [json.loads(line) for line in proc.stderr.read().decode().splitlines()]
+    assert [e["event"] for e in events] == ["review_listening", "stopping", "stopped"]
+    assert events[0]["listen"] == f"127.0.0.1:{port}" and events[1]["signal"] == "SIGTERM"

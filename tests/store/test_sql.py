@@ -177,6 +177,33 @@ def test_retention_finds_old_open_messages(any_store):
     assert any_store.held_before(("held",), 500.0) == []
 
 
+def test_messages_decided_before_the_cutoff_are_deleted_each_with_an_audit_entry(any_store):
+    # a released or rejected message stayed whole in the store for ever
+    rejected, released, expired, still_held, releasing = (
+        held_item(created=1000.0 + n)[0] for n in range(5))
+    for item in (rejected, released, expired, still_held, releasing):
+        any_store.hold(item)
+    for item, state in ((rejected, "rejected"), (released, "released"), (expired, "expired"),
+                        (releasing, "releasing")):
+        assert any_store.claim(item.id, ("held",), state, "cli:ann") is not None
+    entry = AuditEntry("system:retention", "purge", reason="decided long ago", via="retention")
+
+    assert any_store.purge_decided(time.time() - 60, entry) == []  # decided just now: kept
+    first = any_store.purge_decided(time.time() + 60, entry, limit=2)
+    rest = any_store.purge_decided(time.time() + 60, entry, limit=2)
+
+    # the oldest first (in any order within a batch: RETURNING keeps none)
+    assert (set(first), rest) == ({rejected.id, released.id}, [expired.id])
+    assert any_store.purge_decided(time.time() + 60, entry) == []
+    for item in (rejected, released, expired):
+        assert any_store.get_held(item.id) is None
+        [purged] = any_store.audit_log(item_id=item.id, action="purge")
+        assert (purged.actor, purged.reason) == ("system:retention", "decided long ago")
+    # an open hold is for retention_days to end; an interrupted release is for a person
+    assert any_store.get_held(still_held.id).state == "held"
+    assert any_store.get_held(releasing.id).state == "releasing"
+
+
 def test_correspondence_counts_and_widens_first_and_last_seen(any_store):
     any_store.learn([Pair("a@x.gov.uk", "b@nhs.net", 200.0), Pair("a@x.gov.uk", "b@nhs.net", 100.0,
                                                                    count=3)])
