@@ -336,7 +336,7 @@ def test_a_reject_that_tells_its_sender_logs_a_json_line_on_stderr_not_among_its
     rejected = dlpgate("quarantine", "reject", item_id, "--reason", "wrong person", cfg=cfg)
 
     assert rejected.returncode == 0, rejected.stderr
-    assert rejected.stdout == f"{item_id}: rejected; it will not be sent\n"
+    assert rejected.stdout == f"{item_id}: rejected: it will not be sent\n"
     [logged] = [json.loads(line) for line in rejected.stderr.splitlines()]
     assert logged["event"] == "notice_sent" and logged["to"] == "sender"
     told = [n for n in sink.notices if b"Subject: Not sent: " in n.data]
