@@ -18,12 +18,17 @@ from dlpgate.model import Decision, Envelope, ScanResult
 
 
 def _settings(args: argparse.Namespace, need_model: bool = False) -> config_mod.Settings:
+    """The configuration, with logging set up from it: every command logs as `serve` does,
+    JSON lines on stderr with addresses masked. Unconfigured, a notice sent by `quarantine
+    reject` was logged to stdout in structlog's console format, unmasked, between the
+    command's own output lines."""
     try:
         settings = config_mod.load(args.config)
     except config_mod.ConfigError as exc:
         for problem in exc.problems:
             print(f"dlpgate: configuration error: {problem}", file=sys.stderr)
         raise SystemExit(2) from None
+    obs.configure(settings.logging)
     if need_model and settings.detection.ner:
         from dlpgate.detect.ner import ModelMissing, check_model
 
@@ -87,7 +92,6 @@ def policy_or_exit(settings: config_mod.Settings):
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args, need_model=True)
-    obs.configure(settings.logging)
     from dlpgate.ingress.server import TlsError, serve
     from dlpgate.store.base import StoreError
 
@@ -177,7 +181,6 @@ def result_json(source: str, result: ScanResult, reveal: bool) -> dict[str, Any]
 
 def cmd_scan(args: argparse.Namespace) -> int:
     settings = _settings(args, need_model=True)
-    obs.configure(settings.logging)
     from dlpgate.pipeline import Scanner
     from dlpgate.sources import SourceError, is_mail, read_messages
 
@@ -422,8 +425,14 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     spaCy model and the OCR languages (a language not installed was "ok" here too)."""
     settings = _settings(args, need_model=True)
     policy = policy_or_exit(settings)
+    from dlpgate.store.base import reachable
+
     print(f"{settings.source}: ok")
     print(f"policy: {len(policy.rules)} rules, version {policy.version}: ok")
+    if why := reachable(settings.storage.url):
+        print(f"dlpgate: storage.url: {why}", file=sys.stderr)
+        return 2
+    print(f"storage: {settings.storage.url.split('://', 1)[0]}: ok")
     from dlpgate.act.notify import unreachable_links
 
     if why := unreachable_links(settings, policy):
@@ -440,11 +449,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dlpgate", description="Email data-loss-prevention gateway for UK councils."
     )
+    config_help = ("configuration file (default: $DLPGATE_CONFIG, then ./dlpgate.yaml, then "
+                   "built-in)")
+    # before the command too (`dlpgate --config FILE serve`), as postfix -c and most daemons
+    # take it: that read FILE as the command's name ("invalid choice")
+    parser.add_argument("--config", metavar="FILE", help=config_help)
+    from dlpgate import __version__
+
+    parser.add_argument("--version", action="version", version=f"dlpgate {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config", metavar="FILE",
-        help="configuration file (default: $DLPGATE_CONFIG, then ./dlpgate.yaml, then built-in)",
-    )
+    # SUPPRESS: a command given no --config of its own keeps the one given before it
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=config_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", parents=[common],

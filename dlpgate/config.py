@@ -43,6 +43,10 @@ class ConfigError(Exception):
 
 
 def _host_port(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # `listen: 9464`, a port alone, read by YAML as a number
+        raise ValueError(f'{value} is a port alone; write the address too, in quotes, such '
+                         f'as "127.0.0.1:{value}"')
     if not isinstance(value, str):
         raise ValueError('must be a string "host:port", such as "127.0.0.1:10025"')
     host, port = split_host_port(value)
@@ -543,6 +547,11 @@ class Quarantine(_Section):
         "(it never leaves) or released to the next hop.")
     expire_interval: float = Field(3600.0, gt=0, description="Seconds between retention "
                                    "sweeps while `serve` runs.")
+    decided_days: int | None = Field(
+        90, ge=1, description="Days a released, rejected or expired message stays in the "
+        "quarantine after its decision (the whole message, its envelope and findings, for a "
+        "reviewer to look back at), then is deleted; its audit trail stays. null: kept for "
+        "ever.")
 
 
 class Notifications(_Section):
@@ -561,13 +570,9 @@ class Notifications(_Section):
 
 
 class Metrics(_Section):
-    listen: str = Field("", description="Where /metrics, /healthz and /readyz are served, "
-                        "e.g. 127.0.0.1:9464 (empty: off).")
-
-    @field_validator("listen")
-    @classmethod
-    def _address(cls, v: str) -> str:
-        return _host_port(v) if v else v
+    listen: Annotated[str, BeforeValidator(lambda v: _host_port(v) if v != "" else v)] = Field(
+        "", description="Where /metrics, /healthz and /readyz are served, e.g. 127.0.0.1:9464 "
+        "(empty: off).")
 
 
 class Review(_Section):
@@ -688,11 +693,107 @@ class Settings(_Section):
         return v
 
 
+# The shipped policies, beside the package in a checkout or an editable install (as
+# dlpgate.policy.load reads them): named when a policy file listed is not found, for the
+# README's `files: [policies/default.yaml, ...]` is relative to the configuration's folder.
+SHIPPED_POLICIES = Path(__file__).resolve().parents[1] / "policies"
+
+
+def _inner(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The section a key of `model` holds (Relay for `relay`, Tls for `relay.tls`), if any."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return None
+    for t in (field.annotation, *getattr(field.annotation, "__args__", ())):
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            return t
+    return None
+
+
+def _section_at(loc: tuple) -> type[BaseModel] | None:
+    """The settings section a key path leads into (Relay for `relay`)."""
+    model: type[BaseModel] | None = Settings
+    for part in loc:
+        model = _inner(model, str(part)) if model is not None else None
+    return model
+
+
+def _every_key(model: type[BaseModel], prefix: str = "") -> dict[str, list[str]]:
+    """Each key's name -> its dotted paths, to find a key written in the wrong section."""
+    found: dict[str, list[str]] = {}
+    for name in model.model_fields:
+        found.setdefault(name, []).append(prefix + name)
+        if (inner := _inner(model, name)) is not None:
+            for key, paths in _every_key(inner, f"{prefix}{name}.").items():
+                found.setdefault(key, []).extend(paths)
+    return found
+
+
+def _unknown_key(loc: tuple) -> str:
+    """An unknown key, with the key meant where that can be told: a slip of the spelling
+    (next_hopp) or a key of another section (relay.workers for scan.workers)."""
+    name = str(loc[-1])
+    section = _section_at(loc[:-1])
+    close = difflib.get_close_matches(name, list(section.model_fields), n=1, cutoff=0.75) \
+        if section is not None else []
+    if close:
+        return (f"unknown key; did you mean {'.'.join([*map(str, loc[:-1]), close[0]])}? "
+                "(see `dlpgate config schema`)")
+    elsewhere = [p for p in _every_key(Settings).get(name, []) if p.count(".") == len(loc) - 1]
+    if elsewhere:
+        return (f"unknown key here; {name} belongs in another section: {' or '.join(elsewhere)}"
+                " (see `dlpgate config schema`)")
+    return "unknown key (check the spelling; see `dlpgate config schema`)"
+
+
+# what a value of the wrong kind should have been, in words an operator reads YAML in
+_KINDS = {
+    "int_parsing": "a whole number", "int_type": "a whole number",
+    "int_from_float": "a whole number", "float_parsing": "a number", "float_type": "a number",
+    "bool_parsing": "true or false", "bool_type": "true or false",
+    "string_type": "text (in quotes if YAML reads it as something else)",
+    "list_type": "a list, such as [a, b] or one '- item' a line under the key",
+    "model_type": "a section of keys, each on its own line indented under this one",
+    "dict_type": "a mapping of keys to values",
+}
+
+
+def _shown(value: Any) -> str:
+    """A value as the file wrote it (true, not True), cut short."""
+    text = str(value).lower() if isinstance(value, bool) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _describe(err: dict[str, Any]) -> str:
-    if err["type"] == "extra_forbidden":
-        return "unknown key (check the spelling; see `dlpgate config schema`)"
-    if err["type"] == "missing":
+    """One mistake in words that say what was found and what to write instead: pydantic's
+    own ("Input should be a valid integer, unable to parse string as an integer") named
+    neither the value nor the fix."""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return _unknown_key(tuple(p for p in err["loc"] if p != "[key]"))
+    if kind == "missing":
         return "required key is missing"
+    if kind in ("model_type", "dict_type") and err.get("input", "") is None:
+        # "Input should be a valid dictionary or instance of Detection": a section left
+        # with nothing under it (its one entry taken out, or its lines not indented)
+        return ("has nothing under it: indent its keys on the lines below it, or remove the "
+                "line")
+    if kind in _KINDS:
+        found = err.get("input")
+        hint = ""
+        if kind in ("float_parsing", "int_parsing") and isinstance(found, str) and \
+                (m := re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[a-zA-Z]+\s*", found)):
+            hint = f"; write {m.group(1)}, without a unit (see `dlpgate config schema`)"
+        elif kind in ("int_type", "float_type") and isinstance(found, str) and \
+                re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", found):
+            hint = "; it is in quotes, which make it text: write it without them"
+        return f"{_shown(found)} is not {_KINDS[kind]}{hint}"
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+        found = err.get("input")
+        close = difflib.get_close_matches(str(found).lower(), allowed, n=1, cutoff=0.6)
+        return (f"{_shown(found)} is not one of {', '.join(allowed)}"
+                + (f"; did you mean {close[0]}?" if close else ""))
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")
 
@@ -713,6 +814,7 @@ def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
     files = [p if p.is_absolute() else (base / p) for p in settings.policy.files]
     missing = [
         f"{doc.where(('policy', 'files', i))} policy.files: {p} does not exist"
+        + _shipped_hint(p)
         for i, p in enumerate(files)
         if not p.exists()
     ]
@@ -731,6 +833,15 @@ def from_located(doc: yamlsrc.Located, base: Path) -> Settings:
         raise ConfigError(missing)
     return settings.model_copy(update={"policy": settings.policy.model_copy(
         update={"files": files})})
+
+
+def _shipped_hint(missing: Path) -> str:
+    """A shipped file named relative to the configuration's folder (/etc/dlpgate/policies/
+    default.yaml): say where the shipped one is."""
+    shipped = SHIPPED_POLICIES / missing.name
+    if missing.parent.name == "policies" and shipped.is_file():
+        return f" (the shipped {missing.name} is {shipped}: name it by that path)"
+    return ""
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Settings:

@@ -3,7 +3,8 @@
 Counted per message from the one log line the relay writes for it (so the log
 and the metrics cannot disagree): messages by outcome and action, rule matches
 by rule, recipients by recipient-risk signal, scan and end-to-end latency,
-next-hop errors; sampled at scrape time: the scan queue and the quarantine's open
+next-hop errors and store failures (a full disk answers /readyz, which only reads,
+while every hold gets 451); sampled at scrape time: the scan queue and the quarantine's open
 holds. Labels carry rule ids, signal names, outcomes and actions only, never
 addresses.
 
@@ -54,6 +55,10 @@ SCAN_FAILURES = Counter("dlpgate_scan_failures_total", "Scans that failed: the w
 GAVE_UP = Counter("dlpgate_scan_attempts_exhausted_total", "Messages whose scan failed "
                   "relay.max_scan_attempts times, decided as unreadable instead of 451 again",
                   registry=REGISTRY)
+STORE_ERRORS = Counter("dlpgate_store_errors_total", "Writes the store could not take (a "
+                       "full disk, a lock, an outage), by stage: journal and hold answer 451; "
+                       "a batch writer keeps its rows and tries again", ["stage"],
+                       registry=REGISTRY)
 QUEUE = Gauge("dlpgate_scan_queue", "Scans waiting for a worker", registry=REGISTRY)
 HELD = Gauge("dlpgate_quarantine_open", "Messages held or waiting for their sender",
              registry=REGISTRY)

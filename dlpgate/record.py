@@ -88,6 +88,7 @@ class Batcher:
             return True
         except StoreError as exc:
             whole = exc.whole  # a full disk answers reads: ping alone dropped its rows
+            error = str(exc)
         refused, unwritten = await asyncio.to_thread(self._apart, batch) \
             if not whole and self.ping is not None and await asyncio.to_thread(self._answers) \
             else ([], batch)
@@ -95,7 +96,10 @@ class Batcher:
             self.refused += len(refused)
             log.error("store_refused_rows", stage=self.what, rows=len(refused))
         if unwritten:
-            log.error("store_failed", stage=self.what, rows=len(unwritten))
+            log.error("store_failed", stage=self.what, rows=len(unwritten), error=error)
+            from dlpgate import metrics  # the relay's counters (prometheus_client), when asked
+
+            metrics.STORE_ERRORS.labels(self.what).inc()
             self._pending[:0] = [(when[id(r)], r) for r in unwritten][
                 : self.max_pending - len(self._pending)]
         return not unwritten

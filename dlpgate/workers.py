@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
+from dlpgate import obs
 from dlpgate.config import Settings
 from dlpgate.model import Envelope, ScanResult
 from dlpgate.policy.rules import PolicySet
@@ -78,9 +79,15 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
     from dlpgate.store.base import open_store
 
     settings, policy = pickle.loads(settings_blob)
+    # a spawned process starts with logging unconfigured: its libraries' warnings (psycopg's
+    # pool after the database dropped it) went to the relay's stderr as bare text among the
+    # JSON lines, unmasked; they are the relay's JSON lines here too
+    obs.configure(settings.logging)
     limit = settings.scan.worker_memory
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    scanner = Scanner(settings, open_store(settings.storage.url), policy)  # its own reader
+    store = open_store(settings.storage.url)  # its own reader
+    obs.keyed_by(store)
+    scanner = Scanner(settings, store, policy)
     scanner.warm()
     conn.send_bytes(b"ready")
     while True:

@@ -125,14 +125,69 @@ def _scalar(node: yaml.Node) -> Any:
         constructor.dispose()
 
 
+_CLOSERS = {"flow sequence": ("[", "]", "list"), "flow mapping": ("{", "}", "mapping")}
+
+
+def _plain(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[yaml.Mark | None, str]:
+    """Where a YAML mistake is and what to do about it, in the words of someone who edits a
+    policy file rather than the parser's ("expected <block end>, but found '<scalar>'" was
+    all an information-governance officer was told of an apostrophe in quotes). The common
+    mistakes are named; anything else keeps the parser's own words."""
+    problem, context = exc.problem or "", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    before = line[:mark.column] if mark else ""
+    value = before.partition(": ")[2].lstrip()
+    if problem.startswith("found character '\\t'"):
+        return mark, ("a tab character: YAML is indented with spaces only; replace the tab "
+                      "with spaces")
+    if problem.startswith("found character '") and "cannot start any token" in problem:
+        char = problem.split("'")[1]
+        return mark, (f"a value cannot begin with {char} unless it is in quotes: "
+                      f"write \"{char}...\"")
+    if "quoted scalar" in context and "end of stream" in problem:
+        return exc.context_mark, ("this quotation mark is never closed: end the text with the "
+                                  "same mark on this line")
+    if value[:1] in ("{", "["):
+        return mark, (f"a value that begins with {value[0]} is read as a "
+                      f"{'mapping' if value[0] == '{' else 'list'}: put the whole value in "
+                      "quotes (explain: \"{recipient}: ...\")")
+    if problem == "mapping values are not allowed here":
+        if line.lstrip().startswith("-") and line.lstrip()[1:2] not in (" ", ""):
+            return mark, "a list item needs a space after its dash: \"- id: ...\""
+        if ": " in before.rstrip():
+            return mark, ("a colon and a space inside a value: put the whole value in quotes "
+                          "(title: \"Exception: ...\")")
+        return mark, ("this line is indented further than the line above it, which already "
+                      "has a value: line its key up with the keys above")
+    for name, (opener, closer, kind) in _CLOSERS.items():
+        if name in context and problem.startswith(f"expected ',' or '{closer}'"):
+            opened = exc.context_mark.line + 1 if exc.context_mark else "?"
+            return mark, (f"the {kind} opened with {opener} at line {opened} is not closed with "
+                          f"{closer}, or an entry in it holds a colon or a comma and needs "
+                          "quotes")
+    if problem.startswith("expected <block end>, but found '<scalar>'"):
+        if any(q in before for q in "\"'"):
+            return mark, ("text goes on after a quoted value: a quotation mark or apostrophe "
+                          "inside the quotes ends them early (inside '...' write an apostrophe "
+                          "twice, 'the council''s', or quote with \"...\"), or a quotation mark "
+                          "on a line above is never closed")
+        return mark, ("this line does not line up with the lines above it: keys of one "
+                      "mapping, and items of one list, start in the same column")
+    if problem.startswith("expected <block end>, but found '<block"):
+        return mark, ("this line does not line up with the lines above it: keys of one "
+                      "mapping, and items of one list, start in the same column")
+    return mark, problem or context
+
+
 def parse(text: str, filename: str) -> Located:
     """Parse one YAML document; an empty document is an empty mapping."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark, said = _plain(exc, text.splitlines())
         where = f"{filename}:{mark.line + 1}" if mark else filename
-        raise SourceError(where, f"not valid YAML: {exc.problem or exc.context}",
+        raise SourceError(where, f"not valid YAML: {said}",
                           mark.column + 1 if mark else 1) from None
     except yaml.YAMLError as exc:
         raise SourceError(filename, f"not valid YAML: {exc}") from None

@@ -20,7 +20,8 @@ TESTED_ELSEWHERE = {
     "testarchives.py": "the builders behind tests/parse/test_archives.py",
     "testrtf.py": "tests/parse/test_rtf.py (its letters read by both RTF readers)",
     "testpictures.py": "tests/parse/test_photos.py and test_ocr.py (its photographs looked at)",
-    "yamlsrc.py": "tests/test_config.py (line numbers in errors)",
+    "yamlsrc.py": "tests/test_config.py (line numbers in errors), tests/policy/test_load.py "
+                  "(YAML mistakes in plain words)",
     "sources.py": "tests/test_cli.py (files, directories, mbox, Maildir, stdin)",
     "act/relay.py": "tests/ingress/test_smtp.py (next hop up, down, refusing)",
     "ingress/server.py": "tests/ingress/test_server.py",

@@ -351,3 +351,55 @@ def test_every_command_and_argument_says_what_it_is_in_its_help():
 
     walk(build_parser(), "dlpgate")
     assert bare == []
+
+
+def test_the_configuration_may_be_named_before_the_command_as_after_it(tmp_path):
+    # `dlpgate --config /etc/dlpgate/dlpgate.yaml serve`, as postfix -c is written, was
+    # "invalid choice: '/etc/dlpgate/dlpgate.yaml'"
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    for cfg in (first, second):
+        cfg.write_text("detection: {ner: false}\nscan: {ocr: {enabled: false}}\n")
+
+    before = dlpgate("--config", str(first), "config", "check")
+    after = dlpgate("config", "check", "--config", str(second))
+    both = dlpgate("--config", str(first), "config", "check", "--config", str(second))
+
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.decode().startswith(f"{first}: ok")
+    assert after.stdout.decode().startswith(f"{second}: ok")
+    assert both.stdout.decode().startswith(f"{second}: ok")  # the command's own: nearer
+
+
+def test_version_is_said_by_the_command():
+    # which version is running: `dlpgate --version` was "the following arguments are required"
+    from dlpgate import __version__
+
+    said = dlpgate("--version")
+    assert said.returncode == 0 and said.stdout.decode() == f"dlpgate {__version__}\n"
+
+
+
+def test_config_check_says_when_serve_could_not_open_the_store_and_creates_none(tmp_path):
+    # "ok" of a PostgreSQL database that did not exist; serve then stopped on it
+    from dlpgate.testing import free_port
+
+    nothing = free_port()  # no PostgreSQL answers here
+    (tmp_path / "pg.yaml").write_text(
+        f"storage: {{url: 'postgresql://dlpgate@127.0.0.1:{nothing}/dlpgate'}}\n")
+    (tmp_path / "in-a-file.yaml").write_text(
+        f"storage: {{url: 'sqlite:///{tmp_path / 'pg.yaml' / 'x.db'}'}}\n")
+    (tmp_path / "new.yaml").write_text(
+        f"storage: {{url: 'sqlite:///{tmp_path / 'var' / 'dlpgate.db'}'}}\n")
+
+    pg = dlpgate("config", "check", "--config", str(tmp_path / "pg.yaml"))
+    in_a_file = dlpgate("config", "check", "--config", str(tmp_path / "in-a-file.yaml"))
+    new = dlpgate("config", "check", "--config", str(tmp_path / "new.yaml"))
+
+    assert pg.returncode == 2
+    assert pg.stderr.decode().startswith(
+        "dlpgate: storage.url: cannot connect to PostgreSQL: OperationalError: ")
+    assert in_a_file.returncode == 2
+    assert f"{tmp_path / 'pg.yaml'} is not a folder this user may write" in \
+        in_a_file.stderr.decode()
+    assert new.returncode == 0 and "storage: sqlite: ok" in new.stdout.decode()
+    assert not (tmp_path / "var").exists()  # serve makes it; the check only looks

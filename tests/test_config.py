@@ -60,11 +60,58 @@ review:
     assert s.review.enabled
 
 
-def test_an_unknown_key_is_named_with_its_line(tmp_path):
-    assert errors(tmp_path, "relay:\n  listen: 127.0.0.1:25\n  nexthop: x\n") == [
-        "dlpgate.yaml:3 relay.nexthop: unknown key (check the spelling; see "
-        "`dlpgate config schema`)"
+def test_an_unknown_key_is_named_with_its_line_and_the_key_it_is_a_slip_of(tmp_path):
+    assert errors(tmp_path, "relay:\n  listen: 127.0.0.1:25\n  nexthop: x\n  zzz: 1\n") == [
+        "dlpgate.yaml:3 relay.nexthop: unknown key; did you mean relay.next_hop? (see "
+        "`dlpgate config schema`)",
+        "dlpgate.yaml:4 relay.zzz: unknown key (check the spelling; see `dlpgate config "
+        "schema`)",
     ]
+
+
+def test_a_key_written_in_the_wrong_section_is_sent_to_its_own(tmp_path):
+    assert errors(tmp_path, "relay:\n  workers: 2\nmetric:\n  listen: '127.0.0.1:9464'\n") == [
+        "dlpgate.yaml:2 relay.workers: unknown key here; workers belongs in another section: "
+        "scan.workers (see `dlpgate config schema`)",
+        "dlpgate.yaml:3 metric: unknown key; did you mean metrics? (see `dlpgate config "
+        "schema`)",
+    ]
+
+
+@pytest.mark.parametrize("text, says", [
+    # pydantic's words named neither what was found nor what to write ("Input should be a
+    # valid integer, unable to parse string as an integer"; "Input should be a valid string")
+    ("relay: {max_sessions: lots}", "relay.max_sessions: 'lots' is not a whole number"),
+    ("relay: {scan_timeout: 60s}",
+     "relay.scan_timeout: '60s' is not a number; write 60, without a unit"),
+    ("relay: {on_error: passs}",
+     "relay.on_error: 'passs' is not one of tempfail, pass; did you mean pass?"),
+    ("logging: {level: INFO}",
+     "logging.level: 'INFO' is not one of debug, info, warning, error; did you mean info?"),
+    ("metrics: {listen: 9464}",
+     'metrics.listen: 9464 is a port alone; write the address too, in quotes, such as '
+     '"127.0.0.1:9464"'),
+    ("review: {enabled: sometimes}", "review.enabled: 'sometimes' is not true or false"),
+    ("organisation: {internal_domains: example-council.gov.uk}",
+     "organisation.internal_domains: 'example-council.gov.uk' is not a list"),
+])
+def test_a_value_of_the_wrong_kind_is_named_with_what_to_write(tmp_path, text, says):
+    [problem] = errors(tmp_path, text + "\n")
+    assert says in problem, problem
+
+
+def test_a_policy_file_named_as_the_readme_writes_it_says_where_the_shipped_one_is(tmp_path):
+    # files: [policies/default.yaml, policies/local.yaml] is read beside the configuration
+    # (/etc/dlpgate/policies/default.yaml), where no shipped file is
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "local.yaml").write_text("rules: []\n")
+    [problem] = errors(tmp_path, "policy:\n  files: [policies/default.yaml, "
+                                 "policies/local.yaml]\n")
+    shipped = config.SHIPPED_POLICIES / "default.yaml"
+    assert problem == (f"dlpgate.yaml:2 policy.files: {tmp_path / 'policies' / 'default.yaml'} "
+                       f"does not exist (the shipped default.yaml is {shipped}: name it by "
+                       "that path)")
+    assert shipped.is_file()
 
 
 def test_the_internal_source_field_is_no_key_of_the_file_or_the_schema(tmp_path):
@@ -95,6 +142,14 @@ def test_sizes_read_the_way_operators_write_them(tmp_path):
 def test_allowed_clients_must_be_networks(tmp_path):
     assert "is not an address or CIDR block" in errors(
         tmp_path, "relay:\n  allowed_clients: [10.0.0.0/8, everyone]\n")[0]
+
+
+def test_a_section_left_with_nothing_under_it_says_so(tmp_path):
+    # its one case reference taken out: pydantic said "Input should be a valid dictionary or
+    # instance of Detection"
+    assert errors(tmp_path, "detection:\norganisation:\n  internal_domains: [x.gov.uk]\n") == [
+        "dlpgate.yaml:1 detection: has nothing under it: indent its keys on the lines below "
+        "it, or remove the line"]
 
 
 def test_broken_yaml_names_its_line(tmp_path):
@@ -160,7 +215,7 @@ def test_each_wrong_weight_is_named_at_its_own_line(tmp_path):
         "'new-to-organization'; did you mean new-to-organisation?",
         "dlpgate.yaml:5 recipients.weights.lookalike-domain: Input should be less than or "
         "equal to 1",
-        "dlpgate.yaml:6 recipients.weights.personal-webmail: Input should be a valid number",
+        "dlpgate.yaml:6 recipients.weights.personal-webmail: true is not a number",
     ]
 
 
@@ -170,7 +225,9 @@ def test_each_wrong_weight_is_named_at_its_own_line(tmp_path):
 def test_a_recipient_setting_that_is_no_whole_number_is_refused(tmp_path, text):
     # true was taken for 1, '3' for 3
     [problem] = errors(tmp_path, text + "\n")
-    assert "Input should be a valid integer" in problem, problem
+    assert "is not a whole number" in problem, problem
+    if "'3'" in text:
+        assert problem.endswith("it is in quotes, which make it text: write it without them")
 
 
 def test_an_alias_used_in_earnest_still_reads(tmp_path):

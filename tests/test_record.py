@@ -102,8 +102,13 @@ def test_while_the_disk_is_full_rows_are_kept_though_the_store_still_answers(tmp
         assert await b.flush()
         return b
 
-    b = asyncio.run(scenario())
+    with capture_logs(Settings(), forbidden=("@nhs.net",)) as logs:
+        b = asyncio.run(scenario())
     assert b._pending == [] and len(store.contacts("ann@x.gov.uk")) == 40
+    # and the line says why, in SQLite's words, which quote no row
+    [failed] = [e for e in logs.events if e["event"] == "store_failed"]
+    assert (failed["stage"], failed["rows"]) == ("history", 40)
+    assert failed["error"] == "store write failed: OperationalError: database or disk is full"
     store.close()
 
 

@@ -127,3 +127,39 @@ def test_no_worker_free_within_the_budget_is_a_timeout_of_its_own_kind(pool):
             p._idle.put_nowait(worker)
 
     loop.run_until_complete(scenario())
+
+
+def test_a_worker_logs_its_libraries_warnings_as_json_lines_like_the_relay(pg_url, capfd):
+    """A scan worker is a process of its own, started with logging unconfigured: psycopg's
+    pool, finding the connection the database had cut, wrote "discarding closed connection:
+    <psycopg.Connection [BAD] ...>" among the relay's JSON lines, which a log shipper parsing
+    them could not read."""
+    import json
+    import secrets
+
+    import psycopg
+
+    from dlpgate.workers import ScanFailed
+
+    name = f"worker-{secrets.token_hex(4)}"
+    settings = Settings.model_validate({
+        "storage": {"url": f"{pg_url}&application_name={name}"},
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "detection": {"ner": False}})
+    loop = asyncio.new_event_loop()
+    p = WorkerPool(settings, size=1, queue=1)
+    loop.run_until_complete(p.start())
+    raw = make_message(to=("someone@example.org",))
+    try:
+        loop.run_until_complete(p.run(raw, make_envelope(raw), "before", timeout=60))
+        with psycopg.connect(pg_url, autocommit=True) as admin:  # the database drops it
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = %s", (name,))
+        with pytest.raises(ScanFailed):
+            loop.run_until_complete(p.run(raw, make_envelope(raw), "cut", timeout=60))
+    finally:
+        loop.run_until_complete(p.close())
+        loop.close()
+
+    logged = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line]
+    assert any(e["event"] == "library" and e["logger"] == "psycopg.pool" for e in logged)

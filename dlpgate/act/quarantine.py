@@ -116,8 +116,8 @@ async def release(store: Store, settings: Settings, item_id: str, actor: str, re
     await notify_partly_sent(settings, current or item, delivered,
                              [r for r in (current or item).rcpt_tos if r not in item.rcpt_tos],
                              refused)
-    return ActionResult(True, "released", "released to the next hop" + (f"; {note}" if note
-                                                                         else ""))
+    return ActionResult(True, "released", "released: passed on for delivery"
+                        + (f"; {note}" if note else ""))
 
 
 _PARTIAL = re.compile(r"^to \d+ of \d+ recipients: ([^;]*)")
@@ -182,7 +182,7 @@ def reject(store: Store, item_id: str, actor: str, reason: str, via: str,
         actor=actor, action="reject", item_id=item_id, reason=reason, via=via))
     if item is None:
         return _not_open(store, item_id, "rejected")
-    return ActionResult(True, "rejected", "rejected; it will not be sent")
+    return ActionResult(True, "rejected", "rejected: it will not be sent")
 
 
 def _not_open(store: Store, item_id: str, verb: str) -> ActionResult:
@@ -229,3 +229,20 @@ async def expire(store: Store, settings: Settings, now: float | None = None) -> 
                 await notify_closed(settings, got, f"nobody released it within "
                                     f"{q.retention_days} days")
     return results
+
+
+def purge(store: Store, settings: Settings, now: float | None = None) -> int:
+    """Apply `quarantine.decided_days`: messages decided longer ago are deleted, in batches
+    (each a short write transaction), each with a `purge` entry on the audit trail. Before,
+    a released or rejected message stayed whole in the store for ever, though open holds
+    expired and the history and decisions log had their ends."""
+    days = settings.quarantine.decided_days
+    if days is None:
+        return 0
+    cutoff = (now or time.time()) - days * 86400
+    audit = AuditEntry(actor="system:retention", action="purge", via="retention",
+                       reason=f"retention: decided more than {days} days ago")
+    deleted = 0
+    while gone := store.purge_decided(cutoff, audit):
+        deleted += len(gone)
+    return deleted

@@ -99,7 +99,9 @@ class Relay:
         self.server = await asyncio.get_running_loop().create_server(
             self._factory, host=host, port=port, reuse_address=True
         )
-        log.info("listening", listen=self.settings.relay.listen,
+        from dlpgate import __version__
+
+        log.info("listening", version=__version__, listen=self.settings.relay.listen,
                  next_hop=self.settings.relay.next_hop, workers=self.settings.scan.workers,
                  policy_version=self.policy.version, rules=len(self.policy.rules))
         from dlpgate.act.notify import unreachable_links
@@ -195,8 +197,23 @@ class Relay:
                 else:
                     if gone:
                         log.info("decisions_retention", deleted=gone, days=days)
+            await self._purge_decided()
             await self._expire_history()
             await asyncio.sleep(self.settings.quarantine.expire_interval)
+
+    async def _purge_decided(self) -> None:
+        """Decided messages past `quarantine.decided_days` go (act/quarantine.py purge); on
+        every node, for each deletion is audited once whichever node makes it."""
+        from dlpgate.act.quarantine import purge
+
+        try:
+            deleted = await asyncio.to_thread(purge, self.store, self.settings)
+        except Exception as exc:
+            log.error("quarantine_purge_failed", error=type(exc).__name__)
+        else:
+            if deleted:
+                log.info("quarantine_purged", deleted=deleted,
+                         days=self.settings.quarantine.decided_days)
 
     async def _expire_history(self) -> None:
         """Correspondence history past `recipients.history_days` goes (store/keeping.py):

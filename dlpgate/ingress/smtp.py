@@ -323,9 +323,10 @@ class Handler:
         key = journal_key(env, raw)
         try:
             earlier = await gw.journal.earlier(key)
-        except StoreError:
+        except StoreError as exc:
             await tx.abort()
-            log.error("store_failed", scan_id=scan_id, stage="journal")
+            log.error("store_failed", scan_id=scan_id, stage="journal", error=str(exc))
+            metrics.STORE_ERRORS.labels("journal").inc()
             self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, "journal")
             return str(R451_STORE_FAILED)
         if earlier.prior in (Prior.DELIVERED, Prior.HELD, Prior.IN_FLIGHT):
@@ -428,8 +429,9 @@ class Handler:
             return None
         try:
             failures = await asyncio.to_thread(gw.store.scan_failed, key, time.time())
-        except StoreError:
-            log.error("store_failed", scan_id=scan_id, stage="scan-failures")
+        except StoreError as exc:
+            log.error("store_failed", scan_id=scan_id, stage="scan-failures", error=str(exc))
+            metrics.STORE_ERRORS.labels("scan-failures").inc()
             return None
         if failures < limit:
             log.warning("scan_failed", scan_id=scan_id, failures=failures, limit=limit,
@@ -461,9 +463,10 @@ class Handler:
         gw = self.gateway
         try:
             claim = await gw.journal.begin(key, scan_id)
-        except StoreError:
+        except StoreError as exc:
             await tx.abort()
-            log.error("store_failed", scan_id=scan_id, stage="journal")
+            log.error("store_failed", scan_id=scan_id, stage="journal", error=str(exc))
+            metrics.STORE_ERRORS.labels("journal").inc()
             return HopReply.ours(R451_STORE_FAILED)
         if claim.prior is not Prior.NEW:
             await tx.abort()
@@ -526,8 +529,12 @@ class Handler:
             item = as_interrupted(item)
         try:
             await asyncio.to_thread(gw.store.hold, item, (key, gw.journal.owner))
-        except StoreError:
-            log.error("store_failed", scan_id=result.scan_id, stage="hold")
+        except StoreError as exc:
+            # why, in the store's words (which quote no row: "database or disk is full",
+            # "database is locked", PostgreSQL's first line): the line alone sent the
+            # operator to the code to tell a full disk from a lock or an outage
+            log.error("store_failed", scan_id=result.scan_id, stage="hold", error=str(exc))
+            metrics.STORE_ERRORS.labels("hold").inc()
             return Outcome.TEMPFAIL, str(R451_STORE_FAILED)
         gw.journal.held(key, item.id)
         if item.notify and gw.settings.notifications.enabled:

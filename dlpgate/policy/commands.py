@@ -88,11 +88,55 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"disabled: {', '.join(policy.disabled)}")
     for note in _examples_organisation_notes(paths, settings):
         print(note)
-    if not policy.monotone:
-        which = [r.id for r in policy.rules if not r.monotone()]
-        print(f"note: {', '.join(which)} tests for the absence of findings, so NER runs on "
-              "every message (see policies/README.md, 'Exceptions and speed')")
+    for note in _notes(policy, settings):
+        print(note)
     return 0
+
+
+def _entities(condition) -> set[str]:
+    """The entities a condition asks about, however deep in all, any and not."""
+    from dlpgate.policy import rules as r
+
+    if isinstance(condition, r.All | r.AnyOf):
+        return set().union(*(_entities(c) for c in condition.items))
+    if isinstance(condition, r.Not):
+        return _entities(condition.item)
+    if isinstance(condition, r.Findings):
+        return set(condition.entities or ())
+    return set()
+
+
+def _notes(policy: PolicySet, settings: Settings) -> list[str]:
+    """What `check` says of a set that loads but may not do what its author meant."""
+    notes = []
+    declared = {ref.entity for ref in settings.detection.case_references}
+    for rule in policy.rules:
+        # a rule about nothing but case references (the shipped identifiers-leaving lists
+        # them among a dozen, and finds the rest wherever none is declared)
+        if _entities(rule.when) == {"UK_CASE_REFERENCE"} and "UK_CASE_REFERENCE" not in declared:
+            # a rule written before the reference was declared (or checked against another
+            # configuration) loads, and never finds one
+            notes.append(f"note: {rule.id} asks for UK_CASE_REFERENCE, and this configuration "
+                         "declares no case reference that is found as one "
+                         "(detection.case_references): the rule will find none")
+    for rule in policy.rules:
+        if rule.action == Action.ALLOW and not rule.overrides:
+            # read as permission, it is none: the strictest matching rule wins, and allow
+            # is what happens when no rule matches
+            notes.append(f"note: {rule.id} asks allow and sets no rule aside, so it changes "
+                         "nothing: the strictest action of the rules that match wins. To let "
+                         "through what another rule holds, name that rule under its overrides: "
+                         "(see policies/README.md, 'Exceptions')")
+    absent = [r.id for r in policy.rules if not r.when.monotone()]
+    exceptions = [r.id for r in policy.rules if r.when.monotone() and not r.monotone()]
+    if absent:
+        notes.append(f"note: {', '.join(absent)} tests for the absence of findings, so NER "
+                     "runs on every message (see policies/README.md, 'Exceptions and speed')")
+    if exceptions:
+        notes.append(f"note: {', '.join(exceptions)} sets rules aside on what is found, so "
+                     "NER runs on every message (see policies/README.md, 'Exceptions and "
+                     "speed')")
+    return notes
 
 
 def cmd_test(args: argparse.Namespace, settings: Settings) -> int:

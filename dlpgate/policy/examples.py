@@ -19,7 +19,7 @@ from pathlib import Path
 from dlpgate import testdata
 from dlpgate.config import Settings
 from dlpgate.history import Pair, normalise
-from dlpgate.model import Envelope, ScanResult
+from dlpgate.model import Action, Envelope, ScanResult
 from dlpgate.policy.load import load_files, mailbox, name_and_address
 from dlpgate.policy.rules import Example, PolicySet
 
@@ -177,6 +177,7 @@ def judge(ex: Example, result: ScanResult) -> Outcome:
         if shadow:
             why = why[:-1] + f"; in shadow mode: {', '.join(sorted(shadow))})"
         problems.append(f"expected {ex.expect_action.value}, got {d.chosen.value}{why}")
+        problems += _outranked(ex, d)
     for rule in ex.expect_rules:
         if rule in overridden:
             problems.append(f"expected rule {rule} to match; it did, but {overridden[rule]} "
@@ -192,6 +193,22 @@ def judge(ex: Example, result: ScanResult) -> Outcome:
                      f"{', '.join(s.name for s in r.signals) or 'no signals'}"
                      for r in result.evidence.recipients]
     return Outcome(ex, not problems, d.chosen.value, matched, tuple(problems))
+
+
+def _outranked(ex: Example, d) -> list[str]:
+    """Why the rule an example sits under did not let its message through: it matched, and a
+    stricter rule matched too. "allow" reads as permission, and an author's exception for a
+    partner that said allow without naming the rule it meant to set aside was outvoted with
+    no word of why."""
+    if ex.expect_action is None or d.chosen.rank <= ex.expect_action.rank:
+        return []
+    won = [m.rule for m in d.matches if m.counts and m.action == d.chosen]
+    return [f"{m.rule} matched and asks {m.action.value}, but the strictest action of the "
+            f"rules that match wins ({', '.join(won)}: {d.chosen.value}); to set "
+            f"{', '.join(won)} aside where {m.rule} matches, name "
+            f"{'it' if len(won) == 1 else 'them'} under {m.rule}'s overrides:"
+            for m in d.matches if m.rule == ex.rule and m.counts
+            and m.action in (Action.ALLOW, Action.LOG)]
 
 
 def run_all(policy: PolicySet, settings: Settings) -> list[Outcome]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dlpgate import yamlsrc
-from dlpgate.config import ENTITIES, Settings, _domain
+from dlpgate.config import ENTITIES, SHIPPED_POLICIES, Settings, _domain
 from dlpgate.detect.lookalike import WEBMAIL
 from dlpgate.detect.recognizers.special_category import load_lexicon
 from dlpgate.model import Action
@@ -38,7 +38,7 @@ from dlpgate.policy.read import (
     _suggest,
 )
 
-SHIPPED = Path(__file__).resolve().parents[2] / "policies"
+SHIPPED = SHIPPED_POLICIES  # beside the package: a checkout, or an editable install
 
 
 HISTORY_KEYS = ("recipient", "sender", "count", "days_ago", "replied", "audience", "sent")

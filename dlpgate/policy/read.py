@@ -93,12 +93,21 @@ class Reader:
 
     def keys(self, data: dict, allowed: tuple[str, ...], path: tuple, what: str) -> None:
         for key in data:
-            if key not in allowed:
+            if key in allowed:
+                continue
+            if what == "a condition" and key in RULE_KEYS:  # `action:` indented under `when:`
+                self.err(path + (key,), f"{key!r} belongs to the rule, not to its conditions: "
+                         "it is indented too far (line it up with when:)")
+            else:
                 self.err(path + (key,), f"unknown key {key!r} in {what}{_suggest(key, allowed)}")
 
     def mapping(self, value: Any, path: tuple, what: str) -> dict | None:
         if isinstance(value, dict):
             return value
+        if value is None:  # `recipients:` whose lines were not indented under it
+            self.err(path, f"{what} has nothing under it: the lines meant for it must be "
+                     "indented further than it")
+            return None
         self.err(path, f"{what} must be a mapping of keys to values")
         return None
 

@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -36,8 +37,10 @@ from dlpgate.act.quarantine import (
     released_to,
 )
 from dlpgate.config import Settings
-from dlpgate.review import auth, clients, history, links
+from dlpgate.review import auth, clients, history, links, queue
 from dlpgate.review.content import (
+    decided_by,
+    entity_names,
     findings_view,
     hidden_recipients,
     part_texts,
@@ -52,6 +55,12 @@ from dlpgate.store.base import AuditEntry
 COOKIE = "dlpgate_session"
 KNOWN_COOKIE = "dlpgate_known"  # a browser someone signed in on: spared their name's slowing
 AUDIT_SHOWN = 1000  # entries on the audit page; the export has every one
+NOTE_LENGTH = 1000  # characters of a reviewer's note kept
+# offered as the audit page's "What" is typed (docs/interface.md lists them all)
+AUDIT_ACTIONS = ("view", "reveal", "release", "reject", "note", "list", "search", "sign-in",
+                 "sign-in-failed", "sign-in-refused", "sign-out", "release-failed",
+                 "release-refused", "reject-refused", "audit-view", "audit-export",
+                 "history-show", "history-forget", "false-alarm", "link-refused", "expire")
 CSS = (Path(__file__).parent / "templates" / "style.css").read_text()
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
@@ -63,8 +72,9 @@ _HEADERS = {
 
 
 class Denied(Exception):
-    def __init__(self, status: int, why: str) -> None:
+    def __init__(self, status: int, why: str, user: Any = None, session: Any = None) -> None:
         self.status, self.why = status, why
+        self.user, self.session = user, session  # who was refused, for the page's links
 
 
 def create_app(settings: Settings, store: Any) -> Starlette:
@@ -160,7 +170,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         if found is None:
             raise Denied(401, "sign in")
         if not found[0].can(role):
-            raise Denied(403, f"this page needs the {role} role")
+            raise Denied(403, f"this page needs the {role} role", *found)
         return found
 
     async def checked_form(request: Request, session: auth.Session | None) -> Any:
@@ -179,8 +189,13 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                 return await handler(request, user, session)
             except Denied as d:
                 if d.status == 401:
-                    return RedirectResponse(f"/login?next={_safe_next(request.url.path)}", 303)
-                return page(request, "denied.html", d.status, why=d.why, user=None)
+                    return RedirectResponse(_signed_out(request, COOKIE), 303)
+                if d.status == 403 and d.user is not None and request.url.path == "/":
+                    # the address everyone is given: an auditor signing in was sent to a page
+                    # saying it needs the reviewer role, without even the links to theirs
+                    return RedirectResponse(_home(d.user), 303)
+                return page(request, "denied.html", d.status, why=d.why, user=d.user,
+                            session=d.session)
         return endpoint
 
     def actor(user: auth.User) -> str:
@@ -193,7 +208,8 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         # HEAD too (Starlette answers it on a GET route): taken for the form's POST, it was a
         # failed sign-in, and ten from a monitor locked its address out
         if request.method != "POST":
-            return page(request, "login.html", next=nxt, error="")
+            return page(request, "login.html", next=nxt, error="",
+                        ended=_ENDED.get(request.query_params.get("ended", ""), ""))
         try:
             _same_site(request)
         except Denied as d:
@@ -263,7 +279,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         store.create_session(auth.token_hash(token), user.username, auth.new_token(),
                              user.generation)
         store.audit(AuditEntry(actor(user), "sign-in", via="web", detail=client))
-        response = RedirectResponse(nxt, 303)
+        response = RedirectResponse(_home(user) if nxt == "/" else nxt, 303)
         response.set_cookie(COOKIE, token, httponly=True, secure=cfg.secure_cookies,
                             samesite="strict", max_age=cfg.session_lifetime, path="/")
         response.set_cookie(KNOWN_COOKIE, auth.known_browser(known_key, user),
@@ -285,34 +301,6 @@ def create_app(settings: Settings, store: Any) -> Starlette:
 
     # -- the queue and a message ------------------------------------------
 
-    async def queue(request: Request, user: auth.User, session: auth.Session | None) -> Response:
-        state = request.query_params.get("state", "open")
-        if state not in QUEUE_STATES:  # it is written to the audit trail: no free text
-            raise Denied(400, "no such state")
-        # control characters (a NUL, a newline) would make an audit entry read as two
-        query = "".join(c for c in request.query_params.get("q", "") if c.isprintable())
-        query = query.strip().lower()[:200]
-        rule = request.query_params.get("rule", "")
-        items = listed(store, state, 2000)
-        if query:
-            items = [i for i in items if query in i.mail_from.lower() or query in i.id
-                     or any(query in r.lower() for r in i.rcpt_tos)]
-        if rule:
-            items = [i for i in items if rule in i.rules]
-        # The queue shows each message's sender address (a person's, mostly), its recipients'
-        # domains, its rules and what was found in it: a look at personal data, so each
-        # showing is on the trail, one entry a page. A search (looking for a person's mail) is
-        # `search` with what was searched for; a page with no search is `list`, as the CLI's
-        # `quarantine list` is; both say the filters and how many were shown, no address.
-        rule_said = f"; rule={rule[:100]!r}" if rule else ""
-        store.audit(AuditEntry(actor(user), "search" if query else "list", reason=query,
-                               via="web", detail=f"state={state}{rule_said}; {len(items)} found"))
-        rules = sorted({r for i in listed(store, "all", 5000) for r in i.rules})
-        return page(request, "queue.html", user=user, session=session, items=items,
-                    state=state, q=query, rule=rule, rules=rules, now=time.time(),
-                    counts=_counts, domains=_domains, notice=_notice(request.query_params),
-                    own=lambda item: user.sent([item.mail_from]), states=QUEUE_STATES)
-
     async def message(request: Request, user: auth.User,
                       session: auth.Session | None) -> Response:
         item = store.get_held(request.path_params["id"])
@@ -332,13 +320,16 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         store.audit(AuditEntry(actor(user), "view", item.id, via="web",
                                detail=f"{status} after {after}" if after else ""))
         history = list(reversed(store.audit_log(item_id=item.id, limit=200)))
+        # asked of the one action: two hundred looks at the page would push a note out of
+        # the history's newest entries
+        notes = list(reversed(store.audit_log(item_id=item.id, action="note", limit=200)))
         written = senders(item)
         return page(request, "message.html", status, user=user, session=session, item=item,
                     findings=findings_view(item, settings, texts), revealed=revealed,
                     unread=plain_notes(getattr(texts, "notes", ())),
-                    history=history,
-                    reasons=revealed_reasons(item) if revealed
-                    else reasons_view(item, settings, texts),
+                    history=history, notes=notes, names=entity_names(settings),
+                    reasons=decided_by(item, revealed_reasons(item) if revealed
+                                       else reasons_view(item, settings, texts)),
                     bcc=hidden_recipients(item),
                     open=item.state in OPEN_STATES, own=user.sent(written),
                     written_from=[a for a in dict.fromkeys(written[1:])
@@ -361,6 +352,24 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return await _message_page(request, user, session, item,
                                    revealed_parts(item, settings, texts), texts=texts,
                                    after="reveal")
+
+    async def note(request: Request, user: auth.User, session: auth.Session | None) -> Response:
+        """A note on a held message for the other reviewers ("phoned the sender: the address
+        is her solicitor's"), neither a release nor a reject: written to the audit trail as a
+        `note`, in the reviewer's name, and shown on the message's page. A team that works
+        a message over a day had nowhere to say what it had found out but the decision."""
+        form = await checked_form(request, session)
+        item = store.get_held(request.path_params["id"])
+        if item is None:
+            raise Denied(404, "no such held message")
+        text = " ".join(str(form.get("note", "")).split())[:NOTE_LENGTH]
+        if not text:
+            return await _message_page(request, user, session, item, None, 400,
+                                       "Write the note before adding it.",
+                                       after="note without its text")
+        store.audit(AuditEntry(actor(user), "note", item.id, reason=text, via="web"))
+        return await _message_page(request, user, session, item, None, 200, "Note added.",
+                                   after="note")
 
     def _own(user: auth.User, item_id: str, comment: str):
         """The held message when the reviewer may not release it (they sent it), the attempt
@@ -455,6 +464,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         _audit_looked(request, user, "audit-view", len(entries[:AUDIT_SHOWN]))
         return page(request, "audit.html", user=user, session=session,
                     entries=entries[:AUDIT_SHOWN], more=len(entries) > AUDIT_SHOWN,
+                    actions=AUDIT_ACTIONS,
                     shown=AUDIT_SHOWN, params=request.query_params)
 
     async def audit_csv(request: Request, user: auth.User,
@@ -583,10 +593,11 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     routes = [
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", _any_role(guarded, logout), methods=["POST"]),
-        Route("/", guarded("reviewer", queue)),
+        *queue.routes(page, guarded, actor, store),
         Route("/bulk", guarded("reviewer", bulk), methods=["POST"]),
         Route("/m/{id}", guarded("reviewer", message)),
         Route("/m/{id}/reveal", guarded("reviewer", reveal), methods=["POST"]),
+        Route("/m/{id}/note", guarded("reviewer", note), methods=["POST"]),
         Route("/m/{id}/{verb:str}", guarded("reviewer", decide), methods=["POST"]),
         Route("/audit", guarded("auditor", audit_page)),
         Route("/audit.csv", guarded("auditor", audit_csv)),
@@ -613,6 +624,40 @@ def _any_role(guarded, handler):
     return endpoint
 
 
+_ENDED = {
+    "1": "Your session has ended (it lapses after a while without use, and at sign-out). Sign "
+         "in again to go on.",
+    "post": "Your session had ended before that reached the server, so nothing was done. Sign "
+            "in, and do it again.",
+}
+
+
+def _signed_out(request: Request, cookie: str) -> str:
+    """Where someone with no session is sent: the sign-in page, back to the page they were on
+    after it. A form's own address is no page: a reviewer whose session lapsed while she
+    wrote a release's comment signed in again to "Method Not Allowed", with no word that the
+    release had not happened. She is sent back to the message, told nothing was done."""
+    path = request.url.path
+    ended = ""
+    if request.method not in ("GET", "HEAD"):
+        parts = path.strip("/").split("/")
+        path = f"/m/{parts[1]}" if parts[0] == "m" and len(parts) > 1 else (
+            "/history" if parts[0] == "history" else "/")
+        ended = "post"
+    elif request.cookies.get(cookie):
+        ended = "1"
+    return f"/login?next={quote(_safe_next(path), safe='/')}" + (f"&ended={ended}" if ended
+                                                                  else "")
+
+
+def _home(user: auth.User) -> str:
+    """The first page a user's roles open: the queue, else the audit trail, else the
+    dashboard every role may see."""
+    if user.can("reviewer"):
+        return "/"
+    return "/audit" if user.can("auditor") else "/dashboard"
+
+
 def _seconds(wait: float) -> str:
     n = max(1, int(wait + 0.999))
     return f"{n} second{'s' * (n != 1)}" if n < 120 else f"{(n + 59) // 60} minutes"
@@ -625,11 +670,17 @@ def _safe_next(path: str) -> str:
     return path
 
 
-def _audit_filters(request: Request) -> dict[str, str | None]:
-    """The audit page's filters, as the store is asked them (an empty one is no filter)."""
+def _audit_filters(request: Request) -> dict[str, Any]:
+    """The audit page's filters, as the store is asked them (an empty one is no filter). An
+    actor given by name alone ("ann") is that name however it acted, on the web, from a
+    shell, or as a sender through a link: the trail's `web:ann` found nothing for "ann", and
+    an auditor asking who looked at what had to know how the app spells its actors."""
     p = request.query_params
-    return {"item_id": p.get("item") or None, "actor": p.get("actor") or None,
-            "action": p.get("action") or None}
+    actor: str | tuple[str, ...] | None = p.get("actor", "").strip() or None
+    if actor and ":" not in actor:
+        actor = tuple(f"{via}:{actor}" for via in ("web", "cli", "sender"))
+    return {"item_id": p.get("item") or None, "actor": actor,
+            "action": p.get("action", "").strip().lower() or None}
 
 
 def _same_site(request: Request) -> None:
@@ -690,43 +741,12 @@ def _clock(zone: str):
     return when
 
 
-QUEUE_STATES = ("open", "held", "awaiting-sender", "releasing", "released", "rejected",
-                "expired", "all")
-
-
-def _notice(params) -> str:
-    """The queue's notice after a bulk action, in the app's own words: the link's text is
-    never shown (anyone could send a reviewer /?n=release everything)."""
-    n = params.get("n", "")
-    if n == "no-comment":
-        return "Nothing done: say why in a comment; it is kept in the audit trail."
-    if n in ("release", "reject"):
-        try:
-            done, of = int(params.get("done", "")), int(params.get("of", ""))
-        except ValueError:
-            return ""
-        own = params.get("own", "")
-        mine = f" {own} you sent {'was' if own == '1' else 'were'} left for another reviewer." \
-            if own.isdigit() and own != "0" and len(own) < 7 else ""
-        return f"{done} of {of} {'released' if n == 'release' else 'rejected'}.{mine}"
-    return ""
-
-
 def _age(seconds: float) -> str:
     if seconds < 3600:
         return f"{int(seconds // 60)} min"
     if seconds < 86400:
         return f"{int(seconds // 3600)} h"
     return f"{int(seconds // 86400)} d"
-
-
-def _counts(item) -> str:
-    c = Counter(f["entity"] for f in item.findings)
-    return ", ".join(f"{n} {e}" for e, n in c.most_common()) or "none"
-
-
-def _domains(item) -> str:
-    return ", ".join(sorted({r.rpartition("@")[2].lower() for r in item.rcpt_tos}))
 
 
 def _dashboard(items: list, partial: dict[str, set[str]] | None = None) -> dict:

@@ -1,4 +1,5 @@
-"""`dlpgate quarantine list | show | release | reject | expire | audit`: the review, from a shell.
+"""`dlpgate quarantine list | show | release | reject | expire | purge | audit`: the review, from
+a shell.
 
 The same actions as the review app, through the same code (`dlpgate.act.quarantine`),
 each written to the audit trail under the operator's name (`cli:` and the login
@@ -65,6 +66,12 @@ def _where(finding: dict) -> dict:
     return {**where, "part": finding.get("shown", finding["part"])}
 
 
+def _cut(text: str, width: int) -> str:
+    """`text` in a column `width` wide, an ellipsis where it was cut: a sender cut short
+    without one read as another address ("alice.jones@example-council.gov.")."""
+    return f"{text:<{width}}" if len(text) <= width else text[:width - 1] + "\u2026"
+
+
 def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
     from dlpgate.act.quarantine import listed
 
@@ -79,7 +86,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings, store) -> int:
     print(f"{'id':<22} {'age':>4} {'state':<{wide}} {'action':<8} {'from':<32} rules")
     for item in items:
         print(_line(f"{item.id:<22} {_age(now - item.created):>4} {item.state:<{wide}} "
-                    f"{item.action:<8} {item.mail_from[:32]:<32} {', '.join(item.rules)}"))
+                    f"{item.action:<8} {_cut(item.mail_from, 32)} {', '.join(item.rules)}"))
     print(f"{len(items)} message(s)")
     return 0
 
@@ -153,6 +160,21 @@ def cmd_reject(args: argparse.Namespace, settings: Settings, store) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_note(args: argparse.Namespace, settings: Settings, store) -> int:
+    """A note on a held message, as the review app's page adds one: on the audit trail as a
+    `note` in the operator's name, and on the message's page for the reviewers."""
+    text = " ".join(args.text.split())[:1000]
+    if not text:
+        print("dlpgate: a note needs its text", file=sys.stderr)
+        return 2
+    if store.get_held(args.id) is None:
+        print(f"{args.id}: no held message {args.id}", file=sys.stderr)
+        return 1
+    store.audit(AuditEntry(operator(), "note", args.id, reason=text, via="cli"))
+    print(f"{args.id}: note added")
+    return 0
+
+
 def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
     from dlpgate.act.quarantine import expire
 
@@ -162,6 +184,20 @@ def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
           f"{'released' if settings.quarantine.on_expiry == 'release' else 'expired'}"
           + (f", {len(results) - done} could not be" if done < len(results) else ""))
     return 0 if done == len(results) else 1
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings, store) -> int:
+    from dlpgate.act.quarantine import purge
+
+    days = settings.quarantine.decided_days
+    if days is None:
+        print("quarantine.decided_days is null: decided messages are kept for ever; nothing "
+              "deleted")
+        return 0
+    deleted = purge(store, settings)
+    print(f"{deleted} message(s) released, rejected or expired more than {days} days ago "
+          "deleted (their audit trail stays)")
+    return 0
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
@@ -182,7 +218,6 @@ def cmd_review(args: argparse.Namespace, settings: Settings, store) -> int:
     from dlpgate import obs
     from dlpgate.review.server import serve_review
 
-    obs.configure(settings.logging)
     obs.keyed_by(store)
     try:
         asyncio.run(serve_review(settings, store))
@@ -355,8 +390,8 @@ def register_review(sub, common: argparse.ArgumentParser, settings_of, store_of)
 
 
 def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> None:
-    p = sub.add_parser("quarantine", help="list, show, release, reject and expire held "
-                       "messages; read the audit trail")
+    p = sub.add_parser("quarantine", help="list, show, release, reject, expire and purge "
+                       "held messages; read the audit trail")
     qsub = p.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
 
     bind = _with_store(settings_of, store_of)
@@ -378,10 +413,19 @@ def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> Non
         c.add_argument("id", metavar="ID", help="the held message's id (its scan id)")
         c.add_argument("--reason", default="", help="why (recorded in the audit trail)")
         c.set_defaults(func=bind(func))
+    c = qsub.add_parser("note", parents=[common], help="add a note for the reviewers (neither "
+                        "releases nor rejects it)")
+    c.add_argument("id", metavar="ID", help="the held message's id (its scan id)")
+    c.add_argument("text", metavar="TEXT", help="the note (kept in the audit trail)")
+    c.set_defaults(func=bind(cmd_note))
     c = qsub.add_parser("expire", parents=[common],
                         help="apply quarantine.retention_days now (serve does it every "
                         "quarantine.expire_interval seconds)")
     c.set_defaults(func=bind(cmd_expire))
+    c = qsub.add_parser("purge", parents=[common],
+                        help="delete messages decided more than quarantine.decided_days ago "
+                        "now (serve does it every quarantine.expire_interval seconds)")
+    c.set_defaults(func=bind(cmd_purge))
     c = qsub.add_parser("audit", parents=[common], help="the audit trail, newest first")
     c.add_argument("--item", metavar="ID", help="only entries about this held message")
     c.add_argument("--actor", metavar="NAME", help="only entries by this actor (e.g. cli:ann)")

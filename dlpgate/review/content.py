@@ -29,6 +29,34 @@ class Segment:
     entity: str = ""  # empty: plain text between findings
 
 
+# What each kind of finding is, in a reviewer's words; the name a policy uses follows it in
+# brackets on the page, for whoever writes the rules
+ENTITY_NAMES = {
+    "PERSON": "Names", "EMAIL_ADDRESS": "Email addresses", "PHONE_NUMBER": "Telephone numbers",
+    "UK_NHS": "NHS numbers", "UK_NINO": "National Insurance numbers",
+    "UK_POSTCODE": "Postcodes", "UK_UPN": "Unique pupil numbers", "UK_SORT_CODE": "Sort codes",
+    "UK_BANK_ACCOUNT": "Bank account numbers", "UK_PASSPORT": "Passport numbers",
+    "UK_DRIVING_LICENCE": "Driving licence numbers", "IBAN_CODE": "IBANs",
+    "CREDIT_CARD": "Payment card numbers", "DATE_OF_BIRTH": "Dates of birth and ages",
+    "UK_CASE_REFERENCE": "Case references",
+    "SPECIAL_CATEGORY": "Special-category words (health, care, beliefs, crime...)",
+    "UNSCANNABLE": "Could not be read", "ENCRYPTED_ATTACHMENT": "Password-protected or encrypted",
+    "MALFORMED_MIME": "Damaged message structure",
+}
+
+
+def entity_names(settings: Settings) -> dict[str, str]:
+    """Each entity's name for a reviewer, the council's own references by the names it gave
+    them ("Mosaic case ID"): "UK_CASE_REFERENCE" told a reviewer nothing of what was found."""
+    names = dict(ENTITY_NAMES)
+    own: dict[str, list[str]] = {}
+    for ref in settings.detection.case_references:
+        own.setdefault(ref.entity, []).append(ref.name)
+    for entity, given in own.items():
+        names[entity] = ", ".join(dict.fromkeys(given))
+    return names
+
+
 def senders(item: HeldMessage) -> list[str]:
     """Who a held message is from: its envelope sender and its From and Sender addresses (a
     case system sends as noreply@ with the worker in From; a bounce-style <> sender has only
@@ -368,6 +396,26 @@ def reasons_view(item: HeldMessage, settings: Settings,
     labels = _part_labels(item, part_texts(item, settings) if texts is None else texts)
     labels |= {f["shown"]: labels[f["part"]] for f in item.findings if f.get("shown")}
     return _renamed(item.reasons, labels)
+
+
+def decided_by(item: HeldMessage, reasons: list[str]) -> tuple[list[str], list[str]]:
+    """The hold's reasons as shown (`reasons`, one a counted match's reason, in order), split
+    into those of the rules whose action was taken and those of rules that asked for less: a
+    reviewer read six reasons, five of them rules asking the sender to confirm or only to log,
+    with nothing to say which one held the message. A hold whose reasons do not line up with
+    its matches (one made before they were kept) keeps them as one list."""
+    counted = [m for m in item.matches
+               if m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")]
+    if not counted or sum(len(m.get("reasons", ())) for m in counted) != len(reasons):
+        return list(reasons), []
+    taken: list[str] = []
+    less: list[str] = []
+    at = 0
+    for m in counted:
+        n = len(m.get("reasons", ()))
+        (taken if m.get("action") == item.action else less).extend(reasons[at:at + n])
+        at += n
+    return (taken, less) if taken else (list(reasons), [])
 
 
 def revealed_reasons(item: HeldMessage) -> list[str]:

@@ -53,14 +53,23 @@ class ReviewServer(AppServer):
 
 
 async def serve_review(settings: Settings, store: Any) -> None:
-    """`dlpgate review`: the app alone, until SIGTERM or SIGINT."""
+    """`dlpgate review`: the app alone, until SIGTERM or SIGINT. It says when it listens and
+    when it stops, as `serve` does (it said nothing at all: a running app and a hung one
+    looked the same in the journal)."""
     import signal
 
+    from dlpgate import __version__, obs
+
+    log = obs.logger("dlpgate.review")
     app = ReviewServer(settings, store)
     await app.start()
+    log.info("review_listening", version=__version__, listen=settings.review.listen)
     stop = asyncio.Event()
+    received: list[str] = []
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, lambda s=sig: (received.append(s.name), stop.set()))
     await stop.wait()
+    log.info("stopping", signal=received[0])
     await app.stop()
+    log.info("stopped")

@@ -231,10 +231,26 @@ class Store(Protocol):
         """Delete decision-log rows made before `cutoff`; how many."""
         ...
 
+    def purge_decided(self, cutoff: float, audit: AuditEntry, limit: int = 500) -> list[str]:
+        """Delete up to `limit` released, rejected or expired messages decided before
+        `cutoff` (their bytes, envelope and findings), each with a copy of `audit` naming it,
+        in one transaction; the ids deleted. Open holds and interrupted releases stay."""
+        ...
+
     def held(self, state: str | None = "held", limit: int = 100,
              raw: bool = True) -> list[HeldMessage]:
         """Oldest first; `raw=False` leaves the message bytes out (b"")."""
         ...
+
+    def held_page(self, states: tuple[str, ...] | None, query: str = "", rule: str = "",
+                  offset: int = 0, limit: int = 100, newest_first: bool = False
+                  ) -> tuple[list[HeldMessage], int]:
+        """Held messages in `states` (None: any) whose sender, recipients or id hold `query`
+        and whose rules include `rule`, a page of them without their bytes, and how many
+        match in all."""
+        ...
+
+    def held_rules(self) -> list[str]: ...
 
     def get_held(self, item_id: str) -> HeldMessage | None: ...
 
@@ -280,17 +296,17 @@ class Store(Protocol):
 
     def signin_succeeded(self, keys: list[str]) -> None: ...
 
-    def audit_log(self, item_id: str | None = None, actor: str | None = None,
+    def audit_log(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                   limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
         """Newest first; each given filter must hold."""
         ...
 
-    def audit_extent(self, item_id: str | None = None, actor: str | None = None,
+    def audit_extent(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                      action: str | None = None) -> tuple[int, int]:
         """(entries the filters match, the newest one's number)."""
         ...
 
-    def audit_batches(self, item_id: str | None = None, actor: str | None = None,
+    def audit_batches(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                       action: str | None = None, upto: int | None = None, batch: int = 5000
                       ) -> Iterator[list[AuditEntry]]:
         """Every entry the filters match, numbered `upto` or lower, newest first, a batch at a
@@ -395,3 +411,39 @@ def open_store(url: str) -> Store:
         return PostgresStore(url)
     raise StoreError(f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or "
                      "postgresql://)")
+
+
+def reachable(url: str) -> str | None:
+    """Why `serve` could not open the store at `url`, or None: what `config check` can tell
+    without opening it (which would create an SQLite file, or migrate a PostgreSQL database
+    nobody meant to use yet). `config check` said "ok" of a database that did not exist, and
+    `serve` stopped on it."""
+    import os
+    from pathlib import Path
+
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        folder = next((p for p in (path.parent.absolute(), *path.parent.absolute().parents)
+                       if p.exists()), None)
+        if path.exists():
+            if not os.access(path, os.R_OK | os.W_OK) or \
+                    not os.access(path.parent, os.W_OK | os.X_OK):
+                return (f"{path} is not writable, or its folder is not, by this user (SQLite "
+                        "writes -wal and -shm files beside it)")
+            return None
+        if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            return f"{path} cannot be created: {folder} is not a folder this user may write"
+        return None
+    if url.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        try:
+            kwargs = {} if "connect_timeout" in url else {"connect_timeout": 5}
+            with psycopg.connect(url, **kwargs) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [""])[0]
+            return f"cannot connect to PostgreSQL: {type(exc).__name__}: {first}"[:300]
+        return None
+    return f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or postgresql://)"
+

@@ -9,6 +9,7 @@ PostgreSQL requires.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import time
@@ -170,6 +171,23 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         return self._atomic(lambda db: db.execute(
             "DELETE FROM decisions WHERE created < ?", (cutoff,)).rowcount)
 
+    def purge_decided(self, cutoff: float, audit: AuditEntry, limit: int = 500) -> list[str]:
+        """Decided messages past `quarantine.decided_days`: each held the whole message, and
+        was kept for ever once released or rejected. `updated` is when it was decided (0 in
+        rows from before it was kept, whose `created` is older still). RETURNING: two nodes
+        deleting together audit each message once, whichever deleted it."""
+        def work(db) -> list[str]:
+            gone = [row[0] for row in db.execute(
+                "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE state IN "
+                "('released', 'rejected', 'expired') AND updated < ? AND created < ? "
+                "ORDER BY created LIMIT ?) RETURNING id", (cutoff, cutoff, limit)).fetchall()]
+            if gone:
+                db.executemany(AUDIT_INSERT, [audit_row(dataclasses.replace(audit, item_id=i))
+                                              for i in gone])
+            return gone
+
+        return self._atomic(work)
+
     def held(self, state: str | None = "held", limit: int = 100,
              raw: bool = True) -> list[HeldMessage]:
         """Oldest first. `raw=False`: without the message bytes (lists, queues, dashboards)."""
@@ -178,6 +196,39 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         rows = self._read(f"SELECT {columns} FROM quarantine {where}ORDER BY created LIMIT ?",
                           (limit,) if state is None else (state, limit))
         return [_held(row) for row in rows]
+
+    def held_page(self, states: tuple[str, ...] | None, query: str = "", rule: str = "",
+                  offset: int = 0, limit: int = 100, newest_first: bool = False
+                  ) -> tuple[list[HeldMessage], int]:
+        """A page of the queue, without the bytes, and how many messages match in all:
+        searched (sender, recipients, id; any case) and counted by the store over every held
+        message. The review app listed the oldest 2,000 of a state and searched those, so
+        after a busy year `all` never showed this month's, and a resident's mail released
+        last week could not be found."""
+        where, params = [], []
+        if states is not None:
+            where.append(f"state IN ({','.join('?' * len(states))})")
+            params += states
+        if query:
+            like = f"%{_like(query.lower())}%"
+            where.append("(LOWER(mail_from) LIKE ? ESCAPE '!' OR LOWER(id) LIKE ? ESCAPE '!' "
+                         "OR LOWER(rcpt_tos) LIKE ? ESCAPE '!')")
+            params += (like, like, like)
+        if rule:  # the rules column is a JSON list of ids: the id with its quotes
+            where.append("rules LIKE ? ESCAPE '!'")
+            params.append(f"%{_like(json.dumps(rule))}%")
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        [(total,)] = self._read(f"SELECT COUNT(*) FROM quarantine {clause}", tuple(params))
+        columns = _HELD_COLUMNS.replace(" raw,", " NULL,")
+        order = "DESC" if newest_first else "ASC"
+        rows = self._read(f"SELECT {columns} FROM quarantine {clause}ORDER BY created {order}, "
+                          f"id {order} LIMIT ? OFFSET ?", (*params, limit, offset))
+        return [_held(row) for row in rows], int(total)
+
+    def held_rules(self) -> list[str]:
+        """Every rule id that has held a message, for the queue's filter."""
+        rows = self._read("SELECT DISTINCT rules FROM quarantine", ())
+        return sorted({rule for (text,) in rows for rule in json.loads(text)})
 
     def get_held(self, item_id: str) -> HeldMessage | None:
         rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE id = ?", (item_id,))
@@ -202,14 +253,14 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
     def audit(self, entry: AuditEntry) -> None:
         self._write(AUDIT_INSERT, [audit_row(entry)])
 
-    def audit_log(self, item_id: str | None = None, actor: str | None = None,
+    def audit_log(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                   limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
         clause, params = _audit_where(item_id, actor, action, None)
         rows = self._read(f"SELECT {_AUDIT_COLUMNS} FROM audit {clause} ORDER BY id DESC LIMIT ?",
                           (*params, limit))
         return [AuditEntry(*r) for r in rows]
 
-    def audit_extent(self, item_id: str | None = None, actor: str | None = None,
+    def audit_extent(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                      action: str | None = None) -> tuple[int, int]:
         """(how many entries the filters match, the newest entry's number): what an export
         will hold, said in the audit entry written before it starts."""
@@ -217,7 +268,7 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         [(count, newest)] = self._read(f"SELECT COUNT(*), MAX(id) FROM audit {clause}", params)
         return int(count), int(newest or 0)
 
-    def audit_batches(self, item_id: str | None = None, actor: str | None = None,
+    def audit_batches(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                       action: str | None = None, upto: int | None = None, batch: int = 5000
                       ) -> Iterator[list[AuditEntry]]:
         """Every entry the filters match (numbered `upto` or lower), newest first, `batch` at
@@ -599,12 +650,21 @@ def _held(r: tuple) -> HeldMessage:
     )
 
 
-def _audit_where(item_id: str | None, actor: str | None, action: str | None,
+def _like(text: str) -> str:
+    """`text` matched as written inside a LIKE pattern (ESCAPE '!'): a search for "j_smith"
+    or "100%" means those characters."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def _audit_where(item_id: str | None, actor: str | tuple[str, ...] | None, action: str | None,
                  below: int | None) -> tuple[str, tuple]:
     where, params = [], []
     for column, value in (("item_id", item_id), ("actor", actor), ("action", action),
                           ("id", below)):
-        if value is not None:
+        if isinstance(value, tuple):  # any of these (an actor by name, whatever the channel)
+            where.append(f"{column} IN ({','.join('?' * len(value))})")
+            params += value
+        elif value is not None:
             where.append(f"{column} < ?" if column == "id" else f"{column} = ?")
             params.append(value)
     return (f"WHERE {' AND '.join(where)}" if where else ""), tuple(params)

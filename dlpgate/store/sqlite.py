@@ -53,7 +53,16 @@ class SQLiteStore(SQLStore):
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from None
+            if getattr(self, "_db", None) is not None:
+                self._db.close()  # opened, then refused: its file stayed open behind the error
+            # SQLite's "unable to open database file" names no cause; a file or folder the
+            # service's user may not write (made by root before the service first ran, a
+            # read-only mount) is the usual one
+            from dlpgate.store.base import reachable
+
+            why = reachable(url)
+            raise StoreError(f"cannot open SQLite store {self.path}: {exc}"
+                             + (f" ({why})" if why else "")) from None
 
     def _migrate(self) -> None:
         db = self._db

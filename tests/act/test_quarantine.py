@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from dlpgate import testdata
-from dlpgate.act.quarantine import expire, reject, release
+from dlpgate.act.quarantine import expire, purge, reject, release
 from dlpgate.config import Settings
 from dlpgate.pipeline import Scanner
 from dlpgate.store.base import HeldMessage, StoreError, open_store
@@ -149,6 +149,22 @@ def test_retention_may_release_instead(store):
         results = asyncio.run(expire(store, settings_for(sink.address, on_expiry="release"),
                                      now=1000.0 + 31 * 86400))
         assert [r.state for r in results] == ["released"] and len(sink.received) == 1
+
+
+def test_a_decided_message_is_deleted_decided_days_after_its_decision_not_its_arrival(store):
+    import time
+
+    item, _ = held(store, created=1000.0)  # held long ago, decided now
+    reject(store, item.id, "cli:ann", "wrong person", "cli")
+    now = time.time()
+
+    assert purge(store, settings_for("127.0.0.1:1"), now=now + 89 * 86400) == 0
+    assert purge(store, settings_for("127.0.0.1:1", decided_days=None),
+                 now=now + 1000 * 86400) == 0  # null: kept for ever
+    assert store.get_held(item.id).state == "rejected"
+    assert purge(store, settings_for("127.0.0.1:1"), now=now + 91 * 86400) == 1
+    assert store.get_held(item.id) is None
+    assert [e.action for e in store.audit_log(item_id=item.id)] == ["purge", "reject"]
 
 
 def test_the_audit_trail_cannot_be_edited_or_deleted(store):

@@ -200,3 +200,40 @@ def test_postfix_filters_through_dlpgate_and_keeps_mail_while_it_is_down(
         gateway.terminate()
         gateway.wait(60)
         postfix.stop()
+
+
+def test_a_clean_message_at_postfixs_size_limit_is_not_bounced_on_its_way_back_in(
+        tmp_path, sink, postfix_root):
+    # accepted at the main listener a few hundred bytes under message_size_limit, then
+    # refused at 10026 with "552 5.3.4 message file too big" once dlpgate's headers and a
+    # Received line were added: Postfix bounced clean mail to its sender
+    dlp_port, reinject = free_port(), free_port()
+    postfix = Postfix(postfix_root, sink.port, dlp_port, reinject)
+    gateway = start_dlpgate(tmp_path, dlp_port, reinject)
+    try:
+        limit = int(subprocess.run(["postconf", "-c", str(postfix.root / "etc"), "-h",
+                                    "message_size_limit"], capture_output=True, text=True,
+                                   check=True).stdout)
+        blob = os.urandom(limit * 2 // 3)  # a film, to a colleague: read as nothing, allowed
+
+        def built(pad: int) -> bytes:
+            return make_message(to=("bob.smith@example-council.gov.uk",), subject="Film",
+                                body="See attached.\n" + ("x" * 69 + "\n") * (pad // 71),
+                                attachments=(("film.bin", "application/octet-stream", blob),))
+
+        short = limit - 1000 - len(built(0))  # what the body may add (71 bytes a line, CRLF)
+        raw = built(short)
+        assert limit - 1100 < len(raw) <= limit - 1000
+        with smtplib.SMTP("127.0.0.1", postfix.submit, timeout=120) as client:
+            client.sendmail("alice.jones@example-council.gov.uk",
+                            ["bob.smith@example-council.gov.uk"], raw)
+
+        assert wait(lambda: len(sink.received) >= 1), (postfix.root / "postfix.log").read_text()
+        time.sleep(1)  # a bounce would follow it to the sink (relayhost)
+        [got] = sink.received
+        assert got.rcpt_tos == ["bob.smith@example-council.gov.uk"] and got.data.endswith(raw)
+        assert postfix.queued() == 0
+    finally:
+        gateway.terminate()
+        gateway.wait(60)
+        postfix.stop()

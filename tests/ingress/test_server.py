@@ -171,7 +171,11 @@ def test_sighup_with_a_broken_policy_keeps_the_old_one_and_the_open_session_goes
     policy.write_text(HOLD_BUDGET)
     proc, port = start_serve(tmp_path, sink, policy={"files": [str(policy)], "watch": False})
     logs = LogLines(proc.stderr)
-    first = logs.wait_for("listening")["policy_version"]
+    listening = logs.wait_for("listening")
+    first = listening["policy_version"]
+    from dlpgate import __version__
+
+    assert listening["version"] == __version__  # which version is running, in its first line
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
             client.ehlo()
@@ -248,3 +252,50 @@ def test_an_edited_policy_file_is_reloaded_by_the_watch(tmp_path, sink):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
+
+
+def test_serve_deletes_messages_decided_past_decided_days_and_logs_only_the_count(
+        tmp_path, sink):
+    import sqlite3
+
+    from dlpgate import testdata
+    from dlpgate.act.quarantine import reject
+    from dlpgate.store.sqlite import SQLiteStore
+
+    port = free_port()
+    (tmp_path / "dlpgate.yaml").write_text(yaml.safe_dump({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "storage": {"url": f"sqlite:///{tmp_path / 'gw.db'}"},
+        "relay": {"listen": f"127.0.0.1:{port}", "next_hop": sink.address},
+        "scan": {"workers": 0}, "detection": {"ner": False},
+        "quarantine": {"decided_days": 30, "expire_interval": 0.2}}))
+    proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "serve", "--config",
+                             str(tmp_path / "dlpgate.yaml")], stderr=subprocess.PIPE,
+                            cwd=tmp_path)
+    try:
+        wait_for_port(port, proc)
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
+            client.sendmail("alice.jones@example-council.gov.uk", ["carer@example.org"],
+                            make_message(to=("carer@example.org",), attachments=(
+                                ("locked.zip", "application/zip",
+                                 testdata.make_encrypted_zip({"a": b"b"})),)))
+        store = SQLiteStore(f"sqlite:///{tmp_path / 'gw.db'}")
+        [item] = store.held()
+        reject(store, item.id, "cli:ann", "wrong person", "cli")
+        db = sqlite3.connect(tmp_path / "gw.db", isolation_level=None)
+        db.execute("UPDATE quarantine SET created = created - 32 * 86400, "
+                   "updated = updated - 31 * 86400")  # held and rejected a month ago
+        db.close()
+        deadline = time.monotonic() + 30
+        while store.get_held(item.id) is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert store.get_held(item.id) is None
+        store.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    log = proc.stderr.read().decode()
+    [event] = [json.loads(line) for line in log.splitlines()
+               if json.loads(line)["event"] == "quarantine_purged"]
+    assert (event["deleted"], event["days"]) == (1, 30)
+    assert "carer" not in log and "alice.jones" not in log

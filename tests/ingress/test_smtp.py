@@ -1024,3 +1024,33 @@ def test_the_log_line_says_what_the_scan_left_unread_without_its_content(
         "2 small picture(s) not read (logos, or crops of a screen under scan.ocr.min_pixels): "
         "half the message's OCR is kept for larger ones, or OCR could not read them"]
     assert line["outcome"] == "relayed"
+
+
+def test_a_hold_the_full_store_cannot_take_is_451_and_its_log_line_says_the_disk_is_full(
+        make_settings, relay_factory, sink):
+    # `store_failed stage=hold` alone: a full disk, a lock held by a backup and a database
+    # outage looked the same, and the operator read the code to tell them apart
+    settings = make_settings()
+    relay = relay_factory(settings)
+    store = relay.store
+    [(pages,)] = store._read("PRAGMA page_count", ())
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own SQLITE_FULL
+    raw = make_message(to=("someone@example.org",), attachments=(
+        ("locked.zip", "application/zip",
+         testdata.make_encrypted_zip({"a": bytes(range(256)) * 4096})),))
+
+    from dlpgate.metrics import REGISTRY
+
+    def failures() -> float:
+        return REGISTRY.get_sample_value("dlpgate_store_errors_total", {"stage": "hold"}) or 0
+
+    before = failures()
+    with capture_logs(settings, forbidden=("alice.jones", "someone@")) as logs:
+        code, text = data_reply(relay, raw, "someone@example.org")
+
+    assert (code, text) == (451, b"4.3.0 Could not store message safely, try again later")
+    # (the batched writers may fail for the same reason, each with its own line)
+    [failed] = [e for e in logs.events if e["event"] == "store_failed" and e["stage"] == "hold"]
+    assert failed["error"] == "store write failed: OperationalError: database or disk is full"
+    assert sink.received == []
+    assert failures() == before + 1  # for an alert: /readyz only reads, and a full disk reads

@@ -223,3 +223,83 @@ def test_replay_decides_a_hold_given_up_on_as_unread_again_without_scanning_it(t
     assert proc.returncode == 0, proc.stderr
     # held by the policy in force, as the relay held it: not "unchanged" from a scan's allow
     assert "1 messages;" in proc.stdout and "released 1" in proc.stdout
+
+
+PARTNER = """\
+rules:
+  - id: case-to-outside
+    title: case references leaving are held
+    when:
+      all:
+        - message: {matches: "MOS-\\\\d{6}"}
+        - recipients: {any: {where: outside}}
+    action: hold
+    explain: "{recipient}: a case reference"
+  - id: case-to-fostering-agency
+    title: the fostering agency may have them
+    when:
+      all:
+        - message: {matches: "MOS-\\\\d{6}"}
+        - recipients: {all: {domain: [brightfostering.org.uk]}}
+    action: allow
+    explain: "to the agency"
+    examples:
+      - name: a case reference to the fostering agency goes
+        to: [placements@brightfostering.org.uk]
+        body: "Re case MOS-123456."
+        expect: allow
+"""
+
+
+def test_an_allow_that_sets_no_rule_aside_is_said_to_change_nothing_and_why_it_lost(tmp_path):
+    (tmp_path / "p.yaml").write_text(PARTNER)
+    cfg = str(config(tmp_path))
+    check = dlpgate("policy", "check", "--config", cfg, str(tmp_path / "p.yaml"))
+    assert check.returncode == 0, check.stderr
+    assert ("note: case-to-fostering-agency asks allow and sets no rule aside, so it changes "
+            "nothing: the strictest action of the rules that match wins. To let through what "
+            "another rule holds, name that rule under its overrides:") in check.stdout
+    test = dlpgate("policy", "test", "--config", cfg, str(tmp_path / "p.yaml"))
+    assert test.returncode == 1
+    assert ("      case-to-fostering-agency matched and asks allow, but the strictest action of "
+            "the rules that match wins (case-to-outside: hold); to set case-to-outside aside "
+            "where case-to-fostering-agency matches, name it under case-to-fostering-agency's "
+            "overrides:") in test.stdout.splitlines()
+    # with the rule named, neither is said, and the example passes
+    (tmp_path / "p.yaml").write_text(PARTNER.replace(
+        "    action: allow\n", "    action: allow\n    overrides: [case-to-outside]\n"))
+    check = dlpgate("policy", "check", "--config", cfg, str(tmp_path / "p.yaml"))
+    assert "changes nothing" not in check.stdout
+    assert "sets rules aside on what is found" not in check.stdout  # it tests text, not findings
+    test = dlpgate("policy", "test", "--config", cfg, str(tmp_path / "p.yaml"))
+    assert test.returncode == 0, test.stdout
+
+
+def test_an_exception_on_findings_is_said_to_set_rules_aside_not_to_test_for_absence(tmp_path):
+    (tmp_path / "p.yaml").write_text(PARTNER.replace(
+        "    action: allow\n", "    action: allow\n    overrides: [case-to-outside]\n").replace(
+        '        - message: {matches: "MOS-\\\\d{6}"}\n        - recipients: {all',
+        "        - findings: {entity: UK_NHS}\n        - recipients: {all"))
+    check = dlpgate("policy", "check", "--config", str(config(tmp_path)), str(tmp_path / "p.yaml"))
+    assert check.returncode == 0, check.stderr
+    assert ("note: case-to-fostering-agency sets rules aside on what is found, so NER runs on "
+            "every message") in check.stdout
+    assert "absence" not in check.stdout
+
+
+def test_a_rule_on_case_references_none_is_declared_for_is_said_to_find_none(tmp_path):
+    (tmp_path / "p.yaml").write_text(PARTNER.replace('message: {matches: "MOS-\\\\d{6}"}',
+                                                     "findings: {entity: UK_CASE_REFERENCE}"))
+    cfg = config(tmp_path)
+    check = dlpgate("policy", "check", "--config", str(cfg), str(tmp_path / "p.yaml"))
+    assert check.returncode == 0, check.stderr
+    assert ("note: case-to-outside asks for UK_CASE_REFERENCE, and this configuration declares "
+            "no case reference that is found as one (detection.case_references): the rule will "
+            "find none") in check.stdout.splitlines()
+    cfg.write_text(cfg.read_text().replace("  ner: false\n", "  ner: false\n  case_references:\n"
+                                           "    - {name: Mosaic case ID, pattern: 'MOS-\\d{6}'}\n"))
+    check = dlpgate("policy", "check", "--config", str(cfg), str(tmp_path / "p.yaml"))
+    assert check.returncode == 0 and "will find none" not in check.stdout, check.stdout
+    # the shipped policy lists them among a dozen others, and is not said to find none
+    shipped = dlpgate("policy", "check", "--config", str(config(tmp_path)))
+    assert "will find none" not in shipped.stdout

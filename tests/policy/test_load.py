@@ -86,9 +86,10 @@ rules:
 def test_bad_yaml_names_its_line(tmp_path):
     got = problems_of(tmp_path, "rules:\n  - id: x\n    when: [unclosed\n")
     assert len(got) == 1 and got[0].startswith("broken.yaml:4:1:") and "not valid YAML" in got[0]
-    # and its column, where the parser gave up (it said 1 whatever the column)
+    # and its column; a quotation mark never closed, at the mark itself (the parser gave up at
+    # the end of the file, line 3 column 1, and said so: "found unexpected end of stream")
     got = problems_of(tmp_path, 'rules:\n  - {id: x, title: "t, when: {findings: {}}}\n')
-    assert len(got) == 1 and got[0].startswith("broken.yaml:3:1:")
+    assert len(got) == 1 and got[0].startswith("broken.yaml:2:20:")
     got = problems_of(tmp_path, "rules:\n  - {id: x, title: t}} extra\n")
     assert len(got) == 1 and got[0].startswith("broken.yaml:2:22:"), got
 
@@ -404,3 +405,78 @@ def test_the_example_in_the_policy_readme_passes_against_the_shipped_policy(tmp_
     mine = [ex for ex in policy.examples if ex.file.endswith("readme-example.yaml")]
     outcomes = run_all(dataclasses.replace(policy, examples=tuple(mine)), settings)
     assert [o.passed for o in outcomes] == [True], [o.problems for o in outcomes]
+
+
+# What a policy author types, and what they are told: where, and what to do, in their words
+# (the parser's were "expected <block end>, but found '<scalar>'" and "mapping values are not
+# allowed here").
+YAML_MISTAKES = [
+    ("a tab indents a line",
+     "rules:\n  - id: a\n\taction: hold\n",
+     "broken.yaml:3:1: not valid YAML: a tab character: YAML is indented with spaces only"),
+    ("an apostrophe inside single quotes",
+     "rules:\n  - id: a\n    explain: 'the council's data'\n",
+     "broken.yaml:3:27: not valid YAML: text goes on after a quoted value: a quotation mark or "
+     "apostrophe inside the quotes ends them early"),
+    ("a quotation mark never closed",
+     'rules:\n  - id: a\n    explain: "abc\n    action: hold\n',
+     "broken.yaml:3:14: not valid YAML: this quotation mark is never closed"),
+    ("an explanation beginning with a placeholder, unquoted",
+     "rules:\n  - id: a\n    explain: {recipient}: held\n",
+     "broken.yaml:3:25: not valid YAML: a value that begins with { is read as a mapping: put "
+     'the whole value in quotes (explain: "{recipient}: ...")'),
+    ("a colon inside a title",
+     "rules:\n  - id: a\n    title: Exception: partners\n",
+     "broken.yaml:3:21: not valid YAML: a colon and a space inside a value: put the whole "
+     "value in quotes"),
+    ("a key indented under the value above it",
+     "rules:\n  - id: a\n    title: t\n      action: hold\n",
+     "broken.yaml:4:13: not valid YAML: this line is indented further than the line above it"),
+    ("a list item out of line with the others",
+     "rules:\n  - id: a\n    when:\n      all:\n        - x: 1\n       - y: 2\n",
+     "broken.yaml:6:8: not valid YAML: this line does not line up with the lines above it"),
+    ("a list never closed",
+     "rules:\n  - id: a\n    to: [a@b.c\n    action: hold\n",
+     "broken.yaml:4:11: not valid YAML: the list opened with [ at line 3 is not closed with ]"),
+    ("a senders entry beginning with @, unquoted",
+     "lists:\n  x:\n    senders: [@childrens.x.gov.uk]\n",
+     'broken.yaml:3:15: not valid YAML: a value cannot begin with @ unless it is in quotes'),
+]
+
+
+@pytest.mark.parametrize("text, said", [m[1:] for m in YAML_MISTAKES],
+                         ids=[m[0] for m in YAML_MISTAKES])
+def test_a_yaml_mistake_is_named_where_it_is_with_what_to_do(tmp_path, text, said):
+    [got] = problems_of(tmp_path, text)
+    assert got.startswith(said), got
+
+
+def test_a_rule_key_indented_into_the_conditions_is_called_too_far_in(tmp_path):
+    got = problems_of(tmp_path, """\
+rules:
+  - id: held
+    title: t
+    when:
+      message: {marking: true}
+      action: hold
+    explain: x
+""")
+    assert got == ["broken.yaml:2:5: rule held: the rule has no 'action'",
+                   "broken.yaml:6:7: rule held: 'action' belongs to the rule, not to its "
+                   "conditions: it is indented too far (line it up with when:)"]
+
+
+def test_a_test_with_nothing_under_it_says_its_lines_are_not_indented_under_it(tmp_path):
+    got = problems_of(tmp_path, """\
+rules:
+  - id: held
+    title: t
+    when:
+      all:
+        - recipients:
+          any: {where: outside}
+    action: hold
+    explain: x
+""")
+    assert got[0] == ("broken.yaml:6:11: rule held: recipients has nothing under it: the lines "
+                      "meant for it must be indented further than it")

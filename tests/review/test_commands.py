@@ -289,7 +289,83 @@ def test_list_keeps_its_columns_under_their_headings_for_every_state(tmp_path):
     heading, *rows, total = out.stdout.splitlines()
     assert len(rows) == 2 and total == "2 message(s)"
     held, waiting = rows
+    # a sender past the column is cut with an ellipsis, not into another address's likeness
+    assert "alice.jones@example-council.gov\u2026 " in held
     for column, word in (("action", "hold "), ("from", "alice.jones"), ("rules", "some-rule")):
         assert held.index(word) == heading.index(column), out.stdout
     for column, word in (("action", "confirm"), ("from", "alice.jones"), ("rules", "some-rule")):
         assert waiting.index(word) == heading.index(column), out.stdout
+
+
+def test_a_note_from_a_shell_is_on_the_trail_in_the_operators_name_and_decides_nothing(
+        tmp_path):
+    from dlpgate.store.base import HeldMessage
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    store = SQLiteStore(url)
+    store.hold(HeldMessage(
+        id="1a2b3c4d5e6f7a8b9c0d1", created=time.time() - 60, state="held",
+        mail_from="alice.jones@example-council.gov.uk", rcpt_tos=("x@example.org",),
+        message_id="<1@x>", size=10, verdict="hold", rules=("some-rule",), reasons=(),
+        findings=(), recipients=(), raw=b"Subject: x\r\n\r\nx\r\n"))
+    cfg = tmp_path / "cli.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": url}}))
+
+    added = dlpgate("quarantine", "note", "1a2b3c4d5e6f7a8b9c0d1", "Sender phoned:\n  it can go "
+                    "once her manager agrees.", cfg=cfg)
+    assert (added.returncode, added.stdout) == (0, "1a2b3c4d5e6f7a8b9c0d1: note added\n")
+    [note] = store.audit_log(action="note")
+    assert note.actor.startswith("cli:") and note.via == "cli"
+    assert note.reason == "Sender phoned: it can go once her manager agrees."
+    assert store.get_held("1a2b3c4d5e6f7a8b9c0d1").state == "held"
+    assert dlpgate("quarantine", "note", "nope", "x", cfg=cfg).returncode == 1
+    assert dlpgate("quarantine", "note", "1a2b3c4d5e6f7a8b9c0d1", " ", cfg=cfg).returncode == 2
+    assert len(store.audit_log(action="note")) == 1
+    store.close()
+
+
+def test_a_reject_that_tells_its_sender_logs_a_json_line_on_stderr_not_among_its_output(
+        make_settings, relay_factory, sink, tmp_path):
+    # the CLI left logging unconfigured: "2026-12-07 00:39:05 [info] notice_sent ..." came out
+    # on stdout, in structlog's console format and past the masking, before the result line
+    settings = make_settings()
+    relay = relay_factory(settings)
+    cfg, _ = hold_one(relay, settings, tmp_path)
+    item_id = json.loads(dlpgate("quarantine", "list", "--json", cfg=cfg).stdout)["id"]
+
+    rejected = dlpgate("quarantine", "reject", item_id, "--reason", "wrong person", cfg=cfg)
+
+    assert rejected.returncode == 0, rejected.stderr
+    assert rejected.stdout == f"{item_id}: rejected: it will not be sent\n"
+    [logged] = [json.loads(line) for line in rejected.stderr.splitlines()]
+    assert logged["event"] == "notice_sent" and logged["to"] == "sender"
+    told = [n for n in sink.notices if b"Subject: Not sent: " in n.data]
+    assert [n.rcpt_tos for n in told] == [["alice.jones@example-council.gov.uk"]]
+
+
+def test_purge_deletes_what_was_decided_longer_ago_than_decided_days_and_says_how_many(
+        make_settings, relay_factory, sink, tmp_path):
+    import sqlite3
+
+    settings = make_settings()
+    relay = relay_factory(settings)
+    cfg, _ = hold_one(relay, settings, tmp_path)
+    item_id = json.loads(dlpgate("quarantine", "list", "--json", cfg=cfg).stdout)["id"]
+    assert dlpgate("quarantine", "reject", item_id, "--reason", "wrong person",
+                   cfg=cfg).returncode == 0
+    assert dlpgate("quarantine", "purge", cfg=cfg).stdout.startswith("0 message(s)")
+    db = sqlite3.connect(settings.storage.url.removeprefix("sqlite:///"), isolation_level=None)
+    db.execute("UPDATE quarantine SET created = created - 91 * 86400, "
+               "updated = updated - 91 * 86400")  # rejected three months ago
+    db.close()
+
+    purged = dlpgate("quarantine", "purge", cfg=cfg)
+
+    assert purged.returncode == 0, purged.stderr
+    assert purged.stdout == ("1 message(s) released, rejected or expired more than 90 days "
+                             "ago deleted (their audit trail stays)\n")
+    assert dlpgate("quarantine", "show", item_id, cfg=cfg).returncode == 1
+    audit = dlpgate("quarantine", "audit", "--json", "--item", item_id, cfg=cfg)
+    [newest, *_] = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert (newest["action"], newest["actor"]) == ("purge", "system:retention")
+

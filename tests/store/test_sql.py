@@ -122,11 +122,86 @@ def test_the_whole_audit_trail_is_read_in_batches_newest_first_up_to_where_an_ex
     assert list(any_store.audit_batches(action="no-such")) == []
 
 
+def test_an_actor_asked_by_any_of_several_names_finds_each(any_store):
+    for actor in ("web:ann", "cli:ann", "web:anna", "sender:ann"):
+        any_store.audit(AuditEntry(actor, "view", "m1"))
+    names = ("web:ann", "cli:ann", "sender:ann")
+    assert sorted(e.actor for e in any_store.audit_log(actor=names)) == sorted(names)
+    assert any_store.audit_extent(actor=names)[0] == 3
+    assert [len(b) for b in any_store.audit_batches(actor=names, batch=2)] == [2, 1]
+
+
+def test_a_page_of_the_queue_is_searched_and_counted_over_every_held_message(any_store):
+    item, _ = held_item()
+    made = [
+        dataclasses.replace(item, id="q1", created=1, mail_from="Jo.Smith@example-council.gov.uk",
+                            rcpt_tos=("resident@gmail.com",), rules=("identifiers-leaving",)),
+        dataclasses.replace(item, id="q2", created=2, mail_from="a_b@example-council.gov.uk",
+                            rcpt_tos=("100%@example.org",),
+                            rules=("identifiers-leaving-partner",)),
+        dataclasses.replace(item, id="q3", created=3, state="released",
+                            mail_from="axb@example-council.gov.uk",
+                            rcpt_tos=("Resident@GMAIL.com",), rules=("misdirected",)),
+        *(dataclasses.replace(item, id=f"r{n}", created=10 + n, mail_from=f"w{n}@x.gov.uk",
+                              rcpt_tos=(f"p{n}@nhs.net",), rules=("many",)) for n in range(5)),
+    ]
+    for m in made:
+        any_store.hold(m)
+
+    def ids(*args, **kw) -> tuple[list[str], int]:
+        items, total = any_store.held_page(*args, **kw)
+        assert all(i.raw == b"" for i in items)  # a page carries no message's bytes
+        return [i.id for i in items], total
+
+    assert ids(None) == (["q1", "q2", "q3", "r0", "r1", "r2", "r3", "r4"], 8)
+    assert ids(("held",), limit=2, offset=2) == (["r0", "r1"], 7)
+    assert ids(None, limit=2, newest_first=True) == (["r4", "r3"], 8)
+    # sender, recipients or id, any case; _ and % are the characters, not wildcards
+    assert ids(None, query="jo.smith") == (["q1"], 1)
+    assert ids(None, query="resident@gmail") == (["q1", "q3"], 2)
+    assert ids(("held",), query="resident@gmail") == (["q1"], 1)
+    assert ids(None, query="a_b") == (["q2"], 1)
+    assert ids(None, query="100%") == (["q2"], 1)
+    assert ids(None, query="r3") == (["r3"], 1)
+    # a rule by its whole id: one whose id begins with it is another rule
+    assert ids(None, rule="identifiers-leaving") == (["q1"], 1)
+    assert ids(None, rule="many", query="nhs.net", limit=3) == (["r0", "r1", "r2"], 5)
+    assert any_store.held_rules() == ["identifiers-leaving", "identifiers-leaving-partner",
+                                      "many", "misdirected"]
+
+
 def test_retention_finds_old_open_messages(any_store):
     old, _ = held_item(created=1000.0)
     any_store.hold(old)
     assert [i.id for i in any_store.held_before(("held",), 2000.0)] == [old.id]
     assert any_store.held_before(("held",), 500.0) == []
+
+
+def test_messages_decided_before_the_cutoff_are_deleted_each_with_an_audit_entry(any_store):
+    # a released or rejected message stayed whole in the store for ever
+    rejected, released, expired, still_held, releasing = (
+        held_item(created=1000.0 + n)[0] for n in range(5))
+    for item in (rejected, released, expired, still_held, releasing):
+        any_store.hold(item)
+    for item, state in ((rejected, "rejected"), (released, "released"), (expired, "expired"),
+                        (releasing, "releasing")):
+        assert any_store.claim(item.id, ("held",), state, "cli:ann") is not None
+    entry = AuditEntry("system:retention", "purge", reason="decided long ago", via="retention")
+
+    assert any_store.purge_decided(time.time() - 60, entry) == []  # decided just now: kept
+    first = any_store.purge_decided(time.time() + 60, entry, limit=2)
+    rest = any_store.purge_decided(time.time() + 60, entry, limit=2)
+
+    # the oldest first (in any order within a batch: RETURNING keeps none)
+    assert (set(first), rest) == ({rejected.id, released.id}, [expired.id])
+    assert any_store.purge_decided(time.time() + 60, entry) == []
+    for item in (rejected, released, expired):
+        assert any_store.get_held(item.id) is None
+        [purged] = any_store.audit_log(item_id=item.id, action="purge")
+        assert (purged.actor, purged.reason) == ("system:retention", "decided long ago")
+    # an open hold is for retention_days to end; an interrupted release is for a person
+    assert any_store.get_held(still_held.id).state == "held"
+    assert any_store.get_held(releasing.id).state == "releasing"
 
 
 def test_correspondence_counts_and_widens_first_and_last_seen(any_store):

@@ -99,3 +99,31 @@ def test_a_full_disk_is_named_as_such_and_as_the_whole_stores_failure(store):
         store.learn([Pair("a@x.gov.uk", f"p{i}-{'x' * 300}@y.org", 1.0, 1) for i in range(50)])
     assert "full" in str(full.value) and "rollback" not in str(full.value)
     assert full.value.whole
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() != 0,
+                    reason="needs root, to mount a folder read-only")
+def test_a_store_on_a_folder_it_may_not_write_says_so_not_only_unable_to_open(tmp_path):
+    # SQLite said "unable to open database file" and no more: the operator was left to guess
+    # that a read-only mount (or a file root made before the service first ran) was why
+    import subprocess
+
+    SQLiteStore(f"sqlite:///{tmp_path / 'rw' / 'dlpgate.db'}").close()
+    (tmp_path / "ro").mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(tmp_path / "rw"), str(tmp_path / "ro")],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("mount --bind is not allowed here")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(tmp_path / "ro")], check=True)
+        with pytest.raises(StoreError) as refused:
+            SQLiteStore(f"sqlite:///{tmp_path / 'ro' / 'dlpgate.db'}")
+    finally:
+        busy = subprocess.run(["umount", str(tmp_path / "ro")]).returncode != 0
+        if busy:
+            subprocess.run(["umount", "-l", str(tmp_path / "ro")], check=True)
+    assert not busy, "the refused store kept its file open"
+    assert str(refused.value) == (
+        f"cannot open SQLite store {tmp_path / 'ro' / 'dlpgate.db'}: unable to open database "
+        f"file ({tmp_path / 'ro' / 'dlpgate.db'} is not writable, or its folder is not, by this "
+        "user (SQLite writes -wal and -shm files beside it))")
