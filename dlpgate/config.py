@@ -188,6 +188,12 @@ class Relay(_Section):
         description="When a scan fails or times out: 451 (tempfail) or relay unscanned (pass, "
         "logged and counted).",
     )
+    max_scan_attempts: int = Field(
+        3, ge=0, description="Failed scans (the worker died, or the scan passed scan_timeout) "
+        "of the same message, counted across the relay's nodes, after which it is decided "
+        "as a message that could not be read: policy holds it when it leaves, instead of "
+        "451 at every retry until the client's queue gives up days later. 0: 451 for ever. "
+        "Not used with on_error: pass.")
     next_hop_timeout: float = Field(60.0, gt=0, description="Seconds per next-hop command.")
     next_hop_tls: Literal["none", "starttls", "opportunistic"] = Field(
         "none", description="TLS towards the next hop."

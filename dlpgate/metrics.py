@@ -50,6 +50,11 @@ SIGNALS = Counter("dlpgate_recipient_signals_total", "Recipients given each reci
                   "assessed", ["signal"], registry=REGISTRY)
 HOP_ERRORS = Counter("dlpgate_next_hop_errors_total", "Next hop down, slow or refusing",
                      ["stage"], registry=REGISTRY)
+SCAN_FAILURES = Counter("dlpgate_scan_failures_total", "Scans that failed: the worker died "
+                        "or the scan passed relay.scan_timeout", ["kind"], registry=REGISTRY)
+GAVE_UP = Counter("dlpgate_scan_attempts_exhausted_total", "Messages whose scan failed "
+                  "relay.max_scan_attempts times, decided as unreadable instead of 451 again",
+                  registry=REGISTRY)
 STORE_ERRORS = Counter("dlpgate_store_errors_total", "Writes the store could not take (a "
                        "full disk, a lock, an outage), by stage: journal and hold answer 451; "
                        "a batch writer keeps its rows and tries again", ["stage"],

@@ -133,6 +133,11 @@ class Problem:
 # The closed set of problem kinds, each surfaced as a finding whose entity is the
 # upper-cased kind (UNSCANNABLE, ENCRYPTED_ATTACHMENT, MALFORMED_MIME).
 PROBLEM_KINDS = ("unscannable", "encrypted-attachment", "malformed-mime")
+# The detector named on the finding of a message decided unread because its scan failed
+# `relay.max_scan_attempts` times (`pipeline.Scanner.unread`). Its hold is marked so
+# (`unread` in the quarantine's finding), and nothing in the gateway parses it again in
+# its own process: not the review app showing it, not history learning from its release.
+SCAN_FAILED = "scan-failed"
 
 
 # The text an HTML alternative carries that its plain-text twin does not ("See attached." over

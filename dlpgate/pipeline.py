@@ -26,9 +26,20 @@ from dlpgate import detect as detect_stage
 from dlpgate.config import Settings
 from dlpgate.detect import autoreply, echo, filenames, profile
 from dlpgate.detect.pii import identifies
+from dlpgate.detect.problems import ProblemDetector
 from dlpgate.detect.registry import Context, build
-from dlpgate.model import Action, Envelope, Evidence, Finding, Message, ScanResult, Verdict
+from dlpgate.model import (
+    SCAN_FAILED,
+    Action,
+    Envelope,
+    Evidence,
+    Finding,
+    Message,
+    ScanResult,
+    Verdict,
+)
 from dlpgate.parse.mime import parse
+from dlpgate.parse.unread import unread_message
 from dlpgate.policy.decide import decide
 from dlpgate.policy.rules import PolicySet
 
@@ -133,6 +144,34 @@ class Scanner:
             decision=decision,
             timings_ms={k: round(v * 1000, 3) for k, v in timings.items()},
             fingerprint=fingerprint,
+        )
+
+    def unread(self, raw: bytes, envelope: Envelope | None, scan_id: str,
+               reason: str) -> ScanResult:
+        """Decide on a message without reading it: its scan failed too often to try again.
+
+        The evidence is what parse and detect give a message they could not read: one
+        UNSCANNABLE finding saying `reason` (no content), found as `detect.problems` finds
+        any problem, and the recipients assessed from the envelope, headers and history, as
+        usual. No content detector runs and no part is read (`parse.unread`), so whatever
+        crashed or stalled the scan is not reached; `decide` alone picks the verdict.
+        """
+        t0 = time.perf_counter()
+        message = unread_message(raw, envelope, reason)
+        findings = tuple(dataclasses.replace(f, detector=SCAN_FAILED)
+                         for f in ProblemDetector().detect(message, self.ctx))
+        evidence = Evidence(findings, tuple(detect_stage.assess(message, self.recipients,
+                                                                self.ctx)), message.notes)
+        t1 = time.perf_counter()
+        decision = decide(evidence, message, self.policy)
+        return ScanResult(
+            scan_id=scan_id or new_scan_id(),
+            message=message,
+            evidence=evidence,
+            decision=decision,
+            timings_ms={"detect": round((t1 - t0) * 1000, 3),
+                        "decide": round((time.perf_counter() - t1) * 1000, 3)},
+            fingerprint=(),  # no words were read: nothing to learn a content profile from
         )
 
     def _fingerprint(self, message: Message, findings: list[Finding]) -> tuple[int, ...]:

@@ -242,7 +242,7 @@ def learn_sent(store: Store, raw: bytes, key: bytes,
 
 
 def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
-                   delivered: list[str], now: float | None = None) -> None:
+                   delivered: list[str], now: float | None = None, unread: bool = False) -> None:
     """A held message that left after all (a reviewer released it, its sender confirmed it,
     its delay ran out): the next hop accepted it for `delivered`, so it is learned as the
     relay learns what it relays. Without this a new correspondent whose first message was
@@ -251,6 +251,9 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     The profile carries the identifiers pattern detection finds, as the relay's does; the
     message is parsed again (its scan result is not kept with it), within the scan limits.
     Mail from outside to us teaches only that its sender wrote in, as the relay learns it.
+    `unread`: held because its scan failed too often (`HeldMessage.unread`): whatever
+    crashed the scan workers would crash this process, so only its headers are read, and
+    who wrote to whom is learned without its content.
     """
     import time
 
@@ -260,7 +263,12 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
     if mail_from in ("", "<>") or not delivered:
         return
     now = time.time() if now is None else now
-    message = parse(raw, limits=settings.scan.limits, ocr=settings.scan.ocr)
+    if unread:  # its scan failed too often (model.SCAN_FAILED): its headers, not its content
+        from dlpgate.parse.unread import unread_message
+
+        message = unread_message(raw, None, "")
+    else:
+        message = parse(raw, limits=settings.scan.limits, ocr=settings.scan.ocr)
     sender = normalise(message.from_addr or mail_from)  # the From's, as the relay learns it
     rcpts = tuple(dict.fromkeys(normalise(r) for r in delivered))
     internal = settings.organisation.internal_domains
@@ -271,5 +279,8 @@ def learn_released(store: Store, settings: Any, raw: bytes, mail_from: str,
         store.mark_replied(replied)
         return
     pairs = [Pair(sender, r, now, audience=len(rcpts)) for r in rcpts]
+    # an unread message's words (its subject alone) make no content profile, as the relay
+    # keeps none from it (`Scanner.unread` gives no fingerprint)
     store.learn(learn_message(store, message, pairs, store.profile_key(),
-                              identifier_finder(settings)(message)))
+                              identifier_finder(settings)(message),
+                              frozenset(rcpts) if unread else frozenset()))

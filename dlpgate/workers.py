@@ -26,6 +26,7 @@ from dlpgate import obs
 from dlpgate.config import Settings
 from dlpgate.model import Envelope, ScanResult
 from dlpgate.policy.rules import PolicySet
+from dlpgate.store.base import StoreError
 
 _TASKS: set[asyncio.Task[Any]] = set()
 _INLINE_SEND = 256 * 1024
@@ -54,6 +55,21 @@ class ScanTimeout(ScanFailed):
     pass
 
 
+class NoWorker(ScanTimeout):
+    """No worker came free within the scan budget: the scan never started. Answered as a
+    timeout, but not the message's failure: it does not count towards
+    relay.max_scan_attempts, or a busy hour would hold ordinary mail unread."""
+
+
+class StoreUnavailable(ScanFailed):
+    """The scan's history lookups failed (StoreError): the store's trouble, not the
+    message's, so, like NoWorker, not counted towards relay.max_scan_attempts."""
+
+
+# failures that say nothing about the message (`ingress.smtp` counts the others)
+NOT_THE_MESSAGE = (NoWorker, StoreUnavailable)
+
+
 class Overloaded(Exception):
     pass
 
@@ -79,11 +95,14 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
             job = conn.recv_bytes()
         except (EOFError, OSError):
             return
-        raw, envelope, scan_id, new_policy = pickle.loads(job)
+        raw, envelope, scan_id, new_policy, unread = pickle.loads(job)
         if new_policy is not None:  # reloaded and validated by the relay; applies from now
             scanner.policy = new_policy
         try:
-            result = scanner.scan(raw, envelope, scan_id).without_text()
+            if unread:  # given up on: decided without reading it (`Scanner.unread`)
+                result = scanner.unread(raw, envelope, scan_id, unread).without_text()
+            else:
+                result = scanner.scan(raw, envelope, scan_id).without_text()
             reply = pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # reported by type only: messages may quote content
             reply = pickle.dumps(("error", type(exc).__name__))
@@ -134,7 +153,8 @@ class _Worker:
         finally:
             loop.remove_reader(fd)
         if status != "ok":
-            raise ScanFailed(f"scan raised {value}")
+            raise (StoreUnavailable if value == "StoreError" else ScanFailed)(
+                f"scan raised {value}")
         return value
 
     def kill(self) -> None:
@@ -146,7 +166,11 @@ class _Worker:
 
 
 class WorkerPool:
-    """`await pool.run(raw, envelope, scan_id)`; `size` workers, `queue` waiting at most."""
+    """`await pool.run(raw, envelope, scan_id)`; `size` workers, `queue` waiting at most.
+
+    `run(..., unread=reason)` decides on the message without reading it
+    (`pipeline.Scanner.unread`), for one whose scan has failed too often: in a worker
+    too, with the same budget, though it reads only the header block."""
 
     def __init__(self, settings: Settings, size: int, queue: int,
                  policy: PolicySet | None = None) -> None:
@@ -177,7 +201,8 @@ class WorkerPool:
     def waiting(self) -> int:
         return self._waiting
 
-    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float) -> ScanResult:
+    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float,
+                  unread: str = "") -> ScanResult:
         if self._idle.empty() and self._waiting >= self.queue:
             raise Overloaded()
         loop = asyncio.get_running_loop()
@@ -186,11 +211,11 @@ class WorkerPool:
         try:
             worker = await asyncio.wait_for(self._idle.get(), timeout)
         except TimeoutError:
-            raise ScanTimeout("no worker free within the scan budget") from None
+            raise NoWorker("no worker free within the scan budget") from None
         finally:
             self._waiting -= 1
         stale = worker.generation != self.generation
-        job = pickle.dumps((raw, envelope, scan_id, self.policy if stale else None),
+        job = pickle.dumps((raw, envelope, scan_id, self.policy if stale else None, unread),
                            protocol=pickle.HIGHEST_PROTOCOL)
         worker.generation = self.generation
         remaining = max(0.01, deadline - loop.time())
@@ -256,15 +281,21 @@ class InlineScanner:
     async def start(self) -> None:
         return None
 
-    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float) -> ScanResult:
+    async def run(self, raw: bytes, envelope: Envelope, scan_id: str, timeout: float,
+                  unread: str = "") -> ScanResult:
         loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(self._threads, self.scanner.scan, raw, envelope, scan_id)
+        if unread:
+            fut = loop.run_in_executor(self._threads, self.scanner.unread, raw, envelope,
+                                       scan_id, unread)
+        else:
+            fut = loop.run_in_executor(self._threads, self.scanner.scan, raw, envelope, scan_id)
         try:
             return await asyncio.wait_for(fut, timeout)
         except TimeoutError:
             raise ScanTimeout(f"scan exceeded {timeout:g} s") from None
         except Exception as exc:
-            raise ScanFailed(f"scan raised {type(exc).__name__}") from None
+            raise (StoreUnavailable if isinstance(exc, StoreError) else ScanFailed)(
+                f"scan raised {type(exc).__name__}") from None
 
     def reload(self, policy: PolicySet) -> None:
         self.scanner.policy = policy  # one attribute: a scan sees the old set or the new

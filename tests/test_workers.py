@@ -8,7 +8,7 @@ import pytest
 
 from dlpgate.config import Settings
 from dlpgate.testing import make_envelope, make_message
-from dlpgate.workers import Overloaded, ScanTimeout, WorkerPool
+from dlpgate.workers import NoWorker, Overloaded, ScanTimeout, WorkerPool
 
 
 @pytest.fixture
@@ -91,10 +91,42 @@ def test_a_worker_whose_relay_went_mid_scan_exits_quietly():
     settings = Settings.model_validate({"detection": {"ner": False}})
     worker = _Worker(pickle.dumps((settings, load_policy(settings))))
     raw = make_message(body="word " * 200_000)  # long enough to outlast the close below
-    worker.conn.send_bytes(pickle.dumps((raw, make_envelope(raw), "orphan", None)))
+    worker.conn.send_bytes(pickle.dumps((raw, make_envelope(raw), "orphan", None, "")))
     worker.conn.close()
     worker.process.join(60)
     assert worker.process.exitcode == 0
+
+
+def test_a_message_given_up_on_is_decided_in_a_worker_without_being_read(pool):
+    loop, p = pool
+    raw = make_message(to=("carer.home@gmail.com",), body="word " * 400_000)
+    with pytest.raises(ScanTimeout):
+        loop.run_until_complete(p.run(raw, make_envelope(raw), "slow", timeout=0.002))
+
+    # in the worker started in place of the one killed: only the header block is read now
+    result = loop.run_until_complete(p.run(raw, make_envelope(raw), "unread", timeout=60,
+                                           unread="the scan failed 3 times"))
+
+    assert result.scan_id == "unread" and result.message.parts == ()
+    [finding] = result.evidence.findings
+    assert (finding.entity, finding.detector) == ("UNSCANNABLE", "scan-failed")
+    assert finding.explanation == "body: the scan failed 3 times"
+    assert result.decision.rules == ("unreadable-attachment-leaving",)
+
+
+def test_no_worker_free_within_the_budget_is_a_timeout_of_its_own_kind(pool):
+    loop, p = pool
+    raw = make_message()
+
+    async def scenario() -> None:
+        worker = p._idle.get_nowait()  # the only worker busy for longer than the budget
+        try:
+            with pytest.raises(NoWorker):
+                await p.run(raw, make_envelope(raw), "waits", timeout=0.05)
+        finally:
+            p._idle.put_nowait(worker)
+
+    loop.run_until_complete(scenario())
 
 
 def test_a_worker_logs_its_libraries_warnings_as_json_lines_like_the_relay(pg_url, capfd):

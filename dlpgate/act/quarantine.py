@@ -140,7 +140,7 @@ async def _learn(store: Store, settings: Settings, item: HeldMessage,
     The message has left: a failure here is logged and costs a correspondent, never mail."""
     try:
         await asyncio.to_thread(learn_released, store, settings, item.raw, item.mail_from,
-                                delivered)
+                                delivered, None, item.unread)
     except Exception as exc:
         log.error("release_learn_failed", error=type(exc).__name__)
 

@@ -185,6 +185,7 @@ class Relay:
             try:
                 cutoff = time.time() - self.settings.relay.journal_days * 86400
                 await asyncio.to_thread(self.store.prune_deliveries, cutoff)
+                await asyncio.to_thread(self.store.prune_scan_failures, cutoff)
             except Exception as exc:
                 log.error("journal_prune_failed", error=type(exc).__name__)
             if (days := self.settings.storage.decisions_days) is not None:

@@ -32,7 +32,7 @@ from dlpgate.history import (
     unreadable,
     written_in,
 )
-from dlpgate.model import Envelope, Outcome, ScanResult, Verdict
+from dlpgate.model import SCAN_FAILED, Envelope, Outcome, ScanResult, Verdict
 from dlpgate.replies import (
     R250_ALREADY_DELIVERED,
     R250_DELAYED,
@@ -55,7 +55,7 @@ from dlpgate.replies import (
     with_status,
 )
 from dlpgate.store.base import DecisionRecord, HeldMessage, Store, StoreError
-from dlpgate.workers import Overloaded, ScanFailed, ScanTimeout, spawn
+from dlpgate.workers import NOT_THE_MESSAGE, Overloaded, ScanFailed, ScanTimeout, spawn
 
 log = obs.logger("dlpgate.smtp")
 
@@ -341,11 +341,16 @@ class Handler:
             self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, "overloaded")
             return str(R451_OVERLOADED)
         except ScanFailed as exc:
-            if gw.settings.relay.on_error != "pass":
+            metrics.SCAN_FAILURES.labels(
+                "timeout" if isinstance(exc, ScanTimeout) else "failed").inc()
+            if gw.settings.relay.on_error == "pass":
+                error = str(exc)
+            elif (result := await self._given_up(key, env, raw, scan_id, exc)) is None:
                 await tx.abort()
                 self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, str(exc))
                 return str(R451_SCAN_TIMEOUT if isinstance(exc, ScanTimeout) else R451_SCAN_FAILED)
-            error = str(exc)
+            else:  # decided unread: policy's verdict is acted on as any other
+                error = ""
         else:
             error = ""
 
@@ -398,10 +403,55 @@ class Handler:
         code = int(text[:3])
         gw.decisions.add(DecisionRecord.of(result, env, outcome, code, gw.node, time.time()))
         # a hold because an earlier attempt may have been delivered says so, beside the
-        # policy's verdict (which alone would have let it go)
-        self._log(scan_id, env, raw, result, outcome, code, started,
-                  "interrupted-delivery" if doubt and outcome is Outcome.HELD else "")
+        # policy's verdict (which alone would have let it go); a message decided unread
+        # says that its scan was given up on
+        notes = ["interrupted-delivery"] if doubt and outcome is Outcome.HELD else []
+        if any(f.detector == SCAN_FAILED for f in result.evidence.findings):
+            notes.append("scan attempts exhausted: decided unread")
+        self._log(scan_id, env, raw, result, outcome, code, started, "; ".join(notes))
         return text
+
+    async def _given_up(self, key: str, env: Envelope, raw: bytes, scan_id: str,
+                        failed: ScanFailed) -> ScanResult | None:
+        """After `relay.max_scan_attempts` failed scans of this message, its decision as a
+        message that could not be read (`Scanner.unread`); None to answer 451 as before.
+
+        A message that kills its worker or outruns the scan budget does so at every retry:
+        451 only moves it back to the client's queue, a worker restart a try, until that
+        queue gives up days later and the sender gets a bounce nobody here saw. Counted in
+        the store under the journal key, so relay nodes sharing it count together; only
+        failures are written. The count, the decision and its own failure are logged with
+        the error's kind, never content. Anything that goes wrong here leaves the 451.
+        """
+        gw = self.gateway
+        limit = gw.settings.relay.max_scan_attempts
+        if not limit or isinstance(failed, NOT_THE_MESSAGE):  # busy, or the store's fault
+            return None
+        try:
+            failures = await asyncio.to_thread(gw.store.scan_failed, key, time.time())
+        except StoreError as exc:
+            log.error("store_failed", scan_id=scan_id, stage="scan-failures", error=str(exc))
+            metrics.STORE_ERRORS.labels("scan-failures").inc()
+            return None
+        if failures < limit:
+            log.warning("scan_failed", scan_id=scan_id, failures=failures, limit=limit,
+                        error=str(failed))
+            return None
+        # read by reviewers and, in a notice, by the sender: what happened, not the setting
+        reason = (f"the scan failed {failures} times (the last: {failed}), so nothing in the "
+                  "message could be checked")
+        try:
+            result = await gw.scanner.run(raw, env, scan_id, gw.settings.relay.scan_timeout,
+                                          unread=reason)
+        except (ScanFailed, Overloaded) as exc:
+            log.error("unread_decision_failed", scan_id=scan_id, failures=failures,
+                      error=str(exc) or type(exc).__name__)
+            return None
+        metrics.GAVE_UP.inc()
+        log.warning("scan_attempts_exhausted", scan_id=scan_id, failures=failures, limit=limit,
+                    error=str(failed), verdict=result.decision.verdict.value,
+                    action=result.decision.chosen.value, rules=list(result.decision.rules))
+        return result
 
     async def _send_once(self, key: str, scan_id: str, data: bytes,
                          tx: Transaction) -> HopReply | Earlier:

@@ -47,7 +47,7 @@ from dlpgate.parse.attachments import (
 )
 from dlpgate.parse.html import html_to_text, links, pictures
 
-_KEPT_HEADERS = {
+KEPT_HEADERS = {
     "from", "to", "cc", "subject", "message-id", "date", "in-reply-to", "references",
     "sensitivity", "x-protective-marking", "x-classification", "msip_labels", "importance",
     "content-type", "auto-submitted",
@@ -600,7 +600,7 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     from_names = getaddresses([header_text(v) for v in msg.get_all("From") or []])
     visible = {a.lower() for a in to + cc}
     bcc_only = tuple(r for r in (envelope.rcpt_tos if envelope else ()) if r.lower() not in visible)
-    headers = tuple((k, header_text(v)) for k, v in msg.items() if k.lower() in _KEPT_HEADERS)
+    headers = tuple((k, header_text(v)) for k, v in msg.items() if k.lower() in KEPT_HEADERS)
 
     parts: list[TextPart] = []
     if subject:

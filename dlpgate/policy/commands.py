@@ -159,16 +159,22 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _replay_sources(args: argparse.Namespace, store):
+    """(source, raw, envelope, unread): `unread` is the reason a hold was decided unread
+    (its scan failed relay.max_scan_attempts times), for it to be decided so again: scanned
+    here, what killed the relay's workers would end the replay."""
     if args.quarantine:  # every open hold: a reviewer's, and those waiting for their sender
         for state in ("held", "awaiting-sender"):
             for item in store.held(state, limit=100_000):
-                yield f"quarantine:{item.id}", item.raw, Envelope(item.mail_from, item.rcpt_tos)
+                unread = next((f["explanation"].removeprefix(f"{f['part']}: ")
+                               for f in item.findings if f.get("unread")), "")
+                yield (f"quarantine:{item.id}", item.raw,
+                       Envelope(item.mail_from, item.rcpt_tos), unread)
         return
     from dlpgate.cli import envelope_from_headers
     from dlpgate.sources import read_messages
 
     for source, raw in read_messages(args.paths):
-        yield source, raw, envelope_from_headers(raw)
+        yield source, raw, envelope_from_headers(raw), ""
 
 
 def _verb(before: Action, after: Action) -> str:
@@ -204,14 +210,15 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     per_rule: dict[str, Counter[str]] = {}
     total = failed = 0
     try:
-        for source, raw, envelope in _replay_sources(args, store):
+        for source, raw, envelope, unread in _replay_sources(args, store):
             if not is_mail(raw):  # a policy's effect measured on a text file is no measure
                 failed += 1
                 print(f"{source}: not a mail message (no header could be read)",
                       file=sys.stderr)
                 continue
             try:
-                result = scanner.scan(raw, envelope)
+                result = (scanner.unread(raw, envelope, "", unread) if unread
+                          else scanner.scan(raw, envelope))
             except Exception as exc:  # by type only: the message may be quoted in it
                 failed += 1
                 print(f"{source}: could not be scanned ({type(exc).__name__})", file=sys.stderr)

@@ -113,9 +113,21 @@ def plain_notes(notes: tuple[str, ...]) -> list[str]:
     return out
 
 
+UNREAD_NOTE = ("The gateway did not read this message: scanning it failed again and again (the "
+               "scan crashed or ran out of time), so none of its text or files were checked "
+               "and none can be shown here. Releasing it sends it as it is, unchecked.")
+
+
 def part_texts(item: HeldMessage, settings: Settings) -> Texts:
     """Parsed with the scan's own limits, so the stored offsets match. A page reads them once
-    and hands them to the views below (each parsed the message again: three times a reveal)."""
+    and hands them to the views below (each parsed the message again: three times a reveal).
+
+    A message held unread because its scan failed too often is not parsed: what killed
+    the scan workers would kill this process. It has no text here, and says why."""
+    if item.unread:
+        texts = Texts()
+        texts.notes = (UNREAD_NOTE,)
+        return texts
     message = parse(item.raw, None, settings.scan.limits, settings.scan.ocr)
     texts = Texts((p.name, p.text) for p in message.parts)
     texts.notes = message.notes

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dlpgate.history import domain_of
-from dlpgate.model import PARSER, Envelope, Outcome, ScanResult
+from dlpgate.model import PARSER, SCAN_FAILED, Envelope, Outcome, ScanResult
 
 
 class StoreError(Exception):
@@ -98,6 +98,12 @@ class HeldMessage:
     decided_by: str = ""  # who last moved it (released, rejected, claimed for release)
     last_error: str = ""  # why the last release failed, for the reviewer
 
+    @property
+    def unread(self) -> bool:
+        """Held unread because its scan failed relay.max_scan_attempts times: whatever
+        crashed or stalled the scan is in `raw`, so nothing here parses it in-process."""
+        return any(f.get("unread") for f in self.findings)
+
     @staticmethod
     def of(result: ScanResult, envelope: Envelope, raw: bytes, created: float) -> HeldMessage:
         """The quarantine keeps where each finding is, never its value: offsets suffice."""
@@ -120,6 +126,7 @@ class HeldMessage:
             findings=tuple(
                 {"entity": f.entity, "part": f.part, "start": f.start, "end": f.end,
                  "score": f.score, "explanation": f.explanation, "parser": PARSER,
+                 **({"unread": True} if f.detector == SCAN_FAILED else {}),
                  **({"shown": shown} if (shown := result.evidence.shown(f.part)) != f.part
                     else {})}
                 for f in result.evidence.findings
@@ -206,6 +213,15 @@ class Store(Protocol):
     def delivery(self, key: str) -> tuple[str, str, str] | None: ...
 
     def prune_deliveries(self, cutoff: float) -> int: ...
+
+    def scan_failed(self, key: str, at: float) -> int:
+        """One more failed scan of the message under journal key `key`; its count now,
+        shared by every node on this store (store/failures.py)."""
+        ...
+
+    def scan_failures(self, key: str) -> int: ...
+
+    def prune_scan_failures(self, cutoff: float) -> int: ...
 
     def erased_at(self) -> float | None:
         """When the history last had an address erased (history forget), if ever."""

@@ -29,6 +29,8 @@ TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
     "users": ("username, password_hash, roles, disabled, created, mailboxes, generation",
               "username"),
     "deliveries": ("key, state, owner, scan_id, created, updated", "key"),  # retries stay once
+    # a message whose scan keeps failing keeps its count: its retries go on after the move
+    "scan_failures": ("key, failures, first_at, updated", "key"),
 }
 BATCH = 2000
 

@@ -1,4 +1,5 @@
-"""Failed sign-ins to the review app, counted in the store so every node counts together.
+"""Failures counted in the store so every node counts together: sign-ins to the review app,
+and scans of a message (relay.max_scan_attempts).
 
 The lockout and the slowing of a name (review/auth.py `Throttle`) were counted in each
 node's memory: behind a load balancer with two review nodes a guesser had two lockouts'
@@ -53,3 +54,42 @@ class SignInFailures:
         """Every failure of `keys` forgotten."""
         self._atomic(lambda db: db.executemany("DELETE FROM signin_failures WHERE key = ?",
                                                [(k,) for k in keys]))
+
+
+class ScanFailures:
+    """Mixed into `sql.SQLStore`: failed scans of one message, under its journal key.
+
+    A message whose scan kills its worker or runs out of time is answered 451 and comes
+    back minutes later from the client's queue, to whichever relay node it reaches; the
+    count is one row per key in the shared store so that the nodes give up together. Only
+    failures write here: a message scanned at the first try costs nothing. Rows go with the
+    delivery journal's (`prune_deliveries`, relay.journal_days).
+    """
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        raise NotImplementedError
+
+    def _atomic(self, work):
+        raise NotImplementedError
+
+    def scan_failed(self, key: str, at: float) -> int:
+        """One more failed scan of `key`; how many it has had now, this one counted."""
+        def work(db) -> int:
+            db.execute("INSERT INTO scan_failures (key, failures, first_at, updated) "
+                       "VALUES (?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                       "failures = scan_failures.failures + 1, updated = excluded.updated",
+                       (key, at, at))
+            return int(db.execute("SELECT failures FROM scan_failures WHERE key = ?",
+                                  (key,)).fetchall()[0][0])
+
+        return self._atomic(work)
+
+    def scan_failures(self, key: str) -> int:
+        """How many failed scans `key` has had (0 if none)."""
+        rows = self._read("SELECT failures FROM scan_failures WHERE key = ?", (key,))
+        return int(rows[0][0]) if rows else 0
+
+    def prune_scan_failures(self, cutoff: float) -> int:
+        """Forget counts last raised before `cutoff` (past any client's retry window)."""
+        return self._atomic(lambda db: db.execute(
+            "DELETE FROM scan_failures WHERE updated < ?", (cutoff,)).rowcount)

@@ -24,7 +24,7 @@ from dlpgate.store.base import (
     dumps,
 )
 from dlpgate.store.bursts import AuditBursts
-from dlpgate.store.failures import SignInFailures
+from dlpgate.store.failures import ScanFailures, SignInFailures
 from dlpgate.store.keeping import HistoryKeeping, spelling_keys
 
 _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
@@ -48,7 +48,7 @@ def audit_row(e: AuditEntry) -> tuple:
 NEAR_CHUNK = 5000
 
 
-class SQLStore(HistoryKeeping, AuditBursts, SignInFailures):
+class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
     LEAST = "min"
     GREATEST = "max"
 

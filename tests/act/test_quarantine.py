@@ -280,3 +280,30 @@ def test_released_mail_from_outside_is_learned_as_its_sender_writing_in(store):
         assert asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
                                    "a resident's own files", "web")).ok
     assert store.contacts(resident) == [] and store.wrote_in([resident]) == {resident}
+
+
+def test_a_message_held_unread_is_released_unread_and_learned_without_being_parsed(
+        store, monkeypatch):
+    # held because its scan failed relay.max_scan_attempts times: whatever killed the scan
+    # workers is in its bytes, and the release must not parse it in the relay's process
+    raw = make_message(to=("x@example.org",), body="Notes on Callum, NHS 943 476 5919.\n")
+    env = make_envelope(raw)
+    result = scanner().unread(raw, env, "", "the scan failed 3 times (the last: scan "
+                              "worker died)")
+    item = HeldMessage.of(result, env, raw, 1000.0)
+    assert item.unread and result.decision.verdict == "hold"
+    store.hold(item)
+
+    def crash(*args, **kwargs):
+        raise AssertionError("the held message was parsed")
+
+    monkeypatch.setattr("dlpgate.parse.mime.parse", crash)
+    with Sink() as sink:
+        released = asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                       "checked by phone with the sender", "web"))
+    assert released.ok
+    [got] = sink.delivered
+    assert got.data.endswith(raw)
+    sender = "alice.jones@example-council.gov.uk"
+    assert list(store.correspondence(sender, ["x@example.org"])) == ["x@example.org"]
+    assert store.held_about("x@example.org").profile_rows == 0  # nothing read: no words

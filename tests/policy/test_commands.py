@@ -195,6 +195,36 @@ rules:
                          "configuration's")
 
 
+def test_replay_decides_a_hold_given_up_on_as_unread_again_without_scanning_it(tmp_path):
+    from dlpgate.config import Settings
+    from dlpgate.pipeline import Scanner
+    from dlpgate.store.base import HeldMessage
+    from dlpgate.store.sqlite import SQLiteStore
+    from dlpgate.testing import make_envelope
+
+    # held because its scan failed relay.max_scan_attempts times; scanned, it would pass
+    # (nothing in it), and what killed the relay's workers could end the replay
+    raw = make_message(to=("y@example.org",), body="Lunch at one?\n")
+    settings = Settings.model_validate({"detection": {"ner": False}, "organisation": {
+        "internal_domains": ["example-council.gov.uk"]}})
+    store = SQLiteStore(f"sqlite:///{tmp_path}/d.db")
+    result = Scanner(settings).unread(raw, make_envelope(raw), "",
+                                      "the scan failed 3 times (the last: scan worker died)")
+    assert result.decision.verdict == "hold"
+    store.hold(HeldMessage.of(result, make_envelope(raw), raw, 1.0))
+    store.close()
+    lenient = tmp_path / "lenient.yaml"
+    lenient.write_text("rules:\n  - {id: noted, title: t, when: {findings: {}}, action: log, "
+                       "explain: x}\n")
+
+    proc = dlpgate("policy", "replay", "--quarantine", "--config", str(config(tmp_path)),
+                   "--policy", str(lenient))
+
+    assert proc.returncode == 0, proc.stderr
+    # held by the policy in force, as the relay held it: not "unchanged" from a scan's allow
+    assert "1 messages;" in proc.stdout and "released 1" in proc.stdout
+
+
 PARTNER = """\
 rules:
   - id: case-to-outside

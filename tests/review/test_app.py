@@ -1341,6 +1341,36 @@ def test_a_held_message_with_no_sender_is_listed_as_such_not_as_escaped_markup(w
     assert "&amp;lt;" not in page
 
 
+def test_a_message_held_unread_is_shown_revealed_and_released_without_being_parsed(
+        world, scanner, monkeypatch):
+    # its scan failed relay.max_scan_attempts times: what killed the workers is in its bytes,
+    # and the review app runs in the relay's process
+    raw = make_message(to=("carer@gmail.com",), body=f"NHS number {NHS}.\n")
+    result = scanner.unread(raw, make_envelope(raw), "", "the scan failed 3 times (the last: "
+                            "scan worker died), so nothing in the message could be checked")
+    item = HeldMessage.of(result, make_envelope(raw), raw, time.time())
+    world["store"].hold(item)
+
+    def crash(*args, **kwargs):
+        raise AssertionError("the held message was parsed")
+
+    monkeypatch.setattr("dlpgate.review.content.parse", crash)
+    monkeypatch.setattr("dlpgate.parse.mime.parse", crash)
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{item.id}")
+    assert page.status_code == 200
+    assert "the scan failed 3 times (the last: scan worker died)" in page.text
+    assert "The gateway did not read this message" in page.text and NHS not in page.text
+    shown = ann.post(f"/m/{item.id}/reveal", data={"csrf": csrf(page.text),
+                                                   "reason": "what is in it?"})
+    assert shown.status_code == 200 and NHS not in shown.text
+    r = ann.post(f"/m/{item.id}/release", data={"csrf": csrf(page.text),
+                                                "comment": "sender read it to me"})
+    assert r.status_code == 200 and 'id="state">released' in r.text
+    [got] = world["sink"].received
+    assert got.data.endswith(raw)
+
+
 def test_a_reviewer_adds_a_note_that_the_others_read_and_the_trail_keeps(world):
     ann = signed_in(world, "ann")
     item = f"/m/{world['id']}"

@@ -9,8 +9,11 @@ from dlpgate.config import Settings
 from dlpgate.pipeline import Scanner
 from dlpgate.review.content import (
     _EARLIER,
+    UNREAD_NOTE,
     findings_view,
     hidden_recipients,
+    part_texts,
+    plain_notes,
     reasons_view,
     revealed_parts,
 )
@@ -471,3 +474,27 @@ def test_a_hold_from_before_invitations_carried_files_were_read_keeps_all_but_th
     plain = held(make_message(to=("x@gmail.com",), attachments=(
         ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"),)))
     assert masked_in_place(plain, parser=17) == [True]  # no invitation: nothing moved
+
+
+def test_a_message_held_unread_is_shown_without_being_parsed_and_says_why(monkeypatch):
+    # held because its scan failed relay.max_scan_attempts times: what killed the scan
+    # workers is in its bytes, and the review app must not parse it in its own process
+    raw = make_message(to=("carer.home@gmail.com",), body="NHS 943 476 5919\n")
+    env = make_envelope(raw)
+    result = Scanner(SETTINGS).unread(raw, env, "", "the scan failed 3 times (the last: scan "
+                                      "exceeded 60 s), so nothing in the message could be "
+                                      "checked")
+    item = HeldMessage.of(result, env, raw, time.time())
+
+    def crash(*args, **kwargs):
+        raise AssertionError("the held message was parsed")
+
+    monkeypatch.setattr("dlpgate.review.content.parse", crash)
+    texts = part_texts(item, SETTINGS)
+
+    assert dict(texts) == {} and revealed_parts(item, SETTINGS, texts) == []
+    assert plain_notes(texts.notes) == [UNREAD_NOTE]
+    [group] = findings_view(item, SETTINGS, texts)
+    [shown] = group["items"]
+    assert group["entity"] == "UNSCANNABLE" and shown["part"] == "body"
+    assert shown["shown"].startswith("body: the scan failed 3 times")
