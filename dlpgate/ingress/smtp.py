@@ -335,7 +335,18 @@ class Handler:
 
         result: ScanResult | None = None
         try:
-            result = await gw.scanner.run(raw, env, scan_id, gw.settings.relay.scan_timeout)
+            if (failed := await self._failed_before(key, scan_id)) is not None:
+                # given up on at an earlier attempt whose decision could not be made (its
+                # worker was being replaced): decided now, not scanned to fail once more
+                result = await self._decide_unread(env, raw, scan_id, failed, "")
+                if result is None:
+                    await tx.abort()
+                    self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started,
+                              "scan attempts exhausted: no decision yet")
+                    return str(R451_SCAN_FAILED)
+            else:
+                result = await gw.scanner.run(raw, env, scan_id,
+                                              gw.settings.relay.scan_timeout)
         except Overloaded:
             await tx.abort()
             self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started, "overloaded")
@@ -437,9 +448,40 @@ class Handler:
             log.warning("scan_failed", scan_id=scan_id, failures=failures, limit=limit,
                         error=str(failed))
             return None
+        return await self._decide_unread(env, raw, scan_id, failures, str(failed))
+
+    async def _failed_before(self, key: str, scan_id: str) -> int | None:
+        """The failed scans this message has had, if they reached `relay.max_scan_attempts`
+        before this attempt; None to scan it as usual (also when the store cannot say).
+
+        The attempt that reaches the limit decides at once, in a worker; but the scan that
+        failed there has often cost its worker (killed past the time allowed, or crashed),
+        and with one or two workers its replacement (a model to load) may not be ready
+        within the scan budget. Each later attempt then scanned the message again, killed
+        the worker again and found none for the decision: 451 for ever, as before the
+        limit. It costs one indexed read a message."""
+        gw = self.gateway
+        limit = gw.settings.relay.max_scan_attempts
+        if not limit or gw.settings.relay.on_error == "pass":
+            return None
+        try:
+            failures = await asyncio.to_thread(gw.store.scan_failures, key)
+        except StoreError as exc:
+            log.error("store_failed", scan_id=scan_id, stage="scan-failures", error=str(exc))
+            metrics.STORE_ERRORS.labels("scan-failures").inc()
+            return None
+        return failures if failures >= limit else None
+
+    async def _decide_unread(self, env: Envelope, raw: bytes, scan_id: str, failures: int,
+                             last: str) -> ScanResult | None:
+        """The decision on a message given up on, made without reading it; None (451) when
+        it cannot be made now."""
+        gw = self.gateway
+        limit = gw.settings.relay.max_scan_attempts
         # read by reviewers and, in a notice, by the sender: what happened, not the setting
-        reason = (f"the scan failed {failures} times (the last: {failed}), so nothing in the "
-                  "message could be checked")
+        said = f" (the last: {last})" if last else ""
+        reason = (f"the scan failed {failures} times{said}, so nothing in the message could "
+                  "be checked")
         try:
             result = await gw.scanner.run(raw, env, scan_id, gw.settings.relay.scan_timeout,
                                           unread=reason)
@@ -449,7 +491,7 @@ class Handler:
             return None
         metrics.GAVE_UP.inc()
         log.warning("scan_attempts_exhausted", scan_id=scan_id, failures=failures, limit=limit,
-                    error=str(failed), verdict=result.decision.verdict.value,
+                    error=last, verdict=result.decision.verdict.value,
                     action=result.decision.chosen.value, rules=list(result.decision.rules))
         return result
 

@@ -82,6 +82,34 @@ def test_a_retry_of_the_held_message_is_answered_from_the_journal_without_a_scan
     assert len(relay.store.held()) == 1
 
 
+def test_a_message_given_up_on_whose_decision_could_not_be_made_is_decided_next_time_unscanned(
+        relay, sink, monkeypatch):
+    # the third scan's failure cost its worker, and the replacement was not ready for the
+    # decision within the budget: every later attempt scanned it again, and failed again
+    scans = crashing(relay, monkeypatch)
+    scanner = relay.relay.scanner.scanner
+    real = scanner.unread
+    decisions: list[int] = []
+
+    def unread(*args, **kwargs):
+        decisions.append(1)
+        if len(decisions) == 1:
+            raise MemoryError  # no worker for it, in effect: the decision failed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scanner, "unread", unread)
+    raw = make_message(to=(OUTSIDE,), body=BODY)
+
+    replies = [attempt(relay, raw)[0] for _ in range(4)]
+
+    assert replies == [451, 451, 451, 250]
+    assert len(scans) == 3 and len(decisions) == 2  # the fourth was decided, not scanned
+    [held] = relay.store.held()
+    assert held.unread and sink.delivered == []
+    assert held.reasons[0].startswith("body: the scan failed 3 times, so nothing in the "
+                                      "message could be checked")
+
+
 def test_two_relays_on_one_store_count_the_failures_together(make_settings, relay_factory,
                                                               sink, monkeypatch):
     a = relay_factory(make_settings())
