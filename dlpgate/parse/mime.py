@@ -21,6 +21,7 @@ import quopri
 import re
 from collections.abc import Iterator
 from email.message import Message as EmailMessage
+from typing import Any
 
 from dlpgate.config import Limits, Ocr
 from dlpgate.history import getaddresses
@@ -593,14 +594,8 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         msg = EmailMessage()
         msg.set_payload(raw.decode("utf-8", errors="replace"))
         msg.defects.append(type("UnparseableMessage", (Exception,), {})(type(exc).__name__))
-    subject = " ".join(header_text(msg.get("Subject")).split())
-    to = addresses(msg.get_all("To") or [])
-    cc = addresses(msg.get_all("Cc") or [])
-    from_list = addresses(msg.get_all("From") or [])
-    from_names = getaddresses([header_text(v) for v in msg.get_all("From") or []])
-    visible = {a.lower() for a in to + cc}
-    bcc_only = tuple(r for r in (envelope.rcpt_tos if envelope else ()) if r.lower() not in visible)
-    headers = tuple((k, header_text(v)) for k, v in msg.items() if k.lower() in KEPT_HEADERS)
+    fields = header_fields(msg, envelope)
+    subject = fields["subject"]
 
     parts: list[TextPart] = []
     if subject:
@@ -670,21 +665,38 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         parts.append(TextPart(name=FILE_NAMES, text=names[: limits.max_text]))
     notes = _notes(budget)
     return Message(
-        message_id=header_text(msg.get("Message-ID")).strip(),
-        subject=subject,
-        from_addr=from_list[0] if from_list else (envelope.mail_from if envelope else ""),
-        to=to,
-        cc=cc,
-        bcc_only=bcc_only,
-        headers=headers,
+        **fields,
         parts=tuple(parts),
         attachments=tuple(attachments),
         problems=tuple(dict.fromkeys(problems)),
         size=len(raw),
-        from_name=from_names[0][0] if from_names else "",
-        envelope_rcpts=tuple(envelope.rcpt_tos) if envelope else (),
         notes=notes,
     )
+
+
+def header_fields(msg: EmailMessage, envelope: Envelope | None) -> dict[str, Any]:
+    """What a message's header block and envelope say of it (its subject, addresses, the
+    sender's display name, the headers kept), as `Message` fields: the same for a message
+    read whole (`parse`) and for one given up on, whose headers alone are read
+    (`unread.unread_message`)."""
+    to = addresses(msg.get_all("To") or [])
+    cc = addresses(msg.get_all("Cc") or [])
+    from_list = addresses(msg.get_all("From") or [])
+    from_names = getaddresses([header_text(v) for v in msg.get_all("From") or []])
+    visible = {a.lower() for a in to + cc}
+    rcpts = tuple(envelope.rcpt_tos) if envelope else ()
+    return {
+        "message_id": header_text(msg.get("Message-ID")).strip(),
+        "subject": " ".join(header_text(msg.get("Subject")).split()),
+        "from_addr": from_list[0] if from_list else (envelope.mail_from if envelope else ""),
+        "to": to,
+        "cc": cc,
+        "bcc_only": tuple(r for r in rcpts if r.lower() not in visible),
+        "headers": tuple((k, header_text(v)) for k, v in msg.items()
+                         if k.lower() in KEPT_HEADERS),
+        "from_name": from_names[0][0] if from_names else "",
+        "envelope_rcpts": rcpts,
+    }
 
 
 def _notes(budget: Budget) -> tuple[str, ...]:

@@ -16,9 +16,8 @@ import email.message
 import email.parser
 import re
 
-from dlpgate.history import getaddresses
 from dlpgate.model import Envelope, Message, Problem
-from dlpgate.parse.mime import KEPT_HEADERS, addresses, header_text
+from dlpgate.parse.mime import header_fields
 
 # More than any real header block (Exchange's run to a few tens of KB); what a hostile one
 # has past it is not read, and the addresses it would have given are the envelope's alone.
@@ -39,25 +38,10 @@ def unread_message(raw: bytes, envelope: Envelope | None, reason: str) -> Messag
         msg = email.parser.BytesParser().parsebytes(block, headersonly=True)
     except Exception:  # whatever the header block is, the envelope still says where it goes
         msg = email.message.EmailMessage()
-    subject = " ".join(header_text(msg.get("Subject")).split())
-    to = addresses(msg.get_all("To") or [])
-    cc = addresses(msg.get_all("Cc") or [])
-    from_list = addresses(msg.get_all("From") or [])
-    from_names = getaddresses([header_text(v) for v in msg.get_all("From") or []])
-    visible = {a.lower() for a in to + cc}
-    rcpts = envelope.rcpt_tos if envelope else ()
     return Message(
-        message_id=header_text(msg.get("Message-ID")).strip(),
-        subject=subject,
-        from_addr=from_list[0] if from_list else (envelope.mail_from if envelope else ""),
-        to=to,
-        cc=cc,
-        bcc_only=tuple(r for r in rcpts if r.lower() not in visible),
-        headers=tuple((k, header_text(v)) for k, v in msg.items() if k.lower() in KEPT_HEADERS),
+        **header_fields(msg, envelope),
         parts=(),  # nothing is read: no detector sees any of its text
         attachments=(),
         problems=(Problem("unscannable", PART, reason),),
         size=len(raw),
-        from_name=from_names[0][0] if from_names else "",
-        envelope_rcpts=tuple(rcpts),
     )
