@@ -211,9 +211,12 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
             params += states
         if query:
             like = f"%{_like(query.lower())}%"
+            # the recipients are a JSON list, a letter past ASCII kept as its escape (zo\u00eb):
+            # "zoë" is looked for as that too
+            escaped = f"%{_like(json.dumps(query.lower())[1:-1])}%"
             where.append("(LOWER(mail_from) LIKE ? ESCAPE '!' OR LOWER(id) LIKE ? ESCAPE '!' "
-                         "OR LOWER(rcpt_tos) LIKE ? ESCAPE '!')")
-            params += (like, like, like)
+                         "OR LOWER(rcpt_tos) LIKE ? ESCAPE '!' OR rcpt_tos LIKE ? ESCAPE '!')")
+            params += (like, like, like, escaped)
         if rule:  # the rules column is a JSON list of ids: the id with its quotes
             where.append("rules LIKE ? ESCAPE '!'")
             params.append(f"%{_like(json.dumps(rule))}%")
