@@ -58,6 +58,8 @@ from dlpgate.store.base import DecisionRecord, HeldMessage, Store, StoreError
 from dlpgate.workers import NOT_THE_MESSAGE, Overloaded, ScanFailed, ScanTimeout, spawn
 
 log = obs.logger("dlpgate.smtp")
+# messages given up on and not yet decided, remembered by one node (`Gateway.undecided`)
+UNDECIDED_KEPT = 10_000
 
 
 _SCAN_ID_WIDTH = 21  # pipeline.new_scan_id: 11 hex digits of milliseconds, 10 random
@@ -111,6 +113,9 @@ class Gateway:
         self.closing = False
         self.idle = asyncio.Event()
         self.idle.set()
+        # messages (journal keys) that reached relay.max_scan_attempts here but could not be
+        # decided then, with their count: decided at their next attempt, not scanned again
+        self.undecided: dict[str, int] = {}
 
     def admit(self, peer: Any) -> str | None:
         """None to admit the client, or the reply that refuses it."""
@@ -335,10 +340,10 @@ class Handler:
 
         result: ScanResult | None = None
         try:
-            if (failed := await self._failed_before(key, scan_id)) is not None:
+            if (failed := gw.undecided.get(key)) is not None:
                 # given up on at an earlier attempt whose decision could not be made (its
                 # worker was being replaced): decided now, not scanned to fail once more
-                result = await self._decide_unread(env, raw, scan_id, failed, "")
+                result = await self._decide_unread(key, env, raw, scan_id, failed, "")
                 if result is None:
                     await tx.abort()
                     self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started,
@@ -448,34 +453,21 @@ class Handler:
             log.warning("scan_failed", scan_id=scan_id, failures=failures, limit=limit,
                         error=str(failed))
             return None
-        return await self._decide_unread(env, raw, scan_id, failures, str(failed))
+        return await self._decide_unread(key, env, raw, scan_id, failures, str(failed))
 
-    async def _failed_before(self, key: str, scan_id: str) -> int | None:
-        """The failed scans this message has had, if they reached `relay.max_scan_attempts`
-        before this attempt; None to scan it as usual (also when the store cannot say).
-
-        The attempt that reaches the limit decides at once, in a worker; but the scan that
-        failed there has often cost its worker (killed past the time allowed, or crashed),
-        and with one or two workers its replacement (a model to load) may not be ready
-        within the scan budget. Each later attempt then scanned the message again, killed
-        the worker again and found none for the decision: 451 for ever, as before the
-        limit. It costs one indexed read a message."""
-        gw = self.gateway
-        limit = gw.settings.relay.max_scan_attempts
-        if not limit or gw.settings.relay.on_error == "pass":
-            return None
-        try:
-            failures = await asyncio.to_thread(gw.store.scan_failures, key)
-        except StoreError as exc:
-            log.error("store_failed", scan_id=scan_id, stage="scan-failures", error=str(exc))
-            metrics.STORE_ERRORS.labels("scan-failures").inc()
-            return None
-        return failures if failures >= limit else None
-
-    async def _decide_unread(self, env: Envelope, raw: bytes, scan_id: str, failures: int,
-                             last: str) -> ScanResult | None:
+    async def _decide_unread(self, key: str, env: Envelope, raw: bytes, scan_id: str,
+                             failures: int, last: str) -> ScanResult | None:
         """The decision on a message given up on, made without reading it; None (451) when
-        it cannot be made now."""
+        it cannot be made now.
+
+        The scan that failed the last time has often cost its worker (killed past the time
+        allowed, or crashed), and with one or two workers its replacement (a model to load)
+        may not be ready within the scan budget. Such a message is remembered here
+        (`Gateway.undecided`) and decided at its next attempt without a scan: before, each
+        later attempt scanned it again, killed the worker again and found none for the
+        decision, 451 for ever. Remembered by this node only, which costs the messages
+        that never fail nothing; another node reaching it scans once, counts, and decides
+        there."""
         gw = self.gateway
         limit = gw.settings.relay.max_scan_attempts
         # read by reviewers and, in a notice, by the sender: what happened, not the setting
@@ -488,7 +480,11 @@ class Handler:
         except (ScanFailed, Overloaded) as exc:
             log.error("unread_decision_failed", scan_id=scan_id, failures=failures,
                       error=str(exc) or type(exc).__name__)
+            if key not in gw.undecided and len(gw.undecided) >= UNDECIDED_KEPT:
+                gw.undecided.pop(next(iter(gw.undecided)))  # the oldest: it scans once more
+            gw.undecided[key] = failures
             return None
+        gw.undecided.pop(key, None)
         metrics.GAVE_UP.inc()
         log.warning("scan_attempts_exhausted", scan_id=scan_id, failures=failures, limit=limit,
                     error=last, verdict=result.decision.verdict.value,
