@@ -10,6 +10,7 @@ bounded however the archives nest (a zip quine stops at the depth limit).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -161,6 +162,22 @@ class Budget:
     def ocr_left(self) -> float:
         """Seconds of OCR the message has left (`scan.ocr.max_seconds`)."""
         return max(0.0, self.ocr.max_seconds - self.ocr_spent) if self.ocr else 0.0
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[None]:
+        """What runs inside counted against the message's OCR (`ocr_left`), whether it
+        gives its words or raises."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.ocr_spent += time.monotonic() - started
+
+    def out_of_time(self, name: str) -> Problem:
+        """A picture not read because the message's OCR time was spent before it."""
+        seconds = self.ocr.max_seconds if self.ocr else 0
+        return Problem("unscannable", name, f"image not read: the message's {seconds:g} s of "
+                       "OCR were spent before it (scan.ocr.max_seconds)")
 
 
 _TEXT_TYPES = ("text/plain", "text/csv", "text/tab-separated-values", "application/csv")
@@ -504,13 +521,12 @@ def _pdf(name: str, data: bytes, depth: int, budget: Budget,
                               f"{budget.ocr.max_seconds:g} s of OCR (scan.ocr.max_seconds), "
                               "not read")
                 break
-            started = time.monotonic()
             try:
-                found |= reader.pages(data, [number], left,
-                                      pictured=pixels >= pdf.SCAN_PIXELS)
+                with budget.timing():
+                    found |= reader.pages(data, [number], left,
+                                          pictured=pixels >= pdf.SCAN_PIXELS)
             except ocr.OcrFailed as exc:
                 unread.append(f"scanned {exc}")
-            budget.ocr_spent += time.monotonic() - started
         return found, unread
 
     ocr_on = budget.ocr is not None and budget.reader() is not None
@@ -550,14 +566,12 @@ def _pdf_pictures(name: str, data: bytes, pictured: list[tuple[int, list[int]]],
         if _spent(budget, SMALL_SHARE) and small.issuperset(objects):
             budget.unread_small += len(objects)
             continue
-        started = time.monotonic()
         try:
-            found = reader.pictures(data, number, objects, budget.ocr_left())
+            with budget.timing():
+                found = reader.pictures(data, number, objects, budget.ocr_left())
         except ocr.OcrFailed as exc:
             yield Problem("unscannable", name, f"pictures on {exc}")
             continue
-        finally:
-            budget.ocr_spent += time.monotonic() - started
         for n, picture in enumerate(found, 1):
             digest = hashlib.sha256(picture).digest()
             if digest in seen:
@@ -671,9 +685,7 @@ def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Itera
                       f"{budget.limits.max_message_text} characters before it")
         return
     if budget.ocr_left() <= 0:
-        yield Problem("unscannable", name, f"image not read: the message's "
-                      f"{budget.ocr.max_seconds:g} s of OCR were spent before it "
-                      "(scan.ocr.max_seconds)")
+        yield budget.out_of_time(name)
         return
     if budget.ocr.skip_photos and _no_text(data, budget, reader):
         budget.unread_photos += 1
@@ -683,14 +695,12 @@ def image(name: str, data: bytes, budget: Budget, inside: bool = False) -> Itera
                       f"{budget.ocr.max_pages} scanned pages and images read before it "
                       "(scan.ocr.max_pages)")
         return
-    started = time.monotonic()
     try:
-        text = reader.image(data, budget.ocr_left())
+        with budget.timing():
+            text = reader.image(data, budget.ocr_left())
     except ocr.OcrFailed as exc:
         yield Problem("unscannable", name, f"image not read: {exc}")
         return
-    finally:
-        budget.ocr_spent += time.monotonic() - started
     yield from _cut(text, name, budget.limits)
 
 
@@ -730,18 +740,14 @@ def _heif(name: str, data: bytes, budget: Budget, reader: ocr.Reader,
         budget.unread_pictures += 1
         return
     if budget.ocr is not None and budget.ocr_left() <= 0:
-        yield Problem("unscannable", name, f"image not read: the message's "
-                      f"{budget.ocr.max_seconds:g} s of OCR were spent before it "
-                      "(scan.ocr.max_seconds)")
+        yield budget.out_of_time(name)
         return
-    started = time.monotonic()
     try:
-        drawn = reader.photograph(data, budget.ocr_left())
+        with budget.timing():
+            drawn = reader.photograph(data, budget.ocr_left())
     except ocr.OcrFailed as exc:
         yield Problem("unscannable", name, f"image not read: {exc}")
         return
-    finally:
-        budget.ocr_spent += time.monotonic() - started
     yield from image(name, drawn, budget, inside)
 
 
@@ -749,11 +755,8 @@ def _no_text(data: bytes, budget: Budget, reader: ocr.Reader) -> bool:
     """Whether a photograph showed nothing like a line of text at a first look: it is then
     not read, and takes none of the message's `max_pages`, so a screenshot after thirty
     photographs of damp walls is still read; the look's time counts against `max_seconds`."""
-    started = time.monotonic()
-    try:
+    with budget.timing():
         return reader.shows_no_text(data, budget.ocr_left())
-    finally:
-        budget.ocr_spent += time.monotonic() - started
 
 
 # the share of a message's OCR that pictures under `min_pixels` may use (`_spent`)
@@ -774,14 +777,12 @@ def _crop(name: str, data: bytes, budget: Budget, reader: ocr.Reader) -> Iterato
         budget.unread_small += 1
         return
     budget.take_pages(1)
-    started = time.monotonic()
     try:
-        text = reader.image(data, budget.ocr_left())
+        with budget.timing():
+            text = reader.image(data, budget.ocr_left())
     except ocr.OcrFailed:
         budget.unread_small += 1
         return
-    finally:
-        budget.ocr_spent += time.monotonic() - started
     if shows_data(text):
         yield from _cut(text, name, budget.limits)
 
