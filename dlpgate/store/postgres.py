@@ -54,6 +54,14 @@ def _whole(exc: psycopg.Error) -> bool:
     return state[:2] in ("08", "53", "57", "58") or state == "25006"
 
 
+def _dropped(held: list[psycopg.Connection], exc: psycopg.Error) -> bool:
+    """Whether `exc` is a pooled connection found dead when used: the server restarted, failed
+    over or ended it (`pg_terminate_backend`) while it sat idle in the pool. The pool discards a
+    broken connection and the next one is asked. Without this, the first message each idle
+    connection met after a database restart got a 451, up to one per connection kept."""
+    return bool(held) and held[0].broken and isinstance(exc, psycopg.OperationalError)
+
+
 class PostgresStore(SQLStore):
     LEAST = "LEAST"
     GREATEST = "GREATEST"
@@ -88,6 +96,7 @@ class PostgresStore(SQLStore):
 
     def __init__(self, url: str, min_size: int = 1, max_size: int = 8) -> None:
         self.url = url
+        self._max_size = max_size
         self._cache: dict[tuple, tuple[float, object]] = {}
         self._erasure_checked = float("-inf")
         self._erased_at: float | None = None
@@ -120,11 +129,17 @@ class PostgresStore(SQLStore):
                          "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
-        try:
-            with self._pool.connection() as conn:
-                return conn.execute(_pg(sql), _no_nul(params)).fetchall()
-        except psycopg.Error as exc:
-            raise StoreError(f"store read failed: {_safe(exc)}") from None
+        for dropped in range(self._max_size + 1):
+            held: list[psycopg.Connection] = []
+            try:
+                with self._pool.connection() as conn:
+                    held.append(conn)
+                    return conn.execute(_pg(sql), _no_nul(params)).fetchall()
+            except psycopg.Error as exc:
+                # a read may always be asked again, of the next connection
+                if not _dropped(held, exc) or dropped == self._max_size:
+                    raise StoreError(f"store read failed: {_safe(exc)}") from None
+        raise AssertionError("unreachable")
 
     def _atomic(self, work):
         """`work(cursor)` in one transaction; the cursor takes `?` placeholders like SQLite.
@@ -133,16 +148,28 @@ class PostgresStore(SQLStore):
         is run again, whole: relays' batches, an erasure and an import write the same rows
         in different orders, and `history forget` failed one time in two under relay
         traffic, an import after three of its four batches."""
-        for attempt in range(RETRIES + 1):
+        attempt = dropped = 0
+        while True:
+            held: list[psycopg.Connection] = []
+            begun = False
             try:
-                with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                    return work(_Cursor(cur))
+                with self._pool.connection() as conn:
+                    held.append(conn)
+                    with conn.transaction(), conn.cursor() as cur:
+                        begun = True
+                        return work(_Cursor(cur))
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
-                if attempt == RETRIES:
+                attempt += 1
+                if attempt > RETRIES:
                     raise StoreError(f"store write failed: {_safe(exc)}") from None
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
             except psycopg.Error as exc:
-                raise StoreError(f"store write failed: {_safe(exc)}", whole=_whole(exc)) from None
+                # only a transaction that never began is run again: one the connection was
+                # lost inside may have committed, and must not be written twice
+                dropped += 1
+                if begun or not _dropped(held, exc) or dropped > self._max_size:
+                    raise StoreError(f"store write failed: {_safe(exc)}",
+                                     whole=_whole(exc)) from None
             except UnicodeError:  # text it cannot encode (a lone surrogate)
                 raise StoreError("store write failed: UnicodeEncodeError") from None
 

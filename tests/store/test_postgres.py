@@ -268,3 +268,70 @@ def test_a_node_recovers_when_a_silent_database_link_heals(pg_url):
     finally:
         store.close()
         link.close()
+
+
+def _end_sessions(application_name: str) -> int:
+    """What a database restart or fail-over does to a node's pooled connections: ends them
+    while they sit idle."""
+    import psycopg
+
+    from tests.conftest import PG_URL
+
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE application_name = %s", (application_name,)).fetchall())
+
+
+def _pooled(pg_url: str, name: str) -> PostgresStore:
+    store = PostgresStore(f"{pg_url}&application_name={name}", min_size=3, max_size=3)
+    deadline = time.monotonic() + 10
+    while store._pool.get_stats().get("pool_available", 0) < 3:  # all three idle in the pool
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return store
+
+
+@pytest.mark.parametrize("first", ["write", "read"])
+def test_after_a_database_restart_no_message_meets_a_dead_pooled_connection(pg_url, first):
+    """Each idle connection in the pool was dead after a restart, and the first message to be
+    handed each one got a 451: three here, up to eight with the default pool. Now a connection
+    found dead is dropped and the next asked, so the first message after a restart goes
+    through."""
+    import secrets
+
+    name = f"dlpgate-restart-{secrets.token_hex(4)}"
+    store = _pooled(pg_url, name)
+    try:
+        assert _end_sessions(name) == 3
+        time.sleep(0.2)  # the server has closed them; the pool has not noticed
+        pair = Pair("ann@x.gov.uk", "gp@nhs.net", 100.0, count=2)
+        for _ in range(3):
+            if first == "write":
+                store.learn([pair])
+                assert store.correspondence("ann@x.gov.uk", ["gp@nhs.net"])
+            else:
+                assert store._read("SELECT 1", ()) == [(1,)]
+                store.learn([pair])
+    finally:
+        store.close()
+
+
+def test_a_transaction_whose_connection_died_inside_it_is_not_written_again(pg_url):
+    """Lost after BEGIN, a transaction may have committed (the COMMIT sent, its answer lost):
+    it is the caller's error to retry (a 451, the client sends again), never a second write
+    made here."""
+    store = PostgresStore(pg_url, min_size=1, max_size=2)
+    calls = []
+
+    def work(db):
+        calls.append(1)
+        db.execute("INSERT INTO meta (key, value) VALUES ('died', 'x')")
+        db.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    try:
+        with pytest.raises(StoreError, match="store write failed"):
+            store._atomic(work)
+        assert calls == [1]
+        assert store._read("SELECT value FROM meta WHERE key = 'died'", ()) == []
+    finally:
+        store.close()
