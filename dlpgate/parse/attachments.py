@@ -49,6 +49,7 @@ from dlpgate.parse import (
     tnef,
     xls,
 )
+from dlpgate.parse.unpack import RATIO_FROM
 
 Item = TextPart | Attachment | Problem
 # Parses a nested message (.eml, message/rfc822); injected to avoid an import cycle.
@@ -1061,7 +1062,10 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: 
     """Read one member without trusting its header: stop at the declared size + 1."""
     limits = budget.limits
     declared = info.file_size
-    if info.compress_size and declared / max(info.compress_size, 1) > limits.max_ratio:
+    # below RATIO_FROM no ratio is a bomb, as for every other archive: a small file of one
+    # line said many times (a padded export, a log) compresses past 100:1 and was held unread
+    if declared > RATIO_FROM and info.compress_size \
+            and declared / max(info.compress_size, 1) > limits.max_ratio:
         raise BudgetExceeded(
             f"{name}: member compression ratio {declared // max(info.compress_size, 1)}:1 "
             f"exceeds {limits.max_ratio}:1 (zip bomb)"

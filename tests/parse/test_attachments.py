@@ -66,6 +66,23 @@ def test_archives_are_read_member_by_member_with_nested_names():
     assert problems == []
 
 
+def test_a_small_file_that_compresses_well_is_read_not_taken_for_a_bomb():
+    # 900 KB of one padded line said over and over, then the child: more than 300:1 deflated,
+    # and under a megabyte, where no other archive's ratio is weighed; it was held unread
+    export = ("0" * 60 + "\n") * 14_500 + SECRET + "\n"
+    data = testdata.make_zip({"export.txt": export})
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("export.txt")
+    assert info.file_size / info.compress_size > 300 and info.file_size < 1 << 20
+    parts, problems = parts_and_problems("export.zip", data, "application/zip")
+    assert SECRET in parts["export.zip/export.txt"] and problems == []
+
+
+def test_a_member_past_a_megabyte_and_the_ratio_is_still_a_bomb():
+    data = testdata.make_zip({"zeros.txt": "0" * (4 << 20)})
+    _, problems = parts_and_problems("zeros.zip", data, "application/zip")
+    assert problems == [("unscannable", "zeros.zip")]
+
+
 def test_a_file_dropped_into_a_document_as_an_object_is_read_as_the_file_it_wraps():
     # read as the compound file's text runs, a .docx dropped into a letter was compressed
     # bytes, and went out unread
