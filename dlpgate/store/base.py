@@ -75,6 +75,20 @@ class DecisionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldSummary:
+    """One hold as the dashboard counts it: its rules, its recipients' signals and its times,
+    not its bytes, findings or reasons. Reading whole records for a quarter's holds took
+    seconds a page (the findings and matches are most of a row)."""
+
+    id: str
+    created: float
+    updated: float
+    state: str
+    rules: tuple[str, ...]
+    recipients: tuple[dict, ...]  # address and signals of each
+
+
+@dataclass(frozen=True, slots=True)
 class HeldMessage:
     id: str
     created: float
@@ -252,6 +266,10 @@ class Store(Protocol):
 
     def held_rules(self) -> list[str]: ...
 
+    def hold_summaries(self, since: float) -> list[HoldSummary]:
+        """Every hold made at `since` or later, with what a dashboard counts and nothing else."""
+        ...
+
     def get_held(self, item_id: str) -> HeldMessage | None: ...
 
     def decisions(self, limit: int = 100) -> list[DecisionRecord]: ...
@@ -297,8 +315,9 @@ class Store(Protocol):
     def signin_succeeded(self, keys: list[str]) -> None: ...
 
     def audit_log(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
-                  limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
-        """Newest first; each given filter must hold."""
+                  limit: int = 1000, action: str | tuple[str, ...] | None = None,
+                  since: float | None = None) -> list[AuditEntry]:
+        """Newest first; each given filter must hold (`since`: written at that time or later)."""
         ...
 
     def audit_extent(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,

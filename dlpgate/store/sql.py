@@ -21,6 +21,7 @@ from dlpgate.store.base import (
     Correspondence,
     DecisionRecord,
     HeldMessage,
+    HoldSummary,
     dumps,
 )
 from dlpgate.store.bursts import AuditBursts
@@ -233,6 +234,13 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         rows = self._read("SELECT DISTINCT rules FROM quarantine", ())
         return sorted({rule for (text,) in rows for rule in json.loads(text)})
 
+    def hold_summaries(self, since: float) -> list[HoldSummary]:
+        rows = self._read("SELECT id, created, updated, state, rules, recipients FROM "
+                          "quarantine WHERE created >= ? ORDER BY created", (since,))
+        return [HoldSummary(i, created, updated or 0.0, state, tuple(json.loads(rules)),
+                            tuple(json.loads(recipients)))
+                for i, created, updated, state, rules, recipients in rows]
+
     def get_held(self, item_id: str) -> HeldMessage | None:
         rows = self._read(f"SELECT {_HELD_COLUMNS} FROM quarantine WHERE id = ?", (item_id,))
         return _held(rows[0]) if rows else None
@@ -257,8 +265,12 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         self._write(AUDIT_INSERT, [audit_row(entry)])
 
     def audit_log(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
-                  limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
+                  limit: int = 1000, action: str | tuple[str, ...] | None = None,
+                  since: float | None = None) -> list[AuditEntry]:
         clause, params = _audit_where(item_id, actor, action, None)
+        if since is not None:
+            clause = f"{clause} AND at >= ?" if clause else "WHERE at >= ?"
+            params = (*params, since)
         rows = self._read(f"SELECT {_AUDIT_COLUMNS} FROM audit {clause} ORDER BY id DESC LIMIT ?",
                           (*params, limit))
         return [AuditEntry(*r) for r in rows]
@@ -659,7 +671,8 @@ def _like(text: str) -> str:
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
-def _audit_where(item_id: str | None, actor: str | tuple[str, ...] | None, action: str | None,
+def _audit_where(item_id: str | None, actor: str | tuple[str, ...] | None,
+                 action: str | tuple[str, ...] | None,
                  below: int | None) -> tuple[str, tuple]:
     where, params = [], []
     for column, value in (("item_id", item_id), ("actor", actor), ("action", action),

@@ -174,6 +174,27 @@ def test_a_page_of_the_queue_is_searched_and_counted_over_every_held_message(any
                                       "many", "misdirected"]
 
 
+def test_a_dashboards_holds_are_those_made_since_its_day_with_no_content(any_store):
+    item, _ = held_item()
+    for n, (created, state) in enumerate([(100, "released"), (200, "held"), (300, "rejected")]):
+        any_store.hold(dataclasses.replace(item, id=f"d{n}", created=created, state=state,
+                                           updated=created + 60, rules=(f"rule-{n}",)))
+    summaries = any_store.hold_summaries(since=200)
+    assert [(s.id, s.state, s.rules, s.created, s.updated) for s in summaries] == [
+        ("d1", "held", ("rule-1",), 200, 260), ("d2", "rejected", ("rule-2",), 300, 360)]
+    assert summaries[0].recipients == item.recipients  # the signals, read as held
+    assert not hasattr(summaries[0], "findings") and not hasattr(summaries[0], "raw")
+
+
+def test_the_audit_trail_is_read_since_a_time_for_several_actions(any_store):
+    for at, action in [(100, "false-alarm"), (200, "view"), (300, "release"),
+                       (400, "false-alarm")]:
+        any_store.audit(AuditEntry("web:ann", action, f"i{at}", at=at))
+    got = any_store.audit_log(action=("false-alarm", "release"), since=300)
+    assert [(e.action, e.item_id) for e in got] == [("false-alarm", "i400"), ("release", "i300")]
+    assert len(any_store.audit_log(since=150)) == 3
+
+
 def test_retention_finds_old_open_messages(any_store):
     old, _ = held_item(created=1000.0)
     any_store.hold(old)
