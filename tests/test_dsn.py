@@ -5,6 +5,7 @@ smtplib client, real relay, real aiosmtpd next hop, on loopback."""
 from __future__ import annotations
 
 import smtplib
+import time
 
 import pytest
 
@@ -98,22 +99,28 @@ def test_dsn_requests_reach_a_next_hop_offering_dsn_exactly_as_sent_per_recipien
 
 
 def test_a_next_hop_without_dsn_gets_no_dsn_parameter_and_the_mail_is_delivered(
-        make_settings, relay_factory):
-    with Sink(dsn=False) as hop:
-        settings = make_settings(relay={"next_hop": hop.address})
-        with capture_logs(settings, forbidden=("Bob.Smith", "bob.smith@")) as logs:
-            relay = relay_factory(settings)
-            # the relay offers DSN until it has greeted its next hop: this one asks anyway
-            code, _ = send_with_dsn(relay.port, {BOB: ["NOTIFY=SUCCESS", BOB_ORCPT]},
-                                    make_message(to=(BOB,)), mail=["RET=FULL", "ENVID=Q1"])
-            # having met a next hop without it, the relay no longer offers DSN, so the MTA
-            # in front says "relayed" to a sender who asked for a receipt (RFC 3461 5.2.2)
+        make_settings, relay_factory, sink):
+    bob = {BOB: ["NOTIFY=SUCCESS", BOB_ORCPT]}
+    settings = make_settings()
+    with capture_logs(settings, forbidden=("Bob.Smith", "bob.smith@")) as logs:
+        relay = relay_factory(settings)
+        assert wait_until(lambda: relay.relay._greet_task.done())  # it greeted the first hop
+        assert send_with_dsn(relay.port, bob, make_message(to=(BOB,)))[0] == 250
+        # the next hop is replaced by one without DSN (a `postfix reload` that discards it):
+        # the relay learns so only when a transaction opens there, after offering DSN
+        port = sink.port
+        sink.stop()
+        with Sink(port=port, dsn=False) as hop:
+            code, _ = send_with_dsn(relay.port, bob, make_message(to=(BOB,), subject="Two"),
+                                    mail=["RET=FULL", "ENVID=Q1"])
+            # from then on it offers none, so the MTA in front says "relayed" to a sender
+            # who asked for a receipt (RFC 3461 5.2.2); one that asks anyway is not refused
             with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
                 client.ehlo()
                 offered = client.has_extn("dsn")
-                assert client.sendmail(SENDER, [BOB], make_message(to=(BOB,), subject="Again"),
+                assert client.sendmail(SENDER, [BOB], make_message(to=(BOB,), subject="Three"),
                                        rcpt_options=["NOTIFY=FAILURE"]) == {}
-            relay.stop()
+        relay.stop()
     assert code == 250 and not offered
     assert [m.rcpt_tos for m in hop.delivered] == [[BOB], [BOB]]  # a DSN parameter: 555
     assert all(m.rcpt_options == [[]] for m in hop.delivered)
@@ -123,6 +130,29 @@ def test_a_next_hop_without_dsn_gets_no_dsn_parameter_and_the_mail_is_delivered(
             if e.get("event") == "next_hop_without_dsn"]
     assert said == [("MAIL", None, None), ("RCPT", ["NOTIFY", "ORCPT"], True),
                     ("RCPT", ["NOTIFY"], False)]
+
+
+def wait_until(check, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return check()
+
+
+def test_a_relay_whose_next_hop_lacks_dsn_stops_offering_it_without_a_message_sent(
+        make_settings, relay_factory):
+    # it greets its next hop at start: the first clients were offered DSN, and their
+    # requests dropped, until a message had gone through
+    with Sink(dsn=False) as hop:
+        relay = relay_factory(make_settings(relay={"next_hop": hop.address}))
+
+        def offered() -> bool:
+            with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+                client.ehlo()
+                return client.has_extn("dsn")
+
+        assert wait_until(lambda: not offered())
+        assert hop.received == []
 
 
 @pytest.mark.parametrize("command", [
