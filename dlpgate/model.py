@@ -93,6 +93,8 @@ class Envelope:
     mail_options: tuple[str, ...] = ()
     client_address: str = ""
     helo: str = ""
+    # each recipient's DSN options (NOTIFY=, ORCPT=; dlpgate.dsn), in the order of rcpt_tos
+    rcpt_options: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,9 @@ R451_INTERNAL = Reply(451, "4.3.0", "Internal error, try again later")
 R452_TOO_MANY_RECIPIENTS = Reply(452, "4.5.3", "Too many recipients")
 R501_BAD_SENDER = Reply(501, "5.1.7", "Bad sender address syntax")
 R501_BAD_RECIPIENT = Reply(501, "5.1.3", "Bad recipient address syntax")
+# RFC 3461's RET, ENVID, NOTIFY or ORCPT with a value its syntax does not allow; X.5.4 is
+# "invalid command arguments", what Postfix answers too
+R501_BAD_DSN_PARAMETER = Reply(501, "5.5.4", "Invalid DSN parameter")
 R550_POLICY_REJECT = Reply(550, "5.7.1", "Message refused by data-protection policy")
 # aiosmtpd's own two 552s (SIZE= over relay.max_message_size, and DATA past it) said neither
 # what nor why in a code a DSN carries; RFC 3463 X.3.4 is "message too big for system"

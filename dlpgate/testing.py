@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import io
 import json
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from dlpgate import obs
 from dlpgate.config import Settings
@@ -142,7 +145,60 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
-    mail_options: list[str] = field(default_factory=list)  # SMTPUTF8, BODY=8BITMIME, SIZE=
+    # SMTPUTF8, BODY=8BITMIME, SIZE= (in capitals, as aiosmtpd keeps them); RET=, ENVID= as sent
+    mail_options: list[str] = field(default_factory=list)
+    rcpt_options: list[list[str]] = field(default_factory=list)  # NOTIFY=, ORCPT= as sent, each
+
+
+_DSN_KEYWORDS = ("RET", "ENVID", "NOTIFY", "ORCPT")
+
+
+class _SinkEnvelope(SmtpEnvelope):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rcpt_dsn: list[list[str]] = []
+
+
+class _SinkSMTP(SMTP):
+    """aiosmtpd as a next hop that offers DSN (RFC 3461), as Postfix and Exchange do: RET,
+    ENVID, NOTIFY and ORCPT are taken off each MAIL and RCPT exactly as written, for a test
+    to read, and the rest left to aiosmtpd, which knows none of them (555) and capitalises
+    what it keeps. Without `dsn`, aiosmtpd's own: a DSN parameter is refused."""
+
+    def __init__(self, handler: Any, dsn: bool, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.dsn = dsn
+        self.dsn_options: list[str] = []
+        if dsn:  # lines as long as Postfix takes (line_length_limit), for a 500-octet ORCPT
+            self.command_size_limits = collections.defaultdict(lambda: 2048)
+
+    def _create_envelope(self) -> _SinkEnvelope:
+        return _SinkEnvelope()
+
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        await self._taking(super().smtp_MAIL, arg)
+
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        await self._taking(super().smtp_RCPT, arg)
+
+    async def _taking(self, command: Any, arg: str | None) -> None:
+        words = (arg or "").split()
+        self.dsn_options = [w for w in words[1:]
+                            if self.dsn and w.partition("=")[0].upper() in _DSN_KEYWORDS]
+        rest = [w for w in words if w not in self.dsn_options]
+        try:
+            await command(" ".join(rest) if self.dsn_options else arg)
+        finally:
+            self.dsn_options = []
+
+
+class _SinkController(Controller):
+    def __init__(self, handler: Any, dsn: bool, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.dsn = dsn
+
+    def factory(self) -> SMTP:
+        return _SinkSMTP(self.handler, self.dsn, **self.SMTP_kwargs)
 
 
 @dataclass
@@ -154,11 +210,16 @@ class _SinkHandler:
     data_delay: float = 0.0
     reply_delay: float = 0.0  # seconds between taking a message and saying 250 (RFC 1047)
 
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-DSN", responses[-1]] if server.dsn else responses
+
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
                           options: list[str]) -> str:
         self.commands.append(f"MAIL {address}")
         envelope.mail_from = address
-        envelope.mail_options.extend(options)
+        envelope.mail_options.extend([*options, *server.dsn_options])
         return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
@@ -167,6 +228,7 @@ class _SinkHandler:
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
+        envelope.rcpt_dsn.append(list(server.dsn_options))
         return "250 OK"
 
     async def handle_RSET(self, server: Any, session: Any, envelope: Any) -> str:
@@ -181,7 +243,7 @@ class _SinkHandler:
             return self.data_reply
         self.received.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
-                     list(envelope.mail_options))
+                     list(envelope.mail_options), list(envelope.rcpt_dsn))
         )
         if self.reply_delay:
             await asyncio.sleep(self.reply_delay)
@@ -196,13 +258,14 @@ class Sink:
     """A real SMTP server on 127.0.0.1 that records what it is sent (the next hop)."""
 
     def __init__(self, port: int | None = None, tls_context: Any = None,
-                 smtputf8: bool = True) -> None:
+                 smtputf8: bool = True, dsn: bool = True) -> None:
         """`tls_context`: an ssl.SSLContext to offer STARTTLS with (an Edge server's);
-        `smtputf8=False`: a next hop that does not offer SMTPUTF8."""
+        `smtputf8=False`, `dsn=False`: a next hop that does not offer SMTPUTF8, or DSN."""
         self.port = port or free_port()
         self.handler = _SinkHandler()
         self.tls_context = tls_context
         self.smtputf8 = smtputf8
+        self.dsn = dsn
         self._controller: Controller | None = None
 
     @property
@@ -224,8 +287,8 @@ class Sink:
         return [m for m in self.handler.received if not _is_notice(m)]
 
     def start(self) -> Sink:
-        self._controller = Controller(
-            self.handler, hostname="127.0.0.1", port=self.port,
+        self._controller = _SinkController(
+            self.handler, self.dsn, hostname="127.0.0.1", port=self.port,
             enable_SMTPUTF8=self.smtputf8, tls_context=self.tls_context,
         )
         self._controller.start()

@@ -67,12 +67,15 @@ def _header(actor: str, full: bool) -> bytes:
 
 
 def _options(item: HeldMessage) -> list[str]:
+    """MAIL's options for a release: what the bytes and addresses need, and the DSN options
+    (RET, ENVID) the message came with, so a receipt asked for reaches its sender from
+    where it is delivered, and NOTIFY=NEVER still means no bounce."""
     options = []
     if any(b > 127 for b in item.raw):
         options.append("BODY=8BITMIME")
     if not all(a.isascii() for a in (item.mail_from, *item.rcpt_tos)):
         options.append("SMTPUTF8")
-    return options
+    return options + list(item.mail_dsn)
 
 
 async def release(store: Store, settings: Settings, item_id: str, actor: str, reason: str,
@@ -90,7 +93,9 @@ async def release(store: Store, settings: Settings, item_id: str, actor: str, re
     if item is None:
         return _not_open(store, item_id, "released")
     if only:
-        item = dataclasses.replace(item, rcpt_tos=tuple(r for r in item.rcpt_tos if r in only))
+        kept = tuple(r for r in item.rcpt_tos if r in only)
+        item = dataclasses.replace(item, rcpt_tos=kept, rcpt_dsn=tuple(
+            item.options_of(r) for r in kept) if item.rcpt_dsn else ())
     own_hop = hop is None
     hop = hop or NextHop(settings.relay)
     try:
@@ -154,7 +159,7 @@ async def _send(hop: NextHop, item: HeldMessage, actor: str,
         return f"next hop: {reply}", []
     refused = []
     for rcpt in item.rcpt_tos:
-        r = await tx.rcpt(rcpt)
+        r = await tx.rcpt(rcpt, item.options_of(rcpt))
         if not r.ok:
             refused.append((rcpt, r.code))
     if len(refused) == len(item.rcpt_tos):

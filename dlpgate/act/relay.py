@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
-from dlpgate import obs
+from dlpgate import dsn, obs
 from dlpgate.config import Relay, split_host_port
 from dlpgate.replies import (
     R451_NEXT_HOP_DOWN,
@@ -107,7 +107,8 @@ def _grown(option: str, added: int) -> str:
 
 
 # The MAIL parameter each EHLO extension allows: BODY=8BITMIME is the 8BITMIME extension's.
-_EXTENSION = {"BODY": "8bitmime", "SMTPUTF8": "smtputf8", "SIZE": "size"}
+_EXTENSION = {"BODY": "8bitmime", "SMTPUTF8": "smtputf8", "SIZE": "size", "RET": "dsn",
+              "ENVID": "dsn"}
 
 
 log = obs.logger("dlpgate.next_hop")
@@ -154,6 +155,10 @@ class NextHop:
         self._idle: list[tuple[float, aiosmtplib.SMTP]] = []
         self._opened: weakref.WeakKeyDictionary[aiosmtplib.SMTP, float] = \
             weakref.WeakKeyDictionary()
+        # whether the next hop offered DSN when last greeted (None: not greeted yet). The
+        # relay offers DSN while it does (ingress.smtp): past a hop without it the upstream
+        # MTA must see no DSN here, and say "relayed" to senders who asked for a receipt
+        self.dsn: bool | None = None
 
     def _client(self, on_connect: bool = True, timeout: float | None = None) -> aiosmtplib.SMTP:
         """A client as relay.next_hop_* configure it; `on_connect=False` leaves STARTTLS to
@@ -189,6 +194,7 @@ class NextHop:
             await client.connect()
             step = "EHLO"
             await client._ehlo_or_helo_if_needed()
+            self.dsn = client.supports_extension("dsn")
             offered = client.supports_extension("starttls")
             if tls == "starttls" and not offered:
                 return "STARTTLS not offered (relay.next_hop_tls: starttls)"
@@ -242,8 +248,7 @@ class NextHop:
         """
         sender = "" if mail_from == "<>" else mail_from
         encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
-        forwarded = [_grown(o, added) for o in options
-                     if o.split("=")[0] in ("BODY", "SMTPUTF8", "SIZE")]
+        forwarded = [_grown(o, added) for o in options if dsn.named(o) in _EXTENSION]
         for attempt in (1, 2):
             client, reused = None, False
             try:
@@ -252,8 +257,11 @@ class NextHop:
                     # a fresh connection has greeted no one yet, and offers no extension until
                     # it has; a next hop that only knows HELO is greeted with that
                     await client._ehlo_or_helo_if_needed()
-                opts = [o for o in forwarded if client.supports_extension(_EXTENSION[
-                    o.split("=")[0]])]
+                self.dsn = client.supports_extension("dsn")
+                opts = [o for o in forwarded
+                        if client.supports_extension(_EXTENSION[dsn.named(o)])]
+                if not self.dsn and any(dsn.named(o) in dsn.MAIL_PARAMETERS for o in forwarded):
+                    log.warning("next_hop_without_dsn", stage="MAIL")  # RET, ENVID left off
                 # asked for, and not offered: what needs it cannot go (RFC 6531 §3.5);
                 # mail that only asked, all ASCII, goes without it, as Postfix sends it
                 ascii_only = "SMTPUTF8" in forwarded and "SMTPUTF8" not in opts
@@ -261,7 +269,7 @@ class NextHop:
                     self._release(client)
                     return None, _without_smtputf8("MAIL", R553_SENDER_NEEDS_SMTPUTF8)
                 await client.mail(sender, options=opts, encoding=encoding)
-                return (Transaction(self, client, encoding, ascii_only),
+                return (Transaction(self, client, encoding, ascii_only, bool(self.dsn)),
                         HopReply(250, "2.1.0 Ok"))
             except aiosmtplib.SMTPSenderRefused as exc:
                 if client:
@@ -296,11 +304,12 @@ class Transaction:
     """One MAIL transaction open at the next hop; end it with `send` or `abort`."""
 
     def __init__(self, hop: NextHop, client: aiosmtplib.SMTP, encoding: str,
-                 ascii_only: bool = False) -> None:
+                 ascii_only: bool = False, dsn: bool = False) -> None:
         self.hop = hop
         self.client: aiosmtplib.SMTP | None = client
         self.encoding = encoding
         self.ascii_only = ascii_only  # SMTPUTF8 was asked for and the next hop lacks it
+        self.dsn = dsn  # the next hop offers DSN: each recipient's NOTIFY and ORCPT go on
         self.accepted: list[str] = []
 
     def refusal(self, data: bytes) -> HopReply | None:
@@ -318,14 +327,25 @@ class Transaction:
         timeout = isinstance(exc, TimeoutError | aiosmtplib.SMTPTimeoutError)
         return HopReply.ours(R451_NEXT_HOP_TIMEOUT if timeout else R451_NEXT_HOP_DOWN)
 
-    async def rcpt(self, address: str) -> HopReply:
+    async def rcpt(self, address: str, options: tuple[str, ...] = ()) -> HopReply:
+        """RCPT at the next hop; `options` are the recipient's DSN options (NOTIFY, ORCPT),
+        passed on as they came where the next hop offers DSN, and otherwise left off: a
+        next hop must not be given what it did not offer (RFC 5321 §4.1.1.11), and the
+        message still goes. What was left off is logged by its keywords, never the ORCPT's
+        address."""
         if not self.alive:  # lost on an earlier recipient: the rest wait for a retry too
             return HopReply.ours(R451_NEXT_HOP_DOWN)
         assert self.client is not None
         if self.ascii_only and not address.isascii():
             return _without_smtputf8("RCPT", R553_RECIPIENT_NEEDS_SMTPUTF8)
+        if options and not self.dsn:
+            log.warning("next_hop_without_dsn", stage="RCPT",
+                        left_off=sorted({dsn.named(o) for o in options}),
+                        receipt=dsn.wants_success(options))
+            options = ()
         try:
-            resp = await self.client.rcpt(address, encoding=self.encoding)
+            resp = await self.client.rcpt(address, options=list(options),
+                                          encoding=self.encoding)
         except aiosmtplib.SMTPRecipientRefused as exc:
             return _refused(exc.code, exc.message)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:

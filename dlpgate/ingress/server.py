@@ -68,6 +68,7 @@ class Relay:
         self._watch_task: asyncio.Task[Any] | None = None
         self._expire_task: asyncio.Task[Any] | None = None
         self._delay_task: asyncio.Task[Any] | None = None
+        self._greet_task: asyncio.Task[Any] | None = None
         self.review: Any = None
         self.metrics: Any = None
         self.hop = NextHop(settings.relay)
@@ -111,6 +112,10 @@ class Relay:
         if self.settings.policy.watch:
             self._watch_task = spawn(self._watch(), name="policy-watch")
         self._expire_task = spawn(self._expire(), name="quarantine-retention")
+        # greeted once now, so a next hop without DSN is known before the first client is
+        # offered DSN (Gateway offers it until the next hop has said); nothing if it is down
+        self._greet_task = spawn(self.hop.probe(self.settings.relay.next_hop_timeout),
+                                 name="greet-next-hop")
         self._delay_task = spawn(self._release_due(), name="delay-windows")
         if self.settings.metrics.listen:
             from dlpgate import metrics

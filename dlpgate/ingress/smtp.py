@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP, Session, syntax
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
-from dlpgate import metrics, obs
+from dlpgate import dsn, metrics, obs
 from dlpgate.act.journal import Earlier, Journal, Prior, as_interrupted, journal_key
 from dlpgate.act.relay import HopReply, NextHop, Transaction
 from dlpgate.config import Settings
@@ -47,6 +47,7 @@ from dlpgate.replies import (
     R451_SCAN_TIMEOUT,
     R451_STORE_FAILED,
     R452_TOO_MANY_RECIPIENTS,
+    R501_BAD_DSN_PARAMETER,
     R501_BAD_RECIPIENT,
     R501_BAD_SENDER,
     R550_POLICY_REJECT,
@@ -64,6 +65,8 @@ UNDECIDED_KEPT = 10_000
 
 _SCAN_ID_WIDTH = 21  # pipeline.new_scan_id: 11 hex digits of milliseconds, 10 random
 _LINE_MAX = 998  # RFC 5322 2.1.1: the most octets a header line may have, CRLF aside
+_MAIL_LONGER = 26 + 10 + 110  # SIZE= and SMTPUTF8 (aiosmtpd's figures), RET= and ENVID=
+_RCPT_LONGER = 500  # NOTIFY= and ORCPT=
 
 
 def dlp_headers(scan_id: str, verdict: str, rules: tuple[str, ...], full: bool = False) -> bytes:
@@ -136,6 +139,16 @@ class Gateway:
         return None
 
 
+class _Envelope(SmtpEnvelope):
+    """aiosmtpd's envelope with each accepted recipient's DSN options beside it: aiosmtpd keeps
+    one flat list of RCPT parameters for the whole transaction, and NOTIFY and ORCPT are
+    per recipient."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rcpt_dsn: list[tuple[str, ...]] = []
+
+
 class GatewaySMTP(SMTP):
     """aiosmtpd's server with admission control and next-hop clean-up on disconnect."""
 
@@ -149,6 +162,12 @@ class GatewaySMTP(SMTP):
         self.gateway = handler.gateway
         self._greeted = False  # the greeting, like EHLO's reply, carries no enhanced code
         self._bare = False  # inside EHLO or HELO
+        self.dsn_options: list[str] = []  # the command's own, for its hook (handle_MAIL/RCPT)
+        # this session's own: aiosmtpd keeps one table in the class, shared by every session
+        self.command_size_limits = defaultdict(lambda: self.command_size_limit)
+
+    def _create_envelope(self) -> _Envelope:
+        return _Envelope()
 
     async def push(self, status: AnyStr) -> None:
         """Every reply with an RFC 3463 code, as ENHANCEDSTATUSCODES (which we offer) promises
@@ -169,6 +188,12 @@ class GatewaySMTP(SMTP):
             await super().smtp_EHLO(hostname)
         finally:
             self._bare = False
+        if self.session is not None and self.session.extended_smtp:
+            # RFC 3461 lengthens the lines DSN's parameters go on: RET and ENVID MAIL's by
+            # up to 110 characters, NOTIFY and ORCPT (an address of up to 500) RCPT's by 500.
+            # aiosmtpd's own (SIZE, SMTPUTF8) are set afresh, not added at every EHLO
+            self.command_size_limits["MAIL"] = self.command_size_limit + _MAIL_LONGER
+            self.command_size_limits["RCPT"] = self.command_size_limit + _RCPT_LONGER
 
     @syntax("HELO hostname")
     async def smtp_HELO(self, hostname: str) -> None:
@@ -177,6 +202,36 @@ class GatewaySMTP(SMTP):
             await super().smtp_HELO(hostname)
         finally:
             self._bare = False
+
+    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        await self._with_dsn(super().smtp_MAIL, arg, "FROM:", dsn.MAIL_PARAMETERS)
+
+    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        await self._with_dsn(super().smtp_RCPT, arg, "TO:", dsn.RCPT_PARAMETERS)
+
+    async def _with_dsn(self, command: Any, arg: str | None, keyword: str,
+                        names: tuple[str, ...]) -> None:
+        """MAIL or RCPT with RFC 3461's parameters taken off first, as the client wrote them,
+        for the hook to keep: aiosmtpd knows none of them (555 "not recognized") and upper-
+        cases every parameter, and ENVID's and ORCPT's xtext are the sender's to the letter.
+        A bad one is 501 5.5.4. Anything else, and a session greeted with HELO (which may
+        give no parameters), is left to aiosmtpd as before."""
+        self.dsn_options = []
+        stripped = self._strip_command_keyword(keyword, arg) if arg else None
+        address, params = self._getaddr(stripped) if stripped is not None else (None, None)
+        if not address or not params or not self.session or not self.session.extended_smtp:
+            return await command(arg)
+        try:
+            taken, rest = dsn.take(params.split(), names)
+        except dsn.BadParameter as exc:
+            return await self.push(R501_BAD_DSN_PARAMETER.with_text(str(exc)))
+        self.dsn_options = taken
+        try:
+            await command(" ".join([keyword + stripped[:len(stripped) - len(params)], *rest]))
+        finally:
+            self.dsn_options = []
 
     async def smtp_AUTH(self, arg: str) -> None:
         """Clients are admitted by address (relay.allowed_clients), never by account."""
@@ -241,14 +296,18 @@ class Handler:
         # aiosmtpd offers AUTH once TLS is up; dlpgate has no accounts to check, and a
         # connector set to authenticate failed with a puzzling 535 instead of seeing no AUTH
         kept = [r for r in responses[:-1] if not r.startswith("250-AUTH")]
-        return [*kept, "250-PIPELINING", "250-ENHANCEDSTATUSCODES", responses[-1]]
+        # DSN while the next hop offers it (or has not been greeted yet): past one that does
+        # not, the upstream MTA is the last to know of DSN and says "relayed" itself to a
+        # sender who asked for a receipt (RFC 3461 §5.2.2), where we could not pass it on
+        offered = ["250-DSN"] if self.gateway.hop.dsn is not False else []
+        return [*kept, "250-PIPELINING", "250-ENHANCEDSTATUSCODES", *offered, responses[-1]]
 
     async def handle_RSET(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
         await self._end_transaction(session)
         return "250 2.0.0 Ok"
 
     async def handle_MAIL(
-        self, server: SMTP, session: Session, envelope: SmtpEnvelope, address: str,
+        self, server: GatewaySMTP, session: Session, envelope: _Envelope, address: str,
         options: list[str],
     ) -> str:
         if self.gateway.closing:
@@ -258,10 +317,11 @@ class Handler:
             return str(R501_BAD_SENDER)
         envelope.mail_from = address
         envelope.mail_options.extend(options)
+        envelope.mail_options.extend(server.dsn_options)  # RET, ENVID: as the client wrote them
         return "250 2.1.0 Ok"
 
     async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: SmtpEnvelope, address: str,
+        self, server: GatewaySMTP, session: Session, envelope: _Envelope, address: str,
         options: list[str],
     ) -> str:
         if len(envelope.rcpt_tos) >= self.gateway.settings.relay.max_recipients:
@@ -278,10 +338,12 @@ class Handler:
                 metrics.HOP_ERRORS.labels("MAIL").inc()
                 return str(reply)
             session.dlp_tx = tx  # type: ignore[attr-defined]
-        reply = await tx.rcpt(address)
+        own = tuple(server.dsn_options)  # NOTIFY, ORCPT: this recipient's
+        reply = await tx.rcpt(address, own)
         if reply.ok:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(options)
+            envelope.rcpt_dsn.append(own)
         else:
             log.info("next_hop_refused", stage="RCPT", code=reply.code,
                      recipient=obs.log_address(address))
@@ -301,6 +363,7 @@ class Handler:
                 mail_from=envelope.mail_from or "",
                 rcpt_tos=tuple(envelope.rcpt_tos),
                 mail_options=tuple(envelope.mail_options),
+                rcpt_options=tuple(envelope.rcpt_dsn),
                 client_address=peer,
                 helo=session.host_name or "",
             )

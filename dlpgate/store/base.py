@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from dlpgate import dsn
 from dlpgate.history import domain_of
 from dlpgate.model import PARSER, SCAN_FAILED, Envelope, Outcome, ScanResult
 
@@ -111,6 +112,11 @@ class HeldMessage:
     updated: float = 0.0
     decided_by: str = ""  # who last moved it (released, rejected, claimed for release)
     last_error: str = ""  # why the last release failed, for the reviewer
+    # the DSN options it came with (dlpgate.dsn), to leave with when released: MAIL's (RET=,
+    # ENVID=) and each recipient's (NOTIFY=, ORCPT=) in the order of rcpt_tos. Empty for
+    # mail held before they were kept, which leaves without, as it came in then
+    mail_dsn: tuple[str, ...] = ()
+    rcpt_dsn: tuple[tuple[str, ...], ...] = ()
 
     @property
     def unread(self) -> bool:
@@ -161,7 +167,17 @@ class HeldMessage:
             delay_minutes=result.decision.delay_minutes,
             notify=result.decision.notify,
             updated=created,
+            mail_dsn=tuple(o for o in envelope.mail_options
+                           if dsn.named(o) in dsn.MAIL_PARAMETERS),
+            rcpt_dsn=envelope.rcpt_options if any(envelope.rcpt_options) else (),
         )
+
+    def options_of(self, rcpt: str) -> tuple[str, ...]:
+        """The DSN options `rcpt` came with (the first, should it have been given twice)."""
+        for address, options in zip(self.rcpt_tos, self.rcpt_dsn, strict=False):
+            if address == rcpt:
+                return options
+        return ()
 
 
 @dataclass(frozen=True, slots=True)

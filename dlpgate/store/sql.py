@@ -33,7 +33,7 @@ _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipie
                      "timings, action, shadow_rules")
 _HELD_COLUMNS = ("id, created, state, mail_from, rcpt_tos, message_id, size, verdict, rules, "
                  "reasons, findings, recipients, raw, action, matches, policy_version, "
-                 "delay_minutes, notify, updated, decided_by, last_error")
+                 "delay_minutes, notify, updated, decided_by, last_error, dsn")
 _AUDIT_COLUMNS = "actor, action, item_id, reason, via, detail, at"
 _SESSION_COLUMNS = "token_hash, username, csrf, created, last_seen, generation"
 
@@ -95,12 +95,12 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
     def hold(self, m: HeldMessage, journal: tuple[str, str] | None = None) -> None:
         """Commit a held message; with `journal` (key, owner) its delivery-journal row too."""
         statements = [(
-            f"INSERT INTO quarantine ({_HELD_COLUMNS}) VALUES ({','.join('?' * 21)})",
+            f"INSERT INTO quarantine ({_HELD_COLUMNS}) VALUES ({','.join('?' * 22)})",
             [(m.id, m.created, m.state, m.mail_from, dumps(list(m.rcpt_tos)), m.message_id, m.size,
              m.verdict, dumps(list(m.rules)), dumps(list(m.reasons)), dumps(list(m.findings)),
              dumps(list(m.recipients)), m.raw, m.action, dumps(list(m.matches)),
              m.policy_version, m.delay_minutes, dumps(list(m.notify)), m.updated or m.created,
-             m.decided_by, m.last_error)],
+             m.decided_by, m.last_error, _dsn_column(m))],
         )]
         if journal is not None:
             key, owner = journal
@@ -662,7 +662,24 @@ def _held(r: tuple) -> HeldMessage:
         recipients=tuple(json.loads(r[11])), raw=bytes(r[12] or b""), action=r[13],
         matches=tuple(json.loads(r[14])), policy_version=r[15], delay_minutes=r[16],
         notify=tuple(json.loads(r[17])), updated=r[18], decided_by=r[19], last_error=r[20],
+        **_dsn_fields(r[21]),
     )
+
+
+def _dsn_column(m: HeldMessage) -> str:
+    """The DSN options a held message came with, as JSON; '' when it came with none."""
+    if not m.mail_dsn and not any(m.rcpt_dsn):
+        return ""
+    return json.dumps({"mail": list(m.mail_dsn), "rcpt": [list(o) for o in m.rcpt_dsn]})
+
+
+def _dsn_fields(text: str | None) -> dict:
+    """HeldMessage's DSN fields from the column: none for a row held before it was kept."""
+    if not text:
+        return {}
+    kept = json.loads(text)
+    return {"mail_dsn": tuple(kept.get("mail", ())),
+            "rcpt_dsn": tuple(tuple(o) for o in kept.get("rcpt", ()))}
 
 
 def _like(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import sqlite3
 import threading
@@ -31,10 +32,13 @@ def scanner() -> Scanner:
     return Scanner(settings_for("127.0.0.1:1"))
 
 
-def held(store: SQLiteStore, created: float = 1000.0) -> tuple[HeldMessage, bytes]:
+def held(store: SQLiteStore, created: float = 1000.0, mail_options: tuple[str, ...] = (),
+         rcpt_options: tuple[tuple[str, ...], ...] = ()) -> tuple[HeldMessage, bytes]:
+    """A message held for an encrypted zip; with the DSN options its envelope came with."""
     raw = make_message(to=("x@example.org",), attachments=(
         ("l.zip", "application/zip", testdata.make_encrypted_zip({"a": b"b"})),))
-    env = make_envelope(raw, bcc=("hidden@example.org",))
+    env = dataclasses.replace(make_envelope(raw, bcc=("hidden@example.org",)),
+                              mail_options=mail_options, rcpt_options=rcpt_options)
     result = scanner().scan(raw, env)
     assert result.decision.verdict == "hold"
     item = HeldMessage.of(result, env, raw, created)
@@ -208,6 +212,55 @@ def test_a_release_to_some_recipients_sends_to_those_only_and_says_so(store):
     assert b"hidden@example.org: your information governance team released it to the other " \
         b"recipients only" in notice.data
     assert b"only the first" not in notice.data  # the reviewer's comment is theirs
+
+
+# as an MTA that speaks DSN gives them: a receipt for the one, no bounce for the Bcc
+DSN_MAIL = ("RET=HDRS", "ENVID=Case+2B42")
+DSN_RCPT = (("NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;X@Example.org"), ("NOTIFY=NEVER",))
+
+
+def test_a_released_message_leaves_with_the_dsn_requests_it_came_with(store):
+    # they were not kept: a receipt asked for never came, and a NOTIFY=NEVER recipient's
+    # failure bounced to a sender who had asked for none
+    item, _ = held(store, mail_options=("SIZE=4000", *DSN_MAIL), rcpt_options=DSN_RCPT)
+    assert store.get_held(item.id).rcpt_dsn == DSN_RCPT
+    with Sink() as sink:
+        assert asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                   "fine", "web")).ok
+    [got] = sink.delivered
+    assert got.rcpt_tos == ["x@example.org", "hidden@example.org"]
+    assert got.rcpt_options == [list(o) for o in DSN_RCPT]
+    assert set(DSN_MAIL) <= set(got.mail_options)
+
+
+def test_a_release_to_some_recipients_gives_each_its_own_dsn_requests(store):
+    item, _ = held(store, mail_options=DSN_MAIL, rcpt_options=DSN_RCPT)
+    with Sink() as sink:
+        assert asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                   "the Bcc only", "web", only=("hidden@example.org",))).ok
+    [got] = sink.delivered
+    assert (got.rcpt_tos, got.rcpt_options) == (["hidden@example.org"], [["NOTIFY=NEVER"]])
+
+
+def test_a_message_held_without_dsn_requests_is_released_without_them(store):
+    # as every message held before they were kept: its row has none, and it leaves as before
+    item, _ = held(store)
+    assert (store.get_held(item.id).mail_dsn, store.get_held(item.id).rcpt_dsn) == ((), ())
+    with Sink() as sink:
+        assert asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                   "fine", "web")).ok
+    [got] = sink.delivered
+    assert got.rcpt_options == [[], []]
+    assert not any(o.startswith(("RET=", "ENVID=")) for o in got.mail_options)
+
+
+def test_a_release_to_a_next_hop_without_dsn_leaves_them_off_and_delivers(store):
+    item, _ = held(store, mail_options=DSN_MAIL, rcpt_options=DSN_RCPT)
+    with Sink(dsn=False) as sink:  # it refuses any DSN parameter (555)
+        assert asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                   "fine", "web")).ok
+    [got] = sink.delivered
+    assert got.rcpt_tos == ["x@example.org", "hidden@example.org"]
 
 
 def test_the_sender_is_told_which_recipients_the_next_hop_refused_on_release(store):

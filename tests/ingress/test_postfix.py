@@ -237,3 +237,33 @@ def test_a_clean_message_at_postfixs_size_limit_is_not_bounced_on_its_way_back_i
         gateway.terminate()
         gateway.wait(60)
         postfix.stop()
+
+
+def test_a_delivery_receipt_asked_of_postfix_reaches_the_final_hop_through_dlpgate(
+        tmp_path, sink, postfix_root):
+    # dlpgate offered no DSN: Postfix sent the sender a "relayed" notice at the filter hop and
+    # the request went no further, so no receipt could come from where the mail was delivered
+    dlp_port, reinject = free_port(), free_port()
+    postfix = Postfix(postfix_root, sink.port, dlp_port, reinject)
+    gateway = start_dlpgate(tmp_path, dlp_port, reinject)
+    sender, to = "alice.jones@example-council.gov.uk", "partner@example.org"
+    try:
+        with smtplib.SMTP("127.0.0.1", postfix.submit, timeout=60) as client:
+            client.ehlo()
+            assert client.mail(sender, options=["RET=HDRS", "ENVID=Minutes+2B7"])[0] == 250
+            assert client.rcpt(to, options=["NOTIFY=SUCCESS,FAILURE",
+                                            "ORCPT=rfc822;Partner@example.org"])[0] == 250
+            assert client.data(make_message(to=(to,), subject="Minutes",
+                                            body="Minutes attached.\n"))[0] == 250
+        assert wait(lambda: len(sink.received) >= 1), (postfix.root / "postfix.log").read_text()
+        time.sleep(1)  # a "relayed" notice to the sender would follow it to the sink (relayhost)
+        [got] = sink.received
+        assert got.rcpt_tos == [to] and b"X-DLP-Verdict: allow" in got.data
+        [options] = got.rcpt_options  # Postfix writes ORCPT first
+        assert sorted(options) == ["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;Partner@example.org"]
+        assert "RET=HDRS" in got.mail_options and "ENVID=Minutes+2B7" in got.mail_options
+        assert postfix.queued() == 0
+    finally:
+        gateway.terminate()
+        gateway.wait(60)
+        postfix.stop()

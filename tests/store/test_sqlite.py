@@ -127,3 +127,46 @@ def test_a_store_on_a_folder_it_may_not_write_says_so_not_only_unable_to_open(tm
         f"cannot open SQLite store {tmp_path / 'ro' / 'dlpgate.db'}: unable to open database "
         f"file ({tmp_path / 'ro' / 'dlpgate.db'} is not writable, or its folder is not, by this "
         "user (SQLite writes -wal and -shm files beside it))")
+
+
+def test_a_message_held_before_dsn_was_kept_is_read_and_released_after_the_upgrade(tmp_path):
+    # schema version 20 added the quarantine's dsn column; a row from before has none
+    import asyncio
+
+    from dlpgate.act.quarantine import release
+    from dlpgate.store.sql import _HELD_COLUMNS, _held
+    from dlpgate.store.sqlite import migrations
+    from dlpgate.testing import Sink
+
+    raw = make_message(to=("x@example.org",), body="Minutes.\n")
+    item = HeldMessage.of(scanned(raw), make_envelope(raw), raw, 1000.0)
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)")
+    for version, sql in migrations("sqlite"):
+        if version < 20:
+            for statement in sql.split(";\n"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute("INSERT INTO schema_version VALUES (?)", (version,))
+    old_columns = _HELD_COLUMNS.removesuffix(", dsn")
+    new = SQLiteStore(f"sqlite:///{tmp_path / 'new.db'}")
+    new.hold(item)
+    [row] = new._read(f"SELECT {old_columns} FROM quarantine", ())
+    new.close()
+    db.execute(f"INSERT INTO quarantine ({old_columns}) VALUES ({','.join('?' * 21)})", row)
+    db.close()
+
+    upgraded = SQLiteStore(f"sqlite:///{path}")
+    try:
+        got = upgraded.get_held(item.id)
+        assert got == _held((*row, "")) and (got.mail_dsn, got.rcpt_dsn) == ((), ())
+        settings = Settings.model_validate({"relay": {"next_hop_timeout": 5}})
+        with Sink() as sink:
+            hop = settings.model_copy(update={"relay": settings.relay.model_copy(
+                update={"next_hop": sink.address})})
+            assert asyncio.run(release(upgraded, hop, item.id, "cli:ann", "fine", "cli")).ok
+        [went] = sink.delivered
+        assert went.rcpt_tos == ["x@example.org"] and went.rcpt_options == [[]]
+    finally:
+        upgraded.close()
