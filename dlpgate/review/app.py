@@ -37,7 +37,7 @@ from dlpgate.act.quarantine import (
     released_to,
 )
 from dlpgate.config import Settings
-from dlpgate.review import auth, clients, history, links, queue
+from dlpgate.review import auth, clients, history, links, queue, unread
 from dlpgate.review.content import (
     decided_by,
     entity_names,
@@ -309,7 +309,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         return await _message_page(request, user, session, item, revealed=None)
 
     async def _message_page(request, user, session, item, revealed, status=200, notice="",
-                            texts=None, after=""):
+                            texts=None, after="", opened=None):
         """The message page, and its `view` entry: every showing of it is a look at the
         message (its findings masked, its recipients, its reasons), whatever the status. A
         reveal asked without a reason answered 400 with the whole page and left no trace.
@@ -334,7 +334,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                     open=item.state in OPEN_STATES, own=user.sent(written),
                     written_from=[a for a in dict.fromkeys(written[1:])
                                   if a.lower() != item.mail_from.lower()],
-                    notice=notice)
+                    notice=notice, opened=opened)
 
     async def reveal(request: Request, user: auth.User, session: auth.Session | None) -> Response:
         form = await checked_form(request, session)
@@ -349,6 +349,11 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                 after="reveal without a reason")
         store.audit(AuditEntry(actor(user), "reveal", item.id, reason=reason[:500], via="web"))
         texts = await run_in_threadpool(part_texts, item, settings)
+        if item.unread:  # never parsed here: in a process of its own, limited (`unread`)
+            opened = await run_in_threadpool(unread.open_held, item.raw, cfg.open_timeout,
+                                             settings.scan.worker_memory)
+            return await _message_page(request, user, session, item, None, texts=texts,
+                                       after=f"reveal; {opened.outcome}", opened=opened)
         return await _message_page(request, user, session, item,
                                    revealed_parts(item, settings, texts), texts=texts,
                                    after="reveal")
