@@ -598,7 +598,7 @@ def create_app(settings: Settings, store: Any) -> Starlette:
     routes = [
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", _any_role(guarded, logout), methods=["POST"]),
-        *queue.routes(page, guarded, actor, store),
+        *queue.routes(page, guarded, actor, store, entity_names(settings)),
         Route("/bulk", guarded("reviewer", bulk), methods=["POST"]),
         Route("/m/{id}", guarded("reviewer", message)),
         Route("/m/{id}/reveal", guarded("reviewer", reveal), methods=["POST"]),
