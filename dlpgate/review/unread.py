@@ -189,13 +189,10 @@ def read(raw: bytes) -> dict[str, Any]:
 
 
 def _filename(part: Any) -> str | None:
-    from dlpgate.parse.mime import header_text
+    """The file's name as the scan would name it (a raw 8-bit name read as its letters)."""
+    from dlpgate.parse.mime import _filename as scanned_name
 
-    try:
-        name = part.get_filename()
-    except Exception:  # a damaged parameter is no name
-        return None
-    name = " ".join(header_text(name).split())[:HEADER_ROOM] if name else ""
+    name = " ".join((scanned_name(part) or "").split())[:HEADER_ROOM]
     return name or None
 
 
@@ -227,8 +224,8 @@ def size_words(octets: int, exact: bool) -> str:
 def _opened(read: dict[str, Any]) -> Opened:
     """The child's JSON as the page's values, each checked for its shape: it came from a
     process that read hostile bytes."""
-    def text(value: Any, room: int) -> str:
-        return str(value)[:room]
+    def text(value: Any, room: int) -> str:  # a lone surrogate would fail the page's encoding
+        return str(value)[:room].encode("utf-8", "replace").decode("utf-8")
 
     parts = tuple(Part(text(n, 100), text(k, 200), text(f, HEADER_ROOM),
                        size_words(int(s[0]), bool(s[1])) if s else "")

@@ -101,3 +101,18 @@ def test_a_message_the_parser_itself_fails_on_is_said_so_and_nothing_of_it_print
     assert open_held(raw, 60, GIB) == Opened(failed=FAILED)
     out, err = capfd.readouterr()
     assert "Amelia" not in out + err and "Traceback" not in err
+
+
+def test_a_name_and_a_body_in_raw_8_bit_are_shown_as_their_letters_not_failing_the_page():
+    raw = (b"From: Zo\xc3\xab Reid <z@example.org>\r\nTo: a@gmail.com\r\nSubject: notes\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+           b"Content-Type: text/plain; charset=no-such-charset\r\n\r\nbad \xff\xfe bytes\r\n"
+           b"--b\r\nContent-Type: application/pdf\r\n"
+           b"Content-Disposition: attachment; filename=\"Zo\xc3\xab.pdf\"\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n")
+    opened = open_held(raw, 30, GIB)
+
+    assert dict(opened.headers)["From"] == "Zo\u00eb Reid <z@example.org>"
+    assert opened.parts[-1] == Part("1.2", "application/pdf", "Zo\u00eb.pdf", "5 bytes")
+    [body] = opened.texts
+    assert body.text.startswith("bad ") and body.text.encode("utf-8")
