@@ -606,6 +606,11 @@ class Review(_Section):
     time_zone: str = Field("", description="The zone the app's pages give times in, such as "
                            "Europe/London (each time carries its zone's name); empty: the "
                            "server's own.")
+    open_timeout: float = Field(10, gt=0, le=300, description="Seconds a message held unread "
+                                "(its scan failed relay.max_scan_attempts times) is given to "
+                                "be opened for a reviewer who asks to read it, in a process of "
+                                "its own limited to scan.worker_memory; past them the page says "
+                                "it could not be opened.")
 
     @field_validator("trusted_proxies")
     @classmethod

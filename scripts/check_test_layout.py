@@ -35,6 +35,15 @@ TESTED_ELSEWHERE = {
     "policy/rules.py": "tests/policy/test_decide.py (every condition, through decide)",
     "policy/read.py": "tests/policy/test_load.py (every kind of mistake, with its position)",
     "review/content.py": "tests/review/test_app.py (masked findings, revealed text)",
+    # the review app's parts, split out of review/app.py, tested through create_app's routes
+    "review/web.py": "tests/review/test_app.py (headers, forms from other sites, fetches)",
+    "review/session.py": "tests/review/test_app.py and test_clients.py (sessions, proxy "
+                         "sign-in, CSRF tokens, roles)",
+    "review/signin.py": "tests/review/test_app.py and test_clients.py (sign-in, lockouts)",
+    "review/message.py": "tests/review/test_app.py and test_server.py (view, reveal, note, "
+                         "release, reject, bulk)",
+    "review/audit.py": "tests/review/test_app.py (audit page, CSV export, dashboard)",
+    "review/sender.py": "tests/review/test_app.py (a sender's link page)",
 }
 
 

@@ -114,8 +114,8 @@ def plain_notes(notes: tuple[str, ...]) -> list[str]:
 
 
 UNREAD_NOTE = ("The gateway did not read this message: scanning it failed again and again (the "
-               "scan crashed or ran out of time), so none of its text or files were checked "
-               "and none can be shown here. Releasing it sends it as it is, unchecked.")
+               "scan crashed or ran out of time), so none of its text or files were checked. "
+               "Releasing it sends it as it is, unchecked.")
 
 
 def part_texts(item: HeldMessage, settings: Settings) -> Texts:
@@ -123,7 +123,8 @@ def part_texts(item: HeldMessage, settings: Settings) -> Texts:
     and hands them to the views below (each parsed the message again: three times a reveal).
 
     A message held unread because its scan failed too often is not parsed: what killed
-    the scan workers would kill this process. It has no text here, and says why."""
+    the scan workers would kill this process. It has no text here, and says why (the app
+    opens it for a reviewer in a process of its own: `review.unread`)."""
     if item.unread:
         texts = Texts()
         texts.notes = (UNREAD_NOTE,)

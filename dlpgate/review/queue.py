@@ -50,8 +50,9 @@ def states_of(state: str) -> tuple[str, ...] | None:
     return OPEN_STATES if state == "open" else None if state == "all" else (state,)
 
 
-def routes(page, guarded, actor, store: Any) -> list[Route]:
-    """The queue's route for `create_app`, built on its page renderer and role guard."""
+def routes(page, guarded, actor, store: Any, names: dict[str, str]) -> list[Route]:
+    """The queue's route for `create_app`, built on its page renderer and role guard; `names`:
+    each entity in a reviewer's words (`content.entity_names`, as the message's page has them)."""
 
     async def queue(request: Request, user, session) -> Response:
         try:
@@ -80,7 +81,8 @@ def routes(page, guarded, actor, store: Any) -> list[Route]:
             return "/?" + urlencode({**kept, **({"page": n} if n > 1 else {})})
         return page(request, "queue.html", user=user, session=session, items=items,
                     state=state, q=query, rule=rule, rules=store.held_rules(), now=time.time(),
-                    counts=counts, domains=domains, notice=notice(request.query_params),
+                    counts=lambda item: counts(item, names), domains=domains,
+                    notice=notice(request.query_params),
                     own=lambda item: user.sent([item.mail_from]), states=STATES,
                     total=total, first=first, last=first + len(items) - 1 if items else 0,
                     previous=link(number - 1) if number > 1 else "",
@@ -108,9 +110,11 @@ def notice(params: Any) -> str:
     return ""
 
 
-def counts(item) -> str:
+def counts(item, names: dict[str, str]) -> str:
+    """What was found, each kind in the words the message's page uses ("NHS numbers: 2"): the
+    queue said "2 UK_NHS", a policy's name for it, which told a reviewer little."""
     c = Counter(f["entity"] for f in item.findings)
-    return ", ".join(f"{n} {e}" for e, n in c.most_common()) or "none"
+    return ", ".join(f"{names.get(e, e)}: {n}" for e, n in c.most_common()) or "none"
 
 
 def domains(item) -> str:

@@ -1341,10 +1341,10 @@ def test_a_held_message_with_no_sender_is_listed_as_such_not_as_escaped_markup(w
     assert "&amp;lt;" not in page
 
 
-def test_a_message_held_unread_is_shown_revealed_and_released_without_being_parsed(
+def test_a_message_held_unread_is_shown_revealed_and_released_without_being_parsed_here(
         world, scanner, monkeypatch):
     # its scan failed relay.max_scan_attempts times: what killed the workers is in its bytes,
-    # and the review app runs in the relay's process
+    # and the review app runs in the relay's process; a reveal opens it in another
     raw = make_message(to=("carer@gmail.com",), body=f"NHS number {NHS}.\n")
     result = scanner.unread(raw, make_envelope(raw), "", "the scan failed 3 times (the last: "
                             "scan worker died), so nothing in the message could be checked")
@@ -1363,12 +1363,68 @@ def test_a_message_held_unread_is_shown_revealed_and_released_without_being_pars
     assert "The gateway did not read this message" in page.text and NHS not in page.text
     shown = ann.post(f"/m/{item.id}/reveal", data={"csrf": csrf(page.text),
                                                    "reason": "what is in it?"})
-    assert shown.status_code == 200 and NHS not in shown.text
+    assert shown.status_code == 200
+    assert f"NHS number {NHS}." in shown.text  # read by a process of its own, unmarked
+    assert "<mark" not in shown.text
     r = ann.post(f"/m/{item.id}/release", data={"csrf": csrf(page.text),
                                                 "comment": "sender read it to me"})
     assert r.status_code == 200 and 'id="state">released' in r.text
     [got] = world["sink"].received
     assert got.data.endswith(raw)
+
+
+def held_unread(world, scanner, raw: bytes) -> HeldMessage:
+    result = scanner.unread(raw, make_envelope(raw), "", "the scan failed 3 times (the last: "
+                            "scan exceeded 60 s), so nothing in the message could be checked")
+    item = HeldMessage.of(result, make_envelope(raw), raw, time.time())
+    world["store"].hold(item)
+    return item
+
+
+def test_a_message_held_unread_is_opened_for_a_reviewer_who_gives_a_reason_and_audited(
+        world, scanner):
+    raw = make_message(to=("carer@gmail.com",), subject="Amelia's care plan",
+                       body=f"NHS number {NHS}.\n",
+                       attachments=(("Amelia plan.pdf", "application/pdf", b"%PDF" * 512),))
+    item = held_unread(world, scanner, raw)
+    ann = signed_in(world, "ann")
+    page = ann.get(f"/m/{item.id}").text
+    assert "Amelia" not in page and NHS not in page  # before a reason, none of it
+    assert 'aria-describedby="reveal-hint"' in page
+
+    shown = ann.post(f"/m/{item.id}/reveal", data={"csrf": csrf(page),
+                                                   "reason": "the sender asked why"}).text
+    assert "<dt>Subject</dt><dd>Amelia&#39;s care plan</dd>" in shown
+    assert "<td>application/pdf</td><td class=\"address\">Amelia plan.pdf</td>" \
+        "<td class=\"nowrap\">2.0 KB</td>" in shown
+    assert f"NHS number {NHS}." in shown and "could not be opened" not in shown
+    assert 'name="reason"' not in shown  # shown: the form is not offered again
+    view, reveal = world["store"].audit_log(item_id=item.id, limit=2)
+    assert (reveal.action, reveal.reason) == ("reveal", "the sender asked why")
+    assert (view.action, view.detail) == ("view", "200 after reveal; opened: 3 part(s)")
+
+
+def test_a_message_held_unread_that_cannot_be_opened_in_time_says_so_and_can_be_rejected(
+        world, scanner):
+    item = held_unread(world, scanner, make_message(to=("carer@gmail.com",), body=f"{NHS}\n"))
+    settings = Settings.model_validate({
+        **world["settings"].model_dump(mode="json", exclude_unset=True),
+        "review": {"secure_cookies": False, "open_timeout": 0.001}})
+    token = auth.new_token()
+    world["store"].create_session(auth.token_hash(token), "ann", auth.new_token(),
+                                  world["store"].get_user("ann").generation)
+    ann = TestClient(create_app(settings, world["store"]), follow_redirects=False,
+                     cookies={"dlpgate_session": token})
+    page = ann.get(f"/m/{item.id}").text
+    shown = ann.post(f"/m/{item.id}/reveal", data={"csrf": csrf(page), "reason": "look at it"})
+    assert shown.status_code == 200
+    assert "This message could not be opened for display: it ran out of time." in shown.text
+    assert NHS not in shown.text
+    [view] = world["store"].audit_log(item_id=item.id, action="view", limit=1)
+    assert view.detail == "200 after reveal; not opened: it ran out of time"
+    r = ann.post(f"/m/{item.id}/reject", data={"csrf": csrf(shown.text),
+                                               "comment": "cannot tell what it is"})
+    assert r.status_code == 200 and 'id="state">rejected' in r.text
 
 
 def test_a_reviewer_adds_a_note_that_the_others_read_and_the_trail_keeps(world):

@@ -112,3 +112,24 @@ def test_what_the_queue_is_asked_is_read_as_the_store_is_asked_it():
         assert asked({"page": page})[3] == 1
     with pytest.raises(ValueError):
         asked({"state": "everything"})
+
+
+def test_the_queue_names_what_was_found_in_the_words_of_the_messages_page(world):
+    store, settings = world
+    settings = Settings.model_validate({
+        **settings.model_dump(mode="json", exclude_unset=True),
+        "detection": {"case_references": [{"name": "Mosaic case ID",
+                                           "pattern": r"\bMC-\d{6}\b"}]}})
+    findings = template().findings
+    [nhs] = [f for f in findings if f["entity"] == "UK_NHS"]
+    store.hold(dataclasses.replace(template(), id="named", findings=(
+        nhs, nhs, {**nhs, "entity": "UK_CASE_REFERENCE"}, {**nhs, "entity": "SITE_THING"})))
+    ann = signed_in(store, settings)
+    queue = ann.get("/").text
+    message = ann.get("/m/named").text
+    # one table for both pages, the council's own reference by the name it gave it; a kind
+    # the table does not know by its own name
+    assert "<td>NHS numbers: 2, Mosaic case ID: 1, SITE_THING: 1</td>" in queue
+    assert "UK_NHS" not in queue
+    assert "<h3>NHS numbers (UK_NHS): 2 found" in message
+    assert "<h3>Mosaic case ID (UK_CASE_REFERENCE): 1 found" in message

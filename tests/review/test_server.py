@@ -83,8 +83,10 @@ def relay_with_review(make_settings, relay_factory, sections: dict | None = None
     """A real relay with its review app on a free port, and these accounts (name=roles);
     `sections`: more settings."""
     port = free_port()
+    sections = dict(sections or {})
     settings = make_settings(review={"enabled": True, "listen": f"127.0.0.1:{port}",
-                                     "secure_cookies": False}, **(sections or {}))
+                                     "secure_cookies": False, **sections.pop("review", {})},
+                             **sections)
     users = SQLiteStore(settings.storage.url)
     for name, roles in people.items():
         users.save_user(name, hashed(), roles)
@@ -262,6 +264,82 @@ def test_a_reviewer_sees_what_the_scan_left_unread_on_the_message_page(
         "larger pictures or not readable. A cut-out of a case list can hold a name and a "
         "number: look at them if the message has any you have not seen."]
     shot(page, tmp_path, "review-message-unread.png")
+
+
+def given_up_and_opened(browser, relay, port: int, sink, monkeypatch, raw: bytes, to: str):
+    """`raw` given up on by the real relay as tests/ingress/test_attempts.py does it (its scan
+    made to fail relay.max_scan_attempts times, as a crashing reader would), so held unread;
+    then opened by ann, and a reason given to read it."""
+    def scan(*args, **kwargs):
+        raise MemoryError  # what a reader gone wild on hostile bytes raises
+
+    monkeypatch.setattr(relay.relay.scanner.scanner, "scan", scan)
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        _refused(client, raw, to)
+        _refused(client, raw, to)
+        client.sendmail("ot.team@example-council.gov.uk", [to], raw)  # held: 250
+    assert sink.delivered == []
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, f"http://127.0.0.1:{port}", "ann")
+    page.click("tbody a")
+    page.wait_for_url(MESSAGE_PAGE)
+    assert "could be checked" in page.locator("ul.reasons").inner_text()
+    page.fill("input[name=reason]", "the sender says it is her care plan")
+    page.click("text=Show the content")
+    page.wait_for_selector("#content")
+    return page
+
+
+def _refused(client, raw: bytes, to: str) -> None:
+    """One attempt the relay answers 451 (the scan failed, and may yet not)."""
+    client.ehlo_or_helo_if_needed()
+    client.mail("ot.team@example-council.gov.uk")
+    client.rcpt(to)
+    assert client.data(raw)[0] == 451
+    client.rset()
+
+
+def test_a_message_no_scan_survived_is_opened_for_the_reviewer_in_the_browser(
+        make_settings, relay_factory, sink, tmp_path, browser, monkeypatch):
+    relay, port = relay_with_review(make_settings, relay_factory, {"scan": {"workers": 0}},
+                                    ann=("reviewer",))
+    raw = make_message(to=("jane.family@gmail.com",), subject="Care plan for Amelia",
+                       body="Dear Jane,\nAmelia's plan is attached, as we agreed.\n",
+                       attachments=(("Amelia plan.pdf", "application/pdf", b"%PDF" * 768),))
+    page = given_up_and_opened(browser, relay, port, sink, monkeypatch, raw,
+                               "jane.family@gmail.com")
+    headers = dict(zip(page.locator("#opened-headers dt").all_inner_texts(),
+                       page.locator("#opened-headers dd").all_inner_texts(), strict=True))
+    assert headers["Subject"] == "Care plan for Amelia"
+    assert page.locator("#outline tr:has-text('Amelia plan.pdf') td").all_inner_texts() == [
+        "1.2", "application/pdf", "Amelia plan.pdf", "3.0 KB"]
+    assert page.locator("pre.content").inner_text().startswith(
+        "Dear Jane,\nAmelia's plan is attached, as we agreed.")
+    assert page.locator("#outline").evaluate("e => e.closest('[role=region]').tabIndex") == 0
+    shot(page, tmp_path, "review-message-given-up.png")
+    page.locator("form[action$='/release'] input[name=comment]").fill("her own care plan")
+    page.click("text=Release to all recipients")
+    assert page.locator("#state").inner_text().startswith("released")
+    [got] = sink.delivered
+    assert got.data.endswith(raw)
+
+
+def test_a_message_no_scan_survived_that_cannot_be_opened_in_time_is_still_decided(
+        make_settings, relay_factory, sink, tmp_path, browser, monkeypatch):
+    relay, port = relay_with_review(make_settings, relay_factory, {
+        "scan": {"workers": 0}, "review": {"open_timeout": 0.001}}, ann=("reviewer",))
+    raw = make_message(to=("jane.family@gmail.com",), subject="Care plan for Amelia",
+                       body="Amelia's plan.\n")
+    page = given_up_and_opened(browser, relay, port, sink, monkeypatch, raw,
+                               "jane.family@gmail.com")
+    assert page.locator("#not-opened").inner_text().startswith(
+        "This message could not be opened for display: it ran out of time.")
+    assert "Amelia" not in page.locator("main").inner_text()
+    shot(page, tmp_path, "review-message-not-opened.png")
+    page.locator("form[action$='/reject'] input[name=comment]").fill("cannot tell what it is")
+    page.click("button:text-is('Reject')")
+    assert page.locator("#state").inner_text().startswith("rejected")
+    assert sink.delivered == []
 
 
 def focused(page) -> str:
