@@ -169,6 +169,30 @@ def test_the_dashboard_shows_how_often_holds_with_each_recipient_signal_were_rel
     assert got["lookalike-domain"] == (0, 1)
 
 
+def test_the_dashboard_counts_the_holds_of_the_period_asked_and_every_one_waiting(world):
+    store = world["store"]
+    old = store.get_held(world["id"])
+    now = time.time()
+    for n, (age_days, state) in enumerate([(40, "released"), (40, "held"), (200, "rejected")]):
+        store.hold(dataclasses.replace(old, id=f"{n}" * 22, created=now - age_days * 86400,
+                                       updated=now - age_days * 86400 + 3600, state=state,
+                                       rules=(f"rule-{age_days}",)))
+    ann = signed_in(world, "ann")
+
+    def rates(query: str = "") -> dict[str, tuple[int, int]]:
+        page = ann.get(f"/dashboard{query}").text
+        assert "Waiting now: <strong>2</strong>" in page  # the fixture's, and one held 40 days
+        rows = re.findall(r"<tr><td>([a-z0-9-]+)</td><td>(\d+)</td><td>(\d+)</td><td>",
+                          page.split("per rule")[1].split("per recipient signal")[0])
+        return {rule: (int(released), int(decided)) for rule, released, decided in rows}
+
+    assert "rule-40" not in rates() and "rule-40" not in rates("?days=7")  # 30 days unless asked
+    assert rates("?days=90")["rule-40"] == (1, 1) and "rule-200" not in rates("?days=90")
+    assert rates("?days=365")["rule-200"] == (0, 1)
+    assert rates("?days=31") == rates()  # a period not offered is the default
+    assert '<option value="90" selected>' in ann.get("/dashboard?days=90").text
+
+
 def test_a_signal_on_a_recipient_left_out_of_a_release_counts_as_not_released(world):
     store = world["store"]
     old = store.get_held(world["id"])
