@@ -319,7 +319,10 @@ def extract(
                       f"{budget.limits.max_message_text} characters before it")
         return
     try:
-        if kind == "pdf":
+        if (split := archives.volume(name) or _last_volume(name, data)) is not None:
+            yield from archives.one_volume(name, split, _volume(kind, name, data, depth, budget,
+                                                                nested))
+        elif kind == "pdf":
             yield from _pdf(name, data, depth, budget, nested)
         elif kind == "zip":
             yield from _zip(name, data, depth, budget, nested)
@@ -395,6 +398,29 @@ def extract(
         yield Problem("unscannable", name, f"{kind} nested too deeply to read")
     except Exception as exc:  # a damaged file of any kind: never crash the session
         yield Problem("unscannable", name, f"damaged {kind} file ({type(exc).__name__})")
+
+
+def _volume(kind: str, name: str, data: bytes, depth: int, budget: Budget,
+            nested: NestedParser) -> Iterator[Item] | None:
+    """What one volume of a split archive holds whole, read by the reader of its kind (a
+    zip's by its local headers: its list of files is in its last volume), or None for a
+    volume that is no archive alone (not the first)."""
+    if data.startswith(_SPANNED):  # a split zip's first volume says so before its first file
+        data = data[len(_SPANNED) - 4:]
+    # by its bytes alone: a later volume called .rar begins in the middle of a file
+    kind = "zip" if data.startswith(b"PK\x03\x04") else archives.sniff(data) or "binary"
+    if kind == "zip":
+        return archives.packed("zip", name, data, depth, budget, nested)
+    if kind in archives.COMPRESSED:
+        return archives.compressed(kind, name, data, depth, budget, nested)
+    if kind == "tar":
+        return archives.tar(name, data, depth, budget, nested)
+    if kind in archives.PACKED:
+        return archives.packed(kind, name, data, depth, budget, nested)
+    return None
+
+
+_SPANNED = b"PK\x07\x08PK\x03\x04"
 
 
 def _rtf(name: str, document: str, depth: int, budget: Budget,
@@ -1004,6 +1030,17 @@ def _zip(
                 yield Problem("unscannable", inner, str(exc))
                 continue
             yield from extract(inner, "", member, depth + 1, budget, nested)
+
+
+def _last_volume(name: str, data: bytes) -> tuple[str, int] | None:
+    """("ZIP", its number) for the .zip that ends a split zip (`zip -s`, WinZip), by the
+    volume its end record says it is; None for a zip not split. Its files begin in the
+    volumes before it: it was an "unrecognised binary format"."""
+    if not name.lower().endswith(".zip"):
+        return None
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    disk = int.from_bytes(data[end + 4:end + 6], "little") if end >= 0 else 0
+    return ("ZIP", disk + 1) if disk else None
 
 
 def _in_document(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes], name: str,
