@@ -616,15 +616,19 @@ def shown_picture(name: str, data: bytes, budget: Budget) -> Iterator[Item]:
     notes, not made a problem. A housing inspection report with thirty photographs, sent to
     its contractor, was otherwise held as unreadable every time, its text read and its
     photographs of damp walls the only thing not; the picture an attached file or the body
-    shows is still a problem when it cannot be read."""
+    shows is still a problem when it cannot be read.
+
+    Its metadata (EXIF's descriptions, comments and GPS position, PNG text) is read after
+    its words, as an attached picture's is (`described`), whether or not OCR is on: a
+    photograph in an inspection report described "Amy Reid, 14 Mill Lane" went out unread.
+    A banner's counts only where it shows a number or a date, as its words do."""
     from dlpgate.parse.pasted import is_strip, shows_data  # pasted reads through this module
 
     size = ocr.image_size(data)
-    for item in image(name, data, budget, inside=True):
-        if isinstance(item, TextPart) and size is not None and is_strip(*size) \
-                and not shows_data(item.text):
-            continue
-        yield item
+    strip = size is not None and is_strip(*size)
+    read = (item for item in image(name, data, budget, inside=True)
+            if not (strip and isinstance(item, TextPart) and not shows_data(item.text)))
+    yield from described(name, data, read, budget.limits, only_data=strip)
 
 
 def _spent(budget: Budget, share: float = 1.0) -> bool:
