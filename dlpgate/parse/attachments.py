@@ -978,7 +978,8 @@ def _tnef(
     budget.take_bytes(contents.expanded)
     for detail in contents.damage:
         yield Problem("unscannable", name, f"Outlook rich-text wrapper: {detail}")
-    text = "\n".join(t for t in (contents.subject, contents.body) if t)
+    # its named properties after all else it says (a hold made before keeps its offsets)
+    text = "\n".join(t for t in (contents.subject, contents.body, contents.named) if t)
     for item in _cut(text, name, limits):
         # marked, for mime.py to leave out what the message's own text part says
         yield dataclasses.replace(item, content_type=tnef.CONTENT_TYPE) \
