@@ -151,14 +151,18 @@ def test_a_heic_photographs_own_exif_is_read_from_its_exif_item():
 
 @needs_exiftool
 @needs_poppler
-@pytest.mark.parametrize("name", ["report.docx", "report.pdf"])
+@pytest.mark.parametrize("name", ["report.docx", "visit.pptx", "report.pdf"])
 def test_a_photograph_inside_a_document_has_its_metadata_read_as_an_attached_ones(name):
     picture = tagged(photo(), f"-ImageDescription={HIDDEN}", *GPS)
     # a page of text with a photograph on it (a page of little text is read as a scan)
     page = "\n".join(["Inspection report", *["The kitchen wall shows damp along the skirting "
                                               "board."] * 12])
-    document = testpictures.report([picture]) if name.endswith(".docx") else \
-        testdata.make_report_pdf([page], [[(picture, (50, 100, 320, 240))]])
+    document = {
+        "report.docx": lambda: testpictures.report([picture]),
+        "visit.pptx": lambda: testdata.with_members(testdata.make_pptx(["Visit photographs"]),
+                                                    {"ppt/media/image1.jpeg": picture}),
+        "report.pdf": lambda: testdata.make_report_pdf([page], [[(picture, (50, 100, 320,
+                                                                            240))]])}[name]()
     msg = parse(message(name, "application/octet-stream", document), None, Limits(), Ocr())
     [(part, text)] = [(p.name, p.text) for p in msg.parts if p.name.startswith(f"{name}/")]
     assert text.endswith(f"Description: {HIDDEN}\nGPS position: 51.50000 N, 0.12780 W")
