@@ -257,10 +257,8 @@ def one_volume(name: str, split: tuple[str, int], items: Iterator[Item] | None) 
     label, number = split
     read = cut = False
     for item in items or ():
-        if isinstance(item, Problem) and item.kind == "unscannable" and (
-                item.part == name or item.part.startswith(f"{name}/")
-                and item.detail.startswith(f"damaged {label} archive")):
-            cut = True  # the volume's end, or the file that goes on past it
+        if _volume_end(name, item):
+            cut = True
             continue
         read = read or not isinstance(item, Problem)
         yield item
@@ -273,6 +271,16 @@ def one_volume(name: str, split: tuple[str, int], items: Iterator[Item] | None) 
     else:
         why = "none of its files can be read without the other volumes"
     yield Problem("unscannable", name, f"volume {number} of a split {label} archive: {why}")
+
+
+def _volume_end(name: str, item: Item) -> bool:
+    """Whether `item` is the damage a volume's reader says where the volume ends: of the
+    volume itself, or of the file that goes on past it (not of an archive inside it)."""
+    if not (isinstance(item, Problem) and item.kind == "unscannable"
+            and item.detail.startswith("damaged ")):
+        return False
+    return item.part == name or item.part.startswith(f"{name}/") and \
+        "this file could not be unpacked" in item.detail
 
 
 def _no_libarchive(kind: str, name: str) -> Problem:

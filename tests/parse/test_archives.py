@@ -377,6 +377,10 @@ def test_without_libarchive_a_7z_rar_cab_iso_zst_or_lz4_is_unscannable_and_says_
         _, problems = parts_and_problems(name, ARCHIVES[name]())
         assert problems == [("unscannable", name, f"{said} not read: libarchive is not "
                              "installed (Debian's libarchive13)")]
+    # a split zip's first volume is read by libarchive too, and says so
+    _, problems = parts_and_problems("cases.zip.001", testdata.make_zip({"a.txt": SECRET}))
+    assert problems[0] == ("unscannable", "cases.zip.001", "ZIP archive not read: libarchive "
+                           "is not installed (Debian's libarchive13)")
 
 
 def test_archives_are_known_by_their_bytes_before_their_names():
