@@ -3,16 +3,15 @@
     .venv/bin/python bench/archives.py [--expanded 1073741824] [--cache DIR]
 
 Each case is one attachment parsed by `parse` in a process of its own, with the default
-`scan.limits`: a bomb of `--expanded` bytes of zeros as gzip, bzip2, xz, tar.gz, 7z and CAB
-(RAR cannot be written compressed here); a tar.gz of a million empty files and one of a
-million folders; gzip inside 7z inside tar inside gzip, twelve deep; and a .7z of about 5 MB
-of council-like documents (Word letters, workbooks, PDFs, CSV lists), beside the same files as
-a .zip. For each: wall time, the peak of Python's allocations (tracemalloc) and the process's
-peak resident memory (libarchive's and zlib's own allocations included) over what the same
-process held before parsing, and the problems it gave. Built files are kept in `--cache`,
-as the 1 GB bombs take a minute to make. "max RSS" is the process's peak, with what it held
-before parsing in brackets: the message and the modules, loaded first.
-"""
+`scan.limits`: a bomb of `--expanded` bytes of zeros as gzip, bzip2, xz, zstd, LZ4, tar.gz,
+tar.zst, 7z and CAB (RAR cannot be written compressed here); a tar.gz of a million empty files
+and one of a million folders; gzip inside 7z inside tar inside gzip, twelve deep; and a .7z of
+about 5 MB of council-like documents (Word letters, workbooks, PDFs, CSV lists), beside the
+same files as a .zip. For each: wall time, the peak of Python's allocations (tracemalloc) and
+the process's peak resident memory (libarchive's and zlib's own allocations included) over
+what the same process held before parsing, and the problems it gave. Built files are kept in
+`--cache`, as the 1 GB bombs take a minute to make. "max RSS" is the process's peak, with what
+it held before parsing in brackets: the message and the modules, loaded first."""
 
 from __future__ import annotations
 
@@ -79,7 +78,8 @@ def build(cache: Path, expanded: int) -> dict[str, Path]:
         cases[name] = path
 
     gb = f"{expanded / 2**30:g}GB"
-    for kind, suffix in (("gzip", "gz"), ("bzip2", "bz2"), ("xz", "xz"), ("tar.gz", "tar.gz"),
+    for kind, suffix in (("gzip", "gz"), ("bzip2", "bz2"), ("xz", "xz"), ("zstd", "zst"),
+                         ("lz4", "lz4"), ("tar.gz", "tar.gz"), ("tar.zst", "tar.zst"),
                          ("7z", "7z"), ("cab", "cab")):
         keep(f"bomb-{gb}.{suffix}", lambda kind=kind: testarchives.make_bomb(kind, expanded))
     keep("million-files.tar.gz", lambda: _many(folders=False))
@@ -133,14 +133,14 @@ rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 unpacked = None
 if {name!r}.startswith("documents"):  # the unpacking alone, every file's bytes out
     import io, zipfile
-    from dlpgate.parse import archives
+    from dlpgate.parse import archivelib
     started = time.perf_counter()
     if {name!r}.endswith(".zip"):
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 zf.read(info)
     else:
-        lib = archives.libarchive()
+        lib = archivelib.libarchive()
         with lib.memory_reader(data) as archive:
             for entry in archive:
                 for block in entry.get_blocks(65536):

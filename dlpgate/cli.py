@@ -44,13 +44,14 @@ def _settings(args: argparse.Namespace, need_model: bool = False) -> config_mod.
 
 
 def _check_archives() -> None:
-    """libarchive not installed is said at the start, as OCR is: every .7z, .rar and .cab
-    would be unscannable, and held when it leaves."""
+    """libarchive not installed is said at the start, as OCR is: every .7z, .rar, .cab,
+    .iso, .zst and .lz4 would be unscannable, and held when it leaves."""
     from dlpgate.parse import archives
 
     if not archives.available():
-        print("dlpgate: warning: libarchive not found, so .7z, .rar and .cab attachments are "
-              "unscannable (install Debian's libarchive13, libarchive13t64 from Debian 13)",
+        print("dlpgate: warning: libarchive not found, so .7z, .rar, .cab, .iso, .zst and .lz4 "
+              "attachments are unscannable (install Debian's libarchive13, libarchive13t64 "
+              "from Debian 13)",
               file=sys.stderr)
 
 

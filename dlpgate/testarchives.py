@@ -1,7 +1,8 @@
-"""Archives for tests, built here: gzip, bzip2, xz and tar by the standard library, 7z by
-libarchive (the library that reads them), and RAR and CAB to their published formats, since
-nothing installable here writes either. Password-protected 7z files come from 7-Zip itself
-(Debian's `7zip`, which `scripts/dev` installs): `seven_zip_program()` is None without it.
+"""Archives for tests, built here: gzip, bzip2, xz and tar by the standard library, 7z, zstd,
+LZ4 and ISO 9660 by libarchive (the library that reads them), and RAR and CAB to their
+published formats, since nothing installable here writes either. Password-protected 7z files
+and split archives come from 7-Zip itself (Debian's `7zip`, which `scripts/dev` installs):
+`seven_zip_program()` is None without it.
 
 Each builder takes the files as {path: bytes or str}; a path ending in "/" is a folder.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import itertools
 import lzma
 import shutil
 import struct
@@ -65,14 +67,70 @@ def make_xz(data: bytes | str) -> bytes:
     return lzma.compress(_bytes(data))
 
 
+def _filtered(chunks: Iterable[bytes], size: int, kind: str) -> bytes:
+    """Bytes compressed by libarchive's `kind` filter (zstd, lz4), as one stream: its "raw"
+    format writes no archive around them."""
+    import libarchive
+
+    out = bytearray()
+
+    def write(data: bytes) -> int:
+        out.extend(data)
+        return len(data)
+
+    with libarchive.custom_writer(write, "raw", filter_name=kind) as archive:
+        archive.add_file_from_memory("data", size, chunks)
+    return bytes(out)
+
+
+def make_zstd(data: bytes | str) -> bytes:
+    """A .zst file, as `zstd` writes one."""
+    return _filtered([_bytes(data)], len(_bytes(data)), "zstd")
+
+
+def make_lz4(data: bytes | str) -> bytes:
+    """A .lz4 file (the LZ4 frame format), as `lz4` writes one."""
+    return _filtered([_bytes(data)], len(_bytes(data)), "lz4")
+
+
+def make_iso(files: Files) -> bytes:
+    """An ISO 9660 disc image with Rock Ridge and Joliet names, written by libarchive."""
+    import libarchive
+
+    out = bytearray()
+
+    def write(data: bytes) -> int:
+        out.extend(data)
+        return len(data)
+
+    with libarchive.custom_writer(write, "iso9660") as archive:
+        for path, data in files.items():
+            if path.endswith("/"):
+                archive.add_file_from_memory(path.rstrip("/"), 0, b"",
+                                             filetype=libarchive.entry.FileType.DIRECTORY,
+                                             permission=0o755)
+                continue
+            archive.add_file_from_memory(path, len(_bytes(data)), _bytes(data))
+    return bytes(out)
+
+
 def _zeros(expanded: int, step: int = 1 << 20) -> Iterator[bytes]:
     for at in range(0, expanded, step):
         yield b"\0" * min(step, expanded - at)
 
 
 def make_bomb(kind: str, expanded: int) -> bytes:
-    """`expanded` bytes of zeros as one file in an archive of `kind` (gzip, bzip2, xz, tar.gz,
-    7z, cab): the shape of a decompression bomb, built a step at a time."""
+    """`expanded` bytes of zeros as one file in an archive of `kind` (gzip, bzip2, xz, zstd,
+    lz4, tar.gz, tar.zst, 7z, cab): the shape of a decompression bomb, built a step at a time."""
+    if kind in ("zstd", "lz4"):
+        return _filtered(_zeros(expanded), expanded, kind)
+    if kind == "tar.zst":  # the tar's header, its file's zeros and the tar's end, packed
+        info = tarfile.TarInfo("payload.txt")
+        info.size = expanded
+        header = info.tobuf(tarfile.PAX_FORMAT)
+        end = bytes(-expanded % 512 + 1024)
+        return _filtered(itertools.chain([header], _zeros(expanded), [end]),
+                         len(header) + expanded + len(end), "zstd")
     if kind in ("gzip", "bzip2", "xz"):
         packer = {"gzip": lambda: zlib.compressobj(9, zlib.DEFLATED, 31),
                   "bzip2": lambda: bz2.BZ2Compressor(9),
@@ -160,6 +218,27 @@ def make_7z_by_7zip(files: Files, password: str = "", encrypt_names: bool = Fals
             argv += [f"-p{password}", f"-mhe={'on' if encrypt_names else 'off'}"]
         subprocess.run([*argv, "."], cwd=root, check=True, capture_output=True, timeout=60)
         return Path(tmp, "out.7z").read_bytes()
+
+
+def make_split_by_7zip(files: Files, kind: str = "7z", volume: str = "100k") -> \
+        dict[str, bytes]:
+    """An archive of `kind` (7z, zip) split by 7-Zip into volumes of `volume` bytes (`-v`):
+    {"out.7z.001": bytes, "out.7z.002": ...}."""
+    program = seven_zip_program()
+    if program is None:
+        raise RuntimeError("7-Zip is not installed (Debian: apt-get install 7zip)")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp, "in")
+        for path, data in files.items():
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_bytes(data))
+        out = Path(tmp, "out")
+        out.mkdir()
+        subprocess.run([program, "a", "-bd", "-y", f"-t{kind}", f"-v{volume}",
+                        str(out / f"out.{kind}"), "."], cwd=root, check=True,
+                       capture_output=True, timeout=60)
+        return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 
 
 # ---- RAR 4 (RAR 2.9 to 4.x) and RAR 5, stored --------------------------------------------

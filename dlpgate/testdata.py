@@ -832,7 +832,10 @@ def make_rtf(text: str) -> bytes:
 # string type (0x001E 8-bit, 0x001F UTF-16), bytes for binary (0x0102) and object (0x000D,
 # its 16-byte interface id first), an int or bytes for a fixed type; a list of them for a
 # multi-valued type (type | 0x1000). An id from 0x8000 up is written as a named property.
-MapiProp = tuple[int, int, object]
+# (id, type, value), and for a named property (id 0x8000 up) its name if not the default:
+# (its property set's GUID as stored, a number or a string)
+MapiProp = tuple[int, int, object] | tuple[int, int, object, tuple[bytes, int | str]]
+_PUBLIC_STRINGS = bytes.fromhex("2903020000000000c000000000000046")
 # (attAttachTitle or "", attAttachData or None, its MAPI properties)
 TnefAttachment = tuple[str, bytes | None, list[MapiProp]]
 IID_IMESSAGE = bytes.fromhex("0703020000000000c000000000000046")
@@ -902,10 +905,17 @@ def mapi_props(props: list[MapiProp]) -> bytes:
     sizes = {0x0002: 4, 0x0003: 4, 0x0004: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x000A: 4,
              0x000B: 4, 0x0014: 8, 0x0040: 8, 0x0048: 16}
     out = bytearray(struct.pack("<I", len(props)))
-    for ident, kind, value in props:
+    for ident, kind, value, *named in props:
         out += struct.pack("<HH", kind, ident)
-        if ident >= 0x8000:  # PS_PUBLIC_STRINGS, named by number
-            out += bytes.fromhex("2903020000000000c000000000000046") + struct.pack("<II", 0, 1)
+        if ident >= 0x8000:  # by default PS_PUBLIC_STRINGS' number 1; else (GUID, number or
+            # string) as given after the value
+            guid, said = named[0] if named else (_PUBLIC_STRINGS, 1)
+            out += guid
+            if isinstance(said, int):
+                out += struct.pack("<II", 0, said)
+            else:
+                raw = said.encode("utf-16-le") + b"\x00\x00"
+                out += struct.pack("<II", 1, len(raw)) + pad(raw)
         base, many = kind & ~0x1000, bool(kind & 0x1000)
         values = value if many else [value]
         assert isinstance(values, list)

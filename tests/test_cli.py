@@ -183,15 +183,16 @@ def test_config_check_warns_when_senders_notices_would_link_to_nothing(tmp_path)
 
 
 def test_config_check_warns_when_libarchive_is_missing(tmp_path):
-    # every .7z, .rar and .cab would be unscannable, and held when it left, unexplained
+    # every .7z, .rar, .cab, .iso, .zst and .lz4 would be unscannable, and held when it left,
+    # unexplained
     (tmp_path / "dlpgate.yaml").write_text("relay:\n  listen: 127.0.0.1:2525\n")
     assert b"libarchive" not in dlpgate("config", "check", cwd=tmp_path).stderr
     # libarchive-c loads the library named here, and there is none there
     gone = dlpgate("config", "check", cwd=tmp_path,
                    env={"LIBARCHIVE": str(tmp_path / "libarchive.so.13")})
     assert gone.returncode == 0
-    assert b"warning: libarchive not found, so .7z, .rar and .cab attachments are " \
-        b"unscannable" in gone.stderr
+    assert b"warning: libarchive not found, so .7z, .rar, .cab, .iso, .zst and .lz4 " \
+        b"attachments are unscannable" in gone.stderr
 
 
 @pytest.mark.skipif(not ENRON.is_dir(), reason=f"shared corpus not found at {ENRON}")

@@ -1,4 +1,5 @@
-"""The words a picture carries beside its pixels: EXIF descriptions and comments, PNG text.
+"""The words a picture carries beside its pixels: EXIF descriptions, comments and GPS
+position, PNG text, a HEIC's EXIF.
 
 A photograph's EXIF keeps what its owner typed into Windows' Properties dialog or a photo
 manager (its title, subject, comments, ImageDescription, UserComment, XPComment), and a PNG
@@ -6,7 +7,12 @@ keeps text chunks (tEXt, zTXt, iTXt) that an editor or a script wrote: "Amy Reid
 943 476 5919" as a screenshot's description went out unread, OCR seeing only its pixels.
 They are read here from the bytes, without decoding the picture, a line each as "Label:
 value"; what is a program's own (the camera's make, the software, an XMP packet, an ICC
-profile) is left out.
+profile) is left out. Where a phone wrote where the photograph was taken (EXIF's GPS), it is
+read last, as "GPS position: 51.50000 N, 0.12780 W": a child's home, photographed on a visit.
+
+A HEIC (an iPhone's photograph) keeps its EXIF as an item of its own (ISO/IEC 23008-12: the
+"meta" box lists it in "iinf" as type "Exif" and says where its bytes are in "iloc"): it is
+read here from the file, as heif-convert's JPEG, which OCR reads, need not carry it.
 
 Every offset and length is the file's word: each is checked against the bytes there are
 before anything is sliced, IFDs are walked once each (a loop of pointers ends), and a PNG's
@@ -26,7 +32,9 @@ _PNG = b"\x89PNG\r\n\x1a\n"
 _ASCII_TAGS = {0x010E: "Description", 0x013B: "Artist", 0x8298: "Copyright"}
 _XP_TAGS = {0x9C9B: "Title", 0x9C9C: "Comment", 0x9C9D: "Author", 0x9C9E: "Keywords",
             0x9C9F: "Subject"}  # Windows' Properties dialog: UCS-2
-_USER_COMMENT, _EXIF_IFD = 0x9286, 0x8769
+_USER_COMMENT, _EXIF_IFD, _GPS_IFD = 0x9286, 0x8769, 0x8825
+# GPS IFD: latitude's N or S, latitude (three rationals), longitude's E or W, longitude
+_GPS_TAGS = {1: "lat_ref", 2: "lat", 3: "lon_ref", 4: "lon"}
 _TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 9: 4, 10: 8}
 _IFDS = 8  # IFDs walked at most (the picture's, EXIF's, the thumbnail's...)
 # PNG text that is a program's, not anyone's words
@@ -36,8 +44,9 @@ _PROGRAMS = frozenset({"software", "xml:com.adobe.xmp", "creation time", "source
 
 
 def text(data: bytes) -> str:
-    """The picture's descriptions and comments, a line each ("Comment: ..."), each once;
-    "" for a picture with none, or of a kind not read here (GIF, BMP, WebP, HEIC)."""
+    """The picture's descriptions and comments, a line each ("Comment: ..."), each once, and
+    where it was taken; "" for a picture with none, or of a kind not read here (GIF, BMP,
+    WebP)."""
     lines: list[str] = []
     size = 0
     for label, value in _found(data):
@@ -58,6 +67,8 @@ def _found(data: bytes) -> Iterator[tuple[str, str]]:
             yield from _exif(tiff)
     elif data.startswith((b"II*\x00", b"MM\x00*")):  # a TIFF is an EXIF structure itself
         yield from _exif(data)
+    elif data[4:8] == b"ftyp" and (tiff := _heif_exif(data)) is not None:
+        yield from _exif(tiff)
 
 
 def _jpeg_exif(data: bytes) -> bytes | None:
@@ -90,7 +101,7 @@ def _exif(tiff: bytes) -> Iterator[tuple[str, str]]:
         return
     order = "<" if tiff[:2] == b"II" else ">"
     (first,) = struct.unpack_from(order + "I", tiff, 4)
-    todo, seen = [first], set()
+    todo, seen, gps = [first], set(), None
     while todo and len(seen) < _IFDS:
         ifd = todo.pop(0)
         if ifd in seen or ifd + 2 > len(tiff):
@@ -104,12 +115,151 @@ def _exif(tiff: bytes) -> Iterator[tuple[str, str]]:
                 continue
             if tag == _EXIF_IFD and kind == 4 and len(value) == 4:
                 todo.append(struct.unpack(order + "I", value)[0])
+            elif tag == _GPS_IFD and kind == 4 and len(value) == 4 and gps is None:
+                gps = struct.unpack(order + "I", value)[0]
             elif tag in _ASCII_TAGS and kind == 2:
                 yield _ASCII_TAGS[tag], value.decode("utf-8", "replace")
             elif tag in _XP_TAGS and kind in (1, 7):
                 yield _XP_TAGS[tag], value.decode("utf-16-le", "replace")
             elif tag == _USER_COMMENT and kind == 7 and len(value) >= 8:
                 yield "Comment", _user_comment(value, order)
+    if gps is not None and gps not in seen and gps + 2 <= len(tiff) and \
+            (position := _gps(tiff, order, gps)) is not None:
+        yield "GPS position", position
+
+
+def _gps(tiff: bytes, order: str, ifd: int) -> str | None:
+    """The position a GPS IFD gives, "51.50000 N, 0.12780 W"; None where it has none whole."""
+    (count,) = struct.unpack_from(order + "H", tiff, ifd)
+    said: dict[str, bytes] = {}
+    for n in range(min(count, (len(tiff) - ifd - 2) // 12)):
+        tag, kind, many = struct.unpack_from(order + "HHI", tiff, ifd + 2 + 12 * n)
+        if tag in _GPS_TAGS and (value := _value(tiff, order, ifd + 2 + 12 * n + 8, kind,
+                                                 many)) is not None:
+            said[_GPS_TAGS[tag]] = value if kind in (2, 5) else b""
+    try:
+        lat, lon = _degrees(said["lat"], order), _degrees(said["lon"], order)
+    except (KeyError, ValueError, ZeroDivisionError, struct.error):
+        return None
+    lat_ref = said.get("lat_ref", b"N")[:1].decode("latin-1") or "N"
+    lon_ref = said.get("lon_ref", b"E")[:1].decode("latin-1") or "E"
+    return f"{lat:.5f} {lat_ref}, {lon:.5f} {lon_ref}"
+
+
+def _degrees(value: bytes, order: str) -> float:
+    """Degrees, minutes and seconds (three rationals) as degrees."""
+    d_n, d_d, m_n, m_d, s_n, s_d = struct.unpack(order + "6I", value[:24])
+    return d_n / d_d + m_n / m_d / 60 + (s_n / s_d / 3600 if s_d else 0.0)
+
+
+def _heif_exif(data: bytes) -> bytes | None:
+    """The TIFF structure of a HEIF file's Exif item, or None: its "meta" box's item list
+    ("iinf") names the item, its locations ("iloc") say where its bytes are in the file, and
+    the item begins with the offset of the TIFF header after its first four bytes."""
+    meta = _box(data, 0, len(data), b"meta")
+    if meta is None:
+        return None
+    start, end = meta[0] + 4, meta[1]  # a full box: its version and flags first
+    item = _exif_item(data, _box(data, start, end, b"iinf"))
+    if item is None:
+        return None
+    where = _item_extent(data, _box(data, start, end, b"iloc"), item)
+    if where is None:
+        return None
+    at, length = where
+    if length < 4 or at + length > len(data):
+        return None
+    skip = int.from_bytes(data[at:at + 4], "big")
+    tiff = data[at + 4 + skip:at + length]
+    return tiff if tiff[:2] in (b"II", b"MM") else None
+
+
+_BOXES = 64  # boxes looked at in one box at most
+
+
+def _box(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
+    """Where the body of the first box of `kind` between `start` and `end` begins and ends."""
+    at = start
+    for _ in range(_BOXES):
+        if at + 8 > end:
+            return None
+        size, name = struct.unpack_from(">I4s", data, at)
+        body = at + 8
+        if size == 1 and at + 16 <= end:  # a 64-bit size follows
+            (size,) = struct.unpack_from(">Q", data, at + 8)
+            body = at + 16
+        elif size == 0:  # to the end
+            size = end - at
+        if size < body - at or at + size > end:
+            return None
+        if name == kind:
+            return body, at + size
+        at += size
+    return None
+
+
+def _exif_item(data: bytes, iinf: tuple[int, int] | None) -> int | None:
+    """The id of the item "iinf" lists as "Exif" (its "infe" boxes of version 2 or 3)."""
+    if iinf is None or iinf[0] + 6 > iinf[1]:
+        return None
+    version = data[iinf[0]]
+    at = iinf[0] + 4 + (2 if version == 0 else 4)
+    for _ in range(_BOXES):
+        infe = _box(data, at, iinf[1], b"infe")
+        if infe is None:
+            return None
+        body, end = infe
+        version = data[body] if body < end else 0
+        wide = 4 if version >= 3 else 2
+        if version >= 2 and body + 4 + wide + 2 + 4 <= end:
+            item = int.from_bytes(data[body + 4:body + 4 + wide], "big")
+            if data[body + 4 + wide + 2:body + 4 + wide + 6] == b"Exif":
+                return item
+        at = end
+    return None
+
+
+def _item_extent(data: bytes, iloc: tuple[int, int] | None, wanted: int) \
+        -> tuple[int, int] | None:
+    """Where in the file item `wanted`'s bytes are (its one extent, from the file's start),
+    by "iloc"; None for an item kept otherwise (in "idat", or in several extents)."""
+    if iloc is None:
+        return None
+    at, end = iloc
+    if at + 8 > end:
+        return None
+    version = data[at]
+    sizes = data[at + 4], data[at + 5]
+    offset_size, length_size = sizes[0] >> 4, sizes[0] & 0xF
+    base_size, index_size = sizes[1] >> 4, (sizes[1] & 0xF) if version in (1, 2) else 0
+    at += 6
+    wide = 2 if version < 2 else 4
+
+    def number(size: int) -> int:
+        nonlocal at
+        if size not in (0, 2, 4, 8) or at + size > end:
+            raise ValueError
+        value = int.from_bytes(data[at:at + size], "big")
+        at += size
+        return value
+
+    try:
+        count = number(wide)
+        for _ in range(min(count, _BOXES)):
+            item = number(wide)
+            method = number(2) & 0xF if version in (1, 2) else 0
+            number(2)  # data reference index
+            base = number(base_size)
+            extents = number(2)
+            found = []
+            for _ in range(min(extents, _BOXES)):
+                number(index_size)
+                found.append((base + number(offset_size), number(length_size)))
+            if item == wanted:
+                return found[0] if method == 0 and len(found) == 1 else None
+    except ValueError:
+        return None
+    return None
 
 
 def _value(tiff: bytes, order: str, at: int, kind: int, many: int) -> bytes | None:

@@ -37,11 +37,20 @@ class MapiError(Exception):
     """A property does not fit in the bytes left, or its type is none TNEF writes."""
 
 
+# the property sets whose names are MAPI's own or anyone's: a .msg's name-to-id map gives
+# them no GUID of their own (`outlook.name_map`), and a label is looked up without one
+_PS_MAPI = bytes.fromhex("2803020000000000c000000000000046")
+_PS_PUBLIC_STRINGS = bytes.fromhex("2903020000000000c000000000000046")
+
+
 @dataclass(frozen=True)
 class Prop:
     ident: int  # the property's id (0x3701: an attachment's data)
     kind: int  # its type, without the multi-valued flag (0x0102: binary)
     values: tuple[bytes, ...]  # each value's bytes, padding left out of variable ones
+    # a named property's name (id 0x8000 up): its property set's GUID as stored (b"" for
+    # MAPI's own and the public strings'), and a number or a string
+    name: tuple[bytes, int | str] | None = None
 
 
 def properties(data: bytes) -> Iterator[Prop]:
@@ -57,26 +66,30 @@ def properties(data: bytes) -> Iterator[Prop]:
             raise MapiError("property list cut short")
         kind, ident = struct.unpack_from("<HH", data, pos)
         pos += 4
+        name = None
         if ident >= _NAMED:
-            pos = _past_name(data, pos)
+            name, pos = _name(data, pos)
         values, pos = _values(data, pos, kind)
-        yield Prop(ident, kind & ~MULTIPLE, values)
+        yield Prop(ident, kind & ~MULTIPLE, values, name)
 
 
-def _past_name(data: bytes, pos: int) -> int:
-    """Where a named property's name ends: a GUID, its kind, and a number or a string."""
+def _name(data: bytes, pos: int) -> tuple[tuple[bytes, int | str], int]:
+    """A named property's name (a GUID, its kind, and a number or a UTF-16 string), and
+    where it ends."""
     if pos + 24 > len(data):
         raise MapiError("property name cut short")
-    (kind,) = struct.unpack_from("<I", data, pos + 16)
+    guid = data[pos:pos + 16]
+    guid = b"" if guid in (_PS_MAPI, _PS_PUBLIC_STRINGS) else guid
+    kind, number = struct.unpack_from("<II", data, pos + 16)
     if kind == 0:
-        return pos + 24
+        return (guid, number), pos + 24
     if kind != 1:
         raise MapiError("property name of an unknown kind")
-    (length,) = struct.unpack_from("<I", data, pos + 20)
-    after = pos + 24 + _padded(length)
+    after = pos + 24 + _padded(number)  # a string: its length in bytes, then it
     if after > len(data):
         raise MapiError("property name runs past the list")
-    return after
+    said = data[pos + 24:pos + 24 + number].decode("utf-16-le", "replace").rstrip("\x00")
+    return (guid, said), after
 
 
 def _values(data: bytes, pos: int, kind: int) -> tuple[tuple[bytes, ...], int]:
@@ -119,9 +132,15 @@ def _padded(length: int) -> int:
 def text(prop: Prop) -> str:
     """A string property's first value: UTF-16 (PT_UNICODE), or 8-bit in the sender's code
     page (Windows-1252 for UK mail). Anything else: ""."""
-    if not prop.values or prop.kind not in (STRING8, UNICODE):
-        return ""
-    value = prop.values[0]
-    decoded = value.decode("utf-16-le", "replace") if prop.kind == UNICODE else \
-        value.decode("cp1252", "replace")
-    return decoded.split("\x00", 1)[0].strip()
+    found = texts(prop)
+    return found[0] if found else ""
+
+
+def texts(prop: Prop) -> list[str]:
+    """A string property's values (a multi-valued one's all: categories, keywords), as
+    `text` reads its first."""
+    if prop.kind not in (STRING8, UNICODE):
+        return []
+    encoding = "utf-16-le" if prop.kind == UNICODE else "cp1252"
+    return [value.decode(encoding, "replace").split("\x00", 1)[0].strip()
+            for value in prop.values]

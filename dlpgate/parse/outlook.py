@@ -52,7 +52,7 @@ _NAMED_FROM = 0x8000
 _APPOINTMENT = bytes.fromhex("0220060000000000c000000000000046")  # PSETID_Appointment
 _ADDRESS = bytes.fromhex("0420060000000000c000000000000046")  # PSETID_Address
 _COMMON = bytes.fromhex("0820060000000000c000000000000046")  # PSETID_Common
-_LABELS: dict[tuple[bytes, int | str], str] = {
+LABELS: dict[tuple[bytes, int | str], str] = {
     (_APPOINTMENT, 0x8208): "Location", (_APPOINTMENT, 0x8238): "Attendees",
     (_APPOINTMENT, 0x823B): "To attendees", (_APPOINTMENT, 0x823C): "Cc attendees",
     (_ADDRESS, 0x8005): "File as", (_ADDRESS, 0x8083): "E-mail",
@@ -143,7 +143,7 @@ class _Reader:
 
     def named(self, where: str, said: str) -> str:
         """The string values of the item's named properties (single or multi-valued), in
-        order of their ids, a line each, labelled where `_LABELS` knows the property; a
+        order of their ids, a line each, labelled where `LABELS` knows the property; a
         value the item's text already `said` (a location Outlook repeats in the body) is
         left out. The names are the file's own, at its root, for the items inside it too."""
         ids = sorted({int(s[len(where) + 12:len(where) + 16], 16)
@@ -156,7 +156,7 @@ class _Reader:
         for ident in ids:
             tag = f"{ident:04X}"
             values = [self.string(where, tag)] + self.strings(where, tag)
-            label = _LABELS.get(names.get(ident, (b"", "")), "")
+            label = LABELS.get(names.get(ident, (b"", "")), "")
             for value in values:
                 value = " ".join(value.split())
                 if value and value not in said:

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from dlpgate.parse import lzfu, mapi
+from dlpgate.parse.outlook import LABELS as _LABELS
 
 SIGNATURE = b"\x78\x9f\x3e\x22"
 # what the text of a wrapper is sent as: mime.py finds it by this to leave out what the
@@ -70,6 +71,9 @@ class Contents:
     names: list[str] = field(default_factory=list)  # other names its attachments were given
     damage: list[str] = field(default_factory=list)  # what was not read, said without content
     expanded: int = 0  # bytes its compressed bodies decoded to, for the message's budget
+    # the message's named properties' string values (an appointment's location, its
+    # categories), a line each, labelled where known; read after its body
+    named: str = ""
 
 
 @dataclass
@@ -120,6 +124,7 @@ class _Reader:
         self.rich: list[str] = []  # the RTF documents, as text
         self.html: list[str] = []
         self.attachment: _Attachment | None = None
+        self.named: list[tuple[str, str]] = []  # (label, value)
 
     def attribute(self, level: int, name: int, value: bytes) -> None:
         if level == _ATTACHMENT:
@@ -152,7 +157,10 @@ class _Reader:
         return found
 
     def message_prop(self, prop: mapi.Prop) -> None:
-        if prop.ident == _PR_SUBJECT:
+        if prop.name is not None:  # named: what Outlook keeps of a meeting, a contact
+            label = _LABELS.get(prop.name, "")
+            self.named += ((label, value) for value in mapi.texts(prop))
+        elif prop.ident == _PR_SUBJECT:
             self.out.subject = self.out.subject or mapi.text(prop)
         elif prop.ident == _PR_BODY:
             self.plain.append(mapi.text(prop))
@@ -226,6 +234,13 @@ class _Reader:
             out += lines
             said |= words(text)
         self.out.body = "\n".join(out).strip()
+        said = "\n".join((self.out.subject, self.out.body))
+        lines = []
+        for label, value in self.named:
+            value = " ".join(value.split())
+            if value and value not in said:  # a location the body repeats is read there
+                lines.append(f"{label}: {value}" if label else value)
+        self.out.named = "\n".join(dict.fromkeys(lines))
         return self.out
 
 

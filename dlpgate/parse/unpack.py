@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from dlpgate.parse.attachments import Budget
 
 # how each kind is called in what a reviewer reads
-LABEL = {"gzip": "gzip", "bzip2": "bzip2", "xz": "xz", "tar": "tar", "7z": "7z", "rar": "RAR",
-         "cab": "CAB"}
+LABEL = {"gzip": "gzip", "bzip2": "bzip2", "xz": "xz", "zstd": "zstd", "lz4": "LZ4", "tar": "tar",
+         "7z": "7z", "rar": "RAR", "cab": "CAB", "iso": "ISO 9660", "zip": "ZIP"}
 # an archive's bytes out are weighed against `max_ratio` from here on
 RATIO_FROM = 1 << 20
 _IN_STEP = 64 * 1024  # compressed bytes fed at a time

@@ -278,6 +278,33 @@ def test_a_tar_gz_and_a_7z_of_case_notes_are_read_held_for_a_new_webmail_and_sen
     assert b"X-DLP-Verdict: allow" in got.data.split(b"\r\n\r\n")[0]
 
 
+def test_a_tar_zst_and_an_iso_of_case_notes_are_read_held_for_a_new_webmail_and_sent_to_a_partner(
+        relay, sink):
+    # each was an "unrecognised binary format": held whatever it held, and never read
+    notes = {"Reid, Amy/notes.txt": "Amy Reid, NHS number 943 476 5919, seen at home.\n"}
+    attachments = (("notes.tar.zst", "application/zstd",
+                    testarchives.make_zstd(testarchives.make_tar(notes))),
+                   ("notes.iso", "application/x-iso9660-image", testarchives.make_iso(notes)))
+    raw = make_message(to=("carol.jones@gmail.com",), body="Case notes attached.\n",
+                       attachments=attachments)
+    code, text = data_reply(relay, raw, "carol.jones@gmail.com")
+    assert code == 250 and b"held" in text
+    assert sink.delivered == []
+    [held] = relay.store.held(state=None)
+    assert held.raw == raw and held.state == "awaiting-sender"
+    found = {(f["entity"], f["part"]) for f in held.findings}
+    assert {("UK_NHS", "notes.tar.zst/Reid, Amy/notes.txt"),
+            ("UK_NHS", "notes.iso/Reid, Amy/notes.txt")} <= found
+    assert "UNSCANNABLE" not in {f["entity"] for f in held.findings}
+    # the same notes to the child's GP practice, a partner: read, and sent
+    to_partner = make_message(to=("gp.practice@nhs.net",), body="Case notes attached.\n",
+                              attachments=attachments)
+    send(relay, to_partner, ["gp.practice@nhs.net"])
+    [got] = sink.delivered
+    assert got.rcpt_tos == ["gp.practice@nhs.net"] and got.data.endswith(to_partner)
+    assert b"X-DLP-Verdict: hold" not in got.data.split(b"\r\n\r\n")[0]
+
+
 def test_the_same_archive_sent_inside_the_council_is_relayed_and_logged(relay, sink):
     raw = make_message(attachments=(("bomb.zip", "application/zip", testdata.make_zip_bomb()),))
     send(relay, raw, ["bob.smith@example-council.gov.uk"])

@@ -1,10 +1,12 @@
-"""Archives other than zip: .gz, .bz2, .xz, .tar, .7z, .rar and .cab read file by file as a zip
-is, within the same budget; a password, a bomb or damage said as a zip's is."""
+"""Archives other than zip: .gz, .bz2, .xz, .zst, .lz4, .tar, .7z, .rar, .cab and .iso read file
+by file as a zip is, within the same budget; a password, a bomb or damage said as a zip's is;
+one volume of a split archive read as far as it goes and said to be one."""
 
 from __future__ import annotations
 
 import functools
 import os
+import random
 import subprocess
 import sys
 import tarfile
@@ -56,6 +58,10 @@ ARCHIVES = {
     "cases.rar": lambda: ta.make_rar4(FILES),
     "cases5.rar": lambda: ta.make_rar5(FILES),
     "cases.cab": lambda: ta.make_cab(FILES),
+    "cases.tar.zst": lambda: ta.make_zstd(ta.make_tar(FILES)),
+    "cases.tzst": lambda: ta.make_zstd(ta.make_tar(FILES)),
+    "cases.tar.lz4": lambda: ta.make_lz4(ta.make_tar(FILES)),
+    "cases.iso": lambda: ta.make_iso(FILES),
 }
 
 
@@ -71,7 +77,8 @@ def test_every_file_inside_each_kind_of_archive_is_read_as_a_zips_members_are(na
                                              "Reid, Amy"]
 
 
-@pytest.mark.parametrize("name", ["cases.tar.gz", "cases.7z", "cases.rar"])
+@pytest.mark.parametrize("name", ["cases.tar.gz", "cases.7z", "cases.rar", "cases.tar.zst",
+                                  "cases.tar.lz4", "cases.iso"])
 def test_an_nhs_number_and_a_name_inside_are_found_and_held_for_a_new_webmail_address(name):
     result = scanner().scan(make_message(to=("carol.jones@gmail.com",), attachments=(
         (name, "application/octet-stream", ARCHIVES[name]()),)))
@@ -88,12 +95,22 @@ def test_an_nhs_number_and_a_name_inside_are_found_and_held_for_a_new_webmail_ad
     ("notes.txt.gz", ta.make_gzip(SECRET), "notes.txt.gz/notes.txt"),
     ("notes.txt.bz2", ta.make_bzip2(SECRET), "notes.txt.bz2/notes.txt"),
     ("notes.txt.xz", ta.make_xz(SECRET), "notes.txt.xz/notes.txt"),
+    ("notes.txt.zst", ta.make_zstd(SECRET), "notes.txt.zst/notes.txt"),
+    ("notes.txt.lz4", ta.make_lz4(SECRET), "notes.txt.lz4/notes.txt"),
+    ("download", ta.make_zstd(SECRET), "download/content"),
     ("download", ta.make_xz(SECRET), "download/content"),
     # written one after another, as `gzip a; cat a.gz b.gz` or pbzip2 does: all of it
     ("notes.txt.gz", ta.make_gzip("Callum Reid ") + ta.make_gzip("943 476 5919"),
      "notes.txt.gz/notes.txt"),
     ("notes.txt.bz2", ta.make_bzip2("Callum Reid ") + ta.make_bzip2("943 476 5919"),
      "notes.txt.bz2/notes.txt"),
+    ("notes.txt.zst", ta.make_zstd("Callum Reid ") + ta.make_zstd("943 476 5919"),
+     "notes.txt.zst/notes.txt"),
+    ("notes.txt.lz4", ta.make_lz4("Callum Reid ") + ta.make_lz4("943 476 5919"),
+     "notes.txt.lz4/notes.txt"),
+    # pzstd begins with a skippable frame (its own index)
+    ("notes.txt.zst", b"\x50\x2a\x4d\x18\x04\x00\x00\x00abcd" + ta.make_zstd(SECRET),
+     "notes.txt.zst/notes.txt"),
 ])
 def test_a_compressed_file_is_the_one_file_it_holds_named_by_its_header_or_its_name(
         name, data, inner):
@@ -125,7 +142,8 @@ def test_names_inside_these_archives_are_read_after_every_other_name():
                      "letter.txt", "report.docx", "list.csv", "Reid, Amy"]
 
 
-@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "tar.gz", "7z", "cab"])
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "zstd", "lz4", "tar.gz", "tar.zst", "7z",
+                                  "cab"])
 def test_a_decompression_bomb_of_each_kind_stops_at_the_ratio_quickly_in_bounded_memory(kind):
     data = _bomb(kind)
     tracemalloc.start()
@@ -142,7 +160,7 @@ def test_a_decompression_bomb_of_each_kind_stops_at_the_ratio_quickly_in_bounded
     assert peak < 4 * max(unpack.RATIO_FROM, 100 * len(data)) + 8 * len(data) + (8 << 20)
 
 
-@pytest.mark.parametrize("kind", ["gzip", "xz", "tar.gz", "7z", "cab"])
+@pytest.mark.parametrize("kind", ["gzip", "xz", "zstd", "lz4", "tar.gz", "7z", "cab"])
 def test_bytes_out_stop_at_max_expanded_whatever_ratio_is_allowed(kind):
     limits = Limits(max_ratio=1_000_000, max_expanded=16 << 20)
     tracemalloc.start()
@@ -159,6 +177,16 @@ def test_bytes_out_stop_at_max_expanded_whatever_ratio_is_allowed(kind):
 @functools.cache
 def _bomb(kind: str) -> bytes:
     return ta.make_bomb(kind, 64 << 20)
+
+
+def test_a_disc_image_of_more_than_max_expanded_stops_there():
+    # an ISO's files are stored, as a disc's are: no bomb, but no more than the message's bytes
+    data = ta.make_iso({"a.bin": b"x" * (10 << 20), "b.bin": b"y" * (10 << 20)})
+    texts, problems = parts_and_problems("big.iso", data,
+                                         limits=Limits(max_expanded=16 << 20))
+    assert problems[-1] == ("unscannable", "big.iso", f"archives expand beyond {16 << 20} "
+                            "bytes")
+    assert "big.iso/b.bin" not in texts
 
 
 @pytest.mark.parametrize("name, data", [
@@ -244,6 +272,14 @@ def _flipped(data: bytes, at: int) -> bytes:
 
 
 LONG = "".join(f"line {i}: nothing to see\n" for i in range(3000))  # compresses to a few KB
+NOISE = random.Random(5).randbytes(300_000).hex()  # text that packs to half its size
+
+
+def _iso_cut_in_b() -> bytes:
+    data = ta.make_iso({"a.txt": SECRET, "b.txt": LONG})
+    return data[:data.find(b"line 0") + 1000]
+
+
 DAMAGED = {
     "cut.tar.gz": (_cut(ta.make_tar({"a.txt": SECRET, "b.txt": LONG}, "gz"), 0.6),
                    "cut.tar.gz/a.txt"),
@@ -263,6 +299,15 @@ DAMAGED = {
     "header.rar": (_flipped(ta.make_rar4({"a.txt": SECRET}), 25), None),
     "crc.xz": (_flipped(ta.make_xz(SECRET + LONG), -20), None),
     "bad.cab": (b"MSCF\0\0\0\0" + bytes(range(200)), None),
+    # libarchive's zstd and LZ4 filters give nothing of the block they fail in (128 KB for
+    # zstd, up to 4 MB for LZ4): what came before it is read
+    "cut.tar.zst": (_cut(ta.make_zstd(ta.make_tar({"a.txt": SECRET, "b.txt": NOISE})), 0.7),
+                    "cut.tar.zst/a.txt"),
+    "crc.zst": (_flipped(ta.make_zstd(SECRET + LONG), -2), None),
+    "trailer.zst": (ta.make_zstd(SECRET) + b"and then something else", None),
+    "cut.lz4": (_cut(ta.make_lz4(SECRET + LONG), 0.5), None),
+    "crc.lz4": (_flipped(ta.make_lz4(SECRET + LONG), -2), None),
+    "cut.iso": (_iso_cut_in_b(), "cut.iso/a.txt"),
 }
 
 
@@ -323,13 +368,19 @@ def test_an_empty_file_inside_is_no_problem():
     assert problems == [] and "empty.bin" in texts[FILE_NAMES].split("\n")
 
 
-def test_without_libarchive_a_7z_rar_or_cab_is_unscannable_and_says_why(monkeypatch):
+def test_without_libarchive_a_7z_rar_cab_iso_zst_or_lz4_is_unscannable_and_says_why(
+        monkeypatch):
     monkeypatch.setattr(archivelib, "libarchive", lambda: None)
-    for name in ("cases.7z", "cases.rar", "cases.cab"):
+    for name, said in (("cases.7z", "7z archive"), ("cases.rar", "RAR archive"),
+                       ("cases.cab", "CAB archive"), ("cases.iso", "ISO 9660 archive"),
+                       ("cases.tar.zst", "zstd file"), ("cases.tar.lz4", "LZ4 file")):
         _, problems = parts_and_problems(name, ARCHIVES[name]())
-        label = {"7z": "7z", "rar": "RAR", "cab": "CAB"}[name.rpartition(".")[2]]
-        assert problems == [("unscannable", name, f"{label} archive not read: libarchive is "
-                             "not installed (Debian's libarchive13)")]
+        assert problems == [("unscannable", name, f"{said} not read: libarchive is not "
+                             "installed (Debian's libarchive13)")]
+    # a split zip's first volume is read by libarchive too, and says so
+    _, problems = parts_and_problems("cases.zip.001", testdata.make_zip({"a.txt": SECRET}))
+    assert problems[0] == ("unscannable", "cases.zip.001", "ZIP archive not read: libarchive "
+                           "is not installed (Debian's libarchive13)")
 
 
 def test_archives_are_known_by_their_bytes_before_their_names():
@@ -341,6 +392,9 @@ def test_archives_are_known_by_their_bytes_before_their_names():
     assert archives.sniff(ta.make_cab({"a": "b"})) == "cab"
     assert archives.sniff(ta.make_bzip2("x")) == archives.sniff(ta.make_bzip2("")) == "bzip2"
     assert archives.sniff(b"BZh is a word in a note") is None
+    assert archives.sniff(ta.make_zstd("x")) == "zstd"
+    assert archives.sniff(ta.make_lz4("x")) == archives.sniff(b"\x02\x21\x4c\x18") == "lz4"
+    assert archives.sniff(ta.make_iso({"a": "b"})) == "iso"
     # a .7z that is really a gzip is read as one; a text file called .gz is read as text
     texts, _ = parts_and_problems("misnamed.7z", ta.make_gzip(SECRET))
     assert texts["misnamed.7z/content"] == SECRET
@@ -391,7 +445,8 @@ def test_random_bytes_behind_each_archive_s_magic_never_crash_the_parse():
     from hypothesis import strategies as st
 
     magics = [b"\x1f\x8b\x08", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07\x00",
-              b"Rar!\x1a\x07\x01\x00", b"MSCF\0\0\0\0", b"BZh91AY&SY"]
+              b"Rar!\x1a\x07\x01\x00", b"MSCF\0\0\0\0", b"BZh91AY&SY", b"\x28\xb5\x2f\xfd",
+              b"\x04\x22\x4d\x18", b"\x02\x21\x4c\x18", b"\x50\x2a\x4d\x18"]
 
     @settings(max_examples=200, deadline=None)
     @given(st.sampled_from(magics), st.binary(max_size=2048))
@@ -401,3 +456,93 @@ def test_random_bytes_behind_each_archive_s_magic_never_crash_the_parse():
         assert {p.kind for p in msg.problems} <= {"unscannable", "encrypted-attachment"}
 
     check()
+
+
+def _udf_image() -> bytes:
+    """A disc image with UDF's volume recognition sequence at sector 16 and no ISO 9660
+    directory, as Windows writes a data disc."""
+    sectors = [b"\x00BEA01\x01", b"\x00NSR02\x01", b"\x00TEA01\x01"]
+    return bytes(16 * 2048) + b"".join(s.ljust(2048, b"\0") for s in sectors) + bytes(2048)
+
+
+def test_a_udf_disc_image_is_unscannable_and_says_only_iso_9660_is_read():
+    _, problems = parts_and_problems("disc.img", _udf_image())
+    assert problems == [("unscannable", "disc.img", "UDF disc image not read: only ISO 9660 "
+                         "disc images are (libarchive reads no UDF)")]
+
+
+def test_an_iso_s_names_are_read_as_written_and_its_root_is_no_folder():
+    texts, problems = parts_and_problems("disc.img", ta.make_iso({"Zoë Reid – notes.txt": SECRET}))
+    assert texts["disc.img/Zoë Reid – notes.txt"] == SECRET and problems == []
+    assert texts[FILE_NAMES].split("\n") == ["disc.img", "Zoë Reid – notes.txt"]
+
+
+# a small file and a larger one of random bytes (kept their size packed), split at 100 KB
+# (7-Zip writes them in the order of their names: the small one first)
+SPLIT = {"A notes.txt": SECRET, "Reid, Amy/photos.bin": os.urandom(250_000)}
+
+
+@needs_7zip
+def test_the_first_volume_of_a_split_zip_is_read_up_to_where_its_files_go_on():
+    volumes = ta.make_split_by_7zip(SPLIT, "zip")
+    assert sorted(volumes) == ["out.zip.001", "out.zip.002", "out.zip.003"]
+    texts, problems = parts_and_problems("out.zip.001", volumes["out.zip.001"])
+    assert texts["out.zip.001/A notes.txt"] == SECRET
+    assert problems == [("unscannable", "out.zip.001", "volume 1 of a split ZIP archive: only "
+                         "the files it holds whole were read; the rest are in the other "
+                         "volumes")]
+    # WinZip's and zip -s's first volume: marked as split before its first file, named .z01
+    texts, problems = parts_and_problems("out.z01", b"PK\x07\x08" + volumes["out.zip.001"])
+    assert texts["out.z01/A notes.txt"] == SECRET
+    assert [d for _, _, d in problems] == ["volume 1 of a split ZIP archive: only the files it "
+                                          "holds whole were read; the rest are in the other "
+                                          "volumes"]
+
+
+@needs_7zip
+def test_a_split_7z_s_first_volume_holds_nothing_readable_alone_and_says_so():
+    # 7-Zip keeps a 7z's list of files at its end, in the last volume
+    volumes = ta.make_split_by_7zip(SPLIT, "7z")
+    _, problems = parts_and_problems("out.7z.001", volumes["out.7z.001"])
+    assert problems == [("unscannable", "out.7z.001", "volume 1 of a split 7z archive: none "
+                         "of its files can be read without the other volumes")]
+
+
+@needs_7zip
+def test_a_later_volume_cannot_be_read_without_the_ones_before_it():
+    volumes = ta.make_split_by_7zip(SPLIT, "7z")
+    _, problems = parts_and_problems("out.7z.002", volumes["out.7z.002"])
+    assert problems == [("unscannable", "out.7z.002", "volume 2 of a split 7z archive: it "
+                         "cannot be read without the volumes before it")]
+
+
+@needs_7zip
+def test_a_7z_written_as_one_volume_named_001_is_read_whole_with_no_problem():
+    volumes = ta.make_split_by_7zip({"a.txt": SECRET}, "7z")
+    texts, problems = parts_and_problems("out.7z.001", volumes["out.7z.001"])
+    assert texts["out.7z.001/a.txt"] == SECRET and problems == []
+
+
+@pytest.mark.parametrize("name, said", [
+    ("cases.part2.rar", "volume 2 of a split RAR archive"),
+    ("cases.r00", "volume 2 of a split RAR archive"),
+    ("cases.z02", "volume 2 of a split ZIP archive"),
+    ("cases.tar.gz.003", "volume 3 of a split tar.gz archive"),
+])
+def test_a_volume_is_known_by_its_name_when_its_bytes_begin_mid_file(name, said):
+    _, problems = parts_and_problems(name, os.urandom(4096))
+    assert problems == [("unscannable", name, f"{said}: it cannot be read without the volumes "
+                         "before it")]
+
+
+def test_the_zip_that_ends_a_split_zip_says_it_is_its_last_volume():
+    # its end record says which volume it is; before, an "unrecognised binary format"
+    whole = bytearray(testdata.make_zip({"a.txt": SECRET, "b.bin": os.urandom(50_000)}))
+    end = whole.rfind(b"PK\x05\x06")
+    whole[end + 4:end + 8] = (2).to_bytes(2, "little") + (1).to_bytes(2, "little")
+    _, problems = parts_and_problems("cases.zip", bytes(whole[30_000:]))
+    assert problems == [("unscannable", "cases.zip", "volume 3 of a split ZIP archive: it "
+                         "cannot be read without the volumes before it")]
+    # a zip that is not split is read as it was
+    texts, problems = parts_and_problems("cases.zip", testdata.make_zip({"a.txt": SECRET}))
+    assert texts["cases.zip/a.txt"] == SECRET and problems == []

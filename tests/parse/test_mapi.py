@@ -45,6 +45,21 @@ def test_a_property_named_by_a_string_is_passed_over_to_the_next():
              + testdata.mapi_props([(0x0037, 0x001E, "subject")])[4:])
     props = list(mapi.properties(block))
     assert [mapi.text(p) for p in props] == ["a", "subject"]
+    assert props[0].name == (bytes(16), "x-custom") and props[1].name is None
+
+
+def test_a_named_propertys_name_is_its_property_set_and_its_number_or_string():
+    appointment = bytes.fromhex("0220060000000000c000000000000046")
+    public = bytes.fromhex("2903020000000000c000000000000046")
+    block = testdata.mapi_props([
+        (0x8001, 0x001F, "Room 4, 12 Mill Lane", (appointment, 0x8208)),
+        (0x8002, 0x101F, ["Safeguarding", "Reid family"], (public, "Keywords"))])
+    location, keywords = mapi.properties(block)
+    assert location.name == (appointment, 0x8208)
+    assert mapi.texts(location) == ["Room 4, 12 Mill Lane"]
+    # the public strings' set is named as a .msg's name map names it: by no GUID
+    assert keywords.name == (b"", "Keywords")
+    assert mapi.texts(keywords) == ["Safeguarding", "Reid family"]
 
 
 @pytest.mark.parametrize("block, why", [

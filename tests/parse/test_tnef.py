@@ -287,3 +287,27 @@ def tnef_with_message_props(block: bytes, body: str = "") -> bytes:
     head = testdata.make_tnef({}, body=body)
     return head + struct.pack("<BII", 1, 0x00069003, len(block)) + block + \
         struct.pack("<H", sum(block) & 0xFFFF)
+
+
+APPOINTMENT = bytes.fromhex("0220060000000000c000000000000046")  # PSETID_Appointment
+PUBLIC_STRINGS = bytes.fromhex("2903020000000000c000000000000046")  # PS_PUBLIC_STRINGS
+
+
+def test_a_meetings_named_properties_are_read_after_its_body_labelled_as_a_msgs_are():
+    # winmail.dat of a meeting request: where it is and its categories were passed over
+    data = testdata.make_tnef({}, body="Review meeting.", subject="Review", props=[
+        (0x8001, 0x001F, "Room 4, 12 Mill Lane", (APPOINTMENT, 0x8208)),
+        (0x8002, 0x101F, ["Amy Reid", f"NHS {NHS}"], (PUBLIC_STRINGS, "Keywords")),
+        (0x8003, 0x001E, "an unknown one's words", (bytes(16), 0x9000)),
+        (0x8004, 0x0003, 7, (APPOINTMENT, 0x8205))])  # a number: nothing to read
+    parts, problems = read_wrapper(data)
+    assert parts["winmail.dat"] == ("Review\nReview meeting.\nLocation: Room 4, 12 Mill Lane\n"
+                                    f"Categories: Amy Reid\nCategories: NHS {NHS}\n"
+                                    "an unknown one's words")
+    assert problems == []
+
+
+def test_a_named_value_the_body_already_says_is_not_read_twice():
+    data = testdata.make_tnef({}, body="We meet at Room 4, 12 Mill Lane.", props=[
+        (0x8001, 0x001F, "Room 4, 12 Mill Lane", (APPOINTMENT, 0x8208))])
+    assert read_wrapper(data)[0]["winmail.dat"] == "We meet at Room 4, 12 Mill Lane."
