@@ -179,7 +179,7 @@ _NAMED_BEFORE_CY = re.compile(
     r"\b(?:Bwrdd|Byrddau|Canolfan|Wythnos|Mis|Diwrnod|Fforwm|Strategaeth|Polisi|Hyfforddiant|"
     r"Adran|Elusen|Cynghrair|Sefydliad|Ymgyrch|Cronfa|Pwyllgor|Partneriaeth|Cymdeithas|"
     r"Ymddiriedolaeth|Rhwydwaith|Deddf|Ddeddf|Cod|Swyddog|Swyddogion|Rheolwr|Cydlynydd|"
-    r"Arweinydd|Arweinydd|Ymgynghorydd|Cynghorydd|Pencampwr|Siarter|Addewid|Cynhadledd|"
+    r"Arweinydd|Ymgynghorydd|Cynghorydd|Pencampwr|Siarter|Addewid|Cynhadledd|"
     r"Llinell Gymorth)(?: (?-i:[A-ZÂÊÎÔÛŴŶ])[\w'’-]*){0,2} $")
 
 # The same for a scheme's, a charity's or a place of worship's name ("Disability Confident
