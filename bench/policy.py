@@ -18,6 +18,10 @@ Runs the real pipeline (parse, detect, decide) with the shipped policy
     action the kind wants where it names one, and the rules that chose the action.
     Totals: detection rate (risky held / risky) and false-hold rate (benign held /
     benign), against the targets >= 95% and <= 2%.
+    The Welsh kinds (Welsh-only case mail to a
+    family's new webmail address; everyday Welsh and bilingual mail to residents)
+    are counted in the totals and also reported on their own line, beside the
+    totals of the other kinds.
 
 (b) Genuine mail: the Enron sent mail (../shared/corpora/enron-sent). As in
     bench/misdirection.py, history (pairs, groups, content profiles) is learned
@@ -103,6 +107,7 @@ def scenario_report(per_kind: int, seed: int, no_ner: bool, show: int) -> None:
           f"NER {'off' if no_ner else 'on'}")
     print(f"    {'kind':<30}{'n':>4}{'held':>7}{'wanted':>14}  rules that chose the action")
     totals = {True: [0, 0], False: [0, 0]}
+    welsh = {True: [0, 0], False: [0, 0]}  # the Welsh kinds, also counted in `totals`
     misses: list[str] = []
     for risky in (True, False):
         print(f"    {'risky (want held)' if risky else 'benign (want not held)'}")
@@ -112,6 +117,9 @@ def scenario_report(per_kind: int, seed: int, no_ner: bool, show: int) -> None:
             n, held = len(items), sum(h for _, h, _, _ in items)
             totals[risky][0] += held
             totals[risky][1] += n
+            if kind in testscenarios.WELSH_KINDS:
+                welsh[risky][0] += held
+                welsh[risky][1] += n
             wanted = items[0][0].wanted
             got = f"{sum(a == wanted for _, _, a, _ in items) / n:.0%} {wanted}" if wanted else ""
             rules = Counter(r for _, _, _, rs in items for r in rs)
@@ -127,6 +135,11 @@ def scenario_report(per_kind: int, seed: int, no_ner: bool, show: int) -> None:
     print(f"    false-hold rate, benign held: {bh}/{bn} = {bh / bn:.1%}   "
           f"target <= {TARGET_BENIGN:.0%} benign held "
           f"[{'met' if bh / bn <= TARGET_BENIGN else 'NOT met'}]")
+    (wh, wn), (eh, en) = welsh[True], welsh[False]
+    if wn or en:
+        print(f"    Welsh: case mail held {wh}/{wn} (target all), everyday mail held {eh}/{en} "
+              f"(target none); other kinds: risky held {rh - wh}/{rn - wn}, benign held "
+              f"{bh - eh}/{bn - en}")
     if misses:
         print(f"    not as wanted (up to {show} per kind):")
         for m in misses:

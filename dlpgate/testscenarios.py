@@ -34,6 +34,7 @@ are there so that looking like an identifier is not enough.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -1122,6 +1123,134 @@ def _risky_out_of_office(rng: random.Random) -> _Mail:
     return _out_of_office(rng, _OOF_CASES)
 
 
+# ------------------------------------------------------------------ Welsh
+
+# Welsh names as the names tables hold them, and Welsh council mail, written for these
+# scenarios: case mail in Welsh alone (as Gwynedd, Ynys Môn and Ceredigion work, and as any
+# Welsh council writes to a family that asked for Welsh), and everyday Welsh and bilingual mail
+# whose words ("gofal", "iechyd", "Bwrdd Iechyd") are about services, not people.
+_CY_FIRST = ["Cai", "Elin", "Gruffydd", "Nia", "Osian", "Ffion", "Dafydd", "Lowri", "Iwan",
+             "Catrin", "Rhodri", "Megan", "Ioan", "Gwen", "Tomos", "Mared"]
+_CY_LAST = ["Jones", "Williams", "Davies", "Evans", "Thomas", "Roberts", "Hughes", "Lewis",
+            "Morgan", "Griffiths", "Owen", "Parry", "Pritchard", "Lloyd", "Rees", "Price"]
+_CY_DAYS = ["ddydd Llun", "ddydd Mawrth", "ddydd Mercher", "ddydd Iau", "ddydd Gwener"]
+_CY_MONTHS = ["Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin", "Gorffennaf", "Awst",
+              "Medi", "Hydref", "Tachwedd", "Rhagfyr"]
+_CY_SIGNOFF = ["Cofion cynnes,", "Cofion,", "Yn gywir,", "Diolch,", "Cofion gorau,"]
+_CY_ROLES = ["Gweithiwr Cymdeithasol", "Rheolwr Tîm", "Gweithiwr Cymorth i Deuluoedd",
+             "Swyddog Cyswllt", "Ymarferydd Arweiniol"]
+# Case mail: {child} the child's full name, {first} the first name, {ident} an identifier,
+# {day} a day; each says something special-category about the child or the adult.
+_CY_CASES = [
+    "Rwy'n ysgrifennu ynglŷn â'r gynhadledd amddiffyn plant ar gyfer {child} ({ident}). Bydd y "
+    "gynhadledd yn cael ei chynnal {day} am 10 y bore yn Swyddfa'r Cyngor.",
+    "Mae'r atgyfeiriad diogelu am {child} ({ident}) wedi dod i law. Byddaf yn eich ffonio {day} "
+    "i drafod y pryderon diogelu a godwyd gan yr ysgol.",
+    "Mae gan {child} ({ident}) apwyntiad gyda'r seiciatrydd {day} am 2 y prynhawn. Mae {first} "
+    "wedi bod yn hunan-niweidio eto ac rydym yn poeni am ei iechyd meddwl.",
+    "Bydd {child} ({ident}) yn symud i'w leoliad maeth newydd {day}. Mae'r gofalwyr maeth wedi "
+    "cael copi o'i gynllun gofal.",
+    "Mae {first} yn blentyn sy'n derbyn gofal ers mis Mawrth. Dyma fanylion {child} ({ident}) "
+    "ar gyfer yr adolygiad {day}.",
+    "Mae apwyntiad {child} ({ident}) yn yr ysbyty {day} i drafod ei ddiabetes a'i feddyginiaeth.",
+    "Cefais air gyda'r ysgol am {child} ({ident}). Mae'r heddlu'n ymchwilio i honiad o gam-drin "
+    "corfforol gartref, a bydd cyfarfod strategaeth {day}.",
+    "Asesiad gofal cymdeithasol i oedolion: mae {child} ({ident}) wedi cael diagnosis o ddementia "
+    "ac mae'n byw ar ei phen ei hun. Byddaf yn ymweld {day} i gwblhau'r asesiad galluedd "
+    "meddyliol.",
+    "Ers iddi gael ei rhyddhau o'r ysbyty mae {child} ({ident}) yn dioddef o iselder. Mae'r "
+    "tîm yn trefnu ymweliad {day}.",
+    "Fel y trafodwyd, mae {first} wedi datgelu cam-drin domestig gan ei phartner. Dyma fanylion "
+    "{child} ({ident}) ar gyfer y cyfarfod {day}.",
+]
+# Everyday Welsh and bilingual mail to residents: {first} the resident, {day} a day.
+_CY_EVERYDAY = [
+    ("Casglu biniau / Bin collection",
+     "Diolch am eich neges. Bydd eich biniau ailgylchu'n cael eu casglu {day} yr wythnos hon "
+     "oherwydd gŵyl y banc.\n\nThank you for your email. Your recycling will be collected {day} "
+     "this week because of the bank holiday."),
+    ("Treth y Cyngor", "Mae eich bil treth y cyngor ar gyfer 2026/27 wedi'i anfon. Gallwch "
+     "dalu drwy ddebyd uniongyrchol ar ein gwefan, neu ffonio'r tîm refeniw {day}."),
+    ("Cais cynllunio", "Mae eich cais cynllunio ar gyfer estyniad i'r tŷ wedi'i gofrestru. "
+     "Bydd swyddog cynllunio'n ymweld â'r safle {day}; mae'r cyfnod ymgynghori'n para 21 "
+     "diwrnod."),
+    ("Llyfrgell", "Mae'r llyfrau a archebwyd gennych yn barod i'w casglu o Lyfrgell "
+     "Caernarfon. Mae'r llyfrgell ar agor tan 7 yr hwyr {day}."),
+    ("Dyddiadau tymor ysgol", "Bydd tymor yr hydref yn dechrau {day}, 2 Medi. Bydd yr ysgol ar "
+     "gau i ddisgyblion ar 24 Hydref ar gyfer hyfforddiant staff. Mae prydau ysgol am ddim i bob "
+     "disgybl cynradd."),
+    ("Cymhorthfa'r cynghorydd", "Bydd y Cynghorydd yn cynnal cymhorthfa yn Neuadd y Pentref, "
+     "Llangefni, {day} rhwng 6 a 7 yr hwyr. Does dim angen apwyntiad."),
+    ("Swydd wag: Gweithiwr Gofal Cartref", "Diolch am eich diddordeb yn swydd Gweithiwr Gofal "
+     "Cartref yn nhîm Gofal Cymdeithasol Oedolion. Y dyddiad cau yw {day}. Rydym yn gyflogwr "
+     "Hyderus o ran Anabledd ac yn croesawu ceisiadau gan bobl anabl. Os oes gennych anabledd "
+     "ac angen addasiadau ar gyfer y cyfweliad, rhowch wybod i ni."),
+    ("Digwyddiad ymgynghori", "Bydd y sesiwn galw heibio yn Aberystwyth, Ceredigion {day} o 4 "
+     "y prynhawn. Mae toiled anabl a lle parcio anabl ger y fynedfa."),
+    ("Brechu'r hydref", "Mae Bwrdd Iechyd Prifysgol Betsi Cadwaladr yn cynnal clinigau brechu "
+     "ffliw yn y ganolfan hamdden {day}. Mae'r clinig ar gyfer pawb dros 65."),
+    ("Cofrestru gofalwyr", "Rydym wedi anfon eich ffurflen at Gofal Cymdeithasol Cymru, sy'n "
+     "cofrestru gweithwyr gofal. Byddant yn cysylltu {day}."),
+    ("Hyfforddiant", "Mae lle i chi ar y cwrs Cymorth Cyntaf Iechyd Meddwl {day} yng Nghanolfan "
+     "Ddinesig Bangor. Cofiwch ddod â chinio."),
+    ("Maethu", "Diolch am ddod i'r noson wybodaeth am faethu. Os hoffech ddod yn ofalwr maeth, "
+     "bydd rhywun o Maethu Cymru yn eich ffonio {day}."),
+    ("Wythnos Ymwybyddiaeth", "Mae Wythnos Ymwybyddiaeth Iechyd Meddwl yn dechrau {day}. Mae "
+     "taflenni am wasanaethau iechyd meddwl lleol ar gael yn y dderbynfa."),
+    ("Parcio", "Bydd rhan o'r maes parcio ym Mhorthmadog ar gau {day} ar gyfer gwaith ar yr "
+     "wyneb. Defnyddiwch y fynedfa gefn, os gwelwch yn dda."),
+]
+_CY_FOOTERS = [
+    "Rydym yn croesawu gohebiaeth yn Gymraeg. We welcome correspondence in Welsh.",
+    "Cyflogwr Hyderus o ran Anabledd | Disability Confident Employer",
+    "Os ydych chi'n profi cam-drin domestig, ffoniwch linell gymorth Byw Heb Ofn ar 0808 80 "
+    "10 800.",
+    "Os ydych chi'n fyddar neu'n drwm eich clyw, gallwch gysylltu â ni drwy Relay UK.",
+    "Mae'r neges hon yn gyfrinachol. Os cawsoch hi drwy gamgymeriad, rhowch wybod i'r anfonwr.",
+]
+
+
+def _cy_identifier(rng: random.Random, p: _Person) -> str:
+    """One strong identifier, written in Welsh."""
+    day, month, year = p.dob.split("/")
+    return rng.choice([f"rhif GIG {p.nhs}", f"Rhif GIG: {p.nhs}", f"dyddiad geni {p.dob}",
+                       f"ganwyd {int(day)} {_CY_MONTHS[int(month) - 1]} {year}"])
+
+
+def _cy_person(rng: random.Random, child: bool) -> _Person:
+    p = _person(rng, child)
+    return dataclasses.replace(p, first=rng.choice(_CY_FIRST), last=rng.choice(_CY_LAST))
+
+
+def _risky_welsh_case(rng: random.Random) -> _Mail:
+    """Welsh-only case mail about a named child or adult, to a parent's or relative's new
+    personal address; from social care or, as often, from another service (a school, health,
+    housing), whose sender's team says nothing."""
+    first, last, sender = _sender(rng)
+    p = _cy_person(rng, rng.random() < 0.7)
+    to = _webmail_address(rng, rng.choice(_CY_FIRST), p.last)
+    text = rng.choice(_CY_CASES).format(child=p.name, first=p.first, ident=_cy_identifier(rng, p),
+                                        day=rng.choice(_CY_DAYS))
+    body = (f"Annwyl {rng.choice(['Mrs', 'Mr', 'Ms'])} {p.last},\n\n{text}\n\n"
+            f"{rng.choice(_CY_SIGNOFF)}\n{first} {last}\n{rng.choice(_CY_ROLES)}\n")
+    subject = rng.choice(["Cyfarfod", f"{p.first}", "Diweddariad", "Apwyntiad", "Cyfrinachol"])
+    return _Mail(sender, [to], subject, body, history=_background(rng))
+
+
+def _benign_welsh_everyday(rng: random.Random) -> _Mail:
+    """An officer's reply, in Welsh or in both languages, to a resident's personal address:
+    greeted by name, about a service, with the council's Welsh footers."""
+    first, last, sender = _plain_sender(rng)
+    resident = _cy_person(rng, False)
+    to = _webmail_address(rng, resident.first, resident.last)
+    subject, text = rng.choice(_CY_EVERYDAY)
+    footer = "\n".join(rng.sample(_CY_FOOTERS, rng.randint(1, 3)))
+    body = (f"{rng.choice(['Annwyl', 'Helo', 'Shwmae'])} {resident.first},\n\n"
+            f"{text.format(day=rng.choice(_CY_DAYS))}\n\n{rng.choice(_CY_SIGNOFF)}\n"
+            f"{first} {last}\n\n{footer}\n")
+    return _Mail(sender, [to], subject, body, history=_background(rng))
+
+
 # ------------------------------------------------------------------ the corpus
 
 # kind -> (risky, builder, wanted action or "")
@@ -1153,7 +1282,11 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "resident-reply": (False, _benign_resident_reply, ""),
     "care-arrangements": (False, _benign_care_arrangements, ""),
     "out-of-office": (False, _benign_out_of_office, ""),
+    "welsh-case-to-webmail": (True, _risky_welsh_case, ""),
+    "welsh-everyday": (False, _benign_welsh_everyday, ""),
 }
+# The Welsh kinds, reported apart so the English figures read as before they were added.
+WELSH_KINDS = ("welsh-case-to-webmail", "welsh-everyday")
 RISKY_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if risky)
 BENIGN_KINDS = tuple(k for k, (risky, _, _) in KINDS.items() if not risky)
 

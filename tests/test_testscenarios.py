@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 13 and len(BENIGN_KINDS) == 14
+    assert len(RISKY_KINDS) == 14 and len(BENIGN_KINDS) == 15
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -210,3 +210,22 @@ def test_an_out_of_office_that_signposts_goes_and_one_naming_a_childs_case_is_co
             assert ("Auto-Submitted", "auto-replied") in s.example.headers
             outcome, _ = run_example(s.example, policy, settings, {})
             assert outcome.action == wanted, (s.example.body, outcome.rules)
+
+
+def test_welsh_case_mail_to_a_new_webmail_address_is_held_and_everyday_welsh_mail_goes():
+    """A Welsh-only email about a child's child protection conference, a diagnosis or a
+    foster placement went to a parent's gmail unheld where the English one was held; the
+    everyday Welsh of council mail ("Bwrdd Iechyd", "Gofal Cymdeithasol Cymru", "Cyflogwr
+    Hyderus o ran Anabledd") must not be read as a case."""
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    policy = load_policy(settings)
+    corpus = generate(12, seed=7)
+    for kind, held in (("welsh-case-to-webmail", True), ("welsh-everyday", False)):
+        mails = [s for s in corpus if s.kind == kind]
+        assert len(mails) == 12 and kind in testscenarios.WELSH_KINDS
+        for s in mails:
+            assert s.example.body.startswith(("Annwyl", "Helo", "Shwmae"))
+            assert any(a.endswith(tuple(f"@{w}" for w in WEBMAIL)) for a in s.example.to)
+            outcome, result = run_example(s.example, policy, settings, {})
+            is_held = result.decision.verdict in (Verdict.HOLD, Verdict.REJECT)
+            assert is_held == held, (s.example.body, outcome.rules)

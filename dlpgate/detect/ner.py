@@ -107,7 +107,7 @@ dear hi hello dob nhs upn nino ni postcode address name names surname forename c
 children pupil parent carer guardian status school gender ethnicity notes placement mobile
 phone telephone email date birth ref reference number year class group age
 cheers thanks regards wishes
-""".split()) | whom.ADDRESSEES
+""".split()) | whom.ADDRESSEES | whom.WELSH_WORDS | {"mae", "ddydd"}  # Welsh "is", "on (day)"
 # Words of a place's or a body's name, which spaCy now and then reads as a person's from a
 # footer or an invitation ("Civic Centre", "Memory Cafe", "Managing Attendance"): taken off a
 # span's end, and a span left with one word, or holding one inside, is no one ("Kayden Reid

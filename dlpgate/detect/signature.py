@@ -42,10 +42,18 @@ _ROLE = re.compile(
     r"Specialist|Consultant|Therapist|Clinician|Counsellor|Assistant|Administrator|Head|"
     r"Director|Supervisor|Centre|Clinic|Hospital|School|Academy|College|Division|Programme|"
     r"Surveyor|Inspector|Assessor|Provider|"
+    # Welsh: team, service, officer, worker, manager, co-ordinator, nurse, unit, centre,
+    # board, council, department, practitioner, psychologist, adviser, lead, head, director,
+    # chair, school, hospital, clinic
+    r"Tîm|Timau|Gwasanaeth|Gwasanaethau|Swyddog|Gweithiwr|Rheolwr|Cydlynydd|Nyrs|Uned|"
+    r"Canolfan|Bwrdd|Cyngor|Adran|Ymarferydd|Seicolegydd|Seiciatrydd|Ymgynghorydd|"
+    r"Cynghorydd|Arweinydd|Pennaeth|Cyfarwyddwr|Cadeirydd|Ysgol|Ysbyty|Clinig|"
     r"IDVA|ISVA|IRO|AMHP|CAMHS|SENCO|SENCo)\b")
 
 # Words that may stand in lower case in a title-case line ("Head of Children's Services").
-_SMALL = frozenset({"and", "of", "for", "the", "in", "at", "to", "with", "on", "&", "a", "an"})
+_SMALL = frozenset({"and", "of", "for", "the", "in", "at", "to", "with", "on", "&", "a", "an",
+                    # Welsh: and, the, of, on, with (not "i" or "am", English words too)
+                    "ac", "ag", "y", "yr", "o", "ar", "gyda", "â"})
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z]")
 _LABEL = re.compile(r"^\s*([A-Za-z][\w /]{0,30}):\s*\S")

@@ -58,6 +58,16 @@ automatic reply there this that these those it its he she they his her their our
 new old north south east west great high lower upper blue community memory road street
 crescent drive college school city town borough county national local royal saint st
 """.split()) | PLACE_WORDS | TRADE_WORDS | names.ROLE_WORDS | names.GROUP_WORDS
+# Welsh: greetings and sign-offs, days and months, and the words of bodies' and places' names
+# ("Cyflogwr Hyderus o ran Anabledd", Disability Confident Employer), read as a name's pair
+WELSH_WORDS = frozenset("""
+annwyl helo shwmae cofion cynnes diolch gywir bore prynhawn noswaith dydd llun mawrth mercher iau
+gwener sadwrn sul ionawr chwefror ebrill mehefin gorffennaf awst medi hydref tachwedd rhagfyr
+cyngor sir cyflogwr hyderus bwrdd iechyd prifysgol gofal cymdeithasol cymru gwasanaeth
+gwasanaethau tîm swyddog swyddfa canolfan ysgol ysbyty llyfrgell neuadd heol ffordd stryd
+wythnos mis diwrnod ymwybyddiaeth cymorth cyntaf llinell gymorth
+""".split())
+NOT_NAME_WORDS |= WELSH_WORDS
 TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?\s+([A-Z][a-z'’-]+)")
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)['’]s\b")
 _NOT_POSSESSORS = frozenset("""children people women men council parent parents carer carers

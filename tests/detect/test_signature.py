@@ -39,6 +39,21 @@ def test_the_writers_team_under_the_sign_off_is_not_found(signature):
     assert terms(body) == []
 
 
+@pytest.mark.parametrize("signature", [
+    "Cofion cynnes,\n\nJo Bloggs\nGweithiwr Cymdeithasol\nTîm Amddiffyn Plant",
+    "Diolch,\nJo\nSwyddog Diogelu Oedolion, Gwasanaethau Cymdeithasol",
+    "Yn gywir,\n\nJo Bloggs\nGweithiwr Cymdeithasol Goruchwyliol | Tîm Gofalwyr Maeth",
+    "Cofion / Regards\nJo Bloggs\nNyrs Iechyd Meddwl, Tîm Iechyd Meddwl Cymunedol",
+])
+def test_the_writers_team_under_a_welsh_sign_off_is_not_found(signature):
+    # "Annwyl Sam, see you at the meeting on Tuesday at 10", signed in Welsh
+    body = f"Annwyl Sam,\n\nWela i chi yn y cyfarfod ddydd Mawrth am 10.\n\n{signature}\n"
+    assert terms(body) == []
+    # the same team in a sentence is someone's: "Cai is known to the Child Protection Team"
+    assert terms("Annwyl Sam,\n\nMae Cai yn hysbys i'r Tîm Amddiffyn Plant.\n") == [
+        "Amddiffyn Plant"]
+
+
 @pytest.mark.parametrize("body, found", [
     # data pasted under the sign-off: fields, a list, a sentence, someone else's title
     ("Please see below.\n\nThanks,\nJo\n\nName: Callum Reid\nDiagnosis: ADHD",

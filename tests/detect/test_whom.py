@@ -35,6 +35,11 @@ def test_a_person_in_the_terms_sentence_is_named(text, term):
     ("The Parkinson's exercise class follows at noon.", "Parkinson's", ("Parkinson's",)),
     # a person named in another sentence is not whom this one is about
     ("Dear Mrs Evans.\nThe venue has a disabled toilet.", "disabled", ()),
+    # a Welsh scheme's and a body's name: "Cyflogwr Hyderus" (Confident Employer) is no one
+    ("Cyflogwr Hyderus o ran Anabledd | Disability Confident Employer", "Anabledd",
+     ("Anabledd",)),
+    ("Mae Bwrdd Iechyd Prifysgol Betsi Cadwaladr yn trefnu'r clinig anabledd dysgu.",
+     "anabledd dysgu", ()),
 ])
 def test_a_place_a_body_a_term_or_the_sender_is_no_one(text, term, terms):
     assert not named(text, term, terms=terms)

@@ -1081,3 +1081,31 @@ def test_a_hold_the_full_store_cannot_take_is_451_and_its_log_line_says_the_disk
     assert failed["error"] == "store write failed: OperationalError: database or disk is full"
     assert sink.received == []
     assert failures() == before + 1  # for an alert: /readyz only reads, and a full disk reads
+
+
+def test_a_welsh_only_child_protection_conference_to_a_new_gmail_is_held_and_bin_day_is_sent(
+        relay, sink):
+    # the same letter in English was held; in Welsh alone it went out
+    to = "rhiant.pritchard@gmail.com"
+    case = make_message(to=(to,), subject="Cynhadledd", body=(
+        "Annwyl Mrs Pritchard,\n\nBydd y gynhadledd amddiffyn plant ar gyfer Cai Pritchard yn "
+        "cael ei chynnal ddydd Llun am 10 y bore yn Swyddfa'r Cyngor. Mae croeso i chi ddod â "
+        "rhywun gyda chi.\n\nCofion cynnes,\nAlice Jones\nGweithiwr Cymdeithasol\n"))
+    everyday = make_message(to=(to,), subject="Casglu biniau / Bin collection", body=(
+        "Annwyl Mrs Pritchard,\n\nBydd eich biniau ailgylchu'n cael eu casglu ddydd Mawrth yr "
+        "wythnos hon oherwydd gŵyl y banc. Mae Bwrdd Iechyd Prifysgol Betsi Cadwaladr yn "
+        "cynnal clinig ffliw yn y ganolfan hamdden.\n\nCofion cynnes,\nAlice Jones\n\n"
+        "Cyflogwr Hyderus o ran Anabledd | Disability Confident Employer\n"
+        "Os ydych chi'n profi cam-drin domestig, ffoniwch Byw Heb Ofn ar 0808 80 10 800.\n"))
+
+    with capture_logs(relay.settings, forbidden=("Cai Pritchard", "rhiant.pritchard")):
+        assert send(relay, case, [to]) == {}  # accepted, and kept
+    assert sink.delivered == []
+    [item] = relay.store.held(state=None)
+    assert item.state in ("held", "awaiting-sender")
+    assert any(f["entity"] == "SPECIAL_CATEGORY" and "gynhadledd amddiffyn plant" in str(f)
+               for f in item.findings), item.findings
+
+    assert send(relay, everyday, [to]) == {}
+    [got] = sink.delivered
+    assert got.rcpt_tos == [to] and b"X-DLP-Verdict: allow" in got.data

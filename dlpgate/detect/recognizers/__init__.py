@@ -14,6 +14,7 @@ from dlpgate.detect.recognizers.special_category import (
     load_compounds,
     load_lexicon,
     load_phrases,
+    load_welsh,
 )
 from dlpgate.detect.recognizers.uk_bank import DlpUkBankAccountRecognizer, DlpUkSortCodeRecognizer
 from dlpgate.detect.recognizers.uk_documents import (
@@ -39,7 +40,7 @@ def build(detection: Detection) -> list[FastRecognizer]:
     out: list[FastRecognizer] = [cls() for cls in PATTERN_RECOGNIZERS]
     lexicons = list(detection.lexicons)
     out.append(DlpSpecialCategoryRecognizer(load_lexicon(lexicons), load_phrases(lexicons),
-                                            load_compounds(lexicons)))
+                                            load_compounds(lexicons), load_welsh(lexicons)))
     out += [DlpCaseReferenceRecognizer(c.name, c.pattern, c.entity, tuple(c.context))
             for c in detection.case_references]
     if detection.entities is not None:

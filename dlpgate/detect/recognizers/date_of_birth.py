@@ -13,9 +13,12 @@ from presidio_analyzer import AnalysisExplanation, RecognizerResult
 from dlpgate.detect.recognizers.base import FastRecognizer, line_at
 
 _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+           # Welsh, with the soft mutation "o" gives ("4 o Fai 2016")
+           r"|ionawr|chwefror|[mf]awrth|ebrill|[mf]ai|[mf]ehefin|gorffennaf|awst|[mf]edi|hydref"
+           r"|tachwedd|rhagfyr)")
 _DATE = (rf"\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)?\d{{2}}|(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}"
-         rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\s+(?:19|20)\d{{2}}"
+         rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+|o\s+)?{_MONTHS}\s+(?:19|20)\d{{2}}"
          # Excel's d-mmm-yy and d-mmm-yyyy (27-Sep-16), a sheet's dates of birth as it shows them
          rf"|\d{{1,2}}-{_MONTHS}-(?:19|20)?\d{{2}}"
          rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b")
@@ -73,7 +76,10 @@ class DlpDateOfBirthRecognizer(FastRecognizer):
     # not "b.": it is item 4b. of an agenda and the last letter of an NI number ("JT 48 22
     # 91 B. 10/11/2026") as often as "born"
     CONTEXT = ("dob", "d.o.b", "d.o.b.", "d/o/b", "date of birth", "born", "birthday",
-               "birth date", "date-of-birth")
+               "birth date", "date-of-birth",
+               # Welsh: date of birth (and "his", "my" date of birth), was born, birthday
+               "dyddiad geni", "ddyddiad geni", "nyddiad geni", "ganwyd", "ganed", "pen-blwydd",
+               "penblwydd")
     CONTEXT_REQUIRED = True
     WINDOW_BEFORE = 30
     WINDOW_AFTER = 5

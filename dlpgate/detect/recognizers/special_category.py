@@ -3,7 +3,10 @@
 The lexicon is data (dlpgate/data/special_category.yaml, plus files a council
 adds in `detection.lexicons`), compiled here into one regular expression:
 whole words, any case, with the usual English endings, so "diagnosed",
-"Safeguarding concerns" and "child protection plans" all match.
+"Safeguarding concerns" and "child protection plans" all match. Welsh terms
+(each category's `cy`) join the same expression in every mutated form of their
+first word ("plentyn sy'n derbyn gofal", "mhlentyn sy'n derbyn gofal"), and
+with either apostrophe.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from pathlib import Path
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
 
 from dlpgate import yamlsrc
+from dlpgate.detect import welsh
 from dlpgate.detect.recognizers.base import FastRecognizer
 
 BUILTIN = resources.files("dlpgate") / "data" / "special_category.yaml"
 
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
+# A word, its letters any script's ("strôc", "Hindŵ"): in English text the same words as
+# ASCII letters alone gave, since no term may start just after a letter.
+_WORD = re.compile(r"[^\W_]+(?:'[a-z]+)?")
 _ENDINGS = ("'s", "s", "es", "ed", "d", "ing")
 
 
@@ -48,13 +54,15 @@ def _documents(paths: list[Path] | None) -> list[yamlsrc.Located]:
 
 def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[str]]]:
     """category -> (description, terms), built-in first, then each extra file; a mistake in
-    a file is a LexiconError naming the file and line."""
+    a file is a LexiconError naming the file and line. The terms end with the Welsh ones in
+    all their forms (`load_welsh`)."""
     out: dict[str, tuple[str, list[str]]] = {}
     for doc in _documents(paths):
         for category, entry in doc.data.items():
             if category == NOT_ABOUT_ANYONE:
                 continue  # see load_phrases
-            terms = entry.get("terms") if isinstance(entry, dict) else None
+            terms = entry.get("terms", [] if "cy" in entry else None) \
+                if isinstance(entry, dict) else None
             if not isinstance(terms, list) or not all(
                     isinstance(t, str | int) and str(t).strip() for t in terms):
                 raise LexiconError(f"{doc.where((category, 'terms'))}: category {category!r} "
@@ -62,7 +70,41 @@ def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, list[s
             desc, known = out.get(category, (entry.get("description", category), []))
             out[category] = (entry.get("description", desc),
                              known + [_as_written(str(t)) for t in terms])
+    for form, (category, _base, _meaning) in load_welsh(paths).items():
+        out[category][1].append(form)
     return out
+
+
+def load_welsh(paths: list[Path] | None = None) -> dict[str, tuple[str, str, str]]:
+    """Each form of each Welsh term -> (category, the term as listed, its meaning in English),
+    from the categories' `cy` ("cam-drin domestig: domestic abuse"). Forms are the term's
+    mutations (`welsh.mutations`), each also with a typographic apostrophe where the term
+    has one ("plentyn sy’n derbyn gofal", as a word processor writes it); a form that is also
+    an English term ("dementia", "diagnosis") is left to the English term."""
+    english: set[str] = set()
+    out: dict[str, tuple[str, str, str]] = {}
+    for doc in _documents(paths):
+        for category, entry in doc.data.items():
+            if category == NOT_ABOUT_ANYONE or not isinstance(entry, dict):
+                continue
+            english.update(str(t).lower() for t in entry.get("terms") or [])
+            if (cy := entry.get("cy")) is None:
+                continue
+            if not isinstance(cy, dict) or not all(
+                    isinstance(t, str) and t.strip() and isinstance(m, str) and m.strip()
+                    for t, m in cy.items()):
+                raise LexiconError(f"{doc.where((category, 'cy'))}: category {category!r} "
+                                   "needs its Welsh terms as `term: meaning in English`")
+            for term, meaning in cy.items():
+                for form in _welsh_forms(term):
+                    out.setdefault(form, (category, term.lower(), meaning))
+    return {form: v for form, v in out.items() if form not in english}
+
+
+def _welsh_forms(term: str) -> list[str]:
+    """A Welsh term or phrase in all its forms: mutated, and with either apostrophe."""
+    forms = welsh.mutations(term.strip().lower())
+    return forms + [f.replace("'", "\u2019") for f in forms if "'" in f]
 
 
 def _as_written(term: str) -> str:
@@ -72,8 +114,11 @@ def _as_written(term: str) -> str:
 
 
 def load_phrases(paths: list[Path] | None = None) -> list[str]:
-    """The `not_about_anyone` phrases of the built-in lexicon and each extra file."""
-    return _about_no_one(paths, "phrases", _WORD.search, "a list of phrases (words)")
+    """The `not_about_anyone` phrases of the built-in lexicon and each extra file, the Welsh
+    ones (`cy`) in all their forms."""
+    return _about_no_one(paths, "phrases", _WORD.search, "a list of phrases (words)") + [
+        form for p in _about_no_one(paths, "cy", _WORD.search, "a list of Welsh phrases (words)")
+        for form in _welsh_forms(p)]
 
 
 def load_compounds(paths: list[Path] | None = None) -> list[str]:
@@ -90,7 +135,7 @@ def _about_no_one(paths: list[Path] | None, key: str, valid, needs: str) -> list
         if entry is None:
             continue
         # a file may give phrases, compounds or both, but not neither
-        items = entry.get(key, [] if entry.keys() & {"phrases", "compounds"} else None) \
+        items = entry.get(key, [] if entry.keys() & {"phrases", "compounds", "cy"} else None) \
             if isinstance(entry, dict) else None
         if not isinstance(items, list) or not all(isinstance(t, str) and valid(t) for t in items):
             raise LexiconError(f"{doc.where((NOT_ABOUT_ANYONE, key))}: "
@@ -123,6 +168,20 @@ _WHOSE = re.compile(
     r"(?:\b(?P<one>his|her|(?:mum|dad|mother|father|son|daughter|brother|sister|husband|wife|"
     r"boyfriend|girlfriend|nan|gran|grandad)['’]s)|\btheir|\w['’]s|\ws['’])\s+$",
     re.IGNORECASE)
+# A Welsh name puts the post, body or event first: "Bwrdd Diogelu Oedolion" (Safeguarding
+# Adults Board), "Wythnos Ymwybyddiaeth Iechyd Meddwl" (Mental Health Awareness Week),
+# "Swyddog Amddiffyn Plant" (Child Protection Officer). A Welsh term, capitalised, just after
+# one of these words (and up to two more capitalised words) is set aside as a name, not
+# dropped: the Welsh possessive stands before the post ("ei Swyddog Prawf", his probation
+# officer), so whose it is is less plain, and in a message that identifies someone it is kept.
+# Not "Tîm" or "Gwasanaeth" (Team, Service), as in English.
+_NAMED_BEFORE_CY = re.compile(
+    r"\b(?:Bwrdd|Byrddau|Canolfan|Wythnos|Mis|Diwrnod|Fforwm|Strategaeth|Polisi|Hyfforddiant|"
+    r"Adran|Elusen|Cynghrair|Sefydliad|Ymgyrch|Cronfa|Pwyllgor|Partneriaeth|Cymdeithas|"
+    r"Ymddiriedolaeth|Rhwydwaith|Deddf|Ddeddf|Cod|Swyddog|Swyddogion|Rheolwr|Cydlynydd|"
+    r"Arweinydd|Ymgynghorydd|Cynghorydd|Pencampwr|Siarter|Addewid|Cynhadledd|"
+    r"Llinell Gymorth)(?: (?-i:[A-ZÂÊÎÔÛŴŶ])[\w'’-]*){0,2} $")
+
 # The same for a scheme's, a charity's or a place of worship's name ("Disability Confident
 # Employer", "Cancer Research UK", "Epilepsy Action", "the Sikh Temple"): set aside rather than
 # dropped, since "Ravi Patel (DOB ...) has the Epilepsy Action seizure card" is about him (see
@@ -273,9 +332,11 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
     PATTERN = r"(?!x)x"  # replaced per instance from the lexicon
 
     def __init__(self, lexicon: dict[str, tuple[str, list[str]]] | None = None,
-                 phrases: list[str] | None = None, compounds: list[str] | None = None) -> None:
+                 phrases: list[str] | None = None, compounds: list[str] | None = None,
+                 welsh: dict[str, tuple[str, str, str]] | None = None) -> None:
         super().__init__()
         self.lexicon = lexicon or load_lexicon()
+        self._welsh = load_welsh() if welsh is None else welsh
         self._phrases = _phrase_pattern(load_phrases() if phrases is None else phrases)
         self._compounds = _compound_pattern(load_compounds() if compounds is None else compounds)
         self._category: dict[str, str] = {}
@@ -296,6 +357,10 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
         # position is slow in `re`; trying them only where a word that can start a term
         # begins is several times faster and finds the same matches.
         self._starts = {re.split(r"[\s\-]+", term)[0] for term in self._category}
+        # A Welsh form's first word as the words are read ("sy’n" is read "sy", "n"), and its
+        # spelling with spaces for hyphens, as `_lookup` sees a match ("cam drin domestig").
+        self._starts |= {w[0] for t in self._welsh if (w := _WORD.findall(t))}
+        self._welsh_plain = {self._plain.sub(" ", t): t for t in self._welsh}
 
     def _lookup(self, matched: str) -> str | None:
         key = self._plain.sub(" ", matched.lower())
@@ -306,6 +371,8 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
             for candidate in (stem, stem.replace(" ", "-"), stem.replace(" ", "")):
                 if candidate in self._category:
                     return candidate
+            if stem in self._welsh_plain:
+                return self._welsh_plain[stem]
         return None
 
     def _matches(self, text: str):
@@ -368,19 +435,25 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
             term = self._lookup(m.group(0))
             category = self._category.get(term or "", "special category")
             desc = self.lexicon.get(category, (category, []))[0]
+            cy = self._welsh.get(term or "")
             # "Disability Confident Employer", "Cancer Research UK", "if you have a disability",
-            # "an autism-friendly room", "their Child Protection Policy"
+            # "an autism-friendly room", "their Child Protection Policy", "Bwrdd Diogelu
+            # Oedolion"
             doubt = (whose and not (whose["one"] and named["post"])) or \
                 (capital and _NAMED_ORG.match(text, m.end())) or \
+                (capital and cy and _NAMED_BEFORE_CY.search(text, max(0, m.start() - 60),
+                                                             m.start())) or \
                 (self._compounds and self._compounds.match(text, m.end())) or \
                 self._in_phrase(text, m.start(), m.end(), spans) or \
                 _hypothetical(text, m.start(), m.end(), category) or _of_a_group(text, m.start())
+            # a Welsh term as found, and what it means: "'mhlentyn sy'n derbyn gofal' (Welsh:
+            # looked after child): safeguarding and social care (social_care)"
+            said = f"'{term or m.group(0).lower()}'" + (f" (Welsh: {cy[2]})" if cy else "")
             (aside if doubt else results).append(RecognizerResult(
                 self.ENTITY, m.start(), m.end(), 0.9,
                 AnalysisExplanation(recognizer=self.name, original_score=0.9,
                                     pattern_name=category,
-                                    textual_explanation=f"'{term or m.group(0).lower()}': "
-                                                        f"{desc} ({category})"),
+                                    textual_explanation=f"{said}: {desc} ({category})"),
                 recognition_metadata={"category": category},
             ))
         return results, aside

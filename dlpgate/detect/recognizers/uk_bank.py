@@ -11,7 +11,9 @@ import re
 from dlpgate.detect.recognizers.base import FastRecognizer, line_at
 
 _BANKING = ("sort code", "sortcode", "s/c", "bank", "account", "acc no", "a/c", "bacs",
-            "direct debit", "payee", "building society")
+            "direct debit", "payee", "building society",
+            # Welsh: sort code, bank, account, direct debit, building society
+            "cod didoli", "banc", "cyfrif", "debyd uniongyrchol", "cymdeithas adeiladu")
 
 
 class DlpUkSortCodeRecognizer(FastRecognizer):
@@ -31,7 +33,7 @@ class DlpUkBankAccountRecognizer(FastRecognizer):
     SCORE = 0.0
     CONTEXT_SCORE = 0.85
     CONTEXT = ("account number", "account no", "acc no", "a/c", "bank account", "account",
-               "sort code")
+               "sort code", "rhif cyfrif", "cyfrif banc", "cyfrif", "cod didoli")
     NEGATIVE_CONTEXT = ("invoice", "order", "reference", "ref", "tel", "phone")
     CONTEXT_REQUIRED = True
     DESCRIPTION = "eight digits"

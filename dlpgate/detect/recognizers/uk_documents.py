@@ -12,7 +12,7 @@ class DlpUkPassportRecognizer(FastRecognizer):
     PATTERN = r"(?<![\d])\d{9}(?![\d])"
     SCORE = 0.0
     CONTEXT_SCORE = 0.85
-    CONTEXT = ("passport",)
+    CONTEXT = ("passport", "pasbort")
     CONTEXT_REQUIRED = True
     DESCRIPTION = "nine digits"
 
@@ -23,5 +23,5 @@ class DlpUkDrivingLicenceRecognizer(FastRecognizer):
     ENTITY = "UK_DRIVING_LICENCE"
     PATTERN = r"\b[A-Z9]{5}\d[0156]\d([0][1-9]|[12]\d|3[01])\d[A-Z9]{2}\d[A-Z]{2}\b"
     SCORE = 0.85
-    CONTEXT = ("driving licence", "driving license", "licence", "dvla")
+    CONTEXT = ("driving licence", "driving license", "licence", "dvla", "trwydded yrru")
     DESCRIPTION = "a DVLA driving licence number"

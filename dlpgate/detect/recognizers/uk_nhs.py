@@ -20,11 +20,14 @@ class DlpUkNhsRecognizer(FastRecognizer):
     ENTITY = "UK_NHS"
     PATTERN = r"(?<![\d+])(?<!\d\.)(\d{3})([ .-]?)(\d{3})\2(\d{4})(?![\d])"
     SCORE = 0.9
-    CONTEXT = ("nhs", "nhs no", "nhs number", "patient", "health number", "chi")
+    CONTEXT = ("nhs", "nhs no", "nhs number", "patient", "health number", "chi",
+               # Welsh: NHS (GIG) number, patient
+               "rhif gig", "rhif y gig", "gig cymru", "claf", "rhif iechyd")
     # A North American telephone number is also 3-3-4 digits, and passes the check one
     # time in eleven: with telephone words nearby, it is a telephone number.
     NEGATIVE_CONTEXT = ("tel", "telephone", "phone", "fax", "call", "cell", "mobile", "direct",
-                        "office", "pager", "ext")
+                        "office", "pager", "ext", "ffôn", "ffon", "ffonio", "ffoniwch",
+                        "symudol")
     WINDOW_BEFORE = 30
     DESCRIPTION = "ten digits in NHS number format"
 

@@ -21,7 +21,8 @@ class DlpUkNinoRecognizer(FastRecognizer):
                r"(\d{2})[\s-]?([A-D])\b")
     FLAGS = re.IGNORECASE
     SCORE = 0.85
-    CONTEXT = ("national insurance", "ni number", "ni no", "nino", "ni", "nat ins")
+    CONTEXT = ("national insurance", "ni number", "ni no", "nino", "ni", "nat ins",
+               "yswiriant gwladol", "rhif yg")  # Welsh: National Insurance
     DESCRIPTION = "two letters, six digits and A-D, a valid National Insurance prefix"
 
     def validate_result(self, pattern_text: str) -> bool | None:

@@ -18,9 +18,13 @@ class DlpUkPhoneRecognizer(FastRecognizer):
     ENTITY = "PHONE_NUMBER"
     PATTERN = r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)\d[\d\s\-()]{7,13}\d(?![\d])"
     SCORE = 0.75
-    CONTEXT = ("tel", "telephone", "phone", "mobile", "mob", "call", "ring", "contact", "fax")
+    CONTEXT = ("tel", "telephone", "phone", "mobile", "mob", "call", "ring", "contact", "fax",
+               # Welsh: telephone, phone number, mobile, ring (us)
+               "ffôn", "ffon", "rhif ffôn", "symudol", "ffonio", "ffoniwch", "cysylltu")
     NEGATIVE_CONTEXT = ("invoice", "order", "po", "reference", "ref", "account", "case",
-                        "ticket", "serial")
+                        "ticket", "serial",
+                        # Welsh: invoice, order, reference, account
+                        "anfoneb", "archeb", "cyfeirnod", "cyfrif")
     WINDOW_BEFORE = 25
     WINDOW_AFTER = 0
     DESCRIPTION = "a UK telephone number"

@@ -11,7 +11,10 @@ class DlpUkPostcodeRecognizer(FastRecognizer):
                r"|[A-HK-Y]\d[ABEHMNPRVWXY])) ?\d[ABD-HJLNP-UW-Z]{2})\b")
     SCORE = 0.85
     CONTEXT = ("postcode", "address", "lives at", "road", "street", "avenue", "lane", "close",
-               "drive", "flat", "house")
+               "drive", "flat", "house",
+               # Welsh: postcode, address, lives at, road, street, lane, avenue, flat, house
+               "cod post", "cyfeiriad", "byw yn", "heol", "ffordd", "stryd", "lôn", "rhodfa",
+               "cilgant", "fflat", "tŷ")
     DESCRIPTION = "a full UK postcode"
 
     def analyze(self, text, entities=None, nlp_artifacts=None):

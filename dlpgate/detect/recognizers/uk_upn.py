@@ -11,7 +11,8 @@ class DlpUkUpnRecognizer(FastRecognizer):
     ENTITY = "UK_UPN"
     PATTERN = r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b"
     SCORE = 0.9
-    CONTEXT = ("upn", "pupil", "unique pupil number", "school")
+    CONTEXT = ("upn", "pupil", "unique pupil number", "school",
+               "rhif disgybl unigryw", "disgybl", "ysgol")  # Welsh: UPN, pupil, school
     DESCRIPTION = "a Unique Pupil Number (check letter, LA and school numbers)"
 
     def validate_result(self, pattern_text: str) -> bool | None:

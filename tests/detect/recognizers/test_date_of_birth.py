@@ -8,6 +8,11 @@ R = DlpDateOfBirthRecognizer()
 
 @pytest.mark.parametrize("text, expected", [
     ("DOB: 12/03/2011", ["12/03/2011"]),
+    # in Welsh: date of birth, his date of birth, was born, and the months' names
+    ("dyddiad geni 12/03/2011", ["12/03/2011"]),
+    ("ei ddyddiad geni yw 4 o Fai 2015", ["4 o Fai 2015"]),
+    ("ganwyd 3 Mawrth 2011", ["3 Mawrth 2011"]),
+    ("cyfarfod ar 12 Mawrth 2025", []),
     ("born 3rd March 2011", ["3rd March 2011"]),
     ("Date of birth 2011-03-12", ["2011-03-12"]),
     ("DateOfBirth: 2011-03-12", ["2011-03-12"]),  # an export's label, its words joined

@@ -1,14 +1,19 @@
 import re
+import shutil
+import subprocess
 
 import pytest
+import yaml
 
 from dlpgate.config import Settings
 from dlpgate.detect.recognizers.special_category import (
+    BUILTIN,
     DlpSpecialCategoryRecognizer,
     LexiconError,
     load_compounds,
     load_lexicon,
     load_phrases,
+    load_welsh,
 )
 from dlpgate.testing import recognized
 
@@ -334,3 +339,126 @@ def test_a_group_term_counts_when_the_message_identifies_someone():
     findings, aside = R.analyze_all("The cafe is for people with dementia; Mr Reid, DOB "
                                     "04/05/1941, went.")
     assert [f.entity_type for f in aside] == ["SPECIAL_CATEGORY"] and not findings
+
+
+# ------------------------------------------------------------------ Welsh
+
+@pytest.mark.parametrize("text, expected", [
+    # a term in each form its first word takes: after "ei" (his, her), "fy" (my), "y" (the)
+    ("Bydd y gynhadledd amddiffyn plant ddydd Llun.", ["gynhadledd amddiffyn plant"]),
+    ("Mae fy mhlentyn sy'n derbyn gofal yn yr ysgol.", ["mhlentyn sy'n derbyn gofal"]),
+    ("Mae ei hiechyd meddwl yn wael ac mae ganddo ddementia.",
+     ["hiechyd meddwl", "ddementia"]),
+    ("Mae hi wedi cael diagnosis o ganser.", ["diagnosis", "ganser"]),
+    ("Cafodd ei cham-drin gan ei phartner; mae'n dioddef cam-drin domestig.",
+     ["ei cham-drin", "cam-drin domestig"]),
+    ("Bydd Cai yn symud i'w leoliad maeth newydd.", ["leoliad maeth"]),
+    ("Mae e'n derbyn ei thriniaeth feddygol yn Ysbyty Gwynedd.", ["thriniaeth feddygol"]),
+    # a word processor's apostrophe, and letters beyond ASCII
+    ("Mae Elin yn blentyn sy’n derbyn gofal.", ["blentyn sy’n derbyn gofal"]),
+    ("Mae ei fam yn Hindŵ ac mae yntau'n Fwslim.", ["Hindŵ", "Fwslim"]),
+    # services and bodies, not people: no term
+    ("Bwrdd Iechyd Prifysgol Betsi Cadwaladr", []),
+    ("Mae Gofal Cymdeithasol Cymru yn cofrestru gweithwyr gofal.", []),
+    ("Bydd eich biniau'n cael eu casglu ddydd Mawrth.", []),
+    ("Mae'r gwasanaeth gofal cartref ar gael i bawb.", []),
+    # a Welsh term does not change what English words are found
+    ("She was diagnosed with epilepsy", ["diagnosed", "epilepsy"]),
+])
+def test_welsh_terms_are_found_in_every_form(text, expected):
+    assert recognized(R, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # a name puts its post, body or event first in Welsh
+    "Wythnos Ymwybyddiaeth Iechyd Meddwl",
+    "Cofnodion Bwrdd Diogelu Oedolion Gogledd Cymru",
+    "Cysylltwch â'r Swyddog Amddiffyn Plant",
+    # schemes, helplines, a venue's facilities and a recruitment line are about no one
+    "Cyflogwr Hyderus o ran Anabledd",
+    "Os ydych chi'n profi cam-drin domestig, ffoniwch Byw Heb Ofn.",
+    "Os ydych chi’n fyddar neu’n drwm eich clyw, cysylltwch â ni.",
+    "Mae toiled anabl a lle parcio anabl ger y fynedfa.",
+    "Rydym yn croesawu ceisiadau gan bobl anabl.",
+    "Os hoffech ddod yn ofalwr maeth, ffoniwch ni.",
+    "Mae lle i chi ar y cwrs Cymorth Cyntaf Iechyd Meddwl.",
+])
+def test_welsh_names_and_lines_about_no_one_are_not_findings(text):
+    assert recognized(R, text) == []
+
+
+def test_a_welsh_name_is_set_aside_not_dropped():
+    # kept where the message identifies someone, as an English scheme's name is
+    findings, aside = R.analyze_all("Bwrdd Diogelu Oedolion")
+    assert findings == [] and [r.entity_type for r in aside] == ["SPECIAL_CATEGORY"]
+
+
+def test_a_welsh_finding_is_explained_as_found_with_its_meaning_and_category():
+    [r] = R.analyze("Mae fy mhlentyn sy'n derbyn gofal yn sâl.", None, None)
+    assert r.analysis_explanation.textual_explanation == \
+        "'mhlentyn sy'n derbyn gofal' (Welsh: looked after child): safeguarding and social " \
+        "care (social_care)"
+    [r] = R.analyze("a MASH referral", None, None)  # an English one as before
+    assert r.analysis_explanation.textual_explanation == \
+        "'mash referral': safeguarding and social care (social_care)"
+
+
+def test_a_council_adds_welsh_terms_of_its_own(tmp_path):
+    extra = tmp_path / "local.yaml"
+    extra.write_text("social_care:\n  cy:\n    panel lleoli: placement panel\n")
+    rec = DlpSpecialCategoryRecognizer(load_lexicon([extra]), welsh=load_welsh([extra]))
+    assert recognized(rec, "Bydd y Banel Lleoli yn cwrdd") == ["Banel Lleoli"]
+    assert recognized(rec, "gynhadledd amddiffyn plant") == ["gynhadledd amddiffyn plant"]
+
+
+def test_a_welsh_term_without_its_meaning_says_which_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("health:\n  cy: [canser]\n")
+    with pytest.raises(LexiconError, match="bad.yaml:2: category 'health' needs its Welsh terms"):
+        load_lexicon([bad])
+
+
+# Words of the Welsh terms that aspell's Welsh list (compiled in 2002) does not hold: newer
+# medical and legal terms, loanwords as Welsh spells them, names, and acronyms. Each is the
+# form Welsh public bodies write (NHS Wales, the Welsh Government's terms, the census).
+NOT_IN_ASPELL_CY = frozenset({
+    # medicine and health, Welsh spellings of loanwords
+    "alcoholiaeth", "alcoholig", "anorecsia", "asthma", "awtistig", "bwlimia", "camesgoriad",
+    "cemotherapi", "cocên", "dementia", "deubegwn", "dialysis", "dyslecsia", "dyslecsig",
+    "epilepsi", "epileptig", "gorbryder", "gorddos", "heroin", "hunanladdol", "methadon",
+    "niwronau", "obsesiynol", "presgripsiwn", "seicosis", "seicotig", "sgitsoffrenia",
+    "sglerosis", "ymledol", "sirosis", "syndrom", "tiwmor", "trawma", "alzheimer", "parkinson",
+    "arthritis", "diabetes", "diagnosis", "seiciatrig",
+    "canser", "awtistiaeth", "dibyniaeth", "lliniarol", "beichiogrwydd", "anabl",
+    "anableddau", "statws", "straen", "strategaeth", "asesiad",
+    # law, care and equality terms
+    "euogfarn", "euogfarnau", "galluedd", "gwarcheidiaeth", "interim", "radicaleiddio",
+    "ymadawr", "ymadawyr", "digartrefedd", "ethnigrwydd", "hiliol", "mewnfudo", "rhywedd",
+    "ailbennu", "cyfeiriadedd", "deurywiol", "trawsryweddol", "anneuaidd", "lesbiaidd",
+    "domestig", "gofalwr", "gofalwyr", "camfanteisio", "atwrneiaeth", "mabwysiedig",
+    "cynhwysol", "parcio", "staff", "prevent", "motor",
+    # faiths and acronyms (LHDT: LGBT)
+    "mwslim", "mwslimaidd", "bwdhydd", "bwdhaidd", "hindŵ", "sikh", "jehofa", "gristnogol",
+    "lhdt", "lhdtc",
+    # mutated forms of the above, as a phrase writes them
+    "ddementia", "ofalwr", "ofalwyr", "berthnasau",
+    # the short forms after an apostrophe: sy'n (yn), i'r (yr)
+    "n", "r",
+})
+
+
+def test_every_word_of_the_welsh_terms_is_welsh():
+    if shutil.which("aspell") is None or subprocess.run(
+            ["aspell", "-l", "cy", "dump", "master"], capture_output=True).returncode != 0:
+        pytest.skip("aspell's Welsh word list (Debian aspell-cy; scripts/dev test installs it) "
+                    "is not installed")
+    known = frozenset(subprocess.run(["aspell", "-l", "cy", "dump", "master"],
+                                     capture_output=True, check=True
+                                     ).stdout.decode("utf-8", "replace").lower().split())
+    lexicon = yaml.safe_load(BUILTIN.read_text(encoding="utf-8"))
+    welsh = [t for entry in lexicon.values() for t in entry.get("cy") or []]
+    assert len(welsh) > 250
+    words = {w.lower() for t in welsh for w in re.findall(r"[^\W\d_]+", t)}
+    unknown = sorted(words - known - NOT_IN_ASPELL_CY)
+    assert unknown == [], f"not Welsh, or misspelt: {unknown}"
+    assert sorted(NOT_IN_ASPELL_CY & known) == []  # the list keeps only what aspell lacks

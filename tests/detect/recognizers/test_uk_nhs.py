@@ -17,6 +17,10 @@ BARE = VALID.replace(" ", "")
     (f"Patient {VALID} seen today", [VALID]),
     (f"ref {VALID}.", [VALID]),
     (f"NHS number: {BARE}", [BARE]),
+    # in Welsh: "rhif GIG" (NHS number), and "rhif ffôn" (phone number) is a phone number
+    (f"Rhif GIG: {BARE}", [BARE]),
+    (f"rhif y GIG {BARE}", [BARE]),
+    (f"rhif ffôn {VALID}", []),
     (f"NHS no {VALID.replace(' ', '-')}", [VALID.replace(" ", "-")]),
     (f"number {INVALID} fails the modulus-11 check", []),
     (f"order {BARE} without context", []),

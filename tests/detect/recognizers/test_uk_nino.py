@@ -17,6 +17,7 @@ R = DlpUkNinoRecognizer()
     ("ab123456c in lower case is a product code", []),
     ("NI number: JT-48-22-91-B.", ["JT-48-22-91-B"]),
     ("her ni number is jt 48 22 91 b", ["jt 48 22 91 b"]),
+    ("rhif Yswiriant Gwladol jt 48 22 91 b", ["jt 48 22 91 b"]),  # Welsh: NI number
     ("GZ14 17 77 D", ["GZ14 17 77 D"]),
 ])
 def test_national_insurance_numbers(text, expected):

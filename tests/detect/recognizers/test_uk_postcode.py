@@ -21,3 +21,10 @@ def test_postcodes(text, expected):
 def test_an_unspaced_postcode_is_less_certain():
     [r] = R.analyze("code LS14AP here", None, None)
     assert r.score < 0.85
+
+
+@pytest.mark.parametrize("text", ["cod post LL551SH", "Cyfeiriad: 3 Heol y Bont, LL551SH"])
+def test_an_unspaced_postcode_with_welsh_context_words_is_as_sure_as_with_english(text):
+    # "cod post" (postcode), "cyfeiriad" (address), "heol" (road)
+    [r] = R.analyze(text, None, None)
+    assert r.score == R.CONTEXT_SCORE
