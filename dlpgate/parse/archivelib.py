@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
-import io
 import itertools
 import locale
 import logging
@@ -29,7 +28,7 @@ from types import ModuleType
 from typing import Any
 
 from dlpgate.model import Problem
-from dlpgate.parse.unpack import LABEL, STEP, Entry, Meter, Unread
+from dlpgate.parse.unpack import LABEL, STEP, Entry, Meter, Stepped, Unread
 
 # libarchive-c logs libarchive's warnings under its own name, and a wide name it could not
 # convert is one of them: the scan says what it could not read, in a problem
@@ -179,18 +178,14 @@ def _blocks(lib: ModuleType, entry: Any) -> Iterator[bytes]:
 
 # ---- zstd and LZ4 ------------------------------------------------------------------------
 
-class Filtered(io.RawIOBase):
+class Filtered(Stepped):
     """A zstd or LZ4 file read as the bytes it holds, as `unpack.Unpacking` reads a gzip: a
     step at a time as it is read, each step counted by the meter before the next, damage
     ending the bytes early and said in `damage` (libarchive's own words are not: they are
     for a programmer). Frames written one after another are read on, as libarchive does."""
 
     def __init__(self, lib: ModuleType, kind: str, data: bytes, meter: Meter) -> None:
-        self.meter = meter
-        self.out = b""
-        self.at = 0
-        self.ended = False
-        self.damage = ""
+        super().__init__(meter)
         self._steps = self._unpacked(lib, kind, data)
 
     def _unpacked(self, lib: ModuleType, kind: str, data: bytes) -> Iterator[bytes]:
@@ -200,28 +195,6 @@ class Filtered(io.RawIOBase):
                     yield from _blocks(lib, entry)
         except lib.ArchiveError as exc:
             self.damage = _stream_damage(str(getattr(exc, "msg", "") or ""))
-
-    def readable(self) -> bool:
-        return True
-
-    def peek(self, n: int) -> bytes:
-        """The next `n` bytes (fewer at the end), not taken; `unpack.Damaged` when the file
-        gives nothing at all."""
-        from dlpgate.parse.unpack import Damaged
-
-        while len(self.out) - self.at < n and not self.ended:
-            self._step()
-        if self.damage and not self.meter.given:
-            raise Damaged(self.damage)
-        return self.out[self.at:self.at + n]
-
-    def readinto(self, buffer: Any) -> int:
-        while self.at >= len(self.out) and not self.ended:
-            self._step()
-        n = min(len(buffer), len(self.out) - self.at)
-        buffer[:n] = self.out[self.at:self.at + n]
-        self.at += n
-        return n
 
     def _step(self) -> None:
         got = next(self._steps, None)

@@ -145,22 +145,21 @@ def _decompressor(kind: str) -> Any:
 _STREAM_MAGIC = {"gzip": b"\x1f\x8b\x08", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
 
 
-class Unpacking(io.RawIOBase):
-    """A compressed file read as the bytes it holds, decompressed a step at a time as it is
-    read, each step counted by the meter before the next: a 10 GB .gz of zeros stops at the
-    message's limit having held one step. Damage ends the bytes early, and `damage` says how.
-    Streams written one after another (gzip's members, pbzip2's blocks) are read on; zeros
-    after the last are padding."""
+class Stepped(io.RawIOBase):
+    """A file's bytes made a step at a time as they are read (`_step` makes the next into
+    `out`, or sets `ended`), each counted by the meter before the next is made; damage ends
+    them early and `damage` says how. What Python's own stream classes would do with it
+    (tarfile reads it, `peek` sniffs it) never asks for more than one step ahead."""
 
-    def __init__(self, kind: str, data: bytes, meter: Meter) -> None:
-        self.kind, self.data, self.meter = kind, data, meter
-        self.fed = 0  # bytes of `data` given to the decoder
+    def __init__(self, meter: Meter) -> None:
+        self.meter = meter
         self.out = b""
         self.at = 0  # bytes of `out` already read
         self.ended = False
         self.damage = ""
-        self.crc = self.size = 0  # of a gzip member's bytes out, for its trailer
-        self._begin(0)
+
+    def _step(self) -> None:
+        raise NotImplementedError
 
     def readable(self) -> bool:
         return True
@@ -181,6 +180,21 @@ class Unpacking(io.RawIOBase):
         buffer[:n] = self.out[self.at:self.at + n]
         self.at += n
         return n
+
+
+class Unpacking(Stepped):
+    """A compressed file read as the bytes it holds, decompressed a step at a time as it is
+    read, each step counted by the meter before the next: a 10 GB .gz of zeros stops at the
+    message's limit having held one step. Damage ends the bytes early, and `damage` says how.
+    Streams written one after another (gzip's members, pbzip2's blocks) are read on; zeros
+    after the last are padding."""
+
+    def __init__(self, kind: str, data: bytes, meter: Meter) -> None:
+        super().__init__(meter)
+        self.kind, self.data = kind, data
+        self.fed = 0  # bytes of `data` given to the decoder
+        self.crc = self.size = 0  # of a gzip member's bytes out, for its trailer
+        self._begin(0)
 
     def _begin(self, at: int) -> None:
         """A stream starting at `at`: a gzip member's header is read past here."""
