@@ -377,3 +377,14 @@ def test_a_command_one_byte_over_its_longer_dsn_limit_gets_500_and_the_session_g
     assert got == ["555 5.5.4", "500 5.5.2", "250 2.1.0", "555 5.5.4", "500 5.5.2",
                    "250 2.0.0", "354 End d", "250 2.0.0", "221 2.0.0"]
     assert len(sink.delivered) == 1
+
+
+def test_a_helo_session_gets_501_for_any_dsn_parameter_and_no_longer_lines(relay, sink):
+    orcpt = b" ORCPT=rfc822;zara.hussain@" + b"x" * 450 + b".org"  # 512 is HELO's limit
+    out = talk(relay.port, b"HELO client.example\r\n" + MAIL + b" RET=HDRS\r\n" +
+               MAIL + b" ENVID=zara.hussain\r\n" + MAIL + b"\r\n" + RCPT + b" NOTIFY=SUCCESS\r\n" +
+               RCPT + orcpt + b"\r\n" + RCPT + b"\r\nDATA\r\n" + make_message(to=(BOB,)) +
+               b".\r\nQUIT\r\n")
+    assert replies(out) == ["501 5.5.4", "501 5.5.4", "250 2.1.0", "501 5.5.4", "500 5.5.2",
+                            "250 2.0.0", "354 End d", "250 2.0.0", "221 2.0.0"]
+    assert sink.delivered[0].rcpt_options == [[]]
