@@ -34,7 +34,9 @@ class BadParameter(ValueError):
 
 
 def _checked(name: str, value: str) -> str:
-    upper = value.upper()
+    # capitals of ASCII alone: "ſuccess".upper() is "SUCCESS", and the value, passed on as
+    # written, then broke the next hop's RCPT (smtplib sends ASCII: 451 for every try)
+    upper = value.upper() if value.isascii() else ""
     if name == "RET":
         if upper not in ("FULL", "HDRS"):
             raise BadParameter("RET must be FULL or HDRS")
@@ -63,7 +65,7 @@ def take(params: list[str], names: tuple[str, ...]) -> tuple[list[str], list[str
     seen: set[str] = set()
     for param in params:
         name, eq, value = param.partition("=")
-        name = name.upper()
+        name = name.upper() if name.isascii() else name  # "notıfy".upper() is "NOTIFY"
         if name not in names:
             rest.append(param)
             continue

@@ -7,10 +7,11 @@ documents whose piece tables lie, a zip that contains itself, a PDF whose object
 each other in a loop, PDFs of twenty thousand comments, of a thousand files inside, of PDFs
 inside PDFs and of a form that draws itself, a winmail.dat of items inside items whose
 compressed body claims 4 GB, an RTF letter of half a million braces, a lying object and
-letters inside objects ten deep, XML entity expansion in an OOXML file, a truncated base64
-body, an unterminated multipart, address headers of thousands of nested comments. None is
-copied from anywhere. `corpus()` -> {name: bytes}; `scripts/make_hostile_corpus.py` writes
-them out as .eml files for `dlpgate scan`.
+letters inside objects ten deep, zstd and LZ4 bombs, a disc image whose file claims 4 GB
+from past its end, the first volumes of a split zip, XML entity expansion in an OOXML file,
+a truncated base64 body, an unterminated multipart, address headers of thousands of nested
+comments. None is copied from anywhere. `corpus()` -> {name: bytes};
+`scripts/make_hostile_corpus.py` writes them out as .eml files for `dlpgate scan`.
 """
 
 from __future__ import annotations
@@ -80,6 +81,48 @@ def huge_line(size: int = 1_000_000) -> bytes:
 
 def zip_bomb() -> bytes:
     return _attachment("bomb.zip", "application/zip", testdata.make_zip_bomb())
+
+
+def zstd_lz4_bombs() -> bytes:
+    """A .tar.zst and a .tar.lz4 each of one file of 64 MB of zeros (2 KB and 260 KB packed),
+    and a .zst of a .lz4 of the same."""
+    from dlpgate import testarchives
+
+    tar = testarchives.make_tar({"a.txt": bytes(64 * 1024 * 1024)})
+    return testing.make_message(subject="packed", attachments=(
+        ("cases.tar.zst", "application/zstd", testarchives.make_zstd(tar)),
+        ("cases.tar.lz4", "application/x-lz4", testarchives.make_lz4(tar)),
+        ("twice.lz4.zst", "application/zstd",
+         testarchives.make_zstd(testarchives.make_lz4(tar)))))
+
+
+def iso_lies() -> bytes:
+    """A disc image whose file's directory records claim 4 GB, from a place past its end."""
+    import struct
+
+    from dlpgate import testarchives
+
+    iso = bytearray(testarchives.make_iso({"Reid, Amy/letter.txt": "Amy Reid, NHS 943 476 5919",
+                                           "b.txt": "x"}))
+    at = -1
+    while (at := iso.find(b"LETTER.TXT;1", at + 1)) != -1:  # ISO 9660's name and Joliet's
+        record = at - 33
+        iso[record + 2:record + 18] = (struct.pack("<I", 0x7FFFFFF0) + struct.pack(">I", 0x7FFFFFF0)
+                                       + struct.pack("<I", 0xFFFFFFFF) * 2)
+    return _attachment("disc.iso", "application/x-iso9660-image", bytes(iso))
+
+
+def split_volume() -> bytes:
+    """The first volume of a zip split by 7-Zip (its bytes cut at a volume's size), a 4 MB
+    file of random letters going on past it, named as the next volume too."""
+    import random
+
+    letters = "".join(random.Random(5).choices("abcdefghij ", k=4_000_000))
+    data = testdata.make_zip({"A notes.txt": "Amy Reid", "big.txt": letters})
+    return testing.make_message(subject="volumes", attachments=(
+        ("out.zip.001", "application/octet-stream", data[:len(data) // 3]),
+        ("out.zip.002", "application/octet-stream", data[len(data) // 3:len(data) // 2]),
+        ("out.z01", "application/octet-stream", b"PK\x07\x08" + data[:len(data) // 3])))
 
 
 def xlsb_lies() -> bytes:
@@ -334,4 +377,4 @@ def corpus() -> dict[str, bytes]:
                                       unterminated_multipart, nested_comments, unclosed_styles,
                                       tag_starts, pictures_in_markup, pdf_many_notes,
                                       pdf_many_files, pdf_quine, pdf_form_loop, tnef_bombs,
-                                      rtf_bombs)}
+                                      rtf_bombs, zstd_lz4_bombs, iso_lies, split_volume)}

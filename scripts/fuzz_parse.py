@@ -4,7 +4,8 @@
 
 `mime` feeds whole messages to `parse`; `attachment` feeds one file (its first byte
 picks the format: DOCX, XLSX, PPTX, ODT, PDF, ZIP, RTF, CSV, XLS, Outlook .msg,
-winmail.dat, .xlsb, .doc, .tar.gz, .7z, .rar, .cab) attached to a message, so the
+winmail.dat, .xlsb, .doc, .tar.gz, .7z, .rar, .cab, .tar.zst, .tar.lz4, .iso, a split zip's
+first volume) attached to a message, so the
 extractors see bytes the MIME layer would never produce by mutation. Any
 exception out of `parse` is a bug: parsing must turn every damage into a Problem.
 libFuzzer's own limits make a hang (`-timeout`) or a memory blow-up
@@ -46,6 +47,10 @@ FORMATS = (
     ("cases.7z", "application/x-7z-compressed"),
     ("cases.rar", "application/vnd.rar"),
     ("cases.cab", "application/vnd.ms-cab-compressed"),
+    ("cases.tar.zst", "application/zstd"),
+    ("cases.tar.lz4", "application/x-lz4"),
+    ("disc.iso", "application/x-iso9660-image"),
+    ("out.zip.001", "application/octet-stream"),
 )
 _HEAD = (b"From: a@example-council.gov.uk\r\nTo: b@example.org\r\nSubject: f\r\n"
          b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
@@ -95,6 +100,10 @@ def seed(target: str, where: Path) -> None:
         14: testarchives.make_7z(case),
         15: testarchives.make_rar5(case),
         16: testarchives.make_cab(case),
+        17: testarchives.make_zstd(testarchives.make_tar(case)),
+        18: testarchives.make_lz4(testarchives.make_tar(case)),
+        19: testarchives.make_iso(case),
+        20: testdata.make_zip(case)[:300],  # a split zip's first volume: its bytes cut
     }
     if target == "attachment":
         for index, data in files.items():

@@ -5,6 +5,7 @@ smtplib client, real relay, real aiosmtpd next hop, on loopback."""
 from __future__ import annotations
 
 import smtplib
+import socket
 import time
 
 import pytest
@@ -52,6 +53,8 @@ def test_well_formed_dsn_parameters_are_taken_as_they_were_written(params, names
     (["RET=BODY"], dsn.MAIL_PARAMETERS, "RET must be"),
     (["ENVID=" + "x" * 101], dsn.MAIL_PARAMETERS, "ENVID must be"),
     (["ENVID=a\u00e9"], dsn.MAIL_PARAMETERS, "ENVID must be"),
+    (["NOTIFY=\u017fuccess"], dsn.RCPT_PARAMETERS, "NOTIFY must be"),  # its capitals: SUCCESS
+    (["RET=\ufb00"], dsn.MAIL_PARAMETERS, "RET must be"),
 ])
 def test_a_dsn_parameter_against_rfc_3461s_syntax_is_refused_naming_its_keyword(params, names,
                                                                                  why):
@@ -205,3 +208,183 @@ def test_a_held_message_keeps_its_dsn_requests_with_it(relay, sink):
     [held] = relay.store.held(None)
     assert held.mail_dsn == ("ENVID=Case+2B42",)
     assert held.rcpt_dsn == (("NOTIFY=SUCCESS", "ORCPT=rfc822;J@x.org"),)
+
+
+# Hostile parameters from a raw client: each line is answered by its own reply, the value (an
+# ORCPT is an address) is in no reply and no log line, and mail goes on in the same session.
+ZARA = "zara.hussain"  # the address hidden in the hostile ORCPTs and ENVIDs
+MAIL = b"MAIL FROM:<alice.jones@example-council.gov.uk>"
+RCPT = b"RCPT TO:<bob.smith@example-council.gov.uk>"
+HOSTILE = [
+    (MAIL + b" RET=HDRS\x00", "501 5.5.4"),
+    (MAIL + b" ENVID=zara.hussain\xff", "501 5.5.4"),
+    (MAIL + b" ENVID=zara.hussain\xc3\xa9", "501 5.5.4"),
+    (MAIL + b" ENVID=zara\rhussain", "501 5.5.4"),            # was 555: the CR split it
+    (MAIL + b" RET=HDRS\rENVID=zara.hussain", "501 5.5.4"),   # was 250, relayed
+    (MAIL + b" RET=HDRS\tENVID=zara.hussain", "501 5.5.4"),   # was 250, relayed
+    (MAIL + b" RET=HDRS\xc2\x85ENVID=zara.hussain", "501 5.5.4"),  # U+0085: was 250
+    (MAIL + b" ENVID=zara.hussain+2", "501 5.5.4"),
+    (MAIL + b" ENVID=zara.hussain+ZZ", "501 5.5.4"),
+    (MAIL + b" ENVID=zara.hussain+2b", "501 5.5.4"),
+    (MAIL + b" ENVID=zara+20hussain ENVID=zara", "501 5.5.4"),
+    (MAIL + b" ENVID=", "501 5.5.4"),
+    (MAIL + b" RET", "501 5.5.4"),
+    (MAIL + b" env\xc4\xb1d=zara.hussain", "555 5.5.4"),      # a dotless i: was 250, taken
+    (RCPT + b" NOTIFY=\xc5\xbfUCCESS", "501 5.5.4"),         # a long s: was 451 at every try
+    (RCPT + b" NOT\xc4\xb1FY=SUCCESS", "555 5.5.4"),          # was 250, taken as NOTIFY
+    (RCPT + b" NOTIFY=NEVER,SUCCESS", "501 5.5.4"),
+    (RCPT + b" NOTIFY=SUCCESS\x00", "501 5.5.4"),
+    (RCPT + b" NOTIFY\x00=SUCCESS", "501 5.5.4"),
+    (RCPT + b" NOTIFY=SUCCESS\rORCPT=rfc822;zara.hussain@x.org", "501 5.5.4"),
+    (RCPT + b" NOTIFY= ORCPT=", "501 5.5.4"),
+    (RCPT + b" ORCPT=rfc822;zara.hussain@x\xff.org", "501 5.5.4"),
+    (RCPT + b" ORCPT=rfc822;zara.hussain@x.org\x00", "501 5.5.4"),
+    (RCPT + b" ORCPT=rfc822;zara.hussain@" + b"x" * 477 + b".org", "501 5.5.4"),  # 501 long
+    (RCPT + b" ORCPT=rfc822;zara.hussain@" + b"x" * 5000 + b".org", "500 5.5.2"),
+    (RCPT + b" ORCPT=rfc822;zara.hussain@x.org ORCPT=rfc822;zara@x.org", "501 5.5.4"),
+    (RCPT + b" ORCPT=;zara.hussain@x.org", "501 5.5.4"),
+    (RCPT + b" ORCPT=rfc\xff822;zara.hussain@x.org", "501 5.5.4"),
+]
+
+
+def replies(out: bytes) -> list[str]:
+    """The code and enhanced status of each final reply line after EHLO's or HELO's."""
+    return [line[:9] for line in out.decode(errors="replace").splitlines()
+            if line[3:4] == " "][1:]
+
+
+def talk(port: int, payload: bytes, until: bytes = b"221 ") -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as s:
+        s.recv(1024)  # greeting
+        s.sendall(payload)
+        out = b""
+        while until not in out and (chunk := s.recv(65536)):
+            out += chunk
+        return out
+
+
+def test_hostile_dsn_parameters_each_get_a_clear_reply_with_nothing_of_their_value_logged(
+        make_settings, relay_factory, sink):
+    settings = make_settings()
+    good = make_message(to=("bob.smith@example-council.gov.uk",))
+    with capture_logs(settings, forbidden=(ZARA, "zara", "hussain")) as logs:
+        relay = relay_factory(settings)
+        script = b"EHLO client.example\r\n"
+        for line, _ in HOSTILE:
+            script += (MAIL + b"\r\n" if line.startswith(b"RCPT") else b"") + line + b"\r\n"
+            script += b"RSET\r\n"
+        # well formed, in lower case, in the same session: taken and passed on as written
+        script += (MAIL + b" ret=hdrs envid=Q1+2Bx\r\n" + RCPT +
+                   b" notify=success,delay orcpt=rfc822;B+2Bx@y.org\r\nDATA\r\n" + good +
+                   b".\r\nQUIT\r\n")
+        out = talk(relay.port, script)
+        with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:  # a new session
+            assert client.sendmail(SENDER, [BOB], make_message(to=(BOB,), subject="Two"),
+                                   rcpt_options=["NOTIFY=FAILURE"]) == {}
+        relay.stop()
+    got = replies(out)
+    want: list[str] = []
+    for line, reply in HOSTILE:
+        want += (["250 2.1.0"] if line.startswith(b"RCPT") else []) + [reply, "250 2.0.0"]
+    assert got[:len(want)] == want
+    assert got[len(want):len(want) + 3] == ["250 2.1.0", "250 2.0.0", "354 End d"]
+    assert got[-2:] == ["250 2.0.0", "221 2.0.0"]
+    assert b"zara" not in out.lower() and b"hussain" not in out.lower()
+    assert not [e for e in logs.events if e.get("event") == "smtp_exception"]
+    first, second = sink.delivered
+    assert first.mail_options[-2:] == ["RET=hdrs", "ENVID=Q1+2Bx"]
+    assert first.rcpt_options == [["NOTIFY=success,delay", "ORCPT=rfc822;B+2Bx@y.org"]]
+    assert second.rcpt_options == [["NOTIFY=FAILURE"]]
+
+
+def _params():
+    from hypothesis import strategies as st
+
+    keyword = st.sampled_from(["RET", "ENVID", "NOTIFY", "ORCPT", "ret", "Notify", "orcpt",
+                               "NOTıFY", "envıd", "SIZE", "BODY", "SMTPUTF8", ""])
+    value = st.one_of(
+        st.sampled_from(["FULL", "hdrs", "SUCCESS", "never", "success,delay,failure",
+                         "ſuccess", "NEVER,SUCCESS", "rfc822;a+2Bb@x.org", "rfc822;",
+                         "Q1+2", "Q1+zz", "x-local;" + "a" * 492]),
+        st.text(max_size=40),
+        st.text(st.characters(min_codepoint=0, max_codepoint=0x17F), max_size=600))
+    param = st.builds(lambda k, eq, v: k + eq + v, keyword, st.sampled_from(["=", "", "=="]),
+                      value)
+    return st.lists(param, max_size=6)
+
+
+def test_dsn_take_raises_nothing_but_bad_parameter_and_passes_on_what_it_takes_as_written():
+    from hypothesis import given, settings
+
+    @settings(max_examples=3000, deadline=None)
+    @given(_params(), st_names())
+    def check(params, names):
+        try:
+            taken, rest = dsn.take(params, names)
+        except dsn.BadParameter:
+            return
+        written = {p.partition("=")[0].upper(): p.partition("=")[2] for p in params
+                   if p.partition("=")[0].isascii()}
+        for option in taken:
+            name, _, value = option.partition("=")
+            assert name in names and value == written[name]
+            # the next hop gets it byte for byte: ASCII, printable, no space to split it on
+            assert option.isascii() and option.isprintable() and " " not in option
+            assert option.encode("ascii").decode("ascii") == option
+        assert rest == [p for p in params if p.partition("=")[0].upper() not in names
+                        or not p.partition("=")[0].isascii()]
+
+    check()
+
+
+def st_names():
+    from hypothesis import strategies as st
+
+    return st.sampled_from([dsn.MAIL_PARAMETERS, dsn.RCPT_PARAMETERS])
+
+
+def test_two_thousand_pipelined_recipients_each_with_an_orcpt_keep_their_own_to_the_limit(
+        make_settings, relay_factory, sink):
+    settings = make_settings()
+    rcpts = [f"r{i}@example-council.gov.uk" for i in range(2000)]
+    script = b"EHLO client.example\r\n" + MAIL + b" RET=HDRS ENVID=Q1\r\n" + b"".join(
+        f"RCPT TO:<{r}> NOTIFY=FAILURE ORCPT=rfc822;{r.upper()}\r\n".encode() for r in rcpts)
+    script += b"DATA\r\n" + make_message(to=(BOB,)) + b".\r\nQUIT\r\n"
+    with capture_logs(settings, forbidden=("r1999@", "r7@")):
+        relay = relay_factory(settings)
+        got = replies(talk(relay.port, script))
+        relay.stop()
+    # relay.max_recipients (1,000) taken, the rest told to try again in a later transaction
+    assert got == ["250 2.1.0"] + ["250 2.0.0"] * 1000 + ["452 4.5.3"] * 1000 + [
+        "354 End d", "250 2.0.0", "221 2.0.0"]
+    [delivered] = sink.delivered
+    assert delivered.rcpt_tos == rcpts[:1000]
+    assert delivered.rcpt_options == [["NOTIFY=FAILURE", f"ORCPT=rfc822;{r.upper()}"]
+                                      for r in rcpts[:1000]]
+
+
+def test_a_command_one_byte_over_its_longer_dsn_limit_gets_500_and_the_session_goes_on(
+        relay, sink):
+    # after EHLO: MAIL may be 512 + 146 characters long, RCPT 512 + 500 (CRLF not counted)
+    mail = MAIL + b" RET=HDRS ENVID=" + b"e" * 100 + b" XPAD="
+    rcpt = RCPT + b" NOTIFY=SUCCESS ORCPT=rfc822;" + b"b" * 400 + b" XPAD="
+    mail_at, rcpt_at = mail.ljust(658, b"m"), rcpt.ljust(1012, b"r")
+    script = (b"EHLO client.example\r\n" + mail_at + b"\r\n" + mail_at + b"m\r\n" + MAIL +
+              b"\r\n" + rcpt_at + b"\r\n" + rcpt_at + b"r\r\n" + RCPT + b"\r\nDATA\r\n" +
+              make_message(to=(BOB,)) + b".\r\nQUIT\r\n")
+    got = replies(talk(relay.port, script))
+    # at the limit: read, and refused for the unknown XPAD (aiosmtpd's 555), not its length
+    assert got == ["555 5.5.4", "500 5.5.2", "250 2.1.0", "555 5.5.4", "500 5.5.2",
+                   "250 2.0.0", "354 End d", "250 2.0.0", "221 2.0.0"]
+    assert len(sink.delivered) == 1
+
+
+def test_a_helo_session_gets_501_for_any_dsn_parameter_and_no_longer_lines(relay, sink):
+    orcpt = b" ORCPT=rfc822;zara.hussain@" + b"x" * 450 + b".org"  # 512 is HELO's limit
+    out = talk(relay.port, b"HELO client.example\r\n" + MAIL + b" RET=HDRS\r\n" +
+               MAIL + b" ENVID=zara.hussain\r\n" + MAIL + b"\r\n" + RCPT + b" NOTIFY=SUCCESS\r\n" +
+               RCPT + orcpt + b"\r\n" + RCPT + b"\r\nDATA\r\n" + make_message(to=(BOB,)) +
+               b".\r\nQUIT\r\n")
+    assert replies(out) == ["501 5.5.4", "501 5.5.4", "250 2.1.0", "501 5.5.4", "500 5.5.2",
+                            "250 2.0.0", "354 End d", "250 2.0.0", "221 2.0.0"]
+    assert sink.delivered[0].rcpt_options == [[]]

@@ -224,7 +224,9 @@ class GatewaySMTP(SMTP):
         if not address or not params or not self.session or not self.session.extended_smtp:
             return await command(arg)
         try:
-            taken, rest = dsn.take(params.split(), names)
+            # parameters are separated by SP alone (RFC 5321 4.1.2): str.split() took a bare
+            # CR, a tab or U+0085 inside one for a separator, and relayed what followed it
+            taken, rest = dsn.take([p for p in params.split(" ") if p], names)
         except dsn.BadParameter as exc:
             return await self.push(R501_BAD_DSN_PARAMETER.with_text(str(exc)))
         self.dsn_options = taken

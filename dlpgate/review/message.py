@@ -44,6 +44,7 @@ def routes(page: Callable[..., Response], gate: Gate, settings: Settings,
            store: Any) -> list[Route]:
     """The message's routes and /bulk for `create_app`."""
     cfg = settings.review
+    open_held = unread.Opener()  # this app's: a bound on openings at once
     actor, checked_form, guarded = gate.actor, gate.checked_form, gate.guarded
 
     async def message(request: Request, user: auth.User,
@@ -95,7 +96,7 @@ def routes(page: Callable[..., Response], gate: Gate, settings: Settings,
         store.audit(AuditEntry(actor(user), "reveal", item.id, reason=reason[:500], via="web"))
         texts = await run_in_threadpool(part_texts, item, settings)
         if item.unread:  # never parsed here: in a process of its own, limited (`unread`)
-            opened = await run_in_threadpool(unread.open_held, item.raw, cfg.open_timeout,
+            opened = await run_in_threadpool(open_held, item.raw, cfg.open_timeout,
                                              settings.scan.worker_memory)
             return await _message_page(request, user, session, item, None, texts=texts,
                                        after=f"reveal; {opened.outcome}", opened=opened)

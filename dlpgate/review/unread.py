@@ -43,6 +43,9 @@ OUT_OF_TIME = "This message could not be opened for display: it ran out of time.
 OUT_OF_MEMORY = ("This message could not be opened for display: it needed more memory than "
                  "it is given.")
 FAILED = "This message could not be opened for display: reading it failed."
+BUSY = ("This message could not be opened for display just now: other messages are being "
+        "opened; try again in a moment.")
+AT_ONCE = 2  # openings at a time per app, each given up to scan.worker_memory (1 GiB)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ def open_held(raw: bytes, seconds: float, memory: int) -> Opened:
     child = ctx.Process(target=_child, args=(inbox, outbox, memory, seconds), daemon=True,
                         name="dlpgate-open")
     deadline = time.monotonic() + seconds
+    sending = False
     try:
         child.start()
         inbox.close()
@@ -96,6 +100,7 @@ def open_held(raw: bytes, seconds: float, memory: int) -> Opened:
         # the limit counts from the start whatever the child is doing
         threading.Thread(target=_send, args=(to_child, raw), daemon=True,
                          name="dlpgate-open-send").start()
+        sending = True
         if not from_child.poll(max(0.0, deadline - time.monotonic())):
             return Opened(failed=OUT_OF_TIME)
         reply = json.loads(from_child.recv_bytes(_REPLY_ROOM))
@@ -105,7 +110,7 @@ def open_held(raw: bytes, seconds: float, memory: int) -> Opened:
         with contextlib.suppress(Exception):
             child.kill()
             child.join(5)
-        for conn in (from_child, to_child):
+        for conn in (from_child,) if sending else (from_child, to_child):
             with contextlib.suppress(Exception):
                 conn.close()
     if not isinstance(reply, dict) or not isinstance(reply.get("read"), dict):
@@ -117,9 +122,36 @@ def open_held(raw: bytes, seconds: float, memory: int) -> Opened:
         return Opened(failed=FAILED)
 
 
+class Opener:
+    """`open_held` for one app, at most `at_once` at a time. Each opening may take
+    scan.worker_memory: a team revealing held messages together, or one reviewer's reloads,
+    started as many as the app's thread pool (40), 40 GiB by default on a host sized for
+    the relay. A reviewer past the bound is told so in a sentence at once (`BUSY`): waiting
+    for a slot would hold the request, and the pool's thread, up to review.open_timeout per
+    opening ahead of it."""
+
+    def __init__(self, at_once: int = AT_ONCE, opener: Any = None) -> None:
+        self._slots = threading.BoundedSemaphore(at_once)
+        self._open = opener or open_held
+
+    def __call__(self, raw: bytes, seconds: float, memory: int) -> Opened:
+        if not self._slots.acquire(blocking=False):
+            return Opened(failed=BUSY)
+        try:
+            return self._open(raw, seconds, memory)
+        finally:
+            self._slots.release()
+
+
 def _send(conn: Connection, raw: bytes) -> None:
-    with contextlib.suppress(OSError):  # the child died, or was killed at the limit
-        conn.send_bytes(raw)
+    """Closes `conn` itself: closed by the parent at the limit, mid-write, it raised a
+    TypeError onto the app's stderr, and its descriptor, free to be reused by another file,
+    was still the one the rest of the message was about to be written to."""
+    try:
+        with contextlib.suppress(OSError):  # the child died, or was killed at the limit
+            conn.send_bytes(raw)
+    finally:
+        conn.close()
 
 
 def _child(inbox: Connection, outbox: Connection, memory: int, seconds: float) -> None:

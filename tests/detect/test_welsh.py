@@ -58,3 +58,22 @@ def _need_aspell() -> None:
 def test_every_form_made_is_one_a_welsh_dictionary_knows(word):
     _need_aspell()
     assert [f for f in mutations(word) if f not in _aspell_welsh()] == []
+
+
+def test_any_text_gives_itself_first_then_forms_differing_only_in_their_first_letters():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.one_of(st.text(max_size=20), st.text("abcdefghilmnoprstuwyâŵŷ ABCDGLMPRT'’-",
+                                                   max_size=20)))
+    def check(term):
+        forms = mutations(term)
+        assert forms[:1] == ([term] if term else [])
+        for form in forms[1:]:
+            assert form and form != term
+            # at most the first three letters change; what follows is the term's own
+            assert any(form[len(form) - len(term) + cut:] == term[cut:] for cut in (0, 1, 2))
+            assert form[:1].isupper() or not form[:1].isalpha() or not term[:1].isupper()
+
+    check()

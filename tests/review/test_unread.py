@@ -3,12 +3,19 @@ parts and its body's text, never its files; what cannot be opened said in a sent
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import threading
+
 from dlpgate.review.unread import (
+    BUSY,
     FAILED,
     OUT_OF_MEMORY,
     OUT_OF_TIME,
     TEXT_ROOM,
     Opened,
+    Opener,
     Part,
     open_held,
     read,
@@ -85,6 +92,18 @@ def test_a_message_whose_opening_runs_out_of_time_is_said_so_plainly():
     assert opened.outcome == "not opened: it ran out of time"
 
 
+def test_a_large_message_out_of_time_mid_send_leaves_no_traceback_behind(capfd):
+    # the parent closed the pipe under the thread still writing the message to the child
+    big = b"Subject: Amelia Reid\r\n\r\n" + b"Amelia Reid\r\n" * 4_000_000  # 52 MB
+    for seconds in (0.001, 0.05, 0.3):
+        assert open_held(big, seconds, GIB) == Opened(failed=OUT_OF_TIME)
+    for thread in threading.enumerate():
+        if thread.name == "dlpgate-open-send":
+            thread.join(60)
+    out, err = capfd.readouterr()
+    assert err == "" and "Amelia" not in out
+
+
 def test_a_message_too_big_for_its_memory_is_said_so_and_nothing_of_it_printed(capfd):
     big = make_message(to=("x@gmail.com",), body="Amelia Reid\n", attachments=(
         ("scan.bin", "application/octet-stream", b"\0" * (30 * 1024 * 1024)),))
@@ -116,3 +135,70 @@ def test_a_name_and_a_body_in_raw_8_bit_are_shown_as_their_letters_not_failing_t
     assert opened.parts[-1] == Part("1.2", "application/pdf", "Zo\u00eb.pdf", "5 bytes")
     [body] = opened.texts
     assert body.text.startswith("bad ") and body.text.encode("utf-8")
+
+
+def test_no_more_than_two_messages_are_opened_at_once_and_a_third_reviewer_is_told_so():
+    # each opening may take scan.worker_memory (1 GiB): nothing bounded how many ran
+    gate, lock = threading.Event(), threading.Lock()
+    running: list[int] = []
+    most = 0
+
+    def held_open(raw, seconds, memory):  # the real opening, kept from ending until let go
+        nonlocal most
+        with lock:
+            running.append(1)
+            most = max(most, len(running))
+        gate.wait(60)
+        try:
+            return open_held(raw, seconds, memory)
+        finally:
+            with lock:
+                running.pop()
+
+    opener = Opener(opener=held_open)
+    got: list[Opened] = []
+    threads = [threading.Thread(target=lambda: got.append(opener(letter(), 30, GIB)))
+               for _ in range(6)]
+    for t in threads:
+        t.start()
+    for _ in range(1200):  # four turned away at once while two are held open
+        if len(got) >= 4:
+            break
+        threading.Event().wait(0.05)
+    gate.set()
+    for t in threads:
+        t.join(60)
+    assert most == 2
+    assert sorted(o.failed for o in got) == [""] * 2 + [BUSY] * 4
+    assert got[0].outcome == "not opened: other messages are being opened; try again in a " \
+        "moment"
+    assert not opener(letter(), 30, GIB).failed  # the slots are free again
+
+
+_EVERY_HOSTILE_MESSAGE = """
+import json, resource, sys, time
+from dlpgate import testhostile
+from dlpgate.review.unread import open_held
+seconds, memory = float(sys.argv[1]), int(sys.argv[2])
+out = {}
+for name, raw in testhostile.corpus().items():
+    started = time.monotonic()
+    opened = open_held(raw, seconds, memory)
+    out[name] = [opened.failed, len(opened.parts) + opened.more_parts, time.monotonic() - started]
+out["children's most memory"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(json.dumps(out))
+"""
+
+
+def test_every_message_of_the_hostile_corpus_is_opened_or_said_not_to_be_with_nothing_printed():
+    memory = 512 * 1024 * 1024
+    # in a process of its own, so that the largest child it counts is one of these
+    run = subprocess.run([sys.executable, "-c", _EVERY_HOSTILE_MESSAGE, "20", str(memory)],
+                         capture_output=True, timeout=1200, check=True)
+    got = json.loads(run.stdout)
+    assert run.stderr == b""  # nothing of any message, no traceback
+    assert got.pop("children's most memory") <= memory
+    assert len(got) >= 25
+    for name, (failed, parts, _) in got.items():
+        assert failed in ("", OUT_OF_TIME, OUT_OF_MEMORY, FAILED), name
+        assert failed or parts >= 1, name

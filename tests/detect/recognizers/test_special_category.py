@@ -462,3 +462,76 @@ def test_every_word_of_the_welsh_terms_is_welsh():
     unknown = sorted(words - known - NOT_IN_ASPELL_CY)
     assert unknown == [], f"not Welsh, or misspelt: {unknown}"
     assert sorted(NOT_IN_ASPELL_CY & known) == []  # the list keeps only what aspell lacks
+
+
+def test_every_form_of_every_welsh_term_is_found_in_a_sentence_as_its_term():
+    """Every form the lexicon's Welsh terms generate, as written and capitalised, found
+    whole where it stands by the one expression and named as its own term."""
+    count = 0
+    for form, (category, _term, _meaning) in load_welsh().items():
+        for shown in (form, form[:1].upper() + form[1:]):
+            text = f"Rydym wedi trafod {shown} heddiw."
+            found, aside = R.analyze_all(text)
+            at = text.index(shown)
+            [hit] = [r for r in found + aside if (r.start, r.end) == (at, at + len(shown))]
+            assert hit.recognition_metadata["category"] == category, shown
+            count += 1
+    assert count > 1000
+
+
+def test_a_welsh_term_of_any_spelling_is_found_in_all_its_forms():
+    """The property for terms a council may add: any Welsh-looking word or phrase, mutated,
+    is matched in a sentence by the expression built from it."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from dlpgate.detect.welsh import mutations
+
+    word = st.text("abcdefghilmnoprstuwyâêîôûŵŷ", min_size=2, max_size=10)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(word, min_size=1, max_size=3).map(" ".join), st.booleans())
+    def check(term, capital):
+        forms = [f for f in dict.fromkeys(mutations(term)) if f not in ("gwelais", "ddoe")]
+        recognizer = DlpSpecialCategoryRecognizer(
+            lexicon={"health": ("health", forms)}, phrases=[], compounds=[],
+            welsh={f: ("health", term, "a term") for f in forms})
+        for form in forms:
+            shown = form[:1].upper() + form[1:] if capital else form
+            text = f"Gwelais {shown} ddoe."
+            found, aside = recognizer.analyze_all(text)
+            assert (8, 8 + len(shown)) in [(r.start, r.end) for r in found + aside], shown
+
+    check()
+
+
+@pytest.mark.timeout(300)  # a guard against a stall, not a measure: nothing here is timed
+def test_a_megabyte_of_welsh_looking_text_is_read_by_expressions_that_cannot_backtrack():
+    """As tests/test_backtracking.py has it: no repetition the lexicon's expressions hold can
+    split its text many ways, so a body costs time in proportion to its length. Then a
+    megabyte of Welsh terms, their first words left unfinished, runs of spaces and hyphens
+    and everyday words, every planted term found and nothing else."""
+    from dlpgate.backtracking import ambiguous_repetition
+
+    assert not ambiguous_repetition(R._regex.pattern)
+    assert not ambiguous_repetition(R._phrases.pattern)
+    assert not ambiguous_repetition(R._compounds.pattern)
+    import random
+
+    forms = sorted(load_welsh())
+    firsts = sorted({f.split()[0] for f in forms if " " in f} - set(forms))
+    rng = random.Random(2026)
+    chunks, planted, size = [], 0, 0
+    while size < 1_000_000:
+        size += len(chunks[-1]) + 1 if chunks else 0
+        pick = rng.randrange(4)
+        if pick == 0:
+            chunks.append(rng.choice(forms) + " mae")
+            planted += 1
+        elif pick == 1:
+            chunks.append(rng.choice(firsts) + " -" + " " * rng.randrange(200) + "yn")
+        else:
+            chunks.append(rng.choice(["mae", "yn", "y", "a", "ac", "ar", "yr", "o", "ysgol",
+                                      "Cyngor", "heddiw", "llythyr", "fe"]))
+    found, aside = R.analyze_all(" ".join(chunks) + ".")
+    assert len(found) + len(aside) == planted > 5_000
