@@ -62,13 +62,15 @@ async def serve_review(settings: Settings, store: Any) -> None:
 
     log = obs.logger("dlpgate.review")
     app = ReviewServer(settings, store)
-    await app.start()
-    log.info("review_listening", version=__version__, listen=settings.review.listen)
     stop = asyncio.Event()
     received: list[str] = []
     loop = asyncio.get_running_loop()
+    # before it listens, as `serve` does: a SIGTERM that came as soon as the port answered
+    # (systemd stopping it at once, a test) killed it without its clean stop
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda s=sig: (received.append(s.name), stop.set()))
+    await app.start()
+    log.info("review_listening", version=__version__, listen=settings.review.listen)
     await stop.wait()
     log.info("stopping", signal=received[0])
     await app.stop()
