@@ -139,8 +139,6 @@ def test_a_worker_logs_its_libraries_warnings_as_json_lines_like_the_relay(pg_ur
 
     import psycopg
 
-    from dlpgate.workers import ScanFailed
-
     name = f"worker-{secrets.token_hex(4)}"
     settings = Settings.model_validate({
         "storage": {"url": f"{pg_url}&application_name={name}"},
@@ -155,8 +153,9 @@ def test_a_worker_logs_its_libraries_warnings_as_json_lines_like_the_relay(pg_ur
         with psycopg.connect(pg_url, autocommit=True) as admin:  # the database drops it
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           "WHERE application_name = %s", (name,))
-        with pytest.raises(ScanFailed):
-            loop.run_until_complete(p.run(raw, make_envelope(raw), "cut", timeout=60))
+        # the pool drops the dead connection (its warning) and the scan goes on with another
+        result = loop.run_until_complete(p.run(raw, make_envelope(raw), "cut", timeout=60))
+        assert result.decision.verdict
     finally:
         loop.run_until_complete(p.close())
         loop.close()
