@@ -198,21 +198,31 @@ def seven_zip_program() -> str | None:
     return shutil.which("7zz") or shutil.which("7z")
 
 
-def make_7z_by_7zip(files: Files, password: str = "", encrypt_names: bool = False) -> bytes:
-    """A 7z archive written by 7-Zip itself: with a password, its files' data is encrypted
-    (AES-256), and with `encrypt_names` its list of names too (-mhe=on)."""
+def _seven_zip() -> str:
     program = seven_zip_program()
     if program is None:
         raise RuntimeError("7-Zip is not installed (Debian: apt-get install 7zip)")
+    return program
+
+
+def _written(root: Path, files: Files) -> None:
+    """`files` as a folder tree under `root`, for 7-Zip to pack ("a/" is an empty folder)."""
+    for path, data in files.items():
+        target = root / path
+        if path.endswith("/"):
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_bytes(data))
+
+
+def make_7z_by_7zip(files: Files, password: str = "", encrypt_names: bool = False) -> bytes:
+    """A 7z archive written by 7-Zip itself: with a password, its files' data is encrypted
+    (AES-256), and with `encrypt_names` its list of names too (-mhe=on)."""
+    program = _seven_zip()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp, "in")
-        for path, data in files.items():
-            target = root / path
-            if path.endswith("/"):
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(_bytes(data))
+        _written(root, files)
         argv = [program, "a", "-bd", "-y", str(Path(tmp, "out.7z"))]
         if password:
             argv += [f"-p{password}", f"-mhe={'on' if encrypt_names else 'off'}"]
@@ -224,15 +234,10 @@ def make_split_by_7zip(files: Files, kind: str = "7z", volume: str = "100k") -> 
         dict[str, bytes]:
     """An archive of `kind` (7z, zip) split by 7-Zip into volumes of `volume` bytes (`-v`):
     {"out.7z.001": bytes, "out.7z.002": ...}."""
-    program = seven_zip_program()
-    if program is None:
-        raise RuntimeError("7-Zip is not installed (Debian: apt-get install 7zip)")
+    program = _seven_zip()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp, "in")
-        for path, data in files.items():
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(_bytes(data))
+        _written(root, files)
         out = Path(tmp, "out")
         out.mkdir()
         subprocess.run([program, "a", "-bd", "-y", f"-t{kind}", f"-v{volume}",
