@@ -109,9 +109,12 @@ class Scanner:
         t1 = time.perf_counter()
         findings = detect_stage.find(message, self.cheap, self.ctx)
         fingerprint = self._fingerprint(message, findings)
+        # the people an out-of-office tells every stranger a case of ("for Kayden's care
+        # proceedings"): named, for the policy, and no answer to whoever wrote in
+        told = autoreply.case_names(message, findings)
+        findings += told
         ctx = dataclasses.replace(self.ctx, fingerprint=fingerprint,
-                                  identified=identifies(findings)
-                                  or autoreply.names_a_case(message, findings))
+                                  identified=identifies(findings) or bool(told))
         # a file named after its person is shown masked wherever its name is quoted
         evidence = filenames.shown(message, Evidence(
             tuple(findings), tuple(detect_stage.assess(message, self.recipients, ctx)),

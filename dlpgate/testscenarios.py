@@ -1092,10 +1092,43 @@ _OOF_CASES = [
 ]
 
 
+# ... the same by the child's first name alone ({name}), and the writer's name and team in the
+# signature: every stranger who writes in is told whose care proceedings they are.
+_OOF_FIRST_NAME_CASES = [
+    "I am in court today for {name}'s care proceedings and will reply on {day}.",
+    "I am out of the office at {name}'s child protection conference. Back on {day}.",
+    "I am at the hospital with {name}, who self-harmed last night. Back {day}.",
+    "I am at a strategy meeting about {name} after {their} disclosure of sexual abuse; back "
+    "at 3pm.",
+    "Today I am supporting {name} at {their} CAMHS assessment. I will reply on {day}.",
+    "I am at {name}'s looked after child review until 4pm. For anything urgent call {contact} "
+    "on {phone}.",
+]
+# ... and signposts naming a colleague by first name alone ({cover}), to ask for or to go to
+# instead, or the writer herself ({own}), with a place's possessive: no one's case.
+_OOF_FIRST_NAME_SIGNPOSTS = [
+    "I am on leave until {day}. {cover} in the team will cover any child protection concerns.",
+    "I am out of the office until {day}. For child protection matters please call Duty on "
+    "{phone} and ask for {cover}.",
+    "I am on annual leave. If you have a safeguarding concern about a child, please speak with "
+    "{cover} or the MASH on {phone}.",
+    "I have left my child protection cases with {cover} while I am away; back on {day}.",
+    "I am at a child protection conference today and back on {day}; {cover}'s team will take "
+    "urgent child protection calls on {phone}.",
+    "I am at a child protection training day at St Mary's and back on {day}.",
+    "{own} is out of the office until {day}: child protection concerns to the MASH on {phone}.",
+    "Back on {day}. Child protection concerns: {cover} (Team Manager) on {phone}.",
+]
+# Children's first names of the last twenty years, for the first-name kinds
+_CHILD_FIRST = ["Kayden", "Tyler", "Alfie", "Poppy", "Leah", "Mason", "Freya", "Riley", "Evie",
+                "Kacper", "Amelia", "Harley", "Lexi", "Jayden", "Maisie", "Zain", "Ruby", "Logan",
+                "Aaliyah", "Finley"]
+
+
 def _out_of_office(rng: random.Random, templates: list[str]) -> _Mail:
     """An automatic reply (RFC 3834) from a social worker to a resident who wrote in."""
     first, last, sender = _officer(rng, rng.choice(["childrens", "adults"]))
-    text = _oof_fill(rng, rng.choice(templates), last)
+    text = _oof_fill(rng, rng.choice(templates), last, first).replace("{own}", first)
     resident = _person(rng, False)
     to = _webmail_address(rng, resident.first, resident.last)
     body = f"{text}\n\n{first} {last}\n{rng.choice(_CARE_POSTS)}\n"
@@ -1104,7 +1137,15 @@ def _out_of_office(rng: random.Random, templates: list[str]) -> _Mail:
                  headers=[("Auto-Submitted", "auto-replied")])
 
 
-def _oof_fill(rng: random.Random, template: str, sender_last: str) -> str:
+def _other(rng: random.Random, names: list[str], not_this: str) -> str:
+    """One of `names` that is not the writer's own (a child of her name is read as her)."""
+    name = rng.choice(names)
+    while name == not_this:
+        name = rng.choice(names)
+    return name
+
+
+def _oof_fill(rng: random.Random, template: str, sender_last: str, sender_first: str) -> str:
     child = _person(rng, True)
     while child.last == sender_last:  # a family of the writer's own name is another story
         child = _person(rng, True)
@@ -1112,7 +1153,10 @@ def _oof_fill(rng: random.Random, template: str, sender_last: str) -> str:
         day=rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]),
         phone=_phone(rng), contact=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
         child=f"{child.first} {child.last}", their=rng.choice(["his", "her"]),
-        parent=f"{rng.choice(['Mrs', 'Ms'])} {child.last}")
+        parent=f"{rng.choice(['Mrs', 'Ms'])} {child.last}",
+        # drawn only for the kinds that write them, so the others' messages stay as they were
+        name=_other(rng, _CHILD_FIRST, sender_first) if "{name}" in template else "",
+        cover=_other(rng, FIRST, sender_first) if "{cover}" in template else "", own="{own}")
 
 
 def _benign_out_of_office(rng: random.Random) -> _Mail:
@@ -1121,6 +1165,76 @@ def _benign_out_of_office(rng: random.Random) -> _Mail:
 
 def _risky_out_of_office(rng: random.Random) -> _Mail:
     return _out_of_office(rng, _OOF_CASES)
+
+
+def _benign_out_of_office_first_names(rng: random.Random) -> _Mail:
+    return _out_of_office(rng, _OOF_FIRST_NAME_SIGNPOSTS)
+
+
+def _risky_out_of_office_first_name(rng: random.Random) -> _Mail:
+    return _out_of_office(rng, _OOF_FIRST_NAME_CASES)
+
+
+# ------------------------------------------------------------------ answers to residents
+
+# What a resident writes in about herself ({own}: her condition or circumstance; {ni}: her NI
+# number), and the questions an officer answers.
+_RESIDENT_ASKS = [
+    ("Council tax reduction", "I have been off work with {own} and now claim ESA. My NI number "
+     "is {ni}. Can my council tax reduction be looked at again?\nIs there a discount for a "
+     "single person?"),
+    ("Housing application", "I am writing about my housing application. I have {own} and the "
+     "stairs are getting hard. My NI number is {ni}.\nHow long is the waiting list?"),
+    ("Blue Badge", "I was diagnosed with {own} last year and would like to apply for a Blue "
+     "Badge. My NI number is {ni}.\nDo I need a letter from my GP?"),
+]
+_OWN = ["depression", "epilepsy", "multiple sclerosis", "a heart condition", "COPD"]
+# How an answer opens: above the quote, saying it is written inside it, or not
+_INLINE_OPENINGS = ["My answers are below in red.", "Please see my answers below in blue.",
+                    "I have answered your questions below.", "See my comments inline.",
+                    "I have replied to each of your points below."]
+_PLAIN_OPENINGS = ["Thank you for your email below.", "In response to your email below, I "
+                   "have looked into this.", "Thank you for getting in touch.",
+                   "Thanks for your reply below; I have passed it on."]
+# What a caseworker writes inside the quote, under a question: a third party's special-category
+# data ({first} {last}), which no one outside the council should read
+_INLINE_ANSWERS = [
+    "[{officer}] Not at the moment: your neighbour {first} {last} at number 14 was given the "
+    "last one after her cancer diagnosis.",
+    "[{officer}] About two years. {first} {last}, who asked the same, waited longer because of "
+    "his schizophrenia and the move from the mental health unit.",
+    "[{officer}] No; {first} {last} sent one in for her dementia and it was refused.",
+]
+
+
+def _answer_to_resident(rng: random.Random, inline: bool) -> _Mail:
+    """An officer's answer to a resident who wrote in about herself, quoting her message in
+    Outlook's layout below it, to her alone. `inline`: the answer says it is written inside the
+    quote and adds, under her last question, another resident's special-category data."""
+    first, last, sender = _plain_sender(rng)
+    resident = _person(rng, False)
+    to = _webmail_address(rng, resident.first, resident.last)
+    subject, asked = rng.choice(_RESIDENT_ASKS)
+    asked = asked.format(own=rng.choice(_OWN), ni=resident.nino)
+    opening = rng.choice(_INLINE_OPENINGS if inline else _PLAIN_OPENINGS)
+    if inline:
+        other = _other(rng, FIRST, resident.first)
+        asked += "\n" + rng.choice(_INLINE_ANSWERS).format(
+            officer=f"{first} {last}", first=other, last=rng.choice(LAST))
+    when = f"{rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026 {rng.randrange(8, 18)}:14"
+    body = (f"Dear {rng.choice(TITLES)} {resident.last},\n\n{opening}\n\n"
+            f"{_signoff(rng, first, last)}\n\n"
+            f"From: {resident.first} {resident.last} <{to}>\nSent: {when}\n"
+            f"To: {first} {last} <{sender}>\nSubject: {subject}\n\n{asked}\n")
+    return _Mail(sender, [to], f"RE: {subject}", body, history=_background(rng))
+
+
+def _risky_inline_answer(rng: random.Random) -> _Mail:
+    return _answer_to_resident(rng, True)
+
+
+def _benign_answer_to_resident(rng: random.Random) -> _Mail:
+    return _answer_to_resident(rng, False)
 
 
 # ------------------------------------------------------------------ Welsh
@@ -1268,6 +1382,8 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "circular-namesake": (True, _risky_circular_namesake, ""),
     "social-care-to-non-partner": (True, _risky_social_care, "confirm"),
     "out-of-office-case": (True, _risky_out_of_office, "confirm"),
+    "out-of-office-first-name": (True, _risky_out_of_office_first_name, "confirm"),
+    "answer-inside-quote": (True, _risky_inline_answer, "confirm"),
     "referral-to-partner": (False, _benign_partner_referral, ""),
     "internal": (False, _benign_internal, ""),
     "business-to-supplier": (False, _benign_business, ""),
@@ -1282,6 +1398,8 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "resident-reply": (False, _benign_resident_reply, ""),
     "care-arrangements": (False, _benign_care_arrangements, ""),
     "out-of-office": (False, _benign_out_of_office, ""),
+    "out-of-office-first-names": (False, _benign_out_of_office_first_names, ""),
+    "answer-to-resident": (False, _benign_answer_to_resident, ""),
     "welsh-case-to-webmail": (True, _risky_welsh_case, ""),
     "welsh-everyday": (False, _benign_welsh_everyday, ""),
 }

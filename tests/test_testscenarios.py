@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 14 and len(BENIGN_KINDS) == 15
+    assert len(RISKY_KINDS) == 16 and len(BENIGN_KINDS) == 17
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -199,15 +199,37 @@ def test_a_first_letter_to_a_personal_address_signed_with_schemes_or_a_team_is_n
 
 def test_an_out_of_office_that_signposts_goes_and_one_naming_a_childs_case_is_confirmed():
     """Everyone who writes in gets the out-of-office; "for Kayden Reid's child protection
-    conference with his mother, Mrs Reid" told each of them, unasked."""
+    conference with his mother, Mrs Reid" told each of them, unasked, and so did "in court
+    for Kayden's care proceedings" above the social worker's name and team; "ask for Sarah"
+    and "Sarah in the team will cover" tell no one's case."""
     settings = Settings.model_validate({"detection": {"ner": False}})
     policy = load_policy(settings)
     corpus = generate(12, seed=7)
-    for kind, wanted in (("out-of-office", "allow"), ("out-of-office-case", "confirm")):
+    for kind, wanted in (("out-of-office", "allow"), ("out-of-office-case", "confirm"),
+                         ("out-of-office-first-names", "allow"),
+                         ("out-of-office-first-name", "confirm")):
         replies = [s for s in corpus if s.kind == kind]
         assert len(replies) == 12
         for s in replies:
             assert ("Auto-Submitted", "auto-replied") in s.example.headers
+            outcome, _ = run_example(s.example, policy, settings, {})
+            assert outcome.action == wanted, (s.example.body, outcome.rules)
+
+
+def test_an_answer_written_inside_the_residents_quoted_message_is_confirmed():
+    """An answer to a resident who wrote in, quoting her message in Outlook's layout to her
+    alone, goes; one that says its answers are inside the quote ("my answers are below in
+    red") and adds another resident's cancer diagnosis there is the sender's to confirm,
+    where the quote was passed over as hers."""
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    policy = load_policy(settings)
+    corpus = generate(12, seed=7)
+    for kind, wanted in (("answer-to-resident", "allow"), ("answer-inside-quote", "confirm")):
+        replies = [s for s in corpus if s.kind == kind]
+        assert len(replies) == 12
+        for s in replies:
+            assert s.example.subject.startswith("RE: ") and "\nFrom: " in s.example.body
+            assert not any(line.startswith(">") for line in s.example.body.splitlines())
             outcome, _ = run_example(s.example, policy, settings, {})
             assert outcome.action == wanted, (s.example.body, outcome.rules)
 

@@ -26,7 +26,7 @@ class Context:
     fingerprint: tuple[int, ...] | None = None  # this message's content hashes, if computed
     # whether the content points at someone: an identifier (an NHS number, a date of birth)
     # as pattern detection found it, or an out-of-office's special-category term beside a
-    # full name (`autoreply.names_a_case`); None where it was not asked
+    # name (`autoreply.case_names`); None where it was not asked
     identified: bool | None = None
 
 

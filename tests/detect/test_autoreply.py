@@ -4,7 +4,7 @@ named person's case does not."""
 import pytest
 
 from dlpgate.config import Settings
-from dlpgate.detect.autoreply import names_a_case
+from dlpgate.detect.autoreply import case_names, names_a_case
 from dlpgate.detect.pii import PatternDetector
 from dlpgate.detect.registry import Context
 from dlpgate.parse.mime import parse
@@ -70,3 +70,63 @@ def test_only_an_automatic_reply_is_read_so(body=("I am at the hospital with Amy
 def test_a_name_in_another_sentence_from_the_term_is_not_whom_it_is_about():
     assert not tells_a_case("I am visiting Amy Price today. If you have a safeguarding "
                             "concern, call the MASH.")
+
+
+def told(body: str) -> list[str]:
+    raw = make_message(sender=ALICE, to=("sam.r1975@gmail.com",),
+                       subject="Automatic reply: Tuesday", body=body + "\n")
+    msg = parse(b"Auto-Submitted: auto-replied\n" + raw)
+    findings = list(DETECTOR.detect(msg, Context(SETTINGS)))
+    assert any(f.entity == "SPECIAL_CATEGORY" for f in findings), "no term: the test says nothing"
+    return [f.text for f in case_names(msg, findings)]
+
+
+@pytest.mark.parametrize(("body", "name"), [
+    ("I am in court today for Kayden's care proceedings. Back on Monday.", "Kayden"),
+    ("I am at Kayden's child protection conference today and will reply on Tuesday.", "Kayden"),
+    ("I am at Kayden\u2019s Child Protection Conference today.", "Kayden"),
+    ("Kayden's child protection conference runs all day, so I am out of the office.", "Kayden"),
+    ("I am at the hospital with Leah, who self-harmed last night. Back Tuesday.", "Leah"),
+    ("I am in court for Tyler in the care proceedings today; back on Monday.", "Tyler"),
+    ("I am at a strategy meeting about Poppy after the sexual abuse allegation.", "Poppy"),
+    # a contact in the sentence does not hide the child: "covering" is no cue for a possessive
+    ("I am covering Alfie's child protection conference; please call the MASH on "
+     "0161 496 0001.", "Alfie"),
+])
+def test_an_out_of_office_telling_a_first_names_case_names_them(body, name):
+    assert told(body) == [name]
+
+
+@pytest.mark.parametrize("body", [
+    "I am on leave until Monday. Sarah in the team will cover any safeguarding concerns.",
+    "For child protection matters please call Duty on 0161 496 0001, or ask for Sarah.",
+    "If you have a safeguarding concern, please speak with Sarah or the MASH on 0161 496 0001.",
+    "I have left my child protection cases with Sarah while I am away.",
+    "I am at a child protection conference today; Sarah's team will take urgent calls.",
+    "I am on leave until Monday; for a safeguarding concern call Sarah's mobile on 07700 900123.",
+    "I am at a child protection conference at St Mary's today and back on Monday.",
+    "I am at a Barnardo's child protection conference and back on Monday.",
+    "Alice's out of office: back Monday. Safeguarding concerns to the MASH please.",
+    "Duty will pick up child protection matters until Monday.",
+    "I am on leave. For mental health crisis support on Monday call Grace on 0161 496 0002.",
+])
+def test_first_names_given_as_contacts_or_places_tell_no_case(body):
+    assert told(body) == []
+
+
+def test_a_first_name_alone_tells_a_case_only_in_an_automatic_reply():
+    body = "I am in court today for Kayden's care proceedings.\n"
+    raw = make_message(sender=ALICE, to=("sam.r1975@gmail.com",), subject="Court", body=body)
+    msg = parse(raw)
+    assert not case_names(msg, list(DETECTOR.detect(msg, Context(SETTINGS))))
+
+
+def test_a_word_that_is_no_known_first_name_is_not_read_alone():
+    # capitalised single words are as often a team, a service or a day as a person
+    assert told("I am in court today for Acorn's care proceedings training.") == []
+
+
+def test_a_full_name_an_out_of_office_tells_is_a_person_found_without_ner():
+    # spaCy's small model missed "Tyler Brown" here, and the patterns find no title
+    assert told("I am at court today for the care proceedings of Tyler Brown and back "
+                "tomorrow.") == ["Tyler Brown"]

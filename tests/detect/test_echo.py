@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dlpgate.config import Settings
-from dlpgate.detect.echo import NOTE
+from dlpgate.detect.echo import INLINE_NOTE, NOTE
 from dlpgate.model import Envelope
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_message
@@ -81,3 +81,43 @@ def test_an_answer_written_inside_a_quote_marked_with_chevrons_is_read_as_the_an
     # without the answer inside it, the chevron-quoted message is his alone, as before
     plain = scan(ANSWER + quoted.rsplit("Yes:", 1)[0])
     assert not {"UK_NINO"} & {f.entity for f in plain.evidence.findings}
+
+
+# Outlook's layout marks no quoted line: an answer written inside the quote is told only by
+# what the answer says above it
+HIS_MESSAGE_ANSWERED = HIS_MESSAGE + (
+    "Is anyone else in the street in arrears?\n"
+    "[Joanne Marsh] Yes: your neighbour Mrs Patel at number 14, since her cancer diagnosis.\n")
+
+
+@pytest.mark.parametrize("says", [
+    "My answers are below in red.", "Please see my comments inline.",
+    "I have answered your questions below.", "I've replied to each of your points below.",
+    "See below in red.", "Our responses are in bold below.",
+])
+def test_an_answer_that_says_it_is_written_inside_the_quote_reads_the_quote_as_its_own(says):
+    result = scan(ANSWER + says + "\n" + HIS_MESSAGE_ANSWERED)
+    found = {(f.entity, f.start) for f in result.evidence.findings}
+    body = result.message.body
+    assert ("SPECIAL_CATEGORY", body.index("cancer")) in found  # another resident's, inside
+    assert ("UK_NINO", body.index("JT 48 29 17 B")) in found  # his own, read with it
+    assert INLINE_NOTE in result.evidence.notes and NOTE not in result.evidence.notes
+    assert result.decision.action.value == "confirm"
+
+
+@pytest.mark.parametrize("says", [
+    "Thank you for your reply below.", "In response to your email below, I have looked into it.",
+    "Please see below.", "This is in line with our policy.",
+    "I have responded to the complaint below.", "Thanks for your comments below.",
+])
+def test_an_answer_pointing_at_the_message_below_still_sends_back_only_what_he_wrote(says):
+    result = scan(ANSWER + says + "\n" + HIS_MESSAGE)
+    assert not {"SPECIAL_CATEGORY", "UK_NINO"} & {f.entity for f in result.evidence.findings}
+    assert NOTE in result.evidence.notes and INLINE_NOTE not in result.evidence.notes
+
+
+def test_a_cue_inside_the_quote_is_his_not_the_answers():
+    # "my answers below" in what he wrote says nothing of how the answer is written
+    result = scan(ANSWER + HIS_MESSAGE + "My answers to your form are below in red.\n")
+    assert INLINE_NOTE not in result.evidence.notes
+    assert "UK_NINO" not in {f.entity for f in result.evidence.findings}
