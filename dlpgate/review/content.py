@@ -29,32 +29,54 @@ class Segment:
     entity: str = ""  # empty: plain text between findings
 
 
-# What each kind of finding is, in a reviewer's words; the name a policy uses follows it in
-# brackets on the page, for whoever writes the rules
+# What each kind of finding is, in a reviewer's words, one of it and more than one; the name a
+# policy uses follows it in brackets on the page, for whoever writes the rules
 ENTITY_NAMES = {
-    "PERSON": "Names", "EMAIL_ADDRESS": "Email addresses", "PHONE_NUMBER": "Telephone numbers",
-    "UK_NHS": "NHS numbers", "UK_NINO": "National Insurance numbers",
-    "UK_POSTCODE": "Postcodes", "UK_UPN": "Unique pupil numbers", "UK_SORT_CODE": "Sort codes",
-    "UK_BANK_ACCOUNT": "Bank account numbers", "UK_PASSPORT": "Passport numbers",
-    "UK_DRIVING_LICENCE": "Driving licence numbers", "IBAN_CODE": "IBANs",
-    "CREDIT_CARD": "Payment card numbers", "DATE_OF_BIRTH": "Dates of birth and ages",
-    "UK_CASE_REFERENCE": "Case references",
-    "SPECIAL_CATEGORY": "Special-category words (health, care, beliefs, crime...)",
-    "UNSCANNABLE": "Could not be read", "ENCRYPTED_ATTACHMENT": "Password-protected or encrypted",
-    "MALFORMED_MIME": "Damaged message structure",
+    "PERSON": ("Name", "Names"), "EMAIL_ADDRESS": ("Email address", "Email addresses"),
+    "PHONE_NUMBER": ("Telephone number", "Telephone numbers"),
+    "UK_NHS": ("NHS number", "NHS numbers"),
+    "UK_NINO": ("National Insurance number", "National Insurance numbers"),
+    "UK_POSTCODE": ("Postcode", "Postcodes"),
+    "UK_UPN": ("Unique pupil number", "Unique pupil numbers"),
+    "UK_SORT_CODE": ("Sort code", "Sort codes"),
+    "UK_BANK_ACCOUNT": ("Bank account number", "Bank account numbers"),
+    "UK_PASSPORT": ("Passport number", "Passport numbers"),
+    "UK_DRIVING_LICENCE": ("Driving licence number", "Driving licence numbers"),
+    "IBAN_CODE": ("IBAN", "IBANs"),
+    "CREDIT_CARD": ("Payment card number", "Payment card numbers"),
+    "DATE_OF_BIRTH": ("Date of birth or age", "Dates of birth and ages"),
+    "UK_CASE_REFERENCE": ("Case reference", "Case references"),
+    "SPECIAL_CATEGORY": ("Special-category word (health, care, beliefs, crime...)",
+                         "Special-category words (health, care, beliefs, crime...)"),
+    "UNSCANNABLE": ("Could not be read",) * 2,
+    "ENCRYPTED_ATTACHMENT": ("Password-protected or encrypted",) * 2,
+    "MALFORMED_MIME": ("Damaged message structure",) * 2,
 }
 
 
-def entity_names(settings: Settings) -> dict[str, str]:
+class Names(dict):
+    """Each entity's name for more than one of it (`names.get(entity)`), and `of(entity, n)`:
+    the name for `n` of it, so that one is "NHS number: 1", not "NHS numbers: 1"."""
+
+    def __init__(self, names: dict[str, tuple[str, str]]):
+        super().__init__((e, many) for e, (_, many) in names.items())
+        self.one = {e: one for e, (one, _) in names.items()}
+
+    def of(self, entity: str, n: int) -> str:
+        return self.one.get(entity, entity) if n == 1 else self.get(entity, entity)
+
+
+def entity_names(settings: Settings) -> Names:
     """Each entity's name for a reviewer, the council's own references by the names it gave
-    them ("Mosaic case ID"): "UK_CASE_REFERENCE" told a reviewer nothing of what was found."""
+    them ("Mosaic case ID", one or more: a name a council chose is not made plural):
+    "UK_CASE_REFERENCE" told a reviewer nothing of what was found."""
     names = dict(ENTITY_NAMES)
     own: dict[str, list[str]] = {}
     for ref in settings.detection.case_references:
         own.setdefault(ref.entity, []).append(ref.name)
     for entity, given in own.items():
-        names[entity] = ", ".join(dict.fromkeys(given))
-    return names
+        names[entity] = (", ".join(dict.fromkeys(given)),) * 2
+    return Names(names)
 
 
 def senders(item: HeldMessage) -> list[str]:
