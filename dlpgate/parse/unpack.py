@@ -384,8 +384,10 @@ def _tar_member(archive: tarfile.TarFile, info: tarfile.TarInfo, meter: Meter,
                     meter.take(len(chunk))
                 chunks.append(chunk)
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        raise Unread("unscannable", f"cannot read archive member ({type(exc).__name__})") \
-            from None
+        # in the words every archive's reader says a file's damage (`archivelib`), which a
+        # split tar's volume also needs to know where the volume ends
+        raise Unread("unscannable", "damaged tar archive: this file could not be unpacked "
+                     f"({type(exc).__name__})") from None
     return b"".join(chunks)
 
 

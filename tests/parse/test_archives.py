@@ -573,6 +573,22 @@ def test_a_7z_written_as_one_volume_named_001_is_read_whole_with_no_problem():
     assert texts["out.7z.001/a.txt"] == SECRET and problems == []
 
 
+def test_a_tar_file_cut_short_is_said_damaged_as_every_archive_s_is_and_a_volume_s_end_is_not():
+    data = ta.make_tar({"a.txt": SECRET, "b.txt": NOISE})
+    # "cannot read archive member (ReadError)", where the other archives' readers say
+    # "damaged 7z archive: this file could not be unpacked"
+    _, problems = parts_and_problems("cut.tar", _cut(data, 0.5))
+    assert ("unscannable", "cut.tar/b.txt", "damaged tar archive: this file could not be "
+            "unpacked (ReadError)") in problems
+    # a split tar's first volume ends inside its second file: where the volume ends, no
+    # damage (that file was said damaged beside the volume's own problem)
+    texts, problems = parts_and_problems("cases.tar.001", _cut(data, 0.5))
+    assert texts["cases.tar.001/a.txt"] == SECRET
+    assert problems == [("unscannable", "cases.tar.001", "volume 1 of a split tar archive: only "
+                         "the files it holds whole were read; the rest are in the other "
+                         "volumes")]
+
+
 @pytest.mark.parametrize("name, said", [
     ("cases.part2.rar", "volume 2 of a split RAR archive"),
     ("cases.r00", "volume 2 of a split RAR archive"),
