@@ -315,9 +315,10 @@ def make_rar5(files: Files, encrypt_names: bool = False) -> bytes:
 _CAB_BLOCK = 32768
 
 
-def make_cab(files: Files) -> bytes:
+def make_cab(files: Files, code_page: str = "") -> bytes:
     """A cabinet of one folder, compressed with MSZIP as Windows' makecab does: each 32 KB
-    block "CK" and a deflate stream of its own."""
+    block "CK" and a deflate stream of its own. Its names are UTF-8 and flagged so, or with
+    `code_page` ("cp1252") in that code page, unflagged, as makecab writes them."""
     entries = [(p, _bytes(d)) for p, d in files.items() if not p.endswith("/")]
     stream = b"".join(data for _, data in entries)
     blocks = []
@@ -328,8 +329,9 @@ def make_cab(files: Files) -> bytes:
         blocks.append(struct.pack("<IHH", 0, len(packed), len(chunk)) + packed)
     records, offset = [], 0
     for path, data in entries:
-        name = path.replace("/", "\\").encode("utf-8") + b"\0"
-        records.append(struct.pack("<IIHHHH", len(data), offset, 0, 0x5A21, 0, 0xA0) + name)
+        name = path.replace("/", "\\").encode(code_page or "utf-8") + b"\0"
+        flags = 0x20 if code_page else 0xA0  # archive, and _A_NAME_IS_UTF
+        records.append(struct.pack("<IIHHHH", len(data), offset, 0, 0x5A21, 0, flags) + name)
         offset += len(data)
     header_size, folder_size = 36, 8
     files_at = header_size + folder_size

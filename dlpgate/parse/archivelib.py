@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any
 
 from dlpgate.model import Problem
-from dlpgate.parse.unpack import LABEL, STEP, Entry, Meter, Stepped, Unread
+from dlpgate.parse.unpack import LABEL, STEP, Entry, Meter, Stepped, Unread, name_text
 
 # libarchive-c logs libarchive's warnings under its own name, and a wide name it could not
 # convert is one of them: the scan says what it could not read, in a problem
@@ -97,7 +97,7 @@ def entries(lib: ModuleType, kind: str, name: str, data: bytes,
                     return
                 if entry is None:
                     return
-                path = entry.pathname or f"file {n}"  # a name libarchive could not convert
+                path = _path(entry.pathname) or f"file {n}"  # one libarchive could not read
                 if entry.isdir and path.strip("/") in ("", "."):  # an ISO's root
                     continue
                 if entry.isdir:
@@ -113,6 +113,14 @@ def entries(lib: ModuleType, kind: str, name: str, data: bytes,
                     _packed_member, lib, entry, meter, label, encrypted, reading))
     except lib.ArchiveError as exc:  # opening it
         yield _archive_problem(exc, label, name)
+
+
+def _path(given: str | bytes | None) -> str | None:
+    """An entry's name: libarchive-c gives the bytes of one that is not in the locale's
+    charset (a CAB's or an old RAR's name in Windows' code page, a zip's written without its
+    UTF-8 flag), read as a tar's are. Taken as text, it ended the archive as a "damaged cab
+    file (TypeError)", nothing after it read."""
+    return name_text(given) if isinstance(given, bytes) else given
 
 
 def _packed_link(lib: ModuleType, entry: Any) -> int | None:

@@ -248,6 +248,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     revisions, a date picker's date, a picture's metadata) comes after all a part's text, or
     is a part of its own, and a finding's offsets hold (zero-width characters are left out
     by the recognizers, not the reading).
+    PARSER 19 reads on past a name libarchive gives as bytes (a CAB's, an old RAR's or a zip
+    volume's in Windows' code page), which ended the archive: its files' names after it come
+    among the files' names before those of the archives after it, in a message that shows
+    a 7z, RAR, CAB, ISO or volume (`_LIBARCHIVE`).
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -255,6 +259,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if part == FILE_NAMES and _LIBARCHIVE.search(item.raw):
+        return False  # a name in a code page read since 19, and the archive's files after it
+    if parser == 18:
         return True
     if part == FILE_NAMES and _carries_invitation(item.raw):
         return False  # the files an invitation carries are named among the others since 18
@@ -294,6 +302,12 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
             return False
         return parser == 6 or not part.lower().endswith(".pdf")
     return part == "body" and not _TABLE_TAG.search(item.raw)
+
+
+# an archive libarchive reads, as a message's bytes show it: a 7z, RAR, CAB or disc image by
+# its name or type, or one volume of a split archive
+_LIBARCHIVE = re.compile(rb"\.(?:7z|rar|cab|iso|img|[rz]\d\d|\d{3})\b|7z-compressed|vnd\.rar"
+                         rb"|x-rar|ms-cab-compressed|iso9660", re.IGNORECASE)
 
 
 # a calendar, as a message's bytes show it: its type, a file's name, or its first line as it

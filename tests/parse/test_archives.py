@@ -527,6 +527,16 @@ def test_an_iso_s_names_are_read_as_written_and_its_root_is_no_folder():
     assert texts[FILE_NAMES].split("\n") == ["disc.img", "Zoë Reid – notes.txt"]
 
 
+def test_a_name_in_windows_code_page_is_read_as_a_tar_s_is_and_the_archive_after_it():
+    # makecab writes a name in the code page, unflagged; libarchive-c gives it as bytes,
+    # which ended the cabinet as a "damaged cab file (TypeError)", nothing after it read
+    data = ta.make_cab({"Zoë Reid.txt": SECRET, "b.txt": "second"}, code_page="cp1252")
+    texts, problems = parts_and_problems("cases.cab", data)
+    assert problems == []
+    assert texts["cases.cab/Zoë Reid.txt"] == SECRET and texts["cases.cab/b.txt"] == "second"
+    assert texts[FILE_NAMES].split("\n") == ["cases.cab", "Zoë Reid.txt", "b.txt"]
+
+
 # a small file and a larger one of random bytes (kept their size packed), split at 100 KB
 # (7-Zip writes them in the order of their names: the small one first)
 SPLIT = {"A notes.txt": SECRET, "Reid, Amy/photos.bin": os.urandom(250_000)}
