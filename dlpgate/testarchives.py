@@ -166,10 +166,15 @@ class _ZeroFile(io.RawIOBase):
 
 
 def make_7z(files: dict[str, bytes | str | Iterable[bytes]],
-            sizes: dict[str, int] | None = None, compression: str = "lzma2") -> bytes:
+            sizes: dict[str, int] | None = None, compression: str = "lzma2",
+            links: dict[str, bytes] | None = None) -> bytes:
     """A 7z archive written by libarchive. A file may be given as chunks, its size in
-    `sizes`, so a large one is never whole in memory."""
+    `sizes`, so a large one is never whole in memory. `links`: entries marked as links,
+    after the files, each with its target (no NUL), which a 7z keeps as the entry's data."""
+    import ctypes
+
     import libarchive
+    from libarchive.entry import ArchiveEntry, FileType
 
     out = bytearray()
 
@@ -190,6 +195,14 @@ def make_7z(files: dict[str, bytes | str | Iterable[bytes]],
             if size is None:
                 size = len(chunks)  # type: ignore[arg-type]
             archive.add_file_from_memory(path, size, chunks)
+        copy = libarchive.ffi.libarchive.archive_entry_copy_symlink
+        copy.argtypes, copy.restype = [ctypes.c_void_p, ctypes.c_char_p], None
+        for path, target in (links or {}).items():
+            entry = ArchiveEntry(pathname=path, size=0, filetype=FileType.SYMBOLINK_LINK,
+                                 perm=0o777)
+            copy(entry._entry_p, target)
+            libarchive.ffi.write_header(archive._pointer, entry._entry_p)
+            libarchive.ffi.write_finish_entry(archive._pointer)
     return bytes(out)
 
 

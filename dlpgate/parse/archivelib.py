@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import Any
 
 from dlpgate.model import Problem
+from dlpgate.parse import sevenzip
 from dlpgate.parse.unpack import LABEL, STEP, Entry, Meter, Stepped, Unread, name_text
 
 # libarchive-c logs libarchive's warnings under its own name, and a wide name it could not
@@ -84,11 +85,17 @@ def entries(lib: ModuleType, kind: str, name: str, data: bytes,
     label = LABEL[kind]
     fmt = _FORMATS.get(kind) or ("rar5" if data.startswith(_RAR5) else "rar")
     reading = _Reading()
+    links = (sevenzip.big_links(data) or {}) if kind == "7z" else {}
     try:
         with lib.memory_reader(data, format_name=fmt, filter_name="none") as archive:
             listed = iter(archive)
             for n in itertools.count(1):
                 if reading.fatal:
+                    return
+                if n - 1 in links:  # libarchive would unpack it whole to read its header
+                    yield Problem("unscannable", name, f"damaged {label} archive: a file "
+                                  f"marked as a link holds {links[n - 1]} bytes, where a "
+                                  "link holds a path; it and the files after it were not read")
                     return
                 try:
                     entry = next(listed, None)
@@ -134,9 +141,9 @@ def _packed_link(lib: ModuleType, entry: Any) -> int | None:
 
 def _link_copied(pointer: int, meter: Meter) -> bytes:
     """A link's target, read as its text (a path, a name). libarchive gives a 7z link's
-    target as its data, all of it read at its header before anyone can count it (a 200 MB
-    "link" of zeros cost 230 MB there, `scan.worker_memory` its bound): it is counted here
-    before it is copied, and a file marked as a link is read, where it went out unread."""
+    target as its data, all of it read at its header before anyone can count it: one over
+    `sevenzip.LINK_MOST` is not read (`entries`), and what is, is counted here before it is
+    copied; a file marked as a link is read, where it went out unread."""
     size = _strlen(pointer)
     meter.take(size)
     return ctypes.string_at(pointer, size)

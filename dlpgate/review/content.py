@@ -251,7 +251,8 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     PARSER 19 reads on past a name libarchive gives as bytes (a CAB's, an old RAR's or a zip
     volume's in Windows' code page), which ended the archive: its files' names after it come
     among the files' names before those of the archives after it, in a message that shows
-    a 7z, RAR, CAB, ISO or volume (`_LIBARCHIVE`).
+    a 7z, RAR, CAB, ISO or volume (`_LIBARCHIVE`); and it stops before a 7z's entry marked
+    as a link that holds more than 64 KB, whose name and those after it are no longer read.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a

@@ -362,6 +362,24 @@ def test_a_link_s_target_is_read_as_its_text_in_a_7z_too(tmp_path):
     assert problems == []
 
 
+def test_a_7z_link_holding_more_than_a_path_is_damage_and_is_not_unpacked():
+    # libarchive unpacks a 7z link's data whole to read its header (a 200 MB one took
+    # 400 MB): one holding more than a path can is not read, nor what follows it; one of
+    # 100 KB was read as the link's text
+    data = ta.make_7z({"before.txt": SECRET, "after.txt": "after"},
+                      links={"big": b"a" * 100_000, "Amy Reid": b"Reid, Amy/letter.docx"})
+    texts, problems = parts_and_problems("l.7z", data)
+    assert texts["l.7z/before.txt"] == SECRET and texts["l.7z/after.txt"] == "after"
+    assert "l.7z/big" not in texts and "l.7z/Amy Reid" not in texts
+    assert problems == [("unscannable", "l.7z", "damaged 7z archive: a file marked as a link "
+                         "holds 100000 bytes, where a link holds a path; it and the files "
+                         "after it were not read")]
+    # a link that holds a path is read as its text
+    texts, problems = parts_and_problems("l.7z", ta.make_7z(
+        {"a.txt": "x"}, links={"Amy Reid": b"Reid, Amy/letter.docx"}))
+    assert texts["l.7z/Amy Reid"] == "Reid, Amy/letter.docx" and problems == []
+
+
 def test_an_empty_file_inside_is_no_problem():
     texts, problems = parts_and_problems("cases.tar.gz", ta.make_tar({"empty.bin": b"",
                                                                        "a.txt": "x"}, "gz"))
