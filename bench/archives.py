@@ -1,13 +1,14 @@
 """Archives read (parse/archives.py): time and memory for bombs and for a normal .7z.
 
-    .venv/bin/python bench/archives.py [--expanded 1073741824] [--cache DIR]
+    .venv/bin/python bench/archives.py [--expanded 1073741824] [--cache DIR] [--only NAME]
 
 Each case is one attachment parsed by `parse` in a process of its own, with the default
 `scan.limits`: a bomb of `--expanded` bytes of zeros as gzip, bzip2, xz, zstd, LZ4, tar.gz,
 tar.zst, 7z and CAB (RAR cannot be written compressed here); a tar.gz of a million empty files
 and one of a million folders; gzip inside 7z inside tar inside gzip, twelve deep; and a .7z of
 about 5 MB of council-like documents (Word letters, workbooks, PDFs, CSV lists), beside the
-same files as a .zip. For each: wall time, the peak of Python's allocations (tracemalloc) and
+same files as a .zip; a 7z with an entry marked as a link that holds 200 MB (`--only link`
+runs that case alone). For each: wall time, the peak of Python's allocations (tracemalloc) and
 the process's peak resident memory (libarchive's and zlib's own allocations included) over
 what the same process held before parsing, and the problems it gave. Built files are kept in
 `--cache`, as the 1 GB bombs take a minute to make. "max RSS" is the process's peak, with what
@@ -64,11 +65,13 @@ def documents() -> dict[str, bytes]:
     return files
 
 
-def build(cache: Path, expanded: int) -> dict[str, Path]:
+def build(cache: Path, expanded: int, only: str = "") -> dict[str, Path]:
     cache.mkdir(parents=True, exist_ok=True)
     cases: dict[str, Path] = {}
 
     def keep(name: str, make) -> None:  # type: ignore[no-untyped-def]
+        if only not in name:
+            return
         path = cache / name
         if not path.exists():
             started = time.monotonic()
@@ -85,9 +88,11 @@ def build(cache: Path, expanded: int) -> dict[str, Path]:
     keep("million-files.tar.gz", lambda: _many(folders=False))
     keep("million-folders.tar.gz", lambda: _many(folders=True))
     keep("nested-12.gz", _nested)
-    docs = documents()
-    keep("documents.7z", lambda: testarchives.make_7z(docs))
-    keep("documents.zip", lambda: testdata.make_zip(docs))
+    # an entry marked as a link, whose data libarchive unpacks whole to read its header
+    keep("link-200MB.7z", lambda: testarchives.make_7z(
+        {"before.txt": "x"}, links={"link": b"a" * (200 << 20)}))
+    keep("documents.7z", lambda: testarchives.make_7z(documents()))
+    keep("documents.zip", lambda: testdata.make_zip(documents()))
     return cases
 
 
@@ -165,8 +170,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--expanded", type=int, default=1 << 30)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/dlpgate-bench-archives"))
+    parser.add_argument("--only", default="", help="the cases whose name holds this")
     args = parser.parse_args()
-    cases = build(args.cache, args.expanded)
+    cases = build(args.cache, args.expanded, args.only)
     small = args.cache / "small.7z"
     small.write_bytes(testarchives.make_7z({"a.txt": "x"}))
     mb = 2**20

@@ -214,8 +214,11 @@ CALENDAR = "meeting request"
 # The files an invitation carries (ATTACH, base64) read as files inside it and named among the
 # files' names where they come, 18: the files' names after them moved
 # (`review.content._carries_invitation`); all else 18 reads is after a part's text or a part of
-# its own.
-PARSER = 18
+# its own. A name libarchive gives as bytes (in Windows' code page) read as a tar's is, 19:
+# it ended the archive, and its files' names after it come before those of the archives after
+# it (`review.content._LIBARCHIVE`); and a 7z's entry marked as a link that holds more than
+# 64 KB is not read, nor the files after it, their names no longer among the files' names.
+PARSER = 19
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,10 @@ R550_POLICY_REJECT = Reply(550, "5.7.1", "Message refused by data-protection pol
 # aiosmtpd's own two 552s (SIZE= over relay.max_message_size, and DATA past it) said neither
 # what nor why in a code a DSN carries; RFC 3463 X.3.4 is "message too big for system"
 R552_TOO_BIG = Reply(552, "5.3.4", "Message size exceeds fixed maximum message size")
+# RFC 1870: a message declared bigger than the fixed maximum the next hop offers (its SIZE)
+# is not offered to it, where it refused only after the whole DATA had gone
+R552_TOO_BIG_FOR_NEXT_HOP = Reply(552, "5.3.4", "Message size exceeds the next hop's fixed "
+                                  "maximum message size")
 # RFC 6531 §3.5: mail sent with SMTPUTF8 that needs it may not go to a next hop that does
 # not offer it, and dlpgate does not downgrade; the hop's own "500 Error: strict ASCII mode"
 # was passed back and told the sender nothing. X.6.7 at MAIL and RCPT, X.6.9 after the data.

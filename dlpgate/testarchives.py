@@ -166,10 +166,15 @@ class _ZeroFile(io.RawIOBase):
 
 
 def make_7z(files: dict[str, bytes | str | Iterable[bytes]],
-            sizes: dict[str, int] | None = None, compression: str = "lzma2") -> bytes:
+            sizes: dict[str, int] | None = None, compression: str = "lzma2",
+            links: dict[str, bytes] | None = None) -> bytes:
     """A 7z archive written by libarchive. A file may be given as chunks, its size in
-    `sizes`, so a large one is never whole in memory."""
+    `sizes`, so a large one is never whole in memory. `links`: entries marked as links,
+    after the files, each with its target (no NUL), which a 7z keeps as the entry's data."""
+    import ctypes
+
     import libarchive
+    from libarchive.entry import ArchiveEntry, FileType
 
     out = bytearray()
 
@@ -190,6 +195,14 @@ def make_7z(files: dict[str, bytes | str | Iterable[bytes]],
             if size is None:
                 size = len(chunks)  # type: ignore[arg-type]
             archive.add_file_from_memory(path, size, chunks)
+        copy = libarchive.ffi.libarchive.archive_entry_copy_symlink
+        copy.argtypes, copy.restype = [ctypes.c_void_p, ctypes.c_char_p], None
+        for path, target in (links or {}).items():
+            entry = ArchiveEntry(pathname=path, size=0, filetype=FileType.SYMBOLINK_LINK,
+                                 perm=0o777)
+            copy(entry._entry_p, target)
+            libarchive.ffi.write_header(archive._pointer, entry._entry_p)
+            libarchive.ffi.write_finish_entry(archive._pointer)
     return bytes(out)
 
 
@@ -315,9 +328,10 @@ def make_rar5(files: Files, encrypt_names: bool = False) -> bytes:
 _CAB_BLOCK = 32768
 
 
-def make_cab(files: Files) -> bytes:
+def make_cab(files: Files, code_page: str = "") -> bytes:
     """A cabinet of one folder, compressed with MSZIP as Windows' makecab does: each 32 KB
-    block "CK" and a deflate stream of its own."""
+    block "CK" and a deflate stream of its own. Its names are UTF-8 and flagged so, or with
+    `code_page` ("cp1252") in that code page, unflagged, as makecab writes them."""
     entries = [(p, _bytes(d)) for p, d in files.items() if not p.endswith("/")]
     stream = b"".join(data for _, data in entries)
     blocks = []
@@ -328,8 +342,9 @@ def make_cab(files: Files) -> bytes:
         blocks.append(struct.pack("<IHH", 0, len(packed), len(chunk)) + packed)
     records, offset = [], 0
     for path, data in entries:
-        name = path.replace("/", "\\").encode("utf-8") + b"\0"
-        records.append(struct.pack("<IIHHHH", len(data), offset, 0, 0x5A21, 0, 0xA0) + name)
+        name = path.replace("/", "\\").encode(code_page or "utf-8") + b"\0"
+        flags = 0x20 if code_page else 0xA0  # archive, and _A_NAME_IS_UTF
+        records.append(struct.pack("<IIHHHH", len(data), offset, 0, 0x5A21, 0, flags) + name)
         offset += len(data)
     header_size, folder_size = 36, 8
     files_at = header_size + folder_size

@@ -258,14 +258,17 @@ class Sink:
     """A real SMTP server on 127.0.0.1 that records what it is sent (the next hop)."""
 
     def __init__(self, port: int | None = None, tls_context: Any = None,
-                 smtputf8: bool = True, dsn: bool = True) -> None:
+                 smtputf8: bool = True, dsn: bool = True, size: int = 1 << 25) -> None:
         """`tls_context`: an ssl.SSLContext to offer STARTTLS with (an Edge server's);
-        `smtputf8=False`, `dsn=False`: a next hop that does not offer SMTPUTF8, or DSN."""
+        `smtputf8=False`, `dsn=False`: a next hop that does not offer SMTPUTF8, or DSN;
+        `size`: the most octets it takes, offered as SIZE (aiosmtpd's 32 MiB; 0 offers none
+        and takes any), a bigger message refused at MAIL when declared, else after DATA."""
         self.port = port or free_port()
         self.handler = _SinkHandler()
         self.tls_context = tls_context
         self.smtputf8 = smtputf8
         self.dsn = dsn
+        self.size = size
         self._controller: Controller | None = None
 
     @property
@@ -290,6 +293,7 @@ class Sink:
         self._controller = _SinkController(
             self.handler, self.dsn, hostname="127.0.0.1", port=self.port,
             enable_SMTPUTF8=self.smtputf8, tls_context=self.tls_context,
+            data_size_limit=self.size or None,
         )
         self._controller.start()
         return self

@@ -29,6 +29,7 @@ from dlpgate.config import Relay, split_host_port
 from dlpgate.replies import (
     R451_NEXT_HOP_DOWN,
     R451_NEXT_HOP_TIMEOUT,
+    R552_TOO_BIG_FOR_NEXT_HOP,
     R553_RECIPIENT_NEEDS_SMTPUTF8,
     R553_SENDER_NEEDS_SMTPUTF8,
     R554_HEADERS_NEED_SMTPUTF8,
@@ -115,6 +116,19 @@ log = obs.logger("dlpgate.next_hop")
 
 
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+def _over_size(client: aiosmtplib.SMTP, options: list[str]) -> HopReply | None:
+    """Our refusal of a message whose SIZE= is over the fixed maximum the next hop offers
+    (RFC 1870; its SIZE with no figure, or 0, is no maximum), or None: said before MAIL,
+    with both figures (octets, not personal data) for whoever reads a release's error."""
+    declared = next((int(o[5:]) for o in options if o[:5] == "SIZE=" and o[5:].isdigit()), 0)
+    most = client.esmtp_extensions.get("size", "").strip()
+    if not most.isdigit() or not 0 < int(most) < declared:
+        return None
+    log.warning("next_hop_size_exceeded", stage="MAIL", size=declared, limit=int(most))
+    return HopReply(R552_TOO_BIG_FOR_NEXT_HOP.code, f"{R552_TOO_BIG_FOR_NEXT_HOP.status} "
+                    f"{R552_TOO_BIG_FOR_NEXT_HOP.text}: {declared} octets, over its {most}")
 
 
 def _without_smtputf8(stage: str, reply: Reply) -> HopReply:
@@ -268,6 +282,9 @@ class NextHop:
                 if ascii_only and not sender.isascii():
                     self._release(client)
                     return None, _without_smtputf8("MAIL", R553_SENDER_NEEDS_SMTPUTF8)
+                if (too_big := _over_size(client, opts)) is not None:
+                    self._release(client)
+                    return None, too_big
                 await client.mail(sender, options=opts, encoding=encoding)
                 return (Transaction(self, client, encoding, ascii_only, bool(self.dsn)),
                         HopReply(250, "2.1.0 Ok"))

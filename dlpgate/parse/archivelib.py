@@ -28,7 +28,8 @@ from types import ModuleType
 from typing import Any
 
 from dlpgate.model import Problem
-from dlpgate.parse.unpack import LABEL, STEP, Entry, Meter, Stepped, Unread
+from dlpgate.parse import sevenzip
+from dlpgate.parse.unpack import LABEL, STEP, Entry, Meter, Stepped, Unread, name_text
 
 # libarchive-c logs libarchive's warnings under its own name, and a wide name it could not
 # convert is one of them: the scan says what it could not read, in a problem
@@ -84,11 +85,17 @@ def entries(lib: ModuleType, kind: str, name: str, data: bytes,
     label = LABEL[kind]
     fmt = _FORMATS.get(kind) or ("rar5" if data.startswith(_RAR5) else "rar")
     reading = _Reading()
+    links = (sevenzip.big_links(data) or {}) if kind == "7z" else {}
     try:
         with lib.memory_reader(data, format_name=fmt, filter_name="none") as archive:
             listed = iter(archive)
             for n in itertools.count(1):
                 if reading.fatal:
+                    return
+                if n - 1 in links:  # libarchive would unpack it whole to read its header
+                    yield Problem("unscannable", name, f"damaged {label} archive: a file "
+                                  f"marked as a link holds {links[n - 1]} bytes, where a "
+                                  "link holds a path; it and the files after it were not read")
                     return
                 try:
                     entry = next(listed, None)
@@ -97,7 +104,7 @@ def entries(lib: ModuleType, kind: str, name: str, data: bytes,
                     return
                 if entry is None:
                     return
-                path = entry.pathname or f"file {n}"  # a name libarchive could not convert
+                path = _path(entry.pathname) or f"file {n}"  # one libarchive could not read
                 if entry.isdir and path.strip("/") in ("", "."):  # an ISO's root
                     continue
                 if entry.isdir:
@@ -115,6 +122,14 @@ def entries(lib: ModuleType, kind: str, name: str, data: bytes,
         yield _archive_problem(exc, label, name)
 
 
+def _path(given: str | bytes | None) -> str | None:
+    """An entry's name: libarchive-c gives the bytes of one that is not in the locale's
+    charset (a CAB's or an old RAR's name in Windows' code page, a zip's written without its
+    UTF-8 flag), read as a tar's are. Taken as text, it ended the archive as a "damaged cab
+    file (TypeError)", nothing after it read."""
+    return name_text(given) if isinstance(given, bytes) else given
+
+
 def _packed_link(lib: ModuleType, entry: Any) -> int | None:
     """Where libarchive keeps a link's target (until the next entry is read), or None for an
     entry that is no link."""
@@ -126,9 +141,9 @@ def _packed_link(lib: ModuleType, entry: Any) -> int | None:
 
 def _link_copied(pointer: int, meter: Meter) -> bytes:
     """A link's target, read as its text (a path, a name). libarchive gives a 7z link's
-    target as its data, all of it read at its header before anyone can count it (a 200 MB
-    "link" of zeros cost 230 MB there, `scan.worker_memory` its bound): it is counted here
-    before it is copied, and a file marked as a link is read, where it went out unread."""
+    target as its data, all of it read at its header before anyone can count it: one over
+    `sevenzip.LINK_MOST` is not read (`entries`), and what is, is counted here before it is
+    copied; a file marked as a link is read, where it went out unread."""
     size = _strlen(pointer)
     meter.take(size)
     return ctypes.string_at(pointer, size)

@@ -79,11 +79,16 @@ class Meter:
 
 
 def _text(name: str) -> str:
+    """A name tarfile read with its bytes kept (surrogateescape), read as `name_text`."""
+    return name_text(name.encode("utf-8", "surrogateescape"))
+
+
+def name_text(raw: bytes) -> str:
     """A name read as UTF-8, or as Windows wrote it where it is not (cp1252)."""
     try:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return name.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+        return raw.decode("cp1252", "replace")
 
 
 def _plain(path: str) -> str:
@@ -384,8 +389,10 @@ def _tar_member(archive: tarfile.TarFile, info: tarfile.TarInfo, meter: Meter,
                     meter.take(len(chunk))
                 chunks.append(chunk)
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        raise Unread("unscannable", f"cannot read archive member ({type(exc).__name__})") \
-            from None
+        # in the words every archive's reader says a file's damage (`archivelib`), which a
+        # split tar's volume also needs to know where the volume ends
+        raise Unread("unscannable", "damaged tar archive: this file could not be unpacked "
+                     f"({type(exc).__name__})") from None
     return b"".join(chunks)
 
 

@@ -29,32 +29,54 @@ class Segment:
     entity: str = ""  # empty: plain text between findings
 
 
-# What each kind of finding is, in a reviewer's words; the name a policy uses follows it in
-# brackets on the page, for whoever writes the rules
+# What each kind of finding is, in a reviewer's words, one of it and more than one; the name a
+# policy uses follows it in brackets on the page, for whoever writes the rules
 ENTITY_NAMES = {
-    "PERSON": "Names", "EMAIL_ADDRESS": "Email addresses", "PHONE_NUMBER": "Telephone numbers",
-    "UK_NHS": "NHS numbers", "UK_NINO": "National Insurance numbers",
-    "UK_POSTCODE": "Postcodes", "UK_UPN": "Unique pupil numbers", "UK_SORT_CODE": "Sort codes",
-    "UK_BANK_ACCOUNT": "Bank account numbers", "UK_PASSPORT": "Passport numbers",
-    "UK_DRIVING_LICENCE": "Driving licence numbers", "IBAN_CODE": "IBANs",
-    "CREDIT_CARD": "Payment card numbers", "DATE_OF_BIRTH": "Dates of birth and ages",
-    "UK_CASE_REFERENCE": "Case references",
-    "SPECIAL_CATEGORY": "Special-category words (health, care, beliefs, crime...)",
-    "UNSCANNABLE": "Could not be read", "ENCRYPTED_ATTACHMENT": "Password-protected or encrypted",
-    "MALFORMED_MIME": "Damaged message structure",
+    "PERSON": ("Name", "Names"), "EMAIL_ADDRESS": ("Email address", "Email addresses"),
+    "PHONE_NUMBER": ("Telephone number", "Telephone numbers"),
+    "UK_NHS": ("NHS number", "NHS numbers"),
+    "UK_NINO": ("National Insurance number", "National Insurance numbers"),
+    "UK_POSTCODE": ("Postcode", "Postcodes"),
+    "UK_UPN": ("Unique pupil number", "Unique pupil numbers"),
+    "UK_SORT_CODE": ("Sort code", "Sort codes"),
+    "UK_BANK_ACCOUNT": ("Bank account number", "Bank account numbers"),
+    "UK_PASSPORT": ("Passport number", "Passport numbers"),
+    "UK_DRIVING_LICENCE": ("Driving licence number", "Driving licence numbers"),
+    "IBAN_CODE": ("IBAN", "IBANs"),
+    "CREDIT_CARD": ("Payment card number", "Payment card numbers"),
+    "DATE_OF_BIRTH": ("Date of birth or age", "Dates of birth and ages"),
+    "UK_CASE_REFERENCE": ("Case reference", "Case references"),
+    "SPECIAL_CATEGORY": ("Special-category word (health, care, beliefs, crime...)",
+                         "Special-category words (health, care, beliefs, crime...)"),
+    "UNSCANNABLE": ("Could not be read",) * 2,
+    "ENCRYPTED_ATTACHMENT": ("Password-protected or encrypted",) * 2,
+    "MALFORMED_MIME": ("Damaged message structure",) * 2,
 }
 
 
-def entity_names(settings: Settings) -> dict[str, str]:
+class Names(dict):
+    """Each entity's name for more than one of it (`names.get(entity)`), and `of(entity, n)`:
+    the name for `n` of it, so that one is "NHS number: 1", not "NHS numbers: 1"."""
+
+    def __init__(self, names: dict[str, tuple[str, str]]):
+        super().__init__((e, many) for e, (_, many) in names.items())
+        self.one = {e: one for e, (one, _) in names.items()}
+
+    def of(self, entity: str, n: int) -> str:
+        return self.one.get(entity, entity) if n == 1 else self.get(entity, entity)
+
+
+def entity_names(settings: Settings) -> Names:
     """Each entity's name for a reviewer, the council's own references by the names it gave
-    them ("Mosaic case ID"): "UK_CASE_REFERENCE" told a reviewer nothing of what was found."""
+    them ("Mosaic case ID", one or more: a name a council chose is not made plural):
+    "UK_CASE_REFERENCE" told a reviewer nothing of what was found."""
     names = dict(ENTITY_NAMES)
     own: dict[str, list[str]] = {}
     for ref in settings.detection.case_references:
         own.setdefault(ref.entity, []).append(ref.name)
     for entity, given in own.items():
-        names[entity] = ", ".join(dict.fromkeys(given))
-    return names
+        names[entity] = (", ".join(dict.fromkeys(given)),) * 2
+    return Names(names)
 
 
 def senders(item: HeldMessage) -> list[str]:
@@ -226,6 +248,11 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     revisions, a date picker's date, a picture's metadata) comes after all a part's text, or
     is a part of its own, and a finding's offsets hold (zero-width characters are left out
     by the recognizers, not the reading).
+    PARSER 19 reads on past a name libarchive gives as bytes (a CAB's, an old RAR's or a zip
+    volume's in Windows' code page), which ended the archive: its files' names after it come
+    among the files' names before those of the archives after it, in a message that shows
+    a 7z, RAR, CAB, ISO or volume (`_LIBARCHIVE`); and it stops before a 7z's entry marked
+    as a link that holds more than 64 KB, whose name and those after it are no longer read.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -233,6 +260,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if part == FILE_NAMES and _LIBARCHIVE.search(item.raw):
+        return False  # a name in a code page read since 19, and the archive's files after it
+    if parser == 18:
         return True
     if part == FILE_NAMES and _carries_invitation(item.raw):
         return False  # the files an invitation carries are named among the others since 18
@@ -272,6 +303,12 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
             return False
         return parser == 6 or not part.lower().endswith(".pdf")
     return part == "body" and not _TABLE_TAG.search(item.raw)
+
+
+# an archive libarchive reads, as a message's bytes show it: a 7z, RAR, CAB or disc image by
+# its name or type, or one volume of a split archive
+_LIBARCHIVE = re.compile(rb"\.(?:7z|rar|cab|iso|img|[rz]\d\d|\d{3})\b|7z-compressed|vnd\.rar"
+                         rb"|x-rar|ms-cab-compressed|iso9660", re.IGNORECASE)
 
 
 # a calendar, as a message's bytes show it: its type, a file's name, or its first line as it

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -22,6 +22,9 @@ from starlette.routing import Route
 
 from dlpgate.act.quarantine import OPEN_STATES
 from dlpgate.store.base import AuditEntry
+
+if TYPE_CHECKING:
+    from dlpgate.review.content import Names
 
 PAGE = 100
 STATES = ("open", "held", "awaiting-sender", "releasing", "released", "rejected", "expired",
@@ -50,7 +53,7 @@ def states_of(state: str) -> tuple[str, ...] | None:
     return OPEN_STATES if state == "open" else None if state == "all" else (state,)
 
 
-def routes(page, guarded, actor, store: Any, names: dict[str, str]) -> list[Route]:
+def routes(page, guarded, actor, store: Any, names: Names) -> list[Route]:
     """The queue's route for `create_app`, built on its page renderer and role guard; `names`:
     each entity in a reviewer's words (`content.entity_names`, as the message's page has them)."""
 
@@ -110,11 +113,12 @@ def notice(params: Any) -> str:
     return ""
 
 
-def counts(item, names: dict[str, str]) -> str:
-    """What was found, each kind in the words the message's page uses ("NHS numbers: 2"): the
-    queue said "2 UK_NHS", a policy's name for it, which told a reviewer little."""
+def counts(item, names: Names) -> str:
+    """What was found, each kind in the words the message's page uses ("NHS numbers: 2", "NHS
+    number: 1"): the queue said "2 UK_NHS", a policy's name for it, which told a reviewer
+    little."""
     c = Counter(f["entity"] for f in item.findings)
-    return ", ".join(f"{names.get(e, e)}: {n}" for e, n in c.most_common()) or "none"
+    return ", ".join(f"{names.of(e, n)}: {n}" for e, n in c.most_common()) or "none"
 
 
 def domains(item) -> str:

@@ -102,6 +102,39 @@ def test_a_next_hop_that_refuses_the_data_leaves_it_held(store):
     assert not result.ok and "554" in store.get_held(item.id).last_error
 
 
+def test_a_release_declares_its_size_to_a_next_hop_that_offers_size(store):
+    # RFC 1870, as the relay passes on a client's SIZE=: the release sent MAIL with none
+    item, raw = held(store)
+    with Sink() as sink:
+        assert asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                   "fine", "web")).ok
+    [got] = sink.delivered
+    assert f"SIZE={len(got.data)}" in got.mail_options and len(got.data) > len(raw)
+    # a next hop that offers no SIZE is given none
+    item, _ = held(store)
+    with Sink(size=0) as sink:
+        assert asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                   "fine", "web")).ok
+    [got] = sink.delivered
+    assert not [o for o in got.mail_options if o.startswith("SIZE")]
+
+
+def test_a_message_bigger_than_the_next_hop_takes_is_not_sent_and_the_error_says_so(store):
+    # it went whole, and the next hop refused it only after the DATA ("552 Error: Too much
+    # mail data"): now the figures it offers are compared first, and nothing is sent
+    item, raw = held(store)
+    with Sink(size=len(raw) // 2) as sink:
+        result = asyncio.run(release(store, settings_for(sink.address), item.id, "web:ann",
+                                     "fine", "web"))
+        assert sink.handler.commands == []  # not even MAIL
+    assert not result.ok and result.state == "held"
+    error = store.get_held(item.id).last_error
+    assert error.startswith("next hop: 552 5.3.4 Message size exceeds the next hop's fixed "
+                            "maximum message size: ")
+    assert error.endswith(f" octets, over its {len(raw) // 2}")
+    assert result.message == f"not released, still held: {error}"
+
+
 def test_two_reviewers_releasing_at_the_same_moment_send_it_once(store, store_url):
     item, _ = held(store)
     with Sink() as sink:

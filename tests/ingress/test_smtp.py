@@ -12,7 +12,14 @@ import time
 import pytest
 
 from dlpgate import testarchives, testdata
-from dlpgate.testing import RunningRelay, Sink, capture_logs, free_port, make_message
+from dlpgate.testing import (
+    RunningRelay,
+    Sink,
+    build_settings,
+    capture_logs,
+    free_port,
+    make_message,
+)
 
 SENDER = "alice.jones@example-council.gov.uk"
 
@@ -933,6 +940,22 @@ def test_the_size_declared_to_the_next_hop_counts_the_headers_the_relay_adds(
     [got] = sink.delivered
     assert len(got.data) > len(raw)  # the headers went on
     assert len(got.data) <= _declared(got) <= len(got.data) + 1100
+
+
+def test_a_message_declared_bigger_than_the_next_hop_takes_is_refused_before_its_mail(
+        tmp_path, relay_factory):
+    # the next hop's own 552 at MAIL was passed back at the first RCPT ("5.0.0 Error:
+    # message size exceeds fixed maximum message size" from aiosmtpd); it is still a 552
+    # there, X.3.4 in our words with both figures, said without asking the next hop
+    with Sink(size=10_000) as small:
+        relay = relay_factory(build_settings(tmp_path, small.address))
+        with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+            client.ehlo()
+            client.mail(SENDER, options=["SIZE=20000"])
+            code, text = client.rcpt("carer@gmial.com")
+    assert code == 552 and text.decode().startswith(
+        "5.3.4 Message size exceeds the next hop's fixed maximum message size: ")
+    assert text.decode().endswith(" octets, over its 10000")
 
 
 def test_full_dlp_headers_stay_within_one_header_line_and_the_room_declared():

@@ -362,6 +362,24 @@ def test_a_link_s_target_is_read_as_its_text_in_a_7z_too(tmp_path):
     assert problems == []
 
 
+def test_a_7z_link_holding_more_than_a_path_is_damage_and_is_not_unpacked():
+    # libarchive unpacks a 7z link's data whole to read its header (a 200 MB one took
+    # 400 MB): one holding more than a path can is not read, nor what follows it; one of
+    # 100 KB was read as the link's text
+    data = ta.make_7z({"before.txt": SECRET, "after.txt": "after"},
+                      links={"big": b"a" * 100_000, "Amy Reid": b"Reid, Amy/letter.docx"})
+    texts, problems = parts_and_problems("l.7z", data)
+    assert texts["l.7z/before.txt"] == SECRET and texts["l.7z/after.txt"] == "after"
+    assert "l.7z/big" not in texts and "l.7z/Amy Reid" not in texts
+    assert problems == [("unscannable", "l.7z", "damaged 7z archive: a file marked as a link "
+                         "holds 100000 bytes, where a link holds a path; it and the files "
+                         "after it were not read")]
+    # a link that holds a path is read as its text
+    texts, problems = parts_and_problems("l.7z", ta.make_7z(
+        {"a.txt": "x"}, links={"Amy Reid": b"Reid, Amy/letter.docx"}))
+    assert texts["l.7z/Amy Reid"] == "Reid, Amy/letter.docx" and problems == []
+
+
 def test_an_empty_file_inside_is_no_problem():
     texts, problems = parts_and_problems("cases.tar.gz", ta.make_tar({"empty.bin": b"",
                                                                        "a.txt": "x"}, "gz"))
@@ -527,6 +545,16 @@ def test_an_iso_s_names_are_read_as_written_and_its_root_is_no_folder():
     assert texts[FILE_NAMES].split("\n") == ["disc.img", "Zoë Reid – notes.txt"]
 
 
+def test_a_name_in_windows_code_page_is_read_as_a_tar_s_is_and_the_archive_after_it():
+    # makecab writes a name in the code page, unflagged; libarchive-c gives it as bytes,
+    # which ended the cabinet as a "damaged cab file (TypeError)", nothing after it read
+    data = ta.make_cab({"Zoë Reid.txt": SECRET, "b.txt": "second"}, code_page="cp1252")
+    texts, problems = parts_and_problems("cases.cab", data)
+    assert problems == []
+    assert texts["cases.cab/Zoë Reid.txt"] == SECRET and texts["cases.cab/b.txt"] == "second"
+    assert texts[FILE_NAMES].split("\n") == ["cases.cab", "Zoë Reid.txt", "b.txt"]
+
+
 # a small file and a larger one of random bytes (kept their size packed), split at 100 KB
 # (7-Zip writes them in the order of their names: the small one first)
 SPLIT = {"A notes.txt": SECRET, "Reid, Amy/photos.bin": os.urandom(250_000)}
@@ -571,6 +599,22 @@ def test_a_7z_written_as_one_volume_named_001_is_read_whole_with_no_problem():
     volumes = ta.make_split_by_7zip({"a.txt": SECRET}, "7z")
     texts, problems = parts_and_problems("out.7z.001", volumes["out.7z.001"])
     assert texts["out.7z.001/a.txt"] == SECRET and problems == []
+
+
+def test_a_tar_file_cut_short_is_said_damaged_as_every_archive_s_is_and_a_volume_s_end_is_not():
+    data = ta.make_tar({"a.txt": SECRET, "b.txt": NOISE})
+    # "cannot read archive member (ReadError)", where the other archives' readers say
+    # "damaged 7z archive: this file could not be unpacked"
+    _, problems = parts_and_problems("cut.tar", _cut(data, 0.5))
+    assert ("unscannable", "cut.tar/b.txt", "damaged tar archive: this file could not be "
+            "unpacked (ReadError)") in problems
+    # a split tar's first volume ends inside its second file: where the volume ends, no
+    # damage (that file was said damaged beside the volume's own problem)
+    texts, problems = parts_and_problems("cases.tar.001", _cut(data, 0.5))
+    assert texts["cases.tar.001/a.txt"] == SECRET
+    assert problems == [("unscannable", "cases.tar.001", "volume 1 of a split tar archive: only "
+                         "the files it holds whole were read; the rest are in the other "
+                         "volumes")]
 
 
 @pytest.mark.parametrize("name, said", [

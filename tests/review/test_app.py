@@ -225,7 +225,7 @@ def test_findings_are_masked_until_a_reason_is_given_then_shown_and_audited(worl
                      data={"csrf": csrf(page), "reason": "checking the referral"})
     assert shown.status_code == 200
     # marked, and said to a screen reader as what it is (a title is read by few)
-    assert (f'<mark title="NHS numbers">{NHS}<span class="visually-hidden"> (NHS numbers)'
+    assert (f'<mark title="NHS number">{NHS}<span class="visually-hidden"> (NHS number)'
             '</span></mark>') in shown.text
     actions = [(e.actor, e.action, e.reason) for e in world["store"].audit_log(world["id"])]
     assert ("web:ann", "reveal", "checking the referral") in actions

@@ -476,6 +476,28 @@ def test_a_hold_from_before_invitations_carried_files_were_read_keeps_all_but_th
     assert masked_in_place(plain, parser=17) == [True]  # no invitation: nothing moved
 
 
+def test_a_hold_from_before_code_page_names_were_read_keeps_all_but_the_files_names():
+    # since PARSER 19 a CAB's name in Windows' code page is read, and the cabinet after it,
+    # whose names come before those of the archives after it: an earlier hold's findings in
+    # the files' names of a message with such an archive are not trusted
+    from dlpgate import testarchives
+
+    cab = testarchives.make_cab({"Zoë.txt": "notes"}, code_page="cp1252")
+    named = held(make_message(to=("x@gmail.com",), body="NHS number 943 476 5919", attachments=(
+        ("notes.cab", "application/vnd.ms-cab-compressed", cab),
+        ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"))))
+    assert masked_in_place(named) == [True]
+    earlier = dataclasses.replace(named, findings=tuple({**f, "parser": 18}
+                                                        for f in named.findings))
+    view = {i["part"]: i["shown"] for g in findings_view(earlier, SETTINGS)
+            if g["entity"] == "UK_NHS" for i in g["items"]}
+    assert view.pop("attachment names") == _EARLIER
+    assert view and all(s.endswith("919") for s in view.values())  # the body, the file
+    plain = held(make_message(to=("x@gmail.com",), attachments=(
+        ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"),)))
+    assert masked_in_place(plain, parser=18) == [True]  # no such archive: nothing moved
+
+
 def test_a_message_held_unread_is_shown_without_being_parsed_and_says_why(monkeypatch):
     # held because its scan failed relay.max_scan_attempts times: what killed the scan
     # workers is in its bytes, and the review app must not parse it in its own process

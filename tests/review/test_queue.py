@@ -133,3 +133,24 @@ def test_the_queue_names_what_was_found_in_the_words_of_the_messages_page(world)
     assert "UK_NHS" not in queue
     assert "<h3>NHS numbers (UK_NHS): 2 found" in message
     assert "<h3>Mosaic case ID (UK_CASE_REFERENCE): 1 found" in message
+
+
+def test_one_of_a_kind_is_named_in_the_singular_on_the_queue_and_the_messages_page(world):
+    store, settings = world
+    settings = Settings.model_validate({
+        **settings.model_dump(mode="json", exclude_unset=True),
+        "detection": {"case_references": [{"name": "Mosaic case ID",
+                                           "pattern": r"\bMC-\d{6}\b"}]}})
+    [nhs] = [f for f in template().findings if f["entity"] == "UK_NHS"]
+    store.hold(dataclasses.replace(template(), id="one", findings=(
+        nhs, {**nhs, "entity": "DATE_OF_BIRTH"}, {**nhs, "entity": "UK_CASE_REFERENCE"},
+        {**nhs, "entity": "UNSCANNABLE"}, {**nhs, "entity": "SITE_THING"})))
+    ann = signed_in(store, settings)
+    queue = ann.get("/").text
+    message = ann.get("/m/one").text
+    # "NHS numbers: 1" read as if more than one had been found; a council's own name and a
+    # kind the table does not know stay as they are
+    assert ("<td>NHS number: 1, Date of birth or age: 1, Mosaic case ID: 1, Could not be read: 1, "
+            "SITE_THING: 1</td>") in queue
+    assert "<h3>NHS number (UK_NHS): 1 found" in message
+    assert "<h3>Date of birth or age (DATE_OF_BIRTH): 1 found" in message

@@ -122,7 +122,7 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
     page.fill("input[name=reason]", "checking the address with the sender")
     page.click("text=Show the content")
     # the kind found is said after the value, to a screen reader too (a title is read by few)
-    assert page.locator("mark[title='NHS numbers']").text_content() == "943 476 5919 (NHS numbers)"
+    assert page.locator("mark[title='NHS number']").text_content() == "943 476 5919 (NHS number)"
     shot(page, tmp_path, "review-message.png")
 
     page.locator("form[action$='/release'] input[name=comment]").fill("address confirmed")
@@ -194,7 +194,7 @@ def test_a_held_scan_shows_its_pages_nhs_number_masked_then_revealed_in_the_brow
     assert "943 476 5919" not in page.content()
     page.fill("input[name=reason]", "checking the referral's recipient")
     page.click("text=Show the content")
-    assert page.locator("mark[title='NHS numbers']").inner_text().startswith("943 476 5919")
+    assert page.locator("mark[title='NHS number']").inner_text().startswith("943 476 5919")
     shot(page, tmp_path, "review-scanned.png")
 
 

@@ -1,0 +1,69 @@
+"""A 7z's list of files read ahead of libarchive: the links too big to be a path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from dlpgate import testarchives as ta
+from dlpgate.parse import sevenzip
+from dlpgate.parse.sevenzip import LINK_MOST, big_links
+
+needs_7zip = pytest.mark.skipif(ta.seven_zip_program() is None,
+                                reason="7-Zip's program (Debian's 7zip) is not installed")
+
+
+def test_a_link_holding_more_than_a_path_is_found_by_its_place_and_size():
+    data = ta.make_7z({"a.txt": "x", "folder/": b"", "empty.txt": b""},
+                      links={"big": b"a" * (LINK_MOST + 1), "small": b"../x"})
+    # libarchive writes the entries with data first (a.txt, big, small, then the empty file
+    # and the folder), and reads them back in that order
+    assert big_links(data) == {1: LINK_MOST + 1}
+    assert big_links(ta.make_7z({"a.txt": "x"}, links={"l": b"a" * LINK_MOST})) == {}
+
+
+@needs_7zip
+@pytest.mark.parametrize("options", [[], ["-mhc=off"], ["-m0=copy"], ["-ms=off"],
+                                     ["-m0=PPMd"], ["-mf=BCJ2"]])
+def test_what_7zip_writes_is_read_its_link_a_path(tmp_path, options):
+    # its header packed with LZMA, or not; solid or not; a folder of two coders (BCJ2)
+    src = tmp_path / "src"
+    (src / "d").mkdir(parents=True)
+    (src / "a.txt").write_text("hello")
+    (src / "empty.txt").write_text("")
+    (src / "d" / "r.bin").write_bytes(os.urandom(100_000))
+    (src / "link").symlink_to("Reid, Amy/letter.docx")
+    subprocess.run([ta.seven_zip_program(), "a", "-bd", "-snl", *options, "../x.7z", "."],
+                   cwd=src, check=True, capture_output=True)
+    assert big_links((tmp_path / "x.7z").read_bytes()) == {}
+
+
+def test_what_cannot_be_read_here_is_none(monkeypatch):
+    data = ta.make_7z({"a.txt": "x"}, links={"big": b"a" * 100_000})
+    for bad in (b"", b"not a 7z", data[:40], data[:-10], data[:32] + bytes(len(data) - 32)):
+        assert big_links(bad) is None
+    # a packed header that would unpack to more than HEADER_MOST is not unpacked here
+    monkeypatch.setattr(sevenzip, "HEADER_MOST", 10)
+    assert big_links(data) is None
+
+
+def test_byte_flips_and_cuts_never_raise():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    seed = ta.make_7z({"a.txt": "x", "b.txt": "y" * 5000}, links={"big": b"a" * 100_000,
+                                                                 "l": b"../x"})
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, len(seed) - 1), st.integers(0, 255)),
+                    max_size=8), st.integers(0, len(seed)))
+    def check(flips, cut):
+        data = bytearray(seed)
+        for at, value in flips:
+            data[at] = value
+        found = big_links(bytes(data[:cut]))
+        assert found is None or isinstance(found, dict)
+
+    check()
