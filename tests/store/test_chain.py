@@ -147,10 +147,21 @@ def test_a_forged_entry_with_a_good_plain_hash_is_inserted_in_an_unkeyed_chain(a
 
 def test_an_entry_with_no_place_written_after_the_chain_began_is_inserted(any_store, store_url):
     entries(any_store, 2)
-    attacker(store_url)(f"INSERT INTO audit ({chain.COLUMNS}) VALUES (?,?,?,?,?,?,?)",
-                        ("web:ann", "release", "m9", "", "web", "", 1.0))
+    run = attacker(store_url)
+    run(f"INSERT INTO audit ({chain.COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+        ("web:ann", "release", "m9", "", "web", "", 1.0))
     b = any_store.verify_audit().broken
     assert b.what == "inserted" and "no place in the chain" in b.why
+    run("DELETE FROM audit WHERE seq IS NULL")
+    assert any_store.verify_audit().intact
+    # one given a place already taken (the unique index dropped)
+    [(prev,)] = run("SELECT hash FROM audit WHERE seq = 1")
+    forged = ("web:ann", "release", "m9", "", "web", "", 2.0)
+    run(f"INSERT INTO audit ({chain.COLUMNS}, seq, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+        (*forged, 2, chain.link(None, 2, prev, forged)))
+    [(forged_id,)] = run("SELECT MAX(id) FROM audit")
+    b = any_store.verify_audit().broken
+    assert (b.id, b.what, b.why) == (forged_id, "inserted", "a second entry at place 2")
 
 
 def test_two_entries_swapped_are_moved(any_store, store_url):
