@@ -115,18 +115,26 @@ def test_a_deleted_entry_is_missing_before_the_next(any_store, store_url):
     assert (b.id, b.what, b.why) == (3, "missing", "place 2 of the chain is gone before it")
 
 
+FORGED = ("web:ann", "release", "m9", "", "web", "", 1_700_000_001.5)
+
+
+def slip_in(run, key: bytes | None = None) -> tuple[int, str]:
+    """FORGED at place 3, the later entries moved one on to make room, as an attacker must,
+    hashed after place 2 (under `key`; None: plain). (its id, the hash before it)"""
+    run("UPDATE audit SET seq = seq + 1 WHERE seq >= 3")
+    [(prev,)] = run("SELECT hash FROM audit WHERE seq = 2")
+    run(f"INSERT INTO audit ({chain.COLUMNS}, seq, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+        (*FORGED, 3, chain.link(key, 3, prev, FORGED)))
+    [(forged_id,)] = run("SELECT id FROM audit WHERE seq = 3")
+    return forged_id, prev
+
+
 def test_a_forged_entry_slipped_in_is_inserted(keyed, store_url):
     entries(keyed, 4)
     run = attacker(store_url)
-    # made room for, at place 3: the later entries moved one on, as an attacker must
-    run("UPDATE audit SET seq = seq + 1 WHERE seq >= 3")
-    [(prev,)] = run("SELECT hash FROM audit WHERE seq = 2")
-    forged = ("web:ann", "reveal", "m9", "case 9", "web", "", 1_700_000_001.5)
-    run(f"INSERT INTO audit ({chain.COLUMNS}, seq, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-        (*forged, 3, chain.link(None, 3, prev, forged)))
-    [(forged_id,)] = run("SELECT id FROM audit WHERE seq = 3")
+    forged_id, prev = slip_in(run)
     assert keyed.verify_audit().broken.what == "unkeyed"  # a plain hash among keyed ones
-    run("UPDATE audit SET hash = ? WHERE seq = 3", (chain.link(b"guess" * 8, 3, prev, forged),))
+    run("UPDATE audit SET hash = ? WHERE seq = 3", (chain.link(b"guess" * 8, 3, prev, FORGED),))
     b = keyed.verify_audit().broken
     assert (b.id, b.what) == (forged_id, "inserted")
 
@@ -134,13 +142,7 @@ def test_a_forged_entry_slipped_in_is_inserted(keyed, store_url):
 def test_a_forged_entry_with_a_good_plain_hash_is_inserted_in_an_unkeyed_chain(any_store,
                                                                                store_url):
     entries(any_store, 4)
-    run = attacker(store_url)
-    run("UPDATE audit SET seq = seq + 1 WHERE seq >= 3")
-    [(prev,)] = run("SELECT hash FROM audit WHERE seq = 2")
-    forged = ("web:ann", "release", "m9", "", "web", "", 1_700_000_001.5)
-    run(f"INSERT INTO audit ({chain.COLUMNS}, seq, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-        (*forged, 3, chain.link(None, 3, prev, forged)))
-    [(forged_id,)] = run("SELECT id FROM audit WHERE seq = 3")
+    forged_id, _ = slip_in(attacker(store_url))
     b = any_store.verify_audit().broken
     assert (b.id, b.what) == (forged_id, "inserted")
 
