@@ -8,10 +8,11 @@ a plain chain shows a careless edit, but anyone who can write the database can r
 a keyed one cannot be rewritten without the key, which is not in the database.
 
 Appends are serialised by the one-row table `audit_chain` (the head: the last place and
-hash), updated first in the appending transaction: on PostgreSQL the row lock makes the
-nodes sharing it append one at a time, each after the other's commit; on SQLite the write
-transaction does. The head is the last thing each transaction touches, so the lock is held
-only for the insert.
+hash), updated by each appending transaction: on PostgreSQL its row lock makes the nodes
+sharing it append one at a time, each after the other's commit; on SQLite the write
+transaction does. The append is the last thing each transaction does (after the quarantine
+update, the session, the burst counts it goes with), so the lock is held only from there to
+the commit, and always taken last: no two transactions wait on each other through it.
 
 Entries from before the chain (no place, no hash) are anchored once by the migration: an
 entry `chain-start` is appended whose detail holds how many there were and one SHA-256 over
