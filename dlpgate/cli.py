@@ -228,7 +228,7 @@ def _store(settings: config_mod.Settings):
     from dlpgate.store.base import StoreError, open_store
 
     try:
-        return open_store(settings.storage.url)
+        return open_store(settings.storage.url, settings.quarantine.audit_key)
     except StoreError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -399,7 +399,7 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
               "is sqlite:////var/lib/..., four slashes); nothing copied", file=sys.stderr)
         return 2
     try:
-        source = open_store(args.source)
+        source = open_store(args.source, settings.quarantine.audit_key)
     except StoreError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 2

@@ -552,6 +552,20 @@ class Quarantine(_Section):
         "quarantine after its decision (the whole message, its envelope and findings, for a "
         "reviewer to look back at), then is deleted; its audit trail stays. null: kept for "
         "ever.")
+    audit_key: str = Field(
+        "", description="Key of the audit trail's hash chain (HMAC-SHA256, at least 32 "
+        "characters, the same on every node and for `quarantine audit --verify`): kept out of "
+        "the database, so that someone who can write the database cannot rewrite the trail "
+        "unseen. Empty: a plain SHA-256 chain, which shows edits but can be recomputed.")
+
+    @field_validator("audit_key")
+    @classmethod
+    def _long_enough(cls, v: str) -> str:
+        # never quoted: it is a secret
+        if v and len(v) < 32:
+            raise ValueError(f"the key is {len(v)} characters; use at least 32 (e.g. the "
+                             "output of `openssl rand -hex 32`), or leave it empty")
+        return v
 
 
 class Notifications(_Section):

@@ -85,7 +85,8 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
     obs.configure(settings.logging)
     limit = settings.scan.worker_memory
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    store = open_store(settings.storage.url)  # its own reader
+    # its own reader
+    store = open_store(settings.storage.url, settings.quarantine.audit_key)
     obs.keyed_by(store)
     scanner = Scanner(settings, store, policy)
     scanner.warm()

@@ -299,3 +299,11 @@ def test_config_schema_gives_every_key_its_meaning():
 
     walk(schema["properties"], "")
     assert bare == []
+
+
+def test_a_short_audit_key_is_refused_without_being_quoted(tmp_path):
+    [problem] = errors(tmp_path, "quarantine:\n  audit_key: hunter2-secret\n")
+    assert problem.startswith("dlpgate.yaml:2") and "quarantine.audit_key" in problem
+    assert "14 characters; use at least 32" in problem and "hunter2" not in problem
+    assert load_text(tmp_path, "quarantine:\n  audit_key: " + "k" * 32 + "\n"
+                     ).quarantine.audit_key == "k" * 32

@@ -148,7 +148,7 @@ def run_example(ex: Example, policy: PolicySet, settings: Settings,
         internal = ex_settings.organisation.internal_domains
         default_sender = f"officer@{internal[0]}" if internal else "officer@example.invalid"
         raw, envelope = build_message(ex, default_sender)
-        store = open_store(ex_settings.storage.url)
+        store = open_store(ex_settings.storage.url, ex_settings.quarantine.audit_key)
         try:
             _learn(store, envelope.mail_from, ex.history)
             key = repr(ex.organisation)

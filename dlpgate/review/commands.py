@@ -201,6 +201,11 @@ def cmd_purge(args: argparse.Namespace, settings: Settings, store) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
+    if args.verify:
+        return _verify_audit(args, store)
+    if args.head:
+        print("dlpgate: --head goes with --verify", file=sys.stderr)
+        return 2
     store.audit_summaries()  # refusals held back so far (store/bursts.py), counted in
     entries = store.audit_log(item_id=args.item, actor=args.actor, limit=args.limit)
     for e in entries:
@@ -212,6 +217,25 @@ def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
             print(_line(f"{time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(e.at))} "
                         f"{e.actor} {e.action} {e.item_id} {e.reason} {e.detail}").rstrip())
     return 0
+
+
+def _verify_audit(args: argparse.Namespace, store) -> int:
+    """Walk the audit chain (store/chain.py): 0 intact, 1 broken (the first broken entry
+    named), 2 when it cannot be checked (keyed, and no key given; a head not as logged).
+    It writes no entry of its own: a check run from cron would be most of the trail."""
+    from dlpgate.store.chain import parse_head
+
+    try:
+        expect = parse_head(args.head) if args.head else None
+    except ValueError as exc:
+        print(f"dlpgate: --head {exc}", file=sys.stderr)
+        return 2
+    state = store.verify_audit(expect=expect)
+    if args.json:
+        print(json.dumps(state.as_json()))
+    else:
+        print(state.summary())
+    return 1 if state.broken is not None else 2 if state.unchecked else 0
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings, store) -> int:
@@ -431,5 +455,11 @@ def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> Non
     c.add_argument("--actor", metavar="NAME", help="only entries by this actor (e.g. cli:ann)")
     c.add_argument("--limit", type=int, default=1000, metavar="N",
                    help="at most N entries (default 1000)")
-    c.add_argument("--json", action="store_true", help="one JSON object per entry")
+    c.add_argument("--json", action="store_true", help="one JSON object per entry (with "
+                   "--verify: one object saying what the check found)")
+    c.add_argument("--verify", action="store_true", help="check the trail's hash chain instead "
+                   "of listing it: 'N entries, chain intact, head ...' (exit 0), or the first "
+                   "broken entry and what is wrong with it (exit 1)")
+    c.add_argument("--head", metavar="N:HASH", help="with --verify: a head logged earlier "
+                   "(the audit_chain log line), which the trail must still hold")
     c.set_defaults(func=bind(cmd_audit))

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from dlpgate import dsn
 from dlpgate.history import domain_of
@@ -318,6 +318,16 @@ class Store(Protocol):
         """Write the summaries of all held back so far (before the trail is read)."""
         ...
 
+    def verify_audit(self, expect: tuple[int, str] | None = None, whole: bool = True):
+        """The audit chain's state (store/chain.py ChainState): walked whole, or (`whole` False)
+        on from this process's last walk; `expect`, a logged head (place, hash) the trail
+        must still hold."""
+        ...
+
+    def audit_head(self) -> tuple[int, str]:
+        """The audit chain's head as recorded: (place, hash), no personal data."""
+        ...
+
     def signin_failures(self, key: str, since: float) -> tuple[int, float]:
         """A review sign-in key's failures since `since` and the last one's time (or 0):
         counted here, under a keyed hash, so that every node counts together
@@ -435,17 +445,22 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, audit_key: str = "") -> Store:
+    """`audit_key`: quarantine.audit_key, which the audit chain's entries are keyed by."""
+    store: Any
     if url.startswith("sqlite:///"):
         from dlpgate.store.sqlite import SQLiteStore
 
-        return SQLiteStore(url)
-    if url.startswith(("postgresql://", "postgres://")):
+        store = SQLiteStore(url)
+    elif url.startswith(("postgresql://", "postgres://")):
         from dlpgate.store.postgres import PostgresStore
 
-        return PostgresStore(url)
-    raise StoreError(f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or "
-                     "postgresql://)")
+        store = PostgresStore(url)
+    else:
+        raise StoreError(f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// "
+                         "or postgresql://)")
+    store.audit_key = audit_key.encode()
+    return store
 
 
 def reachable(url: str) -> str | None:

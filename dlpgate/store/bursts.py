@@ -64,14 +64,12 @@ class AuditBursts:
         """Write `entry` (an anonymous refusal from the network `source`) unless `each` of
         its action from there, or `everywhere` from anywhere, were written in this window;
         else hold it back for a summary. True if it was written."""
-        from dlpgate.store.sql import AUDIT_INSERT, audit_row
-
         now = time.time() if now is None else now
         keys = {f"{entry.action}\0{source}": (source, each),
                 f"{entry.action}\0*": ("", everywhere)}
 
         def work(db) -> bool:
-            self._summarise(db, now, ended=True)
+            _, summaries = self._summarise(db, now, ended=True)
             over = []
             for key in sorted(keys):  # one order, so that two nodes' writes cannot deadlock
                 where, allowed = keys[key]
@@ -84,7 +82,7 @@ class AuditBursts:
                 if seen > allowed:
                     over.append(key)
             if not over:
-                db.execute(AUDIT_INSERT, audit_row(entry))
+                self._append(db, [*summaries, entry])
                 return True
             blame = min(over, key=lambda k: keys[k][0] == "")  # its own network's, first
             [(actors,)] = db.execute("SELECT actors FROM audit_bursts WHERE key = ?",
@@ -95,6 +93,7 @@ class AuditBursts:
             db.execute("UPDATE audit_bursts SET held = held + 1, first_held = COALESCE("
                        "first_held, ?), last_held = ?, actors = ? WHERE key = ?",
                        (now, now, json.dumps(names), blame))
+            self._append(db, summaries)
             return False
 
         return self._atomic(work)
@@ -104,24 +103,31 @@ class AuditBursts:
         the trail is read), `BATCH` rows a transaction; how many summaries were written."""
         now = time.time() if now is None else now
         written = 0
+        def work(db) -> tuple[int, int]:
+            read, summaries = self._summarise(db, now, ended=False)
+            self._append(db, summaries)
+            return read, len(summaries)
+
         while True:
-            read, wrote = self._atomic(lambda db: self._summarise(db, now, ended=False))
+            read, wrote = self._atomic(work)
             written += wrote
             if read < BATCH:
                 return written
 
-    def _summarise(self, db, now: float, ended: bool) -> tuple[int, int]:
+    def _append(self, db, entries: list[AuditEntry]) -> None:
+        raise NotImplementedError
+
+    def _summarise(self, db, now: float, ended: bool) -> tuple[int, list[AuditEntry]]:
         """Summaries of the rows whose windows have ended (and delete those rows), or of
         every row holding entries back (`ended=False`; open rows go on counting). Each is
         claimed by a conditional statement on what was read: of two nodes summarising the
         same row, one writes it; a row that took another entry meanwhile is left for the
-        next look. (rows read, summaries written)"""
-        from dlpgate.store.sql import AUDIT_INSERT, audit_row
-
+        next look. (rows read, the summaries to append: by the caller, last in its
+        transaction, as every append to the audit chain is)"""
         which = "ends <= ?" if ended else "(ends <= ? OR held > 0)"
         rows = db.execute(f"SELECT {_COLUMNS} FROM audit_bursts WHERE {which} "
                           f"ORDER BY key{self.BYTEWISE} LIMIT {BATCH}", (now,)).fetchall()
-        written = 0
+        summaries = []
         for row in rows:
             key, held, last, ends = row[0], row[7], row[9], row[6]
             claim = (key, held, last or 0)
@@ -134,6 +140,5 @@ class AuditBursts:
                                      "held = ? AND COALESCE(last_held, 0) = ?",
                                      claim).rowcount == 1
             if claimed and held:
-                db.execute(AUDIT_INSERT, audit_row(summary(row)))
-                written += 1
-        return len(rows), written
+                summaries.append(summary(row))
+        return len(rows), summaries

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dlpgate.store import chain
 from dlpgate.store.sql import _AUDIT_COLUMNS, _DECISION_COLUMNS, _HELD_COLUMNS, SQLStore
 
 TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
@@ -90,16 +91,21 @@ def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
         counts[table] = n
     # the audit trail: appended in its own order, once (skipped if the target has entries),
     # with the refusals held back so far written first as their summaries (store/bursts.py):
-    # their counts are not copied, and were lost with the old store
+    # their counts are not copied, and were lost with the old store. Each entry keeps its
+    # place and hash in the chain (store/chain.py), and each batch moves the target's head
+    # with it, so the copy checks as the source did, and goes on from there
     if not target.audit_log(limit=1):
         source.audit_summaries()
-        n = 0
-        offset = 0
-        while rows := source._read(f"SELECT {_AUDIT_COLUMNS} FROM audit ORDER BY id "
-                                   "LIMIT ? OFFSET ?", (BATCH, offset)):
-            target._write(f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?,?,?,?,?,?,?)", rows)
+        n = last = 0
+        while rows := source._read(f"SELECT id, {_AUDIT_COLUMNS}, seq, hash FROM audit "
+                                   "WHERE id > ? ORDER BY id LIMIT ?", (last, BATCH)):
+            entries = [tuple(r[1:]) for r in rows]
+            chained = [(e[-2], e[-1]) for e in entries if e[-2] is not None]
+            target._transaction([(chain.INSERT, entries)] + (
+                [("UPDATE audit_chain SET seq = ?, hash = ? WHERE one = 1", [max(chained)])]
+                if chained else []))
             n += len(rows)
-            offset += len(rows)
+            last = rows[-1][0]
         counts["audit"] = n
     key = source.profile_key().hex()
     target._write("INSERT INTO meta (key, value) VALUES ('profile_key', ?) ON CONFLICT (key) "

@@ -18,10 +18,12 @@ from importlib import resources
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from dlpgate.store import chain
 from dlpgate.store.base import StoreError
 from dlpgate.store.sql import SQLStore
 
 _MIGRATION_LOCK = 0x646C7067  # "dlpg"
+CHAIN_VERSION = 15  # the migration that begins the audit chain (store/chain.py)
 
 
 def _pg(sql: str) -> str:
@@ -124,6 +126,9 @@ class PostgresStore(SQLStore):
             for version, sql in migrations():
                 if version not in done:
                     conn.execute(sql)
+                    if version == CHAIN_VERSION:  # the entries before the chain, anchored
+                        with conn.cursor() as cur:
+                            chain.anchor(_Cursor(cur))
                     conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
             conn.execute("INSERT INTO meta (key, value) VALUES ('profile_key', %s) "
                          "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))

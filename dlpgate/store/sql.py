@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 
 from dlpgate.history import MAX_ADDRESS, group_pairs
+from dlpgate.store import chain
 from dlpgate.store.base import (
     AuditEntry,
     Correspondence,
@@ -34,11 +35,9 @@ _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipie
 _HELD_COLUMNS = ("id, created, state, mail_from, rcpt_tos, message_id, size, verdict, rules, "
                  "reasons, findings, recipients, raw, action, matches, policy_version, "
                  "delay_minutes, notify, updated, decided_by, last_error, dsn")
-_AUDIT_COLUMNS = "actor, action, item_id, reason, via, detail, at"
+_AUDIT_COLUMNS = chain.COLUMNS
 _SESSION_COLUMNS = "token_hash, username, csrf, created, last_seen, generation"
 
-
-AUDIT_INSERT = f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?,?,?,?,?,?,?)"
 
 
 def audit_row(e: AuditEntry) -> tuple:
@@ -52,6 +51,8 @@ NEAR_CHUNK = 5000
 class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
     LEAST = "min"
     GREATEST = "max"
+    # quarantine.audit_key: the audit chain's entries are HMACs under it (store/chain.py)
+    audit_key: bytes = b""
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         raise NotImplementedError
@@ -71,10 +72,16 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         def work(db) -> bool:
             changed = db.execute(sql, params).rowcount == 1
             if changed and audit is not None:
-                db.execute(AUDIT_INSERT, audit_row(audit))
+                self._append(db, [audit])
             return changed
 
         return self._atomic(work)
+
+    def _append(self, db, entries: list[AuditEntry]) -> None:
+        """Entries onto the audit chain, in the transaction of `db`: every audit row is
+        written here (store/chain.py), last in its transaction, for the chain's head is
+        locked until it ends."""
+        chain.append(db, [audit_row(e) for e in entries], self.audit_key or None)
 
     def ping(self) -> None:
         self._read("SELECT 1", ())
@@ -182,9 +189,7 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
                 "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE state IN "
                 "('released', 'rejected', 'expired') AND updated < ? AND created < ? "
                 "ORDER BY created LIMIT ?) RETURNING id", (cutoff, cutoff, limit)).fetchall()]
-            if gone:
-                db.executemany(AUDIT_INSERT, [audit_row(dataclasses.replace(audit, item_id=i))
-                                              for i in gone])
+            self._append(db, [dataclasses.replace(audit, item_id=i) for i in gone])
             return gone
 
         return self._atomic(work)
@@ -262,7 +267,19 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
             (new_state, time.time(), audit.actor, error, item_id, state), audit)
 
     def audit(self, entry: AuditEntry) -> None:
-        self._write(AUDIT_INSERT, [audit_row(entry)])
+        self._atomic(lambda db: self._append(db, [entry]))
+
+    def verify_audit(self, expect: tuple[int, str] | None = None,
+                     whole: bool = True) -> chain.ChainState:
+        """A walk goes on from this process's last (kept here); a whole one from the start,
+        and later ones go on from it."""
+        since = None if whole else self.__dict__.get("_chain_checked")
+        state = chain.verify(self, self.audit_key or None, since=since, expect=expect)
+        self.__dict__["_chain_checked"] = state
+        return state
+
+    def audit_head(self) -> tuple[int, str]:
+        return chain.head(self)
 
     def audit_log(self, item_id: str | None = None, actor: str | tuple[str, ...] | None = None,
                   limit: int = 1000, action: str | tuple[str, ...] | None = None,
@@ -380,7 +397,7 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
                 (token_hash, username, csrf, now, now, stale_before, started_before),
             ).rowcount == 1
             if began:
-                db.execute(AUDIT_INSERT, audit_row(audit))
+                self._append(db, [audit])
             return began
 
         return self._atomic(work)

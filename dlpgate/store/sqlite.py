@@ -13,6 +13,7 @@ import threading
 from importlib import resources
 
 from dlpgate.config import sqlite_path
+from dlpgate.store import chain
 from dlpgate.store.base import StoreError
 from dlpgate.store.sql import SQLStore
 
@@ -25,6 +26,8 @@ def migrations(backend: str) -> list[tuple[int, str]]:
             found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
     return sorted(found)
 
+
+CHAIN_VERSION = 21  # the migration that begins the audit chain (store/chain.py)
 
 # SQLite's primary result codes for a database that can take no write at all: busy, locked,
 # out of memory, read-only, I/O error, full, cannot open, locking protocol
@@ -80,6 +83,8 @@ class SQLiteStore(SQLStore):
                 for statement in sql.split(";\n"):
                     if statement.strip():
                         db.execute(statement)
+                if version == CHAIN_VERSION:  # the entries before the chain, anchored
+                    chain.anchor(db)
                 db.execute("INSERT INTO schema_version VALUES (?)", (version,))
                 db.execute("COMMIT")
             except Exception:

@@ -254,6 +254,57 @@ def test_an_edited_policy_file_is_reloaded_by_the_watch(tmp_path, sink):
         assert proc.wait(60) == 0
 
 
+def test_serve_logs_the_audit_chains_head_and_a_break_in_it(tmp_path, sink):
+    import sqlite3
+
+    from dlpgate.store.base import AuditEntry, open_store
+
+    port, key = free_port(), "an audit key kept out of the database"
+    (tmp_path / "dlpgate.yaml").write_text(yaml.safe_dump({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "storage": {"url": f"sqlite:///{tmp_path / 'gw.db'}"},
+        "relay": {"listen": f"127.0.0.1:{port}", "next_hop": sink.address},
+        "scan": {"workers": 0}, "detection": {"ner": False},
+        "quarantine": {"expire_interval": 0.2, "audit_key": key}}))
+    store = open_store(f"sqlite:///{tmp_path / 'gw.db'}", key)
+    store.audit(AuditEntry("cli:ann", "reveal", "m1", "child protection case", "cli"))
+    proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "serve", "--config",
+                             str(tmp_path / "dlpgate.yaml")], stderr=subprocess.PIPE,
+                            cwd=tmp_path)
+    lines: list[dict] = []
+    reader = threading.Thread(target=lambda: lines.extend(
+        json.loads(line) for line in proc.stderr), daemon=True)
+    reader.start()
+    try:
+        wait_for_port(port, proc)
+        seq, head = store.audit_head()
+        deadline = time.monotonic() + 30
+        while not any(e["event"] == "audit_chain" for e in list(lines)) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        store.audit(AuditEntry("cli:ann", "reveal", "m2", "a second case", "cli"))
+        db = sqlite3.connect(tmp_path / "gw.db", isolation_level=None)
+        db.execute("DROP TRIGGER audit_no_update")
+        db.execute("UPDATE audit SET reason = 'lunch' WHERE item_id = 'm2'")
+        db.close()
+        while not any(e["event"] == "audit_chain_broken" for e in list(lines)) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        reader.join(10)
+        store.close()
+    first = next(e for e in lines if e["event"] == "audit_chain")
+    assert (first["entries"], first["head"], first["keyed"]) == (1, f"{seq}:{head}", True)
+    assert first["whole"] is True  # the day's whole walk, taken by the first pass
+    broken = next(e for e in lines if e["event"] == "audit_chain_broken")
+    assert (broken["entry"], broken["what"], broken["level"]) == (2, "edited", "error")
+    # entity-free: neither case's reason, nor the key, is in the log
+    text = json.dumps(lines)
+    assert "child protection" not in text and "lunch" not in text and key not in text
+
+
 def test_serve_deletes_messages_decided_past_decided_days_and_logs_only_the_count(
         tmp_path, sink):
     import sqlite3

@@ -809,6 +809,25 @@ def test_the_audit_trail_exports_as_csv_and_has_no_edit_route(world):
         assert getattr(audrey, method)("/audit").status_code in (403, 405)
 
 
+def test_the_audit_page_shows_the_chain_intact_or_where_it_was_tampered_with(world):
+    import sqlite3
+
+    audrey = signed_in(world, "audrey")
+    shown = re.search(r'<p class="quiet" id="chain">([^<]*)</p>', audrey.get("/audit").text)
+    assert shown and shown.group(1).startswith("Hash chain intact: ")
+    assert "not keyed: set quarantine.audit_key" in shown.group(1)
+    world["store"].audit(AuditEntry("web:ann", "reveal", world["id"], reason="assessment"))
+    attacker = sqlite3.connect(world["db"], isolation_level=None)
+    attacker.execute("DROP TRIGGER audit_no_update")
+    [(rid,)] = attacker.execute("SELECT id FROM audit WHERE action = 'reveal'").fetchall()
+    attacker.execute("UPDATE audit SET reason = 'curious' WHERE id = ?", (rid,))
+    page = audrey.get("/audit").text
+    alert = re.search(r'<p class="error" id="chain" role="alert">(.*?)</p>', page).group(1)
+    assert f"chain broken at entry {rid} (" in alert and ": edited: its hash does not" in alert
+    # and it says so at every look after, in this process, whatever is written since
+    assert 'id="chain" role="alert"' in audrey.get("/audit").text
+
+
 def test_the_audit_trail_filtered_by_action_finds_entries_older_than_the_newest_thousands(
         world):
     # the filter was applied to the newest 5,000 entries of any kind: a reveal a few days

@@ -369,3 +369,47 @@ def test_purge_deletes_what_was_decided_longer_ago_than_decided_days_and_says_ho
     [newest, *_] = [json.loads(line) for line in audit.stdout.splitlines()]
     assert (newest["action"], newest["actor"]) == ("purge", "system:retention")
 
+
+
+def test_audit_verify_says_intact_or_names_the_first_broken_entry(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "dlpgate.db"
+    cfg = tmp_path / "cli.yaml"
+    key = "k" * 32
+    cfg.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{db}"},
+                                   "quarantine": {"audit_key": key}}))
+    store = SQLiteStore(f"sqlite:///{db}")
+    store.audit_key = key.encode()
+    for i in range(3):
+        store.audit(AuditEntry("web:ann", "reveal", f"m{i}", "case", "web", at=1_700_000_000 + i))
+    seq, head = store.audit_head()
+    store.close()
+    listed = dlpgate("quarantine", "audit", cfg=cfg)  # the listing is as it was
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 3
+    assert "hmac" not in listed.stdout
+
+    ok = dlpgate("quarantine", "audit", "--verify", cfg=cfg)
+    assert (ok.returncode, ok.stdout) == (0, f"3 entries, chain intact, head 3:{head} "
+                                             "(keyed from place 1)\n")
+    logged = dlpgate("quarantine", "audit", "--verify", "--head", f"{seq}:{head}", cfg=cfg)
+    assert logged.returncode == 0
+    as_json = json.loads(dlpgate("quarantine", "audit", "--verify", "--json", cfg=cfg).stdout)
+    assert as_json["intact"] is True and as_json["entries"] == 3 and as_json["head"] == head
+
+    attacker = sqlite3.connect(db, isolation_level=None)
+    attacker.execute("DROP TRIGGER audit_no_update")
+    attacker.execute("UPDATE audit SET reason = 'curious' WHERE id = 2")
+    broken = dlpgate("quarantine", "audit", "--verify", cfg=cfg)
+    assert broken.returncode == 1
+    assert broken.stdout == ("chain broken at entry 2 (2023-11-14 22:13:21Z): edited: its "
+                             "fields no longer match its hash\n")
+    as_json = json.loads(dlpgate("quarantine", "audit", "--verify", "--json", cfg=cfg).stdout)
+    assert as_json["broken"] == {"id": 2, "at": 1_700_000_001.0, "what": "edited",
+                                 "why": "its fields no longer match its hash"}
+    # a keyed trail checked without the key cannot be said to be intact
+    cfg.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{db}"}}))
+    unkeyed = dlpgate("quarantine", "audit", "--verify", cfg=cfg)
+    assert unkeyed.returncode == 2 and "without quarantine.audit_key" in unkeyed.stdout
+    bad = dlpgate("quarantine", "audit", "--verify", "--head", "3:abc", cfg=cfg)
+    assert bad.returncode == 2 and "not a head as logged" in bad.stderr

@@ -72,6 +72,33 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
         pg.close()
 
 
+def test_a_copy_keeps_the_audit_chain_and_the_target_goes_on_from_its_head(tmp_path, pg_url):
+    from dlpgate.store.base import open_store
+    from dlpgate.store.copy import copy
+
+    from .test_chain import KEY, old_store
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old_store(url)  # entries from before the chain, anchored on opening
+    lite = open_store(url, KEY)
+    lite.audit(AuditEntry("cli:ann", "reveal", "m1", "case\x00 review"))  # stored as U+FFFD there
+    lite.audit_some(AuditEntry("sender:(unknown)", "link-refused"), "198.51.100.0/24", 0, 20,
+                    900)  # held back: copied as its summary, on the chain
+    pg = open_store(pg_url, KEY)
+    try:
+        copy(lite, pg)
+        source, target = lite.verify_audit(), pg.verify_audit()
+        assert source.intact and target.intact, target.summary()
+        assert (target.entries, target.seq, target.head) == (source.entries, source.seq,
+                                                             source.head) == (6, 3, target.head)
+        assert pg.audit_head() == lite.audit_head()
+        pg.audit(AuditEntry("web:bob", "view", "m1"))  # and it goes on from there
+        assert pg.verify_audit().intact and pg.audit_head()[0] == 4
+    finally:
+        lite.close()
+        pg.close()
+
+
 def test_a_copy_out_of_postgresql_moves_every_row_of_a_busy_sender(tmp_path, pg_url):
     # paged by the sender alone, PostgreSQL ordered the ties afresh on each page: 3,796 of
     # 5,000 pairs arrived while the command said 5000

@@ -1,0 +1,349 @@
+"""The audit trail as a hash chain: an edited, deleted, inserted or reordered entry shows.
+
+Each entry written since schema 0021 (SQLite) / 0015 (PostgreSQL) has a place in the chain
+(`seq`: 1, 2, 3 ... with no gaps) and a hash over its fields, its place and the hash of the
+entry before it, written in the same transaction as the entry. With `quarantine.audit_key` set
+the hash is an HMAC-SHA256 under that key ("hmac:..."), else a plain SHA-256 ("sha256:..."):
+a plain chain shows a careless edit, but anyone who can write the database can recompute it;
+a keyed one cannot be rewritten without the key, which is not in the database.
+
+Appends are serialised by the one-row table `audit_chain` (the head: the last place and
+hash), updated by each appending transaction: on PostgreSQL its row lock makes the nodes
+sharing it append one at a time, each after the other's commit; on SQLite the write
+transaction does. The append is the last thing each transaction does (after the quarantine
+update, the session, the burst counts it goes with), so the lock is held only from there to
+the commit, and always taken last: no two transactions wait on each other through it.
+
+Entries from before the chain (no place, no hash) are anchored once by the migration: an
+entry `chain-start` is appended whose detail holds how many there were and one SHA-256 over
+them in order, so changing any of them shows too (which one is not said).
+
+What this cannot show: a rewrite by someone holding the key (or of a chain without one),
+and the newest entries cut off along with the head table, unless the head was kept
+elsewhere: `serve` logs it (`audit_chain` line) every `quarantine.expire_interval`, and
+`quarantine audit --verify --head N:HASH` checks the trail still holds it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Iterator
+
+COLUMNS = "actor, action, item_id, reason, via, detail, at"
+INSERT = f"INSERT INTO audit ({COLUMNS}, seq, hash) VALUES (?,?,?,?,?,?,?,?,?)"
+_READ = f"id, seq, hash, {COLUMNS}"
+BATCH = 5000
+ANCHOR_ACTOR, ANCHOR_ACTION = "system:audit-chain", "chain-start"
+_ANCHOR = re.compile(r"digest (sha256:[0-9a-f]{64}) of (\d+) entries numbered up to (\d+)")
+
+
+def _canonical(seq: int | None, prev: str, row: tuple) -> bytes:
+    """The bytes hashed for one entry: its place, the previous hash and its seven fields,
+    as JSON. A NUL is taken as U+FFFD, as PostgreSQL stores it (store/postgres.py), so a
+    chain copied from SQLite checks the same there; the time as the float it is stored as."""
+    *text, at = row
+    fields = [seq, prev, *(v.replace("\x00", "\ufffd") for v in text), float(at)]
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+def link(key: bytes | None, seq: int, prev: str, row: tuple) -> str:
+    """The hash of the entry `row` (the seven columns) at place `seq` after `prev`."""
+    data = _canonical(seq, prev, row)
+    if key:
+        return "hmac:" + hmac.new(key, data, hashlib.sha256).hexdigest()
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def append(db, rows: list[tuple], key: bytes | None) -> None:
+    """Append `rows` (the seven columns each) to the chain, inside the caller's transaction."""
+    if not rows:
+        return
+    [(seq, head)] = db.execute("UPDATE audit_chain SET seq = seq + ? WHERE one = 1 "
+                               "RETURNING seq, hash", (len(rows),)).fetchall()
+    seq -= len(rows)
+    chained = []
+    for row in rows:
+        seq += 1
+        head = link(key, seq, head, row)
+        chained.append((*row, seq, head))
+    db.executemany(INSERT, chained)
+    db.execute("UPDATE audit_chain SET hash = ? WHERE one = 1", (head,))
+
+
+def anchor(db) -> int:
+    """Anchor the entries written before the chain (in the migration's transaction): one
+    `chain-start` entry holding their count and digest. How many there were."""
+    digest = hashlib.sha256()
+    count = last = 0
+    while rows := db.execute(f"SELECT id, {COLUMNS} FROM audit WHERE seq IS NULL AND id > ? "
+                             "ORDER BY id LIMIT ?", (last, BATCH)).fetchall():
+        for row in rows:
+            digest.update(_canonical(None, "", tuple(row[1:])))
+        count += len(rows)
+        last = rows[-1][0]
+    if count:
+        append(db, [(ANCHOR_ACTOR, ANCHOR_ACTION, "", f"{count} earlier entries", "store",
+                     f"digest sha256:{digest.hexdigest()} of {count} entries numbered up to "
+                     f"{last}", time.time())], None)
+    return count
+
+
+@dataclasses.dataclass(frozen=True)
+class Break:
+    """The first entry at which the chain does not hold."""
+
+    id: int  # the entry's number in the table (0: none, e.g. the newest entries are gone)
+    at: float  # its time (0.0 when there is no entry to name)
+    what: str  # edited, missing, inserted, moved, unkeyed, truncated
+    why: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainState:
+    """What a walk of the chain found, and where it stopped: a later walk goes on from here."""
+
+    entries: int = 0  # entries the chain covers (anchored earlier ones included)
+    seq: int = 0  # the last place checked
+    head: str = ""  # its hash
+    last_id: int = 0
+    keyed_from: int = 0  # the first keyed place (0: none)
+    earlier: int = 0  # entries before the chain, anchored
+    broken: Break | None = None
+    unchecked: int = 0  # keyed entries found with no key to check them (the walk stopped)
+    checked_at: float = 0.0
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None and not self.unchecked
+
+    def summary(self) -> str:
+        """One line, no personal data: for the CLI, the log and the audit page."""
+        if self.broken is not None:
+            b = self.broken
+            where = (f"entry {b.id} ({_utc(b.at)})" if b.id else "the end of the trail")
+            return f"chain broken at {where}: {b.what}: {b.why}"
+        if self.unchecked:
+            return (f"{self.entries} entries checked; the chain is keyed from place "
+                    f"{self.keyed_from} and cannot be checked past it without "
+                    "quarantine.audit_key")
+        keyed = f"keyed from place {self.keyed_from}" if self.keyed_from else "not keyed"
+        return (f"{self.entries} entries, chain intact, head {self.seq}:{self.head} "
+                f"({keyed})")
+
+    def as_json(self) -> dict:
+        out = {"entries": self.entries, "intact": self.intact, "head_seq": self.seq,
+               "head": self.head, "keyed_from": self.keyed_from or None,
+               "earlier_entries": self.earlier, "summary": self.summary()}
+        if self.broken is not None:
+            out["broken"] = dataclasses.asdict(self.broken)
+        return out
+
+
+def _utc(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(t))
+
+
+def _rows(store, seq: int, last_id: int) -> Iterator[tuple]:
+    """Chained entries after place `seq` (and table id `last_id`), in chain order; a
+    duplicated place (the unique index dropped) comes back once per row."""
+    while True:
+        # `seq >= ?` alone, the rest skipped here: with `OR (seq = ? AND id > ?)` the place
+        # index was not used, and a look at the audit page read the whole table (10 ms at
+        # 100,000 entries on SQLite, for one new entry)
+        rows = [r for r in store._read(f"SELECT {_READ} FROM audit WHERE seq >= ? ORDER BY "
+                                       "seq, id LIMIT ?", (seq, BATCH + 1))
+                if (r[1], r[0]) > (seq, last_id)]
+        if not rows:
+            return
+        yield from rows
+        seq, last_id = rows[-1][1], rows[-1][0]
+
+
+def _earlier(store, upto: int) -> tuple[int, str, int]:
+    """(count, digest, count after `upto`) of the entries with no place in the chain."""
+    digest = hashlib.sha256()
+    count = last = 0
+    while rows := store._read(f"SELECT id, {COLUMNS} FROM audit WHERE seq IS NULL AND id > ? "
+                              "AND id <= ? ORDER BY id LIMIT ?", (last, upto, BATCH)):
+        for row in rows:
+            digest.update(_canonical(None, "", tuple(row[1:])))
+        count += len(rows)
+        last = rows[-1][0]
+    [(later,)] = store._read("SELECT COUNT(*) FROM audit WHERE seq IS NULL AND id > ?",
+                             (upto,))
+    return count, "sha256:" + digest.hexdigest(), int(later)
+
+
+def verify(store, key: bytes | None, since: ChainState | None = None,
+           expect: tuple[int, str] | None = None) -> ChainState:
+    """Walk the chain (from `since`, an earlier walk's state, else from its start) and say
+    where it first fails. `expect`: a head (place, hash) logged earlier, which must still be
+    in the trail."""
+    s = since or ChainState()
+    if s.broken is not None:
+        return s
+    if since is not None and s.earlier != _count_unchained(store):
+        return _broken(s, 0, 0.0, "inserted", "the count of entries from before the chain "
+                       "changed since the last check")
+    entries, seq, head, last_id = s.entries, s.seq, s.head, s.last_id
+    keyed_from = s.keyed_from
+    earlier = s.earlier
+    found_expect = expect is not None and expect[0] <= seq
+    pending = None  # a mismatched entry, classed by whether the next one chains to it
+    before, last_at = "", 0.0  # the hash before `head`, and the time of `head`'s entry
+    for row in _rows(store, seq, last_id):
+        rid, rseq, rhash, fields = row[0], row[1], row[2] or "", tuple(row[3:])
+        at = float(fields[-1])
+        state = ChainState(entries, seq, head, last_id, keyed_from, earlier)
+        if pending is not None:
+            return _classify(state, key, pending, row)
+        if rseq != seq + 1:
+            if rseq > seq + 1:
+                return _broken(state, rid, at, "missing",
+                               _gone(seq + 1, rseq - 1) + " before it")
+            return _broken(state, rid, at, "inserted", f"a second entry at place {rseq}")
+        if rhash.startswith("hmac:"):
+            keyed_from = keyed_from or rseq
+            if not key:
+                return dataclasses.replace(state, unchecked=1, keyed_from=keyed_from,
+                                           checked_at=time.time())
+        elif keyed_from:
+            return _broken(state, rid, at, "unkeyed",
+                           "written without quarantine.audit_key after keyed entries (a node "
+                           "without the key, or the trail rewritten from here)")
+        follows = rhash == _relink(key, rseq, head, fields, rhash)
+        if not follows and seq and rhash == _relink(key, rseq - 1, before, fields, rhash):
+            # it follows from the entry before the last, one place on: the last one, a hash
+            # of its own made for it, was slipped in and the rest renumbered
+            return _broken(state, last_id, last_at, "inserted", "it was slipped in between "
+                           "the entries either side of it")
+        if rid <= last_id:
+            return _broken(state, rid, at, "moved",
+                           f"place {rseq} is held by an entry written before place {seq}'s")
+        if not follows:
+            pending = (row, head)
+            seq, head, last_id = rseq, rhash, rid
+            continue
+        if rseq == 1 and fields[0] == ANCHOR_ACTOR and fields[1] == ANCHOR_ACTION:
+            bad = _check_anchor(store, fields, state, rid, at)
+            if isinstance(bad, ChainState):
+                return bad
+            earlier = bad
+            entries += earlier
+        entries += 1
+        before, last_at = head, at
+        seq, head, last_id = rseq, rhash, rid
+        if expect is not None and rseq == expect[0]:
+            if rhash != expect[1]:
+                return _broken(state, rid, at, "edited", f"place {rseq} is not the logged "
+                               "head (it was rewritten since)")
+            found_expect = True
+    if pending is not None:
+        return _classify(ChainState(entries, seq, head, last_id, keyed_from, earlier), key,
+                         pending, None)
+    state = ChainState(entries, seq, head, last_id, keyed_from, earlier,
+                       checked_at=time.time())
+    if since is None and not earlier:
+        n = _count_unchained(store)
+        if n:
+            return _broken(state, 0, 0.0, "inserted",
+                           f"{n} entries with no place in the chain, and no chain-start")
+    [(top, top_hash)] = store._read("SELECT seq, hash FROM audit_chain WHERE one = 1", ())
+    if top > seq:
+        return _broken(state, 0, 0.0, "missing", f"the newest: {_gone(seq + 1, top)}")
+    if top == seq and top_hash != head:
+        return _broken(state, 0, 0.0, "edited", "the newest entry is not the one the head "
+                       "records")
+    if expect is not None and not found_expect:
+        return _broken(state, 0, 0.0, "missing", f"the logged head {expect[0]} is past the end "
+                       f"of the trail ({seq}): the newest entries are gone")
+    return state
+
+
+def _relink(key: bytes | None, seq: int, prev: str, fields: tuple, stored: str) -> str:
+    """What the hash of an entry stored as `stored` should be: keyed if it says it is."""
+    return link(key if stored.startswith("hmac:") else None, seq, prev, fields)
+
+
+def _classify(state: ChainState, key: bytes | None, pending: tuple,
+              after: tuple | None) -> ChainState:
+    """An entry whose hash does not follow, named by what the entry `after` it says: if
+    that one follows from it, its fields were changed under its hash (edited); if it
+    follows from the entry before it, it was slipped in between (inserted); if it was
+    written before it, the two were swapped (moved); else it was changed and its hash
+    recomputed, or forged (edited)."""
+    row, prev = pending
+    rid, at = row[0], float(row[-1])
+    if after is not None:
+        nid, nseq, stored, fields = after[0], after[1], after[2] or "", tuple(after[3:])
+        if stored == _relink(key, nseq, row[2], fields, stored):
+            return _broken(state, rid, at, "edited", "its fields no longer match its hash")
+        if stored in (_relink(key, nseq, prev, fields, stored),
+                      _relink(key, nseq - 1, prev, fields, stored)):
+            return _broken(state, rid, at, "inserted", "it was slipped in between the "
+                           "entries either side of it")
+        if nid < rid:
+            return _broken(state, rid, at, "moved", f"it is out of its order: entry {nid}, "
+                           "written before it, follows it in the chain")
+    keyed = "; or the key is not the one it was written with" if row[2].startswith(
+        "hmac:") else ""
+    return _broken(state, rid, at, "edited", "its hash does not follow from the entry "
+                   f"before it (changed, or written by someone without the key{keyed})")
+
+
+def _broken(state: ChainState, rid: int, at: float, what: str, why: str) -> ChainState:
+    return dataclasses.replace(state, broken=Break(rid, at, what, why), checked_at=time.time())
+
+
+def _count_unchained(store) -> int:
+    [(n,)] = store._read("SELECT COUNT(*) FROM audit WHERE seq IS NULL", ())
+    return int(n)
+
+
+def _check_anchor(store, fields: tuple, state: ChainState, rid: int,
+                  at: float) -> ChainState | int:
+    """The entries from before the chain, against what `chain-start` recorded of them."""
+    found = _ANCHOR.search(fields[5])
+    if found is None:
+        return _broken(state, rid, at, "edited", "the chain-start entry does not say what it "
+                       "anchored")
+    digest, count, upto = found.group(1), int(found.group(2)), int(found.group(3))
+    now, now_digest, later = _earlier(store, upto)
+    if later:
+        return _broken(state, rid, at, "inserted", f"{later} entries with no place in the "
+                       "chain were written after it")
+    if now < count:
+        return _broken(state, rid, at, "missing", f"{count - now} of the {count} entries from "
+                       "before the chain are gone")
+    if now > count:
+        return _broken(state, rid, at, "inserted", f"{now - count} entries added to the "
+                       f"{count} from before the chain")
+    if now_digest != digest:
+        return _broken(state, rid, at, "edited", f"an entry of the {count} from before the "
+                       "chain was changed (their digest differs)")
+    return count
+
+
+def head(store) -> tuple[int, str]:
+    """The chain's head as the store records it (place, hash): what `serve` logs."""
+    [(seq, top)] = store._read("SELECT seq, hash FROM audit_chain WHERE one = 1", ())
+    return int(seq), top
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """'N:HASH' (as `--verify` prints and `serve` logs it) -> (N, HASH); ValueError else."""
+    place, _, digest = text.strip().partition(":")
+    if not place.isdigit() or not re.fullmatch(r"(sha256|hmac):[0-9a-f]{64}", digest):
+        raise ValueError(f"{text!r} is not a head as logged (N:sha256:... or N:hmac:...)")
+    return int(place), digest
+
+
+def _gone(first: int, last: int) -> str:
+    if first == last:
+        return f"place {first} of the chain is gone"
+    return f"places {first}-{last} of the chain are gone"
