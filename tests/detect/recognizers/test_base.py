@@ -42,3 +42,40 @@ def test_a_line_that_opens_with_a_name_and_a_colon_is_prose_not_a_cell():
 
     text = "The children are (DOB):\nJayden: 04/05/2016"
     assert recognized(DlpDateOfBirthRecognizer(), text) == ["04/05/2016"]
+
+
+def _unlooked(words):
+    """Context words as `_words` matched them before it looked at the first character."""
+    import re
+
+    from dlpgate.detect.recognizers.base import _ENDS, _STARTS
+
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"[\s\-_]*") for w in
+                            sorted(words, key=len, reverse=True))
+    return re.compile(rf"{_STARTS}(?:{alternatives}){_ENDS}", re.IGNORECASE)
+
+
+def test_context_words_are_found_where_they_were_before_the_first_letter_was_looked_at():
+    # the look at a word's first character made the search two to four times as fast; it
+    # finds the same: in any case, in labels, after a letter whose case folds to a word's
+    # (the long s, the Kelvin sign), and for a site's own words opening with a space or a sign
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from dlpgate.detect.recognizers.base import _words
+
+    letters = "sSkKabcdo \u017f\u212a-_./#:;\n0"
+    word = st.text(letters, min_size=1, max_size=6)
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.lists(word, min_size=1, max_size=4).map(tuple), st.text(letters, max_size=40))
+    def same(words, text):
+        assert [m.span() for m in _words(words).finditer(text)] == \
+            [m.span() for m in _unlooked(words).finditer(text)]
+
+    same()
+    for words, text in [(("sort code", "bank"), "ſort code 12-34-56; BankAccount"),
+                        (("kids",), "\u212aids"), ((" ref", "ref"), "a  ref"),
+                        (("d.o.b", "dob"), "PersonDOB: 04/05/2016 (d.o.b.)")]:
+        assert [m.span() for m in _words(words).finditer(text)] == \
+            [m.span() for m in _unlooked(words).finditer(text)] != []
