@@ -15,6 +15,7 @@ so and the pipeline then always runs NER.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -391,7 +392,9 @@ class PolicySet:
     disabled: tuple[str, ...] = ()
     idle_examples: int = 0  # examples of disabled rules, or expecting one, left out
 
-    @property
+    # Asked of every message going out (`pipeline.Scanner`): worked out once a set. A set is
+    # never changed, only replaced (a reload reads a new one), so neither answer goes stale.
+    @functools.cached_property
     def largest_count(self) -> int:
         """The largest number of findings or people any rule asks for."""
         def walk(c: object) -> list[int]:
@@ -403,7 +406,7 @@ class PolicySet:
             return [n for i in inner for n in walk(i)]
         return max((n for r in self.rules for n in walk(r.when)), default=1)
 
-    @property
+    @functools.cached_property
     def monotone(self) -> bool:
         """More findings can never relax the action (see the module docstring)."""
         return all(r.monotone() for r in self.rules)
