@@ -539,16 +539,17 @@ class RecipientRiskAssessor:
                          greeted: set[str], targets: list[str]) -> list[Signal]:
         out = []
         visible = list(dict.fromkeys(normalise(a) for a in message.to + message.cc))
-        visible_external = [a for a in visible if not in_domains(domain_of(a), self.internal)]
+        domain = {a: domain_of(a) for a in visible}  # asked three times of each
+        visible_external = [a for a in visible if not in_domains(domain[a], self.internal)]
         if len(visible_external) > self.bulk:
             out.append(self._signal(
                 S.BULK_EXPOSURE, f"{len(visible_external)} external addresses are visible to "
                 f"every recipient in To/Cc (more than {self.bulk}); use Bcc"))
         # the organisations that see one another on the message (a Bcc circular shows none)
         orgs = lookalike.organisations(
-            domain_of(a) for a in visible
-            if not in_domains(domain_of(a), self.internal + self.partners)
-            and domain_of(a) not in self.webmail)
+            domain[a] for a in visible
+            if not in_domains(domain[a], self.internal + self.partners)
+            and domain[a] not in self.webmail)
         if len(orgs) >= 3:
             out.append(self._signal(
                 S.MIXED_AUDIENCE, f"the message goes to {len(orgs)} unrelated organisations"))
