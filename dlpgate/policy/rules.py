@@ -58,6 +58,19 @@ class Facts:
             self._text = "\n".join(p.text for p in self.message.parts)
         return self._text
 
+    # asked by every message test of every rule, twice a message going out (`pipeline`)
+    @functools.cached_property
+    def entities(self) -> frozenset[str]:
+        return frozenset(f.entity for f in self.evidence.findings)
+
+    @functools.cached_property
+    def sender_domain(self) -> str:
+        return domain_of(self.message.from_addr or "")
+
+    @functools.cached_property
+    def marked(self) -> bool:
+        return is_marked(self.message)
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -285,14 +298,14 @@ class MessageTest(Condition):
 
     def test(self, facts: Facts) -> Hit | None:
         m = facts.message
-        entities = {f.entity for f in facts.evidence.findings}
+        entities = facts.entities
         checks: list[bool] = []
         if self.from_organisation is not None:
             # no internal domains configured: every sender counts as ours (fail safe)
-            ours = not self.ours or bool(in_domains(domain_of(m.from_addr or ""), self.ours))
+            ours = not self.ours or bool(in_domains(facts.sender_domain, self.ours))
             checks.append(ours == self.from_organisation)
         if self.marking is not None:
-            checks.append(is_marked(m) == self.marking)
+            checks.append(facts.marked == self.marking)
         if self.direction is not None:
             inside = bool(facts.where) and all(w == "internal" for w in facts.where.values())
             checks.append(inside == (self.direction == "internal"))
