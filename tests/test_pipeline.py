@@ -72,6 +72,24 @@ def test_a_policy_that_tests_for_absent_findings_always_gets_ner(tmp_path):
     assert "ner" in result.timings_ms
 
 
+def test_a_policy_set_given_to_a_running_scanner_decides_whether_ner_runs(tmp_path):
+    # what a set says of itself (monotone, the most findings a rule asks for) is worked out
+    # once a set: a worker given the reloaded set (SIGHUP) must not answer by the old one
+    from dlpgate.policy.load import load_files, load_policy
+
+    path = tmp_path / "p.yaml"
+    path.write_text("rules:\n  - {id: no-names, title: t, action: log, explain: x,\n"
+                    "     when: {not: {findings: {entity: PERSON}}}}\n")
+    settings = Settings.model_validate({"organisation": ORG})
+    scanner = Scanner(settings, None, load_policy(settings))
+    raw = make_message()
+    assert "ner" not in scanner.scan(raw, make_envelope(raw)).timings_ms
+    scanner.policy = load_files([path], settings)
+    assert "ner" in scanner.scan(raw, make_envelope(raw)).timings_ms
+    scanner.policy = load_policy(settings)
+    assert "ner" not in scanner.scan(raw, make_envelope(raw)).timings_ms
+
+
 def test_an_nhs_number_that_has_gone_only_to_one_contact_marks_the_other_sarah(tmp_path):
     import time
 

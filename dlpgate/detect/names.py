@@ -417,6 +417,8 @@ def is_title(word: str) -> bool:
 
 def unaccented(text: str) -> str:
     """Accents taken off, as an address spells a name (Siân: Sian); case kept."""
+    if text.isascii():  # nothing to take off (most mail): not a look at every character
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(c))
 

@@ -34,7 +34,7 @@ import functools
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from dlpgate.config import Settings
 from dlpgate.detect import greeting, lookalike, names, profile, thread
@@ -173,7 +173,9 @@ class RecipientRiskAssessor:
         full_names = names.leaving_out(names.written_names(message), own_name)
         spellings = names.Spellings.of(full_names)
         hello = greeting.greeting(message)
-        shown_as = greeting.display_names(message)
+        # the names To and Cc give their addresses (the email package's parser, a twentieth
+        # of a scan): read once a message, and only if a greeting or a recipient asks
+        shown_as = functools.cache(lambda: greeting.display_names(message))
         greeted = self._greeted(targets, hello, shown_as)
         quoted = in_body - set(targets) - {sender}
         contacts = names.Contacts(store.contacts(sender) if mine else [])
@@ -272,9 +274,9 @@ class RecipientRiskAssessor:
                     signals += self.slips.imitation(address, domain, contacts, targets,
                                                     org_domains, quoted, near, spellings,
                                                     top_domains, dressed=bool(dressed))
-                    if address in shown_as and \
+                    if address in shown_as() and \
                             not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
-                        signals += self.slips.shown_as_contact(address, shown_as[address],
+                        signals += self.slips.shown_as_contact(address, shown_as()[address],
                                                                contacts, targets)
                 if not any(s.name == S.LOOKALIKE_DOMAIN for s in signals):
                     signals += self.slips.mixed_alphabets(domain)
@@ -495,12 +497,14 @@ class RecipientRiskAssessor:
 
     @staticmethod
     def _greeted(targets: list[str], hello: greeting.Greeting | None,
-                 shown_as: dict[str, str]) -> set[str]:
+                 display_names: Callable[[], dict[str, str]]) -> set[str]:
         """The recipients the greeting can be: by name if any is; else by an initial run into
         a surname (smurphy@ for "Hi Suzanne"), never a role mailbox's (safeguarding@ was
-        "Sarah" beside sarah.khan@, and lost greets-another and unmentioned)."""
+        "Sarah" beside sarah.khan@, and lost greets-another and unmentioned). `display_names`
+        gives each recipient's name as To and Cc show it."""
         if hello is None:
             return set()
+        shown_as = display_names()
         out: set[str] = set()
         for one in greeting.each_person(hello):  # "Hi Sarah and John": each name by itself
             named = {t for t in targets if greeting.greets(t, one, shown_as.get(t, ""), False)}
@@ -535,16 +539,17 @@ class RecipientRiskAssessor:
                          greeted: set[str], targets: list[str]) -> list[Signal]:
         out = []
         visible = list(dict.fromkeys(normalise(a) for a in message.to + message.cc))
-        visible_external = [a for a in visible if not in_domains(domain_of(a), self.internal)]
+        domain = {a: domain_of(a) for a in visible}  # asked three times of each
+        visible_external = [a for a in visible if not in_domains(domain[a], self.internal)]
         if len(visible_external) > self.bulk:
             out.append(self._signal(
                 S.BULK_EXPOSURE, f"{len(visible_external)} external addresses are visible to "
                 f"every recipient in To/Cc (more than {self.bulk}); use Bcc"))
         # the organisations that see one another on the message (a Bcc circular shows none)
         orgs = lookalike.organisations(
-            domain_of(a) for a in visible
-            if not in_domains(domain_of(a), self.internal + self.partners)
-            and domain_of(a) not in self.webmail)
+            domain[a] for a in visible
+            if not in_domains(domain[a], self.internal + self.partners)
+            and domain[a] not in self.webmail)
         if len(orgs) >= 3:
             out.append(self._signal(
                 S.MIXED_AUDIENCE, f"the message goes to {len(orgs)} unrelated organisations"))

@@ -15,6 +15,7 @@ so and the pipeline then always runs NER.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,6 +57,19 @@ class Facts:
         if self._text is None:
             self._text = "\n".join(p.text for p in self.message.parts)
         return self._text
+
+    # asked by every message test of every rule, twice a message going out (`pipeline`)
+    @functools.cached_property
+    def entities(self) -> frozenset[str]:
+        return frozenset(f.entity for f in self.evidence.findings)
+
+    @functools.cached_property
+    def sender_domain(self) -> str:
+        return domain_of(self.message.from_addr or "")
+
+    @functools.cached_property
+    def marked(self) -> bool:
+        return is_marked(self.message)
 
 
 @dataclass(frozen=True)
@@ -284,14 +298,14 @@ class MessageTest(Condition):
 
     def test(self, facts: Facts) -> Hit | None:
         m = facts.message
-        entities = {f.entity for f in facts.evidence.findings}
+        entities = facts.entities
         checks: list[bool] = []
         if self.from_organisation is not None:
             # no internal domains configured: every sender counts as ours (fail safe)
-            ours = not self.ours or bool(in_domains(domain_of(m.from_addr or ""), self.ours))
+            ours = not self.ours or bool(in_domains(facts.sender_domain, self.ours))
             checks.append(ours == self.from_organisation)
         if self.marking is not None:
-            checks.append(is_marked(m) == self.marking)
+            checks.append(facts.marked == self.marking)
         if self.direction is not None:
             inside = bool(facts.where) and all(w == "internal" for w in facts.where.values())
             checks.append(inside == (self.direction == "internal"))
@@ -391,7 +405,9 @@ class PolicySet:
     disabled: tuple[str, ...] = ()
     idle_examples: int = 0  # examples of disabled rules, or expecting one, left out
 
-    @property
+    # Asked of every message going out (`pipeline.Scanner`): worked out once a set. A set is
+    # never changed, only replaced (a reload reads a new one), so neither answer goes stale.
+    @functools.cached_property
     def largest_count(self) -> int:
         """The largest number of findings or people any rule asks for."""
         def walk(c: object) -> list[int]:
@@ -403,7 +419,7 @@ class PolicySet:
             return [n for i in inner for n in walk(i)]
         return max((n for r in self.rules for n in walk(r.when)), default=1)
 
-    @property
+    @functools.cached_property
     def monotone(self) -> bool:
         """More findings can never relax the action (see the module docstring)."""
         return all(r.monotone() for r in self.rules)

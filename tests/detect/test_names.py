@@ -233,3 +233,14 @@ def test_the_contacts_an_address_is_compared_with_hold_every_slip_and_name_elsew
         assert [c for c in contacts if is_slip(t, c.recipient)
                 or c.recipient.rpartition("@")[0] == local] == \
             [c for c in found if is_slip(t, c.recipient) or c.recipient.rpartition("@")[0] == local]
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("Siân O'Brien", "Sian O'Brien"), ("Zoë", "Zoe"), ("SEÁN", "SEAN"), ("ﬁona", "fiona"),
+    ("Jo Bloggs", "Jo Bloggs"), ("", ""), ("a\tb\x00", "a\tb\x00"),
+])
+def test_accents_come_off_a_name_and_plain_text_is_left_as_it_is(text, plain):
+    from dlpgate.detect.names import folded, unaccented
+
+    assert unaccented(text) == plain
+    assert folded(text) == plain.lower()

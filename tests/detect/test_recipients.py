@@ -1167,3 +1167,22 @@ def test_a_look_alike_domain_is_named_as_the_sender_saw_it_and_as_it_travels(sto
     [r] = assess(store, address).values()
     assert why(r, "lookalike-domain").startswith(
         "nhs.n\u0435t (nhs.xn--nt-nlc) uses look-alike characters to spell nhs.net")
+
+
+def test_the_to_and_cc_names_are_read_only_when_a_greeting_or_an_outside_recipient_asks(
+        store, monkeypatch):
+    # the email package's address parser, over a long To line, was a twentieth of every scan
+    from dlpgate.detect import greeting
+
+    read = []
+    display_names = greeting.display_names
+    monkeypatch.setattr(greeting, "display_names", lambda m: read.append(m) or display_names(m))
+    colleague = "bob@example-council.gov.uk"
+    assess(store, colleague, to=(f"Bob Smith <{colleague}>",), body="The notes are below.\n")
+    assert read == []
+    assess(store, colleague, to=(f"Bob Smith <{colleague}>",), body="Hi Bob,\nNotes.\n")
+    assert len(read) == 1
+    outside = "ben.smith@gmail.com"
+    r = assess(store, outside, to=(f"Sarah Khan <{outside}>",), body="The notes are below.\n")
+    assert len(read) == 2  # once a message, however many recipients ask
+    assert "personal-webmail" in names(r[outside])

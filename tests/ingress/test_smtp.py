@@ -68,6 +68,38 @@ def test_a_null_sender_bounce_is_relayed_with_a_null_sender(relay, sink):
     assert sink.handler.commands[0] == "MAIL <>"  # aiosmtpd spells the null path "<>"
 
 
+def test_each_mail_and_rcpt_address_is_read_once(relay, sink, monkeypatch):
+    # aiosmtpd's reading of an address (the email package's parser) is the relay's own
+    # largest cost beside the dialogue: the DSN parameters are taken off after reading it,
+    # and aiosmtpd's MAIL and RCPT read the same text again
+    from aiosmtpd.smtp import SMTP
+
+    from dlpgate.ingress.smtp import GatewaySMTP
+
+    read = []
+    getaddr = SMTP._getaddr
+
+    def counted(self, arg):
+        if isinstance(self, GatewaySMTP):  # not the sink's
+            read.append(arg)
+        return getaddr(self, arg)
+
+    monkeypatch.setattr(SMTP, "_getaddr", counted)
+    bob, amy = "bob.smith@example-council.gov.uk", "amy.reid@example-council.gov.uk"
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.ehlo()
+        assert client.mail(SENDER, options=["SIZE=300", "BODY=8BITMIME"])[0] == 250
+        assert client.rcpt(bob)[0] == 250
+        assert client.rcpt(amy, options=["NOTIFY=NEVER"])[0] == 250
+        assert client.data(make_message(to=(bob, amy)))[0] == 250
+    # with a DSN parameter taken off, aiosmtpd is given other text, read again
+    assert read == [f"<{SENDER}> SIZE=300 BODY=8BITMIME", f"<{bob}>", f"<{amy}> NOTIFY=NEVER",
+                    f"<{amy}>"]
+    [got] = sink.delivered
+    assert got.mail_from == SENDER and got.rcpt_tos == [bob, amy]
+    assert got.rcpt_options == [[], ["NOTIFY=NEVER"]]
+
+
 def test_the_relay_advertises_the_extensions_mtas_rely_on(relay):
     with smtplib.SMTP("127.0.0.1", relay.port) as client:
         client.ehlo()

@@ -381,3 +381,25 @@ def test_reasons_that_quote_no_masked_name_are_not_kept_twice():
     ev = Evidence((finding("UK_NHS", NHS),), (recipient("x@example.org", "new-to-sender"),))
     d = decide(ev, message(), policy(HOLD_NHS_OUTSIDE))
     assert d.revealed == () and all(m.revealed == () for m in d.matches)
+
+
+def test_what_every_message_test_asks_is_worked_out_once_a_decision(monkeypatch):
+    # the marking (the subject, the headers, the banner lines), the sender's domain and the
+    # kinds found were worked out again by each rule's message test
+    from dlpgate.policy import rules
+
+    p = policy("""
+rules:
+  - {id: a, title: t, when: {message: {marking: true}}, action: hold, explain: x}
+  - {id: b, title: t, when: {message: {marking: true, unscannable: false}}, action: log,
+     explain: x}
+  - {id: c, title: t, when: {message: {marking: false, malformed: true}}, action: hold,
+     explain: x}
+""")
+    asked = []
+    is_marked = rules.is_marked
+    monkeypatch.setattr(rules, "is_marked", lambda m: asked.append(m) or is_marked(m))
+    d = decide(Evidence((), ()), message(subject="OFFICIAL-SENSITIVE: minutes"), p)
+    assert d.rules == ("a", "b") and len(asked) == 1
+    d = decide(Evidence((finding("MALFORMED_MIME"),), ()), message(), p)
+    assert d.rules == ("c",) and len(asked) == 2

@@ -360,6 +360,9 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
         # A Welsh form's first word as the words are read ("sy’n" is read "sy", "n"), and its
         # spelling with spaces for hyphens, as `_lookup` sees a match ("cam drin domestig").
         self._starts |= {w[0] for t in self._welsh if (w := _WORD.findall(t))}
+        # They and they with each ending ("carers"): a word of the message is looked up once,
+        # not once an ending (a fifth of the pattern recognizers' time on ordinary mail)
+        self._openers = frozenset(self._starts | {s + e for s in self._starts for e in _ENDINGS})
         self._welsh_plain = {self._plain.sub(" ", t): t for t in self._welsh}
 
     def _lookup(self, matched: str) -> str | None:
@@ -380,9 +383,7 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
         for w in _WORD.finditer(text):
             if w.start() < pos:
                 continue
-            word = w.group(0).lower()
-            if not (word in self._starts or any(
-                    word.endswith(e) and word[: -len(e)] in self._starts for e in _ENDINGS)):
+            if w.group(0).lower() not in self._openers:
                 continue
             if w.start() and (text[w.start() - 1].isalnum() or text[w.start() - 1] in "-_"):
                 continue

@@ -19,6 +19,7 @@ _BANKING = ("sort code", "sortcode", "s/c", "bank", "account", "acc no", "a/c", 
 class DlpUkSortCodeRecognizer(FastRecognizer):
     ENTITY = "UK_SORT_CODE"
     PATTERN = r"(?<![\d-])\d{2}([- ])\d{2}\1\d{2}(?![\d-])"
+    FIRST = r"\d"
     SCORE = 0.0
     CONTEXT_SCORE = 0.9
     CONTEXT = _BANKING
@@ -30,6 +31,7 @@ class DlpUkSortCodeRecognizer(FastRecognizer):
 class DlpUkBankAccountRecognizer(FastRecognizer):
     ENTITY = "UK_BANK_ACCOUNT"
     PATTERN = r"(?<![\d-])\d{8}(?![\d-])"
+    FIRST = r"\d"
     SCORE = 0.0
     CONTEXT_SCORE = 0.85
     CONTEXT = ("account number", "account no", "acc no", "a/c", "bank account", "account",

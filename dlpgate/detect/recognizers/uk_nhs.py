@@ -19,6 +19,7 @@ _PAPERWORK = re.compile(r"\b(?:invoice|inv|order|po|purchase|account|acct|suppli
 class DlpUkNhsRecognizer(FastRecognizer):
     ENTITY = "UK_NHS"
     PATTERN = r"(?<![\d+])(?<!\d\.)(\d{3})([ .-]?)(\d{3})\2(\d{4})(?![\d])"
+    FIRST = r"\d"
     SCORE = 0.9
     CONTEXT = ("nhs", "nhs no", "nhs number", "patient", "health number", "chi",
                # Welsh: NHS (GIG) number, patient

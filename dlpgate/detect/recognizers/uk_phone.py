@@ -17,6 +17,7 @@ from dlpgate.detect.recognizers.base import FastRecognizer
 class DlpUkPhoneRecognizer(FastRecognizer):
     ENTITY = "PHONE_NUMBER"
     PATTERN = r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)\d[\d\s\-()]{7,13}\d(?![\d])"
+    FIRST = "+(0"
     SCORE = 0.75
     CONTEXT = ("tel", "telephone", "phone", "mobile", "mob", "call", "ring", "contact", "fax",
                # Welsh: telephone, phone number, mobile, ring (us)

@@ -10,6 +10,7 @@ from dlpgate.detect.recognizers.base import FastRecognizer
 class DlpUkUpnRecognizer(FastRecognizer):
     ENTITY = "UK_UPN"
     PATTERN = r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b"
+    FIRST = "A-HJ-NP-RT-Z"
     SCORE = 0.9
     CONTEXT = ("upn", "pupil", "unique pupil number", "school",
                "rhif disgybl unigryw", "disgybl", "ysgol")  # Welsh: UPN, pupil, school

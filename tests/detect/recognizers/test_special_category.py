@@ -535,3 +535,29 @@ def test_a_megabyte_of_welsh_looking_text_is_read_by_expressions_that_cannot_bac
                                       "Cyngor", "heddiw", "llythyr", "fe"]))
     found, aside = R.analyze_all(" ".join(chunks) + ".")
     assert len(found) + len(aside) == planted > 5_000
+
+
+def test_a_word_opens_a_term_with_or_without_an_ending_as_each_ending_tried_found():
+    # each word of a message was tried against the term's first words once for every ending;
+    # the first words with their endings are one set, which must say the same of every word
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from dlpgate.detect.recognizers.special_category import _ENDINGS
+
+    def tried(word):
+        return word in R._starts or any(word.endswith(e) and word[: -len(e)] in R._starts
+                                        for e in _ENDINGS)
+
+    starts = sorted(R._starts)
+    for word in {*starts, *(s + e for s in starts for e in _ENDINGS), *(s[:-1] for s in starts),
+                 *(s + "x" for s in starts), *_ENDINGS, ""}:
+        assert (word in R._openers) == tried(word), word
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.sampled_from(starts), st.text("degins'", max_size=4), st.integers(0, 3))
+    def same(start, tail, cut):
+        word = start[: len(start) - cut] + tail
+        assert (word in R._openers) == tried(word)
+
+    same()
