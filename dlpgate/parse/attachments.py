@@ -360,11 +360,14 @@ def extract(
         elif kind == "spreadsheetml":
             yield from _workbook(name, data, budget.limits, xml=True)
         elif kind == "html":
-            from dlpgate.parse.html import html_to_text, links, pictures
+            from dlpgate.parse.html import hidden, html_to_text, links, pictures
 
             page = decode_text(data)
-            shown = html_to_text(page)  # then its links' addresses it does not say
-            yield from _cut("\n".join([shown, *links(page, shown)]), name, budget.limits)
+            shown = html_to_text(page)  # then its links' addresses it does not say, then
+            # its comments, tooltips and fields
+            unseen = hidden(page)
+            yield from _cut("\n".join([shown, *links(page, shown), *[unseen][:bool(unseen)]]),
+                            name, budget.limits)
             # a saved page or a case system's report shows its pictures from data: addresses
             # (a chart, a scanned form), as a file of its own would be sent
             for n, (ctype, picture) in enumerate(pictures(page), 1):
