@@ -558,14 +558,6 @@ def _properties(reader: Any, room: int) -> str:
     return "; ".join(f"{name}: {value}" for name, value in found if value)[:room]
 
 
-# XMP properties that are a program's own, not anyone's words: its name, dates, identifiers,
-# the file's format and history
-_XMP_PROGRAMS = frozenset({
-    "creatortool", "producer", "createdate", "modifydate", "metadatadate", "documentid",
-    "instanceid", "originaldocumentid", "versionid", "renditionclass", "format", "pdfversion",
-    "trapped", "part", "conformance", "softwareagent", "when", "action", "changed",
-    "parameters", "about", "lang", "space"})
-_XMP_LISTS = frozenset({"li", "seq", "bag", "alt"})
 _AFTER_END = re.compile(rb"[\x20-\x7e\t]{6,}")
 
 
@@ -600,40 +592,14 @@ def _unshown(reader: Any, data: bytes, subjects: list[str], room: int) -> str:
 
 
 def _xmp(reader: Any, room: int) -> list[str]:
-    """The words of the document's XMP packet (its /Metadata stream), a line each as "XMP
-    name: value": what a program or a hand put there beside the information dictionary (a
-    case reference, a child's name as the "creator"). Parsed with defusedxml, streamed; no
-    more than `room` characters."""
-    import defusedxml.ElementTree as SafeET
+    """The words of the document's XMP packet (its /Metadata stream), as a picture's are
+    read (`imagemeta.xmp`): what a program or a hand put there beside the information
+    dictionary (a case reference, a child's name as its "creator")."""
+    from dlpgate.parse.imagemeta import xmp
 
     meta = reader.root_object.get("/Metadata")
     meta = meta.get_object() if meta is not None else None
-    if not hasattr(meta, "get_data"):
-        return []
-    lines: list[str] = []
-    size = 0
-    path: list[str] = []
-    for event, el in SafeET.iterparse(io.BytesIO(meta.get_data()), events=("start", "end")):
-        name = el.tag.rpartition("}")[2]
-        found: list[tuple[str, str]] = []
-        if event == "start":
-            path.append(name)
-            # a simple property may be written as an attribute
-            found = [(key.rpartition("}")[2], value) for key, value in el.attrib.items()]
-        else:
-            path.pop()
-            if len(el) == 0:  # a leaf's value, under its property (dc:creator's rdf:li)
-                owner = next((p for p in reversed([*path, name]) if p.lower() not in
-                              _XMP_LISTS), name)
-                found = [(owner, el.text or "")]
-            el.clear()  # read: only the open elements are kept
-        for key, value in found:
-            if key.lower() not in _XMP_PROGRAMS and (value := " ".join(value.split())):
-                lines.append(f"XMP {key}: {value}")
-                size += len(lines[-1]) + 1
-        if size > room:
-            break
-    return lines
+    return xmp(meta.get_data(), room) if hasattr(meta, "get_data") else []
 
 
 def _scripts(reader: Any, room: int) -> list[str]:

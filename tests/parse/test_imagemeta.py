@@ -203,3 +203,32 @@ if shutil.which("exiftool"):
                "png": tagged(screenshot(), "-z", f"-PNG:Comment={HIDDEN}", suffix="png")}
     if shutil.which("heif-enc"):
         SAMPLES["heic"] = testpictures.heic(SAMPLES["jpg"])
+
+
+@needs_exiftool
+@pytest.mark.parametrize("assignment, suffix, line", [
+    (f"-XMP-dc:Description={HIDDEN}", "jpg", f"XMP description: {HIDDEN}"),  # a caption
+    (f"-XMP-photoshop:Headline={HIDDEN}", "jpg", f"XMP Headline: {HIDDEN}"),
+    (f"-XMP-dc:Subject={HIDDEN}", "png", f"XMP subject: {HIDDEN}"),  # keywords, in an iTXt
+])
+def test_a_pictures_xmp_packet_is_read_last_and_held(assignment, suffix, line):
+    # a photo manager's caption or keywords, kept only in the XMP packet, went out unread
+    from dlpgate.testing import sent_to_webmail
+
+    picture = tagged(photo() if suffix == "jpg" else screenshot(), assignment, suffix=suffix)
+    assert imagemeta.text(picture).splitlines()[-1] == line
+    found, verdict = sent_to_webmail(attachments=((f"visit.{suffix}", f"image/{suffix}",
+                                                   picture),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+@needs_exiftool
+def test_what_a_pictures_xmp_repeats_and_its_programs_own_are_read_once_or_not_at_all():
+    picture = tagged(photo(), f"-EXIF:ImageDescription={HIDDEN}",
+                     f"-XMP-dc:Description={HIDDEN}", "-XMP-xmp:CreatorTool=Adobe Lightroom",
+                     "-XMP-exif:ExposureTime=1/250", "-XMP-xmpMM:DocumentID=xmp.did:1234567890")
+    assert imagemeta.text(picture) == f"Description: {HIDDEN}"
+
+
+def test_a_damaged_xmp_packet_is_passed_over():
+    assert imagemeta.xmp(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF") == []
