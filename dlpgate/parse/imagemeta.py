@@ -102,7 +102,8 @@ def xmp(packet: bytes, room: int = MOST) -> list[str]:
                     found = [(owner, el.text or "")]
                 el.clear()  # read: only the open elements are kept
             for key, value in found:
-                if not _programs(key) and (value := " ".join(value.split())):
+                if not _programs(key) and (value := " ".join(value.split())) and \
+                        said_of_author(_local(key), value):
                     lines.append(f"XMP {_local(key)}: {value}")
                     size += len(lines[-1]) + 1
             if size > room:
@@ -110,6 +111,18 @@ def xmp(packet: bytes, room: int = MOST) -> list[str]:
     except Exception:  # noqa: BLE001 (defusedxml's and the parser's errors alike)
         return []
     return lines
+
+
+# properties that name whoever wrote the file: set by the program to its user's name on
+# nearly every file (an officer's, not a data subject's), so read only where a number is
+# written there as well (an identifier hidden in the author field)
+AUTHORS = frozenset({"creator", "author", "lastmodifiedby", "manager", "initial-creator"})
+
+
+def said_of_author(name: str, value: str) -> bool:
+    """Whether a property's `value` is to be read: any but an author's (`AUTHORS`), and an
+    author's with a digit in it."""
+    return name.lower() not in AUTHORS or any(c.isdigit() for c in value)
 
 
 def _local(tag: str) -> str:

@@ -563,7 +563,8 @@ _AFTER_END = re.compile(rb"[\x20-\x7e\t]{6,}")
 
 def _unshown(reader: Any, data: bytes, subjects: list[str], room: int) -> str:
     """What the document carries and no reader is shown, a line each, up to `room`
-    characters: its author and the program that made it ("Author: ...; Creator: ..."), its
+    characters: its author where a number is written there (`imagemeta.AUTHORS` says why) and
+the program that made it ("Author: ...; Creator: ..."), its
     XMP metadata's words beside those ("XMP creator: ..."), its notes' subject lines
     ("Note subject: ..."), its scripts ("JavaScript: ..."), and text after its last end
     ("After the end: ..."), which no reader reads. Each, once, held an NHS number a red team
@@ -571,8 +572,10 @@ def _unshown(reader: Any, data: bytes, subjects: list[str], room: int) -> str:
     info = reader.metadata or {}
     found = {name: " ".join(_string(info.get(f"/{name}")).split())
              for name in ("Title", "Subject", "Keywords", "Author", "Creator")}
+    from dlpgate.parse.imagemeta import said_of_author
+
     lines = ["; ".join(f"{name}: {found[name]}" for name in ("Author", "Creator")
-                       if found[name])]
+                       if found[name] and said_of_author(name, found[name]))]
     said = set(found.values())  # what the XMP packet repeats of them is read once
     lines += [line for line in _xmp(reader, room) if line.partition(": ")[2] not in said]
     lines += [f"Note subject: {s}" for s in subjects]

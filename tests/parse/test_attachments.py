@@ -311,6 +311,44 @@ def test_what_a_document_shows_beside_its_body_is_read_after_it(name, data, expe
     assert parts[name] == expected and problems == []
 
 
+NHS = "943 476 5919"
+
+
+@pytest.mark.parametrize("name, data, line", [
+    ("a.docx", testdata.make_docx(["Referral"]), f"Category: Referral {NHS}"),
+    ("a.xlsx", testdata.make_xlsx([["Referral"]]), f"Category: Referral {NHS}"),
+    ("a.pptx", testdata.make_pptx(["Referral"]), f"Category: Referral {NHS}"),
+], ids=["docx", "xlsx", "pptx"])
+def test_an_office_files_other_properties_are_read_last_and_held(name, data, line):
+    # typed into File > Info > Properties (Advanced) beside the title: it went out unread
+    data = testdata.with_members(data, testdata.ooxml_properties(
+        title="Referral", category=f"Referral {NHS}"))
+    parts, problems = parts_and_problems(name, data)
+    assert parts[name].splitlines()[-1] == line and problems == []
+    from dlpgate.testing import sent_to_webmail
+
+    found, verdict = sent_to_webmail(attachments=((name, "application/octet-stream", data),))
+    assert ("UK_NHS", NHS) in found and verdict == "hold"
+
+
+def test_each_other_property_is_read_in_its_words_and_an_authors_name_alone_is_not():
+    # the author's and last saver's names are the program's user's (an officer's) on nearly
+    # every file: read only where a number is written there too
+    data = testdata.with_members(testdata.make_docx(["Referral"]), testdata.ooxml_properties(
+        title="Referral", creator="J Smith", lastModifiedBy=f"K Jones {NHS}", category="CIN",
+        contentStatus="Final", identifier="CASE-1", version="2", Company="Westshire Council",
+        Manager=NHS, HyperlinkBase="https://cases.example/amy"))
+    text = parts_and_problems("a.docx", data)[0]["a.docx"]
+    assert text.splitlines()[-1] == (
+        f"Last saved by: K Jones {NHS}; Category: CIN; Status: Final; Identifier: CASE-1; "
+        f"Version: 2; Company: Westshire Council; Manager: {NHS}; "
+        "Hyperlink base: https://cases.example/amy")
+    meta = testdata.odf_properties(title="Letter")["meta.xml"].replace(
+        "<dc:title>", f"<meta:initial-creator>{NHS}</meta:initial-creator><dc:title>")
+    odt = testdata.with_members(testdata.make_odt(["Dear Sir"]), {"meta.xml": meta})
+    assert parts_and_problems("a.odt", odt)[0]["a.odt"].splitlines()[-1] == f"Author: {NHS}"
+
+
 _SEEDS = {
     "a.docx": testdata.make_docx(["Callum Reid, NHS 943 476 5919"]),
     "a.xlsx": testdata.make_xlsx([["name", "upn"], ["Ann", "M202100314549"]]),
