@@ -1039,6 +1039,18 @@ def _zip(
                 yield Problem("unscannable", inner, str(exc))
                 continue
             yield from extract(inner, "", member, depth + 1, budget, nested)
+        yield from _cut(_zip_comments(zf, infos), name, limits)  # after its files
+
+
+def _zip_comments(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str:
+    """The archive's comment and its files' own, a line each ("Archive comment: ...",
+    "Comment on NAME: ..."): WinZip and 7-Zip show them only when asked, and "Amy Reid NHS
+    943 476 5919" as a zip's comment went out unread. Each is 64 KB at most (the format's
+    two-byte length)."""
+    lines = [("Archive comment", zf.comment)] + [(f"Comment on {i.filename}", i.comment)
+                                                   for i in infos if i.comment]
+    return "\n".join(f"{label}: {said}" for label, raw in lines
+                     if (said := " ".join(decode_text(raw).split())))
 
 
 def _last_volume(name: str, data: bytes) -> tuple[str, int] | None:
