@@ -197,20 +197,26 @@ def _comments_out(html: str) -> tuple[str, list[str]]:
     return "".join(out), found
 
 
-# what may hide something html_to_text reads after a page's text: a comment that is not
-# Outlook's conditional one ("[if gte mso 9]"), a title attribute, a field
-_HIDES = re.compile(r"<!--(?!\s*\[)|\stitle\s*=|<input\b", re.IGNORECASE)
+# what may hide something for `hidden` to read: a title attribute, a field (searched for apart:
+# an alternation of the three tried at every character, three times as slow), a comment
+_TOOLTIP = re.compile(r"\stitle\s*=", re.IGNORECASE)
+_FIELD = re.compile(r"<input\b", re.IGNORECASE)
 _IN_STYLE = re.compile(r"<(?:style|script)\b[^<>]*>\s*$", re.IGNORECASE)
 
 
 def hides(html: str) -> bool:
     """Whether a page has a comment, a tooltip or a field for `hidden` to read: a glance, so
-    a page with none (most) is not read twice. A style sheet's comment ("<style><!-- /* Font
-    Definitions */", in all Outlook's mail) is not one: its parser reads it as the sheet."""
-    for m in _HIDES.finditer(html):
-        if not m.group().startswith("<!--") or not _IN_STYLE.search(html, max(0, m.start() - 200),
-                                                                     m.start()):
+    a page with none (most) is not read twice. Outlook's conditional comments ("[if gte mso
+    9]") and a style sheet's ("<style><!-- /* Font Definitions */", in all Outlook's mail) are
+    not: its parser reads the one as its own and the other as the sheet."""
+    if _TOOLTIP.search(html) or _FIELD.search(html):
+        return True
+    at = html.find("<!--")
+    while at != -1:
+        if not html[at + 4:at + 40].lstrip().startswith("[") and not _IN_STYLE.search(
+                html, max(0, at - 200), at):
             return True
+        at = html.find("<!--", at + 4)
     return False
 
 
