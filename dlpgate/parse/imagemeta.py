@@ -65,13 +65,16 @@ def text(data: bytes) -> str:
 # identifiers, a PDF's producer) and by name (dates, formats, the program that wrote it)
 _XMP_PROGRAM_SPACES = (
     "http://ns.adobe.com/xap/1.0/mm/", "http://ns.adobe.com/xap/1.0/sType/",
-    "http://ns.adobe.com/xap/1.0/g/", "http://ns.adobe.com/camera-raw-settings/",
-    "http://ns.adobe.com/exif/", "http://ns.adobe.com/tiff/", "http://ns.adobe.com/pdf/",
-    "http://www.aiim.org/pdfa/", "http://ns.google.com/photos/", "http://cipa.jp/exif/",
-    "http://www.w3.org/XML/1998/namespace", "adobe:ns:meta/")
+    "http://ns.adobe.com/xap/1.0/g/", "http://ns.adobe.com/xap/1.0/t/",
+    "http://ns.adobe.com/camera-raw-settings/", "http://ns.adobe.com/exif/",
+    "http://ns.adobe.com/tiff/", "http://ns.adobe.com/pdf/", "http://ns.adobe.com/pdfx/",
+    "http://ns.adobe.com/illustrator/", "http://ns.adobe.com/hdr-gain-map/",
+    "http://ns.adobe.com/xmp/note/", "http://ns.adobe.com/xmp/1.0/DynamicMedia/",
+    "http://www.aiim.org/pdfa/", "http://ns.google.com/photos/", "http://ns.apple.com/",
+    "http://cipa.jp/exif/", "http://www.w3.org/XML/1998/namespace", "adobe:ns:meta/")
 _XMP_PROGRAMS = frozenset({
-    "creatortool", "createdate", "modifydate", "metadatadate", "format", "colormode",
-    "iccprofile", "documentancestors", "history", "about", "rating"})
+    "creatortool", "format", "colormode", "iccprofile", "documentancestors", "history",
+    "about", "legacyiptcdigest", "textlayers"})
 _XMP_LISTS = frozenset({"li", "seq", "bag", "alt"})
 _XMP_START, _XMP_END = b"<x:xmpmeta", b"</x:xmpmeta>"
 
@@ -130,8 +133,12 @@ def _local(tag: str) -> str:
 
 
 def _programs(tag: str) -> bool:
+    """Whether an XMP property is a program's own: by its namespace, or its name (a date or
+    a time, a rating, those in `_XMP_PROGRAMS`)."""
     space = tag[1:].partition("}")[0] if tag.startswith("{") else ""
-    return space.startswith(_XMP_PROGRAM_SPACES) or _local(tag).lower() in _XMP_PROGRAMS \
+    name = _local(tag).lower()
+    return space.startswith(_XMP_PROGRAM_SPACES) or name in _XMP_PROGRAMS or "date" in name \
+        or name.endswith("time") or name.startswith("rating") \
         or space == "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 

@@ -232,3 +232,21 @@ def test_what_a_pictures_xmp_repeats_and_its_programs_own_are_read_once_or_not_a
 
 def test_a_damaged_xmp_packet_is_passed_over():
     assert imagemeta.xmp(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF") == []
+
+
+def test_a_logos_xmp_from_an_editor_says_nothing_of_its_own():
+    # Photoshop's and Illustrator's packet on a signature's logo: its dates, page count,
+    # digest and rating are the program's, and a pasted logo with a number read counts
+    packet = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 5.6"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        b'xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        b'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+        b'xmlns:xmpTPg="http://ns.adobe.com/xap/1.0/t/pg/" '
+        b'xmlns:MicrosoftPhoto="http://ns.microsoft.com/photo/1.0/" '
+        b'xmp:CreateDate="2019-03-01T10:00:00" xmp:Rating="5" photoshop:DateCreated="2019-03-01" '
+        b'photoshop:LegacyIPTCDigest="0123456789ABCDEF0123456789ABCDEF" xmpTPg:NPages="1" '
+        b'MicrosoftPhoto:RatingPercent="99" MicrosoftPhoto:DateAcquired="2019-03-01T10:00:00">'
+        b'<photoshop:Headline>Westshire Council</photoshop:Headline>'
+        b'</rdf:Description></rdf:RDF></x:xmpmeta>')
+    assert imagemeta.xmp(packet) == ["XMP Headline: Westshire Council"]
