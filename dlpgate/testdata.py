@@ -781,14 +781,24 @@ def with_members(data: bytes, members: dict[str, str] | dict[str, bytes]) -> byt
 
 
 def ooxml_properties(**fields: str) -> dict[str, str]:
-    """docProps/core.xml with title=, subject=, description=, keywords= as File > Info sets."""
+    """docProps/core.xml with title=, subject=, description=, keywords=, creator=,
+    lastModifiedBy=, category=, contentStatus=, identifier=, version= as File > Info sets,
+    and docProps/app.xml with Company=, Manager=, HyperlinkBase= (Advanced Properties)."""
     tags = {"title": "dc:title", "subject": "dc:subject", "description": "dc:description",
-            "keywords": "cp:keywords"}
-    body = "".join(f"<{tags[k]}>{_esc(v)}</{tags[k]}>" for k, v in fields.items())
-    return {"docProps/core.xml": (
+            "keywords": "cp:keywords", "creator": "dc:creator", "identifier": "dc:identifier",
+            "lastModifiedBy": "cp:lastModifiedBy", "category": "cp:category",
+            "contentStatus": "cp:contentStatus", "version": "cp:version"}
+    body = "".join(f"<{tags[k]}>{_esc(v)}</{tags[k]}>" for k, v in fields.items() if k in tags)
+    out = {"docProps/core.xml": (
         '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/'
         'package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">'
         f"{body}</cp:coreProperties>")}
+    if extended := "".join(f"<{k}>{_esc(v)}</{k}>" for k, v in fields.items() if k not in tags):
+        out["docProps/app.xml"] = (
+            '<?xml version="1.0"?><Properties xmlns="http://schemas.openxmlformats.org/'
+            f'officeDocument/2006/extended-properties"><Application>Microsoft Office Word'
+            f"</Application><Template>Normal.dotm</Template>{extended}</Properties>")
+    return out
 
 
 def xlsx_comments(comments: list[str]) -> dict[str, str]:

@@ -92,6 +92,21 @@ def make_envelope(raw: bytes, bcc: tuple[str, ...] = ()) -> Envelope:
     return Envelope(mail_from=env.mail_from, rcpt_tos=env.rcpt_tos + bcc)
 
 
+def sent_to_webmail(*, body: str = "Hi,\n\nAttached.\n", html: str | None = None,
+                    attachments: tuple[tuple[str, str, bytes], ...] = ()
+                    ) -> tuple[set[tuple[str, str]], str]:
+    """A message to a new personal webmail address, scanned as the relay scans it (patterns
+    only) under the shipped policy: what was found ((entity, text) each) and the verdict."""
+    from dlpgate.pipeline import Scanner
+
+    raw = make_message(to=("x.parent@gmail.com",), body=body, html=html,
+                       attachments=attachments)
+    result = Scanner(Settings.model_validate({
+        "organisation": {"internal_domains": ["example-council.gov.uk"]},
+        "detection": {"ner": False}})).scan(raw, make_envelope(raw))
+    return {(f.entity, f.text) for f in result.evidence.findings}, result.decision.verdict.value
+
+
 def wait_for_port(port: int, proc: Any = None, seconds: float = 120) -> None:
     """Wait until something listens on 127.0.0.1:port; fail early if `proc` exits first."""
     import time

@@ -360,11 +360,14 @@ def extract(
         elif kind == "spreadsheetml":
             yield from _workbook(name, data, budget.limits, xml=True)
         elif kind == "html":
-            from dlpgate.parse.html import html_to_text, links, pictures
+            from dlpgate.parse.html import hidden, html_to_text, links, pictures
 
             page = decode_text(data)
-            shown = html_to_text(page)  # then its links' addresses it does not say
-            yield from _cut("\n".join([shown, *links(page, shown)]), name, budget.limits)
+            shown = html_to_text(page)  # then its links' addresses it does not say, then
+            # its comments, tooltips and fields
+            unseen = hidden(page)
+            yield from _cut("\n".join([shown, *links(page, shown), *[unseen][:bool(unseen)]]),
+                            name, budget.limits)
             # a saved page or a case system's report shows its pictures from data: addresses
             # (a chart, a scanned form), as a file of its own would be sent
             for n, (ctype, picture) in enumerate(pictures(page), 1):
@@ -1036,6 +1039,18 @@ def _zip(
                 yield Problem("unscannable", inner, str(exc))
                 continue
             yield from extract(inner, "", member, depth + 1, budget, nested)
+        yield from _cut(_zip_comments(zf, infos), name, limits)  # after its files
+
+
+def _zip_comments(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str:
+    """The archive's comment and its files' own, a line each ("Archive comment: ...",
+    "Comment on NAME: ..."): WinZip and 7-Zip show them only when asked, and "Amy Reid NHS
+    943 476 5919" as a zip's comment went out unread. Each is 64 KB at most (the format's
+    two-byte length)."""
+    lines = [("Archive comment", zf.comment)] + [(f"Comment on {i.filename}", i.comment)
+                                                   for i in infos if i.comment]
+    return "\n".join(f"{label}: {said}" for label, raw in lines
+                     if (said := " ".join(decode_text(raw).split())))
 
 
 def _last_volume(name: str, data: bytes) -> tuple[str, int] | None:

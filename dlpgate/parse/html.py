@@ -59,11 +59,20 @@ class _Table:
 
 
 class _Text(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, look: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.look = look  # for tooltips and fields (`hidden`)
         self.out: list[str] = []
         self.skipping = 0
         self.tables: list[_Table] = []  # nested: a layout table holding a data table
+        self.hidden: list[str] = []  # what the page carries but never shows (`hidden`)
+        self.room = HIDDEN_ROOM
+
+    def _hide(self, label: str, value: str) -> None:
+        value = " ".join(value.split())
+        if value and self.room > 0:
+            self.hidden.append(f"{label}: {value}")
+            self.room -= len(self.hidden[-1]) + 1
 
     def _sink(self) -> list[str]:
         """Where text goes now: the open cell of the innermost table, or the page."""
@@ -72,6 +81,12 @@ class _Text(HTMLParser):
         return self.out
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.look and not self.skipping:
+            for key, value in attrs:
+                if key == "title" and value:  # shown only as the pointer rests on it
+                    self._hide("Tooltip", value)
+                elif key == "value" and value and tag == "input":  # a field filled in
+                    self._hide("Form field", value)
         if tag == "img" and not self.skipping:
             # a picture's alt text is what Outlook shows in its place until pictures are
             # downloaded, which is by default
@@ -123,16 +138,86 @@ class _Text(HTMLParser):
 _NOT_A_TAG = re.compile(r"<(?=[^<>]*(?:<|\Z))")
 
 
+HIDDEN_ROOM = 64 * 1024  # characters of what a page hides that are read, at most
+
+
 def html_to_text(html: str) -> str:
-    parser = _Text()
-    try:
-        parser.feed(_NOT_A_TAG.sub("&lt;", html))
-        parser.close()
-    except AssertionError:  # the parser asserts on a few pathological inputs
-        pass
+    parser = _read(_NOT_A_TAG.sub("&lt;", html))
     text = "".join(parser.out)
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def _read(markup: str, look: bool = False) -> _Text:
+    parser = _Text(look)
+    try:
+        parser.feed(markup)
+        parser.close()
+    except AssertionError:  # the parser asserts on a few pathological inputs
+        pass
+    return parser
+
+
+def hidden(html: str) -> str:
+    """What a page carries and never shows, a line each, to `HIDDEN_ROOM` characters: its
+    comments ("Comment: ..."), tooltips (a title attribute, "Tooltip: ...") and form fields'
+    values ("Form field: ..."). Read after everything else the page gives: a case system's
+    template kept "<!-- NHS 943 476 5919 -->", a link's title named the child, and both went
+    out unread. "" at a glance for a page with none (`hides`)."""
+    if not hides(html):
+        return ""
+    markup, comments = _comments_out(html)
+    said: list[str] = []
+    for comment in comments:
+        said.append(" ".join(html_to_text(comment).split()))
+        if sum(map(len, said)) > HIDDEN_ROOM:
+            break
+    parser = _read(_NOT_A_TAG.sub("&lt;", markup), look=True)
+    lines = [f"Comment: {c}" for c in said if c] + parser.hidden
+    return "\n".join(dict.fromkeys(lines))[:HIDDEN_ROOM]
+
+
+def _comments_out(html: str) -> tuple[str, list[str]]:
+    """The markup without its comments, and what they say, in one pass: markup commented out
+    ("<!-- <p>Amy Reid ...</p> -->" left in a template) too, which the parser, given it, took
+    apart (and looked for each unclosed comment's end again from every "<": 40,000 took 11 s).
+    Not Outlook's conditional comments ("[if gte mso 9]"), nor a style sheet's ("<style><!--
+    /* Font Definitions */"), which are its own. One never closed is left to the parser."""
+    out: list[str] = []
+    found: list[str] = []
+    pos = 0
+    while (start := html.find("<!--", pos)) != -1 and (end := html.find("-->", start + 4)) != -1:
+        said = html[start + 4:end]
+        if not said.lstrip().startswith("[") and not _IN_STYLE.search(
+                html, max(0, start - 200), start):
+            found.append(said)
+        out.append(html[pos:start])
+        pos = end + 3
+    out.append(html[pos:])
+    return "".join(out), found
+
+
+# what may hide something for `hidden` to read: a title attribute, a field (searched for apart:
+# an alternation of the three tried at every character, three times as slow), a comment
+_TOOLTIP = re.compile(r"\stitle\s*=", re.IGNORECASE)
+_FIELD = re.compile(r"<input\b", re.IGNORECASE)
+_IN_STYLE = re.compile(r"<(?:style|script)\b[^<>]*>\s*$", re.IGNORECASE)
+
+
+def hides(html: str) -> bool:
+    """Whether a page has a comment, a tooltip or a field for `hidden` to read: a glance, so
+    a page with none (most) is not read twice. Outlook's conditional comments ("[if gte mso
+    9]") and a style sheet's ("<style><!-- /* Font Definitions */", in all Outlook's mail) are
+    not: its parser reads the one as its own and the other as the sheet."""
+    if _TOOLTIP.search(html) or _FIELD.search(html):
+        return True
+    at = html.find("<!--")
+    while at != -1:
+        if not html[at + 4:at + 40].lstrip().startswith("[") and not _IN_STYLE.search(
+                html, max(0, at - 200), at):
+            return True
+        at = html.find("<!--", at + 4)
+    return False
 
 
 # A picture written into the markup: an <img>'s src, or a style's url(), holding

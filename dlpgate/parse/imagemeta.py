@@ -1,14 +1,16 @@
 """The words a picture carries beside its pixels: EXIF descriptions, comments and GPS
-position, PNG text, a HEIC's EXIF.
+position, PNG text, a HEIC's EXIF, an XMP packet.
 
 A photograph's EXIF keeps what its owner typed into Windows' Properties dialog or a photo
 manager (its title, subject, comments, ImageDescription, UserComment, XPComment), and a PNG
 keeps text chunks (tEXt, zTXt, iTXt) that an editor or a script wrote: "Amy Reid, NHS number
 943 476 5919" as a screenshot's description went out unread, OCR seeing only its pixels.
 They are read here from the bytes, without decoding the picture, a line each as "Label:
-value"; what is a program's own (the camera's make, the software, an XMP packet, an ICC
-profile) is left out. Where a phone wrote where the photograph was taken (EXIF's GPS), it is
-read last, as "GPS position: 51.50000 N, 0.12780 W": a child's home, photographed on a visit.
+value"; what is a program's own (the camera's make, the software, an ICC profile) is left
+out. Where a phone wrote where the photograph was taken (EXIF's GPS), it is
+read after those, as "GPS position: 51.50000 N, 0.12780 W": a child's home, photographed on a
+visit. Last, the words of its XMP packet that say more ("XMP name: value": a photo manager's
+caption, title or keywords, an editor's label), what is a program's own left out (`xmp`).
 
 A HEIC (an iPhone's photograph) keeps its EXIF as an item of its own (ISO/IEC 23008-12: the
 "meta" box lists it in "iinf" as type "Exif" and says where its bytes are in "iloc"): it is
@@ -59,7 +61,110 @@ def text(data: bytes) -> str:
     return "\n".join(dict.fromkeys(lines))[:MOST]
 
 
+# XMP: what is a program's own, by namespace (a camera's settings, the file's history and
+# identifiers, a PDF's producer) and by name (dates, formats, the program that wrote it)
+_XMP_PROGRAM_SPACES = (
+    "http://ns.adobe.com/xap/1.0/mm/", "http://ns.adobe.com/xap/1.0/sType/",
+    "http://ns.adobe.com/xap/1.0/g/", "http://ns.adobe.com/xap/1.0/t/",
+    "http://ns.adobe.com/camera-raw-settings/", "http://ns.adobe.com/exif/",
+    "http://ns.adobe.com/tiff/", "http://ns.adobe.com/pdf/", "http://ns.adobe.com/pdfx/",
+    "http://ns.adobe.com/illustrator/", "http://ns.adobe.com/hdr-gain-map/",
+    "http://ns.adobe.com/xmp/note/", "http://ns.adobe.com/xmp/1.0/DynamicMedia/",
+    "http://www.aiim.org/pdfa/", "http://ns.google.com/photos/", "http://ns.apple.com/",
+    "http://cipa.jp/exif/", "http://www.w3.org/XML/1998/namespace", "adobe:ns:meta/")
+_XMP_PROGRAMS = frozenset({
+    "creatortool", "format", "colormode", "iccprofile", "documentancestors", "history",
+    "about", "legacyiptcdigest", "textlayers"})
+_XMP_LISTS = frozenset({"li", "seq", "bag", "alt"})
+_XMP_START, _XMP_END = b"<x:xmpmeta", b"</x:xmpmeta>"
+
+
+def xmp(packet: bytes, room: int = MOST) -> list[str]:
+    """The words of an XMP packet, a line each as "XMP name: value" (a list's items each
+    under its property's name: dc:creator's rdf:li as "XMP creator"), what is a program's own
+    left out; a property written as an attribute too. Parsed with defusedxml, streamed, no
+    more than `room` characters; [] for a damaged packet (what was read before it stands)."""
+    import io
+
+    import defusedxml.ElementTree as SafeET
+
+    lines: list[str] = []
+    size = 0
+    path: list[str] = []
+    try:
+        for event, el in SafeET.iterparse(io.BytesIO(packet), events=("start", "end")):
+            found: list[tuple[str, str]] = []
+            if event == "start":
+                path.append(el.tag)
+                found = list(el.attrib.items())
+            else:
+                path.pop()
+                if len(el) == 0:  # a leaf's value, under its property
+                    owner = next((p for p in reversed([*path, el.tag])
+                                  if _local(p).lower() not in _XMP_LISTS), el.tag)
+                    found = [(owner, el.text or "")]
+                el.clear()  # read: only the open elements are kept
+            for key, value in found:
+                if not _programs(key) and (value := " ".join(value.split())) and \
+                        said_of_author(_local(key), value):
+                    lines.append(f"XMP {_local(key)}: {value}")
+                    size += len(lines[-1]) + 1
+            if size > room:
+                break
+    except Exception:  # noqa: BLE001 (defusedxml's and the parser's errors alike)
+        return []
+    return lines
+
+
+# properties that name whoever wrote the file: set by the program to its user's name on
+# nearly every file (an officer's, not a data subject's), so read only where a number is
+# written there as well (an identifier hidden in the author field)
+AUTHORS = frozenset({"creator", "author", "lastmodifiedby", "manager", "initial-creator"})
+
+
+def said_of_author(name: str, value: str) -> bool:
+    """Whether a property's `value` is to be read: any but an author's (`AUTHORS`), and an
+    author's with a digit in it."""
+    return name.lower() not in AUTHORS or any(c.isdigit() for c in value)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _programs(tag: str) -> bool:
+    """Whether an XMP property is a program's own: by its namespace, or its name (a date or
+    a time, a rating, those in `_XMP_PROGRAMS`)."""
+    space = tag[1:].partition("}")[0] if tag.startswith("{") else ""
+    name = _local(tag).lower()
+    return space.startswith(_XMP_PROGRAM_SPACES) or name in _XMP_PROGRAMS or "date" in name \
+        or name.endswith("time") or name.startswith("rating") \
+        or space == "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+def _packet(data: bytes) -> bytes | None:
+    """A picture's XMP packet, found by its opening tag wherever the format keeps it (a
+    JPEG's APP1 segment, a PNG's iTXt chunk, a TIFF's tag 700, a HEIC's item, uncompressed
+    in each), `MOST` * 4 bytes at most."""
+    start = data.find(_XMP_START)
+    if start == -1:
+        return None
+    end = data.find(_XMP_END, start, start + 4 * MOST)
+    return data[start:end + len(_XMP_END)] if end != -1 else None
+
+
 def _found(data: bytes) -> Iterator[tuple[str, str]]:
+    said = set()
+    for label, value in _described(data):
+        said.add(" ".join(value.replace("\x00", " ").split()))
+        yield label, value
+    if (packet := _packet(data)) is not None:  # last, after all read before it
+        for line in xmp(packet):  # what it repeats of the EXIF (Windows writes both) once
+            if (found := line.partition(": "))[2] not in said:
+                yield found[0], found[2]
+
+
+def _described(data: bytes) -> Iterator[tuple[str, str]]:
     if data.startswith(_PNG):
         yield from _png(data)
     elif data.startswith(b"\xff\xd8"):

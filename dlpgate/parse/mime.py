@@ -46,7 +46,7 @@ from dlpgate.parse.attachments import (
     extract,
     is_picture,
 )
-from dlpgate.parse.html import html_to_text, links, pictures
+from dlpgate.parse.html import hidden, html_to_text, links, pictures
 
 KEPT_HEADERS = {
     "from", "to", "cc", "subject", "message-id", "date", "in-reply-to", "references",
@@ -217,6 +217,7 @@ def _walk(
             yield ("body", shown)
             if ctype == "text/html":
                 yield (_LINKS, "\n".join(links(text, shown)))
+                yield (_HIDDEN, hidden(text))
                 yield from _shown(text, prefix, budget)
             continue
         if not is_attachment and ctype.startswith("multipart/") and _unsplit(part):
@@ -394,6 +395,7 @@ def _calendar(part: EmailMessage, depth: int, budget: Budget) -> Iterator[Item]:
 _UNNAMED = re.compile(r"attach(?:ment|ed)-\d+(?:\.eml)?")  # names we gave
 # the addresses an HTML body's links go to, read after all the body's text (PARSER 15)
 _LINKS = "links"
+_HIDDEN = "hidden"  # what an HTML body hides (html.hidden), read after all its other text
 
 
 def _unsplit(part: EmailMessage) -> bool:
@@ -480,6 +482,8 @@ def _html_extra(plain: EmailMessage, html: str,
     # the addresses its links go to, which the plain text does not say ("open the record"
     # over a case system's address naming the child)
     yield (_LINKS, "\n".join(links(texts[1], texts[0])))
+    # and what it hides (comments, tooltips, fields) that the plain text does not say
+    yield (_HIDDEN, "\n".join(tnef.unsaid(hidden(texts[1]), tnef.words(texts[0]))))
     # most alternatives say the same: a glance at the markup's words first (a fraction of
     # the cost of reading the HTML properly, which only a difference pays for)
     glance = htmllib.unescape(_TAG.sub(" ", _unseen_removed(texts[1])))
@@ -526,14 +530,15 @@ def _nested_message(
     texts = [header_text(msg.get("Subject"))]
     wrapped: list[TextPart] = []  # its winmail.dat's text, weighed against its own at the end
     targets: list[str] = []  # its links' addresses, after its text
+    unseen: list[str] = []  # what its HTML hides, after those
     for item in _walk(msg, name, depth, budget, counter or [0]):
         if isinstance(item, tuple):
-            (targets if item[0] == _LINKS else texts).append(item[1])
+            {_LINKS: targets, _HIDDEN: unseen}.get(item[0], texts).append(item[1])
         elif _wrapper_text(item, name):
             wrapped.append(item)
         else:
             yield item
-    text = "\n".join(t for t in (*texts, *targets) if t)
+    text = "\n".join(t for t in (*texts, *targets, *unseen) if t)
     if text.strip():
         yield TextPart(name=name, text=text, content_type="message/rfc822", is_attachment=True)
     if wrapped:
@@ -603,13 +608,15 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
     bodies: list[str] = []
     html_extra: list[str] = []
     targets: list[str] = []
+    unseen: list[str] = []  # what the HTML hides: after the HTML's other lines
     attachments: list[Attachment] = []
     problems: list[Problem] = []
     try:
         for item in _walk(msg, "", 0, budget, [0]):
             if isinstance(item, tuple):
                 budget.text += len(item[1])  # the bodies have their own cut, below
-                {HTML_BODY: html_extra, _LINKS: targets}.get(item[0], bodies).append(item[1])
+                {HTML_BODY: html_extra, _LINKS: targets, _HIDDEN: unseen}.get(
+                    item[0], bodies).append(item[1])
             elif isinstance(item, TextPart):
                 room = limits.max_message_text - budget.text
                 if len(item.text) > room:
@@ -637,7 +644,7 @@ def parse(raw: bytes, envelope: Envelope | None = None, limits: Limits | None = 
         body = body[: limits.max_text]
     if body:
         parts.insert(1 if subject else 0, TextPart(name="body", text=body))
-    if extra := "\n\n".join(html_extra)[: limits.max_text]:
+    if extra := "\n\n".join(e for e in (*html_extra, *unseen) if e)[: limits.max_text]:
         parts.insert(len([p for p in parts if p.name in ("subject", "body")]),
                      TextPart(name=HTML_BODY, text=extra))
     if any(_wrapper_text(p, "") for p in parts):  # a winmail.dat's: weighed against the text

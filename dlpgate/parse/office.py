@@ -463,7 +463,8 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     texts += [officeextras.kept(kept, zf, read, kinds, _ooxml_runs, _reading())]
     texts += [officeextras.link_targets(zf, read, _reading())]  # after that (PARSER 15)
     texts += [officestored.stored(stored, zf, read, kinds, _reading())]  # then (PARSER 16)
-    texts += [officestored.dates(dated, _reading())]  # last, so all the above keeps its place
+    texts += [officestored.dates(dated, _reading())]  # then, so all the above keeps its place
+    texts += [_more_properties(zf, read)]  # last
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
 
 
@@ -561,6 +562,33 @@ def _properties(root: Element) -> str:
     return "; ".join(f"{name.capitalize()}: {text}" for name, text in found if text)
 
 
+# the other properties a person types (File > Info > Properties, Advanced): core.xml's or
+# meta.xml's, then app.xml's (extended); what a program writes (dates, counts, its name, the
+# template, the revision) is left out
+_MORE_PROPERTIES = {"category": "Category", "contentStatus": "Status",
+                    "identifier": "Identifier", "version": "Version", "creator": "Author",
+                    "lastModifiedBy": "Last saved by", "initial-creator": "Author",
+                    "Manager": "Manager", "Company": "Company", "HyperlinkBase": "Hyperlink base"}
+_APP = re.compile(r"docProps/app\.xml")
+
+
+def _more_properties(zf: zipfile.ZipFile, read: ReadMember) -> str:
+    """A document's properties beside its title, subject, description and keywords, on one
+    line after everything else: its category, status, identifier, version, company, manager
+    and hyperlink base, and its author's and last saver's names where a number is written
+    there too (`imagemeta.AUTHORS` says why), each a place an NHS number was hidden."""
+    from dlpgate.parse.imagemeta import said_of_author
+
+    found: dict[str, None] = {}
+    for info in _members(zf, _CORE) + _members(zf, _APP):
+        for el in _parse(read(info), info.filename).iter():
+            name = _local(el.tag)
+            value = " ".join((el.text or "").split())
+            if name in _MORE_PROPERTIES and value and said_of_author(name, value):
+                found[f"{_MORE_PROPERTIES[name]}: {value}"] = None
+    return "; ".join(found)
+
+
 def odf_text(zf: zipfile.ZipFile, read: ReadMember, limit: int = 5 * 1024 * 1024) -> str:
     """`limit`: as for ooxml_text."""
     return _bounded(lambda: _odf_text_all(zf, read), limit)
@@ -582,6 +610,7 @@ def _odf_text_all(zf: zipfile.ZipFile, read: ReadMember) -> str:
     body += [officeextras.kept(list(officeextras.odf_fields(content)), zf, read, {},
                                _ooxml_runs, _reading())]  # last, as an OOXML file's
     body += [officeextras.odf_link_targets(content, _reading())]  # after that (PARSER 15)
+    body += [_more_properties(zf, read)]  # last
     return "\n".join(text for text in body if text)
 
 

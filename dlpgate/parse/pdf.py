@@ -129,6 +129,14 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024, scans: ScanReader | None = N
     # last: what a later save replaced, after all the current text
     if size <= limit and (found := _revisions(data, reader, "\n".join(pages), limit - size)):
         pages.append(found)
+        size += len(found)
+    if size <= limit:  # after that, what no reader is shown (PARSER need not change)
+        try:
+            found = _unshown(reader, data, notes_read.subjects, limit - size)
+        except Exception:  # a damaged script or name tree: passed over, not said, as a
+            found = ""  # program's metadata is damaged in many a file and hides nothing shown
+        if found:
+            pages.append(found)
     if scanned and scans is not None:
         found_scans, unread = scans([(n, pixels) for n, (_, pixels) in scanned.items()])
         damage += unread
@@ -351,6 +359,7 @@ class _Notes:
     read: set[Any] = field(default_factory=set)  # annotations whose comment was read
     pinned: list[Any] = field(default_factory=list)  # files pinned to pages, in page order
     links: list[str] = field(default_factory=list)  # the addresses links on pages go to
+    subjects: list[str] = field(default_factory=list)  # the subject lines of those read
 
 
 def _notes(page: Any, room: int, done: _Notes) -> str:
@@ -396,7 +405,9 @@ def _notes(page: Any, room: int, done: _Notes) -> str:
                 continue
             done.read.add(key)
         notes.append(_comment(annot))
-        size += len(notes[-1]) + 1
+        if subject := _string(annot.get("/Subj")):
+            done.subjects.append(subject)
+        size += len(notes[-1]) + len(subject) + 1
         if size > room:
             break
     return "\n".join(n for n in notes if n)
@@ -546,6 +557,75 @@ def _properties(reader: Any, room: int) -> str:
     return "; ".join(f"{name}: {value}" for name, value in found if value)[:room]
 
 
+_AFTER_END = re.compile(rb"[\x20-\x7e\t]{6,}")
+
+
+def _unshown(reader: Any, data: bytes, subjects: list[str], room: int) -> str:
+    """What the document carries and no reader is shown, a line each, up to `room`
+    characters: its author where a number is written there (`imagemeta.AUTHORS` says why) and
+the program that made it ("Author: ...; Creator: ..."), its
+    XMP metadata's words beside those ("XMP creator: ..."), its notes' subject lines
+    ("Note subject: ..."), its scripts ("JavaScript: ..."), and text after its last end
+    ("After the end: ..."), which no reader reads. Each, once, held an NHS number a red team
+    hid there that went out unread."""
+    info = reader.metadata or {}
+    found = {name: " ".join(_string(info.get(f"/{name}")).split())
+             for name in ("Title", "Subject", "Keywords", "Author", "Creator")}
+    from dlpgate.parse.imagemeta import said_of_author
+
+    lines = ["; ".join(f"{name}: {found[name]}" for name in ("Author", "Creator")
+                       if found[name] and said_of_author(name, found[name]))]
+    said = set(found.values())  # what the XMP packet repeats of them is read once
+    lines += [line for line in _xmp(reader, room) if line.partition(": ")[2] not in said]
+    lines += [f"Note subject: {s}" for s in subjects]
+    lines += [f"JavaScript: {js}" for js in _scripts(reader, room)]
+    end = data.rfind(b"%%EOF")
+    if end != -1:
+        tail = data[end + 5:end + 5 + room]
+        lines += [f"After the end: {m.group().decode('ascii').strip()}"
+                  for m in _AFTER_END.finditer(tail)]
+    out, size = [], 0
+    for line in dict.fromkeys(" ".join(line.split()) for line in lines if line.strip()):
+        out.append(line)
+        size += len(line) + 1
+        if size > room:
+            break
+    return "\n".join(out)[:max(room, 0)]
+
+
+def _xmp(reader: Any, room: int) -> list[str]:
+    """The words of the document's XMP packet (its /Metadata stream), as a picture's are
+    read (`imagemeta.xmp`): what a program or a hand put there beside the information
+    dictionary (a case reference, a child's name as its "creator")."""
+    from dlpgate.parse.imagemeta import xmp
+
+    meta = reader.root_object.get("/Metadata")
+    meta = meta.get_object() if meta is not None else None
+    return xmp(meta.get_data(), room) if hasattr(meta, "get_data") else []
+
+
+def _scripts(reader: Any, room: int) -> list[str]:
+    """The document's JavaScript: its named scripts, and what it runs as it opens. A script's
+    text whole, on one line, no more than `room` characters of them together."""
+    actions = [action for _, action in _named(reader, "/JavaScript")]
+    if (opening := reader.root_object.get("/OpenAction")) is not None:
+        actions.append(opening)
+    out: list[str] = []
+    size = 0
+    for action in actions:
+        action = action.get_object()
+        script = action.get("/JS") if isinstance(action, dict) else None
+        script = script.get_object() if script is not None else None
+        if hasattr(script, "get_data"):  # a script may be a stream
+            script = script.get_data().decode("latin-1")
+        if script is not None and (text := " ".join(_string(script).split())[:room - size]):
+            out.append(text)
+            size += len(text) + 1
+            if size >= room:
+                break
+    return out
+
+
 def _bookmarks(reader: Any, room: int) -> str:
     """The titles of the document's bookmarks, one a line in their order: "Child 3: Amy Reid"
     in the side panel. Each once, so an outline whose entries point back at each other
@@ -597,10 +677,11 @@ def _attached(reader: Any, pinned: list[Any]) -> Iterator[Attached]:
         yield Attached(leaf or "attachment", file)
 
 
-def _named(reader: Any) -> Iterator[tuple[str, Any]]:
+def _named(reader: Any, which: str = "/EmbeddedFiles") -> Iterator[tuple[str, Any]]:
+    """The (name, value) pairs of one of the document's name trees, each node once."""
     names = reader.root_object.get("/Names")
     names = names.get_object() if names is not None else None
-    tree = names.get("/EmbeddedFiles") if isinstance(names, dict) else None
+    tree = names.get(which) if isinstance(names, dict) else None
     stack = [tree] if tree is not None else []
     seen: set[Any] = set()
     while stack:

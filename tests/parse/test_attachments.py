@@ -13,7 +13,7 @@ from dlpgate.config import Limits, Settings
 from dlpgate.model import FILE_NAMES
 from dlpgate.parse.mime import parse
 from dlpgate.pipeline import Scanner
-from dlpgate.testing import make_envelope, make_message
+from dlpgate.testing import make_envelope, make_message, sent_to_webmail
 
 SECRET = "Callum Reid 943 476 5919"
 
@@ -309,6 +309,65 @@ def test_what_a_document_shows_beside_its_body_is_read_after_it(name, data, expe
     # a title, a cell's comment, a letter's page header: shown to anyone who opens the file
     parts, problems = parts_and_problems(name, data)
     assert parts[name] == expected and problems == []
+
+
+NHS = "943 476 5919"
+
+
+@pytest.mark.parametrize("name, data, line", [
+    ("a.docx", testdata.make_docx(["Referral"]), f"Category: Referral {NHS}"),
+    ("a.xlsx", testdata.make_xlsx([["Referral"]]), f"Category: Referral {NHS}"),
+    ("a.pptx", testdata.make_pptx(["Referral"]), f"Category: Referral {NHS}"),
+], ids=["docx", "xlsx", "pptx"])
+def test_an_office_files_other_properties_are_read_last_and_held(name, data, line):
+    # typed into File > Info > Properties (Advanced) beside the title: it went out unread
+    data = testdata.with_members(data, testdata.ooxml_properties(
+        title="Referral", category=f"Referral {NHS}"))
+    parts, problems = parts_and_problems(name, data)
+    assert parts[name].splitlines()[-1] == line and problems == []
+    found, verdict = sent_to_webmail(attachments=((name, "application/octet-stream", data),))
+    assert ("UK_NHS", NHS) in found and verdict == "hold"
+
+
+def test_each_other_property_is_read_in_its_words_and_an_authors_name_alone_is_not():
+    # the author's and last saver's names are the program's user's (an officer's) on nearly
+    # every file: read only where a number is written there too
+    data = testdata.with_members(testdata.make_docx(["Referral"]), testdata.ooxml_properties(
+        title="Referral", creator="J Smith", lastModifiedBy=f"K Jones {NHS}", category="CIN",
+        contentStatus="Final", identifier="CASE-1", version="2", Company="Westshire Council",
+        Manager=NHS, HyperlinkBase="https://cases.example/amy"))
+    text = parts_and_problems("a.docx", data)[0]["a.docx"]
+    assert text.splitlines()[-1] == (
+        f"Last saved by: K Jones {NHS}; Category: CIN; Status: Final; Identifier: CASE-1; "
+        f"Version: 2; Company: Westshire Council; Manager: {NHS}; "
+        "Hyperlink base: https://cases.example/amy")
+    meta = testdata.odf_properties(title="Letter")["meta.xml"].replace(
+        "<dc:title>", f"<meta:initial-creator>{NHS}</meta:initial-creator><dc:title>")
+    odt = testdata.with_members(testdata.make_odt(["Dear Sir"]), {"meta.xml": meta})
+    assert parts_and_problems("a.odt", odt)[0]["a.odt"].splitlines()[-1] == f"Author: {NHS}"
+
+
+def commented_zip(comment: str, member_comment: str = "") -> bytes:
+    """A zip of one letter with `comment` on the archive (and `member_comment` on the
+    letter), as WinZip's or 7-Zip's comment box writes it."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("letter.txt", "Please see the letter.")
+        zf.getinfo("letter.txt").comment = member_comment.encode()
+        zf.comment = comment.encode()
+    return buf.getvalue()
+
+
+def test_a_zips_comments_are_read_after_its_files_and_held():
+    data = commented_zip(f"Amy Reid {NHS}", "Draft")
+    parts, problems = parts_and_problems("letters.zip", data)
+    assert parts == {"letters.zip/letter.txt": "Please see the letter.",
+                     "letters.zip": f"Archive comment: Amy Reid {NHS}\nComment on letter.txt: "
+                                    "Draft"} and problems == []
+    assert list(parts)[-1] == "letters.zip"  # the files' parts first, as before
+    found, verdict = sent_to_webmail(attachments=(("letters.zip", "application/zip", data),))
+    assert ("UK_NHS", NHS) in found and verdict == "hold"
+    assert "letters.zip" not in parts_and_problems("letters.zip", commented_zip(""))[0]
 
 
 _SEEDS = {

@@ -1,6 +1,8 @@
 import base64
 
-from dlpgate.parse.html import html_to_text, links, pictures
+import pytest
+
+from dlpgate.parse.html import HIDDEN_ROOM, hidden, hides, html_to_text, links, pictures
 
 
 def test_blocks_become_lines_and_entities_are_decoded():
@@ -84,3 +86,33 @@ def test_links_in_markup_of_unclosed_tags_are_looked_for_in_one_pass():
         assert links(markup) == []
     many = '<p>x</p><a href="https://x.org/a">a</a>' * 50_000
     assert links(many, "x " * 50_000) == ["https://x.org/a"]
+
+
+HIDDEN = "Amy Reid, NHS number 943 476 5919"
+
+
+@pytest.mark.parametrize("markup, line", [
+    (f"<p>See below.</p><!-- {HIDDEN} -->", f"Comment: {HIDDEN}"),
+    (f"<p>See below.</p><!-- <p>{HIDDEN}</p>\n<p>old</p> -->", f"Comment: {HIDDEN} old"),
+    (f'<p>See <a href="#" title="{HIDDEN}">below</a>.</p>', f"Tooltip: {HIDDEN}"),
+    (f'<p>See below.</p><form><input name="nhs" value="{HIDDEN}"></form>',
+     f"Form field: {HIDDEN}"),
+])
+def test_what_a_page_hides_is_read_after_its_text(markup, line):
+    # a case system's template kept the old text commented out; a link's tooltip named the
+    # child; a form came filled in: each went out unread
+    assert html_to_text(markup).startswith("See below.")  # what it shows, as before
+    assert hidden(markup) == line
+
+
+def test_outlooks_own_comments_are_not_read_nor_taken_for_hiding():
+    markup = ("<html><head><style><!--\n/* Font Definitions */ p {margin:0}\n--></style>"
+              "<!--[if gte mso 9]><xml><o:shapedefaults v:ext=\"edit\" spidmax=\"1026\" />"
+              "</xml><![endif]--></head><body><p>Hello</p></body></html>")
+    assert html_to_text(markup) == "Hello"
+    assert not hides(markup) and hidden(markup) == ""
+
+
+def test_what_a_page_hides_is_read_to_its_room():
+    markup = "<p>x</p>" + "".join(f"<!-- note {n} -->" for n in range(20_000))
+    assert len(hidden(markup)) <= HIDDEN_ROOM

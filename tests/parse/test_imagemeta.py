@@ -203,3 +203,50 @@ if shutil.which("exiftool"):
                "png": tagged(screenshot(), "-z", f"-PNG:Comment={HIDDEN}", suffix="png")}
     if shutil.which("heif-enc"):
         SAMPLES["heic"] = testpictures.heic(SAMPLES["jpg"])
+
+
+@needs_exiftool
+@pytest.mark.parametrize("assignment, suffix, line", [
+    (f"-XMP-dc:Description={HIDDEN}", "jpg", f"XMP description: {HIDDEN}"),  # a caption
+    (f"-XMP-photoshop:Headline={HIDDEN}", "jpg", f"XMP Headline: {HIDDEN}"),
+    (f"-XMP-dc:Subject={HIDDEN}", "png", f"XMP subject: {HIDDEN}"),  # keywords, in an iTXt
+])
+def test_a_pictures_xmp_packet_is_read_last_and_held(assignment, suffix, line):
+    # a photo manager's caption or keywords, kept only in the XMP packet, went out unread
+    from dlpgate.testing import sent_to_webmail
+
+    picture = tagged(photo() if suffix == "jpg" else screenshot(), assignment, suffix=suffix)
+    assert imagemeta.text(picture).splitlines()[-1] == line
+    found, verdict = sent_to_webmail(attachments=((f"visit.{suffix}", f"image/{suffix}",
+                                                   picture),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+@needs_exiftool
+def test_what_a_pictures_xmp_repeats_and_its_programs_own_are_read_once_or_not_at_all():
+    picture = tagged(photo(), f"-EXIF:ImageDescription={HIDDEN}",
+                     f"-XMP-dc:Description={HIDDEN}", "-XMP-xmp:CreatorTool=Adobe Lightroom",
+                     "-XMP-exif:ExposureTime=1/250", "-XMP-xmpMM:DocumentID=xmp.did:1234567890")
+    assert imagemeta.text(picture) == f"Description: {HIDDEN}"
+
+
+def test_a_damaged_xmp_packet_is_passed_over():
+    assert imagemeta.xmp(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF") == []
+
+
+def test_a_logos_xmp_from_an_editor_says_nothing_of_its_own():
+    # Photoshop's and Illustrator's packet on a signature's logo: its dates, page count,
+    # digest and rating are the program's, and a pasted logo with a number read counts
+    packet = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 5.6"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        b'xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        b'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+        b'xmlns:xmpTPg="http://ns.adobe.com/xap/1.0/t/pg/" '
+        b'xmlns:MicrosoftPhoto="http://ns.microsoft.com/photo/1.0/" '
+        b'xmp:CreateDate="2019-03-01T10:00:00" xmp:Rating="5" photoshop:DateCreated="2019-03-01" '
+        b'photoshop:LegacyIPTCDigest="0123456789ABCDEF0123456789ABCDEF" xmpTPg:NPages="1" '
+        b'MicrosoftPhoto:RatingPercent="99" MicrosoftPhoto:DateAcquired="2019-03-01T10:00:00">'
+        b'<photoshop:Headline>Westshire Council</photoshop:Headline>'
+        b'</rdf:Description></rdf:RDF></x:xmpmeta>')
+    assert imagemeta.xmp(packet) == ["XMP Headline: Westshire Council"]

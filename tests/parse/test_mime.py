@@ -581,3 +581,28 @@ def test_a_file_apple_mail_attaches_inside_the_html_rendering_is_read_and_its_te
     assert [a.name for a in got.attachments] == ["referral.pdf"]
     assert parts["body"] == "See the referral.\n\n<referral.pdf>\n"
     assert set(parts) == {"subject", "body", "referral.pdf", "attachment names"}
+
+
+@pytest.mark.parametrize("hiding", [
+    "<!-- Amy Reid, NHS number 943 476 5919 -->",
+    '<a href="https://cases.example-council.gov.uk/" title="NHS number 943 476 5919">the case</a>',
+    '<form><input name="nhs" value="943 476 5919"></form>',
+])
+def test_an_nhs_number_an_html_alternative_hides_is_found_and_held(hiding):
+    # the plain text says all the HTML shows: the glance at its words found nothing new, and
+    # the comment, tooltip or field went out unread
+    from dlpgate.testing import sent_to_webmail
+
+    body = "Hi,\n\nPlease see the case.\n"
+    html = f"<p>Hi,</p><p>Please see {hiding} the case.</p>"
+    found, verdict = sent_to_webmail(body=body, html=html)
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+    assert sent_to_webmail(body=body, html="<p>Hi,</p><p>Please see the case.</p>")[1] != "hold"
+
+
+def test_an_nhs_number_an_html_file_hides_is_found_and_held():
+    from dlpgate.testing import sent_to_webmail
+
+    page = b"<html><body><p>Visit notes</p><!-- Amy Reid 943 476 5919 --></body></html>"
+    found, verdict = sent_to_webmail(attachments=(("notes.html", "text/html", page),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"

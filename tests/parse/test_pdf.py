@@ -373,3 +373,98 @@ def test_no_revision_however_damaged_breaks_the_reading(changes):
 
 
 EDITED = saved_again(testdata.make_pdf(LETTER), over_typed)
+
+
+XMP = ('<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+       '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+       'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+       '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+       'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="Microsoft Word" '
+       'xmp:Label="{label}"><dc:creator><rdf:Seq><rdf:li>{creator}</rdf:li></rdf:Seq>'
+       '</dc:creator><dc:format>application/pdf</dc:format></rdf:Description>'
+       '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>')
+
+
+def with_xmp(packet: str):
+    def change(writer) -> None:
+        from pypdf.generic import DecodedStreamObject, NameObject
+
+        stream = DecodedStreamObject()
+        stream.set_data(packet.encode())
+        stream[NameObject("/Type")] = NameObject("/Metadata")
+        stream[NameObject("/Subtype")] = NameObject("/XML")
+        writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    return change
+
+
+def with_script(script: str):
+    """A document-level script, named in the /JavaScript name tree as Acrobat's Document
+    JavaScripts are."""
+    def change(writer) -> None:
+        from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+        action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                                   NameObject("/JS"): TextStringObject(script)})
+        tree = DictionaryObject({NameObject("/Names"): ArrayObject(
+            [TextStringObject("init"), writer._add_object(action)])})
+        writer.root_object[NameObject("/Names")] = DictionaryObject(
+            {NameObject("/JavaScript"): writer._add_object(tree)})
+    return change
+
+
+def with_note_subject(subject: str):
+    def change(writer) -> None:
+        from pypdf.annotations import Text
+        from pypdf.generic import NameObject, TextStringObject
+
+        note = Text(rect=(50, 550, 70, 570), text="See the plan.")
+        note[NameObject("/Subj")] = TextStringObject(subject)
+        writer.add_annotation(page_number=0, annotation=note)
+    return change
+
+
+HIDDEN_PDF = {  # where a red team hid an NHS number in a PDF, and the line it is read as
+    "author": (lambda w: w.add_metadata({"/Author": "Amy Reid 943 476 5919"}),
+               "Author: Amy Reid 943 476 5919"),
+    "creator": (lambda w: w.add_metadata({"/Creator": "943 476 5919"}), "Creator: 943 476 5919"),
+    "xmp": (with_xmp(XMP.format(label="Amy Reid 943 476 5919", creator="J Smith")),
+            "XMP Label: Amy Reid 943 476 5919"),
+    "xmp creator": (with_xmp(XMP.format(label="Draft", creator="Amy Reid 943 476 5919")),
+                    "XMP creator: Amy Reid 943 476 5919"),
+    "note subject": (with_note_subject("Amy Reid 943 476 5919"),
+                     "Note subject: Amy Reid 943 476 5919"),
+    "javascript": (with_script('app.alert("Amy Reid 943 476 5919");'),
+                   'JavaScript: app.alert("Amy Reid 943 476 5919");'),
+}
+
+
+def hidden_pdf(where: str) -> bytes:
+    if where == "after the end":
+        return testdata.make_pdf("Visit notes") + b"\n% Amy Reid 943 476 5919\n"
+    return pdf_with(testdata.make_pdf("Visit notes"), HIDDEN_PDF[where][0])
+
+
+@pytest.mark.parametrize("where", [*HIDDEN_PDF, "after the end"])
+def test_what_a_pdf_carries_and_no_reader_is_shown_is_read_last_and_held(where):
+    from dlpgate.testing import sent_to_webmail
+
+    data = hidden_pdf(where)
+    read = pdf.text(data)
+    assert read.text.startswith("Visit notes") and read.damage == []
+    line = HIDDEN_PDF[where][1] if where in HIDDEN_PDF else "After the end: % Amy Reid 943 476 5919"
+    assert read.text.splitlines()[-1] == line or where == "xmp" and line in read.text
+    found, verdict = sent_to_webmail(attachments=(("visit.pdf", "application/pdf", data),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+def test_a_pdfs_xmp_says_once_what_its_properties_say_and_not_the_programs_or_authors_name():
+    data = pdf_with(testdata.make_pdf("Visit notes"), with_xmp(XMP.format(
+        label="", creator="J Smith")))
+    data = pdf_with(data, lambda w: w.add_metadata({"/Author": "J Smith"}))
+    # nor its author's name, which is its program's user's (an officer's) on nearly every file
+    assert [line for line in pdf.text(data).text.splitlines() if line] == ["Visit notes"]
+
+
+def test_a_pdfs_hidden_text_is_read_to_its_room():
+    data = pdf_with(testdata.make_pdf("Visit notes"), with_script("x" * 50_000))
+    assert len(pdf.text(data, limit=1000).text) < 1100
