@@ -4,6 +4,7 @@ named person's case does not."""
 import pytest
 
 from dlpgate.config import Settings
+from dlpgate.detect import autoreply
 from dlpgate.detect.autoreply import case_names, names_a_case
 from dlpgate.detect.pii import PatternDetector
 from dlpgate.detect.registry import Context
@@ -130,3 +131,22 @@ def test_a_full_name_an_out_of_office_tells_is_a_person_found_without_ner():
     # spaCy's small model missed "Tyler Brown" here, and the patterns find no title
     assert told("I am at court today for the care proceedings of Tyler Brown and back "
                 "tomorrow.") == ["Tyler Brown"]
+
+
+def test_a_name_in_a_long_line_of_terms_is_one_finding():
+    # no sentence's end: each term's sentence is the 400 characters either side, and those
+    # overlap; a name read in twenty of them was twenty PERSON findings
+    names = told("I am visiting Kayden for cancer, " * 60)
+    assert names and len(names) == 60
+
+
+def test_a_sentence_is_read_against_its_own_terms_only(monkeypatch):
+    # every term of the body compared with every name of every sentence took time growing
+    # with the square of the terms: a megabyte of "for Kayden's care proceedings." 29 s
+    given = []
+    first_names = autoreply._first_names
+    monkeypatch.setattr(autoreply, "_first_names",
+                        lambda body, left, right, spans, *a: given.append(spans)
+                        or first_names(body, left, right, spans, *a))
+    assert len(told("I am in court for Kayden's care proceedings. " * 40)) == 40
+    assert len(given) == 40 and all(len(spans) == 1 for spans in given)
