@@ -99,7 +99,7 @@ class Break:
 
     id: int  # the entry's number in the table (0: none, e.g. the newest entries are gone)
     at: float  # its time (0.0 when there is no entry to name)
-    what: str  # edited, missing, inserted, moved, unkeyed, truncated
+    what: str  # edited, missing, inserted, moved, unkeyed, truncated, key
     why: str
 
 
@@ -201,7 +201,7 @@ def verify(store, key: bytes | None, since: ChainState | None = None,
         at = float(fields[-1])
         state = ChainState(entries, seq, head, last_id, keyed_from, earlier)
         if pending is not None:
-            return _classify(state, key, pending, row)
+            return _classify(store, state, key, pending, row)
         if rseq != seq + 1:
             if rseq > seq + 1:
                 return _broken(state, rid, at, "missing",
@@ -244,8 +244,8 @@ def verify(store, key: bytes | None, since: ChainState | None = None,
                                "head (it was rewritten since)")
             found_expect = True
     if pending is not None:
-        return _classify(ChainState(entries, seq, head, last_id, keyed_from, earlier), key,
-                         pending, None)
+        return _classify(store, ChainState(entries, seq, head, last_id, keyed_from, earlier),
+                         key, pending, None)
     state = ChainState(entries, seq, head, last_id, keyed_from, earlier,
                        checked_at=time.time())
     if since is None and not earlier:
@@ -270,7 +270,7 @@ def _relink(key: bytes | None, seq: int, prev: str, fields: tuple, stored: str) 
     return link(key if stored.startswith("hmac:") else None, seq, prev, fields)
 
 
-def _classify(state: ChainState, key: bytes | None, pending: tuple,
+def _classify(store, state: ChainState, key: bytes | None, pending: tuple,
               after: tuple | None) -> ChainState:
     """An entry whose hash does not follow, named by what the entry `after` it says: if
     that one follows from it, its fields were changed under its hash (edited); if it
@@ -290,10 +290,31 @@ def _classify(state: ChainState, key: bytes | None, pending: tuple,
         if nid < rid:
             return _broken(state, rid, at, "moved", f"it is out of its order: entry {nid}, "
                            "written before it, follows it in the chain")
+    if _wrong_key(store, key, row, after):
+        return _broken(state, rid, at, "key", "no keyed entry checks under this "
+                       "quarantine.audit_key, neither this one, the one after it nor the "
+                       "newest: it is not the key the chain was written with (or every keyed "
+                       "entry was rewritten)")
     keyed = "; or the key is not the one it was written with" if row[2].startswith(
         "hmac:") else ""
     return _broken(state, rid, at, "edited", "its hash does not follow from the entry "
                    f"before it (changed, or written by someone without the key{keyed})")
+
+
+def _wrong_key(store, key: bytes | None, row: tuple, after: tuple | None) -> bool:
+    """Whether the key is not the chain's: a keyed entry that does not follow, the one after
+    it not following from it, and the newest not from the one before it. An edit breaks the
+    links either side of one entry; a changed `quarantine.audit_key` breaks every one, and was
+    named "edited" at the first keyed entry, the operator sent looking for a tampered row."""
+    if not key or after is None or not row[2].startswith("hmac:"):
+        return False
+    newest = store._read(f"SELECT {_READ} FROM audit WHERE seq IS NOT NULL ORDER BY seq DESC "
+                         "LIMIT 2", ())
+    if len(newest) < 2 or newest[0][0] == after[0]:
+        return False  # the break is at the end: no third link to ask
+    last, before = newest
+    return (str(last[2] or "").startswith("hmac:")
+            and last[2] != link(key, last[1], before[2] or "", tuple(last[3:])))
 
 
 def _broken(state: ChainState, rid: int, at: float, what: str, why: str) -> ChainState:
