@@ -143,6 +143,11 @@ forwarded redirect redirected send sent""".split())
 # What a possessive gives to reach its person by: "Sarah's team", "Sarah's mobile"
 _REACH = frozenset("""team mobile phone number line extension email inbox office desk manager
 colleague deputy diary""".split())
+# ... or one of a team the writer is out with: "with Penny from the MASH", "with Grace and
+# the Child Protection team", "with Tom of the duty team"; not "with Leah from the care home"
+_COLLEAGUE_AFTER = re.compile(
+    r",?\s+(?:from|of|and)\s+(?:the|our|my)\s+(?:[\w'\u2019-]+\s+){0,3}?(?:team|service|"
+    r"MASH|department|unit|hub|duty)\b", re.IGNORECASE)
 _CAPITAL_BEFORE = re.compile(r"\b[A-Z][\w'\u2019.-]*[ \t]+$")
 _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]")
 
@@ -172,7 +177,9 @@ def _first_names(body: str, left: int, right: int, spans: list[tuple[int, int]],
                 continue
         elif not before or before[-1] not in _ABOUT or any(w in _HANDED for w in before):
             continue
-        elif _CONTACT_AFTER.match(after) or _COVER_AFTER.match(after):
-            continue  # "for Sarah on 0161 ...", "with Sarah, who is covering"
+        elif (_CONTACT_AFTER.match(after) or _COVER_AFTER.match(after)
+              or _COLLEAGUE_AFTER.match(after)):
+            continue  # "for Sarah on 0161 ...", "with Sarah, who is covering", "with Penny
+            # from the MASH"
         out.append((a, b, "first"))
     return out

@@ -90,6 +90,7 @@ def told(body: str) -> list[str]:
     ("I am at the hospital with Leah, who self-harmed last night. Back Tuesday.", "Leah"),
     ("I am in court for Tyler in the care proceedings today; back on Monday.", "Tyler"),
     ("I am at a strategy meeting about Poppy after the sexual abuse allegation.", "Poppy"),
+    ("I am at the hospital with Leah from the children's home, who self-harmed.", "Leah"),
     # a contact in the sentence does not hide the child: "covering" is no cue for a possessive
     ("I am covering Alfie's child protection conference; please call the MASH on "
      "0161 496 0001.", "Alfie"),
@@ -110,6 +111,10 @@ def test_an_out_of_office_telling_a_first_names_case_names_them(body, name):
     "Alice's out of office: back Monday. Safeguarding concerns to the MASH please.",
     "Duty will pick up child protection matters until Monday.",
     "I am on leave. For mental health crisis support on Monday call Grace on 0161 496 0002.",
+    # a colleague the writer is out with, of a team: these were held as a child's case
+    "I am out with Grace and the Child Protection team at a training day. Back Monday.",
+    "I am away with Penny from the MASH at a child protection training day.",
+    "I am at a child protection review with Tom, of the duty team, until Thursday.",
 ])
 def test_first_names_given_as_contacts_or_places_tell_no_case(body):
     assert told(body) == []
