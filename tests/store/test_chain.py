@@ -235,6 +235,24 @@ def test_a_chain_checked_under_another_key_says_so_and_not_which_key(keyed, stor
     assert keyed.verify_audit().broken.what == "edited"
 
 
+def test_an_entry_appended_as_a_walk_ends_is_no_break(any_store, monkeypatch):
+    # the head was read after the walk: an append between the two said "the newest: place 4
+    # of the chain is gone" (a third of the walks beside two appending processes on
+    # PostgreSQL), and the audit page kept saying it until the app restarted
+    entries(any_store, 3)
+    rows = chain._rows
+
+    def then_append(store, seq: int, last_id: int):
+        yield from rows(store, seq, last_id)
+        entries(any_store, 1, start=1_800_000_000.0)  # another node's, as the walk ends
+
+    monkeypatch.setattr(chain, "_rows", then_append)
+    assert any_store.verify_audit(whole=False).intact
+    monkeypatch.setattr(chain, "_rows", rows)
+    state = any_store.verify_audit(whole=False)  # and the next walk goes on to it
+    assert state.intact and state.seq == 4
+
+
 def test_a_walk_goes_on_from_the_last_and_remembers_a_break(any_store, store_url):
     entries(any_store, 3)
     assert any_store.verify_audit(whole=False).entries == 3
