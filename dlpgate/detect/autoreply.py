@@ -21,6 +21,7 @@ in the team will cover"), which stays a contact. Each name so read is a PERSON f
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from importlib import resources
@@ -72,22 +73,31 @@ def case_names(message: Message, findings: Iterable[Finding]) -> list[Finding]:
     if not message.auto_reply:
         return []
     body = message.body
-    spans = [(f.start, f.end) for f in findings
-             if f.entity == "SPECIAL_CATEGORY" and f.part == "body"]
+    spans = sorted((f.start, f.end) for f in findings
+                   if f.entity == "SPECIAL_CATEGORY" and f.part == "body")
     if not spans:
         return []
+    starts = [s for s, _ in spans]
+    longest = max(e - s for s, e in spans)
     own = whom.own_names(message)
     done: set[int] = set()
+    told: set[tuple[int, int]] = set()
     out: list[Finding] = []
     for start, end in spans:
         left, right = whom.sentence(body, start, end)
         if left in done:
             continue
         done.add(left)
-        named = _full_names(body, left, right, spans, own)
-        named += _first_names(body, left, right, spans, own, named)
+        # the terms in this sentence only: a line without a sentence's end, each term's
+        # sentence the 400 characters either side, looked through every term of the body
+        # took time growing with the square of the terms (a megabyte of them, minutes)
+        near = [(s, e) for s, e in spans[bisect.bisect_left(starts, left - longest):
+                                         bisect.bisect_left(starts, right)] if e > left]
+        named = _full_names(body, left, right, near, own)
+        named += _first_names(body, left, right, near, own, named)
+        # such sentences overlap: a name in two of them is one finding, not one a sentence
         out += [Finding("PERSON", "body", a, b, 0.85, body[a:b], _WHY[kind], DETECTOR)
-                for a, b, kind in named]
+                for a, b, kind in named if (a, b) not in told and not told.add((a, b))]
     return out
 
 
@@ -133,6 +143,11 @@ forwarded redirect redirected send sent""".split())
 # What a possessive gives to reach its person by: "Sarah's team", "Sarah's mobile"
 _REACH = frozenset("""team mobile phone number line extension email inbox office desk manager
 colleague deputy diary""".split())
+# ... or one of a team the writer is out with: "with Penny from the MASH", "with Grace and
+# the Child Protection team", "with Tom of the duty team"; not "with Leah from the care home"
+_COLLEAGUE_AFTER = re.compile(
+    r",?\s+(?:from|of|and)\s+(?:the|our|my)\s+(?:[\w'\u2019-]+\s+){0,3}?(?:team|service|"
+    r"MASH|department|unit|hub|duty)\b", re.IGNORECASE)
 _CAPITAL_BEFORE = re.compile(r"\b[A-Z][\w'\u2019.-]*[ \t]+$")
 _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]")
 
@@ -162,7 +177,9 @@ def _first_names(body: str, left: int, right: int, spans: list[tuple[int, int]],
                 continue
         elif not before or before[-1] not in _ABOUT or any(w in _HANDED for w in before):
             continue
-        elif _CONTACT_AFTER.match(after) or _COVER_AFTER.match(after):
-            continue  # "for Sarah on 0161 ...", "with Sarah, who is covering"
+        elif (_CONTACT_AFTER.match(after) or _COVER_AFTER.match(after)
+              or _COLLEAGUE_AFTER.match(after)):
+            continue  # "for Sarah on 0161 ...", "with Sarah, who is covering", "with Penny
+            # from the MASH"
         out.append((a, b, "first"))
     return out

@@ -8,24 +8,37 @@ target is a path: `archivelib` stops before an entry marked as a link that holds
 `LINK_MOST` bytes, and says the archive is damaged there.
 
 The list (7-Zip's 7zFormat.txt: the header, or the header packed with LZMA or LZMA2 as
-7-Zip and libarchive write it) is read here with bounds of its own: a header that would
-unpack to more than `HEADER_MOST`, one packed otherwise (encrypted names, another method),
-or anything that does not parse gives None, and libarchive reads the archive as before.
+7-Zip and libarchive write it, or stored, Deflate or BZip2 as a hand-made one may be) is
+read here with bounds of its own: a header that would unpack to more than `HEADER_MOST`, one
+packed otherwise (encrypted names, PPMd, a filter before LZMA), or anything that does not
+parse gives None, and libarchive reads the archive as before (a hand-made list packed with
+PPMd still takes the link check past).
 """
 
 from __future__ import annotations
 
+import bz2
 import lzma
 import struct
+import zlib
 
 LINK_MOST = 1 << 16  # more than any system's longest path (Windows': 32,767 UTF-16 units)
 HEADER_MOST = 16 << 20  # a list of 100,000 files' names and times is a few MB
 COUNT_MOST = 1 << 20  # files, folders or streams: far past scan.limits.max_parts
+# Bytes read one at a time (numbers, kinds, flags): 7-Zip's list takes about five a file, and
+# the names and attributes are read whole. A header packed a few thousand times smaller than
+# it unpacks (2.6 KB to 16 MB of empty archive properties, each two bytes) took 22 s of Python
+# to walk; a million is about a second, past a list of 100,000 files
+READS_MOST = 1 << 20
 _SIGNATURE = b"7z\xbc\xaf\x27\x1c"
 _END, _HEADER, _PROPERTIES, _MORE_STREAMS, _MAIN_STREAMS, _FILES = range(6)
 _PACK, _UNPACK, _SUBSTREAMS, _SIZE, _CRC, _FOLDER, _UNPACK_SIZE, _STREAMS = range(6, 14)
 _EMPTY_STREAM, _ATTRIBUTES, _ENCODED = 0x0E, 0x15, 0x17
 _LZMA, _LZMA2 = b"\x03\x01\x01", b"\x21"
+# A header stored, or packed with Deflate or BZip2, as 7z allows and libarchive reads: left to
+# libarchive, a 7z whose list was so written went past the link check (a 200 MB link, its
+# header stored: 431 MB and 1.2 s)
+_COPY, _DEFLATE, _BZIP2 = b"\x00", b"\x04\x01\x08", b"\x04\x02\x02"
 _UNIX_MODE, _LINK = 0x8000, 0o120000  # attributes holding a Unix mode in their high half
 
 
@@ -42,15 +55,19 @@ def big_links(data: bytes) -> dict[int, int] | None:
             return None
         return _links(_Reader(header, 1))
     except (_Unread, IndexError, ValueError, StopIteration, struct.error, lzma.LZMAError,
-            MemoryError):
+            zlib.error, OSError, EOFError, MemoryError):
         return None
 
 
 class _Reader:
-    def __init__(self, data: bytes, at: int = 0) -> None:
+    def __init__(self, data: bytes, at: int = 0, reads: list[int] | None = None) -> None:
         self.data, self.at = data, at
+        self.reads = reads if reads is not None else [0]  # shared by a list's readers
 
     def byte(self) -> int:
+        self.reads[0] += 1
+        if self.reads[0] > READS_MOST:
+            raise _Unread("too many things in the list")
         self.at += 1
         return self.data[self.at - 1]
 
@@ -109,6 +126,17 @@ def _header(data: bytes) -> bytes:
     if len(coders) != 1 or unpacked > HEADER_MOST:
         raise _Unread("packed otherwise")
     method, props = coders[0]
+    packed_bytes = data[32 + at:32 + at + packed]
+    if method in (_COPY, _DEFLATE, _BZIP2):
+        if method == _COPY:
+            got = packed_bytes[:unpacked]
+        elif method == _DEFLATE:
+            got = zlib.decompressobj(-15).decompress(packed_bytes, unpacked)
+        else:
+            got = bz2.BZ2Decompressor().decompress(packed_bytes, max_length=unpacked)
+        if len(got) != unpacked:
+            raise _Unread("cut short")
+        return got
     # no more dictionary than what it unpacks to: a dictionary's size is the file's to say
     # (4 GB), and liblzma takes that much memory for it
     most = max(unpacked, 4096)
@@ -123,7 +151,7 @@ def _header(data: bytes) -> bytes:
     else:
         raise _Unread("packed otherwise")
     decoder = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[chain])
-    got = decoder.decompress(data[32 + at:32 + at + packed], max_length=unpacked)
+    got = decoder.decompress(packed_bytes, max_length=unpacked)
     if len(got) != unpacked:
         raise _Unread("cut short")
     return got
@@ -251,7 +279,7 @@ def _links(r: _Reader) -> dict[int, int]:
     n = r.count()
     empty, attributes = [False] * n, [0] * n
     while (kind := r.byte()) != _END:
-        part = _Reader(r.take(r.count()))
+        part = _Reader(r.take(r.count()), 0, r.reads)
         if kind == _EMPTY_STREAM:
             empty = part.bits(n)
         elif kind == _ATTRIBUTES:

@@ -99,7 +99,7 @@ class Break:
 
     id: int  # the entry's number in the table (0: none, e.g. the newest entries are gone)
     at: float  # its time (0.0 when there is no entry to name)
-    what: str  # edited, missing, inserted, moved, unkeyed, truncated
+    what: str  # edited, missing, inserted, moved, unkeyed, truncated, key
     why: str
 
 
@@ -164,6 +164,23 @@ def _rows(store, seq: int, last_id: int) -> Iterator[tuple]:
         seq, last_id = rows[-1][1], rows[-1][0]
 
 
+def _to_head(store, seq: int, last_id: int, head: list) -> Iterator[tuple]:
+    """`_rows` after reading the head (into `head`), again while the walk ends short of it:
+    the entries up to a head read are there to read, for each is written with it. Read after
+    the walk, the head of an append made meanwhile said its entries were gone (on PostgreSQL
+    a third of the walks beside two appending processes)."""
+    while True:
+        [(top, top_hash)] = store._read("SELECT seq, hash FROM audit_chain WHERE one = 1", ())
+        head[:] = [top, top_hash]
+        more = False
+        for row in _rows(store, seq, last_id):
+            more = True
+            seq, last_id = row[1], row[0]
+            yield row
+        if top <= seq or not more:
+            return
+
+
 def _earlier(store, upto: int) -> tuple[int, str, int]:
     """(count, digest, count after `upto`) of the entries with no place in the chain."""
     digest = hashlib.sha256()
@@ -196,12 +213,13 @@ def verify(store, key: bytes | None, since: ChainState | None = None,
     found_expect = expect is not None and expect[0] <= seq
     pending = None  # a mismatched entry, classed by whether the next one chains to it
     before, last_at = "", 0.0  # the hash before `head`, and the time of `head`'s entry
-    for row in _rows(store, seq, last_id):
+    top_row: list = []  # the head the walk reached, read before its entries
+    for row in _to_head(store, seq, last_id, top_row):
         rid, rseq, rhash, fields = row[0], row[1], row[2] or "", tuple(row[3:])
         at = float(fields[-1])
         state = ChainState(entries, seq, head, last_id, keyed_from, earlier)
         if pending is not None:
-            return _classify(state, key, pending, row)
+            return _classify(store, state, key, pending, row)
         if rseq != seq + 1:
             if rseq > seq + 1:
                 return _broken(state, rid, at, "missing",
@@ -244,8 +262,8 @@ def verify(store, key: bytes | None, since: ChainState | None = None,
                                "head (it was rewritten since)")
             found_expect = True
     if pending is not None:
-        return _classify(ChainState(entries, seq, head, last_id, keyed_from, earlier), key,
-                         pending, None)
+        return _classify(store, ChainState(entries, seq, head, last_id, keyed_from, earlier),
+                         key, pending, None)
     state = ChainState(entries, seq, head, last_id, keyed_from, earlier,
                        checked_at=time.time())
     if since is None and not earlier:
@@ -253,7 +271,7 @@ def verify(store, key: bytes | None, since: ChainState | None = None,
         if n:
             return _broken(state, 0, 0.0, "inserted",
                            f"{n} entries with no place in the chain, and no chain-start")
-    [(top, top_hash)] = store._read("SELECT seq, hash FROM audit_chain WHERE one = 1", ())
+    top, top_hash = top_row
     if top > seq:
         return _broken(state, 0, 0.0, "missing", f"the newest: {_gone(seq + 1, top)}")
     if top == seq and top_hash != head:
@@ -270,7 +288,7 @@ def _relink(key: bytes | None, seq: int, prev: str, fields: tuple, stored: str) 
     return link(key if stored.startswith("hmac:") else None, seq, prev, fields)
 
 
-def _classify(state: ChainState, key: bytes | None, pending: tuple,
+def _classify(store, state: ChainState, key: bytes | None, pending: tuple,
               after: tuple | None) -> ChainState:
     """An entry whose hash does not follow, named by what the entry `after` it says: if
     that one follows from it, its fields were changed under its hash (edited); if it
@@ -290,10 +308,31 @@ def _classify(state: ChainState, key: bytes | None, pending: tuple,
         if nid < rid:
             return _broken(state, rid, at, "moved", f"it is out of its order: entry {nid}, "
                            "written before it, follows it in the chain")
+    if _wrong_key(store, key, row, after):
+        return _broken(state, rid, at, "key", "no keyed entry checks under this "
+                       "quarantine.audit_key, neither this one, the one after it nor the "
+                       "newest: it is not the key the chain was written with (or every keyed "
+                       "entry was rewritten)")
     keyed = "; or the key is not the one it was written with" if row[2].startswith(
         "hmac:") else ""
     return _broken(state, rid, at, "edited", "its hash does not follow from the entry "
                    f"before it (changed, or written by someone without the key{keyed})")
+
+
+def _wrong_key(store, key: bytes | None, row: tuple, after: tuple | None) -> bool:
+    """Whether the key is not the chain's: a keyed entry that does not follow, the one after
+    it not following from it, and the newest not from the one before it. An edit breaks the
+    links either side of one entry; a changed `quarantine.audit_key` breaks every one, and was
+    named "edited" at the first keyed entry, the operator sent looking for a tampered row."""
+    if not key or after is None or not row[2].startswith("hmac:"):
+        return False
+    newest = store._read(f"SELECT {_READ} FROM audit WHERE seq IS NOT NULL ORDER BY seq DESC "
+                         "LIMIT 2", ())
+    if len(newest) < 2 or newest[0][0] == after[0]:
+        return False  # the break is at the end: no third link to ask
+    last, before = newest
+    return (str(last[2] or "").startswith("hmac:")
+            and last[2] != link(key, last[1], before[2] or "", tuple(last[3:])))
 
 
 def _broken(state: ChainState, rid: int, at: float, what: str, why: str) -> ChainState:

@@ -77,9 +77,32 @@ def check_target(source: SQLStore, target: SQLStore) -> None:
             "keys. Copy into an empty database, before any node starts on it")
 
 
+def _audit_copied(source: SQLStore, target: SQLStore) -> int:
+    """The source's id of the last audit entry a copy before this one wrote (0: none): the
+    target's entries must be the source's first, the last of them the same place, hash and
+    time."""
+    [(done,)] = target._read("SELECT COUNT(*) FROM audit", ())
+    if not done:
+        return 0
+    theirs = source._read("SELECT id, seq, hash, at FROM audit ORDER BY id LIMIT 1 OFFSET ?",
+                          (int(done) - 1,))
+    ours = target._read("SELECT seq, hash, at FROM audit ORDER BY id DESC LIMIT 1", ())
+    if not theirs or (theirs[0][1], theirs[0][2], float(theirs[0][3])) != (
+            ours[0][0], ours[0][1], float(ours[0][2])):
+        raise CopyRefused(f"the target's audit trail ({done} entries) is not the start of the "
+                          "source's: it was written to by something other than this copy. "
+                          "Copy into an empty database, before any node starts on it")
+    return int(theirs[0][0])
+
+
 def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
     """Rows read from each table of `source` (and offered to `target`)."""
     check_target(source, target)
+    # the key first: a copy cut short leaves the target the source's key, so that run again
+    # it is this copy going on, not another installation's store (check_target refused it)
+    key = source.profile_key().hex()
+    target._write("INSERT INTO meta (key, value) VALUES ('profile_key', ?) ON CONFLICT (key) "
+                  "DO UPDATE SET value = excluded.value", [(key,)])
     counts: dict[str, int] = {}
     for table, (columns, key) in TABLES.items():
         marks = ",".join("?" * len(columns.split(",")))
@@ -89,27 +112,27 @@ def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
                           f"ON CONFLICT ({key}) DO NOTHING", rows)
             n += len(rows)
         counts[table] = n
-    # the audit trail: appended in its own order, once (skipped if the target has entries),
-    # with the refusals held back so far written first as their summaries (store/bursts.py):
-    # their counts are not copied, and were lost with the old store. Each entry keeps its
-    # place and hash in the chain (store/chain.py), and each batch moves the target's head
-    # with it, so the copy checks as the source did, and goes on from there
-    if not target.audit_log(limit=1):
-        source.audit_summaries()
-        n = last = 0
-        while rows := source._read(f"SELECT id, {_AUDIT_COLUMNS}, seq, hash FROM audit "
-                                   "WHERE id > ? ORDER BY id LIMIT ?", (last, BATCH)):
-            entries = [tuple(r[1:]) for r in rows]
-            chained = [(e[-2], e[-1]) for e in entries if e[-2] is not None]
-            target._transaction([(chain.INSERT, entries)] + (
-                [("UPDATE audit_chain SET seq = ?, hash = ? WHERE one = 1", [max(chained)])]
-                if chained else []))
-            n += len(rows)
-            last = rows[-1][0]
+    # the audit trail: appended in its own order, once, with the refusals held back so far
+    # written first as their summaries (store/bursts.py): their counts are not copied, and
+    # were lost with the old store. Each entry keeps its place and hash in the chain
+    # (store/chain.py), and each batch moves the target's head with it, so the copy checks as
+    # the source did, and goes on from there. Run again, it goes on after the entries the
+    # target holds, the source's first (a copy cut short after one batch left the rest out,
+    # and the shorter chain checked intact)
+    source.audit_summaries()
+    last = _audit_copied(source, target)
+    n = 0
+    while rows := source._read(f"SELECT id, {_AUDIT_COLUMNS}, seq, hash FROM audit "
+                               "WHERE id > ? ORDER BY id LIMIT ?", (last, BATCH)):
+        entries = [tuple(r[1:]) for r in rows]
+        chained = [(e[-2], e[-1]) for e in entries if e[-2] is not None]
+        target._transaction([(chain.INSERT, entries)] + (
+            [("UPDATE audit_chain SET seq = ?, hash = ? WHERE one = 1", [max(chained)])]
+            if chained else []))
+        n += len(rows)
+        last = rows[-1][0]
+    if n or last == 0:
         counts["audit"] = n
-    key = source.profile_key().hex()
-    target._write("INSERT INTO meta (key, value) VALUES ('profile_key', ?) ON CONFLICT (key) "
-                  "DO UPDATE SET value = excluded.value", [(key,)])
     # undated profile rows copied keep the date they count from (the earlier of the two)
     dated = [float(v) for s in (source, target) for (v,) in s._read(
         "SELECT value FROM meta WHERE key = 'profiles_dated_from'", ())]

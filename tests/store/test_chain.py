@@ -218,6 +218,41 @@ def test_a_keyed_chain_cannot_be_checked_without_the_key(keyed, store_url):
         bare.close()
 
 
+def test_a_chain_checked_under_another_key_says_so_and_not_which_key(keyed, store_url):
+    # every keyed link fails under another key: that was "edited" at the first entry, the
+    # operator sent looking for a tampered row where the configuration had changed
+    entries(keyed, 4)
+    other = open_store(store_url, KEY.upper())
+    try:
+        state = other.verify_audit()
+        assert (state.broken.what, state.broken.id) == ("key", 1)
+        assert "not the key the chain was written with" in state.summary()
+        assert KEY.upper() not in str(state.as_json()) and KEY not in state.summary()
+    finally:
+        other.close()
+    run = attacker(store_url)  # one entry rewritten, its hash recomputed without the key
+    run("UPDATE audit SET reason = 'x', hash = ? WHERE id = 2", ("hmac:" + "0" * 64,))
+    assert keyed.verify_audit().broken.what == "edited"
+
+
+def test_an_entry_appended_as_a_walk_ends_is_no_break(any_store, monkeypatch):
+    # the head was read after the walk: an append between the two said "the newest: place 4
+    # of the chain is gone" (a third of the walks beside two appending processes on
+    # PostgreSQL), and the audit page kept saying it until the app restarted
+    entries(any_store, 3)
+    rows = chain._rows
+
+    def then_append(store, seq: int, last_id: int):
+        yield from rows(store, seq, last_id)
+        entries(any_store, 1, start=1_800_000_000.0)  # another node's, as the walk ends
+
+    monkeypatch.setattr(chain, "_rows", then_append)
+    assert any_store.verify_audit(whole=False).intact
+    monkeypatch.setattr(chain, "_rows", rows)
+    state = any_store.verify_audit(whole=False)  # and the next walk goes on to it
+    assert state.intact and state.seq == 4
+
+
 def test_a_walk_goes_on_from_the_last_and_remembers_a_break(any_store, store_url):
     entries(any_store, 3)
     assert any_store.verify_audit(whole=False).entries == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from dlpgate.history import Pair
@@ -150,3 +151,42 @@ def test_a_source_store_that_is_not_there_is_refused_not_made(tmp_path, pg_url):
     got = dlpgate("db", "copy", f"sqlite:///{missing}", "--config", str(cfg))
     assert got.returncode == 2 and "nothing copied" in got.stderr
     assert not missing.exists() and not missing.parent.exists()
+
+
+def test_a_copy_cut_short_in_the_audit_trail_goes_on_from_there_when_run_again(
+        tmp_path, pg_url, monkeypatch):
+    # the trail was skipped whenever the target held an entry: a copy cut short after its
+    # first batch, run again, left the rest behind, and the shorter chain checked intact
+    from dlpgate.store import chain
+    from dlpgate.store import copy as copying
+    from dlpgate.store.base import open_store
+
+    from .test_chain import KEY, entries, old_store
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old_store(url)  # three from before the chain, anchored
+    lite, pg = open_store(url, KEY), open_store(pg_url, KEY)
+    try:
+        entries(lite, 7)
+        monkeypatch.setattr(copying, "BATCH", 4)
+        write, calls = pg._transaction, []  # the audit's batches, each one transaction
+
+        def cut(steps, *args, **kwargs):
+            calls.extend(sql for sql, _ in steps if sql == chain.INSERT)
+            if len(calls) == 2:
+                raise OSError("the connection dropped")
+            return write(steps, *args, **kwargs)
+
+        monkeypatch.setattr(pg, "_transaction", cut)
+        with pytest.raises(OSError):
+            copying.copy(lite, pg)
+        monkeypatch.setattr(pg, "_transaction", write)
+        assert len(pg.audit_log(limit=100)) == 4  # the first batch
+        assert copying.copy(lite, pg)["audit"] == 7
+        source, target = lite.verify_audit(), pg.verify_audit()
+        assert target.intact and (target.entries, target.head) == (source.entries, source.head)
+        assert len(pg.audit_log(limit=100)) == len(lite.audit_log(limit=100)) == 11
+        assert "audit" not in copying.copy(lite, pg)  # run once more: nothing left to copy
+    finally:
+        lite.close()
+        pg.close()
