@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import math
 import os
 import re
@@ -298,12 +299,23 @@ class Reader:
         return again if len(again.split()) > len(found.split()) else found
 
     def _read(self, path: str, psm: str, clock: _Clock, cap: float | None = None) -> str:
-        done = self._run([_need()[0], path, "stdout", "-l", "+".join(self.settings.languages),
-                          "--oem", "1", "--psm", psm, "tsv"], "read", clock, cap)
+        """The words Tesseract reads in the image at `path` (`_lines`), with the spaces its
+        boxes show between groups of digits put back (`_spaced`)."""
+        out = f"{path}-read-{psm}"
+        done = self._run([_need()[0], path, out, "-l", "+".join(self.settings.languages),
+                          "--oem", "1", "--psm", psm, "-c", "hocr_char_boxes=1", "tsv", "hocr"],
+                         "read", clock, cap)
         if _GAVE_UP.search(done.stderr):  # out of memory half-way, and exit status 0
             raise OcrFailed("OCR could not read it: damaged, or more than "
                             f"{self.settings.memory // 1024**2} MB to read")
-        return _lines(done.stdout.decode("utf-8", "replace"), self.settings.min_confidence)
+        texts = []
+        for ext in ("tsv", "hocr"):
+            try:
+                with open(f"{out}.{ext}", "rb") as f:
+                    texts.append(f.read().decode("utf-8", "replace"))
+            except OSError:
+                raise OcrFailed("OCR could not read it: no reading written") from None
+        return _lines(texts[0], self.settings.min_confidence, _gaps(texts[1]))
 
     def _run(self, argv: list[str], verb: str, clock: _Clock,
              cap: float | None = None) -> subprocess.CompletedProcess:
@@ -392,9 +404,54 @@ def _need() -> tuple[str, str, str, str]:
     return found
 
 
-def _lines(tsv: str, min_confidence: int) -> str:
+# A word of hOCR, and a character of it with its box (`hocr_char_boxes`)
+_HOCR_WORD = re.compile(r"class='ocrx_word'[^>]*title='bbox (\d+) (\d+) (\d+) (\d+);")
+_HOCR_CHAR = re.compile(r"title='x_bboxes (\d+) \d+ (\d+) \d+;[^']*'>([^<]*)</span>")
+
+
+def _gaps(hocr: str) -> dict[tuple[str, ...], list[tuple[int, int, str]]]:
+    """Each word of Tesseract's hOCR, by its box as the TSV gives it (left, top, width,
+    height), as its characters' (left, right, character)."""
+    out: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+    words = list(_HOCR_WORD.finditer(hocr))
+    for n, word in enumerate(words):
+        left, top, right, bottom = (int(x) for x in word.groups())
+        ends = words[n + 1].start() if n + 1 < len(words) else len(hocr)
+        key = (str(left), str(top), str(right - left), str(bottom - top))
+        out[key] = [(int(a), int(b), html.unescape(c))
+                    for a, b, c in _HOCR_CHAR.findall(hocr, word.end(), ends)]
+    return out
+
+
+def _spaced(word: str, chars: list[tuple[int, int, str]] | None) -> str:
+    """`word` with a space where its characters' boxes show one between two digits.
+
+    Tesseract's LSTM reads the digits of a number written in groups right but often drops
+    the narrow space between the groups ("807 3021579", "3236405627" for 807 302 1579),
+    most on small or photographed print; the NHS writes its numbers so, and the recognizer
+    needs the spaces to know one without a context word. The boxes still show the gap: one
+    between two digits as wide as half a digit, and over twice the word's usual gap between
+    its characters, is a space on the page. Only between digits: a word of letters is not
+    split (its letters' boxes are less even, and the dictionary placed its spaces)."""
+    if chars is None or len(chars) != len(word) or len(chars) < 4:
+        return word
+    gaps = [b[0] - a[1] for a, b in zip(chars, chars[1:], strict=False)]
+    usual = sorted(gaps)[len(gaps) // 2]
+    width = sorted(b - a for a, b, _ in chars)[len(chars) // 2]
+    out = [word[0]]
+    for n, gap in enumerate(gaps):
+        if word[n].isdigit() and word[n + 1].isdigit() and gap * 2 >= width and \
+                gap > 2 * max(usual, 1):
+            out.append(" ")
+        out.append(word[n + 1])
+    return "".join(out)
+
+
+def _lines(tsv: str, min_confidence: int,
+           boxes: dict[tuple[str, ...], list[tuple[int, int, str]]] | None = None) -> str:
     """Tesseract's TSV as text: its words of at least `min_confidence`, a line per line it
-    found, a blank line between blocks (so a form's separate boxes stay separate)."""
+    found, a blank line between blocks (so a form's separate boxes stay separate); with
+    `boxes` (`_gaps`), the spaces between groups of digits put back (`_spaced`)."""
     out: list[str] = []
     current: tuple[str, str, str] | None = None
     words: list[str] = []
@@ -417,6 +474,8 @@ def _lines(tsv: str, min_confidence: int) -> str:
             if block is not None and cols[2] != block:
                 out.append("")
             current, words, block = line, [], cols[2]
+        if boxes is not None and sum(c.isdigit() for c in word) >= 4:
+            word = _spaced(word, boxes.get(tuple(cols[6:10])))
         words.append(word)
     if words:
         out.append(" ".join(words))

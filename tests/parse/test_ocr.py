@@ -321,6 +321,38 @@ def test_tesseract_words_below_the_confidence_floor_are_left_out():
     assert ocr._lines(tsv, 50) == "NHS number\n943\n\nSigned"
 
 
+
+@needs_ocr
+def test_the_spaces_between_the_groups_of_an_nhs_number_are_kept():
+    # a letter scanned at 300 dpi: Tesseract read "807 3021579" and "3236405627", the
+    # digits right and the narrow spaces between the groups dropped, and the NHS numbers,
+    # neither spaced as the NHS writes them nor beside a context word, went unfound
+    letter = testpictures.text(5)
+    assert letter.kind == "scanned letter"
+    numbers = [x for x in letter.shows if x[0].isdigit()]
+
+    texts, problems = read(message(("letter.jpg", "image/jpeg", letter.data)))
+
+    assert problems == []
+    assert [n for n in numbers if n not in texts["letter.jpg"]] == []
+
+
+@pytest.mark.parametrize(("word", "boxes", "read"), [
+    # "3021579" with a gap of 19 pixels between its third and fourth digits, 3-4 elsewhere
+    ("3021579", [(653, 675), (679, 701), (704, 725), (744, 764), (768, 790), (793, 815),
+                 (819, 841)], "302 1579"),
+    ("3021579", [(0, 20), (24, 44), (48, 68), (72, 92), (96, 116), (120, 140), (144, 164)],
+     "3021579"),  # evenly set: one number
+    ("Kowalski", [(0, 20), (24, 44), (48, 68), (90, 110), (114, 134), (138, 158), (162, 182),
+                  (186, 206)], "Kowalski"),  # letters are never split
+    ("3021579", [(0, 20)], "3021579"),  # boxes that do not match the word: as read
+    ("3021579", None, "3021579"),
+])
+def test_a_gap_between_digits_as_wide_as_a_space_is_a_space(word, boxes, read):
+    chars = None if boxes is None else [(a, b, c) for (a, b), c in zip(boxes, word,
+                                                                       strict=False)]
+    assert ocr._spaced(word, chars) == read
+
 # An image-only PDF written out by hand, for machines without poppler to draw one: one 8 x 8
 # grey image on the page and no text.
 def _scan_without_poppler() -> bytes:
