@@ -139,9 +139,68 @@ class Reader:
             # a second look only at what screenshots are saved as: on a photograph with
             # no words in it, reading it as one block takes forty seconds
             flat = data.startswith((b"\x89PNG", b"GIF8", b"BM"))
-            text = self._tesseract(path, _Clock(self.settings.timeout, left), second_look=flat)
+            clock, started = _Clock(self.settings.timeout, left), time.monotonic()
+            text = self._tesseract(path, clock, second_look=flat)
+            frame = None if flat else photos.jpeg_frame(data)
+            if photos.lookable(frame):
+                text = self._straightened(data, frame, tmp, clock, text,
+                                          time.monotonic() - started)
         _CACHE.put(self.settings, key, text)
         return text
+
+    def _straightened(self, data: bytes, frame: photos.Frame, tmp: str, clock: _Clock,
+                      found: str, took: float) -> str:
+        """A photograph read again, straightened and with its light evened, where the first
+        reading found next to nothing or the page is turned (`photos.skew`) more than
+        Tesseract's own layout analysis follows on small print; the reading with more words
+        stands.
+
+        Both are what a phone's photograph of a letter is and a scan is not: held by hand,
+        the page is turned a few degrees, and the lines of 10-point print, eight pixels high
+        in a 12-megapixel picture of a whole A4 page, are lost to Tesseract's line finding
+        at four degrees and more (`bench/ocr.py`: 4 of 22 read at 6.5 degrees, 13
+        straightened); lit by a window or a lamp, one side is darker than the other, and
+        Tesseract's one threshold for the page (Otsu's) makes that side black, its words
+        and all. So the copy read is drawn by pdftoppm in grey, turned level (poppler
+        turns it, in C, as it draws), and read with Tesseract's Sauvola thresholding (5.0
+        and on: a threshold for each pixel from the mean and spread of its neighbours). A
+        second opinion, as the screenshot's is: three times the first reading's time at
+        most (five seconds at least), and a failure of it leaves the first reading
+        standing. A photograph the look finds no line of text in (`photos.longest_line`)
+        is not read again, nor is a reading of fewer than three words taken."""
+        try:
+            pixels = self._grey(data, frame, tmp, clock)
+            if pixels is None or photos.longest_line(pixels) < photos.LINE:
+                return found  # nothing like a line of text: a wall, read with the look off
+            angle = photos.skew(pixels)
+            if abs(angle) < _TURNED and _words(found) >= _FEW_WORDS:
+                return found
+            source, copy = os.path.join(tmp, "straight.pdf"), os.path.join(tmp, "straight")
+            with open(source, "wb") as f:
+                f.write(photos.page_of(data, frame, angle if abs(angle) >= _LEVEL else 0.0))
+            self._run([_need()[1], "-gray", "-r", "72", "-singlefile", source, copy],
+                      "straighten", clock)
+            again = self._read(copy + ".pgm", "1", clock, cap=max(5.0, 3 * took),
+                               options=("-c", "thresholding_method=2"))
+        except OcrFailed:
+            return found
+        # a few words of brick read as letters are no better than none
+        return again if _words(again) > max(_words(found), _FEW_WORDS - 1) else found
+
+    def _grey(self, data: bytes, frame: photos.Frame, tmp: str, clock: _Clock):
+        """A grey copy of a JPEG photograph, at most `photos.LOOK_SIDE` pixels a side, drawn
+        by pdftoppm (None where it drew nothing a PGM holds). Raises OcrFailed."""
+        source, copy = os.path.join(tmp, "look.pdf"), os.path.join(tmp, "look")
+        with open(source, "wb") as f:
+            f.write(photos.page_of(data, frame))
+        size = ["-scale-to", str(photos.LOOK_SIDE)] \
+            if max(frame.width, frame.height) > photos.LOOK_SIDE else ["-r", "72"]
+        done = self._run([_need()[1], "-gray", *size, "-singlefile", source, copy], "look at",
+                         clock)
+        if done.stderr.strip():  # "Corrupt JPEG data": read, and fail, as before
+            raise OcrFailed("OCR could not look at it: damaged")
+        with open(copy + ".pgm", "rb") as f:
+            return photos.pgm_pixels(f.read())
 
     def photograph(self, data: bytes, left: float | None = None) -> bytes:
         """A HEIF picture (`is_heif`) as a JPEG of quality 92, drawn by heif-convert with
@@ -180,20 +239,10 @@ class Reader:
         if known is not None:
             return known == _NO_TEXT
         with tempfile.TemporaryDirectory(prefix="dlpgate-ocr-") as tmp:
-            source, copy = os.path.join(tmp, "picture.pdf"), os.path.join(tmp, "look")
-            with open(source, "wb") as f:
-                f.write(photos.page_of(data, frame))
-            size = ["-scale-to", str(photos.LOOK_SIDE)] \
-                if max(frame.width, frame.height) > photos.LOOK_SIDE else ["-r", "72"]
             try:
-                done = self._run([_need()[1], "-gray", *size, "-singlefile", source, copy],
-                                 "look at", _Clock(self.settings.timeout, left))
+                pixels = self._grey(data, frame, tmp, _Clock(self.settings.timeout, left))
             except OcrFailed:
                 return False
-            if done.stderr.strip():  # "Corrupt JPEG data": read, and fail, as before
-                return False
-            with open(copy + ".pgm", "rb") as f:
-                pixels = photos.pgm_pixels(f.read())
         if pixels is None:
             return False
         blank = photos.longest_line(pixels) < photos.LINE
@@ -296,15 +345,17 @@ class Reader:
             again = self._read(path, "6", clock, cap=max(5.0, 3 * (time.monotonic() - started)))
         except OcrFailed:
             return found
-        return again if len(again.split()) > len(found.split()) else found
+        # a few words of brick read as letters are no better than none
+        return again if _words(again) > max(_words(found), _FEW_WORDS - 1) else found
 
-    def _read(self, path: str, psm: str, clock: _Clock, cap: float | None = None) -> str:
+    def _read(self, path: str, psm: str, clock: _Clock, cap: float | None = None,
+              options: tuple[str, ...] = ()) -> str:
         """The words Tesseract reads in the image at `path` (`_lines`), with the spaces its
         boxes show between groups of digits put back (`_spaced`)."""
         out = f"{path}-read-{psm}"
         done = self._run([_need()[0], path, out, "-l", "+".join(self.settings.languages),
-                          "--oem", "1", "--psm", psm, "-c", "hocr_char_boxes=1", "tsv", "hocr"],
-                         "read", clock, cap)
+                          "--oem", "1", "--psm", psm, "-c", "hocr_char_boxes=1", *options,
+                          "tsv", "hocr"], "read", clock, cap)
         if _GAVE_UP.search(done.stderr):  # out of memory half-way, and exit status 0
             raise OcrFailed("OCR could not read it: damaged, or more than "
                             f"{self.settings.memory // 1024**2} MB to read")
@@ -373,9 +424,18 @@ _GAVE_UP = re.compile(rb"pixCreate|pixd not made|bad_alloc|Error during processi
                       rb"Failed to read|Image file .* cannot be read")
 _NO_TEXT = "no text"  # the memo's word for a photograph `shows_no_text`
 _FEW_WORDS = 3  # fewer read than this, and the page is read again as one block
+# Degrees a photographed page may be turned before it is read again straightened (Tesseract
+# follows lines turned a degree or two itself), and from which that copy is turned at all
+_TURNED, _LEVEL = 2.0, 1.0
 # What Tesseract needs a pixel, at the least: 8,000 x 8,000 grey took 300 MB, and 11,000 x
 # 11,000 did not fit in 512 MB.
 _BYTES_A_PIXEL = 4
+
+
+def _words(text: str) -> int:
+    """The words in a reading of three letters or digits and more: "Reid", "943", not the
+    "a" and "|" Tesseract makes of a texture."""
+    return sum(sum(c.isalnum() for c in word) >= 3 for word in text.split())
 
 
 def _blank(path: str) -> bool:
