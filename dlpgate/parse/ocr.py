@@ -150,42 +150,40 @@ class Reader:
 
     def _straightened(self, data: bytes, frame: photos.Frame, tmp: str, clock: _Clock,
                       found: str, took: float) -> str:
-        """A photograph read again, straightened and with its light evened, where the first
-        reading found next to nothing or the page is turned (`photos.skew`) more than
+        """A photograph of a page read again straightened, where the first reading found
+        words (three and more, `_words`) and the page is turned (`photos.skew`) more than
         Tesseract's own layout analysis follows on small print; the reading with more words
         stands.
 
-        Both are what a phone's photograph of a letter is and a scan is not: held by hand,
-        the page is turned a few degrees, and the lines of 10-point print, eight pixels high
-        in a 12-megapixel picture of a whole A4 page, are lost to Tesseract's line finding
-        at four degrees and more (`bench/ocr.py`: 4 of 22 read at 6.5 degrees, 13
-        straightened); lit by a window or a lamp, one side is darker than the other, and
-        Tesseract's one threshold for the page (Otsu's) makes that side black, its words
-        and all. So the copy read is drawn by pdftoppm in grey, turned level (poppler
-        turns it, in C, as it draws), and read with Tesseract's Sauvola thresholding (5.0
-        and on: a threshold for each pixel from the mean and spread of its neighbours). A
-        second opinion, as the screenshot's is: three times the first reading's time at
-        most (five seconds at least), and a failure of it leaves the first reading
-        standing. A photograph the look finds no line of text in (`photos.longest_line`)
-        is not read again, nor is a reading of fewer than three words taken."""
+        Held by hand, a page is photographed turned a few degrees, and the lines of 10-point
+        print, eight pixels high in a 12-megapixel picture of a whole A4 page, are lost to
+        Tesseract's line finding at four degrees and more (`bench/ocr.py`: 4 of 22 names and
+        numbers read at 6.5 degrees, 14 straightened). So the copy read again is drawn by
+        pdftoppm in grey, turned level (poppler turns it, in C, as it draws), and read with
+        Tesseract's Sauvola thresholding (5.0 and on: a threshold for each pixel from the mean
+        and spread of its neighbours), as the light on a photographed page is uneven where a
+        scan's is not. A second opinion, as the screenshot's is: three times the first
+        reading's time at most (five seconds at least), and a failure of it leaves the first
+        reading standing. A photograph whose first reading found next to nothing (a wall or
+        tiles the look let through) is not read again: that costs seconds on every one, for
+        a page lit so unevenly Tesseract read none of it (rarer: a page fills the picture)."""
+        if _words(found) < _FEW_WORDS:
+            return found  # a wall or tiles the look let through: read again, seconds for none
         try:
             pixels = self._grey(data, frame, tmp, clock)
-            if pixels is None or photos.longest_line(pixels) < photos.LINE:
-                return found  # nothing like a line of text: a wall, read with the look off
-            angle = photos.skew(pixels)
-            if abs(angle) < _TURNED and _words(found) >= _FEW_WORDS:
+            angle = photos.skew(pixels) if pixels is not None else 0.0
+            if abs(angle) < _TURNED:
                 return found
             source, copy = os.path.join(tmp, "straight.pdf"), os.path.join(tmp, "straight")
             with open(source, "wb") as f:
-                f.write(photos.page_of(data, frame, angle if abs(angle) >= _LEVEL else 0.0))
+                f.write(photos.page_of(data, frame, angle))
             self._run([_need()[1], "-gray", "-r", "72", "-singlefile", source, copy],
                       "straighten", clock)
             again = self._read(copy + ".pgm", "1", clock, cap=max(5.0, 3 * took),
                                options=("-c", "thresholding_method=2"))
         except OcrFailed:
             return found
-        # a few words of brick read as letters are no better than none
-        return again if _words(again) > max(_words(found), _FEW_WORDS - 1) else found
+        return again if _words(again) > _words(found) else found
 
     def _grey(self, data: bytes, frame: photos.Frame, tmp: str, clock: _Clock):
         """A grey copy of a JPEG photograph, at most `photos.LOOK_SIDE` pixels a side, drawn
@@ -345,8 +343,7 @@ class Reader:
             again = self._read(path, "6", clock, cap=max(5.0, 3 * (time.monotonic() - started)))
         except OcrFailed:
             return found
-        # a few words of brick read as letters are no better than none
-        return again if _words(again) > max(_words(found), _FEW_WORDS - 1) else found
+        return again if _words(again) > _words(found) else found
 
     def _read(self, path: str, psm: str, clock: _Clock, cap: float | None = None,
               options: tuple[str, ...] = ()) -> str:
@@ -425,8 +422,8 @@ _GAVE_UP = re.compile(rb"pixCreate|pixd not made|bad_alloc|Error during processi
 _NO_TEXT = "no text"  # the memo's word for a photograph `shows_no_text`
 _FEW_WORDS = 3  # fewer read than this, and the page is read again as one block
 # Degrees a photographed page may be turned before it is read again straightened (Tesseract
-# follows lines turned a degree or two itself), and from which that copy is turned at all
-_TURNED, _LEVEL = 2.0, 1.0
+# follows lines turned a degree or two itself)
+_TURNED = 2.0
 # What Tesseract needs a pixel, at the least: 8,000 x 8,000 grey took 300 MB, and 11,000 x
 # 11,000 did not fit in 512 MB.
 _BYTES_A_PIXEL = 4
