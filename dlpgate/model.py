@@ -218,7 +218,11 @@ CALENDAR = "meeting request"
 # it ended the archive, and its files' names after it come before those of the archives after
 # it (`review.content._LIBARCHIVE`); and a 7z's entry marked as a link that holds more than
 # 64 KB is not read, nor the files after it, their names no longer among the files' names.
-PARSER = 19
+# The spaces Tesseract dropped between groups of digits put back where its boxes show them
+# (`ocr._spaced`: "807 302 1579", read "807 3021579"), and a photograph of a page turned
+# or lit unevenly read again straightened (`ocr.Reader._straightened`), 20: a picture's
+# text is otherwise.
+PARSER = 20
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import math
 import os
 import re
@@ -138,9 +139,66 @@ class Reader:
             # a second look only at what screenshots are saved as: on a photograph with
             # no words in it, reading it as one block takes forty seconds
             flat = data.startswith((b"\x89PNG", b"GIF8", b"BM"))
-            text = self._tesseract(path, _Clock(self.settings.timeout, left), second_look=flat)
+            clock, started = _Clock(self.settings.timeout, left), time.monotonic()
+            text = self._tesseract(path, clock, second_look=flat)
+            frame = None if flat else photos.jpeg_frame(data)
+            if photos.lookable(frame):
+                text = self._straightened(data, frame, tmp, clock, text,
+                                          time.monotonic() - started)
         _CACHE.put(self.settings, key, text)
         return text
+
+    def _straightened(self, data: bytes, frame: photos.Frame, tmp: str, clock: _Clock,
+                      found: str, took: float) -> str:
+        """A photograph of a page read again straightened, where the first reading found
+        words (three and more, `_words`) and the page is turned (`photos.skew`) more than
+        Tesseract's own layout analysis follows on small print; the reading with more words
+        stands.
+
+        Held by hand, a page is photographed turned a few degrees, and the lines of 10-point
+        print, eight pixels high in a 12-megapixel picture of a whole A4 page, are lost to
+        Tesseract's line finding at four degrees and more (`bench/ocr.py`: 4 of 22 names and
+        numbers read at 6.5 degrees, 14 straightened). So the copy read again is drawn by
+        pdftoppm in grey, turned level (poppler turns it, in C, as it draws), and read with
+        Tesseract's Sauvola thresholding (5.0 and on: a threshold for each pixel from the mean
+        and spread of its neighbours), as the light on a photographed page is uneven where a
+        scan's is not. A second opinion, as the screenshot's is: three times the first
+        reading's time at most (five seconds at least), and a failure of it leaves the first
+        reading standing. A photograph whose first reading found next to nothing (a wall or
+        tiles the look let through) is not read again: that costs seconds on every one, for
+        a page lit so unevenly Tesseract read none of it (rarer: a page fills the picture)."""
+        if _words(found) < _FEW_WORDS:
+            return found  # a wall or tiles the look let through: read again, seconds for none
+        try:
+            pixels = self._grey(data, frame, tmp, clock)
+            angle = photos.skew(pixels) if pixels is not None else 0.0
+            if abs(angle) < _TURNED:
+                return found
+            source, copy = os.path.join(tmp, "straight.pdf"), os.path.join(tmp, "straight")
+            with open(source, "wb") as f:
+                f.write(photos.page_of(data, frame, angle))
+            self._run([_need()[1], "-gray", "-r", "72", "-singlefile", source, copy],
+                      "straighten", clock)
+            again = self._read(copy + ".pgm", "1", clock, cap=max(5.0, 3 * took),
+                               options=("-c", "thresholding_method=2"))
+        except OcrFailed:
+            return found
+        return again if _words(again) > _words(found) else found
+
+    def _grey(self, data: bytes, frame: photos.Frame, tmp: str, clock: _Clock):
+        """A grey copy of a JPEG photograph, at most `photos.LOOK_SIDE` pixels a side, drawn
+        by pdftoppm (None where it drew nothing a PGM holds). Raises OcrFailed."""
+        source, copy = os.path.join(tmp, "look.pdf"), os.path.join(tmp, "look")
+        with open(source, "wb") as f:
+            f.write(photos.page_of(data, frame))
+        size = ["-scale-to", str(photos.LOOK_SIDE)] \
+            if max(frame.width, frame.height) > photos.LOOK_SIDE else ["-r", "72"]
+        done = self._run([_need()[1], "-gray", *size, "-singlefile", source, copy], "look at",
+                         clock)
+        if done.stderr.strip():  # "Corrupt JPEG data": read, and fail, as before
+            raise OcrFailed("OCR could not look at it: damaged")
+        with open(copy + ".pgm", "rb") as f:
+            return photos.pgm_pixels(f.read())
 
     def photograph(self, data: bytes, left: float | None = None) -> bytes:
         """A HEIF picture (`is_heif`) as a JPEG of quality 92, drawn by heif-convert with
@@ -179,20 +237,10 @@ class Reader:
         if known is not None:
             return known == _NO_TEXT
         with tempfile.TemporaryDirectory(prefix="dlpgate-ocr-") as tmp:
-            source, copy = os.path.join(tmp, "picture.pdf"), os.path.join(tmp, "look")
-            with open(source, "wb") as f:
-                f.write(photos.page_of(data, frame))
-            size = ["-scale-to", str(photos.LOOK_SIDE)] \
-                if max(frame.width, frame.height) > photos.LOOK_SIDE else ["-r", "72"]
             try:
-                done = self._run([_need()[1], "-gray", *size, "-singlefile", source, copy],
-                                 "look at", _Clock(self.settings.timeout, left))
+                pixels = self._grey(data, frame, tmp, _Clock(self.settings.timeout, left))
             except OcrFailed:
                 return False
-            if done.stderr.strip():  # "Corrupt JPEG data": read, and fail, as before
-                return False
-            with open(copy + ".pgm", "rb") as f:
-                pixels = photos.pgm_pixels(f.read())
         if pixels is None:
             return False
         blank = photos.longest_line(pixels) < photos.LINE
@@ -295,15 +343,27 @@ class Reader:
             again = self._read(path, "6", clock, cap=max(5.0, 3 * (time.monotonic() - started)))
         except OcrFailed:
             return found
-        return again if len(again.split()) > len(found.split()) else found
+        return again if _words(again) > _words(found) else found
 
-    def _read(self, path: str, psm: str, clock: _Clock, cap: float | None = None) -> str:
-        done = self._run([_need()[0], path, "stdout", "-l", "+".join(self.settings.languages),
-                          "--oem", "1", "--psm", psm, "tsv"], "read", clock, cap)
+    def _read(self, path: str, psm: str, clock: _Clock, cap: float | None = None,
+              options: tuple[str, ...] = ()) -> str:
+        """The words Tesseract reads in the image at `path` (`_lines`), with the spaces its
+        boxes show between groups of digits put back (`_spaced`)."""
+        out = f"{path}-read-{psm}"
+        done = self._run([_need()[0], path, out, "-l", "+".join(self.settings.languages),
+                          "--oem", "1", "--psm", psm, "-c", "hocr_char_boxes=1", *options,
+                          "tsv", "hocr"], "read", clock, cap)
         if _GAVE_UP.search(done.stderr):  # out of memory half-way, and exit status 0
             raise OcrFailed("OCR could not read it: damaged, or more than "
                             f"{self.settings.memory // 1024**2} MB to read")
-        return _lines(done.stdout.decode("utf-8", "replace"), self.settings.min_confidence)
+        texts = []
+        for ext in ("tsv", "hocr"):
+            try:
+                with open(f"{out}.{ext}", "rb") as f:
+                    texts.append(f.read().decode("utf-8", "replace"))
+            except OSError:
+                raise OcrFailed("OCR could not read it: no reading written") from None
+        return _lines(texts[0], self.settings.min_confidence, _gaps(texts[1]))
 
     def _run(self, argv: list[str], verb: str, clock: _Clock,
              cap: float | None = None) -> subprocess.CompletedProcess:
@@ -361,9 +421,18 @@ _GAVE_UP = re.compile(rb"pixCreate|pixd not made|bad_alloc|Error during processi
                       rb"Failed to read|Image file .* cannot be read")
 _NO_TEXT = "no text"  # the memo's word for a photograph `shows_no_text`
 _FEW_WORDS = 3  # fewer read than this, and the page is read again as one block
+# Degrees a photographed page may be turned before it is read again straightened (Tesseract
+# follows lines turned a degree or two itself)
+_TURNED = 2.0
 # What Tesseract needs a pixel, at the least: 8,000 x 8,000 grey took 300 MB, and 11,000 x
 # 11,000 did not fit in 512 MB.
 _BYTES_A_PIXEL = 4
+
+
+def _words(text: str) -> int:
+    """The words in a reading of three letters or digits and more: "Reid", "943", not the
+    "a" and "|" Tesseract makes of a texture."""
+    return sum(sum(c.isalnum() for c in word) >= 3 for word in text.split())
 
 
 def _blank(path: str) -> bool:
@@ -392,9 +461,54 @@ def _need() -> tuple[str, str, str, str]:
     return found
 
 
-def _lines(tsv: str, min_confidence: int) -> str:
+# A word of hOCR, and a character of it with its box (`hocr_char_boxes`)
+_HOCR_WORD = re.compile(r"class='ocrx_word'[^>]*title='bbox (\d+) (\d+) (\d+) (\d+);")
+_HOCR_CHAR = re.compile(r"title='x_bboxes (\d+) \d+ (\d+) \d+;[^']*'>([^<]*)</span>")
+
+
+def _gaps(hocr: str) -> dict[tuple[str, ...], list[tuple[int, int, str]]]:
+    """Each word of Tesseract's hOCR, by its box as the TSV gives it (left, top, width,
+    height), as its characters' (left, right, character)."""
+    out: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+    words = list(_HOCR_WORD.finditer(hocr))
+    for n, word in enumerate(words):
+        left, top, right, bottom = (int(x) for x in word.groups())
+        ends = words[n + 1].start() if n + 1 < len(words) else len(hocr)
+        key = (str(left), str(top), str(right - left), str(bottom - top))
+        out[key] = [(int(a), int(b), html.unescape(c))
+                    for a, b, c in _HOCR_CHAR.findall(hocr, word.end(), ends)]
+    return out
+
+
+def _spaced(word: str, chars: list[tuple[int, int, str]] | None) -> str:
+    """`word` with a space where its characters' boxes show one between two digits.
+
+    Tesseract's LSTM reads the digits of a number written in groups right but often drops
+    the narrow space between the groups ("807 3021579", "3236405627" for 807 302 1579),
+    most on small or photographed print; the NHS writes its numbers so, and the recognizer
+    needs the spaces to know one without a context word. The boxes still show the gap: one
+    between two digits as wide as half a digit, and over twice the word's usual gap between
+    its characters, is a space on the page. Only between digits: a word of letters is not
+    split (its letters' boxes are less even, and the dictionary placed its spaces)."""
+    if chars is None or len(chars) != len(word) or len(chars) < 4:
+        return word
+    gaps = [b[0] - a[1] for a, b in zip(chars, chars[1:], strict=False)]
+    usual = sorted(gaps)[len(gaps) // 2]
+    width = sorted(b - a for a, b, _ in chars)[len(chars) // 2]
+    out = [word[0]]
+    for n, gap in enumerate(gaps):
+        if word[n].isdigit() and word[n + 1].isdigit() and gap * 2 >= width and \
+                gap > 2 * max(usual, 1):
+            out.append(" ")
+        out.append(word[n + 1])
+    return "".join(out)
+
+
+def _lines(tsv: str, min_confidence: int,
+           boxes: dict[tuple[str, ...], list[tuple[int, int, str]]] | None = None) -> str:
     """Tesseract's TSV as text: its words of at least `min_confidence`, a line per line it
-    found, a blank line between blocks (so a form's separate boxes stay separate)."""
+    found, a blank line between blocks (so a form's separate boxes stay separate); with
+    `boxes` (`_gaps`), the spaces between groups of digits put back (`_spaced`)."""
     out: list[str] = []
     current: tuple[str, str, str] | None = None
     words: list[str] = []
@@ -417,6 +531,8 @@ def _lines(tsv: str, min_confidence: int) -> str:
             if block is not None and cols[2] != block:
                 out.append("")
             current, words, block = line, [], cols[2]
+        if boxes is not None and sum(c.isdigit() for c in word) >= 4:
+            word = _spaced(word, boxes.get(tuple(cols[6:10])))
         words.append(word)
     if words:
         out.append(" ".join(words))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from dlpgate.config import Settings
 from dlpgate.detect.summary import mask
-from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, PARSER, in_body
+from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, PARSER, in_body, is_body_picture
 from dlpgate.parse.mime import parse
 from dlpgate.store.base import HeldMessage
 
@@ -253,6 +253,9 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     among the files' names before those of the archives after it, in a message that shows
     a 7z, RAR, CAB, ISO or volume (`_LIBARCHIVE`); and it stops before a 7z's entry marked
     as a link that holds more than 64 KB, whose name and those after it are no longer read.
+    PARSER 20 puts back the spaces Tesseract dropped between groups of digits ("807 302
+    1579", read "807 3021579"), moving what comes after them in a picture's or scanned
+    page's reading: a part that may hold one (`_may_hold_ocr`) is not trusted from before.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -260,6 +263,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if _may_hold_ocr(part):
+        return False  # its pictures' digits spaced where the page shows a space since 20
+    if parser == 19:
         return True
     if part == FILE_NAMES and _LIBARCHIVE.search(item.raw):
         return False  # a name in a code page read since 19, and the archive's files after it
@@ -309,6 +316,18 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
 # its name or type, or one volume of a split archive
 _LIBARCHIVE = re.compile(rb"\.(?:7z|rar|cab|iso|img|[rz]\d\d|\d{3})\b|7z-compressed|vnd\.rar"
                          rb"|x-rar|ms-cab-compressed|iso9660", re.IGNORECASE)
+
+
+def _may_hold_ocr(part: str) -> bool:
+    """Whether a part's text may hold what OCR read: a picture (attached, pasted, or inside
+    a document or on a PDF's page, each a part of its own) or a PDF (its scanned pages)."""
+    return is_body_picture(part) or bool(_OCR_PART.search(part))
+
+
+# a part OCR reads, by its name: a picture's or a PDF's extension, or "picture 2" as a
+# document's pictures and a PDF's page's are named
+_OCR_PART = re.compile(r"\.(?:pdf|png|jpe?g|gif|bmp|tiff?|webp|hei[cf]|avif)$|picture \d+$",
+                       re.IGNORECASE)
 
 
 # a calendar, as a message's bytes show it: its type, a file's name, or its first line as it

@@ -321,6 +321,90 @@ def test_tesseract_words_below_the_confidence_floor_are_left_out():
     assert ocr._lines(tsv, 50) == "NHS number\n943\n\nSigned"
 
 
+
+@needs_ocr
+def test_the_spaces_between_the_groups_of_an_nhs_number_are_kept():
+    # a letter scanned at 300 dpi: Tesseract read "807 3021579" and "3236405627", the
+    # digits right and the narrow spaces between the groups dropped, and the NHS numbers,
+    # neither spaced as the NHS writes them nor beside a context word, went unfound
+    letter = testpictures.text(5)
+    assert letter.kind == "scanned letter"
+    numbers = [x for x in letter.shows if x[0].isdigit()]
+
+    texts, problems = read(message(("letter.jpg", "image/jpeg", letter.data)))
+
+    assert problems == []
+    assert [n for n in numbers if n not in texts["letter.jpg"]] == []
+
+
+NOTES = ["Reid", "Okafor", "Begum", "Nowak"], ["943 476 5919", "401 023 2137", "450 557 7104",
+                                               "485 777 3466"]
+
+
+def by_hand(angle: float = 0.0, shadow: float = 0.0, desk: float = 0.2) -> bytes:
+    """A health visitor's typed notes photographed by hand, made here and not as
+    `testpictures` makes its pictures: drawn at 100 dpi (10-point print eight pixels high),
+    turned `angle` degrees clockwise on a grey desk showing `desk` of the page's size
+    around it (0: the page fills the picture, as a phone's scanning app crops it), a shadow
+    darkening the left by `shadow` of its light, out of focus by a pixel, with noise, a JPEG
+    of quality 75."""
+    import numpy as np
+
+    names, numbers = NOTES
+    text = "Health visitor notes\n\n" + "\n".join(
+        f"{name}, NHS {number}, seen 0{n}/05/2026"
+        for n, (name, number) in enumerate(zip(names, numbers, strict=True), 1))
+    page = testpictures.grey(testdata.picture_of(testdata.make_pdf(text + "\n\nNo concerns."),
+                                                 100, "pgm")).astype(float)
+    h, w = page.shape
+    a = np.radians(angle)
+    yy, xx = np.mgrid[0:int(h * (1 + desk)), 0:int(w * (1 + desk))].astype(float)
+    yy, xx = yy - h * (1 + desk) / 2, xx - w * (1 + desk) / 2
+    sy = (yy * np.cos(a) + xx * np.sin(a) + h / 2).astype(int)
+    sx = (-yy * np.sin(a) + xx * np.cos(a) + w / 2).astype(int)
+    inside = (sy >= 0) & (sy < h) & (sx >= 0) & (sx < w)
+    img = np.where(inside, page[sy.clip(0, h - 1), sx.clip(0, w - 1)], 90.0)
+    img = sum(np.roll(img, (dy, dx), (0, 1)) for dy in (0, 1) for dx in (0, 1)) / 4
+    img = img * (1 - shadow + shadow * np.linspace(0, 1, img.shape[1])[None, :])
+    return testpictures.jpeg(img + np.random.default_rng(3).normal(0, 5, img.shape), 75)
+
+
+@needs_ocr
+@pytest.mark.parametrize(("angle", "shadow", "desk", "least"), [
+    (6.0, 0.0, 0.2, 6),  # held at a slant: 2 of 8 were read
+    (-5.0, 0.3, 0.2, 6),  # the other way, lit from the right, the left a third darker
+])
+def test_a_page_photographed_turned_is_read(angle, shadow, desk, least):
+    names, numbers = NOTES
+    texts, problems = read(message(("notes.jpg", "image/jpeg", by_hand(angle, shadow, desk))))
+    assert problems == []
+    assert sum(x in texts.get("notes.jpg", "") for x in names + numbers) >= least
+
+
+@needs_ocr
+def test_a_photograph_of_a_wall_is_not_read_again():
+    # read in full (scan.ocr.skip_photos off), a damp wall shows no line of text: one reading
+    wall = testpictures.photo(0, "damp wall", (1600, 1200)).data
+    reader = ocr.Reader(Ocr(skip_photos=False))
+    ocr.clear_memo()
+    assert reader.image(wall) == ""
+
+@pytest.mark.parametrize(("word", "boxes", "read"), [
+    # "3021579" with a gap of 19 pixels between its third and fourth digits, 3-4 elsewhere
+    ("3021579", [(653, 675), (679, 701), (704, 725), (744, 764), (768, 790), (793, 815),
+                 (819, 841)], "302 1579"),
+    ("3021579", [(0, 20), (24, 44), (48, 68), (72, 92), (96, 116), (120, 140), (144, 164)],
+     "3021579"),  # evenly set: one number
+    ("Kowalski", [(0, 20), (24, 44), (48, 68), (90, 110), (114, 134), (138, 158), (162, 182),
+                  (186, 206)], "Kowalski"),  # letters are never split
+    ("3021579", [(0, 20)], "3021579"),  # boxes that do not match the word: as read
+    ("3021579", None, "3021579"),
+])
+def test_a_gap_between_digits_as_wide_as_a_space_is_a_space(word, boxes, read):
+    chars = None if boxes is None else [(a, b, c) for (a, b), c in zip(boxes, word,
+                                                                       strict=False)]
+    assert ocr._spaced(word, chars) == read
+
 # An image-only PDF written out by hand, for machines without poppler to draw one: one 8 x 8
 # grey image on the page and no text.
 def _scan_without_poppler() -> bytes:

@@ -107,3 +107,24 @@ def test_what_is_no_jpeg_has_no_frame_and_a_broken_grey_copy_no_pixels():
     assert photos.pgm_pixels(b"P5\n2 1\n255\n\x10\x20").tolist() == [[16, 32]]
     # pixels whose values are whitespace's bytes are pixels, not the header's separator
     assert photos.pgm_pixels(b"P5\n2 1\n255\n\x20\x0a").tolist() == [[32, 10]]
+
+
+@pytest.mark.parametrize("angle", [-6.0, -2.5, 0.0, 3.0, 7.5])
+def test_the_skew_of_lines_of_print_is_found(angle):
+    # a page of print turned `angle` degrees clockwise (its lines fall to the right), white
+    # around it: the angle that sets its lines level is that turn undone, anticlockwise
+    page = testpictures.grey(testdata.picture_of(testdata.make_pdf(
+        "\n".join(f"Line {n} of the letter, NHS number 943 476 5919" for n in range(20))),
+        72, "pgm")).astype(float)
+    h, w = page.shape
+    a = np.radians(angle)
+    yy, xx = np.mgrid[0:h, 0:w].astype(float) - np.array([h / 2, w / 2])[:, None, None]
+    sy = (yy * np.cos(a) - xx * np.sin(a) + h / 2).astype(int)
+    sx = (yy * np.sin(a) + xx * np.cos(a) + w / 2).astype(int)
+    inside = (sy >= 0) & (sy < h) & (sx >= 0) & (sx < w)
+    turned = np.where(inside, page[sy.clip(0, h - 1), sx.clip(0, w - 1)], 255.0)
+    assert photos.skew(turned) == pytest.approx(angle, abs=0.6)
+
+
+def test_a_picture_without_ink_has_no_skew():
+    assert photos.skew(np.full((300, 400), 200.0)) == 0.0
