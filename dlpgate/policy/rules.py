@@ -40,7 +40,6 @@ class Facts:
     summary: Summary
     recipients: dict[str, RecipientRisk] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)  # address -> internal|partner|outside
-    _text: str | None = None
 
     @staticmethod
     def of(evidence: Evidence, message: Message, summary: Summary) -> Facts:
@@ -52,13 +51,11 @@ class Facts:
                               "partner" if "partner" in names else "outside")
         return Facts(evidence, message, summary, risks, where)
 
-    @property
+    # worked out once a decision, however many rules ask (twice a message going out: `pipeline`)
+    @functools.cached_property
     def text(self) -> str:
-        if self._text is None:
-            self._text = "\n".join(p.text for p in self.message.parts)
-        return self._text
+        return "\n".join(p.text for p in self.message.parts)
 
-    # asked by every message test of every rule, twice a message going out (`pipeline`)
     @functools.cached_property
     def entities(self) -> frozenset[str]:
         return frozenset(f.entity for f in self.evidence.findings)
