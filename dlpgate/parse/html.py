@@ -187,10 +187,8 @@ def _comments_out(html: str) -> tuple[str, list[str]]:
     found: list[str] = []
     pos = 0
     while (start := html.find("<!--", pos)) != -1 and (end := html.find("-->", start + 4)) != -1:
-        said = html[start + 4:end]
-        if not said.lstrip().startswith("[") and not _IN_STYLE.search(
-                html, max(0, start - 200), start):
-            found.append(said)
+        if not _its_own(html, start, end):
+            found.append(html[start + 4:end])
         out.append(html[pos:start])
         pos = end + 3
     out.append(html[pos:])
@@ -204,6 +202,13 @@ _FIELD = re.compile(r"<input\b", re.IGNORECASE)
 _IN_STYLE = re.compile(r"<(?:style|script)\b[^<>]*>\s*$", re.IGNORECASE)
 
 
+def _its_own(html: str, at: int, end: int) -> bool:
+    """Whether the comment opening at `at` (read up to `end`) is Outlook's own: a conditional
+    one ("[if gte mso 9]") or a style sheet's or script's, not something hidden in the page."""
+    return (html[at + 4:end].lstrip().startswith("[")
+            or bool(_IN_STYLE.search(html, max(0, at - 200), at)))
+
+
 def hides(html: str) -> bool:
     """Whether a page has a comment, a tooltip or a field for `hidden` to read: a glance, so
     a page with none (most) is not read twice. Outlook's conditional comments ("[if gte mso
@@ -213,8 +218,7 @@ def hides(html: str) -> bool:
         return True
     at = html.find("<!--")
     while at != -1:
-        if not html[at + 4:at + 40].lstrip().startswith("[") and not _IN_STYLE.search(
-                html, max(0, at - 200), at):
+        if not _its_own(html, at, at + 40):
             return True
         at = html.find("<!--", at + 4)
     return False
