@@ -185,17 +185,21 @@ async def send(settings: Settings, msg: EmailMessage, rcpts: list[str]) -> str:
     next hop's reply by its codes alone: its text may quote the message)."""
     # a sender at an address with accents (SMTPUTF8) is told too: in UTF-8, as they wrote
     utf8 = not all(r.isascii() for r in [*rcpts, str(msg["To"] or "")])
+    data = msg.as_bytes(policy=_POLICY.clone(utf8=True)) if utf8 else msg.as_bytes()
+    data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    # its size declared, as for mail we relay: a next hop with a smaller maximum says so at
+    # MAIL, before any recipient is given
+    options = [f"SIZE={len(data)}", *(["SMTPUTF8"] if utf8 else [])]
     hop = NextHop(settings.relay)
     try:
-        tx, reply = await hop.begin("<>", ["SMTPUTF8"] if utf8 else [])
+        tx, reply = await hop.begin("<>", options)
         if tx is None:
             return f"the next hop refused the notice: {status_of(reply.code, reply.text)}"
         took = [r for r in rcpts if (await tx.rcpt(r)).ok]
         if not took:
             await tx.abort()
             return "the next hop refused every recipient"
-        data = msg.as_bytes(policy=_POLICY.clone(utf8=True)) if utf8 else msg.as_bytes()
-        sent = await tx.send(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        sent = await tx.send(data)
         return "" if sent.ok else f"the next hop refused the notice: " \
             f"{status_of(sent.code, sent.text)}"
     finally:

@@ -214,6 +214,16 @@ def test_a_sender_whose_address_has_accents_is_told_too(
     assert "To: m\u00e4rk.p\u00e4tel@" in notice.data.decode()
 
 
+def test_a_notice_declares_its_exact_size_to_the_next_hop(
+        make_settings, relay_factory, sink, tmp_path):
+    # a next hop with a smaller maximum then refuses it at MAIL, before any recipient
+    _, relay = start(make_settings, relay_factory, tmp_path)
+    code, _ = send(relay, "parent.new@gmail.com", f"NHS number {NHS}, Tuesday.\n")
+    wait_for(sink, 1)
+    [notice] = sink.notices
+    assert code == 250 and f"SIZE={len(notice.data)}" in notice.mail_options
+
+
 TELL_AFTER = """\
 rules:
   - id: lookalike-note
