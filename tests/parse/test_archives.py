@@ -380,6 +380,27 @@ def test_a_7z_link_holding_more_than_a_path_is_damage_and_is_not_unpacked():
     assert texts["l.7z/Amy Reid"] == "Reid, Amy/letter.docx" and problems == []
 
 
+@pytest.mark.parametrize("packing", ["ppmd", "bcj", "delta"])
+def test_a_7z_whose_list_is_packed_with_ppmd_or_behind_a_filter_is_checked_for_links_too(
+        packing):
+    # libarchive reads such a list; sevenzip.py did not, and libarchive unpacked the link
+    # whole (only scan.worker_memory bounded it): its list is now unpacked by libarchive too
+    links = {"big": b"a" * 100_000, "Amy Reid": b"Reid, Amy/letter.docx"}
+    data = ta.make_7z_list_packed({"before.txt": SECRET, "after.txt": "after"}, packing,
+                                  links=links, compression="lzma2")
+    texts, problems = parts_and_problems("l.7z", data)
+    assert texts["l.7z/before.txt"] == SECRET and "l.7z/big" not in texts
+    assert problems == [("unscannable", "l.7z", "damaged 7z archive: a file marked as a link "
+                         "holds 100000 bytes, where a link holds a path; it and the files "
+                         "after it were not read")]
+    # and with no such link, every file of it is read
+    del links["big"]
+    texts, problems = parts_and_problems("l.7z", ta.make_7z_list_packed(
+        {"before.txt": SECRET}, packing, links=links))
+    assert texts["l.7z/before.txt"] == SECRET and problems == []
+    assert texts["l.7z/Amy Reid"] == "Reid, Amy/letter.docx"
+
+
 def test_an_empty_file_inside_is_no_problem():
     texts, problems = parts_and_problems("cases.tar.gz", ta.make_tar({"empty.bin": b"",
                                                                        "a.txt": "x"}, "gz"))
