@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -319,6 +320,37 @@ def test_a_damaged_archive_is_read_up_to_its_damage_and_said_to_be_unscannable(n
     assert all(p == name or p.startswith(f"{name}/") for _, p, _ in problems)
     if readable:
         assert texts[readable].startswith(SECRET)
+
+
+def _packed_by(program: list[str], data: bytes) -> bytes:
+    """`data` packed by zstd(1) or lz4(1) itself, which write a checksum of what a frame
+    holds (libarchive's zstd writer does not)."""
+    return subprocess.run([*program, "-q", "-c"], input=data, capture_output=True,
+                          check=True).stdout
+
+
+def _damaged(data: bytes, how: str) -> bytes:
+    at = int(len(data) * 0.7)
+    if how == "flipped":
+        return _flipped(data, at)
+    if how == "overwritten":
+        return data[:at] + random.Random(at).randbytes(64) + data[at + 64:]
+    return data[:at]
+
+
+@pytest.mark.parametrize("how", ["flipped", "overwritten", "cut"])
+@pytest.mark.parametrize(("program", "suffix", "label"), [
+    (["zstd"], "tar.zst", "zstd"), (["lz4", "-B4"], "tar.lz4", "LZ4")])
+def test_a_zst_or_lz4_damaged_by_a_byte_or_cut_says_damaged_after_what_came_before(
+        program, suffix, label, how):
+    if shutil.which(program[0]) is None:
+        pytest.skip(f"{program[0]} is not installed")
+    tar = ta.make_tar({"a.txt": SECRET, "b.txt": NOISE})
+    name = f"cases.{suffix}"
+    texts, problems = parts_and_problems(name, _damaged(_packed_by(program, tar), how))
+    assert texts[f"{name}/a.txt"] == SECRET  # in a block before the damage
+    assert (f"damaged {label} file", name) in {(d.partition(":")[0], p) for _, p, d in problems}
+    assert {k for k, _, _ in problems} == {"unscannable"}
 
 
 def test_a_tar_with_a_header_that_is_no_header_says_the_entries_after_it_went_unread():

@@ -502,6 +502,29 @@ def test_a_hold_from_before_code_page_names_were_read_keeps_all_but_the_files_na
     assert masked_in_place(plain, parser=18) == [True]  # no such archive: nothing moved
 
 
+def test_a_hold_from_before_hand_packed_7z_lists_were_read_keeps_all_but_the_files_names():
+    # since PARSER 22 a 7z whose list is packed with PPMd stops before a link holding more
+    # than a path, its name and those after it no longer read: an earlier hold's findings in
+    # the files' names of a message with a 7z are not trusted, the body's and a file's are
+    from dlpgate import testarchives
+
+    packed = testarchives.make_7z_list_packed({"a.txt": "x"}, "ppmd",
+                                              links={"big": b"a" * 100_000})
+    named = held(make_message(to=("x@gmail.com",), body="NHS number 943 476 5919", attachments=(
+        ("cases.7z", "application/x-7z-compressed", packed),
+        ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"))))
+    assert masked_in_place(named) == [True]
+    earlier = dataclasses.replace(named, findings=tuple({**f, "parser": 20}
+                                                        for f in named.findings))
+    view = {i["part"]: i["shown"] for g in findings_view(earlier, SETTINGS)
+            if g["entity"] == "UK_NHS" for i in g["items"]}
+    assert view.pop("attachment names") == _EARLIER
+    assert view and all(s.endswith("919") for s in view.values())
+    plain = held(make_message(to=("x@gmail.com",), attachments=(
+        ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"),)))
+    assert masked_in_place(plain, parser=20) == [True]  # no 7z: nothing moved
+
+
 @pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr and poppler-utils are not "
                     "installed (./scripts/dev test installs them)")
 def test_a_hold_made_before_ocrs_digits_were_spaced_is_not_trusted_in_a_picture():
