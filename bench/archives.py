@@ -7,9 +7,10 @@ Each case is one attachment parsed by `parse` in a process of its own, with the 
 tar.zst, 7z and CAB (RAR cannot be written compressed here); a tar.gz of a million empty files
 and one of a million folders; gzip inside 7z inside tar inside gzip, twelve deep; and a .7z of
 about 5 MB of council-like documents (Word letters, workbooks, PDFs, CSV lists), beside the
-same files as a .zip; a 7z with an entry marked as a link that holds 200 MB (`--only link`
-runs that case alone). For each: wall time, the peak of Python's allocations (tracemalloc) and
-the process's peak resident memory (libarchive's and zlib's own allocations included) over
+same files as a .zip; a 7z with an entry marked as a link that holds 200 MB, its list of
+files packed with LZMA as 7-Zip packs it or with PPMd as a hand-made one may be (`--only
+link` runs those alone). For each: wall time, the peak of Python's allocations (tracemalloc)
+and the process's peak resident memory (libarchive's and zlib's own allocations included) over
 what the same process held before parsing, and the problems it gave. Built files are kept in
 `--cache`, as the 1 GB bombs take a minute to make. "max RSS" is the process's peak, with what
 it held before parsing in brackets: the message and the modules, loaded first."""
@@ -91,6 +92,9 @@ def build(cache: Path, expanded: int, only: str = "") -> dict[str, Path]:
     # an entry marked as a link, whose data libarchive unpacks whole to read its header
     keep("link-200MB.7z", lambda: testarchives.make_7z(
         {"before.txt": "x"}, links={"link": b"a" * (200 << 20)}))
+    # the same, its list of files packed with PPMd, as only a hand-made 7z's is
+    keep("link-200MB-ppmd-list.7z", lambda: testarchives.make_7z_list_packed(
+        {"before.txt": "x"}, "ppmd", links={"link": b"a" * (200 << 20)}, compression="lzma2"))
     keep("documents.7z", lambda: testarchives.make_7z(documents()))
     keep("documents.zip", lambda: testdata.make_zip(documents()))
     return cases

@@ -206,6 +206,44 @@ def make_7z(files: dict[str, bytes | str | Iterable[bytes]],
     return bytes(out)
 
 
+def _number(n: int) -> bytes:
+    """7z's NUMBER, always in its longest form (a first byte of 0xff, then 8 bytes)."""
+    return b"\xff" + struct.pack("<Q", n)
+
+
+# how a 7z's list is packed: the folder's coders as 7-Zip writes a filter's (the packing
+# coder first, the filter after it, taking its output), and the filter for Python's lzma
+_LIST_FILTERS = {"bcj": (b"\x04\x03\x03\x01\x03", {"id": lzma.FILTER_X86}),
+                 "delta": (b"\x21\x03\x01\x00", {"id": lzma.FILTER_DELTA, "dist": 1})}
+
+
+def make_7z_list_packed(files: Files, packing: str, links: dict[str, bytes] | None = None,
+                        compression: str = "store") -> bytes:
+    """A 7z written by libarchive, its list of files then packed with `packing`: "ppmd", or
+    LZMA2 behind 7-Zip's "bcj" (x86) or "delta" filter. 7-Zip and libarchive pack a list with
+    LZMA alone, but libarchive reads any of these."""
+    from dlpgate.parse import sevenzip
+
+    data = make_7z(files, compression=compression, links=links)
+    offset = struct.unpack_from("<Q", data, 12)[0]
+    streams, header = data[32:32 + offset], sevenzip._header(data)  # unpacked if packed
+    if packing == "ppmd":  # libarchive's PPMd, order 6 and 16 MB, as the one file of a 7z
+        one = make_7z({"h": header}, compression="ppmd")
+        packed = one[32:32 + struct.unpack_from("<Q", one, 12)[0]]
+        folder = b"\x01\x23\x03\x04\x01\x05\x06" + struct.pack("<I", 1 << 24)
+        sizes = _number(len(header))
+    else:
+        coder, first = _LIST_FILTERS[packing]
+        packed = lzma.compress(header, format=lzma.FORMAT_RAW, filters=[
+            first, {"id": lzma.FILTER_LZMA2, "dict_size": 1 << 20}])
+        folder = b"\x02\x21\x21\x01\x10" + coder + b"\x01\x00"  # LZMA2 out to the filter
+        sizes = _number(len(header)) * 2
+    encoded = (b"\x17\x06" + _number(len(streams)) + b"\x01\x09" + _number(len(packed))
+               + b"\x00\x07\x0b\x01\x00" + folder + b"\x0c" + sizes + b"\x00\x00")
+    tail = struct.pack("<QQI", len(streams) + len(packed), len(encoded), zlib.crc32(encoded))
+    return data[:8] + struct.pack("<I", zlib.crc32(tail)) + tail + streams + packed + encoded
+
+
 def seven_zip_program() -> str | None:
     """7-Zip's own program (`7zz` from Debian's 7zip, or `7z`), or None."""
     return shutil.which("7zz") or shutil.which("7z")

@@ -112,6 +112,17 @@ def iso_lies() -> bytes:
     return _attachment("disc.iso", "application/x-iso9660-image", bytes(iso))
 
 
+def seven_zip_list_lies() -> bytes:
+    """A 7z whose list of files is packed with PPMd, as no writer packs one, hiding an entry
+    marked as a link that holds 16 MB (libarchive unpacks a link whole to read it)."""
+    from dlpgate import testarchives
+
+    data = testarchives.make_7z_list_packed({"before.txt": "Amy Reid"}, "ppmd",
+                                            links={"link": b"a" * (16 << 20)},
+                                            compression="lzma2")
+    return _attachment("cases.7z", "application/x-7z-compressed", data)
+
+
 def split_volume() -> bytes:
     """The first volume of a zip split by 7-Zip (its bytes cut at a volume's size), a 4 MB
     file of random letters going on past it, named as the next volume too."""
@@ -377,4 +388,5 @@ def corpus() -> dict[str, bytes]:
                                       unterminated_multipart, nested_comments, unclosed_styles,
                                       tag_starts, pictures_in_markup, pdf_many_notes,
                                       pdf_many_files, pdf_quine, pdf_form_loop, tnef_bombs,
-                                      rtf_bombs, zstd_lz4_bombs, iso_lies, split_volume)}
+                                      rtf_bombs, zstd_lz4_bombs, iso_lies, split_volume,
+                                      seven_zip_list_lies)}

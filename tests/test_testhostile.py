@@ -57,8 +57,9 @@ def through_the_storm(relay, sink) -> None:
     assert answers["doc_lies"] == 250
     # an RTF letter in one pass however it nests, its lying object said damaged
     assert answers["rtf_bombs"] == 250
-    # zstd and LZ4 bombs, a disc image claiming 4 GB, the volumes of a split zip
-    for name in ("zstd_lz4_bombs", "iso_lies", "split_volume"):
+    # zstd and LZ4 bombs, a disc image claiming 4 GB, the volumes of a split zip, a link
+    # hidden behind a 7z's list packed with PPMd
+    for name in ("zstd_lz4_bombs", "iso_lies", "split_volume", "seven_zip_list_lies"):
         assert answers[name] == 250, name
     assert len(relay.store.held()) >= 5
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:

@@ -85,7 +85,9 @@ def entries(lib: ModuleType, kind: str, name: str, data: bytes,
     label = LABEL[kind]
     fmt = _FORMATS.get(kind) or ("rar5" if data.startswith(_RAR5) else "rar")
     reading = _Reading()
-    links = (sevenzip.big_links(data) or {}) if kind == "7z" else {}
+    links = {}
+    if kind == "7z":
+        links = sevenzip.big_links(data, functools.partial(_list_unpacked, lib)) or {}
     try:
         with lib.memory_reader(data, format_name=fmt, filter_name="none") as archive:
             listed = iter(archive)
@@ -120,6 +122,25 @@ def entries(lib: ModuleType, kind: str, name: str, data: bytes,
                     _packed_member, lib, entry, meter, label, encrypted, reading))
     except lib.ArchiveError as exc:  # opening it
         yield _archive_problem(exc, label, name)
+
+
+def _list_unpacked(lib: ModuleType, made: bytes, most: int) -> bytes | None:
+    """The one file of a 7z `sevenzip` made of a list packed with a method it does not read
+    itself (PPMd, a filter before LZMA), unpacked by libarchive a step at a time and given up
+    past `most` bytes; None where libarchive cannot read it either."""
+    chunks, size = [], 0
+    try:
+        with lib.memory_reader(made, format_name="7zip", filter_name="none") as archive:
+            for entry in archive:
+                for block in _blocks(lib, entry):
+                    size += len(block)
+                    if size > most:
+                        return None
+                    chunks.append(block)
+                break
+    except lib.ArchiveError:
+        return None
+    return b"".join(chunks)
 
 
 def _path(given: str | bytes | None) -> str | None:

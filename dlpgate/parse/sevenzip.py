@@ -9,10 +9,13 @@ target is a path: `archivelib` stops before an entry marked as a link that holds
 
 The list (7-Zip's 7zFormat.txt: the header, or the header packed with LZMA or LZMA2 as
 7-Zip and libarchive write it, or stored, Deflate or BZip2 as a hand-made one may be) is
-read here with bounds of its own: a header that would unpack to more than `HEADER_MOST`, one
-packed otherwise (encrypted names, PPMd, a filter before LZMA), or anything that does not
-parse gives None, and libarchive reads the archive as before (a hand-made list packed with
-PPMd still takes the link check past).
+read here with bounds of its own. A list packed otherwise (PPMd, a filter such as BCJ or
+Delta before LZMA: only a hand-made 7z has one, and it took the link check past) is given to
+`unpack`, the caller's libarchive, as the one file of a small 7z made here (`_one_file`):
+libarchive unpacks it with the decoders it reads files with, a step at a time, to no more
+than `HEADER_MOST`. A header that would unpack to more than that, one encrypted (its names
+hidden by a password), or anything that does not parse gives None, and libarchive reads the
+archive as before.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import bz2
 import lzma
 import struct
 import zlib
+from collections.abc import Callable
 
 LINK_MOST = 1 << 16  # more than any system's longest path (Windows': 32,767 UTF-16 units)
 HEADER_MOST = 16 << 20  # a list of 100,000 files' names and times is a few MB
@@ -40,17 +44,22 @@ _LZMA, _LZMA2 = b"\x03\x01\x01", b"\x21"
 # header stored: 431 MB and 1.2 s)
 _COPY, _DEFLATE, _BZIP2 = b"\x00", b"\x04\x01\x08", b"\x04\x02\x02"
 _UNIX_MODE, _LINK = 0x8000, 0o120000  # attributes holding a Unix mode in their high half
+_AES = b"\x06\xf1\x07\x01"  # a list encrypted: libarchive says so of the archive itself
+
+# unpacks a 7z made here, of one file, to at most the bytes given; None where it cannot
+Unpack = Callable[[bytes, int], bytes | None]
 
 
 class _Unread(Exception):
     """What this reader does not read: libarchive reads the archive as it did."""
 
 
-def big_links(data: bytes) -> dict[int, int] | None:
+def big_links(data: bytes, unpack: Unpack | None = None) -> dict[int, int] | None:
     """{entry's index: its bytes} for each entry marked as a link that holds more than
-    `LINK_MOST`, in libarchive's order; None when the list cannot be read here."""
+    `LINK_MOST`, in libarchive's order; None when the list cannot be read here. `unpack`
+    reads a list packed otherwise than this module reads (see the module's doc)."""
     try:
-        header = _header(data)
+        header = _header(data, unpack)
         if not header or header[0] != _HEADER:
             return None
         return _links(_Reader(header, 1))
@@ -110,7 +119,7 @@ def _bounded(n: int, most: int) -> int:
     return n
 
 
-def _header(data: bytes) -> bytes:
+def _header(data: bytes, unpack: Unpack | None = None) -> bytes:
     if not data.startswith(_SIGNATURE) or len(data) < 32:
         raise _Unread("no 7z")
     offset, size = struct.unpack_from("<QQ", data, 12)
@@ -123,8 +132,15 @@ def _header(data: bytes) -> bytes:
     if len(folders) != 1 or not packs:
         raise _Unread("not one folder")
     (coders, unpacked, _), (at, packed) = folders[0], packs[0]
-    if len(coders) != 1 or unpacked > HEADER_MOST:
-        raise _Unread("packed otherwise")
+    if unpacked > HEADER_MOST or any(method == _AES for method, _ in coders):
+        raise _Unread("too big, or encrypted")
+    if len(coders) != 1 or coders[0][0] not in (_COPY, _DEFLATE, _BZIP2, _LZMA, _LZMA2):
+        if unpack is None:
+            raise _Unread("packed otherwise")
+        got = unpack(_one_file(data, header, packs), unpacked)
+        if got is None or len(got) != unpacked:
+            raise _Unread("not unpacked")
+        return got
     method, props = coders[0]
     packed_bytes = data[32 + at:32 + at + packed]
     if method in (_COPY, _DEFLATE, _BZIP2):
@@ -155,6 +171,28 @@ def _header(data: bytes) -> bytes:
     if len(got) != unpacked:
         raise _Unread("cut short")
     return got
+
+
+def _one_file(data: bytes, encoded: bytes, packs: list[tuple[int, int]]) -> bytes:
+    """A 7z of one file, whose data is the packed list of `data`: the list's streams and
+    folder as `encoded` gives them (their place made 0, their bytes copied to the start, one
+    stream out of the folder, as libarchive needs said), then a plain list of one file named
+    "h". libarchive reads any 7z's files; a packed list only with its own few methods."""
+    r = _Reader(encoded, 1)
+    if r.byte() != _PACK:
+        raise _Unread("unknown")
+    _packs(r)
+    if r.byte() != _UNPACK:
+        raise _Unread("unknown")
+    _folders(r)
+    place = _Reader(encoded, 2)
+    place.number()
+    streams = b"\x06\x00" + encoded[place.at:r.at] + b"\x08\x00\x00"
+    files = b"\x05\x01\x11\x05\x00h\x00\x00\x00\x00"  # a name: UTF-16, ended by a 0
+    header = b"\x01\x04" + streams + files + b"\x00"
+    region = data[32 + packs[0][0]:32 + packs[-1][0] + packs[-1][1]]
+    tail = struct.pack("<QQI", len(region), len(header), zlib.crc32(header))
+    return _SIGNATURE + b"\x00\x04" + struct.pack("<I", zlib.crc32(tail)) + tail + region + header
 
 
 # (method, properties) of each coder, the bytes it gives out, and whether its CRC is known

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -321,6 +322,37 @@ def test_a_damaged_archive_is_read_up_to_its_damage_and_said_to_be_unscannable(n
         assert texts[readable].startswith(SECRET)
 
 
+def _packed_by(program: list[str], data: bytes) -> bytes:
+    """`data` packed by zstd(1) or lz4(1) itself, which write a checksum of what a frame
+    holds (libarchive's zstd writer does not)."""
+    return subprocess.run([*program, "-q", "-c"], input=data, capture_output=True,
+                          check=True).stdout
+
+
+def _damaged(data: bytes, how: str) -> bytes:
+    at = int(len(data) * 0.7)
+    if how == "flipped":
+        return _flipped(data, at)
+    if how == "overwritten":
+        return data[:at] + random.Random(at).randbytes(64) + data[at + 64:]
+    return data[:at]
+
+
+@pytest.mark.parametrize("how", ["flipped", "overwritten", "cut"])
+@pytest.mark.parametrize(("program", "suffix", "label"), [
+    (["zstd"], "tar.zst", "zstd"), (["lz4", "-B4"], "tar.lz4", "LZ4")])
+def test_a_zst_or_lz4_damaged_by_a_byte_or_cut_says_damaged_after_what_came_before(
+        program, suffix, label, how):
+    if shutil.which(program[0]) is None:
+        pytest.skip(f"{program[0]} is not installed")
+    tar = ta.make_tar({"a.txt": SECRET, "b.txt": NOISE})
+    name = f"cases.{suffix}"
+    texts, problems = parts_and_problems(name, _damaged(_packed_by(program, tar), how))
+    assert texts[f"{name}/a.txt"] == SECRET  # in a block before the damage
+    assert (f"damaged {label} file", name) in {(d.partition(":")[0], p) for _, p, d in problems}
+    assert {k for k, _, _ in problems} == {"unscannable"}
+
+
 def test_a_tar_with_a_header_that_is_no_header_says_the_entries_after_it_went_unread():
     # tarfile ends an archive quietly at such a header: the entries after it went unread
     whole = ta.make_tar({"a.txt": SECRET, "b.txt": "second", "c.txt": "third"})
@@ -378,6 +410,27 @@ def test_a_7z_link_holding_more_than_a_path_is_damage_and_is_not_unpacked():
     texts, problems = parts_and_problems("l.7z", ta.make_7z(
         {"a.txt": "x"}, links={"Amy Reid": b"Reid, Amy/letter.docx"}))
     assert texts["l.7z/Amy Reid"] == "Reid, Amy/letter.docx" and problems == []
+
+
+@pytest.mark.parametrize("packing", ["ppmd", "bcj", "delta"])
+def test_a_7z_whose_list_is_packed_with_ppmd_or_behind_a_filter_is_checked_for_links_too(
+        packing):
+    # libarchive reads such a list; sevenzip.py did not, and libarchive unpacked the link
+    # whole (only scan.worker_memory bounded it): its list is now unpacked by libarchive too
+    links = {"big": b"a" * 100_000, "Amy Reid": b"Reid, Amy/letter.docx"}
+    data = ta.make_7z_list_packed({"before.txt": SECRET, "after.txt": "after"}, packing,
+                                  links=links, compression="lzma2")
+    texts, problems = parts_and_problems("l.7z", data)
+    assert texts["l.7z/before.txt"] == SECRET and "l.7z/big" not in texts
+    assert problems == [("unscannable", "l.7z", "damaged 7z archive: a file marked as a link "
+                         "holds 100000 bytes, where a link holds a path; it and the files "
+                         "after it were not read")]
+    # and with no such link, every file of it is read
+    del links["big"]
+    texts, problems = parts_and_problems("l.7z", ta.make_7z_list_packed(
+        {"before.txt": SECRET}, packing, links=links))
+    assert texts["l.7z/before.txt"] == SECRET and problems == []
+    assert texts["l.7z/Amy Reid"] == "Reid, Amy/letter.docx"
 
 
 def test_an_empty_file_inside_is_no_problem():

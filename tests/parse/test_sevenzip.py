@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import functools
 import lzma
 import os
 import struct
@@ -114,3 +115,44 @@ def test_a_list_stored_or_packed_with_deflate_or_bzip2_is_read(method, pack):
     recoded = (data[:12] + struct.pack("<QQ", len(streams) + len(packed), len(encoded))
                + bytes(4) + streams + packed + encoded)
     assert big_links(recoded) == {1: LINK_MOST + 1}
+
+
+def _libarchive_unpack():
+    from dlpgate.parse import archivelib
+
+    lib = archivelib.libarchive()
+    return functools.partial(archivelib._list_unpacked, lib)
+
+
+@pytest.mark.parametrize("packing", ["ppmd", "bcj", "delta"])
+def test_a_list_packed_otherwise_is_unpacked_by_the_caller_as_a_7z_of_one_file(packing):
+    data = ta.make_7z_list_packed({"a.txt": "x"}, packing,
+                                  links={"big": b"a" * (LINK_MOST + 1), "l": b"../x"})
+    assert big_links(data) is None  # not read here alone
+    assert big_links(data, _libarchive_unpack()) == {1: LINK_MOST + 1}
+
+
+def test_a_packed_list_is_unpacked_no_further_than_it_says_nor_past_header_most(monkeypatch):
+    data = ta.make_7z_list_packed({"a.txt": "x"}, "ppmd", links={"big": b"a" * 100_000})
+    asked = []
+
+    def unpack(made: bytes, most: int) -> bytes | None:
+        asked.append(most)
+        return _libarchive_unpack()(made, most)
+
+    assert big_links(data, unpack) == {1: 100_000}
+    # asked for what the list says it unpacks to, and nothing when that is past HEADER_MOST
+    assert asked == [len(sevenzip._header(ta.make_7z({"a.txt": "x"}, compression="store",
+                                                     links={"big": b"a" * 100_000})))]
+    monkeypatch.setattr(sevenzip, "HEADER_MOST", 10)
+    assert big_links(data, unpack) is None and len(asked) == 1
+    # an unpacking that gives more or less than the list says is not read
+    monkeypatch.undo()
+    assert big_links(data, lambda made, most: b"\x01\x00") is None
+    assert big_links(data, lambda made, most: None) is None
+
+
+@needs_7zip
+def test_a_list_hidden_by_a_password_is_not_given_to_unpack():
+    data = ta.make_7z_by_7zip({"a.txt": "x"}, password="secret", encrypt_names=True)
+    assert big_links(data, lambda made, most: pytest.fail("asked")) is None

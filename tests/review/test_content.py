@@ -480,18 +480,14 @@ def test_a_hold_from_before_invitations_carried_files_were_read_keeps_all_but_th
     assert masked_in_place(plain, parser=17) == [True]  # no invitation: nothing moved
 
 
-def test_a_hold_from_before_code_page_names_were_read_keeps_all_but_the_files_names():
-    # since PARSER 19 a CAB's name in Windows' code page is read, and the cabinet after it,
-    # whose names come before those of the archives after it: an earlier hold's findings in
-    # the files' names of a message with such an archive are not trusted
-    from dlpgate import testarchives
-
-    cab = testarchives.make_cab({"Zoë.txt": "notes"}, code_page="cp1252")
+def _only_the_files_names_untrusted(archive: tuple[str, str, bytes], parser: int) -> None:
+    """A hold made by `parser` of a message with `archive` and a file named with an NHS
+    number: its findings in the files' names are not trusted, the body's and the file's are;
+    without the archive, nothing moved."""
     named = held(make_message(to=("x@gmail.com",), body="NHS number 943 476 5919", attachments=(
-        ("notes.cab", "application/vnd.ms-cab-compressed", cab),
-        ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"))))
+        archive, ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"))))
     assert masked_in_place(named) == [True]
-    earlier = dataclasses.replace(named, findings=tuple({**f, "parser": 18}
+    earlier = dataclasses.replace(named, findings=tuple({**f, "parser": parser}
                                                         for f in named.findings))
     view = {i["part"]: i["shown"] for g in findings_view(earlier, SETTINGS)
             if g["entity"] == "UK_NHS" for i in g["items"]}
@@ -499,7 +495,28 @@ def test_a_hold_from_before_code_page_names_were_read_keeps_all_but_the_files_na
     assert view and all(s.endswith("919") for s in view.values())  # the body, the file
     plain = held(make_message(to=("x@gmail.com",), attachments=(
         ("Amy Reid 943 476 5919.txt", "text/plain", b"NHS number 943 476 5919"),)))
-    assert masked_in_place(plain, parser=18) == [True]  # no such archive: nothing moved
+    assert masked_in_place(plain, parser=parser) == [True]
+
+
+def test_a_hold_from_before_code_page_names_were_read_keeps_all_but_the_files_names():
+    # since PARSER 19 a CAB's name in Windows' code page is read, and the cabinet after it,
+    # whose names come before those of the archives after it: an earlier hold's findings in
+    # the files' names of a message with such an archive are not trusted
+    from dlpgate import testarchives
+
+    cab = testarchives.make_cab({"Zoë.txt": "notes"}, code_page="cp1252")
+    _only_the_files_names_untrusted(("notes.cab", "application/vnd.ms-cab-compressed", cab), 18)
+
+
+def test_a_hold_from_before_hand_packed_7z_lists_were_read_keeps_all_but_the_files_names():
+    # since PARSER 22 a 7z whose list is packed with PPMd stops before a link holding more
+    # than a path, its name and those after it no longer read: an earlier hold's findings in
+    # the files' names of a message with a 7z are not trusted
+    from dlpgate import testarchives
+
+    packed = testarchives.make_7z_list_packed({"a.txt": "x"}, "ppmd",
+                                              links={"big": b"a" * 100_000})
+    _only_the_files_names_untrusted(("cases.7z", "application/x-7z-compressed", packed), 20)
 
 
 @pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr and poppler-utils are not "
