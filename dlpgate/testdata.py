@@ -1298,10 +1298,12 @@ def make_encrypted_office() -> bytes:
 XlsCell = str | int | float | datetime.date | None
 
 
-def make_xls(sheets: dict[str, list[list[XlsCell]]], dates_1904: bool = False) -> bytes:
+def make_xls(sheets: dict[str, list[list[XlsCell]]], dates_1904: bool = False,
+             printed: tuple[str, str] = ("&P", "&F")) -> bytes:
     """A legacy Excel workbook (.xls) as Excel 2003 saved them, written by xlwt (a writer of
     its own, not the reader under test): numbers as numbers, dates as date-formatted day
-    counts, counted from 1904 when saved on a Mac."""
+    counts, counted from 1904 when saved on a Mac. `printed`: every sheet's page header and
+    footer, with Excel's codes (xlwt's default: the page number, the file's name)."""
     import xlwt
 
     book = xlwt.Workbook()
@@ -1309,6 +1311,9 @@ def make_xls(sheets: dict[str, list[list[XlsCell]]], dates_1904: bool = False) -
     as_date = xlwt.easyxf(num_format_str="DD/MM/YYYY")
     for title, rows in sheets.items():
         sheet = book.add_sheet(title)
+        # past xlwt's setters, which fail on a str under Python 3 (and decode bytes as ASCII);
+        # its record writer takes a str as it is
+        sheet._Worksheet__header_str, sheet._Worksheet__footer_str = printed
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 if isinstance(value, datetime.date):
