@@ -221,9 +221,15 @@ CALENDAR = "meeting request"
 # The spaces Tesseract dropped between groups of digits put back where its boxes show them
 # (`ocr._spaced`: "807 302 1579", read "807 3021579"), and a photograph of a page turned
 # or lit unevenly read again straightened (`ocr.Reader._straightened`), 20: a picture's
-# text is otherwise. A 7z whose list of files is packed with PPMd or behind a filter (BCJ,
-# Delta), as only a hand-made one is, checked for links that hold more than 64 KB as every
-# other 7z is, 22: such a link's name and those of the files after it are no longer read.
+# text is otherwise. What the less visible places hold, read after all a part's text, 21:
+# an Outlook item's and an invitation's HTML comments, tooltips and fields; Office links'
+# tooltips, Word bookmarks' names and a merged letter's data source and query; a legacy .xls
+# sheet's page header and footer; an RTF form field's default and dropdown entries, which
+# move what follows an RTF body inside a winmail.dat or an Outlook item
+# (`review.content._rtf_inside`). A 7z whose list of files is packed with PPMd or behind a
+# filter (BCJ, Delta), as only a hand-made one is, checked for links that hold more than
+# 64 KB as every other 7z is, 22: such a link's name and those of the files after it are no
+# longer read.
 PARSER = 22
 
 

@@ -1006,7 +1006,8 @@ def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = N
     Unicode subject and body are property streams, with a storage per attached file holding
     its long name and its bytes, and per attached item (display name: (subject, body)) its
     properties in an embedded-message storage (MS-OXMSG). `html`: an HTML body (bytes, as
-    PR_BODY_HTML is stored) in place of the plain one. `objects`: OLE objects attached
+    PR_BODY_HTML is stored) in place of the plain one where `body` is empty, beside it (as
+    Outlook saves an HTML message) where it is not. `objects`: OLE objects attached
     (PR_ATTACH_METHOD 6: display name: the streams of the object's own storage, such as
     `ole_package`'s), as a rich-text message carries a file dropped into its body. `rtf`: a
     compressed RTF body (`compress_rtf`'s) in place of the plain one, as an item saved with no
@@ -1023,7 +1024,7 @@ def make_outlook_msg(subject: str, body: str, files: dict[str, bytes] | None = N
             ("__substg1.0_3701000D", list(children))]))
     for stream, body_bytes in (("__substg1.0_10130102", html), ("__substg1.0_10090102", rtf)):
         if body_bytes is not None:
-            streams = [s for s in streams if s[0] != "__substg1.0_1000001F"]
+            streams = [s for s in streams if s[0] != "__substg1.0_1000001F" or body]
             streams.insert(2, (stream, body_bytes))
     return _compound_file(streams)
 
@@ -1297,10 +1298,12 @@ def make_encrypted_office() -> bytes:
 XlsCell = str | int | float | datetime.date | None
 
 
-def make_xls(sheets: dict[str, list[list[XlsCell]]], dates_1904: bool = False) -> bytes:
+def make_xls(sheets: dict[str, list[list[XlsCell]]], dates_1904: bool = False,
+             printed: tuple[str, str] = ("&P", "&F")) -> bytes:
     """A legacy Excel workbook (.xls) as Excel 2003 saved them, written by xlwt (a writer of
     its own, not the reader under test): numbers as numbers, dates as date-formatted day
-    counts, counted from 1904 when saved on a Mac."""
+    counts, counted from 1904 when saved on a Mac. `printed`: every sheet's page header and
+    footer, with Excel's codes (xlwt's default: the page number, the file's name)."""
     import xlwt
 
     book = xlwt.Workbook()
@@ -1308,6 +1311,9 @@ def make_xls(sheets: dict[str, list[list[XlsCell]]], dates_1904: bool = False) -
     as_date = xlwt.easyxf(num_format_str="DD/MM/YYYY")
     for title, rows in sheets.items():
         sheet = book.add_sheet(title)
+        # past xlwt's setters, which fail on a str under Python 3 (and decode bytes as ASCII);
+        # its record writer takes a str as it is
+        sheet._Worksheet__header_str, sheet._Worksheet__footer_str = printed
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 if isinstance(value, datetime.date):

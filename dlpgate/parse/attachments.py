@@ -905,12 +905,14 @@ def _outlook(
         yield Problem("unscannable", name, str(exc))
         yield from _cut(office.ole_text(data), name, limits)
         return
-    if not item.text and not item.files and not item.items and not item.named:
+    if not (item.text or item.files or item.items or item.named or item.hidden):
         yield Problem("unscannable", name, "Outlook item with nothing readable in it")  # cut
     for detail in item.damage:
         yield Problem("unscannable", name, f"Outlook item: {detail}")
-    # its named properties (an appointment's location) after all it gave before, in place
-    yield from _cut(_joined(item.text or office.ole_text(data), item.named), name, limits)
+    # its named properties (an appointment's location) after all it gave before, in place,
+    # and what its HTML body hides after those (PARSER 21)
+    yield from _cut(_joined(item.text or office.ole_text(data), item.named, item.hidden), name,
+                    limits)
     yield from _item_parts(name, item, depth, budget, nested)
 
 
@@ -931,7 +933,7 @@ def _item_parts(name: str, item: outlook.Item, depth: int, budget: Budget,
         yield Attachment(name=label, content_type="application/vnd.ms-outlook", size=0,
                          depth=depth + 1)
         yield from (Problem("unscannable", label, f"Outlook item: {d}") for d in inner.damage)
-        yield from _cut(_joined(inner.text, inner.named), label, budget.limits)
+        yield from _cut(_joined(inner.text, inner.named, inner.hidden), label, budget.limits)
         yield from _item_parts(label, inner, depth + 1, budget, nested)
 
 

@@ -177,6 +177,21 @@ def hidden(html: str) -> str:
     return "\n".join(dict.fromkeys(lines))[:HIDDEN_ROOM]
 
 
+_WORD = re.compile(r"\w+")
+
+
+def unshown(html: str, shown: str) -> str:
+    """`hidden`'s lines whose value (the words after its label) has a word the text `shown`
+    lacks: a place that reads a page's hidden places beside the text it shows (an Outlook
+    item's HTML body beside its plain one, an invitation's HTML description beside the rest)
+    does not read twice a name the page's tooltip repeats from its text."""
+    if not hides(html):
+        return ""
+    said = set(_WORD.findall(shown.lower()))
+    return "\n".join(line for line in hidden(html).splitlines()
+                     if not set(_WORD.findall(line.partition(": ")[2].lower())) <= said)
+
+
 def _comments_out(html: str) -> tuple[str, list[str]]:
     """The markup without its comments, and what they say, in one pass: markup commented out
     ("<!-- <p>Amy Reid ...</p> -->" left in a template) too, which the parser, given it, took

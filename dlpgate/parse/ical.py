@@ -11,7 +11,8 @@ photograph's base64.
 
 An invitation can carry more than its lines of text. Outlook writes its description twice,
 plain (DESCRIPTION) and as HTML (X-ALT-DESC), and a calendar that shows the HTML shows
-what a sender edited there alone; a meeting request read only its plain description. And a
+what a sender edited there alone; a meeting request read only its plain description. The
+HTML keeps what no calendar shows too (a comment, a link's tooltip), read by `html_hidden`. And a
 file can travel inside it (ATTACH, base64, with its name in X-FILENAME): a referral
 attached to a strategy meeting's invitation went out unread. `html_description` gives the
 first and `files` the second, each file then read as an attached one.
@@ -96,7 +97,9 @@ def text(document: str) -> str:
             value = f"{common.group(1) or common.group(2)} <{value}>"
         if value := " ".join(value.split()):
             out.append(f"{_LABELS.get(name, name.capitalize())}: {value}")
-    return "\n".join(dict.fromkeys(out))  # a name given twice (N, FN) read once
+    said = "\n".join(dict.fromkeys(out))  # a name given twice (N, FN) read once
+    # what its HTML description hides, last, so what was found before keeps its place
+    return "\n".join(t for t in (said, html_hidden(unfold(document), said)) if t)
 
 
 _ALT = re.compile(r"^X-ALT-DESC((?:;[^:\n]*)?):(.*)$", re.MULTILINE | re.IGNORECASE)
@@ -109,6 +112,17 @@ def html_description(unfolded: str) -> str:
 
     return "\n".join(html_to_text(unescape(m.group(2))) for m in _ALT.finditer(unfolded)
                      if "TEXT/HTML" in m.group(1).upper())
+
+
+def html_hidden(unfolded: str, shown: str) -> str:
+    """What an invitation's HTML descriptions carry and never show (their comments, tooltips
+    and fields, `html.unshown`) that the text `shown` lacks, a line each: Outlook writes its
+    description twice, and a template's comment naming the child is in the HTML alone."""
+    from dlpgate.parse.html import unshown
+
+    return "\n".join(dict.fromkeys(
+        line for m in _ALT.finditer(unfolded) if "TEXT/HTML" in m.group(1).upper()
+        for line in unshown(unescape(m.group(2)), shown).splitlines()))
 
 
 _ATTACH = re.compile(r"^ATTACH((?:;[^:\n]*)?):(.*)$", re.MULTILINE | re.IGNORECASE)

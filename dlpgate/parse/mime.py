@@ -369,7 +369,8 @@ def _calendar(part: EmailMessage, depth: int, budget: Budget) -> Iterator[Item]:
     """A meeting request's calendar, the alternative beside its text: what the invitation's
     description says went unread when the text part did not repeat it. Folded lines are
     joined first (a fold may fall inside an NHS number). Its HTML description's lines that
-    say what the plain one does not are read after it (a calendar shows the HTML), and the
+    say what the plain one does not are read after it (a calendar shows the HTML), what the
+    HTML hides after those (its comments, tooltips and fields), and the
     files it carries as files attached under its name ("meeting request/referral.pdf")."""
     data, problems = _payload(part, CALENDAR)
     yield from problems
@@ -380,6 +381,8 @@ def _calendar(part: EmailMessage, depth: int, budget: Budget) -> Iterator[Item]:
         # after all the rest, so what was found before keeps its place
         text = "\n".join([text, *tnef.unsaid(html, tnef.words(text))]) if text.strip() \
             else html
+    if unseen := ical.html_hidden(unfolded, text):  # what it hides, after that (PARSER 21)
+        text = f"{text}\n{unseen}" if text.strip() else unseen
     name = CALENDAR
     if text.strip():
         # read like a part of the body, not counted as a file attached

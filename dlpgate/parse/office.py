@@ -21,7 +21,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from dlpgate.parse import officeextras, officestored, package, pages
+from dlpgate.parse import officeextras, officestored, officeunseen, package, pages
 
 ReadMember = Callable[[zipfile.ZipInfo], bytes]
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -261,9 +261,9 @@ def _odf_within(el: Element, name: str) -> Iterator[Element]:
 
 
 def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
-          sheets: list[str], lists: list[str], messages: list[str]) -> str:
-    """The sheets' text; their dropdown lists go into `lists` and their validation messages
-    into `messages`, for the caller to put last."""
+          sheets: list[str], lists: list[str], messages: list[str], tips: list[str]) -> str:
+    """The sheets' text; their dropdown lists go into `lists`, their validation messages
+    into `messages` and their links' tooltips into `tips`, for the caller to put last."""
     names = {i.filename: i for i in zf.infolist()}
     shared: list[str] = []
     for part in package.parts(kinds, package.SHARED_STRINGS)[:1]:
@@ -320,6 +320,7 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
                   if _local(el.tag) in _PRINTED and el.text]
         lists += officeextras.validation_lists(root)
         messages += officestored.validation_messages(root)
+        tips += officeunseen.tooltips(root, texts[-1])
     return "\n".join(texts)
 
 
@@ -422,8 +423,9 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     kept: list[str] = []  # what the file keeps beside what it shows, read last (PARSER 12)
     stored: list[str] = []  # and what it stores, read after its links' addresses (PARSER 16)
     dated: list[str] = []  # and the dates its date pickers keep, read after all of that
+    unseen: list[str] = []  # and what it marks unshown (tooltips, bookmarks), last (PARSER 21)
     if sheets := package.parts(kinds, package.SHEETS):
-        texts = [_xlsx(zf, read, kinds, sheets, kept, stored)]
+        texts = [_xlsx(zf, read, kinds, sheets, kept, stored, unseen)]
         texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]
         texts += _pivots(zf, read, kinds)
     elif package.parts(kinds, package.BINARY_SHEETS):  # an .xlsb: records, not XML
@@ -437,6 +439,8 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
             text = _ooxml_runs(root)
             stored.extend(officestored.word_choices(root, text))  # a dropdown's, after that
             dated.extend(officestored.word_dates(root, text))  # a date picker's, last
+            unseen.extend(officeunseen.tooltips(root, text))  # a link's tooltip, after all
+            unseen.extend(officeunseen.bookmarks(root, text))
             return text
 
         texts = ["\n".join(runs(root) for kind in (package.WORD_BODY,
@@ -464,7 +468,10 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     texts += [officeextras.link_targets(zf, read, _reading())]  # after that (PARSER 15)
     texts += [officestored.stored(stored, zf, read, kinds, _reading())]  # then (PARSER 16)
     texts += [officestored.dates(dated, _reading())]  # then, so all the above keeps its place
-    texts += [_more_properties(zf, read)]  # last
+    texts += [_more_properties(zf, read)]  # then
+    # last: links' tooltips, bookmarks and a mail merge's source, so all the above keeps its
+    # place (PARSER 21)
+    texts += [officeunseen.unseen(unseen, zf, read, kinds, _reading())]
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
 
 

@@ -33,6 +33,7 @@ import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from dlpgate.parse.html import unshown
 from dlpgate.parse.office import ole_text
 
 _SUBJECT, _BODY, _HTML, _RTF = "0037", "1000", "1013", "10090102"
@@ -74,6 +75,7 @@ class Item:
     objects: list[tuple[str, str]] = field(default_factory=list)  # OLE objects' text runs
     damage: list[str] = field(default_factory=list)  # what of it could not be read, and why
     named: str = ""  # its named properties' string values, a line each (read after its text)
+    hidden: str = ""  # what its HTML body carries and never shows, a line each (after those)
 
 
 def is_item(data: bytes) -> bool:
@@ -110,9 +112,13 @@ class _Reader:
     def item(self, where: str, depth: int) -> Item:
         """The item whose properties are under `where` ("" for the file's own)."""
         found = Item()
-        body = self.string(where, _BODY) or self.html(where) or self.rtf(where, found)
+        markup = self.markup(where)
+        body = self.string(where, _BODY) or _html(markup) or self.rtf(where, found)
         found.text = "\n".join(t for t in (self.string(where, _SUBJECT), body) if t)
         found.named = self.named(where, found.text)
+        # its HTML body's comments, tooltips and fields, read whether or not its text came
+        # from the HTML: Outlook keeps both bodies, and its plain one drops all three
+        found.hidden = unshown(markup, f"{found.text}\n{found.named}")
         storages = sorted({s[len(where):].split("/")[0] for s in self.streams
                            if s.startswith(where + _ATTACHMENT)})
         for storage in storages:
@@ -190,18 +196,14 @@ class _Reader:
                 return self.stream(path).decode(encoding, "replace").rstrip("\0").strip()
         return ""
 
-    def html(self, where: str) -> str:
-        """The HTML body's text, for an item saved with no plain-text body (programs other
-        than Outlook write them so, and the whole letter went unread). Stored as bytes in
-        the item's code page, or as a string."""
+    def markup(self, where: str) -> str:
+        """The HTML body's markup, "" for an item without one: stored as bytes in the item's
+        code page, or as a string."""
         from dlpgate.parse.attachments import decode_text  # it reads .msg files with this
-        from dlpgate.parse.html import html_to_text, links
 
         path = f"{where}__substg1.0_{_HTML}0102"
-        markup = decode_text(self.stream(path)) if path in self.streams else \
+        return decode_text(self.stream(path)) if path in self.streams else \
             self.string(where, _HTML)
-        shown = html_to_text(markup) if markup else ""
-        return "\n".join([shown, *links(markup, shown)]) if markup else ""  # addresses last
 
     def rtf(self, where: str, found: Item) -> str:
         """The compressed RTF body's text, for an item saved with neither a plain nor an HTML
@@ -234,6 +236,15 @@ class _Reader:
             if self.total > self.most:
                 raise OutlookError(f"attached files expand beyond {self.most} bytes")
         return self.ole.openstream(path).read()
+
+
+def _html(markup: str) -> str:
+    """The HTML body's text, for an item saved with no plain-text body (programs other than
+    Outlook write them so, and the whole letter went unread), its links' addresses last."""
+    from dlpgate.parse.html import html_to_text, links
+
+    shown = html_to_text(markup) if markup else ""
+    return "\n".join([shown, *links(markup, shown)]) if markup else ""
 
 
 def name_map(guids: bytes, entries: bytes, strings: bytes) -> dict[int, tuple[bytes, int | str]]:

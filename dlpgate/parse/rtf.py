@@ -47,7 +47,7 @@ from striprtf.striprtf import charset_map as _CHARSETS
 from striprtf.striprtf import destinations as _DESTINATIONS
 from striprtf.striprtf import specialchars as _SPECIAL
 
-from dlpgate.parse.officeextras import field_arguments
+from dlpgate.parse.officeextras import field_arguments, label, value
 
 # what a control word does, by its name; most do nothing here (\pard, \fs22, \rtlch)
 _SHOWN_AS_LINE, _PASSED, _SPECIAL_TEXT, _UNICODE, _UNICODE_SKIP, _FONT_SET, _CODE_PAGE = \
@@ -134,7 +134,8 @@ def text(document: str) -> str:
     and what its fields' instructions hold (a hyperlink's address, a picture's path); then
     what it keeps beside them (`kept`)."""
     read = _Reader(document).read()
-    return "\n".join((read, more)) if (more := kept(document)) else read
+    # then its form fields' defaults and choices it does not show, last (PARSER 21)
+    return "\n".join(t for t in (read, kept(document), form_fields(document, read)) if t)
 
 
 # what a document keeps beside its text: the title, subject, keywords and comments of its
@@ -150,15 +151,13 @@ def kept(document: str) -> str:
     which a case system's letter template fills: read after everything else the letter gives
     (PARSER 16), so what it gave before keeps its place. A few hundred groups at most, each in
     its first 64 KB: a letter of a million unclosed "{\\title" costs no more."""
-    from dlpgate.parse.officeextras import label, value
-
     said, variables = [], []
     for n, found in enumerate(_KEPT.finditer(document)):
         if n == _KEPT_MOST:
             break
         group = _group(document[found.start():found.start() + _KEPT_SPAN], 0)
         if found.group(1):
-            if words := value(_Reader("{\\rtf1 " + group[found.end() - found.start():]).read()):
+            if words := _said(group[found.end() - found.start():]):
                 said.append(f"{found.group(1).capitalize().replace('Doccomm', 'Comments')}: "
                             f"{words}")
             continue
@@ -166,11 +165,54 @@ def kept(document: str) -> str:
         at, parts = 0, []
         while len(parts) < 2 and (start := inner.find("{", at)) != -1:
             part = _group(inner, start)
-            parts.append(value(_Reader("{\\rtf1 " + part[1:]).read()))
+            parts.append(_said(part[1:]))
             at = start + len(part)
         if len(parts) == 2 and parts[1]:
             variables.append(f"{label(parts[0])}: {parts[1]}")
     return "\n".join(line for line in ("; ".join(said), "; ".join(variables)) if line)
+
+
+# a legacy form field's data (`{\*\formfield ...}`, inside its instruction), and in it its
+# default text and a dropdown's entries
+_FORM_FIELD = re.compile(r"\{\\\*\\formfield(?![a-z])")
+_FORM_DATA = re.compile(r"\{\\\*\\(ffdeftext|ffl)(?![a-z])")
+_FORM_VALUE_SPAN = 1024  # characters of a value read: Word keeps 255 of a default at most
+
+
+def form_fields(document: str, shown: str) -> str:
+    """A legacy form field's default text where another was typed over it (a template's last
+    child), and a dropdown field's entries (the children on a plan, of which one shows), that
+    the document's text `shown` does not say, a line each ("List: Amy Reid, Leo Hart"), as
+    a .docx's are read (officestored.word_choices). A few hundred fields and values at most
+    (Word allows 25 entries a dropdown), each within its field's first 64 KB and its first
+    1 KB: a million unclosed fields or entries cost no more."""
+    said = set(shown.split())  # a value is said when its every word is, as a set: linear
+    lines: dict[str, None] = {}
+    values = _KEPT_MOST
+    for n, found in enumerate(_FORM_FIELD.finditer(document)):
+        if n == _KEPT_MOST or values <= 0:
+            break
+        field = _group(document[found.start():found.start() + _KEPT_SPAN], 0)
+        entries = []
+        for data in _FORM_DATA.finditer(field, found.end() - found.start()):
+            values -= 1
+            if values < 0:
+                break
+            value = field[data.start():data.start() + _FORM_VALUE_SPAN]
+            words = _said(_group(value, 0)[data.end() - data.start():])
+            if words and not said.issuperset(words.split()):
+                if data.group(1) == "ffl":
+                    entries.append(words)
+                else:
+                    lines[words] = None
+        if entries:
+            lines["List: " + ", ".join(dict.fromkeys(entries))] = None
+    return "\n".join(lines)
+
+
+def _said(group: str) -> str:
+    """The words of a group's inside (after its control word), on one line."""
+    return value(_Reader("{\\rtf1 " + group).read())
 
 
 class _Reader:

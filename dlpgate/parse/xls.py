@@ -19,10 +19,11 @@ from __future__ import annotations
 import io
 import struct
 
-from dlpgate.parse.office import TextCut, excel_date, tab_names
+from dlpgate.parse.office import PRINT_CODES, TextCut, excel_date, tab_names
 
 MAX_CELLS = 2_000_000  # a sheet of 45,000 pupils in 20 columns is 900,000
 _BOF, _BOUNDSHEET, _SST = 0x0809, 0x0085, 0x00FC
+_PRINTED = frozenset({0x0014, 0x0015})  # a sheet's page header and footer (HEADER, FOOTER)
 # records holding one cell, its row and column first; MULRK and MULBLANK hold a run of a
 # row's cells, the last one's column at the end
 _ONE_CELL = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x0201, 0x0205, 0x0006, 0x00D6})
@@ -97,6 +98,8 @@ def text(data: bytes, limit: int = 5 * 1024 * 1024) -> str:
             texts.append(labelled("\n".join(lines), "\t", limit, quotes=False))
         if not cut and (tabs := tab_names(book.sheet_names())):
             texts.append(tabs)  # last, as an .xlsx's
+    if not cut and sheets.printed:  # after all of that, so it keeps its place (PARSER 21)
+        texts.append("\n".join(sheets.printed))
     out = "\n".join(texts)
     if cut:
         raise TextCut(out)
@@ -144,8 +147,10 @@ def _stream(data: bytes) -> bytes:
 class _Sheets:
     """How many cells xlrd would make for each sheet it lists, from the records alone."""
 
-    def __init__(self, at_offset: dict[int, int], order: list[int], total: int) -> None:
+    def __init__(self, at_offset: dict[int, int], order: list[int], total: int,
+                 printed: list[str]) -> None:
         self._at_offset, self._order, self._total = at_offset, order, total
+        self.printed = printed  # the sheets' page headers and footers, each once
 
     def at(self, index: int) -> int:
         """A sheet whose records were not found where its entry says (an older format,
@@ -159,6 +164,7 @@ def _cells_per_sheet(stream: bytes) -> _Sheets:
     """Walk the stream's records (type, length, body): the worksheets' entries give where
     each begins, and each cell record's row and column how far that row is padded."""
     last_column: dict[tuple[int, int], int] = {}  # (sheet's offset, row) -> last column
+    printed: dict[str, None] = {}
     order: list[int] = []
     sheet = pos = 0
     end = len(stream)
@@ -183,6 +189,8 @@ def _cells_per_sheet(stream: bytes) -> _Sheets:
             key = (sheet, row)
             if last_column.get(key, -1) < column:
                 last_column[key] = column
+        elif kind in _PRINTED and size >= 3 and (said := _printed(stream[body:body + size])):
+            printed[said] = None
         elif kind in _CELL_RUN and size >= 6:
             row, = struct.unpack_from("<H", stream, body)
             column, = struct.unpack_from("<H", stream, body + size - 2)
@@ -193,7 +201,18 @@ def _cells_per_sheet(stream: bytes) -> _Sheets:
     at_offset: dict[int, int] = {}
     for (offset, _), column in last_column.items():
         at_offset[offset] = at_offset.get(offset, 0) + column + 1
-    return _Sheets(at_offset, order, sum(at_offset.values()))
+    return _Sheets(at_offset, order, sum(at_offset.values()), list(printed))
+
+
+def _printed(record: bytes) -> str:
+    """A page header's or footer's words (BIFF8's string: its length in characters, a flag
+    byte saying whether they are two bytes each, then the characters), without Excel's codes
+    (&P the page, &"Arial,Bold"): "Looked-after children: Amy Reid" printed on every page of
+    a sheet went out unread, as xlrd does not read it."""
+    count, wide = record[0] | record[1] << 8, record[2] & 1
+    raw = record[3:3 + count * (2 if wide else 1)]
+    said = raw.decode("utf-16-le" if wide else "latin-1", "replace")
+    return " ".join(PRINT_CODES.sub(" ", said).split())
 
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"

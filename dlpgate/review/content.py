@@ -256,6 +256,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     PARSER 20 puts back the spaces Tesseract dropped between groups of digits ("807 302
     1579", read "807 3021579"), moving what comes after them in a picture's or scanned
     page's reading: a part that may hold one (`_may_hold_ocr`) is not trusted from before.
+    PARSER 21 reads what the less visible places hold (an Outlook item's or an invitation's
+    HTML comments and tooltips, Office links' tooltips, bookmarks and mail merge, an .xls
+    sheet's page header and footer, RTF form fields' data) after all a part's text, but for
+    an RTF body with more after it, a winmail.dat's or an Outlook item's (`_rtf_inside`).
     PARSER 22 stops before such a link in a 7z whose list of files is packed with PPMd or
     behind a filter too: the files' names of a message that shows a 7z (`_SEVEN_ZIP`) are
     not trusted from before.
@@ -269,6 +273,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
         return True
     if part == FILE_NAMES and _SEVEN_ZIP.search(item.raw):
         return False  # a 7z's names after a link its hand-packed list hid, unread since 22
+    if parser == 21:
+        return True
+    if _rtf_inside(part, item.raw):
+        return False  # its RTF form fields' data read in mid-part since 21
     if parser == 20:
         return True
     if _may_hold_ocr(part):
@@ -404,6 +412,14 @@ def _rtf_read(part: str, raw: bytes) -> bool:
     if in_body(part) or part == CALENDAR:
         return False
     return part.lower().endswith(".rtf") or bool(_RTF.search(raw) or _TNEF.search(raw))
+
+
+def _rtf_inside(part: str, raw: bytes) -> bool:
+    """Whether a part may hold an RTF body with text after it, whose form fields' data PARSER
+    21 reads after the body and before that text: a winmail.dat's (its named properties
+    follow) or an Outlook item's (its named properties and hidden places follow)."""
+    return not in_body(part) and part != CALENDAR and bool(
+        _TNEF.search(raw) or _OUTLOOK_ITEM.search(raw))
 
 
 # What PARSER 8's years changed (until 2026-12-06), unmarked: an HTML body's pictures read

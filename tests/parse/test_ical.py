@@ -181,3 +181,32 @@ def test_no_invitation_however_malformed_breaks_the_reading(pieces):
     ical.html_description(ical.unfold(invitation))
     parse(meeting_request(invitation.encode()))
     parse(make_message(attachments=(("invite.ics", "text/calendar", invitation.encode()),)))
+
+
+HIDING = ("<html><body><p>Agenda attached.</p><!-- Amy Reid, NHS number 943 476 5919 -->"
+          '<p><a href="#" title="Sarah Reid, mother">Core group</a></p></body></html>')
+HIDDEN_LINES = "Comment: Amy Reid, NHS number 943 476 5919\nTooltip: Sarah Reid, mother"
+
+
+def test_what_a_meeting_requests_html_description_hides_is_read_last_and_found():
+    # the plain description said all the HTML showed; the template's comment named the child
+    got = parse(meeting_request(outlook_invitation("Agenda attached.\nCore group", HIDING)))
+    [invite] = [p.text for p in got.parts if p.name == "meeting request"]
+    assert invite == f"Strategy meeting\nAgenda attached.\nCore group\n{HIDDEN_LINES}"
+    findings = PatternDetector(SETTINGS).detect(got, Context(SETTINGS))
+    assert ("UK_NHS", "meeting request") in {(f.entity, f.part) for f in findings}
+
+
+def test_what_an_attached_invitations_html_description_hides_is_read_last():
+    got = parse(make_message(attachments=(
+        ("invite.ics", "text/calendar", outlook_invitation("Agenda attached.", HIDING)),)))
+    text = {p.name: p.text for p in got.parts}["invite.ics"]
+    assert text.endswith(f"Description: Agenda attached. Core group\n{HIDDEN_LINES}")
+
+
+def test_what_an_invitations_html_hides_and_its_text_says_is_read_once():
+    html = "<p>Amy Reid 943 476 5919</p><!-- Amy Reid --><a title='943 476 5919'>x</a>"
+    got = parse(meeting_request(outlook_invitation("Amy Reid 943 476 5919", html)))
+    [invite] = [p.text for p in got.parts if p.name == "meeting request"]
+    assert invite == "Strategy meeting\nAmy Reid 943 476 5919\nx"
+    assert ical.html_hidden(ical.unfold(outlook_invitation("", HTML_ONLY).decode()), "") == ""

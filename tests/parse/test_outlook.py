@@ -163,3 +163,48 @@ def test_an_items_named_properties_are_read_without_the_map_of_their_names():
 def test_no_map_of_names_however_damaged_breaks_the_reading(guids, entries, strings):
     for ident, (guid, key) in outlook.name_map(guids, entries, strings).items():
         assert ident >= 0x8000 and len(guid) in (0, 16) and isinstance(key, int | str)
+
+
+def _html_item(markup: str, body: str = "Please see the case.") -> bytes:
+    """An item as Outlook saves an HTML message: its plain body beside its HTML one."""
+    return testdata.make_outlook_msg("Case", body, html=(
+        f"<html><body><p>{body}</p>{markup}</body></html>").encode("cp1252"))
+
+
+@pytest.mark.parametrize("hiding, line", [
+    ("<!-- Amy Reid, NHS number 943 476 5919 -->", "Comment: Amy Reid, NHS number 943 476 5919"),
+    ('<a href="#" title="Amy Reid, NHS number 943 476 5919">the case</a>',
+     "Tooltip: Amy Reid, NHS number 943 476 5919"),
+    ('<form><input name="nhs" value="943 476 5919"></form>', "Form field: 943 476 5919"),
+])
+def test_what_an_items_html_body_hides_is_read_after_its_text_and_held(hiding, line):
+    # a forwarded item's plain body says all its HTML shows: the comment, tooltip or field
+    # its HTML keeps went out unread
+    from dlpgate.testing import sent_to_webmail
+
+    parts, problems = parts_and_problems("Case.msg", _html_item(hiding))
+    assert problems == []
+    assert parts["Case.msg"].split("\n") == ["Case", "Please see the case.", line]
+    found, verdict = sent_to_webmail(attachments=(("Case.msg", "application/vnd.ms-outlook",
+                                                   _html_item(hiding)),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+def test_what_an_items_html_hides_and_its_text_says_is_read_once():
+    item = _html_item('<a href="#" title="Amy Reid">Amy Reid</a><!-- Amy -->',
+                      body="Amy Reid 943 476 5919")
+    assert parts_and_problems("Case.msg", item)[0]["Case.msg"] == "Case\nAmy Reid 943 476 5919"
+
+
+def test_an_item_whose_html_hides_nothing_reads_as_before():
+    item = _html_item("<!--[if gte mso 9]><xml>x</xml><![endif]--><p>Thanks</p>")
+    assert outlook.read(item, 1 << 20).hidden == ""
+    assert parts_and_problems("Case.msg", item)[0]["Case.msg"] == "Case\nPlease see the case."
+
+
+def test_what_an_item_inside_an_item_hides_is_read_under_its_own_name():
+    inner = _html_item("<!-- NHS number 943 476 5919 -->")
+    outer = testdata.make_outlook_msg("Fwd", "See below.", files={"Case.msg": inner})
+    parts, _ = parts_and_problems("Fwd.msg", outer)
+    assert parts["Fwd.msg/Case.msg"].endswith("Comment: NHS number 943 476 5919")
+    assert "943" not in parts["Fwd.msg"]

@@ -137,6 +137,41 @@ def test_a_letters_properties_and_variables_are_read_after_its_text():
     assert rtf.kept(r"{\rtf1 Dear parent\par}") == ""  # nothing added where nothing is kept
 
 
+def form_field(kind: str, data: str, result: str) -> str:
+    """A legacy form field as Word writes one into RTF: its data inside its instruction."""
+    return (rf"{{\field{{\*\fldinst{{ {kind} {{\*\formfield{{\fftype0\ffownhelp{{\*\ffname F1}}"
+            rf"{data}}}}}}}}}{{\fldrslt{{{result}}}}}}}")
+
+
+def test_a_form_fields_default_and_a_dropdowns_entries_are_read_last_and_found():
+    # a template's last child stayed as the field's default, typed over, and the dropdown's
+    # list of the children on the plan showed only the one chosen
+    letter = (r"{\rtf1\ansi\pard Child: "
+              + form_field("FORMTEXT", r"{\*\ffdeftext Amy Reid 943 476 5919}", "Leo Hart")
+              + r"\par Sibling: "
+              + form_field("FORMDROPDOWN", r"{\*\ffl Callum Reid}{\*\ffl Leo Hart}"
+                           r"{\*\ffl Amy Reid (943 476 5919)}", "Leo Hart")
+              + r"\par{\*\docvar {School}{Oakfield}}}")
+    assert rtf.text(letter).split("\n") == [
+        "Child: Leo Hart", "Sibling: Leo Hart", "",  # the text where it was
+        "School: Oakfield",  # what it keeps (PARSER 16), then its fields' data
+        "Amy Reid 943 476 5919", "List: Callum Reid, Amy Reid (943 476 5919)"]
+    msg = parse(make_message(attachments=(("plan.rtf", "application/rtf", letter.encode()),)))
+    from dlpgate.config import Settings
+    from dlpgate.detect.pii import PatternDetector
+    from dlpgate.detect.registry import Context
+
+    found = PatternDetector(Settings()).detect(msg, Context(Settings()))
+    assert ("UK_NHS", "plan.rtf") in {(f.entity, f.part) for f in found}
+
+
+def test_a_form_field_whose_default_is_shown_reads_as_before():
+    letter = (r"{\rtf1\ansi\pard Child: "
+              + form_field("FORMTEXT", r"{\*\ffdeftext Leo Hart}", "Leo Hart") + r"\par}")
+    assert rtf.text(letter) == "Child: Leo Hart\n"
+    assert rtf.form_fields(r"{\rtf1 " + r"{\*\formfield{\*\ffl x " * 100_000, "") == "List: x"
+
+
 def test_a_million_unclosed_title_groups_cost_a_few_hundred_reads():
     # each read within its first 64 KB, and no more than a few hundred of them
     assert rtf.kept(r"{\rtf1 " + r"{\title x " * 200_000).startswith("Title: x")

@@ -166,3 +166,25 @@ def test_an_xml_spreadsheet_2003_saved_as_xls_is_read_as_a_sheet():
     damaged = SPREADSHEET_2003.replace("</Table>", "").encode()
     text, problems = sheet_text(damaged)
     assert [kind for kind, _ in problems] == ["unscannable"] and "Amy Reid" in text
+
+
+def test_a_sheets_page_header_and_footer_are_read_after_all_else_and_held():
+    # printed at the top of every page of the pupil list, and went out unread
+    rows = [["Pupil", "Class"], ["AR", "3B"]]
+    data = testdata.make_xls({"Pupils": rows, "Staff": [["Name"], ["J Smith"]]}, printed=(
+        '&L&"Arial,Bold"Zoë Reid&CNHS 943 476 5919', "&LOFFICIAL-SENSITIVE&RPage &P of &N"))
+    text, problems = sheet_text(data)
+    assert problems == []
+    assert text.split("\n") == ["Pupil\tClass", "Pupil: AR; Class: 3B", "Name", "J Smith",
+                                "Sheets: Pupils; Staff",  # where they were
+                                "Zoë Reid NHS 943 476 5919", "OFFICIAL-SENSITIVE Page of"]
+    result = scan(data)
+    assert "UK_NHS" in {f.entity for f in result.evidence.findings}
+
+
+def test_a_sheet_printed_with_excels_codes_alone_reads_as_before():
+    rows = [["Pupil", "Class"], ["AR", "3B"]]
+    assert sheet_text(testdata.make_xls({"Pupils": rows}))[0] == (
+        "Pupil\tClass\nPupil: AR; Class: 3B\nSheets: Pupils")
+    assert sheet_text(testdata.make_xls({"Pupils": rows}, printed=("", "")))[0] == (
+        "Pupil\tClass\nPupil: AR; Class: 3B\nSheets: Pupils")

@@ -557,3 +557,19 @@ def test_a_message_held_unread_is_shown_without_being_parsed_and_says_why(monkey
     [shown] = group["items"]
     assert group["entity"] == "UNSCANNABLE" and shown["part"] == "body"
     assert shown["shown"].startswith("body: the scan failed 3 times")
+
+
+def test_a_hold_made_before_hidden_places_were_read_is_trusted_but_beside_an_rtf_body():
+    # PARSER 21 adds what the less visible places hold after all of a part's text; only an
+    # RTF body inside an Outlook item or a winmail.dat has text after it that moved
+    from dlpgate import testdata
+
+    item = held(make_message(to=("x@gmail.com",), attachments=(
+        ("notes.txt", "text/plain", b"NHS number 943 476 5919"),)))
+    assert masked_in_place(item, parser=20) == [True]
+    msg = testdata.make_outlook_msg("Referral", "NHS number 943 476 5919")
+    item = held(make_message(to=("x@gmail.com",), attachments=(
+        ("Referral.msg", "application/vnd.ms-outlook", msg),)))
+    assert masked_in_place(item) == [True]
+    assert masked_in_place(item, parser=20) == [False]
+    assert masked_in_place(item, parser=19) == [False]  # nor from any parser before

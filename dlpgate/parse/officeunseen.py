@@ -1,0 +1,129 @@
+"""What an Office file marks in its text without showing it, read after everything else.
+
+A fourth look at the less visible places of a council's documents (2026-12) found these going
+out unread: a link's tooltip (ScreenTip, Ctrl+K > ScreenTip...), shown only as the pointer
+rests on the link, in a workbook's cell ("Amy Reid, NHS 943 476 5919" over "open the record"),
+a letter or a slide; a Word document's bookmarks, whose names a case worker types to find a
+child's paragraph again ("Amy_Reid_LAC_review"); and a mail-merged letter's data source and
+query, which Word keeps in the letter it merged: the path of the residents' workbook it read
+("C:\\Users\\jsmith\\Documents\\Looked after children Westshire.xlsx") and the query that picked
+its rows ("SELECT * FROM `Sheet1$` WHERE `Surname` = 'Reid'"). office.py puts what this module
+reads after all it read before (PARSER 21), so a finding's offsets under an earlier parser keep
+their place.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+from xml.etree.ElementTree import Element
+
+from dlpgate.parse import package
+from dlpgate.parse.officeextras import _attribute, _local, kept, label, partial, value
+from dlpgate.parse.officestored import _no_runs
+
+if TYPE_CHECKING:
+    from dlpgate.parse.office import _Reading
+
+# where a link keeps its tooltip: a sheet's hyperlink, Word's, a drawing's or a slide's
+_LINKS = frozenset({"hyperlink", "hlinkClick", "hlinkHover"})
+
+
+def tooltips(root: Element, shown: str) -> Iterator[str]:
+    """A part's links' tooltips its text (`shown`) does not say, a line each ("Tooltip: ..."):
+    Excel, Word and PowerPoint keep them on the link, and show them only as the pointer rests
+    on it."""
+    said = _words(shown)  # said when its every word is, as a set: linear
+    for el in root.iter():
+        if _local(el.tag) in _LINKS and (tip := value(_attribute(el, "tooltip"))) \
+                and not said.issuperset(_words(tip)):
+            yield f"Tooltip: {tip}"
+
+
+def bookmarks(root: Element, shown: str) -> Iterator[str]:
+    """A Word part's bookmarks' names its text does not say, a line each, as words
+    ("Bookmark: Amy Reid LAC review"); not Word's own, hidden ones (`_GoBack`, `_Toc...`,
+    `_Hlk...`, each starting "_"), which no one typed."""
+    said = _words(shown)
+    for el in root.iter():
+        if _local(el.tag) != "bookmarkStart" or _attribute(el, "name").startswith("_"):
+            continue
+        if (words := label(_attribute(el, "name"))) and not said.issuperset(_words(words)):
+            yield f"Bookmark: {words}"
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> set[str]:
+    """A text's words, case and punctuation aside ("Yours," says the bookmark "Yours")."""
+    return set(_WORD.findall(text.lower()))
+
+
+_MERGE_SOURCE = "/relationships/mailMergeSource"  # a relationship's type ends so (and Header)
+_DATA_SOURCE = re.compile(r"(?:^|;)\s*Data Source=([^;]*)", re.IGNORECASE)
+
+
+def mail_merge(root: Element, zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
+               part: str) -> str:
+    """A merged letter's mail merge, from its settings (`w:mailMerge`): the files its data
+    came from (its relationships' targets, and the Data Source its connection names), then
+    its query, a line each, once each."""
+    lines: dict[str, None] = {}
+    merge = next((el for el in root.iter() if _local(el.tag) == "mailMerge"), None)
+    if merge is None:
+        return ""
+    for target in _merge_targets(zf, read, part):
+        lines[f"Mail merge data source: {_path(target)}"] = None
+    for el in merge.iter():
+        if _local(el.tag) in ("connectString", "udl"):
+            for found in _DATA_SOURCE.finditer(_attribute(el, "val")):
+                if source := value(found.group(1).strip("\"' ")):
+                    lines[f"Mail merge data source: {_path(source)}"] = None
+    for el in merge.iter():
+        if _local(el.tag) == "query" and (query := value(_attribute(el, "val"))):
+            lines[f"Mail merge query: {query}"] = None
+    return "\n".join(lines)
+
+
+def _merge_targets(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
+                   part: str) -> Iterator[str]:
+    """The files a settings part's relationships name as its mail merge's data source."""
+    folder, leaf = posixpath.split(part)
+    try:
+        info = zf.getinfo(posixpath.join(folder, "_rels", f"{leaf}.rels"))
+    except KeyError:
+        return
+    rels, _ = partial(read(info))  # a damaged list keeps the sources before the damage
+    for el in rels.iter() if rels is not None else ():
+        if _local(el.tag) == "Relationship" and _MERGE_SOURCE in el.get("Type", "") \
+                and (target := el.get("Target", "")):
+            yield target
+
+
+def _path(source: str) -> str:
+    """A data source as a person would write its path: percent-escapes undone, without the
+    file:/// Word puts before a local one, so the same file named both ways is read once."""
+    path = " ".join(unquote(source).split())[:2000]
+    return path[8:] if path.lower().startswith("file:///") else path
+
+
+def unseen(found: list[str], zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
+           kinds: dict[str, str], reading: _Reading) -> str:
+    """What the file marks without showing, up to the document's text limit: the lines
+    office.py found as it read (`found`: tooltips, bookmarks; each once), then a Word
+    document's mail merge from its settings."""
+    merge = functools.partial(_merged, zf, read, kinds)
+    return kept(found, zf, read, kinds, _no_runs, reading,
+                ((package.SETTINGS, "the document's settings", merge),))
+
+
+def _merged(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
+            kinds: dict[str, str], root: Element, runs: Callable[[Element], str]) -> str:
+    del runs  # a settings part has no text runs
+    return mail_merge(root, zf, read, package.parts(kinds, package.SETTINGS)[0])
