@@ -182,6 +182,25 @@ def test_config_check_warns_when_senders_notices_would_link_to_nothing(tmp_path)
     assert b"warning" not in dlpgate("config", "check", cwd=tmp_path).stdout
 
 
+@pytest.mark.parametrize("listen", ["127.0.0.1:8025", "0.0.0.0:8025", "localhost:8025"])
+def test_config_check_warns_when_the_review_app_runs_here_where_no_sender_reaches_it(
+        tmp_path, listen):
+    # docs/exchange.md: without public_url the links lead to 127.0.0.1, and config check says
+    # so; with the review app on loopback behind its TLS proxy (docs/operator.md) it said
+    # nothing, and each sender's link led to their own machine
+    (tmp_path / "dlpgate.yaml").write_text(f"review:\n  enabled: true\n  listen: '{listen}'\n")
+    [warning] = [line for line in dlpgate("config", "check", cwd=tmp_path).stdout.decode()
+                 .splitlines() if line.startswith("warning: ")]
+    assert f"link to http://{listen}, which only this machine reaches" in warning
+    assert "notifications.public_url is not set" in warning
+
+
+def test_config_check_is_quiet_when_the_review_app_listens_where_senders_reach_it(tmp_path):
+    (tmp_path / "dlpgate.yaml").write_text(
+        "review:\n  enabled: true\n  listen: 'dlpgate.example-council.gov.uk:8025'\n")
+    assert b"warning" not in dlpgate("config", "check", cwd=tmp_path).stdout
+
+
 def test_config_check_warns_when_libarchive_is_missing(tmp_path):
     # every .7z, .rar, .cab, .iso, .zst and .lz4 would be unscannable, and held when it left,
     # unexplained

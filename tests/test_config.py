@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from dlpgate import config
@@ -307,3 +312,45 @@ def test_a_short_audit_key_is_refused_without_being_quoted(tmp_path):
     assert "14 characters; use at least 32" in problem and "hunter2" not in problem
     assert load_text(tmp_path, "quarantine:\n  audit_key: " + "k" * 32 + "\n"
                      ).quarantine.audit_key == "k" * 32
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def documented(name: str, kind: str = "yaml") -> list[str]:
+    """The fenced blocks of docs/NAME whose fence says `kind` ("" for none), as an operator
+    would copy them."""
+    found = re.findall(r"^```(\w*)\n(.*?)^```$", (DOCS / name).read_text(), re.S | re.M)
+    return [body for info, body in found if info == kind]
+
+
+@pytest.mark.parametrize("name", ["operator.md", "postfix.md"])
+def test_every_yaml_snippet_of_the_operator_docs_loads_as_written(tmp_path, name):
+    """A mail administrator pastes these into dlpgate.yaml; each must load as it stands
+    (docs/exchange.md's are loaded by tests/test_deploy.py). The files they name under
+    /etc/dlpgate are made here, as an operator's would be there."""
+    blocks = documented(name)
+    assert blocks, f"no yaml block in docs/{name}"
+    for i, block in enumerate(blocks):
+        for path in set(re.findall(r"/etc/dlpgate/([\w./-]+)", block)):
+            made = tmp_path / path
+            made.parent.mkdir(parents=True, exist_ok=True)
+            made.write_text("local:\n  description: a council's own words\n  terms: [mosaic "
+                            "referral]\n" if path.endswith(".yaml") else "placeholder")
+        try:
+            load_text(tmp_path, block.replace("/etc/dlpgate/", f"{tmp_path}/"))
+        except ConfigError as exc:
+            pytest.fail(f"docs/{name} yaml block {i + 1}: {exc.problems}")
+
+
+def test_the_configuration_errors_operator_md_shows_are_the_ones_given(tmp_path):
+    """docs/operator.md, "Configuration": the three lines a mistaken file is answered with."""
+    [shown] = [b for b in documented("operator.md", kind="") if "configuration error" in b]
+    path = tmp_path / "dlpgate.yaml"
+    path.write_text("relay:\n  listen: 127.0.0.1:10025\n  next_hopp: 127.0.0.1:10026\n"
+                    "  scan_timeout: 60s\n  max_sessions: 100\n  max_recipients: 1000\n"
+                    "  idle_timeout: 300\n  drain_timeout: 30\n  workers: 2\n")
+    done = subprocess.run([sys.executable, "-m", "dlpgate", "config", "check", "--config",
+                           str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr == shown.replace("/etc/dlpgate/dlpgate.yaml", str(path))

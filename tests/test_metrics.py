@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
+from pathlib import Path
 
 import httpx2 as httpx
 
 from dlpgate import testdata
 from dlpgate.testing import free_port, make_message
+
+OPERATOR_DOC = Path(__file__).resolve().parents[1] / "docs" / "operator.md"
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -46,6 +50,11 @@ def test_a_scrape_shows_the_counters_moving_and_readiness_follows_the_next_hop(
                 sample(before, "dlpgate_recipient_signals_total", signal=signal) + 1
         assert sample(after, "dlpgate_message_seconds_count") >= 2
         assert "x@example.org" not in after and "a@example" not in after
+        # every metric docs/operator.md's "Metrics and health" names is exported
+        section = OPERATOR_DOC.read_text().split("## Metrics and health\n")[1].split("\n## ")[0]
+        named = set(re.findall(r"`(dlpgate_\w+)", section))
+        exported = set(re.findall(r"^# TYPE (\w+) ", after, re.M))
+        assert named and named <= exported, named - exported
         assert web.get("/healthz").status_code == 200
         assert web.get("/readyz").text == "ready\n"
         sink.stop()

@@ -11,6 +11,7 @@ and `delay` it carries signed links (dlpgate.review.links). Every notice offers
 from __future__ import annotations
 
 import email.policy
+import ipaddress
 import re
 import textwrap
 import time
@@ -20,7 +21,7 @@ from email.utils import format_datetime, make_msgid
 
 from dlpgate import obs
 from dlpgate.act.relay import NextHop, status_of
-from dlpgate.config import Settings
+from dlpgate.config import Settings, split_host_port
 from dlpgate.history import domain_of, in_domains
 from dlpgate.model import Envelope, ScanResult
 from dlpgate.review import links
@@ -43,16 +44,38 @@ def base_url(settings: Settings) -> str:
 
 def unreachable_links(settings: Settings, policy) -> str:
     """Why the links in senders' notices would lead nowhere, or "": a confirm or delay rule
-    in force, notices on, and neither the review app started here nor a public URL set (they
-    pointed at 127.0.0.1:8025, where nothing listened, and each message waited for expiry)."""
+    in force, notices on, no public URL set, and the review app either not started here
+    (they pointed at 127.0.0.1:8025, where nothing listened, and each message waited for
+    expiry) or listening where no sender's browser reaches it (loopback, behind the TLS
+    proxy operator.md advises: the links led to the sender's own machine)."""
     n = settings.notifications
     waiting = sorted(r.id for r in policy.rules
                      if r.mode == "enforce" and r.action.value in ("confirm", "delay"))
-    if not n.enabled or not waiting or settings.review.enabled or n.public_url:
+    if not n.enabled or not waiting or n.public_url:
+        return ""
+    if not settings.review.enabled:
+        where = "but review.enabled is false"
+    elif _only_here(settings.review.listen):
+        where = "which only this machine reaches"
+    else:
         return ""
     return (f"rules {', '.join(waiting)} wait for their senders, whose notices link to "
-            f"{base_url(settings)}, but review.enabled is false and notifications.public_url "
-            "is not set: set public_url to where the review app is served, or enable it here")
+            f"{base_url(settings)}, {where}, and notifications.public_url is not set: set "
+            "public_url to where senders reach the review app"
+            + ("" if settings.review.enabled else ", or enable it here"))
+
+
+def _only_here(listen: str) -> bool:
+    """A listening address no other machine's browser can be sent to: loopback, or the
+    unspecified address (0.0.0.0, ::), which is where to listen and not where to go."""
+    host = split_host_port(listen)[0]
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: whoever chose it meant it to be reached
+    return address.is_loopback or address.is_unspecified
 
 
 def _subject(item: HeldMessage) -> str:

@@ -132,6 +132,11 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
         for name, why in zip(r["signals"], r.get("explanations", ()), strict=False):
             say(f"      {name}: {why}")
     say("  findings: " + (", ".join(f"{k} {v}" for k, v in out["findings"].items()) or "none"))
+    # where each one is, as the docs promise an operator deciding from a shell: the counts
+    # alone left them to guess which attachment to ask the sender about (no value printed)
+    for where in out["findings_where"]:
+        why = where.get("explanation", "").removeprefix(f"{where['part']}: ")  # said once
+        say(f"    - {where['entity']} in {where['part']}: {why}")
     if unread:
         say("  not read (nothing found there is no evidence of nothing there):")
         for note in unread:

@@ -73,7 +73,7 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 def doc_block(after_heading: str) -> str:
     text = DOC.read_text()
     section = text.split(f"## {after_heading}\n", 1)[1]
-    return section.split("```", 2)[1].lstrip("yaml").lstrip("\n")
+    return section.split("```", 2)[1].removeprefix("yaml").lstrip("\n")
 
 
 class Postfix:

@@ -57,6 +57,8 @@ def test_list_show_release_then_the_audit_trail(make_settings, relay_factory, si
     assert "locked.zip" in shown.stdout and "bcc.only@example.org" in shown.stdout
     # each recipient's signals, each with the sentence that explains it
     assert "new-to-organisation: no one here has written to example.org before" in shown.stdout
+    # where each finding is (docs/operator.md), not only how many of each kind
+    assert "    - ENCRYPTED_ATTACHMENT in locked.zip: password-protected ZIP" in shown.stdout
 
     released = dlpgate("quarantine", "release", item["id"], "--reason", "agreed with IG",
                        cfg=cfg)
