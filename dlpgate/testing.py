@@ -470,3 +470,11 @@ def write(path: Path, data: bytes) -> Path:
 def recognized(recognizer: Any, text: str) -> list[str]:
     """The texts a recognizer finds in `text`, for table-driven recognizer tests."""
     return [text[r.start:r.end] for r in recognizer.analyze(text, None, None)]
+
+
+def doc_block(doc: Path, heading: str) -> str:
+    """The first fenced block under `## heading` in the document `doc`, as an operator copies
+    it: the tests that run Postfix and check the deployment files read their configuration
+    from the doc, so what the doc shows is what was tested."""
+    section = doc.read_text().split(f"## {heading}\n", 1)[1]
+    return section.split("```", 2)[1].removeprefix("yaml").lstrip("\n")

@@ -20,6 +20,7 @@ import yaml
 
 from dlpgate import config
 from dlpgate.config import split_host_port
+from dlpgate.testing import doc_block
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
@@ -32,12 +33,6 @@ TO_DOC = (
     (r"^0\.0\.0\.0:10026(?= )", "127.0.0.1:10026"),
     (re.escape(SUBNET), "127.0.0.0/8"),
 )
-
-
-def doc_block(heading: str) -> str:
-    """The fenced block under `## heading` in docs/postfix.md, as test_postfix.py reads it."""
-    section = POSTFIX_DOC.read_text().split(f"## {heading}\n", 1)[1]
-    return section.split("```", 2)[1].removeprefix("yaml").lstrip("\n")
 
 
 def as_doc(text: str) -> str:
@@ -68,7 +63,7 @@ def instructions(dockerfile: Path) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("name", ["main.cf", "master.cf"])
 def test_postfix_files_carry_the_documented_dlpgate_lines(name):
-    documented = doc_block(name)
+    documented = doc_block(POSTFIX_DOC, name)
     assert documented.strip(), f"no {name} block in docs/postfix.md"
     ours = (DOCKER / "postfix" / name).read_text()
     assert documented in as_doc(ours), (
@@ -127,7 +122,7 @@ def test_dlpgate_yaml_is_valid_for_dlpgate():
 
 
 def test_dlpgate_yaml_relay_block_is_the_documented_one_with_container_addresses():
-    documented = yaml.safe_load(doc_block("dlpgate.yaml"))["relay"]
+    documented = yaml.safe_load(doc_block(POSTFIX_DOC, "dlpgate.yaml"))["relay"]
     ours = yaml.safe_load((DOCKER / "dlpgate.yaml").read_text())["relay"]
     assert split_host_port(ours["listen"]) == ("0.0.0.0", split_host_port(
         documented["listen"])[1])

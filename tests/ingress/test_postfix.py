@@ -20,7 +20,7 @@ import yaml
 
 from dlpgate import testdata
 from dlpgate.store.sqlite import SQLiteStore
-from dlpgate.testing import free_port, make_message, wait_for_port
+from dlpgate.testing import doc_block, free_port, make_message, wait_for_port
 
 POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "postfix.md"
@@ -70,12 +70,6 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
-def doc_block(after_heading: str) -> str:
-    text = DOC.read_text()
-    section = text.split(f"## {after_heading}\n", 1)[1]
-    return section.split("```", 2)[1].removeprefix("yaml").lstrip("\n")
-
-
 class Postfix:
     def __init__(self, root: Path, sink: int, dlpgate: int, reinject: int) -> None:
         self.root = root
@@ -86,8 +80,9 @@ class Postfix:
         (root / "data").mkdir()
         shutil.chown(root / "data", "postfix")
         ports = {"10025": str(dlpgate), "10026": str(reinject)}
-        main = BASE_MAIN.format(root=root, sink=sink) + _ports(doc_block("main.cf"), ports)
-        master = BASE_MASTER.format(submit=self.submit) + _ports(doc_block("master.cf"), ports)
+        main = BASE_MAIN.format(root=root, sink=sink) + _ports(doc_block(DOC, "main.cf"), ports)
+        master = BASE_MASTER.format(submit=self.submit) + _ports(doc_block(DOC, "master.cf"),
+                                                                 ports)
         (root / "etc" / "main.cf").write_text(main)
         (root / "etc" / "master.cf").write_text(master)
         self.log = open(root / "postfix.log", "wb")  # noqa: SIM115 (closed in stop())
@@ -118,8 +113,8 @@ def _ports(block: str, ports: dict[str, str]) -> str:
 
 
 def start_dlpgate(tmp_path: Path, port: int, reinject: int) -> subprocess.Popen:
-    cfg = yaml.safe_load(_ports(doc_block("dlpgate.yaml"), {"10025": str(port),
-                                                            "10026": str(reinject)}))
+    cfg = yaml.safe_load(_ports(doc_block(DOC, "dlpgate.yaml"), {"10025": str(port),
+                                                                 "10026": str(reinject)}))
     cfg.update({"organisation": {"internal_domains": ["example-council.gov.uk"]},
                 "storage": {"url": f"sqlite:///{tmp_path / 'gw.db'}"},
                 "scan": {"workers": 1}, "detection": {"ner": False},
