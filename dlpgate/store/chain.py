@@ -293,78 +293,88 @@ def verify(store, keys: AuditKeys, since: ChainState | None = None,
     if since is not None and s.earlier != _count_unchained(store):
         return _broken(s, 0, 0.0, "inserted", "the count of entries from before the chain "
                        "changed since the last check")
-    w = dataclasses.replace(s, checked_at=0.0)
-    found_expect = expect is not None and expect[0] <= w.seq
+    entries, seq, head, last_id = s.entries, s.seq, s.head, s.last_id
+    keyed_from, earlier, unchecked, signer = s.keyed_from, s.earlier, s.unchecked, s.signer
+    segments, not_given = list(s.segments), list(s.not_given)
+
+    def state() -> ChainState:  # built where a walk ends, not at every entry (a third slower)
+        return ChainState(entries, seq, head, last_id, keyed_from, earlier, None, unchecked,
+                          0.0, signer, tuple(segments), tuple(not_given))
+
+    found_expect = expect is not None and expect[0] <= seq
     pending = None  # a mismatched entry, classed by whether the next one chains to it
     before, last_at = "", 0.0  # the hash before `head`, and the time of `head`'s entry
     top_row: list = []  # the head the walk reached, read before its entries
-    for row in _to_head(store, w.seq, w.last_id, top_row):
+    for row in _to_head(store, seq, last_id, top_row):
         rid, rseq, rhash, fields = row[0], row[1], row[2] or "", tuple(row[3:])
         at = float(fields[-1])
         if pending is not None:
-            return _classify(store, w, keys, pending, row)
-        if rseq != w.seq + 1:
-            if rseq > w.seq + 1:
-                return _broken(w, rid, at, "missing", _gone(w.seq + 1, rseq - 1) + " before it")
-            return _broken(w, rid, at, "inserted", f"a second entry at place {rseq}")
-        signer, follows = _check(keys, rseq, w.head, fields, rhash)
-        bad = _signer_change(w, signer, fields, rhash)
+            return _classify(store, state(), keys, pending, row)
+        if rseq != seq + 1:
+            if rseq > seq + 1:
+                return _broken(state(), rid, at, "missing",
+                               _gone(seq + 1, rseq - 1) + " before it")
+            return _broken(state(), rid, at, "inserted", f"a second entry at place {rseq}")
+        rsigner, follows = _check(keys, rseq, head, fields, rhash)
+        bad = _signer_change(signer, head, rsigner, fields, rhash)
         if bad and (bad[0] == "unkeyed" or follows):
-            return _broken(w, rid, at, *bad)
+            return _broken(state(), rid, at, *bad)
         if bad:  # and not checked under its key: named by the links either side of it
             follows = False
-        if signer != w.signer:
-            w = dataclasses.replace(w, signer=signer, segments=(*w.segments, (rseq, signer)))
-        if signer != PLAIN and not w.keyed_from:
-            w = dataclasses.replace(w, keyed_from=rseq)
+        if rsigner != signer:
+            signer = rsigner
+            segments.append((rseq, rsigner))
+        if rsigner != PLAIN and not keyed_from:
+            keyed_from = rseq
         if follows is None:  # signed by a key not given: counted, and the walk goes on
-            w = dataclasses.replace(w, unchecked=w.unchecked + 1, not_given=w.not_given + (
-                (signer,) if signer not in w.not_given else ()))
-        elif not follows and w.seq and _check(keys, rseq - 1, before, fields, rhash)[1]:
+            unchecked += 1
+            if rsigner not in not_given:
+                not_given.append(rsigner)
+        elif not follows and seq and _check(keys, rseq - 1, before, fields, rhash)[1]:
             # it follows from the entry before the last, one place on: the last one, a hash
             # of its own made for it, was slipped in and the rest renumbered
-            return _broken(w, w.last_id, last_at, "inserted", "it was slipped in between "
+            return _broken(state(), last_id, last_at, "inserted", "it was slipped in between "
                            "the entries either side of it")
-        if rid <= w.last_id:
-            return _broken(w, rid, at, "moved",
-                           f"place {rseq} is held by an entry written before place {w.seq}'s")
+        if rid <= last_id:
+            return _broken(state(), rid, at, "moved",
+                           f"place {rseq} is held by an entry written before place {seq}'s")
         if follows is False:
-            pending = (row, w.head)
-            w = dataclasses.replace(w, seq=rseq, head=rhash, last_id=rid)
+            pending = (row, head)
+            seq, head, last_id = rseq, rhash, rid
             continue
-        earlier = 0
         if rseq == 1 and fields[0] == ANCHOR_ACTOR and fields[1] == ANCHOR_ACTION:
-            bad_anchor = _check_anchor(store, fields, w, rid, at)
+            bad_anchor = _check_anchor(store, fields, state(), rid, at)
             if isinstance(bad_anchor, ChainState):
                 return bad_anchor
             earlier = bad_anchor
-        before, last_at = w.head, at
-        w = dataclasses.replace(w, entries=w.entries + 1 + earlier, seq=rseq, head=rhash,
-                                last_id=rid, earlier=w.earlier + earlier)
+            entries += earlier
+        entries += 1
+        before, last_at = head, at
+        seq, head, last_id = rseq, rhash, rid
         if expect is not None and rseq == expect[0]:
             if rhash != expect[1]:
-                return _broken(w, rid, at, "edited", f"place {rseq} is not the logged "
+                return _broken(state(), rid, at, "edited", f"place {rseq} is not the logged "
                                "head (it was rewritten since)")
             found_expect = True
     if pending is not None:
-        return _classify(store, w, keys, pending, None)
-    return _ended(store, w, keys, since, expect, found_expect, top_row)
+        return _classify(store, state(), keys, pending, None)
+    return _ended(store, state(), keys, since, expect, found_expect, top_row)
 
 
-def _signer_change(w: ChainState, signer: str, fields: tuple,
+def _signer_change(old: str, prev: str, signer: str, fields: tuple,
                    stored: str) -> tuple[str, str] | None:
-    """(what, why) when an entry is signed otherwise than the one before it, and is not the
-    `audit-key-changed` entry every such change begins with, else None. A key first set
-    before key ids (plain, then keyed) wrote none, nor did a key changed then (two entries
-    from before key ids); entries no key given checks are left to the links."""
-    old = w.signer
+    """(what, why) when an entry (`stored`) is signed otherwise than the one before it
+    (`prev`, signed by `old`), and is not the `audit-key-changed` entry every such change
+    begins with, else None. A key first set before key ids (plain, then keyed) wrote none,
+    nor did a key changed then (two entries from before key ids); entries no key given
+    checks are left to the links."""
     if not old or signer == old or UNNAMED in (signer, old) or is_change(fields):
         return None
     if signer == PLAIN:
         return ("unkeyed", "written without quarantine.audit_key after keyed entries, and no "
                 "audit-key-changed entry says the key was removed (a node without the key, "
                 "or the trail rewritten from here)")
-    if old == PLAIN or not (signer_of(w.head) or signer_of(stored)):
+    if old == PLAIN or not (signer_of(prev) or signer_of(stored)):
         return None
     return ("edited", f"signed with {describe(signer)} after entries signed with "
             f"{describe(old)}, and no audit-key-changed entry between: written by someone "
