@@ -225,10 +225,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _store(settings: config_mod.Settings):
-    from dlpgate.store.base import StoreError, open_store
+    from dlpgate.store.base import StoreError, open_configured
 
     try:
-        return open_store(settings.storage.url, settings.quarantine.audit_key)
+        return open_configured(settings)
     except StoreError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -389,7 +389,7 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_db_copy(args: argparse.Namespace) -> int:
-    from dlpgate.store.base import StoreError, open_store
+    from dlpgate.store.base import StoreError, open_configured
     from dlpgate.store.copy import CopyRefused, copy
 
     settings = _settings(args)
@@ -399,7 +399,7 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
               "is sqlite:////var/lib/..., four slashes); nothing copied", file=sys.stderr)
         return 2
     try:
-        source = open_store(args.source, settings.quarantine.audit_key)
+        source = open_configured(settings, args.source)
     except StoreError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 2

@@ -557,6 +557,10 @@ class Quarantine(_Section):
         "characters, the same on every node and for `quarantine audit --verify`): kept out of "
         "the database, so that someone who can write the database cannot rewrite the trail "
         "unseen. Empty: a plain SHA-256 chain, which shows edits but can be recomputed.")
+    audit_keys_retired: list[str] = Field(
+        default_factory=list, description="Audit keys rotated out (each at least 32 "
+        "characters): never written with, only to check the entries they signed. To rotate, "
+        "move the old `audit_key` here and set a new one, on every node.")
 
     @field_validator("audit_key")
     @classmethod
@@ -566,6 +570,15 @@ class Quarantine(_Section):
             raise ValueError(f"the key is {len(v)} characters; use at least 32 (e.g. the "
                              "output of `openssl rand -hex 32`), or leave it empty")
         return v
+
+    @field_validator("audit_keys_retired")
+    @classmethod
+    def _each_long_enough(cls, keys: list[str]) -> list[str]:
+        for n, v in enumerate(keys, 1):
+            if len(v) < 32:  # never quoted either
+                raise ValueError(f"retired key {n} is {len(v)} characters; an audit key has "
+                                 "at least 32")
+        return keys
 
 
 class Notifications(_Section):

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from dlpgate.config import Settings
 from dlpgate.history import getaddresses, is_address, normalise
 from dlpgate.review.commands import _with_store, operator
-from dlpgate.store.base import AuditEntry, HistoryHeld, dumps
+from dlpgate.store.base import AuditEntry, HistoryHeld, dumps, retention_entry
 
 
 def _date(when: float) -> str:
@@ -116,6 +116,8 @@ def cmd_expire(args: argparse.Namespace, settings: Settings, store) -> int:
     cutoff = time.time() - days * 86400
     done = store.expire_history(cutoff)
     words = store.expire_words(cutoff)
+    if any(done.values()) or words:
+        store.audit(retention_entry("correspondence history", days, {**done, "words": words}))
     print(f"{done['pairs']} sender-recipient pair(s) and {done['domains']} domain(s) not seen "
           f"for {days} days removed, and {words} content-profile word(s) not sent for as long")
     return 0

@@ -76,7 +76,7 @@ class Overloaded(Exception):
 
 def _worker_main(conn: Connection, settings_blob: bytes) -> None:
     from dlpgate.pipeline import Scanner
-    from dlpgate.store.base import open_store
+    from dlpgate.store.base import open_configured
 
     settings, policy = pickle.loads(settings_blob)
     # a spawned process starts with logging unconfigured: its libraries' warnings (psycopg's
@@ -86,7 +86,7 @@ def _worker_main(conn: Connection, settings_blob: bytes) -> None:
     limit = settings.scan.worker_memory
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     # its own reader
-    store = open_store(settings.storage.url, settings.quarantine.audit_key)
+    store = open_configured(settings)
     obs.keyed_by(store)
     scanner = Scanner(settings, store, policy)
     scanner.warm()

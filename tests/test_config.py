@@ -314,6 +314,16 @@ def test_a_short_audit_key_is_refused_without_being_quoted(tmp_path):
                      ).quarantine.audit_key == "k" * 32
 
 
+def test_a_short_retired_audit_key_is_refused_by_its_number_never_quoted(tmp_path):
+    [problem] = errors(tmp_path, "quarantine:\n  audit_keys_retired: [" + "k" * 32
+                       + ", hunter2-secret]\n")
+    assert "quarantine.audit_keys_retired" in problem and "hunter2" not in problem
+    assert "retired key 2 is 14 characters" in problem
+    keys = ["k" * 32, "j" * 40]
+    assert load_text(tmp_path, f"quarantine:\n  audit_keys_retired: {keys}\n"
+                     ).quarantine.audit_keys_retired == keys
+
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 

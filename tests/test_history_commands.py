@@ -114,6 +114,13 @@ def test_expire_removes_what_is_past_history_days_and_null_keeps_all(tmp_path):
     got = dlpgate("history", "expire", cwd=tmp_path)
     assert got.returncode == 0, got.stderr
     assert got.stdout.startswith("1 sender-recipient pair(s) and 1 domain(s) not seen for 730")
+    store = SQLiteStore(f"sqlite:///{db}")  # the pass on the audit trail, as counts alone
+    [entry] = store.audit_log(action="retention")
+    assert (entry.actor, entry.reason, entry.detail) == (
+        "system:retention", "correspondence history: kept 730 days",
+        "pairs 1, domains 1, words 0")
+    assert store.verify_audit().intact
+    store.close()
     (tmp_path / "short.yaml").write_text("recipients:\n  history_days: 30\n")
     got = dlpgate("history", "expire", "--config", "short.yaml", cwd=tmp_path)
     assert got.returncode == 2
@@ -145,6 +152,10 @@ def test_serve_expires_old_history_and_logs_only_counts(tmp_path):
     [event] = [json.loads(line) for line in log.splitlines()
                if json.loads(line)["event"] == "history_retention"]
     assert (event["pairs"], event["domains"], event["days"]) == (1, 1, 730)
+    store = SQLiteStore(f"sqlite:///{db}")
+    [entry] = store.audit_log(action="retention")
+    assert entry.detail.startswith("pairs 1, domains 1") and "oldmail" not in entry.detail
+    store.close()
     assert "oldmail" not in log and "sarah" not in log and "carer" not in log
 
 

@@ -27,7 +27,7 @@ from dlpgate.config import Settings, split_host_port
 from dlpgate.ingress.smtp import Gateway, GatewaySMTP, Handler
 from dlpgate.policy.load import PolicyError, load_files, load_policy, policy_files
 from dlpgate.policy.rules import PolicySet
-from dlpgate.store.base import Store, open_store
+from dlpgate.store.base import Store, open_configured, retention_entry
 from dlpgate.workers import InlineScanner, WorkerPool, settle, spawn
 
 log = obs.logger("dlpgate.server")
@@ -57,8 +57,7 @@ class Relay:
                  policy: PolicySet | None = None) -> None:
         self.settings = settings
         self.policy = policy or load_policy(settings)
-        self.store = store or open_store(settings.storage.url,
-                                         settings.quarantine.audit_key)
+        self.store = store or open_configured(settings)
         obs.keyed_by(self.store)
         workers = settings.scan.workers
         self.scanner: Any = (
@@ -197,7 +196,7 @@ class Relay:
             if (days := self.settings.storage.decisions_days) is not None:
                 try:
                     gone = await asyncio.to_thread(self.store.prune_decisions,
-                                                   time.time() - days * 86400)
+                                                   time.time() - days * 86400, days)
                 except Exception as exc:
                     log.error("decisions_prune_failed", error=type(exc).__name__)
                 else:
@@ -240,8 +239,9 @@ class Relay:
             b = state.broken
             log.error("audit_chain_broken", **fields, entry=b.id, what=b.what, why=b.why)
         elif state.unchecked:
-            log.warning("audit_chain_unchecked", **fields, why="keyed, and no "
-                        "quarantine.audit_key here")
+            log.warning("audit_chain_unchecked", **fields, unchecked=state.unchecked,
+                        keys_not_given=list(state.not_given), why="entries signed with a key "
+                        "not given here (quarantine.audit_key, audit_keys_retired)")
         else:
             log.info("audit_chain", **fields)
 
@@ -264,6 +264,9 @@ class Relay:
                 done = await asyncio.to_thread(self.store.expire_history, cutoff)
             if await asyncio.to_thread(turn, "history-words", 86400.0, now):
                 done["words"] = await asyncio.to_thread(self.store.expire_words, cutoff)
+            if any(done.values()):
+                await asyncio.to_thread(self.store.audit, retention_entry(
+                    "correspondence history", days, done))
         except Exception as exc:
             log.error("history_retention_failed", error=type(exc).__name__)
         else:

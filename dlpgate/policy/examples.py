@@ -141,14 +141,14 @@ def run_example(ex: Example, policy: PolicySet, settings: Settings,
                 scanners: dict | None = None) -> tuple[Outcome, ScanResult]:
     """One example through the whole pipeline, against a store of its own history."""
     from dlpgate.pipeline import Scanner
-    from dlpgate.store.base import open_store
+    from dlpgate.store.base import open_configured
 
     with tempfile.TemporaryDirectory(prefix="dlpgate-example-") as tmp:
         ex_settings = _settings_for(settings, ex, Path(tmp) / "example.db")
         internal = ex_settings.organisation.internal_domains
         default_sender = f"officer@{internal[0]}" if internal else "officer@example.invalid"
         raw, envelope = build_message(ex, default_sender)
-        store = open_store(ex_settings.storage.url, ex_settings.quarantine.audit_key)
+        store = open_configured(ex_settings)
         try:
             _learn(store, envelope.mail_from, ex.history)
             key = repr(ex.organisation)

@@ -34,7 +34,8 @@ PERIOD = 30
 AUDIT_ACTIONS = ("view", "reveal", "release", "reject", "note", "list", "search", "sign-in",
                  "sign-in-failed", "sign-in-refused", "sign-out", "release-failed",
                  "release-refused", "reject-refused", "audit-view", "audit-export",
-                 "history-show", "history-forget", "false-alarm", "link-refused", "expire")
+                 "history-show", "history-forget", "false-alarm", "link-refused", "expire",
+                 "purge", "retention", "schema-upgrade", "audit-key-changed", "chain-start")
 
 
 def routes(page: Callable[..., Response], gate: Gate, store: Any) -> list[Route]:

@@ -193,6 +193,13 @@ class AuditEntry:
     at: float = 0.0  # set by the store when written
 
 
+def retention_entry(what: str, days: int, counts: dict[str, int]) -> AuditEntry:
+    """The `retention` entry of a pass that deleted rows of `what` kept `days` days: how
+    many of each kind, never which (the rows hold addresses)."""
+    return AuditEntry("system:retention", "retention", reason=f"{what}: kept {days} days",
+                      via="retention", detail=", ".join(f"{k} {n}" for k, n in counts.items()))
+
+
 def dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
@@ -257,8 +264,9 @@ class Store(Protocol):
         """When the history last had an address erased (history forget), if ever."""
         ...
 
-    def prune_decisions(self, cutoff: float) -> int:
-        """Delete decision-log rows made before `cutoff`; how many."""
+    def prune_decisions(self, cutoff: float, days: int | None = None) -> int:
+        """Delete decision-log rows made before `cutoff`; how many. With `days` (the
+        retention that set `cutoff`) a deletion is on the audit trail, in its transaction."""
         ...
 
     def purge_decided(self, cutoff: float, audit: AuditEntry, limit: int = 500) -> list[str]:
@@ -445,22 +453,31 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str, audit_key: str = "") -> Store:
-    """`audit_key`: quarantine.audit_key, which the audit chain's entries are keyed by."""
+def open_store(url: str, audit_key: str = "", retired: tuple[str, ...] = ()) -> Store:
+    """`audit_key`: quarantine.audit_key, which the audit chain's entries are keyed by;
+    `retired`: quarantine.audit_keys_retired, which check entries signed before a rotation.
+    Given to the store as it opens: an upgrade's entry is on the chain too."""
+    keys = {"audit_key": audit_key.encode(), "audit_retired": tuple(k.encode() for k in retired)}
     store: Any
     if url.startswith("sqlite:///"):
         from dlpgate.store.sqlite import SQLiteStore
 
-        store = SQLiteStore(url)
+        store = SQLiteStore(url, **keys)
     elif url.startswith(("postgresql://", "postgres://")):
         from dlpgate.store.postgres import PostgresStore
 
-        store = PostgresStore(url)
+        store = PostgresStore(url, **keys)
     else:
         raise StoreError(f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// "
                          "or postgresql://)")
-    store.audit_key = audit_key.encode()
     return store
+
+
+def open_configured(settings: Any, url: str = "") -> Store:
+    """The store of `storage.url` (or `url`), with the audit chain's keys from the
+    quarantine section: what every process opens."""
+    q = settings.quarantine
+    return open_store(url or settings.storage.url, q.audit_key, tuple(q.audit_keys_retired))
 
 
 def reachable(url: str) -> str | None:

@@ -3,9 +3,10 @@
 Each entry written since schema 0021 (SQLite) / 0015 (PostgreSQL) has a place in the chain
 (`seq`: 1, 2, 3 ... with no gaps) and a hash over its fields, its place and the hash of the
 entry before it, written in the same transaction as the entry. With `quarantine.audit_key` set
-the hash is an HMAC-SHA256 under that key ("hmac:..."), else a plain SHA-256 ("sha256:..."):
-a plain chain shows a careless edit, but anyone who can write the database can recompute it;
-a keyed one cannot be rewritten without the key, which is not in the database.
+the hash is an HMAC-SHA256 under that key ("hmac:ID:...", ID naming the key: store/auditkeys.py),
+else a plain SHA-256 ("sha256:..."): a plain chain shows a careless edit, but anyone who can
+write the database can recompute it; a keyed one cannot be rewritten without the key, which is
+not in the database. Each entry is checked under the key it names, so a key can be rotated.
 
 Appends are serialised by the one-row table `audit_chain` (the head: the last place and
 hash), updated by each appending transaction: on PostgreSQL its row lock makes the nodes
@@ -34,11 +35,23 @@ import re
 import time
 from collections.abc import Iterator
 
+from dlpgate.store.auditkeys import (
+    PLAIN,
+    UNNAMED,
+    AuditKeys,
+    change_entry,
+    describe,
+    is_change,
+    key_id,
+    signer_of,
+)
+
 COLUMNS = "actor, action, item_id, reason, via, detail, at"
 INSERT = f"INSERT INTO audit ({COLUMNS}, seq, hash) VALUES (?,?,?,?,?,?,?,?,?)"
 _READ = f"id, seq, hash, {COLUMNS}"
 BATCH = 5000
 ANCHOR_ACTOR, ANCHOR_ACTION = "system:audit-chain", "chain-start"
+UPGRADE_ACTOR, UPGRADE_ACTION = "system:store", "schema-upgrade"
 _ANCHOR = re.compile(r"digest (sha256:[0-9a-f]{64}) of (\d+) entries numbered up to (\d+)")
 
 
@@ -55,27 +68,65 @@ def link(key: bytes | None, seq: int, prev: str, row: tuple) -> str:
     """The hash of the entry `row` (the seven columns) at place `seq` after `prev`."""
     data = _canonical(seq, prev, row)
     if key:
-        return "hmac:" + hmac.new(key, data, hashlib.sha256).hexdigest()
+        return f"hmac:{key_id(key)}:" + hmac.new(key, data, hashlib.sha256).hexdigest()
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def append(db, rows: list[tuple], key: bytes | None) -> None:
-    """Append `rows` (the seven columns each) to the chain, inside the caller's transaction."""
+def _unnamed(key: bytes, seq: int, prev: str, row: tuple) -> str:
+    """The hash as written before key ids ("hmac:HEX"), to check those entries."""
+    return "hmac:" + hmac.new(key, _canonical(seq, prev, row), hashlib.sha256).hexdigest()
+
+
+def _check(keys: AuditKeys, seq: int, prev: str, row: tuple, stored: str
+           ) -> tuple[str, bool | None]:
+    """(who signed the entry stored as `stored`, whether it follows `prev` at `seq`): None
+    when the key it names was not given. An entry from before key ids is tried under each."""
+    signer = signer_of(stored)
+    if signer == PLAIN:
+        return PLAIN, stored == link(None, seq, prev, row)
+    if signer:
+        key = keys.by_id.get(signer)
+        return signer, None if key is None else stored == link(key, seq, prev, row)
+    if not keys:
+        return UNNAMED, None
+    for kid, key in keys.by_id.items():
+        if stored == _unnamed(key, seq, prev, row):
+            return kid, True
+    return UNNAMED, False
+
+
+def append(db, rows: list[tuple], keys: AuditKeys) -> None:
+    """Append `rows` (the seven columns each) to the chain, inside the caller's transaction;
+    after entries signed otherwise (another key, or none), an `audit-key-changed` first."""
     if not rows:
         return
     [(seq, head)] = db.execute("UPDATE audit_chain SET seq = seq + ? WHERE one = 1 "
                                "RETURNING seq, hash", (len(rows),)).fetchall()
     seq -= len(rows)
+    if head and (old := _head_signer(db, seq, head, keys)) != keys.signer:
+        db.execute("UPDATE audit_chain SET seq = seq + 1 WHERE one = 1")
+        rows = [change_entry(old, keys.signer), *rows]
     chained = []
     for row in rows:
         seq += 1
-        head = link(key, seq, head, row)
+        head = link(keys.current, seq, head, row)
         chained.append((*row, seq, head))
     db.executemany(INSERT, chained)
     db.execute("UPDATE audit_chain SET hash = ? WHERE one = 1", (head,))
 
 
-def anchor(db) -> int:
+def _head_signer(db, seq: int, head: str, keys: AuditKeys) -> str:
+    """Who signed the newest entry; one from before key ids, found by trying the keys given
+    (read once, when the first entry after the upgrade is appended)."""
+    if signer := signer_of(head):
+        return signer
+    found = db.execute(f"SELECT seq, hash, {COLUMNS} FROM audit WHERE seq IN (?, ?) "
+                       "ORDER BY seq", (seq - 1, seq)).fetchall()
+    prev = found[0][1] if len(found) == 2 else ""
+    return _check(keys, seq, prev, tuple(found[-1][2:]), head)[0] if found else UNNAMED
+
+
+def anchor(db, keys: AuditKeys) -> int:
     """Anchor the entries written before the chain (in the migration's transaction): one
     `chain-start` entry holding their count and digest. How many there were."""
     digest = hashlib.sha256()
@@ -89,8 +140,16 @@ def anchor(db) -> int:
     if count:
         append(db, [(ANCHOR_ACTOR, ANCHOR_ACTION, "", f"{count} earlier entries", "store",
                      f"digest sha256:{digest.hexdigest()} of {count} entries numbered up to "
-                     f"{last}", time.time())], None)
+                     f"{last}", time.time())], keys)
     return count
+
+
+def upgraded(db, keys: AuditKeys, backend: str, before: int, applied: list[int]) -> None:
+    """The `schema-upgrade` entry of migrations applied to a store in use (in the last one's
+    transaction): which versions, never what the tables hold."""
+    append(db, [(UPGRADE_ACTOR, UPGRADE_ACTION, "", f"{backend} schema {before} -> "
+                 f"{applied[-1]}", "store", f"{len(applied)} migration(s) applied: "
+                 + ", ".join(map(str, applied)), time.time())], keys)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,8 +173,11 @@ class ChainState:
     keyed_from: int = 0  # the first keyed place (0: none)
     earlier: int = 0  # entries before the chain, anchored
     broken: Break | None = None
-    unchecked: int = 0  # keyed entries found with no key to check them (the walk stopped)
+    unchecked: int = 0  # keyed entries signed by a key not given (not checked)
     checked_at: float = 0.0
+    signer: str = ""  # who signed the last entry walked (store/auditkeys.py signer_of)
+    segments: tuple[tuple[int, str], ...] = ()  # (place, signer) where each signer began
+    not_given: tuple[str, ...] = ()  # the signers of the unchecked entries
 
     @property
     def intact(self) -> bool:
@@ -128,20 +190,43 @@ class ChainState:
             where = (f"entry {b.id} ({_utc(b.at)})" if b.id else "the end of the trail")
             return f"chain broken at {where}: {b.what}: {b.why}"
         if self.unchecked:
-            return (f"{self.entries} entries checked; the chain is keyed from place "
-                    f"{self.keyed_from} and cannot be checked past it without "
-                    "quarantine.audit_key")
-        keyed = f"keyed from place {self.keyed_from}" if self.keyed_from else "not keyed"
+            first = {s: p for p, s in reversed(self.segments)}
+            named = "; ".join(f"{_named(s)} from place {first.get(s, 0)}"
+                              for s in self.not_given)
+            return (f"{self.entries} entries, {self.unchecked} of them signed with a key not "
+                    f"given ({named}): those cannot be checked without it in "
+                    "quarantine.audit_key or quarantine.audit_keys_retired; the rest hold, "
+                    f"head {self.seq}:{self.head} ({self.keys_text()})")
         return (f"{self.entries} entries, chain intact, head {self.seq}:{self.head} "
-                f"({keyed})")
+                f"({self.keys_text()})")
+
+    def keys_text(self) -> str:
+        """Which key signed which places: "keyed from place 1 with key ID, from place 57
+        with key ID2", a removal as "not keyed from place N (the key was removed)"."""
+        parts: list[str] = []
+        for place, signer in self.segments:
+            if signer == PLAIN:
+                if parts:
+                    parts.append(f"not keyed from place {place} (the key was removed)")
+            else:
+                lead = "from" if parts else "keyed from"
+                parts.append(f"{lead} place {place} with {describe(signer)}")
+        return ", ".join(parts) or "not keyed"
 
     def as_json(self) -> dict:
         out = {"entries": self.entries, "intact": self.intact, "head_seq": self.seq,
                "head": self.head, "keyed_from": self.keyed_from or None,
-               "earlier_entries": self.earlier, "summary": self.summary()}
+               "earlier_entries": self.earlier, "summary": self.summary(),
+               "keys": [{"from": p, "key": None if s == PLAIN else s}
+                        for p, s in self.segments],
+               "unchecked": self.unchecked, "keys_not_given": list(self.not_given)}
         if self.broken is not None:
             out["broken"] = dataclasses.asdict(self.broken)
         return out
+
+
+def _named(signer: str) -> str:
+    return "written before key ids" if signer == UNNAMED else f"id {signer}"
 
 
 def _utc(t: float) -> str:
@@ -196,11 +281,12 @@ def _earlier(store, upto: int) -> tuple[int, str, int]:
     return count, "sha256:" + digest.hexdigest(), int(later)
 
 
-def verify(store, key: bytes | None, since: ChainState | None = None,
+def verify(store, keys: AuditKeys, since: ChainState | None = None,
            expect: tuple[int, str] | None = None) -> ChainState:
     """Walk the chain (from `since`, an earlier walk's state, else from its start) and say
     where it first fails. `expect`: a head (place, hash) logged earlier, which must still be
-    in the trail."""
+    in the trail. An entry signed by a key not given is counted, not checked, and the walk
+    goes on: the entry after it chains to its hash as stored."""
     s = since or ChainState()
     if s.broken is not None:
         return s
@@ -208,8 +294,13 @@ def verify(store, key: bytes | None, since: ChainState | None = None,
         return _broken(s, 0, 0.0, "inserted", "the count of entries from before the chain "
                        "changed since the last check")
     entries, seq, head, last_id = s.entries, s.seq, s.head, s.last_id
-    keyed_from = s.keyed_from
-    earlier = s.earlier
+    keyed_from, earlier, unchecked, signer = s.keyed_from, s.earlier, s.unchecked, s.signer
+    segments, not_given = list(s.segments), list(s.not_given)
+
+    def state() -> ChainState:  # built where a walk ends, not at every entry (a third slower)
+        return ChainState(entries, seq, head, last_id, keyed_from, earlier, None, unchecked,
+                          0.0, signer, tuple(segments), tuple(not_given))
+
     found_expect = expect is not None and expect[0] <= seq
     pending = None  # a mismatched entry, classed by whether the next one chains to it
     before, last_at = "", 0.0  # the hash before `head`, and the time of `head`'s entry
@@ -217,78 +308,106 @@ def verify(store, key: bytes | None, since: ChainState | None = None,
     for row in _to_head(store, seq, last_id, top_row):
         rid, rseq, rhash, fields = row[0], row[1], row[2] or "", tuple(row[3:])
         at = float(fields[-1])
-        state = ChainState(entries, seq, head, last_id, keyed_from, earlier)
         if pending is not None:
-            return _classify(store, state, key, pending, row)
+            return _classify(store, state(), keys, pending, row)
         if rseq != seq + 1:
             if rseq > seq + 1:
-                return _broken(state, rid, at, "missing",
+                return _broken(state(), rid, at, "missing",
                                _gone(seq + 1, rseq - 1) + " before it")
-            return _broken(state, rid, at, "inserted", f"a second entry at place {rseq}")
-        if rhash.startswith("hmac:"):
-            keyed_from = keyed_from or rseq
-            if not key:
-                return dataclasses.replace(state, unchecked=1, keyed_from=keyed_from,
-                                           checked_at=time.time())
-        elif keyed_from:
-            return _broken(state, rid, at, "unkeyed",
-                           "written without quarantine.audit_key after keyed entries (a node "
-                           "without the key, or the trail rewritten from here)")
-        follows = rhash == _relink(key, rseq, head, fields, rhash)
-        if not follows and seq and rhash == _relink(key, rseq - 1, before, fields, rhash):
+            return _broken(state(), rid, at, "inserted", f"a second entry at place {rseq}")
+        rsigner, follows = _check(keys, rseq, head, fields, rhash)
+        bad = _signer_change(signer, head, rsigner, fields, rhash)
+        if bad and (bad[0] == "unkeyed" or follows):
+            return _broken(state(), rid, at, *bad)
+        if bad:  # and not checked under its key: named by the links either side of it
+            follows = False
+        if rsigner != signer:
+            signer = rsigner
+            segments.append((rseq, rsigner))
+        if rsigner != PLAIN and not keyed_from:
+            keyed_from = rseq
+        if follows is None:  # signed by a key not given: counted, and the walk goes on
+            unchecked += 1
+            if rsigner not in not_given:
+                not_given.append(rsigner)
+        elif not follows and seq and _check(keys, rseq - 1, before, fields, rhash)[1]:
             # it follows from the entry before the last, one place on: the last one, a hash
             # of its own made for it, was slipped in and the rest renumbered
-            return _broken(state, last_id, last_at, "inserted", "it was slipped in between "
+            return _broken(state(), last_id, last_at, "inserted", "it was slipped in between "
                            "the entries either side of it")
         if rid <= last_id:
-            return _broken(state, rid, at, "moved",
+            return _broken(state(), rid, at, "moved",
                            f"place {rseq} is held by an entry written before place {seq}'s")
-        if not follows:
+        if follows is False:
             pending = (row, head)
             seq, head, last_id = rseq, rhash, rid
             continue
         if rseq == 1 and fields[0] == ANCHOR_ACTOR and fields[1] == ANCHOR_ACTION:
-            bad = _check_anchor(store, fields, state, rid, at)
-            if isinstance(bad, ChainState):
-                return bad
-            earlier = bad
+            bad_anchor = _check_anchor(store, fields, state(), rid, at)
+            if isinstance(bad_anchor, ChainState):
+                return bad_anchor
+            earlier = bad_anchor
             entries += earlier
         entries += 1
         before, last_at = head, at
         seq, head, last_id = rseq, rhash, rid
         if expect is not None and rseq == expect[0]:
             if rhash != expect[1]:
-                return _broken(state, rid, at, "edited", f"place {rseq} is not the logged "
+                return _broken(state(), rid, at, "edited", f"place {rseq} is not the logged "
                                "head (it was rewritten since)")
             found_expect = True
     if pending is not None:
-        return _classify(store, ChainState(entries, seq, head, last_id, keyed_from, earlier),
-                         key, pending, None)
-    state = ChainState(entries, seq, head, last_id, keyed_from, earlier,
-                       checked_at=time.time())
-    if since is None and not earlier:
+        return _classify(store, state(), keys, pending, None)
+    return _ended(store, state(), keys, since, expect, found_expect, top_row)
+
+
+def _signer_change(old: str, prev: str, signer: str, fields: tuple,
+                   stored: str) -> tuple[str, str] | None:
+    """(what, why) when an entry (`stored`) is signed otherwise than the one before it
+    (`prev`, signed by `old`), and is not the `audit-key-changed` entry every such change
+    begins with, else None. A key first set before key ids (plain, then keyed) wrote none,
+    nor did a key changed then (two entries from before key ids); entries no key given
+    checks are left to the links."""
+    if not old or signer == old or UNNAMED in (signer, old) or is_change(fields):
+        return None
+    if signer == PLAIN:
+        return ("unkeyed", "written without quarantine.audit_key after keyed entries, and no "
+                "audit-key-changed entry says the key was removed (a node without the key, "
+                "or the trail rewritten from here)")
+    if old == PLAIN or not (signer_of(prev) or signer_of(stored)):
+        return None
+    return ("edited", f"signed with {describe(signer)} after entries signed with "
+            f"{describe(old)}, and no audit-key-changed entry between: written by someone "
+            "without the key (or the key is not the one it was written with)")
+
+
+def _ended(store, w: ChainState, keys: AuditKeys, since: ChainState | None,
+           expect: tuple[int, str] | None, found_expect: bool, top_row: list) -> ChainState:
+    """The checks made once the walk reached the head."""
+    state = dataclasses.replace(w, checked_at=time.time())
+    if since is None and not w.earlier:
         n = _count_unchained(store)
         if n:
             return _broken(state, 0, 0.0, "inserted",
                            f"{n} entries with no place in the chain, and no chain-start")
     top, top_hash = top_row
-    if top > seq:
-        return _broken(state, 0, 0.0, "missing", f"the newest: {_gone(seq + 1, top)}")
-    if top == seq and top_hash != head:
+    if top > w.seq:
+        return _broken(state, 0, 0.0, "missing", f"the newest: {_gone(w.seq + 1, top)}")
+    if top == w.seq and top_hash != w.head:
         return _broken(state, 0, 0.0, "edited", "the newest entry is not the one the head "
                        "records")
     if expect is not None and not found_expect:
         return _broken(state, 0, 0.0, "missing", f"the logged head {expect[0]} is past the end "
-                       f"of the trail ({seq}): the newest entries are gone")
+                       f"of the trail ({w.seq}): the newest entries are gone")
+    if keys.current and w.signer == PLAIN and w.keyed_from:
+        place = w.segments[-1][0]
+        return _broken(state, 0, 0.0, "unkeyed", f"the trail is plain SHA-256 from place "
+                       f"{place}, after keyed entries, while quarantine.audit_key is set here: "
+                       "written by a node without the key, or by someone writing the database")
     return state
 
 
-def _relink(key: bytes | None, seq: int, prev: str, fields: tuple, stored: str) -> str:
-    """What the hash of an entry stored as `stored` should be: keyed if it says it is."""
-    return link(key if stored.startswith("hmac:") else None, seq, prev, fields)
-
-
-def _classify(store, state: ChainState, key: bytes | None, pending: tuple,
+def _classify(store, state: ChainState, keys: AuditKeys, pending: tuple,
               after: tuple | None) -> ChainState:
     """An entry whose hash does not follow, named by what the entry `after` it says: if
     that one follows from it, its fields were changed under its hash (edited); if it
@@ -299,16 +418,16 @@ def _classify(store, state: ChainState, key: bytes | None, pending: tuple,
     rid, at = row[0], float(row[-1])
     if after is not None:
         nid, nseq, stored, fields = after[0], after[1], after[2] or "", tuple(after[3:])
-        if stored == _relink(key, nseq, row[2], fields, stored):
+        if _check(keys, nseq, row[2], fields, stored)[1]:
             return _broken(state, rid, at, "edited", "its fields no longer match its hash")
-        if stored in (_relink(key, nseq, prev, fields, stored),
-                      _relink(key, nseq - 1, prev, fields, stored)):
+        if (_check(keys, nseq, prev, fields, stored)[1]
+                or _check(keys, nseq - 1, prev, fields, stored)[1]):
             return _broken(state, rid, at, "inserted", "it was slipped in between the "
                            "entries either side of it")
         if nid < rid:
             return _broken(state, rid, at, "moved", f"it is out of its order: entry {nid}, "
                            "written before it, follows it in the chain")
-    if _wrong_key(store, key, row, after):
+    if _wrong_key(store, keys, row, after):
         return _broken(state, rid, at, "key", "no keyed entry checks under this "
                        "quarantine.audit_key, neither this one, the one after it nor the "
                        "newest: it is not the key the chain was written with (or every keyed "
@@ -319,21 +438,22 @@ def _classify(store, state: ChainState, key: bytes | None, pending: tuple,
                    f"before it (changed, or written by someone without the key{keyed})")
 
 
-def _wrong_key(store, key: bytes | None, row: tuple, after: tuple | None) -> bool:
-    """Whether the key is not the chain's: a keyed entry that does not follow, the one after
-    it not following from it, and the newest not from the one before it. An edit breaks the
-    links either side of one entry; a changed `quarantine.audit_key` breaks every one, and was
-    named "edited" at the first keyed entry, the operator sent looking for a tampered row."""
-    if not key or after is None or not row[2].startswith("hmac:"):
+def _wrong_key(store, keys: AuditKeys, row: tuple, after: tuple | None) -> bool:
+    """Whether no key given is the chain's: an entry from before key ids that does not
+    follow, the one after it not following from it, and the newest (from before key ids
+    too) not from the one before it. An edit breaks the links either side of one entry; a
+    changed `quarantine.audit_key` broke every one, and was named "edited" at the first
+    keyed entry, the operator sent looking for a tampered row. An entry since key ids names
+    its key, and one not given says so."""
+    if not keys or after is None or signer_of(row[2]) != "":
         return False
     newest = store._read(f"SELECT {_READ} FROM audit WHERE seq IS NOT NULL ORDER BY seq DESC "
                          "LIMIT 2", ())
     if len(newest) < 2 or newest[0][0] == after[0]:
         return False  # the break is at the end: no third link to ask
     last, before = newest
-    return (str(last[2] or "").startswith("hmac:")
-            and last[2] != link(key, last[1], before[2] or "", tuple(last[3:])))
-
+    return signer_of(str(last[2] or "")) == "" and _check(
+        keys, last[1], before[2] or "", tuple(last[3:]), last[2] or "")[1] is False
 
 def _broken(state: ChainState, rid: int, at: float, what: str, why: str) -> ChainState:
     return dataclasses.replace(state, broken=Break(rid, at, what, why), checked_at=time.time())
@@ -377,7 +497,8 @@ def head(store) -> tuple[int, str]:
 def parse_head(text: str) -> tuple[int, str]:
     """'N:HASH' (as `--verify` prints and `serve` logs it) -> (N, HASH); ValueError else."""
     place, _, digest = text.strip().partition(":")
-    if not place.isdigit() or not re.fullmatch(r"(sha256|hmac):[0-9a-f]{64}", digest):
+    if not place.isdigit() or not re.fullmatch(r"(sha256|hmac(:[0-9a-f]{12})?):[0-9a-f]{64}",
+                                               digest):
         raise ValueError(f"{text!r} is not a head as logged (N:sha256:... or N:hmac:...)")
     return int(place), digest
 

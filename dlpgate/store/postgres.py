@@ -96,8 +96,10 @@ class PostgresStore(SQLStore):
         self._cache[key] = (now, value)
         return value
 
-    def __init__(self, url: str, min_size: int = 1, max_size: int = 8) -> None:
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 8, audit_key: bytes = b"",
+                 audit_retired: tuple[bytes, ...] = ()) -> None:
         self.url = url
+        self.audit_key, self.audit_retired = audit_key, audit_retired
         self._max_size = max_size
         self._cache: dict[tuple, tuple[float, object]] = {}
         self._erasure_checked = float("-inf")
@@ -123,13 +125,19 @@ class PostgresStore(SQLStore):
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY "
                          "KEY)")
             done = {r[0] for r in conn.execute("SELECT version FROM schema_version")}
+            applied: list[int] = []
             for version, sql in migrations():
                 if version not in done:
                     conn.execute(sql)
                     if version == CHAIN_VERSION:  # the entries before the chain, anchored
                         with conn.cursor() as cur:
-                            chain.anchor(_Cursor(cur))
+                            chain.anchor(_Cursor(cur), self.audit_keys)
                     conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
+                    applied.append(version)
+            if done and applied and applied[-1] >= CHAIN_VERSION:  # an upgrade, on record
+                with conn.cursor() as cur:
+                    chain.upgraded(_Cursor(cur), self.audit_keys, "PostgreSQL", max(done),
+                                   applied)
             conn.execute("INSERT INTO meta (key, value) VALUES ('profile_key', %s) "
                          "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from dlpgate.history import MAX_ADDRESS, group_pairs
 from dlpgate.store import chain
+from dlpgate.store.auditkeys import AuditKeys
 from dlpgate.store.base import (
     AuditEntry,
     Correspondence,
@@ -24,6 +25,7 @@ from dlpgate.store.base import (
     HeldMessage,
     HoldSummary,
     dumps,
+    retention_entry,
 )
 from dlpgate.store.bursts import AuditBursts
 from dlpgate.store.failures import ScanFailures, SignInFailures
@@ -51,8 +53,14 @@ NEAR_CHUNK = 5000
 class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
     LEAST = "min"
     GREATEST = "max"
-    # quarantine.audit_key: the audit chain's entries are HMACs under it (store/chain.py)
+    # quarantine.audit_key: the audit chain's entries are HMACs under it (store/chain.py);
+    # quarantine.audit_keys_retired: keys rotated out, which check the entries they signed
     audit_key: bytes = b""
+    audit_retired: tuple[bytes, ...] = ()
+
+    @property
+    def audit_keys(self) -> AuditKeys:
+        return AuditKeys(self.audit_key, self.audit_retired)
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         raise NotImplementedError
@@ -81,7 +89,7 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         """Entries onto the audit chain, in the transaction of `db`: every audit row is
         written here (store/chain.py), last in its transaction, for the chain's head is
         locked until it ends."""
-        chain.append(db, [audit_row(e) for e in entries], self.audit_key or None)
+        chain.append(db, [audit_row(e) for e in entries], self.audit_keys)
 
     def ping(self) -> None:
         self._read("SELECT 1", ())
@@ -173,11 +181,18 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         rows = self._read("SELECT value FROM meta WHERE key = 'erased_at'", ())
         return float(rows[0][0]) if rows else None
 
-    def prune_decisions(self, cutoff: float) -> int:
+    def prune_decisions(self, cutoff: float, days: int | None = None) -> int:
         """The decisions log past `storage.decisions_days`: it keeps each sender's address,
-        and had no end."""
-        return self._atomic(lambda db: db.execute(
-            "DELETE FROM decisions WHERE created < ?", (cutoff,)).rowcount)
+        and had no end. With `days`, a pass that deletes rows says how many on the audit
+        trail, in the same transaction: the log is what shows which mail went where."""
+        def work(db) -> int:
+            gone = max(db.execute("DELETE FROM decisions WHERE created < ?",
+                                  (cutoff,)).rowcount, 0)
+            if gone and days is not None:
+                self._append(db, [retention_entry("decisions log", days, {"rows": gone})])
+            return gone
+
+        return self._atomic(work)
 
     def purge_decided(self, cutoff: float, audit: AuditEntry, limit: int = 500) -> list[str]:
         """Decided messages past `quarantine.decided_days`: each held the whole message, and
@@ -274,7 +289,7 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         """A walk goes on from this process's last (kept here); a whole one from the start,
         and later ones go on from it."""
         since = None if whole else self.__dict__.get("_chain_checked")
-        state = chain.verify(self, self.audit_key or None, since=since, expect=expect)
+        state = chain.verify(self, self.audit_keys, since=since, expect=expect)
         self.__dict__["_chain_checked"] = state
         return state
 

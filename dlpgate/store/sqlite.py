@@ -42,8 +42,10 @@ def _whole(exc: BaseException) -> bool:
 
 
 class SQLiteStore(SQLStore):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, audit_key: bytes = b"",
+                 audit_retired: tuple[bytes, ...] = ()) -> None:
         self.path = sqlite_path(url)
+        self.audit_key, self.audit_retired = audit_key, audit_retired
         self._lock = threading.Lock()
         try:
             if self.path.parent and not self.path.parent.exists():
@@ -71,6 +73,8 @@ class SQLiteStore(SQLStore):
         db = self._db
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
         done = {row[0] for row in db.execute("SELECT version FROM schema_version")}
+        pending = [v for v, _ in migrations("sqlite") if v not in done]
+        applied: list[int] = []
         for version, sql in migrations("sqlite"):
             if version in done:
                 continue
@@ -84,7 +88,10 @@ class SQLiteStore(SQLStore):
                     if statement.strip():
                         db.execute(statement)
                 if version == CHAIN_VERSION:  # the entries before the chain, anchored
-                    chain.anchor(db)
+                    chain.anchor(db, self.audit_keys)
+                applied.append(version)
+                if done and version == pending[-1] >= CHAIN_VERSION:  # an upgrade, on record
+                    chain.upgraded(db, self.audit_keys, "SQLite", max(done), applied)
                 db.execute("INSERT INTO schema_version VALUES (?)", (version,))
                 db.execute("COMMIT")
             except Exception:

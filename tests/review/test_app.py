@@ -809,6 +809,33 @@ def test_the_audit_trail_exports_as_csv_and_has_no_edit_route(world):
         assert getattr(audrey, method)("/audit").status_code in (403, 405)
 
 
+def test_the_audit_page_shows_a_key_rotation_and_the_stores_own_entries_on_the_chain(
+        world, scanner):
+    from dlpgate.model import Outcome
+    from dlpgate.store.auditkeys import key_id
+    from dlpgate.store.base import DecisionRecord
+
+    store, key = world["store"], b"a key of thirty-two characters or more"
+    store.audit(AuditEntry("web:ann", "view", world["id"]))  # plain: no key yet
+    store.audit_key = key  # the key set, as a node given it would
+    store.audit(AuditEntry("web:ann", "reveal", world["id"], reason="assessment"))
+    raw = make_message(to=("carer@gmail.com",))
+    store.record_decisions([DecisionRecord.of(scanner.scan(raw, make_envelope(raw)),
+                                              make_envelope(raw), Outcome.RELAYED, 250, "n1",
+                                              1.0)])
+    assert store.prune_decisions(1_000.0, days=400) == 1  # aged out, and counted
+    page = signed_in(world, "audrey").get("/audit").text
+    shown = re.search(r'<p class="quiet" id="chain">([^<]*)</p>', page).group(1)
+    assert shown.startswith("Hash chain intact: ") and f"with key {key_id(key)}" in shown
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>[^<]*</td>"
+                      r"<td>([^<]*)</td><td>([^<]*)</td></tr>", page)
+    assert ("system:audit-chain", "audit-key-changed", "the audit key was set: entries from "
+            "here are keyed", f"from no key (plain SHA-256) to key {key_id(key)}") in rows
+    [(retention_why, counted)] = [r[2:] for r in rows if r[1] == "retention"]
+    assert (retention_why, counted) == ("decisions log: kept 400 days", "rows 1")
+    assert key.decode() not in page
+
+
 def test_the_audit_page_shows_the_chain_intact_or_where_it_was_tampered_with(world):
     import sqlite3
 

@@ -13,6 +13,7 @@ import yaml
 
 from dlpgate import testdata
 from dlpgate.review import auth
+from dlpgate.store.auditkeys import key_id
 from dlpgate.store.base import AuditEntry
 from dlpgate.store.sqlite import SQLiteStore
 from dlpgate.testing import make_message
@@ -393,7 +394,8 @@ def test_audit_verify_says_intact_or_names_the_first_broken_entry(tmp_path):
 
     ok = dlpgate("quarantine", "audit", "--verify", cfg=cfg)
     assert (ok.returncode, ok.stdout) == (0, f"3 entries, chain intact, head 3:{head} "
-                                             "(keyed from place 1)\n")
+                                             f"(keyed from place 1 with key "
+                                             f"{key_id(key.encode())})\n")
     logged = dlpgate("quarantine", "audit", "--verify", "--head", f"{seq}:{head}", cfg=cfg)
     assert logged.returncode == 0
     as_json = json.loads(dlpgate("quarantine", "audit", "--verify", "--json", cfg=cfg).stdout)
@@ -412,6 +414,39 @@ def test_audit_verify_says_intact_or_names_the_first_broken_entry(tmp_path):
     # a keyed trail checked without the key cannot be said to be intact
     cfg.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{db}"}}))
     unkeyed = dlpgate("quarantine", "audit", "--verify", cfg=cfg)
-    assert unkeyed.returncode == 2 and "without quarantine.audit_key" in unkeyed.stdout
+    assert unkeyed.returncode == 2 and "3 of them signed with a key not given" in unkeyed.stdout
     bad = dlpgate("quarantine", "audit", "--verify", "--head", "3:abc", cfg=cfg)
     assert bad.returncode == 2 and "not a head as logged" in bad.stderr
+
+
+def test_audit_verify_across_a_key_rotation_names_each_key_and_one_not_given(tmp_path):
+    db = tmp_path / "dlpgate.db"
+    cfg = tmp_path / "cli.yaml"
+    old, new = "o" * 32, "n" * 32
+
+    def configure(key: str, retired: list[str]) -> None:
+        cfg.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{db}"}, "quarantine": {
+            "audit_key": key, "audit_keys_retired": retired}}))
+
+    configure(old, [])
+    assert dlpgate("quarantine", "list", cfg=cfg).returncode == 0  # audited: keyed by old
+    configure(new, [old])  # rotated, as docs/operator.md says
+    assert dlpgate("quarantine", "list", cfg=cfg).returncode == 0  # the change, then a list
+    both = dlpgate("quarantine", "audit", "--verify", cfg=cfg)
+    assert both.returncode == 0, both.stdout
+    assert both.stdout.endswith(f"(keyed from place 1 with key {key_id(old.encode())}, from "
+                                f"place 2 with key {key_id(new.encode())})\n")
+    listed = dlpgate("quarantine", "audit", "--json", cfg=cfg).stdout.splitlines()
+    changed = [json.loads(line) for line in listed if "audit-key-changed" in line]
+    assert [(c["actor"], c["detail"]) for c in changed] == [
+        ("system:audit-chain", f"from key {key_id(old.encode())} to key "
+                               f"{key_id(new.encode())}")]
+    configure(new, [])  # the old key no longer given: not tampering, but not checked either
+    missing = dlpgate("quarantine", "audit", "--verify", "--json", cfg=cfg)
+    found = json.loads(missing.stdout)
+    assert missing.returncode == 2 and "broken" not in found
+    assert (found["intact"], found["unchecked"], found["keys_not_given"]) == (
+        False, 1, [key_id(old.encode())])
+    assert (f"signed with a key not given (id {key_id(old.encode())} from place 1)"
+            in found["summary"])
+    assert old not in missing.stdout and new not in missing.stdout

@@ -15,6 +15,7 @@ import pytest
 
 from dlpgate.config import sqlite_path
 from dlpgate.store import chain
+from dlpgate.store.auditkeys import key_id
 from dlpgate.store.base import AuditEntry, HeldMessage, open_store
 
 KEY = "an audit key of at least thirty-two characters"
@@ -218,15 +219,18 @@ def test_a_keyed_chain_cannot_be_checked_without_the_key(keyed, store_url):
         bare.close()
 
 
-def test_a_chain_checked_under_another_key_says_so_and_not_which_key(keyed, store_url):
+def test_a_chain_checked_under_another_key_names_the_key_not_given_and_not_the_key(keyed,
+                                                                                  store_url):
     # every keyed link fails under another key: that was "edited" at the first entry, the
-    # operator sent looking for a tampered row where the configuration had changed
+    # operator sent looking for a tampered row where the configuration had changed; each
+    # entry now names its key, and one not given is unchecked, not tampered with
     entries(keyed, 4)
     other = open_store(store_url, KEY.upper())
     try:
         state = other.verify_audit()
-        assert (state.broken.what, state.broken.id) == ("key", 1)
-        assert "not the key the chain was written with" in state.summary()
+        assert state.broken is None and state.unchecked == 4 and not state.intact
+        assert (f"4 of them signed with a key not given (id {key_id(KEY.encode())} from "
+                "place 1)") in state.summary()
         assert KEY.upper() not in str(state.as_json()) and KEY not in state.summary()
     finally:
         other.close()
@@ -361,14 +365,15 @@ def test_the_upgrade_anchors_the_entries_written_before_it(store_url):
     try:
         entries(s, 2)
         state = s.verify_audit()
-        assert state.intact and state.entries == 3 + 1 + 2 and state.earlier == 3
-        assert state.keyed_from == 2  # the anchor is plain (written before any key is read)
+        # the earlier three, chain-start, the upgrade's own entry and the two since
+        assert state.intact and state.entries == 3 + 1 + 1 + 2 and state.earlier == 3
+        assert state.keyed_from == 1  # the anchor is keyed: the key is given as it opens
         start = [e for e in s.audit_log() if e.action == "chain-start"]
         assert [(e.actor, e.reason) for e in start] == [("system:audit-chain",
                                                          "3 earlier entries")]
         assert "numbered up to 3" in start[0].detail
         again = open_store(store_url, KEY)  # a second opening anchors nothing again
-        assert again.verify_audit().entries == 6
+        assert again.verify_audit().entries == 7
         again.close()
         run = attacker(store_url)
         run("UPDATE audit SET reason = 'training' WHERE id = 1")  # before the chain
@@ -381,3 +386,34 @@ def test_the_upgrade_anchors_the_entries_written_before_it(store_url):
         assert (b.what, b.id) == ("missing", 4) and b.why.startswith("1 of the 3 entries")
     finally:
         s.close()
+
+
+def test_an_upgrade_of_a_store_in_use_is_on_the_chain_with_its_versions_alone(store_url):
+    from dlpgate.store import postgres, sqlite
+
+    old_store(store_url)
+    if store_url.startswith("sqlite:///"):
+        backend, latest = "SQLite", max(v for v, _ in sqlite.migrations("sqlite"))
+        before = sqlite.CHAIN_VERSION - 1
+    else:
+        backend, latest = "PostgreSQL", max(v for v, _ in postgres.migrations())
+        before = postgres.CHAIN_VERSION - 1
+    s = open_store(store_url, KEY)
+    try:
+        [up] = s.audit_log(action="schema-upgrade")
+        assert (up.actor, up.via, up.reason) == ("system:store", "store",
+                                                 f"{backend} schema {before} -> {latest}")
+        applied = ", ".join(map(str, range(before + 1, latest + 1)))
+        assert up.detail == f"{latest - before} migration(s) applied: {applied}"
+        assert s.verify_audit().intact
+    finally:
+        s.close()
+    again = open_store(store_url, KEY)  # nothing to apply: nothing written
+    try:
+        assert len(again.audit_log(action="schema-upgrade")) == 1
+    finally:
+        again.close()
+
+
+def test_a_new_store_records_no_upgrade(any_store):
+    assert any_store.audit_log() == [] and any_store.audit_head() == (0, "")

@@ -80,7 +80,7 @@ def test_a_copy_keeps_the_audit_chain_and_the_target_goes_on_from_its_head(tmp_p
     from .test_chain import KEY, old_store
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    old_store(url)  # entries from before the chain, anchored on opening
+    old_store(url)  # entries from before the chain, anchored on opening, and the upgrade's
     lite = open_store(url, KEY)
     lite.audit(AuditEntry("cli:ann", "reveal", "m1", "case\x00 review"))  # stored as U+FFFD there
     lite.audit_some(AuditEntry("sender:(unknown)", "link-refused"), "198.51.100.0/24", 0, 20,
@@ -91,10 +91,36 @@ def test_a_copy_keeps_the_audit_chain_and_the_target_goes_on_from_its_head(tmp_p
         source, target = lite.verify_audit(), pg.verify_audit()
         assert source.intact and target.intact, target.summary()
         assert (target.entries, target.seq, target.head) == (source.entries, source.seq,
-                                                             source.head) == (6, 3, target.head)
+                                                             source.head) == (7, 4, target.head)
         assert pg.audit_head() == lite.audit_head()
         pg.audit(AuditEntry("web:bob", "view", "m1"))  # and it goes on from there
-        assert pg.verify_audit().intact and pg.audit_head()[0] == 4
+        assert pg.verify_audit().intact and pg.audit_head()[0] == 5
+    finally:
+        lite.close()
+        pg.close()
+
+
+def test_a_chain_whose_key_was_rotated_copies_intact_and_goes_on_under_the_new_key(
+        tmp_path, pg_url):
+    from dlpgate.store.base import open_store
+    from dlpgate.store.copy import copy
+
+    from .test_auditkeys import NEW, NEW_ID, OLD, OLD_ID, rotated
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    rotated(url)
+    lite, pg = open_store(url, NEW, (OLD,)), open_store(pg_url, NEW, (OLD,))
+    try:
+        copy(lite, pg)
+        source, target = lite.verify_audit(), pg.verify_audit()
+        assert target.intact, target.summary()
+        assert target.summary() == source.summary()
+        assert [s for _, s in target.segments] == [OLD_ID, NEW_ID]
+        pg.audit(AuditEntry("web:bob", "view", "m1"))
+        after = pg.verify_audit()
+        assert after.intact and after.seq == 7 and not pg.audit_log(action="audit-key-changed",
+                                                                      item_id="m1")
+        assert len(pg.audit_log(action="audit-key-changed")) == 1
     finally:
         lite.close()
         pg.close()
@@ -164,7 +190,7 @@ def test_a_copy_cut_short_in_the_audit_trail_goes_on_from_there_when_run_again(
     from .test_chain import KEY, entries, old_store
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    old_store(url)  # three from before the chain, anchored
+    old_store(url)  # three from before the chain, anchored, and the upgrade's entry
     lite, pg = open_store(url, KEY), open_store(pg_url, KEY)
     try:
         entries(lite, 7)
@@ -182,10 +208,10 @@ def test_a_copy_cut_short_in_the_audit_trail_goes_on_from_there_when_run_again(
             copying.copy(lite, pg)
         monkeypatch.setattr(pg, "_transaction", write)
         assert len(pg.audit_log(limit=100)) == 4  # the first batch
-        assert copying.copy(lite, pg)["audit"] == 7
+        assert copying.copy(lite, pg)["audit"] == 8
         source, target = lite.verify_audit(), pg.verify_audit()
         assert target.intact and (target.entries, target.head) == (source.entries, source.head)
-        assert len(pg.audit_log(limit=100)) == len(lite.audit_log(limit=100)) == 11
+        assert len(pg.audit_log(limit=100)) == len(lite.audit_log(limit=100)) == 12
         assert "audit" not in copying.copy(lite, pg)  # run once more: nothing left to copy
     finally:
         lite.close()

@@ -76,6 +76,22 @@ def test_the_decisions_log_is_kept_only_so_long(any_store):
     any_store.record_decisions([old, dataclasses.replace(new, scan_id="newer")])
     assert any_store.prune_decisions(500.0) == 1
     assert [d.scan_id for d in any_store.decisions()] == ["newer"]
+    assert any_store.audit_log() == []  # asked without its retention: no entry
+
+
+def test_a_decisions_log_retention_pass_is_on_the_audit_trail_as_a_count(any_store):
+    raw = make_message(to=("x@example.org",))
+    result = scanner().scan(raw, make_envelope(raw))
+    any_store.record_decisions([
+        dataclasses.replace(DecisionRecord.of(result, make_envelope(raw), Outcome.RELAYED, 250,
+                                              "n1", t), scan_id=f"s{t}")
+        for t in (100.0, 200.0, 1_000.0)])
+    assert any_store.prune_decisions(500.0, days=400) == 2
+    assert any_store.prune_decisions(500.0, days=400) == 0  # nothing deleted: nothing said
+    [entry] = any_store.audit_log()
+    assert (entry.actor, entry.action, entry.via, entry.reason, entry.detail) == (
+        "system:retention", "retention", "retention", "decisions log: kept 400 days", "rows 2")
+    assert "example.org" not in str(entry) and any_store.verify_audit().intact
 
 
 def test_a_claim_moves_a_message_once_and_writes_its_audit_row_with_it(any_store):
