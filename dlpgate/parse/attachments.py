@@ -360,12 +360,12 @@ def extract(
         elif kind == "spreadsheetml":
             yield from _workbook(name, data, budget.limits, xml=True)
         elif kind == "html":
-            from dlpgate.parse.html import hidden, html_to_text, links, pictures
+            from dlpgate.parse.html import html_to_text, links, pictures, unshown
 
             page = decode_text(data)
             shown = html_to_text(page)  # then its links' addresses it does not say, then
-            # its comments, tooltips and fields
-            unseen = hidden(page)
+            # its comments, tooltips and fields that its text does not (PARSER 23)
+            unseen = unshown(page, shown)
             yield from _cut("\n".join([shown, *links(page, shown), *[unseen][:bool(unseen)]]),
                             name, budget.limits)
             # a saved page or a case system's report shows its pictures from data: addresses
