@@ -984,8 +984,10 @@ def _tnef(
     budget.take_bytes(contents.expanded)
     for detail in contents.damage:
         yield Problem("unscannable", name, f"Outlook rich-text wrapper: {detail}")
-    # its named properties after all else it says (a hold made before keeps its offsets)
-    text = "\n".join(t for t in (contents.subject, contents.body, contents.named) if t)
+    # its named properties after all else it says (a hold made before keeps its offsets),
+    # then what its HTML hides and its attachments' properties say (PARSER 23)
+    text = _joined(contents.subject, contents.body, contents.named, contents.hidden,
+                   contents.attached)
     for item in _cut(text, name, limits):
         # marked, for mime.py to leave out what the message's own text part says
         yield dataclasses.replace(item, content_type=tnef.CONTENT_TYPE) \
