@@ -229,8 +229,14 @@ CALENDAR = "meeting request"
 # (`review.content._rtf_inside`). A 7z whose list of files is packed with PPMd or behind a
 # filter (BCJ, Delta), as only a hand-made one is, checked for links that hold more than
 # 64 KB as every other 7z is, 22: such a link's name and those of the files after it are no
-# longer read.
-PARSER = 22
+# longer read. What an HTML body, an attached message's HTML or a saved page hides (a comment,
+# a tooltip, a field) read only where its text does not say it, as an Outlook item's and an
+# invitation's are (`html.unshown`), 23: such lines after all that part's text are left out
+# (`review.content._hidden_unshown`); and read after all a part's text, unmoved: the page an
+# Outlook item's or a winmail.dat's RTF body carries (`parse.rtfhtml`) and what it hides,
+# what a winmail.dat's HTML hides and its attachments' paths, comments and named properties,
+# an .xlsb's links' tooltips, an OpenDocument file's links' titles and bookmarks' names.
+PARSER = 23
 
 
 @dataclass(frozen=True)

@@ -565,13 +565,15 @@ def _rels(targets: list[tuple[str, str, str]]) -> str:
 
 def make_xlsb(sheets: dict[str, list[list[XlsbCell | Formula]]], inline: bool = False,
               date_format: int | str = 14, dates_1904: bool = False,
-              comments: Sequence[str] = (), header: str = "") -> bytes:
+              comments: Sequence[str] = (), header: str = "",
+              tips: Sequence[str] = ()) -> bytes:
     """An Excel binary workbook (.xlsb) as MS-XLSB lays it out, written record by record here
     (not by the reader under test): text in the shared strings (or in the cells, `inline`),
     whole numbers and hundredths as RK numbers, others as doubles, dates as day counts in a
     cell styled with `date_format` (a built-in id or a format code), counted from 1904 when
     `dates_1904`; a None cell is left out, as Excel leaves out empty ones. `comments`: notes
-    on the first sheet's first cells; `header`: its printed page header."""
+    on the first sheet's first cells; `header`: its printed page header; `tips`: tooltips of
+    links on the first sheet's first cells (BrtHLink, to a place in the workbook)."""
     shared: list[str] = []
     members: dict[str, bytes | str] = {}
     overrides = []
@@ -589,6 +591,9 @@ def make_xlsb(sheets: dict[str, list[list[XlsbCell | Formula]]], inline: bool = 
             body += [_xlsb_cell(c, v, shared, inline, dates_1904) for c, v in enumerate(row)
                      if v is not None]
         body.append(_brt(146))  # BrtEndSheetData
+        if n == 1:  # BrtHLink: its cells, no relationship, a place, its tooltip, no display
+            body += [_brt(494, struct.pack("<IIII", r, r, 0, 0) + _wide(None) + _wide("A1")
+                          + _wide(tip) + _wide("")) for r, tip in enumerate(tips)]
         if header and n == 1:
             body += [_brt(479, struct.pack("<H", 0) + _wide(header) + _wide(None) * 5),
                      _brt(480)]  # BrtBeginHeaderFooter: odd header, the others null
@@ -741,19 +746,27 @@ def _odf(mimetype: str, body: str) -> bytes:
 
 def make_odt(paragraphs: list[str], tables: Sequence[list[list[OdfCell]]] = (), *,
              user_fields: dict[str, str] | None = None, hidden: Sequence[str] = (),
-             links: Sequence[tuple[str, str]] = ()) -> bytes:
+             links: Sequence[tuple[str, str]] = (), titles: Sequence[str] = (),
+             bookmarks: Sequence[str] = ()) -> bytes:
     """A text document of paragraphs, then `tables` (rows of cells). `user_fields`: user
     fields declared with their values (Insert > Field > More Fields > Variables), none of
     them shown; `hidden`: texts hidden by a condition, a paragraph each; `links`: (words
-    shown, address) paragraphs, each a link."""
+    shown, address) paragraphs, each a link, with the title (its tooltip) in `titles` of the
+    same place if any; `bookmarks`: names of bookmarks set in the first paragraph, the first
+    as a point, the others as a start and an end."""
     decls = "".join(f'<text:user-field-decl office:value-type="string" text:name="{_quoted(n)}" '
                     f'office:string-value="{_quoted(v)}"/>' for n, v in (user_fields or {}).items())
     body = f"<text:user-field-decls>{decls}</text:user-field-decls>" if decls else ""
-    body += "".join(f"<text:p>{_esc(p)}</text:p>" for p in paragraphs)
+    marks = "".join(f'<text:bookmark text:name="{_quoted(b)}"/>' if n == 0 else
+                    f'<text:bookmark-start text:name="{_quoted(b)}"/><text:bookmark-end '
+                    f'text:name="{_quoted(b)}"/>' for n, b in enumerate(bookmarks))
+    body += "".join(f"<text:p>{marks if n == 0 else ''}{_esc(p)}</text:p>"
+                    for n, p in enumerate(paragraphs))
     body += "".join(f'<text:p><text:hidden-text text:condition="ooow:1" text:string-value="'
                     f'{_quoted(h)}" text:is-hidden="true"/></text:p>' for h in hidden)
-    body += "".join(f'<text:p><text:a xlink:type="simple" xlink:href="{_quoted(href)}">'
-                    f"{_esc(shown)}</text:a></text:p>" for shown, href in links)
+    body += "".join(f'<text:p><text:a xlink:type="simple" xlink:href="{_quoted(href)}"'
+                    + (f' office:title="{_quoted(titles[n])}"' if n < len(titles) else "")
+                    + f">{_esc(shown)}</text:a></text:p>" for n, (shown, href) in enumerate(links))
     body += "".join(_odf_table(table, trailing=False) for table in tables)
     return _odf("application/vnd.oasis.opendocument.text", f"<office:text>{body}</office:text>")
 

@@ -209,3 +209,26 @@ def tokens(seed: int) -> str:
     head = rng.choice(["{\\rtf1\\ansi ", "{\\rtf1 ", "", "{"]) + rng.choice(FONT_TABLES)
     body = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 300)))
     return head + body + rng.choice(["", "\\"])  # a backslash the document ends on
+
+
+def from_html(page: str) -> str:
+    """`page` as Outlook keeps an HTML message's body in RTF (MS-OXRTFEX): `\\fromhtml1` in the
+    header, each tag and comment in a `{\\*\\htmltagN ...}` group of its own, the text between
+    as RTF, a paragraph's end written for RTF readers between `\\htmlrtf` and `\\htmlrtf0`."""
+    import re
+
+    def escaped(text: str) -> str:
+        out = text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+        out = out.replace("\n", "\\par ")
+        return "".join(c if ord(c) < 128 else f"\\'{c.encode('cp1252')[0]:02x}" for c in out)
+
+    pieces = []
+    for n, piece in enumerate(re.split(r"(<!--.*?-->|<[^>]*>)", page, flags=re.DOTALL)):
+        if n % 2:
+            pieces.append(r"{\*\htmltag" + str(64 + n % 5) + " " + escaped(piece) + "}")
+            if piece.lower() == "</p>":
+                pieces.append(r"\htmlrtf \par \htmlrtf0 ")
+        elif piece:
+            pieces.append(escaped(piece))
+    return (r"{\rtf1\ansi\ansicpg1252\fromhtml1 \deff0{\fonttbl{\f0\fswiss Arial;}}" "\r\n"
+            + "".join(pieces) + "}")

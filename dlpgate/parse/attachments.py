@@ -360,12 +360,12 @@ def extract(
         elif kind == "spreadsheetml":
             yield from _workbook(name, data, budget.limits, xml=True)
         elif kind == "html":
-            from dlpgate.parse.html import hidden, html_to_text, links, pictures
+            from dlpgate.parse.html import html_to_text, links, pictures, unshown
 
             page = decode_text(data)
             shown = html_to_text(page)  # then its links' addresses it does not say, then
-            # its comments, tooltips and fields
-            unseen = hidden(page)
+            # its comments, tooltips and fields that its text does not (PARSER 23)
+            unseen = unshown(page, shown)
             yield from _cut("\n".join([shown, *links(page, shown), *[unseen][:bool(unseen)]]),
                             name, budget.limits)
             # a saved page or a case system's report shows its pictures from data: addresses
@@ -984,8 +984,10 @@ def _tnef(
     budget.take_bytes(contents.expanded)
     for detail in contents.damage:
         yield Problem("unscannable", name, f"Outlook rich-text wrapper: {detail}")
-    # its named properties after all else it says (a hold made before keeps its offsets)
-    text = "\n".join(t for t in (contents.subject, contents.body, contents.named) if t)
+    # its named properties after all else it says (a hold made before keeps its offsets),
+    # then what its HTML hides and its attachments' properties say (PARSER 23)
+    text = _joined(contents.subject, contents.body, contents.named, contents.hidden,
+                   contents.attached)
     for item in _cut(text, name, limits):
         # marked, for mime.py to leave out what the message's own text part says
         yield dataclasses.replace(item, content_type=tnef.CONTENT_TYPE) \

@@ -46,7 +46,7 @@ from dlpgate.parse.attachments import (
     extract,
     is_picture,
 )
-from dlpgate.parse.html import hidden, html_to_text, links, pictures
+from dlpgate.parse.html import html_to_text, links, pictures, unshown
 
 KEPT_HEADERS = {
     "from", "to", "cc", "subject", "message-id", "date", "in-reply-to", "references",
@@ -217,7 +217,9 @@ def _walk(
             yield ("body", shown)
             if ctype == "text/html":
                 yield (_LINKS, "\n".join(links(text, shown)))
-                yield (_HIDDEN, hidden(text))
+                # what it hides that it does not show: a tooltip repeating a name in the text
+                # counted that person twice (PARSER 23)
+                yield (_HIDDEN, unshown(text, shown))
                 yield from _shown(text, prefix, budget)
             continue
         if not is_attachment and ctype.startswith("multipart/") and _unsplit(part):
@@ -485,17 +487,19 @@ def _html_extra(plain: EmailMessage, html: str,
     # the addresses its links go to, which the plain text does not say ("open the record"
     # over a case system's address naming the child)
     yield (_LINKS, "\n".join(links(texts[1], texts[0])))
-    # and what it hides (comments, tooltips, fields) that the plain text does not say
-    yield (_HIDDEN, "\n".join(tnef.unsaid(hidden(texts[1]), tnef.words(texts[0]))))
     # most alternatives say the same: a glance at the markup's words first (a fraction of
     # the cost of reading the HTML properly, which only a difference pays for)
     glance = htmllib.unescape(_TAG.sub(" ", _unseen_removed(texts[1])))
-    if set(glance.lower().translate(_APART).split()) <= set(
+    extra: list[str] = []
+    if not set(glance.lower().translate(_APART).split()) <= set(
             texts[0].lower().translate(_APART).split()):
-        return
-    extra = tnef.unsaid(html_to_text(texts[1]), tnef.words(texts[0]))
+        extra = tnef.unsaid(html_to_text(texts[1]), tnef.words(texts[0]))
     if extra:
         yield (HTML_BODY, "\n".join(extra))
+    # and what it hides (comments, tooltips, fields) that neither rendering says: the label
+    # of each line ("Tooltip: ") made every one new beside the plain text, and a count of
+    # NHS numbers counted one twice (PARSER 23)
+    yield (_HIDDEN, unshown(texts[1], "\n".join((texts[0], *extra))))
 
 
 def _attached_message(

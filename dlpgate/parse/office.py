@@ -431,7 +431,7 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     elif package.parts(kinds, package.BINARY_SHEETS):  # an .xlsb: records, not XML
         from dlpgate.parse import xlsb
 
-        texts = [xlsb.text(zf, read, kinds, _reading())]
+        texts = [xlsb.text(zf, read, kinds, _reading(), unseen)]
         texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]  # threaded: XML
     else:  # a document's body first, then its headers, notes and comments; or the slides
         def runs(root: Element) -> str:
@@ -617,7 +617,9 @@ def _odf_text_all(zf: zipfile.ZipFile, read: ReadMember) -> str:
     body += [officeextras.kept(list(officeextras.odf_fields(content)), zf, read, {},
                                _ooxml_runs, _reading())]  # last, as an OOXML file's
     body += [officeextras.odf_link_targets(content, _reading())]  # after that (PARSER 15)
-    body += [_more_properties(zf, read)]  # last
+    body += [_more_properties(zf, read)]  # then
+    # last: its links' titles and bookmarks' names (PARSER 23), so all the above keeps its place
+    body += [officeunseen.odf(content, "\n".join(body))]
     return "\n".join(text for text in body if text)
 
 

@@ -18,7 +18,7 @@ import functools
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element
@@ -38,23 +38,49 @@ def tooltips(root: Element, shown: str) -> Iterator[str]:
     """A part's links' tooltips its text (`shown`) does not say, a line each ("Tooltip: ..."):
     Excel, Word and PowerPoint keep them on the link, and show them only as the pointer rests
     on it."""
-    said = _words(shown)  # said when its every word is, as a set: linear
-    for el in root.iter():
-        if _local(el.tag) in _LINKS and (tip := value(_attribute(el, "tooltip"))) \
-                and not said.issuperset(_words(tip)):
-            yield f"Tooltip: {tip}"
+    return unsaid_tips((_attribute(el, "tooltip") for el in root.iter()
+                        if _local(el.tag) in _LINKS), shown)
+
+
+def unsaid_tips(tips: Iterable[str], shown: str) -> Iterator[str]:
+    """Links' tooltips (`tips`, as stored) the text `shown` does not say, a line each: an
+    .xlsx's, an .xlsb's (`xlsb.py`) and an OpenDocument file's (`odf`) alike."""
+    return _unsaid("Tooltip", map(value, tips), shown)
 
 
 def bookmarks(root: Element, shown: str) -> Iterator[str]:
     """A Word part's bookmarks' names its text does not say, a line each, as words
     ("Bookmark: Amy Reid LAC review"); not Word's own, hidden ones (`_GoBack`, `_Toc...`,
     `_Hlk...`, each starting "_"), which no one typed."""
-    said = _words(shown)
+    return _unsaid("Bookmark", _names(root, ("bookmarkStart",)), shown)
+
+
+def odf(content: Element, shown: str) -> str:
+    """An OpenDocument file's links' titles (LibreOffice's tooltip, `office:title` on a
+    `text:a`) and bookmarks' names (`text:bookmark`, `text:bookmark-start`) its text `shown`
+    does not say, a line each, as an Office file's tooltips and bookmarks are read: not
+    LibreOffice's own bookmarks (`__RefHeading__...`), which start "_"."""
+    tips = unsaid_tips((_attribute(el, "title") for el in content.iter()
+                        if _local(el.tag) == "a"), shown)
+    marks = _unsaid("Bookmark", _names(content, ("bookmark", "bookmark-start")), shown)
+    return "\n".join(dict.fromkeys((*tips, *marks)))
+
+
+def _names(root: Element, tags: tuple[str, ...]) -> Iterator[str]:
+    """The names, as words, of the bookmarks under `root` (elements of local name `tags`),
+    but the program's own, hidden ones (starting "_")."""
     for el in root.iter():
-        if _local(el.tag) != "bookmarkStart" or _attribute(el, "name").startswith("_"):
-            continue
-        if (words := label(_attribute(el, "name"))) and not said.issuperset(_words(words)):
-            yield f"Bookmark: {words}"
+        if _local(el.tag) in tags and not (name := _attribute(el, "name")).startswith("_"):
+            yield label(name)
+
+
+def _unsaid(kind: str, values: Iterable[str], shown: str) -> Iterator[str]:
+    """Each of `values` with a word `shown` lacks, as a line "KIND: value"; said when its
+    every word is, as a set: linear."""
+    said = _words(shown)
+    for found in values:
+        if found and not said.issuperset(_words(found)):
+            yield f"{kind}: {found}"
 
 
 _WORD = re.compile(r"\w+")

@@ -111,14 +111,20 @@ class _Reader:
 
     def item(self, where: str, depth: int) -> Item:
         """The item whose properties are under `where` ("" for the file's own)."""
+        from dlpgate.parse import rtf, rtfhtml
+
         found = Item()
-        markup = self.markup(where)
-        body = self.string(where, _BODY) or _html(markup) or self.rtf(where, found)
+        markup, plain = self.markup(where), self.string(where, _BODY)
+        # without an HTML body, the RTF one, which may carry the page (PARSER 23)
+        document = "" if markup else self.rtf(where, found, whole=not plain)
+        body = plain or _html(markup) or (rtf.text(document) if document else "")
         found.text = "\n".join(t for t in (self.string(where, _SUBJECT), body) if t)
         found.named = self.named(where, found.text)
         # its HTML body's comments, tooltips and fields, read whether or not its text came
-        # from the HTML: Outlook keeps both bodies, and its plain one drops all three
-        found.hidden = unshown(markup, f"{found.text}\n{found.named}")
+        # from the HTML: Outlook keeps both bodies, and its plain one drops all three; where
+        # it kept the page only inside its RTF body, from there
+        found.hidden = unshown(markup or rtfhtml.markup(document),
+                               f"{found.text}\n{found.named}")
         storages = sorted({s[len(where):].split("/")[0] for s in self.streams
                            if s.startswith(where + _ATTACHMENT)})
         for storage in storages:
@@ -205,24 +211,35 @@ class _Reader:
         return decode_text(self.stream(path)) if path in self.streams else \
             self.string(where, _HTML)
 
-    def rtf(self, where: str, found: Item) -> str:
-        """The compressed RTF body's text, for an item saved with neither a plain nor an HTML
-        body (an archiver's export, a rich-text item saved by another program): its subject
-        alone was read, and the referral typed into it went out unread. Decompressed within
+    def rtf(self, where: str, found: Item, whole: bool = True) -> str:
+        """The compressed RTF body, decompressed: the text of an item saved with neither a
+        plain nor an HTML body (an archiver's export, a rich-text item saved by another
+        program), whose subject alone was read and the referral typed into it went out
+        unread; and the HTML page Outlook may keep inside it (`rtfhtml`). Decompressed within
         the bytes the item's files may add up to; a body that does not decompress is read up
-        to its damage, and that is said."""
-        from dlpgate.parse import lzfu, rtf
+        to its damage, and that is said. Not `whole` (beside a plain body): only a body that
+        carries a page, whose hidden places are all it gives, and its damage not said."""
+        from dlpgate.parse import lzfu, rtfhtml
 
         path = f"{where}__substg1.0_{_RTF}"
         if path not in self.streams:
             return ""
+        data = self.stream(path)
+        if not whole:
+            try:
+                head = lzfu.decompress(data, rtfhtml.HEADER)
+            except lzfu.LzfuError as exc:
+                head = exc.done
+            if not rtfhtml.from_html(head.decode("latin-1")):
+                return ""
         try:
-            document = lzfu.decompress(self.stream(path), max(0, self.most - self.total))
+            document = lzfu.decompress(data, max(0, self.most - self.total))
         except lzfu.LzfuError as exc:
-            found.damage.append(f"the body's {exc}: the rest of it not read")
+            if whole:
+                found.damage.append(f"the body's {exc}: the rest of it not read")
             document = exc.done
         self.total += len(document)
-        return rtf.text(document.decode("latin-1"))  # RTF is 7-bit: the rest escaped
+        return document.decode("latin-1")  # RTF is 7-bit: the rest escaped
 
     def stream(self, path: str, counted: bool = False) -> bytes:
         """A stream's bytes, after asking its size: a compound file stores streams as they

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from dlpgate.parse import lzfu, mapi
+from dlpgate.parse.html import unshown
 from dlpgate.parse.outlook import LABELS as _LABELS
 
 SIGNATURE = b"\x78\x9f\x3e\x22"
@@ -53,6 +54,10 @@ _ATTACHMENT_PROPS = 0x9005  # attAttachment: its MAPI properties
 _PR_SUBJECT, _PR_BODY, _PR_RTF, _PR_HTML = 0x0037, 0x1000, 0x1009, 0x1013
 _PR_LONG_NAME, _PR_DISPLAY_NAME, _PR_SHORT_NAME = 0x3707, 0x3001, 0x3704
 _PR_DATA = 0x3701  # PR_ATTACH_DATA_BIN, or _OBJ: a 16-byte interface id, then the object
+# an attachment's properties that carry text beyond its names, with what each is: a file
+# attached by reference (a folder on a server) has its path only, "\\\\files\\Children\\Amy
+# Reid\\plan.docx"
+_ATTACHMENT_TEXT = {0x370D: "Path", 0x3708: "Path", 0x3713: "Address", 0x3004: "Comment"}
 _ALIAS = re.compile(r"~\d")  # an 8.3 name Windows made of a long one: "AMYREI~1.DOC"
 _WORD = re.compile(r"\w+")
 
@@ -74,6 +79,12 @@ class Contents:
     # the message's named properties' string values (an appointment's location, its
     # categories), a line each, labelled where known; read after its body
     named: str = ""
+    # what its HTML body, or the page its RTF body carries, hides and its text does not say
+    # (comments, tooltips, fields: `html.unshown`), a line each; read after those (PARSER 23)
+    hidden: str = ""
+    # its attachments' properties that carry text (a path, a comment, named properties), a
+    # line each, where the text before does not say them; read last (PARSER 23)
+    attached: str = ""
 
 
 @dataclass
@@ -125,6 +136,9 @@ class _Reader:
         self.html: list[str] = []
         self.attachment: _Attachment | None = None
         self.named: list[tuple[str, str]] = []  # (label, value)
+        self.pages: list[str] = []  # the HTML body's markup
+        self.carried: list[str] = []  # the pages the RTF bodies carry (`rtfhtml`)
+        self.attached: list[tuple[str, str]] = []  # (label, value), of every attachment
 
     def attribute(self, level: int, name: int, value: bytes) -> None:
         if level == _ATTACHMENT:
@@ -174,11 +188,12 @@ class _Reader:
                 from dlpgate.parse.html import html_to_text, pictures
 
                 self.html.append(html_to_text(page))
+                self.pages.append(page)
                 self.out.pictures += pictures(page)
 
     def rtf(self, value: bytes) -> None:
         """A compressed RTF body: its text, and the pictures it shows."""
-        from dlpgate.parse import rtf
+        from dlpgate.parse import rtf, rtfhtml
 
         try:
             document = lzfu.decompress(value, max(0, self.most - self.total))
@@ -189,6 +204,7 @@ class _Reader:
         self.out.expanded += len(document)
         text = document.decode("latin-1")  # RTF is 7-bit: its other characters escaped
         self.rich.append(rtf.text(text))
+        self.carried.append(rtfhtml.markup(text))
         self.out.pictures += (("", p) for p in rtf.pictures(text))
 
     def count(self, size: int, what: str) -> None:
@@ -205,6 +221,11 @@ class _Reader:
             return
         strings = {p.ident: mapi.text(p) for p in att.props if p.kind in (mapi.STRING8,
                                                                           mapi.UNICODE)}
+        for prop in att.props:
+            if prop.name is not None or prop.ident in _ATTACHMENT_TEXT:
+                label = _ATTACHMENT_TEXT[prop.ident] if prop.name is None else \
+                    _LABELS.get(prop.name, "")
+                self.attached += ((label, value) for value in mapi.texts(prop))
         names = list(dict.fromkeys(n for n in (strings.get(_PR_LONG_NAME),
                                                strings.get(_PR_DISPLAY_NAME), att.title,
                                                strings.get(_PR_SHORT_NAME)) if n))
@@ -235,13 +256,25 @@ class _Reader:
             said |= words(text)
         self.out.body = "\n".join(out).strip()
         said = "\n".join((self.out.subject, self.out.body))
-        lines = []
-        for label, value in self.named:
-            value = " ".join(value.split())
-            if value and value not in said:  # a location the body repeats is read there
-                lines.append(f"{label}: {value}" if label else value)
-        self.out.named = "\n".join(dict.fromkeys(lines))
+        self.out.named = _lines(self.named, said)
+        said = "\n".join((said, self.out.named))
+        self.out.hidden = unshown("\n".join(self.pages or self.carried), said)
+        said = "\n".join((said, self.out.hidden, *self.out.names,
+                          *(name for name, _ in self.out.files)))
+        self.out.attached = _lines(self.attached, said)
         return self.out
+
+
+def _lines(found: list[tuple[str, str]], said: str) -> str:
+    """Labelled values a line each ("Location: ..."), once each, but those `said` holds
+    already: a location the body repeats is read there, a path that is the file's name alone
+    is read among the files' names."""
+    lines = []
+    for label, value in found:
+        value = " ".join(value.split())
+        if value and value not in said:
+            lines.append(f"{label}: {value}" if label else value)
+    return "\n".join(dict.fromkeys(lines))
 
 
 def words(text: str) -> set[str]:

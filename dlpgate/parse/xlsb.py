@@ -37,6 +37,7 @@ _RSTRING = 62  # a cell of rich (formatted) text, kept in the cell
 _SST_ITEM, _FMT, _XF = 19, 44, 47
 _WB_PROP, _BUNDLE_SH = 153, 156
 _HEADER_FOOTER = 479
+_HLINK = 494  # a cell's link: its range, relationship id, place, tooltip and display text
 _BEGIN_CELL_XFS, _END_CELL_XFS = 617, 618
 _COMMENT_TEXT = 637
 _GAP = 1000  # empty cells kept before a value, as an .xlsx's (office._xlsx)
@@ -167,12 +168,13 @@ class _Book:
             return ("TRUE" if data[at] else "FALSE") if stop > at else ""
         return ""  # blank, or an error such as #N/A
 
-    def sheet(self, data: bytes, part: str) -> tuple[list[str], list[str]]:
-        """A sheet's rows, tab-joined (empty ones left out), and its page headers and
-        footers."""
+    def sheet(self, data: bytes, part: str) -> tuple[list[str], list[str], list[str]]:
+        """A sheet's rows, tab-joined (empty ones left out), its page headers and footers,
+        and its links' tooltips."""
         reading = self.reading
         lines: list[str] = []
         printed: list[str] = []
+        tips: list[str] = []
         cells: list[str] = []
         try:
             for kind, start, stop in self.walk.records(data):
@@ -208,11 +210,16 @@ class _Book:
                         text, at = _wide(data, at, stop)
                         if text:
                             printed.append(" ".join(office.PRINT_CODES.sub(" ", text).split()))
+                elif kind == _HLINK and len(tips) < xls.MAX_CELLS:
+                    at = start + 16  # past the cells it covers: then its id and its place
+                    for _ in range(2):
+                        at = _wide(data, at, stop)[1]
+                    tips.append(_wide(data, at, stop)[0])
         except _Damaged as exc:
             self.damaged(part, str(exc))
         if any(cells):
             lines.append("\t".join(cells))
-        return lines, printed
+        return lines, printed, tips
 
     def shared_strings(self, data: bytes, part: str) -> None:
         try:
@@ -261,10 +268,13 @@ class _Book:
 
 
 def text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
-         reading: office._Reading) -> str:
+         reading: office._Reading, unseen: list[str]) -> str:
     """Each sheet, in the workbook's order and under its name, its rows labelled under their
-    header (`tables.labelled`); then the cells' comments. What the limits leave out, or
-    damage stops, is said through `reading` (`why`, `damage`)."""
+    header (`tables.labelled`); then the cells' comments. Its links' tooltips that a sheet's
+    text does not say go into `unseen`, for office.py to read after all the rest (PARSER 23),
+    as an .xlsx's. What the limits leave out, or damage stops, is said through `reading`
+    (`why`, `damage`)."""
+    from dlpgate.parse.officeunseen import unsaid_tips
     from dlpgate.parse.tables import labelled
 
     infos = {i.filename: i for i in zf.infolist()}
@@ -287,9 +297,10 @@ def text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
     for part in dict.fromkeys([p for p in order if p in sheets] + sheets):
         if reading.over() or book.walk.spent:
             break
-        lines, printed = book.sheet(read(infos[part]), part)
+        lines, printed, tips = book.sheet(read(infos[part]), part)
         body = labelled("\n".join(lines), "\t", reading.limit, quotes=False)
         texts.append("\n".join(t for t in (names.get(part, ""), body, *printed) if t))
+        unseen.extend(unsaid_tips(tips, texts[-1]))
     for part in package.parts(kinds, package.BINARY_COMMENTS):
         if reading.over() or book.walk.spent:
             break

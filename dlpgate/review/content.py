@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from dlpgate.config import Settings
 from dlpgate.detect.summary import mask
-from dlpgate.model import BODY_PARTS, CALENDAR, FILE_NAMES, PARSER, in_body, is_body_picture
+from dlpgate.model import (
+    BODY_PARTS,
+    CALENDAR,
+    FILE_NAMES,
+    HTML_BODY,
+    PARSER,
+    in_body,
+    is_body_picture,
+)
 from dlpgate.parse.mime import parse
 from dlpgate.store.base import HeldMessage
 
@@ -262,7 +270,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     an RTF body with more after it, a winmail.dat's or an Outlook item's (`_rtf_inside`).
     PARSER 22 stops before such a link in a 7z whose list of files is packed with PPMd or
     behind a filter too: the files' names of a message that shows a 7z (`_SEVEN_ZIP`) are
-    not trusted from before.
+    not trusted from before. PARSER 23 reads what an HTML body, an attached message's or a
+    saved page hides only where its text does not say it: lines after all that part's text
+    are left out, and what came after them moved, in a message whose HTML hides something
+    (`_hidden_unshown`); all else 23 reads comes after a part's text.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -270,6 +281,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if _hidden_unshown(part, item.raw):
+        return False  # what its HTML hides read only where its text does not say it since 23
+    if parser == 22:
         return True
     if part == FILE_NAMES and _SEVEN_ZIP.search(item.raw):
         return False  # a 7z's names after a link its hand-packed list hid, unread since 22
@@ -452,6 +467,40 @@ def _since_8(part: str, raw: bytes) -> bool:
     if _OUTLOOK_ITEM.search(raw):  # its objects' names now taken before the files after it
         return False
     return part == FILE_NAMES or part.lower().endswith(_UNMOVED)
+
+
+# a part whose text may end with what an HTML page hides: the body's HTML lines, a saved page
+# or an attached message, by its name (an attached message named without one: no extension)
+_PAGE_PART = re.compile(r"\.(?:html?|xhtml|eml|mht)$", re.IGNORECASE)
+
+
+def _hidden_unshown(part: str, raw: bytes) -> bool:
+    """Whether a part may hold what an HTML page hides, which PARSER 23 reads only where the
+    page's text does not say it, in a message whose HTML hides something (`_html_hides`)."""
+    if part != HTML_BODY and (in_body(part) or part in (CALENDAR, FILE_NAMES)):
+        return False
+    leaf = part.rpartition("/")[2]
+    return (part == HTML_BODY or bool(_PAGE_PART.search(leaf)) or "." not in leaf.strip(".")) \
+        and _html_hides(raw)
+
+
+@functools.lru_cache(maxsize=8)  # asked once a finding; the bytes keep their hash
+def _html_hides(raw: bytes) -> bool:
+    """Whether an HTML part of the message, or a page attached, has a comment, a tooltip or
+    a field (`html.hides`); one inside an archive or a document is not seen here."""
+    from dlpgate.parse.attachments import decode_text
+    from dlpgate.parse.html import hides
+
+    try:
+        for p in email.message_from_bytes(raw).walk():
+            name = (p.get_filename() or "").lower()
+            if p.get_content_type() == "text/html" or name.endswith((".htm", ".html")):
+                data = p.get_payload(decode=True)
+                if isinstance(data, bytes) and hides(decode_text(data)):
+                    return True
+    except Exception:  # a message the parser chokes on: say it may have moved
+        return True
+    return False
 
 
 @functools.lru_cache(maxsize=8)  # asked once a finding; the bytes keep their hash

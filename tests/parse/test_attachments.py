@@ -776,3 +776,12 @@ def test_a_contact_log_with_a_tab_a_child_to_a_new_webmail_address_is_held():
         raw, make_envelope(raw))
     assert "PERSON" in {f.entity for f in result.evidence.findings}
     assert result.decision.verdict.value in ("hold", "reject")
+
+
+def test_a_saved_page_reads_what_it_hides_once_where_its_text_shows_it_already():
+    # its comment repeating the number on the page was a second finding of one child
+    page = (b'<html><body><p>NHS 943 476 5919</p><!-- NHS 943 476 5919 --><a href="#" '
+            b'title="Leo Hart">his brother</a></body></html>')
+    msg = parse(make_message(attachments=(("visit.html", "text/html", page),)))
+    text = {p.name: p.text for p in msg.parts}["visit.html"]
+    assert text == "NHS 943 476 5919\nhis brother\nTooltip: Leo Hart"

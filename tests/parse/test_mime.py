@@ -606,3 +606,74 @@ def test_an_nhs_number_an_html_file_hides_is_found_and_held():
     page = b"<html><body><p>Visit notes</p><!-- Amy Reid 943 476 5919 --></body></html>"
     found, verdict = sent_to_webmail(attachments=(("notes.html", "text/html", page),))
     assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+def html_only(page: str) -> bytes:
+    """A message whose body is `page` alone, as a case system sends its letters."""
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example-council.gov.uk", "b@gmail.com", "Visit"
+    msg.set_content(page, subtype="html")
+    return msg.as_bytes()
+
+
+def nhs_found(raw: bytes) -> list[tuple[str, int]]:
+    """Each NHS number found in the message, by its part and offset, patterns only."""
+    from dlpgate.config import Settings
+    from dlpgate.pipeline import Scanner
+    from dlpgate.testing import make_envelope
+
+    result = Scanner(Settings.model_validate({"detection": {"ner": False}})).scan(
+        raw, make_envelope(raw))
+    return [(f.part, f.start) for f in result.evidence.findings if f.entity == "UK_NHS"]
+
+
+SHOWN_AND_HIDDEN = [
+    '<p>Seen: <a href="#" title="NHS 943 476 5919">NHS 943 476 5919</a></p>',
+    "<p>Seen: NHS 943 476 5919</p><!-- NHS 943 476 5919 -->",
+    '<p>Seen: NHS 943 476 5919</p><form><input value="943 476 5919"></form>',
+]
+
+
+@pytest.mark.parametrize("page", SHOWN_AND_HIDDEN)
+def test_a_value_an_html_body_shows_and_hides_too_is_read_once(page):
+    # a tooltip or a comment repeating the number the letter shows counted one child twice
+    assert nhs_found(html_only(page)) == [("body", 10)]
+    body, html = "Seen: NHS 943 476 5919\n", page
+    assert nhs_found(make_message(to=("b@gmail.com",), body=body, html=html)) == [("body", 10)]
+
+
+def test_a_value_an_html_body_hides_and_does_not_show_is_read_after_its_text():
+    page = ('<p>Seen: NHS 943 476 5919</p><p><a href="#" title="Leo Hart, NHS 401 023 2137">'
+            "his brother</a></p><!-- NHS 943 476 5919 -->")
+    msg = parse(html_only(page))
+    parts = {p.name: p.text for p in msg.parts}
+    assert parts["body"] == "Seen: NHS 943 476 5919\nhis brother"  # where it was
+    assert parts["body-html"] == "Tooltip: Leo Hart, NHS 401 023 2137"
+    assert nhs_found(html_only(page)) == [("body", 10), ("body-html", 23)]
+
+
+def test_a_value_only_the_html_alternatives_text_shows_is_not_read_again_from_its_tooltip():
+    html = ('<p>See attached.</p><p>Re <a href="#" title="NHS 943 476 5919">NHS 943 476 5919'
+            "</a></p>")
+    raw = make_message(to=("b@gmail.com",), body="See attached.\n", html=html)
+    assert {p.name: p.text for p in parse(raw).parts}["body-html"] == "Re NHS 943 476 5919"
+    assert nhs_found(raw) == [("body-html", 7)]
+
+
+def test_a_rule_counting_nhs_numbers_counts_one_in_the_text_and_its_tooltip_once():
+    from dlpgate import yamlsrc
+    from dlpgate.config import Settings
+    from dlpgate.pipeline import Scanner
+    from dlpgate.policy.decide import decide
+    from dlpgate.policy.load import Loader
+    from dlpgate.testing import make_envelope
+
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    two = Loader(settings).load([yamlsrc.parse(
+        "rules:\n  - {id: two-nhs, title: t, when: {findings: {entity: UK_NHS, min_count: 2}},"
+        " action: hold, explain: x}\n", "count.yaml")])
+    for page, verdict in ((SHOWN_AND_HIDDEN[0], "allow"),
+                          (SHOWN_AND_HIDDEN[0] + "<p>NHS 401 023 2137</p>", "hold")):
+        raw = html_only(page)
+        evidence = Scanner(settings).scan(raw, make_envelope(raw)).evidence
+        assert decide(evidence, parse(raw), two).verdict.value == verdict, page

@@ -129,3 +129,23 @@ def test_a_letter_with_no_mail_merge_or_a_damaged_list_of_sources_reads_as_befor
         ("rId1", "mailMergeSource", "file:///C:/a.xlsx"))[:-30])
     text, _ = read("letter.docx", damaged)
     assert f"Mail merge data source: {SOURCE}" in text and "C:/a.xlsx" not in text
+
+
+def test_an_opendocument_links_title_and_bookmarks_names_are_read_after_all_else_once():
+    # LibreOffice keeps a link's tooltip as its title and a bookmark's name in the letter,
+    # neither shown: both went out unread from an .odt where a .docx's were read
+    data = testdata.make_odt(["Dear Mrs Reid,", "Amy Reid"],
+                             links=[("the record", "https://cases.example-council.gov.uk/"),
+                                    ("her plan", "https://cases.example-council.gov.uk/p")],
+                             titles=[TIP, "Amy Reid"],
+                             bookmarks=["Leo_Hart_LAC_review", "__RefHeading__1", "Amy Reid"])
+    text, problems = read("letter.odt", data)
+    plain, _ = read("letter.odt", testdata.make_odt(
+        ["Dear Mrs Reid,", "Amy Reid"], links=[
+            ("the record", "https://cases.example-council.gov.uk/"),
+            ("her plan", "https://cases.example-council.gov.uk/p")]))
+    assert problems == []
+    assert text == plain + f"\nTooltip: {TIP}\nBookmark: Leo Hart LAC review"
+    found, verdict = sent_to_webmail(attachments=(
+        ("letter.odt", "application/vnd.oasis.opendocument.text", data),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"

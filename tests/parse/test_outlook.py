@@ -208,3 +208,44 @@ def test_what_an_item_inside_an_item_hides_is_read_under_its_own_name():
     parts, _ = parts_and_problems("Fwd.msg", outer)
     assert parts["Fwd.msg/Case.msg"].endswith("Comment: NHS number 943 476 5919")
     assert "943" not in parts["Fwd.msg"]
+
+
+def _rtf_item(page: str, body: str = "") -> bytes:
+    """An item as Outlook saves an HTML message with no HTML body: its page inside its
+    compressed RTF one (`testrtf.from_html`), beside a plain body where `body` is given."""
+    from dlpgate import testrtf
+
+    document = testrtf.from_html(f"<html><body>{page}</body></html>").encode("ascii")
+    return testdata.make_outlook_msg("Case", body, rtf=testdata.compress_rtf(document))
+
+
+@pytest.mark.parametrize("body", ["", "Please see the case."])
+def test_what_a_page_kept_inside_an_items_rtf_body_hides_is_read_after_its_text_and_held(body):
+    # an item whose HTML Outlook kept only inside its RTF body had its text read and the
+    # comment and tooltip its page hid went out unread
+    from dlpgate.testing import sent_to_webmail
+
+    item = _rtf_item('<p>Please see <a href="#" title="Amy Reid">the case</a>.</p>'
+                     "<!-- NHS number 943 476 5919 -->", body)
+    parts, problems = parts_and_problems("Case.msg", item)
+    assert problems == []
+    assert [line for line in parts["Case.msg"].split("\n") if line][-3:] == [
+        "Please see the case.", "Comment: NHS number 943 476 5919", "Tooltip: Amy Reid"]
+    found, verdict = sent_to_webmail(attachments=(("Case.msg", "application/vnd.ms-outlook",
+                                                   item),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+def test_what_a_page_in_an_items_rtf_body_hides_and_its_text_says_is_read_once():
+    item = _rtf_item('<p><a href="#" title="Amy Reid">Amy Reid</a> 943 476 5919</p>'
+                     "<!-- 943 476 5919 -->")
+    assert parts_and_problems("Case.msg", item)[0]["Case.msg"].split() == [
+        "Case", "Amy", "Reid", "943", "476", "5919"]
+
+
+def test_an_item_with_a_plain_body_and_an_rtf_one_not_from_html_reads_as_before():
+    letter = testdata.compress_rtf(testdata.make_rtf("{Amy Reid 943 476 5919}"))
+    for rtf in (letter, letter[:len(letter) - 8]):  # its damage beside a plain body unsaid
+        item = testdata.make_outlook_msg("Case", "Please see the case.", rtf=rtf)
+        assert parts_and_problems("Case.msg", item) == (
+            {"Case.msg": "Case\nPlease see the case."}, [])

@@ -311,3 +311,49 @@ def test_a_named_value_the_body_already_says_is_not_read_twice():
     data = testdata.make_tnef({}, body="We meet at Room 4, 12 Mill Lane.", props=[
         (0x8001, 0x001F, "Room 4, 12 Mill Lane", (APPOINTMENT, 0x8208))])
     assert read_wrapper(data)[0]["winmail.dat"] == "We meet at Room 4, 12 Mill Lane."
+
+
+def test_what_the_page_inside_its_rtf_body_hides_is_read_after_its_text_once():
+    # Exchange wraps an HTML message in winmail.dat as RTF carrying the page: its text was
+    # read, and the comment and tooltip it hid went out unread
+    from dlpgate import testrtf
+
+    page = (f'<p>Referral for <a href="#" title="Amy Reid, NHS {NHS}">Amy</a>, NHS {NHS}.</p>'
+            f"<!-- NHS {NHS} --><!-- Leo Hart -->")
+    document = testrtf.from_html(page)
+    parts, problems = read_wrapper(testdata.make_tnef({}, props=rtf_body(document)))
+    assert problems == []
+    assert parts["winmail.dat"].split("\n") == [
+        f"Referral for Amy, NHS {NHS}.", "Comment: Leo Hart", f"Tooltip: Amy Reid, NHS {NHS}"]
+
+
+def test_what_its_html_body_hides_is_read_after_its_text_and_named_properties():
+    html = f"<p>Referral</p><p><a href='#' title='Leo Hart'>NHS {NHS}</a></p>".encode()
+    data = testdata.make_tnef({}, props=[(0x1013, 0x0102, html), (0x8001, 0x001F, "Room 4",
+                                                                  (APPOINTMENT, 0x8208))])
+    assert read_wrapper(data)[0]["winmail.dat"] == (f"Referral\nNHS {NHS}\nLocation: Room 4\n"
+                                                    "Tooltip: Leo Hart")
+
+
+def test_an_attachments_path_comment_and_named_properties_are_read_last():
+    # a file attached by reference has only its path, on a server, and the folder names the
+    # child; a named property on an attachment was passed over as well
+    data = testdata.make_tnef({}, body="See the plan.", attachments=[
+        ("", None, [(0x3707, 0x001F, "plan.docx"), (0x3705, 0x0003, 2),
+                    (0x370D, 0x001F, f"\\\\files\\Children\\Amy Reid {NHS}\\plan.docx"),
+                    (0x3004, 0x001E, "Leo's too"), (0x8001, 0x001F, "Amy Reid")]),
+        ("", None, [(0x3707, 0x001F, "notes.txt"), (0x370D, 0x001F, "notes.txt"),
+                    (0x3701, 0x0102, b"Visit notes")])])
+    parts, problems = read_wrapper(data)
+    assert problems == []
+    assert parts["winmail.dat"] == (f"See the plan.\nPath: \\\\files\\Children\\Amy Reid {NHS}"
+                                    "\\plan.docx\nComment: Leo's too\nAmy Reid")
+    assert parts["winmail.dat/notes.txt"] == "Visit notes"  # its path its name: said there
+
+
+def test_a_wrapper_whose_attachments_carry_only_names_and_bytes_reads_as_before():
+    data = testdata.make_tnef({"notes.txt": b"Visit notes"}, body="See the notes.", attachments=[
+        ("", None, [(0x3707, 0x001F, "plan.txt"), (0x3001, 0x001F, "plan.txt"),
+                    (0x3701, 0x0102, b"Plan")])])
+    assert tnef.read(data, 1 << 20).attached == ""
+    assert read_wrapper(data)[0]["winmail.dat"] == "See the notes."

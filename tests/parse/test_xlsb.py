@@ -325,3 +325,16 @@ def test_the_test_workbooks_are_ones_another_reader_reads_the_same():
         serial = 42494 - (1462 if dates_1904 else 0)
         assert got[1] == [("Amy Reid", False), (serial, True), (9434765919, False),
                           (12.34, False), (True, False), ("Reid, Amy", False)]
+
+
+def test_a_cells_link_tooltip_is_read_after_all_else_and_once_where_the_sheet_shows_it():
+    # a binary workbook's links' ScreenTips went out unread, where an .xlsx's were read
+    data = testdata.make_xlsb({"S": PUPILS}, tips=["Sibling: Leo Hart, NHS 401 023 2137",
+                                                   "Amy Reid", ""])
+    text, problems = read(data)
+    plain, _ = read(testdata.make_xlsb({"S": PUPILS}))
+    assert problems == []
+    assert text == plain + "\nTooltip: Sibling: Leo Hart, NHS 401 023 2137"
+    # a link record whose tooltip its bytes do not hold (its range and a count past them)
+    cut = b"\xee\x03\x18" + bytes(16) + b"\xff" * 4 + b"\x09\x00\x00\x00"
+    assert read(with_sheet_records(testdata.make_xlsb({"S": PUPILS}), cut)) == (plain, [])

@@ -573,3 +573,23 @@ def test_a_hold_made_before_hidden_places_were_read_is_trusted_but_beside_an_rtf
     assert masked_in_place(item) == [True]
     assert masked_in_place(item, parser=20) == [False]
     assert masked_in_place(item, parser=19) == [False]  # nor from any parser before
+
+
+def test_a_hold_made_before_hidden_places_were_weighed_against_the_text_is_not_trusted_there():
+    # since PARSER 23 what an HTML page hides is read only where its text does not say it:
+    # the lines a tooltip or comment repeated are left out, and those after them moved
+    said = '<p>Seen: <a href="#" title="Amy Reid">Amy Reid</a></p>'
+    hidden = '<p><a href="#" title="NHS 943 476 5919">her record</a></p>'
+    item = held(make_message(to=("x@gmail.com",), body="Seen: Amy Reid\n", html=said + hidden))
+    assert masked_in_place(item) == [True]  # in the body's HTML lines, after its tooltip
+    assert masked_in_place(item, parser=22) == [False]
+    page = f"<html><body>{said}<!-- NHS 943 476 5919 --></body></html>".encode()
+    saved = held(make_message(to=("x@gmail.com",), attachments=(
+        ("visit.html", "text/html", page),
+        ("notes.txt", "text/plain", b"NHS number 943 476 5919"))))
+    assert masked_in_place(saved) == [True]
+    assert masked_in_place(saved, parser=22) == [False, True]  # the page's; the text file's
+    plain = held(make_message(to=("x@gmail.com",), body="Seen: Amy Reid\n", html=said.replace(
+        ' title="Amy Reid"', ""), attachments=(
+        ("notes.txt", "text/plain", b"NHS number 943 476 5919"),)))
+    assert masked_in_place(plain, parser=22) == [True]  # no page hides anything: none moved
