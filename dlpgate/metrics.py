@@ -4,9 +4,11 @@ Counted per message from the one log line the relay writes for it (so the log
 and the metrics cannot disagree): messages by outcome and action, rule matches
 by rule, recipients by recipient-risk signal, scan and end-to-end latency,
 next-hop errors and store failures (a full disk answers /readyz, which only reads,
-while every hold gets 451); sampled at scrape time: the scan queue and the quarantine's open
-holds. Labels carry rule ids, signal names, outcomes and actions only, never
-addresses.
+while every hold gets 451); sampled at scrape time: the scan queue, the quarantine's open
+holds, how long the oldest has waited for a reviewer, holds past their sender's window, and
+the delivery journal's sends not finished; set by serve's periodic check: whether the audit
+chain holds. Labels carry rule ids, signal names, outcomes and actions only, never
+addresses. docker/prometheus/alerts.yml alerts on these.
 
 /healthz answers 200 while the process runs; /readyz answers 200 only when the
 store answers and the next hop takes a session as the relay would open one (EHLO, and
@@ -17,6 +19,7 @@ balancer stops sending mail to a node that could only answer 451.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from prometheus_client import (
@@ -62,6 +65,28 @@ STORE_ERRORS = Counter("dlpgate_store_errors_total", "Writes the store could not
 QUEUE = Gauge("dlpgate_scan_queue", "Scans waiting for a worker", registry=REGISTRY)
 HELD = Gauge("dlpgate_quarantine_open", "Messages held or waiting for their sender",
              registry=REGISTRY)
+OLDEST_HELD = Gauge("dlpgate_quarantine_oldest_held_seconds", "Age of the oldest message "
+                    "held for a reviewer (state held); 0 when none", registry=REGISTRY)
+OVERDUE = Gauge("dlpgate_quarantine_overdue", "Messages still waiting for their sender past "
+                "their window: a delay whose minutes have ended, a confirm whose links have "
+                "expired", registry=REGISTRY)
+SENDING = Gauge("dlpgate_journal_sending", "Delivery-journal entries being sent, or whose "
+                "send was interrupted before the next hop's answer", registry=REGISTRY)
+OLDEST_SENDING = Gauge("dlpgate_journal_oldest_sending_seconds", "Age of the oldest of "
+                       "those; 0 when none", registry=REGISTRY)
+# 0 until a check finds a break, then 1 until the process restarts (as the audit page says
+# it at every look): a later check that starts past the break must not clear the alarm
+CHAIN_BROKEN = Gauge("dlpgate_audit_chain_broken", "1 once this node's periodic check has "
+                     "found the audit chain broken", registry=REGISTRY)
+CHAIN_CHECKED = Gauge("dlpgate_audit_chain_checked_timestamp_seconds", "Unix time of this "
+                      "node's last completed audit chain check; 0 before the first",
+                      registry=REGISTRY)
+# Label values known in advance start at 0: a series that first appears at 1 shows no
+# increase, so an alert on increase() would miss the first next-hop or store error.
+for _counter, _values in ((HOP_ERRORS, ("MAIL", "DATA")), (SCAN_FAILURES, ("failed", "timeout")),
+                          (STORE_ERRORS, ("journal", "hold", "scan-failures"))):
+    for _value in _values:
+        _counter.labels(_value)
 
 
 def observe(outcome: str, action: str, rules: list[str], seconds: float,
@@ -81,12 +106,14 @@ def app(relay: Any) -> Starlette:
 
     async def metrics(request: Request) -> Response:
         QUEUE.set(getattr(relay.scanner, "waiting", 0))
+        link_hours = relay.settings.notifications.link_hours
         try:
-            open_holds = await asyncio.to_thread(_open_holds, relay.store)
-        except Exception:
-            open_holds = None
-        if open_holds is not None:
-            HELD.set(open_holds)
+            sampled = await asyncio.to_thread(_sample_store, relay.store, link_hours,
+                                              time.time())
+        except Exception:  # the store is down: the last values stay, store alerts say why
+            sampled = {}
+        for gauge, value in sampled.items():
+            gauge.set(value)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(request: Request) -> Response:
@@ -114,7 +141,23 @@ def app(relay: Any) -> Starlette:
                              Route("/readyz", readyz)])
 
 
-def _open_holds(store: Any) -> int:
-    rows = store._read("SELECT count(*) FROM quarantine WHERE state IN ('held', "
-                       "'awaiting-sender')", ())
-    return int(rows[0][0])
+def _sample_store(store: Any, link_hours: int, now: float) -> dict[Gauge, float]:
+    """The store's gauges, read at scrape time so every node of a shared store says the
+    same; counts and ages only. A confirm's links expire `link_hours` after its notice,
+    sent as it was held, so past that its sender can no longer act and a reviewer must."""
+    read = store._read
+    open_holds = read("SELECT count(*) FROM quarantine WHERE state IN ('held', "
+                      "'awaiting-sender')", ())[0][0]
+    oldest = read("SELECT min(created) FROM quarantine WHERE state = 'held'", ())[0][0]
+    waiting = read("SELECT action, created, delay_minutes FROM quarantine "
+                   "WHERE state = 'awaiting-sender'", ())
+    overdue = sum(1 for action, created, minutes in waiting
+                  if now > created + (minutes * 60 if action == "delay" else link_hours * 3600))
+    sending, since = read("SELECT count(*), min(updated) FROM deliveries "
+                          "WHERE state = 'sending'", ())[0]
+    return {HELD: open_holds, OLDEST_HELD: _age(oldest, now), OVERDUE: overdue,
+            SENDING: sending, OLDEST_SENDING: _age(since, now)}
+
+
+def _age(since: float | None, now: float) -> float:
+    return max(0.0, now - since) if since is not None else 0.0

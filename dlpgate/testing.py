@@ -478,3 +478,13 @@ def doc_block(doc: Path, heading: str) -> str:
     from the doc, so what the doc shows is what was tested."""
     section = doc.read_text().split(f"## {heading}\n", 1)[1]
     return section.split("```", 2)[1].removeprefix("yaml").lstrip("\n")
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    """One sample of a /metrics scrape (Prometheus text; labels in sorted order, as
+    prometheus_client writes them), 0 when absent as a counter not yet moved is."""
+    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{want}}}" if labels else f"{name} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0

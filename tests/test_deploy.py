@@ -3,13 +3,17 @@
 docker/postfix/*.cf must carry exactly the dlpgate lines of docs/postfix.md (the ones
 tests/ingress/test_postfix.py runs against a real Postfix), with only the addresses changed that
 containers need; docker/dlpgate.yaml must pass dlpgate's own validation; ports must agree across
-the files. No Docker engine is needed: these are file checks.
+the files; every alert in docker/prometheus/alerts.yml says how bad it is and points at its
+runbook in docs/operator.md, and promtool's unit tests show each fire and stay quiet (the metrics
+they read are checked against a live scrape in tests/test_metrics.py). No Docker engine is
+needed: these are file checks.
 """
 
 from __future__ import annotations
 
 import configparser
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -25,6 +29,8 @@ from dlpgate.testing import doc_block
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
 POSTFIX_DOC = ROOT / "docs" / "postfix.md"
+OPERATOR_DOC = ROOT / "docs" / "operator.md"
+PROMETHEUS = DOCKER / "prometheus"
 SUBNET = "172.30.25.0/24"
 
 # Container address -> the address docs/postfix.md writes in its place. Nothing else may differ.
@@ -250,3 +256,70 @@ def test_exchange_doc_yaml_examples_are_valid(tmp_path):
         path = tmp_path / f"exchange-{i}.yaml"
         path.write_text(block.replace("/etc/dlpgate/", f"{tmp_path}/"))
         assert config.load(path).relay.tls is not None
+
+
+def alert_rules() -> list[dict]:
+    groups = yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())["groups"]
+    return [rule for group in groups for rule in group["rules"]]
+
+
+def anchors(doc: Path) -> set[str]:
+    """GitHub's anchors for the doc's headings: lower case, punctuation dropped, spaces -."""
+    headings = re.findall(r"^#+ (.+)$", doc.read_text(), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_alert_says_how_bad_it_is_and_has_a_runbook_in_the_operator_guide():
+    rules = alert_rules()
+    assert rules and all("alert" in r for r in rules), "alerts only: no recording rules"
+    names = [r["alert"] for r in rules]
+    assert len(names) == len(set(names))
+    runbooks = anchors(OPERATOR_DOC)
+    for rule in rules:
+        name, notes = rule["alert"], rule["annotations"]
+        assert rule["labels"]["severity"] in ("critical", "warning"), name
+        assert notes["summary"].strip() and notes["description"].strip(), name
+        doc, _, anchor = notes["runbook_url"].partition("#")
+        assert (doc, anchor) == ("docs/operator.md", name.lower()), name
+        assert anchor in runbooks, f"{name}: no heading {name} in docs/operator.md"
+    # and the guide's Alerts section tells of these alerts and no others
+    section = OPERATOR_DOC.read_text().split("\n## Alerts\n", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^### (\w+)$", section, re.M) == names
+
+
+def test_compose_runs_prometheus_on_the_relays_metrics_with_the_alerts():
+    prometheus = compose()["services"]["prometheus"]
+    assert "./prometheus:/etc/prometheus:ro" in prometheus["volumes"]
+    assert "mail" in prometheus["networks"]
+    assert prometheus["ports"] == ["127.0.0.1:9090:9090"]
+
+    scrape = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
+    assert scrape["rule_files"] == ["alerts.yml"]
+    [job] = scrape["scrape_configs"]
+    [target] = [t for c in job["static_configs"] for t in c["targets"]]
+    assert target == f"dlpgate:{split_host_port(settings().metrics.listen)[1]}"
+    # the node alerts name the job this scrapes
+    jobs = {j for r in alert_rules() for j in re.findall(r'\bjob="([^"]*)"', r["expr"])}
+    assert jobs == {job["job_name"]}
+
+
+def test_each_alert_has_a_quiet_case_and_a_firing_case():
+    cases = yaml.safe_load((PROMETHEUS / "alerts.test.yml").read_text())["tests"]
+    quiet, firing = set(), set()
+    for case in cases:
+        for check in case["alert_rule_test"]:
+            (firing if check["exp_alerts"] else quiet).add(check["alertname"])
+    names = {r["alert"] for r in alert_rules()}
+    assert quiet == names and firing == names
+
+
+def test_promtool_checks_the_configuration_and_runs_the_alerts_unit_tests():
+    if not shutil.which("promtool"):
+        reason = "needs promtool (Debian's prometheus package, installed by ./scripts/dev test)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    for args in (["check", "config", str(PROMETHEUS / "prometheus.yml")],
+                 ["test", "rules", str(PROMETHEUS / "alerts.test.yml")]):
+        done = subprocess.run(["promtool", *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr

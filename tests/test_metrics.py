@@ -7,19 +7,33 @@ import smtplib
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
+import yaml
 
 from dlpgate import testdata
 from dlpgate.testing import free_port, make_message
+from dlpgate.testing import metric_value as sample
 
-OPERATOR_DOC = Path(__file__).resolve().parents[1] / "docs" / "operator.md"
+ROOT = Path(__file__).resolve().parents[1]
+OPERATOR_DOC = ROOT / "docs" / "operator.md"
+ALERTS = ROOT / "docker" / "prometheus" / "alerts.yml"
+# Series Prometheus makes itself for every target, which an alert may read beside ours
+PROMETHEUS_OWN = {"up"}
+PROMQL_WORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
+                "group_right", "bool", "offset"}
 
 
-def sample(text: str, name: str, **labels: str) -> float:
-    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    for line in text.splitlines():
-        if line.startswith(f"{name}{{{want}}}" if labels else f"{name} "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+def alert_metrics() -> set[str]:
+    """The metric names docker/prometheus/alerts.yml's expressions read: identifiers left
+    once strings, label matchers, ranges, grouping lists and function calls are taken out."""
+    names = set()
+    for group in yaml.safe_load(ALERTS.read_text())["groups"]:
+        for rule in group["rules"]:
+            expr = re.sub(r'"[^"]*"|\{[^}]*\}|\[[^\]]*\]', " ", rule["expr"])
+            expr = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", " ", expr)
+            names |= {w for w in re.findall(r"\b([a-zA-Z_:][\w:]*)\b(?!\s*\()", expr)
+                      if w not in PROMQL_WORDS}
+    return names
 
 
 def test_a_scrape_shows_the_counters_moving_and_readiness_follows_the_next_hop(
@@ -44,6 +58,8 @@ def test_a_scrape_shows_the_counters_moving_and_readiness_follows_the_next_hop(
         assert sample(after, "dlpgate_rule_matches_total",
                       rule="unreadable-attachment-leaving") >= 1
         assert sample(after, "dlpgate_quarantine_open") == 1
+        assert sample(after, "dlpgate_quarantine_oldest_held_seconds") > 0
+        assert sample(after, "dlpgate_journal_sending") == 0  # both sends finished
         # recipients by signal: the colleague is internal, the outsider new to us all
         for signal in ("internal", "new-to-organisation"):
             assert sample(after, "dlpgate_recipient_signals_total", signal=signal) == \
@@ -55,6 +71,12 @@ def test_a_scrape_shows_the_counters_moving_and_readiness_follows_the_next_hop(
         named = set(re.findall(r"`(dlpgate_\w+)", section))
         exported = set(re.findall(r"^# TYPE (\w+) ", after, re.M))
         assert named and named <= exported, named - exported
+        # and every metric an alert reads (docker/prometheus/alerts.yml), by the names of
+        # its samples too (a histogram's _bucket), with one message held and one relayed
+        samples = set(re.findall(r"^(\w+)[{ ]", after, re.M))
+        read = alert_metrics()
+        assert read - PROMETHEUS_OWN and read - PROMETHEUS_OWN <= exported | samples, \
+            read - PROMETHEUS_OWN - exported - samples
         assert web.get("/healthz").status_code == 200
         assert web.get("/readyz").text == "ready\n"
         sink.stop()
@@ -87,3 +109,35 @@ def test_readiness_says_not_ready_while_the_next_hop_cannot_be_used_as_configure
         trusted = readiness(edge.address, next_hop_ca=str(cert))
         assert (trusted.status_code, trusted.text) == (200, "ready\n")
     assert sink.received == [] and edge.received == []  # probed, never sent to
+
+
+def test_the_store_gauges_count_holds_past_their_senders_window_and_unfinished_sends(
+        tmp_path):
+    import time
+
+    from dlpgate import metrics
+    from dlpgate.store.base import HeldMessage, open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'gw.db'}")
+    now = time.time()
+
+    def hold(id: str, created: float, state: str, action: str, minutes: int = 0) -> None:
+        store.hold(HeldMessage(id, created, state, "a@x.gov.uk", ("b@y.org",), "<m>", 10,
+                               "hold", (), (), (), (), b"", action, delay_minutes=minutes))
+
+    hold("late-delay", now - 31 * 60, "awaiting-sender", "delay", 30)  # its minutes ended
+    hold("delay", now - 10 * 60, "awaiting-sender", "delay", 30)
+    hold("late-confirm", now - 73 * 3600, "awaiting-sender", "confirm")  # links expired
+    hold("confirm", now - 71 * 3600, "awaiting-sender", "confirm")
+    hold("reviewer", now - 5 * 3600, "held", "hold")
+    hold("done", now - 9 * 3600, "rejected", "hold")  # decided: waits for no one
+    store.begin_deliveries([("k1", "node", "s1")])
+    try:
+        got = metrics._sample_store(store, 72, now)
+    finally:
+        store.close()
+    assert got[metrics.HELD] == 5
+    assert got[metrics.OLDEST_HELD] == pytest.approx(5 * 3600)
+    assert got[metrics.OVERDUE] == 2
+    assert got[metrics.SENDING] == 1
+    assert 0 <= got[metrics.OLDEST_SENDING] < 60

@@ -225,7 +225,10 @@ class Relay:
         """The audit chain (store/chain.py) checked on from this node's last check, and its
         head logged (`audit_chain`: entries, head N:HASH, no personal data): kept by a SIEM,
         a logged head shows a later rewrite or cut, which the database alone cannot. Once a
-        day, on one node, the whole trail is walked again (an old entry edited since)."""
+        day, on one node, the whole trail is walked again (an old entry edited since). The
+        outcome is also two gauges (metrics.py), so an alert need not read the logs."""
+        from dlpgate import metrics
+
         try:
             whole = await asyncio.to_thread(self.store.take_turn, "audit-chain", 86400.0,
                                             time.time())
@@ -235,8 +238,10 @@ class Relay:
             return
         fields = {"entries": state.entries, "head": f"{state.seq}:{state.head}",
                   "keyed": bool(state.keyed_from), "whole": whole}
+        metrics.CHAIN_CHECKED.set(time.time())
         if state.broken is not None:
             b = state.broken
+            metrics.CHAIN_BROKEN.set(1)
             log.error("audit_chain_broken", **fields, entry=b.id, what=b.what, why=b.why)
         elif state.unchecked:
             log.warning("audit_chain_unchecked", **fields, unchecked=state.unchecked,

@@ -13,9 +13,11 @@ import threading
 import time
 from pathlib import Path
 
+import httpx2 as httpx
 import yaml
 
 from dlpgate.testing import Sink, free_port, make_message, wait_for_port
+from dlpgate.testing import metric_value as sample
 
 
 def start_serve(tmp_path: Path, sink: Sink, policy: dict | None = None,
@@ -260,12 +262,20 @@ def test_serve_logs_the_audit_chains_head_and_a_break_in_it(tmp_path, sink):
     from dlpgate.store.base import AuditEntry, open_store
 
     port, key = free_port(), "an audit key kept out of the database"
+    metrics_port = free_port()
     (tmp_path / "dlpgate.yaml").write_text(yaml.safe_dump({
         "organisation": {"internal_domains": ["example-council.gov.uk"]},
         "storage": {"url": f"sqlite:///{tmp_path / 'gw.db'}"},
         "relay": {"listen": f"127.0.0.1:{port}", "next_hop": sink.address},
         "scan": {"workers": 0}, "detection": {"ner": False},
+        "metrics": {"listen": f"127.0.0.1:{metrics_port}"},
         "quarantine": {"expire_interval": 0.2, "audit_key": key}}))
+
+    def chain_gauges() -> tuple[float, float]:
+        text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=30).text
+        return (sample(text, "dlpgate_audit_chain_broken"),
+                sample(text, "dlpgate_audit_chain_checked_timestamp_seconds"))
+
     store = open_store(f"sqlite:///{tmp_path / 'gw.db'}", key)
     store.audit(AuditEntry("cli:ann", "reveal", "m1", "child protection case", "cli"))
     proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "serve", "--config",
@@ -282,6 +292,8 @@ def test_serve_logs_the_audit_chains_head_and_a_break_in_it(tmp_path, sink):
         while not any(e["event"] == "audit_chain" for e in list(lines)) \
                 and time.monotonic() < deadline:
             time.sleep(0.1)
+        broken_gauge, checked = chain_gauges()
+        assert broken_gauge == 0 and checked > time.time() - 60
         store.audit(AuditEntry("cli:ann", "reveal", "m2", "a second case", "cli"))
         db = sqlite3.connect(tmp_path / "gw.db", isolation_level=None)
         db.execute("DROP TRIGGER audit_no_update")
@@ -290,6 +302,11 @@ def test_serve_logs_the_audit_chains_head_and_a_break_in_it(tmp_path, sink):
         while not any(e["event"] == "audit_chain_broken" for e in list(lines)) \
                 and time.monotonic() < deadline:
             time.sleep(0.1)
+        # the alarm stays raised after later checks, which start past the break
+        passes = len(lines)
+        while len(lines) < passes + 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert chain_gauges()[0] == 1
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
