@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dlpgate import config
 from dlpgate.config import ConfigError, Settings
@@ -351,6 +352,36 @@ def test_every_yaml_snippet_of_the_operator_docs_loads_as_written(tmp_path, name
             load_text(tmp_path, block.replace("/etc/dlpgate/", f"{tmp_path}/"))
         except ConfigError as exc:
             pytest.fail(f"docs/{name} yaml block {i + 1}: {exc.problems}")
+
+
+def test_every_yaml_snippet_of_the_detection_guide_loads_as_written(tmp_path):
+    """docs/detection.md shows policy authors a configuration (their case references) and
+    lexicon files (more terms, Welsh ones, phrases and compounds about no one): the first
+    loads as dlpgate.yaml, each of the others as a file named in `detection.lexicons`, and
+    what each declares is then in force."""
+    from dlpgate.detect.recognizers.special_category import (
+        load_compounds,
+        load_lexicon,
+        load_phrases,
+        load_welsh,
+    )
+
+    blocks = documented("detection.md")
+    assert blocks and blocks[0].startswith("detection:")
+    references = load_text(tmp_path, blocks[0]).detection.case_references
+    assert [r.entity for r in references] == ["UK_CASE_REFERENCE", "COUNCIL_TAX_ACCOUNT"]
+    for i, block in enumerate(blocks[1:], 2):
+        lexicon = tmp_path / f"lexicon{i}.yaml"
+        lexicon.write_text(block)
+        try:
+            load_text(tmp_path, f"detection:\n  lexicons: [{lexicon}]\n")
+        except ConfigError as exc:
+            pytest.fail(f"docs/detection.md yaml block {i}: {exc.problems}")
+        declared = {word for entry in yaml.safe_load(block).values() for key in
+                    ("terms", "phrases", "compounds", "cy") for word in entry.get(key, [])}
+        known = [t for _, terms in load_lexicon([lexicon]).values() for t in terms]
+        known += load_phrases([lexicon]) + load_compounds([lexicon]) + list(load_welsh([lexicon]))
+        assert set(declared) <= set(known), f"docs/detection.md yaml block {i}"
 
 
 def test_the_configuration_errors_operator_md_shows_are_the_ones_given(tmp_path):
