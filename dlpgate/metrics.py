@@ -141,6 +141,10 @@ def app(relay: Any) -> Starlette:
                              Route("/readyz", readyz)])
 
 
+# from an index of its own (migration 0022 / PostgreSQL 0016): a scrape read the whole journal
+JOURNAL_SENDING = "SELECT count(*), min(updated) FROM deliveries WHERE state = 'sending'"
+
+
 def _sample_store(store: Any, link_hours: int, now: float) -> dict[Gauge, float]:
     """The store's gauges, read at scrape time so every node of a shared store says the
     same; counts and ages only. A confirm's links expire `link_hours` after its notice,
@@ -153,8 +157,7 @@ def _sample_store(store: Any, link_hours: int, now: float) -> dict[Gauge, float]
                    "WHERE state = 'awaiting-sender'", ())
     overdue = sum(1 for action, created, minutes in waiting
                   if now > created + (minutes * 60 if action == "delay" else link_hours * 3600))
-    sending, since = read("SELECT count(*), min(updated) FROM deliveries "
-                          "WHERE state = 'sending'", ())[0]
+    sending, since = read(JOURNAL_SENDING, ())[0]
     return {HELD: open_holds, OLDEST_HELD: _age(oldest, now), OVERDUE: overdue,
             SENDING: sending, OLDEST_SENDING: _age(since, now)}
 

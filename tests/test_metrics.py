@@ -141,3 +141,18 @@ def test_the_store_gauges_count_holds_past_their_senders_window_and_unfinished_s
     assert got[metrics.OVERDUE] == 2
     assert got[metrics.SENDING] == 1
     assert 0 <= got[metrics.OLDEST_SENDING] < 60
+
+
+def test_a_scrape_counts_the_journals_unfinished_sends_from_their_own_index(any_store):
+    # a scrape read the whole delivery journal (40-60 ms at 700,000 rows on SQLite) to count
+    # the handful of sends not yet answered
+    from dlpgate.metrics import JOURNAL_SENDING
+
+    if any_store.__class__.__name__.startswith("Postgres"):
+        with any_store._pool.connection() as db, db.transaction():
+            db.execute("SET LOCAL enable_seqscan = off")  # else it scans a table this small
+            plan = " ".join(r[0] for r in db.execute(f"EXPLAIN {JOURNAL_SENDING}").fetchall())
+    else:
+        plan = " ".join(str(r) for r in any_store._read(f"EXPLAIN QUERY PLAN {JOURNAL_SENDING}",
+                                                        ()))
+    assert "deliveries_sending" in plan
