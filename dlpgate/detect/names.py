@@ -302,8 +302,10 @@ ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]{0,63}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]
 
 def addresses_in(message: Message) -> set[str]:
     """Addresses written in the body: the quoted headers of the thread, mostly."""
-    body = message.body
-    return {normalise(a.rstrip(".-")) for a in ADDRESS.findall(body[:20000])}
+    head = message.body[:20000]
+    if "@" not in head:  # no address here: one look for "@" costs less than the pattern
+        return set()
+    return {normalise(a.rstrip(".-")) for a in ADDRESS.findall(head)}
 
 
 def message_words(message: Message) -> set[str]:

@@ -22,6 +22,7 @@ from presidio_analyzer import RecognizerResult
 
 from dlpgate.config import Settings
 from dlpgate.detect import ner, recognizers, signature, whom
+from dlpgate.detect.recognizers.base import longest_digits
 from dlpgate.detect.registry import Context, register
 from dlpgate.detect.summary import CASE_REFERENCE_DETECTOR, CONFIDENT, STRONG_IDENTIFIERS
 from dlpgate.detect.whom import sender_names
@@ -132,7 +133,10 @@ class PatternDetector:
         for part in message.parts:
             roles: list[tuple[int, int]] | None = None  # the signature's posts, when needed
             seen = _Seen(part.text)
+            digits = longest_digits(seen.text)  # once a text, for every number's recognizer
             for rec in self.recognizers:
+                if digits < rec.DIGITS:
+                    continue  # none of its matches could be in this text
                 results, doubted = rec.analyze_all(seen.text)
                 aside += [_finding(part, r, rec.name, seen) for r in doubted]
                 for r in results:

@@ -71,6 +71,7 @@ class DlpDateOfBirthRecognizer(FastRecognizer):
     ENTITY = "DATE_OF_BIRTH"
     PATTERN = _DATE
     FLAGS = re.IGNORECASE
+    DIGITS = 1  # a date's and an age's
     SCORE = 0.0
     CONTEXT_SCORE = 0.9
     # not "b.": it is item 4b. of an agenda and the last letter of an NI number ("JT 48 22

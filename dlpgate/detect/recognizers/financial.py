@@ -13,6 +13,7 @@ class DlpIbanRecognizer(FastRecognizer):
     ENTITY = "IBAN_CODE"
     PATTERN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"
     FIRST = "A-Z"
+    DIGITS = 2
     SCORE = 0.9
     CONTEXT = ("iban", "bank", "account")
     DESCRIPTION = "an IBAN"
@@ -26,6 +27,7 @@ class DlpCreditCardRecognizer(FastRecognizer):
     PATTERN = r"(?<![\d-])(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2}))" \
               r"(?:[ -]?\d{4}){2}[ -]?\d{3,4}(?![\d-])"
     FIRST = r"\d"
+    DIGITS = 4
     SCORE = 0.9
     CONTEXT = ("card", "visa", "mastercard", "amex", "credit", "debit", "payment")
     DESCRIPTION = "a payment card number"

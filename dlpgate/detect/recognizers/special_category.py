@@ -380,14 +380,16 @@ class DlpSpecialCategoryRecognizer(FastRecognizer):
 
     def _matches(self, text: str):
         pos = 0
+        openers = self._openers
         for w in _WORD.finditer(text):
-            if w.start() < pos:
+            if w[0].lower() not in openers:  # most words: asked first, the one question
                 continue
-            if w.group(0).lower() not in self._openers:
+            start = w.start()
+            if start < pos:
                 continue
-            if w.start() and (text[w.start() - 1].isalnum() or text[w.start() - 1] in "-_"):
+            if start and (text[start - 1].isalnum() or text[start - 1] in "-_"):
                 continue
-            m = self._regex.match(text, w.start())
+            m = self._regex.match(text, start)
             if m:
                 pos = m.end()
                 yield m

@@ -20,6 +20,7 @@ class DlpUkSortCodeRecognizer(FastRecognizer):
     ENTITY = "UK_SORT_CODE"
     PATTERN = r"(?<![\d-])\d{2}([- ])\d{2}\1\d{2}(?![\d-])"
     FIRST = r"\d"
+    DIGITS = 2
     SCORE = 0.0
     CONTEXT_SCORE = 0.9
     CONTEXT = _BANKING
@@ -32,6 +33,7 @@ class DlpUkBankAccountRecognizer(FastRecognizer):
     ENTITY = "UK_BANK_ACCOUNT"
     PATTERN = r"(?<![\d-])\d{8}(?![\d-])"
     FIRST = r"\d"
+    DIGITS = 8
     SCORE = 0.0
     CONTEXT_SCORE = 0.85
     CONTEXT = ("account number", "account no", "acc no", "a/c", "bank account", "account",

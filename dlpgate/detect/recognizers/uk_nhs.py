@@ -20,6 +20,7 @@ class DlpUkNhsRecognizer(FastRecognizer):
     ENTITY = "UK_NHS"
     PATTERN = r"(?<![\d+])(?<!\d\.)(\d{3})([ .-]?)(\d{3})\2(\d{4})(?![\d])"
     FIRST = r"\d"
+    DIGITS = 4
     SCORE = 0.9
     CONTEXT = ("nhs", "nhs no", "nhs number", "patient", "health number", "chi",
                # Welsh: NHS (GIG) number, patient

@@ -20,6 +20,7 @@ class DlpUkNinoRecognizer(FastRecognizer):
     PATTERN = (r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])[\s-]?(\d{2})[\s-]?(\d{2})[\s-]?"
                r"(\d{2})[\s-]?([A-D])\b")
     FLAGS = re.IGNORECASE
+    DIGITS = 2
     SCORE = 0.85
     CONTEXT = ("national insurance", "ni number", "ni no", "nino", "ni", "nat ins",
                "yswiriant gwladol", "rhif yg")  # Welsh: National Insurance

@@ -18,6 +18,7 @@ class DlpUkPhoneRecognizer(FastRecognizer):
     ENTITY = "PHONE_NUMBER"
     PATTERN = r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)\d[\d\s\-()]{7,13}\d(?![\d])"
     FIRST = "+(0"
+    DIGITS = 2  # "+44" or "0" and the next
     SCORE = 0.75
     CONTEXT = ("tel", "telephone", "phone", "mobile", "mob", "call", "ring", "contact", "fax",
                # Welsh: telephone, phone number, mobile, ring (us)

@@ -9,6 +9,7 @@ class DlpUkPostcodeRecognizer(FastRecognizer):
     ENTITY = "UK_POSTCODE"
     PATTERN = (r"\b(?:GIR ?0AA|(?:[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]"
                r"|[A-HK-Y]\d[ABEHMNPRVWXY])) ?\d[ABD-HJLNP-UW-Z]{2})\b")
+    DIGITS = 1
     SCORE = 0.85
     CONTEXT = ("postcode", "address", "lives at", "road", "street", "avenue", "lane", "close",
                "drive", "flat", "house",

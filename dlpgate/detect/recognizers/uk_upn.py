@@ -11,6 +11,7 @@ class DlpUkUpnRecognizer(FastRecognizer):
     ENTITY = "UK_UPN"
     PATTERN = r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b"
     FIRST = "A-HJ-NP-RT-Z"
+    DIGITS = 11
     SCORE = 0.9
     CONTEXT = ("upn", "pupil", "unique pupil number", "school",
                "rhif disgybl unigryw", "disgybl", "ysgol")  # Welsh: UPN, pupil, school

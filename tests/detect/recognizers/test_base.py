@@ -115,3 +115,41 @@ def test_a_pattern_given_its_first_characters_matches_what_it_matched_without_th
     for c in [chr(n) for n in range(32, 127)] + ["\u0663", "\uff14", "\u017f", "\u212a"]:
         for sample in samples:
             agree(f"x {c}{sample[1:]} {c}{sample}")
+
+
+def test_every_match_holds_the_digits_in_a_row_its_class_says():
+    # `PatternDetector` does not ask a recognizer whose DIGITS a text's longest run of digits
+    # falls short of; a class that asked too many would lose those matches silently
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    from dlpgate.detect.recognizers.base import longest_digits
+
+    counted = [cls() for cls in PATTERN_RECOGNIZERS if cls.DIGITS]
+    assert len(counted) == 12
+    pieces = ["0", "1", "4", "9", "12", "44", "943", "5919", "2016", "\u0663", "\uff14", " ", "-",
+              "/", ".", "+", "(", ")", "A", "GB", "MORGA", "SM", "LS1", "4AP", " May ", "aged ",
+              " years old", "DOB: ", "NHS number ", "account number ", "sort code ",
+              "passport ", "card ", "tel "]
+
+    def agree(text):
+        for r in counted:
+            found = r.analyze(text, None, None) + [
+                m for m in r._regex.finditer(text)]  # the pattern's own matches too
+            for f in found:
+                start, end = (f.start, f.end) if hasattr(f, "entity_type") else f.span()
+                assert longest_digits(text[start:end]) >= r.DIGITS, (type(r).__name__, text)
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.lists(st.sampled_from(pieces), max_size=30).map("".join))
+    @example("NHS 943 476 5919, tel +44 (0)113 496 0000 or (0113) 496 0000, UPN A123456789012")
+    @example("GB82 WEST 1234 5698 7654 32; card 4111 1111 1111 1111; sort code 12-34-56, "
+             "account number 12345678, passport 123456789, licence MORGA657054SM9IJ")
+    @example("DOB: 4/5/16, born 4 May 2016, aged 7, 7 years old, LS1 4AP, JT 48 22 91 B")
+    @example("tel 01 23 45 67 89 or +44 12 34 56 78, GB12 ABCD EFGH IJKL")
+    def same(text):
+        agree(text)
+
+    same()
+    assert longest_digits("") == longest_digits("no digits") == 0
+    assert longest_digits("12 345-6789 \u0663\u0664") == 4
