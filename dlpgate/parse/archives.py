@@ -61,7 +61,7 @@ from dlpgate.parse.unpack import (
 )
 
 if TYPE_CHECKING:
-    from dlpgate.parse.attachments import Budget, Item, NestedParser
+    from dlpgate.parse.budget import Budget, Item, NestedParser
 
 COMPRESSED = ("gzip", "bzip2", "xz", "zstd", "lz4")
 FILTERED = ("zstd", "lz4")  # the compressed kinds libarchive unpacks

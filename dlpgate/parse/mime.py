@@ -37,15 +37,10 @@ from dlpgate.model import (
     name_line,
 )
 from dlpgate.parse import ical, pasted, smime, tnef
-from dlpgate.parse.attachments import (
-    Budget,
-    BudgetExceeded,
-    Item,
-    carried,
-    decode_text,
-    extract,
-    is_picture,
-)
+from dlpgate.parse.attachments import extract, is_picture
+from dlpgate.parse.budget import Budget, BudgetExceeded, Item
+from dlpgate.parse.decode import decode_text
+from dlpgate.parse.documents import carried
 from dlpgate.parse.html import html_to_text, links, pictures, unshown
 
 KEPT_HEADERS = {

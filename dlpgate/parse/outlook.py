@@ -33,6 +33,7 @@ import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from dlpgate.parse.decode import decode_text
 from dlpgate.parse.html import unshown
 from dlpgate.parse.office import ole_text
 
@@ -205,8 +206,6 @@ class _Reader:
     def markup(self, where: str) -> str:
         """The HTML body's markup, "" for an item without one: stored as bytes in the item's
         code page, or as a string."""
-        from dlpgate.parse.attachments import decode_text  # it reads .msg files with this
-
         path = f"{where}__substg1.0_{_HTML}0102"
         return decode_text(self.stream(path)) if path in self.streams else \
             self.string(where, _HTML)

@@ -4,7 +4,7 @@ Council staff paste screenshots of case systems into the message: a list of chil
 their dates of birth and NHS numbers. Outlook sends each as an inline part of a
 multipart/related, with a Content-ID its HTML shows it by, and the parser passed them over
 as signature logos, or read Outlook's named ones as files. Each is read now as an attached
-picture is (`attachments.image`: from `scan.ocr.min_pixels` up, within the message's pages
+picture is (`pictures.image`: from `scan.ocr.min_pixels` up, within the message's pages
 and seconds of OCR, an `unscannable` problem where those ran out), as a part of its own
 named `body picture N`, which policy reads as body.
 
@@ -34,7 +34,8 @@ from collections.abc import Iterator
 
 from dlpgate.model import TextPart
 from dlpgate.parse import ocr
-from dlpgate.parse.attachments import Budget, Item, described, image
+from dlpgate.parse.budget import Budget, Item
+from dlpgate.parse.pictures import described, image
 
 # A banner's shape: sized for a signature, at most 200 points tall on a sharp screen.
 _STRIP_RATIO = 3

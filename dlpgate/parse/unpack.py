@@ -20,12 +20,10 @@ import tarfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dlpgate.model import Problem
-
-if TYPE_CHECKING:
-    from dlpgate.parse.attachments import Budget
+from dlpgate.parse.budget import Budget, BudgetExceeded
 
 # how each kind is called in what a reviewer reads
 LABEL = {"gzip": "gzip", "bzip2": "bzip2", "xz": "xz", "zstd": "zstd", "lz4": "LZ4", "tar": "tar",
@@ -67,8 +65,6 @@ class Meter:
         self.given = 0
 
     def take(self, n: int) -> None:
-        from dlpgate.parse.attachments import BudgetExceeded  # which reads through this module
-
         self.given += n
         ratio = self.budget.limits.max_ratio
         if self.given > max(RATIO_FROM, ratio * self.size):

@@ -7,7 +7,7 @@ and finance and data teams' big workbooks went out with their cells unread and n
 Read here rather than with pyxlsb: it opens the ZIP itself, so its parts would be unpacked
 outside the message's budget (a sheet claiming 10 GB, a zip bomb), and it reads neither the
 number formats that tell a date of birth from a number nor inline strings. Each part comes
-through the same bounded reader as an .xlsx's XML (`attachments._read_member`), and what is
+through the same bounded reader as an .xlsx's XML (`zips._read_member`), and what is
 built counts against the same text limit (`office._Reading`).
 
 A record's type and size are the file's word, so the walk checks each against the bytes the

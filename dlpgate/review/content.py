@@ -488,7 +488,7 @@ def _hidden_unshown(part: str, raw: bytes) -> bool:
 def _html_hides(raw: bytes) -> bool:
     """Whether an HTML part of the message, or a page attached, has a comment, a tooltip or
     a field (`html.hides`); one inside an archive or a document is not seen here."""
-    from dlpgate.parse.attachments import decode_text
+    from dlpgate.parse.decode import decode_text
     from dlpgate.parse.html import hides
 
     try:

@@ -177,7 +177,7 @@ def _child(inbox: Connection, outbox: Connection, memory: int, seconds: float) -
 def read(raw: bytes) -> dict[str, Any]:
     """The headers, the outline and the body's text of `raw`, as plain JSON values. Runs in
     the child: a hostile message may make it raise, stall or grow, which the parent meets."""
-    from dlpgate.parse.attachments import decode_text
+    from dlpgate.parse.decode import decode_text
     from dlpgate.parse.html import html_to_text
     from dlpgate.parse.mime import header_text
 

@@ -13,7 +13,7 @@ import pytest
 from dlpgate import testdata, testrtf
 from dlpgate.config import Limits, Ocr
 from dlpgate.parse import lzfu, ocr, rtf
-from dlpgate.parse.attachments import decode_text
+from dlpgate.parse.decode import decode_text
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
 
