@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from dlpgate.config import Settings
 from dlpgate.history import getaddresses, is_address, normalise
-from dlpgate.review.commands import _with_store, operator
+from dlpgate.review.commands import _with_store, operator, typed
 from dlpgate.store.base import AuditEntry, HistoryHeld, dumps, retention_entry
 
 
@@ -150,13 +150,15 @@ def register(hsub, common: argparse.ArgumentParser, settings_of, store_of) -> No
     c.add_argument("addresses", nargs="+", metavar="ADDRESS",
                    help="an address, as a mail client shows it")
     c.add_argument("--json", action="store_true", help="one JSON object per address")
-    c.add_argument("--reason", default="", help="why (a request's reference; audited)")
+    c.add_argument("--reason", default="", type=typed,
+                   help="why (a request's reference; audited)")
     c.set_defaults(func=bind(cmd_show))
     c = hsub.add_parser("forget", parents=[common],
                         help="erase every history row that names an address")
     c.add_argument("addresses", nargs="+", metavar="ADDRESS",
                    help="an address, as a mail client shows it")
-    c.add_argument("--reason", default="", help="why (a request's reference; audited)")
+    c.add_argument("--reason", default="", type=typed,
+                   help="why (a request's reference; audited)")
     c.set_defaults(func=bind(cmd_forget))
     c = hsub.add_parser("stats", parents=[common],
                         help="how much history is held, and how old (no addresses)")

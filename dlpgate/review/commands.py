@@ -29,6 +29,18 @@ def operator() -> str:
     return "cli:" + (os.environ.get("SUDO_USER") or getpass.getuser())
 
 
+def typed(value: str) -> str:
+    """Free text from the command line (a reason, a note) as the operator typed it. A terminal
+    not in UTF-8 (Windows-1252, Latin-1) gives bytes Python keeps as lone surrogates, which no
+    store can write: a release with "café" in its reason failed with a store error. Such
+    text is read as Windows-1252, as those terminals write it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(value).decode("cp1252", "replace")
+    return value
+
+
 def _age(seconds: float) -> str:
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
@@ -440,12 +452,14 @@ def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> Non
                              ("reject", cmd_reject, "never send it")):
         c = qsub.add_parser(name, parents=[common], help=verb)
         c.add_argument("id", metavar="ID", help="the held message's id (its scan id)")
-        c.add_argument("--reason", default="", help="why (recorded in the audit trail)")
+        c.add_argument("--reason", default="", type=typed,
+                       help="why (recorded in the audit trail)")
         c.set_defaults(func=bind(func))
     c = qsub.add_parser("note", parents=[common], help="add a note for the reviewers (neither "
                         "releases nor rejects it)")
     c.add_argument("id", metavar="ID", help="the held message's id (its scan id)")
-    c.add_argument("text", metavar="TEXT", help="the note (kept in the audit trail)")
+    c.add_argument("text", metavar="TEXT", type=typed,
+                   help="the note (kept in the audit trail)")
     c.set_defaults(func=bind(cmd_note))
     c = qsub.add_parser("expire", parents=[common],
                         help="apply quarantine.retention_days now (serve does it every "

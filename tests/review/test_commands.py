@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import smtplib
 import subprocess
 import sys
@@ -324,6 +325,33 @@ def test_a_note_from_a_shell_is_on_the_trail_in_the_operators_name_and_decides_n
     assert dlpgate("quarantine", "note", "nope", "x", cfg=cfg).returncode == 1
     assert dlpgate("quarantine", "note", "1a2b3c4d5e6f7a8b9c0d1", " ", cfg=cfg).returncode == 2
     assert len(store.audit_log(action="note")) == 1
+    store.close()
+
+
+def test_a_reason_and_a_note_typed_in_a_terminal_not_in_utf8_are_kept_as_typed(tmp_path):
+    # "café" from a Windows-1252 terminal: Python keeps the lone byte as a surrogate, which
+    # no store can write, and the note failed with a store error
+    from dlpgate.store.base import HeldMessage
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    store = SQLiteStore(url)
+    store.hold(HeldMessage(
+        id="1a2b3c4d5e6f7a8b9c0d2", created=time.time() - 60, state="held",
+        mail_from="alice.jones@example-council.gov.uk", rcpt_tos=("x@example.org",),
+        message_id="<1@x>", size=10, verdict="hold", rules=("some-rule",), reasons=(),
+        findings=(), recipients=(), raw=b"Subject: x\r\n\r\nx\r\n"))
+    cfg = tmp_path / "cli.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": url}}))
+    base = [sys.executable.encode(), b"-m", b"dlpgate", b"quarantine"]
+    for args in ([b"note", b"1a2b3c4d5e6f7a8b9c0d2", b"Phoned the caf\xe9"],
+                 [b"reject", b"1a2b3c4d5e6f7a8b9c0d2", b"--reason", b"caf\xe9 \x96 wrong"]):
+        done = subprocess.run([*base, *args, b"--config", str(cfg).encode()],
+                              capture_output=True, timeout=300, env={**os.environ,
+                                                                     "LC_ALL": "C.UTF-8"})
+        assert done.returncode == 0, done.stderr
+    [note] = store.audit_log(action="note")
+    [reject] = store.audit_log(action="reject")
+    assert note.reason == "Phoned the caf\u00e9" and reject.reason == "caf\u00e9 \u2013 wrong"
     store.close()
 
 
