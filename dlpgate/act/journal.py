@@ -114,7 +114,9 @@ class Journal:
         while len(self._local) > self.REMEMBER:
             self._local.popitem(last=False)
 
-    def _interpret(self, key: str, row: tuple | None) -> Earlier:
+    def interpret(self, key: str, row: tuple | None) -> Earlier:
+        """What an earlier attempt came to, from its row (`Store.delivery`): read here, or by
+        the scan worker before its scan (`WorkerPool.run(journal=key)`)."""
         if row is None:
             return NEW
         state, owner, scan_id = row
@@ -130,20 +132,31 @@ class Journal:
                 return NEW  # our own failed send whose row could not be cleared
         return Earlier(Prior.UNKNOWN, scan_id)
 
+    def recalled(self, key: str) -> Earlier | None:
+        """What this process remembers of an earlier attempt; None: only the store knows."""
+        local = self._local.get(key)
+        if local is None:
+            return None
+        state, scan_id = local
+        return Earlier(_LOCAL[state], scan_id) if state != "failed" else NEW
+
     async def earlier(self, key: str) -> Earlier:
         """What an earlier attempt at this message came to (StoreError when required)."""
-        local = self._local.get(key)
-        if local is not None:
-            state, scan_id = local
-            return Earlier(_LOCAL[state], scan_id) if state != "failed" else NEW
+        recalled = self.recalled(key)
+        if recalled is not None:
+            return recalled
         try:
             row = await asyncio.to_thread(self.store.delivery, key)
-        except StoreError:
-            if self.required:
-                raise
-            log.warning("journal_unavailable", stage="read")
-            return NEW
-        return self._interpret(key, row)
+        except StoreError as exc:
+            return self.unread(exc)
+        return self.interpret(key, row)
+
+    def unread(self, exc: StoreError) -> Earlier:
+        """The store could not say: `exc` raised when the journal is required, else NEW."""
+        if self.required:
+            raise exc
+        log.warning("journal_unavailable", stage="read")
+        return NEW
 
     async def begin(self, key: str, scan_id: str) -> Earlier:
         """Claim the message for sending; NEW means it is committed as ours and may go."""
@@ -160,7 +173,7 @@ class Journal:
             return NEW  # sent unjournaled: its marks later change no row
         if row is None:
             return NEW
-        earlier = self._interpret(key, row)
+        earlier = self.interpret(key, row)
         if earlier is NEW:  # our own earlier failed send: take the row over
             await asyncio.to_thread(self.store.retake_delivery, key, self.owner, scan_id)
             self._remember(key, "sending", scan_id)

@@ -56,7 +56,7 @@ from dlpgate.replies import (
     with_status,
 )
 from dlpgate.store.base import DecisionRecord, HeldMessage, Store, StoreError
-from dlpgate.workers import NOT_THE_MESSAGE, Overloaded, ScanFailed, ScanTimeout, spawn
+from dlpgate.workers import NOT_THE_MESSAGE, Lookup, Overloaded, ScanFailed, ScanTimeout, spawn
 
 log = obs.logger("dlpgate.smtp")
 # messages given up on and not yet decided, remembered by one node (`Gateway.undecided`)
@@ -404,8 +404,24 @@ class Handler:
                       "next hop lacks SMTPUTF8")
             return str(refused)
         key = journal_key(env, raw)
+        scanned: ScanResult | Overloaded | ScanFailed | None = None
+        earlier = gw.journal.recalled(key)
+        lookup = Lookup(key)
+        if earlier is None and key not in gw.undecided:
+            # the store's answer comes with the scan: its worker reads the journal's row
+            # before scanning, which spares this process a thread hop a message. A repeat
+            # is scanned for nothing, as the rare price; it is answered as before
+            try:
+                scanned = await gw.scanner.run(raw, env, scan_id,
+                                               gw.settings.relay.scan_timeout, journal=lookup)
+            except (Overloaded, ScanFailed) as exc:  # acted on below, after the journal
+                scanned = exc
         try:
-            earlier = await gw.journal.earlier(key)
+            if earlier is None and not lookup.done:  # not asked, or the scan never read it
+                earlier = await gw.journal.earlier(key)
+            elif earlier is None:
+                earlier = (gw.journal.unread(StoreError(lookup.error)) if lookup.error
+                           else gw.journal.interpret(key, lookup.row))
         except StoreError as exc:
             await tx.abort()
             log.error("store_failed", scan_id=scan_id, stage="journal", error=str(exc))
@@ -418,7 +434,11 @@ class Handler:
 
         result: ScanResult | None = None
         try:
-            if (failed := gw.undecided.get(key)) is not None:
+            if isinstance(scanned, Exception):
+                raise scanned
+            if scanned is not None:
+                result = scanned
+            elif (failed := gw.undecided.get(key)) is not None:
                 # given up on at an earlier attempt whose decision could not be made (its
                 # worker was being replaced): decided now, not scanned to fail once more
                 result = await self._decide_unread(key, env, raw, scan_id, failed, "")
@@ -427,7 +447,7 @@ class Handler:
                     self._log(scan_id, env, raw, None, Outcome.TEMPFAIL, 451, started,
                               "scan attempts exhausted: no decision yet")
                     return str(R451_SCAN_FAILED)
-            else:
+            else:  # this process remembered the message: no journal read to go with it
                 result = await gw.scanner.run(raw, env, scan_id,
                                               gw.settings.relay.scan_timeout)
         except Overloaded:
