@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dlpgate.detect import lookalike
 from dlpgate.detect.summary import mask
 from dlpgate.history import normalise
 from dlpgate.model import Message
-from dlpgate.store.base import Correspondence
+from dlpgate.store.base import ContactRow, Correspondence
 
 _TOKEN = re.compile(r"[a-z]{3,}")
 
@@ -214,7 +215,7 @@ def same_person(a: str, b: str) -> bool:
     return first_names_match(wa[0], wb[0])
 
 
-def namesakes(targets: list[str], contacts: list[Correspondence],
+def namesakes(targets: list[str], contacts: Contacts,
               limit: int = 20) -> dict[str, list[Correspondence]]:
     """For each recipient, the sender's other contacts with a similar name, most used first.
 
@@ -227,12 +228,13 @@ def namesakes(targets: list[str], contacts: list[Correspondence],
     sender of five hundred contacts asks 30,000 pairs.
     """
     inside = set(targets)
-    pool = [c for c in contacts if c.recipient not in inside and c.count > 0]
+    rows = contacts.rows
+    pool = [i for i, row in enumerate(rows) if row[0] not in inside and row[1] > 0]
     by_first: dict[str, list[int]] = {}
     by_last: dict[str, list[int]] = {}
     by_length: dict[int, list[tuple[int, str, frozenset[str]]]] = {}
-    for i, c in enumerate(pool):
-        local = c.recipient.rpartition("@")[0]
+    for i in pool:
+        local = rows[i][0].rpartition("@")[0]
         first, last, letters = _names(local)
         if first:
             by_first.setdefault(first, []).append(i)
@@ -248,19 +250,51 @@ def namesakes(targets: list[str], contacts: list[Correspondence],
                         for i, other, theirs in by_length.get(n, ())
                         if i not in hits and len(theirs ^ letters) <= 4
                         and lookalike.distance(local, other, 2) <= 2)
-        similar = [pool[i] for i in sorted(hits) if not same_person(t, pool[i].recipient)]
+        similar = [i for i in sorted(hits) if not same_person(t, rows[i][0])]
         if similar:
-            out[t] = similar[:limit]
+            out[t] = [contacts[i] for i in similar[:limit]]
     return out
 
 
-class Contacts(list):
-    """A sender's contacts, most written to first, indexed on first use by domain and by
-    local part: a slip keeps the domain and a name at another domain keeps the local
-    part, so each recipient is compared with those few rather than with every contact."""
+class Contacts:
+    """A sender's contacts, most written to first, from the store's rows (`contact_rows`),
+    each made a Correspondence only when asked for: a message's recipients are compared with
+    up to 500 contacts and need a few of them, or none, and making them all cost a fifteenth
+    of a scan. Indexed on first use by domain and by local part: a slip keeps the domain and
+    a name at another domain keeps the local part, so each recipient is compared with those
+    few rather than with every contact."""
 
     _index: tuple[dict[tuple[str, int], list[int]], dict[str, list[int]]] | None = None
     _by_name: dict[tuple[str, str], list[int]] | None = None
+
+    def __init__(self, rows: list[ContactRow] | None = None) -> None:
+        self.rows = rows or []  # read only: a PostgreSQL store hands the same list again
+        self._made: dict[int, Correspondence] = {}
+
+    @classmethod
+    def of(cls, contacts: list[Correspondence]) -> Contacts:
+        """Contacts from Correspondence already made (a test's), kept as they are."""
+        made = cls([(c.recipient, c.count, c.first_seen, c.last_seen, c.replied)
+                    for c in contacts])
+        made._made = dict(enumerate(contacts))
+        return made
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> Correspondence:
+        if (c := self._made.get(i)) is None:
+            recipient, count, first_seen, last_seen, replied = self.rows[i]
+            c = self._made[i] = Correspondence(recipient, count, first_seen, last_seen,
+                                               bool(replied))
+        return c
+
+    def __iter__(self) -> Iterator[Correspondence]:
+        return (self[i] for i in range(len(self.rows)))
+
+    def frequent(self, least: int) -> list[str]:
+        """The addresses written to at least `least` times, most first."""
+        return [r[0] for r in self.rows if r[1] >= least]
 
     def mistakable(self, address: str) -> list[Correspondence]:
         """The contacts `address` could be a slip from (`is_slip`: at its domain, a local part
@@ -269,8 +303,8 @@ class Contacts(list):
         if self._index is None:
             near: dict[tuple[str, int], list[int]] = {}
             by_local: dict[str, list[int]] = {}
-            for i, c in enumerate(self):
-                local, _, domain = c.recipient.rpartition("@")
+            for i, row in enumerate(self.rows):
+                local, _, domain = row[0].rpartition("@")
                 near.setdefault((domain, len(local)), []).append(i)
                 by_local.setdefault(unseparated(local), []).append(i)
             self._index = (near, by_local)
@@ -285,8 +319,8 @@ class Contacts(list):
         khan.sarah@, sarah_j_khan@), in the list's order."""
         if self._by_name is None:
             by_name: dict[tuple[str, str], list[int]] = {}
-            for i, c in enumerate(self):
-                words = name_words(c.recipient)
+            for i, row in enumerate(self.rows):
+                words = name_words(row[0])
                 if len(words) >= 2:
                     by_name.setdefault((words[0], words[-1]), []).append(i)
             self._by_name = by_name

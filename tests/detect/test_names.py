@@ -59,9 +59,9 @@ def test_namesakes_leave_out_contacts_who_are_recipients_too():
     contacts = [Correspondence("sarah.jones@gmail.com", 9, 0, 0),
                 Correspondence("sarah.khan@nhs.net", 5, 0, 0),
                 Correspondence("tom.brown@nhs.net", 7, 0, 0)]
-    got = namesakes(["sarah.khan@nhs.net"], contacts)
+    got = namesakes(["sarah.khan@nhs.net"], Contacts.of(contacts))
     assert [c.recipient for c in got["sarah.khan@nhs.net"]] == ["sarah.jones@gmail.com"]
-    both = namesakes(["sarah.khan@nhs.net", "sarah.jones@gmail.com"], contacts)
+    both = namesakes(["sarah.khan@nhs.net", "sarah.jones@gmail.com"], Contacts.of(contacts))
     assert both == {}  # the sender picked both, so neither was mistaken for the other
 
 
@@ -93,7 +93,7 @@ def test_another_name_or_another_domain_is_not_the_same_person(one, other):
 def test_namesakes_leave_out_the_recipients_own_other_addresses():
     contacts = [Correspondence("steven.j.kean@council.gov.uk", 30, 0, 0),
                 Correspondence("steven.king@council.gov.uk", 2, 0, 0)]
-    got = namesakes(["steven.kean@council.gov.uk"], contacts)
+    got = namesakes(["steven.kean@council.gov.uk"], Contacts.of(contacts))
     assert [c.recipient for c in got["steven.kean@council.gov.uk"]] == \
         ["steven.king@council.gov.uk"]
 
@@ -216,16 +216,37 @@ def _crowd() -> tuple[list[str], list[Correspondence]]:
 def test_namesakes_are_every_contact_similar_names_would_pair_bar_the_recipients_own():
     targets, contacts = _crowd()
     inside = set(targets)
-    got = namesakes(targets, contacts, limit=1000)
+    got = namesakes(targets, Contacts.of(contacts), limit=1000)
     for t in dict.fromkeys(targets):
         expected = [c for c in contacts if c.recipient not in inside and c.count > 0
                     and similar_names(t, c.recipient) and not same_person(t, c.recipient)]
         assert got.get(t, []) == expected, t
 
 
+def test_namesakes_of_one_recipient_are_those_similar_names_would_pair():
+    # the recipients are indexed, not the contacts: one recipient is the usual message
+    targets, contacts = _crowd()
+    indexed = Contacts.of(contacts)
+    for t in targets:
+        expected = [c for c in contacts if c.recipient != t and c.count > 0
+                    and similar_names(t, c.recipient) and not same_person(t, c.recipient)]
+        assert namesakes([t], indexed, limit=1000).get(t, []) == expected, t
+
+
+def test_contacts_are_made_from_the_stores_rows_only_when_asked_for():
+    rows = [("sarah.jones@gmail.com", 9, 1.0, 2.0, 1), ("tom.brown@nhs.net", 7, 0.0, 0.0, 0),
+            ("jo.reid@nhs.net", 1, 0.0, 0.0, 0)]
+    contacts = Contacts(rows)
+    assert contacts.mistakable("sarah.jones@hotmail.com") == [
+        Correspondence("sarah.jones@gmail.com", 9, 1.0, 2.0, True)]
+    assert list(contacts._made) == [0]  # the other two were never asked for
+    assert contacts.frequent(2) == ["sarah.jones@gmail.com", "tom.brown@nhs.net"]
+    assert [c.recipient for c in contacts] == [r[0] for r in rows] and len(contacts) == 3
+
+
 def test_the_contacts_an_address_is_compared_with_hold_every_slip_and_name_elsewhere():
     targets, contacts = _crowd()
-    indexed = Contacts(contacts)
+    indexed = Contacts.of(contacts)
     for t in targets:
         local = t.rpartition("@")[0]
         found = indexed.mistakable(t)
