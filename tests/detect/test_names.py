@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dlpgate.detect.names import (
+    SEPARATOR,
     Contacts,
     Spellings,
     addresses_in,
@@ -14,6 +15,7 @@ from dlpgate.detect.names import (
     namesakes,
     same_person,
     similar_names,
+    unseparated,
     written_names,
 )
 from dlpgate.model import Envelope
@@ -221,6 +223,14 @@ def test_namesakes_are_every_contact_similar_names_would_pair_bar_the_recipients
         expected = [c for c in contacts if c.recipient not in inside and c.count > 0
                     and similar_names(t, c.recipient) and not same_person(t, c.recipient)]
         assert got.get(t, []) == expected, t
+
+
+@pytest.mark.parametrize("local, plain", [
+    ("jo.bloggs", "jobloggs"), ("jo_bloggs", "jobloggs"), ("jo-bloggs", "jobloggs"),
+    ("j.o_b-loggs.", "jobloggs"), ("._-", ""), ("jo\u2010bloggs", "jo\u2010bloggs"),  # not a hyphen
+    ("jo\uff0ebloggs", "jo\uff0ebloggs"), ("", "")])
+def test_unseparated_drops_what_separator_matches_and_nothing_else(local, plain):
+    assert unseparated(local) == plain == SEPARATOR.sub("", local)
 
 
 def test_namesakes_of_one_recipient_are_those_similar_names_would_pair():
