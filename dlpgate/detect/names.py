@@ -337,10 +337,26 @@ ADDRESS = re.compile(r"[a-z0-9][a-z0-9._'+-]{0,63}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]
 
 def addresses_in(message: Message) -> set[str]:
     """Addresses written in the body: the quoted headers of the thread, mostly."""
-    head = message.body[:20000]
-    if "@" not in head:  # no address here: one look for "@" costs less than the pattern
-        return set()
-    return {normalise(a.rstrip(".-")) for a in ADDRESS.findall(head)}
+    return {normalise(a.rstrip(".-")) for a in written_addresses(message.body[:20000])}
+
+
+def written_addresses(text: str) -> list[str]:
+    """`ADDRESS.findall(text)`, sought only near each @ (none: one look for it).
+
+    A match holds one @, at most 64 characters after where it starts, so none starts
+    before the next @ less 64: the search starts there. Asked at every position of a body,
+    most of them inside words, the pattern cost a fortieth of a scan; near each @, a tenth
+    of that.
+    """
+    found = []
+    end = 0
+    while (at := text.find("@", end + 1)) != -1:  # (one at `end` closed the last match)
+        m = ADDRESS.search(text, max(end, at - 64))
+        if m is None:
+            break
+        found.append(m.group())
+        end = m.end()
+    return found
 
 
 def message_words(message: Message) -> set[str]:

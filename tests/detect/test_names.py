@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlpgate.detect.names import (
+    ADDRESS,
     SEPARATOR,
     Contacts,
     Spellings,
@@ -16,6 +19,7 @@ from dlpgate.detect.names import (
     same_person,
     similar_names,
     unseparated,
+    written_addresses,
     written_names,
 )
 from dlpgate.model import Envelope
@@ -123,6 +127,15 @@ def test_no_more_of_a_local_part_is_read_than_a_mail_system_allows():
     # RFC 5321: 64 characters; a longer run before an @ is no address, only its tail
     raw = make_message(body="a" * 100 + "@nhs.net and jo@nhs.net\n")
     assert addresses_in(parse(raw)) == {"a" * 64 + "@nhs.net", "jo@nhs.net"}
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(st.sampled_from("ab9._-'+@ \n\u212a\u017f\u0130"), max_size=300),
+       st.integers(0, 70))
+def test_addresses_sought_near_each_at_sign_are_those_the_pattern_finds_anywhere(text, run):
+    # only near each @ (a tenth of the time): every address, and nothing else, as before
+    for t in (text, "a" * run + text, text.replace("@", "a" * run + "@", 1)):
+        assert written_addresses(t) == ADDRESS.findall(t)
 
 
 def body(text: str):
