@@ -510,7 +510,11 @@ def leaving_out(written: dict[str, list[str]], person: list[str]) -> dict[str, l
                                               and x.lower() == last)])}
 
 
-_COUPLE = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:&|and)\s+[A-Z][a-z]{2,}\s+([A-Z][a-z]{2,})\b")
+# (The capital first and the \b before it checked behind it: a pattern that opens with a class
+# of letters is sought by a quick scan for one, a pattern that opens with \b is tried at every
+# position, at twice the cost.)
+_COUPLE = re.compile(r"([A-Z](?<=\b[A-Z])[a-z]{2,})\s+(?:&|and)\s+"
+                     r"[A-Z][a-z]{2,}\s+([A-Z][a-z]{2,})\b")
 
 
 def written_names(message: Message) -> dict[str, list[str]]:

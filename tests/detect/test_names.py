@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlpgate.detect.names import (
+    _COUPLE,
     ADDRESS,
     SEPARATOR,
     Contacts,
@@ -136,6 +139,17 @@ def test_addresses_sought_near_each_at_sign_are_those_the_pattern_finds_anywhere
     # only near each @ (a tenth of the time): every address, and nothing else, as before
     for t in (text, "a" * run + text, text.replace("@", "a" * run + "@", 1)):
         assert written_addresses(t) == ADDRESS.findall(t)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["Dan", "Pamela", "Leff", "and", "&", "an", "DAN", "Éva", "O'",
+                                 "_", "9", " ", "  ", "\n", "'"]), max_size=14))
+def test_a_couple_is_the_capital_first_form_of_the_word_boundary_first_pattern(words):
+    # the capital first is sought by a quick scan; \b first was tried at every position
+    text = "".join(words)
+    plain = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:&|and)\s+[A-Z][a-z]{2,}\s+([A-Z][a-z]{2,})\b")
+    assert [(m.span(), m.groups()) for m in _COUPLE.finditer(text)] == \
+        [(m.span(), m.groups()) for m in plain.finditer(text)]
 
 
 def body(text: str):
