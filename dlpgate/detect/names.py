@@ -267,6 +267,7 @@ class Contacts:
 
     _index: tuple[dict[tuple[str, int], list[int]], dict[str, list[int]]] | None = None
     _by_name: dict[tuple[str, str], list[int]] | None = None
+    _asked = False  # whether `mistakable` has been asked once (and read the list through)
 
     def __init__(self, rows: list[ContactRow] | None = None) -> None:
         self.rows = rows or []  # read only: a PostgreSQL store hands the same list again
@@ -300,20 +301,34 @@ class Contacts:
     def mistakable(self, address: str) -> list[Correspondence]:
         """The contacts `address` could be a slip from (`is_slip`: at its domain, a local part
         at most two letters longer or shorter) or a namesake elsewhere of (its local part,
-        whatever separates its words), in the list's order."""
+        whatever separates its words), in the list's order.
+
+        The first question reads the list through; the index is built for a second (a
+        message with one recipient the sender has not written to, the usual case, asks once).
+        """
+        local, _, domain = address.rpartition("@")
+        plain = unseparated(local)
+        if self._index is None and not self._asked:
+            self._asked = True
+            out = []
+            for i, row in enumerate(self.rows):
+                theirs, _, where = row[0].rpartition("@")
+                if (where == domain and abs(len(theirs) - len(local)) <= 2) or \
+                        unseparated(theirs) == plain:
+                    out.append(self[i])
+            return out
         if self._index is None:
             near: dict[tuple[str, int], list[int]] = {}
             by_local: dict[str, list[int]] = {}
             for i, row in enumerate(self.rows):
-                local, _, domain = row[0].rpartition("@")
-                near.setdefault((domain, len(local)), []).append(i)
-                by_local.setdefault(unseparated(local), []).append(i)
+                theirs, _, where = row[0].rpartition("@")
+                near.setdefault((where, len(theirs)), []).append(i)
+                by_local.setdefault(unseparated(theirs), []).append(i)
             self._index = (near, by_local)
-        local, _, domain = address.rpartition("@")
         near, by_local = self._index
         found = {i for n in range(len(local) - 2, len(local) + 3)
                  for i in near.get((domain, n), ())}
-        return [self[i] for i in sorted(found.union(by_local.get(unseparated(local), ())))]
+        return [self[i] for i in sorted(found.union(by_local.get(plain, ())))]
 
     def named(self, first: str, last: str) -> list[Correspondence]:
         """The contacts whose address spells this first name and surname (sarah.khan@,
