@@ -260,10 +260,10 @@ def namesakes(targets: list[str], contacts: Contacts,
 class Contacts:
     """A sender's contacts, most written to first, from the store's rows (`contact_rows`),
     each made a Correspondence only when asked for: a message's recipients are compared with
-    up to 500 contacts and need a few of them, or none, and making them all cost a fifteenth
-    of a scan. Indexed on first use by domain and by local part: a slip keeps the domain and
-    a name at another domain keeps the local part, so each recipient is compared with those
-    few rather than with every contact."""
+    up to 500 contacts and need a few of them, or none, and making them all cost a thirtieth
+    of a scan. Indexed by domain and by local part when asked more than once (`mistakable`)
+    or by name: a slip keeps the domain and a name at another domain keeps the local part,
+    so each recipient is compared with those few rather than with every contact."""
 
     _index: tuple[dict[tuple[str, int], list[int]], dict[str, list[int]]] | None = None
     _by_name: dict[tuple[str, str], list[int]] | None = None
@@ -360,7 +360,7 @@ def written_addresses(text: str) -> list[str]:
 
     A match holds one @, at most 64 characters after where it starts, so none starts
     before the next @ less 64: the search starts there. Asked at every position of a body,
-    most of them inside words, the pattern cost a fortieth of a scan; near each @, a tenth
+    most of them inside words, the pattern cost a fortieth of a scan; near each @, a sixth
     of that.
     """
     found = []
