@@ -178,7 +178,7 @@ class RecipientRiskAssessor:
         shown_as = functools.cache(lambda: greeting.display_names(message))
         greeted = self._greeted(targets, hello, shown_as)
         quoted = in_body - set(targets) - {sender}
-        contacts = names.Contacts(store.contacts(sender) if mine else [])
+        contacts = names.Contacts(store.contact_rows(sender) if mine else [])
         namesakes = names.namesakes(targets, contacts)
         together = _Organisations(targets)
         top_domains = functools.cache(  # read once a message, and only if a recipient asks

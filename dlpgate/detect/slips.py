@@ -18,7 +18,6 @@ from dlpgate.detect.namesakes import SignalMaker, times
 from dlpgate.history import in_domains
 from dlpgate.model import RecipientSignal as S
 from dlpgate.model import Signal
-from dlpgate.store.base import Correspondence
 
 # Messages from here to a domain before it counts as somebody's real correspondent rather
 # than a slip that went once or twice (and stayed in the autocomplete)
@@ -88,11 +87,10 @@ class Slips:
         asked: it is somebody's real correspondent, unless it imitates ours, which
         `dressed_up` asks of every recipient)."""
         out = self.mistaken(address, contacts, targets, quoted, near, spellings)
-        frequent = [c for c in contacts if c.count >= self.known_min]
         seen = org_domains.get(domain)
         if not dressed and (seen is None or seen.count < ESTABLISHED) and \
                 not in_domains(domain, self.ours + self.distinct):
-            refs = [c.recipient.rpartition("@")[2] for c in frequent[:100]]
+            refs = [a.rpartition("@")[2] for a in contacts.frequent(self.known_min)[:100]]
             refs += top_domains()  # the organisation's, read once a message
             refs += sorted({q.rpartition("@")[2] for q in quoted})
             refs += sorted(self.webmail)
@@ -229,7 +227,7 @@ class Slips:
                     S.ADDRESS_SLIP, f"{address} is a typing slip from {k}, {who}")]
         return []
 
-    def _whose(self, ref: str, contacts: list[Correspondence], quoted: set[str]) -> str:
+    def _whose(self, ref: str, contacts: names.Contacts, quoted: set[str]) -> str:
         """Why the imitated domain matters to this sender, for the explanation."""
         if in_domains(ref, self.internal):
             return ", one of our own domains"

@@ -215,6 +215,10 @@ class Correspondence:
     smallest: int | None = None  # fewest recipients of a message to them (None: not known)
 
 
+# A contact as the store reads it: (recipient, count, first_seen, last_seen, replied).
+ContactRow = tuple[str, int, float, float, bool]
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryHeld:
     """What the correspondence history holds that names one address (`history show`)."""
@@ -383,6 +387,11 @@ class Store(Protocol):
 
     def contacts(self, sender: str, limit: int = 500) -> list[Correspondence]:
         """The sender's correspondents, most frequent first."""
+        ...
+
+    def contact_rows(self, sender: str, limit: int = 500) -> list[ContactRow]:
+        """`contacts` as the rows read, for a scan that makes a Correspondence of the few it
+        needs (`names.Contacts`)."""
         ...
 
     def addressed(self, recipients: list[str]) -> dict[str, int]:

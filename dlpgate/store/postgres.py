@@ -69,9 +69,9 @@ class PostgresStore(SQLStore):
     GREATEST = "GREATEST"
     BYTEWISE = ' COLLATE "C"'
 
-    def contacts(self, sender: str, limit: int = 500):
+    def contact_rows(self, sender: str, limit: int = 500):
         return self._cached(("contacts", sender, limit), lambda: super(PostgresStore, self)
-                            .contacts(sender, limit))
+                            .contact_rows(sender, limit))
 
     def top_domains(self, limit: int = 500):
         return self._cached(("top", limit), lambda: super(PostgresStore, self).top_domains(limit))

@@ -20,6 +20,7 @@ from dlpgate.store import chain
 from dlpgate.store.auditkeys import AuditKeys
 from dlpgate.store.base import (
     AuditEntry,
+    ContactRow,
     Correspondence,
     DecisionRecord,
     HeldMessage,
@@ -636,14 +637,17 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         return {r: n for r, n in rows}
 
     def contacts(self, sender: str, limit: int = 500) -> list[Correspondence]:
-        rows = self._read(
+        return [Correspondence(r[0], r[1], r[2], r[3], bool(r[4]))
+                for r in self.contact_rows(sender, limit)]
+
+    def contact_rows(self, sender: str, limit: int = 500) -> list[ContactRow]:
+        return self._read(
             "SELECT recipient, count, first_seen, last_seen, replied FROM correspondence "
             # most used first, as an autocomplete lists them; ties by address, so that both
             # stores list them alike (PostgreSQL's order of ties changed with unrelated
             # deletions, and with it which Sarah a signal named and whether mail was held)
             f"WHERE sender = ? ORDER BY count DESC, recipient{self.BYTEWISE} LIMIT ?",
             (sender, limit))
-        return [Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
     def domains(self, domains: list[str]) -> dict[str, Correspondence]:
         if not domains:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlpgate.detect.names import (
+    _COUPLE,
+    ADDRESS,
+    SEPARATOR,
     Contacts,
     Spellings,
     addresses_in,
@@ -14,6 +21,8 @@ from dlpgate.detect.names import (
     namesakes,
     same_person,
     similar_names,
+    unseparated,
+    written_addresses,
     written_names,
 )
 from dlpgate.model import Envelope
@@ -59,9 +68,9 @@ def test_namesakes_leave_out_contacts_who_are_recipients_too():
     contacts = [Correspondence("sarah.jones@gmail.com", 9, 0, 0),
                 Correspondence("sarah.khan@nhs.net", 5, 0, 0),
                 Correspondence("tom.brown@nhs.net", 7, 0, 0)]
-    got = namesakes(["sarah.khan@nhs.net"], contacts)
+    got = namesakes(["sarah.khan@nhs.net"], Contacts.of(contacts))
     assert [c.recipient for c in got["sarah.khan@nhs.net"]] == ["sarah.jones@gmail.com"]
-    both = namesakes(["sarah.khan@nhs.net", "sarah.jones@gmail.com"], contacts)
+    both = namesakes(["sarah.khan@nhs.net", "sarah.jones@gmail.com"], Contacts.of(contacts))
     assert both == {}  # the sender picked both, so neither was mistaken for the other
 
 
@@ -93,7 +102,7 @@ def test_another_name_or_another_domain_is_not_the_same_person(one, other):
 def test_namesakes_leave_out_the_recipients_own_other_addresses():
     contacts = [Correspondence("steven.j.kean@council.gov.uk", 30, 0, 0),
                 Correspondence("steven.king@council.gov.uk", 2, 0, 0)]
-    got = namesakes(["steven.kean@council.gov.uk"], contacts)
+    got = namesakes(["steven.kean@council.gov.uk"], Contacts.of(contacts))
     assert [c.recipient for c in got["steven.kean@council.gov.uk"]] == \
         ["steven.king@council.gov.uk"]
 
@@ -121,6 +130,26 @@ def test_no_more_of_a_local_part_is_read_than_a_mail_system_allows():
     # RFC 5321: 64 characters; a longer run before an @ is no address, only its tail
     raw = make_message(body="a" * 100 + "@nhs.net and jo@nhs.net\n")
     assert addresses_in(parse(raw)) == {"a" * 64 + "@nhs.net", "jo@nhs.net"}
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(st.sampled_from("ab9._-'+@ \n\u212a\u017f\u0130"), max_size=300),
+       st.integers(0, 70))
+def test_addresses_sought_near_each_at_sign_are_those_the_pattern_finds_anywhere(text, run):
+    # only near each @ (a tenth of the time): every address, and nothing else, as before
+    for t in (text, "a" * run + text, text.replace("@", "a" * run + "@", 1)):
+        assert written_addresses(t) == ADDRESS.findall(t)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["Dan", "Pamela", "Leff", "and", "&", "an", "DAN", "Éva", "O'",
+                                 "_", "9", " ", "  ", "\n", "'"]), max_size=14))
+def test_a_couple_is_the_capital_first_form_of_the_word_boundary_first_pattern(words):
+    # the capital first is sought by a quick scan; \b first was tried at every position
+    text = "".join(words)
+    plain = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:&|and)\s+[A-Z][a-z]{2,}\s+([A-Z][a-z]{2,})\b")
+    assert [(m.span(), m.groups()) for m in _COUPLE.finditer(text)] == \
+        [(m.span(), m.groups()) for m in plain.finditer(text)]
 
 
 def body(text: str):
@@ -216,19 +245,49 @@ def _crowd() -> tuple[list[str], list[Correspondence]]:
 def test_namesakes_are_every_contact_similar_names_would_pair_bar_the_recipients_own():
     targets, contacts = _crowd()
     inside = set(targets)
-    got = namesakes(targets, contacts, limit=1000)
+    got = namesakes(targets, Contacts.of(contacts), limit=1000)
     for t in dict.fromkeys(targets):
         expected = [c for c in contacts if c.recipient not in inside and c.count > 0
                     and similar_names(t, c.recipient) and not same_person(t, c.recipient)]
         assert got.get(t, []) == expected, t
 
 
+@pytest.mark.parametrize("local, plain", [
+    ("jo.bloggs", "jobloggs"), ("jo_bloggs", "jobloggs"), ("jo-bloggs", "jobloggs"),
+    ("j.o_b-loggs.", "jobloggs"), ("._-", ""), ("jo\u2010bloggs", "jo\u2010bloggs"),  # not a hyphen
+    ("jo\uff0ebloggs", "jo\uff0ebloggs"), ("", "")])
+def test_unseparated_drops_what_separator_matches_and_nothing_else(local, plain):
+    assert unseparated(local) == plain == SEPARATOR.sub("", local)
+
+
+def test_namesakes_of_one_recipient_are_those_similar_names_would_pair():
+    # the recipients are indexed, not the contacts: one recipient is the usual message
+    targets, contacts = _crowd()
+    indexed = Contacts.of(contacts)
+    for t in targets:
+        expected = [c for c in contacts if c.recipient != t and c.count > 0
+                    and similar_names(t, c.recipient) and not same_person(t, c.recipient)]
+        assert namesakes([t], indexed, limit=1000).get(t, []) == expected, t
+
+
+def test_contacts_are_made_from_the_stores_rows_only_when_asked_for():
+    rows = [("sarah.jones@gmail.com", 9, 1.0, 2.0, 1), ("tom.brown@nhs.net", 7, 0.0, 0.0, 0),
+            ("jo.reid@nhs.net", 1, 0.0, 0.0, 0)]
+    contacts = Contacts(rows)
+    assert contacts.mistakable("sarah.jones@hotmail.com") == [
+        Correspondence("sarah.jones@gmail.com", 9, 1.0, 2.0, True)]
+    assert list(contacts._made) == [0]  # the other two were never asked for
+    assert contacts.frequent(2) == ["sarah.jones@gmail.com", "tom.brown@nhs.net"]
+    assert [c.recipient for c in contacts] == [r[0] for r in rows] and len(contacts) == 3
+
+
 def test_the_contacts_an_address_is_compared_with_hold_every_slip_and_name_elsewhere():
     targets, contacts = _crowd()
-    indexed = Contacts(contacts)
+    indexed = Contacts.of(contacts)
     for t in targets:
         local = t.rpartition("@")[0]
         found = indexed.mistakable(t)
+        assert Contacts.of(contacts).mistakable(t) == found  # read through, the first time
         assert found == [c for c in contacts if c in found]  # in the list's order
         assert [c for c in contacts if is_slip(t, c.recipient)
                 or c.recipient.rpartition("@")[0] == local] == \

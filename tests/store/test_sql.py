@@ -12,7 +12,7 @@ from dlpgate.config import Settings
 from dlpgate.history import Pair
 from dlpgate.model import Outcome
 from dlpgate.pipeline import Scanner
-from dlpgate.store.base import AuditEntry, DecisionRecord, HeldMessage, StoreError
+from dlpgate.store.base import AuditEntry, Correspondence, DecisionRecord, HeldMessage, StoreError
 from dlpgate.testing import make_envelope, make_message
 
 
@@ -254,6 +254,18 @@ def test_correspondence_counts_and_widens_first_and_last_seen(any_store):
     assert any_store.contacts("a@x.gov.uk")[0].replied
     assert any_store.domains(["nhs.net"])["nhs.net"].count == 4
     assert [d.recipient for d in any_store.top_domains()] == ["nhs.net"]
+
+
+def test_contact_rows_are_the_contacts_as_read(any_store):
+    # a scan reads the rows and makes a Correspondence of the few it needs (names.Contacts)
+    any_store.learn([Pair("a@x.gov.uk", r, 100.0 + i, n)
+                     for i, (r, n) in enumerate([("b@nhs.net", 2), ("c@nhs.net", 5),
+                                                 ("d@nhs.net", 2)])])
+    any_store.mark_replied([("a@x.gov.uk", "c@nhs.net", 300.0)])
+    rows = any_store.contact_rows("a@x.gov.uk")
+    assert [r[0] for r in rows] == ["c@nhs.net", "b@nhs.net", "d@nhs.net"]
+    assert [Correspondence(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows] == \
+        any_store.contacts("a@x.gov.uk")
 
 
 def test_wrote_in_names_who_has_written_to_anyone_here_whoever_wrote_to_them(any_store):
