@@ -301,20 +301,25 @@ def test_list_keeps_its_columns_under_their_headings_for_every_state(tmp_path):
         assert waiting.index(word) == heading.index(column), out.stdout
 
 
-def test_a_note_from_a_shell_is_on_the_trail_in_the_operators_name_and_decides_nothing(
-        tmp_path):
+def one_held(tmp_path: Path, item_id: str) -> tuple[SQLiteStore, Path]:
+    """A store holding one message, `item_id`, and a config for the CLI that reads it."""
     from dlpgate.store.base import HeldMessage
 
     url = f"sqlite:///{tmp_path / 'q.db'}"
     store = SQLiteStore(url)
     store.hold(HeldMessage(
-        id="1a2b3c4d5e6f7a8b9c0d1", created=time.time() - 60, state="held",
+        id=item_id, created=time.time() - 60, state="held",
         mail_from="alice.jones@example-council.gov.uk", rcpt_tos=("x@example.org",),
         message_id="<1@x>", size=10, verdict="hold", rules=("some-rule",), reasons=(),
         findings=(), recipients=(), raw=b"Subject: x\r\n\r\nx\r\n"))
     cfg = tmp_path / "cli.yaml"
     cfg.write_text(yaml.safe_dump({"storage": {"url": url}}))
+    return store, cfg
 
+
+def test_a_note_from_a_shell_is_on_the_trail_in_the_operators_name_and_decides_nothing(
+        tmp_path):
+    store, cfg = one_held(tmp_path, "1a2b3c4d5e6f7a8b9c0d1")
     added = dlpgate("quarantine", "note", "1a2b3c4d5e6f7a8b9c0d1", "Sender phoned:\n  it can go "
                     "once her manager agrees.", cfg=cfg)
     assert (added.returncode, added.stdout) == (0, "1a2b3c4d5e6f7a8b9c0d1: note added\n")
@@ -331,17 +336,7 @@ def test_a_note_from_a_shell_is_on_the_trail_in_the_operators_name_and_decides_n
 def test_a_reason_and_a_note_typed_in_a_terminal_not_in_utf8_are_kept_as_typed(tmp_path):
     # "café" from a Windows-1252 terminal: Python keeps the lone byte as a surrogate, which
     # no store can write, and the note failed with a store error
-    from dlpgate.store.base import HeldMessage
-
-    url = f"sqlite:///{tmp_path / 'q.db'}"
-    store = SQLiteStore(url)
-    store.hold(HeldMessage(
-        id="1a2b3c4d5e6f7a8b9c0d2", created=time.time() - 60, state="held",
-        mail_from="alice.jones@example-council.gov.uk", rcpt_tos=("x@example.org",),
-        message_id="<1@x>", size=10, verdict="hold", rules=("some-rule",), reasons=(),
-        findings=(), recipients=(), raw=b"Subject: x\r\n\r\nx\r\n"))
-    cfg = tmp_path / "cli.yaml"
-    cfg.write_text(yaml.safe_dump({"storage": {"url": url}}))
+    store, cfg = one_held(tmp_path, "1a2b3c4d5e6f7a8b9c0d2")
     base = [sys.executable.encode(), b"-m", b"dlpgate", b"quarantine"]
     for args in ([b"note", b"1a2b3c4d5e6f7a8b9c0d2", b"Phoned the caf\xe9"],
                  [b"reject", b"1a2b3c4d5e6f7a8b9c0d2", b"--reason", b"caf\xe9 \x96 wrong"]):
