@@ -235,8 +235,10 @@ CALENDAR = "meeting request"
 # (`review.content._hidden_unshown`); and read after all a part's text, unmoved: the page an
 # Outlook item's or a winmail.dat's RTF body carries (`parse.rtfhtml`) and what it hides,
 # what a winmail.dat's HTML hides and its attachments' paths, comments and named properties,
-# an .xlsb's links' tooltips, an OpenDocument file's links' titles and bookmarks' names.
-PARSER = 23
+# an .xlsb's links' tooltips, an OpenDocument file's links' titles and bookmarks' names. A
+# picture's alt text in an HTML alternative whose plain twin lacks it, 24: the HTML's lines
+# (`body-html`) begin with it (`review.content._html_alt`).
+PARSER = 24
 
 
 @dataclass(frozen=True)

@@ -444,6 +444,19 @@ _CLOSES = {"style": re.compile(r"</style[^>]*>", re.IGNORECASE),
            "<!--": re.compile(r"-->")}
 
 
+# a picture's alt text, which Outlook shows in the picture's place until pictures are
+# downloaded (`html.html_to_text` reads it); the glance dropped it with the tag, so "Amy Reid,
+# NHS 943 476 5919" as the alt text of a photograph in an HTML alternative whose plain twin
+# says only "Please see the photo." went unread (PARSER 24)
+_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.IGNORECASE)
+
+
+def pictures_alt(html: str) -> list[str]:
+    """The alt texts of the markup's pictures (of any tag saying alt=, which is no harm: it
+    only makes the glance read the HTML properly)."""
+    return [a or b or c for a, b, c in _ALT.findall(html)]
+
+
 def _unseen_removed(html: str) -> str:
     """The markup without what a reader never sees (style and script blocks, comments), in
     one pass: a lazy pattern rescanned the rest of the text from every unclosed "<style", and
@@ -484,7 +497,8 @@ def _html_extra(plain: EmailMessage, html: str,
     yield (_LINKS, "\n".join(links(texts[1], texts[0])))
     # most alternatives say the same: a glance at the markup's words first (a fraction of
     # the cost of reading the HTML properly, which only a difference pays for)
-    glance = htmllib.unescape(_TAG.sub(" ", _unseen_removed(texts[1])))
+    seen = _unseen_removed(texts[1])
+    glance = htmllib.unescape(_TAG.sub(" ", seen) + " " + " ".join(pictures_alt(seen)))
     extra: list[str] = []
     if not set(glance.lower().translate(_APART).split()) <= set(
             texts[0].lower().translate(_APART).split()):

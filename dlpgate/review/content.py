@@ -273,7 +273,9 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     not trusted from before. PARSER 23 reads what an HTML body, an attached message's or a
     saved page hides only where its text does not say it: lines after all that part's text
     are left out, and what came after them moved, in a message whose HTML hides something
-    (`_hidden_unshown`); all else 23 reads comes after a part's text.
+    (`_hidden_unshown`); all else 23 reads comes after a part's text. PARSER 24 reads a
+    picture's alt text in an HTML alternative whose plain twin lacks it, at the head of the
+    HTML's lines (`_html_alt`).
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -281,6 +283,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if part == HTML_BODY and _html_alt(item.raw):
+        return False  # a picture's alt text its plain twin lacks read at its head since 24
+    if parser == 23:
         return True
     if _hidden_unshown(part, item.raw):
         return False  # what its HTML hides read only where its text does not say it since 23
@@ -484,21 +490,35 @@ def _hidden_unshown(part: str, raw: bytes) -> bool:
         and _html_hides(raw)
 
 
-@functools.lru_cache(maxsize=8)  # asked once a finding; the bytes keep their hash
 def _html_hides(raw: bytes) -> bool:
     """Whether an HTML part of the message, or a page attached, has a comment, a tooltip or
     a field (`html.hides`); one inside an archive or a document is not seen here."""
-    from dlpgate.parse.decode import decode_text
     from dlpgate.parse.html import hides
+
+    return _html_where(raw, hides)
+
+
+def _html_alt(raw: bytes) -> bool:
+    """Whether an HTML part of the message, or a page attached, gives a picture alt text."""
+    from dlpgate.parse.mime import pictures_alt
+
+    return _html_where(raw, lambda html: bool(pictures_alt(html)))
+
+
+@functools.lru_cache(maxsize=16)  # asked once a finding; the bytes keep their hash
+def _html_where(raw: bytes, holds) -> bool:
+    """Whether `holds` is true of the markup of an HTML part of the message or a page
+    attached, decoded; a message the parser chokes on: yes, it may have moved."""
+    from dlpgate.parse.decode import decode_text
 
     try:
         for p in email.message_from_bytes(raw).walk():
             name = (p.get_filename() or "").lower()
             if p.get_content_type() == "text/html" or name.endswith((".htm", ".html")):
                 data = p.get_payload(decode=True)
-                if isinstance(data, bytes) and hides(decode_text(data)):
+                if isinstance(data, bytes) and holds(decode_text(data)):
                     return True
-    except Exception:  # a message the parser chokes on: say it may have moved
+    except Exception:
         return True
     return False
 

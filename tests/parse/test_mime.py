@@ -60,6 +60,21 @@ def test_what_the_html_alternative_says_beyond_the_plain_text_is_read_too():
     assert parts["body-html"] == "NHS number 943 476 5919, date of birth 04/05/2016."
 
 
+def test_a_pictures_alt_text_the_plain_twin_lacks_is_read_and_one_it_says_is_not():
+    # Outlook shows alt text where pictures are not downloaded; a photograph's "Amy Reid, NHS
+    # 943 476 5919" over a plain twin saying only "Please see the photo." went unread
+    html = ('<p>Please see the photo.</p><img src="cid:p1" alt="Amy Reid, NHS 943 476 5919">'
+            "<img src='cid:p2' alt='council logo'>")
+    parts = {p.name: p.text for p in parse(make_message(
+        body="Please see the photo.\n", html=html)).parts}
+    assert parts["body"].strip() == "Please see the photo."
+    assert "Amy Reid, NHS 943 476 5919" in parts["body-html"]
+    said = {p.name: p.text for p in parse(make_message(
+        body="Please see the photo of Amy Reid, NHS 943 476 5919, council logo.\n",
+        html=html)).parts}
+    assert "body-html" not in said  # nothing the plain text does not say: read once
+
+
 def test_where_the_bodys_links_go_is_read_after_all_its_text_once_each():
     # "open the record" over a case system's address naming the child, and "email her mother"
     # over a personal address, went out with the addresses unread

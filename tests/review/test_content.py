@@ -593,3 +593,15 @@ def test_a_hold_made_before_hidden_places_were_weighed_against_the_text_is_not_t
         ' title="Amy Reid"', ""), attachments=(
         ("notes.txt", "text/plain", b"NHS number 943 476 5919"),)))
     assert masked_in_place(plain, parser=22) == [True]  # no page hides anything: none moved
+
+
+def test_a_hold_made_before_alt_text_was_read_is_not_trusted_in_the_html_lines_of_a_picture():
+    # since PARSER 24 a picture's alt text that the plain twin lacks begins the HTML's lines
+    shown = "<p>See attached.</p><p>NHS number 943 476 5919</p>"
+    item = held(make_message(to=("x@gmail.com",), body="See attached.\n", html=shown))
+    assert masked_in_place(item, parser=23) == [True]  # no picture: nothing moved
+    pictured = held(make_message(to=("x@gmail.com",), body="See attached.\n",
+                                 html=shown + '<img src="cid:x" alt="the photo">'))
+    assert masked_in_place(pictured) == [True]
+    assert masked_in_place(pictured, parser=23) == [False]
+
