@@ -498,10 +498,14 @@ def _html_extra(plain: EmailMessage, html: str,
     # most alternatives say the same: a glance at the markup's words first (a fraction of
     # the cost of reading the HTML properly, which only a difference pays for)
     seen = _unseen_removed(texts[1])
-    glance = htmllib.unescape(_TAG.sub(" ", seen) + " " + " ".join(pictures_alt(seen)))
+    said = set(texts[0].lower().translate(_APART).split())
+
+    def new_words(markup_text: str) -> bool:
+        return not set(htmllib.unescape(markup_text).lower().translate(_APART).split()) <= said
+
     extra: list[str] = []
-    if not set(glance.lower().translate(_APART).split()) <= set(
-            texts[0].lower().translate(_APART).split()):
+    # its pictures' alt text counts too, looked for only where the rest says nothing new
+    if new_words(_TAG.sub(" ", seen)) or new_words(" ".join(pictures_alt(seen))):
         extra = tnef.unsaid(html_to_text(texts[1]), tnef.words(texts[0]))
     if extra:
         yield (HTML_BODY, "\n".join(extra))

@@ -500,9 +500,13 @@ def _html_hides(raw: bytes) -> bool:
 
 def _html_alt(raw: bytes) -> bool:
     """Whether an HTML part of the message, or a page attached, gives a picture alt text."""
+    return _html_where(raw, _gives_alt)
+
+
+def _gives_alt(html: str) -> bool:  # one function, so `_html_where`'s cache knows it again
     from dlpgate.parse.mime import pictures_alt
 
-    return _html_where(raw, lambda html: bool(pictures_alt(html)))
+    return bool(pictures_alt(html))
 
 
 @functools.lru_cache(maxsize=16)  # asked once a finding; the bytes keep their hash
