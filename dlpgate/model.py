@@ -363,6 +363,17 @@ class RecipientSignal(enum.StrEnum):
     MIXED_AUDIENCE = "mixed-audience"
 
 
+# The signals that speak for a recipient (a colleague, a partner, someone written to often,
+# someone the message names or greets): listed apart from the warning signs wherever a
+# reviewer reads them, who otherwise took "the message names dr.patel@nhs.com" beside "nhs.com
+# has the name of nhs.net" for one more warning. A member equals its name, so a name kept
+# with a hold is looked up as it is.
+IN_FAVOUR = frozenset((RecipientSignal.INTERNAL, RecipientSignal.PARTNER,
+                       RecipientSignal.KNOWN_CORRESPONDENT, RecipientSignal.NAMED_IN_MESSAGE,
+                       RecipientSignal.GREETED, RecipientSignal.COLLEAGUE_RECIPIENT,
+                       RecipientSignal.WROTE_TO_US))
+
+
 @dataclass(frozen=True)
 class Signal:
     """One reason a recipient may be wrong, with words a sender understands.

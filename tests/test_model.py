@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dlpgate.config import DEFAULT_WEIGHTS, Settings
-from dlpgate.model import RecipientSignal, Signal, Verdict
+from dlpgate.model import IN_FAVOUR, RecipientSignal, Signal, Verdict
 from dlpgate.pipeline import Scanner
 from dlpgate.testing import make_envelope, make_message
 
@@ -24,6 +24,17 @@ def test_every_recipient_signal_is_documented_weighted_and_no_other_is():
     section = interface.split("## Recipient signals")[1].split("\n## ")[0]
     documented = set(re.findall(r"`([a-z-]+)`", section))
     assert documented == set(RecipientSignal) == set(DEFAULT_WEIGHTS)
+
+
+def test_what_the_score_counts_for_a_recipient_is_what_reviewers_are_shown_in_its_favour():
+    from dlpgate.detect.recipients import MITIGATING, RELATIONSHIPS
+
+    assert set(MITIGATING) <= IN_FAVOUR  # every signal that damps the risk
+    # the relationships with the lowest base, and none that raises the risk
+    assert IN_FAVOUR - set(MITIGATING) == {RecipientSignal.INTERNAL, RecipientSignal.PARTNER,
+                                           RecipientSignal.KNOWN_CORRESPONDENT}
+    assert set(RELATIONSHIPS[:3]) == IN_FAVOUR - set(MITIGATING)
+    assert "greeted" in IN_FAVOUR and "lookalike-domain" not in IN_FAVOUR  # names as kept
 
 
 def test_a_signal_named_outside_the_vocabulary_is_an_error_where_it_is_made():

@@ -20,6 +20,7 @@ import sys
 import time
 
 from dlpgate.config import Settings
+from dlpgate.model import IN_FAVOUR
 from dlpgate.store.base import AuditEntry, HeldMessage
 
 STATES = ("held", "awaiting-sender", "releasing", "released", "rejected", "expired")
@@ -142,7 +143,8 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
     for r in item.recipients:
         say(f"    {r['address']}  risk {r['risk']:.2f}  {', '.join(r['signals'])}")
         for name, why in zip(r["signals"], r.get("explanations", ()), strict=False):
-            say(f"      {name}: {why}")
+            said = f"{name} (in its favour)" if name in IN_FAVOUR else name
+            say(f"      {said}: {why}")
     say("  findings: " + (", ".join(f"{k} {v}" for k, v in out["findings"].items()) or "none"))
     # where each one is, as the docs promise an operator deciding from a shell: the counts
     # alone left them to guess which attachment to ask the sender about (no value printed)

@@ -149,6 +149,28 @@ def test_each_recipient_shows_its_signals_with_their_explanations(world):
     assert "personal-webmail" in page and "<strong>personal-webmail</strong>" not in page
 
 
+def test_what_speaks_for_a_recipient_is_listed_apart_from_the_warning_signs(world):
+    store = world["store"]
+    old = store.get_held(world["id"])
+    held = dataclasses.replace(old, id="3" * 22, recipients=({
+        "address": "dr.patel@nhs.com", "risk": 1.0,
+        "signals": ["new-to-organisation", "named-in-message", "lookalike-domain", "greeted"],
+        "explanations": ["no one here has written to nhs.com before",
+                         "the message names dr.patel@nhs.com",
+                         "nhs.com has the name of nhs.net with .com instead of .net",
+                         "the message opens by greeting P\u2022\u2022\u2022\u2022"]},))
+    store.hold(held)
+    page = signed_in(world, "ann").get(f"/m/{held.id}").text
+    cell = page.split("dr.patel@nhs.com</td>")[1].split("</td></tr>")[0]
+    warnings, favour = cell.split("In its favour:")
+    assert re.findall(r"<strong>([a-z-]+)</strong>", warnings) == [
+        "new-to-organisation", "lookalike-domain"]
+    assert re.findall(r"<strong>([a-z-]+)</strong>", favour) == ["named-in-message", "greeted"]
+    assert "<strong>greeted</strong>: the message opens by greeting P" in favour
+    # a recipient with nothing in its favour has no such heading
+    assert "In its favour" not in signed_in(world, "ann").get(f"/m/{world['id']}").text
+
+
 def test_the_dashboard_shows_how_often_holds_with_each_recipient_signal_were_released(world):
     ann = signed_in(world, "ann")
     page = ann.get(f"/m/{world['id']}").text

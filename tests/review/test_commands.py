@@ -301,7 +301,8 @@ def test_list_keeps_its_columns_under_their_headings_for_every_state(tmp_path):
         assert waiting.index(word) == heading.index(column), out.stdout
 
 
-def one_held(tmp_path: Path, item_id: str) -> tuple[SQLiteStore, Path]:
+def one_held(tmp_path: Path, item_id: str, recipients: tuple[dict, ...] = ()
+             ) -> tuple[SQLiteStore, Path]:
     """A store holding one message, `item_id`, and a config for the CLI that reads it."""
     from dlpgate.store.base import HeldMessage
 
@@ -311,10 +312,20 @@ def one_held(tmp_path: Path, item_id: str) -> tuple[SQLiteStore, Path]:
         id=item_id, created=time.time() - 60, state="held",
         mail_from="alice.jones@example-council.gov.uk", rcpt_tos=("x@example.org",),
         message_id="<1@x>", size=10, verdict="hold", rules=("some-rule",), reasons=(),
-        findings=(), recipients=(), raw=b"Subject: x\r\n\r\nx\r\n"))
+        findings=(), recipients=recipients, raw=b"Subject: x\r\n\r\nx\r\n"))
     cfg = tmp_path / "cli.yaml"
     cfg.write_text(yaml.safe_dump({"storage": {"url": url}}))
     return store, cfg
+
+
+def test_show_marks_what_speaks_for_a_recipient(tmp_path):
+    _, cfg = one_held(tmp_path, "1a2b3c4d5e6f7a8b9c0d3", recipients=({
+        "address": "x@example.org", "risk": 0.4, "signals": ["new-to-sender", "greeted"],
+        "explanations": ["you have not written to x@example.org before",
+                         "the message opens by greeting X, who could be x@example.org"]},))
+    shown = dlpgate("quarantine", "show", "1a2b3c4d5e6f7a8b9c0d3", cfg=cfg).stdout
+    assert "      new-to-sender: you have not written to x@example.org before" in shown
+    assert "      greeted (in its favour): the message opens by greeting X" in shown
 
 
 def test_a_note_from_a_shell_is_on_the_trail_in_the_operators_name_and_decides_nothing(
