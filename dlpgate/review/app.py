@@ -26,7 +26,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from dlpgate.config import Settings
-from dlpgate.model import IN_FAVOUR
 from dlpgate.review import audit, auth, history, message, queue, sender, session, signin
 from dlpgate.review.content import entity_names
 from dlpgate.review.web import CSS, HEADERS, age, clock
@@ -37,7 +36,6 @@ def create_app(settings: Settings, store: Any) -> Starlette:
                       autoescape=select_autoescape(["html"]))
     env.filters["when"] = clock(settings.review.time_zone)
     env.filters["age"] = age
-    env.tests["in_favour"] = IN_FAVOUR.__contains__  # a signal's name, as a hold keeps it
     hashing = auth.Hashing(settings.review.hashes_at_once)
 
     def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from dlpgate.act.quarantine import OPEN_STATES, reject_and_tell, release
 from dlpgate.config import Settings
-from dlpgate.review import auth, unread
+from dlpgate.review import auth, recipients, unread
 from dlpgate.review.content import (
     decided_by,
     entity_names,
@@ -76,7 +76,7 @@ def routes(page: Callable[..., Response], gate: Gate, settings: Settings,
                     history=history, notes=notes, names=entity_names(settings),
                     reasons=decided_by(item, revealed_reasons(item) if revealed
                                        else reasons_view(item, settings, texts)),
-                    bcc=hidden_recipients(item),
+                    bcc=hidden_recipients(item), recipient_rows=recipients.rows(item.recipients),
                     open=item.state in OPEN_STATES, own=user.sent(written),
                     written_from=[a for a in dict.fromkeys(written[1:])
                                   if a.lower() != item.mail_from.lower()],

@@ -171,6 +171,28 @@ def test_what_speaks_for_a_recipient_is_listed_apart_from_the_warning_signs(worl
     assert "In its favour" not in signed_in(world, "ann").get(f"/m/{world['id']}").text
 
 
+def test_forty_recipients_with_the_same_signals_are_one_row_their_addresses_folded(world):
+    store = world["store"]
+    old = store.get_held(world["id"])
+    carers = tuple({"address": f"carer{i}@gmail.com", "risk": 0.99,
+                    "signals": ["new-to-organisation", "personal-webmail", "bulk-exposure"],
+                    "explanations": [f"no one here has written to carer{i}'s domain",
+                                     "gmail.com is a personal webmail service",
+                                     "40 external addresses are visible to every recipient"]}
+                   for i in range(40))
+    held = dataclasses.replace(old, id="4" * 22, rcpt_tos=tuple(c["address"] for c in carers),
+                               recipients=carers)
+    store.hold(held)
+    page = signed_in(world, "ann").get(f"/m/{held.id}").text
+    table = page.split("<h2>Recipients</h2>")[1].split("</table>")[0]
+    assert table.count("<tr>") == 2  # the heading's and the one row
+    assert "<summary>40 recipients with the same signals</summary>" in table
+    assert all(f"<li>carer{i}@gmail.com</li>" in table for i in range(40))
+    assert "For example, carer0@gmail.com:" in table
+    assert table.count("<strong>personal-webmail</strong>") == 1
+    assert "<summary>Or release to only some of the 40 recipients</summary>" in page
+
+
 def test_the_dashboard_shows_how_often_holds_with_each_recipient_signal_were_released(world):
     ann = signed_in(world, "ann")
     page = ann.get(f"/m/{world['id']}").text

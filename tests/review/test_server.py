@@ -140,6 +140,34 @@ def test_a_reviewer_reveals_and_releases_a_held_message_in_the_browser(
     assert "needs the auditor role" in page.content()
 
 
+def test_forty_carers_in_to_are_one_recipients_row_their_addresses_a_click_away(
+        make_settings, relay_factory, sink, tmp_path, browser):
+    relay, port = relay_with_review(make_settings, relay_factory, ann=("reviewer",))
+    carers = [f"carer{i}@{('gmail.com', 'hotmail.co.uk', 'yahoo.co.uk')[i % 3]}"
+              for i in range(40)]
+    raw = make_message(to=tuple(carers), subject="Foster carers' summer BBQ",
+                       body="Dear all,\nJoin us for the foster carers' summer BBQ.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail("fostering@example-council.gov.uk", carers, raw)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, f"http://127.0.0.1:{port}", "ann")
+    page.click("tbody a")
+    page.wait_for_url(MESSAGE_PAGE)
+    rows = page.locator("table:has(th:text-is('Signals')) tbody tr")
+    assert rows.count() == 1
+    assert "bulk-exposure" in rows.inner_text()
+    assert page.get_by_text("carer39@yahoo.co.uk", exact=True).first.is_hidden()
+    page.click("text=40 recipients with the same signals")
+    assert page.locator("ul.addresses li").count() == 40
+    assert page.locator("ul.addresses li").nth(39).is_visible()
+    # releasing to some of forty is a choice made on purpose: folded until asked for
+    assert page.locator("input[name=rcpt]").first.is_hidden()
+    page.click("text=Or release to only some of the 40 recipients")
+    assert page.locator("input[name=rcpt]").count() == 40
+    assert page.locator("input[name=rcpt]").first.is_visible()
+    shot(page, tmp_path, "review-bulk.png")
+
+
 def test_a_reviewers_own_held_message_is_left_for_another_reviewer_in_the_browser(
         make_settings, relay_factory, sink, tmp_path, browser):
     # the account is named by its address, as a signing-in proxy names people
