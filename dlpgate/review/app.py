@@ -55,6 +55,11 @@ def create_app(settings: Settings, store: Any) -> Starlette:
         Route("/style.css", style),
         *history.routes(page, gate.guarded, gate.checked_form, gate.actor, store),
     ]
-    app = Starlette(routes=routes)
+    async def failed(request: Request, exc: Exception) -> HTMLResponse:
+        # Starlette's bare "Internal Server Error" left a reviewer without a way back; the
+        # exception is raised on after this answer, so the server still logs it (masked)
+        return page(request, "failed.html", 500)
+
+    app = Starlette(routes=routes, exception_handlers={Exception: failed})
     app.state.hashing = hashing  # how many passwords are being checked (tests look)
     return app

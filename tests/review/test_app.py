@@ -955,6 +955,23 @@ def test_pages_forbid_framing_scripts_and_external_assets(world):
     assert "http" not in r.text.split("<main>")[0].replace('lang="en"', "")
 
 
+def test_a_page_that_fails_answers_with_a_way_back_and_still_raises_for_the_log(world,
+                                                                            monkeypatch):
+    def broken(item_id: str):
+        raise RuntimeError("store lost")
+
+    ann = signed_in(world, "ann")
+    monkeypatch.setattr(world["store"], "get_held", broken)
+    with pytest.raises(RuntimeError):  # raised on past the page, so the server logs it
+        ann.get(f"/m/{world['id']}")
+    quiet = TestClient(ann.app, follow_redirects=False, raise_server_exceptions=False)
+    quiet.cookies = ann.cookies
+    r = quiet.get(f"/m/{world['id']}")
+    assert r.status_code == 500 and "<h1>Something went wrong</h1>" in r.text
+    assert 'href="/">Back to the queue' in r.text and "store lost" not in r.text
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")
+
+
 def test_release_to_ticked_recipients_only_refuses_strangers(world):
     ann = signed_in(world, "ann")
     page = ann.get(f"/m/{world['id']}").text
