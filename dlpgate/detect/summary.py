@@ -85,6 +85,41 @@ def summarize(findings: tuple[Finding, ...] | list[Finding]) -> Summary:
     return Summary(dict(counts), distinct, subjects, identified, tuple(sorted(categories)))
 
 
+# Each identifier as a sentence says it, one and more: a notice told the sender "identifiers
+# of 1 person" and left them to guess which of their words had been taken for one
+_SAID = {"UK_NHS": ("an NHS number", "NHS numbers"),
+         "UK_NINO": ("a National Insurance number", "National Insurance numbers"),
+         "UK_UPN": ("a unique pupil number", "unique pupil numbers"),
+         "DATE_OF_BIRTH": ("a date of birth", "dates of birth"),
+         "UK_PASSPORT": ("a passport number", "passport numbers"),
+         "UK_DRIVING_LICENCE": ("a driving licence number", "driving licence numbers"),
+         "UK_CASE_REFERENCE": ("a case reference", "case references")}
+
+
+def identifiers_said(findings: tuple[Finding, ...] | list[Finding]) -> str:
+    """The identifiers that count people (`identified_subjects`), in words: "an NHS number
+    and 2 dates of birth"; a council's own reference by the name it gave it ("3 Mosaic case
+    ID"), which is not made plural. "no identifier" when there is none."""
+    values: dict[str, set[str]] = {}
+    for f in findings:
+        if f.score < CONFIDENT:
+            continue
+        if f.detector.startswith(CASE_REFERENCE_DETECTOR):
+            kind = f.detector.removeprefix(CASE_REFERENCE_DETECTOR)
+        elif f.entity in STRONG_IDENTIFIERS:
+            kind = f.entity
+        else:
+            continue
+        values.setdefault(kind, set()).add(normalise(f.entity, f.text) or f.part)
+    said = []
+    for kind, found in values.items():
+        one, many = _SAID.get(kind, (f"a {kind}", kind))
+        said.append(one if len(found) == 1 else f"{len(found)} {many}")
+    if not said:
+        return "no identifier"
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+
+
 def mask(entity: str, value: str) -> str:
     """Enough to recognise a value you already know, not enough to learn one."""
     if not value:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
-from dlpgate.detect.summary import Summary, summarize
+from dlpgate.detect.summary import Summary, identifiers_said, summarize
 from dlpgate.history import domain_of
 from dlpgate.model import Action, Decision, Evidence, Message, RuleMatch
 from dlpgate.policy.rules import PROBLEM_ENTITIES, Facts, Hit, PolicySet, Rule
@@ -157,6 +157,9 @@ def _common_fields(rule: Rule, hit: Hit, facts: Facts, summary: Summary,
         # the same in words: "identifiers of 1 person(s)" is how a form speaks, not a colleague
         "people": f"{summary.identified_subjects} "
                   f"{'person' if summary.identified_subjects == 1 else 'people'}",
+        # each finding read again: only for a rule that says them
+        "identifiers": identifiers_said(facts.evidence.findings)
+        if "{identifiers}" in rule.explain else "",
         "categories": ", ".join(summary.special_categories) or "none",
         "sender_domain": domain_of(facts.message.from_addr or ""),
         "problems": "; ".join(dict.fromkeys(

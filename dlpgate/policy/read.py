@@ -42,7 +42,7 @@ EXAMPLE_KEYS = ("name", "from", "to", "cc", "bcc", "subject", "body", "headers",
                 "history", "expect")
 NOTIFY = ("sender", "reviewers")
 PLACEHOLDERS = ("recipient", "recipients", "domain", "signals", "entities", "subjects",
-                "people", "categories", "sender_domain", "rule", "problems")
+                "people", "identifiers", "categories", "sender_domain", "rule", "problems")
 SIGNALS = tuple(s.value for s in RecipientSignal)
 
 

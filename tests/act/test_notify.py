@@ -69,6 +69,9 @@ def test_a_confirm_hold_tells_the_sender_who_confirms_once_with_a_reason(
     assert notice.rcpt_tos == [SENDER] and notice.mail_from == "<>"
     assert b"Auto-Submitted: auto-generated" in notice.data
     assert NHS.encode() not in notice.data  # nothing the sender did not write... or found
+    # but what kind of thing was found, so the sender knows which of their words it was
+    assert b"identifiers of 1 person (an NHS number) would go to a personal webmail" in \
+        b" ".join(notice.data.split())
     confirm, cancel = link_of(notice.data, "confirm"), link_of(notice.data, "cancel")
 
     with httpx.Client(timeout=30) as web:

@@ -1,4 +1,4 @@
-from dlpgate.detect.summary import mask, summarize
+from dlpgate.detect.summary import identifiers_said, mask, summarize
 from dlpgate.model import Finding
 
 
@@ -25,6 +25,18 @@ def test_a_councils_case_reference_under_its_own_entity_name_identifies_people()
                         "case-reference:council tax account") for i in range(3)]
     assert summarize(accounts).identified_subjects == 3
     assert summarize([f("COUNCIL_TAX_ACCOUNT", "91840131")]).identified_subjects == 0
+
+
+def test_the_identifiers_that_counted_people_are_said_in_words_never_their_values():
+    found = [f("UK_NHS", "943 476 5919"), f("UK_NHS", "9434765919"),
+             f("DATE_OF_BIRTH", "03/04/2015"), f("DATE_OF_BIRTH", "12/01/2016"),
+             f("DATE_OF_BIRTH", "aged 7", score=0.6), f("PERSON", "Amy Reid"),
+             Finding("MOSAIC_ID", "body", 0, 6, 0.9, "123456", "", "case-reference:Mosaic ID")]
+    said = identifiers_said(found)
+    assert said == "an NHS number, 2 dates of birth and a Mosaic ID"
+    assert "943" not in said and "Amy" not in said
+    assert identifiers_said([f("UK_NINO", "QQ123456C")]) == "a National Insurance number"
+    assert identifiers_said([f("PERSON", "Amy Reid")]) == "no identifier"
 
 
 def test_special_categories_are_listed():
