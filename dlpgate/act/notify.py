@@ -78,7 +78,7 @@ def _only_here(listen: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def _subject(item: HeldMessage) -> str:
+def subject_of(item: HeldMessage) -> str:
     import email
 
     from dlpgate.parse.mime import header_text
@@ -94,10 +94,10 @@ def sender_notice(item: HeldMessage, settings: Settings, key: bytes, now: float)
     def link(purpose: str) -> str:
         return f"{url}/l/{links.make(key, item.id, purpose, expires)}"
 
-    subject = _subject(item)
+    subject = subject_of(item)
     lines = [f"Your message \"{subject}\" to {', '.join(item.rcpt_tos)} has not been sent yet.",
              "", "Why:"]
-    lines += [f"  - {r}" for r in _reasons(item)] + [""]
+    lines += [f"  - {r}" for r in sender_reasons(item)] + [""]
     if item.action == "confirm":
         lines += ["If it is meant to go, confirm it (you will be asked for a short reason):",
                   f"  {link('confirm')}", "If it is not, cancel it:", f"  {link('cancel')}",
@@ -115,10 +115,12 @@ def sender_notice(item: HeldMessage, settings: Settings, key: bytes, now: float)
     return _notice(settings, item.mail_from, f"Not sent yet: {subject}", "\n".join(lines))
 
 
-def _reasons(item: HeldMessage) -> list[str]:
+def sender_reasons(item: HeldMessage) -> list[str]:
     """The reasons of the rules whose action was taken: a rule that asked less (confirm,
     when another held the message) says what the sender is not being asked to do ("confirm
-    it is meant to", above "you need not do anything")."""
+    it is meant to", above "you need not do anything"). The page the notice's links open
+    says the same, not every rule's reason ("personal data (1 PERSON, 1 UK_NHS) would go to
+    gmail.com", a `log` rule's words for reviewers)."""
     taken = [r for m in item.matches if m.get("action") == item.action and
              m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")
              for r in m.get("reasons", ())]
@@ -270,7 +272,7 @@ async def notify_partly_sent(settings: Settings, item: HeldMessage, sent_to: lis
     if not settings.notifications.enabled or not ours(settings, item.mail_from) or \
             not (left_out or refused):
         return
-    subject = _subject(item)
+    subject = subject_of(item)
     lines = [f"Your message \"{subject}\" has been sent to {', '.join(sent_to)}.", "",
              "It was not sent to:"]
     lines += [f"  - {r}: your information governance team released it to the other "
@@ -291,7 +293,7 @@ async def notify_closed(settings: Settings, item: HeldMessage, why: str) -> None
     """
     if not settings.notifications.enabled or not ours(settings, item.mail_from):
         return
-    subject = _subject(item)
+    subject = subject_of(item)
     body = (f"Your message \"{subject}\" to {', '.join(item.rcpt_tos)} was not sent: {why}.\n\n"
             f"If it still needs to go, contact your information governance team and quote "
             f"reference {item.id}.\n\n-- dlpgate, your council's outgoing mail check")

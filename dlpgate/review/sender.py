@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from dlpgate.act.notify import sender_reasons, subject_of
 from dlpgate.act.quarantine import reject, release
 from dlpgate.config import Settings
 from dlpgate.review import clients, links
@@ -51,7 +52,8 @@ def routes(page: Callable[..., Response], settings: Settings, store: Any) -> lis
             return page(request, "link.html", 404, error="That message is no longer held.",
                         user=None)
         who = f"sender:{item.mail_from}"
-        ctx = {"item": item, "purpose": purpose, "user": None, "error": "", "done": ""}
+        ctx = {"item": item, "purpose": purpose, "user": None, "error": "", "done": "",
+               "subject": subject_of(item), "reasons": sender_reasons(item)}
 
         def shown(status: int = 200, after: str = "", **more: str) -> Response:
             store.audit(AuditEntry(who, "view", item_id, via="link", detail=f"purpose={purpose}"

@@ -75,7 +75,13 @@ def test_a_confirm_hold_tells_the_sender_who_confirms_once_with_a_reason(
     confirm, cancel = link_of(notice.data, "confirm"), link_of(notice.data, "cancel")
 
     with httpx.Client(timeout=30) as web:
-        assert web.get(confirm).status_code == 200  # looking (or a link scanner) does nothing
+        looked = web.get(confirm)
+        assert looked.status_code == 200  # looking (or a link scanner) does nothing
+        # the page says what the notice said: which message, and the reasons it gave, not
+        # the `log` rule's words for reviewers ("personal data (1 UK_NHS) would go to ...")
+        assert "<dt>Subject</dt><dd>Appointment</dd>" in looked.text
+        assert "(an NHS number) would go to a personal webmail" in looked.text
+        assert "UK_NHS" not in looked.text
         time.sleep(0.3)
         assert len(sink.received) == 1
         assert web.post(confirm, data={"reason": ""}).status_code == 400
