@@ -261,9 +261,11 @@ def _odf_within(el: Element, name: str) -> Iterator[Element]:
 
 
 def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
-          sheets: list[str], lists: list[str], messages: list[str], tips: list[str]) -> str:
+          sheets: list[str], lists: list[str], messages: list[str], tips: list[str],
+          constants: dict[tuple[str, ...], None]) -> str:
     """The sheets' text; their dropdown lists go into `lists`, their validation messages
-    into `messages` and their links' tooltips into `tips`, for the caller to put last."""
+    into `messages`, their links' tooltips into `tips` and their formulas' constants into
+    `constants`, for the caller to put last."""
     names = {i.filename: i for i in zf.infolist()}
     shared: list[str] = []
     for part in package.parts(kinds, package.SHARED_STRINGS)[:1]:
@@ -280,6 +282,7 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
         if reading.over():
             break
         lines: list[str] = []
+        formulas: list[str] = []  # the cells' formulas, whose constants are read last
         root = _parse(read(names[sheet]), sheet)
         for row in root.iter():
             if _local(row.tag) != "row":
@@ -298,10 +301,13 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
                 kind = c.get("t", "n")
                 value = ""
                 for sub in c:
-                    if _local(sub.tag) == "v" and sub.text is not None:
+                    part = _local(sub.tag)
+                    if part == "v" and sub.text is not None:
                         value = sub.text
-                    elif _local(sub.tag) == "is":
+                    elif part == "is":
                         value = "".join(t.text or "" for t in sub.iter() if _local(t.tag) == "t")
+                    elif part == "f" and sub.text:
+                        formulas.append(sub.text)
                 if kind == "s" and value.isascii() and value.isdigit() and len(value) < 10 \
                         and int(value) < len(shared):  # "²" is a digit int() refuses
                     value = shared[int(value)]
@@ -321,6 +327,7 @@ def _xlsx(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
         lists += officeextras.validation_lists(root)
         messages += officestored.validation_messages(root)
         tips += officeunseen.tooltips(root, texts[-1])
+        officeunseen.formulas(formulas, constants, reading.limit)
     return "\n".join(texts)
 
 
@@ -424,8 +431,10 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     stored: list[str] = []  # and what it stores, read after its links' addresses (PARSER 16)
     dated: list[str] = []  # and the dates its date pickers keep, read after all of that
     unseen: list[str] = []  # and what it marks unshown (tooltips, bookmarks), last (PARSER 21)
+    constants: dict[tuple[str, ...], None] = {}  # and its formulas' constants, after (PARSER 25)
+    drawn_tips: list[str] = []  # with its drawings' links' tooltips
     if sheets := package.parts(kinds, package.SHEETS):
-        texts = [_xlsx(zf, read, kinds, sheets, kept, stored, unseen)]
+        texts = [_xlsx(zf, read, kinds, sheets, kept, stored, unseen, constants)]
         texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]
         texts += _pivots(zf, read, kinds)
     elif package.parts(kinds, package.BINARY_SHEETS):  # an .xlsb: records, not XML
@@ -455,7 +464,9 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
             raise OfficeError("an Office package with no document, workbook, presentation, "
                               "drawing or print in it: not read")
         texts += [_comments(root) for root in roots(package.SLIDE_COMMENTS)]
-    texts += [_ooxml_runs(root) for root in roots(package.DRAWINGS)]
+    for root in roots(package.DRAWINGS):
+        texts.append(_ooxml_runs(root))
+        drawn_tips += officeunseen.link_tips(root)  # a shape's or a picture's ScreenTip
     texts += [_custom_properties(root) for root in roots(package.CUSTOM_PROPERTIES)]
     texts += [_properties(_parse(read(i), i.filename)) for i in _members(zf, _CORE)]
     if sheets:  # last, so the text read before it keeps its place
@@ -472,6 +483,10 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     # last: links' tooltips, bookmarks and a mail merge's source, so all the above keeps its
     # place (PARSER 21)
     texts += [officeunseen.unseen(unseen, zf, read, kinds, _reading())]
+    # after all of that, and only what it does not say: formulas' constants, drawings' links'
+    # tooltips, a presentation's sections and a workbook's queries (PARSER 25)
+    texts += [officeunseen.later(constants, drawn_tips, zf, read, kinds, "\n".join(texts),
+                                 _reading())]
     return "\n".join(texts[:1] + [text for text in texts[1:] if text])
 
 

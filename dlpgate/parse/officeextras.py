@@ -254,6 +254,22 @@ def constants(formula: str, numbers: bool = True) -> str:
     return ", ".join(item for item in found if item)
 
 
+# a formula's text constant ("Amy Reid", "" for a quote), or a whole number of nine digits or
+# more standing alone (an NHS number, a phone number kept as digits): not a budget's 1000000,
+# a row (A1048576, 1:1048576), a decimal's part, a name's (Q1_2015) or ROUND's 2
+_FORMULA_CONSTANT = re.compile(r'"((?:[^"]|"")*)"|(?<![\w$.:!\]])(\d{9,})(?![\w.:!(\[])')
+
+
+def formula_values(formula: str) -> tuple[str, ...]:
+    """The data a cell's formula holds as constants, as written: its strings, and its long
+    whole numbers. =IF(B2="","Callum Patel 12/03/2015","") shows nothing while B2 is filled,
+    and holds a child's name and birthday. Not its cell references, functions, names or small
+    numbers (1, 0, ROUND's 2), nor TRUE or FALSE; one search, () for most formulas, which
+    hold none. `value` makes them what a reader takes ("" and GUIDs left out)."""
+    return tuple(text.replace('""', '"') if text else number
+                 for text, number in _FORMULA_CONSTANT.findall(formula) if text or number)
+
+
 def defined_names(book: Element) -> str:
     """A workbook's names defined as constants, on one line ("Child Name: Amy Reid"): a
     name Excel offers in every formula, and shows nowhere on a sheet. Excel's own names

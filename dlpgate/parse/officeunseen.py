@@ -15,6 +15,7 @@ their place.
 from __future__ import annotations
 
 import functools
+import itertools
 import posixpath
 import re
 import zipfile
@@ -24,7 +25,15 @@ from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 from dlpgate.parse import package
-from dlpgate.parse.officeextras import _attribute, _local, kept, label, partial, value
+from dlpgate.parse.officeextras import (
+    _attribute,
+    _local,
+    formula_values,
+    kept,
+    label,
+    partial,
+    value,
+)
 from dlpgate.parse.officestored import _no_runs
 
 if TYPE_CHECKING:
@@ -38,8 +47,12 @@ def tooltips(root: Element, shown: str) -> Iterator[str]:
     """A part's links' tooltips its text (`shown`) does not say, a line each ("Tooltip: ..."):
     Excel, Word and PowerPoint keep them on the link, and show them only as the pointer rests
     on it."""
-    return unsaid_tips((_attribute(el, "tooltip") for el in root.iter()
-                        if _local(el.tag) in _LINKS), shown)
+    return unsaid_tips(link_tips(root), shown)
+
+
+def link_tips(root: Element) -> Iterator[str]:
+    """A part's links' tooltips, as stored."""
+    return (_attribute(el, "tooltip") for el in root.iter() if _local(el.tag) in _LINKS)
 
 
 def unsaid_tips(tips: Iterable[str], shown: str) -> Iterator[str]:
@@ -79,8 +92,13 @@ def _unsaid(kind: str, values: Iterable[str], shown: str) -> Iterator[str]:
     every word is, as a set: linear."""
     said = _words(shown)
     for found in values:
-        if found and not said.issuperset(_words(found)):
+        if _new(found, said):
             yield f"{kind}: {found}"
+
+
+def _new(found: str, said: set[str]) -> bool:
+    """Whether a value has a word beyond those `said` (a text's `_words`)."""
+    return bool(found) and not said.issuperset(_words(found))
 
 
 _WORD = re.compile(r"\w+")
@@ -153,3 +171,77 @@ def _merged(zf: zipfile.ZipFile, read: Callable[[zipfile.ZipInfo], bytes],
             kinds: dict[str, str], root: Element, runs: Callable[[Element], str]) -> str:
     del runs  # a settings part has no text runs
     return mail_merge(root, zf, read, package.parts(kinds, package.SETTINGS)[0])
+
+
+# PowerPoint's names for a section no one named
+_DEFAULT_SECTIONS = frozenset({"default section", "untitled section"})
+
+
+def sections(presentation: Element) -> Iterator[list[tuple[str, list[str]]]]:
+    """A presentation's sections' names (PowerPoint 2010's `p14:sectionLst`, in an extension of
+    `presentation.xml`) and its custom shows' names, a record each: shown only in the slide
+    sorter and the slide list, where a worker grouped a conference's slides by child ("Amy Reid
+    (NHS 943 476 5919)"). PowerPoint's own names for a new section are left out."""
+    for el in presentation.iter():
+        kind = _local(el.tag)
+        if kind == "sectionLst":
+            yield from ([("Section", [found])] for section in el
+                        if _local(section.tag) == "section"
+                        and (found := value(_attribute(section, "name")))
+                        and found.lower() not in _DEFAULT_SECTIONS)
+        elif kind == "custShow" and (found := value(_attribute(el, "name"))):
+            yield [("Custom show", [found])]
+
+
+def formulas(texts: Iterable[str], found: dict[tuple[str, ...], None], most: int) -> None:
+    """Add to `found` the constants (`officeextras.formula_values`) of each formula of a
+    sheet's (`texts`), once each, until all of them come to `most` characters: a million
+    formulas cost a search each and keep only what they hold. A shared formula (t="shared")
+    keeps its text in its first cell, read once; the others point at it and hold none."""
+    size = sum(map(len, itertools.chain.from_iterable(found)))
+    for text in texts:
+        if (values := formula_values(text)) and values not in found:
+            size += sum(map(len, values))
+            if size > most:
+                return
+            found[values] = None
+
+
+def later(found_formulas: Iterable[tuple[str, ...]], tips: Iterable[str], zf: zipfile.ZipFile,
+          read: Callable[[zipfile.ZipInfo], bytes], kinds: dict[str, str], shown: str,
+          reading: _Reading) -> str:
+    """What PARSER 25 reads after all the rest, a line each, each value only where the file's
+    text before it (`shown`) does not say it, so a value is not counted twice: the constants of
+    a workbook's formulas ("Formula: Callum Patel 12/03/2015"; one equal to its cell's value is
+    said there) and its drawings' links' tooltips (`tips`, as stored: a shape's ScreenTip), then
+    a presentation's sections' names, a workbook's connections and its Power Query formulas
+    (officequeries.py); up to the document's text limit."""
+    from dlpgate.parse import officequeries
+
+    said = _words(shown)
+
+    def lines(records: Iterable[list[tuple[str, list[str]]]]) -> str:
+        out: dict[str, None] = {}
+        room = reading.limit - reading.spent  # what is past the limit would be cut anyway
+        for record in records:
+            cells = [f"{name}: {', '.join(new)}" for name, values in record
+                     if (new := [v for v in values if _new(v, said)])]
+            if cells and (line := "; ".join(cells)) not in out:
+                out[line] = None
+                room -= len(line) + 1
+                if room < 0:
+                    reading.cut = True
+                    break
+        return "\n".join(out)
+
+    def part(read_records: Callable[[Element], Iterable[list[tuple[str, list[str]]]]]) \
+            -> Callable[[Element, Callable[[Element], str]], str]:
+        return lambda root, runs: lines(read_records(root))
+
+    found = [lines([("Formula", [v for raw in values if (v := value(raw))])]
+                   for values in found_formulas),
+             lines([("Tooltip", [value(tip)])] for tip in tips)]
+    return kept(found, zf, read, kinds, _no_runs, reading, (
+        (package.PRESENTATION, "the presentation", part(sections)),
+        (package.CONNECTIONS, "the workbook's connections", part(officequeries.connections)),
+        (package.CUSTOM_XML, "a custom XML data part", part(officequeries.mashup))))

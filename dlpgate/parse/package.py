@@ -61,6 +61,14 @@ XPS_PAGES = ("ms-package.xps-fixedpage+xml",)
 SETTINGS = ("wordprocessingml.settings+xml",)
 EXTERNAL_LINKS = ("spreadsheetml.externallink+xml",)
 CHARTS = ("drawingml.chart+xml", "ms-office.chartex+xml")
+# what PARSER 25 reads after everything else: a presentation's own part (its sections' names)
+# and a workbook's data connections (where its queries read from)
+PRESENTATION = ("presentationml.presentation.main+xml", "presentationml.slideshow.main+xml",
+                "presentationml.template.main+xml",
+                "ms-powerpoint.presentation.macroenabled.main+xml",
+                "ms-powerpoint.slideshow.macroenabled.main+xml",
+                "ms-powerpoint.template.macroenabled.main+xml")
+CONNECTIONS = ("spreadsheetml.connections+xml",)
 # an Excel binary workbook's (.xlsb) parts: BIFF12 records, read by xlsb.py
 BINARY_BOOK = ("ms-excel.sheet.binary.macroenabled.main",)
 BINARY_SHEETS = ("ms-excel.worksheet",)
@@ -94,6 +102,8 @@ USUAL = {
     SETTINGS: re.compile(r"word/settings\.xml"),
     EXTERNAL_LINKS: re.compile(r"xl/externalLinks/externalLink\d+\.xml"),
     CHARTS: re.compile(r"(?:word|xl|ppt)/charts/chart(?:Ex)?\d*\.xml"),
+    PRESENTATION: re.compile(r"ppt/presentation\.xml"),
+    CONNECTIONS: re.compile(r"xl/connections\.xml"),
     BINARY_BOOK: re.compile(r"xl/workbook\.bin"),
     BINARY_SHEETS: re.compile(r"xl/worksheets/sheet\d+\.bin"),
     BINARY_STRINGS: re.compile(r"xl/sharedStrings\.bin"),

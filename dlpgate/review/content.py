@@ -275,14 +275,16 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     are left out, and what came after them moved, in a message whose HTML hides something
     (`_hidden_unshown`); all else 23 reads comes after a part's text. PARSER 24 reads a
     picture's alt text in an HTML alternative whose plain twin lacks it, at the head of the
-    HTML's lines (`_html_alt`).
+    HTML's lines (`_html_alt`). PARSER 25 reads an Office file's formulas' constants, its
+    drawings' links' tooltips, a presentation's sections' names and a workbook's connections
+    and Power Query formulas after all else the file gives: what 24 found is where it was.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
     plain text file, not in a document, whose reading grew in every kind."""
     parser = finding.get("parser")
     part = finding["part"]
-    if parser == PARSER or part == "subject":
+    if parser in (PARSER, 24) or part == "subject":  # 25 only added text after what was read
         return True
     if part == HTML_BODY and _html_alt(item.raw):
         return False  # a picture's alt text its plain twin lacks read at its head since 24

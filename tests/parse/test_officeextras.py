@@ -276,3 +276,16 @@ def test_an_open_documents_links_addresses_are_read_last_and_a_link_within_it_is
     lines = text.splitlines()
     assert lines[-2] == "Child: Amy Reid"  # what was read before keeps its place
     assert lines[-1] == "mailto:amy.reid.family@gmail.com" and "Introduction" not in text
+
+
+@pytest.mark.parametrize("formula, values", [
+    ('IF(B2="","Callum Patel 12/03/2015","")', ("Callum Patel 12/03/2015",)),
+    ('IF(A2=9434765919,"match","")', ("9434765919", "match")),
+    ('"He said ""no"""&A1', ('He said "no"',)),
+    ('VLOOKUP(A2,{1,"Amy Reid";2,"Leo Hart"},2,FALSE)', ("Amy Reid", "Leo Hart")),
+    ("SUM(A1:A1048576)*1000000+ROUND(B2,2)", ()),  # a row, a budget's million, ROUND's 2
+    ("AND(TRUE,Sheet2!$B$3>0,Q1_2015,1:1048576,0.123456789)", ()),
+    ('INDEX(Table1[[#This Row],[Name]],1)', ()),
+])
+def test_a_cells_formula_gives_its_strings_and_long_numbers_and_nothing_else(formula, values):
+    assert officeextras.formula_values(formula) == values

@@ -149,3 +149,112 @@ def test_an_opendocument_links_title_and_bookmarks_names_are_read_after_all_else
     found, verdict = sent_to_webmail(attachments=(
         ("letter.odt", "application/vnd.oasis.opendocument.text", data),))
     assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def formulas(*cells: str) -> bytes:
+    """A workbook whose row 2 holds `cells` (each a `<c>` as Excel writes it) under row 1's
+    headers, and whose A2 shows "AR"."""
+    head = "".join(f'<c r="{col}1" t="inlineStr"><is><t>{col} col</t></is></c>' for col in "ABCD")
+    sheet = (f'<?xml version="1.0"?><worksheet xmlns="{S}"><sheetData><row r="1">{head}</row>'
+             f'<row r="2"><c r="A2" t="inlineStr"><is><t>AR</t></is></c>{"".join(cells)}</row>'
+             "</sheetData></worksheet>")
+    return testdata.with_members(testdata.make_xlsx([["x"]]), {"xl/worksheets/sheet1.xml": sheet})
+
+
+def test_a_formulas_constants_the_sheet_does_not_show_are_read_last_and_held():
+    # the cell shows nothing while A2 is filled; the formula names a child and her birthday
+    hidden = ('<c r="B2" t="str"><f>IF(A2="","Callum Patel 12/03/2015","")</f><v></v></c>'
+              '<c r="C2"><f>IF(A2=9434765919,1,0)</f><v>0</v></c>')
+    text, problems = read("tracker.xlsx", formulas(hidden))
+    assert problems == []
+    assert text.split("\n")[-2:] == ["Formula: Callum Patel 12/03/2015", "Formula: 9434765919"]
+    assert text.split("\n")[:2] == ["A col\tB col\tC col\tD col", "A col: AR; C col: 0"]
+    numbered = formulas('<c r="B2" t="str"><f>IF(A2="","Callum Patel, NHS 943 476 5919","")'
+                        "</f><v></v></c>")
+    found, verdict = sent_to_webmail(attachments=(("tracker.xlsx", XLSX, numbered),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+def test_a_formula_of_references_functions_and_small_numbers_or_its_shown_value_adds_nothing():
+    everyday = ('<c r="B2"><f>SUM(A1:A1048576)*1000000+ROUND(C2,2)-1</f><v>3</v></c>'
+                '<c r="C2" t="str"><f>IF(A2="AR","Open","")</f><v>Open</v></c>'
+                '<c r="D2" t="b"><f>AND(TRUE,Sheet2!$B$3&gt;0,Q1_2015)</f><v>1</v></c>')
+    text, _ = read("budget.xlsx", formulas(everyday))
+    assert "Formula" not in text and text.count("Open") == 1
+
+
+def test_a_shared_formulas_constants_are_read_once_from_the_cell_that_keeps_them():
+    # Excel writes a filled-down formula's text in its first cell; the others point at it
+    shared = ('<c r="B2" t="str"><f t="shared" ref="B2:D2" si="0">IF(A2="","Amy Reid","")</f>'
+              '<v></v></c><c r="C2" t="str"><f t="shared" si="0"/><v></v></c>'
+              '<c r="D2" t="str"><f t="shared" si="0"/><v></v></c>')
+    text, _ = read("tracker.xlsx", formulas(shared))
+    assert text.count("Amy Reid") == 1 and text.endswith("\nFormula: Amy Reid")
+
+
+def test_an_excel_drawings_shapes_link_tooltip_is_read_last_unless_the_text_says_it():
+    def drawn(tip: str) -> bytes:
+        drawing = (
+            '<?xml version="1.0"?><xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/'
+            'drawingml/2006/spreadsheetDrawing" xmlns:a="http://schemas.openxmlformats.org/'
+            f'drawingml/2006/main" xmlns:r="{R}"><xdr:twoCellAnchor><xdr:sp><xdr:nvSpPr>'
+            f'<xdr:cNvPr id="2" name="Rectangle 1"><a:hlinkClick r:id="rId1" tooltip="{tip}"/>'
+            "</xdr:cNvPr><xdr:cNvSpPr/></xdr:nvSpPr><xdr:txBody><a:bodyPr/><a:p><a:r><a:t>"
+            "Open the record</a:t></a:r></a:p></xdr:txBody></xdr:sp><xdr:clientData/>"
+            "</xdr:twoCellAnchor></xdr:wsDr>")
+        return testdata.with_members(testdata.make_xlsx([["Child"], ["AR"]]), {
+            "xl/drawings/drawing1.xml": drawing,
+            "xl/drawings/_rels/drawing1.xml.rels": rels(("rId1", "hyperlink", "https://x.test/"))})
+
+    text, _ = read("tracker.xlsx", drawn(TIP))
+    assert text.split("\n")[-2:] == ["https://x.test/", f"Tooltip: {TIP}"]
+    said, _ = read("tracker.xlsx", drawn("Open the record"))
+    assert said.count("Open the record") == 1 and "Tooltip" not in said
+    found, verdict = sent_to_webmail(attachments=(("tracker.xlsx", XLSX, drawn(TIP)),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+P = "http://schemas.openxmlformats.org/presentationml/2006/main"
+P14 = "http://schemas.microsoft.com/office/powerpoint/2010/main"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def deck(*sections: str, shows: tuple[str, ...] = ()) -> bytes:
+    """A deck of one slide whose presentation.xml names `sections` as PowerPoint 2010 writes
+    them (p14:sectionLst in an extension), and custom shows `shows`, declared by type."""
+    listed = "".join(f'<p14:section name="{name}" id="{{{n:08d}-0000-0000-0000-000000000000}}">'
+                     '<p14:sldIdLst><p14:sldId id="256"/></p14:sldIdLst></p14:section>'
+                     for n, name in enumerate(sections))
+    custom = "".join(f'<p:custShow name="{name}" id="{n}"><p:sldLst/></p:custShow>'
+                     for n, name in enumerate(shows))
+    presentation = (
+        f'<?xml version="1.0"?><p:presentation xmlns:p="{P}" xmlns:r="{R}">'
+        '<p:sldIdLst><p:sldId id="256" r:id="rId2"/></p:sldIdLst>'
+        f'<p:sldSz cx="12192000" cy="6858000"/><p:custShowLst>{custom}</p:custShowLst>'
+        '<p:extLst><p:ext uri="{521415D9-36F7-43E2-AB2F-B90AF26B5E84}">'
+        f'<p14:sectionLst xmlns:p14="{P14}">{listed}</p14:sectionLst></p:ext></p:extLst>'
+        "</p:presentation>")
+    types = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+             '2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
+             '<Override PartName="/ppt/presentation.xml" ContentType="application/vnd.'
+             'openxmlformats-officedocument.presentationml.presentation.main+xml"/></Types>')
+    return testdata.with_members(testdata.make_pptx(["Conference: agenda"]), {
+        "[Content_Types].xml": types, "ppt/presentation.xml": presentation})
+
+
+def test_a_decks_section_and_custom_show_names_are_read_last_and_powerpoints_own_are_not():
+    text, problems = read("conference.pptx", deck("Default Section", "Amy Reid (NHS 943 476 "
+                                                  "5919)", "Agenda", shows=("Reid family",)))
+    assert problems == []
+    assert text.split("\n") == ["Conference: agenda", "Custom show: Reid family",  # in the
+                                "Section: Amy Reid (NHS 943 476 5919)"]  # file's order; the
+    # slide says "Agenda"
+    plain, _ = read("conference.pptx", deck("Untitled Section"))
+    assert plain == "Conference: agenda"
+    found, verdict = sent_to_webmail(attachments=(
+        ("conference.pptx", PPTX, deck("Amy Reid (NHS 943 476 5919)")),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"

@@ -605,3 +605,19 @@ def test_a_hold_made_before_alt_text_was_read_is_not_trusted_in_the_html_lines_o
     assert masked_in_place(pictured) == [True]
     assert masked_in_place(pictured, parser=23) == [False]
 
+
+
+def test_a_hold_made_before_formulas_sections_and_queries_were_read_is_trusted_everywhere():
+    # PARSER 25 reads an Office file's formulas' constants, drawings' tooltips, sections and
+    # queries after all else it gives: nothing read before moved
+    from dlpgate import testdata
+
+    workbook = testdata.make_xlsx([["NHS number"], ["943 476 5919"]])
+    item = held(make_message(to=("x@gmail.com",), attachments=(
+        ("tracker.xlsx", "application/octet-stream", workbook),)))
+    assert masked_in_place(item) == [True]
+    assert masked_in_place(item, parser=24) == [True]
+    pictured = held(make_message(to=("x@gmail.com",), body="See attached.\n",
+                                 html="<p>See attached.</p><p>NHS number 943 476 5919</p>"
+                                      '<img src="cid:x" alt="the photo">'))
+    assert masked_in_place(pictured, parser=24) == [True]  # its alt text read so since 24
