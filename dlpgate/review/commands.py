@@ -237,7 +237,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
 
 
 def _verify_audit(args: argparse.Namespace, store) -> int:
-    """Walk the audit chain (store/chain.py): 0 intact, 1 broken (the first broken entry
+    """Walk the audit chain (store/chaincheck.py): 0 intact, 1 broken (the first broken entry
     named), 2 when it cannot be checked (keyed, and no key given; a head not as logged).
     It writes no entry of its own: a check run from cron would be most of the trail."""
     from dlpgate.store.chain import parse_head

@@ -331,9 +331,9 @@ class Store(Protocol):
         ...
 
     def verify_audit(self, expect: tuple[int, str] | None = None, whole: bool = True):
-        """The audit chain's state (store/chain.py ChainState): walked whole, or (`whole` False)
-        on from this process's last walk; `expect`, a logged head (place, hash) the trail
-        must still hold."""
+        """The audit chain's state (store/chaincheck.py ChainState): walked whole, or
+        (`whole` False) on from this process's last walk; `expect`, a logged head (place,
+        hash) the trail must still hold."""
         ...
 
     def audit_head(self) -> tuple[int, str]:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 
 from dlpgate.history import MAX_ADDRESS, group_pairs
-from dlpgate.store import chain
+from dlpgate.store import chain, chaincheck
 from dlpgate.store.auditkeys import AuditKeys
 from dlpgate.store.base import (
     AuditEntry,
@@ -286,11 +286,11 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         self._atomic(lambda db: self._append(db, [entry]))
 
     def verify_audit(self, expect: tuple[int, str] | None = None,
-                     whole: bool = True) -> chain.ChainState:
+                     whole: bool = True) -> chaincheck.ChainState:
         """A walk goes on from this process's last (kept here); a whole one from the start,
         and later ones go on from it."""
         since = None if whole else self.__dict__.get("_chain_checked")
-        state = chain.verify(self, self.audit_keys, since=since, expect=expect)
+        state = chaincheck.verify(self, self.audit_keys, since=since, expect=expect)
         self.__dict__["_chain_checked"] = state
         return state
 
