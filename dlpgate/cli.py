@@ -426,7 +426,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     spaCy model and the OCR languages (a language not installed was "ok" here too)."""
     settings = _settings(args, need_model=True)
     policy = policy_or_exit(settings)
-    from dlpgate.store.base import reachable
+    from dlpgate.store.base import keys_behind, reachable
 
     print(f"{settings.source}: ok")
     print(f"policy: {len(policy.rules)} rules, version {policy.version}: ok")
@@ -434,6 +434,15 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(f"dlpgate: storage.url: {why}", file=sys.stderr)
         return 2
     print(f"storage: {settings.storage.url.split('://', 1)[0]}: ok")
+    q = settings.quarantine
+    if behind := keys_behind(settings.storage.url, q.audit_key, tuple(q.audit_keys_retired)):
+        # mail would still flow, but every entry this node wrote would read as a retired key
+        # signing again: a rotation half rolled out is a mistake to fix before starting
+        print(f"dlpgate: quarantine.audit_key: the audit trail has been rotated from this "
+              f"key to {', '.join(f'key {k}' for k in behind)}, which this configuration "
+              "does not hold: set the new key in quarantine.audit_key and this one in "
+              "quarantine.audit_keys_retired, as on the other nodes", file=sys.stderr)
+        return 1
     from dlpgate.act.notify import unreachable_links
 
     if why := unreachable_links(settings, policy):

@@ -62,7 +62,7 @@ def routes(page: Callable[..., Response], gate: Gate, store: Any) -> list[Route]
     async def audit_page(request: Request, user: auth.User,
                          session: auth.Session | None) -> Response:
         entries = _audit_entries(request)
-        # the chain checked on from this process's last look (store/chain.py): the new
+        # the chain checked on from this process's last look (store/chaincheck.py): the new
         # entries since, not the whole trail at every view
         chain = await run_in_threadpool(store.verify_audit, None, False)
         _audit_looked(request, user, "audit-view", len(entries[:AUDIT_SHOWN]))

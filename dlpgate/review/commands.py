@@ -252,7 +252,7 @@ def _verify_audit(args: argparse.Namespace, store) -> int:
         print(json.dumps(state.as_json()))
     else:
         print(state.summary())
-    return 1 if state.broken is not None else 2 if state.unchecked else 0
+    return 1 if state.failed else 2 if state.unchecked else 0
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings, store) -> int:

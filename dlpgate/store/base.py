@@ -340,6 +340,12 @@ class Store(Protocol):
         """The audit chain's head as recorded: (place, hash), no personal data."""
         ...
 
+    def audit_key_behind(self) -> tuple[str, ...]:
+        """Key ids the audit trail has moved to from this node's quarantine.audit_key that
+        this node does not hold: it was left behind a rotation (logged, and kept in
+        `key_behind` for the metrics)."""
+        ...
+
     def signin_failures(self, key: str, since: float) -> tuple[int, float]:
         """A review sign-in key's failures since `since` and the last one's time (or 0):
         counted here, under a keyed hash, so that every node counts together
@@ -523,3 +529,40 @@ def reachable(url: str) -> str | None:
         return None
     return f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or postgresql://)"
 
+
+
+def keys_behind(url: str, audit_key: str, retired: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """For `config check`: the key ids the store's audit trail has moved to from
+    `audit_key` that this configuration does not hold (store/chain.py missing_keys), read
+    without opening the store (which would create or migrate it); () when there is no
+    trail yet or it cannot be read (`reachable` says why)."""
+    import sqlite3
+    from pathlib import Path
+
+    from dlpgate.store import chain
+    from dlpgate.store.auditkeys import AuditKeys
+
+    keys = AuditKeys(audit_key.encode(), tuple(k.encode() for k in retired))
+    if not keys.current:
+        return ()
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            return ()
+        try:
+            db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+            try:
+                return chain.missing_keys(lambda sql, p: db.execute(sql, p).fetchall(), keys)
+            finally:
+                db.close()
+        except sqlite3.Error:  # no trail yet (a store from before the chain)
+            return ()
+    import psycopg
+
+    try:
+        kwargs = {} if "connect_timeout" in url else {"connect_timeout": 5}
+        with psycopg.connect(url, **kwargs) as conn:
+            return chain.missing_keys(lambda sql, p: conn.execute(
+                sql.replace("?", "%s"), p).fetchall(), keys)
+    except psycopg.Error:  # no trail yet, or unreachable: reachable() says
+        return ()

@@ -38,12 +38,15 @@ import time
 from collections.abc import Iterator
 
 from dlpgate.store.auditkeys import (
+    ACTION,
+    ACTOR,
     PLAIN,
     UNNAMED,
     AuditKeys,
     change_entry,
     key_id,
     signer_of,
+    vouch,
 )
 
 COLUMNS = "actor, action, item_id, reason, via, detail, at"
@@ -94,17 +97,25 @@ def check(keys: AuditKeys, seq: int, prev: str, row: tuple, stored: str
     return UNNAMED, False
 
 
-def append(db, rows: list[tuple], keys: AuditKeys) -> None:
+def append(db, rows: list[tuple], keys: AuditKeys) -> str:
     """Append `rows` (the seven columns each) to the chain, inside the caller's transaction;
-    after entries signed otherwise (another key, or none), an `audit-key-changed` first."""
+    after entries signed otherwise (another key, or none), an `audit-key-changed` first,
+    vouched for by the key it changes from where this node holds it. Returns the key id
+    the chain was on when this node does not hold that key ("" else): the node is behind a
+    rotation (or was given a wrong key), and its entries will not check as a rotation's;
+    they are written all the same, for a write refused would lose what was done here."""
     if not rows:
-        return
+        return ""
     [(seq, head)] = db.execute("UPDATE audit_chain SET seq = seq + ? WHERE one = 1 "
                                "RETURNING seq, hash", (len(rows),)).fetchall()
     seq -= len(rows)
+    behind = ""
     if head and (old := _head_signer(db, seq, head, keys)) != keys.signer:
         db.execute("UPDATE audit_chain SET seq = seq + 1 WHERE one = 1")
-        rows = [change_entry(old, keys.signer), *rows]
+        held = keys.by_id.get(old)
+        rows = [change_entry(old, keys.signer, vouch(held, seq + 1, head, keys.signer)
+                             if held else ""), *rows]
+        behind = "" if keys.holds(old) else old
     chained = []
     for row in rows:
         seq += 1
@@ -112,6 +123,23 @@ def append(db, rows: list[tuple], keys: AuditKeys) -> None:
         chained.append((*row, seq, head))
     db.executemany(INSERT, chained)
     db.execute("UPDATE audit_chain SET hash = ? WHERE one = 1", (head,))
+    return behind
+
+
+def missing_keys(read, keys: AuditKeys) -> tuple[str, ...]:
+    """The keys this node does not hold that the trail has moved to from its key (an
+    `audit-key-changed` entry from it), or that signed the newest entry: a node left on a
+    key rotated away from on the others. `read(sql, params)` as a store's `_read`; one
+    look at the change entries, at start and in `config check`, not at every append."""
+    if not keys.current:
+        return ()
+    moved = {found.group(1) for (detail,) in read(
+        "SELECT detail FROM audit WHERE actor = ? AND action = ? AND detail LIKE ?",
+        (ACTOR, ACTION, f"from key {keys.signer} to key %"))
+        if (found := re.match(r"from key [0-9a-f]{12} to key ([0-9a-f]{12})", detail))}
+    [(top,)] = read("SELECT hash FROM audit_chain WHERE one = 1", ())
+    moved.add(signer_of(top or ""))
+    return tuple(sorted(k for k in moved if not keys.holds(k)))
 
 
 def _head_signer(db, seq: int, head: str, keys: AuditKeys) -> str:

@@ -22,6 +22,7 @@ from dlpgate.store.auditkeys import (
     describe,
     is_change,
     signer_of,
+    vouched,
 )
 from dlpgate.store.chain import (
     ANCHOR_ACTION,
@@ -63,10 +64,19 @@ class ChainState:
     signer: str = ""  # who signed the last entry walked (store/auditkeys.py signer_of)
     segments: tuple[tuple[int, str], ...] = ()  # (place, signer) where each signer began
     not_given: tuple[str, ...] = ()  # the signers of the unchecked entries
+    left: tuple[str, ...] = ()  # the keys the chain has changed away from
+    # (entry id, time, place, key) of each change back to a key the chain had left, not
+    # vouched for by the key it changed from, nor to the key in force here
+    returns: tuple[tuple[int, float, int, str], ...] = ()
 
     @property
     def intact(self) -> bool:
-        return self.broken is None and not self.unchecked
+        return self.broken is None and not self.unchecked and not self.returns
+
+    @property
+    def failed(self) -> bool:
+        """Whether the check found something wrong (exit 1), not merely unfinished."""
+        return self.broken is not None or bool(self.returns)
 
     def summary(self) -> str:
         """One line, no personal data: for the CLI, the log and the audit page."""
@@ -74,6 +84,16 @@ class ChainState:
             b = self.broken
             where = (f"entry {b.id} ({_utc(b.at)})" if b.id else "the end of the trail")
             return f"chain broken at {where}: {b.what}: {b.why}"
+        if self.returns:
+            rid, at, place, key = self.returns[0]
+            more = len(self.returns) - 1
+            return (f"chain returned to a retired key at entry {rid} ({_utc(at)}): place "
+                    f"{place} changes back to key {key}, which the chain had moved away from, "
+                    "and is not vouched for by the key it changes from: written by a node "
+                    "still configured with the retired key (keys rolled out one node at a "
+                    "time), or by someone who kept it"
+                    + (f"; {more} more such change(s) after it" if more else "")
+                    + f"; the links hold, head {self.seq}:{self.head} ({self.keys_text()})")
         if self.unchecked:
             first = {s: p for p, s in reversed(self.segments)}
             named = "; ".join(f"{_named(s)} from place {first.get(s, 0)}"
@@ -104,7 +124,9 @@ class ChainState:
                "earlier_entries": self.earlier, "summary": self.summary(),
                "keys": [{"from": p, "key": None if s == PLAIN else s}
                         for p, s in self.segments],
-               "unchecked": self.unchecked, "keys_not_given": list(self.not_given)}
+               "unchecked": self.unchecked, "keys_not_given": list(self.not_given),
+               "returns": [{"id": i, "at": at, "place": p, "key": k}
+                           for i, at, p, k in self.returns]}
         if self.broken is not None:
             out["broken"] = dataclasses.asdict(self.broken)
         return out
@@ -148,10 +170,12 @@ def verify(store, keys: AuditKeys, since: ChainState | None = None,
     entries, seq, head, last_id = s.entries, s.seq, s.head, s.last_id
     keyed_from, earlier, unchecked, signer = s.keyed_from, s.earlier, s.unchecked, s.signer
     segments, not_given = list(s.segments), list(s.not_given)
+    left, returns = list(s.left), list(s.returns)
 
     def state() -> ChainState:  # built where a walk ends, not at every entry (a third slower)
         return ChainState(entries, seq, head, last_id, keyed_from, earlier, None, unchecked,
-                          0.0, signer, tuple(segments), tuple(not_given))
+                          0.0, signer, tuple(segments), tuple(not_given), tuple(left),
+                          tuple(returns))
 
     found_expect = expect is not None and expect[0] <= seq
     pending = None  # a mismatched entry, classed by whether the next one chains to it
@@ -174,6 +198,11 @@ def verify(store, keys: AuditKeys, since: ChainState | None = None,
         if bad:  # and not checked under its key: named by the links either side of it
             follows = False
         if rsigner != signer:
+            if rsigner in left and not _rolled_back(keys, rseq, head, signer, rsigner,
+                                                    fields[5]):
+                returns.append((rid, at, rseq, rsigner))
+            if signer not in ("", PLAIN, UNNAMED) and signer not in left:
+                left.append(signer)
             signer = rsigner
             segments.append((rseq, rsigner))
         if rsigner != PLAIN and not keyed_from:
@@ -211,6 +240,17 @@ def verify(store, keys: AuditKeys, since: ChainState | None = None,
     if pending is not None:
         return _classify(store, state(), keys, pending, None)
     return _ended(store, state(), keys, since, expect, found_expect, top_row)
+
+
+def _rolled_back(keys: AuditKeys, seq: int, prev: str, old: str, new: str,
+                 detail: str) -> bool:
+    """Whether a change back to a key the chain had left (`new`, after `old`) is a real
+    roll-back: vouched for by `old` (its holder made it), or `new` is the key in force here
+    (the operator rolled back, and says so by configuring it). A key not given here
+    (`vouched` None) leaves the change as the entries it signed: unchecked, not failed."""
+    if keys.current and new == keys.signer:
+        return True
+    return vouched(keys, seq, prev, old, new, detail) is not False
 
 
 def _signer_change(old: str, prev: str, signer: str, fields: tuple,

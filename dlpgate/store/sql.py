@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Iterator
 
+from dlpgate import obs
 from dlpgate.history import MAX_ADDRESS, group_pairs
 from dlpgate.store import chain, chaincheck
 from dlpgate.store.auditkeys import AuditKeys
@@ -31,6 +32,8 @@ from dlpgate.store.base import (
 from dlpgate.store.bursts import AuditBursts
 from dlpgate.store.failures import ScanFailures, SignInFailures
 from dlpgate.store.keeping import HistoryKeeping, spelling_keys
+
+log = obs.logger("dlpgate.store")
 
 _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
                      "verdict, outcome, reply_code, rules, entity_counts, policy_version, "
@@ -58,6 +61,9 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
     # quarantine.audit_keys_retired: keys rotated out, which check the entries they signed
     audit_key: bytes = b""
     audit_retired: tuple[bytes, ...] = ()
+    # the key ids the trail has moved to that this node does not hold (a node left behind
+    # a rotation): found at start or by an append, kept until the process restarts
+    key_behind: tuple[str, ...] = ()
 
     @property
     def audit_keys(self) -> AuditKeys:
@@ -90,7 +96,26 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         """Entries onto the audit chain, in the transaction of `db`: every audit row is
         written here (store/chain.py), last in its transaction, for the chain's head is
         locked until it ends."""
-        chain.append(db, [audit_row(e) for e in entries], self.audit_keys)
+        if stale := chain.append(db, [audit_row(e) for e in entries], self.audit_keys):
+            self._behind((stale,))
+
+    def _behind(self, keys: tuple[str, ...]) -> None:
+        """Say loudly that this node writes under a key the trail has moved away from: the
+        entry is written all the same (refused, a reviewer's action or a delay's release
+        would fail here), but `--verify` elsewhere reports it as a retired key signing
+        again. Key ids only, never a key; no personal data."""
+        self.key_behind = tuple(sorted({*self.key_behind, *keys}))
+        log.error("audit_key_behind", this_key=self.audit_keys.signer, chain_keys=list(keys),
+                  why="the audit trail has moved on to a key this node does not hold: set "
+                  "the same quarantine.audit_key (and audit_keys_retired) as the other nodes "
+                  "and restart; roll a new key out to every node at once")
+
+    def audit_key_behind(self) -> tuple[str, ...]:
+        """The keys the trail moved to from this node's key that it does not hold (one
+        look at the change entries, chain.missing_keys); said as an append would say it."""
+        if found := chain.missing_keys(self._read, self.audit_keys):
+            self._behind(found)
+        return found
 
     def ping(self) -> None:
         self._read("SELECT 1", ())
