@@ -406,6 +406,7 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     target = _store(settings)
     try:
         counts = copy(source, target)
+        seq, top = target.audit_head()
     except CopyRefused as exc:
         print(f"dlpgate: nothing copied: {exc}", file=sys.stderr)
         return 2
@@ -415,8 +416,12 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     finally:
         source.close()
         target.close()
+    # the trail says what this run did, first or again (a run again printed nothing of it)
+    kept = counts.pop("audit_kept", 0)
+    said = {"audit": (f", {kept} already there" if kept else "") + ", the last this run's "
+            f"store-copy entry; head {seq}:{top}"}
     for table, n in counts.items():
-        print(f"{table}: {n} row{'' if n == 1 else 's'}")
+        print(f"{table}: {n} row{'' if n == 1 else 's'}{said.get(table, '')}")
     return 0
 
 

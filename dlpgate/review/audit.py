@@ -35,7 +35,8 @@ AUDIT_ACTIONS = ("view", "reveal", "release", "reject", "note", "list", "search"
                  "sign-in-failed", "sign-in-refused", "sign-out", "release-failed",
                  "release-refused", "reject-refused", "audit-view", "audit-export",
                  "history-show", "history-forget", "false-alarm", "link-refused", "expire",
-                 "purge", "retention", "schema-upgrade", "audit-key-changed", "chain-start")
+                 "purge", "retention", "schema-upgrade", "audit-key-changed", "chain-start",
+                 "store-copy")
 
 
 def routes(page: Callable[..., Response], gate: Gate, store: Any) -> list[Route]:

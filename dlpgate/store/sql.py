@@ -55,6 +55,7 @@ NEAR_CHUNK = 5000
 
 
 class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
+    BACKEND = ""  # as the trail names it (schema-upgrade, store-copy entries)
     LEAST = "min"
     GREATEST = "max"
     # quarantine.audit_key: the audit chain's entries are HMACs under it (store/chain.py);
