@@ -191,10 +191,10 @@ class Relay:
                 if done:
                     log.info("retention", expired=sum(r.ok for r in done), tried=len(done),
                              on_expiry=self.settings.quarantine.on_expiry)
-            try:
-                cutoff = time.time() - self.settings.relay.journal_days * 86400
-                await asyncio.to_thread(self.store.prune_deliveries, cutoff)
-                await asyncio.to_thread(self.store.prune_scan_failures, cutoff)
+            try:  # counted on the audit trail as a retention entry (store/sql.py)
+                days = self.settings.relay.journal_days
+                await asyncio.to_thread(self.store.prune_journal, time.time() - days * 86400,
+                                        days)
             except Exception as exc:
                 log.error("journal_prune_failed", error=type(exc).__name__)
             if (days := self.settings.storage.decisions_days) is not None:

@@ -193,10 +193,10 @@ class AuditEntry:
     at: float = 0.0  # set by the store when written
 
 
-def retention_entry(what: str, days: int, counts: dict[str, int]) -> AuditEntry:
+def retention_entry(what: str, days: float, counts: dict[str, int]) -> AuditEntry:
     """The `retention` entry of a pass that deleted rows of `what` kept `days` days: how
     many of each kind, never which (the rows hold addresses)."""
-    return AuditEntry("system:retention", "retention", reason=f"{what}: kept {days} days",
+    return AuditEntry("system:retention", "retention", reason=f"{what}: kept {days:g} days",
                       via="retention", detail=", ".join(f"{k} {n}" for k, n in counts.items()))
 
 
@@ -263,6 +263,12 @@ class Store(Protocol):
     def scan_failures(self, key: str) -> int: ...
 
     def prune_scan_failures(self, cutoff: float) -> int: ...
+
+    def prune_journal(self, cutoff: float, days: float) -> dict[str, int]:
+        """The delivery journal and the scan-failure counts last touched before `cutoff`
+        (`relay.journal_days`), in one transaction with a `retention` entry of how many of
+        each went, when any did; {"deliveries": N, "scan failures": N}."""
+        ...
 
     def erased_at(self) -> float | None:
         """When the history last had an address erased (history forget), if ever."""

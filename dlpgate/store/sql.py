@@ -30,10 +30,11 @@ from dlpgate.store.base import (
     retention_entry,
 )
 from dlpgate.store.bursts import AuditBursts
-from dlpgate.store.failures import ScanFailures, SignInFailures
+from dlpgate.store.failures import PRUNE_FAILURES, ScanFailures, SignInFailures
 from dlpgate.store.keeping import HistoryKeeping, spelling_keys
 
 log = obs.logger("dlpgate.store")
+_PRUNE_DELIVERIES = "DELETE FROM deliveries WHERE updated < ?"
 
 _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
                      "verdict, outcome, reply_code, rules, entity_counts, policy_version, "
@@ -201,8 +202,20 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
 
     def prune_deliveries(self, cutoff: float) -> int:
         """Forget journal rows last touched before `cutoff` (past any MTA's retry window)."""
-        return self._atomic(lambda db: db.execute(
-            "DELETE FROM deliveries WHERE updated < ?", (cutoff,)).rowcount)
+        return self._atomic(lambda db: db.execute(_PRUNE_DELIVERIES, (cutoff,)).rowcount)
+
+    def prune_journal(self, cutoff: float, days: float) -> dict[str, int]:
+        """Both of the journal's tables, and their counts on the trail as the decisions log's
+        are (counts only: the rows are keyed hashes and states, but which messages went
+        where is what the trail is asked about). One entry a pass, none when nothing went."""
+        def work(db) -> dict[str, int]:
+            gone = {"deliveries": max(db.execute(_PRUNE_DELIVERIES, (cutoff,)).rowcount, 0),
+                    "scan failures": max(db.execute(PRUNE_FAILURES, (cutoff,)).rowcount, 0)}
+            if any(gone.values()):
+                self._append(db, [retention_entry("delivery journal", days, gone)])
+            return gone
+
+        return self._atomic(work)
 
     def erased_at(self) -> float | None:
         rows = self._read("SELECT value FROM meta WHERE key = 'erased_at'", ())
