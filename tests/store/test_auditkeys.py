@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import yaml
@@ -262,21 +263,12 @@ def test_a_roll_back_without_the_key_left_checks_while_it_is_the_key_in_force(st
     # rolled back to OLD without listing NEW: nothing vouches for the change, so it checks
     # where OLD is audit_key (the operator says so), and is reported where it is retired
     rotated(store_url)
-    back = open_store(store_url, OLD)
-    try:
+    with closing(open_store(store_url, OLD)) as back:
         entries(back, 1, start=1_800_000_100.0)
-    finally:
-        back.close()
-    here = open_store(store_url, OLD, (NEW,))
-    try:
+    with closing(open_store(store_url, OLD, (NEW,))) as here:
         assert here.verify_audit().intact
-    finally:
-        here.close()
-    there = open_store(store_url, NEW, (OLD,))
-    try:
+    with closing(open_store(store_url, NEW, (OLD,))) as there:
         assert [r[2:] for r in there.verify_audit().returns] == [(7, OLD_ID)]
-    finally:
-        there.close()
 
 
 def test_a_node_left_on_the_old_key_says_so_and_still_writes(store_url):
@@ -293,23 +285,14 @@ def test_a_node_left_on_the_old_key_says_so_and_still_writes(store_url):
         assert len(gw2.audit_log(limit=100)) == 8  # six, the change back, its entry
     finally:
         gw2.close()
-    gw1 = open_store(store_url, NEW, (OLD,))
-    try:
+    with closing(open_store(store_url, NEW, (OLD,))) as gw1:
         entries(gw1, 1, start=1_800_000_200.0)  # gw1 takes its turn: back to NEW, vouched
         assert gw1.key_behind == () and gw1.audit_key_behind() == ()
-    finally:
-        gw1.close()
-    restarted = open_store(store_url, OLD)  # gw2 restarted, still on OLD: said at start
-    try:
+    with closing(open_store(store_url, OLD)) as restarted:  # gw2 restarted, still on OLD
         assert restarted.audit_key_behind() == (NEW_ID,) and restarted.key_behind == (NEW_ID,)
-        entries(restarted, 1, start=1_800_000_300.0)  # and wrote last: still said
-    finally:
-        restarted.close()
-    again = open_store(store_url, OLD)
-    try:
+        entries(restarted, 1, start=1_800_000_300.0)  # and wrote last: still said at start
+    with closing(open_store(store_url, OLD)) as again:
         assert again.audit_key_behind() == (NEW_ID,)
-    finally:
-        again.close()
 
 
 def test_config_check_fails_on_a_node_left_behind_a_rotation(store_url, tmp_path):
