@@ -406,6 +406,7 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     target = _store(settings)
     try:
         counts = copy(source, target)
+        seq, top = target.audit_head()
     except CopyRefused as exc:
         print(f"dlpgate: nothing copied: {exc}", file=sys.stderr)
         return 2
@@ -415,8 +416,12 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     finally:
         source.close()
         target.close()
+    # the trail says what this run did, first or again (a run again printed nothing of it)
+    kept = counts.pop("audit_kept", 0)
+    said = {"audit": (f", {kept} already there" if kept else "") + ", the last this run's "
+            f"store-copy entry; head {seq}:{top}"}
     for table, n in counts.items():
-        print(f"{table}: {n} row{'' if n == 1 else 's'}")
+        print(f"{table}: {n} row{'' if n == 1 else 's'}{said.get(table, '')}")
     return 0
 
 
@@ -426,7 +431,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     spaCy model and the OCR languages (a language not installed was "ok" here too)."""
     settings = _settings(args, need_model=True)
     policy = policy_or_exit(settings)
-    from dlpgate.store.base import reachable
+    from dlpgate.store.base import keys_behind, reachable
 
     print(f"{settings.source}: ok")
     print(f"policy: {len(policy.rules)} rules, version {policy.version}: ok")
@@ -434,6 +439,15 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(f"dlpgate: storage.url: {why}", file=sys.stderr)
         return 2
     print(f"storage: {settings.storage.url.split('://', 1)[0]}: ok")
+    q = settings.quarantine
+    if behind := keys_behind(settings.storage.url, q.audit_key, tuple(q.audit_keys_retired)):
+        # mail would still flow, but every entry this node wrote would read as a retired key
+        # signing again: a rotation half rolled out is a mistake to fix before starting
+        print(f"dlpgate: quarantine.audit_key: the audit trail has been rotated from this "
+              f"key to {', '.join(f'key {k}' for k in behind)}, which this configuration "
+              "does not hold: set the new key in quarantine.audit_key and this one in "
+              "quarantine.audit_keys_retired, as on the other nodes", file=sys.stderr)
+        return 1
     from dlpgate.act.notify import unreachable_links
 
     if why := unreachable_links(settings, policy):

@@ -81,6 +81,11 @@ CHAIN_BROKEN = Gauge("dlpgate_audit_chain_broken", "1 once this node's periodic 
 CHAIN_CHECKED = Gauge("dlpgate_audit_chain_checked_timestamp_seconds", "Unix time of this "
                       "node's last completed audit chain check; 0 before the first",
                       registry=REGISTRY)
+# 1 while this node writes under an audit key the trail has moved away from (a key rotation
+# not rolled out here): its entries will read as a retired key signing again (store/sql.py)
+KEY_BEHIND = Gauge("dlpgate_audit_key_behind", "1 when this node's quarantine.audit_key is "
+                   "one the audit trail has been rotated away from, to a key it does not "
+                   "hold; 0 else", registry=REGISTRY)
 # Label values known in advance start at 0: a series that first appears at 1 shows no
 # increase, so an alert on increase() would miss the first next-hop or store error.
 for _counter, _values in ((HOP_ERRORS, ("MAIL", "DATA")), (SCAN_FAILURES, ("failed", "timeout")),
@@ -106,6 +111,7 @@ def app(relay: Any) -> Starlette:
 
     async def metrics(request: Request) -> Response:
         QUEUE.set(getattr(relay.scanner, "waiting", 0))
+        KEY_BEHIND.set(1 if getattr(relay.store, "key_behind", ()) else 0)
         link_hours = relay.settings.notifications.link_hours
         try:
             sampled = await asyncio.to_thread(_sample_store, relay.store, link_hours,

@@ -32,6 +32,8 @@ TESTED_ELSEWHERE = {
     "detect/namesakes.py": "tests/detect/test_recipients.py (each namesake signal, as assessed)",
     "detect/slips.py": "tests/detect/test_recipients.py (each slip and look-alike, as assessed)",
     "store/base.py": "tests/store/test_sqlite.py",
+    "store/chaincheck.py": "tests/store/test_chain.py and test_auditkeys.py (every break, as "
+                           "a walk finds it; split from store/chain.py)",
     "policy/rules.py": "tests/policy/test_decide.py (every condition, through decide)",
     "policy/read.py": "tests/policy/test_load.py (every kind of mistake, with its position)",
     "review/content.py": "tests/review/test_app.py (masked findings, revealed text)",

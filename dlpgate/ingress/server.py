@@ -109,6 +109,10 @@ class Relay:
 
         if why := unreachable_links(self.settings, self.policy):
             log.warning("notice_links_unreachable", why=why)
+        try:  # a node left behind a key rotation says so now (store/sql.py logs it)
+            await asyncio.to_thread(self.store.audit_key_behind)
+        except Exception as exc:  # never a reason not to relay
+            log.error("audit_key_check_failed", error=type(exc).__name__)
         if self.settings.policy.watch:
             self._watch_task = spawn(self._watch(), name="policy-watch")
         self._expire_task = spawn(self._expire(), name="quarantine-retention")
@@ -187,10 +191,10 @@ class Relay:
                 if done:
                     log.info("retention", expired=sum(r.ok for r in done), tried=len(done),
                              on_expiry=self.settings.quarantine.on_expiry)
-            try:
-                cutoff = time.time() - self.settings.relay.journal_days * 86400
-                await asyncio.to_thread(self.store.prune_deliveries, cutoff)
-                await asyncio.to_thread(self.store.prune_scan_failures, cutoff)
+            try:  # counted on the audit trail as a retention entry (store/sql.py)
+                days = self.settings.relay.journal_days
+                await asyncio.to_thread(self.store.prune_journal, time.time() - days * 86400,
+                                        days)
             except Exception as exc:
                 log.error("journal_prune_failed", error=type(exc).__name__)
             if (days := self.settings.storage.decisions_days) is not None:
@@ -243,6 +247,10 @@ class Relay:
             b = state.broken
             metrics.CHAIN_BROKEN.set(1)
             log.error("audit_chain_broken", **fields, entry=b.id, what=b.what, why=b.why)
+        elif state.returns:  # a retired key signing again: not told from a forgery
+            metrics.CHAIN_BROKEN.set(1)
+            log.error("audit_chain_broken", **fields, entry=state.returns[0][0],
+                      what="returned", why=state.summary())
         elif state.unchecked:
             log.warning("audit_chain_unchecked", **fields, unchecked=state.unchecked,
                         keys_not_given=list(state.not_given), why="entries signed with a key "

@@ -35,7 +35,8 @@ AUDIT_ACTIONS = ("view", "reveal", "release", "reject", "note", "list", "search"
                  "sign-in-failed", "sign-in-refused", "sign-out", "release-failed",
                  "release-refused", "reject-refused", "audit-view", "audit-export",
                  "history-show", "history-forget", "false-alarm", "link-refused", "expire",
-                 "purge", "retention", "schema-upgrade", "audit-key-changed", "chain-start")
+                 "purge", "retention", "schema-upgrade", "audit-key-changed", "chain-start",
+                 "store-copy")
 
 
 def routes(page: Callable[..., Response], gate: Gate, store: Any) -> list[Route]:
@@ -62,7 +63,7 @@ def routes(page: Callable[..., Response], gate: Gate, store: Any) -> list[Route]
     async def audit_page(request: Request, user: auth.User,
                          session: auth.Session | None) -> Response:
         entries = _audit_entries(request)
-        # the chain checked on from this process's last look (store/chain.py): the new
+        # the chain checked on from this process's last look (store/chaincheck.py): the new
         # entries since, not the whole trail at every view
         chain = await run_in_threadpool(store.verify_audit, None, False)
         _audit_looked(request, user, "audit-view", len(entries[:AUDIT_SHOWN]))

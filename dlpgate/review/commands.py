@@ -239,7 +239,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
 
 
 def _verify_audit(args: argparse.Namespace, store) -> int:
-    """Walk the audit chain (store/chain.py): 0 intact, 1 broken (the first broken entry
+    """Walk the audit chain (store/chaincheck.py): 0 intact, 1 broken (the first broken entry
     named), 2 when it cannot be checked (keyed, and no key given; a head not as logged).
     It writes no entry of its own: a check run from cron would be most of the trail."""
     from dlpgate.store.chain import parse_head
@@ -254,7 +254,7 @@ def _verify_audit(args: argparse.Namespace, store) -> int:
         print(json.dumps(state.as_json()))
     else:
         print(state.summary())
-    return 1 if state.broken is not None else 2 if state.unchecked else 0
+    return 1 if state.failed else 2 if state.unchecked else 0
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings, store) -> int:

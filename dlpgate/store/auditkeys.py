@@ -11,6 +11,13 @@ A change of signer is itself on the trail: the first append under another key (o
 writes an `audit-key-changed` entry first, signed by the new key, naming the old and new
 ids, so a rotation, a key first set and a key removed are all seen in the trail, and
 `--verify` can tell a rotation from an entry signed by someone else.
+
+A change entry is also vouched for by the key it changes from, where the writer holds it (a
+rotation done as the docs say: the old key in `audit_keys_retired`): an HMAC under the old
+key of the change's place, the hash before it and the new key's id. Signing with a key
+proves nothing about the key it replaced; the vouch does, and that tells a real roll-back
+to an earlier key (done by someone holding the key rolled back from) from a holder of a
+retired key changing the chain back to it (store/chaincheck.py: `returns`).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import dataclasses
 import functools
 import hashlib
 import hmac
+import re
 import time
 
 LABEL = b"dlpgate audit-chain key id 1"
@@ -26,6 +34,8 @@ ID_DIGITS = 12
 PLAIN = "plain"  # the signer of a "sha256:" entry
 UNNAMED = "?"  # the signer of a "hmac:HEX" entry no key given checks
 ACTOR, ACTION = "system:audit-chain", "audit-key-changed"
+VOUCH_LABEL = b"dlpgate audit-chain vouch 1"
+_VOUCHED = re.compile(r"; vouched for by key ([0-9a-f]{12}): ([0-9a-f]{64})$")
 
 
 @functools.lru_cache(maxsize=16)
@@ -55,6 +65,10 @@ class AuditKeys:
     def __bool__(self) -> bool:
         return bool(self.by_id)
 
+    def holds(self, signer: str) -> bool:
+        """Whether this node could have signed as `signer` (a key id), or as no key."""
+        return signer in (PLAIN, UNNAMED, "") or signer in self.by_id
+
 
 def signer_of(stored: str) -> str:
     """Who a stored hash says signed it: PLAIN, a key id, or "" for a keyed entry written
@@ -74,16 +88,39 @@ def describe(signer: str) -> str:
     return f"key {signer}"
 
 
-def change_entry(old: str, new: str) -> tuple:
-    """The `audit-key-changed` entry (the seven audit columns) for a change of signer."""
+def vouch(key: bytes, seq: int, prev: str, new: str) -> str:
+    """The old key's word for a change of signer to `new` at place `seq`, after the entry
+    hashed `prev`: bound to that place, so it cannot be lifted onto another change."""
+    return hmac.new(key, VOUCH_LABEL + f"\0{seq}\0{prev}\0{new}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def vouched(keys: AuditKeys, seq: int, prev: str, old: str, new: str,
+            detail: str) -> bool | None:
+    """Whether a change entry's `detail` carries the vouch of `old` (the key the chain
+    changed from) for this change; None when `old` is a key not given here."""
+    found = _VOUCHED.search(detail)
+    if found is None or found.group(1) != old:
+        return False
+    key = keys.by_id.get(old)
+    if key is None:
+        return None
+    return hmac.compare_digest(found.group(2), vouch(key, seq, prev, new))
+
+
+def change_entry(old: str, new: str, proof: str = "") -> tuple:
+    """The `audit-key-changed` entry (the seven audit columns) for a change of signer;
+    `proof`, the old key's vouch (vouch()), where the writer holds it."""
     if new == PLAIN:
         why = "the audit key was removed: entries from here are plain SHA-256"
     elif old == PLAIN:
         why = "the audit key was set: entries from here are keyed"
     else:
         why = "the audit key was rotated"
-    return (ACTOR, ACTION, "", why, "store", f"from {describe(old)} to {describe(new)}",
-            time.time())
+    detail = f"from {describe(old)} to {describe(new)}"
+    if proof:
+        detail += f"; vouched for by key {old}: {proof}"
+    return (ACTOR, ACTION, "", why, "store", detail, time.time())
 
 
 def is_change(fields: tuple) -> bool:

@@ -193,10 +193,10 @@ class AuditEntry:
     at: float = 0.0  # set by the store when written
 
 
-def retention_entry(what: str, days: int, counts: dict[str, int]) -> AuditEntry:
+def retention_entry(what: str, days: float, counts: dict[str, int]) -> AuditEntry:
     """The `retention` entry of a pass that deleted rows of `what` kept `days` days: how
     many of each kind, never which (the rows hold addresses)."""
-    return AuditEntry("system:retention", "retention", reason=f"{what}: kept {days} days",
+    return AuditEntry("system:retention", "retention", reason=f"{what}: kept {days:g} days",
                       via="retention", detail=", ".join(f"{k} {n}" for k, n in counts.items()))
 
 
@@ -263,6 +263,12 @@ class Store(Protocol):
     def scan_failures(self, key: str) -> int: ...
 
     def prune_scan_failures(self, cutoff: float) -> int: ...
+
+    def prune_journal(self, cutoff: float, days: float) -> dict[str, int]:
+        """The delivery journal and the scan-failure counts last touched before `cutoff`
+        (`relay.journal_days`), in one transaction with a `retention` entry of how many of
+        each went, when any did; {"deliveries": N, "scan failures": N}."""
+        ...
 
     def erased_at(self) -> float | None:
         """When the history last had an address erased (history forget), if ever."""
@@ -331,13 +337,19 @@ class Store(Protocol):
         ...
 
     def verify_audit(self, expect: tuple[int, str] | None = None, whole: bool = True):
-        """The audit chain's state (store/chain.py ChainState): walked whole, or (`whole` False)
-        on from this process's last walk; `expect`, a logged head (place, hash) the trail
-        must still hold."""
+        """The audit chain's state (store/chaincheck.py ChainState): walked whole, or
+        (`whole` False) on from this process's last walk; `expect`, a logged head (place,
+        hash) the trail must still hold."""
         ...
 
     def audit_head(self) -> tuple[int, str]:
         """The audit chain's head as recorded: (place, hash), no personal data."""
+        ...
+
+    def audit_key_behind(self) -> tuple[str, ...]:
+        """Key ids the audit trail has moved to from this node's quarantine.audit_key that
+        this node does not hold: it was left behind a rotation (logged, and kept in
+        `key_behind` for the metrics)."""
         ...
 
     def signin_failures(self, key: str, since: float) -> tuple[int, float]:
@@ -523,3 +535,40 @@ def reachable(url: str) -> str | None:
         return None
     return f"storage.url {url.split(':', 1)[0]}: not a known store (sqlite:/// or postgresql://)"
 
+
+
+def keys_behind(url: str, audit_key: str, retired: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """For `config check`: the key ids the store's audit trail has moved to from
+    `audit_key` that this configuration does not hold (store/chain.py missing_keys), read
+    without opening the store (which would create or migrate it); () when there is no
+    trail yet or it cannot be read (`reachable` says why)."""
+    import sqlite3
+    from pathlib import Path
+
+    from dlpgate.store import chain
+    from dlpgate.store.auditkeys import AuditKeys
+
+    keys = AuditKeys(audit_key.encode(), tuple(k.encode() for k in retired))
+    if not keys.current:
+        return ()
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            return ()
+        try:
+            db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+            try:
+                return chain.missing_keys(lambda sql, p: db.execute(sql, p).fetchall(), keys)
+            finally:
+                db.close()
+        except sqlite3.Error:  # no trail yet (a store from before the chain)
+            return ()
+    import psycopg
+
+    try:
+        kwargs = {} if "connect_timeout" in url else {"connect_timeout": 5}
+        with psycopg.connect(url, **kwargs) as conn:
+            return chain.missing_keys(lambda sql, p: conn.execute(
+                sql.replace("?", "%s"), p).fetchall(), keys)
+    except psycopg.Error:  # no trail yet, or unreachable: reachable() says
+        return ()

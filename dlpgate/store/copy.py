@@ -6,6 +6,10 @@ half-way can simply be run again. A target another installation has used is
 refused (check_target). The per-install key is copied too, so the
 content profiles learned so far keep their meaning. Sessions are not copied:
 reviewers sign in again.
+
+Each run says so on the source's trail before its entries are copied (a `store-copy` entry,
+copied with them): the target's trail begins, or goes on, with the copy that filled it, and
+the source's keeps when it was copied and how far the target had got.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dlpgate.store import chain
+from dlpgate.store.base import AuditEntry
 from dlpgate.store.sql import _AUDIT_COLUMNS, _DECISION_COLUMNS, _HELD_COLUMNS, SQLStore
 
 TABLES: dict[str, tuple[str, str]] = {  # table: (columns, conflict target)
@@ -96,7 +101,8 @@ def _audit_copied(source: SQLStore, target: SQLStore) -> int:
 
 
 def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
-    """Rows read from each table of `source` (and offered to `target`)."""
+    """Rows read from each table of `source` (and offered to `target`); `audit_kept`, the
+    audit entries the target held already from an earlier run (0 on the first)."""
     check_target(source, target)
     # the key first: a copy cut short leaves the target the source's key, so that run again
     # it is this copy going on, not another installation's store (check_target refused it)
@@ -121,6 +127,12 @@ def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
     # and the shorter chain checked intact)
     source.audit_summaries()
     last = _audit_copied(source, target)
+    [(kept,)] = target._read("SELECT COUNT(*) FROM audit", ())
+    source.audit(AuditEntry("system:store", "store-copy", reason=f"copied to a "
+                            f"{target.BACKEND} store", via="store", detail=(
+                                f"run again: the target held {kept} of the trail's entries; "
+                                "the rest follow" if kept else "first copy: the target held "
+                                "no audit entries")))
     n = 0
     while rows := source._read(f"SELECT id, {_AUDIT_COLUMNS}, seq, hash FROM audit "
                                "WHERE id > ? ORDER BY id LIMIT ?", (last, BATCH)):
@@ -131,8 +143,7 @@ def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
             if chained else []))
         n += len(rows)
         last = rows[-1][0]
-    if n or last == 0:
-        counts["audit"] = n
+    counts["audit"], counts["audit_kept"] = n, int(kept)
     # undated profile rows copied keep the date they count from (the earlier of the two)
     dated = [float(v) for s in (source, target) for (v,) in s._read(
         "SELECT value FROM meta WHERE key = 'profiles_dated_from'", ())]

@@ -14,6 +14,9 @@ the table small without a timer.
 
 from __future__ import annotations
 
+# relay.journal_days past its last failure, with the delivery journal (sql.py prune_journal)
+PRUNE_FAILURES = "DELETE FROM scan_failures WHERE updated < ?"
+
 
 class SignInFailures:
     """Mixed into `sql.SQLStore`."""
@@ -63,7 +66,7 @@ class ScanFailures:
     back minutes later from the client's queue, to whichever relay node it reaches; the
     count is one row per key in the shared store so that the nodes give up together. Only
     failures write here: a message scanned at the first try costs nothing. Rows go with the
-    delivery journal's (`prune_deliveries`, relay.journal_days).
+    delivery journal's (`prune_journal`, relay.journal_days).
     """
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
@@ -91,5 +94,4 @@ class ScanFailures:
 
     def prune_scan_failures(self, cutoff: float) -> int:
         """Forget counts last raised before `cutoff` (past any client's retry window)."""
-        return self._atomic(lambda db: db.execute(
-            "DELETE FROM scan_failures WHERE updated < ?", (cutoff,)).rowcount)
+        return self._atomic(lambda db: db.execute(PRUNE_FAILURES, (cutoff,)).rowcount)

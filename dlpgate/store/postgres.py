@@ -65,6 +65,7 @@ def _dropped(held: list[psycopg.Connection], exc: psycopg.Error) -> bool:
 
 
 class PostgresStore(SQLStore):
+    BACKEND = "PostgreSQL"
     LEAST = "LEAST"
     GREATEST = "GREATEST"
     BYTEWISE = ' COLLATE "C"'
@@ -136,7 +137,7 @@ class PostgresStore(SQLStore):
                     applied.append(version)
             if done and applied and applied[-1] >= CHAIN_VERSION:  # an upgrade, on record
                 with conn.cursor() as cur:
-                    chain.upgraded(_Cursor(cur), self.audit_keys, "PostgreSQL", max(done),
+                    chain.upgraded(_Cursor(cur), self.audit_keys, self.BACKEND, max(done),
                                    applied)
             conn.execute("INSERT INTO meta (key, value) VALUES ('profile_key', %s) "
                          "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))

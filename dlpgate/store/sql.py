@@ -15,8 +15,9 @@ import secrets
 import time
 from collections.abc import Iterator
 
+from dlpgate import obs
 from dlpgate.history import MAX_ADDRESS, group_pairs
-from dlpgate.store import chain
+from dlpgate.store import chain, chaincheck
 from dlpgate.store.auditkeys import AuditKeys
 from dlpgate.store.base import (
     AuditEntry,
@@ -29,8 +30,11 @@ from dlpgate.store.base import (
     retention_entry,
 )
 from dlpgate.store.bursts import AuditBursts
-from dlpgate.store.failures import ScanFailures, SignInFailures
+from dlpgate.store.failures import PRUNE_FAILURES, ScanFailures, SignInFailures
 from dlpgate.store.keeping import HistoryKeeping, spelling_keys
+
+log = obs.logger("dlpgate.store")
+_PRUNE_DELIVERIES = "DELETE FROM deliveries WHERE updated < ?"
 
 _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
                      "verdict, outcome, reply_code, rules, entity_counts, policy_version, "
@@ -52,12 +56,16 @@ NEAR_CHUNK = 5000
 
 
 class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
+    BACKEND = ""  # as the trail names it (schema-upgrade, store-copy entries)
     LEAST = "min"
     GREATEST = "max"
     # quarantine.audit_key: the audit chain's entries are HMACs under it (store/chain.py);
     # quarantine.audit_keys_retired: keys rotated out, which check the entries they signed
     audit_key: bytes = b""
     audit_retired: tuple[bytes, ...] = ()
+    # the key ids the trail has moved to that this node does not hold (a node left behind
+    # a rotation): found at start or by an append, kept until the process restarts
+    key_behind: tuple[str, ...] = ()
 
     @property
     def audit_keys(self) -> AuditKeys:
@@ -90,7 +98,26 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         """Entries onto the audit chain, in the transaction of `db`: every audit row is
         written here (store/chain.py), last in its transaction, for the chain's head is
         locked until it ends."""
-        chain.append(db, [audit_row(e) for e in entries], self.audit_keys)
+        if stale := chain.append(db, [audit_row(e) for e in entries], self.audit_keys):
+            self._behind((stale,))
+
+    def _behind(self, keys: tuple[str, ...]) -> None:
+        """Say loudly that this node writes under a key the trail has moved away from: the
+        entry is written all the same (refused, a reviewer's action or a delay's release
+        would fail here), but `--verify` elsewhere reports it as a retired key signing
+        again. Key ids only, never a key; no personal data."""
+        self.key_behind = tuple(sorted({*self.key_behind, *keys}))
+        log.error("audit_key_behind", this_key=self.audit_keys.signer, chain_keys=list(keys),
+                  why="the audit trail has moved on to a key this node does not hold: set "
+                  "the same quarantine.audit_key (and audit_keys_retired) as the other nodes "
+                  "and restart; roll a new key out to every node at once")
+
+    def audit_key_behind(self) -> tuple[str, ...]:
+        """The keys the trail moved to from this node's key that it does not hold (one
+        look at the change entries, chain.missing_keys); said as an append would say it."""
+        if found := chain.missing_keys(self._read, self.audit_keys):
+            self._behind(found)
+        return found
 
     def ping(self) -> None:
         self._read("SELECT 1", ())
@@ -175,8 +202,20 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
 
     def prune_deliveries(self, cutoff: float) -> int:
         """Forget journal rows last touched before `cutoff` (past any MTA's retry window)."""
-        return self._atomic(lambda db: db.execute(
-            "DELETE FROM deliveries WHERE updated < ?", (cutoff,)).rowcount)
+        return self._atomic(lambda db: db.execute(_PRUNE_DELIVERIES, (cutoff,)).rowcount)
+
+    def prune_journal(self, cutoff: float, days: float) -> dict[str, int]:
+        """Both of the journal's tables, and their counts on the trail as the decisions log's
+        are (counts only: the rows are keyed hashes and states, but which messages went
+        where is what the trail is asked about). One entry a pass, none when nothing went."""
+        def work(db) -> dict[str, int]:
+            gone = {"deliveries": max(db.execute(_PRUNE_DELIVERIES, (cutoff,)).rowcount, 0),
+                    "scan failures": max(db.execute(PRUNE_FAILURES, (cutoff,)).rowcount, 0)}
+            if any(gone.values()):
+                self._append(db, [retention_entry("delivery journal", days, gone)])
+            return gone
+
+        return self._atomic(work)
 
     def erased_at(self) -> float | None:
         rows = self._read("SELECT value FROM meta WHERE key = 'erased_at'", ())
@@ -286,11 +325,11 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         self._atomic(lambda db: self._append(db, [entry]))
 
     def verify_audit(self, expect: tuple[int, str] | None = None,
-                     whole: bool = True) -> chain.ChainState:
+                     whole: bool = True) -> chaincheck.ChainState:
         """A walk goes on from this process's last (kept here); a whole one from the start,
         and later ones go on from it."""
         since = None if whole else self.__dict__.get("_chain_checked")
-        state = chain.verify(self, self.audit_keys, since=since, expect=expect)
+        state = chaincheck.verify(self, self.audit_keys, since=since, expect=expect)
         self.__dict__["_chain_checked"] = state
         return state
 

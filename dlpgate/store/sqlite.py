@@ -42,6 +42,8 @@ def _whole(exc: BaseException) -> bool:
 
 
 class SQLiteStore(SQLStore):
+    BACKEND = "SQLite"
+
     def __init__(self, url: str, audit_key: bytes = b"",
                  audit_retired: tuple[bytes, ...] = ()) -> None:
         self.path = sqlite_path(url)
@@ -91,7 +93,7 @@ class SQLiteStore(SQLStore):
                     chain.anchor(db, self.audit_keys)
                 applied.append(version)
                 if done and version == pending[-1] >= CHAIN_VERSION:  # an upgrade, on record
-                    chain.upgraded(db, self.audit_keys, "SQLite", max(done), applied)
+                    chain.upgraded(db, self.audit_keys, self.BACKEND, max(done), applied)
                 db.execute("INSERT INTO schema_version VALUES (?)", (version,))
                 db.execute("COMMIT")
             except Exception:

@@ -899,6 +899,26 @@ def test_the_audit_page_shows_the_chain_intact_or_where_it_was_tampered_with(wor
     assert 'id="chain" role="alert"' in audrey.get("/audit").text
 
 
+def test_the_audit_page_says_when_a_retired_key_signed_again(world):
+    from dlpgate.store.auditkeys import key_id
+
+    store = world["store"]
+    old, new = b"the old key, thirty-two characters long", b"the new key, thirty-two characters too"
+    store.audit_key = old
+    store.audit(AuditEntry("web:ann", "view", world["id"]))
+    store.audit_key, store.audit_retired = new, (old,)  # rotated
+    store.audit(AuditEntry("web:ann", "view", world["id"]))
+    store.audit_key, store.audit_retired = old, ()  # a node left on the old key writes
+    store.audit(AuditEntry("web:ann", "release", world["id"]))
+    store.audit_key, store.audit_retired = new, (old,)  # and the page is read on a new one
+    page = signed_in(world, "audrey").get("/audit").text
+    alert = re.search(r'<p class="error" id="chain" role="alert">(.*?)</p>', page).group(1)
+    assert alert.startswith("<strong>A retired audit key signed again:</strong> chain "
+                            "returned to a retired key at entry ")
+    assert f"changes back to key {key_id(old)}, which the chain had moved away from" in alert
+    assert old.decode() not in page and new.decode() not in page
+
+
 def test_the_audit_trail_filtered_by_action_finds_entries_older_than_the_newest_thousands(
         world):
     # the filter was applied to the newest 5,000 entries of any kind: a reveal a few days

@@ -46,9 +46,19 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
     assert f"postgresql store at schema version {latest}" in migrated.stdout
     first = dlpgate("db", "copy", f"sqlite:///{tmp_path / 'old.db'}", "--config", str(cfg))
     assert first.returncode == 0, first.stderr
-    assert "quarantine: 1 row\n" in first.stdout and "audit: 4 rows" in first.stdout
+    assert "quarantine: 1 row\n" in first.stdout
+    # the four entries and this run's own, which says what it did, on both trails
+    pg = PostgresStore(pg_url)
+    try:
+        seq, top = pg.audit_head()
+    finally:
+        pg.close()
+    assert (f"audit: 5 rows, the last this run's store-copy entry; head {seq}:{top}\n"
+            in first.stdout)
     again = dlpgate("db", "copy", f"sqlite:///{tmp_path / 'old.db'}", "--config", str(cfg))
-    assert again.returncode == 0 and "audit" not in again.stdout
+    assert again.returncode == 0, again.stderr
+    assert "audit: 1 row, 5 already there, the last this run's store-copy entry; head 6:" \
+        in again.stdout  # a run again said nothing of the trail
 
     pg = PostgresStore(pg_url)
     try:
@@ -67,8 +77,15 @@ def test_everything_moves_and_a_second_run_adds_nothing(tmp_path, pg_url):
         # before the last password change (its key copied with the store's) counted again
         assert pg.get_user("ann").generation == 1
         assert [(e.action, e.reason) for e in pg.audit_log()] == [
+            ("store-copy", "copied to a PostgreSQL store"),
+            ("store-copy", "copied to a PostgreSQL store"),
             ("link-refused", "1 more, not recorded one by one"), ("link-refused", ""),
             ("reject", "wrong person"), ("view", "")]
+        assert [e.detail for e in pg.audit_log(action="store-copy")] == [
+            "run again: the target held 5 of the trail's entries; the rest follow",
+            "first copy: the target held no audit entries"]
+        assert {e.actor for e in pg.audit_log(action="store-copy")} == {"system:store"}
+        assert pg.verify_audit().intact
     finally:
         pg.close()
 
@@ -91,10 +108,10 @@ def test_a_copy_keeps_the_audit_chain_and_the_target_goes_on_from_its_head(tmp_p
         source, target = lite.verify_audit(), pg.verify_audit()
         assert source.intact and target.intact, target.summary()
         assert (target.entries, target.seq, target.head) == (source.entries, source.seq,
-                                                             source.head) == (7, 4, target.head)
+                                                             source.head) == (8, 5, target.head)
         assert pg.audit_head() == lite.audit_head()
         pg.audit(AuditEntry("web:bob", "view", "m1"))  # and it goes on from there
-        assert pg.verify_audit().intact and pg.audit_head()[0] == 5
+        assert pg.verify_audit().intact and pg.audit_head()[0] == 6
     finally:
         lite.close()
         pg.close()
@@ -118,7 +135,7 @@ def test_a_chain_whose_key_was_rotated_copies_intact_and_goes_on_under_the_new_k
         assert [s for _, s in target.segments] == [OLD_ID, NEW_ID]
         pg.audit(AuditEntry("web:bob", "view", "m1"))
         after = pg.verify_audit()
-        assert after.intact and after.seq == 7 and not pg.audit_log(action="audit-key-changed",
+        assert after.intact and after.seq == 8 and not pg.audit_log(action="audit-key-changed",
                                                                       item_id="m1")
         assert len(pg.audit_log(action="audit-key-changed")) == 1
     finally:
@@ -208,11 +225,16 @@ def test_a_copy_cut_short_in_the_audit_trail_goes_on_from_there_when_run_again(
             copying.copy(lite, pg)
         monkeypatch.setattr(pg, "_transaction", write)
         assert len(pg.audit_log(limit=100)) == 4  # the first batch
-        assert copying.copy(lite, pg)["audit"] == 8
+        done = copying.copy(lite, pg)
+        assert (done["audit"], done["audit_kept"]) == (10, 4)  # the rest, with both runs' entries
         source, target = lite.verify_audit(), pg.verify_audit()
         assert target.intact and (target.entries, target.head) == (source.entries, source.head)
-        assert len(pg.audit_log(limit=100)) == len(lite.audit_log(limit=100)) == 12
-        assert "audit" not in copying.copy(lite, pg)  # run once more: nothing left to copy
+        assert len(pg.audit_log(limit=100)) == len(lite.audit_log(limit=100)) == 14
+        done = copying.copy(lite, pg)  # run once more: only its own entry is new
+        assert (done["audit"], done["audit_kept"]) == (1, 14)
+        [latest] = pg.audit_log(action="store-copy", limit=1)
+        assert latest.detail == ("run again: the target held 14 of the trail's entries; the "
+                                 "rest follow")
     finally:
         lite.close()
         pg.close()

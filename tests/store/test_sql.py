@@ -94,6 +94,27 @@ def test_a_decisions_log_retention_pass_is_on_the_audit_trail_as_a_count(any_sto
     assert "example.org" not in str(entry) and any_store.verify_audit().intact
 
 
+def test_a_journal_retention_pass_is_on_the_audit_trail_as_counts(any_store):
+    # the delivery journal and the scan-failure counts were pruned with nothing on the trail,
+    # while the decisions log's pruning was counted there
+    any_store.begin_deliveries([("k1", "node-a", "s1"), ("k2", "node-a", "s2")])
+    any_store.end_deliveries([("k1", "s1", True), ("k2", "s2", True)])
+    any_store.scan_failed("k3", 100.0)
+    assert any_store.prune_journal(time.time() - 3600, 7.0) == {"deliveries": 0,
+                                                                 "scan failures": 1}
+    assert any_store.prune_journal(time.time() + 1, 7.0) == {"deliveries": 2,
+                                                             "scan failures": 0}
+    assert any_store.prune_journal(time.time() + 1, 7.0) == {"deliveries": 0,
+                                                             "scan failures": 0}
+    assert any_store.delivery("k1") is None and any_store.scan_failures("k3") == 0
+    assert [(e.actor, e.action, e.via, e.reason, e.detail) for e in any_store.audit_log()] == [
+        ("system:retention", "retention", "retention", "delivery journal: kept 7 days",
+         "deliveries 2, scan failures 0"),
+        ("system:retention", "retention", "retention", "delivery journal: kept 7 days",
+         "deliveries 0, scan failures 1")]  # and nothing when nothing went
+    assert any_store.verify_audit().intact
+
+
 def test_a_claim_moves_a_message_once_and_writes_its_audit_row_with_it(any_store):
     item, _ = held_item()
     any_store.hold(item)
