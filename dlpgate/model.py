@@ -237,8 +237,11 @@ CALENDAR = "meeting request"
 # what a winmail.dat's HTML hides and its attachments' paths, comments and named properties,
 # an .xlsb's links' tooltips, an OpenDocument file's links' titles and bookmarks' names. A
 # picture's alt text in an HTML alternative whose plain twin lacks it, 24: the HTML's lines
-# (`body-html`) begin with it (`review.content._html_alt`).
-PARSER = 24
+# (`body-html`) begin with it (`review.content._html_alt`). (25 is another change's.) A
+# photograph of a page read to next to nothing read again with its light made even, 26: its
+# words after the first reading's, moving the metadata read after them
+# (`review.content._photographed`).
+PARSER = 26
 
 
 @dataclass(frozen=True)

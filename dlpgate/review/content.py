@@ -275,7 +275,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     are left out, and what came after them moved, in a message whose HTML hides something
     (`_hidden_unshown`); all else 23 reads comes after a part's text. PARSER 24 reads a
     picture's alt text in an HTML alternative whose plain twin lacks it, at the head of the
-    HTML's lines (`_html_alt`).
+    HTML's lines (`_html_alt`). PARSER 26 reads a photograph of a page that read to next to
+    nothing again with its light made even, its words after the first reading's and before
+    the picture's metadata, which moved: a part that may be a photograph (`_photographed`)
+    is not trusted from before.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -283,6 +286,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if _photographed(part):
+        return False  # a page lit unevenly read again, its metadata after it moved, since 26
+    if parser in (24, 25):  # 25: another change's; its check goes here on merging
         return True
     if part == HTML_BODY and _html_alt(item.raw):
         return False  # a picture's alt text its plain twin lacks read at its head since 24
@@ -362,6 +369,17 @@ def _may_hold_ocr(part: str) -> bool:
     """Whether a part's text may hold what OCR read: a picture (attached, pasted, or inside
     a document or on a PDF's page, each a part of its own) or a PDF (its scanned pages)."""
     return is_body_picture(part) or bool(_OCR_PART.search(part))
+
+
+def _photographed(part: str) -> bool:
+    """Whether a part may be a photograph read by OCR: a JPEG or HEIC picture attached, or
+    one pasted into the body or inside a document or on a PDF's page (named "picture 2",
+    whatever its format). Not a PDF's scanned pages, a PNG, a GIF: the read again with its
+    light made even (PARSER 26) is a JPEG photograph's alone."""
+    return is_body_picture(part) or bool(_PHOTO_PART.search(part))
+
+
+_PHOTO_PART = re.compile(r"\.(?:jpe?g|jfif|hei[cf]|avif)$|picture \d+$", re.IGNORECASE)
 
 
 # a part OCR reads, by its name: a picture's or a PDF's extension, or "picture 2" as a
