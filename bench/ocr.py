@@ -113,25 +113,25 @@ def texts(pictures) -> None:
     """Each picture attached to a message alone, read both ways: seconds, what was found,
     and the totals by kind."""
     print(f"\n{'picture with text':<24}{'size':>12}{'before s':>10}{'now s':>8}"
-          f"{'found before':>14}{'found now':>11}")
+          f"{'CPU before':>12}{'CPU now':>9}{'found before':>14}{'found now':>11}")
     kinds: dict[str, list[float]] = {}
     for picture in pictures:
         ext = "png" if picture.data.startswith(testpictures.PNG_SIGNATURE) else "jpg"
         raw = make_message(to=("x@example.org",), body="See attached.", attachments=(
             (f"picture.{ext}", f"image/{'png' if ext == 'png' else 'jpeg'}", picture.data),))
-        wb, _, tb, _ = scanned(raw, BEFORE)
-        wn, _, tn, _ = scanned(raw, NOW)
+        wb, cb, tb, _ = scanned(raw, BEFORE)
+        wn, cn, tn, _ = scanned(raw, NOW)
         before, now = sum(x in tb for x in picture.shows), sum(x in tn for x in picture.shows)
         width, height = ocr.image_size(picture.data) or (0, 0)
-        print(f"{picture.kind:<24}{f'{width}x{height}':>12}{wb:>10.2f}{wn:>8.2f}"
-              f"{f'{before}/{len(picture.shows)}':>14}{f'{now}/{len(picture.shows)}':>11}",
-              flush=True)
-        row = [len(picture.shows), before, now, wb, wn, 1]
+        print(f"{picture.kind:<24}{f'{width}x{height}':>12}{wb:>10.2f}{wn:>8.2f}{cb:>12.2f}"
+              f"{cn:>9.2f}{f'{before}/{len(picture.shows)}':>14}"
+              f"{f'{now}/{len(picture.shows)}':>11}", flush=True)
+        row = [len(picture.shows), before, now, wb, wn, cb, cn, 1]
         for key in (picture.kind, "recall"):
-            kinds[key] = [a + b for a, b in zip(kinds.get(key, [0] * 6), row, strict=True)]
-    for kind, (shown, before, now, wb, wn, count) in kinds.items():
-        print(f"{kind:<24}{f'{count:.0f} pictures':>12}{wb:>10.2f}{wn:>8.2f}"
-              f"{f'{before:.0f}/{shown:.0f}':>14}{f'{now:.0f}/{shown:.0f}':>11}"
+            kinds[key] = [a + b for a, b in zip(kinds.get(key, [0] * 8), row, strict=True)]
+    for kind, (shown, before, now, wb, wn, cb, cn, count) in kinds.items():
+        print(f"{kind:<24}{f'{count:.0f} pictures':>12}{wb:>10.2f}{wn:>8.2f}{cb:>12.2f}"
+              f"{cn:>9.2f}{f'{before:.0f}/{shown:.0f}':>14}{f'{now:.0f}/{shown:.0f}':>11}"
               + (f"   ({before / shown:.1%} before, {now / shown:.1%} now; time ratio "
                  f"{wb / wn:.2f})" if kind == "recall" else ""))
 
