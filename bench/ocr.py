@@ -129,6 +129,8 @@ def texts(pictures) -> None:
         row = [len(picture.shows), before, now, wb, wn, cb, cn, 1]
         for key in (picture.kind, "recall"):
             kinds[key] = [a + b for a, b in zip(kinds.get(key, [0] * 8), row, strict=True)]
+    if kinds:
+        kinds["recall"] = kinds.pop("recall")  # the totals last
     for kind, (shown, before, now, wb, wn, cb, cn, count) in kinds.items():
         print(f"{kind:<24}{f'{count:.0f} pictures':>12}{wb:>10.2f}{wn:>8.2f}{cb:>12.2f}"
               f"{cn:>9.2f}{f'{before:.0f}/{shown:.0f}':>14}{f'{now:.0f}/{shown:.0f}':>11}"
