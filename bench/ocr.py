@@ -1,6 +1,6 @@
 """OCR of photo-heavy messages, with and without the first look at photographs, same run.
 
-    .venv/bin/python bench/ocr.py [--photos 30] [--texts 28] [--repeat 1]
+    .venv/bin/python bench/ocr.py [--photos 30] [--texts 28] [--lit 8] [--repeat 1]
 
 Messages are made here (`dlpgate.testpictures`): a housing officer's inspection report, a
 Word file of `--photos` photographs (damp walls, brick, rooms, tiles, cracked ceilings,
@@ -9,7 +9,9 @@ with a photographed letter of children's names and NHS numbers after the photogr
 visit, eight phone photographs of 4032 x 3024 attached to the message; and `--texts`
 pictures that carry personal data (screenshots of a case list as PNG and JPEG, dark ones,
 photographed letters and screens, scanned letters, a letter lying in a photographed room),
-each attached to a message alone.
+each attached to a message alone; and `--lit` pictures of letters in harder light, a set of
+their own so the first set's figures stay comparable (`testpictures.LIT`: a page filling
+the picture lit from one side, a letter on a desk with a shadow across it).
 
 Each is parsed as the scan parses it, with the shipped OCR settings, once as before
 (`scan.ocr.skip_photos: false`: every picture read by Tesseract) and once as now; OCR's memo
@@ -83,6 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--photos", type=int, default=30)
     parser.add_argument("--texts", type=int, default=28)
+    parser.add_argument("--lit", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each, the least kept")
     args = parser.parse_args()
     if not ocr.available():
@@ -101,27 +104,38 @@ def main() -> None:
             for note in notes:
                 print(f"    {label}: {note}")
 
+    texts(testpictures.text(seed) for seed in range(args.texts))
+    texts(testpictures.text(seed, testpictures.LIT[seed % len(testpictures.LIT)])
+          for seed in range(args.lit))
+
+
+def texts(pictures) -> None:
+    """Each picture attached to a message alone, read both ways: seconds, what was found,
+    and the totals by kind."""
     print(f"\n{'picture with text':<24}{'size':>12}{'before s':>10}{'now s':>8}"
-          f"{'found before':>14}{'found now':>11}")
-    totals = [0, 0, 0, 0.0, 0.0]
-    for seed in range(args.texts):
-        picture = testpictures.text(seed)
+          f"{'CPU before':>12}{'CPU now':>9}{'found before':>14}{'found now':>11}")
+    kinds: dict[str, list[float]] = {}
+    for picture in pictures:
         ext = "png" if picture.data.startswith(testpictures.PNG_SIGNATURE) else "jpg"
         raw = make_message(to=("x@example.org",), body="See attached.", attachments=(
             (f"picture.{ext}", f"image/{'png' if ext == 'png' else 'jpeg'}", picture.data),))
-        wb, _, tb, _ = scanned(raw, BEFORE)
-        wn, _, tn, _ = scanned(raw, NOW)
+        wb, cb, tb, _ = scanned(raw, BEFORE)
+        wn, cn, tn, _ = scanned(raw, NOW)
         before, now = sum(x in tb for x in picture.shows), sum(x in tn for x in picture.shows)
         width, height = ocr.image_size(picture.data) or (0, 0)
-        print(f"{picture.kind:<24}{f'{width}x{height}':>12}{wb:>10.2f}{wn:>8.2f}"
-              f"{f'{before}/{len(picture.shows)}':>14}{f'{now}/{len(picture.shows)}':>11}",
-              flush=True)
-        totals = [totals[0] + len(picture.shows), totals[1] + before, totals[2] + now,
-                  totals[3] + wb, totals[4] + wn]
-    shown, before, now, wb, wn = totals
-    print(f"{'recall':<24}{'':>12}{wb:>10.2f}{wn:>8.2f}{f'{before}/{shown}':>14}"
-          f"{f'{now}/{shown}':>11}   ({before / shown:.1%} before, {now / shown:.1%} now; "
-          f"time ratio {wb / wn:.2f})")
+        print(f"{picture.kind:<24}{f'{width}x{height}':>12}{wb:>10.2f}{wn:>8.2f}{cb:>12.2f}"
+              f"{cn:>9.2f}{f'{before}/{len(picture.shows)}':>14}"
+              f"{f'{now}/{len(picture.shows)}':>11}", flush=True)
+        row = [len(picture.shows), before, now, wb, wn, cb, cn, 1]
+        for key in (picture.kind, "recall"):
+            kinds[key] = [a + b for a, b in zip(kinds.get(key, [0] * 8), row, strict=True)]
+    if kinds:
+        kinds["recall"] = kinds.pop("recall")  # the totals last
+    for kind, (shown, before, now, wb, wn, cb, cn, count) in kinds.items():
+        print(f"{kind:<24}{f'{count:.0f} pictures':>12}{wb:>10.2f}{wn:>8.2f}{cb:>12.2f}"
+              f"{cn:>9.2f}{f'{before:.0f}/{shown:.0f}':>14}{f'{now:.0f}/{shown:.0f}':>11}"
+              + (f"   ({before / shown:.1%} before, {now / shown:.1%} now; time ratio "
+                 f"{wb / wn:.2f})" if kind == "recall" else ""))
 
 
 if __name__ == "__main__":

@@ -240,8 +240,11 @@ CALENDAR = "meeting request"
 # (`body-html`) begin with it (`review.content._html_alt`). An .xlsx's formulas' constants, an
 # Excel drawing's links' tooltips, a presentation's sections' names and a workbook's
 # connections and Power Query formulas, 25: read after all else an Office file gives, only
-# where its text does not say them (`parse.officeunseen.later`); nothing before them moved.
-PARSER = 25
+# where its text does not say them (`parse.officeunseen.later`); nothing before them moved. A
+# photograph of a page read to next to nothing read again with its light made even, 26: its
+# words after the first reading's, moving the metadata read after them
+# (`review.content._photographed`).
+PARSER = 26
 
 
 @dataclass(frozen=True)

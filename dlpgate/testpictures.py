@@ -28,6 +28,10 @@ PHOTOS = ("damp wall", "brick", "room", "tiles", "cracked ceiling", "garden", "l
           "carpet")
 TEXTS = ("case list", "case list as JPEG", "dark case list", "photographed letter",
          "photographed screen", "scanned letter", "letter on a table")
+# Harder light than TEXTS' (kept apart so their figures stay comparable): a page filling the
+# picture lit from one side, its far edge a third to a fifth as bright; a letter on a desk
+# with a shadow (the phone's, a hand's) across part of it.
+LIT = ("letter lit from one side", "letter in a shadow")
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,8 @@ def scene(seed: int, kind: str, size: tuple[int, int]) -> np.ndarray:
 
 
 def text(seed: int, kind: str | None = None) -> Picture:
-    """A picture that carries personal data (`kind` one of TEXTS, by seed when not given),
-    with the NHS numbers and surnames drawn in it."""
+    """A picture that carries personal data (`kind` one of TEXTS, by seed when not given, or
+    one of LIT), with the NHS numbers and surnames drawn in it."""
     kind = kind or TEXTS[seed % len(TEXTS)]
     rng = random.Random(seed)
     rows = [(f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", testdata.nhs_number(rng),
@@ -227,13 +231,19 @@ def _letter_pixels(rng, rows, resolution: int) -> np.ndarray:
 
 
 def _photographed(rng, pixels: np.ndarray, w: int, h: int, angle: float,
-                  background: np.ndarray | None = None) -> bytes:
+                  background: np.ndarray | None = None, fit: float | None = None,
+                  shade: np.ndarray | None = None) -> bytes:
     """`pixels` (a page or a screen) turned by `angle` degrees and set on `background` (a
-    desk by default) at w x h, then taken as a phone takes it (`_camera`)."""
+    desk by default) at w x h (the page `fit` times the picture's size where given), then
+    taken as a phone takes it (`_camera`, lit by `shade`)."""
     noise = np.random.default_rng(rng.randrange(1 << 30))
     desk = background if background is not None else _carpet(noise, w, h).mean(axis=-1) * 0.7
     ph, pw = pixels.shape
-    fit = min(0.9 * w / pw, 0.9 * h / ph) * (rng.uniform(0.8, 1.0) if background is None else 1)
+    if fit is None:
+        fit = min(0.9 * w / pw, 0.9 * h / ph) * (rng.uniform(0.8, 1.0) if background is None
+                                                   else 1)
+    else:
+        fit = fit * min(w / pw, h / ph)
     yy, xx = np.mgrid[0:h, 0:w].astype(float)
     a = np.radians(angle)
     cy, cx = h / 2, w / 2
@@ -244,16 +254,18 @@ def _photographed(rng, pixels: np.ndarray, w: int, h: int, angle: float,
     fy, fx = sy.clip(0, ph - 2) - y0, sx.clip(0, pw - 2) - x0
     drawn = (pixels[y0, x0] * (1 - fx) * (1 - fy) + pixels[y0, x0 + 1] * fx * (1 - fy)
              + pixels[y0 + 1, x0] * (1 - fx) * fy + pixels[y0 + 1, x0 + 1] * fx * fy)
-    return _camera(rng, np.where(inside, drawn, desk))
+    return _camera(rng, np.where(inside, drawn, desk), shade)
 
 
-def _camera(rng, img: np.ndarray) -> bytes:
-    """`img` as a phone saves it: a little out of focus, lit unevenly, with sensor noise, a
-    JPEG."""
+def _camera(rng, img: np.ndarray, shade: np.ndarray | None = None) -> bytes:
+    """`img` as a phone saves it: a little out of focus, lit unevenly (and by `shade`, a
+    share of the light at each pixel, where given), with sensor noise, a JPEG."""
     h, w = img.shape
     img = (img + np.roll(img, 1, 0) + np.roll(img, 1, 1) + np.roll(img, (1, 1), (0, 1))) / 4
     yy, xx = np.mgrid[0:h, 0:w]
     light = 1 - 0.25 * ((xx / w) * rng.uniform(-1, 1) + (yy / h) * rng.uniform(-1, 1))
+    if shade is not None:
+        light = light * shade
     noise = np.random.default_rng(rng.randrange(1 << 30))
     return jpeg(img * light + noise.normal(0, 4, img.shape), rng.randrange(70, 92))
 
@@ -262,6 +274,33 @@ def _photographed_letter(rng, rows) -> bytes:
     size = rng.choice([(1600, 1200), (1200, 1600), (2048, 1536), (3024, 4032)])
     return _photographed(rng, _letter_pixels(rng, rows, rng.choice((150, 200))), *size,
                          rng.uniform(-7, 7))
+
+
+def _lit_from_one_side(rng, rows) -> bytes:
+    """A letter photographed close, filling the picture, by a window: the light falls from
+    full on one side to a third or a fifth of it on the other, across or down."""
+    w, h = rng.choice([(1600, 1200), (1200, 1600), (2048, 1536), (3024, 4032)])
+    across = rng.random() < 0.5
+    ramp = np.linspace(1.0, rng.uniform(0.2, 0.35), w if across else h)
+    ramp = ramp[::-1] if rng.random() < 0.5 else ramp
+    shade = np.broadcast_to(ramp[None, :] if across else ramp[:, None], (h, w))
+    return _photographed(rng, _letter_pixels(rng, rows, rng.choice((150, 200))), w, h,
+                         rng.uniform(-3, 3), fit=1.05, shade=shade)
+
+
+def _in_a_shadow(rng, rows) -> bytes:
+    """A letter on a desk, photographed from above with the phone's (or a hand's) shadow
+    across part of it: a soft-edged band at 40-55% of the light."""
+    w, h = rng.choice([(1600, 1200), (1200, 1600), (2048, 1536), (3024, 4032)])
+    yy, xx = np.mgrid[0:h, 0:w].astype(float)
+    a = rng.uniform(0, math.pi)
+    along = (xx - w * rng.uniform(0.35, 0.65)) * math.cos(a) + \
+        (yy - h * rng.uniform(0.25, 0.45)) * math.sin(a)
+    half, soft = rng.uniform(0.12, 0.25) * min(w, h), 0.03 * min(w, h)
+    inside = 1 / (1 + np.exp((np.abs(along) - half) / soft))
+    shade = 1 - rng.uniform(0.45, 0.6) * inside
+    return _photographed(rng, _letter_pixels(rng, rows, rng.choice((150, 200))), w, h,
+                         rng.uniform(-5, 5), shade=shade)
 
 
 def _photographed_screen(rng, rows) -> bytes:
@@ -299,6 +338,8 @@ _TEXTS = {
     "photographed screen": _photographed_screen,
     "scanned letter": _scanned_letter,
     "letter on a table": _letter_on_table,
+    "letter lit from one side": _lit_from_one_side,
+    "letter in a shadow": _in_a_shadow,
 }
 
 

@@ -143,8 +143,9 @@ class Reader:
             text = self._tesseract(path, clock, second_look=flat)
             frame = None if flat else photos.jpeg_frame(data)
             if photos.lookable(frame):
-                text = self._straightened(data, frame, tmp, clock, text,
-                                          time.monotonic() - started)
+                took = time.monotonic() - started
+                text = self._straightened(data, frame, tmp, clock, text, took)
+                text = self._relit(data, frame, tmp, clock, text, took)
         _CACHE.put(self.settings, key, text)
         return text
 
@@ -165,8 +166,9 @@ class Reader:
         scan's is not. A second opinion, as the screenshot's is: three times the first
         reading's time at most (five seconds at least), and a failure of it leaves the first
         reading standing. A photograph whose first reading found next to nothing (a wall or
-        tiles the look let through) is not read again: that costs seconds on every one, for
-        a page lit so unevenly Tesseract read none of it (rarer: a page fills the picture)."""
+        tiles the look let through) is not read again here: that cost seconds on every one;
+        a page lit so unevenly Tesseract read none of it is read again by `_relit`, where
+        the picture's measures say it is such a page."""
         if _words(found) < _FEW_WORDS:
             return found  # a wall or tiles the look let through: read again, seconds for none
         try:
@@ -185,14 +187,44 @@ class Reader:
             return found
         return again if _words(again) > _words(found) else found
 
-    def _grey(self, data: bytes, frame: photos.Frame, tmp: str, clock: _Clock):
-        """A grey copy of a JPEG photograph, at most `photos.LOOK_SIDE` pixels a side, drawn
-        by pdftoppm (None where it drew nothing a PGM holds). Raises OcrFailed."""
-        source, copy = os.path.join(tmp, "look.pdf"), os.path.join(tmp, "look")
+    def _relit(self, data: bytes, frame: photos.Frame, tmp: str, clock: _Clock, found: str,
+               took: float) -> str:
+        """A photograph of a page read to next to nothing (fewer than three words) read
+        again with its light made even (`photos.flattened`), where it is a page that
+        Tesseract's one threshold for the picture loses: lit from one side, or with a shadow
+        across it, the dark part black to Tesseract and the words in it gone. The copy is
+        drawn in grey by pdftoppm at most `_RELIT_SIDE` pixels a side; what it reads comes
+        after the first reading, and stands only where it has more words. A second opinion,
+        as the others are: three times the first reading's time at most (five seconds at
+        least), and a failure of it leaves the first reading standing. A wall, a ceiling or
+        tiles the look let through are passed over by the picture's measures, for the cost
+        of drawing the copy (a few tenths of a second), not read again."""
+        if _words(found) >= _FEW_WORDS:
+            return found
+        try:
+            pixels = self._grey(data, frame, tmp, clock, _RELIT_SIDE, "relit")
+            even = photos.flattened(pixels) if pixels is not None else None
+            if even is None:
+                return found
+            path = os.path.join(tmp, "even.pgm")
+            with open(path, "wb") as f:
+                f.write(b"P5\n%d %d\n255\n" % (even.shape[1], even.shape[0]) + even.tobytes())
+            again = self._read(path, "1", clock, cap=max(5.0, 3 * took))
+        except OcrFailed:
+            return found
+        if _words(again) <= _words(found):
+            return found
+        return "\n\n".join(t for t in (found, again) if t)
+
+    def _grey(self, data: bytes, frame: photos.Frame, tmp: str, clock: _Clock,
+              side: int = photos.LOOK_SIDE, name: str = "look"):
+        """A grey copy of a JPEG photograph, at most `side` pixels a side, drawn by pdftoppm
+        (None where it drew nothing a PGM holds). Raises OcrFailed."""
+        source, copy = os.path.join(tmp, f"{name}.pdf"), os.path.join(tmp, name)
         with open(source, "wb") as f:
             f.write(photos.page_of(data, frame))
-        size = ["-scale-to", str(photos.LOOK_SIDE)] \
-            if max(frame.width, frame.height) > photos.LOOK_SIDE else ["-r", "72"]
+        size = ["-scale-to", str(side)] if max(frame.width, frame.height) > side \
+            else ["-r", "72"]
         done = self._run([_need()[1], "-gray", *size, "-singlefile", source, copy], "look at",
                          clock)
         if done.stderr.strip():  # "Corrupt JPEG data": read, and fail, as before
@@ -424,6 +456,9 @@ _FEW_WORDS = 3  # fewer read than this, and the page is read again as one block
 # Degrees a photographed page may be turned before it is read again straightened (Tesseract
 # follows lines turned a degree or two itself)
 _TURNED = 2.0
+# The longest side of the copy of a photograph read again with its light made even: a page
+# filling a 12-megapixel picture is still print of 20 pixels a line at it
+_RELIT_SIDE = 2400
 # What Tesseract needs a pixel, at the least: 8,000 x 8,000 grey took 300 MB, and 11,000 x
 # 11,000 did not fit in 512 MB.
 _BYTES_A_PIXEL = 4

@@ -281,3 +281,84 @@ def skew(grey: np.ndarray) -> float:
     best = max(steps, key=sharpness)
     fine = np.arange(best - _SKEW_STEP, best + _SKEW_STEP + _SKEW_FINE / 2, _SKEW_FINE)
     return round(float(max(fine, key=sharpness)), 1)
+
+
+# A page lit from one side (`flattened`): the cells its paper's light is measured in, pixels a
+# side; the share of a cell's pixels darker than its paper, at the most (the ink of dense
+# print is a fifth of a cell); and how dark, of the paper's light, a pixel is ink.
+_PAPER_CELL, _PAPER_AT = 24, 0.8
+_INK_UNDER = 0.6
+# Where Tesseract's one threshold for the picture (Otsu's) fails: it takes this share of the
+# picture, and more, for ink; while against its own paper's light ink is a page's share of it
+# (print is 0.6% of a short note's page to 12% of a dense letter's; a brick wall is 50-80%
+# "ink"; a cracked ceiling's 0.4-0.7% is a note's, and is read again)
+_OTSU_DARK, _INK_LEAST, _INK_MOST = 0.4, 0.003, 0.15
+# Past this share of the paper's light a pixel is white (the grain of the paper, and the
+# camera's noise, amplified where the light was dim)
+_WHITE = 0.8
+
+
+def flattened(grey: np.ndarray) -> np.ndarray | None:
+    """`grey` with its light made even: each pixel divided by the light on the paper around it
+    (the brightest of each 24-pixel cell's pixels but a fifth, the cells' lights spread to
+    their neighbours and drawn smooth), so ink is dark and paper white wherever the window
+    was. None where the picture is not a page Tesseract's own threshold loses: where that
+    threshold would take less than two fifths of the picture for ink, or where, against its
+    paper's light, none of it or much of it is ink (a bare wall, a brick wall).
+
+    Tesseract thresholds a picture once, at Otsu's level for the whole: a page filling a
+    photograph lit by a window, its far side a third as bright, is black there and white
+    here, and read as nothing (`bench/ocr.py`'s pictures "letter lit from one side"). Divided
+    by its light it reads as a scan does."""
+    import numpy as np
+
+    g = np.asarray(grey, dtype=np.float32)
+    light = _light(g)
+    ratio = g / np.maximum(light, 1.0)
+    ink = float((ratio < _INK_UNDER).mean())
+    if not _INK_LEAST <= ink < _INK_MOST or _otsu_dark(g) < _OTSU_DARK:
+        return None
+    darkest = float(np.percentile(ratio, 0.5))
+    out = (ratio - darkest) / max(_WHITE - darkest, 0.05)
+    return (np.clip(out, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def _light(g: np.ndarray) -> np.ndarray:
+    """The light falling on the paper at each pixel of `g` (`flattened`)."""
+    import numpy as np
+
+    n = _PAPER_CELL
+    h, w = g.shape
+    rows, cols = -(-h // n), -(-w // n)
+    cells = np.pad(g, ((0, rows * n - h), (0, cols * n - w)), mode="edge")
+    cells = cells.reshape(rows, n, cols, n).transpose(0, 2, 1, 3).reshape(rows, cols, n * n)
+    at = int(_PAPER_AT * n * n)
+    paper = np.partition(cells, at, axis=-1)[..., at]
+    # a cell of a heading's ink takes its neighbours' paper; then smoothed, 3 x 3
+    for pick in (np.max, np.mean):
+        padded = np.pad(paper, 1, mode="edge")
+        paper = pick([padded[i:i + rows, j:j + cols] for i in range(3) for j in range(3)],
+                     axis=0)
+    # drawn to the picture's pixels, each between the middles of the four cells about it
+    ys = np.clip((np.arange(h) + 0.5) / n - 0.5, 0, rows - 1)
+    xs = np.clip((np.arange(w) + 0.5) / n - 0.5, 0, cols - 1)
+    y0, x0 = ys.astype(int), xs.astype(int)
+    y1, x1 = np.minimum(y0 + 1, rows - 1), np.minimum(x0 + 1, cols - 1)
+    fy, fx = (ys - y0)[:, None].astype(np.float32), (xs - x0)[None, :].astype(np.float32)
+    top = paper[y0][:, x0] * (1 - fx) + paper[y0][:, x1] * fx
+    bottom = paper[y1][:, x0] * (1 - fx) + paper[y1][:, x1] * fx
+    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+
+
+def _otsu_dark(g: np.ndarray) -> float:
+    """The share of `g` at or under Otsu's threshold for it: what one threshold for the
+    whole picture, as Tesseract's, takes for ink."""
+    import numpy as np
+
+    counts = np.bincount(np.clip(g, 0, 255).astype(np.uint8).ravel(), minlength=256)
+    p = counts / max(counts.sum(), 1)
+    below = np.cumsum(p)
+    mean_below = np.cumsum(p * np.arange(256))
+    between = (mean_below[-1] * below - mean_below) ** 2 / np.maximum(below * (1 - below),
+                                                                      1e-12)
+    return float(below[int(np.argmax(between))])

@@ -278,13 +278,20 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     HTML's lines (`_html_alt`). PARSER 25 reads an Office file's formulas' constants, its
     drawings' links' tooltips, a presentation's sections' names and a workbook's connections
     and Power Query formulas after all else the file gives: what 24 found is where it was.
+    PARSER 26 reads a photograph of a page that read to next to nothing again with its light
+    made even, its words after the first reading's and before the picture's metadata, which
+    moved: a part that may be a photograph (`_photographed`) is not trusted from before.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
     plain text file, not in a document, whose reading grew in every kind."""
     parser = finding.get("parser")
     part = finding["part"]
-    if parser in (PARSER, 24) or part == "subject":  # 25 only added text after what was read
+    if parser == PARSER or part == "subject":
+        return True
+    if _photographed(part):
+        return False  # a page lit unevenly read again, its metadata after it moved, since 26
+    if parser in (24, 25):  # 25 only added text after what was read
         return True
     if part == HTML_BODY and _html_alt(item.raw):
         return False  # a picture's alt text its plain twin lacks read at its head since 24
@@ -364,6 +371,17 @@ def _may_hold_ocr(part: str) -> bool:
     """Whether a part's text may hold what OCR read: a picture (attached, pasted, or inside
     a document or on a PDF's page, each a part of its own) or a PDF (its scanned pages)."""
     return is_body_picture(part) or bool(_OCR_PART.search(part))
+
+
+def _photographed(part: str) -> bool:
+    """Whether a part may be a photograph read by OCR: a JPEG or HEIC picture attached, or
+    one pasted into the body or inside a document or on a PDF's page (named "picture 2",
+    whatever its format). Not a PDF's scanned pages, a PNG, a GIF: the read again with its
+    light made even (PARSER 26) is a JPEG photograph's alone."""
+    return is_body_picture(part) or bool(_PHOTO_PART.search(part))
+
+
+_PHOTO_PART = re.compile(r"\.(?:jpe?g|jfif|hei[cf]|avif)$|picture \d+$", re.IGNORECASE)
 
 
 # a part OCR reads, by its name: a picture's or a PDF's extension, or "picture 2" as a

@@ -128,3 +128,43 @@ def test_the_skew_of_lines_of_print_is_found(angle):
 
 def test_a_picture_without_ink_has_no_skew():
     assert photos.skew(np.full((300, 400), 200.0)) == 0.0
+
+
+def lit_from_one_side(pixels: np.ndarray, far: float) -> np.ndarray:
+    """`pixels` lit from the right, the left edge `far` as bright, with a camera's noise."""
+    light = np.linspace(far, 1.0, pixels.shape[1])[None, :]
+    return pixels * light + np.random.default_rng(0).normal(0, 3, pixels.shape)
+
+
+def letter(lines: int = 12) -> np.ndarray:
+    text = "\n".join(f"{n}. {name}   {number}   {born}" for n, (name, number, born)
+                     in enumerate(CHILDREN[1:] * (lines // 3), 1))
+    return testpictures.grey(testdata.picture_of(testdata.make_pdf(text), 100, "pgm"))
+
+
+@needs_poppler
+def test_a_page_lit_from_one_side_is_made_even_ink_dark_and_paper_white_both_sides():
+    page = letter()
+    even = photos.flattened(lit_from_one_side(page, 0.3))
+    assert even is not None
+    paper, ink = page > 250, page < 60
+    ys, xs = np.nonzero(ink)
+    across = (xs.min() + xs.max()) // 2  # the print's two halves, the left the darker
+    left, right = np.zeros_like(paper), np.zeros_like(paper)
+    left[ys.min():ys.max(), xs.min():across] = True
+    right[ys.min():ys.max(), across:xs.max()] = True
+    for side in (left, right):
+        assert np.median(even[paper & side]) == 255
+        assert np.median(even[ink & side]) < 100
+
+
+@needs_poppler
+def test_a_page_lit_evenly_enough_for_tesseract_is_not_read_again():
+    assert photos.flattened(lit_from_one_side(letter(), 0.9)) is None
+
+
+@pytest.mark.parametrize("seed", [0, 4, 8])
+def test_a_brick_wall_lit_from_one_side_is_not_taken_for_a_page(seed):
+    # against its mortar's light a brick wall is "ink" all over
+    pixels = testpictures.scene(seed, "brick", (1600, 1200)).mean(axis=-1)
+    assert photos.flattened(lit_from_one_side(pixels, 0.3)) is None

@@ -535,6 +535,25 @@ def test_a_hold_made_before_ocrs_digits_were_spaced_is_not_trusted_in_a_picture(
         assert masked_in_place(item) == [True]
         assert masked_in_place(item, parser=19) == [placed], name
 
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr and poppler-utils are not "
+                    "installed (./scripts/dev test installs them)")
+def test_a_hold_made_before_uneven_light_was_evened_is_not_trusted_in_a_photograph():
+    # since PARSER 26 a photograph read to next to nothing is read again with its light made
+    # even, its words before the picture's metadata: a JPEG's offsets may have moved, a
+    # screenshot's (PNG) and a text file's did not
+    from dlpgate import testdata
+
+    page = testpictures.grey(testdata.picture_of(testdata.make_pdf(
+        "NHS number 943 476 5919"), 200, "pgm"))
+    for name, ctype, data, placed in (
+            ("notes.txt", "text/plain", b"NHS number 943 476 5919", True),
+            ("screen.png", "image/png", testpictures.png(page), True),
+            ("photo.jpg", "image/jpeg", testpictures.jpeg(page, 90), False)):
+        item = held(make_message(to=("x@gmail.com",), attachments=((name, ctype, data),)))
+        assert masked_in_place(item) == [True]
+        assert masked_in_place(item, parser=24) == [placed], name
+
+
 def test_a_message_held_unread_is_shown_without_being_parsed_and_says_why(monkeypatch):
     # held because its scan failed relay.max_scan_attempts times: what killed the scan
     # workers is in its bytes, and the review app must not parse it in its own process
