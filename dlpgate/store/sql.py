@@ -29,8 +29,9 @@ from dlpgate.store.base import (
     retention_entry,
 )
 from dlpgate.store.bursts import AuditBursts
+from dlpgate.store.colleagues import ColleaguesHistory
 from dlpgate.store.failures import ScanFailures, SignInFailures
-from dlpgate.store.keeping import HistoryKeeping, spelling_keys
+from dlpgate.store.keeping import HistoryKeeping, filed_keys, spelling_keys
 
 _DECISION_COLUMNS = ("scan_id, created, node, mail_from, rcpt_domains, n_recipients, size, "
                      "verdict, outcome, reply_code, rules, entity_counts, policy_version, "
@@ -51,7 +52,7 @@ def audit_row(e: AuditEntry) -> tuple:
 NEAR_CHUNK = 5000
 
 
-class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
+class SQLStore(HistoryKeeping, ColleaguesHistory, AuditBursts, SignInFailures, ScanFailures):
     LEAST = "min"
     GREATEST = "max"
     # quarantine.audit_key: the audit chain's entries are HMACs under it (store/chain.py);
@@ -484,7 +485,7 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
                        | {"@" + d for d in domains} if k not in filed)
         self._transaction([
             ("INSERT INTO spellings (key, known) VALUES (?,?) ON CONFLICT (key, known) "
-             "DO NOTHING", [(key, k) for k in fresh for key in sorted(spelling_keys(k))]),
+             "DO NOTHING", [(key, k) for k in fresh for key in sorted(filed_keys(k))]),
             # smallest: unknown (NULL) on either side keeps it unknown, for a contact
             # loaded from a CSV file may have had small messages no one counted
             ("INSERT INTO correspondence (sender, recipient, count, first_seen, last_seen, "
