@@ -216,9 +216,10 @@ def colleagues_namesakes(targets: list[str], known: set[str], sender: str, store
                          limit: int = 20) -> dict[str, list[str]]:
     """For each recipient the sender has written to (`known`), the similarly named addresses
     at its domain (`store.named_alike`: a first name or surname shared, as
-    `names.similar_names` reads them) that colleagues here write to and the sender never has: the Sarah meant, when the sender knows only the
-    other one. Not the recipient's own other address (`names.same_person`), nor another
-    recipient of the message."""
+    `names.similar_names` reads them) that colleagues here write to and the sender never
+    has, at most `limit` of them: the Sarah meant, when the sender knows only the other one.
+    Not the recipient's own other address (`names.same_person`), nor another recipient of
+    the message."""
     asked = [t for t in targets if t in known]
     if not asked or store is None:
         return {}
