@@ -227,8 +227,8 @@ def colleagues_namesakes(targets: list[str], known: set[str], sender: str, store
     inside = set(targets) | {sender}
     out: dict[str, list[str]] = {}
     for t in asked:
-        alike = [c for c in found.get(t, ()) if c not in inside
-                 and names.similar_names(t, c) and not names.same_person(t, c)]
+        # a shared first name or surname is `names.similar_names` already: no need to ask
+        alike = [c for c in found.get(t, ()) if c not in inside and not names.same_person(t, c)]
         if alike:
             out[t] = alike
     if not out:
