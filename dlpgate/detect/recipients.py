@@ -197,8 +197,10 @@ class RecipientRiskAssessor:
         pairs = self._pairs(sender, targets, namesakes, store)
         outsiders = self._group_outsiders(targets, pairs)
         written = {t for t in targets if (h := history.get(t)) is not None and h.count > 0}
-        # the Sarah meant whom only colleagues write to, for the Sarah the sender knows
-        alike = colleagues_namesakes(targets, written, sender, store) if mine else {}
+        # the Sarah meant whom only colleagues write to, for the Sarah the sender knows; not
+        # on a circular of hundreds, whose every member's namesakes would be a dozen reads
+        alike = colleagues_namesakes(targets, written, sender, store) \
+            if mine and len(targets) <= GROUP_QUERY_MAX else {}
         theirs = self.colleagues.signals(alike, targets, tokens, store) if alike else {}
         unheard = [t for t in targets if not addressed.get(t)]
         near = store.near(unheard + ["@" + d for d in domains if d not in org_domains]) \

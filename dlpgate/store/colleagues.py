@@ -12,7 +12,6 @@ with whom (the co-recipient pairs, by pair). Each is one indexed statement.
 
 from __future__ import annotations
 
-from dlpgate.history import MAX_ADDRESS
 from dlpgate.store.keeping import name_keys
 
 # How many addresses a word is counted across before it is taken as common: a word that has
@@ -21,30 +20,17 @@ WORD_SPREAD_MAX = 200
 
 
 class ColleaguesHistory:
-    """Mixed into the SQL stores (needs `_read`)."""
+    """Mixed into the SQL stores (needs `_read` and `_filed_near`)."""
 
     def named_alike(self, addresses: list[str]) -> dict[str, list[str]]:
         """For each address, the addresses anyone here has written to that share its first
         name or its surname at its domain, itself left out: two name keys each, one indexed
-        read for them all. The caller decides which are namesakes (`names.similar_names`).
-        A slip with no name in common (jskilling, jskiling) is not looked for: asking each
+        read for them all. A shared name is what `names.similar_names` asks; the caller
+        leaves out the address's own other addresses and those the sender knows. A slip
+        with no name in common (jskilling, jskiling) is not looked for: asking each
         address's spelling keys too cost five times as much and found no more on the
         benchmark's validation split."""
-        keys: dict[str, list[str]] = {}
-        for a in dict.fromkeys(a for a in addresses if len(a) <= MAX_ADDRESS):
-            for key in name_keys(a):
-                keys.setdefault(key, []).append(a)
-        if not keys:
-            return {}
-        wanted = sorted(keys)
-        rows = self._read(f"SELECT key, known FROM spellings WHERE key IN "
-                          f"({','.join('?' * len(wanted))})", tuple(wanted))
-        out: dict[str, set[str]] = {}
-        for key, known in rows:
-            for a in keys[key]:
-                if known != a and not known.startswith("@"):
-                    out.setdefault(a, set()).add(known)
-        return {a: sorted(found) for a, found in out.items()}
+        return self._filed_near(addresses, name_keys)
 
     def share_from_anyone(self, recipients: list[str],
                           tokens: tuple[int, ...]) -> dict[str, float]:

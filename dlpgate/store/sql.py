@@ -662,11 +662,17 @@ class SQLStore(HistoryKeeping, ColleaguesHistory, AuditBursts, SignInFailures, S
         """For each address (or '@domain'), the known ones that share a spelling key with it:
         every address or domain here one typing slip away, and a few two slips away. The
         caller decides which of them it is a slip of."""
+        return self._filed_near(items, spelling_keys)
+
+    def _filed_near(self, items: list[str], keys_of) -> dict[str, list[str]]:
+        """For each item, the addresses (or '@domains') filed in `spellings` under any of
+        `keys_of(item)`, the item itself left out, and of its kind only (an address's are
+        addresses)."""
         keys: dict[str, list[str]] = {}
         # an address longer than any mail system delivers to has no known spellings, and its
         # keys (one per character, each as long as it) took 20 GB for a 100 KB local part
         for item in dict.fromkeys(i for i in items if len(i) <= MAX_ADDRESS):
-            for key in spelling_keys(item):
+            for key in keys_of(item):
                 keys.setdefault(key, []).append(item)
         if not keys:
             return {}
