@@ -401,7 +401,7 @@ DEFAULT_WEIGHTS = {
     "unknown-address": 0.0, "unknown-colleague": 0.85, "newcomer": 0.65,
     "content-fits-another": 0.8, "unusual-group": 0.35, "group-fits-another": 0.98,
     "has-namesake": 0.05, "usual-namesake": 0.98, "current-namesake": 0.98,
-    "circular-only": 0.9,
+    "circular-only": 0.9, "colleagues-namesake": 0.98,
     "names-another": 0.95,
     "names-someone-else": 0.7, "replies-to-another": 0.995,
     "personal-webmail": 0.0, "protective-marking": 0.7, "salutation-mismatch": 0.9,

@@ -351,6 +351,7 @@ class RecipientSignal(enum.StrEnum):
     USUAL_NAMESAKE = "usual-namesake"
     CURRENT_NAMESAKE = "current-namesake"
     CIRCULAR_ONLY = "circular-only"
+    COLLEAGUES_NAMESAKE = "colleagues-namesake"
     NAMES_ANOTHER = "names-another"
     NAMES_SOMEONE_ELSE = "names-someone-else"
     REPLIES_TO_ANOTHER = "replies-to-another"

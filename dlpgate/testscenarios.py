@@ -698,6 +698,30 @@ def _benign_namesake_written_to(rng: random.Random) -> _Mail:
     return _circular_karens(rng, on_her_own=True)
 
 
+def _risky_colleagues_namesake(rng: random.Random) -> _Mail:
+    """A caseworker new to a family writes to the school's safeguarding lead, whom a colleague
+    writes to about the child every week and she never has; her autocomplete offers the
+    other teacher of that first name at the school, met on a circular. Her own history has
+    no namesake to compare with: only what went to the lead from colleagues can speak."""
+    first, last, sender = _plain_sender(rng)
+    _, _, colleague = _officer(rng)
+    cf = rng.choice(FIRST)
+    one, two = rng.sample(LAST, 2)
+    school = f"{rng.choice(SCHOOLS)}.sch.uk"
+    lead, met = f"{cf.lower()}.{one.lower()}@{school}", f"{cf.lower()}.{two.lower()}@{school}"
+    p = _person(rng, True)
+    before = [f"{p.name}: {_identifier(rng, p, ('nhs',))}, for the safeguarding file.",
+              f"{p.first}'s core group is moved to Thursday; {_identifier(rng, p, ('dob',))}."]
+    history = [{**_history(lead, rng, 10, 40), "sender": colleague, "sent": before},
+               {"recipient": met, "count": 1, "days_ago": rng.randint(20, 80),
+                "audience": rng.randint(20, 40)}] + _background(rng)
+    body = (f"Hi {cf},\n\nI have taken over {p.first}'s case: "
+            f"{_identifier(rng, p, ('nhs', 'dob'))}. Could we speak before the core group?"
+            f"\n\n{first} {last}\n")
+    return _Mail(sender, [met], rng.choice(["Core group", f"{p.first}", "Safeguarding"]), body,
+                 history=history)
+
+
 def _risky_social_care(rng: random.Random) -> _Mail:
     first, last, sender = _officer(rng, rng.choice(["childrens", "childrens", "adults"]))
     child = sender.endswith(CHILDRENS)
@@ -1380,6 +1404,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "reply-to-namesake": (True, _risky_reply_to_namesake, ""),
     "top-suggestion": (True, _risky_top_suggestion, ""),
     "circular-namesake": (True, _risky_circular_namesake, ""),
+    "colleagues-namesake": (True, _risky_colleagues_namesake, ""),
     "social-care-to-non-partner": (True, _risky_social_care, "confirm"),
     "out-of-office-case": (True, _risky_out_of_office, "confirm"),
     "out-of-office-first-name": (True, _risky_out_of_office_first_name, "confirm"),

@@ -299,6 +299,21 @@ def test_an_nhs_number_history_learn_saw_go_to_one_sarah_marks_a_message_to_the_
     assert "content-fits-another" in signals["sarah.jones@fosterline.org.uk"]
 
 
+def test_a_case_a_colleague_sent_one_sarah_marks_a_senders_message_to_the_other(tmp_path):
+    # the team leader writes to the school's safeguarding lead about the child; the new
+    # caseworker has written only to the other Sarah there, once
+    lead, other = "sarah.khan@oakfield.sch.uk", "sarah.jones@oakfield.sch.uk"
+    leader, worker = "tom.reid@example-council.gov.uk", "amy.cole@example-council.gov.uk"
+    sent = [make_message(sender=leader, to=(lead,), subject="Tyler",
+                         body="Tyler's NHS number is 943 476 5919.", message_id=f"<{i}@x>")
+            for i in range(3)]
+    sent.append(make_message(sender=worker, to=(other,), subject="Summer fair",
+                             body="The stall rota.", message_id="<fair@x>"))
+    signals = learned_then_scanned(tmp_path, sent, make_message(
+        sender=worker, to=(other,), subject="Tyler", body="Hi Sarah, NHS 9434765919."))
+    assert "colleagues-namesake" in signals[other]
+
+
 def test_scan_without_a_store_creates_none(tmp_path):
     (tmp_path / "a.eml").write_bytes(make_message())
     assert dlpgate("scan", "a.eml", cwd=tmp_path).returncode == 0

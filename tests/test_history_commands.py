@@ -52,7 +52,7 @@ def test_show_says_what_is_held_about_an_address_and_is_audited_without_it(tmp_p
     held = json.loads(got.stdout)
     assert [w["sender"] for w in held["written_by"]] == ["tl@example-council.gov.uk",
                                                         "kw@example-council.gov.uk"]
-    assert held["spellings"] == len("sarah.jones") + 1
+    assert held["spellings"] == len("sarah.jones") + 1 + 2  # and its two names
     audit = dlpgate("quarantine", "audit", "--json", cwd=tmp_path).stdout
     assert "SAR-2026-114" in audit and "history-show" in audit
     assert "sarah" not in audit  # the trail records the look, not whom it was about

@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 16 and len(BENIGN_KINDS) == 17
+    assert len(RISKY_KINDS) == 17 and len(BENIGN_KINDS) == 17
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -251,3 +251,16 @@ def test_welsh_case_mail_to_a_new_webmail_address_is_held_and_everyday_welsh_mai
             outcome, result = run_example(s.example, policy, settings, {})
             is_held = result.decision.verdict in (Verdict.HOLD, Verdict.REJECT)
             assert is_held == held, (s.example.body, outcome.rules)
+
+
+def test_the_colleagues_namesake_is_at_the_leads_school_and_only_colleagues_wrote_to_the_lead(
+        corpus):
+    for s in corpus:
+        if s.kind == "colleagues-namesake":
+            lead, met = s.example.history[:2]
+            assert lead["sender"] != s.example.sender and lead["sent"]
+            assert met.get("sender", s.example.sender) == s.example.sender
+            assert met["count"] == 1 and met["audience"] >= 20
+            assert lead["recipient"].split(".")[0] == met["recipient"].split(".")[0]
+            assert lead["recipient"].split("@")[1] == met["recipient"].split("@")[1]
+            assert s.example.to == (met["recipient"],)

@@ -8,7 +8,10 @@ namesake and never with this one (group-fits-another); the namesake is the one u
 written to (usual-namesake), or the one written to lately when this one has not been
 for months (current-namesake); this one has only been on circulars and the message goes
 to a few (circular-only); the message names the namesake in full, or greets the
-namesake's name and not this one's (names-another).
+namesake's name and not this one's (names-another). And from colleagues' history, for the
+Sarah meant whom this sender has never written to: a similarly named address colleagues
+here write to, and she does not, has had what this message is about, or has had mail with
+its other recipients (colleagues-namesake).
 
 Each is evidence, not a verdict: `recipients.combine` weighs it, and policies decide.
 """
@@ -207,3 +210,74 @@ class Namesakes:
         return [self._signal(
             S.GROUP_FITS_ANOTHER, f"you have sent to this list of {len(targets)} with "
             f"{best.recipient} on it before, {hardly} with {address}")]
+
+
+def colleagues_namesakes(targets: list[str], known: set[str], sender: str, store,
+                         limit: int = 20) -> dict[str, list[str]]:
+    """For each recipient the sender has written to (`known`), the similarly named addresses
+    at its domain (`store.named_alike`: a first name or surname shared, as
+    `names.similar_names` reads them) that colleagues here write to and the sender never
+    has, at most `limit` of them: the Sarah meant, when the sender knows only the other one.
+    Not the recipient's own other address (`names.same_person`), nor another recipient of
+    the message."""
+    asked = [t for t in targets if t in known]
+    if not asked or store is None:
+        return {}
+    found = store.named_alike(asked)
+    inside = set(targets) | {sender}
+    out: dict[str, list[str]] = {}
+    for t in asked:
+        # a shared first name or surname is `names.similar_names` already: no need to ask
+        alike = [c for c in found.get(t, ()) if c not in inside and not names.same_person(t, c)]
+        if alike:
+            out[t] = alike
+    if not out:
+        return {}
+    mine = store.correspondence(sender, sorted({c for cs in out.values() for c in cs}))
+    out = {t: [c for c in cs if not ((h := mine.get(c)) and h.count)][:limit]
+           for t, cs in out.items()}
+    return {t: cs for t, cs in out.items() if cs}
+
+
+class ColleaguesNamesakes:
+    """colleagues-namesake for the recipients that have one (`colleagues_namesakes`), from
+    what went to each from anyone here and with whom: the message fits the namesake the
+    sender has never written to, not this one."""
+
+    def __init__(self, settings: Settings, signal: SignalMaker) -> None:
+        self._signal = signal
+        self.content_min = settings.recipients.content_min
+        self.content_ratio = settings.recipients.content_ratio
+
+    def signals(self, alike: dict[str, list[str]], targets: list[str], tokens: tuple[int, ...],
+                store) -> dict[str, list[Signal]]:
+        """By content as `Namesakes.content_fit` asks it (the namesake has had at least
+        `content_min` of the message's words, each weighted by how few addresses here have
+        had it, and more than `content_ratio` times this one), else by the group as
+        `group-fits-another` asks it (colleagues have written to the other recipients
+        together with the namesake, and no one here with this one)."""
+        everyone = sorted({*alike, *(c for cs in alike.values() for c in cs)})
+        fits = store.share_from_anyone(everyone, tokens) if tokens else {}
+        small = 2 <= len(targets) <= GROUP_PAIRS_MAX
+        pairs = store.together_anyone(everyone + targets) if small else {}
+        out: dict[str, list[Signal]] = {}
+        for address, cs in alike.items():
+            best = max(cs, key=lambda c: (fits.get(c, 0.0), c))
+            best_fit = fits.get(best, 0.0)
+            if best_fit >= self.content_min and \
+                    fits.get(address, 0.0) * self.content_ratio < best_fit:
+                out[address] = [self._signal(
+                    S.COLLEAGUES_NAMESAKE, f"what this message is about has gone from "
+                    f"colleagues here to {best}, whose name is like {address}'s and whom you "
+                    f"have never written to, and not to {address}")]
+                continue
+            others = [t for t in targets if t != address]
+            if not others or any(together(pairs, address, o) for o in others):
+                continue
+            n, best = max((sum(together(pairs, c, o) for o in others), c) for c in cs)
+            if n:
+                out[address] = [self._signal(
+                    S.COLLEAGUES_NAMESAKE, f"colleagues here have written to the other "
+                    f"recipients together with {best}, whose name is like {address}'s and "
+                    f"whom you have never written to, never with {address}")]
+        return out

@@ -38,7 +38,13 @@ from collections.abc import Callable, Iterable
 
 from dlpgate.config import Settings
 from dlpgate.detect import greeting, lookalike, names, profile, thread
-from dlpgate.detect.namesakes import Namesakes, days_ago, times
+from dlpgate.detect.namesakes import (
+    ColleaguesNamesakes,
+    Namesakes,
+    colleagues_namesakes,
+    days_ago,
+    times,
+)
 from dlpgate.detect.registry import Context, register
 from dlpgate.detect.slips import Slips
 from dlpgate.history import GROUP_PAIRS_MAX, domain_of, getaddresses, in_domains, normalise
@@ -69,7 +75,8 @@ SUSPECT_ADDRESS = (S.LOOKALIKE_DOMAIN, S.ADDRESS_SLIP, S.CONFUSABLE_ADDRESS, S.U
 # Nor from a recipient the message itself says was meant for another: what has gone only to
 # sarah.khan, sent under a `log` rule to sarah.jones, made the next notice say it "has gone to
 # sarah.jones@nhs.net before". A reviewer's release is still learned whole.
-STOOD_IN_FOR = SUSPECT_ADDRESS + (S.CONTENT_FITS_ANOTHER, S.REPLIES_TO_ANOTHER)
+STOOD_IN_FOR = SUSPECT_ADDRESS + (S.CONTENT_FITS_ANOTHER, S.REPLIES_TO_ANOTHER,
+                                   S.COLLEAGUES_NAMESAKE)
 
 
 def passes_for_another(risk: RecipientRisk) -> bool:
@@ -81,7 +88,7 @@ def passes_for_another(risk: RecipientRisk) -> bool:
 # A recipient who imitates another address is not made safer by being named.
 IMITATIONS = (S.LOOKALIKE_DOMAIN, S.CONFUSABLE_ADDRESS, S.ADDRESS_SLIP, S.CONTENT_FITS_ANOTHER,
               S.GROUP_FITS_ANOTHER, S.USUAL_NAMESAKE, S.CURRENT_NAMESAKE, S.NAMES_ANOTHER,
-              S.REPLIES_TO_ANOTHER, S.CIRCULAR_ONLY)
+              S.REPLIES_TO_ANOTHER, S.CIRCULAR_ONLY, S.COLLEAGUES_NAMESAKE)
 
 
 def combine(weights: Iterable[tuple[str, float]]) -> float:
@@ -135,6 +142,7 @@ class RecipientRiskAssessor:
         self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
         self._key: bytes | None = None
         self.namesakes = Namesakes(settings, self._signal)
+        self.colleagues = ColleaguesNamesakes(settings, self._signal)
         self.slips = Slips(settings, self._signal)
         self.webmail = self.slips.webmail  # the built-in providers and recipients.webmail
 
@@ -189,6 +197,11 @@ class RecipientRiskAssessor:
         pairs = self._pairs(sender, targets, namesakes, store)
         outsiders = self._group_outsiders(targets, pairs)
         written = {t for t in targets if (h := history.get(t)) is not None and h.count > 0}
+        # the Sarah meant whom only colleagues write to, for the Sarah the sender knows; not
+        # on a circular of hundreds, whose every member's namesakes would be a dozen reads
+        alike = colleagues_namesakes(targets, written, sender, store) \
+            if mine and len(targets) <= GROUP_QUERY_MAX else {}
+        theirs = self.colleagues.signals(alike, targets, tokens, store) if alike else {}
         unheard = [t for t in targets if not addressed.get(t)]
         near = store.near(unheard + ["@" + d for d in domains if d not in org_domains]) \
             if store is not None and unheard else {}
@@ -335,6 +348,7 @@ class RecipientRiskAssessor:
                 signals += self.namesakes.signals(address, known, similar, targets, pairs, now)
                 if tokens:
                     signals += self.namesakes.content_fit(address, sender, tokens, similar, store)
+            signals += theirs.get(address, [])
             signals += self._lone_outsider(address, domain, targets, pairs)
             if address in outsiders:
                 signals.append(self._signal(S.UNUSUAL_GROUP, outsiders[address]))

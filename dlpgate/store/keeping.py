@@ -20,6 +20,7 @@ correspondence row beside it.
 
 from __future__ import annotations
 
+import re
 import time
 
 from dlpgate.store.base import Correspondence, HistoryHeld
@@ -76,7 +77,7 @@ class HistoryKeeping:
         [(group_rows,)] = self._read(
             "SELECT count(*) FROM groups WHERE sender = ? OR a = ? OR b = ?",
             (address, address, address))
-        keys = sorted(spelling_keys(address))
+        keys = sorted(filed_keys(address))
         marks = ",".join("?" * len(keys))
         [(spellings,)] = self._read(
             f"SELECT count(*) FROM spellings WHERE key IN ({marks}) AND known = ?",
@@ -117,7 +118,7 @@ class HistoryKeeping:
                     cur = db.execute(f"DELETE FROM {table} WHERE {where}", tuple(part) * times)
                     done[table] += max(cur.rowcount, 0)
             for address in addresses:
-                for key in sorted(spelling_keys(address)):
+                for key in sorted(filed_keys(address)):
                     cur = db.execute("DELETE FROM spellings WHERE key = ? AND known = ?",
                                      (key, address))
                     done["spellings"] += max(cur.rowcount, 0)
@@ -200,7 +201,7 @@ class HistoryKeeping:
                 "AND count > 0", tuple(part)).fetchall()}
             db.executemany("DELETE FROM spellings WHERE key = ? AND known = ?",
                            [(k, r) for r in part if r not in still
-                            for k in sorted(spelling_keys(r))])
+                            for k in sorted(filed_keys(r))])
         return gone
 
     def _unfile(self, known: list[str]) -> None:
@@ -222,3 +223,26 @@ def spelling_keys(known: str) -> set[str]:
     if head:
         return {known} | {f"{head[:i]}{head[i + 1:]}@{tail}" for i in range(len(head))}
     return {known} | {f"@{tail[:i]}{tail[i + 1:]}" for i in range(len(tail))}
+
+
+# A name key starts with a control character, which no address has (`history.normalise`
+# refuses them), so no spelling key is ever one and `near` never finds a name.
+NAME_MARK = "\x01"
+_NAME_WORD = re.compile(r"[a-z]{3,}")  # as `names.similar_names` reads an address's names
+
+
+def name_keys(known: str) -> set[str]:
+    """The names an address is filed under in `spellings` for colleagues' namesakes: its
+    first name and its surname at its domain (sarah.khan@nhs.net under sarah and khan at
+    nhs.net), as `names.similar_names` reads them. None for a domain, or an address with
+    no name of three letters."""
+    head, at, tail = known.rpartition("@")
+    words = _NAME_WORD.findall(head) if at and head else []
+    if not words:
+        return set()
+    return {f"{NAME_MARK}f{words[0]}@{tail}", f"{NAME_MARK}l{words[-1]}@{tail}"}
+
+
+def filed_keys(known: str) -> set[str]:
+    """Every key an address (or '@domain') is filed under in `spellings`."""
+    return spelling_keys(known) | name_keys(known)

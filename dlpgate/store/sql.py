@@ -30,8 +30,9 @@ from dlpgate.store.base import (
     retention_entry,
 )
 from dlpgate.store.bursts import AuditBursts
+from dlpgate.store.colleagues import ColleaguesHistory
 from dlpgate.store.failures import PRUNE_FAILURES, ScanFailures, SignInFailures
-from dlpgate.store.keeping import HistoryKeeping, spelling_keys
+from dlpgate.store.keeping import HistoryKeeping, filed_keys, spelling_keys
 
 log = obs.logger("dlpgate.store")
 _PRUNE_DELIVERIES = "DELETE FROM deliveries WHERE updated < ?"
@@ -55,7 +56,7 @@ def audit_row(e: AuditEntry) -> tuple:
 NEAR_CHUNK = 5000
 
 
-class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
+class SQLStore(HistoryKeeping, ColleaguesHistory, AuditBursts, SignInFailures, ScanFailures):
     BACKEND = ""  # as the trail names it (schema-upgrade, store-copy entries)
     LEAST = "min"
     GREATEST = "max"
@@ -523,7 +524,7 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
                        | {"@" + d for d in domains} if k not in filed)
         self._transaction([
             ("INSERT INTO spellings (key, known) VALUES (?,?) ON CONFLICT (key, known) "
-             "DO NOTHING", [(key, k) for k in fresh for key in sorted(spelling_keys(k))]),
+             "DO NOTHING", [(key, k) for k in fresh for key in sorted(filed_keys(k))]),
             # smallest: unknown (NULL) on either side keeps it unknown, for a contact
             # loaded from a CSV file may have had small messages no one counted
             ("INSERT INTO correspondence (sender, recipient, count, first_seen, last_seen, "
@@ -700,11 +701,17 @@ class SQLStore(HistoryKeeping, AuditBursts, SignInFailures, ScanFailures):
         """For each address (or '@domain'), the known ones that share a spelling key with it:
         every address or domain here one typing slip away, and a few two slips away. The
         caller decides which of them it is a slip of."""
+        return self._filed_near(items, spelling_keys)
+
+    def _filed_near(self, items: list[str], keys_of) -> dict[str, list[str]]:
+        """For each item, the addresses (or '@domains') filed in `spellings` under any of
+        `keys_of(item)`, the item itself left out, and of its kind only (an address's are
+        addresses)."""
         keys: dict[str, list[str]] = {}
         # an address longer than any mail system delivers to has no known spellings, and its
         # keys (one per character, each as long as it) took 20 GB for a 100 KB local part
         for item in dict.fromkeys(i for i in items if len(i) <= MAX_ADDRESS):
-            for key in spelling_keys(item):
+            for key in keys_of(item):
                 keys.setdefault(key, []).append(item)
         if not keys:
             return {}

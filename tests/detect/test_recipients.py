@@ -1186,3 +1186,64 @@ def test_the_to_and_cc_names_are_read_only_when_a_greeting_or_an_outside_recipie
     r = assess(store, outside, to=(f"Sarah Khan <{outside}>",), body="The notes are below.\n")
     assert len(read) == 2  # once a message, however many recipients ask
     assert "personal-webmail" in names(r[outside])
+
+
+# A caseworker new to a family writes to the school's safeguarding lead, whom the team leader
+# writes to every week and she never has; her autocomplete offers the other Sarah there.
+LEAD, OTHER = "sarah.khan@oakfield.sch.uk", "sarah.jones@oakfield.sch.uk"
+TEAM_LEADER = "tom.reid@example-council.gov.uk"
+CASE = ("Safeguarding update: Tyler Brown", "Tyler Brown's child protection plan: the core "
+        "group meets at Oakfield on Thursday; his attendance and the bruising log please.")
+
+
+def _colleague_writes_to_the_lead(store):
+    from dlpgate.detect.profile import fingerprint
+
+    store.learn([Pair(TEAM_LEADER, LEAD, time.time(), 9),
+                 Pair(TEAM_LEADER, "head@oakfield.sch.uk", time.time(), 4),
+                 Pair(SENDER, OTHER, time.time() - 40 * 86400, 1)])
+    tokens = fingerprint(parse(make_message(subject=CASE[0], body=CASE[1])), store.profile_key())
+    store.learn_profiles([(TEAM_LEADER, LEAD, tokens)] * 3)
+    store.learn_groups([(TEAM_LEADER, (LEAD, "head@oakfield.sch.uk"))] * 3)
+
+
+def test_the_namesake_colleagues_write_to_about_the_case_is_the_one_meant(store):
+    _colleague_writes_to_the_lead(store)
+    r = assess(store, OTHER, subject=CASE[0], body=f"Dear Sarah,\n{CASE[1]}\n")[OTHER]
+    assert "colleagues-namesake" in names(r)
+    assert why(r, "colleagues-namesake") == (
+        f"what this message is about has gone from colleagues here to {LEAD}, whose name is "
+        f"like {OTHER}'s and whom you have never written to, and not to {OTHER}")
+    assert r.risk >= 0.98
+
+
+def test_the_namesake_colleagues_write_to_with_the_other_recipients_is_the_one_meant(store):
+    _colleague_writes_to_the_lead(store)
+    got = assess(store, OTHER, "head@oakfield.sch.uk", subject="Governors",
+                 body="Dear Sarah and Mrs Hart,\nThe governors' minutes are attached.\n")
+    assert "never with sarah.jones@oakfield.sch.uk" in why(got[OTHER], "colleagues-namesake")
+    assert "colleagues-namesake" not in names(got["head@oakfield.sch.uk"])
+
+
+def test_a_senders_own_contact_is_not_flagged_for_a_namesake_colleagues_write_to(store):
+    from dlpgate.detect.profile import fingerprint
+
+    _colleague_writes_to_the_lead(store)
+    # the sender writes to sarah.jones about the case herself: she is the one meant
+    tokens = fingerprint(parse(make_message(subject=CASE[0], body=CASE[1])), store.profile_key())
+    store.learn_profiles([(SENDER, OTHER, tokens)] * 2)
+    r = assess(store, OTHER, subject=CASE[0], body=f"Dear Sarah,\n{CASE[1]}\n")[OTHER]
+    assert "colleagues-namesake" not in names(r)
+    # nor on a message about something colleagues never sent the lead
+    r = assess(store, OTHER, subject="Summer fair", body="Dear Sarah,\nThe stall rota.\n")[OTHER]
+    assert "colleagues-namesake" not in names(r)
+
+
+def test_a_first_contact_whom_colleagues_never_wrote_to_is_not_the_namesakes_signal(store):
+    _colleague_writes_to_the_lead(store)
+    new = "sarah.patel@oakfield.sch.uk"  # new to everyone here: other signals speak
+    r = assess(store, new, subject=CASE[0], body=f"Dear Sarah,\n{CASE[1]}\n")[new]
+    assert "colleagues-namesake" not in names(r)
+    # and the lead herself, new to the sender, is not asked about a namesake the sender knows
+    r = assess(store, LEAD, subject=CASE[0], body=f"Dear Sarah,\n{CASE[1]}\n")[LEAD]
+    assert "colleagues-namesake" not in names(r)
