@@ -538,19 +538,22 @@ def written_names(message: Message) -> dict[str, list[str]]:
     Michael" in a quoted From, To or Cc line, Dan Leff in "Dan & Pamela Leff"), read once. A
     surname keeps its capital only where the word before it had one too: "Carl Carter" is a
     full name, "asked Carter" is not."""
-    text = f"{message.subject}\n{message.body[:20000]}"
     out: dict[str, list[str]] = {}
-    for m in _PAIR.finditer(text):  # "asked Carter": the surname loses its capital
-        first, surname = m.group(1), m.group(2)
-        if text[max(0, m.start() - 8):m.start()].lower().split()[-1:] in _PLACE_BEFORE:
-            continue  # "at the Civic Hall", "in Family Court": a place, not a person
-        out.setdefault(first.lower(), []).append(surname if first[0].isupper()
-                                                 else surname.lower())
-    for line in _HEADER_LINE.finditer(text):
-        for m in _SURNAME_FIRST.finditer(line.group(1)):
-            out.setdefault(m.group(2).lower(), []).append(m.group(1))
-    for m in _COUPLE.finditer(text):  # "Dan & Pamela Leff" writes Dan Leff too
-        out.setdefault(m.group(1).lower(), []).append(m.group(2))
+    # the subject and the body apart: a subject's last word and the body's first are no name
+    # ("tracker" over "Tracker attached." named Tracker Tracker, not the person at
+    # tracker.owner@)
+    for text in (message.subject, message.body[:20000]):
+        for m in _PAIR.finditer(text):  # "asked Carter": the surname loses its capital
+            first, surname = m.group(1), m.group(2)
+            if text[max(0, m.start() - 8):m.start()].lower().split()[-1:] in _PLACE_BEFORE:
+                continue  # "at the Civic Hall", "in Family Court": a place, not a person
+            out.setdefault(first.lower(), []).append(surname if first[0].isupper()
+                                                     else surname.lower())
+        for line in _HEADER_LINE.finditer(text):
+            for m in _SURNAME_FIRST.finditer(line.group(1)):
+                out.setdefault(m.group(2).lower(), []).append(m.group(1))
+        for m in _COUPLE.finditer(text):  # "Dan & Pamela Leff" writes Dan Leff too
+            out.setdefault(m.group(1).lower(), []).append(m.group(2))
     return out
 
 

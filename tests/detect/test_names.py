@@ -167,6 +167,17 @@ def test_a_message_naming_another_person_with_the_recipients_first_name_says_who
     assert names_someone_else("mbrown@x.gov.uk", notice) is None  # no first name to go on
 
 
+def test_a_subjects_last_word_and_the_bodys_first_are_no_name():
+    message = parse(make_message(subject="tracker", body="Tracker attached.\nSarah\n"),
+                    Envelope("a@x.gov.uk", ("tracker.owner@gmail.com",)))
+    assert "tracker" not in written_names(message)
+    assert names_someone_else("tracker.owner@gmail.com", written_names(message)) is None
+    # a name in the subject alone is still read
+    named = parse(make_message(subject="Visit for Michael Moore", body="Notes attached.\n"),
+                  Envelope("a@x.gov.uk", ("michael.brown@x.gov.uk",)))
+    assert names_someone_else("michael.brown@x.gov.uk", written_names(named)) == "Michael Moore"
+
+
 def test_a_message_naming_another_person_with_the_recipients_surname_says_who():
     meeting = written_names(body("The meeting with Carl Carter is at 1pm on the 27th floor.\n"))
     assert names_someone_else("rebecca.carter@x.gov.uk", meeting) == "Carl Carter"
