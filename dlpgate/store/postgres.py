@@ -194,7 +194,7 @@ class PostgresStore(SQLStore):
         without statistics until autovacuum samples the tables (a minute or more after it
         ends; never where autovacuum is off): it then takes `near`'s list of a hundred
         spelling keys for most of the table and reads all of `spellings` for each message,
-        some 150 ms at a million pairs, where the index answers in 1-2 ms. ANALYZE samples
+        100-200 ms at a million pairs, where the index answers in 1-2 ms. ANALYZE samples
         each table (a fraction of a second at a million pairs) and blocks no reads or
         writes; the names are the store's own, listed, never the whole database's."""
         listed = ", ".join(tables or HISTORY_TABLES)
