@@ -235,8 +235,9 @@ def _store(settings: config_mod.Settings):
 
 
 def _learn(store, pairs, label: str, keep_days: int | None = None, counted: str = "") -> int:
-    """Learn in batches; say how many pairs are already past `keep_days` (the next
-    history expiry removes them, so an import of old mail is not silently lost)."""
+    """Learn in batches, then analyze the store; say how many pairs are already past
+    `keep_days` (the next history expiry removes them, so an import of old mail is not
+    silently lost)."""
     batch, total, stale = [], 0, 0
     cutoff = time.time() - keep_days * 86400 if keep_days else None
     for pair in pairs:
@@ -248,6 +249,8 @@ def _learn(store, pairs, label: str, keep_days: int | None = None, counted: str 
             batch = []
     store.learn(batch)
     total += len(batch)
+    if total:  # a bulk load: PostgreSQL plans the relays' lookups on fresh statistics now
+        store.analyze()
     print(f"{label}: {total} sender-recipient pairs learned{counted}")
     if stale:
         print(f"{label}: {stale} of them last seen more than recipients.history_days "

@@ -394,6 +394,12 @@ class Store(Protocol):
         """Add history.Pair rows: counts add up, first/last seen widen. One transaction."""
         ...
 
+    def analyze(self, tables: tuple[str, ...] = ()) -> None:
+        """Bring the database's statistics of `tables` (by default the history's) up to date
+        after a bulk load (an import, a copy), so that lookups are planned for what the
+        tables now hold."""
+        ...
+
     def correspondence(self, sender: str, recipients: list[str]) -> dict[str, Correspondence]:
         ...
 

@@ -151,4 +151,6 @@ def copy(source: SQLStore, target: SQLStore) -> dict[str, int]:
         target._write("INSERT INTO meta (key, value) VALUES ('profiles_dated_from', ?) ON "
                       "CONFLICT (key) DO UPDATE SET value = excluded.value",
                       [(str(int(min(dated))),)])
+    # the target's planner knows nothing yet of the rows copied (see Store.analyze)
+    target.analyze((*TABLES, "audit"))
     return counts

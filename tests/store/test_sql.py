@@ -372,6 +372,23 @@ def test_near_finds_the_known_addresses_and_domains_a_typing_slip_away(any_store
                         "jo.bloqgs@nhs.net", "@nhs.ent", "@leds.gov.uk"}
 
 
+def test_near_finds_the_same_addresses_before_and_after_the_store_is_analyzed(any_store):
+    # PostgreSQL reads all of `spellings` for near's keys until the store is analyzed, and
+    # its index after: the plan changes, and the addresses found must not
+    known = [f"contact{i}@org{i % 50}.example" for i in range(3000)]
+    any_store.learn([Pair(f"user{i % 20}@x.gov.uk", r, 1.0) for i, r in enumerate(known)])
+    asked = ["contcat17@org17.example", "cntact2017@org17.example", "@org17.exmple",
+             "@og3.example", "contact5@org5.example", "stranger@nowhere.example"]
+    want = {"contcat17@org17.example": ["contact17@org17.example"],  # one slip, and two
+            "cntact2017@org17.example": ["contact2017@org17.example", "contact217@org17.example"],
+            "@org17.exmple": ["@org1.example", "@org17.example", "@org7.example"],
+            "@og3.example": ["@org3.example"],
+            "contact5@org5.example": ["contact55@org5.example"]}  # a known one: its neighbour
+    assert any_store.near(asked) == want
+    any_store.analyze()
+    assert any_store.near(asked) == want
+
+
 def test_review_accounts_and_sessions(any_store):
     any_store.save_user("ann", "scrypt$hash", ("reviewer",))
     assert any_store.get_user("ann").mailboxes == ()
