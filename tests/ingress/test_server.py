@@ -98,7 +98,7 @@ def test_serve_with_a_bad_config_exits_2_naming_file_line_and_key(tmp_path):
     path.write_text("relay:\n  listen: 127.0.0.1:10025\n  next_hopp: 127.0.0.1:10026\n")
     proc = subprocess.run(
         [sys.executable, "-m", "dlpgate", "serve", "--config", str(path)],
-        capture_output=True, text=True, timeout=60, env={**os.environ},
+        capture_output=True, text=True, timeout=60, env={**os.environ}, cwd=tmp_path,
     )
     assert proc.returncode == 2
     assert f"{path}:3 relay.next_hopp: unknown key" in proc.stderr
@@ -110,13 +110,15 @@ def test_a_certificate_that_is_missing_or_unreadable_is_named_not_the_listener(t
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     path.write_text(f"relay:\n  listen: 127.0.0.1:{free_port()}\n"
                     f"  tls: {{cert: {cert}, key: {key}}}\n")
+    # in tmp_path: with no storage.url, serve makes the default ./dlpgate.db where it runs,
+    # which was the repository's root
     check = subprocess.run([sys.executable, "-m", "dlpgate", "config", "check", "--config",
-                            str(path)], capture_output=True, text=True, timeout=60)
+                            str(path)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert check.returncode == 2 and f"relay.tls.cert: {cert} does not exist" in check.stderr
     cert.write_text("not a certificate")
     key.write_text("not a key")
     proc = subprocess.run([sys.executable, "-m", "dlpgate", "serve", "--config", str(path)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2 and f"cannot use relay.tls {cert}" in proc.stderr, proc.stderr
     assert "cannot listen" not in proc.stderr
 
