@@ -71,6 +71,12 @@ async def serve_review(settings: Settings, store: Any) -> None:
         loop.add_signal_handler(sig, lambda s=sig: (received.append(s.name), stop.set()))
     await app.start()
     log.info("review_listening", version=__version__, listen=settings.review.listen)
+    # as `serve` does at start: every reviewer's action is an audit entry, so a node left
+    # behind a key rotation says so before the first one, not at it
+    try:
+        await asyncio.to_thread(store.audit_key_behind)
+    except Exception as exc:  # never a reason not to serve the reviewers
+        log.error("audit_key_check_failed", error=type(exc).__name__)
     await stop.wait()
     log.info("stopping", signal=received[0])
     await app.stop()

@@ -559,3 +559,42 @@ def test_the_app_run_alone_says_when_it_listens_and_stops_on_sigterm(tmp_path):
     events = [json.loads(line) for line in proc.stderr.read().decode().splitlines()]
     assert [e["event"] for e in events] == ["review_listening", "stopping", "stopped"]
     assert events[0]["listen"] == f"127.0.0.1:{port}" and events[1]["signal"] == "SIGTERM"
+
+
+def test_the_app_run_alone_on_a_node_left_behind_a_key_rotation_says_so_at_start(tmp_path):
+    # serve said so at start and `dlpgate review` did not: every reviewer's action there is
+    # an audit entry signed with the old key, said only at the first one
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    import yaml
+
+    from dlpgate.store.auditkeys import key_id
+    from dlpgate.store.base import AuditEntry, open_store
+    from dlpgate.testing import wait_for_port
+
+    old = "the key every node had, thirty-two characters"
+    new = "the key rolled out, also long enough"
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    for key, retired in ((old, ()), (new, (old,))):
+        store = open_store(url, key, retired)
+        store.audit(AuditEntry("web:ann", "reveal", "m1", reason="case", via="web", at=1.7e9))
+        store.close()
+    port = free_port()
+    cfg = tmp_path / "review.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": url}, "quarantine": {"audit_key": old},
+                                   "review": {"listen": f"127.0.0.1:{port}"}}))
+    proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "review", "--config", str(cfg)],
+                            stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    text = proc.stderr.read().decode()
+    events = [json.loads(line) for line in text.splitlines()]
+    [said] = [e for e in events if e["event"] == "audit_key_behind"]
+    assert said["level"] == "error" and said["chain_keys"] == [key_id(new.encode())]
+    assert old not in text and new not in text
