@@ -137,8 +137,16 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
         say(f"  a release by {item.decided_by} was started and not finished: check the next "
             "hop's log before doing anything else with it")
     say("  why:")
-    for reason in item.reasons:
+    from dlpgate.review.content import decided_by, gathered
+
+    # as the message's page says them: what held it, then what asked for less
+    taken, less = decided_by(item, list(item.reasons))
+    for reason in gathered(taken, item.rcpt_tos):
         say(f"    - {reason}")
+    if less:
+        say(f"  also matched, asking for less than {item.action}:")
+        for reason in gathered(less, item.rcpt_tos):
+            say(f"    - {reason}")
     say("  recipients:")
     for r in item.recipients:
         say(f"    {r['address']}  risk {r['risk']:.2f}  {', '.join(r['signals'])}")

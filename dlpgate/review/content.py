@@ -576,23 +576,70 @@ def reasons_view(item: HeldMessage, settings: Settings,
 
 
 def decided_by(item: HeldMessage, reasons: list[str]) -> tuple[list[str], list[str]]:
-    """The hold's reasons as shown (`reasons`, one a counted match's reason, in order), split
-    into those of the rules whose action was taken and those of rules that asked for less: a
-    reviewer read six reasons, five of them rules asking the sender to confirm or only to log,
-    with nothing to say which one held the message. A hold whose reasons do not line up with
-    its matches (one made before they were kept) keeps them as one list."""
+    """The hold's reasons as shown (`reasons`, one for each of `item.reasons`, in order),
+    split into those a rule whose action was taken gave and those only rules asking for
+    less gave: a reviewer read six reasons, five of them rules asking the sender to confirm
+    or only to log, with nothing to say which one held the message. Matched by text, for
+    the decision keeps a reason two rules gave once (a lookalike domain is `log` in one rule
+    and `hold` in another): counted by place, the two lists fell out of step and the page
+    showed them as one. A hold whose reasons its matches do not account for (one made before
+    they were kept) keeps them as one list."""
     counted = [m for m in item.matches
                if m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")]
-    if not counted or sum(len(m.get("reasons", ())) for m in counted) != len(reasons):
+    given = {r for m in counted for r in m.get("reasons", ())}
+    if not counted or len(reasons) != len(item.reasons) or not set(item.reasons) <= given:
         return list(reasons), []
-    taken: list[str] = []
-    less: list[str] = []
-    at = 0
-    for m in counted:
-        n = len(m.get("reasons", ()))
-        (taken if m.get("action") == item.action else less).extend(reasons[at:at + n])
-        at += n
+    held = {r for m in counted if m.get("action") == item.action for r in m.get("reasons", ())}
+    taken = [shown for shown, said in zip(reasons, item.reasons, strict=True) if said in held]
+    less = [shown for shown, said in zip(reasons, item.reasons, strict=True)
+            if said not in held]
     return (taken, less) if taken else (list(reasons), [])
+
+
+def gathered(reasons: list[str], recipients: tuple[str, ...], named: int = 3) -> list[str]:
+    """`reasons` with those that differ only in the recipient they begin with ("carer3@...:
+    special-category data ... would go to a recipient who is not expected") said once, for
+    the first `named` of the recipients and how many more: forty carers in To made forty
+    lines of one reason for each rule, and the reason that was not about them was lost
+    among them. Only a prefix that is one of the message's recipients is read as one."""
+    rcpts = {r.lower() for r in recipients}
+    groups: dict[str, list[str]] = {}
+    order: list[tuple[str, str]] = []  # (kind, key): a reason alone, or a gathered one
+    for reason in reasons:
+        who, sep, rest = reason.partition(": ")
+        if sep and who.lower() in rcpts:
+            if rest not in groups:
+                order.append(("rest", rest))
+            groups.setdefault(rest, []).append(who)
+        else:
+            order.append(("alone", reason))
+    out = []
+    for kind, key in order:
+        if kind == "alone":
+            out.append(key)
+            continue
+        who = list(dict.fromkeys(groups[key]))
+        if len(who) <= named + 1:
+            listed = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} and {who[-1]}"
+        else:
+            listed = f"{', '.join(who[:named])} and {len(who) - named} more recipients"
+        out.append(f"{listed}: {key}")
+    return out
+
+
+def deciding_rules(item: HeldMessage) -> tuple[list[str], list[str]]:
+    """The hold's rules split as `decided_by` splits its reasons: those whose action was
+    taken, then the rest. The queue and the page's heading named all of them, thirteen on
+    a child-protection report sent to the wrong Sarah, the four that held it among nine
+    asking to confirm or only to log. A hold made before its matches were kept, or whose
+    taken action no counted match asked for, keeps one list."""
+    taken = list(dict.fromkeys(
+        m.get("rule", "") for m in item.matches
+        if m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")
+        and m.get("action") == item.action))
+    if not taken or not set(taken) <= set(item.rules):
+        return list(item.rules), []
+    return taken, [r for r in item.rules if r not in taken]
 
 
 def revealed_reasons(item: HeldMessage) -> list[str]:

@@ -23,8 +23,10 @@ from dlpgate.config import Settings
 from dlpgate.review import auth, recipients, unread
 from dlpgate.review.content import (
     decided_by,
+    deciding_rules,
     entity_names,
     findings_view,
+    gathered,
     hidden_recipients,
     part_texts,
     plain_notes,
@@ -74,8 +76,10 @@ def routes(page: Callable[..., Response], gate: Gate, settings: Settings,
                     findings=findings_view(item, settings, texts), revealed=revealed,
                     unread=plain_notes(getattr(texts, "notes", ())),
                     history=history, notes=notes, names=entity_names(settings),
-                    reasons=decided_by(item, revealed_reasons(item) if revealed
-                                       else reasons_view(item, settings, texts)),
+                    reasons=[gathered(told, item.rcpt_tos) for told in decided_by(
+                        item, revealed_reasons(item) if revealed
+                        else reasons_view(item, settings, texts))],
+                    rules=deciding_rules(item),
                     bcc=hidden_recipients(item), recipient_rows=recipients.rows(item.recipients),
                     open=item.state in OPEN_STATES, own=user.sent(written),
                     written_from=[a for a in dict.fromkeys(written[1:])

@@ -85,6 +85,7 @@ def routes(page, guarded, actor, store: Any, names: Names) -> list[Route]:
         return page(request, "queue.html", user=user, session=session, items=items,
                     state=state, q=query, rule=rule, rules=store.held_rules(), now=time.time(),
                     counts=lambda item: counts(item, names), domains=domains,
+                    shown_rules=lambda item: shown_rules(item, rule),
                     notice=notice(request.query_params),
                     own=lambda item: user.sent([item.mail_from]), states=STATES,
                     total=total, first=first, last=first + len(items) - 1 if items else 0,
@@ -119,6 +120,18 @@ def counts(item, names: Names) -> str:
     little."""
     c = Counter(f["entity"] for f in item.findings)
     return ", ".join(f"{names.of(e, n)}: {n}" for e, n in c.most_common()) or "none"
+
+
+def shown_rules(item, wanted: str = "") -> tuple[str, int]:
+    """The rules a queue row names, and how many more matched: those whose action was taken
+    (`content.deciding_rules`), and the rule filtered on when it was not one of them (a row
+    found by a rule must show it). The rest are on the message's page."""
+    from dlpgate.review.content import deciding_rules
+
+    taken, rest = deciding_rules(item)
+    if wanted in rest:
+        taken, rest = [*taken, wanted], [r for r in rest if r != wanted]
+    return ", ".join(taken), len(rest)
 
 
 def domains(item) -> str:

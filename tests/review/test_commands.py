@@ -485,3 +485,26 @@ def test_audit_verify_across_a_key_rotation_names_each_key_and_one_not_given(tmp
     assert (f"signed with a key not given (id {key_id(old.encode())} from place 1)"
             in found["summary"])
     assert old not in missing.stdout and new not in missing.stdout
+
+
+def test_show_says_what_held_it_apart_from_what_asked_for_less_one_line_for_many_carers(
+        make_settings, relay_factory, sink, tmp_path):
+    # as the message's page says them: six carers in To made six lines of each reason
+    settings = make_settings()
+    relay = relay_factory(settings)
+    carers = [f"carer{i}@gmail.com" for i in range(6)]
+    raw = make_message(to=tuple(carers), body="NHS number 943 476 5919: epilepsy.\n")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as client:
+        client.sendmail("alice.jones@example-council.gov.uk", carers, raw)
+    cfg = tmp_path / "cli.yaml"
+    cfg.write_text(yaml.safe_dump({"storage": {"url": settings.storage.url}}))
+    [item] = [json.loads(line) for line in dlpgate(
+        "quarantine", "list", "--json", cfg=cfg).stdout.splitlines()]
+    shown = dlpgate("quarantine", "show", item["id"], cfg=cfg).stdout
+    why, rest = shown.split("\n  why:\n")[1].split("\n  also matched, asking for less than "
+                                                   "hold:\n")
+    assert why.startswith("    - carer0@gmail.com, carer1@gmail.com, carer2@gmail.com and 3 "
+                          "more recipients: special-category data")
+    assert "confirm" not in why and "carer3@gmail.com:" not in shown
+    assert "    - carer0@gmail.com, carer1@gmail.com, carer2@gmail.com and 3 more recipients: " \
+           "identifiers of" in rest.split("\n  recipients:")[0]

@@ -14,7 +14,9 @@ from dlpgate.pipeline import Scanner
 from dlpgate.review.content import (
     _EARLIER,
     UNREAD_NOTE,
+    decided_by,
     findings_view,
+    gathered,
     hidden_recipients,
     part_texts,
     plain_notes,
@@ -640,3 +642,45 @@ def test_a_hold_made_before_formulas_sections_and_queries_were_read_is_trusted_e
                                  html="<p>See attached.</p><p>NHS number 943 476 5919</p>"
                                       '<img src="cid:x" alt="the photo">'))
     assert masked_in_place(pictured, parser=24) == [True]  # its alt text read so since 24
+
+
+def _match(rule: str, action: str, *reasons: str) -> dict:
+    return {"rule": rule, "action": action, "mode": "enforce", "overridden_by": "",
+            "reasons": list(reasons)}
+
+
+def test_a_reason_a_hold_rule_and_a_log_rule_both_gave_is_among_those_that_held_it():
+    # the decision keeps such a reason once, and the split by place put every reason after
+    # it one list off: the page showed all of them as the hold's, the `log` one included
+    lookalike = "sarah.khan@nhs.com: nhs.com has the name of nhs.net"
+    item = dataclasses.replace(
+        held(make_message()), action="hold",
+        reasons=(lookalike, "16 addresses in To; use Bcc", "personal data would leave"),
+        matches=(_match("misdirected-lookalike-address", "hold", lookalike),
+                 _match("lookalike-address", "log", lookalike),
+                 _match("bulk-exposure-sensitive", "hold", "16 addresses in To; use Bcc"),
+                 _match("identifiers-leaving", "log", "personal data would leave")))
+    shown = [r.upper() for r in item.reasons]  # as the page shows them, one for one
+    assert decided_by(item, shown) == (
+        ["SARAH.KHAN@NHS.COM: NHS.COM HAS THE NAME OF NHS.NET", "16 ADDRESSES IN TO; USE BCC"],
+        ["PERSONAL DATA WOULD LEAVE"])
+
+
+def test_a_reason_given_for_many_recipients_is_said_once_naming_three_of_them():
+    carers = tuple(f"carer{i}@hotmail.com" for i in range(12))
+    why = "special-category data would go to a recipient who is not expected"
+    reasons = [f"{c}: {why}" for c in carers[:6]] + ["16 addresses in To; use Bcc"] + [
+        f"{c}: {why}" for c in carers[6:]] + [
+        "sarah.khan@nhs.com: nhs.com has the name of nhs.net",
+        "carer0@hotmail.com: hotmail.com is a personal webmail service",
+        "carer1@hotmail.com: hotmail.com is a personal webmail service",
+        "nobody@elsewhere.org: not a recipient, so not gathered",
+        "nobody@elsewhere.org: not a recipient, so not gathered"]
+    assert gathered(reasons, (*carers, "Sarah.Khan@nhs.com")) == [
+        f"carer0@hotmail.com, carer1@hotmail.com, carer2@hotmail.com and 9 more recipients: "
+        f"{why}",
+        "16 addresses in To; use Bcc",
+        "sarah.khan@nhs.com: nhs.com has the name of nhs.net",
+        "carer0@hotmail.com and carer1@hotmail.com: hotmail.com is a personal webmail service",
+        "nobody@elsewhere.org: not a recipient, so not gathered",
+        "nobody@elsewhere.org: not a recipient, so not gathered"]

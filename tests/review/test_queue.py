@@ -154,3 +154,33 @@ def test_one_of_a_kind_is_named_in_the_singular_on_the_queue_and_the_messages_pa
             "SITE_THING: 1</td>") in queue
     assert "<h3>NHS number (UK_NHS): 1 found" in message
     assert "<h3>Date of birth or age (DATE_OF_BIRTH): 1 found" in message
+
+
+def test_a_row_names_the_rules_that_held_the_message_and_counts_those_asking_for_less(world):
+    # a child-protection report to the wrong Sarah matched thirteen rules, and the queue and
+    # the page's heading named all thirteen: the four that held it were lost among nine
+    # asking the sender to confirm or only to log
+    store, settings = world
+    store.hold(dataclasses.replace(template(), id="cp"))
+    ann = signed_in(store, settings)
+    queue = ann.get("/").text
+    assert ('<td>special-category-to-unexpected-recipient <span class="quiet">and 4 more '
+            'asking for less</span></td>') in queue
+    # found by a rule that asked for less: the row says so
+    assert ('<td>special-category-to-unexpected-recipient, identifiers-leaving <span '
+            'class="quiet">and 3 more asking for less</span></td>'
+            ) in ann.get("/?rule=identifiers-leaving").text
+    message = ann.get("/m/cp").text
+    assert "<h1>Held: special-category-to-unexpected-recipient</h1>" in message
+    assert ("Other rules matched too (special-category-about-named-person-to-new-webmail, "
+            "special-category-leaving, identifiers-to-new-webmail, identifiers-leaving), asking "
+            "for less than hold") in message
+
+
+def test_a_hold_whose_matches_were_not_kept_names_all_its_rules(world):
+    store, settings = world
+    store.hold(dataclasses.replace(template(), id="old", matches=()))
+    queue = signed_in(store, settings).get("/").text
+    assert ("<td>special-category-to-unexpected-recipient, special-category-about-named-person-"
+            "to-new-webmail, special-category-leaving, identifiers-to-new-webmail, "
+            "identifiers-leaving</td>") in queue
