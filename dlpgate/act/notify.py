@@ -124,7 +124,38 @@ def sender_reasons(item: HeldMessage) -> list[str]:
     taken = [r for m in item.matches if m.get("action") == item.action and
              m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")
              for r in m.get("reasons", ())]
-    return list(dict.fromkeys(taken)) or list(item.reasons)
+    return gathered(list(dict.fromkeys(taken)) or list(item.reasons), item.rcpt_tos)
+
+
+def gathered(reasons: list[str], recipients: tuple[str, ...], named: int = 3) -> list[str]:
+    """`reasons` with those that differ only in the recipient they begin with ("carer3@...:
+    special-category data ... would go to a recipient who is not expected") said once, for
+    the first `named` of the recipients and how many more: forty carers in To made forty
+    lines of one reason for each rule, and the reason that was not about them was lost
+    among them. Only a prefix that is one of the message's recipients is read as one."""
+    rcpts = {r.lower() for r in recipients}
+    groups: dict[str, list[str]] = {}
+    order: list[tuple[str, str]] = []  # (kind, key): a reason alone, or a gathered one
+    for reason in reasons:
+        who, sep, rest = reason.partition(": ")
+        if sep and who.lower() in rcpts:
+            if rest not in groups:
+                order.append(("rest", rest))
+            groups.setdefault(rest, []).append(who)
+        else:
+            order.append(("alone", reason))
+    out = []
+    for kind, key in order:
+        if kind == "alone":
+            out.append(key)
+            continue
+        who = list(dict.fromkeys(groups[key]))
+        if len(who) <= named + 1:
+            listed = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} and {who[-1]}"
+        else:
+            listed = f"{', '.join(who[:named])} and {len(who) - named} more recipients"
+        out.append(f"{listed}: {key}")
+    return out
 
 
 def sent_notice(result: ScanResult, envelope: Envelope, settings: Settings) -> EmailMessage:

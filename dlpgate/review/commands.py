@@ -137,7 +137,8 @@ def cmd_show(args: argparse.Namespace, settings: Settings, store) -> int:
         say(f"  a release by {item.decided_by} was started and not finished: check the next "
             "hop's log before doing anything else with it")
     say("  why:")
-    from dlpgate.review.content import decided_by, gathered
+    from dlpgate.act.notify import gathered
+    from dlpgate.review.content import decided_by
 
     # as the message's page says them: what held it, then what asked for less
     taken, less = decided_by(item, list(item.reasons))

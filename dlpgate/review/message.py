@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from dlpgate.act.notify import gathered
 from dlpgate.act.quarantine import OPEN_STATES, reject_and_tell, release
 from dlpgate.config import Settings
 from dlpgate.review import auth, recipients, unread
@@ -26,7 +27,6 @@ from dlpgate.review.content import (
     deciding_rules,
     entity_names,
     findings_view,
-    gathered,
     hidden_recipients,
     part_texts,
     plain_notes,

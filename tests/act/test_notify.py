@@ -9,6 +9,7 @@ import time
 
 import httpx2 as httpx
 
+from dlpgate.act.notify import gathered
 from dlpgate.act.quarantine import release_due
 from dlpgate.history import Pair
 from dlpgate.review import links
@@ -312,6 +313,10 @@ def test_the_notice_of_a_message_to_forty_people_reaches_the_sender(
     text = sink.notices[0].data.decode()
     assert all(len(line) <= 998 for line in text.splitlines())
     assert "resident.number39@gmail.com" in text and "has not been sent yet" in text
+    # each reason once, not forty times over
+    assert text.count("resident.number00@gmail.com, resident.number01@gmail.com, "
+                      "resident.number02@gmail.com and 37 more recipients: ") >= 1
+    assert "resident.number39@gmail.com:" not in text
     assert re.search(r"http://\S+/l/\S+", text)  # the links still whole
 
 
@@ -339,3 +344,23 @@ def test_a_senders_notice_names_a_file_called_after_its_person_with_its_values_m
         in text
     page = httpx.get(link_of(sink.notices[0].data, "false-alarm"), timeout=30).text
     assert NHS not in page and "\u2022919 DOB" in page
+
+
+def test_a_reason_given_for_many_recipients_is_said_once_naming_three_of_them():
+    carers = tuple(f"carer{i}@hotmail.com" for i in range(12))
+    why = "special-category data would go to a recipient who is not expected"
+    reasons = [f"{c}: {why}" for c in carers[:6]] + ["16 addresses in To; use Bcc"] + [
+        f"{c}: {why}" for c in carers[6:]] + [
+        "sarah.khan@nhs.com: nhs.com has the name of nhs.net",
+        "carer0@hotmail.com: hotmail.com is a personal webmail service",
+        "carer1@hotmail.com: hotmail.com is a personal webmail service",
+        "nobody@elsewhere.org: not a recipient, so not gathered",
+        "nobody@elsewhere.org: not a recipient, so not gathered"]
+    assert gathered(reasons, (*carers, "Sarah.Khan@nhs.com")) == [
+        f"carer0@hotmail.com, carer1@hotmail.com, carer2@hotmail.com and 9 more recipients: "
+        f"{why}",
+        "16 addresses in To; use Bcc",
+        "sarah.khan@nhs.com: nhs.com has the name of nhs.net",
+        "carer0@hotmail.com and carer1@hotmail.com: hotmail.com is a personal webmail service",
+        "nobody@elsewhere.org: not a recipient, so not gathered",
+        "nobody@elsewhere.org: not a recipient, so not gathered"]

@@ -16,7 +16,6 @@ from dlpgate.review.content import (
     UNREAD_NOTE,
     decided_by,
     findings_view,
-    gathered,
     hidden_recipients,
     part_texts,
     plain_notes,
@@ -664,23 +663,3 @@ def test_a_reason_a_hold_rule_and_a_log_rule_both_gave_is_among_those_that_held_
     assert decided_by(item, shown) == (
         ["SARAH.KHAN@NHS.COM: NHS.COM HAS THE NAME OF NHS.NET", "16 ADDRESSES IN TO; USE BCC"],
         ["PERSONAL DATA WOULD LEAVE"])
-
-
-def test_a_reason_given_for_many_recipients_is_said_once_naming_three_of_them():
-    carers = tuple(f"carer{i}@hotmail.com" for i in range(12))
-    why = "special-category data would go to a recipient who is not expected"
-    reasons = [f"{c}: {why}" for c in carers[:6]] + ["16 addresses in To; use Bcc"] + [
-        f"{c}: {why}" for c in carers[6:]] + [
-        "sarah.khan@nhs.com: nhs.com has the name of nhs.net",
-        "carer0@hotmail.com: hotmail.com is a personal webmail service",
-        "carer1@hotmail.com: hotmail.com is a personal webmail service",
-        "nobody@elsewhere.org: not a recipient, so not gathered",
-        "nobody@elsewhere.org: not a recipient, so not gathered"]
-    assert gathered(reasons, (*carers, "Sarah.Khan@nhs.com")) == [
-        f"carer0@hotmail.com, carer1@hotmail.com, carer2@hotmail.com and 9 more recipients: "
-        f"{why}",
-        "16 addresses in To; use Bcc",
-        "sarah.khan@nhs.com: nhs.com has the name of nhs.net",
-        "carer0@hotmail.com and carer1@hotmail.com: hotmail.com is a personal webmail service",
-        "nobody@elsewhere.org: not a recipient, so not gathered",
-        "nobody@elsewhere.org: not a recipient, so not gathered"]
