@@ -18,10 +18,12 @@ from importlib import resources
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from dlpgate import obs
 from dlpgate.store import chain, namefiling
 from dlpgate.store.base import StoreError
 from dlpgate.store.sql import SQLStore
 
+log = obs.logger("dlpgate.store")
 _MIGRATION_LOCK = 0x646C7067  # "dlpg"
 CHAIN_VERSION = 15  # the migration that begins the audit chain (store/chain.py)
 NAMES_VERSION = 18  # the migration that files known addresses' names (store/namefiling.py)
@@ -151,6 +153,24 @@ class PostgresStore(SQLStore):
                                    applied)
             conn.execute("INSERT INTO meta (key, value) VALUES ('profile_key', %s) "
                          "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))
+        if done and applied:
+            self._analyze_upgraded(applied)
+
+    def _analyze_upgraded(self, applied: list[int]) -> None:
+        """ANALYZE the history after an upgrade, once its transaction has committed (and on
+        the node that applied it alone): the migrations that fill tables in bulk (spelling
+        keys, name keys, dates) fill the history's, and the planner knew nothing of the rows
+        until autovacuum came round. A failure costs only the wait for autovacuum: logged,
+        not a reason to refuse to start."""
+        began = time.monotonic()
+        try:
+            self.analyze()
+        except StoreError as exc:
+            log.warning("store_analyze_failed", after=f"migrations {applied[0]}-{applied[-1]}",
+                        error=str(exc))
+            return
+        log.info("store_analyzed", tables=list(HISTORY_TABLES),
+                 seconds=round(time.monotonic() - began, 1))
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         for dropped in range(self._max_size + 1):
