@@ -144,6 +144,10 @@ class PostgresStore(SQLStore):
                             chain.anchor(_Cursor(cur), self.audit_keys)
                     if version == NAMES_VERSION:
                         with conn.cursor() as cur:
+                            # its batches are read in the recipient index's order, which the
+                            # planner takes only with statistics: on a store bulk-loaded and
+                            # not yet analyzed, each batch read and sorted the whole table
+                            cur.execute("ANALYZE correspondence")
                             namefiling.file_names(_Cursor(cur), file=_in_arrays(cur))
                     conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
                     applied.append(version)
