@@ -52,9 +52,9 @@ def file_names(db, batch: int = BATCH,
                      "colleagues-namesake, once, as the store is upgraded")
         known = [r for (r,) in rows]
         after = known[-1]
-        if rows := [(key, k) for k in known if len(k) <= MAX_ADDRESS
+        if keys := [(key, k) for k in known if len(k) <= MAX_ADDRESS
                     for key in sorted(name_keys(k))]:
-            file(rows)
+            file(keys)
         read += len(known)
         if time.monotonic() - last_said >= PROGRESS_SECONDS:
             last_said = time.monotonic()
