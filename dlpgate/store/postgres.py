@@ -18,12 +18,15 @@ from importlib import resources
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from dlpgate.store import chain
+from dlpgate import obs
+from dlpgate.store import chain, namefiling
 from dlpgate.store.base import StoreError
 from dlpgate.store.sql import SQLStore
 
+log = obs.logger("dlpgate.store")
 _MIGRATION_LOCK = 0x646C7067  # "dlpg"
 CHAIN_VERSION = 15  # the migration that begins the audit chain (store/chain.py)
+NAMES_VERSION = 18  # the migration that files known addresses' names (store/namefiling.py)
 
 
 def _pg(sql: str) -> str:
@@ -35,6 +38,10 @@ def migrations() -> list[tuple[int, str]]:
     return sorted((int(e.name.split("_", 1)[0]), e.read_text(encoding="utf-8"))
                   for e in folder.iterdir() if e.name.endswith(".sql"))
 
+
+# A batch of name keys filed as one statement over two arrays (`namefiling.file_names`).
+_FILE_NAMES = ("INSERT INTO spellings (key, known) SELECT * FROM unnest(%s::text[], %s::text[]) "
+               "ON CONFLICT (key, known) DO NOTHING")
 
 # Reads of slowly changing, bulky answers (a sender's whole contact list, the organisation's
 # top domains) cost a network round trip and hundreds of rows per message; each process keeps
@@ -135,6 +142,13 @@ class PostgresStore(SQLStore):
                     if version == CHAIN_VERSION:  # the entries before the chain, anchored
                         with conn.cursor() as cur:
                             chain.anchor(_Cursor(cur), self.audit_keys)
+                    if version == NAMES_VERSION:
+                        with conn.cursor() as cur:
+                            # its batches are read in the recipient index's order, which the
+                            # planner takes only with statistics: on a store bulk-loaded and
+                            # not yet analyzed, each batch read and sorted the whole table
+                            cur.execute("ANALYZE correspondence")
+                            namefiling.file_names(_Cursor(cur), file=_in_arrays(cur))
                     conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
                     applied.append(version)
             if done and applied and applied[-1] >= CHAIN_VERSION:  # an upgrade, on record
@@ -143,6 +157,24 @@ class PostgresStore(SQLStore):
                                    applied)
             conn.execute("INSERT INTO meta (key, value) VALUES ('profile_key', %s) "
                          "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))
+        if done and applied:
+            self._analyze_upgraded(applied)
+
+    def _analyze_upgraded(self, applied: list[int]) -> None:
+        """ANALYZE the history after an upgrade, once its transaction has committed (and on
+        the node that applied it alone): the migrations that fill tables in bulk (spelling
+        keys, name keys, dates) fill the history's, and the planner knew nothing of the rows
+        until autovacuum came round. A failure costs only the wait for autovacuum: logged,
+        not a reason to refuse to start."""
+        began = time.monotonic()
+        try:
+            self.analyze()
+        except StoreError as exc:
+            log.warning("store_analyze_failed", after=f"migrations {applied[0]}-{applied[-1]}",
+                        error=str(exc))
+            return
+        log.info("store_analyzed", tables=list(HISTORY_TABLES),
+                 seconds=round(time.monotonic() - began, 1))
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         for dropped in range(self._max_size + 1):
@@ -216,6 +248,14 @@ class _Cursor:
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         self.cur.executemany(_pg(sql), [_no_nul(r) for r in rows])
+
+
+def _in_arrays(cur: psycopg.Cursor):
+    """`namefiling.file_names`'s insert of a batch, as one statement over two arrays."""
+    def file(rows: list[tuple[str, str]]) -> None:
+        keys, known = zip(*rows, strict=True)
+        cur.execute(_FILE_NAMES, (list(keys), list(known)))
+    return file
 
 
 def _no_nul(params: tuple) -> tuple:

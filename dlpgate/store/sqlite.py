@@ -13,7 +13,7 @@ import threading
 from importlib import resources
 
 from dlpgate.config import sqlite_path
-from dlpgate.store import chain
+from dlpgate.store import chain, namefiling
 from dlpgate.store.base import StoreError
 from dlpgate.store.sql import SQLStore
 
@@ -28,6 +28,7 @@ def migrations(backend: str) -> list[tuple[int, str]]:
 
 
 CHAIN_VERSION = 21  # the migration that begins the audit chain (store/chain.py)
+NAMES_VERSION = 24  # the migration that files known addresses' names (store/namefiling.py)
 
 # SQLite's primary result codes for a database that can take no write at all: busy, locked,
 # out of memory, read-only, I/O error, full, cannot open, locking protocol
@@ -91,6 +92,8 @@ class SQLiteStore(SQLStore):
                         db.execute(statement)
                 if version == CHAIN_VERSION:  # the entries before the chain, anchored
                     chain.anchor(db, self.audit_keys)
+                if version == NAMES_VERSION:
+                    namefiling.file_names(db)
                 applied.append(version)
                 if done and version == pending[-1] >= CHAIN_VERSION:  # an upgrade, on record
                     chain.upgraded(db, self.audit_keys, self.BACKEND, max(done), applied)

@@ -372,3 +372,24 @@ def test_an_import_analyzes_the_history_so_that_near_reads_the_index(pg_url):
         assert {"correspondence", "domains", "spellings"} <= analyzed
     finally:
         store.close()
+
+
+def test_an_upgrade_analyzes_the_history_its_migrations_filled(pg_url):
+    """The name keys filed as the store is upgraded (store/namefiling.py) are a bulk load like
+    an import's: the node that applied the migrations analyzes the history once they commit,
+    so the planner does not wait for autovacuum to read `spellings` by its index."""
+    import psycopg
+
+    from .test_namefiling import store_before_name_keys
+
+    store_before_name_keys(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for table in ("correspondence", "domains", "spellings"):  # no autovacuum meanwhile
+            conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+    stats = ("SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()")
+    upgraded = PostgresStore(pg_url)
+    try:
+        assert {"correspondence", "domains", "spellings"} <= {
+            t for (t,) in upgraded._read(stats, ())}
+    finally:
+        upgraded.close()
