@@ -160,7 +160,9 @@ def _common_fields(rule: Rule, hit: Hit, facts: Facts, summary: Summary,
         # each finding read again: only for a rule that says them
         "identifiers": identifiers_said(facts.evidence.findings)
         if "{identifiers}" in rule.explain else "",
-        "categories": ", ".join(summary.special_categories) or "none",
+        # in words, for the sender the notice quotes it to: "mental_health" is a rule's id
+        "categories": ", ".join(c.replace("_", " ") for c in summary.special_categories)
+        or "none",
         "sender_domain": domain_of(facts.message.from_addr or ""),
         "problems": "; ".join(dict.fromkeys(
             (f.revealed or f.explanation) if revealed else f.explanation

@@ -403,3 +403,16 @@ rules:
     assert d.rules == ("a", "b") and len(asked) == 1
     d = decide(Evidence((finding("MALFORMED_MIME"),), ()), message(), p)
     assert d.rules == ("c",) and len(asked) == 2
+
+
+def test_special_categories_are_said_in_words_in_an_explanation():
+    # a sender read "special-category data (mental_health, social_care)": a rule's ids
+    p = policy("""
+rules:
+  - {id: special, title: t, when: {findings: {entity: SPECIAL_CATEGORY}}, action: hold,
+     explain: "special-category data ({categories})"}
+""")
+    ev = Evidence((finding("SPECIAL_CATEGORY", "sectioned", why="a term (mental_health)"),
+                   finding("SPECIAL_CATEGORY", "care order", why="a term (social_care)")), ())
+    assert decide(ev, message(), p).reasons == (
+        "special-category data (mental health, social care)",)
