@@ -198,9 +198,16 @@ def formulas(texts: Iterable[str], found: dict[tuple[str, ...], None], most: int
     sheet's (`texts`), once each, until all of them come to `most` characters: a million
     formulas cost a search each and keep only what they hold. A shared formula (t="shared")
     keeps its text in its first cell, read once; the others point at it and hold none."""
+    keep_constants(map(formula_values, texts), found, most)
+
+
+def keep_constants(formulas: Iterable[tuple[str, ...]], found: dict[tuple[str, ...], None],
+                   most: int) -> None:
+    """Add to `found` each of `formulas`' constants (an .xlsx's by `formulas`, an .xlsb's
+    from its tokens, `xlsbformulas`) once, until all of them come to `most` characters."""
     size = sum(map(len, itertools.chain.from_iterable(found)))
-    for text in texts:
-        if (values := formula_values(text)) and values not in found:
+    for values in formulas:
+        if values and values not in found:
             size += sum(map(len, values))
             if size > most:
                 return
