@@ -636,6 +636,11 @@ def _odf_text_all(zf: zipfile.ZipFile, read: ReadMember) -> str:
     body += [_more_properties(zf, read)]  # then
     # last: its links' titles and bookmarks' names (PARSER 23), so all the above keeps its place
     body += [officeunseen.odf(content, "\n".join(body))]
+    # after all of that, and only what it does not say: its cells' formulas' constants (PARSER
+    # 27), as an .xlsx's
+    constants: dict[tuple[str, ...], None] = {}
+    officeunseen.formulas(officeunseen.odf_formulas(content), constants, _reading().limit)
+    body += [officeunseen.later(constants, (), zf, read, {}, "\n".join(body), _reading())]
     return "\n".join(text for text in body if text)
 
 
