@@ -111,8 +111,11 @@ def _cell_formula(kind: int, data: bytes, start: int, stop: int) -> int:
     """Where a formula cell's formula starts: past its column and style, its value (a string,
     a number, or a byte: TRUE or an error) and its flags."""
     at = start + 8
-    if kind == _FMLA_STRING:
-        return _wide(data, at, stop)[1] + 2
+    if kind == _FMLA_STRING:  # its count of UTF-16 units, then them: not decoded again
+        if at + 4 > stop:
+            return stop
+        count = struct.unpack_from("<I", data, at)[0]
+        return at + 4 + (0 if count == 0xFFFFFFFF else 2 * count) + 2
     return at + (8 if kind == _FMLA_NUM else 1) + 2
 
 
