@@ -371,6 +371,11 @@ def test_a_shared_formula_is_read_once_from_the_record_after_its_first_cell():
     text, problems = read(data)
     assert problems == [] and text.count("Callum Patel") == 1
     assert text.endswith("\nFormula: Callum Patel, NHS 943 476 5919")
+    # an array formula's, likewise, from its BrtArrFmla (426): its cells, a flag, the formula
+    body = bytes(17) + struct.pack("<I", len(HIDDEN)) + HIDDEN + bytes(4)
+    array = b"\xaa\x03" + bytes([len(body)]) + body
+    text, problems = read(with_sheet_records(tracker(testdata.Formula("", exp)), array))
+    assert problems == [] and text.endswith("\nFormula: Callum Patel, NHS 943 476 5919")
 
 
 def test_references_small_numbers_and_a_formulas_shown_value_add_nothing():
