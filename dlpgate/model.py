@@ -243,8 +243,11 @@ CALENDAR = "meeting request"
 # where its text does not say them (`parse.officeunseen.later`); nothing before them moved. A
 # photograph of a page read to next to nothing read again with its light made even, 26: its
 # words after the first reading's, moving the metadata read after them
-# (`review.content._photographed`).
-PARSER = 26
+# (`review.content._photographed`). An .xlsb's formulas' constants, read from their tokens
+# (`parse.xlsbformulas`), and an OpenDocument spreadsheet's (`table:formula`), 27: read after
+# all else the file gives, only where its text does not say them, an .xlsb's before its
+# drawings' links' tooltips and queries, which moved (`review.content._FORMULAS_READ_IN_27`).
+PARSER = 27
 
 
 @dataclass(frozen=True)

@@ -478,10 +478,56 @@ XlsbCell = str | int | float | bool | datetime.date | None
 
 @dataclass(frozen=True)
 class Formula:
-    """A formula cell of a binary workbook, holding its last calculated `value` (the formula
-    itself is written as a constant, which is all a reader of the cached value needs)."""
+    """A formula cell of a binary workbook, holding its last calculated `value` and its formula
+    as Excel's parsed tokens (`tokens`, none unless given). `shared`: the tokens of a shared
+    formula this cell is the first of; the cell then points at it (PtgExp, its own row), and
+    it follows the cell (BrtShrFmla) over the cell's row and the next."""
 
     value: str | float | bool
+    tokens: bytes = b""
+    shared: bytes = b""
+
+
+def ptg_str(text: str) -> bytes:
+    """A formula's text constant as Excel parses it (PtgStr): a count of UTF-16 units, then
+    them."""
+    units = text.encode("utf-16-le")
+    return b"\x17" + struct.pack("<H", len(units) // 2) + units
+
+
+def ptg_num(value: float) -> bytes:
+    """A number constant (PtgNum), as Excel keeps one past 16 bits or with a fraction."""
+    return b"\x1f" + struct.pack("<d", value)
+
+
+def ptg_int(value: int) -> bytes:
+    """A whole number of 16 bits (PtgInt)."""
+    return b"\x1e" + struct.pack("<H", value)
+
+
+def ptg_ref(row: int, col: int) -> bytes:
+    """A reference to a cell of the sheet (PtgRef), relative as Excel writes B2."""
+    return b"\x24" + struct.pack("<IH", row, col | 0xC000)
+
+
+def ptg_attr(kind: int, data: int = 0) -> bytes:
+    """An attribute (PtgAttr): IF's jump (2), a GOTO (8), SUM (0x10), a space (0x40)..."""
+    return b"\x19" + bytes([kind]) + struct.pack("<H", data)
+
+
+def ptg_call(argc: int, function: int) -> bytes:
+    """A call of a built-in function with `argc` arguments (PtgFuncVar): IF is 1, SUM 4."""
+    return b"\x42" + struct.pack("<BH", argc, function)
+
+
+PTG_EQ = b"\x0b"
+
+
+def xlsb_if(test: bytes, then: bytes, otherwise: bytes) -> bytes:
+    """IF(test, then, otherwise) as Excel parses it: the test, a jump past THEN, THEN, a jump,
+    OTHERWISE, a jump, then the call."""
+    return test + ptg_attr(0x02, len(then) + 4) + then + ptg_attr(0x08, len(otherwise) + 7) \
+        + otherwise + ptg_attr(0x08, 3) + ptg_call(3, 1)
 
 
 def _brt(kind: int, body: bytes = b"") -> bytes:
@@ -521,18 +567,24 @@ def _rk(value: float) -> bytes | None:
     return None
 
 
-def _xlsb_cell(column: int, value: str | float | datetime.date | Formula, shared: list[str],
-               inline: bool, dates_1904: bool) -> bytes:
+def _xlsb_cell(row: int, column: int, value: str | float | datetime.date | Formula,
+               shared: list[str], inline: bool, dates_1904: bool) -> bytes:
     style = 1 if isinstance(value, datetime.date) else 0
     cell = struct.pack("<II", column, style)  # column, then the XF index (24 bits) and flags
     if isinstance(value, Formula):
-        # its flags, then the formula: no tokens (cce 0) and no extra data (cb 0)
-        inner, flags = value.value, struct.pack("<HII", 0, 0, 0)
+        # its flags (fShrFmla, 8, for a shared one's), then the formula: its tokens (cce, rgce)
+        # and no extra data (cb 0)
+        tokens = b"\x01" + struct.pack("<I", row) if value.shared else value.tokens
+        inner = value.value
+        flags = struct.pack("<HI", 8 if value.shared else 0, len(tokens)) + tokens + bytes(4)
+        after = _brt(427, struct.pack("<IIII", row, row + 1, column, column)  # BrtShrFmla
+                     + struct.pack("<I", len(value.shared)) + value.shared + bytes(4)) \
+            if value.shared else b""
         if isinstance(inner, bool):
-            return _brt(10, cell + bytes([inner]) + flags)  # BrtFmlaBool
+            return _brt(10, cell + bytes([inner]) + flags) + after  # BrtFmlaBool
         if isinstance(inner, str):
-            return _brt(8, cell + _wide(inner) + flags)  # BrtFmlaString
-        return _brt(9, cell + struct.pack("<d", inner) + flags)  # BrtFmlaNum
+            return _brt(8, cell + _wide(inner) + flags) + after  # BrtFmlaString
+        return _brt(9, cell + struct.pack("<d", inner) + flags) + after  # BrtFmlaNum
     if isinstance(value, bool):
         return _brt(4, cell + bytes([value]))  # BrtCellBool
     if isinstance(value, datetime.date):
@@ -588,7 +640,7 @@ def make_xlsb(sheets: dict[str, list[list[XlsbCell | Formula]]], inline: bool = 
                                                  max(width - 1, 0))), _brt(145)]
         for r, row in enumerate(rows):
             body.append(_brt(0, struct.pack("<IIHBBBI", r, 0, 300, 0, 0, 0, 0)))  # BrtRowHdr
-            body += [_xlsb_cell(c, v, shared, inline, dates_1904) for c, v in enumerate(row)
+            body += [_xlsb_cell(r, c, v, shared, inline, dates_1904) for c, v in enumerate(row)
                      if v is not None]
         body.append(_brt(146))  # BrtEndSheetData
         if n == 1:  # BrtHLink: its cells, no relationship, a place, its tooltip, no display

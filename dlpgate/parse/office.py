@@ -431,7 +431,8 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     stored: list[str] = []  # and what it stores, read after its links' addresses (PARSER 16)
     dated: list[str] = []  # and the dates its date pickers keep, read after all of that
     unseen: list[str] = []  # and what it marks unshown (tooltips, bookmarks), last (PARSER 21)
-    constants: dict[tuple[str, ...], None] = {}  # and its formulas' constants, after (PARSER 25)
+    # and its formulas' constants, after: an .xlsx's (PARSER 25), an .xlsb's (PARSER 27)
+    constants: dict[tuple[str, ...], None] = {}
     drawn_tips: list[str] = []  # with its drawings' links' tooltips
     if sheets := package.parts(kinds, package.SHEETS):
         texts = [_xlsx(zf, read, kinds, sheets, kept, stored, unseen, constants)]
@@ -440,7 +441,7 @@ def _ooxml_text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str]) ->
     elif package.parts(kinds, package.BINARY_SHEETS):  # an .xlsb: records, not XML
         from dlpgate.parse import xlsb
 
-        texts = [xlsb.text(zf, read, kinds, _reading(), unseen)]
+        texts = [xlsb.text(zf, read, kinds, _reading(), unseen, constants)]
         texts += [_comments(root) for root in roots(package.SHEET_COMMENTS)]  # threaded: XML
     else:  # a document's body first, then its headers, notes and comments; or the slides
         def runs(root: Element) -> str:
@@ -635,6 +636,11 @@ def _odf_text_all(zf: zipfile.ZipFile, read: ReadMember) -> str:
     body += [_more_properties(zf, read)]  # then
     # last: its links' titles and bookmarks' names (PARSER 23), so all the above keeps its place
     body += [officeunseen.odf(content, "\n".join(body))]
+    # after all of that, and only what it does not say: its cells' formulas' constants (PARSER
+    # 27), as an .xlsx's
+    constants: dict[tuple[str, ...], None] = {}
+    officeunseen.formulas(officeunseen.odf_formulas(content), constants, _reading().limit)
+    body += [officeunseen.later(constants, (), zf, read, {}, "\n".join(body), _reading())]
     return "\n".join(text for text in body if text)
 
 

@@ -79,6 +79,19 @@ def odf(content: Element, shown: str) -> str:
     return "\n".join(dict.fromkeys((*tips, *marks)))
 
 
+def odf_formulas(content: Element) -> Iterator[str]:
+    """An OpenDocument file's cells' formulas (`table:formula`), as written: LibreOffice's
+    of:=IF([.B2]="";"Callum Patel 12/03/2015";"") quotes its text as Excel does, so
+    `formula_values` reads it. A formula repeated across cells is written once."""
+    for tag in _ODF_CELLS:  # looked for by name, not each element's name made: a sheet's
+        yield from filter(None, (el.get(_ODF_FORMULA) for el in content.iter(tag)))  # many
+
+
+_ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODF_CELLS = (f"{_ODF_TABLE}table-cell", f"{_ODF_TABLE}covered-table-cell")
+_ODF_FORMULA = f"{_ODF_TABLE}formula"
+
+
 def _names(root: Element, tags: tuple[str, ...]) -> Iterator[str]:
     """The names, as words, of the bookmarks under `root` (elements of local name `tags`),
     but the program's own, hidden ones (starting "_")."""
@@ -198,9 +211,16 @@ def formulas(texts: Iterable[str], found: dict[tuple[str, ...], None], most: int
     sheet's (`texts`), once each, until all of them come to `most` characters: a million
     formulas cost a search each and keep only what they hold. A shared formula (t="shared")
     keeps its text in its first cell, read once; the others point at it and hold none."""
+    keep_constants(map(formula_values, texts), found, most)
+
+
+def keep_constants(formulas: Iterable[tuple[str, ...]], found: dict[tuple[str, ...], None],
+                   most: int) -> None:
+    """Add to `found` each of `formulas`' constants (an .xlsx's by `formulas`, an .xlsb's
+    from its tokens, `xlsbformulas`) once, until all of them come to `most` characters."""
     size = sum(map(len, itertools.chain.from_iterable(found)))
-    for text in texts:
-        if (values := formula_values(text)) and values not in found:
+    for values in formulas:
+        if values and values not in found:
             size += sum(map(len, values))
             if size > most:
                 return
@@ -213,9 +233,10 @@ def later(found_formulas: Iterable[tuple[str, ...]], tips: Iterable[str], zf: zi
     """What PARSER 25 reads after all the rest, a line each, each value only where the file's
     text before it (`shown`) does not say it, so a value is not counted twice: the constants of
     a workbook's formulas ("Formula: Callum Patel 12/03/2015"; one equal to its cell's value is
-    said there) and its drawings' links' tooltips (`tips`, as stored: a shape's ScreenTip), then
-    a presentation's sections' names, a workbook's connections and its Power Query formulas
-    (officequeries.py); up to the document's text limit."""
+    said there; an .xlsb's and an OpenDocument file's since PARSER 27) and its drawings' links'
+    tooltips (`tips`, as stored: a shape's ScreenTip), then a presentation's sections' names, a
+    workbook's connections and its Power Query formulas (officequeries.py); up to the
+    document's text limit."""
     from dlpgate.parse import officequeries
 
     said = _words(shown)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from dlpgate.parse import office, package, xls
+from dlpgate.parse import office, package, xls, xlsbformulas
 
 ReadMember = Callable[[zipfile.ZipInfo], bytes]
 
@@ -40,6 +40,7 @@ _HEADER_FOOTER = 479
 _HLINK = 494  # a cell's link: its range, relationship id, place, tooltip and display text
 _BEGIN_CELL_XFS, _END_CELL_XFS = 617, 618
 _COMMENT_TEXT = 637
+_ARR_FMLA, _SHR_FMLA = 426, 427  # an array formula's or a shared one's tokens, after its cell
 _GAP = 1000  # empty cells kept before a value, as an .xlsx's (office._xlsx)
 # records walked in one workbook, its parts together: three for each cell it may make (the
 # cell, its share of the row headers, its shared string); 6 million take about 2 s
@@ -106,6 +107,28 @@ def _wide(data: bytes, at: int, stop: int) -> tuple[str, int]:
     return data[at + 4:end].decode("utf-16-le", errors="replace"), end
 
 
+def _cell_formula(kind: int, data: bytes, start: int, stop: int) -> int:
+    """Where a formula cell's formula starts: past its column and style, its value (a string,
+    a number, or a byte: TRUE or an error) and its flags."""
+    at = start + 8
+    if kind == _FMLA_STRING:  # its count of UTF-16 units, then them: not decoded again
+        if at + 4 > stop:
+            return stop
+        count = struct.unpack_from("<I", data, at)[0]
+        return at + 4 + (0 if count == 0xFFFFFFFF else 2 * count) + 2
+    return at + (8 if kind == _FMLA_NUM else 1) + 2
+
+
+def _formula(data: bytes, at: int, stop: int, found: list[tuple[str, ...]]) -> None:
+    """Add to `found` the constants of the formula at `at` (its tokens' size, then them;
+    `xlsbformulas`), if it holds any: only as many tokens as the record holds, whatever the
+    size says. A cell of a shared formula holds a pointer to it (PtgExp), and nothing else:
+    the formula, kept once after the first of its cells, is read once."""
+    if at + 4 <= stop and (values := xlsbformulas.constants(
+            data, at + 4, min(at + 4 + struct.unpack_from("<I", data, at)[0], stop))):
+        found.append(values)
+
+
 def _one_line(value: str) -> str:
     """A cell's own lines stay in its row."""
     return " ".join(value.split()) if "\t" in value or "\n" in value or "\r" in value else value
@@ -168,9 +191,10 @@ class _Book:
             return ("TRUE" if data[at] else "FALSE") if stop > at else ""
         return ""  # blank, or an error such as #N/A
 
-    def sheet(self, data: bytes, part: str) -> tuple[list[str], list[str], list[str]]:
+    def sheet(self, data: bytes, part: str, formulas: list[tuple[str, ...]]
+              ) -> tuple[list[str], list[str], list[str]]:
         """A sheet's rows, tab-joined (empty ones left out), its page headers and footers,
-        and its links' tooltips."""
+        and its links' tooltips; its formulas' constants go into `formulas`."""
         reading = self.reading
         lines: list[str] = []
         printed: list[str] = []
@@ -189,6 +213,8 @@ class _Book:
                         continue
                     column, style = struct.unpack_from("<II", data, start)
                     value = self.value(kind, data, start, stop, style & 0xFFFFFF)
+                    if _FMLA_STRING <= kind <= _FMLA_ERROR:
+                        _formula(data, _cell_formula(kind, data, start, stop), stop, formulas)
                     before = len(cells)
                     if before < column <= before + _GAP:
                         cells.extend([""] * (column - before))
@@ -204,6 +230,8 @@ class _Book:
                     if reading.spent > reading.limit:
                         reading.cut = True
                         break
+                elif kind in (_SHR_FMLA, _ARR_FMLA):  # the cells range, an array's flags
+                    _formula(data, start + (16 if kind == _SHR_FMLA else 17), stop, formulas)
                 elif kind == _HEADER_FOOTER:
                     at = start + 2  # past the flags: odd, even and first pages' pairs
                     for _ in range(6):
@@ -268,13 +296,15 @@ class _Book:
 
 
 def text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
-         reading: office._Reading, unseen: list[str]) -> str:
+         reading: office._Reading, unseen: list[str],
+         constants: dict[tuple[str, ...], None]) -> str:
     """Each sheet, in the workbook's order and under its name, its rows labelled under their
     header (`tables.labelled`); then the cells' comments. Its links' tooltips that a sheet's
     text does not say go into `unseen`, for office.py to read after all the rest (PARSER 23),
-    as an .xlsx's. What the limits leave out, or damage stops, is said through `reading`
-    (`why`, `damage`)."""
-    from dlpgate.parse.officeunseen import unsaid_tips
+    and its formulas' constants into `constants`, for it to read after that where the text
+    does not say them (PARSER 27), as an .xlsx's. What the limits leave out, or damage stops,
+    is said through `reading` (`why`, `damage`)."""
+    from dlpgate.parse.officeunseen import keep_constants, unsaid_tips
     from dlpgate.parse.tables import labelled
 
     infos = {i.filename: i for i in zf.infolist()}
@@ -297,7 +327,9 @@ def text(zf: zipfile.ZipFile, read: ReadMember, kinds: dict[str, str],
     for part in dict.fromkeys([p for p in order if p in sheets] + sheets):
         if reading.over() or book.walk.spent:
             break
-        lines, printed, tips = book.sheet(read(infos[part]), part)
+        formulas: list[tuple[str, ...]] = []
+        lines, printed, tips = book.sheet(read(infos[part]), part, formulas)
+        keep_constants(formulas, constants, reading.limit)
         body = labelled("\n".join(lines), "\t", reading.limit, quotes=False)
         texts.append("\n".join(t for t in (names.get(part, ""), body, *printed) if t))
         unseen.extend(unsaid_tips(tips, texts[-1]))

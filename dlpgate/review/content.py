@@ -281,6 +281,9 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     PARSER 26 reads a photograph of a page that read to next to nothing again with its light
     made even, its words after the first reading's and before the picture's metadata, which
     moved: a part that may be a photograph (`_photographed`) is not trusted from before.
+    PARSER 27 reads an .xlsb's and an OpenDocument spreadsheet's formulas' constants after all
+    else they give, an .xlsb's before its drawings' tooltips and queries, which moved: such a
+    part (`_FORMULAS_READ_IN_27`) is not trusted from before.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -288,6 +291,10 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     parser = finding.get("parser")
     part = finding["part"]
     if parser == PARSER or part == "subject":
+        return True
+    if _FORMULAS_READ_IN_27.search(part):
+        return False  # its formulas' constants read since 27, an .xlsb's before what moved
+    if parser == 26:
         return True
     if _photographed(part):
         return False  # a page lit unevenly read again, its metadata after it moved, since 26
@@ -379,6 +386,10 @@ def _photographed(part: str) -> bool:
     whatever its format). Not a PDF's scanned pages, a PNG, a GIF: the read again with its
     light made even (PARSER 26) is a JPEG photograph's alone."""
     return is_body_picture(part) or bool(_PHOTO_PART.search(part))
+
+
+# an Excel binary workbook or an OpenDocument spreadsheet (or its template), by its name
+_FORMULAS_READ_IN_27 = re.compile(r"\.(?:xlsb|ods|ots)$", re.IGNORECASE)
 
 
 _PHOTO_PART = re.compile(r"\.(?:jpe?g|jfif|hei[cf]|avif)$|picture \d+$", re.IGNORECASE)

@@ -258,3 +258,60 @@ def test_a_decks_section_and_custom_show_names_are_read_last_and_powerpoints_own
     found, verdict = sent_to_webmail(attachments=(
         ("conference.pptx", PPTX, deck("Amy Reid (NHS 943 476 5919)")),))
     assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def ods_formulas(*cells: str) -> bytes:
+    """A spreadsheet whose row 2 holds "AR" and `cells` (each a `table:table-cell` as
+    LibreOffice writes it) under row 1's headers."""
+    def shown(text: str, attributes: str = "") -> str:
+        return f"<table:table-cell{attributes}><text:p>{text}</text:p></table:table-cell>"
+
+    head = "".join(shown(f"{col} col") for col in "ABCD")
+    content = (
+        '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
+        'opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:'
+        'table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body>'
+        '<office:spreadsheet><table:table table:name="Sheet1">'
+        f"<table:table-row>{head}</table:table-row>"
+        f'<table:table-row>{shown("AR")}{"".join(cells)}</table:table-row>'
+        "</table:table></office:spreadsheet></office:body></office:document-content>")
+    return testdata.with_members(testdata.make_ods([[["x"]]]), {"content.xml": content})
+
+
+def ods_cell(formula: str, shown: str = "", repeated: int = 1) -> str:
+    quoted = formula.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    times = f' table:number-columns-repeated="{repeated}"' if repeated > 1 else ""
+    return (f'<table:table-cell table:formula="{quoted}"{times} office:value-type="string" '
+            f'office:string-value="{shown}"><text:p>{shown}</text:p></table:table-cell>')
+
+
+def test_an_ods_formulas_constants_the_sheet_does_not_show_are_read_last_and_held():
+    # LibreOffice's own: the cell shows nothing while A2 is filled; the formula names a child
+    hidden = ods_cell('of:=IF([.A2]="";"Callum Patel, NHS 943 476 5919";"")')
+    number = ods_cell("of:=IF([.A2]=4010232137;1;0)", "0")
+    text, problems = read("tracker.ods", ods_formulas(hidden, number))
+    plain, _ = read("tracker.ods", ods_formulas(ods_cell(""), ods_cell("", "0")))
+    assert problems == []
+    assert text == plain + "\nFormula: Callum Patel, NHS 943 476 5919\nFormula: 4010232137"
+    found, verdict = sent_to_webmail(attachments=(
+        ("tracker.ods", ODS, ods_formulas(hidden)),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+def test_an_ods_formula_of_references_small_numbers_or_its_shown_value_adds_nothing():
+    everyday = (ods_cell("of:=SUM([.A1:.A1048576])*1000000+ROUND([.C2];2)-1", "3"),
+                ods_cell('of:=IF([.A2]="AR";"Open";"")', "Open"),
+                ods_cell("of:=AND(TRUE();[$Sheet2.$B$3]>0;[.B12345678])", "TRUE"),
+                ods_cell('of:=IF([.A2]="Amy'))  # its quote never closed
+    text, problems = read("budget.ods", ods_formulas(*everyday))
+    assert problems == [] and "Formula" not in text and text.count("Open") == 1
+
+
+def test_an_ods_formula_repeated_across_cells_is_read_once_its_doubled_quotes_as_one():
+    text, _ = read("tracker.ods", ods_formulas(
+        ods_cell('of:=IF([.A2]="";"Amy ""Mia"" Reid";"")', repeated=3),
+        ods_cell('of:=IF([.B2]="";"Amy ""Mia"" Reid";"")')))
+    assert text.count("Mia") == 1 and text.endswith('\nFormula: Amy "Mia" Reid')

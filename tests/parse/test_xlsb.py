@@ -21,7 +21,7 @@ from dlpgate.model import Envelope
 from dlpgate.parse import xls, xlsb
 from dlpgate.parse.mime import parse
 from dlpgate.pipeline import Scanner
-from dlpgate.testing import make_message
+from dlpgate.testing import make_message, sent_to_webmail
 
 XLSB = "application/vnd.ms-excel.sheet.binary.macroEnabled.12"
 SHEET = "xl/worksheets/sheet1.bin"
@@ -338,3 +338,79 @@ def test_a_cells_link_tooltip_is_read_after_all_else_and_once_where_the_sheet_sh
     # a link record whose tooltip its bytes do not hold (its range and a count past them)
     cut = b"\xee\x03\x18" + bytes(16) + b"\xff" * 4 + b"\x09\x00\x00\x00"
     assert read(with_sheet_records(testdata.make_xlsb({"S": PUPILS}), cut)) == (plain, [])
+
+
+HIDDEN = testdata.xlsb_if(testdata.ptg_ref(1, 0) + testdata.ptg_str("") + testdata.PTG_EQ,
+                          testdata.ptg_str("Callum Patel, NHS 943 476 5919"),
+                          testdata.ptg_str(""))  # =IF(A2="","Callum Patel, NHS ...","")
+
+
+def tracker(*cells: testdata.XlsbCell | testdata.Formula) -> bytes:
+    """A workbook whose row 2 holds "AR" and `cells` under row 1's headers."""
+    return testdata.make_xlsb({"S": [["A col", "B col", "C col", "D col"], ["AR", *cells]]})
+
+
+def test_a_formulas_text_the_cells_do_not_show_is_read_last_and_held():
+    # a red team: the cell shows nothing while A2 is filled, its formula names a child
+    number = testdata.xlsb_if(testdata.ptg_ref(1, 0) + testdata.ptg_num(4010232137)
+                              + testdata.PTG_EQ, testdata.ptg_int(1), testdata.ptg_int(0))
+    data = tracker(testdata.Formula("", HIDDEN), testdata.Formula(0.0, number))
+    text, problems = read(data)
+    plain, _ = read(tracker(testdata.Formula(""), testdata.Formula(0.0)))
+    assert problems == []
+    assert text == plain + "\nFormula: Callum Patel, NHS 943 476 5919\nFormula: 4010232137"
+    found, verdict = sent_to_webmail(attachments=(("tracker.xlsb", XLSB, data),))
+    assert ("UK_NHS", "943 476 5919") in found and verdict == "hold"
+
+
+def test_a_shared_formula_is_read_once_from_the_record_after_its_first_cell():
+    # Excel keeps a filled-down formula once, after its first cell; the others point at it
+    exp = b"\x01" + struct.pack("<I", 1)  # PtgExp: the formula of the cell in row 2
+    data = tracker(testdata.Formula("", shared=HIDDEN), testdata.Formula("", exp),
+                   testdata.Formula("", exp))
+    text, problems = read(data)
+    assert problems == [] and text.count("Callum Patel") == 1
+    assert text.endswith("\nFormula: Callum Patel, NHS 943 476 5919")
+    # an array formula's, likewise, from its BrtArrFmla (426): its cells, a flag, the formula
+    body = bytes(17) + struct.pack("<I", len(HIDDEN)) + HIDDEN + bytes(4)
+    array = b"\xaa\x03" + bytes([len(body)]) + body
+    text, problems = read(with_sheet_records(tracker(testdata.Formula("", exp)), array))
+    assert problems == [] and text.endswith("\nFormula: Callum Patel, NHS 943 476 5919")
+
+
+def test_references_small_numbers_and_a_formulas_shown_value_add_nothing():
+    everyday = (b"\x25" + struct.pack("<IIHH", 0, 1048575, 0xC000, 0xC000)  # A1:A1048576
+                + testdata.ptg_attr(0x10) + testdata.ptg_num(1000000) + b"\x05"
+                + testdata.ptg_num(12345678) + b"\x03")  # =SUM(A:A)*1000000+12345678
+    shown = testdata.xlsb_if(testdata.ptg_ref(1, 0) + testdata.ptg_str("AR") + testdata.PTG_EQ,
+                             testdata.ptg_str("Open"), testdata.ptg_str(""))
+    text, _ = read(tracker(testdata.Formula(3.0, everyday), testdata.Formula("Open", shown)))
+    assert "Formula" not in text and text.count("Open") == 1
+
+
+def test_a_damaged_formula_is_read_up_to_its_damage_and_never_past_its_record():
+    before = testdata.ptg_str("Amy Reid, NHS 943 476 5919")
+    plain, _ = read(tracker(testdata.Formula("")))
+    for tokens in (before + b"\x00" + testdata.ptg_str("Leo Hart"),  # a token unknown
+                   before + b"\x17\xff\xff" + bytes(8),  # a string claiming 65,535 characters
+                   before + testdata.ptg_num(9)[:5]):  # cut short
+        text, problems = read(tracker(testdata.Formula("", tokens)))
+        assert (text, problems) == (plain + "\nFormula: Amy Reid, NHS 943 476 5919", [])
+    # a formula claiming 4 GB of tokens, and one claiming more than its record holds
+    cell = struct.pack("<II", 2, 0) + b"\x00" * 4 + struct.pack("<HI", 0, 0xFFFFFFFF) + before
+    for record in (cell, cell[:-4]):
+        sheet = b"\x08" + bytes([len(record)]) + record  # BrtFmlaString, "" shown
+        text, problems = read(with_sheet_records(testdata.make_xlsb({"S": PUPILS}), sheet))
+        assert problems == [] and ("Amy Reid, NHS" in text) == (record == cell)
+
+
+def test_the_test_formulas_are_ones_another_reader_reads_the_same():
+    """The tokens the tests write, checked by pyxlsb2's reader of formulas."""
+    pyxlsb2 = pytest.importorskip("pyxlsb2")
+    from pyxlsb2.formula import Formula
+
+    data = io.BytesIO(tracker(testdata.Formula("", HIDDEN)))
+    with pyxlsb2.open_workbook(data) as book, book.get_sheet_by_name("S") as sheet:
+        [cell] = [c for row in sheet.rows() for c in row if c.formula]
+        assert Formula.parse(cell.formula).stringify(book) == \
+            'IF(A2="", "Callum Patel, NHS 943 476 5919", "")'
