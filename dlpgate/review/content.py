@@ -282,8 +282,9 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     made even, its words after the first reading's and before the picture's metadata, which
     moved: a part that may be a photograph (`_photographed`) is not trusted from before.
     PARSER 27 reads an .xlsb's and an OpenDocument spreadsheet's formulas' constants after all
-    else they give, an .xlsb's before its drawings' tooltips and queries, which moved: such a
-    part (`_FORMULAS_READ_IN_27`) is not trusted from before.
+    else they give, an .xlsb's before its drawings' tooltips and queries, which moved: an
+    .xlsb (`_FORMULAS_READ_IN_27`) is not trusted from before; an .ods only gained text after
+    the last it had, and keeps its masks.
 
     PARSER 8 stood while much else changed (`_since_8`): a hold made under it is trusted in
     its subject, its body where that did not move, a meeting request, the files' names and a
@@ -293,7 +294,7 @@ def _placed(finding: dict, item: HeldMessage) -> bool:
     if parser == PARSER or part == "subject":
         return True
     if _FORMULAS_READ_IN_27.search(part):
-        return False  # its formulas' constants read since 27, an .xlsb's before what moved
+        return False  # its formulas' constants read since 27, before what moved
     if parser == 26:
         return True
     if _photographed(part):
@@ -388,8 +389,8 @@ def _photographed(part: str) -> bool:
     return is_body_picture(part) or bool(_PHOTO_PART.search(part))
 
 
-# an Excel binary workbook or an OpenDocument spreadsheet (or its template), by its name
-_FORMULAS_READ_IN_27 = re.compile(r"\.(?:xlsb|ods|ots)$", re.IGNORECASE)
+# an Excel binary workbook, by its name (an OpenDocument spreadsheet's formulas come last)
+_FORMULAS_READ_IN_27 = re.compile(r"\.xlsb$", re.IGNORECASE)
 
 
 _PHOTO_PART = re.compile(r"\.(?:jpe?g|jfif|hei[cf]|avif)$|picture \d+$", re.IGNORECASE)
