@@ -35,6 +35,7 @@ from dlpgate.store.chain import (
     check,
     to_head,
 )
+from dlpgate.store.chainack import ACTION as ACK_ACTION
 
 _ANCHOR = re.compile(r"digest (sha256:[0-9a-f]{64}) of (\d+) entries numbered up to (\d+)")
 
@@ -269,7 +270,7 @@ def verify(store, keys: AuditKeys, since: ChainState | None = None,
             pending = (row, head)
             seq, head, last_id = rseq, rhash, rid
             continue
-        if fields[1] == chainack.ACTION:
+        if fields[1] == ACK_ACTION:
             # honoured only outside a stretch a reported return began (store/chainack.py)
             tainted = returns[-1][2] if returns and returns[-1][2] == segments[-1][0] else 0
             got = chainack.judge(rid, rseq, at, fields, rsigner, follows, backs, tainted)
