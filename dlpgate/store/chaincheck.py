@@ -94,7 +94,9 @@ class ChainState:
         return self.broken is not None or bool(self.open_returns) or bool(self.refused)
 
     def summary(self) -> str:
-        """One line, no personal data: for the CLI, the log and the audit page."""
+        """One line: for the CLI, the log and the audit page. No personal data where
+        something is wrong (serve logs it then); only with nothing wrong does it give an
+        acknowledged return's who and why, the operator's own words, never logged."""
         if self.broken is not None:
             b = self.broken
             where = (f"entry {b.id} ({_utc(b.at)})" if b.id else "the end of the trail")
