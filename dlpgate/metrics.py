@@ -75,7 +75,8 @@ SENDING = Gauge("dlpgate_journal_sending", "Delivery-journal entries being sent,
 OLDEST_SENDING = Gauge("dlpgate_journal_oldest_sending_seconds", "Age of the oldest of "
                        "those; 0 when none", registry=REGISTRY)
 # 0 until a check finds a break, then 1 until the process restarts (as the audit page says
-# it at every look): a later check that starts past the break must not clear the alarm
+# it at every look): a later check that starts past the break must not clear the alarm. A
+# retired key's return is 1 until acknowledged on the chain (store/chainack.py), then 0
 CHAIN_BROKEN = Gauge("dlpgate_audit_chain_broken", "1 once this node's periodic check has "
                      "found the audit chain broken", registry=REGISTRY)
 CHAIN_CHECKED = Gauge("dlpgate_audit_chain_checked_timestamp_seconds", "Unix time of this "

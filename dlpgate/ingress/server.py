@@ -78,6 +78,7 @@ class Relay:
         )
         self.server: asyncio.AbstractServer | None = None
         self.stopped = asyncio.Event()
+        self._chain_broke = False  # a periodic check found the audit chain broken
 
     def _factory(self) -> GatewaySMTP:
         r = self.settings.relay
@@ -246,12 +247,21 @@ class Relay:
         if state.broken is not None:
             b = state.broken
             metrics.CHAIN_BROKEN.set(1)
+            self._chain_broke = True  # raised until the process restarts
             log.error("audit_chain_broken", **fields, entry=b.id, what=b.what, why=b.why)
-        elif state.returns:  # a retired key signing again: not told from a forgery
-            metrics.CHAIN_BROKEN.set(1)
-            log.error("audit_chain_broken", **fields, entry=state.returns[0][0],
-                      what="returned", why=state.summary())
-        elif state.unchecked:
+            return
+        if state.failed:  # a retired key signing again, not acknowledged: not told from a
+            metrics.CHAIN_BROKEN.set(1)  # forgery; or an acknowledgement not honoured
+            opened = state.open_returns
+            log.error("audit_chain_broken", **fields,
+                      entry=opened[0][0] if opened else state.refused[0].id,
+                      what="returned" if opened else "acknowledgement", why=state.summary())
+            return
+        if state.acknowledged:  # looked into, and said so on the chain: the alert clears
+            if not self._chain_broke:
+                metrics.CHAIN_BROKEN.set(0)
+            fields["acknowledged"] = [a.place for a in state.acknowledged]
+        if state.unchecked:
             log.warning("audit_chain_unchecked", **fields, unchecked=state.unchecked,
                         keys_not_given=list(state.not_given), why="entries signed with a key "
                         "not given here (quarantine.audit_key, audit_keys_retired)")

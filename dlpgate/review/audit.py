@@ -36,7 +36,7 @@ AUDIT_ACTIONS = ("view", "reveal", "release", "reject", "note", "list", "search"
                  "release-refused", "reject-refused", "audit-view", "audit-export",
                  "history-show", "history-forget", "false-alarm", "link-refused", "expire",
                  "purge", "retention", "schema-upgrade", "audit-key-changed", "chain-start",
-                 "store-copy")
+                 "store-copy", "chain-acknowledged")
 
 
 def routes(page: Callable[..., Response], gate: Gate, store: Any) -> list[Route]:

@@ -229,6 +229,11 @@ def cmd_purge(args: argparse.Namespace, settings: Settings, store) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings, store) -> int:
+    if args.acknowledge is not None:
+        return _acknowledge(args, store)
+    if args.reason is not None:
+        print("dlpgate: --reason goes with --acknowledge", file=sys.stderr)
+        return 2
     if args.verify:
         return _verify_audit(args, store)
     if args.head:
@@ -264,6 +269,27 @@ def _verify_audit(args: argparse.Namespace, store) -> int:
     else:
         print(state.summary())
     return 1 if state.failed else 2 if state.unchecked else 0
+
+
+def _acknowledge(args: argparse.Namespace, store) -> int:
+    """Record on the chain that a return to a retired key was looked into (store/chainack.py):
+    1, with why, when the place is no return --verify reports here, and nothing written."""
+    from dlpgate.store.chainack import acknowledge
+
+    if args.verify or args.head:
+        print("dlpgate: --acknowledge goes alone (run --verify after it)", file=sys.stderr)
+        return 2
+    if not store.audit_keys.current:
+        print("dlpgate: --acknowledge: quarantine.audit_key is not set here, and an unkeyed "
+              "trail has no returns to a retired key", file=sys.stderr)
+        return 2
+    who = operator()
+    if why := acknowledge(store, args.acknowledge, who, typed(args.reason or "")):
+        print(f"dlpgate: --acknowledge {args.acknowledge}: {why}", file=sys.stderr)
+        return 1
+    print(f"the return at place {args.acknowledge} acknowledged by {who}, on the trail; "
+          "dlpgate quarantine audit --verify now lists it as acknowledged")
+    return 0
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings, store) -> int:
@@ -492,4 +518,9 @@ def register(sub, common: argparse.ArgumentParser, settings_of, store_of) -> Non
                    "broken entry and what is wrong with it (exit 1)")
     c.add_argument("--head", metavar="N:HASH", help="with --verify: a head logged earlier "
                    "(the audit_chain log line), which the trail must still hold")
+    c.add_argument("--acknowledge", type=int, metavar="PLACE", help="record on the trail "
+                   "that the return to a retired key --verify reports at place PLACE was "
+                   "investigated (e.g. a node left on the old key in a rollout); with --reason")
+    c.add_argument("--reason", metavar="WHY", help="with --acknowledge: what the "
+                   "investigation found (kept in the audit trail)")
     c.set_defaults(func=bind(cmd_audit))

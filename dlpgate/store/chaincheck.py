@@ -15,6 +15,7 @@ import hashlib
 import re
 import time
 
+from dlpgate.store import chainack
 from dlpgate.store.auditkeys import (
     PLAIN,
     UNNAMED,
@@ -34,6 +35,7 @@ from dlpgate.store.chain import (
     check,
     to_head,
 )
+from dlpgate.store.chainack import ACTION as ACK_ACTION
 
 _ANCHOR = re.compile(r"digest (sha256:[0-9a-f]{64}) of (\d+) entries numbered up to (\d+)")
 
@@ -68,31 +70,56 @@ class ChainState:
     # (entry id, time, place, key) of each change back to a key the chain had left, not
     # vouched for by the key it changed from, nor to the key in force here
     returns: tuple[tuple[int, float, int, str], ...] = ()
+    # (place, key, hash) of every change back to a key the chain had left, reported or not:
+    # what an acknowledgement may name (store/chainack.py)
+    backs: tuple[tuple[int, str, str], ...] = ()
+    acknowledged: tuple[chainack.Acknowledged, ...] = ()  # returns acknowledged on the chain
+    refused: tuple[chainack.Refused, ...] = ()  # acknowledgements not honoured
+
+    @property
+    def open_returns(self) -> tuple[tuple[int, float, int, str], ...]:
+        """The returns no honoured acknowledgement names."""
+        done = {a.place for a in self.acknowledged}
+        return tuple(r for r in self.returns if r[2] not in done)
 
     @property
     def intact(self) -> bool:
-        return self.broken is None and not self.unchecked and not self.returns
+        return (self.broken is None and not self.unchecked and not self.open_returns
+                and not self.refused)
 
     @property
     def failed(self) -> bool:
-        """Whether the check found something wrong (exit 1), not merely unfinished."""
-        return self.broken is not None or bool(self.returns)
+        """Whether the check found something wrong (exit 1), not merely unfinished: an
+        acknowledged return is not, an acknowledgement not honoured is."""
+        return self.broken is not None or bool(self.open_returns) or bool(self.refused)
 
     def summary(self) -> str:
-        """One line, no personal data: for the CLI, the log and the audit page."""
+        """One line: for the CLI, the log and the audit page. No personal data where
+        something is wrong (serve logs it then); only with nothing wrong does it give an
+        acknowledged return's who and why, the operator's own words, never logged."""
         if self.broken is not None:
             b = self.broken
             where = (f"entry {b.id} ({_utc(b.at)})" if b.id else "the end of the trail")
             return f"chain broken at {where}: {b.what}: {b.why}"
-        if self.returns:
-            rid, at, place, key = self.returns[0]
-            more = len(self.returns) - 1
+        if self.open_returns:
+            rid, at, place, key = self.open_returns[0]
+            more = len(self.open_returns) - 1
             return (f"chain returned to a retired key at entry {rid} ({_utc(at)}): place "
                     f"{place} changes back to key {key}, which the chain had moved away from, "
                     "and is not vouched for by the key it changes from: written by a node "
                     "still configured with the retired key (keys rolled out one node at a "
                     "time), or by someone who kept it"
                     + (f"; {more} more such change(s) after it" if more else "")
+                    + (f"; {len(self.acknowledged)} other(s) acknowledged"
+                       if self.acknowledged else "")
+                    + (f"; {len(self.refused)} acknowledgement(s) not honoured, the first at "
+                       f"entry {self.refused[0].id}" if self.refused else "")
+                    + f"; the links hold, head {self.seq}:{self.head} ({self.keys_text()})")
+        if self.refused:
+            r = self.refused[0]
+            more = len(self.refused) - 1
+            return (f"chain acknowledgement not honoured at entry {r.id} ({_utc(r.at)}): "
+                    f"{r.why}" + (f"; {more} more after it" if more else "")
                     + f"; the links hold, head {self.seq}:{self.head} ({self.keys_text()})")
         if self.unchecked:
             first = {s: p for p, s in reversed(self.segments)}
@@ -102,7 +129,22 @@ class ChainState:
                     f"given ({named}): those cannot be checked without it in "
                     "quarantine.audit_key or quarantine.audit_keys_retired; the rest hold, "
                     f"head {self.seq}:{self.head} ({self.keys_text()})")
+        if self.acknowledged:
+            return self.acknowledged_text()
         return (f"{self.entries} entries, chain intact, head {self.seq}:{self.head} "
+                f"({self.keys_text()})")
+
+    def acknowledged_text(self) -> str:
+        """The returns acknowledged, the first in full: what the operator recorded (who and
+        why) stays in view, and a later return is not read as the same one."""
+        first = self.acknowledged[0]
+        rid, at, place, key = next(r for r in self.returns if r[2] == first.place)
+        more = len(self.acknowledged) - 1
+        return (f"chain returned to a retired key at entry {rid} ({_utc(at)}): place {place} "
+                f"changes back to key {key}, which the chain had moved away from; "
+                + chainack.said(first)
+                + (f"; {more} more such change(s) acknowledged after it" if more else "")
+                + f"; {self.entries} entries, the links hold, head {self.seq}:{self.head} "
                 f"({self.keys_text()})")
 
     def keys_text(self) -> str:
@@ -126,7 +168,10 @@ class ChainState:
                         for p, s in self.segments],
                "unchecked": self.unchecked, "keys_not_given": list(self.not_given),
                "returns": [{"id": i, "at": at, "place": p, "key": k}
-                           for i, at, p, k in self.returns]}
+                           for i, at, p, k in self.returns],
+               "acknowledged": [{"place": a.place, "id": a.id, "at": a.at, "by": a.actor,
+                                 "reason": a.reason} for a in self.acknowledged],
+               "acknowledgements_refused": [dataclasses.asdict(r) for r in self.refused]}
         if self.broken is not None:
             out["broken"] = dataclasses.asdict(self.broken)
         return out
@@ -171,11 +216,14 @@ def verify(store, keys: AuditKeys, since: ChainState | None = None,
     keyed_from, earlier, unchecked, signer = s.keyed_from, s.earlier, s.unchecked, s.signer
     segments, not_given = list(s.segments), list(s.not_given)
     left, returns = list(s.left), list(s.returns)
+    backs = {place: (key, stored) for place, key, stored in s.backs}
+    acknowledged, refused = list(s.acknowledged), list(s.refused)
 
     def state() -> ChainState:  # built where a walk ends, not at every entry (a third slower)
         return ChainState(entries, seq, head, last_id, keyed_from, earlier, None, unchecked,
                           0.0, signer, tuple(segments), tuple(not_given), tuple(left),
-                          tuple(returns))
+                          tuple(returns), tuple((p, *b) for p, b in backs.items()),
+                          tuple(acknowledged), tuple(refused))
 
     found_expect = expect is not None and expect[0] <= seq
     pending = None  # a mismatched entry, classed by whether the next one chains to it
@@ -198,9 +246,10 @@ def verify(store, keys: AuditKeys, since: ChainState | None = None,
         if bad:  # and not checked under its key: named by the links either side of it
             follows = False
         if rsigner != signer:
-            if rsigner in left and not _rolled_back(keys, rseq, head, signer, rsigner,
-                                                    fields[5]):
-                returns.append((rid, at, rseq, rsigner))
+            if rsigner in left:
+                backs[rseq] = (rsigner, rhash)
+                if not _rolled_back(keys, rseq, head, signer, rsigner, fields[5]):
+                    returns.append((rid, at, rseq, rsigner))
             if signer not in ("", PLAIN, UNNAMED) and signer not in left:
                 left.append(signer)
             signer = rsigner
@@ -223,6 +272,15 @@ def verify(store, keys: AuditKeys, since: ChainState | None = None,
             pending = (row, head)
             seq, head, last_id = rseq, rhash, rid
             continue
+        if fields[1] == ACK_ACTION:
+            # honoured only outside a stretch a reported return began (store/chainack.py)
+            tainted = returns[-1][2] if returns and returns[-1][2] == segments[-1][0] else 0
+            got = chainack.judge(rid, rseq, at, fields, rsigner, follows, backs, tainted)
+            if isinstance(got, chainack.Refused):
+                refused.append(got)
+            elif got is not None and got.place in {r[2] for r in returns} - {
+                    a.place for a in acknowledged}:  # else excused here, or said already
+                acknowledged.append(got)
         if rseq == 1 and fields[0] == ANCHOR_ACTOR and fields[1] == ANCHOR_ACTION:
             bad_anchor = _check_anchor(store, fields, state(), rid, at)
             if isinstance(bad_anchor, ChainState):

@@ -324,6 +324,54 @@ def test_serve_logs_the_audit_chains_head_and_a_break_in_it(tmp_path, sink):
     assert "child protection" not in text and "lunch" not in text and key not in text
 
 
+def test_the_chain_alert_clears_once_a_retired_keys_return_is_acknowledged(tmp_path):
+    # keys rolled out one node at a time: gw2, still on the old key, wrote in between; the
+    # periodic check raises the alert, and clears it once the return is acknowledged
+    import asyncio
+    from types import SimpleNamespace
+
+    from dlpgate import metrics
+    from dlpgate.config import Settings
+    from dlpgate.ingress.server import Relay
+    from dlpgate.store import chainack
+    from dlpgate.store.base import AuditEntry, open_store
+    from dlpgate.testing import capture_logs
+
+    url = f"sqlite:///{tmp_path / 'gw.db'}"
+    old, new = "the old audit key, thirty-two characters", "the new audit key, thirty-two chars."
+    why = "gw2 logged audit_key_behind at that minute: a rollout slip"
+
+    def write(key: str, retired: tuple[str, ...] = ()) -> None:
+        s = open_store(url, key, retired)
+        s.audit(AuditEntry("cli:ann", "reveal", "m1", "child protection case", "cli"))
+        s.close()
+
+    write(old)
+    write(new, (old,))
+    write(old)  # gw2: the chain changed back to the old key at place 4
+    gw1 = open_store(url, new, (old,))
+    node = SimpleNamespace(store=gw1, _chain_broke=False)
+
+    def check() -> float:
+        asyncio.run(Relay._log_audit_chain(node))
+        return metrics.REGISTRY.get_sample_value("dlpgate_audit_chain_broken")
+
+    try:
+        with capture_logs(Settings(), forbidden=(why, "cli:ann", "child protection")) as logs:
+            assert check() == 1
+            assert chainack.acknowledge(gw1, 4, "cli:ann", why) == ""
+            assert check() == 0
+            write(old)  # gw2 again: a return not acknowledged raises it again
+            assert check() == 1
+    finally:
+        gw1.close()
+    said = [e for e in logs.events if e["event"].startswith("audit_chain")]
+    assert [e["event"] for e in said] == ["audit_chain_broken", "audit_chain",
+                                          "audit_chain_broken"]
+    assert said[0]["what"] == "returned" and said[1]["acknowledged"] == [4]
+    assert old not in logs.text and new not in logs.text
+
+
 def test_serve_deletes_messages_decided_past_decided_days_and_logs_only_the_count(
         tmp_path, sink):
     import sqlite3

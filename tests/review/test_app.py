@@ -919,6 +919,32 @@ def test_the_audit_page_says_when_a_retired_key_signed_again(world):
     assert old.decode() not in page and new.decode() not in page
 
 
+def test_the_audit_page_lists_an_acknowledged_return_with_who_and_why_and_no_alert(world):
+    from dlpgate.store import chainack
+    from dlpgate.store.auditkeys import key_id
+
+    store = world["store"]
+    old, new = b"the old key, thirty-two characters long", b"the new key, thirty-two characters too"
+    store.audit_key = old
+    store.audit(AuditEntry("web:ann", "view", world["id"]))
+    store.audit_key, store.audit_retired = new, (old,)  # rotated
+    store.audit(AuditEntry("web:ann", "view", world["id"]))
+    store.audit_key, store.audit_retired = old, ()  # a node left on the old key writes
+    store.audit(AuditEntry("web:ann", "release", world["id"]))
+    store.audit_key, store.audit_retired = new, (old,)
+    audrey = signed_in(world, "audrey")
+    assert 'id="chain" role="alert"' in audrey.get("/audit").text
+    [(place, rid)] = [(r[2], r[0]) for r in store.verify_audit().returns]
+    assert chainack.acknowledge(store, place, "cli:ian", "a rollout slip on gw2") == ""
+    page = audrey.get("/audit").text
+    assert 'role="alert"' not in page
+    assert re.search(r'<p class="quiet" id="chain">Hash chain intact: ', page)
+    said = re.search(rf'<p class="quiet" id="acknowledged-{place}">([^<]*)</p>', page).group(1)
+    assert said.startswith(f"A retired audit key signed again at entry {rid} (place {place}, "
+                           f"key {key_id(old)}), acknowledged at entry ")
+    assert said.endswith(" by cli:ian: a rollout slip on gw2")
+
+
 def test_the_audit_trail_filtered_by_action_finds_entries_older_than_the_newest_thousands(
         world):
     # the filter was applied to the newest 5,000 entries of any kind: a reveal a few days
