@@ -899,9 +899,9 @@ def test_the_audit_page_shows_the_chain_intact_or_where_it_was_tampered_with(wor
     assert 'id="chain" role="alert"' in audrey.get("/audit").text
 
 
-def test_the_audit_page_says_when_a_retired_key_signed_again(world):
-    from dlpgate.store.auditkeys import key_id
-
+def a_node_left_on_the_old_key_writes(world) -> tuple[bytes, bytes]:
+    """Entries under an old key, the key rotated, then one from a node still on the old key;
+    the store left reading on the new one. The old and new keys."""
     store = world["store"]
     old, new = b"the old key, thirty-two characters long", b"the new key, thirty-two characters too"
     store.audit_key = old
@@ -910,7 +910,14 @@ def test_the_audit_page_says_when_a_retired_key_signed_again(world):
     store.audit(AuditEntry("web:ann", "view", world["id"]))
     store.audit_key, store.audit_retired = old, ()  # a node left on the old key writes
     store.audit(AuditEntry("web:ann", "release", world["id"]))
-    store.audit_key, store.audit_retired = new, (old,)  # and the page is read on a new one
+    store.audit_key, store.audit_retired = new, (old,)  # and it is read on a new one
+    return old, new
+
+
+def test_the_audit_page_says_when_a_retired_key_signed_again(world):
+    from dlpgate.store.auditkeys import key_id
+
+    old, new = a_node_left_on_the_old_key_writes(world)
     page = signed_in(world, "audrey").get("/audit").text
     alert = re.search(r'<p class="error" id="chain" role="alert">(.*?)</p>', page).group(1)
     assert alert.startswith("<strong>A retired audit key signed again:</strong> chain "
@@ -924,14 +931,7 @@ def test_the_audit_page_lists_an_acknowledged_return_with_who_and_why_and_no_ale
     from dlpgate.store.auditkeys import key_id
 
     store = world["store"]
-    old, new = b"the old key, thirty-two characters long", b"the new key, thirty-two characters too"
-    store.audit_key = old
-    store.audit(AuditEntry("web:ann", "view", world["id"]))
-    store.audit_key, store.audit_retired = new, (old,)  # rotated
-    store.audit(AuditEntry("web:ann", "view", world["id"]))
-    store.audit_key, store.audit_retired = old, ()  # a node left on the old key writes
-    store.audit(AuditEntry("web:ann", "release", world["id"]))
-    store.audit_key, store.audit_retired = new, (old,)
+    old, _ = a_node_left_on_the_old_key_writes(world)
     audrey = signed_in(world, "audrey")
     assert 'id="chain" role="alert"' in audrey.get("/audit").text
     [(place, rid)] = [(r[2], r[0]) for r in store.verify_audit().returns]

@@ -534,9 +534,9 @@ def test_a_page_that_fails_is_logged_as_one_json_line_without_its_messages_words
     assert (event["logger"], event["error"]) == ("uvicorn.error", "KeyError")
 
 
-def test_the_app_run_alone_says_when_it_listens_and_stops_on_sigterm(tmp_path):
-    # `dlpgate review` wrote nothing at all: a running app and a hung one looked the same
-    import json
+def run_alone(tmp_path, config: dict) -> tuple[int, str]:
+    """`dlpgate review` with `config` and a listen port of its own, until it listens, then
+    SIGTERM: the port and what it wrote to stderr (its JSON log lines)."""
     import signal
     import subprocess
     import sys
@@ -547,8 +547,7 @@ def test_the_app_run_alone_says_when_it_listens_and_stops_on_sigterm(tmp_path):
 
     port = free_port()
     cfg = tmp_path / "review.yaml"
-    cfg.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
-                                   "review": {"listen": f"127.0.0.1:{port}"}}))
+    cfg.write_text(yaml.safe_dump({**config, "review": {"listen": f"127.0.0.1:{port}"}}))
     proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "review", "--config", str(cfg)],
                             stderr=subprocess.PIPE)
     try:
@@ -556,7 +555,15 @@ def test_the_app_run_alone_says_when_it_listens_and_stops_on_sigterm(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
-    events = [json.loads(line) for line in proc.stderr.read().decode().splitlines()]
+    return port, proc.stderr.read().decode()
+
+
+def test_the_app_run_alone_says_when_it_listens_and_stops_on_sigterm(tmp_path):
+    # `dlpgate review` wrote nothing at all: a running app and a hung one looked the same
+    import json
+
+    port, text = run_alone(tmp_path, {"storage": {"url": f"sqlite:///{tmp_path / 'r.db'}"}})
+    events = [json.loads(line) for line in text.splitlines()]
     assert [e["event"] for e in events] == ["review_listening", "stopping", "stopped"]
     assert events[0]["listen"] == f"127.0.0.1:{port}" and events[1]["signal"] == "SIGTERM"
 
@@ -565,15 +572,9 @@ def test_the_app_run_alone_on_a_node_left_behind_a_key_rotation_says_so_at_start
     # serve said so at start and `dlpgate review` did not: every reviewer's action there is
     # an audit entry signed with the old key, said only at the first one
     import json
-    import signal
-    import subprocess
-    import sys
-
-    import yaml
 
     from dlpgate.store.auditkeys import key_id
     from dlpgate.store.base import AuditEntry, open_store
-    from dlpgate.testing import wait_for_port
 
     old = "the key every node had, thirty-two characters"
     new = "the key rolled out, also long enough"
@@ -582,18 +583,7 @@ def test_the_app_run_alone_on_a_node_left_behind_a_key_rotation_says_so_at_start
         store = open_store(url, key, retired)
         store.audit(AuditEntry("web:ann", "reveal", "m1", reason="case", via="web", at=1.7e9))
         store.close()
-    port = free_port()
-    cfg = tmp_path / "review.yaml"
-    cfg.write_text(yaml.safe_dump({"storage": {"url": url}, "quarantine": {"audit_key": old},
-                                   "review": {"listen": f"127.0.0.1:{port}"}}))
-    proc = subprocess.Popen([sys.executable, "-m", "dlpgate", "review", "--config", str(cfg)],
-                            stderr=subprocess.PIPE)
-    try:
-        wait_for_port(port, proc)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(60) == 0
-    text = proc.stderr.read().decode()
+    _, text = run_alone(tmp_path, {"storage": {"url": url}, "quarantine": {"audit_key": old}})
     events = [json.loads(line) for line in text.splitlines()]
     [said] = [e for e in events if e["event"] == "audit_key_behind"]
     assert said["level"] == "error" and said["chain_keys"] == [key_id(new.encode())]
