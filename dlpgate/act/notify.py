@@ -121,9 +121,7 @@ def sender_reasons(item: HeldMessage) -> list[str]:
     it is meant to", above "you need not do anything"). The page the notice's links open
     says the same, not every rule's reason ("personal data (1 PERSON, 1 UK_NHS) would go to
     gmail.com", a `log` rule's words for reviewers)."""
-    taken = [r for m in item.matches if m.get("action") == item.action and
-             m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")
-             for r in m.get("reasons", ())]
+    taken = [r for m in item.taken_matches() for r in m.get("reasons", ())]
     return gathered(list(dict.fromkeys(taken)) or list(item.reasons), item.rcpt_tos)
 
 

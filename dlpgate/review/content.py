@@ -596,12 +596,10 @@ def decided_by(item: HeldMessage, reasons: list[str]) -> tuple[list[str], list[s
     and `hold` in another): counted by place, the two lists fell out of step and the page
     showed them as one. A hold whose reasons its matches do not account for (one made before
     they were kept) keeps them as one list."""
-    counted = [m for m in item.matches
-               if m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")]
-    given = {r for m in counted for r in m.get("reasons", ())}
-    if not counted or len(reasons) != len(item.reasons) or not set(item.reasons) <= given:
+    given = {r for m in item.counted_matches() for r in m.get("reasons", ())}
+    if not given or len(reasons) != len(item.reasons) or not set(item.reasons) <= given:
         return list(reasons), []
-    held = {r for m in counted if m.get("action") == item.action for r in m.get("reasons", ())}
+    held = {r for m in item.taken_matches() for r in m.get("reasons", ())}
     taken = [shown for shown, said in zip(reasons, item.reasons, strict=True) if said in held]
     less = [shown for shown, said in zip(reasons, item.reasons, strict=True)
             if said not in held]
@@ -614,10 +612,7 @@ def deciding_rules(item: HeldMessage) -> tuple[list[str], list[str]]:
     a child-protection report sent to the wrong Sarah, the four that held it among nine
     asking to confirm or only to log. A hold made before its matches were kept, or whose
     taken action no counted match asked for, keeps one list."""
-    taken = list(dict.fromkeys(
-        m.get("rule", "") for m in item.matches
-        if m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")
-        and m.get("action") == item.action))
+    taken = list(dict.fromkeys(m.get("rule", "") for m in item.taken_matches()))
     if not taken or not set(taken) <= set(item.rules):
         return list(item.rules), []
     return taken, [r for r in item.rules if r not in taken]

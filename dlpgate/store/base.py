@@ -124,6 +124,16 @@ class HeldMessage:
         crashed or stalled the scan is in `raw`, so nothing here parses it in-process."""
         return any(f.get("unread") for f in self.findings)
 
+    def counted_matches(self) -> list[dict]:
+        """The matches the decision counted: enforced, not set aside by an exception."""
+        return [m for m in self.matches
+                if m.get("mode", "enforce") == "enforce" and not m.get("overridden_by")]
+
+    def taken_matches(self) -> list[dict]:
+        """The counted matches whose action was taken. What the sender is told, and what the
+        review page and `quarantine show` put first, are theirs."""
+        return [m for m in self.counted_matches() if m.get("action") == self.action]
+
     @staticmethod
     def of(result: ScanResult, envelope: Envelope, raw: bytes, created: float) -> HeldMessage:
         """The quarantine keeps where each finding is, never its value: offsets suffice."""
