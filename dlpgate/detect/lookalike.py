@@ -319,7 +319,17 @@ def _flat(text: str) -> str:
 def closest_imitation(domain: str, references: list[str],
                       strict: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """The first reference `domain` imitates, and why; those in `strict` are held to
-    `imitates(strict=True)`."""
+    `imitates(strict=True)`.
+
+    A domain in look-alike letters is first matched against what it spells: gmail.com in a
+    Cyrillic a is gmail.com dressed up, not "one typing slip from email.com", the webmail
+    domain listed before it.
+    """
+    if unicode_domain(domain) != domain or not domain.isascii():
+        face = skeleton(domain)
+        for ref in references:
+            if skeleton(ref) == face and (why := imitates(domain, ref, ref in strict)):
+                return ref, why
     for ref in references:
         why = imitates(domain, ref, ref in strict)
         if why:

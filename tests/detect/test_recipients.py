@@ -1169,6 +1169,19 @@ def test_a_look_alike_domain_is_named_as_the_sender_saw_it_and_as_it_travels(sto
         "nhs.n\u0435t (nhs.xn--nt-nlc) uses look-alike characters to spell nhs.net")
 
 
+def test_a_disguised_webmail_domain_is_named_as_the_provider_it_spells(tmp_path):
+    # where no one here had written to gmail.com, gmail.com in a Cyrillic a was "look-alike
+    # characters for gmail.com, which is one typing slip from email.com": the first webmail
+    # domain in the list that it came near
+    empty = SQLiteStore(f"sqlite:///{tmp_path / 'new.db'}")
+    address = "resident@" + "gm\u0430il.com".encode("idna").decode()
+    [r] = assess(empty, address).values()
+    empty.close()
+    assert why(r, "lookalike-domain") == \
+        "gm\u0430il.com (xn--gmil-63d.com) uses look-alike characters to spell gmail.com, " \
+        "a webmail provider"
+
+
 def test_the_to_and_cc_names_are_read_only_when_a_greeting_or_an_outside_recipient_asks(
         store, monkeypatch):
     # the email package's address parser, over a long To line, was a twentieth of every scan
