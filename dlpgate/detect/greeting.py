@@ -194,7 +194,11 @@ def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = T
     """Whether the greeted name can be this recipient's: by the display name they were
     addressed with, a name word of the address (ken for kenneth, jeff for jeffrey), or an
     initial and surname run together (smurphy for "Hi Suzanne", jskilling for "Jeff")."""
-    words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address)
+    # name_words keeps words of three letters or more; a two-letter first name written in
+    # full as one part of the address (jo.bloggs@, ed_walsh@) is a name too
+    parts = SEPARATOR.split(address.rpartition("@")[0].lower())
+    words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address) + \
+        [p for p in parts[:-1] if len(p) == 2 and p.isalpha()]
     full = zip(hello.names, hello.surnames or ("",) * len(hello.names), strict=True)
     # k.shah@ stands for the Kiran greeted only beside the surname greeted, if any ("Hi
     # Kiran Patel" is not k.shah@)

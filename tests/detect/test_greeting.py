@@ -130,6 +130,10 @@ def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
     ("dafydd.evans@cyngor.gov.wales", Greeting(("Dai",), False, True), ""),  # Welsh forms
     ("david.evans@cyngor.gov.wales", Greeting(("Dafydd",), False, True), ""),
     ("joanne.smith@council.gov.uk", Greeting(("Jo",), False, True), ""),
+    # a two-letter first name in full: "Hello Jo" to jo.bloggs@ was "no recipient has that
+    # name" (salutation-mismatch), for only j. was read as her first name's place
+    ("jo.bloggs@fostering-partners.org.uk", Greeting(("Jo",), False, True), ""),
+    ("ed_walsh@council.gov.uk", Greeting(("Ed",), False, True), ""),
     ("j.smith@fosteringpartners.org.uk", Greeting(("John",), False, True), ""),  # initial.surname
     ("k.lee@council.gov.uk", Greeting(("Karen",), False, True, ("Lee",)), ""),
     ("nicholas.hunt@council.gov.uk", Greeting(("Nick",), False, True), ""),
@@ -152,6 +156,7 @@ def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     ("marvin.jones@council.gov.uk", Greeting(("Martin",), False, True)),
     ("mario.rossi@council.gov.uk", Greeting(("Maria",), False, True)),
     ("mahmood.khan@nhs.net", Greeting(("Mohammed",), False, True)),     # two names
+    ("jo.bloggs@council.gov.uk", Greeting(("Al",), False, True)),
 ])
 def test_a_greeting_does_not_fit_someone_else(address, hello):
     assert not greets(address, hello)
