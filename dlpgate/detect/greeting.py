@@ -174,6 +174,7 @@ def display_names(message: Message) -> dict[str, str]:
 
 
 _NAME_WORD = re.compile(r"[a-z]{2,}")
+_MAC = re.compile(r"^mac(?=[a-z]{3})")
 _TITLES = frozenset(TITLE_WORDS)  # in a display name, folded: the ranks' capitals are gone
 
 
@@ -211,8 +212,13 @@ def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = T
 def _fits(name: str, surname: bool, words: list[str], address: str, initials: bool,
           same_surname: bool = True) -> bool:
     if surname:
-        return any(w == name or (len(w) > len(name) and w.endswith(name)) for w in words)
-    if any(first_names_match(w, name) for w in words):
+        # MacDonald greeted, kelly.mcdonald@ written to: one name in two spellings
+        name = _MAC.sub("mc", name)
+        return any(w == name or (len(w) > len(name) and w.endswith(name))
+                   for w in (_MAC.sub("mc", w) for w in words))
+    # "Hi Sarah-Jane" to sarahjane.doe@: the address runs the two names together
+    joined = name.replace("-", "").replace(" ", "")
+    if any(first_names_match(w, name) or w == joined for w in words):
         return True
     local = address.rpartition("@")[0].lower()
     if initials and SEPARATOR.search(local):  # j.smith@ for "Dear John"

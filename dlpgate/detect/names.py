@@ -126,13 +126,15 @@ _SHORT_FORMS = {
     "frank": "francis", "fran": "frances francesca", "bernie": "bernard bernadette",
     "jo": "joanne joanna josephine joan", "ed": "edward edmund edwin",
     "al": "alan allan alastair alistair albert alfred", "dai": "david",
-    "nick": "nicholas nicola", "nicky": "nicholas nicola", "debbie": "deborah debra",
+    "nick": "nicholas nicola", "nicky": "nicholas nicola nicole", "debbie": "deborah debra",
     "debs": "deborah debra", "jackie": "jacqueline", "danny": "daniel", "ollie": "oliver",
     "rosie": "rosemary rose rosalind", "millie": "millicent amelia camilla",
     "abby": "abigail", "abbie": "abigail", "tasha": "natasha", "tina": "christina christine",
     "trish": "patricia", "tricia": "patricia", "ellie": "eleanor elizabeth ellen",
     "mo": "mohammed maureen maurice", "di": "diana diane", "em": "emma emily",
     "pat": "patricia patrick", "sam": "samuel samantha", "alex": "alexander alexandra",
+    "bex": "rebecca", "becca": "rebecca", "nikki": "nicola nicole", "gaz": "gareth gary",
+    "baz": "barry", "shaz": "sharon", "tash": "natasha", "jonny": "jonathan john",
 }
 _FULL_NAMES = {short: frozenset(full.split()) for short, full in _SHORT_FORMS.items()}
 

@@ -571,8 +571,12 @@ class RecipientRiskAssessor:
             out.append(self._signal(
                 S.PROTECTIVE_MARKING, "the message is marked OFFICIAL-SENSITIVE or above and "
                 "this destination is not on the secure list"))
+        # "no recipient has that name" only where each has a name to compare: ab123@ (a
+        # student or staff number) with no display name may be the Sophie greeted
         if hello is not None and hello.opener and not greeted and \
-                not any(names.is_role_address(t) for t in targets):
+                not any(names.is_role_address(t) for t in targets) and \
+                all(names.name_words(t) or greeting.display_names(message).get(t)
+                    for t in targets):
             out.append(self._signal(
                 S.SALUTATION_MISMATCH, f"the message opens by greeting {names.quote(hello)} but no "
                 "recipient has that name"))

@@ -134,6 +134,12 @@ def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
     # name" (salutation-mismatch), for only j. was read as her first name's place
     ("jo.bloggs@fostering-partners.org.uk", Greeting(("Jo",), False, True), ""),
     ("ed_walsh@council.gov.uk", Greeting(("Ed",), False, True), ""),
+    # each of these was "no recipient has that name" (salutation-mismatch)
+    ("rebecca.smith@council.gov.uk", Greeting(("Bex",), False, True), ""),
+    ("nicola.grey@council.gov.uk", Greeting(("Nikki",), False, True), ""),
+    ("gareth.evans@cyngor.gov.wales", Greeting(("Gaz",), False, True), ""),
+    ("sarahjane.doe@council.gov.uk", Greeting(("Sarah-Jane",), False, True), ""),
+    ("kelly.mcdonald@council.gov.uk", Greeting(("MacDonald",), True, True), ""),
     ("j.smith@fosteringpartners.org.uk", Greeting(("John",), False, True), ""),  # initial.surname
     ("k.lee@council.gov.uk", Greeting(("Karen",), False, True, ("Lee",)), ""),
     ("nicholas.hunt@council.gov.uk", Greeting(("Nick",), False, True), ""),
@@ -157,6 +163,8 @@ def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     ("mario.rossi@council.gov.uk", Greeting(("Maria",), False, True)),
     ("mahmood.khan@nhs.net", Greeting(("Mohammed",), False, True)),     # two names
     ("jo.bloggs@council.gov.uk", Greeting(("Al",), False, True)),
+    ("sarah.doe@council.gov.uk", Greeting(("Jane",), False, True)),
+    ("kelly.mack@council.gov.uk", Greeting(("Mac",), True, True)),
 ])
 def test_a_greeting_does_not_fit_someone_else(address, hello):
     assert not greets(address, hello)

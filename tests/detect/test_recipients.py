@@ -420,6 +420,16 @@ def test_a_name_with_digits_is_a_persons_mailbox_not_a_role(store):
         assert "salutation-mismatch" not in names(got[role])
 
 
+def test_an_address_with_no_name_in_it_may_be_the_one_greeted(store):
+    # "Dear Sophie" to ab123@ (a student or staff number) was "no recipient has that name"
+    got = assess(store, "ab123@uni.example.ac.uk", body="Dear Sophie,\nPlease see below.\n")
+    assert "salutation-mismatch" not in names(got["ab123@uni.example.ac.uk"])
+    # unless To gives it a name that is not the one greeted
+    got = assess(store, "ab123@uni.example.ac.uk", to=["Tom Baker <ab123@uni.example.ac.uk>"],
+                 body="Dear Sophie,\nPlease see below.\n")
+    assert "salutation-mismatch" in names(got["ab123@uni.example.ac.uk"])
+
+
 def test_a_rare_correspondent_is_not_called_new(store):
     # "written to only once" sat beside "is new to you"
     store.learn([Pair(SENDER, "mark.lay@solutions.example.org", time.time() - 86400, 1)])
