@@ -376,9 +376,16 @@ def written_addresses(text: str) -> list[str]:
     return found
 
 
+# Two-letter first names (Jo, Ed, Al): too short for the word pattern, taken only as
+# written as names, capitalised, so that "Jo, see below" mentions jo.smith@
+TWO_LETTER_NAMES = frozenset(k for k in _SHORT_FORMS if len(k) == 2)
+_TWO_LETTER_ALTERNATIVES = "|".join(sorted(n.capitalize() for n in TWO_LETTER_NAMES))
+_TWO_LETTER = re.compile(rf"(?<![\w.@])({_TWO_LETTER_ALTERNATIVES})(?![\w@])")
+
+
 def message_words(message: Message) -> set[str]:
-    body = message.body
-    return set(_TOKEN.findall(f"{message.subject}\n{body}".lower()))
+    text = f"{message.subject}\n{message.body}"
+    return set(_TOKEN.findall(text.lower())) | {n.lower() for n in _TWO_LETTER.findall(text)}
 
 
 def in_thread(address: str, words: set[str]) -> bool:
@@ -463,6 +470,9 @@ def mentioned(address: str, words: set[str]) -> bool:
     """Whether the conversation names this correspondent: their address or its name words."""
     tokens = name_words(address)
     if any(t in words for t in tokens):
+        return True
+    first = SEPARATOR.split(address.rpartition("@")[0].lower(), maxsplit=1)[0]
+    if first in TWO_LETTER_NAMES and first in words:
         return True
     label = address.rpartition("@")[2].split(".")[0]
     return len(label) > 3 and label in words and not tokens

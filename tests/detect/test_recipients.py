@@ -430,6 +430,15 @@ def test_an_address_with_no_name_in_it_may_be_the_one_greeted(store):
     assert "salutation-mismatch" in names(got["ab123@uni.example.ac.uk"])
 
 
+def test_a_two_letter_first_name_written_in_the_message_mentions_its_owner(store):
+    # "Jo, can you pick this up?" to jo.smith@ was "the message does not mention them"
+    got = assess(store, "jo.smith@newpartner.org", body="Jo, can you pick this up?\n")
+    assert "unmentioned" not in names(got["jo.smith@newpartner.org"])
+    for body in ("Jobs list below.\n", "JO BLOGGS ltd\n", "Please see below.\n"):
+        got = assess(store, "jo.smith@newpartner.org", body=body)
+        assert "unmentioned" in names(got["jo.smith@newpartner.org"]), body
+
+
 def test_a_rare_correspondent_is_not_called_new(store):
     # "written to only once" sat beside "is new to you"
     store.learn([Pair(SENDER, "mark.lay@solutions.example.org", time.time() - 86400, 1)])
