@@ -173,6 +173,19 @@ def display_names(message: Message) -> dict[str, str]:
     return {normalise(a): n for n, a in getaddresses(values) if a and n}
 
 
+# An @ in a display name: one before the next "<" with no comma between ('"a@b.org" <c@d.org>',
+# 'Sarah (a@b.org) <c@d.org>'), where a list of plain addresses ("a@b.org, Tom <t@d.org>")
+# has a comma
+_ADDRESS_IN_A_NAME = re.compile(r"@[^,<>]*<")
+
+
+def names_carry_addresses(message: Message) -> bool:
+    """Whether a To or Cc display name may hold an address: a look at the raw headers, so
+    that only such a message pays for `display_names`."""
+    return any(k.lower() in ("to", "cc") and _ADDRESS_IN_A_NAME.search(v)
+               for k, v in message.headers)
+
+
 _NAME_WORD = re.compile(r"[a-z]{2,}")
 _MAC = re.compile(r"^mac(?=[a-z]{3})")
 _TITLES = frozenset(TITLE_WORDS)  # in a display name, folded: the ranks' capitals are gone

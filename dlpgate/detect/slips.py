@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dlpgate.config import Settings
 from dlpgate.detect import greeting, lookalike, names
 from dlpgate.detect.namesakes import SignalMaker, times
-from dlpgate.history import in_domains
+from dlpgate.history import in_domains, normalise
 from dlpgate.model import RecipientSignal as S
 from dlpgate.model import Signal
 
@@ -103,6 +103,22 @@ class Slips:
                                             f"{lookalike.shown(domain)} {why}"
                                             f"{self._whose(ref, contacts, quoted)}"))
         return out
+
+    def shown_as_another_address(self, address: str, shown_as: str,
+                                 contacts: names.Contacts) -> list[Signal]:
+        """A display name that is another address ('"sarah.khan@nhs.net" <s.k.1990@gmail.com>'):
+        the sender reads one address in the To line and the mail goes to another, the entry
+        an autocomplete kept from an impostor's reply. Whoever the address behind it is."""
+        for written in names.ADDRESS.findall(shown_as):
+            shown = normalise(written)
+            if shown == address:
+                continue
+            known = next((c for c in contacts if c.recipient == shown and c.count), None)
+            whom = f", whom you have written to {times(known.count)}" if known else ""
+            return [self._signal(
+                S.CONFUSABLE_ADDRESS, f"{address} is shown as {shown}{whom}: the mail goes to "
+                "the address behind the name, not to the one shown")]
+        return []
 
     def shown_as_contact(self, address: str, shown_as: str, contacts: names.Contacts,
                          targets: list[str]) -> list[Signal]:

@@ -227,6 +227,32 @@ def test_a_new_address_shown_with_a_regular_contacts_name_is_confusable(store):
         assert "shown with" not in " ".join(s.explanation for s in r.signals)
 
 
+def test_a_new_address_shown_as_another_address_is_confusable(store):
+    # '"sarah.khan@nhs.net" <s.k.1990@gmail.com>': the sender reads the partner's address in
+    # the To line, and the mail goes to a stranger's (an impostor's reply kept by the
+    # autocomplete); it was only "new to the organisation", like any stranger
+    for to, address in (('"sarah.khan@nhs.net" <s.k.1990@gmail.com>', "s.k.1990@gmail.com"),
+                        ("Sarah Khan (sarah.khan@nhs.net) <sk@freemail.example>",
+                         "sk@freemail.example")):
+        r = assess(store, address, to=[to])[address]
+        assert why(r, "confusable-address") == (
+            f"{address} is shown as sarah.khan@nhs.net, whom you have written to 12 times: "
+            "the mail goes to the address behind the name, not to the one shown")
+        assert r.risk >= 0.9
+    # however often written to since: the impostor's thread has gone on
+    r = assess(store, "pat@gmail.com", to=['"sarah.khan@nhs.net" <pat@gmail.com>'])
+    assert "is shown as sarah.khan@nhs.net" in why(r["pat@gmail.com"], "confusable-address")
+    # shown as an address no one here writes to: still not where it goes
+    r = assess(store, "x@freemail.example", to=['"help@example.org" <x@freemail.example>'])
+    assert why(r["x@freemail.example"], "confusable-address") == (
+        "x@freemail.example is shown as help@example.org: the mail goes to the address behind "
+        "the name, not to the one shown")
+    # the address itself shown as its name (as Outlook writes a new one), in any case
+    for to in ('"Once@Rarely.org" <once@rarely.org>', '"newbie@rarely.org" <newbie@rarely.org>'):
+        address = to.rpartition("<")[2].rstrip(">")
+        assert "confusable-address" not in names(assess(store, address, to=[to])[address])
+
+
 def test_a_gmail_mailbox_spelled_another_way_is_not_a_contacts_name_elsewhere(store):
     # googlemail.com was Gmail's name in the UK: the same mailbox, not an impostor
     store.learn([Pair(SENDER, "sarah.khan.home@gmail.com", time.time(), 4)])
