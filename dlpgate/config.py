@@ -481,6 +481,10 @@ class Recipients(_Section):
                                    "recipient is flagged as a lone outsider.")
     bulk_threshold: int = Field(10, ge=1, description="External addresses visible in To/Cc "
                                 "before bulk exposure is flagged.")
+    bulk_private_threshold: int = Field(4, ge=1, description="Personal webmail addresses "
+                                        "visible in To/Cc before bulk exposure is flagged, "
+                                        "however few the external addresses: six foster "
+                                        "carers in To see one another's private addresses.")
     secure_domains: list[Domain] = Field(default_factory=list, description="Destinations "
                                          "allowed OFFICIAL-SENSITIVE mail besides internal and "
                                          "partner domains.")

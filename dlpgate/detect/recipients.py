@@ -137,6 +137,7 @@ class RecipientRiskAssessor:
         self.known_min = r.known_min_count
         self.recent = r.recent_days * 86400
         self.bulk = r.bulk_threshold
+        self.bulk_private = r.bulk_private_threshold
         self.lone_min = r.lone_outsider_min
         self.copied_in_min = r.copied_in_min
         self.secure = list(self.internal) + list(self.partners) + list(r.secure_domains)
@@ -560,10 +561,17 @@ class RecipientRiskAssessor:
         visible = list(dict.fromkeys(normalise(a) for a in message.to + message.cc))
         domain = {a: domain_of(a) for a in visible}  # asked three times of each
         visible_external = [a for a in visible if not in_domains(domain[a], self.internal)]
+        private = [a for a in visible_external if domain[a] in self.webmail]
         if len(visible_external) > self.bulk:
             out.append(self._signal(
                 S.BULK_EXPOSURE, f"{len(visible_external)} external addresses are visible to "
                 f"every recipient in To/Cc (more than {self.bulk}); use Bcc"))
+        elif len(private) > self.bulk_private:
+            # a handful of private people (carers, parents, residents) exposed to one another
+            # is the same disclosure as forty, however few the addresses in all
+            out.append(self._signal(
+                S.BULK_EXPOSURE, f"{len(private)} personal webmail addresses are visible to "
+                f"every recipient in To/Cc (more than {self.bulk_private}); use Bcc"))
         # the organisations that see one another on the message (a Bcc circular shows none)
         orgs = lookalike.organisations(
             domain[a] for a in visible

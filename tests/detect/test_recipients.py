@@ -309,6 +309,29 @@ def test_many_external_addresses_in_to_are_bulk_exposure(store):
     assert all("bulk-exposure" in names(r) for r in got.values())
 
 
+def test_a_handful_of_private_addresses_in_to_is_bulk_exposure(store):
+    # six foster carers in To see one another's gmail and hotmail addresses: the same
+    # disclosure as forty, and it was nothing for being fewer than ten external addresses
+    six = ("carer1@gmail.com", "carer2@hotmail.co.uk", "carer3@yahoo.co.uk",
+           "carer4@gmail.com", "carer5@outlook.com", "carer6@btinternet.com")
+    got = assess(store, *six, to=six)
+    assert all(why(r, "bulk-exposure") == "6 personal webmail addresses are visible to every "
+               "recipient in To/Cc (more than 4); use Bcc" for r in got.values())
+    # four are not yet a list (both parents and two grandparents), nor six at work
+    work = tuple(f"officer{i}@district{i}.gov.uk" for i in range(6))
+    for few in (six[:4], work):
+        assert not any("bulk-exposure" in names(r) for r in assess(store, *few, to=few).values())
+    # nor in Bcc, and the number is the organisation's to set
+    assert not any("bulk-exposure" in names(r) for r in assess(
+        store, *six, to=["alice.jones@example-council.gov.uk"]).values())
+    strict = Settings.model_validate({**SETTINGS.model_dump(mode="json"),
+                                      "recipients": {"bulk_private_threshold": 1}})
+    raw = make_message(sender=SENDER, to=six[:2], body="Hello,\n")
+    risks = RecipientRiskAssessor(strict).assess(parse(raw, Envelope(SENDER, six[:2])),
+                                                 Context(strict, store))
+    assert all("bulk-exposure" in names(r) for r in risks)
+
+
 def test_an_address_written_twice_is_one_exposed_and_bcc_exposes_no_one(store):
     six = tuple(f"carer{i}@example.org" for i in range(6))
     twice = assess(store, *six, to=six, cc=tuple(a.upper() for a in six))
