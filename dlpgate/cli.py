@@ -498,7 +498,8 @@ def build_parser() -> argparse.ArgumentParser:
     hsub = p.add_subparsers(dest="history_command", required=True, metavar="ACTION")
     h = hsub.add_parser("import", parents=[common],
                         help="load a CSV: sender,recipient[,count][,last_seen]")
-    h.add_argument("csv", metavar="CSV", help="the CSV file (UTF-8 or UTF-16)")
+    h.add_argument("csv", metavar="CSV", help="the CSV file (UTF-8 or UTF-16; cells separated "
+                   "by commas, tabs or semicolons)")
     h.add_argument("--columns", metavar="FIELD=COLUMN,...",
                    help="the columns holding sender, recipient, count and last_seen in another "
                    "layout, e.g. sender=SenderAddress,recipient=RecipientAddress,"

@@ -17,7 +17,7 @@ import hashlib
 import re
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -194,10 +194,12 @@ def read_csv(path: Path, now: float | None = None,
         try:
             # Windows PowerShell 5.1's Export-Csv writes "#TYPE System.Management...." above
             # the header unless told -NoTypeInformation
-            typed = fh.readline().startswith("#TYPE")
-            if not typed:
-                fh.seek(0)
-            reader = csv.DictReader(fh)
+            first = fh.readline()
+            typed = first.startswith("#TYPE")
+            start = fh.tell() if typed else 0
+            header = fh.readline() if typed else first
+            fh.seek(start)
+            reader = csv.DictReader(fh, delimiter=_delimiter(header))
             yield from _rows(path, reader, lay, now, 1 + typed)
         except UnicodeDecodeError as exc:
             where = f"{path}: not UTF-16 text" if encoding == "utf-16" else \
@@ -208,6 +210,23 @@ def read_csv(path: Path, now: float | None = None,
         except csv.Error as exc:  # raised before the line it is about is counted
             raise HistoryFileError(f"{path}:{reader.line_num + 1 + typed}: not a CSV row this "
                                    f"command reads: {exc}") from None
+
+
+def _delimiter(header: str) -> str:
+    """What separates the header's cells: a comma; or a tab, as Excel's "Unicode Text"
+    (UTF-16) writes; or a semicolon, as Excel writes where the decimal mark is a comma."""
+    return next((d for d in (",", "\t", ";") if d in header), ",")
+
+
+def _column(name: str, fields: list[str]) -> str:
+    """The header's column for `name`, in any case and with spaces for underscores ("Last
+    Seen" for last_seen); `name` itself where none or two fit (two are not guessed between)."""
+    if name in fields:
+        return name
+    def fold(c: str) -> str:
+        return re.sub(r"[\s_-]+", "_", c.strip().lower())
+    fits = [f for f in fields if fold(f) == fold(name)]
+    return fits[0] if len(fits) == 1 else name
 
 
 def _undecodable_line(path: Path) -> int:
@@ -230,11 +249,14 @@ def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float,
           header: int = 1) -> Iterator[Pair]:
     """The rows of an open CSV as pairs (read_csv); `header` is the header's line."""
     fields = list(reader.fieldnames or [])
-    wanted = [lay.sender, lay.recipient, *(c for c, _ in lay.only)]
-    if lay.count != "count":
-        wanted.append(lay.count)
-    if lay.last_seen != "last_seen":
-        wanted.append(lay.last_seen)
+    optional = [c for c, default in ((lay.count, "count"), (lay.last_seen, "last_seen"))
+                if c != default]  # named by --columns: then they must be there
+    lay = replace(lay, sender=_column(lay.sender, fields),
+                  recipient=_column(lay.recipient, fields), count=_column(lay.count, fields),
+                  last_seen=_column(lay.last_seen, fields),
+                  only=tuple((_column(c, fields), keep) for c, keep in lay.only))
+    wanted = [lay.sender, lay.recipient, *(c for c, _ in lay.only),
+              *(_column(c, fields) for c in optional)]
     missing = [c for c in wanted if c not in fields]
     if missing and any("@" in f for f in fields):  # an export saved without its header row
         raise HistoryFileError(f"{path}:{header}: no column named {missing[0]!r}: this line holds "

@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,30 @@ def test_a_utf16_export_with_its_byte_order_mark_is_read(tmp_path):
     path.write_text("sender,recipient,count\nann@x.gov.uk,sarah@nhs.net,3\n", encoding="utf-16")
     [pair] = read_csv(path)
     assert (pair.sender, pair.recipient, pair.count) == ("ann@x.gov.uk", "sarah@nhs.net", 3)
+
+
+def test_excels_tab_and_semicolon_separated_exports_are_read(tmp_path):
+    # Excel's "Unicode Text" is UTF-16 with tabs between the cells, and Excel writes
+    # semicolons where the decimal mark is a comma: both were "no column named 'sender'"
+    path = tmp_path / "export.txt"
+    path.write_text("sender\trecipient\tcount\r\nann@x.gov.uk\tsarah@nhs.net\t3\r\n",
+                    encoding="utf-16")
+    assert [(p.recipient, p.count) for p in read_csv(path)] == [("sarah@nhs.net", 3)]
+    path.write_text("sender;recipient;count\nann@x.gov.uk;sarah@nhs.net;2\n")
+    assert [(p.recipient, p.count) for p in read_csv(path)] == [("sarah@nhs.net", 2)]
+
+
+def test_a_header_written_in_another_case_or_with_spaces_names_the_same_columns(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Sender,Recipient,Count,Last Seen\n"
+                    "ann@x.gov.uk,sarah@nhs.net,4,2026-03-14T09:30:00\n")
+    [pair] = read_csv(path, now=datetime(2026, 12, 1).timestamp())
+    assert (pair.recipient, pair.count) == ("sarah@nhs.net", 4)
+    assert pair.when == datetime(2026, 3, 14, 9, 30).timestamp()
+    # two columns that fold to one name are not guessed between
+    path.write_text("Sender,SENDER,recipient\nann@x.gov.uk,bob@x.gov.uk,sarah@nhs.net\n")
+    with pytest.raises(HistoryFileError, match="no column named 'sender'"):
+        list(read_csv(path))
 
 
 def test_a_powershell_export_rows_to_oneself_and_a_repeated_address_are_read_as_meant(
