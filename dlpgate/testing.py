@@ -15,6 +15,7 @@ import collections
 import contextlib
 import io
 import json
+import os
 import random
 import socket
 import threading
@@ -132,6 +133,9 @@ def _ephemeral_low() -> int:
         return 32768
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
     """A loopback port free now, below the kernel's ephemeral range.
 
@@ -139,16 +143,31 @@ def free_port() -> int:
     of outgoing connections, and the test suite makes thousands of those: between this
     call and the relay binding the port, one of them could take it (seen once in CI as
     "address already in use"). Below the range only another explicit bind can.
+
+    Under pytest-xdist each worker draws from its own share of the range, and no port is
+    handed out twice by one process: two workers, or two calls in one test before either
+    port was bound, could draw the same port (seen in CI as "address already in use" once
+    the suite ran in parallel).
     """
     rng = random.Random()
-    low = _ephemeral_low()
+    high = _ephemeral_low()
+    low = max(1024, high - 12000)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")
+    if worker[2:].isdigit() and workers.isdigit() and int(workers) > 1:
+        share = (high - low) // int(workers)
+        low += share * (int(worker[2:]) % int(workers))
+        high = low + share
     for _ in range(200):
-        port = rng.randrange(max(1024, low - 12000), low)
+        port = rng.randrange(low, high)
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED_OUT.add(port)
             return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -73,7 +73,7 @@ def test_an_address_in_utf8_is_read_as_the_relay_reads_it(tmp_path):
 
 def test_names_the_message_writes_are_masked_in_explanations_unless_revealed(tmp_path):
     path = tmp_path / "a.eml"
-    path.write_bytes(make_message(to=("x@example.org",), body="Dear Amy,\nThe plan.\n"))
+    path.write_bytes(make_message(to=("tom.baker@example.org",), body="Dear Amy,\nThe plan.\n"))
     masked, = lines(dlpgate("scan", "--json", str(path)))
     shown, = lines(dlpgate("scan", "--json", "--reveal", str(path)))
     said = [" ".join(line["recipients"][0]["explanations"]) for line in (masked, shown)]
