@@ -210,8 +210,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
             else:
                 rules = f" ({', '.join(result.decision.rules)})" if result.decision.rules else ""
                 out.write(f"{source}: {result.decision.verdict.value}{rules}\n")
-                for reason in reasons(result.decision, True) if args.reveal else ():
-                    out.write(f"    {reason}\n")
+                if args.explain:
+                    out.write(explained(result, args.reveal))
+                else:
+                    for reason in reasons(result.decision, True) if args.reveal else ():
+                        out.write(f"    {reason}\n")
     except SourceError as exc:
         print(f"dlpgate: {exc}", file=sys.stderr)
         return 2
@@ -222,6 +225,24 @@ def cmd_scan(args: argparse.Namespace) -> int:
     print(f"scanned {count} message{'' if count == 1 else 's'} in {elapsed:.2f} s "
           f"({rate:.1f} messages/s)", file=sys.stderr)
     return 1 if failed or unparsed else 0
+
+
+def explained(result, reveal: bool = False) -> str:
+    """`scan --explain`: under a message's verdict, why, and each recipient's risk with the
+    signals behind it, riskiest first, as a sender or a policy author reads them: what speaks
+    against the recipient, then what speaks for them. Names the message writes are masked
+    unless `reveal`, as in --json."""
+    from dlpgate.model import IN_FAVOUR
+
+    lines = [f"    why: {reason}" for reason in reasons(result.decision, reveal)]
+    for r in sorted(result.evidence.recipients, key=lambda r: -r.risk):
+        lines.append(f"    {r.address}: risk {r.risk:.2f}")
+        said = [(s, (s.revealed or s.explanation) if reveal else s.explanation)
+                for s in r.signals]
+        lines += [f"        - {s.name.value}: {why}" for s, why in said
+                  if s.name not in IN_FAVOUR]
+        lines += [f"        + {s.name.value}: {why}" for s, why in said if s.name in IN_FAVOUR]
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _store(settings: config_mod.Settings):
@@ -490,6 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per message (JSON Lines)")
     p.add_argument("--reveal", action="store_true",
                    help="include matched values (personal data) in the output")
+    p.add_argument("--explain", action="store_true",
+                   help="under each verdict, why, and each recipient's risk with its signals "
+                   "(- against, + for)")
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help=".eml file, directory, mbox, Maildir, or - for stdin")
     p.set_defaults(func=cmd_scan)

@@ -81,6 +81,26 @@ def test_names_the_message_writes_are_masked_in_explanations_unless_revealed(tmp
     assert "greeting Amy but no recipient has that name" in said[1]
 
 
+def test_scan_explain_says_why_and_each_recipients_risk_with_names_masked(tmp_path):
+    # the text output gave the verdict and the rules' ids, and nothing a sender could act on
+    path = tmp_path / "a.eml"
+    path.write_bytes(make_message(to=("carol.smith@gmial.com", "tom.baker@example.org"),
+                                  body="Dear Amy,\nThe plan for Leo Patel, NHS 943 476 5919.\n"))
+    masked = dlpgate("scan", "--explain", str(path)).stdout.decode().splitlines()
+    assert masked[0].startswith(f"{path}: hold (")
+    assert any(line.startswith("    why: carol.smith@gmial.com: gmial.com is one typing slip "
+                               "from gmail.com") for line in masked)
+    # each recipient, riskiest first, what speaks against them (-) before what speaks for (+)
+    at = [i for i, line in enumerate(masked) if line.startswith("    carol.smith@gmial.com: "
+                                                              "risk 1.00")]
+    assert at and masked[at[0] + 1].startswith("        - ")
+    assert "        - salutation-mismatch: the message opens by greeting A\u2022\u2022 but no " \
+           "recipient has that name" in masked
+    assert "Amy" not in "\n".join(masked) and "Patel" not in "\n".join(masked)
+    shown = dlpgate("scan", "--explain", "--reveal", str(path)).stdout.decode()
+    assert "greeting Amy but no recipient has that name" in shown
+
+
 def test_a_file_named_after_its_person_is_masked_in_scan_json_unless_revealed(tmp_path):
     # "Amy Reid NHS 943 476 5919.zip: password-protected ZIP archive" was printed whole, in
     # the reasons, the matches and the problem finding's part and explanation, without --reveal
