@@ -223,10 +223,12 @@ def _column(name: str, fields: list[str]) -> str:
     Seen" for last_seen); `name` itself where none or two fit (two are not guessed between)."""
     if name in fields:
         return name
-    def fold(c: str) -> str:
-        return re.sub(r"[\s_-]+", "_", c.strip().lower())
-    fits = [f for f in fields if fold(f) == fold(name)]
+    fits = [f for f in fields if _folded_column(f) == _folded_column(name)]
     return fits[0] if len(fits) == 1 else name
+
+
+def _folded_column(name: str) -> str:
+    return re.sub(r"[\s_-]+", "_", name.strip().lower())
 
 
 def _undecodable_line(path: Path) -> int:
