@@ -193,7 +193,10 @@ class RecipientRiskAssessor:
         together = _Organisations(targets)
         top_domains = functools.cache(  # read once a message, and only if a recipient asks
             lambda: [d.recipient for d in store.top_domains(200)] if store else [])
-        message_signals = self._message_signals(message, hello, greeted, targets)
+        # who the quoted conversation already showed to one another: a reply to all of
+        # them exposes no one anew
+        shown_before = in_body if carried else set()
+        message_signals = self._message_signals(message, hello, greeted, targets, shown_before)
         tokens = ctx.fingerprint if ctx.fingerprint is not None else \
             self._fingerprint(message, store)
         pairs = self._pairs(sender, targets, namesakes, store)
@@ -556,22 +559,27 @@ class RecipientRiskAssessor:
         return profile.fingerprint(message, self._key)
 
     def _message_signals(self, message: Message, hello: greeting.Greeting | None,
-                         greeted: set[str], targets: list[str]) -> list[Signal]:
+                         greeted: set[str], targets: list[str],
+                         shown_before: set[str] = frozenset()) -> list[Signal]:
         out = []
         visible = list(dict.fromkeys(normalise(a) for a in message.to + message.cc))
         domain = {a: domain_of(a) for a in visible}  # asked three times of each
         visible_external = [a for a in visible if not in_domains(domain[a], self.internal)]
-        private = [a for a in visible_external if domain[a] in self.webmail]
-        if len(visible_external) > self.bulk:
+        # the residents who wrote in together, answered together: they had seen one another
+        exposed = [a for a in visible_external if a not in shown_before]
+        private = [a for a in exposed if domain[a] in self.webmail]
+        besides = ", besides those the conversation already showed" \
+            if len(exposed) < len(visible_external) else ""
+        if len(exposed) > self.bulk:
             out.append(self._signal(
-                S.BULK_EXPOSURE, f"{len(visible_external)} external addresses are visible to "
-                f"every recipient in To/Cc (more than {self.bulk}); use Bcc"))
+                S.BULK_EXPOSURE, f"{len(exposed)} external addresses are visible to every "
+                f"recipient in To/Cc (more than {self.bulk}){besides}; use Bcc"))
         elif len(private) > self.bulk_private:
             # a handful of private people (carers, parents, residents) exposed to one another
             # is the same disclosure as forty, however few the addresses in all
             out.append(self._signal(
                 S.BULK_EXPOSURE, f"{len(private)} personal webmail addresses are visible to "
-                f"every recipient in To/Cc (more than {self.bulk_private}); use Bcc"))
+                f"every recipient in To/Cc (more than {self.bulk_private}){besides}; use Bcc"))
         # the organisations that see one another on the message (a Bcc circular shows none)
         orgs = lookalike.organisations(
             domain[a] for a in visible

@@ -332,6 +332,25 @@ def test_a_handful_of_private_addresses_in_to_is_bulk_exposure(store):
     assert all("bulk-exposure" in names(r) for r in risks)
 
 
+def test_a_reply_to_all_who_wrote_in_together_exposes_no_one_anew(store):
+    # six residents wrote in about their bins, each in the others' Cc; the officer's reply to
+    # all of them was held as six private addresses exposed
+    six = ("resident1@gmail.com", "resident2@hotmail.co.uk", "resident3@yahoo.co.uk",
+           "resident4@gmail.com", "resident5@outlook.com", "resident6@btinternet.com")
+    quote = ("Dear all,\nThe collection is on Tuesday.\n\nFrom: Jane Doe <resident1@gmail.com>\n"
+             "Sent: 30 November 2026 09:12\nTo: Waste <waste@example-council.gov.uk>\n"
+             f"Cc: {'; '.join(six[1:])}\nSubject: Bins\n\nNot collected again.\n")
+    got = assess(store, *six, to=six[:1], cc=six[1:], subject="RE: Bins", body=quote)
+    assert not any("bulk-exposure" in names(r) for r in got.values())
+    # five more added to the reply are exposed to the six and to one another
+    more = tuple(f"neighbour{i}@gmail.com" for i in range(5))
+    got = assess(store, *six, *more, to=six[:1], cc=six[1:] + more, subject="RE: Bins",
+                 body=quote)
+    assert why(got[more[0]], "bulk-exposure") == (
+        "5 personal webmail addresses are visible to every recipient in To/Cc (more than 4), "
+        "besides those the conversation already showed; use Bcc")
+
+
 def test_an_address_written_twice_is_one_exposed_and_bcc_exposes_no_one(store):
     six = tuple(f"carer{i}@example.org" for i in range(6))
     twice = assess(store, *six, to=six, cc=tuple(a.upper() for a in six))
