@@ -250,8 +250,8 @@ class Loader:
             if kind == "domains":
                 entries = [d for i, e in enumerate(entries)
                            if (d := reader.domain(e, path + (kind, i)))]
-            elif kind == "senders":
-                entries = reader.senders(entries, path + (kind,))
+            elif kind in ("senders", "addresses"):
+                entries = reader.senders(entries, path + (kind,), kind)
             self.lists_kind[name] = kind
             self.lists.setdefault(name, []).extend(
                 e if kind == "terms" else e.lower() for e in entries)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from dlpgate.policy.load import Loader
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
-LIST_KINDS = ("domains", "senders", "terms")
+LIST_KINDS = ("domains", "senders", "addresses", "terms")
 BUILTIN_LISTS = {"internal-domains": "domains", "partner-domains": "domains",
                  "secure-domains": "domains", "webmail-domains": "domains"}
 FILE_KEYS = ("policy", "description", "lists", "disable", "rules", "examples",
@@ -35,7 +35,8 @@ RULE_KEYS = ("id", "title", "description", "status", "owner", "references", "fal
 CONDITION_KEYS = ("all", "any", "not", "findings", "data_subjects", "recipients", "message",
                   "attachments", "sender")
 FINDINGS_KEYS = ("entity", "category", "min_count", "min_distinct", "min_score", "in")
-RECIPIENT_KEYS = ("where", "signal", "without_signal", "risk", "domain", "not_domain")
+RECIPIENT_KEYS = ("where", "signal", "without_signal", "risk", "domain", "not_domain", "address",
+                  "not_address")
 MESSAGE_KEYS = ("from_organisation", "marking", "direction", "unscannable", "encrypted",
                 "malformed", "mentions", "matches", "min_size")
 EXAMPLE_KEYS = ("name", "from", "to", "cc", "bcc", "subject", "body", "headers", "attachments",
@@ -179,15 +180,16 @@ class Reader:
             self.err(path, str(exc))
             return ""
 
-    def senders(self, entries: list[str], path: tuple) -> list[str]:
-        """Entries of a senders list that can match a sender: an entry with no @ (a name
-        written for an address) matched no one, silently. Not repeated in the problem: what
-        was written may be a person's name, and a refused reload is logged."""
+    def senders(self, entries: list[str], path: tuple, kind: str = "senders") -> list[str]:
+        """Entries of a senders (or addresses) list that can match an address: an entry with
+        no @ (a name written for an address) matched no one, silently. Not repeated in the
+        problem: what was written may be a person's name, and a refused reload is logged."""
         kept = []
         for i, entry in enumerate(entries):
             if "@" not in entry or any(c.isspace() for c in entry.strip()):
-                self.err(path + (i,), "a senders entry is an address, @domain, or a pattern "
-                         "such as *@childrens.council.gov.uk (this one has no @, or a space)")
+                self.err(path + (i,), f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} entry is "
+                         "an address, @domain, or a pattern such as *@childrens.council.gov.uk "
+                         "(this one has no @, or a space)")
             else:
                 kept.append(entry)
         return kept
@@ -201,7 +203,7 @@ class Reader:
                 return []
             return self.loader.list_entries(value)
         if isinstance(value, str) and (kind != "domains" or "." not in value) and (
-                kind != "senders" or "@" not in value):
+                kind not in ("senders", "addresses") or "@" not in value):
             known = [n for n, k in self.loader.lists_kind.items() if k == kind]
             self.err(path, f"no {kind} list named {value!r} is declared"
                      f"{_suggest(value, known) if known else ''}")
@@ -210,8 +212,8 @@ class Reader:
         if kind == "domains":  # as a declared list's: "@cjsm.net" or "*.cjsm.net" never match
             return [d for i, e in enumerate(entries)
                     if (d := self.domain(e, path + (i,)))]
-        if kind == "senders":
-            entries = self.senders(entries, path)
+        if kind in ("senders", "addresses"):
+            entries = self.senders(entries, path, kind)
         return [v.lower() for v in entries]
 
     # conditions -------------------------------------------------------
@@ -334,7 +336,8 @@ class Reader:
                     meant = _PLACE_SYNONYMS.get(close[0], close[0]) if close else None
                     hint = f"; did you mean {meant}?" if meant else ""
                     self.err(at, f"unknown place {w!r}{hint} (places: {', '.join(r.WHERE)})")
-        for key in ("where", "signal", "without_signal", "domain", "not_domain"):
+        for key in ("where", "signal", "without_signal", "domain", "not_domain", "address",
+                    "not_address"):
             if data.get(key) == []:
                 self.err(path + (key,), f"{key} is empty: the test could never match")
         for key in ("signal", "without_signal"):
@@ -363,7 +366,15 @@ class Reader:
         if "not_domain" in data:
             not_domains = tuple(self.listref(data["not_domain"], path + ("not_domain",),
                                              "domains"))
-        return r.RecipientTest(where, signals, without, min_risk, domains, not_domains)
+        addresses = not_addresses = None
+        if "address" in data:
+            addresses = tuple(r.sender_pattern(e) for e in self.listref(
+                data["address"], path + ("address",), "addresses"))
+        if "not_address" in data:
+            not_addresses = tuple(r.sender_pattern(e) for e in self.listref(
+                data["not_address"], path + ("not_address",), "addresses"))
+        return r.RecipientTest(where, signals, without, min_risk, domains, not_domains,
+                               addresses, not_addresses or ())
 
     def _message(self, value: Any, path: tuple) -> r.Condition | None:
         data = self.mapping(value, path, "message")

@@ -228,6 +228,9 @@ class RecipientTest:
     min_risk: float | None = None
     domains: tuple[str, ...] | None = None
     not_domains: tuple[str, ...] = ()
+    # sender_pattern()s: an address, *@domain or a glob, matched on the normalised address
+    addresses: tuple[str, ...] | None = None
+    not_addresses: tuple[str, ...] = ()
 
     def holds(self, address: str, risk: RecipientRisk, where: str) -> bool:
         names = {s.name for s in risk.signals}
@@ -242,7 +245,15 @@ class RecipientTest:
         domain = domain_of(address)
         if self.domains is not None and not in_domains(domain, self.domains):
             return False
-        return not (self.not_domains and in_domains(domain, self.not_domains))
+        if self.not_domains and in_domains(domain, self.not_domains):
+            return False
+        if self.addresses is None and not self.not_addresses:
+            return True
+        plain = normalise_address(address)
+        if self.addresses is not None and not any(fnmatchcase(plain, p)
+                                                  for p in self.addresses):
+            return False
+        return not any(fnmatchcase(plain, p) for p in self.not_addresses)
 
 
 @dataclass(frozen=True)

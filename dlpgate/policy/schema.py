@@ -48,6 +48,8 @@ def schema() -> dict[str, Any]:
         "risk": {"type": "number", "minimum": 0, "maximum": 1},
         "domain": strings,
         "not_domain": strings,
+        "address": strings,
+        "not_address": strings,
     })
     at_least = dict(recipient_test)
     at_least["properties"] = {**recipient_test["properties"], "count": count}

@@ -226,6 +226,39 @@ rules:
         "fostering-partner-exempt"
 
 
+def test_recipients_can_be_named_by_address_as_well_as_by_domain():
+    # councillors written to together on their personal addresses: an IG team could set the
+    # exposure rule aside for them only by raising the threshold for everyone
+    p = policy("""
+lists:
+  councillors-personal: {addresses: [cllr.jones@gmail.com, "cllr.*@hotmail.co.uk"]}
+rules:
+  - id: exposed
+    title: t
+    when: {recipients: {at_least: {count: 2, signal: personal-webmail}}}
+    action: hold
+    explain: "{recipient}"
+  - id: councillors-exempt
+    title: t
+    when: {recipients: {all: {address: councillors-personal}}}
+    action: log
+    overrides: [exposed]
+    explain: to the councillors
+  - id: not-a-councillor
+    title: t
+    when: {recipients: {any: {signal: personal-webmail, not_address: councillors-personal}}}
+    action: log
+    explain: "{recipient}"
+""")
+    jones = recipient("Cllr.Jones@gmail.com", "personal-webmail")
+    patel = recipient("cllr.patel@hotmail.co.uk", "personal-webmail")
+    carer = recipient("carer@gmail.com", "personal-webmail")
+    councillors = decide(Evidence((), (jones, patel)), message(), p)
+    assert councillors.verdict == Verdict.LOG and "not-a-councillor" not in councillors.rules
+    with_a_carer = decide(Evidence((), (jones, patel, carer)), message(), p)
+    assert with_a_carer.verdict == Verdict.HOLD and "not-a-councillor" in with_a_carer.rules
+
+
 def test_an_exception_whose_recipient_tests_no_one_recipient_passed_together_covers_no_one():
     p = policy("""
 lists:

@@ -227,6 +227,9 @@ def test_a_placeholder_with_a_format_is_refused_before_it_can_fail_a_scan(tmp_pa
 @pytest.mark.parametrize("test, said", [
     ('{domain: "@cjsm.net"}', "'@cjsm.net' is not a domain name"),
     ('{not_domain: [court.cjsm.net, "*.cjsm.net"]}', "'*.cjsm.net' is not a domain name"),
+    ("{address: [Cllr Jones]}", "an addresses entry is an address, @domain, or a pattern"),
+    ("{address: councillors}", "no addresses list named 'councillors' is declared"),
+    ("{not_address: []}", "not_address is empty: the test could never match"),
     ("{signal: []}", "signal is empty: the test could never match"),
     ("{where: [external]}", "unknown place 'external'; did you mean outside? (places: "
      "internal, partner, outside)"),
@@ -405,6 +408,34 @@ def test_the_example_in_the_policy_readme_passes_against_the_shipped_policy(tmp_
     mine = [ex for ex in policy.examples if ex.file.endswith("readme-example.yaml")]
     outcomes = run_all(dataclasses.replace(policy, examples=tuple(mine)), settings)
     assert [o.passed for o in outcomes] == [True], [o.problems for o in outcomes]
+
+
+def test_the_councillors_exception_in_the_policy_readme_lets_them_be_written_to_together(
+        tmp_path):
+    """The README's exception by address, beside the shipped rules: councillors on their own
+    addresses in To are logged, and a carer among them is held all the same."""
+    from dlpgate.policy.examples import run_all
+    from dlpgate.policy.load import SHIPPED
+
+    text = (SHIPPED / "README.md").read_text()
+    lists = text.split("## Lists", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    rule = text.split("Recipients named by address", 1)[1].split("```yaml\n", 1)[1].split(
+        "```", 1)[0]
+    councillors = ["cllr.jones@gmail.com", *(f"cllr.{n}@hotmail.co.uk" for n in "abcde")]
+    ex = ("examples:\n"
+          f"  - {{name: councillors, to: {councillors}, subject: Ward surgery, body: Thursday.,"
+          " expect: {action: log, rules: [councillors-together]}}\n"
+          f"  - {{name: with a carer, to: {[*councillors[:5], 'carer@gmail.com']}, "
+          "subject: Ward surgery, body: Thursday., expect: {action: hold, "
+          "rules: [bulk-exposure-sensitive]}}\n")
+    path = tmp_path / "site.yaml"
+    path.write_text(lists + "rules:\n" + rule + ex)
+    settings = Settings.model_validate({"detection": {"ner": False}, "organisation": {
+        "internal_domains": ["example-council.gov.uk"]}})
+    policy = load_files([*shipped_files(), path], settings)
+    mine = [e for e in policy.examples if e.file.endswith("site.yaml")]
+    outcomes = run_all(dataclasses.replace(policy, examples=tuple(mine)), settings)
+    assert [o.passed for o in outcomes] == [True, True], [o.problems for o in outcomes]
 
 
 # What a policy author types, and what they are told: where, and what to do, in their words
