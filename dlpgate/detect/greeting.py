@@ -173,17 +173,22 @@ def display_names(message: Message) -> dict[str, str]:
     return {normalise(a): n for n, a in getaddresses(values) if a and n}
 
 
-# An @ in a display name: one before the next "<" with no comma between ('"a@b.org" <c@d.org>',
-# 'Sarah (a@b.org) <c@d.org>'), where a list of plain addresses ("a@b.org, Tom <t@d.org>")
-# has a comma
-_ADDRESS_IN_A_NAME = re.compile(r"@[^,<>]*<")
+# A display name holding an address, before the address the mail goes to: '"a@b.org" <c@d.org>',
+# 'Sarah (a@b.org) <c@d.org>', or 'a@b.org <c@d.org>' as an encoded word decodes; in a list of
+# plain addresses ("a@b.org, Tom <t@d.org>") a comma comes between the @ and the "<"
+_NAMED_ADDRESS = re.compile(r"([^,<>]*@[^,<>]*)<\s*([^<>\s]+@[^<>\s]+?)\s*>")
 
 
-def names_carry_addresses(message: Message) -> bool:
-    """Whether a To or Cc display name may hold an address: a look at the raw headers, so
-    that only such a message pays for `display_names`."""
-    return any(k.lower() in ("to", "cc") and _ADDRESS_IN_A_NAME.search(v)
-               for k, v in message.headers)
+def addresses_shown_in_names(message: Message) -> dict[str, str]:
+    """Each To and Cc address (normalised) whose display name holds an address, with that
+    display name: read off the decoded headers with one pattern, for the email package's
+    parser takes a decoded 'a@b.org <c@d.org>' for something else."""
+    out: dict[str, str] = {}
+    for k, v in message.headers:
+        if k.lower() in ("to", "cc") and v.count("@") > 1:
+            for shown, actual in _NAMED_ADDRESS.findall(v):
+                out.setdefault(normalise(actual), shown.strip())
+    return out
 
 
 _NAME_WORD = re.compile(r"[a-z]{2,}")

@@ -186,7 +186,7 @@ class RecipientRiskAssessor:
         # of a scan): read once a message, and only if a greeting or a recipient asks
         shown_as = functools.cache(lambda: greeting.display_names(message))
         greeted = self._greeted(targets, hello, shown_as)
-        carry_addresses = greeting.names_carry_addresses(message)
+        shown_in_names = greeting.addresses_shown_in_names(message)
         quoted = in_body - set(targets) - {sender}
         contacts = names.Contacts(store.contact_rows(sender) if mine else [])
         namesakes = names.namesakes(targets, contacts)
@@ -296,10 +296,10 @@ class RecipientRiskAssessor:
                             not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
                         signals += self.slips.shown_as_contact(address, shown_as()[address],
                                                                contacts, targets)
-                if carry_addresses and address in shown_as() and \
+                if address in shown_in_names and \
                         not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
                     signals += self.slips.shown_as_another_address(
-                        address, shown_as()[address], contacts)
+                        address, shown_in_names[address], contacts)
                 if not any(s.name == S.LOOKALIKE_DOMAIN for s in signals):
                     signals += self.slips.mixed_alphabets(domain)
                 if address in outside:

@@ -239,6 +239,12 @@ def test_a_new_address_shown_as_another_address_is_confusable(store):
             f"{address} is shown as sarah.khan@nhs.net, whom you have written to 12 times: "
             "the mail goes to the address behind the name, not to the one shown")
         assert r.risk >= 0.9
+    # the name in an encoded word, which decodes to an unquoted 'sarah.khan@nhs.net <...>'
+    raw = (b"From: Alice Jones <" + SENDER.encode() + b">\r\nTo: =?utf-8?q?sarah=2Ekhan=40nhs"
+           b"=2Enet?= <s.k.1990@gmail.com>\r\nSubject: Notes\r\nMessage-ID: <e@x>\r\n\r\nHi\r\n")
+    [r] = RecipientRiskAssessor(SETTINGS).assess(
+        parse(raw, Envelope(SENDER, ("s.k.1990@gmail.com",))), Context(SETTINGS, store))
+    assert "is shown as sarah.khan@nhs.net" in why(r, "confusable-address")
     # however often written to since: the impostor's thread has gone on
     r = assess(store, "pat@gmail.com", to=['"sarah.khan@nhs.net" <pat@gmail.com>'])
     assert "is shown as sarah.khan@nhs.net" in why(r["pat@gmail.com"], "confusable-address")
