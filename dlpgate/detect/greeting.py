@@ -168,9 +168,22 @@ def greeting(message: Message) -> Greeting | None:
 
 
 def display_names(message: Message) -> dict[str, str]:
-    """Each To and Cc address (normalised) with the display name it was written with."""
+    """Each To and Cc address (normalised) with the display name it was written with.
+
+    The headers are decoded, and a name that was an encoded word is no longer quoted:
+    "Khan, Siân <s@x.org>" reads as "Khan" and "Siân <s@x.org>"; a piece with no @ and no
+    name is put back in front of the next name."""
     values = [v for k, v in message.headers if k.lower() in ("to", "cc")]
-    return {normalise(a): n for n, a in getaddresses(values) if a and n}
+    out: dict[str, str] = {}
+    pieces: list[str] = []
+    for n, a in getaddresses(values):
+        if a and not n and "@" not in a:
+            pieces.append(a)
+            continue
+        if a and n:
+            out[normalise(a)] = ", ".join([*pieces, n])
+        pieces = []
+    return out
 
 
 # A display name holding an address, before the address the mail goes to: '"a@b.org" <c@d.org>',

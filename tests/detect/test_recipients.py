@@ -220,6 +220,15 @@ def test_a_new_address_shown_with_a_regular_contacts_name_is_confusable(store):
     assert r.risk >= 0.9 and "Sarah" not in why(r, "confusable-address")  # nor its text
     titled = assess(store, "sk@otherorg.org", to=['"Khan, Dr Sarah" <sk@otherorg.org>'])
     assert "confusable-address" in names(titled["sk@otherorg.org"])
+    # the same name in an encoded word, unquoted once decoded: "Khan" and "Dr Sarah" were
+    # read as two entries, and the name shown as "Dr Sarah" alone
+    raw = (b"From: Alice Jones <" + SENDER.encode() + b">\r\nTo: =?utf-8?q?Khan=2C_Dr_Sarah?="
+           b" <sk@otherorg.org>, bob@example-council.gov.uk\r\nSubject: Notes\r\n"
+           b"Message-ID: <e@x>\r\n\r\nHello\r\n")
+    got = RecipientRiskAssessor(SETTINGS).assess(
+        parse(raw, Envelope(SENDER, ("sk@otherorg.org", "bob@example-council.gov.uk"))),
+        Context(SETTINGS, store))
+    assert "shown with the name of sarah.khan@nhs.net" in why(got[0], "confusable-address")
     # her own name at her own new address is a new contact, and another Sarah is another
     for shown, address in (("Sarah Jones", "sarah.jones@otherorg.org"),
                            ("Sarah Khan", "sarah.khan@otherorg.org")):
