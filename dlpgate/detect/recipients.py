@@ -35,6 +35,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 
 from dlpgate.config import Settings
 from dlpgate.detect import greeting, lookalike, names, profile, thread
@@ -196,7 +197,8 @@ class RecipientRiskAssessor:
         # who the quoted conversation already showed to one another: a reply to all of
         # them exposes no one anew
         shown_before = in_body if carried else set()
-        message_signals = self._message_signals(message, hello, greeted, targets, shown_before)
+        message_signals = self._message_signals(message, hello, greeted, targets, shown_before,
+                                                shown_as)
         tokens = ctx.fingerprint if ctx.fingerprint is not None else \
             self._fingerprint(message, store)
         pairs = self._pairs(sender, targets, namesakes, store)
@@ -560,7 +562,9 @@ class RecipientRiskAssessor:
 
     def _message_signals(self, message: Message, hello: greeting.Greeting | None,
                          greeted: set[str], targets: list[str],
-                         shown_before: set[str] = frozenset()) -> list[Signal]:
+                         shown_before: AbstractSet[str] = frozenset(),
+                         shown_as: Callable[[], dict[str, str]] | None = None) -> list[Signal]:
+        shown_as = shown_as or functools.cache(lambda: greeting.display_names(message))
         out = []
         visible = list(dict.fromkeys(normalise(a) for a in message.to + message.cc))
         domain = {a: domain_of(a) for a in visible}  # asked three times of each
@@ -596,8 +600,7 @@ class RecipientRiskAssessor:
         # student or staff number) with no display name may be the Sophie greeted
         if hello is not None and hello.opener and not greeted and \
                 not any(names.is_role_address(t) for t in targets) and \
-                all(names.name_words(t) or greeting.display_names(message).get(t)
-                    for t in targets):
+                all(names.name_words(t) or shown_as().get(t) for t in targets):
             out.append(self._signal(
                 S.SALUTATION_MISMATCH, f"the message opens by greeting {names.quote(hello)} but no "
                 "recipient has that name"))
