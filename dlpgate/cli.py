@@ -227,6 +227,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 1 if failed or unparsed else 0
 
 
+EXPLAINED_RECIPIENTS = 20
+
+
 def explained(result, reveal: bool = False) -> str:
     """`scan --explain`: under a message's verdict, why, and each recipient's risk with the
     signals behind it, riskiest first, as a sender or a policy author reads them: what speaks
@@ -235,13 +238,18 @@ def explained(result, reveal: bool = False) -> str:
     from dlpgate.model import IN_FAVOUR
 
     lines = [f"    why: {reason}" for reason in reasons(result.decision, reveal)]
-    for r in sorted(result.evidence.recipients, key=lambda r: -r.risk):
+    ranked = sorted(result.evidence.recipients, key=lambda r: -r.risk)
+    for r in ranked[:EXPLAINED_RECIPIENTS]:
         lines.append(f"    {r.address}: risk {r.risk:.2f}")
         said = [(s, (s.revealed or s.explanation) if reveal else s.explanation)
                 for s in r.signals]
         lines += [f"        - {s.name.value}: {why}" for s, why in said
                   if s.name not in IN_FAVOUR]
         lines += [f"        + {s.name.value}: {why}" for s, why in said if s.name in IN_FAVOUR]
+    if len(ranked) > EXPLAINED_RECIPIENTS:  # a circular's five hundred would bury the rest
+        rest = ranked[EXPLAINED_RECIPIENTS:]
+        lines.append(f"    and {len(rest)} more recipients, risk {rest[0].risk:.2f} or less "
+                     "(--json lists every one)")
     return "".join(f"{line}\n" for line in lines)
 
 

@@ -101,6 +101,18 @@ def test_scan_explain_says_why_and_each_recipients_risk_with_names_masked(tmp_pa
     assert "greeting Amy but no recipient has that name" in shown
 
 
+def test_scan_explain_lists_the_riskiest_twenty_recipients_of_a_circular(tmp_path):
+    path = tmp_path / "a.eml"
+    staff = tuple(f"user{i}@example-council.gov.uk" for i in range(40))
+    path.write_bytes(make_message(to=(*staff, "carol.smith@gmial.com"), body="Friday.\n"))
+    said = dlpgate("scan", "--explain", str(path)).stdout.decode().splitlines()
+    listed = [line for line in said if line.startswith("    ") and ": risk " in line]
+    assert len(listed) == 20 and listed[0].startswith("    carol.smith@gmial.com: risk 1.00")
+    risks = [float(line.rpartition(" ")[2]) for line in listed]
+    assert said[-1] == f"    and 21 more recipients, risk {risks[-1]:.2f} or less (--json lists " \
+        "every one)" and risks == sorted(risks, reverse=True)
+
+
 def test_a_file_named_after_its_person_is_masked_in_scan_json_unless_revealed(tmp_path):
     # "Amy Reid NHS 943 476 5919.zip: password-protected ZIP archive" was printed whole, in
     # the reasons, the matches and the problem finding's part and explanation, without --reveal
