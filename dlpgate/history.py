@@ -251,14 +251,13 @@ def _rows(path: Path, reader: csv.DictReader, lay: CsvLayout, now: float,
           header: int = 1) -> Iterator[Pair]:
     """The rows of an open CSV as pairs (read_csv); `header` is the header's line."""
     fields = list(reader.fieldnames or [])
-    optional = [c for c, default in ((lay.count, "count"), (lay.last_seen, "last_seen"))
-                if c != default]  # named by --columns: then they must be there
-    lay = replace(lay, sender=_column(lay.sender, fields),
-                  recipient=_column(lay.recipient, fields), count=_column(lay.count, fields),
-                  last_seen=_column(lay.last_seen, fields),
+    # count and last_seen named by --columns: then they must be there
+    named = [f for f in ("count", "last_seen") if getattr(lay, f) != f]
+    lay = replace(lay, **{f: _column(getattr(lay, f), fields)
+                          for f in ("sender", "recipient", "count", "last_seen")},
                   only=tuple((_column(c, fields), keep) for c, keep in lay.only))
     wanted = [lay.sender, lay.recipient, *(c for c, _ in lay.only),
-              *(_column(c, fields) for c in optional)]
+              *(getattr(lay, f) for f in named)]
     missing = [c for c in wanted if c not in fields]
     if missing and any("@" in f for f in fields):  # an export saved without its header row
         raise HistoryFileError(f"{path}:{header}: no column named {missing[0]!r}: this line holds "

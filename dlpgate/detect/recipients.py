@@ -561,10 +561,8 @@ class RecipientRiskAssessor:
         return profile.fingerprint(message, self._key)
 
     def _message_signals(self, message: Message, hello: greeting.Greeting | None,
-                         greeted: set[str], targets: list[str],
-                         shown_before: AbstractSet[str] = frozenset(),
-                         shown_as: Callable[[], dict[str, str]] | None = None) -> list[Signal]:
-        shown_as = shown_as or functools.cache(lambda: greeting.display_names(message))
+                         greeted: set[str], targets: list[str], shown_before: AbstractSet[str],
+                         shown_as: Callable[[], dict[str, str]]) -> list[Signal]:
         out = []
         visible = list(dict.fromkeys(normalise(a) for a in message.to + message.cc))
         domain = {a: domain_of(a) for a in visible}  # asked three times of each

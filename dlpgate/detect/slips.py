@@ -113,8 +113,8 @@ class Slips:
             shown = normalise(written)
             if shown == address:
                 continue
-            known = next((c for c in contacts if c.recipient == shown and c.count), None)
-            whom = f", whom you have written to {times(known.count)}" if known else ""
+            count = next((row[1] for row in contacts.rows if row[0] == shown), 0)
+            whom = f", whom you have written to {times(count)}" if count else ""
             return [self._signal(
                 S.CONFUSABLE_ADDRESS, f"{address} is shown as {shown}{whom}: the mail goes to "
                 "the address behind the name, not to the one shown")]
