@@ -113,9 +113,10 @@ def _is_name(word: str | None) -> bool:
 
 # Lines a council writes above a letter besides capitals: a marking and its label
 # ("Classification: OFFICIAL-SENSITIVE", "Official - Sensitive"), "Private and Confidential".
-BANNER = re.compile(r"^\W*(?:(?:security\s+)?classification|protective\s+marking|sensitivity)"
-                    r"\s*:|^\W*(?:(?:private|strictly)\s+(?:and\s+|&\s+)?)?confidential\W*$"
-                    r"|^\W*official\b", re.IGNORECASE)
+BANNER = re.compile(r"^\W*(?:(?:security\s+)?classification|protective\s+marking|sensitivity"
+                    r"|dosbarthiad)\s*:"  # Welsh: Dosbarthiad, classification
+                    r"|^\W*(?:(?:private|strictly)\s+(?:and\s+|&\s+)?)?confidential\W*$"
+                    r"|^\W*(?:official|swyddogol)\b", re.IGNORECASE)
 
 
 def banner_lines(body: str) -> list[str]:

@@ -110,9 +110,13 @@ def combine(weights: Iterable[tuple[str, float]]) -> float:
 
 # Government Security Classifications: OFFICIAL-SENSITIVE however it is typed (dashes
 # included); SECRET and TOP SECRET only in capitals, as markings are written ("a secret" in
-# prose is not one), and SECRET not as the first word of a name ("SECRET SANTA").
-_MARKING = re.compile(r"\b(?i:OFFICIAL[\s\-_:\u2010-\u2015\u00ad\u2212]*SENSITIVE)\b"
-                      r"|\bSECRET\b(?!\s+(?!UK\s+EYES)[A-Z])|\bTOP[\s\-_]*SECRET\b")
+# prose is not one), and SECRET not as the first word of a name ("SECRET SANTA"). The Welsh
+# Government's own forms, which a Welsh council's bilingual templates carry: SWYDDOGOL-SENSITIF,
+# CYFRINACH (SECRET, a common word, so in capitals only) and CYFRINACH IAWN (TOP SECRET).
+_DASHES = r"[\s\-_:\u2010-\u2015\u00ad\u2212]*"
+_MARKING = re.compile(rf"\b(?i:OFFICIAL{_DASHES}SENSITIVE|SWYDDOGOL{_DASHES}SENSITIF)\b"
+                      r"|\bSECRET\b(?!\s+(?!UK\s+EYES)[A-Z])|\bTOP[\s\-_]*SECRET\b"
+                      r"|\bCYFRINACH\b(?!\s+(?!IAWN\b)[A-Z])")
 # Outlook's Sensitivity, the markings' own headers, and Microsoft Purview's sensitivity label
 _MARKING_HEADERS = ("sensitivity", "x-protective-marking", "x-classification", "msip_labels")
 

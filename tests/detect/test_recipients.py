@@ -420,6 +420,12 @@ def test_official_sensitive_to_a_non_secure_destination_is_flagged(store):
     ("Case notes", "Notes.\n", {"msip_labels": "MSIP_Label_1a2b_Enabled=true; "
                                   "MSIP_Label_1a2b_Name=OFFICIAL-SENSITIVE;"}),
     ("SECRET - budget", "Notes.\n", {}),
+    # a Welsh council's bilingual templates: the Welsh Government's own forms
+    ("SWYDDOGOL-SENSITIF / OFFICIAL-SENSITIVE: achos", "Nodiadau.\n", {}),
+    ("SWYDDOGOL SENSITIF: achos", "Nodiadau.\n", {}),
+    ("Achos", "Dosbarthiad: Swyddogol-Sensitif\n\nAnnwyl Pat,\nNodiadau.\n", {}),
+    ("CYFRINACH - cyllideb", "Nodiadau.\n", {}),
+    ("Achos", "CYFRINACH IAWN\n\nNodiadau.\n", {}),
 ])
 def test_a_marking_however_a_council_writes_it_is_found(store, subject, body, headers):
     raw = make_message(sender=SENDER, to=["pat@gmail.com"], subject=subject, body=body)
@@ -433,6 +439,9 @@ def test_a_marking_however_a_council_writes_it_is_found(store, subject, body, he
     ("SECRET SANTA - sign up by Friday", "Names in the hat by Friday.\n"),
     ("OFFICIAL: rota", "OFFICIAL\n\nThe rota.\n"),  # OFFICIAL alone is no marking
     ("Rota", "The secret of a good rota is planning, not OFFICIAL-SENSITIVE data.\n"),
+    ("SWYDDOGOL: rota", "SWYDDOGOL\n\nY rota.\n"),  # SWYDDOGOL (OFFICIAL) alone is none
+    ("Rota", "Y gyfrinach yw cynllunio. Cyfrinach arall: te.\n"),  # secret, in prose
+    ("CYFRINACH Y MÔR - book club", "Nodiadau.\n"),  # a title, not a marking
 ])
 def test_what_is_no_marking_is_not_one(store, subject, body):
     got = assess(store, "pat@gmail.com", subject=subject, body=body)
