@@ -256,3 +256,42 @@ def _fits(name: str, surname: bool, words: list[str], address: str, initials: bo
     if initials and SEPARATOR.search(local):  # j.smith@ for "Dear John"
         return same_surname and SEPARATOR.split(local, maxsplit=1)[0] == name[:1]
     return initials and len(local) >= 5 and local[0] == name[0]
+
+
+# Bringing someone into a conversation by name: "copying in Mark", "I've added Ann Lee and
+# Priya", "cc'ing my colleague Tom", "@Mark Brown" (Outlook's mention, which puts them in
+# To), "Ann - copying you in". Only the message's own text, above what it quotes.
+_BRING = r"(?:copying|copied|cc'?ing|cc-ing|cc'?d|looping|looped|adding|added|bringing)"
+_INTRODUCED = re.compile(
+    rf"\b(?i:{_BRING})\s+(?:(?i:in)\s+)?(?:(?i:my|our)\s+(?i:colleagues?)\s+)?"
+    rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?"
+    rf"|(?<![\w.@])@(?P<mention>{_NAME})(?:\s+(?P<mentioned_surname>{_NAME}))?"
+    rf"|^[ \t]*(?P<vocative>{_NAME})[ \t]*[,\-\u2013:][ \t]*(?i:(?:I(?:'ve|\u2019ve| have)"
+    rf"[ \t]+)?{_BRING}[ \t]+you)\b", re.MULTILINE)
+_INTRODUCED_MAX = 12
+
+
+def introduced(body: str, quote_start: int) -> Greeting | None:
+    """Whom the message's own text brings into the conversation by name, as a greeting of
+    them: a reply that adds a colleague says so, by first name as often as not."""
+    names_: list[str] = []
+    surnames: list[str] = []
+    text = body[:min(quote_start, 20000)]
+    for m in _INTRODUCED.finditer(text):
+        name = m.group("name") or m.group("mention") or m.group("vocative")
+        surname = m.group("surname") or m.group("mentioned_surname") or ""
+        if not _is_name(name) or name.isupper() or name.endswith(("'s", "\u2019s")):
+            continue  # "copying in HR", "copying in Ken's notes": no one brought in
+        found = [(name, surname if surname[:1].isupper() and _is_name(surname) else "")]
+        if m.group("name"):  # "copying in Ann and Mark", "adding Priya, Tom & Sam"
+            pos = m.end()
+            while (more := _ANOTHER.match(text, pos)) and _is_name(more.group("name")):
+                found.append((more.group("name"), more.group("surname") or ""))
+                pos = more.end()
+        for n, s in found:
+            if (n, s) not in zip(names_, surnames, strict=True):
+                names_.append(n)
+                surnames.append(s if s[:1].isupper() and _is_name(s) else "")
+    if not names_ or len(names_) > _INTRODUCED_MAX:
+        return None
+    return Greeting(tuple(names_), False, True, tuple(surnames))

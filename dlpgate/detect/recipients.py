@@ -195,6 +195,8 @@ class RecipientRiskAssessor:
         quoted = in_body - set(targets) - {sender}
         contacts = names.Contacts(store.contact_rows(sender) if mine else [])
         namesakes = names.namesakes(targets, contacts)
+        brought = self._brought_in(message, outside, hello, shown_as, contacts, targets)
+        outside -= brought
         together = _Organisations(targets)
         top_domains = functools.cache(  # read once a message, and only if a recipient asks
             lambda: [d.recipient for d in store.top_domains(200)] if store else [])
@@ -311,7 +313,8 @@ class RecipientRiskAssessor:
                 if address in outside:
                     signals.append(self._not_in_thread(address, known))
                 elif not (known and known.count >= self.known_min) and \
-                        address not in greeted and not names.mentioned(address, words) and \
+                        address not in greeted and address not in brought and \
+                        not names.mentioned(address, words) and \
                         not spellings.spelled(address):
                     # a rare correspondent is not new (it sat beside "written to once")
                     known_as = "new to you" if not (known and known.count) else \
@@ -539,6 +542,35 @@ class RecipientRiskAssessor:
             named = {t for t in targets if greeting.greets(t, one, shown_as.get(t, ""), False)}
             out |= named or {t for t in targets if not names.is_role_address(t)
                              and greeting.greets(t, one, shown_as.get(t, ""))}
+        return out
+
+    @staticmethod
+    def _brought_in(message: Message, outside: set[str], hello: greeting.Greeting | None,
+                    display_names: Callable[[], dict[str, str]], contacts: names.Contacts,
+                    targets: list[str]) -> set[str]:
+        """Of the recipients added to a conversation, those its own text greets or brings in
+        by name ("Hi Sarah and Ann", "copying in Mark"): added on purpose. Not by a name the
+        quoted conversation holds (the Ann in it may be the one meant), nor by one that fits
+        another of the sender's contacts as well (the other Ann is the autocomplete's error
+        that not-in-thread is there for)."""
+        if not outside:
+            return set()
+        start = thread.quote_start(message.body)
+        intro = greeting.introduced(message.body, start)
+        people = [p for g in (hello, intro) if g is not None for p in greeting.each_person(g)]
+        if not people:
+            return set()
+        quoted = thread.words_of(message.body[start:thread.THREAD_CHARS])
+        shown_as = display_names()
+        out: set[str] = set()
+        others = [r[0] for r in contacts.rows if r[0] not in targets]
+        for one in people:
+            if names.folded(one.names[0]) in quoted:
+                continue
+            fits = {t for t in outside if greeting.greets(t, one, shown_as.get(t, ""), False)}
+            if fits and not any(greeting.greets(c, one, "", False) for c in others
+                                if not any(names.same_person(t, c) for t in fits)):
+                out |= fits
         return out
 
     def _greeting(self, address: str, hello: greeting.Greeting | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlpgate.detect.greeting import Greeting, greeting, greets
+from dlpgate.detect.greeting import Greeting, greeting, greets, introduced
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
 
@@ -181,3 +181,34 @@ def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
     hello = Greeting(("Suzanne",), False, True)
     assert greets("smurphy@unterberg.com", hello)
     assert not greets("smurphy@unterberg.com", hello, initials=False)
+
+
+@pytest.mark.parametrize("text, people", [
+    ("Hi Sarah, copying in Mark, who will visit.", ["Mark"]),
+    ("I've added Ann Lee and Priya to this.", ["Ann Lee", "Priya"]),
+    ("Cc'ing my colleague Tom.", ["Tom"]),
+    ("@Mark Brown can you look at this?", ["Mark Brown"]),
+    ("Hi all,\nAnn - copying you in for the visit.", ["Ann"]),
+    ("Jo, I have cc'd you in.", ["Jo"]),
+    ("Looping in Siobhan O'Connor.", ["Siobhan O'Connor"]),
+])
+def test_a_reply_brings_people_in_by_name(text, people):
+    got = introduced(text, len(text))
+    assert got is not None
+    assert [f"{n} {s}".strip() for n, s in zip(got.names, got.surnames, strict=True)] == people
+
+
+@pytest.mark.parametrize("text", [
+    "Copying in HR.",                       # a team in capitals
+    "I have copied in Ken's notes.",        # whose, not whom
+    "Thanks, adding that to the list.",
+    "Write to x@Mark.example.",             # an address, not a mention
+    "Copying in the team.",
+])
+def test_what_brings_no_one_in_by_name(text):
+    assert introduced(text, len(text)) is None
+
+
+def test_only_the_new_text_brings_anyone_in():
+    body = "Noted.\n\nFrom: Sarah Khan\nSent: Monday\nCopying in Mark.\n"
+    assert introduced(body, body.index("From:")) is None

@@ -870,6 +870,54 @@ def test_a_thread_needs_every_name_word_of_a_recipient(store):
     assert "not-in-thread" not in names(got["sarah.khan@nhs.net"])
 
 
+_VISIT = ("\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice Jones\n"
+          "Sent: Monday\nSubject: visit\nHi Alice\n")
+
+
+@pytest.mark.parametrize("said", [
+    "Hi Sarah, copying in Mark, who will visit.",
+    "Hi Sarah and Mark,\nMark will visit.",
+    "Hi Sarah,\nMark - copying you in for the visit.",
+    "Hi Sarah,\n@Mark Brown can you visit?",
+    "Hi Sarah, I have cc'd my colleague Mark.",
+])
+def test_a_colleague_a_reply_brings_in_by_name_was_added_on_purpose(store, said):
+    store.learn([Pair(SENDER, "m.brown@leedsth.nhs.uk", time.time(), 6)])
+    got = assess(store, "sarah.khan@nhs.net", "m.brown@leedsth.nhs.uk", subject="RE: visit",
+                 body=said + _VISIT, cc=["Mark Brown <m.brown@leedsth.nhs.uk>"])
+    mark = got["m.brown@leedsth.nhs.uk"]
+    assert "not-in-thread" not in names(mark) and mark.risk < 0.5
+
+
+def test_a_name_that_fits_another_contact_or_the_quoted_thread_brings_in_no_one(store):
+    """Copying in "Mark" when the sender writes to two Marks: the autocomplete may have
+    picked the wrong one, which is what not-in-thread is there for; so when the Mark is
+    one the quoted conversation names."""
+    store.learn([Pair(SENDER, "m.brown@leedsth.nhs.uk", time.time(), 6)])
+    body = "Hi Sarah, copying in Mark." + _VISIT
+    shown = ["Mark Brown <m.brown@leedsth.nhs.uk>"]
+    alone = assess(store, "sarah.khan@nhs.net", "m.brown@leedsth.nhs.uk", subject="RE: visit",
+                   body=body, cc=shown)
+    assert "not-in-thread" not in names(alone["m.brown@leedsth.nhs.uk"])
+    quoting_mark = assess(store, "sarah.khan@nhs.net", "m.brown@leedsth.nhs.uk",
+                          subject="RE: visit", body=body + "Mark Patel will join us.\n",
+                          cc=shown)
+    assert "not-in-thread" in names(quoting_mark["m.brown@leedsth.nhs.uk"])
+    store.learn([Pair(SENDER, "mark.bryant@fosterline.org.uk", time.time(), 5)])
+    two_marks = assess(store, "sarah.khan@nhs.net", "m.brown@leedsth.nhs.uk",
+                       subject="RE: visit", body=body, cc=shown)
+    assert "not-in-thread" in names(two_marks["m.brown@leedsth.nhs.uk"])
+
+
+def test_a_stranger_brought_in_by_name_is_neither_unmentioned_nor_greeted_away(store):
+    got = assess(store, "sarah.khan@nhs.net", "ann.lee@elsewhere.org.uk", subject="RE: visit",
+                 body="Hi Sarah,\nAnn - copying you in." + _VISIT,
+                 cc=["Ann Lee <ann.lee@elsewhere.org.uk>"])
+    ann = names(got["ann.lee@elsewhere.org.uk"])
+    assert not {"not-in-thread", "unmentioned", "greets-another"} & set(ann)
+    assert "new-to-organisation" in ann  # still someone no one here has written to
+
+
 def test_a_reply_to_another_sarah_than_the_one_who_wrote_is_flagged(store):
     """Sarah Khan wrote, with Sarah Patel copied in; the reply goes to sarah.patel alone.
     The conversation had her in it, so only the author line tells."""
