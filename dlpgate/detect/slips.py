@@ -10,6 +10,7 @@ too, with the domains that matter to this sender and to the organisation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from dlpgate.config import Settings
@@ -184,8 +185,8 @@ class Slips:
                     f"have written to {times(c.count)}, at another domain")]
             if names.is_slip(address, c.recipient):
                 return [self._signal(
-                    S.ADDRESS_SLIP, f"{address} is a typing slip from {c.recipient}, whom you "
-                    f"have written to {times(c.count)}")]
+                    S.ADDRESS_SLIP, f"{address} {_slip(address, c.recipient)}, whom you "
+                    f"have written to {times(c.count)}{_numbered(address, c.recipient)}")]
         return []
 
     def _disguised(self, address: str, contacts: names.Contacts,
@@ -239,8 +240,8 @@ class Slips:
     def _slip_from(self, address: str, candidates: list[str], who: str) -> list[Signal]:
         for k in candidates:
             if names.is_slip(address, k):
-                return [self._signal(
-                    S.ADDRESS_SLIP, f"{address} is a typing slip from {k}, {who}")]
+                return [self._signal(S.ADDRESS_SLIP, f"{address} {_slip(address, k)}, "
+                                     f"{who}{_numbered(address, k)}")]
         return []
 
     def _whose(self, ref: str, contacts: names.Contacts, quoted: set[str]) -> str:
@@ -258,3 +259,21 @@ class Slips:
             return ", a webmail provider"
         return ", where colleagues here write"
 
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _slip(address: str, other: str) -> str:
+    """How an address slips from another, as the sender reads it."""
+    if _DIGITS.sub("", address) == _DIGITS.sub("", other):
+        return f"differs only by a number from {other}"
+    return f"is a typing slip from {other}"
+
+
+def _numbered(address: str, other: str) -> str:
+    """sarah.khan3@nhs.net beside sarah.khan@nhs.net is most likely another Sarah Khan,
+    numbered by a directory that holds several (NHSmail does), not a finger's slip: said so,
+    as "typing slip" would have the sender look for a typo that is not there."""
+    if _DIGITS.sub("", address) == _DIGITS.sub("", other):
+        return ": directories number people who share a name, so this is likely someone else"
+    return ""

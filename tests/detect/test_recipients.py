@@ -654,6 +654,19 @@ def test_a_slip_in_a_contacts_local_part_is_flagged_but_a_separator_variant_is_n
     assert "address-slip" not in names(got["sarah_khan@nhs.net"])
 
 
+def test_a_numbered_namesake_at_the_same_domain_is_said_to_be_likely_someone_else(store):
+    """NHSmail numbers the Sarah Khans it holds: sarah.khan3@ is another person more often
+    than a typo, and "typing slip" would send the sender looking for one."""
+    r = assess(store, "sarah.khan3@nhs.net", body="Dear Sarah,\n")["sarah.khan3@nhs.net"]
+    assert "address-slip" in names(r) and r.risk >= 0.9
+    assert why(r, "address-slip") == (
+        "sarah.khan3@nhs.net differs only by a number from sarah.khan@nhs.net, whom you have "
+        "written to 12 times: directories number people who share a name, so this is likely "
+        "someone else")
+    typo = assess(store, "sarah.kahn@nhs.net", body="Dear Sarah,\n")["sarah.kahn@nhs.net"]
+    assert "is a typing slip from sarah.khan@nhs.net" in why(typo, "address-slip")
+
+
 def test_an_address_typed_wrong_from_a_name_in_the_thread_is_a_slip(store):
     quoted = ("Hi Barbara - does the panel need this?\n\n-----Original Message-----\n"
               "From: Paige, Barbara\nSent: Friday 16 March 2001 13:47\nSubject: Rota\n\n"
