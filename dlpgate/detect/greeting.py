@@ -246,6 +246,11 @@ def _fits(name: str, surname: bool, words: list[str], address: str, initials: bo
     if surname:
         # MacDonald greeted, kelly.mcdonald@ written to: one name in two spellings
         name = _MAC.sub("mc", name)
+        if "-" in name:  # Ms Smith-Jones: a.smith-jones@, a.smithjones@, or one half
+            parts = name.split("-")
+            return "".join(parts) in words or \
+                any(words[i:i + len(parts)] == parts for i in range(len(words))) or \
+                bool({ws[-1] for ws in (name_words(address), words) if ws} & set(parts))
         return any(w == name or (len(w) > len(name) and w.endswith(name))
                    for w in (_MAC.sub("mc", w) for w in words))
     # "Hi Sarah-Jane" to sarahjane.doe@: the address runs the two names together

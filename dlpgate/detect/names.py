@@ -135,6 +135,17 @@ _SHORT_FORMS = {
     "pat": "patricia patrick", "sam": "samuel samantha", "alex": "alexander alexandra",
     "bex": "rebecca", "becca": "rebecca", "nikki": "nicola nicole", "gaz": "gareth gary",
     "baz": "barry", "shaz": "sharon", "tash": "natasha", "jonny": "jonathan john",
+    "sasha": "alexander alexandra", "xander": "alexander", "suzy": "susan suzanne",
+    "dot": "dorothy", "dotty": "dorothy", "izzy": "isabel isabella isobel elizabeth",
+    "issy": "isabel isabella isobel", "frankie": "frances francesca francis",
+    "tori": "victoria", "gabby": "gabriella gabrielle", "gabi": "gabriella gabrielle",
+    "sammy": "samuel samantha", "manny": "emmanuel manuel", "olly": "oliver",
+    "alfie": "alfred", "lottie": "charlotte", "kez": "kerry kerrie", "mags": "margaret",
+    "ally": "alison alexandra alistair alastair", "kenny": "kenneth", "archie": "archibald",
+    "reggie": "reginald", "ronnie": "ronald veronica", "lenny": "leonard", "jez": "jeremy",
+    "shelley": "michelle rochelle", "tess": "teresa theresa", "tessa": "teresa theresa",
+    "pip": "philippa phillipa", "pippa": "philippa phillipa", "hattie": "harriet",
+    "kit": "christopher", "stevie": "stephen stephanie", "del": "derek", "bridie": "bridget",
 }
 _FULL_NAMES = {short: frozenset(full.split()) for short, full in _SHORT_FORMS.items()}
 
@@ -150,7 +161,8 @@ catherine katherine katharine kathryn cathryn; stephen steven; philip phillip;
 clare claire; brian bryan; teresa theresa; isobel isabel isabelle; rachel rachael;
 lindsay lindsey; hayley haley hailey; aaron arron; nicola nichola; geoffrey jeffrey;
 shaun sean shawn; john jon; david dafydd dewi; kieran ciaran; connor conor;
-caitlin kaitlyn katelyn; callum calum; karen karin
+caitlin kaitlyn katelyn; callum calum; karen karin; christopher kristopher;
+christine kristine; christina kristina; hugh huw; evan ifan
 """
 _CANONICAL = {name: group.split()[0] for group in _SPELLINGS.replace("\n", " ").split(";")
               for name in group.split()}
@@ -162,14 +174,28 @@ def _forms(name: str) -> frozenset[str]:
     return frozenset(_CANONICAL.get(n, n) for n in (*_FULL_NAMES.get(name, ()), name))
 
 
+# Yoruba names are shortened to what follows their first part: Seun for Oluwaseun, Tunde for
+# Babatunde, Femi for Olufemi, Bayo for Adebayo, Wale for Olawale, Kemi for Oluwakemi.
+_YORUBA_FIRST_PARTS = ("oluwa", "olu", "ola", "ade", "baba", "omo", "ayo", "ibi", "oye", "ife")
+
+
+def _yoruba_short(short: str, full: str) -> bool:
+    return len(short) >= 4 and any(full == part + short for part in _YORUBA_FIRST_PARTS)
+
+
 def first_names_match(a: str, b: str) -> bool:
     """Two first names one person could be written with: the same, one starting the other
     (Ken, Kenneth; Jeff, Jeffrey), a short form of the other (Bill, William; Liz,
-    Elizabeth; Bill, Will), or another spelling of it (Stephen, Steven; Mohammed,
-    Muhammad). Lower case, accents folded."""
+    Elizabeth; Bill, Will; Seun, Oluwaseun), or another spelling of it (Stephen, Steven;
+    Mohammed, Muhammad). Lower case, accents folded."""
     if a == b or (min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))):
         return True
-    return bool(_forms(a) & _forms(b))
+    if bool(_forms(a) & _forms(b)) or _yoruba_short(a, b) or _yoruba_short(b, a):
+        return True
+    # Chris for Kristopher: the start of another spelling of it
+    ca, cb = _CANONICAL.get(a, a), _CANONICAL.get(b, b)
+    return min(len(a), len(b)) >= 3 and (ca != a or cb != b) and \
+        (ca.startswith(cb) or cb.startswith(ca))
 
 
 # Gmail ignores dots in the local part, and googlemail.com (its name in the UK until 2010)

@@ -146,6 +146,16 @@ def test_openings_that_greet_no_one_by_name_are_not_greetings(body):
     ("deborah.lane@council.gov.uk", Greeting(("Debbie",), False, True), ""),
     ("jacqueline.ross@council.gov.uk", Greeting(("Jackie",), False, True), ""),
     ("patricia.ward@council.gov.uk", Greeting(("Trish",), False, True), ""),
+    ("oluwaseun.adeyemi@nhs.net", Greeting(("Seun",), False, True), ""),  # Yoruba short forms
+    ("babatunde.okafor@nhs.net", Greeting(("Tunde",), False, True), ""),
+    ("kristopher.hale@council.gov.uk", Greeting(("Chris",), False, True), ""),
+    ("charlotte.webb@council.gov.uk", Greeting(("Lottie",), False, True), ""),
+    ("isabel.ford@council.gov.uk", Greeting(("Izzy",), False, True), ""),
+    ("hugh.evans@cyngor.gov.wales", Greeting(("Huw",), False, True), ""),
+    ("a.smith-jones@council.gov.uk", Greeting(("Smith-Jones",), True, True), ""),
+    ("a.smithjones@council.gov.uk", Greeting(("Smith-Jones",), True, True), ""),
+    ("asj@council.gov.uk", Greeting(("Smith-Jones",), True, True), "Ann Smith-Jones"),
+    ("a.jones@council.gov.uk", Greeting(("Smith-Jones",), True, True), ""),  # half her name
 ])
 def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     assert greets(address, hello, shown_as)
@@ -165,6 +175,9 @@ def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
     ("jo.bloggs@council.gov.uk", Greeting(("Al",), False, True)),
     ("sarah.doe@council.gov.uk", Greeting(("Jane",), False, True)),
     ("kelly.mack@council.gov.uk", Greeting(("Mac",), True, True)),
+    ("a.smith-patel@council.gov.uk", Greeting(("Smith-Jones",), True, True)),
+    ("tim.hale@council.gov.uk", Greeting(("Tom",), False, True)),
+    ("seun.adeyemi@nhs.net", Greeting(("Tunde",), False, True)),
 ])
 def test_a_greeting_does_not_fit_someone_else(address, hello):
     assert not greets(address, hello)
