@@ -300,10 +300,10 @@ class RecipientRiskAssessor:
                     signals += self.slips.imitation(address, domain, contacts, targets,
                                                     org_domains, quoted, near, spellings,
                                                     top_domains, dressed=bool(dressed))
-                    if address in shown_as() and \
-                            not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
-                        signals += self.slips.shown_as_contact(address, shown_as()[address],
-                                                               contacts, targets)
+                if address in shown_as() and \
+                        not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
+                    signals += self.slips.shown_as_contact(address, shown_as()[address],
+                                                           contacts, targets, bool(known))
                 if address in shown_in_names and \
                         not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
                     signals += self.slips.shown_as_another_address(

@@ -122,18 +122,24 @@ class Slips:
         return []
 
     def shown_as_contact(self, address: str, shown_as: str, contacts: names.Contacts,
-                         targets: list[str]) -> list[Signal]:
+                         targets: list[str], known: bool = False) -> list[Signal]:
         """A new address written with a regular contact's full name ("Sarah Khan
         <s.k@otherorg.org>" when sarah.khan@nhs.net is written to every week): the entry an
         autocomplete kept from a reply to an impostor, or a name pasted over the wrong
         address. Not when the address itself carries both names (her own other address is
-        `confusable-address` by its local part), nor when that contact is on the message."""
+        `confusable-address` by its local part), nor when that contact is on the message.
+
+        `known`: an address the sender writes to, shown with another contact's name ("DC
+        Smith <m.brown@leedsth.nhs.uk>", a contact card saved with the wrong address): the
+        sender sees DC Smith in To and the mail goes to Mark Brown. Only when the address
+        shares no name word with the one shown: her own second address (s.khan@ under "Sarah
+        Khan") and a team mailbox under its writer's name are not it."""
         shown = greeting.name_words_of(shown_as)
         if len(shown) < 2:
             return []
         mine = set(names.name_words(address))
         for first, last in ((shown[0], shown[-1]), (shown[-1], shown[0])):  # "Khan, Sarah"
-            if {first, last} <= mine:
+            if {first, last} <= mine or known and {first, last} & mine:
                 return []
             for c in contacts.named(first, last):
                 if c.count >= self.known_min and c.recipient not in targets:

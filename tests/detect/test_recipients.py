@@ -236,6 +236,24 @@ def test_a_new_address_shown_with_a_regular_contacts_name_is_confusable(store):
         assert "shown with" not in " ".join(s.explanation for s in r.signals)
 
 
+def test_a_known_address_shown_with_another_contacts_name_is_confusable(store):
+    """A contact card saved with the wrong address: the sender sees Sarah Khan in To, and
+    the NHS number goes to jo.bloggs, whom they also write to."""
+    to = "Sarah Khan <jo.bloggs@fostering-partners.org.uk>"
+    r = assess(store, "jo.bloggs@fostering-partners.org.uk", to=[to], body="Dear Sarah,\n")[
+        "jo.bloggs@fostering-partners.org.uk"]
+    assert "known-correspondent" in names(r)
+    assert "shown with the name of sarah.khan@nhs.net" in why(r, "confusable-address")
+    assert r.risk >= 0.8
+    # her name with her own known address, or a known address sharing a word of the name
+    # shown (her second address, a team mailbox under its writer's name), is not it
+    store.learn([Pair(SENDER, "s.khan@leedsth.nhs.uk", time.time(), 5)])
+    for to, address in (("Sarah Khan <sarah.khan@nhs.net>", "sarah.khan@nhs.net"),
+                        ("Sarah Khan <s.khan@leedsth.nhs.uk>", "s.khan@leedsth.nhs.uk")):
+        r = assess(store, address, to=[to], body="Dear Sarah,\n")[address]
+        assert "confusable-address" not in names(r), to
+
+
 def test_a_new_address_shown_as_another_address_is_confusable(store):
     # '"sarah.khan@nhs.net" <s.k.1990@gmail.com>': the sender reads the partner's address in
     # the To line, and the mail goes to a stranger's (an impostor's reply kept by the
