@@ -195,7 +195,8 @@ class RecipientRiskAssessor:
         quoted = in_body - set(targets) - {sender}
         contacts = names.Contacts(store.contact_rows(sender) if mine else [])
         namesakes = names.namesakes(targets, contacts)
-        brought = self._brought_in(message, outside, hello, shown_as, contacts, targets)
+        introductions = self._brought_in(message, outside, hello, shown_as, contacts, targets)
+        brought = {t for t, doubt in introductions.items() if not doubt}
         outside -= brought
         together = _Organisations(targets)
         top_domains = functools.cache(  # read once a message, and only if a recipient asks
@@ -256,7 +257,8 @@ class RecipientRiskAssessor:
                             S.UNKNOWN_ADDRESS, f"no one here has written to {address} before"))
                         signals += self.slips.unknown_colleague(address, mistaken)
                 if address in outside:
-                    signals.append(self._not_in_thread(address, known))
+                    signals.append(self._not_in_thread(address, known,
+                                                       introductions.get(address, "")))
             else:
                 if match := in_domains(domain, self.partners):
                     under = "" if match == domain else f" (under {_readable(match)})"
@@ -311,7 +313,8 @@ class RecipientRiskAssessor:
                 if not any(s.name == S.LOOKALIKE_DOMAIN for s in signals):
                     signals += self.slips.mixed_alphabets(domain)
                 if address in outside:
-                    signals.append(self._not_in_thread(address, known))
+                    signals.append(self._not_in_thread(address, known,
+                                                       introductions.get(address, "")))
                 elif not (known and known.count >= self.known_min) and \
                         address not in greeted and address not in brought and \
                         not names.mentioned(address, words) and \
@@ -416,15 +419,17 @@ class RecipientRiskAssessor:
             return None
         return author
 
-    def _not_in_thread(self, address: str, known: Correspondence | None) -> Signal:
+    def _not_in_thread(self, address: str, known: Correspondence | None,
+                       doubt: str = "") -> Signal:
         """Added to a conversation: the stranger, unless the sender copies them in as a habit
-        (a PA, a team's business support), which the store counts as `joined`."""
+        (a PA, a team's business support), which the store counts as `joined`. `doubt`: why
+        the name the message brings them in by does not settle it ("you also write to ...")."""
         if known is not None and known.joined >= self.copied_in_min:
             return self._signal(
                 S.OFTEN_COPIED_IN, f"{address} was not part of this conversation, but you have "
                 f"copied them into {known.joined} conversations before")
         return self._signal(S.NOT_IN_THREAD, f"this replies to or forwards a conversation that "
-                            f"{address} was not part of")
+                            f"{address} was not part of{'; ' + doubt if doubt else ''}")
 
     def score(self, signals: list[Signal]) -> float:
         return combine((s.name, s.weight) for s in signals)
@@ -547,30 +552,36 @@ class RecipientRiskAssessor:
     @staticmethod
     def _brought_in(message: Message, outside: set[str], hello: greeting.Greeting | None,
                     display_names: Callable[[], dict[str, str]], contacts: names.Contacts,
-                    targets: list[str]) -> set[str]:
-        """Of the recipients added to a conversation, those its own text greets or brings in
-        by name ("Hi Sarah and Ann", "copying in Mark"): added on purpose. Not by a name the
-        quoted conversation holds (the Ann in it may be the one meant), nor by one that fits
-        another of the sender's contacts as well (the other Ann is the autocomplete's error
-        that not-in-thread is there for)."""
+                    targets: list[str]) -> dict[str, str]:
+        """The recipients added to a conversation whom its own text greets or brings in by
+        name ("Hi Sarah and Ann", "copying in Mark"), each with "" when added on purpose, or
+        with why the name cannot vouch for them: the quoted conversation names an Ann too
+        (she may be the one meant), or the name fits another of the sender's contacts as well
+        (the other Ann is the autocomplete's error that not-in-thread is there for)."""
         if not outside:
-            return set()
+            return {}
         start = thread.quote_start(message.body)
         intro = greeting.introduced(message.body, start)
         people = [p for g in (hello, intro) if g is not None for p in greeting.each_person(g)]
         if not people:
-            return set()
+            return {}
         quoted = thread.words_of(message.body[start:thread.THREAD_CHARS])
         shown_as = display_names()
-        out: set[str] = set()
+        out: dict[str, str] = {}
         others = [r[0] for r in contacts.rows if r[0] not in targets]
         for one in people:
-            if names.folded(one.names[0]) in quoted:
-                continue
             fits = {t for t in outside if greeting.greets(t, one, shown_as.get(t, ""), False)}
-            if fits and not any(greeting.greets(c, one, "", False) for c in others
-                                if not any(names.same_person(t, c) for t in fits)):
-                out |= fits
+            if not fits:
+                continue
+            said = names.quote(one.names[0])
+            rival = next((c for c in others if greeting.greets(c, one, "", False)
+                          and not any(names.same_person(t, c) for t in fits)), None)
+            doubt = f"the conversation it quotes names a {said} too" \
+                if names.folded(one.names[0]) in quoted else \
+                f"you also write to {rival}" if rival else ""
+            for t in fits:
+                if out.get(t, "x"):  # brought in on purpose by any name: so be it
+                    out[t] = doubt and f"the message brings in {said}, but {doubt}"
         return out
 
     def _greeting(self, address: str, hello: greeting.Greeting | None,

@@ -933,11 +933,14 @@ def test_a_name_that_fits_another_contact_or_the_quoted_thread_brings_in_no_one(
     quoting_mark = assess(store, "sarah.khan@nhs.net", "m.brown@leedsth.nhs.uk",
                           subject="RE: visit", body=body + "Mark Patel will join us.\n",
                           cc=shown)
-    assert "not-in-thread" in names(quoting_mark["m.brown@leedsth.nhs.uk"])
+    assert why(quoting_mark["m.brown@leedsth.nhs.uk"], "not-in-thread").endswith(
+        "; the message brings in Mark, but the conversation it quotes names a Mark too")
     store.learn([Pair(SENDER, "mark.bryant@fosterline.org.uk", time.time(), 5)])
     two_marks = assess(store, "sarah.khan@nhs.net", "m.brown@leedsth.nhs.uk",
                        subject="RE: visit", body=body, cc=shown)
-    assert "not-in-thread" in names(two_marks["m.brown@leedsth.nhs.uk"])
+    assert why(two_marks["m.brown@leedsth.nhs.uk"], "not-in-thread") == (
+        "this replies to or forwards a conversation that m.brown@leedsth.nhs.uk was not part "
+        "of; the message brings in Mark, but you also write to mark.bryant@fosterline.org.uk")
 
 
 def test_a_stranger_brought_in_by_name_is_neither_unmentioned_nor_greeted_away(store):
