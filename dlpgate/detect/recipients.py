@@ -121,13 +121,43 @@ _MARKING = re.compile(rf"\b(?i:OFFICIAL{_DASHES}SENSITIVE|SWYDDOGOL{_DASHES}SENS
 _MARKING_HEADERS = ("sensitivity", "x-protective-marking", "x-classification", "msip_labels")
 
 
-def is_marked(message: Message) -> bool:
-    """OFFICIAL-SENSITIVE or above in the subject, a protective-marking header or a banner
-    line above the body ("Classification: OFFICIAL-SENSITIVE")."""
+# A marking line in an attached document: a page's header or footer ("OFFICIAL-SENSITIVE:
+# PERSONAL" on every page of a Word report), or a banner over its first page. A line of
+# its own, the marking with at most its caveats (PERSONAL, COMMERCIAL, LOCSEN) and a
+# "Classification:" label: a policy that says "documents marked OFFICIAL-SENSITIVE must..."
+# marks nothing, and nor does a heading "Handling OFFICIAL-SENSITIVE information".
+_CAVEATS = r"(?:[\s:\-_/\u2010-\u2015\[\]()]+(?i:PERSONAL|COMMERCIAL|LOCSEN|SECURITY))*"
+_MARKING_LINE = re.compile(
+    r"^[^\w\n]*(?:(?i:(?:security\s+)?classification|protective\s+marking|dosbarthiad)"
+    r"\s*:[^\w\n]*)?"
+    rf"(?:(?i:OFFICIAL{_DASHES}SENSITIVE|SWYDDOGOL{_DASHES}SENSITIF){_CAVEATS}"
+    r"|SECRET|TOP[\s\-_]*SECRET|CYFRINACH(?:\s+IAWN)?)[^\w\n]*$", re.MULTILINE)
+# Of each attachment's text, as much as is read for a marking: a document's headers and
+# footers come after its body, so its whole text up to this
+_MARKED_TEXT = 500_000
+
+
+def marked_where(message: Message) -> str:
+    """Where the message is marked OFFICIAL-SENSITIVE or above, or "" when it is not: "the
+    message" (its subject, a protective-marking header, a banner line above the body:
+    "Classification: OFFICIAL-SENSITIVE") or "an attachment" (a marking line of its own in
+    an attached document: its page header). An attachment's name is not said: it may name
+    the child the report is about."""
     headers = " ".join(v for k, v in message.headers if k.lower() in _MARKING_HEADERS)
     banners = [x for x in greeting.banner_lines(message.body)[:3]
                if greeting.BANNER.match(x) or not any(c.islower() for c in x)]
-    return any(_MARKING.search(t) for t in (message.subject, headers, *banners))
+    if any(_MARKING.search(t) for t in (message.subject, headers, *banners)):
+        return "the message"
+    if any(p.is_attachment and _MARKING_LINE.search(p.text[:_MARKED_TEXT])
+           for p in message.parts):
+        return "an attachment"
+    return ""
+
+
+def is_marked(message: Message) -> bool:
+    """Whether the message, or a document attached to it, is marked OFFICIAL-SENSITIVE or
+    above (`marked_where`)."""
+    return bool(marked_where(message))
 
 
 class RecipientRiskAssessor:
@@ -637,9 +667,9 @@ class RecipientRiskAssessor:
         if len(orgs) >= 3:
             out.append(self._signal(
                 S.MIXED_AUDIENCE, f"the message goes to {len(orgs)} unrelated organisations"))
-        if is_marked(message):
+        if where := marked_where(message):
             out.append(self._signal(
-                S.PROTECTIVE_MARKING, "the message is marked OFFICIAL-SENSITIVE or above and "
+                S.PROTECTIVE_MARKING, f"{where} is marked OFFICIAL-SENSITIVE or above and "
                 "this destination is not on the secure list"))
         # "no recipient has that name" only where each has a name to compare: ab123@ (a
         # student or staff number) with no display name may be the Sophie greeted

@@ -13,6 +13,7 @@ from dlpgate.history import Pair, anchors
 from dlpgate.model import Envelope
 from dlpgate.parse.mime import parse
 from dlpgate.store.sqlite import SQLiteStore
+from dlpgate.testdata import make_docx, with_members
 from dlpgate.testing import make_message
 
 SENDER = "alice.jones@example-council.gov.uk"
@@ -451,6 +452,43 @@ def test_a_marking_however_a_council_writes_it_is_found(store, subject, body, he
     msg = parse(raw, Envelope(SENDER, ("pat@gmail.com",)))
     [r] = RecipientRiskAssessor(SETTINGS).assess(msg, Context(SETTINGS, store))
     assert "protective-marking" in names(r)
+
+
+def _with_report(store, *lines: str):
+    header = ('<?xml version="1.0"?><w:hdr xmlns:w="http://schemas.openxmlformats.org/'
+              'wordprocessingml/2006/main"><w:p><w:r><w:t>' + lines[0] + "</w:t></w:r></w:p>"
+              "</w:hdr>") if lines[0] else None
+    doc = make_docx(list(lines[1:]))
+    if header:
+        doc = with_members(doc, {"word/header1.xml": header})
+    raw = make_message(sender=SENDER, to=["pat@gmail.com"], subject="Report",
+                       body="Please see attached.\n", attachments=(
+                           ("Jayden Okafor.docx", "application/vnd.openxmlformats-"
+                            "officedocument.wordprocessingml.document", doc),))
+    msg = parse(raw, Envelope(SENDER, ("pat@gmail.com",)))
+    [r] = RecipientRiskAssessor(SETTINGS).assess(msg, Context(SETTINGS, store))
+    return r
+
+
+def test_a_document_marked_on_its_pages_marks_the_message_that_carries_it(store):
+    # the report's Word header says OFFICIAL-SENSITIVE; the note it is attached to says
+    # nothing, and the report went to gmail unflagged
+    r = _with_report(store, "OFFICIAL-SENSITIVE: PERSONAL", "Conference minutes.")
+    assert why(r, "protective-marking") == (
+        "an attachment is marked OFFICIAL-SENSITIVE or above and this destination is not on "
+        "the secure list")  # not its name, which may be the child's
+    assert "protective-marking" in names(_with_report(store, "", "SWYDDOGOL-SENSITIF",
+                                                      "Cofnodion."))
+
+
+@pytest.mark.parametrize("lines", [
+    ("", "Documents marked OFFICIAL-SENSITIVE must be locked away."),
+    ("", "Handling OFFICIAL-SENSITIVE information", "Lock it away."),
+    ("OFFICIAL", "The rota."),
+    ("", "Secret", "Our secret recipe."),
+])
+def test_a_document_that_only_speaks_of_markings_is_not_marked(store, lines):
+    assert "protective-marking" not in names(_with_report(store, *lines))
 
 
 @pytest.mark.parametrize("subject, body", [
