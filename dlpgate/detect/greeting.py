@@ -279,24 +279,21 @@ _INTRODUCED_MAX = 12
 def introduced(body: str, quote_start: int) -> Greeting | None:
     """Whom the message's own text brings into the conversation by name, as a greeting of
     them: a reply that adds a colleague says so, by first name as often as not."""
-    names_: list[str] = []
-    surnames: list[str] = []
+    people: list[tuple[str, str]] = []
     text = body[:min(quote_start, 20000)]
     for m in _INTRODUCED.finditer(text):
         name = m.group("name") or m.group("mention") or m.group("vocative")
-        surname = m.group("surname") or m.group("mentioned_surname") or ""
         if not _is_name(name) or name.isupper() or name.endswith(("'s", "\u2019s")):
             continue  # "copying in HR", "copying in Ken's notes": no one brought in
-        found = [(name, surname if surname[:1].isupper() and _is_name(surname) else "")]
+        found = [(name, m.group("surname") or m.group("mentioned_surname") or "")]
         if m.group("name"):  # "copying in Ann and Mark", "adding Priya, Tom & Sam"
             pos = m.end()
             while (more := _ANOTHER.match(text, pos)) and _is_name(more.group("name")):
                 found.append((more.group("name"), more.group("surname") or ""))
                 pos = more.end()
-        for n, s in found:
-            if (n, s) not in zip(names_, surnames, strict=True):
-                names_.append(n)
-                surnames.append(s if s[:1].isupper() and _is_name(s) else "")
-    if not names_ or len(names_) > _INTRODUCED_MAX:
+        # a surname only as one is written ("copying in Mark now": Mark alone)
+        people += [(n, s if s[:1].isupper() and _is_name(s) else "") for n, s in found]
+    people = list(dict.fromkeys(people))
+    if not people or len(people) > _INTRODUCED_MAX:
         return None
-    return Greeting(tuple(names_), False, True, tuple(surnames))
+    return Greeting(tuple(n for n, _ in people), False, True, tuple(s for _, s in people))

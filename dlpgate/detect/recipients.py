@@ -610,7 +610,7 @@ class RecipientRiskAssessor:
                 if names.folded(one.names[0]) in quoted else \
                 f"you also write to {rival}" if rival else ""
             for t in fits:
-                if out.get(t, "x"):  # brought in on purpose by any name: so be it
+                if out.get(t) != "":  # one name that brings them in on purpose is enough
                     out[t] = doubt and f"the message brings in {said}, but {doubt}"
         return out
 
