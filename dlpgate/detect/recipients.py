@@ -126,12 +126,15 @@ _MARKING_HEADERS = ("sensitivity", "x-protective-marking", "x-classification", "
 # its own, the marking with at most its caveats (PERSONAL, COMMERCIAL, LOCSEN) and a
 # "Classification:" label: a policy that says "documents marked OFFICIAL-SENSITIVE must..."
 # marks nothing, and nor does a heading "Handling OFFICIAL-SENSITIVE information".
-_CAVEATS = r"(?:[\s:\-_/\u2010-\u2015\[\]()]+(?i:PERSONAL|COMMERCIAL|LOCSEN|SECURITY))*"
+# Bounded runs of punctuation and space around it: a line of 500,000 spaces or dashes is
+# tried once, not walked back over.
+_CAVEATS = r"(?:[ \t:\-_/\u2010-\u2015\[\]()]{1,6}(?i:PERSONAL|COMMERCIAL|LOCSEN|SECURITY)){0,3}"
+_FRAME = r"[^\w\n]{0,12}"
 _MARKING_LINE = re.compile(
-    r"^[^\w\n]*(?:(?i:(?:security\s+)?classification|protective\s+marking|dosbarthiad)"
-    r"\s*:[^\w\n]*)?"
+    rf"^{_FRAME}(?:(?i:(?:security[ \t]+)?classification|protective[ \t]+marking|dosbarthiad)"
+    rf"[ \t]*:{_FRAME})?"
     rf"(?:(?i:OFFICIAL{_DASHES}SENSITIVE|SWYDDOGOL{_DASHES}SENSITIF){_CAVEATS}"
-    r"|SECRET|TOP[\s\-_]*SECRET|CYFRINACH(?:\s+IAWN)?)[^\w\n]*$", re.MULTILINE)
+    rf"|SECRET|TOP[ \t\-_]{{0,3}}SECRET|CYFRINACH(?:[ \t]+IAWN)?){_FRAME}$", re.MULTILINE)
 # Of each attachment's text, as much as is read for a marking: a document's headers and
 # footers come after its body, so its whole text up to this
 _MARKED_TEXT = 500_000
