@@ -233,22 +233,28 @@ EXPLAINED_RECIPIENTS = 20
 def explained(result, reveal: bool = False) -> str:
     """`scan --explain`: under a message's verdict, why, and each recipient's risk with the
     signals behind it, riskiest first, as a sender or a policy author reads them: what speaks
-    against the recipient, then what speaks for them. Names the message writes are masked
-    unless `reveal`, as in --json."""
-    from dlpgate.model import IN_FAVOUR
+    against the recipient, then what speaks for them. Recipients sharing every signal are one
+    entry, as on the review page (a circular's five hundred residents are one, and the odd
+    one out stands alone). Names the message writes are masked unless `reveal`, as in
+    --json."""
+    from dlpgate.review import recipients
 
     lines = [f"    why: {reason}" for reason in reasons(result.decision, reveal)]
     ranked = sorted(result.evidence.recipients, key=lambda r: -r.risk)
-    for r in ranked[:EXPLAINED_RECIPIENTS]:
-        lines.append(f"    {r.address}: risk {r.risk:.2f}")
-        said = [(s, (s.revealed or s.explanation) if reveal else s.explanation)
-                for s in r.signals]
-        lines += [f"        - {s.name.value}: {why}" for s, why in said
-                  if s.name not in IN_FAVOUR]
-        lines += [f"        + {s.name.value}: {why}" for s, why in said if s.name in IN_FAVOUR]
-    if len(ranked) > EXPLAINED_RECIPIENTS:  # a circular's five hundred would bury the rest
-        rest = ranked[EXPLAINED_RECIPIENTS:]
-        lines.append(f"    and {len(rest)} more recipients, risk {rest[0].risk:.2f} or less "
+    rows = recipients.rows([{
+        "address": r.address, "risk": r.risk, "signals": [s.name.value for s in r.signals],
+        "explanations": [(s.revealed or s.explanation) if reveal else s.explanation
+                         for s in r.signals]} for r in ranked])
+    for row in rows[:EXPLAINED_RECIPIENTS]:
+        others = len(row.addresses) - 1
+        alike = f" and {others} other{'s' if others > 1 else ''} with the same signals" \
+            if others else ""
+        lines.append(f"    {row.addresses[0]}{alike}: risk {row.risk}")
+        lines += [f"        - {name}: {why}" for name, why in row.warnings]
+        lines += [f"        + {name}: {why}" for name, why in row.favour]
+    if rest := [risk for row in rows[EXPLAINED_RECIPIENTS:] for risk in row.risks]:
+        # twenty entries at most: a message to five hundred of all kinds would bury the rest
+        lines.append(f"    and {len(rest)} more recipients, risk {max(rest):.2f} or less "
                      "(--json lists every one)")
     return "".join(f"{line}\n" for line in lines)
 

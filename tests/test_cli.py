@@ -101,16 +101,37 @@ def test_scan_explain_says_why_and_each_recipients_risk_with_names_masked(tmp_pa
     assert "greeting Amy but no recipient has that name" in shown
 
 
-def test_scan_explain_lists_the_riskiest_twenty_recipients_of_a_circular(tmp_path):
+def test_scan_explain_makes_one_entry_of_recipients_sharing_every_signal(tmp_path):
+    # forty colleagues with the same four signals were twenty entries, and the count of the
+    # rest: the odd one out stands alone, the forty are one
     path = tmp_path / "a.eml"
     staff = tuple(f"user{i}@example-council.gov.uk" for i in range(40))
     path.write_bytes(make_message(to=(*staff, "carol.smith@gmial.com"), body="Friday.\n"))
     said = dlpgate("scan", "--explain", str(path)).stdout.decode().splitlines()
     listed = [line for line in said if line.startswith("    ") and ": risk " in line]
-    assert len(listed) == 20 and listed[0].startswith("    carol.smith@gmial.com: risk 1.00")
-    risks = [float(line.rpartition(" ")[2]) for line in listed]
-    assert said[-1] == f"    and 21 more recipients, risk {risks[-1]:.2f} or less (--json lists " \
-        "every one)" and risks == sorted(risks, reverse=True)
+    assert listed[0] == "    carol.smith@gmial.com: risk 1.00"
+    assert listed[1].startswith("    user0@example-council.gov.uk and 39 others with the same "
+                                "signals: risk 0.")
+    assert len(listed) == 2 and not said[-1].startswith("    and ")
+
+
+def test_scan_explain_lists_twenty_entries_riskiest_first_and_counts_the_rest():
+    from types import SimpleNamespace
+
+    from dlpgate.cli import explained
+    from dlpgate.model import Decision, RecipientRisk, RecipientSignal, Signal, Verdict
+
+    kinds = list(RecipientSignal)
+    people = [RecipientRisk(f"p{i}@example.org", round(1 - i / 100, 2), (
+        Signal(kinds[i % len(kinds)], "one"), Signal(kinds[(i + 1) % len(kinds)], "two")))
+        for i in range(30)]  # thirty recipients, each with signals of their own
+    result = SimpleNamespace(decision=Decision(Verdict.ALLOW, (), ()),
+                             evidence=SimpleNamespace(recipients=tuple(reversed(people))))
+    said = explained(result).splitlines()
+    listed = [line for line in said if ": risk " in line]
+    assert [line.split(":")[0].strip() for line in listed] == [f"p{i}@example.org"
+                                                               for i in range(20)]
+    assert said[-1] == "    and 10 more recipients, risk 0.80 or less (--json lists every one)"
 
 
 def test_a_file_named_after_its_person_is_masked_in_scan_json_unless_revealed(tmp_path):
