@@ -358,9 +358,7 @@ class RecipientRiskAssessor:
                     signals.append(self._signal(
                         S.UNMENTIONED, f"{address} is {known_as} and the message's subject and "
                         "text do not mention them by name"))
-                own = domain in self.webmail and in_domains(domain_of(sender), self.internal) \
-                    and (names.spells(address, own_name) or
-                         names.spells(address, names.spelled_name(sender)))
+                own = self._own(address, domain, sender, own_name, shown_as().get(address, ""))
                 if not known and not own:  # the sender's own name is no sign of someone meant
                     signals += self._meant(address, domain, words, in_body, together)
                     signals += self._greeting(address, hello, greeted,
@@ -371,8 +369,8 @@ class RecipientRiskAssessor:
                 if own:
                     # a case file forwarded home: the council's data in a private account
                     signals.append(self._signal(
-                        S.OWN_PERSONAL_ADDRESS, f"{address} spells your own name: it looks "
-                        "like your personal address, outside the council's systems"))
+                        S.OWN_PERSONAL_ADDRESS, f"{address} {own}: it looks like your "
+                        "personal address, outside the council's systems"))
                 signals += [s for s in message_signals if s.name != S.PROTECTIVE_MARKING
                             or not in_domains(domain, self.secure)]
             if not known and not internal and written and \
@@ -424,6 +422,21 @@ class RecipientRiskAssessor:
             if len(words := greeting.name_words_of(name.replace(",", " "))) >= 2:
                 return [words[-1], words[0]] if "," in name else words
         return names.name_words(message.from_addr or "")
+
+    def _own(self, address: str, domain: str, sender: str, own_name: list[str],
+             shown_as: str) -> str:
+        """How a webmail address is the sender's own, or "": it spells their name
+        (sarah.jones85@), or To shows it with their name ("Sarah Jones (home)"
+        <pinkfluffy@...>: the contact card they saved for themselves)."""
+        if domain not in self.webmail or not in_domains(domain_of(sender), self.internal):
+            return ""
+        if names.spells(address, own_name) or names.spells(address, names.spelled_name(sender)):
+            return "spells your own name"
+        shown = greeting.name_words_of(_ROLE_AFTER_NAME.sub("", shown_as).replace(",", " "))
+        mine = [names.folded(w) for w in own_name]
+        if len(mine) >= 2 and mine[0] in shown and mine[-1] in shown:
+            return "is shown with your own name"
+        return ""
 
     @staticmethod
     def _asker(message: Message, targets: list[str], own: list[str]) -> str | None:

@@ -1392,6 +1392,21 @@ def test_work_forwarded_to_the_senders_own_webmail_is_their_own_personal_address
         assert "own-personal-address" not in names(r), address
 
 
+def test_a_webmail_address_the_sender_saved_under_their_own_name_is_their_own(store):
+    # pinkfluffy@ spells no one's name; the contact card she made for it says whose it is
+    own = "Emma Clarke <emma.clarke@example-council.gov.uk>"
+    for shown in ("Emma Clarke (home)", "Clarke, Emma", "Emma Clarke - personal"):
+        r = assess(store, "pinkfluffy@hotmail.co.uk", to=[f'"{shown}" <pinkfluffy@hotmail.co.uk>'],
+                   body="To finish at home.\n", sender=own)["pinkfluffy@hotmail.co.uk"]
+        assert why(r, "own-personal-address") == (
+            "pinkfluffy@hotmail.co.uk is shown with your own name: it looks like your personal "
+            "address, outside the council's systems"), shown
+    for shown in ("Emma Jones", "Mum", "Clarke family"):  # another Emma; a relative
+        r = assess(store, "pinkfluffy@hotmail.co.uk", to=[f'"{shown}" <pinkfluffy@hotmail.co.uk>'],
+                   body="To finish at home.\n", sender=own)["pinkfluffy@hotmail.co.uk"]
+        assert "own-personal-address" not in names(r), shown
+
+
 def test_a_look_alike_domain_is_named_as_the_sender_saw_it_and_as_it_travels(store):
     # "nhs.xn--nt-nlc uses look-alike characters to spell nhs.net" meant nothing to a sender
     address = "gp@" + "nhs.n\u0435t".encode("idna").decode()
