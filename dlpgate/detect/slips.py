@@ -132,10 +132,11 @@ class Slips:
         `known`: an address the sender writes to, shown with another contact's name ("DC
         Smith <m.brown@leedsth.nhs.uk>", a contact card saved with the wrong address): the
         sender sees DC Smith in To and the mail goes to Mark Brown. Only when the address
-        shares no name word with the one shown: her own second address (s.khan@ under "Sarah
-        Khan") and a team mailbox under its writer's name are not it."""
+        shares no name word with the one shown (her own second address, s.khan@ under "Sarah
+        Khan", is not it) and is no team's (safeguarding@ shown as the Sarah who answers
+        from it is not either)."""
         shown = greeting.name_words_of(shown_as)
-        if len(shown) < 2:
+        if len(shown) < 2 or known and names.is_role_address(address):
             return []
         mine = set(names.name_words(address))
         for first, last in ((shown[0], shown[-1]), (shown[-1], shown[0])):  # "Khan, Sarah"

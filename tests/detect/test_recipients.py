@@ -248,9 +248,12 @@ def test_a_known_address_shown_with_another_contacts_name_is_confusable(store):
     assert r.risk >= 0.8
     # her name with her own known address, or a known address sharing a word of the name
     # shown (her second address, a team mailbox under its writer's name), is not it
-    store.learn([Pair(SENDER, "s.khan@leedsth.nhs.uk", time.time(), 5)])
+    store.learn([Pair(SENDER, "s.khan@leedsth.nhs.uk", time.time(), 5),
+                 Pair(SENDER, "safeguarding@leedsth.nhs.uk", time.time(), 5)])
     for to, address in (("Sarah Khan <sarah.khan@nhs.net>", "sarah.khan@nhs.net"),
-                        ("Sarah Khan <s.khan@leedsth.nhs.uk>", "s.khan@leedsth.nhs.uk")):
+                        ("Sarah Khan <s.khan@leedsth.nhs.uk>", "s.khan@leedsth.nhs.uk"),
+                        ("Sarah Khan <safeguarding@leedsth.nhs.uk>",
+                         "safeguarding@leedsth.nhs.uk")):
         r = assess(store, address, to=[to], body="Dear Sarah,\n")[address]
         assert "confusable-address" not in names(r), to
 
