@@ -13,7 +13,7 @@ from dlpgate.history import Pair, anchors
 from dlpgate.model import Envelope
 from dlpgate.parse.mime import parse
 from dlpgate.store.sqlite import SQLiteStore
-from dlpgate.testdata import make_docx, with_members
+from dlpgate.testdata import make_docx, make_pdf, make_xlsx, with_members
 from dlpgate.testing import make_message
 
 SENDER = "alice.jones@example-council.gov.uk"
@@ -482,6 +482,20 @@ def test_a_document_marked_on_its_pages_marks_the_message_that_carries_it(store)
         "the secure list")  # not its name, which may be the child's
     assert "protective-marking" in names(_with_report(store, "", "SWYDDOGOL-SENSITIF",
                                                       "Cofnodion."))
+
+
+@pytest.mark.parametrize("name, ctype, data", [
+    ("minutes.pdf", "application/pdf",
+     make_pdf("OFFICIAL - SENSITIVE\nChild protection conference\nPresent: ...")),
+    ("list.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+     make_xlsx([["OFFICIAL-SENSITIVE"], ["Name", "DOB"], ["Leo Turner", "12/03/2015"]])),
+])
+def test_a_pdf_or_a_spreadsheet_marked_on_a_line_of_its_own_is_marked(store, name, ctype, data):
+    raw = make_message(sender=SENDER, to=["pat@gmail.com"], subject="Report",
+                       body="Please see attached.\n", attachments=((name, ctype, data),))
+    [r] = RecipientRiskAssessor(SETTINGS).assess(parse(raw, Envelope(SENDER, ("pat@gmail.com",))),
+                                                 Context(SETTINGS, store))
+    assert "an attachment is marked" in why(r, "protective-marking")
 
 
 @pytest.mark.parametrize("lines", [
