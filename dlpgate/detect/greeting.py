@@ -268,7 +268,9 @@ def _fits(name: str, surname: bool, words: list[str], address: str, initials: bo
 # To), "Ann - copying you in". Only the message's own text, above what it quotes.
 _BRING = r"(?:copying|copied|cc'?ing|cc-ing|cc'?d|looping|looped|adding|added|bringing)"
 _INTRODUCED = re.compile(
-    rf"\b(?i:{_BRING})\s+(?:(?i:in)\s+)?(?:(?i:my|our)\s+(?i:colleagues?)\s+)?"
+    # "copying in my line manager, Ann Lee", "cc'ing the duty social worker Tom": a role
+    # of up to three words in lower case, between
+    rf"\b(?i:{_BRING})\s+(?:(?i:in)\s+)?(?:(?i:my|our|the)(?:\s+[a-z]+){{1,3}},?\s+)?"
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?"
     rf"|(?<![\w.@])@(?P<mention>{_NAME})(?:\s+(?P<mentioned_surname>{_NAME}))?"
     rf"|^[ \t]*(?P<vocative>{_NAME})[ \t]*[,\-\u2013:][ \t]*(?i:(?:I(?:'ve|\u2019ve| have)"

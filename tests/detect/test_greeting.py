@@ -204,6 +204,8 @@ def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
     ("Hi all,\nAnn - copying you in for the visit.", ["Ann"]),
     ("Jo, I have cc'd you in.", ["Jo"]),
     ("Looping in Siobhan O'Connor.", ["Siobhan O'Connor"]),
+    ("Copying in my line manager, Ann Lee.", ["Ann Lee"]),
+    ("Cc'ing the duty social worker Tom.", ["Tom"]),
 ])
 def test_a_reply_brings_people_in_by_name(text, people):
     got = introduced(text, len(text))
