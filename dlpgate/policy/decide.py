@@ -164,6 +164,9 @@ def _common_fields(rule: Rule, hit: Hit, facts: Facts, summary: Summary,
         "categories": ", ".join(c.replace("_", " ") for c in summary.special_categories)
         or "none",
         "sender_domain": domain_of(facts.message.from_addr or ""),
+        # where the protective marking is: "the message", or "an attachment" (never its
+        # name, which may be the child's); "nothing" when unmarked
+        "marked": (facts.marked_where or "nothing") if "{marked}" in rule.explain else "",
         "problems": "; ".join(dict.fromkeys(
             (f.revealed or f.explanation) if revealed else f.explanation
             for f in facts.evidence.findings if f.entity in PROBLEM_ENTITIES)) or "none",

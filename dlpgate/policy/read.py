@@ -43,7 +43,8 @@ EXAMPLE_KEYS = ("name", "from", "to", "cc", "bcc", "subject", "body", "headers",
                 "history", "expect")
 NOTIFY = ("sender", "reviewers")
 PLACEHOLDERS = ("recipient", "recipients", "domain", "signals", "entities", "subjects",
-                "people", "identifiers", "categories", "sender_domain", "rule", "problems")
+                "people", "identifiers", "categories", "sender_domain", "rule", "problems",
+                "marked")
 SIGNALS = tuple(s.value for s in RecipientSignal)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from dlpgate.detect.recipients import is_marked
+from dlpgate.detect.recipients import marked_where
 from dlpgate.detect.summary import Summary, category_of, normalise
 from dlpgate.history import domain_of, in_domains
 from dlpgate.history import normalise as normalise_address
@@ -66,7 +66,13 @@ class Facts:
 
     @functools.cached_property
     def marked(self) -> bool:
-        return is_marked(self.message)
+        return bool(self.marked_where)
+
+    @functools.cached_property
+    def marked_where(self) -> str:
+        """"the message" or "an attachment" (a report's page header), or "": where a
+        protective marking is, for the sender to look."""
+        return marked_where(self.message)
 
 
 @dataclass(frozen=True)

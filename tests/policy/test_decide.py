@@ -318,6 +318,24 @@ rules:
         assert d.rules == ("in-attachment",), part
 
 
+def test_an_explanation_says_where_the_marking_is_without_naming_the_attachment():
+    from dataclasses import replace
+
+    from dlpgate.model import TextPart
+
+    p = policy("""
+rules:
+  - {id: marked, title: t, when: {message: {marking: true}}, action: hold,
+     explain: "{marked} is marked OFFICIAL-SENSITIVE"}
+""")
+    d = decide(Evidence((), ()), message(subject="OFFICIAL-SENSITIVE: minutes"), p)
+    assert d.reasons == ("the message is marked OFFICIAL-SENSITIVE",)
+    report = replace(message(subject="Report"), parts=message().parts + (TextPart(
+        "Leo Turner.docx", "Minutes.\n\nOFFICIAL-SENSITIVE: PERSONAL\n", is_attachment=True),))
+    d = decide(Evidence((), ()), report, p)
+    assert d.reasons == ("an attachment is marked OFFICIAL-SENSITIVE",)
+
+
 def test_message_sender_and_marking_conditions():
     p = policy("""
 lists:
@@ -430,8 +448,8 @@ rules:
      explain: x}
 """)
     asked = []
-    is_marked = rules.is_marked
-    monkeypatch.setattr(rules, "is_marked", lambda m: asked.append(m) or is_marked(m))
+    marked_where = rules.marked_where
+    monkeypatch.setattr(rules, "marked_where", lambda m: asked.append(m) or marked_where(m))
     d = decide(Evidence((), ()), message(subject="OFFICIAL-SENSITIVE: minutes"), p)
     assert d.rules == ("a", "b") and len(asked) == 1
     d = decide(Evidence((finding("MALFORMED_MIME"),), ()), message(), p)
