@@ -492,6 +492,7 @@ def _risky_bulk_exposure(rng: random.Random) -> _Mail:
 
 _MARKS = ["OFFICIAL-SENSITIVE", "OFFICIAL SENSITIVE", "[OFFICIAL-SENSITIVE]", "OFFICIAL_SENSITIVE",
           "OFFICIAL-SENSITIVE PERSONAL"]
+_WELSH_MARKS = ["SWYDDOGOL-SENSITIF"]  # a Welsh council's bilingual templates
 _MARKED_TOPICS = [
     ("budget options 2026/27", "Draft options for discussion; figures are not yet agreed."),
     ("disciplinary investigation", "The investigation report is attached for your review."),
@@ -506,7 +507,7 @@ _MARKED_TOPICS = [
 def _risky_marked(rng: random.Random) -> _Mail:
     first, last, sender = _plain_sender(rng)
     topic, text = rng.choice(_MARKED_TOPICS)
-    mark = rng.choice(_MARKS)
+    mark = rng.choice(_MARKS + _WELSH_MARKS)
     subject = f"{mark}: {topic}" if not mark.startswith("[") else f"{mark} {topic}"
     if rng.random() < 0.5:
         to = _webmail_address(rng, *(rng.choice([(first, last), (None, None)])))
@@ -516,6 +517,10 @@ def _risky_marked(rng: random.Random) -> _Mail:
     attachments = [] if rng.random() < 0.5 else [
         {"name": f"{topic.split()[0]}.{rng.choice(['docx', 'pdf'])}",
          "text": f"{text}\nSection 1\nSection 2"}]
+    if attachments and rng.random() < 0.5:
+        # marked only on the report's pages, under a bland subject: "Please see attached"
+        subject = topic.capitalize()
+        attachments[0]["text"] = f"{mark}\n{attachments[0]['text']}"
     return _Mail(sender, [to], subject, "\n".join(lines) + "\n", attachments=attachments,
                  history=_background(rng))
 

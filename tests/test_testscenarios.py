@@ -116,10 +116,16 @@ def test_lists_to_a_new_organisation_name_at_least_ten_people(corpus):
                 h["recipient"] not in s.example.to for h in s.example.history)
 
 
-def test_marked_mail_says_official_sensitive_in_the_subject(corpus):
+def test_marked_mail_says_official_sensitive_in_the_subject_or_on_its_reports_pages(corpus):
+    mark = r"OFFICIAL[ _-]SENSITIVE|SWYDDOGOL-SENSITIF"
+    where = set()
     for s in corpus:
         if s.kind in ("marked-to-insecure", "marked-to-secure"):
-            assert re.search(r"OFFICIAL[ _-]SENSITIVE", s.example.subject)
+            pages = [a["text"].splitlines()[0] for a in s.example.attachments]
+            assert re.search(mark, s.example.subject) or any(re.fullmatch(mark + r".*", p)
+                                                             for p in pages)
+            where.add("subject" if re.search(mark, s.example.subject) else "pages")
+    assert where == {"subject", "pages"}
 
 
 def test_unreadable_attachments_are_encrypted_or_unscannable(corpus):
