@@ -850,12 +850,23 @@ def _benign_business(rng: random.Random) -> _Mail:
         if ext == "xlsx":
             text_lines = [f"Item {i},{rng.randrange(1, 50)},{rng.randrange(10, 9999)}.00"
                           for i in range(1, rng.randint(3, 15))]
+        elif rng.random() < 0.4:
+            # most council documents are OFFICIAL on every page, which is no protective
+            # marking to hold for; and a contract speaks of the markings it does not bear
+            text_lines = ["OFFICIAL", *text_lines, rng.choice(_MARKINGS_SPOKEN_OF)]
         attachments.append({"name": f"{subject.split()[0].lower()}.{ext}",
                             "text": "\n".join(text_lines)})
     lines += ["", _signoff(rng, first, last)]
     return _Mail(sender, [to], subject, "\n".join(lines) + "\n", attachments=attachments,
                  history=_background(rng))
 
+
+_MARKINGS_SPOKEN_OF = [
+    "Information marked OFFICIAL-SENSITIVE must not be sent to personal email accounts.",
+    "The supplier will handle OFFICIAL-SENSITIVE information as the Government Security "
+    "Classifications require.",
+    "No SECRET material is in scope of this contract.",
+]
 
 _NEWS = [
     ("Community fun day", "The community fun day is on Saturday in the park, from 11 until 4."),
