@@ -132,15 +132,20 @@ class Slips:
         `known`: an address the sender writes to, shown with another contact's name ("DC
         Smith <m.brown@leedsth.nhs.uk>", a contact card saved with the wrong address): the
         sender sees DC Smith in To and the mail goes to Mark Brown. Only when the address
-        shares no name word with the one shown (her own second address, s.khan@ under "Sarah
-        Khan", is not it) and is no team's (safeguarding@ shown as the Sarah who answers
-        from it is not either)."""
+        holds a name and nothing of the one shown (her own second address, s.khan@ or
+        jsmith2@ under "Sarah Khan" or "John Smith", is not it; nor is a collar number,
+        12345@, which says no name at all) and is no team's (safeguarding@ shown as the
+        Sarah who answers from it is not either)."""
         shown = greeting.name_words_of(shown_as)
-        if len(shown) < 2 or known and names.is_role_address(address):
+        if len(shown) < 2:
             return []
         mine = set(names.name_words(address))
+        local = address.rpartition("@")[0]
+        if known and (not mine or names.is_role_address(address) or
+                      any(len(w) >= 3 and w in local for w in (shown[0], shown[-1]))):
+            return []
         for first, last in ((shown[0], shown[-1]), (shown[-1], shown[0])):  # "Khan, Sarah"
-            if {first, last} <= mine or known and {first, last} & mine:
+            if {first, last} <= mine:
                 return []
             for c in contacts.named(first, last):
                 if c.count >= self.known_min and c.recipient not in targets:

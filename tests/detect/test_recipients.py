@@ -246,14 +246,16 @@ def test_a_known_address_shown_with_another_contacts_name_is_confusable(store):
     assert "known-correspondent" in names(r)
     assert "shown with the name of sarah.khan@nhs.net" in why(r, "confusable-address")
     assert r.risk >= 0.8
-    # her name with her own known address, or a known address sharing a word of the name
-    # shown (her second address, a team mailbox under its writer's name), is not it
-    store.learn([Pair(SENDER, "s.khan@leedsth.nhs.uk", time.time(), 5),
-                 Pair(SENDER, "safeguarding@leedsth.nhs.uk", time.time(), 5)])
+    # her name with her own known address, or a known address that holds some of the name
+    # shown (her second address), a team's mailbox or no name at all (a collar number): each
+    # written to as often, none is it
     for to, address in (("Sarah Khan <sarah.khan@nhs.net>", "sarah.khan@nhs.net"),
                         ("Sarah Khan <s.khan@leedsth.nhs.uk>", "s.khan@leedsth.nhs.uk"),
                         ("Sarah Khan <safeguarding@leedsth.nhs.uk>",
-                         "safeguarding@leedsth.nhs.uk")):
+                         "safeguarding@leedsth.nhs.uk"),
+                        ("Sarah Khan <khans2@leedsth.nhs.uk>", "khans2@leedsth.nhs.uk"),
+                        ("DC Sarah Khan <12345@leedsth.nhs.uk>", "12345@leedsth.nhs.uk")):
+        store.learn([Pair(SENDER, address, time.time(), 5)])
         r = assess(store, address, to=[to], body="Dear Sarah,\n")[address]
         assert "confusable-address" not in names(r), to
 
