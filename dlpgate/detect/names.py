@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from dlpgate.detect import lookalike
@@ -595,13 +596,35 @@ def written_names(message: Message) -> dict[str, list[str]]:
     return out
 
 
-def names_someone_else(address: str, written: dict[str, list[str]]) -> str | None:
+# What follows a name when the message is about that person rather than speaking to them: a
+# date of birth, an NHS number, an age ("Sarah Patel (DOB 03/04/2015)", "Sarah Patel, aged 9")
+_ABOUT_THEM = re.compile(
+    r"[ \t]*[(,:\-\u2013]?[ \t]*(?:(?:dob|d\.o\.b\.?|born|date of birth|nhs|aged?)\b"
+    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b)", re.IGNORECASE)
+
+
+def subjects_written(message: Message) -> set[tuple[str, str]]:
+    """The full names (first name and surname, lower case) the message writes with a date of
+    birth, an NHS number or an age after them: the people a case is about. A child named
+    Sarah Patel in a report to the health visitor Sarah Khan is no sign that the other Sarah
+    was meant."""
+    out: set[tuple[str, str]] = set()
+    for text in (message.subject, message.body[:20000]):
+        for m in _PAIR.finditer(text):
+            if _ABOUT_THEM.match(text, m.end(2)):
+                out.add((m.group(1).lower(), m.group(2).lower()))
+    return out
+
+
+def names_someone_else(address: str, written: dict[str, list[str]],
+                       about: AbstractSet[tuple[str, str]] = frozenset()) -> str | None:
     """A full name the message writes with this recipient's first name and another surname.
 
     "Dear Michael ... Michael Moore will attend" on a message to michael.brown: the
     autocomplete's Michael was not the one meant. Returns the name written, or None when the
     recipient's own full name is written too (both are named; both may be meant).
-    `written` is `written_names` of the message.
+    `written` is `written_names` of the message; `about`, `subjects_written`: the people the
+    message is about, whom no one would have meant to write to instead.
     """
     words = [w for w in name_words(address) if w not in _TITLES and w != "the"]
     # a role's or a group's mailbox names no person (marac.coordinator@, the.pattersons@,
@@ -613,13 +636,14 @@ def names_someone_else(address: str, written: dict[str, list[str]]) -> str | Non
     surnames = [s.lower() for s in written.get(first, ())]
     if any(s == last or (len(last) >= 5 and s in (last[1:], last[:-1])) for s in surnames):
         return None
-    other = next((s for s in surnames if s not in _NOT_SURNAMES), None)
+    other = next((s for s in surnames if s not in _NOT_SURNAMES and (first, s) not in about),
+                 None)
     if other:
         return f"{first.capitalize()} {other.capitalize()}"
     # The surname with another first name: "a meeting with Carl Carter" to rebecca.carter.
     kin = next((f for f, ss in written.items() if len(f) >= 3 and not
                 first_names_match(f, first)  # Ken for Kenneth, Bill for William
-                and f not in _NOT_SURNAMES and f not in _TITLES
+                and f not in _NOT_SURNAMES and f not in _TITLES and (f, last) not in about
                 and any(s[:1].isupper() and s.lower() == last for s in ss)), None)
     return f"{kin.capitalize()} {last.capitalize()}" if kin else None
 

@@ -219,6 +219,7 @@ class RecipientRiskAssessor:
         own_name = self._sender_name(message)
         full_names = names.leaving_out(names.written_names(message), own_name)
         spellings = names.Spellings.of(full_names)
+        about = names.subjects_written(message)  # the child a report is about is no one meant
         hello = greeting.greeting(message)
         # the names To and Cc give their addresses (the email package's parser, a twentieth
         # of a scan): read once a message, and only if a greeting or a recipient asks
@@ -386,7 +387,7 @@ class RecipientRiskAssessor:
                     S.REPLIES_TO_ANOTHER, f"this replies to {who}'s message, and {who} is "
                     f"not a recipient: {address} only shares the name {shared}"))
             similar = namesakes.get(address, [])
-            other = names.names_someone_else(address, full_names)
+            other = names.names_someone_else(address, full_names, about)
             if other:
                 signals.append(self._signal(
                     S.NAMES_SOMEONE_ELSE, f"the message names {names.quote(other)}, not the "

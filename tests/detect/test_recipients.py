@@ -1207,6 +1207,21 @@ def test_a_message_that_names_someone_else_with_the_recipients_first_name_is_fla
     assert "names-someone-else" not in names(both["sarah.khan@nhs.net"])
 
 
+@pytest.mark.parametrize("about", [
+    "Sarah Patel (DOB 03/04/2015) was seen at home today.",
+    "Sarah Patel, aged 9, was seen at home today.",
+    "Sarah Patel, NHS 943 476 5919, was seen at home today.",
+    "Sarah Patel 03/04/2015 was seen at home today.",
+    "Carl Khan (DOB 03/04/2015) was seen at home today.",  # the surname, another first name
+])
+def test_the_child_a_report_is_about_is_no_one_else_the_recipient_was_meant_to_be(store, about):
+    # a child who shares the health visitor's first name put a known partner at 0.715
+    r = assess(store, "sarah.khan@nhs.net", body=f"Hi Sarah,\n{about}\n")["sarah.khan@nhs.net"]
+    assert "names-someone-else" not in names(r)
+    said = assess(store, "sarah.khan@nhs.net", body="Hi Sarah,\nSarah Patel will attend.\n")
+    assert "Sarah Patel" in why(said["sarah.khan@nhs.net"], "names-someone-else")
+
+
 def test_a_surname_that_is_also_a_role_word_is_still_a_surname(store):
     r = assess(store, "michael.head@nhs.net", body="Dear Michael,\nMichael Moore asked.\n")
     assert "Michael Moore" in why(r["michael.head@nhs.net"], "names-someone-else")
