@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -617,14 +617,16 @@ def subjects_written(message: Message) -> set[tuple[str, str]]:
 
 
 def names_someone_else(address: str, written: dict[str, list[str]],
-                       about: AbstractSet[tuple[str, str]] = frozenset()) -> str | None:
+                       about: Callable[[], AbstractSet[tuple[str, str]]] = frozenset,
+                       ) -> str | None:
     """A full name the message writes with this recipient's first name and another surname.
 
     "Dear Michael ... Michael Moore will attend" on a message to michael.brown: the
     autocomplete's Michael was not the one meant. Returns the name written, or None when the
     recipient's own full name is written too (both are named; both may be meant).
-    `written` is `written_names` of the message; `about`, `subjects_written`: the people the
-    message is about, whom no one would have meant to write to instead.
+    `written` is `written_names` of the message; `about` gives `subjects_written`, the people
+    the message is about, whom no one would have meant to write to instead (asked only when
+    a name is found: most messages name no one with a recipient's first name).
     """
     words = [w for w in name_words(address) if w not in _TITLES and w != "the"]
     # a role's or a group's mailbox names no person (marac.coordinator@, the.pattersons@,
@@ -636,15 +638,16 @@ def names_someone_else(address: str, written: dict[str, list[str]],
     surnames = [s.lower() for s in written.get(first, ())]
     if any(s == last or (len(last) >= 5 and s in (last[1:], last[:-1])) for s in surnames):
         return None
-    other = next((s for s in surnames if s not in _NOT_SURNAMES and (first, s) not in about),
+    other = next((s for s in surnames if s not in _NOT_SURNAMES and (first, s) not in about()),
                  None)
     if other:
         return f"{first.capitalize()} {other.capitalize()}"
     # The surname with another first name: "a meeting with Carl Carter" to rebecca.carter.
     kin = next((f for f, ss in written.items() if len(f) >= 3 and not
                 first_names_match(f, first)  # Ken for Kenneth, Bill for William
-                and f not in _NOT_SURNAMES and f not in _TITLES and (f, last) not in about
-                and any(s[:1].isupper() and s.lower() == last for s in ss)), None)
+                and f not in _NOT_SURNAMES and f not in _TITLES
+                and any(s[:1].isupper() and s.lower() == last for s in ss)
+                and (f, last) not in about()), None)
     return f"{kin.capitalize()} {last.capitalize()}" if kin else None
 
 

@@ -219,7 +219,8 @@ class RecipientRiskAssessor:
         own_name = self._sender_name(message)
         full_names = names.leaving_out(names.written_names(message), own_name)
         spellings = names.Spellings.of(full_names)
-        about = names.subjects_written(message)  # the child a report is about is no one meant
+        # the child a report is about is no one meant: read only if a recipient asks
+        about = functools.cache(lambda: names.subjects_written(message))
         hello = greeting.greeting(message)
         # the names To and Cc give their addresses (the email package's parser, a twentieth
         # of a scan): read once a message, and only if a greeting or a recipient asks
