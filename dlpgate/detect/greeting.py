@@ -267,6 +267,9 @@ def _fits(name: str, surname: bool, words: list[str], address: str, initials: bo
 # Priya", "cc'ing my colleague Tom", "@Mark Brown" (Outlook's mention, which puts them in
 # To), "Ann - copying you in". Only the message's own text, above what it quotes.
 _BRING = r"(?:copying|copied|cc'?ing|cc-ing|cc'?d|looping|looped|adding|added|bringing)"
+_ASKING = (r"(?i:(?:could|can|would|will|are|do|did|have|might)[ \t]+you|please|thank[ \t]+you"
+           r"|thanks|if[ \t]+you|when[ \t]+you|let[ \t]+me[ \t]+know"
+           r"|you(?:'ll|\u2019ll|'re|\u2019re|[ \t]+(?:will|are|may|might|could|can)))\b")
 _INTRODUCED = re.compile(
     # "copying in my line manager, Ann Lee", "cc'ing the duty social worker Tom": a role
     # of up to three words in lower case, between
@@ -274,8 +277,15 @@ _INTRODUCED = re.compile(
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?"
     rf"|(?<![\w.@])@(?P<mention>{_NAME})(?:\s+(?P<mentioned_surname>{_NAME}))?"
     rf"|^[ \t]*(?P<vocative>{_NAME})[ \t]*[,\-\u2013:][ \t]*(?i:(?:I(?:'ve|\u2019ve| have)"
-    rf"[ \t]+)?{_BRING}[ \t]+you)\b", re.MULTILINE)
+    rf"[ \t]+)?{_BRING}[ \t]+you)\b"
+    # a sentence that turns to a recipient and asks them: "Thanks Sarah. Jo, could you book
+    # the visit?", "Mark - please can you ...": someone the reply addresses is meant
+    # the vocative's run of names ("Sarah and Jo, could you both ...") read whole
+    rf"|(?:^|(?<=[.!?])[ \t])[ \t]*(?P<asked>{_NAME}(?:(?:[ \t]*,[ \t]*|[ \t]+and[ \t]+)"
+    rf"{_NAME})*)[ \t]*[,\-\u2013:][ \t]*{_ASKING}",
+    re.MULTILINE)
 _INTRODUCED_MAX = 12
+_RUN = re.compile(r"\s*,\s*|\s+and\s+")
 
 
 def introduced(body: str, quote_start: int) -> Greeting | None:
@@ -284,6 +294,10 @@ def introduced(body: str, quote_start: int) -> Greeting | None:
     people: list[tuple[str, str]] = []
     text = body[:min(quote_start, 20000)]
     for m in _INTRODUCED.finditer(text):
+        if m.group("asked"):
+            people += [(n, "") for n in _RUN.split(m.group("asked")) if _is_name(n)
+                       and not n.isupper()]
+            continue
         name = m.group("name") or m.group("mention") or m.group("vocative")
         if not _is_name(name) or name.isupper() or name.endswith(("'s", "\u2019s")):
             continue  # "copying in HR", "copying in Ken's notes": no one brought in

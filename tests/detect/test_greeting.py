@@ -206,6 +206,11 @@ def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
     ("Looping in Siobhan O'Connor.", ["Siobhan O'Connor"]),
     ("Copying in my line manager, Ann Lee.", ["Ann Lee"]),
     ("Cc'ing the duty social worker Tom.", ["Tom"]),
+    # a reply that turns to someone and asks them something
+    ("Hi Sarah,\nThanks. Jo, could you book the visit?", ["Jo"]),
+    ("Mark - please can you visit on Monday?", ["Mark"]),
+    ("Sarah and Jo, could you both look at this?", ["Sarah", "Jo"]),
+    ("Ann, you will see the notes below.", ["Ann"]),
 ])
 def test_a_reply_brings_people_in_by_name(text, people):
     got = introduced(text, len(text))
@@ -219,6 +224,11 @@ def test_a_reply_brings_people_in_by_name(text, people):
     "Thanks, adding that to the list.",
     "Write to x@Mark.example.",             # an address, not a mention
     "Copying in the team.",
+    "Thanks, could you send it?",           # a courtesy, not a name
+    "Also, could you check the dates?",
+    "HR, please read.",
+    "Jayden, aged 9, was seen today.",      # the child the note is about, asked nothing
+    "Thanks Sarah. Is Jo, as you said, away?",
 ])
 def test_what_brings_no_one_in_by_name(text):
     assert introduced(text, len(text)) is None

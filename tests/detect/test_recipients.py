@@ -968,6 +968,7 @@ _VISIT = ("\n\n-----Original Message-----\nFrom: Sarah Khan\nTo: Alice Jones\n"
     "Hi Sarah,\nMark - copying you in for the visit.",
     "Hi Sarah,\n@Mark Brown can you visit?",
     "Hi Sarah, I have cc'd my colleague Mark.",
+    "Hi Sarah,\nThanks for this. Mark, could you visit on Monday?",
 ])
 def test_a_colleague_a_reply_brings_in_by_name_was_added_on_purpose(store, said):
     store.learn([Pair(SENDER, "m.brown@leedsth.nhs.uk", time.time(), 6)])
