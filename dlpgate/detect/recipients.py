@@ -290,6 +290,12 @@ class RecipientRiskAssessor:
                 # Inside the organisation a wrong colleague is still a disclosure: the
                 # autocomplete slip, the thread and content fit apply; nothing else does.
                 signals.append(self._signal(S.INTERNAL, f"{domain} is one of our own domains"))
+                if address == sender:
+                    # To: herself, Bcc: the carers. Mail to oneself goes nowhere new, and
+                    # "no one here has written to" her, or her namesakes, would be nonsense.
+                    out.append(RecipientRisk(address=original, risk=0.0,
+                                             signals=tuple(signals)))
+                    continue
                 if not known:
                     mistaken = self.slips.mistaken(address, contacts, targets, quoted, near,
                                                    spellings)
@@ -383,7 +389,7 @@ class RecipientRiskAssessor:
                 signals += [s for s in message_signals if s.name != S.PROTECTIVE_MARKING
                             or not in_domains(domain, self.secure)]
             if not known and not internal and written and \
-                    written >= set(targets) - {address}:
+                    written >= set(targets) - {address, sender}:
                 # A colleague new to the sender among regulars is a new team member, as
                 # often as not; a stranger outside is the one to ask about.
                 signals.append(self._signal(

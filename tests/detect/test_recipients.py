@@ -1541,3 +1541,17 @@ def test_a_first_contact_whom_colleagues_never_wrote_to_is_not_the_namesakes_sig
     # and the lead herself, new to the sender, is not asked about a namesake the sender knows
     r = assess(store, LEAD, subject=CASE[0], body=f"Dear Sarah,\n{CASE[1]}\n")[LEAD]
     assert "colleagues-namesake" not in names(r)
+
+
+def test_mail_to_oneself_is_no_risk_and_needs_no_explaining(store):
+    """To: herself, Bcc: the carers. Her own address is one typing slip from a colleague's,
+    and no one has written to it: neither is anything a sender should be told."""
+    store.learn([Pair(SENDER, "alice.jone@example-council.gov.uk", time.time(), 3)])
+    own = assess(store, SENDER, "pat@gmail.com")[SENDER]
+    assert names(own) == ["internal"] and own.risk == 0.0
+
+
+def test_the_senders_own_address_does_not_stop_a_stranger_being_a_newcomer(store):
+    got = assess(store, SENDER, "sarah.khan@nhs.net", "t.stranger@elsewhere.org.uk",
+                 to=[SENDER], cc=["sarah.khan@nhs.net", "t.stranger@elsewhere.org.uk"])
+    assert "newcomer" in names(got["t.stranger@elsewhere.org.uk"])
