@@ -210,6 +210,18 @@ _MAC = re.compile(r"^mac(?=[a-z]{3})")
 _TITLES = frozenset(TITLE_WORDS)  # in a display name, folded: the ranks' capitals are gone
 
 
+# What a display name puts beside the person: a council's team ("(Children's Services)",
+# " - Housing", " | Adults", "/ DSL") and NHSmail's organisation ("KHAN, Sarah (LEEDS
+# TEACHING HOSPITALS NHS TRUST)", "[LTHT]"), which read as name words made "Services" or
+# "Trust" the surname
+_ROLE_AFTER_NAME = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\])|\s+[-\u2013|/]\s.*$")
+
+
+def person_shown(shown_as: str) -> str:
+    """The person a display name shows, without the team or organisation beside them."""
+    return _ROLE_AFTER_NAME.sub("", shown_as)
+
+
 def name_words_of(shown_as: str) -> list[str]:
     """A display name's words as an address would spell them (Siân O'Brien -> sian,
     obrien), titles left out."""

@@ -65,9 +65,6 @@ MITIGATING = (S.NAMED_IN_MESSAGE, S.GREETED, S.COLLEAGUE_RECIPIENT, S.WROTE_TO_U
 # A recipient the message adds to a conversation they were not part of: what the store
 # counts as `joined`, so that a habit (the PA copied into replies) is known as one.
 ADDED_TO_THREAD = (S.NOT_IN_THREAD, S.OFTEN_COPIED_IN)
-# What a council's display name puts after the person: "(Children's Services)", " - Housing",
-# " | Adults", "/ DSL"
-_ROLE_AFTER_NAME = re.compile(r"\s*\([^)]*\)|\s+[-\u2013|/]\s.*$")
 
 
 # An address that passes for another: what went to it is no sign of what it is for, so no
@@ -350,14 +347,16 @@ class RecipientRiskAssessor:
                     signals += self.slips.imitation(address, domain, contacts, targets,
                                                     org_domains, quoted, near, spellings,
                                                     top_domains, dressed=bool(dressed))
-                if address in shown_as() and \
-                        not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
-                    signals += self.slips.shown_as_contact(address, shown_as()[address],
-                                                           contacts, targets, bool(known))
+                # an address shown in the name says the most ("Sarah Khan (sarah.khan@nhs.net)"
+                # is shown as that address before it is shown with her name)
                 if address in shown_in_names and \
                         not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
                     signals += self.slips.shown_as_another_address(
                         address, shown_in_names[address], contacts)
+                if address in shown_as() and \
+                        not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
+                    signals += self.slips.shown_as_contact(address, shown_as()[address],
+                                                           contacts, targets, bool(known))
                 if not any(s.name == S.LOOKALIKE_DOMAIN for s in signals):
                     signals += self.slips.mixed_alphabets(domain)
                 if address in outside:
@@ -433,7 +432,7 @@ class RecipientRiskAssessor:
         for name, _ in getaddresses(shown):
             # "Emma Clarke (Children's Services)", "Emma Clarke - Housing": a team after the
             # name made "Services" her surname
-            name = _ROLE_AFTER_NAME.sub("", name)
+            name = greeting.person_shown(name)
             if len(words := greeting.name_words_of(name.replace(",", " "))) >= 2:
                 return [words[-1], words[0]] if "," in name else words
         return names.name_words(message.from_addr or "")
@@ -447,7 +446,7 @@ class RecipientRiskAssessor:
             return ""
         if names.spells(address, own_name) or names.spells(address, names.spelled_name(sender)):
             return "spells your own name"
-        shown = greeting.name_words_of(_ROLE_AFTER_NAME.sub("", shown_as).replace(",", " "))
+        shown = greeting.name_words_of(greeting.person_shown(shown_as).replace(",", " "))
         mine = [names.folded(w) for w in own_name]
         if len(mine) >= 2 and mine[0] in shown and mine[-1] in shown:
             return "is shown with your own name"

@@ -221,6 +221,9 @@ def test_a_new_address_shown_with_a_regular_contacts_name_is_confusable(store):
     assert r.risk >= 0.9 and "Sarah" not in why(r, "confusable-address")  # nor its text
     titled = assess(store, "sk@otherorg.org", to=['"Khan, Dr Sarah" <sk@otherorg.org>'])
     assert "confusable-address" in names(titled["sk@otherorg.org"])
+    trust = assess(store, "sk@otherorg.org",
+                   to=['"KHAN, Sarah (LEEDS TEACHING HOSPITALS NHS TRUST)" <sk@otherorg.org>'])
+    assert "confusable-address" in names(trust["sk@otherorg.org"])
     # the same name in an encoded word, unquoted once decoded: "Khan" and "Dr Sarah" were
     # read as two entries, and the name shown as "Dr Sarah" alone
     raw = (b"From: Alice Jones <" + SENDER.encode() + b">\r\nTo: =?utf-8?q?Khan=2C_Dr_Sarah?="
@@ -246,6 +249,13 @@ def test_a_known_address_shown_with_another_contacts_name_is_confusable(store):
     assert "known-correspondent" in names(r)
     assert "shown with the name of sarah.khan@nhs.net" in why(r, "confusable-address")
     assert r.risk >= 0.8
+    # as NHSmail's directory shows her, with her trust beside the name, or a team after it
+    for shown in ("KHAN, Sarah (LEEDS COMMUNITY HEALTHCARE NHS TRUST)", "Khan, Sarah [LCH]",
+                  "Sarah Khan - Health Visitor"):
+        r = assess(store, "jo.bloggs@fostering-partners.org.uk",
+                   to=[f'"{shown}" <jo.bloggs@fostering-partners.org.uk>'],
+                   body="Dear Sarah,\n")["jo.bloggs@fostering-partners.org.uk"]
+        assert "shown with the name of sarah.khan@nhs.net" in why(r, "confusable-address")
     # her name with her own known address, or a known address that holds some of the name
     # shown (her second address), a team's mailbox or no name at all (a collar number): each
     # written to as often, none is it
