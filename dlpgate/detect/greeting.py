@@ -60,9 +60,10 @@ _GREETING = re.compile(
     r"\b[\s,]*)?"
     rf"(?P<title>(?:{_TITLE}\.?\s+(?:(?:and|&)\s+)?)+)?"
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?:[A-Z]\.?\s+)?(?P<surname>{_NAME}))?")
-# One more person greeted: ", Tom", " and Priya", " & Tom Baker".
+# One more person greeted: ", Tom", " and Priya", " & Tom Baker", ", hi Jo" (each greeted).
 _ANOTHER = re.compile(
-    rf"\s*(?:,|&|\band\b)\s*(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?")
+    r"\s*(?:,|&|\band\b)\s*(?:(?i:hi|hello|hiya|hey|dear)\s+)?"
+    rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?")
 _AFTER = re.compile(r"(?P<end>\s*[,:!.\-]?)(?P<rest>\s+.*)?$")
 # Openings that are not a person: "Gentlemen:", "Thanks,", "All -", and the roles council
 # letters are addressed to ("Dear Parent/Carer", "Dear Resident"), in Welsh too, as a

@@ -55,6 +55,9 @@ def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     ("Hi Sarah, Thanks for the note.", ("Sarah",)),   # the list ends at a word that is no name
     ("Hi Sarah, thanks for the note.", ("Sarah",)),
     ("Hi Sarah, Tom, Sarah and Tom,\nThe rota.", ("Sarah", "Tom")),  # each person once
+    ("Hi Sarah, hi Jo,\nThe visit.", ("Sarah", "Jo")),   # each greeted in turn
+    ("Hello Sarah, hello Jo and Tom\nThe visit.", ("Sarah", "Jo", "Tom")),
+    ("Hi Sarah, hi there.", ("Sarah",)),
 ])
 def test_a_greeting_may_name_several_people(body, greeted):
     hello = greeting(_body(body))
