@@ -217,7 +217,9 @@ class RecipientRiskAssessor:
             # in it is not on the page, so a regular of the sender's is taken to have been
             outside -= {t for t in outside
                         if (h := history.get(t)) is not None and h.count >= self.known_min}
-        author = self._answered(message, sender, targets)
+        replied = thread.replied_to(message)
+        author = self._answered(replied, sender, targets)
+        elsewhere = self._wrote_from_elsewhere(replied, sender, targets)
         words = names.message_words(message)
         in_body = names.addresses_in(message)
         own_name = self._sender_name(message)
@@ -271,7 +273,7 @@ class RecipientRiskAssessor:
             # in, but what goes back is no answer to them
             if not ctx.identified:
                 how.update(dict.fromkeys(targets, "auto"))
-        elif (asker := self._asker(message, targets, own_name)) is not None:
+        elif (asker := self._asker(message, replied, targets, own_name)) is not None:
             how.setdefault(asker, "quoted")
         wrote = set(how)
 
@@ -399,6 +401,14 @@ class RecipientRiskAssessor:
                 signals.append(self._signal(
                     S.REPLIES_TO_ANOTHER, f"this replies to {who}'s message, and {who} is "
                     f"not a recipient: {address} only shares the name {shared}"))
+            if elsewhere and not known and address not in in_body and \
+                    thread.is_author(address, elsewhere) and \
+                    not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
+                who = names.quote(elsewhere)
+                signals.append(self._signal(
+                    S.CONFUSABLE_ADDRESS, f"this answers {who}'s message from "
+                    f"{elsewhere.address}, which is not a recipient; {address} only has the "
+                    "name"))
             similar = namesakes.get(address, [])
             other = names.names_someone_else(address, full_names, about)
             if other:
@@ -453,12 +463,12 @@ class RecipientRiskAssessor:
         return ""
 
     @staticmethod
-    def _asker(message: Message, targets: list[str], own: list[str]) -> str | None:
-        """The recipient who wrote the message this one answers, by the address its quoted
-        header gives (a name alone could be anyone's: the other Sarah is what goes wrong).
-        Not when the answer names someone the quoted message does not: "Callum Reid's autism
-        diagnosis came through", added to Mrs Patel's thread, is another family's case."""
-        author = thread.replied_to(message)
+    def _asker(message: Message, author: thread.Author | None, targets: list[str],
+               own: list[str]) -> str | None:
+        """The recipient who wrote the message this one answers (`author`), by the address its
+        quoted header gives (a name alone could be anyone's: the other Sarah is what goes
+        wrong). Not when the answer names someone the quoted message does not: "Callum Reid's
+        autism diagnosis came through", added to Mrs Patel's thread, is another family's case."""
         if author is None or not author.address:
             return None
         address = normalise(author.address)
@@ -467,17 +477,34 @@ class RecipientRiskAssessor:
         return None if thread.names_someone_new(message, own) else address
 
     @staticmethod
-    def _answered(message: Message, sender: str, targets: list[str]) -> thread.Author | None:
-        """Who wrote the message this one replies to, when the reply does not go to them.
+    def _answered(author: thread.Author | None, sender: str,
+                  targets: list[str]) -> thread.Author | None:
+        """Who wrote the message this one replies to (`author`), when the reply does not go
+        to them.
 
         A reply goes back to the one who wrote; when it goes instead to someone who only
         shares their first name or surname (the other Tom the autocomplete offered), the
         one meant is missing. None when the author is a recipient or is the sender.
         """
-        author = thread.replied_to(message)
         if author is None or any(thread.is_author(a, author) for a in [*targets, sender] if a):
             return None
         return author
+
+    @staticmethod
+    def _wrote_from_elsewhere(author: thread.Author | None, sender: str,
+                              targets: list[str]) -> thread.Author | None:
+        """The author of the message this one answers, when its quoted header gives their
+        address and the reply does not go to it.
+
+        A recipient with their name at another address is then not them for certain: a
+        resident's reply typed from memory, or the autocomplete's other Kerry Doyle (the
+        parent's namesake a child-protection report goes to). Unless the sender writes to
+        that address already, or the message itself gives it ("reply to my work address").
+        """
+        if author is None or not author.address:
+            return None
+        address = normalise(author.address)
+        return None if address in targets or address == sender else author
 
     def _not_in_thread(self, address: str, known: Correspondence | None,
                        doubt: str = "") -> Signal:

@@ -1565,3 +1565,37 @@ def test_the_senders_own_address_does_not_stop_a_stranger_being_a_newcomer(store
     got = assess(store, SENDER, "sarah.khan@nhs.net", "t.stranger@elsewhere.org.uk",
                  to=[SENDER], cc=["sarah.khan@nhs.net", "t.stranger@elsewhere.org.uk"])
     assert "newcomer" in names(got["t.stranger@elsewhere.org.uk"])
+
+
+_RESIDENT = ("\n\nFrom: Kerry Doyle <kerry.doyle85@gmail.com>\nSent: Monday\n"
+             "To: Children's Services\nSubject: Jayden's plan\n\nWhen is the review?\n")
+
+
+@pytest.mark.parametrize("address", ["kdoyle@hotmail.co.uk", "kerry.doyle@hotmail.co.uk"])
+def test_a_reply_to_another_address_with_the_authors_name_is_confusable(store, address):
+    """The parent's namesake: Kerry Doyle wrote from kerry.doyle85@gmail.com, and the answer
+    about her son goes to another Kerry Doyle's address, which greeting her by name made look
+    meant (0.61)."""
+    r = assess(store, address, to=[f"Kerry Doyle <{address}>"], subject="RE: Jayden's plan",
+               body="Dear Ms Doyle,\nThe review is on Monday." + _RESIDENT)[address]
+    assert why(r, "confusable-address") == (
+        "this answers Kerry Doyle's message from kerry.doyle85@gmail.com, which is not a "
+        f"recipient; {address} only has the name")
+    assert r.risk >= 0.95
+    assert "Kerry" not in " ".join(s.explanation for s in r.signals)  # masked unless revealed
+
+
+def test_a_reply_to_the_author_or_to_an_address_she_gave_is_not_confusable(store):
+    def signals(address, body=_RESIDENT, subject="RE: Jayden's plan"):
+        return names(assess(store, address, subject=subject, body="Dear Ms Doyle," + body)[
+            address])
+
+    assert "confusable-address" not in signals("kerry.doyle85@gmail.com")
+    # her other address, given in her message, or one the sender already writes to
+    asked = _RESIDENT.replace("When is", "Please reply to kdoyle@hotmail.co.uk. When is")
+    assert "confusable-address" not in signals("kdoyle@hotmail.co.uk", asked)
+    store.learn([Pair(SENDER, "k.doyle@outlook.com", time.time(), 3)])
+    assert "confusable-address" not in signals("k.doyle@outlook.com")
+    # a forward shares her message with someone new: its author need not be on it
+    assert "confusable-address" not in signals("kerry.doyle@hotmail.co.uk",
+                                               subject="FW: Jayden's plan")
