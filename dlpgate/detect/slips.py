@@ -196,9 +196,8 @@ class Slips:
                     S.CONFUSABLE_ADDRESS, f"{address} has the name of {c.recipient}, whom you "
                     f"have written to {times(c.count)}, at another domain")]
             if names.is_slip(address, c.recipient):
-                return [self._signal(
-                    S.ADDRESS_SLIP, f"{address} {_slip(address, c.recipient)}, whom you "
-                    f"have written to {times(c.count)}{_numbered(address, c.recipient)}")]
+                return [self._signal(S.ADDRESS_SLIP, _slip(
+                    address, c.recipient, f"whom you have written to {times(c.count)}"))]
         return []
 
     def _disguised(self, address: str, contacts: names.Contacts,
@@ -252,8 +251,7 @@ class Slips:
     def _slip_from(self, address: str, candidates: list[str], who: str) -> list[Signal]:
         for k in candidates:
             if names.is_slip(address, k):
-                return [self._signal(S.ADDRESS_SLIP, f"{address} {_slip(address, k)}, "
-                                     f"{who}{_numbered(address, k)}")]
+                return [self._signal(S.ADDRESS_SLIP, _slip(address, k, who))]
         return []
 
     def _whose(self, ref: str, contacts: names.Contacts, quoted: set[str]) -> str:
@@ -275,17 +273,18 @@ class Slips:
 _DIGITS = re.compile(r"\d+")
 
 
-def _slip(address: str, other: str) -> str:
-    """How an address slips from another, as the sender reads it."""
-    if _DIGITS.sub("", address) == _DIGITS.sub("", other):
-        return f"differs only by a number from {other}"
-    return f"is a typing slip from {other}"
+def _slip(address: str, other: str, whom: str) -> str:
+    """How an address slips from another (`whom`: who the other is), as the sender reads it.
 
-
-def _numbered(address: str, other: str) -> str:
-    """sarah.khan3@nhs.net beside sarah.khan@nhs.net is most likely another Sarah Khan,
+    sarah.khan3@nhs.net beside sarah.khan@nhs.net is most likely another Sarah Khan,
     numbered by a directory that holds several (NHSmail does), not a finger's slip: said so,
-    as "typing slip" would have the sender look for a typo that is not there."""
-    if _DIGITS.sub("", address) == _DIGITS.sub("", other):
-        return ": directories number people who share a name, so this is likely someone else"
-    return ""
+    as "typing slip" would have the sender look for a typo that is not there. The same
+    digits in another order (john.smith58@ for john.smith85@) are the finger's slip again.
+    """
+    mine, theirs = _DIGITS.findall(address), _DIGITS.findall(other)
+    if _DIGITS.sub("", address) != _DIGITS.sub("", other) or \
+            (mine != theirs and sorted("".join(mine)) == sorted("".join(theirs))
+             and [len(d) for d in mine] == [len(d) for d in theirs]):
+        return f"{address} is a typing slip from {other}, {whom}"
+    return (f"{address} differs only by a number from {other}, {whom}: directories number "
+            "people who share a name, so this is likely someone else")

@@ -750,6 +750,12 @@ def test_a_numbered_namesake_at_the_same_domain_is_said_to_be_likely_someone_els
         "someone else")
     typo = assess(store, "sarah.kahn@nhs.net", body="Dear Sarah,\n")["sarah.kahn@nhs.net"]
     assert "is a typing slip from sarah.khan@nhs.net" in why(typo, "address-slip")
+    # the same digits in another order are a finger's slip, not a directory's numbering
+    store.learn([Pair(SENDER, "john.smith85@gmail.com", time.time(), 4)])
+    swapped = assess(store, "john.smith58@gmail.com")["john.smith58@gmail.com"]
+    assert why(swapped, "address-slip") == (
+        "john.smith58@gmail.com is a typing slip from john.smith85@gmail.com, whom you have "
+        "written to 4 times")
 
 
 def test_an_address_typed_wrong_from_a_name_in_the_thread_is_a_slip(store):
