@@ -113,7 +113,8 @@ _SHORT_FORMS = {
     "kate": "katherine catherine kathryn", "katie": "katherine catherine kathryn",
     "kath": "katherine kathleen kathryn", "kathy": "katherine kathleen kathryn",
     "cathy": "catherine", "jim": "james", "jimmy": "james", "jamie": "james",
-    "jack": "john", "johnny": "john", "mike": "michael", "mick": "michael", "micky": "michael",
+    "jack": "john", "johnny": "john jonathan", "mike": "michael", "mick": "michael",
+    "micky": "michael",
     "tom": "thomas", "tommy": "thomas", "ted": "edward", "ned": "edward", "harry": "henry harold",
     "hal": "henry harold", "peggy": "margaret", "maggie": "margaret", "meg": "margaret",
     "larry": "lawrence laurence", "dave": "david", "davy": "david", "joe": "joseph",
@@ -147,6 +148,12 @@ _SHORT_FORMS = {
     "shelley": "michelle rochelle", "tess": "teresa theresa", "tessa": "teresa theresa",
     "pip": "philippa phillipa", "pippa": "philippa phillipa", "hattie": "harriet",
     "kit": "christopher", "stevie": "stephen stephanie", "del": "derek", "bridie": "bridget",
+    "jacqui": "jacqueline", "angie": "angela", "hatty": "harriet", "hettie": "harriet henrietta",
+    "georgie": "georgina georgia", "bella": "isabella arabella isabel", "eddie": "edward edwin",
+    "zak": "zachary zakariya", "zac": "zachary", "paddy": "patrick", "annie": "ann anne anna",
+    "toni": "antonia", "fliss": "felicity", "flick": "felicity", "immy": "imogen",
+    "tilly": "matilda", "kitty": "katherine catherine kathleen", "livvy": "olivia",
+    "maddie": "madeleine madeline", "cassie": "cassandra", "vinny": "vincent",
 }
 _FULL_NAMES = {short: frozenset(full.split()) for short, full in _SHORT_FORMS.items()}
 
