@@ -38,7 +38,9 @@ CONTROLLED = frozenset((
     "nhs.scot", "nhs.wales", "llyw.cymru", "parliament.uk", "gov", "edu", "mil",
 ))
 
-WEBMAIL = frozenset((
+# In the order a look-alike is compared with them: the UK's first, so "yahoo.co" is said to
+# imitate yahoo.com, not the alphabet's first, yahoo.ca
+WEBMAIL_ORDER = (
     "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.com",
     "live.co.uk", "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "icloud.com", "me.com",
     "mac.com", "aol.com", "aol.co.uk", "btinternet.com", "btopenworld.com", "sky.com",
@@ -57,7 +59,8 @@ WEBMAIL = frozenset((
     "pm.me", "email.com", "orange.fr", "wanadoo.fr", "free.fr", "laposte.net", "libero.it",
     "eircom.net", "mail.ru", "yandex.ru", "rediffmail.com", "qq.com", "163.com", "wp.pl",
     "o2.pl", "seznam.cz", "bigpond.com", "shaw.ca", "comcast.net",
-))
+)
+WEBMAIL = frozenset(WEBMAIL_ORDER)
 
 # Characters that pass for Latin letters: Cyrillic, Greek and others with the same
 # shape, and digit-for-letter swaps; NFKC already folds full-width forms.

@@ -94,7 +94,7 @@ class Slips:
             refs = [a.rpartition("@")[2] for a in contacts.frequent(self.known_min)[:100]]
             refs += top_domains()  # the organisation's, read once a message
             refs += sorted({q.rpartition("@")[2] for q in quoted})
-            refs += sorted(self.webmail)
+            refs += lookalike.WEBMAIL_ORDER + tuple(sorted(self.webmail - lookalike.WEBMAIL))
             refs += [k[1:] for k in near.get("@" + domain, [])]  # any domain written to here
             if domain not in self.webmail:
                 hit = lookalike.closest_imitation(domain, list(dict.fromkeys(refs)))

@@ -1479,6 +1479,15 @@ def test_a_disguised_webmail_domain_is_named_as_the_provider_it_spells(tmp_path)
         "a webmail provider"
 
 
+def test_a_webmail_look_alike_is_said_to_imitate_the_provider_a_uk_sender_knows(tmp_path):
+    # yahoo.co was "the name of yahoo.ca": the providers were compared in the alphabet's order
+    empty = SQLiteStore(f"sqlite:///{tmp_path / 'new.db'}")
+    [r] = assess(empty, "resident@yahoo.co").values()
+    empty.close()
+    assert why(r, "lookalike-domain") == \
+        "yahoo.co has the name of yahoo.com with .co instead of .com, a webmail provider"
+
+
 def test_the_to_and_cc_names_are_read_only_when_a_greeting_or_an_outside_recipient_asks(
         store, monkeypatch):
     # the email package's address parser, over a long To line, was a twentieth of every scan
