@@ -53,12 +53,15 @@ def each_person(hello: Greeting) -> list[Greeting]:
 _TITLE = rf"(?:(?i:{'|'.join(TITLE_WORDS)})|{'|'.join(RANKS)})"
 _NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 _GREETING = re.compile(
-    r"(?P<open>(?i:dear|hi|hiya|hello|hey(?:\s+up)?|howdy|alright|greetings|fao"
+    r"(?P<open>(?i:hey\s+up|(?:dear|hi|hiya|hello|hey)(?:\s+again)?|howdy|alright|greetings"
+    r"|fao|attn|for\s+the\s+attention\s+of"
     r"|good\s+day|(?:good\s+)?(?:morning|afternoon|evening)"
     # Welsh and Irish: Annwyl (Dear), Helo, Shwmae, Bore da, Prynhawn da, Noswaith dda; Dia duit
     r"|annwyl|helo|shwmae|bore\s+da|prynhawn\s+da|noswaith\s+dda|dia\s+dhuit|dia\s+duit)"
-    r"\b[\s,]*)?"
+    r"\b[\s,:]*)?"
     rf"(?P<title>(?:{_TITLE}\.?\s+(?:(?:and|&)\s+)?)+)?"
+    # initials before a surname: "Dear Mr J Smith", "Dear Ms. S. Khan", "Dear S Khan"
+    r"(?P<initials>(?:[A-Z]\.?\s+){1,2}(?=[A-Z][^\W\d_]))?"
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?:[A-Z]\.?\s+)?(?P<surname>{_NAME}))?")
 # One more person greeted: ", Tom", " and Priya", " & Tom Baker", ", hi Jo" (each greeted).
 _ANOTHER = re.compile(
@@ -70,7 +73,7 @@ _AFTER = re.compile(r"(?P<end>\s*[,:!.\-]?)(?P<rest>\s+.*)?$")
 # greeting mutates them ("Annwyl Riant", "Annwyl Breswylydd", "Annwyl bawb").
 _NOT_GREETED = frozenset("""sir madam all team colleague colleagues everyone both
 folks guys gentlemen ladies friends bros fam family gang hello hi hey dear morning
-afternoon evening greetings thanks thank thx please attached fyi here see note
+afternoon evening greetings to thanks thank thx please attached fyi here see note
 update reminder importance urgent perfect great yes no ok okay sorry regards cheers
 customer customers resident residents applicant applicants parent parents carer carers
 guardian tenant tenants householder occupier landlord member members client patient
@@ -145,7 +148,7 @@ def greeting(message: Message) -> Greeting | None:
         return None  # "Hi Jeff thanks for": not a name and a surname
     if (m.group("surname") or "").lower() in _NOT_GREETED:
         return None  # "Dear Housing Team", "Dear Practice Manager": a role, not a person
-    title = bool(m.group("title"))
+    title = bool(m.group("title") or m.group("initials"))  # after initials, a surname
     # After a title the surname is the name to fit: "Dear Mr John Smith" greets a Smith.
     names, pos = [m.group("surname") if title and m.group("surname") else m.group("name")], m.end()
     surnames = ["" if title else m.group("surname") or ""]

@@ -40,6 +40,14 @@ def _body(text: str, subject: str = "Notes", to: tuple[str, ...] = ("x@example.o
     ("Dear DI Patel,\nThe statement.", "Patel", True),
     ("Dear Detective Sergeant Brown,\nThe statement.", "Brown", True),
     ("Dear Cllr Evans,\nThe ward.", "Evans", True),
+    # each of these was no greeting at all
+    ("FAO: Sarah Jones\nThe referral.", "Sarah", False),
+    ("Attn: Sarah Jones\nThe referral.", "Sarah", False),
+    ("For the attention of Sarah Jones\nThe referral.", "Sarah", False),
+    ("Hello again Sarah,\nthe rota.", "Sarah", False),
+    ("Dear Mr J Smith,\nYour application.", "Smith", True),   # initials before the surname
+    ("Dear Ms. S. R. Khan,\nYour application.", "Khan", True),
+    ("Dear S Khan,\nYour application.", "Khan", True),
 ])
 def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     hello = greeting(_body(body))
@@ -71,6 +79,8 @@ def test_a_greeting_may_name_several_people(body, greeted):
     "Dear Fam,\nnews from Houston.",
     "Dear Parent/Carer,\nThe school will close early on Friday.",
     "Dear Resident,\nBin collections change next week.",
+    "To Sarah,\nthe rota.",                 # was a greeting of someone called To
+    "Dear I am writing to complain.",
     "Annwyl Riant/Gwarcheidwad,\nBydd yr ysgol yn cau'n gynnar.",
     "Annwyl Breswylydd,\nMae casgliadau biniau'n newid.",
     "Annwyl Syr/Fadam,\nDiolch am eich llythyr.",
