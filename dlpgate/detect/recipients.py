@@ -401,7 +401,7 @@ class RecipientRiskAssessor:
                 signals.append(self._signal(
                     S.REPLIES_TO_ANOTHER, f"this replies to {who}'s message, and {who} is "
                     f"not a recipient: {address} only shares the name {shared}"))
-            if elsewhere and not known and address not in in_body and \
+            if elsewhere and address not in in_body and \
                     thread.is_author(address, elsewhere) and \
                     not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
                 who = names.quote(elsewhere)
@@ -498,8 +498,9 @@ class RecipientRiskAssessor:
 
         A recipient with their name at another address is then not them for certain: a
         resident's reply typed from memory, or the autocomplete's other Kerry Doyle (the
-        parent's namesake a child-protection report goes to). Unless the sender writes to
-        that address already, or the message itself gives it ("reply to my work address").
+        parent's namesake a child-protection report goes to), known to the sender or not: a
+        reply goes to the address that wrote unless someone changes it. Unless the message
+        itself gives the other address ("reply to my work address").
         """
         if author is None or not author.address:
             return None

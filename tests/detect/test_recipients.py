@@ -1600,17 +1600,25 @@ def test_a_reply_to_another_address_with_the_authors_name_is_confusable(store, a
     assert "Kerry" not in " ".join(s.explanation for s in r.signals)  # masked unless revealed
 
 
+def test_a_reply_to_a_known_address_with_the_authors_name_is_confusable_too(store):
+    """The Kerry Doyle the sender wrote to in the summer is the one the autocomplete offers
+    when this Kerry Doyle's thread is answered: a known correspondent at risk 0 before."""
+    store.learn([Pair(SENDER, "k.doyle@outlook.com", time.time() - 160 * 86400, 3)])
+    r = assess(store, "k.doyle@outlook.com", subject="RE: Jayden's plan",
+               body="Dear Ms Doyle," + _RESIDENT)["k.doyle@outlook.com"]
+    assert "known-correspondent" in names(r) and "confusable-address" in names(r)
+    assert r.risk >= 0.8
+
+
 def test_a_reply_to_the_author_or_to_an_address_she_gave_is_not_confusable(store):
     def signals(address, body=_RESIDENT, subject="RE: Jayden's plan"):
         return names(assess(store, address, subject=subject, body="Dear Ms Doyle," + body)[
             address])
 
     assert "confusable-address" not in signals("kerry.doyle85@gmail.com")
-    # her other address, given in her message, or one the sender already writes to
+    # her other address, given in her message
     asked = _RESIDENT.replace("When is", "Please reply to kdoyle@hotmail.co.uk. When is")
     assert "confusable-address" not in signals("kdoyle@hotmail.co.uk", asked)
-    store.learn([Pair(SENDER, "k.doyle@outlook.com", time.time(), 3)])
-    assert "confusable-address" not in signals("k.doyle@outlook.com")
     # a forward shares her message with someone new: its author need not be on it
     assert "confusable-address" not in signals("kerry.doyle@hotmail.co.uk",
                                                subject="FW: Jayden's plan")
