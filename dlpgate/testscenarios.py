@@ -633,6 +633,43 @@ def _risky_reply_to_namesake(rng: random.Random) -> _Mail:
     return _Mail(sender, [to], f"RE: {p.first}", body, history=history)
 
 
+_PARENT_ASKS = ["When is {child}'s review meeting?", "Has {child}'s school place been confirmed?",
+                "Can you tell me who {child}'s new social worker is?",
+                "Is the visit for {child} still going ahead this week?"]
+_PARENT_ANSWERS = ["the review is on {day} at 10am at the Civic Centre",
+                   "the school place is confirmed from {day}",
+                   "the visit is going ahead on {day} afternoon",
+                   "the paperwork went to the school on {day}"]
+
+
+def _risky_answer_to_namesake_address(rng: random.Random) -> _Mail:
+    """A parent writes in about her child from one address, and the answer with the child's
+    details goes to another address with her name, one the sender wrote to months ago: the
+    other Kerry Doyle the autocomplete offers. A known correspondent, at risk 0, until a
+    reply that did not go back to the address that wrote was read as the namesake's."""
+    first, last, sender = _plain_sender(rng)
+    parent, child = _person(rng, False), _person(rng, True)
+    child = _Person(child.first, parent.last, True, child.nhs, child.dob, child.nino)
+    wrote = _webmail_address(rng, parent.first, parent.last)
+    pf, pl = parent.first.lower(), parent.last.lower()
+    to = rng.choice([f"{pf}.{pl}@", f"{pf[0]}{pl}{rng.randrange(60, 99)}@", f"{pf}_{pl}@",
+                     f"{pf}{pl}{rng.randrange(1, 99)}@"]) + rng.choice(WEBMAIL)
+    if to == wrote:
+        to = f"{pf}.{pl}.home@{rng.choice(WEBMAIL)}"
+    day = rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"])
+    when = f"{rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026 {rng.randrange(8, 18)}:14"
+    subject = f"{child.first}"
+    body = (f"Dear {rng.choice(TITLES)} {parent.last},\n\nFor {child.name} "
+            f"({_identifier(rng, child, ('nhs', 'dob'))}): "
+            f"{rng.choice(_PARENT_ANSWERS).format(day=day)}.\n\n{_signoff(rng, first, last)}\n\n"
+            f"From: {parent.name} <{wrote}>\nSent: {when}\nTo: {first} {last} <{sender}>\n"
+            f"Subject: {subject}\n\n{rng.choice(_PARENT_ASKS).format(child=child.first)}\n"
+            f"{parent.first}\n")
+    history = [{"recipient": to, "count": rng.randint(2, 6), "days_ago": rng.randint(120, 300),
+                "replied": True}] + _background(rng)
+    return _Mail(sender, [f"{parent.name} <{to}>"], f"RE: {subject}", body, history=history)
+
+
 def _two_sarahs(rng: random.Random) -> tuple[str, str, str, str, _Person, list[dict]]:
     """(sender's name, sender, the contact usually written to, the contact who has the child's
     case, the child, a history where the child's identifiers have only ever gone to the
@@ -1425,6 +1462,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "out-of-office-case": (True, _risky_out_of_office, "confirm"),
     "out-of-office-first-name": (True, _risky_out_of_office_first_name, "confirm"),
     "answer-inside-quote": (True, _risky_inline_answer, "confirm"),
+    "answer-to-namesake-address": (True, _risky_answer_to_namesake_address, ""),
     "referral-to-partner": (False, _benign_partner_referral, ""),
     "internal": (False, _benign_internal, ""),
     "business-to-supplier": (False, _benign_business, ""),

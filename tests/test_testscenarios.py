@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 17 and len(BENIGN_KINDS) == 17
+    assert len(RISKY_KINDS) == 18 and len(BENIGN_KINDS) == 17
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -141,6 +141,18 @@ def test_a_reply_to_a_namesake_goes_to_a_known_contact_who_shares_the_askers_fir
             [to] = s.example.to
             assert to == other and asker in s.example.body
             assert to.split(".")[0] == asker.split(".")[0] and to != asker
+            assert s.example.subject.startswith("RE: ")
+
+
+def test_an_answer_to_a_namesake_address_goes_to_a_known_address_with_the_askers_name(corpus):
+    for s in corpus:
+        if s.kind == "answer-to-namesake-address":
+            [to] = s.example.to
+            shown, address = to[:-1].split(" <")
+            wrote = re.search(r"From: (.+) <(.+)>", s.example.body)
+            assert wrote and wrote.group(1) == shown and wrote.group(2) != address
+            assert s.example.history[0]["recipient"] == address
+            assert s.example.history[0]["days_ago"] >= 120
             assert s.example.subject.startswith("RE: ")
 
 

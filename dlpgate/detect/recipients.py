@@ -402,7 +402,7 @@ class RecipientRiskAssessor:
                     S.REPLIES_TO_ANOTHER, f"this replies to {who}'s message, and {who} is "
                     f"not a recipient: {address} only shares the name {shared}"))
             if elsewhere and address not in in_body and \
-                    thread.is_author(address, elsewhere) and \
+                    self._named_as(address, elsewhere, shown_as) and \
                     not any(s.name == S.CONFUSABLE_ADDRESS for s in signals):
                 who = names.quote(elsewhere)
                 signals.append(self._signal(
@@ -489,6 +489,18 @@ class RecipientRiskAssessor:
         if author is None or any(thread.is_author(a, author) for a in [*targets, sender] if a):
             return None
         return author
+
+    @staticmethod
+    def _named_as(address: str, author: thread.Author,
+                  display_names: Callable[[], dict[str, str]]) -> bool:
+        """Whether a recipient goes by the author's name: an address that is theirs by its
+        name (k.doyle@, kerry_doyle@, kerrydoyle85@), or one To shows with their first name
+        and surname ("Kerry Doyle" <kerry1985@...>, the entry the sender picked)."""
+        if thread.is_author(address, author) or names.spells(address, [author.first,
+                                                                         author.last]):
+            return True
+        shown = greeting.name_words_of(greeting.person_shown(display_names().get(address, "")))
+        return author.first in shown and author.last in shown
 
     @staticmethod
     def _wrote_from_elsewhere(author: thread.Author | None, sender: str,

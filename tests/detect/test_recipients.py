@@ -1586,7 +1586,8 @@ _RESIDENT = ("\n\nFrom: Kerry Doyle <kerry.doyle85@gmail.com>\nSent: Monday\n"
              "To: Children's Services\nSubject: Jayden's plan\n\nWhen is the review?\n")
 
 
-@pytest.mark.parametrize("address", ["kdoyle@hotmail.co.uk", "kerry.doyle@hotmail.co.uk"])
+@pytest.mark.parametrize("address", ["kdoyle@hotmail.co.uk", "kerry.doyle@hotmail.co.uk",
+                                     "kerrydoyle1@hotmail.co.uk"])
 def test_a_reply_to_another_address_with_the_authors_name_is_confusable(store, address):
     """The parent's namesake: Kerry Doyle wrote from kerry.doyle85@gmail.com, and the answer
     about her son goes to another Kerry Doyle's address, which greeting her by name made look
@@ -1598,6 +1599,16 @@ def test_a_reply_to_another_address_with_the_authors_name_is_confusable(store, a
         f"recipient; {address} only has the name")
     assert r.risk >= 0.95
     assert "Kerry" not in " ".join(s.explanation for s in r.signals)  # masked unless revealed
+
+
+def test_a_reply_to_an_address_shown_with_the_authors_name_is_confusable(store):
+    # the entry the sender picked says Kerry Doyle; the address behind it says nothing
+    r = assess(store, "kerry1985@gmail.com", to=["Kerry Doyle <kerry1985@gmail.com>"],
+               subject="RE: Jayden's plan", body="Dear Ms Doyle," + _RESIDENT)
+    assert "confusable-address" in names(r["kerry1985@gmail.com"])
+    plain = assess(store, "kerry1985@gmail.com", subject="RE: Jayden's plan",
+                   body="Dear Ms Doyle," + _RESIDENT)
+    assert "confusable-address" not in names(plain["kerry1985@gmail.com"])
 
 
 def test_a_reply_to_a_known_address_with_the_authors_name_is_confusable_too(store):
