@@ -1024,6 +1024,35 @@ _UNWELL = [
 ]
 
 
+_ASKED_IN = ["{cf}, could you book the visit for next week?",
+             "{cf} - please can you send the letter to the GP?",
+             "{cf}, thank you for picking this up.",
+             "Copying in {cf}, who will see {child} next week.",
+             "{hf} and {cf}, could you both let me know if Tuesday suits?"]
+
+
+def _benign_reply_asks_a_colleague(rng: random.Random) -> _Mail:
+    """A health visitor writes about a child; the answer goes back to her and to a colleague of
+    hers the sender has never written to, whom it brings in by name ("Jo, could you book the
+    visit?", "copying in Jo"). Until a request by name was read as bringing her in, "Jo,
+    could you" made her someone outside the conversation, and the sender was asked to
+    confirm."""
+    first, last, sender = _plain_sender(rng)
+    (hf, cf), (hl, cl) = rng.sample(FIRST, 2), rng.sample(LAST, 2)
+    hv, colleague = f"{hf.lower()}.{hl.lower()}@nhs.net", f"{cf.lower()}.{cl.lower()}@nhs.net"
+    child = _person(rng, True)
+    asked = rng.choice(_ASKED_IN).format(cf=cf, hf=hf, child=child.first)
+    when = f"{rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026 {rng.randrange(8, 18)}:02"
+    body = (f"Hi {hf},\n\nThanks, that's helpful. {asked} For the file: {child.name}, "
+            f"{_identifier(rng, child, ('nhs', 'dob'))}.\n\n{_signoff(rng, first, last)}\n\n"
+            f"From: {hf} {hl} <{hv}>\nSent: {when}\nTo: {first} {last} <{sender}>\n"
+            f"Subject: {child.first} - health visit\n\nHi {first}, {child.first} was seen "
+            f"today.\n{hf}\n")
+    return _Mail(sender, [f"{hf} {hl} <{hv}>"], f"RE: {child.first} - health visit", body,
+                 cc=[f"{cf} {cl} <{colleague}>"],
+                 history=[_history(hv, rng, 5, 40, replied=True)] + _background(rng))
+
+
 def _benign_thread_reply(rng: random.Random) -> _Mail:
     first, last, sender = _sender(rng, 0.2)
     cf, cl = rng.choice(FIRST), rng.choice(LAST)
@@ -1479,6 +1508,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "out-of-office": (False, _benign_out_of_office, ""),
     "out-of-office-first-names": (False, _benign_out_of_office_first_names, ""),
     "answer-to-resident": (False, _benign_answer_to_resident, ""),
+    "reply-asks-a-colleague": (False, _benign_reply_asks_a_colleague, ""),
     "welsh-case-to-webmail": (True, _risky_welsh_case, ""),
     "welsh-everyday": (False, _benign_welsh_everyday, ""),
 }

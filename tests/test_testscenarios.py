@@ -50,7 +50,7 @@ def test_a_larger_corpus_extends_a_smaller_one_kind_by_kind():
 
 def test_every_kind_appears_n_times_with_its_label(corpus):
     assert Counter(s.kind for s in corpus) == {kind: 6 for kind in KINDS}
-    assert len(RISKY_KINDS) == 18 and len(BENIGN_KINDS) == 17
+    assert len(RISKY_KINDS) == 18 and len(BENIGN_KINDS) == 18
     assert all(s.risky == (s.kind in RISKY_KINDS) for s in corpus)
 
 
@@ -282,3 +282,16 @@ def test_the_colleagues_namesake_is_at_the_leads_school_and_only_colleagues_wrot
             assert lead["recipient"].split(".")[0] == met["recipient"].split(".")[0]
             assert lead["recipient"].split("@")[1] == met["recipient"].split("@")[1]
             assert s.example.to == (met["recipient"],)
+
+
+def test_a_reply_that_asks_a_colleague_of_the_writer_by_name_is_not_held():
+    """"Jo, could you book the visit?" to the health visitor and her colleague Jo: Jo was
+    someone outside the conversation, and the shipped policy asked the sender to confirm."""
+    settings = Settings.model_validate({"detection": {"ner": False}})
+    policy = load_policy(settings)
+    replies = [s for s in generate(12, seed=7) if s.kind == "reply-asks-a-colleague"]
+    assert len(replies) == 12
+    for s in replies:
+        outcome, _ = run_example(s.example, policy, settings, {})
+        assert outcome.action == "log" and tuple(outcome.rules) == ("identifiers-to-partner",), \
+            (s.example.body, outcome.rules)
