@@ -73,8 +73,9 @@ _AFTER = re.compile(r"(?P<end>\s*[,:!.\-]?)(?P<rest>\s+.*)?$")
 # greeting mutates them ("Annwyl Riant", "Annwyl Breswylydd", "Annwyl bawb").
 _NOT_GREETED = frozenset("""sir madam all team colleague colleagues everyone both
 folks guys gentlemen ladies friends bros fam family gang hello hi hey dear morning
-afternoon evening greetings to thanks thank thx please attached fyi here see note
-update reminder importance urgent perfect great yes no ok okay sorry regards cheers
+afternoon evening greetings to this that it he she they we thanks thank thx please
+attached fyi here see note update reminder importance urgent perfect great yes no ok
+okay sorry regards cheers
 customer customers resident residents applicant applicants parent parents carer carers
 guardian tenant tenants householder occupier landlord member members client patient
 manager officer headteacher head chair editor mayor supplier contractor neighbour
@@ -284,14 +285,24 @@ def _fits(name: str, surname: bool, words: list[str], address: str, initials: bo
 # To), "Ann - copying you in". Only the message's own text, above what it quotes.
 _BRING = r"(?:copying|copied|cc'?ing|cc-ing|cc'?d|looping|looped|adding|added|bringing)"
 _ASKING = (r"(?i:(?:could|can|would|will|are|do|did|have|might)[ \t]+you|please|thank[ \t]+you"
-           r"|thanks|if[ \t]+you|when[ \t]+you|let[ \t]+me[ \t]+know"
+           r"|thanks|if[ \t]+you|when[ \t]+you|let[ \t]+me[ \t]+know|fyi|for[ \t]+info"
            r"|you(?:'ll|\u2019ll|'re|\u2019re|[ \t]+(?:will|are|may|might|could|can)))\b")
+_CAPITAL = "(?=[A-Z\u00c0-\u00de])"  # a name as written, not "and Jo is copied in"
+_NAME_REST = r"[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*"
 _INTRODUCED = re.compile(
     # "copying in my line manager, Ann Lee", "cc'ing the duty social worker Tom": a role
     # of up to three words in lower case, between
-    rf"\b(?i:{_BRING})\s+(?:(?i:in)\s+)?(?:(?i:my|our|the)(?:\s+[a-z]+){{1,3}},?\s+)?"
+    # "I've included Jo", "cc: Jo Patel", "Copied in: Jo", "forwarding this to Jo"
+    rf"\b(?i:{_BRING}|cc|including|included|forwarding\s+(?:this\s+)?to"
+    r"|passing\s+(?:this\s+)?(?:on\s+)?to)\s*:?\s+(?:(?i:in)\s*:?\s+)?"
+    rf"(?:(?i:my|our|the)(?:\s+[a-z]+){{1,3}},?\s+)?"
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?"
-    rf"|(?<![\w.@])@(?P<mention>{_NAME})(?:\s+(?P<mentioned_surname>{_NAME}))?"
+    # "Jo is copied in", "Jo Patel has been cc'd", "Jo (cc'd) will reply", "Jo cc'd"
+    rf"|\b(?P<passive>{_CAPITAL}{_NAME_REST})(?:[ \t]+(?P<passive_surname>{_CAPITAL}{_NAME_REST}))?"
+    rf"[ \t]+(?:\((?i:{_BRING}|cc|included)\)|(?i:cc'?d)\b"
+    r"|(?i:is|has[ \t]+been)[ \t]+(?i:copied|cc'?d|cc'?ed|included|added|looped)\b)"
+    # an Outlook or Gmail mention: "@Mark Brown", "+Mark Brown"
+    rf"|(?<![\w.@+])[@+](?P<mention>{_NAME})(?:\s+(?P<mentioned_surname>{_NAME}))?"
     rf"|^[ \t]*(?P<vocative>{_NAME})[ \t]*[,\-\u2013:][ \t]*(?i:(?:I(?:'ve|\u2019ve| have)"
     rf"[ \t]+)?{_BRING}[ \t]+you)\b"
     # a sentence that turns to a recipient and asks them: "Thanks Sarah. Jo, could you book
@@ -314,10 +325,12 @@ def introduced(body: str, quote_start: int) -> Greeting | None:
             people += [(n, "") for n in _RUN.split(m.group("asked")) if _is_name(n)
                        and not n.isupper()]
             continue
-        name = m.group("name") or m.group("mention") or m.group("vocative")
+        name = m.group("name") or m.group("mention") or m.group("vocative") or \
+            m.group("passive")
         if not _is_name(name) or name.isupper() or name.endswith(("'s", "\u2019s")):
             continue  # "copying in HR", "copying in Ken's notes": no one brought in
-        found = [(name, m.group("surname") or m.group("mentioned_surname") or "")]
+        found = [(name, m.group("surname") or m.group("mentioned_surname") or
+                  m.group("passive_surname") or "")]
         if m.group("name"):  # "copying in Ann and Mark", "adding Priya, Tom & Sam"
             pos = m.end()
             while (more := _ANOTHER.match(text, pos)) and _is_name(more.group("name")):

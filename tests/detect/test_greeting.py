@@ -229,6 +229,16 @@ def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
     ("Mark - please can you visit on Monday?", ["Mark"]),
     ("Sarah and Jo, could you both look at this?", ["Sarah", "Jo"]),
     ("Ann, you will see the notes below.", ["Ann"]),
+    ("Jo - FYI.", ["Jo"]),
+    # other ways of saying so: each brought no one in before
+    ("I have included Jo in this.", ["Jo"]),
+    ("cc: Jo Patel", ["Jo Patel"]),
+    ("Copied in: Jo", ["Jo"]),
+    ("Jo is copied in.", ["Jo"]),
+    ("Jo Patel has been cc'd for information.", ["Jo Patel"]),
+    ("Jo (cc'd) will reply.", ["Jo"]),
+    ("+Mark Brown can you look?", ["Mark Brown"]),      # Gmail's mention
+    ("Passing this on to Jo, who covers the area.", ["Jo"]),
 ])
 def test_a_reply_brings_people_in_by_name(text, people):
     got = introduced(text, len(text))
@@ -247,6 +257,9 @@ def test_a_reply_brings_people_in_by_name(text, people):
     "HR, please read.",
     "Jayden, aged 9, was seen today.",      # the child the note is about, asked nothing
     "Thanks Sarah. Is Jo, as you said, away?",
+    "The report is included.",
+    "This is copied in from the old file.",
+    "Call +44 7700 900123.",
 ])
 def test_what_brings_no_one_in_by_name(text):
     assert introduced(text, len(text)) is None
