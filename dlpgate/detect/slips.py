@@ -136,17 +136,23 @@ class Slips:
         jsmith2@ under "Sarah Khan" or "John Smith", is not it; nor is a collar number,
         12345@, which says no name at all) and is no team's (safeguarding@ shown as the
         Sarah who answers from it is not either)."""
-        shown = greeting.name_words_of(greeting.person_shown(shown_as))
+        shown = greeting.name_words_of(greeting.person_shown(shown_as))[:_SHOWN_WORDS]
         if len(shown) < 2:
             return []
         mine = set(names.name_words(address))
         local = address.rpartition("@")[0]
-        if known and (not mine or names.is_role_address(address) or
-                      any(len(w) >= 3 and w in local for w in (shown[0], shown[-1]))):
+        if known and (not mine or names.is_role_address(address)):
             return []
-        for first, last in ((shown[0], shown[-1]), (shown[-1], shown[0])):  # "Khan, Sarah"
+        # the whole name, either way round ("Khan, Sarah"), then each neighbouring pair: a
+        # role after a comma ("Sarah Khan, Health Visitor") is no part of it
+        pairs = [(shown[0], shown[-1])] + list(zip(shown, shown[1:], strict=False))
+        for first, last in dict.fromkeys(p for a, b in pairs for p in ((a, b), (b, a))):
             if {first, last} <= mine:
                 return []
+            if known and any(len(w) >= 3 and w in local for w in (first, last)) or \
+                    mine & (set(shown) - {first, last}):
+                continue  # her second address; or the name shown is another's ("Jo Patel
+                # for Sarah Khan" <jo.patel@...>)
             for c in contacts.named(first, last):
                 if c.count >= self.known_min and c.recipient not in targets:
                     # the display name itself is not repeated: it may carry anything
@@ -271,6 +277,7 @@ class Slips:
 
 
 _DIGITS = re.compile(r"\d+")
+_SHOWN_WORDS = 6  # of a display name, read for a contact's name
 
 
 def _slip(address: str, other: str, whom: str) -> str:

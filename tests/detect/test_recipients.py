@@ -251,7 +251,7 @@ def test_a_known_address_shown_with_another_contacts_name_is_confusable(store):
     assert r.risk >= 0.8
     # as NHSmail's directory shows her, with her trust beside the name, or a team after it
     for shown in ("KHAN, Sarah (LEEDS COMMUNITY HEALTHCARE NHS TRUST)", "Khan, Sarah [LCH]",
-                  "Sarah Khan - Health Visitor"):
+                  "Sarah Khan - Health Visitor", "Sarah Khan, Health Visitor"):
         r = assess(store, "jo.bloggs@fostering-partners.org.uk",
                    to=[f'"{shown}" <jo.bloggs@fostering-partners.org.uk>'],
                    body="Dear Sarah,\n")["jo.bloggs@fostering-partners.org.uk"]
@@ -264,7 +264,10 @@ def test_a_known_address_shown_with_another_contacts_name_is_confusable(store):
                         ("Sarah Khan <safeguarding@leedsth.nhs.uk>",
                          "safeguarding@leedsth.nhs.uk"),
                         ("Sarah Khan <khans2@leedsth.nhs.uk>", "khans2@leedsth.nhs.uk"),
-                        ("DC Sarah Khan <12345@leedsth.nhs.uk>", "12345@leedsth.nhs.uk")):
+                        ("DC Sarah Khan <12345@leedsth.nhs.uk>", "12345@leedsth.nhs.uk"),
+                        # the name shown is the address's own, for whom it writes
+                        ('"Jo Bloggs for Sarah Khan" <jo.bloggs@fostering-partners.org.uk>',
+                         "jo.bloggs@fostering-partners.org.uk")):
         store.learn([Pair(SENDER, address, time.time(), 5)])
         r = assess(store, address, to=[to], body="Dear Sarah,\n")[address]
         assert "confusable-address" not in names(r), to
