@@ -286,6 +286,8 @@ def _fits(name: str, surname: bool, words: list[str], address: str, initials: bo
 _BRING = r"(?:copying|copied|cc'?ing|cc-ing|cc'?d|looping|looped|adding|added|bringing)"
 _ASKING = (r"(?i:(?:could|can|would|will|are|do|did|have|might)[ \t]+you|please|thank[ \t]+you"
            r"|thanks|if[ \t]+you|when[ \t]+you|let[ \t]+me[ \t]+know|fyi|for[ \t]+info"
+           # Welsh: could/can/will you, thanks
+           r"|(?:allech|allwch|wnewch|fedrwch)[ \t]+chi|diolch"
            r"|you(?:'ll|\u2019ll|'re|\u2019re|[ \t]+(?:will|are|may|might|could|can)))\b")
 _CAPITAL = "(?=[A-Z\u00c0-\u00de])"  # a name as written, not "and Jo is copied in"
 _NAME_REST = r"[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*"

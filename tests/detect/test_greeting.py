@@ -230,6 +230,7 @@ def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
     ("Sarah and Jo, could you both look at this?", ["Sarah", "Jo"]),
     ("Ann, you will see the notes below.", ["Ann"]),
     ("Jo - FYI.", ["Jo"]),
+    ("Diolch Sarah. Jo, allech chi drefnu'r ymweliad?", ["Jo"]),   # Welsh: could you
     # other ways of saying so: each brought no one in before
     ("I have included Jo in this.", ["Jo"]),
     ("cc: Jo Patel", ["Jo Patel"]),
