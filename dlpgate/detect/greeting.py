@@ -289,8 +289,11 @@ _ASKING = (r"(?i:(?:could|can|would|will|are|do|did|have|might)[ \t]+you|please|
            # Welsh: could/can/will you, thanks
            r"|(?:allech|allwch|wnewch|fedrwch)[ \t]+chi|diolch"
            r"|you(?:'ll|\u2019ll|'re|\u2019re|[ \t]+(?:will|are|may|might|could|can)))\b")
-_CAPITAL = "(?=[A-Z\u00c0-\u00de])"  # a name as written, not "and Jo is copied in"
-_NAME_REST = r"[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*"
+# A name as written ("Jo", not the "and" of "and Jo is copied in"), read from a word's start
+# and bounded: tried at every word, an unbounded run ("Sarah-Sarah-...", a megabyte of it)
+# was read to its end from each of its words
+_CAPITAL = "(?<![\\w'\u2019-])(?=[A-Z\u00c0-\u00de])"
+_NAME_REST = r"[^\W\d_]{1,40}(?:[-'\u2019][^\W\d_]{1,40}){0,3}"
 _INTRODUCED = re.compile(
     # "copying in my line manager, Ann Lee", "cc'ing the duty social worker Tom": a role
     # of up to three words in lower case, between
