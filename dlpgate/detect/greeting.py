@@ -22,6 +22,7 @@ from dlpgate.detect.names import (
     first_names_match,
     folded,
     name_words,
+    quote,
 )
 from dlpgate.history import getaddresses, normalise
 from dlpgate.model import Message
@@ -36,6 +37,7 @@ class Greeting:
     surname: bool           # after a title (Mr Khan): surnames, not first names
     opener: bool            # after Dear, Hi, Hello, Greetings: certainly a greeting
     surnames: tuple[str, ...] = ()  # the surname written after each first name, or ""
+    title: str = ""         # as written before a surname: "Ms", "Mr and Mrs", "Dr"
 
     def __str__(self) -> str:
         if len(self.names) == 1:
@@ -43,10 +45,17 @@ class Greeting:
         return f"{', '.join(self.names[:-1])} and {self.names[-1]}"
 
 
+def said(hello: Greeting) -> str:
+    """The greeting as an explanation gives it, the name marked for masking and the title
+    not ("Ms K•••", where "K•••" alone read as a first name)."""
+    return f"{hello.title} {quote(hello)}" if hello.title else quote(hello)
+
+
 def each_person(hello: Greeting) -> list[Greeting]:
     """One greeting for each person a greeting names ("Hi Sarah and John": Sarah, John)."""
     surnames = hello.surnames or ("",) * len(hello.names)
-    return [Greeting((name,), hello.surname, hello.opener, (surname,) if hello.surnames else ())
+    return [Greeting((name,), hello.surname, hello.opener, (surname,) if hello.surnames else (),
+                     hello.title)
             for name, surname in zip(hello.names, surnames, strict=True)]
 
 
@@ -170,7 +179,8 @@ def greeting(message: Message) -> Greeting | None:
         return None  # "Hi, Diomedes.  I tried to call": a greeting; "Jeff said" is not
     if not opener and not title and end not in (",", ":", "-"):
         return None
-    return Greeting(tuple(names), title, opener, tuple(surnames))
+    written = " ".join((m.group("title") or "").split()) if m.group("title") else ""
+    return Greeting(tuple(names), title, opener, tuple(surnames), written)
 
 
 def display_names(message: Message) -> dict[str, str]:

@@ -120,7 +120,7 @@ class Namesakes:
         for c in similar:
             if greeting.greets(c.recipient, hello, initials=False):
                 return [self._signal(
-                    S.NAMES_ANOTHER, f"the message opens by greeting {names.quote(hello)}, "
+                    S.NAMES_ANOTHER, f"the message opens by greeting {greeting.said(hello)}, "
                     f"which is the name of {c.recipient}, not of {address}")]
         return []
 

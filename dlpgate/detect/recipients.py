@@ -691,7 +691,7 @@ class RecipientRiskAssessor:
         the message carries had them in it: the reply to all that greets its author)."""
         if hello is None:
             return []
-        said = names.quote(hello)
+        said = greeting.said(hello)
         if address in greeted:
             return [self._signal(S.GREETED, f"the message opens by greeting {said}, who "
                                  f"could be {address}")]
@@ -747,8 +747,8 @@ class RecipientRiskAssessor:
                 not any(names.is_role_address(t) for t in targets) and \
                 all(names.name_words(t) or shown_as().get(t) for t in targets):
             out.append(self._signal(
-                S.SALUTATION_MISMATCH, f"the message opens by greeting {names.quote(hello)} but no "
-                "recipient has that name"))
+                S.SALUTATION_MISMATCH, f"the message opens by greeting {greeting.said(hello)} "
+                "but no recipient has that name"))
         return out
 
 

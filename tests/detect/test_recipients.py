@@ -66,6 +66,12 @@ def test_names_the_message_writes_are_masked_in_explanations_as_findings_are(sto
     assert "the message names Sarah Brown, not the person at sarah.jones@gmail.com" in why(
         r, "names-someone-else")
     assert "greeting Amy but no recipient has that name" in why(r, "salutation-mismatch")
+    # a title is no name: "greeting K•••" read as a first name, "Ms K•••" says whom
+    titled = assess(store, "sarah.jones@gmail.com", body="Dear Ms Khan,\nThe plan.\n")[
+        "sarah.jones@gmail.com"]
+    masked = titled.signals[names(titled).index("salutation-mismatch")].explanation
+    assert masked.startswith("the message opens by greeting Ms K\u2022\u2022\u2022 but")
+    assert why(titled, "salutation-mismatch").startswith("the message opens by greeting Ms Khan")
 
 
 def test_internal_and_regular_correspondents_are_low_risk(store):
