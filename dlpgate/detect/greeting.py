@@ -227,9 +227,9 @@ _TITLES = frozenset(TITLE_WORDS)  # in a display name, folded: the ranks' capita
 
 # What a display name puts beside the person: a council's team ("(Children's Services)",
 # " - Housing", " | Adults", "/ DSL") and NHSmail's organisation ("KHAN, Sarah (LEEDS
-# TEACHING HOSPITALS NHS TRUST)", "[LTHT]"), which read as name words made "Services" or
-# "Trust" the surname
-_ROLE_AFTER_NAME = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\])|\s+[-\u2013|/]\s.*$")
+# TEACHING HOSPITALS NHS TRUST)", "[LTHT]"), and a service's ("Sarah Khan via Teams"), which
+# read as name words made "Services" or "Trust" the surname
+_ROLE_AFTER_NAME = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\])|\s+(?:[-\u2013|/]|via)\s.*$")
 
 
 def person_shown(shown_as: str) -> str:

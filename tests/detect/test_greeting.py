@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlpgate.detect.greeting import Greeting, greeting, greets, introduced
+from dlpgate.detect.greeting import Greeting, greeting, greets, introduced, person_shown
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
 
@@ -269,3 +269,16 @@ def test_what_brings_no_one_in_by_name(text):
 def test_only_the_new_text_brings_anyone_in():
     body = "Noted.\n\nFrom: Sarah Khan\nSent: Monday\nCopying in Mark.\n"
     assert introduced(body, body.index("From:")) is None
+
+
+@pytest.mark.parametrize("shown, person", [
+    ("KHAN, Sarah (LEEDS COMMUNITY HEALTHCARE NHS TRUST)", "KHAN, Sarah"),
+    ("Khan, Sarah [LCH]", "Khan, Sarah"),
+    ("Sarah Khan - Health Visitor", "Sarah Khan"),
+    ("Emma Clarke (Children's Services)", "Emma Clarke"),
+    ("Sarah Khan | Adults", "Sarah Khan"),
+    ("Sarah Khan via Teams", "Sarah Khan"),
+    ("Olivia Vian", "Olivia Vian"),
+])
+def test_a_display_name_is_read_without_what_a_directory_puts_beside_the_person(shown, person):
+    assert person_shown(shown) == person
