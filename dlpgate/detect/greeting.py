@@ -179,7 +179,7 @@ def greeting(message: Message) -> Greeting | None:
         return None  # "Hi, Diomedes.  I tried to call": a greeting; "Jeff said" is not
     if not opener and not title and end not in (",", ":", "-"):
         return None
-    written = " ".join((m.group("title") or "").split()) if m.group("title") else ""
+    written = " ".join((m.group("title") or "").split())  # "Mr  and Mrs" as "Mr and Mrs"
     return Greeting(tuple(names), title, opener, tuple(surnames), written)
 
 
@@ -305,9 +305,9 @@ _ASKING = (r"(?i:(?:could|can|would|will|are|do|did|have|might)[ \t]+you|please|
 _CAPITAL = "(?<![\\w'\u2019-])(?=[A-Z\u00c0-\u00de])"
 _NAME_REST = r"[^\W\d_]{1,40}(?:[-'\u2019][^\W\d_]{1,40}){0,3}"
 _INTRODUCED = re.compile(
-    # "copying in my line manager, Ann Lee", "cc'ing the duty social worker Tom": a role
-    # of up to three words in lower case, between
-    # "I've included Jo", "cc: Jo Patel", "Copied in: Jo", "forwarding this to Jo"
+    # "copying in Mark", "I've included Jo", "cc: Jo Patel", "Copied in: Jo", "forwarding
+    # this to Jo"; "copying in my line manager, Ann Lee", "cc'ing the duty social worker
+    # Tom": a role of up to three words in lower case, between
     rf"\b(?i:{_BRING}|cc|including|included|forwarding\s+(?:this\s+)?to"
     r"|passing\s+(?:this\s+)?(?:on\s+)?to)\s*:?\s+(?:(?i:in)\s*:?\s+)?"
     rf"(?:(?i:my|our|the)(?:\s+[a-z]+){{1,3}},?\s+)?"
@@ -321,8 +321,8 @@ _INTRODUCED = re.compile(
     rf"|^[ \t]*(?P<vocative>{_NAME})[ \t]*[,\-\u2013:][ \t]*(?i:(?:I(?:'ve|\u2019ve| have)"
     rf"[ \t]+)?{_BRING}[ \t]+you)\b"
     # a sentence that turns to a recipient and asks them: "Thanks Sarah. Jo, could you book
-    # the visit?", "Mark - please can you ...": someone the reply addresses is meant
-    # the vocative's run of names ("Sarah and Jo, could you both ...") read whole
+    # the visit?", "Mark - please can you ...": someone the reply addresses is meant; a run
+    # of names ("Sarah and Jo, could you both ...") read whole
     rf"|(?:^|(?<=[.!?])[ \t])[ \t]*(?P<asked>{_NAME}(?:(?:[ \t]*,[ \t]*|[ \t]+and[ \t]+)"
     rf"{_NAME})*)[ \t]*[,\-\u2013:][ \t]*{_ASKING}",
     re.MULTILINE)
