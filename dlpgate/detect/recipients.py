@@ -512,12 +512,19 @@ class RecipientRiskAssessor:
         resident's reply typed from memory, or the autocomplete's other Kerry Doyle (the
         parent's namesake a child-protection report goes to), known to the sender or not: a
         reply goes to the address that wrote unless someone changes it. Unless the message
-        itself gives the other address ("reply to my work address").
+        itself gives the other address ("reply to my work address"), and only when the
+        address that wrote is the author's own, by their name in it: a team's mailbox that
+        wrote for Sarah Khan ("Safeguarding Team on behalf of Khan, Sarah") is answered as
+        well at her own address.
         """
         if author is None or not author.address:
             return None
         address = normalise(author.address)
-        return None if address in targets or address == sender else author
+        local = address.rpartition("@")[0]
+        if address in targets or address == sender or names.is_role_address(address) or \
+                not any(len(w) >= 2 and w in local for w in (author.first, author.last)):
+            return None
+        return author
 
     def _not_in_thread(self, address: str, known: Correspondence | None,
                        doubt: str = "") -> Signal:

@@ -1639,6 +1639,11 @@ def test_a_reply_to_the_author_or_to_an_address_she_gave_is_not_confusable(store
     # her other address, given in her message
     asked = _RESIDENT.replace("When is", "Please reply to kdoyle@hotmail.co.uk. When is")
     assert "confusable-address" not in signals("kdoyle@hotmail.co.uk", asked)
+    # a team's mailbox wrote for her: her own address answers it as well
+    for header in ("Safeguarding Team on behalf of Khan, Sarah <safeguarding.team@nhs.net>",
+                   "Sarah Khan <leedsth.hvteam@nhs.net>"):
+        team = _RESIDENT.replace("Kerry Doyle <kerry.doyle85@gmail.com>", header)
+        assert "confusable-address" not in signals("sarah.khan@nhs.net", team)
     # a forward shares her message with someone new: its author need not be on it
     assert "confusable-address" not in signals("kerry.doyle@hotmail.co.uk",
                                                subject="FW: Jayden's plan")
