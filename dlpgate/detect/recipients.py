@@ -65,6 +65,9 @@ MITIGATING = (S.NAMED_IN_MESSAGE, S.GREETED, S.COLLEAGUE_RECIPIENT, S.WROTE_TO_U
 # A recipient the message adds to a conversation they were not part of: what the store
 # counts as `joined`, so that a habit (the PA copied into replies) is known as one.
 ADDED_TO_THREAD = (S.NOT_IN_THREAD, S.OFTEN_COPIED_IN)
+# Where Exchange Online's quoted headers put a mailbox's internal and tenant names
+# (sarah.khan@namprd03.prod.outlook.com, sarah.khan@council.onmicrosoft.com)
+_TENANT_DOMAINS = (".prod.outlook.com", ".onmicrosoft.com")
 
 
 # An address that passes for another: what went to it is no sign of what it is for, so no
@@ -522,8 +525,9 @@ class RecipientRiskAssessor:
         address = normalise(author.address)
         local = address.rpartition("@")[0]
         if address in targets or address == sender or names.is_role_address(address) or \
-                not any(len(w) >= 2 and w in local for w in (author.first, author.last)):
-            return None
+                not any(len(w) >= 2 and w in local for w in (author.first, author.last)) or \
+                local.startswith("imceaex-") or address.endswith(_TENANT_DOMAINS):
+            return None  # Exchange's own names for her mailbox: her address is its alias
         return author
 
     def _not_in_thread(self, address: str, known: Correspondence | None,

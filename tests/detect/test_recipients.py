@@ -1640,8 +1640,11 @@ def test_a_reply_to_the_author_or_to_an_address_she_gave_is_not_confusable(store
     asked = _RESIDENT.replace("When is", "Please reply to kdoyle@hotmail.co.uk. When is")
     assert "confusable-address" not in signals("kdoyle@hotmail.co.uk", asked)
     # a team's mailbox wrote for her: her own address answers it as well
+    # (or Exchange's internal name for her mailbox, which a quoted header may give)
     for header in ("Safeguarding Team on behalf of Khan, Sarah <safeguarding.team@nhs.net>",
-                   "Sarah Khan <leedsth.hvteam@nhs.net>"):
+                   "Sarah Khan <leedsth.hvteam@nhs.net>",
+                   "Khan, Sarah <IMCEAEX-_o=ExchangeLabs_ou=Exchange+20Administrative+20Group"
+                   "_cn=Recipients_cn=sarah.khan@namprd03.prod.outlook.com>"):
         team = _RESIDENT.replace("Kerry Doyle <kerry.doyle85@gmail.com>", header)
         assert "confusable-address" not in signals("sarah.khan@nhs.net", team)
     # a forward shares her message with someone new: its author need not be on it
