@@ -140,6 +140,11 @@ _MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", 
                 "September", "October", "November", "December"]
 
 
+def _sent(rng: random.Random, minute: str = "14") -> str:
+    """When a quoted message was sent, as Outlook's header gives it."""
+    return f"{rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026 {rng.randrange(8, 18)}:{minute}"
+
+
 def _long_date(dob: str) -> str:
     day, month, year = dob.split("/")
     return f"{int(day)} {_MONTH_NAMES[int(month) - 1]} {year}"
@@ -657,7 +662,7 @@ def _risky_answer_to_namesake_address(rng: random.Random) -> _Mail:
     if to == wrote:
         to = f"{pf}.{pl}.home@{rng.choice(WEBMAIL)}"
     day = rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"])
-    when = f"{rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026 {rng.randrange(8, 18)}:14"
+    when = _sent(rng)
     subject = f"{child.first}"
     body = (f"Dear {rng.choice(TITLES)} {parent.last},\n\nFor {child.name} "
             f"({_identifier(rng, child, ('nhs', 'dob'))}): "
@@ -1042,7 +1047,7 @@ def _benign_reply_asks_a_colleague(rng: random.Random) -> _Mail:
     hv, colleague = f"{hf.lower()}.{hl.lower()}@nhs.net", f"{cf.lower()}.{cl.lower()}@nhs.net"
     child = _person(rng, True)
     asked = rng.choice(_ASKED_IN).format(cf=cf, hf=hf, child=child.first)
-    when = f"{rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026 {rng.randrange(8, 18)}:02"
+    when = _sent(rng, "02")
     body = (f"Hi {hf},\n\nThanks, that's helpful. {asked} For the file: {child.name}, "
             f"{_identifier(rng, child, ('nhs', 'dob'))}.\n\n{_signoff(rng, first, last)}\n\n"
             f"From: {hf} {hl} <{hv}>\nSent: {when}\nTo: {first} {last} <{sender}>\n"
@@ -1327,7 +1332,7 @@ def _answer_to_resident(rng: random.Random, inline: bool) -> _Mail:
         other = _other(rng, FIRST, resident.first)
         asked += "\n" + rng.choice(_INLINE_ANSWERS).format(
             officer=f"{first} {last}", first=other, last=rng.choice(LAST))
-    when = f"{rng.randrange(1, 29)} {rng.choice(_MONTH_NAMES)} 2026 {rng.randrange(8, 18)}:14"
+    when = _sent(rng)
     body = (f"Dear {rng.choice(TITLES)} {resident.last},\n\n{opening}\n\n"
             f"{_signoff(rng, first, last)}\n\n"
             f"From: {resident.first} {resident.last} <{to}>\nSent: {when}\n"

@@ -237,6 +237,11 @@ def person_shown(shown_as: str) -> str:
     return _ROLE_AFTER_NAME.sub("", shown_as)
 
 
+def person_words(shown_as: str) -> list[str]:
+    """The name words of the person a display name shows, as an address spells them."""
+    return name_words_of(person_shown(shown_as))
+
+
 def name_words_of(shown_as: str) -> list[str]:
     """A display name's words as an address would spell them (Siân O'Brien -> sian,
     obrien), titles left out."""

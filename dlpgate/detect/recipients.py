@@ -459,7 +459,7 @@ class RecipientRiskAssessor:
             return ""
         if names.spells(address, own_name) or names.spells(address, names.spelled_name(sender)):
             return "spells your own name"
-        shown = greeting.name_words_of(greeting.person_shown(shown_as).replace(",", " "))
+        shown = greeting.person_words(shown_as)
         mine = [names.folded(w) for w in own_name]
         if len(mine) >= 2 and mine[0] in shown and mine[-1] in shown:
             return "is shown with your own name"
@@ -502,7 +502,7 @@ class RecipientRiskAssessor:
         if thread.is_author(address, author) or names.spells(address, [author.first,
                                                                          author.last]):
             return True
-        shown = greeting.name_words_of(greeting.person_shown(display_names().get(address, "")))
+        shown = greeting.person_words(display_names().get(address, ""))
         return author.first in shown and author.last in shown
 
     @staticmethod

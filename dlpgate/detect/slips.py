@@ -136,7 +136,7 @@ class Slips:
         jsmith2@ under "Sarah Khan" or "John Smith", is not it; nor is a collar number,
         12345@, which says no name at all) and is no team's (safeguarding@ shown as the
         Sarah who answers from it is not either)."""
-        shown = greeting.name_words_of(greeting.person_shown(shown_as))[:_SHOWN_WORDS]
+        shown = greeting.person_words(shown_as)[:_SHOWN_WORDS]
         if len(shown) < 2:
             return []
         mine = set(names.name_words(address))
