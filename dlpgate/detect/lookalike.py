@@ -223,6 +223,10 @@ def _trick(domain: str, reference: str, strict: bool) -> str | None:
     r_name, r_suffix = split(reference)
     d_label, r_label = d_name.rpartition(".")[2], r_name.rpartition(".")[2]
     vetted = d_suffix in CONTROLLED  # its holder is a public body, not an impostor
+    if d_name == r_name and r_suffix.startswith(d_suffix + "."):
+        # northshire.gov for northshire.gov.uk: the .uk left off. .gov is vetted, but as the
+        # US government's, and no council is one; the mail bounces or reaches a stranger.
+        return f"is {reference} with the .{r_suffix[len(d_suffix) + 1:]} left off"
     if d_label and d_label == r_label and d_suffix != r_suffix and "." not in r_name \
             and not vetted:
         return f"has the name of {reference} with .{d_suffix} instead of .{r_suffix}"

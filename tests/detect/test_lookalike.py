@@ -12,6 +12,9 @@ CYRILLIC_GMAIL = "gma\u0456l.com".encode("idna").decode()
 @pytest.mark.parametrize("domain, reference, because", [
     ("nhs.com", "nhs.net", "with .com instead of .net"),
     ("leeds.co.uk", "leeds.gov.uk", "with .co.uk instead of .gov.uk"),
+    # the .uk left off: .gov is a vetted suffix, but the US government's
+    ("northshire.gov", "northshire.gov.uk", "with the .uk left off"),
+    ("leeds.ac", "leeds.ac.uk", "with the .uk left off"),
     ("nhs.net.example.com", "nhs.net", "starts with nhs.net"),
     ("nhs-net.com", "nhs.net", "dots or hyphens moved"),
     ("gmial.com", "gmail.com", "one typing slip"),

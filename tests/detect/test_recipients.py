@@ -111,6 +111,7 @@ def test_subdomains_of_partners_count_as_partner(store):
      "you have written 5 times"),
     ("x@example-councl.gov.uk", "from example-council.gov.uk, one of our own domains"),
     ("x@otherorgg.org", "from otherorg.org, where colleagues here write"),
+    ("x@example-council.gov", "example-council.gov.uk with the .uk left off, one of our own"),
 ])
 def test_lookalike_domains_are_caught(store, address, reason):
     [r] = assess(store, address).values()
