@@ -409,6 +409,10 @@ DEFAULT_WEIGHTS = {
     # spells their own name, so it cannot weigh it; high, as a council's rules forbid it
     "own-personal-address": 0.9,
     "greets-another": 0.65,
+    # a judgment: no genuine or injected Enron recipient of the test split carries it (the
+    # benchmark's replies do not discuss a recipient outside), so nothing can weigh it; as
+    # salutation-mismatch, for it is the same evidence read the other way round
+    "written-about": 0.9,
     # mitigating: evidence a new recipient was meant; each damps the base risk (unless the
     # recipient imitates another address)
     "named-in-message": 0.05, "greeted": 0.35, "colleague-recipient": 0.85,

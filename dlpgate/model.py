@@ -363,6 +363,7 @@ class RecipientSignal(enum.StrEnum):
     PROTECTIVE_MARKING = "protective-marking"
     SALUTATION_MISMATCH = "salutation-mismatch"
     GREETS_ANOTHER = "greets-another"
+    WRITTEN_ABOUT = "written-about"
     # evidence a new recipient was meant: each damps the base
     NAMED_IN_MESSAGE = "named-in-message"
     GREETED = "greeted"

@@ -1058,6 +1058,72 @@ def _benign_reply_asks_a_colleague(rng: random.Random) -> _Mail:
                  history=[_history(hv, rng, 5, 40, replied=True)] + _background(rng))
 
 
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+_ABOUT_THE_PARENT = [
+    "{pf} has not engaged with the plan again, and {child} ({id}) missed the appointment.",
+    "{pf} {pl} did not attend the core group, so {child}'s ({id}) plan is unchanged.",
+    "{title} {pl} has been told that we will consider legal planning for {child} ({id}).",
+    "{pf}'s tenancy is at risk, which affects {child} ({id}) too.",
+    "{pf} (mum) said she would bring {child} ({id}) on {day}, but did not.",
+]
+_TO_THE_PARENT = [
+    ("Hi {hf} and {pf},", "{day} works for {child}'s ({id}) visit."),
+    ("Hi {hf},", "{day} works for {child}'s ({id}) visit. {pf}, could you confirm you will "
+     "be in?"),
+    ("Hi both,", "the visit for {child} ({id}) is on {day} at 10am."),
+    ("Hi {hf},", "thanks. I've copied in {pf} so she knows {child}'s ({id}) visit is on "
+     "{day}."),
+]
+
+
+def _parent_thread(rng: random.Random) -> tuple[str, str, str, str, str, str, _Person, str]:
+    """(sender's first name, surname and address, the health visitor's first name and
+    address, the mother's, her child, the thread she started to both) for a reply to all."""
+    first, last, sender = _plain_sender(rng)
+    hf, pf, cf = rng.sample([n for n in FIRST if n != first], 3)
+    hl, pl = rng.sample(LAST, 2)
+    hv, parent = f"{hf.lower()}.{hl.lower()}@nhs.net", _webmail_address(rng, pf, pl)
+    child = _person(rng, True)
+    child = _Person(cf, pl, True, child.nhs, child.dob, child.nino)
+    quoted = (f"From: {pf} {pl} <{parent}>\nSent: {_sent(rng)}\nTo: {first} {last} "
+              f"<{sender}>\nCc: {hf} {hl} <{hv}>\nSubject: {cf} - visit\n\n"
+              f"{rng.choice(_PARENT_ASKS).format(child=cf)}\n{pf}\n")
+    return first, last, sender, f"{hf} {hl} <{hv}>", f"{pf} {pl} <{parent}>", parent, child, \
+        quoted
+
+
+def _risky_reply_all_about_the_parent(rng: random.Random) -> _Mail:
+    """The mother writes to the sender and the health visitor; the answer to the health
+    visitor about her ("Hi Sarah, Kerry has not engaged again") goes to all, the mother
+    still on it. Every address is right; only the text says the message is about her.
+    Until the text was read for whom it writes about, nothing was asked."""
+    first, last, sender, hv, parent, address, child, quoted = _parent_thread(rng)
+    hf, pf, pl = hv.split()[0], parent.split()[0], parent.split()[1]
+    said = rng.choice(_ABOUT_THE_PARENT).format(
+        pf=pf, pl=pl, title=rng.choice(["Ms", "Mrs", "Miss"]), child=child.first,
+        id=_identifier(rng, child, ("nhs", "dob")), day=rng.choice(_DAYS))
+    body = f"Hi {hf},\n\n{said}\n\n{_signoff(rng, first, last)}\n\n{quoted}"
+    to, cc = ([hv], [parent]) if rng.random() < 0.5 else ([hv, parent], None)
+    return _Mail(sender, to, f"RE: {child.first} - visit", body, cc=cc,
+                 history=[_history(hv.partition("<")[2].rstrip(">"), rng, 5, 40),
+                          _history(address, rng, 2, 6, replied=True)] + _background(rng))
+
+
+def _benign_reply_to_the_parent(rng: random.Random) -> _Mail:
+    """The same thread, answered to both: greeting the mother too, asking her by name, or
+    telling her she is copied in. She is spoken to, not about."""
+    first, last, sender, hv, parent, address, child, quoted = _parent_thread(rng)
+    hf, pf = hv.split()[0], parent.split()[0]
+    hello, said = rng.choice(_TO_THE_PARENT)
+    fill = {"hf": hf, "pf": pf, "child": child.first, "day": rng.choice(_DAYS),
+            "id": _identifier(rng, child, ("nhs", "dob"))}
+    body = (f"{hello.format(**fill)}\n\n{said.format(**fill)}\n\n"
+            f"{_signoff(rng, first, last)}\n\n{quoted}")
+    return _Mail(sender, [hv, parent], f"RE: {child.first} - visit", body,
+                 history=[_history(hv.partition("<")[2].rstrip(">"), rng, 5, 40),
+                          _history(address, rng, 2, 6, replied=True)] + _background(rng))
+
+
 def _benign_thread_reply(rng: random.Random) -> _Mail:
     first, last, sender = _sender(rng, 0.2)
     cf, cl = rng.choice(FIRST), rng.choice(LAST)
@@ -1497,6 +1563,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "out-of-office-first-name": (True, _risky_out_of_office_first_name, "confirm"),
     "answer-inside-quote": (True, _risky_inline_answer, "confirm"),
     "answer-to-namesake-address": (True, _risky_answer_to_namesake_address, ""),
+    "reply-all-about-the-parent": (True, _risky_reply_all_about_the_parent, "confirm"),
     "referral-to-partner": (False, _benign_partner_referral, ""),
     "internal": (False, _benign_internal, ""),
     "business-to-supplier": (False, _benign_business, ""),
@@ -1514,6 +1581,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "out-of-office-first-names": (False, _benign_out_of_office_first_names, ""),
     "answer-to-resident": (False, _benign_answer_to_resident, ""),
     "reply-asks-a-colleague": (False, _benign_reply_asks_a_colleague, ""),
+    "reply-to-the-parent": (False, _benign_reply_to_the_parent, ""),
     "welsh-case-to-webmail": (True, _risky_welsh_case, ""),
     "welsh-everyday": (False, _benign_welsh_everyday, ""),
 }

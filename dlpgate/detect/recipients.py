@@ -39,6 +39,7 @@ from collections.abc import Set as AbstractSet
 
 from dlpgate.config import Settings
 from dlpgate.detect import greeting, lookalike, names, profile, thread
+from dlpgate.detect.about import written_about
 from dlpgate.detect.namesakes import (
     ColleaguesNamesakes,
     Namesakes,
@@ -250,6 +251,11 @@ class RecipientRiskAssessor:
         shown_before = in_body if carried else set()
         message_signals = self._message_signals(message, hello, greeted, targets, shown_before,
                                                 shown_as)
+        # the resident a reply to all discusses while it greets the health visitor (about.py)
+        spoken_of = written_about(message, [
+            t for t in targets if t not in greeted and t != sender
+            and not in_domains(domain_of(t), self.internal + self.partners)],
+            targets, shown_as()) if greeted else {}
         tokens = ctx.fingerprint if ctx.fingerprint is not None else \
             self._fingerprint(message, store)
         pairs = self._pairs(sender, targets, namesakes, store)
@@ -399,6 +405,11 @@ class RecipientRiskAssessor:
                 signals.append(self._signal(
                     S.NEWCOMER, f"you have never written to {address}, and you write to every "
                     f"other recipient of this message"))
+            if address in spoken_of and hello is not None:
+                signals.append(self._signal(
+                    S.WRITTEN_ABOUT, f"the message writes about {names.quote(spoken_of[address])}"
+                    f", who could be {address}, while it greets {greeting.said(hello)}: a reply "
+                    "to all reaches the person it discusses"))
             if author and (shared := thread.shares_a_name(address, author)):
                 who = names.quote(author)
                 signals.append(self._signal(

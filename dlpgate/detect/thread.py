@@ -166,6 +166,14 @@ def quote_start(body: str) -> int:
     return m.start() if m else len(body)
 
 
+def new_text(body: str) -> str:
+    """The text a message adds above what it quotes: up to the first quoted header block,
+    or to the "-----Original Message-----" banner over it."""
+    cut = quote_start(body)
+    banner = _QUOTED.search(body, 0, cut)
+    return body[:banner.start() if banner else cut]
+
+
 def replied_to(message: Message) -> Author | None:
     """Who wrote the message this one replies to: the first quoted header block's author.
 
@@ -245,10 +253,8 @@ def names_someone_new(message: Message, own: Iterable[str] = ()) -> bool:
     A name with a title ("Mrs Reid", "Mr Patel") is read as a name.
     """
     body = message.body[:THREAD_CHARS]
-    cut = quote_start(body)
-    banner = _QUOTED.search(body, 0, cut)  # "-----Original Message-----" above the header
-    cut = banner.start() if banner else cut
-    new, quoted = body[:cut], body[cut:].lower()
+    new = new_text(body)
+    quoted = body[len(new):].lower()
     own = set(own) | whom.own_names(message)
     signed = signature.spans(new, frozenset(own), message.from_addr.rpartition("@")[0])
     for left, right in _sentences(new):

@@ -566,6 +566,26 @@ def test_a_reply_to_all_greets_its_author_without_turning_away_the_others_in_it(
     assert "greets-another" in names(stranger["tom.baker@elsewhere.org"])
 
 
+def test_a_reply_to_all_that_discusses_a_recipient_while_greeting_another_is_flagged(store):
+    # the mother started the thread; the answer to the health visitor about her went to her
+    thread_ = ("\n\nFrom: Pat Doyle <pat@gmail.com>\nSent: 01 December 2026 10:00\n"
+               "To: Alice Jones; Sarah Khan\nSubject: Jayden\n\nCan we move the visit?\n")
+    to = ["sarah.khan@nhs.net", "Pat Doyle <pat@gmail.com>"]
+    got = assess(store, "sarah.khan@nhs.net", "pat@gmail.com", to=to, subject="RE: Jayden",
+                 body="Hi Sarah,\nPat has not engaged again, so we will consider legal "
+                      "planning.\nAlice" + thread_)
+    parent = got["pat@gmail.com"]
+    assert "written-about" in names(parent) and parent.risk >= 0.9
+    assert why(parent, "written-about") == (
+        "the message writes about Pat, who could be pat@gmail.com, while it greets Sarah: a "
+        "reply to all reaches the person it discusses")
+    assert "written-about" not in names(got["sarah.khan@nhs.net"])  # a partner is not asked
+    # the same news told to her is not
+    got = assess(store, "sarah.khan@nhs.net", "pat@gmail.com", to=to, subject="RE: Jayden",
+                 body="Hi Sarah and Pat,\nWe will move the visit to Thursday.\nAlice" + thread_)
+    assert "written-about" not in names(got["pat@gmail.com"])
+
+
 def test_a_surname_shared_with_an_initials_address_names_no_one_else(store):
     store.learn([Pair(SENDER, "a.khan@bradford.gov.uk", time.time(), 4)])
     got = assess(store, "sarah.khan@nhs.net", body="Dear Dr Khan,\nThe clinic letter.\n")
