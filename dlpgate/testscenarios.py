@@ -1065,6 +1065,7 @@ _ABOUT_THE_PARENT = [
     "{title} {pl} has been told that we will consider legal planning for {child} ({id}).",
     "{pf}'s tenancy is at risk, which affects {child} ({id}) too.",
     "{pf} (mum) said she would bring {child} ({id}) on {day}, but did not.",
+    "I visited {pf} on {day} and she was not coping; {child} ({id}) was not at school.",
 ]
 _TO_THE_PARENT = [
     ("Hi {hf} and {pf},", "{day} works for {child}'s ({id}) visit."),

@@ -8,12 +8,11 @@ mother still in Cc. Nothing about her address is wrong: she is a known correspon
 the conversation, who wrote in. Only the text says the message is about her, not to her.
 
 A recipient is written about when the new text (not the quoted conversation, not the
-signature) gives them as a third person: their full name or their title and surname
-anywhere but where a sentence speaks to them ("Kerry Doyle, could you..."), or their first
-name as the subject of a verb in the third person ("Kerry has", "Kerry did not attend",
-"Kerry (mum) said") or as an owner ("Kerry's tenancy"). A first name alone is common to
-many people, so it counts only in those places, and only when no one else on the message
-shares it.
+signature) names them anywhere but where a sentence turns to them ("Kerry, could you...",
+"Kerry can you...", "Thanks Kerry"): by full name, by title and surname, or by first name
+("Kerry has not engaged", "I visited Kerry", "Kerry's tenancy"). A first name counts only
+when no one else on the message has it and it is not the sender's own, and not when it is
+also a word that opens the sentence ("Will you...", "May I...").
 """
 
 from __future__ import annotations
@@ -28,19 +27,10 @@ from dlpgate.model import Message
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'\u2019-]*")
 _TITLES = frozenset("mr mrs ms miss mx dr".split())
-# What follows a person spoken of, not to: a verb in the third person (a question to them
-# starts "Kerry, could you" or "Kerry can you", which `_TO_THEM` sets apart)
-_THIRD_PERSON = frozenset("""is was has had does did will would can could should may might
-must isnt wasnt hasnt hadnt doesnt didnt wont wouldnt cant couldnt says said tells told asks
-asked reports reported states stated explains explained confirms confirmed discloses disclosed
-attends attended misses missed refuses refused declines declined agrees agreed wants wanted
-needs needed feels felt thinks thought seems seemed appears appeared continues continued went
-came left arrived phoned rang emailed mentioned admits admitted denies denied fails failed
-tried struggles struggled engaged engages became gets got remains remained
-""".split())
-# "Kerry (mum) has", "Kerry, mum, has": an aside between the name and its verb
-_ASIDE = re.compile(r"\s*(?:\([^)]{0,40}\)|,[^,]{0,30},)")
 _TO_THEM = re.compile(r"\s*[,:!\u2013\u2014-]|\s+\w+\s+you\b", re.IGNORECASE)
+# First names that are words too, capitalised when they open a sentence
+# ("Hope you are well", "Mark the date", "June's rota")
+_WORD_NAMES = frozenset("will may mark hope june april august summer bill chase sunny".split())
 # The words a sentence that speaks to someone opens with before their name: "Thanks Kerry"
 _OPENERS = frozenset("""thanks thank you cheers hi hello dear morning afternoon evening ok okay
 and but so yes no sorry well""".split())
@@ -114,18 +104,11 @@ def _spoken_of(part: str, words: list[re.Match[str]], i: int, p: Person, only_on
         if _to_them(part, words, i, i + 1) or whom.introduced(part, words[i].start()):
             return ""
         return f"{word} {nxt.group()}"
-    if not only_one:
+    if not only_one or _to_them(part, words, i, i):
         return ""
-    if word.endswith(("'s", "\u2019s")):
-        return word[:-2]
-    rest = part[words[i].end():]
-    aside = _ASIDE.match(rest)
-    rest = rest[aside.end():] if aside else rest
-    verb = re.match(r"\s+([A-Za-z'\u2019]+)", rest)
-    if verb and _key(verb.group(1)) in _THIRD_PERSON and \
-            not re.match(r"\s+you\b", rest[verb.end():], re.IGNORECASE):
-        return word
-    return ""
+    if key in _WORD_NAMES and all(_key(w.group()) in _OPENERS for w in words[:i]):
+        return ""  # "Will you be there?", "May I ask": a word, capitalised to open a sentence
+    return word[:-2] if word.endswith(("'s", "\u2019s")) else word
 
 
 def _to_them(part: str, words: list[re.Match[str]], first: int, last: int) -> bool:

@@ -31,6 +31,9 @@ def about(body: str, to: tuple[str, ...] = (SARAH, KERRY), sender: str = EMMA,
     ("Kerry (mum) said she would bring him.", "Kerry"),
     ("Ms Doyle has been told what happens next.", "Ms Doyle"),
     ("We met Jayden and Kerry Doyle at home.", "Kerry Doyle"),
+    ("I visited Kerry yesterday and she was not coping.", "Kerry"),
+    ("We spoke about Kerry at length.", "Kerry"),
+    ("Kerry and Dan have not engaged.", "Kerry"),
 ])
 def test_a_recipient_the_text_speaks_of_in_the_third_person_is_written_about(text, said):
     assert about(f"Hi Sarah,\n\n{text}\n\nEmma{THREAD}") == {"kerry.doyle@gmail.com": said}
@@ -42,7 +45,6 @@ def test_a_recipient_the_text_speaks_of_in_the_third_person_is_written_about(tex
     "See you on Thursday.\nThanks Kerry",
     "I've copied in Kerry Doyle so she knows the date.",  # brought in by name
     "Kerry is copied in.",
-    "We spoke about Kerry at length.",  # a first name alone, as no subject: too common
     "Thursday is fine.",  # the quoted message below names her: not this text
 ])
 def test_a_recipient_spoken_to_or_brought_in_is_not_written_about(text):
@@ -55,6 +57,14 @@ def test_a_first_name_another_recipient_shares_is_no_one_in_particular():
     # written in full, it is still her
     assert about("Hi Sarah,\n\nKerry Doyle has not engaged.\n\nEmma", to=to) == {
         "kerry.doyle@gmail.com": "Kerry Doyle"}
+
+
+def test_a_first_name_that_is_a_word_opening_a_sentence_is_the_word():
+    to = (SARAH, "Will Jones <will.jones@gmail.com>")
+    asked = ("will.jones@gmail.com",)
+    assert about("Hi Sarah,\n\nWill you be at the review?\n\nEmma", to=to, asked=asked) == {}
+    assert about("Hi Sarah,\n\nI saw Will at the review.\n\nEmma", to=to, asked=asked) == {
+        "will.jones@gmail.com": "Will"}
 
 
 def test_the_senders_own_first_name_is_not_read_as_the_recipients():
