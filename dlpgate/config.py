@@ -425,6 +425,9 @@ DEFAULT_WEIGHTS = {
     # signals themselves, and the tuner leaves them at 0 (a recipient is no likelier
     # to be the wrong one for being one of many)
     "bulk-exposure": 0.0, "mixed-audience": 0.0,
+    # the wrong file, not the wrong recipient: every recipient is sent it alike, so policy acts
+    # on the signal itself (identifiers-in-attachment-about-another), not on a score
+    "attachment-about-another": 0.0,
 }
 
 

@@ -361,6 +361,7 @@ class RecipientSignal(enum.StrEnum):
     PERSONAL_WEBMAIL = "personal-webmail"
     OWN_PERSONAL_ADDRESS = "own-personal-address"
     PROTECTIVE_MARKING = "protective-marking"
+    ATTACHMENT_ABOUT_ANOTHER = "attachment-about-another"
     SALUTATION_MISMATCH = "salutation-mismatch"
     GREETS_ANOTHER = "greets-another"
     WRITTEN_ABOUT = "written-about"

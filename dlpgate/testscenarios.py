@@ -1125,6 +1125,70 @@ def _benign_reply_to_the_parent(rng: random.Random) -> _Mail:
                           _history(address, rng, 2, 6, replied=True)] + _background(rng))
 
 
+_DOCUMENTS = ["assessment", "plan", "review", "report", "minutes"]
+
+
+def _case_document(rng: random.Random, p: _Person, kind: str) -> dict:
+    """A child's document as a council attaches it: a form with a Name field, or a report
+    that gives the name with an identifier after it."""
+    said = rng.choice(["attendance this term is 91%.", "is settled in Year 4.",
+                       "will move to the new timetable from January."])
+    if rng.random() < 0.5:
+        lines = [f"Child and family {kind}", f"Name: {p.name}", _identifier(rng, p, ("nhs", "dob")),
+                 f"{p.first} {said}"]
+    else:
+        lines = [f"{kind.capitalize()} for {p.name} ({_identifier(rng, p, ('nhs', 'dob'))})",
+                 f"{p.first} {said}", "Next review in six weeks."]
+    return {"name": f"{kind}.{rng.choice(['docx', 'pdf'])}", "text": "\n".join(lines)}
+
+
+def _attachment_mail(rng: random.Random, right: bool) -> _Mail:
+    """A child's document sent to the parent, the school or the health visitor, the message
+    saying whose it is ("Jayden's assessment"): `right`, it is his; else the next child's on
+    the officer's list, whom the message never names."""
+    first, last, sender = _plain_sender(rng)
+    # a child who shares the officer's or the health visitor's first name is read as them
+    hf, hl = rng.choice([n for n in FIRST if n != first]), rng.choice(LAST)
+    child, other = _person(rng, True), _person(rng, True)
+    while child.first in (first, hf):
+        child = _person(rng, True)
+    while other.first in (child.first, first, hf) or other.last == child.last:
+        other = _person(rng, True)
+    kind = rng.choice(_DOCUMENTS)
+    who = rng.randrange(3)
+    if who == 0:
+        parent = _person(rng, False)
+        while parent.first in (child.first, other.first):
+            parent = _person(rng, False)
+        to = f"{parent.first} {child.last} <{_webmail_address(rng, parent.first, child.last)}>"
+        hello = f"Dear {rng.choice(TITLES)} {child.last},"
+    elif who == 1:
+        to, hello = _school(rng), "Dear colleague,"
+    else:
+        to, hello = f"{hf} {hl} <{hf.lower()}.{hl.lower()}@nhs.net>", f"Hi {hf},"
+    subject, note = rng.choice([
+        (f"{child.first}'s {kind}", f"Please find attached the {kind} we discussed."),
+        (f"RE: {child.first} {child.last} - {kind}", f"The {kind} is attached."),
+        (kind.capitalize(), f"Please find attached {child.first}'s {kind}."),
+    ])
+    body = f"{hello}\n\n{note}\n\n{_signoff(rng, first, last)}\n"
+    address = to.partition("<")[2].rstrip(">") or to
+    return _Mail(sender, [to], subject, body,
+                 attachments=[_case_document(rng, child if right else other, kind)],
+                 history=[_history(address, rng, 2, 20)] + _background(rng))
+
+
+def _risky_wrong_attachment(rng: random.Random) -> _Mail:
+    """Jayden's assessment, asked for by name, with the next child's attached. Every address
+    is right; until the attachment was read for whom it is about, nothing was asked."""
+    return _attachment_mail(rng, right=False)
+
+
+def _benign_right_attachment(rng: random.Random) -> _Mail:
+    """The same message with Jayden's own document attached."""
+    return _attachment_mail(rng, right=True)
+
+
 def _benign_thread_reply(rng: random.Random) -> _Mail:
     first, last, sender = _sender(rng, 0.2)
     cf, cl = rng.choice(FIRST), rng.choice(LAST)
@@ -1565,6 +1629,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "answer-inside-quote": (True, _risky_inline_answer, "confirm"),
     "answer-to-namesake-address": (True, _risky_answer_to_namesake_address, ""),
     "reply-all-about-the-parent": (True, _risky_reply_all_about_the_parent, "confirm"),
+    "wrong-attachment": (True, _risky_wrong_attachment, "confirm"),
     "referral-to-partner": (False, _benign_partner_referral, ""),
     "internal": (False, _benign_internal, ""),
     "business-to-supplier": (False, _benign_business, ""),
@@ -1583,6 +1648,7 @@ KINDS: dict[str, tuple[bool, Callable[[random.Random], _Mail], str]] = {
     "answer-to-resident": (False, _benign_answer_to_resident, ""),
     "reply-asks-a-colleague": (False, _benign_reply_asks_a_colleague, ""),
     "reply-to-the-parent": (False, _benign_reply_to_the_parent, ""),
+    "right-attachment": (False, _benign_right_attachment, ""),
     "welsh-case-to-webmail": (True, _risky_welsh_case, ""),
     "welsh-everyday": (False, _benign_welsh_everyday, ""),
 }

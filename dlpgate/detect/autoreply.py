@@ -24,15 +24,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from importlib import resources
 
-from dlpgate.detect import signature, whom
+from dlpgate.detect import names, signature, whom
 from dlpgate.model import Finding, Message
 
 DETECTOR = "autoreply"
-FIRST_NAMES = frozenset(
-    line.strip() for line in (resources.files("dlpgate") / "data" / "first_names.txt")
-    .read_text("utf-8").splitlines() if line.strip() and not line.startswith("#"))
 
 # Words before a name in its sentence that give it as someone to turn to instead.
 _CONTACT_CUES = whom.CONTACT_CUES
@@ -161,7 +157,7 @@ def _first_names(body: str, left: int, right: int, spans: list[tuple[int, int]],
     for m in _WORD.finditer(sentence):
         word = m.group(1).lower()
         a, b = left + m.start(1), left + m.end(1)
-        if (word not in FIRST_NAMES or word in whom.NOT_NAME_WORDS or word in own
+        if (word not in names.FIRST_NAMES or word in whom.NOT_NAME_WORDS or word in own
                 or signature.is_post_word(m.group(1))):
             continue
         if any(s < b and a < e for s, e in [*spans, *((x, y) for x, y, _ in full)]):

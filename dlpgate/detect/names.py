@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from importlib import resources
 
 from dlpgate.detect import lookalike
 from dlpgate.detect.summary import mask
@@ -21,6 +22,11 @@ from dlpgate.history import normalise
 from dlpgate.model import Message
 from dlpgate.store.base import ContactRow, Correspondence
 
+# Given names common in England and Wales (dlpgate/data/first_names.txt): where a capitalised
+# word must be a person's first name to count, not a team's, a day's or a place's
+FIRST_NAMES = frozenset(
+    line.strip() for line in (resources.files("dlpgate") / "data" / "first_names.txt")
+    .read_text("utf-8").splitlines() if line.strip() and not line.startswith("#"))
 _TOKEN = re.compile(r"[a-z]{3,}")
 
 
@@ -615,12 +621,19 @@ def subjects_written(message: Message) -> set[tuple[str, str]]:
     birth, an NHS number or an age after them: the people a case is about. A child named
     Sarah Patel in a report to the health visitor Sarah Khan is no sign that the other Sarah
     was meant."""
-    out: set[tuple[str, str]] = set()
-    for text in (message.subject, message.body[:20000]):
-        for m in _PAIR.finditer(text):
-            if _ABOUT_THEM.match(text, m.end(2)):
-                out.add((m.group(1).lower(), m.group(2).lower()))
-    return out
+    return subjects_in(message.subject) | subjects_in(message.body[:20000])
+
+
+def subjects_in(text: str) -> set[tuple[str, str]]:
+    """The full names (lower case) `text` writes with a date of birth, an NHS number or an age
+    after them (`subjects_written`)."""
+    return {(m.group(1).lower(), m.group(2).lower()) for m in _PAIR.finditer(text)
+            if _ABOUT_THEM.match(text, m.end(2))
+            and m.group(2).lower() not in _IDENTIFIER_LABELS}  # "Patel\nDOB: 03/04/2015"
+
+
+# The labels of identifiers, which _PAIR takes for a surname after a name's last word
+_IDENTIFIER_LABELS = frozenset({"dob", "nhs", "age", "aged", "born", "date", "d.o.b"})
 
 
 def names_someone_else(address: str, written: dict[str, list[str]],

@@ -38,8 +38,9 @@ from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 
 from dlpgate.config import Settings
-from dlpgate.detect import greeting, lookalike, names, profile, thread
+from dlpgate.detect import greeting, lookalike, names, profile, thread, whom
 from dlpgate.detect.about import written_about
+from dlpgate.detect.attached import about_another
 from dlpgate.detect.namesakes import (
     ColleaguesNamesakes,
     Namesakes,
@@ -759,6 +760,13 @@ class RecipientRiskAssessor:
         if len(orgs) >= 3:
             out.append(self._signal(
                 S.MIXED_AUDIENCE, f"the message goes to {len(orgs)} unrelated organisations"))
+        if any(p.is_attachment and p.text for p in message.parts) and (other := about_another(
+                message, whom.own_names(message) | {w for t in targets for w in [
+                    *names.name_words(t), *greeting.person_words(shown_as().get(t, ""))]})):
+            out.append(self._signal(
+                S.ATTACHMENT_ABOUT_ANOTHER, f"the message is about {names.quote(other[0])}, but "
+                f"what it attaches is about {names.quote(other[1])} and never names "
+                f"{names.quote(other[0])}"))
         if where := marked_where(message):
             out.append(self._signal(
                 S.PROTECTIVE_MARKING, f"{where} is marked OFFICIAL-SENSITIVE or above and "

@@ -520,6 +520,23 @@ def test_a_pdf_or_a_spreadsheet_marked_on_a_line_of_its_own_is_marked(store, nam
     assert "an attachment is marked" in why(r, "protective-marking")
 
 
+def test_a_word_report_about_another_child_than_the_one_named_is_flagged_outside(store):
+    # the mother asked for Jayden's assessment; the Word file picked was Callum's
+    doc = make_docx(["Child and family assessment", "Name: Callum Patel", "DOB: 03/04/2015"])
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    to = ("pat@gmail.com", "bob@example-council.gov.uk")
+    raw = make_message(sender=SENDER, to=to, subject="Jayden's assessment",
+                       body="Dear Pat,\nPlease see attached.\n",
+                       attachments=(("assessment.docx", docx, doc),))
+    got = {r.address: r for r in RecipientRiskAssessor(SETTINGS).assess(
+        parse(raw, Envelope(SENDER, to)), Context(SETTINGS, store))}
+    assert why(got["pat@gmail.com"], "attachment-about-another") == (
+        "the message is about Jayden, but what it attaches is about Callum Patel and never "
+        "names Jayden")
+    assert got["pat@gmail.com"].risk == 0.0  # the wrong file, not the wrong recipient
+    assert "attachment-about-another" not in names(got["bob@example-council.gov.uk"])
+
+
 @pytest.mark.parametrize("lines", [
     ("", "Documents marked OFFICIAL-SENSITIVE must be locked away."),
     ("", "Handling OFFICIAL-SENSITIVE information", "Lock it away."),
