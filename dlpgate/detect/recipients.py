@@ -252,11 +252,12 @@ class RecipientRiskAssessor:
         shown_before = in_body if carried else set()
         message_signals = self._message_signals(message, hello, greeted, targets, shown_before,
                                                 shown_as)
-        # the resident a reply to all discusses while it greets the health visitor (about.py)
+        # the resident a reply to all discusses while it greets the health visitor, or the one
+        # it went to instead of her (about.py)
         spoken_of = written_about(message, [
             t for t in targets if t not in greeted and t != sender
             and not in_domains(domain_of(t), self.internal + self.partners)],
-            targets, shown_as()) if greeted else {}
+            targets, shown_as()) if hello is not None else {}
         tokens = ctx.fingerprint if ctx.fingerprint is not None else \
             self._fingerprint(message, store)
         pairs = self._pairs(sender, targets, namesakes, store)
@@ -407,10 +408,13 @@ class RecipientRiskAssessor:
                     S.NEWCOMER, f"you have never written to {address}, and you write to every "
                     f"other recipient of this message"))
             if address in spoken_of and hello is not None:
+                said = greeting.said(hello)
                 signals.append(self._signal(
                     S.WRITTEN_ABOUT, f"the message writes about {names.quote(spoken_of[address])}"
-                    f", who could be {address}, while it greets {greeting.said(hello)}: a reply "
-                    "to all reaches the person it discusses"))
+                    f", who could be {address}, while it greets {said}: "
+                    + ("a reply to all reaches the person it discusses" if greeted else
+                       f"what was meant for {said}, who is not a recipient, goes to the person "
+                       "it discusses")))
             if author and (shared := thread.shares_a_name(address, author)):
                 who = names.quote(author)
                 signals.append(self._signal(

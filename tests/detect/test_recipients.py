@@ -601,6 +601,12 @@ def test_a_reply_to_all_that_discusses_a_recipient_while_greeting_another_is_fla
     got = assess(store, "sarah.khan@nhs.net", "pat@gmail.com", to=to, subject="RE: Jayden",
                  body="Hi Sarah and Pat,\nWe will move the visit to Thursday.\nAlice" + thread_)
     assert "written-about" not in names(got["pat@gmail.com"])
+    # the answer meant for the health visitor, sent to the mother alone
+    got = assess(store, "pat@gmail.com", to=["Pat Doyle <pat@gmail.com>"], subject="RE: Jayden",
+                 body="Hi Sarah,\nPat has not engaged again.\nAlice" + thread_)
+    assert why(got["pat@gmail.com"], "written-about").endswith(
+        "while it greets Sarah: what was meant for Sarah, who is not a recipient, goes to the "
+        "person it discusses")
 
 
 def test_a_surname_shared_with_an_initials_address_names_no_one_else(store):
