@@ -1096,15 +1096,18 @@ def _parent_thread(rng: random.Random) -> tuple[str, str, str, str, str, str, _P
 def _risky_reply_all_about_the_parent(rng: random.Random) -> _Mail:
     """The mother writes to the sender and the health visitor; the answer to the health
     visitor about her ("Hi Sarah, Kerry has not engaged again") goes to all, the mother
-    still on it. Every address is right; only the text says the message is about her.
-    Until the text was read for whom it writes about, nothing was asked."""
+    still on it, or (one time in five) to the mother alone. Every address is right; only the
+    text says the message is about her. Until the text was read for whom it writes about,
+    nothing was asked."""
     first, last, sender, hv, parent, address, child, quoted = _parent_thread(rng)
     hf, pf, pl = hv.split()[0], parent.split()[0], parent.split()[1]
     said = rng.choice(_ABOUT_THE_PARENT).format(
         pf=pf, pl=pl, title=rng.choice(["Ms", "Mrs", "Miss"]), child=child.first,
         id=_identifier(rng, child, ("nhs", "dob")), day=rng.choice(_DAYS))
     body = f"Hi {hf},\n\n{said}\n\n{_signoff(rng, first, last)}\n\n{quoted}"
-    to, cc = ([hv], [parent]) if rng.random() < 0.5 else ([hv, parent], None)
+    shape = rng.random()  # the mother in Cc, in To beside her, or alone: meant for the other
+    to, cc = ([hv], [parent]) if shape < 0.4 else ([hv, parent], None) if shape < 0.8 else \
+        ([parent], None)
     return _Mail(sender, to, f"RE: {child.first} - visit", body, cc=cc,
                  history=[_history(hv.partition("<")[2].rstrip(">"), rng, 5, 40),
                           _history(address, rng, 2, 6, replied=True)] + _background(rng))

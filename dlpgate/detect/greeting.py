@@ -262,8 +262,12 @@ def greets(address: str, hello: Greeting, shown_as: str = "", initials: bool = T
     # name_words keeps words of three letters or more; a two-letter first name written in
     # full as one part of the address (jo.bloggs@, ed_walsh@) is a name too
     parts = SEPARATOR.split(address.rpartition("@")[0].lower())
-    words = _NAME_WORD.findall(_folded(shown_as)) + name_words(address) + \
-        [p for p in parts[:-1] if len(p) == 2 and p.isalpha()]
+    shown = _NAME_WORD.findall(_folded(shown_as))
+    words = shown + name_words(address) + [p for p in parts[:-1] if len(p) == 2 and p.isalpha()]
+    # an initial run into a surname stands for a name the address does not spell; a display
+    # name that gives the first name says whose it is ("Hi George" is not "Grace Turner"
+    # <graceturner67@...>, though both start with g)
+    initials = initials and len(person_words(shown_as)) < 2
     full = zip(hello.names, hello.surnames or ("",) * len(hello.names), strict=True)
     # k.shah@ stands for the Kiran greeted only beside the surname greeted, if any ("Hi
     # Kiran Patel" is not k.shah@)

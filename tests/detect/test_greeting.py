@@ -214,6 +214,15 @@ def test_an_initial_and_surname_fit_a_greeting_only_when_initials_are_allowed():
     assert not greets("smurphy@unterberg.com", hello, initials=False)
 
 
+def test_an_initial_does_not_fit_where_the_display_name_gives_another_first_name():
+    # "Hi George" greeted Grace Turner by the g of graceturner67@, and the answer to the
+    # health visitor that wrote about her went to her unasked
+    hello = Greeting(("George",), False, True)
+    assert not greets("graceturner67@btinternet.com", hello, "Grace Turner")
+    assert greets("graceturner67@btinternet.com", hello)  # no name shown: it may be his
+    assert greets("smurphy@unterberg.com", Greeting(("Suzanne",), False, True), "S Murphy")
+
+
 @pytest.mark.parametrize("text, people", [
     ("Hi Sarah, copying in Mark, who will visit.", ["Mark"]),
     ("I've added Ann Lee and Priya to this.", ["Ann Lee", "Priya"]),
