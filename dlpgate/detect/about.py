@@ -73,15 +73,27 @@ def written_about(message: Message, asked: list[str], targets: list[str],
     firsts = Counter(p.first for p in everyone)
     own = whom.own_names(message)
     signed = signature.spans(new, frozenset(own), message.from_addr.rpartition("@")[0])
+    # looked up by the word read, not tried one by one: a circular to 3,000 residents is
+    # 3,000 people for every word of its text
+    by_first: dict[str, list[Person]] = {}
+    by_surname: dict[str, list[Person]] = {}
+    for p in people:
+        by_first.setdefault(p.first, []).append(p)
+        by_surname.setdefault(p.surname, []).append(p)
     out: dict[str, str] = {}
     left = 0
     for end in [m.start() for m in whom.SENTENCE_END.finditer(new)] + [len(new)]:
         part, start, left = new[left:end], left, end + 1
         words = list(_WORD.finditer(part))
         for i, w in enumerate(words):
-            if signature.within(signed, start + w.start(), start + w.end()):
+            if not w.group()[:1].isupper() or \
+                    signature.within(signed, start + w.start(), start + w.end()):
                 continue
-            for p in people:
+            key = _key(w.group())
+            named = by_first.get(key, [])
+            if key in _TITLES and i + 1 < len(words):
+                named = by_surname.get(_key(words[i + 1].group()), [])
+            for p in named:
                 if p.address not in out and (
                         said := _spoken_of(part, words, i, p, firsts[p.first] == 1, own)):
                     out[p.address] = said
