@@ -72,10 +72,16 @@ _GREETING = re.compile(
     # initials before a surname: "Dear Mr J Smith", "Dear Ms. S. Khan", "Dear S Khan"
     r"(?P<initials>(?:[A-Z]\.?\s+){1,2}(?=[A-Z][^\W\d_]))?"
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?:[A-Z]\.?\s+)?(?P<surname>{_NAME}))?")
-# One more person greeted: ", Tom", " and Priya", " & Tom Baker", ", hi Jo" (each greeted).
+# One more person greeted: ", Tom", " and Priya", " & Tom Baker", ", hi Jo", "/Tom" (each
+# greeted).
 _ANOTHER = re.compile(
-    r"\s*(?:,|&|\band\b)\s*(?:(?i:hi|hello|hiya|hey|dear)\s+)?"
+    r"\s*(?:,|&|/|\band\b)\s*(?:(?i:hi|hello|hiya|hey|dear)\s+)?"
     rf"(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?")
+# ... after a surname greeted with its title or initials, the next with its own: "Dear Mr
+# Smith and Ms Jones", "Dear Dr. Khan and Dr. Patel", "Dear J Smith and K Jones".
+_ANOTHER_TITLED = re.compile(
+    rf"\s*(?:,|&|\band\b)\s*(?P<title>{_TITLE}\.?\s+)?(?:[A-Z]\.?\s+){{0,2}}"
+    rf"(?=[A-Z])(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?")
 _AFTER = re.compile(r"(?P<end>\s*[,:!.\-]?)(?P<rest>\s+.*)?$")
 # Openings that are not a person: "Gentlemen:", "Thanks,", "All -", and the roles council
 # letters are addressed to ("Dear Parent/Carer", "Dear Resident"), in Welsh too, as a
@@ -162,7 +168,10 @@ def greeting(message: Message) -> Greeting | None:
     # After a title the surname is the name to fit: "Dear Mr John Smith" greets a Smith.
     names, pos = [m.group("surname") if title and m.group("surname") else m.group("name")], m.end()
     surnames = ["" if title else m.group("surname") or ""]
-    while (more := _ANOTHER.match(line, pos)) and _is_name(more.group("name")):
+    titled = False  # a second title: the greeting's title is no longer one for all
+    while (more := (_ANOTHER_TITLED if title else _ANOTHER).match(line, pos)) and \
+            _is_name(more.group("name")):
+        titled = titled or bool(title and more.group("title"))
         names.append(more.group("surname") if title and more.group("surname")
                      else more.group("name"))
         surnames.append("" if title else more.group("surname") or "")
@@ -179,7 +188,8 @@ def greeting(message: Message) -> Greeting | None:
         return None  # "Hi, Diomedes.  I tried to call": a greeting; "Jeff said" is not
     if not opener and not title and end not in (",", ":", "-"):
         return None
-    written = " ".join((m.group("title") or "").split())  # "Mr  and Mrs" as "Mr and Mrs"
+    # "Mr  and Mrs" as "Mr and Mrs"; none for "Mr Smith and Ms Jones", each with their own
+    written = "" if titled else " ".join((m.group("title") or "").split())
     return Greeting(tuple(names), title, opener, tuple(surnames), written)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlpgate.detect.greeting import Greeting, greeting, greets, introduced, person_shown
+from dlpgate.detect.greeting import Greeting, greeting, greets, introduced, person_shown, said
 from dlpgate.parse.mime import parse
 from dlpgate.testing import make_message
 
@@ -66,6 +66,11 @@ def test_the_greeting_is_the_name_a_message_opens_with(body, name, surname):
     ("Hi Sarah, hi Jo,\nThe visit.", ("Sarah", "Jo")),   # each greeted in turn
     ("Hello Sarah, hello Jo and Tom\nThe visit.", ("Sarah", "Jo", "Tom")),
     ("Hi Sarah, hi there.", ("Sarah",)),
+    ("Hi Sarah/Tom,\nThe rota.", ("Sarah", "Tom")),
+    # each surname with its own title or initial (until 2026-12-08 these greeted no one)
+    ("Dear Mr Smith and Ms Jones,\nYour appeal.", ("Smith", "Jones")),
+    ("Dear Dr. Khan and Dr. Patel,\nThe referral.", ("Khan", "Patel")),
+    ("Dear J Smith and K Jones,\nYour appeal.", ("Smith", "Jones")),
 ])
 def test_a_greeting_may_name_several_people(body, greeted):
     hello = greeting(_body(body))
@@ -199,6 +204,13 @@ def test_a_greeting_fits_the_recipient_it_could_be(address, hello, shown_as):
 ])
 def test_a_greeting_does_not_fit_someone_else(address, hello):
     assert not greets(address, hello)
+
+
+def test_surnames_greeted_with_their_own_titles_are_said_without_one_title_for_all():
+    assert said(greeting(_body("Dear Mr Smith and Ms Jones,\nYour appeal."))) == (
+        "\x02Smith and Jones\x03")
+    assert said(greeting(_body("Dear Mr and Mrs Smith,\nYour appeal."))) == (
+        "Mr and Mrs \x02Smith\x03")
 
 
 def test_a_greeting_of_several_fits_each_of_them():
