@@ -54,8 +54,9 @@ def topic_names(message: Message, skip: set[str]) -> set[str]:
     return {n.lower() for n in found if n.lower() in names.FIRST_NAMES} - skip
 
 
-def about_another(message: Message, skip: set[str]) -> tuple[str, str] | None:
-    """(the name the message gives, the person its documents are about) when no attached
+def about_another(message: Message, skip: set[str]) -> tuple[str, str, int] | None:
+    """(the name the message gives, the first person its documents are about, how many others
+    they are about) when no attached
     document that identifies someone names the person the message speaks of, and the
     message's own text names none of the people the documents are about; else None."""
     documents = [p.text[:DOCUMENT_CHARS] for p in message.parts if p.is_attachment and p.text]
@@ -77,4 +78,4 @@ def about_another(message: Message, skip: set[str]) -> tuple[str, str] | None:
         message.subject + " " + thread.new_text(message.body[:thread.THREAD_CHARS]))))
     if any(w in new and w not in skip for f, s in people for w in (f.lower(), s.lower())):
         return None  # the sender writes of them too: they know what they are sending
-    return min(topics).capitalize(), " ".join(people[0])
+    return min(topics).capitalize(), " ".join(people[0]), len(dict.fromkeys(people)) - 1

@@ -769,8 +769,8 @@ class RecipientRiskAssessor:
                     *names.name_words(t), *greeting.person_words(shown_as().get(t, ""))]})):
             out.append(self._signal(
                 S.ATTACHMENT_ABOUT_ANOTHER, f"the message is about {names.quote(other[0])}, but "
-                f"what it attaches is about {names.quote(other[1])} and never names "
-                f"{names.quote(other[0])}"))
+                f"what it attaches is about {names.quote(other[1])}{_and_others(other[2])} "
+                f"and never names {names.quote(other[0])}"))
         if where := marked_where(message):
             out.append(self._signal(
                 S.PROTECTIVE_MARKING, f"{where} is marked OFFICIAL-SENSITIVE or above and "
@@ -803,6 +803,10 @@ class _Organisations:
         that is part of it (admin.oakfield.leeds.sch.uk beside oakfield.leeds.sch.uk)."""
         return self.count[org] >= 2 or self.above[org] > 0 or \
             any(p in self.count for p in _parents(org))
+
+
+def _and_others(count: int) -> str:
+    return f" and {count} other{'s' if count > 1 else ''}" if count else ""
 
 
 def _parents(name: str) -> list[str]:

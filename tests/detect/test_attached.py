@@ -28,8 +28,14 @@ def message(subject: str, body: str, *documents: str):
     ("Assessment", "Dear Ms Doyle,\nPlease find attached Jayden's assessment.\n"),
 ])
 def test_a_document_about_another_child_than_the_one_the_message_names_is_found(subject, body):
-    assert about_another(message(subject, body, CALLUMS), SKIP) == ("Jayden", "Callum Patel")
-    assert about_another(message(subject, body, PROSE), SKIP) == ("Jayden", "Callum Patel")
+    assert about_another(message(subject, body, CALLUMS), SKIP) == ("Jayden", "Callum Patel", 0)
+    assert about_another(message(subject, body, PROSE), SKIP) == ("Jayden", "Callum Patel", 0)
+
+
+def test_a_list_about_others_says_how_many_more():
+    roll = "Name\tDOB\nCallum Patel\t03/04/2015\nAmy Jones\t05/06/2015\nLeo Turner\t07/08/2015"
+    assert about_another(message("Jayden's report", "Attached.\n", roll), SKIP) == (
+        "Jayden", "Callum Patel", 2)
 
 
 def test_the_childs_own_document_is_not_another():
