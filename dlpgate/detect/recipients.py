@@ -409,12 +409,13 @@ class RecipientRiskAssessor:
                     f"other recipient of this message"))
             if address in spoken_of and hello is not None:
                 said = greeting.said(hello)
+                so = f"what was meant for {said}, who is not a recipient, goes to the person " \
+                    "it discusses" if not greeted else "a reply to all reaches the person it " \
+                    "discusses" if carried or thread.is_reply(message) else \
+                    "it goes to the person it discusses too"
                 signals.append(self._signal(
                     S.WRITTEN_ABOUT, f"the message writes about {names.quote(spoken_of[address])}"
-                    f", who could be {address}, while it greets {said}: "
-                    + ("a reply to all reaches the person it discusses" if greeted else
-                       f"what was meant for {said}, who is not a recipient, goes to the person "
-                       "it discusses")))
+                    f", who could be {address}, while it greets {said}: {so}"))
             if author and (shared := thread.shares_a_name(address, author)):
                 who = names.quote(author)
                 signals.append(self._signal(
