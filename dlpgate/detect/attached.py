@@ -36,6 +36,8 @@ _DOCUMENT = re.compile(r"[ \t]+(?:[a-z]+[ \t]+)?(?:assessment|report|plan|review
                        r"letter|records?|notes|minutes|file|form|details|ehcp|statement|"
                        r"chronology|case|care plan|paperwork|documents|application)\b",
                        re.IGNORECASE)
+# Who sent or wrote it, not whose it is: "Referral from Sarah Khan", "FAO Sarah Khan"
+_BY = re.compile(r"\b(?:from|by|fao|attn|cc|to)[ \t:]*$", re.IGNORECASE)
 _FULL = re.compile(r"\b([A-Z][a-z]+)[ \t]+([A-Z][a-z'\u2019-]+)\b")
 _WORDS = re.compile(r"[a-z]+")
 
@@ -48,7 +50,8 @@ def topic_names(message: Message, skip: set[str]) -> set[str]:
     found = {m.group(1) for m in _POSSESSIVE.finditer(subject)
              if _DOCUMENT.match(subject, m.end())}
     found |= {m.group(1) for m in _FULL.finditer(subject)
-              if m.group(1).lower() in names.FIRST_NAMES}
+              if m.group(1).lower() in names.FIRST_NAMES
+              and not _BY.search(subject, 0, m.start())}
     new = thread.new_text(message.body[:thread.THREAD_CHARS])
     found |= {m.group(1) for m in _POSSESSIVE.finditer(new) if _DOCUMENT.match(new, m.end())}
     return {n.lower() for n in found if n.lower() in names.FIRST_NAMES} - skip

@@ -64,3 +64,5 @@ def test_nothing_is_said_without_a_named_topic_or_a_document_about_someone():
 def test_the_senders_and_recipients_names_are_no_topic():
     assert topic_names(message("Kerry's letter", "Attached.\n", CALLUMS), SKIP) == set()
     assert topic_names(message("Ryan Evans - review", "Attached.\n"), SKIP) == {"ryan"}
+    # who sent it is not whose it is
+    assert topic_names(message("Referral from Sarah Khan", "Attached.\n"), SKIP) == set()
