@@ -38,6 +38,7 @@ class Greeting:
     opener: bool            # after Dear, Hi, Hello, Greetings: certainly a greeting
     surnames: tuple[str, ...] = ()  # the surname written after each first name, or ""
     title: str = ""         # as written before a surname: "Ms", "Mr and Mrs", "Dr"
+    others: bool = False    # and the rest of a group: "Hi Sarah and team", "and family"
 
     def __str__(self) -> str:
         if len(self.names) == 1:
@@ -82,6 +83,10 @@ _ANOTHER = re.compile(
 _ANOTHER_TITLED = re.compile(
     rf"\s*(?:,|&|\band\b)\s*(?P<title>{_TITLE}\.?\s+)?(?:[A-Z]\.?\s+){{0,2}}"
     rf"(?=[A-Z])(?P<name>{_NAME})(?:\s+(?!and\b)(?P<surname>{_NAME}))?")
+# The people greeted with the rest of a group: "Dear Mr Smith and family", "Hi Sarah and
+# team", "Dear Ms Khan and colleagues", "Hi Jo and all"
+_AND_GROUP = re.compile(r"\s*(?:,|&|\band\b)\s*(?:the\s+)?(?i:family|team|colleagues|all"
+                        r"|everyone|co)\b")
 _AFTER = re.compile(r"(?P<end>\s*[,:!.\-]?)(?P<rest>\s+.*)?$")
 # Openings that are not a person: "Gentlemen:", "Thanks,", "All -", and the roles council
 # letters are addressed to ("Dear Parent/Carer", "Dear Resident"), in Welsh too, as a
@@ -176,6 +181,8 @@ def greeting(message: Message) -> Greeting | None:
                      else more.group("name"))
         surnames.append("" if title else more.group("surname") or "")
         pos = more.end()
+    others = bool(group := _AND_GROUP.match(line, pos))  # "Dear Ms Khan and colleagues"
+    pos = group.end() if group else pos
     people = list(dict.fromkeys(zip(names, surnames, strict=True)))  # "Hi Sarah, Sarah," is one
     if len(people) > GREETED_MAX:
         return None  # a roll call, not a greeting of the people written to
@@ -190,7 +197,7 @@ def greeting(message: Message) -> Greeting | None:
         return None
     # "Mr  and Mrs" as "Mr and Mrs"; none for "Mr Smith and Ms Jones", each with their own
     written = "" if titled else " ".join((m.group("title") or "").split())
-    return Greeting(tuple(names), title, opener, tuple(surnames), written)
+    return Greeting(tuple(names), title, opener, tuple(surnames), written, others)
 
 
 def display_names(message: Message) -> dict[str, str]:

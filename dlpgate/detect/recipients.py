@@ -723,7 +723,7 @@ class RecipientRiskAssessor:
         if address in greeted:
             return [self._signal(S.GREETED, f"the message opens by greeting {said}, who "
                                  f"could be {address}")]
-        if greeted and not in_conversation:
+        if greeted and not in_conversation and not hello.others:  # "Hi Sarah and team"
             return [self._signal(S.GREETS_ANOTHER, f"the message opens by greeting {said}, "
                                  f"who could be {min(greeted)}, not {address}")]
         return []

@@ -206,6 +206,18 @@ def test_a_greeting_does_not_fit_someone_else(address, hello):
     assert not greets(address, hello)
 
 
+@pytest.mark.parametrize("body, greeted", [
+    ("Dear Mr Smith and family,\nYour appeal.", ("Smith",)),
+    ("Hi Sarah and team,\nThe rota.", ("Sarah",)),
+    ("Dear Ms Khan and colleagues,\nThe referral.", ("Khan",)),
+    ("Hi Jo and all,\nThe rota.", ("Jo",)),
+])
+def test_a_person_greeted_with_the_rest_of_a_group_is_greeted_with_others(body, greeted):
+    # each was no greeting at all until 2026-12-08
+    hello = greeting(_body(body))
+    assert hello is not None and hello.names == greeted and hello.others
+
+
 def test_surnames_greeted_with_their_own_titles_are_said_without_one_title_for_all():
     assert said(greeting(_body("Dear Mr Smith and Ms Jones,\nYour appeal."))) == (
         "\x02Smith and Jones\x03")

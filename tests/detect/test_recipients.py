@@ -609,6 +609,14 @@ def test_a_reply_to_all_that_discusses_a_recipient_while_greeting_another_is_fla
         "person it discusses")
 
 
+def test_a_greeting_of_one_and_their_team_turns_away_none_of_the_team(store):
+    to = ("sarah.khan@nhs.net", "tom.baker@elsewhere.org")
+    got = assess(store, *to, to=to, body="Hi Sarah and team,\nThe referral.\n")
+    assert "greets-another" not in names(got["tom.baker@elsewhere.org"])
+    got = assess(store, *to, to=to, body="Hi Sarah,\nThe referral.\n")
+    assert "greets-another" in names(got["tom.baker@elsewhere.org"])
+
+
 def test_a_surname_shared_with_an_initials_address_names_no_one_else(store):
     store.learn([Pair(SENDER, "a.khan@bradford.gov.uk", time.time(), 4)])
     got = assess(store, "sarah.khan@nhs.net", body="Dear Dr Khan,\nThe clinic letter.\n")
