@@ -25,10 +25,11 @@ from dlpgate.model import Message
 # How much of a document is read for whom it is about, and whether it names someone
 DOCUMENT_CHARS = 200_000
 # What a form calls the person it is about: "Name:", "Child's name:", "Pupil name -"
+# (the label in any case, the name capitalised: "Name: to be confirmed" names no one)
 _FIELD = re.compile(
-    r"^[ \t]*(?:(?:child|young person|pupil|patient|service user|client|resident|tenant|"
-    r"applicant|person)(?:['\u2019]s)?[ \t]+)?(?:full[ \t]+)?name[ \t]*[:\-][ \t]*"
-    r"([A-Z][a-z'\u2019-]+)[ \t]+([A-Z][a-z'\u2019-]+)", re.IGNORECASE | re.MULTILINE)
+    r"^[ \t]*(?i:(?:(?:child|young person|pupil|patient|service user|client|resident|tenant|"
+    r"applicant|person)(?:['\u2019]s)?[ \t]+)?(?:full[ \t]+)?name)[ \t]*[:\-][ \t]*"
+    r"([A-Z][a-z'\u2019-]+)[ \t]+([A-Z][a-z'\u2019-]+)", re.MULTILINE)
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)['\u2019]s\b")
 # A document's word after a possessive: "Jayden's assessment", "Jayden's EHCP review" ("Tom's
 # request" is a colleague's, no one's document)

@@ -56,7 +56,9 @@ def test_nothing_is_said_without_a_named_topic_or_a_document_about_someone():
     assert about_another(message("Tom's request", "Attached.\n", CALLUMS), SKIP) is None
     assert about_another(message("Meeting with Sarah", "Notes attached.\n", CALLUMS),
                          SKIP) is None
-    # a document that identifies no one (a timetable, a leaflet)
+    # a document that identifies no one (a timetable, a leaflet, a blank form)
+    assert about_another(message("Jayden's form", "Attached.\n", "NAME: to be confirmed"),
+                         SKIP) is None
     assert about_another(message("Jayden's timetable", "Attached.\n", "Monday: maths"),
                          SKIP) is None
 
