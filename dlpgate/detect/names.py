@@ -628,7 +628,8 @@ def subjects_in(text: str) -> set[tuple[str, str]]:
     """The full names (lower case) `text` writes with a date of birth, an NHS number or an age
     after them (`subjects_written`)."""
     return {(m.group(1).lower(), m.group(2).lower()) for m in _PAIR.finditer(text)
-            if _ABOUT_THEM.match(text, m.end(2))
+            if m.group(1)[0].isupper()  # "report about Callum (DOB ...)": about is no name
+            and _ABOUT_THEM.match(text, m.end(2))
             and m.group(2).lower() not in _IDENTIFIER_LABELS}  # "Patel\nDOB: 03/04/2015"
 
 

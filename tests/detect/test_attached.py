@@ -32,6 +32,13 @@ def test_a_document_about_another_child_than_the_one_the_message_names_is_found(
     assert about_another(message(subject, body, PROSE), SKIP) == ("Jayden", "Callum Patel", 0)
 
 
+def test_a_word_before_a_name_is_not_taken_for_its_first_name():
+    # "about Callum (DOB ...)" read as About Callum, whose "about" the note's own text has
+    text = "A report about Callum (DOB 03/04/2015).\nName: Callum Patel"
+    assert about_another(message("Jayden's report", "A report about him.\n", text), SKIP) == (
+        "Jayden", "Callum Patel", 0)
+
+
 def test_a_list_about_others_says_how_many_more():
     roll = "Name\tDOB\nCallum Patel\t03/04/2015\nAmy Jones\t05/06/2015\nLeo Turner\t07/08/2015"
     assert about_another(message("Jayden's report", "Attached.\n", roll), SKIP) == (
