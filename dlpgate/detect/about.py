@@ -62,15 +62,15 @@ def written_about(message: Message, asked: list[str], targets: list[str],
     (the name as written). A first name alone counts only when no other recipient in
     `targets` has it, and never the sender's own."""
     new = thread.new_text(message.body[:thread.THREAD_CHARS])
+    everyone = {a: p for a in targets if (p := person(a, shown_as.get(a, ""))) is not None}
     # not those it brings in or asks by name ("copying in Kerry", "Kerry, could you...")
     brought = greeting.introduced(message.body, len(new))
-    people = [p for a in asked if (p := person(a, shown_as.get(a, ""))) is not None
+    people = [everyone[a] for a in asked if a in everyone
               and not (brought and any(greeting.greets(a, one, shown_as.get(a, ""), False)
                                        for one in greeting.each_person(brought)))]
     if not new.strip() or not people:
         return {}
-    everyone = [p for a in targets if (p := person(a, shown_as.get(a, ""))) is not None]
-    firsts = Counter(p.first for p in everyone)
+    firsts = Counter(p.first for p in everyone.values())
     own = whom.own_names(message)
     signed = signature.spans(new, frozenset(own), message.from_addr.rpartition("@")[0])
     # looked up by the word read, not tried one by one: a circular to 3,000 residents is
@@ -102,9 +102,7 @@ def written_about(message: Message, asked: list[str], targets: list[str],
 
 def _spoken_of(part: str, words: list[re.Match[str]], i: int, p: Person, only_one: bool,
                own: set[str]) -> str:
-    word = words[i].group()
-    if not word[:1].isupper():
-        return ""
+    word = words[i].group()  # capitalised: the caller reads no other
     key = _key(word)
     nxt = words[i + 1] if i + 1 < len(words) else None
     adjacent = nxt is not None and not part[words[i].end():nxt.start()].strip()

@@ -43,17 +43,19 @@ _FULL = re.compile(r"\b([A-Z][a-z]+)[ \t]+([A-Z][a-z'\u2019-]+)\b")
 _WORDS = re.compile(r"[a-z]+")
 
 
-def topic_names(message: Message, skip: set[str]) -> set[str]:
+def topic_names(message: Message, skip: set[str], new: str | None = None) -> set[str]:
     """The first names (lower case) the message gives as whose document it sends: a full name
     in the subject, a possessive before a document's word in the subject or its own text.
-    `skip`: the sender's and recipients' name words, who are no topic."""
+    `skip`: the sender's and recipients' name words, who are no topic; `new`: the message's
+    own text, if already read off its body."""
     subject = message.subject
     found = {m.group(1) for m in _POSSESSIVE.finditer(subject)
              if _DOCUMENT.match(subject, m.end())}
     found |= {m.group(1) for m in _FULL.finditer(subject)
               if m.group(1).lower() in names.FIRST_NAMES
               and not _BY.search(subject, 0, m.start())}
-    new = thread.new_text(message.body[:thread.THREAD_CHARS])
+    if new is None:
+        new = thread.new_text(message.body[:thread.THREAD_CHARS])
     found |= {m.group(1) for m in _POSSESSIVE.finditer(new) if _DOCUMENT.match(new, m.end())}
     return {n.lower() for n in found if n.lower() in names.FIRST_NAMES} - skip
 
@@ -66,7 +68,8 @@ def about_another(message: Message, skip: set[str]) -> tuple[str, str, int] | No
     documents = [p.text[:DOCUMENT_CHARS] for p in message.parts if p.is_attachment and p.text]
     if not documents:
         return None
-    topics = topic_names(message, skip)
+    own_text = thread.new_text(message.body[:thread.THREAD_CHARS])
+    topics = topic_names(message, skip, own_text)
     if not topics:
         return None
     people: list[tuple[str, str]] = []
@@ -78,8 +81,7 @@ def about_another(message: Message, skip: set[str]) -> tuple[str, str, int] | No
         people += [(f.capitalize(), s.capitalize()) for f, s in names.subjects_in(text)]
     if not people:
         return None  # no document says whom it is about
-    new = set(_WORDS.findall(names.folded(
-        message.subject + " " + thread.new_text(message.body[:thread.THREAD_CHARS]))))
+    new = set(_WORDS.findall(names.folded(message.subject + " " + own_text)))
     if any(w in new and w not in skip for f, s in people for w in (f.lower(), s.lower())):
         return None  # the sender writes of them too: they know what they are sending
     return min(topics).capitalize(), " ".join(people[0]), len(dict.fromkeys(people)) - 1
